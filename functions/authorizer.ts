@@ -1,0 +1,15 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { appContext } from '../shared/app/context';
+import { authenticate } from '../shared/app/tokens';
+import type { AuthorizerContext } from '../shared/http/auth';
+import { header } from '../shared/http/request';
+
+/**
+ * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name
+ * and role and always lets the request through: the handler answers 401/403 as problem details
+ * using the route table's role, exactly as on the local server, which calls this same function.
+ */
+export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+  const principal = await authenticate(appContext(), header({ headers: event.headers ?? {} }, 'authorization'));
+  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role } : {} };
+};

@@ -1,0 +1,73 @@
+import { NotFoundError } from '../shared/domain/errors';
+import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, SLUG, ULID, parseWith } from '../shared/domain/schemas';
+import { threadAsOf } from '../shared/app/threads';
+import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
+import { lambdaHandler, type Request } from '../shared/http/handler';
+import { header } from '../shared/http/request';
+import { empty, json, type HttpResult } from '../shared/http/response';
+import { canonicalJson } from '../shared/http/idempotency';
+
+/** Read routes: this function's role may only read the table. */
+
+const threadIdOf = (req: Request): string => {
+  const id = req.params.id ?? '';
+  if (!SLUG.test(id)) throw new NotFoundError(`No thread ${id}.`);
+  return id;
+};
+
+/** 200 with a strong ETag, or 304 when the client already holds this representation. */
+function conditional(req: Request, body: unknown, etag?: string): HttpResult {
+  const text = JSON.stringify(body);
+  const tag = etag ?? contentEtag(text);
+  if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
+  return { ...json(200, body, { ETag: tag }), body: text };
+}
+
+export const handler = lambdaHandler('threads-read', {
+  'GET /threads': async (req) => {
+    const q = parseWith(ListThreadsQuerySchema, req.query, 'The query');
+    const filter = {
+      ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
+      ...(q.kind !== undefined ? { kind: q.kind } : {}),
+      ...(q.status !== undefined ? { status: q.status } : {}),
+      ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+      ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+    };
+    // A token is valid only for the filters it was issued with.
+    const scope = `threads:${canonicalJson(filter)}`;
+    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
+    const page = await req.ctx.threads.listThreads(filter, q.limit ?? LIMITS.pageSize.default, start);
+    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null });
+  },
+
+  'GET /threads/{id}': async (req) => {
+    const id = threadIdOf(req);
+    const cut = parseWith(HistoryQuerySchema, req.query, 'The query');
+    if (cut.asOf !== undefined || cut.knownAt !== undefined) {
+      // Historical views carry no ETag: they are computed, not a stored representation.
+      return json(200, await threadAsOf(req.ctx, id, cut));
+    }
+    const thread = await req.ctx.threads.getThread(id);
+    if (!thread) throw new NotFoundError(`No thread ${id}.`);
+    return conditional(req, thread, threadEtag(thread));
+  },
+
+  'GET /threads/{id}/updates': async (req) => {
+    const id = threadIdOf(req);
+    const q = parseWith(PageQuerySchema, req.query, 'The query');
+    const scope = `updates:${id}`;
+    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
+    const page = await req.ctx.threads.listUpdates(id, q.limit ?? LIMITS.pageSize.default, start);
+    // Every thread has at least one update, so an empty first page means there is no such thread.
+    if (page.items.length === 0 && start === undefined && !(await req.ctx.threads.getThread(id))) throw new NotFoundError(`No thread ${id}.`);
+    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null });
+  },
+
+  'GET /threads/{id}/updates/{updateId}': async (req) => {
+    const id = threadIdOf(req);
+    const updateId = req.params.updateId ?? '';
+    const update = ULID.test(updateId) ? await req.ctx.threads.getUpdate(id, updateId) : null;
+    if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
+    return conditional(req, update);
+  },
+});

@@ -1,0 +1,21 @@
+import { NotFoundError } from '../shared/domain/errors';
+import { CreateTokenSchema, SLUG, parseWith } from '../shared/domain/schemas';
+import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
+import { lambdaHandler } from '../shared/http/handler';
+import { readJsonBody } from '../shared/http/request';
+import { empty, json } from '../shared/http/response';
+
+/** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
+export const handler = lambdaHandler('tokens', {
+  'POST /tokens': async (req) => {
+    const { name, role } = parseWith(CreateTokenSchema, readJsonBody(req.event), 'The token');
+    return json(201, await createToken(req.ctx, name, role), { Location: `/tokens/${name}`, 'Cache-Control': 'no-store' });
+  },
+  'GET /tokens': async (req) => json(200, { items: await listTokens(req.ctx) }),
+  'DELETE /tokens/{name}': async (req) => {
+    const name = req.params.name ?? '';
+    if (!SLUG.test(name)) throw new NotFoundError(`No token named ${name}.`);
+    await revokeToken(req.ctx, name);
+    return empty(204);
+  },
+});

@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, type TrackerError } from '../shared/domain/errors';
+import { LIMITS } from '../shared/domain/schemas';
+import { problem } from '../shared/http/problem';
+import type { HttpResult } from '../shared/http/response';
+import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/routes';
+import { handler as authorizer } from '../functions/authorizer';
+import { handler as health } from '../functions/health';
+import { handler as threadsRead } from '../functions/threads-read';
+import { handler as threadsWrite } from '../functions/threads-write';
+import { handler as tokens } from '../functions/tokens';
+
+/**
+ * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
+ * routes that need a role, and hand the function the same v2 event a Lambda receives.
+ */
+const FUNCTIONS: Record<FunctionGroup, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  health,
+  'threads-read': threadsRead,
+  'threads-write': threadsWrite,
+  tokens,
+};
+
+/** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */
+const READ_CAP = LIMITS.bodyBytes + 1024;
+
+export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > READ_CAP) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const lambdaContext = (name: string): Context =>
+  ({ functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
+
+export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const text = body.toString('utf8');
+  // API Gateway passes text bodies as they are and anything else base64-encoded.
+  const isText = Buffer.from(text, 'utf8').equals(body);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: routeKey(route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: routeKey(route),
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: isText ? text : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+  };
+}
+
+/** Route one request to its function; answers what API Gateway itself would (404, 405, 413). */
+export async function dispatch(req: IncomingMessage, url: URL): Promise<HttpResult> {
+  const match = matchRoute(req.method ?? 'GET', url.pathname);
+  if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${url.pathname}.`));
+  if (match.kind === 'method_not_allowed') return problem(new MethodNotAllowedError(`${req.method} is not allowed on ${url.pathname}.`, match.allowed));
+  const body = await readBody(req);
+  if (body === 'too_large') return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
+  const event = toEvent(req, url, match.route, match.params, body);
+  if (match.route.role) {
+    const auth = await authorizer({ headers: event.headers });
+    event.requestContext = { ...event.requestContext, authorizer: { lambda: auth.context } } as typeof event.requestContext;
+  }
+  return FUNCTIONS[match.route.group](event, lambdaContext(match.route.group));
+}
+
+export function send(res: ServerResponse, result: HttpResult, extraHeaders: Record<string, string> = {}): void {
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders, ...(result.statusCode === 304 || result.statusCode === 204 ? {} : { 'Content-Length': String(body.length) }) });
+  res.end(result.statusCode === 304 || result.statusCode === 204 ? undefined : body);
+}

@@ -1,0 +1,156 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { createContext, setAppContext, type AppContext } from '../shared/app/context';
+import { registerToken, mintToken } from '../shared/app/tokens';
+import { readConfig } from '../shared/config';
+import { ensureTable } from '../shared/store/table';
+import { logger } from '../shared/observability';
+import { InternalError } from '../shared/domain/errors';
+import { problem } from '../shared/http/problem';
+import { BASE_HEADERS } from '../shared/http/response';
+import { handler as staleCheck } from '../functions/stale-check';
+import { dispatch, send } from './gateway';
+import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
+import { seedIfEmpty } from './seed';
+import type { Role } from '../shared/domain/types';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+const PUBLIC_DIR = join(__dirname, 'public');
+const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** The status page and its assets, served only by the local server (GET / and /ui/*). */
+function staticFile(pathname: string): { type: string; body: Buffer } | null {
+  const rel = pathname === '/' ? 'index.html' : pathname.startsWith('/ui/') ? pathname.slice(4) : null;
+  if (rel === null) return null;
+  const file = normalize(join(PUBLIC_DIR, rel));
+  if (!file.startsWith(PUBLIC_DIR) || !existsSync(file)) return null;
+  const type = STATIC_TYPES[extname(file)];
+  return type ? { type, body: readFileSync(file) } : null;
+}
+
+export interface LocalServerOptions {
+  corsOrigins?: string[];
+}
+
+/** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
+export function createLocalServer(options: LocalServerOptions = {}): Server {
+  const allowed = new Set(options.corsOrigins ?? []);
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const origin = req.headers.origin;
+      const cors: Record<string, string> =
+        origin && allowed.has(origin)
+          ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed, Retry-After' }
+          : {};
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        res.writeHead(204, {
+          ...BASE_HEADERS,
+          ...cors,
+          ...(cors['Access-Control-Allow-Origin']
+            ? { 'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key', 'Access-Control-Max-Age': '600' }
+            : {}),
+        });
+        return res.end();
+      }
+      if (req.method === 'GET') {
+        const file = staticFile(url.pathname);
+        if (file) {
+          res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': file.type, 'Cache-Control': 'no-cache', 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'" });
+          return res.end(file.body);
+        }
+      }
+      const result = await dispatch(req, url);
+      // A body we stopped reading leaves the socket unusable: close it after this answer.
+      send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
+    } catch (error) {
+      logger.error('local server failure', { error: String(error) });
+      if (!res.headersSent) send(res, problem(new InternalError('The server could not complete the request.')));
+      else res.end();
+    }
+  });
+}
+
+const LOCAL_TOKENS: [Role, string, string][] = [
+  ['editor', 'local-editor', 'TRACKER_EDITOR_TOKEN'],
+  ['reader', 'local-reader', 'TRACKER_READER_TOKEN'],
+  ['admin', 'local-admin', 'TRACKER_ADMIN_TOKEN'],
+];
+
+/** Register TRACKER_*_TOKEN under fixed names, or mint fresh tokens and return them for printing once. */
+export async function registerLocalTokens(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; role: Role; token: string }[]> {
+  const minted: { name: string; role: Role; token: string }[] = [];
+  for (const [role, name, variable] of LOCAL_TOKENS) {
+    const given = env[variable];
+    if (given) {
+      await registerToken(ctx, name, role, given);
+    } else {
+      const token = mintToken();
+      await registerToken(ctx, name, role, token);
+      minted.push({ name, role, token });
+    }
+  }
+  return minted;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = Number(env.PORT || 3000);
+  let dynamo: RunningDynamo | undefined;
+  if (!env.DYNAMODB_ENDPOINT) {
+    try {
+      dynamo = await startDynamoLocal({ port: Number(env.DYNAMODB_LOCAL_PORT || 8000), dataDir: env.TRACKER_DATA_DIR || '.data' });
+    } catch (error) {
+      if (error instanceof LaunchError) {
+        console.error(error.message);
+        process.exit(1);
+      }
+      throw error;
+    }
+    env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  }
+  const cfg = readConfig(env);
+  const ctx = createContext(cfg);
+  setAppContext(ctx);
+  await ensureTable(ctx.db as unknown as DynamoDBClient, cfg.tableName);
+  if (env.TRACKER_SEED !== 'false') {
+    const seeded = await seedIfEmpty(ctx);
+    if (seeded.length) logger.info('seeded scenario russia-ukraine-talks', { threads: seeded });
+  }
+  const minted = await registerLocalTokens(ctx);
+
+  const server = createLocalServer({ corsOrigins: cfg.corsOrigins });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, done);
+  });
+  logger.info('scenario tracker listening', { url: `http://localhost:${port}`, table: cfg.tableName, dynamodb: cfg.dynamodbEndpoint });
+  // Printed once, to the terminal only: these are the only copies (the table keeps hashes).
+  for (const t of minted) process.stdout.write(`${t.role.padEnd(6)} token (${t.name}): ${t.token}\n`);
+
+  const interval = Number(env.STALE_CHECK_INTERVAL_SECONDS ?? 300);
+  let timer: NodeJS.Timeout | undefined;
+  if (interval > 0) {
+    timer = setInterval(() => {
+      staleCheck({ time: new Date().toISOString() }).catch((error) => logger.error('stale check failed', { error: String(error) }));
+    }, interval * 1000);
+  }
+
+  const shutdown = async () => {
+    if (timer) clearInterval(timer);
+    server.close();
+    await dynamo?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(`scenario tracker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,45 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config as loadConfig, type Config } from '../config';
+import { createPublisher, type Publisher } from '../events/publisher';
+import { createDocumentClient } from '../store/client';
+import { IdempotencyStore } from '../store/idempotency-store';
+import { OutboxStore } from '../store/outbox-store';
+import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
+import { ThreadStore } from '../store/thread-store';
+import { TokenStore } from '../store/token-store';
+
+/** The adapters a handler works with. Built once per process, at first use rather than at import. */
+export interface AppContext {
+  config: Config;
+  db: DynamoDBDocumentClient;
+  threads: ThreadStore;
+  tokens: TokenStore;
+  idempotency: IdempotencyStore;
+  outbox: OutboxStore;
+  publisher: Publisher;
+  pageTokens: PageTokenCodec;
+}
+
+export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
+  const db = overrides.db ?? createDocumentClient(cfg);
+  return {
+    config: cfg,
+    db,
+    threads: new ThreadStore(db, cfg.tableName),
+    tokens: new TokenStore(db, cfg.tableName),
+    idempotency: new IdempotencyStore(db, cfg.tableName),
+    outbox: new OutboxStore(db, cfg.tableName),
+    publisher: createPublisher(cfg),
+    pageTokens: pageTokenCodec(cfg.pageTokenSecret),
+    ...overrides,
+  };
+}
+
+let current: AppContext | undefined;
+
+export const appContext = (): AppContext => (current ??= createContext());
+
+/** For tests and the local server: use this context instead of one built from the environment. */
+export const setAppContext = (ctx: AppContext | undefined): void => {
+  current = ctx;
+};

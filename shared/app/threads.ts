@@ -1,0 +1,193 @@
+import { ulid } from 'ulid';
+import {
+  AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidStatusError, NoStatusAtTimeError,
+  NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
+} from '../domain/errors';
+import { isStatusOf } from '../domain/kinds';
+import { project, type Cutoff } from '../domain/projection';
+import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
+import { nowUtc } from '../domain/time';
+import type { Principal, Thread, ThreadState, Update } from '../domain/types';
+import { statusChanged, type TrackerEvent } from '../events/event';
+import { deliver } from '../events/delivery';
+import { matchHits } from '../http/etag';
+import { threadEtag } from '../http/etag';
+import { IdempotencyClaimLost, ThreadAlreadyExists, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
+import type { AppContext } from './context';
+
+export const DEFAULT_STALE_AFTER_HOURS = 168;
+
+/** What an idempotent request holds while it runs: completing it is part of the write's transaction. */
+export interface IdempotencyTicket {
+  keyHash: string;
+  claimId: string;
+  bodyHash: string;
+}
+
+export interface WriteOptions {
+  principal: Principal;
+  ifMatch?: string;
+  idempotency?: IdempotencyTicket;
+}
+
+/** A write's outcome: the thread after it, and the update it concerned (if any). */
+export interface WriteResult {
+  thread: Thread;
+  update?: Update;
+}
+
+type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
+  return {
+    id: ulid(Date.parse(now)),
+    threadId,
+    status: input.status ?? null,
+    summary: input.summary,
+    occurredAt: input.occurredAt ?? now,
+    recordedAt: now,
+    postedBy: principal.name,
+    sources: input.sources ?? [],
+    quotes: input.quotes ?? [],
+    retracted: false,
+    retraction: null,
+  };
+}
+
+/** The thread after a change to its history: recomputed by the one projection, refreshed, one version on. */
+function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
+  return { ...thread, ...state, version: thread.version + 1, stale: false, staleSince: null, updatedAt: now };
+}
+
+const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[] =>
+  before.status === after.status ? [] : [statusChanged(after, before.status, now)];
+
+/**
+ * Read, decide, commit — and on losing a race, do it again. With If-Match a lost race is the
+ * client's conflict (412); without it we retry with full-jitter back-off until the bounded attempts
+ * run out (503 with Retry-After). Every attempt recomputes from a fresh consistent read, so nothing
+ * is applied twice and nothing is lost.
+ */
+async function writeThread(
+  ctx: AppContext,
+  threadId: string,
+  options: WriteOptions,
+  needHistory: boolean,
+  decide: (history: ThreadHistory & { thread: Thread }, now: string) => Decision,
+  render: (result: WriteResult) => StoredResponse,
+): Promise<StoredResponse> {
+  const { writeMaxAttempts, writeBackoffCapMs, idempotencyTtlSeconds } = ctx.config;
+  for (let attempt = 1; ; attempt++) {
+    const history: ThreadHistory = needHistory
+      ? await ctx.threads.loadHistory(threadId)
+      : { thread: await ctx.threads.getThreadConsistent(threadId), updates: [] };
+    const thread = history.thread;
+    if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+    if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
+      throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
+    }
+    const now = nowUtc();
+    const decision = decide({ ...history, thread }, now);
+    const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
+    const response = render(result);
+    try {
+      await ctx.threads.commit({
+        ...decision,
+        expectedVersion: thread.version,
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: idempotencyTtlSeconds } } : {}),
+      });
+      await deliver(ctx, decision.events ?? []);
+      return response;
+    } catch (error) {
+      if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+      if (!(error instanceof VersionConflict)) throw error;
+      if (options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
+      if (attempt >= writeMaxAttempts) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
+      await sleep(Math.random() * Math.min(writeBackoffCapMs, 5 * 2 ** attempt));
+    }
+  }
+}
+
+export async function createThread(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse): Promise<StoredResponse> {
+  if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
+  const now = nowUtc();
+  const update = newUpdate(input.id, input, options.principal, now);
+  const state = project([update])!;
+  const thread: Thread = {
+    id: input.id,
+    scenario: input.scenario,
+    kind: input.kind,
+    title: input.title,
+    ...state,
+    version: 1,
+    staleAfterHours: input.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS,
+    stale: false,
+    staleSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const response = render({ thread, update });
+  try {
+    await ctx.threads.commit({
+      thread,
+      expectedVersion: null,
+      update,
+      updateIsNew: true,
+      ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
+    if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+    throw error;
+  }
+  return response;
+}
+
+export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+  return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
+    if (input.status != null && !isStatusOf(thread.kind, input.status)) {
+      throw new InvalidStatusError(`${input.status} is not a status of kind ${thread.kind}.`);
+    }
+    const update = newUpdate(threadId, input, options.principal, now);
+    const next = refreshed(thread, project([...updates, update])!, now);
+    return { thread: next, update, updateIsNew: true, events: changeEvents(thread, next, now) };
+  }, render);
+}
+
+export function retractUpdate(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+  return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
+    const target = updates.find((u) => u.id === updateId);
+    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+    if (target.retracted) throw new AlreadyRetractedError(`Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`);
+    const retracted: Update = { ...target, retracted: true, retraction: { reason, retractedAt: now, retractedBy: options.principal.name } };
+    const state = project(updates.map((u) => (u.id === updateId ? retracted : u)));
+    if (!state) throw new CannotRetractLastStatusError(`Retracting ${updateId} would leave thread ${threadId} without any status.`);
+    const next = refreshed(thread, state, now);
+    return { thread: next, update: retracted, updateIsNew: false, events: changeEvents(thread, next, now) };
+  }, render);
+}
+
+export function patchThread(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+  return writeThread(ctx, threadId, options, false, ({ thread }, now) => ({
+    thread: {
+      ...thread,
+      ...(input.title !== undefined ? { title: input.title } : {}),
+      ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
+      version: thread.version + 1,
+      updatedAt: now,
+    },
+  }), render);
+}
+
+/** The thread as it stood at `asOf` and/or as it was known at `knownAt`: one Query, one projection. */
+export async function threadAsOf(ctx: AppContext, threadId: string, cut: Cutoff): Promise<Thread & Cutoff> {
+  const { thread, updates } = await ctx.threads.loadHistory(threadId, false);
+  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+  const state = project(updates, cut);
+  if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
+  return { ...thread, ...state, ...cut };
+}
+
+const describeCut = (cut: Cutoff) => [cut.asOf && `as of ${cut.asOf}`, cut.knownAt && `known at ${cut.knownAt}`].filter(Boolean).join(' and ');

@@ -1,0 +1,49 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { NotFoundError, TokenExistsError } from '../domain/errors';
+import { nowUtc } from '../domain/time';
+import type { Principal, Role } from '../domain/types';
+import { TokenNameTaken, type TokenRecord } from '../store/token-store';
+import type { AppContext } from './context';
+
+/** 256 random bits; the prefix makes a leaked token easy to recognise in a secret scanner. */
+export const mintToken = (): string => `st_${randomBytes(32).toString('base64url')}`;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+const BEARER = /^Bearer[ ]+([\x21-\x7e]{1,512})$/i;
+
+/** The principal a bearer token stands for, or null when there is none or it is unknown. */
+export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<Principal | null> {
+  const token = authorization === undefined ? undefined : BEARER.exec(authorization.trim())?.[1];
+  if (!token) return null;
+  const hash = hashToken(token);
+  const record = await ctx.tokens.findByHash(hash);
+  if (!record) return null;
+  const now = nowUtc();
+  // lastUsedAt at minute resolution: a write only when the stored one is a minute old.
+  if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000) await ctx.tokens.touch(hash, now);
+  return { name: record.name, role: record.role };
+}
+
+export async function createToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token = mintToken()): Promise<{ name: string; role: Role; token: string; createdAt: string }> {
+  const createdAt = nowUtc();
+  try {
+    await ctx.tokens.create(name, role, hashToken(token), createdAt);
+  } catch (error) {
+    if (error instanceof TokenNameTaken) throw new TokenExistsError(`A token named ${name} exists already.`);
+    throw error;
+  }
+  return { name, role, token, createdAt };
+}
+
+/** Register a known token under a fixed name, replacing whatever that name held (local server start-up). */
+export async function registerToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token: string): Promise<void> {
+  await ctx.tokens.revoke(name);
+  await ctx.tokens.create(name, role, hashToken(token), nowUtc());
+}
+
+export const listTokens = (ctx: Pick<AppContext, 'tokens'>): Promise<TokenRecord[]> => ctx.tokens.list();
+
+export async function revokeToken(ctx: Pick<AppContext, 'tokens'>, name: string): Promise<void> {
+  if (!(await ctx.tokens.revoke(name))) throw new NotFoundError(`No token named ${name}.`);
+}

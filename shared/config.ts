@@ -1,0 +1,53 @@
+/**
+ * Every setting the functions and the local tools read, in one place, with its default.
+ * Read once per process (at first use, not at import, so tests can set the environment first).
+ */
+export interface Config {
+  /** DynamoDB table holding every item (TABLE_NAME, default `scenario-tracker`). */
+  tableName: string;
+  /** DYNAMODB_ENDPOINT: unset → AWS (in Lambda) or the embedded DynamoDB Local (local tools); a URL → that endpoint. */
+  dynamodbEndpoint: string | undefined;
+  region: string;
+  /** EventBridge bus for notifications (EVENT_BUS_NAME); unset → events are logged (and POSTed to the webhook). */
+  eventBusName: string | undefined;
+  /** TRACKER_WEBHOOK_URL: when set, every notification is POSTed there as JSON. */
+  webhookUrl: string | undefined;
+  /** TRACKER_CORS_ORIGINS: comma-separated origins allowed by CORS (default: none). */
+  corsOrigins: string[];
+  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, default 40). */
+  writeMaxAttempts: number;
+  /** Cap of the jittered back-off between attempts, in ms (WRITE_BACKOFF_CAP_MS, default 200). */
+  writeBackoffCapMs: number;
+  /** How long an idempotency record is remembered (24 h per the contract). */
+  idempotencyTtlSeconds: number;
+  /** How long an in-progress idempotency claim blocks a repeat before it is presumed dead (IDEMPOTENCY_LOCK_SECONDS, default 60). */
+  idempotencyLockSeconds: number;
+  /** Secret that signs pagination tokens (PAGE_TOKEN_SECRET; default derived from the table name, fine for local use only). */
+  pageTokenSecret: string;
+}
+
+const int = (value: string | undefined, fallback: number): number => {
+  const n = value === undefined || value === '' ? NaN : Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tableName = env.TABLE_NAME || 'scenario-tracker';
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  return {
+    tableName,
+    dynamodbEndpoint: endpoint && endpoint !== 'aws' ? endpoint : undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    eventBusName: env.EVENT_BUS_NAME || undefined,
+    webhookUrl: env.TRACKER_WEBHOOK_URL || undefined,
+    corsOrigins: (env.TRACKER_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    writeMaxAttempts: int(env.WRITE_MAX_ATTEMPTS, 40),
+    writeBackoffCapMs: int(env.WRITE_BACKOFF_CAP_MS, 200),
+    idempotencyTtlSeconds: 24 * 3600,
+    idempotencyLockSeconds: int(env.IDEMPOTENCY_LOCK_SECONDS, 60),
+    pageTokenSecret: env.PAGE_TOKEN_SECRET || `scenario-tracker:${tableName}`,
+  };
+}
+
+let cached: Config | undefined;
+export const config = (): Config => (cached ??= readConfig());

@@ -1,0 +1,68 @@
+import type { Kind } from './kinds';
+
+export interface Source {
+  url: string;
+  title?: string;
+  publisher?: string;
+  publishedAt?: string;
+}
+
+export interface Quote {
+  speaker: string;
+  text: string;
+}
+
+export interface Retraction {
+  reason: string;
+  retractedAt: string;
+  retractedBy: string;
+}
+
+export interface Update {
+  id: string;
+  threadId: string;
+  status: string | null;
+  summary: string;
+  occurredAt: string;
+  recordedAt: string;
+  postedBy: string;
+  sources: Source[];
+  quotes: Quote[];
+  retracted: boolean;
+  retraction: Retraction | null;
+}
+
+/** The fields of a thread that the projection derives from its updates. */
+export interface ThreadState {
+  status: string;
+  statusSince: string;
+  summary: string;
+  lastOccurredAt: string;
+  lastRecordedAt: string;
+  updateCount: number;
+}
+
+export interface Thread extends ThreadState {
+  id: string;
+  scenario: string;
+  kind: Kind;
+  title: string;
+  version: number;
+  staleAfterHours: number;
+  stale: boolean;
+  staleSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Role = 'reader' | 'editor' | 'admin';
+
+export const ROLES: readonly Role[] = ['reader', 'editor', 'admin'];
+
+/** Roles are ordered: each includes the ones before it. */
+export const roleIncludes = (held: Role, needed: Role): boolean => ROLES.indexOf(held) >= ROLES.indexOf(needed);
+
+export interface Principal {
+  name: string;
+  role: Role;
+}

@@ -1,0 +1,53 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { NotFoundError } from '../domain/errors';
+import type { Principal } from '../domain/types';
+import { appContext, type AppContext } from '../app/context';
+import { logger } from '../observability';
+import { ROUTES, routeKey, type FunctionGroup, type Route } from '../routes';
+import { principalOf, requireRole } from './auth';
+import { asTrackerError, problem } from './problem';
+import { queryOf } from './request';
+import type { HttpResult } from './response';
+
+export interface Request {
+  event: APIGatewayProxyEventV2;
+  route: Route;
+  /** Set on every route that needs a role (the dispatcher has checked it). */
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  ctx: AppContext;
+}
+
+export type RouteHandler = (request: Request) => Promise<HttpResult>;
+
+/**
+ * A function group's Lambda entry point: find the route by API Gateway's routeKey, enforce its role,
+ * run it, and turn any failure into problem details. One structured access line per request —
+ * method, route, status, caller's name and latency; never headers, so never a token.
+ */
+export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<string, RouteHandler>>) {
+  const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
+  return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
+    const started = Date.now();
+    const route = routes.get(event.routeKey);
+    const run = route ? handlers[event.routeKey] : undefined;
+    let result: HttpResult;
+    let principal: Principal | null = null;
+    try {
+      if (!route || !run) throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
+      principal = principalOf(event);
+      if (route.role) requireRole(principal, route.role);
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+      result = await run({ event, route, principal: principal as Principal, params, query: queryOf(event), ctx: appContext() });
+    } catch (error) {
+      const tracked = asTrackerError(error);
+      if (tracked.status >= 500) logger.error('request failed', { routeKey: event.routeKey, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      result = problem(tracked);
+    }
+    if (event.requestContext.http.method === 'GET') result.headers['Cache-Control'] = 'no-cache';
+    logger.info('request', { method: event.requestContext.http.method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
+    return result;
+  };
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import {
+  CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
+  PatchThreadSchema, ProblemSchema, RetractionSchema, ThreadSchema, UpdateSchema,
+} from './domain/schemas';
+import { ROUTES } from './routes';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the handlers validate with and the
+ * route table the stack deploys. `npm run openapi` writes it to docs/openapi.json; a test fails
+ * when the checked-in copy is out of date.
+ */
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'input') => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (s: unknown) => ({ 'application/json': { schema: s } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+
+const queryParams = (s: z.ZodObject, descriptions: Record<string, string> = {}) =>
+  Object.entries(schema(s).properties as Record<string, unknown>).map(([name, sch]) => ({ name, in: 'query', required: false, schema: sch, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
+
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+
+const header = (description: string) => ({ description, schema: { type: 'string' } });
+const ETAG = { ETag: header('Strong entity tag of the representation') };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }, description: 'Replays the first 2xx response of the same caller, method, path and body for 24 hours.' };
+const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: "Make the write conditional on the thread's current ETag (412 otherwise)." };
+const ifNoneMatch = { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: '304 with no body when it matches the current ETag.' };
+
+const page = (item: string) => ({ type: 'object', required: ['items', 'nextToken'], properties: { items: { type: 'array', items: ref(item) }, nextToken: { type: ['string', 'null'] } } });
+const threadAndUpdate = { type: 'object', required: ['update', 'thread'], properties: { update: ref('Update'), thread: ref('Thread') } };
+
+const common = { '400': problem('validation_error'), '401': problem('unauthorized'), '403': problem('forbidden'), '429': problem('too_many_requests'), '500': problem('internal'), '503': problem('unavailable') };
+const writeCommon = { ...common, '413': problem('payload_too_large'), '415': problem('unsupported_media_type') };
+
+const operations: Record<string, Record<string, unknown>> = {
+  getHealth: { responses: { '200': { description: 'Up', content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
+  getOpenApi: { responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } } },
+  listThreads: {
+    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    responses: { '200': { description: 'A page of threads ordered by id', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
+  },
+  createThread: {
+    parameters: [idempotencyKey],
+    requestBody: { required: true, content: jsonContent(ref('CreateThread')) },
+    responses: { '201': { description: 'Created', headers: { ...ETAG, Location: header('/threads/{id}') }, content: jsonContent(ref('Thread')) }, ...writeCommon, '409': problem('thread_exists, idempotency_in_progress'), '422': problem('invalid_status, idempotency_key_mismatch') },
+  },
+  getThread: {
+    parameters: [pathParam('id'), ...queryParams(HistoryQuerySchema, { asOf: 'Occurred-time cut-off', knownAt: 'Recorded-time cut-off' }), ifNoneMatch],
+    responses: { '200': { description: 'The thread (no ETag on asOf/knownAt views)', headers: ETAG, content: jsonContent(ref('Thread')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found, no_status_at_time') },
+  },
+  patchThread: {
+    parameters: [pathParam('id'), ifMatch],
+    requestBody: { required: true, content: jsonContent(ref('PatchThread')) },
+    responses: { '200': { description: 'Changed', headers: ETAG, content: jsonContent(ref('Thread')) }, ...writeCommon, '404': problem('not_found'), '412': problem('precondition_failed') },
+  },
+  postUpdate: {
+    parameters: [pathParam('id'), ifMatch, idempotencyKey],
+    requestBody: { required: true, content: jsonContent(ref('CreateUpdate')) },
+    responses: { '201': { description: 'Accepted', headers: { ...ETAG, Location: header('/threads/{id}/updates/{updateId}') }, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('idempotency_in_progress'), '412': problem('precondition_failed'), '422': problem('invalid_status, idempotency_key_mismatch') },
+  },
+  listUpdates: {
+    parameters: [pathParam('id'), ...queryParams(PageQuerySchema), ifNoneMatch],
+    responses: { '200': { description: 'Newest occurredAt first; retracted updates included and marked', headers: ETAG, content: jsonContent(page('Update')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
+  getUpdate: { parameters: [pathParam('id'), pathParam('updateId')], responses: { '200': { description: 'The update', content: jsonContent(ref('Update')) }, ...common, '404': problem('not_found') } },
+  retractUpdate: {
+    parameters: [pathParam('id'), pathParam('updateId'), ifMatch, idempotencyKey],
+    requestBody: { required: true, content: jsonContent(ref('Retraction')) },
+    responses: { '200': { description: 'Retracted; the thread recomputed without it', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted, cannot_retract_last_status, idempotency_in_progress'), '412': problem('precondition_failed') },
+  },
+  createToken: {
+    requestBody: { required: true, content: jsonContent(ref('CreateToken')) },
+    responses: { '201': { description: 'The token, shown this once', content: jsonContent({ type: 'object', required: ['name', 'role', 'token', 'createdAt'], properties: { name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' }, createdAt: { type: 'string' } } }) }, ...writeCommon, '409': problem('token_exists') },
+  },
+  listTokens: { responses: { '200': { description: 'Names, roles and times; never a token or hash', content: jsonContent({ type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' }, createdAt: { type: 'string' }, lastUsedAt: { type: ['string', 'null'] } } } } } }) }, ...common } },
+  revokeToken: { parameters: [pathParam('name')], responses: { '204': { description: 'Revoked' }, ...common, '404': problem('not_found') } },
+};
+
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const op = operations[route.operationId] ?? {};
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.role ? { security: [{ bearer: [] }], description: `Needs the ${route.role} role.` } : { security: [] }),
+      ...op,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Scenario Tracker', version: '1.0.0', description: 'Tracks the status of negotiation threads in a news scenario. Contract: shared/spec/api.md, version 1.' },
+    servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Thread: schema(ThreadSchema, 'output'),
+        Update: schema(UpdateSchema, 'output'),
+        Problem: schema(ProblemSchema, 'output'),
+        CreateThread: schema(CreateThreadSchema),
+        PatchThread: schema(PatchThreadSchema),
+        CreateUpdate: schema(CreateUpdateSchema),
+        Retraction: schema(RetractionSchema),
+        CreateToken: schema(CreateTokenSchema),
+      },
+    },
+  };
+}

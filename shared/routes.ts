@@ -1,0 +1,75 @@
+import type { Role } from './domain/types';
+
+/**
+ * The route table, defined once. The CDK stack creates exactly these API Gateway routes (each to
+ * its group's function, behind the authorizer when a role is needed); the local server matches
+ * requests against the same list. Cloud and laptop cannot drift apart.
+ */
+export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  group: FunctionGroup;
+  /** The least role that may call it; null for open routes. */
+  role: Role | null;
+  operationId: string;
+  summary: string;
+}
+
+export const ROUTES = [
+  { method: 'GET', path: '/health', group: 'health', role: null, operationId: 'getHealth', summary: 'Liveness check' },
+  { method: 'GET', path: '/openapi.json', group: 'health', role: null, operationId: 'getOpenApi', summary: 'This API as an OpenAPI 3.1 document' },
+  { method: 'GET', path: '/threads', group: 'threads-read', role: 'reader', operationId: 'listThreads', summary: 'List threads' },
+  { method: 'POST', path: '/threads', group: 'threads-write', role: 'editor', operationId: 'createThread', summary: 'Create a thread with its first update' },
+  { method: 'GET', path: '/threads/{id}', group: 'threads-read', role: 'reader', operationId: 'getThread', summary: 'Get a thread, now or as of a time' },
+  { method: 'PATCH', path: '/threads/{id}', group: 'threads-write', role: 'editor', operationId: 'patchThread', summary: 'Change title or staleAfterHours' },
+  { method: 'POST', path: '/threads/{id}/updates', group: 'threads-write', role: 'editor', operationId: 'postUpdate', summary: 'Post an update to a thread' },
+  { method: 'GET', path: '/threads/{id}/updates', group: 'threads-read', role: 'reader', operationId: 'listUpdates', summary: "List a thread's updates, newest first" },
+  { method: 'GET', path: '/threads/{id}/updates/{updateId}', group: 'threads-read', role: 'reader', operationId: 'getUpdate', summary: 'Get one update' },
+  { method: 'POST', path: '/threads/{id}/updates/{updateId}/retraction', group: 'threads-write', role: 'editor', operationId: 'retractUpdate', summary: 'Retract an update' },
+  { method: 'POST', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'createToken', summary: 'Create a token (shown once)' },
+  { method: 'GET', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'listTokens', summary: 'List tokens' },
+  { method: 'DELETE', path: '/tokens/{name}', group: 'tokens', role: 'admin', operationId: 'revokeToken', summary: 'Revoke a token' },
+] as const satisfies readonly Route[];
+
+export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
+
+export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+export const routesOf = (group: FunctionGroup): Route[] => ROUTES.filter((r) => r.group === group);
+
+const compiled = ROUTES.map((route) => {
+  const names: string[] = [];
+  const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route: route as Route, regex: new RegExp(`^${pattern}$`), names };
+});
+
+export type RouteMatch =
+  | { kind: 'found'; route: Route; params: Record<string, string> }
+  | { kind: 'method_not_allowed'; allowed: string[] }
+  | { kind: 'not_found' };
+
+/** Match a raw path (percent-encoded) and method the way API Gateway does: exact paths, no trailing slash. */
+export function matchRoute(method: string, rawPath: string): RouteMatch {
+  const allowed: string[] = [];
+  for (const { route, regex, names } of compiled) {
+    const m = regex.exec(rawPath);
+    if (!m) continue;
+    if (route.method !== method) {
+      allowed.push(route.method);
+      continue;
+    }
+    const params: Record<string, string> = {};
+    try {
+      names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    } catch {
+      return { kind: 'not_found' };
+    }
+    return { kind: 'found', route, params };
+  }
+  return allowed.length > 0 ? { kind: 'method_not_allowed', allowed } : { kind: 'not_found' };
+}

@@ -1,0 +1,47 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, UpdateTimeToLiveCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { INDEX } from './keys';
+
+/** Non-key attributes the due index carries. */
+export const DUE_INDEX_ATTRIBUTES = ['scenario', 'status'] as const;
+
+/** Attribute that DynamoDB's TTL deletes items by (epoch seconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * The table as the local tools and the tests create it. `infra/` declares the same keys and
+ * indexes for the cloud (a stack test compares the two).
+ */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const s = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+  const gsi = (name: string, pk: string, sk: string) => ({
+    IndexName: name,
+    KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, { AttributeName: sk, KeyType: 'RANGE' as const }],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'), s('LSI1SK')],
+    KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+    GlobalSecondaryIndexes: [
+      gsi(INDEX.byScenario, 'GSI1PK', 'GSI1SK'),
+      gsi(INDEX.allThreads, 'GSI2PK', 'GSI2SK'),
+      // The stale check reads only this index: it needs the thread's scenario and status for the event.
+      { ...gsi(INDEX.byDue, 'GSI3PK', 'GSI3SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] } },
+    ],
+    LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],
+  };
+}
+
+/** Create the table unless it exists; returns true when it was created. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+  return true;
+}
