@@ -1,0 +1,23 @@
+/**
+ * How every function is bundled, in one place: the stack's NodejsFunctions use it, and the cold-start
+ * benchmark builds the same bundles with esbuild directly, so what is measured is what is deployed.
+ */
+export const FUNCTION_ENTRIES = {
+  health: 'functions/health.ts',
+  'threads-read': 'functions/threads-read.ts',
+  'threads-write': 'functions/threads-write.ts',
+  tokens: 'functions/tokens.ts',
+  authorizer: 'functions/authorizer.ts',
+  'stale-check': 'functions/stale-check.ts',
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+/** Node.js 22 in Lambda ships AWS SDK v3, but bundling it pins the version we test and trims it by tree-shaking. */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node22',
+  format: 'cjs',
+  externalModules: [] as string[],
+} as const;

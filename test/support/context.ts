@@ -1,0 +1,18 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
+import { readConfig, type Config } from '../../shared/config';
+import { ensureTable } from '../../shared/store/table';
+
+/**
+ * A context over a brand-new table in the run's DynamoDB Local, installed as the handlers' context.
+ * Each test file (or each test that wants a clean slate) gets its own table.
+ */
+export async function freshContext(overrides: Partial<Config> = {}, adapters: Partial<AppContext> = {}): Promise<AppContext> {
+  if (!process.env.DYNAMODB_ENDPOINT) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
+  const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, ...overrides };
+  const ctx = createContext(cfg, adapters);
+  await ensureTable(ctx.db as unknown as DynamoDBClient, cfg.tableName);
+  setAppContext(ctx);
+  return ctx;
+}
