@@ -13,6 +13,8 @@ export async function deliver(ctx: Pick<AppContext, 'publisher' | 'outbox'>, eve
     await Promise.all(events.map((e) => ctx.outbox.remove(e.id)));
   } catch (error) {
     logger.warn('notification delivery failed; kept in the outbox for the next run', { error: String(error), eventIds: events.map((e) => e.id) });
+    // If even this fails, the lease simply runs out and a later drain retries.
+    await Promise.all(events.map((e) => ctx.outbox.release(e.id))).catch(() => undefined);
   }
 }
 
@@ -27,6 +29,7 @@ export async function drainOutbox(ctx: Pick<AppContext, 'publisher' | 'outbox'>,
       delivered.push(event.id);
     } catch (error) {
       logger.warn('notification redelivery failed; will retry on the next run', { error: String(error), eventId: event.id });
+      await ctx.outbox.release(event.id).catch(() => undefined);
     }
   }
   return delivered;

@@ -41,6 +41,17 @@ export class OutboxStore {
     }
   }
 
+  /** Give up the lease after a failed publish, so the very next drain may retry. */
+  async release(eventId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: outboxKey(eventId), UpdateExpression: 'SET leaseUntil = :zero', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':zero': 0 } }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async remove(eventId: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: outboxKey(eventId) }));
   }

@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { AppContext } from '../../shared/app/context';
+import { createThread, postUpdate, type WriteResult } from '../../shared/app/threads';
+import { runStaleCheck } from '../../shared/app/stale-check';
+import { LogWebhookPublisher } from '../../shared/events/publisher';
+import type { TrackerEvent } from '../../shared/events/event';
+import { threadKey } from '../../shared/store/keys';
+import { addHours, nowUtc } from '../../shared/domain/time';
+import type { Kind } from '../../shared/domain/kinds';
+import { freshContext } from '../support/context';
+import { RecordingPublisher } from '../support/recording-publisher';
+
+const editor = { principal: { name: 'desk', role: 'editor' as const } };
+const render = (r: WriteResult) => ({ statusCode: 200, headers: {}, body: JSON.stringify(r) });
+const hoursFromNow = (h: number) => addHours(nowUtc(), h);
+
+async function thread(ctx: AppContext, id: string, opts: { kind?: Kind; status?: string; staleAfterHours?: number } = {}) {
+  await createThread(ctx, { id, scenario: 'stale-test', kind: opts.kind ?? 'other', title: id, status: opts.status ?? 'active', summary: 's', staleAfterHours: opts.staleAfterHours ?? 24 }, editor, render);
+}
+const read = async (ctx: AppContext, id: string) => (await ctx.threads.getThread(id))!;
+const rawItem = async (ctx: AppContext, id: string) => (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
+
+describe('stale check', () => {
+  let ctx: AppContext;
+  let bus: RecordingPublisher;
+  beforeEach(async () => {
+    bus = new RecordingPublisher();
+    ctx = await freshContext({}, { publisher: bus });
+  });
+
+  it('flags due threads only, honouring each thread’s staleAfterHours, and skips terminal ones', async () => {
+    // Prepare
+    await thread(ctx, 'due-24', { staleAfterHours: 24 });
+    await thread(ctx, 'not-due-48', { staleAfterHours: 48 });
+    await thread(ctx, 'terminal', { status: 'resolved', staleAfterHours: 1 });
+    const now = hoursFromNow(25);
+    // Act
+    const result = await runStaleCheck(ctx, now);
+    // Assess
+    expect(result.flagged).toEqual(['due-24']);
+    expect(result.itemsRead).toBe(1);
+    const flagged = await read(ctx, 'due-24');
+    expect(flagged).toMatchObject({ stale: true, staleSince: addHours(flagged.lastRecordedAt, 24), version: 2 });
+    // updatedAt is the wall clock of the flag write, not the check's `now`.
+    expect(Date.parse(flagged.updatedAt)).toBeLessThan(Date.parse(now));
+    expect(await read(ctx, 'not-due-48')).toMatchObject({ stale: false, version: 1 });
+    expect(await read(ctx, 'terminal')).toMatchObject({ stale: false, version: 1 });
+    expect(bus.of('ThreadStale')).toEqual([expect.objectContaining({ type: 'ThreadStale', threadId: 'due-24', scenario: 'stale-test', status: 'active', staleSince: flagged.staleSince })]);
+  });
+
+  it('flags and notifies nothing new when run again', async () => {
+    await thread(ctx, 'a');
+    const now = hoursFromNow(30);
+    await runStaleCheck(ctx, now);
+    const again = await runStaleCheck(ctx, now);
+    expect(again.flagged).toEqual([]);
+    expect(again.itemsRead).toBe(0);
+    expect(bus.of('ThreadStale')).toHaveLength(1);
+    expect((await read(ctx, 'a')).version).toBe(2);
+  });
+
+  it('is cleared by the next update, which also puts the thread back on the watch', async () => {
+    await thread(ctx, 'b');
+    await runStaleCheck(ctx, hoursFromNow(30));
+    const { body } = await postUpdate(ctx, 'b', { summary: 'news', status: null }, editor, render);
+    expect(JSON.parse(body).thread).toMatchObject({ stale: false, staleSince: null });
+    expect((await rawItem(ctx, 'b')).GSI3PK).toBe('DUE');
+  });
+
+  it('takes a thread out of the due index in a terminal status and puts it back when it leaves one', async () => {
+    await thread(ctx, 'c');
+    await postUpdate(ctx, 'c', { summary: 'done', status: 'resolved' }, editor, render);
+    expect((await rawItem(ctx, 'c')).GSI3PK).toBeUndefined();
+    expect((await runStaleCheck(ctx, hoursFromNow(1000))).flagged).toEqual([]);
+    await postUpdate(ctx, 'c', { summary: 'reopened', status: 'active' }, editor, render);
+    expect((await rawItem(ctx, 'c')).GSI3PK).toBe('DUE');
+    expect((await runStaleCheck(ctx, hoursFromNow(1000))).flagged).toEqual(['c']);
+  });
+
+  it('never leaves a thread stale when an update races the check', async () => {
+    // Prepare
+    const ids = Array.from({ length: 15 }, (_, i) => `race-${i}`);
+    for (const id of ids) await thread(ctx, id);
+    // Act: the check and an update to every thread, all at once
+    const [result] = await Promise.all([runStaleCheck(ctx, hoursFromNow(30)), ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render))]);
+    // Assess: whichever landed first, the update wins
+    for (const id of ids) expect(await read(ctx, id)).toMatchObject({ stale: false, staleSince: null });
+    expect(bus.of('ThreadStale').map((e) => e.threadId).sort()).toEqual([...result.flagged].sort());
+  });
+
+  it('notifies once per thread when two checks run at once', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `twice-${i}`);
+    for (const id of ids) await thread(ctx, id);
+    const now = hoursFromNow(30);
+    const [a, b] = await Promise.all([runStaleCheck(ctx, now), runStaleCheck(ctx, now)]);
+    expect([...a.flagged, ...b.flagged].sort()).toEqual([...ids].sort());
+    const stale = bus.of('ThreadStale');
+    expect(stale).toHaveLength(10);
+    expect(new Set(stale.map((e) => e.threadId)).size).toBe(10);
+    for (const id of ids) expect((await read(ctx, id)).version).toBe(2);
+  });
+
+  it('redelivers on the next run a notification whose publish failed, with the same id', async () => {
+    await thread(ctx, 'd');
+    bus.failNext = 1;
+    const first = await runStaleCheck(ctx, hoursFromNow(30));
+    expect(first.flagged).toEqual(['d']);
+    expect(bus.events).toHaveLength(0);
+    const second = await runStaleCheck(ctx, hoursFromNow(30));
+    expect(second.flagged).toEqual([]);
+    expect(second.redelivered).toHaveLength(1);
+    expect(bus.of('ThreadStale')).toEqual([expect.objectContaining({ id: second.redelivered[0], threadId: 'd' })]);
+    expect(await ctx.outbox.pending()).toEqual([]);
+  });
+
+  it('POSTs the event to the webhook as JSON', async () => {
+    // Prepare: a webhook receiver
+    const received: TrackerEvent[] = [];
+    const hook: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => hook.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const hooked = await freshContext({}, { publisher: new LogWebhookPublisher(url) });
+    await thread(hooked, 'e');
+    // Act
+    await runStaleCheck(hooked, hoursFromNow(30));
+    await postUpdate(hooked, 'e', { summary: 'done', status: 'resolved' }, editor, render);
+    hook.close();
+    // Assess
+    expect(received.map((e) => e.type)).toEqual(['ThreadStale', 'ThreadStatusChanged']);
+    expect(received[1]).toMatchObject({ threadId: 'e', scenario: 'stale-test', status: 'resolved', previousStatus: 'active' });
+    expect(received[0]!.id).toMatch(/^[0-9A-Z]{26}$/);
+  });
+});
