@@ -9,6 +9,9 @@ import { canonicalJson } from '../shared/http/idempotency';
 
 /** Read routes: this function's role may only read the table. */
 
+/** How long after a change a list's indexes may lag the table (GSIs are eventually consistent). */
+const LIST_SETTLE_MS = 5_000;
+
 const threadIdOf = (req: Request): string => {
   const id = req.params.id ?? '';
   if (!SLUG.test(id)) throw new NotFoundError(`No thread ${id}.`);
@@ -36,8 +39,18 @@ export const handler = lambdaHandler('threads-read', {
     // A token is valid only for the filters it was issued with.
     const scope = `threads:${canonicalJson(filter)}`;
     const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
-    const page = await req.ctx.threads.listThreads(filter, q.limit ?? LIMITS.pageSize.default, start);
-    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null });
+    const limit = q.limit ?? LIMITS.pageSize.default;
+    // The list's ETag is the change counter of what it lists plus the query: a poll that finds
+    // nothing new costs one tiny read. Just after a change the indexes may still be catching up, so
+    // then the ETag also carries a digest of the content and a 304 needs the content to match.
+    const changes = await req.ctx.threads.getChanges(filter.scenario ?? null);
+    const queryTag = contentEtag(canonicalJson({ scope, limit, nextToken: q.nextToken ?? null })).slice(1, 13);
+    const settled = Date.now() - Date.parse(changes.at) > LIST_SETTLE_MS;
+    const counterTag = `c${changes.n}-${queryTag}`;
+    if (settled && noneMatchHits(header(req.event, 'if-none-match'), `"${counterTag}"`)) return empty(304, { ETag: `"${counterTag}"` });
+    const page = await req.ctx.threads.listThreads(filter, limit, start);
+    const body = { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null };
+    return conditional(req, body, settled ? `"${counterTag}"` : `"${counterTag}-${contentEtag(JSON.stringify(body)).slice(1, 13)}"`);
   },
 
   'GET /threads/{id}': async (req) => {
@@ -57,10 +70,15 @@ export const handler = lambdaHandler('threads-read', {
     const q = parseWith(PageQuerySchema, req.query, 'The query');
     const scope = `updates:${id}`;
     const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
-    const page = await req.ctx.threads.listUpdates(id, q.limit ?? LIMITS.pageSize.default, start);
-    // Every thread has at least one update, so an empty first page means there is no such thread.
-    if (page.items.length === 0 && start === undefined && !(await req.ctx.threads.getThread(id))) throw new NotFoundError(`No thread ${id}.`);
-    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null });
+    const limit = q.limit ?? LIMITS.pageSize.default;
+    // The history changes only with the thread's version, so that (plus the page asked for) is the
+    // ETag, and a poll that finds nothing new reads just the thread item.
+    const thread = await req.ctx.threads.getThreadConsistent(id);
+    if (!thread) throw new NotFoundError(`No thread ${id}.`);
+    const etag = `"u${thread.version}-${contentEtag(canonicalJson({ limit, nextToken: q.nextToken ?? null })).slice(1, 13)}"`;
+    if (noneMatchHits(header(req.event, 'if-none-match'), etag)) return empty(304, { ETag: etag });
+    const page = await req.ctx.threads.listUpdates(id, limit, start);
+    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null }, etag);
   },
 
   'GET /threads/{id}/updates/{updateId}': async (req) => {

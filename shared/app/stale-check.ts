@@ -5,6 +5,7 @@ import { threadStale, type TrackerEvent } from '../events/event';
 import { deliver, drainOutbox } from '../events/delivery';
 import { DUE_PK, INDEX, threadKey } from '../store/keys';
 import { OUTBOX_LEASE_MS, outboxItem } from '../store/outbox-store';
+import { counterBumps } from '../store/thread-store';
 import type { AppContext } from './context';
 
 export interface StaleCheckResult {
@@ -64,6 +65,7 @@ export async function runStaleCheck(ctx: AppContext, now: string): Promise<Stale
                 },
               },
               { Put: { TableName: config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
+              ...counterBumps(config.tableName, String(item.scenario), wallClock),
             ],
           }),
         );

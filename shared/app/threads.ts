@@ -12,7 +12,7 @@ import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits } from '../http/etag';
 import { threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
+import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
 import type { AppContext } from './context';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
@@ -38,7 +38,9 @@ export interface WriteResult {
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential back-off, capped: spreads racing writers out instead of lock-stepping them. */
+const backoff = (ctx: AppContext, attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)));
 
 function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
   return {
@@ -78,7 +80,7 @@ async function writeThread(
   decide: (history: ThreadHistory & { thread: Thread }, now: string) => Decision,
   render: (result: WriteResult) => StoredResponse,
 ): Promise<StoredResponse> {
-  const { writeMaxAttempts, writeBackoffCapMs, idempotencyTtlSeconds } = ctx.config;
+  const { writeMaxAttempts, idempotencyTtlSeconds } = ctx.config;
   for (let attempt = 1; ; attempt++) {
     const history: ThreadHistory = needHistory
       ? await ctx.threads.loadHistory(threadId)
@@ -102,10 +104,11 @@ async function writeThread(
       return response;
     } catch (error) {
       if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
-      if (!(error instanceof VersionConflict)) throw error;
-      if (options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
+      // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
+      if (!(error instanceof VersionConflict) && !(error instanceof TransientConflict)) throw error;
+      if (error instanceof VersionConflict && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
       if (attempt >= writeMaxAttempts) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
-      await sleep(Math.random() * Math.min(writeBackoffCapMs, 5 * 2 ** attempt));
+      await backoff(ctx, attempt);
     }
   }
 }
@@ -129,20 +132,24 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
     updatedAt: now,
   };
   const response = render({ thread, update });
-  try {
-    await ctx.threads.commit({
-      thread,
-      expectedVersion: null,
-      update,
-      updateIsNew: true,
-      ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
-    });
-  } catch (error) {
-    if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
-    if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.threads.commit({
+        thread,
+        expectedVersion: null,
+        update,
+        updateIsNew: true,
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
+      });
+      return response;
+    } catch (error) {
+      if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
+      if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+      if (!(error instanceof TransientConflict)) throw error;
+      if (attempt >= ctx.config.writeMaxAttempts) throw new UnavailableError('Too many concurrent writes; retry shortly.', 1);
+      await backoff(ctx, attempt);
+    }
   }
-  return response;
 }
 
 export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {

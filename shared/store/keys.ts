@@ -27,4 +27,7 @@ export const scenarioPk = (scenario: string) => `SCENARIO#${scenario}`;
 export const idempotencyKey = (hash: string) => ({ PK: `IDEMPOTENCY#${hash}`, SK: '#IDEMPOTENCY' });
 export const tokenHashKey = (hash: string) => ({ PK: `TOKEN#${hash}`, SK: '#TOKEN' });
 export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name}` });
+/** Change counters behind cheap list revalidation: one per scenario and one for all threads. */
+export const CHANGES_PK = 'CHANGES';
+export const changesKey = (scenario: string | null) => ({ PK: CHANGES_PK, SK: scenario === null ? 'ALL' : `SCENARIO#${scenario}` });
 export const outboxKey = (eventId: string) => ({ PK: OUTBOX_PK, SK: eventId });

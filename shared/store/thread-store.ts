@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, idempotencyKey, scenarioPk, ALL_THREADS_PK, threadKey, threadPk, updateKey } from './keys';
+import { INDEX, THREAD_SK, UPDATE_PREFIX, changesKey, idempotencyKey, scenarioPk, ALL_THREADS_PK, threadKey, threadPk, updateKey } from './keys';
 import { threadItem, toThread, toUpdate, updateItem } from './items';
 import { TTL_ATTRIBUTE } from './table';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
@@ -14,6 +14,9 @@ export class VersionConflict extends Error {
     this.name = 'VersionConflict';
   }
 }
+
+/** Another transaction touched one of our items at the same moment; nothing was written. Retry. */
+export class TransientConflict extends Error {}
 
 /** The thread we meant to create exists already. */
 export class ThreadAlreadyExists extends Error {}
@@ -56,6 +59,21 @@ export interface Page<T> {
   items: T[];
   /** Where to resume, or undefined at the end. */
   lastKey?: Record<string, unknown>;
+}
+
+export interface ChangeCounter {
+  n: number;
+  at: string;
+}
+
+/**
+ * Bump the change counters of a thread's scenario and of all threads, inside the transaction that
+ * changes the thread: a list's ETag is its counter, so it moves exactly when a listed thread does.
+ */
+export function counterBumps(table: string, scenario: string, now: string) {
+  return [changesKey(scenario), changesKey(null)].map((Key) => ({
+    Update: { TableName: table, Key, UpdateExpression: 'ADD n :one SET #at = :now', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':one': 1, ':now': now } },
+  }));
 }
 
 export class ThreadStore {
@@ -103,6 +121,12 @@ export class ThreadStore {
     return { thread, updates };
   }
 
+  /** Eventually consistent and tiny: what a list poll that finds nothing new costs. */
+  async getChanges(scenario: string | null): Promise<ChangeCounter> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: changesKey(scenario) }));
+    return { n: Number(Item?.n ?? 0), at: String(Item?.at ?? '1970-01-01T00:00:00.000Z') };
+  }
+
   async getUpdate(threadId: string, updateId: string): Promise<Update | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId) }));
     return Item ? toUpdate(Item) : null;
@@ -117,6 +141,8 @@ export class ThreadStore {
         KeyConditionExpression: 'PK = :pk',
         ExpressionAttributeValues: { ':pk': threadPk(threadId) },
         ScanIndexForward: false,
+        // Local indexes can be read consistently, so a page always matches the thread's version.
+        ConsistentRead: true,
         // One more than asked tells us whether another page exists without an empty last page.
         Limit: limit + 1,
         ExclusiveStartKey: startKey,
@@ -205,6 +231,7 @@ export class ThreadStore {
         },
       });
     }
+    items.push(...counterBumps(this.table, write.thread.scenario, write.thread.updatedAt));
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
       items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } });
@@ -235,8 +262,7 @@ export class ThreadStore {
           throw write.expectedVersion === null ? new ThreadAlreadyExists() : new VersionConflict();
         }
         if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
-        // Another transaction touched the same items at the same moment: the same as losing the race.
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new VersionConflict();
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }
       throw error;
     }
