@@ -1,0 +1,49 @@
+import { createContext, setAppContext } from '../shared/app/context';
+import { parseRfc3339, toUtc } from '../shared/domain/time';
+import { handler as staleCheck } from '../functions/stale-check';
+import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
+
+const USAGE = 'usage: npm run stale-check -- [--at <RFC 3339 time>]';
+
+/**
+ * `npm run stale-check -- --at <time>`: run the scheduled stale check once, through the very handler
+ * EventBridge invokes, with that `now`. The last line of output is the JSON summary.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  try {
+    let at = new Date().toISOString();
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i];
+      if (arg === '--at') {
+        const value = argv[++i];
+        const parsed = value === undefined ? null : parseRfc3339(value);
+        if (!parsed) throw new CliUsageError(`--at needs an RFC 3339 time with a zone, e.g. 2025-06-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`);
+        at = toUtc(parsed);
+      } else if (arg === '--help' || arg === '-h') {
+        out(USAGE);
+        return 0;
+      } else {
+        throw new CliUsageError(`unknown argument ${JSON.stringify(arg)}`);
+      }
+    }
+    const { target, config } = cliConfig(env);
+    await checkDatabase(target, config);
+    const ctx = createContext(config);
+    setAppContext(ctx);
+    const result = await staleCheck({ time: at });
+    out(JSON.stringify({ now: result.now, flagged: result.flagged }));
+    return 0;
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`${error instanceof CliEnvironmentError ? error.message : oneLine(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+}
