@@ -2,13 +2,17 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { runStaleCheck, type StaleCheckResult } from '../shared/app/stale-check';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
-import { logger } from '../shared/observability';
+import { count, logger, metrics } from '../shared/observability';
 
 /** EventBridge schedule target. `now` is the schedule's time, so a retried run judges the same instant. */
 export const handler = async (event: Pick<ScheduledEvent, 'time'>): Promise<StaleCheckResult> => {
+  metrics.captureColdStartMetric();
   const at = parseRfc3339(event.time);
   if (!at) throw new Error(`schedule event has no valid time: ${event.time}`);
   const result = await runStaleCheck(appContext(), toUtc(at));
+  count('ThreadsFlaggedStale', result.flagged.length);
+  count('NotificationsRedelivered', result.redelivered.length);
+  metrics.publishStoredMetrics();
   logger.info('stale check', { now: result.now, flagged: result.flagged, itemsRead: result.itemsRead, redelivered: result.redelivered.length });
   return result;
 };

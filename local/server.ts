@@ -96,6 +96,9 @@ export async function registerLocalTokens(ctx: AppContext, env: NodeJS.ProcessEn
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Locally, metrics would be EMF blobs on the terminal; the SDK's Node 22 notice concerns Lambda, not this laptop.
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(env.PORT || 3000);
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {

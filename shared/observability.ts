@@ -1,8 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * One structured JSON logger for every function and the local server. Service name and level come
- * from POWERTOOLS_SERVICE_NAME / POWERTOOLS_LOG_LEVEL, which the stack sets.
+ * Powertools logger, metrics and tracer shared by every function and the local server. Service name,
+ * namespace and log level come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE /
+ * POWERTOOLS_LOG_LEVEL, which the stack sets. Outside Lambda the tracer is a no-op, and the local
+ * server and tests turn metrics off (POWERTOOLS_METRICS_DISABLED) so they do not print EMF blobs.
+ *
  * Nothing here ever logs a request's headers: that is how tokens stay out of the logs.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'scenario-tracker' });
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'scenario-tracker';
+
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'ScenarioTracker' });
+export const tracer = new Tracer({ serviceName });
+export { MetricUnit };
+
+/** Count one thing that happened, flushed with the invocation's other metrics. */
+export const count = (name: string, value = 1): void => {
+  metrics.addMetric(name, MetricUnit.Count, value);
+};

@@ -1,6 +1,6 @@
 import type { TrackerEvent } from './event';
 import type { AppContext } from '../app/context';
-import { logger } from '../observability';
+import { count, logger } from '../observability';
 
 /**
  * Publish events a write has just committed to the outbox, then clear them. A failure is logged and
@@ -12,6 +12,7 @@ export async function deliver(ctx: Pick<AppContext, 'publisher' | 'outbox'>, eve
     await ctx.publisher.publish(events);
     await Promise.all(events.map((e) => ctx.outbox.remove(e.id)));
   } catch (error) {
+    count('NotificationDeliveryFailures');
     logger.warn('notification delivery failed; kept in the outbox for the next run', { error: String(error), eventIds: events.map((e) => e.id) });
     // If even this fails, the lease simply runs out and a later drain retries.
     await Promise.all(events.map((e) => ctx.outbox.release(e.id))).catch(() => undefined);

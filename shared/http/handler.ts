@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../domain/errors';
 import type { Principal } from '../domain/types';
 import { appContext, type AppContext } from '../app/context';
-import { logger } from '../observability';
+import { count, logger, metrics, tracer } from '../observability';
 import { ROUTES, routeKey, type FunctionGroup, type Route } from '../routes';
 import { principalOf, requireRole } from './auth';
 import { asTrackerError, problem } from './problem';
@@ -30,6 +30,8 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
   return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
     const started = Date.now();
+    metrics.captureColdStartMetric();
+    tracer.putAnnotation('route', event.routeKey);
     const route = routes.get(event.routeKey);
     const run = route ? handlers[event.routeKey] : undefined;
     let result: HttpResult;
@@ -48,6 +50,8 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     }
     if (event.requestContext.http.method === 'GET') result.headers['Cache-Control'] = 'no-cache';
     logger.info('request', { method: event.requestContext.http.method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
+    count(result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes');
+    metrics.publishStoredMetrics();
     return result;
   };
 }

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
+import { tracer } from '../observability';
 
 /**
  * The document client every store module uses. DynamoDB Local accepts any credentials, so when an
@@ -13,5 +14,7 @@ export function createDocumentClient(cfg: Pick<Config, 'dynamodbEndpoint' | 'reg
     ...(local ? { endpoint: cfg.dynamodbEndpoint } : {}),
     ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
+  // Traces every DynamoDB call as a subsegment in Lambda; a no-op elsewhere.
+  tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

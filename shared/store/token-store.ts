@@ -78,7 +78,7 @@ export class TokenStore {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: this.table, Key: tokenNameKey(name), ConditionExpression: 'hash = :h', ExpressionAttributeValues: { ':h': Item.hash } } },
+            { Delete: { TableName: this.table, Key: tokenNameKey(name), ConditionExpression: '#hash = :h', ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':h': Item.hash } } },
             { Delete: { TableName: this.table, Key: tokenHashKey(String(Item.hash)) } },
           ],
         }),

@@ -39,7 +39,7 @@ export async function startTestServer(options: { seed?: boolean; corsOrigins?: s
       }
       const response = await fetch(`${url}${path}`, { method, headers: { ...h, ...headers }, ...(payload !== undefined ? { body: payload } : {}) });
       const text = await response.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
       return { status: response.status, headers: response.headers, body: parsed, text };
     },
