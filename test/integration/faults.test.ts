@@ -17,7 +17,6 @@ let mock: ReturnType<typeof mockClient>;
 function passThrough() {
   mock.reset();
   for (const Command of [GetCommand, QueryCommand, TransactWriteCommand, PutCommand, DeleteCommand, UpdateCommand, BatchGetCommand] as const) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const C = Command as any;
     mock.on(C).callsFake((input: unknown) => real.db.send(new C(input)));
   }
