@@ -39,6 +39,15 @@ export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.meth
 
 export const routesOf = (group: FunctionGroup): Route[] => ROUTES.filter((r) => r.group === group);
 
+/**
+ * Every distinct path, for the cloud's `ANY <path>` catch-all routes: API Gateway prefers the
+ * method-specific routes, so these only see methods a path does not allow and answer 405 (as the
+ * local server does), where API Gateway alone would answer 404.
+ */
+export const PATHS: readonly string[] = [...new Set(ROUTES.map((r) => r.path))];
+
+export const allowedMethods = (path: string): string[] => ROUTES.filter((r) => r.path === path).map((r) => r.method);
+
 const compiled = ROUTES.map((route) => {
   const names: string[] = [];
   const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { NotFoundError } from '../domain/errors';
+import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
 import type { Principal } from '../domain/types';
 import { appContext, type AppContext } from '../app/context';
 import { count, logger, metrics, tracer } from '../observability';
-import { ROUTES, routeKey, type FunctionGroup, type Route } from '../routes';
+import { ROUTES, allowedMethods, routeKey, type FunctionGroup, type Route } from '../routes';
 import { principalOf, requireRole } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf } from './request';
@@ -37,6 +37,10 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     let result: HttpResult;
     let principal: Principal | null = null;
     try {
+      if (event.routeKey.startsWith('ANY ')) {
+        const path = event.routeKey.slice(4);
+        throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed on ${event.rawPath}.`, allowedMethods(path));
+      }
       if (!route || !run) throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
       principal = principalOf(event);
       if (route.role) requireRole(principal, route.role);
