@@ -91,7 +91,7 @@ export const QuoteSchema = z.strictObject({
 
 const staleAfterHours = z.number().int().min(LIMITS.staleAfterHours.min).max(LIMITS.staleAfterHours.max);
 /** A status is checked against the thread's kind later (422), so here it only has to be a short string. */
-const statusName = z.string().min(1).max(64);
+const statusName = text(1, 64);
 
 export const CreateThreadSchema = z.strictObject({
   id: slug,
