@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../local/dynamodb-local';
+
+/**
+ * `npm start` as a newcomer runs it: a separate process with its own embedded DynamoDB Local,
+ * driven from outside over HTTP.
+ */
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>, path = process.env.PATH ?? ''): Started {
+  const child = spawn(process.execPath, [TSX, 'local/server.ts'], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: path, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(s: Started): Promise<void> {
+  if (s.child.exitCode === null) s.child.kill('SIGTERM');
+  await s.exited;
+}
+
+describe('npm start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves the seeded threads, and keeps data in TRACKER_DATA_DIR across restarts', async () => {
+    // Prepare
+    const [port, dbPort] = [await freePort(), await freePort()];
+    const env = { PORT: String(port), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir, TRACKER_READER_TOKEN: 'e2e-reader', TRACKER_EDITOR_TOKEN: 'e2e-editor', STALE_CHECK_INTERVAL_SECONDS: '0' };
+    const base = `http://127.0.0.1:${port}`;
+    const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+    let server = start(env);
+    try {
+      await until(() => server.output().includes('scenario tracker listening'), 'the server to listen');
+      // Act
+      const list = await (await fetch(`${base}/threads?scenario=russia-ukraine-talks`, { headers: auth('e2e-reader') })).json();
+      const posted = await fetch(`${base}/threads/sanctions/updates`, { method: 'POST', headers: { ...auth('e2e-editor'), 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'adopted', summary: 'EU adopted the 17th package.', occurredAt: '2025-05-20T00:00:00Z' }) });
+      // Assess
+      expect(list.items.map((t: { id: string; status: string }) => `${t.id}:${t.status}`)).toEqual(['ceasefire:rejected', 'prisoner-exchange:agreed', 'sanctions:proposed', 'trump-putin-meeting:announced']);
+      expect(posted.status).toBe(201);
+      // The admin token was not given: it is minted and printed once, and no given token is ever printed.
+      expect(server.output()).toMatch(/admin\s+token \(local-admin\): st_[A-Za-z0-9_-]{43}/);
+      expect(server.output()).not.toContain('e2e-editor');
+      await stop(server);
+
+      server = start(env);
+      await until(() => server.output().includes('scenario tracker listening'), 'the restarted server to listen');
+      const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
+      expect(after).toMatchObject({ status: 'adopted', version: 2 });
+      expect(server.output()).not.toContain('seeded scenario');
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('says in one line that the DynamoDB Local port is taken, and exits', async () => {
+    const dbPort = await freePort();
+    const squatter: Server = createServer();
+    await new Promise<void>((done) => squatter.listen(dbPort, '127.0.0.1', done));
+    try {
+      const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir });
+      expect(await server.exited).toBe(1);
+      const lines = server.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`Port ${dbPort} is already in use`);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('says in one line that Java is missing, with how to install it', async () => {
+    // A PATH that holds node and nothing else.
+    const bin = mkdtempSync(join(tmpdir(), 'tracker-bin-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(await freePort()), TRACKER_DATA_DIR: dataDir }, bin);
+    expect(await server.exited).toBe(1);
+    const lines = server.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Java was not found.*apt-get install/);
+    rmSync(bin, { recursive: true, force: true });
+  });
+});
