@@ -21,7 +21,7 @@ const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-
 
 /** The status page and its assets, served only by the local server (GET / and /ui/*). */
 function staticFile(pathname: string): { type: string; body: Buffer } | null {
-  const rel = pathname === '/' ? 'index.html' : pathname.startsWith('/ui/') ? pathname.slice(4) : null;
+  const rel = pathname === '/' ? 'index.html' : pathname === '/favicon.ico' ? 'icon.svg' : pathname.startsWith('/ui/') ? pathname.slice(4) : null;
   if (rel === null) return null;
   const file = normalize(join(PUBLIC_DIR, rel));
   if (!file.startsWith(PUBLIC_DIR) || !existsSync(file)) return null;
@@ -57,7 +57,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       if (req.method === 'GET') {
         const file = staticFile(url.pathname);
         if (file) {
-          res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': file.type, 'Cache-Control': 'no-cache', 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'" });
+          res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': file.type, 'Cache-Control': 'no-cache', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'" });
           return res.end(file.body);
         }
       }
