@@ -2,6 +2,7 @@ import { NotFoundError } from '../shared/domain/errors';
 import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, SLUG, ULID, parseWith } from '../shared/domain/schemas';
 import { threadAsOf } from '../shared/app/threads';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
+import { appContext } from '../shared/app/context';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
@@ -88,4 +89,4 @@ export const handler = lambdaHandler('threads-read', {
     if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
     return conditional(req, update);
   },
-});
+}, appContext);

@@ -2,6 +2,7 @@ import { NotFoundError } from '../shared/domain/errors';
 import { CreateThreadSchema, CreateUpdateSchema, PatchThreadSchema, RetractionSchema, SLUG, ULID, parseWith } from '../shared/domain/schemas';
 import { createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
 import { threadEtag } from '../shared/http/etag';
+import { appContext } from '../shared/app/context';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
@@ -66,4 +67,4 @@ export const handler = lambdaHandler('threads-write', {
       ),
     );
   },
-});
+}, appContext);

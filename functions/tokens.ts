@@ -1,6 +1,7 @@
 import { NotFoundError } from '../shared/domain/errors';
 import { CreateTokenSchema, SLUG, parseWith } from '../shared/domain/schemas';
 import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
+import { appContext } from '../shared/app/context';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
@@ -18,4 +19,4 @@ export const handler = lambdaHandler('tokens', {
     await revokeToken(req.ctx, name);
     return empty(204);
   },
-});
+}, appContext);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, type TrackerError } from '../shared/domain/errors';
-import { LIMITS } from '../shared/domain/schemas';
+import { LIMITS } from '../shared/domain/limits';
 import { problem } from '../shared/http/problem';
 import type { HttpResult } from '../shared/http/response';
 import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/routes';

@@ -3,32 +3,14 @@ import { ALL_STATUSES, KIND_NAMES } from './kinds';
 import { ValidationError, type FieldProblem } from './errors';
 import { parseRfc3339, toUtc } from './time';
 import { ROLES } from './types';
+import { LIMITS, SLUG, ULID } from './limits';
 
 /**
  * Request and response schemas. Handlers validate with them and `docs/openapi.json` is generated
  * from them, so the document cannot drift from what the code accepts.
  */
 
-export const LIMITS = {
-  bodyBytes: 64 * 1024,
-  title: 200,
-  summary: 4000,
-  sources: 20,
-  quotes: 20,
-  urlLength: 2048,
-  sourceText: 200,
-  speaker: 200,
-  quoteText: 2000,
-  reason: 1000,
-  staleAfterHours: { min: 1, max: 8760 },
-  futureSkewMs: 5 * 60 * 1000,
-  earliestOccurredAt: '1900-01-01T00:00:00.000Z',
-  pageSize: { min: 1, max: 100, default: 50 },
-  idempotencyKey: 128,
-} as const;
-
-export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export { LIMITS, SLUG, ULID };
 
 const codePoints = (s: string): number => {
   let n = 0;

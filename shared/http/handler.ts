@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
 import type { Principal } from '../domain/types';
-import { appContext, type AppContext } from '../app/context';
+import type { AppContext } from '../app/context';
 import { count, logger, metrics, tracer } from '../observability';
 import { ROUTES, allowedMethods, routeKey, type FunctionGroup, type Route } from '../routes';
 import { principalOf, requireRole } from './auth';
@@ -21,12 +21,17 @@ export interface Request {
 
 export type RouteHandler = (request: Request) => Promise<HttpResult>;
 
+/** For functions that touch no table: wiring one in would only slow their cold start. */
+const noContext = (): AppContext => {
+  throw new Error('this function has no application context');
+};
+
 /**
  * A function group's Lambda entry point: find the route by API Gateway's routeKey, enforce its role,
  * run it, and turn any failure into problem details. One structured access line per request —
  * method, route, status, caller's name and latency; never headers, so never a token.
  */
-export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<string, RouteHandler>>) {
+export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<string, RouteHandler>>, context: () => AppContext = noContext) {
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
   return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
     const started = Date.now();
@@ -46,7 +51,9 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
       if (route.role) requireRole(principal, route.role);
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
-      result = await run({ event, route, principal: principal as Principal, params, query: queryOf(event), ctx: appContext() });
+      const request = { event, route, principal: principal as Principal, params, query: queryOf(event) };
+      // The context (and the SDK clients in it) is built on first use, never at import.
+      result = await run(Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request);
     } catch (error) {
       const tracked = asTrackerError(error);
       if (tracked.status >= 500) logger.error('request failed', { routeKey: event.routeKey, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });

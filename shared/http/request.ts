@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
-import { LIMITS } from '../domain/schemas';
+import { LIMITS } from '../domain/limits';
 
 export const header = (event: Pick<APIGatewayProxyEventV2, 'headers'>, name: string): string | undefined => {
   const headers = event.headers ?? {};
