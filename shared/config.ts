@@ -7,7 +7,8 @@ export interface Config {
   tableName: string;
   /** DYNAMODB_ENDPOINT: unset → AWS (in Lambda) or the embedded DynamoDB Local (local tools); a URL → that endpoint. */
   dynamodbEndpoint: string | undefined;
-  region: string;
+  /** AWS_REGION; for DynamoDB Local a fixed placeholder; for real AWS unset means the SDK's own lookup (profile, instance). */
+  region: string | undefined;
   /** EventBridge bus for notifications (EVENT_BUS_NAME); unset → events are logged (and POSTed to the webhook). */
   eventBusName: string | undefined;
   /** TRACKER_WEBHOOK_URL: when set, every notification is POSTed there as JSON. */
@@ -37,7 +38,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     tableName,
     dynamodbEndpoint: endpoint && endpoint !== 'aws' ? endpoint : undefined,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint && endpoint !== 'aws' ? 'us-east-1' : undefined),
     eventBusName: env.EVENT_BUS_NAME || undefined,
     webhookUrl: env.TRACKER_WEBHOOK_URL || undefined,
     corsOrigins: (env.TRACKER_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

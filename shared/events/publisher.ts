@@ -31,11 +31,11 @@ export class LogWebhookPublisher implements Publisher {
 export class EventBridgePublisher implements Publisher {
   private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
 
-  constructor(private readonly busName: string, private readonly region: string) {}
+  constructor(private readonly busName: string, private readonly region?: string) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
     const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-    this.client ??= new EventBridgeClient({ region: this.region });
+    this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
     for (let i = 0; i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
       const result = await this.client.send(
@@ -56,7 +56,7 @@ export class FanOutPublisher implements Publisher {
   }
 }
 
-export function createPublisher(cfg: { eventBusName?: string; webhookUrl?: string; region: string }): Publisher {
+export function createPublisher(cfg: { eventBusName?: string; webhookUrl?: string; region?: string }): Publisher {
   if (!cfg.eventBusName) return new LogWebhookPublisher(cfg.webhookUrl);
   const bus = new EventBridgePublisher(cfg.eventBusName, cfg.region);
   return cfg.webhookUrl ? new FanOutPublisher([bus, new LogWebhookPublisher(cfg.webhookUrl)]) : bus;

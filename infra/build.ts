@@ -1,0 +1,39 @@
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { resolveSettings, type StackSettings } from './settings';
+import { ScenarioTrackerStack } from './stack';
+
+export interface BuiltApp {
+  app: App;
+  stack: ScenarioTrackerStack;
+  settings: StackSettings;
+}
+
+/**
+ * The CDK app: one stack, configured from context/environment, checked by cdk-nag's AWS Solutions
+ * pack (cdk-nag 3: a policy-validation plugin, so synthesis fails on any unacknowledged error).
+ * infra/app.ts runs it for the CLI; the tests build it the same way.
+ */
+export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.env): BuiltApp {
+  const app = new App(props);
+  const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
+  const account = env.CDK_DEFAULT_ACCOUNT;
+  const region = env.CDK_DEFAULT_REGION;
+  const stack = new ScenarioTrackerStack(app, settings.stackName, {
+    // Environment-agnostic unless the CLI knows the account: synth never needs AWS.
+    ...(account && region ? { env: { account, region } } : {}),
+    description: `Scenario Tracker (${settings.stage}): thread tracking API, table, schedule and alarms`,
+    stage: settings.stage,
+    corsOrigins: settings.corsOrigins,
+    logRetentionDays: settings.logRetentionDays,
+    logLevel: settings.logLevel,
+    alarmEmail: settings.alarmEmail,
+    webhookUrl: settings.webhookUrl,
+    throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+    tags: { project: 'scenario-tracker', stage: settings.stage },
+    // Production cannot be deleted by a stray `cdk destroy`.
+    terminationProtection: settings.stage === 'prod',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, settings };
+}

@@ -1,0 +1,47 @@
+import { INDEX } from '../shared/store/keys';
+import type { FunctionName } from './bundling';
+import { GLOBAL_INDEX_NAMES, LOCAL_INDEX_NAMES } from './table';
+
+/**
+ * What each function may do, in one reviewable table. The stack turns each entry into IAM
+ * statements on the table's ARN and on named index ARNs (never `index/*`, never `*`).
+ * Transactions need no action of their own: TransactWriteItems is authorised by the
+ * Put/Update/Delete/ConditionCheck actions of its parts, TransactGetItems by GetItem.
+ */
+export interface Access {
+  /** DynamoDB actions on the base table. */
+  table: readonly string[];
+  /** Indexes this function may Query. */
+  queryIndexes: readonly string[];
+  /** Whether it publishes to the project's event bus. */
+  putEvents: boolean;
+}
+
+const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+
+export const ACCESS: Record<FunctionName, Access> = {
+  // Liveness and the OpenAPI document: no table at all.
+  health: { table: [], queryIndexes: [], putEvents: false },
+  // Reads only: threads by scenario / all threads (GSI1, GSI2), updates by occurred time (LSI1).
+  'threads-read': { table: READ, queryIndexes: [...GLOBAL_INDEX_NAMES, ...LOCAL_INDEX_NAMES].filter((i) => i !== INDEX.byDue), putEvents: false },
+  // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they commit.
+  'threads-write': {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    queryIndexes: [],
+    putEvents: true,
+  },
+  // Token management: both items of a token, listing by name and lastUsedAt by hash.
+  tokens: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    queryIndexes: [],
+    putEvents: false,
+  },
+  // Reads a token by hash and records lastUsedAt.
+  authorizer: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queryIndexes: [], putEvents: false },
+  // Reads the due index and the outbox partition, flags threads with the notification in the outbox.
+  'stale-check': {
+    table: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    queryIndexes: [INDEX.byDue],
+    putEvents: true,
+  },
+};

@@ -1,0 +1,131 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { PATHS, ROUTES, routeKey } from '../../shared/routes';
+import { referencedIds, synth, type Resources } from './synth';
+
+// Prepare (once per file: synthesis is the expensive part)
+const DASHBOARDS = ['https://dash.example.org', 'https://ops.example.org'];
+const synthesized = synth({ context: { corsOrigins: DASHBOARDS.join(', ') } });
+const { template, functionId } = synthesized;
+afterAll(() => synthesized.cleanup());
+const resources = template.toJSON().Resources as Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+/** The deployed routes as `{ key, functionId, authorizerId }`, reading integration → function. */
+function deployedRoutes() {
+  return ofType('AWS::ApiGatewayV2::Route').map(([, route]) => {
+    const p = route.Properties!;
+    const integrationId = referencedIds(p.Target)[0]!;
+    const uri = resources[integrationId]!.Properties!.IntegrationUri;
+    return {
+      key: p.RouteKey as string,
+      functionId: referencedIds(uri)[0],
+      authorizationType: p.AuthorizationType,
+      authorizerId: referencedIds(p.AuthorizerId)[0],
+    };
+  });
+}
+
+describe('HTTP API routes', () => {
+  it('deploys exactly the route keys of the shared route table, plus its 405 and 404 catch-alls', () => {
+    // Act
+    const keys = deployedRoutes().map((r) => r.key);
+    // Assess
+    const fallbacks = [...PATHS.map((p) => `ANY ${p}`), '$default'];
+    expect(keys.sort()).toEqual([...ROUTES.map(routeKey), ...fallbacks].sort());
+  });
+
+  it('sends the catch-alls, without the authorizer, to the health function, which touches no data', () => {
+    const fallbacks = deployedRoutes().filter((r) => r.key === '$default' || r.key.startsWith('ANY '));
+    expect(fallbacks).toHaveLength(PATHS.length + 1);
+    for (const r of fallbacks) expect({ key: r.key, fn: r.functionId, auth: r.authorizationType }).toEqual({ key: r.key, fn: functionId('health'), auth: 'NONE' });
+  });
+
+  it("sends every route to its group's function", () => {
+    // Act
+    const byKey = new Map(deployedRoutes().map((r) => [r.key, r.functionId]));
+    // Assess
+    for (const route of ROUTES) expect({ route: routeKey(route), fn: byKey.get(routeKey(route)) }).toEqual({ route: routeKey(route), fn: functionId(route.group) });
+  });
+
+  it('puts the token authorizer on every route that needs a role and on no open route', () => {
+    // Prepare
+    const [authorizerId] = ofType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+    const byKey = new Map(deployedRoutes().map((r) => [r.key, r]));
+    // Act / Assess
+    for (const route of ROUTES) {
+      const deployed = byKey.get(routeKey(route))!;
+      if (route.role) expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'CUSTOM', id: authorizerId });
+      else expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'NONE', id: undefined });
+    }
+    expect(ROUTES.filter((r) => !r.role).map(routeKey).sort()).toEqual(['GET /health', 'GET /openapi.json']);
+  });
+
+  it('uses one simple-response Lambda authorizer keyed on Authorization and cached for 60 seconds', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer')[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    expect(referencedIds(authorizer.Properties!.AuthorizerUri)).toContain(functionId('authorizer'));
+  });
+
+  it('lets API Gateway invoke each API function only from this API', () => {
+    // Assess: one permission per route plus the authorizer's, all scoped to this API's ARN.
+    const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
+    const fromApi = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com');
+    expect(fromApi).toHaveLength(ROUTES.length + PATHS.length + 1 + 1);
+    for (const [, permission] of fromApi) expect(referencedIds(permission.Properties!.SourceArn)).toContain(apiId);
+  });
+});
+
+describe('HTTP API stage and CORS', () => {
+  it('serves a single auto-deployed $default stage with throttling and JSON access logs', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.anyValue() },
+    });
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    const settings = stage.Properties!.AccessLogSettings as { Format: string; DestinationArn: unknown };
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
+    expect(settings.Format.toLowerCase()).not.toContain('authorization');
+    expect(resources[referencedIds(settings.DestinationArn)[0]!]!.Type).toBe('AWS::Logs::LogGroup');
+  });
+
+  it('allows exactly the configured dashboard origins with the headers the contract uses', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: DASHBOARDS,
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
+        ExposeHeaders: Match.arrayWith(['etag', 'location', 'idempotent-replayed', 'retry-after']),
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'PATCH', 'DELETE']),
+      },
+    });
+  });
+
+  it('passes the same CORS origins to the HTTP functions as TRACKER_CORS_ORIGINS', () => {
+    // Assess
+    for (const name of ['health', 'threads-read', 'threads-write', 'tokens'] as const) {
+      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ name, cors: env.TRACKER_CORS_ORIGINS }).toEqual({ name, cors: DASHBOARDS.join(',') });
+    }
+  });
+
+  it('outputs the API URL without a trailing slash, so paths append cleanly', () => {
+    // Assess
+    const url = template.toJSON().Outputs.ApiUrl.Value;
+    expect(JSON.stringify(url)).not.toMatch(/\/"\]\]$/);
+    expect(referencedIds(url)).toContain(ofType('AWS::ApiGatewayV2::Api')[0]![0]);
+  });
+});

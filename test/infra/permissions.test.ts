@@ -1,0 +1,157 @@
+import type { FunctionName } from '../../infra/bundling';
+import { referencedIds, synth, type Resources } from './synth';
+
+// Prepare (once per file)
+const { template, functionId, cleanup } = synth();
+afterAll(cleanup);
+const resources = template.toJSON().Resources as Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const tableId = ofType('AWS::DynamoDB::Table')[0]![0];
+const busId = ofType('AWS::Events::EventBus')[0]![0];
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Every statement that applies to a function's role: its inline policies and attached Policy resources. */
+function statementsOf(name: FunctionName): Statement[] {
+  const roleId = referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!;
+  const role = resources[roleId]!;
+  const inline = ((role.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = ofType('AWS::IAM::Policy')
+    .filter(([, p]) => referencedIds(p.Properties!.Roles).includes(roleId))
+    .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+  return [...inline, ...attached];
+}
+
+/** Actions of a service granted to a function, with a description of each resource they apply to. */
+function grants(name: FunctionName, service: string) {
+  const out: { action: string; resource: string }[] = [];
+  for (const s of statementsOf(name).filter((st) => st.Effect === 'Allow')) {
+    for (const action of list(s.Action).filter((a) => a.startsWith(`${service}:`))) {
+      for (const resource of list(s.Resource)) out.push({ action, resource: label(resource) });
+    }
+  }
+  return out;
+}
+
+/** `table`, `table/index/GSI3`, `bus`, or the raw JSON of anything else. */
+function label(resource: unknown): string {
+  if (resource === '*') return '*';
+  const ids = referencedIds(resource);
+  const suffix = JSON.stringify(resource).match(/"(\/index\/[^"]*)"/)?.[1] ?? '';
+  if (ids.length === 1 && ids[0] === tableId) return `table${suffix}`;
+  if (ids.length === 1 && ids[0] === busId && !suffix) return 'bus';
+  return JSON.stringify(resource);
+}
+
+const actionsOn = (name: FunctionName, service: string, resource: string) =>
+  [...new Set(grants(name, service).filter((g) => g.resource === resource).map((g) => g.action))].sort();
+const resourcesOf = (name: FunctionName, service: string) => [...new Set(grants(name, service).map((g) => g.resource))].sort();
+
+const WRITE_ACTIONS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactWriteItems|Create|Delete|Update|Restore|Import)/;
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+
+describe('least privilege per function', () => {
+  it('gives health no access to the table and no events permission', () => {
+    // Act / Assess
+    expect(grants('health', 'dynamodb')).toEqual([]);
+    expect(grants('health', 'events')).toEqual([]);
+  });
+
+  it('lets threads-read only read: GetItem/BatchGetItem/Query on the table and Query on its read indexes', () => {
+    // Act
+    const actions = grants('threads-read', 'dynamodb').map((g) => g.action);
+    // Assess
+    expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
+    expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    for (const index of ['GSI1', 'GSI2', 'LSI1']) expect(actionsOn('threads-read', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('threads-read', 'dynamodb')).toEqual(['table', 'table/index/GSI1', 'table/index/GSI2', 'table/index/LSI1']);
+    expect(grants('threads-read', 'events')).toEqual([]);
+  });
+
+  it('lets threads-write run its transactions on the table and publish to the bus only', () => {
+    // Assess
+    expect(actionsOn('threads-write', 'dynamodb', 'table')).toEqual(
+      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    );
+    expect(resourcesOf('threads-write', 'dynamodb')).toEqual(['table']);
+    expect(grants('threads-write', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it('lets tokens manage token items on the table and nothing else', () => {
+    // Assess
+    expect(actionsOn('tokens', 'dynamodb', 'table')).toEqual(
+      ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    );
+    expect(resourcesOf('tokens', 'dynamodb')).toEqual(['table']);
+    expect(grants('tokens', 'events')).toEqual([]);
+  });
+
+  it('lets the authorizer only GetItem and UpdateItem (read a token by hash, record lastUsedAt)', () => {
+    // Assess
+    expect(grants('authorizer', 'dynamodb')).toEqual([
+      { action: 'dynamodb:GetItem', resource: 'table' },
+      { action: 'dynamodb:UpdateItem', resource: 'table' },
+    ]);
+    expect(grants('authorizer', 'events')).toEqual([]);
+  });
+
+  it('lets the stale check query the table and the due index, flag threads and publish to the bus', () => {
+    // Assess
+    expect(actionsOn('stale-check', 'dynamodb', 'table')).toEqual(
+      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    );
+    expect(actionsOn('stale-check', 'dynamodb', 'table/index/GSI3')).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('stale-check', 'dynamodb')).toEqual(['table', 'table/index/GSI3']);
+    expect(grants('stale-check', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it("lets each function write logs only to its own log group", () => {
+    for (const name of ALL_FUNCTIONS) {
+      // Prepare
+      const logGroupId = (resources[functionId(name)]!.Properties!.LoggingConfig as { LogGroup: unknown }).LogGroup;
+      // Act
+      const logs = grants(name, 'logs');
+      // Assess
+      expect(logs.length).toBeGreaterThan(0);
+      for (const g of logs) expect({ name, resource: referencedIds(JSON.parse(g.resource))[0] }).toEqual({ name, resource: referencedIds(logGroupId)[0] });
+    }
+  });
+
+  it('attaches no AWS managed policy to any function role', () => {
+    for (const name of ALL_FUNCTIONS) {
+      const roleId = referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!;
+      expect({ name, managed: resources[roleId]!.Properties!.ManagedPolicyArns }).toEqual({ name, managed: undefined });
+    }
+  });
+});
+
+describe('no wildcards', () => {
+  const everyStatement = () => [
+    ...ofType('AWS::IAM::Policy').flatMap(([id, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ id, s }))),
+    ...ofType('AWS::IAM::Role').flatMap(([id, r]) => ((r.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap((p) => p.PolicyDocument.Statement.map((s) => ({ id, s })))),
+  ];
+
+  it('grants no "*" or "service:*" action anywhere in the stack', () => {
+    // Act
+    const wild = everyStatement().filter(({ s }) => list(s.Action).some((a) => a === '*' || a.endsWith(':*')));
+    // Assess
+    expect(wild).toEqual([]);
+  });
+
+  it('grants on resource "*" only the X-Ray trace upload actions, which support no resource-level permissions', () => {
+    // Act
+    const onStar = everyStatement().filter(({ s }) => s.Effect === 'Allow' && list(s.Resource).includes('*'));
+    // Assess
+    expect(onStar.length).toBe(ALL_FUNCTIONS.length);
+    for (const { s } of onStar) expect(list(s.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('names every index it grants on (no index/* pattern)', () => {
+    for (const name of ALL_FUNCTIONS) for (const r of resourcesOf(name, 'dynamodb')) expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+)?$/);
+  });
+});

@@ -1,0 +1,211 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type { FunctionName } from '../../infra/bundling';
+import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/store/table';
+import { referencedIds, synth, type Resources } from './synth';
+
+// Prepare (once per file)
+const { template, functionId, cleanup, stack } = synth({ context: { stage: 'prod', alarmEmail: 'oncall@example.org' } });
+afterAll(cleanup);
+const resources = template.toJSON().Resources as Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const only = (type: string) => {
+  const found = ofType(type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0]!;
+};
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
+  [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
+
+describe('DynamoDB table', () => {
+  const [tableId, table] = only('AWS::DynamoDB::Table');
+  const p = table.Properties!;
+  const expected = tableDefinition('ignored');
+
+  it('has the keys, attributes and indexes of the shared tableDefinition, projections included', () => {
+    // Assess
+    expect(p.KeySchema).toEqual(expected.KeySchema);
+    expect(byName(p.AttributeDefinitions as never[])).toEqual(byName(expected.AttributeDefinitions));
+    expect(byName(p.GlobalSecondaryIndexes as never[])).toEqual(byName(expected.GlobalSecondaryIndexes));
+    expect(byName(p.LocalSecondaryIndexes as never[])).toEqual(byName(expected.LocalSecondaryIndexes));
+  });
+
+  it('is on-demand with point-in-time recovery, deletion protection, encryption and TTL on expiresAt', () => {
+    // Assess
+    expect(p).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+    expect(TTL_ATTRIBUTE).toBe('expiresAt');
+  });
+
+  it('is retained when the stack is deleted or the table replaced', () => {
+    // Assess
+    expect({ deletion: table.DeletionPolicy, replace: table.UpdateReplacePolicy }).toEqual({ deletion: 'Retain', replace: 'Retain' });
+  });
+
+  it('is the table every table-using function is told about, and health is not', () => {
+    for (const name of ALL_FUNCTIONS) {
+      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (name === 'health') expect(env.TABLE_NAME).toBeUndefined();
+      else expect({ name, table: referencedIds(env.TABLE_NAME) }).toEqual({ name, table: [tableId] });
+    }
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with X-Ray active, source maps and an explicit log group with retention', () => {
+    for (const name of ALL_FUNCTIONS) {
+      // Prepare
+      const p = resources[functionId(name)]!.Properties!;
+      const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      const logGroup = resources[referencedIds((p.LoggingConfig as { LogGroup: unknown }).LogGroup)[0]!]!;
+      // Assess
+      expect({ name, runtime: p.Runtime, arch: p.Architectures, handler: p.Handler, tracing: p.TracingConfig }).toEqual({
+        name,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+        handler: 'index.handler',
+        tracing: { Mode: 'Active' },
+      });
+      expect(env).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'scenario-tracker',
+        POWERTOOLS_METRICS_NAMESPACE: 'ScenarioTracker',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties!.RetentionInDays).toBe(30);
+      expect(p.MemorySize).toBeGreaterThanOrEqual(256);
+      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : 29);
+    }
+  });
+
+  it('tells exactly the publishing functions the event bus name', () => {
+    const [busId] = only('AWS::Events::EventBus');
+    for (const name of ALL_FUNCTIONS) {
+      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const publishes = name === 'threads-write' || name === 'stale-check';
+      expect({ name, bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME) }).toEqual({ name, bus: publishes ? [busId] : undefined });
+    }
+  });
+
+  it('gives threads-read the page-token key as a Secrets Manager dynamic reference, never a literal', () => {
+    // Prepare
+    const [secretId] = only('AWS::SecretsManager::Secret');
+    const env = (resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    // Act
+    const value = JSON.stringify(env.PAGE_TOKEN_SECRET);
+    // Assess
+    expect(value).toContain('{{resolve:secretsmanager:');
+    expect(referencedIds(env.PAGE_TOKEN_SECRET)).toEqual([secretId]);
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'threads-read')) {
+      const other = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ name, secret: other.PAGE_TOKEN_SECRET }).toEqual({ name, secret: undefined });
+    }
+  });
+});
+
+describe('notifications and the stale-check schedule', () => {
+  it('creates the project event bus', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'scenario-tracker-prod' });
+  });
+
+  it('runs the stale check every 15 minutes with retries and a dead-letter queue', () => {
+    // Prepare
+    const [, rule] = only('AWS::Events::Rule');
+    const [queueId] = only('AWS::SQS::Queue');
+    const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
+    // Assess
+    expect(rule.Properties!.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(rule.Properties!.Targets).toHaveLength(1);
+    expect(referencedIds(target.Arn)).toEqual([functionId('stale-check')]);
+    expect((target.RetryPolicy as { MaximumRetryAttempts: number }).MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(referencedIds((target.DeadLetterConfig as { Arn: unknown }).Arn)).toEqual([queueId]);
+  });
+
+  it("also sends the stale check's failed asynchronous invocations to that queue after retries", () => {
+    const [queueId] = only('AWS::SQS::Queue');
+    const [, config] = only('AWS::Lambda::EventInvokeConfig');
+    expect(referencedIds(config.Properties!.FunctionName)).toEqual([functionId('stale-check')]);
+    expect(config.Properties!.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(referencedIds((config.Properties!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)).toEqual([queueId]);
+  });
+
+  it('keeps the dead-letter queue encrypted and reachable over TLS only', () => {
+    // Assess
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const [topicId] = only('AWS::SNS::Topic');
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties! }) as Record<string, unknown> & { id: string });
+  const onFunction = (name: FunctionName, metric: string) =>
+    alarms.filter((a) => a.MetricName === metric && a.Namespace === 'AWS/Lambda' && referencedIds(a.Dimensions).includes(functionId(name)));
+
+  it("alarm on every function's errors and throttles", () => {
+    for (const name of ALL_FUNCTIONS) {
+      expect({ name, errors: onFunction(name, 'Errors').length }).toEqual({ name, errors: 1 });
+      expect({ name, throttles: onFunction(name, 'Throttles').length }).toEqual({ name, throttles: 1 });
+    }
+  });
+
+  it('alarm as soon as the dead-letter queue holds a message', () => {
+    // Prepare
+    const [queueId] = only('AWS::SQS::Queue');
+    // Act
+    const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
+    // Assess
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  });
+
+  it('alarm when the stale check fails: function errors or the schedule failing to invoke it', () => {
+    // Act
+    const failing = alarms.filter((a) => Array.isArray(a.Metrics) && JSON.stringify(a.Metrics).includes('FailedInvocations'));
+    // Assess
+    expect(failing).toHaveLength(1);
+    const text = JSON.stringify(failing[0]!.Metrics);
+    expect(referencedIds(failing[0]!.Metrics)).toEqual(expect.arrayContaining([functionId('stale-check')]));
+    expect(text).toContain('"MetricName":"Errors"');
+  });
+
+  it('notify the SNS topic on alarm and on recovery, and the topic accepts TLS only', () => {
+    // Assess
+    expect(alarms.length).toBeGreaterThanOrEqual(ALL_FUNCTIONS.length * 2 + 2);
+    for (const a of alarms) {
+      expect({ alarm: a.id, actions: referencedIds(a.AlarmActions) }).toEqual({ alarm: a.id, actions: [topicId] });
+      expect({ alarm: a.id, ok: referencedIds(a.OKActions) }).toEqual({ alarm: a.id, ok: [topicId] });
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org' });
+  });
+});
+
+describe('outputs', () => {
+  it('exports ApiUrl, TableName, EventBusName and AlarmTopicArn', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'EventBusName', 'AlarmTopicArn']));
+    expect(referencedIds(outputs.TableName!.Value)).toEqual([only('AWS::DynamoDB::Table')[0]]);
+    expect(referencedIds(outputs.EventBusName!.Value)).toEqual([only('AWS::Events::EventBus')[0]]);
+    expect(referencedIds(outputs.AlarmTopicArn!.Value)).toEqual([only('AWS::SNS::Topic')[0]]);
+  });
+});
+
+describe('stage', () => {
+  it('protects the production stack from deletion', () => {
+    expect(stack.terminationProtection).toBe(true);
+    expect(stack.stackName).toBe('ScenarioTracker-prod');
+  });
+});

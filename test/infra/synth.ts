@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import { buildApp, type BuiltApp } from '../../infra/build';
+import type { FunctionName } from '../../infra/bundling';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** The feature flags and defaults the CLI applies from cdk.json, so tests synthesize what `cdk synth` does. */
+const cdkJsonContext = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context ?? {};
+
+export interface Synthesized extends BuiltApp {
+  assembly: CloudAssembly;
+  template: Template;
+  /** Logical id of a function's AWS::Lambda::Function resource. */
+  functionId: (name: FunctionName) => string;
+  /** Remove the cloud assembly directory (call from afterAll). */
+  cleanup: () => void;
+}
+
+export interface SynthOptions {
+  context?: Record<string, unknown>;
+  /** Run esbuild for the six functions (seconds); otherwise asset bundling is skipped. */
+  bundle?: boolean;
+  /** Environment the settings are read from (default: empty, so the caller's shell does not leak in). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Build and synthesize the app exactly once (with the cdk-nag plugin, as `npm run synth` does). */
+export function synth({ context = {}, bundle = false, env = {} }: SynthOptions = {}): Synthesized {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'scenario-tracker-cdk-'));
+  const built = buildApp(
+    {
+      outdir,
+      context: { ...cdkJsonContext(), ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
+    },
+    env,
+  );
+  const assembly = built.app.synth();
+  const template = Template.fromStack(built.stack);
+  const functionId = (name: FunctionName) => built.stack.getLogicalId(built.stack.functions[name].node.defaultChild as CfnElement);
+  const cleanup = () => rmSync(outdir, { recursive: true, force: true });
+  return { ...built, assembly, template, functionId, cleanup };
+}
+
+/** `{ "Fn::GetAtt": [id, "Arn"] }` → id; `{ Ref: id }` → id. */
+export const refId = (value: unknown): string | undefined => {
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.Ref === 'string') return v.Ref;
+    const getAtt = v['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  }
+  return undefined;
+};
+
+/** Every logical id a CloudFormation value refers to (Ref and GetAtt, anywhere inside it). */
+export const referencedIds = (value: unknown): string[] => {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    const id = refId(v);
+    if (id) out.push(id);
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return out;
+};
+
+export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
