@@ -41,9 +41,10 @@ const lambdaContext = (name: string): Context =>
   ({ functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
 
 export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  // Null-prototype maps: `?__proto__=x` or `?constructor=x` are plain keys here, as in API Gateway.
+  const headers: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const text = body.toString('utf8');
   // API Gateway passes text bodies as they are and anything else base64-encoded.

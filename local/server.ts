@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { createContext, setAppContext, type AppContext } from '../shared/app/context';
@@ -6,7 +7,7 @@ import { registerToken, mintToken } from '../shared/app/tokens';
 import { readConfig } from '../shared/config';
 import { ensureTable } from '../shared/store/table';
 import { logger } from '../shared/observability';
-import { InternalError } from '../shared/domain/errors';
+import { InternalError, ValidationError } from '../shared/domain/errors';
 import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
 import { handler as staleCheck } from '../functions/stale-check';
@@ -36,14 +37,17 @@ export interface LocalServerOptions {
 /** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
 export function createLocalServer(options: LocalServerOptions = {}): Server {
   const allowed = new Set(options.corsOrigins ?? []);
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = req.headers.origin;
+      // Vary on every answer once origins are configured, so no cache serves one origin's answer to another.
       const cors: Record<string, string> =
         origin && allowed.has(origin)
           ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed, Retry-After' }
-          : {};
+          : allowed.size > 0
+            ? { Vary: 'Origin' }
+            : {};
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.writeHead(204, {
           ...BASE_HEADERS,
@@ -70,6 +74,23 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       else res.end();
     }
   });
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/**
+ * A request Node's HTTP parser refuses (raw non-ASCII in the target, malformed header lines, over
+ * 16 KiB of headers) gets problem details like any other 400, not Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const detail = error.code === 'HPE_HEADER_OVERFLOW' ? 'The request line and headers are too large.' : 'The request is not valid HTTP/1.1.';
+  const result = problem(new ValidationError(detail, [{ path: '(request)', message: 'could not be parsed' }]));
+  const headers = { ...result.headers, 'Content-Length': String(Buffer.byteLength(result.body)), Connection: 'close' };
+  socket.end(`HTTP/1.1 400 Bad Request\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${result.body}`);
 }
 
 const LOCAL_TOKENS: [Role, string, string][] = [

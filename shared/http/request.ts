@@ -42,7 +42,7 @@ export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'headers' | 'bo
 
 /** Query parameters as API Gateway gives them (decoded; repeated names joined by commas). */
 export const queryOf = (event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>): Record<string, string> => {
-  const q: Record<string, string> = {};
+  const q: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) q[k] = v;
   return q;
 };

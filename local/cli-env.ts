@@ -1,0 +1,98 @@
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { readConfig, type Config } from '../shared/config';
+
+/**
+ * How every command-line tool (`npm run token`, `npm run stale-check`, …) finds its database, per
+ * the contract's "Running it locally":
+ *
+ * - `DYNAMODB_ENDPOINT` unset (or empty) → the embedded DynamoDB Local that `npm start` runs, at
+ *   `http://127.0.0.1:${DYNAMODB_LOCAL_PORT || 8000}`. A tool never starts one itself.
+ * - a URL → that endpoint.
+ * - the word `aws` → the real DynamoDB of the configured region and credentials. Nothing else ever
+ *   reaches AWS.
+ *
+ * `TABLE_NAME` defaults to `scenario-tracker` (readConfig).
+ */
+export type DynamoTarget =
+  | { kind: 'embedded'; endpoint: string; port: number }
+  | { kind: 'url'; endpoint: string }
+  | { kind: 'aws' };
+
+/** A mistake in how the tool was called or configured: the tool prints it with its usage and exits 2. */
+export class CliUsageError extends Error {}
+
+/** The database cannot be used (nothing answers, no table): the tool prints it in one line and exits 1. */
+export class CliEnvironmentError extends Error {}
+
+export const DEFAULT_DYNAMODB_LOCAL_PORT = 8000;
+
+export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
+  const raw = env.DYNAMODB_ENDPOINT?.trim();
+  if (!raw) {
+    const portText = env.DYNAMODB_LOCAL_PORT?.trim();
+    const port = portText ? Number(portText) : DEFAULT_DYNAMODB_LOCAL_PORT;
+    if (portText && (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)) {
+      throw new CliUsageError(`DYNAMODB_LOCAL_PORT must be a port number from 1 to 65535, not ${JSON.stringify(portText)}.`);
+    }
+    return { kind: 'embedded', endpoint: `http://127.0.0.1:${port}`, port };
+  }
+  if (raw === 'aws') return { kind: 'aws' };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliUsageError(`DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliUsageError(`DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`);
+  }
+  return { kind: 'url', endpoint: raw };
+}
+
+/**
+ * The configuration a tool runs with. The endpoint is made explicit before readConfig sees it, so
+ * an unset DYNAMODB_ENDPOINT means the embedded DynamoDB Local here, never AWS.
+ */
+export function cliConfig(env: NodeJS.ProcessEnv): { target: DynamoTarget; config: Config } {
+  const target = resolveDynamoTarget(env);
+  const config = readConfig({ ...env, DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint });
+  return { target, config };
+}
+
+export const describeTarget = (target: DynamoTarget): string =>
+  target.kind === 'aws' ? 'DynamoDB in AWS' : target.kind === 'embedded' ? `the embedded DynamoDB Local at ${target.endpoint}` : `DynamoDB at ${target.endpoint}`;
+
+/**
+ * Check, before any real work, that a local endpoint answers and holds the table. Fails fast (one
+ * attempt, short timeouts) with a one-line CliEnvironmentError. AWS is not probed: its own errors
+ * (credentials, permissions) are clear enough and a probe would need extra permissions.
+ */
+export async function checkDatabase(target: DynamoTarget, config: Pick<Config, 'tableName' | 'region'>, timeoutMs = 3000): Promise<void> {
+  if (target.kind === 'aws') return;
+  const client = new DynamoDBClient({
+    endpoint: target.endpoint,
+    region: config.region,
+    credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local' },
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: config.tableName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) {
+      throw new CliEnvironmentError(`Table ${config.tableName} does not exist in ${describeTarget(target)}; start the server once (npm start) or set TABLE_NAME.`);
+    }
+    // An HTTP status means something answered, but not as the DynamoDB we expected.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) {
+      throw new CliEnvironmentError(`${describeTarget(target)} refused the request: ${oneLine(error)}`);
+    }
+    const hint = target.kind === 'embedded' ? ' Start it with npm start, or set DYNAMODB_ENDPOINT.' : '';
+    throw new CliEnvironmentError(`Nothing answers as ${describeTarget(target)}.${hint}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** An error as one line of text, for a tool's last words. */
+export const oneLine = (error: unknown): string =>
+  (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)).replace(/\s+/g, ' ').trim();

@@ -1,0 +1,86 @@
+import { hashToken } from '../../shared/app/tokens';
+import { logger } from '../../shared/observability';
+import { startTestServer, type TestServer } from '../support/server';
+
+/**
+ * What the logs hold while tokens are in use. The logger (Powertools) writes JSON lines to the
+ * process's stdout and stderr; both are captured at INFO level for this file only.
+ */
+
+let s: TestServer;
+let captured: string[] = [];
+let previousLevel: string;
+let spies: jest.SpyInstance[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer({ seed: false });
+});
+afterAll(async () => s.close());
+
+beforeEach(() => {
+  previousLevel = logger.getLevelName();
+  logger.setLogLevel('INFO');
+  captured = [];
+  const capture = (chunk: unknown) => {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+});
+afterEach(() => {
+  for (const spy of spies) spy.mockRestore();
+  logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+});
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const thread = { id: 'log-check', scenario: 'logging', kind: 'other', title: 'Logging', status: 'active', summary: 'Start.' };
+
+/** Every captured line that is a JSON log record. */
+const records = (): Record<string, unknown>[] =>
+  captured.join('').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('logs', () => {
+  it('never hold a token, its hash or the Authorization header, through use, failed auth, creation and revocation', async () => {
+    // Prepare
+    const bogus = 'st_bogusbogusbogusbogusbogusbogusbogusbogus000';
+
+    // Act
+    await s.call('GET', '/threads', { role: 'reader' });
+    await s.call('POST', '/threads', { role: 'editor', body: thread });
+    await s.call('POST', '/threads/log-check/updates', { role: 'editor', body: { summary: 'A note.' } });
+    await s.call('GET', '/threads', { role: null, headers: bearer(bogus) });
+    await s.call('GET', '/threads', { role: null, headers: { Authorization: `Basic ${Buffer.from(`user:${bogus}`).toString('base64')}` } });
+    await s.call('POST', '/threads', { role: 'reader', body: thread });
+    const created = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'log-token', role: 'editor' } });
+    const token = created.body.token as string;
+    await s.call('GET', '/threads/log-check', { role: null, headers: bearer(token) });
+    await s.call('GET', '/tokens', { role: 'admin' });
+    await s.call('DELETE', '/tokens/log-token', { role: 'admin' });
+    await s.call('GET', '/threads/log-check', { role: null, headers: bearer(token) });
+
+    // Assess
+    const text = captured.join('');
+    const requestLines = records().filter((r) => r.message === 'request');
+    expect(created.status).toBe(201);
+    expect(requestLines.length).toBeGreaterThanOrEqual(11);
+    expect(requestLines.map((r) => r.status)).toEqual(expect.arrayContaining([200, 201, 401, 403, 204]));
+    const secrets = [token, bogus, ...Object.values(s.tokens)];
+    for (const secret of secrets) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(hashToken(secret));
+    }
+    expect(text).not.toMatch(/bearer/i);
+    expect(text).not.toMatch(/authorization/i);
+    expect(text).not.toMatch(/st_[A-Za-z0-9_-]{20,}/);
+  });
+
+  it('name the caller of each request, so use can be traced without the token', async () => {
+    // Prepare: the test server's reader token.
+
+    // Act
+    await s.call('GET', '/threads', { role: 'reader' });
+
+    // Assess
+    expect(records()).toContainEqual(expect.objectContaining({ message: 'request', method: 'GET', route: 'GET /threads', status: 200, caller: 'local-reader' }));
+  });
+});
