@@ -1,5 +1,6 @@
 // The validator is ESM-only and Jest runs CommonJS here, so tests call it through this script.
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
 import { Validator } from '@seriousme/openapi-schema-validator';
 
 const validator = new Validator();
