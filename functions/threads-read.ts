@@ -1,8 +1,9 @@
 import { NotFoundError } from '../shared/domain/errors';
-import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, SLUG, ULID, parseWith } from '../shared/domain/schemas';
+import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseWith } from '../shared/domain/schemas';
 import { threadAsOf } from '../shared/app/threads';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
+import { threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
@@ -12,12 +13,6 @@ import { canonicalJson } from '../shared/http/idempotency';
 
 /** How long after a change a list's indexes may lag the table (GSIs are eventually consistent). */
 const LIST_SETTLE_MS = 5_000;
-
-const threadIdOf = (req: Request): string => {
-  const id = req.params.id ?? '';
-  if (!SLUG.test(id)) throw new NotFoundError(`No thread ${id}.`);
-  return id;
-};
 
 /** 200 with a strong ETag, or 304 when the client already holds this representation. */
 function conditional(req: Request, body: unknown, etag?: string): HttpResult {
@@ -55,7 +50,7 @@ export const handler = lambdaHandler('threads-read', {
   },
 
   'GET /threads/{id}': async (req) => {
-    const id = threadIdOf(req);
+    const id = threadIdParam(req.params);
     const cut = parseWith(HistoryQuerySchema, req.query, 'The query');
     if (cut.asOf !== undefined || cut.knownAt !== undefined) {
       // Historical views carry no ETag: they are computed, not a stored representation.
@@ -67,7 +62,7 @@ export const handler = lambdaHandler('threads-read', {
   },
 
   'GET /threads/{id}/updates': async (req) => {
-    const id = threadIdOf(req);
+    const id = threadIdParam(req.params);
     const q = parseWith(PageQuerySchema, req.query, 'The query');
     const scope = `updates:${id}`;
     const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
@@ -83,9 +78,9 @@ export const handler = lambdaHandler('threads-read', {
   },
 
   'GET /threads/{id}/updates/{updateId}': async (req) => {
-    const id = threadIdOf(req);
-    const updateId = req.params.updateId ?? '';
-    const update = ULID.test(updateId) ? await req.ctx.threads.getUpdate(id, updateId) : null;
+    const id = threadIdParam(req.params);
+    const updateId = updateIdParam(req.params, id);
+    const update = await req.ctx.threads.getUpdate(id, updateId);
     if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
     return conditional(req, update);
   },

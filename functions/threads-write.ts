@@ -1,20 +1,14 @@
-import { NotFoundError } from '../shared/domain/errors';
-import { CreateThreadSchema, CreateUpdateSchema, PatchThreadSchema, RetractionSchema, SLUG, ULID, parseWith } from '../shared/domain/schemas';
+import { CreateThreadSchema, CreateUpdateSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
 import { createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
 import { threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
+import { threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
 import { json } from '../shared/http/response';
 
 /** Write routes: every one validates fully (limits included) before the first database call. */
-
-const threadIdOf = (req: Request): string => {
-  const id = req.params.id ?? '';
-  if (!SLUG.test(id)) throw new NotFoundError(`No thread ${id}.`);
-  return id;
-};
 
 const writeOptions = (req: Request): WriteOptions => {
   const ifMatch = header(req.event, 'if-match');
@@ -39,13 +33,13 @@ export const handler = lambdaHandler('threads-write', {
   },
 
   'PATCH /threads/{id}': async (req) => {
-    const id = threadIdOf(req);
+    const id = threadIdParam(req.params);
     const input = parseWith(PatchThreadSchema, readJsonBody(req.event), 'The change');
     return patchThread(req.ctx, id, input, writeOptions(req), ({ thread }) => json(200, thread, { ETag: threadEtag(thread) }));
   },
 
   'POST /threads/{id}/updates': async (req) => {
-    const id = threadIdOf(req);
+    const id = threadIdParam(req.params);
     const raw = readJsonBody(req.event);
     const input = parseWith(CreateUpdateSchema, raw, 'The update');
     return idempotent(req, raw, (ticket) =>
@@ -56,9 +50,8 @@ export const handler = lambdaHandler('threads-write', {
   },
 
   'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
-    const id = threadIdOf(req);
-    const updateId = req.params.updateId ?? '';
-    if (!ULID.test(updateId)) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
+    const id = threadIdParam(req.params);
+    const updateId = updateIdParam(req.params, id);
     const raw = readJsonBody(req.event);
     const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
     return idempotent(req, raw, (ticket) =>

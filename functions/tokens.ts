@@ -1,7 +1,7 @@
-import { NotFoundError } from '../shared/domain/errors';
-import { CreateTokenSchema, SLUG, parseWith } from '../shared/domain/schemas';
+import { CreateTokenSchema, parseWith } from '../shared/domain/schemas';
 import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
 import { appContext } from '../shared/app/context';
+import { tokenNameParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
@@ -14,9 +14,7 @@ export const handler = lambdaHandler('tokens', {
   },
   'GET /tokens': async (req) => json(200, { items: await listTokens(req.ctx) }),
   'DELETE /tokens/{name}': async (req) => {
-    const name = req.params.name ?? '';
-    if (!SLUG.test(name)) throw new NotFoundError(`No token named ${name}.`);
-    await revokeToken(req.ctx, name);
+    await revokeToken(req.ctx, tokenNameParam(req.params));
     return empty(204);
   },
 }, appContext);
