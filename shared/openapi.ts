@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
   PatchThreadSchema, ProblemSchema, RetractionSchema, ThreadSchema, UpdateSchema,
@@ -10,7 +10,7 @@ import { ROUTES } from './routes';
  * route table the stack deploys. `npm run openapi` writes it to docs/openapi.json; a test fails
  * when the checked-in copy is out of date.
  */
-const schema = (s: z.ZodType, io: 'input' | 'output' = 'input') => {
+const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 };
@@ -19,7 +19,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonContent = (s: unknown) => ({ 'application/json': { schema: s } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 
-const queryParams = (s: z.ZodObject, descriptions: Record<string, string> = {}) =>
+const queryParams = (s: z.ZodMiniObject, descriptions: Record<string, string> = {}) =>
   Object.entries(schema(s).properties as Record<string, unknown>).map(([name, sch]) => ({ name, in: 'query', required: false, schema: sch, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
 
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });

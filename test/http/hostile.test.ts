@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, LIMITS, PatchThreadSchema, RetractionSchema,
 } from '../../shared/domain/schemas';
@@ -115,7 +115,7 @@ const send = (method: string, path: string, options: { headers?: Record<string, 
   rawRequest(s.url, { method, path, headers: options.headers ?? {}, ...(options.body !== undefined ? { body: options.body } : {}) });
 
 /** The write routes, each with the schema that decides whether a body is acceptable. */
-const writeTargets = (): { method: string; path: string; schema: z.ZodType }[] => [
+const writeTargets = (): { method: string; path: string; schema: z.ZodMiniType }[] => [
   { method: 'POST', path: '/threads', schema: CreateThreadSchema },
   { method: 'PATCH', path: `/threads/${TARGET}`, schema: PatchThreadSchema },
   { method: 'POST', path: `/threads/${TARGET}/updates`, schema: CreateUpdateSchema },
@@ -131,7 +131,7 @@ const writeTarget = () =>
 
 const VALID_UPDATE = { status: 'in_progress', summary: 'First stage.', occurredAt: '2025-05-23T12:00:00Z', sources: [{ url: 'https://example.org/a' }], quotes: [{ speaker: 'A', text: 'B' }] };
 
-const accepted = (schema: z.ZodType, value: unknown): boolean => schema.safeParse(value).success;
+const accepted = (schema: z.ZodMiniType, value: unknown): boolean => z.safeParse(schema, value).success;
 
 /** Characters that break naive code: lone surrogates, NUL and other controls, quotes, backslashes, astral code points. */
 const nastyChar = fc.oneof(
