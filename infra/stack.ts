@@ -172,6 +172,7 @@ export class ScenarioTrackerStack extends Stack {
         bundling: {
           minify: BUNDLING.minify,
           sourceMap: BUNDLING.sourceMap,
+          sourcesContent: BUNDLING.sourcesContent,
           target: BUNDLING.target,
           format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
           externalModules: [...BUNDLING.externalModules],
