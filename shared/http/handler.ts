@@ -36,7 +36,7 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
   return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
     const started = Date.now();
     metrics.captureColdStartMetric();
-    tracer.putAnnotation('route', event.routeKey);
+    tracer()?.putAnnotation('route', event.routeKey);
     const route = routes.get(event.routeKey);
     const run = route ? handlers[event.routeKey] : undefined;
     let result: HttpResult;

@@ -15,6 +15,6 @@ export function createDocumentClient(cfg: Pick<Config, 'dynamodbEndpoint' | 'reg
     ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   // Traces every DynamoDB call as a subsegment in Lambda; a no-op elsewhere.
-  tracer.captureAWSv3Client(client);
+  tracer()?.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
