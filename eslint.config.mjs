@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'coverage/', 'local/public/', '*.js'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', '.bench/', 'coverage/', 'local/public/', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

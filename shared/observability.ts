@@ -26,12 +26,14 @@ let tracerInstance: Tracer | null | undefined;
 /**
  * The tracer, in Lambda only. Loading it pulls in the X-Ray SDK, which switches on Node's async
  * hooks and taxes every promise in the process; outside Lambda it would trace nothing anyway, so
- * the local server, tests and CLIs never load it.
+ * the local server, tests and CLIs never load it, nor does a function deployed with
+ * POWERTOOLS_TRACE_ENABLED=false (Lambda's own active tracing still records the invocation).
  */
 export function tracer(): Tracer | null {
   if (tracerInstance === undefined) {
+    const wanted = process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') && process.env.POWERTOOLS_TRACE_ENABLED !== 'false';
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (see above)
-    tracerInstance = process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') ? new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }) : null;
+    tracerInstance = wanted ? new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }) : null;
   }
   return tracerInstance;
 }

@@ -1,0 +1,328 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import * as zodMini from 'zod/mini';
+import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from '../infra/bundling';
+import { QUICK, fmt, kb, log, median, ratio, runAlone, table, yes, type Section } from './lib/common';
+
+/**
+ * Cold start of every function bundle, built exactly as the stack builds it (infra/bundling.ts), as a
+ * ratio to a bundle that only loads the DynamoDB document client. Each sample is a fresh `node`
+ * process; a bare `node -e 0` is subtracted. Variants with one dependency stubbed out attribute the
+ * cost to it.
+ */
+
+const ROOT = resolve(__dirname, '..');
+const FUNCTIONS = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+const SAMPLES = QUICK ? 5 : 21;
+const VARIANT_SAMPLES = QUICK ? 3 : 11;
+const TARGET = 1.2;
+
+/** The options the stack's NodejsFunction passes to esbuild (plus a metafile, which changes nothing in the output). */
+const STACK_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: BUNDLING.target,
+  minify: BUNDLING.minify,
+  sourcemap: BUNDLING.sourceMap,
+  sourcesContent: BUNDLING.sourcesContent,
+  format: BUNDLING.format,
+  external: [...BUNDLING.externalModules],
+  metafile: true,
+  logLevel: 'error',
+};
+
+/** The environment the stack gives a function in Lambda (NODE_OPTIONS included: it makes Node load the source map). */
+const lambdaEnv = (name: FunctionName, sourceMaps = true): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+  POWERTOOLS_SERVICE_NAME: 'scenario-tracker',
+  POWERTOOLS_METRICS_NAMESPACE: 'ScenarioTracker',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  AWS_REGION: 'eu-west-1',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: `bench-${name}`,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+  TABLE_NAME: 'scenario-tracker-bench',
+  ...(name === 'threads-write' || name === 'stale-check' ? { EVENT_BUS_NAME: 'scenario-tracker-bench' } : {}),
+  ...(name === 'threads-read' ? { PAGE_TOKEN_SECRET: 'bench-secret' } : {}),
+});
+
+// ---- stubs used to attribute cost ------------------------------------------------------------
+
+const ZOD_EXPORTS = Object.keys(zodMini);
+
+const STUBS: Record<string, string> = {
+  tracer: 'export class Tracer { captureAWSv3Client(c) { return c; } putAnnotation() {} putMetadata() {} }',
+  logger: 'export class Logger { info() {} warn() {} error() {} debug() {} }',
+  metrics: "export class Metrics { captureColdStartMetric() {} publishStoredMetrics() {} addMetric() {} }\nexport const MetricUnit = { Count: 'Count' };",
+  // Enough of zod/mini for module-level schema construction: every export, property and call gives the stub back.
+  zod: `const h = { get: (t, k) => (k === Symbol.iterator ? function* () {} : k === Symbol.toPrimitive ? () => '' : k === 'then' ? undefined : p),
+    apply: () => p, construct: () => p };
+  const p = new Proxy(function () {}, h);
+  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k)).map((k) => `p as ${k}`).join(', ')} };
+  export default p;`,
+};
+
+function stubPlugin(kinds: readonly string[]): Plugin {
+  const modules: Record<string, string> = {};
+  for (const k of kinds) {
+    if (k === 'zod') modules['zod/mini'] = STUBS.zod!;
+    else modules[`@aws-lambda-powertools/${k}`] = STUBS[k]!;
+  }
+  const filter = new RegExp(`^(${Object.keys(modules).map((m) => m.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'bench-stubs',
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({ contents: modules[args.path]!, loader: 'js' }));
+    },
+  };
+}
+
+// ---- builds ----------------------------------------------------------------------------------
+
+interface Built {
+  file: string;
+  bytes: number;
+  mapBytes: number;
+  metafile: Metafile;
+}
+
+async function bundle(outfile: string, entry: { file: string } | { contents: string }, plugins: Plugin[] = []): Promise<Built> {
+  const result = await build({
+    ...STACK_OPTIONS,
+    outfile,
+    plugins,
+    ...('file' in entry ? { entryPoints: [join(ROOT, entry.file)] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts' } }),
+  });
+  return { file: outfile, bytes: statSync(outfile).size, mapBytes: statSync(`${outfile}.map`).size, metafile: result.metafile! };
+}
+
+/**
+ * The deployed entry plus an export of the context factory, so a probe can build the clients without
+ * calling anything. A function that does not bundle the context (it touches no table) gets a no-op,
+ * so the probe adds no code to it.
+ */
+const probeEntry = (name: FunctionName, hasContext: boolean) => ({
+  contents: hasContext
+    ? `export { handler } from './${FUNCTION_ENTRIES[name]}';\nexport { appContext as __benchAppContext } from './shared/app/context';\n`
+    : `export { handler } from './${FUNCTION_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
+});
+
+const bundlesContext = (meta: Metafile): boolean => Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
+
+const BASELINE_ENTRY = {
+  contents: [
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+    "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    'export const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: process.env.AWS_REGION }), { marshallOptions: { removeUndefinedValues: true } });',
+    'export const __benchAppContext = () => db;',
+  ].join('\n'),
+};
+
+/** Bytes of the output by package (node_modules/<pkg>) or project folder. */
+function byPackage(meta: Metafile): Map<string, number> {
+  const out = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined || Object.keys(o.inputs).length > 0)!;
+  const groups = new Map<string, number>();
+  for (const [path, v] of Object.entries(out.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = m ? m[1]! : path.startsWith('bench-stub:') ? 'stub' : `${path.split('/')[0]}/ (project)`;
+    groups.set(key, (groups.get(key) ?? 0) + v.bytesInOutput);
+  }
+  return groups;
+}
+
+// ---- measurement -----------------------------------------------------------------------------
+
+/** Loads the bundle; with `ctx`, also builds the AppContext (the clients), calling nothing remote. Prints ms spent in-process. */
+const PROBE = `const t0=process.hrtime.bigint();const m=require(process.argv[1]);if(process.argv[2]==='ctx')m.__benchAppContext();process.stdout.write(String(Number(process.hrtime.bigint()-t0)/1e6));`;
+
+interface Config {
+  id: string;
+  file?: string;
+  mode: 'bare' | 'require' | 'ctx';
+  env: NodeJS.ProcessEnv;
+  samples: number;
+}
+
+interface Timing {
+  wall: number[];
+  inside: number[];
+}
+
+function sample(cfg: Config): { wall: number; inside: number } {
+  const args = cfg.mode === 'bare' ? ['-e', '0'] : ['-e', PROBE, cfg.file!, cfg.mode];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env: cfg.env, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cfg.id}: node exited ${r.status}: ${r.stderr.slice(0, 800)}`);
+  return { wall, inside: cfg.mode === 'bare' ? 0 : Number(r.stdout.trim().split('\n').pop()) };
+}
+
+/** Round-robin over the configurations so drift on the shared machine hits all of them alike. */
+function measure(configs: Config[]): Map<string, Timing> {
+  const timings = new Map(configs.map((c) => [c.id, { wall: [], inside: [] } as Timing]));
+  for (const c of configs) sample(c); // warm the page cache
+  const rounds = Math.max(...configs.map((c) => c.samples));
+  for (let round = 0; round < rounds; round++) {
+    for (const c of configs) {
+      if (round >= c.samples) continue;
+      const s = sample(c);
+      timings.get(c.id)!.wall.push(s.wall);
+      timings.get(c.id)!.inside.push(s.inside);
+    }
+  }
+  return timings;
+}
+
+// ---- the benchmark ---------------------------------------------------------------------------
+
+const VARIANTS = [
+  { id: 'no-source-maps-flag', label: 'without NODE_OPTIONS=--enable-source-maps', stubs: [] as string[], sourceMaps: false },
+  { id: 'no-tracer', label: 'Powertools tracer stubbed', stubs: ['tracer'], sourceMaps: true },
+  { id: 'no-powertools', label: 'Powertools logger + metrics + tracer stubbed', stubs: ['tracer', 'logger', 'metrics'], sourceMaps: true },
+  { id: 'no-zod', label: 'zod stubbed', stubs: ['zod'], sourceMaps: true },
+  { id: 'no-powertools-no-zod', label: 'Powertools and zod stubbed', stubs: ['tracer', 'logger', 'metrics', 'zod'], sourceMaps: true },
+] as const;
+
+export async function run(): Promise<Section> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-cold-start-'));
+  try {
+    log(`cold start: building ${FUNCTIONS.length} bundles + probes + variants into ${dir}`);
+    const deployed = new Map<FunctionName, Built>();
+    const probes = new Map<FunctionName, Built>();
+    const variants = new Map<string, Built>();
+    const hasContext = new Map<FunctionName, boolean>();
+    for (const name of FUNCTIONS) {
+      const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: FUNCTION_ENTRIES[name] });
+      deployed.set(name, d);
+      hasContext.set(name, bundlesContext(d.metafile));
+      probes.set(name, await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)));
+      for (const v of VARIANTS) {
+        if (v.stubs.length === 0) continue;
+        variants.set(`${name}:${v.id}`, await bundle(join(dir, v.id, name, 'index.js'), probeEntry(name, hasContext.get(name)!), [stubPlugin(v.stubs)]));
+      }
+    }
+    const baseline = await bundle(join(dir, 'baseline', 'index.js'), BASELINE_ENTRY);
+
+    const baseEnv = lambdaEnv('threads-read');
+    const configs: Config[] = [
+      { id: 'bare', mode: 'bare', env: baseEnv, samples: SAMPLES },
+      { id: 'baseline', file: baseline.file, mode: 'ctx', env: baseEnv, samples: SAMPLES },
+      { id: 'bare:no-source-maps-flag', mode: 'bare', env: lambdaEnv('threads-read', false), samples: VARIANT_SAMPLES },
+      { id: 'baseline:no-source-maps-flag', file: baseline.file, mode: 'ctx', env: lambdaEnv('threads-read', false), samples: VARIANT_SAMPLES },
+    ];
+    for (const name of FUNCTIONS) {
+      configs.push({ id: `${name}:require`, file: deployed.get(name)!.file, mode: 'require', env: lambdaEnv(name), samples: SAMPLES });
+      configs.push({ id: `${name}:ctx`, file: probes.get(name)!.file, mode: 'ctx', env: lambdaEnv(name), samples: SAMPLES });
+      for (const v of VARIANTS) {
+        const file = v.stubs.length === 0 ? probes.get(name)!.file : variants.get(`${name}:${v.id}`)!.file;
+        configs.push({ id: `${name}:${v.id}`, file, mode: 'ctx', env: lambdaEnv(name, v.sourceMaps), samples: VARIANT_SAMPLES });
+      }
+    }
+    log(`cold start: ${configs.length} configurations, ${SAMPLES} samples (${VARIANT_SAMPLES} for variants), round-robin`);
+    const t = measure(configs);
+    const wall = (id: string) => median(t.get(id)!.wall);
+    const inside = (id: string) => median(t.get(id)!.inside);
+    const bare = wall('bare');
+    const delta = (id: string, bareId = 'bare') => wall(id) - wall(bareId);
+    const base = delta('baseline');
+
+    // ---- tables
+    const rows = FUNCTIONS.map((name) => {
+      const d = deployed.get(name)!;
+      const ctxDelta = delta(`${name}:ctx`);
+      const r = ctxDelta / base;
+      return { name, bytes: d.bytes, map: d.mapBytes, req: delta(`${name}:require`), ctx: ctxDelta, inside: inside(`${name}:ctx`), r, rIn: inside(`${name}:ctx`) / inside('baseline'), met: r <= TARGET };
+    });
+    const mainTable = table(
+      ['function', 'bundle', 'source map', 'require − bare (ms)', 'require + clients − bare (ms)', 'ratio to baseline', 'in-process (ms)', 'in-process ratio', `target ≤ ${TARGET}×`],
+      [
+        ['baseline (document client only)', kb(baseline.bytes), kb(baseline.mapBytes), '—', fmt(base), '1.00×', fmt(inside('baseline')), '1.00×', '—'],
+        ...rows.map((r) => [hasContext.get(r.name) ? r.name : `${r.name} (builds no clients)`, kb(r.bytes), kb(r.map), fmt(r.req), fmt(r.ctx), ratio(r.r), fmt(r.inside), ratio(r.rIn), yes(r.met)]),
+      ],
+    );
+
+    // The breakdown compares in-process times (the same process start-up is in both sides, and the
+    // in-process clock is the less noisy one on a shared machine).
+    const bd = FUNCTIONS.map((name) => {
+      const full = inside(`${name}:ctx`);
+      const cells: (string | number)[] = [hasContext.get(name) ? name : `${name} (no context)`, fmt(full)];
+      for (const v of VARIANTS) {
+        const saved = full - inside(`${name}:${v.id}`);
+        const bytes = v.stubs.length === 0 ? probes.get(name)!.bytes : variants.get(`${name}:${v.id}`)!.bytes;
+        cells.push(`${fmt(saved)} ms (${fmt((saved / full) * 100, 0)}%), −${kb(probes.get(name)!.bytes - bytes)}`);
+      }
+      return cells;
+    });
+    const baseIn = inside('baseline');
+    const baseSaved = baseIn - inside('baseline:no-source-maps-flag');
+    const breakdownTable = table(['function', 'in-process require + clients (ms)', ...VARIANTS.map((v) => `saved: ${v.label}`)], [
+      ...bd,
+      ['baseline', fmt(baseIn), `${fmt(baseSaved)} ms (${fmt((baseSaved / baseIn) * 100, 0)}%)`, '—', '—', '—', '—'],
+    ]);
+
+    // Bytes by package for the biggest bundle.
+    const biggest = [...deployed.entries()].sort((a, b) => b[1].bytes - a[1].bytes)[0]!;
+    const pkgs = [...byPackage(biggest[1].metafile).entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    const pkgTable = table(['package', 'bytes in bundle', 'share'], pkgs.map(([p, b]) => [p, kb(b), `${fmt((b / biggest[1].bytes) * 100, 0)}%`]));
+
+    const pkgBytes = (name: FunctionName, test: (pkg: string) => boolean) =>
+      [...byPackage(deployed.get(name)!.metafile).entries()].filter(([p]) => test(p)).reduce((sum, [, b]) => sum + b, 0);
+    const savedIn = (name: FunctionName, variant: string) => inside(`${name}:ctx`) - inside(`${name}:${variant}`);
+    const plan = (names: FunctionName[]) => {
+      const withZod = names.filter((n) => pkgBytes(n, (p) => p === 'zod') > 0);
+      return [
+        '**Plan** (largest payoff first; each step can be re-measured with `npx tsx bench/cold-start.ts`):',
+        '',
+        withZod.length
+          ? `1. **zod** (${withZod.map((n) => `${n} ${kb(pkgBytes(n, (p) => p === 'zod'))}, ~${fmt(savedIn(n, 'no-zod'), 0)} ms`).join('; ')}): the schemas (already on the tree-shakable \`zod/mini\` build) are constructed at import. Building each route's schema on first use would defer the rest; functions that validate nothing already load none.`
+          : '1. zod is not in the failing bundles.',
+        `2. **Powertools tracer** (~${kb(probes.get(names[0]!)!.bytes - variants.get(`${names[0]}:no-tracer`)!.bytes)} per bundle with aws-xray-sdk-core and its dependencies; saved ${names.map((n) => `${n} ~${fmt(savedIn(n, 'no-tracer'), 0)} ms`).join(', ')}): Lambda's active tracing already records the invocation segment; the per-call DynamoDB subsegments are what the tracer adds. Loading it lazily (only when \`_X_AMZN_TRACE_ID\` is set, or behind a flag) or dropping it trades observability for cold start — the lead's call.`,
+        `3. **\`--enable-source-maps\`** (saved ${names.map((n) => `${n} ~${fmt(savedIn(n, 'no-source-maps-flag'), 0)} ms`).join(', ')}): Node reads and parses the whole map (several MB) at load. Keep the maps in the artefact but switch the flag off (stack traces then need the map offline), or shrink the maps further (they already leave out \`sourcesContent\`).`,
+        '4. Logger and metrics are small next to these; keep them.',
+      ].join('\n');
+    };
+    const noZodRatios = FUNCTIONS.map((n) => ({ n, r: inside(`${n}:no-powertools-no-zod`) / baseIn }));
+    const targets = rows.map((r) => ({ name: `cold start ${r.name} ≤ ${TARGET}× baseline`, met: r.met, detail: ratio(r.r) }));
+    const failing = rows.filter((r) => !r.met);
+    const markdown = [
+      `**Method.** Each function is bundled with esbuild exactly as the stack does (\`infra/bundling.ts\`: bundle, platform node, target \`${BUNDLING.target}\`, minify, source map, ${BUNDLING.format}, no externals). ` +
+        `A sample is one fresh \`node\` process that \`require\`s the bundle and builds the function's clients (\`appContext()\`: the document client, stores, publisher — nothing remote is called; the probe bundle only adds an export of \`appContext\`, ` +
+        `${fmt(Math.max(...FUNCTIONS.map((n) => probes.get(n)!.bytes - deployed.get(n)!.bytes)), 0)} bytes at most). The process runs with the stack's environment (\`NODE_OPTIONS=--enable-source-maps\`, Powertools variables, \`AWS_EXECUTION_ENV\` so the tracer is active as in Lambda). ` +
+        `The target is judged on the wall-clock ratio (\`require + clients − bare\` over the baseline's); the in-process ratio is shown as a cross-check. The wall time of a bare \`node -e 0\` (median ${fmt(bare)} ms) is subtracted. The baseline bundle only imports \`@aws-sdk/client-dynamodb\` + \`@aws-sdk/lib-dynamodb\` and creates a \`DynamoDBDocumentClient\`. ` +
+        `Medians of ${SAMPLES} samples per configuration (${VARIANT_SAMPLES} for the variants), all configurations interleaved round-robin. "In-process" is the time measured inside the process around the require (less noisy; excludes process start-up).`,
+      '',
+      mainTable,
+      '',
+      failing.length === 0
+        ? `Every function is within ${TARGET}× the baseline.`
+        : `**Gap.** ${failing.map((r) => `${r.name} is at ${ratio(r.r)}`).join(', ')} (target ${TARGET}×). The breakdown below shows where the time goes; with Powertools and zod both stubbed the functions would be at (in-process ratios) ${noZodRatios.map((x) => `${x.n} ${ratio(x.r)}`).join(', ')}.`,
+      '',
+      '### Where the time goes',
+      '',
+      `Each column rebuilds the probe with one dependency replaced by a no-op stub (or runs it without \`--enable-source-maps\`) and shows the in-process time saved versus the full probe (medians of ${VARIANT_SAMPLES}), and the bytes saved. Differences of a few ms, or negative ones, are noise.`,
+      '',
+      breakdownTable,
+      '',
+      `Bytes by package in the largest bundle (\`${biggest[0]}\`, ${kb(biggest[1].bytes)}):`,
+      '',
+      pkgTable,
+      '',
+      failing.length === 0 ? '' : plan(failing.map((r) => r.name)),
+    ].join('\n');
+
+    const headline = [
+      `Cold start (require + clients − bare node, ratio to document-client-only baseline ${fmt(base)} ms): ${rows.map((r) => `${r.name} ${ratio(r.r)}`).join(', ')}.`,
+    ];
+    return { id: 'cold-start', title: 'Cold start', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) runAlone(run);
