@@ -44,7 +44,7 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves the seeded threads, and keeps data in TRACKER_DATA_DIR across restarts', async () => {
+  it('serves the seeded threads, keeps data in TRACKER_DATA_DIR across restarts, and is flagged by the stale-check CLI', async () => {
     // Prepare
     const [port, dbPort] = [await freePort(), await freePort()];
     const env = { PORT: String(port), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir, TRACKER_READER_TOKEN: 'e2e-reader', TRACKER_EDITOR_TOKEN: 'e2e-editor', STALE_CHECK_INTERVAL_SECONDS: '0' };
@@ -69,6 +69,17 @@ describe('npm start', () => {
       const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
       expect(after).toMatchObject({ status: 'adopted', version: 2 });
       expect(server.output()).not.toContain('seeded scenario');
+
+      // The stale-check CLI against the running server's database: every seeded thread is due in 200 h.
+      const at = new Date(Date.now() + 200 * 3_600_000).toISOString();
+      const cli = spawn(process.execPath, [TSX, 'local/stale-check-cli.ts', '--at', at], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', DYNAMODB_LOCAL_PORT: String(dbPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let cliOut = '';
+      cli.stdout!.on('data', (d) => (cliOut += d));
+      expect(await new Promise((done) => cli.once('exit', done))).toBe(0);
+      const summary = JSON.parse(cliOut.trim().split('\n').pop()!);
+      expect({ ...summary, flagged: [...summary.flagged].sort() }).toEqual({ now: at, flagged: ['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting'] });
+      const stale = await (await fetch(`${base}/threads?stale=true`, { headers: auth('e2e-reader') })).json();
+      expect(stale.items.map((t: { id: string; stale: boolean }) => `${t.id}:${t.stale}`)).toEqual(['ceasefire:true', 'prisoner-exchange:true', 'sanctions:true', 'trump-putin-meeting:true']);
     } finally {
       await stop(server);
     }
