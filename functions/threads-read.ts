@@ -7,7 +7,7 @@ import { threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
-import { canonicalJson } from '../shared/http/idempotency';
+import { canonicalJson } from '../shared/http/canonical-json';
 
 /** Read routes: this function's role may only read the table. */
 

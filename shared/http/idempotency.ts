@@ -4,18 +4,9 @@ import type { Principal } from '../domain/types';
 import type { AppContext } from '../app/context';
 import type { IdempotencyTicket } from '../app/threads';
 import type { StoredResponse } from '../store/thread-store';
+import { canonicalJson } from './canonical-json';
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
-
-/** JSON with keys sorted at every level: "the same body" means equal JSON, whatever the key order or spacing. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 

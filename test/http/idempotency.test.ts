@@ -59,7 +59,7 @@ describe('Idempotency-Key', () => {
     // Prepare: a claim held by a request that has not finished (as if it were still running)
     const body = { summary: 'Slow note.' };
     const { createHash } = await import('node:crypto');
-    const { canonicalJson } = await import('../../shared/http/idempotency');
+    const { canonicalJson } = await import('../../shared/http/canonical-json');
     const keyHash = createHash('sha256').update(['local-editor', 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     await s.ctx.idempotency.claim(keyHash, 'someone-else', bodyHash, 60, 86400);
