@@ -15,8 +15,10 @@ export interface Config {
   webhookUrl: string | undefined;
   /** TRACKER_CORS_ORIGINS: comma-separated origins allowed by CORS (default: none). */
   corsOrigins: string[];
-  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, default 40). */
+  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, default 100)... */
   writeMaxAttempts: number;
+  /** ...and at most this long in all (WRITE_RETRY_BUDGET_MS, default 10000; the write function times out at 20 s). */
+  writeRetryBudgetMs: number;
   /** Cap of the jittered back-off between attempts, in ms (WRITE_BACKOFF_CAP_MS, default 200). */
   writeBackoffCapMs: number;
   /** How long an idempotency record is remembered (24 h per the contract). */
@@ -42,7 +44,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBusName: env.EVENT_BUS_NAME || undefined,
     webhookUrl: env.TRACKER_WEBHOOK_URL || undefined,
     corsOrigins: (env.TRACKER_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    writeMaxAttempts: int(env.WRITE_MAX_ATTEMPTS, 40),
+    writeMaxAttempts: int(env.WRITE_MAX_ATTEMPTS, 100),
+    writeRetryBudgetMs: int(env.WRITE_RETRY_BUDGET_MS, 10_000),
     writeBackoffCapMs: int(env.WRITE_BACKOFF_CAP_MS, 200),
     idempotencyTtlSeconds: 24 * 3600,
     idempotencyLockSeconds: int(env.IDEMPOTENCY_LOCK_SECONDS, 60),

@@ -80,7 +80,8 @@ async function writeThread(
   decide: (history: ThreadHistory & { thread: Thread }, now: string) => Decision,
   render: (result: WriteResult) => StoredResponse,
 ): Promise<StoredResponse> {
-  const { writeMaxAttempts, idempotencyTtlSeconds } = ctx.config;
+  const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
+  const deadline = Date.now() + writeRetryBudgetMs;
   for (let attempt = 1; ; attempt++) {
     const history: ThreadHistory = needHistory
       ? await ctx.threads.loadHistory(threadId)
@@ -107,7 +108,7 @@ async function writeThread(
       // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
       if (!(error instanceof VersionConflict) && !(error instanceof TransientConflict)) throw error;
       if (error instanceof VersionConflict && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
-      if (attempt >= writeMaxAttempts) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
+      if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
       await backoff(ctx, attempt);
     }
   }
