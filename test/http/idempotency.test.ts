@@ -70,6 +70,23 @@ describe('Idempotency-Key', () => {
     expect(r.body.code).toBe('idempotency_in_progress');
   });
 
+  it('applies one of several simultaneous requests with the same key; the others wait their turn or replay', async () => {
+    // Prepare
+    const before = (await s.call('GET', '/threads/trump-putin-meeting', { role: 'reader' })).body.version;
+    const body = { status: 'scheduled', summary: 'A date is set.' };
+    // Act
+    const results = await Promise.all(Array.from({ length: 6 }, () => post('key-race', body, 'editor', '/threads/trump-putin-meeting/updates')));
+    // Assess
+    const fresh = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
+    const replayed = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === 'true');
+    const waiting = results.filter((r) => r.status === 409);
+    expect(fresh).toHaveLength(1);
+    expect(replayed.length + waiting.length).toBe(5);
+    for (const r of waiting) expect(r.body.code).toBe('idempotency_in_progress');
+    for (const r of replayed) expect(r.text).toBe(fresh[0]!.text);
+    expect((await s.call('GET', '/threads/trump-putin-meeting', { role: 'reader' })).body.version).toBe(before + 1);
+  });
+
   it('replays POST /threads too, and rejects a malformed key with 400', async () => {
     const body = { id: 'idem-thread', scenario: 'russia-ukraine-talks', kind: 'other', title: 'T', status: 'active', summary: 'S' };
     const first = await post('key-6', body, 'editor', '/threads');
