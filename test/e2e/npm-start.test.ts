@@ -9,6 +9,9 @@ import { freePort } from '../../local/dynamodb-local';
  * `npm start` as a newcomer runs it: a separate process with its own embedded DynamoDB Local,
  * driven from outside over HTTP.
  */
+// Each case starts real processes (Node, tsx, Java): generous time on a busy machine.
+jest.setTimeout(180_000);
+
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
