@@ -3,6 +3,7 @@ import { appContext } from '../shared/app/context';
 import { authenticate } from '../shared/app/tokens';
 import type { AuthorizerContext } from '../shared/http/auth';
 import { header } from '../shared/http/request';
+import { count, metrics } from '../shared/observability';
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name
@@ -10,6 +11,9 @@ import { header } from '../shared/http/request';
  * using the route table's role, exactly as on the local server, which calls this same function.
  */
 export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+  metrics.captureColdStartMetric();
   const principal = await authenticate(appContext(), header({ headers: event.headers ?? {} }, 'authorization'));
+  count(principal ? 'TokensAccepted' : 'TokensRefused');
+  metrics.publishStoredMetrics();
   return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role } : {} };
 };
