@@ -82,9 +82,14 @@ describe('stale check', () => {
   it('never leaves a thread stale when an update races the check', async () => {
     // Prepare
     const ids = Array.from({ length: 15 }, (_, i) => `race-${i}`);
-    for (const id of ids) await thread(ctx, id);
+    for (const id of ids) await thread(ctx, id, { staleAfterHours: 1 });
+    // `now` is just past every thread's due time, and before the due time any update made after a
+    // short pause moves it to: whichever lands first, the thread must not end up stale.
+    const lastCreated = (await Promise.all(ids.map((id) => read(ctx, id)))).map((t) => t.lastRecordedAt).sort().pop()!;
+    const now = addHours(new Date(Date.parse(lastCreated) + 100).toISOString(), 1);
+    await new Promise((r) => setTimeout(r, 300));
     // Act: the check and an update to every thread, all at once
-    const [result] = await Promise.all([runStaleCheck(ctx, hoursFromNow(30)), ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render))]);
+    const [result] = await Promise.all([runStaleCheck(ctx, now), ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render))]);
     // Assess: whichever landed first, the update wins
     for (const id of ids) expect(await read(ctx, id)).toMatchObject({ stale: false, staleSince: null });
     expect(bus.of('ThreadStale').map((e) => e.threadId).sort()).toEqual([...result.flagged].sort());
