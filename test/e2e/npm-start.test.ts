@@ -47,7 +47,7 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves the seeded threads, keeps data in TRACKER_DATA_DIR across restarts, and is flagged by the stale-check CLI', async () => {
+  it('serves the seeded threads, keeps data in TRACKER_DATA_DIR across restarts, answers history questions, and is flagged by the stale-check CLI', async () => {
     // Prepare
     const [port, dbPort] = [await freePort(), await freePort()];
     const env = { PORT: String(port), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir, TRACKER_READER_TOKEN: 'e2e-reader', TRACKER_EDITOR_TOKEN: 'e2e-editor', STALE_CHECK_INTERVAL_SECONDS: '0' };
@@ -72,6 +72,18 @@ describe('npm start', () => {
       const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
       expect(after).toMatchObject({ status: 'adopted', version: 2 });
       expect(server.output()).not.toContain('seeded scenario');
+
+      // History from outside: a report, its retraction, and the two time axes.
+      const json = { ...auth('e2e-editor'), 'Content-Type': 'application/json' };
+      const report = await (await fetch(`${base}/threads/ceasefire/updates`, { method: 'POST', headers: json, body: JSON.stringify({ status: 'agreed', summary: 'Wrongly reported agreed.', occurredAt: '2025-05-18T00:00:00Z' }) })).json();
+      const retraction = await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, { method: 'POST', headers: json, body: JSON.stringify({ reason: 'Source withdrew it.' }) });
+      expect(retraction.status).toBe(200);
+      const view = async (q: string) => (await fetch(`${base}/threads/ceasefire?${q}`, { headers: auth('e2e-reader') })).json();
+      expect((await view(`knownAt=${encodeURIComponent(report.update.recordedAt)}`)).status).toBe('agreed');
+      expect((await view('asOf=2025-05-17T00:00:00Z')).status).toBe('rejected');
+      expect((await view('')).status).toBe('rejected');
+      expect((await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, { method: 'POST', headers: json, body: JSON.stringify({ reason: 'Again.' }) })).status).toBe(409);
+      expect((await view('asOf=yesterday')).errors[0].path).toBe('asOf');
 
       // The stale-check CLI against the running server's database: every seeded thread is due in 200 h.
       const at = new Date(Date.now() + 200 * 3_600_000).toISOString();
