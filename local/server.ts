@@ -15,7 +15,6 @@ import { dispatch, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
 import type { Role } from '../shared/domain/types';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const PUBLIC_DIR = join(__dirname, 'public');
 const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
   const cfg = readConfig(env);
   const ctx = createContext(cfg);
   setAppContext(ctx);
-  await ensureTable(ctx.db as unknown as DynamoDBClient, cfg.tableName);
+  await ensureTable(ctx.db, cfg.tableName);
   if (env.TRACKER_SEED !== 'false') {
     const seeded = await seedIfEmpty(ctx);
     if (seeded.length) logger.info('seeded scenario russia-ukraine-talks', { threads: seeded });

@@ -37,8 +37,6 @@ export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[n
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
-export const routesOf = (group: FunctionGroup): Route[] => ROUTES.filter((r) => r.group === group);
-
 /**
  * Every distinct path, for the cloud's `ANY <path>` catch-all routes: API Gateway prefers the
  * method-specific routes, so these only see methods a path does not allow and answer 405 (as the

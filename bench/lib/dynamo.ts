@@ -1,6 +1,5 @@
 import './quiet';
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { readConfig, type Config } from '../../shared/config';
@@ -37,7 +36,7 @@ export function benchConfig(endpoint: string, tableName = `bench-${randomUUID().
 export async function benchContext(endpoint: string, tableName?: string, overrides: Partial<Config> = {}): Promise<AppContext> {
   const cfg = benchConfig(endpoint, tableName, overrides);
   const ctx = createContext(cfg);
-  await ensureTable(ctx.db as unknown as DynamoDBClient, cfg.tableName);
+  await ensureTable(ctx.db, cfg.tableName);
   setAppContext(ctx);
   return ctx;
 }

@@ -10,8 +10,7 @@ import { nowUtc } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
-import { matchHits } from '../http/etag';
-import { threadEtag } from '../http/etag';
+import { matchHits, threadEtag } from '../http/etag';
 import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
 import type { AppContext } from './context';
 

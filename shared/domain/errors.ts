@@ -128,12 +128,6 @@ export class IdempotencyKeyMismatchError extends TrackerError {
   readonly title = 'Idempotency key reused with a different request';
 }
 
-export class TooManyRequestsError extends TrackerError {
-  readonly status = 429;
-  readonly code = 'too_many_requests';
-  readonly title = 'Too many requests';
-}
-
 export class UnavailableError extends TrackerError {
   readonly status = 503;
   readonly code = 'unavailable';

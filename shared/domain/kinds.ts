@@ -18,8 +18,6 @@ export const KIND_NAMES = Object.keys(KINDS) as [Kind, ...Kind[]];
 /** Every status some kind has; a `status` query value outside this set is a client error. */
 export const ALL_STATUSES: readonly string[] = [...new Set(Object.values(KINDS).flatMap((k) => k.statuses as readonly string[]))].sort();
 
-export const isKind = (value: string): value is Kind => Object.prototype.hasOwnProperty.call(KINDS, value);
-
 export const isStatusOf = (kind: Kind, status: string): boolean => (KINDS[kind].statuses as readonly string[]).includes(status);
 
 export const isTerminal = (kind: Kind, status: string): boolean => (KINDS[kind].terminal as readonly string[]).includes(status);

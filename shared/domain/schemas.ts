@@ -130,7 +130,6 @@ export const ListThreadsQuerySchema = z.object({
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
 });
-export type ListThreadsQuery = z.output<typeof ListThreadsQuerySchema>;
 
 export const PageQuerySchema = z.object({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 

@@ -33,8 +33,13 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   };
 }
 
+/** What ensureTable needs: the low-level client, or the document client (which passes these commands through). */
+export interface TableAdmin {
+  send(command: DescribeTableCommand | CreateTableCommand | UpdateTimeToLiveCommand): Promise<unknown>;
+}
+
 /** Create the table unless it exists; returns true when it was created. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+export async function ensureTable(client: TableAdmin | DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createContext, type AppContext } from '../../shared/app/context';
 import { authenticate, hashToken } from '../../shared/app/tokens';
@@ -18,7 +17,7 @@ beforeAll(async () => {
   if (!endpoint) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   env = { DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: `cli-${randomUUID().slice(0, 8)}` };
   ctx = createContext(readConfig(env));
-  await ensureTable(ctx.db as unknown as DynamoDBClient, env.TABLE_NAME!);
+  await ensureTable(ctx.db, env.TABLE_NAME!);
 });
 afterAll(() => ctx.db.destroy());
 

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { readConfig, type Config } from '../../shared/config';
@@ -12,7 +11,7 @@ export async function freshContext(overrides: Partial<Config> = {}, adapters: Pa
   if (!process.env.DYNAMODB_ENDPOINT) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, ...overrides };
   const ctx = createContext(cfg, adapters);
-  await ensureTable(ctx.db as unknown as DynamoDBClient, cfg.tableName);
+  await ensureTable(ctx.db, cfg.tableName);
   setAppContext(ctx);
   return ctx;
 }
