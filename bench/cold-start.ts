@@ -47,7 +47,7 @@ const lambdaEnv = (name: FunctionName, sourceMaps = true): NodeJS.ProcessEnv => 
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
   TABLE_NAME: 'scenario-tracker-bench',
   ...(name === 'threads-write' || name === 'stale-check' ? { EVENT_BUS_NAME: 'scenario-tracker-bench' } : {}),
-  ...(name === 'threads-read' ? { PAGE_TOKEN_SECRET: 'bench-secret' } : {}),
+  ...(name === 'threads-read' ? { PAGE_TOKEN_SECRET: 'bench-page-token-secret-of-32-chars-or-more' } : {}),
 });
 
 // ---- stubs used to attribute cost ------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../shared/domain/errors';
-import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseWith } from '../shared/domain/schemas';
+import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
 import { threadAsOf } from '../shared/app/threads';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
@@ -8,6 +8,7 @@ import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
+import { threadsPageKey, updatesPageKey } from '../shared/store/page-keys';
 
 /** Read routes: this function's role may only read the table. */
 
@@ -24,7 +25,7 @@ function conditional(req: Request, body: unknown, etag?: string): HttpResult {
 
 export const handler = lambdaHandler('threads-read', {
   'GET /threads': async (req) => {
-    const q = parseWith(ListThreadsQuerySchema, req.query, 'The query');
+    const q = parseQuery(ListThreadsQuerySchema, req.query);
     const filter = {
       ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
@@ -34,7 +35,7 @@ export const handler = lambdaHandler('threads-read', {
     };
     // A token is valid only for the filters it was issued with.
     const scope = `threads:${canonicalJson(filter)}`;
-    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
+    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey(filter.scenario)) : undefined;
     const limit = q.limit ?? LIMITS.pageSize.default;
     // The list's ETag is the change counter of what it lists plus the query: a poll that finds
     // nothing new costs one tiny read. Just after a change the indexes may still be catching up, so
@@ -51,7 +52,7 @@ export const handler = lambdaHandler('threads-read', {
 
   'GET /threads/{id}': async (req) => {
     const id = threadIdParam(req.params);
-    const cut = parseWith(HistoryQuerySchema, req.query, 'The query');
+    const cut = parseQuery(HistoryQuerySchema, req.query);
     if (cut.asOf !== undefined || cut.knownAt !== undefined) {
       // Historical views carry no ETag: they are computed, not a stored representation.
       return json(200, await threadAsOf(req.ctx, id, cut));
@@ -63,9 +64,9 @@ export const handler = lambdaHandler('threads-read', {
 
   'GET /threads/{id}/updates': async (req) => {
     const id = threadIdParam(req.params);
-    const q = parseWith(PageQuerySchema, req.query, 'The query');
+    const q = parseQuery(PageQuerySchema, req.query);
     const scope = `updates:${id}`;
-    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope) : undefined;
+    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, updatesPageKey(id)) : undefined;
     const limit = q.limit ?? LIMITS.pageSize.default;
     // The history changes only with the thread's version, so that (plus the page asked for) is the
     // ETag, and a poll that finds nothing new reads just the thread item.

@@ -1,5 +1,5 @@
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { readConfig, type Config } from '../shared/config';
+import { readConfig, SettingError, type Config } from '../shared/config';
 
 /**
  * How every command-line tool (`npm run token`, `npm run stale-check`, …) finds its database, per
@@ -55,8 +55,14 @@ export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
  */
 export function cliConfig(env: NodeJS.ProcessEnv): { target: DynamoTarget; config: Config } {
   const target = resolveDynamoTarget(env);
-  const config = readConfig({ ...env, DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint });
-  return { target, config };
+  try {
+    const config = readConfig({ ...env, DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint });
+    return { target, config };
+  } catch (error) {
+    // A bad setting is a mistake in how the tool was configured: one line naming it, exit 2.
+    if (error instanceof SettingError) throw new CliUsageError(error.message);
+    throw error;
+  }
 }
 
 export const describeTarget = (target: DynamoTarget): string =>

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { createContext, setAppContext, type AppContext } from '../shared/app/context';
 import { registerToken, mintToken } from '../shared/app/tokens';
-import { readConfig } from '../shared/config';
+import { readConfig, readLocalSettings } from '../shared/config';
 import { ensureTable } from '../shared/store/table';
 import { logger } from '../shared/observability';
 import { InternalError, ValidationError } from '../shared/domain/errors';
@@ -14,6 +14,7 @@ import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
+import { localPageTokenSecret } from './page-token-secret';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -92,17 +93,21 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 400 Bad Request\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${result.body}`);
 }
 
-const LOCAL_TOKENS: [Role, string, string][] = [
-  ['editor', 'local-editor', 'TRACKER_EDITOR_TOKEN'],
-  ['reader', 'local-reader', 'TRACKER_READER_TOKEN'],
-  ['admin', 'local-admin', 'TRACKER_ADMIN_TOKEN'],
+const LOCAL_TOKENS: [Role, string][] = [
+  ['editor', 'local-editor'],
+  ['reader', 'local-reader'],
+  ['admin', 'local-admin'],
 ];
 
-/** Register TRACKER_*_TOKEN under fixed names, or mint fresh tokens and return them for printing once. */
+/**
+ * Register TRACKER_*_TOKEN under fixed names, or mint fresh tokens and return them for printing once.
+ * The values are checked first (readLocalSettings): sendable in a Bearer header and all different.
+ */
 export async function registerLocalTokens(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; role: Role; token: string }[]> {
+  const { tokens } = readLocalSettings(env);
   const minted: { name: string; role: Role; token: string }[] = [];
-  for (const [role, name, variable] of LOCAL_TOKENS) {
-    const given = env[variable];
+  for (const [role, name] of LOCAL_TOKENS) {
+    const given = tokens[role];
     if (given) {
       await registerToken(ctx, name, role, given);
     } else {
@@ -119,11 +124,15 @@ async function main(): Promise<void> {
   // Locally, metrics would be EMF blobs on the terminal; the SDK's Node 22 notice concerns Lambda, not this laptop.
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const port = Number(env.PORT || 3000);
+  // Every setting is checked before anything starts: a bad one ends here, in one line naming it.
+  const settings = readLocalSettings(env);
+  readConfig(env);
+  const port = settings.port;
+  if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
     try {
-      dynamo = await startDynamoLocal({ port: Number(env.DYNAMODB_LOCAL_PORT || 8000), dataDir: env.TRACKER_DATA_DIR || '.data' });
+      dynamo = await startDynamoLocal({ port: settings.dynamoLocalPort, dataDir: settings.dataDir });
     } catch (error) {
       if (error instanceof LaunchError) {
         console.error(error.message);
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
   const ctx = createContext(cfg);
   setAppContext(ctx);
   await ensureTable(ctx.db, cfg.tableName);
-  if (env.TRACKER_SEED !== 'false') {
+  if (settings.seed) {
     const seeded = await seedIfEmpty(ctx);
     if (seeded.length) logger.info('seeded scenario russia-ukraine-talks', { threads: seeded });
   }
@@ -152,7 +161,8 @@ async function main(): Promise<void> {
   // Printed once, to the terminal only: these are the only copies (the table keeps hashes).
   for (const t of minted) process.stdout.write(`${t.role.padEnd(6)} token (${t.name}): ${t.token}\n`);
 
-  const interval = Number(env.STALE_CHECK_INTERVAL_SECONDS ?? 300);
+  // Bounded by readLocalSettings: above 2,147,483 s setInterval's delay overflows and fires every ms.
+  const interval = settings.staleCheckIntervalSeconds;
   let timer: NodeJS.Timeout | undefined;
   if (interval > 0) {
     timer = setInterval(() => {

@@ -1,7 +1,101 @@
+import * as z from 'zod/mini';
+
 /**
- * Every setting the functions and the local tools read, in one place, with its default.
- * Read once per process (at first use, not at import, so tests can set the environment first).
+ * Every setting the functions and the local tools read, in one place: one zod/mini schema per group
+ * of settings (the functions' core, the local server's), each variable checked at start and refused
+ * with one line naming it. A bad value is never silently replaced by a default: a typo in
+ * `STALE_CHECK_INTERVAL_SECONDS` that turned the stale check off, or two token variables with one
+ * value that made the editor a reader, went unnoticed until something else broke.
+ *
+ * An empty variable counts as unset (`FOO= npm start` is how a shell unsets for one command).
  */
+
+/** A setting that cannot be used. The message is one line and starts with the variable's name. */
+export class SettingError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable} ${message}`);
+    this.name = 'SettingError';
+  }
+}
+
+/** setTimeout's delay is a signed 32-bit count of ms: beyond it Node fires after 1 ms. */
+export const MAX_TIMER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+
+const integer = (min: number, max: number, unit = '') => {
+  const message = `must be an integer from ${min} to ${max}${unit}`;
+  return z.pipe(z.pipe(z.string().check(z.regex(/^\d{1,10}$/, message)), z.transform(Number)), z.number().check(z.gte(min, message), z.lte(max, message)));
+};
+const portSetting = z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')), z.transform(Number)).check(
+  z.refine((n: number) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535'),
+);
+
+const isHttpUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && /^https?:\/\//i.test(s);
+  } catch {
+    return false;
+  }
+};
+/** An origin as browsers send it: scheme, host and port, nothing else (`https://desk.example.org`). */
+const isOrigin = (s: string): boolean => isHttpUrl(s) && new URL(s).origin === s;
+
+/** What a Bearer header can carry (shared/app/tokens.ts): 1–512 visible ASCII characters. */
+export const TOKEN_SETTING = /^[\x21-\x7e]{1,512}$/;
+
+// ---- The core: every function and local tool ----
+
+const CoreSettings = z.object({
+  TABLE_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3–255 letters, digits, "_", "-" or "."'))),
+  DYNAMODB_ENDPOINT: z.optional(z.string().check(z.refine((s: string) => s === 'aws' || isHttpUrl(s), 'must be an http(s) URL or the word aws'))),
+  EVENT_BUS_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN'))),
+  TRACKER_WEBHOOK_URL: z.optional(z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL'))),
+  TRACKER_CORS_ORIGINS: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((s: string) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    ).check(z.refine((list: string[]) => list.every(isOrigin), 'must be comma-separated origins such as https://desk.example.org (scheme, host, port; no path)')),
+  ),
+  WRITE_MAX_ATTEMPTS: z.optional(integer(1, 1000)),
+  WRITE_RETRY_BUDGET_MS: z.optional(integer(1, 600_000, ' ms')),
+  WRITE_BACKOFF_CAP_MS: z.optional(integer(1, 60_000, ' ms')),
+  IDEMPOTENCY_LOCK_SECONDS: z.optional(integer(1, 86_400, ' seconds')),
+  PAGE_TOKEN_SECRET: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
+});
+
+// ---- The local server (npm start) ----
+
+const LocalSettings = z.object({
+  PORT: z.optional(portSetting),
+  DYNAMODB_LOCAL_PORT: z.optional(portSetting),
+  TRACKER_DATA_DIR: z.optional(z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder'))),
+  TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
+  STALE_CHECK_INTERVAL_SECONDS: z.optional(integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)')),
+  TRACKER_READER_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
+  TRACKER_EDITOR_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
+  TRACKER_ADMIN_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
+});
+
+/** Values never repeated in a message: they are credentials. */
+const SECRET = new Set(['PAGE_TOKEN_SECRET', 'TRACKER_READER_TOKEN', 'TRACKER_EDITOR_TOKEN', 'TRACKER_ADMIN_TOKEN']);
+
+/** Parse the group's variables (empty = unset) or throw the first problem as a SettingError. */
+function parseGroup<S extends z.ZodMiniObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(schema.def.shape)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') input[name] = value;
+  }
+  const result = z.safeParse(schema, input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const variable = String(issue.path[0] ?? '(environment)');
+  const shown = SECRET.has(variable) ? '' : `, not ${JSON.stringify(input[variable])}`;
+  throw new SettingError(variable, `${issue.message}${shown}.`);
+}
+
+// ---- What the code works with ----
+
 export interface Config {
   /** DynamoDB table holding every item (TABLE_NAME, default `scenario-tracker`). */
   tableName: string;
@@ -15,43 +109,79 @@ export interface Config {
   webhookUrl: string | undefined;
   /** TRACKER_CORS_ORIGINS: comma-separated origins allowed by CORS (default: none). */
   corsOrigins: string[];
-  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, default 100)... */
+  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, 1–1000, default 100)... */
   writeMaxAttempts: number;
-  /** ...and at most this long in all (WRITE_RETRY_BUDGET_MS, default 10000; the write function times out at 20 s). */
+  /** ...and at most this long in all (WRITE_RETRY_BUDGET_MS, 1–600000, default 10000; the write function times out at 20 s). */
   writeRetryBudgetMs: number;
-  /** Cap of the jittered back-off between attempts, in ms (WRITE_BACKOFF_CAP_MS, default 200). */
+  /** Cap of the jittered back-off between attempts, in ms (WRITE_BACKOFF_CAP_MS, 1–60000, default 200). */
   writeBackoffCapMs: number;
   /** How long an idempotency record is remembered (24 h per the contract). */
   idempotencyTtlSeconds: number;
-  /** How long an in-progress idempotency claim blocks a repeat before it is presumed dead (IDEMPOTENCY_LOCK_SECONDS, default 60). */
+  /** How long an in-progress idempotency claim blocks a repeat before it is presumed dead (IDEMPOTENCY_LOCK_SECONDS, 1–86400, default 60). */
   idempotencyLockSeconds: number;
-  /** Secret that signs pagination tokens (PAGE_TOKEN_SECRET; default derived from the table name, fine for local use only). */
-  pageTokenSecret: string;
+  /**
+   * Secret that signs pagination tokens (PAGE_TOKEN_SECRET, ≥ 32 characters). The stack sets a
+   * generated one for the read function; `npm start` keeps a random one in its data folder
+   * (local/page-token-secret.ts). Unset, a process cannot page (and needs not: only reads page).
+   */
+  pageTokenSecret: string | undefined;
 }
 
-const int = (value: string | undefined, fallback: number): number => {
-  const n = value === undefined || value === '' ? NaN : Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const tableName = env.TABLE_NAME || 'scenario-tracker';
-  const endpoint = env.DYNAMODB_ENDPOINT;
+  const s = parseGroup(CoreSettings, env);
+  const endpoint = s.DYNAMODB_ENDPOINT;
+  const local = endpoint !== undefined && endpoint !== 'aws';
   return {
-    tableName,
-    dynamodbEndpoint: endpoint && endpoint !== 'aws' ? endpoint : undefined,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint && endpoint !== 'aws' ? 'us-east-1' : undefined),
-    eventBusName: env.EVENT_BUS_NAME || undefined,
-    webhookUrl: env.TRACKER_WEBHOOK_URL || undefined,
-    corsOrigins: (env.TRACKER_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    writeMaxAttempts: int(env.WRITE_MAX_ATTEMPTS, 100),
-    writeRetryBudgetMs: int(env.WRITE_RETRY_BUDGET_MS, 10_000),
-    writeBackoffCapMs: int(env.WRITE_BACKOFF_CAP_MS, 200),
+    tableName: s.TABLE_NAME ?? 'scenario-tracker',
+    dynamodbEndpoint: local ? endpoint : undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (local ? 'us-east-1' : undefined),
+    eventBusName: s.EVENT_BUS_NAME,
+    webhookUrl: s.TRACKER_WEBHOOK_URL,
+    corsOrigins: s.TRACKER_CORS_ORIGINS ?? [],
+    writeMaxAttempts: s.WRITE_MAX_ATTEMPTS ?? 100,
+    writeRetryBudgetMs: s.WRITE_RETRY_BUDGET_MS ?? 10_000,
+    writeBackoffCapMs: s.WRITE_BACKOFF_CAP_MS ?? 200,
     idempotencyTtlSeconds: 24 * 3600,
-    idempotencyLockSeconds: int(env.IDEMPOTENCY_LOCK_SECONDS, 60),
-    pageTokenSecret: env.PAGE_TOKEN_SECRET || `scenario-tracker:${tableName}`,
+    idempotencyLockSeconds: s.IDEMPOTENCY_LOCK_SECONDS ?? 60,
+    pageTokenSecret: s.PAGE_TOKEN_SECRET,
   };
 }
 
 let cached: Config | undefined;
 export const config = (): Config => (cached ??= readConfig());
+
+export interface LocalSettings {
+  /** PORT (1–65535, default 3000). */
+  port: number;
+  /** DYNAMODB_LOCAL_PORT (1–65535, default 8000): the embedded DynamoDB Local. */
+  dynamoLocalPort: number;
+  /** TRACKER_DATA_DIR (default `.data`): DynamoDB Local's files and the local page-token secret. */
+  dataDir: string;
+  /** TRACKER_SEED (`true`/`false`, default true). */
+  seed: boolean;
+  /** STALE_CHECK_INTERVAL_SECONDS (0–2147483, default 300; 0 = off). */
+  staleCheckIntervalSeconds: number;
+  /** TRACKER_*_TOKEN: the tokens given, by role; a role not given gets a minted token. */
+  tokens: { reader?: string; editor?: string; admin?: string };
+}
+
+/** The local server's settings. Tokens must differ: a token identifies one name and one role. */
+export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+  const s = parseGroup(LocalSettings, env);
+  const given = [['TRACKER_READER_TOKEN', s.TRACKER_READER_TOKEN], ['TRACKER_EDITOR_TOKEN', s.TRACKER_EDITOR_TOKEN], ['TRACKER_ADMIN_TOKEN', s.TRACKER_ADMIN_TOKEN]] as const;
+  for (let i = 0; i < given.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (given[i]![1] !== undefined && given[i]![1] === given[j]![1]) {
+        throw new SettingError(given[i]![0], `has the same value as ${given[j]![0]}; each token must be different (one token, one name, one role).`);
+      }
+    }
+  }
+  return {
+    port: s.PORT ?? 3000,
+    dynamoLocalPort: s.DYNAMODB_LOCAL_PORT ?? 8000,
+    dataDir: s.TRACKER_DATA_DIR ?? '.data',
+    seed: s.TRACKER_SEED !== 'false',
+    staleCheckIntervalSeconds: s.STALE_CHECK_INTERVAL_SECONDS ?? 300,
+    tokens: { reader: s.TRACKER_READER_TOKEN, editor: s.TRACKER_EDITOR_TOKEN, admin: s.TRACKER_ADMIN_TOKEN },
+  };
+}

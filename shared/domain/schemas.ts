@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ALL_STATUSES, KIND_NAMES } from './kinds';
 import { ValidationError, type FieldProblem } from './errors';
-import { parseRfc3339, toUtc } from './time';
+import { parseRfc3339, parseRfc3339AnyYear, toUtc, UTC_RANGE_MESSAGE } from './time';
 import { ROLES } from './types';
 import { LIMITS, SLUG, ULID } from './limits';
 
@@ -24,23 +24,34 @@ const codePoints = (s: string): number => {
   return n;
 };
 
-/** A string of well-formed Unicode whose length, in code points, lies within bounds. */
+/** Nothing a reader could see: white space, control and format characters (zero-width space, BOM, …). */
+const BLANK = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
+export const isBlank = (s: string): boolean => BLANK.test(s);
+
+/**
+ * A string of well-formed Unicode whose length, in code points, lies within bounds. A required text
+ * (min ≥ 1) must also hold something visible: `"   "` is as empty as `""` to a reader.
+ */
 export const text = (min: number, max: number) =>
   z
     .string()
     .check(
       z.refine((s: string) => s.isWellFormed(), { message: 'must be well-formed Unicode (no lone surrogates)', abort: true }),
-      z.refine((s: string) => codePoints(s) >= min, { message: min === 1 ? 'must not be empty' : `must be at least ${min} characters` }),
+      z.refine((s: string) => codePoints(s) >= min, { message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`, abort: true }),
+      z.refine((s: string) => min === 0 || !isBlank(s), { message: 'must not be blank (only white space or invisible characters)' }),
       z.refine((s: string) => codePoints(s) <= max, { message: `must be at most ${max} characters` }),
     )
     .register(z.globalRegistry, { minLength: min, maxLength: max });
 
 export const slug = z.string().check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters'));
 
-/** An RFC 3339 time with a zone, normalised to UTC with milliseconds. */
+/** An RFC 3339 time with a zone whose UTC value lies in years 0001–9999, normalised to UTC with milliseconds. */
 export const time = z
   .pipe(
-    z.string().check(z.refine((v: string) => parseRfc3339(v) !== null, 'must be an RFC 3339 date-time with a time zone')),
+    z.string().check(
+      z.refine((v: string) => parseRfc3339AnyYear(v) !== null, { message: 'must be an RFC 3339 date-time with a time zone', abort: true }),
+      z.refine((v: string) => parseRfc3339(v) !== null, UTC_RANGE_MESSAGE),
+    ),
     z.transform((v: string) => toUtc(parseRfc3339(v)!)),
   )
   .register(z.globalRegistry, { type: 'string', format: 'date-time' });
@@ -121,7 +132,9 @@ const limit = z.pipe(
 );
 const nextToken = z.string().check(z.maxLength(2048));
 
-export const ListThreadsQuerySchema = z.object({
+// Query schemas are strict: a misspelt parameter (`?staus=held`) is 400 naming it, not a filter
+// silently dropped that returns everything.
+export const ListThreadsQuerySchema = z.strictObject({
   scenario: z.optional(slug),
   kind: z.optional(z.enum(KIND_NAMES)),
   status: z.optional(z.enum(ALL_STATUSES as [string, ...string[]])),
@@ -131,9 +144,9 @@ export const ListThreadsQuerySchema = z.object({
   nextToken: z.optional(nextToken),
 });
 
-export const PageQuerySchema = z.object({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
+export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
-export const HistoryQuerySchema = z.object({ asOf: z.optional(time), knownAt: z.optional(time) });
+export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(time), knownAt: z.optional(time) });
 
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----
 
@@ -223,11 +236,11 @@ function messageFor(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
-export function toFieldProblems(error: z.core.$ZodError, input: unknown): FieldProblem[] {
+export function toFieldProblems(error: z.core.$ZodError, input: unknown, unknownKey = 'unknown field'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
+      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: unknownKey });
     } else {
       problems.push({ path: formatPath(issue.path) || '(body)', message: messageFor(issue, input) });
     }
@@ -236,9 +249,13 @@ export function toFieldProblems(error: z.core.$ZodError, input: unknown): FieldP
 }
 
 /** Parse or throw a ValidationError that names every offending field. */
-export function parseWith<S extends Schema>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseWith<S extends Schema>(schema: S, input: unknown, what: string, unknownKey?: string): z.output<S> {
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
-  const errors = toFieldProblems(result.error, input);
+  const errors = toFieldProblems(result.error, input, unknownKey);
   throw new ValidationError(`${what} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 }
+
+/** A query string against its (strict) schema: an unknown parameter is named as such. */
+export const parseQuery = <S extends Schema>(schema: S, query: Record<string, string>): z.output<S> =>
+  parseWith(schema, query, 'The query', 'is not a known query parameter');

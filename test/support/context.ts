@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { readConfig, type Config } from '../../shared/config';
 import { ensureTable } from '../../shared/store/table';
@@ -9,7 +9,8 @@ import { ensureTable } from '../../shared/store/table';
  */
 export async function freshContext(overrides: Partial<Config> = {}, adapters: Partial<AppContext> = {}): Promise<AppContext> {
   if (!process.env.DYNAMODB_ENDPOINT) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
-  const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, ...overrides };
+  // Each context signs page tokens with its own random key, as `npm start` does with its data folder's.
+  const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, pageTokenSecret: randomBytes(32).toString('base64url'), ...overrides };
   const ctx = createContext(cfg, adapters);
   await ensureTable(ctx.db, cfg.tableName);
   setAppContext(ctx);
