@@ -1,17 +1,31 @@
 import { createContext, setAppContext } from '../shared/app/context';
+import { runStaleCheck } from '../shared/app/stale-check';
+import { LIMITS } from '../shared/domain/limits';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { handler as staleCheck } from '../functions/stale-check';
 import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
 
-const USAGE = 'usage: npm run stale-check -- [--at <RFC 3339 time>]';
+const USAGE = 'usage: npm run stale-check -- [--at <RFC 3339 time>] [--allow-future] [--dry-run]';
 
 /**
  * `npm run stale-check -- --at <time>`: run the scheduled stale check once, through the very handler
  * EventBridge invokes, with that `now`. The last line of output is the JSON summary.
+ *
+ * A flag is permanent (the thread leaves the due index with that `staleSince`), so an `--at` more
+ * than 5 minutes ahead, which would record a staleness that has not happened, needs
+ * `--allow-future`. `--dry-run` reads the same due-index Query and writes nothing; it may look
+ * ahead freely.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  clock: () => number = Date.now,
+): Promise<number> {
   try {
-    let at = new Date().toISOString();
+    let at: string | undefined;
+    let allowFuture = false;
+    let dryRun = false;
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i];
       if (arg === '--at') {
@@ -19,6 +33,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (line: s
         const parsed = value === undefined ? null : parseRfc3339(value);
         if (!parsed) throw new CliUsageError(`--at needs an RFC 3339 time with a zone, e.g. 2025-06-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`);
         at = toUtc(parsed);
+      } else if (arg === '--allow-future') {
+        allowFuture = true;
+      } else if (arg === '--dry-run') {
+        dryRun = true;
       } else if (arg === '--help' || arg === '-h') {
         out(USAGE);
         return 0;
@@ -26,10 +44,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (line: s
         throw new CliUsageError(`unknown argument ${JSON.stringify(arg)}`);
       }
     }
+    const now = clock();
+    if (at !== undefined && Date.parse(at) > now + LIMITS.futureSkewMs && !allowFuture && !dryRun) {
+      throw new CliUsageError(
+        `--at ${at} is more than 5 minutes ahead: threads flagged now would keep a staleSince that has not happened. Add --dry-run to only look, or --allow-future to flag anyway.`,
+      );
+    }
+    at ??= new Date(now).toISOString();
     const { target, config } = cliConfig(env);
     await checkDatabase(target, config);
     const ctx = createContext(config);
     setAppContext(ctx);
+    if (dryRun) {
+      const result = await runStaleCheck(ctx, at, { dryRun: true });
+      for (const id of result.flagged) out(`would flag ${id}`);
+      out(JSON.stringify({ now: result.now, dryRun: true, wouldFlag: result.flagged }));
+      return 0;
+    }
     const result = await staleCheck({ time: at });
     out(JSON.stringify({ now: result.now, flagged: result.flagged }));
     return 0;

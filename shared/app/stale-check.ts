@@ -10,7 +10,9 @@ import type { AppContext } from './context';
 
 export interface StaleCheckResult {
   now: string;
+  /** The threads flagged; in a dry run, the threads that would have been (nothing was written). */
   flagged: string[];
+  dryRun: boolean;
   /** Items the due-index query read: grows with due threads, not with all threads. */
   itemsRead: number;
   redelivered: string[];
@@ -26,8 +28,17 @@ export interface StaleCheckResult {
  * ThreadStale notification commit together through the outbox; a publish that fails is retried by
  * the next run, which first drains what earlier runs left.
  */
-export async function runStaleCheck(ctx: AppContext, now: string): Promise<StaleCheckResult> {
-  const redelivered = await drainOutbox(ctx);
+export interface StaleCheckOptions {
+  /**
+   * Read the due index exactly as a real run does, but write nothing: no flag, no notification, no
+   * outbox drain. What `npm run stale-check -- --dry-run` prints.
+   */
+  dryRun?: boolean;
+}
+
+export async function runStaleCheck(ctx: AppContext, now: string, options: StaleCheckOptions = {}): Promise<StaleCheckResult> {
+  const dryRun = options.dryRun === true;
+  const redelivered = dryRun ? [] : await drainOutbox(ctx);
   const { db, config } = ctx;
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
@@ -49,6 +60,10 @@ export async function runStaleCheck(ctx: AppContext, now: string): Promise<Stale
       const dueKey = String(item.GSI3SK);
       const threadId = String(item.PK).slice('THREAD#'.length);
       const staleSince = dueKey.slice(0, dueKey.indexOf('#'));
+      if (dryRun) {
+        flagged.push(threadId);
+        continue;
+      }
       const event = threadStale({ id: threadId, scenario: String(item.scenario), status: String(item.status) }, staleSince, nowUtc());
       const wallClock = nowUtc();
       try {
@@ -78,6 +93,6 @@ export async function runStaleCheck(ctx: AppContext, now: string): Promise<Stale
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  await deliver(ctx, events);
-  return { now, flagged, itemsRead, redelivered };
+  if (!dryRun) await deliver(ctx, events);
+  return { now, flagged, dryRun, itemsRead, redelivered };
 }

@@ -87,7 +87,7 @@ describe('npm start', () => {
 
       // The stale-check CLI against the running server's database: every seeded thread is due in 200 h.
       const at = new Date(Date.now() + 200 * 3_600_000).toISOString();
-      const cli = spawn(process.execPath, [TSX, 'local/stale-check-cli.ts', '--at', at], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', DYNAMODB_LOCAL_PORT: String(dbPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cli = spawn(process.execPath, [TSX, 'local/stale-check-cli.ts', '--at', at, '--allow-future'], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', DYNAMODB_LOCAL_PORT: String(dbPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
       let cliOut = '';
       cli.stdout!.on('data', (d) => (cliOut += d));
       expect(await new Promise((done) => cli.once('exit', done))).toBe(0);

@@ -1,33 +1,107 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createThread } from '../../shared/app/threads';
+import { runStaleCheck } from '../../shared/app/stale-check';
 import { addHours, nowUtc } from '../../shared/domain/time';
+import { INDEX } from '../../shared/store/keys';
 import { main } from '../../local/stale-check-cli';
+import type { AppContext } from '../../shared/app/context';
 import { freshContext } from '../support/context';
+
+const quietThread = (ctx: AppContext, id = 'quiet') =>
+  createThread(ctx, { id, scenario: 'cli', kind: 'other', title: 'Quiet', status: 'active', summary: 's', staleAfterHours: 2 }, { principal: { name: 't', role: 'editor' } }, () => ({ statusCode: 201, headers: {}, body: '' }));
+
+/** Runs the CLI, capturing stdout lines and stderr text. */
+async function run(argv: string[], env: NodeJS.ProcessEnv, clock?: () => number): Promise<{ code: number; lines: string[]; err: string }> {
+  const lines: string[] = [];
+  let err = '';
+  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const code = await main(argv, env, (l) => lines.push(l), clock);
+    return { code, lines, err };
+  } finally {
+    quiet.mockRestore();
+  }
+}
 
 describe('npm run stale-check', () => {
   it('runs the scheduled handler once with --at and prints the JSON summary last', async () => {
     // Prepare
     const ctx = await freshContext();
-    await createThread(ctx, { id: 'quiet', scenario: 'cli', kind: 'other', title: 'Quiet', status: 'active', summary: 's', staleAfterHours: 2 }, { principal: { name: 't', role: 'editor' } }, () => ({ statusCode: 201, headers: {}, body: '' }));
+    await quietThread(ctx);
     const at = addHours(nowUtc(), 3);
-    const lines: string[] = [];
+    const env = { ...process.env, TABLE_NAME: ctx.config.tableName };
     // Act
-    const code = await main(['--at', at], { ...process.env, TABLE_NAME: ctx.config.tableName }, (l) => lines.push(l));
+    const first = await run(['--at', at, '--allow-future'], env);
     // Assess
-    expect(code).toBe(0);
-    expect(JSON.parse(lines[lines.length - 1]!)).toEqual({ now: at, flagged: ['quiet'] });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.lines[first.lines.length - 1]!)).toEqual({ now: at, flagged: ['quiet'] });
     expect((await ctx.threads.getThread('quiet'))?.stale).toBe(true);
-    const again: string[] = [];
-    await main(['--at', at], { ...process.env, TABLE_NAME: ctx.config.tableName }, (l) => again.push(l));
-    expect(JSON.parse(again[again.length - 1]!).flagged).toEqual([]);
+    const again = await run(['--at', at, '--allow-future'], env);
+    expect(JSON.parse(again.lines[again.lines.length - 1]!).flagged).toEqual([]);
   });
 
   it('exits 2 on a bad --at and 1 when the table is missing', async () => {
-    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await main(['--at', 'tomorrow'], process.env, () => undefined)).toBe(2);
-      expect(await main([], { ...process.env, TABLE_NAME: 'no-such-table' }, () => undefined)).toBe(1);
-    } finally {
-      quiet.mockRestore();
+    expect((await run(['--at', 'tomorrow'], process.env)).code).toBe(2);
+    expect((await run(['--at', '9999-12-31T23:59:59.999-23:59'], process.env)).code).toBe(2);
+    expect((await run([], { ...process.env, TABLE_NAME: 'no-such-table' })).code).toBe(1);
+  });
+
+  it('refuses an --at more than 5 minutes ahead without --allow-future, and writes nothing', async () => {
+    // Prepare: a fixed clock, so the 5-minute edge is exact.
+    const ctx = await freshContext();
+    await quietThread(ctx);
+    const now = Date.parse('2030-01-01T00:00:00.000Z');
+    const env = { ...process.env, TABLE_NAME: ctx.config.tableName };
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    // Act
+    const beyond = await run(['--at', at(5 * 60_000 + 1)], env, () => now);
+    const farBeyond = await run(['--at', addHours(nowUtc(), 3)], env);
+    // Assess
+    expect(beyond.code).toBe(2);
+    expect(beyond.err.split('\n')[0]).toMatch(/--at 2030-01-01T00:05:00\.001Z is more than 5 minutes ahead.*--allow-future/);
+    expect(farBeyond.code).toBe(2);
+    expect(await ctx.threads.getThread('quiet')).toMatchObject({ stale: false, version: 1 });
+    // Up to 5 minutes ahead is clock skew, not the future.
+    expect((await run(['--at', at(5 * 60_000)], env, () => now)).code).toBe(0);
+  });
+
+  it('with --dry-run prints what would be flagged and writes nothing', async () => {
+    // Prepare
+    const ctx = await freshContext();
+    await quietThread(ctx, 'quiet');
+    await quietThread(ctx, 'also-quiet');
+    const before = await ctx.threads.getThread('quiet');
+    const at = addHours(nowUtc(), 3);
+    const env = { ...process.env, TABLE_NAME: ctx.config.tableName };
+    // Act: looking ahead is harmless in a dry run, so it needs no --allow-future.
+    const dry = await run(['--dry-run', '--at', at], env);
+    // Assess
+    expect(dry.code).toBe(0);
+    // In due order, as the real run would take them: created first, due first.
+    expect(JSON.parse(dry.lines[dry.lines.length - 1]!)).toEqual({ now: at, dryRun: true, wouldFlag: ['quiet', 'also-quiet'] });
+    expect(dry.lines.slice(0, -1)).toEqual(['would flag quiet', 'would flag also-quiet']);
+    expect(await ctx.threads.getThread('quiet')).toEqual(before);
+    expect((await ctx.threads.getChanges(null)).n).toBe(2);
+    // The real run still finds both: the dry run took nothing off the due index.
+    const real = await run(['--at', at, '--allow-future'], env);
+    expect(JSON.parse(real.lines[real.lines.length - 1]!).flagged.sort()).toEqual(['also-quiet', 'quiet']);
+  });
+
+  it('reads in a dry run only through the due-index Query a real run uses', async () => {
+    // Prepare
+    const ctx = await freshContext();
+    await quietThread(ctx);
+    const sent: unknown[] = [];
+    const send = ctx.db.send.bind(ctx.db);
+    jest.spyOn(ctx.db, 'send').mockImplementation(((command: unknown) => (sent.push(command), send(command as never))) as never);
+    // Act
+    const result = await runStaleCheck(ctx, addHours(nowUtc(), 3), { dryRun: true });
+    // Assess
+    expect(result).toMatchObject({ flagged: ['quiet'], dryRun: true, redelivered: [] });
+    expect(sent.length).toBeGreaterThan(0);
+    for (const command of sent) {
+      expect(command).toBeInstanceOf(QueryCommand);
+      expect((command as QueryCommand).input).toMatchObject({ IndexName: INDEX.byDue });
     }
   });
 });
