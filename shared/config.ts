@@ -19,7 +19,7 @@ export class SettingError extends Error {
 }
 
 /** setTimeout's delay is a signed 32-bit count of ms: beyond it Node fires after 1 ms. */
-export const MAX_TIMER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const integer = (min: number, max: number, unit = '') => {
   const message = `must be an integer from ${min} to ${max}${unit}`;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ describe('npm start', () => {
       // The admin token was not given: it is minted and printed once, and no given token is ever printed.
       expect(server.output()).toMatch(/admin\s+token \(local-admin\): st_[A-Za-z0-9_-]{43}/);
       expect(server.output()).not.toContain('e2e-editor');
+      const firstPage = await (await fetch(`${base}/threads?limit=1`, { headers: auth('e2e-reader') })).json();
       await stop(server);
 
       server = start(env);
@@ -72,6 +73,11 @@ describe('npm start', () => {
       const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
       expect(after).toMatchObject({ status: 'adopted', version: 2 });
       expect(server.output()).not.toContain('seeded scenario');
+      // Page tokens outlive a restart: the signing secret was made once and kept in the data folder.
+      const secondPage = await fetch(`${base}/threads?limit=1&nextToken=${encodeURIComponent(firstPage.nextToken)}`, { headers: auth('e2e-reader') });
+      expect(secondPage.status).toBe(200);
+      expect((await secondPage.json()).items.map((t: { id: string }) => t.id)).toEqual(['prisoner-exchange']);
+      expect(statSync(join(dataDir, 'page-token-secret')).mode & 0o777).toBe(0o600);
 
       // History from outside: a report, its retraction, and the two time axes.
       const json = { ...auth('e2e-editor'), 'Content-Type': 'application/json' };
@@ -98,6 +104,26 @@ describe('npm start', () => {
     } finally {
       await stop(server);
     }
+  });
+
+  it.each([
+    [{ STALE_CHECK_INTERVAL_SECONDS: 'abc' }, /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be an integer from 0 to 2147483 seconds/],
+    [{ STALE_CHECK_INTERVAL_SECONDS: '2147484' }, /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be/],
+    [{ TRACKER_EDITOR_TOKEN: 'same-value', TRACKER_READER_TOKEN: 'same-value' }, /^scenario tracker failed to start: TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN/],
+    [{ TRACKER_ADMIN_TOKEN: 'has a space' }, /^scenario tracker failed to start: TRACKER_ADMIN_TOKEN must be 1–512 visible ASCII characters/],
+    [{ WRITE_MAX_ATTEMPTS: '0' }, /^scenario tracker failed to start: WRITE_MAX_ATTEMPTS must be an integer from 1 to 1000, not "0"\.$/],
+    [{ PORT: 'eighty' }, /^scenario tracker failed to start: PORT must be a port number/],
+  ])('refuses to start with %j, in one line naming the variable, before starting anything', async (bad, line) => {
+    // Prepare: ports nobody listens on; a bad setting must end it before any is opened.
+    const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(await freePort()), TRACKER_DATA_DIR: dataDir, ...bad });
+    // Act
+    const code = await server.exited;
+    // Assess
+    expect(code).not.toBe(0);
+    const lines = server.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(lines[0]).not.toMatch(/same-value|has a space/);
   });
 
   it('says in one line that the DynamoDB Local port is taken, and exits', async () => {

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_TIMER_SECONDS, readConfig, readLocalSettings, SettingError } from '../../shared/config';
+import { localPageTokenSecret, SECRET_FILE } from '../../local/page-token-secret';
+
+/** The error a read throws, as the one line `npm start` prints. */
+function refusal(read: () => unknown): { variable: string; line: string } {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof SettingError) return { variable: error.variable, line: error.message };
+    throw error;
+  }
+  throw new Error('the setting was accepted');
+}
+
+describe('settings of the functions (readConfig)', () => {
+  it.each([
+    ['TABLE_NAME', 'a b'],
+    ['TABLE_NAME', 'ab'],
+    ['DYNAMODB_ENDPOINT', 'localhost:8000'],
+    ['EVENT_BUS_NAME', 'my bus'],
+    ['TRACKER_WEBHOOK_URL', 'ftp://example.org/hook'],
+    ['TRACKER_CORS_ORIGINS', 'https://desk.example.org/, http://localhost:5173'],
+    ['TRACKER_CORS_ORIGINS', 'desk.example.org'],
+    ['WRITE_MAX_ATTEMPTS', '0'],
+    ['WRITE_MAX_ATTEMPTS', 'ten'],
+    ['WRITE_MAX_ATTEMPTS', '1001'],
+    ['WRITE_RETRY_BUDGET_MS', '-1'],
+    ['WRITE_RETRY_BUDGET_MS', '1e4'],
+    ['WRITE_BACKOFF_CAP_MS', '2.5'],
+    ['IDEMPOTENCY_LOCK_SECONDS', '86401'],
+  ])('refuses %s=%j in one line naming it and showing the value', (variable, value) => {
+    // Act
+    const { variable: named, line } = refusal(() => readConfig({ [variable]: value }));
+    // Assess
+    expect(named).toBe(variable);
+    expect(line.startsWith(`${variable} must`)).toBe(true);
+    expect(line).toContain(JSON.stringify(value));
+    expect(line).not.toContain('\n');
+  });
+
+  it('refuses a short PAGE_TOKEN_SECRET without repeating it', () => {
+    const { line } = refusal(() => readConfig({ PAGE_TOKEN_SECRET: 'short-secret' }));
+    expect(line).toMatch(/^PAGE_TOKEN_SECRET must be at least 32/);
+    expect(line).not.toContain('short-secret');
+  });
+
+  it('reads good values and defaults, an empty variable counting as unset', () => {
+    const cfg = readConfig({ TABLE_NAME: 'my.table-1', WRITE_MAX_ATTEMPTS: '3', WRITE_RETRY_BUDGET_MS: '', TRACKER_CORS_ORIGINS: ' https://desk.example.org , http://localhost:5173,', DYNAMODB_ENDPOINT: 'aws' });
+    expect(cfg).toMatchObject({ tableName: 'my.table-1', writeMaxAttempts: 3, writeRetryBudgetMs: 10_000, corsOrigins: ['https://desk.example.org', 'http://localhost:5173'], dynamodbEndpoint: undefined });
+  });
+
+  it('derives no page-token secret from the table name: unset stays unset', () => {
+    expect(readConfig({ TABLE_NAME: 'scenario-tracker' }).pageTokenSecret).toBeUndefined();
+  });
+});
+
+describe('settings of the local server (readLocalSettings)', () => {
+  it.each([
+    ['STALE_CHECK_INTERVAL_SECONDS', 'abc'],
+    ['STALE_CHECK_INTERVAL_SECONDS', '2147484'],
+    ['STALE_CHECK_INTERVAL_SECONDS', '-5'],
+    ['STALE_CHECK_INTERVAL_SECONDS', '30.5'],
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+    ['DYNAMODB_LOCAL_PORT', '0'],
+    ['TRACKER_SEED', 'no'],
+    ['TRACKER_DATA_DIR', '  '],
+  ])('refuses %s=%j in one line naming it', (variable, value) => {
+    const { variable: named, line } = refusal(() => readLocalSettings({ [variable]: value }));
+    expect(named).toBe(variable);
+    expect(line).toMatch(new RegExp(`^${variable} must .*${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.$`));
+  });
+
+  it('bounds STALE_CHECK_INTERVAL_SECONDS by what setTimeout can wait, 0 turning the check off', () => {
+    expect(MAX_TIMER_SECONDS).toBe(2_147_483);
+    expect(MAX_TIMER_SECONDS * 1000).toBeLessThan(2 ** 31);
+    expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '2147483' }).staleCheckIntervalSeconds).toBe(2_147_483);
+    expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '0' }).staleCheckIntervalSeconds).toBe(0);
+    expect(readLocalSettings({}).staleCheckIntervalSeconds).toBe(300);
+  });
+
+  it.each([
+    ['TRACKER_EDITOR_TOKEN', 'has space'],
+    ['TRACKER_READER_TOKEN', 'tab\there'],
+    ['TRACKER_ADMIN_TOKEN', 'naïve'],
+    ['TRACKER_ADMIN_TOKEN', 'x'.repeat(513)],
+  ])('refuses a %s that cannot be sent as a Bearer token, without repeating it', (variable, value) => {
+    const { variable: named, line } = refusal(() => readLocalSettings({ [variable]: value }));
+    expect(named).toBe(variable);
+    expect(line).toMatch(/Authorization: Bearer/);
+    expect(line).not.toContain(value);
+  });
+
+  it('refuses two token variables with one value, naming both and neither value', () => {
+    const { variable, line } = refusal(() => readLocalSettings({ TRACKER_EDITOR_TOKEN: 'same-token', TRACKER_READER_TOKEN: 'same-token' }));
+    expect(variable).toBe('TRACKER_EDITOR_TOKEN');
+    expect(line).toBe('TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN; each token must be different (one token, one name, one role).');
+    expect(refusal(() => readLocalSettings({ TRACKER_ADMIN_TOKEN: 't1', TRACKER_READER_TOKEN: 't1', TRACKER_EDITOR_TOKEN: 't2' })).variable).toBe('TRACKER_ADMIN_TOKEN');
+  });
+});
+
+describe('the local page-token secret', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tracker-secret-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is made once in the data folder, readable by its owner only, and the same after a restart', () => {
+    // Act
+    const first = localPageTokenSecret(join(dir, 'data'));
+    const again = localPageTokenSecret(join(dir, 'data'));
+    // Assess
+    expect(again).toBe(first);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(join(dir, 'data', SECRET_FILE)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'data', SECRET_FILE), 'utf8').trim()).toBe(first);
+  });
+
+  it('is random, not derived from the table name or anything else a client knows', () => {
+    const secrets = new Set([localPageTokenSecret(join(dir, 'a')), localPageTokenSecret(join(dir, 'b'))]);
+    expect(secrets.size).toBe(2);
+    expect(secrets.has('scenario-tracker:scenario-tracker')).toBe(false);
+  });
+
+  it('closes a file left readable by others, and refuses one that holds no usable secret', () => {
+    const file = join(dir, SECRET_FILE);
+    writeFileSync(file, 'k'.repeat(40), { mode: 0o644 });
+    expect(localPageTokenSecret(dir)).toBe('k'.repeat(40));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    writeFileSync(file, 'short');
+    expect(refusal(() => localPageTokenSecret(dir)).variable).toBe('TRACKER_DATA_DIR');
+  });
+});
