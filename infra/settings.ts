@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readConfig } from '../shared/config';
 
 /**
  * Everything a deployment can vary, read from CDK context (`-c key=value`) first, then from the
@@ -65,12 +66,17 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
   const stage = pick('stage', 'TRACKER_STAGE') ?? 'dev';
   if (!STAGE_PATTERN.test(stage)) throw new Error(`stage must match ${STAGE_PATTERN}, got ${stage}`);
   const corsContext = context('corsOrigins');
+  const corsOrigins = parseList(corsContext !== undefined ? corsContext : env.TRACKER_CORS_ORIGINS);
+  const webhookUrl = pick('webhookUrl', 'TRACKER_WEBHOOK_URL');
+  // What the functions will read, checked by their own rules now: a bad value fails the synth, not
+  // every invocation after the deploy.
+  readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
   return {
     stage,
     stackName: pick('stackName', 'TRACKER_STACK_NAME') ?? `ScenarioTracker-${stage}`,
-    corsOrigins: parseList(corsContext !== undefined ? corsContext : env.TRACKER_CORS_ORIGINS),
+    corsOrigins,
     alarmEmail: pick('alarmEmail', 'TRACKER_ALARM_EMAIL'),
-    webhookUrl: pick('webhookUrl', 'TRACKER_WEBHOOK_URL'),
+    webhookUrl,
     logRetentionDays: retention(context('logRetentionDays')),
     logLevel: (pick('logLevel') ?? 'INFO').toUpperCase(),
     throttleRateLimit: positiveInt('throttleRate', context('throttleRate'), 50),

@@ -46,6 +46,12 @@ describe('npm run stale-check', () => {
     expect((await run([], { ...process.env, TABLE_NAME: 'no-such-table' })).code).toBe(1);
   });
 
+  it('exits 2 with one line naming a bad setting', async () => {
+    const bad = await run([], { ...process.env, WRITE_MAX_ATTEMPTS: 'many' });
+    expect(bad.code).toBe(2);
+    expect(bad.err.split('\n')[0]).toBe('WRITE_MAX_ATTEMPTS must be an integer from 1 to 1000, not "many".');
+  });
+
   it('refuses an --at more than 5 minutes ahead without --allow-future, and writes nothing', async () => {
     // Prepare: a fixed clock, so the 5-minute edge is exact.
     const ctx = await freshContext();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_TIMER_SECONDS, readConfig, readLocalSettings, SettingError } from '../../shared/config';
 import { localPageTokenSecret, SECRET_FILE } from '../../local/page-token-secret';
+import { resolveSettings } from '../../infra/settings';
 
 /** The error a read throws, as the one line `npm start` prints. */
 function refusal(read: () => unknown): { variable: string; line: string } {
@@ -54,6 +55,15 @@ describe('settings of the functions (readConfig)', () => {
 
   it('derives no page-token secret from the table name: unset stays unset', () => {
     expect(readConfig({ TABLE_NAME: 'scenario-tracker' }).pageTokenSecret).toBeUndefined();
+  });
+});
+
+describe('settings the stack hands to the functions', () => {
+  it('are checked by the functions\' rules at synth, not at the first invocation', () => {
+    const none = () => undefined;
+    expect(() => resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org/app' })).toThrow(/^TRACKER_CORS_ORIGINS must be comma-separated origins/);
+    expect(() => resolveSettings(none, { TRACKER_WEBHOOK_URL: 'hooks.example.org' })).toThrow(/^TRACKER_WEBHOOK_URL must be an http\(s\) URL/);
+    expect(resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org' }).corsOrigins).toEqual(['https://desk.example.org']);
   });
 });
 
