@@ -24,4 +24,17 @@ describe('the route table', () => {
     expect(r.headers.Allow).toBe('GET, HEAD, PATCH');
     expect(JSON.parse(r.body).code).toBe('method_not_allowed');
   });
+
+  it('runs the GET handler for API Gateway\'s HEAD routeKey and drops the body, keeping status and headers', async () => {
+    // Prepare
+    const event = (method: string) => ({ routeKey: `${method} /health`, rawPath: '/health', headers: {}, requestContext: { http: { method } } }) as unknown as APIGatewayProxyEventV2;
+    const get = await health(event('GET'));
+
+    // Act
+    const head = await health(event('HEAD'));
+
+    // Assess
+    expect(get.body).toBe('{"status":"ok"}');
+    expect(head).toEqual({ ...get, body: '', isBase64Encoded: false });
+  });
 });
