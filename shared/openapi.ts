@@ -91,11 +91,14 @@ function headOperation(path: string): Record<string, unknown> {
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const op = route.method === 'HEAD' ? headOperation(route.path) : (operations[route.operationId] ?? {});
+    const head = route.method === 'HEAD';
+    const op = head ? headOperation(route.path) : (operations[route.operationId] ?? {});
+    const description = [route.role ? `Needs the ${route.role} role.` : '', head ? 'Answers like GET, without a body.' : ''].filter(Boolean).join(' ');
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.role ? { security: [{ bearer: [] }], description: `Needs the ${route.role} role.${route.method === 'HEAD' ? ' Answers like GET, without a body.' : ''}` } : { security: [], ...(route.method === 'HEAD' ? { description: 'Answers like GET, without a body.' } : {}) }),
+      security: route.role ? [{ bearer: [] }] : [],
+      ...(description ? { description } : {}),
       ...op,
     };
   }

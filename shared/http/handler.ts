@@ -63,7 +63,7 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
     // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
     if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
-    logger.info('request', { method: event.requestContext.http.method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
+    logger.info('request', { method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
     count(result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes');
     metrics.publishStoredMetrics();
     return result;
