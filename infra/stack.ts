@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -288,7 +288,28 @@ export class ScenarioTrackerStack extends Stack {
       'AwsSolutions-SNS2',
       'Alarm notifications carry only alarm names and states, nothing sensitive; CloudWatch alarms cannot publish to a topic encrypted with the AWS managed aws/sns key, and a customer managed key would add cost and a key policy for no protected data.',
     );
+    // enforceSSL gives the topic its own policy, which replaces SNS's default one (that let this
+    // account's services publish); without this statement CloudWatch could not publish and every
+    // alarm would change state without notifying anyone. Only this account's alarms may publish.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    else if (stage === 'prod') {
+      Annotations.of(this.alarmTopic).addWarningV2(
+        'scenario-tracker:no-alarm-subscriber',
+        'The prod stage has no alarm subscriber: alarms will notify nobody. Set -c alarmEmail=... (or TRACKER_ALARM_EMAIL), or subscribe to the AlarmTopicArn output.',
+      );
+    }
     const action = new SnsAction(this.alarmTopic);
     const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 1) => {
       const a = new Alarm(this, alarmId, {

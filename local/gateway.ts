@@ -40,12 +40,33 @@ export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_larg
 const lambdaContext = (name: string): Context =>
   ({ functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
 
-export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+/**
+ * The request target as sent. `new URL()` would resolve dot segments (also written `%2e`) and read
+ * `//x/tokens` as host `x` with path `/tokens`; API Gateway matches the path exactly as it arrives,
+ * so `//x/tokens`, `/threads/%2e%2e/tokens` and `//threads` must not reach `/tokens` or `/threads`.
+ */
+export interface RequestTarget {
+  /** Raw, percent-encoded, never normalised. */
+  path: string;
+  /** After `?`, raw; empty when there is none. */
+  rawQuery: string;
+  query: URLSearchParams;
+}
+
+export function requestTarget(raw: string): RequestTarget {
+  const withoutFragment = raw.split('#', 1)[0]!;
+  const q = withoutFragment.indexOf('?');
+  const path = q < 0 ? withoutFragment : withoutFragment.slice(0, q);
+  const rawQuery = q < 0 ? '' : withoutFragment.slice(q + 1);
+  return { path, rawQuery, query: new URLSearchParams(rawQuery) };
+}
+
+export function toEvent(req: IncomingMessage, target: RequestTarget, route: Route, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
   // Null-prototype maps: `?__proto__=x` or `?constructor=x` are plain keys here, as in API Gateway.
   const headers: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = Object.create(null);
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  for (const [k, v] of target.query) query[k] = k in query ? `${query[k]},${v}` : v;
   const text = body.toString('utf8');
   // API Gateway passes text bodies as they are and anything else base64-encoded.
   const isText = Buffer.from(text, 'utf8').equals(body);
@@ -53,8 +74,8 @@ export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Re
   return {
     version: '2.0',
     routeKey: routeKey(route),
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.rawQuery,
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(Object.keys(params).length ? { pathParameters: params } : {}),
@@ -63,7 +84,7 @@ export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Re
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: { method: req.method ?? 'GET', path: target.path, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       requestId: randomUUID(),
       routeKey: routeKey(route),
       stage: '$default',
@@ -75,13 +96,13 @@ export function toEvent(req: IncomingMessage, url: URL, route: Route, params: Re
 }
 
 /** Route one request to its function; answers what API Gateway itself would (404, 405, 413). */
-export async function dispatch(req: IncomingMessage, url: URL): Promise<HttpResult> {
-  const match = matchRoute(req.method ?? 'GET', url.pathname);
-  if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${url.pathname}.`));
-  if (match.kind === 'method_not_allowed') return problem(new MethodNotAllowedError(`${req.method} is not allowed on ${url.pathname}.`, match.allowed));
+export async function dispatch(req: IncomingMessage, target: RequestTarget): Promise<HttpResult> {
+  const match = matchRoute(req.method ?? 'GET', target.path);
+  if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${target.path}.`));
+  if (match.kind === 'method_not_allowed') return problem(new MethodNotAllowedError(`${req.method} is not allowed on ${target.path}.`, match.allowed));
   const body = await readBody(req);
   if (body === 'too_large') return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
-  const event = toEvent(req, url, match.route, match.params, body);
+  const event = toEvent(req, target, match.route, match.params, body);
   if (match.route.role) {
     const auth = await authorizer({ headers: event.headers });
     event.requestContext = { ...event.requestContext, authorizer: { lambda: auth.context } } as typeof event.requestContext;
@@ -91,6 +112,8 @@ export async function dispatch(req: IncomingMessage, url: URL): Promise<HttpResu
 
 export function send(res: ServerResponse, result: HttpResult, extraHeaders: Record<string, string> = {}): void {
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
-  res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders, ...(result.statusCode === 304 || result.statusCode === 204 ? {} : { 'Content-Length': String(body.length) }) });
-  res.end(result.statusCode === 304 || result.statusCode === 204 ? undefined : body);
+  // A HEAD answer has no body, and no Content-Length rather than a wrong one (RFC 9110 §8.6).
+  const bodyless = result.statusCode === 304 || result.statusCode === 204 || res.req.method === 'HEAD';
+  res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders, ...(bodyless ? {} : { 'Content-Length': String(body.length) }) });
+  res.end(bodyless ? undefined : body);
 }

@@ -11,7 +11,7 @@ import { InternalError, ValidationError } from '../shared/domain/errors';
 import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
 import { handler as staleCheck } from '../functions/stale-check';
-import { dispatch, send } from './gateway';
+import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
 import { localPageTokenSecret } from './page-token-secret';
@@ -39,7 +39,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   const allowed = new Set(options.corsOrigins ?? []);
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const target = requestTarget(req.url ?? '/');
       const origin = req.headers.origin;
       // Vary on every answer once origins are configured, so no cache serves one origin's answer to another.
       const cors: Record<string, string> =
@@ -58,14 +58,14 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
         });
         return res.end();
       }
-      if (req.method === 'GET') {
-        const file = staticFile(url.pathname);
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const file = staticFile(target.path);
         if (file) {
           res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': file.type, 'Cache-Control': 'no-cache', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'" });
           return res.end(file.body);
         }
       }
-      const result = await dispatch(req, url);
+      const result = await dispatch(req, target);
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
     } catch (error) {

@@ -80,14 +80,25 @@ const operations: Record<string, Record<string, unknown>> = {
   revokeToken: { parameters: [pathParam('name')], responses: { '204': { description: 'Revoked' }, ...common, '404': problem('not_found') } },
 };
 
+/** A HEAD operation: its GET's parameters and responses, headers kept, every body dropped. */
+function headOperation(path: string): Record<string, unknown> {
+  const get = ROUTES.find((r) => r.method === 'GET' && r.path === path);
+  const { responses = {}, ...rest } = (get && operations[get.operationId]) ?? {};
+  const bodiless = Object.fromEntries(Object.entries(responses as Record<string, Record<string, unknown>>).map(([status, { content: _content, ...response }]) => [status, response]));
+  return { ...rest, responses: bodiless };
+}
+
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const op = operations[route.operationId] ?? {};
+    const head = route.method === 'HEAD';
+    const op = head ? headOperation(route.path) : (operations[route.operationId] ?? {});
+    const description = [route.role ? `Needs the ${route.role} role.` : '', head ? 'Answers like GET, without a body.' : ''].filter(Boolean).join(' ');
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.role ? { security: [{ bearer: [] }], description: `Needs the ${route.role} role.` } : { security: [] }),
+      security: route.role ? [{ bearer: [] }] : [],
+      ...(description ? { description } : {}),
       ...op,
     };
   }

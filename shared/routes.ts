@@ -8,7 +8,7 @@ import type { Role } from './domain/types';
 export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens';
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   group: FunctionGroup;
   /** The least role that may call it; null for open routes. */
@@ -17,7 +17,8 @@ export interface Route {
   summary: string;
 }
 
-export const ROUTES = [
+/** The routes as the contract lists them; ROUTES adds their HEAD twins. */
+const DECLARED = [
   { method: 'GET', path: '/health', group: 'health', role: null, operationId: 'getHealth', summary: 'Liveness check' },
   { method: 'GET', path: '/openapi.json', group: 'health', role: null, operationId: 'getOpenApi', summary: 'This API as an OpenAPI 3.1 document' },
   { method: 'GET', path: '/threads', group: 'threads-read', role: 'reader', operationId: 'listThreads', summary: 'List threads' },
@@ -33,9 +34,22 @@ export const ROUTES = [
   { method: 'DELETE', path: '/tokens/{name}', group: 'tokens', role: 'admin', operationId: 'revokeToken', summary: 'Revoke a token' },
 ] as const satisfies readonly Route[];
 
-export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Every route served: the declared ones, each GET followed by its HEAD twin. HEAD is GET without
+ * the body (RFC 9110 §9.3.2; uptime monitors send `HEAD /health`), and API Gateway routes HEAD only
+ * to an explicit `HEAD /path` route. Derived here, once, so the stack, the local server, the Lambda
+ * dispatcher and the OpenAPI document all see the same HEAD routes.
+ */
+export const ROUTES: readonly Route[] = DECLARED.flatMap((r): Route[] =>
+  r.method === 'GET' ? [r, { ...r, method: 'HEAD', operationId: `head${capitalised(r.operationId)}`, summary: `${r.summary} (headers only)` }] : [r],
+);
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+/** The route a request runs: a HEAD route runs its GET twin's handler (the dispatcher drops the body). */
+export const handlerKey = (r: Pick<Route, 'method' | 'path'>): string => routeKey({ method: r.method === 'HEAD' ? 'GET' : r.method, path: r.path });
 
 /**
  * Every distinct path, for the cloud's `ANY <path>` catch-all routes: API Gateway prefers the

@@ -3,7 +3,7 @@ import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
 import type { Principal } from '../domain/types';
 import type { AppContext } from '../app/context';
 import { count, logger, metrics, tracer } from '../observability';
-import { ROUTES, allowedMethods, routeKey, type FunctionGroup, type Route } from '../routes';
+import { ROUTES, allowedMethods, handlerKey, routeKey, type FunctionGroup, type Route } from '../routes';
 import { principalOf, requireRole } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf } from './request';
@@ -38,7 +38,7 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     metrics.captureColdStartMetric();
     tracer()?.putAnnotation('route', event.routeKey);
     const route = routes.get(event.routeKey);
-    const run = route ? handlers[event.routeKey] : undefined;
+    const run = route ? handlers[handlerKey(route)] : undefined;
     let result: HttpResult;
     let principal: Principal | null = null;
     try {
@@ -59,8 +59,11 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
       if (tracked.status >= 500) logger.error('request failed', { routeKey: event.routeKey, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
       result = problem(tracked);
     }
-    if (event.requestContext.http.method === 'GET') result.headers['Cache-Control'] = 'no-cache';
-    logger.info('request', { method: event.requestContext.http.method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
+    const method = event.requestContext.http.method;
+    if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
+    // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
+    if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
+    logger.info('request', { method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
     count(result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes');
     metrics.publishStoredMetrics();
     return result;

@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { runStaleCheck } from '../../shared/app/stale-check';
+import { launchChromium } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -9,8 +11,8 @@ import { startTestServer, type TestServer } from '../support/server';
  * fresh table seeded with the four threads of `russia-ukraine-talks`.
  */
 
-const DOCS = join(__dirname, '..', '..', 'docs');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Screenshots go to a temp folder: a test never rewrites tracked files (`npm run screenshots` refreshes docs/). */
+const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
 const WAIT = { timeout: 15_000 };
 
 let s: TestServer;
@@ -19,7 +21,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   s = await startTestServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+  browser = await launchChromium();
   // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
   const r = await s.call('POST', '/threads/prisoner-exchange/updates', {
     body: {
@@ -40,6 +42,7 @@ afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.close();
+  rmSync(SHOTS, { recursive: true, force: true });
 });
 
 interface Opened { page: Page; problems: string[] }
@@ -316,9 +319,8 @@ describe('status page', () => {
     expect(problems).toEqual([]);
   });
 
-  it('reads well on a wall screen and on a phone (screenshots in docs/)', async () => {
+  it('reads well on a wall screen and on a phone, and both screenshot at full page size', async () => {
     // Prepare
-    mkdirSync(DOCS, { recursive: true });
     const wide = await open('?poll=1', { width: 1280, height: 800 });
     await enterToken(wide.page, s.tokens.reader);
     await wide.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
@@ -330,8 +332,8 @@ describe('status page', () => {
     await phone.page.click('#thread-prisoner-exchange button.button--timeline');
     await phone.page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
     await wide.page.mouse.move(0, 0);
-    await wide.page.screenshot({ path: join(DOCS, 'status-page.png'), fullPage: true });
-    await phone.page.screenshot({ path: join(DOCS, 'status-page-phone.png'), fullPage: true });
+    await wide.page.screenshot({ path: join(SHOTS, 'wide.png'), fullPage: true });
+    await phone.page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
 
     // Assess: a grid on the wide screen, one column on the phone, tap targets of at least 44 px
     const columns = (page: Page) => page.$eval('#threads', (ul) => getComputedStyle(ul).gridTemplateColumns.split(' ').length);
@@ -341,5 +343,8 @@ describe('status page', () => {
     expect(heights.length).toBeGreaterThan(0);
     for (const h of heights) expect(h).toBeGreaterThanOrEqual(44);
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // A PNG's width sits in its IHDR chunk at byte 16: each shot is as wide as its viewport.
+    expect(readFileSync(join(SHOTS, 'wide.png')).readUInt32BE(16)).toBe(1280);
+    expect(readFileSync(join(SHOTS, 'phone.png')).readUInt32BE(16)).toBe(390);
   });
 });

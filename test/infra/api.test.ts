@@ -57,7 +57,25 @@ describe('HTTP API routes', () => {
       if (route.role) expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'CUSTOM', id: authorizerId });
       else expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'NONE', id: undefined });
     }
-    expect(ROUTES.filter((r) => !r.role).map(routeKey).sort()).toEqual(['GET /health', 'GET /openapi.json']);
+    expect(ROUTES.filter((r) => !r.role).map(routeKey).sort()).toEqual(['GET /health', 'GET /openapi.json', 'HEAD /health', 'HEAD /openapi.json']);
+  });
+
+  it('deploys a HEAD route beside every GET route, to the same function behind the same authorizer', () => {
+    // Prepare
+    const byKey = new Map(deployedRoutes().map((r) => [r.key, r]));
+    const gets = ROUTES.filter((r) => r.method === 'GET');
+
+    // Act
+    const pairs = gets.map((r) => ({ get: byKey.get(`GET ${r.path}`), head: byKey.get(`HEAD ${r.path}`) }));
+
+    // Assess: API Gateway sends HEAD only to an explicit HEAD route (else to ANY, a 405)
+    expect(gets.length).toBeGreaterThan(0);
+    for (const { get, head } of pairs) {
+      expect(head).toBeDefined();
+      expect({ fn: head!.functionId, type: head!.authorizationType, authorizer: head!.authorizerId }).toEqual({ fn: get!.functionId, type: get!.authorizationType, authorizer: get!.authorizerId });
+    }
+    expect(byKey.get('HEAD /health')).toEqual(expect.objectContaining({ functionId: functionId('health'), authorizationType: 'NONE' }));
+    expect(deployedRoutes().filter((r) => r.key.startsWith('HEAD ')).map((r) => r.key.slice(5)).sort()).toEqual(gets.map((r) => r.path).sort());
   });
 
   it('uses one simple-response Lambda authorizer keyed on Authorization and cached for 60 seconds', () => {

@@ -189,6 +189,31 @@ describe('alarms', () => {
     });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org' });
   });
+
+  it("let CloudWatch publish to the topic, for this account's alarms only (the TLS-only policy replaces the default one)", () => {
+    // Prepare
+    const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) => referencedIds(p.Properties!.Topics).includes(topicId));
+    const statements = policies.flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+
+    // Act
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+
+    // Assess: one Allow, to the CloudWatch service, to publish, scoped by source account and alarm ARN
+    expect(policies).toHaveLength(1);
+    expect(allows).toEqual([
+      {
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+        },
+      },
+    ]);
+  });
 });
 
 describe('outputs', () => {

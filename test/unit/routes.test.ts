@@ -7,7 +7,7 @@ describe('the route table', () => {
     expect(matchRoute('GET', '/threads/ceasefire')).toMatchObject({ kind: 'found', params: { id: 'ceasefire' } });
     expect(matchRoute('GET', '/threads/')).toEqual({ kind: 'not_found' });
     expect(matchRoute('GET', '/threads/a/updates/b/c')).toEqual({ kind: 'not_found' });
-    expect(matchRoute('PUT', '/threads')).toEqual({ kind: 'method_not_allowed', allowed: ['GET', 'POST'] });
+    expect(matchRoute('PUT', '/threads')).toEqual({ kind: 'method_not_allowed', allowed: ['GET', 'HEAD', 'POST'] });
     expect(matchRoute('GET', '/threads/%E0%A4%A')).toEqual({ kind: 'not_found' });
   });
 
@@ -21,7 +21,20 @@ describe('the route table', () => {
     const event = { routeKey: 'ANY /threads/{id}', rawPath: '/threads/x', headers: {}, requestContext: { http: { method: 'PUT' } } } as unknown as APIGatewayProxyEventV2;
     const r = await health(event);
     expect(r.statusCode).toBe(405);
-    expect(r.headers.Allow).toBe('GET, PATCH');
+    expect(r.headers.Allow).toBe('GET, HEAD, PATCH');
     expect(JSON.parse(r.body).code).toBe('method_not_allowed');
+  });
+
+  it('runs the GET handler for API Gateway\'s HEAD routeKey and drops the body, keeping status and headers', async () => {
+    // Prepare
+    const event = (method: string) => ({ routeKey: `${method} /health`, rawPath: '/health', headers: {}, requestContext: { http: { method } } }) as unknown as APIGatewayProxyEventV2;
+    const get = await health(event('GET'));
+
+    // Act
+    const head = await health(event('HEAD'));
+
+    // Assess
+    expect(get.body).toBe('{"status":"ok"}');
+    expect(head).toEqual({ ...get, body: '', isBase64Encoded: false });
   });
 });
