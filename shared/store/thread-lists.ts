@@ -110,6 +110,8 @@ export class ThreadLists {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Tests lower this to reach the fallback without writing a thousand threads. */
+    private readonly updatedSinceMaxRead = UPDATED_SINCE_MAX_READ,
   ) {}
 
   async list(filter: ThreadFilter, limit: number, from?: ListPosition): Promise<ThreadPage> {
@@ -140,10 +142,10 @@ export class ThreadLists {
     const out: Item[] = [];
     let itemsRead = 0;
     const fetch = async (c: Cursor) => {
-      const want = limit + 1 - out.length;
-      // An even share of what is still needed (plus one, to see past it), or a larger batch when a
-      // filter may drop most of what is read.
-      const size = filtered ? Math.max(FILTERED_BATCH, Math.ceil(want / shards) + 1) : Math.max(shards > 1 ? 2 : 1, Math.ceil(want / shards) + (shards > 1 ? 1 : 0));
+      // An even share of what is still needed (ids are spread evenly by the hash; one more than the
+      // page tells whether another follows), or a larger batch when a filter may drop most of it.
+      const want = Math.ceil((limit + 1 - out.length) / shards);
+      const size = filtered ? Math.max(FILTERED_BATCH, want + 1) : Math.max(1, want);
       const names: Record<string, string> = { '#pk': plan.pkAttr, ...plan.filter?.names };
       const values: Record<string, unknown> = { ':pk': c.pk, ...plan.filter?.values };
       let condition = '#pk = :pk';
@@ -217,13 +219,13 @@ export class ThreadLists {
           // Keys are `<updatedAt>#<id>`; '$' sorts right after '#', so this is exactly updatedAt > since.
           ExpressionAttributeValues: { ':pk': pk, ':since': `${since}$`, ...extra?.values },
           ...(extra ? { FilterExpression: extra.expression } : {}),
-          Limit: UPDATED_SINCE_MAX_READ + 1 - itemsRead,
+          Limit: this.updatedSinceMaxRead + 1 - itemsRead,
           ...(start ? { ExclusiveStartKey: start } : {}),
         });
         itemsRead += page.ScannedCount ?? 0;
         found.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
-        if (itemsRead > UPDATED_SINCE_MAX_READ) return { overflowRead: itemsRead };
+        if (itemsRead > this.updatedSinceMaxRead) return { overflowRead: itemsRead };
       } while (start);
     }
     const ids = (i: Item) => String(i.id);
