@@ -43,8 +43,8 @@ export interface ThreadPage {
 
 /** Query rounds per shard for a filtered id-ordered page: bounds the read when few items match. */
 export const FILTERED_ROUNDS = 5;
-/** Items read per round per shard when a filter expression may drop most of them. */
-const FILTERED_BATCH = 25;
+/** The most items one round reads from one shard when a filter expression drops most of them. */
+const FILTERED_MAX_BATCH = 200;
 /** How many changed threads the update-time path reads before it gives way to the id-ordered path. */
 export const UPDATED_SINCE_MAX_READ = 1_000;
 
@@ -142,10 +142,10 @@ export class ThreadLists {
     const out: Item[] = [];
     let itemsRead = 0;
     const fetch = async (c: Cursor) => {
-      // An even share of what is still needed (ids are spread evenly by the hash; one more than the
-      // page tells whether another follows), or a larger batch when a filter may drop most of it.
-      const want = Math.ceil((limit + 1 - out.length) / shards);
-      const size = filtered ? Math.max(FILTERED_BATCH, want + 1) : Math.max(1, want);
+      // An even share of what is still needed (the hash spreads ids evenly; one more per shard saves
+      // most top-up rounds). A filter may drop most of what is read: each round of a shard doubles.
+      const share = Math.ceil((limit + 1 - out.length) / shards) + (shards > 1 && c.rounds === 0 ? 1 : 0);
+      const size = filtered ? Math.min(FILTERED_MAX_BATCH, share * 2 ** c.rounds) : share;
       const names: Record<string, string> = { '#pk': plan.pkAttr, ...plan.filter?.names };
       const values: Record<string, unknown> = { ':pk': c.pk, ...plan.filter?.values };
       let condition = '#pk = :pk';
