@@ -95,7 +95,7 @@ export async function run(): Promise<Section> {
       '',
       table(['target', 'result', 'measured (threads: items read)'], targets.map((t) => [t.name, yes(t.met), t.detail])),
       '',
-      'Times include flagging the due threads (one transaction each). "Items in table" counts everything the Scan saw (threads and the change counters, outbox and so on).',
+      'Times include flagging the due threads (one transaction each). "Items in table" counts everything the Scan saw (threads, the outbox and so on).',
     ].join('\n');
     const headline = [`Stale check reads ${rows.map((r) => `${r.itemsRead} items at ${r.threads.toLocaleString('en')} threads`).join(', ')} (a Scan: ${rows.map((r) => r.scanned.toLocaleString('en')).join(' / ')}).`];
     return { id: 'stale-scaling', title: 'Stale-check scaling', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };

@@ -22,7 +22,7 @@ const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 export const ACCESS: Record<FunctionName, Access> = {
   // Liveness and the OpenAPI document: no table at all.
   health: { table: [], queryIndexes: [], putEvents: false },
-  // Reads only: threads by scenario / all threads (GSI1, GSI2), updates by occurred time (LSI1).
+  // Reads only: the list indexes (GSI1, GSI2, GSI4–GSI9), updates by occurred time (LSI1); not the due index.
   'threads-read': { table: READ, queryIndexes: [...GLOBAL_INDEX_NAMES, ...LOCAL_INDEX_NAMES].filter((i) => i !== INDEX.byDue), putEvents: false },
   // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they commit.
   'threads-write': {

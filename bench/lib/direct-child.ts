@@ -13,7 +13,6 @@ import { readConfig } from '../../shared/config';
 import type { Thread } from '../../shared/domain/types';
 import { threadItem, toThread, updateItem } from '../../shared/store/items';
 import { threadKey, threadPk, tokenHashKey, THREAD_SK } from '../../shared/store/keys';
-import { counterBumps } from '../../shared/store/thread-store';
 
 export interface DirectJob {
   op: 'get' | 'post';
@@ -52,7 +51,7 @@ async function getThread(id: string): Promise<void> {
   if (!Item) throw new Error(`no thread ${id}`);
 }
 
-/** Query the partition (consistent, paginated), then commit thread + update + both counters, version-conditioned. */
+/** Query the partition (consistent, paginated), then commit thread + update, version-conditioned. */
 async function postUpdate(id: string, n: number): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     let thread: Thread | undefined;
@@ -72,7 +71,6 @@ async function postUpdate(id: string, n: number): Promise<number> {
           TransactItems: [
             { Put: { TableName: table, Item: threadItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': thread.version } } },
             { Put: { TableName: table, Item: updateItem(update), ConditionExpression: 'attribute_not_exists(PK)' } },
-            ...counterBumps(table, next.scenario, now),
           ],
         }),
       );

@@ -3,9 +3,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { nowUtc } from '../domain/time';
 import { threadStale, type TrackerEvent } from '../events/event';
 import { deliver, drainOutbox } from '../events/delivery';
-import { DUE_PK, INDEX, threadKey } from '../store/keys';
+import { INDEX, THREAD_SHARDS, dueShardPk, shardNumbers, threadKey, updatedSk } from '../store/keys';
+import { staleIndexKeys } from '../store/items';
 import { OUTBOX_LEASE_MS, outboxItem } from '../store/outbox-store';
-import { counterBumps } from '../store/thread-store';
 import type { AppContext } from './context';
 
 export interface StaleCheckResult {
@@ -18,16 +18,6 @@ export interface StaleCheckResult {
   redelivered: string[];
 }
 
-/**
- * Flag every watched thread whose `lastRecordedAt + staleAfterHours ≤ now`.
- *
- * Only watched threads are in the sparse due index (non-terminal and not yet stale), keyed by due
- * time, so one Query reads exactly the due ones. Each flag is a transaction conditional on the
- * thread's due key being unchanged: an update that lands meanwhile moves the key and wins, and of
- * two checks running at once only one can flag (and so notify) a thread. The flag and its
- * ThreadStale notification commit together through the outbox; a publish that fails is retried by
- * the next run, which first drains what earlier runs left.
- */
 export interface StaleCheckOptions {
   /**
    * Read the due index exactly as a real run does, but write nothing: no flag, no notification, no
@@ -36,63 +26,88 @@ export interface StaleCheckOptions {
   dryRun?: boolean;
 }
 
+/**
+ * Flag every watched thread whose `lastRecordedAt + staleAfterHours ≤ now`.
+ *
+ * Only watched threads are in the sparse due index (non-terminal and not yet stale), keyed by due
+ * time and sharded by thread (`DUE#<n>`), so one Query per shard reads exactly the due ones. Each
+ * flag is a transaction conditional on the thread's due key being unchanged: an update that lands
+ * meanwhile moves the key and wins, and of two checks running at once only one can flag (and so notify) a thread. The flag and its
+ * ThreadStale notification commit together through the outbox; a publish that fails is retried by
+ * the next run, which first drains what earlier runs left.
+ */
 export async function runStaleCheck(ctx: AppContext, now: string, options: StaleCheckOptions = {}): Promise<StaleCheckResult> {
   const dryRun = options.dryRun === true;
   const redelivered = dryRun ? [] : await drainOutbox(ctx);
-  const { db, config } = ctx;
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
   let itemsRead = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: config.tableName,
-        IndexName: INDEX.byDue,
-        KeyConditionExpression: 'GSI3PK = :due AND GSI3SK < :upper',
-        // Keys are `<dueAt>#<id>`; '$' sorts right after '#', so this takes every due time ≤ now.
-        ExpressionAttributeValues: { ':due': DUE_PK, ':upper': `${now}$` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    itemsRead += page.ScannedCount ?? 0;
-    for (const item of page.Items ?? []) {
-      const dueKey = String(item.GSI3SK);
-      const threadId = String(item.PK).slice('THREAD#'.length);
-      const staleSince = dueKey.slice(0, dueKey.indexOf('#'));
-      if (dryRun) {
-        flagged.push(threadId);
-        continue;
+  for (const shard of shardNumbers(THREAD_SHARDS)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ctx.db.send(
+        new QueryCommand({
+          TableName: ctx.config.tableName,
+          IndexName: INDEX.byDue,
+          KeyConditionExpression: 'GSI3PK = :due AND GSI3SK < :upper',
+          // Keys are `<dueAt>#<id>`; '$' sorts right after '#', so this takes every due time ≤ now.
+          ExpressionAttributeValues: { ':due': dueShardPk(shard), ':upper': `${now}$` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      itemsRead += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) {
+        if (dryRun) {
+          flagged.push(String(item.PK).slice('THREAD#'.length));
+          continue;
+        }
+        const event = await flag(ctx, item);
+        if (event) {
+          flagged.push(event.threadId);
+          events.push(event);
+        }
       }
-      const event = threadStale({ id: threadId, scenario: String(item.scenario), status: String(item.status) }, staleSince, nowUtc());
-      const wallClock = nowUtc();
-      try {
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: config.tableName,
-                  Key: threadKey(threadId),
-                  UpdateExpression: 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one REMOVE GSI3PK, GSI3SK',
-                  ConditionExpression: 'GSI3SK = :seen',
-                  ExpressionAttributeValues: { ':true': true, ':since': staleSince, ':now': wallClock, ':one': 1, ':seen': dueKey },
-                },
-              },
-              { Put: { TableName: config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
-              ...counterBumps(config.tableName, String(item.scenario), wallClock),
-            ],
-          }),
-        );
-        flagged.push(threadId);
-        events.push(event);
-      } catch (error) {
-        // Someone got there first (an update, or another check): their write stands.
-        if (!(error instanceof TransactionCanceledException)) throw error;
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
   if (!dryRun) await deliver(ctx, events);
   return { now, flagged, dryRun, itemsRead, redelivered };
+}
+
+/** Flag one due thread with its notification, unless a write moved its due key first; the event, or undefined. */
+async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<TrackerEvent | undefined> {
+  const dueKey = String(item.GSI3SK);
+  const threadId = String(item.PK).slice('THREAD#'.length);
+  const scenario = String(item.scenario);
+  const staleSince = dueKey.slice(0, dueKey.indexOf('#'));
+  const wallClock = nowUtc();
+  const event = threadStale({ id: threadId, scenario, status: String(item.status) }, staleSince, wallClock);
+  const staleKeys = staleIndexKeys({ id: threadId, scenario });
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: ctx.config.tableName,
+              Key: threadKey(threadId),
+              // Leaves the due index, joins the sparse stale indexes, moves in the update-time ones.
+              UpdateExpression: 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7 REMOVE GSI3PK, GSI3SK',
+              ConditionExpression: 'GSI3SK = :seen',
+              ExpressionAttributeValues: {
+                ':true': true, ':since': staleSince, ':now': wallClock, ':one': 1, ':seen': dueKey, ':usk': updatedSk(wallClock, threadId),
+                ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK,
+              },
+            },
+          },
+          { Put: { TableName: ctx.config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
+        ],
+      }),
+    );
+    return event;
+  } catch (error) {
+    // Someone got there first (an update, or another check): their write stands.
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    return undefined;
+  }
 }

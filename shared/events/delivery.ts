@@ -10,12 +10,12 @@ export async function deliver(ctx: Pick<AppContext, 'publisher' | 'outbox'>, eve
   if (events.length === 0) return;
   try {
     await ctx.publisher.publish(events);
-    await Promise.all(events.map((e) => ctx.outbox.remove(e.id)));
+    await Promise.all(events.map((e) => ctx.outbox.remove(e)));
   } catch (error) {
     count('NotificationDeliveryFailures');
     logger.warn('notification delivery failed; kept in the outbox for the next run', { error: String(error), eventIds: events.map((e) => e.id) });
     // If even this fails, the lease simply runs out and a later drain retries.
-    await Promise.all(events.map((e) => ctx.outbox.release(e.id))).catch(() => undefined);
+    await Promise.all(events.map((e) => ctx.outbox.release(e))).catch(() => undefined);
   }
 }
 
@@ -23,14 +23,14 @@ export async function deliver(ctx: Pick<AppContext, 'publisher' | 'outbox'>, eve
 export async function drainOutbox(ctx: Pick<AppContext, 'publisher' | 'outbox'>, now = Date.now()): Promise<string[]> {
   const delivered: string[] = [];
   for (const { event, leaseUntil } of await ctx.outbox.pending()) {
-    if (leaseUntil >= now || !(await ctx.outbox.claim(event.id, now))) continue;
+    if (leaseUntil >= now || !(await ctx.outbox.claim(event, now))) continue;
     try {
       await ctx.publisher.publish([event]);
-      await ctx.outbox.remove(event.id);
+      await ctx.outbox.remove(event);
       delivered.push(event.id);
     } catch (error) {
       logger.warn('notification redelivery failed; will retry on the next run', { error: String(error), eventId: event.id });
-      await ctx.outbox.release(event.id).catch(() => undefined);
+      await ctx.outbox.release(event).catch(() => undefined);
     }
   }
   return delivered;

@@ -1,7 +1,7 @@
 import { isTerminal } from '../domain/kinds';
 import { addHours } from '../domain/time';
 import type { Thread, Update } from '../domain/types';
-import { ALL_THREADS_PK, DUE_PK, scenarioPk, threadKey, updateKey } from './keys';
+import { THREAD_SHARDS, dueShardPk, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
@@ -26,17 +26,40 @@ export const toUpdate = (item: Record<string, unknown>): Update => pick<Update>(
 export const dueAt = (thread: Thread): string | undefined =>
   thread.stale || isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
 
+/** The two scopes a thread is listed under: its scenario, and its shard of all threads. */
+export const threadScopes = (thread: Pick<Thread, 'id' | 'scenario'>) => ({
+  scenario: scenarioPk(thread.scenario),
+  all: threadsShardPk(shardOf(thread.id, THREAD_SHARDS)),
+});
+
+/** Key attributes of the sparse stale indexes: present only while the thread is stale. */
+export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
+  const scope = threadScopes(thread);
+  return { GSI6PK: stalePk(scope.scenario), GSI7PK: stalePk(scope.all) };
+};
+
+/**
+ * The thread item: the Thread's fields plus the key attributes of every index it is listed in (see
+ * docs/data-model.md). Every write rewrites the whole item, so the indexes follow automatically.
+ */
 export function threadItem(thread: Thread): Record<string, unknown> {
   const due = dueAt(thread);
+  const scope = threadScopes(thread);
   return {
     ...threadKey(thread.id),
     ...pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS),
-    GSI1PK: scenarioPk(thread.scenario),
+    // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
+    GSI1PK: scope.scenario,
     GSI1SK: thread.id,
-    GSI2PK: ALL_THREADS_PK,
+    GSI2PK: scope.all,
     GSI2SK: thread.id,
-    // Sparse index: the attributes exist only while the thread is watched.
-    ...(due ? { GSI3PK: DUE_PK, GSI3SK: `${due}#${thread.id}` } : {}),
+    GSI4PK: statusPk(scope.scenario, thread.status),
+    GSI5PK: statusPk(scope.all, thread.status),
+    // By update time, in both scopes (GSI8, GSI9).
+    USK: updatedSk(thread.updatedAt, thread.id),
+    // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
+    ...(due ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: `${due}#${thread.id}` } : {}),
+    ...(thread.stale ? staleIndexKeys(thread) : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Key layout of the single table (see docs/data-model.md). Every key the code writes or queries
  * is built here, so the layout is readable in one place.
@@ -5,29 +7,60 @@
 export const INDEX = {
   /** Threads of one scenario, by id. */
   byScenario: 'GSI1',
-  /** Every thread, by id. */
+  /** Every thread, by id: sharded (`THREADS#<n>`), read as a k-way merge of the shards. */
   allThreads: 'GSI2',
-  /** Sparse: only watched (non-terminal, not yet stale) threads, by due time. */
+  /** Sparse: only watched (non-terminal, not yet stale) threads, by due time; sharded (`DUE#<n>`). */
   byDue: 'GSI3',
+  /** Threads of one scenario in one status, by id. */
+  byScenarioStatus: 'GSI4',
+  /** Threads in one status, by id; sharded like the all-threads index. */
+  byStatus: 'GSI5',
+  /** Sparse: only stale threads of one scenario, by id. */
+  staleByScenario: 'GSI6',
+  /** Sparse: only stale threads, by id; sharded. */
+  stale: 'GSI7',
+  /** Threads of one scenario by update time (`<updatedAt>#<id>`): what changed since a time. */
+  byScenarioUpdated: 'GSI8',
+  /** Every thread by update time; sharded. */
+  byUpdated: 'GSI9',
   /** Local index: a thread's updates by occurred time, then recorded time. */
   byOccurred: 'LSI1',
 } as const;
 
+/**
+ * Shards of every key that would otherwise hold all threads (all-threads listings, the due index,
+ * the outbox). Fixed: a thread's shard is a hash of its id, so changing N means rewriting every
+ * thread item (a migration). 8 spreads writes over 8 index partitions (8,000 WCU/s before any split
+ * for heat) and costs a list page about `limit + 8` items and 8 small Queries.
+ */
+export const THREAD_SHARDS = 8;
+export const OUTBOX_SHARDS = 8;
+
+/** A stable shard number in [0, shards): the first 32 bits of the id's SHA-256. */
+export const shardOf = (id: string, shards: number): number => createHash('sha256').update(id).digest().readUInt32BE(0) % shards;
+
+export const shardNumbers = (shards: number): number[] => Array.from({ length: shards }, (_, n) => n);
+
 export const THREAD_SK = '#THREAD';
 export const UPDATE_PREFIX = 'UPDATE#';
-export const ALL_THREADS_PK = 'THREADS';
-export const DUE_PK = 'DUE';
-export const OUTBOX_PK = 'OUTBOX';
 export const TOKENS_PK = 'TOKENS';
 
 export const threadPk = (threadId: string) => `THREAD#${threadId}`;
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
 export const updateKey = (threadId: string, updateId: string) => ({ PK: threadPk(threadId), SK: `${UPDATE_PREFIX}${updateId}` });
-export const scenarioPk = (scenario: string) => `SCENARIO#${scenario}`;
 export const idempotencyKey = (hash: string) => ({ PK: `IDEMPOTENCY#${hash}`, SK: '#IDEMPOTENCY' });
 export const tokenHashKey = (hash: string) => ({ PK: `TOKEN#${hash}`, SK: '#TOKEN' });
 export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name}` });
-/** Change counters behind cheap list revalidation: one per scenario and one for all threads. */
-export const CHANGES_PK = 'CHANGES';
-export const changesKey = (scenario: string | null) => ({ PK: CHANGES_PK, SK: scenario === null ? 'ALL' : `SCENARIO#${scenario}` });
-export const outboxKey = (eventId: string) => ({ PK: OUTBOX_PK, SK: eventId });
+
+/** List scopes: one scenario, or one shard of all threads. Filter keys are built on a scope. */
+export const scenarioPk = (scenario: string) => `SCENARIO#${scenario}`;
+export const threadsShardPk = (shard: number) => `THREADS#${shard}`;
+export const statusPk = (scope: string, status: string) => `${scope}#STATUS#${status}`;
+export const stalePk = (scope: string) => `${scope}#STALE`;
+export const dueShardPk = (shard: number) => `DUE#${shard}`;
+/** Sort key of the update-time indexes: update time, then id (ties are broken, keys stay unique). */
+export const updatedSk = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
+
+/** The outbox, sharded by thread: notifications of different threads never share a partition key. */
+export const outboxShardPk = (shard: number) => `OUTBOX#${shard}`;
+export const outboxKey = (event: { id: string; threadId: string }) => ({ PK: outboxShardPk(shardOf(event.threadId, OUTBOX_SHARDS)), SK: event.id });

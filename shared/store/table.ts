@@ -21,13 +21,25 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'), s('LSI1SK')],
+    AttributeDefinitions: [
+      s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'),
+      s('GSI4PK'), s('GSI5PK'), s('GSI6PK'), s('GSI7PK'), s('USK'), s('LSI1SK'),
+    ],
     KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+    // Each list a request can ask for has an index that holds exactly its answer, in its order, so a
+    // page reads O(page) items (docs/data-model.md). The thread's scope is its scenario
+    // (SCENARIO#<s>) or its shard of all threads (THREADS#<n>).
     GlobalSecondaryIndexes: [
       gsi(INDEX.byScenario, 'GSI1PK', 'GSI1SK'),
       gsi(INDEX.allThreads, 'GSI2PK', 'GSI2SK'),
       // The stale check reads only this index: it needs the thread's scenario and status for the event.
       { ...gsi(INDEX.byDue, 'GSI3PK', 'GSI3SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] } },
+      gsi(INDEX.byScenarioStatus, 'GSI4PK', 'GSI1SK'),
+      gsi(INDEX.byStatus, 'GSI5PK', 'GSI2SK'),
+      gsi(INDEX.staleByScenario, 'GSI6PK', 'GSI1SK'),
+      gsi(INDEX.stale, 'GSI7PK', 'GSI2SK'),
+      gsi(INDEX.byScenarioUpdated, 'GSI1PK', 'USK'),
+      gsi(INDEX.byUpdated, 'GSI2PK', 'USK'),
     ],
     LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],
   };

@@ -1,11 +1,14 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, changesKey, idempotencyKey, scenarioPk, ALL_THREADS_PK, threadKey, threadPk, updateKey } from './keys';
+import { INDEX, THREAD_SK, UPDATE_PREFIX, idempotencyKey, threadKey, threadPk, updateKey } from './keys';
 import { threadItem, toThread, toUpdate, updateItem } from './items';
 import { TTL_ATTRIBUTE } from './table';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
+import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
+
+export type { ListPosition, ThreadFilter, ThreadPage };
 
 /** The thread item lost a race: someone else wrote it between our read and our write. */
 export class VersionConflict extends Error {
@@ -47,33 +50,10 @@ export interface ThreadHistory {
   updates: Update[];
 }
 
-export interface ThreadFilter {
-  scenario?: string;
-  kind?: string;
-  status?: string;
-  stale?: boolean;
-  updatedSince?: string;
-}
-
 export interface Page<T> {
   items: T[];
   /** Where to resume, or undefined at the end. */
   lastKey?: Record<string, unknown>;
-}
-
-export interface ChangeCounter {
-  n: number;
-  at: string;
-}
-
-/**
- * Bump the change counters of a thread's scenario and of all threads, inside the transaction that
- * changes the thread: a list's ETag is its counter, so it moves exactly when a listed thread does.
- */
-export function counterBumps(table: string, scenario: string, now: string) {
-  return [changesKey(scenario), changesKey(null)].map((Key) => ({
-    Update: { TableName: table, Key, UpdateExpression: 'ADD n :one SET #at = :now', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':one': 1, ':now': now } },
-  }));
 }
 
 export class ThreadStore {
@@ -121,12 +101,6 @@ export class ThreadStore {
     return { thread, updates };
   }
 
-  /** Eventually consistent and tiny: what a list poll that finds nothing new costs. */
-  async getChanges(scenario: string | null): Promise<ChangeCounter> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: changesKey(scenario) }));
-    return { n: Number(Item?.n ?? 0), at: String(Item?.at ?? '1970-01-01T00:00:00.000Z') };
-  }
-
   async getUpdate(threadId: string, updateId: string): Promise<Update | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId) }));
     return Item ? toUpdate(Item) : null;
@@ -154,56 +128,9 @@ export class ThreadStore {
     return { items: items.map(toUpdate), lastKey: more && last ? { PK: last.PK, SK: last.SK, LSI1SK: last.LSI1SK } : undefined };
   }
 
-  /**
-   * Threads ordered by id, from the scenario index or the all-threads index; other filters are
-   * applied by the Query's filter expression. Pages may hold fewer than `limit` items (the read is
-   * bounded per request); the resume key is always the last item returned, so nothing is skipped.
-   */
-  async listThreads(filter: ThreadFilter, limit: number, startKey?: Record<string, unknown>, maxRounds = 5): Promise<Page<Thread>> {
-    const byScenario = filter.scenario !== undefined;
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': byScenario ? scenarioPk(filter.scenario!) : ALL_THREADS_PK };
-    const conditions: string[] = [];
-    const add = (attr: string, op: string, value: unknown) => {
-      names[`#${attr}`] = attr;
-      values[`:${attr}`] = value;
-      conditions.push(`#${attr} ${op} :${attr}`);
-    };
-    if (filter.kind !== undefined) add('kind', '=', filter.kind);
-    if (filter.status !== undefined) add('status', '=', filter.status);
-    if (filter.stale !== undefined) add('stale', '=', filter.stale);
-    if (filter.updatedSince !== undefined) add('updatedAt', '>', filter.updatedSince);
-    const filtered = conditions.length > 0;
-    const pkAttr = byScenario ? 'GSI1PK' : 'GSI2PK';
-    const skAttr = byScenario ? 'GSI1SK' : 'GSI2SK';
-
-    const items: Record<string, unknown>[] = [];
-    let start = startKey;
-    let exhausted = false;
-    for (let round = 0; round < maxRounds && items.length < limit; round++) {
-      const need = limit - items.length;
-      const input: QueryCommandInput = {
-        TableName: this.table,
-        IndexName: byScenario ? INDEX.byScenario : INDEX.allThreads,
-        KeyConditionExpression: `${pkAttr} = :pk`,
-        ExpressionAttributeValues: values,
-        ...(filtered ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-        Limit: filtered ? Math.max(need + 1, 100) : need + 1,
-        ExclusiveStartKey: start,
-      };
-      const page = await this.db.send(new QueryCommand(input));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-      if (!start) {
-        exhausted = true;
-        break;
-      }
-    }
-    const returned = items.slice(0, limit);
-    const more = items.length > limit || !exhausted;
-    const last = returned[returned.length - 1];
-    const lastKey = !more ? undefined : last ? { PK: last.PK, SK: last.SK, [pkAttr]: last[pkAttr], [skAttr]: last[skAttr] } : start;
-    return { items: returned.map(toThread), lastKey };
+  /** Threads ordered by id, each filter served by its own index (shared/store/thread-lists.ts). */
+  listThreads(filter: ThreadFilter, limit: number, from?: ListPosition): Promise<ThreadPage> {
+    return new ThreadLists(this.db, this.table).list(filter, limit, from);
   }
 
   /**
@@ -231,7 +158,6 @@ export class ThreadStore {
         },
       });
     }
-    items.push(...counterBumps(this.table, write.thread.scenario, write.thread.updatedAt));
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
       items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } });

@@ -1,5 +1,7 @@
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { addHours, nowUtc } from '../../shared/domain/time';
+import { canonicalJson } from '../../shared/http/canonical-json';
+import { contentEtag } from '../../shared/http/etag';
 import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -86,6 +88,19 @@ describe('GET /threads pagination', () => {
     const borrowed = await s.call('GET', `/threads?scenario=gaza&nextToken=${encodeURIComponent(token)}`, reader);
     expect(borrowed.status).toBe(400);
   });
+
+  it('answers 400, not 500, to a validly signed token whose position has the wrong shape', async () => {
+    // Prepare: tokens signed with the server's own secret (locally it can be known), for this very query
+    const scope = `threads:${canonicalJson({})}`;
+    const shapes = [{ PK: 'TOKENS', SK: 'NAME#local-admin', GSI2PK: 'THREADS', GSI2SK: 'a' }, { after: 5 }, { after: 'a', PK: 'x' }, {}, { after: 'Not A Slug' }];
+    for (const key of shapes) {
+      // Act
+      const r = await s.call('GET', `/threads?limit=1&nextToken=${encodeURIComponent(s.ctx.pageTokens.encode(key, scope))}`, reader);
+      // Assess
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0].path).toBe('nextToken');
+    }
+  });
 });
 
 describe('list revalidation', () => {
@@ -100,6 +115,28 @@ describe('list revalidation', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(changed.body.items.find((t: { id: string }) => t.id === 'gaza-truce').title).toBe('Gaza truce');
+  });
+
+  it('has one ETag form, the digest of the page itself, so a held ETag never expires while the page is unchanged', async () => {
+    // Prepare: a change just now (the old design switched ETag forms 5 s after a change)
+    await s.call('POST', '/threads/gaza-hostages/updates', { body: { summary: 'Lists exchanged.' } });
+    // Act
+    const r = await s.call('GET', '/threads?limit=2', reader);
+    // Assess: the ETag is a function of the body alone, not of a clock or a counter
+    expect(r.headers.get('etag')).toBe(contentEtag(r.text));
+    expect((await s.call('GET', '/threads?limit=2', { ...reader, headers: { 'If-None-Match': r.headers.get('etag')! } })).status).toBe(304);
+  });
+
+  it('keeps a page at 304 while threads elsewhere change: a write touches no list-wide item', async () => {
+    // Prepare: the first page of all threads (ceasefire, gaza-aid) and of the gaza scenario
+    const first = await s.call('GET', '/threads?limit=2', reader);
+    const gaza = await s.call('GET', '/threads?scenario=gaza', reader);
+    expect(first.body.items.map((t: { id: string }) => t.id)).toEqual(['ceasefire', 'gaza-aid']);
+    // Act: a write to a thread on neither page
+    await s.call('PATCH', '/threads/trump-putin-meeting', { body: { title: 'Trump–Putin meeting' } });
+    // Assess
+    expect((await s.call('GET', '/threads?limit=2', { ...reader, headers: { 'If-None-Match': first.headers.get('etag')! } })).status).toBe(304);
+    expect((await s.call('GET', '/threads?scenario=gaza', { ...reader, headers: { 'If-None-Match': gaza.headers.get('etag')! } })).status).toBe(304);
   });
 
   it('answers 304 on a thread’s updates until one is added', async () => {

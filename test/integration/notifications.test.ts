@@ -3,6 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createThread, patchThread, postUpdate, retractUpdate, type WriteResult } from '../../shared/app/threads';
 import { EventBridgePublisher } from '../../shared/events/publisher';
 import { statusChanged } from '../../shared/events/event';
+import { drainOutbox } from '../../shared/events/delivery';
+import { outboxKey } from '../../shared/store/keys';
+import { OUTBOX_LEASE_MS } from '../../shared/store/outbox-store';
 import { freshContext } from '../support/context';
 import { RecordingPublisher } from '../support/recording-publisher';
 
@@ -45,5 +48,26 @@ describe('EventBridge publisher', () => {
     } finally {
       eb.restore();
     }
+  });
+});
+
+describe('the sharded outbox', () => {
+  it('keeps the notifications of many threads in several shards, and one drain delivers every one of them', async () => {
+    // Prepare: status changes on 12 threads while the bus is down
+    const bus = new RecordingPublisher();
+    const ctx = await freshContext({}, { publisher: bus });
+    const ids = Array.from({ length: 12 }, (_, i) => `outbox-${i}`);
+    for (const id of ids) await createThread(ctx, { id, scenario: `s${id.length % 3}`, kind: 'summit', title: id, status: 'announced', summary: 's' }, editor, render);
+    bus.failNext = ids.length;
+    for (const id of ids) await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor, render);
+    const waiting = await ctx.outbox.pending();
+    expect(waiting).toHaveLength(ids.length);
+    expect(new Set(waiting.map(({ event }) => outboxKey(event).PK)).size).toBeGreaterThan(1);
+    // Act: a drain after the leases ran out
+    const delivered = await drainOutbox(ctx, Date.now() + OUTBOX_LEASE_MS + 1);
+    // Assess
+    expect(delivered.sort()).toEqual(waiting.map(({ event }) => event.id).sort());
+    expect(bus.of('ThreadStatusChanged').map((e) => e.threadId).sort()).toEqual([...ids].sort());
+    expect(await ctx.outbox.pending()).toEqual([]);
   });
 });

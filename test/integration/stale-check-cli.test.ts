@@ -83,11 +83,12 @@ describe('npm run stale-check', () => {
     const dry = await run(['--dry-run', '--at', at], env);
     // Assess
     expect(dry.code).toBe(0);
-    // In due order, as the real run would take them: created first, due first.
-    expect(JSON.parse(dry.lines[dry.lines.length - 1]!)).toEqual({ now: at, dryRun: true, wouldFlag: ['quiet', 'also-quiet'] });
-    expect(dry.lines.slice(0, -1)).toEqual(['would flag quiet', 'would flag also-quiet']);
+    // Shard by shard (the due index is sharded by thread), due first within a shard.
+    const last = JSON.parse(dry.lines[dry.lines.length - 1]!);
+    expect({ ...last, wouldFlag: [...last.wouldFlag].sort() }).toEqual({ now: at, dryRun: true, wouldFlag: ['also-quiet', 'quiet'] });
+    expect(dry.lines.slice(0, -1).sort()).toEqual(['would flag also-quiet', 'would flag quiet']);
     expect(await ctx.threads.getThread('quiet')).toEqual(before);
-    expect((await ctx.threads.getChanges(null)).n).toBe(2);
+    expect(await ctx.outbox.pending()).toEqual([]);
     // The real run still finds both: the dry run took nothing off the due index.
     const real = await run(['--at', at, '--allow-future'], env);
     expect(JSON.parse(real.lines[real.lines.length - 1]!).flagged.sort()).toEqual(['also-quiet', 'quiet']);

@@ -1,0 +1,237 @@
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { Thread } from '../domain/types';
+import { INDEX, THREAD_SHARDS, scenarioPk, shardNumbers, stalePk, statusPk, threadsShardPk } from './keys';
+import { toThread } from './items';
+
+/**
+ * Thread lists (`GET /threads`), ordered by id as the contract requires, each read from the index
+ * that holds exactly its answer (docs/data-model.md):
+ *
+ * - the scope is one scenario (one partition), or all threads: THREAD_SHARDS partitions merged lazily
+ *   in id order, so a page reads about `limit + shards` items, never `shards × limit`;
+ * - `stale=true` reads the sparse stale index, `status=` the `<scope>#STATUS#<status>` index;
+ * - `updatedSince` reads the update-time index (`<updatedAt>#<id>` > since), which holds only what
+ *   changed, and sorts that small set by id; past UPDATED_SINCE_MAX_READ changed threads it falls
+ *   back to the id-ordered path with a filter (the set is no longer small, so id order is cheaper);
+ * - anything else (`kind`, `stale=false`, combinations) is a filter expression on the most selective
+ *   of those, with a bounded number of Query rounds per shard.
+ *
+ * A page may be short; the resume position is `{ after: <id> }` (every index sorts by id within a
+ * partition, so "after this id" resumes every shard exactly), and only `after === undefined` is the end.
+ */
+
+export interface ThreadFilter {
+  scenario?: string;
+  kind?: string;
+  status?: string;
+  stale?: boolean;
+  updatedSince?: string;
+}
+
+/** Where a list resumes: strictly after this thread id. */
+export interface ListPosition {
+  after: string;
+}
+
+export interface ThreadPage {
+  items: Thread[];
+  /** Resume here; undefined at the end. */
+  next?: ListPosition;
+  /** Items the Queries read (ScannedCount), for benchmarks and tests. */
+  itemsRead: number;
+}
+
+/** Query rounds per shard for a filtered id-ordered page: bounds the read when few items match. */
+export const FILTERED_ROUNDS = 5;
+/** The most items one round reads from one shard when a filter expression drops most of them. */
+const FILTERED_MAX_BATCH = 200;
+/** How many changed threads the update-time path reads before it gives way to the id-ordered path. */
+export const UPDATED_SINCE_MAX_READ = 1_000;
+
+type Item = Record<string, unknown>;
+
+interface Plan {
+  index: string;
+  pkAttr: string;
+  skAttr: string;
+  partitions: string[];
+  filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+}
+
+/** The filter expression for whatever the chosen index's key does not already select. */
+function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: boolean; updatedSince?: boolean }): Plan['filter'] {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  const add = (attr: string, op: string, value: unknown) => {
+    names[`#${attr}`] = attr;
+    values[`:${attr}`] = value;
+    conditions.push(`#${attr} ${op} :${attr}`);
+  };
+  if (filter.kind !== undefined) add('kind', '=', filter.kind);
+  if (filter.status !== undefined && !served.status) add('status', '=', filter.status);
+  if (filter.stale !== undefined && !served.stale) add('stale', '=', filter.stale);
+  if (filter.updatedSince !== undefined && !served.updatedSince) add('updatedAt', '>', filter.updatedSince);
+  return conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+}
+
+/** Scopes of the list: the scenario's partition, or every shard of all threads. */
+const scopesOf = (filter: ThreadFilter): string[] =>
+  filter.scenario !== undefined ? [scenarioPk(filter.scenario)] : shardNumbers(THREAD_SHARDS).map(threadsShardPk);
+
+/** The id-ordered plan: the most selective index whose key serves part of the filter. */
+function idOrderedPlan(filter: ThreadFilter): Plan {
+  const byScenario = filter.scenario !== undefined;
+  const scopes = scopesOf(filter);
+  const skAttr = byScenario ? 'GSI1SK' : 'GSI2SK';
+  if (filter.stale === true) {
+    return { index: byScenario ? INDEX.staleByScenario : INDEX.stale, pkAttr: byScenario ? 'GSI6PK' : 'GSI7PK', skAttr, partitions: scopes.map(stalePk), filter: filterOf(filter, { stale: true }) };
+  }
+  if (filter.status !== undefined) {
+    const status = filter.status;
+    return { index: byScenario ? INDEX.byScenarioStatus : INDEX.byStatus, pkAttr: byScenario ? 'GSI4PK' : 'GSI5PK', skAttr, partitions: scopes.map((s) => statusPk(s, status)), filter: filterOf(filter, { status: true }) };
+  }
+  return { index: byScenario ? INDEX.byScenario : INDEX.allThreads, pkAttr: byScenario ? 'GSI1PK' : 'GSI2PK', skAttr, partitions: scopes, filter: filterOf(filter, {}) };
+}
+
+/** One partition of a merged read: what it has buffered and how far it has been read. */
+interface Cursor {
+  pk: string;
+  buffer: Item[];
+  /** DynamoDB's LastEvaluatedKey, to continue within this request. */
+  start?: Item;
+  /** Sort key (thread id) up to which this partition has been examined. */
+  position?: string;
+  done: boolean;
+  rounds: number;
+}
+
+export class ThreadLists {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    /** Tests lower this to reach the fallback without writing a thousand threads. */
+    private readonly updatedSinceMaxRead = UPDATED_SINCE_MAX_READ,
+  ) {}
+
+  async list(filter: ThreadFilter, limit: number, from?: ListPosition): Promise<ThreadPage> {
+    if (filter.updatedSince !== undefined) {
+      const changed = await this.changedSince(filter, filter.updatedSince, limit, from);
+      if ('items' in changed) return changed;
+      const page = await this.merged(idOrderedPlan(filter), limit, from);
+      return { ...page, itemsRead: page.itemsRead + changed.overflowRead };
+    }
+    return this.merged(idOrderedPlan(filter), limit, from);
+  }
+
+  private async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
+    return this.db.send(new QueryCommand(input));
+  }
+
+  /**
+   * A k-way merge of the plan's partitions in id order. Each partition is read in small pages; an
+   * item is emitted only once every partition that could still hold a smaller id has been read past
+   * it. Short pages (a filter that drops most items, the per-shard round budget, DynamoDB's 1 MB page
+   * limit) resume from the last position examined in every partition, so nothing is skipped.
+   */
+  private async merged(plan: Plan, limit: number, from?: ListPosition): Promise<ThreadPage> {
+    const cursors: Cursor[] = plan.partitions.map((pk) => ({ pk, buffer: [], done: false, rounds: 0 }));
+    const shards = cursors.length;
+    const filtered = plan.filter !== undefined;
+    const maxRounds = filtered ? FILTERED_ROUNDS : FILTERED_ROUNDS * 2;
+    const out: Item[] = [];
+    let itemsRead = 0;
+    const fetch = async (c: Cursor) => {
+      // An even share of what is still needed (the hash spreads ids evenly; one more per shard saves
+      // most top-up rounds). A filter may drop most of what is read: each round of a shard doubles.
+      const share = Math.ceil((limit + 1 - out.length) / shards) + (shards > 1 && c.rounds === 0 ? 1 : 0);
+      const size = filtered ? Math.min(FILTERED_MAX_BATCH, share * 2 ** c.rounds) : share;
+      const names: Record<string, string> = { '#pk': plan.pkAttr, ...plan.filter?.names };
+      const values: Record<string, unknown> = { ':pk': c.pk, ...plan.filter?.values };
+      let condition = '#pk = :pk';
+      if (from && !c.start) {
+        condition += ' AND #sk > :after';
+        names['#sk'] = plan.skAttr;
+        values[':after'] = from.after;
+      }
+      const page = await this.query({
+        TableName: this.table,
+        IndexName: plan.index,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(plan.filter ? { FilterExpression: plan.filter.expression } : {}),
+        Limit: size,
+        ...(c.start ? { ExclusiveStartKey: c.start } : {}),
+      });
+      c.rounds++;
+      itemsRead += page.ScannedCount ?? 0;
+      c.buffer.push(...(page.Items ?? []));
+      c.start = page.LastEvaluatedKey;
+      if (page.LastEvaluatedKey) c.position = String(page.LastEvaluatedKey[plan.skAttr]);
+      else c.done = true;
+    };
+
+    let stoppedAt: string | undefined;
+    while (out.length < limit) {
+      let head: Cursor | undefined;
+      for (const c of cursors) if (c.buffer.length && (!head || String(c.buffer[0]![plan.skAttr]) < String(head.buffer[0]![plan.skAttr]))) head = c;
+      const headId = head ? String(head.buffer[0]![plan.skAttr]) : undefined;
+      // Partitions that might still hold an id below the head: they must be read further first.
+      const blockers = cursors.filter((c) => !c.buffer.length && !c.done && (c.position === undefined || headId === undefined || c.position < headId));
+      if (blockers.length) {
+        if (blockers.some((c) => c.rounds >= maxRounds)) {
+          // Out of budget: everything up to the least-read partition's position has been examined.
+          stoppedAt = blockers.map((c) => c.position!).sort()[0];
+          break;
+        }
+        await Promise.all(blockers.map(fetch));
+        continue;
+      }
+      if (!head) break;
+      out.push(head.buffer.shift()!);
+    }
+    const last = out[out.length - 1];
+    const more = stoppedAt !== undefined || cursors.some((c) => c.buffer.length > 0 || !c.done);
+    const after = stoppedAt ?? (last ? String(last[plan.skAttr]) : from?.after);
+    return { items: out.map(toThread), ...(more && after !== undefined ? { next: { after } } : {}), itemsRead };
+  }
+
+  /**
+   * Threads updated after `since`, from the update-time index (only what changed is read), sorted by
+   * id. Every page re-reads the changed set (small by assumption) and returns the ids after `from`.
+   * Returns what it read, and no page, when the set is larger than UPDATED_SINCE_MAX_READ: then the id-ordered path
+   * with an `updatedAt` filter is cheaper, and both resume from the same `{ after }`.
+   */
+  private async changedSince(filter: ThreadFilter, since: string, limit: number, from?: ListPosition): Promise<ThreadPage | { overflowRead: number }> {
+    const byScenario = filter.scenario !== undefined;
+    const extra = filterOf(filter, { updatedSince: true });
+    const found: Item[] = [];
+    let itemsRead = 0;
+    for (const pk of scopesOf(filter)) {
+      let start: Item | undefined;
+      do {
+        const page = await this.query({
+          TableName: this.table,
+          IndexName: byScenario ? INDEX.byScenarioUpdated : INDEX.byUpdated,
+          KeyConditionExpression: '#pk = :pk AND #sk > :since',
+          ExpressionAttributeNames: { '#pk': byScenario ? 'GSI1PK' : 'GSI2PK', '#sk': 'USK', ...extra?.names },
+          // Keys are `<updatedAt>#<id>`; '$' sorts right after '#', so this is exactly updatedAt > since.
+          ExpressionAttributeValues: { ':pk': pk, ':since': `${since}$`, ...extra?.values },
+          ...(extra ? { FilterExpression: extra.expression } : {}),
+          Limit: this.updatedSinceMaxRead + 1 - itemsRead,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        });
+        itemsRead += page.ScannedCount ?? 0;
+        found.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+        if (itemsRead > this.updatedSinceMaxRead) return { overflowRead: itemsRead };
+      } while (start);
+    }
+    const ids = (i: Item) => String(i.id);
+    const rest = found.filter((i) => from === undefined || ids(i) > from.after).sort((a, b) => (ids(a) < ids(b) ? -1 : ids(a) > ids(b) ? 1 : 0));
+    const items = rest.slice(0, limit);
+    const more = rest.length > limit;
+    return { items: items.map(toThread), ...(more ? { next: { after: ids(items[items.length - 1]!) } } : {}), itemsRead };
+  }
+}
