@@ -70,7 +70,7 @@ function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
 const windowsOf = (ctx: AppContext, threadId: string, consistent: boolean): HistoryWindows => ({
   from: (occurredAt, inclusive) => ctx.threads.updatesFrom(threadId, occurredAt, inclusive, consistent),
   before: (occurredAt, inclusive) => ctx.threads.updatesBefore(threadId, occurredAt, inclusive, consistent),
-  byRecordedDesc: () => ctx.threads.updatesByRecordedDesc(threadId, consistent),
+  byRecordedDesc: (expected) => ctx.threads.updatesByRecordedDesc(threadId, expected, consistent),
   all: async () => (await ctx.threads.loadHistory(threadId, consistent)).updates,
 });
 

@@ -15,8 +15,8 @@ export interface HistoryWindows {
   from(occurredAt: string, inclusive: boolean): Promise<UpdateFacts[]>;
   /** Updates occurred before / at or before (`inclusive`) `occurredAt`, newest first in compareUpdates order, page by page. */
   before(occurredAt: string, inclusive: boolean): AsyncIterable<UpdateFacts[]>;
-  /** Updates newest recorded first, page by page. */
-  byRecordedDesc(): AsyncIterable<UpdateFacts[]>;
+  /** Updates newest recorded first, page by page; `expected`: how many the caller expects to need. */
+  byRecordedDesc(expected: number): AsyncIterable<UpdateFacts[]>;
   /** The whole history: the fallback when what is stored cannot answer. */
   all(): Promise<UpdateFacts[]>;
 }
@@ -163,7 +163,7 @@ export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows
   let lastRecordedAt = fold.lastRecordedAt!;
   if (lastAfter !== null && lastAfter >= lastRecordedAt) {
     if (fold.retractionsOverflow) return project(await history.all(), { asOf });
-    lastRecordedAt = await latestRecordedBy(asOf, history);
+    lastRecordedAt = await latestRecordedBy(asOf, history, after.length + 1);
     for (const m of fold.retractions) if (m.occurredAt <= asOf && m.retractedAt > lastRecordedAt) lastRecordedAt = m.retractedAt;
   }
   return stateOf({
@@ -180,8 +180,8 @@ export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows
 const touched = (u: UpdateFacts) => (u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt);
 
 /** The latest recordedAt among updates occurred by `asOf`: every update recorded after it occurred after `asOf`. */
-async function latestRecordedBy(asOf: string, history: HistoryWindows): Promise<string> {
-  for await (const page of history.byRecordedDesc()) {
+async function latestRecordedBy(asOf: string, history: HistoryWindows, expected: number): Promise<string> {
+  for await (const page of history.byRecordedDesc(expected)) {
     for (const u of page) if (u.occurredAt <= asOf) return u.recordedAt;
   }
   throw new Error('no update occurred by asOf, yet the view has a status');

@@ -161,7 +161,7 @@ export class ThreadStore {
    */
   async updatesFrom(threadId: string, occurredAt: string, inclusive: boolean, consistent = true): Promise<UpdateFacts[]> {
     const out: UpdateFacts[] = [];
-    for await (const page of this.pages(this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent))) out.push(...page);
+    for await (const page of this.pages(this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent), null)) out.push(...page);
     return out;
   }
 
@@ -175,8 +175,8 @@ export class ThreadStore {
     return this.pages(this.window(threadId, 'LSI1SK < :b', inclusive ? `${occurredAt}$` : occurredAt, false, consistent));
   }
 
-  /** Pages of a thread's updates, newest recorded first (the table's sort key is the ULID). */
-  updatesByRecordedDesc(threadId: string, consistent = true): AsyncGenerator<UpdateFacts[]> {
+  /** Pages of a thread's updates, newest recorded first (the table's sort key is the ULID); the first page holds `expected`. */
+  updatesByRecordedDesc(threadId: string, expected: number, consistent = true): AsyncGenerator<UpdateFacts[]> {
     return this.pages({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :b)',
@@ -184,7 +184,7 @@ export class ThreadStore {
       ...FACTS_PROJECTION,
       ScanIndexForward: false,
       ConsistentRead: consistent,
-    });
+    }, expected);
   }
 
   private window(threadId: string, condition: string, bound: string, forward: boolean, consistent: boolean): QueryCommandInput {
@@ -199,15 +199,18 @@ export class ThreadStore {
     };
   }
 
-  /** Query pages, the first ones small: a walk back usually stops after an update or two. */
-  private async *pages(input: QueryCommandInput): AsyncGenerator<UpdateFacts[]> {
+  /**
+   * Query pages. A walk back usually stops after an update or two, so its first pages are small and
+   * grow fourfold; `first` null reads whole (1 MB) pages, for windows read to their end.
+   */
+  private async *pages(input: QueryCommandInput, first: number | null = 2): AsyncGenerator<UpdateFacts[]> {
     let start: Record<string, unknown> | undefined;
-    let limit = 8;
+    let limit = first === null ? undefined : Math.max(1, first);
     do {
-      const page = await this.db.send(new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: start }));
+      const page = await this.db.send(new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }));
       yield (page.Items ?? []).map(toFacts);
       start = page.LastEvaluatedKey;
-      limit = Math.min(limit * 4, 1000);
+      if (limit) limit = Math.min(limit * 4, 1000);
     } while (start);
   }
 

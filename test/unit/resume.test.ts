@@ -30,7 +30,7 @@ function memoryWindows(history: UpdateFacts[], pageSize = 3) {
       return out.map((u) => ({ ...u }));
     },
     before: (o, inclusive) => paged(history.filter((u) => (inclusive ? u.occurredAt <= o : u.occurredAt < o)).sort((a, b) => (lsi(a) < lsi(b) ? 1 : -1))),
-    byRecordedDesc: () => paged([...history].sort((a, b) => (a.id < b.id ? 1 : -1))),
+    byRecordedDesc: (_expected) => paged([...history].sort((a, b) => (a.id < b.id ? 1 : -1))),
     all: async () => {
       reads.full++;
       reads.items += history.length;
