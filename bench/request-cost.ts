@@ -152,7 +152,7 @@ export async function run(): Promise<Section> {
           'It is not counted against the target, whose common case (notes and same-status updates) is met; status changes are rare by nature, so keeping the Delete (1 WCU, one round trip after the commit) is the recommendation.'
         : '',
       '',
-      `**History length.** A write reads the thread's whole partition (one consistent Query, paginated past 1 MB): with ${LONG_HISTORY} updates of ~250 bytes the note above cost ${fmt(c(get('POST /threads/{id}/updates (a note, thread with')).rcu, 1)} RCU instead of ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).rcu, 1)}. Still one round trip, but read capacity (and latency) grow linearly with a thread's history.`,
+      `**History length.** An in-order write reads only the thread item (the projection resumes from the fold stored on it): with ${LONG_HISTORY} updates of ~250 bytes the note above cost ${fmt(c(get('POST /threads/{id}/updates (a note, thread with')).rcu, 1)} RCU, as against ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).rcu, 1)} on a new thread. Late reports, retractions and \`asOf\`: see the write-path section.`,
       '',
       table(['target', 'result', 'measured'], t.map((x) => [x.name, yes(x.met), x.detail])),
     ].join('\n');

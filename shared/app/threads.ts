@@ -4,14 +4,15 @@ import {
   NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
 } from '../domain/errors';
 import { isStatusOf } from '../domain/kinds';
-import { project, type Cutoff } from '../domain/projection';
+import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
+import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
 import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
+import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
 import type { AppContext } from './context';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
@@ -36,6 +37,9 @@ export interface WriteResult {
 }
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
+
+/** What the write decided from: the thread item as read (consistently) and its fold cursor. */
+type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision>;
 
 /** Full-jitter exponential back-off, capped: spreads racing writers out instead of lock-stepping them. */
 const backoff = (ctx: AppContext, attempt: number) =>
@@ -62,36 +66,68 @@ function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
   return { ...thread, ...state, version: thread.version + 1, stale: false, staleSince: null, updatedAt: now };
 }
 
+/** The windows of a thread's history, read from the store (consistently for writes). */
+const windowsOf = (ctx: AppContext, threadId: string, consistent: boolean): HistoryWindows => ({
+  from: (occurredAt, inclusive) => ctx.threads.updatesFrom(threadId, occurredAt, inclusive, consistent),
+  before: (occurredAt, inclusive) => ctx.threads.updatesBefore(threadId, occurredAt, inclusive, consistent),
+  byRecordedDesc: (expected) => ctx.threads.updatesByRecordedDesc(threadId, expected, consistent),
+  all: async () => (await ctx.threads.loadHistory(threadId, consistent)).updates,
+});
+
+/**
+ * The fold a write resumes from: the one stored on the thread item, or — for an item written before
+ * cursors existed, or by an older version of the code — the fold of the whole history, read once
+ * (the write then stores the cursor, and the next write resumes from it).
+ */
+async function foldFor(ctx: AppContext, record: ThreadRecord): Promise<Fold> {
+  return resumeFold(record.thread, record.cursor) ?? foldAll(await windowsOf(ctx, record.thread.id, true).all());
+}
+
+/** The Decision of a write that changed the thread's history, from the fold after it. */
+function historyChange(thread: Thread, fold: Fold, update: Update, updateIsNew: boolean, now: string): Decision {
+  const state = stateOf(fold)!;
+  const next = refreshed(thread, state, now);
+  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: changeEvents(thread, next, now) };
+}
+
 const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[] =>
   before.status === after.status ? [] : [statusChanged(after, before.status, now)];
 
 /**
  * Read, decide, commit — and on losing a race, do it again. With If-Match a lost race is the
  * client's conflict (412); without it we retry with full-jitter back-off until the bounded attempts
- * run out (503 with Retry-After). Every attempt recomputes from a fresh consistent read, so nothing
- * is applied twice and nothing is lost.
+ * run out (503 with Retry-After). Every attempt starts from a fresh consistent read of the thread
+ * item (and whatever window of the history its decision needs, read after it), so nothing is
+ * applied twice and nothing is lost: anything written in between moves the version the commit is
+ * conditioned on.
  */
 async function writeThread(
   ctx: AppContext,
   threadId: string,
   options: WriteOptions,
-  needHistory: boolean,
-  decide: (history: ThreadHistory & { thread: Thread }, now: string) => Decision,
+  decide: Decide,
   render: (result: WriteResult) => StoredResponse,
 ): Promise<StoredResponse> {
   const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
   const deadline = Date.now() + writeRetryBudgetMs;
   for (let attempt = 1; ; attempt++) {
-    const history: ThreadHistory = needHistory
-      ? await ctx.threads.loadHistory(threadId)
-      : { thread: await ctx.threads.getThreadConsistent(threadId), updates: [] };
-    const thread = history.thread;
-    if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+    const record = await ctx.threads.getThreadRecord(threadId);
+    if (!record) throw new NotFoundError(`No thread ${threadId}.`);
+    const { thread } = record;
     if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
       throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
     }
     const now = nowUtc();
-    const decision = decide({ ...history, thread }, now);
+    let decision: Decision;
+    try {
+      decision = { cursor: record.cursor, ...(await decide(record, now)) };
+    } catch (error) {
+      // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
+      if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
+      if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
+      await backoff(ctx, attempt);
+      continue;
+    }
     const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
     const response = render(result);
     try {
@@ -117,7 +153,8 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
   if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
-  const state = project([update])!;
+  const fold = foldAll([update]);
+  const state = stateOf(fold)!;
   const thread: Thread = {
     id: input.id,
     scenario: input.scenario,
@@ -136,6 +173,7 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
     try {
       await ctx.threads.commit({
         thread,
+        cursor: cursorOf(fold),
         expectedVersion: null,
         update,
         updateIsNew: true,
@@ -153,31 +191,35 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
 }
 
 export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
-  return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
     if (input.status != null && !isStatusOf(thread.kind, input.status)) {
       throw new InvalidStatusError(`${input.status} is not a status of kind ${thread.kind}.`);
     }
     const update = newUpdate(threadId, input, options.principal, now);
-    const next = refreshed(thread, project([...updates, update])!, now);
-    return { thread: next, update, updateIsNew: true, events: changeEvents(thread, next, now) };
+    // In order (the common case): the stored fold steps on, nothing else is read. A late report
+    // reads the updates from its occurred time on, and back only as far as the status run needs.
+    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    return historyChange(thread, fold, update, true, now);
   }, render);
 }
 
 export function retractUpdate(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
-  return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
-    const target = updates.find((u) => u.id === updateId);
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
+    // Read after the thread item: a retraction committed in between has moved its version.
+    const target = await ctx.threads.getUpdate(threadId, updateId, true);
     if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
     if (target.retracted) throw new AlreadyRetractedError(`Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`);
     const retracted: Update = { ...target, retracted: true, retraction: { reason, retractedAt: now, retractedBy: options.principal.name } };
-    const state = project(updates.map((u) => (u.id === updateId ? retracted : u)));
-    if (!state) throw new CannotRetractLastStatusError(`Retracting ${updateId} would leave thread ${threadId} without any status.`);
-    const next = refreshed(thread, state, now);
-    return { thread: next, update: retracted, updateIsNew: false, events: changeEvents(thread, next, now) };
+    const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
+    if (!stateOf(fold)) throw new CannotRetractLastStatusError(`Retracting ${updateId} would leave thread ${threadId} without any status.`);
+    return historyChange(thread, fold, retracted, false, now);
   }, render);
 }
 
 export function patchThread(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
-  return writeThread(ctx, threadId, options, false, ({ thread }, now) => ({
+  return writeThread(ctx, threadId, options, ({ thread }, now) => ({
     thread: {
       ...thread,
       ...(input.title !== undefined ? { title: input.title } : {}),
@@ -188,8 +230,30 @@ export function patchThread(ctx: AppContext, threadId: string, input: PatchThrea
   }), render);
 }
 
-/** The thread as it stood at `asOf` and/or as it was known at `knownAt`: one Query, one projection. */
+/**
+ * The thread as it stood at `asOf` and/or as it was known at `knownAt`.
+ *
+ * `asOf` alone resumes from the thread's fold: it reads the updates occurred after `asOf` and walks
+ * back only as far as the status run at `asOf` reaches (see domain/resume.ts#viewAsOf). Those reads
+ * are consistent and bracketed by two reads of the thread item: if the version moved in between,
+ * they may not belong together, so it reads again (then, after a few tries, the whole history).
+ * `knownAt` cuts on recorded time, which no index orders the fold by: it projects the whole history
+ * (one Query of the partition), as does a thread whose item carries no fold cursor yet.
+ */
 export async function threadAsOf(ctx: AppContext, threadId: string, cut: Cutoff): Promise<Thread & Cutoff> {
+  const { asOf, knownAt } = cut;
+  if (asOf !== undefined && knownAt === undefined) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const record = await ctx.threads.getThreadRecord(threadId);
+      if (!record) throw new NotFoundError(`No thread ${threadId}.`);
+      const fold = resumeFold(record.thread, record.cursor);
+      if (!fold) break;
+      const state = await viewAsOf(fold, asOf, windowsOf(ctx, threadId, true));
+      if ((await ctx.threads.getThreadConsistent(threadId))?.version !== record.thread.version) continue;
+      if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
+      return { ...record.thread, ...state, ...cut };
+    }
+  }
   const { thread, updates } = await ctx.threads.loadHistory(threadId, false);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   const state = project(updates, cut);

@@ -23,15 +23,134 @@ export interface Cutoff {
   knownAt?: string;
 }
 
+/** Where an update sorts: the three fields of `compareUpdates`. */
+export interface UpdateKey {
+  occurredAt: string;
+  recordedAt: string;
+  id: string;
+}
+
 /** Occurred time first, then recorded time, then id: a total order that no arrival order can change. */
-export const compareUpdates = (a: UpdateFacts, b: UpdateFacts): number =>
+export const compareUpdates = (a: UpdateKey, b: UpdateKey): number =>
   cmp(a.occurredAt, b.occurredAt) || cmp(a.recordedAt, b.recordedAt) || cmp(a.id, b.id);
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const later = (a: string | null, b: string): string => (a === null || b > a ? b : a);
+
+export const keyOf = (u: UpdateKey): UpdateKey => ({ occurredAt: u.occurredAt, recordedAt: u.recordedAt, id: u.id });
+
+/** A retraction counts only once it was recorded: seen from before it, the update still stands. */
+export const isRetracted = (u: UpdateFacts, knownAt?: string): boolean =>
+  u.retraction !== null && (knownAt === undefined || u.retraction.retractedAt <= knownAt);
+
+/** The latest time an update tells us of: its recording, or its (counted) retraction. */
+const touchedAt = (u: UpdateFacts, knownAt?: string): string =>
+  isRetracted(u, knownAt) ? later(u.recordedAt, u.retraction!.retractedAt) : u.recordedAt;
 
 /**
- * The one rule that decides a thread's state from its updates. Writes, retractions and historical
- * reads all call it, so the status a reader sees is always the one a writer would compute.
+ * A retraction's mark, kept so a view `asOf` an earlier occurred time can tell its `lastRecordedAt`
+ * without reading the updates before it: the retracted update's occurred time and the retraction's.
+ */
+export interface RetractionMark {
+  occurredAt: string;
+  retractedAt: string;
+}
+
+/** More marks than this and the fold stops keeping them (views that need them read the history). */
+export const MAX_RETRACTION_MARKS = 16;
+
+/**
+ * The projection's running state, folded over updates in `compareUpdates` order. It is a thread's
+ * ThreadState plus what resuming needs: the keys of the latest live update (`head`) and of the first
+ * update of the current status run (`runStart`), and the retraction marks.
+ */
+export interface Fold {
+  status: string | null;
+  /** First status-carrying update of the current run: `statusSince` is its occurredAt. */
+  runStart: UpdateKey | null;
+  summary: string | null;
+  /** The latest live update: `lastOccurredAt` is its occurredAt; an update sorting after it appends. */
+  head: UpdateKey | null;
+  lastRecordedAt: string | null;
+  updateCount: number;
+  /**
+   * Retractions not outweighed by another fact that every view containing them also contains (an
+   * update occurred no later and recorded no earlier, or a retraction occurred no later and made no
+   * earlier): at most one per occurred time, with later occurred times having later retraction times.
+   */
+  retractions: RetractionMark[];
+  /** True once more than MAX_RETRACTION_MARKS were needed: `retractions` can no longer be trusted. */
+  retractionsOverflow: boolean;
+}
+
+export const EMPTY_FOLD: Fold = {
+  status: null, runStart: null, summary: null, head: null, lastRecordedAt: null, updateCount: 0, retractions: [], retractionsOverflow: false,
+};
+
+/** Marks an update (or retraction) at `occurredAt` told of by `time` makes redundant. */
+const outweighed = (marks: RetractionMark[], occurredAt: string, time: string) =>
+  marks.filter((m) => !(m.occurredAt >= occurredAt && m.retractedAt <= time));
+
+function withMark(fold: Fold, u: UpdateFacts, knownAt: string | undefined): Pick<Fold, 'retractions' | 'retractionsOverflow'> {
+  if (fold.retractionsOverflow) return { retractions: [], retractionsOverflow: true };
+  const marks = outweighed(fold.retractions, u.occurredAt, touchedAt(u, knownAt));
+  if (!isRetracted(u, knownAt)) return { retractions: marks, retractionsOverflow: false };
+  const mark = { occurredAt: u.occurredAt, retractedAt: u.retraction!.retractedAt };
+  // Redundant when its own update was recorded later (clock skew), or an earlier-occurred fact is as late.
+  if (mark.retractedAt <= u.recordedAt || marks.some((m) => m.occurredAt <= mark.occurredAt && m.retractedAt >= mark.retractedAt)) {
+    return { retractions: marks, retractionsOverflow: false };
+  }
+  const next = [...marks, mark].sort((a, b) => cmp(a.occurredAt, b.occurredAt));
+  return next.length > MAX_RETRACTION_MARKS ? { retractions: [], retractionsOverflow: true } : { retractions: next, retractionsOverflow: false };
+}
+
+/**
+ * Apply one update. Live updates must come in `compareUpdates` order (each sorts after `head`);
+ * retracted ones may come anywhere, since they only move `lastRecordedAt` and the marks.
+ */
+export function step(fold: Fold, u: UpdateFacts, knownAt?: string): Fold {
+  const lastRecordedAt = later(fold.lastRecordedAt, touchedAt(u, knownAt));
+  const marks = withMark(fold, u, knownAt);
+  if (isRetracted(u, knownAt)) return { ...fold, lastRecordedAt, ...marks };
+  if (fold.head !== null && compareUpdates(u, fold.head) <= 0) {
+    throw new Error(`fold out of order: ${u.id} does not sort after ${fold.head.id}`);
+  }
+  // A note (status null) refreshes summary and times but never starts or breaks a status run.
+  const starts = u.status !== null && u.status !== fold.status;
+  return {
+    status: u.status ?? fold.status,
+    runStart: starts ? keyOf(u) : fold.runStart,
+    summary: u.summary,
+    head: keyOf(u),
+    lastRecordedAt,
+    updateCount: fold.updateCount + 1,
+    ...marks,
+  };
+}
+
+/** The thread fields of a fold, or null while no update carrying a status is in it. */
+export function stateOf(fold: Fold): ThreadState | null {
+  if (fold.status === null || fold.runStart === null || fold.head === null || fold.lastRecordedAt === null) return null;
+  return {
+    status: fold.status,
+    statusSince: fold.runStart.occurredAt,
+    summary: fold.summary!,
+    lastOccurredAt: fold.head.occurredAt,
+    lastRecordedAt: fold.lastRecordedAt,
+    updateCount: fold.updateCount,
+  };
+}
+
+/** The fold of a whole set of updates, from the empty state. */
+export function foldAll(updates: readonly UpdateFacts[], knownAt?: string): Fold {
+  return [...updates].sort(compareUpdates).reduce((fold, u) => step(fold, u, knownAt), EMPTY_FOLD);
+}
+
+/**
+ * The one rule that decides a thread's state from its updates: the fold from the empty state over
+ * the updates inside the cut-off. Writes (which resume the same fold from the state stored on the
+ * thread, see resume.ts), retractions and historical reads all come down to it, so the status a
+ * reader sees is always the one a writer would compute.
  *
  * Returns `null` when no update carrying a status falls inside the cut-off.
  */
@@ -40,33 +159,38 @@ export function project(updates: readonly UpdateFacts[], cut: Cutoff = {}): Thre
   const inCut = updates.filter(
     (u) => (asOf === undefined || u.occurredAt <= asOf) && (knownAt === undefined || u.recordedAt <= knownAt),
   );
-  // A retraction counts only once it was recorded: seen from before it, the update still stands.
-  const retractedInCut = (u: UpdateFacts): boolean =>
-    u.retraction !== null && (knownAt === undefined || u.retraction.retractedAt <= knownAt);
+  return stateOf(foldAll(inCut, knownAt));
+}
 
-  let lastRecordedAt: string | undefined;
-  for (const u of inCut) {
-    if (lastRecordedAt === undefined || u.recordedAt > lastRecordedAt) lastRecordedAt = u.recordedAt;
-    if (retractedInCut(u) && u.retraction!.retractedAt > lastRecordedAt) lastRecordedAt = u.retraction!.retractedAt;
-  }
+/**
+ * What a thread item stores besides its ThreadState so the fold can resume from it. Thread items
+ * written before it existed (or by an older version of the code, which rewrites the item without
+ * it) have none: their next write folds the whole history once and stores it.
+ */
+export interface FoldCursor {
+  head: UpdateKey;
+  runStart: UpdateKey;
+  retractions: RetractionMark[];
+  retractionsOverflow: boolean;
+}
 
-  const live = inCut.filter((u) => !retractedInCut(u)).sort(compareUpdates);
-  const withStatus = live.filter((u) => u.status !== null);
-  const current = withStatus[withStatus.length - 1];
-  if (current === undefined || lastRecordedAt === undefined) return null;
+/** The cursor to store with a thread's state (a thread always has a status, so both keys exist). */
+export function cursorOf(fold: Fold): FoldCursor {
+  if (fold.head === null || fold.runStart === null) throw new Error('a fold without a status has no cursor');
+  return { head: fold.head, runStart: fold.runStart, retractions: fold.retractions, retractionsOverflow: fold.retractionsOverflow };
+}
 
-  // Walk back through the status-carrying updates while the status holds: the run's first update
-  // is when the status began. Notes (status null) were filtered out, so they never break a run.
-  let runStart = current;
-  for (let i = withStatus.length - 2; i >= 0 && withStatus[i]!.status === current.status; i--) runStart = withStatus[i]!;
-
-  const latest = live[live.length - 1]!;
+/** The fold a thread's stored state and cursor stand for, or null if they do not belong together. */
+export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold | null {
+  if (cursor === null || cursor.head.occurredAt !== state.lastOccurredAt || cursor.runStart.occurredAt !== state.statusSince) return null;
   return {
-    status: current.status!,
-    statusSince: runStart.occurredAt,
-    summary: latest.summary,
-    lastOccurredAt: latest.occurredAt,
-    lastRecordedAt,
-    updateCount: live.length,
+    status: state.status,
+    runStart: cursor.runStart,
+    summary: state.summary,
+    head: cursor.head,
+    lastRecordedAt: state.lastRecordedAt,
+    updateCount: state.updateCount,
+    retractions: cursor.retractions,
+    retractionsOverflow: cursor.retractionsOverflow,
   };
 }

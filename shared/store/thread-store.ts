@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
 import { INDEX, THREAD_SK, UPDATE_PREFIX, idempotencyKey, threadKey, threadPk, updateKey } from './keys';
@@ -43,6 +44,14 @@ export interface ThreadWrite {
   updateIsNew?: boolean;
   events?: TrackerEvent[];
   idempotency?: { keyHash: string; claimId: string; bodyHash: string; response: StoredResponse; ttlSeconds: number };
+  /** Where the projection resumes from, stored on the thread item (absent: the next write folds the whole history). */
+  cursor?: FoldCursor | null;
+}
+
+/** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
+export interface ThreadRecord {
+  thread: Thread;
+  cursor: FoldCursor | null;
 }
 
 export interface ThreadHistory {
@@ -55,6 +64,24 @@ export interface Page<T> {
   /** Where to resume, or undefined at the end. */
   lastKey?: Record<string, unknown>;
 }
+
+/** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
+const CURSOR_ATTRIBUTE = 'fold';
+
+/** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
+const FACTS_PROJECTION = {
+  ProjectionExpression: 'id, #status, summary, occurredAt, recordedAt, retraction',
+  ExpressionAttributeNames: { '#status': 'status' },
+};
+
+const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
+  id: String(item.id),
+  status: (item.status as string | null | undefined) ?? null,
+  summary: String(item.summary),
+  occurredAt: String(item.occurredAt),
+  recordedAt: String(item.recordedAt),
+  retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
+});
 
 export class ThreadStore {
   constructor(
@@ -101,8 +128,74 @@ export class ThreadStore {
     return { thread, updates };
   }
 
-  async getUpdate(threadId: string, updateId: string): Promise<Update | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId) }));
+  /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
+  async getThreadRecord(id: string, consistent = true): Promise<ThreadRecord | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: consistent }));
+    return Item ? { thread: toThread(Item), cursor: (Item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null } : null;
+  }
+
+  /**
+   * A thread's updates occurred at or after (`inclusive`) / after `occurredAt`, oldest first, all pages:
+   * the window a late report, a retraction or a view `asOf` folds. Reads the local index, so it can
+   * be consistent; only what the projection needs travels back.
+   */
+  async updatesFrom(threadId: string, occurredAt: string, inclusive: boolean, consistent = true): Promise<UpdateFacts[]> {
+    const out: UpdateFacts[] = [];
+    for await (const page of this.pages(this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent), null)) out.push(...page);
+    return out;
+  }
+
+  /**
+   * Pages of a thread's updates occurred before / at or before (`inclusive`) `occurredAt`, newest
+   * first: what a resumed fold needs of the updates before its point, read only as far as it asks.
+   * LSI1SK is `<occurredAt>#<ulid>` and an update's ULID encodes its recordedAt, so this is
+   * compareUpdates order.
+   */
+  updatesBefore(threadId: string, occurredAt: string, inclusive: boolean, consistent = true): AsyncGenerator<UpdateFacts[]> {
+    return this.pages(this.window(threadId, 'LSI1SK < :b', inclusive ? `${occurredAt}$` : occurredAt, false, consistent));
+  }
+
+  /** Pages of a thread's updates, newest recorded first (the table's sort key is the ULID); the first page holds `expected`. */
+  updatesByRecordedDesc(threadId: string, expected: number, consistent = true): AsyncGenerator<UpdateFacts[]> {
+    return this.pages({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :b)',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': UPDATE_PREFIX },
+      ...FACTS_PROJECTION,
+      ScanIndexForward: false,
+      ConsistentRead: consistent,
+    }, expected);
+  }
+
+  private window(threadId: string, condition: string, bound: string, forward: boolean, consistent: boolean): QueryCommandInput {
+    return {
+      TableName: this.table,
+      IndexName: INDEX.byOccurred,
+      KeyConditionExpression: `PK = :pk AND ${condition}`,
+      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
+      ...FACTS_PROJECTION,
+      ScanIndexForward: forward,
+      ConsistentRead: consistent,
+    };
+  }
+
+  /**
+   * Query pages. A walk back usually stops after an update or two, so its first pages are small and
+   * grow fourfold; `first` null reads whole (1 MB) pages, for windows read to their end.
+   */
+  private async *pages(input: QueryCommandInput, first: number | null = 2): AsyncGenerator<UpdateFacts[]> {
+    let start: Record<string, unknown> | undefined;
+    let limit = first === null ? undefined : Math.max(1, first);
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }));
+      yield (page.Items ?? []).map(toFacts);
+      start = page.LastEvaluatedKey;
+      if (limit) limit = Math.min(limit * 4, 1000);
+    } while (start);
+  }
+
+  async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId), ConsistentRead: consistent }));
     return Item ? toUpdate(Item) : null;
   }
 
@@ -143,7 +236,7 @@ export class ThreadStore {
     items.push({
       Put: {
         TableName: this.table,
-        Item: threadItem(write.thread),
+        Item: { ...threadItem(write.thread), ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}) },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': write.expectedVersion } }),

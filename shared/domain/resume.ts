@@ -1,0 +1,188 @@
+import {
+  compareUpdates, isRetracted, keyOf, project, stateOf, step, type Fold, type UpdateFacts, type UpdateKey,
+} from './projection';
+import type { ThreadState } from './types';
+
+/**
+ * Resuming the projection from the fold stored on a thread, reading only the part of the history a
+ * change (or a view) needs. Everything here is the fold of projection.ts applied to windows of the
+ * history; the windows come from a reader the caller provides (the store, or a list in tests).
+ */
+
+/** The windows of one thread's history that resuming reads. */
+export interface HistoryWindows {
+  /** Updates occurred at or after (`inclusive`) / after `occurredAt`, in any order. */
+  from(occurredAt: string, inclusive: boolean): Promise<UpdateFacts[]>;
+  /** Updates occurred before / at or before (`inclusive`) `occurredAt`, newest first in compareUpdates order, page by page. */
+  before(occurredAt: string, inclusive: boolean): AsyncIterable<UpdateFacts[]>;
+  /** Updates newest recorded first, page by page; `expected`: how many the caller expects to need. */
+  byRecordedDesc(expected: number): AsyncIterable<UpdateFacts[]>;
+  /** The whole history: the fallback when what is stored cannot answer. */
+  all(): Promise<UpdateFacts[]>;
+}
+
+/** How a change was applied: appended to the fold, or resumed from a point inside the history. */
+export type FoldPath = 'append' | 'late';
+
+/** An update appends when it sorts after the latest live update: the fold steps on, nothing is read. */
+export const appends = (fold: Fold, u: UpdateKey): boolean => fold.head === null || compareUpdates(u, fold.head) > 0;
+
+/** A new update: appended in order, or a late report folded in from its point on. */
+export async function addUpdate(fold: Fold, u: UpdateFacts, history: HistoryWindows): Promise<{ fold: Fold; path: FoldPath }> {
+  if (appends(fold, u)) return { fold: step(fold, u), path: 'append' };
+  const next = await resumeAt(fold, u, history, (suffix) => [...suffix, u].sort(compareUpdates));
+  return { fold: next, path: 'late' };
+}
+
+/** An existing update, now carrying its retraction: folded in again from its point on. */
+export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: HistoryWindows): Promise<Fold> {
+  return resumeAt(fold, retracted, history, (suffix) => {
+    if (!suffix.some((u) => u.id === retracted.id)) throw new Error(`update ${retracted.id} is missing from its own window`);
+    return suffix.map((u) => (u.id === retracted.id ? retracted : u));
+  });
+}
+
+/**
+ * What the fold needs of the updates before a point, gathered walking back from it: the latest live
+ * update (only when nothing live is left after the point) and the last status run (only when the
+ * updates after the point do not settle where the final run starts).
+ */
+interface PrefixScan {
+  head: { key: UpdateKey; summary: string } | null;
+  status: string | null;
+  runStart: UpdateKey | null;
+  needHead: boolean;
+  needRun: boolean;
+}
+
+const scanned = (s: PrefixScan) => !s.needHead && !s.needRun;
+
+function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
+  if (isRetracted(u)) return s;
+  const next = { ...s };
+  if (s.needHead) {
+    next.head = { key: keyOf(u), summary: u.summary };
+    next.needHead = false;
+  }
+  if (s.needRun && u.status !== null) {
+    if (s.status === null || u.status === s.status) {
+      next.status = u.status;
+      next.runStart = keyOf(u);
+    } else next.needRun = false; // a different status: the run began just after it
+  }
+  return next;
+}
+
+async function scanBack(s: PrefixScan, nearest: UpdateFacts[], pages: AsyncIterable<UpdateFacts[]>): Promise<PrefixScan> {
+  for (const u of nearest) {
+    if (scanned(s)) return s;
+    s = scanStep(s, u);
+  }
+  if (scanned(s)) return s;
+  for await (const page of pages) {
+    for (const u of page) {
+      s = scanStep(s, u);
+      if (scanned(s)) return s;
+    }
+  }
+  // The beginning of the history: whatever was found is all there is.
+  return { ...s, needHead: false, needRun: false };
+}
+
+/**
+ * Resume the fold at `point` (a late update's key, or a retracted update's): read the updates from
+ * its occurred time on, apply the change to those at or after the point, and fold them again from
+ * the state just before the point. That state's counters come from the thread's totals (the count
+ * less the live updates after the point; `lastRecordedAt` is a maximum, which re-folding cannot
+ * lower), its status run from the stored cursor when the run began before the point, and otherwise
+ * from walking back only as far as the run (or the latest live update) reaches.
+ */
+async function resumeAt(fold: Fold, point: UpdateKey, history: HistoryWindows, change: (suffix: UpdateFacts[]) => UpdateFacts[]): Promise<Fold> {
+  const window = (await history.from(point.occurredAt, true)).sort(compareUpdates);
+  const suffix = window.filter((u) => compareUpdates(u, point) >= 0);
+  // Updates at the same occurred time that sort before the point: the nearest part of the prefix.
+  const nearest = window.filter((u) => compareUpdates(u, point) < 0).reverse();
+  const changed = change(suffix);
+
+  const live = changed.filter((u) => !isRetracted(u));
+  const statuses = live.filter((u) => u.status !== null);
+  const finalStatus = statuses[statuses.length - 1]?.status;
+  // The run that ends up current starts inside the window when some status there differs from it.
+  const windowSettlesRun = statuses.some((u) => u.status !== finalStatus);
+  // The stored run began before the point: the updates before the point end in that same run.
+  const runBeforePoint = fold.runStart !== null && compareUpdates(fold.runStart, point) < 0;
+  const prefix = await scanBack(
+    {
+      head: null,
+      status: runBeforePoint ? fold.status : null,
+      runStart: runBeforePoint ? fold.runStart : null,
+      needHead: live.length === 0,
+      needRun: !windowSettlesRun && !runBeforePoint,
+    },
+    nearest,
+    history.before(point.occurredAt, false),
+  );
+
+  const start: Fold = {
+    ...fold,
+    status: prefix.status,
+    runStart: prefix.runStart,
+    summary: prefix.head?.summary ?? null,
+    head: prefix.head?.key ?? null,
+    updateCount: fold.updateCount - suffix.filter((u) => !isRetracted(u)).length,
+  };
+  return changed.reduce((f, u) => step(f, u), start);
+}
+
+/**
+ * The thread as it stood at occurred time `asOf`: its status run and latest update from walking back
+ * from `asOf` (not at all when the stored ones are older), its count from the thread's less the live
+ * updates after `asOf`, and its `lastRecordedAt` from the thread's when no update after `asOf` holds
+ * it — else from the latest-recorded update before `asOf` (walking back in recorded order, past only
+ * updates after `asOf`) and the retraction marks. Reads the updates after `asOf` plus what the status
+ * run needs; the whole history only when the marks overflowed.
+ */
+export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows): Promise<ThreadState | null> {
+  const after = await history.from(asOf, false);
+  const headBefore = fold.head !== null && fold.head.occurredAt <= asOf;
+  const runBefore = fold.runStart !== null && fold.runStart.occurredAt <= asOf;
+  const prefix = await scanBack(
+    {
+      head: headBefore ? { key: fold.head!, summary: fold.summary! } : null,
+      status: runBefore ? fold.status : null,
+      runStart: runBefore ? fold.runStart : null,
+      needHead: !headBefore,
+      needRun: !runBefore,
+    },
+    [],
+    history.before(asOf, true),
+  );
+  if (prefix.status === null || prefix.head === null) return null;
+
+  const lastAfter = after.reduce<string | null>((m, u) => (m === null || touched(u) > m ? touched(u) : m), null);
+  let lastRecordedAt = fold.lastRecordedAt!;
+  if (lastAfter !== null && lastAfter >= lastRecordedAt) {
+    if (fold.retractionsOverflow) return project(await history.all(), { asOf });
+    lastRecordedAt = await latestRecordedBy(asOf, history, after.length + 1);
+    for (const m of fold.retractions) if (m.occurredAt <= asOf && m.retractedAt > lastRecordedAt) lastRecordedAt = m.retractedAt;
+  }
+  return stateOf({
+    ...fold,
+    status: prefix.status,
+    runStart: prefix.runStart,
+    summary: prefix.head.summary,
+    head: prefix.head.key,
+    lastRecordedAt,
+    updateCount: fold.updateCount - after.filter((u) => !isRetracted(u)).length,
+  });
+}
+
+const touched = (u: UpdateFacts) => (u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt);
+
+/** The latest recordedAt among updates occurred by `asOf`: every update recorded after it occurred after `asOf`. */
+async function latestRecordedBy(asOf: string, history: HistoryWindows, expected: number): Promise<string> {
+  for await (const page of history.byRecordedDesc(expected)) {
+    for (const u of page) if (u.occurredAt <= asOf) return u.recordedAt;
+  }
+  throw new Error('no update occurred by asOf, yet the view has a status');
+}
