@@ -25,6 +25,14 @@ export interface Config {
   idempotencyTtlSeconds: number;
   /** How long an in-progress idempotency claim blocks a repeat before it is presumed dead (IDEMPOTENCY_LOCK_SECONDS, default 60). */
   idempotencyLockSeconds: number;
+  /**
+   * How long one attempt of a DynamoDB call may take, connecting included (DYNAMODB_TIMEOUT_MS,
+   * default 1000). A database that stops answering must not hold a request past its function's
+   * timeout: see `dynamoCallBoundMs`.
+   */
+  dynamodbTimeoutMs: number;
+  /** Attempts per DynamoDB call, the first included (DYNAMODB_MAX_ATTEMPTS, default 2). */
+  dynamodbMaxAttempts: number;
   /** Secret that signs pagination tokens (PAGE_TOKEN_SECRET; default derived from the table name, fine for local use only). */
   pageTokenSecret: string;
 }
@@ -49,9 +57,26 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeBackoffCapMs: int(env.WRITE_BACKOFF_CAP_MS, 200),
     idempotencyTtlSeconds: 24 * 3600,
     idempotencyLockSeconds: int(env.IDEMPOTENCY_LOCK_SECONDS, 60),
+    dynamodbTimeoutMs: int(env.DYNAMODB_TIMEOUT_MS, 1000),
+    dynamodbMaxAttempts: int(env.DYNAMODB_MAX_ATTEMPTS, 2),
     pageTokenSecret: env.PAGE_TOKEN_SECRET || `scenario-tracker:${tableName}`,
   };
 }
+
+/**
+ * The SDK waits at most this long between two attempts (its back-off for throttling starts at 1 s
+ * and doubles; other errors wait less).
+ */
+const SDK_MAX_BACKOFF_MS = (attempts: number) => 1000 * (2 ** Math.max(0, attempts - 1) - 1);
+
+/**
+ * The longest one DynamoDB call can take before it fails: every attempt timing out, plus the
+ * back-off between them. A request that meets a stalled database fails within about one such bound
+ * (two for an idempotent write, which then gives its claim back), so the function timeouts in
+ * infra/stack.ts are kept above twice this (asserted in test/infra).
+ */
+export const dynamoCallBoundMs = (cfg: Pick<Config, 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'>): number =>
+  cfg.dynamodbMaxAttempts * cfg.dynamodbTimeoutMs + SDK_MAX_BACKOFF_MS(cfg.dynamodbMaxAttempts);
 
 let cached: Config | undefined;
 export const config = (): Config => (cached ??= readConfig());

@@ -11,7 +11,8 @@ import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
+import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadHistory, type ThreadWrite } from '../store/thread-store';
+import type { WriteOutcome } from '../store/idempotency-store';
 import type { AppContext } from './context';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
@@ -34,6 +35,12 @@ export interface WriteResult {
   thread: Thread;
   update?: Update;
 }
+
+/** What the idempotency record keeps of a result: the thread, and the update by reference. */
+export const outcomeOf = (result: WriteResult): WriteOutcome => ({
+  thread: result.thread,
+  ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
+});
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
 
@@ -71,14 +78,14 @@ const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[
  * run out (503 with Retry-After). Every attempt recomputes from a fresh consistent read, so nothing
  * is applied twice and nothing is lost.
  */
-async function writeThread(
+async function writeThread<R>(
   ctx: AppContext,
   threadId: string,
   options: WriteOptions,
   needHistory: boolean,
   decide: (history: ThreadHistory & { thread: Thread }, now: string) => Decision,
-  render: (result: WriteResult) => StoredResponse,
-): Promise<StoredResponse> {
+  render: (result: WriteResult) => R,
+): Promise<R> {
   const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
   const deadline = Date.now() + writeRetryBudgetMs;
   for (let attempt = 1; ; attempt++) {
@@ -98,7 +105,7 @@ async function writeThread(
       await ctx.threads.commit({
         ...decision,
         expectedVersion: thread.version,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: idempotencyTtlSeconds } } : {}),
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
       await deliver(ctx, decision.events ?? []);
       return response;
@@ -113,7 +120,7 @@ async function writeThread(
   }
 }
 
-export async function createThread(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse): Promise<StoredResponse> {
+export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
   if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
@@ -139,7 +146,7 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
         expectedVersion: null,
         update,
         updateIsNew: true,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
       });
       return response;
     } catch (error) {
@@ -152,7 +159,7 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
   }
 }
 
-export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
     if (input.status != null && !isStatusOf(thread.kind, input.status)) {
       throw new InvalidStatusError(`${input.status} is not a status of kind ${thread.kind}.`);
@@ -163,7 +170,7 @@ export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdat
   }, render);
 }
 
-export function retractUpdate(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, true, ({ thread, updates }, now) => {
     const target = updates.find((u) => u.id === updateId);
     if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
@@ -176,7 +183,7 @@ export function retractUpdate(ctx: AppContext, threadId: string, updateId: strin
   }, render);
 }
 
-export function patchThread(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function patchThread<R>(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, false, ({ thread }, now) => ({
     thread: {
       ...thread,
