@@ -60,7 +60,8 @@ describe('Idempotency-Key', () => {
     const body = { summary: 'Slow note.' };
     const { createHash } = await import('node:crypto');
     const { canonicalJson } = await import('../../shared/http/canonical-json');
-    const keyHash = createHash('sha256').update(['local-editor', 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
+    const { hashToken } = await import('../../shared/app/tokens');
+    const keyHash = createHash('sha256').update([hashToken(s.tokens.editor), 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     await s.ctx.idempotency.claim(keyHash, 'someone-else', bodyHash, 60, 86400);
     // Act
