@@ -27,7 +27,7 @@ export interface Config {
   idempotencyLockSeconds: number;
   /**
    * How long one attempt of a DynamoDB call may take, connecting included (DYNAMODB_TIMEOUT_MS,
-   * default 1000). A database that stops answering must not hold a request past its function's
+   * default 1500). A database that stops answering must not hold a request past its function's
    * timeout: see `dynamoCallBoundMs`.
    */
   dynamodbTimeoutMs: number;
@@ -57,7 +57,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeBackoffCapMs: int(env.WRITE_BACKOFF_CAP_MS, 200),
     idempotencyTtlSeconds: 24 * 3600,
     idempotencyLockSeconds: int(env.IDEMPOTENCY_LOCK_SECONDS, 60),
-    dynamodbTimeoutMs: int(env.DYNAMODB_TIMEOUT_MS, 1000),
+    dynamodbTimeoutMs: int(env.DYNAMODB_TIMEOUT_MS, 1500),
     dynamodbMaxAttempts: int(env.DYNAMODB_MAX_ATTEMPTS, 2),
     pageTokenSecret: env.PAGE_TOKEN_SECRET || `scenario-tracker:${tableName}`,
   };

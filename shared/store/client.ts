@@ -25,8 +25,6 @@ export function createDocumentClient(cfg: Pick<Config, 'dynamodbEndpoint' | 'reg
       connectionTimeout: cfg.dynamodbTimeoutMs,
       requestTimeout: cfg.dynamodbTimeoutMs,
       throwOnRequestTimeout: true,
-      // And a response that stops half-way through its body.
-      socketTimeout: cfg.dynamodbTimeoutMs,
     }),
   });
   // Traces every DynamoDB call as a subsegment in Lambda; a no-op elsewhere.
