@@ -130,6 +130,17 @@ describe('ambiguous writes (timed out, outcome unknown)', () => {
     }).callsFake((input: any) => real.db.send(new TransactWriteCommand(input)));
   const updatesSaying = async (thread: string, summary: string) => (await real.threads.loadHistory(thread)).updates.filter((u) => u.summary === summary).length;
 
+  it('knows its own claim when a claim that timed out had landed and the SDK’s retry finds it', async () => {
+    // Prepare: the first attempt of the claim landed, though its answer was lost
+    await real.idempotency.claim('own-claim', 'claim-1', 'body', 60, 86_400);
+    // Act: the same claim again (what the SDK's retry sends), and someone else's
+    const again = await real.idempotency.claim('own-claim', 'claim-1', 'body', 60, 86_400);
+    const other = await real.idempotency.claim('own-claim', 'claim-2', 'body', 60, 86_400);
+    // Assess
+    expect(again).toEqual({ kind: 'claimed' });
+    expect(other).toEqual({ kind: 'in_progress', bodyHash: 'body' });
+  });
+
   it('replays a write that landed though the client timed out, instead of applying it again', async () => {
     // Prepare
     const before = await version('ceasefire');
