@@ -7,7 +7,7 @@ import { count, metrics } from '../shared/observability';
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name
- * and role and always lets the request through: the handler answers 401/403 as problem details
+ * and role (and the token's hash, its subject) and always lets the request through: the handler answers 401/403 as problem details
  * using the route table's role, exactly as on the local server, which calls this same function.
  */
 export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
@@ -15,5 +15,5 @@ export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'h
   const principal = await authenticate(appContext(), header({ headers: event.headers ?? {} }, 'authorization'));
   count(principal ? 'TokensAccepted' : 'TokensRefused');
   metrics.publishStoredMetrics();
-  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role } : {} };
+  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role, subject: principal.subject } : {} };
 };

@@ -6,7 +6,8 @@ import { threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
-import { json } from '../shared/http/response';
+import { json, type HttpResult } from '../shared/http/response';
+import { threadInOrder, updateInOrder } from '../shared/store/items';
 
 /** Write routes: every one validates fully (limits included) before the first database call. */
 
@@ -15,21 +16,25 @@ const writeOptions = (req: Request): WriteOptions => {
   return { principal: req.principal, ...(ifMatch !== undefined ? { ifMatch } : {}) };
 };
 
-/** An idempotent POST: the key, the caller and the exact path scope the replay. */
-const idempotent = (req: Request, body: unknown, run: Parameters<typeof withIdempotency>[2]) =>
-  withIdempotency(req.ctx, { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body }, run);
+/** An idempotent POST: the key, the caller's token and the exact path scope the replay. */
+const idempotent = (req: Request, body: unknown, render: (r: WriteResult) => HttpResult, run: Parameters<typeof withIdempotency>[3]) =>
+  withIdempotency(req.ctx, { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body }, render, run);
 
-const withUpdate = ({ update, thread }: WriteResult) => ({ update, thread });
+/**
+ * How each write is presented: the first time, and again from its idempotency record on a replay.
+ * Fields go in the order a read gives (nested ones included), so the two are the same bytes.
+ */
+const withUpdate = ({ update, thread }: WriteResult) => ({ update: updateInOrder(update!), thread: threadInOrder(thread) });
+const created = ({ thread }: WriteResult) => json(201, threadInOrder(thread), { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) });
+const posted = (result: WriteResult) =>
+  json(201, withUpdate(result), { Location: `/threads/${result.thread.id}/updates/${result.update!.id}`, ETag: threadEtag(result.thread) });
+const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag: threadEtag(result.thread) });
 
 export const handler = lambdaHandler('threads-write', {
   'POST /threads': async (req) => {
     const raw = readJsonBody(req.event);
     const input = parseWith(CreateThreadSchema, raw, 'The thread');
-    return idempotent(req, raw, (ticket) =>
-      createThread(req.ctx, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, ({ thread }) =>
-        json(201, thread, { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) }),
-      ),
-    );
+    return idempotent(req, raw, created, (ticket) => createThread(req.ctx, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, created));
   },
 
   'PATCH /threads/{id}': async (req) => {
@@ -42,11 +47,7 @@ export const handler = lambdaHandler('threads-write', {
     const id = threadIdParam(req.params);
     const raw = readJsonBody(req.event);
     const input = parseWith(CreateUpdateSchema, raw, 'The update');
-    return idempotent(req, raw, (ticket) =>
-      postUpdate(req.ctx, id, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, (result) =>
-        json(201, withUpdate(result), { Location: `/threads/${id}/updates/${result.update!.id}`, ETag: threadEtag(result.thread) }),
-      ),
-    );
+    return idempotent(req, raw, posted, (ticket) => postUpdate(req.ctx, id, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, posted));
   },
 
   'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
@@ -54,10 +55,6 @@ export const handler = lambdaHandler('threads-write', {
     const updateId = updateIdParam(req.params, id);
     const raw = readJsonBody(req.event);
     const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
-    return idempotent(req, raw, (ticket) =>
-      retractUpdate(req.ctx, id, updateId, reason, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, (result) =>
-        json(200, withUpdate(result), { ETag: threadEtag(result.thread) }),
-      ),
-    );
+    return idempotent(req, raw, retracted, (ticket) => retractUpdate(req.ctx, id, updateId, reason, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, retracted));
   },
 }, appContext);

@@ -57,6 +57,10 @@ interface FunctionSpec {
   description: string;
 }
 
+/**
+ * Timeouts stay above what a stalled database costs a request (shared/config.ts `dynamoCallBoundMs`,
+ * twice for an idempotent write), so a function answers 503 before it is killed (test/infra asserts it).
+ */
 const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   health: { memorySize: 256, timeout: Duration.seconds(5), description: 'GET /health and GET /openapi.json' },
   'threads-read': { memorySize: 512, timeout: Duration.seconds(10), description: 'Thread and update reads' },

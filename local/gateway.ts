@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, type TrackerError } from '../shared/domain/errors';
 import { LIMITS } from '../shared/domain/limits';
-import { problem } from '../shared/http/problem';
+import { asTrackerError, problem } from '../shared/http/problem';
+import { logger } from '../shared/observability';
 import type { HttpResult } from '../shared/http/response';
 import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/routes';
 import { handler as authorizer } from '../functions/authorizer';
@@ -104,7 +105,15 @@ export async function dispatch(req: IncomingMessage, target: RequestTarget): Pro
   if (body === 'too_large') return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
   const event = toEvent(req, target, match.route, match.params, body);
   if (match.route.role) {
-    const auth = await authorizer({ headers: event.headers });
+    // A failing authorizer is API Gateway's bare 500 in the cloud; here it is the same problem
+    // details the handler would give (a stalled database: 503 with Retry-After).
+    let auth: Awaited<ReturnType<typeof authorizer>>;
+    try {
+      auth = await authorizer({ headers: event.headers });
+    } catch (error) {
+      logger.error('authorizer failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      return problem(asTrackerError(error));
+    }
     event.requestContext = { ...event.requestContext, authorizer: { lambda: auth.context } } as typeof event.requestContext;
   }
   return FUNCTIONS[match.route.group](event, lambdaContext(match.route.group));

@@ -60,6 +60,8 @@ const CoreSettings = z.object({
   WRITE_RETRY_BUDGET_MS: z.optional(integer(1, 600_000, ' ms')),
   WRITE_BACKOFF_CAP_MS: z.optional(integer(1, 60_000, ' ms')),
   IDEMPOTENCY_LOCK_SECONDS: z.optional(integer(1, 86_400, ' seconds')),
+  DYNAMODB_TIMEOUT_MS: z.optional(integer(100, 60_000, ' ms')),
+  DYNAMODB_MAX_ATTEMPTS: z.optional(integer(1, 10)),
   PAGE_TOKEN_SECRET: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
 });
 
@@ -120,6 +122,14 @@ export interface Config {
   /** How long an in-progress idempotency claim blocks a repeat before it is presumed dead (IDEMPOTENCY_LOCK_SECONDS, 1–86400, default 60). */
   idempotencyLockSeconds: number;
   /**
+   * How long one attempt of a DynamoDB call may take, connecting included (DYNAMODB_TIMEOUT_MS,
+   * default 1500). A database that stops answering must not hold a request past its function's
+   * timeout: see `dynamoCallBoundMs`.
+   */
+  dynamodbTimeoutMs: number;
+  /** Attempts per DynamoDB call, the first included (DYNAMODB_MAX_ATTEMPTS, default 2). */
+  dynamodbMaxAttempts: number;
+  /**
    * Secret that signs pagination tokens (PAGE_TOKEN_SECRET, ≥ 32 characters). The stack sets a
    * generated one for the read function; `npm start` keeps a random one in its data folder
    * (local/page-token-secret.ts). Unset, a process cannot page (and needs not: only reads page).
@@ -143,9 +153,26 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeBackoffCapMs: s.WRITE_BACKOFF_CAP_MS ?? 200,
     idempotencyTtlSeconds: 24 * 3600,
     idempotencyLockSeconds: s.IDEMPOTENCY_LOCK_SECONDS ?? 60,
+    dynamodbTimeoutMs: s.DYNAMODB_TIMEOUT_MS ?? 1500,
+    dynamodbMaxAttempts: s.DYNAMODB_MAX_ATTEMPTS ?? 2,
     pageTokenSecret: s.PAGE_TOKEN_SECRET,
   };
 }
+
+/**
+ * The SDK waits at most this long between two attempts (its back-off for throttling starts at 1 s
+ * and doubles; other errors wait less).
+ */
+const SDK_MAX_BACKOFF_MS = (attempts: number) => 1000 * (2 ** Math.max(0, attempts - 1) - 1);
+
+/**
+ * The longest one DynamoDB call can take before it fails: every attempt timing out, plus the
+ * back-off between them. A request that meets a stalled database fails within about one such bound
+ * (two for an idempotent write, which then gives its claim back), so the function timeouts in
+ * infra/stack.ts are kept above twice this (asserted in test/infra).
+ */
+export const dynamoCallBoundMs = (cfg: Pick<Config, 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'>): number =>
+  cfg.dynamodbMaxAttempts * cfg.dynamodbTimeoutMs + SDK_MAX_BACKOFF_MS(cfg.dynamodbMaxAttempts);
 
 let cached: Config | undefined;
 export const config = (): Config => (cached ??= readConfig());

@@ -12,7 +12,8 @@ import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type StoredResponse, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
+import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
+import type { WriteOutcome } from '../store/idempotency-store';
 import type { AppContext } from './context';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
@@ -35,6 +36,12 @@ export interface WriteResult {
   thread: Thread;
   update?: Update;
 }
+
+/** What the idempotency record keeps of a result: the thread, and the update by reference. */
+export const outcomeOf = (result: WriteResult): WriteOutcome => ({
+  thread: result.thread,
+  ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
+});
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
 
@@ -101,13 +108,13 @@ const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[
  * applied twice and nothing is lost: anything written in between moves the version the commit is
  * conditioned on.
  */
-async function writeThread(
+async function writeThread<R>(
   ctx: AppContext,
   threadId: string,
   options: WriteOptions,
   decide: Decide,
-  render: (result: WriteResult) => StoredResponse,
-): Promise<StoredResponse> {
+  render: (result: WriteResult) => R,
+): Promise<R> {
   const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
   const deadline = Date.now() + writeRetryBudgetMs;
   for (let attempt = 1; ; attempt++) {
@@ -134,7 +141,7 @@ async function writeThread(
       await ctx.threads.commit({
         ...decision,
         expectedVersion: thread.version,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: idempotencyTtlSeconds } } : {}),
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
       await deliver(ctx, decision.events ?? []);
       return response;
@@ -149,7 +156,7 @@ async function writeThread(
   }
 }
 
-export async function createThread(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse): Promise<StoredResponse> {
+export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
   if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
@@ -177,7 +184,7 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
         expectedVersion: null,
         update,
         updateIsNew: true,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, response, ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
+        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
       });
       return response;
     } catch (error) {
@@ -190,7 +197,7 @@ export async function createThread(ctx: AppContext, input: CreateThreadInput, op
   }
 }
 
-export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
     if (input.status != null && !isStatusOf(thread.kind, input.status)) {
@@ -204,7 +211,7 @@ export function postUpdate(ctx: AppContext, threadId: string, input: CreateUpdat
   }, render);
 }
 
-export function retractUpdate(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
     // Read after the thread item: a retraction committed in between has moved its version.
@@ -218,7 +225,7 @@ export function retractUpdate(ctx: AppContext, threadId: string, updateId: strin
   }, render);
 }
 
-export function patchThread(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => StoredResponse) {
+export function patchThread<R>(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, ({ thread }, now) => ({
     thread: {
       ...thread,

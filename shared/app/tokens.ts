@@ -13,7 +13,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 const BEARER = /^Bearer[ ]+([\x21-\x7e]{1,512})$/i;
 
 /** The principal a bearer token stands for, or null when there is none or it is unknown. */
-export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<Principal | null> {
+export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<(Principal & { subject: string }) | null> {
   const token = authorization === undefined ? undefined : BEARER.exec(authorization.trim())?.[1];
   if (!token) return null;
   const hash = hashToken(token);
@@ -22,7 +22,7 @@ export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorizatio
   const now = nowUtc();
   // lastUsedAt at minute resolution: a write only when the stored one is a minute old.
   if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000) await ctx.tokens.touch(hash, now);
-  return { name: record.name, role: record.role };
+  return { name: record.name, role: record.role, subject: hash };
 }
 
 export async function createToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token = mintToken()): Promise<{ name: string; role: Role; token: string; createdAt: string }> {

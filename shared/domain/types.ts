@@ -65,4 +65,10 @@ export const roleIncludes = (held: Role, needed: Role): boolean => ROLES.indexOf
 export interface Principal {
   name: string;
   role: Role;
+  /**
+   * Which token this is: its SHA-256 hash, as the token store keys it. Names can be reused after a
+   * revocation, so whatever must belong to one token (idempotency records) is scoped by this. Set on
+   * every principal that came from a bearer token; internal callers (seed, CLIs) have none.
+   */
+  subject?: string;
 }

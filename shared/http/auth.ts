@@ -11,15 +11,22 @@ import { ROLES, roleIncludes, type Principal, type Role } from '../domain/types'
 export interface AuthorizerContext {
   name?: string;
   role?: string;
+  /** The token's SHA-256 hash: which token, where the name only says whose (names are reused). */
+  subject?: string;
 }
 
-export function principalOf(event: APIGatewayProxyEventV2): Principal | null {
+/** A principal as a request carries it: always with the subject its token stands for. */
+export type Caller = Principal & { subject: string };
+
+export function principalOf(event: APIGatewayProxyEventV2): Caller | null {
   const lambda = (event.requestContext as { authorizer?: { lambda?: AuthorizerContext } }).authorizer?.lambda;
   if (!lambda?.name || !ROLES.includes(lambda.role as Role)) return null;
-  return { name: lambda.name, role: lambda.role as Role };
+  // API Gateway may hold an answer cached before subjects existed (AUTHORIZER_CACHE_TTL, 60 s after
+  // a deploy); such a caller is scoped by name, as everyone was before, rather than refused.
+  return { name: lambda.name, role: lambda.role as Role, subject: lambda.subject || `name:${lambda.name}` };
 }
 
-export function requireRole(principal: Principal | null, needed: Role): Principal {
+export function requireRole(principal: Caller | null, needed: Role): Caller {
   if (!principal) throw new UnauthorizedError('Send a valid token as Authorization: Bearer <token>.');
   if (!roleIncludes(principal.role, needed)) throw new ForbiddenError(`This needs the ${needed} role; ${principal.name} is ${principal.role}.`);
   return principal;

@@ -1,10 +1,9 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
-import type { Principal } from '../domain/types';
 import type { AppContext } from '../app/context';
 import { count, logger, metrics, tracer } from '../observability';
 import { ROUTES, allowedMethods, handlerKey, routeKey, type FunctionGroup, type Route } from '../routes';
-import { principalOf, requireRole } from './auth';
+import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf } from './request';
 import type { HttpResult } from './response';
@@ -13,7 +12,7 @@ export interface Request {
   event: APIGatewayProxyEventV2;
   route: Route;
   /** Set on every route that needs a role (the dispatcher has checked it). */
-  principal: Principal;
+  principal: Caller;
   params: Record<string, string>;
   query: Record<string, string>;
   ctx: AppContext;
@@ -40,7 +39,7 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     const route = routes.get(event.routeKey);
     const run = route ? handlers[handlerKey(route)] : undefined;
     let result: HttpResult;
-    let principal: Principal | null = null;
+    let principal: Caller | null = null;
     try {
       if (event.routeKey.startsWith('ANY ')) {
         const path = event.routeKey.slice(4);
@@ -51,7 +50,7 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
       if (route.role) requireRole(principal, route.role);
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
-      const request = { event, route, principal: principal as Principal, params, query: queryOf(event) };
+      const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };
       // The context (and the SDK clients in it) is built on first use, never at import.
       result = await run(Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request);
     } catch (error) {

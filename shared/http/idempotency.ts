@@ -1,28 +1,45 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { IdempotencyInProgressError, IdempotencyKeyMismatchError, ValidationError } from '../domain/errors';
-import type { Principal } from '../domain/types';
 import type { AppContext } from '../app/context';
-import type { IdempotencyTicket } from '../app/threads';
-import type { StoredResponse } from '../store/thread-store';
+import { replayResult } from '../app/replay';
+import type { IdempotencyTicket, WriteResult } from '../app/threads';
+import type { Caller } from './auth';
 import { canonicalJson } from './canonical-json';
+import type { HttpResult } from './response';
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /**
- * Run a POST under the contract's Idempotency-Key rules. Keys are scoped to the caller, the method
- * and the path; a completed first response is replayed with `Idempotent-Replayed: true`; only 2xx
- * responses are remembered, so on any failure the claim is released and the key can be reused.
+ * Run a POST under the contract's Idempotency-Key rules. Keys are scoped to the caller's token (its
+ * subject, not its name: a name can be revoked and issued again to someone else), the method and
+ * the path. A completed first response is replayed with `Idempotent-Replayed: true`: the record keeps
+ * the write's outcome by reference and `render` presents it again, as it presented it the first
+ * time. Only 2xx responses are remembered, so a failed request gives its claim back and the key
+ * can be reused.
+ *
+ * Exactly once, even when a write's outcome is unknown (the database stopped answering: it may land
+ * later, or may have landed already). Three conditions hold it:
+ * - the write's transaction completes the record only if `claimId` is still this request's (so
+ *   the write lands only while its own claim stands, and never after anyone else holds the key);
+ * - the release deletes the record only if it is this request's claim and still `in_progress`
+ *   (so a completed record is never given back);
+ * - the completed record carries no `claimId` (so no late transaction can match it).
+ * Whichever of the late transaction and the release reaches the record first wins: if the write
+ * lands first, the release finds it completed and leaves it, and a retry replays it; if the release
+ * comes first, the write can no longer land, and a retry claims afresh and applies it once. If the
+ * release is lost too, the claim blocks retries (409) until its lock expires, then the same holds.
  */
 export async function withIdempotency(
   ctx: AppContext,
-  request: { key: string | undefined; principal: Principal; method: string; path: string; body: unknown },
-  run: (ticket: IdempotencyTicket | undefined) => Promise<StoredResponse>,
-): Promise<StoredResponse> {
+  request: { key: string | undefined; principal: Caller; method: string; path: string; body: unknown },
+  render: (result: WriteResult) => HttpResult,
+  run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,
+): Promise<HttpResult> {
   if (request.key === undefined) return run(undefined);
   if (!KEY.test(request.key)) throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
-  const keyHash = sha256([request.principal.name, request.method, request.path, request.key].join('\n'));
+  const keyHash = sha256([request.principal.subject, request.method, request.path, request.key].join('\n'));
   const bodyHash = sha256(canonicalJson(request.body));
   const claimId = randomUUID();
   const { idempotencyLockSeconds, idempotencyTtlSeconds } = ctx.config;
@@ -30,11 +47,13 @@ export async function withIdempotency(
   if (claim.kind !== 'claimed') {
     if (claim.bodyHash !== bodyHash) throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different body.');
     if (claim.kind === 'in_progress') throw new IdempotencyInProgressError('A request with this Idempotency-Key is still running; retry shortly.');
-    return { ...claim.response, headers: { ...claim.response.headers, 'Idempotent-Replayed': 'true' } };
+    const first = render(await replayResult(ctx, claim.outcome));
+    return { ...first, headers: { ...first.headers, 'Idempotent-Replayed': 'true' } };
   }
   try {
     return await run({ keyHash, claimId, bodyHash });
   } catch (error) {
+    // Conditional (see above), so safe whatever the error; a release that fails is left to the lock.
     await ctx.idempotency.release(keyHash, claimId).catch(() => undefined);
     throw error;
   }

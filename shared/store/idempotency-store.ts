@@ -1,14 +1,55 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Thread } from '../domain/types';
+import { toThread } from './items';
 import { idempotencyKey } from './keys';
 import { TTL_ATTRIBUTE } from './table';
-import type { StoredResponse } from './thread-store';
+
+/**
+ * What a completed write produced, by reference: enough to present its first response again
+ * without keeping a copy of it. The thread as the write left it (a thread item is small, and the
+ * thread item itself moves on), and the update the write concerned, by id, with whether it was
+ * retracted then: its text lives in its own item, which never changes but for its one retraction.
+ */
+export interface WriteOutcome {
+  thread: Thread;
+  update?: { id: string; retracted: boolean };
+}
 
 export type ClaimResult =
   | { kind: 'claimed' }
-  | { kind: 'completed'; bodyHash: string; response: StoredResponse }
+  | { kind: 'completed'; bodyHash: string; outcome: WriteOutcome }
   | { kind: 'in_progress'; bodyHash: string };
+
+/** The completion a write puts inside its own transaction (shared/store/thread-store.ts `commit`). */
+export interface IdempotencyCompletion {
+  keyHash: string;
+  claimId: string;
+  bodyHash: string;
+  outcome: WriteOutcome;
+  ttlSeconds: number;
+}
+
+/**
+ * The completed record, and the condition that makes it (and so the whole write it travels with)
+ * land only while the claim it completes still stands.
+ */
+export function completionPut(table: string, c: IdempotencyCompletion) {
+  return {
+    TableName: table,
+    Item: {
+      ...idempotencyKey(c.keyHash),
+      state: 'completed',
+      bodyHash: c.bodyHash,
+      thread: c.outcome.thread,
+      ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted } : {}),
+      [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
+    },
+    ConditionExpression: 'claimId = :claim',
+    ExpressionAttributeValues: { ':claim': c.claimId },
+  };
+}
 
 /**
  * Idempotency records. A request first claims its key (a conditional put); the write it guards
@@ -37,12 +78,18 @@ export class IdempotencyStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       const old = unmarshallLoose(error.Item);
-      if (old.state === 'completed') return { kind: 'completed', bodyHash: String(old.bodyHash), response: old.response as StoredResponse };
+      if (old.state === 'completed') return { kind: 'completed', bodyHash: String(old.bodyHash), outcome: outcomeOf(old) };
+      // Our own claim: an attempt that timed out had landed, and the SDK's retry found it.
+      if (old.claimId === claimId) return { kind: 'claimed' };
       return { kind: 'in_progress', bodyHash: String(old.bodyHash) };
     }
   }
 
-  /** Give the key back after a failed request, so it may be corrected and retried. */
+  /**
+   * Give the key back after a failed request, so it may be corrected and retried: only while it is
+   * still this request's unfinished claim (see shared/http/idempotency.ts for why that is safe even
+   * when the write's outcome is unknown).
+   */
   async release(keyHash: string, claimId: string): Promise<void> {
     try {
       await this.db.send(
@@ -52,6 +99,12 @@ export class IdempotencyStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+function outcomeOf(record: Record<string, unknown>): WriteOutcome {
+  if (typeof record.thread !== 'object' || record.thread === null) throw new Error('idempotency record without its thread');
+  const thread = toThread(record.thread as Record<string, unknown>);
+  return typeof record.updateId === 'string' ? { thread, update: { id: record.updateId, retracted: record.updateRetracted === true } } : { thread };
 }
 
 // The exception carries the raw attribute map; the document client does not unmarshall it for us.

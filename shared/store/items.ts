@@ -1,6 +1,6 @@
 import { isTerminal } from '../domain/kinds';
 import { addHours } from '../domain/time';
-import type { Thread, Update } from '../domain/types';
+import type { Quote, Retraction, Source, Thread, Update } from '../domain/types';
 import { THREAD_SHARDS, dueShardPk, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
@@ -13,11 +13,36 @@ const UPDATE_FIELDS = [
   'id', 'threadId', 'status', 'summary', 'occurredAt', 'recordedAt', 'postedBy', 'sources', 'quotes', 'retracted', 'retraction',
 ] as const satisfies readonly (keyof Update)[];
 
+const SOURCE_FIELDS = ['url', 'title', 'publisher', 'publishedAt'] as const satisfies readonly (keyof Source)[];
+const QUOTE_FIELDS = ['speaker', 'text'] as const satisfies readonly (keyof Quote)[];
+const RETRACTION_FIELDS = ['reason', 'retractedAt', 'retractedBy'] as const satisfies readonly (keyof Retraction)[];
+
 const pick = <T>(item: Record<string, unknown>, fields: readonly string[]): T =>
   Object.fromEntries(fields.map((f) => [f, item[f]])) as T;
 
+/** Like pick, for nested maps, whose attributes DynamoDB returns in no particular order; absent ones stay absent. */
+const present = <T>(item: unknown, fields: readonly string[]): T =>
+  Object.fromEntries(fields.filter((f) => (item as Record<string, unknown>)[f] !== undefined).map((f) => [f, (item as Record<string, unknown>)[f]])) as T;
+
 export const toThread = (item: Record<string, unknown>): Thread => pick<Thread>(item, THREAD_FIELDS);
-export const toUpdate = (item: Record<string, unknown>): Update => pick<Update>(item, UPDATE_FIELDS);
+
+/**
+ * An update in the contract's order, nested objects included: what is read back presents exactly
+ * as what was written (a replayed response is byte for byte the first one).
+ */
+export function toUpdate(item: Record<string, unknown>): Update {
+  const update = pick<Update>(item, UPDATE_FIELDS);
+  return {
+    ...update,
+    sources: (update.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
+    quotes: (update.quotes ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
+    retraction: update.retraction ? present<Retraction>(update.retraction, RETRACTION_FIELDS) : null,
+  };
+}
+
+/** A thread or update as a response body presents it: the order a read gives. */
+export const threadInOrder = (thread: Thread): Thread => toThread(thread as unknown as Record<string, unknown>);
+export const updateInOrder = (update: Update): Update => toUpdate(update as unknown as Record<string, unknown>);
 
 /**
  * When the stale check should next look at a thread, or undefined when it should not: a thread in a

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, UpdateTimeToLiveCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { INDEX } from './keys';
 
 /** Non-key attributes the due index carries. */
@@ -47,18 +47,30 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 
 /** What ensureTable needs: the low-level client, or the document client (which passes these commands through). */
 export interface TableAdmin {
-  send(command: DescribeTableCommand | CreateTableCommand | UpdateTimeToLiveCommand): Promise<unknown>;
+  send(command: DescribeTableCommand | CreateTableCommand | UpdateTimeToLiveCommand, options?: { requestTimeout?: number }): Promise<unknown>;
 }
+
+/**
+ * Creating a table is not on any request's path and DynamoDB Local can take seconds over it (on a
+ * busy machine), so these calls wait longer than the client's per-request timeout.
+ */
+const ADMIN = { requestTimeout: 30_000 };
 
 /** Create the table unless it exists; returns true when it was created. */
 export async function ensureTable(client: TableAdmin | DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await client.send(new DescribeTableCommand({ TableName: tableName }), ADMIN);
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(new CreateTableCommand(tableDefinition(tableName)));
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+  try {
+    await client.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
+  } catch (error) {
+    // Someone created it meanwhile (or an attempt of ours that timed out did): it exists, as wanted.
+    if (error instanceof ResourceInUseException) return false;
+    throw error;
+  }
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }), ADMIN);
   return true;
 }

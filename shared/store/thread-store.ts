@@ -3,9 +3,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, idempotencyKey, threadKey, threadPk, updateKey } from './keys';
+import { INDEX, THREAD_SK, UPDATE_PREFIX, threadKey, threadPk, updateKey } from './keys';
 import { threadItem, toThread, toUpdate, updateItem } from './items';
-import { TTL_ATTRIBUTE } from './table';
+import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
 
@@ -28,12 +28,6 @@ export class ThreadAlreadyExists extends Error {}
 /** Our idempotency claim was taken over (it had expired) before we could complete it. */
 export class IdempotencyClaimLost extends Error {}
 
-export interface StoredResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /** Everything one write to a thread changes, committed as a single transaction. */
 export interface ThreadWrite {
   thread: Thread;
@@ -43,7 +37,8 @@ export interface ThreadWrite {
   update?: Update;
   updateIsNew?: boolean;
   events?: TrackerEvent[];
-  idempotency?: { keyHash: string; claimId: string; bodyHash: string; response: StoredResponse; ttlSeconds: number };
+  /** The idempotency record this write completes: it lands only together with the write. */
+  idempotency?: IdempotencyCompletion;
   /** Where the projection resumes from, stored on the thread item (absent: the next write folds the whole history). */
   cursor?: FoldCursor | null;
 }
@@ -199,7 +194,11 @@ export class ThreadStore {
     return Item ? toUpdate(Item) : null;
   }
 
-  /** A thread's updates, newest occurred time first, through the local index. */
+  /**
+   * A thread's updates, newest occurred time first, through the local index. A page may be short:
+   * DynamoDB stops a Query at 1 MB (about 65 updates of 15 KB), and then the page ends there with a
+   * resume key. Only the absence of a resume key means the history is over.
+   */
   async listUpdates(threadId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<Update>> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
@@ -217,8 +216,10 @@ export class ThreadStore {
     );
     const items = Items.slice(0, limit);
     const last = items[items.length - 1];
-    const more = Items.length > limit || (LastEvaluatedKey !== undefined && Items.length === limit + 1);
-    return { items: items.map(toUpdate), lastKey: more && last ? { PK: last.PK, SK: last.SK, LSI1SK: last.LSI1SK } : undefined };
+    // More than asked for, or stopped early (at Limit, or at 1 MB with fewer than asked).
+    const more = Items.length > limit || LastEvaluatedKey !== undefined;
+    const lastKey = !more ? undefined : last ? { PK: last.PK, SK: last.SK, LSI1SK: last.LSI1SK } : LastEvaluatedKey;
+    return { items: items.map(toUpdate), lastKey };
   }
 
   /** Threads ordered by id, each filter served by its own index (shared/store/thread-lists.ts). */
@@ -256,22 +257,7 @@ export class ThreadStore {
       items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } });
     }
     const idem = write.idempotency;
-    if (idem) {
-      items.push({
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...idempotencyKey(idem.keyHash),
-            state: 'completed',
-            bodyHash: idem.bodyHash,
-            response: idem.response,
-            [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + idem.ttlSeconds,
-          },
-          ConditionExpression: 'claimId = :claim',
-          ExpressionAttributeValues: { ':claim': idem.claimId },
-        },
-      });
-    }
+    if (idem) items.push({ Put: completionPut(this.table, idem) });
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {

@@ -60,7 +60,8 @@ describe('Idempotency-Key', () => {
     const body = { summary: 'Slow note.' };
     const { createHash } = await import('node:crypto');
     const { canonicalJson } = await import('../../shared/http/canonical-json');
-    const keyHash = createHash('sha256').update(['local-editor', 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
+    const { hashToken } = await import('../../shared/app/tokens');
+    const keyHash = createHash('sha256').update([hashToken(s.tokens.editor), 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     await s.ctx.idempotency.claim(keyHash, 'someone-else', bodyHash, 60, 86400);
     // Act
@@ -97,5 +98,86 @@ describe('Idempotency-Key', () => {
     const bad = await post('bad key with spaces', body, 'editor', '/threads');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('Idempotency-Key');
+  });
+});
+
+describe('Idempotency-Key scoped by the token itself', () => {
+  it('does not replay the old holder’s response to a token reissued under a revoked name', async () => {
+    // Prepare: a token, a keyed write with it, then the token revoked and the name issued again
+    const issue = async () => (await s.call('POST', '/tokens', { role: 'admin', body: { name: 'night-desk', role: 'editor' } })).body.token as string;
+    const as = (token: string) => ({ role: null, headers: { Authorization: `Bearer ${token}`, 'Idempotency-Key': 'shift-1' } });
+    const body = { summary: 'Night desk note.' };
+    const first = await s.call('POST', '/threads/ceasefire/updates', { ...as(await issue()), body });
+    expect((await s.call('DELETE', '/tokens/night-desk', { role: 'admin' })).status).toBe(204);
+    const reissued = await issue();
+    const before = (await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body.version;
+    // Act
+    const again = await s.call('POST', '/threads/ceasefire/updates', { ...as(reissued), body });
+    // Assess: a fresh write of the new holder, not the old one's response
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.update.id).not.toBe(first.body.update.id);
+    expect((await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body.version).toBe(before + 1);
+  });
+});
+
+describe('lean idempotency records', () => {
+  const record = async (role: 'editor' | 'admin', path: string, key: string) => {
+    const { createHash } = await import('node:crypto');
+    const { hashToken } = await import('../../shared/app/tokens');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { idempotencyKey } = await import('../../shared/store/keys');
+    const keyHash = createHash('sha256').update([hashToken(s.tokens[role]), 'POST', path, key].join('\n')).digest('hex');
+    return (await s.ctx.db.send(new GetCommand({ TableName: s.ctx.config.tableName, Key: idempotencyKey(keyHash), ConsistentRead: true }))).Item!;
+  };
+
+  it('replays create, update and retraction byte for byte, even after a later retraction and patch', async () => {
+    // Prepare: the three kinds of keyed write, then later changes to what they concern
+    const { largeUkrainianUpdate } = await import('../support/ukrainian');
+    const thread = { id: 'lean-replay', scenario: 'russia-ukraine-talks', kind: 'other', title: 'Lean', status: 'active', summary: 'Opened.' };
+    const note = { ...largeUkrainianUpdate(3), sources: [{ url: 'https://news.example.ua/1', title: 'Джерело', publisher: 'Укрінформ', publishedAt: '2025-05-16T10:00:00.000Z' }] };
+    const created = await post('lean-create', thread, 'editor', '/threads');
+    const posted = await post('lean-post', note, 'editor', '/threads/lean-replay/updates');
+    const updateId = posted.body.update.id as string;
+    const retractionPath = `/threads/lean-replay/updates/${updateId}/retraction`;
+    const retracted = await post('lean-retract', { reason: 'Джерело відкликало повідомлення.' }, 'editor', retractionPath);
+    await s.call('PATCH', '/threads/lean-replay', { body: { title: 'Renamed later' } });
+    await s.call('POST', '/threads/lean-replay/updates', { body: { status: 'paused', summary: 'Later.' } });
+    // Act
+    const replays = [
+      await post('lean-create', thread, 'editor', '/threads'),
+      await post('lean-post', note, 'editor', '/threads/lean-replay/updates'),
+      await post('lean-retract', { reason: 'Джерело відкликало повідомлення.' }, 'editor', retractionPath),
+    ];
+    // Assess: same status, same bytes, same headers, though the update is now retracted and the thread renamed
+    const firsts = [created, posted, retracted];
+    expect(firsts.map((r) => r.status)).toEqual([201, 201, 200]);
+    replays.forEach((again, i) => {
+      const first = firsts[i]!;
+      expect(again.status).toBe(first.status);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.text).toBe(first.text);
+      for (const h of ['etag', 'location', 'content-type']) expect(again.headers.get(h)).toBe(first.headers.get(h));
+    });
+    expect(replays[1]!.body.update).toMatchObject({ retracted: false, retraction: null });
+    expect(replays[2]!.body.update.retraction.reason).toBe('Джерело відкликало повідомлення.');
+  });
+
+  it('keeps the outcome by reference: the record is smaller than the update it stands for', async () => {
+    // Prepare
+    const { largeUkrainianUpdate } = await import('../support/ukrainian');
+    const body = largeUkrainianUpdate(11);
+    // Act
+    const first = await post('lean-size', body, 'editor', '/threads/sanctions/updates');
+    // Assess: the record holds the thread snapshot and the update's id, not the ~15 KB update
+    expect(first.status).toBe(201);
+    const item = await record('editor', '/threads/sanctions/updates', 'lean-size');
+    const recordBytes = Buffer.byteLength(JSON.stringify(item));
+    const updateBytes = Buffer.byteLength(JSON.stringify(first.body.update));
+    expect(updateBytes).toBeGreaterThan(14_000);
+    expect(recordBytes).toBeLessThan(updateBytes / 2);
+    expect(item).not.toHaveProperty('response');
+    expect(item.updateId).toBe(first.body.update.id);
   });
 });

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { FunctionName } from '../../infra/bundling';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/store/table';
+import { dynamoCallBoundMs, readConfig } from '../../shared/config';
 import { referencedIds, synth, type Resources } from './synth';
 
 // Prepare (once per file)
@@ -81,6 +82,22 @@ describe('functions', () => {
       expect(logGroup.Properties!.RetentionInDays).toBe(30);
       expect(p.MemorySize).toBeGreaterThanOrEqual(256);
       expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : 29);
+    }
+  });
+
+  it('time out only after a stalled database has failed their calls, so they answer 503 before they are killed', () => {
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'health')) {
+      // Prepare: the settings each function runs with (its environment, else the defaults)
+      const p = resources[functionId(name)]!.Properties!;
+      const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      const bound = dynamoCallBoundMs(readConfig(strings));
+      // Assess: the authorizer makes one call that can hang; the others may make two (a failed
+      // idempotent write gives its claim back), and API Gateway answers within 10 s only if they do
+      const calls = name === 'authorizer' ? 1 : 2;
+      const worst = calls * bound;
+      expect({ name, beforeTimeout: worst < Number(p.Timeout) * 1000 }).toEqual({ name, beforeTimeout: true });
+      if (name !== 'stale-check') expect({ name, within10s: worst < 10_000 }).toEqual({ name, within10s: true });
     }
   });
 

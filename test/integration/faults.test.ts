@@ -40,6 +40,8 @@ afterAll(async () => {
 });
 
 const version = async (id: string) => (await real.threads.getThread(id))!.version;
+/** The SDK's error when every attempt timed out (@smithy/node-http-handler names them all so). */
+const timedOut = () => Object.assign(new Error('the request socket timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
 const canceled = (code: string) => new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: code }] });
 
 describe('faults from DynamoDB', () => {
@@ -98,5 +100,97 @@ describe('faults from DynamoDB', () => {
     expect(failed.status).toBe(503);
     expect(retried.status).toBe(201);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('answers 503 unavailable with Retry-After when the database does not answer in time', async () => {
+    // Prepare: what the SDK throws once its attempts have all timed out
+    mock.on(GetCommand).rejects(timedOut());
+    // Act
+    const r = await s.call('GET', '/threads/ceasefire', { role: 'reader' });
+    // Assess
+    expect(r.status).toBe(503);
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({ code: 'unavailable', status: 503 });
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A write whose transaction timed out: it may have landed, or may land later. Either way a retry
+ * under the same Idempotency-Key must apply it exactly once. The late landing is played back here
+ * by sending the very transaction the client gave up on, at a chosen moment.
+ */
+describe('ambiguous writes (timed out, outcome unknown)', () => {
+  let held: any;
+  const holdTransaction = (land: boolean) =>
+    mock.on(TransactWriteCommand).callsFakeOnce(async (input: any) => {
+      held = input;
+      if (land) await real.db.send(new TransactWriteCommand(input));
+      throw timedOut();
+    }).callsFake((input: any) => real.db.send(new TransactWriteCommand(input)));
+  const updatesSaying = async (thread: string, summary: string) => (await real.threads.loadHistory(thread)).updates.filter((u) => u.summary === summary).length;
+
+  it('knows its own claim when a claim that timed out had landed and the SDK’s retry finds it', async () => {
+    // Prepare: the first attempt of the claim landed, though its answer was lost
+    await real.idempotency.claim('own-claim', 'claim-1', 'body', 60, 86_400);
+    // Act: the same claim again (what the SDK's retry sends), and someone else's
+    const again = await real.idempotency.claim('own-claim', 'claim-1', 'body', 60, 86_400);
+    const other = await real.idempotency.claim('own-claim', 'claim-2', 'body', 60, 86_400);
+    // Assess
+    expect(again).toEqual({ kind: 'claimed' });
+    expect(other).toEqual({ kind: 'in_progress', bodyHash: 'body' });
+  });
+
+  it('replays a write that landed though the client timed out, instead of applying it again', async () => {
+    // Prepare
+    const before = await version('ceasefire');
+    const body = { summary: 'Landed in the dark.' };
+    holdTransaction(true);
+    // Act
+    const first = await s.call('POST', '/threads/ceasefire/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-landed' } });
+    const retry = await s.call('POST', '/threads/ceasefire/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-landed' } });
+    // Assess
+    expect(first.status).toBe(503);
+    expect(first.body.code).toBe('unavailable');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await version('ceasefire')).toBe(before + 1);
+    expect(await updatesSaying('ceasefire', body.summary)).toBe(1);
+  });
+
+  it('lets a write that lands after its claim was given back land nowhere; the retry applies it once', async () => {
+    // Prepare
+    const before = await version('sanctions');
+    const body = { summary: 'Late arrival.' };
+    holdTransaction(false);
+    const first = await s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-late' } });
+    // Act: the lost transaction arrives after the claim was released, before the retry
+    const late = real.db.send(new TransactWriteCommand(held));
+    // Assess
+    expect(first.status).toBe(503);
+    await expect(late).rejects.toBeInstanceOf(TransactionCanceledException);
+    const retry = await s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-late' } });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(await version('sanctions')).toBe(before + 1);
+    expect(await updatesSaying('sanctions', body.summary)).toBe(1);
+  });
+
+  it('lets a write that lands after the retry has applied it land nowhere', async () => {
+    // Prepare
+    const before = await version('prisoner-exchange');
+    const body = { summary: 'Very late arrival.' };
+    holdTransaction(false);
+    const first = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
+    const retry = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
+    // Act
+    const late = real.db.send(new TransactWriteCommand(held));
+    // Assess
+    expect([first.status, retry.status]).toEqual([503, 201]);
+    await expect(late).rejects.toBeInstanceOf(TransactionCanceledException);
+    const replay = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
+    expect(replay.text).toBe(retry.text);
+    expect(await version('prisoner-exchange')).toBe(before + 1);
+    expect(await updatesSaying('prisoner-exchange', body.summary)).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { AppContext } from '../../shared/app/context';
+import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import { seedIfEmpty } from '../../local/seed';
 import { freshContext } from './context';
@@ -15,9 +16,12 @@ export interface TestServer {
   call(method: string, path: string, options?: { role?: 'reader' | 'editor' | 'admin' | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
-/** The local server, as `npm start` runs it, over a fresh table, on a free port. */
-export async function startTestServer(options: { seed?: boolean; corsOrigins?: string[] } = {}): Promise<TestServer> {
-  const ctx = await freshContext();
+/**
+ * The local server, as `npm start` runs it, over a fresh table, on a free port. `config` overrides
+ * settings (another DynamoDB Local, shorter timeouts).
+ */
+export async function startTestServer(options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config> } = {}): Promise<TestServer> {
+  const ctx = await freshContext(options.config);
   if (options.seed !== false) await seedIfEmpty(ctx);
   const tokens = { reader: 'test-reader-token', editor: 'test-editor-token', admin: 'test-admin-token' };
   await registerLocalTokens(ctx, { TRACKER_READER_TOKEN: tokens.reader, TRACKER_EDITOR_TOKEN: tokens.editor, TRACKER_ADMIN_TOKEN: tokens.admin });
