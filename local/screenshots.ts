@@ -8,7 +8,7 @@ import { readConfig } from '../shared/config';
 import { ensureTable } from '../shared/store/table';
 import { launchChromium } from '../test/support/browser';
 import { freePort, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
-import { seedIfEmpty } from './seed';
+import { SAMPLE_PRISONER_UPDATE, seedIfEmpty } from './seed';
 import { createLocalServer, registerLocalTokens } from './server';
 
 /**
@@ -51,16 +51,7 @@ async function main(): Promise<void> {
     const posted = await fetch(`${url}/threads/prisoner-exchange/updates`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${READER_TOKEN}-editor`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        status: 'agreed',
-        summary: 'Both delegations agreed to exchange 1,000 prisoners of war each; Ukraine’s defence intelligence confirmed preparations.',
-        occurredAt: '2025-05-16T15:00:00Z',
-        sources: [
-          { url: 'https://example.org/istanbul-talks', title: 'Russia and Ukraine agree prisoner swap in first direct talks', publisher: 'Example Wire' },
-          { url: 'http://example.com/live', publisher: 'Example Live' },
-        ],
-        quotes: [{ speaker: 'Rustem Umerov', text: 'The exchange will take place in the near future.' }],
-      }),
+      body: JSON.stringify(SAMPLE_PRISONER_UPDATE),
     });
     if (posted.status !== 201) throw new Error(`posting the sample update answered ${posted.status}: ${await posted.text()}`);
 

@@ -64,3 +64,18 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
   }
   return created;
 }
+
+/**
+ * A follow-up as a desk posts it (same status as seeded, with sources and a quote): what the status
+ * page's screenshots and its browser test show on the prisoner-exchange card.
+ */
+export const SAMPLE_PRISONER_UPDATE = {
+  status: 'agreed',
+  summary: 'Both delegations agreed to exchange 1,000 prisoners of war each; Ukraine’s defence intelligence confirmed preparations.',
+  occurredAt: '2025-05-16T15:00:00Z',
+  sources: [
+    { url: 'https://example.org/istanbul-talks', title: 'Russia and Ukraine agree prisoner swap in first direct talks', publisher: 'Example Wire' },
+    { url: 'http://example.com/live', publisher: 'Example Live' },
+  ],
+  quotes: [{ speaker: 'Rustem Umerov', text: 'The exchange will take place in the near future.' }],
+};

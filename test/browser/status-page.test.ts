@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SAMPLE_PRISONER_UPDATE } from '../../local/seed';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { launchChromium } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
@@ -24,16 +25,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
   const r = await s.call('POST', '/threads/prisoner-exchange/updates', {
-    body: {
-      status: 'agreed',
-      summary: 'Both delegations agreed to exchange 1,000 prisoners of war each; Ukraine’s defence intelligence confirmed preparations.',
-      occurredAt: '2025-05-16T15:00:00Z',
-      sources: [
-        { url: 'https://example.org/istanbul-talks', title: 'Russia and Ukraine agree prisoner swap in first direct talks', publisher: 'Example Wire' },
-        { url: 'http://example.com/live', publisher: 'Example Live' },
-      ],
-      quotes: [{ speaker: 'Rustem Umerov', text: 'The exchange will take place in the near future.' }],
-    },
+    body: SAMPLE_PRISONER_UPDATE,
   });
   expect(r.status).toBe(201);
 });
