@@ -31,16 +31,18 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     messages.set(scenario, [...(messages.get(scenario) ?? []), record.messageId]);
   }
   const failures: string[] = [];
+  let recounted = 0;
   for (const [scenario, ids] of messages) {
     try {
       const result = await recountScenario(appContext(), scenario);
+      recounted++;
       logger.info('scenario recount', { ...result });
     } catch (error) {
       logger.error('scenario recount failed', { scenario, error: String(error) });
       failures.push(...ids);
     }
   }
-  count('ScenariosRecounted', messages.size - new Set(failures).size);
+  count('ScenariosRecounted', recounted);
   metrics.publishStoredMetrics();
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 };
