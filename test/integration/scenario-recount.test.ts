@@ -102,3 +102,20 @@ describe('sweepScenarioCounts', () => {
     expect((await ctx.scenarios.get('alpha'))!.scenario.statusCounts).toEqual({ announced: 1, held: 1, proposed: 1 });
   });
 });
+
+describe('the recount function (cloud)', () => {
+  it('recounts each scenario of a queued batch once and drops malformed requests', async () => {
+    // Prepare
+    const { handler } = await import('../../functions/scenario-recount');
+    await create('g1', 'gamma', 'announced');
+    const message = (id: string, body: string) => ({ messageId: id, body }) as never;
+    const request = (scenario: string) => JSON.stringify({ source: 'scenario-tracker.internal', 'detail-type': 'ScenarioRecountRequested', detail: { scenario, time: nowIso() } });
+    // Act
+    const result = await handler({ Records: [message('m1', request('gamma')), message('m2', request('gamma')), message('m3', 'not json'), message('m4', request('Bad Id'))] });
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect((await ctx.scenarios.get('gamma'))!.scenario).toMatchObject({ threadCount: 1, statusCounts: { announced: 1 } });
+  });
+});
+
+const nowIso = () => new Date().toISOString();
