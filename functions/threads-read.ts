@@ -1,16 +1,17 @@
 import { NotFoundError } from '../shared/domain/errors';
-import { HistoryQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
+import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
 import { threadAsOf } from '../shared/app/threads';
+import { getScenario, scenarioEtag } from '../shared/app/scenarios';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
-import { threadIdParam, updateIdParam } from '../shared/http/params';
+import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
-import { threadsPageKey, updatesPageKey } from '../shared/store/page-keys';
+import { scenariosPageKey, threadsPageKey, updatesPageKey } from '../shared/store/page-keys';
 
-/** Read routes: this function's role may only read the table. */
+/** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 
 /** 200 with a strong ETag, or 304 when the client already holds this representation. */
 function conditional(req: Request, body: unknown, etag?: string): HttpResult {
@@ -74,5 +75,18 @@ export const handler = lambdaHandler('threads-read', {
     const update = await req.ctx.threads.getUpdate(id, updateId);
     if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
     return conditional(req, update);
+  },
+
+  'GET /scenarios': async (req) => {
+    const q = parseQuery(ListScenariosQuerySchema, req.query);
+    const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
+    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, scenariosPageKey) : undefined;
+    const page = await req.ctx.scenarios.list(q.limit ?? LIMITS.pageSize.default, from?.after, q.tag);
+    return conditional(req, { items: page.items, nextToken: page.after !== undefined ? req.ctx.pageTokens.encode({ after: page.after }, scope) : null });
+  },
+
+  'GET /scenarios/{id}': async (req) => {
+    const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
+    return conditional(req, scenario, scenarioEtag(scenario));
   },
 }, appContext);

@@ -1,15 +1,18 @@
-import { CreateThreadSchema, CreateUpdateSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
+import { CreateScenarioSchema, CreateThreadSchema, CreateUpdateSchema, PatchScenarioSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
+import { createScenario, patchScenario, scenarioEtag } from '../shared/app/scenarios';
+import type { Scenario } from '../shared/domain/types';
 import { createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
 import { threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
-import { threadIdParam, updateIdParam } from '../shared/http/params';
+import { replayResult } from '../shared/app/replay';
+import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
 import { json, type HttpResult } from '../shared/http/response';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 
-/** Write routes: every one validates fully (limits included) before the first database call. */
+/** Write routes (threads, updates, scenarios): every one validates fully (limits included) before the first database call. */
 
 const writeOptions = (req: Request): WriteOptions => {
   const ifMatch = header(req.event, 'if-match');
@@ -18,7 +21,7 @@ const writeOptions = (req: Request): WriteOptions => {
 
 /** An idempotent POST: the key, the caller's token and the exact path scope the replay. */
 const idempotent = (req: Request, body: unknown, render: (r: WriteResult) => HttpResult, run: Parameters<typeof withIdempotency>[3]) =>
-  withIdempotency(req.ctx, { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body }, render, run);
+  withIdempotency(req.ctx, { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body }, async (outcome) => render(await replayResult(req.ctx, outcome)), run);
 
 /**
  * How each write is presented: the first time, and again from its idempotency record on a replay.
@@ -29,6 +32,7 @@ const created = ({ thread }: WriteResult) => json(201, threadInOrder(thread), { 
 const posted = (result: WriteResult) =>
   json(201, withUpdate(result), { Location: `/threads/${result.thread.id}/updates/${result.update!.id}`, ETag: threadEtag(result.thread) });
 const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag: threadEtag(result.thread) });
+const scenarioCreated = (scenario: Scenario) => json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
 
 export const handler = lambdaHandler('threads-write', {
   'POST /threads': async (req) => {
@@ -56,5 +60,26 @@ export const handler = lambdaHandler('threads-write', {
     const raw = readJsonBody(req.event);
     const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
     return idempotent(req, raw, retracted, (ticket) => retractUpdate(req.ctx, id, updateId, reason, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, retracted));
+  },
+
+  'POST /scenarios': async (req) => {
+    const raw = readJsonBody(req.event);
+    const input = parseWith(CreateScenarioSchema, raw, 'The scenario');
+    return withIdempotency(
+      req.ctx,
+      { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body: raw },
+      async (outcome) => {
+        if (!('scenario' in outcome)) throw new Error('idempotency record of POST /scenarios holds no scenario');
+        return scenarioCreated(outcome.scenario);
+      },
+      async (ticket) => scenarioCreated(await createScenario(req.ctx, input, ticket)),
+    );
+  },
+
+  'PATCH /scenarios/{id}': async (req) => {
+    const id = scenarioIdParam(req.params);
+    const input = parseWith(PatchScenarioSchema, readJsonBody(req.event), 'The change');
+    const scenario = await patchScenario(req.ctx, id, input, header(req.event, 'if-match'));
+    return json(200, scenario, { ETag: scenarioEtag(scenario) });
   },
 }, appContext);

@@ -9,6 +9,7 @@ export const FUNCTION_ENTRIES = {
   tokens: 'functions/tokens.ts',
   authorizer: 'functions/authorizer.ts',
   'stale-check': 'functions/stale-check.ts',
+  'scenario-recount': 'functions/scenario-recount.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

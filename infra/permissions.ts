@@ -38,10 +38,18 @@ export const ACCESS: Record<FunctionName, Access> = {
   },
   // Reads a token by hash and records lastUsedAt.
   authorizer: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queryIndexes: [], putEvents: false },
-  // Reads the due index and the outbox partition, flags threads with the notification in the outbox.
+  // Reads the due index and the outbox partition, flags threads with the notification in the outbox;
+  // its sweep lists scenarios (GSI1), reads each one's latest thread change (GSI8) and recounts.
   'stale-check': {
-    table: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-    queryIndexes: [INDEX.byDue],
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    queryIndexes: [INDEX.byDue, INDEX.byScenario, INDEX.byScenarioUpdated],
     putEvents: true,
+  },
+  // Recounts a scenario: its item (GetItem, UpdateItem; PutItem creates it when missing) and its
+  // threads through the scenario index only.
+  'scenario-recount': {
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queryIndexes: [INDEX.byScenario],
+    putEvents: false,
   },
 };

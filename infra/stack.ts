@@ -8,7 +8,8 @@ import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, ty
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -21,6 +22,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import { PATHS, ROUTES, type FunctionGroup } from '../shared/routes';
 import { EVENT_SOURCE } from '../shared/events/publisher';
+import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE } from '../shared/events/recount-trigger';
 import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from './bundling';
 import { ACCESS } from './permissions';
 import { createTable } from './table';
@@ -30,6 +32,15 @@ const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** How long API Gateway caches the authorizer's answer per Authorization header. */
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
+
+/**
+ * Scenario recounts: the queue holds a request back RECOUNT_DELAY (global indexes are eventually
+ * consistent: the thread write should have reached GSI1 when its scenario is recounted), then
+ * gathers requests for up to RECOUNT_BATCH_WINDOW, so a scenario is recounted about once per
+ * window however many of its threads were written. Lag: delay + window + one recount, under 10 s.
+ */
+export const RECOUNT_DELAY = Duration.seconds(1);
+export const RECOUNT_BATCH_WINDOW = Duration.seconds(3);
 
 /** Every 15 minutes, as the contract says. */
 export const STALE_CHECK_SCHEDULE = Duration.minutes(15);
@@ -69,7 +80,8 @@ const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   tokens: { memorySize: 512, timeout: Duration.seconds(10), description: 'Token management (admin)' },
   // On every uncached request's path; API Gateway gives a Lambda authorizer at most 10 s.
   authorizer: { memorySize: 512, timeout: Duration.seconds(5), description: 'Resolves the bearer token to a name and role' },
-  'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes' },
+  'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes, sweeps scenario counts' },
+  'scenario-recount': { memorySize: 512, timeout: Duration.seconds(60), description: 'Recounts scenarios whose threads changed' },
 };
 
 const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens'];
@@ -89,6 +101,9 @@ export class ScenarioTrackerStack extends Stack {
   readonly bus: EventBus;
   readonly staleCheckRule: Rule;
   readonly staleCheckDlq: Queue;
+  readonly recountQueue: Queue;
+  readonly recountDlq: Queue;
+  readonly recountRule: Rule;
   readonly alarmTopic: Topic;
   readonly alarms: Alarm[] = [];
 
@@ -140,6 +155,8 @@ export class ScenarioTrackerStack extends Stack {
       tokens: { ...common, ...tableEnv, ...httpEnv },
       authorizer: { ...common, ...tableEnv },
       'stale-check': { ...common, ...tableEnv, ...publisherEnv },
+      // No bus: it recounts in process and asks nobody for anything.
+      'scenario-recount': { ...common, ...tableEnv },
     };
 
     this.staleCheckDlq = new Queue(this, 'StaleCheckDlq', {
@@ -285,6 +302,28 @@ export class ScenarioTrackerStack extends Stack {
       ],
     });
 
+    // ---- Scenario recounts --------------------------------------------------------------------
+    this.recountDlq = new Queue(this, 'RecountDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(this.recountDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the recount queue.');
+    this.recountQueue = new Queue(this, 'RecountQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deliveryDelay: RECOUNT_DELAY,
+      // At least six times the function's timeout, as Lambda advises for queue event sources.
+      visibilityTimeout: Duration.seconds(FUNCTION_SPECS['scenario-recount'].timeout.toSeconds() * 6),
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: this.recountDlq, maxReceiveCount: 5 },
+    });
+    this.recountRule = new Rule(this, 'RecountRequests', {
+      description: `Scenario Tracker (${stage}): scenario recount requests to the recount queue`,
+      eventBus: this.bus,
+      eventPattern: { source: [RECOUNT_SOURCE], detailType: [RECOUNT_DETAIL_TYPE] },
+      targets: [new SqsQueue(this.recountQueue, { retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.recountDlq })],
+    });
+    this.functions['scenario-recount'].addEventSource(
+      new SqsEventSource(this.recountQueue, { batchSize: 100, maxBatchingWindow: RECOUNT_BATCH_WINDOW, reportBatchItemFailures: true }),
+    );
+
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Scenario Tracker ${stage} alarms`, enforceSSL: true });
     acknowledge(
@@ -334,6 +373,7 @@ export class ScenarioTrackerStack extends Stack {
       alarm(`${pascal(name)}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `${name} function errors`);
       alarm(`${pascal(name)}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `${name} function throttles`);
     }
+    alarm('RecountDlqDepth', this.recountDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'scenario recount requests in the dead-letter queue (the sweep still recounts them)');
     alarm('StaleCheckDlqDepth', this.staleCheckDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'stale-check events in the dead-letter queue');
     alarm(
       'StaleCheckFailing',

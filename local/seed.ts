@@ -3,8 +3,24 @@ import { createThread } from '../shared/app/threads';
 import type { CreateThreadInput } from '../shared/domain/schemas';
 import { ThreadExistsError } from '../shared/domain/errors';
 import { json } from '../shared/http/response';
+import { recountScenario } from '../shared/app/scenarios';
+import type { Scenario } from '../shared/domain/types';
+import { ZERO_COUNTS } from '../shared/domain/scenario-counts';
+import { nowUtc } from '../shared/domain/time';
 
 export const SEED_SCENARIO = 'russia-ukraine-talks';
+
+/** The seeded scenario's own fields, from the article. */
+export const SEED_SCENARIO_FIELDS = {
+  title: 'Russia–Ukraine talks',
+  description:
+    'Direct talks that began in Istanbul on 16 May 2025, the first between Russian and Ukrainian officials since the early months of the 2022 invasion. ' +
+    'The meeting lasted less than two hours and produced a 1,000-for-1,000 prisoner exchange but no ceasefire: Russia rejected the 30-day ceasefire ' +
+    'Zelenskyy proposed with U.S. support and set new conditions, including territorial concessions Ukraine found unacceptable. President Trump ' +
+    'announced plans to meet Putin, and European leaders meeting in Albania agreed a unified response, including possible new sanctions on ' +
+    'Russia’s energy sector, financial system and important individuals. Both sides agreed to keep talking.',
+  tags: ['russia', 'ukraine', 'ceasefire', 'diplomacy'],
+} as const;
 const ISTANBUL = '2025-05-16T00:00:00.000Z';
 
 /** The four threads of the 16 May 2025 Istanbul talks (../shared/seeds/istanbul-talks-2025-05-16.txt). */
@@ -49,10 +65,20 @@ export const SEED_THREADS: CreateThreadInput[] = [
   },
 ];
 
-/** Seed the scenario when the table holds no thread at all; returns the ids created. */
+/**
+ * Seed the scenario when the table holds no thread at all; returns the thread ids created. The
+ * scenario item comes first, so it carries its title and description rather than its id; a table
+ * seeded before scenarios existed gets its seed scenario item the same way (once).
+ */
 export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
   const existing = await ctx.threads.listThreads({}, 1);
-  if (existing.items.length > 0) return [];
+  const now = nowUtc();
+  const scenario: Scenario = { id: SEED_SCENARIO, ...SEED_SCENARIO_FIELDS, tags: [...SEED_SCENARIO_FIELDS.tags], ...ZERO_COUNTS, createdAt: now, updatedAt: now, version: 1 };
+  if (existing.items.length > 0) {
+    if (await ctx.scenarios.createIfAbsent(scenario)) await recountScenario(ctx, SEED_SCENARIO);
+    return [];
+  }
+  await ctx.scenarios.createIfAbsent(scenario);
   const created: string[] = [];
   for (const input of SEED_THREADS) {
     try {
@@ -62,6 +88,8 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
       if (!(error instanceof ThreadExistsError)) throw error;
     }
   }
+  // Counted now, so the seeded scenario shows its four threads from the first request.
+  await recountScenario(ctx, SEED_SCENARIO);
   return created;
 }
 

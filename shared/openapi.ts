@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
-  CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
-  PatchThreadSchema, ProblemSchema, RetractionSchema, ThreadSchema, UpdateSchema,
+  CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
+  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, RetractionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -72,6 +72,24 @@ const operations: Record<string, Record<string, unknown>> = {
     requestBody: { required: true, content: jsonContent(ref('Retraction')) },
     responses: { '200': { description: 'Retracted; the thread recomputed without it', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted, cannot_retract_last_status, idempotency_in_progress'), '412': problem('precondition_failed') },
   },
+  listScenarios: {
+    parameters: [...queryParams(ListScenariosQuerySchema, { tag: 'Only scenarios carrying this tag', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    responses: { '200': { description: 'A page of scenarios ordered by id; counts may lag thread writes by up to 10 seconds', headers: ETAG, content: jsonContent(page('Scenario')) }, '304': { description: 'Not modified' }, ...common },
+  },
+  createScenario: {
+    parameters: [idempotencyKey],
+    requestBody: { required: true, content: jsonContent(ref('CreateScenario')) },
+    responses: { '201': { description: 'Created (repeated tags are kept once)', headers: { ...ETAG, Location: header('/scenarios/{id}') }, content: jsonContent(ref('Scenario')) }, ...writeCommon, '409': problem('scenario_exists, idempotency_in_progress'), '422': problem('idempotency_key_mismatch') },
+  },
+  getScenario: {
+    parameters: [pathParam('id'), ifNoneMatch],
+    responses: { '200': { description: 'The scenario; its counts are part of its ETag and may lag thread writes by up to 10 seconds', headers: ETAG, content: jsonContent(ref('Scenario')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
+  patchScenario: {
+    parameters: [pathParam('id'), { ...ifMatch, description: "Make the write conditional on the scenario's current ETag (412 otherwise); a recount changes it too." }],
+    requestBody: { required: true, content: jsonContent(ref('PatchScenario')) },
+    responses: { '200': { description: 'The whole scenario; a change to the values it already has keeps its version', headers: ETAG, content: jsonContent(ref('Scenario')) }, ...writeCommon, '404': problem('not_found'), '412': problem('precondition_failed') },
+  },
   createToken: {
     requestBody: { required: true, content: jsonContent(ref('CreateToken')) },
     responses: { '201': { description: 'The token, shown this once', content: jsonContent({ type: 'object', required: ['name', 'role', 'token', 'createdAt'], properties: { name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' }, createdAt: { type: 'string' } } }) }, ...writeCommon, '409': problem('token_exists') },
@@ -113,12 +131,15 @@ export function buildOpenApi(): Record<string, unknown> {
       schemas: {
         Thread: schema(ThreadSchema, 'output'),
         Update: schema(UpdateSchema, 'output'),
+        Scenario: schema(ScenarioSchema, 'output'),
         Problem: schema(ProblemSchema, 'output'),
         CreateThread: schema(CreateThreadSchema),
         PatchThread: schema(PatchThreadSchema),
         CreateUpdate: schema(CreateUpdateSchema),
         Retraction: schema(RetractionSchema),
         CreateToken: schema(CreateTokenSchema),
+        CreateScenario: schema(CreateScenarioSchema),
+        PatchScenario: schema(PatchScenarioSchema),
       },
     },
   };

@@ -2,10 +2,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config as loadConfig, type Config } from '../config';
 import { createPublisher, type Publisher } from '../events/publisher';
 import { createDocumentClient } from '../store/client';
+import { BusRecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
+import { ScenarioStore } from '../store/scenario-store';
 import { ThreadStore } from '../store/thread-store';
+import { LocalRecounter, recountScenario, type RecountTrigger } from './scenarios';
 import { TokenStore } from '../store/token-store';
 
 /** The adapters a handler works with. Built once per process, at first use rather than at import. */
@@ -13,6 +16,9 @@ export interface AppContext {
   config: Config;
   db: DynamoDBDocumentClient;
   threads: ThreadStore;
+  scenarios: ScenarioStore;
+  /** Where thread writes ask for their scenario's counts to be recomputed (after commit). */
+  recounts: RecountTrigger;
   tokens: TokenStore;
   idempotency: IdempotencyStore;
   outbox: OutboxStore;
@@ -22,10 +28,15 @@ export interface AppContext {
 
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
   const db = overrides.db ?? createDocumentClient(cfg);
+  const scenarios = overrides.scenarios ?? new ScenarioStore(db, cfg.tableName);
+  // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
+  const recounts = cfg.eventBusName ? new BusRecountTrigger(cfg.eventBusName, cfg.region) : new LocalRecounter((id) => recountScenario({ scenarios }, id));
   return {
     config: cfg,
     db,
     threads: new ThreadStore(db, cfg.tableName),
+    scenarios,
+    recounts,
     tokens: new TokenStore(db, cfg.tableName),
     idempotency: new IdempotencyStore(db, cfg.tableName),
     outbox: new OutboxStore(db, cfg.tableName),

@@ -10,6 +10,7 @@ import type { WriteResult } from './threads';
  * first response is undone in the presentation, and one the first response made is the one read.
  */
 export async function replayResult(ctx: Pick<AppContext, 'threads'>, outcome: WriteOutcome): Promise<WriteResult> {
+  if (!('thread' in outcome)) throw new Error('idempotency record of a thread write holds no thread');
   if (!outcome.update) return { thread: outcome.thread };
   const stored = await ctx.threads.getUpdate(outcome.thread.id, outcome.update.id, true);
   if (!stored) throw new Error(`idempotency record of thread ${outcome.thread.id} refers to update ${outcome.update.id}, which does not exist`);

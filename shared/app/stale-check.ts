@@ -70,7 +70,11 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
       start = page.LastEvaluatedKey;
     } while (start);
   }
-  if (!dryRun) await deliver(ctx, events);
+  if (!dryRun) {
+    await deliver(ctx, events);
+    // Flagged threads change their scenarios' stale counts.
+    await ctx.recounts.request([...new Set(events.map((e) => e.scenario))]);
+  }
   return { now, flagged, dryRun, itemsRead, redelivered };
 }
 

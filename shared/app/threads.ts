@@ -7,6 +7,7 @@ import { isStatusOf } from '../domain/kinds';
 import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
 import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
 import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
+import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
@@ -14,7 +15,9 @@ import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
 import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
 import type { WriteOutcome } from '../store/idempotency-store';
+import { count, logger } from '../observability';
 import type { AppContext } from './context';
+import { ensureScenario } from './scenarios';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
 
@@ -144,6 +147,8 @@ async function writeThread<R>(
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
       await deliver(ctx, decision.events ?? []);
+      // After the commit, never inside it: the scenario's counts catch up within seconds.
+      await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
       return response;
     } catch (error) {
       if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
@@ -186,6 +191,7 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
         updateIsNew: true,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
       });
+      await scenarioAfterCreate(ctx, thread.scenario, now);
       return response;
     } catch (error) {
       if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
@@ -195,6 +201,23 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
       await backoff(ctx, attempt);
     }
   }
+}
+
+/**
+ * A new thread's scenario: created if it does not exist (version 1 clients name scenarios only by
+ * id), then recounted. After the thread's commit, as its own conditional Put: a scenario item in
+ * the thread's transaction would make every create in that scenario conflict. Should this fail,
+ * the thread stands (it committed) and the recount, which creates a missing scenario that has
+ * threads, heals it.
+ */
+async function scenarioAfterCreate(ctx: AppContext, scenario: string, now: string): Promise<void> {
+  try {
+    await ensureScenario(ctx, scenario, now);
+  } catch (error) {
+    count('EnsureScenarioFailures');
+    logger.warn('could not ensure the scenario of a new thread; its recount will', { scenario, error: String(error) });
+  }
+  await ctx.recounts.request([scenario]);
 }
 
 export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {

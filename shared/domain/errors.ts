@@ -74,6 +74,12 @@ export class ThreadExistsError extends TrackerError {
   readonly title = 'Thread already exists';
 }
 
+export class ScenarioExistsError extends TrackerError {
+  readonly status = 409;
+  readonly code = 'scenario_exists';
+  readonly title = 'Scenario already exists';
+}
+
 export class TokenExistsError extends TrackerError {
   readonly status = 409;
   readonly code = 'token_exists';

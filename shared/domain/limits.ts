@@ -6,6 +6,8 @@ export const LIMITS = {
   bodyBytes: 64 * 1024,
   title: 200,
   summary: 4000,
+  scenarioDescription: 4000,
+  tags: 20,
   sources: 20,
   quotes: 20,
   urlLength: 2048,

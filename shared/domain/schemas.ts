@@ -121,6 +121,27 @@ export const CreateUpdateSchema = z.strictObject({
 });
 export type CreateUpdateInput = z.output<typeof CreateUpdateSchema>;
 
+/** Tags are slugs; a repeated tag is the same tag, kept once (first occurrence order). */
+const tags = z.pipe(
+  z.array(slug).check(z.maxLength(LIMITS.tags)),
+  z.transform((t: string[]) => [...new Set(t)]),
+);
+const scenarioTitle = text(1, LIMITS.title);
+const scenarioDescription = text(0, LIMITS.scenarioDescription);
+
+export const CreateScenarioSchema = z.strictObject({
+  id: slug,
+  title: scenarioTitle,
+  description: z.optional(scenarioDescription),
+  tags: z.optional(tags),
+});
+export type CreateScenarioInput = z.output<typeof CreateScenarioSchema>;
+
+export const PatchScenarioSchema = z
+  .strictObject({ title: z.optional(scenarioTitle), description: z.optional(scenarioDescription), tags: z.optional(tags) })
+  .check(z.refine((b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined, 'give at least one of title, description, tags'));
+export type PatchScenarioInput = z.output<typeof PatchScenarioSchema>;
+
 export const RetractionSchema = z.strictObject({ reason: text(1, LIMITS.reason) });
 
 export const CreateTokenSchema = z.strictObject({ name: slug, role: z.enum(ROLES as ['reader', 'editor', 'admin']) });
@@ -143,6 +164,8 @@ export const ListThreadsQuerySchema = z.strictObject({
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
 });
+
+export const ListScenariosQuerySchema = z.strictObject({ tag: z.optional(slug), limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
 export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
@@ -185,6 +208,20 @@ export const UpdateSchema = z.object({
   quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
   retracted: z.boolean(),
   retraction: z.nullable(z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() })),
+});
+
+export const ScenarioSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  threadCount: z.int(),
+  statusCounts: z.record(z.string(), z.int()),
+  staleCount: z.int(),
+  overdueCount: z.int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.int(),
 });
 
 export const ProblemSchema = z.object({

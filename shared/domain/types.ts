@@ -55,6 +55,32 @@ export interface Thread extends ThreadState {
   updatedAt: string;
 }
 
+/** What a scenario's counts are computed from: a thread's status and flags (absent flags are false). */
+export interface CountedThread {
+  status: string;
+  stale?: boolean;
+  overdue?: boolean;
+  archived?: boolean;
+}
+
+/** A scenario's counts over its non-archived threads (contract 1.1 "Scenarios"). */
+export interface ScenarioCounts {
+  threadCount: number;
+  statusCounts: Record<string, number>;
+  staleCount: number;
+  overdueCount: number;
+}
+
+export interface Scenario extends ScenarioCounts {
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
 export type Role = 'reader' | 'editor' | 'admin';
 
 export const ROLES: readonly Role[] = ['reader', 'editor', 'admin'];

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { IdempotencyInProgressError, IdempotencyKeyMismatchError, ValidationError } from '../domain/errors';
 import type { AppContext } from '../app/context';
-import { replayResult } from '../app/replay';
-import type { IdempotencyTicket, WriteResult } from '../app/threads';
+import type { IdempotencyTicket } from '../app/threads';
+import type { WriteOutcome } from '../store/idempotency-store';
 import type { Caller } from './auth';
 import { canonicalJson } from './canonical-json';
 import type { HttpResult } from './response';
@@ -15,7 +15,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
  * Run a POST under the contract's Idempotency-Key rules. Keys are scoped to the caller's token (its
  * subject, not its name: a name can be revoked and issued again to someone else), the method and
  * the path. A completed first response is replayed with `Idempotent-Replayed: true`: the record keeps
- * the write's outcome by reference and `render` presents it again, as it presented it the first
+ * the write's outcome by reference and `replay` presents it again, as it presented it the first
  * time. Only 2xx responses are remembered, so a failed request gives its claim back and the key
  * can be reused.
  *
@@ -34,7 +34,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
 export async function withIdempotency(
   ctx: AppContext,
   request: { key: string | undefined; principal: Caller; method: string; path: string; body: unknown },
-  render: (result: WriteResult) => HttpResult,
+  replay: (outcome: WriteOutcome) => Promise<HttpResult>,
   run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,
 ): Promise<HttpResult> {
   if (request.key === undefined) return run(undefined);
@@ -47,7 +47,7 @@ export async function withIdempotency(
   if (claim.kind !== 'claimed') {
     if (claim.bodyHash !== bodyHash) throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different body.');
     if (claim.kind === 'in_progress') throw new IdempotencyInProgressError('A request with this Idempotency-Key is still running; retry shortly.');
-    const first = render(await replayResult(ctx, claim.outcome));
+    const first = await replay(claim.outcome);
     return { ...first, headers: { ...first.headers, 'Idempotent-Replayed': 'true' } };
   }
   try {

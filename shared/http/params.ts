@@ -22,3 +22,9 @@ export function tokenNameParam(params: Record<string, string>): string {
   if (!SLUG.test(name)) throw new NotFoundError(`No token named ${name}.`);
   return name;
 }
+
+export function scenarioIdParam(params: Record<string, string>): string {
+  const id = params.id ?? '';
+  if (!SLUG.test(id)) throw new NotFoundError(`No scenario ${id}.`);
+  return id;
+}

@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Thread } from '../domain/types';
-import { toThread } from './items';
+import type { Scenario, Thread } from '../domain/types';
+import { toScenario, toThread } from './items';
 import { idempotencyKey } from './keys';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -12,10 +12,17 @@ import { TTL_ATTRIBUTE } from './table';
  * thread item itself moves on), and the update the write concerned, by id, with whether it was
  * retracted then: its text lives in its own item, which never changes but for its one retraction.
  */
-export interface WriteOutcome {
+export interface ThreadOutcome {
   thread: Thread;
   update?: { id: string; retracted: boolean };
 }
+
+/** A created scenario, as the write left it (its item moves on with every recount). */
+export interface ScenarioOutcome {
+  scenario: Scenario;
+}
+
+export type WriteOutcome = ThreadOutcome | ScenarioOutcome;
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -42,8 +49,12 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      thread: c.outcome.thread,
-      ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted } : {}),
+      ...('scenario' in c.outcome
+        ? { scenario: c.outcome.scenario }
+        : {
+            thread: c.outcome.thread,
+            ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted } : {}),
+          }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
@@ -102,6 +113,7 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
+  if (typeof record.scenario === 'object' && record.scenario !== null) return { scenario: toScenario(record.scenario as Record<string, unknown>) };
   if (typeof record.thread !== 'object' || record.thread === null) throw new Error('idempotency record without its thread');
   const thread = toThread(record.thread as Record<string, unknown>);
   return typeof record.updateId === 'string' ? { thread, update: { id: record.updateId, retracted: record.updateRetracted === true } } : { thread };

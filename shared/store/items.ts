@@ -1,7 +1,7 @@
 import { isTerminal } from '../domain/kinds';
 import { addHours } from '../domain/time';
-import type { Quote, Retraction, Source, Thread, Update } from '../domain/types';
-import { THREAD_SHARDS, dueShardPk, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
+import type { Quote, Retraction, Scenario, Source, Thread, Update } from '../domain/types';
+import { SCENARIOS_LIST_PK, THREAD_SHARDS, dueShardPk, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
@@ -96,3 +96,35 @@ export function updateItem(update: Update): Record<string, unknown> {
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };
 }
+
+/** Fields of the Scenario object, in the contract's order. */
+const SCENARIO_FIELDS = [
+  'id', 'title', 'description', 'tags', 'threadCount', 'statusCounts', 'staleCount', 'overdueCount', 'createdAt', 'updatedAt', 'version',
+] as const satisfies readonly (keyof Scenario)[];
+
+/** The scenario item's attribute: when the counts on it were computed (the start of that recount). */
+export const COUNTED_AT = 'countedAt';
+
+/** A scenario as a response presents it; status counts sorted by status (a map comes back in no order). */
+export function toScenario(item: Record<string, unknown>): Scenario {
+  const scenario = pick<Scenario>(item, SCENARIO_FIELDS);
+  const counts = (scenario.statusCounts ?? {}) as Record<string, number>;
+  return {
+    ...scenario,
+    description: scenario.description ?? '',
+    tags: scenario.tags ?? [],
+    statusCounts: Object.fromEntries(Object.keys(counts).sort().map((k) => [k, Number(counts[k])])),
+  };
+}
+
+/**
+ * The scenario item: the Scenario's fields, its key, and its place in the list of scenarios (GSI1,
+ * partition `SCENARIOS`, by id; thread items use GSI1 under `SCENARIO#<id>`, so the two never mix).
+ */
+export const scenarioItem = (scenario: Scenario, countedAt?: string): Record<string, unknown> => ({
+  ...scenarioKey(scenario.id),
+  ...toScenario(scenario as unknown as Record<string, unknown>),
+  GSI1PK: SCENARIOS_LIST_PK,
+  GSI1SK: scenario.id,
+  ...(countedAt ? { [COUNTED_AT]: countedAt } : {}),
+});

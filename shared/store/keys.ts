@@ -42,6 +42,13 @@ export const shardOf = (id: string, shards: number): number => createHash('sha25
 export const shardNumbers = (shards: number): number[] => Array.from({ length: shards }, (_, n) => n);
 
 export const THREAD_SK = '#THREAD';
+export const SCENARIO_SK = '#SCENARIO';
+/**
+ * GSI1 partition of every scenario item (GSI1SK = its id): the list of scenarios by id. One key,
+ * acceptable because scenario items are written rarely (create, patch, at most one recount per
+ * scenario every few seconds): see docs/capacity.md.
+ */
+export const SCENARIOS_LIST_PK = 'SCENARIOS';
 export const UPDATE_PREFIX = 'UPDATE#';
 export const TOKENS_PK = 'TOKENS';
 
@@ -54,6 +61,8 @@ export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name
 
 /** List scopes: one scenario, or one shard of all threads. Filter keys are built on a scope. */
 export const scenarioPk = (scenario: string) => `SCENARIO#${scenario}`;
+/** The scenario item shares its partition key's text with its threads' GSI1 scope, but lives in the table's PK. */
+export const scenarioKey = (scenario: string) => ({ PK: scenarioPk(scenario), SK: SCENARIO_SK });
 export const threadsShardPk = (shard: number) => `THREADS#${shard}`;
 export const statusPk = (scope: string, status: string) => `${scope}#STATUS#${status}`;
 export const stalePk = (scope: string) => `${scope}#STALE`;

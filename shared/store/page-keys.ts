@@ -27,3 +27,6 @@ export const updatesPageKey = (threadId: string) =>
  * the whole position). The token is signed, but its shape is still checked like any input.
  */
 export const threadsPageKey = z.strictObject({ after: z.string().check(z.regex(new RegExp(`^${slug}$`))) });
+
+/** `GET /scenarios`: the scenario id to resume after (a tag filter keeps the same position). */
+export const scenariosPageKey = z.strictObject({ after: z.string().check(z.regex(new RegExp(`^${slug}$`))) });

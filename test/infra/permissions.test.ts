@@ -53,7 +53,7 @@ const actionsOn = (name: FunctionName, service: string, resource: string) =>
 const resourcesOf = (name: FunctionName, service: string) => [...new Set(grants(name, service).map((g) => g.resource))].sort();
 
 const WRITE_ACTIONS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactWriteItems|Create|Delete|Update|Restore|Import)/;
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check', 'scenario-recount'];
 
 describe('least privilege per function', () => {
   it('gives health no access to the table and no events permission', () => {
@@ -102,14 +102,24 @@ describe('least privilege per function', () => {
     expect(grants('authorizer', 'events')).toEqual([]);
   });
 
-  it('lets the stale check query the table and the due index, flag threads and publish to the bus', () => {
+  it('lets the stale check query the table, the due index and the scenario indexes (its sweep), flag threads and publish to the bus', () => {
     // Assess
     expect(actionsOn('stale-check', 'dynamodb', 'table')).toEqual(
-      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     );
-    expect(actionsOn('stale-check', 'dynamodb', 'table/index/GSI3')).toEqual(['dynamodb:Query']);
-    expect(resourcesOf('stale-check', 'dynamodb')).toEqual(['table', 'table/index/GSI3']);
+    for (const index of ['GSI1', 'GSI3', 'GSI8']) expect(actionsOn('stale-check', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('stale-check', 'dynamodb')).toEqual(['table', 'table/index/GSI1', 'table/index/GSI3', 'table/index/GSI8']);
     expect(grants('stale-check', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it('lets the recount function read and write scenario items and query only the scenario index; no bus', () => {
+    // Assess
+    expect(actionsOn('scenario-recount', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn('scenario-recount', 'dynamodb', 'table/index/GSI1')).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('scenario-recount', 'dynamodb')).toEqual(['table', 'table/index/GSI1']);
+    expect(grants('scenario-recount', 'events')).toEqual([]);
+    // Consuming its queue only.
+    expect(resourcesOf('scenario-recount', 'sqs')).toHaveLength(1);
   });
 
   it("lets each function write logs only to its own log group", () => {

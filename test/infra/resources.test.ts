@@ -14,7 +14,13 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check', 'scenario-recount'];
+/** The one resource of a type whose logical id starts with `prefix` (the stack has several queues and rules). */
+const named = (type: string, prefix: string) => {
+  const found = ofType(type).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} named ${prefix}*, found ${found.length}`);
+  return found[0]!;
+};
 const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
   [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
 
@@ -81,7 +87,8 @@ describe('functions', () => {
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties!.RetentionInDays).toBe(30);
       expect(p.MemorySize).toBeGreaterThanOrEqual(256);
-      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : 29);
+      // API functions stay within API Gateway's 29 s; the scheduled and queued ones are on no request's path.
+      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : name === 'scenario-recount' ? 60 : 29);
     }
   });
 
@@ -133,8 +140,8 @@ describe('notifications and the stale-check schedule', () => {
 
   it('runs the stale check every 15 minutes with retries and a dead-letter queue', () => {
     // Prepare
-    const [, rule] = only('AWS::Events::Rule');
-    const [queueId] = only('AWS::SQS::Queue');
+    const [, rule] = named('AWS::Events::Rule', 'StaleCheckSchedule');
+    const [queueId] = named('AWS::SQS::Queue', 'StaleCheckDlq');
     const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
     // Assess
     expect(rule.Properties!.ScheduleExpression).toBe('rate(15 minutes)');
@@ -145,7 +152,7 @@ describe('notifications and the stale-check schedule', () => {
   });
 
   it("also sends the stale check's failed asynchronous invocations to that queue after retries", () => {
-    const [queueId] = only('AWS::SQS::Queue');
+    const [queueId] = named('AWS::SQS::Queue', 'StaleCheckDlq');
     const [, config] = only('AWS::Lambda::EventInvokeConfig');
     expect(referencedIds(config.Properties!.FunctionName)).toEqual([functionId('stale-check')]);
     expect(config.Properties!.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -158,6 +165,28 @@ describe('notifications and the stale-check schedule', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+});
+
+describe('scenario recounts', () => {
+  it('routes only recount requests from the bus to the recount queue, which batches them to the recount function', () => {
+    // Prepare
+    const [, rule] = named('AWS::Events::Rule', 'RecountRequests');
+    const [queueId, queue] = named('AWS::SQS::Queue', 'RecountQueue');
+    const [dlqId] = named('AWS::SQS::Queue', 'RecountDlq');
+    const [, mapping] = only('AWS::Lambda::EventSourceMapping');
+    const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
+    // Assess
+    expect(rule.Properties!.EventPattern).toEqual({ source: ['scenario-tracker.internal'], 'detail-type': ['ScenarioRecountRequested'] });
+    expect(referencedIds(rule.Properties!.EventBusName)).toEqual([ofType('AWS::Events::EventBus')[0]![0]]);
+    expect(referencedIds(target.Arn)).toEqual([queueId]);
+    expect(referencedIds((target.DeadLetterConfig as { Arn: unknown }).Arn)).toEqual([dlqId]);
+    expect(queue.Properties).toMatchObject({ DelaySeconds: 1, SqsManagedSseEnabled: true });
+    expect(referencedIds((queue.Properties!.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn)).toEqual([dlqId]);
+    expect(referencedIds(mapping.Properties!.FunctionName)).toEqual([functionId('scenario-recount')]);
+    expect(referencedIds(mapping.Properties!.EventSourceArn)).toEqual([queueId]);
+    // Lag: delay + batching window + one recount stays under the contract's 10 s.
+    expect(mapping.Properties).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 3, FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 });
 
@@ -174,14 +203,16 @@ describe('alarms', () => {
     }
   });
 
-  it('alarm as soon as the dead-letter queue holds a message', () => {
-    // Prepare
-    const [queueId] = only('AWS::SQS::Queue');
-    // Act
-    const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
-    // Assess
-    expect(dlq).toHaveLength(1);
-    expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  it('alarm as soon as a dead-letter queue holds a message', () => {
+    for (const prefix of ['StaleCheckDlq', 'RecountDlq']) {
+      // Prepare
+      const [queueId] = named('AWS::SQS::Queue', prefix);
+      // Act
+      const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
+      // Assess
+      expect(dlq).toHaveLength(1);
+      expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
   });
 
   it('alarm when the stale check fails: function errors or the schedule failing to invoke it', () => {
