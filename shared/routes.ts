@@ -5,10 +5,10 @@ import type { Role } from './domain/types';
  * its group's function, behind the authorizer when a role is needed); the local server matches
  * requests against the same list. Cloud and laptop cannot drift apart.
  */
-export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens';
+export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds';
 
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   group: FunctionGroup;
   /** The least role that may call it; null for open routes. */
@@ -29,6 +29,8 @@ const DECLARED = [
   { method: 'GET', path: '/threads/{id}/updates', group: 'threads-read', role: 'reader', operationId: 'listUpdates', summary: "List a thread's updates, newest first" },
   { method: 'GET', path: '/threads/{id}/updates/{updateId}', group: 'threads-read', role: 'reader', operationId: 'getUpdate', summary: 'Get one update' },
   { method: 'POST', path: '/threads/{id}/updates/{updateId}/retraction', group: 'threads-write', role: 'editor', operationId: 'retractUpdate', summary: 'Retract an update' },
+  { method: 'GET', path: '/kinds', group: 'threads-read', role: 'reader', operationId: 'listKinds', summary: 'List the kinds, built-in and custom, with their statuses' },
+  { method: 'PUT', path: '/kinds/{kind}', group: 'kinds', role: 'admin', operationId: 'putKind', summary: 'Define a custom kind, or change one (statuses are never removed)' },
   { method: 'POST', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'createToken', summary: 'Create a token (shown once)' },
   { method: 'GET', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'listTokens', summary: 'List tokens' },
   { method: 'DELETE', path: '/tokens/{name}', group: 'tokens', role: 'admin', operationId: 'revokeToken', summary: 'Revoke a token' },

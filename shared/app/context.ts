@@ -3,10 +3,12 @@ import { config as loadConfig, type Config } from '../config';
 import { createPublisher, type Publisher } from '../events/publisher';
 import { createDocumentClient } from '../store/client';
 import { IdempotencyStore } from '../store/idempotency-store';
+import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ThreadStore } from '../store/thread-store';
 import { TokenStore } from '../store/token-store';
+import { kindCache, type KindCache } from './kinds';
 
 /** The adapters a handler works with. Built once per process, at first use rather than at import. */
 export interface AppContext {
@@ -14,6 +16,9 @@ export interface AppContext {
   db: DynamoDBDocumentClient;
   threads: ThreadStore;
   tokens: TokenStore;
+  /** Custom kinds as stored, and the registry (built-in + custom) cached for this process (app/kinds.ts). */
+  kindStore: KindStore;
+  kinds: KindCache;
   idempotency: IdempotencyStore;
   outbox: OutboxStore;
   publisher: Publisher;
@@ -22,11 +27,14 @@ export interface AppContext {
 
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
   const db = overrides.db ?? createDocumentClient(cfg);
+  const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
   return {
     config: cfg,
     db,
     threads: new ThreadStore(db, cfg.tableName),
     tokens: new TokenStore(db, cfg.tableName),
+    kindStore,
+    kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
     idempotency: new IdempotencyStore(db, cfg.tableName),
     outbox: new OutboxStore(db, cfg.tableName),
     publisher: createPublisher(cfg),

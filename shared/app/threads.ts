@@ -3,11 +3,10 @@ import {
   AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidStatusError, NoStatusAtTimeError,
   NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
 } from '../domain/errors';
-import { isStatusOf } from '../domain/kinds';
 import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
 import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
-import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
-import { nowUtc } from '../domain/time';
+import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
+import { nowUtc, type PreciseTime } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
@@ -43,7 +42,7 @@ export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
 });
 
-type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
+type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'>;
 
 /** What the write decided from: the thread item as read (consistently) and its fold cursor. */
 type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision>;
@@ -52,13 +51,19 @@ type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision
 const backoff = (ctx: AppContext, attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)));
 
+/** An occurred time as given: parsed with its precision, or a full time from an internal caller; absent means now. */
+const occurredOf = (given: OccurredInput | undefined, now: string): PreciseTime =>
+  given === undefined ? { at: now, precision: 'instant' } : typeof given === 'string' ? { at: given, precision: 'instant' } : given;
+
 function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
+  const occurred = occurredOf(input.occurredAt, now);
   return {
     id: ulid(Date.parse(now)),
     threadId,
     status: input.status ?? null,
     summary: input.summary,
-    occurredAt: input.occurredAt ?? now,
+    occurredAt: occurred.at,
+    occurredPrecision: occurred.precision,
     recordedAt: now,
     postedBy: principal.name,
     sources: input.sources ?? [],
@@ -125,6 +130,8 @@ async function writeThread<R>(
       throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
     }
     const now = nowUtc();
+    // Which statuses are terminal decides whether the thread stays watched for staleness.
+    const kinds = await ctx.kinds.registry();
     let decision: Decision;
     try {
       decision = { cursor: record.cursor, ...(await decide(record, now)) };
@@ -140,6 +147,7 @@ async function writeThread<R>(
     try {
       await ctx.threads.commit({
         ...decision,
+        kinds,
         expectedVersion: thread.version,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
@@ -157,7 +165,10 @@ async function writeThread<R>(
 }
 
 export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
-  if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
+  // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
+  const kinds = await ctx.kinds.knowing((r) => r.isStatusOf(input.kind, input.status));
+  kinds.requireKind(input.kind);
+  if (!kinds.isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
   const fold = foldAll([update]);
@@ -181,6 +192,7 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
       await ctx.threads.commit({
         thread,
         cursor: cursorOf(fold),
+        kinds,
         expectedVersion: null,
         update,
         updateIsNew: true,
@@ -200,8 +212,10 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
 export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
-    if (input.status != null && !isStatusOf(thread.kind, input.status)) {
-      throw new InvalidStatusError(`${input.status} is not a status of kind ${thread.kind}.`);
+    if (input.status != null) {
+      const status = input.status;
+      const kinds = await ctx.kinds.knowing((r) => r.isStatusOf(thread.kind, status));
+      if (!kinds.isStatusOf(thread.kind, status)) throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
     }
     const update = newUpdate(threadId, input, options.principal, now);
     // In order (the common case): the stored fold steps on, nothing else is read. A late report
