@@ -14,7 +14,7 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check'];
 const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
   [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
 
