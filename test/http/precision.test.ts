@@ -191,3 +191,24 @@ describe('items written before precision existed', () => {
     expect(asOf.body).toMatchObject({ status: 'active', statusSince: '2025-05-01T00:00:00.000Z', statusSincePrecision: 'month', lastOccurredPrecision: 'month' });
   });
 });
+
+describe('the worked example of docs/time.md: "the summit is set for 15 August"', () => {
+  it('answers as the document says', async () => {
+    // Prepare
+    await newThread('trump-putin', '2025-05-16');
+    // Act
+    const scheduled = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'scheduled', summary: 'Set for 15 August, in Alaska.', occurredAt: '2025-08-08' } });
+    const held = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'held', summary: 'The leaders met.', occurredAt: '2025-08-15T15:00:00-08:00' } });
+    const late = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'postponed', summary: 'A wire story dated August only.', occurredAt: '2025-08' } });
+    const wholeDay = await s.call('GET', '/threads/trump-putin?asOf=2025-08-15', reader);
+    const noon = await s.call('GET', '/threads/trump-putin?asOf=2025-08-15T12:00:00Z', reader);
+    const early = await s.call('GET', '/threads/trump-putin?asOf=2025-08-07', reader);
+    // Assess
+    expect(scheduled.body.thread).toMatchObject({ status: 'scheduled', statusSince: '2025-08-08T00:00:00.000Z', statusSincePrecision: 'day' });
+    expect(held.body.thread).toMatchObject({ status: 'held', statusSince: '2025-08-15T23:00:00.000Z', statusSincePrecision: 'instant', lastOccurredPrecision: 'instant' });
+    expect(late.body.thread).toMatchObject({ status: 'held' });
+    expect(wholeDay.body).toMatchObject({ status: 'held', asOf: '2025-08-15T23:59:59.999Z' });
+    expect(noon.body).toMatchObject({ status: 'scheduled', statusSincePrecision: 'day' });
+    expect(early.body).toMatchObject({ status: 'postponed', statusSince: '2025-08-01T00:00:00.000Z', statusSincePrecision: 'month' });
+  });
+});
