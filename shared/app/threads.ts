@@ -3,6 +3,7 @@ import {
   AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidStatusError, NoStatusAtTimeError,
   NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
 } from '../domain/errors';
+import type { KindRegistry } from '../domain/kinds';
 import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
 import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
 import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
@@ -164,9 +165,12 @@ async function writeThread<R>(
   }
 }
 
+/** Whether the registry can answer for this kind and status without a reload: it knows the status, or the kind is built in (never changes). */
+const settled = (r: KindRegistry, kind: string, status: string) => r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
+
 export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
   // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
-  const kinds = await ctx.kinds.knowing((r) => r.isStatusOf(input.kind, input.status));
+  const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
   kinds.requireKind(input.kind);
   if (!kinds.isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
@@ -214,7 +218,7 @@ export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUp
     const { thread } = record;
     if (input.status != null) {
       const status = input.status;
-      const kinds = await ctx.kinds.knowing((r) => r.isStatusOf(thread.kind, status));
+      const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
       if (!kinds.isStatusOf(thread.kind, status)) throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
     }
     const update = newUpdate(threadId, input, options.principal, now);
