@@ -21,8 +21,8 @@ const WRITE_BUDGET_S = 240;
 
 function thread(id: string, lastRecordedAt: string, status: string): Thread {
   return {
-    id, scenario: `scale-${id.slice(-1)}`, kind: 'other', title: `Thread ${id}`, status, statusSince: lastRecordedAt, summary: 'Bench thread.',
-    lastOccurredAt: lastRecordedAt, lastRecordedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, createdAt: lastRecordedAt, updatedAt: lastRecordedAt,
+    id, scenario: `scale-${id.slice(-1)}`, kind: 'other', title: `Thread ${id}`, status, statusSince: lastRecordedAt, statusSincePrecision: 'instant', summary: 'Bench thread.',
+    lastOccurredAt: lastRecordedAt, lastOccurredPrecision: 'instant', lastRecordedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, createdAt: lastRecordedAt, updatedAt: lastRecordedAt,
   };
 }
 

@@ -2,6 +2,7 @@ import { NotFoundError } from '../shared/domain/errors';
 import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
 import { threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
+import { listKinds } from '../shared/app/kinds';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
@@ -24,6 +25,12 @@ function conditional(req: Request, body: unknown, etag?: string): HttpResult {
 export const handler = lambdaHandler('threads-read', {
   'GET /threads': async (req) => {
     const q = parseQuery(ListThreadsQuerySchema, req.query);
+    // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.
+    if (q.kind !== undefined || q.status !== undefined) {
+      const kinds = await req.ctx.kinds.knowing((r) => (q.kind === undefined || r.has(q.kind)) && (q.status === undefined || r.allStatuses().includes(q.status)));
+      if (q.kind !== undefined) kinds.requireKind(q.kind);
+      if (q.status !== undefined) kinds.requireSomeStatus(q.status);
+    }
     const filter = {
       ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
@@ -39,6 +46,12 @@ export const handler = lambdaHandler('threads-read', {
     // page, O(page) items from its index, and never depends on when the last change happened.
     const page = await req.ctx.threads.listThreads(filter, limit, from);
     return conditional(req, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
+  },
+
+  // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.
+  'GET /kinds': async (req) => {
+    await req.ctx.kinds.reload();
+    return conditional(req, { items: await listKinds(req.ctx) });
   },
 
   'GET /threads/{id}': async (req) => {

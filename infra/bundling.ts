@@ -7,6 +7,7 @@ export const FUNCTION_ENTRIES = {
   'threads-read': 'functions/threads-read.ts',
   'threads-write': 'functions/threads-write.ts',
   tokens: 'functions/tokens.ts',
+  kinds: 'functions/kinds.ts',
   authorizer: 'functions/authorizer.ts',
   'stale-check': 'functions/stale-check.ts',
   'scenario-recount': 'functions/scenario-recount.ts',

@@ -1,4 +1,4 @@
-import { INDEX } from '../shared/store/keys';
+import { INDEX, KINDS_PK } from '../shared/store/keys';
 import type { FunctionName } from './bundling';
 import { GLOBAL_INDEX_NAMES, LOCAL_INDEX_NAMES } from './table';
 
@@ -15,6 +15,8 @@ export interface Access {
   queryIndexes: readonly string[];
   /** Whether it publishes to the project's event bus. */
   putEvents: boolean;
+  /** When set, the table actions apply only to items whose partition key is one of these (dynamodb:LeadingKeys). */
+  leadingKeys?: readonly string[];
 }
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
@@ -36,6 +38,8 @@ export const ACCESS: Record<FunctionName, Access> = {
     queryIndexes: [],
     putEvents: false,
   },
+  // Custom kinds: reads and writes the KINDS partition and nothing else (GET /kinds is a read route).
+  kinds: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], queryIndexes: [], putEvents: false, leadingKeys: [KINDS_PK] },
   // Reads a token by hash and records lastUsedAt.
   authorizer: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queryIndexes: [], putEvents: false },
   // Reads the due index and the outbox partition, flags threads with the notification in the outbox;

@@ -78,13 +78,14 @@ const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   // Bounded retry of contended writes (WRITE_MAX_ATTEMPTS × jittered back-off) must fit well inside.
   'threads-write': { memorySize: 512, timeout: Duration.seconds(20), description: 'Thread writes, updates and retractions' },
   tokens: { memorySize: 512, timeout: Duration.seconds(10), description: 'Token management (admin)' },
+  kinds: { memorySize: 512, timeout: Duration.seconds(10), description: 'Custom kinds (admin)' },
   // On every uncached request's path; API Gateway gives a Lambda authorizer at most 10 s.
   authorizer: { memorySize: 512, timeout: Duration.seconds(5), description: 'Resolves the bearer token to a name and role' },
   'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes, sweeps scenario counts' },
   'scenario-recount': { memorySize: 512, timeout: Duration.seconds(60), description: 'Recounts scenarios whose threads changed' },
 };
 
-const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens'];
+const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds'];
 
 /** Acknowledge a cdk-nag finding on a construct (and its children), always with the reason why. */
 const acknowledge = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
@@ -153,6 +154,7 @@ export class ScenarioTrackerStack extends Stack {
       'threads-read': { ...common, ...tableEnv, ...httpEnv, PAGE_TOKEN_SECRET: pageTokenSecret.secretValue.unsafeUnwrap() },
       'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
       tokens: { ...common, ...tableEnv, ...httpEnv },
+      kinds: { ...common, ...tableEnv, ...httpEnv },
       authorizer: { ...common, ...tableEnv },
       'stale-check': { ...common, ...tableEnv, ...publisherEnv },
       // No bus: it recounts in process and asks nobody for anything.
@@ -220,7 +222,7 @@ export class ScenarioTrackerStack extends Stack {
         ? {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
               allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
               exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'retry-after', 'www-authenticate'],
               maxAge: Duration.hours(1),
@@ -406,7 +408,13 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string
 function grantAccess(table: Table, bus: EventBus, fn: NodejsFunction, name: FunctionName): void {
   const access = ACCESS[name];
   if (access.table.length > 0) {
-    fn.addToRolePolicy(new PolicyStatement({ sid: 'Table', actions: [...access.table], resources: [table.tableArn] }));
+    fn.addToRolePolicy(new PolicyStatement({
+      sid: 'Table',
+      actions: [...access.table],
+      resources: [table.tableArn],
+      // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
+      ...(access.leadingKeys ? { conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...access.leadingKeys] } } } : {}),
+    }));
   }
   if (access.queryIndexes.length > 0) {
     fn.addToRolePolicy(new PolicyStatement({ sid: 'QueryIndexes', actions: ['dynamodb:Query'], resources: access.queryIndexes.map((i) => `${table.tableArn}/index/${i}`) }));

@@ -21,7 +21,8 @@ export const SEED_SCENARIO_FIELDS = {
     'Russia’s energy sector, financial system and important individuals. Both sides agreed to keep talking.',
   tags: ['russia', 'ukraine', 'ceasefire', 'diplomacy'],
 } as const;
-const ISTANBUL = '2025-05-16T00:00:00.000Z';
+/** The article dates the talks to the day, not the hour: recorded as a day (docs/time.md). */
+const ISTANBUL_DAY = { at: '2025-05-16T00:00:00.000Z', precision: 'day' } as const;
 
 /** The four threads of the 16 May 2025 Istanbul talks (../shared/seeds/istanbul-talks-2025-05-16.txt). */
 export const SEED_THREADS: CreateThreadInput[] = [
@@ -32,7 +33,7 @@ export const SEED_THREADS: CreateThreadInput[] = [
     title: '30-day ceasefire',
     status: 'rejected',
     summary: 'Russia rejected the temporary 30-day ceasefire that Zelenskyy proposed, with U.S. support, as a stepping stone to peace; the talks produced no ceasefire agreement.',
-    occurredAt: ISTANBUL,
+    occurredAt: ISTANBUL_DAY,
     quotes: [{ speaker: 'Heorhii Tykhii', text: 'We haven’t received a Russian ‘yes’ on this basic point. If you want to have serious negotiations, you have to have guns silenced.' }],
   },
   {
@@ -42,7 +43,7 @@ export const SEED_THREADS: CreateThreadInput[] = [
     title: '1,000-for-1,000 prisoner exchange',
     status: 'agreed',
     summary: 'Both delegations agreed to exchange 1,000 prisoners of war each, the biggest swap of the war so far; welcomed as a modest breakthrough.',
-    occurredAt: ISTANBUL,
+    occurredAt: ISTANBUL_DAY,
     quotes: [{ speaker: 'Vladimir Medinsky', text: 'satisfied with the outcome' }],
   },
   {
@@ -52,7 +53,7 @@ export const SEED_THREADS: CreateThreadInput[] = [
     title: 'European sanctions on Russia',
     status: 'proposed',
     summary: 'European leaders at the summit in Albania, after consulting Trump, agreed on a unified response to Putin’s reluctance to sign a ceasefire, including potential new sanctions on Russia’s energy sector, financial system and important individuals.',
-    occurredAt: ISTANBUL,
+    occurredAt: ISTANBUL_DAY,
   },
   {
     id: 'trump-putin-meeting',
@@ -61,7 +62,7 @@ export const SEED_THREADS: CreateThreadInput[] = [
     title: 'Trump–Putin meeting',
     status: 'announced',
     summary: 'After the stalemate in Istanbul, President Trump announced plans to meet Putin personally in the near future.',
-    occurredAt: ISTANBUL,
+    occurredAt: ISTANBUL_DAY,
   },
 ];
 

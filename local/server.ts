@@ -54,7 +54,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           ...BASE_HEADERS,
           ...cors,
           ...(cors['Access-Control-Allow-Origin']
-            ? { 'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key', 'Access-Control-Max-Age': '600' }
+            ? { 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key', 'Access-Control-Max-Age': '600' }
             : {}),
         });
         return res.end();

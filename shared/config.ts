@@ -62,6 +62,7 @@ const CoreSettings = z.object({
   IDEMPOTENCY_LOCK_SECONDS: z.optional(integer(1, 86_400, ' seconds')),
   DYNAMODB_TIMEOUT_MS: z.optional(integer(100, 60_000, ' ms')),
   DYNAMODB_MAX_ATTEMPTS: z.optional(integer(1, 10)),
+  KINDS_CACHE_SECONDS: z.optional(integer(0, 3600, ' seconds')),
   PAGE_TOKEN_SECRET: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
 });
 
@@ -135,6 +136,12 @@ export interface Config {
    * (local/page-token-secret.ts). Unset, a process cannot page (and needs not: only reads page).
    */
   pageTokenSecret: string | undefined;
+  /**
+   * How long a function instance trusts its cached kind registry (KINDS_CACHE_SECONDS, 0–3600,
+   * default 30): the longest a changed label or terminal flag takes to reach every function
+   * (shared/app/kinds.ts). New kinds and statuses are seen at once (a miss reloads).
+   */
+  kindsCacheSeconds: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -156,6 +163,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbTimeoutMs: s.DYNAMODB_TIMEOUT_MS ?? 1500,
     dynamodbMaxAttempts: s.DYNAMODB_MAX_ATTEMPTS ?? 2,
     pageTokenSecret: s.PAGE_TOKEN_SECRET,
+    kindsCacheSeconds: s.KINDS_CACHE_SECONDS ?? 30,
   };
 }
 

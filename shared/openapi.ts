@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
-  CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
-  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, RetractionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
+  CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
+  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -40,7 +40,7 @@ const operations: Record<string, Record<string, unknown>> = {
   getHealth: { responses: { '200': { description: 'Up', content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
   getOpenApi: { responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } } },
   listThreads: {
-    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
     responses: { '200': { description: 'A page of threads ordered by id', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
   },
   createThread: {
@@ -49,7 +49,7 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: { '201': { description: 'Created', headers: { ...ETAG, Location: header('/threads/{id}') }, content: jsonContent(ref('Thread')) }, ...writeCommon, '409': problem('thread_exists, idempotency_in_progress'), '422': problem('invalid_status, idempotency_key_mismatch') },
   },
   getThread: {
-    parameters: [pathParam('id'), ...queryParams(HistoryQuerySchema, { asOf: 'Occurred-time cut-off', knownAt: 'Recorded-time cut-off' }), ifNoneMatch],
+    parameters: [pathParam('id'), ...queryParams(HistoryQuerySchema, { asOf: 'Occurred-time cut-off; a period means its last millisecond (2025-08-15 → 2025-08-15T23:59:59.999Z), which the view echoes', knownAt: 'Recorded-time cut-off; a period means its last millisecond, which the view echoes' }), ifNoneMatch],
     responses: { '200': { description: 'The thread (no ETag on asOf/knownAt views)', headers: ETAG, content: jsonContent(ref('Thread')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found, no_status_at_time') },
   },
   patchThread: {
@@ -95,6 +95,16 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: { '201': { description: 'The token, shown this once', content: jsonContent({ type: 'object', required: ['name', 'role', 'token', 'createdAt'], properties: { name: { type: 'string' }, role: { type: 'string' }, token: { type: 'string' }, createdAt: { type: 'string' } } }) }, ...writeCommon, '409': problem('token_exists') },
   },
   listTokens: { responses: { '200': { description: 'Names, roles and times; never a token or hash', content: jsonContent({ type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' }, createdAt: { type: 'string' }, lastUsedAt: { type: ['string', 'null'] } } } } } }) }, ...common } },
+  listKinds: {
+    parameters: [ifNoneMatch],
+    responses: { '200': { description: 'Every kind, built-in and custom, ordered by kind', headers: ETAG, content: jsonContent({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Kind') } } }) }, '304': { description: 'Not modified' }, ...common },
+  },
+  putKind: {
+    description: 'Labels and terminal flags may change and statuses may be added; a status is never removed, and built-in kinds never change (409 kind_conflict). Same definition again: 200, nothing changes. Every function instance sees a new kind or status at once and a changed label or terminal flag within KINDS_CACHE_SECONDS (30 s).',
+    parameters: [{ ...pathParam('kind'), schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,39}$' } }],
+    requestBody: { required: true, content: jsonContent(ref('PutKind')) },
+    responses: { '200': { description: 'Changed (or unchanged)', content: jsonContent(ref('Kind')) }, '201': { description: 'Defined', headers: { Location: header('/kinds/{kind}') }, content: jsonContent(ref('Kind')) }, ...writeCommon, '409': problem('kind_conflict') },
+  },
   revokeToken: { parameters: [pathParam('name')], responses: { '204': { description: 'Revoked' }, ...common, '404': problem('not_found') } },
 };
 
@@ -111,13 +121,14 @@ export function buildOpenApi(): Record<string, unknown> {
   for (const route of ROUTES) {
     const head = route.method === 'HEAD';
     const op = head ? headOperation(route.path) : (operations[route.operationId] ?? {});
-    const description = [route.role ? `Needs the ${route.role} role.` : '', head ? 'Answers like GET, without a body.' : ''].filter(Boolean).join(' ');
+    const { description: opDescription, ...rest } = op as { description?: string };
+    const description = [route.role ? `Needs the ${route.role} role.` : '', head ? 'Answers like GET, without a body.' : '', opDescription ?? ''].filter(Boolean).join(' ');
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
       security: route.role ? [{ bearer: [] }] : [],
       ...(description ? { description } : {}),
-      ...op,
+      ...rest,
     };
   }
   return {
@@ -140,6 +151,8 @@ export function buildOpenApi(): Record<string, unknown> {
         CreateToken: schema(CreateTokenSchema),
         CreateScenario: schema(CreateScenarioSchema),
         PatchScenario: schema(PatchScenarioSchema),
+        Kind: schema(KindSchema, 'output'),
+        PutKind: schema(PutKindSchema),
       },
     },
   };

@@ -5,10 +5,10 @@ import type { Role } from './domain/types';
  * its group's function, behind the authorizer when a role is needed); the local server matches
  * requests against the same list. Cloud and laptop cannot drift apart.
  */
-export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens';
+export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds';
 
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   group: FunctionGroup;
   /** The least role that may call it; null for open routes. */
@@ -33,6 +33,8 @@ const DECLARED = [
   { method: 'POST', path: '/scenarios', group: 'threads-write', role: 'editor', operationId: 'createScenario', summary: 'Create a scenario' },
   { method: 'GET', path: '/scenarios/{id}', group: 'threads-read', role: 'reader', operationId: 'getScenario', summary: 'Get a scenario with its counts' },
   { method: 'PATCH', path: '/scenarios/{id}', group: 'threads-write', role: 'editor', operationId: 'patchScenario', summary: 'Change title, description or tags' },
+  { method: 'GET', path: '/kinds', group: 'threads-read', role: 'reader', operationId: 'listKinds', summary: 'List the kinds, built-in and custom, with their statuses' },
+  { method: 'PUT', path: '/kinds/{kind}', group: 'kinds', role: 'admin', operationId: 'putKind', summary: 'Define a custom kind, or change one (statuses are never removed)' },
   { method: 'POST', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'createToken', summary: 'Create a token (shown once)' },
   { method: 'GET', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'listTokens', summary: 'List tokens' },
   { method: 'DELETE', path: '/tokens/{name}', group: 'tokens', role: 'admin', operationId: 'revokeToken', summary: 'Revoke a token' },

@@ -19,14 +19,14 @@
 
   const KIND_LABELS = { ceasefire: 'Ceasefire', prisoner_exchange: 'Prisoner exchange', sanctions: 'Sanctions', summit: 'Summit', other: 'Other' };
   /** Terminal statuses (of every kind that has them): the thread is settled. */
-  const TERMINAL = new Set(['collapsed', 'completed', 'cancelled', 'lifted', 'abandoned', 'held', 'resolved']);
+  const TERMINAL = new Set(['collapsed', 'expired', 'completed', 'cancelled', 'lifted', 'abandoned', 'held', 'resolved']);
   /** Colour family of each status; the badge also says the status in words, so colour is never the only cue. */
   const TONES = {
     proposed: 'early', announced: 'early',
     negotiating: 'progress', scheduled: 'progress', active: 'progress', in_progress: 'progress',
     agreed: 'positive', adopted: 'positive', in_effect: 'positive', in_force: 'positive', completed: 'positive', held: 'positive', resolved: 'positive',
-    rejected: 'warning', stalled: 'warning', postponed: 'warning', violated: 'warning', eased: 'warning',
-    collapsed: 'negative', cancelled: 'negative', abandoned: 'negative', lifted: 'negative',
+    rejected: 'warning', stalled: 'warning', postponed: 'warning', violated: 'warning', eased: 'warning', blocked: 'warning',
+    collapsed: 'negative', expired: 'negative', cancelled: 'negative', abandoned: 'negative', lifted: 'negative',
   };
 
   const $ = (id) => document.getElementById(id);

@@ -4,12 +4,14 @@ import { createPublisher, type Publisher } from '../events/publisher';
 import { createDocumentClient } from '../store/client';
 import { BusRecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
+import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
 import { ThreadStore } from '../store/thread-store';
 import { LocalRecounter, recountScenario, type RecountTrigger } from './scenarios';
 import { TokenStore } from '../store/token-store';
+import { kindCache, type KindCache } from './kinds';
 
 /** The adapters a handler works with. Built once per process, at first use rather than at import. */
 export interface AppContext {
@@ -20,6 +22,9 @@ export interface AppContext {
   /** Where thread writes ask for their scenario's counts to be recomputed (after commit). */
   recounts: RecountTrigger;
   tokens: TokenStore;
+  /** Custom kinds as stored, and the registry (built-in + custom) cached for this process (app/kinds.ts). */
+  kindStore: KindStore;
+  kinds: KindCache;
   idempotency: IdempotencyStore;
   outbox: OutboxStore;
   publisher: Publisher;
@@ -31,6 +36,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   const scenarios = overrides.scenarios ?? new ScenarioStore(db, cfg.tableName);
   // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
   const recounts = cfg.eventBusName ? new BusRecountTrigger(cfg.eventBusName, cfg.region) : new LocalRecounter((id) => recountScenario({ scenarios }, id));
+  const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
   return {
     config: cfg,
     db,
@@ -38,6 +44,8 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     scenarios,
     recounts,
     tokens: new TokenStore(db, cfg.tableName),
+    kindStore,
+    kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
     idempotency: new IdempotencyStore(db, cfg.tableName),
     outbox: new OutboxStore(db, cfg.tableName),
     publisher: createPublisher(cfg),

@@ -1,5 +1,5 @@
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { nowUtc } from '../domain/time';
 import { threadStale, type TrackerEvent } from '../events/event';
 import { deliver, drainOutbox } from '../events/delivery';
@@ -38,6 +38,9 @@ export interface StaleCheckOptions {
  */
 export async function runStaleCheck(ctx: AppContext, now: string, options: StaleCheckOptions = {}): Promise<StaleCheckResult> {
   const dryRun = options.dryRun === true;
+  // A status an admin made terminal after the thread's last write leaves the thread in the due
+  // index: the flag is conditioned on the thread's kind not being one where its status is terminal.
+  const kinds = await ctx.kinds.registry();
   const redelivered = dryRun ? [] : await drainOutbox(ctx);
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
@@ -57,11 +60,12 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
       );
       itemsRead += page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) {
+        const settledIn = kinds.kindsTerminalIn(String(item.status));
         if (dryRun) {
-          flagged.push(String(item.PK).slice('THREAD#'.length));
+          if (settledIn.length === 0) flagged.push(String(item.PK).slice('THREAD#'.length));
           continue;
         }
-        const event = await flag(ctx, item);
+        const event = await flag(ctx, item, settledIn);
         if (event) {
           flagged.push(event.threadId);
           events.push(event);
@@ -78,8 +82,26 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
   return { now, flagged, dryRun, itemsRead, redelivered };
 }
 
-/** Flag one due thread with its notification, unless a write moved its due key first; the event, or undefined. */
-async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<TrackerEvent | undefined> {
+/** `#kind IN (…)` over `kinds`, in groups of 100 (the most one IN takes), with their values. */
+function kindIn(kinds: string[]): { expression: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const groups: string[] = [];
+  for (let g = 0; g < kinds.length; g += 100) {
+    const names = kinds.slice(g, g + 100).map((k, i) => {
+      values[`:kind${g + i}`] = k;
+      return `:kind${g + i}`;
+    });
+    groups.push(`#kind IN (${names.join(', ')})`);
+  }
+  return { expression: `(${groups.join(' OR ')})`, values };
+}
+
+/**
+ * Flag one due thread with its notification, unless a write moved its due key first; the event, or
+ * undefined. `settledIn`: the kinds in which the thread's status is terminal — a thread of one of
+ * those is not flagged but leaves the due index (its status became terminal after its last write).
+ */
+async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
   const dueKey = String(item.GSI3SK);
   const threadId = String(item.PK).slice('THREAD#'.length);
   const scenario = String(item.scenario);
@@ -87,6 +109,7 @@ async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<Tra
   const wallClock = nowUtc();
   const event = threadStale({ id: threadId, scenario, status: String(item.status) }, staleSince, wallClock);
   const staleKeys = staleIndexKeys({ id: threadId, scenario });
+  const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
   try {
     await ctx.db.send(
       new TransactWriteCommand({
@@ -97,10 +120,11 @@ async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<Tra
               Key: threadKey(threadId),
               // Leaves the due index, joins the sparse stale indexes, moves in the update-time ones.
               UpdateExpression: 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7 REMOVE GSI3PK, GSI3SK',
-              ConditionExpression: 'GSI3SK = :seen',
+              ConditionExpression: settled ? `GSI3SK = :seen AND NOT ${settled.expression}` : 'GSI3SK = :seen',
+              ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
               ExpressionAttributeValues: {
                 ':true': true, ':since': staleSince, ':now': wallClock, ':one': 1, ':seen': dueKey, ':usk': updatedSk(wallClock, threadId),
-                ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK,
+                ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK, ...settled?.values,
               },
             },
           },
@@ -112,6 +136,24 @@ async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<Tra
   } catch (error) {
     // Someone got there first (an update, or another check): their write stands.
     if (!(error instanceof TransactionCanceledException)) throw error;
+    if (settled) await unwatch(ctx, threadId, dueKey, settled);
     return undefined;
+  }
+}
+
+/** Take a thread whose status is terminal for its kind out of the due index, so later runs do not read it again. */
+async function unwatch(ctx: AppContext, threadId: string, dueKey: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
+  try {
+    await ctx.db.send(new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: threadKey(threadId),
+      UpdateExpression: 'REMOVE GSI3PK, GSI3SK',
+      ConditionExpression: `GSI3SK = :seen AND ${settled.expression}`,
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: { ':seen': dueKey, ...settled.values },
+    }));
+  } catch (error) {
+    // Not terminal after all, or a write moved the key: nothing to take out.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }

@@ -3,12 +3,12 @@ import {
   AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidStatusError, NoStatusAtTimeError,
   NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
 } from '../domain/errors';
-import { isStatusOf } from '../domain/kinds';
+import type { KindRegistry } from '../domain/kinds';
 import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
 import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
-import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
+import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
-import { nowUtc } from '../domain/time';
+import { nowUtc, type PreciseTime } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
@@ -46,7 +46,7 @@ export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
 });
 
-type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency'>;
+type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'>;
 
 /** What the write decided from: the thread item as read (consistently) and its fold cursor. */
 type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision>;
@@ -55,13 +55,19 @@ type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision
 const backoff = (ctx: AppContext, attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)));
 
+/** An occurred time as given: parsed with its precision, or a full time from an internal caller; absent means now. */
+const occurredOf = (given: OccurredInput | undefined, now: string): PreciseTime =>
+  given === undefined ? { at: now, precision: 'instant' } : typeof given === 'string' ? { at: given, precision: 'instant' } : given;
+
 function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
+  const occurred = occurredOf(input.occurredAt, now);
   return {
     id: ulid(Date.parse(now)),
     threadId,
     status: input.status ?? null,
     summary: input.summary,
-    occurredAt: input.occurredAt ?? now,
+    occurredAt: occurred.at,
+    occurredPrecision: occurred.precision,
     recordedAt: now,
     postedBy: principal.name,
     sources: input.sources ?? [],
@@ -128,6 +134,8 @@ async function writeThread<R>(
       throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
     }
     const now = nowUtc();
+    // Which statuses are terminal decides whether the thread stays watched for staleness.
+    const kinds = await ctx.kinds.registry();
     let decision: Decision;
     try {
       decision = { cursor: record.cursor, ...(await decide(record, now)) };
@@ -143,6 +151,7 @@ async function writeThread<R>(
     try {
       await ctx.threads.commit({
         ...decision,
+        kinds,
         expectedVersion: thread.version,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
@@ -161,8 +170,14 @@ async function writeThread<R>(
   }
 }
 
+/** Whether the registry can answer for this kind and status without a reload: it knows the status, or the kind is built in (never changes). */
+const settled = (r: KindRegistry, kind: string, status: string) => r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
+
 export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
-  if (!isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
+  // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
+  const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
+  kinds.requireKind(input.kind);
+  if (!kinds.isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
   const fold = foldAll([update]);
@@ -186,6 +201,7 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
       await ctx.threads.commit({
         thread,
         cursor: cursorOf(fold),
+        kinds,
         expectedVersion: null,
         update,
         updateIsNew: true,
@@ -223,8 +239,10 @@ async function scenarioAfterCreate(ctx: AppContext, scenario: string, now: strin
 export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
-    if (input.status != null && !isStatusOf(thread.kind, input.status)) {
-      throw new InvalidStatusError(`${input.status} is not a status of kind ${thread.kind}.`);
+    if (input.status != null) {
+      const status = input.status;
+      const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
+      if (!kinds.isStatusOf(thread.kind, status)) throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
     }
     const update = newUpdate(threadId, input, options.principal, now);
     // In order (the common case): the stored fold steps on, nothing else is read. A late report

@@ -86,6 +86,12 @@ export class TokenExistsError extends TrackerError {
   readonly title = 'Token name already taken';
 }
 
+export class KindConflictError extends TrackerError {
+  readonly status = 409;
+  readonly code = 'kind_conflict';
+  readonly title = 'The kind cannot be changed that way';
+}
+
 export class AlreadyRetractedError extends TrackerError {
   readonly status = 409;
   readonly code = 'already_retracted';

@@ -1,3 +1,4 @@
+import type { Precision } from './time';
 import type { ThreadState } from './types';
 
 /**
@@ -9,9 +10,14 @@ export interface UpdateFacts {
   status: string | null;
   summary: string;
   occurredAt: string;
+  /** Absent on updates stored before precision existed: those were all full times. */
+  occurredPrecision?: Precision;
   recordedAt: string;
   retraction: { retractedAt: string } | null;
 }
+
+/** An update's precision, `instant` for those stored before precision existed. */
+export const precisionOf = (u: Pick<UpdateFacts, 'occurredPrecision'>): Precision => u.occurredPrecision ?? 'instant';
 
 /**
  * Cut-offs for a historical view. `asOf` cuts on occurred time (what had happened by then),
@@ -38,6 +44,16 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const later = (a: string | null, b: string): string => (a === null || b > a ? b : a);
 
 export const keyOf = (u: UpdateKey): UpdateKey => ({ occurredAt: u.occurredAt, recordedAt: u.recordedAt, id: u.id });
+
+/**
+ * An update's key with the precision of its occurred time: what the fold keeps of the updates that
+ * give `statusSince` and `lastOccurredAt`, so their precisions travel with them. Orders as its key.
+ */
+export interface Marker extends UpdateKey {
+  precision: Precision;
+}
+
+export const markerOf = (u: UpdateKey & Pick<UpdateFacts, 'occurredPrecision'>): Marker => ({ ...keyOf(u), precision: precisionOf(u) });
 
 /** A retraction counts only once it was recorded: seen from before it, the update still stands. */
 export const isRetracted = (u: UpdateFacts, knownAt?: string): boolean =>
@@ -66,11 +82,11 @@ export const MAX_RETRACTION_MARKS = 16;
  */
 export interface Fold {
   status: string | null;
-  /** First status-carrying update of the current run: `statusSince` is its occurredAt. */
-  runStart: UpdateKey | null;
+  /** First status-carrying update of the current run: `statusSince` (and its precision) is its occurredAt. */
+  runStart: Marker | null;
   summary: string | null;
   /** The latest live update: `lastOccurredAt` is its occurredAt; an update sorting after it appends. */
-  head: UpdateKey | null;
+  head: Marker | null;
   lastRecordedAt: string | null;
   updateCount: number;
   /**
@@ -119,9 +135,9 @@ export function step(fold: Fold, u: UpdateFacts, knownAt?: string): Fold {
   const starts = u.status !== null && u.status !== fold.status;
   return {
     status: u.status ?? fold.status,
-    runStart: starts ? keyOf(u) : fold.runStart,
+    runStart: starts ? markerOf(u) : fold.runStart,
     summary: u.summary,
-    head: keyOf(u),
+    head: markerOf(u),
     lastRecordedAt,
     updateCount: fold.updateCount + 1,
     ...marks,
@@ -134,8 +150,10 @@ export function stateOf(fold: Fold): ThreadState | null {
   return {
     status: fold.status,
     statusSince: fold.runStart.occurredAt,
+    statusSincePrecision: fold.runStart.precision,
     summary: fold.summary!,
     lastOccurredAt: fold.head.occurredAt,
+    lastOccurredPrecision: fold.head.precision,
     lastRecordedAt: fold.lastRecordedAt,
     updateCount: fold.updateCount,
   };
@@ -174,10 +192,14 @@ export interface FoldCursor {
   retractionsOverflow: boolean;
 }
 
-/** The cursor to store with a thread's state (a thread always has a status, so both keys exist). */
+/**
+ * The cursor to store with a thread's state (a thread always has a status, so both keys exist). The
+ * precisions are not stored in it: the thread's state carries them (`statusSincePrecision`,
+ * `lastOccurredPrecision`), and cursors written before precision existed stay valid.
+ */
 export function cursorOf(fold: Fold): FoldCursor {
   if (fold.head === null || fold.runStart === null) throw new Error('a fold without a status has no cursor');
-  return { head: fold.head, runStart: fold.runStart, retractions: fold.retractions, retractionsOverflow: fold.retractionsOverflow };
+  return { head: keyOf(fold.head), runStart: keyOf(fold.runStart), retractions: fold.retractions, retractionsOverflow: fold.retractionsOverflow };
 }
 
 /** The fold a thread's stored state and cursor stand for, or null if they do not belong together. */
@@ -185,9 +207,9 @@ export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold 
   if (cursor === null || cursor.head.occurredAt !== state.lastOccurredAt || cursor.runStart.occurredAt !== state.statusSince) return null;
   return {
     status: state.status,
-    runStart: cursor.runStart,
+    runStart: { ...keyOf(cursor.runStart), precision: state.statusSincePrecision ?? 'instant' },
     summary: state.summary,
-    head: cursor.head,
+    head: { ...keyOf(cursor.head), precision: state.lastOccurredPrecision ?? 'instant' },
     lastRecordedAt: state.lastRecordedAt,
     updateCount: state.updateCount,
     retractions: cursor.retractions,

@@ -1,5 +1,5 @@
 import {
-  compareUpdates, isRetracted, keyOf, project, stateOf, step, type Fold, type UpdateFacts, type UpdateKey,
+  compareUpdates, isRetracted, markerOf, project, stateOf, step, type Fold, type Marker, type UpdateFacts, type UpdateKey,
 } from './projection';
 import type { ThreadState } from './types';
 
@@ -48,9 +48,9 @@ export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: Histo
  * updates after the point do not settle where the final run starts).
  */
 interface PrefixScan {
-  head: { key: UpdateKey; summary: string } | null;
+  head: { key: Marker; summary: string } | null;
   status: string | null;
-  runStart: UpdateKey | null;
+  runStart: Marker | null;
   needHead: boolean;
   needRun: boolean;
 }
@@ -61,13 +61,13 @@ function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
   if (isRetracted(u)) return s;
   const next = { ...s };
   if (s.needHead) {
-    next.head = { key: keyOf(u), summary: u.summary };
+    next.head = { key: markerOf(u), summary: u.summary };
     next.needHead = false;
   }
   if (s.needRun && u.status !== null) {
     if (s.status === null || u.status === s.status) {
       next.status = u.status;
-      next.runStart = keyOf(u);
+      next.runStart = markerOf(u);
     } else next.needRun = false; // a different status: the run began just after it
   }
   return next;

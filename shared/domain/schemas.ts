@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
-import { ALL_STATUSES, KIND_NAMES } from './kinds';
+import { KIND_LIMITS, NAME, NAME_MESSAGE } from './kinds';
 import { ValidationError, type FieldProblem } from './errors';
-import { parseRfc3339, parseRfc3339AnyYear, toUtc, UTC_RANGE_MESSAGE } from './time';
+import {
+  PRECISIONS, parsePreciseTime, parsePreciseTimeAnyYear, parseRfc3339, parseRfc3339AnyYear, periodEnd, toUtc, UTC_RANGE_MESSAGE, type PreciseTime,
+} from './time';
 import { ROLES } from './types';
 import { LIMITS, SLUG, ULID } from './limits';
 
@@ -56,13 +58,40 @@ export const time = z
   )
   .register(z.globalRegistry, { type: 'string', format: 'date-time' });
 
+/**
+ * A time in any form the contract accepts where news gives it: RFC 3339 with a zone, or a UTC period
+ * `YYYY-MM-DD`, `YYYY-MM`, `YYYY`. Parsed to the start of its period with its precision.
+ */
+export const preciseTime = z
+  .pipe(
+    z.string().check(
+      z.refine((v: string) => parsePreciseTimeAnyYear(v) !== null, {
+        message: 'must be an RFC 3339 date-time with a time zone, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY',
+        abort: true,
+      }),
+      z.refine((v: string) => parsePreciseTime(v) !== null, UTC_RANGE_MESSAGE),
+    ),
+    z.transform((v: string): PreciseTime => parsePreciseTime(v)!),
+  )
+  .register(z.globalRegistry, {
+    type: 'string',
+    description: 'An RFC 3339 date-time with a time zone, or a UTC calendar period: YYYY-MM-DD, YYYY-MM or YYYY',
+    examples: ['2025-08-15T10:00:00Z', '2025-08-15', '2025-08', '2025'],
+  });
+
+/** The start of the period is what the limits apply to: a day that began less than 5 minutes from now is accepted. */
 const occurredAt = z.pipe(
-  time,
-  z.string().check(
-    z.refine((t: string) => t >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-    z.refine((t: string) => Date.parse(t) <= Date.now() + LIMITS.futureSkewMs, 'must not be more than 5 minutes in the future'),
+  preciseTime,
+  z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+    z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+    z.refine((t) => Date.parse(t.at) <= Date.now() + LIMITS.futureSkewMs, 'must not be more than 5 minutes in the future (a period: its start)'),
   ),
 );
+
+/** `asOf`/`knownAt`: a period means its last millisecond (`2025-08-15` → `2025-08-15T23:59:59.999Z`). */
+const cutTime = z.pipe(preciseTime, z.transform(periodEnd));
+/** `updatedSince`: a period means its start. */
+const sinceTime = z.pipe(preciseTime, z.transform((t: PreciseTime) => t.at));
 
 const httpUrl = text(1, LIMITS.urlLength).check(
   z.refine((s: string) => {
@@ -90,13 +119,21 @@ export const QuoteSchema = z.strictObject({
 const staleAfterHours = z.int().check(z.gte(LIMITS.staleAfterHours.min), z.lte(LIMITS.staleAfterHours.max));
 /** A status is checked against the thread's kind later (422), so here it only has to be a short string. */
 const statusName = text(1, 64);
+/**
+ * A kind's name: the shape only. Whether it is a kind is a question for the kind registry (built-in
+ * plus custom kinds, read from the table), asked by the application: an unknown one is 400 on `kind`.
+ */
+export const kindName = z
+  .string()
+  .check(z.regex(NAME, NAME_MESSAGE))
+  .register(z.globalRegistry, { description: 'A kind (built-in or custom): see GET /kinds' });
 const sources = z.optional(z.array(SourceSchema).check(z.maxLength(LIMITS.sources)));
 const quotes = z.optional(z.array(QuoteSchema).check(z.maxLength(LIMITS.quotes)));
 
 export const CreateThreadSchema = z.strictObject({
   id: slug,
   scenario: slug,
-  kind: z.enum(KIND_NAMES),
+  kind: kindName,
   title: text(1, LIMITS.title),
   status: statusName,
   summary: text(1, LIMITS.summary),
@@ -105,7 +142,12 @@ export const CreateThreadSchema = z.strictObject({
   quotes,
   staleAfterHours: z.optional(staleAfterHours),
 });
-export type CreateThreadInput = z.output<typeof CreateThreadSchema>;
+/**
+ * What the application takes: the parsed body, or from internal callers (seed, CLIs, tests) an
+ * occurred time as a normalised UTC instant, which is a full time (`instant`).
+ */
+export type OccurredInput = PreciseTime | string;
+export type CreateThreadInput = Omit<z.output<typeof CreateThreadSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
 
 export const PatchThreadSchema = z
   .strictObject({ title: z.optional(text(1, LIMITS.title)), staleAfterHours: z.optional(staleAfterHours) })
@@ -119,7 +161,20 @@ export const CreateUpdateSchema = z.strictObject({
   sources,
   quotes,
 });
-export type CreateUpdateInput = z.output<typeof CreateUpdateSchema>;
+export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
+
+const statusDefinition = z.strictObject({ name: z.string().check(z.regex(NAME, NAME_MESSAGE)), terminal: z.boolean() });
+
+/** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
+export const PutKindSchema = z.strictObject({
+  label: text(1, KIND_LIMITS.label),
+  statuses: z.array(statusDefinition).check(
+    z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
+    z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
+    z.refine((list) => new Set(list.map((st) => st.name)).size === list.length, 'must not name a status twice'),
+  ),
+});
+export type PutKindInput = z.output<typeof PutKindSchema>;
 
 /** Tags are slugs; a repeated tag is the same tag, kept once (first occurrence order). */
 const tags = z.pipe(
@@ -157,10 +212,11 @@ const nextToken = z.string().check(z.maxLength(2048));
 // silently dropped that returns everything.
 export const ListThreadsQuerySchema = z.strictObject({
   scenario: z.optional(slug),
-  kind: z.optional(z.enum(KIND_NAMES)),
-  status: z.optional(z.enum(ALL_STATUSES as [string, ...string[]])),
+  kind: z.optional(kindName),
+  // Checked against every status of every kind (the registry) by the handler.
+  status: z.optional(z.string().check(z.regex(NAME, NAME_MESSAGE)).register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' })),
   stale: z.optional(z.enum(['true', 'false'])),
-  updatedSince: z.optional(time),
+  updatedSince: z.optional(sinceTime),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
 });
@@ -169,7 +225,7 @@ export const ListScenariosQuerySchema = z.strictObject({ tag: z.optional(slug), 
 
 export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
-export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(time), knownAt: z.optional(time) });
+export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----
 
@@ -178,12 +234,14 @@ const nullableString = z.nullable(z.string());
 export const ThreadSchema = z.object({
   id: z.string(),
   scenario: z.string(),
-  kind: z.enum(KIND_NAMES),
+  kind: z.string(),
   title: z.string(),
   status: z.string(),
   statusSince: z.string(),
+  statusSincePrecision: z.enum(PRECISIONS),
   summary: z.string(),
   lastOccurredAt: z.string(),
+  lastOccurredPrecision: z.enum(PRECISIONS),
   lastRecordedAt: z.string(),
   updateCount: z.int(),
   version: z.int(),
@@ -202,6 +260,7 @@ export const UpdateSchema = z.object({
   status: nullableString,
   summary: z.string(),
   occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
   recordedAt: z.string(),
   postedBy: z.string(),
   sources: z.array(z.object({ url: z.string(), title: z.optional(z.string()), publisher: z.optional(z.string()), publishedAt: z.optional(z.string()) })),
@@ -222,6 +281,13 @@ export const ScenarioSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.int(),
+});
+
+export const KindSchema = z.object({
+  kind: z.string(),
+  label: z.string(),
+  builtIn: z.boolean(),
+  statuses: z.array(z.object({ name: z.string(), terminal: z.boolean() })),
 });
 
 export const ProblemSchema = z.object({

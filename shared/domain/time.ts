@@ -48,3 +48,71 @@ export const toUtc = (date: Date): string => date.toISOString();
 export const nowUtc = (): string => new Date().toISOString();
 
 export const addHours = (iso: string, hours: number): string => new Date(Date.parse(iso) + hours * 3_600_000).toISOString();
+
+/**
+ * How precisely a time is known. News often gives only the day ("on 15 August"), the month or the
+ * year; such a time is kept as the first millisecond of its UTC period, with its precision beside it.
+ */
+export const PRECISIONS = ['instant', 'day', 'month', 'year'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** A time in any accepted form: the start of its period (normalised UTC) and how precise it is. */
+export interface PreciseTime {
+  at: string;
+  precision: Precision;
+}
+
+const PERIOD = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+/** The start of a UTC calendar period `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, whatever its year; null when not one. */
+function parsePeriodAnyYear(value: string): PreciseTime | null {
+  const m = PERIOD.exec(value);
+  if (!m) return null;
+  const [, y, mo, d] = m;
+  const year = Number(y), month = mo === undefined ? 1 : Number(mo), day = d === undefined ? 1 : Number(d);
+  if (month < 1 || month > 12 || day < 1) return null;
+  const start = new Date(0);
+  start.setUTCFullYear(year, month, 0);
+  if (day > start.getUTCDate()) return null;
+  start.setUTCFullYear(year, month - 1, day);
+  return { at: start.toISOString(), precision: d !== undefined ? 'day' : mo !== undefined ? 'month' : 'year' };
+}
+
+/**
+ * A time in any form the contract accepts — RFC 3339 with a zone (`instant`), or a UTC period
+ * `YYYY-MM-DD`, `YYYY-MM`, `YYYY` — as the start of its period, whatever its year in UTC; null when
+ * it is none of these. Callers check the range (`inUtcRange`) so they can say which rule failed.
+ */
+export function parsePreciseTimeAnyYear(value: string): PreciseTime | null {
+  const period = parsePeriodAnyYear(value);
+  if (period) return period;
+  const instant = parseRfc3339AnyYear(value);
+  return instant ? { at: instant.toISOString(), precision: 'instant' } : null;
+}
+
+/** True when a normalised UTC text lies in years 0001–9999 (`toISOString` gives `+01…`/`-00…` outside). */
+const inUtcRange = (t: PreciseTime): boolean => {
+  const ms = Date.parse(t.at);
+  return ms >= EARLIEST_UTC_MS && ms <= LATEST_UTC_MS;
+};
+
+/** A time in any accepted form, or null when malformed or outside UTC years 0001–9999. */
+export function parsePreciseTime(value: string): PreciseTime | null {
+  const parsed = parsePreciseTimeAnyYear(value);
+  return parsed && inUtcRange(parsed) ? parsed : null;
+}
+
+/** The first millisecond after a time's period (an instant: the instant itself). Where `overdueSince` lies. */
+export function periodAfter(t: PreciseTime): string {
+  if (t.precision === 'instant') return t.at;
+  const d = new Date(t.at);
+  if (t.precision === 'day') d.setUTCDate(d.getUTCDate() + 1);
+  else if (t.precision === 'month') d.setUTCMonth(d.getUTCMonth() + 1);
+  else d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return d.toISOString();
+}
+
+/** The last millisecond of a time's period (an instant: the instant itself). What `asOf`/`knownAt` as a period mean. */
+export function periodEnd(t: PreciseTime): string {
+  return t.precision === 'instant' ? t.at : new Date(Date.parse(periodAfter(t)) - 1).toISOString();
+}

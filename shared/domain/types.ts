@@ -1,4 +1,4 @@
-import type { Kind } from './kinds';
+import type { Precision } from './time';
 
 export interface Source {
   url: string;
@@ -24,6 +24,8 @@ export interface Update {
   status: string | null;
   summary: string;
   occurredAt: string;
+  /** How precisely `occurredAt` is known; a period is stored as its start. */
+  occurredPrecision: Precision;
   recordedAt: string;
   postedBy: string;
   sources: Source[];
@@ -36,8 +38,10 @@ export interface Update {
 export interface ThreadState {
   status: string;
   statusSince: string;
+  statusSincePrecision: Precision;
   summary: string;
   lastOccurredAt: string;
+  lastOccurredPrecision: Precision;
   lastRecordedAt: string;
   updateCount: number;
 }
@@ -45,7 +49,8 @@ export interface ThreadState {
 export interface Thread extends ThreadState {
   id: string;
   scenario: string;
-  kind: Kind;
+  /** A built-in or custom kind (domain/kinds.ts): checked against the registry on write. */
+  kind: string;
   title: string;
   version: number;
   staleAfterHours: number;

@@ -1,16 +1,16 @@
-import { isTerminal } from '../domain/kinds';
+import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours } from '../domain/time';
 import type { Quote, Retraction, Scenario, Source, Thread, Update } from '../domain/types';
 import { SCENARIOS_LIST_PK, THREAD_SHARDS, dueShardPk, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
-  'id', 'scenario', 'kind', 'title', 'status', 'statusSince', 'summary', 'lastOccurredAt', 'lastRecordedAt',
+  'id', 'scenario', 'kind', 'title', 'status', 'statusSince', 'statusSincePrecision', 'summary', 'lastOccurredAt', 'lastOccurredPrecision', 'lastRecordedAt',
   'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'createdAt', 'updatedAt',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [
-  'id', 'threadId', 'status', 'summary', 'occurredAt', 'recordedAt', 'postedBy', 'sources', 'quotes', 'retracted', 'retraction',
+  'id', 'threadId', 'status', 'summary', 'occurredAt', 'occurredPrecision', 'recordedAt', 'postedBy', 'sources', 'quotes', 'retracted', 'retraction',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = ['url', 'title', 'publisher', 'publishedAt'] as const satisfies readonly (keyof Source)[];
@@ -24,14 +24,21 @@ const pick = <T>(item: Record<string, unknown>, fields: readonly string[]): T =>
 const present = <T>(item: unknown, fields: readonly string[]): T =>
   Object.fromEntries(fields.filter((f) => (item as Record<string, unknown>)[f] !== undefined).map((f) => [f, (item as Record<string, unknown>)[f]])) as T;
 
-export const toThread = (item: Record<string, unknown>): Thread => pick<Thread>(item, THREAD_FIELDS);
+/**
+ * Items written before precision existed carry none: every time in them was a full one, so they read
+ * as `instant` and old tables keep working without a migration.
+ */
+const INSTANT = 'instant';
+
+export const toThread = (item: Record<string, unknown>): Thread =>
+  pick<Thread>({ ...item, statusSincePrecision: item.statusSincePrecision ?? INSTANT, lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT }, THREAD_FIELDS);
 
 /**
  * An update in the contract's order, nested objects included: what is read back presents exactly
  * as what was written (a replayed response is byte for byte the first one).
  */
 export function toUpdate(item: Record<string, unknown>): Update {
-  const update = pick<Update>(item, UPDATE_FIELDS);
+  const update = pick<Update>({ ...item, occurredPrecision: item.occurredPrecision ?? INSTANT }, UPDATE_FIELDS);
   return {
     ...update,
     sources: (update.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
@@ -46,10 +53,12 @@ export const updateInOrder = (update: Update): Update => toUpdate(update as unkn
 
 /**
  * When the stale check should next look at a thread, or undefined when it should not: a thread in a
- * terminal status is not watched, and a stale one has already been flagged for this episode.
+ * terminal status is not watched, and a stale one has already been flagged for this episode. Which
+ * statuses are terminal is the kind registry's answer (custom kinds included), which the writer
+ * hands in: the store reads no kinds itself.
  */
-export const dueAt = (thread: Thread): string | undefined =>
-  thread.stale || isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
+export const dueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): string | undefined =>
+  thread.stale || kinds.isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
 
 /** The two scopes a thread is listed under: its scenario, and its shard of all threads. */
 export const threadScopes = (thread: Pick<Thread, 'id' | 'scenario'>) => ({
@@ -67,8 +76,8 @@ export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
  * The thread item: the Thread's fields plus the key attributes of every index it is listed in (see
  * docs/data-model.md). Every write rewrites the whole item, so the indexes follow automatically.
  */
-export function threadItem(thread: Thread): Record<string, unknown> {
-  const due = dueAt(thread);
+export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): Record<string, unknown> {
+  const due = dueAt(thread, kinds);
   const scope = threadScopes(thread);
   return {
     ...threadKey(thread.id),

@@ -58,6 +58,13 @@ export const updateKey = (threadId: string, updateId: string) => ({ PK: threadPk
 export const idempotencyKey = (hash: string) => ({ PK: `IDEMPOTENCY#${hash}`, SK: '#IDEMPOTENCY' });
 export const tokenHashKey = (hash: string) => ({ PK: `TOKEN#${hash}`, SK: '#TOKEN' });
 export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name}` });
+/**
+ * Custom kinds: one item each, all in one partition, so one Query lists them (no Scan). Kinds are
+ * few (tens), written by admins and read through a per-process cache: the partition stays cold.
+ */
+export const KINDS_PK = 'KINDS';
+export const KIND_PREFIX = 'KIND#';
+export const kindKey = (kind: string) => ({ PK: KINDS_PK, SK: `${KIND_PREFIX}${kind}` });
 
 /** List scopes: one scenario, or one shard of all threads. Filter keys are built on a scope. */
 export const scenarioPk = (scenario: string) => `SCENARIO#${scenario}`;

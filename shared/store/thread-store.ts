@@ -1,6 +1,8 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
+import type { Precision } from '../domain/time';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
 import { INDEX, THREAD_SK, UPDATE_PREFIX, threadKey, threadPk, updateKey } from './keys';
@@ -41,6 +43,8 @@ export interface ThreadWrite {
   idempotency?: IdempotencyCompletion;
   /** Where the projection resumes from, stored on the thread item (absent: the next write folds the whole history). */
   cursor?: FoldCursor | null;
+  /** The kinds the writer decided with: which statuses are terminal (the due index). Built-ins only when absent. */
+  kinds?: KindRegistry;
 }
 
 /** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
@@ -65,7 +69,7 @@ const CURSOR_ATTRIBUTE = 'fold';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
-  ProjectionExpression: 'id, #status, summary, occurredAt, recordedAt, retraction',
+  ProjectionExpression: 'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction',
   ExpressionAttributeNames: { '#status': 'status' },
 };
 
@@ -74,6 +78,7 @@ const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
   status: (item.status as string | null | undefined) ?? null,
   summary: String(item.summary),
   occurredAt: String(item.occurredAt),
+  occurredPrecision: (item.occurredPrecision as Precision | undefined) ?? 'instant',
   recordedAt: String(item.recordedAt),
   retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
 });
@@ -237,7 +242,7 @@ export class ThreadStore {
     items.push({
       Put: {
         TableName: this.table,
-        Item: { ...threadItem(write.thread), ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}) },
+        Item: { ...threadItem(write.thread, write.kinds), ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}) },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': write.expectedVersion } }),

@@ -51,7 +51,7 @@ describe('a preflight', () => {
     expect(r.status).toBe(204);
     expect(r.headers['access-control-allow-origin']).toBe(origin);
     expect(r.headers.vary).toMatch(/Origin/);
-    expect(r.headers['access-control-allow-methods']).toBe('GET, POST, PATCH, DELETE');
+    expect(r.headers['access-control-allow-methods']).toBe('GET, POST, PUT, PATCH, DELETE');
     expect(String(r.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toEqual(
       expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
     );

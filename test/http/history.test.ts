@@ -85,7 +85,7 @@ describe('time travel and retraction', () => {
 
   it('answers 404 for an unknown update and 400 naming a bad asOf or knownAt', async () => {
     expect((await s.call('POST', '/threads/sanctions/updates/01JW3Z8K2Q5V7XH3M4N6P8R0ST/retraction', { body: { reason: 'x' } })).status).toBe(404);
-    for (const [param, value] of [['asOf', 'yesterday'], ['knownAt', '2025-05-16'], ['asOf', '2025-13-01T00:00:00Z']]) {
+    for (const [param, value] of [['asOf', 'yesterday'], ['knownAt', '2025-05-16T10:00'], ['knownAt', '2025-02-29'], ['asOf', '2025-13-01T00:00:00Z']]) {
       const r = await s.call('GET', `/threads/sanctions?${param}=${value}`, reader);
       expect(r.status).toBe(400);
       expect(r.body.errors[0].path).toBe(param);

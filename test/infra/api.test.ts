@@ -127,14 +127,14 @@ describe('HTTP API stage and CORS', () => {
         AllowOrigins: DASHBOARDS,
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
         ExposeHeaders: Match.arrayWith(['etag', 'location', 'idempotent-replayed', 'retry-after']),
-        AllowMethods: Match.arrayWith(['GET', 'POST', 'PATCH', 'DELETE']),
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
       },
     });
   });
 
   it('passes the same CORS origins to the HTTP functions as TRACKER_CORS_ORIGINS', () => {
     // Assess
-    for (const name of ['health', 'threads-read', 'threads-write', 'tokens'] as const) {
+    for (const name of ['health', 'threads-read', 'threads-write', 'tokens', 'kinds'] as const) {
       const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
       expect({ name, cors: env.TRACKER_CORS_ORIGINS }).toEqual({ name, cors: DASHBOARDS.join(',') });
     }

@@ -13,6 +13,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -53,7 +54,7 @@ const actionsOn = (name: FunctionName, service: string, resource: string) =>
 const resourcesOf = (name: FunctionName, service: string) => [...new Set(grants(name, service).map((g) => g.resource))].sort();
 
 const WRITE_ACTIONS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactWriteItems|Create|Delete|Update|Restore|Import)/;
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check', 'scenario-recount'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount'];
 
 describe('least privilege per function', () => {
   it('gives health no access to the table and no events permission', () => {
@@ -91,6 +92,18 @@ describe('least privilege per function', () => {
     );
     expect(resourcesOf('tokens', 'dynamodb')).toEqual(['table']);
     expect(grants('tokens', 'events')).toEqual([]);
+  });
+
+  it('lets kinds read and write the KINDS partition only (GetItem, Query, PutItem), nothing else', () => {
+    // Prepare
+    const table = statementsOf('kinds').filter((st) => st.Effect === 'Allow' && list(st.Action).some((a) => a.startsWith('dynamodb:')));
+    // Assess
+    expect(actionsOn('kinds', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(resourcesOf('kinds', 'dynamodb')).toEqual(['table']);
+    // Every table statement is confined to items whose partition key is KINDS: no thread, token or idempotency item.
+    expect(table.length).toBeGreaterThan(0);
+    for (const st of table) expect(st.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KINDS'] } });
+    expect(grants('kinds', 'events')).toEqual([]);
   });
 
   it('lets the authorizer only GetItem and UpdateItem (read a token by hash, record lastUsedAt)', () => {

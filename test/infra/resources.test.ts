@@ -14,7 +14,7 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check', 'scenario-recount'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount'];
 /** The one resource of a type whose logical id starts with `prefix` (the stack has several queues and rules). */
 const named = (type: string, prefix: string) => {
   const found = ofType(type).filter(([id]) => id.startsWith(prefix));

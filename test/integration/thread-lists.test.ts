@@ -39,8 +39,8 @@ function makeThreads(): Thread[] {
     const updatedAt = new Date(Date.UTC(2025, 0, 1) + Math.floor(rnd() * 100) * 3600_000).toISOString();
     const stale = rnd() < 0.3;
     return {
-      id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`, scenario: pick(SCENARIOS), kind, title: `Thread ${i}`, status, statusSince: updatedAt, summary: 's',
-      lastOccurredAt: updatedAt, lastRecordedAt: updatedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? updatedAt : null, createdAt: updatedAt, updatedAt,
+      id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`, scenario: pick(SCENARIOS), kind, title: `Thread ${i}`, status, statusSince: updatedAt, statusSincePrecision: 'instant' as const, summary: 's',
+      lastOccurredAt: updatedAt, lastOccurredPrecision: 'instant' as const, lastRecordedAt: updatedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? updatedAt : null, createdAt: updatedAt, updatedAt,
     };
   });
 }
@@ -69,7 +69,7 @@ const expected = (f: ThreadFilter) => threads.filter((t) => matches(t, f)).map((
 beforeAll(async () => {
   ctx = await freshContext();
   threads = makeThreads();
-  const items = threads.map(threadItem);
+  const items = threads.map((t) => threadItem(t));
   for (let i = 0; i < items.length; i += 25) {
     await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.config.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { project, type UpdateFacts } from '../../shared/domain/projection';
+import { PRECISIONS, type Precision } from '../../shared/domain/time';
 
 const at = (day: number, hour = 0) => new Date(Date.UTC(2025, 4, day, hour)).toISOString();
 let seq = 0;
@@ -20,6 +21,30 @@ describe('project: the occurred-versus-recorded rule', () => {
     const state = project(updates);
     // Assess
     expect(state).toMatchObject({ status: 'in_progress', statusSince: at(23), lastOccurredAt: at(23), updateCount: 2 });
+  });
+
+  it('carries the precision of the run-start update into statusSincePrecision and of the latest live update into lastOccurredPrecision', () => {
+    // Prepare: "the summit is set for 15 August" (a day), then a timed note that afternoon, then a retracted month report
+    const day = u({ occurredAt: '2025-08-15T00:00:00.000Z', occurredPrecision: 'day', status: 'scheduled' });
+    const note = u({ occurredAt: '2025-08-15T14:00:00.000Z', occurredPrecision: 'instant', status: null });
+    const month = u({ occurredAt: '2025-09-01T00:00:00.000Z', occurredPrecision: 'month', status: 'held', retraction: { retractedAt: at(30) } });
+    // Act
+    const state = project([month, note, day]);
+    // Assess
+    expect(state).toMatchObject({
+      status: 'scheduled', statusSince: '2025-08-15T00:00:00.000Z', statusSincePrecision: 'day',
+      lastOccurredAt: '2025-08-15T14:00:00.000Z', lastOccurredPrecision: 'instant',
+    });
+  });
+
+  it('orders by the stored start: a day report sorts before any full time later that day, and reads as instant when it has no precision', () => {
+    // Prepare
+    const timed = u({ occurredAt: '2025-08-15T09:00:00.000Z', status: 'announced' });
+    const dated = u({ occurredAt: '2025-08-15T00:00:00.000Z', occurredPrecision: 'day', status: 'scheduled', recordedAt: at(30) });
+    // Act
+    const state = project([dated, timed]);
+    // Assess: the timed report (no precision: stored before precision existed) is the latest
+    expect(state).toMatchObject({ status: 'announced', statusSincePrecision: 'instant', lastOccurredPrecision: 'instant' });
   });
 
   it('keeps a newer status when a late report of an older event arrives', () => {
@@ -88,14 +113,21 @@ const updateArb = fc.record({
   occurred: fc.integer({ min: 0, max: 40 }),
   recorded: fc.integer({ min: 0, max: 40 }),
   retractedAfter: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+  // Absent: an update stored before precision existed (read as instant).
+  precision: fc.option(fc.constantFrom(...PRECISIONS), { nil: undefined }),
 });
+
+/** A period is stored as its start: a day report at hour h sorts at that day's midnight (months and years here: 1 Jan). */
+const startOf = (hours: number, precision: Precision | undefined) =>
+  precision === 'day' ? Math.floor(hours / 24) * 24 : precision === 'month' || precision === 'year' ? 0 : hours;
 
 const historyArb = fc.array(updateArb, { minLength: 1, maxLength: 25 }).map((raw) =>
   raw.map((r, i): UpdateFacts => ({
     id: `U${String(i).padStart(4, '0')}`,
     status: r.status,
     summary: `summary ${i}`,
-    occurredAt: iso(day0 + r.occurred * 3_600_000),
+    occurredAt: iso(day0 + startOf(r.occurred, r.precision) * 3_600_000),
+    ...(r.precision ? { occurredPrecision: r.precision } : {}),
     recordedAt: iso(day0 + r.recorded * 3_600_000),
     retraction: r.retractedAfter === undefined ? null : { retractedAt: iso(day0 + (r.recorded + r.retractedAfter) * 3_600_000) },
   })),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { EMPTY_FOLD, MAX_RETRACTION_MARKS, cursorOf, foldAll, project, resumeFold, stateOf, step, type Fold, type UpdateFacts } from '../../shared/domain/projection';
 import { addUpdate, retractUpdate, viewAsOf, type HistoryWindows } from '../../shared/domain/resume';
+import { PRECISIONS, type Precision } from '../../shared/domain/time';
 
 /**
  * The incremental projection (resume.ts, what the write path and `asOf` run) against the full
@@ -44,14 +45,17 @@ function memoryWindows(history: UpdateFacts[], pageSize = 3) {
 const stored = (fold: Fold): Fold => resumeFold(stateOf(fold)!, cursorOf(fold))!;
 
 type Op =
-  | { kind: 'post'; status: string | null; when: 'now' | 'tie' | 'past'; back: number; tick: number; skew: number; nonce: number }
+  | { kind: 'post'; status: string | null; when: 'now' | 'tie' | 'past'; back: number; tick: number; skew: number; nonce: number; precision: Precision }
   | { kind: 'retract'; pick: number; tick: number };
 
 const STATUSES = ['proposed', 'agreed', 'stalled', null] as const;
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('post' as const), status: fc.constantFrom(...STATUSES), when: fc.constantFrom('now' as const, 'tie' as const, 'past' as const), back: fc.nat(40), tick: fc.nat(2), skew: fc.oneof(fc.constant(0), fc.nat(5)), nonce: fc.nat(99) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('post' as const), status: fc.constantFrom(...STATUSES), when: fc.constantFrom('now' as const, 'tie' as const, 'past' as const), back: fc.nat(40), tick: fc.nat(2), skew: fc.oneof(fc.constant(0), fc.nat(5)), nonce: fc.nat(99), precision: fc.constantFrom(...PRECISIONS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), tick: fc.nat(2) }) },
 );
+
+/** Starts of the periods around T0 (2025-05-16, a day start): where day, month and year reports sort. */
+const PERIOD_START: Partial<Record<Precision, string>> = { day: iso(0), month: '2025-05-01T00:00:00.000Z', year: '2025-01-01T00:00:00.000Z' };
 
 interface Run {
   history: UpdateFacts[];
@@ -72,8 +76,10 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
       // Another writer's clock may lag: its recordedAt can be earlier than the thread's lastRecordedAt.
       const recordedAt = iso(Math.max(0, clock - op.skew));
       const existing = history[op.back % history.length]!;
-      const occurredAt = op.when === 'now' ? recordedAt : op.when === 'tie' ? existing.occurredAt : iso(Math.max(0, clock - op.back));
-      const u: UpdateFacts = { id: `${recordedAt}-${String(op.nonce).padStart(2, '0')}${i}`, status: op.status, summary: `s${i}`, occurredAt, recordedAt, retraction: null };
+      const instant = op.when === 'now' ? recordedAt : op.when === 'tie' ? existing.occurredAt : iso(Math.max(0, clock - op.back));
+      // A date-only report is stored as the start of its period: many share it, and most sort as late.
+      const occurredAt = PERIOD_START[op.precision] ?? instant;
+      const u: UpdateFacts = { id: `${recordedAt}-${String(op.nonce).padStart(2, '0')}${i}`, status: op.status, summary: `s${i}`, occurredAt, occurredPrecision: op.precision, recordedAt, retraction: null };
       const result = await addUpdate(fold, u, windows);
       history.push(u);
       fold = result.fold;
