@@ -33,9 +33,12 @@ const FOLD_ATTRIBUTE = 'fold';
 type Item = Record<string, unknown>;
 type Key = { PK: string; SK: string };
 
+/** A thread item replaced by its new shape, at the version it was read at. */
+export type ThreadChange = { kind: 'thread'; item: Item; expectedVersion: number; withFold: boolean };
+
 /** What one item needs. */
 export type Change =
-  | { kind: 'thread'; item: Item; expectedVersion: number; withFold: boolean }
+  | ThreadChange
   | { kind: 'move-outbox'; item: Item; from: Key }
   | { kind: 'delete-counter'; key: Key }
   | { kind: 'delete-idempotency'; key: Key };
@@ -64,7 +67,7 @@ const factsOf = (item: Item): UpdateFacts => ({
  * history). A cursor that disagreed would be refused by `resumeFold` anyway, or worse, carried on;
  * without one the next write folds the whole history and stores the right one.
  */
-export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Change | null {
+export function migrateThread(item: Item, updates: readonly UpdateFacts[]): ThreadChange | null {
   const thread = toThread(item);
   const fold = foldAll(updates);
   const state = stateOf(fold);
@@ -317,7 +320,7 @@ class Pass {
     let item: Item | undefined = scanned;
     for (let attempt = 1; item; attempt++) {
       const change = threadNeedsHistory(item) ? migrateThread(item, await this.history(String(item.id))) : null;
-      if (!change || change.kind !== 'thread') {
+      if (!change) {
         this.counts.unchanged++;
         return;
       }
@@ -337,7 +340,7 @@ class Pass {
     this.counts.unchanged++;
   }
 
-  private countThread(change: Extract<Change, { kind: 'thread' }>): void {
+  private countThread(change: ThreadChange): void {
     this.counts.threadsRewritten++;
     if (change.withFold) this.counts.foldsStored++;
     if (change.item[FOLD_ATTRIBUTE] === undefined) this.counts.threadsWithoutFold++;

@@ -53,7 +53,7 @@ describe('migrateOther', () => {
     const change = migrateOther(old);
     // Assess
     expect(change).toMatchObject({ kind: 'move-outbox', from: { PK: 'OUTBOX', SK: old.SK }, item: { SK: old.SK, event: old.event, leaseUntil: 0 } });
-    expect(change!.kind === 'move-outbox' && change.item.PK).toMatch(/^OUTBOX#[0-7]$/);
+    expect(change!.kind === 'move-outbox' && change!.item.PK).toMatch(/^OUTBOX#[0-7]$/);
   });
 
   it('deletes the change counters and the completed idempotency records that hold a whole response', () => {
