@@ -132,6 +132,8 @@ const ADMIN = { requestTimeout: 30_000 };
 export interface IndexOptions {
   /** Poll interval while an index is created (ms). */
   pollMs?: number;
+  /** How long to wait for one index to become ACTIVE (ms, default 10 minutes). */
+  timeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -146,6 +148,12 @@ export async function addMissingIndexes(db: DynamoDBDocumentClient, tableName: s
   const added: string[] = [];
   for (;;) {
     const table = await describe(db, tableName);
+    // An index an interrupted run asked for is still being built: wait for it before asking for another.
+    const building = table.GlobalSecondaryIndexes?.find((i) => i.IndexStatus !== 'ACTIVE');
+    if (building) {
+      await waitActive(db, tableName, building.IndexName!, options.pollMs ?? 250, options.timeoutMs ?? 600_000);
+      continue;
+    }
     const index = missingIndexes(table, tableName)[0];
     if (!index) return added;
     options.log?.(`adding index ${index.IndexName}`);
@@ -158,7 +166,9 @@ export async function addMissingIndexes(db: DynamoDBDocumentClient, tableName: s
       }),
       ADMIN,
     );
-    await waitActive(db, tableName, index.IndexName!, options.pollMs ?? 250);
+    const started = Date.now();
+    await waitActive(db, tableName, index.IndexName!, options.pollMs ?? 250, options.timeoutMs ?? 600_000);
+    options.log?.(`index ${index.IndexName} is ACTIVE after ${Date.now() - started} ms`);
     added.push(index.IndexName!);
   }
 }
@@ -168,11 +178,15 @@ async function describe(db: DynamoDBDocumentClient, tableName: string): Promise<
   return Table!;
 }
 
-async function waitActive(db: DynamoDBDocumentClient, tableName: string, indexName: string, pollMs: number): Promise<void> {
+async function waitActive(db: DynamoDBDocumentClient, tableName: string, indexName: string, pollMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const table = await describe(db, tableName);
     const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName);
     if (table.TableStatus === 'ACTIVE' && index?.IndexStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) {
+      throw new Error(`index ${indexName} is still ${index?.IndexStatus ?? 'absent'} (table ${table.TableStatus}) after ${Math.round(timeoutMs / 1000)} s; run again to go on waiting`);
+    }
     await new Promise((done) => setTimeout(done, pollMs));
   }
 }

@@ -101,7 +101,9 @@ describe('npm run migrate over a table of the first data model', () => {
     ctx = await v1Table(bus);
     first = await cli(ctx);
     server = await startTestServer({ seed: false, config: { tableName: ctx.config.tableName } });
-  });
+    // Six index creations: DynamoDB Local takes about a second for each, far longer when the run's
+    // other tests keep it busy. The only table in this file whose indexes are added.
+  }, 300_000);
   afterAll(async () => {
     await server?.close();
     ctx?.db.destroy();
@@ -109,7 +111,7 @@ describe('npm run migrate over a table of the first data model', () => {
 
   it('adds the missing indexes and rewrites every thread, moves the outbox event, deletes the counters and the old idempotency records', async () => {
     // Assess (the migration ran in beforeAll)
-    expect(first.code).toBe(0);
+    expect({ code: first.code, err: first.err.filter((l) => !/index GSI\d/.test(l)) }).toEqual({ code: 0, err: [] });
     expect(first.summary).toMatchObject({
       complete: true, dryRun: false, resumed: false,
       indexesAdded: ['GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9'],
@@ -188,8 +190,8 @@ describe('npm run migrate over a table of the first data model', () => {
   it('changes nothing when run a second time', async () => {
     // Prepare
     const before = await contents(ctx);
-    // Act
-    const again = await cli(ctx);
+    // Act (in two segments, as a reminder that the segment count does not matter)
+    const again = await cli(ctx, '--segments', '2', '--max-items', '1000');
     // Assess
     expect(again.code).toBe(0);
     expect(again.summary).toMatchObject({ complete: true, indexesAdded: [], threadsRewritten: 0, outboxMoved: 0, countersDeleted: 0, idempotencyDeleted: 0, retries: 0 });
@@ -224,15 +226,14 @@ describe('npm run migrate, interrupted and in parallel', () => {
     const stopped = await v1Table();
     const parallel = await v1Table();
     try {
-      // (the item pass alone where the indexes are not the point: adding them takes DynamoDB Local seconds)
+      // (the item pass alone: the indexes are not the point here, and adding them keeps DynamoDB Local busy)
       expect((await migrateItems(whole.db, whole.config.tableName)).complete).toBe(true);
       // Act
       const runs: Item[] = [];
       for (let i = 0; i < 20; i++) {
-        const run = await cli(stopped, '--max-items', '4');
-        expect(run.code).toBe(0);
-        runs.push(run.summary);
-        if (run.summary.complete) break;
+        const run = await migrateItems(stopped.db, stopped.config.tableName, { maxItems: 4 });
+        runs.push(run);
+        if (run.complete) break;
       }
       const split = await migrateItems(parallel.db, parallel.config.tableName, { segments: 3, pageSize: 4 });
       // Assess
@@ -247,7 +248,7 @@ describe('npm run migrate, interrupted and in parallel', () => {
     } finally {
       for (const c of [whole, stopped, parallel]) c.db.destroy();
     }
-  });
+  }, 180_000);
 
   it('reports with --dry-run what it would change, and changes nothing', async () => {
     // Prepare
