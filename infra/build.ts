@@ -30,6 +30,7 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     alarmEmail: settings.alarmEmail,
     webhookUrl: settings.webhookUrl,
     throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+    tableIndexes: settings.tableIndexes,
     tags: { project: 'scenario-tracker', stage: settings.stage },
     // Production cannot be deleted by a stray `cdk destroy`.
     terminationProtection: settings.stage === 'prod',

@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { readConfig } from '../shared/config';
+import { tableDefinition } from '../shared/store/table';
 
 /**
  * Everything a deployment can vary, read from CDK context (`-c key=value`) first, then from the
@@ -24,6 +25,12 @@ export interface StackSettings {
   throttleRateLimit: number;
   /** Burst the API stage accepts (`-c throttleBurst=...`); default 100. */
   throttleBurstLimit: number;
+  /**
+   * How many of the table's global indexes (in definition order, GSI1 first) the stack declares
+   * (`-c tableIndexes=4`); default all. CloudFormation adds one global index per update, so a
+   * stack that lacks several is brought up by deploying 4, 5, … in turn (docs/deploy.md).
+   */
+  tableIndexes: number | undefined;
 }
 
 type Lookup = (key: string) => unknown;
@@ -47,6 +54,16 @@ const positiveInt = (name: string, value: unknown, fallback: number): number => 
   if (s === undefined) return fallback;
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${s}`);
+  return n;
+};
+
+/** At least the three indexes of the first data model (a stack never had fewer), at most all of them. */
+const indexCount = (value: unknown): number | undefined => {
+  const all = tableDefinition('x').GlobalSecondaryIndexes?.length ?? 0;
+  const s = text(value);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 3 || n > all) throw new Error(`tableIndexes must be a whole number from 3 to ${all}, got ${s}`);
   return n;
 };
 
@@ -81,5 +98,6 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
     logLevel: (pick('logLevel') ?? 'INFO').toUpperCase(),
     throttleRateLimit: positiveInt('throttleRate', context('throttleRate'), 50),
     throttleBurstLimit: positiveInt('throttleBurst', context('throttleBurst'), 100),
+    tableIndexes: indexCount(context('tableIndexes')),
   };
 }

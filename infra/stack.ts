@@ -60,6 +60,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
   webhookUrl?: string | undefined;
   /** Default stage throttling. */
   throttle?: { rateLimit: number; burstLimit: number };
+  /** Declare only the first n global indexes (a staged deploy adding them one by one); default all. */
+  tableIndexes?: number | undefined;
 }
 
 interface FunctionSpec {
@@ -115,7 +117,7 @@ export class ScenarioTrackerStack extends Stack {
     const logGroup = (logId: string) => new LogGroup(this, logId, { retention: props.logRetentionDays, removalPolicy: removal });
 
     // ---- Data and notifications -------------------------------------------------------------
-    this.table = createTable(this, 'Table');
+    this.table = createTable(this, 'Table', props.tableIndexes);
 
     this.bus = new EventBus(this, 'EventBus', {
       eventBusName: `scenario-tracker-${stage}`,

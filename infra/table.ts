@@ -41,7 +41,11 @@ const projection = (p: Projection): { projectionType: ProjectionType; nonKeyAttr
 export const GLOBAL_INDEX_NAMES = (DEFINITION.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName!);
 export const LOCAL_INDEX_NAMES = (DEFINITION.LocalSecondaryIndexes ?? []).map((i) => i.IndexName!);
 
-export function createTable(scope: Construct, id: string): Table {
+/**
+ * `indexCount`: declare only the first n global indexes. CloudFormation creates or deletes one global
+ * index per stack update, so adding several to a deployed table takes one deploy each (docs/deploy.md).
+ */
+export function createTable(scope: Construct, id: string, indexCount?: number): Table {
   const partitionKey = key(DEFINITION.KeySchema, 'HASH');
   if (!partitionKey) throw new Error('tableDefinition has no partition key');
   const sortKey = key(DEFINITION.KeySchema, 'RANGE');
@@ -56,7 +60,7 @@ export function createTable(scope: Construct, id: string): Table {
     encryption: TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: TTL_ATTRIBUTE,
   });
-  for (const index of DEFINITION.GlobalSecondaryIndexes ?? []) {
+  for (const index of (DEFINITION.GlobalSecondaryIndexes ?? []).slice(0, indexCount)) {
     const sk = key(index.KeySchema, 'RANGE');
     table.addGlobalSecondaryIndex({
       indexName: index.IndexName!,

@@ -1,0 +1,455 @@
+import { isDeepStrictEqual } from 'node:util';
+import { ensureScenario, recountScenario } from '../shared/app/scenarios';
+import { ScenarioStore } from '../shared/store/scenario-store';
+import {
+  ConditionalCheckFailedException, DescribeTableCommand, TransactionCanceledException, UpdateTableCommand,
+  type AttributeDefinition, type GlobalSecondaryIndexDescription, type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
+import { threadItem, toThread } from '../shared/store/items';
+import { SCENARIO_SK, THREAD_SK, UPDATE_PREFIX, outboxKey, threadPk } from '../shared/store/keys';
+import { tableDefinition } from '../shared/store/table';
+import type { TrackerEvent } from '../shared/events/event';
+
+/**
+ * The one-off migration from the first data model (docs/data-model.md, "Migrating from the first
+ * data model"). An admin tool, not a request path: it is the one place that Scans the table, which
+ * is why it lives under local/ and not shared/.
+ *
+ * Every item's change is decided by a pure function of the item (and, for a thread, of its updates)
+ * that returns null once the item is in the new shape, so a second pass changes nothing and an
+ * interrupted pass can simply go on. Writes are conditional: a thread is replaced only at the
+ * version the plan was made from (a live write meanwhile makes us re-read and plan again), an
+ * outbox event moves in one transaction that requires the old item still to be there.
+ */
+
+/** The checkpoint's sort key: one migration, one checkpoint item (`PK=MIGRATION`). */
+export const MIGRATION_ID = '2-sharded-keys';
+export const CHECKPOINT_PK = 'MIGRATION';
+const checkpointKey = { PK: CHECKPOINT_PK, SK: MIGRATION_ID };
+
+/** The thread item's attribute holding the projection's cursor (shared/store/thread-store.ts). */
+const FOLD_ATTRIBUTE = 'fold';
+
+type Item = Record<string, unknown>;
+type Key = { PK: string; SK: string };
+
+/** A thread item replaced by its new shape, at the version it was read at. */
+export type ThreadChange = { kind: 'thread'; item: Item; expectedVersion: number; withFold: boolean };
+
+/** What one item needs. */
+export type Change =
+  | ThreadChange
+  | { kind: 'move-outbox'; item: Item; from: Key }
+  | { kind: 'delete-counter'; key: Key }
+  | { kind: 'delete-idempotency'; key: Key };
+
+const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });
+
+/** An item as DynamoDB would give it back: attributes that are undefined are not stored at all. */
+const stored = (item: Item): Item => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined));
+
+export const isThreadItem = (item: Item): boolean => typeof item.PK === 'string' && item.PK.startsWith('THREAD#') && item.SK === THREAD_SK;
+
+/** The projection's facts of a stored update. */
+const factsOf = (item: Item): UpdateFacts => ({
+  id: String(item.id),
+  status: (item.status as string | null | undefined) ?? null,
+  summary: String(item.summary),
+  occurredAt: String(item.occurredAt),
+  recordedAt: String(item.recordedAt),
+  retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
+});
+
+/**
+ * A thread item in the new shape: exactly what `threadItem` (the write path's own builder) makes of
+ * its Thread, plus the fold cursor of its whole history — but only when that fold agrees with the
+ * state the item holds (it always should: the first model projected every write from the whole
+ * history). A cursor that disagreed would be refused by `resumeFold` anyway, or worse, carried on;
+ * without one the next write folds the whole history and stores the right one.
+ */
+export function migrateThread(item: Item, updates: readonly UpdateFacts[]): ThreadChange | null {
+  const thread = toThread(item);
+  const fold = foldAll(updates);
+  const state = stateOf(fold);
+  const agrees = state !== null && (Object.keys(state) as (keyof typeof state)[]).every((k) => state[k] === thread[k]);
+  const existing = item[FOLD_ATTRIBUTE] as FoldCursor | undefined;
+  // A cursor the new code stored is kept: it is the same fold (the property test of resume.ts).
+  const cursor = existing ?? (agrees ? cursorOf(fold) : undefined);
+  const next = stored({ ...threadItem(thread), ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}) });
+  if (isDeepStrictEqual(next, item)) return null;
+  return { kind: 'thread', item: next, expectedVersion: Number(thread.version), withFold: cursor !== undefined && existing === undefined };
+}
+
+/**
+ * Whether a thread item needs its history read to decide: not when it already carries a cursor and
+ * every index key `threadItem` would give it (what a write by the new code leaves).
+ */
+export function threadNeedsHistory(item: Item): boolean {
+  if (item[FOLD_ATTRIBUTE] === undefined) return true;
+  return !isDeepStrictEqual(stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE] }), item);
+}
+
+/**
+ * Every other item. Updates, tokens and new-shape records are left alone. The change counters are
+ * deleted; the single outbox partition's events move to their thread's shard; idempotency records
+ * of the first model (keyed by the token's name, holding the whole `response`) are deleted: no
+ * request can reach them any more (the key hash changed), TTL would remove them within 24 h, and
+ * deleting them now leaves no item of the old shape behind. An old *in-progress* claim looks exactly
+ * like a new one, so claims are never touched (their lock and TTL run out).
+ */
+export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | null {
+  const key = keyOf(item);
+  if (key.PK === 'CHANGES') return { kind: 'delete-counter', key };
+  if (key.PK === 'OUTBOX') {
+    const event = item.event as TrackerEvent;
+    return { kind: 'move-outbox', item: { ...item, ...outboxKey(event) }, from: key };
+  }
+  if (key.PK.startsWith('IDEMPOTENCY#') && item.state === 'completed' && item.response !== undefined && item.thread === undefined) {
+    return { kind: 'delete-idempotency', key };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indexes
+
+/** Global indexes the table definition has and the table lacks, in definition order. Throws on an index whose keys differ. */
+export function missingIndexes(table: TableDescription, tableName: string) {
+  const wanted = tableDefinition(tableName).GlobalSecondaryIndexes ?? [];
+  const have = new Map((table.GlobalSecondaryIndexes ?? []).map((i: GlobalSecondaryIndexDescription) => [i.IndexName!, i]));
+  for (const index of wanted) {
+    const found = have.get(index.IndexName!);
+    if (found && !isDeepStrictEqual(found.KeySchema, index.KeySchema)) {
+      throw new Error(`index ${index.IndexName} exists with other keys (${JSON.stringify(found.KeySchema)}); it cannot be changed in place`);
+    }
+  }
+  return wanted.filter((i) => !have.has(i.IndexName!));
+}
+
+/** Describe calls wait longer than a request's timeout: DynamoDB Local can be slow over table changes. */
+const ADMIN = { requestTimeout: 30_000 };
+
+export interface IndexOptions {
+  /** Poll interval while an index is created (ms). */
+  pollMs?: number;
+  /** How long to wait for one index to become ACTIVE (ms, default 10 minutes). */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Add the global indexes the table lacks, one UpdateTable at a time (DynamoDB creates one index per
+ * call, and the next call waits until the table is ACTIVE again), each waited for until ACTIVE.
+ * For a local table only: a stack's table belongs to CloudFormation (docs/deploy.md).
+ */
+export async function addMissingIndexes(db: DynamoDBDocumentClient, tableName: string, options: IndexOptions = {}): Promise<string[]> {
+  const definition = tableDefinition(tableName);
+  const attributes = new Map((definition.AttributeDefinitions ?? []).map((a: AttributeDefinition) => [a.AttributeName!, a]));
+  const added: string[] = [];
+  for (;;) {
+    const table = await describe(db, tableName);
+    // An index an interrupted run asked for is still being built: wait for it before asking for another.
+    const building = table.GlobalSecondaryIndexes?.find((i) => i.IndexStatus !== 'ACTIVE');
+    if (building) {
+      await waitActive(db, tableName, building.IndexName!, options.pollMs ?? 250, options.timeoutMs ?? 600_000);
+      continue;
+    }
+    const index = missingIndexes(table, tableName)[0];
+    if (!index) return added;
+    options.log?.(`adding index ${index.IndexName}`);
+    const names = [...new Set(index.KeySchema!.map((k) => k.AttributeName!))];
+    await db.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: names.map((n) => attributes.get(n)!),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName!, KeySchema: index.KeySchema!, Projection: index.Projection! } }],
+      }),
+      ADMIN,
+    );
+    const started = Date.now();
+    await waitActive(db, tableName, index.IndexName!, options.pollMs ?? 250, options.timeoutMs ?? 600_000);
+    options.log?.(`index ${index.IndexName} is ACTIVE after ${Date.now() - started} ms`);
+    added.push(index.IndexName!);
+  }
+}
+
+async function describe(db: DynamoDBDocumentClient, tableName: string): Promise<TableDescription> {
+  const { Table } = await db.send(new DescribeTableCommand({ TableName: tableName }), ADMIN);
+  return Table!;
+}
+
+async function waitActive(db: DynamoDBDocumentClient, tableName: string, indexName: string, pollMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const table = await describe(db, tableName);
+    const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName);
+    if (table.TableStatus === 'ACTIVE' && index?.IndexStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) {
+      throw new Error(`index ${indexName} is still ${index?.IndexStatus ?? 'absent'} (table ${table.TableStatus}) after ${Math.round(timeoutMs / 1000)} s; run again to go on waiting`);
+    }
+    await new Promise((done) => setTimeout(done, pollMs));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pass over the items
+
+export interface MigrationOptions {
+  /** Report what would change; write nothing (no checkpoint either). */
+  dryRun?: boolean;
+  /** Stop after examining this many items (checkpointed: the next run goes on from there). */
+  maxItems?: number;
+  /** Parallel Scan segments (default 1). A resumed run keeps the segment count it started with. */
+  segments?: number;
+  /** Items per Scan page (default 100). */
+  pageSize?: number;
+  /** Attempts at one thread when live writes keep moving its version (default 10). */
+  maxAttempts?: number;
+}
+
+export interface MigrationSummary {
+  migration: string;
+  dryRun: boolean;
+  /** True when this run went on from an interrupted one's checkpoint. */
+  resumed: boolean;
+  /** True when every item was examined (false: stopped by --max-items; run again to go on). */
+  complete: boolean;
+  segments: number;
+  examined: number;
+  threadsRewritten: number;
+  /** Of those, how many got their fold cursor now. */
+  foldsStored: number;
+  /** Threads whose stored state disagrees with their history: rewritten without a cursor. */
+  threadsWithoutFold: number;
+  outboxMoved: number;
+  countersDeleted: number;
+  idempotencyDeleted: number;
+  /** Thread writes that lost to a live write and were planned again. */
+  retries: number;
+  unchanged: number;
+  /**
+   * Scenarios of the threads this run examined that had no scenario item (the first model knew
+   * scenarios only as a thread field): created, titled with their id, and counted.
+   */
+  scenariosEnsured: number;
+}
+
+interface Checkpoint {
+  segments: number;
+  /** Per segment: where its Scan resumes (the key of the last item handled), 'done', or null (not started). */
+  positions: (Key | 'done' | null)[];
+}
+
+type Counts = Omit<MigrationSummary, 'migration' | 'dryRun' | 'resumed' | 'complete' | 'segments' | 'scenariosEnsured'>;
+
+/**
+ * Run (or go on with) the migration pass. Each segment Scans its part of the table page by page and
+ * handles every item before moving the checkpoint past it; the checkpoint item records where every
+ * segment stands. A finished pass clears the checkpoint, so running again starts a new pass, which
+ * finds nothing to do (or what an older version of the code wrote meanwhile).
+ */
+export async function migrateItems(db: DynamoDBDocumentClient, tableName: string, options: MigrationOptions = {}): Promise<MigrationSummary> {
+  const dryRun = options.dryRun ?? false;
+  // A dry run looks at the whole table; a real run goes on from an interrupted one's checkpoint.
+  const resumedFrom = dryRun ? null : await readCheckpoint(db, tableName);
+  const checkpoint: Checkpoint = resumedFrom ?? { segments: Math.max(1, options.segments ?? 1), positions: [] };
+  while (checkpoint.positions.length < checkpoint.segments) checkpoint.positions.push(null);
+  const counts: Counts = { examined: 0, threadsRewritten: 0, foldsStored: 0, threadsWithoutFold: 0, outboxMoved: 0, countersDeleted: 0, idempotencyDeleted: 0, retries: 0, unchanged: 0 };
+  const budget = { left: options.maxItems ?? Number.POSITIVE_INFINITY };
+  const run = new Pass(db, tableName, dryRun, counts, options.maxAttempts ?? 10);
+  // Segments save the checkpoint one after another, each a snapshot taken when its page was done,
+  // so a slower save can never put an older position back.
+  let saving = Promise.resolve();
+  const save = () => {
+    const snapshot: Checkpoint = { segments: checkpoint.segments, positions: [...checkpoint.positions] };
+    saving = saving.then(() => saveCheckpoint(db, tableName, snapshot));
+    return saving;
+  };
+
+  await Promise.all(
+    checkpoint.positions.map(async (position, segment) => {
+      if (position === 'done') return;
+      let start: Key | undefined = position ?? undefined;
+      for (;;) {
+        if (budget.left <= 0) return;
+        const limit = Math.min(options.pageSize ?? 100, budget.left);
+        budget.left -= limit; // reserved; what is not used is given back below
+        const page = await db.send(
+          new ScanCommand({
+            TableName: tableName,
+            ConsistentRead: true,
+            Limit: limit,
+            ExclusiveStartKey: start,
+            ...(checkpoint.segments > 1 ? { Segment: segment, TotalSegments: checkpoint.segments } : {}),
+          }),
+        );
+        const items = page.Items ?? [];
+        budget.left += limit - items.length;
+        for (const item of items) {
+          await run.handle(item);
+          start = keyOf(item);
+        }
+        const end = page.LastEvaluatedKey === undefined;
+        checkpoint.positions[segment] = end ? 'done' : (start ?? null);
+        if (!dryRun) await save();
+        if (end) return;
+        // A page cut short by our own limit resumes after its last item; DynamoDB's key says the same.
+        start = (page.LastEvaluatedKey as Key | undefined) ?? start;
+      }
+    }),
+  );
+
+  const complete = checkpoint.positions.every((p) => p === 'done');
+  await saving;
+  if (complete && !dryRun) await db.send(new DeleteCommand({ TableName: tableName, Key: checkpointKey }));
+  const scenariosEnsured = dryRun ? 0 : await ensureScenarios(db, tableName, run.scenarios);
+  return { migration: MIGRATION_ID, dryRun, resumed: resumedFrom !== null, complete, segments: checkpoint.segments, ...counts, scenariosEnsured };
+}
+
+/**
+ * Give every scenario seen that has no scenario item one (titled with its id, as contract 1.1 creates
+ * one implicitly), counted at once. A scenario that already has its item is left alone (its counts
+ * are the recounter's business), so a second run changes nothing; should a run stop between the two
+ * steps, the scheduled check's sweep recounts the scenario.
+ */
+async function ensureScenarios(db: DynamoDBDocumentClient, tableName: string, ids: ReadonlySet<string>): Promise<number> {
+  const ctx = { scenarios: new ScenarioStore(db, tableName) };
+  let created = 0;
+  for (const id of ids) {
+    if (!(await ensureScenario(ctx, id))) continue;
+    await recountScenario(ctx, id);
+    created++;
+  }
+  return created;
+}
+
+class Pass {
+  /** The scenarios of the threads examined: they get scenario items and counts at the end. */
+  readonly scenarios = new Set<string>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly dryRun: boolean,
+    private readonly counts: Counts,
+    private readonly maxAttempts: number,
+  ) {}
+
+  async handle(scanned: Item): Promise<void> {
+    // The checkpoint, and scenario items (which only this model has, and this pass may have made).
+    if (scanned.PK === CHECKPOINT_PK || (scanned.SK === SCENARIO_SK && String(scanned.PK).startsWith('SCENARIO#'))) return;
+    this.counts.examined++;
+    if (isThreadItem(scanned)) return this.thread(scanned);
+    const change = migrateOther(scanned);
+    if (!change) {
+      this.counts.unchanged++;
+      return;
+    }
+    if (change.kind === 'move-outbox') {
+      this.counts.outboxMoved++;
+      if (!this.dryRun) await this.moveOutbox(change.item, change.from);
+    } else {
+      if (change.kind === 'delete-counter') this.counts.countersDeleted++;
+      else this.counts.idempotencyDeleted++;
+      // Unconditional: deleting what is already gone is fine, and these items are never written again.
+      if (!this.dryRun) await this.db.send(new DeleteCommand({ TableName: this.table, Key: change.key }));
+    }
+  }
+
+  /** Plan from the item as read; if a live write moved its version meanwhile, read it again and plan again. */
+  private async thread(scanned: Item): Promise<void> {
+    if (typeof scanned.scenario === 'string') this.scenarios.add(scanned.scenario);
+    let item: Item | undefined = scanned;
+    for (let attempt = 1; item; attempt++) {
+      const change = threadNeedsHistory(item) ? migrateThread(item, await this.history(String(item.id))) : null;
+      if (!change) {
+        this.counts.unchanged++;
+        return;
+      }
+      if (this.dryRun) return this.countThread(change);
+      try {
+        await this.db.send(
+          new PutCommand({ TableName: this.table, Item: change.item, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': change.expectedVersion } }),
+        );
+        return this.countThread(change);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= this.maxAttempts) throw error;
+        this.counts.retries++;
+        ({ Item: item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keyOf(scanned), ConsistentRead: true })));
+      }
+    }
+    // Deleted meanwhile: nothing to migrate.
+    this.counts.unchanged++;
+  }
+
+  private countThread(change: ThreadChange): void {
+    this.counts.threadsRewritten++;
+    if (change.withFold) this.counts.foldsStored++;
+    if (change.item[FOLD_ATTRIBUTE] === undefined) this.counts.threadsWithoutFold++;
+  }
+
+  /** A thread's updates, all pages, read consistently (the version the plan conditions on was read so too). */
+  private async history(threadId: string): Promise<UpdateFacts[]> {
+    const out: UpdateFacts[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :u)',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':u': UPDATE_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(factsOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /**
+   * Put the event in its shard and delete the old item in one transaction, which requires the old
+   * item still to be there: if a drain of the old code delivered it meanwhile, nothing moves, and an
+   * event is never both delivered and moved (nor lost between the two).
+   */
+  private async moveOutbox(item: Item, from: Key): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: item } },
+            { Delete: { TableName: this.table, Key: from, ConditionExpression: 'attribute_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return;
+      throw error;
+    }
+  }
+}
+
+async function readCheckpoint(db: DynamoDBDocumentClient, tableName: string): Promise<Checkpoint | null> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: checkpointKey, ConsistentRead: true }));
+  if (!Item) return null;
+  return { segments: Number(Item.segments), positions: (Item.positions as Checkpoint['positions']) ?? [] };
+}
+
+async function saveCheckpoint(db: DynamoDBDocumentClient, tableName: string, checkpoint: Checkpoint): Promise<void> {
+  await db.send(new PutCommand({ TableName: tableName, Item: { ...checkpointKey, segments: checkpoint.segments, positions: checkpoint.positions, savedAt: new Date().toISOString() } }));
+}
+
+/** Every item of the table (a Scan, all pages): for checking a migration's result, never for serving. */
+export async function readAllItems(db: DynamoDBDocumentClient, tableName: string): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
