@@ -63,7 +63,7 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
         }
         const event = await flag(ctx, item);
         if (event) {
-          flagged.push(event.threadId);
+          flagged.push(threadIdOf(item));
           events.push(event);
         }
       }
@@ -73,6 +73,8 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
   if (!dryRun) await deliver(ctx, events);
   return { now, flagged, dryRun, itemsRead, redelivered };
 }
+
+const threadIdOf = (item: Record<string, unknown>) => String(item.PK).slice('THREAD#'.length);
 
 /** Flag one due thread with its notification, unless a write moved its due key first; the event, or undefined. */
 async function flag(ctx: AppContext, item: Record<string, unknown>): Promise<TrackerEvent | undefined> {

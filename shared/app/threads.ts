@@ -9,7 +9,7 @@ import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } fro
 import type { CreateThreadInput, CreateUpdateInput, PatchThreadInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
-import { statusChanged, type TrackerEvent } from '../events/event';
+import { statusChanged, threadCreated, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
 import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
@@ -94,9 +94,11 @@ async function foldFor(ctx: AppContext, record: ThreadRecord): Promise<Fold> {
 function historyChange(thread: Thread, fold: Fold, update: Update, updateIsNew: boolean, now: string): Decision {
   const state = stateOf(fold)!;
   const next = refreshed(thread, state, now);
-  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: changeEvents(thread, next, now) };
+  const about = (updateIsNew ? updatePosted : updateRetracted)(next, update, now);
+  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: [about, ...changeEvents(thread, next, now)] };
 }
 
+/** A change of the thread's status comes as its own event, after the one about the update. */
 const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[] =>
   before.status === after.status ? [] : [statusChanged(after, before.status, now)];
 
@@ -176,6 +178,8 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
     updatedAt: now,
   };
   const response = render({ thread, update });
+  // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
+  const events = [threadCreated(thread, update, now)];
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.threads.commit({
@@ -184,8 +188,10 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
         expectedVersion: null,
         update,
         updateIsNew: true,
+        events,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
       });
+      await deliver(ctx, events);
       return response;
     } catch (error) {
       if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
