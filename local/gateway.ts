@@ -12,6 +12,7 @@ import { handler as health } from '../functions/health';
 import { handler as threadsRead } from '../functions/threads-read';
 import { handler as threadsWrite } from '../functions/threads-write';
 import { handler as tokens } from '../functions/tokens';
+import { handler as subscriptions } from '../functions/subscriptions';
 
 /**
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
@@ -22,6 +23,7 @@ const FUNCTIONS: Record<FunctionGroup, (event: APIGatewayProxyEventV2, context: 
   'threads-read': threadsRead,
   'threads-write': threadsWrite,
   tokens,
+  subscriptions,
 };
 
 /** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */

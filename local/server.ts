@@ -14,7 +14,8 @@ import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
-import { localPageTokenSecret } from './page-token-secret';
+import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
+import { startDeliveryLoop } from './delivery-loop';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -129,6 +130,9 @@ async function main(): Promise<void> {
   readConfig(env);
   const port = settings.port;
   if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
+  if (!env.TRACKER_WEBHOOK_SECRET_KEY) env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
+  // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
+  if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
     try {
@@ -152,6 +156,10 @@ async function main(): Promise<void> {
   }
   const minted = await registerLocalTokens(ctx);
 
+  // Webhook deliveries and their retries: pending ones left by a previous run go out first.
+  const deliveries = startDeliveryLoop(ctx);
+  ctx.wakeDeliveries = deliveries.wake;
+
   const server = createLocalServer({ corsOrigins: cfg.corsOrigins });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -172,6 +180,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     if (timer) clearInterval(timer);
+    deliveries.stop();
     server.close();
     await dynamo?.stop();
     process.exit(0);

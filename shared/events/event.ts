@@ -1,11 +1,7 @@
 import { monotonicFactory } from 'ulid';
+import { EVENT_TYPES, type TrackerEventType } from '../domain/event-types';
 
-/** Every notification type of contract 1.1, in the contract's order. */
-export const EVENT_TYPES = [
-  'ThreadCreated', 'ThreadStatusChanged', 'UpdatePosted', 'UpdateAmended', 'UpdateRetracted', 'ThreadStale', 'ThreadOverdue', 'Ping',
-] as const;
-
-export type TrackerEventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type TrackerEventType };
 
 /** What a thread is expected to do next (contract 1.1 "Threads: new fields"), as events carry it. */
 export interface ExpectedEvent {

@@ -10,7 +10,7 @@ import { ensureTable } from '../../shared/store/table';
 export async function freshContext(overrides: Partial<Config> = {}, adapters: Partial<AppContext> = {}): Promise<AppContext> {
   if (!process.env.DYNAMODB_ENDPOINT) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   // Each context signs page tokens with its own random key, as `npm start` does with its data folder's.
-  const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, pageTokenSecret: randomBytes(32).toString('base64url'), ...overrides };
+  const cfg: Config = { ...readConfig(process.env), tableName: `test-${randomUUID().slice(0, 8)}`, pageTokenSecret: randomBytes(32).toString('base64url'), webhookSecretKey: randomBytes(32).toString('base64url'), ...overrides };
   const ctx = createContext(cfg, adapters);
   await ensureTable(ctx.db, cfg.tableName);
   setAppContext(ctx);
