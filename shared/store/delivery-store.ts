@@ -15,7 +15,7 @@ import { TTL_ATTRIBUTE } from './table';
  * Each attempt is also logged under the subscription (`SUBLOG#<id>#<n>`, sharded the same way) and
  * expires after ATTEMPT_LOG_DAYS; GET /subscriptions/{id} merges the shards' newest 50.
  */
-export const DELIVERY_LEASE_MS = 60_000;
+export const DELIVERY_LEASE_MS = 30_000;
 export const ATTEMPT_LOG_DAYS = 30;
 /** Settled delivery items are kept this long (a late re-fan-out of the same event finds them and does not resend). */
 export const SETTLED_DELIVERY_DAYS = 7;
