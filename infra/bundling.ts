@@ -9,6 +9,8 @@ export const FUNCTION_ENTRIES = {
   tokens: 'functions/tokens.ts',
   authorizer: 'functions/authorizer.ts',
   'stale-check': 'functions/stale-check.ts',
+  subscriptions: 'functions/subscriptions.ts',
+  deliveries: 'functions/deliveries.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

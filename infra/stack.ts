@@ -8,7 +8,8 @@ import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, ty
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -33,6 +34,12 @@ export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
 
 /** Every 15 minutes, as the contract says. */
 export const STALE_CHECK_SCHEDULE = Duration.minutes(15);
+
+/** How often the delivery function sweeps the due index for webhook retries. */
+export const DELIVERY_SWEEP_SCHEDULE = Duration.minutes(1);
+
+/** How many times a queued event's fan-out is tried before its message goes to the dead-letter queue. */
+export const WEBHOOK_QUEUE_MAX_RECEIVES = 5;
 
 export interface ScenarioTrackerStackProps extends StackProps {
   /** Deployment stage (dev, prod, ...): part of resource names and descriptions. */
@@ -70,9 +77,12 @@ const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   // On every uncached request's path; API Gateway gives a Lambda authorizer at most 10 s.
   authorizer: { memorySize: 512, timeout: Duration.seconds(5), description: 'Resolves the bearer token to a name and role' },
   'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes' },
+  subscriptions: { memorySize: 512, timeout: Duration.seconds(10), description: 'Webhook subscriptions (admin)' },
+  // A batch of events whose attempts each wait up to 10 s for their subscriber, plus the table calls.
+  deliveries: { memorySize: 512, timeout: Duration.seconds(60), description: 'Webhook fan-out, signed deliveries and retries' },
 };
 
-const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens'];
+const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens', 'subscriptions'];
 
 /** Acknowledge a cdk-nag finding on a construct (and its children), always with the reason why. */
 const acknowledge = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
@@ -89,6 +99,9 @@ export class ScenarioTrackerStack extends Stack {
   readonly bus: EventBus;
   readonly staleCheckRule: Rule;
   readonly staleCheckDlq: Queue;
+  readonly webhookQueue: Queue;
+  readonly webhookDlq: Queue;
+  readonly deliverySweepRule: Rule;
   readonly alarmTopic: Topic;
   readonly alarms: Alarm[] = [];
 
@@ -128,6 +141,22 @@ export class ScenarioTrackerStack extends Stack {
     const tableEnv = { TABLE_NAME: this.table.tableName };
     const publisherEnv = { EVENT_BUS_NAME: this.bus.eventBusName, ...(props.webhookUrl ? { TRACKER_WEBHOOK_URL: props.webhookUrl } : {}) };
     const httpEnv = { TRACKER_CORS_ORIGINS: props.corsOrigins.join(',') };
+
+    // Seals subscription secrets at rest (shared/store/secret-box.ts). Only the two functions that
+    // create subscriptions or sign deliveries get it; the read function, which can read every item,
+    // cannot open a sealed secret.
+    const webhookSecretKey = new Secret(this, 'WebhookSecretKey', {
+      description: `Scenario Tracker (${stage}): key that seals webhook subscription secrets`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      webhookSecretKey,
+      'AwsSolutions-SMG4',
+      'Rotating this key would make every stored subscription secret unreadable; it reaches the functions as a deploy-time dynamic reference. Rotation means re-subscribing, which docs/security.md describes.',
+    );
+    // The cloud never lets a subscription reach a private address, whatever anyone sets locally.
+    const webhookEnv = { TRACKER_WEBHOOK_SECRET_KEY: webhookSecretKey.secretValue.unsafeUnwrap(), TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false' };
     const environment: Record<FunctionName, Record<string, string>> = {
       health: { ...common, ...httpEnv },
       // A dynamic reference ({{resolve:secretsmanager:...}}): the value never appears in the template
@@ -140,6 +169,8 @@ export class ScenarioTrackerStack extends Stack {
       tokens: { ...common, ...tableEnv, ...httpEnv },
       authorizer: { ...common, ...tableEnv },
       'stale-check': { ...common, ...tableEnv, ...publisherEnv },
+      subscriptions: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
+      deliveries: { ...common, ...tableEnv, ...webhookEnv },
     };
 
     this.staleCheckDlq = new Queue(this, 'StaleCheckDlq', {
@@ -285,6 +316,33 @@ export class ScenarioTrackerStack extends Stack {
       ],
     });
 
+    // ---- Webhook deliveries -------------------------------------------------------------------
+    // Every event on the bus → a queue → the delivery function (fan-out, then a first attempt).
+    // The queue holds an event until its fan-out is written; a poison message lands in the DLQ.
+    this.webhookDlq = new Queue(this, 'WebhookDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(this.webhookDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the webhook queue and of the rule that feeds it.');
+    this.webhookQueue = new Queue(this, 'WebhookQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function timeout, as AWS advises for queues that trigger Lambda.
+      visibilityTimeout: Duration.seconds(FUNCTION_SPECS.deliveries.timeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDlq, maxReceiveCount: WEBHOOK_QUEUE_MAX_RECEIVES },
+    });
+    new Rule(this, 'WebhookEvents', {
+      description: `Scenario Tracker (${stage}): every notification to the webhook queue`,
+      eventBus: this.bus,
+      eventPattern: { source: [EVENT_SOURCE] },
+      targets: [new SqsQueue(this.webhookQueue, { deadLetterQueue: this.webhookDlq, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+    this.functions.deliveries.addEventSource(new SqsEventSource(this.webhookQueue, { batchSize: 10, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(0) }));
+    this.deliverySweepRule = new Rule(this, 'DeliverySweepSchedule', {
+      description: `Scenario Tracker (${stage}): webhook retries every minute`,
+      schedule: Schedule.rate(DELIVERY_SWEEP_SCHEDULE),
+      // A missed sweep is made good by the next one a minute later.
+      targets: [new LambdaFunction(this.functions.deliveries, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Scenario Tracker ${stage} alarms`, enforceSSL: true });
     acknowledge(
@@ -334,6 +392,7 @@ export class ScenarioTrackerStack extends Stack {
       alarm(`${pascal(name)}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `${name} function errors`);
       alarm(`${pascal(name)}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `${name} function throttles`);
     }
+    alarm('WebhookDlqDepth', this.webhookDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'events whose webhook fan-out failed, in the dead-letter queue');
     alarm('StaleCheckDlqDepth', this.staleCheckDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'stale-check events in the dead-letter queue');
     alarm(
       'StaleCheckFailing',

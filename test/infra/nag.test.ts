@@ -51,7 +51,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       .findAll()
       .filter((c) => c.node.metadata.some((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && Object.keys(m.data as object).some((id) => id.includes('IAM5'))));
     // Assess
-    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual(['AuthorizerRole', 'HealthRole', 'StaleCheckRole', 'ThreadsReadRole', 'ThreadsWriteRole', 'TokensRole']);
+    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual(['AuthorizerRole', 'DeliveriesRole', 'HealthRole', 'StaleCheckRole', 'SubscriptionsRole', 'ThreadsReadRole', 'ThreadsWriteRole', 'TokensRole']);
   });
 
   it('bundles every function with the local esbuild into a single index.js with a source map', () => {
@@ -61,7 +61,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     // Act
     const bundles = Object.values(manifest.files).filter((f) => f.source.packaging === 'zip').map((f) => path.join(dir, f.source.path));
     // Assess
-    expect(bundles).toHaveLength(6);
+    expect(bundles).toHaveLength(8);
     for (const dir of bundles) {
       expect(readFileSync(path.join(dir, 'index.js'), 'utf8').length).toBeGreaterThan(1000);
       expect(readFileSync(path.join(dir, 'index.js.map'), 'utf8')).toContain('"sources"');

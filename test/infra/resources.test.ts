@@ -14,7 +14,13 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check'];
+/** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
+const named = (type: string, prefix: string) => {
+  const found = ofType(type).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} named ${prefix}*, found ${found.length}`);
+  return found[0]!;
+};
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'authorizer', 'stale-check', 'subscriptions', 'deliveries'];
 const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
   [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
 
@@ -81,7 +87,8 @@ describe('functions', () => {
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties!.RetentionInDays).toBe(30);
       expect(p.MemorySize).toBeGreaterThanOrEqual(256);
-      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : 29);
+      // Behind API Gateway (29 s integration limit) unless scheduled or queue-driven.
+      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' || name === 'deliveries' ? 900 : 29);
     }
   });
 
@@ -105,14 +112,14 @@ describe('functions', () => {
     const [busId] = only('AWS::Events::EventBus');
     for (const name of ALL_FUNCTIONS) {
       const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-      const publishes = name === 'threads-write' || name === 'stale-check';
+      const publishes = name === 'threads-write' || name === 'stale-check' || name === 'subscriptions';
       expect({ name, bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME) }).toEqual({ name, bus: publishes ? [busId] : undefined });
     }
   });
 
   it('gives threads-read the page-token key as a Secrets Manager dynamic reference, never a literal', () => {
     // Prepare
-    const [secretId] = only('AWS::SecretsManager::Secret');
+    const [secretId] = named('AWS::SecretsManager::Secret', 'PageTokenSecret');
     const env = (resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     // Act
     const value = JSON.stringify(env.PAGE_TOKEN_SECRET);
@@ -133,8 +140,8 @@ describe('notifications and the stale-check schedule', () => {
 
   it('runs the stale check every 15 minutes with retries and a dead-letter queue', () => {
     // Prepare
-    const [, rule] = only('AWS::Events::Rule');
-    const [queueId] = only('AWS::SQS::Queue');
+    const [, rule] = named('AWS::Events::Rule', 'StaleCheckSchedule');
+    const [queueId] = named('AWS::SQS::Queue', 'StaleCheckDlq');
     const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
     // Assess
     expect(rule.Properties!.ScheduleExpression).toBe('rate(15 minutes)');
@@ -145,7 +152,7 @@ describe('notifications and the stale-check schedule', () => {
   });
 
   it("also sends the stale check's failed asynchronous invocations to that queue after retries", () => {
-    const [queueId] = only('AWS::SQS::Queue');
+    const [queueId] = named('AWS::SQS::Queue', 'StaleCheckDlq');
     const [, config] = only('AWS::Lambda::EventInvokeConfig');
     expect(referencedIds(config.Properties!.FunctionName)).toEqual([functionId('stale-check')]);
     expect(config.Properties!.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -174,9 +181,9 @@ describe('alarms', () => {
     }
   });
 
-  it('alarm as soon as the dead-letter queue holds a message', () => {
+  it.each(['StaleCheckDlq', 'WebhookDlq'])('alarm as soon as the dead-letter queue %s holds a message', (name) => {
     // Prepare
-    const [queueId] = only('AWS::SQS::Queue');
+    const [queueId] = named('AWS::SQS::Queue', name);
     // Act
     const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
     // Assess
