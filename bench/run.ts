@@ -24,6 +24,7 @@ const BENCHMARKS: { id: string; needsDynamo: boolean; load: () => Promise<{ run:
   { id: 'write-path', needsDynamo: true, load: () => import('./write-path') },
   { id: 'stale-scaling', needsDynamo: true, load: () => import('./stale-scaling') },
   { id: 'lists', needsDynamo: true, load: () => import('./lists') },
+  { id: 'webhooks', needsDynamo: true, load: () => import('./webhooks') },
 ];
 
 const ROOT = resolve(__dirname, '..');
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     '',
     `- **Machine:** ${m.cpu}, ${m.cores} cores (shared with other work), ${m.memoryGb} GB; Node.js ${m.node}; ${m.os}. Lambda runs Node.js 22 on arm64: absolute times there differ, which is why every figure is a median and every verdict a ratio against a baseline measured in the same run.`,
     `- **Run:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${QUICK ? 'quick mode (BENCH_QUICK=1)' : 'full mode'}, ${Math.round(totalS)} s in all (${sections.map((s) => `${s.id} ${Math.round(s.seconds)} s`).join(', ')}).`,
-    '- **Reproduce:** `npm run bench` (full, ~10 min), `BENCH_QUICK=1 npm run bench` (smoke), or one benchmark alone: `npx tsx bench/cold-start.ts`, `bench/request-cost.ts`, `bench/throughput.ts`, `bench/contention.ts`, `bench/write-path.ts`, `bench/stale-scaling.ts`, `bench/lists.ts`. Everything (DynamoDB Local in memory on a free port, tables, the local server) is started by the benchmark itself.',
+    '- **Reproduce:** `npm run bench` (full, ~10 min), `BENCH_QUICK=1 npm run bench` (smoke), or one benchmark alone: `npx tsx bench/cold-start.ts`, `bench/request-cost.ts`, `bench/throughput.ts`, `bench/contention.ts`, `bench/write-path.ts`, `bench/stale-scaling.ts`, `bench/lists.ts`, `bench/webhooks.ts`. Everything (DynamoDB Local in memory on a free port, tables, the local server) is started by the benchmark itself.',
     '',
     '## Summary',
     '',

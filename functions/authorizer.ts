@@ -15,5 +15,7 @@ export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'h
   const principal = await authenticate(appContext(), header({ headers: event.headers ?? {} }, 'authorization'));
   count(principal ? 'TokensAccepted' : 'TokensRefused');
   metrics.publishStoredMetrics();
-  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role, subject: principal.subject } : {} };
+  // The scheme goes along: the handler takes Basic only on the routes that allow it (feeds). The
+  // answer is cached per Authorization header, whatever the route, so the authorizer cannot decide it.
+  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role, subject: principal.subject, scheme: principal.scheme } : {} };
 };

@@ -11,6 +11,8 @@ export const FUNCTION_ENTRIES = {
   authorizer: 'functions/authorizer.ts',
   'stale-check': 'functions/stale-check.ts',
   'scenario-recount': 'functions/scenario-recount.ts',
+  subscriptions: 'functions/subscriptions.ts',
+  deliveries: 'functions/deliveries.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

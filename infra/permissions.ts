@@ -56,4 +56,16 @@ export const ACCESS: Record<FunctionName, Access> = {
     queryIndexes: [INDEX.byScenario],
     putEvents: false,
   },
+  // Subscription items (one partition), a ping's delivery item, the delivery log; a ping goes to the bus.
+  subscriptions: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    queryIndexes: [],
+    putEvents: true,
+  },
+  // Fan-out (delivery items), claims and outcomes on the due index (GSI3), the log, the failure clock.
+  deliveries: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queryIndexes: [INDEX.byDue],
+    putEvents: false,
+  },
 };

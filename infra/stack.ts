@@ -45,6 +45,12 @@ export const RECOUNT_BATCH_WINDOW = Duration.seconds(3);
 /** Every 15 minutes, as the contract says. */
 export const STALE_CHECK_SCHEDULE = Duration.minutes(15);
 
+/** How often the delivery function sweeps the due index for webhook retries. */
+export const DELIVERY_SWEEP_SCHEDULE = Duration.minutes(1);
+
+/** How many times a queued event's fan-out is tried before its message goes to the dead-letter queue. */
+export const WEBHOOK_QUEUE_MAX_RECEIVES = 5;
+
 export interface ScenarioTrackerStackProps extends StackProps {
   /** Deployment stage (dev, prod, ...): part of resource names and descriptions. */
   stage: string;
@@ -85,9 +91,12 @@ const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   authorizer: { memorySize: 512, timeout: Duration.seconds(5), description: 'Resolves the bearer token to a name and role' },
   'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes, sweeps scenario counts' },
   'scenario-recount': { memorySize: 512, timeout: Duration.seconds(60), description: 'Recounts scenarios whose threads changed' },
+  subscriptions: { memorySize: 512, timeout: Duration.seconds(10), description: 'Webhook subscriptions (admin)' },
+  // A batch of events whose attempts each wait up to 10 s for their subscriber, plus the table calls.
+  deliveries: { memorySize: 512, timeout: Duration.seconds(60), description: 'Webhook fan-out, signed deliveries and retries' },
 };
 
-const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds'];
+const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'subscriptions'];
 
 /** Acknowledge a cdk-nag finding on a construct (and its children), always with the reason why. */
 const acknowledge = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
@@ -107,6 +116,9 @@ export class ScenarioTrackerStack extends Stack {
   readonly recountQueue: Queue;
   readonly recountDlq: Queue;
   readonly recountRule: Rule;
+  readonly webhookQueue: Queue;
+  readonly webhookDlq: Queue;
+  readonly deliverySweepRule: Rule;
   readonly alarmTopic: Topic;
   readonly alarms: Alarm[] = [];
 
@@ -146,6 +158,22 @@ export class ScenarioTrackerStack extends Stack {
     const tableEnv = { TABLE_NAME: this.table.tableName };
     const publisherEnv = { EVENT_BUS_NAME: this.bus.eventBusName, ...(props.webhookUrl ? { TRACKER_WEBHOOK_URL: props.webhookUrl } : {}) };
     const httpEnv = { TRACKER_CORS_ORIGINS: props.corsOrigins.join(',') };
+
+    // Seals subscription secrets at rest (shared/store/secret-box.ts). Only the two functions that
+    // create subscriptions or sign deliveries get it; the read function, which can read every item,
+    // cannot open a sealed secret.
+    const webhookSecretKey = new Secret(this, 'WebhookSecretKey', {
+      description: `Scenario Tracker (${stage}): key that seals webhook subscription secrets`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      webhookSecretKey,
+      'AwsSolutions-SMG4',
+      'Rotating this key would make every stored subscription secret unreadable; it reaches the functions as a deploy-time dynamic reference. Rotation means re-subscribing, which docs/security.md describes.',
+    );
+    // The cloud never lets a subscription reach a private address, whatever anyone sets locally.
+    const webhookEnv = { TRACKER_WEBHOOK_SECRET_KEY: webhookSecretKey.secretValue.unsafeUnwrap(), TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false' };
     const environment: Record<FunctionName, Record<string, string>> = {
       health: { ...common, ...httpEnv },
       // A dynamic reference ({{resolve:secretsmanager:...}}): the value never appears in the template
@@ -161,6 +189,8 @@ export class ScenarioTrackerStack extends Stack {
       'stale-check': { ...common, ...tableEnv, ...publisherEnv },
       // No bus: it recounts in process and asks nobody for anything.
       'scenario-recount': { ...common, ...tableEnv },
+      subscriptions: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
+      deliveries: { ...common, ...tableEnv, ...webhookEnv },
     };
 
     this.staleCheckDlq = new Queue(this, 'StaleCheckDlq', {
@@ -327,6 +357,32 @@ export class ScenarioTrackerStack extends Stack {
     this.functions['scenario-recount'].addEventSource(
       new SqsEventSource(this.recountQueue, { batchSize: 100, maxBatchingWindow: RECOUNT_BATCH_WINDOW, reportBatchItemFailures: true }),
     );
+    // ---- Webhook deliveries -------------------------------------------------------------------
+    // Every event on the bus → a queue → the delivery function (fan-out, then a first attempt).
+    // The queue holds an event until its fan-out is written; a poison message lands in the DLQ.
+    this.webhookDlq = new Queue(this, 'WebhookDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(this.webhookDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the webhook queue and of the rule that feeds it.');
+    this.webhookQueue = new Queue(this, 'WebhookQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function timeout, as AWS advises for queues that trigger Lambda.
+      visibilityTimeout: Duration.seconds(FUNCTION_SPECS.deliveries.timeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDlq, maxReceiveCount: WEBHOOK_QUEUE_MAX_RECEIVES },
+    });
+    new Rule(this, 'WebhookEvents', {
+      description: `Scenario Tracker (${stage}): every notification to the webhook queue`,
+      eventBus: this.bus,
+      eventPattern: { source: [EVENT_SOURCE] },
+      targets: [new SqsQueue(this.webhookQueue, { deadLetterQueue: this.webhookDlq, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+    this.functions.deliveries.addEventSource(new SqsEventSource(this.webhookQueue, { batchSize: 10, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(0) }));
+    this.deliverySweepRule = new Rule(this, 'DeliverySweepSchedule', {
+      description: `Scenario Tracker (${stage}): webhook retries every minute`,
+      schedule: Schedule.rate(DELIVERY_SWEEP_SCHEDULE),
+      // A missed sweep is made good by the next one a minute later.
+      targets: [new LambdaFunction(this.functions.deliveries, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
 
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Scenario Tracker ${stage} alarms`, enforceSSL: true });
@@ -378,6 +434,7 @@ export class ScenarioTrackerStack extends Stack {
       alarm(`${pascal(name)}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `${name} function throttles`);
     }
     alarm('RecountDlqDepth', this.recountDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'scenario recount requests in the dead-letter queue (the sweep still recounts them)');
+    alarm('WebhookDlqDepth', this.webhookDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'events whose webhook fan-out failed, in the dead-letter queue');
     alarm('StaleCheckDlqDepth', this.staleCheckDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'stale-check events in the dead-letter queue');
     alarm(
       'StaleCheckFailing',

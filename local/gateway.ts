@@ -13,6 +13,7 @@ import { handler as threadsRead } from '../functions/threads-read';
 import { handler as threadsWrite } from '../functions/threads-write';
 import { handler as tokens } from '../functions/tokens';
 import { handler as kinds } from '../functions/kinds';
+import { handler as subscriptions } from '../functions/subscriptions';
 
 /**
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
@@ -24,6 +25,7 @@ const FUNCTIONS: Record<FunctionGroup, (event: APIGatewayProxyEventV2, context: 
   'threads-write': threadsWrite,
   tokens,
   kinds,
+  subscriptions,
 };
 
 /** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */

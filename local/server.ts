@@ -15,7 +15,8 @@ import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
-import { localPageTokenSecret } from './page-token-secret';
+import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
+import { startDeliveryLoop } from './delivery-loop';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -136,6 +137,9 @@ async function main(): Promise<void> {
   readConfig(env);
   const port = settings.port;
   if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
+  if (!env.TRACKER_WEBHOOK_SECRET_KEY) env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
+  // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
+  if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
     try {
@@ -161,6 +165,10 @@ async function main(): Promise<void> {
   // Scenario counts follow thread writes within RECOUNT_DELAY_MS plus one recount (contract: 10 s).
   if (ctx.recounts instanceof LocalRecounter) ctx.recounts.start(RECOUNT_DELAY_MS);
 
+  // Webhook deliveries and their retries: pending ones left by a previous run go out first.
+  const deliveries = startDeliveryLoop(ctx);
+  ctx.wakeDeliveries = deliveries.wake;
+
   const server = createLocalServer({ corsOrigins: cfg.corsOrigins });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -181,6 +189,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     if (timer) clearInterval(timer);
+    deliveries.stop();
     server.close();
     await dynamo?.stop();
     process.exit(0);

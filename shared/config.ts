@@ -64,6 +64,14 @@ const CoreSettings = z.object({
   DYNAMODB_MAX_ATTEMPTS: z.optional(integer(1, 10)),
   KINDS_CACHE_SECONDS: z.optional(integer(0, 3600, ' seconds')),
   PAGE_TOKEN_SECRET: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
+  TRACKER_ALLOW_PRIVATE_WEBHOOKS: z.optional(z.enum(['true', 'false'], 'must be true or false')),
+  TRACKER_WEBHOOK_RETRY_SCHEDULE: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\s*\d{1,7}\s*(,\s*\d{1,7}\s*){0,19}$/, 'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)')),
+      z.transform((s: string) => s.split(',').map((d) => Number(d.trim()))),
+    ).check(z.refine((list: number[]) => list.every((d) => d <= 604_800), 'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)')),
+  ),
+  TRACKER_WEBHOOK_SECRET_KEY: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
 });
 
 // ---- The local server (npm start) ----
@@ -80,7 +88,7 @@ const LocalSettings = z.object({
 });
 
 /** Values never repeated in a message: they are credentials. */
-const SECRET = new Set(['PAGE_TOKEN_SECRET', 'TRACKER_READER_TOKEN', 'TRACKER_EDITOR_TOKEN', 'TRACKER_ADMIN_TOKEN']);
+const SECRET = new Set(['PAGE_TOKEN_SECRET', 'TRACKER_WEBHOOK_SECRET_KEY', 'TRACKER_READER_TOKEN', 'TRACKER_EDITOR_TOKEN', 'TRACKER_ADMIN_TOKEN']);
 
 /** Parse the group's variables (empty = unset) or throw the first problem as a SettingError. */
 function parseGroup<S extends z.ZodMiniObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
@@ -142,7 +150,23 @@ export interface Config {
    * (shared/app/kinds.ts). New kinds and statuses are seen at once (a miss reloads).
    */
   kindsCacheSeconds: number;
+  /**
+   * TRACKER_ALLOW_PRIVATE_WEBHOOKS (`true`/`false`): lets subscription URLs be plain http and reach
+   * loopback, private, link-local and metadata addresses. Unset: false in the functions (the stack
+   * also sets false); `npm start` defaults it to true, for receivers on the laptop.
+   */
+  allowPrivateWebhooks: boolean;
+  /** TRACKER_WEBHOOK_RETRY_SCHEDULE: seconds before each retry of a failed delivery (default 10,60,300,1800,7200,21600). */
+  webhookRetrySchedule: number[];
+  /**
+   * TRACKER_WEBHOOK_SECRET_KEY (≥ 32 characters): the key that encrypts subscription secrets at rest
+   * (docs/security.md). The stack generates one for the two functions that need it; `npm start` keeps
+   * a random one in its data folder. Unset, a process cannot create or deliver subscriptions.
+   */
+  webhookSecretKey: string | undefined;
 }
+
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s = parseGroup(CoreSettings, env);
@@ -164,6 +188,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbMaxAttempts: s.DYNAMODB_MAX_ATTEMPTS ?? 2,
     pageTokenSecret: s.PAGE_TOKEN_SECRET,
     kindsCacheSeconds: s.KINDS_CACHE_SECONDS ?? 30,
+    allowPrivateWebhooks: s.TRACKER_ALLOW_PRIVATE_WEBHOOKS === 'true',
+    webhookRetrySchedule: s.TRACKER_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+    webhookSecretKey: s.TRACKER_WEBHOOK_SECRET_KEY,
   };
 }
 

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import {
-  CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
-  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
+  CreateScenarioSchema, CreateSubscriptionSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, DeliveryAttemptSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema,
+  ListThreadsQuerySchema, PageQuerySchema, PatchScenarioSchema, PatchSubscriptionSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, ScenarioSchema, SubscriptionSchema,
+  ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -29,6 +30,8 @@ const ETAG = { ETag: header('Strong entity tag of the representation') };
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }, description: 'Replays the first 2xx response of the same caller, method, path and body for 24 hours.' };
 const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: "Make the write conditional on the thread's current ETag (412 otherwise)." };
 const ifNoneMatch = { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: '304 with no body when it matches the current ETag.' };
+
+const atomContent = { 'application/atom+xml': { schema: { type: 'string' } } };
 
 const page = (item: string) => ({ type: 'object', required: ['items', 'nextToken'], properties: { items: { type: 'array', items: ref(item) }, nextToken: { type: ['string', 'null'] } } });
 const threadAndUpdate = { type: 'object', required: ['update', 'thread'], properties: { update: ref('Update'), thread: ref('Thread') } };
@@ -106,6 +109,38 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: { '200': { description: 'Changed (or unchanged)', content: jsonContent(ref('Kind')) }, '201': { description: 'Defined', headers: { Location: header('/kinds/{kind}') }, content: jsonContent(ref('Kind')) }, ...writeCommon, '409': problem('kind_conflict') },
   },
   revokeToken: { parameters: [pathParam('name')], responses: { '204': { description: 'Revoked' }, ...common, '404': problem('not_found') } },
+  getThreadFeed: {
+    parameters: [pathParam('id'), ifNoneMatch],
+    responses: { '200': { description: "Atom 1.0: the thread's 50 most recently recorded updates", headers: ETAG, content: atomContent }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
+  getScenarioFeed: {
+    parameters: [pathParam('id'), ifNoneMatch],
+    responses: { '200': { description: "Atom 1.0: the 50 most recently recorded updates across the scenario's threads", headers: ETAG, content: atomContent }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found (no such scenario, and no thread in it)') },
+  },
+  createSubscription: {
+    description: 'Needs the admin role. Idempotency-Key is not honoured: the secret is never replayed.',
+    requestBody: { required: true, content: jsonContent(ref('CreateSubscription')) },
+    responses: {
+      '201': { description: 'The subscription with its secret, shown this once', headers: { Location: header('/subscriptions/{id}') }, content: jsonContent({ allOf: [ref('Subscription'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', pattern: '^whsec_' } } }] }) },
+      ...writeCommon,
+      '422': problem('invalid_subscription_url'),
+    },
+  },
+  listSubscriptions: { responses: { '200': { description: 'Every subscription, oldest first; never a secret', content: jsonContent({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Subscription') } } }) }, ...common } },
+  getSubscription: {
+    parameters: [pathParam('id')],
+    responses: { '200': { description: 'The subscription and its latest 50 delivery attempts, newest first', content: jsonContent({ allOf: [ref('Subscription'), { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', maxItems: 50, items: ref('DeliveryAttempt') } } }] }) }, ...common, '404': problem('not_found') },
+  },
+  patchSubscription: {
+    parameters: [pathParam('id')],
+    requestBody: { required: true, content: jsonContent(ref('PatchSubscription')) },
+    responses: { '200': { description: 'The whole subscription after the change (status active also restarts a disabled one)', content: jsonContent(ref('Subscription')) }, ...writeCommon, '404': problem('not_found') },
+  },
+  deleteSubscription: { parameters: [pathParam('id')], responses: { '204': { description: 'Deleted; pending deliveries are dropped' }, ...common, '404': problem('not_found') } },
+  pingSubscription: {
+    parameters: [pathParam('id')],
+    responses: { '202': { description: 'The Ping event, queued for this subscription only (even when paused)', content: jsonContent({ type: 'object' }) }, ...common, '404': problem('not_found') },
+  },
 };
 
 /** A HEAD operation: its GET's parameters and responses, headers kept, every body dropped. */
@@ -122,11 +157,16 @@ export function buildOpenApi(): Record<string, unknown> {
     const head = route.method === 'HEAD';
     const op = head ? headOperation(route.path) : (operations[route.operationId] ?? {});
     const { description: opDescription, ...rest } = op as { description?: string };
-    const description = [route.role ? `Needs the ${route.role} role.` : '', head ? 'Answers like GET, without a body.' : '', opDescription ?? ''].filter(Boolean).join(' ');
+    const description = [
+      route.role ? `Needs the ${route.role} role.` : '',
+      route.basicAuth ? 'Also accepts HTTP Basic with the token as the password.' : '',
+      head ? 'Answers like GET, without a body.' : '',
+      opDescription ?? '',
+    ].filter(Boolean).join(' ');
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
-      security: route.role ? [{ bearer: [] }] : [],
+      security: route.role ? [{ bearer: [] }, ...(route.basicAuth ? [{ basic: [] }] : [])] : [],
       ...(description ? { description } : {}),
       ...rest,
     };
@@ -138,7 +178,7 @@ export function buildOpenApi(): Record<string, unknown> {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic', description: 'Feeds only: any user name, the token as the password.' } },
       schemas: {
         Thread: schema(ThreadSchema, 'output'),
         Update: schema(UpdateSchema, 'output'),
@@ -153,6 +193,10 @@ export function buildOpenApi(): Record<string, unknown> {
         PatchScenario: schema(PatchScenarioSchema),
         Kind: schema(KindSchema, 'output'),
         PutKind: schema(PutKindSchema),
+        Subscription: schema(SubscriptionSchema, 'output'),
+        DeliveryAttempt: schema(DeliveryAttemptSchema, 'output'),
+        CreateSubscription: schema(CreateSubscriptionSchema),
+        PatchSubscription: schema(PatchSubscriptionSchema),
       },
     },
   };

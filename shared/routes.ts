@@ -5,7 +5,7 @@ import type { Role } from './domain/types';
  * its group's function, behind the authorizer when a role is needed); the local server matches
  * requests against the same list. Cloud and laptop cannot drift apart.
  */
-export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds';
+export type FunctionGroup = 'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds' | 'subscriptions';
 
 export interface Route {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -15,6 +15,8 @@ export interface Route {
   role: Role | null;
   operationId: string;
   summary: string;
+  /** Feed readers rarely send bearer tokens: these routes also take HTTP Basic with the token as the password. */
+  basicAuth?: boolean;
 }
 
 /** The routes as the contract lists them; ROUTES adds their HEAD twins. */
@@ -35,9 +37,17 @@ const DECLARED = [
   { method: 'PATCH', path: '/scenarios/{id}', group: 'threads-write', role: 'editor', operationId: 'patchScenario', summary: 'Change title, description or tags' },
   { method: 'GET', path: '/kinds', group: 'threads-read', role: 'reader', operationId: 'listKinds', summary: 'List the kinds, built-in and custom, with their statuses' },
   { method: 'PUT', path: '/kinds/{kind}', group: 'kinds', role: 'admin', operationId: 'putKind', summary: 'Define a custom kind, or change one (statuses are never removed)' },
+  { method: 'GET', path: '/threads/{id}/feed.atom', group: 'threads-read', role: 'reader', operationId: 'getThreadFeed', summary: "Atom feed of a thread's latest updates", basicAuth: true },
+  { method: 'GET', path: '/scenarios/{id}/feed.atom', group: 'threads-read', role: 'reader', operationId: 'getScenarioFeed', summary: "Atom feed of a scenario's latest updates", basicAuth: true },
   { method: 'POST', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'createToken', summary: 'Create a token (shown once)' },
   { method: 'GET', path: '/tokens', group: 'tokens', role: 'admin', operationId: 'listTokens', summary: 'List tokens' },
   { method: 'DELETE', path: '/tokens/{name}', group: 'tokens', role: 'admin', operationId: 'revokeToken', summary: 'Revoke a token' },
+  { method: 'POST', path: '/subscriptions', group: 'subscriptions', role: 'admin', operationId: 'createSubscription', summary: 'Subscribe a webhook (the secret is shown once)' },
+  { method: 'GET', path: '/subscriptions', group: 'subscriptions', role: 'admin', operationId: 'listSubscriptions', summary: 'List webhook subscriptions' },
+  { method: 'GET', path: '/subscriptions/{id}', group: 'subscriptions', role: 'admin', operationId: 'getSubscription', summary: 'Get a subscription with its latest 50 delivery attempts' },
+  { method: 'PATCH', path: '/subscriptions/{id}', group: 'subscriptions', role: 'admin', operationId: 'patchSubscription', summary: 'Pause, resume or change a subscription' },
+  { method: 'DELETE', path: '/subscriptions/{id}', group: 'subscriptions', role: 'admin', operationId: 'deleteSubscription', summary: 'Delete a subscription' },
+  { method: 'POST', path: '/subscriptions/{id}/ping', group: 'subscriptions', role: 'admin', operationId: 'pingSubscription', summary: 'Send a Ping to this subscription only' },
 ] as const satisfies readonly Route[];
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,6 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config as loadConfig, type Config } from '../config';
 import { createPublisher, type Publisher } from '../events/publisher';
+import { WEBHOOK_TIMEOUT_MS } from '../events/webhook-sender';
+import { systemLookup, type LookupAll } from '../events/webhook-url';
+import { DeliveryStore } from '../store/delivery-store';
+import { secretBox } from '../store/secret-box';
+import { SubscriptionStore } from '../store/subscription-store';
+import { SubscriptionFanOut } from './deliveries';
 import { createDocumentClient } from '../store/client';
 import { BusRecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
@@ -29,6 +35,14 @@ export interface AppContext {
   outbox: OutboxStore;
   publisher: Publisher;
   pageTokens: PageTokenCodec;
+  subscriptions: SubscriptionStore;
+  deliveries: DeliveryStore;
+  /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
+  lookup: LookupAll;
+  /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
+  webhookTimeoutMs: number;
+  /** Called when new deliveries are due now: the local server's loop sets it; elsewhere it does nothing. */
+  wakeDeliveries: () => void;
 }
 
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
@@ -37,7 +51,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
   const recounts = cfg.eventBusName ? new BusRecountTrigger(cfg.eventBusName, cfg.region) : new LocalRecounter((id) => recountScenario({ scenarios }, id));
   const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
-  return {
+  const ctx: AppContext = {
     config: cfg,
     db,
     threads: new ThreadStore(db, cfg.tableName),
@@ -48,10 +62,18 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
     idempotency: new IdempotencyStore(db, cfg.tableName),
     outbox: new OutboxStore(db, cfg.tableName),
-    publisher: createPublisher(cfg),
+    // Without a bus (npm start) subscriptions are fanned out as part of publishing; in the cloud the
+    // delivery function does it from the bus's queue.
+    publisher: createPublisher(cfg, cfg.eventBusName ? undefined : new SubscriptionFanOut(() => ctx)),
     pageTokens: pageTokenCodec(cfg.pageTokenSecret),
+    subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(cfg.webhookSecretKey)),
+    deliveries: new DeliveryStore(db, cfg.tableName),
+    lookup: systemLookup,
+    webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
+    wakeDeliveries: () => undefined,
     ...overrides,
   };
+  return ctx;
 }
 
 let current: AppContext | undefined;

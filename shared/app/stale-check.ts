@@ -62,12 +62,12 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
       for (const item of page.Items ?? []) {
         const settledIn = kinds.kindsTerminalIn(String(item.status));
         if (dryRun) {
-          if (settledIn.length === 0) flagged.push(String(item.PK).slice('THREAD#'.length));
+          if (settledIn.length === 0) flagged.push(threadIdOf(item));
           continue;
         }
         const event = await flag(ctx, item, settledIn);
         if (event) {
-          flagged.push(event.threadId);
+          flagged.push(threadIdOf(item));
           events.push(event);
         }
       }
@@ -77,10 +77,12 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
   if (!dryRun) {
     await deliver(ctx, events);
     // Flagged threads change their scenarios' stale counts.
-    await ctx.recounts.request([...new Set(events.map((e) => e.scenario))]);
+    await ctx.recounts.request([...new Set(events.flatMap((e) => (e.scenario === null ? [] : [e.scenario])))]);
   }
   return { now, flagged, dryRun, itemsRead, redelivered };
 }
+
+const threadIdOf = (item: Record<string, unknown>) => String(item.PK).slice('THREAD#'.length);
 
 /** `#kind IN (…)` over `kinds`, in groups of 100 (the most one IN takes), with their values. */
 function kindIn(kinds: string[]): { expression: string; values: Record<string, string> } {

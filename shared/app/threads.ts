@@ -10,7 +10,7 @@ import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadIn
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
 import type { Principal, Thread, ThreadState, Update } from '../domain/types';
-import { statusChanged, type TrackerEvent } from '../events/event';
+import { statusChanged, threadCreated, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
 import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
@@ -103,9 +103,11 @@ async function foldFor(ctx: AppContext, record: ThreadRecord): Promise<Fold> {
 function historyChange(thread: Thread, fold: Fold, update: Update, updateIsNew: boolean, now: string): Decision {
   const state = stateOf(fold)!;
   const next = refreshed(thread, state, now);
-  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: changeEvents(thread, next, now) };
+  const about = (updateIsNew ? updatePosted : updateRetracted)(next, update, now);
+  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: [about, ...changeEvents(thread, next, now)] };
 }
 
+/** A change of the thread's status comes as its own event, after the one about the update. */
 const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[] =>
   before.status === after.status ? [] : [statusChanged(after, before.status, now)];
 
@@ -196,6 +198,8 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
     updatedAt: now,
   };
   const response = render({ thread, update });
+  // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
+  const events = [threadCreated(thread, update, now)];
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.threads.commit({
@@ -205,9 +209,11 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
         expectedVersion: null,
         update,
         updateIsNew: true,
+        events,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
       });
       await scenarioAfterCreate(ctx, thread.scenario, now);
+      await deliver(ctx, events);
       return response;
     } catch (error) {
       if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);

@@ -11,18 +11,36 @@ export const mintToken = (): string => `st_${randomBytes(32).toString('base64url
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 const BEARER = /^Bearer[ ]+([\x21-\x7e]{1,512})$/i;
+const BASIC = /^Basic[ ]+([A-Za-z0-9+/]{1,1400}={0,2})$/i;
 
-/** The principal a bearer token stands for, or null when there is none or it is unknown. */
-export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<(Principal & { subject: string }) | null> {
-  const token = authorization === undefined ? undefined : BEARER.exec(authorization.trim())?.[1];
-  if (!token) return null;
+/** How the token came: `bearer`, or `basic` (the token as the password; only feed routes take it). */
+export type Scheme = 'bearer' | 'basic';
+
+/** The token an Authorization header carries, and how; undefined when it carries none we take. */
+export function tokenOf(authorization: string | undefined): { token: string; scheme: Scheme } | undefined {
+  if (authorization === undefined) return undefined;
+  const bearer = BEARER.exec(authorization.trim())?.[1];
+  if (bearer) return { token: bearer, scheme: 'bearer' };
+  const basic = BASIC.exec(authorization.trim())?.[1];
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  return /^[\x21-\x7e]{1,512}$/.test(password) ? { token: password, scheme: 'basic' } : undefined;
+}
+
+/** The principal a bearer (or Basic) token stands for, or null when there is none or it is unknown. */
+export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<(Principal & { subject: string; scheme: Scheme }) | null> {
+  const given = tokenOf(authorization);
+  if (!given) return null;
+  const { token } = given;
   const hash = hashToken(token);
   const record = await ctx.tokens.findByHash(hash);
   if (!record) return null;
   const now = nowUtc();
   // lastUsedAt at minute resolution: a write only when the stored one is a minute old.
   if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000) await ctx.tokens.touch(hash, now);
-  return { name: record.name, role: record.role, subject: hash };
+  return { name: record.name, role: record.role, subject: hash, scheme: given.scheme };
 }
 
 export async function createToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token = mintToken()): Promise<{ name: string; role: Role; token: string; createdAt: string }> {

@@ -134,6 +134,15 @@ export class InvalidStatusError extends TrackerError {
   readonly title = 'Status not valid for this kind';
 }
 
+export class InvalidSubscriptionUrlError extends TrackerError {
+  readonly status = 422;
+  readonly code = 'invalid_subscription_url';
+  readonly title = 'Subscription URL not allowed';
+  constructor(detail: string) {
+    super(detail, [{ path: 'url', message: detail }]);
+  }
+}
+
 export class IdempotencyKeyMismatchError extends TrackerError {
   readonly status = 422;
   readonly code = 'idempotency_key_mismatch';

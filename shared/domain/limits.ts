@@ -20,7 +20,10 @@ export const LIMITS = {
   earliestOccurredAt: '1900-01-01T00:00:00.000Z',
   pageSize: { min: 1, max: 100, default: 50 },
   idempotencyKey: 128,
+  subscriptionDescription: 500,
 } as const;
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Subscription ids: `sub_` and a ULID. */
+export const SUBSCRIPTION_ID = /^sub_[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -5,6 +5,7 @@ import {
   PRECISIONS, parsePreciseTime, parsePreciseTimeAnyYear, parseRfc3339, parseRfc3339AnyYear, periodEnd, toUtc, UTC_RANGE_MESSAGE, type PreciseTime,
 } from './time';
 import { ROLES } from './types';
+import { EVENT_TYPES, type TrackerEventType } from './event-types';
 import { LIMITS, SLUG, ULID } from './limits';
 
 /**
@@ -201,6 +202,28 @@ export const RetractionSchema = z.strictObject({ reason: text(1, LIMITS.reason) 
 
 export const CreateTokenSchema = z.strictObject({ name: slug, role: z.enum(ROLES as ['reader', 'editor', 'admin']) });
 
+/** Event types a subscription may ask for; repeats are dropped, the contract's order kept. */
+const eventTypes = z.pipe(
+  z.array(z.enum(EVENT_TYPES)).check(z.minLength(1, 'must name at least one event type'), z.maxLength(EVENT_TYPES.length * 2)),
+  z.transform((list: TrackerEventType[]) => EVENT_TYPES.filter((t) => list.includes(t))),
+);
+const subscriptionDescription = z.nullable(text(0, LIMITS.subscriptionDescription));
+
+/** The URL is checked after parsing (http/https, and the private-address rules): 422 invalid_subscription_url. */
+export const CreateSubscriptionSchema = z.strictObject({
+  url: text(1, LIMITS.urlLength),
+  events: z.optional(eventTypes),
+  scenario: z.optional(z.nullable(slug)),
+  threadId: z.optional(z.nullable(slug)),
+  description: z.optional(subscriptionDescription),
+});
+export type CreateSubscriptionInput = z.output<typeof CreateSubscriptionSchema>;
+
+export const PatchSubscriptionSchema = z
+  .strictObject({ status: z.optional(z.enum(['active', 'paused'])), events: z.optional(eventTypes), description: z.optional(subscriptionDescription) })
+  .check(z.refine((b) => b.status !== undefined || b.events !== undefined || b.description !== undefined, 'give at least one of status, events, description'));
+export type PatchSubscriptionInput = z.output<typeof PatchSubscriptionSchema>;
+
 const LIMIT_MESSAGE = 'must be an integer from 1 to 100';
 const limit = z.pipe(
   z.pipe(z.string().check(z.regex(/^\d{1,3}$/, LIMIT_MESSAGE)), z.transform(Number)),
@@ -288,6 +311,27 @@ export const KindSchema = z.object({
   label: z.string(),
   builtIn: z.boolean(),
   statuses: z.array(z.object({ name: z.string(), terminal: z.boolean() })),
+});
+
+export const SubscriptionSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(EVENT_TYPES)),
+  scenario: nullableString,
+  threadId: nullableString,
+  description: nullableString,
+  status: z.enum(['active', 'paused', 'disabled']),
+  createdAt: z.string(),
+});
+
+export const DeliveryAttemptSchema = z.object({
+  eventId: z.string(),
+  type: z.enum(EVENT_TYPES),
+  attempt: z.int(),
+  attemptedAt: z.string(),
+  responseStatus: z.nullable(z.int()),
+  error: nullableString,
+  delivered: z.boolean(),
 });
 
 export const ProblemSchema = z.object({

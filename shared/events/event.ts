@@ -1,36 +1,94 @@
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
+import { EVENT_TYPES, type TrackerEventType } from '../domain/event-types';
 
-export type TrackerEventType = 'ThreadStale' | 'ThreadStatusChanged';
+export { EVENT_TYPES, type TrackerEventType };
 
-/** A notification, exactly as consumers receive it (EventBridge detail, webhook body). */
+/** What a thread is expected to do next (contract 1.1 "Threads: new fields"), as events carry it. */
+export interface ExpectedEvent {
+  what: string;
+  at: string;
+  precision: string;
+}
+
+/**
+ * A notification, exactly as consumers receive it (EventBridge detail, webhook body): one envelope
+ * for every type. Fields a type has nothing to say about are left out, never null — except `status`
+ * on the update events, where null says "a note", and `scenario`, null only on a Ping of a
+ * subscription that has no scenario.
+ */
 export interface TrackerEvent {
-  /** Stable across redeliveries, so consumers can drop duplicates. */
+  /** A ULID: stable across redeliveries (consumers drop repeats by it), ordered within a process. */
   id: string;
   type: TrackerEventType;
   time: string;
-  threadId: string;
-  scenario: string;
-  status: string;
+  scenario: string | null;
+  threadId?: string;
+  updateId?: string;
+  status?: string | null;
   previousStatus?: string;
   staleSince?: string;
+  overdueSince?: string;
+  expected?: ExpectedEvent | null;
 }
 
-export const statusChanged = (thread: { id: string; scenario: string; status: string }, previousStatus: string, time: string): TrackerEvent => ({
-  id: ulid(),
-  type: 'ThreadStatusChanged',
+// Monotonic: the events one write emits (UpdatePosted, then ThreadStatusChanged) sort in that order.
+const nextId = monotonicFactory();
+
+type ThreadRef = { id: string; scenario: string; status: string };
+type UpdateRef = { id: string; status: string | null };
+
+const base = (type: TrackerEventType, thread: Pick<ThreadRef, 'id' | 'scenario'>, time: string) => ({
+  id: nextId(Date.parse(time) || Date.now()),
+  type,
   time,
-  threadId: thread.id,
   scenario: thread.scenario,
+  threadId: thread.id,
+});
+
+/** POST /threads: the thread with its first status (no separate UpdatePosted or ThreadStatusChanged). */
+export const threadCreated = (thread: ThreadRef & { expected?: ExpectedEvent | null }, update: Pick<UpdateRef, 'id'>, time: string): TrackerEvent => ({
+  ...base('ThreadCreated', thread, time),
+  updateId: update.id,
+  status: thread.status,
+  ...(thread.expected ? { expected: thread.expected } : {}),
+});
+
+export const statusChanged = (thread: ThreadRef, previousStatus: string, time: string): TrackerEvent => ({
+  ...base('ThreadStatusChanged', thread, time),
   status: thread.status,
   previousStatus,
 });
 
-export const threadStale = (thread: { id: string; scenario: string; status: string }, staleSince: string, time: string): TrackerEvent => ({
-  id: ulid(),
-  type: 'ThreadStale',
-  time,
-  threadId: thread.id,
-  scenario: thread.scenario,
+/** On the three update events `status` is the update's own: null for a note. */
+const updateEvent = (type: 'UpdatePosted' | 'UpdateAmended' | 'UpdateRetracted') => (thread: Pick<ThreadRef, 'id' | 'scenario'>, update: UpdateRef, time: string): TrackerEvent => ({
+  ...base(type, thread, time),
+  updateId: update.id,
+  status: update.status,
+});
+
+export const updatePosted = updateEvent('UpdatePosted');
+/** For the amendments helper: emit it from the amend write, like updatePosted. */
+export const updateAmended = updateEvent('UpdateAmended');
+export const updateRetracted = updateEvent('UpdateRetracted');
+
+export const threadStale = (thread: ThreadRef, staleSince: string, time: string): TrackerEvent => ({
+  ...base('ThreadStale', thread, time),
   status: thread.status,
   staleSince,
+});
+
+/** For the overdue check: one per thread it marks, with the end of the expected period. */
+export const threadOverdue = (thread: ThreadRef, overdueSince: string, expected: ExpectedEvent, time: string): TrackerEvent => ({
+  ...base('ThreadOverdue', thread, time),
+  status: thread.status,
+  overdueSince,
+  expected,
+});
+
+/** A Ping goes to one subscription only; its scenario is the subscription's (or null). */
+export const ping = (subscription: { scenario: string | null }, time: string): TrackerEvent => ({
+  id: nextId(Date.parse(time) || Date.now()),
+  type: 'Ping',
+  time,
+  scenario: subscription.scenario,
 });

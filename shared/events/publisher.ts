@@ -56,8 +56,15 @@ export class FanOutPublisher implements Publisher {
   }
 }
 
-export function createPublisher(cfg: { eventBusName?: string; webhookUrl?: string; region?: string }): Publisher {
-  if (!cfg.eventBusName) return new LogWebhookPublisher(cfg.webhookUrl);
+/**
+ * The cloud publishes to the bus (plus the webhook when one is set); locally events are logged,
+ * POSTed to TRACKER_WEBHOOK_URL and handed to `subscriptions` (the fan-out to webhook subscriptions).
+ */
+export function createPublisher(cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined }, subscriptions?: Publisher): Publisher {
+  if (!cfg.eventBusName) {
+    const local = new LogWebhookPublisher(cfg.webhookUrl);
+    return subscriptions ? new FanOutPublisher([local, subscriptions]) : local;
+  }
   const bus = new EventBridgePublisher(cfg.eventBusName, cfg.region);
   return cfg.webhookUrl ? new FanOutPublisher([bus, new LogWebhookPublisher(cfg.webhookUrl)]) : bus;
 }

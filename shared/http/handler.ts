@@ -46,8 +46,8 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
         throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed on ${event.rawPath}.`, allowedMethods(path));
       }
       if (!route || !run) throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
-      principal = principalOf(event);
-      if (route.role) requireRole(principal, route.role);
+      principal = principalOf(event, route.basicAuth === true);
+      if (route.role) requireRole(principal, route.role, route.basicAuth === true);
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
       const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };

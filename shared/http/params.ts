@@ -1,5 +1,5 @@
 import { NotFoundError } from '../domain/errors';
-import { SLUG, ULID } from '../domain/limits';
+import { SLUG, SUBSCRIPTION_ID, ULID } from '../domain/limits';
 
 /**
  * Path parameters. An id that cannot exist (not a slug, not a ULID) is simply not found: answering
@@ -21,6 +21,12 @@ export function tokenNameParam(params: Record<string, string>): string {
   const name = params.name ?? '';
   if (!SLUG.test(name)) throw new NotFoundError(`No token named ${name}.`);
   return name;
+}
+
+export function subscriptionIdParam(params: Record<string, string>): string {
+  const id = params.id ?? '';
+  if (!SUBSCRIPTION_ID.test(id)) throw new NotFoundError(`No subscription ${id}.`);
+  return id;
 }
 
 export function scenarioIdParam(params: Record<string, string>): string {

@@ -77,6 +77,26 @@ export const dueShardPk = (shard: number) => `DUE#${shard}`;
 /** Sort key of the update-time indexes: update time, then id (ties are broken, keys stay unique). */
 export const updatedSk = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
 
-/** The outbox, sharded by thread: notifications of different threads never share a partition key. */
+/**
+ * The outbox, sharded by thread: notifications of different threads never share a partition key.
+ * An event about no thread (none goes through the outbox today) is sharded by its own id.
+ */
 export const outboxShardPk = (shard: number) => `OUTBOX#${shard}`;
-export const outboxKey = (event: { id: string; threadId: string }) => ({ PK: outboxShardPk(shardOf(event.threadId, OUTBOX_SHARDS)), SK: event.id });
+export const outboxKey = (event: { id: string; threadId?: string | undefined }) => ({ PK: outboxShardPk(shardOf(event.threadId ?? event.id, OUTBOX_SHARDS)), SK: event.id });
+
+/**
+ * Webhook subscriptions: one partition holding every subscription (they are few; fan-out reads them
+ * all, cached briefly), and per subscription × event one delivery item in the event's partition.
+ */
+export const SUBSCRIPTIONS_PK = 'SUBSCRIPTIONS';
+export const SUBSCRIPTION_PREFIX = 'SUB#';
+export const subscriptionKey = (id: string) => ({ PK: SUBSCRIPTIONS_PK, SK: `${SUBSCRIPTION_PREFIX}${id}` });
+export const deliveryKey = (eventId: string, subscriptionId: string) => ({ PK: `DELIVERY#${eventId}`, SK: `${SUBSCRIPTION_PREFIX}${subscriptionId}` });
+/**
+ * Shards of the deliveries' due index (the overloaded GSI3, beside the stale check's `DUE#<n>`) and
+ * of each subscription's attempt log: no partition key takes every pending delivery or every attempt.
+ */
+export const DELIVERY_SHARDS = 8;
+export const deliveryDuePk = (shard: number) => `WEBHOOKDUE#${shard}`;
+export const deliveryDueShard = (eventId: string, subscriptionId: string) => shardOf(`${eventId}/${subscriptionId}`, DELIVERY_SHARDS);
+export const attemptLogPk = (subscriptionId: string, shard: number) => `SUBLOG#${subscriptionId}#${shard}`;

@@ -52,7 +52,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       .findAll()
       .filter((c) => c.node.metadata.some((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && Object.keys(m.data as object).some((id) => id.includes('IAM5'))));
     // Assess
-    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual(['AuthorizerRole', 'HealthRole', 'KindsRole', 'ScenarioRecountRole', 'StaleCheckRole', 'ThreadsReadRole', 'ThreadsWriteRole', 'TokensRole']);
+    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual(['AuthorizerRole', 'DeliveriesRole', 'HealthRole', 'KindsRole', 'ScenarioRecountRole', 'StaleCheckRole', 'SubscriptionsRole', 'ThreadsReadRole', 'ThreadsWriteRole', 'TokensRole']);
   });
 
   it('bundles every function with the local esbuild into a single index.js with a source map', () => {

@@ -54,7 +54,7 @@ const actionsOn = (name: FunctionName, service: string, resource: string) =>
 const resourcesOf = (name: FunctionName, service: string) => [...new Set(grants(name, service).map((g) => g.resource))].sort();
 
 const WRITE_ACTIONS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactWriteItems|Create|Delete|Update|Restore|Import)/;
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount'];
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount', 'subscriptions', 'deliveries'];
 
 describe('least privilege per function', () => {
   it('gives health no access to the table and no events permission', () => {
@@ -133,6 +133,22 @@ describe('least privilege per function', () => {
     expect(grants('scenario-recount', 'events')).toEqual([]);
     // Consuming its queue only.
     expect(resourcesOf('scenario-recount', 'sqs')).toHaveLength(1);
+  });
+
+  it('lets subscriptions manage subscription and delivery items on the table and publish a ping to the bus', () => {
+    expect(actionsOn('subscriptions', 'dynamodb', 'table')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesOf('subscriptions', 'dynamodb')).toEqual(['table']);
+    expect(grants('subscriptions', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it('lets deliveries write delivery items, query the due index and consume the webhook queue, and nothing else', () => {
+    expect(actionsOn('deliveries', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesOf('deliveries', 'dynamodb')).toEqual(['table', 'table/index/GSI3']);
+    expect(grants('deliveries', 'events')).toEqual([]);
+    const queueId = Object.keys(resources).find((id) => id.startsWith('WebhookQueue') && resources[id]!.Type === 'AWS::SQS::Queue')!;
+    expect(grants('deliveries', 'sqs').map((g) => g.action).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect(new Set(grants('deliveries', 'sqs').map((g) => g.resource))).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] })]));
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'deliveries')) expect({ name, webhookQueue: grants(name, 'sqs').filter((g) => g.resource.includes(queueId)) }).toEqual({ name, webhookQueue: [] });
   });
 
   it("lets each function write logs only to its own log group", () => {

@@ -14,8 +14,8 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount'];
-/** The one resource of a type whose logical id starts with `prefix` (the stack has several queues and rules). */
+const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount', 'subscriptions', 'deliveries'];
+/** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
 const named = (type: string, prefix: string) => {
   const found = ofType(type).filter(([id]) => id.startsWith(prefix));
   if (found.length !== 1) throw new Error(`expected exactly one ${type} named ${prefix}*, found ${found.length}`);
@@ -88,7 +88,7 @@ describe('functions', () => {
       expect(logGroup.Properties!.RetentionInDays).toBe(30);
       expect(p.MemorySize).toBeGreaterThanOrEqual(256);
       // API functions stay within API Gateway's 29 s; the scheduled and queued ones are on no request's path.
-      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' ? 900 : name === 'scenario-recount' ? 60 : 29);
+      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' || name === 'deliveries' ? 900 : name === 'scenario-recount' ? 60 : 29);
     }
   });
 
@@ -112,14 +112,14 @@ describe('functions', () => {
     const [busId] = only('AWS::Events::EventBus');
     for (const name of ALL_FUNCTIONS) {
       const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-      const publishes = name === 'threads-write' || name === 'stale-check';
+      const publishes = name === 'threads-write' || name === 'stale-check' || name === 'subscriptions';
       expect({ name, bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME) }).toEqual({ name, bus: publishes ? [busId] : undefined });
     }
   });
 
   it('gives threads-read the page-token key as a Secrets Manager dynamic reference, never a literal', () => {
     // Prepare
-    const [secretId] = only('AWS::SecretsManager::Secret');
+    const [secretId] = named('AWS::SecretsManager::Secret', 'PageTokenSecret');
     const env = (resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     // Act
     const value = JSON.stringify(env.PAGE_TOKEN_SECRET);
@@ -203,16 +203,14 @@ describe('alarms', () => {
     }
   });
 
-  it('alarm as soon as a dead-letter queue holds a message', () => {
-    for (const prefix of ['StaleCheckDlq', 'RecountDlq']) {
-      // Prepare
-      const [queueId] = named('AWS::SQS::Queue', prefix);
-      // Act
-      const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
-      // Assess
-      expect(dlq).toHaveLength(1);
-      expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    }
+  it.each(['StaleCheckDlq', 'RecountDlq', 'WebhookDlq'])('alarm as soon as the dead-letter queue %s holds a message', (name) => {
+    // Prepare
+    const [queueId] = named('AWS::SQS::Queue', name);
+    // Act
+    const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
+    // Assess
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
   it('alarm when the stale check fails: function errors or the schedule failing to invoke it', () => {

@@ -31,6 +31,29 @@ describe('ThreadStatusChanged', () => {
     ]);
     expect(await ctx.outbox.pending()).toEqual([]);
   });
+
+  it('comes in one envelope with ThreadCreated alone on creation, and UpdatePosted/UpdateRetracted carrying the update’s own status (null for a note)', async () => {
+    // Prepare
+    const bus = new RecordingPublisher();
+    const ctx = await freshContext({}, { publisher: bus });
+    // Act
+    const created = JSON.parse((await createThread(ctx, { id: 'talks', scenario: 'n', kind: 'ceasefire', title: 'Talks', status: 'proposed', summary: 's', occurredAt: '2025-05-16T00:00:00Z' }, editor, render)).body);
+    const note = JSON.parse((await postUpdate(ctx, 'talks', { status: null, summary: 'A note.' }, editor, render)).body);
+    const agreed = JSON.parse((await postUpdate(ctx, 'talks', { status: 'agreed', summary: 'Agreed.' }, editor, render)).body);
+    await retractUpdate(ctx, 'talks', agreed.update.id, 'Wrong.', editor, render);
+    // Assess
+    const base = { scenario: 'n', threadId: 'talks' };
+    expect(bus.events.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
+      { ...base, type: 'ThreadCreated', updateId: created.update.id, status: 'proposed' },
+      { ...base, type: 'UpdatePosted', updateId: note.update.id, status: null },
+      { ...base, type: 'UpdatePosted', updateId: agreed.update.id, status: 'agreed' },
+      { ...base, type: 'ThreadStatusChanged', status: 'agreed', previousStatus: 'proposed' },
+      { ...base, type: 'UpdateRetracted', updateId: agreed.update.id, status: 'agreed' },
+      { ...base, type: 'ThreadStatusChanged', status: 'proposed', previousStatus: 'agreed' },
+    ]);
+    const ids = bus.events.map((e) => e.id);
+    expect([...ids].sort()).toEqual(ids);
+  });
 });
 
 describe('EventBridge publisher', () => {
@@ -61,7 +84,8 @@ describe('the sharded outbox', () => {
     bus.failNext = ids.length;
     for (const id of ids) await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor, render);
     const waiting = await ctx.outbox.pending();
-    expect(waiting).toHaveLength(ids.length);
+    // UpdatePosted and ThreadStatusChanged for each
+    expect(waiting).toHaveLength(2 * ids.length);
     expect(new Set(waiting.map(({ event }) => outboxKey(event).PK)).size).toBeGreaterThan(1);
     // Act: a drain after the leases ran out
     const delivered = await drainOutbox(ctx, Date.now() + OUTBOX_LEASE_MS + 1);

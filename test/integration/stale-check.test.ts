@@ -112,7 +112,7 @@ describe('stale check', () => {
     bus.failNext = 1;
     const first = await runStaleCheck(ctx, hoursFromNow(30));
     expect(first.flagged).toEqual(['d']);
-    expect(bus.events).toHaveLength(0);
+    expect(bus.of('ThreadStale')).toHaveLength(0);
     const second = await runStaleCheck(ctx, hoursFromNow(30));
     expect(second.flagged).toEqual([]);
     expect(second.redelivered).toHaveLength(1);
@@ -140,8 +140,8 @@ describe('stale check', () => {
     await postUpdate(hooked, 'e', { summary: 'done', status: 'resolved' }, editor, render);
     hook.close();
     // Assess
-    expect(received.map((e) => e.type)).toEqual(['ThreadStale', 'ThreadStatusChanged']);
-    expect(received[1]).toMatchObject({ threadId: 'e', scenario: 'stale-test', status: 'resolved', previousStatus: 'active' });
+    expect(received.map((e) => e.type)).toEqual(['ThreadCreated', 'ThreadStale', 'UpdatePosted', 'ThreadStatusChanged']);
+    expect(received[3]).toMatchObject({ threadId: 'e', scenario: 'stale-test', status: 'resolved', previousStatus: 'active' });
     expect(received[0]!.id).toMatch(/^[0-9A-Z]{26}$/);
   });
 });

@@ -43,7 +43,7 @@ describe('npm run token -- create', () => {
     const token = created.out[created.out.length - 1]!;
     expect(token).toMatch(TOKEN);
     expect(created.out.filter((l) => l.includes(token))).toHaveLength(1);
-    await expect(authenticate(ctx, `Bearer ${token}`)).resolves.toEqual({ name: 'desk-editor', role: 'editor', subject: hashToken(token) });
+    await expect(authenticate(ctx, `Bearer ${token}`)).resolves.toEqual({ name: 'desk-editor', role: 'editor', subject: hashToken(token), scheme: 'bearer' });
   });
 
   it('refuses a name that is taken with exit code 1 and prints no token', async () => {

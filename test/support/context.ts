@@ -16,6 +16,7 @@ export async function freshContext(overrides: Partial<Config> = {}, adapters: Pa
     ...readConfig(process.env),
     tableName: `test-${randomUUID().slice(0, 8)}`,
     pageTokenSecret: randomBytes(32).toString('base64url'),
+    webhookSecretKey: randomBytes(32).toString('base64url'),
     dynamodbTimeoutMs: 10_000,
     ...overrides,
   };

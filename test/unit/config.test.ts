@@ -42,6 +42,26 @@ describe('settings of the functions (readConfig)', () => {
     expect(line).not.toContain('\n');
   });
 
+  it.each([
+    ['TRACKER_ALLOW_PRIVATE_WEBHOOKS', 'yes'],
+    ['TRACKER_WEBHOOK_RETRY_SCHEDULE', '10,,60'],
+    ['TRACKER_WEBHOOK_RETRY_SCHEDULE', '10s,60'],
+    ['TRACKER_WEBHOOK_RETRY_SCHEDULE', '-1'],
+    ['TRACKER_WEBHOOK_RETRY_SCHEDULE', '604801'],
+    ['TRACKER_WEBHOOK_RETRY_SCHEDULE', Array.from({ length: 21 }, () => '1').join(',')],
+  ])('refuses the webhook setting %s=%j in one line naming it', (variable, value) => {
+    const { variable: named, line } = refusal(() => readConfig({ [variable]: value }));
+    expect(named).toBe(variable);
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line.startsWith(`${variable} `)).toBe(true);
+  });
+
+  it('reads the webhook settings: private addresses refused unless set true, the default retry schedule, the sealing key kept out of messages', () => {
+    expect(readConfig({})).toMatchObject({ allowPrivateWebhooks: false, webhookRetrySchedule: [10, 60, 300, 1800, 7200, 21600], webhookSecretKey: undefined });
+    expect(readConfig({ TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true', TRACKER_WEBHOOK_RETRY_SCHEDULE: ' 1, 2 ,3' })).toMatchObject({ allowPrivateWebhooks: true, webhookRetrySchedule: [1, 2, 3] });
+    expect(refusal(() => readConfig({ TRACKER_WEBHOOK_SECRET_KEY: 'short-key' })).line).not.toContain('short-key');
+  });
+
   it('refuses a short PAGE_TOKEN_SECRET without repeating it', () => {
     const { line } = refusal(() => readConfig({ PAGE_TOKEN_SECRET: 'short-secret' }));
     expect(line).toMatch(/^PAGE_TOKEN_SECRET must be at least 32/);

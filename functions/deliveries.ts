@@ -1,0 +1,46 @@
+import type { SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
+import { appContext } from '../shared/app/context';
+import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
+import type { TrackerEvent } from '../shared/events/event';
+import { count, logger, metrics } from '../shared/observability';
+
+/**
+ * Webhook delivery in the cloud, two triggers:
+ *
+ * - the webhook queue (an EventBridge rule sends it every event of the project's bus): each event is
+ *   fanned out into delivery items — before its message is deleted, so none is lost — and attempted
+ *   at once. A message whose fan-out failed is reported back (partial batch response) and retried
+ *   by SQS, then dead-lettered (with an alarm). A subscriber's failure is not the message's: it is
+ *   recorded and retried from the due index.
+ * - a schedule every minute: attempt whatever is due (retries, and anything a crash left leased).
+ */
+export const handler = async (event: SQSEvent | Pick<ScheduledEvent, 'time'>): Promise<SQSBatchResponse | { attempted: number }> => {
+  metrics.captureColdStartMetric();
+  const ctx = appContext();
+  try {
+    if ('Records' in event) {
+      const failures: { itemIdentifier: string }[] = [];
+      const attempts: Promise<unknown>[] = [];
+      for (const record of event.Records) {
+        try {
+          const envelope = JSON.parse(record.body) as { detail?: TrackerEvent };
+          if (!envelope.detail?.id) throw new Error('message is not an EventBridge event of the tracker');
+          await fanOut(ctx, [envelope.detail]);
+          attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now()));
+        } catch (error) {
+          logger.warn('fan-out failed; the message returns to the queue', { messageId: record.messageId, error: String(error) });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }
+      // Failed attempts are recorded and retried from the due index; they never fail the message.
+      await Promise.allSettled(attempts);
+      count('WebhookFanOutFailures', failures.length);
+      return { batchItemFailures: failures };
+    }
+    const reports = await runDeliveries(ctx, Date.now());
+    count('WebhookAttempts', reports.length);
+    return { attempted: reports.length };
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,172 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TrackerEventType } from '../events/event';
+import { SUBSCRIPTIONS_PK, subscriptionKey } from './keys';
+import type { SecretBox } from './secret-box';
+
+export type SubscriptionStatus = 'active' | 'paused' | 'disabled';
+
+/** A subscription as the contract shows it (never with its secret). */
+export interface Subscription {
+  id: string;
+  url: string;
+  events: TrackerEventType[];
+  scenario: string | null;
+  threadId: string | null;
+  description: string | null;
+  status: SubscriptionStatus;
+  createdAt: string;
+}
+
+/** What the delivery side knows besides: the secret, and since when every delivery has failed. */
+export interface SubscriptionRecord extends Subscription {
+  secret: string;
+  failingSince: string | null;
+}
+
+const FIELDS = ['id', 'url', 'events', 'scenario', 'threadId', 'description', 'status', 'createdAt'] as const satisfies readonly (keyof Subscription)[];
+
+export const subscriptionView = (record: Subscription): Subscription => Object.fromEntries(FIELDS.map((f) => [f, record[f]])) as unknown as Subscription;
+
+/** How long fan-out trusts its list of subscriptions (a change made elsewhere shows within this). */
+export const SUBSCRIPTION_CACHE_MS = 5_000;
+
+export interface SubscriptionChange {
+  status?: 'active' | 'paused';
+  events?: TrackerEventType[];
+  description?: string | null;
+}
+
+/**
+ * Subscriptions live in one partition (`SUBSCRIPTIONS`): they are few (an admin makes each), fan-out
+ * reads them all in one Query and keeps the list for a few seconds in the process.
+ */
+export class SubscriptionStore {
+  private cache?: { at: number; list: SubscriptionRecord[] };
+
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string, private readonly box: SecretBox) {}
+
+  private fromItem(item: Record<string, unknown>): SubscriptionRecord {
+    const id = String(item.id);
+    return {
+      ...(subscriptionView(item as unknown as Subscription)),
+      secret: this.box.open(String(item.sealedSecret), id),
+      failingSince: (item.failingSince as string | undefined) ?? null,
+    };
+  }
+
+  async create(subscription: Subscription, secret: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...subscriptionKey(subscription.id), ...subscriptionView(subscription), sealedSecret: this.box.seal(secret, subscription.id), updatedAt: subscription.createdAt },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+    this.cache = undefined;
+  }
+
+  async get(id: string): Promise<SubscriptionRecord | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true }));
+    return Item ? this.fromItem(Item) : null;
+  }
+
+  /** Every subscription, oldest first (ids are ULIDs). */
+  async list(): Promise<SubscriptionRecord[]> {
+    const out: SubscriptionRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_PK }, ConsistentRead: true, ExclusiveStartKey: start }),
+      );
+      out.push(...(page.Items ?? []).map((i) => this.fromItem(i)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** The list as fan-out uses it: read at most every SUBSCRIPTION_CACHE_MS; changes made here clear it. */
+  async listCached(now = Date.now()): Promise<SubscriptionRecord[]> {
+    if (this.cache && now - this.cache.at < SUBSCRIPTION_CACHE_MS && now >= this.cache.at) return this.cache.list;
+    const list = await this.list();
+    this.cache = { at: now, list };
+    return list;
+  }
+
+  /** Apply a PATCH; null when there is no such subscription. Back to active starts the failure clock afresh. */
+  async update(id: string, change: SubscriptionChange, now: string): Promise<SubscriptionRecord | null> {
+    const sets = ['updatedAt = :now'];
+    const values: Record<string, unknown> = { ':now': now };
+    const names: Record<string, string> = {};
+    if (change.status !== undefined) {
+      sets.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = change.status;
+    }
+    if (change.events !== undefined) {
+      sets.push('events = :events');
+      values[':events'] = change.events;
+    }
+    if (change.description !== undefined) {
+      sets.push('description = :description');
+      values[':description'] = change.description;
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: subscriptionKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${change.status === 'active' ? ' REMOVE failingSince' : ''}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      this.cache = undefined;
+      return Attributes ? this.fromItem(Attributes) : null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const { Attributes } = await this.db.send(new DeleteCommand({ TableName: this.table, Key: subscriptionKey(id), ReturnValues: 'ALL_OLD' }));
+    this.cache = undefined;
+    return Attributes !== undefined;
+  }
+
+  /** A delivery failed: start the failure clock unless it runs already. */
+  async markFailing(id: string, at: string): Promise<void> {
+    await this.conditional({ Key: subscriptionKey(id), UpdateExpression: 'SET failingSince = :at', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(failingSince)', ExpressionAttributeValues: { ':at': at } });
+  }
+
+  /** A delivery went through: the subscription is no longer failing. */
+  async clearFailing(id: string): Promise<void> {
+    await this.conditional({ Key: subscriptionKey(id), UpdateExpression: 'REMOVE failingSince', ConditionExpression: 'attribute_exists(failingSince)' });
+  }
+
+  /** Every delivery has failed for 24 hours: disable, unless it was paused or changed meanwhile. */
+  async disable(id: string, failingSince: string, at: string): Promise<boolean> {
+    const done = await this.conditional({
+      Key: subscriptionKey(id),
+      UpdateExpression: 'SET #status = :disabled, updatedAt = :at',
+      ConditionExpression: '#status = :active AND failingSince = :since',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':since': failingSince, ':at': at },
+    });
+    if (done) this.cache = undefined;
+    return done;
+  }
+
+  private async conditional(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
