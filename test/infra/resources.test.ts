@@ -174,7 +174,8 @@ describe('scenario recounts', () => {
     const [, rule] = named('AWS::Events::Rule', 'RecountRequests');
     const [queueId, queue] = named('AWS::SQS::Queue', 'RecountQueue');
     const [dlqId] = named('AWS::SQS::Queue', 'RecountDlq');
-    const [, mapping] = only('AWS::Lambda::EventSourceMapping');
+    // The recount queue's mapping (the webhook queue has its own).
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => referencedIds(m.Properties!.EventSourceArn).includes(queueId))!;
     const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
     // Assess
     expect(rule.Properties!.EventPattern).toEqual({ source: ['scenario-tracker.internal'], 'detail-type': ['ScenarioRecountRequested'] });
