@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
+import type { Expected } from '../domain/types';
 
-export type TrackerEventType = 'ThreadStale' | 'ThreadStatusChanged';
+export type TrackerEventType = 'ThreadStale' | 'ThreadStatusChanged' | 'ThreadOverdue';
 
 /** A notification, exactly as consumers receive it (EventBridge detail, webhook body). */
 export interface TrackerEvent {
@@ -13,6 +14,8 @@ export interface TrackerEvent {
   status: string;
   previousStatus?: string;
   staleSince?: string;
+  overdueSince?: string;
+  expected?: Expected;
 }
 
 export const statusChanged = (thread: { id: string; scenario: string; status: string }, previousStatus: string, time: string): TrackerEvent => ({
@@ -33,4 +36,16 @@ export const threadStale = (thread: { id: string; scenario: string; status: stri
   scenario: thread.scenario,
   status: thread.status,
   staleSince,
+});
+
+/** The expected thing did not happen by the end of its period: emitted once, by the scheduled check. */
+export const threadOverdue = (thread: { id: string; scenario: string; status: string }, overdueSince: string, expected: Expected, time: string): TrackerEvent => ({
+  id: ulid(),
+  type: 'ThreadOverdue',
+  time,
+  threadId: thread.id,
+  scenario: thread.scenario,
+  status: thread.status,
+  overdueSince,
+  expected,
 });
