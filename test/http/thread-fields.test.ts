@@ -1,3 +1,4 @@
+import { runStaleCheck } from '../../shared/app/stale-check';
 import { startTestServer, type TestServer } from '../support/server';
 
 /** Contract 1.1, "Threads: new fields and changes" and its precise points: parent, archived, expected, moving, changing kind. */
@@ -253,5 +254,26 @@ describe('changing kind', () => {
     const t = await thread();
     // Act / Assess
     expect((await patch(t.id, { kind: 'no_such_kind' })).status).toBe(400);
+  });
+});
+
+describe('overdue over HTTP', () => {
+  it('a flagged thread shows overdue, is listed by overdue=true, and an update at expected.at clears it', async () => {
+    // Prepare
+    const t = await thread('late-desk', { expected: { what: 'Summit held', at: '2025-08-15' }, staleAfterHours: 8760 });
+    const other = await thread('late-desk', { staleAfterHours: 8760 });
+    // Act
+    await runStaleCheck(s.ctx, '2025-08-16T00:00:00.000Z');
+    // Assess
+    expect(await get(t.id)).toMatchObject({ overdue: true, overdueSince: '2025-08-16T00:00:00.000Z', version: 2 });
+    expect(await ids('scenario=late-desk&overdue=true')).toEqual([t.id]);
+    expect(await ids('scenario=late-desk&overdue=false')).toEqual([other.id]);
+    const held = await s.call('POST', `/threads/${t.id}/updates`, { body: { status: 'held', summary: 'Held.', occurredAt: '2025-08-15' } });
+    expect(held.body.thread).toMatchObject({ overdue: false, overdueSince: null, version: 3 });
+    expect(await ids('scenario=late-desk&overdue=true')).toEqual([]);
+  });
+
+  it('rejects an unknown overdue value', async () => {
+    expect((await s.call('GET', '/threads?overdue=maybe', { role: 'reader' })).status).toBe(400);
   });
 });
