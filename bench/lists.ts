@@ -101,7 +101,7 @@ function bigThread(i: number, stale: boolean, status: string): Thread {
   const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
   return {
     id: `big-${String(i).padStart(5, '0')}`, scenario: i % 2 ? 'big-odd' : 'big-even', kind: 'other', title: `Thread ${i}`, status, statusSince: at, statusSincePrecision: 'instant', summary: 'A thread among many.',
-    lastOccurredAt: at, lastOccurredPrecision: 'instant', lastRecordedAt: at, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? at : null, createdAt: at, updatedAt: at,
+    lastOccurredAt: at, lastOccurredPrecision: 'instant', lastRecordedAt: at, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? at : null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: at, updatedAt: at,
   };
 }
 

@@ -22,7 +22,7 @@ const WRITE_BUDGET_S = 240;
 function thread(id: string, lastRecordedAt: string, status: string): Thread {
   return {
     id, scenario: `scale-${id.slice(-1)}`, kind: 'other', title: `Thread ${id}`, status, statusSince: lastRecordedAt, statusSincePrecision: 'instant', summary: 'Bench thread.',
-    lastOccurredAt: lastRecordedAt, lastOccurredPrecision: 'instant', lastRecordedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, createdAt: lastRecordedAt, updatedAt: lastRecordedAt,
+    lastOccurredAt: lastRecordedAt, lastOccurredPrecision: 'instant', lastRecordedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: lastRecordedAt, updatedAt: lastRecordedAt,
   };
 }
 

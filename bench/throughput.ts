@@ -57,7 +57,7 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
     const update: Update = { id: ulid(), threadId: id, status: 'active', summary: 'Started.', occurredAt: now, occurredPrecision: 'instant', recordedAt: now, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null };
     const thread: Thread = {
       id, scenario: SCENARIO, kind: 'other', title: `Load ${i}`, status: 'active', statusSince: now, statusSincePrecision: 'instant', summary: 'Started.', lastOccurredAt: now, lastOccurredPrecision: 'instant', lastRecordedAt: now,
-      updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, createdAt: now, updatedAt: now,
+      updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: now, updatedAt: now,
     };
     items.push(threadItem(thread), updateItem(update));
   }

@@ -19,8 +19,9 @@ export const handler = async (event: Pick<ScheduledEvent, 'time'>): Promise<Stal
   });
   count('ScenariosRecountedBySweep', recounted.length);
   count('ThreadsFlaggedStale', result.flagged.length);
+  count('ThreadsFlaggedOverdue', result.overdue.length);
   count('NotificationsRedelivered', result.redelivered.length);
   metrics.publishStoredMetrics();
-  logger.info('stale check', { now: result.now, flagged: result.flagged, itemsRead: result.itemsRead, redelivered: result.redelivered.length, scenariosRecounted: recounted });
+  logger.info('stale check', { now: result.now, flagged: result.flagged, overdue: result.overdue, itemsRead: result.itemsRead, redelivered: result.redelivered.length, scenariosRecounted: recounted });
   return result;
 };

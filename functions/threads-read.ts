@@ -54,6 +54,9 @@ export const handler = lambdaHandler('threads-read', {
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
       ...(q.status !== undefined ? { status: q.status } : {}),
       ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+      ...(q.overdue !== undefined ? { overdue: q.overdue === 'true' } : {}),
+      ...(q.parent !== undefined ? { parent: q.parent } : {}),
+      ...(q.archived !== undefined && q.archived !== 'false' ? { archived: q.archived } : {}),
       ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
     };
     // A token is valid only for the filters it was issued with.

@@ -58,11 +58,12 @@ export async function main(
     if (dryRun) {
       const result = await runStaleCheck(ctx, at, { dryRun: true });
       for (const id of result.flagged) out(`would flag ${id}`);
-      out(JSON.stringify({ now: result.now, dryRun: true, wouldFlag: result.flagged }));
+      for (const id of result.overdue) out(`would flag ${id} overdue`);
+      out(JSON.stringify({ now: result.now, dryRun: true, wouldFlag: result.flagged, wouldFlagOverdue: result.overdue }));
       return 0;
     }
     const result = await staleCheck({ time: at });
-    out(JSON.stringify({ now: result.now, flagged: result.flagged }));
+    out(JSON.stringify({ now: result.now, flagged: result.flagged, overdue: result.overdue }));
     return 0;
   } catch (error) {
     if (error instanceof CliUsageError) {

@@ -43,13 +43,13 @@ const operations: Record<string, Record<string, unknown>> = {
   getHealth: { responses: { '200': { description: 'Up', content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
   getOpenApi: { responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } } },
   listThreads: {
-    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', archived: 'false (default): archived threads left out; true: only archived threads; any: both', parent: "A thread's children", overdue: 'Threads flagged overdue (true) or not (false)', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
     responses: { '200': { description: 'A page of threads ordered by id', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
   },
   createThread: {
     parameters: [idempotencyKey],
     requestBody: { required: true, content: jsonContent(ref('CreateThread')) },
-    responses: { '201': { description: 'Created', headers: { ...ETAG, Location: header('/threads/{id}') }, content: jsonContent(ref('Thread')) }, ...writeCommon, '409': problem('thread_exists, idempotency_in_progress'), '422': problem('invalid_status, idempotency_key_mismatch') },
+    responses: { '201': { description: 'Created', headers: { ...ETAG, Location: header('/threads/{id}') }, content: jsonContent(ref('Thread')) }, ...writeCommon, '409': problem('thread_exists, idempotency_in_progress'), '422': problem('invalid_status, invalid_parent, idempotency_key_mismatch') },
   },
   getThread: {
     parameters: [pathParam('id'), ...queryParams(HistoryQuerySchema, { asOf: 'Occurred-time cut-off; a period means its last millisecond (2025-08-15 → 2025-08-15T23:59:59.999Z), which the view echoes', knownAt: 'Recorded-time cut-off; a period means its last millisecond, which the view echoes' }), ifNoneMatch],
@@ -58,7 +58,7 @@ const operations: Record<string, Record<string, unknown>> = {
   patchThread: {
     parameters: [pathParam('id'), ifMatch],
     requestBody: { required: true, content: jsonContent(ref('PatchThread')) },
-    responses: { '200': { description: 'Changed', headers: ETAG, content: jsonContent(ref('Thread')) }, ...writeCommon, '404': problem('not_found'), '412': problem('precondition_failed') },
+    responses: { '200': { description: 'Changed', headers: ETAG, content: jsonContent(ref('Thread')) }, ...writeCommon, '404': problem('not_found'), '412': problem('precondition_failed'), '422': problem('invalid_status, invalid_parent') },
   },
   postUpdate: {
     parameters: [pathParam('id'), ifMatch, idempotencyKey],

@@ -26,7 +26,7 @@ const DECLARED = [
   { method: 'GET', path: '/threads', group: 'threads-read', role: 'reader', operationId: 'listThreads', summary: 'List threads' },
   { method: 'POST', path: '/threads', group: 'threads-write', role: 'editor', operationId: 'createThread', summary: 'Create a thread with its first update' },
   { method: 'GET', path: '/threads/{id}', group: 'threads-read', role: 'reader', operationId: 'getThread', summary: 'Get a thread, now or as of a time' },
-  { method: 'PATCH', path: '/threads/{id}', group: 'threads-write', role: 'editor', operationId: 'patchThread', summary: 'Change title or staleAfterHours' },
+  { method: 'PATCH', path: '/threads/{id}', group: 'threads-write', role: 'editor', operationId: 'patchThread', summary: 'Change title, staleAfterHours, expected, archived, scenario, kind or parent' },
   { method: 'POST', path: '/threads/{id}/updates', group: 'threads-write', role: 'editor', operationId: 'postUpdate', summary: 'Post an update to a thread' },
   { method: 'GET', path: '/threads/{id}/updates', group: 'threads-read', role: 'reader', operationId: 'listUpdates', summary: "List a thread's updates, newest first" },
   { method: 'GET', path: '/threads/{id}/updates/{updateId}', group: 'threads-read', role: 'reader', operationId: 'getUpdate', summary: 'Get one update' },

@@ -1,9 +1,11 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { nowUtc } from '../domain/time';
-import { threadStale, type TrackerEvent } from '../events/event';
+import { threadOverdue, threadStale, type TrackerEvent } from '../events/event';
+import type { KindRegistry } from '../domain/kinds';
+import type { Expected } from '../domain/types';
 import { deliver, drainOutbox } from '../events/delivery';
-import { INDEX, THREAD_SHARDS, dueShardPk, shardNumbers, threadKey, updatedSk } from '../store/keys';
+import { INDEX, THREAD_SHARDS, dueShardPk, expectedShardPk, shardNumbers, threadKey, updatedSk } from '../store/keys';
 import { staleIndexKeys } from '../store/items';
 import { OUTBOX_LEASE_MS, outboxItem } from '../store/outbox-store';
 import type { AppContext } from './context';
@@ -13,7 +15,9 @@ export interface StaleCheckResult {
   /** The threads flagged; in a dry run, the threads that would have been (nothing was written). */
   flagged: string[];
   dryRun: boolean;
-  /** Items the due-index query read: grows with due threads, not with all threads. */
+  /** The threads flagged overdue (in a dry run: that would have been). */
+  overdue: string[];
+  /** Items the due-index queries read (stale and overdue): grows with due threads, not with all threads. */
   itemsRead: number;
   redelivered: string[];
 }
@@ -74,12 +78,114 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
       start = page.LastEvaluatedKey;
     } while (start);
   }
+  const overdue = await runOverdueCheck(ctx, now, dryRun, kinds);
+  itemsRead += overdue.itemsRead;
+  events.push(...overdue.events);
   if (!dryRun) {
     await deliver(ctx, events);
-    // Flagged threads change their scenarios' stale counts.
+    // Flagged threads change their scenarios' stale and overdue counts.
     await ctx.recounts.request([...new Set(events.flatMap((e) => (e.scenario === null ? [] : [e.scenario])))]);
   }
-  return { now, flagged, dryRun, itemsRead, redelivered };
+  return { now, flagged, dryRun, overdue: overdue.flagged, itemsRead, redelivered };
+}
+
+/**
+ * Flag every thread awaiting its expected thing whose `overdueSince ≤ now`: same job, same `now`.
+ *
+ * Only awaiting threads are in the sparse expected-due index (GSI11: expected set, not overdue, not
+ * archived, not terminal, and no live update occurred at or after `expected.at` — the thread's
+ * `lastOccurredAt` is its latest live update's), keyed `<overdueSince>#<id>` and sharded like the
+ * due index, so the read grows with the due threads only. Each flag is conditioned on that key being
+ * unchanged (any write that changes whether or when the thread awaits moves or removes it) and
+ * commits with its ThreadOverdue notification through the outbox.
+ */
+async function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<{ flagged: string[]; events: TrackerEvent[]; itemsRead: number }> {
+  const flagged: string[] = [];
+  const events: TrackerEvent[] = [];
+  let itemsRead = 0;
+  for (const shard of shardNumbers(THREAD_SHARDS)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ctx.db.send(
+        new QueryCommand({
+          TableName: ctx.config.tableName,
+          IndexName: INDEX.byExpected,
+          KeyConditionExpression: 'GSI11PK = :pk AND GSI11SK < :upper',
+          // Keys are `<overdueSince>#<id>`: '$' sorts right after '#', so this takes every overdueSince ≤ now.
+          ExpressionAttributeValues: { ':pk': expectedShardPk(shard), ':upper': `${now}$` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      itemsRead += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) {
+        const settledIn = kinds.kindsTerminalIn(String(item.status));
+        if (dryRun) {
+          if (settledIn.length === 0) flagged.push(threadIdOf(item));
+          continue;
+        }
+        const event = await flagOverdue(ctx, item, settledIn);
+        if (event) {
+          flagged.push(threadIdOf(item));
+          events.push(event);
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  return { flagged, events, itemsRead };
+}
+
+/** Flag one thread overdue with its notification, unless a write moved its key first (or its status became terminal). */
+async function flagOverdue(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
+  const key = String(item.GSI11SK);
+  const threadId = String(item.PK).slice('THREAD#'.length);
+  const overdueSince = key.slice(0, key.indexOf('#'));
+  const wallClock = nowUtc();
+  const event = threadOverdue({ id: threadId, scenario: String(item.scenario), status: String(item.status) }, overdueSince, item.expected as Expected, wallClock);
+  const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: ctx.config.tableName,
+              Key: threadKey(threadId),
+              // Leaves the expected-due index and moves in the update-time ones; a version like any write.
+              UpdateExpression: 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk REMOVE GSI11PK, GSI11SK',
+              ConditionExpression: settled ? `GSI11SK = :seen AND NOT ${settled.expression}` : 'GSI11SK = :seen',
+              ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
+              ExpressionAttributeValues: {
+                ':true': true, ':since': overdueSince, ':now': wallClock, ':one': 1, ':seen': key, ':usk': updatedSk(wallClock, threadId), ...settled?.values,
+              },
+            },
+          },
+          { Put: { TableName: ctx.config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
+        ],
+      }),
+    );
+    return event;
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    if (settled) await unwatchExpected(ctx, threadId, key, settled);
+    return undefined;
+  }
+}
+
+/** Take a thread whose status became terminal for its kind out of the expected-due index. */
+async function unwatchExpected(ctx: AppContext, threadId: string, key: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
+  try {
+    await ctx.db.send(new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: threadKey(threadId),
+      UpdateExpression: 'REMOVE GSI11PK, GSI11SK',
+      ConditionExpression: `GSI11SK = :seen AND ${settled.expression}`,
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: { ':seen': key, ...settled.values },
+    }));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 const threadIdOf = (item: Record<string, unknown>) => String(item.PK).slice('THREAD#'.length);

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import {
-  AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidStatusError, NoStatusAtTimeError,
+  AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidParentError, InvalidStatusError, NoStatusAtTimeError,
   NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
 } from '../domain/errors';
 import type { KindRegistry } from '../domain/kinds';
@@ -9,7 +9,7 @@ import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } fro
 import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
-import type { Principal, Thread, ThreadState, Update } from '../domain/types';
+import type { Expected, Principal, Thread, ThreadState, Update } from '../domain/types';
 import { statusChanged, threadCreated, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
@@ -46,7 +46,12 @@ export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
 });
 
-type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'>;
+type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'> & {
+  /** Nothing changed: answer with the thread as read, write nothing (the version stays). */
+  unchanged?: boolean;
+  /** The thread moved to this scenario: created after the commit if missing. */
+  movedTo?: string;
+};
 
 /** What the write decided from: the thread item as read (consistently) and its fold cursor. */
 type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision>;
@@ -77,9 +82,17 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
   };
 }
 
-/** The thread after a change to its history: recomputed by the one projection, refreshed, one version on. */
+/**
+ * The thread after a change to its history: recomputed by the one projection, refreshed, one version
+ * on. A live update occurred at or after `expected.at` (the projection's latest one is) means the
+ * expected thing happened: that clears `overdue`.
+ */
 function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
-  return { ...thread, ...state, version: thread.version + 1, stale: false, staleSince: null, updatedAt: now };
+  const happened = thread.expected !== null && state.lastOccurredAt >= thread.expected.at;
+  return {
+    ...thread, ...state, version: thread.version + 1, stale: false, staleSince: null, updatedAt: now,
+    ...(thread.overdue && happened ? { overdue: false, overdueSince: null } : {}),
+  };
 }
 
 /** The windows of a thread's history, read from the store (consistently for writes). */
@@ -141,6 +154,7 @@ async function writeThread<R>(
     let decision: Decision;
     try {
       decision = { cursor: record.cursor, ...(await decide(record, now)) };
+      if (decision.unchanged) return render({ thread });
     } catch (error) {
       // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
       if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
@@ -151,13 +165,15 @@ async function writeThread<R>(
     const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
     const response = render(result);
     try {
+      const { unchanged: _unchanged, movedTo, ...write } = decision;
       await ctx.threads.commit({
-        ...decision,
+        ...write,
         kinds,
         expectedVersion: thread.version,
         ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
       });
       await deliver(ctx, decision.events ?? []);
+      if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
       // After the commit, never inside it: the scenario's counts catch up within seconds.
       await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
       return response;
@@ -180,6 +196,7 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
   const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
   kinds.requireKind(input.kind);
   if (!kinds.isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
+  const parent = input.parent ?? null;
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
   const fold = foldAll([update]);
@@ -194,6 +211,11 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
     staleAfterHours: input.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS,
     stale: false,
     staleSince: null,
+    overdue: false,
+    overdueSince: null,
+    expected: input.expected ?? null,
+    parent,
+    archived: false,
     createdAt: now,
     updatedAt: now,
   };
@@ -202,7 +224,10 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
   const events = [threadCreated(thread, update, now)];
   for (let attempt = 1; ; attempt++) {
     try {
+      // Checked on every attempt: a parent that changed meanwhile (ParentChanged) is judged afresh.
+      if (parent !== null) await requireParent(ctx, input.id, parent, input.scenario, true);
       await ctx.threads.commit({
+        ...(parent !== null ? { parentCheck: { id: parent, scenario: input.scenario } } : {}),
         thread,
         cursor: cursorOf(fold),
         kinds,
@@ -233,13 +258,48 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
  * threads, heals it.
  */
 async function scenarioAfterCreate(ctx: AppContext, scenario: string, now: string): Promise<void> {
+  await ensureAfterCommit(ctx, scenario, now);
+  await ctx.recounts.request([scenario]);
+}
+
+/** A thread's (new) scenario created if missing, after its commit; a failure is healed by its recount. */
+async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string): Promise<void> {
   try {
     await ensureScenario(ctx, scenario, now);
   } catch (error) {
     count('EnsureScenarioFailures');
-    logger.warn('could not ensure the scenario of a new thread; its recount will', { scenario, error: String(error) });
+    logger.warn('could not ensure the scenario of a thread; its recount will', { scenario, error: String(error) });
   }
-  await ctx.recounts.request([scenario]);
+}
+
+/**
+ * A parent a thread may attach to: an existing thread, not the thread itself, with no parent of its
+ * own, in the thread's scenario; and the thread must have no children (one level only). The write
+ * re-checks the parent inside its transaction (`parentCheck`), so a parent that changes meanwhile
+ * cannot slip through.
+ */
+async function requireParent(ctx: AppContext, threadId: string, parentId: string, scenario: string, mayHaveChildren: boolean): Promise<void> {
+  if (parentId === threadId) throw new InvalidParentError('A thread cannot be its own parent.');
+  const parent = await ctx.threads.getThreadConsistent(parentId);
+  if (!parent) throw new InvalidParentError(`No thread ${parentId} to be the parent.`);
+  if (parent.parent !== null) throw new InvalidParentError(`Thread ${parentId} has a parent itself (${parent.parent}): only one level of children.`);
+  if (parent.scenario !== scenario) throw new InvalidParentError(`Thread ${parentId} is in scenario ${parent.scenario}, not ${scenario}.`);
+  if (!mayHaveChildren && (await ctx.threads.hasChildren(threadId))) throw new InvalidParentError(`Thread ${threadId} has children: it cannot get a parent.`);
+}
+
+const sameExpected = (a: Expected | null, b: Expected | null): boolean =>
+  a === null || b === null ? a === b : a.what === b.what && a.at === b.at && a.precision === b.precision;
+
+/**
+ * Changing kind is allowed only if every status the thread ever had — retracted updates included —
+ * is a status of the new kind. Reads the whole history: a rare, admin-like write.
+ */
+async function requireKindFits(ctx: AppContext, threadId: string, kind: string): Promise<void> {
+  const kinds = await ctx.kinds.knowing((r) => r.has(kind));
+  kinds.requireKind(kind);
+  const { updates } = await ctx.threads.loadHistory(threadId, true);
+  const missing = [...new Set(updates.map((u) => u.status).filter((st): st is string => st !== null && !kinds.isStatusOf(kind, st)))];
+  if (missing.length) throw new InvalidStatusError(`Kind ${kind} has no status ${missing.join(', ')}, which this thread's history holds.`);
 }
 
 export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
@@ -272,16 +332,53 @@ export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: st
   }, render);
 }
 
+/**
+ * `title` and `staleAfterHours` are version 1 fields: any PATCH with them is a write (version + 1).
+ * The 1.1 fields write only when they change something: `expected` set to the value it has, or
+ * `archived` to the state it is in, changes nothing.
+ */
 export function patchThread<R>(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => R) {
-  return writeThread(ctx, threadId, options, ({ thread }, now) => ({
-    thread: {
+  return writeThread(ctx, threadId, options, async ({ thread }, now): Promise<Decision> => {
+    let next: Thread = {
       ...thread,
       ...(input.title !== undefined ? { title: input.title } : {}),
       ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
-      version: thread.version + 1,
-      updatedAt: now,
-    },
-  }), render);
+    };
+    let changed = input.title !== undefined || input.staleAfterHours !== undefined;
+    // Any change to what is expected starts the wait afresh.
+    if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
+      next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
+      changed = true;
+    }
+    if (input.archived !== undefined && input.archived !== thread.archived) {
+      // Archived threads are never stale or overdue; unarchived, they are watched again from here.
+      next = { ...next, archived: input.archived, stale: false, staleSince: null, overdue: false, overdueSince: null };
+      changed = true;
+    }
+    if (input.kind !== undefined && input.kind !== thread.kind) {
+      await requireKindFits(ctx, threadId, input.kind);
+      next = { ...next, kind: input.kind };
+      changed = true;
+    }
+    const scenario = input.scenario ?? thread.scenario;
+    const parent = input.parent !== undefined ? input.parent : thread.parent;
+    const moving = scenario !== thread.scenario;
+    const attaching = parent !== null && parent !== thread.parent;
+    if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
+      throw new InvalidParentError('A thread with a parent or children cannot move to another scenario: detach first.');
+    }
+    if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
+    if (moving || parent !== thread.parent) {
+      next = { ...next, scenario, parent };
+      changed = true;
+    }
+    if (!changed) return { thread, unchanged: true };
+    return {
+      thread: { ...next, version: thread.version + 1, updatedAt: now },
+      ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
+      ...(moving ? { movedTo: scenario } : {}),
+    };
+  }, render);
 }
 
 /**

@@ -143,6 +143,13 @@ export class InvalidSubscriptionUrlError extends TrackerError {
   }
 }
 
+/** A parent that is not allowed (missing, itself a child, another scenario, the thread itself), or a move that parentage forbids. */
+export class InvalidParentError extends TrackerError {
+  readonly status = 422;
+  readonly code = 'invalid_parent';
+  readonly title = 'Parent not allowed';
+}
+
 export class IdempotencyKeyMismatchError extends TrackerError {
   readonly status = 422;
   readonly code = 'idempotency_key_mismatch';

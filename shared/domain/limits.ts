@@ -5,6 +5,7 @@
 export const LIMITS = {
   bodyBytes: 64 * 1024,
   title: 200,
+  expectedWhat: 200,
   summary: 4000,
   scenarioDescription: 4000,
   tags: 20,

@@ -4,7 +4,7 @@ import { ValidationError, type FieldProblem } from './errors';
 import {
   PRECISIONS, parsePreciseTime, parsePreciseTimeAnyYear, parseRfc3339, parseRfc3339AnyYear, periodEnd, toUtc, UTC_RANGE_MESSAGE, type PreciseTime,
 } from './time';
-import { ROLES } from './types';
+import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
 import { LIMITS, SLUG, ULID } from './limits';
 
@@ -89,6 +89,28 @@ const occurredAt = z.pipe(
   ),
 );
 
+/** `expected.at` may lie up to this many years ahead (its start). */
+export const EXPECTED_MAX_YEARS_AHEAD = 10;
+
+const yearsAhead = (years: number): string => {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.toISOString();
+};
+
+/** What a thread waits for: `at` in any time form, between 1900-01-01 and 10 years from now (its start). */
+export const ExpectedSchema = z.pipe(z.strictObject({
+  what: text(1, LIMITS.expectedWhat),
+  at: z.pipe(
+    preciseTime,
+    z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+      z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+      z.refine((t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD), `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`),
+    ),
+  ),
+}), z.transform((e): Expected => ({ what: e.what, at: e.at.at, precision: e.at.precision })));
+export type ExpectedInput = z.output<typeof ExpectedSchema>;
+
 /** `asOf`/`knownAt`: a period means its last millisecond (`2025-08-15` → `2025-08-15T23:59:59.999Z`). */
 const cutTime = z.pipe(preciseTime, z.transform(periodEnd));
 /** `updatedSince`: a period means its start. */
@@ -142,6 +164,8 @@ export const CreateThreadSchema = z.strictObject({
   sources,
   quotes,
   staleAfterHours: z.optional(staleAfterHours),
+  parent: z.optional(z.nullable(slug)),
+  expected: z.optional(z.nullable(ExpectedSchema)),
 });
 /**
  * What the application takes: the parsed body, or from internal callers (seed, CLIs, tests) an
@@ -150,9 +174,19 @@ export const CreateThreadSchema = z.strictObject({
 export type OccurredInput = PreciseTime | string;
 export type CreateThreadInput = Omit<z.output<typeof CreateThreadSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
 
+const PATCH_FIELDS = ['title', 'staleAfterHours', 'expected', 'archived', 'scenario', 'kind', 'parent'] as const;
+
 export const PatchThreadSchema = z
-  .strictObject({ title: z.optional(text(1, LIMITS.title)), staleAfterHours: z.optional(staleAfterHours) })
-  .check(z.refine((b) => b.title !== undefined || b.staleAfterHours !== undefined, 'give at least one of title, staleAfterHours'));
+  .strictObject({
+    title: z.optional(text(1, LIMITS.title)),
+    staleAfterHours: z.optional(staleAfterHours),
+    expected: z.optional(z.nullable(ExpectedSchema)),
+    archived: z.optional(z.boolean()),
+    scenario: z.optional(slug),
+    kind: z.optional(kindName),
+    parent: z.optional(z.nullable(slug)),
+  })
+  .check(z.refine((b) => PATCH_FIELDS.some((f) => b[f] !== undefined), `give at least one of ${PATCH_FIELDS.join(', ')}`));
 export type PatchThreadInput = z.output<typeof PatchThreadSchema>;
 
 export const CreateUpdateSchema = z.strictObject({
@@ -239,6 +273,9 @@ export const ListThreadsQuerySchema = z.strictObject({
   // Checked against every status of every kind (the registry) by the handler.
   status: z.optional(z.string().check(z.regex(NAME, NAME_MESSAGE)).register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' })),
   stale: z.optional(z.enum(['true', 'false'])),
+  overdue: z.optional(z.enum(['true', 'false'])),
+  parent: z.optional(slug),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
   updatedSince: z.optional(sinceTime),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
@@ -271,6 +308,11 @@ export const ThreadSchema = z.object({
   staleAfterHours: z.int(),
   stale: z.boolean(),
   staleSince: nullableString,
+  overdue: z.boolean(),
+  overdueSince: nullableString,
+  expected: z.nullable(z.object({ what: z.string(), at: z.string(), precision: z.enum(PRECISIONS) })),
+  parent: nullableString,
+  archived: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
   asOf: z.optional(z.string()),

@@ -46,6 +46,13 @@ export interface ThreadState {
   updateCount: number;
 }
 
+/** What a thread waits for: something expected to happen by `at` (the start of its period). */
+export interface Expected {
+  what: string;
+  at: string;
+  precision: Precision;
+}
+
 export interface Thread extends ThreadState {
   id: string;
   scenario: string;
@@ -56,6 +63,14 @@ export interface Thread extends ThreadState {
   staleAfterHours: number;
   stale: boolean;
   staleSince: string | null;
+  /** Set by the scheduled check when `expected` did not happen by the end of its period. */
+  overdue: boolean;
+  overdueSince: string | null;
+  expected: Expected | null;
+  /** A thread of the same scenario that has no parent itself, or null. */
+  parent: string | null;
+  /** Archived threads are out of default lists and never flagged stale or overdue. */
+  archived: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,12 +1,12 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
-import { addHours } from '../domain/time';
-import type { Quote, Retraction, Scenario, Source, Thread, Update } from '../domain/types';
-import { SCENARIOS_LIST_PK, THREAD_SHARDS, dueShardPk, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
+import { addHours, periodAfter } from '../domain/time';
+import type { Expected, Quote, Retraction, Scenario, Source, Thread, Update } from '../domain/types';
+import { SCENARIOS_LIST_PK, THREAD_SHARDS, archivedScope, dueShardPk, expectedShardPk, parentPk, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
   'id', 'scenario', 'kind', 'title', 'status', 'statusSince', 'statusSincePrecision', 'summary', 'lastOccurredAt', 'lastOccurredPrecision', 'lastRecordedAt',
-  'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'createdAt', 'updatedAt',
+  'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'overdue', 'overdueSince', 'expected', 'parent', 'archived', 'createdAt', 'updatedAt',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [
@@ -30,8 +30,23 @@ const present = <T>(item: unknown, fields: readonly string[]): T =>
  */
 const INSTANT = 'instant';
 
+const EXPECTED_FIELDS = ['what', 'at', 'precision'] as const satisfies readonly (keyof Expected)[];
+
+/**
+ * Thread items written before contract 1.1 carry no parent, archived, expected or overdue fields:
+ * they read as the defaults (no migration).
+ */
 export const toThread = (item: Record<string, unknown>): Thread =>
-  pick<Thread>({ ...item, statusSincePrecision: item.statusSincePrecision ?? INSTANT, lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT }, THREAD_FIELDS);
+  pick<Thread>({
+    ...item,
+    statusSincePrecision: item.statusSincePrecision ?? INSTANT,
+    lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT,
+    overdue: item.overdue ?? false,
+    overdueSince: item.overdueSince ?? null,
+    expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
+    parent: item.parent ?? null,
+    archived: item.archived ?? false,
+  }, THREAD_FIELDS);
 
 /**
  * An update in the contract's order, nested objects included: what is read back presents exactly
@@ -58,13 +73,27 @@ export const updateInOrder = (update: Update): Update => toUpdate(update as unkn
  * hands in: the store reads no kinds itself.
  */
 export const dueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): string | undefined =>
-  thread.stale || kinds.isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
+  thread.stale || thread.archived || kinds.isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
 
-/** The two scopes a thread is listed under: its scenario, and its shard of all threads. */
-export const threadScopes = (thread: Pick<Thread, 'id' | 'scenario'>) => ({
-  scenario: scenarioPk(thread.scenario),
-  all: threadsShardPk(shardOf(thread.id, THREAD_SHARDS)),
-});
+/**
+ * When the overdue check should look at a thread (its `overdueSince`), or undefined while it does not
+ * await anything: no `expected`, already overdue, archived, terminal, or the expected thing has
+ * happened — some live update occurred at or after `expected.at`. `lastOccurredAt` is the latest
+ * live update's (the projection's head), so a retraction of that update brings the thread back.
+ */
+export const overdueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): string | undefined =>
+  thread.expected === null || thread.overdue || thread.archived || kinds.isTerminal(thread.kind, thread.status) || thread.lastOccurredAt >= thread.expected.at
+    ? undefined
+    : periodAfter(thread.expected);
+
+/**
+ * The two scopes a thread is listed under: its scenario, and its shard of all threads. An archived
+ * thread's scopes are the archived partitions of both (keys.ts#archivedScope).
+ */
+export const threadScopes = (thread: Pick<Thread, 'id' | 'scenario'> & { archived?: boolean }) => {
+  const scopes = { scenario: scenarioPk(thread.scenario), all: threadsShardPk(shardOf(thread.id, THREAD_SHARDS)) };
+  return thread.archived === true ? { scenario: archivedScope(scopes.scenario), all: archivedScope(scopes.all) } : scopes;
+};
 
 /** Key attributes of the sparse stale indexes: present only while the thread is stale. */
 export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
@@ -78,6 +107,7 @@ export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
  */
 export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): Record<string, unknown> {
   const due = dueAt(thread, kinds);
+  const overdueFrom = overdueAt(thread, kinds);
   const scope = threadScopes(thread);
   return {
     ...threadKey(thread.id),
@@ -94,6 +124,9 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
     // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
     ...(due ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: `${due}#${thread.id}` } : {}),
     ...(thread.stale ? staleIndexKeys(thread) : {}),
+    // Sparse: a child is listed under its parent (GSI10); a thread awaiting `expected`, by when it would be overdue (GSI11).
+    ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),
+    ...(overdueFrom ? { GSI11PK: expectedShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI11SK: `${overdueFrom}#${thread.id}` } : {}),
   };
 }
 

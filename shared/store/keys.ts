@@ -23,6 +23,13 @@ export const INDEX = {
   byScenarioUpdated: 'GSI8',
   /** Every thread by update time; sharded. */
   byUpdated: 'GSI9',
+  /** Sparse: a thread's children (`PARENT#<id>`), by id: only threads with a parent are in it. */
+  byParent: 'GSI10',
+  /**
+   * Sparse: threads awaiting their expected thing, by `overdueSince` (`<overdueSince>#<id>`); sharded
+   * (`EXPECTED#<n>`). What the overdue check reads.
+   */
+  byExpected: 'GSI11',
   /** Local index: a thread's updates by occurred time, then recorded time. */
   byOccurred: 'LSI1',
 } as const;
@@ -74,6 +81,14 @@ export const threadsShardPk = (shard: number) => `THREADS#${shard}`;
 export const statusPk = (scope: string, status: string) => `${scope}#STATUS#${status}`;
 export const stalePk = (scope: string) => `${scope}#STALE`;
 export const dueShardPk = (shard: number) => `DUE#${shard}`;
+export const expectedShardPk = (shard: number) => `EXPECTED#${shard}`;
+export const parentPk = (parentId: string) => `PARENT#${parentId}`;
+/**
+ * The scope an archived thread is listed under instead of its own: archived threads live in their
+ * own partitions of every list index, so default lists never read them and `archived=true` reads
+ * only them (`any` merges both). Slugs hold no `#`, so no scenario's scope can collide with it.
+ */
+export const archivedScope = (scope: string) => `${scope}#ARCHIVED`;
 /** Sort key of the update-time indexes: update time, then id (ties are broken, keys stay unique). */
 export const updatedSk = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
 

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
-import { INDEX, SCENARIOS_LIST_PK, scenarioKey, scenarioPk } from './keys';
+import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk } from './keys';
 import { COUNTED_AT, scenarioItem, toScenario } from './items';
 import { IdempotencyClaimLost, VersionConflict } from './thread-store';
 
@@ -170,20 +170,24 @@ export class ScenarioStore {
     return out;
   }
 
-  /** The latest `updatedAt` among the scenario's threads (one item of the update-time index), or undefined. */
+  /** The latest `updatedAt` among the scenario's threads, archived ones included (one item of each update-time partition), or undefined. */
   async latestThreadChange(id: string): Promise<string | undefined> {
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: INDEX.byScenarioUpdated,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': scenarioPk(id) },
-        ProjectionExpression: 'updatedAt',
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    );
-    return Items[0]?.updatedAt as string | undefined;
+    // Archived threads are listed under their own scope: archiving moves a thread's latest change there.
+    const latest = await Promise.all([scenarioPk(id), archivedScope(scenarioPk(id))].map(async (pk) => {
+      const { Items = [] } = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byScenarioUpdated,
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'updatedAt',
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      return Items[0]?.updatedAt as string | undefined;
+    }));
+    return latest.filter((t): t is string => t !== undefined).sort().pop();
   }
 
   /**

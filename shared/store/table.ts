@@ -4,6 +4,9 @@ import { INDEX } from './keys';
 /** Non-key attributes the due index carries. */
 export const DUE_INDEX_ATTRIBUTES = ['scenario', 'status'] as const;
 
+/** Non-key attributes the expected-due index carries: what a ThreadOverdue notification tells. */
+export const EXPECTED_INDEX_ATTRIBUTES = ['scenario', 'status', 'expected'] as const;
+
 /** Attribute that DynamoDB's TTL deletes items by (epoch seconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -23,7 +26,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
       s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'),
-      s('GSI4PK'), s('GSI5PK'), s('GSI6PK'), s('GSI7PK'), s('USK'), s('LSI1SK'),
+      s('GSI4PK'), s('GSI5PK'), s('GSI6PK'), s('GSI7PK'), s('USK'), s('LSI1SK'), s('GSI10PK'), s('GSI11PK'), s('GSI11SK'),
     ],
     KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
     // Each list a request can ask for has an index that holds exactly its answer, in its order, so a
@@ -40,6 +43,10 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       gsi(INDEX.stale, 'GSI7PK', 'GSI2SK'),
       gsi(INDEX.byScenarioUpdated, 'GSI1PK', 'USK'),
       gsi(INDEX.byUpdated, 'GSI2PK', 'USK'),
+      // Sparse: children under their parent (a thread's children are few: no shards), by id.
+      gsi(INDEX.byParent, 'GSI10PK', 'GSI1SK'),
+      // Sparse, like the due index: only threads awaiting their expected thing; the overdue check reads only this.
+      { ...gsi(INDEX.byExpected, 'GSI11PK', 'GSI11SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...EXPECTED_INDEX_ATTRIBUTES] } },
     ],
     LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],
   };

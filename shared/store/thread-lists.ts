@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Thread } from '../domain/types';
-import { INDEX, THREAD_SHARDS, scenarioPk, shardNumbers, stalePk, statusPk, threadsShardPk } from './keys';
+import { INDEX, THREAD_SHARDS, archivedScope, parentPk, scenarioPk, shardNumbers, stalePk, statusPk, threadsShardPk } from './keys';
 import { toThread } from './items';
 
 /**
@@ -26,6 +26,12 @@ export interface ThreadFilter {
   status?: string;
   stale?: boolean;
   updatedSince?: string;
+  /** Served by a bounded filter (pattern 11): see docs/data-model.md. */
+  overdue?: boolean;
+  /** A thread's children: the sparse parent index. */
+  parent?: string;
+  /** Absent means `false`: archived threads are listed only when asked for. */
+  archived?: 'true' | 'false' | 'any';
 }
 
 /** Where a list resumes: strictly after this thread id. */
@@ -59,7 +65,7 @@ interface Plan {
 }
 
 /** The filter expression for whatever the chosen index's key does not already select. */
-function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: boolean; updatedSince?: boolean }): Plan['filter'] {
+function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: boolean; updatedSince?: boolean; parent?: boolean }): Plan['filter'] {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -72,18 +78,42 @@ function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: bool
   if (filter.status !== undefined && !served.status) add('status', '=', filter.status);
   if (filter.stale !== undefined && !served.stale) add('stale', '=', filter.stale);
   if (filter.updatedSince !== undefined && !served.updatedSince) add('updatedAt', '>', filter.updatedSince);
+  // Thread items written before contract 1.1 carry no `overdue`: absent means false.
+  if (filter.overdue === true) add('overdue', '=', true);
+  if (filter.overdue === false) {
+    names['#overdue'] = 'overdue';
+    values[':overdue'] = true;
+    conditions.push('(attribute_not_exists(#overdue) OR #overdue <> :overdue)');
+  }
+  // The parent index is not split by scope: the scenario and archived state are filters there
+  // (a thread's children are few). Everywhere else the partition already answers both.
+  if (served.parent) {
+    if (filter.scenario !== undefined) add('scenario', '=', filter.scenario);
+    if ((filter.archived ?? 'false') !== 'any') add('archived', '=', filter.archived === 'true');
+  }
   return conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
 }
 
-/** Scopes of the list: the scenario's partition, or every shard of all threads. */
-const scopesOf = (filter: ThreadFilter): string[] =>
-  filter.scenario !== undefined ? [scenarioPk(filter.scenario)] : shardNumbers(THREAD_SHARDS).map(threadsShardPk);
+/**
+ * Scopes of the list: the scenario's partition, or every shard of all threads — the live ones, the
+ * archived ones (`archived=true`) or both (`any`, merged like shards). Archived threads are keyed
+ * under their own scopes, so leaving them out costs nothing.
+ */
+function scopesOf(filter: ThreadFilter): string[] {
+  const live = filter.scenario !== undefined ? [scenarioPk(filter.scenario)] : shardNumbers(THREAD_SHARDS).map(threadsShardPk);
+  const archived = filter.archived ?? 'false';
+  if (archived === 'false') return live;
+  return archived === 'true' ? live.map(archivedScope) : [...live, ...live.map(archivedScope)];
+}
 
 /** The id-ordered plan: the most selective index whose key serves part of the filter. */
 function idOrderedPlan(filter: ThreadFilter): Plan {
   const byScenario = filter.scenario !== undefined;
   const scopes = scopesOf(filter);
   const skAttr = byScenario ? 'GSI1SK' : 'GSI2SK';
+  if (filter.parent !== undefined) {
+    return { index: INDEX.byParent, pkAttr: 'GSI10PK', skAttr: 'GSI1SK', partitions: [parentPk(filter.parent)], filter: filterOf(filter, { parent: true }) };
+  }
   if (filter.stale === true) {
     return { index: byScenario ? INDEX.staleByScenario : INDEX.stale, pkAttr: byScenario ? 'GSI6PK' : 'GSI7PK', skAttr, partitions: scopes.map(stalePk), filter: filterOf(filter, { stale: true }) };
   }
@@ -115,7 +145,8 @@ export class ThreadLists {
   ) {}
 
   async list(filter: ThreadFilter, limit: number, from?: ListPosition): Promise<ThreadPage> {
-    if (filter.updatedSince !== undefined) {
+    // A thread's children are few: their index with a filter beats the update-time path.
+    if (filter.updatedSince !== undefined && filter.parent === undefined) {
       const changed = await this.changedSince(filter, filter.updatedSince, limit, from);
       if ('items' in changed) return changed;
       const page = await this.merged(idOrderedPlan(filter), limit, from);

@@ -5,7 +5,7 @@ import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
 import type { Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, threadKey, threadPk, updateKey } from './keys';
+import { INDEX, THREAD_SK, UPDATE_PREFIX, parentPk, threadKey, threadPk, updateKey } from './keys';
 import { threadItem, toThread, toUpdate, updateItem } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
@@ -23,6 +23,9 @@ export class VersionConflict extends Error {
 
 /** Another transaction touched one of our items at the same moment; nothing was written. Retry. */
 export class TransientConflict extends Error {}
+
+/** The parent a write attached to changed meanwhile (gone, got a parent, moved): decide again. */
+export class ParentChanged extends TransientConflict {}
 
 /** The thread we meant to create exists already. */
 export class ThreadAlreadyExists extends Error {}
@@ -45,6 +48,8 @@ export interface ThreadWrite {
   cursor?: FoldCursor | null;
   /** The kinds the writer decided with: which statuses are terminal (the due index). Built-ins only when absent. */
   kinds?: KindRegistry;
+  /** A parent the thread attaches to: it must still exist, have no parent and be in this scenario when the write lands. */
+  parentCheck?: { id: string; scenario: string };
 }
 
 /** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
@@ -227,6 +232,22 @@ export class ThreadStore {
     return { items: items.map(toUpdate), lastKey };
   }
 
+  /**
+   * Whether any thread names this one as its parent: one Query of the sparse parent index, at most
+   * one item. Eventually consistent (a GSI): a child attached in the last instant may be missed.
+   */
+  async hasChildren(id: string): Promise<boolean> {
+    const { Items = [] } = await this.db.send(new QueryCommand({
+      TableName: this.table,
+      IndexName: INDEX.byParent,
+      KeyConditionExpression: 'GSI10PK = :pk',
+      ExpressionAttributeValues: { ':pk': parentPk(id) },
+      ProjectionExpression: 'PK',
+      Limit: 1,
+    }));
+    return Items.length > 0;
+  }
+
   /** Threads ordered by id, each filter served by its own index (shared/store/thread-lists.ts). */
   listThreads(filter: ThreadFilter, limit: number, from?: ListPosition): Promise<ThreadPage> {
     return new ThreadLists(this.db, this.table).list(filter, limit, from);
@@ -261,6 +282,18 @@ export class ThreadStore {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
       items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } });
     }
+    const parentAt = write.parentCheck ? items.length : -1;
+    if (write.parentCheck) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.table,
+          Key: threadKey(write.parentCheck.id),
+          ConditionExpression: 'attribute_exists(PK) AND scenario = :scenario AND (attribute_not_exists(#parent) OR #parent = :none)',
+          ExpressionAttributeNames: { '#parent': 'parent' },
+          ExpressionAttributeValues: { ':scenario': write.parentCheck.scenario, ':none': null },
+        },
+      });
+    }
     const idem = write.idempotency;
     if (idem) items.push({ Put: completionPut(this.table, idem) });
     try {
@@ -272,6 +305,7 @@ export class ThreadStore {
           throw write.expectedVersion === null ? new ThreadAlreadyExists() : new VersionConflict();
         }
         if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
+        if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }
       throw error;

@@ -98,7 +98,7 @@ describe('npm start', () => {
       cli.stdout!.on('data', (d) => (cliOut += d));
       expect(await new Promise((done) => cli.once('exit', done))).toBe(0);
       const summary = JSON.parse(cliOut.trim().split('\n').pop()!);
-      expect({ ...summary, flagged: [...summary.flagged].sort() }).toEqual({ now: at, flagged: ['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting'] });
+      expect({ ...summary, flagged: [...summary.flagged].sort() }).toEqual({ now: at, flagged: ['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting'], overdue: [] });
       const stale = await (await fetch(`${base}/threads?stale=true`, { headers: auth('e2e-reader') })).json();
       expect(stale.items.map((t: { id: string; stale: boolean }) => `${t.id}:${t.stale}`)).toEqual(['ceasefire:true', 'prisoner-exchange:true', 'sanctions:true', 'trump-putin-meeting:true']);
     } finally {

@@ -1,7 +1,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
 import { recountScenario, sweepScenarioCounts } from '../../shared/app/scenarios';
-import { createThread } from '../../shared/app/threads';
+import { createThread, patchThread } from '../../shared/app/threads';
 import { json } from '../../shared/http/response';
 import { scenarioKey, threadKey } from '../../shared/store/keys';
 import { freshContext } from '../support/context';
@@ -100,6 +100,21 @@ describe('sweepScenarioCounts', () => {
     // Assess
     expect(recounted).toEqual(['alpha']);
     expect((await ctx.scenarios.get('alpha'))!.scenario.statusCounts).toEqual({ announced: 1, held: 1, proposed: 1 });
+  });
+});
+
+describe('sweepScenarioCounts and archived threads', () => {
+  it('sees an archiving whose recount request was lost (the thread left the live scope)', async () => {
+    // Prepare: a context whose recount requests are all lost
+    const lossy: AppContext = { ...ctx, recounts: { request: async () => undefined, flush: async () => undefined } };
+    await createThread(lossy, { id: 'd1', scenario: 'delta', kind: 'summit', title: 'd1', status: 'proposed', summary: 's' }, { principal }, () => json(201, {}));
+    await recountScenario(lossy, 'delta');
+    await patchThread(lossy, 'd1', { archived: true }, { principal }, () => json(200, {}));
+    // Act
+    const recounted = await sweepScenarioCounts(lossy);
+    // Assess
+    expect(recounted).toContain('delta');
+    expect((await lossy.scenarios.get('delta'))!.scenario).toMatchObject({ threadCount: 0, statusCounts: {} });
   });
 });
 

@@ -40,7 +40,7 @@ function makeThreads(): Thread[] {
     const stale = rnd() < 0.3;
     return {
       id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`, scenario: pick(SCENARIOS), kind, title: `Thread ${i}`, status, statusSince: updatedAt, statusSincePrecision: 'instant' as const, summary: 's',
-      lastOccurredAt: updatedAt, lastOccurredPrecision: 'instant' as const, lastRecordedAt: updatedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? updatedAt : null, createdAt: updatedAt, updatedAt,
+      lastOccurredAt: updatedAt, lastOccurredPrecision: 'instant' as const, lastRecordedAt: updatedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? updatedAt : null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: updatedAt, updatedAt,
     };
   });
 }
