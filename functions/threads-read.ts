@@ -1,6 +1,6 @@
 import { NotFoundError } from '../shared/domain/errors';
 import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
-import { threadAsOf } from '../shared/app/threads';
+import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
 import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
@@ -88,6 +88,12 @@ export const handler = lambdaHandler('threads-read', {
     const update = await req.ctx.threads.getUpdate(id, updateId);
     if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
     return conditional(req, update);
+  },
+
+  'GET /threads/{id}/updates/{updateId}/revisions': async (req) => {
+    const id = threadIdParam(req.params);
+    const updateId = updateIdParam(req.params, id);
+    return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
   },
 
   'GET /scenarios': async (req) => {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
-  CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
-  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
+  AmendUpdateSchema, CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
+  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, RevisionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -67,6 +67,15 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: { '200': { description: 'Newest occurredAt first; retracted updates included and marked', headers: ETAG, content: jsonContent(page('Update')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
   },
   getUpdate: { parameters: [pathParam('id'), pathParam('updateId')], responses: { '200': { description: 'The update', content: jsonContent(ref('Update')) }, ...common, '404': problem('not_found') } },
+  amendUpdate: {
+    parameters: [pathParam('id'), pathParam('updateId'), ifMatch],
+    requestBody: { required: true, content: jsonContent(ref('AmendUpdate')) },
+    responses: { '200': { description: 'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. Idempotency-Key is not honoured (a PATCH).', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted'), '412': problem('precondition_failed') },
+  },
+  listRevisions: {
+    parameters: [pathParam('id'), pathParam('updateId'), ifNoneMatch],
+    responses: { '200': { description: 'Every wording, oldest first; revision 0 the original', headers: ETAG, content: jsonContent({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Revision') } } }) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
   retractUpdate: {
     parameters: [pathParam('id'), pathParam('updateId'), ifMatch, idempotencyKey],
     requestBody: { required: true, content: jsonContent(ref('Retraction')) },
@@ -148,6 +157,8 @@ export function buildOpenApi(): Record<string, unknown> {
         PatchThread: schema(PatchThreadSchema),
         CreateUpdate: schema(CreateUpdateSchema),
         Retraction: schema(RetractionSchema),
+        AmendUpdate: schema(AmendUpdateSchema),
+        Revision: schema(RevisionSchema, 'output'),
         CreateToken: schema(CreateTokenSchema),
         CreateScenario: schema(CreateScenarioSchema),
         PatchScenario: schema(PatchScenarioSchema),

@@ -28,6 +28,8 @@ const DECLARED = [
   { method: 'POST', path: '/threads/{id}/updates', group: 'threads-write', role: 'editor', operationId: 'postUpdate', summary: 'Post an update to a thread' },
   { method: 'GET', path: '/threads/{id}/updates', group: 'threads-read', role: 'reader', operationId: 'listUpdates', summary: "List a thread's updates, newest first" },
   { method: 'GET', path: '/threads/{id}/updates/{updateId}', group: 'threads-read', role: 'reader', operationId: 'getUpdate', summary: 'Get one update' },
+  { method: 'PATCH', path: '/threads/{id}/updates/{updateId}', group: 'threads-write', role: 'editor', operationId: 'amendUpdate', summary: "Amend an update's wording (summary, sources, quotes)" },
+  { method: 'GET', path: '/threads/{id}/updates/{updateId}/revisions', group: 'threads-read', role: 'reader', operationId: 'listRevisions', summary: "An update's wordings, oldest first (revision 0 the original)" },
   { method: 'POST', path: '/threads/{id}/updates/{updateId}/retraction', group: 'threads-write', role: 'editor', operationId: 'retractUpdate', summary: 'Retract an update' },
   { method: 'GET', path: '/scenarios', group: 'threads-read', role: 'reader', operationId: 'listScenarios', summary: 'List scenarios, by id, with their counts' },
   { method: 'POST', path: '/scenarios', group: 'threads-write', role: 'editor', operationId: 'createScenario', summary: 'Create a scenario' },

@@ -163,6 +163,25 @@ export const CreateUpdateSchema = z.strictObject({
 });
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
 
+/**
+ * `PATCH /threads/{id}/updates/{updateId}`: new wording. `status` and `occurredAt` are named as not
+ * amendable (400) rather than as unknown fields: the fix is to retract and post again.
+ */
+const notAmendable = z.optional(z.unknown().check(z.refine(() => false, 'cannot be amended: retract the update and post a new one')));
+export const AmendUpdateSchema = z
+  .strictObject({ summary: z.optional(text(1, LIMITS.summary)), sources, quotes, status: notAmendable, occurredAt: notAmendable })
+  .check(z.refine((b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined, 'give at least one of summary, sources, quotes'));
+export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
+
+export const RevisionSchema = z.object({
+  revision: z.int(),
+  summary: z.string(),
+  sources: z.array(z.object({ url: z.string(), title: z.optional(z.string()), publisher: z.optional(z.string()), publishedAt: z.optional(z.string()) })),
+  quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+});
+
 const statusDefinition = z.strictObject({ name: z.string().check(z.regex(NAME, NAME_MESSAGE)), terminal: z.boolean() });
 
 /** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
@@ -267,6 +286,9 @@ export const UpdateSchema = z.object({
   quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
   retracted: z.boolean(),
   retraction: z.nullable(z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() })),
+  revisedAt: nullableString,
+  revisedBy: nullableString,
+  revisionCount: z.int(),
 });
 
 export const ScenarioSchema = z.object({

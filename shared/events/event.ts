@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 
-export type TrackerEventType = 'ThreadStale' | 'ThreadStatusChanged';
+export type TrackerEventType = 'ThreadStale' | 'ThreadStatusChanged' | 'UpdateAmended';
 
 /** A notification, exactly as consumers receive it (EventBridge detail, webhook body). */
 export interface TrackerEvent {
@@ -10,8 +10,10 @@ export interface TrackerEvent {
   time: string;
   threadId: string;
   scenario: string;
-  status: string;
+  /** The thread's status; on update events, the update's (`null` for a note). */
+  status: string | null;
   previousStatus?: string;
+  updateId?: string;
   staleSince?: string;
 }
 
@@ -33,4 +35,15 @@ export const threadStale = (thread: { id: string; scenario: string; status: stri
   scenario: thread.scenario,
   status: thread.status,
   staleSince,
+});
+
+/** An update's wording was amended (contract 1.1): `status` is the update's, `null` for a note. */
+export const updateAmended = (thread: { id: string; scenario: string }, update: { id: string; status: string | null }, time: string): TrackerEvent => ({
+  id: ulid(),
+  type: 'UpdateAmended',
+  time,
+  threadId: thread.id,
+  scenario: thread.scenario,
+  status: update.status,
+  updateId: update.id,
 });

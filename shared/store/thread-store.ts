@@ -3,10 +3,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
-import type { Thread, Update } from '../domain/types';
+import type { Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, threadKey, threadPk, updateKey } from './keys';
-import { threadItem, toThread, toUpdate, updateItem } from './items';
+import { INDEX, REVISION_PREFIX, THREAD_SK, UPDATE_PREFIX, revisionsPrefix, threadKey, threadPk, updateKey } from './keys';
+import { revisionItem, threadItem, toRevision, toThread, toUpdate, updateItem } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
@@ -45,6 +45,8 @@ export interface ThreadWrite {
   cursor?: FoldCursor | null;
   /** The kinds the writer decided with: which statuses are terminal (the due index). Built-ins only when absent. */
   kinds?: KindRegistry;
+  /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
+  revisions?: Revision[];
 }
 
 /** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
@@ -56,6 +58,8 @@ export interface ThreadRecord {
 export interface ThreadHistory {
   thread: Thread | null;
   updates: Update[];
+  /** The stored wordings of amended updates, by update id, oldest first. */
+  revisions: Map<string, Revision[]>;
 }
 
 export interface Page<T> {
@@ -108,6 +112,7 @@ export class ThreadStore {
   async loadHistory(id: string, consistent = true): Promise<ThreadHistory> {
     let thread: Thread | null = null;
     const updates: Update[] = [];
+    const revisions = new Map<string, Revision[]>();
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -122,10 +127,15 @@ export class ThreadStore {
       for (const item of page.Items ?? []) {
         if (item.SK === THREAD_SK) thread = toThread(item);
         else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX)) updates.push(toUpdate(item));
+        else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
+          // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
+          const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
+          revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return { thread, updates };
+    return { thread, updates, revisions };
   }
 
   /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
@@ -194,6 +204,24 @@ export class ThreadStore {
     } while (start);
   }
 
+  /** The stored wordings of one update, oldest first (none until its first amendment). */
+  async getRevisions(threadId: string, updateId: string, consistent = false): Promise<Revision[]> {
+    const out: Revision[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
+        ConsistentRead: consistent,
+        ExclusiveStartKey: start,
+      }));
+      out.push(...(page.Items ?? []).map(toRevision));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId), ConsistentRead: consistent }));
     return Item ? toUpdate(Item) : null;
@@ -256,6 +284,9 @@ export class ThreadStore {
           ...(write.updateIsNew ? { ConditionExpression: 'attribute_not_exists(PK)' } : { ConditionExpression: 'attribute_exists(PK)' }),
         },
       });
+    }
+    for (const revision of write.update ? (write.revisions ?? []) : []) {
+      items.push({ Put: { TableName: this.table, Item: revisionItem(write.update!.threadId, write.update!.id, revision), ConditionExpression: 'attribute_not_exists(PK)' } });
     }
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
