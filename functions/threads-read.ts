@@ -1,4 +1,6 @@
-import { NotFoundError } from '../shared/domain/errors';
+import { NotFoundError, ValidationError } from '../shared/domain/errors';
+import { boardPage } from '../shared/app/boards';
+import { archivedMatches } from '../shared/app/archived';
 import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
@@ -31,6 +33,25 @@ export const handler = lambdaHandler('threads-read', {
       if (q.kind !== undefined) kinds.requireKind(q.kind);
       if (q.status !== undefined) kinds.requireSomeStatus(q.status);
     }
+    const current = {
+      ...(q.kind !== undefined ? { kind: q.kind } : {}),
+      ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+      ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+    };
+    const limit = q.limit ?? LIMITS.pageSize.default;
+    if (q.asOf !== undefined || q.knownAt !== undefined) {
+      // A board: one scenario as it stood then. Computed per thread, so never over every thread, and no ETag.
+      if (q.scenario === undefined) {
+        const path = q.asOf !== undefined ? 'asOf' : 'knownAt';
+        throw new ValidationError(`The query is not valid: scenario is required with ${path}`, [{ path: 'scenario', message: `is required with ${path}` }]);
+      }
+      const cut = { ...(q.asOf !== undefined ? { asOf: q.asOf } : {}), ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}) };
+      const board = { scenario: q.scenario, cut, ...(q.status !== undefined ? { status: q.status } : {}), archived: q.archived ?? 'false', current } as const;
+      const scope = `board:${canonicalJson(board)}`;
+      const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
+      const page = await boardPage(req.ctx, board, limit, from);
+      return json(200, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
+    }
     const filter = {
       ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
@@ -39,13 +60,14 @@ export const handler = lambdaHandler('threads-read', {
       ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
     };
     // A token is valid only for the filters it was issued with.
-    const scope = `threads:${canonicalJson(filter)}`;
+    // `archived=false` (the default) adds nothing to the scope: a version 1 client's tokens stay valid.
+    const scope = `threads:${canonicalJson(q.archived === undefined || q.archived === 'false' ? filter : { ...filter, archived: q.archived })}`;
     const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
-    const limit = q.limit ?? LIMITS.pageSize.default;
     // One ETag form: a digest of the page itself (items and nextToken). Revalidating costs reading the
     // page, O(page) items from its index, and never depends on when the last change happened.
     const page = await req.ctx.threads.listThreads(filter, limit, from);
-    return conditional(req, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
+    const items = page.items.filter((t) => archivedMatches(t, q.archived));
+    return conditional(req, { items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
   },
 
   // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.

@@ -40,8 +40,8 @@ const operations: Record<string, Record<string, unknown>> = {
   getHealth: { responses: { '200': { description: 'Up', content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
   getOpenApi: { responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } } },
   listThreads: {
-    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
-    responses: { '200': { description: 'A page of threads ordered by id', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
+    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', nextToken: 'Opaque; from the previous page', asOf: 'A board: the scenario\'s threads as they stood then (each as GET /threads/{id}?asOf=), threads with no status then left out; scenario required; a period means its last millisecond', knownAt: 'A board as known then; scenario required; a period means its last millisecond', archived: 'false (default): leave archived threads out; true: only them; any: all' }), ifNoneMatch],
+    responses: { '200': { description: 'A page of threads ordered by id (a board: no ETag, status matched against the status then; a page may be short)', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
   },
   createThread: {
     parameters: [idempotencyKey],

@@ -236,8 +236,30 @@ export const ListThreadsQuerySchema = z.strictObject({
   status: z.optional(z.string().check(z.regex(NAME, NAME_MESSAGE)).register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' })),
   stale: z.optional(z.enum(['true', 'false'])),
   updatedSince: z.optional(sinceTime),
+  // A board (contract 1.1): the scenario's threads as they stood then; `scenario` is required with these.
+  asOf: z.optional(cutTime),
+  knownAt: z.optional(cutTime),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
+});
+
+/** `GET /scenarios/{id}/timeline`. */
+export const TimelineQuerySchema = z.strictObject({
+  knownAt: z.optional(cutTime),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+export const TimelineItemSchema = z.object({
+  threadId: z.string(),
+  updateId: z.string(),
+  status: z.string(),
+  previousStatus: z.nullable(z.string()),
+  occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
+  summary: z.string(),
 });
 
 export const ListScenariosQuerySchema = z.strictObject({ tag: z.optional(slug), limit: z.optional(limit), nextToken: z.optional(nextToken) });
