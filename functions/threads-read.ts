@@ -1,7 +1,8 @@
 import { NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
-import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
+import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, TimelineQuerySchema, parseQuery } from '../shared/domain/schemas';
+import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
@@ -12,7 +13,7 @@ import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
-import { scenariosPageKey, threadsPageKey, updatesPageKey } from '../shared/store/page-keys';
+import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 
@@ -129,5 +130,17 @@ export const handler = lambdaHandler('threads-read', {
   'GET /scenarios/{id}': async (req) => {
     const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
     return conditional(req, scenario, scenarioEtag(scenario));
+  },
+
+  'GET /scenarios/{id}/timeline': async (req) => {
+    const id = scenarioIdParam(req.params);
+    const q = parseQuery(TimelineQuerySchema, req.query);
+    const query = { ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}), archived: q.archived ?? 'false' } as const;
+    const scope = `timeline:${id}:${canonicalJson(query)}`;
+    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, timelinePageKey) : undefined;
+    const page = await timelinePage(req.ctx, id, query, q.limit ?? LIMITS.pageSize.default, from);
+    const body = { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null };
+    // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
+    return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
   },
 }, appContext);

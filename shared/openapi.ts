@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
   AmendUpdateSchema, CreateScenarioSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema,
-  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, RevisionSchema, ScenarioSchema, ThreadSchema, UpdateSchema,
+  PatchScenarioSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, RevisionSchema, ScenarioSchema, TimelineItemSchema, TimelineQuerySchema, ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -81,6 +81,10 @@ const operations: Record<string, Record<string, unknown>> = {
     requestBody: { required: true, content: jsonContent(ref('Retraction')) },
     responses: { '200': { description: 'Retracted; the thread recomputed without it', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted, cannot_retract_last_status, idempotency_in_progress'), '412': problem('precondition_failed') },
   },
+  getTimeline: {
+    parameters: [pathParam('id'), ...queryParams(TimelineQuerySchema, { knownAt: 'As known then (updates, retractions and wording recorded by then); a period means its last millisecond; no ETag', archived: 'false (default): leave archived threads out; true: only them; any: all', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    responses: { '200': { description: "Status changes across the scenario's threads, oldest occurredAt first (then thread id, update id): a non-retracted update whose status differs from its thread's previous status-carrying one; a thread's first status has previousStatus null", headers: ETAG, content: jsonContent({ type: 'object', required: ['items', 'nextToken'], properties: { items: { type: 'array', items: ref('TimelineItem') }, nextToken: { type: ['string', 'null'] } } }) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
   listScenarios: {
     parameters: [...queryParams(ListScenariosQuerySchema, { tag: 'Only scenarios carrying this tag', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
     responses: { '200': { description: 'A page of scenarios ordered by id; counts may lag thread writes by up to 10 seconds', headers: ETAG, content: jsonContent(page('Scenario')) }, '304': { description: 'Not modified' }, ...common },
@@ -159,6 +163,7 @@ export function buildOpenApi(): Record<string, unknown> {
         Retraction: schema(RetractionSchema),
         AmendUpdate: schema(AmendUpdateSchema),
         Revision: schema(RevisionSchema, 'output'),
+        TimelineItem: schema(TimelineItemSchema, 'output'),
         CreateToken: schema(CreateTokenSchema),
         CreateScenario: schema(CreateScenarioSchema),
         PatchScenario: schema(PatchScenarioSchema),

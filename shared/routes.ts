@@ -34,6 +34,7 @@ const DECLARED = [
   { method: 'GET', path: '/scenarios', group: 'threads-read', role: 'reader', operationId: 'listScenarios', summary: 'List scenarios, by id, with their counts' },
   { method: 'POST', path: '/scenarios', group: 'threads-write', role: 'editor', operationId: 'createScenario', summary: 'Create a scenario' },
   { method: 'GET', path: '/scenarios/{id}', group: 'threads-read', role: 'reader', operationId: 'getScenario', summary: 'Get a scenario with its counts' },
+  { method: 'GET', path: '/scenarios/{id}/timeline', group: 'threads-read', role: 'reader', operationId: 'getTimeline', summary: "The status changes across a scenario's threads, oldest first" },
   { method: 'PATCH', path: '/scenarios/{id}', group: 'threads-write', role: 'editor', operationId: 'patchScenario', summary: 'Change title, description or tags' },
   { method: 'GET', path: '/kinds', group: 'threads-read', role: 'reader', operationId: 'listKinds', summary: 'List the kinds, built-in and custom, with their statuses' },
   { method: 'PUT', path: '/kinds/{kind}', group: 'kinds', role: 'admin', operationId: 'putKind', summary: 'Define a custom kind, or change one (statuses are never removed)' },

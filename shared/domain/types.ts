@@ -73,6 +73,8 @@ export interface Thread extends ThreadState {
   staleSince: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Left out of lists, boards and timelines by default (contract 1.1); absent on items written before it: false. */
+  archived?: boolean;
 }
 
 /** What a scenario's counts are computed from: a thread's status and flags (absent flags are false). */

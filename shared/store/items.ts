@@ -6,7 +6,7 @@ import { SCENARIOS_LIST_PK, THREAD_SHARDS, dueShardPk, revisionKey, scenarioKey,
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
   'id', 'scenario', 'kind', 'title', 'status', 'statusSince', 'statusSincePrecision', 'summary', 'lastOccurredAt', 'lastOccurredPrecision', 'lastRecordedAt',
-  'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'createdAt', 'updatedAt',
+  'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'createdAt', 'updatedAt', 'archived',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [

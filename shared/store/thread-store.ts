@@ -68,6 +68,12 @@ export interface Page<T> {
   lastKey?: Record<string, unknown>;
 }
 
+/** An update's facts plus whether (and when last) its wording was amended: what the timeline reads. */
+export interface TimelineFacts extends UpdateFacts {
+  revisionCount: number;
+  revisedAt: string | null;
+}
+
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
 const CURSOR_ATTRIBUTE = 'fold';
 
@@ -175,6 +181,33 @@ export class ThreadStore {
       ScanIndexForward: false,
       ConsistentRead: consistent,
     }, expected);
+  }
+
+  /**
+   * Pages of a thread's updates through LSI1 (`<occurredAt>#<ulid>`), strictly after (`forward`) or
+   * strictly before `bound`: what the scenario timeline reads of each thread, from where a page
+   * resumes. Pages start small and grow, as the timeline usually needs only the next few.
+   */
+  async *updatesAroundKey(threadId: string, bound: string, forward: boolean, consistent = false): AsyncGenerator<TimelineFacts[]> {
+    let start: Record<string, unknown> | undefined;
+    let limit = 4;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.byOccurred,
+        KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
+        ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
+        ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
+        ScanIndexForward: forward,
+        ConsistentRead: consistent,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }));
+      yield (page.Items ?? []).map((item) => ({ ...toFacts(item), revisionCount: Number(item.revisionCount ?? 0), revisedAt: (item.revisedAt as string | null | undefined) ?? null }));
+      start = page.LastEvaluatedKey;
+      limit = Math.min(limit * 4, 1000);
+    } while (start);
   }
 
   private window(threadId: string, condition: string, bound: string, forward: boolean, consistent: boolean): QueryCommandInput {
