@@ -167,7 +167,11 @@ export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occur
  * `PATCH /threads/{id}/updates/{updateId}`: new wording. `status` and `occurredAt` are named as not
  * amendable (400) rather than as unknown fields: the fix is to retract and post again.
  */
-const notAmendable = z.optional(z.unknown().check(z.refine(() => false, 'cannot be amended: retract the update and post a new one')));
+const notAmendable = z.optional(
+  z.unknown()
+    .check(z.refine(() => false, 'cannot be amended: retract the update and post a new one'))
+    .register(z.globalRegistry, { not: {}, description: 'Cannot be amended (400): retract the update and post a new one' }),
+);
 export const AmendUpdateSchema = z
   .strictObject({ summary: z.optional(text(1, LIMITS.summary)), sources, quotes, status: notAmendable, occurredAt: notAmendable })
   .check(z.refine((b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined, 'give at least one of summary, sources, quotes'));
