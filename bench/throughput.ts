@@ -54,7 +54,7 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const id = `${prefix}-${String(i).padStart(4, '0')}`;
-    const update: Update = { id: ulid(), threadId: id, status: 'active', summary: 'Started.', occurredAt: now, occurredPrecision: 'instant', recordedAt: now, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null };
+    const update: Update = { id: ulid(), threadId: id, status: 'active', summary: 'Started.', occurredAt: now, occurredPrecision: 'instant', recordedAt: now, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };
     const thread: Thread = {
       id, scenario: SCENARIO, kind: 'other', title: `Load ${i}`, status: 'active', statusSince: now, statusSincePrecision: 'instant', summary: 'Started.', lastOccurredAt: now, lastOccurredPrecision: 'instant', lastRecordedAt: now,
       updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: now, updatedAt: now,

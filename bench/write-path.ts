@@ -43,7 +43,7 @@ async function seedThread(ctx: AppContext, id: string, n: number): Promise<Updat
     const at = minute(i);
     updates.push({
       id: ulid(T0 + i * 60_000), threadId: id, status: i % 250 === 0 ? (i % 500 === 0 ? 'proposed' : 'active') : null, summary: `Note ${i}: ${'x'.repeat(150)}`,
-      occurredAt: at, occurredPrecision: 'instant', recordedAt: at, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null,
+      occurredAt: at, occurredPrecision: 'instant', recordedAt: at, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0,
     });
   }
   await batchPut(ctx.db, ctx.config.tableName, updates.map(updateItem), 8);

@@ -1,6 +1,9 @@
-import { NotFoundError } from '../shared/domain/errors';
-import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, parseQuery } from '../shared/domain/schemas';
-import { threadAsOf } from '../shared/app/threads';
+import { NotFoundError, ValidationError } from '../shared/domain/errors';
+import { boardPage } from '../shared/app/boards';
+import { archivedMatches } from '../shared/app/archived';
+import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, TimelineQuerySchema, parseQuery } from '../shared/domain/schemas';
+import { timelinePage } from '../shared/app/timeline';
+import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
@@ -11,7 +14,7 @@ import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { BASE_HEADERS, empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
-import { scenariosPageKey, threadsPageKey, updatesPageKey } from '../shared/store/page-keys';
+import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 
@@ -49,6 +52,25 @@ export const handler = lambdaHandler('threads-read', {
       if (q.kind !== undefined) kinds.requireKind(q.kind);
       if (q.status !== undefined) kinds.requireSomeStatus(q.status);
     }
+    const current = {
+      ...(q.kind !== undefined ? { kind: q.kind } : {}),
+      ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+      ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+    };
+    const limit = q.limit ?? LIMITS.pageSize.default;
+    if (q.asOf !== undefined || q.knownAt !== undefined) {
+      // A board: one scenario as it stood then. Computed per thread, so never over every thread, and no ETag.
+      if (q.scenario === undefined) {
+        const path = q.asOf !== undefined ? 'asOf' : 'knownAt';
+        throw new ValidationError(`The query is not valid: scenario is required with ${path}`, [{ path: 'scenario', message: `is required with ${path}` }]);
+      }
+      const cut = { ...(q.asOf !== undefined ? { asOf: q.asOf } : {}), ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}) };
+      const board = { scenario: q.scenario, cut, ...(q.status !== undefined ? { status: q.status } : {}), archived: q.archived ?? 'false', current } as const;
+      const scope = `board:${canonicalJson(board)}`;
+      const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
+      const page = await boardPage(req.ctx, board, limit, from);
+      return json(200, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
+    }
     const filter = {
       ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
       ...(q.kind !== undefined ? { kind: q.kind } : {}),
@@ -60,13 +82,14 @@ export const handler = lambdaHandler('threads-read', {
       ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
     };
     // A token is valid only for the filters it was issued with.
-    const scope = `threads:${canonicalJson(filter)}`;
+    // `archived=false` (the default) adds nothing to the scope: a version 1 client's tokens stay valid.
+    const scope = `threads:${canonicalJson(q.archived === undefined || q.archived === 'false' ? filter : { ...filter, archived: q.archived })}`;
     const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
-    const limit = q.limit ?? LIMITS.pageSize.default;
     // One ETag form: a digest of the page itself (items and nextToken). Revalidating costs reading the
     // page, O(page) items from its index, and never depends on when the last change happened.
     const page = await req.ctx.threads.listThreads(filter, limit, from);
-    return conditional(req, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
+    const items = page.items.filter((t) => archivedMatches(t, q.archived));
+    return conditional(req, { items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
   },
 
   // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.
@@ -111,6 +134,12 @@ export const handler = lambdaHandler('threads-read', {
     return conditional(req, update);
   },
 
+  'GET /threads/{id}/updates/{updateId}/revisions': async (req) => {
+    const id = threadIdParam(req.params);
+    const updateId = updateIdParam(req.params, id);
+    return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
+  },
+
   'GET /scenarios': async (req) => {
     const q = parseQuery(ListScenariosQuerySchema, req.query);
     const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
@@ -122,5 +151,17 @@ export const handler = lambdaHandler('threads-read', {
   'GET /scenarios/{id}': async (req) => {
     const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
     return conditional(req, scenario, scenarioEtag(scenario));
+  },
+
+  'GET /scenarios/{id}/timeline': async (req) => {
+    const id = scenarioIdParam(req.params);
+    const q = parseQuery(TimelineQuerySchema, req.query);
+    const query = { ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}), archived: q.archived ?? 'false' } as const;
+    const scope = `timeline:${id}:${canonicalJson(query)}`;
+    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, timelinePageKey) : undefined;
+    const page = await timelinePage(req.ctx, id, query, q.limit ?? LIMITS.pageSize.default, from);
+    const body = { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null };
+    // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
+    return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
   },
 }, appContext);

@@ -1,7 +1,7 @@
-import { CreateScenarioSchema, CreateThreadSchema, CreateUpdateSchema, PatchScenarioSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
+import { AmendUpdateSchema, CreateScenarioSchema, CreateThreadSchema, CreateUpdateSchema, PatchScenarioSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
 import { createScenario, patchScenario, scenarioEtag } from '../shared/app/scenarios';
 import type { Scenario } from '../shared/domain/types';
-import { createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
+import { amendUpdate, createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
 import { threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
 import { replayResult } from '../shared/app/replay';
@@ -31,6 +31,7 @@ const withUpdate = ({ update, thread }: WriteResult) => ({ update: updateInOrder
 const created = ({ thread }: WriteResult) => json(201, threadInOrder(thread), { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) });
 const posted = (result: WriteResult) =>
   json(201, withUpdate(result), { Location: `/threads/${result.thread.id}/updates/${result.update!.id}`, ETag: threadEtag(result.thread) });
+/** A retraction or an amendment: 200 with the update and the thread after it. */
 const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag: threadEtag(result.thread) });
 const scenarioCreated = (scenario: Scenario) => json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
 
@@ -52,6 +53,16 @@ export const handler = lambdaHandler('threads-write', {
     const raw = readJsonBody(req.event);
     const input = parseWith(CreateUpdateSchema, raw, 'The update');
     return idempotent(req, raw, posted, (ticket) => postUpdate(req.ctx, id, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, posted));
+  },
+
+  // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
+  // same wording changes nothing anyway.
+  'PATCH /threads/{id}/updates/{updateId}': async (req) => {
+    const id = threadIdParam(req.params);
+    const updateId = updateIdParam(req.params, id);
+    const { summary, sources, quotes } = parseWith(AmendUpdateSchema, readJsonBody(req.event), 'The amendment');
+    const input = { ...(summary !== undefined ? { summary } : {}), ...(sources !== undefined ? { sources } : {}), ...(quotes !== undefined ? { quotes } : {}) };
+    return amendUpdate(req.ctx, id, updateId, input, writeOptions(req), retracted);
   },
 
   'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {

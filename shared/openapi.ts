@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import {
-  CreateScenarioSchema, CreateSubscriptionSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, DeliveryAttemptSchema, HistoryQuerySchema, KindSchema, ListScenariosQuerySchema,
-  ListThreadsQuerySchema, PageQuerySchema, PatchScenarioSchema, PatchSubscriptionSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, ScenarioSchema, SubscriptionSchema,
-  ThreadSchema, UpdateSchema,
+  AmendUpdateSchema, CreateScenarioSchema, CreateSubscriptionSchema, CreateThreadSchema, CreateTokenSchema, CreateUpdateSchema, DeliveryAttemptSchema, HistoryQuerySchema, KindSchema,
+  ListScenariosQuerySchema, ListThreadsQuerySchema, PageQuerySchema, PatchScenarioSchema, PatchSubscriptionSchema, PatchThreadSchema, ProblemSchema, PutKindSchema, RetractionSchema, RevisionSchema,
+  ScenarioSchema, SubscriptionSchema, TimelineItemSchema, TimelineQuerySchema, ThreadSchema, UpdateSchema,
 } from './domain/schemas';
 import { ROUTES } from './routes';
 
@@ -43,8 +43,8 @@ const operations: Record<string, Record<string, unknown>> = {
   getHealth: { responses: { '200': { description: 'Up', content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
   getOpenApi: { responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } } },
   listThreads: {
-    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', archived: 'false (default): archived threads left out; true: only archived threads; any: both', parent: "A thread's children", overdue: 'Threads flagged overdue (true) or not (false)', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
-    responses: { '200': { description: 'A page of threads ordered by id', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
+    parameters: [...queryParams(ListThreadsQuerySchema, { updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)', archived: 'false (default): archived threads left out; true: only archived threads; any: both', parent: "A thread's children", overdue: 'Threads flagged overdue (true) or not (false)', nextToken: 'Opaque; from the previous page', asOf: 'A board: the scenario\'s threads as they stood then (each as GET /threads/{id}?asOf=), threads with no status then left out; scenario required; a period means its last millisecond', knownAt: 'A board as known then; scenario required; a period means its last millisecond' }), ifNoneMatch],
+    responses: { '200': { description: 'A page of threads ordered by id (a board: no ETag, status matched against the status then; a page may be short)', headers: ETAG, content: jsonContent(page('Thread')) }, '304': { description: 'Not modified' }, ...common },
   },
   createThread: {
     parameters: [idempotencyKey],
@@ -70,10 +70,23 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: { '200': { description: 'Newest occurredAt first; retracted updates included and marked', headers: ETAG, content: jsonContent(page('Update')) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
   },
   getUpdate: { parameters: [pathParam('id'), pathParam('updateId')], responses: { '200': { description: 'The update', content: jsonContent(ref('Update')) }, ...common, '404': problem('not_found') } },
+  amendUpdate: {
+    parameters: [pathParam('id'), pathParam('updateId'), ifMatch],
+    requestBody: { required: true, content: jsonContent(ref('AmendUpdate')) },
+    responses: { '200': { description: 'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. Idempotency-Key is not honoured (a PATCH).', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted'), '412': problem('precondition_failed') },
+  },
+  listRevisions: {
+    parameters: [pathParam('id'), pathParam('updateId'), ifNoneMatch],
+    responses: { '200': { description: 'Every wording, oldest first; revision 0 the original', headers: ETAG, content: jsonContent({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Revision') } } }) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
+  },
   retractUpdate: {
     parameters: [pathParam('id'), pathParam('updateId'), ifMatch, idempotencyKey],
     requestBody: { required: true, content: jsonContent(ref('Retraction')) },
     responses: { '200': { description: 'Retracted; the thread recomputed without it', headers: ETAG, content: jsonContent(threadAndUpdate) }, ...writeCommon, '404': problem('not_found'), '409': problem('already_retracted, cannot_retract_last_status, idempotency_in_progress'), '412': problem('precondition_failed') },
+  },
+  getTimeline: {
+    parameters: [pathParam('id'), ...queryParams(TimelineQuerySchema, { knownAt: 'As known then (updates, retractions and wording recorded by then); a period means its last millisecond; no ETag', archived: 'false (default): leave archived threads out; true: only them; any: all', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
+    responses: { '200': { description: "Status changes across the scenario's threads, oldest occurredAt first (then thread id, update id): a non-retracted update whose status differs from its thread's previous status-carrying one; a thread's first status has previousStatus null", headers: ETAG, content: jsonContent({ type: 'object', required: ['items', 'nextToken'], properties: { items: { type: 'array', items: ref('TimelineItem') }, nextToken: { type: ['string', 'null'] } } }) }, '304': { description: 'Not modified' }, ...common, '404': problem('not_found') },
   },
   listScenarios: {
     parameters: [...queryParams(ListScenariosQuerySchema, { tag: 'Only scenarios carrying this tag', nextToken: 'Opaque; from the previous page' }), ifNoneMatch],
@@ -188,6 +201,9 @@ export function buildOpenApi(): Record<string, unknown> {
         PatchThread: schema(PatchThreadSchema),
         CreateUpdate: schema(CreateUpdateSchema),
         Retraction: schema(RetractionSchema),
+        AmendUpdate: schema(AmendUpdateSchema),
+        Revision: schema(RevisionSchema, 'output'),
+        TimelineItem: schema(TimelineItemSchema, 'output'),
         CreateToken: schema(CreateTokenSchema),
         CreateScenario: schema(CreateScenarioSchema),
         PatchScenario: schema(PatchScenarioSchema),

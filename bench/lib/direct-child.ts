@@ -63,7 +63,7 @@ async function postUpdate(id: string, n: number): Promise<number> {
     } while (start);
     if (!thread) throw new Error(`no thread ${id}`);
     const now = new Date().toISOString();
-    const update = { id: ulid(), threadId: id, status: null, summary: `Direct note ${n}.`, occurredAt: now, occurredPrecision: 'instant' as const, recordedAt: now, postedBy: 'local-editor', sources: [], quotes: [], retracted: false, retraction: null };
+    const update = { id: ulid(), threadId: id, status: null, summary: `Direct note ${n}.`, occurredAt: now, occurredPrecision: 'instant' as const, recordedAt: now, postedBy: 'local-editor', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };
     const next: Thread = { ...thread, lastOccurredAt: now, lastOccurredPrecision: 'instant', lastRecordedAt: now, updateCount: thread.updateCount + 1, version: thread.version + 1, updatedAt: now };
     try {
       await db.send(

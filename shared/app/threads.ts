@@ -5,12 +5,13 @@ import {
 } from '../domain/errors';
 import type { KindRegistry } from '../domain/kinds';
 import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
-import { addUpdate, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
-import type { CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
+import { addUpdate, amendUpdate as refoldAmended, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
+import { changesWording, wordingKnownAt, type Wording } from '../domain/revisions';
+import type { AmendUpdateInput, CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
-import type { Expected, Principal, Thread, ThreadState, Update } from '../domain/types';
-import { statusChanged, threadCreated, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
+import type { Expected, Principal, Revision, Thread, ThreadState, Update } from '../domain/types';
+import { statusChanged, threadCreated, updateAmended, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
 import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
@@ -43,7 +44,7 @@ export interface WriteResult {
 /** What the idempotency record keeps of a result: the thread, and the update by reference. */
 export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   thread: result.thread,
-  ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted } } : {}),
+  ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted, revision: result.update.revisionCount } } : {}),
 });
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'> & {
@@ -79,6 +80,9 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     quotes: input.quotes ?? [],
     retracted: false,
     retraction: null,
+    revisedAt: null,
+    revisedBy: null,
+    revisionCount: 0,
   };
 }
 
@@ -164,6 +168,8 @@ async function writeThread<R>(
     }
     const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
     const response = render(result);
+    if (decision.unchanged) return response;
+    const { unchanged: _unchanged, ...write } = decision;
     try {
       const { unchanged: _unchanged, movedTo, ...write } = decision;
       await ctx.threads.commit({
@@ -333,6 +339,45 @@ export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: st
 }
 
 /**
+ * A new wording for an update (summary, sources, quotes; never status or occurredAt). Stored as the
+ * update item's latest wording plus a revision item (and, on the first amendment, the original as
+ * revision 0), in one transaction with the thread, whose summary is refolded from the update's
+ * point on: it follows when the update is the latest live one. Staleness is left as it was: a
+ * corrected wording is not news, so `lastRecordedAt` and the stale clock do not move.
+ */
+export function amendUpdate<R>(ctx: AppContext, threadId: string, updateId: string, input: AmendUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
+    // Read after the thread item: an amendment or retraction committed in between has moved its version.
+    const target = await ctx.threads.getUpdate(threadId, updateId, true);
+    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+    if (target.retracted) throw new AlreadyRetractedError(`Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`);
+    const wording: Wording = { summary: input.summary ?? target.summary, sources: input.sources ?? target.sources, quotes: input.quotes ?? target.quotes };
+    // The same wording again is no amendment: nothing is written and the thread keeps its version.
+    if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
+    const revision = target.revisionCount + 1;
+    const amended: Update = { ...target, ...wording, revisedAt: now, revisedBy: options.principal.name, revisionCount: revision };
+    const revisions: Revision[] = [
+      ...(target.revisionCount === 0 ? [{ revision: 0, summary: target.summary, sources: target.sources, quotes: target.quotes, recordedAt: target.recordedAt, recordedBy: target.postedBy }] : []),
+      { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
+    ];
+    const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
+    const state = stateOf(fold)!;
+    const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
+    return { thread: next, cursor: cursorOf(fold), update: amended, updateIsNew: false, revisions, events: [updateAmended(next, amended, now)] };
+  }, render);
+}
+
+/** An update's wordings, oldest first, revision 0 the original. */
+export async function listRevisions(ctx: AppContext, threadId: string, updateId: string): Promise<Revision[]> {
+  const update = await ctx.threads.getUpdate(threadId, updateId);
+  if (!update) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+  if (update.revisionCount === 0) return [{ revision: 0, summary: update.summary, sources: update.sources, quotes: update.quotes, recordedAt: update.recordedAt, recordedBy: update.postedBy }];
+  // Revisions are written with the update item; an eventually consistent read may trail it, so read them consistently.
+  return ctx.threads.getRevisions(threadId, updateId, true);
+}
+
+/**
  * `title` and `staleAfterHours` are version 1 fields: any PATCH with them is a write (version + 1).
  * The 1.1 fields write only when they change something: `expected` set to the value it has, or
  * `archived` to the state it is in, changes nothing.
@@ -405,9 +450,11 @@ export async function threadAsOf(ctx: AppContext, threadId: string, cut: Cutoff)
       return { ...record.thread, ...state, ...cut };
     }
   }
-  const { thread, updates } = await ctx.threads.loadHistory(threadId, false);
+  const { thread, updates, revisions } = await ctx.threads.loadHistory(threadId, false);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
-  const state = project(updates, cut);
+  // Known at a time, an update reads as it was worded then (the summary follows the latest live one).
+  const worded = knownAt === undefined ? updates : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
+  const state = project(worded, cut);
   if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
   return { ...thread, ...state, ...cut };
 }

@@ -43,6 +43,17 @@ export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: Histo
 }
 
 /**
+ * An existing update with new wording (its status and occurred time are unchanged): folded in again
+ * from its point on, like a retraction, so the thread's summary follows when it is the latest live update.
+ */
+export function amendUpdate(fold: Fold, amended: UpdateFacts, history: HistoryWindows): Promise<Fold> {
+  return resumeAt(fold, amended, history, (suffix) => {
+    if (!suffix.some((u) => u.id === amended.id)) throw new Error(`update ${amended.id} is missing from its own window`);
+    return suffix.map((u) => (u.id === amended.id ? amended : u));
+  });
+}
+
+/**
  * What the fold needs of the updates before a point, gathered walking back from it: the latest live
  * update (only when nothing live is left after the point) and the last status run (only when the
  * updates after the point do not settle where the final run starts).

@@ -198,6 +198,29 @@ export const CreateUpdateSchema = z.strictObject({
 });
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
 
+/**
+ * `PATCH /threads/{id}/updates/{updateId}`: new wording. `status` and `occurredAt` are named as not
+ * amendable (400) rather than as unknown fields: the fix is to retract and post again.
+ */
+const notAmendable = z.optional(
+  z.unknown()
+    .check(z.refine(() => false, 'cannot be amended: retract the update and post a new one'))
+    .register(z.globalRegistry, { not: {}, description: 'Cannot be amended (400): retract the update and post a new one' }),
+);
+export const AmendUpdateSchema = z
+  .strictObject({ summary: z.optional(text(1, LIMITS.summary)), sources, quotes, status: notAmendable, occurredAt: notAmendable })
+  .check(z.refine((b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined, 'give at least one of summary, sources, quotes'));
+export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
+
+export const RevisionSchema = z.object({
+  revision: z.int(),
+  summary: z.string(),
+  sources: z.array(z.object({ url: z.string(), title: z.optional(z.string()), publisher: z.optional(z.string()), publishedAt: z.optional(z.string()) })),
+  quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+});
+
 const statusDefinition = z.strictObject({ name: z.string().check(z.regex(NAME, NAME_MESSAGE)), terminal: z.boolean() });
 
 /** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
@@ -277,8 +300,29 @@ export const ListThreadsQuerySchema = z.strictObject({
   parent: z.optional(slug),
   archived: z.optional(z.enum(['false', 'true', 'any'])),
   updatedSince: z.optional(sinceTime),
+  // A board (contract 1.1): the scenario's threads as they stood then; `scenario` is required with these.
+  asOf: z.optional(cutTime),
+  knownAt: z.optional(cutTime),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
+});
+
+/** `GET /scenarios/{id}/timeline`. */
+export const TimelineQuerySchema = z.strictObject({
+  knownAt: z.optional(cutTime),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+export const TimelineItemSchema = z.object({
+  threadId: z.string(),
+  updateId: z.string(),
+  status: z.string(),
+  previousStatus: z.nullable(z.string()),
+  occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
+  summary: z.string(),
 });
 
 export const ListScenariosQuerySchema = z.strictObject({ tag: z.optional(slug), limit: z.optional(limit), nextToken: z.optional(nextToken) });
@@ -332,6 +376,9 @@ export const UpdateSchema = z.object({
   quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
   retracted: z.boolean(),
   retraction: z.nullable(z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() })),
+  revisedAt: nullableString,
+  revisedBy: nullableString,
+  revisionCount: z.int(),
 });
 
 export const ScenarioSchema = z.object({

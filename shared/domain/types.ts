@@ -32,6 +32,21 @@ export interface Update {
   quotes: Quote[];
   retracted: boolean;
   retraction: Retraction | null;
+  /** When and by whom the wording (summary, sources, quotes) was last amended; null until then. */
+  revisedAt: string | null;
+  revisedBy: string | null;
+  /** How many amendments the wording has had: 0 until amended (revision 0 is the original). */
+  revisionCount: number;
+}
+
+/** One wording of an update: revision 0 is the original, each amendment adds the next. */
+export interface Revision {
+  revision: number;
+  summary: string;
+  sources: Source[];
+  quotes: Quote[];
+  recordedAt: string;
+  recordedBy: string;
 }
 
 /** The fields of a thread that the projection derives from its updates. */

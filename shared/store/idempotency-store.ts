@@ -14,7 +14,8 @@ import { TTL_ATTRIBUTE } from './table';
  */
 export interface ThreadOutcome {
   thread: Thread;
-  update?: { id: string; retracted: boolean };
+  /** `revision`: the update's revisionCount then (absent on records from before amendments: 0). */
+  update?: { id: string; retracted: boolean; revision?: number };
 }
 
 /** A created scenario, as the write left it (its item moves on with every recount). */
@@ -53,7 +54,7 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
         ? { scenario: c.outcome.scenario }
         : {
             thread: c.outcome.thread,
-            ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted } : {}),
+            ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted, updateRevision: c.outcome.update.revision ?? 0 } : {}),
           }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
@@ -116,7 +117,7 @@ function outcomeOf(record: Record<string, unknown>): WriteOutcome {
   if (typeof record.scenario === 'object' && record.scenario !== null) return { scenario: toScenario(record.scenario as Record<string, unknown>) };
   if (typeof record.thread !== 'object' || record.thread === null) throw new Error('idempotency record without its thread');
   const thread = toThread(record.thread as Record<string, unknown>);
-  return typeof record.updateId === 'string' ? { thread, update: { id: record.updateId, retracted: record.updateRetracted === true } } : { thread };
+  return typeof record.updateId === 'string' ? { thread, update: { id: record.updateId, retracted: record.updateRetracted === true, revision: Number(record.updateRevision ?? 0) } } : { thread };
 }
 
 // The exception carries the raw attribute map; the document client does not unmarshall it for us.

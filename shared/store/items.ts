@@ -1,7 +1,7 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
-import type { Expected, Quote, Retraction, Scenario, Source, Thread, Update } from '../domain/types';
-import { SCENARIOS_LIST_PK, THREAD_SHARDS, archivedScope, dueShardPk, expectedShardPk, parentPk, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
+import type { Expected, Quote, Retraction, Revision, Scenario, Source, Thread, Update } from '../domain/types';
+import { SCENARIOS_LIST_PK, THREAD_SHARDS, archivedScope, dueShardPk, expectedShardPk, parentPk, revisionKey, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
@@ -11,6 +11,7 @@ const THREAD_FIELDS = [
 
 const UPDATE_FIELDS = [
   'id', 'threadId', 'status', 'summary', 'occurredAt', 'occurredPrecision', 'recordedAt', 'postedBy', 'sources', 'quotes', 'retracted', 'retraction',
+  'revisedAt', 'revisedBy', 'revisionCount',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = ['url', 'title', 'publisher', 'publishedAt'] as const satisfies readonly (keyof Source)[];
@@ -53,7 +54,11 @@ export const toThread = (item: Record<string, unknown>): Thread =>
  * as what was written (a replayed response is byte for byte the first one).
  */
 export function toUpdate(item: Record<string, unknown>): Update {
-  const update = pick<Update>({ ...item, occurredPrecision: item.occurredPrecision ?? INSTANT }, UPDATE_FIELDS);
+  // Items written before amendments existed carry no revision fields: they were never amended.
+  const update = pick<Update>(
+    { ...item, occurredPrecision: item.occurredPrecision ?? INSTANT, revisedAt: item.revisedAt ?? null, revisedBy: item.revisedBy ?? null, revisionCount: Number(item.revisionCount ?? 0) },
+    UPDATE_FIELDS,
+  );
   return {
     ...update,
     sources: (update.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
@@ -138,6 +143,27 @@ export function updateItem(update: Update): Record<string, unknown> {
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };
 }
+
+const REVISION_FIELDS = ['revision', 'summary', 'sources', 'quotes', 'recordedAt', 'recordedBy'] as const satisfies readonly (keyof Revision)[];
+
+/** A revision item: one wording of an update, in the thread's partition (no index attributes). */
+export const revisionItem = (threadId: string, updateId: string, revision: Revision): Record<string, unknown> => ({
+  ...revisionKey(threadId, updateId, revision.revision),
+  ...pick<Revision>(revision as unknown as Record<string, unknown>, REVISION_FIELDS),
+});
+
+export function toRevision(item: Record<string, unknown>): Revision {
+  const r = pick<Revision>(item, REVISION_FIELDS);
+  return {
+    ...r,
+    revision: Number(r.revision),
+    sources: (r.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
+    quotes: (r.quotes ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
+  };
+}
+
+/** An update's original wording (revision 0), for an update whose revisions were never stored. */
+export const originalOf = (u: Update): Revision => ({ revision: 0, summary: u.summary, sources: u.sources, quotes: u.quotes, recordedAt: u.recordedAt, recordedBy: u.postedBy });
 
 /** Fields of the Scenario object, in the contract's order. */
 const SCENARIO_FIELDS = [

@@ -57,11 +57,21 @@ export const SCENARIO_SK = '#SCENARIO';
  */
 export const SCENARIOS_LIST_PK = 'SCENARIOS';
 export const UPDATE_PREFIX = 'UPDATE#';
+/**
+ * An update's wordings: `REVISION#<updateId>#<nnnn>` in the thread's partition. Not `UPDATE#…`, so
+ * the update windows (`begins_with(SK, 'UPDATE#')`) never see them, and no LSI1SK, so LSI1 neither.
+ */
+export const REVISION_PREFIX = 'REVISION#';
 export const TOKENS_PK = 'TOKENS';
 
 export const threadPk = (threadId: string) => `THREAD#${threadId}`;
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
 export const updateKey = (threadId: string, updateId: string) => ({ PK: threadPk(threadId), SK: `${UPDATE_PREFIX}${updateId}` });
+export const revisionsPrefix = (updateId: string) => `${REVISION_PREFIX}${updateId}#`;
+export const revisionKey = (threadId: string, updateId: string, revision: number) => ({
+  PK: threadPk(threadId),
+  SK: `${revisionsPrefix(updateId)}${String(revision).padStart(4, '0')}`,
+});
 export const idempotencyKey = (hash: string) => ({ PK: `IDEMPOTENCY#${hash}`, SK: '#IDEMPOTENCY' });
 export const tokenHashKey = (hash: string) => ({ PK: `TOKEN#${hash}`, SK: '#TOKEN' });
 export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name}` });

@@ -30,3 +30,14 @@ export const threadsPageKey = z.strictObject({ after: z.string().check(z.regex(n
 
 /** `GET /scenarios`: the scenario id to resume after (a tag filter keeps the same position). */
 export const scenariosPageKey = z.strictObject({ after: z.string().check(z.regex(new RegExp(`^${slug}$`))) });
+
+/**
+ * `GET /scenarios/{id}/timeline`: the last change handed out (the timeline is ordered by occurred
+ * time, thread id, update id, so these three resume every thread's window exactly).
+ */
+export const timelinePageKey = z.strictObject({
+  occurredAt: z.string().check(z.regex(new RegExp(`^${utcMillis}$`))),
+  threadId: z.string().check(z.regex(new RegExp(`^${slug}$`))),
+  updateId: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
+});
+export type TimelinePosition = z.output<typeof timelinePageKey>;

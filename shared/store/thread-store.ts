@@ -3,10 +3,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
-import type { Thread, Update } from '../domain/types';
+import type { Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, THREAD_SK, UPDATE_PREFIX, parentPk, threadKey, threadPk, updateKey } from './keys';
-import { threadItem, toThread, toUpdate, updateItem } from './items';
+import { INDEX, REVISION_PREFIX, THREAD_SK, UPDATE_PREFIX, parentPk, revisionsPrefix, threadKey, threadPk, updateKey } from './keys';
+import { revisionItem, threadItem, toRevision, toThread, toUpdate, updateItem } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
@@ -50,6 +50,8 @@ export interface ThreadWrite {
   kinds?: KindRegistry;
   /** A parent the thread attaches to: it must still exist, have no parent and be in this scenario when the write lands. */
   parentCheck?: { id: string; scenario: string };
+  /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
+  revisions?: Revision[];
 }
 
 /** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
@@ -61,12 +63,20 @@ export interface ThreadRecord {
 export interface ThreadHistory {
   thread: Thread | null;
   updates: Update[];
+  /** The stored wordings of amended updates, by update id, oldest first. */
+  revisions: Map<string, Revision[]>;
 }
 
 export interface Page<T> {
   items: T[];
   /** Where to resume, or undefined at the end. */
   lastKey?: Record<string, unknown>;
+}
+
+/** An update's facts plus whether (and when last) its wording was amended: what the timeline reads. */
+export interface TimelineFacts extends UpdateFacts {
+  revisionCount: number;
+  revisedAt: string | null;
 }
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
@@ -113,6 +123,7 @@ export class ThreadStore {
   async loadHistory(id: string, consistent = true): Promise<ThreadHistory> {
     let thread: Thread | null = null;
     const updates: Update[] = [];
+    const revisions = new Map<string, Revision[]>();
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -127,10 +138,15 @@ export class ThreadStore {
       for (const item of page.Items ?? []) {
         if (item.SK === THREAD_SK) thread = toThread(item);
         else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX)) updates.push(toUpdate(item));
+        else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
+          // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
+          const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
+          revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return { thread, updates };
+    return { thread, updates, revisions };
   }
 
   /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
@@ -172,6 +188,33 @@ export class ThreadStore {
     }, expected);
   }
 
+  /**
+   * Pages of a thread's updates through LSI1 (`<occurredAt>#<ulid>`), strictly after (`forward`) or
+   * strictly before `bound`: what the scenario timeline reads of each thread, from where a page
+   * resumes. Pages start small and grow, as the timeline usually needs only the next few.
+   */
+  async *updatesAroundKey(threadId: string, bound: string, forward: boolean, consistent = false): AsyncGenerator<TimelineFacts[]> {
+    let start: Record<string, unknown> | undefined;
+    let limit = 4;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.byOccurred,
+        KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
+        ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
+        ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
+        ScanIndexForward: forward,
+        ConsistentRead: consistent,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }));
+      yield (page.Items ?? []).map((item) => ({ ...toFacts(item), revisionCount: Number(item.revisionCount ?? 0), revisedAt: (item.revisedAt as string | null | undefined) ?? null }));
+      start = page.LastEvaluatedKey;
+      limit = Math.min(limit * 4, 1000);
+    } while (start);
+  }
+
   private window(threadId: string, condition: string, bound: string, forward: boolean, consistent: boolean): QueryCommandInput {
     return {
       TableName: this.table,
@@ -197,6 +240,24 @@ export class ThreadStore {
       start = page.LastEvaluatedKey;
       if (limit) limit = Math.min(limit * 4, 1000);
     } while (start);
+  }
+
+  /** The stored wordings of one update, oldest first (none until its first amendment). */
+  async getRevisions(threadId: string, updateId: string, consistent = false): Promise<Revision[]> {
+    const out: Revision[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
+        ConsistentRead: consistent,
+        ExclusiveStartKey: start,
+      }));
+      out.push(...(page.Items ?? []).map(toRevision));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {
@@ -277,6 +338,9 @@ export class ThreadStore {
           ...(write.updateIsNew ? { ConditionExpression: 'attribute_not_exists(PK)' } : { ConditionExpression: 'attribute_exists(PK)' }),
         },
       });
+    }
+    for (const revision of write.update ? (write.revisions ?? []) : []) {
+      items.push({ Put: { TableName: this.table, Item: revisionItem(write.update!.threadId, write.update!.id, revision), ConditionExpression: 'attribute_not_exists(PK)' } });
     }
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.

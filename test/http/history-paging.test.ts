@@ -22,7 +22,7 @@ describe('history paging past DynamoDB’s 1 MB page', () => {
     for (let i = 1; i < UPDATES; i++) {
       const body = largeUkrainianUpdate(i);
       const occurredAt = new Date(Date.UTC(2025, 4, 1) + i * 3_600_000).toISOString();
-      const update: Update = { id: ulid(), threadId: 'istanbul', ...body, occurredAt, occurredPrecision: 'instant', recordedAt: occurredAt, postedBy: 'desk', retracted: false, retraction: null };
+      const update: Update = { id: ulid(), threadId: 'istanbul', ...body, occurredAt, occurredPrecision: 'instant', recordedAt: occurredAt, postedBy: 'desk', retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };
       await s.ctx.db.send(new PutCommand({ TableName: s.ctx.config.tableName, Item: updateItem(update) }));
     }
     expect(Buffer.byteLength(JSON.stringify(largeUkrainianUpdate(1)))).toBeGreaterThan(14_000);

@@ -46,6 +46,6 @@ describe('ThreadStore against DynamoDB Local', () => {
   it('returns null for a thread or update that does not exist', async () => {
     expect(await ctx.threads.getThread('nope')).toBeNull();
     expect(await ctx.threads.getUpdate('grain', '01JW3Z8K2Q5V7XH3M4N6P8R0ST')).toBeNull();
-    expect(await ctx.threads.loadHistory('nope')).toEqual({ thread: null, updates: [] });
+    expect(await ctx.threads.loadHistory('nope')).toEqual({ thread: null, updates: [], revisions: new Map() });
   });
 });

@@ -1,0 +1,117 @@
+import { isRetracted, precisionOf } from '../domain/projection';
+import { wordingKnownAt } from '../domain/revisions';
+import type { Precision } from '../domain/time';
+import type { Thread } from '../domain/types';
+import type { TimelinePosition } from '../store/page-keys';
+import type { TimelineFacts } from '../store/thread-store';
+import { archivedMatches, type ArchivedFilter } from './archived';
+import type { AppContext } from './context';
+import { getScenario } from './scenarios';
+
+/** One status change of a scenario's timeline (contract 1.1 "Boards and timelines"). */
+export interface TimelineItem {
+  threadId: string;
+  updateId: string;
+  status: string;
+  previousStatus: string | null;
+  occurredAt: string;
+  occurredPrecision: Precision;
+  summary: string;
+}
+
+export interface TimelineQuery {
+  knownAt?: string;
+  archived?: ArchivedFilter;
+}
+
+export interface TimelinePage {
+  items: TimelineItem[];
+  next?: TimelinePosition;
+}
+
+/** Timeline order: occurred time, then thread id, then update id (within a thread, LSI1 order). */
+const before = (a: TimelinePosition, b: TimelinePosition): boolean =>
+  a.occurredAt !== b.occurredAt ? a.occurredAt < b.occurredAt : a.threadId !== b.threadId ? a.threadId < b.threadId : a.updateId < b.updateId;
+
+/** What a timeline sees of an update: recorded by `knownAt`, and not retracted as known then. */
+const visible = (u: TimelineFacts, knownAt?: string) => knownAt === undefined || u.recordedAt <= knownAt;
+const live = (u: TimelineFacts, knownAt?: string) => visible(u, knownAt) && !isRetracted(u, knownAt);
+
+/**
+ * One thread's status changes after `from`, in order, read lazily from LSI1: the status before the
+ * window comes from walking back to the thread's previous live status-carrying update (usually one
+ * small Query page), then the window is read forward page by page only as far as the merge asks.
+ */
+async function* changesOf(ctx: AppContext, thread: Thread, from: TimelinePosition | undefined, knownAt: string | undefined): AsyncGenerator<TimelineItem> {
+  // LSI1SK is `<occurredAt>#<ulid>`; '$' sorts after '#' and after every ULID, '!' before every time.
+  // The window after `from` and the updates before it (the page's own last change included).
+  const [after, upTo] = from === undefined ? ['!', null]
+    : thread.id < from.threadId ? [`${from.occurredAt}$`, `${from.occurredAt}$`]
+    : thread.id === from.threadId ? [`${from.occurredAt}#${from.updateId}`, `${from.occurredAt}#${from.updateId}$`]
+    : [from.occurredAt, `${from.occurredAt}#`];
+  let previous: string | null = null;
+  if (upTo !== null) {
+    walk: for await (const page of ctx.threads.updatesAroundKey(thread.id, upTo, false)) {
+      for (const u of page) {
+        if (live(u, knownAt) && u.status !== null) {
+          previous = u.status;
+          break walk;
+        }
+      }
+    }
+  }
+  for await (const page of ctx.threads.updatesAroundKey(thread.id, after, true)) {
+    for (const u of page) {
+      if (!live(u, knownAt) || u.status === null || u.status === previous) continue;
+      yield { threadId: thread.id, updateId: u.id, status: u.status, previousStatus: previous, occurredAt: u.occurredAt, occurredPrecision: precisionOf(u), summary: await summaryOf(ctx, thread.id, u, knownAt) };
+      previous = u.status;
+    }
+  }
+}
+
+/** The update's summary, as worded at `knownAt` (its revisions are read only if it was amended after then). */
+async function summaryOf(ctx: AppContext, threadId: string, u: TimelineFacts, knownAt: string | undefined): Promise<string> {
+  if (knownAt === undefined || u.revisionCount === 0 || (u.revisedAt !== null && u.revisedAt <= knownAt)) return u.summary;
+  const update = await ctx.threads.getUpdate(threadId, u.id);
+  if (!update) return u.summary;
+  return wordingKnownAt(update, await ctx.threads.getRevisions(threadId, u.id), knownAt).summary;
+}
+
+/** Every thread of the scenario (GSI1, by id), the archived filter applied. */
+async function threadsOf(ctx: AppContext, scenario: string, archived: ArchivedFilter | undefined): Promise<Thread[]> {
+  const out: Thread[] = [];
+  let after: string | undefined;
+  do {
+    const page = await ctx.threads.listThreads({ scenario }, 100, after !== undefined ? { after } : undefined);
+    out.push(...page.items.filter((t) => archivedMatches(t, archived)));
+    after = page.next?.after;
+  } while (after !== undefined);
+  return out;
+}
+
+/**
+ * A page of the scenario's timeline: a lazy k-way merge of every thread's changes after the page's
+ * position. Cost per page: the scenario's thread list (GSI1, all of it), and per thread one short
+ * walk back plus the forward LSI1 pages the merge consumes (at least one small page each), so it
+ * grows with the number of threads in the scenario, not with the length of their histories.
+ */
+export async function timelinePage(ctx: AppContext, scenario: string, q: TimelineQuery, limit: number, from?: TimelinePosition): Promise<TimelinePage> {
+  await getScenario(ctx, scenario);
+  const threads = await threadsOf(ctx, scenario, q.archived);
+  const streams = threads.map((t) => changesOf(ctx, t, from, q.knownAt));
+  const heads = await Promise.all(streams.map(async (st) => (await st.next()).value as TimelineItem | undefined));
+  const items: TimelineItem[] = [];
+  while (items.length <= limit) {
+    let i = -1;
+    heads.forEach((h, n) => {
+      if (h !== undefined && (i === -1 || before(h, heads[i]!))) i = n;
+    });
+    if (i === -1) break;
+    items.push(heads[i]!);
+    heads[i] = (await streams[i]!.next()).value as TimelineItem | undefined;
+  }
+  await Promise.all(streams.map((st) => st.return(undefined)));
+  if (items.length <= limit) return { items };
+  const last = items[limit - 1]!;
+  return { items: items.slice(0, limit), next: { occurredAt: last.occurredAt, threadId: last.threadId, updateId: last.updateId } };
+}
