@@ -158,7 +158,6 @@ async function writeThread<R>(
     let decision: Decision;
     try {
       decision = { cursor: record.cursor, ...(await decide(record, now)) };
-      if (decision.unchanged) return render({ thread });
     } catch (error) {
       // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
       if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
@@ -168,8 +167,8 @@ async function writeThread<R>(
     }
     const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
     const response = render(result);
+    // Nothing to write (the same value again): answer with the thread as read, keep its version.
     if (decision.unchanged) return response;
-    const { unchanged: _unchanged, ...write } = decision;
     try {
       const { unchanged: _unchanged, movedTo, ...write } = decision;
       await ctx.threads.commit({
