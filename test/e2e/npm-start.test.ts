@@ -10,7 +10,7 @@ import { freePort } from '../../local/dynamodb-local';
  * driven from outside over HTTP.
  */
 // Each case starts real processes (Node, tsx, Java): generous time on a busy machine.
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -30,7 +30,7 @@ function start(env: Record<string, string>, path = process.env.PATH ?? ''): Star
   return { child, output: () => out, exited };
 }
 
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
