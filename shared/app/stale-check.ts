@@ -36,9 +36,9 @@ export interface StaleCheckOptions {
  * Only watched threads are in the sparse due index (non-terminal and not yet stale), keyed by due
  * time and sharded by thread (`DUE#<n>`), so one Query per shard reads exactly the due ones. Each
  * flag is a transaction conditional on the thread's due key being unchanged: an update that lands
- * meanwhile moves the key and wins, and of two checks running at once only one can flag (and so notify) a thread. The flag and its
- * ThreadStale notification commit together through the outbox; a publish that fails is retried by
- * the next run, which first drains what earlier runs left.
+ * meanwhile moves the key and wins, and of two checks running at once only one can flag (and so
+ * notify) a thread. The flag and its ThreadStale notification commit together through the outbox;
+ * a publish that fails is retried by the next run, which first drains what earlier runs left.
  */
 export async function runStaleCheck(ctx: AppContext, now: string, options: StaleCheckOptions = {}): Promise<StaleCheckResult> {
   const dryRun = options.dryRun === true;
@@ -46,41 +46,11 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
   // index: the flag is conditioned on the thread's kind not being one where its status is terminal.
   const kinds = await ctx.kinds.registry();
   const redelivered = dryRun ? [] : await drainOutbox(ctx);
-  const flagged: string[] = [];
-  const events: TrackerEvent[] = [];
-  let itemsRead = 0;
-  for (const shard of shardNumbers(THREAD_SHARDS)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.config.tableName,
-          IndexName: INDEX.byDue,
-          KeyConditionExpression: 'GSI3PK = :due AND GSI3SK < :upper',
-          // Keys are `<dueAt>#<id>`; '$' sorts right after '#', so this takes every due time ≤ now.
-          ExpressionAttributeValues: { ':due': dueShardPk(shard), ':upper': `${now}$` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      itemsRead += page.ScannedCount ?? 0;
-      for (const item of page.Items ?? []) {
-        const settledIn = kinds.kindsTerminalIn(String(item.status));
-        if (dryRun) {
-          if (settledIn.length === 0) flagged.push(threadIdOf(item));
-          continue;
-        }
-        const event = await flag(ctx, item, settledIn);
-        if (event) {
-          flagged.push(threadIdOf(item));
-          events.push(event);
-        }
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
+  const stale = await sweepDue(ctx, { index: INDEX.byDue, pkName: 'GSI3PK', skName: 'GSI3SK', pkOf: dueShardPk }, now, dryRun, kinds, flag);
   const overdue = await runOverdueCheck(ctx, now, dryRun, kinds);
-  itemsRead += overdue.itemsRead;
-  events.push(...overdue.events);
+  const flagged = stale.flagged;
+  const itemsRead = stale.itemsRead + overdue.itemsRead;
+  const events = [...stale.events, ...overdue.events];
   if (!dryRun) {
     await deliver(ctx, events);
     // Flagged threads change their scenarios' stale and overdue counts.
@@ -99,7 +69,38 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
  * unchanged (any write that changes whether or when the thread awaits moves or removes it) and
  * commits with its ThreadOverdue notification through the outbox.
  */
-async function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<{ flagged: string[]; events: TrackerEvent[]; itemsRead: number }> {
+function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<Sweep> {
+  return sweepDue(ctx, { index: INDEX.byExpected, pkName: 'GSI11PK', skName: 'GSI11SK', pkOf: expectedShardPk }, now, dryRun, kinds, flagOverdue);
+}
+
+interface Sweep {
+  flagged: string[];
+  events: TrackerEvent[];
+  itemsRead: number;
+}
+
+/** A sparse, sharded index of threads keyed `<time>#<id>`: the stale check's and the overdue check's. */
+interface DueIndex {
+  index: string;
+  pkName: string;
+  skName: string;
+  pkOf: (shard: number) => string;
+}
+
+/**
+ * Read every shard of a due index up to `now` and flag what is due, one conditional transaction per
+ * thread. Keys are `<time>#<id>`; '$' sorts right after '#', so `< "<now>$"` takes every time ≤ now.
+ * A thread whose status became terminal since its last write is passed the kinds it is terminal in
+ * (`settledIn`), so its flag takes it out of the index instead. A dry run reads the same way and writes nothing.
+ */
+async function sweepDue(
+  ctx: AppContext,
+  due: DueIndex,
+  now: string,
+  dryRun: boolean,
+  kinds: KindRegistry,
+  flagOne: (ctx: AppContext, item: Record<string, unknown>, settledIn: string[]) => Promise<TrackerEvent | undefined>,
+): Promise<Sweep> {
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
   let itemsRead = 0;
@@ -109,10 +110,9 @@ async function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, ki
       const page = await ctx.db.send(
         new QueryCommand({
           TableName: ctx.config.tableName,
-          IndexName: INDEX.byExpected,
-          KeyConditionExpression: 'GSI11PK = :pk AND GSI11SK < :upper',
-          // Keys are `<overdueSince>#<id>`: '$' sorts right after '#', so this takes every overdueSince ≤ now.
-          ExpressionAttributeValues: { ':pk': expectedShardPk(shard), ':upper': `${now}$` },
+          IndexName: due.index,
+          KeyConditionExpression: `${due.pkName} = :pk AND ${due.skName} < :upper`,
+          ExpressionAttributeValues: { ':pk': due.pkOf(shard), ':upper': `${now}$` },
           ExclusiveStartKey: start,
         }),
       );
@@ -123,7 +123,7 @@ async function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, ki
           if (settledIn.length === 0) flagged.push(threadIdOf(item));
           continue;
         }
-        const event = await flagOverdue(ctx, item, settledIn);
+        const event = await flagOne(ctx, item, settledIn);
         if (event) {
           flagged.push(threadIdOf(item));
           events.push(event);
