@@ -64,8 +64,8 @@ interface WriteRow {
 
 /**
  * `writers` loops, each posting notes to its own fresh threads for WRITE_SECONDS, round-robin over
- * THREADS_PER_WRITER of them so that no thread's history grows long (today a write still reads the
- * whole history; issue 12 item 1 removes that on another branch): this measures the write path.
+ * THREADS_PER_WRITER of them, so that writers never meet on a thread: this measures the write path
+ * of distinct threads, not contention on one.
  */
 async function writers(ctx: AppContext, meter: DbMeter, layout: Layout, n: number, round: number): Promise<WriteRow> {
   const tag = layout === 'one scenario' ? 'one' : layout === 'many scenarios' ? 'many' : 'old';
