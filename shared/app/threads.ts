@@ -107,14 +107,16 @@ export const TURN_LEASE_MS = 1_000;
 /**
  * How long a writer waits behind a turn held by an older one before asking again. The writers
  * between the holder and us started in the time between them, and a thread serves them about as fast
- * as they arrived, so our turn is about that far away: we wait half of it (jittered), at least
- * TURN_POLL_MIN_MS, at most TURN_POLL_MAX_MS. A writer far back asks rarely; the next in line, often.
+ * as they arrived, so our turn is about that far away: we wait half of it (jittered), at most
+ * TURN_POLL_MAX_MS, and at least one round trip as we last measured it (the holder needs two, its
+ * claim and its commit) or TURN_POLL_MIN_MS. A writer far back asks rarely; the next in line, often,
+ * but never faster than the database answers.
  */
 export const TURN_POLL_MIN_MS = 10;
 export const TURN_POLL_MAX_MS = 1_000;
-const waitBehind = (holder: Turn | null | undefined, ours: Turn) => {
+const waitBehind = (holder: Turn | null | undefined, ours: Turn, roundTripMs: number) => {
   const gap = holder ? ours.since - holder.since : 0;
-  return sleep(Math.min(TURN_POLL_MAX_MS, Math.max(TURN_POLL_MIN_MS, gap / 2)) * (0.75 + Math.random() / 2));
+  return sleep(Math.min(TURN_POLL_MAX_MS, Math.max(TURN_POLL_MIN_MS, roundTripMs, gap / 2)) * (0.75 + Math.random() / 2));
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -145,20 +147,26 @@ async function writeThread<R>(
   const turn: Turn = { id: randomUUID(), since: started, until: 0 };
   let queued = false;
   let holding = false;
-  const giveUpIfSpent = (attempt: number) => {
+  let roundTripMs = 0;
+  // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
+  let attempt = 0;
+  const giveUpIfSpent = () => {
     if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
   };
   try {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       let record: ThreadRecord | null;
       if (!queued) record = await ctx.threads.getThreadRecord(threadId);
       else {
         let claim: Awaited<ReturnType<typeof ctx.threads.claimTurn>>;
         try {
-          claim = await ctx.threads.claimTurn(threadId, { ...turn, until: Date.now() + TURN_LEASE_MS });
+          const asked = Date.now();
+          claim = await ctx.threads.claimTurn(threadId, { ...turn, until: asked + TURN_LEASE_MS });
+          roundTripMs = Date.now() - asked;
         } catch (error) {
           if (!(error instanceof TransientConflict)) throw error;
-          giveUpIfSpent(attempt);
+          attempt++;
+          giveUpIfSpent();
           await backoff(ctx, attempt);
           continue;
         }
@@ -173,8 +181,8 @@ async function writeThread<R>(
       // Another writer's turn is held: a commit now would be refused, so queue at once.
       if (!queued && record.turn && record.turn.until > Date.now()) queued = true;
       if (queued && !holding) {
-        giveUpIfSpent(attempt);
-        await waitBehind(record.turn, turn);
+        giveUpIfSpent();
+        await waitBehind(record.turn, turn, roundTripMs);
         continue;
       }
       const now = nowUtc();
@@ -184,12 +192,14 @@ async function writeThread<R>(
       } catch (error) {
         // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
         if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
-        giveUpIfSpent(attempt);
+        attempt++;
+        giveUpIfSpent();
         queued = true;
         continue;
       }
       const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
       const response = render(result);
+      attempt++;
       try {
         await ctx.threads.commit({
           ...decision,
@@ -206,13 +216,13 @@ async function writeThread<R>(
           // Refused by another writer's turn, the version unchanged: not a change the client's If-Match is about.
           const moved = error.current === null || error.current.thread.version !== thread.version;
           if (moved && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
-          giveUpIfSpent(attempt);
+          giveUpIfSpent();
           queued = true;
           continue;
         }
         // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
         if (!(error instanceof TransientConflict)) throw error;
-        giveUpIfSpent(attempt);
+        giveUpIfSpent();
         await backoff(ctx, attempt);
       }
     }
