@@ -9,3 +9,5 @@ import '../../local/quiet';
 // Here it would abort the seeding of 100,000-item tables on a loaded machine, and no figure measures
 // it: the benchmarks, and the server children they start (which inherit the environment), wait longer.
 process.env.DYNAMODB_TIMEOUT_MS ??= '30000';
+// The local server signs page tokens; `npm start` keeps a key in its data dir, the benchmarks use a fixed one.
+process.env.PAGE_TOKEN_SECRET ??= 'bench-page-token-secret-of-32-chars-or-more';
