@@ -157,6 +157,7 @@ export async function run(): Promise<Section> {
       table(['target', 'result', 'measured'], t.map((x) => [x.name, yes(x.met), x.detail])),
     ].join('\n');
     const headline = [
+      `Lean idempotency record: a keyed note costs ${fmt(c(k).wcu, 1)} WCU against ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).wcu, 1)} without a key (+${fmt((c(k).wcu / c(get('POST /threads/{id}/updates (a note, no key)')).wcu - 1) * 100, 0)}%; the record holding the whole response cost +31% on a small update, +47% on a large one).`,
       `DynamoDB per request (handler; plus ${auth.roundTrips} authorizer GetItem of ${fmt(auth.rcu, 1)} RCU): GET thread ${c(get('GET /threads/{id}')).roundTrips} trip/${fmt(c(get('GET /threads/{id}')).rcu, 1)} RCU; 304 poll ${c(poll).roundTrips}/${fmt(c(poll).rcu, 1)} RCU; list 304 ${c(lpoll).roundTrips}/${fmt(c(lpoll).rcu, 1)} RCU; note update ${c(get('POST /threads/{id}/updates (a note, no key)')).ops}.`,
     ];
     meter.detach();

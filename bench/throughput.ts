@@ -162,7 +162,7 @@ export async function run(): Promise<Section> {
     const cases = [
       { id: 'get', label: 'GET /threads/{id}', kind: 'get' as const, calls: 'GetItem token (consistent) + GetItem thread' },
       { id: 'poll', label: 'GET /threads/{id} → 304 (If-None-Match)', kind: 'poll' as const, calls: 'GetItem token (consistent) + GetItem thread' },
-      { id: 'post', label: `POST /threads/{id}/updates (over ${THREADS} threads)`, kind: 'post' as const, calls: 'GetItem token + Query partition (consistent) + TransactWriteItems (thread, update, 2 counters)' },
+      { id: 'post', label: `POST /threads/{id}/updates (over ${THREADS} threads)`, kind: 'post' as const, calls: 'GetItem token + GetItem thread (consistent) + TransactWriteItems (thread, update)' },
       { id: 'get-no-hooks', label: 'diagnostic: GET /threads/{id}, server with AWS_XRAY_MANUAL_MODE=1', kind: 'get' as const, calls: 'GetItem token (consistent) + GetItem thread', diagnostic: true },
     ];
     const rows: { label: string; calls: string; s: Measured; d: Measured & { retries: number }; pairRatios: number[]; diagnostic: boolean }[] = [];

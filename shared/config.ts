@@ -120,11 +120,11 @@ export interface Config {
   webhookUrl: string | undefined;
   /** TRACKER_CORS_ORIGINS: comma-separated origins allowed by CORS (default: none). */
   corsOrigins: string[];
-  /** Bounded retry of version conflicts on unconditional writes (WRITE_MAX_ATTEMPTS, 1–1000, default 100)... */
+  /** Bounded commit attempts of an unconditional write that meets contention (WRITE_MAX_ATTEMPTS, 1–1000, default 100; waiting in a thread's queue for its turn is bounded by the budget below)... */
   writeMaxAttempts: number;
   /** ...and at most this long in all (WRITE_RETRY_BUDGET_MS, 1–600000, default 10000; the write function times out at 20 s). */
   writeRetryBudgetMs: number;
-  /** Cap of the jittered back-off between attempts, in ms (WRITE_BACKOFF_CAP_MS, 1–60000, default 200). */
+  /** Cap of the jittered back-off after a transient transaction conflict, in ms (WRITE_BACKOFF_CAP_MS, 1–60000, default 200). */
   writeBackoffCapMs: number;
   /** How long an idempotency record is remembered (24 h per the contract). */
   idempotencyTtlSeconds: number;

@@ -6,13 +6,13 @@
  */
 
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { hashToken } from '../../shared/app/tokens';
 import { readConfig } from '../../shared/config';
 import type { Thread } from '../../shared/domain/types';
 import { threadItem, toThread, updateItem } from '../../shared/store/items';
-import { threadKey, threadPk, tokenHashKey, THREAD_SK } from '../../shared/store/keys';
+import { threadKey, tokenHashKey } from '../../shared/store/keys';
 
 export interface DirectJob {
   op: 'get' | 'post';
@@ -51,16 +51,11 @@ async function getThread(id: string): Promise<void> {
   if (!Item) throw new Error(`no thread ${id}`);
 }
 
-/** Query the partition (consistent, paginated), then commit thread + update, version-conditioned. */
+/** Read the thread item (consistent), as the handler does for an in-order note, then commit thread + update, version-conditioned. */
 async function postUpdate(id: string, n: number): Promise<number> {
   for (let attempt = 0; ; attempt++) {
-    let thread: Thread | undefined;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': threadPk(id) }, ConsistentRead: true, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) if (item.SK === THREAD_SK) thread = toThread(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const { Item } = await db.send(new GetCommand({ TableName: table, Key: threadKey(id), ConsistentRead: true }));
+    const thread: Thread | undefined = Item ? toThread(Item) : undefined;
     if (!thread) throw new Error(`no thread ${id}`);
     const now = new Date().toISOString();
     const update = { id: ulid(), threadId: id, status: null, summary: `Direct note ${n}.`, occurredAt: now, occurredPrecision: 'instant' as const, recordedAt: now, postedBy: 'local-editor', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };

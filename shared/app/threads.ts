@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ulid } from 'ulid';
 import {
   AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidParentError, InvalidStatusError, NoStatusAtTimeError,
@@ -14,7 +15,7 @@ import type { Expected, Principal, Revision, Thread, ThreadState, Update } from 
 import { statusChanged, threadCreated, updateAmended, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite } from '../store/thread-store';
+import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite, type Turn } from '../store/thread-store';
 import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
@@ -128,13 +129,38 @@ function historyChange(thread: Thread, fold: Fold, update: Update, updateIsNew: 
 const changeEvents = (before: Thread, after: Thread, now: string): TrackerEvent[] =>
   before.status === after.status ? [] : [statusChanged(after, before.status, now)];
 
+/** How long a claimed turn holds a thread for its writer: it reads nothing more, decides and commits, well within this. */
+export const TURN_LEASE_MS = 1_000;
+
 /**
- * Read, decide, commit — and on losing a race, do it again. With If-Match a lost race is the
- * client's conflict (412); without it we retry with full-jitter back-off until the bounded attempts
- * run out (503 with Retry-After). Every attempt starts from a fresh consistent read of the thread
- * item (and whatever window of the history its decision needs, read after it), so nothing is
- * applied twice and nothing is lost: anything written in between moves the version the commit is
- * conditioned on.
+ * How long a writer waits behind a turn held by an older one before asking again. The writers
+ * between the holder and us started in the time between them, and a thread serves them about as fast
+ * as they arrived, so our turn is about that far away: we wait half of it (jittered), at most
+ * TURN_POLL_MAX_MS, and at least one round trip as we last measured it (the holder needs two, its
+ * claim and its commit) or TURN_POLL_MIN_MS. A writer far back asks rarely; the next in line, often,
+ * but never faster than the database answers.
+ */
+export const TURN_POLL_MIN_MS = 10;
+export const TURN_POLL_MAX_MS = 1_000;
+const waitBehind = (holder: Turn | null | undefined, ours: Turn, roundTripMs: number) => {
+  const gap = holder ? ours.since - holder.since : 0;
+  return sleep(Math.min(TURN_POLL_MAX_MS, Math.max(TURN_POLL_MIN_MS, roundTripMs, gap / 2)) * (0.75 + Math.random() / 2));
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Read, decide, commit. The first attempt reads the thread item consistently and commits a
+ * transaction conditioned on its version (and on no other writer's turn being held). With If-Match a
+ * lost race is the client's conflict (412). Without it, the writer has met contention and queues:
+ * it claims the thread's turn (shared/store/thread-store.ts Turn), which goes to the writer that has
+ * waited longest; granted, it gets the thread item back from the claim, decides again and commits;
+ * refused, it waits behind the holder and asks again. So contended writes are served roughly in
+ * arrival order and none is starved, until the bounded attempts or the time budget run out (503
+ * with Retry-After). Every decision starts from the thread item as it stands (a consistent read, or
+ * what the claim returned), and whatever window of the history it needs is read after that, so
+ * nothing is applied twice and nothing is lost: anything written in between moves the version the
+ * commit is conditioned on.
  */
 async function writeThread<R>(
   ctx: AppContext,
@@ -144,52 +170,102 @@ async function writeThread<R>(
   render: (result: WriteResult) => R,
 ): Promise<R> {
   const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
-  const deadline = Date.now() + writeRetryBudgetMs;
-  for (let attempt = 1; ; attempt++) {
-    const record = await ctx.threads.getThreadRecord(threadId);
-    if (!record) throw new NotFoundError(`No thread ${threadId}.`);
-    const { thread } = record;
-    if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
-      throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
+  const started = Date.now();
+  const deadline = started + writeRetryBudgetMs;
+  const turn: Turn = { id: randomUUID(), since: started, until: 0 };
+  let queued = false;
+  let holding = false;
+  let roundTripMs = 0;
+  // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
+  let attempt = 0;
+  const giveUpIfSpent = () => {
+    if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
+  };
+  try {
+    for (;;) {
+      let record: ThreadRecord | null;
+      if (!queued) record = await ctx.threads.getThreadRecord(threadId);
+      else {
+        let claim: Awaited<ReturnType<typeof ctx.threads.claimTurn>>;
+        try {
+          const asked = Date.now();
+          claim = await ctx.threads.claimTurn(threadId, { ...turn, until: asked + TURN_LEASE_MS });
+          roundTripMs = Date.now() - asked;
+        } catch (error) {
+          if (!(error instanceof TransientConflict)) throw error;
+          attempt++;
+          giveUpIfSpent();
+          await backoff(ctx, attempt);
+          continue;
+        }
+        ({ record } = claim);
+        holding = claim.granted;
+      }
+      if (!record) throw new NotFoundError(`No thread ${threadId}.`);
+      const { thread } = record;
+      if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
+        throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
+      }
+      // Another writer's turn is held: a commit now would be refused, so queue at once.
+      if (!queued && record.turn && record.turn.until > Date.now()) queued = true;
+      if (queued && !holding) {
+        giveUpIfSpent();
+        await waitBehind(record.turn, turn, roundTripMs);
+        continue;
+      }
+      const now = nowUtc();
+      // Which statuses are terminal decides whether the thread stays watched for staleness.
+      const kinds = await ctx.kinds.registry();
+      let decision: Decision;
+      try {
+        decision = { cursor: record.cursor, ...(await decide(record, now)) };
+      } catch (error) {
+        // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
+        if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
+        attempt++;
+        giveUpIfSpent();
+        queued = true;
+        continue;
+      }
+      const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
+      const response = render(result);
+      // Nothing to write (the same value again): answer with the thread as read, keep its version.
+      if (decision.unchanged) return response;
+      attempt++;
+      try {
+        const { unchanged: _unchanged, movedTo, ...write } = decision;
+        await ctx.threads.commit({
+          ...write,
+          kinds,
+          expectedVersion: thread.version,
+          ...(holding ? { turn: turn.id } : {}),
+          ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
+        });
+        holding = false; // the commit's Put of the thread item released it
+        await deliver(ctx, decision.events ?? []);
+        if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
+        // After the commit, never inside it: the scenario's counts catch up within seconds.
+        await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
+        return response;
+      } catch (error) {
+        if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+        if (error instanceof VersionConflict) {
+          // Refused by another writer's turn, the version unchanged: not a change the client's If-Match is about.
+          const moved = error.current === null || error.current.thread.version !== thread.version;
+          if (moved && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
+          giveUpIfSpent();
+          queued = true;
+          continue;
+        }
+        // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
+        if (!(error instanceof TransientConflict)) throw error;
+        giveUpIfSpent();
+        await backoff(ctx, attempt);
+      }
     }
-    const now = nowUtc();
-    // Which statuses are terminal decides whether the thread stays watched for staleness.
-    const kinds = await ctx.kinds.registry();
-    let decision: Decision;
-    try {
-      decision = { cursor: record.cursor, ...(await decide(record, now)) };
-    } catch (error) {
-      // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
-      if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
-      if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
-      await backoff(ctx, attempt);
-      continue;
-    }
-    const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
-    const response = render(result);
-    // Nothing to write (the same value again): answer with the thread as read, keep its version.
-    if (decision.unchanged) return response;
-    try {
-      const { unchanged: _unchanged, movedTo, ...write } = decision;
-      await ctx.threads.commit({
-        ...write,
-        kinds,
-        expectedVersion: thread.version,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
-      });
-      await deliver(ctx, decision.events ?? []);
-      if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
-      // After the commit, never inside it: the scenario's counts catch up within seconds.
-      await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
-      return response;
-    } catch (error) {
-      if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
-      // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
-      if (!(error instanceof VersionConflict) && !(error instanceof TransientConflict)) throw error;
-      if (error instanceof VersionConflict && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
-      if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
-      await backoff(ctx, attempt);
-    }
+  } finally {
+    // Refused after claiming (If-Match, a decision's error, the budget): let the next writer in now rather than at the lease's end.
+    if (holding) await ctx.threads.releaseTurn(threadId, turn.id);
   }
 }
 

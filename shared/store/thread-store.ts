@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
@@ -13,9 +14,13 @@ import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } fr
 
 export type { ListPosition, ThreadFilter, ThreadPage };
 
-/** The thread item lost a race: someone else wrote it between our read and our write. */
+/**
+ * The thread item lost a race: someone else wrote it between our read and our write. `current` is
+ * the thread item as the failed condition saw it (ReturnValuesOnConditionCheckFailure), so a retry
+ * can decide again without reading it first; null if DynamoDB did not return it.
+ */
 export class VersionConflict extends Error {
-  constructor() {
+  constructor(readonly current: ThreadRecord | null = null) {
     super('thread version changed');
     this.name = 'VersionConflict';
   }
@@ -52,12 +57,29 @@ export interface ThreadWrite {
   parentCheck?: { id: string; scenario: string };
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
   revisions?: Revision[];
+  /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
+  turn?: string;
 }
 
-/** A thread item: the Thread, and the cursor its projection resumes from (null on items written without one). */
+/**
+ * A writer's place at the head of a contended thread's queue, kept on the thread item. A writer that
+ * lost a race claims it; the claim goes to the writer that has waited longest (the earliest `since`),
+ * and while it is held (until `until`, ms since the epoch) only its holder can commit. The holder's
+ * commit replaces the thread item and so releases it. This makes a contended thread first come,
+ * first served instead of a lottery in which an unlucky writer can lose every round.
+ */
+export interface Turn {
+  id: string;
+  /** When the writer's request began (ms since the epoch): the older claim wins. */
+  since: number;
+  until: number;
+}
+
+/** A thread item: the Thread, the cursor its projection resumes from (null on items written without one), and the turn held on it. */
 export interface ThreadRecord {
   thread: Thread;
   cursor: FoldCursor | null;
+  turn?: Turn | null;
 }
 
 export interface ThreadHistory {
@@ -81,12 +103,23 @@ export interface TimelineFacts extends UpdateFacts {
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
 const CURSOR_ATTRIBUTE = 'fold';
+/** The thread item's attribute holding the turn (not part of the Thread object; a commit's Put drops it). */
+const TURN_ATTRIBUTE = 'turn';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
   ProjectionExpression: 'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction',
   ExpressionAttributeNames: { '#status': 'status' },
 };
+
+const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
+  thread: toThread(item),
+  cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
+  turn: (item[TURN_ATTRIBUTE] as Turn | undefined) ?? null,
+});
+
+/** An item returned with an exception: the document client does not unmarshall those. */
+const recordOf = (item: Record<string, AttributeValue> | undefined): ThreadRecord | null => (item && item.version ? toRecord(unmarshall(item)) : null);
 
 const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
   id: String(item.id),
@@ -152,7 +185,7 @@ export class ThreadStore {
   /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
   async getThreadRecord(id: string, consistent = true): Promise<ThreadRecord | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: consistent }));
-    return Item ? { thread: toThread(Item), cursor: (Item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null } : null;
+    return Item ? toRecord(Item) : null;
   }
 
   /**
@@ -315,6 +348,48 @@ export class ThreadStore {
   }
 
   /**
+   * Claim the turn on a thread (see Turn): granted when none is held, the held one ran out, is ours,
+   * or is younger than ours. Returns the thread item as it is now either way (ALL_NEW when granted,
+   * the item that refused otherwise), or null when the thread does not exist.
+   */
+  async claimTurn(threadId: string, turn: Turn): Promise<{ record: ThreadRecord | null; granted: boolean }> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: threadKey(threadId),
+          UpdateExpression: 'SET #turn = :turn',
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :id OR #turn.#since > :since)',
+          ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#until': 'until', '#id': 'id', '#since': 'since' },
+          ExpressionAttributeValues: { ':turn': turn, ':now': Date.now(), ':id': turn.id, ':since': turn.since },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { record: Attributes ? toRecord(Attributes) : null, granted: true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { record: recordOf(error.Item), granted: false };
+      // A transaction on the item was in flight (DynamoDB, not Local): nothing was written, ask again.
+      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransientConflict();
+      throw error;
+    }
+  }
+
+  /** Give a turn back early (a write that holds it and then refuses): best effort, it runs out anyway. */
+  async releaseTurn(threadId: string, turnId: string): Promise<void> {
+    await this.db
+      .send(new UpdateCommand({
+        TableName: this.table,
+        Key: threadKey(threadId),
+        UpdateExpression: 'REMOVE #turn',
+        ConditionExpression: '#turn.#id = :id',
+        ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#id': 'id' },
+        ExpressionAttributeValues: { ':id': turnId },
+      }))
+      .catch(() => undefined);
+  }
+
+  /**
    * Commit one write to a thread atomically: the thread item (conditional on the version read), the
    * update it concerns, the notifications it causes (outbox) and the idempotency record's completion.
    * Either all of it lands or none of it does.
@@ -327,7 +402,14 @@ export class ThreadStore {
         Item: { ...threadItem(write.thread, write.kinds), ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}) },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
-          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': write.expectedVersion } }),
+          : {
+              // The version we read, and nobody else's turn held on the thread (ours, none, or one run out).
+              ConditionExpression: 'version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn)',
+              ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#until': 'until', '#id': 'id' },
+              ExpressionAttributeValues: { ':v': write.expectedVersion, ':now': Date.now(), ':turn': write.turn ?? '' },
+              // The loser of a race gets the winner's item back in the cancellation: its retry reads nothing.
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            }),
       },
     });
     if (write.update) {
@@ -365,8 +447,10 @@ export class ThreadStore {
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          throw write.expectedVersion === null ? new ThreadAlreadyExists() : new VersionConflict();
+        const first = reasons[0];
+        if (first?.Code === 'ConditionalCheckFailed') {
+          if (write.expectedVersion === null) throw new ThreadAlreadyExists();
+          throw new VersionConflict(recordOf(first.Item as Record<string, AttributeValue> | undefined));
         }
         if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();

@@ -46,3 +46,43 @@ describe('concurrent writes to one thread', () => {
     expect(after.updateCount).toBe(2);
   });
 });
+
+/**
+ * Tens of writers on one thread. Contended writers queue for the thread's turn, first come, first
+ * served, so none is starved. The request budget is raised here because this asserts fairness and
+ * exactness, not speed: on a machine loaded by other work the thread may commit only a few writes a
+ * second, and 30 writers waiting their turn would then pass 10 s through no fault of the queue (the
+ * benchmark measures the 10 s budget: docs/benchmarks.md, write path).
+ */
+describe('tens of concurrent writers on one thread', () => {
+  let crowd: TestServer;
+  beforeAll(async () => {
+    crowd = await startTestServer({ seed: false, config: { writeRetryBudgetMs: 120_000 } });
+  });
+  afterAll(async () => crowd.close());
+
+  it('serves 30 writers posting 2 updates each to one thread: every update kept, the version counts them, none 503', async () => {
+    // Prepare
+    await crowd.call('POST', '/threads', { body: { id: 'crowded', scenario: 'concurrency', kind: 'other', title: 'Crowded', status: 'active', summary: 'Start.' } });
+    // Act: each writer posts its next update as soon as the last one is answered
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, w) => {
+        const mine: number[] = [];
+        for (let i = 0; i < 2; i++) mine.push((await crowd.call('POST', '/threads/crowded/updates', { body: { summary: `writer ${w} update ${i}` } })).status);
+        return mine;
+      }),
+    );
+    // Assess
+    expect(statuses.flat()).toEqual(Array(60).fill(201));
+    const after = (await crowd.call('GET', '/threads/crowded', { role: 'reader' })).body;
+    expect(after).toMatchObject({ version: 61, updateCount: 61 });
+    const summaries = new Set<string>();
+    let next: string | null = null;
+    do {
+      const page = await crowd.call('GET', `/threads/crowded/updates?limit=100${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, { role: 'reader' });
+      for (const u of page.body.items) summaries.add(u.summary);
+      next = page.body.nextToken;
+    } while (next);
+    expect(summaries.size).toBe(61);
+  }, 180_000);
+});
