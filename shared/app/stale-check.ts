@@ -138,7 +138,7 @@ async function sweepDue(
 /** Flag one thread overdue with its notification, unless a write moved its key first (or its status became terminal). */
 async function flagOverdue(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
   const key = String(item.GSI11SK);
-  const threadId = String(item.PK).slice('THREAD#'.length);
+  const threadId = threadIdOf(item);
   const overdueSince = key.slice(0, key.indexOf('#'));
   const wallClock = nowUtc();
   const event = threadOverdue({ id: threadId, scenario: String(item.scenario), status: String(item.status) }, overdueSince, item.expected as Expected, wallClock);
@@ -167,24 +167,8 @@ async function flagOverdue(ctx: AppContext, item: Record<string, unknown>, settl
     return event;
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    if (settled) await unwatchExpected(ctx, threadId, key, settled);
+    if (settled) await unwatch(ctx, threadId, 'GSI11', key, settled);
     return undefined;
-  }
-}
-
-/** Take a thread whose status became terminal for its kind out of the expected-due index. */
-async function unwatchExpected(ctx: AppContext, threadId: string, key: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
-  try {
-    await ctx.db.send(new UpdateCommand({
-      TableName: ctx.config.tableName,
-      Key: threadKey(threadId),
-      UpdateExpression: 'REMOVE GSI11PK, GSI11SK',
-      ConditionExpression: `GSI11SK = :seen AND ${settled.expression}`,
-      ExpressionAttributeNames: { '#kind': 'kind' },
-      ExpressionAttributeValues: { ':seen': key, ...settled.values },
-    }));
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
 
@@ -211,7 +195,7 @@ function kindIn(kinds: string[]): { expression: string; values: Record<string, s
  */
 async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
   const dueKey = String(item.GSI3SK);
-  const threadId = String(item.PK).slice('THREAD#'.length);
+  const threadId = threadIdOf(item);
   const scenario = String(item.scenario);
   const staleSince = dueKey.slice(0, dueKey.indexOf('#'));
   const wallClock = nowUtc();
@@ -244,21 +228,24 @@ async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: s
   } catch (error) {
     // Someone got there first (an update, or another check): their write stands.
     if (!(error instanceof TransactionCanceledException)) throw error;
-    if (settled) await unwatch(ctx, threadId, dueKey, settled);
+    if (settled) await unwatch(ctx, threadId, 'GSI3', dueKey, settled);
     return undefined;
   }
 }
 
-/** Take a thread whose status is terminal for its kind out of the due index, so later runs do not read it again. */
-async function unwatch(ctx: AppContext, threadId: string, dueKey: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
+/**
+ * Take a thread whose status is terminal for its kind out of a due index (`GSI3` for staleness,
+ * `GSI11` for expectations), so later runs do not read it again.
+ */
+async function unwatch(ctx: AppContext, threadId: string, index: 'GSI3' | 'GSI11', key: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
   try {
     await ctx.db.send(new UpdateCommand({
       TableName: ctx.config.tableName,
       Key: threadKey(threadId),
-      UpdateExpression: 'REMOVE GSI3PK, GSI3SK',
-      ConditionExpression: `GSI3SK = :seen AND ${settled.expression}`,
+      UpdateExpression: `REMOVE ${index}PK, ${index}SK`,
+      ConditionExpression: `${index}SK = :seen AND ${settled.expression}`,
       ExpressionAttributeNames: { '#kind': 'kind' },
-      ExpressionAttributeValues: { ':seen': dueKey, ...settled.values },
+      ExpressionAttributeValues: { ':seen': key, ...settled.values },
     }));
   } catch (error) {
     // Not terminal after all, or a write moved the key: nothing to take out.
