@@ -20,7 +20,10 @@ export default tseslint.config(
     // The domain is pure: it must not reach for the AWS SDK or the store.
     files: ['shared/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '../store/*', '../http/*', '../events/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@aws-sdk/*', '../store/*', '../http/*', '../events/*'] },
+      ],
     },
   },
 );

@@ -57,12 +57,15 @@ const ZOD_EXPORTS = Object.keys(zodMini);
 const STUBS: Record<string, string> = {
   tracer: 'export class Tracer { captureAWSv3Client(c) { return c; } putAnnotation() {} putMetadata() {} }',
   logger: 'export class Logger { info() {} warn() {} error() {} debug() {} }',
-  metrics: "export class Metrics { captureColdStartMetric() {} publishStoredMetrics() {} addMetric() {} }\nexport const MetricUnit = { Count: 'Count' };",
+  metrics:
+    "export class Metrics { captureColdStartMetric() {} publishStoredMetrics() {} addMetric() {} }\nexport const MetricUnit = { Count: 'Count' };",
   // Enough of zod/mini for module-level schema construction: every export, property and call gives the stub back.
   zod: `const h = { get: (t, k) => (k === Symbol.iterator ? function* () {} : k === Symbol.toPrimitive ? () => '' : k === 'then' ? undefined : p),
     apply: () => p, construct: () => p };
   const p = new Proxy(function () {}, h);
-  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k)).map((k) => `p as ${k}`).join(', ')} };
+  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k))
+    .map((k) => `p as ${k}`)
+    .join(', ')} };
   export default p;`,
 };
 
@@ -72,12 +75,19 @@ function stubPlugin(kinds: readonly string[]): Plugin {
     if (k === 'zod') modules['zod/mini'] = STUBS.zod!;
     else modules[`@aws-lambda-powertools/${k}`] = STUBS[k]!;
   }
-  const filter = new RegExp(`^(${Object.keys(modules).map((m) => m.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')).join('|')})$`);
+  const filter = new RegExp(
+    `^(${Object.keys(modules)
+      .map((m) => m.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&'))
+      .join('|')})$`,
+  );
   return {
     name: 'bench-stubs',
     setup(b) {
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
-      b.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({ contents: modules[args.path]!, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({
+        contents: modules[args.path]!,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -91,14 +101,27 @@ interface Built {
   metafile: Metafile;
 }
 
-async function bundle(outfile: string, entry: { file: string } | { contents: string }, plugins: Plugin[] = []): Promise<Built> {
+async function bundle(
+  outfile: string,
+  entry: { file: string } | { contents: string },
+  plugins: Plugin[] = [],
+): Promise<Built> {
   const result = await build({
     ...STACK_OPTIONS,
     outfile,
     plugins,
-    ...('file' in entry ? { entryPoints: [join(ROOT, entry.file)] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts' } }),
+    ...('file' in entry
+      ? { entryPoints: [join(ROOT, entry.file)] }
+      : {
+          stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts' },
+        }),
   });
-  return { file: outfile, bytes: statSync(outfile).size, mapBytes: statSync(`${outfile}.map`).size, metafile: result.metafile! };
+  return {
+    file: outfile,
+    bytes: statSync(outfile).size,
+    mapBytes: statSync(`${outfile}.map`).size,
+    metafile: result.metafile!,
+  };
 }
 
 /**
@@ -112,7 +135,8 @@ const probeEntry = (name: FunctionName, hasContext: boolean) => ({
     : `export { handler } from './${FUNCTION_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
 });
 
-const bundlesContext = (meta: Metafile): boolean => Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
+const bundlesContext = (meta: Metafile): boolean =>
+  Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
 
 const BASELINE_ENTRY = {
   contents: [
@@ -125,7 +149,9 @@ const BASELINE_ENTRY = {
 
 /** Bytes of the output by package (node_modules/<pkg>) or project folder. */
 function byPackage(meta: Metafile): Map<string, number> {
-  const out = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined || Object.keys(o.inputs).length > 0)!;
+  const out = Object.values(meta.outputs).find(
+    (o) => o.entryPoint !== undefined || Object.keys(o.inputs).length > 0,
+  )!;
   const groups = new Map<string, number>();
   for (const [path, v] of Object.entries(out.inputs)) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
@@ -181,11 +207,26 @@ function measure(configs: Config[]): Map<string, Timing> {
 // ---- the benchmark ---------------------------------------------------------------------------
 
 const VARIANTS = [
-  { id: 'no-source-maps-flag', label: 'without NODE_OPTIONS=--enable-source-maps', stubs: [] as string[], sourceMaps: false },
+  {
+    id: 'no-source-maps-flag',
+    label: 'without NODE_OPTIONS=--enable-source-maps',
+    stubs: [] as string[],
+    sourceMaps: false,
+  },
   { id: 'no-tracer', label: 'Powertools tracer stubbed', stubs: ['tracer'], sourceMaps: true },
-  { id: 'no-powertools', label: 'Powertools logger + metrics + tracer stubbed', stubs: ['tracer', 'logger', 'metrics'], sourceMaps: true },
+  {
+    id: 'no-powertools',
+    label: 'Powertools logger + metrics + tracer stubbed',
+    stubs: ['tracer', 'logger', 'metrics'],
+    sourceMaps: true,
+  },
   { id: 'no-zod', label: 'zod stubbed', stubs: ['zod'], sourceMaps: true },
-  { id: 'no-powertools-no-zod', label: 'Powertools and zod stubbed', stubs: ['tracer', 'logger', 'metrics', 'zod'], sourceMaps: true },
+  {
+    id: 'no-powertools-no-zod',
+    label: 'Powertools and zod stubbed',
+    stubs: ['tracer', 'logger', 'metrics', 'zod'],
+    sourceMaps: true,
+  },
 ] as const;
 
 export async function run(): Promise<Section> {
@@ -201,10 +242,18 @@ export async function run(): Promise<Section> {
       const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: FUNCTION_ENTRIES[name] });
       deployed.set(name, d);
       hasContext.set(name, bundlesContext(d.metafile));
-      probes.set(name, await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)));
+      probes.set(
+        name,
+        await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)),
+      );
       for (const v of VARIANTS) {
         if (v.stubs.length === 0) continue;
-        variants.set(`${name}:${v.id}`, await bundle(join(dir, v.id, name, 'index.js'), probeEntry(name, hasContext.get(name)!), [stubPlugin(v.stubs)]));
+        variants.set(
+          `${name}:${v.id}`,
+          await bundle(join(dir, v.id, name, 'index.js'), probeEntry(name, hasContext.get(name)!), [
+            stubPlugin(v.stubs),
+          ]),
+        );
       }
     }
     const baseline = await bundle(join(dir, 'baseline', 'index.js'), BASELINE_ENTRY);
@@ -213,18 +262,49 @@ export async function run(): Promise<Section> {
     const configs: Config[] = [
       { id: 'bare', mode: 'bare', env: baseEnv, samples: SAMPLES },
       { id: 'baseline', file: baseline.file, mode: 'ctx', env: baseEnv, samples: SAMPLES },
-      { id: 'bare:no-source-maps-flag', mode: 'bare', env: lambdaEnv('threads-read', false), samples: VARIANT_SAMPLES },
-      { id: 'baseline:no-source-maps-flag', file: baseline.file, mode: 'ctx', env: lambdaEnv('threads-read', false), samples: VARIANT_SAMPLES },
+      {
+        id: 'bare:no-source-maps-flag',
+        mode: 'bare',
+        env: lambdaEnv('threads-read', false),
+        samples: VARIANT_SAMPLES,
+      },
+      {
+        id: 'baseline:no-source-maps-flag',
+        file: baseline.file,
+        mode: 'ctx',
+        env: lambdaEnv('threads-read', false),
+        samples: VARIANT_SAMPLES,
+      },
     ];
     for (const name of FUNCTIONS) {
-      configs.push({ id: `${name}:require`, file: deployed.get(name)!.file, mode: 'require', env: lambdaEnv(name), samples: SAMPLES });
-      configs.push({ id: `${name}:ctx`, file: probes.get(name)!.file, mode: 'ctx', env: lambdaEnv(name), samples: SAMPLES });
+      configs.push({
+        id: `${name}:require`,
+        file: deployed.get(name)!.file,
+        mode: 'require',
+        env: lambdaEnv(name),
+        samples: SAMPLES,
+      });
+      configs.push({
+        id: `${name}:ctx`,
+        file: probes.get(name)!.file,
+        mode: 'ctx',
+        env: lambdaEnv(name),
+        samples: SAMPLES,
+      });
       for (const v of VARIANTS) {
         const file = v.stubs.length === 0 ? probes.get(name)!.file : variants.get(`${name}:${v.id}`)!.file;
-        configs.push({ id: `${name}:${v.id}`, file, mode: 'ctx', env: lambdaEnv(name, v.sourceMaps), samples: VARIANT_SAMPLES });
+        configs.push({
+          id: `${name}:${v.id}`,
+          file,
+          mode: 'ctx',
+          env: lambdaEnv(name, v.sourceMaps),
+          samples: VARIANT_SAMPLES,
+        });
       }
     }
-    log(`cold start: ${configs.length} configurations, ${SAMPLES} samples (${VARIANT_SAMPLES} for variants), round-robin`);
+    log(
+      `cold start: ${configs.length} configurations, ${SAMPLES} samples (${VARIANT_SAMPLES} for variants), round-robin`,
+    );
     const t = measure(configs);
     const wall = (id: string) => median(t.get(id)!.wall);
     const inside = (id: string) => median(t.get(id)!.inside);
@@ -237,13 +317,53 @@ export async function run(): Promise<Section> {
       const d = deployed.get(name)!;
       const ctxDelta = delta(`${name}:ctx`);
       const r = ctxDelta / base;
-      return { name, bytes: d.bytes, map: d.mapBytes, req: delta(`${name}:require`), ctx: ctxDelta, inside: inside(`${name}:ctx`), r, rIn: inside(`${name}:ctx`) / inside('baseline'), met: r <= TARGET };
+      return {
+        name,
+        bytes: d.bytes,
+        map: d.mapBytes,
+        req: delta(`${name}:require`),
+        ctx: ctxDelta,
+        inside: inside(`${name}:ctx`),
+        r,
+        rIn: inside(`${name}:ctx`) / inside('baseline'),
+        met: r <= TARGET,
+      };
     });
     const mainTable = table(
-      ['function', 'bundle', 'source map', 'require − bare (ms)', 'require + clients − bare (ms)', 'ratio to baseline', 'in-process (ms)', 'in-process ratio', `target ≤ ${TARGET}×`],
       [
-        ['baseline (document client only)', kb(baseline.bytes), kb(baseline.mapBytes), '—', fmt(base), '1.00×', fmt(inside('baseline')), '1.00×', '—'],
-        ...rows.map((r) => [hasContext.get(r.name) ? r.name : `${r.name} (builds no clients)`, kb(r.bytes), kb(r.map), fmt(r.req), fmt(r.ctx), ratio(r.r), fmt(r.inside), ratio(r.rIn), yes(r.met)]),
+        'function',
+        'bundle',
+        'source map',
+        'require − bare (ms)',
+        'require + clients − bare (ms)',
+        'ratio to baseline',
+        'in-process (ms)',
+        'in-process ratio',
+        `target ≤ ${TARGET}×`,
+      ],
+      [
+        [
+          'baseline (document client only)',
+          kb(baseline.bytes),
+          kb(baseline.mapBytes),
+          '—',
+          fmt(base),
+          '1.00×',
+          fmt(inside('baseline')),
+          '1.00×',
+          '—',
+        ],
+        ...rows.map((r) => [
+          hasContext.get(r.name) ? r.name : `${r.name} (builds no clients)`,
+          kb(r.bytes),
+          kb(r.map),
+          fmt(r.req),
+          fmt(r.ctx),
+          ratio(r.r),
+          fmt(r.inside),
+          ratio(r.rIn),
+          yes(r.met),
+        ]),
       ],
     );
 
@@ -255,25 +375,44 @@ export async function run(): Promise<Section> {
       for (const v of VARIANTS) {
         const saved = full - inside(`${name}:${v.id}`);
         const bytes = v.stubs.length === 0 ? probes.get(name)!.bytes : variants.get(`${name}:${v.id}`)!.bytes;
-        cells.push(`${fmt(saved)} ms (${fmt((saved / full) * 100, 0)}%), −${kb(probes.get(name)!.bytes - bytes)}`);
+        cells.push(
+          `${fmt(saved)} ms (${fmt((saved / full) * 100, 0)}%), −${kb(probes.get(name)!.bytes - bytes)}`,
+        );
       }
       return cells;
     });
     const baseIn = inside('baseline');
     const baseSaved = baseIn - inside('baseline:no-source-maps-flag');
-    const breakdownTable = table(['function', 'in-process require + clients (ms)', ...VARIANTS.map((v) => `saved: ${v.label}`)], [
-      ...bd,
-      ['baseline', fmt(baseIn), `${fmt(baseSaved)} ms (${fmt((baseSaved / baseIn) * 100, 0)}%)`, '—', '—', '—', '—'],
-    ]);
+    const breakdownTable = table(
+      ['function', 'in-process require + clients (ms)', ...VARIANTS.map((v) => `saved: ${v.label}`)],
+      [
+        ...bd,
+        [
+          'baseline',
+          fmt(baseIn),
+          `${fmt(baseSaved)} ms (${fmt((baseSaved / baseIn) * 100, 0)}%)`,
+          '—',
+          '—',
+          '—',
+          '—',
+        ],
+      ],
+    );
 
     // Bytes by package for the biggest bundle.
     const biggest = [...deployed.entries()].sort((a, b) => b[1].bytes - a[1].bytes)[0]!;
     const pkgs = [...byPackage(biggest[1].metafile).entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
-    const pkgTable = table(['package', 'bytes in bundle', 'share'], pkgs.map(([p, b]) => [p, kb(b), `${fmt((b / biggest[1].bytes) * 100, 0)}%`]));
+    const pkgTable = table(
+      ['package', 'bytes in bundle', 'share'],
+      pkgs.map(([p, b]) => [p, kb(b), `${fmt((b / biggest[1].bytes) * 100, 0)}%`]),
+    );
 
     const pkgBytes = (name: FunctionName, test: (pkg: string) => boolean) =>
-      [...byPackage(deployed.get(name)!.metafile).entries()].filter(([p]) => test(p)).reduce((sum, [, b]) => sum + b, 0);
-    const savedIn = (name: FunctionName, variant: string) => inside(`${name}:ctx`) - inside(`${name}:${variant}`);
+      [...byPackage(deployed.get(name)!.metafile).entries()]
+        .filter(([p]) => test(p))
+        .reduce((sum, [, b]) => sum + b, 0);
+    const savedIn = (name: FunctionName, variant: string) =>
+      inside(`${name}:ctx`) - inside(`${name}:${variant}`);
     const plan = (names: FunctionName[]) => {
       const withZod = names.filter((n) => pkgBytes(n, (p) => p === 'zod') > 0);
       return [
@@ -288,7 +427,11 @@ export async function run(): Promise<Section> {
       ].join('\n');
     };
     const noZodRatios = FUNCTIONS.map((n) => ({ n, r: inside(`${n}:no-powertools-no-zod`) / baseIn }));
-    const targets = rows.map((r) => ({ name: `cold start ${r.name} ≤ ${TARGET}× baseline`, met: r.met, detail: ratio(r.r) }));
+    const targets = rows.map((r) => ({
+      name: `cold start ${r.name} ≤ ${TARGET}× baseline`,
+      met: r.met,
+      detail: ratio(r.r),
+    }));
     const failing = rows.filter((r) => !r.met);
     const markdown = [
       `**Method.** Each function is bundled with esbuild exactly as the stack does (\`infra/bundling.ts\`: bundle, platform node, target \`${BUNDLING.target}\`, minify, source map, ${BUNDLING.format}, no externals). ` +
@@ -319,7 +462,14 @@ export async function run(): Promise<Section> {
     const headline = [
       `Cold start (require + clients − bare node, ratio to document-client-only baseline ${fmt(base)} ms): ${rows.map((r) => `${r.name} ${ratio(r.r)}`).join(', ')}.`,
     ];
-    return { id: 'cold-start', title: 'Cold start', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    return {
+      id: 'cold-start',
+      title: 'Cold start',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,19 @@ export async function run(): Promise<Section> {
   try {
     const ctx = await benchContext(dynamo.endpoint);
     const principal = { name: 'bench', role: 'editor' as const };
-    await createThread(ctx, { id: 'contended', scenario: 'bench-contention', kind: 'other', title: 'Contended', status: 'active', summary: 'Start.' }, { principal }, () => json(201, {}));
+    await createThread(
+      ctx,
+      {
+        id: 'contended',
+        scenario: 'bench-contention',
+        kind: 'other',
+        title: 'Contended',
+        status: 'active',
+        summary: 'Start.',
+      },
+      { principal },
+      () => json(201, {}),
+    );
     const meter = new DbMeter(ctx.db);
     log(`contention: ${WRITERS} writers × ${PER_WRITER} updates on one thread`);
     const latencies: number[] = [];
@@ -31,7 +43,13 @@ export async function run(): Promise<Section> {
         for (let i = 0; i < PER_WRITER; i++) {
           const s = Date.now();
           try {
-            await postUpdate(ctx, 'contended', { status: null, summary: `writer ${w} update ${i}` }, { principal }, () => json(201, {}));
+            await postUpdate(
+              ctx,
+              'contended',
+              { status: null, summary: `writer ${w} update ${i}` },
+              { principal },
+              () => json(201, {}),
+            );
             latencies.push(Date.now() - s);
           } catch (error) {
             failures++;
@@ -53,23 +71,68 @@ export async function run(): Promise<Section> {
     const conflicts = commits.filter((c) => c.error).length;
     const claims = calls.filter((c) => c.op === 'Update');
     const targets = [
-      { name: `contention: all ${total} updates kept`, met: allKept, detail: `${history.updates.length - 1} kept (${summaries.size - 1} distinct), ${failures} failed` },
-      { name: 'contention: version exact', met: versionExact, detail: `version ${thread.version}, updateCount ${thread.updateCount}, expected ${total + 1}` },
+      {
+        name: `contention: all ${total} updates kept`,
+        met: allKept,
+        detail: `${history.updates.length - 1} kept (${summaries.size - 1} distinct), ${failures} failed`,
+      },
+      {
+        name: 'contention: version exact',
+        met: versionExact,
+        detail: `version ${thread.version}, updateCount ${thread.updateCount}, expected ${total + 1}`,
+      },
     ];
     const markdown = [
       `**Method.** ${WRITERS} concurrent writers each post ${PER_WRITER} notes to one thread through \`postUpdate\` (the app layer the handler calls), over DynamoDB Local. Each write reads the thread item (an in-order update needs nothing else) and commits with a version condition. A writer that loses a race queues: it claims the thread's turn (an UpdateItem on the thread item that goes to the writer waiting longest and returns the item), then decides and commits; refused, it waits behind the holder (\`WRITE_MAX_ATTEMPTS\` ${ctx.config.writeMaxAttempts}, budget ${ctx.config.writeRetryBudgetMs / 1000} s per request). Afterwards the partition is read back and checked.`,
       '',
       table(
-        ['writers × updates', 'kept', 'version (expected)', 'wall time', 'updates/s', 'commit attempts', 'lost races', 'attempts per update', 'median / max latency'],
-        [[`${WRITERS} × ${PER_WRITER}`, `${history.updates.length - 1} / ${total}`, `${thread.version} (${total + 1})`, `${fmt(seconds, 1)} s`, fmt(total / seconds, 1), commits.length, conflicts, fmt(commits.length / total, 2), `${fmt(median(latencies), 0)} / ${fmt(Math.max(...latencies), 0)} ms`]],
+        [
+          'writers × updates',
+          'kept',
+          'version (expected)',
+          'wall time',
+          'updates/s',
+          'commit attempts',
+          'lost races',
+          'attempts per update',
+          'median / max latency',
+        ],
+        [
+          [
+            `${WRITERS} × ${PER_WRITER}`,
+            `${history.updates.length - 1} / ${total}`,
+            `${thread.version} (${total + 1})`,
+            `${fmt(seconds, 1)} s`,
+            fmt(total / seconds, 1),
+            commits.length,
+            conflicts,
+            fmt(commits.length / total, 2),
+            `${fmt(median(latencies), 0)} / ${fmt(Math.max(...latencies), 0)} ms`,
+          ],
+        ],
       ),
       '',
-      table(['check', 'result', 'measured'], targets.map((t) => [t.name, yes(t.met), t.detail])),
+      table(
+        ['check', 'result', 'measured'],
+        targets.map((t) => [t.name, yes(t.met), t.detail]),
+      ),
       '',
-      `Turn claims: ${claims.length} (${claims.filter((c) => c.error).length} refused: an older writer held the turn). Reads: ${calls.filter((c) => c.op === 'Get').length} GetItems of the thread item (one per request: a retry gets the item back from its claim), ${fmt(calls.filter((c) => c.op === 'Get' || c.op === 'Query').reduce((s, c) => s + c.rcu, 0), 0)} RCU in all for ${total} updates, however long the thread grew.`,
+      `Turn claims: ${claims.length} (${claims.filter((c) => c.error).length} refused: an older writer held the turn). Reads: ${calls.filter((c) => c.op === 'Get').length} GetItems of the thread item (one per request: a retry gets the item back from its claim), ${fmt(
+        calls.filter((c) => c.op === 'Get' || c.op === 'Query').reduce((s, c) => s + c.rcu, 0),
+        0,
+      )} RCU in all for ${total} updates, however long the thread grew.`,
     ].join('\n');
-    const headline = [`Contention ${WRITERS}×${PER_WRITER} on one thread: ${allKept ? 'all kept' : 'LOST UPDATES'}, version ${versionExact ? 'exact' : 'WRONG'} (${thread.version}), ${fmt(total / seconds, 1)} updates/s, ${fmt(commits.length / total, 2)} commit attempts per update.`];
-    return { id: 'contention', title: 'Contention on one thread', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    const headline = [
+      `Contention ${WRITERS}×${PER_WRITER} on one thread: ${allKept ? 'all kept' : 'LOST UPDATES'}, version ${versionExact ? 'exact' : 'WRONG'} (${thread.version}), ${fmt(total / seconds, 1)} updates/s, ${fmt(commits.length / total, 2)} commit attempts per update.`,
+    ];
+    return {
+      id: 'contention',
+      title: 'Contention on one thread',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await dynamo.stop();
   }

@@ -43,9 +43,21 @@ const LAYOUTS: Layout[] = ['one scenario', 'many scenarios', OLD];
 function withOldCounters(ctx: AppContext): () => void {
   const send = ctx.db.send.bind(ctx.db) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
   const table = ctx.config.tableName;
-  const bump = (SK: string) => ({ Update: { TableName: table, Key: { PK: 'CHANGES', SK }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': 1 } } });
+  const bump = (SK: string) => ({
+    Update: {
+      TableName: table,
+      Key: { PK: 'CHANGES', SK },
+      UpdateExpression: 'ADD n :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  });
   (ctx.db as unknown as { send: typeof send }).send = (command, ...rest) => {
-    if (command instanceof TransactWriteCommand) command.input.TransactItems = [...(command.input.TransactItems ?? []), bump('ALL'), bump('SCENARIO#old')];
+    if (command instanceof TransactWriteCommand)
+      command.input.TransactItems = [
+        ...(command.input.TransactItems ?? []),
+        bump('ALL'),
+        bump('SCENARIO#old'),
+      ];
     return send(command, ...rest);
   };
   return () => {
@@ -67,12 +79,26 @@ interface WriteRow {
  * THREADS_PER_WRITER of them, so that writers never meet on a thread: this measures the write path
  * of distinct threads, not contention on one.
  */
-async function writers(ctx: AppContext, meter: DbMeter, layout: Layout, n: number, round: number): Promise<WriteRow> {
+async function writers(
+  ctx: AppContext,
+  meter: DbMeter,
+  layout: Layout,
+  n: number,
+  round: number,
+): Promise<WriteRow> {
   const tag = layout === 'one scenario' ? 'one' : layout === 'many scenarios' ? 'many' : 'old';
-  const own = Array.from({ length: n }, (_, w) => Array.from({ length: THREADS_PER_WRITER }, (_, k) => `w${round}-${tag}-${n}-${w}-${k}`));
+  const own = Array.from({ length: n }, (_, w) =>
+    Array.from({ length: THREADS_PER_WRITER }, (_, k) => `w${round}-${tag}-${n}-${w}-${k}`),
+  );
   for (const [w, ids] of own.entries()) {
     const scenario = layout === 'many scenarios' ? `load-${round}-${w}` : `load-${round}-${tag}`;
-    for (const id of ids) await createThread(ctx, { id, scenario, kind: 'other', title: id, status: 'active', summary: 'Started.' }, editor, render);
+    for (const id of ids)
+      await createThread(
+        ctx,
+        { id, scenario, kind: 'other', title: id, status: 'active', summary: 'Started.' },
+        editor,
+        render,
+      );
   }
   writerThreads += n * THREADS_PER_WRITER;
   const restore = layout === OLD ? withOldCounters(ctx) : () => undefined;
@@ -84,7 +110,13 @@ async function writers(ctx: AppContext, meter: DbMeter, layout: Layout, n: numbe
     own.map(async (ids, w) => {
       for (let k = 0; Date.now() < until; k++) {
         const t0 = Date.now();
-        await postUpdate(ctx, ids[k % ids.length]!, { status: null, summary: `Note ${w}.${k}.` }, editor, render);
+        await postUpdate(
+          ctx,
+          ids[k % ids.length]!,
+          { status: null, summary: `Note ${w}.${k}.` },
+          editor,
+          render,
+        );
         latencies.push(Date.now() - t0);
       }
     }),
@@ -94,14 +126,42 @@ async function writers(ctx: AppContext, meter: DbMeter, layout: Layout, n: numbe
   const calls = meter.take();
   const conflicts = calls.filter((c) => c.op === 'TransactWrite' && c.error).length;
   latencies.sort((a, b) => a - b);
-  return { layout, writers: n, writes: latencies.length, perSecond: latencies.length / seconds, conflicts, p50: latencies[Math.floor(latencies.length / 2)] ?? NaN };
+  return {
+    layout,
+    writers: n,
+    writes: latencies.length,
+    perSecond: latencies.length / seconds,
+    conflicts,
+    p50: latencies[Math.floor(latencies.length / 2)] ?? NaN,
+  };
 }
 
 function bigThread(i: number, stale: boolean, status: string): Thread {
   const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
   return {
-    id: `big-${String(i).padStart(5, '0')}`, scenario: i % 2 ? 'big-odd' : 'big-even', kind: 'other', title: `Thread ${i}`, status, statusSince: at, statusSincePrecision: 'instant', summary: 'A thread among many.',
-    lastOccurredAt: at, lastOccurredPrecision: 'instant', lastRecordedAt: at, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? at : null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: at, updatedAt: at,
+    id: `big-${String(i).padStart(5, '0')}`,
+    scenario: i % 2 ? 'big-odd' : 'big-even',
+    kind: 'other',
+    title: `Thread ${i}`,
+    status,
+    statusSince: at,
+    statusSincePrecision: 'instant',
+    summary: 'A thread among many.',
+    lastOccurredAt: at,
+    lastOccurredPrecision: 'instant',
+    lastRecordedAt: at,
+    updateCount: 1,
+    version: 1,
+    staleAfterHours: 168,
+    stale,
+    staleSince: stale ? at : null,
+    overdue: false,
+    overdueSince: null,
+    expected: null,
+    parent: null,
+    archived: false,
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
@@ -130,13 +190,25 @@ export async function run(): Promise<Section> {
     const order = [...WRITER_LEVELS, ...[...WRITER_LEVELS].reverse()];
     for (const [round, n] of order.entries()) {
       for (const layout of LAYOUTS) passes.push(await writers(ctx, meter, layout, n, round));
-      log(`lists: ${n} writer(s): ${passes.slice(-3).map((r) => `${r.layout} ${fmt(r.perSecond, 0)}/s, ${r.conflicts} conflicts`).join('; ')}`);
+      log(
+        `lists: ${n} writer(s): ${passes
+          .slice(-3)
+          .map((r) => `${r.layout} ${fmt(r.perSecond, 0)}/s, ${r.conflicts} conflicts`)
+          .join('; ')}`,
+      );
     }
     const writes: WriteRow[] = WRITER_LEVELS.flatMap((n) =>
       LAYOUTS.map((layout) => {
         const runs = passes.filter((r) => r.writers === n && r.layout === layout);
         const total = runs.reduce((a, r) => a + r.writes, 0);
-        return { layout, writers: n, writes: total, perSecond: runs.reduce((a, r) => a + r.perSecond, 0) / runs.length, conflicts: runs.reduce((a, r) => a + r.conflicts, 0), p50: Math.max(...runs.map((r) => r.p50)) };
+        return {
+          layout,
+          writers: n,
+          writes: total,
+          perSecond: runs.reduce((a, r) => a + r.perSecond, 0) / runs.length,
+          conflicts: runs.reduce((a, r) => a + r.conflicts, 0),
+          p50: Math.max(...runs.map((r) => r.p50)),
+        };
       }),
     );
 
@@ -154,36 +226,69 @@ export async function run(): Promise<Section> {
       meter.take();
       const page = await lists.list(filter, LIMIT);
       const cost = costOf(meter.take());
-      rows.push({ list: name, returned: page.items.length, itemsRead: page.itemsRead, queries: cost.roundTrips, rcu: cost.rcu, bound });
+      rows.push({
+        list: name,
+        returned: page.items.length,
+        itemsRead: page.itemsRead,
+        queries: cost.roundTrips,
+        rcu: cost.rcu,
+        bound,
+      });
     };
     const shards = THREAD_SHARDS;
     await measure('`?stale=true` (10 stale among all)', { stale: true }, LIMIT + 1);
     await measure('`?scenario=big-odd&stale=true`', { scenario: 'big-odd', stale: true }, LIMIT + 1);
-    await measure('`?scenario=big-odd&status=stalled`', { scenario: 'big-odd', status: 'stalled' }, LIMIT + 1);
+    await measure(
+      '`?scenario=big-odd&status=stalled`',
+      { scenario: 'big-odd', status: 'stalled' },
+      LIMIT + 1,
+    );
     await measure('`?status=stalled` (all threads, sharded)', { status: 'stalled' }, LIMIT + 3 * shards);
     // Changed since: 1 in 50 of the big threads, plus the writers' threads of part 1.
-    await measure('`?updatedSince=…` (1 in 50 changed)', { updatedSince: '2025-05-31T00:00:00.000Z' }, Math.ceil(THREADS / 50) + writerThreads);
-    await measure('`?scenario=big-odd&updatedSince=…`', { scenario: 'big-odd', updatedSince: '2025-05-31T00:00:00.000Z' }, Math.ceil(THREADS / 50));
+    await measure(
+      '`?updatedSince=…` (1 in 50 changed)',
+      { updatedSince: '2025-05-31T00:00:00.000Z' },
+      Math.ceil(THREADS / 50) + writerThreads,
+    );
+    await measure(
+      '`?scenario=big-odd&updatedSince=…`',
+      { scenario: 'big-odd', updatedSince: '2025-05-31T00:00:00.000Z' },
+      Math.ceil(THREADS / 50),
+    );
     await measure('`?scenario=big-odd` (unfiltered)', { scenario: 'big-odd' }, LIMIT + 1);
     await measure('`/threads` (unfiltered, all threads, sharded)', {}, LIMIT + 3 * shards);
     await measure('`?kind=other&stale=false` (a filter expression)', { kind: 'other', stale: false });
-    await measure('`?status=stalled&stale=true` (filter on the stale index)', { status: 'stalled', stale: true }, 10);
+    await measure(
+      '`?status=stalled&stale=true` (filter on the stale index)',
+      { status: 'stalled', stale: true },
+      10,
+    );
 
     // ---- 3. list 304 through the local server
     log('lists: list 304 cost');
     const server = await listen();
     const polls: { path: string; status: number; ops: string; rcu: number }[] = [];
     try {
-      for (const path of ['/threads?scenario=big-odd&stale=true', '/threads?limit=50', '/threads?scenario=big-odd&limit=50']) {
+      for (const path of [
+        '/threads?scenario=big-odd&stale=true',
+        '/threads?limit=50',
+        '/threads?scenario=big-odd&limit=50',
+      ]) {
         const headers = { Authorization: `Bearer ${BENCH_TOKENS.reader}` };
         const first = await fetch(`${server.url}${path}`, { headers });
         await first.text();
         meter.take();
-        const again = await fetch(`${server.url}${path}`, { headers: { ...headers, 'If-None-Match': first.headers.get('etag') ?? '' } });
+        const again = await fetch(`${server.url}${path}`, {
+          headers: { ...headers, 'If-None-Match': first.headers.get('etag') ?? '' },
+        });
         await again.text();
         const handler = meter.take().filter((c) => !c.pk.startsWith('TOKEN#'));
         const kinds = [...new Set(handler.map((c) => `${c.op}${c.index ? ` ${c.index}` : ''}`))];
-        const ops = kinds.map((k) => `${handler.filter((c) => `${c.op}${c.index ? ` ${c.index}` : ''}` === k).length} × ${k}`).join(' + ');
+        const ops = kinds
+          .map(
+            (k) => `${handler.filter((c) => `${c.op}${c.index ? ` ${c.index}` : ''}` === k).length} × ${k}`,
+          )
+          .join(' + ');
         polls.push({ path, status: again.status, ops, rcu: costOf(handler).rcu });
       }
     } finally {
@@ -199,37 +304,88 @@ export async function run(): Promise<Section> {
       ...(['one scenario', 'many scenarios'] as const).map((layout) => ({
         name: `writers on distinct threads, ${layout}: throughput grows with writers (8 writers ≥ 1.5× one)`,
         met: growth(layout) >= 1.5,
-        detail: WRITER_LEVELS.map((n) => `${n}: ${fmt(at(layout, n).perSecond, 0)}/s`).join(', ') + ` (${fmt(growth(layout), 2)}×)`,
+        detail:
+          WRITER_LEVELS.map((n) => `${n}: ${fmt(at(layout, n).perSecond, 0)}/s`).join(', ') +
+          ` (${fmt(growth(layout), 2)}×)`,
       })),
       {
         name: 'writers on distinct threads never conflict (no shared item in their transactions)',
         met: writes.every((r) => r.layout === OLD || r.conflicts === 0),
-        detail: `${sum(writes.filter((r) => r.layout !== OLD), 'conflicts')} conflicts in ${sum(writes.filter((r) => r.layout !== OLD), 'writes')} writes; the old design, same run: ${sum(writes.filter((r) => r.layout === OLD), 'conflicts')} in ${sum(writes.filter((r) => r.layout === OLD), 'writes')}`,
+        detail: `${sum(
+          writes.filter((r) => r.layout !== OLD),
+          'conflicts',
+        )} conflicts in ${sum(
+          writes.filter((r) => r.layout !== OLD),
+          'writes',
+        )} writes; the old design, same run: ${sum(
+          writes.filter((r) => r.layout === OLD),
+          'conflicts',
+        )} in ${sum(
+          writes.filter((r) => r.layout === OLD),
+          'writes',
+        )}`,
       },
-      { name: `\`?stale=true\` among ${THREADS.toLocaleString('en')} threads reads at most limit + 1 items`, met: rows[0]!.itemsRead <= LIMIT + 1 && rows[1]!.itemsRead <= LIMIT + 1, detail: `${rows[0]!.itemsRead} and ${rows[1]!.itemsRead} items read (limit ${LIMIT})` },
-      { name: 'every list page reads within its bound (O(page), not O(table))', met: rows.every((r) => r.bound === undefined || r.itemsRead <= r.bound), detail: rows.filter((r) => r.bound !== undefined).map((r) => `${r.itemsRead}/${r.bound}`).join(', ') },
-      { name: 'a list 304 costs only the page read (no counter, no table-wide item)', met: polls.every((p) => p.status === 304 && !/\bGet\b/.test(p.ops)), detail: polls.map((p) => `${p.status}: ${p.ops}`).join('; ') },
+      {
+        name: `\`?stale=true\` among ${THREADS.toLocaleString('en')} threads reads at most limit + 1 items`,
+        met: rows[0]!.itemsRead <= LIMIT + 1 && rows[1]!.itemsRead <= LIMIT + 1,
+        detail: `${rows[0]!.itemsRead} and ${rows[1]!.itemsRead} items read (limit ${LIMIT})`,
+      },
+      {
+        name: 'every list page reads within its bound (O(page), not O(table))',
+        met: rows.every((r) => r.bound === undefined || r.itemsRead <= r.bound),
+        detail: rows
+          .filter((r) => r.bound !== undefined)
+          .map((r) => `${r.itemsRead}/${r.bound}`)
+          .join(', '),
+      },
+      {
+        name: 'a list 304 costs only the page read (no counter, no table-wide item)',
+        met: polls.every((p) => p.status === 304 && !/\bGet\b/.test(p.ops)),
+        detail: polls.map((p) => `${p.status}: ${p.ops}`).join('; '),
+      },
     ];
     const markdown = [
       `**Method.** App layer (\`postUpdate\`) over DynamoDB Local in memory, on this machine's shared cores. Writers: ${WRITER_LEVELS.join(', ')} concurrent loops, each posting notes round-robin to its own ${THREADS_PER_WRITER} new threads for ${WRITE_SECONDS} s (short histories: this measures the write path, not history reads), the threads all in one scenario or each in its own; the two layouts alternate, and the levels run up then down (1, 2, 4, 8, 8, 4, 2, 1): writes/s is the mean of the two passes, p50 the worse. "Conflicts" counts TransactWriteItems cancelled (version or transaction conflict), which with the old change counters hit writers of *different* threads. Lists: ${THREADS.toLocaleString('en')} thread items written with BatchWrite (\`threadItem\`, so every index is maintained as the app does), two scenarios, 10 stale, 1 in 20 \`stalled\`, 1 in 50 updated later; a first page of ${LIMIT} through \`ThreadLists\`, metered (ScannedCount and consumed capacity). 304: the local server, the same GET again with the ETag it gave.`,
       '',
-      table(['layout', 'writers', 'writes', 'writes/s', 'conflicts', 'p50 ms'], writes.map((r) => [r.layout, r.writers, r.writes, fmt(r.perSecond, 0), r.conflicts, r.p50])),
+      table(
+        ['layout', 'writers', 'writes', 'writes/s', 'conflicts', 'p50 ms'],
+        writes.map((r) => [r.layout, r.writers, r.writes, fmt(r.perSecond, 0), r.conflicts, r.p50]),
+      ),
       '',
       `"${OLD}" is the control: the same writers (all in one scenario) with the first design's two change counters added back to every transaction. DynamoDB Local is one Java process on the same two shared cores as the writers (and, in this run, as other work), so every curve flattens with the CPU. DynamoDB Local also serialises transactions instead of cancelling the loser with \`TransactionConflict\`: even the control sees no conflicts here, so this table cannot show what the counters cost on DynamoDB (issue 12's model: ~40 writes/s in all with 32 writers, ~8 retries a write). That the new write path shares no item is proven by \`test/integration/shared-keys.test.ts\`, not by this curve. On DynamoDB the writes of distinct threads share no item and no partition key (see docs/capacity.md).`,
       '',
-      table(['list (limit 50)', 'returned', 'items read', 'bound', 'Queries', 'RCU'], rows.map((r) => [r.list, r.returned, r.itemsRead, r.bound ?? '—', r.queries, fmt(r.rcu, 1)])),
+      table(
+        ['list (limit 50)', 'returned', 'items read', 'bound', 'Queries', 'RCU'],
+        rows.map((r) => [r.list, r.returned, r.itemsRead, r.bound ?? '—', r.queries, fmt(r.rcu, 1)]),
+      ),
       '',
       `Bounds: limit + 1 in one partition; limit + 3 × ${shards} shards for a k-way merge of the sharded all-threads indexes; the changed threads for \`updatedSince\`. Before (issue 12): \`?stale=true\` among 10,000 threads read 10,492 items in 21 Query pages.`,
       '',
-      table(['list 304 poll', 'status', 'DynamoDB (handler, after the authorizer)', 'RCU'], polls.map((p) => [p.path, p.status, p.ops, fmt(p.rcu, 1)])),
+      table(
+        ['list 304 poll', 'status', 'DynamoDB (handler, after the authorizer)', 'RCU'],
+        polls.map((p) => [p.path, p.status, p.ops, fmt(p.rcu, 1)]),
+      ),
       '',
-      table(['target', 'result', 'measured'], targets.map((t) => [t.name, yes(t.met), t.detail])),
+      table(
+        ['target', 'result', 'measured'],
+        targets.map((t) => [t.name, yes(t.met), t.detail]),
+      ),
     ].join('\n');
     const headline = [
-      `Writers on distinct threads, side by side: ${(['one scenario', 'many scenarios'] as const).map((layout) => `${layout} ${WRITER_LEVELS.map((n) => `${n}→${fmt(at(layout, n).perSecond, 0)}/s`).join(', ')} (8 ÷ 1 = ${fmt(growth(layout), 2)}×)`).join('; ')}; the old counters put back, same run: ${fmt(at(OLD, 1).perSecond, 0)}→${fmt(at(OLD, 8).perSecond, 0)}/s (${fmt(growth(OLD), 2)}×); ${sum(writes.filter((r) => r.layout !== OLD), 'conflicts')} conflicts.`,
+      `Writers on distinct threads, side by side: ${(['one scenario', 'many scenarios'] as const).map((layout) => `${layout} ${WRITER_LEVELS.map((n) => `${n}→${fmt(at(layout, n).perSecond, 0)}/s`).join(', ')} (8 ÷ 1 = ${fmt(growth(layout), 2)}×)`).join('; ')}; the old counters put back, same run: ${fmt(at(OLD, 1).perSecond, 0)}→${fmt(at(OLD, 8).perSecond, 0)}/s (${fmt(growth(OLD), 2)}×); ${sum(
+        writes.filter((r) => r.layout !== OLD),
+        'conflicts',
+      )} conflicts.`,
       `Lists: \`?stale=true\` among ${THREADS.toLocaleString('en')} threads reads ${rows[0]!.itemsRead} items (was 10,492); a list 304 costs ${polls.map((p) => `${p.ops} (${fmt(p.rcu, 1)} RCU)`).join(', ')} — the page's own Query, nothing table-wide.`,
     ];
-    return { id: 'lists', title: 'Writers on distinct threads and list reads', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    return {
+      id: 'lists',
+      title: 'Writers on distinct threads and list reads',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await dynamo.stop();
   }

@@ -36,18 +36,46 @@ export async function run(): Promise<Section> {
     const meter = new DbMeter(ctx.db);
     const rows: Row[] = [];
 
-    const call = async (method: string, path: string, o: { role?: 'reader' | 'editor'; body?: unknown; headers?: Record<string, string> } = {}) => {
-      const headers: Record<string, string> = { Authorization: `Bearer ${BENCH_TOKENS[o.role ?? 'reader']}`, ...(o.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...o.headers };
-      const res = await fetch(`${server.url}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+    const call = async (
+      method: string,
+      path: string,
+      o: { role?: 'reader' | 'editor'; body?: unknown; headers?: Record<string, string> } = {},
+    ) => {
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${BENCH_TOKENS[o.role ?? 'reader']}`,
+        ...(o.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...o.headers,
+      };
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+      });
       const text = await res.text();
-      return { status: res.status, etag: res.headers.get('etag') ?? '', body: text ? (JSON.parse(text) as any) : undefined };
+      return {
+        status: res.status,
+        etag: res.headers.get('etag') ?? '',
+        body: text ? (JSON.parse(text) as any) : undefined,
+      };
     };
-    const measure = async (endpoint: string, method: string, path: string, o: Parameters<typeof call>[2] & { expect: number; note?: string }) => {
+    const measure = async (
+      endpoint: string,
+      method: string,
+      path: string,
+      o: Parameters<typeof call>[2] & { expect: number; note?: string },
+    ) => {
       meter.take();
       const res = await call(method, path, o);
-      if (res.status !== o.expect) throw new Error(`${endpoint}: expected ${o.expect}, got ${res.status}: ${JSON.stringify(res.body)}`);
+      if (res.status !== o.expect)
+        throw new Error(`${endpoint}: expected ${o.expect}, got ${res.status}: ${JSON.stringify(res.body)}`);
       const calls = meter.take();
-      rows.push({ endpoint, status: res.status, auth: calls.filter(isAuth), handler: calls.filter((c) => !isAuth(c)), ...(o.note ? { note: o.note } : {}) });
+      rows.push({
+        endpoint,
+        status: res.status,
+        auth: calls.filter(isAuth),
+        handler: calls.filter((c) => !isAuth(c)),
+        ...(o.note ? { note: o.note } : {}),
+      });
       return res;
     };
 
@@ -61,44 +89,138 @@ export async function run(): Promise<Section> {
     // ---- writes
     log('request cost: writes');
     await measure('POST /threads', 'POST', '/threads', {
-      role: 'editor', expect: 201,
-      body: { id: 'cost-a', scenario: SCENARIO, kind: 'ceasefire', title: 'Cost probe', status: 'proposed', summary: 'Proposed.' },
+      role: 'editor',
+      expect: 201,
+      body: {
+        id: 'cost-a',
+        scenario: SCENARIO,
+        kind: 'ceasefire',
+        title: 'Cost probe',
+        status: 'proposed',
+        summary: 'Proposed.',
+      },
     });
-    const note = await measure('POST /threads/{id}/updates (a note, no key)', 'POST', '/threads/cost-a/updates', { role: 'editor', expect: 201, body: { status: null, summary: 'A note.' } });
-    await measure('POST /threads/{id}/updates (same status, no key)', 'POST', '/threads/cost-a/updates', { role: 'editor', expect: 201, body: { status: 'proposed', summary: 'Still proposed.' } });
+    const note = await measure(
+      'POST /threads/{id}/updates (a note, no key)',
+      'POST',
+      '/threads/cost-a/updates',
+      { role: 'editor', expect: 201, body: { status: null, summary: 'A note.' } },
+    );
+    await measure('POST /threads/{id}/updates (same status, no key)', 'POST', '/threads/cost-a/updates', {
+      role: 'editor',
+      expect: 201,
+      body: { status: 'proposed', summary: 'Still proposed.' },
+    });
     await measure('POST /threads/{id}/updates (status changes)', 'POST', '/threads/cost-a/updates', {
-      role: 'editor', expect: 201, body: { status: 'negotiating', summary: 'Talks began.' },
+      role: 'editor',
+      expect: 201,
+      body: { status: 'negotiating', summary: 'Talks began.' },
       note: 'the status change writes a notification to the outbox in the transaction, then deletes it after publishing (in the cloud, plus an EventBridge PutEvents)',
     });
     const keyed = { status: null, summary: 'A keyed note.' };
-    await measure('POST /threads/{id}/updates with Idempotency-Key', 'POST', '/threads/cost-a/updates', { role: 'editor', expect: 201, body: keyed, headers: { 'Idempotency-Key': 'bench-key-1' } });
-    await measure('POST …/updates, Idempotency-Key replay', 'POST', '/threads/cost-a/updates', { role: 'editor', expect: 201, body: keyed, headers: { 'Idempotency-Key': 'bench-key-1' }, note: 'the claim fails and returns the stored response (ReturnValuesOnConditionCheckFailure)' });
+    await measure('POST /threads/{id}/updates with Idempotency-Key', 'POST', '/threads/cost-a/updates', {
+      role: 'editor',
+      expect: 201,
+      body: keyed,
+      headers: { 'Idempotency-Key': 'bench-key-1' },
+    });
+    await measure('POST …/updates, Idempotency-Key replay', 'POST', '/threads/cost-a/updates', {
+      role: 'editor',
+      expect: 201,
+      body: keyed,
+      headers: { 'Idempotency-Key': 'bench-key-1' },
+      note: 'the claim fails and returns the stored response (ReturnValuesOnConditionCheckFailure)',
+    });
     const current = await call('GET', '/threads/cost-a');
-    await measure('POST /threads/{id}/updates with If-Match', 'POST', '/threads/cost-a/updates', { role: 'editor', expect: 201, body: { status: null, summary: 'Conditional note.' }, headers: { 'If-Match': current.etag } });
-    await measure('POST …/updates/{updateId}/retraction', 'POST', `/threads/cost-a/updates/${note.body.update.id}/retraction`, { role: 'editor', expect: 200, body: { reason: 'Posted by mistake.' } });
-    await measure('PATCH /threads/{id}', 'PATCH', '/threads/cost-a', { role: 'editor', expect: 200, body: { title: 'Cost probe (renamed)' } });
+    await measure('POST /threads/{id}/updates with If-Match', 'POST', '/threads/cost-a/updates', {
+      role: 'editor',
+      expect: 201,
+      body: { status: null, summary: 'Conditional note.' },
+      headers: { 'If-Match': current.etag },
+    });
+    await measure(
+      'POST …/updates/{updateId}/retraction',
+      'POST',
+      `/threads/cost-a/updates/${note.body.update.id}/retraction`,
+      { role: 'editor', expect: 200, body: { reason: 'Posted by mistake.' } },
+    );
+    await measure('PATCH /threads/{id}', 'PATCH', '/threads/cost-a', {
+      role: 'editor',
+      expect: 200,
+      body: { title: 'Cost probe (renamed)' },
+    });
 
     // A thread with a long history: every write reads all of it.
-    await call('POST', '/threads', { role: 'editor', body: { id: 'cost-long', scenario: SCENARIO, kind: 'summit', title: 'Long history', status: 'proposed', summary: 'Proposed.' } });
+    await call('POST', '/threads', {
+      role: 'editor',
+      body: {
+        id: 'cost-long',
+        scenario: SCENARIO,
+        kind: 'summit',
+        title: 'Long history',
+        status: 'proposed',
+        summary: 'Proposed.',
+      },
+    });
     for (let i = 1; i < LONG_HISTORY; i++) {
-      await postUpdate(ctx, 'cost-long', { status: null, summary: `Note ${i}: ${'x'.repeat(200)}` }, { principal: { name: 'bench', role: 'editor' } }, () => json(201, {}));
+      await postUpdate(
+        ctx,
+        'cost-long',
+        { status: null, summary: `Note ${i}: ${'x'.repeat(200)}` },
+        { principal: { name: 'bench', role: 'editor' } },
+        () => json(201, {}),
+      );
     }
-    await measure(`POST /threads/{id}/updates (a note, thread with ${LONG_HISTORY} updates)`, 'POST', '/threads/cost-long/updates', { role: 'editor', expect: 201, body: { status: null, summary: 'One more.' } });
+    await measure(
+      `POST /threads/{id}/updates (a note, thread with ${LONG_HISTORY} updates)`,
+      'POST',
+      '/threads/cost-long/updates',
+      { role: 'editor', expect: 201, body: { status: null, summary: 'One more.' } },
+    );
 
     // ---- reads
     log('request cost: reads');
     const thread = await measure('GET /threads/{id}', 'GET', '/threads/ceasefire', { expect: 200 });
-    await measure('GET /threads/{id}, 304 poll (If-None-Match)', 'GET', '/threads/ceasefire', { expect: 304, headers: { 'If-None-Match': thread.etag } });
-    await measure(`GET /threads/{id}?asOf=… (thread with ${LONG_HISTORY + 1} updates)`, 'GET', `/threads/cost-long?asOf=${encodeURIComponent(new Date().toISOString())}`, { expect: 200 });
-    const updates = await measure('GET /threads/{id}/updates (first page)', 'GET', '/threads/cost-a/updates', { expect: 200 });
-    await measure('GET /threads/{id}/updates, 304 poll', 'GET', '/threads/cost-a/updates', { expect: 304, headers: { 'If-None-Match': updates.etag } });
+    await measure('GET /threads/{id}, 304 poll (If-None-Match)', 'GET', '/threads/ceasefire', {
+      expect: 304,
+      headers: { 'If-None-Match': thread.etag },
+    });
+    await measure(
+      `GET /threads/{id}?asOf=… (thread with ${LONG_HISTORY + 1} updates)`,
+      'GET',
+      `/threads/cost-long?asOf=${encodeURIComponent(new Date().toISOString())}`,
+      { expect: 200 },
+    );
+    const updates = await measure(
+      'GET /threads/{id}/updates (first page)',
+      'GET',
+      '/threads/cost-a/updates',
+      { expect: 200 },
+    );
+    await measure('GET /threads/{id}/updates, 304 poll', 'GET', '/threads/cost-a/updates', {
+      expect: 304,
+      headers: { 'If-None-Match': updates.etag },
+    });
 
     // A list's ETag is a digest of its page: a 304 re-reads the page (one Query), at any time.
-    const list = await measure(`GET /threads?scenario=… (a list page)`, 'GET', `/threads?scenario=${SEED_SCENARIO}`, { expect: 200 });
-    await measure('GET /threads?scenario=…, 304 poll', 'GET', `/threads?scenario=${SEED_SCENARIO}`, { expect: 304, headers: { 'If-None-Match': list.etag } });
+    const list = await measure(
+      `GET /threads?scenario=… (a list page)`,
+      'GET',
+      `/threads?scenario=${SEED_SCENARIO}`,
+      { expect: 200 },
+    );
+    await measure('GET /threads?scenario=…, 304 poll', 'GET', `/threads?scenario=${SEED_SCENARIO}`, {
+      expect: 304,
+      headers: { 'If-None-Match': list.etag },
+    });
     const all = await measure('GET /threads (all threads, a page of 50)', 'GET', '/threads', { expect: 200 });
-    await measure('GET /threads, 304 poll', 'GET', '/threads', { expect: 304, headers: { 'If-None-Match': all.etag } });
-    await measure('GET /threads?kind=summit (filtered list page)', 'GET', '/threads?kind=summit', { expect: 200 });
+    await measure('GET /threads, 304 poll', 'GET', '/threads', {
+      expect: 304,
+      headers: { 'If-None-Match': all.etag },
+    });
+    await measure('GET /threads?kind=summit (filtered list page)', 'GET', '/threads?kind=summit', {
+      expect: 200,
+    });
 
     // ---- report
     const get = (prefix: string) => rows.find((r) => r.endpoint.startsWith(prefix))!;
@@ -107,37 +229,72 @@ export async function run(): Promise<Section> {
     const tx = (r: Row) => r.handler.filter((x) => x.op === 'TransactWrite').length;
     const queries = (r: Row) => r.handler.filter((x) => x.op === 'Query').length;
     const t: Target[] = [];
-    const add = (name: string, met: boolean, r: Row) => t.push({ name, met, detail: `${c(r).roundTrips} round trip(s), ${fmt(c(r).rcu, 1)} RCU, ${fmt(c(r).wcu, 1)} WCU: ${c(r).ops}` });
+    const add = (name: string, met: boolean, r: Row) =>
+      t.push({
+        name,
+        met,
+        detail: `${c(r).roundTrips} round trip(s), ${fmt(c(r).rcu, 1)} RCU, ${fmt(c(r).wcu, 1)} WCU: ${c(r).ops}`,
+      });
     add('GET thread: one round trip', c(get('GET /threads/{id}')).roundTrips === 1, get('GET /threads/{id}'));
     const poll = get('GET /threads/{id}, 304');
-    add('304 poll of a thread: one round trip of ≤ 0.5 RCU', c(poll).roundTrips === 1 && c(poll).rcu <= 0.5, poll);
+    add(
+      '304 poll of a thread: one round trip of ≤ 0.5 RCU',
+      c(poll).roundTrips === 1 && c(poll).rcu <= 0.5,
+      poll,
+    );
     const lpoll = get('GET /threads?scenario=…, 304 poll');
-    add('304 poll of a list: one Query of the page (no counter, no table-wide item)', c(lpoll).roundTrips === 1 && queries(lpoll) === 1, lpoll);
+    add(
+      '304 poll of a list: one Query of the page (no counter, no table-wide item)',
+      c(lpoll).roundTrips === 1 && queries(lpoll) === 1,
+      lpoll,
+    );
     const page = get('GET /threads?scenario=… (a list page)');
     add('a list page: one Query', queries(page) === 1, page);
-    for (const prefix of ['POST /threads/{id}/updates (a note, no key)', 'POST /threads/{id}/updates (same status', 'POST /threads/{id}/updates with If-Match']) {
+    for (const prefix of [
+      'POST /threads/{id}/updates (a note, no key)',
+      'POST /threads/{id}/updates (same status',
+      'POST /threads/{id}/updates with If-Match',
+    ]) {
       const r = get(prefix);
-      add(`${r.endpoint}: ≤ 1 read + 1 transactional write`, reads(r) <= 1 && tx(r) === 1 && c(r).roundTrips === 2, r);
+      add(
+        `${r.endpoint}: ≤ 1 read + 1 transactional write`,
+        reads(r) <= 1 && tx(r) === 1 && c(r).roundTrips === 2,
+        r,
+      );
     }
     const k = get('POST /threads/{id}/updates with Idempotency-Key');
-    add(`${k.endpoint}: ≤ 1 read + 1 transactional write + the idempotency record`, reads(k) <= 1 && tx(k) === 1 && c(k).roundTrips === 3, k);
+    add(
+      `${k.endpoint}: ≤ 1 read + 1 transactional write + the idempotency record`,
+      reads(k) <= 1 && tx(k) === 1 && c(k).roundTrips === 3,
+      k,
+    );
     const sc = get('POST /threads/{id}/updates (status changes)');
     const scExtra = c(sc).roundTrips - 2;
 
     const auth = costOf(rows[0]!.auth);
-    const authSame = rows.every((r) => costOf(r.auth).roundTrips === auth.roundTrips && costOf(r.auth).rcu === auth.rcu);
+    const authSame = rows.every(
+      (r) => costOf(r.auth).roundTrips === auth.roundTrips && costOf(r.auth).rcu === auth.rcu,
+    );
     const firstUseCost = costOf(firstUse);
     const rowsTable = table(
       ['endpoint', 'status', 'handler round trips', 'RCU', 'WCU', 'calls', 'authorizer'],
       rows.map((r) => {
         const h = c(r);
         const a = costOf(r.auth);
-        return [r.endpoint + (r.note ? ` ¹` : ''), r.status, h.roundTrips, fmt(h.rcu, 1), fmt(h.wcu, 1), h.ops, `${a.roundTrips} × ${a.ops}, ${fmt(a.rcu, 1)} RCU`];
+        return [
+          r.endpoint + (r.note ? ` ¹` : ''),
+          r.status,
+          h.roundTrips,
+          fmt(h.rcu, 1),
+          fmt(h.wcu, 1),
+          h.ops,
+          `${a.roundTrips} × ${a.ops}, ${fmt(a.rcu, 1)} RCU`,
+        ];
       }),
     );
     const notes = rows.filter((r) => r.note).map((r) => `- ¹ ${r.endpoint}: ${r.note}.`);
     const markdown = [
-      '**Method.** The local server runs the Lambda handlers and the authorizer over DynamoDB Local (in memory). The `db` of the AppContext is wrapped so every data-plane command is sent with `ReturnConsumedCapacity: TOTAL` (TransactWriteItems included) and counted; calls on a `TOKEN#` key are the authorizer\'s, the rest the handler\'s. ' +
+      "**Method.** The local server runs the Lambda handlers and the authorizer over DynamoDB Local (in memory). The `db` of the AppContext is wrapped so every data-plane command is sent with `ReturnConsumedCapacity: TOTAL` (TransactWriteItems included) and counted; calls on a `TOKEN#` key are the authorizer's, the rest the handler's. " +
         'Capacity is what DynamoDB Local reports (it applies the DynamoDB rules: an eventually consistent read of ≤ 4 KB is 0.5 RCU, a consistent one 1 RCU; a write of ≤ 1 KB 1 WCU per item and index it touches; transactions count double). Round trips and capacity are deterministic, so one request each is enough.',
       '',
       `**Authorizer** (every request but \`/health\`): ${auth.roundTrips} round trip, ${auth.ops}, ${fmt(auth.rcu, 1)} RCU${authSame ? ', on every request below' : ' (varies, see the table)'}. ` +
@@ -154,14 +311,24 @@ export async function run(): Promise<Section> {
       '',
       `**History length.** An in-order write reads only the thread item (the projection resumes from the fold stored on it): with ${LONG_HISTORY} updates of ~250 bytes the note above cost ${fmt(c(get('POST /threads/{id}/updates (a note, thread with')).rcu, 1)} RCU, as against ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).rcu, 1)} on a new thread. Late reports, retractions and \`asOf\`: see the write-path section.`,
       '',
-      table(['target', 'result', 'measured'], t.map((x) => [x.name, yes(x.met), x.detail])),
+      table(
+        ['target', 'result', 'measured'],
+        t.map((x) => [x.name, yes(x.met), x.detail]),
+      ),
     ].join('\n');
     const headline = [
       `Lean idempotency record: a keyed note costs ${fmt(c(k).wcu, 1)} WCU against ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).wcu, 1)} without a key (+${fmt((c(k).wcu / c(get('POST /threads/{id}/updates (a note, no key)')).wcu - 1) * 100, 0)}%; the record holding the whole response cost +31% on a small update, +47% on a large one).`,
       `DynamoDB per request (handler; plus ${auth.roundTrips} authorizer GetItem of ${fmt(auth.rcu, 1)} RCU): GET thread ${c(get('GET /threads/{id}')).roundTrips} trip/${fmt(c(get('GET /threads/{id}')).rcu, 1)} RCU; 304 poll ${c(poll).roundTrips}/${fmt(c(poll).rcu, 1)} RCU; list 304 ${c(lpoll).roundTrips}/${fmt(c(lpoll).rcu, 1)} RCU; note update ${c(get('POST /threads/{id}/updates (a note, no key)')).ops}.`,
     ];
     meter.detach();
-    return { id: 'request-cost', title: 'DynamoDB cost per request', markdown, targets: t, headline, seconds: (Date.now() - started) / 1000 };
+    return {
+      id: 'request-cost',
+      title: 'DynamoDB cost per request',
+      markdown,
+      targets: t,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await server.close();
     await dynamo.stop();

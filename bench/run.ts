@@ -15,7 +15,11 @@ import { useDynamo } from './lib/dynamo';
  * Each benchmark is also runnable alone: npx tsx bench/<id>.ts (prints its section).
  */
 
-const BENCHMARKS: { id: string; needsDynamo: boolean; load: () => Promise<{ run: () => Promise<Section> }> }[] = [
+const BENCHMARKS: {
+  id: string;
+  needsDynamo: boolean;
+  load: () => Promise<{ run: () => Promise<Section> }>;
+}[] = [
   // Cold start first, before DynamoDB Local (Java) is running next to it.
   { id: 'cold-start', needsDynamo: false, load: () => import('./cold-start') },
   { id: 'request-cost', needsDynamo: true, load: () => import('./request-cost') },
@@ -32,7 +36,10 @@ const ROOT = resolve(__dirname, '..');
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.id === w));
-  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.id).join(', ')}`,
+    );
   const chosen = BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.id));
   const started = Date.now();
   const m = machine();
@@ -75,14 +82,23 @@ async function main(): Promise<void> {
     '',
     ...sections.flatMap((s) => s.headline.map((h) => `- ${h}`)),
     '',
-    table(['area', 'target', 'result', 'measured'], targets.map((t) => [t.section, t.name, yes(t.met), t.detail])),
+    table(
+      ['area', 'target', 'result', 'measured'],
+      targets.map((t) => [t.section, t.name, yes(t.met), t.detail]),
+    ),
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', s.markdown, '']),
   ].join('\n');
 
-  const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : QUICK || wanted.length ? join(tmpdir(), 'benchmarks-quick.md') : join(ROOT, 'docs', 'benchmarks.md');
+  const out = process.env.BENCH_OUT
+    ? resolve(process.env.BENCH_OUT)
+    : QUICK || wanted.length
+      ? join(tmpdir(), 'benchmarks-quick.md')
+      : join(ROOT, 'docs', 'benchmarks.md');
   writeFileSync(out, doc);
-  log(`wrote ${out.startsWith(ROOT) ? relative(ROOT, out) : out} (${met}/${targets.length} targets met) in ${Math.round(totalS)} s`);
+  log(
+    `wrote ${out.startsWith(ROOT) ? relative(ROOT, out) : out} (${met}/${targets.length} targets met) in ${Math.round(totalS)} s`,
+  );
   for (const t of targets) log(`${t.met ? 'met    ' : 'NOT MET'} ${t.name}: ${t.detail}`);
 }
 

@@ -21,8 +21,29 @@ const WRITE_BUDGET_S = 240;
 
 function thread(id: string, lastRecordedAt: string, status: string): Thread {
   return {
-    id, scenario: `scale-${id.slice(-1)}`, kind: 'other', title: `Thread ${id}`, status, statusSince: lastRecordedAt, statusSincePrecision: 'instant', summary: 'Bench thread.',
-    lastOccurredAt: lastRecordedAt, lastOccurredPrecision: 'instant', lastRecordedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: lastRecordedAt, updatedAt: lastRecordedAt,
+    id,
+    scenario: `scale-${id.slice(-1)}`,
+    kind: 'other',
+    title: `Thread ${id}`,
+    status,
+    statusSince: lastRecordedAt,
+    statusSincePrecision: 'instant',
+    summary: 'Bench thread.',
+    lastOccurredAt: lastRecordedAt,
+    lastOccurredPrecision: 'instant',
+    lastRecordedAt,
+    updateCount: 1,
+    version: 1,
+    staleAfterHours: 168,
+    stale: false,
+    staleSince: null,
+    overdue: false,
+    overdueSince: null,
+    expected: null,
+    parent: null,
+    archived: false,
+    createdAt: lastRecordedAt,
+    updatedAt: lastRecordedAt,
   };
 }
 
@@ -39,7 +60,17 @@ export async function run(): Promise<Section> {
     let written = 0;
     let rate = 0;
     let note = '';
-    const rows: { threads: number; items: number; due: number; itemsRead: number; flagged: number; checkMs: number; scanned: number; scanPages: number; scanMs: number }[] = [];
+    const rows: {
+      threads: number;
+      items: number;
+      due: number;
+      itemsRead: number;
+      flagged: number;
+      checkMs: number;
+      scanned: number;
+      scanPages: number;
+      scanMs: number;
+    }[] = [];
     for (let li = 0; li < levels.length; li++) {
       let target = levels[li]!;
       const toWrite = target - written - DUE;
@@ -77,28 +108,80 @@ export async function run(): Promise<Section> {
         start = page.LastEvaluatedKey;
       } while (start);
       const scanMs = Date.now() - s0;
-      rows.push({ threads: target, items: scanned, due: DUE, itemsRead: result.itemsRead, flagged: result.flagged.length, checkMs, scanned, scanPages: pages, scanMs });
-      log(`stale scaling: ${target} threads: stale check read ${result.itemsRead} items (${checkMs} ms), Scan read ${scanned} (${scanMs} ms)`);
+      rows.push({
+        threads: target,
+        items: scanned,
+        due: DUE,
+        itemsRead: result.itemsRead,
+        flagged: result.flagged.length,
+        checkMs,
+        scanned,
+        scanPages: pages,
+        scanMs,
+      });
+      log(
+        `stale scaling: ${target} threads: stale check read ${result.itemsRead} items (${checkMs} ms), Scan read ${scanned} (${scanMs} ms)`,
+      );
     }
     const flat = rows.every((r) => r.itemsRead === DUE && r.flagged === DUE);
-    const targets = [{ name: `stale check reads flat in the number of threads (${DUE} due)`, met: flat, detail: rows.map((r) => `${r.threads.toLocaleString('en')}: ${r.itemsRead}`).join(', ') }];
+    const targets = [
+      {
+        name: `stale check reads flat in the number of threads (${DUE} due)`,
+        met: flat,
+        detail: rows.map((r) => `${r.threads.toLocaleString('en')}: ${r.itemsRead}`).join(', '),
+      },
+    ];
     const markdown = [
       `**Method.** Thread items are written directly with BatchWrite (\`threadItem\`, so the sparse due index is maintained exactly as the app does); ${DUE} threads per level are due (last recorded 30 days ago), the rest were recorded an hour ago (due in a week) or are in a terminal status (not in the due index at all). The table grows in place from level to level; each level adds ${DUE} new due threads (the previous ones were flagged stale and left the index). ` +
         '`runStaleCheck` is timed and its `itemsRead` (ScannedCount of the due-index Query) recorded; then a full Scan of the table is run for comparison — Scan is used nowhere in the product.',
       '',
       table(
-        ['threads', 'items in table', 'due', 'stale check: items read', 'flagged', 'stale check ms', 'Scan: items read', 'Scan pages', 'Scan ms', 'read ratio Scan ÷ check'],
-        rows.map((r) => [r.threads.toLocaleString('en'), r.items.toLocaleString('en'), r.due, r.itemsRead, r.flagged, r.checkMs, r.scanned.toLocaleString('en'), r.scanPages, r.scanMs, `${fmt(r.scanned / Math.max(1, r.itemsRead), 0)}×`]),
+        [
+          'threads',
+          'items in table',
+          'due',
+          'stale check: items read',
+          'flagged',
+          'stale check ms',
+          'Scan: items read',
+          'Scan pages',
+          'Scan ms',
+          'read ratio Scan ÷ check',
+        ],
+        rows.map((r) => [
+          r.threads.toLocaleString('en'),
+          r.items.toLocaleString('en'),
+          r.due,
+          r.itemsRead,
+          r.flagged,
+          r.checkMs,
+          r.scanned.toLocaleString('en'),
+          r.scanPages,
+          r.scanMs,
+          `${fmt(r.scanned / Math.max(1, r.itemsRead), 0)}×`,
+        ]),
       ),
       '',
       note,
       '',
-      table(['target', 'result', 'measured (threads: items read)'], targets.map((t) => [t.name, yes(t.met), t.detail])),
+      table(
+        ['target', 'result', 'measured (threads: items read)'],
+        targets.map((t) => [t.name, yes(t.met), t.detail]),
+      ),
       '',
       'Times include flagging the due threads (one transaction each). "Items in table" counts everything the Scan saw (threads, the outbox and so on).',
     ].join('\n');
-    const headline = [`Stale check reads ${rows.map((r) => `${r.itemsRead} items at ${r.threads.toLocaleString('en')} threads`).join(', ')} (a Scan: ${rows.map((r) => r.scanned.toLocaleString('en')).join(' / ')}).`];
-    return { id: 'stale-scaling', title: 'Stale-check scaling', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    const headline = [
+      `Stale check reads ${rows.map((r) => `${r.itemsRead} items at ${r.threads.toLocaleString('en')} threads`).join(', ')} (a Scan: ${rows.map((r) => r.scanned.toLocaleString('en')).join(' / ')}).`,
+    ];
+    return {
+      id: 'stale-scaling',
+      title: 'Stale-check scaling',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await dynamo.stop();
   }

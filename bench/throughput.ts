@@ -36,7 +36,11 @@ const childEnv = (endpoint: string, table: string, logLevel: string): NodeJS.Pro
 });
 
 const forkTs = (file: string, env: NodeJS.ProcessEnv): ChildProcess =>
-  fork(join(__dirname, 'lib', file), [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  fork(join(__dirname, 'lib', file), [], {
+    execArgv: ['--import', 'tsx'],
+    env,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
 
 const once = <T>(child: ChildProcess): Promise<T> =>
   new Promise((done, fail) => {
@@ -54,10 +58,47 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const id = `${prefix}-${String(i).padStart(4, '0')}`;
-    const update: Update = { id: ulid(), threadId: id, status: 'active', summary: 'Started.', occurredAt: now, occurredPrecision: 'instant', recordedAt: now, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };
+    const update: Update = {
+      id: ulid(),
+      threadId: id,
+      status: 'active',
+      summary: 'Started.',
+      occurredAt: now,
+      occurredPrecision: 'instant',
+      recordedAt: now,
+      postedBy: 'bench',
+      sources: [],
+      quotes: [],
+      retracted: false,
+      retraction: null,
+      revisedAt: null,
+      revisedBy: null,
+      revisionCount: 0,
+    };
     const thread: Thread = {
-      id, scenario: SCENARIO, kind: 'other', title: `Load ${i}`, status: 'active', statusSince: now, statusSincePrecision: 'instant', summary: 'Started.', lastOccurredAt: now, lastOccurredPrecision: 'instant', lastRecordedAt: now,
-      updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: now, updatedAt: now,
+      id,
+      scenario: SCENARIO,
+      kind: 'other',
+      title: `Load ${i}`,
+      status: 'active',
+      statusSince: now,
+      statusSincePrecision: 'instant',
+      summary: 'Started.',
+      lastOccurredAt: now,
+      lastOccurredPrecision: 'instant',
+      lastRecordedAt: now,
+      updateCount: 1,
+      version: 1,
+      staleAfterHours: 168,
+      stale: false,
+      staleSince: null,
+      overdue: false,
+      overdueSince: null,
+      expected: null,
+      parent: null,
+      archived: false,
+      createdAt: now,
+      updatedAt: now,
     };
     items.push(threadItem(thread), updateItem(update));
   }
@@ -81,7 +122,13 @@ const serverCpu = async (server: ChildProcess): Promise<number> => {
   return cpu.user + cpu.system;
 };
 
-async function loadServer(server: ChildProcess, url: string, kind: 'get' | 'poll' | 'post', ids: string[], seconds: number): Promise<Measured> {
+async function loadServer(
+  server: ChildProcess,
+  url: string,
+  kind: 'get' | 'poll' | 'post',
+  ids: string[],
+  seconds: number,
+): Promise<Measured> {
   let i = 0;
   const cpu0 = await serverCpu(server);
   const auth = kind === 'post' ? BENCH_TOKENS.editor : BENCH_TOKENS.reader;
@@ -89,29 +136,58 @@ async function loadServer(server: ChildProcess, url: string, kind: 'get' | 'poll
     url,
     connections: CONNECTIONS,
     duration: seconds,
-    headers: { authorization: `Bearer ${auth}`, ...(kind === 'poll' ? { 'if-none-match': '"v1"' } : {}), ...(kind === 'post' ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${auth}`,
+      ...(kind === 'poll' ? { 'if-none-match': '"v1"' } : {}),
+      ...(kind === 'post' ? { 'content-type': 'application/json' } : {}),
+    },
     requests: [
       {
         method: kind === 'post' ? 'POST' : 'GET',
         setupRequest: (req) => {
           const id = ids[i++ % ids.length]!;
-          return kind === 'post' ? { ...req, path: `/threads/${id}/updates`, body: JSON.stringify({ status: null, summary: `Load note ${i}.` }) } : { ...req, path: `/threads/${id}` };
+          return kind === 'post'
+            ? {
+                ...req,
+                path: `/threads/${id}/updates`,
+                body: JSON.stringify({ status: null, summary: `Load note ${i}.` }),
+              }
+            : { ...req, path: `/threads/${id}` };
         },
       },
     ],
   });
   const cpu = (await serverCpu(server)) - cpu0;
   const expected = kind === 'poll' ? result['3xx'] : result['2xx'];
-  return { rps: expected / seconds, cpuPerRequest: cpu / 1000 / Math.max(1, result.requests.total), p50: result.latency.p50, p99: result.latency.p99, ok: expected, bad: result.requests.total - expected + result.errors + result.timeouts };
+  return {
+    rps: expected / seconds,
+    cpuPerRequest: cpu / 1000 / Math.max(1, result.requests.total),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: expected,
+    bad: result.requests.total - expected + result.errors + result.timeouts,
+  };
 }
 
-async function loadDirect(child: ChildProcess, job: DirectJob): Promise<Measured & { retries: number; latencies: number[] }> {
+async function loadDirect(
+  child: ChildProcess,
+  job: DirectJob,
+): Promise<Measured & { retries: number; latencies: number[] }> {
   const reply = once<{ ok: boolean; result?: DirectResult; error?: string }>(child);
   child.send(job);
   const r = await reply;
   if (!r.ok || !r.result) throw new Error(`direct baseline failed: ${r.error}`);
   const seconds = job.durationMs / 1000;
-  return { rps: r.result.requests / seconds, cpuPerRequest: r.result.cpuMicros / 1000 / Math.max(1, r.result.requests), p50: median(r.result.latencies), p99: percentile(r.result.latencies, 99), ok: r.result.requests, bad: r.result.errors, retries: r.result.retries, latencies: r.result.latencies };
+  return {
+    rps: r.result.requests / seconds,
+    cpuPerRequest: r.result.cpuMicros / 1000 / Math.max(1, r.result.requests),
+    p50: median(r.result.latencies),
+    p99: percentile(r.result.latencies, 99),
+    ok: r.result.requests,
+    bad: r.result.errors,
+    retries: r.result.retries,
+    latencies: r.result.latencies,
+  };
 }
 
 type Row = { label: string; s: Measured; d: Measured; pairRatios: number[]; diagnostic: boolean };
@@ -130,7 +206,7 @@ function gapText(rows: Row[], overhead: (r: Row) => number): string {
     '',
     '**Plan.** (1) Load the Powertools tracer (and with it `aws-xray-sdk-core` and `cls-hooked`) only where tracing is on — in Lambda with active tracing — so the local server, the tests and the CLIs never install the async hooks; this also helps cold start (see above). ' +
       '(2) Make the per-request access log cheaper (one `logger.info` with a small object is fine; avoid building objects the log level discards). ' +
-      '(3) Re-measure: what remains is the local gateway (an API Gateway v2 event per request, two `randomUUID`s) which exists only locally — in the cloud API Gateway does that work, so the local ratio overstates the Lambda handler\'s overhead.',
+      "(3) Re-measure: what remains is the local gateway (an API Gateway v2 event per request, two `randomUUID`s) which exists only locally — in the cloud API Gateway does that work, so the local ratio overstates the Lambda handler's overhead.",
   ].join('\n');
 }
 
@@ -145,41 +221,98 @@ export async function run(): Promise<Section> {
     await prepareTable(ctx);
     const serverIds = Array.from({ length: THREADS }, (_, i) => `tps-${String(i).padStart(4, '0')}`);
     const directIds = Array.from({ length: THREADS }, (_, i) => `tpd-${String(i).padStart(4, '0')}`);
-    await batchPut(ctx.db, ctx.config.tableName, [...threadItems('tps', THREADS), ...threadItems('tpd', THREADS)]);
+    await batchPut(ctx.db, ctx.config.tableName, [
+      ...threadItems('tps', THREADS),
+      ...threadItems('tpd', THREADS),
+    ]);
 
     server = forkTs('server-child.ts', childEnv(dynamo.endpoint, ctx.config.tableName, 'INFO'));
     const { url } = await once<{ url: string }>(server);
     direct = forkTs('direct-child.ts', childEnv(dynamo.endpoint, ctx.config.tableName, 'ERROR'));
     // Diagnostic only: the same server with the X-Ray SDK in manual mode, so cls-hooked's async hooks are never installed.
-    noHooks = forkTs('server-child.ts', { ...childEnv(dynamo.endpoint, ctx.config.tableName, 'INFO'), AWS_XRAY_MANUAL_MODE: '1' });
+    noHooks = forkTs('server-child.ts', {
+      ...childEnv(dynamo.endpoint, ctx.config.tableName, 'INFO'),
+      AWS_XRAY_MANUAL_MODE: '1',
+    });
     const { url: noHooksUrl } = await once<{ url: string }>(noHooks);
 
     // Warm DynamoDB Local's JIT and both processes before anything is measured.
     log(`throughput: warm-up ${2 * WARMUP_SECONDS} s`);
     await loadServer(server, url, 'get', serverIds, WARMUP_SECONDS);
-    await loadDirect(direct, { op: 'get', token: BENCH_TOKENS.reader, threadIds: serverIds, connections: CONNECTIONS, warmupMs: 0, durationMs: WARMUP_SECONDS * 1000 });
+    await loadDirect(direct, {
+      op: 'get',
+      token: BENCH_TOKENS.reader,
+      threadIds: serverIds,
+      connections: CONNECTIONS,
+      warmupMs: 0,
+      durationMs: WARMUP_SECONDS * 1000,
+    });
 
     const cases = [
-      { id: 'get', label: 'GET /threads/{id}', kind: 'get' as const, calls: 'GetItem token (consistent) + GetItem thread' },
-      { id: 'poll', label: 'GET /threads/{id} → 304 (If-None-Match)', kind: 'poll' as const, calls: 'GetItem token (consistent) + GetItem thread' },
-      { id: 'post', label: `POST /threads/{id}/updates (over ${THREADS} threads)`, kind: 'post' as const, calls: 'GetItem token + GetItem thread (consistent) + TransactWriteItems (thread, update)' },
-      { id: 'get-no-hooks', label: 'diagnostic: GET /threads/{id}, server with AWS_XRAY_MANUAL_MODE=1', kind: 'get' as const, calls: 'GetItem token (consistent) + GetItem thread', diagnostic: true },
+      {
+        id: 'get',
+        label: 'GET /threads/{id}',
+        kind: 'get' as const,
+        calls: 'GetItem token (consistent) + GetItem thread',
+      },
+      {
+        id: 'poll',
+        label: 'GET /threads/{id} → 304 (If-None-Match)',
+        kind: 'poll' as const,
+        calls: 'GetItem token (consistent) + GetItem thread',
+      },
+      {
+        id: 'post',
+        label: `POST /threads/{id}/updates (over ${THREADS} threads)`,
+        kind: 'post' as const,
+        calls: 'GetItem token + GetItem thread (consistent) + TransactWriteItems (thread, update)',
+      },
+      {
+        id: 'get-no-hooks',
+        label: 'diagnostic: GET /threads/{id}, server with AWS_XRAY_MANUAL_MODE=1',
+        kind: 'get' as const,
+        calls: 'GetItem token (consistent) + GetItem thread',
+        diagnostic: true,
+      },
     ];
-    const rows: { label: string; calls: string; s: Measured; d: Measured & { retries: number }; pairRatios: number[]; diagnostic: boolean }[] = [];
+    const rows: {
+      label: string;
+      calls: string;
+      s: Measured;
+      d: Measured & { retries: number };
+      pairRatios: number[];
+      diagnostic: boolean;
+    }[] = [];
     for (const c of cases) {
       const [srv, srvUrl] = 'diagnostic' in c ? [noHooks, noHooksUrl] : [server, url];
       // Reads spread over the server's set (never written before the POST case); writes each over their own set.
       const sIds = serverIds;
       const dIds = c.kind === 'post' ? directIds : serverIds;
-      const job = (seconds: number): DirectJob => ({ op: c.kind === 'post' ? 'post' : 'get', token: c.kind === 'post' ? BENCH_TOKENS.editor : BENCH_TOKENS.reader, threadIds: dIds, connections: CONNECTIONS, warmupMs: 0, durationMs: seconds * 1000 });
-      log(`throughput: ${c.label}: ${WARMUP_SECONDS} s warm-up each, then ${SLICES} × ${SLICE_SECONDS} s slices per side, alternating`);
-      await loadServer(srv, srvUrl, c.kind, c.kind === 'post' ? sIds.slice().reverse() : sIds, WARMUP_SECONDS);
+      const job = (seconds: number): DirectJob => ({
+        op: c.kind === 'post' ? 'post' : 'get',
+        token: c.kind === 'post' ? BENCH_TOKENS.editor : BENCH_TOKENS.reader,
+        threadIds: dIds,
+        connections: CONNECTIONS,
+        warmupMs: 0,
+        durationMs: seconds * 1000,
+      });
+      log(
+        `throughput: ${c.label}: ${WARMUP_SECONDS} s warm-up each, then ${SLICES} × ${SLICE_SECONDS} s slices per side, alternating`,
+      );
+      await loadServer(
+        srv,
+        srvUrl,
+        c.kind,
+        c.kind === 'post' ? sIds.slice().reverse() : sIds,
+        WARMUP_SECONDS,
+      );
       await loadDirect(direct, job(WARMUP_SECONDS));
       const sSlices: Measured[] = [];
       const dSlices: (Measured & { retries: number; latencies: number[] })[] = [];
       for (let k = 0; k < SLICES; k++) {
         // ABBA order, so a drift of the shared machine hits both sides alike.
-        const runServer = async () => sSlices.push(await loadServer(srv, srvUrl, c.kind, sIds, SLICE_SECONDS));
+        const runServer = async () =>
+          sSlices.push(await loadServer(srv, srvUrl, c.kind, sIds, SLICE_SECONDS));
         const runDirect = async () => dSlices.push(await loadDirect(direct!, job(SLICE_SECONDS)));
         if (k % 2 === 0) {
           await runServer();
@@ -192,7 +325,9 @@ export async function run(): Promise<Section> {
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       const s: Measured = {
         rps: sum(sSlices.map((x) => x.ok)) / SECONDS,
-        cpuPerRequest: sum(sSlices.map((x) => x.cpuPerRequest * (x.ok + x.bad))) / Math.max(1, sum(sSlices.map((x) => x.ok + x.bad))),
+        cpuPerRequest:
+          sum(sSlices.map((x) => x.cpuPerRequest * (x.ok + x.bad))) /
+          Math.max(1, sum(sSlices.map((x) => x.ok + x.bad))),
         p50: median(sSlices.map((x) => x.p50)),
         p99: median(sSlices.map((x) => x.p99)),
         ok: sum(sSlices.map((x) => x.ok)),
@@ -201,7 +336,8 @@ export async function run(): Promise<Section> {
       const all = dSlices.flatMap((x) => x.latencies);
       const d = {
         rps: sum(dSlices.map((x) => x.ok)) / SECONDS,
-        cpuPerRequest: sum(dSlices.map((x) => x.cpuPerRequest * x.ok)) / Math.max(1, sum(dSlices.map((x) => x.ok))),
+        cpuPerRequest:
+          sum(dSlices.map((x) => x.cpuPerRequest * x.ok)) / Math.max(1, sum(dSlices.map((x) => x.ok))),
         p50: median(all),
         p99: percentile(all, 99),
         ok: sum(dSlices.map((x) => x.ok)),
@@ -213,7 +349,13 @@ export async function run(): Promise<Section> {
     }
 
     const overhead = (r: Row) => median(r.pairRatios);
-    const targets = rows.filter((r) => !r.diagnostic).map((r) => ({ name: `throughput ${r.label}: direct ÷ server ≤ ${TARGET}×`, met: overhead(r) <= TARGET, detail: `${ratio(overhead(r))} (${fmt(r.s.rps, 0)} vs ${fmt(r.d.rps, 0)} req/s)` }));
+    const targets = rows
+      .filter((r) => !r.diagnostic)
+      .map((r) => ({
+        name: `throughput ${r.label}: direct ÷ server ≤ ${TARGET}×`,
+        met: overhead(r) <= TARGET,
+        detail: `${ratio(overhead(r))} (${fmt(r.s.rps, 0)} vs ${fmt(r.d.rps, 0)} req/s)`,
+      }));
     const markdown = [
       `**Method.** autocannon, ${CONNECTIONS} connections, ${SECONDS} s per case and side after a ${WARMUP_SECONDS} s warm-up each, run as ${SLICES} slices of ${SLICE_SECONDS} s alternating server and baseline in ABBA order (the machine is shared: back-to-back 20 s runs drifted by up to 2× between runs), against the local server in its own process (the Lambda handlers and the authorizer, access log at INFO as deployed) over DynamoDB Local (in memory). ` +
         `The baseline makes the same DynamoDB calls the handler and the authorizer make (listed below), directly with the document client, from ${CONNECTIONS} concurrent loops in another process, for the same time. ` +
@@ -221,21 +363,56 @@ export async function run(): Promise<Section> {
         `The overhead ratio is the median over slice pairs of baseline req/s ÷ server req/s (per-pair values in the last column); req/s are totals over the 20 s, the server's p50/p99 the median of its slices' (autocannon), the baseline's over all its samples; latency ratios are server ÷ baseline. On this machine's shared cores DynamoDB Local (Java), the server and autocannon compete for the CPU, which the baseline (no HTTP, no load generator doing work) does not pay; the ratio is therefore an upper bound of the handler's own overhead. "CPU ms/req" is the CPU time the server process (or the baseline process) spent per request during the run: the handler's overhead in a unit the shared machine disturbs less.`,
       '',
       table(
-        ['case', 'DynamoDB calls (both sides)', 'server req/s', 'p50 / p99 ms', 'direct req/s', 'p50 / p99 ms', 'overhead (req/s)', 'p50 ratio', 'p99 ratio', 'CPU ms/req server / direct', `target ≤ ${TARGET}×`, 'per-pair ratios'],
+        [
+          'case',
+          'DynamoDB calls (both sides)',
+          'server req/s',
+          'p50 / p99 ms',
+          'direct req/s',
+          'p50 / p99 ms',
+          'overhead (req/s)',
+          'p50 ratio',
+          'p99 ratio',
+          'CPU ms/req server / direct',
+          `target ≤ ${TARGET}×`,
+          'per-pair ratios',
+        ],
         rows.map((r) => [
-          r.label, r.calls, fmt(r.s.rps, 0), `${fmt(r.s.p50, 1)} / ${fmt(r.s.p99, 1)}`, fmt(r.d.rps, 0), `${fmt(r.d.p50, 1)} / ${fmt(r.d.p99, 1)}`,
-          ratio(overhead(r)), ratio(r.s.p50 / r.d.p50), ratio(r.s.p99 / r.d.p99), `${fmt(r.s.cpuPerRequest, 2)} / ${fmt(r.d.cpuPerRequest, 2)}`, r.diagnostic ? '(diagnostic)' : yes(overhead(r) <= TARGET), r.pairRatios.map((x) => fmt(x, 2)).join(', '),
+          r.label,
+          r.calls,
+          fmt(r.s.rps, 0),
+          `${fmt(r.s.p50, 1)} / ${fmt(r.s.p99, 1)}`,
+          fmt(r.d.rps, 0),
+          `${fmt(r.d.p50, 1)} / ${fmt(r.d.p99, 1)}`,
+          ratio(overhead(r)),
+          ratio(r.s.p50 / r.d.p50),
+          ratio(r.s.p99 / r.d.p99),
+          `${fmt(r.s.cpuPerRequest, 2)} / ${fmt(r.d.cpuPerRequest, 2)}`,
+          r.diagnostic ? '(diagnostic)' : yes(overhead(r) <= TARGET),
+          r.pairRatios.map((x) => fmt(x, 2)).join(', '),
         ]),
       ),
       '',
-      'Where the server\'s extra time goes (a `node --cpu-prof` profile of the server child under this load, not part of this run): the SDK\'s own middleware and serialisation dominate on both sides; the largest cost only the server pays is `async_hooks` bookkeeping on every promise (init/before/after/destroy hooks) that `aws-xray-sdk-core` installs at import through `cls-hooked` — loaded by the Powertools tracer, in every process that imports `shared/observability.ts`, whether or not tracing is on — followed by the gateway\'s event construction and the access-log line. The baseline builds its document client without the tracer.',
+      "Where the server's extra time goes (a `node --cpu-prof` profile of the server child under this load, not part of this run): the SDK's own middleware and serialisation dominate on both sides; the largest cost only the server pays is `async_hooks` bookkeeping on every promise (init/before/after/destroy hooks) that `aws-xray-sdk-core` installs at import through `cls-hooked` — loaded by the Powertools tracer, in every process that imports `shared/observability.ts`, whether or not tracing is on — followed by the gateway's event construction and the access-log line. The baseline builds its document client without the tracer.",
       '',
       gapText(rows, overhead),
       '',
       `Unexpected statuses or errors: server ${rows.map((r) => `${r.label.split(' ')[0]} ${r.s.bad}`).join(', ')}; baseline ${rows.map((r) => r.d.bad).join(', ')}; baseline write retries (version conflicts) ${rows[2]?.d.retries ?? 0}.`,
     ].join('\n');
-    const headline = [`Throughput overhead (direct ÷ server req/s): ${rows.filter((r) => !r.diagnostic).map((r) => `${r.label.split(' (')[0]} ${ratio(overhead(r))} (${fmt(r.s.rps, 0)} req/s)`).join('; ')}.`];
-    return { id: 'throughput', title: 'Throughput (local server over DynamoDB Local)', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    const headline = [
+      `Throughput overhead (direct ÷ server req/s): ${rows
+        .filter((r) => !r.diagnostic)
+        .map((r) => `${r.label.split(' (')[0]} ${ratio(overhead(r))} (${fmt(r.s.rps, 0)} req/s)`)
+        .join('; ')}.`,
+    ];
+    return {
+      id: 'throughput',
+      title: 'Throughput (local server over DynamoDB Local)',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     server?.disconnect();
     direct?.disconnect();

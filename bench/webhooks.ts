@@ -18,7 +18,10 @@ import { benchContext, useDynamo } from './lib/dynamo';
 const SUBSCRIBERS = 10;
 const WRITES = QUICK ? 20 : 100;
 
-async function receiver(dead: boolean, arrivals: Map<string, number[]>): Promise<{ url: string; server: Server }> {
+async function receiver(
+  dead: boolean,
+  arrivals: Map<string, number[]>,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const at = Date.now();
     let body = '';
@@ -40,7 +43,10 @@ export async function run(): Promise<Section> {
   const arrivals = new Map<string, number[]>();
   const receivers: Server[] = [];
   try {
-    const ctx = await benchContext(dynamo.endpoint, undefined, { allowPrivateWebhooks: true, webhookSecretKey: randomBytes(32).toString('base64url') });
+    const ctx = await benchContext(dynamo.endpoint, undefined, {
+      allowPrivateWebhooks: true,
+      webhookSecretKey: randomBytes(32).toString('base64url'),
+    });
     for (let i = 0; i < SUBSCRIBERS; i++) {
       const r = await receiver(i === 0, arrivals);
       receivers.push(r.server);
@@ -50,19 +56,41 @@ export async function run(): Promise<Section> {
     ctx.wakeDeliveries = loop.wake;
     const editor = { principal: { name: 'bench', role: 'editor' as const } };
     const render = () => undefined;
-    await createThread(ctx, { id: 'hooked', scenario: 'bench', kind: 'other', title: 'Hooked', status: 'proposed', summary: 'Start.' }, editor, render);
+    await createThread(
+      ctx,
+      {
+        id: 'hooked',
+        scenario: 'bench',
+        kind: 'other',
+        title: 'Hooked',
+        status: 'proposed',
+        summary: 'Start.',
+      },
+      editor,
+      render,
+    );
     log(`webhooks: ${WRITES} writes, ${SUBSCRIBERS} subscribers (one dead)`);
     const writeMs: number[] = [];
     for (let i = 0; i < WRITES; i++) {
       const w0 = Date.now();
-      await postUpdate(ctx, 'hooked', { status: i % 2 ? 'active' : 'stalled', summary: `Update ${i}.` }, editor, render);
+      await postUpdate(
+        ctx,
+        'hooked',
+        { status: i % 2 ? 'active' : 'stalled', summary: `Update ${i}.` },
+        editor,
+        render,
+      );
       writeMs.push(Date.now() - w0);
       await new Promise((r) => setTimeout(r, 50));
     }
     // Every write emits UpdatePosted and ThreadStatusChanged; ThreadCreated came first.
     const events = 1 + 2 * WRITES;
     const deadline = Date.now() + 60_000;
-    while ([...arrivals.values()].reduce((n, a) => n + a.length, 0) < events * (SUBSCRIBERS - 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (
+      [...arrivals.values()].reduce((n, a) => n + a.length, 0) < events * (SUBSCRIBERS - 1) &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
     loop.stop();
     const delays = [...arrivals.values()].flat();
     const p50 = median(delays);
@@ -71,13 +99,16 @@ export async function run(): Promise<Section> {
     const markdown = [
       `${WRITES} status updates to one thread, 50 ms apart, through the app layer with the local publisher and delivery loop (\`npm start\`'s): ${events} events, each to ${SUBSCRIBERS} subscriptions, one of which never answers (each attempt to it waits the full 10 s).`,
       '',
-      table(['measure', 'value'], [
-        ['deliveries to the 9 live subscribers', `${delays.length} of ${events * (SUBSCRIBERS - 1)}`],
-        ['write → delivery, median', `${fmt(p50, 0)} ms`],
-        ['write → delivery, 99th percentile', `${fmt(p99, 0)} ms`],
-        ['write → delivery, max', `${fmt(Math.max(...delays), 0)} ms`],
-        ['write latency (commit, fan-out, outbox delete), median', `${fmt(median(writeMs), 0)} ms`],
-      ]),
+      table(
+        ['measure', 'value'],
+        [
+          ['deliveries to the 9 live subscribers', `${delays.length} of ${events * (SUBSCRIBERS - 1)}`],
+          ['write → delivery, median', `${fmt(p50, 0)} ms`],
+          ['write → delivery, 99th percentile', `${fmt(p99, 0)} ms`],
+          ['write → delivery, max', `${fmt(Math.max(...delays), 0)} ms`],
+          ['write latency (commit, fan-out, outbox delete), median', `${fmt(median(writeMs), 0)} ms`],
+        ],
+      ),
       '',
       'The dead subscriber holds at most 4 attempts at a time (the loop claims no more of its deliveries while they run), so the others are claimed on the next wake or beat and never wait for its timeouts.',
     ].join('\n');
@@ -85,8 +116,16 @@ export async function run(): Promise<Section> {
       id: 'webhooks',
       title: 'Webhook delivery delay (10 subscribers, one dead)',
       markdown,
-      targets: [{ name: 'write → webhook delivery p99 < 2 s with a dead subscriber among 10', met, detail: `median ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms over ${delays.length} deliveries` }],
-      headline: [`Webhooks: write → delivery median ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms with 10 subscribers, one dead.`],
+      targets: [
+        {
+          name: 'write → webhook delivery p99 < 2 s with a dead subscriber among 10',
+          met,
+          detail: `median ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms over ${delays.length} deliveries`,
+        },
+      ],
+      headline: [
+        `Webhooks: write → delivery median ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms with 10 subscribers, one dead.`,
+      ],
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -28,7 +28,15 @@ const DEPTHS = QUICK ? [1, 100, 1_000] : [1, 100, 1_000, 10_000];
 const SAMPLES = QUICK ? 5 : 15;
 const LEGACY_SAMPLES = QUICK ? 2 : 5;
 const LATE_DEPTHS = QUICK ? [1, 10, 100] : [1, 10, 100, 1_000];
-const CONCURRENCY: [number, number][] = QUICK ? [[8, 25], [40, 15]] : [[8, 100], [40, 120]];
+const CONCURRENCY: [number, number][] = QUICK
+  ? [
+      [8, 25],
+      [40, 15],
+    ]
+  : [
+      [8, 100],
+      [40, 120],
+    ];
 const principal = { name: 'bench', role: 'editor' as const };
 const options = { principal };
 const render = () => json(201, {});
@@ -37,20 +45,52 @@ const minute = (i: number) => new Date(T0 + i * 60_000).toISOString();
 
 /** A thread whose history holds `n` updates, one a minute from T0: notes, with a status change every 250. */
 async function seedThread(ctx: AppContext, id: string, n: number): Promise<Update[]> {
-  await createThread(ctx, { id, scenario: 'bench-write-path', kind: 'other', title: id, status: 'proposed', summary: 'u0', occurredAt: minute(0) }, options, render);
-  const { updates: [first] } = await ctx.threads.loadHistory(id);
+  await createThread(
+    ctx,
+    {
+      id,
+      scenario: 'bench-write-path',
+      kind: 'other',
+      title: id,
+      status: 'proposed',
+      summary: 'u0',
+      occurredAt: minute(0),
+    },
+    options,
+    render,
+  );
+  const {
+    updates: [first],
+  } = await ctx.threads.loadHistory(id);
   const updates: Update[] = [{ ...first!, recordedAt: minute(0) }];
   for (let i = 1; i < n; i++) {
     const at = minute(i);
     updates.push({
-      id: ulid(T0 + i * 60_000), threadId: id, status: i % 250 === 0 ? (i % 500 === 0 ? 'proposed' : 'active') : null, summary: `Note ${i}: ${'x'.repeat(150)}`,
-      occurredAt: at, occurredPrecision: 'instant', recordedAt: at, postedBy: 'bench', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0,
+      id: ulid(T0 + i * 60_000),
+      threadId: id,
+      status: i % 250 === 0 ? (i % 500 === 0 ? 'proposed' : 'active') : null,
+      summary: `Note ${i}: ${'x'.repeat(150)}`,
+      occurredAt: at,
+      occurredPrecision: 'instant',
+      recordedAt: at,
+      postedBy: 'bench',
+      sources: [],
+      quotes: [],
+      retracted: false,
+      retraction: null,
+      revisedAt: null,
+      revisedBy: null,
+      revisionCount: 0,
     });
   }
   await batchPut(ctx.db, ctx.config.tableName, updates.map(updateItem), 8);
   const record = (await ctx.threads.getThreadRecord(id))!;
   const fold = foldAll(updates);
-  await ctx.threads.commit({ thread: { ...record.thread, ...stateOf(fold)!, version: record.thread.version + 1 }, cursor: cursorOf(fold), expectedVersion: record.thread.version });
+  await ctx.threads.commit({
+    thread: { ...record.thread, ...stateOf(fold)!, version: record.thread.version + 1 },
+    cursor: cursorOf(fold),
+    expectedVersion: record.thread.version,
+  });
   return updates;
 }
 
@@ -70,14 +110,22 @@ async function measure(meter: DbMeter, act: () => Promise<unknown>): Promise<Sam
 /** Median latency and the (deterministic) cost of the first sample; items read from Query ScannedCount and GetItems. */
 function summarise(samples: Sample[]) {
   const c = costOf(samples[0]!.calls);
-  const read = samples[0]!.calls.filter((x) => x.op === 'Get' || x.op === 'Query').reduce((n, x) => n + (x.op === 'Query' ? x.items : 1), 0);
+  const read = samples[0]!.calls
+    .filter((x) => x.op === 'Get' || x.op === 'Query')
+    .reduce((n, x) => n + (x.op === 'Query' ? x.items : 1), 0);
   const reads = samples[0]!.calls.filter((x) => x.op === 'Get' || x.op === 'Query').length;
   const tx = samples[0]!.calls.filter((x) => x.op === 'TransactWrite').length;
   return { ...c, read, reads, tx, ms: median(samples.map((s) => s.ms)) };
 }
 
 const dropCursor = (ctx: AppContext, id: string) =>
-  ctx.db.send(new UpdateCommand({ TableName: ctx.config.tableName, Key: threadKey(id), UpdateExpression: 'REMOVE fold' }));
+  ctx.db.send(
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: threadKey(id),
+      UpdateExpression: 'REMOVE fold',
+    }),
+  );
 
 export async function run(): Promise<Section> {
   const started = Date.now();
@@ -87,7 +135,11 @@ export async function run(): Promise<Section> {
     const targets: Target[] = [];
 
     // ---- in-order updates against history length, resumed vs. the whole history
-    const inOrder: { n: number; resumed: ReturnType<typeof summarise>; legacy: ReturnType<typeof summarise> }[] = [];
+    const inOrder: {
+      n: number;
+      resumed: ReturnType<typeof summarise>;
+      legacy: ReturnType<typeof summarise>;
+    }[] = [];
     const histories = new Map<number, Update[]>();
     for (const n of DEPTHS) {
       const id = `w-${n}`;
@@ -96,21 +148,41 @@ export async function run(): Promise<Section> {
       log(`write path: seeded ${n} updates in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
       const meter = new DbMeter(ctx.db);
       const resumed: Sample[] = [];
-      for (let i = 0; i < SAMPLES; i++) resumed.push(await measure(meter, () => postUpdate(ctx, id, { status: null, summary: `in order ${i}` }, options, render)));
+      for (let i = 0; i < SAMPLES; i++)
+        resumed.push(
+          await measure(meter, () =>
+            postUpdate(ctx, id, { status: null, summary: `in order ${i}` }, options, render),
+          ),
+        );
       const legacy: Sample[] = [];
       for (let i = 0; i < LEGACY_SAMPLES; i++) {
         await dropCursor(ctx, id);
-        legacy.push(await measure(meter, () => postUpdate(ctx, id, { status: null, summary: `whole history ${i}` }, options, render)));
+        legacy.push(
+          await measure(meter, () =>
+            postUpdate(ctx, id, { status: null, summary: `whole history ${i}` }, options, render),
+          ),
+        );
       }
       meter.detach();
       inOrder.push({ n, resumed: summarise(resumed), legacy: summarise(legacy) });
     }
-    const flat = inOrder.every((r) => r.resumed.reads === 1 && r.resumed.tx === 1 && r.resumed.roundTrips === 2 && r.resumed.rcu === inOrder[0]!.resumed.rcu);
+    const flat = inOrder.every(
+      (r) =>
+        r.resumed.reads === 1 &&
+        r.resumed.tx === 1 &&
+        r.resumed.roundTrips === 2 &&
+        r.resumed.rcu === inOrder[0]!.resumed.rcu,
+    );
     const last = inOrder[inOrder.length - 1]!;
     targets.push({
       name: `write path: in-order update flat from 1 to ${last.n.toLocaleString('en')} prior updates (thread item read + transaction)`,
       met: flat,
-      detail: inOrder.map((r) => `${r.n}: ${r.resumed.roundTrips} trips, ${fmt(r.resumed.rcu, 1)} RCU, ${fmt(r.resumed.wcu, 1)} WCU, ${fmt(r.resumed.ms, 0)} ms`).join('; '),
+      detail: inOrder
+        .map(
+          (r) =>
+            `${r.n}: ${r.resumed.roundTrips} trips, ${fmt(r.resumed.rcu, 1)} RCU, ${fmt(r.resumed.wcu, 1)} WCU, ${fmt(r.resumed.ms, 0)} ms`,
+        )
+        .join('; '),
     });
 
     // ---- late reports, retractions and asOf views in the longest history
@@ -124,23 +196,43 @@ export async function run(): Promise<Section> {
       const samples: Sample[] = [];
       for (let k = 0; k < 3; k++) {
         const occurredAt = new Date(Date.parse(base[base.length - d - k]!.occurredAt) - 30_000).toISOString();
-        samples.push(await measure(meter, () => postUpdate(ctx, id, { status: null, summary: `late by ${d}`, occurredAt }, options, render)));
+        samples.push(
+          await measure(meter, () =>
+            postUpdate(ctx, id, { status: null, summary: `late by ${d}`, occurredAt }, options, render),
+          ),
+        );
       }
       late.push({ what: 'late report (a note)', depth: d, s: summarise(samples) });
     }
     for (const d of LATE_DEPTHS.filter((x) => x <= 100)) {
       const target = base[base.length - d - 5]!;
-      late.push({ what: 'retraction', depth: d + 5, s: summarise([await measure(meter, () => retractUpdate(ctx, id, target.id, 'bench', options, render))]) });
+      late.push({
+        what: 'retraction',
+        depth: d + 5,
+        s: summarise([
+          await measure(meter, () => retractUpdate(ctx, id, target.id, 'bench', options, render)),
+        ]),
+      });
     }
     const views: { asOfDepth: number; s: ReturnType<typeof summarise> }[] = [];
     for (const d of LATE_DEPTHS) {
       const asOf = base[base.length - d - 1]!.occurredAt;
-      views.push({ asOfDepth: d, s: summarise([await measure(meter, () => threadAsOf(ctx, id, { asOf })), await measure(meter, () => threadAsOf(ctx, id, { asOf }))]) });
+      views.push({
+        asOfDepth: d,
+        s: summarise([
+          await measure(meter, () => threadAsOf(ctx, id, { asOf })),
+          await measure(meter, () => threadAsOf(ctx, id, { asOf })),
+        ]),
+      });
     }
-    const full = summarise([await measure(meter, () => threadAsOf(ctx, id, { knownAt: new Date().toISOString() }))]);
+    const full = summarise([
+      await measure(meter, () => threadAsOf(ctx, id, { knownAt: new Date().toISOString() })),
+    ]);
     meter.detach();
     const lateRows = late.filter((r) => r.what.startsWith('late'));
-    const proportional = lateRows.every((r) => r.s.read <= 2 + r.depth + 40) && lateRows[lateRows.length - 1]!.s.read < deepest / 2;
+    const proportional =
+      lateRows.every((r) => r.s.read <= 2 + r.depth + 40) &&
+      lateRows[lateRows.length - 1]!.s.read < deepest / 2;
     targets.push({
       name: 'write path: a late report reads in proportion to the updates after it',
       met: proportional,
@@ -148,27 +240,61 @@ export async function run(): Promise<Section> {
     });
 
     // ---- concurrent writers on one thread
-    const contention: { writers: number; per: number; kept: number; failures: number; version: number; expected: number; seconds: number; attempts: number; conflicts: number; claims: number; p50: number; max: number; load: number }[] = [];
+    const contention: {
+      writers: number;
+      per: number;
+      kept: number;
+      failures: number;
+      version: number;
+      expected: number;
+      seconds: number;
+      attempts: number;
+      conflicts: number;
+      claims: number;
+      p50: number;
+      max: number;
+      load: number;
+    }[] = [];
     for (const [writers, per] of CONCURRENCY) {
       const tid = `c-${writers}x${per}`;
-      await createThread(ctx, { id: tid, scenario: 'bench-write-path', kind: 'other', title: tid, status: 'active', summary: 'Start.' }, options, render);
+      await createThread(
+        ctx,
+        {
+          id: tid,
+          scenario: 'bench-write-path',
+          kind: 'other',
+          title: tid,
+          status: 'active',
+          summary: 'Start.',
+        },
+        options,
+        render,
+      );
       log(`write path: ${writers} writers × ${per} updates on one thread`);
       const cm = new DbMeter(ctx.db);
       const latencies: number[] = [];
       let failures = 0;
       const t0 = Date.now();
-      await Promise.all(Array.from({ length: writers }, async (_, w) => {
-        for (let i = 0; i < per; i++) {
-          const s = performance.now();
-          try {
-            await postUpdate(ctx, tid, { status: null, summary: `writer ${w} update ${i}` }, options, render);
-            latencies.push(performance.now() - s);
-          } catch (error) {
-            failures++;
-            log(`write path: writer ${w} update ${i} failed: ${String(error)}`);
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < per; i++) {
+            const s = performance.now();
+            try {
+              await postUpdate(
+                ctx,
+                tid,
+                { status: null, summary: `writer ${w} update ${i}` },
+                options,
+                render,
+              );
+              latencies.push(performance.now() - s);
+            } catch (error) {
+              failures++;
+              log(`write path: writer ${w} update ${i} failed: ${String(error)}`);
+            }
           }
-        }
-      }));
+        }),
+      );
       const seconds = (Date.now() - t0) / 1000;
       const calls = cm.take();
       cm.detach();
@@ -176,10 +302,28 @@ export async function run(): Promise<Section> {
       const total = writers * per;
       const kept = new Set(updates.map((u) => u.summary)).size - 1;
       const commits = calls.filter((c) => c.op === 'TransactWrite');
-      contention.push({ writers, per, kept, failures, version: thread!.version, expected: total + 1, seconds, attempts: commits.length, conflicts: commits.filter((c) => c.error).length, claims: calls.filter((c) => c.op === 'Update').length, p50: median(latencies), max: Math.max(...latencies), load: loadavg()[0]! });
+      contention.push({
+        writers,
+        per,
+        kept,
+        failures,
+        version: thread!.version,
+        expected: total + 1,
+        seconds,
+        attempts: commits.length,
+        conflicts: commits.filter((c) => c.error).length,
+        claims: calls.filter((c) => c.op === 'Update').length,
+        p50: median(latencies),
+        max: Math.max(...latencies),
+        load: loadavg()[0]!,
+      });
       targets.push({
         name: `write path: ${writers}×${per} concurrent writers on one thread, every update kept, none 503`,
-        met: kept === total && failures === 0 && thread!.version === total + 1 && thread!.updateCount === total + 1,
+        met:
+          kept === total &&
+          failures === 0 &&
+          thread!.version === total + 1 &&
+          thread!.updateCount === total + 1,
         detail: `${kept}/${total} kept, ${failures} failed, version ${thread!.version} (expected ${total + 1}), ${fmt(total / seconds, 1)} updates/s, max latency ${fmt(Math.max(...latencies) / 1000, 1)} s (load average ${fmt(loadavg()[0]!, 1)})`,
       });
     }
@@ -190,8 +334,28 @@ export async function run(): Promise<Section> {
       '**In-order updates** (a note, `occurredAt` now):',
       '',
       table(
-        ['prior updates', 'resumed: calls', 'RCU', 'WCU', 'median ms', 'whole history: round trips', 'RCU', 'median ms', 'RCU ratio'],
-        inOrder.map((r) => [r.n.toLocaleString('en'), r.resumed.ops, fmt(r.resumed.rcu, 1), fmt(r.resumed.wcu, 1), fmt(r.resumed.ms, 1), r.legacy.roundTrips, fmt(r.legacy.rcu, 1), fmt(r.legacy.ms, 1), `${fmt(r.legacy.rcu / r.resumed.rcu, 0)}×`]),
+        [
+          'prior updates',
+          'resumed: calls',
+          'RCU',
+          'WCU',
+          'median ms',
+          'whole history: round trips',
+          'RCU',
+          'median ms',
+          'RCU ratio',
+        ],
+        inOrder.map((r) => [
+          r.n.toLocaleString('en'),
+          r.resumed.ops,
+          fmt(r.resumed.rcu, 1),
+          fmt(r.resumed.wcu, 1),
+          fmt(r.resumed.ms, 1),
+          r.legacy.roundTrips,
+          fmt(r.legacy.rcu, 1),
+          fmt(r.legacy.ms, 1),
+          `${fmt(r.legacy.rcu / r.resumed.rcu, 0)}×`,
+        ]),
       ),
       '',
       `**Late reports, retractions and views** in the ${deepest.toLocaleString('en')}-update thread ("after" = seeded updates occurred after the point; the ${SAMPLES + LEGACY_SAMPLES} in-order notes of the first table, and the late notes before, come after it too and are in the window). A late note reads the thread item and the window after it; the status run began before it, so nothing before it is read. A retraction also reads the retracted update. A view \`asOf\` reads the thread item twice (before and after, to be sure the windows belong to one version), the updates after \`asOf\`, back to the latest update before it, and — when an update after \`asOf\` was recorded last — the same updates again in recorded order to find the latest \`recordedAt\` before \`asOf\`.`,
@@ -199,9 +363,36 @@ export async function run(): Promise<Section> {
       table(
         ['operation', 'after', 'items read', 'round trips', 'RCU', 'WCU', 'median ms', 'calls'],
         [
-          ...late.map((r) => [r.what, r.depth, r.s.read, r.s.roundTrips, fmt(r.s.rcu, 1), fmt(r.s.wcu, 1), fmt(r.s.ms, 1), r.s.ops]),
-          ...views.map((r) => ['GET ?asOf', r.asOfDepth, r.s.read, r.s.roundTrips, fmt(r.s.rcu, 1), '0.0', fmt(r.s.ms, 1), r.s.ops]),
-          ['GET ?knownAt (whole history)', '—', full.read, full.roundTrips, fmt(full.rcu, 1), '0.0', fmt(full.ms, 1), full.ops],
+          ...late.map((r) => [
+            r.what,
+            r.depth,
+            r.s.read,
+            r.s.roundTrips,
+            fmt(r.s.rcu, 1),
+            fmt(r.s.wcu, 1),
+            fmt(r.s.ms, 1),
+            r.s.ops,
+          ]),
+          ...views.map((r) => [
+            'GET ?asOf',
+            r.asOfDepth,
+            r.s.read,
+            r.s.roundTrips,
+            fmt(r.s.rcu, 1),
+            '0.0',
+            fmt(r.s.ms, 1),
+            r.s.ops,
+          ]),
+          [
+            'GET ?knownAt (whole history)',
+            '—',
+            full.read,
+            full.roundTrips,
+            fmt(full.rcu, 1),
+            '0.0',
+            fmt(full.ms, 1),
+            full.ops,
+          ],
         ],
       ),
       '',
@@ -210,17 +401,51 @@ export async function run(): Promise<Section> {
       `**The bound.** One thread commits one write at a time: at R commits a second, N writers each with one write outstanding wait about N / R for theirs when served in arrival order, so the 10 s budget holds while R ≥ N / 10 (4 a second for 40 writers). Served by lottery instead, a write's wait is roughly exponential with mean N / R, and ${CONCURRENCY[1]![0] * CONCURRENCY[1]![1]} writes all within 10 s need e^(−10 R / N) × ${CONCURRENCY[1]![0] * CONCURRENCY[1]![1]} ≪ 1, that is R ≳ 1.1 N (≈ 45 a second for 40 writers), more than DynamoDB Local on a loaded machine gives one item. On DynamoDB one item takes up to 1,000 writes a second (a transaction counts twice), so the bound for one thread there is hundreds of concurrent writers.`,
       '',
       table(
-        ['writers × updates', 'kept', 'failed (503)', 'version (expected)', 'wall time', 'updates/s', 'commit attempts', 'lost races', 'turn claims', 'median / max latency', 'load average'],
-        contention.map((r) => [`${r.writers} × ${r.per}`, `${r.kept} / ${r.writers * r.per}`, r.failures, `${r.version} (${r.expected})`, `${fmt(r.seconds, 1)} s`, fmt((r.writers * r.per) / r.seconds, 1), r.attempts, r.conflicts, r.claims, `${fmt(r.p50, 0)} / ${fmt(r.max, 0)} ms`, fmt(r.load, 1)]),
+        [
+          'writers × updates',
+          'kept',
+          'failed (503)',
+          'version (expected)',
+          'wall time',
+          'updates/s',
+          'commit attempts',
+          'lost races',
+          'turn claims',
+          'median / max latency',
+          'load average',
+        ],
+        contention.map((r) => [
+          `${r.writers} × ${r.per}`,
+          `${r.kept} / ${r.writers * r.per}`,
+          r.failures,
+          `${r.version} (${r.expected})`,
+          `${fmt(r.seconds, 1)} s`,
+          fmt((r.writers * r.per) / r.seconds, 1),
+          r.attempts,
+          r.conflicts,
+          r.claims,
+          `${fmt(r.p50, 0)} / ${fmt(r.max, 0)} ms`,
+          fmt(r.load, 1),
+        ]),
       ),
       '',
-      table(['target', 'result', 'measured'], targets.map((t) => [t.name, yes(t.met), t.detail])),
+      table(
+        ['target', 'result', 'measured'],
+        targets.map((t) => [t.name, yes(t.met), t.detail]),
+      ),
     ].join('\n');
     const headline = [
       `Write path: an in-order update costs ${inOrder[0]!.resumed.ops} after 1 prior update and ${last.resumed.ops} after ${last.n.toLocaleString('en')} (the whole history read it replaces: ${fmt(last.legacy.rcu, 1)} RCU in ${last.legacy.roundTrips} round trips); a late report ${lateRows.map((r) => `${r.depth} back reads ${r.s.read} items`).join(', ')}.`,
       `Concurrent writers on one thread: ${contention.map((r) => `${r.writers}×${r.per} ${r.failures === 0 && r.kept === r.writers * r.per ? 'every update kept, none 503' : `${r.failures} 503, ${r.kept} kept`} (${fmt((r.writers * r.per) / r.seconds, 1)} updates/s, slowest ${fmt(r.max / 1000, 1)} s)`).join('; ')}: losers queue for the thread's turn, first come, first served.`,
     ];
-    return { id: 'write-path', title: 'Write path against history length', markdown, targets, headline, seconds: (Date.now() - started) / 1000 };
+    return {
+      id: 'write-path',
+      title: 'Write path against history length',
+      markdown,
+      targets,
+      headline,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await dynamo.stop();
   }

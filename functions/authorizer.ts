@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { authenticate } from '../shared/app/tokens';
 import type { AuthorizerContext } from '../shared/http/auth';
@@ -10,12 +13,22 @@ import { count, metrics } from '../shared/observability';
  * and role (and the token's hash, its subject) and always lets the request through: the handler answers 401/403 as problem details
  * using the route table's role, exactly as on the local server, which calls this same function.
  */
-export const handler = async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+export const handler = async (
+  event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
   metrics.captureColdStartMetric();
-  const principal = await authenticate(appContext(), header({ headers: event.headers ?? {} }, 'authorization'));
+  const principal = await authenticate(
+    appContext(),
+    header({ headers: event.headers ?? {} }, 'authorization'),
+  );
   count(principal ? 'TokensAccepted' : 'TokensRefused');
   metrics.publishStoredMetrics();
   // The scheme goes along: the handler takes Basic only on the routes that allow it (feeds). The
   // answer is cached per Authorization header, whatever the route, so the authorizer cannot decide it.
-  return { isAuthorized: true, context: principal ? { name: principal.name, role: principal.role, subject: principal.subject, scheme: principal.scheme } : {} };
+  return {
+    isAuthorized: true,
+    context: principal
+      ? { name: principal.name, role: principal.role, subject: principal.subject, scheme: principal.scheme }
+      : {},
+  };
 };

@@ -14,7 +14,9 @@ import { count, logger, metrics } from '../shared/observability';
  *   recorded and retried from the due index.
  * - a schedule every minute: attempt whatever is due (retries, and anything a crash left leased).
  */
-export const handler = async (event: SQSEvent | Pick<ScheduledEvent, 'time'>): Promise<SQSBatchResponse | { attempted: number }> => {
+export const handler = async (
+  event: SQSEvent | Pick<ScheduledEvent, 'time'>,
+): Promise<SQSBatchResponse | { attempted: number }> => {
   metrics.captureColdStartMetric();
   const ctx = appContext();
   try {
@@ -28,7 +30,10 @@ export const handler = async (event: SQSEvent | Pick<ScheduledEvent, 'time'>): P
           await fanOut(ctx, [envelope.detail]);
           attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now()));
         } catch (error) {
-          logger.warn('fan-out failed; the message returns to the queue', { messageId: record.messageId, error: String(error) });
+          logger.warn('fan-out failed; the message returns to the queue', {
+            messageId: record.messageId,
+            error: String(error),
+          });
           failures.push({ itemIdentifier: record.messageId });
         }
       }

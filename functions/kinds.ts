@@ -12,13 +12,17 @@ import { json } from '../shared/http/response';
  * only the KINDS partition (infra/permissions.ts). Like tokens, it does not honour Idempotency-Key:
  * a PUT of the same definition is idempotent by itself.
  */
-export const handler = lambdaHandler('kinds', {
-  'PUT /kinds/{kind}': async (req) => {
-    const kind = req.params.kind ?? '';
-    // The name is what is being defined, so a bad one is the request's mistake (400), not a missing resource.
-    if (!NAME.test(kind)) throw ValidationError.field('kind', NAME_MESSAGE);
-    const input = parseWith(PutKindSchema, readJsonBody(req.event), 'The kind');
-    const { definition, created } = await putKind(req.ctx, kind, input, req.principal);
-    return json(created ? 201 : 200, definition, created ? { Location: `/kinds/${kind}` } : {});
+export const handler = lambdaHandler(
+  'kinds',
+  {
+    'PUT /kinds/{kind}': async (req) => {
+      const kind = req.params.kind ?? '';
+      // The name is what is being defined, so a bad one is the request's mistake (400), not a missing resource.
+      if (!NAME.test(kind)) throw ValidationError.field('kind', NAME_MESSAGE);
+      const input = parseWith(PutKindSchema, readJsonBody(req.event), 'The kind');
+      const { definition, created } = await putKind(req.ctx, kind, input, req.principal);
+      return json(created ? 201 : 200, definition, created ? { Location: `/kinds/${kind}` } : {});
+    },
   },
-}, appContext);
+  appContext,
+);

@@ -22,6 +22,13 @@ export const handler = async (event: Pick<ScheduledEvent, 'time'>): Promise<Stal
   count('ThreadsFlaggedOverdue', result.overdue.length);
   count('NotificationsRedelivered', result.redelivered.length);
   metrics.publishStoredMetrics();
-  logger.info('stale check', { now: result.now, flagged: result.flagged, overdue: result.overdue, itemsRead: result.itemsRead, redelivered: result.redelivered.length, scenariosRecounted: recounted });
+  logger.info('stale check', {
+    now: result.now,
+    flagged: result.flagged,
+    overdue: result.overdue,
+    itemsRead: result.itemsRead,
+    redelivered: result.redelivered.length,
+    scenariosRecounted: recounted,
+  });
   return result;
 };

@@ -1,5 +1,12 @@
 import { CreateSubscriptionSchema, PatchSubscriptionSchema, parseWith } from '../shared/domain/schemas';
-import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, patchSubscription, pingSubscription } from '../shared/app/subscriptions';
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  patchSubscription,
+  pingSubscription,
+} from '../shared/app/subscriptions';
 import { appContext } from '../shared/app/context';
 import { subscriptionIdParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
@@ -10,22 +17,28 @@ import { empty, json } from '../shared/http/response';
  * Webhook subscriptions (admin). Like POST /tokens, POST /subscriptions does not honour
  * Idempotency-Key: its answer holds the secret, which is never stored to be replayed.
  */
-export const handler = lambdaHandler('subscriptions', {
-  'POST /subscriptions': async (req) => {
-    const input = parseWith(CreateSubscriptionSchema, readJsonBody(req.event), 'The subscription');
-    const created = await createSubscription(req.ctx, input);
-    return json(201, created, { Location: `/subscriptions/${created.id}`, 'Cache-Control': 'no-store' });
+export const handler = lambdaHandler(
+  'subscriptions',
+  {
+    'POST /subscriptions': async (req) => {
+      const input = parseWith(CreateSubscriptionSchema, readJsonBody(req.event), 'The subscription');
+      const created = await createSubscription(req.ctx, input);
+      return json(201, created, { Location: `/subscriptions/${created.id}`, 'Cache-Control': 'no-store' });
+    },
+    'GET /subscriptions': async (req) => json(200, { items: await listSubscriptions(req.ctx) }),
+    'GET /subscriptions/{id}': async (req) =>
+      json(200, await getSubscription(req.ctx, subscriptionIdParam(req.params))),
+    'PATCH /subscriptions/{id}': async (req) => {
+      const id = subscriptionIdParam(req.params);
+      const input = parseWith(PatchSubscriptionSchema, readJsonBody(req.event), 'The change');
+      return json(200, await patchSubscription(req.ctx, id, input));
+    },
+    'DELETE /subscriptions/{id}': async (req) => {
+      await deleteSubscription(req.ctx, subscriptionIdParam(req.params));
+      return empty(204);
+    },
+    'POST /subscriptions/{id}/ping': async (req) =>
+      json(202, await pingSubscription(req.ctx, subscriptionIdParam(req.params))),
   },
-  'GET /subscriptions': async (req) => json(200, { items: await listSubscriptions(req.ctx) }),
-  'GET /subscriptions/{id}': async (req) => json(200, await getSubscription(req.ctx, subscriptionIdParam(req.params))),
-  'PATCH /subscriptions/{id}': async (req) => {
-    const id = subscriptionIdParam(req.params);
-    const input = parseWith(PatchSubscriptionSchema, readJsonBody(req.event), 'The change');
-    return json(200, await patchSubscription(req.ctx, id, input));
-  },
-  'DELETE /subscriptions/{id}': async (req) => {
-    await deleteSubscription(req.ctx, subscriptionIdParam(req.params));
-    return empty(204);
-  },
-  'POST /subscriptions/{id}/ping': async (req) => json(202, await pingSubscription(req.ctx, subscriptionIdParam(req.params))),
-}, appContext);
+  appContext,
+);

@@ -1,7 +1,15 @@
 import { NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
-import { HistoryQuerySchema, ListScenariosQuerySchema, ListThreadsQuerySchema, LIMITS, PageQuerySchema, TimelineQuerySchema, parseQuery } from '../shared/domain/schemas';
+import {
+  HistoryQuerySchema,
+  ListScenariosQuerySchema,
+  ListThreadsQuerySchema,
+  LIMITS,
+  PageQuerySchema,
+  TimelineQuerySchema,
+  parseQuery,
+} from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario, scenarioEtag } from '../shared/app/scenarios';
@@ -39,129 +47,185 @@ const origin = (req: Request): string => {
   return `${proto}://${header(req.event, 'host') ?? req.event.requestContext.domainName}`;
 };
 
-export const handler = lambdaHandler('threads-read', {
-  'GET /threads/{id}/feed.atom': async (req) => atom(req, await threadFeed(req.ctx, threadIdParam(req.params), origin(req))),
+export const handler = lambdaHandler(
+  'threads-read',
+  {
+    'GET /threads/{id}/feed.atom': async (req) =>
+      atom(req, await threadFeed(req.ctx, threadIdParam(req.params), origin(req))),
 
-  'GET /scenarios/{id}/feed.atom': async (req) => atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), origin(req))),
+    'GET /scenarios/{id}/feed.atom': async (req) =>
+      atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), origin(req))),
 
-  'GET /threads': async (req) => {
-    const q = parseQuery(ListThreadsQuerySchema, req.query);
-    // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.
-    if (q.kind !== undefined || q.status !== undefined) {
-      const kinds = await req.ctx.kinds.knowing((r) => (q.kind === undefined || r.has(q.kind)) && (q.status === undefined || r.allStatuses().includes(q.status)));
-      if (q.kind !== undefined) kinds.requireKind(q.kind);
-      if (q.status !== undefined) kinds.requireSomeStatus(q.status);
-    }
-    const current = {
-      ...(q.kind !== undefined ? { kind: q.kind } : {}),
-      ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
-      ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
-    };
-    const limit = q.limit ?? LIMITS.pageSize.default;
-    if (q.asOf !== undefined || q.knownAt !== undefined) {
-      // A board: one scenario as it stood then. Computed per thread, so never over every thread, and no ETag.
-      if (q.scenario === undefined) {
-        const path = q.asOf !== undefined ? 'asOf' : 'knownAt';
-        throw new ValidationError(`The query is not valid: scenario is required with ${path}`, [{ path: 'scenario', message: `is required with ${path}` }]);
+    'GET /threads': async (req) => {
+      const q = parseQuery(ListThreadsQuerySchema, req.query);
+      // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.
+      if (q.kind !== undefined || q.status !== undefined) {
+        const kinds = await req.ctx.kinds.knowing(
+          (r) =>
+            (q.kind === undefined || r.has(q.kind)) &&
+            (q.status === undefined || r.allStatuses().includes(q.status)),
+        );
+        if (q.kind !== undefined) kinds.requireKind(q.kind);
+        if (q.status !== undefined) kinds.requireSomeStatus(q.status);
       }
-      const cut = { ...(q.asOf !== undefined ? { asOf: q.asOf } : {}), ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}) };
-      const board = { scenario: q.scenario, cut, ...(q.status !== undefined ? { status: q.status } : {}), archived: q.archived ?? 'false', current } as const;
-      const scope = `board:${canonicalJson(board)}`;
-      const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
-      const page = await boardPage(req.ctx, board, limit, from);
-      return json(200, { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
-    }
-    const filter = {
-      ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
-      ...(q.kind !== undefined ? { kind: q.kind } : {}),
-      ...(q.status !== undefined ? { status: q.status } : {}),
-      ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
-      ...(q.overdue !== undefined ? { overdue: q.overdue === 'true' } : {}),
-      ...(q.parent !== undefined ? { parent: q.parent } : {}),
-      ...(q.archived !== undefined && q.archived !== 'false' ? { archived: q.archived } : {}),
-      ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
-    };
-    // A token is valid only for the filters it was issued with.
-    // `archived=false` (the default) adds nothing to the scope: a version 1 client's tokens stay valid.
-    const scope = `threads:${canonicalJson(q.archived === undefined || q.archived === 'false' ? filter : { ...filter, archived: q.archived })}`;
-    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
-    // One ETag form: a digest of the page itself (items and nextToken). Revalidating costs reading the
-    // page, O(page) items from its index, and never depends on when the last change happened.
-    const page = await req.ctx.threads.listThreads(filter, limit, from);
-    const items = page.items.filter((t) => archivedMatches(t, q.archived));
-    return conditional(req, { items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null });
-  },
+      const current = {
+        ...(q.kind !== undefined ? { kind: q.kind } : {}),
+        ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+        ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+      };
+      const limit = q.limit ?? LIMITS.pageSize.default;
+      if (q.asOf !== undefined || q.knownAt !== undefined) {
+        // A board: one scenario as it stood then. Computed per thread, so never over every thread, and no ETag.
+        if (q.scenario === undefined) {
+          const path = q.asOf !== undefined ? 'asOf' : 'knownAt';
+          throw new ValidationError(`The query is not valid: scenario is required with ${path}`, [
+            { path: 'scenario', message: `is required with ${path}` },
+          ]);
+        }
+        const cut = {
+          ...(q.asOf !== undefined ? { asOf: q.asOf } : {}),
+          ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}),
+        };
+        const board = {
+          scenario: q.scenario,
+          cut,
+          ...(q.status !== undefined ? { status: q.status } : {}),
+          archived: q.archived ?? 'false',
+          current,
+        } as const;
+        const scope = `board:${canonicalJson(board)}`;
+        const from =
+          q.nextToken !== undefined
+            ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey)
+            : undefined;
+        const page = await boardPage(req.ctx, board, limit, from);
+        return json(200, {
+          items: page.items,
+          nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
+        });
+      }
+      const filter = {
+        ...(q.scenario !== undefined ? { scenario: q.scenario } : {}),
+        ...(q.kind !== undefined ? { kind: q.kind } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
+        ...(q.overdue !== undefined ? { overdue: q.overdue === 'true' } : {}),
+        ...(q.parent !== undefined ? { parent: q.parent } : {}),
+        ...(q.archived !== undefined && q.archived !== 'false' ? { archived: q.archived } : {}),
+        ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+      };
+      // A token is valid only for the filters it was issued with.
+      // `archived=false` (the default) adds nothing to the scope: a version 1 client's tokens stay valid.
+      const scope = `threads:${canonicalJson(q.archived === undefined || q.archived === 'false' ? filter : { ...filter, archived: q.archived })}`;
+      const from =
+        q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
+      // One ETag form: a digest of the page itself (items and nextToken). Revalidating costs reading the
+      // page, O(page) items from its index, and never depends on when the last change happened.
+      const page = await req.ctx.threads.listThreads(filter, limit, from);
+      const items = page.items.filter((t) => archivedMatches(t, q.archived));
+      return conditional(req, {
+        items,
+        nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
+      });
+    },
 
-  // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.
-  'GET /kinds': async (req) => {
-    await req.ctx.kinds.reload();
-    return conditional(req, { items: await listKinds(req.ctx) });
-  },
+    // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.
+    'GET /kinds': async (req) => {
+      await req.ctx.kinds.reload();
+      return conditional(req, { items: await listKinds(req.ctx) });
+    },
 
-  'GET /threads/{id}': async (req) => {
-    const id = threadIdParam(req.params);
-    const cut = parseQuery(HistoryQuerySchema, req.query);
-    if (cut.asOf !== undefined || cut.knownAt !== undefined) {
-      // Historical views carry no ETag: they are computed, not a stored representation.
-      return json(200, await threadAsOf(req.ctx, id, cut));
-    }
-    const thread = await req.ctx.threads.getThread(id);
-    if (!thread) throw new NotFoundError(`No thread ${id}.`);
-    return conditional(req, thread, threadEtag(thread));
-  },
+    'GET /threads/{id}': async (req) => {
+      const id = threadIdParam(req.params);
+      const cut = parseQuery(HistoryQuerySchema, req.query);
+      if (cut.asOf !== undefined || cut.knownAt !== undefined) {
+        // Historical views carry no ETag: they are computed, not a stored representation.
+        return json(200, await threadAsOf(req.ctx, id, cut));
+      }
+      const thread = await req.ctx.threads.getThread(id);
+      if (!thread) throw new NotFoundError(`No thread ${id}.`);
+      return conditional(req, thread, threadEtag(thread));
+    },
 
-  'GET /threads/{id}/updates': async (req) => {
-    const id = threadIdParam(req.params);
-    const q = parseQuery(PageQuerySchema, req.query);
-    const scope = `updates:${id}`;
-    const start = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, updatesPageKey(id)) : undefined;
-    const limit = q.limit ?? LIMITS.pageSize.default;
-    // The history changes only with the thread's version, so that (plus the page asked for) is the
-    // ETag, and a poll that finds nothing new reads just the thread item.
-    const thread = await req.ctx.threads.getThreadConsistent(id);
-    if (!thread) throw new NotFoundError(`No thread ${id}.`);
-    const etag = `"u${thread.version}-${contentEtag(canonicalJson({ limit, nextToken: q.nextToken ?? null })).slice(1, 13)}"`;
-    if (noneMatchHits(header(req.event, 'if-none-match'), etag)) return empty(304, { ETag: etag });
-    const page = await req.ctx.threads.listUpdates(id, limit, start);
-    return conditional(req, { items: page.items, nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null }, etag);
-  },
+    'GET /threads/{id}/updates': async (req) => {
+      const id = threadIdParam(req.params);
+      const q = parseQuery(PageQuerySchema, req.query);
+      const scope = `updates:${id}`;
+      const start =
+        q.nextToken !== undefined
+          ? req.ctx.pageTokens.decode(q.nextToken, scope, updatesPageKey(id))
+          : undefined;
+      const limit = q.limit ?? LIMITS.pageSize.default;
+      // The history changes only with the thread's version, so that (plus the page asked for) is the
+      // ETag, and a poll that finds nothing new reads just the thread item.
+      const thread = await req.ctx.threads.getThreadConsistent(id);
+      if (!thread) throw new NotFoundError(`No thread ${id}.`);
+      const etag = `"u${thread.version}-${contentEtag(canonicalJson({ limit, nextToken: q.nextToken ?? null })).slice(1, 13)}"`;
+      if (noneMatchHits(header(req.event, 'if-none-match'), etag)) return empty(304, { ETag: etag });
+      const page = await req.ctx.threads.listUpdates(id, limit, start);
+      return conditional(
+        req,
+        {
+          items: page.items,
+          nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
+        },
+        etag,
+      );
+    },
 
-  'GET /threads/{id}/updates/{updateId}': async (req) => {
-    const id = threadIdParam(req.params);
-    const updateId = updateIdParam(req.params, id);
-    const update = await req.ctx.threads.getUpdate(id, updateId);
-    if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
-    return conditional(req, update);
-  },
+    'GET /threads/{id}/updates/{updateId}': async (req) => {
+      const id = threadIdParam(req.params);
+      const updateId = updateIdParam(req.params, id);
+      const update = await req.ctx.threads.getUpdate(id, updateId);
+      if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
+      return conditional(req, update);
+    },
 
-  'GET /threads/{id}/updates/{updateId}/revisions': async (req) => {
-    const id = threadIdParam(req.params);
-    const updateId = updateIdParam(req.params, id);
-    return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
-  },
+    'GET /threads/{id}/updates/{updateId}/revisions': async (req) => {
+      const id = threadIdParam(req.params);
+      const updateId = updateIdParam(req.params, id);
+      return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
+    },
 
-  'GET /scenarios': async (req) => {
-    const q = parseQuery(ListScenariosQuerySchema, req.query);
-    const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
-    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, scenariosPageKey) : undefined;
-    const page = await req.ctx.scenarios.list(q.limit ?? LIMITS.pageSize.default, from?.after, q.tag);
-    return conditional(req, { items: page.items, nextToken: page.after !== undefined ? req.ctx.pageTokens.encode({ after: page.after }, scope) : null });
-  },
+    'GET /scenarios': async (req) => {
+      const q = parseQuery(ListScenariosQuerySchema, req.query);
+      const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
+      const from =
+        q.nextToken !== undefined
+          ? req.ctx.pageTokens.decode(q.nextToken, scope, scenariosPageKey)
+          : undefined;
+      const page = await req.ctx.scenarios.list(q.limit ?? LIMITS.pageSize.default, from?.after, q.tag);
+      return conditional(req, {
+        items: page.items,
+        nextToken: page.after !== undefined ? req.ctx.pageTokens.encode({ after: page.after }, scope) : null,
+      });
+    },
 
-  'GET /scenarios/{id}': async (req) => {
-    const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
-    return conditional(req, scenario, scenarioEtag(scenario));
-  },
+    'GET /scenarios/{id}': async (req) => {
+      const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
+      return conditional(req, scenario, scenarioEtag(scenario));
+    },
 
-  'GET /scenarios/{id}/timeline': async (req) => {
-    const id = scenarioIdParam(req.params);
-    const q = parseQuery(TimelineQuerySchema, req.query);
-    const query = { ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}), archived: q.archived ?? 'false' } as const;
-    const scope = `timeline:${id}:${canonicalJson(query)}`;
-    const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, timelinePageKey) : undefined;
-    const page = await timelinePage(req.ctx, id, query, q.limit ?? LIMITS.pageSize.default, from);
-    const body = { items: page.items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null };
-    // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
-    return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
+    'GET /scenarios/{id}/timeline': async (req) => {
+      const id = scenarioIdParam(req.params);
+      const q = parseQuery(TimelineQuerySchema, req.query);
+      const query = {
+        ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}),
+        archived: q.archived ?? 'false',
+      } as const;
+      const scope = `timeline:${id}:${canonicalJson(query)}`;
+      const from =
+        q.nextToken !== undefined
+          ? req.ctx.pageTokens.decode(q.nextToken, scope, timelinePageKey)
+          : undefined;
+      const page = await timelinePage(req.ctx, id, query, q.limit ?? LIMITS.pageSize.default, from);
+      const body = {
+        items: page.items,
+        nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
+      };
+      // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
+      return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
+    },
   },
-}, appContext);
+  appContext,
+);

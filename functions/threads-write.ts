@@ -1,7 +1,24 @@
-import { AmendUpdateSchema, CreateScenarioSchema, CreateThreadSchema, CreateUpdateSchema, PatchScenarioSchema, PatchThreadSchema, RetractionSchema, parseWith } from '../shared/domain/schemas';
+import {
+  AmendUpdateSchema,
+  CreateScenarioSchema,
+  CreateThreadSchema,
+  CreateUpdateSchema,
+  PatchScenarioSchema,
+  PatchThreadSchema,
+  RetractionSchema,
+  parseWith,
+} from '../shared/domain/schemas';
 import { createScenario, patchScenario, scenarioEtag } from '../shared/app/scenarios';
 import type { Scenario } from '../shared/domain/types';
-import { amendUpdate, createThread, patchThread, postUpdate, retractUpdate, type WriteOptions, type WriteResult } from '../shared/app/threads';
+import {
+  amendUpdate,
+  createThread,
+  patchThread,
+  postUpdate,
+  retractUpdate,
+  type WriteOptions,
+  type WriteResult,
+} from '../shared/app/threads';
 import { threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
 import { replayResult } from '../shared/app/replay';
@@ -20,77 +37,146 @@ const writeOptions = (req: Request): WriteOptions => {
 };
 
 /** An idempotent POST: the key, the caller's token and the exact path scope the replay. */
-const idempotent = (req: Request, body: unknown, render: (r: WriteResult) => HttpResult, run: Parameters<typeof withIdempotency>[3]) =>
-  withIdempotency(req.ctx, { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body }, async (outcome) => render(await replayResult(req.ctx, outcome)), run);
+const idempotent = (
+  req: Request,
+  body: unknown,
+  render: (r: WriteResult) => HttpResult,
+  run: Parameters<typeof withIdempotency>[3],
+) =>
+  withIdempotency(
+    req.ctx,
+    {
+      key: header(req.event, 'idempotency-key'),
+      principal: req.principal,
+      method: 'POST',
+      path: req.event.rawPath,
+      body,
+    },
+    async (outcome) => render(await replayResult(req.ctx, outcome)),
+    run,
+  );
 
 /**
  * How each write is presented: the first time, and again from its idempotency record on a replay.
  * Fields go in the order a read gives (nested ones included), so the two are the same bytes.
  */
-const withUpdate = ({ update, thread }: WriteResult) => ({ update: updateInOrder(update!), thread: threadInOrder(thread) });
-const created = ({ thread }: WriteResult) => json(201, threadInOrder(thread), { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) });
+const withUpdate = ({ update, thread }: WriteResult) => ({
+  update: updateInOrder(update!),
+  thread: threadInOrder(thread),
+});
+const created = ({ thread }: WriteResult) =>
+  json(201, threadInOrder(thread), { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) });
 const posted = (result: WriteResult) =>
-  json(201, withUpdate(result), { Location: `/threads/${result.thread.id}/updates/${result.update!.id}`, ETag: threadEtag(result.thread) });
+  json(201, withUpdate(result), {
+    Location: `/threads/${result.thread.id}/updates/${result.update!.id}`,
+    ETag: threadEtag(result.thread),
+  });
 /** A retraction or an amendment: 200 with the update and the thread after it. */
 const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag: threadEtag(result.thread) });
-const scenarioCreated = (scenario: Scenario) => json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
+const scenarioCreated = (scenario: Scenario) =>
+  json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
 
-export const handler = lambdaHandler('threads-write', {
-  'POST /threads': async (req) => {
-    const raw = readJsonBody(req.event);
-    const input = parseWith(CreateThreadSchema, raw, 'The thread');
-    return idempotent(req, raw, created, (ticket) => createThread(req.ctx, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, created));
-  },
+export const handler = lambdaHandler(
+  'threads-write',
+  {
+    'POST /threads': async (req) => {
+      const raw = readJsonBody(req.event);
+      const input = parseWith(CreateThreadSchema, raw, 'The thread');
+      return idempotent(req, raw, created, (ticket) =>
+        createThread(
+          req.ctx,
+          input,
+          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
+          created,
+        ),
+      );
+    },
 
-  'PATCH /threads/{id}': async (req) => {
-    const id = threadIdParam(req.params);
-    const input = parseWith(PatchThreadSchema, readJsonBody(req.event), 'The change');
-    return patchThread(req.ctx, id, input, writeOptions(req), ({ thread }) => json(200, thread, { ETag: threadEtag(thread) }));
-  },
+    'PATCH /threads/{id}': async (req) => {
+      const id = threadIdParam(req.params);
+      const input = parseWith(PatchThreadSchema, readJsonBody(req.event), 'The change');
+      return patchThread(req.ctx, id, input, writeOptions(req), ({ thread }) =>
+        json(200, thread, { ETag: threadEtag(thread) }),
+      );
+    },
 
-  'POST /threads/{id}/updates': async (req) => {
-    const id = threadIdParam(req.params);
-    const raw = readJsonBody(req.event);
-    const input = parseWith(CreateUpdateSchema, raw, 'The update');
-    return idempotent(req, raw, posted, (ticket) => postUpdate(req.ctx, id, input, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, posted));
-  },
+    'POST /threads/{id}/updates': async (req) => {
+      const id = threadIdParam(req.params);
+      const raw = readJsonBody(req.event);
+      const input = parseWith(CreateUpdateSchema, raw, 'The update');
+      return idempotent(req, raw, posted, (ticket) =>
+        postUpdate(
+          req.ctx,
+          id,
+          input,
+          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
+          posted,
+        ),
+      );
+    },
 
-  // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
-  // same wording changes nothing anyway.
-  'PATCH /threads/{id}/updates/{updateId}': async (req) => {
-    const id = threadIdParam(req.params);
-    const updateId = updateIdParam(req.params, id);
-    const { summary, sources, quotes } = parseWith(AmendUpdateSchema, readJsonBody(req.event), 'The amendment');
-    const input = { ...(summary !== undefined ? { summary } : {}), ...(sources !== undefined ? { sources } : {}), ...(quotes !== undefined ? { quotes } : {}) };
-    return amendUpdate(req.ctx, id, updateId, input, writeOptions(req), retracted);
-  },
+    // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
+    // same wording changes nothing anyway.
+    'PATCH /threads/{id}/updates/{updateId}': async (req) => {
+      const id = threadIdParam(req.params);
+      const updateId = updateIdParam(req.params, id);
+      const { summary, sources, quotes } = parseWith(
+        AmendUpdateSchema,
+        readJsonBody(req.event),
+        'The amendment',
+      );
+      const input = {
+        ...(summary !== undefined ? { summary } : {}),
+        ...(sources !== undefined ? { sources } : {}),
+        ...(quotes !== undefined ? { quotes } : {}),
+      };
+      return amendUpdate(req.ctx, id, updateId, input, writeOptions(req), retracted);
+    },
 
-  'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
-    const id = threadIdParam(req.params);
-    const updateId = updateIdParam(req.params, id);
-    const raw = readJsonBody(req.event);
-    const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
-    return idempotent(req, raw, retracted, (ticket) => retractUpdate(req.ctx, id, updateId, reason, { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) }, retracted));
-  },
+    'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
+      const id = threadIdParam(req.params);
+      const updateId = updateIdParam(req.params, id);
+      const raw = readJsonBody(req.event);
+      const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
+      return idempotent(req, raw, retracted, (ticket) =>
+        retractUpdate(
+          req.ctx,
+          id,
+          updateId,
+          reason,
+          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
+          retracted,
+        ),
+      );
+    },
 
-  'POST /scenarios': async (req) => {
-    const raw = readJsonBody(req.event);
-    const input = parseWith(CreateScenarioSchema, raw, 'The scenario');
-    return withIdempotency(
-      req.ctx,
-      { key: header(req.event, 'idempotency-key'), principal: req.principal, method: 'POST', path: req.event.rawPath, body: raw },
-      async (outcome) => {
-        if (!('scenario' in outcome)) throw new Error('idempotency record of POST /scenarios holds no scenario');
-        return scenarioCreated(outcome.scenario);
-      },
-      async (ticket) => scenarioCreated(await createScenario(req.ctx, input, ticket)),
-    );
-  },
+    'POST /scenarios': async (req) => {
+      const raw = readJsonBody(req.event);
+      const input = parseWith(CreateScenarioSchema, raw, 'The scenario');
+      return withIdempotency(
+        req.ctx,
+        {
+          key: header(req.event, 'idempotency-key'),
+          principal: req.principal,
+          method: 'POST',
+          path: req.event.rawPath,
+          body: raw,
+        },
+        async (outcome) => {
+          if (!('scenario' in outcome))
+            throw new Error('idempotency record of POST /scenarios holds no scenario');
+          return scenarioCreated(outcome.scenario);
+        },
+        async (ticket) => scenarioCreated(await createScenario(req.ctx, input, ticket)),
+      );
+    },
 
-  'PATCH /scenarios/{id}': async (req) => {
-    const id = scenarioIdParam(req.params);
-    const input = parseWith(PatchScenarioSchema, readJsonBody(req.event), 'The change');
-    const scenario = await patchScenario(req.ctx, id, input, header(req.event, 'if-match'));
-    return json(200, scenario, { ETag: scenarioEtag(scenario) });
+    'PATCH /scenarios/{id}': async (req) => {
+      const id = scenarioIdParam(req.params);
+      const input = parseWith(PatchScenarioSchema, readJsonBody(req.event), 'The change');
+      const scenario = await patchScenario(req.ctx, id, input, header(req.event, 'if-match'));
+      return json(200, scenario, { ETag: scenarioEtag(scenario) });
+    },
   },
-}, appContext);
+  appContext,
+);

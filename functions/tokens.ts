@@ -7,14 +7,21 @@ import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
 
 /** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
-export const handler = lambdaHandler('tokens', {
-  'POST /tokens': async (req) => {
-    const { name, role } = parseWith(CreateTokenSchema, readJsonBody(req.event), 'The token');
-    return json(201, await createToken(req.ctx, name, role), { Location: `/tokens/${name}`, 'Cache-Control': 'no-store' });
+export const handler = lambdaHandler(
+  'tokens',
+  {
+    'POST /tokens': async (req) => {
+      const { name, role } = parseWith(CreateTokenSchema, readJsonBody(req.event), 'The token');
+      return json(201, await createToken(req.ctx, name, role), {
+        Location: `/tokens/${name}`,
+        'Cache-Control': 'no-store',
+      });
+    },
+    'GET /tokens': async (req) => json(200, { items: await listTokens(req.ctx) }),
+    'DELETE /tokens/{name}': async (req) => {
+      await revokeToken(req.ctx, tokenNameParam(req.params));
+      return empty(204);
+    },
   },
-  'GET /tokens': async (req) => json(200, { items: await listTokens(req.ctx) }),
-  'DELETE /tokens/{name}': async (req) => {
-    await revokeToken(req.ctx, tokenNameParam(req.params));
-    return empty(204);
-  },
-}, appContext);
+  appContext,
+);

@@ -25,28 +25,60 @@ export const ACCESS: Record<FunctionName, Access> = {
   // Liveness and the OpenAPI document: no table at all.
   health: { table: [], queryIndexes: [], putEvents: false },
   // Reads only: the list indexes (GSI1, GSI2, GSI4–GSI10), updates by occurred time (LSI1); not the due indexes (GSI3, GSI11).
-  'threads-read': { table: READ, queryIndexes: [...GLOBAL_INDEX_NAMES, ...LOCAL_INDEX_NAMES].filter((i) => i !== INDEX.byDue && i !== INDEX.byExpected), putEvents: false },
+  'threads-read': {
+    table: READ,
+    queryIndexes: [...GLOBAL_INDEX_NAMES, ...LOCAL_INDEX_NAMES].filter(
+      (i) => i !== INDEX.byDue && i !== INDEX.byExpected,
+    ),
+    putEvents: false,
+  },
   // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they commit.
   'threads-write': {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     // Whether a thread has children (a parent cannot get a parent, nor move scenario).
     queryIndexes: [INDEX.byParent],
     putEvents: true,
   },
   // Token management: both items of a token, listing by name and lastUsedAt by hash.
   tokens: {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
     queryIndexes: [],
     putEvents: false,
   },
   // Custom kinds: reads and writes the KINDS partition and nothing else (GET /kinds is a read route).
-  kinds: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], queryIndexes: [], putEvents: false, leadingKeys: [KINDS_PK] },
+  kinds: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+    queryIndexes: [],
+    putEvents: false,
+    leadingKeys: [KINDS_PK],
+  },
   // Reads a token by hash and records lastUsedAt.
   authorizer: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queryIndexes: [], putEvents: false },
   // Reads the due indexes (stale: GSI3, overdue: GSI11) and the outbox partition, flags threads with the notification in the outbox;
   // its sweep lists scenarios (GSI1), reads each one's latest thread change (GSI8) and recounts.
   'stale-check': {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     queryIndexes: [INDEX.byDue, INDEX.byExpected, INDEX.byScenario, INDEX.byScenarioUpdated],
     putEvents: true,
   },
@@ -59,7 +91,13 @@ export const ACCESS: Record<FunctionName, Access> = {
   },
   // Subscription items (one partition), a ping's delivery item, the delivery log; a ping goes to the bus.
   subscriptions: {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
     queryIndexes: [],
     putEvents: true,
   },

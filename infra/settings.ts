@@ -63,14 +63,18 @@ const indexCount = (value: unknown): number | undefined => {
   const s = text(value);
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 3 || n > all) throw new Error(`tableIndexes must be a whole number from 3 to ${all}, got ${s}`);
+  if (!Number.isInteger(n) || n < 3 || n > all)
+    throw new Error(`tableIndexes must be a whole number from 3 to ${all}, got ${s}`);
   return n;
 };
 
 const retention = (value: unknown): RetentionDays => {
   const days = positiveInt('logRetentionDays', value, 30);
   const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
-  if (!allowed.includes(days)) throw new Error(`logRetentionDays must be one of CloudWatch's values (${allowed.join(', ')}), got ${days}`);
+  if (!allowed.includes(days))
+    throw new Error(
+      `logRetentionDays must be one of CloudWatch's values (${allowed.join(', ')}), got ${days}`,
+    );
   return days as RetentionDays;
 };
 
@@ -79,7 +83,8 @@ const retention = (value: unknown): RetentionDays => {
  * Context wins over the environment, so `-c stage=prod` overrides TRACKER_STAGE.
  */
 export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = process.env): StackSettings {
-  const pick = (key: string, envName?: string) => text(context(key)) ?? (envName ? text(env[envName]) : undefined);
+  const pick = (key: string, envName?: string) =>
+    text(context(key)) ?? (envName ? text(env[envName]) : undefined);
   const stage = pick('stage', 'TRACKER_STAGE') ?? 'dev';
   if (!STAGE_PATTERN.test(stage)) throw new Error(`stage must match ${STAGE_PATTERN}, got ${stage}`);
   const corsContext = context('corsOrigins');

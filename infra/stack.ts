@@ -1,10 +1,33 @@
 import * as path from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  LogGroupLogDestination,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -84,22 +107,54 @@ const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   health: { memorySize: 256, timeout: Duration.seconds(5), description: 'GET /health and GET /openapi.json' },
   'threads-read': { memorySize: 512, timeout: Duration.seconds(10), description: 'Thread and update reads' },
   // Bounded retry of contended writes (WRITE_MAX_ATTEMPTS × jittered back-off) must fit well inside.
-  'threads-write': { memorySize: 512, timeout: Duration.seconds(20), description: 'Thread writes, updates and retractions' },
+  'threads-write': {
+    memorySize: 512,
+    timeout: Duration.seconds(20),
+    description: 'Thread writes, updates and retractions',
+  },
   tokens: { memorySize: 512, timeout: Duration.seconds(10), description: 'Token management (admin)' },
   kinds: { memorySize: 512, timeout: Duration.seconds(10), description: 'Custom kinds (admin)' },
   // On every uncached request's path; API Gateway gives a Lambda authorizer at most 10 s.
-  authorizer: { memorySize: 512, timeout: Duration.seconds(5), description: 'Resolves the bearer token to a name and role' },
-  'stale-check': { memorySize: 512, timeout: Duration.minutes(5), description: 'Flags stale threads every 15 minutes, sweeps scenario counts' },
-  'scenario-recount': { memorySize: 512, timeout: Duration.seconds(60), description: 'Recounts scenarios whose threads changed' },
-  subscriptions: { memorySize: 512, timeout: Duration.seconds(10), description: 'Webhook subscriptions (admin)' },
+  authorizer: {
+    memorySize: 512,
+    timeout: Duration.seconds(5),
+    description: 'Resolves the bearer token to a name and role',
+  },
+  'stale-check': {
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    description: 'Flags stale threads every 15 minutes, sweeps scenario counts',
+  },
+  'scenario-recount': {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    description: 'Recounts scenarios whose threads changed',
+  },
+  subscriptions: {
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+    description: 'Webhook subscriptions (admin)',
+  },
   // A batch of events whose attempts each wait up to 10 s for their subscriber, plus the table calls.
-  deliveries: { memorySize: 512, timeout: Duration.seconds(60), description: 'Webhook fan-out, signed deliveries and retries' },
+  deliveries: {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    description: 'Webhook fan-out, signed deliveries and retries',
+  },
 };
 
-const API_GROUPS: readonly FunctionGroup[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'subscriptions'];
+const API_GROUPS: readonly FunctionGroup[] = [
+  'health',
+  'threads-read',
+  'threads-write',
+  'tokens',
+  'kinds',
+  'subscriptions',
+];
 
 /** Acknowledge a cdk-nag finding on a construct (and its children), always with the reason why. */
-const acknowledge = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+const acknowledge = (scope: IConstruct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason });
 
 /**
  * Scenario Tracker: one DynamoDB table, a function per route group behind an HTTP API with a Lambda
@@ -126,7 +181,8 @@ export class ScenarioTrackerStack extends Stack {
     super(scope, id, props);
     const { stage } = props;
     const removal = stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logGroup = (logId: string) => new LogGroup(this, logId, { retention: props.logRetentionDays, removalPolicy: removal });
+    const logGroup = (logId: string) =>
+      new LogGroup(this, logId, { retention: props.logRetentionDays, removalPolicy: removal });
 
     // ---- Data and notifications -------------------------------------------------------------
     this.table = createTable(this, 'Table', props.tableIndexes);
@@ -156,7 +212,10 @@ export class ScenarioTrackerStack extends Stack {
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     };
     const tableEnv = { TABLE_NAME: this.table.tableName };
-    const publisherEnv = { EVENT_BUS_NAME: this.bus.eventBusName, ...(props.webhookUrl ? { TRACKER_WEBHOOK_URL: props.webhookUrl } : {}) };
+    const publisherEnv = {
+      EVENT_BUS_NAME: this.bus.eventBusName,
+      ...(props.webhookUrl ? { TRACKER_WEBHOOK_URL: props.webhookUrl } : {}),
+    };
     const httpEnv = { TRACKER_CORS_ORIGINS: props.corsOrigins.join(',') };
 
     // Seals subscription secrets at rest (shared/store/secret-box.ts). Only the two functions that
@@ -173,7 +232,10 @@ export class ScenarioTrackerStack extends Stack {
       'Rotating this key would make every stored subscription secret unreadable; it reaches the functions as a deploy-time dynamic reference. Rotation means re-subscribing, which docs/security.md describes.',
     );
     // The cloud never lets a subscription reach a private address, whatever anyone sets locally.
-    const webhookEnv = { TRACKER_WEBHOOK_SECRET_KEY: webhookSecretKey.secretValue.unsafeUnwrap(), TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false' };
+    const webhookEnv = {
+      TRACKER_WEBHOOK_SECRET_KEY: webhookSecretKey.secretValue.unsafeUnwrap(),
+      TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false',
+    };
     const environment: Record<FunctionName, Record<string, string>> = {
       health: { ...common, ...httpEnv },
       // A dynamic reference ({{resolve:secretsmanager:...}}): the value never appears in the template
@@ -181,7 +243,12 @@ export class ScenarioTrackerStack extends Stack {
       // nor secretsmanager:GetSecretValue. The price: it is readable in the function's configuration
       // by whoever may call lambda:GetFunctionConfiguration — acceptable for a cursor-signing key
       // whose leak lets a caller forge cursors only over data their role can already list.
-      'threads-read': { ...common, ...tableEnv, ...httpEnv, PAGE_TOKEN_SECRET: pageTokenSecret.secretValue.unsafeUnwrap() },
+      'threads-read': {
+        ...common,
+        ...tableEnv,
+        ...httpEnv,
+        PAGE_TOKEN_SECRET: pageTokenSecret.secretValue.unsafeUnwrap(),
+      },
       'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
       tokens: { ...common, ...tableEnv, ...httpEnv },
       kinds: { ...common, ...tableEnv, ...httpEnv },
@@ -198,7 +265,11 @@ export class ScenarioTrackerStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(this.staleCheckDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the stale-check schedule target and of the function\'s failed asynchronous invocations.');
+    acknowledge(
+      this.staleCheckDlq,
+      'AwsSolutions-SQS3',
+      "This queue is itself the dead-letter queue of the stale-check schedule target and of the function's failed asynchronous invocations.",
+    );
 
     const makeFunction = (name: FunctionName): NodejsFunction => {
       const spec = FUNCTION_SPECS[name];
@@ -235,14 +306,30 @@ export class ScenarioTrackerStack extends Stack {
           forceDockerBundling: false,
           logLevel: LogLevel.WARNING,
         },
-        ...(name === 'stale-check' ? { retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(this.staleCheckDlq) } : {}),
+        ...(name === 'stale-check'
+          ? {
+              retryAttempts: 2,
+              maxEventAge: Duration.hours(1),
+              onFailure: new SqsDestination(this.staleCheckDlq),
+            }
+          : {}),
       });
       grantAccess(this.table, this.bus, fn, name);
-      acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *. It is the only wildcard in the stack.');
-      acknowledge(fn, 'AwsSolutions-L1', 'Pinned to Node.js 22 on purpose: the bundle targets node22 (infra/bundling.ts) and the cold-start benchmark measures that runtime; runtime and target are raised together.');
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *. It is the only wildcard in the stack.',
+      );
+      acknowledge(
+        fn,
+        'AwsSolutions-L1',
+        'Pinned to Node.js 22 on purpose: the bundle targets node22 (infra/bundling.ts) and the cold-start benchmark measures that runtime; runtime and target are raised together.',
+      );
       return fn;
     };
-    this.functions = Object.fromEntries((Object.keys(FUNCTION_ENTRIES) as FunctionName[]).map((n) => [n, makeFunction(n)])) as Record<FunctionName, NodejsFunction>;
+    this.functions = Object.fromEntries(
+      (Object.keys(FUNCTION_ENTRIES) as FunctionName[]).map((n) => [n, makeFunction(n)]),
+    ) as Record<FunctionName, NodejsFunction>;
 
     // ---- HTTP API -----------------------------------------------------------------------------
     const cors = props.corsOrigins.length > 0;
@@ -254,7 +341,14 @@ export class ScenarioTrackerStack extends Stack {
         ? {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
+                CorsHttpMethod.PATCH,
+                CorsHttpMethod.DELETE,
+                CorsHttpMethod.OPTIONS,
+              ],
               allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
               exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'retry-after', 'www-authenticate'],
               maxAge: Duration.hours(1),
@@ -298,7 +392,9 @@ export class ScenarioTrackerStack extends Stack {
       identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
-    const integrations = Object.fromEntries(API_GROUPS.map((g) => [g, new HttpLambdaIntegration(`${pascal(g)}Integration`, this.functions[g])])) as Record<FunctionGroup, HttpLambdaIntegration>;
+    const integrations = Object.fromEntries(
+      API_GROUPS.map((g) => [g, new HttpLambdaIntegration(`${pascal(g)}Integration`, this.functions[g])]),
+    ) as Record<FunctionGroup, HttpLambdaIntegration>;
 
     // The one route table: every route, its group's function, the authorizer whenever a role is needed.
     for (const route of ROUTES) {
@@ -309,19 +405,39 @@ export class ScenarioTrackerStack extends Stack {
         ...(route.role ? { authorizer } : {}),
       });
       if (!route.role && created) {
-        acknowledge(created, 'AwsSolutions-APIG4', `${route.method} ${route.path} is open by contract (no role in shared/routes.ts).`);
+        acknowledge(
+          created,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is open by contract (no role in shared/routes.ts).`,
+        );
       }
     }
     // Catch-alls so the cloud answers like the local server: API Gateway prefers the routes above,
     // so `ANY <path>` only sees methods the path does not allow (405) and `$default` only unknown
     // paths (404); the health function answers both as problem details and touches no data.
     for (const path of PATHS) {
-      for (const created of this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration: integrations.health })) {
-        acknowledge(created, 'AwsSolutions-APIG4', `ANY ${path} only answers 405 method_not_allowed; it reads and writes nothing.`);
+      for (const created of this.api.addRoutes({
+        path,
+        methods: [HttpMethod.ANY],
+        integration: integrations.health,
+      })) {
+        acknowledge(
+          created,
+          'AwsSolutions-APIG4',
+          `ANY ${path} only answers 405 method_not_allowed; it reads and writes nothing.`,
+        );
       }
     }
-    const fallback = new HttpRoute(this, 'DefaultRoute', { httpApi: this.api, routeKey: HttpRouteKey.DEFAULT, integration: integrations.health });
-    acknowledge(fallback, 'AwsSolutions-APIG4', '$default only answers 404 not_found; it reads and writes nothing.');
+    const fallback = new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrations.health,
+    });
+    acknowledge(
+      fallback,
+      'AwsSolutions-APIG4',
+      '$default only answers 404 not_found; it reads and writes nothing.',
+    );
 
     // ---- Stale check schedule -----------------------------------------------------------------
     this.staleCheckRule = new Rule(this, 'StaleCheckSchedule', {
@@ -337,8 +453,16 @@ export class ScenarioTrackerStack extends Stack {
     });
 
     // ---- Scenario recounts --------------------------------------------------------------------
-    this.recountDlq = new Queue(this, 'RecountDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledge(this.recountDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the recount queue.');
+    this.recountDlq = new Queue(this, 'RecountDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.recountDlq,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the recount queue.',
+    );
     this.recountQueue = new Queue(this, 'RecountQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -352,16 +476,34 @@ export class ScenarioTrackerStack extends Stack {
       description: `Scenario Tracker (${stage}): scenario recount requests to the recount queue`,
       eventBus: this.bus,
       eventPattern: { source: [RECOUNT_SOURCE], detailType: [RECOUNT_DETAIL_TYPE] },
-      targets: [new SqsQueue(this.recountQueue, { retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.recountDlq })],
+      targets: [
+        new SqsQueue(this.recountQueue, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.recountDlq,
+        }),
+      ],
     });
     this.functions['scenario-recount'].addEventSource(
-      new SqsEventSource(this.recountQueue, { batchSize: 100, maxBatchingWindow: RECOUNT_BATCH_WINDOW, reportBatchItemFailures: true }),
+      new SqsEventSource(this.recountQueue, {
+        batchSize: 100,
+        maxBatchingWindow: RECOUNT_BATCH_WINDOW,
+        reportBatchItemFailures: true,
+      }),
     );
     // ---- Webhook deliveries -------------------------------------------------------------------
     // Every event on the bus → a queue → the delivery function (fan-out, then a first attempt).
     // The queue holds an event until its fan-out is written; a poison message lands in the DLQ.
-    this.webhookDlq = new Queue(this, 'WebhookDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledge(this.webhookDlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the webhook queue and of the rule that feeds it.');
+    this.webhookDlq = new Queue(this, 'WebhookDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.webhookDlq,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the webhook queue and of the rule that feeds it.',
+    );
     this.webhookQueue = new Queue(this, 'WebhookQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -374,18 +516,35 @@ export class ScenarioTrackerStack extends Stack {
       description: `Scenario Tracker (${stage}): every notification to the webhook queue`,
       eventBus: this.bus,
       eventPattern: { source: [EVENT_SOURCE] },
-      targets: [new SqsQueue(this.webhookQueue, { deadLetterQueue: this.webhookDlq, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+      targets: [
+        new SqsQueue(this.webhookQueue, {
+          deadLetterQueue: this.webhookDlq,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
     });
-    this.functions.deliveries.addEventSource(new SqsEventSource(this.webhookQueue, { batchSize: 10, reportBatchItemFailures: true, maxBatchingWindow: Duration.seconds(0) }));
+    this.functions.deliveries.addEventSource(
+      new SqsEventSource(this.webhookQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxBatchingWindow: Duration.seconds(0),
+      }),
+    );
     this.deliverySweepRule = new Rule(this, 'DeliverySweepSchedule', {
       description: `Scenario Tracker (${stage}): webhook retries every minute`,
       schedule: Schedule.rate(DELIVERY_SWEEP_SCHEDULE),
       // A missed sweep is made good by the next one a minute later.
-      targets: [new LambdaFunction(this.functions.deliveries, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      targets: [
+        new LambdaFunction(this.functions.deliveries, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      ],
     });
 
     // ---- Alarms -------------------------------------------------------------------------------
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Scenario Tracker ${stage} alarms`, enforceSSL: true });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Scenario Tracker ${stage} alarms`,
+      enforceSSL: true,
+    });
     acknowledge(
       this.alarmTopic,
       'AwsSolutions-SNS2',
@@ -402,7 +561,9 @@ export class ScenarioTrackerStack extends Stack {
         resources: [this.alarmTopic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
         },
       }),
     );
@@ -430,33 +591,88 @@ export class ScenarioTrackerStack extends Stack {
     };
     for (const [name, fn] of Object.entries(this.functions) as [FunctionName, NodejsFunction][]) {
       const period = name === 'stale-check' ? STALE_CHECK_SCHEDULE : Duration.minutes(5);
-      alarm(`${pascal(name)}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `${name} function errors`);
-      alarm(`${pascal(name)}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `${name} function throttles`);
+      alarm(
+        `${pascal(name)}Errors`,
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        `${name} function errors`,
+      );
+      alarm(
+        `${pascal(name)}Throttles`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        `${name} function throttles`,
+      );
     }
-    alarm('RecountDlqDepth', this.recountDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'scenario recount requests in the dead-letter queue (the sweep still recounts them)');
-    alarm('WebhookDlqDepth', this.webhookDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'events whose webhook fan-out failed, in the dead-letter queue');
-    alarm('StaleCheckDlqDepth', this.staleCheckDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'stale-check events in the dead-letter queue');
+    alarm(
+      'RecountDlqDepth',
+      this.recountDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'scenario recount requests in the dead-letter queue (the sweep still recounts them)',
+    );
+    alarm(
+      'WebhookDlqDepth',
+      this.webhookDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'events whose webhook fan-out failed, in the dead-letter queue',
+    );
+    alarm(
+      'StaleCheckDlqDepth',
+      this.staleCheckDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'stale-check events in the dead-letter queue',
+    );
     alarm(
       'StaleCheckFailing',
       new MathExpression({
         expression: 'FILL(errors, 0) + FILL(failed, 0)',
         usingMetrics: {
-          errors: this.functions['stale-check'].metricErrors({ period: STALE_CHECK_SCHEDULE, statistic: 'Sum' }),
-          failed: new Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: this.staleCheckRule.ruleName }, period: STALE_CHECK_SCHEDULE, statistic: 'Sum' }),
+          errors: this.functions['stale-check'].metricErrors({
+            period: STALE_CHECK_SCHEDULE,
+            statistic: 'Sum',
+          }),
+          failed: new Metric({
+            namespace: 'AWS/Events',
+            metricName: 'FailedInvocations',
+            dimensionsMap: { RuleName: this.staleCheckRule.ruleName },
+            period: STALE_CHECK_SCHEDULE,
+            statistic: 'Sum',
+          }),
         },
         label: 'stale check failures',
         period: STALE_CHECK_SCHEDULE,
       }),
       'the stale check failed (function error or the schedule could not invoke it)',
     );
-    alarm('Api5xx', this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), 'HTTP API 5xx responses', 5);
+    alarm(
+      'Api5xx',
+      this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'HTTP API 5xx responses',
+      5,
+    );
 
     // ---- Outputs ------------------------------------------------------------------------------
     // The $default stage is served at the API's root: no stage segment, no trailing slash.
-    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API (append /threads, /health, ...)' });
-    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'TABLE_NAME for the token CLI (with DYNAMODB_ENDPOINT=aws)' });
-    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: `Notification bus (source ${EVENT_SOURCE})` });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.apiEndpoint,
+      description: 'Base URL of the HTTP API (append /threads, /health, ...)',
+    });
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'TABLE_NAME for the token CLI (with DYNAMODB_ENDPOINT=aws)',
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.bus.eventBusName,
+      description: `Notification bus (source ${EVENT_SOURCE})`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description: 'SNS topic every alarm notifies',
+    });
   }
 }
 
@@ -467,18 +683,34 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string
 function grantAccess(table: Table, bus: EventBus, fn: NodejsFunction, name: FunctionName): void {
   const access = ACCESS[name];
   if (access.table.length > 0) {
-    fn.addToRolePolicy(new PolicyStatement({
-      sid: 'Table',
-      actions: [...access.table],
-      resources: [table.tableArn],
-      // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
-      ...(access.leadingKeys ? { conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...access.leadingKeys] } } } : {}),
-    }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'Table',
+        actions: [...access.table],
+        resources: [table.tableArn],
+        // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
+        ...(access.leadingKeys
+          ? {
+              conditions: {
+                'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
+              },
+            }
+          : {}),
+      }),
+    );
   }
   if (access.queryIndexes.length > 0) {
-    fn.addToRolePolicy(new PolicyStatement({ sid: 'QueryIndexes', actions: ['dynamodb:Query'], resources: access.queryIndexes.map((i) => `${table.tableArn}/index/${i}`) }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'QueryIndexes',
+        actions: ['dynamodb:Query'],
+        resources: access.queryIndexes.map((i) => `${table.tableArn}/index/${i}`),
+      }),
+    );
   }
   if (access.putEvents) {
-    fn.addToRolePolicy(new PolicyStatement({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+    );
   }
 }

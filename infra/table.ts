@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+  type Attribute,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TTL_ATTRIBUTE, tableDefinition } from '../shared/store/table';
 
@@ -9,7 +16,11 @@ import { TTL_ATTRIBUTE, tableDefinition } from '../shared/store/table';
  */
 const DEFINITION = tableDefinition('scenario-tracker');
 
-const TYPES: Record<string, AttributeType> = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY };
+const TYPES: Record<string, AttributeType> = {
+  S: AttributeType.STRING,
+  N: AttributeType.NUMBER,
+  B: AttributeType.BINARY,
+};
 
 type KeySchema = readonly { AttributeName?: string; KeyType?: string }[] | undefined;
 type Projection = { ProjectionType?: string; NonKeyAttributes?: string[] } | undefined;
@@ -71,8 +82,13 @@ export function createTable(scope: Construct, id: string, indexCount?: number): 
   }
   for (const index of DEFINITION.LocalSecondaryIndexes ?? []) {
     const pk = key(index.KeySchema, 'HASH');
-    if (pk?.name !== partitionKey.name) throw new Error(`local index ${index.IndexName} must share the table's partition key`);
-    table.addLocalSecondaryIndex({ indexName: index.IndexName!, sortKey: key(index.KeySchema, 'RANGE')!, ...projection(index.Projection) });
+    if (pk?.name !== partitionKey.name)
+      throw new Error(`local index ${index.IndexName} must share the table's partition key`);
+    table.addLocalSecondaryIndex({
+      indexName: index.IndexName!,
+      sortKey: key(index.KeySchema, 'RANGE')!,
+      ...projection(index.Projection),
+    });
   }
   return table;
 }

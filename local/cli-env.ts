@@ -14,9 +14,7 @@ import { readConfig, SettingError, type Config } from '../shared/config';
  * `TABLE_NAME` defaults to `scenario-tracker` (readConfig).
  */
 export type DynamoTarget =
-  | { kind: 'embedded'; endpoint: string; port: number }
-  | { kind: 'url'; endpoint: string }
-  | { kind: 'aws' };
+  { kind: 'embedded'; endpoint: string; port: number } | { kind: 'url'; endpoint: string } | { kind: 'aws' };
 
 /** A mistake in how the tool was called or configured: the tool prints it with its usage and exits 2. */
 export class CliUsageError extends Error {}
@@ -32,7 +30,9 @@ export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
     const portText = env.DYNAMODB_LOCAL_PORT?.trim();
     const port = portText ? Number(portText) : DEFAULT_DYNAMODB_LOCAL_PORT;
     if (portText && (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)) {
-      throw new CliUsageError(`DYNAMODB_LOCAL_PORT must be a port number from 1 to 65535, not ${JSON.stringify(portText)}.`);
+      throw new CliUsageError(
+        `DYNAMODB_LOCAL_PORT must be a port number from 1 to 65535, not ${JSON.stringify(portText)}.`,
+      );
     }
     return { kind: 'embedded', endpoint: `http://127.0.0.1:${port}`, port };
   }
@@ -41,10 +41,14 @@ export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
   try {
     url = new URL(raw);
   } catch {
-    throw new CliUsageError(`DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`);
+    throw new CliUsageError(
+      `DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliUsageError(`DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`);
+    throw new CliUsageError(
+      `DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`,
+    );
   }
   return { kind: 'url', endpoint: raw };
 }
@@ -66,19 +70,30 @@ export function cliConfig(env: NodeJS.ProcessEnv): { target: DynamoTarget; confi
 }
 
 export const describeTarget = (target: DynamoTarget): string =>
-  target.kind === 'aws' ? 'DynamoDB in AWS' : target.kind === 'embedded' ? `the embedded DynamoDB Local at ${target.endpoint}` : `DynamoDB at ${target.endpoint}`;
+  target.kind === 'aws'
+    ? 'DynamoDB in AWS'
+    : target.kind === 'embedded'
+      ? `the embedded DynamoDB Local at ${target.endpoint}`
+      : `DynamoDB at ${target.endpoint}`;
 
 /**
  * Check, before any real work, that a local endpoint answers and holds the table. Fails fast (one
  * attempt, short timeouts) with a one-line CliEnvironmentError. AWS is not probed: its own errors
  * (credentials, permissions) are clear enough and a probe would need extra permissions.
  */
-export async function checkDatabase(target: DynamoTarget, config: Pick<Config, 'tableName' | 'region'>, timeoutMs = 3000): Promise<void> {
+export async function checkDatabase(
+  target: DynamoTarget,
+  config: Pick<Config, 'tableName' | 'region'>,
+  timeoutMs = 3000,
+): Promise<void> {
   if (target.kind === 'aws') return;
   const client = new DynamoDBClient({
     endpoint: target.endpoint,
     region: config.region,
-    credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local' },
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local',
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+    },
     maxAttempts: 1,
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });
@@ -86,7 +101,9 @@ export async function checkDatabase(target: DynamoTarget, config: Pick<Config, '
     await client.send(new DescribeTableCommand({ TableName: config.tableName }));
   } catch (error) {
     if (error instanceof ResourceNotFoundException) {
-      throw new CliEnvironmentError(`Table ${config.tableName} does not exist in ${describeTarget(target)}; start the server once (npm start) or set TABLE_NAME.`);
+      throw new CliEnvironmentError(
+        `Table ${config.tableName} does not exist in ${describeTarget(target)}; start the server once (npm start) or set TABLE_NAME.`,
+      );
     }
     // An HTTP status means something answered, but not as the DynamoDB we expected.
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) {
@@ -101,4 +118,9 @@ export async function checkDatabase(target: DynamoTarget, config: Pick<Config, '
 
 /** An error as one line of text, for a tool's last words. */
 export const oneLine = (error: unknown): string =>
-  (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)).replace(/\s+/g, ' ').trim();
+  (error instanceof Error
+    ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+    : String(error)
+  )
+    .replace(/\s+/g, ' ')
+    .trim();

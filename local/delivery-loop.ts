@@ -56,10 +56,21 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
         lastDrain = now;
         await drainOutbox(ctx, now);
       }
-      for (const held of await claimDue(ctx, now, PER_SUBSCRIPTION_IN_FLIGHT, (id) => inFlight.get(id) ?? 0)) {
+      for (const held of await claimDue(
+        ctx,
+        now,
+        PER_SUBSCRIPTION_IN_FLIGHT,
+        (id) => inFlight.get(id) ?? 0,
+      )) {
         track(held.subscriptionId, 1);
         const attempt = attemptDelivery(ctx, held, Date.now())
-          .catch((error) => logger.warn('delivery attempt failed; retried when its lease ends', { eventId: held.eventId, subscriptionId: held.subscriptionId, error: String(error) }))
+          .catch((error) =>
+            logger.warn('delivery attempt failed; retried when its lease ends', {
+              eventId: held.eventId,
+              subscriptionId: held.subscriptionId,
+              error: String(error),
+            }),
+          )
           .finally(() => {
             track(held.subscriptionId, -1);
             running.delete(attempt);
@@ -87,7 +98,8 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
       clearInterval(timer);
     },
     idle: async () => {
-      while (running.size > 0 || claiming) await Promise.race([...running, new Promise((r) => setTimeout(r, 10))]);
+      while (running.size > 0 || claiming)
+        await Promise.race([...running, new Promise((r) => setTimeout(r, 10))]);
     },
   };
 }

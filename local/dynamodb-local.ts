@@ -29,7 +29,9 @@ export async function freePort(): Promise<number> {
     probe.once('error', fail);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+      );
     });
   });
 }
@@ -55,15 +57,30 @@ export interface RunningDynamo {
  * Refuses (LaunchError, one line) when Java is missing or the port is taken, rather than sharing
  * someone else's database.
  */
-export async function startDynamoLocal(options: { port: number; dataDir?: string; timeoutMs?: number }): Promise<RunningDynamo> {
+export async function startDynamoLocal(options: {
+  port: number;
+  dataDir?: string;
+  timeoutMs?: number;
+}): Promise<RunningDynamo> {
   if (!javaAvailable()) {
-    throw new LaunchError('Java was not found: DynamoDB Local needs Java 17 or later (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17), or set DYNAMODB_ENDPOINT to a running DynamoDB.');
+    throw new LaunchError(
+      'Java was not found: DynamoDB Local needs Java 17 or later (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17), or set DYNAMODB_ENDPOINT to a running DynamoDB.',
+    );
   }
   if (!(await portFree(options.port))) {
-    throw new LaunchError(`Port ${options.port} is already in use, so the embedded DynamoDB Local cannot start; set DYNAMODB_LOCAL_PORT to a free port, or DYNAMODB_ENDPOINT to use that database.`);
+    throw new LaunchError(
+      `Port ${options.port} is already in use, so the embedded DynamoDB Local cannot start; set DYNAMODB_LOCAL_PORT to a free port, or DYNAMODB_ENDPOINT to use that database.`,
+    );
   }
   const dir = jarDir();
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(options.port), '-sharedDb'];
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(options.port),
+    '-sharedDb',
+  ];
   if (options.dataDir) {
     const data = resolve(options.dataDir);
     mkdirSync(data, { recursive: true });
@@ -75,16 +92,25 @@ export async function startDynamoLocal(options: { port: number; dataDir?: string
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const endpoint = `http://127.0.0.1:${options.port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new LaunchError(`DynamoDB Local exited with code ${child.exitCode}: ${stderr.trim().split('\n').pop() ?? ''}`);
+      if (child.exitCode !== null)
+        throw new LaunchError(
+          `DynamoDB Local exited with code ${child.exitCode}: ${stderr.trim().split('\n').pop() ?? ''}`,
+        );
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch {
-        if (Date.now() > deadline) throw new LaunchError(`DynamoDB Local did not answer on port ${options.port} in time.`);
+        if (Date.now() > deadline)
+          throw new LaunchError(`DynamoDB Local did not answer on port ${options.port} in time.`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, type TrackerError } from '../shared/domain/errors';
+import {
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  type TrackerError,
+} from '../shared/domain/errors';
 import { LIMITS } from '../shared/domain/limits';
 import { asTrackerError, problem } from '../shared/http/problem';
 import { logger } from '../shared/observability';
@@ -19,7 +24,10 @@ import { handler as subscriptions } from '../functions/subscriptions';
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
  * routes that need a role, and hand the function the same v2 event a Lambda receives.
  */
-const FUNCTIONS: Record<FunctionGroup, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+const FUNCTIONS: Record<
+  FunctionGroup,
+  (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+> = {
   health,
   'threads-read': threadsRead,
   'threads-write': threadsWrite,
@@ -43,7 +51,11 @@ export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_larg
 }
 
 const lambdaContext = (name: string): Context =>
-  ({ functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
+  ({
+    functionName: name,
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => 10_000,
+  }) as unknown as Context;
 
 /**
  * The request target as sent. `new URL()` would resolve dot segments (also written `%2e`) and read
@@ -66,10 +78,17 @@ export function requestTarget(raw: string): RequestTarget {
   return { path, rawQuery, query: new URLSearchParams(rawQuery) };
 }
 
-export function toEvent(req: IncomingMessage, target: RequestTarget, route: Route, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+export function toEvent(
+  req: IncomingMessage,
+  target: RequestTarget,
+  route: Route,
+  params: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
   // Null-prototype maps: `?__proto__=x` or `?constructor=x` are plain keys here, as in API Gateway.
   const headers: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = Object.create(null);
   for (const [k, v] of target.query) query[k] = k in query ? `${query[k]},${v}` : v;
   const text = body.toString('utf8');
@@ -89,14 +108,22 @@ export function toEvent(req: IncomingMessage, target: RequestTarget, route: Rout
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method: req.method ?? 'GET', path: target.path, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: target.path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: routeKey(route),
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length ? { body: isText ? text : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+    ...(body.length
+      ? { body: isText ? text : body.toString('base64'), isBase64Encoded: !isText }
+      : { isBase64Encoded: false }),
   };
 }
 
@@ -104,9 +131,13 @@ export function toEvent(req: IncomingMessage, target: RequestTarget, route: Rout
 export async function dispatch(req: IncomingMessage, target: RequestTarget): Promise<HttpResult> {
   const match = matchRoute(req.method ?? 'GET', target.path);
   if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${target.path}.`));
-  if (match.kind === 'method_not_allowed') return problem(new MethodNotAllowedError(`${req.method} is not allowed on ${target.path}.`, match.allowed));
+  if (match.kind === 'method_not_allowed')
+    return problem(
+      new MethodNotAllowedError(`${req.method} is not allowed on ${target.path}.`, match.allowed),
+    );
   const body = await readBody(req);
-  if (body === 'too_large') return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
+  if (body === 'too_large')
+    return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
   const event = toEvent(req, target, match.route, match.params, body);
   if (match.route.role) {
     // A failing authorizer is API Gateway's bare 500 in the cloud; here it is the same problem
@@ -115,18 +146,33 @@ export async function dispatch(req: IncomingMessage, target: RequestTarget): Pro
     try {
       auth = await authorizer({ headers: event.headers });
     } catch (error) {
-      logger.error('authorizer failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      logger.error('authorizer failed', {
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
       return problem(asTrackerError(error));
     }
-    event.requestContext = { ...event.requestContext, authorizer: { lambda: auth.context } } as typeof event.requestContext;
+    event.requestContext = {
+      ...event.requestContext,
+      authorizer: { lambda: auth.context },
+    } as typeof event.requestContext;
   }
   return FUNCTIONS[match.route.group](event, lambdaContext(match.route.group));
 }
 
-export function send(res: ServerResponse, result: HttpResult, extraHeaders: Record<string, string> = {}): void {
-  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+export function send(
+  res: ServerResponse,
+  result: HttpResult,
+  extraHeaders: Record<string, string> = {},
+): void {
+  const body = result.isBase64Encoded
+    ? Buffer.from(result.body, 'base64')
+    : Buffer.from(result.body ?? '', 'utf8');
   // A HEAD answer has no body, and no Content-Length rather than a wrong one (RFC 9110 §8.6).
   const bodyless = result.statusCode === 304 || result.statusCode === 204 || res.req.method === 'HEAD';
-  res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders, ...(bodyless ? {} : { 'Content-Length': String(body.length) }) });
+  res.writeHead(result.statusCode, {
+    ...result.headers,
+    ...extraHeaders,
+    ...(bodyless ? {} : { 'Content-Length': String(body.length) }),
+  });
   res.end(bodyless ? undefined : body);
 }

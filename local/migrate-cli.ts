@@ -16,7 +16,8 @@ const STDIO: MigrateIo = {
 };
 
 const positive = (flag: string, value: string | undefined): number => {
-  if (value === undefined || !/^[1-9]\d{0,8}$/.test(value)) throw new CliUsageError(`${flag} needs a positive whole number (got ${JSON.stringify(value ?? '')})`);
+  if (value === undefined || !/^[1-9]\d{0,8}$/.test(value))
+    throw new CliUsageError(`${flag} needs a positive whole number (got ${JSON.stringify(value ?? '')})`);
   return Number(value);
 };
 
@@ -48,7 +49,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MigrateIo
     const { target, config } = cliConfig(env);
     await checkDatabase(target, config);
     // A pass over a large table meets throttling and slow pages: more patience than a request's.
-    const db = createDocumentClient({ ...config, dynamodbTimeoutMs: Math.max(config.dynamodbTimeoutMs, 10_000), dynamodbMaxAttempts: Math.max(config.dynamodbMaxAttempts, 8) });
+    const db = createDocumentClient({
+      ...config,
+      dynamodbTimeoutMs: Math.max(config.dynamodbTimeoutMs, 10_000),
+      dynamodbMaxAttempts: Math.max(config.dynamodbMaxAttempts, 8),
+    });
     try {
       const { Table } = await db.send(new DescribeTableCommand({ TableName: config.tableName }));
       const missing = missingIndexes(Table!, config.tableName).map((i) => i.IndexName!);
@@ -63,7 +68,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MigrateIo
         indexesAdded = await addMissingIndexes(db, config.tableName, { log: io.err });
       }
       const summary = await migrateItems(db, config.tableName, { dryRun, maxItems, segments });
-      io.out(JSON.stringify({ table: config.tableName, ...summary, indexesAdded, indexesMissing: target.kind === 'aws' || dryRun ? missing : [] }));
+      io.out(
+        JSON.stringify({
+          table: config.tableName,
+          ...summary,
+          indexesAdded,
+          indexesMissing: target.kind === 'aws' || dryRun ? missing : [],
+        }),
+      );
       return 0;
     } finally {
       db.destroy();

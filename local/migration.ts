@@ -2,10 +2,23 @@ import { isDeepStrictEqual } from 'node:util';
 import { ensureScenario, recountScenario } from '../shared/app/scenarios';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import {
-  ConditionalCheckFailedException, DescribeTableCommand, TransactionCanceledException, UpdateTableCommand,
-  type AttributeDefinition, type GlobalSecondaryIndexDescription, type TableDescription,
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  TransactionCanceledException,
+  UpdateTableCommand,
+  type AttributeDefinition,
+  type GlobalSecondaryIndexDescription,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
 import { SCENARIO_SK, THREAD_SK, UPDATE_PREFIX, outboxKey, threadPk } from '../shared/store/keys';
@@ -48,9 +61,11 @@ export type Change =
 const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });
 
 /** An item as DynamoDB would give it back: attributes that are undefined are not stored at all. */
-const stored = (item: Item): Item => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined));
+const stored = (item: Item): Item =>
+  Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined));
 
-export const isThreadItem = (item: Item): boolean => typeof item.PK === 'string' && item.PK.startsWith('THREAD#') && item.SK === THREAD_SK;
+export const isThreadItem = (item: Item): boolean =>
+  typeof item.PK === 'string' && item.PK.startsWith('THREAD#') && item.SK === THREAD_SK;
 
 /** The projection's facts of a stored update. */
 const factsOf = (item: Item): UpdateFacts => ({
@@ -73,13 +88,19 @@ export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Thre
   const thread = toThread(item);
   const fold = foldAll(updates);
   const state = stateOf(fold);
-  const agrees = state !== null && (Object.keys(state) as (keyof typeof state)[]).every((k) => state[k] === thread[k]);
+  const agrees =
+    state !== null && (Object.keys(state) as (keyof typeof state)[]).every((k) => state[k] === thread[k]);
   const existing = item[FOLD_ATTRIBUTE] as FoldCursor | undefined;
   // A cursor the new code stored is kept: it is the same fold (the property test of resume.ts).
   const cursor = existing ?? (agrees ? cursorOf(fold) : undefined);
   const next = stored({ ...threadItem(thread), ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}) });
   if (isDeepStrictEqual(next, item)) return null;
-  return { kind: 'thread', item: next, expectedVersion: Number(thread.version), withFold: cursor !== undefined && existing === undefined };
+  return {
+    kind: 'thread',
+    item: next,
+    expectedVersion: Number(thread.version),
+    withFold: cursor !== undefined && existing === undefined,
+  };
 }
 
 /**
@@ -88,7 +109,10 @@ export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Thre
  */
 export function threadNeedsHistory(item: Item): boolean {
   if (item[FOLD_ATTRIBUTE] === undefined) return true;
-  return !isDeepStrictEqual(stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE] }), item);
+  return !isDeepStrictEqual(
+    stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE] }),
+    item,
+  );
 }
 
 /**
@@ -106,7 +130,12 @@ export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | 
     const event = item.event as TrackerEvent;
     return { kind: 'move-outbox', item: { ...item, ...outboxKey(event) }, from: key };
   }
-  if (key.PK.startsWith('IDEMPOTENCY#') && item.state === 'completed' && item.response !== undefined && item.thread === undefined) {
+  if (
+    key.PK.startsWith('IDEMPOTENCY#') &&
+    item.state === 'completed' &&
+    item.response !== undefined &&
+    item.thread === undefined
+  ) {
     return { kind: 'delete-idempotency', key };
   }
   return null;
@@ -118,11 +147,15 @@ export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | 
 /** Global indexes the table definition has and the table lacks, in definition order. Throws on an index whose keys differ. */
 export function missingIndexes(table: TableDescription, tableName: string) {
   const wanted = tableDefinition(tableName).GlobalSecondaryIndexes ?? [];
-  const have = new Map((table.GlobalSecondaryIndexes ?? []).map((i: GlobalSecondaryIndexDescription) => [i.IndexName!, i]));
+  const have = new Map(
+    (table.GlobalSecondaryIndexes ?? []).map((i: GlobalSecondaryIndexDescription) => [i.IndexName!, i]),
+  );
   for (const index of wanted) {
     const found = have.get(index.IndexName!);
     if (found && !isDeepStrictEqual(found.KeySchema, index.KeySchema)) {
-      throw new Error(`index ${index.IndexName} exists with other keys (${JSON.stringify(found.KeySchema)}); it cannot be changed in place`);
+      throw new Error(
+        `index ${index.IndexName} exists with other keys (${JSON.stringify(found.KeySchema)}); it cannot be changed in place`,
+      );
     }
   }
   return wanted.filter((i) => !have.has(i.IndexName!));
@@ -144,16 +177,28 @@ export interface IndexOptions {
  * call, and the next call waits until the table is ACTIVE again), each waited for until ACTIVE.
  * For a local table only: a stack's table belongs to CloudFormation (docs/deploy.md).
  */
-export async function addMissingIndexes(db: DynamoDBDocumentClient, tableName: string, options: IndexOptions = {}): Promise<string[]> {
+export async function addMissingIndexes(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  options: IndexOptions = {},
+): Promise<string[]> {
   const definition = tableDefinition(tableName);
-  const attributes = new Map((definition.AttributeDefinitions ?? []).map((a: AttributeDefinition) => [a.AttributeName!, a]));
+  const attributes = new Map(
+    (definition.AttributeDefinitions ?? []).map((a: AttributeDefinition) => [a.AttributeName!, a]),
+  );
   const added: string[] = [];
   for (;;) {
     const table = await describe(db, tableName);
     // An index an interrupted run asked for is still being built: wait for it before asking for another.
     const building = table.GlobalSecondaryIndexes?.find((i) => i.IndexStatus !== 'ACTIVE');
     if (building) {
-      await waitActive(db, tableName, building.IndexName!, options.pollMs ?? 250, options.timeoutMs ?? 600_000);
+      await waitActive(
+        db,
+        tableName,
+        building.IndexName!,
+        options.pollMs ?? 250,
+        options.timeoutMs ?? 600_000,
+      );
       continue;
     }
     const index = missingIndexes(table, tableName)[0];
@@ -164,7 +209,15 @@ export async function addMissingIndexes(db: DynamoDBDocumentClient, tableName: s
       new UpdateTableCommand({
         TableName: tableName,
         AttributeDefinitions: names.map((n) => attributes.get(n)!),
-        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName!, KeySchema: index.KeySchema!, Projection: index.Projection! } }],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.IndexName!,
+              KeySchema: index.KeySchema!,
+              Projection: index.Projection!,
+            },
+          },
+        ],
       }),
       ADMIN,
     );
@@ -180,14 +233,22 @@ async function describe(db: DynamoDBDocumentClient, tableName: string): Promise<
   return Table!;
 }
 
-async function waitActive(db: DynamoDBDocumentClient, tableName: string, indexName: string, pollMs: number, timeoutMs: number): Promise<void> {
+async function waitActive(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  indexName: string,
+  pollMs: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const table = await describe(db, tableName);
     const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName);
     if (table.TableStatus === 'ACTIVE' && index?.IndexStatus === 'ACTIVE') return;
     if (Date.now() > deadline) {
-      throw new Error(`index ${indexName} is still ${index?.IndexStatus ?? 'absent'} (table ${table.TableStatus}) after ${Math.round(timeoutMs / 1000)} s; run again to go on waiting`);
+      throw new Error(
+        `index ${indexName} is still ${index?.IndexStatus ?? 'absent'} (table ${table.TableStatus}) after ${Math.round(timeoutMs / 1000)} s; run again to go on waiting`,
+      );
     }
     await new Promise((done) => setTimeout(done, pollMs));
   }
@@ -242,7 +303,10 @@ interface Checkpoint {
   positions: (Key | 'done' | null)[];
 }
 
-type Counts = Omit<MigrationSummary, 'migration' | 'dryRun' | 'resumed' | 'complete' | 'segments' | 'scenariosEnsured'>;
+type Counts = Omit<
+  MigrationSummary,
+  'migration' | 'dryRun' | 'resumed' | 'complete' | 'segments' | 'scenariosEnsured'
+>;
 
 /**
  * Run (or go on with) the migration pass. Each segment Scans its part of the table page by page and
@@ -250,13 +314,30 @@ type Counts = Omit<MigrationSummary, 'migration' | 'dryRun' | 'resumed' | 'compl
  * segment stands. A finished pass clears the checkpoint, so running again starts a new pass, which
  * finds nothing to do (or what an older version of the code wrote meanwhile).
  */
-export async function migrateItems(db: DynamoDBDocumentClient, tableName: string, options: MigrationOptions = {}): Promise<MigrationSummary> {
+export async function migrateItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  options: MigrationOptions = {},
+): Promise<MigrationSummary> {
   const dryRun = options.dryRun ?? false;
   // A dry run looks at the whole table; a real run goes on from an interrupted one's checkpoint.
   const resumedFrom = dryRun ? null : await readCheckpoint(db, tableName);
-  const checkpoint: Checkpoint = resumedFrom ?? { segments: Math.max(1, options.segments ?? 1), positions: [] };
+  const checkpoint: Checkpoint = resumedFrom ?? {
+    segments: Math.max(1, options.segments ?? 1),
+    positions: [],
+  };
   while (checkpoint.positions.length < checkpoint.segments) checkpoint.positions.push(null);
-  const counts: Counts = { examined: 0, threadsRewritten: 0, foldsStored: 0, threadsWithoutFold: 0, outboxMoved: 0, countersDeleted: 0, idempotencyDeleted: 0, retries: 0, unchanged: 0 };
+  const counts: Counts = {
+    examined: 0,
+    threadsRewritten: 0,
+    foldsStored: 0,
+    threadsWithoutFold: 0,
+    outboxMoved: 0,
+    countersDeleted: 0,
+    idempotencyDeleted: 0,
+    retries: 0,
+    unchanged: 0,
+  };
   const budget = { left: options.maxItems ?? Number.POSITIVE_INFINITY };
   const run = new Pass(db, tableName, dryRun, counts, options.maxAttempts ?? 10);
   // Segments save the checkpoint one after another, each a snapshot taken when its page was done,
@@ -305,7 +386,15 @@ export async function migrateItems(db: DynamoDBDocumentClient, tableName: string
   await saving;
   if (complete && !dryRun) await db.send(new DeleteCommand({ TableName: tableName, Key: checkpointKey }));
   const scenariosEnsured = dryRun ? 0 : await ensureScenarios(db, tableName, run.scenarios);
-  return { migration: MIGRATION_ID, dryRun, resumed: resumedFrom !== null, complete, segments: checkpoint.segments, ...counts, scenariosEnsured };
+  return {
+    migration: MIGRATION_ID,
+    dryRun,
+    resumed: resumedFrom !== null,
+    complete,
+    segments: checkpoint.segments,
+    ...counts,
+    scenariosEnsured,
+  };
 }
 
 /**
@@ -314,7 +403,11 @@ export async function migrateItems(db: DynamoDBDocumentClient, tableName: string
  * are the recounter's business), so a second run changes nothing; should a run stop between the two
  * steps, the scheduled check's sweep recounts the scenario.
  */
-async function ensureScenarios(db: DynamoDBDocumentClient, tableName: string, ids: ReadonlySet<string>): Promise<number> {
+async function ensureScenarios(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: ReadonlySet<string>,
+): Promise<number> {
   const ctx = { scenarios: new ScenarioStore(db, tableName) };
   let created = 0;
   for (const id of ids) {
@@ -339,7 +432,11 @@ class Pass {
 
   async handle(scanned: Item): Promise<void> {
     // The checkpoint, and scenario items (which only this model has, and this pass may have made).
-    if (scanned.PK === CHECKPOINT_PK || (scanned.SK === SCENARIO_SK && String(scanned.PK).startsWith('SCENARIO#'))) return;
+    if (
+      scanned.PK === CHECKPOINT_PK ||
+      (scanned.SK === SCENARIO_SK && String(scanned.PK).startsWith('SCENARIO#'))
+    )
+      return;
     this.counts.examined++;
     if (isThreadItem(scanned)) return this.thread(scanned);
     const change = migrateOther(scanned);
@@ -363,7 +460,9 @@ class Pass {
     if (typeof scanned.scenario === 'string') this.scenarios.add(scanned.scenario);
     let item: Item | undefined = scanned;
     for (let attempt = 1; item; attempt++) {
-      const change = threadNeedsHistory(item) ? migrateThread(item, await this.history(String(item.id))) : null;
+      const change = threadNeedsHistory(item)
+        ? migrateThread(item, await this.history(String(item.id)))
+        : null;
       if (!change) {
         this.counts.unchanged++;
         return;
@@ -371,13 +470,20 @@ class Pass {
       if (this.dryRun) return this.countThread(change);
       try {
         await this.db.send(
-          new PutCommand({ TableName: this.table, Item: change.item, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': change.expectedVersion } }),
+          new PutCommand({
+            TableName: this.table,
+            Item: change.item,
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': change.expectedVersion },
+          }),
         );
         return this.countThread(change);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= this.maxAttempts) throw error;
         this.counts.retries++;
-        ({ Item: item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keyOf(scanned), ConsistentRead: true })));
+        ({ Item: item } = await this.db.send(
+          new GetCommand({ TableName: this.table, Key: keyOf(scanned), ConsistentRead: true }),
+        ));
       }
     }
     // Deleted meanwhile: nothing to migrate.
@@ -426,20 +532,40 @@ class Pass {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+      )
+        return;
       throw error;
     }
   }
 }
 
 async function readCheckpoint(db: DynamoDBDocumentClient, tableName: string): Promise<Checkpoint | null> {
-  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: checkpointKey, ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: checkpointKey, ConsistentRead: true }),
+  );
   if (!Item) return null;
   return { segments: Number(Item.segments), positions: (Item.positions as Checkpoint['positions']) ?? [] };
 }
 
-async function saveCheckpoint(db: DynamoDBDocumentClient, tableName: string, checkpoint: Checkpoint): Promise<void> {
-  await db.send(new PutCommand({ TableName: tableName, Item: { ...checkpointKey, segments: checkpoint.segments, positions: checkpoint.positions, savedAt: new Date().toISOString() } }));
+async function saveCheckpoint(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  checkpoint: Checkpoint,
+): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...checkpointKey,
+        segments: checkpoint.segments,
+        positions: checkpoint.positions,
+        savedAt: new Date().toISOString(),
+      },
+    }),
+  );
 }
 
 /** Every item of the table (a Scan, all pages): for checking a migration's result, never for serving. */
@@ -447,7 +573,9 @@ export async function readAllItems(db: DynamoDBDocumentClient, tableName: string
   const out: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+    const page = await db.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
     out.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);

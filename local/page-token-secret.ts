@@ -24,7 +24,10 @@ export function localPageTokenSecret(dataDir: string, name = SECRET_FILE): strin
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   const secret = readFileSync(file, 'utf8').trim();
   if (!/^[\x21-\x7e]{32,}$/.test(secret)) {
-    throw new SettingError('TRACKER_DATA_DIR', `holds a ${name} that is not a usable secret (under 32 visible characters); delete it to make a new one.`);
+    throw new SettingError(
+      'TRACKER_DATA_DIR',
+      `holds a ${name} that is not a usable secret (under 32 visible characters); delete it to make a new one.`,
+    );
   }
   return secret;
 }
@@ -33,4 +36,5 @@ export function localPageTokenSecret(dataDir: string, name = SECRET_FILE): strin
 export const WEBHOOK_KEY_FILE = 'webhook-secret-key';
 
 /** The local webhook-secret key: made once like the page-token secret, so subscriptions survive a restart. */
-export const localWebhookSecretKey = (dataDir: string): string => localPageTokenSecret(dataDir, WEBHOOK_KEY_FILE);
+export const localWebhookSecretKey = (dataDir: string): string =>
+  localPageTokenSecret(dataDir, WEBHOOK_KEY_FILE);

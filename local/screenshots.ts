@@ -22,8 +22,17 @@ const DOCS = resolve(__dirname, '..', 'docs');
 const WAIT = { timeout: 15_000 };
 const READER_TOKEN = `screenshots-${randomUUID()}`;
 
-async function open(browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC', colorScheme: 'light' });
+async function open(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+  });
   const page = await context.newPage();
   await page.goto(url);
   await page.waitForSelector('#token-form', { state: 'visible', ...WAIT });
@@ -39,11 +48,17 @@ async function main(): Promise<void> {
   const server = createLocalServer();
   try {
     dynamo = await startDynamoLocal({ port: await freePort() });
-    const ctx = createContext(readConfig({ ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'screenshots' }));
+    const ctx = createContext(
+      readConfig({ ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'screenshots' }),
+    );
     setAppContext(ctx);
     await ensureTable(ctx.db, ctx.config.tableName);
     await seedIfEmpty(ctx);
-    await registerLocalTokens(ctx, { TRACKER_READER_TOKEN: READER_TOKEN, TRACKER_EDITOR_TOKEN: `${READER_TOKEN}-editor`, TRACKER_ADMIN_TOKEN: `${READER_TOKEN}-admin` });
+    await registerLocalTokens(ctx, {
+      TRACKER_READER_TOKEN: READER_TOKEN,
+      TRACKER_EDITOR_TOKEN: `${READER_TOKEN}-editor`,
+      TRACKER_ADMIN_TOKEN: `${READER_TOKEN}-admin`,
+    });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -53,7 +68,8 @@ async function main(): Promise<void> {
       headers: { Authorization: `Bearer ${READER_TOKEN}-editor`, 'Content-Type': 'application/json' },
       body: JSON.stringify(SAMPLE_PRISONER_UPDATE),
     });
-    if (posted.status !== 201) throw new Error(`posting the sample update answered ${posted.status}: ${await posted.text()}`);
+    if (posted.status !== 201)
+      throw new Error(`posting the sample update answered ${posted.status}: ${await posted.text()}`);
 
     browser = await launchChromium();
     const wide = await open(browser, url, { width: 1280, height: 800 });
@@ -61,7 +77,10 @@ async function main(): Promise<void> {
     await phone.click('#thread-prisoner-exchange button.button--timeline');
     await phone.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
     await wide.mouse.move(0, 0);
-    for (const [page, file] of [[wide, 'status-page.png'], [phone, 'status-page-phone.png']] as const) {
+    for (const [page, file] of [
+      [wide, 'status-page.png'],
+      [phone, 'status-page-phone.png'],
+    ] as const) {
       await page.screenshot({ path: join(DOCS, file), fullPage: true });
       process.stdout.write(`wrote docs/${file}\n`);
     }

@@ -32,9 +32,15 @@ export const SEED_THREADS: CreateThreadInput[] = [
     kind: 'ceasefire',
     title: '30-day ceasefire',
     status: 'rejected',
-    summary: 'Russia rejected the temporary 30-day ceasefire that Zelenskyy proposed, with U.S. support, as a stepping stone to peace; the talks produced no ceasefire agreement.',
+    summary:
+      'Russia rejected the temporary 30-day ceasefire that Zelenskyy proposed, with U.S. support, as a stepping stone to peace; the talks produced no ceasefire agreement.',
     occurredAt: ISTANBUL_DAY,
-    quotes: [{ speaker: 'Heorhii Tykhii', text: 'We haven’t received a Russian ‘yes’ on this basic point. If you want to have serious negotiations, you have to have guns silenced.' }],
+    quotes: [
+      {
+        speaker: 'Heorhii Tykhii',
+        text: 'We haven’t received a Russian ‘yes’ on this basic point. If you want to have serious negotiations, you have to have guns silenced.',
+      },
+    ],
   },
   {
     id: 'prisoner-exchange',
@@ -42,7 +48,8 @@ export const SEED_THREADS: CreateThreadInput[] = [
     kind: 'prisoner_exchange',
     title: '1,000-for-1,000 prisoner exchange',
     status: 'agreed',
-    summary: 'Both delegations agreed to exchange 1,000 prisoners of war each, the biggest swap of the war so far; welcomed as a modest breakthrough.',
+    summary:
+      'Both delegations agreed to exchange 1,000 prisoners of war each, the biggest swap of the war so far; welcomed as a modest breakthrough.',
     occurredAt: ISTANBUL_DAY,
     quotes: [{ speaker: 'Vladimir Medinsky', text: 'satisfied with the outcome' }],
   },
@@ -52,7 +59,8 @@ export const SEED_THREADS: CreateThreadInput[] = [
     kind: 'sanctions',
     title: 'European sanctions on Russia',
     status: 'proposed',
-    summary: 'European leaders at the summit in Albania, after consulting Trump, agreed on a unified response to Putin’s reluctance to sign a ceasefire, including potential new sanctions on Russia’s energy sector, financial system and important individuals.',
+    summary:
+      'European leaders at the summit in Albania, after consulting Trump, agreed on a unified response to Putin’s reluctance to sign a ceasefire, including potential new sanctions on Russia’s energy sector, financial system and important individuals.',
     occurredAt: ISTANBUL_DAY,
   },
   {
@@ -61,7 +69,8 @@ export const SEED_THREADS: CreateThreadInput[] = [
     kind: 'summit',
     title: 'Trump–Putin meeting',
     status: 'announced',
-    summary: 'After the stalemate in Istanbul, President Trump announced plans to meet Putin personally in the near future.',
+    summary:
+      'After the stalemate in Istanbul, President Trump announced plans to meet Putin personally in the near future.',
     occurredAt: ISTANBUL_DAY,
   },
 ];
@@ -74,7 +83,15 @@ export const SEED_THREADS: CreateThreadInput[] = [
 export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
   const existing = await ctx.threads.listThreads({}, 1);
   const now = nowUtc();
-  const scenario: Scenario = { id: SEED_SCENARIO, ...SEED_SCENARIO_FIELDS, tags: [...SEED_SCENARIO_FIELDS.tags], ...ZERO_COUNTS, createdAt: now, updatedAt: now, version: 1 };
+  const scenario: Scenario = {
+    id: SEED_SCENARIO,
+    ...SEED_SCENARIO_FIELDS,
+    tags: [...SEED_SCENARIO_FIELDS.tags],
+    ...ZERO_COUNTS,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
   if (existing.items.length > 0) {
     if (await ctx.scenarios.createIfAbsent(scenario)) await recountScenario(ctx, SEED_SCENARIO);
     return [];
@@ -100,10 +117,15 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
  */
 export const SAMPLE_PRISONER_UPDATE = {
   status: 'agreed',
-  summary: 'Both delegations agreed to exchange 1,000 prisoners of war each; Ukraine’s defence intelligence confirmed preparations.',
+  summary:
+    'Both delegations agreed to exchange 1,000 prisoners of war each; Ukraine’s defence intelligence confirmed preparations.',
   occurredAt: '2025-05-16T15:00:00Z',
   sources: [
-    { url: 'https://example.org/istanbul-talks', title: 'Russia and Ukraine agree prisoner swap in first direct talks', publisher: 'Example Wire' },
+    {
+      url: 'https://example.org/istanbul-talks',
+      title: 'Russia and Ukraine agree prisoner swap in first direct talks',
+      publisher: 'Example Wire',
+    },
     { url: 'http://example.com/live', publisher: 'Example Live' },
   ],
   quotes: [{ speaker: 'Rustem Umerov', text: 'The exchange will take place in the near future.' }],

@@ -20,11 +20,24 @@ import { startDeliveryLoop } from './delivery-loop';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
-const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 
 /** The status page and its assets, served only by the local server (GET / and /ui/*). */
 function staticFile(pathname: string): { type: string; body: Buffer } | null {
-  const rel = pathname === '/' ? 'index.html' : pathname === '/favicon.ico' ? 'icon.svg' : pathname.startsWith('/ui/') ? pathname.slice(4) : null;
+  const rel =
+    pathname === '/'
+      ? 'index.html'
+      : pathname === '/favicon.ico'
+        ? 'icon.svg'
+        : pathname.startsWith('/ui/')
+          ? pathname.slice(4)
+          : null;
   if (rel === null) return null;
   const file = normalize(join(PUBLIC_DIR, rel));
   if (!file.startsWith(PUBLIC_DIR) || !existsSync(file)) return null;
@@ -46,7 +59,11 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       // Vary on every answer once origins are configured, so no cache serves one origin's answer to another.
       const cors: Record<string, string> =
         origin && allowed.has(origin)
-          ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed, Retry-After' }
+          ? {
+              'Access-Control-Allow-Origin': origin,
+              Vary: 'Origin',
+              'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed, Retry-After',
+            }
           : allowed.size > 0
             ? { Vary: 'Origin' }
             : {};
@@ -55,7 +72,12 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           ...BASE_HEADERS,
           ...cors,
           ...(cors['Access-Control-Allow-Origin']
-            ? { 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key', 'Access-Control-Max-Age': '600' }
+            ? {
+                'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
+                'Access-Control-Allow-Headers':
+                  'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key',
+                'Access-Control-Max-Age': '600',
+              }
             : {}),
         });
         return res.end();
@@ -63,7 +85,14 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       if (req.method === 'GET' || req.method === 'HEAD') {
         const file = staticFile(target.path);
         if (file) {
-          res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': file.type, 'Cache-Control': 'no-cache', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'" });
+          res.writeHead(200, {
+            ...BASE_HEADERS,
+            'Content-Type': file.type,
+            'Cache-Control': 'no-cache',
+            'Referrer-Policy': 'no-referrer',
+            'Content-Security-Policy':
+              "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'",
+          });
           return res.end(file.body);
         }
       }
@@ -72,7 +101,8 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
     } catch (error) {
       logger.error('local server failure', { error: String(error) });
-      if (!res.headersSent) send(res, problem(new InternalError('The server could not complete the request.')));
+      if (!res.headersSent)
+        send(res, problem(new InternalError('The server could not complete the request.')));
       else res.end();
     }
   });
@@ -89,10 +119,23 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const detail = error.code === 'HPE_HEADER_OVERFLOW' ? 'The request line and headers are too large.' : 'The request is not valid HTTP/1.1.';
-  const result = problem(new ValidationError(detail, [{ path: '(request)', message: 'could not be parsed' }]));
-  const headers = { ...result.headers, 'Content-Length': String(Buffer.byteLength(result.body)), Connection: 'close' };
-  socket.end(`HTTP/1.1 400 Bad Request\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${result.body}`);
+  const detail =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request line and headers are too large.'
+      : 'The request is not valid HTTP/1.1.';
+  const result = problem(
+    new ValidationError(detail, [{ path: '(request)', message: 'could not be parsed' }]),
+  );
+  const headers = {
+    ...result.headers,
+    'Content-Length': String(Buffer.byteLength(result.body)),
+    Connection: 'close',
+  };
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n${result.body}`,
+  );
 }
 
 /**
@@ -111,7 +154,10 @@ const LOCAL_TOKENS: [Role, string][] = [
  * Register TRACKER_*_TOKEN under fixed names, or mint fresh tokens and return them for printing once.
  * The values are checked first (readLocalSettings): sendable in a Bearer header and all different.
  */
-export async function registerLocalTokens(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; role: Role; token: string }[]> {
+export async function registerLocalTokens(
+  ctx: AppContext,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ name: string; role: Role; token: string }[]> {
   const { tokens } = readLocalSettings(env);
   const minted: { name: string; role: Role; token: string }[] = [];
   for (const [role, name] of LOCAL_TOKENS) {
@@ -137,7 +183,8 @@ async function main(): Promise<void> {
   readConfig(env);
   const port = settings.port;
   if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
-  if (!env.TRACKER_WEBHOOK_SECRET_KEY) env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
+  if (!env.TRACKER_WEBHOOK_SECRET_KEY)
+    env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
   // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
   if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
   let dynamo: RunningDynamo | undefined;
@@ -174,7 +221,11 @@ async function main(): Promise<void> {
     server.once('error', fail);
     server.listen(port, done);
   });
-  logger.info('scenario tracker listening', { url: `http://localhost:${port}`, table: cfg.tableName, dynamodb: cfg.dynamodbEndpoint });
+  logger.info('scenario tracker listening', {
+    url: `http://localhost:${port}`,
+    table: cfg.tableName,
+    dynamodb: cfg.dynamodbEndpoint,
+  });
   // Printed once, to the terminal only: these are the only copies (the table keeps hashes).
   for (const t of minted) process.stdout.write(`${t.role.padEnd(6)} token (${t.name}): ${t.token}\n`);
 
@@ -183,7 +234,9 @@ async function main(): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   if (interval > 0) {
     timer = setInterval(() => {
-      staleCheck({ time: new Date().toISOString() }).catch((error) => logger.error('stale check failed', { error: String(error) }));
+      staleCheck({ time: new Date().toISOString() }).catch((error) =>
+        logger.error('stale check failed', { error: String(error) }),
+      );
     }, interval * 1000);
   }
 
@@ -198,10 +251,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-
 if (require.main === module) {
   main().catch((error) => {
-    console.error(`scenario tracker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `scenario tracker failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   });
 }

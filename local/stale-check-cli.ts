@@ -31,7 +31,10 @@ export async function main(
       if (arg === '--at') {
         const value = argv[++i];
         const parsed = value === undefined ? null : parseRfc3339(value);
-        if (!parsed) throw new CliUsageError(`--at needs an RFC 3339 time with a zone, e.g. 2025-06-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`);
+        if (!parsed)
+          throw new CliUsageError(
+            `--at needs an RFC 3339 time with a zone, e.g. 2025-06-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`,
+          );
         at = toUtc(parsed);
       } else if (arg === '--allow-future') {
         allowFuture = true;
@@ -59,7 +62,14 @@ export async function main(
       const result = await runStaleCheck(ctx, at, { dryRun: true });
       for (const id of result.flagged) out(`would flag ${id}`);
       for (const id of result.overdue) out(`would flag ${id} overdue`);
-      out(JSON.stringify({ now: result.now, dryRun: true, wouldFlag: result.flagged, wouldFlagOverdue: result.overdue }));
+      out(
+        JSON.stringify({
+          now: result.now,
+          dryRun: true,
+          wouldFlag: result.flagged,
+          wouldFlagOverdue: result.overdue,
+        }),
+      );
       return 0;
     }
     const result = await staleCheck({ time: at });

@@ -4,7 +4,14 @@ import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
 import { NotFoundError, TokenExistsError } from '../shared/domain/errors';
 import { SLUG } from '../shared/domain/schemas';
 import { ROLES, type Role } from '../shared/domain/types';
-import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, describeTarget, oneLine } from './cli-env';
+import {
+  CliEnvironmentError,
+  CliUsageError,
+  checkDatabase,
+  cliConfig,
+  describeTarget,
+  oneLine,
+} from './cli-env';
 
 /**
  * `npm run token -- <command>`: manage API tokens from a terminal.
@@ -49,7 +56,12 @@ function parseCommand(argv: readonly string[]): Command {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { name: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new CliUsageError((error as Error).message);
@@ -57,47 +69,71 @@ function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parsed;
   if (values.help || positionals[0] === 'help') return { cmd: 'help' };
   if (positionals.length === 0) throw new CliUsageError('Give a command: create, list or revoke.');
-  if (positionals.length > 1) throw new CliUsageError(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
+  if (positionals.length > 1)
+    throw new CliUsageError(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
   const command = positionals[0]!;
   const allowed: Record<string, string[]> = { create: ['name', 'role'], list: ['json'], revoke: ['name'] };
   const options = allowed[command];
-  if (!options) throw new CliUsageError(`Unknown command ${JSON.stringify(command)}; use create, list or revoke.`);
-  for (const key of Object.keys(values)) if (!options.includes(key)) throw new CliUsageError(`${command} takes no --${key}.`);
+  if (!options)
+    throw new CliUsageError(`Unknown command ${JSON.stringify(command)}; use create, list or revoke.`);
+  for (const key of Object.keys(values))
+    if (!options.includes(key)) throw new CliUsageError(`${command} takes no --${key}.`);
 
   const name = (): string => {
     if (values.name === undefined) throw new CliUsageError(`${command} needs --name <name>.`);
-    if (!SLUG.test(values.name)) throw new CliUsageError(`--name must be a slug (lower-case letters, digits and inner hyphens, 1-64 characters), not ${JSON.stringify(values.name)}.`);
+    if (!SLUG.test(values.name))
+      throw new CliUsageError(
+        `--name must be a slug (lower-case letters, digits and inner hyphens, 1-64 characters), not ${JSON.stringify(values.name)}.`,
+      );
     return values.name;
   };
   if (command === 'create') {
     const tokenName = name();
     if (values.role === undefined) throw new CliUsageError('create needs --role <reader|editor|admin>.');
-    if (!ROLES.includes(values.role as Role)) throw new CliUsageError(`--role must be one of ${ROLES.join(', ')}, not ${JSON.stringify(values.role)}.`);
+    if (!ROLES.includes(values.role as Role))
+      throw new CliUsageError(
+        `--role must be one of ${ROLES.join(', ')}, not ${JSON.stringify(values.role)}.`,
+      );
     return { cmd: 'create', name: tokenName, role: values.role as Role };
   }
   if (command === 'revoke') return { cmd: 'revoke', name: name() };
   return { cmd: 'list', json: values.json === true };
 }
 
-async function run(command: Exclude<Command, { cmd: 'help' }>, ctx: AppContext, out: CliOutput): Promise<number> {
+async function run(
+  command: Exclude<Command, { cmd: 'help' }>,
+  ctx: AppContext,
+  out: CliOutput,
+): Promise<number> {
   switch (command.cmd) {
     case 'create': {
       const created = await createToken(ctx, command.name, command.role);
-      out.out(`Created ${created.role} token ${created.name} at ${created.createdAt}. It is shown only this once; store it now:`);
+      out.out(
+        `Created ${created.role} token ${created.name} at ${created.createdAt}. It is shown only this once; store it now:`,
+      );
       out.out(created.token);
       return 0;
     }
     case 'list': {
       // Pick the fields explicitly, so nothing the store might add (a hash) can ever be printed.
-      const items = (await listTokens(ctx)).map(({ name, role, createdAt, lastUsedAt }) => ({ name, role, createdAt, lastUsedAt }));
+      const items = (await listTokens(ctx)).map(({ name, role, createdAt, lastUsedAt }) => ({
+        name,
+        role,
+        createdAt,
+        lastUsedAt,
+      }));
       if (command.json) {
         out.out(JSON.stringify({ items }));
       } else if (items.length === 0) {
         out.out('No tokens.');
       } else {
-        const rows = [['NAME', 'ROLE', 'CREATED', 'LAST USED'], ...items.map((t) => [t.name, t.role, t.createdAt, t.lastUsedAt ?? 'never'])];
+        const rows = [
+          ['NAME', 'ROLE', 'CREATED', 'LAST USED'],
+          ...items.map((t) => [t.name, t.role, t.createdAt, t.lastUsedAt ?? 'never']),
+        ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const row of rows) out.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+        for (const row of rows)
+          out.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
       }
       return 0;
     }
@@ -109,7 +145,11 @@ async function run(command: Exclude<Command, { cmd: 'help' }>, ctx: AppContext, 
 }
 
 /** The whole tool, testable without a process: returns the exit code. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: CliOutput = consoleOutput): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: CliOutput = consoleOutput,
+): Promise<number> {
   let command: Command;
   let setup: ReturnType<typeof cliConfig>;
   try {
@@ -132,7 +172,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     ctx = createContext(config);
     return await run(command, ctx, out);
   } catch (error) {
-    if (error instanceof CliEnvironmentError || error instanceof TokenExistsError || error instanceof NotFoundError) {
+    if (
+      error instanceof CliEnvironmentError ||
+      error instanceof TokenExistsError ||
+      error instanceof NotFoundError
+    ) {
       out.err(error.message);
     } else {
       out.err(`Failed against ${describeTarget(target)} (table ${config.tableName}): ${oneLine(error)}`);

@@ -12,7 +12,10 @@ import * as z from 'zod/mini';
 
 /** A setting that cannot be used. The message is one line and starts with the variable's name. */
 export class SettingError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable} ${message}`);
     this.name = 'SettingError';
   }
@@ -23,11 +26,14 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const integer = (min: number, max: number, unit = '') => {
   const message = `must be an integer from ${min} to ${max}${unit}`;
-  return z.pipe(z.pipe(z.string().check(z.regex(/^\d{1,10}$/, message)), z.transform(Number)), z.number().check(z.gte(min, message), z.lte(max, message)));
+  return z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d{1,10}$/, message)), z.transform(Number)),
+    z.number().check(z.gte(min, message), z.lte(max, message)),
+  );
 };
-const portSetting = z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')), z.transform(Number)).check(
-  z.refine((n: number) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535'),
-);
+const portSetting = z
+  .pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')), z.transform(Number))
+  .check(z.refine((n: number) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535'));
 
 const isHttpUrl = (s: string): boolean => {
   try {
@@ -46,15 +52,42 @@ export const TOKEN_SETTING = /^[\x21-\x7e]{1,512}$/;
 // ---- The core: every function and local tool ----
 
 const CoreSettings = z.object({
-  TABLE_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3–255 letters, digits, "_", "-" or "."'))),
-  DYNAMODB_ENDPOINT: z.optional(z.string().check(z.refine((s: string) => s === 'aws' || isHttpUrl(s), 'must be an http(s) URL or the word aws'))),
-  EVENT_BUS_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN'))),
+  TABLE_NAME: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9_.-]{3,255}$/,
+          'must be a DynamoDB table name: 3–255 letters, digits, "_", "-" or "."',
+        ),
+      ),
+  ),
+  DYNAMODB_ENDPOINT: z.optional(
+    z
+      .string()
+      .check(z.refine((s: string) => s === 'aws' || isHttpUrl(s), 'must be an http(s) URL or the word aws')),
+  ),
+  EVENT_BUS_NAME: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN')),
+  ),
   TRACKER_WEBHOOK_URL: z.optional(z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL'))),
   TRACKER_CORS_ORIGINS: z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((s: string) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-    ).check(z.refine((list: string[]) => list.every(isOrigin), 'must be comma-separated origins such as https://desk.example.org (scheme, host, port; no path)')),
+    z
+      .pipe(
+        z.string(),
+        z.transform((s: string) =>
+          s
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        ),
+      )
+      .check(
+        z.refine(
+          (list: string[]) => list.every(isOrigin),
+          'must be comma-separated origins such as https://desk.example.org (scheme, host, port; no path)',
+        ),
+      ),
   ),
   WRITE_MAX_ATTEMPTS: z.optional(integer(1, 1000)),
   WRITE_RETRY_BUDGET_MS: z.optional(integer(1, 600_000, ' ms')),
@@ -63,15 +96,47 @@ const CoreSettings = z.object({
   DYNAMODB_TIMEOUT_MS: z.optional(integer(100, 60_000, ' ms')),
   DYNAMODB_MAX_ATTEMPTS: z.optional(integer(1, 10)),
   KINDS_CACHE_SECONDS: z.optional(integer(0, 3600, ' seconds')),
-  PAGE_TOKEN_SECRET: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
+  PAGE_TOKEN_SECRET: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[\x21-\x7e]{32,}$/,
+          'must be at least 32 visible ASCII characters (the stack generates 64)',
+        ),
+      ),
+  ),
   TRACKER_ALLOW_PRIVATE_WEBHOOKS: z.optional(z.enum(['true', 'false'], 'must be true or false')),
   TRACKER_WEBHOOK_RETRY_SCHEDULE: z.optional(
-    z.pipe(
-      z.string().check(z.regex(/^\s*\d{1,7}\s*(,\s*\d{1,7}\s*){0,19}$/, 'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)')),
-      z.transform((s: string) => s.split(',').map((d) => Number(d.trim()))),
-    ).check(z.refine((list: number[]) => list.every((d) => d <= 604_800), 'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)')),
+    z
+      .pipe(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^\s*\d{1,7}\s*(,\s*\d{1,7}\s*){0,19}$/,
+              'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)',
+            ),
+          ),
+        z.transform((s: string) => s.split(',').map((d) => Number(d.trim()))),
+      )
+      .check(
+        z.refine(
+          (list: number[]) => list.every((d) => d <= 604_800),
+          'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)',
+        ),
+      ),
   ),
-  TRACKER_WEBHOOK_SECRET_KEY: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 visible ASCII characters (the stack generates 64)'))),
+  TRACKER_WEBHOOK_SECRET_KEY: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[\x21-\x7e]{32,}$/,
+          'must be at least 32 visible ASCII characters (the stack generates 64)',
+        ),
+      ),
+  ),
 });
 
 // ---- The local server (npm start) ----
@@ -79,16 +144,51 @@ const CoreSettings = z.object({
 const LocalSettings = z.object({
   PORT: z.optional(portSetting),
   DYNAMODB_LOCAL_PORT: z.optional(portSetting),
-  TRACKER_DATA_DIR: z.optional(z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder'))),
+  TRACKER_DATA_DIR: z.optional(
+    z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
+  ),
   TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
   STALE_CHECK_INTERVAL_SECONDS: z.optional(integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)')),
-  TRACKER_READER_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
-  TRACKER_EDITOR_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
-  TRACKER_ADMIN_TOKEN: z.optional(z.string().check(z.regex(TOKEN_SETTING, 'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>'))),
+  TRACKER_READER_TOKEN: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          TOKEN_SETTING,
+          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+        ),
+      ),
+  ),
+  TRACKER_EDITOR_TOKEN: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          TOKEN_SETTING,
+          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+        ),
+      ),
+  ),
+  TRACKER_ADMIN_TOKEN: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          TOKEN_SETTING,
+          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+        ),
+      ),
+  ),
 });
 
 /** Values never repeated in a message: they are credentials. */
-const SECRET = new Set(['PAGE_TOKEN_SECRET', 'TRACKER_WEBHOOK_SECRET_KEY', 'TRACKER_READER_TOKEN', 'TRACKER_EDITOR_TOKEN', 'TRACKER_ADMIN_TOKEN']);
+const SECRET = new Set([
+  'PAGE_TOKEN_SECRET',
+  'TRACKER_WEBHOOK_SECRET_KEY',
+  'TRACKER_READER_TOKEN',
+  'TRACKER_EDITOR_TOKEN',
+  'TRACKER_ADMIN_TOKEN',
+]);
 
 /** Parse the group's variables (empty = unset) or throw the first problem as a SettingError. */
 function parseGroup<S extends z.ZodMiniObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
@@ -230,11 +330,18 @@ export interface LocalSettings {
 /** The local server's settings. Tokens must differ: a token identifies one name and one role. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
   const s = parseGroup(LocalSettings, env);
-  const given = [['TRACKER_READER_TOKEN', s.TRACKER_READER_TOKEN], ['TRACKER_EDITOR_TOKEN', s.TRACKER_EDITOR_TOKEN], ['TRACKER_ADMIN_TOKEN', s.TRACKER_ADMIN_TOKEN]] as const;
+  const given = [
+    ['TRACKER_READER_TOKEN', s.TRACKER_READER_TOKEN],
+    ['TRACKER_EDITOR_TOKEN', s.TRACKER_EDITOR_TOKEN],
+    ['TRACKER_ADMIN_TOKEN', s.TRACKER_ADMIN_TOKEN],
+  ] as const;
   for (let i = 0; i < given.length; i++) {
     for (let j = 0; j < i; j++) {
       if (given[i]![1] !== undefined && given[i]![1] === given[j]![1]) {
-        throw new SettingError(given[i]![0], `has the same value as ${given[j]![0]}; each token must be different (one token, one name, one role).`);
+        throw new SettingError(
+          given[i]![0],
+          `has the same value as ${given[j]![0]}; each token must be different (one token, one name, one role).`,
+        );
       }
     }
   }

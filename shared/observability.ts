@@ -13,7 +13,10 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'scenario-tracker';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'ScenarioTracker' });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'ScenarioTracker',
+});
 export { MetricUnit };
 
 /** Count one thing that happened, flushed with the invocation's other metrics. */
@@ -29,11 +32,17 @@ let tracerInstance: Tracer | null | undefined;
  * the local server, tests and CLIs never load it, nor does a function deployed with
  * POWERTOOLS_TRACE_ENABLED=false (Lambda's own active tracing still records the invocation).
  */
+function loadTracerModule(): typeof import('@aws-lambda-powertools/tracer') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (see above)
+  return require('@aws-lambda-powertools/tracer');
+}
+
 export function tracer(): Tracer | null {
   if (tracerInstance === undefined) {
-    const wanted = process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') && process.env.POWERTOOLS_TRACE_ENABLED !== 'false';
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (see above)
-    tracerInstance = wanted ? new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }) : null;
+    const wanted =
+      process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') &&
+      process.env.POWERTOOLS_TRACE_ENABLED !== 'false';
+    tracerInstance = wanted ? new (loadTracerModule().Tracer)({ serviceName }) : null;
   }
   return tracerInstance;
 }

@@ -28,7 +28,8 @@ export function machine(): Machine {
   };
 }
 
-export const machineLine = (m: Machine = machine()): string => `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node.js ${m.node}, ${m.os}`;
+export const machineLine = (m: Machine = machine()): string =>
+  `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node.js ${m.node}, ${m.os}`;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
@@ -52,7 +53,8 @@ export const yes = (met: boolean): string => (met ? '✅ met' : '❌ not met');
 
 /** A markdown table. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const line = (cells: readonly (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  const line = (cells: readonly (string | number)[]) =>
+    `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 

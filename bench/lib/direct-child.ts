@@ -36,13 +36,19 @@ const cfg = readConfig(process.env);
 // The document client as shared/store/client.ts configures it, minus the Powertools tracer (the
 // handler side pays for it, so it is part of the overhead measured).
 const db = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ region: cfg.region, endpoint: cfg.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  new DynamoDBClient({
+    region: cfg.region,
+    endpoint: cfg.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  }),
   { marshallOptions: { removeUndefinedValues: true } },
 );
 const table = cfg.tableName;
 
 async function authorize(token: string): Promise<void> {
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: tokenHashKey(hashToken(token)), ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({ TableName: table, Key: tokenHashKey(hashToken(token)), ConsistentRead: true }),
+  );
   if (!Item) throw new Error('token not found');
 }
 
@@ -54,18 +60,57 @@ async function getThread(id: string): Promise<void> {
 /** Read the thread item (consistent), as the handler does for an in-order note, then commit thread + update, version-conditioned. */
 async function postUpdate(id: string, n: number): Promise<number> {
   for (let attempt = 0; ; attempt++) {
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: threadKey(id), ConsistentRead: true }));
+    const { Item } = await db.send(
+      new GetCommand({ TableName: table, Key: threadKey(id), ConsistentRead: true }),
+    );
     const thread: Thread | undefined = Item ? toThread(Item) : undefined;
     if (!thread) throw new Error(`no thread ${id}`);
     const now = new Date().toISOString();
-    const update = { id: ulid(), threadId: id, status: null, summary: `Direct note ${n}.`, occurredAt: now, occurredPrecision: 'instant' as const, recordedAt: now, postedBy: 'local-editor', sources: [], quotes: [], retracted: false, retraction: null, revisedAt: null, revisedBy: null, revisionCount: 0 };
-    const next: Thread = { ...thread, lastOccurredAt: now, lastOccurredPrecision: 'instant', lastRecordedAt: now, updateCount: thread.updateCount + 1, version: thread.version + 1, updatedAt: now };
+    const update = {
+      id: ulid(),
+      threadId: id,
+      status: null,
+      summary: `Direct note ${n}.`,
+      occurredAt: now,
+      occurredPrecision: 'instant' as const,
+      recordedAt: now,
+      postedBy: 'local-editor',
+      sources: [],
+      quotes: [],
+      retracted: false,
+      retraction: null,
+      revisedAt: null,
+      revisedBy: null,
+      revisionCount: 0,
+    };
+    const next: Thread = {
+      ...thread,
+      lastOccurredAt: now,
+      lastOccurredPrecision: 'instant',
+      lastRecordedAt: now,
+      updateCount: thread.updateCount + 1,
+      version: thread.version + 1,
+      updatedAt: now,
+    };
     try {
       await db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: table, Item: threadItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': thread.version } } },
-            { Put: { TableName: table, Item: updateItem(update), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: table,
+                Item: threadItem(next),
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': thread.version },
+              },
+            },
+            {
+              Put: {
+                TableName: table,
+                Item: updateItem(update),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
           ],
         }),
       );

@@ -26,14 +26,28 @@ export async function useDynamo(): Promise<Dynamo> {
   return { endpoint: running.endpoint, stop: () => running.stop() };
 }
 
-export function benchConfig(endpoint: string, tableName = `bench-${randomUUID().slice(0, 8)}`, overrides: Partial<Config> = {}): Config {
+export function benchConfig(
+  endpoint: string,
+  tableName = `bench-${randomUUID().slice(0, 8)}`,
+  overrides: Partial<Config> = {},
+): Config {
   // No EventBridge bus: notifications go to the log publisher, which here logs at a level we silence.
-  const env = { ...process.env, DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: tableName, EVENT_BUS_NAME: '', TRACKER_WEBHOOK_URL: '' };
+  const env = {
+    ...process.env,
+    DYNAMODB_ENDPOINT: endpoint,
+    TABLE_NAME: tableName,
+    EVENT_BUS_NAME: '',
+    TRACKER_WEBHOOK_URL: '',
+  };
   return { ...readConfig(env), ...overrides };
 }
 
 /** A context over a fresh table, installed as the handlers' context (what the local server uses). */
-export async function benchContext(endpoint: string, tableName?: string, overrides: Partial<Config> = {}): Promise<AppContext> {
+export async function benchContext(
+  endpoint: string,
+  tableName?: string,
+  overrides: Partial<Config> = {},
+): Promise<AppContext> {
   const cfg = benchConfig(endpoint, tableName, overrides);
   const ctx = createContext(cfg);
   await ensureTable(ctx.db, cfg.tableName);
@@ -42,18 +56,26 @@ export async function benchContext(endpoint: string, tableName?: string, overrid
 }
 
 /** BatchWrite many items, `parallel` batches in flight, retrying unprocessed items. */
-export async function batchPut(db: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[], parallel = 4): Promise<void> {
+export async function batchPut(
+  db: DynamoDBDocumentClient,
+  table: string,
+  items: Record<string, unknown>[],
+  parallel = 4,
+): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++]!;
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = { [table]: batch.map((Item) => ({ PutRequest: { Item } })) };
+      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [table]: batch.map((Item) => ({ PutRequest: { Item } })),
+      };
       for (let attempt = 0; request && (request[table]?.length ?? 0) > 0; attempt++) {
         const out = await db.send(new BatchWriteCommand({ RequestItems: request }));
         request = out.UnprocessedItems as typeof request;
-        if (request && (request[table]?.length ?? 0) > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        if (request && (request[table]?.length ?? 0) > 0)
+          await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
       }
     }
   };

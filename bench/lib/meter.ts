@@ -19,7 +19,18 @@ export interface Call {
   error?: string;
 }
 
-const DATA_OPS = new Set(['Get', 'Put', 'Update', 'Delete', 'Query', 'Scan', 'BatchGet', 'BatchWrite', 'TransactWrite', 'TransactGet']);
+const DATA_OPS = new Set([
+  'Get',
+  'Put',
+  'Update',
+  'Delete',
+  'Query',
+  'Scan',
+  'BatchGet',
+  'BatchWrite',
+  'TransactWrite',
+  'TransactGet',
+]);
 const READ_OPS = new Set(['Get', 'Query', 'Scan', 'BatchGet', 'TransactGet']);
 
 interface Capacity {
@@ -31,7 +42,11 @@ interface Capacity {
 function pkOf(input: any): string {
   const first = input?.TransactItems?.[0];
   const inner = first ? (first.Put ?? first.Update ?? first.Delete ?? first.ConditionCheck) : input;
-  const pk = inner?.Key?.PK ?? inner?.Item?.PK ?? input?.ExpressionAttributeValues?.[':pk'] ?? input?.ExpressionAttributeValues?.[':due'];
+  const pk =
+    inner?.Key?.PK ??
+    inner?.Item?.PK ??
+    input?.ExpressionAttributeValues?.[':pk'] ??
+    input?.ExpressionAttributeValues?.[':due'];
   return typeof pk === 'string' ? pk : '';
 }
 
@@ -59,7 +74,12 @@ export class DbMeter {
   }
 
   private record(op: string, input: any, out: any, error?: string): void {
-    const list: Capacity[] = out?.ConsumedCapacity === undefined ? [] : Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : [out.ConsumedCapacity];
+    const list: Capacity[] =
+      out?.ConsumedCapacity === undefined
+        ? []
+        : Array.isArray(out.ConsumedCapacity)
+          ? out.ConsumedCapacity
+          : [out.ConsumedCapacity];
     let rcu = 0;
     let wcu = 0;
     for (const c of list) {
@@ -70,7 +90,12 @@ export class DbMeter {
       } else if (READ_OPS.has(op)) rcu += total;
       else wcu += total;
     }
-    const items = op === 'Query' || op === 'Scan' ? Number(out?.ScannedCount ?? 0) : op === 'TransactWrite' ? (input.TransactItems?.length ?? 0) : 1;
+    const items =
+      op === 'Query' || op === 'Scan'
+        ? Number(out?.ScannedCount ?? 0)
+        : op === 'TransactWrite'
+          ? (input.TransactItems?.length ?? 0)
+          : 1;
     this.calls.push({
       op,
       pk: pkOf(input),
@@ -105,7 +130,13 @@ export interface Cost {
 
 const describe = (c: Call): string => {
   const units = c.error ? undefined : c.rcu > 0 || READ_OPS.has(c.op) ? `${c.rcu} RCU` : `${c.wcu} WCU`;
-  const flags = [c.index, c.op === 'Get' || c.op === 'Query' ? (c.consistent ? 'consistent' : 'eventual') : undefined, c.op === 'TransactWrite' ? `${c.items} items` : undefined, units, c.error].filter(Boolean);
+  const flags = [
+    c.index,
+    c.op === 'Get' || c.op === 'Query' ? (c.consistent ? 'consistent' : 'eventual') : undefined,
+    c.op === 'TransactWrite' ? `${c.items} items` : undefined,
+    units,
+    c.error,
+  ].filter(Boolean);
   return flags.length ? `${c.op} (${flags.join(', ')})` : c.op;
 };
 

@@ -4,12 +4,20 @@ import type { AppContext } from '../../shared/app/context';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import { seedIfEmpty } from '../../local/seed';
 
-export const BENCH_TOKENS = { reader: 'bench-reader-token-0123456789', editor: 'bench-editor-token-0123456789', admin: 'bench-admin-token-0123456789' };
+export const BENCH_TOKENS = {
+  reader: 'bench-reader-token-0123456789',
+  editor: 'bench-editor-token-0123456789',
+  admin: 'bench-admin-token-0123456789',
+};
 
 /** Seed the Istanbul scenario and register fixed tokens, as `npm start` and test/support/server.ts do. */
 export async function prepareTable(ctx: AppContext, seed = true): Promise<void> {
   if (seed) await seedIfEmpty(ctx);
-  await registerLocalTokens(ctx, { TRACKER_READER_TOKEN: BENCH_TOKENS.reader, TRACKER_EDITOR_TOKEN: BENCH_TOKENS.editor, TRACKER_ADMIN_TOKEN: BENCH_TOKENS.admin });
+  await registerLocalTokens(ctx, {
+    TRACKER_READER_TOKEN: BENCH_TOKENS.reader,
+    TRACKER_EDITOR_TOKEN: BENCH_TOKENS.editor,
+    TRACKER_ADMIN_TOKEN: BENCH_TOKENS.admin,
+  });
 }
 
 /** The local server (the context installed with setAppContext) on a free port. */
@@ -20,6 +28,10 @@ export async function listen(): Promise<{ url: string; server: Server; close(): 
   return {
     url,
     server,
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

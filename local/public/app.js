@@ -17,16 +17,50 @@
   /** ?limit=<n> sets the page size asked of the API (1–100); the page always follows every page. */
   const pageLimit = Math.round(clampNumber(Number(params.get('limit')), 1, 100, 100));
 
-  const KIND_LABELS = { ceasefire: 'Ceasefire', prisoner_exchange: 'Prisoner exchange', sanctions: 'Sanctions', summit: 'Summit', other: 'Other' };
+  const KIND_LABELS = {
+    ceasefire: 'Ceasefire',
+    prisoner_exchange: 'Prisoner exchange',
+    sanctions: 'Sanctions',
+    summit: 'Summit',
+    other: 'Other',
+  };
   /** Terminal statuses (of every kind that has them): the thread is settled. */
-  const TERMINAL = new Set(['collapsed', 'expired', 'completed', 'cancelled', 'lifted', 'abandoned', 'held', 'resolved']);
+  const TERMINAL = new Set([
+    'collapsed',
+    'expired',
+    'completed',
+    'cancelled',
+    'lifted',
+    'abandoned',
+    'held',
+    'resolved',
+  ]);
   /** Colour family of each status; the badge also says the status in words, so colour is never the only cue. */
   const TONES = {
-    proposed: 'early', announced: 'early',
-    negotiating: 'progress', scheduled: 'progress', active: 'progress', in_progress: 'progress',
-    agreed: 'positive', adopted: 'positive', in_effect: 'positive', in_force: 'positive', completed: 'positive', held: 'positive', resolved: 'positive',
-    rejected: 'warning', stalled: 'warning', postponed: 'warning', violated: 'warning', eased: 'warning', blocked: 'warning',
-    collapsed: 'negative', expired: 'negative', cancelled: 'negative', abandoned: 'negative', lifted: 'negative',
+    proposed: 'early',
+    announced: 'early',
+    negotiating: 'progress',
+    scheduled: 'progress',
+    active: 'progress',
+    in_progress: 'progress',
+    agreed: 'positive',
+    adopted: 'positive',
+    in_effect: 'positive',
+    in_force: 'positive',
+    completed: 'positive',
+    held: 'positive',
+    resolved: 'positive',
+    rejected: 'warning',
+    stalled: 'warning',
+    postponed: 'warning',
+    violated: 'warning',
+    eased: 'warning',
+    blocked: 'warning',
+    collapsed: 'negative',
+    expired: 'negative',
+    cancelled: 'negative',
+    abandoned: 'negative',
+    lifted: 'negative',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -68,14 +102,20 @@
   }
 
   function readStoredToken() {
-    try { return window.sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+    try {
+      return window.sessionStorage.getItem(TOKEN_KEY) || '';
+    } catch {
+      return '';
+    }
   }
 
   function storeToken(value) {
     try {
       if (value) window.sessionStorage.setItem(TOKEN_KEY, value);
       else window.sessionStorage.removeItem(TOKEN_KEY);
-    } catch { /* storage disabled: the token lives in memory for this page only */ }
+    } catch {
+      /* storage disabled: the token lives in memory for this page only */
+    }
   }
 
   function el(tag, className, text) {
@@ -106,14 +146,28 @@
 
   const kindLabel = (kind) => KIND_LABELS[kind] || label(kind);
 
-  const absoluteFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-  const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const absoluteFormat = new Intl.DateTimeFormat(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const clockFormat = new Intl.DateTimeFormat(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
   const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'always' });
 
   function exactUtc(iso) {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return String(iso);
-    return `${d.toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z').replace(/Z$/, '')} UTC`;
+    return `${d
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.000Z$/, 'Z')
+      .replace(/Z$/, '')} UTC`;
   }
 
   function relative(iso, now = Date.now()) {
@@ -122,7 +176,13 @@
     const seconds = Math.round((t - now) / 1000);
     const abs = Math.abs(seconds);
     if (abs < 60) return 'just now';
-    const units = [['minute', 60, 3600], ['hour', 3600, 86400], ['day', 86400, 86400 * 30], ['month', 86400 * 30, 86400 * 365], ['year', 86400 * 365, Infinity]];
+    const units = [
+      ['minute', 60, 3600],
+      ['hour', 3600, 86400],
+      ['day', 86400, 86400 * 30],
+      ['month', 86400 * 30, 86400 * 365],
+      ['year', 86400 * 365, Infinity],
+    ];
     for (const [unit, size, limit] of units) {
       // Whole units that have fully passed: 17 months is "1 year ago", not "2 years ago".
       if (abs < limit) return relativeFormat.format(Math.trunc(seconds / size), unit);
@@ -169,7 +229,8 @@
     for (const source of sources || []) {
       const item = el('li', 'sources__item');
       const url = safeHttpUrl(source && source.url);
-      const text = (source && (source.title || source.publisher)) || (url ? url.hostname : String(source && source.url));
+      const text =
+        (source && (source.title || source.publisher)) || (url ? url.hostname : String(source && source.url));
       if (url) {
         const link = el('a', 'sources__link', text);
         link.href = url.href;
@@ -236,15 +297,24 @@
     } catch {
       throw new ApiError(0, 'Cannot reach the tracker.');
     }
-    if (response.status === 304) return { status: 304, etag: response.headers.get('ETag') || etag, body: null };
+    if (response.status === 304)
+      return { status: 304, etag: response.headers.get('ETag') || etag, body: null };
     if (response.status === 401) throw new AuthError('401');
     let body = null;
-    try { body = await response.json(); } catch { body = null; }
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
     if (!response.ok) {
       const detail = body && typeof body === 'object' ? body.detail || body.title : '';
       const retryAfter = Number(response.headers.get('Retry-After')) || 0;
       if (response.status === 403) throw new AuthError('403');
-      throw new ApiError(response.status, `The tracker answered ${response.status}${detail ? `: ${detail}` : '.'}`, retryAfter);
+      throw new ApiError(
+        response.status,
+        `The tracker answered ${response.status}${detail ? `: ${detail}` : '.'}`,
+        retryAfter,
+      );
     }
     return { status: response.status, etag: response.headers.get('ETag'), body };
   }
@@ -352,8 +422,25 @@
     li.append(article);
 
     const card = {
-      id, li, title, kind, badge, sinceTime, stale, staleTime, summary, sources, sourcesList, updated, button, buttonLabel, buttonCount,
-      timeline, timelineHeading, timelineState, timelineList,
+      id,
+      li,
+      title,
+      kind,
+      badge,
+      sinceTime,
+      stale,
+      staleTime,
+      summary,
+      sources,
+      sourcesList,
+      updated,
+      button,
+      buttonLabel,
+      buttonCount,
+      timeline,
+      timelineHeading,
+      timelineState,
+      timelineList,
       thread: null,
       latest: { version: null, cache: new Map() },
       tl: { open: false, version: null, cache: new Map(), nodes: new Map(), loading: false },
@@ -470,7 +557,10 @@
     } catch (error) {
       if (error instanceof StaleGeneration) throw error;
       if (error instanceof AuthError) throw error;
-      setText(card.timelineState, error instanceof ApiError ? error.message : 'The timeline could not be loaded.');
+      setText(
+        card.timelineState,
+        error instanceof ApiError ? error.message : 'The timeline could not be loaded.',
+      );
       show(card.timelineState, true);
     } finally {
       card.timeline.setAttribute('aria-busy', 'false');
@@ -479,7 +569,11 @@
 
   /** Newest occurredAt first; ties: the later recordedAt first. */
   function sortUpdates(items) {
-    return [...items].sort((a, b) => (b.occurredAt || '').localeCompare(a.occurredAt || '') || (b.recordedAt || '').localeCompare(a.recordedAt || ''));
+    return [...items].sort(
+      (a, b) =>
+        (b.occurredAt || '').localeCompare(a.occurredAt || '') ||
+        (b.recordedAt || '').localeCompare(a.recordedAt || ''),
+    );
   }
 
   /** Keyed by update id: an update whose content is unchanged keeps its element (and any focus in it). */
@@ -583,7 +677,8 @@
       }
       const previous = updateCard(card, thread);
       if (previous && !firstRender) {
-        if (previous.status !== thread.status) announcements.push(`${thread.title}: now ${label(thread.status)} (was ${label(previous.status)}).`);
+        if (previous.status !== thread.status)
+          announcements.push(`${thread.title}: now ${label(thread.status)} (was ${label(previous.status)}).`);
         else if (previous.summary !== thread.summary) announcements.push(`${thread.title}: new update.`);
         if (thread.stale && !previous.stale) announcements.push(`${thread.title} is stale.`);
       }
@@ -610,7 +705,11 @@
     for (const card of cards.values()) {
       const work = card.tl.open ? loadTimeline(card, gen) : refreshLatestSources(card, gen);
       // One thread's sources failing to load must not hold back the list; auth errors still count.
-      pending.push(work.catch((error) => { if (!(error instanceof ApiError)) throw error; }));
+      pending.push(
+        work.catch((error) => {
+          if (!(error instanceof ApiError)) throw error;
+        }),
+      );
     }
     return Promise.all(pending);
   }
@@ -618,7 +717,9 @@
   function announce(text) {
     // Clear first so repeating the same words is announced again.
     ui.live.textContent = '';
-    window.setTimeout(() => { ui.live.textContent = text; }, 50);
+    window.setTimeout(() => {
+      ui.live.textContent = text;
+    }, 50);
   }
 
   // ---------------------------------------------------------------- polling
@@ -666,14 +767,19 @@
   function handleError(error) {
     if (error instanceof StaleGeneration) return null;
     if (error instanceof AuthError) {
-      const message = error.message === '403'
-        ? 'That token may not read threads (403 Forbidden). Enter a token with the reader role.'
-        : 'The tracker did not accept that token (401 Unauthorized): it is unknown or has been revoked. Enter a valid reader token.';
+      const message =
+        error.message === '403'
+          ? 'That token may not read threads (403 Forbidden). Enter a token with the reader role.'
+          : 'The tracker did not accept that token (401 Unauthorized): it is unknown or has been revoked. Enter a valid reader token.';
       signOut(message);
       return null;
     }
     if (error instanceof ApiError) {
-      showBanner(error.status === 0 ? `Cannot reach the tracker; trying again every ${pollSeconds} s. The threads shown may be out of date.` : `${error.message} Trying again in a moment.`);
+      showBanner(
+        error.status === 0
+          ? `Cannot reach the tracker; trying again every ${pollSeconds} s. The threads shown may be out of date.`
+          : `${error.message} Trying again in a moment.`,
+      );
       return error.retryAfter || 0;
     }
     showBanner('Something went wrong while updating; trying again in a moment.');
@@ -767,7 +873,9 @@
     });
 
     if (!SLUG.test(scenario)) {
-      showBanner(`“${scenario}” is not a scenario id (lower-case letters, digits and hyphens). Add ?scenario=<id> to the address.`);
+      showBanner(
+        `“${scenario}” is not a scenario id (lower-case letters, digits and hyphens). Add ?scenario=<id> to the address.`,
+      );
       return;
     }
     if (token) start();

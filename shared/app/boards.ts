@@ -33,14 +33,23 @@ const VIEWS_AT_ONCE = 10;
  * are left out, so a page may be short; the position is the last id read, and only its absence
  * ends the board.
  */
-export async function boardPage(ctx: AppContext, q: BoardQuery, limit: number, from?: ListPosition): Promise<BoardPage> {
+export async function boardPage(
+  ctx: AppContext,
+  q: BoardQuery,
+  limit: number,
+  from?: ListPosition,
+): Promise<BoardPage> {
   const page = await ctx.threads.listThreads({ ...q.current, scenario: q.scenario }, limit, from);
   const candidates = page.items.filter((t) => archivedMatches(t, q.archived));
   const views: ((Thread & Cutoff) | null)[] = [];
   for (let i = 0; i < candidates.length; i += VIEWS_AT_ONCE) {
-    views.push(...(await Promise.all(candidates.slice(i, i + VIEWS_AT_ONCE).map((t) => viewOrNone(ctx, t.id, q.cut)))));
+    views.push(
+      ...(await Promise.all(candidates.slice(i, i + VIEWS_AT_ONCE).map((t) => viewOrNone(ctx, t.id, q.cut)))),
+    );
   }
-  const items = views.filter((v): v is Thread & Cutoff => v !== null && (q.status === undefined || v.status === q.status));
+  const items = views.filter(
+    (v): v is Thread & Cutoff => v !== null && (q.status === undefined || v.status === q.status),
+  );
   return { items, ...(page.next ? { next: page.next } : {}) };
 }
 

@@ -49,7 +49,9 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   const db = overrides.db ?? createDocumentClient(cfg);
   const scenarios = overrides.scenarios ?? new ScenarioStore(db, cfg.tableName);
   // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
-  const recounts = cfg.eventBusName ? new BusRecountTrigger(cfg.eventBusName, cfg.region) : new LocalRecounter((id) => recountScenario({ scenarios }, id));
+  const recounts = cfg.eventBusName
+    ? new BusRecountTrigger(cfg.eventBusName, cfg.region)
+    : new LocalRecounter((id) => recountScenario({ scenarios }, id));
   const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
   const ctx: AppContext = {
     config: cfg,

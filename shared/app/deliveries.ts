@@ -37,10 +37,16 @@ export const matches = (subscription: SubscriptionRecord, event: TrackerEvent): 
   (subscription.threadId === null || subscription.threadId === event.threadId);
 
 /** Create the deliveries of these events, due at `nowMs`; returns how many were new. */
-export async function fanOut(ctx: Pick<AppContext, 'subscriptions' | 'deliveries'>, events: readonly TrackerEvent[], nowMs = Date.now()): Promise<number> {
+export async function fanOut(
+  ctx: Pick<AppContext, 'subscriptions' | 'deliveries'>,
+  events: readonly TrackerEvent[],
+  nowMs = Date.now(),
+): Promise<number> {
   const subscriptions = await ctx.subscriptions.listCached(nowMs);
   const made = await Promise.all(
-    events.flatMap((event) => subscriptions.filter((s) => matches(s, event)).map((s) => ctx.deliveries.create(event, s.id, nowMs))),
+    events.flatMap((event) =>
+      subscriptions.filter((s) => matches(s, event)).map((s) => ctx.deliveries.create(event, s.id, nowMs)),
+    ),
   );
   return made.filter(Boolean).length;
 }
@@ -75,7 +81,12 @@ export interface AttemptReport {
  * Claim what is due at `nowMs`, oldest first, at most `cap` per subscription counting the
  * `inFlight(id)` attempts already running (the rest stay due for a later run).
  */
-export async function claimDue(ctx: Pick<AppContext, 'deliveries'>, nowMs: number, cap = PER_SUBSCRIPTION_PER_SWEEP, inFlight: (subscriptionId: string) => number = () => 0): Promise<(Delivery & { leaseKey: string })[]> {
+export async function claimDue(
+  ctx: Pick<AppContext, 'deliveries'>,
+  nowMs: number,
+  cap = PER_SUBSCRIPTION_PER_SWEEP,
+  inFlight: (subscriptionId: string) => number = () => 0,
+): Promise<(Delivery & { leaseKey: string })[]> {
   const taken = new Map<string, number>();
   const wanted: DueDelivery[] = [];
   for (const due of await ctx.deliveries.due(nowMs)) {
@@ -89,7 +100,11 @@ export async function claimDue(ctx: Pick<AppContext, 'deliveries'>, nowMs: numbe
 }
 
 /** One attempt of a claimed delivery, recorded; never throws for the subscriber's failures. */
-export async function attemptDelivery(ctx: AppContext, held: Delivery & { leaseKey: string }, nowMs: number): Promise<AttemptReport | null> {
+export async function attemptDelivery(
+  ctx: AppContext,
+  held: Delivery & { leaseKey: string },
+  nowMs: number,
+): Promise<AttemptReport | null> {
   const subscription = await ctx.subscriptions.get(held.subscriptionId);
   const base = { subscriptionId: held.subscriptionId, eventId: held.eventId, type: held.event.type };
   // Deleted, or no longer active (a Ping goes even to a paused one): nothing is sent.
@@ -100,12 +115,24 @@ export async function attemptDelivery(ctx: AppContext, held: Delivery & { leaseK
   const attempt = held.attempt + 1;
   const at = new Date(nowMs);
   const outcome = await sendWebhook(
-    { url: subscription.url, secret: subscription.secret, id: held.event.id, at, body: JSON.stringify(held.event) },
+    {
+      url: subscription.url,
+      secret: subscription.secret,
+      id: held.event.id,
+      at,
+      body: JSON.stringify(held.event),
+    },
     { allowPrivate: ctx.config.allowPrivateWebhooks, lookup: ctx.lookup, timeoutMs: ctx.webhookTimeoutMs },
   );
   // Times in the log and the schedule are the attempt's start: what `now` the run was given.
   const attemptedAt = at.toISOString();
-  await ctx.deliveries.logAttempt(subscription.id, { eventId: held.eventId, type: held.event.type, attempt, attemptedAt, ...outcome });
+  await ctx.deliveries.logAttempt(subscription.id, {
+    eventId: held.eventId,
+    type: held.event.type,
+    attempt,
+    attemptedAt,
+    ...outcome,
+  });
   const schedule = ctx.config.webhookRetrySchedule;
   let next: AttemptReport['next'];
   if (outcome.delivered) {
@@ -125,17 +152,29 @@ export async function attemptDelivery(ctx: AppContext, held: Delivery & { leaseK
 }
 
 /** Keep the subscription's failure clock: started by a failure, stopped by a success; 24 h → disabled. */
-async function trackFailures(ctx: AppContext, subscription: SubscriptionRecord, delivered: boolean, attemptedAt: string, nowMs: number): Promise<void> {
+async function trackFailures(
+  ctx: AppContext,
+  subscription: SubscriptionRecord,
+  delivered: boolean,
+  attemptedAt: string,
+  nowMs: number,
+): Promise<void> {
   if (delivered) {
     if (subscription.failingSince) await ctx.subscriptions.clearFailing(subscription.id);
     return;
   }
   if (!subscription.failingSince) {
     await ctx.subscriptions.markFailing(subscription.id, attemptedAt);
-  } else if (subscription.status === 'active' && nowMs - Date.parse(subscription.failingSince) >= DISABLE_AFTER_MS) {
+  } else if (
+    subscription.status === 'active' &&
+    nowMs - Date.parse(subscription.failingSince) >= DISABLE_AFTER_MS
+  ) {
     if (await ctx.subscriptions.disable(subscription.id, subscription.failingSince, attemptedAt)) {
       count('WebhookSubscriptionsDisabled');
-      logger.warn('subscription disabled: every delivery failed for 24 hours', { subscriptionId: subscription.id, failingSince: subscription.failingSince });
+      logger.warn('subscription disabled: every delivery failed for 24 hours', {
+        subscriptionId: subscription.id,
+        failingSince: subscription.failingSince,
+      });
     }
   }
 }
@@ -146,21 +185,37 @@ async function trackFailures(ctx: AppContext, subscription: SubscriptionRecord, 
  */
 export async function runDeliveries(ctx: AppContext, nowMs: number): Promise<AttemptReport[]> {
   const claimed = await claimDue(ctx, nowMs);
-  const reports = await Promise.all(claimed.map((held) => attemptDelivery(ctx, held, nowMs).catch((error) => failedRun(held, error))));
+  const reports = await Promise.all(
+    claimed.map((held) => attemptDelivery(ctx, held, nowMs).catch((error) => failedRun(held, error))),
+  );
   return reports.filter((r): r is AttemptReport => r !== null);
 }
 
 /** Attempt the deliveries of one event that are due now (the cloud, right after fanning it out). */
-export async function attemptEvent(ctx: AppContext, eventId: string, nowMs: number): Promise<AttemptReport[]> {
+export async function attemptEvent(
+  ctx: AppContext,
+  eventId: string,
+  nowMs: number,
+): Promise<AttemptReport[]> {
   // Due by its due key (a delivery under someone's lease has its key a lease ahead).
-  const due = (await ctx.deliveries.pendingOf(eventId)).filter((d) => Date.parse(d.dueKey.slice(0, d.dueKey.indexOf('#'))) <= nowMs);
+  const due = (await ctx.deliveries.pendingOf(eventId)).filter(
+    (d) => Date.parse(d.dueKey.slice(0, d.dueKey.indexOf('#'))) <= nowMs,
+  );
   const claimed = await Promise.all(due.map((d) => ctx.deliveries.claim(d, nowMs)));
-  const reports = await Promise.all(claimed.filter((c) => c !== null).map((held) => attemptDelivery(ctx, held, nowMs).catch((error) => failedRun(held, error))));
+  const reports = await Promise.all(
+    claimed
+      .filter((c) => c !== null)
+      .map((held) => attemptDelivery(ctx, held, nowMs).catch((error) => failedRun(held, error))),
+  );
   return reports.filter((r): r is AttemptReport => r !== null);
 }
 
 /** The table failed us mid-attempt: the lease runs out and a later run tries again. */
 function failedRun(held: Delivery, error: unknown): null {
-  logger.warn('delivery attempt could not be recorded; it is retried when its lease ends', { eventId: held.eventId, subscriptionId: held.subscriptionId, error: String(error) });
+  logger.warn('delivery attempt could not be recorded; it is retried when its lease ends', {
+    eventId: held.eventId,
+    subscriptionId: held.subscriptionId,
+    error: String(error),
+  });
   return null;
 }

@@ -11,14 +11,30 @@ const THREAD_PAGE = 25;
 
 export const ATOM_TYPE = 'application/atom+xml; charset=utf-8';
 
-const newestFirst = (a: Update, b: Update) => (a.recordedAt !== b.recordedAt ? (a.recordedAt < b.recordedAt ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const newestFirst = (a: Update, b: Update) =>
+  a.recordedAt !== b.recordedAt
+    ? a.recordedAt < b.recordedAt
+      ? 1
+      : -1
+    : a.id < b.id
+      ? 1
+      : a.id > b.id
+        ? -1
+        : 0;
 
 /** When an entry last changed: recorded, amended (once amendments exist: `revisedAt`), retracted. */
 export const entryUpdated = (update: Update & { revisedAt?: string | null }): string =>
-  [update.recordedAt, update.revisedAt ?? '', update.retraction?.retractedAt ?? ''].reduce((a, b) => (b > a ? b : a));
+  [update.recordedAt, update.revisedAt ?? '', update.retraction?.retractedAt ?? ''].reduce((a, b) =>
+    b > a ? b : a,
+  );
 
 /** Text for an Atom `type="html"` element: markup escaped (so no `]]>` either), and no character XML forbids. */
-const html = (text: string) => text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const html = (text: string) =>
+  text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 const attr = (text: string) => html(text).replace(/"/g, '&quot;');
 const plain = (text: string) => text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
 
@@ -40,8 +56,13 @@ export interface FeedSource {
  * `rel="related"` link per source is added after it, in the entry the update's own link identifies
  * (those links are unique: one per update).
  */
-export function renderAtom(source: FeedSource, entries: { update: Update; thread: Pick<Thread, 'id' | 'title'> }[]): string {
-  const updated = entries.length ? entries.map((e) => entryUpdated(e.update)).reduce((a, b) => (b > a ? b : a)) : source.emptyUpdated;
+export function renderAtom(
+  source: FeedSource,
+  entries: { update: Update; thread: Pick<Thread, 'id' | 'title'> }[],
+): string {
+  const updated = entries.length
+    ? entries.map((e) => entryUpdated(e.update)).reduce((a, b) => (b > a ? b : a))
+    : source.emptyUpdated;
   const feed = new Feed({
     id: source.id,
     title: plain(source.title),
@@ -64,7 +85,15 @@ export function renderAtom(source: FeedSource, entries: { update: Update; thread
       description: html(update.summary),
       author: [{ name: plain(update.postedBy) }],
     });
-    related.set(`<link href="${link}"/>`, update.sources.map((s) => `<link rel="related" href="${attr(new URL(s.url).href)}"${s.title ? ` title="${attr(s.title)}"` : ''}/>`).join(''));
+    related.set(
+      `<link href="${link}"/>`,
+      update.sources
+        .map(
+          (s) =>
+            `<link rel="related" href="${attr(new URL(s.url).href)}"${s.title ? ` title="${attr(s.title)}"` : ''}/>`,
+        )
+        .join(''),
+    );
   }
   return feed.atom1().replace(/<link href="[^"]*"\/>/g, (own) => `${own}${related.get(own) ?? ''}`);
 }
@@ -76,7 +105,14 @@ export async function threadFeed(ctx: AppContext, threadId: string, base: string
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   const updates = await store.newestUpdates(threadId, FEED_SIZE);
   return renderAtom(
-    { id: `urn:scenario-tracker:thread:${threadId}`, title: thread.title, base, selfPath: `/threads/${threadId}/feed.atom`, alternatePath: `/threads/${threadId}`, emptyUpdated: thread.updatedAt },
+    {
+      id: `urn:scenario-tracker:thread:${threadId}`,
+      title: thread.title,
+      base,
+      selfPath: `/threads/${threadId}/feed.atom`,
+      alternatePath: `/threads/${threadId}`,
+      emptyUpdated: thread.updatedAt,
+    },
     updates.sort(newestFirst).map((update) => ({ update, thread })),
   );
 }
@@ -91,7 +127,10 @@ export async function threadFeed(ctx: AppContext, threadId: string, base: string
  */
 export async function scenarioFeed(ctx: AppContext, scenario: string, base: string): Promise<string> {
   const store = new FeedStore(ctx.db, ctx.config.tableName);
-  const [info, firstPage] = await Promise.all([store.scenario(scenario), store.threadsByUpdate(scenario, THREAD_PAGE)]);
+  const [info, firstPage] = await Promise.all([
+    store.scenario(scenario),
+    store.threadsByUpdate(scenario, THREAD_PAGE),
+  ]);
   if (!info && firstPage.threads.length === 0) throw new NotFoundError(`No scenario ${scenario}.`);
   let top: { update: Update; thread: Thread }[] = [];
   let pending: Thread[] = [];
@@ -102,7 +141,9 @@ export async function scenarioFeed(ctx: AppContext, scenario: string, base: stri
     for (const t of page.threads) if (t.updatedAt > newestUpdatedAt) newestUpdatedAt = t.updatedAt;
     // Threads not read yet were updated at or before the last one read, so recorded no later.
     const bound = page.next ? (page.threads[page.threads.length - 1]?.updatedAt ?? '') : '';
-    pending.sort((a, b) => (a.lastRecordedAt < b.lastRecordedAt ? 1 : a.lastRecordedAt > b.lastRecordedAt ? -1 : 0));
+    pending.sort((a, b) =>
+      a.lastRecordedAt < b.lastRecordedAt ? 1 : a.lastRecordedAt > b.lastRecordedAt ? -1 : 0,
+    );
     while (pending.length > 0 && pending[0]!.lastRecordedAt >= bound) {
       const thread = pending.shift()!;
       const cutoff = top.length >= FEED_SIZE ? top[FEED_SIZE - 1]!.update.recordedAt : '';
@@ -111,7 +152,9 @@ export async function scenarioFeed(ctx: AppContext, scenario: string, base: stri
         break;
       }
       const updates = await store.newestUpdates(thread.id, FEED_SIZE);
-      top = [...top, ...updates.map((update) => ({ update, thread }))].sort((a, b) => newestFirst(a.update, b.update)).slice(0, FEED_SIZE);
+      top = [...top, ...updates.map((update) => ({ update, thread }))]
+        .sort((a, b) => newestFirst(a.update, b.update))
+        .slice(0, FEED_SIZE);
     }
     const full = top.length >= FEED_SIZE && top[FEED_SIZE - 1]!.update.recordedAt >= bound;
     if (!page.next || full) break;

@@ -73,7 +73,8 @@ export class KindCache {
 export const kindCache = (store: KindStore, ttlMs: number): KindCache =>
   new KindCache(async () => (await store.list(true)).map((k) => k.definition), ttlMs);
 
-const sameDefinition = (a: KindDefinition, b: KindDefinition) => JSON.stringify([a.label, a.statuses]) === JSON.stringify([b.label, b.statuses]);
+const sameDefinition = (a: KindDefinition, b: KindDefinition) =>
+  JSON.stringify([a.label, a.statuses]) === JSON.stringify([b.label, b.statuses]);
 
 /** How many times a PUT re-reads after losing a race to another admin's change of the same kind. */
 const PUT_ATTEMPTS = 5;
@@ -89,8 +90,14 @@ export async function putKind(
   input: PutKindInput,
   principal: Principal,
 ): Promise<{ definition: KindDefinition; created: boolean }> {
-  if (kind in KINDS) throw new KindConflictError(`${kind} is a built-in kind; built-in kinds cannot be changed.`);
-  const definition: KindDefinition = { kind, label: input.label, builtIn: false, statuses: input.statuses.map((s) => ({ name: s.name, terminal: s.terminal })) };
+  if (kind in KINDS)
+    throw new KindConflictError(`${kind} is a built-in kind; built-in kinds cannot be changed.`);
+  const definition: KindDefinition = {
+    kind,
+    label: input.label,
+    builtIn: false,
+    statuses: input.statuses.map((s) => ({ name: s.name, terminal: s.terminal })),
+  };
   for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
     const stored = await ctx.kindStore.get(kind);
     checkKindChange(kind, stored?.definition, input);
@@ -110,4 +117,5 @@ export async function putKind(
 }
 
 /** Every kind, built-in and custom, as this process knows them. */
-export const listKinds = async (ctx: { kinds: KindCache }): Promise<KindDefinition[]> => (await ctx.kinds.registry()).list();
+export const listKinds = async (ctx: { kinds: KindCache }): Promise<KindDefinition[]> =>
+  (await ctx.kinds.registry()).list();

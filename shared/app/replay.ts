@@ -10,16 +10,24 @@ import { atRevision } from '../domain/revisions';
  * then: a retraction recorded after the first response is undone in the presentation, and an
  * amendment made after it is shown at the revision the first response gave (its stored wording).
  */
-export async function replayResult(ctx: Pick<AppContext, 'threads'>, outcome: WriteOutcome): Promise<WriteResult> {
+export async function replayResult(
+  ctx: Pick<AppContext, 'threads'>,
+  outcome: WriteOutcome,
+): Promise<WriteResult> {
   if (!('thread' in outcome)) throw new Error('idempotency record of a thread write holds no thread');
   if (!outcome.update) return { thread: outcome.thread };
   const stored = await ctx.threads.getUpdate(outcome.thread.id, outcome.update.id, true);
-  if (!stored) throw new Error(`idempotency record of thread ${outcome.thread.id} refers to update ${outcome.update.id}, which does not exist`);
+  if (!stored)
+    throw new Error(
+      `idempotency record of thread ${outcome.thread.id} refers to update ${outcome.update.id}, which does not exist`,
+    );
   const unretracted = outcome.update.retracted ? stored : { ...stored, retracted: false, retraction: null };
   // Amended since: show the wording (and revision fields) it had then, from its stored revision.
   const revision = outcome.update.revision ?? 0;
   if (stored.revisionCount === revision) return { thread: outcome.thread, update: unretracted };
-  const then = (await ctx.threads.getRevisions(stored.threadId, stored.id, true)).find((r) => r.revision === revision);
+  const then = (await ctx.threads.getRevisions(stored.threadId, stored.id, true)).find(
+    (r) => r.revision === revision,
+  );
   if (!then) throw new Error(`update ${stored.id} has no revision ${revision}, which a replay needs`);
   return { thread: outcome.thread, update: atRevision(unretracted, then) };
 }

@@ -1,4 +1,10 @@
-import { IdempotencyInProgressError, NotFoundError, PreconditionFailedError, ScenarioExistsError, UnavailableError } from '../domain/errors';
+import {
+  IdempotencyInProgressError,
+  NotFoundError,
+  PreconditionFailedError,
+  ScenarioExistsError,
+  UnavailableError,
+} from '../domain/errors';
 import { ZERO_COUNTS, countThreads, sameCounts } from '../domain/scenario-counts';
 import type { CreateScenarioInput, PatchScenarioInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
@@ -13,7 +19,10 @@ import type { IdempotencyTicket } from './threads';
 /** A scenario's ETag: its version, which rises with every change of its representation, counts included. */
 export const scenarioEtag = (scenario: Pick<Scenario, 'version'>): string => `"v${scenario.version}"`;
 
-function newScenario(input: { id: string; title: string; description?: string; tags?: string[] }, now: string): Scenario {
+function newScenario(
+  input: { id: string; title: string; description?: string; tags?: string[] },
+  now: string,
+): Scenario {
   return {
     id: input.id,
     title: input.title,
@@ -32,17 +41,32 @@ function newScenario(input: { id: string; title: string; description?: string; t
  * thread transaction, so writers of a scenario's threads never conflict on it; idempotent, and
  * cheap enough for thread creation (rare) but never done on updates. True when it created it.
  */
-export async function ensureScenario(ctx: Pick<AppContext, 'scenarios'>, id: string, now = nowUtc()): Promise<boolean> {
+export async function ensureScenario(
+  ctx: Pick<AppContext, 'scenarios'>,
+  id: string,
+  now = nowUtc(),
+): Promise<boolean> {
   return ctx.scenarios.createIfAbsent(newScenario({ id, title: id }, now));
 }
 
-export async function createScenario(ctx: AppContext, input: CreateScenarioInput, idempotency?: IdempotencyTicket): Promise<Scenario> {
+export async function createScenario(
+  ctx: AppContext,
+  input: CreateScenarioInput,
+  idempotency?: IdempotencyTicket,
+): Promise<Scenario> {
   const scenario = newScenario(input, nowUtc());
   try {
-    await ctx.scenarios.create(scenario, idempotency ? { ...idempotency, outcome: { scenario }, ttlSeconds: ctx.config.idempotencyTtlSeconds } : undefined);
+    await ctx.scenarios.create(
+      scenario,
+      idempotency
+        ? { ...idempotency, outcome: { scenario }, ttlSeconds: ctx.config.idempotencyTtlSeconds }
+        : undefined,
+    );
   } catch (error) {
-    if (error instanceof ScenarioAlreadyExists) throw new ScenarioExistsError(`Scenario ${input.id} already exists.`);
-    if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+    if (error instanceof ScenarioAlreadyExists)
+      throw new ScenarioExistsError(`Scenario ${input.id} already exists.`);
+    if (error instanceof IdempotencyClaimLost)
+      throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
     throw error;
   }
   // Threads may be in it already (a thread create whose ensureScenario was lost): count them.
@@ -61,26 +85,47 @@ export async function getScenario(ctx: AppContext, id: string): Promise<Scenario
  * counts are part of the representation) is the client's 412; without it, re-read and retry. A
  * change to the values the scenario already has writes nothing and keeps its version.
  */
-export async function patchScenario(ctx: AppContext, id: string, input: PatchScenarioInput, ifMatch?: string): Promise<Scenario> {
+export async function patchScenario(
+  ctx: AppContext,
+  id: string,
+  input: PatchScenarioInput,
+  ifMatch?: string,
+): Promise<Scenario> {
   for (let attempt = 1; ; attempt++) {
     const record = await ctx.scenarios.get(id, true);
     if (!record) throw new NotFoundError(`No scenario ${id}.`);
     const current = record.scenario;
     if (ifMatch !== undefined && !matchHits(ifMatch, scenarioEtag(current))) {
-      throw new PreconditionFailedError(`The scenario is at ${scenarioEtag(current)}; If-Match asked for ${ifMatch}.`);
+      throw new PreconditionFailedError(
+        `The scenario is at ${scenarioEtag(current)}; If-Match asked for ${ifMatch}.`,
+      );
     }
     const title = input.title ?? current.title;
     const description = input.description ?? current.description;
     const tags = input.tags ?? current.tags;
-    if (title === current.title && description === current.description && tags.join('\n') === current.tags.join('\n')) return current;
-    const next: Scenario = { ...current, title, description, tags, version: current.version + 1, updatedAt: nowUtc() };
+    if (
+      title === current.title &&
+      description === current.description &&
+      tags.join('\n') === current.tags.join('\n')
+    )
+      return current;
+    const next: Scenario = {
+      ...current,
+      title,
+      description,
+      tags,
+      version: current.version + 1,
+      updatedAt: nowUtc(),
+    };
     try {
       await ctx.scenarios.patch(next, current.version);
       return next;
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;
-      if (ifMatch !== undefined) throw new PreconditionFailedError('The scenario changed while this write was being applied.');
-      if (attempt >= 5) throw new UnavailableError('Too many concurrent changes to this scenario; retry shortly.', 1);
+      if (ifMatch !== undefined)
+        throw new PreconditionFailedError('The scenario changed while this write was being applied.');
+      if (attempt >= 5)
+        throw new UnavailableError('Too many concurrent changes to this scenario; retry shortly.', 1);
     }
   }
 }
@@ -101,7 +146,10 @@ export interface RecountResult {
  * wins. A scenario item missing while threads exist (a thread create that stopped before its
  * ensureScenario) is created here.
  */
-export async function recountScenario(ctx: Pick<AppContext, 'scenarios'>, id: string): Promise<RecountResult> {
+export async function recountScenario(
+  ctx: Pick<AppContext, 'scenarios'>,
+  id: string,
+): Promise<RecountResult> {
   for (let attempt = 1; ; attempt++) {
     const countedAt = nowUtc();
     const record = await ctx.scenarios.get(id, true);
@@ -113,12 +161,25 @@ export async function recountScenario(ctx: Pick<AppContext, 'scenarios'>, id: st
     }
     const counts = countThreads(threads);
     const changed = !sameCounts(counts, record.scenario);
-    const saved = await ctx.scenarios.saveCounts({ id, expectedVersion: record.scenario.version, countedAt, now: nowUtc(), ...(changed ? { counts } : {}) });
-    if (saved) return { scenario: id, outcome: changed ? 'changed' : 'unchanged', counts, threadsRead: threads.length };
+    const saved = await ctx.scenarios.saveCounts({
+      id,
+      expectedVersion: record.scenario.version,
+      countedAt,
+      now: nowUtc(),
+      ...(changed ? { counts } : {}),
+    });
+    if (saved)
+      return {
+        scenario: id,
+        outcome: changed ? 'changed' : 'unchanged',
+        counts,
+        threadsRead: threads.length,
+      };
     // Either a recount that started later wrote first (its counts are at least as fresh: done), or
     // the item changed under us (a PATCH): compare again.
     const after = await ctx.scenarios.get(id, true);
-    if (after?.countedAt !== undefined && after.countedAt > countedAt) return { scenario: id, outcome: 'superseded', threadsRead: threads.length };
+    if (after?.countedAt !== undefined && after.countedAt > countedAt)
+      return { scenario: id, outcome: 'superseded', threadsRead: threads.length };
     if (attempt >= 5) throw new Error(`recount of scenario ${id} kept losing races`);
   }
 }

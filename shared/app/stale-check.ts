@@ -5,7 +5,15 @@ import { threadOverdue, threadStale, type TrackerEvent } from '../events/event';
 import type { KindRegistry } from '../domain/kinds';
 import type { Expected } from '../domain/types';
 import { deliver, drainOutbox } from '../events/delivery';
-import { INDEX, THREAD_SHARDS, dueShardPk, expectedShardPk, shardNumbers, threadKey, updatedSk } from '../store/keys';
+import {
+  INDEX,
+  THREAD_SHARDS,
+  dueShardPk,
+  expectedShardPk,
+  shardNumbers,
+  threadKey,
+  updatedSk,
+} from '../store/keys';
 import { staleIndexKeys } from '../store/items';
 import { OUTBOX_LEASE_MS, outboxItem } from '../store/outbox-store';
 import type { AppContext } from './context';
@@ -40,13 +48,24 @@ export interface StaleCheckOptions {
  * notify) a thread. The flag and its ThreadStale notification commit together through the outbox;
  * a publish that fails is retried by the next run, which first drains what earlier runs left.
  */
-export async function runStaleCheck(ctx: AppContext, now: string, options: StaleCheckOptions = {}): Promise<StaleCheckResult> {
+export async function runStaleCheck(
+  ctx: AppContext,
+  now: string,
+  options: StaleCheckOptions = {},
+): Promise<StaleCheckResult> {
   const dryRun = options.dryRun === true;
   // A status an admin made terminal after the thread's last write leaves the thread in the due
   // index: the flag is conditioned on the thread's kind not being one where its status is terminal.
   const kinds = await ctx.kinds.registry();
   const redelivered = dryRun ? [] : await drainOutbox(ctx);
-  const stale = await sweepDue(ctx, { index: INDEX.byDue, pkName: 'GSI3PK', skName: 'GSI3SK', pkOf: dueShardPk }, now, dryRun, kinds, flag);
+  const stale = await sweepDue(
+    ctx,
+    { index: INDEX.byDue, pkName: 'GSI3PK', skName: 'GSI3SK', pkOf: dueShardPk },
+    now,
+    dryRun,
+    kinds,
+    flag,
+  );
   const overdue = await runOverdueCheck(ctx, now, dryRun, kinds);
   const flagged = stale.flagged;
   const itemsRead = stale.itemsRead + overdue.itemsRead;
@@ -54,7 +73,9 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
   if (!dryRun) {
     await deliver(ctx, events);
     // Flagged threads change their scenarios' stale and overdue counts.
-    await ctx.recounts.request([...new Set(events.flatMap((e) => (e.scenario === null ? [] : [e.scenario])))]);
+    await ctx.recounts.request([
+      ...new Set(events.flatMap((e) => (e.scenario === null ? [] : [e.scenario]))),
+    ]);
   }
   return { now, flagged, dryRun, overdue: overdue.flagged, itemsRead, redelivered };
 }
@@ -70,7 +91,14 @@ export async function runStaleCheck(ctx: AppContext, now: string, options: Stale
  * commits with its ThreadOverdue notification through the outbox.
  */
 function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<Sweep> {
-  return sweepDue(ctx, { index: INDEX.byExpected, pkName: 'GSI11PK', skName: 'GSI11SK', pkOf: expectedShardPk }, now, dryRun, kinds, flagOverdue);
+  return sweepDue(
+    ctx,
+    { index: INDEX.byExpected, pkName: 'GSI11PK', skName: 'GSI11SK', pkOf: expectedShardPk },
+    now,
+    dryRun,
+    kinds,
+    flagOverdue,
+  );
 }
 
 interface Sweep {
@@ -99,7 +127,11 @@ async function sweepDue(
   now: string,
   dryRun: boolean,
   kinds: KindRegistry,
-  flagOne: (ctx: AppContext, item: Record<string, unknown>, settledIn: string[]) => Promise<TrackerEvent | undefined>,
+  flagOne: (
+    ctx: AppContext,
+    item: Record<string, unknown>,
+    settledIn: string[],
+  ) => Promise<TrackerEvent | undefined>,
 ): Promise<Sweep> {
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
@@ -136,12 +168,21 @@ async function sweepDue(
 }
 
 /** Flag one thread overdue with its notification, unless a write moved its key first (or its status became terminal). */
-async function flagOverdue(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
+async function flagOverdue(
+  ctx: AppContext,
+  item: Record<string, unknown>,
+  settledIn: string[],
+): Promise<TrackerEvent | undefined> {
   const key = String(item.GSI11SK);
   const threadId = threadIdOf(item);
   const overdueSince = key.slice(0, key.indexOf('#'));
   const wallClock = nowUtc();
-  const event = threadOverdue({ id: threadId, scenario: String(item.scenario), status: String(item.status) }, overdueSince, item.expected as Expected, wallClock);
+  const event = threadOverdue(
+    { id: threadId, scenario: String(item.scenario), status: String(item.status) },
+    overdueSince,
+    item.expected as Expected,
+    wallClock,
+  );
   const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
   try {
     await ctx.db.send(
@@ -152,11 +193,20 @@ async function flagOverdue(ctx: AppContext, item: Record<string, unknown>, settl
               TableName: ctx.config.tableName,
               Key: threadKey(threadId),
               // Leaves the expected-due index and moves in the update-time ones; a version like any write.
-              UpdateExpression: 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk REMOVE GSI11PK, GSI11SK',
-              ConditionExpression: settled ? `GSI11SK = :seen AND NOT ${settled.expression}` : 'GSI11SK = :seen',
+              UpdateExpression:
+                'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk REMOVE GSI11PK, GSI11SK',
+              ConditionExpression: settled
+                ? `GSI11SK = :seen AND NOT ${settled.expression}`
+                : 'GSI11SK = :seen',
               ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
               ExpressionAttributeValues: {
-                ':true': true, ':since': overdueSince, ':now': wallClock, ':one': 1, ':seen': key, ':usk': updatedSk(wallClock, threadId), ...settled?.values,
+                ':true': true,
+                ':since': overdueSince,
+                ':now': wallClock,
+                ':one': 1,
+                ':seen': key,
+                ':usk': updatedSk(wallClock, threadId),
+                ...settled?.values,
               },
             },
           },
@@ -193,7 +243,11 @@ function kindIn(kinds: string[]): { expression: string; values: Record<string, s
  * undefined. `settledIn`: the kinds in which the thread's status is terminal — a thread of one of
  * those is not flagged but leaves the due index (its status became terminal after its last write).
  */
-async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: string[]): Promise<TrackerEvent | undefined> {
+async function flag(
+  ctx: AppContext,
+  item: Record<string, unknown>,
+  settledIn: string[],
+): Promise<TrackerEvent | undefined> {
   const dueKey = String(item.GSI3SK);
   const threadId = threadIdOf(item);
   const scenario = String(item.scenario);
@@ -211,12 +265,22 @@ async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: s
               TableName: ctx.config.tableName,
               Key: threadKey(threadId),
               // Leaves the due index, joins the sparse stale indexes, moves in the update-time ones.
-              UpdateExpression: 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7 REMOVE GSI3PK, GSI3SK',
-              ConditionExpression: settled ? `GSI3SK = :seen AND NOT ${settled.expression}` : 'GSI3SK = :seen',
+              UpdateExpression:
+                'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7 REMOVE GSI3PK, GSI3SK',
+              ConditionExpression: settled
+                ? `GSI3SK = :seen AND NOT ${settled.expression}`
+                : 'GSI3SK = :seen',
               ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
               ExpressionAttributeValues: {
-                ':true': true, ':since': staleSince, ':now': wallClock, ':one': 1, ':seen': dueKey, ':usk': updatedSk(wallClock, threadId),
-                ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK, ...settled?.values,
+                ':true': true,
+                ':since': staleSince,
+                ':now': wallClock,
+                ':one': 1,
+                ':seen': dueKey,
+                ':usk': updatedSk(wallClock, threadId),
+                ':stale6': staleKeys.GSI6PK,
+                ':stale7': staleKeys.GSI7PK,
+                ...settled?.values,
               },
             },
           },
@@ -237,16 +301,24 @@ async function flag(ctx: AppContext, item: Record<string, unknown>, settledIn: s
  * Take a thread whose status is terminal for its kind out of a due index (`GSI3` for staleness,
  * `GSI11` for expectations), so later runs do not read it again.
  */
-async function unwatch(ctx: AppContext, threadId: string, index: 'GSI3' | 'GSI11', key: string, settled: { expression: string; values: Record<string, string> }): Promise<void> {
+async function unwatch(
+  ctx: AppContext,
+  threadId: string,
+  index: 'GSI3' | 'GSI11',
+  key: string,
+  settled: { expression: string; values: Record<string, string> },
+): Promise<void> {
   try {
-    await ctx.db.send(new UpdateCommand({
-      TableName: ctx.config.tableName,
-      Key: threadKey(threadId),
-      UpdateExpression: `REMOVE ${index}PK, ${index}SK`,
-      ConditionExpression: `${index}SK = :seen AND ${settled.expression}`,
-      ExpressionAttributeNames: { '#kind': 'kind' },
-      ExpressionAttributeValues: { ':seen': key, ...settled.values },
-    }));
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.config.tableName,
+        Key: threadKey(threadId),
+        UpdateExpression: `REMOVE ${index}PK, ${index}SK`,
+        ConditionExpression: `${index}SK = :seen AND ${settled.expression}`,
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':seen': key, ...settled.values },
+      }),
+    );
   } catch (error) {
     // Not terminal after all, or a write moved the key: nothing to take out.
     if (!(error instanceof ConditionalCheckFailedException)) throw error;

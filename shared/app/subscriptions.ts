@@ -19,7 +19,10 @@ export const DELIVERY_LOG_SIZE = 50;
 
 const policy = (ctx: AppContext) => ({ allowPrivate: ctx.config.allowPrivateWebhooks, lookup: ctx.lookup });
 
-export async function createSubscription(ctx: AppContext, input: CreateSubscriptionInput): Promise<Subscription & { secret: string }> {
+export async function createSubscription(
+  ctx: AppContext,
+  input: CreateSubscriptionInput,
+): Promise<Subscription & { secret: string }> {
   await checkSubscriptionUrl(input.url, policy(ctx));
   const subscription: Subscription = {
     id: `sub_${ulid()}`,
@@ -40,13 +43,23 @@ export async function listSubscriptions(ctx: AppContext): Promise<Subscription[]
   return (await ctx.subscriptions.list()).map(subscriptionView);
 }
 
-export async function getSubscription(ctx: AppContext, id: string): Promise<Subscription & { deliveries: AttemptRecord[] }> {
-  const [record, deliveries] = await Promise.all([ctx.subscriptions.get(id), ctx.deliveries.latestAttempts(id, DELIVERY_LOG_SIZE)]);
+export async function getSubscription(
+  ctx: AppContext,
+  id: string,
+): Promise<Subscription & { deliveries: AttemptRecord[] }> {
+  const [record, deliveries] = await Promise.all([
+    ctx.subscriptions.get(id),
+    ctx.deliveries.latestAttempts(id, DELIVERY_LOG_SIZE),
+  ]);
   if (!record) throw new NotFoundError(`No subscription ${id}.`);
   return { ...subscriptionView(record), deliveries };
 }
 
-export async function patchSubscription(ctx: AppContext, id: string, input: PatchSubscriptionInput): Promise<Subscription> {
+export async function patchSubscription(
+  ctx: AppContext,
+  id: string,
+  input: PatchSubscriptionInput,
+): Promise<Subscription> {
   const record = await ctx.subscriptions.update(id, input, nowUtc());
   if (!record) throw new NotFoundError(`No subscription ${id}.`);
   return subscriptionView(record);
@@ -72,7 +85,10 @@ export async function pingSubscription(ctx: AppContext, id: string): Promise<Tra
     await ctx.publisher.publish([event]);
   } catch (error) {
     // The delivery item is in the table: the sweep sends it all the same.
-    logger.warn('ping could not be published; its delivery goes out with the next sweep', { eventId: event.id, error: String(error) });
+    logger.warn('ping could not be published; its delivery goes out with the next sweep', {
+      eventId: event.id,
+      error: String(error),
+    });
   }
   return event;
 }

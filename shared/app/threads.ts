@@ -1,21 +1,64 @@
 import { randomUUID } from 'node:crypto';
 import { ulid } from 'ulid';
 import {
-  AlreadyRetractedError, CannotRetractLastStatusError, IdempotencyInProgressError, InvalidParentError, InvalidStatusError, NoStatusAtTimeError,
-  NotFoundError, PreconditionFailedError, ThreadExistsError, UnavailableError,
+  AlreadyRetractedError,
+  CannotRetractLastStatusError,
+  IdempotencyInProgressError,
+  InvalidParentError,
+  InvalidStatusError,
+  NoStatusAtTimeError,
+  NotFoundError,
+  PreconditionFailedError,
+  ThreadExistsError,
+  UnavailableError,
 } from '../domain/errors';
 import type { KindRegistry } from '../domain/kinds';
-import { cursorOf, foldAll, project, resumeFold, stateOf, type Cutoff, type Fold } from '../domain/projection';
-import { addUpdate, amendUpdate as refoldAmended, retractUpdate as refold, viewAsOf, type HistoryWindows } from '../domain/resume';
+import {
+  cursorOf,
+  foldAll,
+  project,
+  resumeFold,
+  stateOf,
+  type Cutoff,
+  type Fold,
+} from '../domain/projection';
+import {
+  addUpdate,
+  amendUpdate as refoldAmended,
+  retractUpdate as refold,
+  viewAsOf,
+  type HistoryWindows,
+} from '../domain/resume';
 import { changesWording, wordingKnownAt, type Wording } from '../domain/revisions';
-import type { AmendUpdateInput, CreateThreadInput, CreateUpdateInput, OccurredInput, PatchThreadInput } from '../domain/schemas';
+import type {
+  AmendUpdateInput,
+  CreateThreadInput,
+  CreateUpdateInput,
+  OccurredInput,
+  PatchThreadInput,
+} from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
 import type { Expected, Principal, Revision, Thread, ThreadState, Update } from '../domain/types';
-import { statusChanged, threadCreated, updateAmended, updatePosted, updateRetracted, type TrackerEvent } from '../events/event';
+import {
+  statusChanged,
+  threadCreated,
+  updateAmended,
+  updatePosted,
+  updateRetracted,
+  type TrackerEvent,
+} from '../events/event';
 import { deliver } from '../events/delivery';
 import { matchHits, threadEtag } from '../http/etag';
-import { IdempotencyClaimLost, ThreadAlreadyExists, TransientConflict, VersionConflict, type ThreadRecord, type ThreadWrite, type Turn } from '../store/thread-store';
+import {
+  IdempotencyClaimLost,
+  ThreadAlreadyExists,
+  TransientConflict,
+  VersionConflict,
+  type ThreadRecord,
+  type ThreadWrite,
+  type Turn,
+} from '../store/thread-store';
 import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
@@ -45,7 +88,15 @@ export interface WriteResult {
 /** What the idempotency record keeps of a result: the thread, and the update by reference. */
 export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   thread: result.thread,
-  ...(result.update ? { update: { id: result.update.id, retracted: result.update.retracted, revision: result.update.revisionCount } } : {}),
+  ...(result.update
+    ? {
+        update: {
+          id: result.update.id,
+          retracted: result.update.retracted,
+          revision: result.update.revisionCount,
+        },
+      }
+    : {}),
 });
 
 type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'> & {
@@ -60,11 +111,17 @@ type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision
 
 /** Full-jitter exponential back-off, capped: spreads racing writers out instead of lock-stepping them. */
 const backoff = (ctx: AppContext, attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)));
+  new Promise((resolve) =>
+    setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)),
+  );
 
 /** An occurred time as given: parsed with its precision, or a full time from an internal caller; absent means now. */
 const occurredOf = (given: OccurredInput | undefined, now: string): PreciseTime =>
-  given === undefined ? { at: now, precision: 'instant' } : typeof given === 'string' ? { at: given, precision: 'instant' } : given;
+  given === undefined
+    ? { at: now, precision: 'instant' }
+    : typeof given === 'string'
+      ? { at: given, precision: 'instant' }
+      : given;
 
 function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
   const occurred = occurredOf(input.occurredAt, now);
@@ -95,7 +152,12 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
 function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
   const happened = thread.expected !== null && state.lastOccurredAt >= thread.expected.at;
   return {
-    ...thread, ...state, version: thread.version + 1, stale: false, staleSince: null, updatedAt: now,
+    ...thread,
+    ...state,
+    version: thread.version + 1,
+    stale: false,
+    staleSince: null,
+    updatedAt: now,
     ...(thread.overdue && happened ? { overdue: false, overdueSince: null } : {}),
   };
 }
@@ -114,15 +176,29 @@ const windowsOf = (ctx: AppContext, threadId: string, consistent: boolean): Hist
  * (the write then stores the cursor, and the next write resumes from it).
  */
 async function foldFor(ctx: AppContext, record: ThreadRecord): Promise<Fold> {
-  return resumeFold(record.thread, record.cursor) ?? foldAll(await windowsOf(ctx, record.thread.id, true).all());
+  return (
+    resumeFold(record.thread, record.cursor) ?? foldAll(await windowsOf(ctx, record.thread.id, true).all())
+  );
 }
 
 /** The Decision of a write that changed the thread's history, from the fold after it. */
-function historyChange(thread: Thread, fold: Fold, update: Update, updateIsNew: boolean, now: string): Decision {
+function historyChange(
+  thread: Thread,
+  fold: Fold,
+  update: Update,
+  updateIsNew: boolean,
+  now: string,
+): Decision {
   const state = stateOf(fold)!;
   const next = refreshed(thread, state, now);
   const about = (updateIsNew ? updatePosted : updateRetracted)(next, update, now);
-  return { thread: next, cursor: cursorOf(fold), update, updateIsNew, events: [about, ...changeEvents(thread, next, now)] };
+  return {
+    thread: next,
+    cursor: cursorOf(fold),
+    update,
+    updateIsNew,
+    events: [about, ...changeEvents(thread, next, now)],
+  };
 }
 
 /** A change of the thread's status comes as its own event, after the one about the update. */
@@ -144,7 +220,9 @@ export const TURN_POLL_MIN_MS = 10;
 export const TURN_POLL_MAX_MS = 1_000;
 const waitBehind = (holder: Turn | null | undefined, ours: Turn, roundTripMs: number) => {
   const gap = holder ? ours.since - holder.since : 0;
-  return sleep(Math.min(TURN_POLL_MAX_MS, Math.max(TURN_POLL_MIN_MS, roundTripMs, gap / 2)) * (0.75 + Math.random() / 2));
+  return sleep(
+    Math.min(TURN_POLL_MAX_MS, Math.max(TURN_POLL_MIN_MS, roundTripMs, gap / 2)) * (0.75 + Math.random() / 2),
+  );
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -179,7 +257,8 @@ async function writeThread<R>(
   // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
   let attempt = 0;
   const giveUpIfSpent = () => {
-    if (attempt >= writeMaxAttempts || Date.now() >= deadline) throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
+    if (attempt >= writeMaxAttempts || Date.now() >= deadline)
+      throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
   };
   try {
     for (;;) {
@@ -204,7 +283,9 @@ async function writeThread<R>(
       if (!record) throw new NotFoundError(`No thread ${threadId}.`);
       const { thread } = record;
       if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
-        throw new PreconditionFailedError(`The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`);
+        throw new PreconditionFailedError(
+          `The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`,
+        );
       }
       // Another writer's turn is held: a commit now would be refused, so queue at once.
       if (!queued && record.turn && record.turn.until > Date.now()) queued = true;
@@ -221,13 +302,20 @@ async function writeThread<R>(
         decision = { cursor: record.cursor, ...(await decide(record, now)) };
       } catch (error) {
         // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
-        if (!(error instanceof CannotRetractLastStatusError) || (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version) throw error;
+        if (
+          !(error instanceof CannotRetractLastStatusError) ||
+          (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version
+        )
+          throw error;
         attempt++;
         giveUpIfSpent();
         queued = true;
         continue;
       }
-      const result: WriteResult = { thread: decision.thread, ...(decision.update ? { update: decision.update } : {}) };
+      const result: WriteResult = {
+        thread: decision.thread,
+        ...(decision.update ? { update: decision.update } : {}),
+      };
       const response = render(result);
       // Nothing to write (the same value again): answer with the thread as read, keep its version.
       if (decision.unchanged) return response;
@@ -239,7 +327,15 @@ async function writeThread<R>(
           kinds,
           expectedVersion: thread.version,
           ...(holding ? { turn: turn.id } : {}),
-          ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf(result), ttlSeconds: idempotencyTtlSeconds } } : {}),
+          ...(options.idempotency
+            ? {
+                idempotency: {
+                  ...options.idempotency,
+                  outcome: outcomeOf(result),
+                  ttlSeconds: idempotencyTtlSeconds,
+                },
+              }
+            : {}),
         });
         holding = false; // the commit's Put of the thread item released it
         await deliver(ctx, decision.events ?? []);
@@ -248,11 +344,13 @@ async function writeThread<R>(
         await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
         return response;
       } catch (error) {
-        if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+        if (error instanceof IdempotencyClaimLost)
+          throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
         if (error instanceof VersionConflict) {
           // Refused by another writer's turn, the version unchanged: not a change the client's If-Match is about.
           const moved = error.current === null || error.current.thread.version !== thread.version;
-          if (moved && options.ifMatch !== undefined) throw new PreconditionFailedError('The thread changed while this write was being applied.');
+          if (moved && options.ifMatch !== undefined)
+            throw new PreconditionFailedError('The thread changed while this write was being applied.');
           giveUpIfSpent();
           queued = true;
           continue;
@@ -270,13 +368,20 @@ async function writeThread<R>(
 }
 
 /** Whether the registry can answer for this kind and status without a reload: it knows the status, or the kind is built in (never changes). */
-const settled = (r: KindRegistry, kind: string, status: string) => r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
+const settled = (r: KindRegistry, kind: string, status: string) =>
+  r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
 
-export async function createThread<R>(ctx: AppContext, input: CreateThreadInput, options: WriteOptions, render: (r: WriteResult) => R): Promise<R> {
+export async function createThread<R>(
+  ctx: AppContext,
+  input: CreateThreadInput,
+  options: WriteOptions,
+  render: (r: WriteResult) => R,
+): Promise<R> {
   // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
   const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
   kinds.requireKind(input.kind);
-  if (!kinds.isStatusOf(input.kind, input.status)) throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
+  if (!kinds.isStatusOf(input.kind, input.status))
+    throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
   const parent = input.parent ?? null;
   const now = nowUtc();
   const update = newUpdate(input.id, input, options.principal, now);
@@ -316,16 +421,27 @@ export async function createThread<R>(ctx: AppContext, input: CreateThreadInput,
         update,
         updateIsNew: true,
         events,
-        ...(options.idempotency ? { idempotency: { ...options.idempotency, outcome: outcomeOf({ thread, update }), ttlSeconds: ctx.config.idempotencyTtlSeconds } } : {}),
+        ...(options.idempotency
+          ? {
+              idempotency: {
+                ...options.idempotency,
+                outcome: outcomeOf({ thread, update }),
+                ttlSeconds: ctx.config.idempotencyTtlSeconds,
+              },
+            }
+          : {}),
       });
       await scenarioAfterCreate(ctx, thread.scenario, now);
       await deliver(ctx, events);
       return response;
     } catch (error) {
-      if (error instanceof ThreadAlreadyExists) throw new ThreadExistsError(`Thread ${input.id} already exists.`);
-      if (error instanceof IdempotencyClaimLost) throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+      if (error instanceof ThreadAlreadyExists)
+        throw new ThreadExistsError(`Thread ${input.id} already exists.`);
+      if (error instanceof IdempotencyClaimLost)
+        throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
       if (!(error instanceof TransientConflict)) throw error;
-      if (attempt >= ctx.config.writeMaxAttempts) throw new UnavailableError('Too many concurrent writes; retry shortly.', 1);
+      if (attempt >= ctx.config.writeMaxAttempts)
+        throw new UnavailableError('Too many concurrent writes; retry shortly.', 1);
       await backoff(ctx, attempt);
     }
   }
@@ -349,7 +465,10 @@ async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string)
     await ensureScenario(ctx, scenario, now);
   } catch (error) {
     count('EnsureScenarioFailures');
-    logger.warn('could not ensure the scenario of a thread; its recount will', { scenario, error: String(error) });
+    logger.warn('could not ensure the scenario of a thread; its recount will', {
+      scenario,
+      error: String(error),
+    });
   }
 }
 
@@ -359,13 +478,24 @@ async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string)
  * re-checks the parent inside its transaction (`parentCheck`), so a parent that changes meanwhile
  * cannot slip through.
  */
-async function requireParent(ctx: AppContext, threadId: string, parentId: string, scenario: string, mayHaveChildren: boolean): Promise<void> {
+async function requireParent(
+  ctx: AppContext,
+  threadId: string,
+  parentId: string,
+  scenario: string,
+  mayHaveChildren: boolean,
+): Promise<void> {
   if (parentId === threadId) throw new InvalidParentError('A thread cannot be its own parent.');
   const parent = await ctx.threads.getThreadConsistent(parentId);
   if (!parent) throw new InvalidParentError(`No thread ${parentId} to be the parent.`);
-  if (parent.parent !== null) throw new InvalidParentError(`Thread ${parentId} has a parent itself (${parent.parent}): only one level of children.`);
-  if (parent.scenario !== scenario) throw new InvalidParentError(`Thread ${parentId} is in scenario ${parent.scenario}, not ${scenario}.`);
-  if (!mayHaveChildren && (await ctx.threads.hasChildren(threadId))) throw new InvalidParentError(`Thread ${threadId} has children: it cannot get a parent.`);
+  if (parent.parent !== null)
+    throw new InvalidParentError(
+      `Thread ${parentId} has a parent itself (${parent.parent}): only one level of children.`,
+    );
+  if (parent.scenario !== scenario)
+    throw new InvalidParentError(`Thread ${parentId} is in scenario ${parent.scenario}, not ${scenario}.`);
+  if (!mayHaveChildren && (await ctx.threads.hasChildren(threadId)))
+    throw new InvalidParentError(`Thread ${threadId} has children: it cannot get a parent.`);
 }
 
 const sameExpected = (a: Expected | null, b: Expected | null): boolean =>
@@ -379,38 +509,81 @@ async function requireKindFits(ctx: AppContext, threadId: string, kind: string):
   const kinds = await ctx.kinds.knowing((r) => r.has(kind));
   kinds.requireKind(kind);
   const { updates } = await ctx.threads.loadHistory(threadId, true);
-  const missing = [...new Set(updates.map((u) => u.status).filter((st): st is string => st !== null && !kinds.isStatusOf(kind, st)))];
-  if (missing.length) throw new InvalidStatusError(`Kind ${kind} has no status ${missing.join(', ')}, which this thread's history holds.`);
+  const missing = [
+    ...new Set(
+      updates.map((u) => u.status).filter((st): st is string => st !== null && !kinds.isStatusOf(kind, st)),
+    ),
+  ];
+  if (missing.length)
+    throw new InvalidStatusError(
+      `Kind ${kind} has no status ${missing.join(', ')}, which this thread's history holds.`,
+    );
 }
 
-export function postUpdate<R>(ctx: AppContext, threadId: string, input: CreateUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
-  return writeThread(ctx, threadId, options, async (record, now) => {
-    const { thread } = record;
-    if (input.status != null) {
-      const status = input.status;
-      const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
-      if (!kinds.isStatusOf(thread.kind, status)) throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
-    }
-    const update = newUpdate(threadId, input, options.principal, now);
-    // In order (the common case): the stored fold steps on, nothing else is read. A late report
-    // reads the updates from its occurred time on, and back only as far as the status run needs.
-    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
-    return historyChange(thread, fold, update, true, now);
-  }, render);
+export function postUpdate<R>(
+  ctx: AppContext,
+  threadId: string,
+  input: CreateUpdateInput,
+  options: WriteOptions,
+  render: (r: WriteResult) => R,
+) {
+  return writeThread(
+    ctx,
+    threadId,
+    options,
+    async (record, now) => {
+      const { thread } = record;
+      if (input.status != null) {
+        const status = input.status;
+        const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
+        if (!kinds.isStatusOf(thread.kind, status))
+          throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
+      }
+      const update = newUpdate(threadId, input, options.principal, now);
+      // In order (the common case): the stored fold steps on, nothing else is read. A late report
+      // reads the updates from its occurred time on, and back only as far as the status run needs.
+      const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+      return historyChange(thread, fold, update, true, now);
+    },
+    render,
+  );
 }
 
-export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: string, reason: string, options: WriteOptions, render: (r: WriteResult) => R) {
-  return writeThread(ctx, threadId, options, async (record, now) => {
-    const { thread } = record;
-    // Read after the thread item: a retraction committed in between has moved its version.
-    const target = await ctx.threads.getUpdate(threadId, updateId, true);
-    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-    if (target.retracted) throw new AlreadyRetractedError(`Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`);
-    const retracted: Update = { ...target, retracted: true, retraction: { reason, retractedAt: now, retractedBy: options.principal.name } };
-    const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
-    if (!stateOf(fold)) throw new CannotRetractLastStatusError(`Retracting ${updateId} would leave thread ${threadId} without any status.`);
-    return historyChange(thread, fold, retracted, false, now);
-  }, render);
+export function retractUpdate<R>(
+  ctx: AppContext,
+  threadId: string,
+  updateId: string,
+  reason: string,
+  options: WriteOptions,
+  render: (r: WriteResult) => R,
+) {
+  return writeThread(
+    ctx,
+    threadId,
+    options,
+    async (record, now) => {
+      const { thread } = record;
+      // Read after the thread item: a retraction committed in between has moved its version.
+      const target = await ctx.threads.getUpdate(threadId, updateId, true);
+      if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+      if (target.retracted)
+        throw new AlreadyRetractedError(
+          `Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`,
+        );
+      const retracted: Update = {
+        ...target,
+        retracted: true,
+        retraction: { reason, retractedAt: now, retractedBy: options.principal.name },
+      };
+      const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
+      if (!stateOf(fold))
+        throw new CannotRetractLastStatusError(
+          `Retracting ${updateId} would leave thread ${threadId} without any status.`,
+        );
+      return historyChange(thread, fold, retracted, false, now);
+    },
+    render,
+  );
 }
 
 /**
@@ -420,34 +593,92 @@ export function retractUpdate<R>(ctx: AppContext, threadId: string, updateId: st
  * point on: it follows when the update is the latest live one. Staleness is left as it was: a
  * corrected wording is not news, so `lastRecordedAt` and the stale clock do not move.
  */
-export function amendUpdate<R>(ctx: AppContext, threadId: string, updateId: string, input: AmendUpdateInput, options: WriteOptions, render: (r: WriteResult) => R) {
-  return writeThread(ctx, threadId, options, async (record, now) => {
-    const { thread } = record;
-    // Read after the thread item: an amendment or retraction committed in between has moved its version.
-    const target = await ctx.threads.getUpdate(threadId, updateId, true);
-    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-    if (target.retracted) throw new AlreadyRetractedError(`Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`);
-    const wording: Wording = { summary: input.summary ?? target.summary, sources: input.sources ?? target.sources, quotes: input.quotes ?? target.quotes };
-    // The same wording again is no amendment: nothing is written and the thread keeps its version.
-    if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
-    const revision = target.revisionCount + 1;
-    const amended: Update = { ...target, ...wording, revisedAt: now, revisedBy: options.principal.name, revisionCount: revision };
-    const revisions: Revision[] = [
-      ...(target.revisionCount === 0 ? [{ revision: 0, summary: target.summary, sources: target.sources, quotes: target.quotes, recordedAt: target.recordedAt, recordedBy: target.postedBy }] : []),
-      { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
-    ];
-    const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
-    const state = stateOf(fold)!;
-    const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
-    return { thread: next, cursor: cursorOf(fold), update: amended, updateIsNew: false, revisions, events: [updateAmended(next, amended, now)] };
-  }, render);
+export function amendUpdate<R>(
+  ctx: AppContext,
+  threadId: string,
+  updateId: string,
+  input: AmendUpdateInput,
+  options: WriteOptions,
+  render: (r: WriteResult) => R,
+) {
+  return writeThread(
+    ctx,
+    threadId,
+    options,
+    async (record, now) => {
+      const { thread } = record;
+      // Read after the thread item: an amendment or retraction committed in between has moved its version.
+      const target = await ctx.threads.getUpdate(threadId, updateId, true);
+      if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+      if (target.retracted)
+        throw new AlreadyRetractedError(
+          `Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`,
+        );
+      const wording: Wording = {
+        summary: input.summary ?? target.summary,
+        sources: input.sources ?? target.sources,
+        quotes: input.quotes ?? target.quotes,
+      };
+      // The same wording again is no amendment: nothing is written and the thread keeps its version.
+      if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
+      const revision = target.revisionCount + 1;
+      const amended: Update = {
+        ...target,
+        ...wording,
+        revisedAt: now,
+        revisedBy: options.principal.name,
+        revisionCount: revision,
+      };
+      const revisions: Revision[] = [
+        ...(target.revisionCount === 0
+          ? [
+              {
+                revision: 0,
+                summary: target.summary,
+                sources: target.sources,
+                quotes: target.quotes,
+                recordedAt: target.recordedAt,
+                recordedBy: target.postedBy,
+              },
+            ]
+          : []),
+        { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
+      ];
+      const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
+      const state = stateOf(fold)!;
+      const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
+      return {
+        thread: next,
+        cursor: cursorOf(fold),
+        update: amended,
+        updateIsNew: false,
+        revisions,
+        events: [updateAmended(next, amended, now)],
+      };
+    },
+    render,
+  );
 }
 
 /** An update's wordings, oldest first, revision 0 the original. */
-export async function listRevisions(ctx: AppContext, threadId: string, updateId: string): Promise<Revision[]> {
+export async function listRevisions(
+  ctx: AppContext,
+  threadId: string,
+  updateId: string,
+): Promise<Revision[]> {
   const update = await ctx.threads.getUpdate(threadId, updateId);
   if (!update) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-  if (update.revisionCount === 0) return [{ revision: 0, summary: update.summary, sources: update.sources, quotes: update.quotes, recordedAt: update.recordedAt, recordedBy: update.postedBy }];
+  if (update.revisionCount === 0)
+    return [
+      {
+        revision: 0,
+        summary: update.summary,
+        sources: update.sources,
+        quotes: update.quotes,
+        recordedAt: update.recordedAt,
+        recordedBy: update.postedBy,
+      },
+    ];
   // Revisions are written with the update item; an eventually consistent read may trail it, so read them consistently.
   return ctx.threads.getRevisions(threadId, updateId, true);
 }
@@ -457,48 +688,69 @@ export async function listRevisions(ctx: AppContext, threadId: string, updateId:
  * The 1.1 fields write only when they change something: `expected` set to the value it has, or
  * `archived` to the state it is in, changes nothing.
  */
-export function patchThread<R>(ctx: AppContext, threadId: string, input: PatchThreadInput, options: WriteOptions, render: (r: WriteResult) => R) {
-  return writeThread(ctx, threadId, options, async ({ thread }, now): Promise<Decision> => {
-    let next: Thread = {
-      ...thread,
-      ...(input.title !== undefined ? { title: input.title } : {}),
-      ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
-    };
-    let changed = input.title !== undefined || input.staleAfterHours !== undefined;
-    // Any change to what is expected starts the wait afresh.
-    if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
-      next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
-      changed = true;
-    }
-    if (input.archived !== undefined && input.archived !== thread.archived) {
-      // Archived threads are never stale or overdue; unarchived, they are watched again from here.
-      next = { ...next, archived: input.archived, stale: false, staleSince: null, overdue: false, overdueSince: null };
-      changed = true;
-    }
-    if (input.kind !== undefined && input.kind !== thread.kind) {
-      await requireKindFits(ctx, threadId, input.kind);
-      next = { ...next, kind: input.kind };
-      changed = true;
-    }
-    const scenario = input.scenario ?? thread.scenario;
-    const parent = input.parent !== undefined ? input.parent : thread.parent;
-    const moving = scenario !== thread.scenario;
-    const attaching = parent !== null && parent !== thread.parent;
-    if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
-      throw new InvalidParentError('A thread with a parent or children cannot move to another scenario: detach first.');
-    }
-    if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
-    if (moving || parent !== thread.parent) {
-      next = { ...next, scenario, parent };
-      changed = true;
-    }
-    if (!changed) return { thread, unchanged: true };
-    return {
-      thread: { ...next, version: thread.version + 1, updatedAt: now },
-      ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
-      ...(moving ? { movedTo: scenario } : {}),
-    };
-  }, render);
+export function patchThread<R>(
+  ctx: AppContext,
+  threadId: string,
+  input: PatchThreadInput,
+  options: WriteOptions,
+  render: (r: WriteResult) => R,
+) {
+  return writeThread(
+    ctx,
+    threadId,
+    options,
+    async ({ thread }, now): Promise<Decision> => {
+      let next: Thread = {
+        ...thread,
+        ...(input.title !== undefined ? { title: input.title } : {}),
+        ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
+      };
+      let changed = input.title !== undefined || input.staleAfterHours !== undefined;
+      // Any change to what is expected starts the wait afresh.
+      if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
+        next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
+        changed = true;
+      }
+      if (input.archived !== undefined && input.archived !== thread.archived) {
+        // Archived threads are never stale or overdue; unarchived, they are watched again from here.
+        next = {
+          ...next,
+          archived: input.archived,
+          stale: false,
+          staleSince: null,
+          overdue: false,
+          overdueSince: null,
+        };
+        changed = true;
+      }
+      if (input.kind !== undefined && input.kind !== thread.kind) {
+        await requireKindFits(ctx, threadId, input.kind);
+        next = { ...next, kind: input.kind };
+        changed = true;
+      }
+      const scenario = input.scenario ?? thread.scenario;
+      const parent = input.parent !== undefined ? input.parent : thread.parent;
+      const moving = scenario !== thread.scenario;
+      const attaching = parent !== null && parent !== thread.parent;
+      if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
+        throw new InvalidParentError(
+          'A thread with a parent or children cannot move to another scenario: detach first.',
+        );
+      }
+      if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
+      if (moving || parent !== thread.parent) {
+        next = { ...next, scenario, parent };
+        changed = true;
+      }
+      if (!changed) return { thread, unchanged: true };
+      return {
+        thread: { ...next, version: thread.version + 1, updatedAt: now },
+        ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
+        ...(moving ? { movedTo: scenario } : {}),
+      };
+    },
+    render,
+  );
 }
 
 /**
@@ -528,10 +780,14 @@ export async function threadAsOf(ctx: AppContext, threadId: string, cut: Cutoff)
   const { thread, updates, revisions } = await ctx.threads.loadHistory(threadId, false);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   // Known at a time, an update reads as it was worded then (the summary follows the latest live one).
-  const worded = knownAt === undefined ? updates : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
+  const worded =
+    knownAt === undefined
+      ? updates
+      : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
   const state = project(worded, cut);
   if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
   return { ...thread, ...state, ...cut };
 }
 
-const describeCut = (cut: Cutoff) => [cut.asOf && `as of ${cut.asOf}`, cut.knownAt && `known at ${cut.knownAt}`].filter(Boolean).join(' and ');
+const describeCut = (cut: Cutoff) =>
+  [cut.asOf && `as of ${cut.asOf}`, cut.knownAt && `known at ${cut.knownAt}`].filter(Boolean).join(' and ');

@@ -31,7 +31,11 @@ export interface TimelinePage {
 
 /** Timeline order: occurred time, then thread id, then update id (within a thread, LSI1 order). */
 const before = (a: TimelinePosition, b: TimelinePosition): boolean =>
-  a.occurredAt !== b.occurredAt ? a.occurredAt < b.occurredAt : a.threadId !== b.threadId ? a.threadId < b.threadId : a.updateId < b.updateId;
+  a.occurredAt !== b.occurredAt
+    ? a.occurredAt < b.occurredAt
+    : a.threadId !== b.threadId
+      ? a.threadId < b.threadId
+      : a.updateId < b.updateId;
 
 /** What a timeline sees of an update: recorded by `knownAt`, and not retracted as known then. */
 const visible = (u: TimelineFacts, knownAt?: string) => knownAt === undefined || u.recordedAt <= knownAt;
@@ -42,13 +46,22 @@ const live = (u: TimelineFacts, knownAt?: string) => visible(u, knownAt) && !isR
  * window comes from walking back to the thread's previous live status-carrying update (usually one
  * small Query page), then the window is read forward page by page only as far as the merge asks.
  */
-async function* changesOf(ctx: AppContext, thread: Thread, from: TimelinePosition | undefined, knownAt: string | undefined): AsyncGenerator<TimelineItem> {
+async function* changesOf(
+  ctx: AppContext,
+  thread: Thread,
+  from: TimelinePosition | undefined,
+  knownAt: string | undefined,
+): AsyncGenerator<TimelineItem> {
   // LSI1SK is `<occurredAt>#<ulid>`; '$' sorts after '#' and after every ULID, '!' before every time.
   // The window after `from` and the updates before it (the page's own last change included).
-  const [after, upTo] = from === undefined ? ['!', null]
-    : thread.id < from.threadId ? [`${from.occurredAt}$`, `${from.occurredAt}$`]
-    : thread.id === from.threadId ? [`${from.occurredAt}#${from.updateId}`, `${from.occurredAt}#${from.updateId}$`]
-    : [from.occurredAt, `${from.occurredAt}#`];
+  const [after, upTo] =
+    from === undefined
+      ? ['!', null]
+      : thread.id < from.threadId
+        ? [`${from.occurredAt}$`, `${from.occurredAt}$`]
+        : thread.id === from.threadId
+          ? [`${from.occurredAt}#${from.updateId}`, `${from.occurredAt}#${from.updateId}$`]
+          : [from.occurredAt, `${from.occurredAt}#`];
   let previous: string | null = null;
   if (upTo !== null) {
     walk: for await (const page of ctx.threads.updatesAroundKey(thread.id, upTo, false)) {
@@ -63,26 +76,48 @@ async function* changesOf(ctx: AppContext, thread: Thread, from: TimelinePositio
   for await (const page of ctx.threads.updatesAroundKey(thread.id, after, true)) {
     for (const u of page) {
       if (!live(u, knownAt) || u.status === null || u.status === previous) continue;
-      yield { threadId: thread.id, updateId: u.id, status: u.status, previousStatus: previous, occurredAt: u.occurredAt, occurredPrecision: precisionOf(u), summary: await summaryOf(ctx, thread.id, u, knownAt) };
+      yield {
+        threadId: thread.id,
+        updateId: u.id,
+        status: u.status,
+        previousStatus: previous,
+        occurredAt: u.occurredAt,
+        occurredPrecision: precisionOf(u),
+        summary: await summaryOf(ctx, thread.id, u, knownAt),
+      };
       previous = u.status;
     }
   }
 }
 
 /** The update's summary, as worded at `knownAt` (its revisions are read only if it was amended after then). */
-async function summaryOf(ctx: AppContext, threadId: string, u: TimelineFacts, knownAt: string | undefined): Promise<string> {
-  if (knownAt === undefined || u.revisionCount === 0 || (u.revisedAt !== null && u.revisedAt <= knownAt)) return u.summary;
+async function summaryOf(
+  ctx: AppContext,
+  threadId: string,
+  u: TimelineFacts,
+  knownAt: string | undefined,
+): Promise<string> {
+  if (knownAt === undefined || u.revisionCount === 0 || (u.revisedAt !== null && u.revisedAt <= knownAt))
+    return u.summary;
   const update = await ctx.threads.getUpdate(threadId, u.id);
   if (!update) return u.summary;
   return wordingKnownAt(update, await ctx.threads.getRevisions(threadId, u.id), knownAt).summary;
 }
 
 /** Every thread of the scenario (GSI1, by id), the archived filter applied. */
-async function threadsOf(ctx: AppContext, scenario: string, archived: ArchivedFilter | undefined): Promise<Thread[]> {
+async function threadsOf(
+  ctx: AppContext,
+  scenario: string,
+  archived: ArchivedFilter | undefined,
+): Promise<Thread[]> {
   const out: Thread[] = [];
   let after: string | undefined;
   do {
-    const page = await ctx.threads.listThreads({ scenario }, 100, after !== undefined ? { after } : undefined);
+    const page = await ctx.threads.listThreads(
+      { scenario },
+      100,
+      after !== undefined ? { after } : undefined,
+    );
     out.push(...page.items.filter((t) => archivedMatches(t, archived)));
     after = page.next?.after;
   } while (after !== undefined);
@@ -95,11 +130,19 @@ async function threadsOf(ctx: AppContext, scenario: string, archived: ArchivedFi
  * walk back plus the forward LSI1 pages the merge consumes (at least one small page each), so it
  * grows with the number of threads in the scenario, not with the length of their histories.
  */
-export async function timelinePage(ctx: AppContext, scenario: string, q: TimelineQuery, limit: number, from?: TimelinePosition): Promise<TimelinePage> {
+export async function timelinePage(
+  ctx: AppContext,
+  scenario: string,
+  q: TimelineQuery,
+  limit: number,
+  from?: TimelinePosition,
+): Promise<TimelinePage> {
   await getScenario(ctx, scenario);
   const threads = await threadsOf(ctx, scenario, q.archived);
   const streams = threads.map((t) => changesOf(ctx, t, from, q.knownAt));
-  const heads = await Promise.all(streams.map(async (st) => (await st.next()).value as TimelineItem | undefined));
+  const heads = await Promise.all(
+    streams.map(async (st) => (await st.next()).value as TimelineItem | undefined),
+  );
   const items: TimelineItem[] = [];
   while (items.length <= limit) {
     let i = -1;
@@ -113,5 +156,8 @@ export async function timelinePage(ctx: AppContext, scenario: string, q: Timelin
   await Promise.all(streams.map((st) => st.return(undefined)));
   if (items.length <= limit) return { items };
   const last = items[limit - 1]!;
-  return { items: items.slice(0, limit), next: { occurredAt: last.occurredAt, threadId: last.threadId, updateId: last.updateId } };
+  return {
+    items: items.slice(0, limit),
+    next: { occurredAt: last.occurredAt, threadId: last.threadId, updateId: last.updateId },
+  };
 }

@@ -30,7 +30,10 @@ export function tokenOf(authorization: string | undefined): { token: string; sch
 }
 
 /** The principal a bearer (or Basic) token stands for, or null when there is none or it is unknown. */
-export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorization: string | undefined): Promise<(Principal & { subject: string; scheme: Scheme }) | null> {
+export async function authenticate(
+  ctx: Pick<AppContext, 'tokens'>,
+  authorization: string | undefined,
+): Promise<(Principal & { subject: string; scheme: Scheme }) | null> {
   const given = tokenOf(authorization);
   if (!given) return null;
   const { token } = given;
@@ -39,11 +42,17 @@ export async function authenticate(ctx: Pick<AppContext, 'tokens'>, authorizatio
   if (!record) return null;
   const now = nowUtc();
   // lastUsedAt at minute resolution: a write only when the stored one is a minute old.
-  if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000) await ctx.tokens.touch(hash, now);
+  if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000)
+    await ctx.tokens.touch(hash, now);
   return { name: record.name, role: record.role, subject: hash, scheme: given.scheme };
 }
 
-export async function createToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token = mintToken()): Promise<{ name: string; role: Role; token: string; createdAt: string }> {
+export async function createToken(
+  ctx: Pick<AppContext, 'tokens'>,
+  name: string,
+  role: Role,
+  token = mintToken(),
+): Promise<{ name: string; role: Role; token: string; createdAt: string }> {
   const createdAt = nowUtc();
   try {
     await ctx.tokens.create(name, role, hashToken(token), createdAt);
@@ -55,7 +64,12 @@ export async function createToken(ctx: Pick<AppContext, 'tokens'>, name: string,
 }
 
 /** Register a known token under a fixed name, replacing whatever that name held (local server start-up). */
-export async function registerToken(ctx: Pick<AppContext, 'tokens'>, name: string, role: Role, token: string): Promise<void> {
+export async function registerToken(
+  ctx: Pick<AppContext, 'tokens'>,
+  name: string,
+  role: Role,
+  token: string,
+): Promise<void> {
   await ctx.tokens.revoke(name);
   await ctx.tokens.create(name, role, hashToken(token), nowUtc());
 }

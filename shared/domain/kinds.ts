@@ -10,13 +10,45 @@ import { KindConflictError, ValidationError } from './errors';
  * registry to whatever needs it, the store included.
  */
 export const KINDS = {
-  ceasefire: { label: 'Ceasefire', statuses: ['proposed', 'negotiating', 'rejected', 'agreed', 'in_effect', 'violated', 'collapsed', 'expired'], terminal: ['collapsed', 'expired'] },
-  prisoner_exchange: { label: 'Prisoner exchange', statuses: ['proposed', 'negotiating', 'agreed', 'in_progress', 'completed', 'stalled', 'cancelled'], terminal: ['completed', 'cancelled'] },
+  ceasefire: {
+    label: 'Ceasefire',
+    statuses: [
+      'proposed',
+      'negotiating',
+      'rejected',
+      'agreed',
+      'in_effect',
+      'violated',
+      'collapsed',
+      'expired',
+    ],
+    terminal: ['collapsed', 'expired'],
+  },
+  prisoner_exchange: {
+    label: 'Prisoner exchange',
+    statuses: ['proposed', 'negotiating', 'agreed', 'in_progress', 'completed', 'stalled', 'cancelled'],
+    terminal: ['completed', 'cancelled'],
+  },
   // `blocked`: held up by a veto; not terminal (a blocked package is often adopted later).
-  sanctions: { label: 'Sanctions', statuses: ['proposed', 'negotiating', 'adopted', 'in_force', 'eased', 'lifted', 'abandoned', 'blocked'], terminal: ['lifted', 'abandoned'] },
-  summit: { label: 'Summit', statuses: ['proposed', 'announced', 'scheduled', 'held', 'postponed', 'cancelled'], terminal: ['held', 'cancelled'] },
-  other: { label: 'Other', statuses: ['proposed', 'active', 'stalled', 'resolved', 'abandoned'], terminal: ['resolved', 'abandoned'] },
-} as const satisfies Record<string, { label: string; statuses: readonly string[]; terminal: readonly string[] }>;
+  sanctions: {
+    label: 'Sanctions',
+    statuses: ['proposed', 'negotiating', 'adopted', 'in_force', 'eased', 'lifted', 'abandoned', 'blocked'],
+    terminal: ['lifted', 'abandoned'],
+  },
+  summit: {
+    label: 'Summit',
+    statuses: ['proposed', 'announced', 'scheduled', 'held', 'postponed', 'cancelled'],
+    terminal: ['held', 'cancelled'],
+  },
+  other: {
+    label: 'Other',
+    statuses: ['proposed', 'active', 'stalled', 'resolved', 'abandoned'],
+    terminal: ['resolved', 'abandoned'],
+  },
+} as const satisfies Record<
+  string,
+  { label: string; statuses: readonly string[]; terminal: readonly string[] }
+>;
 
 /** A built-in kind's name. Threads may also have custom kinds: `Thread.kind` is a string. */
 export type Kind = keyof typeof KINDS;
@@ -82,7 +114,9 @@ export class KindRegistry {
 
   /** Kinds in which `status` is terminal. */
   kindsTerminalIn(status: string): string[] {
-    return this.list().filter((k) => k.statuses.some((s) => s.name === status && s.terminal)).map((k) => k.kind);
+    return this.list()
+      .filter((k) => k.statuses.some((s) => s.name === status && s.terminal))
+      .map((k) => k.kind);
   }
 
   /** Every status some kind has: a `status` query value outside it is a client error. */
@@ -93,7 +127,13 @@ export class KindRegistry {
   /** 400 on `field` unless `kind` is known. */
   requireKind(kind: string, field = 'kind'): KindDefinition {
     const found = this.kinds.get(kind);
-    if (!found) throw ValidationError.field(field, `must be one of: ${this.list().map((k) => k.kind).join(', ')}`);
+    if (!found)
+      throw ValidationError.field(
+        field,
+        `must be one of: ${this.list()
+          .map((k) => k.kind)
+          .join(', ')}`,
+      );
     return found;
   }
 
@@ -118,12 +158,19 @@ export interface KindChange {
  * status it has (threads and their histories may hold any of them); labels and terminal flags may
  * change and statuses may be added. Throws KindConflictError (409) otherwise.
  */
-export function checkKindChange(kind: string, existing: KindDefinition | undefined, change: KindChange): void {
-  if (kind in KINDS || existing?.builtIn) throw new KindConflictError(`${kind} is a built-in kind; built-in kinds cannot be changed.`);
+export function checkKindChange(
+  kind: string,
+  existing: KindDefinition | undefined,
+  change: KindChange,
+): void {
+  if (kind in KINDS || existing?.builtIn)
+    throw new KindConflictError(`${kind} is a built-in kind; built-in kinds cannot be changed.`);
   if (!existing) return;
   const kept = new Set(change.statuses.map((s) => s.name));
   const removed = existing.statuses.filter((s) => !kept.has(s.name)).map((s) => s.name);
   if (removed.length > 0) {
-    throw new KindConflictError(`Kind ${kind} would lose ${removed.join(', ')}; statuses can be added but never removed.`);
+    throw new KindConflictError(
+      `Kind ${kind} would lose ${removed.join(', ')}; statuses can be added but never removed.`,
+    );
   }
 }

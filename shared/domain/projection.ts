@@ -17,7 +17,8 @@ export interface UpdateFacts {
 }
 
 /** An update's precision, `instant` for those stored before precision existed. */
-export const precisionOf = (u: Pick<UpdateFacts, 'occurredPrecision'>): Precision => u.occurredPrecision ?? 'instant';
+export const precisionOf = (u: Pick<UpdateFacts, 'occurredPrecision'>): Precision =>
+  u.occurredPrecision ?? 'instant';
 
 /**
  * Cut-offs for a historical view. `asOf` cuts on occurred time (what had happened by then),
@@ -43,7 +44,11 @@ export const compareUpdates = (a: UpdateKey, b: UpdateKey): number =>
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const later = (a: string | null, b: string): string => (a === null || b > a ? b : a);
 
-export const keyOf = (u: UpdateKey): UpdateKey => ({ occurredAt: u.occurredAt, recordedAt: u.recordedAt, id: u.id });
+export const keyOf = (u: UpdateKey): UpdateKey => ({
+  occurredAt: u.occurredAt,
+  recordedAt: u.recordedAt,
+  id: u.id,
+});
 
 /**
  * An update's key with the precision of its occurred time: what the fold keeps of the updates that
@@ -53,7 +58,10 @@ export interface Marker extends UpdateKey {
   precision: Precision;
 }
 
-export const markerOf = (u: UpdateKey & Pick<UpdateFacts, 'occurredPrecision'>): Marker => ({ ...keyOf(u), precision: precisionOf(u) });
+export const markerOf = (u: UpdateKey & Pick<UpdateFacts, 'occurredPrecision'>): Marker => ({
+  ...keyOf(u),
+  precision: precisionOf(u),
+});
 
 /** A retraction counts only once it was recorded: seen from before it, the update still stands. */
 export const isRetracted = (u: UpdateFacts, knownAt?: string): boolean =>
@@ -100,24 +108,40 @@ export interface Fold {
 }
 
 export const EMPTY_FOLD: Fold = {
-  status: null, runStart: null, summary: null, head: null, lastRecordedAt: null, updateCount: 0, retractions: [], retractionsOverflow: false,
+  status: null,
+  runStart: null,
+  summary: null,
+  head: null,
+  lastRecordedAt: null,
+  updateCount: 0,
+  retractions: [],
+  retractionsOverflow: false,
 };
 
 /** Marks an update (or retraction) at `occurredAt` told of by `time` makes redundant. */
 const outweighed = (marks: RetractionMark[], occurredAt: string, time: string) =>
   marks.filter((m) => !(m.occurredAt >= occurredAt && m.retractedAt <= time));
 
-function withMark(fold: Fold, u: UpdateFacts, knownAt: string | undefined): Pick<Fold, 'retractions' | 'retractionsOverflow'> {
+function withMark(
+  fold: Fold,
+  u: UpdateFacts,
+  knownAt: string | undefined,
+): Pick<Fold, 'retractions' | 'retractionsOverflow'> {
   if (fold.retractionsOverflow) return { retractions: [], retractionsOverflow: true };
   const marks = outweighed(fold.retractions, u.occurredAt, touchedAt(u, knownAt));
   if (!isRetracted(u, knownAt)) return { retractions: marks, retractionsOverflow: false };
   const mark = { occurredAt: u.occurredAt, retractedAt: u.retraction!.retractedAt };
   // Redundant when its own update was recorded later (clock skew), or an earlier-occurred fact is as late.
-  if (mark.retractedAt <= u.recordedAt || marks.some((m) => m.occurredAt <= mark.occurredAt && m.retractedAt >= mark.retractedAt)) {
+  if (
+    mark.retractedAt <= u.recordedAt ||
+    marks.some((m) => m.occurredAt <= mark.occurredAt && m.retractedAt >= mark.retractedAt)
+  ) {
     return { retractions: marks, retractionsOverflow: false };
   }
   const next = [...marks, mark].sort((a, b) => cmp(a.occurredAt, b.occurredAt));
-  return next.length > MAX_RETRACTION_MARKS ? { retractions: [], retractionsOverflow: true } : { retractions: next, retractionsOverflow: false };
+  return next.length > MAX_RETRACTION_MARKS
+    ? { retractions: [], retractionsOverflow: true }
+    : { retractions: next, retractionsOverflow: false };
 }
 
 /**
@@ -146,7 +170,8 @@ export function step(fold: Fold, u: UpdateFacts, knownAt?: string): Fold {
 
 /** The thread fields of a fold, or null while no update carrying a status is in it. */
 export function stateOf(fold: Fold): ThreadState | null {
-  if (fold.status === null || fold.runStart === null || fold.head === null || fold.lastRecordedAt === null) return null;
+  if (fold.status === null || fold.runStart === null || fold.head === null || fold.lastRecordedAt === null)
+    return null;
   return {
     status: fold.status,
     statusSince: fold.runStart.occurredAt,
@@ -199,12 +224,22 @@ export interface FoldCursor {
  */
 export function cursorOf(fold: Fold): FoldCursor {
   if (fold.head === null || fold.runStart === null) throw new Error('a fold without a status has no cursor');
-  return { head: keyOf(fold.head), runStart: keyOf(fold.runStart), retractions: fold.retractions, retractionsOverflow: fold.retractionsOverflow };
+  return {
+    head: keyOf(fold.head),
+    runStart: keyOf(fold.runStart),
+    retractions: fold.retractions,
+    retractionsOverflow: fold.retractionsOverflow,
+  };
 }
 
 /** The fold a thread's stored state and cursor stand for, or null if they do not belong together. */
 export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold | null {
-  if (cursor === null || cursor.head.occurredAt !== state.lastOccurredAt || cursor.runStart.occurredAt !== state.statusSince) return null;
+  if (
+    cursor === null ||
+    cursor.head.occurredAt !== state.lastOccurredAt ||
+    cursor.runStart.occurredAt !== state.statusSince
+  )
+    return null;
   return {
     status: state.status,
     runStart: { ...keyOf(cursor.runStart), precision: state.statusSincePrecision ?? 'instant' },

@@ -1,5 +1,14 @@
 import {
-  compareUpdates, isRetracted, markerOf, project, stateOf, step, type Fold, type Marker, type UpdateFacts, type UpdateKey,
+  compareUpdates,
+  isRetracted,
+  markerOf,
+  project,
+  stateOf,
+  step,
+  type Fold,
+  type Marker,
+  type UpdateFacts,
+  type UpdateKey,
 } from './projection';
 import type { ThreadState } from './types';
 
@@ -25,10 +34,15 @@ export interface HistoryWindows {
 export type FoldPath = 'append' | 'late';
 
 /** An update appends when it sorts after the latest live update: the fold steps on, nothing is read. */
-export const appends = (fold: Fold, u: UpdateKey): boolean => fold.head === null || compareUpdates(u, fold.head) > 0;
+export const appends = (fold: Fold, u: UpdateKey): boolean =>
+  fold.head === null || compareUpdates(u, fold.head) > 0;
 
 /** A new update: appended in order, or a late report folded in from its point on. */
-export async function addUpdate(fold: Fold, u: UpdateFacts, history: HistoryWindows): Promise<{ fold: Fold; path: FoldPath }> {
+export async function addUpdate(
+  fold: Fold,
+  u: UpdateFacts,
+  history: HistoryWindows,
+): Promise<{ fold: Fold; path: FoldPath }> {
   if (appends(fold, u)) return { fold: step(fold, u), path: 'append' };
   const next = await resumeAt(fold, u, history, (suffix) => [...suffix, u].sort(compareUpdates));
   return { fold: next, path: 'late' };
@@ -37,7 +51,8 @@ export async function addUpdate(fold: Fold, u: UpdateFacts, history: HistoryWind
 /** An existing update, now carrying its retraction: folded in again from its point on. */
 export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: HistoryWindows): Promise<Fold> {
   return resumeAt(fold, retracted, history, (suffix) => {
-    if (!suffix.some((u) => u.id === retracted.id)) throw new Error(`update ${retracted.id} is missing from its own window`);
+    if (!suffix.some((u) => u.id === retracted.id))
+      throw new Error(`update ${retracted.id} is missing from its own window`);
     return suffix.map((u) => (u.id === retracted.id ? retracted : u));
   });
 }
@@ -48,7 +63,8 @@ export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: Histo
  */
 export function amendUpdate(fold: Fold, amended: UpdateFacts, history: HistoryWindows): Promise<Fold> {
   return resumeAt(fold, amended, history, (suffix) => {
-    if (!suffix.some((u) => u.id === amended.id)) throw new Error(`update ${amended.id} is missing from its own window`);
+    if (!suffix.some((u) => u.id === amended.id))
+      throw new Error(`update ${amended.id} is missing from its own window`);
     return suffix.map((u) => (u.id === amended.id ? amended : u));
   });
 }
@@ -84,7 +100,11 @@ function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
   return next;
 }
 
-async function scanBack(s: PrefixScan, nearest: UpdateFacts[], pages: AsyncIterable<UpdateFacts[]>): Promise<PrefixScan> {
+async function scanBack(
+  s: PrefixScan,
+  nearest: UpdateFacts[],
+  pages: AsyncIterable<UpdateFacts[]>,
+): Promise<PrefixScan> {
   for (const u of nearest) {
     if (scanned(s)) return s;
     s = scanStep(s, u);
@@ -108,7 +128,12 @@ async function scanBack(s: PrefixScan, nearest: UpdateFacts[], pages: AsyncItera
  * lower), its status run from the stored cursor when the run began before the point, and otherwise
  * from walking back only as far as the run (or the latest live update) reaches.
  */
-async function resumeAt(fold: Fold, point: UpdateKey, history: HistoryWindows, change: (suffix: UpdateFacts[]) => UpdateFacts[]): Promise<Fold> {
+async function resumeAt(
+  fold: Fold,
+  point: UpdateKey,
+  history: HistoryWindows,
+  change: (suffix: UpdateFacts[]) => UpdateFacts[],
+): Promise<Fold> {
   const window = (await history.from(point.occurredAt, true)).sort(compareUpdates);
   const suffix = window.filter((u) => compareUpdates(u, point) >= 0);
   // Updates at the same occurred time that sort before the point: the nearest part of the prefix.
@@ -153,7 +178,11 @@ async function resumeAt(fold: Fold, point: UpdateKey, history: HistoryWindows, c
  * updates after `asOf`) and the retraction marks. Reads the updates after `asOf` plus what the status
  * run needs; the whole history only when the marks overflowed.
  */
-export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows): Promise<ThreadState | null> {
+export async function viewAsOf(
+  fold: Fold,
+  asOf: string,
+  history: HistoryWindows,
+): Promise<ThreadState | null> {
   const after = await history.from(asOf, false);
   const headBefore = fold.head !== null && fold.head.occurredAt <= asOf;
   const runBefore = fold.runStart !== null && fold.runStart.occurredAt <= asOf;
@@ -170,12 +199,16 @@ export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows
   );
   if (prefix.status === null || prefix.head === null) return null;
 
-  const lastAfter = after.reduce<string | null>((m, u) => (m === null || touched(u) > m ? touched(u) : m), null);
+  const lastAfter = after.reduce<string | null>(
+    (m, u) => (m === null || touched(u) > m ? touched(u) : m),
+    null,
+  );
   let lastRecordedAt = fold.lastRecordedAt!;
   if (lastAfter !== null && lastAfter >= lastRecordedAt) {
     if (fold.retractionsOverflow) return project(await history.all(), { asOf });
     lastRecordedAt = await latestRecordedBy(asOf, history, after.length + 1);
-    for (const m of fold.retractions) if (m.occurredAt <= asOf && m.retractedAt > lastRecordedAt) lastRecordedAt = m.retractedAt;
+    for (const m of fold.retractions)
+      if (m.occurredAt <= asOf && m.retractedAt > lastRecordedAt) lastRecordedAt = m.retractedAt;
   }
   return stateOf({
     ...fold,
@@ -188,7 +221,8 @@ export async function viewAsOf(fold: Fold, asOf: string, history: HistoryWindows
   });
 }
 
-const touched = (u: UpdateFacts) => (u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt);
+const touched = (u: UpdateFacts) =>
+  u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt;
 
 /** The latest recordedAt among updates occurred by `asOf`: every update recorded after it occurred after `asOf`. */
 async function latestRecordedBy(asOf: string, history: HistoryWindows, expected: number): Promise<string> {

@@ -41,4 +41,5 @@ export function wordingKnownAt(update: Update, revisions: readonly Revision[], k
 
 /** Whether an amendment changes anything: the same wording again is no amendment (no revision, no version). */
 export const changesWording = (update: Wording, next: Wording): boolean =>
-  JSON.stringify([update.summary, update.sources, update.quotes]) !== JSON.stringify([next.summary, next.sources, next.quotes]);
+  JSON.stringify([update.summary, update.sources, update.quotes]) !==
+  JSON.stringify([next.summary, next.sources, next.quotes]);

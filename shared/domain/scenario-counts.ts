@@ -17,19 +17,32 @@ export function countThreads(threads: Iterable<CountedThread>): ScenarioCounts {
     if (t.stale === true) staleCount++;
     if (t.overdue === true) overdueCount++;
   }
-  const statusCounts = Object.fromEntries([...byStatus.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const statusCounts = Object.fromEntries(
+    [...byStatus.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return { threadCount, statusCounts, staleCount, overdueCount };
 }
 
-export const ZERO_COUNTS: ScenarioCounts = { threadCount: 0, statusCounts: {}, staleCount: 0, overdueCount: 0 };
+export const ZERO_COUNTS: ScenarioCounts = {
+  threadCount: 0,
+  statusCounts: {},
+  staleCount: 0,
+  overdueCount: 0,
+};
 
 export function sameCounts(a: ScenarioCounts, b: ScenarioCounts): boolean {
-  const keys = (o: Record<string, number>) => Object.keys(o).filter((k) => o[k] !== 0).sort();
+  const keys = (o: Record<string, number>) =>
+    Object.keys(o)
+      .filter((k) => o[k] !== 0)
+      .sort();
   const ka = keys(a.statusCounts);
   const kb = keys(b.statusCounts);
   return (
-    a.threadCount === b.threadCount && a.staleCount === b.staleCount && a.overdueCount === b.overdueCount &&
-    ka.length === kb.length && ka.every((k, i) => k === kb[i] && a.statusCounts[k] === b.statusCounts[k])
+    a.threadCount === b.threadCount &&
+    a.staleCount === b.staleCount &&
+    a.overdueCount === b.overdueCount &&
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && a.statusCounts[k] === b.statusCounts[k])
   );
 }
 
@@ -42,6 +55,10 @@ type Counted = Pick<Thread, 'scenario' | 'status' | 'stale'> & { overdue?: boole
 export function scenariosToRecount(before: Counted | undefined, after: Counted): string[] {
   if (!before) return [after.scenario];
   if (before.scenario !== after.scenario) return [before.scenario, after.scenario];
-  const same = before.status === after.status && before.stale === after.stale && (before.overdue ?? false) === (after.overdue ?? false) && (before.archived ?? false) === (after.archived ?? false);
+  const same =
+    before.status === after.status &&
+    before.stale === after.stale &&
+    (before.overdue ?? false) === (after.overdue ?? false) &&
+    (before.archived ?? false) === (after.archived ?? false);
   return same ? [] : [after.scenario];
 }

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import { KIND_LIMITS, NAME, NAME_MESSAGE } from './kinds';
 import { ValidationError, type FieldProblem } from './errors';
 import {
-  PRECISIONS, parsePreciseTime, parsePreciseTimeAnyYear, parseRfc3339, parseRfc3339AnyYear, periodEnd, toUtc, UTC_RANGE_MESSAGE, type PreciseTime,
+  PRECISIONS,
+  parsePreciseTime,
+  parsePreciseTimeAnyYear,
+  parseRfc3339,
+  parseRfc3339AnyYear,
+  periodEnd,
+  toUtc,
+  UTC_RANGE_MESSAGE,
+  type PreciseTime,
 } from './time';
 import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
@@ -39,20 +47,33 @@ export const text = (min: number, max: number) =>
   z
     .string()
     .check(
-      z.refine((s: string) => s.isWellFormed(), { message: 'must be well-formed Unicode (no lone surrogates)', abort: true }),
-      z.refine((s: string) => codePoints(s) >= min, { message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`, abort: true }),
-      z.refine((s: string) => min === 0 || !isBlank(s), { message: 'must not be blank (only white space or invisible characters)' }),
+      z.refine((s: string) => s.isWellFormed(), {
+        message: 'must be well-formed Unicode (no lone surrogates)',
+        abort: true,
+      }),
+      z.refine((s: string) => codePoints(s) >= min, {
+        message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
+        abort: true,
+      }),
+      z.refine((s: string) => min === 0 || !isBlank(s), {
+        message: 'must not be blank (only white space or invisible characters)',
+      }),
       z.refine((s: string) => codePoints(s) <= max, { message: `must be at most ${max} characters` }),
     )
     .register(z.globalRegistry, { minLength: min, maxLength: max });
 
-export const slug = z.string().check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters'));
+export const slug = z
+  .string()
+  .check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters'));
 
 /** An RFC 3339 time with a zone whose UTC value lies in years 0001–9999, normalised to UTC with milliseconds. */
 export const time = z
   .pipe(
     z.string().check(
-      z.refine((v: string) => parseRfc3339AnyYear(v) !== null, { message: 'must be an RFC 3339 date-time with a time zone', abort: true }),
+      z.refine((v: string) => parseRfc3339AnyYear(v) !== null, {
+        message: 'must be an RFC 3339 date-time with a time zone',
+        abort: true,
+      }),
       z.refine((v: string) => parseRfc3339(v) !== null, UTC_RANGE_MESSAGE),
     ),
     z.transform((v: string) => toUtc(parseRfc3339(v)!)),
@@ -76,7 +97,8 @@ export const preciseTime = z
   )
   .register(z.globalRegistry, {
     type: 'string',
-    description: 'An RFC 3339 date-time with a time zone, or a UTC calendar period: YYYY-MM-DD, YYYY-MM or YYYY',
+    description:
+      'An RFC 3339 date-time with a time zone, or a UTC calendar period: YYYY-MM-DD, YYYY-MM or YYYY',
     examples: ['2025-08-15T10:00:00Z', '2025-08-15', '2025-08', '2025'],
   });
 
@@ -85,7 +107,10 @@ const occurredAt = z.pipe(
   preciseTime,
   z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
     z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-    z.refine((t) => Date.parse(t.at) <= Date.now() + LIMITS.futureSkewMs, 'must not be more than 5 minutes in the future (a period: its start)'),
+    z.refine(
+      (t) => Date.parse(t.at) <= Date.now() + LIMITS.futureSkewMs,
+      'must not be more than 5 minutes in the future (a period: its start)',
+    ),
   ),
 );
 
@@ -99,22 +124,31 @@ const yearsAhead = (years: number): string => {
 };
 
 /** What a thread waits for: `at` in any time form, between 1900-01-01 and 10 years from now (its start). */
-export const ExpectedSchema = z.pipe(z.strictObject({
-  what: text(1, LIMITS.expectedWhat),
-  at: z.pipe(
-    preciseTime,
-    z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
-      z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-      z.refine((t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD), `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`),
+export const ExpectedSchema = z.pipe(
+  z.strictObject({
+    what: text(1, LIMITS.expectedWhat),
+    at: z.pipe(
+      preciseTime,
+      z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+        z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+        z.refine(
+          (t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD),
+          `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`,
+        ),
+      ),
     ),
-  ),
-}), z.transform((e): Expected => ({ what: e.what, at: e.at.at, precision: e.at.precision })));
+  }),
+  z.transform((e): Expected => ({ what: e.what, at: e.at.at, precision: e.at.precision })),
+);
 export type ExpectedInput = z.output<typeof ExpectedSchema>;
 
 /** `asOf`/`knownAt`: a period means its last millisecond (`2025-08-15` → `2025-08-15T23:59:59.999Z`). */
 const cutTime = z.pipe(preciseTime, z.transform(periodEnd));
 /** `updatedSince`: a period means its start. */
-const sinceTime = z.pipe(preciseTime, z.transform((t: PreciseTime) => t.at));
+const sinceTime = z.pipe(
+  preciseTime,
+  z.transform((t: PreciseTime) => t.at),
+);
 
 const httpUrl = text(1, LIMITS.urlLength).check(
   z.refine((s: string) => {
@@ -172,9 +206,19 @@ export const CreateThreadSchema = z.strictObject({
  * occurred time as a normalised UTC instant, which is a full time (`instant`).
  */
 export type OccurredInput = PreciseTime | string;
-export type CreateThreadInput = Omit<z.output<typeof CreateThreadSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
+export type CreateThreadInput = Omit<z.output<typeof CreateThreadSchema>, 'occurredAt'> & {
+  occurredAt?: OccurredInput;
+};
 
-const PATCH_FIELDS = ['title', 'staleAfterHours', 'expected', 'archived', 'scenario', 'kind', 'parent'] as const;
+const PATCH_FIELDS = [
+  'title',
+  'staleAfterHours',
+  'expected',
+  'archived',
+  'scenario',
+  'kind',
+  'parent',
+] as const;
 
 export const PatchThreadSchema = z
   .strictObject({
@@ -186,7 +230,12 @@ export const PatchThreadSchema = z
     kind: z.optional(kindName),
     parent: z.optional(z.nullable(slug)),
   })
-  .check(z.refine((b) => PATCH_FIELDS.some((f) => b[f] !== undefined), `give at least one of ${PATCH_FIELDS.join(', ')}`));
+  .check(
+    z.refine(
+      (b) => PATCH_FIELDS.some((f) => b[f] !== undefined),
+      `give at least one of ${PATCH_FIELDS.join(', ')}`,
+    ),
+  );
 export type PatchThreadInput = z.output<typeof PatchThreadSchema>;
 
 export const CreateUpdateSchema = z.strictObject({
@@ -196,32 +245,59 @@ export const CreateUpdateSchema = z.strictObject({
   sources,
   quotes,
 });
-export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & { occurredAt?: OccurredInput };
+export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & {
+  occurredAt?: OccurredInput;
+};
 
 /**
  * `PATCH /threads/{id}/updates/{updateId}`: new wording. `status` and `occurredAt` are named as not
  * amendable (400) rather than as unknown fields: the fix is to retract and post again.
  */
 const notAmendable = z.optional(
-  z.unknown()
+  z
+    .unknown()
     .check(z.refine(() => false, 'cannot be amended: retract the update and post a new one'))
-    .register(z.globalRegistry, { not: {}, description: 'Cannot be amended (400): retract the update and post a new one' }),
+    .register(z.globalRegistry, {
+      not: {},
+      description: 'Cannot be amended (400): retract the update and post a new one',
+    }),
 );
 export const AmendUpdateSchema = z
-  .strictObject({ summary: z.optional(text(1, LIMITS.summary)), sources, quotes, status: notAmendable, occurredAt: notAmendable })
-  .check(z.refine((b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined, 'give at least one of summary, sources, quotes'));
+  .strictObject({
+    summary: z.optional(text(1, LIMITS.summary)),
+    sources,
+    quotes,
+    status: notAmendable,
+    occurredAt: notAmendable,
+  })
+  .check(
+    z.refine(
+      (b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined,
+      'give at least one of summary, sources, quotes',
+    ),
+  );
 export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
 
 export const RevisionSchema = z.object({
   revision: z.int(),
   summary: z.string(),
-  sources: z.array(z.object({ url: z.string(), title: z.optional(z.string()), publisher: z.optional(z.string()), publishedAt: z.optional(z.string()) })),
+  sources: z.array(
+    z.object({
+      url: z.string(),
+      title: z.optional(z.string()),
+      publisher: z.optional(z.string()),
+      publishedAt: z.optional(z.string()),
+    }),
+  ),
   quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
   recordedAt: z.string(),
   recordedBy: z.string(),
 });
 
-const statusDefinition = z.strictObject({ name: z.string().check(z.regex(NAME, NAME_MESSAGE)), terminal: z.boolean() });
+const statusDefinition = z.strictObject({
+  name: z.string().check(z.regex(NAME, NAME_MESSAGE)),
+  terminal: z.boolean(),
+});
 
 /** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
 export const PutKindSchema = z.strictObject({
@@ -229,7 +305,10 @@ export const PutKindSchema = z.strictObject({
   statuses: z.array(statusDefinition).check(
     z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
     z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
-    z.refine((list) => new Set(list.map((st) => st.name)).size === list.length, 'must not name a status twice'),
+    z.refine(
+      (list) => new Set(list.map((st) => st.name)).size === list.length,
+      'must not name a status twice',
+    ),
   ),
 });
 export type PutKindInput = z.output<typeof PutKindSchema>;
@@ -251,17 +330,31 @@ export const CreateScenarioSchema = z.strictObject({
 export type CreateScenarioInput = z.output<typeof CreateScenarioSchema>;
 
 export const PatchScenarioSchema = z
-  .strictObject({ title: z.optional(scenarioTitle), description: z.optional(scenarioDescription), tags: z.optional(tags) })
-  .check(z.refine((b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined, 'give at least one of title, description, tags'));
+  .strictObject({
+    title: z.optional(scenarioTitle),
+    description: z.optional(scenarioDescription),
+    tags: z.optional(tags),
+  })
+  .check(
+    z.refine(
+      (b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined,
+      'give at least one of title, description, tags',
+    ),
+  );
 export type PatchScenarioInput = z.output<typeof PatchScenarioSchema>;
 
 export const RetractionSchema = z.strictObject({ reason: text(1, LIMITS.reason) });
 
-export const CreateTokenSchema = z.strictObject({ name: slug, role: z.enum(ROLES as ['reader', 'editor', 'admin']) });
+export const CreateTokenSchema = z.strictObject({
+  name: slug,
+  role: z.enum(ROLES as ['reader', 'editor', 'admin']),
+});
 
 /** Event types a subscription may ask for; repeats are dropped, the contract's order kept. */
 const eventTypes = z.pipe(
-  z.array(z.enum(EVENT_TYPES)).check(z.minLength(1, 'must name at least one event type'), z.maxLength(EVENT_TYPES.length * 2)),
+  z
+    .array(z.enum(EVENT_TYPES))
+    .check(z.minLength(1, 'must name at least one event type'), z.maxLength(EVENT_TYPES.length * 2)),
   z.transform((list: TrackerEventType[]) => EVENT_TYPES.filter((t) => list.includes(t))),
 );
 const subscriptionDescription = z.nullable(text(0, LIMITS.subscriptionDescription));
@@ -277,8 +370,17 @@ export const CreateSubscriptionSchema = z.strictObject({
 export type CreateSubscriptionInput = z.output<typeof CreateSubscriptionSchema>;
 
 export const PatchSubscriptionSchema = z
-  .strictObject({ status: z.optional(z.enum(['active', 'paused'])), events: z.optional(eventTypes), description: z.optional(subscriptionDescription) })
-  .check(z.refine((b) => b.status !== undefined || b.events !== undefined || b.description !== undefined, 'give at least one of status, events, description'));
+  .strictObject({
+    status: z.optional(z.enum(['active', 'paused'])),
+    events: z.optional(eventTypes),
+    description: z.optional(subscriptionDescription),
+  })
+  .check(
+    z.refine(
+      (b) => b.status !== undefined || b.events !== undefined || b.description !== undefined,
+      'give at least one of status, events, description',
+    ),
+  );
 export type PatchSubscriptionInput = z.output<typeof PatchSubscriptionSchema>;
 
 const LIMIT_MESSAGE = 'must be an integer from 1 to 100';
@@ -294,7 +396,12 @@ export const ListThreadsQuerySchema = z.strictObject({
   scenario: z.optional(slug),
   kind: z.optional(kindName),
   // Checked against every status of every kind (the registry) by the handler.
-  status: z.optional(z.string().check(z.regex(NAME, NAME_MESSAGE)).register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' })),
+  status: z.optional(
+    z
+      .string()
+      .check(z.regex(NAME, NAME_MESSAGE))
+      .register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' }),
+  ),
   stale: z.optional(z.enum(['true', 'false'])),
   overdue: z.optional(z.enum(['true', 'false'])),
   parent: z.optional(slug),
@@ -325,7 +432,11 @@ export const TimelineItemSchema = z.object({
   summary: z.string(),
 });
 
-export const ListScenariosQuerySchema = z.strictObject({ tag: z.optional(slug), limit: z.optional(limit), nextToken: z.optional(nextToken) });
+export const ListScenariosQuerySchema = z.strictObject({
+  tag: z.optional(slug),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
 
 export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
@@ -372,7 +483,14 @@ export const UpdateSchema = z.object({
   occurredPrecision: z.enum(PRECISIONS),
   recordedAt: z.string(),
   postedBy: z.string(),
-  sources: z.array(z.object({ url: z.string(), title: z.optional(z.string()), publisher: z.optional(z.string()), publishedAt: z.optional(z.string()) })),
+  sources: z.array(
+    z.object({
+      url: z.string(),
+      title: z.optional(z.string()),
+      publisher: z.optional(z.string()),
+      publishedAt: z.optional(z.string()),
+    }),
+  ),
   quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
   retracted: z.boolean(),
   retraction: z.nullable(z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() })),
@@ -436,12 +554,16 @@ export const ProblemSchema = z.object({
 
 /** `['sources', 0, 'url']` → `sources[0].url`. */
 export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown => {
   let v: unknown = input;
   for (const key of path) {
-    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key))
+      return undefined;
     v = (v as Record<PropertyKey, unknown>)[key];
   }
   return v;
@@ -460,9 +582,17 @@ function messageFor(issue: z.core.$ZodIssue, input: unknown): string {
       return `must be ${issue.expected === 'object' ? 'a JSON object' : issue.expected === 'int' ? 'an integer' : issue.expected}`;
     }
     case 'too_small':
-      return issue.origin === 'array' ? `must have at least ${issue.minimum} items` : issue.origin === 'string' ? `must be at least ${issue.minimum} characters` : `must be at least ${issue.minimum}`;
+      return issue.origin === 'array'
+        ? `must have at least ${issue.minimum} items`
+        : issue.origin === 'string'
+          ? `must be at least ${issue.minimum} characters`
+          : `must be at least ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'array' ? `must have at most ${issue.maximum} items` : issue.origin === 'string' ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}`;
+      return issue.origin === 'array'
+        ? `must have at most ${issue.maximum} items`
+        : issue.origin === 'string'
+          ? `must be at most ${issue.maximum} characters`
+          : `must be at most ${issue.maximum}`;
     case 'invalid_value':
       return `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_format':
@@ -472,11 +602,16 @@ function messageFor(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
-export function toFieldProblems(error: z.core.$ZodError, input: unknown, unknownKey = 'unknown field'): FieldProblem[] {
+export function toFieldProblems(
+  error: z.core.$ZodError,
+  input: unknown,
+  unknownKey = 'unknown field',
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: unknownKey });
+      for (const key of issue.keys)
+        problems.push({ path: formatPath([...issue.path, key]), message: unknownKey });
     } else {
       problems.push({ path: formatPath(issue.path) || '(body)', message: messageFor(issue, input) });
     }
@@ -485,11 +620,19 @@ export function toFieldProblems(error: z.core.$ZodError, input: unknown, unknown
 }
 
 /** Parse or throw a ValidationError that names every offending field. */
-export function parseWith<S extends Schema>(schema: S, input: unknown, what: string, unknownKey?: string): z.output<S> {
+export function parseWith<S extends Schema>(
+  schema: S,
+  input: unknown,
+  what: string,
+  unknownKey?: string,
+): z.output<S> {
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const errors = toFieldProblems(result.error, input, unknownKey);
-  throw new ValidationError(`${what} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  throw new ValidationError(
+    `${what} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    errors,
+  );
 }
 
 /** A query string against its (strict) schema: an unknown parameter is named as such. */

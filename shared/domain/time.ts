@@ -18,14 +18,20 @@ export function parseRfc3339AnyYear(value: string): Date | null {
   const m = RFC3339.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, , zone] = m;
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d),
+    hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear does not.
   const lastOfMonth = new Date(0);
   lastOfMonth.setUTCFullYear(year, month, 0);
   if (day > lastOfMonth.getUTCDate()) return null;
   if (zone && zone.length === 6) {
-    const zh = Number(zone.slice(1, 3)), zm = Number(zone.slice(4, 6));
+    const zh = Number(zone.slice(1, 3)),
+      zm = Number(zone.slice(4, 6));
     if (zh > 23 || zm > 59) return null;
   }
   // Milliseconds are the resolution we keep; longer fractions are truncated, not rounded.
@@ -47,7 +53,8 @@ export const toUtc = (date: Date): string => date.toISOString();
 
 export const nowUtc = (): string => new Date().toISOString();
 
-export const addHours = (iso: string, hours: number): string => new Date(Date.parse(iso) + hours * 3_600_000).toISOString();
+export const addHours = (iso: string, hours: number): string =>
+  new Date(Date.parse(iso) + hours * 3_600_000).toISOString();
 
 /**
  * How precisely a time is known. News often gives only the day ("on 15 August"), the month or the
@@ -69,13 +76,18 @@ function parsePeriodAnyYear(value: string): PreciseTime | null {
   const m = PERIOD.exec(value);
   if (!m) return null;
   const [, y, mo, d] = m;
-  const year = Number(y), month = mo === undefined ? 1 : Number(mo), day = d === undefined ? 1 : Number(d);
+  const year = Number(y),
+    month = mo === undefined ? 1 : Number(mo),
+    day = d === undefined ? 1 : Number(d);
   if (month < 1 || month > 12 || day < 1) return null;
   const start = new Date(0);
   start.setUTCFullYear(year, month, 0);
   if (day > start.getUTCDate()) return null;
   start.setUTCFullYear(year, month - 1, day);
-  return { at: start.toISOString(), precision: d !== undefined ? 'day' : mo !== undefined ? 'month' : 'year' };
+  return {
+    at: start.toISOString(),
+    precision: d !== undefined ? 'day' : mo !== undefined ? 'month' : 'year',
+  };
 }
 
 /**

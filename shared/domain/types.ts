@@ -121,7 +121,8 @@ export type Role = 'reader' | 'editor' | 'admin';
 export const ROLES: readonly Role[] = ['reader', 'editor', 'admin'];
 
 /** Roles are ordered: each includes the ones before it. */
-export const roleIncludes = (held: Role, needed: Role): boolean => ROLES.indexOf(held) >= ROLES.indexOf(needed);
+export const roleIncludes = (held: Role, needed: Role): boolean =>
+  ROLES.indexOf(held) >= ROLES.indexOf(needed);
 
 export interface Principal {
   name: string;

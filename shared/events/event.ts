@@ -46,7 +46,11 @@ const base = (type: TrackerEventType, thread: Pick<ThreadRef, 'id' | 'scenario'>
 });
 
 /** POST /threads: the thread with its first status (no separate UpdatePosted or ThreadStatusChanged). */
-export const threadCreated = (thread: ThreadRef & { expected?: ExpectedEvent | null }, update: Pick<UpdateRef, 'id'>, time: string): TrackerEvent => ({
+export const threadCreated = (
+  thread: ThreadRef & { expected?: ExpectedEvent | null },
+  update: Pick<UpdateRef, 'id'>,
+  time: string,
+): TrackerEvent => ({
   ...base('ThreadCreated', thread, time),
   updateId: update.id,
   status: thread.status,
@@ -60,11 +64,13 @@ export const statusChanged = (thread: ThreadRef, previousStatus: string, time: s
 });
 
 /** On the three update events `status` is the update's own: null for a note. */
-const updateEvent = (type: 'UpdatePosted' | 'UpdateAmended' | 'UpdateRetracted') => (thread: Pick<ThreadRef, 'id' | 'scenario'>, update: UpdateRef, time: string): TrackerEvent => ({
-  ...base(type, thread, time),
-  updateId: update.id,
-  status: update.status,
-});
+const updateEvent =
+  (type: 'UpdatePosted' | 'UpdateAmended' | 'UpdateRetracted') =>
+  (thread: Pick<ThreadRef, 'id' | 'scenario'>, update: UpdateRef, time: string): TrackerEvent => ({
+    ...base(type, thread, time),
+    updateId: update.id,
+    status: update.status,
+  });
 
 export const updatePosted = updateEvent('UpdatePosted');
 /** For the amendments helper: emit it from the amend write, like updatePosted. */
@@ -78,7 +84,12 @@ export const threadStale = (thread: ThreadRef, staleSince: string, time: string)
 });
 
 /** For the overdue check: one per thread it marks, with the end of the expected period. */
-export const threadOverdue = (thread: ThreadRef, overdueSince: string, expected: ExpectedEvent, time: string): TrackerEvent => ({
+export const threadOverdue = (
+  thread: ThreadRef,
+  overdueSince: string,
+  expected: ExpectedEvent,
+  time: string,
+): TrackerEvent => ({
   ...base('ThreadOverdue', thread, time),
   status: thread.status,
   overdueSince,

@@ -10,7 +10,10 @@ export const EVENT_SOURCE = 'scenario-tracker';
 
 /** Local delivery: a log line per event, and a JSON POST of the event to the webhook when one is set. */
 export class LogWebhookPublisher implements Publisher {
-  constructor(private readonly webhookUrl?: string, private readonly timeoutMs = 5000) {}
+  constructor(
+    private readonly webhookUrl?: string,
+    private readonly timeoutMs = 5000,
+  ) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
     for (const event of events) {
@@ -31,7 +34,10 @@ export class LogWebhookPublisher implements Publisher {
 export class EventBridgePublisher implements Publisher {
   private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
 
-  constructor(private readonly busName: string, private readonly region?: string) {}
+  constructor(
+    private readonly busName: string,
+    private readonly region?: string,
+  ) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
     const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
@@ -40,10 +46,16 @@ export class EventBridgePublisher implements Publisher {
       const batch = events.slice(i, i + 10);
       const result = await this.client.send(
         new PutEventsCommand({
-          Entries: batch.map((e) => ({ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: e.type, Detail: JSON.stringify(e) })),
+          Entries: batch.map((e) => ({
+            EventBusName: this.busName,
+            Source: EVENT_SOURCE,
+            DetailType: e.type,
+            Detail: JSON.stringify(e),
+          })),
         }),
       );
-      if (result.FailedEntryCount) throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${batch.length} events`);
+      if (result.FailedEntryCount)
+        throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${batch.length} events`);
     }
   }
 }
@@ -60,7 +72,10 @@ export class FanOutPublisher implements Publisher {
  * The cloud publishes to the bus (plus the webhook when one is set); locally events are logged,
  * POSTed to TRACKER_WEBHOOK_URL and handed to `subscriptions` (the fan-out to webhook subscriptions).
  */
-export function createPublisher(cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined }, subscriptions?: Publisher): Publisher {
+export function createPublisher(
+  cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined },
+  subscriptions?: Publisher,
+): Publisher {
   if (!cfg.eventBusName) {
     const local = new LogWebhookPublisher(cfg.webhookUrl);
     return subscriptions ? new FanOutPublisher([local, subscriptions]) : local;

@@ -12,7 +12,10 @@ export const RECOUNT_DETAIL_TYPE = 'ScenarioRecountRequested';
 export class BusRecountTrigger implements RecountTrigger {
   private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
 
-  constructor(private readonly busName: string, private readonly region?: string) {}
+  constructor(
+    private readonly busName: string,
+    private readonly region?: string,
+  ) {}
 
   async request(scenarios: readonly string[]): Promise<void> {
     const unique = [...new Set(scenarios)];
@@ -23,14 +26,23 @@ export class BusRecountTrigger implements RecountTrigger {
       const time = new Date().toISOString();
       const result = await this.client.send(
         new PutEventsCommand({
-          Entries: unique.map((scenario) => ({ EventBusName: this.busName, Source: RECOUNT_SOURCE, DetailType: RECOUNT_DETAIL_TYPE, Detail: JSON.stringify({ scenario, time }) })),
+          Entries: unique.map((scenario) => ({
+            EventBusName: this.busName,
+            Source: RECOUNT_SOURCE,
+            DetailType: RECOUNT_DETAIL_TYPE,
+            Detail: JSON.stringify({ scenario, time }),
+          })),
         }),
       );
-      if (result.FailedEntryCount) throw new Error(`EventBridge rejected ${result.FailedEntryCount} recount requests`);
+      if (result.FailedEntryCount)
+        throw new Error(`EventBridge rejected ${result.FailedEntryCount} recount requests`);
     } catch (error) {
       // The write has committed; the scheduled sweep recounts what this request would have.
       count('RecountRequestFailures');
-      logger.warn('recount request failed; the scheduled sweep will recount', { scenarios: unique, error: String(error) });
+      logger.warn('recount request failed; the scheduled sweep will recount', {
+        scenarios: unique,
+        error: String(error),
+      });
     }
   }
 

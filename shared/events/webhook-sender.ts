@@ -31,9 +31,15 @@ export interface SignedPost {
  * The Standard Webhooks 1.0 headers of one attempt, signed by the specification's reference
  * implementation: `v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))`.
  */
-export function signedHeaders(post: Pick<SignedPost, 'secret' | 'id' | 'at' | 'body'>): Record<string, string> {
+export function signedHeaders(
+  post: Pick<SignedPost, 'secret' | 'id' | 'at' | 'body'>,
+): Record<string, string> {
   const signature = new Webhook(post.secret).sign(post.id, post.at, post.body);
-  return { 'webhook-id': post.id, 'webhook-timestamp': String(Math.floor(post.at.getTime() / 1000)), 'webhook-signature': signature };
+  return {
+    'webhook-id': post.id,
+    'webhook-timestamp': String(Math.floor(post.at.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
 }
 
 export interface SendOptions {
@@ -55,10 +61,21 @@ function guardedLookup(lookup: LookupAll, allowPrivate: boolean): LookupFunction
       (all) => {
         const family = typeof options === 'object' && options.family ? Number(options.family) : 0;
         const usable = family ? all.filter((a) => a.family === family) : all;
-        if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), '', 4);
+        if (usable.length === 0)
+          return callback(
+            Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }),
+            '',
+            4,
+          );
         const inside = allowPrivate ? undefined : usable.find((a) => !isPublicAddress(a.address));
-        if (inside) return callback(new BlockedAddress(`${hostname} resolved to ${inside.address}, which is not a public address`), '', 4);
-        if (typeof options === 'object' && options.all) return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
+        if (inside)
+          return callback(
+            new BlockedAddress(`${hostname} resolved to ${inside.address}, which is not a public address`),
+            '',
+            4,
+          );
+        if (typeof options === 'object' && options.all)
+          return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
         return callback(null, usable[0]!.address, usable[0]!.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 4),
@@ -80,11 +97,19 @@ export function sendWebhook(post: SignedPost, options: SendOptions): Promise<Att
   }
   const host = bareHost(url);
   if (url.protocol !== 'https:' && (url.protocol !== 'http:' || !options.allowPrivate)) {
-    return Promise.resolve({ delivered: false, responseStatus: null, error: `refused: ${url.protocol} URLs are not allowed` });
+    return Promise.resolve({
+      delivered: false,
+      responseStatus: null,
+      error: `refused: ${url.protocol} URLs are not allowed`,
+    });
   }
   // A literal address never goes through lookup: check it here.
   if (isIP(host) && !options.allowPrivate && !isPublicAddress(host)) {
-    return Promise.resolve({ delivered: false, responseStatus: null, error: `refused: ${host} is not a public address` });
+    return Promise.resolve({
+      delivered: false,
+      responseStatus: null,
+      error: `refused: ${host} is not a public address`,
+    });
   }
   const body = Buffer.from(post.body, 'utf8');
   const requestOptions: RequestOptions = {
@@ -97,7 +122,11 @@ export function sendWebhook(post: SignedPost, options: SendOptions): Promise<Att
       'content-type': 'application/json',
       'content-length': String(body.length),
       'user-agent': 'scenario-tracker-webhooks/1.1',
-      ...(url.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {}),
+      ...(url.username
+        ? {
+            authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`,
+          }
+        : {}),
     },
     agent: false,
     lookup: guardedLookup(options.lookup, options.allowPrivate),
@@ -115,7 +144,11 @@ export function sendWebhook(post: SignedPost, options: SendOptions): Promise<Att
       // The status line is the answer; the body is the subscriber's business.
       res.resume();
       res.on('error', () => undefined);
-      finish({ delivered: status >= 200 && status < 300, responseStatus: status, error: status >= 200 && status < 300 ? null : `answered ${status}` });
+      finish({
+        delivered: status >= 200 && status < 300,
+        responseStatus: status,
+        error: status >= 200 && status < 300 ? null : `answered ${status}`,
+      });
       req.destroy();
     });
     const timer = setTimeout(() => {
@@ -123,7 +156,12 @@ export function sendWebhook(post: SignedPost, options: SendOptions): Promise<Att
       req.destroy();
     }, timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => {
-      const why = error instanceof BlockedAddress ? `refused: ${error.message}` : error.code ? `${error.code}: ${error.message}` : error.message;
+      const why =
+        error instanceof BlockedAddress
+          ? `refused: ${error.message}`
+          : error.code
+            ? `${error.code}: ${error.message}`
+            : error.message;
       finish({ delivered: false, responseStatus: null, error: why.slice(0, 300) });
     });
     req.end(body);

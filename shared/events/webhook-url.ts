@@ -42,7 +42,8 @@ export function parseSubscriptionUrl(raw: string): URL {
   } catch {
     throw new InvalidSubscriptionUrlError('url must be an absolute http or https URL.');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidSubscriptionUrlError(`url must be http or https, not ${url.protocol.slice(0, -1)}.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InvalidSubscriptionUrlError(`url must be http or https, not ${url.protocol.slice(0, -1)}.`);
   return url;
 }
 
@@ -63,7 +64,8 @@ export async function checkSubscriptionUrl(raw: string, policy: UrlPolicy): Prom
   if (url.protocol !== 'https:') throw new InvalidSubscriptionUrlError('url must use https.');
   const host = bareHost(url);
   if (isIP(host)) {
-    if (!isPublicAddress(host)) throw new InvalidSubscriptionUrlError(`url points at ${host}, which is not a public address.`);
+    if (!isPublicAddress(host))
+      throw new InvalidSubscriptionUrlError(`url points at ${host}, which is not a public address.`);
     return url;
   }
   let addresses: { address: string }[];
@@ -74,6 +76,9 @@ export async function checkSubscriptionUrl(raw: string, policy: UrlPolicy): Prom
   }
   if (addresses.length === 0) throw new InvalidSubscriptionUrlError(`url host ${host} does not resolve.`);
   const inside = addresses.find((a) => !isPublicAddress(a.address));
-  if (inside) throw new InvalidSubscriptionUrlError(`url host ${host} resolves to ${inside.address}, which is not a public address.`);
+  if (inside)
+    throw new InvalidSubscriptionUrlError(
+      `url host ${host} resolves to ${inside.address}, which is not a public address.`,
+    );
   return url;
 }

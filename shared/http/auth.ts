@@ -33,10 +33,13 @@ export function principalOf(event: APIGatewayProxyEventV2, basicAllowed = false)
 export function requireRole(principal: Caller | null, needed: Role, basicAllowed = false): Caller {
   if (!principal) {
     if (!basicAllowed) throw new UnauthorizedError('Send a valid token as Authorization: Bearer <token>.');
-    const error = new UnauthorizedError('Send a valid token as Authorization: Bearer <token>, or as the password of HTTP Basic.');
+    const error = new UnauthorizedError(
+      'Send a valid token as Authorization: Bearer <token>, or as the password of HTTP Basic.',
+    );
     error.headers['WWW-Authenticate'] = 'Bearer, Basic realm="Scenario Tracker", charset="UTF-8"';
     throw error;
   }
-  if (!roleIncludes(principal.role, needed)) throw new ForbiddenError(`This needs the ${needed} role; ${principal.name} is ${principal.role}.`);
+  if (!roleIncludes(principal.role, needed))
+    throw new ForbiddenError(`This needs the ${needed} role; ${principal.name} is ${principal.role}.`);
   return principal;
 }

@@ -7,13 +7,19 @@ import type { Thread } from '../domain/types';
  */
 export const threadEtag = (thread: Pick<Thread, 'version'>): string => `"v${thread.version}"`;
 
-export const contentEtag = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+export const contentEtag = (body: string): string =>
+  `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 
-const tags = (headerValue: string): string[] => headerValue.split(',').map((t) => t.trim()).filter(Boolean);
+const tags = (headerValue: string): string[] =>
+  headerValue
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 /** If-None-Match: weak comparison, per RFC 9110 (a `W/` prefix does not stop a match). */
 export const noneMatchHits = (headerValue: string | undefined, etag: string): boolean =>
   headerValue !== undefined && tags(headerValue).some((t) => t === '*' || t.replace(/^W\//, '') === etag);
 
 /** If-Match: strong comparison; `*` matches any current thread. */
-export const matchHits = (headerValue: string, etag: string): boolean => tags(headerValue).some((t) => t === '*' || t === etag);
+export const matchHits = (headerValue: string, etag: string): boolean =>
+  tags(headerValue).some((t) => t === '*' || t === etag);

@@ -30,7 +30,11 @@ const noContext = (): AppContext => {
  * run it, and turn any failure into problem details. One structured access line per request —
  * method, route, status, caller's name and latency; never headers, so never a token.
  */
-export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<string, RouteHandler>>, context: () => AppContext = noContext) {
+export function lambdaHandler(
+  group: FunctionGroup,
+  handlers: Partial<Record<string, RouteHandler>>,
+  context: () => AppContext = noContext,
+) {
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
   return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
     const started = Date.now();
@@ -43,27 +47,48 @@ export function lambdaHandler(group: FunctionGroup, handlers: Partial<Record<str
     try {
       if (event.routeKey.startsWith('ANY ')) {
         const path = event.routeKey.slice(4);
-        throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed on ${event.rawPath}.`, allowedMethods(path));
+        throw new MethodNotAllowedError(
+          `${event.requestContext.http.method} is not allowed on ${event.rawPath}.`,
+          allowedMethods(path),
+        );
       }
-      if (!route || !run) throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
+      if (!route || !run)
+        throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
       principal = principalOf(event, route.basicAuth === true);
       if (route.role) requireRole(principal, route.role, route.basicAuth === true);
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
       const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };
       // The context (and the SDK clients in it) is built on first use, never at import.
-      result = await run(Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request);
+      result = await run(
+        Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,
+      );
     } catch (error) {
       const tracked = asTrackerError(error);
-      if (tracked.status >= 500) logger.error('request failed', { routeKey: event.routeKey, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      if (tracked.status >= 500)
+        logger.error('request failed', {
+          routeKey: event.routeKey,
+          error:
+            error instanceof Error
+              ? { name: error.name, message: error.message, stack: error.stack }
+              : String(error),
+        });
       result = problem(tracked);
     }
     const method = event.requestContext.http.method;
     if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
     // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
     if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
-    logger.info('request', { method, route: event.routeKey, status: result.statusCode, caller: principal?.name, ms: Date.now() - started });
-    count(result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes');
+    logger.info('request', {
+      method,
+      route: event.routeKey,
+      status: result.statusCode,
+      caller: principal?.name,
+      ms: Date.now() - started,
+    });
+    count(
+      result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes',
+    );
     metrics.publishStoredMetrics();
     return result;
   };

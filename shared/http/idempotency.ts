@@ -38,15 +38,26 @@ export async function withIdempotency(
   run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,
 ): Promise<HttpResult> {
   if (request.key === undefined) return run(undefined);
-  if (!KEY.test(request.key)) throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
+  if (!KEY.test(request.key))
+    throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
   const keyHash = sha256([request.principal.subject, request.method, request.path, request.key].join('\n'));
   const bodyHash = sha256(canonicalJson(request.body));
   const claimId = randomUUID();
   const { idempotencyLockSeconds, idempotencyTtlSeconds } = ctx.config;
-  const claim = await ctx.idempotency.claim(keyHash, claimId, bodyHash, idempotencyLockSeconds, idempotencyTtlSeconds);
+  const claim = await ctx.idempotency.claim(
+    keyHash,
+    claimId,
+    bodyHash,
+    idempotencyLockSeconds,
+    idempotencyTtlSeconds,
+  );
   if (claim.kind !== 'claimed') {
-    if (claim.bodyHash !== bodyHash) throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different body.');
-    if (claim.kind === 'in_progress') throw new IdempotencyInProgressError('A request with this Idempotency-Key is still running; retry shortly.');
+    if (claim.bodyHash !== bodyHash)
+      throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different body.');
+    if (claim.kind === 'in_progress')
+      throw new IdempotencyInProgressError(
+        'A request with this Idempotency-Key is still running; retry shortly.',
+      );
     const first = await replay(claim.outcome);
     return { ...first, headers: { ...first.headers, 'Idempotent-Replayed': 'true' } };
   }

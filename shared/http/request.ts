@@ -17,31 +17,44 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * size (413), encoding and syntax (400). Prototype keys survive as plain own properties
  * (JSON.parse never touches prototypes) and the strict schemas then reject them as unknown fields.
  */
-export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>): unknown {
+export function readJsonBody(
+  event: Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>,
+): unknown {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > LIMITS.bodyBytes) throw new PayloadTooLargeError(`The body is ${bytes.length} bytes; the limit is ${LIMITS.bodyBytes}.`);
+  if (bytes.length > LIMITS.bodyBytes)
+    throw new PayloadTooLargeError(`The body is ${bytes.length} bytes; the limit is ${LIMITS.bodyBytes}.`);
   const type = header(event, 'content-type');
-  if (bytes.length === 0 && type === undefined) throw new ValidationError('A JSON body is required.', [{ path: '(body)', message: 'is required' }]);
+  if (bytes.length === 0 && type === undefined)
+    throw new ValidationError('A JSON body is required.', [{ path: '(body)', message: 'is required' }]);
   if (type === undefined || !JSON_MEDIA.test(type.trim())) {
-    throw new UnsupportedMediaTypeError(`Send the body as application/json; charset=utf-8${type ? `, not ${type}` : ''}.`);
+    throw new UnsupportedMediaTypeError(
+      `Send the body as application/json; charset=utf-8${type ? `, not ${type}` : ''}.`,
+    );
   }
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    throw new ValidationError('The body is not valid UTF-8.', [{ path: '(body)', message: 'is not valid UTF-8' }]);
+    throw new ValidationError('The body is not valid UTF-8.', [
+      { path: '(body)', message: 'is not valid UTF-8' },
+    ]);
   }
-  if (text.trim() === '') throw new ValidationError('A JSON body is required.', [{ path: '(body)', message: 'is required' }]);
+  if (text.trim() === '')
+    throw new ValidationError('A JSON body is required.', [{ path: '(body)', message: 'is required' }]);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`The body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+    throw new ValidationError(`The body is not valid JSON: ${(error as Error).message}`, [
+      { path: '(body)', message: 'is not valid JSON' },
+    ]);
   }
 }
 
 /** Query parameters as API Gateway gives them (decoded; repeated names joined by commas). */
-export const queryOf = (event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>): Record<string, string> => {
+export const queryOf = (
+  event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>,
+): Record<string, string> => {
   const q: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) q[k] = v;
   return q;

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
+export type HttpResult = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+};
 
 /** Headers on every response: never let a browser guess a type, never reveal the server. */
 export const BASE_HEADERS: Readonly<Record<string, string>> = { 'X-Content-Type-Options': 'nosniff' };
@@ -9,7 +13,11 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { ...BASE_HEADERS, 'Content-Type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...BASE_HEADERS, 'Content-Type': JSON_TYPE, ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function empty(statusCode: number, headers: Record<string, string> = {}): HttpResult {

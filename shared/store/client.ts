@@ -14,12 +14,16 @@ import { tracer } from '../observability';
  * accepts connections (the kernel does), so the request timeout is the one that fires; it must
  * throw, not merely warn, which is what `throwOnRequestTimeout` asks for.
  */
-export function createDocumentClient(cfg: Pick<Config, 'dynamodbEndpoint' | 'region' | 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'>): DynamoDBDocumentClient {
+export function createDocumentClient(
+  cfg: Pick<Config, 'dynamodbEndpoint' | 'region' | 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'>,
+): DynamoDBDocumentClient {
   const local = cfg.dynamodbEndpoint !== undefined;
   const client = new DynamoDBClient({
     region: cfg.region,
     ...(local ? { endpoint: cfg.dynamodbEndpoint } : {}),
-    ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(local && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     maxAttempts: cfg.dynamodbMaxAttempts,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: cfg.dynamodbTimeoutMs,

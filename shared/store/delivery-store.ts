@@ -1,7 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TrackerEvent, TrackerEventType } from '../events/event';
-import { DELIVERY_SHARDS, INDEX, attemptLogPk, deliveryDuePk, deliveryDueShard, deliveryKey, shardNumbers, shardOf } from './keys';
+import {
+  DELIVERY_SHARDS,
+  INDEX,
+  attemptLogPk,
+  deliveryDuePk,
+  deliveryDueShard,
+  deliveryKey,
+  shardNumbers,
+  shardOf,
+} from './keys';
 import { TTL_ATTRIBUTE } from './table';
 
 /**
@@ -53,7 +62,10 @@ export interface AttemptRecord {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const dueKeyOf = (atMs: number, ref: DeliveryRef) => `${iso(atMs)}#${ref.eventId}#${ref.subscriptionId}`;
-const dueIndexKeys = (atMs: number, ref: DeliveryRef) => ({ GSI3PK: deliveryDuePk(deliveryDueShard(ref.eventId, ref.subscriptionId)), GSI3SK: dueKeyOf(atMs, ref) });
+const dueIndexKeys = (atMs: number, ref: DeliveryRef) => ({
+  GSI3PK: deliveryDuePk(deliveryDueShard(ref.eventId, ref.subscriptionId)),
+  GSI3SK: dueKeyOf(atMs, ref),
+});
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
 const toDelivery = (item: Record<string, unknown>): Delivery => ({
@@ -66,7 +78,10 @@ const toDelivery = (item: Record<string, unknown>): Delivery => ({
 });
 
 export class DeliveryStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /**
    * A pending delivery of `event` to a subscription, due at `dueMs`; false when it exists already
@@ -78,7 +93,15 @@ export class DeliveryStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...deliveryKey(event.id, subscriptionId), ...ref, event, attempt: 0, state: 'pending', nextAttemptAt: iso(dueMs), ...dueIndexKeys(dueMs, ref) },
+          Item: {
+            ...deliveryKey(event.id, subscriptionId),
+            ...ref,
+            event,
+            attempt: 0,
+            state: 'pending',
+            nextAttemptAt: iso(dueMs),
+            ...dueIndexKeys(dueMs, ref),
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -118,9 +141,17 @@ export class DeliveryStore {
   /** The pending deliveries of one event (the cloud attempts them right after fanning it out). */
   async pendingOf(eventId: string): Promise<(Delivery & { dueKey: string })[]> {
     const { Items = [] } = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deliveryKey(eventId, '').PK }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': deliveryKey(eventId, '').PK },
+        ConsistentRead: true,
+      }),
     );
-    return Items.filter((i) => i.state === 'pending' && typeof i.GSI3SK === 'string').map((i) => ({ ...toDelivery(i), dueKey: String(i.GSI3SK) }));
+    return Items.filter((i) => i.state === 'pending' && typeof i.GSI3SK === 'string').map((i) => ({
+      ...toDelivery(i),
+      dueKey: String(i.GSI3SK),
+    }));
   }
 
   /**
@@ -152,7 +183,12 @@ export class DeliveryStore {
    * (`delivered`, `failed` after the last retry, `dropped` when its subscription is gone or not
    * active). A lease that ran out and was taken over loses quietly: the other worker records its own.
    */
-  async settle(held: DeliveryRef & { leaseKey: string }, attempt: number, outcome: { retryAtMs: number } | { state: Exclude<DeliveryState, 'pending'> }, nowMs: number): Promise<void> {
+  async settle(
+    held: DeliveryRef & { leaseKey: string },
+    attempt: number,
+    outcome: { retryAtMs: number } | { state: Exclude<DeliveryState, 'pending'> },
+    nowMs: number,
+  ): Promise<void> {
     const retry = 'retryAtMs' in outcome;
     try {
       await this.db.send(
@@ -169,7 +205,10 @@ export class DeliveryStore {
             ':held': held.leaseKey,
             ...(retry
               ? { ':next': iso(outcome.retryAtMs), ':due': dueKeyOf(outcome.retryAtMs, held) }
-              : { ':state': outcome.state, ':expires': epochSeconds(nowMs) + SETTLED_DELIVERY_DAYS * 86_400 }),
+              : {
+                  ':state': outcome.state,
+                  ':expires': epochSeconds(nowMs) + SETTLED_DELIVERY_DAYS * 86_400,
+                }),
           },
         }),
       );
@@ -197,7 +236,15 @@ export class DeliveryStore {
   async latestAttempts(subscriptionId: string, limit = 50): Promise<AttemptRecord[]> {
     const shards = await Promise.all(
       shardNumbers(DELIVERY_SHARDS).map((n) =>
-        this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': attemptLogPk(subscriptionId, n) }, ScanIndexForward: false, Limit: limit })),
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': attemptLogPk(subscriptionId, n) },
+            ScanIndexForward: false,
+            Limit: limit,
+          }),
+        ),
       ),
     );
     return shards

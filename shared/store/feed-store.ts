@@ -16,7 +16,10 @@ export interface ScenarioInfo {
  * thread not yet seen can hold a newer update (docs/data-model.md, access pattern "feeds").
  */
 export class FeedStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async newestUpdates(threadId: string, limit: number): Promise<Update[]> {
     const { Items = [] } = await this.db.send(
@@ -32,7 +35,11 @@ export class FeedStore {
   }
 
   /** One page of a scenario's threads, most recently updated first. */
-  async threadsByUpdate(scenario: string, limit: number, start?: Record<string, unknown>): Promise<{ threads: Thread[]; next?: Record<string, unknown> }> {
+  async threadsByUpdate(
+    scenario: string,
+    limit: number,
+    start?: Record<string, unknown>,
+  ): Promise<{ threads: Thread[]; next?: Record<string, unknown> }> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -48,7 +55,14 @@ export class FeedStore {
   }
 
   async scenario(id: string): Promise<ScenarioInfo | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: scenarioPk(id), SK: '#SCENARIO' } }));
-    return Item ? { title: typeof Item.title === 'string' ? Item.title : null, updatedAt: typeof Item.updatedAt === 'string' ? Item.updatedAt : null } : null;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { PK: scenarioPk(id), SK: '#SCENARIO' } }),
+    );
+    return Item
+      ? {
+          title: typeof Item.title === 'string' ? Item.title : null,
+          updatedAt: typeof Item.updatedAt === 'string' ? Item.updatedAt : null,
+        }
+      : null;
   }
 }

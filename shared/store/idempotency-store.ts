@@ -54,7 +54,13 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
         ? { scenario: c.outcome.scenario }
         : {
             thread: c.outcome.thread,
-            ...(c.outcome.update ? { updateId: c.outcome.update.id, updateRetracted: c.outcome.update.retracted, updateRevision: c.outcome.update.revision ?? 0 } : {}),
+            ...(c.outcome.update
+              ? {
+                  updateId: c.outcome.update.id,
+                  updateRetracted: c.outcome.update.retracted,
+                  updateRevision: c.outcome.update.revision ?? 0,
+                }
+              : {}),
           }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
@@ -71,16 +77,33 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
  * since TTL deletion lags).
  */
 export class IdempotencyStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
-  async claim(keyHash: string, claimId: string, bodyHash: string, lockSeconds: number, ttlSeconds: number): Promise<ClaimResult> {
+  async claim(
+    keyHash: string,
+    claimId: string,
+    bodyHash: string,
+    lockSeconds: number,
+    ttlSeconds: number,
+  ): Promise<ClaimResult> {
     const nowSec = Math.floor(Date.now() / 1000);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...idempotencyKey(keyHash), state: 'in_progress', claimId, bodyHash, lockExpiresAt: nowSec + lockSeconds, [TTL_ATTRIBUTE]: nowSec + ttlSeconds },
-          ConditionExpression: 'attribute_not_exists(PK) OR #ttl < :now OR (#state = :inProgress AND lockExpiresAt < :now)',
+          Item: {
+            ...idempotencyKey(keyHash),
+            state: 'in_progress',
+            claimId,
+            bodyHash,
+            lockExpiresAt: nowSec + lockSeconds,
+            [TTL_ATTRIBUTE]: nowSec + ttlSeconds,
+          },
+          ConditionExpression:
+            'attribute_not_exists(PK) OR #ttl < :now OR (#state = :inProgress AND lockExpiresAt < :now)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': 'state' },
           ExpressionAttributeValues: { ':now': nowSec, ':inProgress': 'in_progress' },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -90,7 +113,8 @@ export class IdempotencyStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       const old = unmarshallLoose(error.Item);
-      if (old.state === 'completed') return { kind: 'completed', bodyHash: String(old.bodyHash), outcome: outcomeOf(old) };
+      if (old.state === 'completed')
+        return { kind: 'completed', bodyHash: String(old.bodyHash), outcome: outcomeOf(old) };
       // Our own claim: an attempt that timed out had landed, and the SDK's retry found it.
       if (old.claimId === claimId) return { kind: 'claimed' };
       return { kind: 'in_progress', bodyHash: String(old.bodyHash) };
@@ -105,7 +129,13 @@ export class IdempotencyStore {
   async release(keyHash: string, claimId: string): Promise<void> {
     try {
       await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: idempotencyKey(keyHash), ConditionExpression: 'claimId = :c AND #state = :inProgress', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':c': claimId, ':inProgress': 'in_progress' } }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: idempotencyKey(keyHash),
+          ConditionExpression: 'claimId = :c AND #state = :inProgress',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':c': claimId, ':inProgress': 'in_progress' },
+        }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -114,11 +144,23 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
-  if (typeof record.scenario === 'object' && record.scenario !== null) return { scenario: toScenario(record.scenario as Record<string, unknown>) };
-  if (typeof record.thread !== 'object' || record.thread === null) throw new Error('idempotency record without its thread');
+  if (typeof record.scenario === 'object' && record.scenario !== null)
+    return { scenario: toScenario(record.scenario as Record<string, unknown>) };
+  if (typeof record.thread !== 'object' || record.thread === null)
+    throw new Error('idempotency record without its thread');
   const thread = toThread(record.thread as Record<string, unknown>);
-  return typeof record.updateId === 'string' ? { thread, update: { id: record.updateId, retracted: record.updateRetracted === true, revision: Number(record.updateRevision ?? 0) } } : { thread };
+  return typeof record.updateId === 'string'
+    ? {
+        thread,
+        update: {
+          id: record.updateId,
+          retracted: record.updateRetracted === true,
+          revision: Number(record.updateRevision ?? 0),
+        },
+      }
+    : { thread };
 }
 
 // The exception carries the raw attribute map; the document client does not unmarshall it for us.
-const unmarshallLoose = (item: Record<string, unknown>) => unmarshall(item as Parameters<typeof unmarshall>[0]) as Record<string, unknown>;
+const unmarshallLoose = (item: Record<string, unknown>) =>
+  unmarshall(item as Parameters<typeof unmarshall>[0]) as Record<string, unknown>;

@@ -1,29 +1,102 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
-import type { Expected, Quote, Retraction, Revision, Scenario, Source, Thread, Update } from '../domain/types';
-import { SCENARIOS_LIST_PK, THREAD_SHARDS, archivedScope, dueShardPk, expectedShardPk, parentPk, revisionKey, scenarioKey, scenarioPk, shardOf, stalePk, statusPk, threadKey, threadsShardPk, updateKey, updatedSk } from './keys';
+import type {
+  Expected,
+  Quote,
+  Retraction,
+  Revision,
+  Scenario,
+  Source,
+  Thread,
+  Update,
+} from '../domain/types';
+import {
+  SCENARIOS_LIST_PK,
+  THREAD_SHARDS,
+  archivedScope,
+  dueShardPk,
+  expectedShardPk,
+  parentPk,
+  revisionKey,
+  scenarioKey,
+  scenarioPk,
+  shardOf,
+  stalePk,
+  statusPk,
+  threadKey,
+  threadsShardPk,
+  updateKey,
+  updatedSk,
+} from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
 const THREAD_FIELDS = [
-  'id', 'scenario', 'kind', 'title', 'status', 'statusSince', 'statusSincePrecision', 'summary', 'lastOccurredAt', 'lastOccurredPrecision', 'lastRecordedAt',
-  'updateCount', 'version', 'staleAfterHours', 'stale', 'staleSince', 'overdue', 'overdueSince', 'expected', 'parent', 'archived', 'createdAt', 'updatedAt',
+  'id',
+  'scenario',
+  'kind',
+  'title',
+  'status',
+  'statusSince',
+  'statusSincePrecision',
+  'summary',
+  'lastOccurredAt',
+  'lastOccurredPrecision',
+  'lastRecordedAt',
+  'updateCount',
+  'version',
+  'staleAfterHours',
+  'stale',
+  'staleSince',
+  'overdue',
+  'overdueSince',
+  'expected',
+  'parent',
+  'archived',
+  'createdAt',
+  'updatedAt',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [
-  'id', 'threadId', 'status', 'summary', 'occurredAt', 'occurredPrecision', 'recordedAt', 'postedBy', 'sources', 'quotes', 'retracted', 'retraction',
-  'revisedAt', 'revisedBy', 'revisionCount',
+  'id',
+  'threadId',
+  'status',
+  'summary',
+  'occurredAt',
+  'occurredPrecision',
+  'recordedAt',
+  'postedBy',
+  'sources',
+  'quotes',
+  'retracted',
+  'retraction',
+  'revisedAt',
+  'revisedBy',
+  'revisionCount',
 ] as const satisfies readonly (keyof Update)[];
 
-const SOURCE_FIELDS = ['url', 'title', 'publisher', 'publishedAt'] as const satisfies readonly (keyof Source)[];
+const SOURCE_FIELDS = [
+  'url',
+  'title',
+  'publisher',
+  'publishedAt',
+] as const satisfies readonly (keyof Source)[];
 const QUOTE_FIELDS = ['speaker', 'text'] as const satisfies readonly (keyof Quote)[];
-const RETRACTION_FIELDS = ['reason', 'retractedAt', 'retractedBy'] as const satisfies readonly (keyof Retraction)[];
+const RETRACTION_FIELDS = [
+  'reason',
+  'retractedAt',
+  'retractedBy',
+] as const satisfies readonly (keyof Retraction)[];
 
 const pick = <T>(item: Record<string, unknown>, fields: readonly string[]): T =>
   Object.fromEntries(fields.map((f) => [f, item[f]])) as T;
 
 /** Like pick, for nested maps, whose attributes DynamoDB returns in no particular order; absent ones stay absent. */
 const present = <T>(item: unknown, fields: readonly string[]): T =>
-  Object.fromEntries(fields.filter((f) => (item as Record<string, unknown>)[f] !== undefined).map((f) => [f, (item as Record<string, unknown>)[f]])) as T;
+  Object.fromEntries(
+    fields
+      .filter((f) => (item as Record<string, unknown>)[f] !== undefined)
+      .map((f) => [f, (item as Record<string, unknown>)[f]]),
+  ) as T;
 
 /**
  * Items written before precision existed carry none: every time in them was a full one, so they read
@@ -38,16 +111,19 @@ const EXPECTED_FIELDS = ['what', 'at', 'precision'] as const satisfies readonly 
  * they read as the defaults (no migration).
  */
 export const toThread = (item: Record<string, unknown>): Thread =>
-  pick<Thread>({
-    ...item,
-    statusSincePrecision: item.statusSincePrecision ?? INSTANT,
-    lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT,
-    overdue: item.overdue ?? false,
-    overdueSince: item.overdueSince ?? null,
-    expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
-    parent: item.parent ?? null,
-    archived: item.archived ?? false,
-  }, THREAD_FIELDS);
+  pick<Thread>(
+    {
+      ...item,
+      statusSincePrecision: item.statusSincePrecision ?? INSTANT,
+      lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT,
+      overdue: item.overdue ?? false,
+      overdueSince: item.overdueSince ?? null,
+      expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
+      parent: item.parent ?? null,
+      archived: item.archived ?? false,
+    },
+    THREAD_FIELDS,
+  );
 
 /**
  * An update in the contract's order, nested objects included: what is read back presents exactly
@@ -56,7 +132,13 @@ export const toThread = (item: Record<string, unknown>): Thread =>
 export function toUpdate(item: Record<string, unknown>): Update {
   // Items written before amendments existed carry no revision fields: they were never amended.
   const update = pick<Update>(
-    { ...item, occurredPrecision: item.occurredPrecision ?? INSTANT, revisedAt: item.revisedAt ?? null, revisedBy: item.revisedBy ?? null, revisionCount: Number(item.revisionCount ?? 0) },
+    {
+      ...item,
+      occurredPrecision: item.occurredPrecision ?? INSTANT,
+      revisedAt: item.revisedAt ?? null,
+      revisedBy: item.revisedBy ?? null,
+      revisionCount: Number(item.revisionCount ?? 0),
+    },
     UPDATE_FIELDS,
   );
   return {
@@ -68,8 +150,10 @@ export function toUpdate(item: Record<string, unknown>): Update {
 }
 
 /** A thread or update as a response body presents it: the order a read gives. */
-export const threadInOrder = (thread: Thread): Thread => toThread(thread as unknown as Record<string, unknown>);
-export const updateInOrder = (update: Update): Update => toUpdate(update as unknown as Record<string, unknown>);
+export const threadInOrder = (thread: Thread): Thread =>
+  toThread(thread as unknown as Record<string, unknown>);
+export const updateInOrder = (update: Update): Update =>
+  toUpdate(update as unknown as Record<string, unknown>);
 
 /**
  * When the stale check should next look at a thread, or undefined when it should not: a thread in a
@@ -78,7 +162,9 @@ export const updateInOrder = (update: Update): Update => toUpdate(update as unkn
  * hands in: the store reads no kinds itself.
  */
 export const dueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): string | undefined =>
-  thread.stale || thread.archived || kinds.isTerminal(thread.kind, thread.status) ? undefined : addHours(thread.lastRecordedAt, thread.staleAfterHours);
+  thread.stale || thread.archived || kinds.isTerminal(thread.kind, thread.status)
+    ? undefined
+    : addHours(thread.lastRecordedAt, thread.staleAfterHours);
 
 /**
  * When the overdue check should look at a thread (its `overdueSince`), or undefined while it does not
@@ -87,7 +173,11 @@ export const dueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): 
  * live update's (the projection's head), so a retraction of that update brings the thread back.
  */
 export const overdueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): string | undefined =>
-  thread.expected === null || thread.overdue || thread.archived || kinds.isTerminal(thread.kind, thread.status) || thread.lastOccurredAt >= thread.expected.at
+  thread.expected === null ||
+  thread.overdue ||
+  thread.archived ||
+  kinds.isTerminal(thread.kind, thread.status) ||
+  thread.lastOccurredAt >= thread.expected.at
     ? undefined
     : periodAfter(thread.expected);
 
@@ -96,8 +186,13 @@ export const overdueAt = (thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTR
  * thread's scopes are the archived partitions of both (keys.ts#archivedScope).
  */
 export const threadScopes = (thread: Pick<Thread, 'id' | 'scenario'> & { archived?: boolean }) => {
-  const scopes = { scenario: scenarioPk(thread.scenario), all: threadsShardPk(shardOf(thread.id, THREAD_SHARDS)) };
-  return thread.archived === true ? { scenario: archivedScope(scopes.scenario), all: archivedScope(scopes.all) } : scopes;
+  const scopes = {
+    scenario: scenarioPk(thread.scenario),
+    all: threadsShardPk(shardOf(thread.id, THREAD_SHARDS)),
+  };
+  return thread.archived === true
+    ? { scenario: archivedScope(scopes.scenario), all: archivedScope(scopes.all) }
+    : scopes;
 };
 
 /** Key attributes of the sparse stale indexes: present only while the thread is stale. */
@@ -131,7 +226,12 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
     ...(thread.stale ? staleIndexKeys(thread) : {}),
     // Sparse: a child is listed under its parent (GSI10); a thread awaiting `expected`, by when it would be overdue (GSI11).
     ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),
-    ...(overdueFrom ? { GSI11PK: expectedShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI11SK: `${overdueFrom}#${thread.id}` } : {}),
+    ...(overdueFrom
+      ? {
+          GSI11PK: expectedShardPk(shardOf(thread.id, THREAD_SHARDS)),
+          GSI11SK: `${overdueFrom}#${thread.id}`,
+        }
+      : {}),
   };
 }
 
@@ -144,10 +244,21 @@ export function updateItem(update: Update): Record<string, unknown> {
   };
 }
 
-const REVISION_FIELDS = ['revision', 'summary', 'sources', 'quotes', 'recordedAt', 'recordedBy'] as const satisfies readonly (keyof Revision)[];
+const REVISION_FIELDS = [
+  'revision',
+  'summary',
+  'sources',
+  'quotes',
+  'recordedAt',
+  'recordedBy',
+] as const satisfies readonly (keyof Revision)[];
 
 /** A revision item: one wording of an update, in the thread's partition (no index attributes). */
-export const revisionItem = (threadId: string, updateId: string, revision: Revision): Record<string, unknown> => ({
+export const revisionItem = (
+  threadId: string,
+  updateId: string,
+  revision: Revision,
+): Record<string, unknown> => ({
   ...revisionKey(threadId, updateId, revision.revision),
   ...pick<Revision>(revision as unknown as Record<string, unknown>, REVISION_FIELDS),
 });
@@ -163,11 +274,28 @@ export function toRevision(item: Record<string, unknown>): Revision {
 }
 
 /** An update's original wording (revision 0), for an update whose revisions were never stored. */
-export const originalOf = (u: Update): Revision => ({ revision: 0, summary: u.summary, sources: u.sources, quotes: u.quotes, recordedAt: u.recordedAt, recordedBy: u.postedBy });
+export const originalOf = (u: Update): Revision => ({
+  revision: 0,
+  summary: u.summary,
+  sources: u.sources,
+  quotes: u.quotes,
+  recordedAt: u.recordedAt,
+  recordedBy: u.postedBy,
+});
 
 /** Fields of the Scenario object, in the contract's order. */
 const SCENARIO_FIELDS = [
-  'id', 'title', 'description', 'tags', 'threadCount', 'statusCounts', 'staleCount', 'overdueCount', 'createdAt', 'updatedAt', 'version',
+  'id',
+  'title',
+  'description',
+  'tags',
+  'threadCount',
+  'statusCounts',
+  'staleCount',
+  'overdueCount',
+  'createdAt',
+  'updatedAt',
+  'version',
 ] as const satisfies readonly (keyof Scenario)[];
 
 /** The scenario item's attribute: when the counts on it were computed (the start of that recount). */
@@ -181,7 +309,11 @@ export function toScenario(item: Record<string, unknown>): Scenario {
     ...scenario,
     description: scenario.description ?? '',
     tags: scenario.tags ?? [],
-    statusCounts: Object.fromEntries(Object.keys(counts).sort().map((k) => [k, Number(counts[k])])),
+    statusCounts: Object.fromEntries(
+      Object.keys(counts)
+        .sort()
+        .map((k) => [k, Number(counts[k])]),
+    ),
   };
 }
 

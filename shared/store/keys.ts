@@ -44,7 +44,8 @@ export const THREAD_SHARDS = 8;
 export const OUTBOX_SHARDS = 8;
 
 /** A stable shard number in [0, shards): the first 32 bits of the id's SHA-256. */
-export const shardOf = (id: string, shards: number): number => createHash('sha256').update(id).digest().readUInt32BE(0) % shards;
+export const shardOf = (id: string, shards: number): number =>
+  createHash('sha256').update(id).digest().readUInt32BE(0) % shards;
 
 export const shardNumbers = (shards: number): number[] => Array.from({ length: shards }, (_, n) => n);
 
@@ -66,7 +67,10 @@ export const TOKENS_PK = 'TOKENS';
 
 export const threadPk = (threadId: string) => `THREAD#${threadId}`;
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
-export const updateKey = (threadId: string, updateId: string) => ({ PK: threadPk(threadId), SK: `${UPDATE_PREFIX}${updateId}` });
+export const updateKey = (threadId: string, updateId: string) => ({
+  PK: threadPk(threadId),
+  SK: `${UPDATE_PREFIX}${updateId}`,
+});
 export const revisionsPrefix = (updateId: string) => `${REVISION_PREFIX}${updateId}#`;
 export const revisionKey = (threadId: string, updateId: string, revision: number) => ({
   PK: threadPk(threadId),
@@ -107,7 +111,10 @@ export const updatedSk = (updatedAt: string, id: string) => `${updatedAt}#${id}`
  * An event about no thread (none goes through the outbox today) is sharded by its own id.
  */
 export const outboxShardPk = (shard: number) => `OUTBOX#${shard}`;
-export const outboxKey = (event: { id: string; threadId?: string | undefined }) => ({ PK: outboxShardPk(shardOf(event.threadId ?? event.id, OUTBOX_SHARDS)), SK: event.id });
+export const outboxKey = (event: { id: string; threadId?: string | undefined }) => ({
+  PK: outboxShardPk(shardOf(event.threadId ?? event.id, OUTBOX_SHARDS)),
+  SK: event.id,
+});
 
 /**
  * Webhook subscriptions: one partition holding every subscription (they are few; fan-out reads them
@@ -116,12 +123,16 @@ export const outboxKey = (event: { id: string; threadId?: string | undefined }) 
 export const SUBSCRIPTIONS_PK = 'SUBSCRIPTIONS';
 export const SUBSCRIPTION_PREFIX = 'SUB#';
 export const subscriptionKey = (id: string) => ({ PK: SUBSCRIPTIONS_PK, SK: `${SUBSCRIPTION_PREFIX}${id}` });
-export const deliveryKey = (eventId: string, subscriptionId: string) => ({ PK: `DELIVERY#${eventId}`, SK: `${SUBSCRIPTION_PREFIX}${subscriptionId}` });
+export const deliveryKey = (eventId: string, subscriptionId: string) => ({
+  PK: `DELIVERY#${eventId}`,
+  SK: `${SUBSCRIPTION_PREFIX}${subscriptionId}`,
+});
 /**
  * Shards of the deliveries' due index (the overloaded GSI3, beside the stale check's `DUE#<n>`) and
  * of each subscription's attempt log: no partition key takes every pending delivery or every attempt.
  */
 export const DELIVERY_SHARDS = 8;
 export const deliveryDuePk = (shard: number) => `WEBHOOKDUE#${shard}`;
-export const deliveryDueShard = (eventId: string, subscriptionId: string) => shardOf(`${eventId}/${subscriptionId}`, DELIVERY_SHARDS);
+export const deliveryDueShard = (eventId: string, subscriptionId: string) =>
+  shardOf(`${eventId}/${subscriptionId}`, DELIVERY_SHARDS);
 export const attemptLogPk = (subscriptionId: string, shard: number) => `SUBLOG#${subscriptionId}#${shard}`;

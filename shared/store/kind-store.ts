@@ -17,7 +17,10 @@ export class KindVersionConflict extends Error {
   }
 }
 
-const STATUS_FIELDS = (s: Record<string, unknown>): StatusDefinition => ({ name: String(s.name), terminal: s.terminal === true });
+const STATUS_FIELDS = (s: Record<string, unknown>): StatusDefinition => ({
+  name: String(s.name),
+  terminal: s.terminal === true,
+});
 
 const toStored = (item: Record<string, unknown>): StoredKind => ({
   definition: {
@@ -31,20 +34,25 @@ const toStored = (item: Record<string, unknown>): StoredKind => ({
 
 /** Custom kinds: items `PK=KINDS, SK=KIND#<kind>` (see docs/data-model.md). */
 export class KindStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** Every custom kind, by name: one Query of the KINDS partition (a page or two at most). */
   async list(consistent = false): Promise<StoredKind[]> {
     const out: StoredKind[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': KINDS_PK, ':prefix': KIND_PREFIX },
-        ConsistentRead: consistent,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': KINDS_PK, ':prefix': KIND_PREFIX },
+          ConsistentRead: consistent,
+          ExclusiveStartKey: start,
+        }),
+      );
       out.push(...(page.Items ?? []).map(toStored));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -53,7 +61,9 @@ export class KindStore {
 
   /** One custom kind, read consistently: a change is decided on the latest version. */
   async get(kind: string): Promise<StoredKind | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: kindKey(kind), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: kindKey(kind), ConsistentRead: true }),
+    );
     return Item ? toStored(Item) : null;
   }
 
@@ -61,16 +71,31 @@ export class KindStore {
    * Write a kind's definition, conditional on the version read (`null`: it must not exist yet), so
    * two admins changing one kind at once cannot lose each other's statuses: the loser re-reads.
    */
-  async put(definition: KindDefinition, expectedVersion: number | null, now: string, by: string): Promise<StoredKind> {
+  async put(
+    definition: KindDefinition,
+    expectedVersion: number | null,
+    now: string,
+    by: string,
+  ): Promise<StoredKind> {
     const version = (expectedVersion ?? 0) + 1;
     try {
-      await this.db.send(new PutCommand({
-        TableName: this.table,
-        Item: { ...kindKey(definition.kind), kind: definition.kind, label: definition.label, statuses: definition.statuses, version, updatedAt: now, updatedBy: by },
-        ...(expectedVersion === null
-          ? { ConditionExpression: 'attribute_not_exists(PK)' }
-          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
-      }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...kindKey(definition.kind),
+            kind: definition.kind,
+            label: definition.label,
+            statuses: definition.statuses,
+            version,
+            updatedAt: now,
+            updatedBy: by,
+          },
+          ...(expectedVersion === null
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new KindVersionConflict();
       throw error;

@@ -1,4 +1,9 @@
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent } from '../events/event';
 import { OUTBOX_SHARDS, outboxKey, outboxShardPk, shardNumbers } from './keys';
@@ -13,24 +18,41 @@ import { OUTBOX_SHARDS, outboxKey, outboxShardPk, shardNumbers } from './keys';
  */
 export const OUTBOX_LEASE_MS = 30_000;
 
-export const outboxItem = (event: TrackerEvent, leaseUntil: number) => ({ ...outboxKey(event), event, leaseUntil });
+export const outboxItem = (event: TrackerEvent, leaseUntil: number) => ({
+  ...outboxKey(event),
+  event,
+  leaseUntil,
+});
 
 /** What identifies an outbox item: the event's id, and its thread (which picks the shard). */
 type EventRef = Pick<TrackerEvent, 'id' | 'threadId'>;
 
 export class OutboxStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** Events waiting in the outbox: up to `limitPerShard` from each shard, oldest first within a shard. */
   async pending(limitPerShard = 100): Promise<{ event: TrackerEvent; leaseUntil: number }[]> {
     const shards = await Promise.all(
       shardNumbers(OUTBOX_SHARDS).map((n) =>
-        this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': outboxShardPk(n) }, ConsistentRead: true, Limit: limitPerShard })),
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': outboxShardPk(n) },
+            ConsistentRead: true,
+            Limit: limitPerShard,
+          }),
+        ),
       ),
     );
     // Event ids are ULIDs: sorting by id delivers the oldest first across shards.
     return shards
-      .flatMap(({ Items = [] }) => Items.map((i) => ({ event: i.event as TrackerEvent, leaseUntil: Number(i.leaseUntil ?? 0) })))
+      .flatMap(({ Items = [] }) =>
+        Items.map((i) => ({ event: i.event as TrackerEvent, leaseUntil: Number(i.leaseUntil ?? 0) })),
+      )
       .sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
   }
 
@@ -57,7 +79,13 @@ export class OutboxStore {
   async release(event: EventRef): Promise<void> {
     try {
       await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: outboxKey(event), UpdateExpression: 'SET leaseUntil = :zero', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':zero': 0 } }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: outboxKey(event),
+          UpdateExpression: 'SET leaseUntil = :zero',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -20,7 +20,12 @@ export const updatesPageKey = (threadId: string) =>
       SK: z.string().check(z.regex(new RegExp(`^${UPDATE_PREFIX}${ulid}$`))),
       LSI1SK: z.string().check(z.regex(new RegExp(`^${utcMillis}#${ulid}$`))),
     })
-    .check(z.refine((k) => k.LSI1SK.endsWith(`#${k.SK.slice(UPDATE_PREFIX.length)}`), 'LSI1SK names another update'));
+    .check(
+      z.refine(
+        (k) => k.LSI1SK.endsWith(`#${k.SK.slice(UPDATE_PREFIX.length)}`),
+        'LSI1SK names another update',
+      ),
+    );
 
 /**
  * `GET /threads`: the id to resume after (listThreads merges index shards in id order, so one id is

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk } from './keys';
@@ -35,16 +42,25 @@ export interface CountsWrite {
  * ever touches one in its transaction: counts are written by the recount only (shared/app/scenarios.ts).
  */
 export class ScenarioStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async get(id: string, consistent = false): Promise<ScenarioRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: scenarioKey(id), ConsistentRead: consistent }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: scenarioKey(id), ConsistentRead: consistent }),
+    );
     return Item ? { scenario: toScenario(Item), countedAt: Item[COUNTED_AT] as string | undefined } : null;
   }
 
   /** Create it, with the idempotency record's completion in the same transaction when there is one. */
   async create(scenario: Scenario, idempotency?: IdempotencyCompletion): Promise<void> {
-    const put = { TableName: this.table, Item: scenarioItem(scenario), ConditionExpression: 'attribute_not_exists(PK)' };
+    const put = {
+      TableName: this.table,
+      Item: scenarioItem(scenario),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    };
     if (!idempotency) {
       try {
         await this.db.send(new PutCommand(put));
@@ -55,7 +71,11 @@ export class ScenarioStore {
       }
     }
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: completionPut(this.table, idempotency) }] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: put }, { Put: completionPut(this.table, idempotency) }],
+        }),
+      );
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
@@ -84,9 +104,17 @@ export class ScenarioStore {
         new UpdateCommand({
           TableName: this.table,
           Key: scenarioKey(next.id),
-          UpdateExpression: 'SET title = :title, description = :description, tags = :tags, version = :next, updatedAt = :now',
+          UpdateExpression:
+            'SET title = :title, description = :description, tags = :tags, version = :next, updatedAt = :now',
           ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':title': next.title, ':description': next.description, ':tags': next.tags, ':next': next.version, ':now': next.updatedAt, ':v': expectedVersion },
+          ExpressionAttributeValues: {
+            ':title': next.title,
+            ':description': next.description,
+            ':tags': next.tags,
+            ':next': next.version,
+            ':now': next.updatedAt,
+            ':v': expectedVersion,
+          },
         }),
       );
     } catch (error) {
@@ -109,7 +137,11 @@ export class ScenarioStore {
           TableName: this.table,
           IndexName: INDEX.byScenario,
           KeyConditionExpression: after !== undefined ? 'GSI1PK = :pk AND GSI1SK > :after' : 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': SCENARIOS_LIST_PK, ...(after !== undefined ? { ':after': after } : {}), ...(tag !== undefined ? { ':tag': tag } : {}) },
+          ExpressionAttributeValues: {
+            ':pk': SCENARIOS_LIST_PK,
+            ...(after !== undefined ? { ':after': after } : {}),
+            ...(tag !== undefined ? { ':tag': tag } : {}),
+          },
           ...(tag !== undefined ? { FilterExpression: 'contains(tags, :tag)' } : {}),
           // A filtered page skips untagged scenarios: read bigger steps rather than many round trips.
           Limit: tag !== undefined ? Math.max(limit + 1, 100) : limit + 1,
@@ -138,7 +170,10 @@ export class ScenarioStore {
           ExclusiveStartKey: start,
         }),
       );
-      yield (page.Items ?? []).map((i) => ({ id: String(i.id), countedAt: i[COUNTED_AT] as string | undefined }));
+      yield (page.Items ?? []).map((i) => ({
+        id: String(i.id),
+        countedAt: i[COUNTED_AT] as string | undefined,
+      }));
       start = page.LastEvaluatedKey;
     } while (start);
   }
@@ -163,7 +198,12 @@ export class ScenarioStore {
         }),
       );
       for (const i of page.Items ?? []) {
-        out.push({ status: String(i.status), stale: i.stale === true, overdue: i.overdue === true, archived: i.archived === true });
+        out.push({
+          status: String(i.status),
+          stale: i.stale === true,
+          overdue: i.overdue === true,
+          archived: i.archived === true,
+        });
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -173,21 +213,26 @@ export class ScenarioStore {
   /** The latest `updatedAt` among the scenario's threads, archived ones included (one item of each update-time partition), or undefined. */
   async latestThreadChange(id: string): Promise<string | undefined> {
     // Archived threads are listed under their own scope: archiving moves a thread's latest change there.
-    const latest = await Promise.all([scenarioPk(id), archivedScope(scenarioPk(id))].map(async (pk) => {
-      const { Items = [] } = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenarioUpdated,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'updatedAt',
-          ScanIndexForward: false,
-          Limit: 1,
-        }),
-      );
-      return Items[0]?.updatedAt as string | undefined;
-    }));
-    return latest.filter((t): t is string => t !== undefined).sort().pop();
+    const latest = await Promise.all(
+      [scenarioPk(id), archivedScope(scenarioPk(id))].map(async (pk) => {
+        const { Items = [] } = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: INDEX.byScenarioUpdated,
+            KeyConditionExpression: 'GSI1PK = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ProjectionExpression: 'updatedAt',
+            ScanIndexForward: false,
+            Limit: 1,
+          }),
+        );
+        return Items[0]?.updatedAt as string | undefined;
+      }),
+    );
+    return latest
+      .filter((t): t is string => t !== undefined)
+      .sort()
+      .pop();
   }
 
   /**
@@ -198,8 +243,16 @@ export class ScenarioStore {
   async saveCounts(w: CountsWrite): Promise<boolean> {
     const changed = w.counts
       ? {
-          UpdateExpression: 'SET threadCount = :tc, statusCounts = :sc, staleCount = :st, overdueCount = :oc, version = :next, updatedAt = :now, #counted = :counted',
-          values: { ':tc': w.counts.threadCount, ':sc': w.counts.statusCounts, ':st': w.counts.staleCount, ':oc': w.counts.overdueCount, ':next': w.expectedVersion + 1, ':now': w.now },
+          UpdateExpression:
+            'SET threadCount = :tc, statusCounts = :sc, staleCount = :st, overdueCount = :oc, version = :next, updatedAt = :now, #counted = :counted',
+          values: {
+            ':tc': w.counts.threadCount,
+            ':sc': w.counts.statusCounts,
+            ':st': w.counts.staleCount,
+            ':oc': w.counts.overdueCount,
+            ':next': w.expectedVersion + 1,
+            ':now': w.now,
+          },
         }
       : { UpdateExpression: 'SET #counted = :counted', values: {} };
     try {

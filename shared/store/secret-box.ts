@@ -15,7 +15,10 @@ const VERSION = 'v1';
 
 export function secretBox(key: string | undefined): SecretBox {
   const aesKey = () => {
-    if (key === undefined) throw new Error('TRACKER_WEBHOOK_SECRET_KEY is not set: this process cannot create or deliver subscriptions');
+    if (key === undefined)
+      throw new Error(
+        'TRACKER_WEBHOOK_SECRET_KEY is not set: this process cannot create or deliver subscriptions',
+      );
     return createHash('sha256').update(`scenario-tracker webhook secrets\0${key}`).digest();
   };
   return {
@@ -24,7 +27,9 @@ export function secretBox(key: string | undefined): SecretBox {
       const cipher = createCipheriv('aes-256-gcm', aesKey(), iv);
       cipher.setAAD(Buffer.from(boundTo, 'utf8'));
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return [VERSION, iv, body, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+      return [VERSION, iv, body, cipher.getAuthTag()]
+        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+        .join('.');
     },
     open(sealed, boundTo) {
       const [version, iv, body, tag] = sealed.split('.');
@@ -32,7 +37,9 @@ export function secretBox(key: string | undefined): SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', aesKey(), Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(boundTo, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     },
   };
 }

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { TrackerEventType } from '../events/event';
 import { SUBSCRIPTIONS_PK, subscriptionKey } from './keys';
 import type { SecretBox } from './secret-box';
@@ -24,9 +31,19 @@ export interface SubscriptionRecord extends Subscription {
   failingSince: string | null;
 }
 
-const FIELDS = ['id', 'url', 'events', 'scenario', 'threadId', 'description', 'status', 'createdAt'] as const satisfies readonly (keyof Subscription)[];
+const FIELDS = [
+  'id',
+  'url',
+  'events',
+  'scenario',
+  'threadId',
+  'description',
+  'status',
+  'createdAt',
+] as const satisfies readonly (keyof Subscription)[];
 
-export const subscriptionView = (record: Subscription): Subscription => Object.fromEntries(FIELDS.map((f) => [f, record[f]])) as unknown as Subscription;
+export const subscriptionView = (record: Subscription): Subscription =>
+  Object.fromEntries(FIELDS.map((f) => [f, record[f]])) as unknown as Subscription;
 
 /** How long fan-out trusts its list of subscriptions (a change made elsewhere shows within this). */
 export const SUBSCRIPTION_CACHE_MS = 5_000;
@@ -44,12 +61,16 @@ export interface SubscriptionChange {
 export class SubscriptionStore {
   private cache?: { at: number; list: SubscriptionRecord[] };
 
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string, private readonly box: SecretBox) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly box: SecretBox,
+  ) {}
 
   private fromItem(item: Record<string, unknown>): SubscriptionRecord {
     const id = String(item.id);
     return {
-      ...(subscriptionView(item as unknown as Subscription)),
+      ...subscriptionView(item as unknown as Subscription),
       secret: this.box.open(String(item.sealedSecret), id),
       failingSince: (item.failingSince as string | undefined) ?? null,
     };
@@ -59,7 +80,12 @@ export class SubscriptionStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...subscriptionKey(subscription.id), ...subscriptionView(subscription), sealedSecret: this.box.seal(secret, subscription.id), updatedAt: subscription.createdAt },
+        Item: {
+          ...subscriptionKey(subscription.id),
+          ...subscriptionView(subscription),
+          sealedSecret: this.box.seal(secret, subscription.id),
+          updatedAt: subscription.createdAt,
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
@@ -67,7 +93,9 @@ export class SubscriptionStore {
   }
 
   async get(id: string): Promise<SubscriptionRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true }),
+    );
     return Item ? this.fromItem(Item) : null;
   }
 
@@ -77,7 +105,13 @@ export class SubscriptionStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_PK }, ConsistentRead: true, ExclusiveStartKey: start }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_PK },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
       );
       out.push(...(page.Items ?? []).map((i) => this.fromItem(i)));
       start = page.LastEvaluatedKey;
@@ -87,7 +121,8 @@ export class SubscriptionStore {
 
   /** The list as fan-out uses it: read at most every SUBSCRIPTION_CACHE_MS; changes made here clear it. */
   async listCached(now = Date.now()): Promise<SubscriptionRecord[]> {
-    if (this.cache && now - this.cache.at < SUBSCRIPTION_CACHE_MS && now >= this.cache.at) return this.cache.list;
+    if (this.cache && now - this.cache.at < SUBSCRIPTION_CACHE_MS && now >= this.cache.at)
+      return this.cache.list;
     const list = await this.list();
     this.cache = { at: now, list };
     return list;
@@ -132,19 +167,30 @@ export class SubscriptionStore {
   }
 
   async remove(id: string): Promise<boolean> {
-    const { Attributes } = await this.db.send(new DeleteCommand({ TableName: this.table, Key: subscriptionKey(id), ReturnValues: 'ALL_OLD' }));
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: subscriptionKey(id), ReturnValues: 'ALL_OLD' }),
+    );
     this.cache = undefined;
     return Attributes !== undefined;
   }
 
   /** A delivery failed: start the failure clock unless it runs already. */
   async markFailing(id: string, at: string): Promise<void> {
-    await this.conditional({ Key: subscriptionKey(id), UpdateExpression: 'SET failingSince = :at', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(failingSince)', ExpressionAttributeValues: { ':at': at } });
+    await this.conditional({
+      Key: subscriptionKey(id),
+      UpdateExpression: 'SET failingSince = :at',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(failingSince)',
+      ExpressionAttributeValues: { ':at': at },
+    });
   }
 
   /** A delivery went through: the subscription is no longer failing. */
   async clearFailing(id: string): Promise<void> {
-    await this.conditional({ Key: subscriptionKey(id), UpdateExpression: 'REMOVE failingSince', ConditionExpression: 'attribute_exists(failingSince)' });
+    await this.conditional({
+      Key: subscriptionKey(id),
+      UpdateExpression: 'REMOVE failingSince',
+      ConditionExpression: 'attribute_exists(failingSince)',
+    });
   }
 
   /** Every delivery has failed for 24 hours: disable, unless it was paused or changed meanwhile. */
@@ -154,13 +200,20 @@ export class SubscriptionStore {
       UpdateExpression: 'SET #status = :disabled, updatedAt = :at',
       ConditionExpression: '#status = :active AND failingSince = :since',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':since': failingSince, ':at': at },
+      ExpressionAttributeValues: {
+        ':disabled': 'disabled',
+        ':active': 'active',
+        ':since': failingSince,
+        ':at': at,
+      },
     });
     if (done) this.cache = undefined;
     return done;
   }
 
-  private async conditional(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
+  private async conditional(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+  ): Promise<boolean> {
     try {
       await this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
       return true;

@@ -1,4 +1,12 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { INDEX } from './keys';
 
 /** Non-key attributes the due index carries. */
@@ -18,17 +26,38 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   const s = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   const gsi = (name: string, pk: string, sk: string) => ({
     IndexName: name,
-    KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, { AttributeName: sk, KeyType: 'RANGE' as const }],
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' as const },
+      { AttributeName: sk, KeyType: 'RANGE' as const },
+    ],
     Projection: { ProjectionType: 'ALL' as const },
   });
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'),
-      s('GSI4PK'), s('GSI5PK'), s('GSI6PK'), s('GSI7PK'), s('USK'), s('LSI1SK'), s('GSI10PK'), s('GSI11PK'), s('GSI11SK'),
+      s('PK'),
+      s('SK'),
+      s('GSI1PK'),
+      s('GSI1SK'),
+      s('GSI2PK'),
+      s('GSI2SK'),
+      s('GSI3PK'),
+      s('GSI3SK'),
+      s('GSI4PK'),
+      s('GSI5PK'),
+      s('GSI6PK'),
+      s('GSI7PK'),
+      s('USK'),
+      s('LSI1SK'),
+      s('GSI10PK'),
+      s('GSI11PK'),
+      s('GSI11SK'),
     ],
-    KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+    KeySchema: [
+      { AttributeName: 'PK', KeyType: 'HASH' },
+      { AttributeName: 'SK', KeyType: 'RANGE' },
+    ],
     // Each list a request can ask for has an index that holds exactly its answer, in its order, so a
     // page reads O(page) items (docs/data-model.md). The thread's scope is its scenario
     // (SCENARIO#<s>) or its shard of all threads (THREADS#<n>).
@@ -36,7 +65,10 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       gsi(INDEX.byScenario, 'GSI1PK', 'GSI1SK'),
       gsi(INDEX.allThreads, 'GSI2PK', 'GSI2SK'),
       // The stale check reads only this index: it needs the thread's scenario and status for the event.
-      { ...gsi(INDEX.byDue, 'GSI3PK', 'GSI3SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] } },
+      {
+        ...gsi(INDEX.byDue, 'GSI3PK', 'GSI3SK'),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
+      },
       gsi(INDEX.byScenarioStatus, 'GSI4PK', 'GSI1SK'),
       gsi(INDEX.byStatus, 'GSI5PK', 'GSI2SK'),
       gsi(INDEX.staleByScenario, 'GSI6PK', 'GSI1SK'),
@@ -46,7 +78,10 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       // Sparse: children under their parent (a thread's children are few: no shards), by id.
       gsi(INDEX.byParent, 'GSI10PK', 'GSI1SK'),
       // Sparse, like the due index: only threads awaiting their expected thing; the overdue check reads only this.
-      { ...gsi(INDEX.byExpected, 'GSI11PK', 'GSI11SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...EXPECTED_INDEX_ATTRIBUTES] } },
+      {
+        ...gsi(INDEX.byExpected, 'GSI11PK', 'GSI11SK'),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...EXPECTED_INDEX_ATTRIBUTES] },
+      },
     ],
     LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],
   };
@@ -54,7 +89,10 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 
 /** What ensureTable needs: the low-level client, or the document client (which passes these commands through). */
 export interface TableAdmin {
-  send(command: DescribeTableCommand | CreateTableCommand | UpdateTimeToLiveCommand, options?: { requestTimeout?: number }): Promise<unknown>;
+  send(
+    command: DescribeTableCommand | CreateTableCommand | UpdateTimeToLiveCommand,
+    options?: { requestTimeout?: number },
+  ): Promise<unknown>;
 }
 
 /**
@@ -78,6 +116,12 @@ export async function ensureTable(client: TableAdmin | DynamoDBClient, tableName
     if (error instanceof ResourceInUseException) return false;
     throw error;
   }
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }), ADMIN);
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    }),
+    ADMIN,
+  );
   return true;
 }

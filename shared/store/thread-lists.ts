@@ -1,6 +1,21 @@
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Thread } from '../domain/types';
-import { INDEX, THREAD_SHARDS, archivedScope, parentPk, scenarioPk, shardNumbers, stalePk, statusPk, threadsShardPk } from './keys';
+import {
+  INDEX,
+  THREAD_SHARDS,
+  archivedScope,
+  parentPk,
+  scenarioPk,
+  shardNumbers,
+  stalePk,
+  statusPk,
+  threadsShardPk,
+} from './keys';
 import { toThread } from './items';
 
 /**
@@ -65,7 +80,10 @@ interface Plan {
 }
 
 /** The filter expression for whatever the chosen index's key does not already select. */
-function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: boolean; updatedSince?: boolean; parent?: boolean }): Plan['filter'] {
+function filterOf(
+  filter: ThreadFilter,
+  served: { status?: boolean; stale?: boolean; updatedSince?: boolean; parent?: boolean },
+): Plan['filter'] {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -100,7 +118,10 @@ function filterOf(filter: ThreadFilter, served: { status?: boolean; stale?: bool
  * under their own scopes, so leaving them out costs nothing.
  */
 function scopesOf(filter: ThreadFilter): string[] {
-  const live = filter.scenario !== undefined ? [scenarioPk(filter.scenario)] : shardNumbers(THREAD_SHARDS).map(threadsShardPk);
+  const live =
+    filter.scenario !== undefined
+      ? [scenarioPk(filter.scenario)]
+      : shardNumbers(THREAD_SHARDS).map(threadsShardPk);
   const archived = filter.archived ?? 'false';
   if (archived === 'false') return live;
   return archived === 'true' ? live.map(archivedScope) : [...live, ...live.map(archivedScope)];
@@ -112,16 +133,40 @@ function idOrderedPlan(filter: ThreadFilter): Plan {
   const scopes = scopesOf(filter);
   const skAttr = byScenario ? 'GSI1SK' : 'GSI2SK';
   if (filter.parent !== undefined) {
-    return { index: INDEX.byParent, pkAttr: 'GSI10PK', skAttr: 'GSI1SK', partitions: [parentPk(filter.parent)], filter: filterOf(filter, { parent: true }) };
+    return {
+      index: INDEX.byParent,
+      pkAttr: 'GSI10PK',
+      skAttr: 'GSI1SK',
+      partitions: [parentPk(filter.parent)],
+      filter: filterOf(filter, { parent: true }),
+    };
   }
   if (filter.stale === true) {
-    return { index: byScenario ? INDEX.staleByScenario : INDEX.stale, pkAttr: byScenario ? 'GSI6PK' : 'GSI7PK', skAttr, partitions: scopes.map(stalePk), filter: filterOf(filter, { stale: true }) };
+    return {
+      index: byScenario ? INDEX.staleByScenario : INDEX.stale,
+      pkAttr: byScenario ? 'GSI6PK' : 'GSI7PK',
+      skAttr,
+      partitions: scopes.map(stalePk),
+      filter: filterOf(filter, { stale: true }),
+    };
   }
   if (filter.status !== undefined) {
     const status = filter.status;
-    return { index: byScenario ? INDEX.byScenarioStatus : INDEX.byStatus, pkAttr: byScenario ? 'GSI4PK' : 'GSI5PK', skAttr, partitions: scopes.map((s) => statusPk(s, status)), filter: filterOf(filter, { status: true }) };
+    return {
+      index: byScenario ? INDEX.byScenarioStatus : INDEX.byStatus,
+      pkAttr: byScenario ? 'GSI4PK' : 'GSI5PK',
+      skAttr,
+      partitions: scopes.map((s) => statusPk(s, status)),
+      filter: filterOf(filter, { status: true }),
+    };
   }
-  return { index: byScenario ? INDEX.byScenario : INDEX.allThreads, pkAttr: byScenario ? 'GSI1PK' : 'GSI2PK', skAttr, partitions: scopes, filter: filterOf(filter, {}) };
+  return {
+    index: byScenario ? INDEX.byScenario : INDEX.allThreads,
+    pkAttr: byScenario ? 'GSI1PK' : 'GSI2PK',
+    skAttr,
+    partitions: scopes,
+    filter: filterOf(filter, {}),
+  };
 }
 
 /** One partition of a merged read: what it has buffered and how far it has been read. */
@@ -206,10 +251,20 @@ export class ThreadLists {
     let stoppedAt: string | undefined;
     while (out.length < limit) {
       let head: Cursor | undefined;
-      for (const c of cursors) if (c.buffer.length && (!head || String(c.buffer[0]![plan.skAttr]) < String(head.buffer[0]![plan.skAttr]))) head = c;
+      for (const c of cursors)
+        if (
+          c.buffer.length &&
+          (!head || String(c.buffer[0]![plan.skAttr]) < String(head.buffer[0]![plan.skAttr]))
+        )
+          head = c;
       const headId = head ? String(head.buffer[0]![plan.skAttr]) : undefined;
       // Partitions that might still hold an id below the head: they must be read further first.
-      const blockers = cursors.filter((c) => !c.buffer.length && !c.done && (c.position === undefined || headId === undefined || c.position < headId));
+      const blockers = cursors.filter(
+        (c) =>
+          !c.buffer.length &&
+          !c.done &&
+          (c.position === undefined || headId === undefined || c.position < headId),
+      );
       if (blockers.length) {
         if (blockers.some((c) => c.rounds >= maxRounds)) {
           // Out of budget: everything up to the least-read partition's position has been examined.
@@ -225,7 +280,11 @@ export class ThreadLists {
     const last = out[out.length - 1];
     const more = stoppedAt !== undefined || cursors.some((c) => c.buffer.length > 0 || !c.done);
     const after = stoppedAt ?? (last ? String(last[plan.skAttr]) : from?.after);
-    return { items: out.map(toThread), ...(more && after !== undefined ? { next: { after } } : {}), itemsRead };
+    return {
+      items: out.map(toThread),
+      ...(more && after !== undefined ? { next: { after } } : {}),
+      itemsRead,
+    };
   }
 
   /**
@@ -234,7 +293,12 @@ export class ThreadLists {
    * Returns what it read, and no page, when the set is larger than UPDATED_SINCE_MAX_READ: then the id-ordered path
    * with an `updatedAt` filter is cheaper, and both resume from the same `{ after }`.
    */
-  private async changedSince(filter: ThreadFilter, since: string, limit: number, from?: ListPosition): Promise<ThreadPage | { overflowRead: number }> {
+  private async changedSince(
+    filter: ThreadFilter,
+    since: string,
+    limit: number,
+    from?: ListPosition,
+  ): Promise<ThreadPage | { overflowRead: number }> {
     const byScenario = filter.scenario !== undefined;
     const extra = filterOf(filter, { updatedSince: true });
     const found: Item[] = [];
@@ -246,7 +310,11 @@ export class ThreadLists {
           TableName: this.table,
           IndexName: byScenario ? INDEX.byScenarioUpdated : INDEX.byUpdated,
           KeyConditionExpression: '#pk = :pk AND #sk > :since',
-          ExpressionAttributeNames: { '#pk': byScenario ? 'GSI1PK' : 'GSI2PK', '#sk': 'USK', ...extra?.names },
+          ExpressionAttributeNames: {
+            '#pk': byScenario ? 'GSI1PK' : 'GSI2PK',
+            '#sk': 'USK',
+            ...extra?.names,
+          },
           // Keys are `<updatedAt>#<id>`; '$' sorts right after '#', so this is exactly updatedAt > since.
           ExpressionAttributeValues: { ':pk': pk, ':since': `${since}$`, ...extra?.values },
           ...(extra ? { FilterExpression: extra.expression } : {}),
@@ -260,9 +328,15 @@ export class ThreadLists {
       } while (start);
     }
     const ids = (i: Item) => String(i.id);
-    const rest = found.filter((i) => from === undefined || ids(i) > from.after).sort((a, b) => (ids(a) < ids(b) ? -1 : ids(a) > ids(b) ? 1 : 0));
+    const rest = found
+      .filter((i) => from === undefined || ids(i) > from.after)
+      .sort((a, b) => (ids(a) < ids(b) ? -1 : ids(a) > ids(b) ? 1 : 0));
     const items = rest.slice(0, limit);
     const more = rest.length > limit;
-    return { items: items.map(toThread), ...(more ? { next: { after: ids(items[items.length - 1]!) } } : {}), itemsRead };
+    return {
+      items: items.map(toThread),
+      ...(more ? { next: { after: ids(items[items.length - 1]!) } } : {}),
+      itemsRead,
+    };
   }
 }

@@ -1,12 +1,33 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
 import type { Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../events/event';
-import { INDEX, REVISION_PREFIX, THREAD_SK, UPDATE_PREFIX, parentPk, revisionsPrefix, threadKey, threadPk, updateKey } from './keys';
+import {
+  INDEX,
+  REVISION_PREFIX,
+  THREAD_SK,
+  UPDATE_PREFIX,
+  parentPk,
+  revisionsPrefix,
+  threadKey,
+  threadPk,
+  updateKey,
+} from './keys';
 import { revisionItem, threadItem, toRevision, toThread, toUpdate, updateItem } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
@@ -119,7 +140,8 @@ const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
 });
 
 /** An item returned with an exception: the document client does not unmarshall those. */
-const recordOf = (item: Record<string, AttributeValue> | undefined): ThreadRecord | null => (item && item.version ? toRecord(unmarshall(item)) : null);
+const recordOf = (item: Record<string, AttributeValue> | undefined): ThreadRecord | null =>
+  item && item.version ? toRecord(unmarshall(item)) : null;
 
 const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
   id: String(item.id),
@@ -145,7 +167,9 @@ export class ThreadStore {
 
   /** For writes that need only the thread item: the version they condition on must be the latest. */
   async getThreadConsistent(id: string): Promise<Thread | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: true }),
+    );
     return Item ? toThread(Item) : null;
   }
 
@@ -170,7 +194,8 @@ export class ThreadStore {
       );
       for (const item of page.Items ?? []) {
         if (item.SK === THREAD_SK) thread = toThread(item);
-        else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX)) updates.push(toUpdate(item));
+        else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX))
+          updates.push(toUpdate(item));
         else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
           // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
           const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
@@ -184,7 +209,9 @@ export class ThreadStore {
 
   /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
   async getThreadRecord(id: string, consistent = true): Promise<ThreadRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: consistent }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: threadKey(id), ConsistentRead: consistent }),
+    );
     return Item ? toRecord(Item) : null;
   }
 
@@ -193,9 +220,18 @@ export class ThreadStore {
    * the window a late report, a retraction or a view `asOf` folds. Reads the local index, so it can
    * be consistent; only what the projection needs travels back.
    */
-  async updatesFrom(threadId: string, occurredAt: string, inclusive: boolean, consistent = true): Promise<UpdateFacts[]> {
+  async updatesFrom(
+    threadId: string,
+    occurredAt: string,
+    inclusive: boolean,
+    consistent = true,
+  ): Promise<UpdateFacts[]> {
     const out: UpdateFacts[] = [];
-    for await (const page of this.pages(this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent), null)) out.push(...page);
+    for await (const page of this.pages(
+      this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent),
+      null,
+    ))
+      out.push(...page);
     return out;
   }
 
@@ -205,20 +241,34 @@ export class ThreadStore {
    * LSI1SK is `<occurredAt>#<ulid>` and an update's ULID encodes its recordedAt, so this is
    * compareUpdates order.
    */
-  updatesBefore(threadId: string, occurredAt: string, inclusive: boolean, consistent = true): AsyncGenerator<UpdateFacts[]> {
-    return this.pages(this.window(threadId, 'LSI1SK < :b', inclusive ? `${occurredAt}$` : occurredAt, false, consistent));
+  updatesBefore(
+    threadId: string,
+    occurredAt: string,
+    inclusive: boolean,
+    consistent = true,
+  ): AsyncGenerator<UpdateFacts[]> {
+    return this.pages(
+      this.window(threadId, 'LSI1SK < :b', inclusive ? `${occurredAt}$` : occurredAt, false, consistent),
+    );
   }
 
   /** Pages of a thread's updates, newest recorded first (the table's sort key is the ULID); the first page holds `expected`. */
-  updatesByRecordedDesc(threadId: string, expected: number, consistent = true): AsyncGenerator<UpdateFacts[]> {
-    return this.pages({
-      TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :b)',
-      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': UPDATE_PREFIX },
-      ...FACTS_PROJECTION,
-      ScanIndexForward: false,
-      ConsistentRead: consistent,
-    }, expected);
+  updatesByRecordedDesc(
+    threadId: string,
+    expected: number,
+    consistent = true,
+  ): AsyncGenerator<UpdateFacts[]> {
+    return this.pages(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :b)',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': UPDATE_PREFIX },
+        ...FACTS_PROJECTION,
+        ScanIndexForward: false,
+        ConsistentRead: consistent,
+      },
+      expected,
+    );
   }
 
   /**
@@ -226,29 +276,46 @@ export class ThreadStore {
    * strictly before `bound`: what the scenario timeline reads of each thread, from where a page
    * resumes. Pages start small and grow, as the timeline usually needs only the next few.
    */
-  async *updatesAroundKey(threadId: string, bound: string, forward: boolean, consistent = false): AsyncGenerator<TimelineFacts[]> {
+  async *updatesAroundKey(
+    threadId: string,
+    bound: string,
+    forward: boolean,
+    consistent = false,
+  ): AsyncGenerator<TimelineFacts[]> {
     let start: Record<string, unknown> | undefined;
     let limit = 4;
     do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table,
-        IndexName: INDEX.byOccurred,
-        KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
-        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
-        ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
-        ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
-        ScanIndexForward: forward,
-        ConsistentRead: consistent,
-        Limit: limit,
-        ExclusiveStartKey: start,
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byOccurred,
+          KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
+          ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
+          ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
+          ScanIndexForward: forward,
+          ConsistentRead: consistent,
+          Limit: limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield (page.Items ?? []).map((item) => ({
+        ...toFacts(item),
+        revisionCount: Number(item.revisionCount ?? 0),
+        revisedAt: (item.revisedAt as string | null | undefined) ?? null,
       }));
-      yield (page.Items ?? []).map((item) => ({ ...toFacts(item), revisionCount: Number(item.revisionCount ?? 0), revisedAt: (item.revisedAt as string | null | undefined) ?? null }));
       start = page.LastEvaluatedKey;
       limit = Math.min(limit * 4, 1000);
     } while (start);
   }
 
-  private window(threadId: string, condition: string, bound: string, forward: boolean, consistent: boolean): QueryCommandInput {
+  private window(
+    threadId: string,
+    condition: string,
+    bound: string,
+    forward: boolean,
+    consistent: boolean,
+  ): QueryCommandInput {
     return {
       TableName: this.table,
       IndexName: INDEX.byOccurred,
@@ -268,7 +335,9 @@ export class ThreadStore {
     let start: Record<string, unknown> | undefined;
     let limit = first === null ? undefined : Math.max(1, first);
     do {
-      const page = await this.db.send(new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }));
+      const page = await this.db.send(
+        new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }),
+      );
       yield (page.Items ?? []).map(toFacts);
       start = page.LastEvaluatedKey;
       if (limit) limit = Math.min(limit * 4, 1000);
@@ -280,13 +349,15 @@ export class ThreadStore {
     const out: Revision[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
-        ConsistentRead: consistent,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
+          ConsistentRead: consistent,
+          ExclusiveStartKey: start,
+        }),
+      );
       out.push(...(page.Items ?? []).map(toRevision));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -294,7 +365,13 @@ export class ThreadStore {
   }
 
   async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: updateKey(threadId, updateId), ConsistentRead: consistent }));
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: updateKey(threadId, updateId),
+        ConsistentRead: consistent,
+      }),
+    );
     return Item ? toUpdate(Item) : null;
   }
 
@@ -303,7 +380,11 @@ export class ThreadStore {
    * DynamoDB stops a Query at 1 MB (about 65 updates of 15 KB), and then the page ends there with a
    * resume key. Only the absence of a resume key means the history is over.
    */
-  async listUpdates(threadId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<Update>> {
+  async listUpdates(
+    threadId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<Page<Update>> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -322,7 +403,11 @@ export class ThreadStore {
     const last = items[items.length - 1];
     // More than asked for, or stopped early (at Limit, or at 1 MB with fewer than asked).
     const more = Items.length > limit || LastEvaluatedKey !== undefined;
-    const lastKey = !more ? undefined : last ? { PK: last.PK, SK: last.SK, LSI1SK: last.LSI1SK } : LastEvaluatedKey;
+    const lastKey = !more
+      ? undefined
+      : last
+        ? { PK: last.PK, SK: last.SK, LSI1SK: last.LSI1SK }
+        : LastEvaluatedKey;
     return { items: items.map(toUpdate), lastKey };
   }
 
@@ -331,14 +416,16 @@ export class ThreadStore {
    * one item. Eventually consistent (a GSI): a child attached in the last instant may be missed.
    */
   async hasChildren(id: string): Promise<boolean> {
-    const { Items = [] } = await this.db.send(new QueryCommand({
-      TableName: this.table,
-      IndexName: INDEX.byParent,
-      KeyConditionExpression: 'GSI10PK = :pk',
-      ExpressionAttributeValues: { ':pk': parentPk(id) },
-      ProjectionExpression: 'PK',
-      Limit: 1,
-    }));
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.byParent,
+        KeyConditionExpression: 'GSI10PK = :pk',
+        ExpressionAttributeValues: { ':pk': parentPk(id) },
+        ProjectionExpression: 'PK',
+        Limit: 1,
+      }),
+    );
     return Items.length > 0;
   }
 
@@ -359,18 +446,31 @@ export class ThreadStore {
           TableName: this.table,
           Key: threadKey(threadId),
           UpdateExpression: 'SET #turn = :turn',
-          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :id OR #turn.#since > :since)',
-          ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#until': 'until', '#id': 'id', '#since': 'since' },
-          ExpressionAttributeValues: { ':turn': turn, ':now': Date.now(), ':id': turn.id, ':since': turn.since },
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :id OR #turn.#since > :since)',
+          ExpressionAttributeNames: {
+            '#turn': TURN_ATTRIBUTE,
+            '#until': 'until',
+            '#id': 'id',
+            '#since': 'since',
+          },
+          ExpressionAttributeValues: {
+            ':turn': turn,
+            ':now': Date.now(),
+            ':id': turn.id,
+            ':since': turn.since,
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { record: Attributes ? toRecord(Attributes) : null, granted: true };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { record: recordOf(error.Item), granted: false };
+      if (error instanceof ConditionalCheckFailedException)
+        return { record: recordOf(error.Item), granted: false };
       // A transaction on the item was in flight (DynamoDB, not Local): nothing was written, ask again.
-      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransientConflict();
+      if (error instanceof Error && error.name === 'TransactionConflictException')
+        throw new TransientConflict();
       throw error;
     }
   }
@@ -378,14 +478,16 @@ export class ThreadStore {
   /** Give a turn back early (a write that holds it and then refuses): best effort, it runs out anyway. */
   async releaseTurn(threadId: string, turnId: string): Promise<void> {
     await this.db
-      .send(new UpdateCommand({
-        TableName: this.table,
-        Key: threadKey(threadId),
-        UpdateExpression: 'REMOVE #turn',
-        ConditionExpression: '#turn.#id = :id',
-        ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#id': 'id' },
-        ExpressionAttributeValues: { ':id': turnId },
-      }))
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: threadKey(threadId),
+          UpdateExpression: 'REMOVE #turn',
+          ConditionExpression: '#turn.#id = :id',
+          ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#id': 'id' },
+          ExpressionAttributeValues: { ':id': turnId },
+        }),
+      )
       .catch(() => undefined);
   }
 
@@ -399,14 +501,22 @@ export class ThreadStore {
     items.push({
       Put: {
         TableName: this.table,
-        Item: { ...threadItem(write.thread, write.kinds), ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}) },
+        Item: {
+          ...threadItem(write.thread, write.kinds),
+          ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}),
+        },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : {
               // The version we read, and nobody else's turn held on the thread (ours, none, or one run out).
-              ConditionExpression: 'version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn)',
+              ConditionExpression:
+                'version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn)',
               ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#until': 'until', '#id': 'id' },
-              ExpressionAttributeValues: { ':v': write.expectedVersion, ':now': Date.now(), ':turn': write.turn ?? '' },
+              ExpressionAttributeValues: {
+                ':v': write.expectedVersion,
+                ':now': Date.now(),
+                ':turn': write.turn ?? '',
+              },
               // The loser of a race gets the winner's item back in the cancellation: its retry reads nothing.
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
             }),
@@ -417,12 +527,20 @@ export class ThreadStore {
         Put: {
           TableName: this.table,
           Item: updateItem(write.update),
-          ...(write.updateIsNew ? { ConditionExpression: 'attribute_not_exists(PK)' } : { ConditionExpression: 'attribute_exists(PK)' }),
+          ...(write.updateIsNew
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : { ConditionExpression: 'attribute_exists(PK)' }),
         },
       });
     }
     for (const revision of write.update ? (write.revisions ?? []) : []) {
-      items.push({ Put: { TableName: this.table, Item: revisionItem(write.update!.threadId, write.update!.id, revision), ConditionExpression: 'attribute_not_exists(PK)' } });
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: revisionItem(write.update!.threadId, write.update!.id, revision),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
     }
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
@@ -434,7 +552,8 @@ export class ThreadStore {
         ConditionCheck: {
           TableName: this.table,
           Key: threadKey(write.parentCheck.id),
-          ConditionExpression: 'attribute_exists(PK) AND scenario = :scenario AND (attribute_not_exists(#parent) OR #parent = :none)',
+          ConditionExpression:
+            'attribute_exists(PK) AND scenario = :scenario AND (attribute_not_exists(#parent) OR #parent = :none)',
           ExpressionAttributeNames: { '#parent': 'parent' },
           ExpressionAttributeValues: { ':scenario': write.parentCheck.scenario, ':none': null },
         },
@@ -452,7 +571,8 @@ export class ThreadStore {
           if (write.expectedVersion === null) throw new ThreadAlreadyExists();
           throw new VersionConflict(recordOf(first.Item as Record<string, AttributeValue> | undefined));
         }
-        if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
+        if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed')
+          throw new IdempotencyClaimLost();
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }

@@ -1,4 +1,11 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Role } from '../domain/types';
 import { TOKENS_PK, tokenHashKey, tokenNameKey } from './keys';
@@ -18,7 +25,10 @@ export class TokenNameTaken extends Error {}
  * The token itself is never stored.
  */
 export class TokenStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async create(name: string, role: Role, hash: string, createdAt: string, replace = false): Promise<void> {
     try {
@@ -32,27 +42,47 @@ export class TokenStore {
                 ...(replace ? {} : { ConditionExpression: 'attribute_not_exists(PK)' }),
               },
             },
-            { Put: { TableName: this.table, Item: { ...tokenHashKey(hash), name, role, createdAt, lastUsedAt: null } } },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...tokenHashKey(hash), name, role, createdAt, lastUsedAt: null },
+              },
+            },
           ],
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new TokenNameTaken();
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        throw new TokenNameTaken();
       throw error;
     }
   }
 
   /** Strongly consistent, so a revoked token fails on its very next request. */
   async findByHash(hash: string): Promise<TokenRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: tokenHashKey(hash), ConsistentRead: true }));
-    return Item ? { name: Item.name, role: Item.role, createdAt: Item.createdAt, lastUsedAt: Item.lastUsedAt ?? null } : null;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: tokenHashKey(hash), ConsistentRead: true }),
+    );
+    return Item
+      ? { name: Item.name, role: Item.role, createdAt: Item.createdAt, lastUsedAt: Item.lastUsedAt ?? null }
+      : null;
   }
 
   async list(): Promise<TokenRecord[]> {
     const named: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': TOKENS_PK }, ExclusiveStartKey: start }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': TOKENS_PK },
+          ExclusiveStartKey: start,
+        }),
+      );
       named.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -60,25 +90,43 @@ export class TokenStore {
     const lastUsed = new Map<string, string | null>();
     for (let i = 0; i < named.length; i += 100) {
       const keys = named.slice(i, i + 100).map((n) => tokenHashKey(String(n.hash)));
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [this.table]: { Keys: keys } };
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: keys },
+      };
       while (request && Object.keys(request).length > 0) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table] ?? []) lastUsed.set(String(item.name), (item.lastUsedAt as string | null) ?? null);
+        for (const item of out.Responses?.[this.table] ?? [])
+          lastUsed.set(String(item.name), (item.lastUsedAt as string | null) ?? null);
         request = out.UnprocessedKeys as typeof request;
       }
     }
-    return named.map((n) => ({ name: String(n.name), role: n.role as Role, createdAt: String(n.createdAt), lastUsedAt: lastUsed.get(String(n.name)) ?? null }));
+    return named.map((n) => ({
+      name: String(n.name),
+      role: n.role as Role,
+      createdAt: String(n.createdAt),
+      lastUsedAt: lastUsed.get(String(n.name)) ?? null,
+    }));
   }
 
   /** Delete both items; false when no token has that name. */
   async revoke(name: string): Promise<boolean> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: tokenNameKey(name), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: tokenNameKey(name), ConsistentRead: true }),
+    );
     if (!Item) return false;
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: this.table, Key: tokenNameKey(name), ConditionExpression: '#hash = :h', ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':h': Item.hash } } },
+            {
+              Delete: {
+                TableName: this.table,
+                Key: tokenNameKey(name),
+                ConditionExpression: '#hash = :h',
+                ExpressionAttributeNames: { '#hash': 'hash' },
+                ExpressionAttributeValues: { ':h': Item.hash },
+              },
+            },
             { Delete: { TableName: this.table, Key: tokenHashKey(String(Item.hash)) } },
           ],
         }),
@@ -99,7 +147,8 @@ export class TokenStore {
           TableName: this.table,
           Key: tokenHashKey(hash),
           UpdateExpression: 'SET lastUsedAt = :now',
-          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt = :null OR lastUsedAt < :threshold)',
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt = :null OR lastUsedAt < :threshold)',
           ExpressionAttributeValues: { ':now': now, ':threshold': threshold, ':null': null },
         }),
       );

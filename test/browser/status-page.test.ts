@@ -37,15 +37,25 @@ afterAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true });
 });
 
-interface Opened { page: Page; problems: string[] }
+interface Opened {
+  page: Page;
+  problems: string[];
+}
 
 /** A fresh browser context (own sessionStorage) on the page; console errors and page errors are collected. */
 async function open(query = '', viewport = { width: 1280, height: 800 }): Promise<Opened> {
-  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC', colorScheme: 'light' });
+  const context = await browser.newContext({
+    viewport,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+  });
   contexts.push(context);
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !/favicon/.test(m.location().url)) problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.location().url)) problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
   await page.goto(`${s.url}/${query}`);
   return { page, problems };
@@ -58,14 +68,20 @@ async function enterToken(page: Page, token: string): Promise<void> {
 }
 
 const shownStatuses = (page: Page) =>
-  page.$$eval('#threads > li', (items) => items.map((li) => [(li as HTMLElement).dataset.threadId, (li as HTMLElement).dataset.status]));
+  page.$$eval('#threads > li', (items) =>
+    items.map((li) => [(li as HTMLElement).dataset.threadId, (li as HTMLElement).dataset.status]),
+  );
 
 const pollCount = (page: Page) => page.evaluate(() => Number(document.body.dataset.pollCount || 0));
 
 /** Wait until the page has finished `n` more polls than now. */
 async function polls(page: Page, n: number): Promise<void> {
   const start = await pollCount(page);
-  await page.waitForFunction((target) => Number(document.body.dataset.pollCount || 0) >= target, start + n, WAIT);
+  await page.waitForFunction(
+    (target) => Number(document.body.dataset.pollCount || 0) >= target,
+    start + n,
+    WAIT,
+  );
 }
 
 describe('status page', () => {
@@ -105,12 +121,20 @@ describe('status page', () => {
       summary: expect.stringContaining('Russia rejected the temporary 30-day ceasefire'),
       stale: true,
     });
-    const links = await page.$$eval('#thread-prisoner-exchange .card__sources a', (as) => as.map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), text: a.textContent })));
+    const links = await page.$$eval('#thread-prisoner-exchange .card__sources a', (as) =>
+      as.map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), text: a.textContent })),
+    );
     expect(links).toEqual([
-      { href: 'https://example.org/istanbul-talks', rel: 'noopener noreferrer', text: 'Russia and Ukraine agree prisoner swap in first direct talks' },
+      {
+        href: 'https://example.org/istanbul-talks',
+        rel: 'noopener noreferrer',
+        text: 'Russia and Ukraine agree prisoner swap in first direct talks',
+      },
       { href: 'http://example.com/live', rel: 'noopener noreferrer', text: 'Example Live' },
     ]);
-    expect(await page.evaluate(() => sessionStorage.getItem('scenario-tracker.readerToken'))).toBe(s.tokens.reader);
+    expect(await page.evaluate(() => sessionStorage.getItem('scenario-tracker.readerToken'))).toBe(
+      s.tokens.reader,
+    );
     expect(problems).toEqual([]); // no CSP violation, no script error
   });
 
@@ -133,7 +157,10 @@ describe('status page', () => {
 
   it('sends the reader back to the token form when the token is revoked while the page is open', async () => {
     // Prepare
-    const minted = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'wall-screen', role: 'reader' } });
+    const minted = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'wall-screen', role: 'reader' },
+    });
     expect(minted.status).toBe(201);
     const { page } = await open('?poll=1');
     await enterToken(page, minted.body.token);
@@ -173,20 +200,40 @@ describe('status page', () => {
     const { page, problems } = await open('?poll=1');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status="proposed"]', WAIT);
-    await page.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
     const ceasefireNode = await page.$('#thread-ceasefire');
 
     // Act
-    const posted = await s.call('POST', '/threads/sanctions/updates', { body: { status: 'adopted', summary: 'The EU adopted its 17th sanctions package, aimed at Russia’s shadow fleet.' } });
+    const posted = await s.call('POST', '/threads/sanctions/updates', {
+      body: {
+        status: 'adopted',
+        summary: 'The EU adopted its 17th sanctions package, aimed at Russia’s shadow fleet.',
+      },
+    });
     expect(posted.status).toBe(201);
 
     // Assess
     await page.waitForSelector('#thread-sanctions[data-status="adopted"]', WAIT);
-    expect(await page.textContent('#thread-sanctions .card__summary')).toBe('The EU adopted its 17th sanctions package, aimed at Russia’s shadow fleet.');
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.textContent('#thread-sanctions .card__summary')).toBe(
+      'The EU adopted its 17th sanctions package, aimed at Russia’s shadow fleet.',
+    );
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
     // Updated in place: an unchanged thread keeps its very element.
-    expect(await page.evaluate((node) => node === document.getElementById('thread-ceasefire'), ceasefireNode)).toBe(true);
-    await page.waitForFunction(() => /European sanctions on Russia: now Adopted \(was Proposed\)/.test(document.getElementById('live')?.textContent || ''), undefined, WAIT);
+    expect(
+      await page.evaluate((node) => node === document.getElementById('thread-ceasefire'), ceasefireNode),
+    ).toBe(true);
+    await page.waitForFunction(
+      () =>
+        /European sanctions on Russia: now Adopted \(was Proposed\)/.test(
+          document.getElementById('live')?.textContent || '',
+        ),
+      undefined,
+      WAIT,
+    );
     expect(await page.getAttribute('#live', 'aria-live')).toBe('polite');
     expect(problems).toEqual([]);
   });
@@ -195,7 +242,10 @@ describe('status page', () => {
     // Prepare
     const { page } = await open('?poll=1');
     const answers: { status: number; ifNoneMatch: string | undefined }[] = [];
-    page.on('response', (r) => { if (new URL(r.url()).pathname === '/threads') answers.push({ status: r.status(), ifNoneMatch: r.request().headers()['if-none-match'] }); });
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/threads')
+        answers.push({ status: r.status(), ifNoneMatch: r.request().headers()['if-none-match'] });
+    });
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
@@ -207,13 +257,26 @@ describe('status page', () => {
     // Assess
     expect(answers[0]).toEqual({ status: 200, ifNoneMatch: undefined });
     expect(answers.slice(1).length).toBeGreaterThanOrEqual(2);
-    for (const a of answers.slice(1)) expect(a).toEqual({ status: 304, ifNoneMatch: expect.stringMatching(/^"/) });
+    for (const a of answers.slice(1))
+      expect(a).toEqual({ status: 304, ifNoneMatch: expect.stringMatching(/^"/) });
   });
 
   it('shows a thread’s timeline on click, newest first, and keeps it open and current while polling', async () => {
     // Prepare
-    const late = await s.call('POST', '/threads/prisoner-exchange/updates', { body: { status: 'negotiating', summary: 'Mistaken report of renewed haggling.', occurredAt: '2025-05-17T09:00:00Z' } });
-    expect((await s.call('POST', `/threads/prisoner-exchange/updates/${late.body.update.id}/retraction`, { body: { reason: 'Misattributed quote; the exchange terms were not reopened.' } })).status).toBe(200);
+    const late = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body: {
+        status: 'negotiating',
+        summary: 'Mistaken report of renewed haggling.',
+        occurredAt: '2025-05-17T09:00:00Z',
+      },
+    });
+    expect(
+      (
+        await s.call('POST', `/threads/prisoner-exchange/updates/${late.body.update.id}/retraction`, {
+          body: { reason: 'Misattributed quote; the exchange terms were not reopened.' },
+        })
+      ).status,
+    ).toBe(200);
     const { page } = await open('?poll=1');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange', WAIT);
@@ -227,27 +290,75 @@ describe('status page', () => {
     // Assess: every update, newest occurredAt first, the retracted one struck through with its reason
     expect(await page.getAttribute(button, 'aria-expanded')).toBe('true');
     expect(await page.getAttribute(button, 'aria-controls')).toBe('timeline-prisoner-exchange');
-    const items = await page.$$eval('#timeline-prisoner-exchange li.update', (lis) => lis.map((li) => ({
-      occurred: li.querySelector('.update__head time')?.getAttribute('datetime'),
-      status: li.querySelector('.update__head .badge')?.getAttribute('data-status'),
-      struck: li.querySelector('.update__summary s')?.textContent ?? null,
-      reason: li.querySelector('.update__reason')?.textContent ?? null,
-      postedBy: li.querySelector('.update__meta-row:nth-child(3) dd')?.textContent,
-      recorded: li.querySelector('.update__meta-row:nth-child(2) time')?.getAttribute('datetime'),
-      sources: li.querySelectorAll('.update__sources a').length,
-      quotes: Array.from(li.querySelectorAll('.quote')).map((q) => q.textContent),
-    })));
+    const items = await page.$$eval('#timeline-prisoner-exchange li.update', (lis) =>
+      lis.map((li) => ({
+        occurred: li.querySelector('.update__head time')?.getAttribute('datetime'),
+        status: li.querySelector('.update__head .badge')?.getAttribute('data-status'),
+        struck: li.querySelector('.update__summary s')?.textContent ?? null,
+        reason: li.querySelector('.update__reason')?.textContent ?? null,
+        postedBy: li.querySelector('.update__meta-row:nth-child(3) dd')?.textContent,
+        recorded: li.querySelector('.update__meta-row:nth-child(2) time')?.getAttribute('datetime'),
+        sources: li.querySelectorAll('.update__sources a').length,
+        quotes: Array.from(li.querySelectorAll('.quote')).map((q) => q.textContent),
+      })),
+    );
     expect(items).toEqual([
-      { occurred: '2025-05-17T09:00:00.000Z', status: 'negotiating', struck: 'Mistaken report of renewed haggling.', reason: 'Misattributed quote; the exchange terms were not reopened.', postedBy: 'local-editor', recorded: expect.any(String), sources: 0, quotes: [] },
-      { occurred: '2025-05-16T15:00:00.000Z', status: 'agreed', struck: null, reason: null, postedBy: 'local-editor', recorded: expect.any(String), sources: 2, quotes: ['The exchange will take place in the near future.— Rustem Umerov'] },
-      { occurred: '2025-05-16T00:00:00.000Z', status: 'agreed', struck: null, reason: null, postedBy: 'seed', recorded: expect.any(String), sources: 0, quotes: ['satisfied with the outcome— Vladimir Medinsky'] },
+      {
+        occurred: '2025-05-17T09:00:00.000Z',
+        status: 'negotiating',
+        struck: 'Mistaken report of renewed haggling.',
+        reason: 'Misattributed quote; the exchange terms were not reopened.',
+        postedBy: 'local-editor',
+        recorded: expect.any(String),
+        sources: 0,
+        quotes: [],
+      },
+      {
+        occurred: '2025-05-16T15:00:00.000Z',
+        status: 'agreed',
+        struck: null,
+        reason: null,
+        postedBy: 'local-editor',
+        recorded: expect.any(String),
+        sources: 2,
+        quotes: ['The exchange will take place in the near future.— Rustem Umerov'],
+      },
+      {
+        occurred: '2025-05-16T00:00:00.000Z',
+        status: 'agreed',
+        struck: null,
+        reason: null,
+        postedBy: 'seed',
+        recorded: expect.any(String),
+        sources: 0,
+        quotes: ['satisfied with the outcome— Vladimir Medinsky'],
+      },
     ]);
 
     // Act again: a new update while the timeline is open
-    await s.call('POST', '/threads/prisoner-exchange/updates', { body: { status: 'in_progress', summary: 'First stage: 390 for 390.', occurredAt: '2025-05-23T12:00:00Z', sources: [{ url: 'https://example.org/first-stage', title: 'First stage of the 1,000-for-1,000 exchange', publisher: 'Example Wire' }] } });
+    await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body: {
+        status: 'in_progress',
+        summary: 'First stage: 390 for 390.',
+        occurredAt: '2025-05-23T12:00:00Z',
+        sources: [
+          {
+            url: 'https://example.org/first-stage',
+            title: 'First stage of the 1,000-for-1,000 exchange',
+            publisher: 'Example Wire',
+          },
+        ],
+      },
+    });
 
     // Assess: it joins the open timeline at the top, without closing it
-    await page.waitForFunction(() => document.querySelector('#timeline-prisoner-exchange li.update .update__summary')?.textContent === 'First stage: 390 for 390.', undefined, WAIT);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#timeline-prisoner-exchange li.update .update__summary')?.textContent ===
+        'First stage: 390 for 390.',
+      undefined,
+      WAIT,
+    );
     expect(await page.getAttribute(button, 'aria-expanded')).toBe('true');
     expect(await page.isVisible('#timeline-prisoner-exchange')).toBe(true);
     expect(await page.getAttribute('#thread-prisoner-exchange', 'data-status')).toBe('in_progress');
@@ -267,7 +378,9 @@ describe('status page', () => {
     // Assess
     await page.waitForSelector('#thread-ceasefire .badge--stale:not([hidden])', WAIT);
     const thread = (await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body;
-    expect(await page.getAttribute('#thread-ceasefire .badge--stale time', 'datetime')).toBe(thread.staleSince);
+    expect(await page.getAttribute('#thread-ceasefire .badge--stale time', 'datetime')).toBe(
+      thread.staleSince,
+    );
     expect(await page.textContent('#thread-ceasefire .badge--stale')).toMatch(/^Stale since /);
     expect(await page.$$('.badge--stale:not([hidden])')).toHaveLength(1);
   });
@@ -279,8 +392,28 @@ describe('status page', () => {
     await page.waitForSelector('#thread-trump-putin-meeting', WAIT);
 
     // Act
-    await s.call('POST', '/threads/trump-putin-meeting/updates', { body: { status: 'postponed', summary: 'No date was set for the meeting.', occurredAt: '2025-05-20T00:00:00Z' } });
-    await s.call('POST', '/threads/trump-putin-meeting/updates', { body: { status: 'held', summary: 'Trump and Putin met in Alaska; no agreement on a ceasefire.', occurredAt: '2025-08-15T20:00:00Z', sources: [{ url: 'https://example.org/alaska', title: 'Alaska summit ends without a deal', publisher: 'Example Wire', publishedAt: '2025-08-16T06:00:00Z' }] } });
+    await s.call('POST', '/threads/trump-putin-meeting/updates', {
+      body: {
+        status: 'postponed',
+        summary: 'No date was set for the meeting.',
+        occurredAt: '2025-05-20T00:00:00Z',
+      },
+    });
+    await s.call('POST', '/threads/trump-putin-meeting/updates', {
+      body: {
+        status: 'held',
+        summary: 'Trump and Putin met in Alaska; no agreement on a ceasefire.',
+        occurredAt: '2025-08-15T20:00:00Z',
+        sources: [
+          {
+            url: 'https://example.org/alaska',
+            title: 'Alaska summit ends without a deal',
+            publisher: 'Example Wire',
+            publishedAt: '2025-08-16T06:00:00Z',
+          },
+        ],
+      },
+    });
 
     // Assess
     await page.waitForSelector('#thread-trump-putin-meeting.card--terminal .badge--terminal', WAIT);
@@ -291,8 +424,21 @@ describe('status page', () => {
   it('shows API text as text, never as markup, and follows every page of a scenario', async () => {
     // Prepare: a hostile title and summary in another scenario, more threads than one page holds
     const hostile = '<img src=x onerror="window.pwned=1">';
-    for (const [id, title] of [['a-hostile', hostile], ['b-plain', 'Plain'], ['c-plain', 'Another']] as const) {
-      const r = await s.call('POST', '/threads', { body: { id, scenario: 'markup-check', kind: 'other', title, status: 'active', summary: `<script>window.pwned=2</script>${id}` } });
+    for (const [id, title] of [
+      ['a-hostile', hostile],
+      ['b-plain', 'Plain'],
+      ['c-plain', 'Another'],
+    ] as const) {
+      const r = await s.call('POST', '/threads', {
+        body: {
+          id,
+          scenario: 'markup-check',
+          kind: 'other',
+          title,
+          status: 'active',
+          summary: `<script>window.pwned=2</script>${id}`,
+        },
+      });
       expect(r.status).toBe(201);
     }
 
@@ -302,9 +448,13 @@ describe('status page', () => {
     await page.waitForSelector('#threads > li:nth-child(3)', WAIT);
 
     // Assess
-    expect(await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId))).toEqual(['a-hostile', 'b-plain', 'c-plain']);
+    expect(
+      await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId)),
+    ).toEqual(['a-hostile', 'b-plain', 'c-plain']);
     expect(await page.textContent('#thread-a-hostile .card__title')).toBe(hostile);
-    expect(await page.textContent('#thread-a-hostile .card__summary')).toBe('<script>window.pwned=2</script>a-hostile');
+    expect(await page.textContent('#thread-a-hostile .card__summary')).toBe(
+      '<script>window.pwned=2</script>a-hostile',
+    );
     expect(await page.$$('#threads img, #threads script')).toHaveLength(0);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.textContent('#scenario-title')).toBe('markup-check');
@@ -328,13 +478,18 @@ describe('status page', () => {
     await phone.page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
 
     // Assess: a grid on the wide screen, one column on the phone, tap targets of at least 44 px
-    const columns = (page: Page) => page.$eval('#threads', (ul) => getComputedStyle(ul).gridTemplateColumns.split(' ').length);
+    const columns = (page: Page) =>
+      page.$eval('#threads', (ul) => getComputedStyle(ul).gridTemplateColumns.split(' ').length);
     expect(await columns(wide.page)).toBeGreaterThan(1);
     expect(await columns(phone.page)).toBe(1);
-    const heights = await phone.page.$$eval('button:not([hidden])', (bs) => bs.filter((b) => (b as HTMLElement).offsetParent).map((b) => b.getBoundingClientRect().height));
+    const heights = await phone.page.$$eval('button:not([hidden])', (bs) =>
+      bs.filter((b) => (b as HTMLElement).offsetParent).map((b) => b.getBoundingClientRect().height),
+    );
     expect(heights.length).toBeGreaterThan(0);
     for (const h of heights) expect(h).toBeGreaterThanOrEqual(44);
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+      true,
+    );
     // A PNG's width sits in its IHDR chunk at byte 16: each shot is as wide as its viewport.
     expect(readFileSync(join(SHOTS, 'wide.png')).readUInt32BE(16)).toBe(1280);
     expect(readFileSync(join(SHOTS, 'phone.png')).readUInt32BE(16)).toBe(390);

@@ -22,7 +22,11 @@ interface Started {
 }
 
 function start(env: Record<string, string>, path = process.env.PATH ?? ''): Started {
-  const child = spawn(process.execPath, [TSX, 'local/server.ts'], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: path, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX, 'local/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: path, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -50,88 +54,181 @@ describe('npm start', () => {
   it('serves the seeded threads, keeps data in TRACKER_DATA_DIR across restarts, answers history questions, and is flagged by the stale-check CLI', async () => {
     // Prepare
     const [port, dbPort] = [await freePort(), await freePort()];
-    const env = { PORT: String(port), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir, TRACKER_READER_TOKEN: 'e2e-reader', TRACKER_EDITOR_TOKEN: 'e2e-editor', STALE_CHECK_INTERVAL_SECONDS: '0' };
+    const env = {
+      PORT: String(port),
+      DYNAMODB_LOCAL_PORT: String(dbPort),
+      TRACKER_DATA_DIR: dataDir,
+      TRACKER_READER_TOKEN: 'e2e-reader',
+      TRACKER_EDITOR_TOKEN: 'e2e-editor',
+      STALE_CHECK_INTERVAL_SECONDS: '0',
+    };
     const base = `http://127.0.0.1:${port}`;
     const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
     let server = start(env);
     try {
       await until(() => server.output().includes('scenario tracker listening'), 'the server to listen');
       // Act
-      const list = await (await fetch(`${base}/threads?scenario=russia-ukraine-talks`, { headers: auth('e2e-reader') })).json();
-      const posted = await fetch(`${base}/threads/sanctions/updates`, { method: 'POST', headers: { ...auth('e2e-editor'), 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'adopted', summary: 'EU adopted the 17th package.', occurredAt: '2025-05-20T00:00:00Z' }) });
+      const list = await (
+        await fetch(`${base}/threads?scenario=russia-ukraine-talks`, { headers: auth('e2e-reader') })
+      ).json();
+      const posted = await fetch(`${base}/threads/sanctions/updates`, {
+        method: 'POST',
+        headers: { ...auth('e2e-editor'), 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          status: 'adopted',
+          summary: 'EU adopted the 17th package.',
+          occurredAt: '2025-05-20T00:00:00Z',
+        }),
+      });
       // Assess
-      expect(list.items.map((t: { id: string; status: string }) => `${t.id}:${t.status}`)).toEqual(['ceasefire:rejected', 'prisoner-exchange:agreed', 'sanctions:proposed', 'trump-putin-meeting:announced']);
+      expect(list.items.map((t: { id: string; status: string }) => `${t.id}:${t.status}`)).toEqual([
+        'ceasefire:rejected',
+        'prisoner-exchange:agreed',
+        'sanctions:proposed',
+        'trump-putin-meeting:announced',
+      ]);
       expect(posted.status).toBe(201);
       // The admin token was not given: it is minted and printed once, and no given token is ever printed.
       expect(server.output()).toMatch(/admin\s+token \(local-admin\): st_[A-Za-z0-9_-]{43}/);
       expect(server.output()).not.toContain('e2e-editor');
-      const firstPage = await (await fetch(`${base}/threads?limit=1`, { headers: auth('e2e-reader') })).json();
+      const firstPage = await (
+        await fetch(`${base}/threads?limit=1`, { headers: auth('e2e-reader') })
+      ).json();
       await stop(server);
 
       server = start(env);
-      await until(() => server.output().includes('scenario tracker listening'), 'the restarted server to listen');
+      await until(
+        () => server.output().includes('scenario tracker listening'),
+        'the restarted server to listen',
+      );
       const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
       expect(after).toMatchObject({ status: 'adopted', version: 2 });
       expect(server.output()).not.toContain('seeded scenario');
       // Page tokens outlive a restart: the signing secret was made once and kept in the data folder.
-      const secondPage = await fetch(`${base}/threads?limit=1&nextToken=${encodeURIComponent(firstPage.nextToken)}`, { headers: auth('e2e-reader') });
+      const secondPage = await fetch(
+        `${base}/threads?limit=1&nextToken=${encodeURIComponent(firstPage.nextToken)}`,
+        { headers: auth('e2e-reader') },
+      );
       expect(secondPage.status).toBe(200);
       expect((await secondPage.json()).items.map((t: { id: string }) => t.id)).toEqual(['prisoner-exchange']);
       expect(statSync(join(dataDir, 'page-token-secret')).mode & 0o777).toBe(0o600);
 
       // History from outside: a report, its retraction, and the two time axes.
       const json = { ...auth('e2e-editor'), 'Content-Type': 'application/json' };
-      const report = await (await fetch(`${base}/threads/ceasefire/updates`, { method: 'POST', headers: json, body: JSON.stringify({ status: 'agreed', summary: 'Wrongly reported agreed.', occurredAt: '2025-05-18T00:00:00Z' }) })).json();
-      const retraction = await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, { method: 'POST', headers: json, body: JSON.stringify({ reason: 'Source withdrew it.' }) });
+      const report = await (
+        await fetch(`${base}/threads/ceasefire/updates`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({
+            status: 'agreed',
+            summary: 'Wrongly reported agreed.',
+            occurredAt: '2025-05-18T00:00:00Z',
+          }),
+        })
+      ).json();
+      const retraction = await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ reason: 'Source withdrew it.' }),
+      });
       expect(retraction.status).toBe(200);
-      const view = async (q: string) => (await fetch(`${base}/threads/ceasefire?${q}`, { headers: auth('e2e-reader') })).json();
+      const view = async (q: string) =>
+        (await fetch(`${base}/threads/ceasefire?${q}`, { headers: auth('e2e-reader') })).json();
       expect((await view(`knownAt=${encodeURIComponent(report.update.recordedAt)}`)).status).toBe('agreed');
       expect((await view('asOf=2025-05-17T00:00:00Z')).status).toBe('rejected');
       expect((await view('')).status).toBe('rejected');
-      expect((await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, { method: 'POST', headers: json, body: JSON.stringify({ reason: 'Again.' }) })).status).toBe(409);
+      expect(
+        (
+          await fetch(`${base}/threads/ceasefire/updates/${report.update.id}/retraction`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ reason: 'Again.' }),
+          })
+        ).status,
+      ).toBe(409);
       expect((await view('asOf=yesterday')).errors[0].path).toBe('asOf');
 
       // The stale-check CLI against the running server's database: every seeded thread is due in 200 h.
       const at = new Date(Date.now() + 200 * 3_600_000).toISOString();
-      const cli = spawn(process.execPath, [TSX, 'local/stale-check-cli.ts', '--at', at, '--allow-future'], { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', DYNAMODB_LOCAL_PORT: String(dbPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cli = spawn(process.execPath, [TSX, 'local/stale-check-cli.ts', '--at', at, '--allow-future'], {
+        cwd: ROOT,
+        env: { ...process.env, DYNAMODB_ENDPOINT: '', DYNAMODB_LOCAL_PORT: String(dbPort) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let cliOut = '';
       cli.stdout!.on('data', (d) => (cliOut += d));
       expect(await new Promise((done) => cli.once('exit', done))).toBe(0);
       const summary = JSON.parse(cliOut.trim().split('\n').pop()!);
-      expect({ ...summary, flagged: [...summary.flagged].sort() }).toEqual({ now: at, flagged: ['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting'], overdue: [] });
+      expect({ ...summary, flagged: [...summary.flagged].sort() }).toEqual({
+        now: at,
+        flagged: ['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting'],
+        overdue: [],
+      });
       const stale = await (await fetch(`${base}/threads?stale=true`, { headers: auth('e2e-reader') })).json();
-      expect(stale.items.map((t: { id: string; stale: boolean }) => `${t.id}:${t.stale}`)).toEqual(['ceasefire:true', 'prisoner-exchange:true', 'sanctions:true', 'trump-putin-meeting:true']);
+      expect(stale.items.map((t: { id: string; stale: boolean }) => `${t.id}:${t.stale}`)).toEqual([
+        'ceasefire:true',
+        'prisoner-exchange:true',
+        'sanctions:true',
+        'trump-putin-meeting:true',
+      ]);
     } finally {
       await stop(server);
     }
   });
 
   it.each([
-    [{ STALE_CHECK_INTERVAL_SECONDS: 'abc' }, /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be an integer from 0 to 2147483 seconds/],
-    [{ STALE_CHECK_INTERVAL_SECONDS: '2147484' }, /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be/],
-    [{ TRACKER_EDITOR_TOKEN: 'same-value', TRACKER_READER_TOKEN: 'same-value' }, /^scenario tracker failed to start: TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN/],
-    [{ TRACKER_ADMIN_TOKEN: 'has a space' }, /^scenario tracker failed to start: TRACKER_ADMIN_TOKEN must be 1–512 visible ASCII characters/],
-    [{ WRITE_MAX_ATTEMPTS: '0' }, /^scenario tracker failed to start: WRITE_MAX_ATTEMPTS must be an integer from 1 to 1000, not "0"\.$/],
+    [
+      { STALE_CHECK_INTERVAL_SECONDS: 'abc' },
+      /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be an integer from 0 to 2147483 seconds/,
+    ],
+    [
+      { STALE_CHECK_INTERVAL_SECONDS: '2147484' },
+      /^scenario tracker failed to start: STALE_CHECK_INTERVAL_SECONDS must be/,
+    ],
+    [
+      { TRACKER_EDITOR_TOKEN: 'same-value', TRACKER_READER_TOKEN: 'same-value' },
+      /^scenario tracker failed to start: TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN/,
+    ],
+    [
+      { TRACKER_ADMIN_TOKEN: 'has a space' },
+      /^scenario tracker failed to start: TRACKER_ADMIN_TOKEN must be 1–512 visible ASCII characters/,
+    ],
+    [
+      { WRITE_MAX_ATTEMPTS: '0' },
+      /^scenario tracker failed to start: WRITE_MAX_ATTEMPTS must be an integer from 1 to 1000, not "0"\.$/,
+    ],
     [{ PORT: 'eighty' }, /^scenario tracker failed to start: PORT must be a port number/],
-  ])('refuses to start with %j, in one line naming the variable, before starting anything', async (bad, line) => {
-    // Prepare: ports nobody listens on; a bad setting must end it before any is opened.
-    const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(await freePort()), TRACKER_DATA_DIR: dataDir, ...bad });
-    // Act
-    const code = await server.exited;
-    // Assess
-    expect(code).not.toBe(0);
-    const lines = server.output().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(line);
-    expect(lines[0]).not.toMatch(/same-value|has a space/);
-  });
+  ])(
+    'refuses to start with %j, in one line naming the variable, before starting anything',
+    async (bad, line) => {
+      // Prepare: ports nobody listens on; a bad setting must end it before any is opened.
+      const server = start({
+        PORT: String(await freePort()),
+        DYNAMODB_LOCAL_PORT: String(await freePort()),
+        TRACKER_DATA_DIR: dataDir,
+        ...bad,
+      });
+      // Act
+      const code = await server.exited;
+      // Assess
+      expect(code).not.toBe(0);
+      const lines = server.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+      expect(lines[0]).not.toMatch(/same-value|has a space/);
+    },
+  );
 
   it('says in one line that the DynamoDB Local port is taken, and exits', async () => {
     const dbPort = await freePort();
     const squatter: Server = createServer();
     await new Promise<void>((done) => squatter.listen(dbPort, '127.0.0.1', done));
     try {
-      const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(dbPort), TRACKER_DATA_DIR: dataDir });
+      const server = start({
+        PORT: String(await freePort()),
+        DYNAMODB_LOCAL_PORT: String(dbPort),
+        TRACKER_DATA_DIR: dataDir,
+      });
       expect(await server.exited).toBe(1);
       const lines = server.output().trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -145,7 +242,14 @@ describe('npm start', () => {
     // A PATH that holds node and nothing else.
     const bin = mkdtempSync(join(tmpdir(), 'tracker-bin-'));
     symlinkSync(process.execPath, join(bin, 'node'));
-    const server = start({ PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(await freePort()), TRACKER_DATA_DIR: dataDir }, bin);
+    const server = start(
+      {
+        PORT: String(await freePort()),
+        DYNAMODB_LOCAL_PORT: String(await freePort()),
+        TRACKER_DATA_DIR: dataDir,
+      },
+      bin,
+    );
     expect(await server.exited).toBe(1);
     const lines = server.output().trim().split('\n');
     expect(lines).toHaveLength(1);

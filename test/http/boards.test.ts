@@ -5,13 +5,19 @@ beforeAll(async () => {
   s = await startTestServer();
   // Prepare: a scenario of four threads; `late` has no status before July.
   const thread = (id: string, status: string, occurredAt: string, kind = 'summit') =>
-    s.call('POST', '/threads', { body: { id, scenario: 'board-desk', kind, title: id, status, summary: `${id} began.`, occurredAt } });
+    s.call('POST', '/threads', {
+      body: { id, scenario: 'board-desk', kind, title: id, status, summary: `${id} began.`, occurredAt },
+    });
   await thread('alpha', 'announced', '2025-06-01');
   await thread('bravo', 'announced', '2025-06-02');
   await thread('charlie', 'scheduled', '2025-06-03');
   await thread('late', 'announced', '2025-07-01');
-  await s.call('POST', '/threads/alpha/updates', { body: { status: 'held', summary: 'Held.', occurredAt: '2025-06-20' } });
-  await s.call('POST', '/threads/bravo/updates', { body: { status: 'scheduled', summary: 'Set.', occurredAt: '2025-06-10' } });
+  await s.call('POST', '/threads/alpha/updates', {
+    body: { status: 'held', summary: 'Held.', occurredAt: '2025-06-20' },
+  });
+  await s.call('POST', '/threads/bravo/updates', {
+    body: { status: 'scheduled', summary: 'Set.', occurredAt: '2025-06-10' },
+  });
 });
 afterAll(async () => s.close());
 
@@ -26,7 +32,11 @@ describe('GET /threads?scenario=…&asOf=… (a board)', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('etag')).toBeNull();
     expect(ids(r)).toEqual(['alpha', 'bravo', 'charlie']);
-    expect(r.body.items.map((t: { status: string }) => t.status)).toEqual(['announced', 'scheduled', 'scheduled']);
+    expect(r.body.items.map((t: { status: string }) => t.status)).toEqual([
+      'announced',
+      'scheduled',
+      'scheduled',
+    ]);
     for (const item of r.body.items) {
       const own = await s.call('GET', `/threads/${item.id}?asOf=2025-06-15`, reader);
       expect(item).toEqual(own.body);
@@ -45,11 +55,21 @@ describe('GET /threads?scenario=…&asOf=… (a board)', () => {
   it('takes knownAt, alone or with asOf, and echoes the resolved cut-offs', async () => {
     const alpha = (await s.call('GET', '/threads/alpha/updates', reader)).body.items;
     const firstKnown = alpha[1].recordedAt;
-    const r = await s.call('GET', `/threads?scenario=board-desk&knownAt=${encodeURIComponent(firstKnown)}`, reader);
-    expect(r.body.items.find((t: { id: string }) => t.id === 'alpha')).toMatchObject({ status: 'announced', knownAt: firstKnown });
+    const r = await s.call(
+      'GET',
+      `/threads?scenario=board-desk&knownAt=${encodeURIComponent(firstKnown)}`,
+      reader,
+    );
+    expect(r.body.items.find((t: { id: string }) => t.id === 'alpha')).toMatchObject({
+      status: 'announced',
+      knownAt: firstKnown,
+    });
     const both = await s.call('GET', '/threads?scenario=board-desk&asOf=2025-07&knownAt=2100', reader);
     expect(ids(both)).toEqual(['alpha', 'bravo', 'charlie', 'late']);
-    expect(both.body.items[0]).toMatchObject({ asOf: '2025-07-31T23:59:59.999Z', knownAt: '2100-12-31T23:59:59.999Z' });
+    expect(both.body.items[0]).toMatchObject({
+      asOf: '2025-07-31T23:59:59.999Z',
+      knownAt: '2100-12-31T23:59:59.999Z',
+    });
   });
 
   it('answers 400 naming scenario when asOf or knownAt comes without one', async () => {
@@ -63,16 +83,32 @@ describe('GET /threads?scenario=…&asOf=… (a board)', () => {
   it('pages with limit and nextToken, the token bound to the board it came from', async () => {
     const first = await s.call('GET', '/threads?scenario=board-desk&asOf=2025-07-15&limit=3', reader);
     expect(ids(first)).toEqual(['alpha', 'bravo', 'charlie']);
-    const second = await s.call('GET', `/threads?scenario=board-desk&asOf=2025-07-15&limit=3&nextToken=${encodeURIComponent(first.body.nextToken)}`, reader);
+    const second = await s.call(
+      'GET',
+      `/threads?scenario=board-desk&asOf=2025-07-15&limit=3&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+      reader,
+    );
     expect(ids(second)).toEqual(['late']);
     expect(second.body.nextToken).toBeNull();
-    const other = await s.call('GET', `/threads?scenario=board-desk&asOf=2025-06-15&limit=3&nextToken=${encodeURIComponent(first.body.nextToken)}`, reader);
+    const other = await s.call(
+      'GET',
+      `/threads?scenario=board-desk&asOf=2025-06-15&limit=3&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+      reader,
+    );
     expect(other.status).toBe(400);
   });
 
   it('takes the kind filter and archived (default false)', async () => {
-    expect(ids(await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&kind=summit&archived=any', reader))).toEqual(['alpha', 'bravo', 'charlie']);
-    expect(ids(await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&kind=other', reader))).toEqual([]);
-    expect(ids(await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&archived=true', reader))).toEqual([]);
+    expect(
+      ids(
+        await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&kind=summit&archived=any', reader),
+      ),
+    ).toEqual(['alpha', 'bravo', 'charlie']);
+    expect(
+      ids(await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&kind=other', reader)),
+    ).toEqual([]);
+    expect(
+      ids(await s.call('GET', '/threads?scenario=board-desk&asOf=2025-06-15&archived=true', reader)),
+    ).toEqual([]);
   });
 });

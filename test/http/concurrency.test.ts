@@ -13,7 +13,13 @@ describe('concurrent writes to one thread', () => {
     // Act
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        s.call('POST', '/threads/ceasefire/updates', { body: { status: i % 2 ? 'negotiating' : 'proposed', summary: `writer ${i}`, occurredAt: `2025-06-01T00:00:${String(i).padStart(2, '0')}Z` } }),
+        s.call('POST', '/threads/ceasefire/updates', {
+          body: {
+            status: i % 2 ? 'negotiating' : 'proposed',
+            summary: `writer ${i}`,
+            occurredAt: `2025-06-01T00:00:${String(i).padStart(2, '0')}Z`,
+          },
+        }),
       ),
     );
     // Assess
@@ -26,7 +32,11 @@ describe('concurrent writes to one thread', () => {
     const listed = await s.call('GET', '/threads/ceasefire/updates?limit=100', { role: 'reader' });
     expect(listed.body.items).toHaveLength(21);
     // The projection of the full history decides, whatever order the writes landed in.
-    expect(after).toMatchObject({ status: 'negotiating', summary: 'writer 19', lastOccurredAt: '2025-06-01T00:00:19.000Z' });
+    expect(after).toMatchObject({
+      status: 'negotiating',
+      summary: 'writer 19',
+      lastOccurredAt: '2025-06-01T00:00:19.000Z',
+    });
   });
 
   it('lets exactly one of 10 racing updates with the same If-Match through', async () => {
@@ -35,7 +45,12 @@ describe('concurrent writes to one thread', () => {
     const etag = current.headers.get('etag')!;
     // Act
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => s.call('POST', '/threads/sanctions/updates', { body: { status: 'negotiating', summary: `racer ${i}` }, headers: { 'If-Match': etag } })),
+      Array.from({ length: 10 }, (_, i) =>
+        s.call('POST', '/threads/sanctions/updates', {
+          body: { status: 'negotiating', summary: `racer ${i}` },
+          headers: { 'If-Match': etag },
+        }),
+      ),
     );
     // Assess
     const statuses = results.map((r) => r.status).sort();
@@ -63,12 +78,28 @@ describe('tens of concurrent writers on one thread', () => {
 
   it('serves 30 writers posting 2 updates each to one thread: every update kept, the version counts them, none 503', async () => {
     // Prepare
-    await crowd.call('POST', '/threads', { body: { id: 'crowded', scenario: 'concurrency', kind: 'other', title: 'Crowded', status: 'active', summary: 'Start.' } });
+    await crowd.call('POST', '/threads', {
+      body: {
+        id: 'crowded',
+        scenario: 'concurrency',
+        kind: 'other',
+        title: 'Crowded',
+        status: 'active',
+        summary: 'Start.',
+      },
+    });
     // Act: each writer posts its next update as soon as the last one is answered
     const statuses = await Promise.all(
       Array.from({ length: 30 }, async (_, w) => {
         const mine: number[] = [];
-        for (let i = 0; i < 2; i++) mine.push((await crowd.call('POST', '/threads/crowded/updates', { body: { summary: `writer ${w} update ${i}` } })).status);
+        for (let i = 0; i < 2; i++)
+          mine.push(
+            (
+              await crowd.call('POST', '/threads/crowded/updates', {
+                body: { summary: `writer ${w} update ${i}` },
+              })
+            ).status,
+          );
         return mine;
       }),
     );
@@ -79,7 +110,11 @@ describe('tens of concurrent writers on one thread', () => {
     const summaries = new Set<string>();
     let next: string | null = null;
     do {
-      const page = await crowd.call('GET', `/threads/crowded/updates?limit=100${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, { role: 'reader' });
+      const page = await crowd.call(
+        'GET',
+        `/threads/crowded/updates?limit=100${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`,
+        { role: 'reader' },
+      );
       for (const u of page.body.items) summaries.add(u.summary);
       next = page.body.nextToken;
     } while (next);

@@ -10,7 +10,10 @@ const DASHBOARD = 'http://localhost:5173';
 let s: TestServer;
 let closed: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ seed: false, corsOrigins: readConfig({ TRACKER_CORS_ORIGINS: ` ${DESK}, ${DASHBOARD} ,` }).corsOrigins });
+  s = await startTestServer({
+    seed: false,
+    corsOrigins: readConfig({ TRACKER_CORS_ORIGINS: ` ${DESK}, ${DASHBOARD} ,` }).corsOrigins,
+  });
   closed = await startTestServer({ seed: false });
 });
 afterAll(async () => {
@@ -19,10 +22,22 @@ afterAll(async () => {
 });
 
 const preflight = (server: TestServer, origin: string, method = 'POST', path = '/threads') =>
-  rawRequest(server.url, { method: 'OPTIONS', path, headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization, content-type, if-match, idempotency-key' } });
+  rawRequest(server.url, {
+    method: 'OPTIONS',
+    path,
+    headers: {
+      Origin: origin,
+      'Access-Control-Request-Method': method,
+      'Access-Control-Request-Headers': 'authorization, content-type, if-match, idempotency-key',
+    },
+  });
 
 const actual = (server: TestServer, origin: string) =>
-  rawRequest(server.url, { method: 'GET', path: '/threads', headers: { Origin: origin, Authorization: `Bearer ${server.tokens.reader}` } });
+  rawRequest(server.url, {
+    method: 'GET',
+    path: '/threads',
+    headers: { Origin: origin, Authorization: `Bearer ${server.tokens.reader}` },
+  });
 
 const corsHeaders = (r: RawResponse) => Object.keys(r.headers).filter((h) => h.startsWith('access-control-'));
 
@@ -41,23 +56,32 @@ describe('TRACKER_CORS_ORIGINS', () => {
 });
 
 describe('a preflight', () => {
-  it.each([DESK, DASHBOARD])('from the listed origin %s is allowed, echoing that origin and never *', async (origin) => {
-    // Prepare: the server allows DESK and DASHBOARD.
+  it.each([DESK, DASHBOARD])(
+    'from the listed origin %s is allowed, echoing that origin and never *',
+    async (origin) => {
+      // Prepare: the server allows DESK and DASHBOARD.
 
-    // Act
-    const r = await preflight(s, origin);
+      // Act
+      const r = await preflight(s, origin);
 
-    // Assess
-    expect(r.status).toBe(204);
-    expect(r.headers['access-control-allow-origin']).toBe(origin);
-    expect(r.headers.vary).toMatch(/Origin/);
-    expect(r.headers['access-control-allow-methods']).toBe('GET, POST, PUT, PATCH, DELETE');
-    expect(String(r.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toEqual(
-      expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
-    );
-    expect(r.headers['access-control-allow-credentials']).toBeUndefined();
-    expect(r.headers['x-content-type-options']).toBe('nosniff');
-  });
+      // Assess
+      expect(r.status).toBe(204);
+      expect(r.headers['access-control-allow-origin']).toBe(origin);
+      expect(r.headers.vary).toMatch(/Origin/);
+      expect(r.headers['access-control-allow-methods']).toBe('GET, POST, PUT, PATCH, DELETE');
+      expect(String(r.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toEqual(
+        expect.arrayContaining([
+          'authorization',
+          'content-type',
+          'if-match',
+          'if-none-match',
+          'idempotency-key',
+        ]),
+      );
+      expect(r.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+    },
+  );
 
   it.each([
     'https://evil.example.com',
@@ -103,7 +127,9 @@ describe('an actual response', () => {
     expect(r.status).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBe(DESK);
     expect(r.headers.vary).toMatch(/Origin/);
-    expect(String(r.headers['access-control-expose-headers']).split(/,\s*/)).toEqual(expect.arrayContaining(['ETag', 'Location', 'Idempotent-Replayed', 'Retry-After']));
+    expect(String(r.headers['access-control-expose-headers']).split(/,\s*/)).toEqual(
+      expect.arrayContaining(['ETag', 'Location', 'Idempotent-Replayed', 'Retry-After']),
+    );
     expect(r.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
@@ -118,16 +144,19 @@ describe('an actual response', () => {
     expect(r.headers['access-control-allow-origin']).toBe(DESK);
   });
 
-  it.each(['https://evil.example.com', 'null', 'https://desk.example.org.evil.com'])('to the unlisted origin %s carries no Access-Control-* header, though the request itself is answered', async (origin) => {
-    // Prepare: the server allows DESK and DASHBOARD only.
+  it.each(['https://evil.example.com', 'null', 'https://desk.example.org.evil.com'])(
+    'to the unlisted origin %s carries no Access-Control-* header, though the request itself is answered',
+    async (origin) => {
+      // Prepare: the server allows DESK and DASHBOARD only.
 
-    // Act
-    const r = await actual(s, origin);
+      // Act
+      const r = await actual(s, origin);
 
-    // Assess
-    expect(r.status).toBe(200);
-    expect(corsHeaders(r)).toEqual([]);
-  });
+      // Assess
+      expect(r.status).toBe(200);
+      expect(corsHeaders(r)).toEqual([]);
+    },
+  );
 
   it('without an Origin carries no Access-Control-* header', async () => {
     // Prepare: a same-origin or non-browser client sends no Origin.

@@ -8,9 +8,21 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'author'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  isArray: (name) => ['entry', 'link', 'author'].includes(name),
+});
 type Link = { '@rel'?: string; '@href': string; '@title'?: string };
-type Entry = { id: string; title: { '#text': string } | string; updated: string; published: string; summary: { '#text': string } | string; link: Link[]; author?: { name: string }[] };
+type Entry = {
+  id: string;
+  title: { '#text': string } | string;
+  updated: string;
+  published: string;
+  summary: { '#text': string } | string;
+  link: Link[];
+  author?: { name: string }[];
+};
 const text = (v: { '#text': string } | string) => (typeof v === 'string' ? v : v['#text']);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -36,20 +48,58 @@ function assertAtom(xml: string): { feed: Record<string, unknown>; entries: Entr
   return { feed, entries };
 }
 
-const basic = (password: string, user = 'reader') => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+const basic = (password: string, user = 'reader') => ({
+  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 
 describe('Atom feeds', () => {
   let first: string;
   let retracted: string;
   beforeAll(async () => {
-    await server.call('POST', '/threads', { body: { id: 'ceasefire', scenario: 'talks', kind: 'ceasefire', title: 'Ceasefire <30 days>', status: 'proposed', summary: 'Proposed by Kyiv & allies.', occurredAt: '2025-05-10T00:00:00Z', sources: [{ url: 'https://example.org/a?x=1&y=2', title: 'Report "A"' }, { url: 'https://example.org/b' }] } });
+    await server.call('POST', '/threads', {
+      body: {
+        id: 'ceasefire',
+        scenario: 'talks',
+        kind: 'ceasefire',
+        title: 'Ceasefire <30 days>',
+        status: 'proposed',
+        summary: 'Proposed by Kyiv & allies.',
+        occurredAt: '2025-05-10T00:00:00Z',
+        sources: [
+          { url: 'https://example.org/a?x=1&y=2', title: 'Report "A"' },
+          { url: 'https://example.org/b' },
+        ],
+      },
+    });
     first = (await server.call('GET', '/threads/ceasefire/updates', { role: 'reader' })).body.items[0].id;
     await server.call('POST', '/threads/ceasefire/updates', { body: { status: null, summary: 'A note.' } });
-    const agreed = await server.call('POST', '/threads/ceasefire/updates', { body: { status: 'agreed', summary: 'Agreed.' } });
+    const agreed = await server.call('POST', '/threads/ceasefire/updates', {
+      body: { status: 'agreed', summary: 'Agreed.' },
+    });
     retracted = agreed.body.update.id;
-    await server.call('POST', `/threads/ceasefire/updates/${retracted}/retraction`, { body: { reason: 'Wrong.' } });
-    await server.call('POST', '/threads', { body: { id: 'summit', scenario: 'talks', kind: 'summit', title: 'Summit', status: 'announced', summary: 'Announced.' } });
-    await server.call('POST', '/threads', { body: { id: 'elsewhere', scenario: 'other', kind: 'summit', title: 'Elsewhere', status: 'announced', summary: 'Other scenario.' } });
+    await server.call('POST', `/threads/ceasefire/updates/${retracted}/retraction`, {
+      body: { reason: 'Wrong.' },
+    });
+    await server.call('POST', '/threads', {
+      body: {
+        id: 'summit',
+        scenario: 'talks',
+        kind: 'summit',
+        title: 'Summit',
+        status: 'announced',
+        summary: 'Announced.',
+      },
+    });
+    await server.call('POST', '/threads', {
+      body: {
+        id: 'elsewhere',
+        scenario: 'other',
+        kind: 'summit',
+        title: 'Elsewhere',
+        status: 'announced',
+        summary: 'Other scenario.',
+      },
+    });
   });
 
   it('gives a thread its updates newest recorded first, with the contract’s ids, titles, times and related links', async () => {
@@ -61,7 +111,11 @@ describe('Atom feeds', () => {
     const { feed, entries } = assertAtom(res.text);
     expect(feed.id).toBe('urn:scenario-tracker:thread:ceasefire');
     expect(feed.title).toBe('Ceasefire <30 days>');
-    expect(entries.map((e) => text(e.title))).toEqual(['[Retracted] Ceasefire &lt;30 days&gt;: agreed', 'Ceasefire &lt;30 days&gt;: note', 'Ceasefire &lt;30 days&gt;: proposed']);
+    expect(entries.map((e) => text(e.title))).toEqual([
+      '[Retracted] Ceasefire &lt;30 days&gt;: agreed',
+      'Ceasefire &lt;30 days&gt;: note',
+      'Ceasefire &lt;30 days&gt;: proposed',
+    ]);
     const retractedEntry = entries[0]!;
     expect(retractedEntry.id).toBe(`urn:scenario-tracker:update:${retracted}`);
     expect(retractedEntry.updated > retractedEntry.published).toBe(true);
@@ -81,14 +135,25 @@ describe('Atom feeds', () => {
     const res = await server.call('GET', '/scenarios/talks/feed.atom', { role: 'reader' });
     const { feed, entries } = assertAtom(res.text);
     expect(feed.id).toBe('urn:scenario-tracker:scenario:talks');
-    expect(entries.map((e) => text(e.title).replace(/&lt;30 days&gt;/, '…'))).toEqual(['Summit: announced', '[Retracted] Ceasefire …: agreed', 'Ceasefire …: note', 'Ceasefire …: proposed']);
+    expect(entries.map((e) => text(e.title).replace(/&lt;30 days&gt;/, '…'))).toEqual([
+      'Summit: announced',
+      '[Retracted] Ceasefire …: agreed',
+      'Ceasefire …: note',
+      'Ceasefire …: proposed',
+    ]);
   });
 
   it('answers 304 to its ETag, and 404 for an unknown thread or scenario', async () => {
     const res = await server.call('GET', '/threads/ceasefire/feed.atom', { role: 'reader' });
-    const again = await server.call('GET', '/threads/ceasefire/feed.atom', { role: 'reader', headers: { 'If-None-Match': res.headers.get('etag')! } });
+    const again = await server.call('GET', '/threads/ceasefire/feed.atom', {
+      role: 'reader',
+      headers: { 'If-None-Match': res.headers.get('etag')! },
+    });
     const scenario = await server.call('GET', '/scenarios/talks/feed.atom', { role: 'reader' });
-    const scenarioAgain = await server.call('GET', '/scenarios/talks/feed.atom', { role: 'reader', headers: { 'If-None-Match': scenario.headers.get('etag')! } });
+    const scenarioAgain = await server.call('GET', '/scenarios/talks/feed.atom', {
+      role: 'reader',
+      headers: { 'If-None-Match': scenario.headers.get('etag')! },
+    });
     expect([again.status, again.text, scenarioAgain.status]).toEqual([304, '', 304]);
     expect((await server.call('GET', '/threads/nope/feed.atom', { role: 'reader' })).status).toBe(404);
     expect((await server.call('GET', '/scenarios/nope/feed.atom', { role: 'reader' })).status).toBe(404);
@@ -96,11 +161,25 @@ describe('Atom feeds', () => {
 
   it('holds the 50 most recently recorded updates', async () => {
     // Prepare: 55 updates on a thread of its own scenario
-    await server.call('POST', '/threads', { body: { id: 'busy', scenario: 'busy', kind: 'summit', title: 'Busy', status: 'announced', summary: 'u0' } });
-    for (let i = 1; i < 55; i++) await server.call('POST', '/threads/busy/updates', { body: { status: null, summary: `u${i}` } });
+    await server.call('POST', '/threads', {
+      body: {
+        id: 'busy',
+        scenario: 'busy',
+        kind: 'summit',
+        title: 'Busy',
+        status: 'announced',
+        summary: 'u0',
+      },
+    });
+    for (let i = 1; i < 55; i++)
+      await server.call('POST', '/threads/busy/updates', { body: { status: null, summary: `u${i}` } });
     // Act
-    const thread = assertAtom((await server.call('GET', '/threads/busy/feed.atom', { role: 'reader' })).text).entries;
-    const scenario = assertAtom((await server.call('GET', '/scenarios/busy/feed.atom', { role: 'reader' })).text).entries;
+    const thread = assertAtom(
+      (await server.call('GET', '/threads/busy/feed.atom', { role: 'reader' })).text,
+    ).entries;
+    const scenario = assertAtom(
+      (await server.call('GET', '/scenarios/busy/feed.atom', { role: 'reader' })).text,
+    ).entries;
     // Assess
     expect(thread.map((e) => text(e.summary))).toEqual(Array.from({ length: 50 }, (_, i) => `u${54 - i}`));
     expect(scenario.map((e) => e.id)).toEqual(thread.map((e) => e.id));
@@ -108,12 +187,28 @@ describe('Atom feeds', () => {
 
   it('accepts the token as the password of HTTP Basic on feeds only, and asks for Basic when refused', async () => {
     // Act
-    const ok = await server.call('GET', '/threads/ceasefire/feed.atom', { role: null, headers: basic(server.tokens.reader) });
-    const okScenario = await server.call('GET', '/scenarios/talks/feed.atom', { role: null, headers: basic(server.tokens.reader, '') });
-    const wrong = await server.call('GET', '/threads/ceasefire/feed.atom', { role: null, headers: basic('not-a-token') });
+    const ok = await server.call('GET', '/threads/ceasefire/feed.atom', {
+      role: null,
+      headers: basic(server.tokens.reader),
+    });
+    const okScenario = await server.call('GET', '/scenarios/talks/feed.atom', {
+      role: null,
+      headers: basic(server.tokens.reader, ''),
+    });
+    const wrong = await server.call('GET', '/threads/ceasefire/feed.atom', {
+      role: null,
+      headers: basic('not-a-token'),
+    });
     const none = await server.call('GET', '/threads/ceasefire/feed.atom', { role: null });
-    const json = await server.call('GET', '/threads/ceasefire', { role: null, headers: basic(server.tokens.reader) });
-    const write = await server.call('POST', '/threads/ceasefire/updates', { role: null, headers: basic(server.tokens.editor), body: { status: null, summary: 'x' } });
+    const json = await server.call('GET', '/threads/ceasefire', {
+      role: null,
+      headers: basic(server.tokens.reader),
+    });
+    const write = await server.call('POST', '/threads/ceasefire/updates', {
+      role: null,
+      headers: basic(server.tokens.editor),
+      body: { status: null, summary: 'x' },
+    });
     // Assess
     expect([ok.status, okScenario.status]).toEqual([200, 200]);
     expect([wrong.status, none.status]).toEqual([401, 401]);

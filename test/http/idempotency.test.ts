@@ -6,8 +6,12 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-const post = (key: string, body: unknown, role: 'editor' | 'admin' = 'editor', path = '/threads/prisoner-exchange/updates') =>
-  s.call('POST', path, { role, body, headers: { 'Idempotency-Key': key } });
+const post = (
+  key: string,
+  body: unknown,
+  role: 'editor' | 'admin' = 'editor',
+  path = '/threads/prisoner-exchange/updates',
+) => s.call('POST', path, { role, body, headers: { 'Idempotency-Key': key } });
 
 describe('Idempotency-Key', () => {
   it('replays the first response, byte for byte, and writes nothing more', async () => {
@@ -61,7 +65,9 @@ describe('Idempotency-Key', () => {
     const { createHash } = await import('node:crypto');
     const { canonicalJson } = await import('../../shared/http/canonical-json');
     const { hashToken } = await import('../../shared/app/tokens');
-    const keyHash = createHash('sha256').update([hashToken(s.tokens.editor), 'POST', '/threads/sanctions/updates', 'key-5'].join('\n')).digest('hex');
+    const keyHash = createHash('sha256')
+      .update([hashToken(s.tokens.editor), 'POST', '/threads/sanctions/updates', 'key-5'].join('\n'))
+      .digest('hex');
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     await s.ctx.idempotency.claim(keyHash, 'someone-else', bodyHash, 60, 86400);
     // Act
@@ -76,20 +82,35 @@ describe('Idempotency-Key', () => {
     const before = (await s.call('GET', '/threads/trump-putin-meeting', { role: 'reader' })).body.version;
     const body = { status: 'scheduled', summary: 'A date is set.' };
     // Act
-    const results = await Promise.all(Array.from({ length: 6 }, () => post('key-race', body, 'editor', '/threads/trump-putin-meeting/updates')));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        post('key-race', body, 'editor', '/threads/trump-putin-meeting/updates'),
+      ),
+    );
     // Assess
     const fresh = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
-    const replayed = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === 'true');
+    const replayed = results.filter(
+      (r) => r.status === 201 && r.headers.get('idempotent-replayed') === 'true',
+    );
     const waiting = results.filter((r) => r.status === 409);
     expect(fresh).toHaveLength(1);
     expect(replayed.length + waiting.length).toBe(5);
     for (const r of waiting) expect(r.body.code).toBe('idempotency_in_progress');
     for (const r of replayed) expect(r.text).toBe(fresh[0]!.text);
-    expect((await s.call('GET', '/threads/trump-putin-meeting', { role: 'reader' })).body.version).toBe(before + 1);
+    expect((await s.call('GET', '/threads/trump-putin-meeting', { role: 'reader' })).body.version).toBe(
+      before + 1,
+    );
   });
 
   it('replays POST /threads too, and rejects a malformed key with 400', async () => {
-    const body = { id: 'idem-thread', scenario: 'russia-ukraine-talks', kind: 'other', title: 'T', status: 'active', summary: 'S' };
+    const body = {
+      id: 'idem-thread',
+      scenario: 'russia-ukraine-talks',
+      kind: 'other',
+      title: 'T',
+      status: 'active',
+      summary: 'S',
+    };
     const first = await post('key-6', body, 'editor', '/threads');
     const again = await post('key-6', body, 'editor', '/threads');
     expect(first.status).toBe(201);
@@ -104,8 +125,13 @@ describe('Idempotency-Key', () => {
 describe('Idempotency-Key scoped by the token itself', () => {
   it('does not replay the old holder’s response to a token reissued under a revoked name', async () => {
     // Prepare: a token, a keyed write with it, then the token revoked and the name issued again
-    const issue = async () => (await s.call('POST', '/tokens', { role: 'admin', body: { name: 'night-desk', role: 'editor' } })).body.token as string;
-    const as = (token: string) => ({ role: null, headers: { Authorization: `Bearer ${token}`, 'Idempotency-Key': 'shift-1' } });
+    const issue = async () =>
+      (await s.call('POST', '/tokens', { role: 'admin', body: { name: 'night-desk', role: 'editor' } })).body
+        .token as string;
+    const as = (token: string) => ({
+      role: null,
+      headers: { Authorization: `Bearer ${token}`, 'Idempotency-Key': 'shift-1' },
+    });
     const body = { summary: 'Night desk note.' };
     const first = await s.call('POST', '/threads/ceasefire/updates', { ...as(await issue()), body });
     expect((await s.call('DELETE', '/tokens/night-desk', { role: 'admin' })).status).toBe(204);
@@ -128,20 +154,52 @@ describe('lean idempotency records', () => {
     const { hashToken } = await import('../../shared/app/tokens');
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const { idempotencyKey } = await import('../../shared/store/keys');
-    const keyHash = createHash('sha256').update([hashToken(s.tokens[role]), 'POST', path, key].join('\n')).digest('hex');
-    return (await s.ctx.db.send(new GetCommand({ TableName: s.ctx.config.tableName, Key: idempotencyKey(keyHash), ConsistentRead: true }))).Item!;
+    const keyHash = createHash('sha256')
+      .update([hashToken(s.tokens[role]), 'POST', path, key].join('\n'))
+      .digest('hex');
+    return (
+      await s.ctx.db.send(
+        new GetCommand({
+          TableName: s.ctx.config.tableName,
+          Key: idempotencyKey(keyHash),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item!;
   };
 
   it('replays create, update and retraction byte for byte, even after a later retraction and patch', async () => {
     // Prepare: the three kinds of keyed write, then later changes to what they concern
     const { largeUkrainianUpdate } = await import('../support/ukrainian');
-    const thread = { id: 'lean-replay', scenario: 'russia-ukraine-talks', kind: 'other', title: 'Lean', status: 'active', summary: 'Opened.' };
-    const note = { ...largeUkrainianUpdate(3), sources: [{ url: 'https://news.example.ua/1', title: 'Джерело', publisher: 'Укрінформ', publishedAt: '2025-05-16T10:00:00.000Z' }] };
+    const thread = {
+      id: 'lean-replay',
+      scenario: 'russia-ukraine-talks',
+      kind: 'other',
+      title: 'Lean',
+      status: 'active',
+      summary: 'Opened.',
+    };
+    const note = {
+      ...largeUkrainianUpdate(3),
+      sources: [
+        {
+          url: 'https://news.example.ua/1',
+          title: 'Джерело',
+          publisher: 'Укрінформ',
+          publishedAt: '2025-05-16T10:00:00.000Z',
+        },
+      ],
+    };
     const created = await post('lean-create', thread, 'editor', '/threads');
     const posted = await post('lean-post', note, 'editor', '/threads/lean-replay/updates');
     const updateId = posted.body.update.id as string;
     const retractionPath = `/threads/lean-replay/updates/${updateId}/retraction`;
-    const retracted = await post('lean-retract', { reason: 'Джерело відкликало повідомлення.' }, 'editor', retractionPath);
+    const retracted = await post(
+      'lean-retract',
+      { reason: 'Джерело відкликало повідомлення.' },
+      'editor',
+      retractionPath,
+    );
     await s.call('PATCH', '/threads/lean-replay', { body: { title: 'Renamed later' } });
     await s.call('POST', '/threads/lean-replay/updates', { body: { status: 'paused', summary: 'Later.' } });
     // Act
@@ -158,7 +216,8 @@ describe('lean idempotency records', () => {
       expect(again.status).toBe(first.status);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect(again.text).toBe(first.text);
-      for (const h of ['etag', 'location', 'content-type']) expect(again.headers.get(h)).toBe(first.headers.get(h));
+      for (const h of ['etag', 'location', 'content-type'])
+        expect(again.headers.get(h)).toBe(first.headers.get(h));
     });
     expect(replays[1]!.body.update).toMatchObject({ retracted: false, retraction: null });
     expect(replays[2]!.body.update.retraction.reason).toBe('Джерело відкликало повідомлення.');

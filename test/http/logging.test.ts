@@ -25,7 +25,10 @@ beforeEach(() => {
     captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return true;
   };
-  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
 });
 afterEach(() => {
   for (const spy of spies) spy.mockRestore();
@@ -33,11 +36,22 @@ afterEach(() => {
 });
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const thread = { id: 'log-check', scenario: 'logging', kind: 'other', title: 'Logging', status: 'active', summary: 'Start.' };
+const thread = {
+  id: 'log-check',
+  scenario: 'logging',
+  kind: 'other',
+  title: 'Logging',
+  status: 'active',
+  summary: 'Start.',
+};
 
 /** Every captured line that is a JSON log record. */
 const records = (): Record<string, unknown>[] =>
-  captured.join('').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  captured
+    .join('')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('logs', () => {
   it('never hold a token, its hash or the Authorization header, through use, failed auth, creation and revocation', async () => {
@@ -49,9 +63,15 @@ describe('logs', () => {
     await s.call('POST', '/threads', { role: 'editor', body: thread });
     await s.call('POST', '/threads/log-check/updates', { role: 'editor', body: { summary: 'A note.' } });
     await s.call('GET', '/threads', { role: null, headers: bearer(bogus) });
-    await s.call('GET', '/threads', { role: null, headers: { Authorization: `Basic ${Buffer.from(`user:${bogus}`).toString('base64')}` } });
+    await s.call('GET', '/threads', {
+      role: null,
+      headers: { Authorization: `Basic ${Buffer.from(`user:${bogus}`).toString('base64')}` },
+    });
     await s.call('POST', '/threads', { role: 'reader', body: thread });
-    const created = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'log-token', role: 'editor' } });
+    const created = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'log-token', role: 'editor' },
+    });
     const token = created.body.token as string;
     await s.call('GET', '/threads/log-check', { role: null, headers: bearer(token) });
     await s.call('GET', '/tokens', { role: 'admin' });
@@ -81,6 +101,14 @@ describe('logs', () => {
     await s.call('GET', '/threads', { role: 'reader' });
 
     // Assess
-    expect(records()).toContainEqual(expect.objectContaining({ message: 'request', method: 'GET', route: 'GET /threads', status: 200, caller: 'local-reader' }));
+    expect(records()).toContainEqual(
+      expect.objectContaining({
+        message: 'request',
+        method: 'GET',
+        route: 'GET /threads',
+        status: 200,
+        caller: 'local-reader',
+      }),
+    );
   });
 });

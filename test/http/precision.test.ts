@@ -12,7 +12,18 @@ afterAll(async () => s.close());
 
 const reader = { role: 'reader' as const };
 const newThread = (id: string, occurredAt?: string, extra: Record<string, unknown> = {}) =>
-  s.call('POST', '/threads', { body: { id, scenario: 'precision', kind: 'summit', title: id, status: 'announced', summary: 'Announced.', ...(occurredAt ? { occurredAt } : {}), ...extra } });
+  s.call('POST', '/threads', {
+    body: {
+      id,
+      scenario: 'precision',
+      kind: 'summit',
+      title: id,
+      status: 'announced',
+      summary: 'Announced.',
+      ...(occurredAt ? { occurredAt } : {}),
+      ...extra,
+    },
+  });
 
 describe('occurredAt in any form', () => {
   it.each([
@@ -20,21 +31,29 @@ describe('occurredAt in any form', () => {
     ['2025-08', '2025-08-01T00:00:00.000Z', 'month'],
     ['2025', '2025-01-01T00:00:00.000Z', 'year'],
     ['2025-08-15T10:00:00-04:00', '2025-08-15T14:00:00.000Z', 'instant'],
-  ])('stores %s as the start of its period (%s) with precision %s, on the update and the thread', async (given, at, precision) => {
-    // Prepare
-    const id = `form-${precision}`;
-    // Act
-    const created = await newThread(id, given);
-    // Assess
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ statusSince: at, statusSincePrecision: precision, lastOccurredAt: at, lastOccurredPrecision: precision });
-    const updates = await s.call('GET', `/threads/${id}/updates`, reader);
-    expect(updates.body.items[0]).toMatchObject({ occurredAt: at, occurredPrecision: precision });
-    const single = await s.call('GET', `/threads/${id}/updates/${updates.body.items[0].id}`, reader);
-    expect(single.body).toMatchObject({ occurredAt: at, occurredPrecision: precision });
-    const read = await s.call('GET', `/threads/${id}`, reader);
-    expect(read.body).toMatchObject({ statusSincePrecision: precision, lastOccurredPrecision: precision });
-  });
+  ])(
+    'stores %s as the start of its period (%s) with precision %s, on the update and the thread',
+    async (given, at, precision) => {
+      // Prepare
+      const id = `form-${precision}`;
+      // Act
+      const created = await newThread(id, given);
+      // Assess
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        statusSince: at,
+        statusSincePrecision: precision,
+        lastOccurredAt: at,
+        lastOccurredPrecision: precision,
+      });
+      const updates = await s.call('GET', `/threads/${id}/updates`, reader);
+      expect(updates.body.items[0]).toMatchObject({ occurredAt: at, occurredPrecision: precision });
+      const single = await s.call('GET', `/threads/${id}/updates/${updates.body.items[0].id}`, reader);
+      expect(single.body).toMatchObject({ occurredAt: at, occurredPrecision: precision });
+      const read = await s.call('GET', `/threads/${id}`, reader);
+      expect(read.body).toMatchObject({ statusSincePrecision: precision, lastOccurredPrecision: precision });
+    },
+  );
 
   it('defaults to instant when occurredAt is left out', async () => {
     // Act
@@ -47,14 +66,24 @@ describe('occurredAt in any form', () => {
     // Prepare: "the summit is set for 15 August" — a day, reported before it
     await newThread('alaska', '2025-08-08');
     // Act
-    const scheduled = await s.call('POST', '/threads/alaska/updates', { body: { status: 'scheduled', summary: 'Set for 15 August in Alaska.', occurredAt: '2025-08-09' } });
-    const note = await s.call('POST', '/threads/alaska/updates', { body: { summary: 'Venue: Anchorage.', occurredAt: '2025-08-10T18:00:00Z' } });
+    const scheduled = await s.call('POST', '/threads/alaska/updates', {
+      body: { status: 'scheduled', summary: 'Set for 15 August in Alaska.', occurredAt: '2025-08-09' },
+    });
+    const note = await s.call('POST', '/threads/alaska/updates', {
+      body: { summary: 'Venue: Anchorage.', occurredAt: '2025-08-10T18:00:00Z' },
+    });
     // Assess
     expect(scheduled.status).toBe(201);
-    expect(scheduled.body.update).toMatchObject({ occurredAt: '2025-08-09T00:00:00.000Z', occurredPrecision: 'day' });
+    expect(scheduled.body.update).toMatchObject({
+      occurredAt: '2025-08-09T00:00:00.000Z',
+      occurredPrecision: 'day',
+    });
     expect(note.body.thread).toMatchObject({
-      status: 'scheduled', statusSince: '2025-08-09T00:00:00.000Z', statusSincePrecision: 'day',
-      lastOccurredAt: '2025-08-10T18:00:00.000Z', lastOccurredPrecision: 'instant',
+      status: 'scheduled',
+      statusSince: '2025-08-09T00:00:00.000Z',
+      statusSincePrecision: 'day',
+      lastOccurredAt: '2025-08-10T18:00:00.000Z',
+      lastOccurredPrecision: 'instant',
     });
   });
 
@@ -62,11 +91,20 @@ describe('occurredAt in any form', () => {
     // Prepare
     await newThread('same-day', '2025-08-15T09:00:00Z');
     // Act: the dated report arrives later, but its period starts at midnight
-    const late = await s.call('POST', '/threads/same-day/updates', { body: { status: 'scheduled', summary: 'Dated report.', occurredAt: '2025-08-15' } });
+    const late = await s.call('POST', '/threads/same-day/updates', {
+      body: { status: 'scheduled', summary: 'Dated report.', occurredAt: '2025-08-15' },
+    });
     // Assess
-    expect(late.body.thread).toMatchObject({ status: 'announced', lastOccurredAt: '2025-08-15T09:00:00.000Z', lastOccurredPrecision: 'instant' });
+    expect(late.body.thread).toMatchObject({
+      status: 'announced',
+      lastOccurredAt: '2025-08-15T09:00:00.000Z',
+      lastOccurredPrecision: 'instant',
+    });
     const list = await s.call('GET', '/threads/same-day/updates', reader);
-    expect(list.body.items.map((u: { occurredPrecision: string }) => u.occurredPrecision)).toEqual(['instant', 'day']);
+    expect(list.body.items.map((u: { occurredPrecision: string }) => u.occurredPrecision)).toEqual([
+      'instant',
+      'day',
+    ]);
   });
 
   it('applies the 5-minute future limit to the start of the period', async () => {
@@ -79,9 +117,15 @@ describe('occurredAt in any form', () => {
     const later = new Date(Date.parse(`${today}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
     await newThread('future');
     // Act
-    const todayOk = await s.call('POST', '/threads/future/updates', { body: { summary: 'Today.', occurredAt: today } });
-    const yearOk = await s.call('POST', '/threads/future/updates', { body: { summary: 'This year.', occurredAt: thisYear } });
-    const laterBad = await s.call('POST', '/threads/future/updates', { body: { summary: 'Later.', occurredAt: later } });
+    const todayOk = await s.call('POST', '/threads/future/updates', {
+      body: { summary: 'Today.', occurredAt: today },
+    });
+    const yearOk = await s.call('POST', '/threads/future/updates', {
+      body: { summary: 'This year.', occurredAt: thisYear },
+    });
+    const laterBad = await s.call('POST', '/threads/future/updates', {
+      body: { summary: 'Later.', occurredAt: later },
+    });
     const nextYearBad = await newThread('future-2', nextYear);
     // Assess
     expect(todayOk.status).toBe(201);
@@ -113,7 +157,13 @@ describe('periods in queries', () => {
   beforeAll(async () => {
     // A summit announced on 14 August (a day), held at 22:00 UTC on 15 August (from a UTC− report).
     await newThread('summit-day', '2025-08-14');
-    await s.call('POST', '/threads/summit-day/updates', { body: { status: 'held', summary: 'Held in the evening (18:00 in New York).', occurredAt: '2025-08-15T18:00:00-04:00' } });
+    await s.call('POST', '/threads/summit-day/updates', {
+      body: {
+        status: 'held',
+        summary: 'Held in the evening (18:00 in New York).',
+        occurredAt: '2025-08-15T18:00:00-04:00',
+      },
+    });
   });
 
   it('reads asOf as a period as its last millisecond, and echoes that resolved UTC time', async () => {
@@ -125,7 +175,11 @@ describe('periods in queries', () => {
     expect(day.status).toBe(200);
     expect(day.body).toMatchObject({ status: 'held', asOf: '2025-08-15T23:59:59.999Z' });
     expect(month.body).toMatchObject({ status: 'held', asOf: '2025-08-31T23:59:59.999Z' });
-    expect(dayBefore.body).toMatchObject({ status: 'announced', statusSincePrecision: 'day', asOf: '2025-08-14T23:59:59.999Z' });
+    expect(dayBefore.body).toMatchObject({
+      status: 'announced',
+      statusSincePrecision: 'day',
+      asOf: '2025-08-14T23:59:59.999Z',
+    });
   });
 
   it('reads knownAt as a period as its last millisecond, and echoes it', async () => {
@@ -168,27 +222,87 @@ describe('items written before precision existed', () => {
     const table = s.ctx.config.tableName;
     const id = 'legacy';
     const updateId = '01JX0000000000000000000000';
-    await s.ctx.db.send(new PutCommand({ TableName: table, Item: {
-      ...updateKey(id, updateId), id: updateId, threadId: id, status: 'proposed', summary: 'Old.', occurredAt: at, recordedAt: at, postedBy: 'old',
-      sources: [], quotes: [], retracted: false, retraction: null, LSI1SK: `${at}#${updateId}`,
-    } }));
-    await s.ctx.db.send(new PutCommand({ TableName: table, Item: {
-      ...threadKey(id), id, scenario: 'precision', kind: 'other', title: 'Legacy', status: 'proposed', statusSince: at, summary: 'Old.', lastOccurredAt: at, lastRecordedAt: at,
-      updateCount: 1, version: 1, staleAfterHours: 168, stale: false, staleSince: null, createdAt: at, updatedAt: at,
-      fold: { head: { occurredAt: at, recordedAt: at, id: updateId }, runStart: { occurredAt: at, recordedAt: at, id: updateId }, retractions: [], retractionsOverflow: false },
-    } }));
+    await s.ctx.db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...updateKey(id, updateId),
+          id: updateId,
+          threadId: id,
+          status: 'proposed',
+          summary: 'Old.',
+          occurredAt: at,
+          recordedAt: at,
+          postedBy: 'old',
+          sources: [],
+          quotes: [],
+          retracted: false,
+          retraction: null,
+          LSI1SK: `${at}#${updateId}`,
+        },
+      }),
+    );
+    await s.ctx.db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...threadKey(id),
+          id,
+          scenario: 'precision',
+          kind: 'other',
+          title: 'Legacy',
+          status: 'proposed',
+          statusSince: at,
+          summary: 'Old.',
+          lastOccurredAt: at,
+          lastRecordedAt: at,
+          updateCount: 1,
+          version: 1,
+          staleAfterHours: 168,
+          stale: false,
+          staleSince: null,
+          createdAt: at,
+          updatedAt: at,
+          fold: {
+            head: { occurredAt: at, recordedAt: at, id: updateId },
+            runStart: { occurredAt: at, recordedAt: at, id: updateId },
+            retractions: [],
+            retractionsOverflow: false,
+          },
+        },
+      }),
+    );
     // Act
     const read = await s.call('GET', `/threads/${id}`, reader);
     const update = await s.call('GET', `/threads/${id}/updates/${updateId}`, reader);
-    const posted = await s.call('POST', `/threads/${id}/updates`, { body: { summary: 'A dated note.', occurredAt: '2025-06-02' } });
-    const late = await s.call('POST', `/threads/${id}/updates`, { body: { status: 'active', summary: 'A late month report.', occurredAt: '2025-05' } });
+    const posted = await s.call('POST', `/threads/${id}/updates`, {
+      body: { summary: 'A dated note.', occurredAt: '2025-06-02' },
+    });
+    const late = await s.call('POST', `/threads/${id}/updates`, {
+      body: { status: 'active', summary: 'A late month report.', occurredAt: '2025-05' },
+    });
     // Assess
     expect(read.body).toMatchObject({ statusSincePrecision: 'instant', lastOccurredPrecision: 'instant' });
     expect(update.body.occurredPrecision).toBe('instant');
-    expect(posted.body.thread).toMatchObject({ statusSincePrecision: 'instant', lastOccurredAt: '2025-06-02T00:00:00.000Z', lastOccurredPrecision: 'day' });
-    expect(late.body.thread).toMatchObject({ status: 'proposed', statusSince: at, statusSincePrecision: 'instant', lastOccurredPrecision: 'day', updateCount: 3 });
+    expect(posted.body.thread).toMatchObject({
+      statusSincePrecision: 'instant',
+      lastOccurredAt: '2025-06-02T00:00:00.000Z',
+      lastOccurredPrecision: 'day',
+    });
+    expect(late.body.thread).toMatchObject({
+      status: 'proposed',
+      statusSince: at,
+      statusSincePrecision: 'instant',
+      lastOccurredPrecision: 'day',
+      updateCount: 3,
+    });
     const asOf = await s.call('GET', `/threads/${id}?asOf=2025-05-31`, reader);
-    expect(asOf.body).toMatchObject({ status: 'active', statusSince: '2025-05-01T00:00:00.000Z', statusSincePrecision: 'month', lastOccurredPrecision: 'month' });
+    expect(asOf.body).toMatchObject({
+      status: 'active',
+      statusSince: '2025-05-01T00:00:00.000Z',
+      statusSincePrecision: 'month',
+      lastOccurredPrecision: 'month',
+    });
   });
 });
 
@@ -197,18 +311,37 @@ describe('the worked example of docs/time.md: "the summit is set for 15 August"'
     // Prepare
     await newThread('trump-putin', '2025-05-16');
     // Act
-    const scheduled = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'scheduled', summary: 'Set for 15 August, in Alaska.', occurredAt: '2025-08-08' } });
-    const held = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'held', summary: 'The leaders met.', occurredAt: '2025-08-15T15:00:00-08:00' } });
-    const late = await s.call('POST', '/threads/trump-putin/updates', { body: { status: 'postponed', summary: 'A wire story dated August only.', occurredAt: '2025-08' } });
+    const scheduled = await s.call('POST', '/threads/trump-putin/updates', {
+      body: { status: 'scheduled', summary: 'Set for 15 August, in Alaska.', occurredAt: '2025-08-08' },
+    });
+    const held = await s.call('POST', '/threads/trump-putin/updates', {
+      body: { status: 'held', summary: 'The leaders met.', occurredAt: '2025-08-15T15:00:00-08:00' },
+    });
+    const late = await s.call('POST', '/threads/trump-putin/updates', {
+      body: { status: 'postponed', summary: 'A wire story dated August only.', occurredAt: '2025-08' },
+    });
     const wholeDay = await s.call('GET', '/threads/trump-putin?asOf=2025-08-15', reader);
     const noon = await s.call('GET', '/threads/trump-putin?asOf=2025-08-15T12:00:00Z', reader);
     const early = await s.call('GET', '/threads/trump-putin?asOf=2025-08-07', reader);
     // Assess
-    expect(scheduled.body.thread).toMatchObject({ status: 'scheduled', statusSince: '2025-08-08T00:00:00.000Z', statusSincePrecision: 'day' });
-    expect(held.body.thread).toMatchObject({ status: 'held', statusSince: '2025-08-15T23:00:00.000Z', statusSincePrecision: 'instant', lastOccurredPrecision: 'instant' });
+    expect(scheduled.body.thread).toMatchObject({
+      status: 'scheduled',
+      statusSince: '2025-08-08T00:00:00.000Z',
+      statusSincePrecision: 'day',
+    });
+    expect(held.body.thread).toMatchObject({
+      status: 'held',
+      statusSince: '2025-08-15T23:00:00.000Z',
+      statusSincePrecision: 'instant',
+      lastOccurredPrecision: 'instant',
+    });
     expect(late.body.thread).toMatchObject({ status: 'held' });
     expect(wholeDay.body).toMatchObject({ status: 'held', asOf: '2025-08-15T23:59:59.999Z' });
     expect(noon.body).toMatchObject({ status: 'scheduled', statusSincePrecision: 'day' });
-    expect(early.body).toMatchObject({ status: 'postponed', statusSince: '2025-08-01T00:00:00.000Z', statusSincePrecision: 'month' });
+    expect(early.body).toMatchObject({
+      status: 'postponed',
+      statusSince: '2025-08-01T00:00:00.000Z',
+      statusSincePrecision: 'month',
+    });
   });
 });

@@ -43,18 +43,32 @@ function shuffledSteps(steps: Step[], seed: number, chains: string[][]): Step[] 
   for (const chain of chains) {
     const positions = chain.map((key) => out.findIndex((s) => s.key === key)).sort((a, b) => a - b);
     const members = chain.map((key) => steps.find((s) => s.key === key)!);
-    positions.forEach((p, i) => { out[p] = members[i]!; });
+    positions.forEach((p, i) => {
+      out[p] = members[i]!;
+    });
   }
   return out;
 }
 
 const declaredSteps: Step[] = [
   ...fixture.developments.map(({ key, thread, ...body }): Step => ({ type: 'update', key, thread, body })),
-  ...fixture.expectations.map(({ key, thread, expected }): Step => ({ type: 'expect', key, thread, expected })),
-  ...fixture.corrections.map(({ key, retracts, reason }): Step => ({ type: 'retract', key, retracts, reason })),
+  ...fixture.expectations.map(({ key, thread, expected }): Step => ({
+    type: 'expect',
+    key,
+    thread,
+    expected,
+  })),
+  ...fixture.corrections.map(({ key, retracts, reason }): Step => ({
+    type: 'retract',
+    key,
+    retracts,
+    reason,
+  })),
 ];
 const replayOrder = shuffledSteps(declaredSteps, fixture.order.seed, fixture.order.chains);
-const threadIds = [...new Set([...fixture.developments.map((d) => d.thread), ...fixture.threads.map((t) => t.id)])].sort();
+const threadIds = [
+  ...new Set([...fixture.developments.map((d) => d.thread), ...fixture.threads.map((t) => t.id)]),
+].sort();
 
 let s: TestServer;
 /** Each step's key with the HTTP status it got, in replay order. */
@@ -79,7 +93,11 @@ beforeAll(async () => {
       answers.push({ key: step.key, status: r.status });
     } else {
       const target = fixture.developments.find((d) => d.key === step.retracts)!;
-      const r = await s.call('POST', `/threads/${target.thread}/updates/${updateIds.get(step.retracts)}/retraction`, { body: { reason: step.reason } });
+      const r = await s.call(
+        'POST',
+        `/threads/${target.thread}/updates/${updateIds.get(step.retracts)}/retraction`,
+        { body: { reason: step.reason } },
+      );
       answers.push({ key: step.key, status: r.status });
     }
   }
@@ -102,7 +120,12 @@ describe('the real-news fixture itself', () => {
     for (const d of all) {
       expect(d.occurredAt >= '2025-06' && d.occurredAt < '2026').toBe(true);
       expect(d.sources.length).toBeGreaterThan(0);
-      for (const source of d.sources) expect(source).toEqual({ url: expect.stringMatching(/^https:\/\//), publisher: expect.any(String), title: expect.any(String) });
+      for (const source of d.sources)
+        expect(source).toEqual({
+          url: expect.stringMatching(/^https:\/\//),
+          publisher: expect.any(String),
+          title: expect.any(String),
+        });
     }
     expect(all.some((d) => /^\d{4}-\d{2}$/.test(d.occurredAt))).toBe(true);
     expect(all.some((d) => /^\d{4}-\d{2}-\d{2}$/.test(d.occurredAt))).toBe(true);
@@ -125,23 +148,34 @@ describe('the real-news fixture itself', () => {
 describe('replaying the follow-ups of the Istanbul talks over HTTP', () => {
   it('accepts every new thread, development, expectation and correction', () => {
     // Assess
-    for (const { key, status } of answers) expect({ key, status }).toEqual({ key, status: key.startsWith('create:') || fixture.developments.some((d) => d.key === key) ? 201 : 200 });
+    for (const { key, status } of answers)
+      expect({ key, status }).toEqual({
+        key,
+        status: key.startsWith('create:') || fixture.developments.some((d) => d.key === key) ? 201 : 200,
+      });
     expect(answers).toHaveLength(fixture.threads.length + declaredSteps.length);
   });
 
-  it.each(fixture.board.map((b) => [b.asOf, b.threads] as const))('shows the board the fixture states as of %s (the end of that day)', async (asOf, expected) => {
-    for (const [id, want] of Object.entries(expected)) {
-      // Act
-      const r = await view(id, `?asOf=${asOf}`);
-      // Assess
-      if (want === null) {
-        expect({ id, status: r.status, code: r.body.code }).toEqual({ id, status: 404, code: 'no_status_at_time' });
-      } else {
-        expect({ id, status: r.status }).toEqual({ id, status: 200 });
-        expect({ id, ...r.body }).toMatchObject({ id, ...want });
+  it.each(fixture.board.map((b) => [b.asOf, b.threads] as const))(
+    'shows the board the fixture states as of %s (the end of that day)',
+    async (asOf, expected) => {
+      for (const [id, want] of Object.entries(expected)) {
+        // Act
+        const r = await view(id, `?asOf=${asOf}`);
+        // Assess
+        if (want === null) {
+          expect({ id, status: r.status, code: r.body.code }).toEqual({
+            id,
+            status: 404,
+            code: 'no_status_at_time',
+          });
+        } else {
+          expect({ id, status: r.status }).toEqual({ id, status: 200 });
+          expect({ id, ...r.body }).toMatchObject({ id, ...want });
+        }
       }
-    }
-  });
+    },
+  );
 
   it('shows today the same statuses as the last board date, with the expectations as last set', async () => {
     // Prepare
@@ -151,11 +185,27 @@ describe('replaying the follow-ups of the Istanbul talks over HTTP', () => {
       const r = await view(id);
       // Assess
       expect(r.status).toBe(200);
-      expect({ id, ...r.body }).toMatchObject({ id, ...(last.threads as Record<string, object>)[id], scenario: fixture.scenario, overdue: false });
+      expect({ id, ...r.body }).toMatchObject({
+        id,
+        ...(last.threads as Record<string, object>)[id],
+        scenario: fixture.scenario,
+        overdue: false,
+      });
     }
-    expect((await view('ceasefire')).body.expected).toEqual({ what: "Russia agrees to a deal (Trump's shortened deadline)", at: '2025-08-08T00:00:00.000Z', precision: 'day' });
-    expect((await view('trump-putin-meeting')).body.expected).toEqual({ what: 'Trump–Putin summit in Alaska', at: '2025-08-15T00:00:00.000Z', precision: 'day' });
-    expect((await view('eu-19th-sanctions')).body).toMatchObject({ parent: 'sanctions', expected: { at: '2025-10-01T00:00:00.000Z', precision: 'month' } });
+    expect((await view('ceasefire')).body.expected).toEqual({
+      what: "Russia agrees to a deal (Trump's shortened deadline)",
+      at: '2025-08-08T00:00:00.000Z',
+      precision: 'day',
+    });
+    expect((await view('trump-putin-meeting')).body.expected).toEqual({
+      what: 'Trump–Putin summit in Alaska',
+      at: '2025-08-15T00:00:00.000Z',
+      precision: 'day',
+    });
+    expect((await view('eu-19th-sanctions')).body).toMatchObject({
+      parent: 'sanctions',
+      expected: { at: '2025-10-01T00:00:00.000Z', precision: 'month' },
+    });
     expect((await view('budapest-summit')).body.parent).toBe('trump-putin-meeting');
   });
 
@@ -164,11 +214,21 @@ describe('replaying the follow-ups of the Istanbul talks over HTTP', () => {
     const thread = await view('prisoner-exchange');
     const mistaken = await view(`prisoner-exchange/updates/${updateIds.get('px-stage-aug-24-mistaken')}`);
     // Assess
-    expect(thread.body).toMatchObject({ status: 'in_progress', lastOccurredAt: '2025-11-01T00:00:00.000Z', lastOccurredPrecision: 'month' });
+    expect(thread.body).toMatchObject({
+      status: 'in_progress',
+      lastOccurredAt: '2025-11-01T00:00:00.000Z',
+      lastOccurredPrecision: 'month',
+    });
     // The seed's update and the fixture's prisoner-exchange developments, less the retracted one.
-    const live = fixture.developments.filter((d) => d.thread === 'prisoner-exchange' && !fixture.corrections.some((c) => c.retracts === d.key));
+    const live = fixture.developments.filter(
+      (d) => d.thread === 'prisoner-exchange' && !fixture.corrections.some((c) => c.retracts === d.key),
+    );
     expect(thread.body.updateCount).toBe(1 + live.length);
-    expect(mistaken.body).toMatchObject({ status: 'completed', retracted: true, retraction: { reason: fixture.corrections[0]!.reason } });
+    expect(mistaken.body).toMatchObject({
+      status: 'completed',
+      retracted: true,
+      retraction: { reason: fixture.corrections[0]!.reason },
+    });
   });
 });
 
@@ -178,8 +238,14 @@ describe('the overdue check over the replayed follow-ups', () => {
       // Act
       const result = await runStaleCheck(s.ctx, check.now);
       // Assess
-      expect({ now: check.now, flagged: [...result.overdue].sort() }).toEqual({ now: check.now, flagged: check.flagged });
-      expect({ now: check.now, overdue: await overdueIds() }).toEqual({ now: check.now, overdue: check.overdue });
+      expect({ now: check.now, flagged: [...result.overdue].sort() }).toEqual({
+        now: check.now,
+        flagged: check.flagged,
+      });
+      expect({ now: check.now, overdue: await overdueIds() }).toEqual({
+        now: check.now,
+        overdue: check.overdue,
+      });
     }
     for (const [id, since] of Object.entries(fixture.overdue.overdueSince)) {
       expect((await view(id)).body).toMatchObject({ overdue: true, overdueSince: since });

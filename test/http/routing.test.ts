@@ -15,7 +15,14 @@ afterAll(async () => s.close());
 
 /** The headers a HEAD answer shares with GET's: all but the framing ones (a HEAD answer omits its length). */
 const sameHeaders = (r: RawResponse) => {
-  const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'content-length': _length, 'transfer-encoding': _encoding, ...rest } = r.headers;
+  const {
+    date: _date,
+    connection: _connection,
+    'keep-alive': _keepAlive,
+    'content-length': _length,
+    'transfer-encoding': _encoding,
+    ...rest
+  } = r.headers;
   return rest;
 };
 
@@ -32,23 +39,32 @@ describe('a path is matched exactly as sent', () => {
     ['/./threads', 'reader'],
     ['//health', null],
     ['//', null],
-  ] as const)('answers GET %s with a problem+json 404, not as the route it normalises to', async (path, role) => {
-    // Prepare
-    const headers = role ? auth(role) : {};
+  ] as const)(
+    'answers GET %s with a problem+json 404, not as the route it normalises to',
+    async (path, role) => {
+      // Prepare
+      const headers = role ? auth(role) : {};
 
-    // Act
-    const r = await rawRequest(s.url, { method: 'GET', path, headers });
+      // Act
+      const r = await rawRequest(s.url, { method: 'GET', path, headers });
 
-    // Assess
-    expect(r.status).toBe(404);
-    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(r.body).toEqual(expect.objectContaining({ status: 404, code: 'not_found', detail: `No route GET ${path}.` }));
-  });
+      // Assess
+      expect(r.status).toBe(404);
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(r.body).toEqual(
+        expect.objectContaining({ status: 404, code: 'not_found', detail: `No route GET ${path}.` }),
+      );
+    },
+  );
 
   it('still serves the routes themselves, and a query string does not count as part of the path', async () => {
     // Act
     const tokens = await rawRequest(s.url, { method: 'GET', path: '/tokens', headers: auth('admin') });
-    const threads = await rawRequest(s.url, { method: 'GET', path: '/threads?scenario=russia-ukraine-talks&limit=2', headers: auth('reader') });
+    const threads = await rawRequest(s.url, {
+      method: 'GET',
+      path: '/threads?scenario=russia-ukraine-talks&limit=2',
+      headers: auth('reader'),
+    });
     const page = await rawRequest(s.url, { method: 'GET', path: '/' });
 
     // Assess
@@ -78,11 +94,23 @@ describe('HEAD on a GET route', () => {
 
   it('gives a thread the same status and headers as GET (ETag included), and 304 for the ETag the client holds', async () => {
     // Prepare
-    const get = await rawRequest(s.url, { method: 'GET', path: '/threads/ceasefire', headers: auth('reader') });
+    const get = await rawRequest(s.url, {
+      method: 'GET',
+      path: '/threads/ceasefire',
+      headers: auth('reader'),
+    });
 
     // Act
-    const head = await rawRequest(s.url, { method: 'HEAD', path: '/threads/ceasefire', headers: auth('reader') });
-    const revalidated = await rawRequest(s.url, { method: 'HEAD', path: '/threads/ceasefire', headers: { ...auth('reader'), 'If-None-Match': String(get.headers.etag) } });
+    const head = await rawRequest(s.url, {
+      method: 'HEAD',
+      path: '/threads/ceasefire',
+      headers: auth('reader'),
+    });
+    const revalidated = await rawRequest(s.url, {
+      method: 'HEAD',
+      path: '/threads/ceasefire',
+      headers: { ...auth('reader'), 'If-None-Match': String(get.headers.etag) },
+    });
 
     // Assess
     expect(head.status).toBe(200);
@@ -97,7 +125,11 @@ describe('HEAD on a GET route', () => {
   it('asks for the same role as GET and answers its errors without a body', async () => {
     // Act
     const anonymous = await rawRequest(s.url, { method: 'HEAD', path: '/threads' });
-    const missing = await rawRequest(s.url, { method: 'HEAD', path: '/threads/no-such-thread', headers: auth('reader') });
+    const missing = await rawRequest(s.url, {
+      method: 'HEAD',
+      path: '/threads/no-such-thread',
+      headers: auth('reader'),
+    });
     const reader = await rawRequest(s.url, { method: 'HEAD', path: '/tokens', headers: auth('reader') });
 
     // Assess
@@ -111,7 +143,11 @@ describe('HEAD on a GET route', () => {
 
   it('is allowed only where GET is: HEAD on a write-only path is 405, and Allow lists HEAD beside GET', async () => {
     // Act
-    const retraction = await rawRequest(s.url, { method: 'HEAD', path: '/threads/ceasefire/updates/x/retraction', headers: auth('editor') });
+    const retraction = await rawRequest(s.url, {
+      method: 'HEAD',
+      path: '/threads/ceasefire/updates/x/retraction',
+      headers: auth('editor'),
+    });
     const put = await rawRequest(s.url, { method: 'PUT', path: '/threads', headers: auth('editor') });
 
     // Assess

@@ -14,7 +14,15 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-const thread = (id: string, scenario: string, extra: Record<string, unknown> = {}) => ({ id, scenario, kind: 'summit', title: id, status: 'proposed', summary: 'Proposed.', ...extra });
+const thread = (id: string, scenario: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  scenario,
+  kind: 'summit',
+  title: id,
+  status: 'proposed',
+  summary: 'Proposed.',
+  ...extra,
+});
 
 describe('the seeded scenario', () => {
   it('has its title, description, tags and the counts of its four threads', async () => {
@@ -33,7 +41,19 @@ describe('the seeded scenario', () => {
       version: expect.any(Number),
     });
     expect(r.body.description).toMatch(/Istanbul on 16 May 2025/);
-    expect(Object.keys(r.body)).toEqual(['id', 'title', 'description', 'tags', 'threadCount', 'statusCounts', 'staleCount', 'overdueCount', 'createdAt', 'updatedAt', 'version']);
+    expect(Object.keys(r.body)).toEqual([
+      'id',
+      'title',
+      'description',
+      'tags',
+      'threadCount',
+      'statusCounts',
+      'staleCount',
+      'overdueCount',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ]);
     expect(r.headers.get('etag')).toBe(`"v${r.body.version}"`);
   });
 });
@@ -41,14 +61,30 @@ describe('the seeded scenario', () => {
 describe('POST /scenarios', () => {
   it('creates a scenario: 201 with Location, ETag and the whole resource, readable afterwards', async () => {
     // Act
-    const r = await s.call('POST', '/scenarios', { body: { id: 'gaza-ceasefire', title: 'Gaza ceasefire', description: 'Phased truce talks.', tags: ['gaza', 'israel', 'gaza'] } });
+    const r = await s.call('POST', '/scenarios', {
+      body: {
+        id: 'gaza-ceasefire',
+        title: 'Gaza ceasefire',
+        description: 'Phased truce talks.',
+        tags: ['gaza', 'israel', 'gaza'],
+      },
+    });
     // Assess
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe('/scenarios/gaza-ceasefire');
     expect(r.headers.get('etag')).toBe('"v1"');
     expect(r.body).toEqual({
-      id: 'gaza-ceasefire', title: 'Gaza ceasefire', description: 'Phased truce talks.', tags: ['gaza', 'israel'],
-      threadCount: 0, statusCounts: {}, staleCount: 0, overdueCount: 0, createdAt: expect.any(String), updatedAt: r.body.createdAt, version: 1,
+      id: 'gaza-ceasefire',
+      title: 'Gaza ceasefire',
+      description: 'Phased truce talks.',
+      tags: ['gaza', 'israel'],
+      threadCount: 0,
+      statusCounts: {},
+      staleCount: 0,
+      overdueCount: 0,
+      createdAt: expect.any(String),
+      updatedAt: r.body.createdAt,
+      version: 1,
     });
     const read = await s.call('GET', '/scenarios/gaza-ceasefire', reader);
     expect(read.body).toEqual(r.body);
@@ -100,18 +136,36 @@ describe('POST /scenarios', () => {
     ];
     for (const [body, path] of cases) {
       const r = await s.call('POST', '/scenarios', { body });
-      expect({ path, status: r.status, code: r.body.code }).toEqual({ path, status: 400, code: 'validation_error' });
+      expect({ path, status: r.status, code: r.body.code }).toEqual({
+        path,
+        status: 400,
+        code: 'validation_error',
+      });
       expect(r.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
     }
     // At the limits: accepted.
-    const ok = await s.call('POST', '/scenarios', { body: { id: 'x1', title: 'a'.repeat(200), description: 'd'.repeat(4000), tags: Array.from({ length: 20 }, (_, i) => `t${i}`) } });
+    const ok = await s.call('POST', '/scenarios', {
+      body: {
+        id: 'x1',
+        title: 'a'.repeat(200),
+        description: 'd'.repeat(4000),
+        tags: Array.from({ length: 20 }, (_, i) => `t${i}`),
+      },
+    });
     expect(ok.status).toBe(201);
   });
 
   it('needs the editor role: 403 for a reader, 401 without a token', async () => {
-    expect((await s.call('POST', '/scenarios', { role: 'reader', body: { id: 'nope', title: 'No' } })).status).toBe(403);
-    expect((await s.call('POST', '/scenarios', { role: null, body: { id: 'nope', title: 'No' } })).status).toBe(401);
-    expect((await s.call('PATCH', `/scenarios/${SEED_SCENARIO}`, { role: 'reader', body: { title: 'No' } })).status).toBe(403);
+    expect(
+      (await s.call('POST', '/scenarios', { role: 'reader', body: { id: 'nope', title: 'No' } })).status,
+    ).toBe(403);
+    expect(
+      (await s.call('POST', '/scenarios', { role: null, body: { id: 'nope', title: 'No' } })).status,
+    ).toBe(401);
+    expect(
+      (await s.call('PATCH', `/scenarios/${SEED_SCENARIO}`, { role: 'reader', body: { title: 'No' } }))
+        .status,
+    ).toBe(403);
     expect((await s.call('GET', '/scenarios', { role: null })).status).toBe(401);
     expect((await s.call('GET', '/scenarios/nope', reader)).status).toBe(404);
   });
@@ -128,7 +182,10 @@ describe('GET /scenarios/{id}', () => {
 
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await s.call('GET', `/scenarios/${SEED_SCENARIO}`, reader);
-    const again = await s.call('GET', `/scenarios/${SEED_SCENARIO}`, { role: 'reader', headers: { 'If-None-Match': first.headers.get('etag')! } });
+    const again = await s.call('GET', `/scenarios/${SEED_SCENARIO}`, {
+      role: 'reader',
+      headers: { 'If-None-Match': first.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
   });
@@ -136,7 +193,12 @@ describe('GET /scenarios/{id}', () => {
 
 describe('GET /scenarios', () => {
   beforeAll(async () => {
-    for (const [id, tags] of [['list-a', ['europe', 'trade']], ['list-b', ['europe']], ['list-c', ['asia']], ['list-d', ['europe']]] as const) {
+    for (const [id, tags] of [
+      ['list-a', ['europe', 'trade']],
+      ['list-b', ['europe']],
+      ['list-c', ['asia']],
+      ['list-d', ['europe']],
+    ] as const) {
       expect((await s.call('POST', '/scenarios', { body: { id, title: id, tags } })).status).toBe(201);
     }
   });
@@ -153,7 +215,11 @@ describe('GET /scenarios', () => {
   it('filters by tag, and pages a filtered list without skipping', async () => {
     // Act
     const first = await s.call('GET', '/scenarios?tag=europe&limit=2', reader);
-    const second = await s.call('GET', `/scenarios?tag=europe&limit=2&nextToken=${encodeURIComponent(first.body.nextToken)}`, reader);
+    const second = await s.call(
+      'GET',
+      `/scenarios?tag=europe&limit=2&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+      reader,
+    );
     // Assess
     expect(ids(first)).toEqual(['list-a', 'list-b']);
     expect(ids(second)).toEqual(['list-d']);
@@ -166,7 +232,11 @@ describe('GET /scenarios', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const r: { body: { items: { id: string }[]; nextToken: string | null } } = await s.call('GET', `/scenarios?limit=1${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`, reader);
+      const r: { body: { items: { id: string }[]; nextToken: string | null } } = await s.call(
+        'GET',
+        `/scenarios?limit=1${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
+        reader,
+      );
       expect(r.body.items.length).toBeLessThanOrEqual(1);
       seen.push(...ids(r));
       token = r.body.nextToken;
@@ -177,16 +247,28 @@ describe('GET /scenarios', () => {
   });
 
   it('refuses bad parameters and a token of another filter with 400', async () => {
-    for (const [query, param] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['tag=Not_A_Slug', 'tag'], ['colour=red', 'colour'], ['nextToken=junk', 'nextToken']]) {
+    for (const [query, param] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['tag=Not_A_Slug', 'tag'],
+      ['colour=red', 'colour'],
+      ['nextToken=junk', 'nextToken'],
+    ]) {
       const r = await s.call('GET', `/scenarios?${query}`, reader);
       expect(r.status).toBe(400);
       expect(r.body.errors).toEqual([expect.objectContaining({ path: param })]);
     }
     const page = await s.call('GET', '/scenarios?tag=europe&limit=1', reader);
-    const borrowed = await s.call('GET', `/scenarios?tag=asia&nextToken=${encodeURIComponent(page.body.nextToken)}`, reader);
+    const borrowed = await s.call(
+      'GET',
+      `/scenarios?tag=asia&nextToken=${encodeURIComponent(page.body.nextToken)}`,
+      reader,
+    );
     expect(borrowed.status).toBe(400);
     const threadsToken = (await s.call('GET', '/threads?limit=1', reader)).body.nextToken;
-    expect((await s.call('GET', `/scenarios?nextToken=${encodeURIComponent(threadsToken)}`, reader)).status).toBe(400);
+    expect(
+      (await s.call('GET', `/scenarios?nextToken=${encodeURIComponent(threadsToken)}`, reader)).status,
+    ).toBe(400);
   });
 
   it('answers 304 while the page is unchanged, and 200 once a scenario on it changed', async () => {
@@ -194,9 +276,15 @@ describe('GET /scenarios', () => {
     const first = await s.call('GET', '/scenarios?tag=europe', reader);
     const etag = first.headers.get('etag')!;
     // Act / Assess
-    expect((await s.call('GET', '/scenarios?tag=europe', { role: 'reader', headers: { 'If-None-Match': etag } })).status).toBe(304);
+    expect(
+      (await s.call('GET', '/scenarios?tag=europe', { role: 'reader', headers: { 'If-None-Match': etag } }))
+        .status,
+    ).toBe(304);
     await s.call('PATCH', '/scenarios/list-b', { body: { description: 'Changed.' } });
-    const changed = await s.call('GET', '/scenarios?tag=europe', { role: 'reader', headers: { 'If-None-Match': etag } });
+    const changed = await s.call('GET', '/scenarios?tag=europe', {
+      role: 'reader',
+      headers: { 'If-None-Match': etag },
+    });
     expect(changed.status).toBe(200);
   });
 });
@@ -208,10 +296,19 @@ describe('PATCH /scenarios/{id}', () => {
 
   it('changes title, description and tags: 200 with the whole resource, one version on', async () => {
     // Act
-    const r = await s.call('PATCH', '/scenarios/patched', { body: { title: 'Patched again', description: 'Now described.', tags: ['two', 'three'] } });
+    const r = await s.call('PATCH', '/scenarios/patched', {
+      body: { title: 'Patched again', description: 'Now described.', tags: ['two', 'three'] },
+    });
     // Assess
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: 'patched', title: 'Patched again', description: 'Now described.', tags: ['two', 'three'], threadCount: 0, version: 2 });
+    expect(r.body).toMatchObject({
+      id: 'patched',
+      title: 'Patched again',
+      description: 'Now described.',
+      tags: ['two', 'three'],
+      threadCount: 0,
+      version: 2,
+    });
     expect(r.headers.get('etag')).toBe('"v2"');
     expect((await s.call('GET', '/scenarios/patched', reader)).body).toEqual(r.body);
   });
@@ -227,8 +324,14 @@ describe('PATCH /scenarios/{id}', () => {
     // Prepare
     const current = await s.call('GET', '/scenarios/patched', reader);
     // Act
-    const stale = await s.call('PATCH', '/scenarios/patched', { headers: { 'If-Match': '"v1"' }, body: { title: 'Lost' } });
-    const fresh = await s.call('PATCH', '/scenarios/patched', { headers: { 'If-Match': current.headers.get('etag')! }, body: { title: 'Won' } });
+    const stale = await s.call('PATCH', '/scenarios/patched', {
+      headers: { 'If-Match': '"v1"' },
+      body: { title: 'Lost' },
+    });
+    const fresh = await s.call('PATCH', '/scenarios/patched', {
+      headers: { 'If-Match': current.headers.get('etag')! },
+      body: { title: 'Won' },
+    });
     // Assess
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('precondition_failed');
@@ -237,7 +340,15 @@ describe('PATCH /scenarios/{id}', () => {
   });
 
   it('answers 400 for an empty change, limits and unknown fields; 404 for an unknown scenario', async () => {
-    for (const body of [{}, { title: '' }, { title: '   ' }, { description: 'd'.repeat(4001) }, { tags: ['Bad Tag'] }, { id: 'renamed' }, { threadCount: 1 }]) {
+    for (const body of [
+      {},
+      { title: '' },
+      { title: '   ' },
+      { description: 'd'.repeat(4001) },
+      { tags: ['Bad Tag'] },
+      { id: 'renamed' },
+      { threadCount: 1 },
+    ]) {
       const r = await s.call('PATCH', '/scenarios/patched', { body });
       expect({ body, status: r.status }).toEqual({ body, status: 400 });
     }
@@ -248,11 +359,18 @@ describe('PATCH /scenarios/{id}', () => {
 describe('scenarios of POST /threads', () => {
   it('creates a missing scenario titled with its id, and counts the thread once recounted', async () => {
     // Act
-    expect((await s.call('POST', '/threads', { body: thread('iran-talks-1', 'iran-nuclear') })).status).toBe(201);
+    expect((await s.call('POST', '/threads', { body: thread('iran-talks-1', 'iran-nuclear') })).status).toBe(
+      201,
+    );
     // Assess
     const created = await s.call('GET', '/scenarios/iran-nuclear', reader);
     expect(created.status).toBe(200);
-    expect(created.body).toMatchObject({ id: 'iran-nuclear', title: 'iran-nuclear', description: '', tags: [] });
+    expect(created.body).toMatchObject({
+      id: 'iran-nuclear',
+      title: 'iran-nuclear',
+      description: '',
+      tags: [],
+    });
     await recount();
     const counted = await s.call('GET', '/scenarios/iran-nuclear', reader);
     expect(counted.body).toMatchObject({ threadCount: 1, statusCounts: { proposed: 1 }, staleCount: 0 });
@@ -263,15 +381,24 @@ describe('scenarios of POST /threads', () => {
     // Prepare
     const before = await s.call('GET', `/scenarios/${SEED_SCENARIO}`, reader);
     // Act
-    expect((await s.call('POST', '/threads', { body: thread('seed-extra', SEED_SCENARIO) })).status).toBe(201);
+    expect((await s.call('POST', '/threads', { body: thread('seed-extra', SEED_SCENARIO) })).status).toBe(
+      201,
+    );
     await recount();
     // Assess
     const after = await s.call('GET', `/scenarios/${SEED_SCENARIO}`, reader);
-    expect(after.body).toMatchObject({ title: 'Russia–Ukraine talks', description: before.body.description, threadCount: 5, statusCounts: { agreed: 1, announced: 1, proposed: 2, rejected: 1 } });
+    expect(after.body).toMatchObject({
+      title: 'Russia–Ukraine talks',
+      description: before.body.description,
+      threadCount: 5,
+      statusCounts: { agreed: 1, announced: 1, proposed: 2, rejected: 1 },
+    });
   });
 
   it('creates no scenario when the thread is refused', async () => {
-    expect((await s.call('POST', '/threads', { body: thread('ceasefire', 'phantom-scenario') })).status).toBe(409);
+    expect((await s.call('POST', '/threads', { body: thread('ceasefire', 'phantom-scenario') })).status).toBe(
+      409,
+    );
     expect((await s.call('GET', '/scenarios/phantom-scenario', reader)).status).toBe(404);
   });
 });
@@ -288,7 +415,9 @@ describe('counts follow thread writes once recounted', () => {
     const before = await s.call('GET', '/scenarios/counting', reader);
     expect(before.body).toMatchObject({ threadCount: 2, statusCounts: { proposed: 2 } });
     // Act
-    await s.call('POST', '/threads/count-b/updates', { body: { status: 'announced', summary: 'Announced.' } });
+    await s.call('POST', '/threads/count-b/updates', {
+      body: { status: 'announced', summary: 'Announced.' },
+    });
     const lagging = await s.call('GET', '/scenarios/counting', reader);
     await recount();
     const after = await s.call('GET', '/scenarios/counting', reader);
@@ -296,7 +425,10 @@ describe('counts follow thread writes once recounted', () => {
     expect(lagging.body.statusCounts).toEqual({ proposed: 2 });
     expect(after.body).toMatchObject({ threadCount: 2, statusCounts: { announced: 1, proposed: 1 } });
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
-    const stale = await s.call('PATCH', '/scenarios/counting', { headers: { 'If-Match': before.headers.get('etag')! }, body: { title: 'Counting' } });
+    const stale = await s.call('PATCH', '/scenarios/counting', {
+      headers: { 'If-Match': before.headers.get('etag')! },
+      body: { title: 'Counting' },
+    });
     expect(stale.status).toBe(412);
   });
 

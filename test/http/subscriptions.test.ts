@@ -16,7 +16,10 @@ const receiver = async (...args: Parameters<typeof startReceiver>) => {
 };
 
 beforeEach(async () => {
-  server = await startTestServer({ seed: false, config: { allowPrivateWebhooks: true, webhookRetrySchedule: [10, 60] } });
+  server = await startTestServer({
+    seed: false,
+    config: { allowPrivateWebhooks: true, webhookRetrySchedule: [10, 60] },
+  });
 });
 afterEach(async () => {
   await server.close();
@@ -30,8 +33,11 @@ const subscribe = async (body: Record<string, unknown>) => {
   return res.body as { id: string; secret: string };
 };
 const thread = (id: string, scenario = 'talks', status = 'proposed') =>
-  server.call('POST', '/threads', { body: { id, scenario, kind: 'ceasefire', title: `Thread ${id}`, status, summary: 'First.' } });
-const post = (id: string, status: string | null) => server.call('POST', `/threads/${id}/updates`, { body: { status, summary: 'Next.' } });
+  server.call('POST', '/threads', {
+    body: { id, scenario, kind: 'ceasefire', title: `Thread ${id}`, status, summary: 'First.' },
+  });
+const post = (id: string, status: string | null) =>
+  server.call('POST', `/threads/${id}/updates`, { body: { status, summary: 'Next.' } });
 const types = (r: Receiver) => r.received.map((x) => JSON.parse(x.body).type as string);
 
 describe('subscriptions', () => {
@@ -39,10 +45,16 @@ describe('subscriptions', () => {
     // Prepare
     const hook = await receiver();
     // Act
-    const created = await server.call('POST', '/subscriptions', { ...admin, body: { url: hook.url, description: 'Desk' } });
+    const created = await server.call('POST', '/subscriptions', {
+      ...admin,
+      body: { url: hook.url, description: 'Desk' },
+    });
     const list = await server.call('GET', '/subscriptions', admin);
     const one = await server.call('GET', `/subscriptions/${created.body.id}`, admin);
-    const paused = await server.call('PATCH', `/subscriptions/${created.body.id}`, { ...admin, body: { status: 'paused', events: ['UpdatePosted', 'ThreadCreated', 'UpdatePosted'] } });
+    const paused = await server.call('PATCH', `/subscriptions/${created.body.id}`, {
+      ...admin,
+      body: { status: 'paused', events: ['UpdatePosted', 'ThreadCreated', 'UpdatePosted'] },
+    });
     const deleted = await server.call('DELETE', `/subscriptions/${created.body.id}`, admin);
     const gone = await server.call('GET', `/subscriptions/${created.body.id}`, admin);
     // Assess
@@ -50,7 +62,16 @@ describe('subscriptions', () => {
     expect(created.body).toEqual({
       id: expect.stringMatching(/^sub_[0-9A-Z]{26}$/),
       url: hook.url,
-      events: ['ThreadCreated', 'ThreadStatusChanged', 'UpdatePosted', 'UpdateAmended', 'UpdateRetracted', 'ThreadStale', 'ThreadOverdue', 'Ping'],
+      events: [
+        'ThreadCreated',
+        'ThreadStatusChanged',
+        'UpdatePosted',
+        'UpdateAmended',
+        'UpdateRetracted',
+        'ThreadStale',
+        'ThreadOverdue',
+        'Ping',
+      ],
       scenario: null,
       threadId: null,
       description: 'Desk',
@@ -70,17 +91,37 @@ describe('subscriptions', () => {
 
   it('are admin only, refuse other schemes with 422 and a bad body with 400, and ignore Idempotency-Key', async () => {
     // Act
-    const asEditor = await server.call('POST', '/subscriptions', { body: { url: 'https://example.org/hook' } });
-    const ftp = await server.call('POST', '/subscriptions', { ...admin, body: { url: 'ftp://example.org/hook' } });
+    const asEditor = await server.call('POST', '/subscriptions', {
+      body: { url: 'https://example.org/hook' },
+    });
+    const ftp = await server.call('POST', '/subscriptions', {
+      ...admin,
+      body: { url: 'ftp://example.org/hook' },
+    });
     const notUrl = await server.call('POST', '/subscriptions', { ...admin, body: { url: 'hook' } });
-    const badType = await server.call('POST', '/subscriptions', { ...admin, body: { url: 'https://example.org/hook', events: ['Nope'] } });
-    const badStatus = await server.call('PATCH', '/subscriptions/sub_01JZ0000000000000000000000', { ...admin, body: { status: 'disabled' } });
-    const keyed = { ...admin, body: { url: 'http://127.0.0.1:9/hook' }, headers: { 'Idempotency-Key': 'same' } };
+    const badType = await server.call('POST', '/subscriptions', {
+      ...admin,
+      body: { url: 'https://example.org/hook', events: ['Nope'] },
+    });
+    const badStatus = await server.call('PATCH', '/subscriptions/sub_01JZ0000000000000000000000', {
+      ...admin,
+      body: { status: 'disabled' },
+    });
+    const keyed = {
+      ...admin,
+      body: { url: 'http://127.0.0.1:9/hook' },
+      headers: { 'Idempotency-Key': 'same' },
+    };
     const first = await server.call('POST', '/subscriptions', keyed);
     const second = await server.call('POST', '/subscriptions', keyed);
     // Assess
     expect(asEditor.status).toBe(403);
-    expect([ftp.status, ftp.body.code, notUrl.status, notUrl.body.code]).toEqual([422, 'invalid_subscription_url', 422, 'invalid_subscription_url']);
+    expect([ftp.status, ftp.body.code, notUrl.status, notUrl.body.code]).toEqual([
+      422,
+      'invalid_subscription_url',
+      422,
+      'invalid_subscription_url',
+    ]);
     expect(ftp.body.errors).toEqual([{ path: 'url', message: expect.any(String) }]);
     expect([badType.status, badType.body.errors[0].path]).toEqual([400, 'events[0]']);
     expect(badStatus.status).toBe(400);
@@ -101,11 +142,19 @@ describe('subscriptions', () => {
     expect(types(hook).sort()).toEqual(['ThreadCreated', 'ThreadStatusChanged', 'UpdatePosted']);
     const verifier = new Webhook(sub.secret);
     for (const r of hook.received) {
-      const event = verifier.verify(r.body, { 'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']), 'webhook-signature': String(r.headers['webhook-signature']) });
-      expect(event).toEqual(expect.objectContaining({ id: r.headers['webhook-id'], threadId: 't1', scenario: 'talks' }));
+      const event = verifier.verify(r.body, {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      });
+      expect(event).toEqual(
+        expect.objectContaining({ id: r.headers['webhook-id'], threadId: 't1', scenario: 'talks' }),
+      );
       expect(r.headers['content-type']).toBe('application/json');
     }
-    expect(() => verifier.verify(`${hook.received[0]!.body} `, hook.received[0]!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      verifier.verify(`${hook.received[0]!.body} `, hook.received[0]!.headers as Record<string, string>),
+    ).toThrow();
     // Delivered once: nothing is due any more.
     expect(await runDeliveries(server.ctx, Date.now() + 3_600_000)).toEqual([]);
   });
@@ -124,9 +173,18 @@ describe('subscriptions', () => {
     await post('t2', null);
     await runDeliveries(server.ctx, Date.now());
     // Assess
-    expect(byType.received.map((r) => JSON.parse(r.body)).map((e) => `${e.type}:${e.threadId}`)).toEqual(['ThreadStatusChanged:t1']);
-    expect(byScenario.received.map((r) => JSON.parse(r.body)).map((e) => `${e.type}:${e.threadId}`)).toEqual(['ThreadCreated:t3']);
-    expect(byThread.received.map((r) => JSON.parse(r.body)).map((e) => `${e.type}:${e.threadId}:${e.status}`).sort()).toEqual(['ThreadCreated:t2:proposed', 'UpdatePosted:t2:null']);
+    expect(byType.received.map((r) => JSON.parse(r.body)).map((e) => `${e.type}:${e.threadId}`)).toEqual([
+      'ThreadStatusChanged:t1',
+    ]);
+    expect(byScenario.received.map((r) => JSON.parse(r.body)).map((e) => `${e.type}:${e.threadId}`)).toEqual([
+      'ThreadCreated:t3',
+    ]);
+    expect(
+      byThread.received
+        .map((r) => JSON.parse(r.body))
+        .map((e) => `${e.type}:${e.threadId}:${e.status}`)
+        .sort(),
+    ).toEqual(['ThreadCreated:t2:proposed', 'UpdatePosted:t2:null']);
   });
 
   it('retry a 500 after each delay of the schedule with the same webhook-id, then record it failed', async () => {
@@ -142,15 +200,26 @@ describe('subscriptions', () => {
     const third = await runDeliveries(server.ctx, t0 + 70_000);
     const after = await runDeliveries(server.ctx, t0 + 10 * 86_400_000);
     // Assess
-    expect(first.map((r) => [r.attempt, r.responseStatus, r.next])).toEqual([[1, 500, new Date(t0 + 10_000).toISOString()]]);
+    expect(first.map((r) => [r.attempt, r.responseStatus, r.next])).toEqual([
+      [1, 500, new Date(t0 + 10_000).toISOString()],
+    ]);
     expect(early).toEqual([]);
     expect(second.map((r) => [r.attempt, r.next])).toEqual([[2, new Date(t0 + 70_000).toISOString()]]);
     expect(third.map((r) => [r.attempt, r.next])).toEqual([[3, 'failed']]);
     expect(after).toEqual([]);
     expect(new Set(hook.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    expect(hook.received.map((r) => Number(r.headers['webhook-timestamp']))).toEqual([t0, t0 + 10_000, t0 + 70_000].map((t) => Math.floor(t / 1000)));
+    expect(hook.received.map((r) => Number(r.headers['webhook-timestamp']))).toEqual(
+      [t0, t0 + 10_000, t0 + 70_000].map((t) => Math.floor(t / 1000)),
+    );
     const log = (await server.call('GET', `/subscriptions/${sub.id}`, admin)).body.deliveries;
-    expect(log.map((d: { attempt: number; responseStatus: number; delivered: boolean; error: string }) => [d.attempt, d.responseStatus, d.delivered, d.error])).toEqual([
+    expect(
+      log.map((d: { attempt: number; responseStatus: number; delivered: boolean; error: string }) => [
+        d.attempt,
+        d.responseStatus,
+        d.delivered,
+        d.error,
+      ]),
+    ).toEqual([
       [3, 500, false, 'answered 500'],
       [2, 500, false, 'answered 500'],
       [1, 500, false, 'answered 500'],
@@ -173,8 +242,14 @@ describe('subscriptions', () => {
     slow.answer = 200;
     const second = await runDeliveries(server.ctx, t0 + 10_000);
     // Assess
-    expect(first.map((r) => [r.delivered, r.responseStatus, r.error?.replace(/:.*/, '')]).sort()).toEqual([[false, null, 'ECONNREFUSED'], [false, null, 'no answer within 0.3 s']]);
-    expect(second.map((r) => [r.attempt, r.delivered]).sort()).toEqual([[2, false], [2, true]]);
+    expect(first.map((r) => [r.delivered, r.responseStatus, r.error?.replace(/:.*/, '')]).sort()).toEqual([
+      [false, null, 'ECONNREFUSED'],
+      [false, null, 'no answer within 0.3 s'],
+    ]);
+    expect(second.map((r) => [r.attempt, r.delivered]).sort()).toEqual([
+      [2, false],
+      [2, true],
+    ]);
   });
 
   it('do not let a subscriber that never answers hold back another one', async () => {
@@ -206,7 +281,10 @@ describe('subscriptions', () => {
     await runDeliveries(server.ctx, t0);
     await runDeliveries(server.ctx, t0 + 10_000);
     // Act
-    const log = (await server.call('GET', `/subscriptions/${sub.id}`, admin)).body.deliveries as { attempt: number; attemptedAt: string }[];
+    const log = (await server.call('GET', `/subscriptions/${sub.id}`, admin)).body.deliveries as {
+      attempt: number;
+      attemptedAt: string;
+    }[];
     // Assess
     expect(hook.received).toHaveLength(60);
     expect(log).toHaveLength(50);
@@ -231,13 +309,21 @@ describe('subscriptions', () => {
     await thread('t4');
     const whileDisabled = await runDeliveries(server.ctx, t0 + 25 * 3_600_000);
     hook.answer = 200;
-    const patched = await server.call('PATCH', `/subscriptions/${sub.id}`, { ...admin, body: { status: 'active' } });
+    const patched = await server.call('PATCH', `/subscriptions/${sub.id}`, {
+      ...admin,
+      body: { status: 'active' },
+    });
     await thread('t5');
     const afterwards = await runDeliveries(server.ctx, Date.now() + 26 * 3_600_000);
     // Assess
     expect([at23h, at24h, patched.body.status]).toEqual(['active', 'disabled', 'active']);
     expect(whileDisabled).toEqual([]);
-    expect(afterwards.map((r) => [JSON.parse(hook.received.find((x) => x.headers['webhook-id'] === r.eventId)!.body).threadId, r.delivered])).toEqual([['t5', true]]);
+    expect(
+      afterwards.map((r) => [
+        JSON.parse(hook.received.find((x) => x.headers['webhook-id'] === r.eventId)!.body).threadId,
+        r.delivered,
+      ]),
+    ).toEqual([['t5', true]]);
   });
 
   it('ping only the subscription pinged, even when paused, with its scenario', async () => {
@@ -252,7 +338,12 @@ describe('subscriptions', () => {
     const missing = await server.call('POST', '/subscriptions/sub_01JZ0000000000000000000000/ping', admin);
     // Assess
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ id: expect.any(String), type: 'Ping', time: expect.any(String), scenario: 'talks' });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      type: 'Ping',
+      time: expect.any(String),
+      scenario: 'talks',
+    });
     expect(pinged.received.map((r) => JSON.parse(r.body))).toEqual([res.body]);
     expect(other.received).toEqual([]);
     expect(missing.status).toBe(404);

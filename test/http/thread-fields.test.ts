@@ -11,9 +11,25 @@ afterAll(async () => s.close());
 
 let n = 0;
 /** A new thread of `kind` in `scenario`, with a unique id. */
-async function thread(scenario = 'fields', extra: Record<string, unknown> = {}, kind = 'summit', status = 'proposed') {
+async function thread(
+  scenario = 'fields',
+  extra: Record<string, unknown> = {},
+  kind = 'summit',
+  status = 'proposed',
+) {
   const id = `t${++n}-${Date.now().toString(36)}`;
-  const r = await s.call('POST', '/threads', { body: { id, scenario, kind, title: `Thread ${id}`, status, summary: 'Opened.', occurredAt: '2025-06-01T10:00:00Z', ...extra } });
+  const r = await s.call('POST', '/threads', {
+    body: {
+      id,
+      scenario,
+      kind,
+      title: `Thread ${id}`,
+      status,
+      summary: 'Opened.',
+      occurredAt: '2025-06-01T10:00:00Z',
+      ...extra,
+    },
+  });
   expect(r.status).toBe(201);
   return r.body as Record<string, any>;
 }
@@ -30,17 +46,32 @@ describe('new thread fields', () => {
     // Act
     const t = await thread();
     // Assess
-    expect(t).toMatchObject({ parent: null, archived: false, expected: null, overdue: false, overdueSince: null });
+    expect(t).toMatchObject({
+      parent: null,
+      archived: false,
+      expected: null,
+      overdue: false,
+      overdueSince: null,
+    });
   });
 
   it('POST /threads accepts expected in any time form and parent', async () => {
     // Prepare
     const p = await thread('with-kids');
     // Act
-    const t = await thread('with-kids', { parent: p.id, expected: { what: 'Summit held', at: '2025-08-15' } });
+    const t = await thread('with-kids', {
+      parent: p.id,
+      expected: { what: 'Summit held', at: '2025-08-15' },
+    });
     // Assess
-    expect(t).toMatchObject({ parent: p.id, expected: { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', precision: 'day' } });
-    expect(await get(t.id)).toMatchObject({ parent: p.id, expected: { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', precision: 'day' } });
+    expect(t).toMatchObject({
+      parent: p.id,
+      expected: { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', precision: 'day' },
+    });
+    expect(await get(t.id)).toMatchObject({
+      parent: p.id,
+      expected: { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', precision: 'day' },
+    });
   });
 });
 
@@ -53,7 +84,10 @@ describe('expected', () => {
     const again = await patch(t.id, { expected: { what: 'Talks resume', at: '2025-09' } });
     // Assess
     expect(set.status).toBe(200);
-    expect(set.body).toMatchObject({ version: 2, expected: { what: 'Talks resume', at: '2025-09-01T00:00:00.000Z', precision: 'month' } });
+    expect(set.body).toMatchObject({
+      version: 2,
+      expected: { what: 'Talks resume', at: '2025-09-01T00:00:00.000Z', precision: 'month' },
+    });
     expect(again.status).toBe(200);
     expect(again.body.version).toBe(2);
     expect(again.body.updatedAt).toBe(set.body.updatedAt);
@@ -78,7 +112,11 @@ describe('expected', () => {
     const instant = await patch(t.id, { expected: { what: 'Vote', at: '2025-10-23T12:00:00+02:00' } });
     const far = await patch(t.id, { expected: { what: 'Vote', at: String(nineYears) } });
     // Assess
-    expect(instant.body.expected).toEqual({ what: 'Vote', at: '2025-10-23T10:00:00.000Z', precision: 'instant' });
+    expect(instant.body.expected).toEqual({
+      what: 'Vote',
+      at: '2025-10-23T10:00:00.000Z',
+      precision: 'instant',
+    });
     expect(far.status).toBe(200);
   });
 
@@ -119,7 +157,9 @@ describe('archived', () => {
     expect(await ids('limit=100')).not.toContain(gone.id);
     expect(await ids('status=proposed&archived=true&scenario=arch')).toEqual([gone.id]);
     expect((await get(gone.id)).archived).toBe(true);
-    const posted = await s.call('POST', `/threads/${gone.id}/updates`, { body: { status: 'announced', summary: 'Still news.' } });
+    const posted = await s.call('POST', `/threads/${gone.id}/updates`, {
+      body: { status: 'announced', summary: 'Still news.' },
+    });
     expect(posted.status).toBe(201);
     expect(posted.body.thread).toMatchObject({ archived: true, status: 'announced' });
   });
@@ -143,7 +183,7 @@ describe('archived', () => {
 });
 
 describe('parent', () => {
-  it('lists a thread\'s children and detaches with null', async () => {
+  it("lists a thread's children and detaches with null", async () => {
     // Prepare
     const p = await thread('family');
     const a = await thread('family');
@@ -178,7 +218,17 @@ describe('parent', () => {
       await patch(lone.id, { parent: child.id }),
       await patch(lone.id, { parent: other.id }),
       await patch(p.id, { parent: lone.id }),
-      await s.call('POST', '/threads', { body: { id: `x-${n++}`, scenario: 'rules', kind: 'summit', title: 'x', status: 'proposed', summary: 'x', parent: other.id } }),
+      await s.call('POST', '/threads', {
+        body: {
+          id: `x-${n++}`,
+          scenario: 'rules',
+          kind: 'summit',
+          title: 'x',
+          status: 'proposed',
+          summary: 'x',
+          parent: other.id,
+        },
+      }),
     ];
     // Assess
     for (const r of cases) {
@@ -210,12 +260,19 @@ describe('moving a thread', () => {
   it('moves it with its history, creates the target scenario, and lists it there', async () => {
     // Prepare
     const t = await thread('from-here');
-    await s.call('POST', `/threads/${t.id}/updates`, { body: { status: 'announced', summary: 'Announced.', occurredAt: '2025-06-02' } });
+    await s.call('POST', `/threads/${t.id}/updates`, {
+      body: { status: 'announced', summary: 'Announced.', occurredAt: '2025-06-02' },
+    });
     // Act
     const r = await patch(t.id, { scenario: 'brand-new-target' });
     // Assess
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ scenario: 'brand-new-target', status: 'announced', updateCount: 2, version: 3 });
+    expect(r.body).toMatchObject({
+      scenario: 'brand-new-target',
+      status: 'announced',
+      updateCount: 2,
+      version: 3,
+    });
     expect((await s.call('GET', '/scenarios/brand-new-target', { role: 'reader' })).status).toBe(200);
     expect(await ids('scenario=brand-new-target')).toEqual([t.id]);
     expect(await ids('scenario=from-here')).toEqual([]);
@@ -239,8 +296,12 @@ describe('changing kind', () => {
   it('is 422 invalid_status when a status of the history, even a retracted one, is not in the new kind', async () => {
     // Prepare: `violated` is a ceasefire status only; the update carrying it is retracted.
     const t = await thread('kinds', {}, 'ceasefire', 'proposed');
-    const u = await s.call('POST', `/threads/${t.id}/updates`, { body: { status: 'violated', summary: 'Shelling.' } });
-    await s.call('POST', `/threads/${t.id}/updates/${u.body.update.id}/retraction`, { body: { reason: 'Wrong thread.' } });
+    const u = await s.call('POST', `/threads/${t.id}/updates`, {
+      body: { status: 'violated', summary: 'Shelling.' },
+    });
+    await s.call('POST', `/threads/${t.id}/updates/${u.body.update.id}/retraction`, {
+      body: { reason: 'Wrong thread.' },
+    });
     // Act
     const r = await patch(t.id, { kind: 'sanctions' });
     // Assess
@@ -260,15 +321,24 @@ describe('changing kind', () => {
 describe('overdue over HTTP', () => {
   it('a flagged thread shows overdue, is listed by overdue=true, and an update at expected.at clears it', async () => {
     // Prepare
-    const t = await thread('late-desk', { expected: { what: 'Summit held', at: '2025-08-15' }, staleAfterHours: 8760 });
+    const t = await thread('late-desk', {
+      expected: { what: 'Summit held', at: '2025-08-15' },
+      staleAfterHours: 8760,
+    });
     const other = await thread('late-desk', { staleAfterHours: 8760 });
     // Act
     await runStaleCheck(s.ctx, '2025-08-16T00:00:00.000Z');
     // Assess
-    expect(await get(t.id)).toMatchObject({ overdue: true, overdueSince: '2025-08-16T00:00:00.000Z', version: 2 });
+    expect(await get(t.id)).toMatchObject({
+      overdue: true,
+      overdueSince: '2025-08-16T00:00:00.000Z',
+      version: 2,
+    });
     expect(await ids('scenario=late-desk&overdue=true')).toEqual([t.id]);
     expect(await ids('scenario=late-desk&overdue=false')).toEqual([other.id]);
-    const held = await s.call('POST', `/threads/${t.id}/updates`, { body: { status: 'held', summary: 'Held.', occurredAt: '2025-08-15' } });
+    const held = await s.call('POST', `/threads/${t.id}/updates`, {
+      body: { status: 'held', summary: 'Held.', occurredAt: '2025-08-15' },
+    });
     expect(held.body.thread).toMatchObject({ overdue: false, overdueSince: null, version: 3 });
     expect(await ids('scenario=late-desk&overdue=true')).toEqual([]);
   });

@@ -6,7 +6,12 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-const update = (over: Record<string, unknown> = {}) => ({ status: 'in_progress', summary: 'First stage: 390 for 390.', occurredAt: '2025-05-23T12:00:00Z', ...over });
+const update = (over: Record<string, unknown> = {}) => ({
+  status: 'in_progress',
+  summary: 'First stage: 390 for 390.',
+  occurredAt: '2025-05-23T12:00:00Z',
+  ...over,
+});
 
 describe('GET /health and the seeded scenario', () => {
   it('answers health without a token', async () => {
@@ -25,22 +30,51 @@ describe('GET /health and the seeded scenario', () => {
       ['trump-putin-meeting', 'announced'],
     ]);
     expect(r.body.nextToken).toBeNull();
-    for (const t of r.body.items) expect(t).toMatchObject({ statusSince: '2025-05-16T00:00:00.000Z', staleAfterHours: 168, updateCount: 1, version: 1, stale: false, staleSince: null });
+    for (const t of r.body.items)
+      expect(t).toMatchObject({
+        statusSince: '2025-05-16T00:00:00.000Z',
+        staleAfterHours: 168,
+        updateCount: 1,
+        version: 1,
+        stale: false,
+        staleSince: null,
+      });
   });
 });
 
 describe('POST /threads', () => {
-  const body = { id: 'black-sea-grain', scenario: 'russia-ukraine-talks', kind: 'other', title: 'Black Sea grain corridor', status: 'proposed', summary: 'Talks on shipping.', occurredAt: '2025-05-17T09:00:00+03:00', sources: [{ url: 'https://example.org/a' }] };
+  const body = {
+    id: 'black-sea-grain',
+    scenario: 'russia-ukraine-talks',
+    kind: 'other',
+    title: 'Black Sea grain corridor',
+    status: 'proposed',
+    summary: 'Talks on shipping.',
+    occurredAt: '2025-05-17T09:00:00+03:00',
+    sources: [{ url: 'https://example.org/a' }],
+  };
 
   it('creates a thread with its first update, Location and ETag', async () => {
     const r = await s.call('POST', '/threads', { body });
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe('/threads/black-sea-grain');
     expect(r.headers.get('etag')).toBe('"v1"');
-    expect(r.body).toMatchObject({ id: 'black-sea-grain', status: 'proposed', statusSince: '2025-05-17T06:00:00.000Z', version: 1, updateCount: 1, staleAfterHours: 168 });
+    expect(r.body).toMatchObject({
+      id: 'black-sea-grain',
+      status: 'proposed',
+      statusSince: '2025-05-17T06:00:00.000Z',
+      version: 1,
+      updateCount: 1,
+      staleAfterHours: 168,
+    });
     const updates = await s.call('GET', '/threads/black-sea-grain/updates', { role: 'reader' });
     expect(updates.body.items).toHaveLength(1);
-    expect(updates.body.items[0]).toMatchObject({ postedBy: 'local-editor', sources: [{ url: 'https://example.org/a' }], retracted: false, retraction: null });
+    expect(updates.body.items[0]).toMatchObject({
+      postedBy: 'local-editor',
+      sources: [{ url: 'https://example.org/a' }],
+      retracted: false,
+      retraction: null,
+    });
   });
 
   it('refuses an id that exists with 409 thread_exists', async () => {
@@ -56,7 +90,9 @@ describe('POST /threads', () => {
   });
 
   it('names every bad field in errors[]', async () => {
-    const r = await s.call('POST', '/threads', { body: { ...body, id: 'Bad Id', sources: [{ url: 'ftp://x' }], extra: true, title: null } });
+    const r = await s.call('POST', '/threads', {
+      body: { ...body, id: 'Bad Id', sources: [{ url: 'ftp://x' }], extra: true, title: null },
+    });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const paths = r.body.errors.map((e: { path: string }) => e.path).sort();
@@ -75,23 +111,38 @@ describe('POST /threads/{id}/updates', () => {
     const r = await s.call('POST', '/threads/prisoner-exchange/updates', { body: update() });
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe(`/threads/prisoner-exchange/updates/${r.body.update.id}`);
-    expect(r.body.thread).toMatchObject({ status: 'in_progress', statusSince: '2025-05-23T12:00:00.000Z', version: 2, updateCount: 2 });
+    expect(r.body.thread).toMatchObject({
+      status: 'in_progress',
+      statusSince: '2025-05-23T12:00:00.000Z',
+      version: 2,
+      updateCount: 2,
+    });
     expect(r.headers.get('etag')).toBe('"v2"');
-    const one = await s.call('GET', `/threads/prisoner-exchange/updates/${r.body.update.id}`, { role: 'reader' });
+    const one = await s.call('GET', `/threads/prisoner-exchange/updates/${r.body.update.id}`, {
+      role: 'reader',
+    });
     expect(one.body).toEqual(r.body.update);
   });
 
   it('keeps the newer status when a late report of an older event arrives', async () => {
-    const r = await s.call('POST', '/threads/prisoner-exchange/updates', { body: update({ status: 'negotiating', occurredAt: '2025-05-20T00:00:00Z', summary: 'Late report.' }) });
+    const r = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body: update({ status: 'negotiating', occurredAt: '2025-05-20T00:00:00Z', summary: 'Late report.' }),
+    });
     expect(r.status).toBe(201);
     expect(r.body.thread).toMatchObject({ status: 'in_progress', updateCount: 3 });
   });
 
   it('accepts a note without a status, which refreshes the summary only', async () => {
-    const r = await s.call('POST', '/threads/prisoner-exchange/updates', { body: { status: null, summary: 'A note.', occurredAt: '2025-05-24T00:00:00Z' } });
+    const r = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body: { status: null, summary: 'A note.', occurredAt: '2025-05-24T00:00:00Z' },
+    });
     expect(r.status).toBe(201);
     expect(r.body.update.status).toBeNull();
-    expect(r.body.thread).toMatchObject({ status: 'in_progress', summary: 'A note.', statusSince: '2025-05-23T12:00:00.000Z' });
+    expect(r.body.thread).toMatchObject({
+      status: 'in_progress',
+      summary: 'A note.',
+      statusSince: '2025-05-23T12:00:00.000Z',
+    });
   });
 
   it('lists updates newest occurredAt first', async () => {
@@ -102,15 +153,24 @@ describe('POST /threads/{id}/updates', () => {
 
   it('answers 404 for an unknown thread and 412 for a stale If-Match', async () => {
     expect((await s.call('POST', '/threads/nope/updates', { body: update() })).status).toBe(404);
-    const r = await s.call('POST', '/threads/sanctions/updates', { body: update({ status: 'adopted' }), headers: { 'If-Match': '"v99"' } });
+    const r = await s.call('POST', '/threads/sanctions/updates', {
+      body: update({ status: 'adopted' }),
+      headers: { 'If-Match': '"v99"' },
+    });
     expect(r.status).toBe(412);
     expect(r.body.code).toBe('precondition_failed');
     expect((await s.call('GET', '/threads/sanctions', { role: 'reader' })).body.version).toBe(1);
   });
 
   it('rejects occurredAt in the future, before 1900, or without a zone', async () => {
-    for (const occurredAt of [new Date(Date.now() + 10 * 60_000).toISOString(), '1899-12-31T23:59:59Z', '2025-05-16T00:00:00']) {
-      const r = await s.call('POST', '/threads/sanctions/updates', { body: update({ status: 'adopted', occurredAt }) });
+    for (const occurredAt of [
+      new Date(Date.now() + 10 * 60_000).toISOString(),
+      '1899-12-31T23:59:59Z',
+      '2025-05-16T00:00:00',
+    ]) {
+      const r = await s.call('POST', '/threads/sanctions/updates', {
+        body: update({ status: 'adopted', occurredAt }),
+      });
       expect(r.status).toBe(400);
       expect(r.body.errors[0].path).toBe('occurredAt');
     }
@@ -123,11 +183,17 @@ describe('GET /threads/{id} with ETag', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-cache');
     const etag = first.headers.get('etag')!;
-    const again = await s.call('GET', '/threads/ceasefire', { role: 'reader', headers: { 'If-None-Match': etag } });
+    const again = await s.call('GET', '/threads/ceasefire', {
+      role: 'reader',
+      headers: { 'If-None-Match': etag },
+    });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
     await s.call('PATCH', '/threads/ceasefire', { body: { title: '30-day ceasefire proposal' } });
-    const changed = await s.call('GET', '/threads/ceasefire', { role: 'reader', headers: { 'If-None-Match': etag } });
+    const changed = await s.call('GET', '/threads/ceasefire', {
+      role: 'reader',
+      headers: { 'If-None-Match': etag },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.title).toBe('30-day ceasefire proposal');
   });

@@ -8,9 +8,23 @@ beforeAll(async () => {
   s = await startTestServer();
   // Prepare: two threads of one scenario, updates interleaved in occurred time and posted out of order.
   const thread = async (id: string, status: string, occurredAt: string) =>
-    (posted[`${id}:${status}`] = (await s.call('POST', '/threads', { body: { id, scenario: 'timeline-desk', kind: 'summit', title: id, status, summary: `${id} ${status}.`, occurredAt } })).body);
+    (posted[`${id}:${status}`] = (
+      await s.call('POST', '/threads', {
+        body: {
+          id,
+          scenario: 'timeline-desk',
+          kind: 'summit',
+          title: id,
+          status,
+          summary: `${id} ${status}.`,
+          occurredAt,
+        },
+      })
+    ).body);
   const update = async (id: string, name: string, body: Record<string, unknown>) =>
-    (posted[name] = (await s.call('POST', `/threads/${id}/updates`, { body: { summary: `${id} ${name}.`, ...body } })).body.update);
+    (posted[name] = (
+      await s.call('POST', `/threads/${id}/updates`, { body: { summary: `${id} ${name}.`, ...body } })
+    ).body.update);
   await thread('summit', 'announced', '2025-06-01');
   await thread('talks', 'announced', '2025-06-02');
   await update('summit', 'scheduled', { status: 'scheduled', occurredAt: '2025-06-10' });
@@ -23,7 +37,12 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 const reader = { role: 'reader' as const };
-const row = (i: { threadId: string; status: string; previousStatus: string | null; occurredAt: string }) => [i.threadId, i.previousStatus, i.status, i.occurredAt.slice(0, 10)];
+const row = (i: { threadId: string; status: string; previousStatus: string | null; occurredAt: string }) => [
+  i.threadId,
+  i.previousStatus,
+  i.status,
+  i.occurredAt.slice(0, 10),
+];
 
 describe('GET /scenarios/{id}/timeline', () => {
   it('lists the status changes of every thread, oldest occurredAt first, with the previous status (null for a first status)', async () => {
@@ -39,14 +58,29 @@ describe('GET /scenarios/{id}/timeline', () => {
       ['summit', 'scheduled', 'postponed', '2025-06-20'],
       ['summit', 'postponed', 'cancelled', '2025-06-25'],
     ]);
-    expect(r.body.items[3]).toEqual({ threadId: 'summit', updateId: posted.scheduled!.id, status: 'scheduled', previousStatus: 'announced', occurredAt: '2025-06-10T00:00:00.000Z', occurredPrecision: 'day', summary: 'summit scheduled.' });
+    expect(r.body.items[3]).toEqual({
+      threadId: 'summit',
+      updateId: posted.scheduled!.id,
+      status: 'scheduled',
+      previousStatus: 'announced',
+      occurredAt: '2025-06-10T00:00:00.000Z',
+      occurredPrecision: 'day',
+      summary: 'summit scheduled.',
+    });
     expect(r.body.nextToken).toBeNull();
   });
 
   it('answers 304 to its ETag, and 404 for an unknown scenario', async () => {
     const r = await s.call('GET', '/scenarios/timeline-desk/timeline', reader);
     expect(r.headers.get('etag')).toMatch(/^"/);
-    expect((await s.call('GET', '/scenarios/timeline-desk/timeline', { ...reader, headers: { 'If-None-Match': r.headers.get('etag')! } })).status).toBe(304);
+    expect(
+      (
+        await s.call('GET', '/scenarios/timeline-desk/timeline', {
+          ...reader,
+          headers: { 'If-None-Match': r.headers.get('etag')! },
+        })
+      ).status,
+    ).toBe(304);
     expect((await s.call('GET', '/scenarios/no-such-desk/timeline', reader)).status).toBe(404);
   });
 
@@ -55,7 +89,11 @@ describe('GET /scenarios/{id}/timeline', () => {
     const pages: unknown[] = [];
     let token: string | null = null;
     do {
-      const r: { status: number; body: { items: unknown[]; nextToken: string | null } } = await s.call('GET', `/scenarios/timeline-desk/timeline?limit=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`, reader);
+      const r: { status: number; body: { items: unknown[]; nextToken: string | null } } = await s.call(
+        'GET',
+        `/scenarios/timeline-desk/timeline?limit=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
+        reader,
+      );
       expect(r.status).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(2);
       pages.push(...r.body.items);
@@ -68,12 +106,24 @@ describe('GET /scenarios/{id}/timeline', () => {
 
   it('drops a retracted change, joining the runs around it; knownAt before the retraction still shows it, with the wording known then', async () => {
     // Prepare
-    const amended = await s.call('PATCH', `/threads/summit/updates/${posted.postponed!.id}`, { body: { summary: 'summit postponed (amended).' } });
-    const retraction = await s.call('POST', `/threads/summit/updates/${posted.scheduled!.id}/retraction`, { body: { reason: 'Never set.' } });
+    const amended = await s.call('PATCH', `/threads/summit/updates/${posted.postponed!.id}`, {
+      body: { summary: 'summit postponed (amended).' },
+    });
+    const retraction = await s.call('POST', `/threads/summit/updates/${posted.scheduled!.id}/retraction`, {
+      body: { reason: 'Never set.' },
+    });
     // Act
     const now = await s.call('GET', '/scenarios/timeline-desk/timeline', reader);
-    const knownBefore = await s.call('GET', `/scenarios/timeline-desk/timeline?knownAt=${encodeURIComponent(posted.cancelled!.recordedAt)}`, reader);
-    const knownEarly = await s.call('GET', `/scenarios/timeline-desk/timeline?knownAt=${encodeURIComponent(posted.scheduled!.recordedAt)}`, reader);
+    const knownBefore = await s.call(
+      'GET',
+      `/scenarios/timeline-desk/timeline?knownAt=${encodeURIComponent(posted.cancelled!.recordedAt)}`,
+      reader,
+    );
+    const knownEarly = await s.call(
+      'GET',
+      `/scenarios/timeline-desk/timeline?knownAt=${encodeURIComponent(posted.scheduled!.recordedAt)}`,
+      reader,
+    );
     // Assess: the again-scheduled update (12 June) now starts the scheduled run
     expect(retraction.status).toBe(200);
     expect(now.body.items.map(row)).toEqual([
@@ -98,7 +148,14 @@ describe('GET /scenarios/{id}/timeline', () => {
 
   it('leaves out archived threads unless archived=any', async () => {
     // Prepare: archive `talks` (the flag as the thread item carries it)
-    await s.ctx.db.send(new UpdateCommand({ TableName: s.ctx.config.tableName, Key: threadKey('talks'), UpdateExpression: 'SET archived = :t', ExpressionAttributeValues: { ':t': true } }));
+    await s.ctx.db.send(
+      new UpdateCommand({
+        TableName: s.ctx.config.tableName,
+        Key: threadKey('talks'),
+        UpdateExpression: 'SET archived = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
     // Act
     const dflt = await s.call('GET', '/scenarios/timeline-desk/timeline', reader);
     const any = await s.call('GET', '/scenarios/timeline-desk/timeline?archived=any', reader);

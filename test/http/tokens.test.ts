@@ -12,8 +12,18 @@ afterAll(async () => s.close());
 const TOKEN = /^st_[A-Za-z0-9_-]{43}$/;
 
 /** A request with an arbitrary bearer token (or none). */
-async function withToken(token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return s.call(method, path, { role: null, ...(body !== undefined ? { body } : {}), headers: { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...headers } });
+async function withToken(
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return s.call(method, path, {
+    role: null,
+    ...(body !== undefined ? { body } : {}),
+    headers: { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+  });
 }
 
 async function create(name: string, role: string) {
@@ -25,7 +35,13 @@ async function create(name: string, role: string) {
 const expectProblem = (r: { status: number; headers: Headers; body: any }, status: number, code: string) => {
   expect(r.status).toBe(status);
   expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(r.body).toMatchObject({
+    status,
+    code,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 };
 
 describe('POST /tokens', () => {
@@ -33,11 +49,19 @@ describe('POST /tokens', () => {
     // Prepare: nothing.
 
     // Act
-    const r = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'desk-editor', role: 'editor' } });
+    const r = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'desk-editor', role: 'editor' },
+    });
 
     // Assess
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ name: 'desk-editor', role: 'editor', token: expect.stringMatching(TOKEN), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+    expect(r.body).toEqual({
+      name: 'desk-editor',
+      role: 'editor',
+      token: expect.stringMatching(TOKEN),
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(Buffer.from(r.body.token.slice(3), 'base64url')).toHaveLength(32);
   });
@@ -48,7 +72,14 @@ describe('POST /tokens', () => {
 
     // Act
     const read = await withToken(token, 'GET', '/threads');
-    const write = await withToken(token, 'POST', '/threads', { id: 'x', scenario: 'x', kind: 'other', title: 'x', status: 'proposed', summary: 'x' });
+    const write = await withToken(token, 'POST', '/threads', {
+      id: 'x',
+      scenario: 'x',
+      kind: 'other',
+      title: 'x',
+      status: 'proposed',
+      summary: 'x',
+    });
 
     // Assess
     expect(read.status).toBe(200);
@@ -93,11 +124,23 @@ describe('POST /tokens', () => {
   it('does not honour Idempotency-Key: a repeat is 409 token_exists, never a replayed token', async () => {
     // Prepare
     const headers = { 'Idempotency-Key': 'create-robot-1' };
-    const first = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'robot', role: 'editor' }, headers });
+    const first = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'robot', role: 'editor' },
+      headers,
+    });
 
     // Act
-    const repeat = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'robot', role: 'editor' }, headers });
-    const otherBodySameKey = await s.call('POST', '/tokens', { role: 'admin', body: { name: 'robot-2', role: 'editor' }, headers });
+    const repeat = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'robot', role: 'editor' },
+      headers,
+    });
+    const otherBodySameKey = await s.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'robot-2', role: 'editor' },
+      headers,
+    });
 
     // Assess
     expect(first.status).toBe(201);
@@ -113,7 +156,12 @@ describe('GET /tokens', () => {
   it('lists names, roles and times but never a token or a hash', async () => {
     // Prepare
     const token = await create('lister-check', 'editor');
-    const secrets = [token, hashToken(token), ...Object.values(s.tokens), ...Object.values(s.tokens).map(hashToken)];
+    const secrets = [
+      token,
+      hashToken(token),
+      ...Object.values(s.tokens),
+      ...Object.values(s.tokens).map(hashToken),
+    ];
 
     // Act
     const r = await s.call('GET', '/tokens', { role: 'admin' });
@@ -122,18 +170,28 @@ describe('GET /tokens', () => {
     expect(r.status).toBe(200);
     for (const secret of secrets) expect(r.text).not.toContain(secret);
     expect(r.text).not.toMatch(/st_|"hash"|[0-9a-f]{64}/);
-    for (const item of r.body.items) expect(Object.keys(item).sort()).toEqual(['createdAt', 'lastUsedAt', 'name', 'role']);
-    expect(r.body.items).toContainEqual({ name: 'lister-check', role: 'editor', createdAt: expect.any(String), lastUsedAt: null });
+    for (const item of r.body.items)
+      expect(Object.keys(item).sort()).toEqual(['createdAt', 'lastUsedAt', 'name', 'role']);
+    expect(r.body.items).toContainEqual({
+      name: 'lister-check',
+      role: 'editor',
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+    });
   });
 
   it('shows lastUsedAt once the token has been used', async () => {
     // Prepare
     const token = await create('used-once', 'reader');
-    const before = (await s.call('GET', '/tokens', { role: 'admin' })).body.items.find((t: { name: string }) => t.name === 'used-once');
+    const before = (await s.call('GET', '/tokens', { role: 'admin' })).body.items.find(
+      (t: { name: string }) => t.name === 'used-once',
+    );
 
     // Act
     await withToken(token, 'GET', '/threads');
-    const after = (await s.call('GET', '/tokens', { role: 'admin' })).body.items.find((t: { name: string }) => t.name === 'used-once');
+    const after = (await s.call('GET', '/tokens', { role: 'admin' })).body.items.find(
+      (t: { name: string }) => t.name === 'used-once',
+    );
 
     // Assess
     expect(before.lastUsedAt).toBeNull();
@@ -173,7 +231,9 @@ describe('DELETE /tokens/{name}', () => {
     expect(r.text).toBe('');
     expectProblem(next, 401, 'unauthorized');
     expect(next.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await s.call('GET', '/tokens', { role: 'admin' })).body.items.map((t: { name: string }) => t.name)).not.toContain('to-revoke');
+    expect(
+      (await s.call('GET', '/tokens', { role: 'admin' })).body.items.map((t: { name: string }) => t.name),
+    ).not.toContain('to-revoke');
   });
 
   it('lets a revoked name be created again, with a new token that the old one does not equal', async () => {
@@ -190,15 +250,18 @@ describe('DELETE /tokens/{name}', () => {
     expect((await withToken(fresh, 'GET', '/threads')).status).toBe(200);
   });
 
-  it.each(['/tokens/nobody', '/tokens/Not%20A%20Slug', '/tokens/%ZZ'])('answers 404 not_found for %s', async (path) => {
-    // Prepare: nothing.
+  it.each(['/tokens/nobody', '/tokens/Not%20A%20Slug', '/tokens/%ZZ'])(
+    'answers 404 not_found for %s',
+    async (path) => {
+      // Prepare: nothing.
 
-    // Act
-    const r = await s.call('DELETE', path, { role: 'admin' });
+      // Act
+      const r = await s.call('DELETE', path, { role: 'admin' });
 
-    // Assess
-    expectProblem(r, 404, 'not_found');
-  });
+      // Assess
+      expectProblem(r, 404, 'not_found');
+    },
+  );
 });
 
 describe('who may manage tokens', () => {
@@ -212,7 +275,10 @@ describe('who may manage tokens', () => {
     // Prepare: the reader and editor tokens of the test server.
 
     // Act
-    const results = [await s.call(method, path, { role: 'reader', body }), await s.call(method, path, { role: 'editor', body })];
+    const results = [
+      await s.call(method, path, { role: 'reader', body }),
+      await s.call(method, path, { role: 'editor', body }),
+    ];
 
     // Assess
     for (const r of results) expectProblem(r, 403, 'forbidden');
@@ -220,24 +286,29 @@ describe('who may manage tokens', () => {
     expect((await s.ctx.tokens.list()).map((t) => t.name)).not.toContain('sneaky');
   });
 
-  it.each(routes)('answers %s %s without a usable token with 401 and WWW-Authenticate: Bearer', async (method, path, body) => {
-    // Prepare
-    const attempts: (Record<string, string> | null)[] = [
-      null,
-      { Authorization: 'Bearer st_unknownunknownunknownunknownunknownunknown00' },
-      { Authorization: `Basic ${Buffer.from(`local-admin:${s.tokens.admin}`).toString('base64')}` },
-      { Authorization: `Bearer` },
-      { Authorization: `${s.tokens.admin}` },
-      { Authorization: `Bearer ${s.tokens.admin}x` },
-    ];
+  it.each(routes)(
+    'answers %s %s without a usable token with 401 and WWW-Authenticate: Bearer',
+    async (method, path, body) => {
+      // Prepare
+      const attempts: (Record<string, string> | null)[] = [
+        null,
+        { Authorization: 'Bearer st_unknownunknownunknownunknownunknownunknown00' },
+        { Authorization: `Basic ${Buffer.from(`local-admin:${s.tokens.admin}`).toString('base64')}` },
+        { Authorization: `Bearer` },
+        { Authorization: `${s.tokens.admin}` },
+        { Authorization: `Bearer ${s.tokens.admin}x` },
+      ];
 
-    // Act
-    const results = await Promise.all(attempts.map((headers) => s.call(method, path, { role: null, body, headers: headers ?? {} })));
+      // Act
+      const results = await Promise.all(
+        attempts.map((headers) => s.call(method, path, { role: null, body, headers: headers ?? {} })),
+      );
 
-    // Assess
-    for (const r of results) {
-      expectProblem(r, 401, 'unauthorized');
-      expect(r.headers.get('www-authenticate')).toBe('Bearer');
-    }
-  });
+      // Assess
+      for (const r of results) {
+        expectProblem(r, 401, 'unauthorized');
+        expect(r.headers.get('www-authenticate')).toBe('Bearer');
+      }
+    },
+  );
 });

@@ -16,11 +16,13 @@ const DNS: Record<string, string[]> = {
   'metadata.example.com': ['169.254.169.254'],
   'v6inside.example.com': ['::ffff:192.168.1.1'],
 };
-const stubLookup = (table: Record<string, string[]>): LookupAll => async (host) => {
-  const found = table[host];
-  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const stubLookup =
+  (table: Record<string, string[]>): LookupAll =>
+  async (host) => {
+    const found = table[host];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 describe('subscription URLs when private webhooks are not allowed', () => {
   let server: TestServer;
@@ -61,7 +63,10 @@ describe('subscription URLs when private webhooks are not allowed', () => {
   });
 
   it('accepts https to a name resolving only to public addresses', async () => {
-    const res = await server.call('POST', '/subscriptions', { role: 'admin', body: { url: 'https://hooks.example.com/hook' } });
+    const res = await server.call('POST', '/subscriptions', {
+      role: 'admin',
+      body: { url: 'https://hooks.example.com/hook' },
+    });
     expect(res.status).toBe(201);
   });
 });
@@ -83,17 +88,36 @@ describe('delivery when private webhooks are not allowed', () => {
   it('refuses to connect when the name now resolves to 127.0.0.1 (DNS rebinding), and records why', async () => {
     // Prepare: subscribed while the name was public; then its answer changes to the receiver's loopback
     const port = new URL(hook.url).port;
-    const made = await server.call('POST', '/subscriptions', { role: 'admin', body: { url: `https://rebind.example.com:${port}/hook` } });
+    const made = await server.call('POST', '/subscriptions', {
+      role: 'admin',
+      body: { url: `https://rebind.example.com:${port}/hook` },
+    });
     expect(made.status).toBe(201);
     dns['rebind.example.com'] = ['127.0.0.1'];
-    await server.call('POST', '/threads', { body: { id: 't1', scenario: 'talks', kind: 'ceasefire', title: 'T', status: 'proposed', summary: 'First.' } });
+    await server.call('POST', '/threads', {
+      body: {
+        id: 't1',
+        scenario: 'talks',
+        kind: 'ceasefire',
+        title: 'T',
+        status: 'proposed',
+        summary: 'First.',
+      },
+    });
     // Act
     const reports = await runDeliveries(server.ctx, Date.now());
     // Assess
-    expect(reports.map((r) => [r.delivered, r.responseStatus, r.error])).toEqual([[false, null, 'refused: rebind.example.com resolved to 127.0.0.1, which is not a public address']]);
+    expect(reports.map((r) => [r.delivered, r.responseStatus, r.error])).toEqual([
+      [false, null, 'refused: rebind.example.com resolved to 127.0.0.1, which is not a public address'],
+    ]);
     expect(hook.received).toEqual([]);
-    const log = (await server.call('GET', `/subscriptions/${made.body.id}`, { role: 'admin' })).body.deliveries;
-    expect(log[0]).toMatchObject({ delivered: false, responseStatus: null, error: expect.stringContaining('not a public address') });
+    const log = (await server.call('GET', `/subscriptions/${made.body.id}`, { role: 'admin' })).body
+      .deliveries;
+    expect(log[0]).toMatchObject({
+      delivered: false,
+      responseStatus: null,
+      error: expect.stringContaining('not a public address'),
+    });
   });
 });
 
@@ -103,8 +127,14 @@ describe('private webhooks allowed (the local default)', () => {
     const server = await startTestServer({ seed: false, config: { allowPrivateWebhooks: true } });
     try {
       // Act
-      const loopback = await server.call('POST', '/subscriptions', { role: 'admin', body: { url: 'http://127.0.0.1:9/hook' } });
-      const file = await server.call('POST', '/subscriptions', { role: 'admin', body: { url: 'file:///etc/passwd' } });
+      const loopback = await server.call('POST', '/subscriptions', {
+        role: 'admin',
+        body: { url: 'http://127.0.0.1:9/hook' },
+      });
+      const file = await server.call('POST', '/subscriptions', {
+        role: 'admin',
+        body: { url: 'file:///etc/passwd' },
+      });
       // Assess
       expect(loopback.status).toBe(201);
       expect([file.status, file.body.code]).toEqual([422, 'invalid_subscription_url']);
@@ -117,6 +147,16 @@ describe('private webhooks allowed (the local default)', () => {
 describe('isPublicAddress', () => {
   it('allows only ipaddr.js unicast, after unwrapping IPv4-mapped IPv6', () => {
     expect(['93.184.215.14', '2606:4700:4700::1111'].map(isPublicAddress)).toEqual([true, true]);
-    expect(['::ffff:93.184.215.14', '::ffff:127.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::', 'not-an-ip', '255.255.255.255', '224.0.0.1'].map(isPublicAddress)).toEqual([true, false, false, false, false, false, false]);
+    expect(
+      [
+        '::ffff:93.184.215.14',
+        '::ffff:127.0.0.1',
+        '64:ff9b::a00:1',
+        '2002:7f00:1::',
+        'not-an-ip',
+        '255.255.255.255',
+        '224.0.0.1',
+      ].map(isPublicAddress),
+    ).toEqual([true, false, false, false, false, false, false]);
   });
 });

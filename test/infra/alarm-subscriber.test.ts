@@ -10,10 +10,18 @@ const NO_SUBSCRIBER = /no alarm subscriber/;
 /** The warnings on the stack, and what synthesis printed (the validation report, as `cdk synth` shows it). */
 const warningsOf = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => {
   const printed: string[] = [];
-  const console = jest.spyOn(global.console, 'error').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+  const console = jest
+    .spyOn(global.console, 'error')
+    .mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
   const synthesized = synth({ context, env });
   try {
-    return { warnings: Annotations.fromStack(synthesized.stack).findWarning('*', Match.stringLikeRegexp('no alarm subscriber')), printed: printed.join('\n') };
+    return {
+      warnings: Annotations.fromStack(synthesized.stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('no alarm subscriber'),
+      ),
+      printed: printed.join('\n'),
+    };
   } finally {
     console.mockRestore();
     synthesized.cleanup();

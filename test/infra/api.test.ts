@@ -37,14 +37,23 @@ describe('HTTP API routes', () => {
   it('sends the catch-alls, without the authorizer, to the health function, which touches no data', () => {
     const fallbacks = deployedRoutes().filter((r) => r.key === '$default' || r.key.startsWith('ANY '));
     expect(fallbacks).toHaveLength(PATHS.length + 1);
-    for (const r of fallbacks) expect({ key: r.key, fn: r.functionId, auth: r.authorizationType }).toEqual({ key: r.key, fn: functionId('health'), auth: 'NONE' });
+    for (const r of fallbacks)
+      expect({ key: r.key, fn: r.functionId, auth: r.authorizationType }).toEqual({
+        key: r.key,
+        fn: functionId('health'),
+        auth: 'NONE',
+      });
   });
 
   it("sends every route to its group's function", () => {
     // Act
     const byKey = new Map(deployedRoutes().map((r) => [r.key, r.functionId]));
     // Assess
-    for (const route of ROUTES) expect({ route: routeKey(route), fn: byKey.get(routeKey(route)) }).toEqual({ route: routeKey(route), fn: functionId(route.group) });
+    for (const route of ROUTES)
+      expect({ route: routeKey(route), fn: byKey.get(routeKey(route)) }).toEqual({
+        route: routeKey(route),
+        fn: functionId(route.group),
+      });
   });
 
   it('puts the token authorizer on every route that needs a role and on no open route', () => {
@@ -54,10 +63,24 @@ describe('HTTP API routes', () => {
     // Act / Assess
     for (const route of ROUTES) {
       const deployed = byKey.get(routeKey(route))!;
-      if (route.role) expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'CUSTOM', id: authorizerId });
-      else expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({ key: deployed.key, type: 'NONE', id: undefined });
+      if (route.role)
+        expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({
+          key: deployed.key,
+          type: 'CUSTOM',
+          id: authorizerId,
+        });
+      else
+        expect({ key: deployed.key, type: deployed.authorizationType, id: deployed.authorizerId }).toEqual({
+          key: deployed.key,
+          type: 'NONE',
+          id: undefined,
+        });
     }
-    expect(ROUTES.filter((r) => !r.role).map(routeKey).sort()).toEqual(['GET /health', 'GET /openapi.json', 'HEAD /health', 'HEAD /openapi.json']);
+    expect(
+      ROUTES.filter((r) => !r.role)
+        .map(routeKey)
+        .sort(),
+    ).toEqual(['GET /health', 'GET /openapi.json', 'HEAD /health', 'HEAD /openapi.json']);
   });
 
   it('deploys a HEAD route beside every GET route, to the same function behind the same authorizer', () => {
@@ -72,10 +95,19 @@ describe('HTTP API routes', () => {
     expect(gets.length).toBeGreaterThan(0);
     for (const { get, head } of pairs) {
       expect(head).toBeDefined();
-      expect({ fn: head!.functionId, type: head!.authorizationType, authorizer: head!.authorizerId }).toEqual({ fn: get!.functionId, type: get!.authorizationType, authorizer: get!.authorizerId });
+      expect({ fn: head!.functionId, type: head!.authorizationType, authorizer: head!.authorizerId }).toEqual(
+        { fn: get!.functionId, type: get!.authorizationType, authorizer: get!.authorizerId },
+      );
     }
-    expect(byKey.get('HEAD /health')).toEqual(expect.objectContaining({ functionId: functionId('health'), authorizationType: 'NONE' }));
-    expect(deployedRoutes().filter((r) => r.key.startsWith('HEAD ')).map((r) => r.key.slice(5)).sort()).toEqual(gets.map((r) => r.path).sort());
+    expect(byKey.get('HEAD /health')).toEqual(
+      expect.objectContaining({ functionId: functionId('health'), authorizationType: 'NONE' }),
+    );
+    expect(
+      deployedRoutes()
+        .filter((r) => r.key.startsWith('HEAD '))
+        .map((r) => r.key.slice(5))
+        .sort(),
+    ).toEqual(gets.map((r) => r.path).sort());
   });
 
   it('uses one simple-response Lambda authorizer keyed on Authorization and cached for 60 seconds', () => {
@@ -95,9 +127,12 @@ describe('HTTP API routes', () => {
   it('lets API Gateway invoke each API function only from this API', () => {
     // Assess: one permission per route plus the authorizer's, all scoped to this API's ARN.
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
-    const fromApi = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com');
+    const fromApi = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com',
+    );
     expect(fromApi).toHaveLength(ROUTES.length + PATHS.length + 1 + 1);
-    for (const [, permission] of fromApi) expect(referencedIds(permission.Properties!.SourceArn)).toContain(apiId);
+    for (const [, permission] of fromApi)
+      expect(referencedIds(permission.Properties!.SourceArn)).toContain(apiId);
   });
 });
 
@@ -109,12 +144,19 @@ describe('HTTP API stage and CORS', () => {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
-      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.anyValue() },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        Format: Match.anyValue(),
+      },
     });
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
     const settings = stage.Properties!.AccessLogSettings as { Format: string; DestinationArn: unknown };
     const format = JSON.parse(settings.Format) as Record<string, string>;
-    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
     expect(settings.Format.toLowerCase()).not.toContain('authorization');
     expect(resources[referencedIds(settings.DestinationArn)[0]!]!.Type).toBe('AWS::Logs::LogGroup');
   });
@@ -125,7 +167,13 @@ describe('HTTP API stage and CORS', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
         AllowOrigins: DASHBOARDS,
-        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
+        AllowHeaders: Match.arrayWith([
+          'authorization',
+          'content-type',
+          'if-match',
+          'if-none-match',
+          'idempotency-key',
+        ]),
         ExposeHeaders: Match.arrayWith(['etag', 'location', 'idempotent-replayed', 'retry-after']),
         AllowMethods: Match.arrayWith(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
       },
@@ -135,7 +183,9 @@ describe('HTTP API stage and CORS', () => {
   it('passes the same CORS origins to the HTTP functions as TRACKER_CORS_ORIGINS', () => {
     // Assess
     for (const name of ['health', 'threads-read', 'threads-write', 'tokens', 'kinds'] as const) {
-      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = (
+        resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
       expect({ name, cors: env.TRACKER_CORS_ORIGINS }).toEqual({ name, cors: DASHBOARDS.join(',') });
     }
   });

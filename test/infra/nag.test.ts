@@ -8,9 +8,13 @@ import { FUNCTION_ENTRIES } from '../../infra/bundling';
 import { synth } from './synth';
 
 interface Report {
-  pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; violatingConstructs?: { constructPath: string }[] }[] }[];
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; severity: string; violatingConstructs?: { constructPath: string }[] }[];
+  }[];
 }
-const reportOf = (dir: string): Report => JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8'));
+const reportOf = (dir: string): Report =>
+  JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8'));
 
 // Prepare (once per file): the real thing — the local esbuild bundles every function, cdk-nag checks.
 const synthesized = synth({ bundle: true });
@@ -24,7 +28,9 @@ describe('cdk-nag AWS Solutions checks', () => {
   it('synthesizes with zero unacknowledged errors', () => {
     // Act
     const report = reportOf(synthesized.assembly.directory);
-    const errors = report.pluginReports.flatMap((p) => p.violations.filter((v) => v.severity === 'error' || v.severity === 'fatal'));
+    const errors = report.pluginReports.flatMap((p) =>
+      p.violations.filter((v) => v.severity === 'error' || v.severity === 'fatal'),
+    );
     // Assess
     expect(errors).toEqual([]);
   });
@@ -38,11 +44,20 @@ describe('cdk-nag AWS Solutions checks', () => {
     // Prepare
     const acknowledged = synthesized.stack.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, rules: m.data as Record<string, string> })));
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ path: c.node.path, rules: m.data as Record<string, string> })),
+      );
     // Assess
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const { path: at, rules } of acknowledged) {
-      for (const [id, reason] of Object.entries(rules)) expect({ at, id, reasonLongEnough: reason.trim().length >= 40 }).toEqual({ at, id, reasonLongEnough: true });
+      for (const [id, reason] of Object.entries(rules))
+        expect({ at, id, reasonLongEnough: reason.trim().length >= 40 }).toEqual({
+          at,
+          id,
+          reasonLongEnough: true,
+        });
     }
   });
 
@@ -50,17 +65,38 @@ describe('cdk-nag AWS Solutions checks', () => {
     // Prepare
     const wildcardAcks = synthesized.stack.node
       .findAll()
-      .filter((c) => c.node.metadata.some((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && Object.keys(m.data as object).some((id) => id.includes('IAM5'))));
+      .filter((c) =>
+        c.node.metadata.some(
+          (m) =>
+            m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY &&
+            Object.keys(m.data as object).some((id) => id.includes('IAM5')),
+        ),
+      );
     // Assess
-    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual(['AuthorizerRole', 'DeliveriesRole', 'HealthRole', 'KindsRole', 'ScenarioRecountRole', 'StaleCheckRole', 'SubscriptionsRole', 'ThreadsReadRole', 'ThreadsWriteRole', 'TokensRole']);
+    expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual([
+      'AuthorizerRole',
+      'DeliveriesRole',
+      'HealthRole',
+      'KindsRole',
+      'ScenarioRecountRole',
+      'StaleCheckRole',
+      'SubscriptionsRole',
+      'ThreadsReadRole',
+      'ThreadsWriteRole',
+      'TokensRole',
+    ]);
   });
 
   it('bundles every function with the local esbuild into a single index.js with a source map', () => {
     // Prepare
     const dir = synthesized.assembly.directory;
-    const manifest = JSON.parse(readFileSync(path.join(dir, `${synthesized.stack.artifactId}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string; packaging?: string } }> };
+    const manifest = JSON.parse(
+      readFileSync(path.join(dir, `${synthesized.stack.artifactId}.assets.json`), 'utf8'),
+    ) as { files: Record<string, { source: { path: string; packaging?: string } }> };
     // Act
-    const bundles = Object.values(manifest.files).filter((f) => f.source.packaging === 'zip').map((f) => path.join(dir, f.source.path));
+    const bundles = Object.values(manifest.files)
+      .filter((f) => f.source.packaging === 'zip')
+      .map((f) => path.join(dir, f.source.path));
     // Assess
     expect(bundles).toHaveLength(Object.keys(FUNCTION_ENTRIES).length);
     for (const dir of bundles) {
@@ -71,7 +107,10 @@ describe('cdk-nag AWS Solutions checks', () => {
 
   it('fails synthesis on a finding nobody acknowledged (the plugin is really registered)', () => {
     // Prepare: the same app, plus a queue that breaks AwsSolutions-SQS3/SQS4 (bundling skipped: fast).
-    const { app, stack } = buildApp({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: negativeOutdir }, {});
+    const { app, stack } = buildApp(
+      { context: { 'aws:cdk:bundling-stacks': [] }, outdir: negativeOutdir },
+      {},
+    );
     new Queue(stack, 'UncheckedQueue');
     const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     // Act / Assess

@@ -5,7 +5,9 @@ import { dynamoCallBoundMs, readConfig } from '../../shared/config';
 import { referencedIds, synth, type Resources } from './synth';
 
 // Prepare (once per file)
-const { template, functionId, cleanup, stack } = synth({ context: { stage: 'prod', alarmEmail: 'oncall@example.org' } });
+const { template, functionId, cleanup, stack } = synth({
+  context: { stage: 'prod', alarmEmail: 'oncall@example.org' },
+});
 afterAll(cleanup);
 const resources = template.toJSON().Resources as Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -14,15 +16,29 @@ const only = (type: string) => {
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0]!;
 };
-const ALL_FUNCTIONS: FunctionName[] = ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'authorizer', 'stale-check', 'scenario-recount', 'subscriptions', 'deliveries'];
+const ALL_FUNCTIONS: FunctionName[] = [
+  'health',
+  'threads-read',
+  'threads-write',
+  'tokens',
+  'kinds',
+  'authorizer',
+  'stale-check',
+  'scenario-recount',
+  'subscriptions',
+  'deliveries',
+];
 /** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
 const named = (type: string, prefix: string) => {
   const found = ofType(type).filter(([id]) => id.startsWith(prefix));
-  if (found.length !== 1) throw new Error(`expected exactly one ${type} named ${prefix}*, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected exactly one ${type} named ${prefix}*, found ${found.length}`);
   return found[0]!;
 };
 const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
-  [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
+  [...items].sort((a, b) =>
+    String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)),
+  );
 
 describe('DynamoDB table', () => {
   const [tableId, table] = only('AWS::DynamoDB::Table');
@@ -51,12 +67,17 @@ describe('DynamoDB table', () => {
 
   it('is retained when the stack is deleted or the table replaced', () => {
     // Assess
-    expect({ deletion: table.DeletionPolicy, replace: table.UpdateReplacePolicy }).toEqual({ deletion: 'Retain', replace: 'Retain' });
+    expect({ deletion: table.DeletionPolicy, replace: table.UpdateReplacePolicy }).toEqual({
+      deletion: 'Retain',
+      replace: 'Retain',
+    });
   });
 
   it('is the table every table-using function is told about, and health is not', () => {
     for (const name of ALL_FUNCTIONS) {
-      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = (
+        resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
       if (name === 'health') expect(env.TABLE_NAME).toBeUndefined();
       else expect({ name, table: referencedIds(env.TABLE_NAME) }).toEqual({ name, table: [tableId] });
     }
@@ -71,7 +92,13 @@ describe('functions', () => {
       const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
       const logGroup = resources[referencedIds((p.LoggingConfig as { LogGroup: unknown }).LogGroup)[0]!]!;
       // Assess
-      expect({ name, runtime: p.Runtime, arch: p.Architectures, handler: p.Handler, tracing: p.TracingConfig }).toEqual({
+      expect({
+        name,
+        runtime: p.Runtime,
+        arch: p.Architectures,
+        handler: p.Handler,
+        tracing: p.TracingConfig,
+      }).toEqual({
         name,
         runtime: 'nodejs22.x',
         arch: ['arm64'],
@@ -88,7 +115,9 @@ describe('functions', () => {
       expect(logGroup.Properties!.RetentionInDays).toBe(30);
       expect(p.MemorySize).toBeGreaterThanOrEqual(256);
       // API functions stay within API Gateway's 29 s; the scheduled and queued ones are on no request's path.
-      expect(p.Timeout).toBeLessThanOrEqual(name === 'stale-check' || name === 'deliveries' ? 900 : name === 'scenario-recount' ? 60 : 29);
+      expect(p.Timeout).toBeLessThanOrEqual(
+        name === 'stale-check' || name === 'deliveries' ? 900 : name === 'scenario-recount' ? 60 : 29,
+      );
     }
   });
 
@@ -97,37 +126,52 @@ describe('functions', () => {
       // Prepare: the settings each function runs with (its environment, else the defaults)
       const p = resources[functionId(name)]!.Properties!;
       const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
-      const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      const strings = Object.fromEntries(
+        Object.entries(env).filter(([, v]) => typeof v === 'string'),
+      ) as Record<string, string>;
       const bound = dynamoCallBoundMs(readConfig(strings));
       // Assess: the authorizer makes one call that can hang; the others may make two (a failed
       // idempotent write gives its claim back), and API Gateway answers within 10 s only if they do
       const calls = name === 'authorizer' ? 1 : 2;
       const worst = calls * bound;
-      expect({ name, beforeTimeout: worst < Number(p.Timeout) * 1000 }).toEqual({ name, beforeTimeout: true });
-      if (name !== 'stale-check') expect({ name, within10s: worst < 10_000 }).toEqual({ name, within10s: true });
+      expect({ name, beforeTimeout: worst < Number(p.Timeout) * 1000 }).toEqual({
+        name,
+        beforeTimeout: true,
+      });
+      if (name !== 'stale-check')
+        expect({ name, within10s: worst < 10_000 }).toEqual({ name, within10s: true });
     }
   });
 
   it('tells exactly the publishing functions the event bus name', () => {
     const [busId] = only('AWS::Events::EventBus');
     for (const name of ALL_FUNCTIONS) {
-      const env = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = (
+        resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
       const publishes = name === 'threads-write' || name === 'stale-check' || name === 'subscriptions';
-      expect({ name, bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME) }).toEqual({ name, bus: publishes ? [busId] : undefined });
+      expect({
+        name,
+        bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME),
+      }).toEqual({ name, bus: publishes ? [busId] : undefined });
     }
   });
 
   it('gives threads-read the page-token key as a Secrets Manager dynamic reference, never a literal', () => {
     // Prepare
     const [secretId] = named('AWS::SecretsManager::Secret', 'PageTokenSecret');
-    const env = (resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = (
+      resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
     // Act
     const value = JSON.stringify(env.PAGE_TOKEN_SECRET);
     // Assess
     expect(value).toContain('{{resolve:secretsmanager:');
     expect(referencedIds(env.PAGE_TOKEN_SECRET)).toEqual([secretId]);
     for (const name of ALL_FUNCTIONS.filter((n) => n !== 'threads-read')) {
-      const other = (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const other = (
+        resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
       expect({ name, secret: other.PAGE_TOKEN_SECRET }).toEqual({ name, secret: undefined });
     }
   });
@@ -156,14 +200,23 @@ describe('notifications and the stale-check schedule', () => {
     const [, config] = only('AWS::Lambda::EventInvokeConfig');
     expect(referencedIds(config.Properties!.FunctionName)).toEqual([functionId('stale-check')]);
     expect(config.Properties!.MaximumRetryAttempts).toBeGreaterThan(0);
-    expect(referencedIds((config.Properties!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)).toEqual([queueId]);
+    expect(
+      referencedIds(
+        (config.Properties!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
+          .Destination,
+      ),
+    ).toEqual([queueId]);
   });
 
   it('keeps the dead-letter queue encrypted and reachable over TLS only', () => {
     // Assess
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 });
@@ -175,27 +228,47 @@ describe('scenario recounts', () => {
     const [queueId, queue] = named('AWS::SQS::Queue', 'RecountQueue');
     const [dlqId] = named('AWS::SQS::Queue', 'RecountDlq');
     // The recount queue's mapping (the webhook queue has its own).
-    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => referencedIds(m.Properties!.EventSourceArn).includes(queueId))!;
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) =>
+      referencedIds(m.Properties!.EventSourceArn).includes(queueId),
+    )!;
     const target = (rule.Properties!.Targets as Record<string, unknown>[])[0]!;
     // Assess
-    expect(rule.Properties!.EventPattern).toEqual({ source: ['scenario-tracker.internal'], 'detail-type': ['ScenarioRecountRequested'] });
+    expect(rule.Properties!.EventPattern).toEqual({
+      source: ['scenario-tracker.internal'],
+      'detail-type': ['ScenarioRecountRequested'],
+    });
     expect(referencedIds(rule.Properties!.EventBusName)).toEqual([ofType('AWS::Events::EventBus')[0]![0]]);
     expect(referencedIds(target.Arn)).toEqual([queueId]);
     expect(referencedIds((target.DeadLetterConfig as { Arn: unknown }).Arn)).toEqual([dlqId]);
     expect(queue.Properties).toMatchObject({ DelaySeconds: 1, SqsManagedSseEnabled: true });
-    expect(referencedIds((queue.Properties!.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn)).toEqual([dlqId]);
+    expect(
+      referencedIds(
+        (queue.Properties!.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn,
+      ),
+    ).toEqual([dlqId]);
     expect(referencedIds(mapping.Properties!.FunctionName)).toEqual([functionId('scenario-recount')]);
     expect(referencedIds(mapping.Properties!.EventSourceArn)).toEqual([queueId]);
     // Lag: delay + batching window + one recount stays under the contract's 10 s.
-    expect(mapping.Properties).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 3, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 3,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 });
 
 describe('alarms', () => {
   const [topicId] = only('AWS::SNS::Topic');
-  const alarms = ofType('AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties! }) as Record<string, unknown> & { id: string });
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(
+    ([id, a]) => ({ id, ...a.Properties! }) as Record<string, unknown> & { id: string },
+  );
   const onFunction = (name: FunctionName, metric: string) =>
-    alarms.filter((a) => a.MetricName === metric && a.Namespace === 'AWS/Lambda' && referencedIds(a.Dimensions).includes(functionId(name)));
+    alarms.filter(
+      (a) =>
+        a.MetricName === metric &&
+        a.Namespace === 'AWS/Lambda' &&
+        referencedIds(a.Dimensions).includes(functionId(name)),
+    );
 
   it("alarm on every function's errors and throttles", () => {
     for (const name of ALL_FUNCTIONS) {
@@ -204,19 +277,28 @@ describe('alarms', () => {
     }
   });
 
-  it.each(['StaleCheckDlq', 'RecountDlq', 'WebhookDlq'])('alarm as soon as the dead-letter queue %s holds a message', (name) => {
-    // Prepare
-    const [queueId] = named('AWS::SQS::Queue', name);
-    // Act
-    const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && referencedIds(a.Dimensions).includes(queueId));
-    // Assess
-    expect(dlq).toHaveLength(1);
-    expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-  });
+  it.each(['StaleCheckDlq', 'RecountDlq', 'WebhookDlq'])(
+    'alarm as soon as the dead-letter queue %s holds a message',
+    (name) => {
+      // Prepare
+      const [queueId] = named('AWS::SQS::Queue', name);
+      // Act
+      const dlq = alarms.filter(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          referencedIds(a.Dimensions).includes(queueId),
+      );
+      // Assess
+      expect(dlq).toHaveLength(1);
+      expect(dlq[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    },
+  );
 
   it('alarm when the stale check fails: function errors or the schedule failing to invoke it', () => {
     // Act
-    const failing = alarms.filter((a) => Array.isArray(a.Metrics) && JSON.stringify(a.Metrics).includes('FailedInvocations'));
+    const failing = alarms.filter(
+      (a) => Array.isArray(a.Metrics) && JSON.stringify(a.Metrics).includes('FailedInvocations'),
+    );
     // Assess
     expect(failing).toHaveLength(1);
     const text = JSON.stringify(failing[0]!.Metrics);
@@ -228,19 +310,33 @@ describe('alarms', () => {
     // Assess
     expect(alarms.length).toBeGreaterThanOrEqual(ALL_FUNCTIONS.length * 2 + 2);
     for (const a of alarms) {
-      expect({ alarm: a.id, actions: referencedIds(a.AlarmActions) }).toEqual({ alarm: a.id, actions: [topicId] });
+      expect({ alarm: a.id, actions: referencedIds(a.AlarmActions) }).toEqual({
+        alarm: a.id,
+        actions: [topicId],
+      });
       expect({ alarm: a.id, ok: referencedIds(a.OKActions) }).toEqual({ alarm: a.id, ok: [topicId] });
     }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org' });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.org',
+    });
   });
 
   it("let CloudWatch publish to the topic, for this account's alarms only (the TLS-only policy replaces the default one)", () => {
     // Prepare
-    const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) => referencedIds(p.Properties!.Topics).includes(topicId));
-    const statements = policies.flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+    const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) =>
+      referencedIds(p.Properties!.Topics).includes(topicId),
+    );
+    const statements = policies.flatMap(
+      ([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
 
     // Act
     const allows = statements.filter((st) => st.Effect === 'Allow');
@@ -256,7 +352,22 @@ describe('alarms', () => {
         Resource: { Ref: topicId },
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
         },
       },
     ]);
@@ -268,7 +379,9 @@ describe('outputs', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     // Assess
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'EventBusName', 'AlarmTopicArn']));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'TableName', 'EventBusName', 'AlarmTopicArn']),
+    );
     expect(referencedIds(outputs.TableName!.Value)).toEqual([only('AWS::DynamoDB::Table')[0]]);
     expect(referencedIds(outputs.EventBusName!.Value)).toEqual([only('AWS::Events::EventBus')[0]]);
     expect(referencedIds(outputs.AlarmTopicArn!.Value)).toEqual([only('AWS::SNS::Topic')[0]]);

@@ -7,25 +7,44 @@ describe('stack settings', () => {
     // Act
     const s = resolveSettings(contextOf({}), {});
     // Assess
-    expect(s).toMatchObject({ stage: 'dev', stackName: 'ScenarioTracker-dev', corsOrigins: [], logRetentionDays: 30, logLevel: 'INFO', alarmEmail: undefined });
+    expect(s).toMatchObject({
+      stage: 'dev',
+      stackName: 'ScenarioTracker-dev',
+      corsOrigins: [],
+      logRetentionDays: 30,
+      logLevel: 'INFO',
+      alarmEmail: undefined,
+    });
   });
 
   it('takes stage and origins from context before the environment', () => {
     // Act
-    const s = resolveSettings(contextOf({ stage: 'prod', corsOrigins: 'https://a.example, https://b.example' }), { TRACKER_STAGE: 'test', TRACKER_CORS_ORIGINS: 'https://env.example' });
+    const s = resolveSettings(
+      contextOf({ stage: 'prod', corsOrigins: 'https://a.example, https://b.example' }),
+      { TRACKER_STAGE: 'test', TRACKER_CORS_ORIGINS: 'https://env.example' },
+    );
     // Assess
-    expect(s).toMatchObject({ stage: 'prod', stackName: 'ScenarioTracker-prod', corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(s).toMatchObject({
+      stage: 'prod',
+      stackName: 'ScenarioTracker-prod',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
   });
 
   it('falls back to TRACKER_STAGE and TRACKER_CORS_ORIGINS from the environment', () => {
     // Act
-    const s = resolveSettings(contextOf({}), { TRACKER_STAGE: 'staging', TRACKER_CORS_ORIGINS: 'https://dash.example,,' });
+    const s = resolveSettings(contextOf({}), {
+      TRACKER_STAGE: 'staging',
+      TRACKER_CORS_ORIGINS: 'https://dash.example,,',
+    });
     // Assess
     expect(s).toMatchObject({ stage: 'staging', corsOrigins: ['https://dash.example'] });
   });
 
   it('accepts a JSON list of origins from cdk.json context', () => {
-    expect(resolveSettings(contextOf({ corsOrigins: ['https://x.example'] }), {}).corsOrigins).toEqual(['https://x.example']);
+    expect(resolveSettings(contextOf({ corsOrigins: ['https://x.example'] }), {}).corsOrigins).toEqual([
+      'https://x.example',
+    ]);
   });
 
   it('refuses a stage that cannot be part of resource names, and an unsupported retention', () => {

@@ -11,19 +11,36 @@ import { createTable } from '../../infra/table';
 const indexesOf = (indexCount?: number): string[] => {
   const stack = new Stack(new App(), 'T');
   createTable(stack, 'Table', indexCount);
-  const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')) as { Properties: { GlobalSecondaryIndexes: { IndexName: string }[] } }[];
+  const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')) as {
+    Properties: { GlobalSecondaryIndexes: { IndexName: string }[] };
+  }[];
   return table!.Properties.GlobalSecondaryIndexes.map((i) => i.IndexName);
 };
 
 describe('tableIndexes', () => {
   it('declares only the first n global indexes, and all of them by default', () => {
     expect(indexesOf(4)).toEqual(['GSI1', 'GSI2', 'GSI3', 'GSI4']);
-    expect(indexesOf()).toEqual(['GSI1', 'GSI2', 'GSI3', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'GSI10', 'GSI11']);
+    expect(indexesOf()).toEqual([
+      'GSI1',
+      'GSI2',
+      'GSI3',
+      'GSI4',
+      'GSI5',
+      'GSI6',
+      'GSI7',
+      'GSI8',
+      'GSI9',
+      'GSI10',
+      'GSI11',
+    ]);
   });
 
   it('is read from context as a whole number from 3 (the first model) to all, and refused otherwise', () => {
     expect(resolveSettings((k) => (k === 'tableIndexes' ? '5' : undefined), {}).tableIndexes).toBe(5);
     expect(resolveSettings(() => undefined, {}).tableIndexes).toBeUndefined();
-    for (const bad of ['2', '12', 'four', '4.5']) expect(() => resolveSettings((k) => (k === 'tableIndexes' ? bad : undefined), {})).toThrow(/tableIndexes/);
+    for (const bad of ['2', '12', 'four', '4.5'])
+      expect(() => resolveSettings((k) => (k === 'tableIndexes' ? bad : undefined), {})).toThrow(
+        /tableIndexes/,
+      );
   });
 });

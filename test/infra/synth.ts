@@ -10,7 +10,8 @@ import type { FunctionName } from '../../infra/bundling';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** The feature flags and defaults the CLI applies from cdk.json, so tests synthesize what `cdk synth` does. */
-const cdkJsonContext = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context ?? {};
+const cdkJsonContext = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context ?? {};
 
 export interface Synthesized extends BuiltApp {
   assembly: CloudAssembly;
@@ -41,7 +42,8 @@ export function synth({ context = {}, bundle = false, env = {} }: SynthOptions =
   );
   const assembly = built.app.synth();
   const template = Template.fromStack(built.stack);
-  const functionId = (name: FunctionName) => built.stack.getLogicalId(built.stack.functions[name].node.defaultChild as CfnElement);
+  const functionId = (name: FunctionName) =>
+    built.stack.getLogicalId(built.stack.functions[name].node.defaultChild as CfnElement);
   const cleanup = () => rmSync(outdir, { recursive: true, force: true });
   return { ...built, assembly, template, functionId, cleanup };
 }
@@ -70,4 +72,12 @@ export const referencedIds = (value: unknown): string[] => {
   return out;
 };
 
-export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+export type Resources = Record<
+  string,
+  {
+    Type: string;
+    Properties?: Record<string, unknown>;
+    DeletionPolicy?: string;
+    UpdateReplacePolicy?: string;
+  }
+>;

@@ -7,7 +7,8 @@ import { startReceiver } from '../support/receiver';
 
 /** The cloud's delivery function, over DynamoDB Local, fed queue messages as EventBridge puts them there. */
 const message = (id: string, body: string) => ({ messageId: id, body }) as SQSEvent['Records'][number];
-const fromBus = (detail: unknown) => JSON.stringify({ version: '0', source: 'scenario-tracker', 'detail-type': 'ThreadStatusChanged', detail });
+const fromBus = (detail: unknown) =>
+  JSON.stringify({ version: '0', source: 'scenario-tracker', 'detail-type': 'ThreadStatusChanged', detail });
 
 describe('the delivery function', () => {
   it('fans out and delivers each queued event once, reports only the messages it could not fan out, and sweeps nothing more', async () => {
@@ -16,7 +17,11 @@ describe('the delivery function', () => {
     const hook = await startReceiver();
     try {
       await createSubscription(ctx, { url: hook.url, events: ['ThreadStatusChanged'] });
-      const event = statusChanged({ id: 't1', scenario: 's', status: 'agreed' }, 'proposed', new Date().toISOString());
+      const event = statusChanged(
+        { id: 't1', scenario: 's', status: 'agreed' },
+        'proposed',
+        new Date().toISOString(),
+      );
       const batch = { Records: [message('m1', fromBus(event)), message('m2', 'not json')] } as SQSEvent;
       // Act: the batch, then the same message again (SQS delivers at least once), then a sweep
       const first = await handler(batch);

@@ -1,5 +1,17 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, PutCommand, DeleteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  PutCommand,
+  DeleteCommand,
+  UpdateCommand,
+  BatchGetCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { createDocumentClient } from '../../shared/store/client';
@@ -16,7 +28,15 @@ let mock: ReturnType<typeof mockClient>;
 
 function passThrough() {
   mock.reset();
-  for (const Command of [GetCommand, QueryCommand, TransactWriteCommand, PutCommand, DeleteCommand, UpdateCommand, BatchGetCommand] as const) {
+  for (const Command of [
+    GetCommand,
+    QueryCommand,
+    TransactWriteCommand,
+    PutCommand,
+    DeleteCommand,
+    UpdateCommand,
+    BatchGetCommand,
+  ] as const) {
     const C = Command as any;
     mock.on(C).callsFake((input: unknown) => real.db.send(new C(input)));
   }
@@ -41,14 +61,22 @@ afterAll(async () => {
 
 const version = async (id: string) => (await real.threads.getThread(id))!.version;
 /** The SDK's error when every attempt timed out (@smithy/node-http-handler names them all so). */
-const timedOut = () => Object.assign(new Error('the request socket timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
-const canceled = (code: string) => new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: code }] });
+const timedOut = () =>
+  Object.assign(new Error('the request socket timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+const canceled = (code: string) =>
+  new TransactionCanceledException({
+    message: 'cancelled',
+    $metadata: {},
+    CancellationReasons: [{ Code: code }],
+  });
 
 describe('faults from DynamoDB', () => {
   it('answers 503 with Retry-After when the table is throttled, and writes nothing', async () => {
     // Prepare
     const before = await version('ceasefire');
-    mock.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    mock
+      .on(TransactWriteCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     // Act
     const r = await s.call('POST', '/threads/ceasefire/updates', { body: { summary: 'note' } });
     // Assess
@@ -93,10 +121,19 @@ describe('faults from DynamoDB', () => {
   });
 
   it('releases the idempotency key when the write fails, so the retry goes through', async () => {
-    mock.on(TransactWriteCommand).rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} })).callsFake((input) => real.db.send(new TransactWriteCommand(input)));
+    mock
+      .on(TransactWriteCommand)
+      .rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }))
+      .callsFake((input) => real.db.send(new TransactWriteCommand(input)));
     const body = { summary: 'idempotent note' };
-    const failed = await s.call('POST', '/threads/trump-putin-meeting/updates', { body, headers: { 'Idempotency-Key': 'retry-me' } });
-    const retried = await s.call('POST', '/threads/trump-putin-meeting/updates', { body, headers: { 'Idempotency-Key': 'retry-me' } });
+    const failed = await s.call('POST', '/threads/trump-putin-meeting/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'retry-me' },
+    });
+    const retried = await s.call('POST', '/threads/trump-putin-meeting/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'retry-me' },
+    });
     expect(failed.status).toBe(503);
     expect(retried.status).toBe(201);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
@@ -123,12 +160,16 @@ describe('faults from DynamoDB', () => {
 describe('ambiguous writes (timed out, outcome unknown)', () => {
   let held: any;
   const holdTransaction = (land: boolean) =>
-    mock.on(TransactWriteCommand).callsFakeOnce(async (input: any) => {
-      held = input;
-      if (land) await real.db.send(new TransactWriteCommand(input));
-      throw timedOut();
-    }).callsFake((input: any) => real.db.send(new TransactWriteCommand(input)));
-  const updatesSaying = async (thread: string, summary: string) => (await real.threads.loadHistory(thread)).updates.filter((u) => u.summary === summary).length;
+    mock
+      .on(TransactWriteCommand)
+      .callsFakeOnce(async (input: any) => {
+        held = input;
+        if (land) await real.db.send(new TransactWriteCommand(input));
+        throw timedOut();
+      })
+      .callsFake((input: any) => real.db.send(new TransactWriteCommand(input)));
+  const updatesSaying = async (thread: string, summary: string) =>
+    (await real.threads.loadHistory(thread)).updates.filter((u) => u.summary === summary).length;
 
   it('knows its own claim when a claim that timed out had landed and the SDK’s retry finds it', async () => {
     // Prepare: the first attempt of the claim landed, though its answer was lost
@@ -147,8 +188,14 @@ describe('ambiguous writes (timed out, outcome unknown)', () => {
     const body = { summary: 'Landed in the dark.' };
     holdTransaction(true);
     // Act
-    const first = await s.call('POST', '/threads/ceasefire/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-landed' } });
-    const retry = await s.call('POST', '/threads/ceasefire/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-landed' } });
+    const first = await s.call('POST', '/threads/ceasefire/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-landed' },
+    });
+    const retry = await s.call('POST', '/threads/ceasefire/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-landed' },
+    });
     // Assess
     expect(first.status).toBe(503);
     expect(first.body.code).toBe('unavailable');
@@ -163,13 +210,19 @@ describe('ambiguous writes (timed out, outcome unknown)', () => {
     const before = await version('sanctions');
     const body = { summary: 'Late arrival.' };
     holdTransaction(false);
-    const first = await s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-late' } });
+    const first = await s.call('POST', '/threads/sanctions/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-late' },
+    });
     // Act: the lost transaction arrives after the claim was released, before the retry
     const late = real.db.send(new TransactWriteCommand(held));
     // Assess
     expect(first.status).toBe(503);
     await expect(late).rejects.toBeInstanceOf(TransactionCanceledException);
-    const retry = await s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-late' } });
+    const retry = await s.call('POST', '/threads/sanctions/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-late' },
+    });
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(await version('sanctions')).toBe(before + 1);
@@ -181,14 +234,23 @@ describe('ambiguous writes (timed out, outcome unknown)', () => {
     const before = await version('prisoner-exchange');
     const body = { summary: 'Very late arrival.' };
     holdTransaction(false);
-    const first = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
-    const retry = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
+    const first = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-very-late' },
+    });
+    const retry = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-very-late' },
+    });
     // Act
     const late = real.db.send(new TransactWriteCommand(held));
     // Assess
     expect([first.status, retry.status]).toEqual([503, 201]);
     await expect(late).rejects.toBeInstanceOf(TransactionCanceledException);
-    const replay = await s.call('POST', '/threads/prisoner-exchange/updates', { body, headers: { 'Idempotency-Key': 'ambiguous-very-late' } });
+    const replay = await s.call('POST', '/threads/prisoner-exchange/updates', {
+      body,
+      headers: { 'Idempotency-Key': 'ambiguous-very-late' },
+    });
     expect(replay.text).toBe(retry.text);
     expect(await version('prisoner-exchange')).toBe(before + 1);
     expect(await updatesSaying('prisoner-exchange', body.summary)).toBe(1);

@@ -15,7 +15,8 @@ const admin = { name: 'admin', role: 'admin' as const };
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
 const render = (r: WriteResult) => r;
 /** `statuses('open', 'done!')`: a `!` marks a terminal status. */
-const statuses = (...names: string[]) => names.map((n) => ({ name: n.replace('!', ''), terminal: n.endsWith('!') }));
+const statuses = (...names: string[]) =>
+  names.map((n) => ({ name: n.replace('!', ''), terminal: n.endsWith('!') }));
 
 describe('the kind cache', () => {
   let ctx: AppContext;
@@ -28,10 +29,14 @@ describe('the kind cache', () => {
     const clock = { now: 1_000_000 };
     const store = new KindStore(ctx.db, ctx.config.tableName);
     const loads: number[] = [];
-    const cache = new KindCache(async () => {
-      loads.push(clock.now);
-      return (await store.list(true)).map((k) => k.definition);
-    }, ttlMs, () => clock.now);
+    const cache = new KindCache(
+      async () => {
+        loads.push(clock.now);
+        return (await store.list(true)).map((k) => k.definition);
+      },
+      ttlMs,
+      () => clock.now,
+    );
     return { cache, clock, loads };
   }
 
@@ -95,8 +100,10 @@ describe('PUT under concurrent changes', () => {
     // Act / Assess
     await expect(ctx.kindStore.put(def, null, nowUtc(), 'two')).rejects.toBeInstanceOf(KindVersionConflict);
     await ctx.kindStore.put({ ...def, label: 'K2' }, 1, nowUtc(), 'one');
-    await expect(ctx.kindStore.put({ ...def, label: 'K3' }, 1, nowUtc(), 'two')).rejects.toBeInstanceOf(KindVersionConflict);
-    expect((await ctx.kindStore.get('k'))).toMatchObject({ version: 2, definition: { label: 'K2' } });
+    await expect(ctx.kindStore.put({ ...def, label: 'K3' }, 1, nowUtc(), 'two')).rejects.toBeInstanceOf(
+      KindVersionConflict,
+    );
+    expect(await ctx.kindStore.get('k')).toMatchObject({ version: 2, definition: { label: 'K2' } });
   });
 
   it('re-reads after losing a race, so a status another admin just added is never dropped (409)', async () => {
@@ -109,12 +116,22 @@ describe('PUT under concurrent changes', () => {
       const read = await store.get(kind);
       if (!interfered) {
         interfered = true;
-        await store.put({ ...read!.definition, statuses: statuses('a', 'b') }, read!.version, nowUtc(), 'other-admin');
+        await store.put(
+          { ...read!.definition, statuses: statuses('a', 'b') },
+          read!.version,
+          nowUtc(),
+          'other-admin',
+        );
       }
       return read;
     };
     // Act
-    const attempt = putKind({ kindStore: racing, kinds: ctx.kinds }, 'race', { label: 'Race', statuses: statuses('a', 'c') }, admin);
+    const attempt = putKind(
+      { kindStore: racing, kinds: ctx.kinds },
+      'race',
+      { label: 'Race', statuses: statuses('a', 'c') },
+      admin,
+    );
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(KindConflictError);
     expect((await store.get('race'))!.definition.statuses.map((s) => s.name)).toEqual(['a', 'b']);
@@ -127,9 +144,36 @@ describe('the stale check and custom kinds', () => {
     const bus = new RecordingPublisher();
     const ctx = await freshContext({}, { publisher: bus });
     await putKind(ctx, 'accord', { label: 'Accord', statuses: statuses('drafted', 'signed') }, admin);
-    await createThread(ctx, { id: 'signed-accord', scenario: 'kinds', kind: 'accord', title: 'A', status: 'signed', summary: 's', staleAfterHours: 1 }, editor, render);
-    await createThread(ctx, { id: 'draft-accord', scenario: 'kinds', kind: 'accord', title: 'B', status: 'drafted', summary: 's', staleAfterHours: 1 }, editor, render);
-    const raw = async (id: string) => (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
+    await createThread(
+      ctx,
+      {
+        id: 'signed-accord',
+        scenario: 'kinds',
+        kind: 'accord',
+        title: 'A',
+        status: 'signed',
+        summary: 's',
+        staleAfterHours: 1,
+      },
+      editor,
+      render,
+    );
+    await createThread(
+      ctx,
+      {
+        id: 'draft-accord',
+        scenario: 'kinds',
+        kind: 'accord',
+        title: 'B',
+        status: 'drafted',
+        summary: 's',
+        staleAfterHours: 1,
+      },
+      editor,
+      render,
+    );
+    const raw = async (id: string) =>
+      (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
     expect((await raw('signed-accord')).GSI3PK).toBeDefined();
     // The stale check runs in its own function instance: it reads the kinds afresh.
     await putKind(ctx, 'accord', { label: 'Accord', statuses: statuses('drafted', 'signed!') }, admin);
@@ -148,7 +192,20 @@ describe('the stale check and custom kinds', () => {
     const ctx = await freshContext();
     await putKind(ctx, 'accord', { label: 'Accord', statuses: statuses('drafted', 'signed!') }, admin);
     // Act
-    await createThread(ctx, { id: 'done', scenario: 'kinds', kind: 'accord', title: 'A', status: 'signed', summary: 's', staleAfterHours: 1 }, editor, render);
+    await createThread(
+      ctx,
+      {
+        id: 'done',
+        scenario: 'kinds',
+        kind: 'accord',
+        title: 'A',
+        status: 'signed',
+        summary: 's',
+        staleAfterHours: 1,
+      },
+      editor,
+      render,
+    );
     const result = await runStaleCheck(ctx, addHours(nowUtc(), 2), { dryRun: true });
     // Assess
     expect(result).toMatchObject({ flagged: [], itemsRead: 0 });

@@ -2,8 +2,19 @@ import { freePort, startDynamoLocal, type RunningDynamo } from '../../local/dyna
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { createContext, type AppContext } from '../../shared/app/context';
 import { postUpdate, type WriteResult } from '../../shared/app/threads';
 import { readConfig } from '../../shared/config';
@@ -36,18 +47,37 @@ function v1TableDefinition(tableName: string): CreateTableCommandInput {
   const s = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   const index = (name: string, pk: string, sk: string) => ({
     IndexName: name,
-    KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, { AttributeName: sk, KeyType: 'RANGE' as const }],
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' as const },
+      { AttributeName: sk, KeyType: 'RANGE' as const },
+    ],
     Projection: { ProjectionType: 'ALL' as const },
   });
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [s('PK'), s('SK'), s('GSI1PK'), s('GSI1SK'), s('GSI2PK'), s('GSI2SK'), s('GSI3PK'), s('GSI3SK'), s('LSI1SK')],
-    KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+    AttributeDefinitions: [
+      s('PK'),
+      s('SK'),
+      s('GSI1PK'),
+      s('GSI1SK'),
+      s('GSI2PK'),
+      s('GSI2SK'),
+      s('GSI3PK'),
+      s('GSI3SK'),
+      s('LSI1SK'),
+    ],
+    KeySchema: [
+      { AttributeName: 'PK', KeyType: 'HASH' },
+      { AttributeName: 'SK', KeyType: 'RANGE' },
+    ],
     GlobalSecondaryIndexes: [
       index('GSI1', 'GSI1PK', 'GSI1SK'),
       index('GSI2', 'GSI2PK', 'GSI2SK'),
-      { ...index('GSI3', 'GSI3PK', 'GSI3SK'), Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['scenario', 'status'] } },
+      {
+        ...index('GSI3', 'GSI3PK', 'GSI3SK'),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['scenario', 'status'] },
+      },
     ],
     LocalSecondaryIndexes: [index('LSI1', 'PK', 'LSI1SK')],
   };
@@ -68,7 +98,7 @@ afterAll(async () => {
 });
 
 const endpoint = () => {
-  if (!dynamo) throw new Error('this file\'s DynamoDB Local did not start');
+  if (!dynamo) throw new Error("this file's DynamoDB Local did not start");
   return dynamo.endpoint;
 };
 
@@ -76,19 +106,39 @@ const endpoint = () => {
 async function v1Table(publisher = new RecordingPublisher()): Promise<AppContext> {
   const tableName = `v1-${randomUUID().slice(0, 8)}`;
   // Patient calls: table changes in DynamoDB Local take seconds on a busy machine.
-  const ctx = createContext(readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }), { publisher });
+  const ctx = createContext(
+    readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }),
+    { publisher },
+  );
   await ctx.db.send(new CreateTableCommand(v1TableDefinition(tableName)), ADMIN);
-  await ctx.db.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }), ADMIN);
+  await ctx.db.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+    ADMIN,
+  );
   for (let i = 0; i < FIXTURE.length; i += 25) {
-    await ctx.db.send(new BatchWriteCommand({ RequestItems: { [tableName]: FIXTURE.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName]: FIXTURE.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
   }
   return ctx;
 }
 
-async function cli(ctx: AppContext, ...argv: string[]): Promise<{ code: number; summary: Item; err: string[] }> {
+async function cli(
+  ctx: AppContext,
+  ...argv: string[]
+): Promise<{ code: number; summary: Item; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await migrateCli(argv, { DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: ctx.config.tableName }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await migrateCli(
+    argv,
+    { DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: ctx.config.tableName },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
   return { code, summary: JSON.parse(out[out.length - 1] ?? 'null'), err };
 }
 
@@ -96,14 +146,23 @@ async function cli(ctx: AppContext, ...argv: string[]): Promise<{ code: number; 
 /** The table's items in key order; a scenario item's clock readings (when this run made and counted it) left out. */
 const contents = async (ctx: AppContext) =>
   (await readAllItems(ctx.db, ctx.config.tableName))
-    .map((i) => (i.SK === SCENARIO_SK ? { ...i, createdAt: '(when made)', updatedAt: '(when made)', countedAt: '(when made)' } : i))
+    .map((i) =>
+      i.SK === SCENARIO_SK
+        ? { ...i, createdAt: '(when made)', updatedAt: '(when made)', countedAt: '(when made)' }
+        : i,
+    )
     .sort((a, b) => `${a.PK}|${a.SK}`.localeCompare(`${b.PK}|${b.SK}`));
 
 const ids = (body: { items: { id: string }[] }) => body.items.map((t) => t.id);
 
 const fixtureUpdates = (threadId: string): UpdateFacts[] =>
   FIXTURE.filter((i) => i.threadId === threadId && String(i.SK).startsWith('UPDATE#')).map((i) => ({
-    id: i.id, status: i.status, summary: i.summary, occurredAt: i.occurredAt, recordedAt: i.recordedAt, retraction: i.retraction,
+    id: i.id,
+    status: i.status,
+    summary: i.summary,
+    occurredAt: i.occurredAt,
+    recordedAt: i.recordedAt,
+    retraction: i.retraction,
   }));
 
 describe('npm run migrate over a table of the first data model', () => {
@@ -116,7 +175,10 @@ describe('npm run migrate over a table of the first data model', () => {
     bus = new RecordingPublisher();
     ctx = await v1Table(bus);
     first = await cli(ctx);
-    server = await startTestServer({ seed: false, config: { tableName: ctx.config.tableName, dynamodbEndpoint: endpoint() } });
+    server = await startTestServer({
+      seed: false,
+      config: { tableName: ctx.config.tableName, dynamodbEndpoint: endpoint() },
+    });
     // Six index creations: DynamoDB Local takes about a second for each, far longer when the run's
     // other tests keep it busy. The only table in this file whose indexes are added.
   }, 300_000);
@@ -127,22 +189,52 @@ describe('npm run migrate over a table of the first data model', () => {
 
   it('adds the missing indexes and rewrites every thread, moves the outbox event, deletes the counters and the old idempotency records', async () => {
     // Assess (the migration ran in beforeAll)
-    expect({ code: first.code, err: first.err.filter((l) => !/index GSI\d/.test(l)) }).toEqual({ code: 0, err: [] });
+    expect({ code: first.code, err: first.err.filter((l) => !/index GSI\d/.test(l)) }).toEqual({
+      code: 0,
+      err: [],
+    });
     expect(first.summary).toMatchObject({
-      complete: true, dryRun: false, resumed: false,
+      complete: true,
+      dryRun: false,
+      resumed: false,
       indexesAdded: ['GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'GSI10', 'GSI11'],
-      threadsRewritten: 5, foldsStored: 5, threadsWithoutFold: 0, outboxMoved: 1, countersDeleted: 3, idempotencyDeleted: 3,
+      threadsRewritten: 5,
+      foldsStored: 5,
+      threadsWithoutFold: 0,
+      outboxMoved: 1,
+      countersDeleted: 3,
+      idempotencyDeleted: 3,
     });
     const { Table } = await ctx.db.send(new DescribeTableCommand({ TableName: ctx.config.tableName }));
     expect(Table!.GlobalSecondaryIndexes!.map((i) => [i.IndexName, i.IndexStatus]).sort()).toEqual(
-      tableDefinition('x').GlobalSecondaryIndexes!.map((i) => [i.IndexName, 'ACTIVE']).sort(),
+      tableDefinition('x')
+        .GlobalSecondaryIndexes!.map((i) => [i.IndexName, 'ACTIVE'])
+        .sort(),
     );
-    const { Items: counters = [] } = await ctx.db.send(new QueryCommand({ TableName: ctx.config.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'CHANGES' } }));
+    const { Items: counters = [] } = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'CHANGES' },
+      }),
+    );
     expect(counters).toEqual([]);
     for (const old of FIXTURE.filter((i) => String(i.PK).startsWith('IDEMPOTENCY#'))) {
-      expect((await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: { PK: old.PK, SK: old.SK } }))).Item).toBeUndefined();
+      expect(
+        (
+          await ctx.db.send(
+            new GetCommand({ TableName: ctx.config.tableName, Key: { PK: old.PK, SK: old.SK } }),
+          )
+        ).Item,
+      ).toBeUndefined();
     }
-    const { Items: oldOutbox = [] } = await ctx.db.send(new QueryCommand({ TableName: ctx.config.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' } }));
+    const { Items: oldOutbox = [] } = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'OUTBOX' },
+      }),
+    );
     expect(oldOutbox).toEqual([]);
   });
 
@@ -151,14 +243,39 @@ describe('npm run migrate over a table of the first data model', () => {
     const all = await server.call('GET', '/threads', { role: 'reader' });
     const scenario = await server.call('GET', '/threads?scenario=russia-ukraine-talks', { role: 'reader' });
     const proposed = await server.call('GET', '/threads?status=proposed', { role: 'reader' });
-    const scenarioProposed = await server.call('GET', '/threads?scenario=russia-ukraine-talks&status=proposed', { role: 'reader' });
+    const scenarioProposed = await server.call(
+      'GET',
+      '/threads?scenario=russia-ukraine-talks&status=proposed',
+      { role: 'reader' },
+    );
     const stale = await server.call('GET', '/threads?stale=true', { role: 'reader' });
-    const scenarioStale = await server.call('GET', '/threads?scenario=black-sea-talks&stale=true', { role: 'reader' });
-    const changed = await server.call('GET', `/threads?updatedSince=${encodeURIComponent('2026-11-28T16:16:51.400Z')}`, { role: 'reader' });
-    const scenarioChanged = await server.call('GET', `/threads?scenario=russia-ukraine-talks&updatedSince=${encodeURIComponent('2026-11-28T16:16:51.400Z')}`, { role: 'reader' });
+    const scenarioStale = await server.call('GET', '/threads?scenario=black-sea-talks&stale=true', {
+      role: 'reader',
+    });
+    const changed = await server.call(
+      'GET',
+      `/threads?updatedSince=${encodeURIComponent('2026-11-28T16:16:51.400Z')}`,
+      { role: 'reader' },
+    );
+    const scenarioChanged = await server.call(
+      'GET',
+      `/threads?scenario=russia-ukraine-talks&updatedSince=${encodeURIComponent('2026-11-28T16:16:51.400Z')}`,
+      { role: 'reader' },
+    );
     // Assess
-    expect(ids(all.body)).toEqual(['black-sea', 'ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting']);
-    expect(ids(scenario.body)).toEqual(['ceasefire', 'prisoner-exchange', 'sanctions', 'trump-putin-meeting']);
+    expect(ids(all.body)).toEqual([
+      'black-sea',
+      'ceasefire',
+      'prisoner-exchange',
+      'sanctions',
+      'trump-putin-meeting',
+    ]);
+    expect(ids(scenario.body)).toEqual([
+      'ceasefire',
+      'prisoner-exchange',
+      'sanctions',
+      'trump-putin-meeting',
+    ]);
     expect(ids(proposed.body)).toEqual(['black-sea', 'sanctions']);
     expect(ids(scenarioProposed.body)).toEqual(['sanctions']);
     expect(ids(stale.body)).toEqual(['black-sea']);
@@ -173,12 +290,27 @@ describe('npm run migrate over a table of the first data model', () => {
       const thread = await server.call('GET', `/threads/${threadItem.id}`, { role: 'reader' });
       const history = await server.call('GET', `/threads/${threadItem.id}/updates`, { role: 'reader' });
       // Assess: the Thread exactly as stored, its ETag unchanged, every update
-      const fields = Object.fromEntries(Object.entries(threadItem).filter(([k]) => !/^(PK|SK|GSI\d[PS]K)$/.test(k)));
+      const fields = Object.fromEntries(
+        Object.entries(threadItem).filter(([k]) => !/^(PK|SK|GSI\d[PS]K)$/.test(k)),
+      );
       // Items of the first model knew no precision: a time was an instant.
       // Nor parents, archiving or expectations: the defaults.
-      expect(thread.body).toEqual({ ...fields, statusSincePrecision: 'instant', lastOccurredPrecision: 'instant', parent: null, archived: false, expected: null, overdue: false, overdueSince: null });
+      expect(thread.body).toEqual({
+        ...fields,
+        statusSincePrecision: 'instant',
+        lastOccurredPrecision: 'instant',
+        parent: null,
+        archived: false,
+        expected: null,
+        overdue: false,
+        overdueSince: null,
+      });
       expect(thread.headers.get('etag')).toBe(`"v${threadItem.version}"`);
-      expect(history.body.items.map((u: Item) => u.id).sort()).toEqual(fixtureUpdates(threadItem.id).map((u) => u.id).sort());
+      expect(history.body.items.map((u: Item) => u.id).sort()).toEqual(
+        fixtureUpdates(threadItem.id)
+          .map((u) => u.id)
+          .sort(),
+      );
     }
     for (const [id, asOf] of [
       ['prisoner-exchange', '2025-05-15T23:00:00.000Z'],
@@ -189,7 +321,9 @@ describe('npm run migrate over a table of the first data model', () => {
       ['ceasefire', '2025-05-16T00:00:00.000Z'],
     ] as const) {
       // Act
-      const view = await server.call('GET', `/threads/${id}?asOf=${encodeURIComponent(asOf)}`, { role: 'reader' });
+      const view = await server.call('GET', `/threads/${id}?asOf=${encodeURIComponent(asOf)}`, {
+        role: 'reader',
+      });
       // Assess: the one projection over the fixture's own updates
       expect(view.status).toBe(200);
       expect(view.body).toMatchObject(project(fixtureUpdates(id), { asOf })!);
@@ -201,9 +335,19 @@ describe('npm run migrate over a table of the first data model', () => {
     const talks = await server.call('GET', '/scenarios/russia-ukraine-talks', { role: 'reader' });
     const blackSea = await server.call('GET', '/scenarios/black-sea-talks', { role: 'reader' });
     // Assess
-    expect(talks.body).toMatchObject({ id: 'russia-ukraine-talks', title: 'russia-ukraine-talks', threadCount: 4, staleCount: 0 });
+    expect(talks.body).toMatchObject({
+      id: 'russia-ukraine-talks',
+      title: 'russia-ukraine-talks',
+      threadCount: 4,
+      staleCount: 0,
+    });
     expect(talks.body.statusCounts).toEqual({ rejected: 1, in_progress: 1, proposed: 1, announced: 1 });
-    expect(blackSea.body).toMatchObject({ id: 'black-sea-talks', threadCount: 1, staleCount: 1, statusCounts: { proposed: 1 } });
+    expect(blackSea.body).toMatchObject({
+      id: 'black-sea-talks',
+      threadCount: 1,
+      staleCount: 1,
+      statusCounts: { proposed: 1 },
+    });
   });
 
   it('delivers the pending outbox event with one drain', async () => {
@@ -212,7 +356,10 @@ describe('npm run migrate over a table of the first data model', () => {
     // Assess
     expect(delivered).toEqual([PENDING_EVENT.id]);
     expect(bus.events).toEqual([PENDING_EVENT]);
-    expect((await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: outboxKey(PENDING_EVENT) }))).Item).toBeUndefined();
+    expect(
+      (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: outboxKey(PENDING_EVENT) })))
+        .Item,
+    ).toBeUndefined();
   });
 
   it('changes nothing when run a second time', async () => {
@@ -222,7 +369,15 @@ describe('npm run migrate over a table of the first data model', () => {
     const again = await cli(ctx, '--segments', '2', '--max-items', '1000');
     // Assess
     expect(again.code).toBe(0);
-    expect(again.summary).toMatchObject({ complete: true, indexesAdded: [], threadsRewritten: 0, outboxMoved: 0, countersDeleted: 0, idempotencyDeleted: 0, retries: 0 });
+    expect(again.summary).toMatchObject({
+      complete: true,
+      indexesAdded: [],
+      threadsRewritten: 0,
+      outboxMoved: 0,
+      countersDeleted: 0,
+      idempotencyDeleted: 0,
+      retries: 0,
+    });
     expect(again.summary.unchanged).toBe(again.summary.examined);
     expect(await contents(ctx)).toEqual(before);
   });
@@ -233,11 +388,26 @@ describe('npm run migrate over a table of the first data model', () => {
     const recorder = recordCalls(ctx.db);
     try {
       // Act
-      const result = JSON.parse((await postUpdate(ctx, 'prisoner-exchange', { status: 'completed', summary: 'All exchanged.', occurredAt: '2025-06-01T00:00:00Z' }, editor, render)).body) as WriteResult;
+      const result = JSON.parse(
+        (
+          await postUpdate(
+            ctx,
+            'prisoner-exchange',
+            { status: 'completed', summary: 'All exchanged.', occurredAt: '2025-06-01T00:00:00Z' },
+            editor,
+            render,
+          )
+        ).body,
+      ) as WriteResult;
       // Assess
       const calls = recorder.take();
       // Its two notifications (UpdatePosted, ThreadStatusChanged) are published and their outbox items removed after the commit.
-      expect(calls.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems', 'DeleteItem', 'DeleteItem']);
+      expect(calls.map((c) => c.command)).toEqual([
+        'GetItem',
+        'TransactWriteItems',
+        'DeleteItem',
+        'DeleteItem',
+      ]);
       expect(itemsRead(calls)).toBe(1);
       const { thread, updates } = await ctx.threads.loadHistory('prisoner-exchange');
       expect(thread).toMatchObject(project(updates)!);
@@ -288,8 +458,26 @@ describe('npm run migrate, interrupted and in parallel', () => {
       const dry = await cli(ctx, '--dry-run');
       // Assess
       expect(dry.code).toBe(0);
-      expect(dry.summary).toMatchObject({ dryRun: true, complete: true, threadsRewritten: 5, foldsStored: 5, outboxMoved: 1, countersDeleted: 3, idempotencyDeleted: 3, indexesAdded: [] });
-      expect(dry.summary.indexesMissing).toEqual(['GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'GSI10', 'GSI11']);
+      expect(dry.summary).toMatchObject({
+        dryRun: true,
+        complete: true,
+        threadsRewritten: 5,
+        foldsStored: 5,
+        outboxMoved: 1,
+        countersDeleted: 3,
+        idempotencyDeleted: 3,
+        indexesAdded: [],
+      });
+      expect(dry.summary.indexesMissing).toEqual([
+        'GSI4',
+        'GSI5',
+        'GSI6',
+        'GSI7',
+        'GSI8',
+        'GSI9',
+        'GSI10',
+        'GSI11',
+      ]);
       expect(await contents(ctx)).toEqual(before);
     } finally {
       ctx.db.destroy();
@@ -304,9 +492,20 @@ describe('npm run migrate, interrupted and in parallel', () => {
       (next, context) => async (args) => {
         const input = args.input as Item;
         const pk = input.Item?.PK;
-        if (!raced && context.commandName === 'PutItemCommand' && (pk === 'THREAD#sanctions' || pk?.S === 'THREAD#sanctions')) {
+        if (
+          !raced &&
+          context.commandName === 'PutItemCommand' &&
+          (pk === 'THREAD#sanctions' || pk?.S === 'THREAD#sanctions')
+        ) {
           raced = true;
-          await ctx.db.send(new UpdateCommand({ TableName: ctx.config.tableName, Key: threadKey('sanctions'), UpdateExpression: 'SET title = :t, version = version + :one', ExpressionAttributeValues: { ':t': 'Renamed meanwhile', ':one': 1 } }));
+          await ctx.db.send(
+            new UpdateCommand({
+              TableName: ctx.config.tableName,
+              Key: threadKey('sanctions'),
+              UpdateExpression: 'SET title = :t, version = version + :one',
+              ExpressionAttributeValues: { ':t': 'Renamed meanwhile', ':one': 1 },
+            }),
+          );
         }
         return next(args);
       },
@@ -317,8 +516,19 @@ describe('npm run migrate, interrupted and in parallel', () => {
       const summary = await migrateItems(ctx.db, ctx.config.tableName);
       // Assess
       expect(summary).toMatchObject({ complete: true, retries: 1, threadsRewritten: 5 });
-      const { Item } = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey('sanctions'), ConsistentRead: true }));
-      expect(Item).toMatchObject({ title: 'Renamed meanwhile', version: 3, GSI4PK: 'SCENARIO#russia-ukraine-talks#STATUS#proposed', fold: expect.any(Object) });
+      const { Item } = await ctx.db.send(
+        new GetCommand({
+          TableName: ctx.config.tableName,
+          Key: threadKey('sanctions'),
+          ConsistentRead: true,
+        }),
+      );
+      expect(Item).toMatchObject({
+        title: 'Renamed meanwhile',
+        version: 3,
+        GSI4PK: 'SCENARIO#russia-ukraine-talks#STATUS#proposed',
+        fold: expect.any(Object),
+      });
     } finally {
       ctx.db.destroy();
     }
@@ -329,12 +539,23 @@ describe('npm run migrate, interrupted and in parallel', () => {
     const fresh = await startTestServer();
     try {
       await fresh.call('POST', '/threads/ceasefire/updates', { body: { status: null, summary: 'A note.' } });
-      await fresh.ctx.db.send(new PutCommand({ TableName: fresh.ctx.config.tableName, Item: { PK: 'TOKENS', SK: 'NAME#x', name: 'x' } }));
+      await fresh.ctx.db.send(
+        new PutCommand({
+          TableName: fresh.ctx.config.tableName,
+          Item: { PK: 'TOKENS', SK: 'NAME#x', name: 'x' },
+        }),
+      );
       const before = await contents(fresh.ctx);
       // Act
       const summary = await migrateItems(fresh.ctx.db, fresh.ctx.config.tableName);
       // Assess
-      expect(summary).toMatchObject({ complete: true, threadsRewritten: 0, outboxMoved: 0, countersDeleted: 0, idempotencyDeleted: 0 });
+      expect(summary).toMatchObject({
+        complete: true,
+        threadsRewritten: 0,
+        outboxMoved: 0,
+        countersDeleted: 0,
+        idempotencyDeleted: 0,
+      });
       expect(await contents(fresh.ctx)).toEqual(before);
     } finally {
       await fresh.close();

@@ -1,6 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createThread, patchThread, postUpdate, retractUpdate, type WriteResult } from '../../shared/app/threads';
+import {
+  createThread,
+  patchThread,
+  postUpdate,
+  retractUpdate,
+  type WriteResult,
+} from '../../shared/app/threads';
 import { EventBridgePublisher } from '../../shared/events/publisher';
 import { statusChanged } from '../../shared/events/event';
 import { drainOutbox } from '../../shared/events/delivery';
@@ -17,11 +23,40 @@ describe('ThreadStatusChanged', () => {
     // Prepare
     const bus = new RecordingPublisher();
     const ctx = await freshContext({}, { publisher: bus });
-    await createThread(ctx, { id: 'summit', scenario: 'n', kind: 'summit', title: 'Summit', status: 'announced', summary: 's', occurredAt: '2025-05-16T00:00:00Z' }, editor, render);
+    await createThread(
+      ctx,
+      {
+        id: 'summit',
+        scenario: 'n',
+        kind: 'summit',
+        title: 'Summit',
+        status: 'announced',
+        summary: 's',
+        occurredAt: '2025-05-16T00:00:00Z',
+      },
+      editor,
+      render,
+    );
     // Act
-    const held = JSON.parse((await postUpdate(ctx, 'summit', { status: 'scheduled', summary: 'Date set.', occurredAt: '2025-06-01T00:00:00Z' }, editor, render)).body);
+    const held = JSON.parse(
+      (
+        await postUpdate(
+          ctx,
+          'summit',
+          { status: 'scheduled', summary: 'Date set.', occurredAt: '2025-06-01T00:00:00Z' },
+          editor,
+          render,
+        )
+      ).body,
+    );
     await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor, render);
-    await postUpdate(ctx, 'summit', { status: 'postponed', summary: 'Late report.', occurredAt: '2025-05-20T00:00:00Z' }, editor, render);
+    await postUpdate(
+      ctx,
+      'summit',
+      { status: 'postponed', summary: 'Late report.', occurredAt: '2025-05-20T00:00:00Z' },
+      editor,
+      render,
+    );
     await patchThread(ctx, 'summit', { title: 'Trump–Putin summit' }, editor, render);
     await retractUpdate(ctx, 'summit', held.update.id, 'Wrong date.', editor, render);
     // Assess: announced→scheduled, then the retraction brings back the late report's postponed
@@ -37,9 +72,30 @@ describe('ThreadStatusChanged', () => {
     const bus = new RecordingPublisher();
     const ctx = await freshContext({}, { publisher: bus });
     // Act
-    const created = JSON.parse((await createThread(ctx, { id: 'talks', scenario: 'n', kind: 'ceasefire', title: 'Talks', status: 'proposed', summary: 's', occurredAt: '2025-05-16T00:00:00Z' }, editor, render)).body);
-    const note = JSON.parse((await postUpdate(ctx, 'talks', { status: null, summary: 'A note.' }, editor, render)).body);
-    const agreed = JSON.parse((await postUpdate(ctx, 'talks', { status: 'agreed', summary: 'Agreed.' }, editor, render)).body);
+    const created = JSON.parse(
+      (
+        await createThread(
+          ctx,
+          {
+            id: 'talks',
+            scenario: 'n',
+            kind: 'ceasefire',
+            title: 'Talks',
+            status: 'proposed',
+            summary: 's',
+            occurredAt: '2025-05-16T00:00:00Z',
+          },
+          editor,
+          render,
+        )
+      ).body,
+    );
+    const note = JSON.parse(
+      (await postUpdate(ctx, 'talks', { status: null, summary: 'A note.' }, editor, render)).body,
+    );
+    const agreed = JSON.parse(
+      (await postUpdate(ctx, 'talks', { status: 'agreed', summary: 'Agreed.' }, editor, render)).body,
+    );
     await retractUpdate(ctx, 'talks', agreed.update.id, 'Wrong.', editor, render);
     // Assess
     const base = { scenario: 'n', threadId: 'talks' };
@@ -62,12 +118,21 @@ describe('EventBridge publisher', () => {
     const eb = mockClient(EventBridgeClient);
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
     const publisher = new EventBridgePublisher('tracker-bus', 'eu-west-1');
-    const event = statusChanged({ id: 't', scenario: 's', status: 'agreed' }, 'proposed', '2025-05-16T00:00:00.000Z');
+    const event = statusChanged(
+      { id: 't', scenario: 's', status: 'agreed' },
+      'proposed',
+      '2025-05-16T00:00:00.000Z',
+    );
     try {
       // Act and assess
       await expect(publisher.publish([event])).rejects.toThrow(/rejected 1 of 1/);
       const entry = eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
-      expect(entry).toEqual({ EventBusName: 'tracker-bus', Source: 'scenario-tracker', DetailType: 'ThreadStatusChanged', Detail: JSON.stringify(event) });
+      expect(entry).toEqual({
+        EventBusName: 'tracker-bus',
+        Source: 'scenario-tracker',
+        DetailType: 'ThreadStatusChanged',
+        Detail: JSON.stringify(event),
+      });
     } finally {
       eb.restore();
     }
@@ -80,9 +145,16 @@ describe('the sharded outbox', () => {
     const bus = new RecordingPublisher();
     const ctx = await freshContext({}, { publisher: bus });
     const ids = Array.from({ length: 12 }, (_, i) => `outbox-${i}`);
-    for (const id of ids) await createThread(ctx, { id, scenario: `s${id.length % 3}`, kind: 'summit', title: id, status: 'announced', summary: 's' }, editor, render);
+    for (const id of ids)
+      await createThread(
+        ctx,
+        { id, scenario: `s${id.length % 3}`, kind: 'summit', title: id, status: 'announced', summary: 's' },
+        editor,
+        render,
+      );
     bus.failNext = ids.length;
-    for (const id of ids) await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor, render);
+    for (const id of ids)
+      await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor, render);
     const waiting = await ctx.outbox.pending();
     // UpdatePosted and ThreadStatusChanged for each
     expect(waiting).toHaveLength(2 * ids.length);
@@ -91,7 +163,12 @@ describe('the sharded outbox', () => {
     const delivered = await drainOutbox(ctx, Date.now() + OUTBOX_LEASE_MS + 1);
     // Assess
     expect(delivered.sort()).toEqual(waiting.map(({ event }) => event.id).sort());
-    expect(bus.of('ThreadStatusChanged').map((e) => e.threadId).sort()).toEqual([...ids].sort());
+    expect(
+      bus
+        .of('ThreadStatusChanged')
+        .map((e) => e.threadId)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(await ctx.outbox.pending()).toEqual([]);
   });
 });

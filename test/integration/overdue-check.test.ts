@@ -1,6 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
-import { createThread, patchThread, postUpdate, retractUpdate, type WriteResult } from '../../shared/app/threads';
+import {
+  createThread,
+  patchThread,
+  postUpdate,
+  retractUpdate,
+  type WriteResult,
+} from '../../shared/app/threads';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import type { Expected } from '../../shared/domain/types';
 import { threadKey } from '../../shared/store/keys';
@@ -15,16 +21,33 @@ const SUMMIT: Expected = { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', 
 /** The first millisecond after 15 August 2025: when a day-precision expectation of that day is overdue. */
 const AFTER_DAY = '2025-08-16T00:00:00.000Z';
 
-async function thread(ctx: AppContext, id: string, opts: { expected?: Expected | null; status?: string; kind?: string } = {}) {
-  await createThread(ctx, {
-    id, scenario: 'overdue-test', kind: opts.kind ?? 'summit', title: id, status: opts.status ?? 'announced', summary: 's',
-    occurredAt: '2025-06-01T10:00:00.000Z', staleAfterHours: 8760, ...(opts.expected !== undefined ? { expected: opts.expected } : { expected: SUMMIT }),
-  }, editor, render);
+async function thread(
+  ctx: AppContext,
+  id: string,
+  opts: { expected?: Expected | null; status?: string; kind?: string } = {},
+) {
+  await createThread(
+    ctx,
+    {
+      id,
+      scenario: 'overdue-test',
+      kind: opts.kind ?? 'summit',
+      title: id,
+      status: opts.status ?? 'announced',
+      summary: 's',
+      occurredAt: '2025-06-01T10:00:00.000Z',
+      staleAfterHours: 8760,
+      ...(opts.expected !== undefined ? { expected: opts.expected } : { expected: SUMMIT }),
+    },
+    editor,
+    render,
+  );
 }
 const update = (ctx: AppContext, id: string, occurredAt: string, status: string | null = null) =>
   postUpdate(ctx, id, { summary: 'news', status, occurredAt }, editor, render);
 const read = async (ctx: AppContext, id: string) => (await ctx.threads.getThread(id))!;
-const rawItem = async (ctx: AppContext, id: string) => (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
+const rawItem = async (ctx: AppContext, id: string) =>
+  (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
 
 describe('overdue check', () => {
   let ctx: AppContext;
@@ -47,9 +70,21 @@ describe('overdue check', () => {
     expect(due.itemsRead).toBe(1);
     expect(again.overdue).toEqual([]);
     expect(again.itemsRead).toBe(0);
-    expect(await read(ctx, 'summit')).toMatchObject({ overdue: true, overdueSince: AFTER_DAY, version: 2, stale: false });
+    expect(await read(ctx, 'summit')).toMatchObject({
+      overdue: true,
+      overdueSince: AFTER_DAY,
+      version: 2,
+      stale: false,
+    });
     expect(bus.of('ThreadOverdue')).toEqual([
-      expect.objectContaining({ type: 'ThreadOverdue', threadId: 'summit', scenario: 'overdue-test', status: 'announced', overdueSince: AFTER_DAY, expected: SUMMIT }),
+      expect.objectContaining({
+        type: 'ThreadOverdue',
+        threadId: 'summit',
+        scenario: 'overdue-test',
+        status: 'announced',
+        overdueSince: AFTER_DAY,
+        expected: SUMMIT,
+      }),
     ]);
     expect(bus.of('ThreadStale')).toEqual([]);
   });
@@ -100,7 +135,13 @@ describe('overdue check', () => {
     await runStaleCheck(ctx, AFTER_DAY);
     // Act
     const same = await patchThread(ctx, 'moved-date', { expected: SUMMIT }, editor, render);
-    const changed = await patchThread(ctx, 'moved-date', { expected: { what: 'Summit held', at: '2025-09-01T00:00:00.000Z', precision: 'month' } }, editor, render);
+    const changed = await patchThread(
+      ctx,
+      'moved-date',
+      { expected: { what: 'Summit held', at: '2025-09-01T00:00:00.000Z', precision: 'month' } },
+      editor,
+      render,
+    );
     const result = await runStaleCheck(ctx, '2025-10-01T00:00:00.000Z');
     // Assess
     expect(same.thread).toMatchObject({ overdue: true, version: 2 });
@@ -143,7 +184,10 @@ describe('overdue check', () => {
   it('reads only the due threads: threads without expected, not yet due or fulfilled cost nothing', async () => {
     // Prepare
     for (let i = 0; i < 6; i++) await thread(ctx, `plain-${i}`, { expected: null });
-    for (let i = 0; i < 4; i++) await thread(ctx, `later-${i}`, { expected: { what: 'x', at: '2026-01-01T00:00:00.000Z', precision: 'year' } });
+    for (let i = 0; i < 4; i++)
+      await thread(ctx, `later-${i}`, {
+        expected: { what: 'x', at: '2026-01-01T00:00:00.000Z', precision: 'year' },
+      });
     await thread(ctx, 'due-a');
     await thread(ctx, 'due-b');
     // Act

@@ -10,19 +10,30 @@ import { recordCalls } from '../support/read-recorder';
 let ctx: AppContext;
 const principal = { name: 'test', role: 'editor' as const };
 const create = (id: string, scenario: string, status = 'proposed') =>
-  createThread(ctx, { id, scenario, kind: 'summit', title: id, status, summary: 's' }, { principal }, () => json(201, {}));
+  createThread(ctx, { id, scenario, kind: 'summit', title: id, status, summary: 's' }, { principal }, () =>
+    json(201, {}),
+  );
 const setFlags = (id: string, flags: Record<string, boolean>) =>
-  ctx.db.send(new UpdateCommand({
-    TableName: ctx.config.tableName,
-    Key: threadKey(id),
-    UpdateExpression: `SET ${Object.keys(flags).map((k) => `#${k} = :${k}`).join(', ')}`,
-    ExpressionAttributeNames: Object.fromEntries(Object.keys(flags).map((k) => [`#${k}`, k])),
-    ExpressionAttributeValues: Object.fromEntries(Object.entries(flags).map(([k, v]) => [`:${k}`, v])),
-  }));
+  ctx.db.send(
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: threadKey(id),
+      UpdateExpression: `SET ${Object.keys(flags)
+        .map((k) => `#${k} = :${k}`)
+        .join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(Object.keys(flags).map((k) => [`#${k}`, k])),
+      ExpressionAttributeValues: Object.fromEntries(Object.entries(flags).map(([k, v]) => [`:${k}`, v])),
+    }),
+  );
 
 beforeAll(async () => {
   ctx = await freshContext();
-  for (const [id, status] of [['a1', 'proposed'], ['a2', 'announced'], ['a3', 'proposed']] as const) await create(id, 'alpha', status);
+  for (const [id, status] of [
+    ['a1', 'proposed'],
+    ['a2', 'announced'],
+    ['a3', 'proposed'],
+  ] as const)
+    await create(id, 'alpha', status);
   for (let i = 0; i < 6; i++) await create(`b${i}`, 'beta');
 });
 
@@ -35,7 +46,11 @@ describe('recountScenario', () => {
     const calls = recorder.take();
     recorder.detach();
     // Assess
-    expect(result).toMatchObject({ outcome: 'changed', counts: { threadCount: 3, statusCounts: { announced: 1, proposed: 2 } }, threadsRead: 3 });
+    expect(result).toMatchObject({
+      outcome: 'changed',
+      counts: { threadCount: 3, statusCounts: { announced: 1, proposed: 2 } },
+      threadsRead: 3,
+    });
     const queries = calls.filter((c) => c.command === 'Query');
     expect(queries).toEqual([expect.objectContaining({ index: 'GSI1', itemsRead: 3 })]);
     expect(calls.map((c) => c.command).sort()).toEqual(['GetItem', 'Query', 'UpdateItem']);
@@ -57,8 +72,17 @@ describe('recountScenario', () => {
     // Act
     const result = await recountScenario(ctx, 'alpha');
     // Assess
-    expect(result.counts).toEqual({ threadCount: 2, statusCounts: { announced: 1, proposed: 1 }, staleCount: 1, overdueCount: 1 });
-    expect((await ctx.scenarios.get('alpha'))!.scenario).toMatchObject({ threadCount: 2, overdueCount: 1, staleCount: 1 });
+    expect(result.counts).toEqual({
+      threadCount: 2,
+      statusCounts: { announced: 1, proposed: 1 },
+      staleCount: 1,
+      overdueCount: 1,
+    });
+    expect((await ctx.scenarios.get('alpha'))!.scenario).toMatchObject({
+      threadCount: 2,
+      overdueCount: 1,
+      staleCount: 1,
+    });
   });
 
   it('creates a missing scenario item when the scenario has threads, and nothing for an empty one', async () => {
@@ -78,7 +102,13 @@ describe('recountScenario', () => {
     // Prepare
     const record = (await ctx.scenarios.get('beta', true))!;
     // Act
-    const late = await ctx.scenarios.saveCounts({ id: 'beta', expectedVersion: record.scenario.version, countedAt: '2000-01-01T00:00:00.000Z', now: '2000-01-01T00:00:00.000Z', counts: { threadCount: 99, statusCounts: {}, staleCount: 0, overdueCount: 0 } });
+    const late = await ctx.scenarios.saveCounts({
+      id: 'beta',
+      expectedVersion: record.scenario.version,
+      countedAt: '2000-01-01T00:00:00.000Z',
+      now: '2000-01-01T00:00:00.000Z',
+      counts: { threadCount: 99, statusCounts: {}, staleCount: 0, overdueCount: 0 },
+    });
     // Assess
     expect(late).toBe(false);
     expect((await ctx.scenarios.get('beta'))!.scenario.threadCount).toBe(6);
@@ -91,7 +121,14 @@ describe('sweepScenarioCounts', () => {
     const old = '2001-01-01T00:00:00.000Z';
     for (const id of ['alpha', 'beta']) {
       const r = (await ctx.scenarios.get(id, true))!;
-      await ctx.db.send(new UpdateCommand({ TableName: ctx.config.tableName, Key: scenarioKey(id), UpdateExpression: 'SET countedAt = :t', ExpressionAttributeValues: { ':t': id === 'alpha' ? old : '9999-01-01T00:00:00.000Z' } }));
+      await ctx.db.send(
+        new UpdateCommand({
+          TableName: ctx.config.tableName,
+          Key: scenarioKey(id),
+          UpdateExpression: 'SET countedAt = :t',
+          ExpressionAttributeValues: { ':t': id === 'alpha' ? old : '9999-01-01T00:00:00.000Z' },
+        }),
+      );
       expect(r).not.toBeNull();
     }
     await create('a4', 'alpha', 'held');
@@ -99,22 +136,37 @@ describe('sweepScenarioCounts', () => {
     const recounted = await sweepScenarioCounts(ctx);
     // Assess
     expect(recounted).toEqual(['alpha']);
-    expect((await ctx.scenarios.get('alpha'))!.scenario.statusCounts).toEqual({ announced: 1, held: 1, proposed: 1 });
+    expect((await ctx.scenarios.get('alpha'))!.scenario.statusCounts).toEqual({
+      announced: 1,
+      held: 1,
+      proposed: 1,
+    });
   });
 });
 
 describe('sweepScenarioCounts and archived threads', () => {
   it('sees an archiving whose recount request was lost (the thread left the live scope)', async () => {
     // Prepare: a context whose recount requests are all lost
-    const lossy: AppContext = { ...ctx, recounts: { request: async () => undefined, flush: async () => undefined } };
-    await createThread(lossy, { id: 'd1', scenario: 'delta', kind: 'summit', title: 'd1', status: 'proposed', summary: 's' }, { principal }, () => json(201, {}));
+    const lossy: AppContext = {
+      ...ctx,
+      recounts: { request: async () => undefined, flush: async () => undefined },
+    };
+    await createThread(
+      lossy,
+      { id: 'd1', scenario: 'delta', kind: 'summit', title: 'd1', status: 'proposed', summary: 's' },
+      { principal },
+      () => json(201, {}),
+    );
     await recountScenario(lossy, 'delta');
     await patchThread(lossy, 'd1', { archived: true }, { principal }, () => json(200, {}));
     // Act
     const recounted = await sweepScenarioCounts(lossy);
     // Assess
     expect(recounted).toContain('delta');
-    expect((await lossy.scenarios.get('delta'))!.scenario).toMatchObject({ threadCount: 0, statusCounts: {} });
+    expect((await lossy.scenarios.get('delta'))!.scenario).toMatchObject({
+      threadCount: 0,
+      statusCounts: {},
+    });
   });
 });
 
@@ -124,12 +176,27 @@ describe('the recount function (cloud)', () => {
     const { handler } = await import('../../functions/scenario-recount');
     await create('g1', 'gamma', 'announced');
     const message = (id: string, body: string) => ({ messageId: id, body }) as never;
-    const request = (scenario: string) => JSON.stringify({ source: 'scenario-tracker.internal', 'detail-type': 'ScenarioRecountRequested', detail: { scenario, time: nowIso() } });
+    const request = (scenario: string) =>
+      JSON.stringify({
+        source: 'scenario-tracker.internal',
+        'detail-type': 'ScenarioRecountRequested',
+        detail: { scenario, time: nowIso() },
+      });
     // Act
-    const result = await handler({ Records: [message('m1', request('gamma')), message('m2', request('gamma')), message('m3', 'not json'), message('m4', request('Bad Id'))] });
+    const result = await handler({
+      Records: [
+        message('m1', request('gamma')),
+        message('m2', request('gamma')),
+        message('m3', 'not json'),
+        message('m4', request('Bad Id')),
+      ],
+    });
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect((await ctx.scenarios.get('gamma'))!.scenario).toMatchObject({ threadCount: 1, statusCounts: { announced: 1 } });
+    expect((await ctx.scenarios.get('gamma'))!.scenario).toMatchObject({
+      threadCount: 1,
+      statusCounts: { announced: 1 },
+    });
   });
 });
 

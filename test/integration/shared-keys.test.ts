@@ -37,11 +37,43 @@ afterAll(async () => s.close());
 /** Every kind of thread write, on one thread: create, update, late update, retraction, patch (the stale flag comes after). */
 async function writeAll(id: string, scenario: string): Promise<void> {
   const key = (k: string) => ({ 'Idempotency-Key': `${id}-${k}` });
-  expect((await s.call('POST', '/threads', { headers: key('create'), body: { id, scenario, kind: 'summit', title: id, status: 'proposed', summary: 'Proposed.', staleAfterHours: 1 } })).status).toBe(201);
-  const update = await s.call('POST', `/threads/${id}/updates`, { headers: key('update'), body: { status: 'announced', summary: 'Announced.' } });
+  expect(
+    (
+      await s.call('POST', '/threads', {
+        headers: key('create'),
+        body: {
+          id,
+          scenario,
+          kind: 'summit',
+          title: id,
+          status: 'proposed',
+          summary: 'Proposed.',
+          staleAfterHours: 1,
+        },
+      })
+    ).status,
+  ).toBe(201);
+  const update = await s.call('POST', `/threads/${id}/updates`, {
+    headers: key('update'),
+    body: { status: 'announced', summary: 'Announced.' },
+  });
   expect(update.status).toBe(201);
-  expect((await s.call('POST', `/threads/${id}/updates`, { headers: key('late'), body: { status: 'scheduled', summary: 'Late report.', occurredAt: '2025-01-01T00:00:00Z' } })).status).toBe(201);
-  expect((await s.call('POST', `/threads/${id}/updates/${update.body.update.id}/retraction`, { headers: key('retract'), body: { reason: 'Wrong.' } })).status).toBe(200);
+  expect(
+    (
+      await s.call('POST', `/threads/${id}/updates`, {
+        headers: key('late'),
+        body: { status: 'scheduled', summary: 'Late report.', occurredAt: '2025-01-01T00:00:00Z' },
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await s.call('POST', `/threads/${id}/updates/${update.body.update.id}/retraction`, {
+        headers: key('retract'),
+        body: { reason: 'Wrong.' },
+      })
+    ).status,
+  ).toBe(200);
   expect((await s.call('PATCH', `/threads/${id}`, { body: { title: `${id} (renamed)` } })).status).toBe(200);
 }
 
@@ -56,14 +88,21 @@ describe('thread writes share no item across scenarios', () => {
     // Assess: attribute each transaction to the thread it writes
     const byThread = new Map<string, Set<string>>();
     for (const keys of captured) {
-      const threads = new Set(keys.filter((k) => k.startsWith('THREAD#')).map((k) => k.split('|')[0]!.slice('THREAD#'.length)));
+      const threads = new Set(
+        keys.filter((k) => k.startsWith('THREAD#')).map((k) => k.split('|')[0]!.slice('THREAD#'.length)),
+      );
       expect(threads.size).toBe(1);
       const [thread] = [...threads];
       const set = byThread.get(thread!) ?? new Set<string>();
       for (const k of keys) set.add(k);
       byThread.set(thread!, set);
       // Only the thread's own partition, idempotency records and a shard of the outbox.
-      for (const k of keys) expect(k).toMatch(new RegExp(`^(THREAD#${thread}\\||IDEMPOTENCY#[0-9a-f]+\\|#IDEMPOTENCY$|OUTBOX#[0-7]\\|[0-9A-Z]{26}$)`));
+      for (const k of keys)
+        expect(k).toMatch(
+          new RegExp(
+            `^(THREAD#${thread}\\||IDEMPOTENCY#[0-9a-f]+\\|#IDEMPOTENCY$|OUTBOX#[0-7]\\|[0-9A-Z]{26}$)`,
+          ),
+        );
     }
     // 5 writes per thread (create, update, late update, retraction, patch) plus its stale flag.
     expect(captured).toHaveLength(12);

@@ -8,13 +8,32 @@ import type { AppContext } from '../../shared/app/context';
 import { freshContext } from '../support/context';
 
 const quietThread = (ctx: AppContext, id = 'quiet') =>
-  createThread(ctx, { id, scenario: 'cli', kind: 'other', title: 'Quiet', status: 'active', summary: 's', staleAfterHours: 2 }, { principal: { name: 't', role: 'editor' } }, () => ({ statusCode: 201, headers: {}, body: '' }));
+  createThread(
+    ctx,
+    {
+      id,
+      scenario: 'cli',
+      kind: 'other',
+      title: 'Quiet',
+      status: 'active',
+      summary: 's',
+      staleAfterHours: 2,
+    },
+    { principal: { name: 't', role: 'editor' } },
+    () => ({ statusCode: 201, headers: {}, body: '' }),
+  );
 
 /** Runs the CLI, capturing stdout lines and stderr text. */
-async function run(argv: string[], env: NodeJS.ProcessEnv, clock?: () => number): Promise<{ code: number; lines: string[]; err: string }> {
+async function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  clock?: () => number,
+): Promise<{ code: number; lines: string[]; err: string }> {
   const lines: string[] = [];
   let err = '';
-  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  const quiet = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => ((err += String(chunk)), true));
   try {
     const code = await main(argv, env, (l) => lines.push(l), clock);
     return { code, lines, err };
@@ -34,7 +53,11 @@ describe('npm run stale-check', () => {
     const first = await run(['--at', at, '--allow-future'], env);
     // Assess
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.lines[first.lines.length - 1]!)).toEqual({ now: at, flagged: ['quiet'], overdue: [] });
+    expect(JSON.parse(first.lines[first.lines.length - 1]!)).toEqual({
+      now: at,
+      flagged: ['quiet'],
+      overdue: [],
+    });
     expect((await ctx.threads.getThread('quiet'))?.stale).toBe(true);
     const again = await run(['--at', at, '--allow-future'], env);
     expect(JSON.parse(again.lines[again.lines.length - 1]!).flagged).toEqual([]);
@@ -64,7 +87,9 @@ describe('npm run stale-check', () => {
     const farBeyond = await run(['--at', addHours(nowUtc(), 3)], env);
     // Assess
     expect(beyond.code).toBe(2);
-    expect(beyond.err.split('\n')[0]).toMatch(/--at 2030-01-01T00:05:00\.001Z is more than 5 minutes ahead.*--allow-future/);
+    expect(beyond.err.split('\n')[0]).toMatch(
+      /--at 2030-01-01T00:05:00\.001Z is more than 5 minutes ahead.*--allow-future/,
+    );
     expect(farBeyond.code).toBe(2);
     expect(await ctx.threads.getThread('quiet')).toMatchObject({ stale: false, version: 1 });
     // Up to 5 minutes ahead is clock skew, not the future.
@@ -85,7 +110,12 @@ describe('npm run stale-check', () => {
     expect(dry.code).toBe(0);
     // Shard by shard (the due index is sharded by thread), due first within a shard.
     const last = JSON.parse(dry.lines[dry.lines.length - 1]!);
-    expect({ ...last, wouldFlag: [...last.wouldFlag].sort() }).toEqual({ now: at, dryRun: true, wouldFlag: ['also-quiet', 'quiet'], wouldFlagOverdue: [] });
+    expect({ ...last, wouldFlag: [...last.wouldFlag].sort() }).toEqual({
+      now: at,
+      dryRun: true,
+      wouldFlag: ['also-quiet', 'quiet'],
+      wouldFlagOverdue: [],
+    });
     expect(dry.lines.slice(0, -1).sort()).toEqual(['would flag also-quiet', 'would flag quiet']);
     expect(await ctx.threads.getThread('quiet')).toEqual(before);
     expect(await ctx.outbox.pending()).toEqual([]);
@@ -100,7 +130,9 @@ describe('npm run stale-check', () => {
     await quietThread(ctx);
     const sent: unknown[] = [];
     const send = ctx.db.send.bind(ctx.db);
-    jest.spyOn(ctx.db, 'send').mockImplementation(((command: unknown) => (sent.push(command), send(command as never))) as never);
+    jest
+      .spyOn(ctx.db, 'send')
+      .mockImplementation(((command: unknown) => (sent.push(command), send(command as never))) as never);
     // Act
     const result = await runStaleCheck(ctx, addHours(nowUtc(), 3), { dryRun: true });
     // Assess

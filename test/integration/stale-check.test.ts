@@ -16,11 +16,29 @@ const editor = { principal: { name: 'desk', role: 'editor' as const } };
 const render = (r: WriteResult) => ({ statusCode: 200, headers: {}, body: JSON.stringify(r) });
 const hoursFromNow = (h: number) => addHours(nowUtc(), h);
 
-async function thread(ctx: AppContext, id: string, opts: { kind?: Kind; status?: string; staleAfterHours?: number } = {}) {
-  await createThread(ctx, { id, scenario: 'stale-test', kind: opts.kind ?? 'other', title: id, status: opts.status ?? 'active', summary: 's', staleAfterHours: opts.staleAfterHours ?? 24 }, editor, render);
+async function thread(
+  ctx: AppContext,
+  id: string,
+  opts: { kind?: Kind; status?: string; staleAfterHours?: number } = {},
+) {
+  await createThread(
+    ctx,
+    {
+      id,
+      scenario: 'stale-test',
+      kind: opts.kind ?? 'other',
+      title: id,
+      status: opts.status ?? 'active',
+      summary: 's',
+      staleAfterHours: opts.staleAfterHours ?? 24,
+    },
+    editor,
+    render,
+  );
 }
 const read = async (ctx: AppContext, id: string) => (await ctx.threads.getThread(id))!;
-const rawItem = async (ctx: AppContext, id: string) => (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
+const rawItem = async (ctx: AppContext, id: string) =>
+  (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
 
 describe('stale check', () => {
   let ctx: AppContext;
@@ -42,12 +60,24 @@ describe('stale check', () => {
     expect(result.flagged).toEqual(['due-24']);
     expect(result.itemsRead).toBe(1);
     const flagged = await read(ctx, 'due-24');
-    expect(flagged).toMatchObject({ stale: true, staleSince: addHours(flagged.lastRecordedAt, 24), version: 2 });
+    expect(flagged).toMatchObject({
+      stale: true,
+      staleSince: addHours(flagged.lastRecordedAt, 24),
+      version: 2,
+    });
     // updatedAt is the wall clock of the flag write, not the check's `now`.
     expect(Date.parse(flagged.updatedAt)).toBeLessThan(Date.parse(now));
     expect(await read(ctx, 'not-due-48')).toMatchObject({ stale: false, version: 1 });
     expect(await read(ctx, 'terminal')).toMatchObject({ stale: false, version: 1 });
-    expect(bus.of('ThreadStale')).toEqual([expect.objectContaining({ type: 'ThreadStale', threadId: 'due-24', scenario: 'stale-test', status: 'active', staleSince: flagged.staleSince })]);
+    expect(bus.of('ThreadStale')).toEqual([
+      expect.objectContaining({
+        type: 'ThreadStale',
+        threadId: 'due-24',
+        scenario: 'stale-test',
+        status: 'active',
+        staleSince: flagged.staleSince,
+      }),
+    ]);
   });
 
   it('flags and notifies nothing new when run again', async () => {
@@ -85,14 +115,25 @@ describe('stale check', () => {
     for (const id of ids) await thread(ctx, id, { staleAfterHours: 1 });
     // `now` is just past every thread's due time, and before the due time any update made after a
     // short pause moves it to: whichever lands first, the thread must not end up stale.
-    const lastCreated = (await Promise.all(ids.map((id) => read(ctx, id)))).map((t) => t.lastRecordedAt).sort().pop()!;
+    const lastCreated = (await Promise.all(ids.map((id) => read(ctx, id))))
+      .map((t) => t.lastRecordedAt)
+      .sort()
+      .pop()!;
     const now = addHours(new Date(Date.parse(lastCreated) + 100).toISOString(), 1);
     await new Promise((r) => setTimeout(r, 300));
     // Act: the check and an update to every thread, all at once
-    const [result] = await Promise.all([runStaleCheck(ctx, now), ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render))]);
+    const [result] = await Promise.all([
+      runStaleCheck(ctx, now),
+      ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render)),
+    ]);
     // Assess: whichever landed first, the update wins
     for (const id of ids) expect(await read(ctx, id)).toMatchObject({ stale: false, staleSince: null });
-    expect(bus.of('ThreadStale').map((e) => e.threadId).sort()).toEqual([...result.flagged].sort());
+    expect(
+      bus
+        .of('ThreadStale')
+        .map((e) => e.threadId)
+        .sort(),
+    ).toEqual([...result.flagged].sort());
   });
 
   it('notifies once per thread when two checks run at once', async () => {
@@ -116,7 +157,9 @@ describe('stale check', () => {
     const second = await runStaleCheck(ctx, hoursFromNow(30));
     expect(second.flagged).toEqual([]);
     expect(second.redelivered).toHaveLength(1);
-    expect(bus.of('ThreadStale')).toEqual([expect.objectContaining({ id: second.redelivered[0], threadId: 'd' })]);
+    expect(bus.of('ThreadStale')).toEqual([
+      expect.objectContaining({ id: second.redelivered[0], threadId: 'd' }),
+    ]);
     expect(await ctx.outbox.pending()).toEqual([]);
   });
 
@@ -140,8 +183,18 @@ describe('stale check', () => {
     await postUpdate(hooked, 'e', { summary: 'done', status: 'resolved' }, editor, render);
     hook.close();
     // Assess
-    expect(received.map((e) => e.type)).toEqual(['ThreadCreated', 'ThreadStale', 'UpdatePosted', 'ThreadStatusChanged']);
-    expect(received[3]).toMatchObject({ threadId: 'e', scenario: 'stale-test', status: 'resolved', previousStatus: 'active' });
+    expect(received.map((e) => e.type)).toEqual([
+      'ThreadCreated',
+      'ThreadStale',
+      'UpdatePosted',
+      'ThreadStatusChanged',
+    ]);
+    expect(received[3]).toMatchObject({
+      threadId: 'e',
+      scenario: 'stale-test',
+      status: 'resolved',
+      previousStatus: 'active',
+    });
     expect(received[0]!.id).toMatch(/^[0-9A-Z]{26}$/);
   });
 });

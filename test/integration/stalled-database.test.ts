@@ -35,7 +35,9 @@ function stopped(pid: number): boolean {
       }
     });
   }
-  return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('T');
+  return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+    .trim()
+    .startsWith('T');
 }
 
 /**
@@ -71,9 +73,18 @@ beforeAll(async () => {
   dynamo = await startDynamoLocal({ port: await freePort() });
   // Create and seed the table with patient timeouts (a fresh DynamoDB Local's first requests can take
   // seconds on a busy machine), then serve it with the shipped ones.
-  const setup = await startTestServer({ config: { dynamodbEndpoint: dynamo.endpoint, dynamodbTimeoutMs: 30_000 } });
+  const setup = await startTestServer({
+    config: { dynamodbEndpoint: dynamo.endpoint, dynamodbTimeoutMs: 30_000 },
+  });
   await setup.close();
-  s = await startTestServer({ config: { ...SETTINGS, dynamodbEndpoint: dynamo.endpoint, tableName: setup.ctx.config.tableName, idempotencyLockSeconds: 1 } });
+  s = await startTestServer({
+    config: {
+      ...SETTINGS,
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName: setup.ctx.config.tableName,
+      idempotencyLockSeconds: 1,
+    },
+  });
   // Freeze the database at the moment a write's transaction goes out, so its outcome is unknown.
   s.ctx.db.middlewareStack.add(
     (next, context) => async (args) => {
@@ -128,7 +139,9 @@ describe('a database that stops answering', () => {
 
   it('answers every request 503 unavailable with Retry-After while frozen, and serves again once it resumes', async () => {
     // Prepare
-    expect((await until(200, () => s.call('GET', '/threads/ceasefire', { role: 'reader' }))).status).toBe(200);
+    expect((await until(200, () => s.call('GET', '/threads/ceasefire', { role: 'reader' }))).status).toBe(
+      200,
+    );
     // Act
     await freeze();
     let answers: (Answer & { ms: number })[];
@@ -158,7 +171,8 @@ describe('a database that stops answering', () => {
     // Prepare
     const before = (await patiently(() => s.ctx.threads.getThreadConsistent('sanctions')))!.version;
     const body = { summary: 'Sent as the database froze.' };
-    const send = () => s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'frozen-write' } });
+    const send = () =>
+      s.call('POST', '/threads/sanctions/updates', { body, headers: { 'Idempotency-Key': 'frozen-write' } });
     // Act: the claim goes through, then the database freezes under the transaction
     freezeBeforeNextTransaction = true;
     let first: Answer & { ms: number };

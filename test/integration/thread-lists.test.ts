@@ -5,7 +5,12 @@ import type { Thread } from '../../shared/domain/types';
 import { threadItem } from '../../shared/store/items';
 import { THREAD_SHARDS } from '../../shared/store/keys';
 import { tableDefinition } from '../../shared/store/table';
-import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from '../../shared/store/thread-lists';
+import {
+  ThreadLists,
+  type ListPosition,
+  type ThreadFilter,
+  type ThreadPage,
+} from '../../shared/store/thread-lists';
 import { freshContext } from '../support/context';
 
 /**
@@ -39,17 +44,45 @@ function makeThreads(): Thread[] {
     const updatedAt = new Date(Date.UTC(2025, 0, 1) + Math.floor(rnd() * 100) * 3600_000).toISOString();
     const stale = rnd() < 0.3;
     return {
-      id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`, scenario: pick(SCENARIOS), kind, title: `Thread ${i}`, status, statusSince: updatedAt, statusSincePrecision: 'instant' as const, summary: 's',
-      lastOccurredAt: updatedAt, lastOccurredPrecision: 'instant' as const, lastRecordedAt: updatedAt, updateCount: 1, version: 1, staleAfterHours: 168, stale, staleSince: stale ? updatedAt : null, overdue: false, overdueSince: null, expected: null, parent: null, archived: false, createdAt: updatedAt, updatedAt,
+      id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`,
+      scenario: pick(SCENARIOS),
+      kind,
+      title: `Thread ${i}`,
+      status,
+      statusSince: updatedAt,
+      statusSincePrecision: 'instant' as const,
+      summary: 's',
+      lastOccurredAt: updatedAt,
+      lastOccurredPrecision: 'instant' as const,
+      lastRecordedAt: updatedAt,
+      updateCount: 1,
+      version: 1,
+      staleAfterHours: 168,
+      stale,
+      staleSince: stale ? updatedAt : null,
+      overdue: false,
+      overdueSince: null,
+      expected: null,
+      parent: null,
+      archived: false,
+      createdAt: updatedAt,
+      updatedAt,
     };
   });
 }
 
 const matches = (t: Thread, f: ThreadFilter) =>
-  (f.scenario === undefined || t.scenario === f.scenario) && (f.kind === undefined || t.kind === f.kind) && (f.status === undefined || t.status === f.status) &&
-  (f.stale === undefined || t.stale === f.stale) && (f.updatedSince === undefined || t.updatedAt > f.updatedSince);
+  (f.scenario === undefined || t.scenario === f.scenario) &&
+  (f.kind === undefined || t.kind === f.kind) &&
+  (f.status === undefined || t.status === f.status) &&
+  (f.stale === undefined || t.stale === f.stale) &&
+  (f.updatedSince === undefined || t.updatedAt > f.updatedSince);
 
-async function walk(lists: ThreadLists, filter: ThreadFilter, limit: number): Promise<{ ids: string[]; pages: ThreadPage[] }> {
+async function walk(
+  lists: ThreadLists,
+  filter: ThreadFilter,
+  limit: number,
+): Promise<{ ids: string[]; pages: ThreadPage[] }> {
   const pages: ThreadPage[] = [];
   let from: ListPosition | undefined;
   do {
@@ -64,32 +97,55 @@ async function walk(lists: ThreadLists, filter: ThreadFilter, limit: number): Pr
 
 let ctx: AppContext;
 let threads: Thread[];
-const expected = (f: ThreadFilter) => threads.filter((t) => matches(t, f)).map((t) => t.id).sort();
+const expected = (f: ThreadFilter) =>
+  threads
+    .filter((t) => matches(t, f))
+    .map((t) => t.id)
+    .sort();
 
 beforeAll(async () => {
   ctx = await freshContext();
   threads = makeThreads();
   const items = threads.map((t) => threadItem(t));
   for (let i = 0; i < items.length; i += 25) {
-    await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.config.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [ctx.config.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+        },
+      }),
+    );
   }
 });
 
 const since = '2025-01-03T12:00:00.000Z';
 const FILTERS: ThreadFilter[] = [
-  {}, { scenario: 'north' },
-  { stale: true }, { scenario: 'south', stale: true }, { stale: false }, { scenario: 'east', stale: false },
-  { status: 'proposed' }, { scenario: 'north', status: 'proposed' }, { status: 'proposed', stale: true },
-  { kind: 'sanctions' }, { kind: 'summit', scenario: 'south' }, { kind: 'summit', status: 'held' },
-  { updatedSince: since }, { scenario: 'east', updatedSince: since }, { updatedSince: since, stale: true, kind: 'ceasefire' },
+  {},
+  { scenario: 'north' },
+  { stale: true },
+  { scenario: 'south', stale: true },
+  { stale: false },
+  { scenario: 'east', stale: false },
+  { status: 'proposed' },
+  { scenario: 'north', status: 'proposed' },
+  { status: 'proposed', stale: true },
+  { kind: 'sanctions' },
+  { kind: 'summit', scenario: 'south' },
+  { kind: 'summit', status: 'held' },
+  { updatedSince: since },
+  { scenario: 'east', updatedSince: since },
+  { updatedSince: since, stale: true, kind: 'ceasefire' },
 ];
 
 describe('thread lists over DynamoDB Local', () => {
-  it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))('%s: every page in id order, nothing skipped or repeated, at limits 3 and 100', async (_name, filter) => {
-    const lists = new ThreadLists(ctx.db, ctx.config.tableName);
-    expect(expected(filter).length).toBeGreaterThan(0);
-    for (const limit of [3, 100]) expect((await walk(lists, filter, limit)).ids).toEqual(expected(filter));
-  });
+  it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))(
+    '%s: every page in id order, nothing skipped or repeated, at limits 3 and 100',
+    async (_name, filter) => {
+      const lists = new ThreadLists(ctx.db, ctx.config.tableName);
+      expect(expected(filter).length).toBeGreaterThan(0);
+      for (const limit of [3, 100]) expect((await walk(lists, filter, limit)).ids).toEqual(expected(filter));
+    },
+  );
 
   it('reads at most limit + 1 items for a page of stale threads of a scenario, and about limit + shards over all threads', async () => {
     const lists = new ThreadLists(ctx.db, ctx.config.tableName);
@@ -122,26 +178,52 @@ describe('thread lists over DynamoDB Local', () => {
 
   it('resumes exactly when DynamoDB cuts every page short (the 1 MB limit), with or without a filter', async () => {
     // Prepare: a client on which every Query returns only its first item and a LastEvaluatedKey
-    const indexKeys = new Map((tableDefinition('x').GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName!, i.KeySchema!.map((k) => k.AttributeName!)]));
+    const indexKeys = new Map(
+      (tableDefinition('x').GlobalSecondaryIndexes ?? []).map((i) => [
+        i.IndexName!,
+        i.KeySchema!.map((k) => k.AttributeName!),
+      ]),
+    );
     const cut = {
       send: async (command: QueryCommand) => {
         const out = await ctx.db.send(command);
         const first = out.Items?.[0];
-        if (!(command instanceof QueryCommand) || !first || (out.Items!.length === 1 && !out.LastEvaluatedKey)) return out;
+        if (
+          !(command instanceof QueryCommand) ||
+          !first ||
+          (out.Items!.length === 1 && !out.LastEvaluatedKey)
+        )
+          return out;
         const attrs = ['PK', 'SK', ...(indexKeys.get(command.input.IndexName!) ?? [])];
-        return { ...out, Items: [first], Count: 1, ScannedCount: 1, LastEvaluatedKey: Object.fromEntries(attrs.map((a) => [a, first[a]])) };
+        return {
+          ...out,
+          Items: [first],
+          Count: 1,
+          ScannedCount: 1,
+          LastEvaluatedKey: Object.fromEntries(attrs.map((a) => [a, first[a]])),
+        };
       },
     } as unknown as DynamoDBDocumentClient;
     const lists = new ThreadLists(cut, ctx.config.tableName);
     // Act and assess
-    for (const filter of [{}, { scenario: 'north' }, { stale: true }, { status: 'proposed' }, { updatedSince: since }] as ThreadFilter[]) {
+    for (const filter of [
+      {},
+      { scenario: 'north' },
+      { stale: true },
+      { status: 'proposed' },
+      { updatedSince: since },
+    ] as ThreadFilter[]) {
       expect((await walk(lists, filter, 6)).ids).toEqual(expected(filter));
     }
   });
 
   it('gives short pages under a selective filter but always a way on until the end', async () => {
     // 3 sanctions threads among 120, kind is a filter expression: the round budget may end a page early.
-    const { ids, pages } = await walk(new ThreadLists(ctx.db, ctx.config.tableName), { kind: 'sanctions' }, 2);
+    const { ids, pages } = await walk(
+      new ThreadLists(ctx.db, ctx.config.tableName),
+      { kind: 'sanctions' },
+      2,
+    );
     expect(ids).toEqual(expected({ kind: 'sanctions' }));
     expect(pages.every((p) => p.itemsRead > 0)).toBe(true);
   });

@@ -10,11 +10,31 @@ describe('ThreadStore against DynamoDB Local', () => {
   let ctx: AppContext;
   beforeAll(async () => {
     ctx = await freshContext();
-    await createThread(ctx, { id: 'grain', scenario: 'store', kind: 'other', title: 'Grain', status: 'active', summary: 'first', occurredAt: '2025-05-16T00:00:00Z' }, editor, render);
+    await createThread(
+      ctx,
+      {
+        id: 'grain',
+        scenario: 'store',
+        kind: 'other',
+        title: 'Grain',
+        status: 'active',
+        summary: 'first',
+        occurredAt: '2025-05-16T00:00:00Z',
+      },
+      editor,
+      render,
+    );
   });
 
   it('loads a thread and its whole history in one partition read', async () => {
-    for (let i = 0; i < 5; i++) await postUpdate(ctx, 'grain', { summary: `u${i}`, status: null, occurredAt: `2025-05-${17 + i}T00:00:00.000Z` }, editor, render);
+    for (let i = 0; i < 5; i++)
+      await postUpdate(
+        ctx,
+        'grain',
+        { summary: `u${i}`, status: null, occurredAt: `2025-05-${17 + i}T00:00:00.000Z` },
+        editor,
+        render,
+      );
     const { thread, updates } = await ctx.threads.loadHistory('grain');
     expect(thread).toMatchObject({ id: 'grain', version: 6, updateCount: 6, summary: 'u4' });
     expect(updates).toHaveLength(6);
@@ -25,7 +45,12 @@ describe('ThreadStore against DynamoDB Local', () => {
     const { thread, updates } = await ctx.threads.loadHistory('grain');
     const existing = updates[0]!;
     // Act
-    const attempt = ctx.threads.commit({ thread: { ...thread!, version: thread!.version + 1, summary: 'half-written?' }, expectedVersion: thread!.version, update: existing, updateIsNew: true });
+    const attempt = ctx.threads.commit({
+      thread: { ...thread!, version: thread!.version + 1, summary: 'half-written?' },
+      expectedVersion: thread!.version,
+      update: existing,
+      updateIsNew: true,
+    });
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
     expect(await ctx.threads.getThread('grain')).toEqual(thread);
@@ -46,6 +71,10 @@ describe('ThreadStore against DynamoDB Local', () => {
   it('returns null for a thread or update that does not exist', async () => {
     expect(await ctx.threads.getThread('nope')).toBeNull();
     expect(await ctx.threads.getUpdate('grain', '01JW3Z8K2Q5V7XH3M4N6P8R0ST')).toBeNull();
-    expect(await ctx.threads.loadHistory('nope')).toEqual({ thread: null, updates: [], revisions: new Map() });
+    expect(await ctx.threads.loadHistory('nope')).toEqual({
+      thread: null,
+      updates: [],
+      revisions: new Map(),
+    });
   });
 });

@@ -43,7 +43,12 @@ describe('npm run token -- create', () => {
     const token = created.out[created.out.length - 1]!;
     expect(token).toMatch(TOKEN);
     expect(created.out.filter((l) => l.includes(token))).toHaveLength(1);
-    await expect(authenticate(ctx, `Bearer ${token}`)).resolves.toEqual({ name: 'desk-editor', role: 'editor', subject: hashToken(token), scheme: 'bearer' });
+    await expect(authenticate(ctx, `Bearer ${token}`)).resolves.toEqual({
+      name: 'desk-editor',
+      role: 'editor',
+      subject: hashToken(token),
+      scheme: 'bearer',
+    });
   });
 
   it('refuses a name that is taken with exit code 1 and prints no token', async () => {
@@ -110,9 +115,16 @@ describe('npm run token -- list', () => {
     expect(printed).not.toContain(hashToken(token));
     expect(printed).not.toMatch(/st_|[0-9a-f]{64}|hash/i);
     expect(table.out[0]).toMatch(/^NAME\s+ROLE\s+CREATED\s+LAST USED$/);
-    expect(table.out.find((l) => l.startsWith('dashboard '))).toMatch(new RegExp(`^dashboard\\s+reader\\s+${stored!.createdAt}\\s+${stored!.lastUsedAt}$`));
+    expect(table.out.find((l) => l.startsWith('dashboard '))).toMatch(
+      new RegExp(`^dashboard\\s+reader\\s+${stored!.createdAt}\\s+${stored!.lastUsedAt}$`),
+    );
     const item = JSON.parse(json.out[0]!).items.find((t: { name: string }) => t.name === 'dashboard');
-    expect(item).toEqual({ name: 'dashboard', role: 'reader', createdAt: stored!.createdAt, lastUsedAt: stored!.lastUsedAt });
+    expect(item).toEqual({
+      name: 'dashboard',
+      role: 'reader',
+      createdAt: stored!.createdAt,
+      lastUsedAt: stored!.lastUsedAt,
+    });
     expect(item.lastUsedAt).toEqual(expect.any(String));
   });
 });
@@ -154,11 +166,17 @@ describe('where the CLI looks for its database', () => {
     const lines: string[] = [];
 
     // Act
-    const result = await main(['list'], { DYNAMODB_LOCAL_PORT: String(port) }, { out: () => undefined, err: (l) => lines.push(l) });
+    const result = await main(
+      ['list'],
+      { DYNAMODB_LOCAL_PORT: String(port) },
+      { out: () => undefined, err: (l) => lines.push(l) },
+    );
 
     // Assess
     expect(result).toBe(1);
-    expect(lines).toEqual([`Nothing answers as the embedded DynamoDB Local at http://127.0.0.1:${port}. Start it with npm start, or set DYNAMODB_ENDPOINT.`]);
+    expect(lines).toEqual([
+      `Nothing answers as the embedded DynamoDB Local at http://127.0.0.1:${port}. Start it with npm start, or set DYNAMODB_ENDPOINT.`,
+    ]);
   });
 
   it('says in one line when the table is missing', async () => {
@@ -166,7 +184,11 @@ describe('where the CLI looks for its database', () => {
     const err: string[] = [];
 
     // Act
-    const code = await main(['list'], { ...env, TABLE_NAME: 'no-such-table' }, { out: () => undefined, err: (l) => err.push(l) });
+    const code = await main(
+      ['list'],
+      { ...env, TABLE_NAME: 'no-such-table' },
+      { out: () => undefined, err: (l) => err.push(l) },
+    );
 
     // Assess
     expect(code).toBe(1);
@@ -191,8 +213,18 @@ describe('where the CLI looks for its database', () => {
       { kind: 'url', endpoint: 'http://dynamo.internal:8000' },
       { kind: 'aws' },
     ]);
-    expect(targets.map((t) => t.config.dynamodbEndpoint)).toEqual(['http://127.0.0.1:8000', 'http://127.0.0.1:8123', 'http://dynamo.internal:8000', undefined]);
-    expect(targets.map((t) => t.config.tableName)).toEqual(['scenario-tracker', 'scenario-tracker', 'scenario-tracker', 'prod-table']);
+    expect(targets.map((t) => t.config.dynamodbEndpoint)).toEqual([
+      'http://127.0.0.1:8000',
+      'http://127.0.0.1:8123',
+      'http://dynamo.internal:8000',
+      undefined,
+    ]);
+    expect(targets.map((t) => t.config.tableName)).toEqual([
+      'scenario-tracker',
+      'scenario-tracker',
+      'scenario-tracker',
+      'prod-table',
+    ]);
   });
 
   it.each([

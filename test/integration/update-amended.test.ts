@@ -10,7 +10,20 @@ describe('UpdateAmended', () => {
     // Prepare
     const bus = new RecordingPublisher();
     const ctx = await freshContext({}, { publisher: bus });
-    const created = await createThread(ctx, { id: 'summit', scenario: 'n', kind: 'summit', title: 'Summit', status: 'announced', summary: 's', occurredAt: '2025-05-16T00:00:00Z' }, editor, render);
+    const created = await createThread(
+      ctx,
+      {
+        id: 'summit',
+        scenario: 'n',
+        kind: 'summit',
+        title: 'Summit',
+        status: 'announced',
+        summary: 's',
+        occurredAt: '2025-05-16T00:00:00Z',
+      },
+      editor,
+      render,
+    );
     const note = await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor, render);
     // Act
     await amendUpdate(ctx, 'summit', created.update!.id, { summary: 'Announced.' }, editor, render);

@@ -1,6 +1,12 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
-import { createThread, postUpdate, retractUpdate, threadAsOf, type WriteResult } from '../../shared/app/threads';
+import {
+  createThread,
+  postUpdate,
+  retractUpdate,
+  threadAsOf,
+  type WriteResult,
+} from '../../shared/app/threads';
 import { project } from '../../shared/domain/projection';
 import { threadKey } from '../../shared/store/keys';
 import { freshContext } from '../support/context';
@@ -23,9 +29,28 @@ let recorder: ReturnType<typeof recordCalls>;
 
 /** A thread with PRIOR updates, one a minute: `proposed`, then notes and `active` from the 10th on. */
 async function threadWithHistory(id: string): Promise<void> {
-  await createThread(ctx, { id, scenario: 'write-cost', kind: 'other', title: id, status: 'proposed', summary: 'u0', occurredAt: at(0) }, editor, render);
+  await createThread(
+    ctx,
+    {
+      id,
+      scenario: 'write-cost',
+      kind: 'other',
+      title: id,
+      status: 'proposed',
+      summary: 'u0',
+      occurredAt: at(0),
+    },
+    editor,
+    render,
+  );
   for (let i = 1; i < PRIOR; i++) {
-    await postUpdate(ctx, id, { status: i === 10 ? 'active' : i % 7 === 0 ? 'active' : null, summary: `u${i}`, occurredAt: at(i) }, editor, render);
+    await postUpdate(
+      ctx,
+      id,
+      { status: i === 10 ? 'active' : i % 7 === 0 ? 'active' : null, summary: `u${i}`, occurredAt: at(i) },
+      editor,
+      render,
+    );
   }
 }
 
@@ -48,7 +73,13 @@ beforeEach(() => recorder.take());
 describe('write cost over DynamoDB Local', () => {
   it(`reads only the thread item for an in-order update after ${PRIOR} prior updates`, async () => {
     // Act
-    await postUpdate(ctx, 'long', { status: null, summary: 'in order', occurredAt: at(PRIOR + 1) }, editor, render);
+    await postUpdate(
+      ctx,
+      'long',
+      { status: null, summary: 'in order', occurredAt: at(PRIOR + 1) },
+      editor,
+      render,
+    );
     // Assess
     const calls = recorder.take();
     // The last call is the delete of the outbox item of its UpdatePosted, once published.
@@ -65,7 +96,17 @@ describe('write cost over DynamoDB Local', () => {
       const later = updates.filter((u) => u.occurredAt > occurredAt).length;
       recorder.take();
       // Act
-      const { thread } = JSON.parse((await postUpdate(ctx, 'long', { status: null, summary: `late by ${back}`, occurredAt }, editor, render)).body) as WriteResult;
+      const { thread } = JSON.parse(
+        (
+          await postUpdate(
+            ctx,
+            'long',
+            { status: null, summary: `late by ${back}`, occurredAt },
+            editor,
+            render,
+          )
+        ).body,
+      ) as WriteResult;
       // Assess: the thread item, then the window of the `back` updates after the report
       const calls = recorder.take();
       expect(calls.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);
@@ -86,7 +127,13 @@ describe('write cost over DynamoDB Local', () => {
     await retractUpdate(ctx, 'long', target.id, 'wrong', editor, render);
     // Assess: thread item, the update, the window from it (5 updates) and nothing before it
     const calls = recorder.take();
-    expect(calls.map((c) => c.command)).toEqual(['GetItem', 'GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);
+    expect(calls.map((c) => c.command)).toEqual([
+      'GetItem',
+      'GetItem',
+      'Query',
+      'TransactWriteItems',
+      'DeleteItem',
+    ]);
     expect(calls[2]!.itemsRead).toBe(5);
     await expectProjected('long');
   });
@@ -111,12 +158,30 @@ describe('write cost over DynamoDB Local', () => {
   it('folds the whole history once for a thread item stored without a cursor, then resumes from the cursor it stores', async () => {
     // Prepare: the item as an older version of the code wrote it
     await threadWithHistory('legacy');
-    await ctx.db.send(new UpdateCommand({ TableName: ctx.config.tableName, Key: threadKey('legacy'), UpdateExpression: 'REMOVE fold' }));
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.config.tableName,
+        Key: threadKey('legacy'),
+        UpdateExpression: 'REMOVE fold',
+      }),
+    );
     recorder.take();
     // Act
-    await postUpdate(ctx, 'legacy', { status: null, summary: 'first after upgrade', occurredAt: at(PRIOR + 1) }, editor, render);
+    await postUpdate(
+      ctx,
+      'legacy',
+      { status: null, summary: 'first after upgrade', occurredAt: at(PRIOR + 1) },
+      editor,
+      render,
+    );
     const first = recorder.take();
-    await postUpdate(ctx, 'legacy', { status: null, summary: 'second', occurredAt: at(PRIOR + 2) }, editor, render);
+    await postUpdate(
+      ctx,
+      'legacy',
+      { status: null, summary: 'second', occurredAt: at(PRIOR + 2) },
+      editor,
+      render,
+    );
     const second = recorder.take();
     // Assess
     expect(first.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);

@@ -19,7 +19,12 @@ describe('the turn on a contended thread', () => {
   let n = 0;
   const newThread = async () => {
     const id = `turn-${++n}`;
-    await createThread(ctx, { id, scenario: 'turns', kind: 'other', title: id, status: 'active', summary: 'first' }, editor, render);
+    await createThread(
+      ctx,
+      { id, scenario: 'turns', kind: 'other', title: id, status: 'active', summary: 'first' },
+      editor,
+      render,
+    );
     return id;
   };
   beforeAll(async () => {
@@ -50,12 +55,20 @@ describe('the turn on a contended thread', () => {
     const { thread, cursor } = record!;
     const next = { ...thread, version: thread.version + 1, title: 'changed' };
     // Act
-    const other = await ctx.threads.commit({ thread: next, cursor, expectedVersion: thread.version }).catch((e: unknown) => e);
+    const other = await ctx.threads
+      .commit({ thread: next, cursor, expectedVersion: thread.version })
+      .catch((e: unknown) => e);
     await ctx.threads.commit({ thread: next, cursor, expectedVersion: thread.version, turn: held.id });
     // Assess
     expect(other).toBeInstanceOf(VersionConflict);
-    expect((other as VersionConflict).current).toMatchObject({ thread: { version: thread.version }, turn: held });
-    expect(await ctx.threads.getThreadRecord(id)).toMatchObject({ thread: { version: thread.version + 1, title: 'changed' }, turn: null });
+    expect((other as VersionConflict).current).toMatchObject({
+      thread: { version: thread.version },
+      turn: held,
+    });
+    expect(await ctx.threads.getThreadRecord(id)).toMatchObject({
+      thread: { version: thread.version + 1, title: 'changed' },
+      turn: null,
+    });
   });
 
   it('hands the winner’s thread item to the loser of a version race', async () => {
@@ -64,10 +77,14 @@ describe('the turn on a contended thread', () => {
     const { thread } = (await ctx.threads.getThreadRecord(id))!;
     await postUpdate(ctx, id, { status: null, summary: 'the winner' }, editor, render);
     // Act
-    const lost = await ctx.threads.commit({ thread: { ...thread, version: thread.version + 1 }, expectedVersion: thread.version }).catch((e: unknown) => e);
+    const lost = await ctx.threads
+      .commit({ thread: { ...thread, version: thread.version + 1 }, expectedVersion: thread.version })
+      .catch((e: unknown) => e);
     // Assess
     expect(lost).toBeInstanceOf(VersionConflict);
-    expect((lost as VersionConflict).current).toMatchObject({ thread: { version: thread.version + 1, summary: 'the winner' } });
+    expect((lost as VersionConflict).current).toMatchObject({
+      thread: { version: thread.version + 1, summary: 'the winner' },
+    });
   });
 
   it('does not hold up writers once it has run out', async () => {
@@ -86,7 +103,13 @@ describe('the turn on a contended thread', () => {
     const { thread } = (await ctx.threads.getThreadRecord(id))!;
     await ctx.threads.claimTurn(id, { id: 'younger', since: Date.now() + HOUR, until: Date.now() + HOUR });
     // Act
-    const result = await postUpdate(ctx, id, { status: null, summary: 'conditional' }, { ...editor, ifMatch: threadEtag(thread) }, render);
+    const result = await postUpdate(
+      ctx,
+      id,
+      { status: null, summary: 'conditional' },
+      { ...editor, ifMatch: threadEtag(thread) },
+      render,
+    );
     // Assess
     expect(result.thread).toMatchObject({ version: 2, summary: 'conditional' });
     expect((await ctx.threads.getThreadRecord(id))!.turn).toBeNull();
@@ -97,7 +120,13 @@ describe('the turn on a contended thread', () => {
     const id = await newThread();
     await ctx.threads.claimTurn(id, { id: 'younger', since: Date.now() + HOUR, until: Date.now() + HOUR });
     // Act
-    const refused = await postUpdate(ctx, id, { status: 'no-such-status', summary: 'refused' }, editor, render).catch((e: unknown) => e);
+    const refused = await postUpdate(
+      ctx,
+      id,
+      { status: 'no-such-status', summary: 'refused' },
+      editor,
+      render,
+    ).catch((e: unknown) => e);
     // Assess: refused while holding the turn, and the turn released rather than left to run out
     expect(refused).toMatchObject({ status: 422 });
     expect((await ctx.threads.getThreadRecord(id))!.turn).toBeNull();

@@ -17,7 +17,16 @@ const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 const run = promisify(execFile);
 
-const LAUNCH_ARGS = ['--no-sandbox', '--no-zygote', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--no-zygote',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface ChromiumBinary {
   path: string;
@@ -36,14 +45,19 @@ export interface ChromiumBinary {
 async function packagedChromium(): Promise<ChromiumBinary> {
   const entry = require.resolve('@sparticuz/chromium');
   // Its exports map hides package.json; the entry point sits two folders below it.
-  const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const home = join(tmpdir(), `scenario-tracker-chromium-${version}`);
   if (!existsSync(join(home, 'chromium'))) {
     const staging = mkdtempSync(join(tmpdir(), 'scenario-tracker-chromium-extract-'));
     try {
       const script = `require(${JSON.stringify(entry)}).executablePath().then((p) => process.stdout.write(p))`;
-      const { stdout } = await run(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: staging } });
-      if (stdout !== join(staging, 'chromium')) throw new Error(`@sparticuz/chromium extracted to ${stdout}, not to ${staging}`);
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        env: { ...process.env, TMPDIR: staging },
+      });
+      if (stdout !== join(staging, 'chromium'))
+        throw new Error(`@sparticuz/chromium extracted to ${stdout}, not to ${staging}`);
       renameSync(staging, home);
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
@@ -51,7 +65,9 @@ async function packagedChromium(): Promise<ChromiumBinary> {
     }
   }
   // Its own fonts, for machines without any fontconfig setup (a slim container); else the system's.
-  const env: Record<string, string> = existsSync('/etc/fonts/fonts.conf') ? {} : { FONTCONFIG_PATH: join(home, 'fonts') };
+  const env: Record<string, string> = existsSync('/etc/fonts/fonts.conf')
+    ? {}
+    : { FONTCONFIG_PATH: join(home, 'fonts') };
   return { path: join(home, 'chromium'), source: 'npm', env };
 }
 

@@ -7,8 +7,12 @@ import { ensureTable } from '../../shared/store/table';
  * A context over a brand-new table in the run's DynamoDB Local, installed as the handlers' context.
  * Each test file (or each test that wants a clean slate) gets its own table.
  */
-export async function freshContext(overrides: Partial<Config> = {}, adapters: Partial<AppContext> = {}): Promise<AppContext> {
-  if (!process.env.DYNAMODB_ENDPOINT) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
+export async function freshContext(
+  overrides: Partial<Config> = {},
+  adapters: Partial<AppContext> = {},
+): Promise<AppContext> {
+  if (!process.env.DYNAMODB_ENDPOINT)
+    throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   // Each context signs page tokens with its own random key, as `npm start` does with its data folder's.
   // A patient DynamoDB timeout: on a busy machine a call can take longer than the shipped 1.5 s, and
   // only the tests of a stalled database (which pass the shipped settings) are about timeouts.

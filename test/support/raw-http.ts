@@ -18,7 +18,12 @@ export function rawRequest(
   options: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string },
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
-  const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body, 'utf8');
+  const body =
+    options.body === undefined
+      ? undefined
+      : Buffer.isBuffer(options.body)
+        ? options.body
+        : Buffer.from(options.body, 'utf8');
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -27,7 +32,10 @@ export function rawRequest(
         method: options.method,
         path: options.path,
         agent: false,
-        headers: { ...(body !== undefined ? { 'Content-Length': String(body.length) } : {}), ...options.headers },
+        headers: {
+          ...(body !== undefined ? { 'Content-Length': String(body.length) } : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

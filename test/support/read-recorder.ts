@@ -26,7 +26,14 @@ export function recordCalls(db: DynamoDBDocumentClient) {
       const command = String(context.commandName ?? '').replace(/Command$/, '');
       calls.push({
         command,
-        itemsRead: command === 'Query' ? Number(output.ScannedCount ?? 0) : command === 'GetItem' ? (output.Item ? 1 : 0) : 0,
+        itemsRead:
+          command === 'Query'
+            ? Number(output.ScannedCount ?? 0)
+            : command === 'GetItem'
+              ? output.Item
+                ? 1
+                : 0
+              : 0,
         ...(input.IndexName ? { index: String(input.IndexName) } : {}),
         consistent: input.ConsistentRead === true,
         itemsWritten: command === 'TransactWriteItems' ? (input.TransactItems?.length ?? 0) : 0,
@@ -47,4 +54,5 @@ export function recordCalls(db: DynamoDBDocumentClient) {
   };
 }
 
-export const itemsRead = (calls: readonly RecordedCall[]): number => calls.reduce((n, c) => n + c.itemsRead, 0);
+export const itemsRead = (calls: readonly RecordedCall[]): number =>
+  calls.reduce((n, c) => n + c.itemsRead, 0);

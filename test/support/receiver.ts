@@ -33,7 +33,11 @@ export async function startReceiver(answer: Answer = 204): Promise<Receiver> {
     req.on('end', () => {
       const now = state.answer;
       received.push({ headers: req.headers, body, answered: now === 'hang' ? null : now });
-      for (const w of [...waiters]) if (received.length >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.done(received.slice()); }
+      for (const w of [...waiters])
+        if (received.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.done(received.slice());
+        }
       if (now !== 'hang') res.writeHead(now).end();
     });
   });
@@ -42,9 +46,20 @@ export async function startReceiver(answer: Answer = 204): Promise<Receiver> {
   return {
     url,
     received,
-    get answer() { return state.answer; },
-    set answer(a: Answer) { state.answer = a; },
-    waitFor: (n) => (received.length >= n ? Promise.resolve(received.slice()) : new Promise((done) => waiters.push({ n, done }))),
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    get answer() {
+      return state.answer;
+    },
+    set answer(a: Answer) {
+      state.answer = a;
+    },
+    waitFor: (n) =>
+      received.length >= n
+        ? Promise.resolve(received.slice())
+        : new Promise((done) => waiters.push({ n, done })),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

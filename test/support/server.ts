@@ -13,18 +13,32 @@ export interface TestServer {
   server: Server;
   close(): Promise<void>;
   /** fetch against the server with a role's token and JSON defaults. */
-  call(method: string, path: string, options?: { role?: 'reader' | 'editor' | 'admin' | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    options?: {
+      role?: 'reader' | 'editor' | 'admin' | null;
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
+  ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
 /**
  * The local server, as `npm start` runs it, over a fresh table, on a free port. `config` overrides
  * settings (another DynamoDB Local, shorter timeouts).
  */
-export async function startTestServer(options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config> } = {},
+): Promise<TestServer> {
   const ctx = await freshContext(options.config);
   if (options.seed !== false) await seedIfEmpty(ctx);
   const tokens = { reader: 'test-reader-token', editor: 'test-editor-token', admin: 'test-admin-token' };
-  await registerLocalTokens(ctx, { TRACKER_READER_TOKEN: tokens.reader, TRACKER_EDITOR_TOKEN: tokens.editor, TRACKER_ADMIN_TOKEN: tokens.admin });
+  await registerLocalTokens(ctx, {
+    TRACKER_READER_TOKEN: tokens.reader,
+    TRACKER_EDITOR_TOKEN: tokens.editor,
+    TRACKER_ADMIN_TOKEN: tokens.admin,
+  });
   const server = createLocalServer({ corsOrigins: options.corsOrigins ?? [] });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -33,7 +47,11 @@ export async function startTestServer(options: { seed?: boolean; corsOrigins?: s
     ctx,
     tokens,
     server,
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
     async call(method, path, { role = 'editor', body, headers = {} } = {}) {
       const h: Record<string, string> = { ...(role ? { Authorization: `Bearer ${tokens[role]}` } : {}) };
       let payload: string | undefined;
@@ -41,10 +59,18 @@ export async function startTestServer(options: { seed?: boolean; corsOrigins?: s
         h['Content-Type'] = 'application/json';
         payload = typeof body === 'string' ? body : JSON.stringify(body);
       }
-      const response = await fetch(`${url}${path}`, { method, headers: { ...h, ...headers }, ...(payload !== undefined ? { body: payload } : {}) });
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { ...h, ...headers },
+        ...(payload !== undefined ? { body: payload } : {}),
+      });
       const text = await response.text();
       let parsed: unknown;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
       return { status: response.status, headers: response.headers, body: parsed, text };
     },
   };

@@ -20,6 +20,13 @@ export const ukrainianText = (length: number, seed = 0): string => {
 export const largeUkrainianUpdate = (i: number) => ({
   status: null,
   summary: ukrainianText(2000, i),
-  quotes: Array.from({ length: 6 }, (_, q) => ({ speaker: `Речник делегації ${q + 1}`, text: ukrainianText(1000, i + q * 7) })),
-  sources: Array.from({ length: 3 }, (_, k) => ({ url: `https://news.example.ua/${i}/${k}`, title: `Переговори у Стамбулі: день ${i}, джерело ${k + 1}`, publisher: 'Укрінформ' })),
+  quotes: Array.from({ length: 6 }, (_, q) => ({
+    speaker: `Речник делегації ${q + 1}`,
+    text: ukrainianText(1000, i + q * 7),
+  })),
+  sources: Array.from({ length: 3 }, (_, k) => ({
+    url: `https://news.example.ua/${i}/${k}`,
+    title: `Переговори у Стамбулі: день ${i}, джерело ${k + 1}`,
+    publisher: 'Укрінформ',
+  })),
 });

@@ -5,4 +5,6 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 
 const validator = new Validator();
 const result = await validator.validate(JSON.parse(readFileSync(process.argv[2], 'utf8')));
-process.stdout.write(JSON.stringify({ valid: result.valid, version: validator.version, errors: result.errors ?? [] }));
+process.stdout.write(
+  JSON.stringify({ valid: result.valid, version: validator.version, errors: result.errors ?? [] }),
+);

@@ -57,9 +57,17 @@ describe('settings of the functions (readConfig)', () => {
   });
 
   it('reads the webhook settings: private addresses refused unless set true, the default retry schedule, the sealing key kept out of messages', () => {
-    expect(readConfig({})).toMatchObject({ allowPrivateWebhooks: false, webhookRetrySchedule: [10, 60, 300, 1800, 7200, 21600], webhookSecretKey: undefined });
-    expect(readConfig({ TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true', TRACKER_WEBHOOK_RETRY_SCHEDULE: ' 1, 2 ,3' })).toMatchObject({ allowPrivateWebhooks: true, webhookRetrySchedule: [1, 2, 3] });
-    expect(refusal(() => readConfig({ TRACKER_WEBHOOK_SECRET_KEY: 'short-key' })).line).not.toContain('short-key');
+    expect(readConfig({})).toMatchObject({
+      allowPrivateWebhooks: false,
+      webhookRetrySchedule: [10, 60, 300, 1800, 7200, 21600],
+      webhookSecretKey: undefined,
+    });
+    expect(
+      readConfig({ TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true', TRACKER_WEBHOOK_RETRY_SCHEDULE: ' 1, 2 ,3' }),
+    ).toMatchObject({ allowPrivateWebhooks: true, webhookRetrySchedule: [1, 2, 3] });
+    expect(refusal(() => readConfig({ TRACKER_WEBHOOK_SECRET_KEY: 'short-key' })).line).not.toContain(
+      'short-key',
+    );
   });
 
   it('refuses a short PAGE_TOKEN_SECRET without repeating it', () => {
@@ -69,8 +77,20 @@ describe('settings of the functions (readConfig)', () => {
   });
 
   it('reads good values and defaults, an empty variable counting as unset', () => {
-    const cfg = readConfig({ TABLE_NAME: 'my.table-1', WRITE_MAX_ATTEMPTS: '3', WRITE_RETRY_BUDGET_MS: '', TRACKER_CORS_ORIGINS: ' https://desk.example.org , http://localhost:5173,', DYNAMODB_ENDPOINT: 'aws' });
-    expect(cfg).toMatchObject({ tableName: 'my.table-1', writeMaxAttempts: 3, writeRetryBudgetMs: 10_000, corsOrigins: ['https://desk.example.org', 'http://localhost:5173'], dynamodbEndpoint: undefined });
+    const cfg = readConfig({
+      TABLE_NAME: 'my.table-1',
+      WRITE_MAX_ATTEMPTS: '3',
+      WRITE_RETRY_BUDGET_MS: '',
+      TRACKER_CORS_ORIGINS: ' https://desk.example.org , http://localhost:5173,',
+      DYNAMODB_ENDPOINT: 'aws',
+    });
+    expect(cfg).toMatchObject({
+      tableName: 'my.table-1',
+      writeMaxAttempts: 3,
+      writeRetryBudgetMs: 10_000,
+      corsOrigins: ['https://desk.example.org', 'http://localhost:5173'],
+      dynamodbEndpoint: undefined,
+    });
   });
 
   it('derives no page-token secret from the table name: unset stays unset', () => {
@@ -79,11 +99,17 @@ describe('settings of the functions (readConfig)', () => {
 });
 
 describe('settings the stack hands to the functions', () => {
-  it('are checked by the functions\' rules at synth, not at the first invocation', () => {
+  it("are checked by the functions' rules at synth, not at the first invocation", () => {
     const none = () => undefined;
-    expect(() => resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org/app' })).toThrow(/^TRACKER_CORS_ORIGINS must be comma-separated origins/);
-    expect(() => resolveSettings(none, { TRACKER_WEBHOOK_URL: 'hooks.example.org' })).toThrow(/^TRACKER_WEBHOOK_URL must be an http\(s\) URL/);
-    expect(resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org' }).corsOrigins).toEqual(['https://desk.example.org']);
+    expect(() => resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org/app' })).toThrow(
+      /^TRACKER_CORS_ORIGINS must be comma-separated origins/,
+    );
+    expect(() => resolveSettings(none, { TRACKER_WEBHOOK_URL: 'hooks.example.org' })).toThrow(
+      /^TRACKER_WEBHOOK_URL must be an http\(s\) URL/,
+    );
+    expect(resolveSettings(none, { TRACKER_CORS_ORIGINS: 'https://desk.example.org' }).corsOrigins).toEqual([
+      'https://desk.example.org',
+    ]);
   });
 });
 
@@ -101,13 +127,17 @@ describe('settings of the local server (readLocalSettings)', () => {
   ])('refuses %s=%j in one line naming it', (variable, value) => {
     const { variable: named, line } = refusal(() => readLocalSettings({ [variable]: value }));
     expect(named).toBe(variable);
-    expect(line).toMatch(new RegExp(`^${variable} must .*${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.$`));
+    expect(line).toMatch(
+      new RegExp(`^${variable} must .*${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.$`),
+    );
   });
 
   it('bounds STALE_CHECK_INTERVAL_SECONDS by what setTimeout can wait, 0 turning the check off', () => {
     expect(MAX_TIMER_SECONDS).toBe(2_147_483);
     expect(MAX_TIMER_SECONDS * 1000).toBeLessThan(2 ** 31);
-    expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '2147483' }).staleCheckIntervalSeconds).toBe(2_147_483);
+    expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '2147483' }).staleCheckIntervalSeconds).toBe(
+      2_147_483,
+    );
     expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '0' }).staleCheckIntervalSeconds).toBe(0);
     expect(readLocalSettings({}).staleCheckIntervalSeconds).toBe(300);
   });
@@ -125,10 +155,22 @@ describe('settings of the local server (readLocalSettings)', () => {
   });
 
   it('refuses two token variables with one value, naming both and neither value', () => {
-    const { variable, line } = refusal(() => readLocalSettings({ TRACKER_EDITOR_TOKEN: 'same-token', TRACKER_READER_TOKEN: 'same-token' }));
+    const { variable, line } = refusal(() =>
+      readLocalSettings({ TRACKER_EDITOR_TOKEN: 'same-token', TRACKER_READER_TOKEN: 'same-token' }),
+    );
     expect(variable).toBe('TRACKER_EDITOR_TOKEN');
-    expect(line).toBe('TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN; each token must be different (one token, one name, one role).');
-    expect(refusal(() => readLocalSettings({ TRACKER_ADMIN_TOKEN: 't1', TRACKER_READER_TOKEN: 't1', TRACKER_EDITOR_TOKEN: 't2' })).variable).toBe('TRACKER_ADMIN_TOKEN');
+    expect(line).toBe(
+      'TRACKER_EDITOR_TOKEN has the same value as TRACKER_READER_TOKEN; each token must be different (one token, one name, one role).',
+    );
+    expect(
+      refusal(() =>
+        readLocalSettings({
+          TRACKER_ADMIN_TOKEN: 't1',
+          TRACKER_READER_TOKEN: 't1',
+          TRACKER_EDITOR_TOKEN: 't2',
+        }),
+      ).variable,
+    ).toBe('TRACKER_ADMIN_TOKEN');
   });
 });
 

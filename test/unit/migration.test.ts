@@ -8,7 +8,8 @@ import { migrateOther, migrateThread, threadNeedsHistory } from '../../local/mig
 type Item = Record<string, any>;
 const FIXTURE: Item[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v1-table.json'), 'utf8'));
 const threadOf = (id: string) => FIXTURE.find((i) => i.PK === `THREAD#${id}` && i.SK === '#THREAD')!;
-const updatesOf = (id: string): UpdateFacts[] => FIXTURE.filter((i) => i.PK === `THREAD#${id}` && String(i.SK).startsWith('UPDATE#')) as UpdateFacts[];
+const updatesOf = (id: string): UpdateFacts[] =>
+  FIXTURE.filter((i) => i.PK === `THREAD#${id}` && String(i.SK).startsWith('UPDATE#')) as UpdateFacts[];
 
 describe('migrateThread', () => {
   it('gives an old thread item the sharded keys, the filter keys and its fold, and keeps every Thread field', () => {
@@ -19,10 +20,25 @@ describe('migrateThread', () => {
     // Assess: stale, so in both stale indexes and not in the due index
     expect(change).toMatchObject({ kind: 'thread', expectedVersion: 2, withFold: true });
     const item = change!.item;
-    expect(item).toMatchObject({ GSI2PK: expect.stringMatching(/^THREADS#[0-7]$/), GSI4PK: 'SCENARIO#black-sea-talks#STATUS#proposed', GSI6PK: 'SCENARIO#black-sea-talks#STALE', USK: `${old.updatedAt}#black-sea` });
+    expect(item).toMatchObject({
+      GSI2PK: expect.stringMatching(/^THREADS#[0-7]$/),
+      GSI4PK: 'SCENARIO#black-sea-talks#STATUS#proposed',
+      GSI6PK: 'SCENARIO#black-sea-talks#STALE',
+      USK: `${old.updatedAt}#black-sea`,
+    });
     expect(item.GSI7PK).toBe(`${item.GSI2PK}#STALE`);
     expect(item.GSI3PK).toBeUndefined();
-    for (const field of ['title', 'status', 'statusSince', 'summary', 'version', 'updatedAt', 'stale', 'staleSince']) expect(item[field]).toEqual(old[field]);
+    for (const field of [
+      'title',
+      'status',
+      'statusSince',
+      'summary',
+      'version',
+      'updatedAt',
+      'stale',
+      'staleSince',
+    ])
+      expect(item[field]).toEqual(old[field]);
   });
 
   it('returns null for the item it produced: a second pass changes nothing', () => {
@@ -52,21 +68,42 @@ describe('migrateOther', () => {
     // Act
     const change = migrateOther(old);
     // Assess
-    expect(change).toMatchObject({ kind: 'move-outbox', from: { PK: 'OUTBOX', SK: old.SK }, item: { SK: old.SK, event: old.event, leaseUntil: 0 } });
+    expect(change).toMatchObject({
+      kind: 'move-outbox',
+      from: { PK: 'OUTBOX', SK: old.SK },
+      item: { SK: old.SK, event: old.event, leaseUntil: 0 },
+    });
     expect(change!.kind === 'move-outbox' && change!.item.PK).toMatch(/^OUTBOX#[0-7]$/);
   });
 
   it('deletes the change counters and the completed idempotency records that hold a whole response', () => {
-    for (const item of FIXTURE.filter((i) => i.PK === 'CHANGES')) expect(migrateOther(item)).toEqual({ kind: 'delete-counter', key: { PK: 'CHANGES', SK: item.SK } });
-    for (const item of FIXTURE.filter((i) => String(i.PK).startsWith('IDEMPOTENCY#'))) expect(migrateOther(item)).toMatchObject({ kind: 'delete-idempotency' });
+    for (const item of FIXTURE.filter((i) => i.PK === 'CHANGES'))
+      expect(migrateOther(item)).toEqual({ kind: 'delete-counter', key: { PK: 'CHANGES', SK: item.SK } });
+    for (const item of FIXTURE.filter((i) => String(i.PK).startsWith('IDEMPOTENCY#')))
+      expect(migrateOther(item)).toMatchObject({ kind: 'delete-idempotency' });
   });
 
   it('leaves updates, tokens, lean idempotency records, claims in progress and moved outbox items alone', () => {
     // Prepare
     const kept = [
       ...FIXTURE.filter((i) => String(i.SK).startsWith('UPDATE#') || String(i.PK).startsWith('TOKEN')),
-      { PK: 'IDEMPOTENCY#ab', SK: '#IDEMPOTENCY', state: 'completed', bodyHash: 'h', thread: { id: 't' }, expiresAt: 1 },
-      { PK: 'IDEMPOTENCY#cd', SK: '#IDEMPOTENCY', state: 'in_progress', claimId: 'c', bodyHash: 'h', lockExpiresAt: 1, expiresAt: 1 },
+      {
+        PK: 'IDEMPOTENCY#ab',
+        SK: '#IDEMPOTENCY',
+        state: 'completed',
+        bodyHash: 'h',
+        thread: { id: 't' },
+        expiresAt: 1,
+      },
+      {
+        PK: 'IDEMPOTENCY#cd',
+        SK: '#IDEMPOTENCY',
+        state: 'in_progress',
+        claimId: 'c',
+        bodyHash: 'h',
+        lockExpiresAt: 1,
+        expiresAt: 1,
+      },
       { PK: 'OUTBOX#3', SK: '01ABC', event: { id: '01ABC', threadId: 't' }, leaseUntil: 0 },
     ];
     // Act and assess

@@ -15,7 +15,11 @@ describe('docs/openapi.json', () => {
 
   it('is a valid OpenAPI 3.1 document', () => {
     // Act: @seriousme/openapi-schema-validator checks it against the official 3.1 schema
-    const result = JSON.parse(execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), DOC], { encoding: 'utf8' }));
+    const result = JSON.parse(
+      execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), DOC], {
+        encoding: 'utf8',
+      }),
+    );
     // Assess
     expect(result.errors).toEqual([]);
     expect(result).toMatchObject({ valid: true, version: '3.1' });
@@ -24,11 +28,16 @@ describe('docs/openapi.json', () => {
   it('is recognised as invalid by the same validator when broken (the check can fail)', () => {
     const broken = join(tmpdir(), `openapi-broken-${process.pid}.json`);
     writeFileSync(broken, JSON.stringify({ ...checkedIn, paths: { '/x': { get: { responses: 'none' } } } }));
-    const result = JSON.parse(execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), broken], { encoding: 'utf8' }));
+    const result = JSON.parse(
+      execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), broken], {
+        encoding: 'utf8',
+      }),
+    );
     expect(result.valid).toBe(false);
   });
 
   it('describes every route of the route table with its operation id', () => {
-    for (const route of ROUTES) expect(checkedIn.paths[route.path][route.method.toLowerCase()].operationId).toBe(route.operationId);
+    for (const route of ROUTES)
+      expect(checkedIn.paths[route.path][route.method.toLowerCase()].operationId).toBe(route.operationId);
   });
 });

@@ -16,35 +16,60 @@ const u = (over: Partial<UpdateFacts> & Pick<UpdateFacts, 'occurredAt'>): Update
 describe('project: the occurred-versus-recorded rule', () => {
   it('takes the status of the update with the latest occurredAt', () => {
     // Prepare
-    const updates = [u({ occurredAt: at(16), status: 'agreed' }), u({ occurredAt: at(23), status: 'in_progress' })];
+    const updates = [
+      u({ occurredAt: at(16), status: 'agreed' }),
+      u({ occurredAt: at(23), status: 'in_progress' }),
+    ];
     // Act
     const state = project(updates);
     // Assess
-    expect(state).toMatchObject({ status: 'in_progress', statusSince: at(23), lastOccurredAt: at(23), updateCount: 2 });
+    expect(state).toMatchObject({
+      status: 'in_progress',
+      statusSince: at(23),
+      lastOccurredAt: at(23),
+      updateCount: 2,
+    });
   });
 
   it('carries the precision of the run-start update into statusSincePrecision and of the latest live update into lastOccurredPrecision', () => {
     // Prepare: "the summit is set for 15 August" (a day), then a timed note that afternoon, then a retracted month report
     const day = u({ occurredAt: '2025-08-15T00:00:00.000Z', occurredPrecision: 'day', status: 'scheduled' });
     const note = u({ occurredAt: '2025-08-15T14:00:00.000Z', occurredPrecision: 'instant', status: null });
-    const month = u({ occurredAt: '2025-09-01T00:00:00.000Z', occurredPrecision: 'month', status: 'held', retraction: { retractedAt: at(30) } });
+    const month = u({
+      occurredAt: '2025-09-01T00:00:00.000Z',
+      occurredPrecision: 'month',
+      status: 'held',
+      retraction: { retractedAt: at(30) },
+    });
     // Act
     const state = project([month, note, day]);
     // Assess
     expect(state).toMatchObject({
-      status: 'scheduled', statusSince: '2025-08-15T00:00:00.000Z', statusSincePrecision: 'day',
-      lastOccurredAt: '2025-08-15T14:00:00.000Z', lastOccurredPrecision: 'instant',
+      status: 'scheduled',
+      statusSince: '2025-08-15T00:00:00.000Z',
+      statusSincePrecision: 'day',
+      lastOccurredAt: '2025-08-15T14:00:00.000Z',
+      lastOccurredPrecision: 'instant',
     });
   });
 
   it('orders by the stored start: a day report sorts before any full time later that day, and reads as instant when it has no precision', () => {
     // Prepare
     const timed = u({ occurredAt: '2025-08-15T09:00:00.000Z', status: 'announced' });
-    const dated = u({ occurredAt: '2025-08-15T00:00:00.000Z', occurredPrecision: 'day', status: 'scheduled', recordedAt: at(30) });
+    const dated = u({
+      occurredAt: '2025-08-15T00:00:00.000Z',
+      occurredPrecision: 'day',
+      status: 'scheduled',
+      recordedAt: at(30),
+    });
     // Act
     const state = project([dated, timed]);
     // Assess: the timed report (no precision: stored before precision existed) is the latest
-    expect(state).toMatchObject({ status: 'announced', statusSincePrecision: 'instant', lastOccurredPrecision: 'instant' });
+    expect(state).toMatchObject({
+      status: 'announced',
+      statusSincePrecision: 'instant',
+      lastOccurredPrecision: 'instant',
+    });
   });
 
   it('keeps a newer status when a late report of an older event arrives', () => {
@@ -67,9 +92,19 @@ describe('project: the occurred-versus-recorded rule', () => {
     const note = u({ occurredAt: at(18), status: null });
     const b = u({ occurredAt: at(20), status: 'agreed' });
     const state = project([a, note, b]);
-    expect(state).toMatchObject({ status: 'agreed', statusSince: at(16), summary: b.summary, updateCount: 3 });
+    expect(state).toMatchObject({
+      status: 'agreed',
+      statusSince: at(16),
+      summary: b.summary,
+      updateCount: 3,
+    });
     const withLaterNote = project([a, b, u({ occurredAt: at(25), status: null, summary: 'note' })]);
-    expect(withLaterNote).toMatchObject({ status: 'agreed', statusSince: at(16), summary: 'note', lastOccurredAt: at(25) });
+    expect(withLaterNote).toMatchObject({
+      status: 'agreed',
+      statusSince: at(16),
+      summary: 'note',
+      lastOccurredAt: at(25),
+    });
   });
 
   it('moves statusSince when a late report splits a run', () => {
@@ -84,7 +119,12 @@ describe('project: the occurred-versus-recorded rule', () => {
     const a = u({ occurredAt: at(16), status: 'agreed' });
     const b = u({ occurredAt: at(20), status: 'stalled', retraction: { retractedAt: at(29) } });
     const state = project([a, b]);
-    expect(state).toMatchObject({ status: 'agreed', updateCount: 1, lastOccurredAt: at(16), lastRecordedAt: at(29) });
+    expect(state).toMatchObject({
+      status: 'agreed',
+      updateCount: 1,
+      lastOccurredAt: at(16),
+      lastRecordedAt: at(29),
+    });
     expect(project([{ ...a, retraction: { retractedAt: at(29) } }])).toBeNull();
     expect(project([u({ occurredAt: at(16) })])).toBeNull();
   });
@@ -92,7 +132,12 @@ describe('project: the occurred-versus-recorded rule', () => {
   it('cuts on occurred time with asOf and on recorded time with knownAt', () => {
     const a = u({ occurredAt: at(16), status: 'agreed', recordedAt: at(16) });
     const b = u({ occurredAt: at(23), status: 'in_progress', recordedAt: at(24) });
-    const c = u({ occurredAt: at(20), status: 'stalled', recordedAt: at(26), retraction: { retractedAt: at(27) } });
+    const c = u({
+      occurredAt: at(20),
+      status: 'stalled',
+      recordedAt: at(26),
+      retraction: { retractedAt: at(27) },
+    });
     expect(project([a, b, c], { asOf: at(21) })?.status).toBe('agreed');
     expect(project([a, b, c], { asOf: at(15) })).toBeNull();
     expect(project([a, b, c], { knownAt: at(25) })?.status).toBe('in_progress');
@@ -119,7 +164,11 @@ const updateArb = fc.record({
 
 /** A period is stored as its start: a day report at hour h sorts at that day's midnight (months and years here: 1 Jan). */
 const startOf = (hours: number, precision: Precision | undefined) =>
-  precision === 'day' ? Math.floor(hours / 24) * 24 : precision === 'month' || precision === 'year' ? 0 : hours;
+  precision === 'day'
+    ? Math.floor(hours / 24) * 24
+    : precision === 'month' || precision === 'year'
+      ? 0
+      : hours;
 
 const historyArb = fc.array(updateArb, { minLength: 1, maxLength: 25 }).map((raw) =>
   raw.map((r, i): UpdateFacts => ({
@@ -129,7 +178,10 @@ const historyArb = fc.array(updateArb, { minLength: 1, maxLength: 25 }).map((raw
     occurredAt: iso(day0 + startOf(r.occurred, r.precision) * 3_600_000),
     ...(r.precision ? { occurredPrecision: r.precision } : {}),
     recordedAt: iso(day0 + r.recorded * 3_600_000),
-    retraction: r.retractedAfter === undefined ? null : { retractedAt: iso(day0 + (r.recorded + r.retractedAfter) * 3_600_000) },
+    retraction:
+      r.retractedAfter === undefined
+        ? null
+        : { retractedAt: iso(day0 + (r.recorded + r.retractedAfter) * 3_600_000) },
   })),
 );
 
@@ -150,7 +202,14 @@ describe('project: properties', () => {
   it('never changes the view at an earlier asOf when a later-occurring update is appended', () => {
     fc.assert(
       fc.property(historyArb, updateArb, timeArb, (updates, extra, asOf) => {
-        const later: UpdateFacts = { id: 'UZZZZ', status: extra.status, summary: 'late', occurredAt: iso(Date.parse(asOf) + 1 + extra.occurred * 3_600_000), recordedAt: iso(day0 + extra.recorded * 3_600_000), retraction: null };
+        const later: UpdateFacts = {
+          id: 'UZZZZ',
+          status: extra.status,
+          summary: 'late',
+          occurredAt: iso(Date.parse(asOf) + 1 + extra.occurred * 3_600_000),
+          recordedAt: iso(day0 + extra.recorded * 3_600_000),
+          retraction: null,
+        };
         expect(project([...updates, later], { asOf })).toEqual(project(updates, { asOf }));
       }),
       { numRuns: 500 },
@@ -160,7 +219,14 @@ describe('project: properties', () => {
   it('never changes the view at an earlier knownAt when an update is recorded later', () => {
     fc.assert(
       fc.property(historyArb, updateArb, timeArb, (updates, extra, knownAt) => {
-        const later: UpdateFacts = { id: 'UZZZZ', status: extra.status, summary: 'late', occurredAt: iso(day0 + extra.occurred * 3_600_000), recordedAt: iso(Date.parse(knownAt) + 1000), retraction: null };
+        const later: UpdateFacts = {
+          id: 'UZZZZ',
+          status: extra.status,
+          summary: 'late',
+          occurredAt: iso(day0 + extra.occurred * 3_600_000),
+          recordedAt: iso(Date.parse(knownAt) + 1000),
+          retraction: null,
+        };
         expect(project([...updates, later], { knownAt })).toEqual(project(updates, { knownAt }));
       }),
       { numRuns: 500 },
@@ -184,9 +250,12 @@ describe('project: properties', () => {
       fc.property(historyArb, fc.nat(), (raw, pick) => {
         const updates = raw.map((x) => ({ ...x, retraction: null }));
         const i = pick % updates.length;
-        const retracted = updates.map((x, j) => (j === i ? { ...x, retraction: { retractedAt: iso(day0) } } : x));
+        const retracted = updates.map((x, j) =>
+          j === i ? { ...x, retraction: { retractedAt: iso(day0) } } : x,
+        );
         const without = updates.filter((_, j) => j !== i);
-        const a = project(retracted), b = project(without);
+        const a = project(retracted),
+          b = project(without);
         // lastRecordedAt also counts the retraction's own time; everything else must match exactly.
         if (b === null) expect(a).toBeNull();
         else expect({ ...a, lastRecordedAt: undefined }).toEqual({ ...b, lastRecordedAt: undefined });

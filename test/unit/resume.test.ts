@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { EMPTY_FOLD, MAX_RETRACTION_MARKS, cursorOf, foldAll, project, resumeFold, stateOf, step, type Fold, type UpdateFacts } from '../../shared/domain/projection';
+import {
+  EMPTY_FOLD,
+  MAX_RETRACTION_MARKS,
+  cursorOf,
+  foldAll,
+  project,
+  resumeFold,
+  stateOf,
+  step,
+  type Fold,
+  type UpdateFacts,
+} from '../../shared/domain/projection';
 import { addUpdate, retractUpdate, viewAsOf, type HistoryWindows } from '../../shared/domain/resume';
 import { PRECISIONS, type Precision } from '../../shared/domain/time';
 
@@ -30,7 +41,12 @@ function memoryWindows(history: UpdateFacts[], pageSize = 3) {
       reads.items += out.length;
       return out.map((u) => ({ ...u }));
     },
-    before: (o, inclusive) => paged(history.filter((u) => (inclusive ? u.occurredAt <= o : u.occurredAt < o)).sort((a, b) => (lsi(a) < lsi(b) ? 1 : -1))),
+    before: (o, inclusive) =>
+      paged(
+        history
+          .filter((u) => (inclusive ? u.occurredAt <= o : u.occurredAt < o))
+          .sort((a, b) => (lsi(a) < lsi(b) ? 1 : -1)),
+      ),
     byRecordedDesc: (_expected) => paged([...history].sort((a, b) => (a.id < b.id ? 1 : -1))),
     all: async () => {
       reads.full++;
@@ -45,17 +61,45 @@ function memoryWindows(history: UpdateFacts[], pageSize = 3) {
 const stored = (fold: Fold): Fold => resumeFold(stateOf(fold)!, cursorOf(fold))!;
 
 type Op =
-  | { kind: 'post'; status: string | null; when: 'now' | 'tie' | 'past'; back: number; tick: number; skew: number; nonce: number; precision: Precision }
+  | {
+      kind: 'post';
+      status: string | null;
+      when: 'now' | 'tie' | 'past';
+      back: number;
+      tick: number;
+      skew: number;
+      nonce: number;
+      precision: Precision;
+    }
   | { kind: 'retract'; pick: number; tick: number };
 
 const STATUSES = ['proposed', 'agreed', 'stalled', null] as const;
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('post' as const), status: fc.constantFrom(...STATUSES), when: fc.constantFrom('now' as const, 'tie' as const, 'past' as const), back: fc.nat(40), tick: fc.nat(2), skew: fc.oneof(fc.constant(0), fc.nat(5)), nonce: fc.nat(99), precision: fc.constantFrom(...PRECISIONS) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), tick: fc.nat(2) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('post' as const),
+      status: fc.constantFrom(...STATUSES),
+      when: fc.constantFrom('now' as const, 'tie' as const, 'past' as const),
+      back: fc.nat(40),
+      tick: fc.nat(2),
+      skew: fc.oneof(fc.constant(0), fc.nat(5)),
+      nonce: fc.nat(99),
+      precision: fc.constantFrom(...PRECISIONS),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), tick: fc.nat(2) }),
+  },
 );
 
 /** Starts of the periods around T0 (2025-05-16, a day start): where day, month and year reports sort. */
-const PERIOD_START: Partial<Record<Precision, string>> = { day: iso(0), month: '2025-05-01T00:00:00.000Z', year: '2025-01-01T00:00:00.000Z' };
+const PERIOD_START: Partial<Record<Precision, string>> = {
+  day: iso(0),
+  month: '2025-05-01T00:00:00.000Z',
+  year: '2025-01-01T00:00:00.000Z',
+};
 
 interface Run {
   history: UpdateFacts[];
@@ -66,7 +110,16 @@ interface Run {
 /** Apply the operations as the write path does, checking each step against the full recomputation. */
 async function replay(first: string, ops: Op[]): Promise<Run> {
   let clock = 0;
-  const history: UpdateFacts[] = [{ id: `${iso(0)}-00`, status: first, summary: 'first', occurredAt: iso(0), recordedAt: iso(0), retraction: null }];
+  const history: UpdateFacts[] = [
+    {
+      id: `${iso(0)}-00`,
+      status: first,
+      summary: 'first',
+      occurredAt: iso(0),
+      recordedAt: iso(0),
+      retraction: null,
+    },
+  ];
   let fold = stored(foldAll(history));
   const paths: string[] = [];
   for (const [i, op] of ops.entries()) {
@@ -76,10 +129,23 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
       // Another writer's clock may lag: its recordedAt can be earlier than the thread's lastRecordedAt.
       const recordedAt = iso(Math.max(0, clock - op.skew));
       const existing = history[op.back % history.length]!;
-      const instant = op.when === 'now' ? recordedAt : op.when === 'tie' ? existing.occurredAt : iso(Math.max(0, clock - op.back));
+      const instant =
+        op.when === 'now'
+          ? recordedAt
+          : op.when === 'tie'
+            ? existing.occurredAt
+            : iso(Math.max(0, clock - op.back));
       // A date-only report is stored as the start of its period: many share it, and most sort as late.
       const occurredAt = PERIOD_START[op.precision] ?? instant;
-      const u: UpdateFacts = { id: `${recordedAt}-${String(op.nonce).padStart(2, '0')}${i}`, status: op.status, summary: `s${i}`, occurredAt, occurredPrecision: op.precision, recordedAt, retraction: null };
+      const u: UpdateFacts = {
+        id: `${recordedAt}-${String(op.nonce).padStart(2, '0')}${i}`,
+        status: op.status,
+        summary: `s${i}`,
+        occurredAt,
+        occurredPrecision: op.precision,
+        recordedAt,
+        retraction: null,
+      };
       const result = await addUpdate(fold, u, windows);
       history.push(u);
       fold = result.fold;
@@ -110,23 +176,33 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
 describe('resumed projection: properties', () => {
   it('equals the full recomputation after every write, for any mix of in-order and late reports, notes, ties, clock skew and retractions', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('proposed', 'agreed'), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (first, ops) => {
-        await replay(first, ops);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('proposed', 'agreed'),
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        async (first, ops) => {
+          await replay(first, ops);
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('answers asOf views exactly as the full recomputation, from the fold and the windows', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('proposed', 'agreed'), fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: -2, max: 90 }), { minLength: 1, maxLength: 6 }), fc.nat(), async (first, ops, times, pick) => {
-        const { history, fold } = await replay(first, ops);
-        const asOfs = [...times.map(iso), history[pick % history.length]!.occurredAt];
-        for (const asOf of asOfs) {
-          const { windows } = memoryWindows(history);
-          expect(await viewAsOf(fold, asOf, windows)).toEqual(project(history, { asOf }));
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('proposed', 'agreed'),
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: -2, max: 90 }), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        async (first, ops, times, pick) => {
+          const { history, fold } = await replay(first, ops);
+          const asOfs = [...times.map(iso), history[pick % history.length]!.occurredAt];
+          for (const asOf of asOfs) {
+            const { windows } = memoryWindows(history);
+            expect(await viewAsOf(fold, asOf, windows)).toEqual(project(history, { asOf }));
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -134,7 +210,12 @@ describe('resumed projection: properties', () => {
 
 describe('resumed projection: cases', () => {
   const u = (id: string, occurred: number, recorded: number, status: string | null): UpdateFacts => ({
-    id: `${iso(recorded)}-${id}`, status, summary: id, occurredAt: iso(occurred), recordedAt: iso(recorded), retraction: null,
+    id: `${iso(recorded)}-${id}`,
+    status,
+    summary: id,
+    occurredAt: iso(occurred),
+    recordedAt: iso(recorded),
+    retraction: null,
   });
 
   it('appends an update recorded before the thread’s lastRecordedAt (clock skew) without reading anything', async () => {
@@ -146,7 +227,12 @@ describe('resumed projection: cases', () => {
     // Assess
     expect(path).toBe('append');
     expect(reads.items).toBe(0);
-    expect(stateOf(fold)).toMatchObject({ status: 'agreed', statusSince: iso(5), lastRecordedAt: iso(10), updateCount: 2 });
+    expect(stateOf(fold)).toMatchObject({
+      status: 'agreed',
+      statusSince: iso(5),
+      lastRecordedAt: iso(10),
+      updateCount: 2,
+    });
   });
 
   it('takes a skewed update at the latest occurred time, but recorded earlier, as a late report that sorts before it', async () => {
@@ -164,7 +250,9 @@ describe('resumed projection: cases', () => {
 
   it('reads only the updates after a late report when the current status run began before it', async () => {
     // Prepare: 30 updates, the status run began at the 10th
-    const history = Array.from({ length: 30 }, (_, i) => u(`n${i}`, i * 10, i * 10, i < 10 ? 'proposed' : 'agreed'));
+    const history = Array.from({ length: 30 }, (_, i) =>
+      u(`n${i}`, i * 10, i * 10, i < 10 ? 'proposed' : 'agreed'),
+    );
     const { windows, reads } = memoryWindows(history);
     // Act: a late note between the 25th and 26th updates
     const { fold } = await addUpdate(stored(foldAll(history)), u('late', 255, 400, null), windows);
@@ -175,7 +263,9 @@ describe('resumed projection: cases', () => {
 
   it('reads nothing before a late report when the updates after it settle where the status run begins', async () => {
     // Prepare: proposed ×10, then agreed ×20
-    const history = Array.from({ length: 30 }, (_, i) => u(`n${i}`, i * 10, i * 10, i < 10 ? 'proposed' : 'agreed'));
+    const history = Array.from({ length: 30 }, (_, i) =>
+      u(`n${i}`, i * 10, i * 10, i < 10 ? 'proposed' : 'agreed'),
+    );
     const { windows, reads } = memoryWindows(history);
     // Act: a late note between the 6th and 7th updates, before the run
     const { fold } = await addUpdate(stored(foldAll(history)), u('late', 55, 400, null), windows);
@@ -186,20 +276,37 @@ describe('resumed projection: cases', () => {
 
   it('walks back to where the status run begins when a retraction joins two runs', async () => {
     // Prepare: agreed ×5, stalled, agreed ×3
-    const history = [...Array.from({ length: 5 }, (_, i) => u(`a${i}`, i, i, 'agreed')), u('s', 10, 10, 'stalled'), ...Array.from({ length: 3 }, (_, i) => u(`b${i}`, 20 + i, 20 + i, 'agreed'))];
+    const history = [
+      ...Array.from({ length: 5 }, (_, i) => u(`a${i}`, i, i, 'agreed')),
+      u('s', 10, 10, 'stalled'),
+      ...Array.from({ length: 3 }, (_, i) => u(`b${i}`, 20 + i, 20 + i, 'agreed')),
+    ];
     const { windows } = memoryWindows(history);
     const target = history[5]!;
     // Act
-    const fold = await retractUpdate(stored(foldAll(history)), { ...target, retraction: { retractedAt: iso(50) } }, windows);
+    const fold = await retractUpdate(
+      stored(foldAll(history)),
+      { ...target, retraction: { retractedAt: iso(50) } },
+      windows,
+    );
     // Assess
-    expect(stateOf(fold)).toMatchObject({ status: 'agreed', statusSince: iso(0), updateCount: 8, lastRecordedAt: iso(50) });
+    expect(stateOf(fold)).toMatchObject({
+      status: 'agreed',
+      statusSince: iso(0),
+      updateCount: 8,
+      lastRecordedAt: iso(50),
+    });
   });
 
   it('falls back to the whole history for an asOf view that needs retraction marks it could no longer keep', async () => {
     // Prepare: more retractions than marks, each of an update occurred before the next
     let fold: Fold = EMPTY_FOLD;
     const history: UpdateFacts[] = [];
-    for (let i = 0; i <= MAX_RETRACTION_MARKS + 1; i++) history.push(u(`r${i}`, i * 10, i * 10, 'agreed'), { ...u(`x${i}`, i * 10 + 5, i * 10 + 1, 'stalled'), retraction: { retractedAt: iso(1000 + i) } });
+    for (let i = 0; i <= MAX_RETRACTION_MARKS + 1; i++)
+      history.push(u(`r${i}`, i * 10, i * 10, 'agreed'), {
+        ...u(`x${i}`, i * 10 + 5, i * 10 + 1, 'stalled'),
+        retraction: { retractedAt: iso(1000 + i) },
+      });
     for (const x of [...history].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1))) fold = step(fold, x);
     const { windows, reads } = memoryWindows(history);
     // Act

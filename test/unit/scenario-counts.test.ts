@@ -11,7 +11,12 @@ describe('countThreads', () => {
       { status: 'rejected', archived: true, stale: true, overdue: true },
     ]);
     // Assess
-    expect(counts).toEqual({ threadCount: 3, statusCounts: { agreed: 1, proposed: 2 }, staleCount: 1, overdueCount: 1 });
+    expect(counts).toEqual({
+      threadCount: 3,
+      statusCounts: { agreed: 1, proposed: 2 },
+      staleCount: 1,
+      overdueCount: 1,
+    });
     expect(Object.keys(counts.statusCounts)).toEqual(['agreed', 'proposed']);
   });
 

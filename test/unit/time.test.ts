@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { EARLIEST_UTC_MS, LATEST_UTC_MS, parsePreciseTime, parseRfc3339, periodAfter, periodEnd, type PreciseTime } from '../../shared/domain/time';
+import {
+  EARLIEST_UTC_MS,
+  LATEST_UTC_MS,
+  parsePreciseTime,
+  parseRfc3339,
+  periodAfter,
+  periodEnd,
+  type PreciseTime,
+} from '../../shared/domain/time';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -39,7 +47,10 @@ describe('parseRfc3339 at the ends of years 0001–9999 (UTC)', () => {
     });
     fc.assert(
       fc.property(local, ({ year, month, day, hour, minute, second, ms, offset }) => {
-        const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+        const zone =
+          offset === 0
+            ? 'Z'
+            : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
         const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${pad(ms, 3)}${zone}`;
         const asLocal = new Date(0);
         asLocal.setUTCFullYear(year, month - 1, day);
@@ -77,8 +88,23 @@ describe('parsePreciseTime: a time in any form, as the start of its UTC period',
   });
 
   it.each([
-    '2025-02-29', '2025-13', '2025-00', '2025-08-00', '2025-08-32', '0000', '0000-12-31', '25', '2025-8-15', '2025-08-15T10:00:00',
-    '2025/08/15', '2025-08-15 ', ' 2025', '+2025', '20250815', '2025-W33', '',
+    '2025-02-29',
+    '2025-13',
+    '2025-00',
+    '2025-08-00',
+    '2025-08-32',
+    '0000',
+    '0000-12-31',
+    '25',
+    '2025-8-15',
+    '2025-08-15T10:00:00',
+    '2025/08/15',
+    '2025-08-15 ',
+    ' 2025',
+    '+2025',
+    '20250815',
+    '2025-W33',
+    '',
   ])('refuses %j', (input) => {
     expect(parsePreciseTime(input)).toBeNull();
   });
@@ -86,13 +112,41 @@ describe('parsePreciseTime: a time in any form, as the start of its UTC period',
 
 describe('period ends', () => {
   it.each<[PreciseTime, string, string]>([
-    [{ at: '2025-08-15T00:00:00.000Z', precision: 'day' }, '2025-08-15T23:59:59.999Z', '2025-08-16T00:00:00.000Z'],
-    [{ at: '2025-10-23T00:00:00.000Z', precision: 'day' }, '2025-10-23T23:59:59.999Z', '2025-10-24T00:00:00.000Z'],
-    [{ at: '2024-02-01T00:00:00.000Z', precision: 'month' }, '2024-02-29T23:59:59.999Z', '2024-03-01T00:00:00.000Z'],
-    [{ at: '2025-12-01T00:00:00.000Z', precision: 'month' }, '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z'],
-    [{ at: '2025-01-01T00:00:00.000Z', precision: 'year' }, '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z'],
-    [{ at: '9999-01-01T00:00:00.000Z', precision: 'year' }, '9999-12-31T23:59:59.999Z', '+010000-01-01T00:00:00.000Z'],
-    [{ at: '2025-08-15T10:30:00.000Z', precision: 'instant' }, '2025-08-15T10:30:00.000Z', '2025-08-15T10:30:00.000Z'],
+    [
+      { at: '2025-08-15T00:00:00.000Z', precision: 'day' },
+      '2025-08-15T23:59:59.999Z',
+      '2025-08-16T00:00:00.000Z',
+    ],
+    [
+      { at: '2025-10-23T00:00:00.000Z', precision: 'day' },
+      '2025-10-23T23:59:59.999Z',
+      '2025-10-24T00:00:00.000Z',
+    ],
+    [
+      { at: '2024-02-01T00:00:00.000Z', precision: 'month' },
+      '2024-02-29T23:59:59.999Z',
+      '2024-03-01T00:00:00.000Z',
+    ],
+    [
+      { at: '2025-12-01T00:00:00.000Z', precision: 'month' },
+      '2025-12-31T23:59:59.999Z',
+      '2026-01-01T00:00:00.000Z',
+    ],
+    [
+      { at: '2025-01-01T00:00:00.000Z', precision: 'year' },
+      '2025-12-31T23:59:59.999Z',
+      '2026-01-01T00:00:00.000Z',
+    ],
+    [
+      { at: '9999-01-01T00:00:00.000Z', precision: 'year' },
+      '9999-12-31T23:59:59.999Z',
+      '+010000-01-01T00:00:00.000Z',
+    ],
+    [
+      { at: '2025-08-15T10:30:00.000Z', precision: 'instant' },
+      '2025-08-15T10:30:00.000Z',
+      '2025-08-15T10:30:00.000Z',
+    ],
   ])('%j ends at %s; the first millisecond after it is %s', (t, end, after) => {
     expect(periodEnd(t)).toBe(end);
     expect(periodAfter(t)).toBe(after);
@@ -101,11 +155,20 @@ describe('period ends', () => {
   it('gives every period of any date a start ≤ every full time in it ≤ its end, and an end one millisecond before what follows', () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date('0001-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        fc.date({
+          min: new Date('0001-01-01T00:00:00.000Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
         fc.constantFrom('day' as const, 'month' as const, 'year' as const),
         (date, precision) => {
           const iso = date.toISOString();
-          const text = precision === 'day' ? iso.slice(0, 10) : precision === 'month' ? iso.slice(0, 7) : iso.slice(0, 4);
+          const text =
+            precision === 'day'
+              ? iso.slice(0, 10)
+              : precision === 'month'
+                ? iso.slice(0, 7)
+                : iso.slice(0, 4);
           const t = parsePreciseTime(text)!;
           expect(t.precision).toBe(precision);
           // The period holds the instant it was cut from.
@@ -113,7 +176,15 @@ describe('period ends', () => {
           expect(Date.parse(periodAfter(t)) - Date.parse(periodEnd(t))).toBe(1);
           // And its end, read back in the same form, is the same period.
           const end = periodEnd(t);
-          expect(parsePreciseTime(precision === 'day' ? end.slice(0, 10) : precision === 'month' ? end.slice(0, 7) : end.slice(0, 4))).toEqual(t);
+          expect(
+            parsePreciseTime(
+              precision === 'day'
+                ? end.slice(0, 10)
+                : precision === 'month'
+                  ? end.slice(0, 7)
+                  : end.slice(0, 4),
+            ),
+          ).toEqual(t);
         },
       ),
       { numRuns: 2000 },
