@@ -606,9 +606,9 @@ export function buildOpenApi(): Record<string, unknown> {
     openapi: '3.1.0',
     info: {
       title: 'Scenario Tracker',
-      version: '1.0.0',
+      version: '1.1.0',
       description:
-        'Tracks the status of negotiation threads in a news scenario. Contract: shared/spec/api.md, version 1.',
+        'Tracks the status of negotiation threads in a news scenario. Contract: shared/spec/api.md (version 1) with the additions of shared/spec/api-v1.1.md (version 1.1).',
     },
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
     security: [{ bearer: [] }],

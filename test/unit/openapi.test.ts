@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,14 +26,22 @@ describe('docs/openapi.json', () => {
   });
 
   it('is recognised as invalid by the same validator when broken (the check can fail)', () => {
-    const broken = join(tmpdir(), `openapi-broken-${process.pid}.json`);
+    // Prepare
+    const folder = mkdtempSync(join(tmpdir(), 'openapi-broken-'));
+    const broken = join(folder, 'openapi.json');
     writeFileSync(broken, JSON.stringify({ ...checkedIn, paths: { '/x': { get: { responses: 'none' } } } }));
-    const result = JSON.parse(
-      execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), broken], {
-        encoding: 'utf8',
-      }),
-    );
-    expect(result.valid).toBe(false);
+    try {
+      // Act
+      const result = JSON.parse(
+        execFileSync(process.execPath, [join(__dirname, '..', 'support', 'validate-openapi.mjs'), broken], {
+          encoding: 'utf8',
+        }),
+      );
+      // Assess
+      expect(result.valid).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('describes every route of the route table with its operation id', () => {
