@@ -8,6 +8,7 @@ import {
   parseRfc3339,
   parseRfc3339AnyYear,
   periodEnd,
+  atPrecision,
   toUtc,
   UTC_RANGE_MESSAGE,
   type PreciseTime,
@@ -125,20 +126,34 @@ const yearsAhead = (years: number): string => {
 
 /** What a thread waits for: `at` in any time form, between 1900-01-01 and 10 years from now (its start). */
 export const ExpectedSchema = z.pipe(
-  z.strictObject({
-    what: text(1, LIMITS.expectedWhat),
-    at: z.pipe(
-      preciseTime,
-      z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
-        z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-        z.refine(
-          (t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD),
-          `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`,
+  z
+    .strictObject({
+      what: text(1, LIMITS.expectedWhat),
+      at: z.pipe(
+        preciseTime,
+        z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+          z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+          z.refine(
+            (t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD),
+            `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`,
+          ),
         ),
       ),
+      // Optional, so that `expected` as a GET shows it (`at` normalised, with its precision) can be
+      // sent back unchanged; it must agree with `at`.
+      precision: z.optional(z.enum(PRECISIONS)),
+    })
+    .check(
+      z.refine((e) => e.precision === undefined || !e.at?.at || atPrecision(e.at, e.precision) !== null, {
+        message:
+          'must agree with at (a period written as YYYY-MM-DD, YYYY-MM or YYYY, or its first millisecond)',
+        path: ['precision'],
+      }),
     ),
+  z.transform((e): Expected => {
+    const at = e.precision === undefined ? e.at : atPrecision(e.at, e.precision)!;
+    return { what: e.what, at: at.at, precision: at.precision };
   }),
-  z.transform((e): Expected => ({ what: e.what, at: e.at.at, precision: e.at.precision })),
 );
 export type ExpectedInput = z.output<typeof ExpectedSchema>;
 

@@ -102,6 +102,24 @@ export function parsePreciseTimeAnyYear(value: string): PreciseTime | null {
   return instant ? { at: instant.toISOString(), precision: 'instant' } : null;
 }
 
+/**
+ * The same time at a coarser precision, when `t` is the first millisecond of such a UTC period (so
+ * `2025-10-01T00:00:00.000Z` at `month` is October 2025); null when it is not, or when `t` is already
+ * a period. Lets a client send back a time as a GET shows it: `at` (normalised) with its `precision`.
+ */
+export function atPrecision(t: PreciseTime, precision: Precision): PreciseTime | null {
+  if (t.precision === precision) return t;
+  if (t.precision !== 'instant') return null;
+  const d = new Date(t.at);
+  const start = new Date(0);
+  start.setUTCFullYear(
+    d.getUTCFullYear(),
+    precision === 'year' ? 0 : d.getUTCMonth(),
+    precision === 'day' ? d.getUTCDate() : 1,
+  );
+  return start.getTime() === d.getTime() ? { at: t.at, precision } : null;
+}
+
 /** True when a normalised UTC text lies in years 0001–9999 (`toISOString` gives `+01…`/`-00…` outside). */
 const inUtcRange = (t: PreciseTime): boolean => {
   const ms = Date.parse(t.at);

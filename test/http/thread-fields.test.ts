@@ -120,6 +120,45 @@ describe('expected', () => {
     expect(far.status).toBe(200);
   });
 
+  it('takes back expected exactly as a GET shows it, precision included, and changes nothing', async () => {
+    // Prepare
+    const t = await thread('fields', { expected: { what: 'Talks resume', at: '2025-09' } });
+    const shown = (await get(t.id)).expected;
+    // Act
+    const sentBack = await patch(t.id, { expected: shown });
+    // Assess
+    expect(shown).toEqual({ what: 'Talks resume', at: '2025-09-01T00:00:00.000Z', precision: 'month' });
+    expect(sentBack.status).toBe(200);
+    expect(sentBack.body.version).toBe(t.version);
+    expect(sentBack.body.expected).toEqual(shown);
+  });
+
+  it('sets a coarser precision given as the first millisecond of its period', async () => {
+    // Prepare
+    const t = await thread();
+    // Act
+    const r = await patch(t.id, {
+      expected: { what: 'Vote', at: '2025-01-01T00:00:00Z', precision: 'year' },
+    });
+    // Assess
+    expect(r.status).toBe(200);
+    expect(r.body.expected).toEqual({ what: 'Vote', at: '2025-01-01T00:00:00.000Z', precision: 'year' });
+  });
+
+  it.each([
+    ['a precision finer than at', { what: 'x', at: '2025-09', precision: 'day' }],
+    ['a time that does not start its period', { what: 'x', at: '2025-09-02T00:00:00Z', precision: 'month' }],
+    ['an unknown precision', { what: 'x', at: '2025-09', precision: 'week' }],
+  ])('is 400 at precision for %s', async (_label, expected) => {
+    // Prepare
+    const t = await thread();
+    // Act
+    const r = await patch(t.id, { expected });
+    // Assess
+    expect(r.status).toBe(400);
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain('expected.precision');
+  });
+
   it.each([
     ['more than 10 years ahead', { what: 'x', at: String(new Date().getUTCFullYear() + 11) }],
     ['before 1900', { what: 'x', at: '1899-12-31' }],

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  atPrecision,
   EARLIEST_UTC_MS,
   LATEST_UTC_MS,
   parsePreciseTime,
@@ -188,6 +189,49 @@ describe('period ends', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('atPrecision: a time sent back as a GET shows it', () => {
+  it('reads the first millisecond of a period at that precision', () => {
+    // Prepare
+    const start = parsePreciseTime('2025-10-01T00:00:00Z')!;
+    // Act / Assess
+    expect(atPrecision(start, 'month')).toEqual({ at: '2025-10-01T00:00:00.000Z', precision: 'month' });
+    expect(atPrecision(start, 'day')).toEqual({ at: '2025-10-01T00:00:00.000Z', precision: 'day' });
+    expect(atPrecision(start, 'year')).toBeNull();
+  });
+
+  it('refuses a finer precision than the period written, and keeps the same one', () => {
+    // Prepare
+    const month = parsePreciseTime('2025-10')!;
+    // Act / Assess
+    expect(atPrecision(month, 'day')).toBeNull();
+    expect(atPrecision(month, 'month')).toBe(month);
+  });
+
+  it('gives back, for any period, its own start at its own precision (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1900-01-01T00:00:00Z'),
+          max: new Date('2100-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom('year', 'month', 'day') as fc.Arbitrary<'year' | 'month' | 'day'>,
+        (date, precision) => {
+          const iso = date.toISOString();
+          const text =
+            precision === 'year'
+              ? iso.slice(0, 4)
+              : precision === 'month'
+                ? iso.slice(0, 7)
+                : iso.slice(0, 10);
+          const period = parsePreciseTime(text)!;
+          expect(atPrecision({ at: period.at, precision: 'instant' }, precision)).toEqual(period);
+        },
+      ),
     );
   });
 });
