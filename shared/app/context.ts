@@ -8,14 +8,14 @@ import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { SubscriptionFanOut } from './deliveries';
 import { createDocumentClient } from '../store/client';
-import { BusRecountTrigger } from '../events/recount-trigger';
+import { BusRecountTrigger, type RecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
 import { ThreadStore } from '../store/thread-store';
-import { LocalRecounter, recountScenario, type RecountTrigger } from './scenarios';
+import { LocalRecounter, recountScenario } from './scenarios';
 import { TokenStore } from '../store/token-store';
 import { kindCache, type KindCache } from './kinds';
 

@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { nowUtc } from '../domain/time';
-import { threadOverdue, threadStale, type TrackerEvent } from '../events/event';
+import { threadOverdue, threadStale, type TrackerEvent } from '../domain/event';
 import type { KindRegistry } from '../domain/kinds';
 import type { Expected } from '../domain/types';
 import { deliver, drainOutbox } from '../events/delivery';
