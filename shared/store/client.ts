@@ -4,6 +4,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { tracer } from '../observability';
 
+/** The client the stores share; the app holds it (for tools and tests) without importing the SDK. */
+export type DocumentClient = DynamoDBDocumentClient;
+
 /**
  * The document client every store module uses. DynamoDB Local accepts any credentials, so when an
  * endpoint is given and none are configured, fixed dummy ones keep the SDK from looking elsewhere.
