@@ -27,7 +27,7 @@ export const ROOMS = [
   { room: 'functions', path: 'functions/', mayImport: [...SHARED, 'docs'] },
   { room: 'local', path: 'local/', mayImport: [...SHARED, 'functions', 'docs'] },
   // The stack reads the route table, settings and table layout; it bundles functions by path, never imports them.
-  { room: 'infra', path: 'infra/', mayImport: ['domain', 'store', 'events', 'routes', ...BASE] },
+  { room: 'infra', path: 'infra/', mayImport: ['domain', 'store', 'events', 'http', 'routes', ...BASE] },
   // Generated (npm run openapi): served by the functions and the local server.
   { room: 'docs', path: 'docs/', mayImport: [] },
   // Tests and benchmarks may reach into every room; no room may reach into them.
