@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * The rooms of the code and which rooms each may import: layers point one way,
  * domain ← store / events ← app ← http ← functions and local (docs/architecture.md, "Rooms").
- * `rooms/direction` (eslint.config.mjs) enforces this table; `node eslint.rooms.mjs` prints the
+ * `rooms/direction` (eslint.config.mjs) enforces this table; `npm run rooms` prints the
  * imports that actually cross rooms, to keep the table in docs/architecture.md true.
  *
  * `config` and `observability` (settings and Powertools) are the base every room but the domain
