@@ -16,9 +16,9 @@ function underEnv(env: Partial<Record<(typeof ENV)[number], string>>) {
   try {
     let loaded!: { tracer: () => unknown; db: DynamoDBDocumentClient };
     jest.isolateModules(() => {
-      const { tracer } = require('../../shared/observability');
-      const { createDocumentClient } = require('../../shared/store/client');
-      const { readConfig } = require('../../shared/config');
+      const { tracer } = jest.requireActual('../../shared/observability');
+      const { createDocumentClient } = jest.requireActual('../../shared/store/client');
+      const { readConfig } = jest.requireActual('../../shared/config');
       loaded = { tracer, db: createDocumentClient(readConfig({})) };
     });
     return loaded;
