@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { roomsPlugin } from './eslint.rooms.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.data/', '.bench/', 'coverage/', 'local/public/', '*.js'] },
@@ -8,7 +9,6 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [] }],
     },
   },
   {
@@ -17,13 +17,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The domain is pure: it must not reach for the AWS SDK or the store.
-    files: ['shared/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['@aws-sdk/*', '../store/*', '../http/*', '../events/*'] },
-      ],
-    },
+    // Rooms point one way (domain ← store / events ← app ← http ← functions and local; infra reads
+    // shared): the table and the rule are in eslint.rooms.mjs, the why in docs/architecture.md.
+    files: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts', 'infra/**/*.ts'],
+    plugins: { rooms: roomsPlugin },
+    rules: { 'rooms/direction': 'error' },
   },
 );

@@ -31,8 +31,7 @@ export async function run(): Promise<Section> {
         summary: 'Start.',
       },
       { principal },
-      () => json(201, {}),
-    );
+    ).then(() => json(201, {}));
     const meter = new DbMeter(ctx.db);
     log(`contention: ${WRITERS} writers × ${PER_WRITER} updates on one thread`);
     const latencies: number[] = [];
@@ -48,8 +47,7 @@ export async function run(): Promise<Section> {
               'contended',
               { status: null, summary: `writer ${w} update ${i}` },
               { principal },
-              () => json(201, {}),
-            );
+            ).then(() => json(201, {}));
             latencies.push(Date.now() - s);
           } catch (error) {
             failures++;

@@ -97,8 +97,7 @@ async function writers(
         ctx,
         { id, scenario, kind: 'other', title: id, status: 'active', summary: 'Started.' },
         editor,
-        render,
-      );
+      ).then(render);
   }
   writerThreads += n * THREADS_PER_WRITER;
   const restore = layout === OLD ? withOldCounters(ctx) : () => undefined;
@@ -115,8 +114,7 @@ async function writers(
           ids[k % ids.length]!,
           { status: null, summary: `Note ${w}.${k}.` },
           editor,
-          render,
-        );
+        ).then(render);
         latencies.push(Date.now() - t0);
       }
     }),

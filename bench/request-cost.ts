@@ -168,8 +168,7 @@ export async function run(): Promise<Section> {
         'cost-long',
         { status: null, summary: `Note ${i}: ${'x'.repeat(200)}` },
         { principal: { name: 'bench', role: 'editor' } },
-        () => json(201, {}),
-      );
+      ).then(() => json(201, {}));
     }
     await measure(
       `POST /threads/{id}/updates (a note, thread with ${LONG_HISTORY} updates)`,

@@ -67,8 +67,7 @@ export async function run(): Promise<Section> {
         summary: 'Start.',
       },
       editor,
-      render,
-    );
+    ).then(render);
     log(`webhooks: ${WRITES} writes, ${SUBSCRIBERS} subscribers (one dead)`);
     const writeMs: number[] = [];
     for (let i = 0; i < WRITES; i++) {
@@ -78,8 +77,7 @@ export async function run(): Promise<Section> {
         'hooked',
         { status: i % 2 ? 'active' : 'stalled', summary: `Update ${i}.` },
         editor,
-        render,
-      );
+      ).then(render);
       writeMs.push(Date.now() - w0);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -57,8 +57,7 @@ async function seedThread(ctx: AppContext, id: string, n: number): Promise<Updat
       occurredAt: minute(0),
     },
     options,
-    render,
-  );
+  ).then(render);
   const {
     updates: [first],
   } = await ctx.threads.loadHistory(id);
@@ -151,7 +150,7 @@ export async function run(): Promise<Section> {
       for (let i = 0; i < SAMPLES; i++)
         resumed.push(
           await measure(meter, () =>
-            postUpdate(ctx, id, { status: null, summary: `in order ${i}` }, options, render),
+            postUpdate(ctx, id, { status: null, summary: `in order ${i}` }, options).then(render),
           ),
         );
       const legacy: Sample[] = [];
@@ -159,7 +158,7 @@ export async function run(): Promise<Section> {
         await dropCursor(ctx, id);
         legacy.push(
           await measure(meter, () =>
-            postUpdate(ctx, id, { status: null, summary: `whole history ${i}` }, options, render),
+            postUpdate(ctx, id, { status: null, summary: `whole history ${i}` }, options).then(render),
           ),
         );
       }
@@ -198,7 +197,7 @@ export async function run(): Promise<Section> {
         const occurredAt = new Date(Date.parse(base[base.length - d - k]!.occurredAt) - 30_000).toISOString();
         samples.push(
           await measure(meter, () =>
-            postUpdate(ctx, id, { status: null, summary: `late by ${d}`, occurredAt }, options, render),
+            postUpdate(ctx, id, { status: null, summary: `late by ${d}`, occurredAt }, options).then(render),
           ),
         );
       }
@@ -210,7 +209,7 @@ export async function run(): Promise<Section> {
         what: 'retraction',
         depth: d + 5,
         s: summarise([
-          await measure(meter, () => retractUpdate(ctx, id, target.id, 'bench', options, render)),
+          await measure(meter, () => retractUpdate(ctx, id, target.id, 'bench', options).then(render)),
         ]),
       });
     }
@@ -268,8 +267,7 @@ export async function run(): Promise<Section> {
           summary: 'Start.',
         },
         options,
-        render,
-      );
+      ).then(render);
       log(`write path: ${writers} writers × ${per} updates on one thread`);
       const cm = new DbMeter(ctx.db);
       const latencies: number[] = [];
@@ -280,11 +278,7 @@ export async function run(): Promise<Section> {
           for (let i = 0; i < per; i++) {
             const s = performance.now();
             try {
-              await postUpdate(
-                ctx,
-                tid,
-                { status: null, summary: `writer ${w} update ${i}` },
-                options,
+              await postUpdate(ctx, tid, { status: null, summary: `writer ${w} update ${i}` }, options).then(
                 render,
               );
               latencies.push(performance.now() - s);

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
-import type { TrackerEvent } from '../shared/events/event';
+import type { TrackerEvent } from '../shared/domain/event';
 import { count, logger, metrics } from '../shared/observability';
 
 /**

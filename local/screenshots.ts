@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createContext, setAppContext } from '../shared/app/context';
 import { readConfig } from '../shared/config';
 import { ensureTable } from '../shared/store/table';
-import { launchChromium } from '../test/support/browser';
+import { launchChromium } from './browser';
 import { freePort, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { SAMPLE_PRISONER_UPDATE, seedIfEmpty } from './seed';
 import { createLocalServer, registerLocalTokens } from './server';
@@ -14,7 +14,7 @@ import { createLocalServer, registerLocalTokens } from './server';
 /**
  * `npm run screenshots`: docs/status-page.png (wall screen) and docs/status-page-phone.png (phone,
  * a timeline open) of the seeded scenario. Starts everything itself — an in-memory DynamoDB Local
- * on a free port, the local server, headless Chromium (test/support/browser.ts) — and leaves
+ * on a free port, the local server, headless Chromium (local/browser.ts) — and leaves
  * nothing running. Kept out of `npm test` so tests never rewrite tracked files.
  */
 

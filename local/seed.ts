@@ -100,7 +100,9 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
   const created: string[] = [];
   for (const input of SEED_THREADS) {
     try {
-      await createThread(ctx, input, { principal: { name: 'seed', role: 'admin' } }, () => json(201, {}));
+      await createThread(ctx, input, { principal: { name: 'seed', role: 'admin' } }).then(() =>
+        json(201, {}),
+      );
       created.push(input.id);
     } catch (error) {
       if (!(error instanceof ThreadExistsError)) throw error;

@@ -11,6 +11,7 @@ import { logger } from '../shared/observability';
 import { InternalError, ValidationError } from '../shared/domain/errors';
 import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
+import { CORS } from '../shared/http/cors';
 import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
@@ -62,7 +63,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           ? {
               'Access-Control-Allow-Origin': origin,
               Vary: 'Origin',
-              'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed, Retry-After',
+              'Access-Control-Expose-Headers': CORS.exposeHeaders.join(', '),
             }
           : allowed.size > 0
             ? { Vary: 'Origin' }
@@ -73,10 +74,9 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           ...cors,
           ...(cors['Access-Control-Allow-Origin']
             ? {
-                'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
-                'Access-Control-Allow-Headers':
-                  'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key',
-                'Access-Control-Max-Age': '600',
+                'Access-Control-Allow-Methods': CORS.allowMethods.join(', '),
+                'Access-Control-Allow-Headers': CORS.allowHeaders.join(', '),
+                'Access-Control-Max-Age': String(CORS.maxAgeSeconds),
               }
             : {}),
         });

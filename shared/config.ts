@@ -214,6 +214,12 @@ export interface Config {
   dynamodbEndpoint: string | undefined;
   /** AWS_REGION; for DynamoDB Local a fixed placeholder; for real AWS unset means the SDK's own lookup (profile, instance). */
   region: string | undefined;
+  /**
+   * Credentials for DynamoDB Local, which accepts any: fixed dummy ones when an endpoint is given and
+   * AWS_ACCESS_KEY_ID is not, so the SDK never looks elsewhere (a profile, an instance role).
+   * Undefined: the SDK's own lookup.
+   */
+  dynamodbCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   /** EventBridge bus for notifications (EVENT_BUS_NAME); unset → events are logged (and POSTed to the webhook). */
   eventBusName: string | undefined;
   /** TRACKER_WEBHOOK_URL: when set, every notification is POSTed there as JSON. */
@@ -268,6 +274,8 @@ export interface Config {
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s = parseGroup(CoreSettings, env);
   const endpoint = s.DYNAMODB_ENDPOINT;
@@ -276,6 +284,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableName: s.TABLE_NAME ?? 'scenario-tracker',
     dynamodbEndpoint: local ? endpoint : undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (local ? 'us-east-1' : undefined),
+    dynamodbCredentials: local && !env.AWS_ACCESS_KEY_ID ? LOCAL_CREDENTIALS : undefined,
     eventBusName: s.EVENT_BUS_NAME,
     webhookUrl: s.TRACKER_WEBHOOK_URL,
     corsOrigins: s.TRACKER_CORS_ORIGINS ?? [],
@@ -353,4 +362,26 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     staleCheckIntervalSeconds: s.STALE_CHECK_INTERVAL_SECONDS ?? 300,
     tokens: { reader: s.TRACKER_READER_TOKEN, editor: s.TRACKER_EDITOR_TOKEN, admin: s.TRACKER_ADMIN_TOKEN },
   };
+}
+
+/**
+ * Where the command-line tools find their database (local/cli-env.ts), by the same rules as the
+ * rest: DYNAMODB_ENDPOINT (a URL, the word `aws`, or unset) and DYNAMODB_LOCAL_PORT (default 8000),
+ * surrounding blanks ignored.
+ */
+export function readDatabaseLocation(env: NodeJS.ProcessEnv = process.env): {
+  endpoint: string | undefined;
+  dynamoLocalPort: number;
+} {
+  const s = parseGroup(
+    z.object({
+      DYNAMODB_ENDPOINT: CoreSettings.shape.DYNAMODB_ENDPOINT,
+      DYNAMODB_LOCAL_PORT: LocalSettings.shape.DYNAMODB_LOCAL_PORT,
+    }),
+    {
+      DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT?.trim(),
+      DYNAMODB_LOCAL_PORT: env.DYNAMODB_LOCAL_PORT?.trim(),
+    },
+  );
+  return { endpoint: s.DYNAMODB_ENDPOINT, dynamoLocalPort: s.DYNAMODB_LOCAL_PORT ?? 8000 };
 }

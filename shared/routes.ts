@@ -266,6 +266,22 @@ const DECLARED = [
   },
 ] as const satisfies readonly Route[];
 
+type Declared = (typeof DECLARED)[number];
+
+/** `METHOD /path` of each route in a union of routes. */
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
+
+/** Every declared route's key, `METHOD /path` (a HEAD twin runs its GET's handler, so has no key of its own here). */
+export type RouteKey = KeyOf<Declared>;
+
+/**
+ * The keys of one function group's routes: what its handler map must hold, exactly
+ * (shared/http/handler.ts), so a missing or misspelt route does not compile.
+ */
+export type GroupRouteKey<G extends FunctionGroup> = KeyOf<Extract<Declared, { group: G }>>;
+
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**

@@ -1,28 +1,29 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config as loadConfig, type Config } from '../config';
 import { createPublisher, type Publisher } from '../events/publisher';
 import { WEBHOOK_TIMEOUT_MS } from '../events/webhook-sender';
 import { systemLookup, type LookupAll } from '../events/webhook-url';
 import { DeliveryStore } from '../store/delivery-store';
+import { DueStore, type DueThreads } from '../store/due-store';
+import { FeedStore } from '../store/feed-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { SubscriptionFanOut } from './deliveries';
-import { createDocumentClient } from '../store/client';
-import { BusRecountTrigger } from '../events/recount-trigger';
+import { createDocumentClient, type DocumentClient } from '../store/client';
+import { BusRecountTrigger, type RecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
 import { ThreadStore } from '../store/thread-store';
-import { LocalRecounter, recountScenario, type RecountTrigger } from './scenarios';
+import { LocalRecounter, recountScenario } from './scenarios';
 import { TokenStore } from '../store/token-store';
 import { kindCache, type KindCache } from './kinds';
 
 /** The adapters a handler works with. Built once per process, at first use rather than at import. */
 export interface AppContext {
   config: Config;
-  db: DynamoDBDocumentClient;
+  db: DocumentClient;
   threads: ThreadStore;
   scenarios: ScenarioStore;
   /** Where thread writes ask for their scenario's counts to be recomputed (after commit). */
@@ -37,6 +38,10 @@ export interface AppContext {
   pageTokens: PageTokenCodec;
   subscriptions: SubscriptionStore;
   deliveries: DeliveryStore;
+  /** The due indexes the stale and overdue checks sweep. */
+  due: DueThreads;
+  /** The reads the Atom feeds make. */
+  feeds: FeedStore;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -70,6 +75,8 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     pageTokens: pageTokenCodec(cfg.pageTokenSecret),
     subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(cfg.webhookSecretKey)),
     deliveries: new DeliveryStore(db, cfg.tableName),
+    due: new DueStore(db, cfg.tableName),
+    feeds: new FeedStore(db, cfg.tableName),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

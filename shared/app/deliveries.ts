@@ -1,4 +1,4 @@
-import type { TrackerEvent } from '../events/event';
+import type { TrackerEvent } from '../domain/event';
 import type { Publisher } from '../events/publisher';
 import { sendWebhook } from '../events/webhook-sender';
 import { count, logger } from '../observability';

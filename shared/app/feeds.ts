@@ -1,7 +1,6 @@
 import { Feed } from 'feed';
 import { NotFoundError } from '../domain/errors';
 import type { Thread, Update } from '../domain/types';
-import { FeedStore } from '../store/feed-store';
 import type { AppContext } from './context';
 
 /** The contract: the 50 most recently recorded updates. */
@@ -100,7 +99,7 @@ export function renderAtom(
 
 /** A thread's feed: its newest FEED_SIZE updates by recorded time. 404 for an unknown thread. */
 export async function threadFeed(ctx: AppContext, threadId: string, base: string): Promise<string> {
-  const store = new FeedStore(ctx.db, ctx.config.tableName);
+  const store = ctx.feeds;
   const thread = await ctx.threads.getThread(threadId);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   const updates = await store.newestUpdates(threadId, FEED_SIZE);
@@ -126,7 +125,7 @@ export async function threadFeed(ctx: AppContext, threadId: string, base: string
  * 404 when the scenario has no thread and no scenario item.
  */
 export async function scenarioFeed(ctx: AppContext, scenario: string, base: string): Promise<string> {
-  const store = new FeedStore(ctx.db, ctx.config.tableName);
+  const store = ctx.feeds;
   const [info, firstPage] = await Promise.all([
     store.scenario(scenario),
     store.threadsByUpdate(scenario, THREAD_PAGE),

@@ -9,7 +9,8 @@ import { ZERO_COUNTS, countThreads, sameCounts } from '../domain/scenario-counts
 import type { CreateScenarioInput, PatchScenarioInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import type { Scenario, ScenarioCounts } from '../domain/types';
-import { matchHits } from '../http/etag';
+import type { VersionPrecondition } from '../domain/precondition';
+import type { RecountTrigger } from '../events/recount-trigger';
 import { count, logger } from '../observability';
 import { ScenarioAlreadyExists } from '../store/scenario-store';
 import { IdempotencyClaimLost, VersionConflict } from '../store/thread-store';
@@ -17,8 +18,6 @@ import type { AppContext } from './context';
 import type { IdempotencyTicket } from './threads';
 
 /** A scenario's ETag: its version, which rises with every change of its representation, counts included. */
-export const scenarioEtag = (scenario: Pick<Scenario, 'version'>): string => `"v${scenario.version}"`;
-
 function newScenario(
   input: { id: string; title: string; description?: string; tags?: string[] },
   now: string,
@@ -89,15 +88,15 @@ export async function patchScenario(
   ctx: AppContext,
   id: string,
   input: PatchScenarioInput,
-  ifMatch?: string,
+  ifMatch?: VersionPrecondition,
 ): Promise<Scenario> {
   for (let attempt = 1; ; attempt++) {
     const record = await ctx.scenarios.get(id, true);
     if (!record) throw new NotFoundError(`No scenario ${id}.`);
     const current = record.scenario;
-    if (ifMatch !== undefined && !matchHits(ifMatch, scenarioEtag(current))) {
+    if (ifMatch !== undefined && !ifMatch.accepts(current.version)) {
       throw new PreconditionFailedError(
-        `The scenario is at ${scenarioEtag(current)}; If-Match asked for ${ifMatch}.`,
+        `The scenario is at ${ifMatch.nameOf(current.version)}; If-Match asked for ${ifMatch.asked}.`,
       );
     }
     const title = input.title ?? current.title;
@@ -205,16 +204,6 @@ export async function sweepScenarioCounts(ctx: Pick<AppContext, 'scenarios'>): P
     }
   }
   return recounted;
-}
-
-/**
- * The port a thread write asks for a recount through, after its commit. Requests never fail the
- * write (it has committed): a lost one is caught by the sweep.
- */
-export interface RecountTrigger {
-  request(scenarios: readonly string[]): Promise<void>;
-  /** Run every requested recount now and wait for them (tests; no-op where recounts run elsewhere). */
-  flush(): Promise<void>;
 }
 
 /**

@@ -1,21 +1,9 @@
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { nowUtc } from '../domain/time';
-import { threadOverdue, threadStale, type TrackerEvent } from '../events/event';
+import { threadOverdue, threadStale, type TrackerEvent } from '../domain/event';
 import type { KindRegistry } from '../domain/kinds';
 import type { Expected } from '../domain/types';
 import { deliver, drainOutbox } from '../events/delivery';
-import {
-  INDEX,
-  THREAD_SHARDS,
-  dueShardPk,
-  expectedShardPk,
-  shardNumbers,
-  threadKey,
-  updatedSk,
-} from '../store/keys';
-import { staleIndexKeys } from '../store/items';
-import { OUTBOX_LEASE_MS, outboxItem } from '../store/outbox-store';
+import type { DueIndexName, DueThread } from '../store/due-store';
 import type { AppContext } from './context';
 
 export interface StaleCheckResult {
@@ -58,14 +46,7 @@ export async function runStaleCheck(
   // index: the flag is conditioned on the thread's kind not being one where its status is terminal.
   const kinds = await ctx.kinds.registry();
   const redelivered = dryRun ? [] : await drainOutbox(ctx);
-  const stale = await sweepDue(
-    ctx,
-    { index: INDEX.byDue, pkName: 'GSI3PK', skName: 'GSI3SK', pkOf: dueShardPk },
-    now,
-    dryRun,
-    kinds,
-    flag,
-  );
+  const stale = await sweepDue(ctx, 'stale', now, dryRun, kinds);
   const overdue = await runOverdueCheck(ctx, now, dryRun, kinds);
   const flagged = stale.flagged;
   const itemsRead = stale.itemsRead + overdue.itemsRead;
@@ -91,14 +72,7 @@ export async function runStaleCheck(
  * commits with its ThreadOverdue notification through the outbox.
  */
 function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<Sweep> {
-  return sweepDue(
-    ctx,
-    { index: INDEX.byExpected, pkName: 'GSI11PK', skName: 'GSI11SK', pkOf: expectedShardPk },
-    now,
-    dryRun,
-    kinds,
-    flagOverdue,
-  );
+  return sweepDue(ctx, 'overdue', now, dryRun, kinds);
 }
 
 interface Sweep {
@@ -107,220 +81,46 @@ interface Sweep {
   itemsRead: number;
 }
 
-/** A sparse, sharded index of threads keyed `<time>#<id>`: the stale check's and the overdue check's. */
-interface DueIndex {
-  index: string;
-  pkName: string;
-  skName: string;
-  pkOf: (shard: number) => string;
-}
-
 /**
  * Read every shard of a due index up to `now` and flag what is due, one conditional transaction per
- * thread. Keys are `<time>#<id>`; '$' sorts right after '#', so `< "<now>$"` takes every time ≤ now.
- * A thread whose status became terminal since its last write is passed the kinds it is terminal in
- * (`settledIn`), so its flag takes it out of the index instead. A dry run reads the same way and writes nothing.
+ * thread (shared/store/due-store.ts). A thread whose status became terminal since its last write is
+ * passed the kinds it is terminal in (`settledIn`), so its flag takes it out of the index instead.
+ * A dry run reads the same way and writes nothing.
  */
 async function sweepDue(
   ctx: AppContext,
-  due: DueIndex,
+  index: DueIndexName,
   now: string,
   dryRun: boolean,
   kinds: KindRegistry,
-  flagOne: (
-    ctx: AppContext,
-    item: Record<string, unknown>,
-    settledIn: string[],
-  ) => Promise<TrackerEvent | undefined>,
 ): Promise<Sweep> {
   const flagged: string[] = [];
   const events: TrackerEvent[] = [];
   let itemsRead = 0;
-  for (const shard of shardNumbers(THREAD_SHARDS)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.config.tableName,
-          IndexName: due.index,
-          KeyConditionExpression: `${due.pkName} = :pk AND ${due.skName} < :upper`,
-          ExpressionAttributeValues: { ':pk': due.pkOf(shard), ':upper': `${now}$` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      itemsRead += page.ScannedCount ?? 0;
-      for (const item of page.Items ?? []) {
-        const settledIn = kinds.kindsTerminalIn(String(item.status));
-        if (dryRun) {
-          if (settledIn.length === 0) flagged.push(threadIdOf(item));
-          continue;
-        }
-        const event = await flagOne(ctx, item, settledIn);
-        if (event) {
-          flagged.push(threadIdOf(item));
-          events.push(event);
-        }
+  for await (const page of ctx.due.due(index, now)) {
+    itemsRead += page.itemsRead;
+    for (const thread of page.threads) {
+      const settledIn = kinds.kindsTerminalIn(thread.status);
+      if (dryRun) {
+        if (settledIn.length === 0) flagged.push(thread.threadId);
+        continue;
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+      // The notification's time is the wall clock of the flag (the run's `now` may be a chosen one).
+      const wallClock = nowUtc();
+      const event = notification(index, thread, wallClock);
+      if (await ctx.due.flag(index, thread, event, wallClock, settledIn)) {
+        flagged.push(thread.threadId);
+        events.push(event);
+      }
+    }
   }
   return { flagged, events, itemsRead };
 }
 
-/** Flag one thread overdue with its notification, unless a write moved its key first (or its status became terminal). */
-async function flagOverdue(
-  ctx: AppContext,
-  item: Record<string, unknown>,
-  settledIn: string[],
-): Promise<TrackerEvent | undefined> {
-  const key = String(item.GSI11SK);
-  const threadId = threadIdOf(item);
-  const overdueSince = key.slice(0, key.indexOf('#'));
-  const wallClock = nowUtc();
-  const event = threadOverdue(
-    { id: threadId, scenario: String(item.scenario), status: String(item.status) },
-    overdueSince,
-    item.expected as Expected,
-    wallClock,
-  );
-  const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
-  try {
-    await ctx.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: ctx.config.tableName,
-              Key: threadKey(threadId),
-              // Leaves the expected-due index and moves in the update-time ones; a version like any write.
-              UpdateExpression:
-                'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk REMOVE GSI11PK, GSI11SK',
-              ConditionExpression: settled
-                ? `GSI11SK = :seen AND NOT ${settled.expression}`
-                : 'GSI11SK = :seen',
-              ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
-              ExpressionAttributeValues: {
-                ':true': true,
-                ':since': overdueSince,
-                ':now': wallClock,
-                ':one': 1,
-                ':seen': key,
-                ':usk': updatedSk(wallClock, threadId),
-                ...settled?.values,
-              },
-            },
-          },
-          { Put: { TableName: ctx.config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
-        ],
-      }),
-    );
-    return event;
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    if (settled) await unwatch(ctx, threadId, 'GSI11', key, settled);
-    return undefined;
-  }
-}
-
-const threadIdOf = (item: Record<string, unknown>) => String(item.PK).slice('THREAD#'.length);
-
-/** `#kind IN (…)` over `kinds`, in groups of 100 (the most one IN takes), with their values. */
-function kindIn(kinds: string[]): { expression: string; values: Record<string, string> } {
-  const values: Record<string, string> = {};
-  const groups: string[] = [];
-  for (let g = 0; g < kinds.length; g += 100) {
-    const names = kinds.slice(g, g + 100).map((k, i) => {
-      values[`:kind${g + i}`] = k;
-      return `:kind${g + i}`;
-    });
-    groups.push(`#kind IN (${names.join(', ')})`);
-  }
-  return { expression: `(${groups.join(' OR ')})`, values };
-}
-
-/**
- * Flag one due thread with its notification, unless a write moved its due key first; the event, or
- * undefined. `settledIn`: the kinds in which the thread's status is terminal — a thread of one of
- * those is not flagged but leaves the due index (its status became terminal after its last write).
- */
-async function flag(
-  ctx: AppContext,
-  item: Record<string, unknown>,
-  settledIn: string[],
-): Promise<TrackerEvent | undefined> {
-  const dueKey = String(item.GSI3SK);
-  const threadId = threadIdOf(item);
-  const scenario = String(item.scenario);
-  const staleSince = dueKey.slice(0, dueKey.indexOf('#'));
-  const wallClock = nowUtc();
-  const event = threadStale({ id: threadId, scenario, status: String(item.status) }, staleSince, wallClock);
-  const staleKeys = staleIndexKeys({ id: threadId, scenario });
-  const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
-  try {
-    await ctx.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: ctx.config.tableName,
-              Key: threadKey(threadId),
-              // Leaves the due index, joins the sparse stale indexes, moves in the update-time ones.
-              UpdateExpression:
-                'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7 REMOVE GSI3PK, GSI3SK',
-              ConditionExpression: settled
-                ? `GSI3SK = :seen AND NOT ${settled.expression}`
-                : 'GSI3SK = :seen',
-              ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
-              ExpressionAttributeValues: {
-                ':true': true,
-                ':since': staleSince,
-                ':now': wallClock,
-                ':one': 1,
-                ':seen': dueKey,
-                ':usk': updatedSk(wallClock, threadId),
-                ':stale6': staleKeys.GSI6PK,
-                ':stale7': staleKeys.GSI7PK,
-                ...settled?.values,
-              },
-            },
-          },
-          { Put: { TableName: ctx.config.tableName, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
-        ],
-      }),
-    );
-    return event;
-  } catch (error) {
-    // Someone got there first (an update, or another check): their write stands.
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    if (settled) await unwatch(ctx, threadId, 'GSI3', dueKey, settled);
-    return undefined;
-  }
-}
-
-/**
- * Take a thread whose status is terminal for its kind out of a due index (`GSI3` for staleness,
- * `GSI11` for expectations), so later runs do not read it again.
- */
-async function unwatch(
-  ctx: AppContext,
-  threadId: string,
-  index: 'GSI3' | 'GSI11',
-  key: string,
-  settled: { expression: string; values: Record<string, string> },
-): Promise<void> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: threadKey(threadId),
-        UpdateExpression: `REMOVE ${index}PK, ${index}SK`,
-        ConditionExpression: `${index}SK = :seen AND ${settled.expression}`,
-        ExpressionAttributeNames: { '#kind': 'kind' },
-        ExpressionAttributeValues: { ':seen': key, ...settled.values },
-      }),
-    );
-  } catch (error) {
-    // Not terminal after all, or a write moved the key: nothing to take out.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
+/** ThreadStale, or ThreadOverdue with the end of the expected period. */
+const notification = (index: DueIndexName, thread: DueThread, time: string): TrackerEvent => {
+  const ref = { id: thread.threadId, scenario: thread.scenario, status: thread.status };
+  return index === 'stale'
+    ? threadStale(ref, thread.since, time)
+    : threadOverdue(ref, thread.since, thread.expected as Expected, time);
+};

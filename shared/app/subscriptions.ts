@@ -4,7 +4,7 @@ import { NotFoundError } from '../domain/errors';
 import { EVENT_TYPES } from '../domain/event-types';
 import type { CreateSubscriptionInput, PatchSubscriptionInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
-import { ping, type TrackerEvent } from '../events/event';
+import { ping, type TrackerEvent } from '../domain/event';
 import { checkSubscriptionUrl } from '../events/webhook-url';
 import { logger } from '../observability';
 import type { AttemptRecord } from '../store/delivery-store';

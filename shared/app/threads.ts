@@ -10,8 +10,8 @@ import {
   NotFoundError,
   PreconditionFailedError,
   ThreadExistsError,
-  UnavailableError,
 } from '../domain/errors';
+import type { VersionPrecondition } from '../domain/precondition';
 import type { KindRegistry } from '../domain/kinds';
 import {
   cursorOf,
@@ -47,9 +47,8 @@ import {
   updatePosted,
   updateRetracted,
   type TrackerEvent,
-} from '../events/event';
+} from '../domain/event';
 import { deliver } from '../events/delivery';
-import { matchHits, threadEtag } from '../http/etag';
 import {
   IdempotencyClaimLost,
   ThreadAlreadyExists,
@@ -63,6 +62,7 @@ import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
 import { ensureScenario } from './scenarios';
+import { WriteBudget } from './write-budget';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
 
@@ -75,7 +75,8 @@ export interface IdempotencyTicket {
 
 export interface WriteOptions {
   principal: Principal;
-  ifMatch?: string;
+  /** The client's If-Match, parsed: a lost race is then its 412, not a retry. */
+  ifMatch?: VersionPrecondition;
   idempotency?: IdempotencyTicket;
 }
 
@@ -108,12 +109,6 @@ type Decision = Omit<ThreadWrite, 'expectedVersion' | 'idempotency' | 'kinds'> &
 
 /** What the write decided from: the thread item as read (consistently) and its fold cursor. */
 type Decide = (record: ThreadRecord, now: string) => Decision | Promise<Decision>;
-
-/** Full-jitter exponential back-off, capped: spreads racing writers out instead of lock-stepping them. */
-const backoff = (ctx: AppContext, attempt: number) =>
-  new Promise((resolve) =>
-    setTimeout(resolve, Math.random() * Math.min(ctx.config.writeBackoffCapMs, 5 * 2 ** attempt)),
-  );
 
 /** An occurred time as given: parsed with its precision, or a full time from an internal caller; absent means now. */
 const occurredOf = (given: OccurredInput | undefined, now: string): PreciseTime =>
@@ -240,26 +235,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * nothing is applied twice and nothing is lost: anything written in between moves the version the
  * commit is conditioned on.
  */
-async function writeThread<R>(
+async function writeThread(
   ctx: AppContext,
   threadId: string,
   options: WriteOptions,
   decide: Decide,
-  render: (result: WriteResult) => R,
-): Promise<R> {
-  const { writeMaxAttempts, writeRetryBudgetMs, idempotencyTtlSeconds } = ctx.config;
-  const started = Date.now();
-  const deadline = started + writeRetryBudgetMs;
-  const turn: Turn = { id: randomUUID(), since: started, until: 0 };
+): Promise<WriteResult> {
+  // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
+  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes to this thread; retry shortly.');
+  const turn: Turn = { id: randomUUID(), since: budget.started, until: 0 };
   let queued = false;
   let holding = false;
   let roundTripMs = 0;
-  // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
-  let attempt = 0;
-  const giveUpIfSpent = () => {
-    if (attempt >= writeMaxAttempts || Date.now() >= deadline)
-      throw new UnavailableError('Too many concurrent writes to this thread; retry shortly.', 1);
-  };
   try {
     for (;;) {
       let record: ThreadRecord | null;
@@ -272,9 +259,9 @@ async function writeThread<R>(
           roundTripMs = Date.now() - asked;
         } catch (error) {
           if (!(error instanceof TransientConflict)) throw error;
-          attempt++;
-          giveUpIfSpent();
-          await backoff(ctx, attempt);
+          budget.spend();
+          budget.giveUpIfSpent();
+          await budget.backoff();
           continue;
         }
         ({ record } = claim);
@@ -282,15 +269,16 @@ async function writeThread<R>(
       }
       if (!record) throw new NotFoundError(`No thread ${threadId}.`);
       const { thread } = record;
-      if (options.ifMatch !== undefined && !matchHits(options.ifMatch, threadEtag(thread))) {
+      const { ifMatch } = options;
+      if (ifMatch !== undefined && !ifMatch.accepts(thread.version)) {
         throw new PreconditionFailedError(
-          `The thread is at ${threadEtag(thread)}; If-Match asked for ${options.ifMatch}.`,
+          `The thread is at ${ifMatch.nameOf(thread.version)}; If-Match asked for ${ifMatch.asked}.`,
         );
       }
       // Another writer's turn is held: a commit now would be refused, so queue at once.
       if (!queued && record.turn && record.turn.until > Date.now()) queued = true;
       if (queued && !holding) {
-        giveUpIfSpent();
+        budget.giveUpIfSpent();
         await waitBehind(record.turn, turn, roundTripMs);
         continue;
       }
@@ -307,8 +295,8 @@ async function writeThread<R>(
           (await ctx.threads.getThreadConsistent(threadId))?.version === thread.version
         )
           throw error;
-        attempt++;
-        giveUpIfSpent();
+        budget.spend();
+        budget.giveUpIfSpent();
         queued = true;
         continue;
       }
@@ -316,10 +304,9 @@ async function writeThread<R>(
         thread: decision.thread,
         ...(decision.update ? { update: decision.update } : {}),
       };
-      const response = render(result);
       // Nothing to write (the same value again): answer with the thread as read, keep its version.
-      if (decision.unchanged) return response;
-      attempt++;
+      if (decision.unchanged) return result;
+      budget.spend();
       try {
         const { unchanged: _unchanged, movedTo, ...write } = decision;
         await ctx.threads.commit({
@@ -332,7 +319,7 @@ async function writeThread<R>(
                 idempotency: {
                   ...options.idempotency,
                   outcome: outcomeOf(result),
-                  ttlSeconds: idempotencyTtlSeconds,
+                  ttlSeconds: ctx.config.idempotencyTtlSeconds,
                 },
               }
             : {}),
@@ -342,7 +329,7 @@ async function writeThread<R>(
         if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
         // After the commit, never inside it: the scenario's counts catch up within seconds.
         await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
-        return response;
+        return result;
       } catch (error) {
         if (error instanceof IdempotencyClaimLost)
           throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
@@ -351,14 +338,14 @@ async function writeThread<R>(
           const moved = error.current === null || error.current.thread.version !== thread.version;
           if (moved && options.ifMatch !== undefined)
             throw new PreconditionFailedError('The thread changed while this write was being applied.');
-          giveUpIfSpent();
+          budget.giveUpIfSpent();
           queued = true;
           continue;
         }
         // A transient conflict says nothing about the thread's version: go round again (If-Match is re-checked on the fresh read).
         if (!(error instanceof TransientConflict)) throw error;
-        giveUpIfSpent();
-        await backoff(ctx, attempt);
+        budget.giveUpIfSpent();
+        await budget.backoff();
       }
     }
   } finally {
@@ -371,12 +358,11 @@ async function writeThread<R>(
 const settled = (r: KindRegistry, kind: string, status: string) =>
   r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
 
-export async function createThread<R>(
+export async function createThread(
   ctx: AppContext,
   input: CreateThreadInput,
   options: WriteOptions,
-  render: (r: WriteResult) => R,
-): Promise<R> {
+): Promise<WriteResult> {
   // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
   const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
   kinds.requireKind(input.kind);
@@ -405,10 +391,12 @@ export async function createThread<R>(
     createdAt: now,
     updatedAt: now,
   };
-  const response = render({ thread, update });
   // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
   const events = [threadCreated(thread, update, now)];
-  for (let attempt = 1; ; attempt++) {
+  // The same retry rule as every other thread write (writeThread): bounded attempts and time.
+  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes; retry shortly.');
+  for (;;) {
+    budget.spend();
     try {
       // Checked on every attempt: a parent that changed meanwhile (ParentChanged) is judged afresh.
       if (parent !== null) await requireParent(ctx, input.id, parent, input.scenario, true);
@@ -433,16 +421,15 @@ export async function createThread<R>(
       });
       await scenarioAfterCreate(ctx, thread.scenario, now);
       await deliver(ctx, events);
-      return response;
+      return { thread, update };
     } catch (error) {
       if (error instanceof ThreadAlreadyExists)
         throw new ThreadExistsError(`Thread ${input.id} already exists.`);
       if (error instanceof IdempotencyClaimLost)
         throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
       if (!(error instanceof TransientConflict)) throw error;
-      if (attempt >= ctx.config.writeMaxAttempts)
-        throw new UnavailableError('Too many concurrent writes; retry shortly.', 1);
-      await backoff(ctx, attempt);
+      budget.giveUpIfSpent();
+      await budget.backoff();
     }
   }
 }
@@ -520,70 +507,56 @@ async function requireKindFits(ctx: AppContext, threadId: string, kind: string):
     );
 }
 
-export function postUpdate<R>(
+export function postUpdate(
   ctx: AppContext,
   threadId: string,
   input: CreateUpdateInput,
   options: WriteOptions,
-  render: (r: WriteResult) => R,
-) {
-  return writeThread(
-    ctx,
-    threadId,
-    options,
-    async (record, now) => {
-      const { thread } = record;
-      if (input.status != null) {
-        const status = input.status;
-        const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
-        if (!kinds.isStatusOf(thread.kind, status))
-          throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
-      }
-      const update = newUpdate(threadId, input, options.principal, now);
-      // In order (the common case): the stored fold steps on, nothing else is read. A late report
-      // reads the updates from its occurred time on, and back only as far as the status run needs.
-      const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
-      return historyChange(thread, fold, update, true, now);
-    },
-    render,
-  );
+): Promise<WriteResult> {
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
+    if (input.status != null) {
+      const status = input.status;
+      const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
+      if (!kinds.isStatusOf(thread.kind, status))
+        throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
+    }
+    const update = newUpdate(threadId, input, options.principal, now);
+    // In order (the common case): the stored fold steps on, nothing else is read. A late report
+    // reads the updates from its occurred time on, and back only as far as the status run needs.
+    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    return historyChange(thread, fold, update, true, now);
+  });
 }
 
-export function retractUpdate<R>(
+export function retractUpdate(
   ctx: AppContext,
   threadId: string,
   updateId: string,
   reason: string,
   options: WriteOptions,
-  render: (r: WriteResult) => R,
-) {
-  return writeThread(
-    ctx,
-    threadId,
-    options,
-    async (record, now) => {
-      const { thread } = record;
-      // Read after the thread item: a retraction committed in between has moved its version.
-      const target = await ctx.threads.getUpdate(threadId, updateId, true);
-      if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-      if (target.retracted)
-        throw new AlreadyRetractedError(
-          `Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`,
-        );
-      const retracted: Update = {
-        ...target,
-        retracted: true,
-        retraction: { reason, retractedAt: now, retractedBy: options.principal.name },
-      };
-      const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
-      if (!stateOf(fold))
-        throw new CannotRetractLastStatusError(
-          `Retracting ${updateId} would leave thread ${threadId} without any status.`,
-        );
-      return historyChange(thread, fold, retracted, false, now);
-    },
-    render,
-  );
+): Promise<WriteResult> {
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
+    // Read after the thread item: a retraction committed in between has moved its version.
+    const target = await ctx.threads.getUpdate(threadId, updateId, true);
+    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+    if (target.retracted)
+      throw new AlreadyRetractedError(
+        `Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`,
+      );
+    const retracted: Update = {
+      ...target,
+      retracted: true,
+      retraction: { reason, retractedAt: now, retractedBy: options.principal.name },
+    };
+    const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
+    if (!stateOf(fold))
+      throw new CannotRetractLastStatusError(
+        `Retracting ${updateId} would leave thread ${threadId} without any status.`,
+      );
+    return historyChange(thread, fold, retracted, false, now);
+  });
 }
 
 /**
@@ -593,71 +566,64 @@ export function retractUpdate<R>(
  * point on: it follows when the update is the latest live one. Staleness is left as it was: a
  * corrected wording is not news, so `lastRecordedAt` and the stale clock do not move.
  */
-export function amendUpdate<R>(
+export function amendUpdate(
   ctx: AppContext,
   threadId: string,
   updateId: string,
   input: AmendUpdateInput,
   options: WriteOptions,
-  render: (r: WriteResult) => R,
-) {
-  return writeThread(
-    ctx,
-    threadId,
-    options,
-    async (record, now) => {
-      const { thread } = record;
-      // Read after the thread item: an amendment or retraction committed in between has moved its version.
-      const target = await ctx.threads.getUpdate(threadId, updateId, true);
-      if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-      if (target.retracted)
-        throw new AlreadyRetractedError(
-          `Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`,
-        );
-      const wording: Wording = {
-        summary: input.summary ?? target.summary,
-        sources: input.sources ?? target.sources,
-        quotes: input.quotes ?? target.quotes,
-      };
-      // The same wording again is no amendment: nothing is written and the thread keeps its version.
-      if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
-      const revision = target.revisionCount + 1;
-      const amended: Update = {
-        ...target,
-        ...wording,
-        revisedAt: now,
-        revisedBy: options.principal.name,
-        revisionCount: revision,
-      };
-      const revisions: Revision[] = [
-        ...(target.revisionCount === 0
-          ? [
-              {
-                revision: 0,
-                summary: target.summary,
-                sources: target.sources,
-                quotes: target.quotes,
-                recordedAt: target.recordedAt,
-                recordedBy: target.postedBy,
-              },
-            ]
-          : []),
-        { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
-      ];
-      const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
-      const state = stateOf(fold)!;
-      const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
-      return {
-        thread: next,
-        cursor: cursorOf(fold),
-        update: amended,
-        updateIsNew: false,
-        revisions,
-        events: [updateAmended(next, amended, now)],
-      };
-    },
-    render,
-  );
+): Promise<WriteResult> {
+  return writeThread(ctx, threadId, options, async (record, now) => {
+    const { thread } = record;
+    // Read after the thread item: an amendment or retraction committed in between has moved its version.
+    const target = await ctx.threads.getUpdate(threadId, updateId, true);
+    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+    if (target.retracted)
+      throw new AlreadyRetractedError(
+        `Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`,
+      );
+    const wording: Wording = {
+      summary: input.summary ?? target.summary,
+      sources: input.sources ?? target.sources,
+      quotes: input.quotes ?? target.quotes,
+    };
+    // The same wording again is no amendment: nothing is written and the thread keeps its version.
+    if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
+    const revision = target.revisionCount + 1;
+    const amended: Update = {
+      ...target,
+      ...wording,
+      revisedAt: now,
+      revisedBy: options.principal.name,
+      revisionCount: revision,
+    };
+    const revisions: Revision[] = [
+      ...(target.revisionCount === 0
+        ? [
+            {
+              revision: 0,
+              summary: target.summary,
+              sources: target.sources,
+              quotes: target.quotes,
+              recordedAt: target.recordedAt,
+              recordedBy: target.postedBy,
+            },
+          ]
+        : []),
+      { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
+    ];
+    const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
+    const state = stateOf(fold)!;
+    const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
+    return {
+      thread: next,
+      cursor: cursorOf(fold),
+      update: amended,
+      updateIsNew: false,
+      revisions,
+      events: [updateAmended(next, amended, now)],
+    };
+  });
 }
 
 /** An update's wordings, oldest first, revision 0 the original. */
@@ -688,69 +654,62 @@ export async function listRevisions(
  * The 1.1 fields write only when they change something: `expected` set to the value it has, or
  * `archived` to the state it is in, changes nothing.
  */
-export function patchThread<R>(
+export function patchThread(
   ctx: AppContext,
   threadId: string,
   input: PatchThreadInput,
   options: WriteOptions,
-  render: (r: WriteResult) => R,
-) {
-  return writeThread(
-    ctx,
-    threadId,
-    options,
-    async ({ thread }, now): Promise<Decision> => {
-      let next: Thread = {
-        ...thread,
-        ...(input.title !== undefined ? { title: input.title } : {}),
-        ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
+): Promise<WriteResult> {
+  return writeThread(ctx, threadId, options, async ({ thread }, now): Promise<Decision> => {
+    let next: Thread = {
+      ...thread,
+      ...(input.title !== undefined ? { title: input.title } : {}),
+      ...(input.staleAfterHours !== undefined ? { staleAfterHours: input.staleAfterHours } : {}),
+    };
+    let changed = input.title !== undefined || input.staleAfterHours !== undefined;
+    // Any change to what is expected starts the wait afresh.
+    if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
+      next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
+      changed = true;
+    }
+    if (input.archived !== undefined && input.archived !== thread.archived) {
+      // Archived threads are never stale or overdue; unarchived, they are watched again from here.
+      next = {
+        ...next,
+        archived: input.archived,
+        stale: false,
+        staleSince: null,
+        overdue: false,
+        overdueSince: null,
       };
-      let changed = input.title !== undefined || input.staleAfterHours !== undefined;
-      // Any change to what is expected starts the wait afresh.
-      if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
-        next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
-        changed = true;
-      }
-      if (input.archived !== undefined && input.archived !== thread.archived) {
-        // Archived threads are never stale or overdue; unarchived, they are watched again from here.
-        next = {
-          ...next,
-          archived: input.archived,
-          stale: false,
-          staleSince: null,
-          overdue: false,
-          overdueSince: null,
-        };
-        changed = true;
-      }
-      if (input.kind !== undefined && input.kind !== thread.kind) {
-        await requireKindFits(ctx, threadId, input.kind);
-        next = { ...next, kind: input.kind };
-        changed = true;
-      }
-      const scenario = input.scenario ?? thread.scenario;
-      const parent = input.parent !== undefined ? input.parent : thread.parent;
-      const moving = scenario !== thread.scenario;
-      const attaching = parent !== null && parent !== thread.parent;
-      if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
-        throw new InvalidParentError(
-          'A thread with a parent or children cannot move to another scenario: detach first.',
-        );
-      }
-      if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
-      if (moving || parent !== thread.parent) {
-        next = { ...next, scenario, parent };
-        changed = true;
-      }
-      if (!changed) return { thread, unchanged: true };
-      return {
-        thread: { ...next, version: thread.version + 1, updatedAt: now },
-        ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
-        ...(moving ? { movedTo: scenario } : {}),
-      };
-    },
-    render,
-  );
+      changed = true;
+    }
+    if (input.kind !== undefined && input.kind !== thread.kind) {
+      await requireKindFits(ctx, threadId, input.kind);
+      next = { ...next, kind: input.kind };
+      changed = true;
+    }
+    const scenario = input.scenario ?? thread.scenario;
+    const parent = input.parent !== undefined ? input.parent : thread.parent;
+    const moving = scenario !== thread.scenario;
+    const attaching = parent !== null && parent !== thread.parent;
+    if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
+      throw new InvalidParentError(
+        'A thread with a parent or children cannot move to another scenario: detach first.',
+      );
+    }
+    if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
+    if (moving || parent !== thread.parent) {
+      next = { ...next, scenario, parent };
+      changed = true;
+    }
+    if (!changed) return { thread, unchanged: true };
+    return {
+      thread: { ...next, version: thread.version + 1, updatedAt: now },
+      ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
+      ...(moving ? { movedTo: scenario } : {}),
+    };
+  });
 }
 
 /**

@@ -1,15 +1,32 @@
-import type { TrackerEvent } from './event';
-import type { AppContext } from '../app/context';
+import type { TrackerEvent } from '../domain/event';
 import { count, logger } from '../observability';
+import type { Publisher } from './publisher';
+
+/**
+ * The outbox as delivery needs it: events committed with their change, leased while one deliverer
+ * publishes them. The port delivery is written against; shared/store/outbox-store.ts implements it.
+ */
+export interface Outbox {
+  /** Events waiting, with the lease each holds (epoch ms; past means free). */
+  pending(): Promise<{ event: TrackerEvent; leaseUntil: number }[]>;
+  /** Take the lease on an event; false when another deliverer holds it or it is gone. */
+  claim(event: TrackerEvent, now: number): Promise<boolean>;
+  remove(event: TrackerEvent): Promise<void>;
+  /** Give the lease back, so the next drain may deliver the event. */
+  release(event: TrackerEvent): Promise<void>;
+}
+
+/** What delivering needs: where events leave, and the outbox they wait in. */
+export interface Delivery {
+  publisher: Publisher;
+  outbox: Outbox;
+}
 
 /**
  * Publish events a write has just committed to the outbox, then clear them. A failure is logged and
  * the events stay in the outbox; the next drain (every stale check runs one) delivers them.
  */
-export async function deliver(
-  ctx: Pick<AppContext, 'publisher' | 'outbox'>,
-  events: readonly TrackerEvent[],
-): Promise<void> {
+export async function deliver(ctx: Delivery, events: readonly TrackerEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
     await ctx.publisher.publish(events);
@@ -26,10 +43,7 @@ export async function deliver(
 }
 
 /** Deliver whatever earlier deliveries left behind; returns the ids delivered. */
-export async function drainOutbox(
-  ctx: Pick<AppContext, 'publisher' | 'outbox'>,
-  now = Date.now(),
-): Promise<string[]> {
+export async function drainOutbox(ctx: Delivery, now = Date.now()): Promise<string[]> {
   const delivered: string[] = [];
   for (const { event, leaseUntil } of await ctx.outbox.pending()) {
     if (leaseUntil >= now || !(await ctx.outbox.claim(event, now))) continue;

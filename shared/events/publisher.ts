@@ -1,4 +1,4 @@
-import type { TrackerEvent } from './event';
+import type { TrackerEvent } from '../domain/event';
 import { logger } from '../observability';
 
 /** The port every notification leaves through. Implementations throw when delivery failed. */

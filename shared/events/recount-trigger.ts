@@ -1,5 +1,14 @@
-import type { RecountTrigger } from '../app/scenarios';
 import { count, logger } from '../observability';
+
+/**
+ * The port a thread write asks for a recount through, after its commit. Requests never fail the
+ * write (it has committed): a lost one is caught by the sweep.
+ */
+export interface RecountTrigger {
+  request(scenarios: readonly string[]): Promise<void>;
+  /** Run every requested recount now and wait for them (tests; no-op where recounts run elsewhere). */
+  flush(): Promise<void>;
+}
 
 /**
  * Recount requests in the cloud travel on the project's bus under their own source, so no rule

@@ -2,7 +2,15 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
 import type { AppContext } from '../app/context';
 import { count, logger, metrics, tracer } from '../observability';
-import { ROUTES, allowedMethods, handlerKey, routeKey, type FunctionGroup, type Route } from '../routes';
+import {
+  ROUTES,
+  allowedMethods,
+  handlerKey,
+  routeKey,
+  type FunctionGroup,
+  type GroupRouteKey,
+  type Route,
+} from '../routes';
 import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf } from './request';
@@ -20,6 +28,9 @@ export interface Request {
 
 export type RouteHandler = (request: Request) => Promise<HttpResult>;
 
+/** A function group's handlers: one for each of its routes in the route table, and nothing else. */
+export type HandlerMap<G extends FunctionGroup> = { readonly [K in GroupRouteKey<G>]: RouteHandler };
+
 /** For functions that touch no table: wiring one in would only slow their cold start. */
 const noContext = (): AppContext => {
   throw new Error('this function has no application context');
@@ -30,9 +41,9 @@ const noContext = (): AppContext => {
  * run it, and turn any failure into problem details. One structured access line per request —
  * method, route, status, caller's name and latency; never headers, so never a token.
  */
-export function lambdaHandler(
-  group: FunctionGroup,
-  handlers: Partial<Record<string, RouteHandler>>,
+export function lambdaHandler<G extends FunctionGroup>(
+  group: G,
+  handlers: HandlerMap<G>,
   context: () => AppContext = noContext,
 ) {
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
@@ -41,7 +52,10 @@ export function lambdaHandler(
     metrics.captureColdStartMetric();
     tracer()?.putAnnotation('route', event.routeKey);
     const route = routes.get(event.routeKey);
-    const run = route ? handlers[handlerKey(route)] : undefined;
+    // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
+    const run: RouteHandler | undefined = route
+      ? (handlers as Record<string, RouteHandler>)[handlerKey(route)]
+      : undefined;
     let result: HttpResult;
     let principal: Caller | null = null;
     try {

@@ -32,7 +32,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
  * release is lost too, the claim blocks retries (409) until its lock expires, then the same holds.
  */
 export async function withIdempotency(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'config' | 'idempotency'>,
   request: { key: string | undefined; principal: Caller; method: string; path: string; body: unknown },
   replay: (outcome: WriteOutcome) => Promise<HttpResult>,
   run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,

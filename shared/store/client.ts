@@ -4,9 +4,12 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { tracer } from '../observability';
 
+/** The client the stores share; the app holds it (for tools and tests) without importing the SDK. */
+export type DocumentClient = DynamoDBDocumentClient;
+
 /**
- * The document client every store module uses. DynamoDB Local accepts any credentials, so when an
- * endpoint is given and none are configured, fixed dummy ones keep the SDK from looking elsewhere.
+ * The document client every store module uses (with the dummy credentials of DynamoDB Local, when
+ * the settings give them).
  *
  * Every attempt is bounded (connecting and the whole exchange), and so is the number of attempts:
  * a database that stops answering turns into a TimeoutError, answered 503, well before the function
@@ -15,15 +18,16 @@ import { tracer } from '../observability';
  * throw, not merely warn, which is what `throwOnRequestTimeout` asks for.
  */
 export function createDocumentClient(
-  cfg: Pick<Config, 'dynamodbEndpoint' | 'region' | 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'>,
+  cfg: Pick<
+    Config,
+    'dynamodbEndpoint' | 'dynamodbCredentials' | 'region' | 'dynamodbTimeoutMs' | 'dynamodbMaxAttempts'
+  >,
 ): DynamoDBDocumentClient {
   const local = cfg.dynamodbEndpoint !== undefined;
   const client = new DynamoDBClient({
     region: cfg.region,
     ...(local ? { endpoint: cfg.dynamodbEndpoint } : {}),
-    ...(local && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(cfg.dynamodbCredentials ? { credentials: cfg.dynamodbCredentials } : {}),
     maxAttempts: cfg.dynamodbMaxAttempts,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: cfg.dynamodbTimeoutMs,

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TrackerEvent, TrackerEventType } from '../events/event';
+import type { TrackerEvent, TrackerEventType } from '../domain/event';
 import {
   DELIVERY_SHARDS,
   INDEX,

@@ -15,6 +15,7 @@ import {
   THREAD_SHARDS,
   archivedScope,
   dueShardPk,
+  dueSk,
   expectedShardPk,
   parentPk,
   revisionKey,
@@ -222,14 +223,14 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
     // By update time, in both scopes (GSI8, GSI9).
     USK: updatedSk(thread.updatedAt, thread.id),
     // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
-    ...(due ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: `${due}#${thread.id}` } : {}),
+    ...(due ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: dueSk(due, thread.id) } : {}),
     ...(thread.stale ? staleIndexKeys(thread) : {}),
     // Sparse: a child is listed under its parent (GSI10); a thread awaiting `expected`, by when it would be overdue (GSI11).
     ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),
     ...(overdueFrom
       ? {
           GSI11PK: expectedShardPk(shardOf(thread.id, THREAD_SHARDS)),
-          GSI11SK: `${overdueFrom}#${thread.id}`,
+          GSI11SK: dueSk(overdueFrom, thread.id),
         }
       : {}),
   };

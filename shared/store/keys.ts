@@ -65,7 +65,10 @@ export const UPDATE_PREFIX = 'UPDATE#';
 export const REVISION_PREFIX = 'REVISION#';
 export const TOKENS_PK = 'TOKENS';
 
-export const threadPk = (threadId: string) => `THREAD#${threadId}`;
+const THREAD_PREFIX = 'THREAD#';
+export const threadPk = (threadId: string) => `${THREAD_PREFIX}${threadId}`;
+/** The thread id of a thread item's partition key (an index query returns the item's keys). */
+export const threadIdOfPk = (pk: string) => pk.slice(THREAD_PREFIX.length);
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
 export const updateKey = (threadId: string, updateId: string) => ({
   PK: threadPk(threadId),
@@ -96,6 +99,12 @@ export const statusPk = (scope: string, status: string) => `${scope}#STATUS#${st
 export const stalePk = (scope: string) => `${scope}#STALE`;
 export const dueShardPk = (shard: number) => `DUE#${shard}`;
 export const expectedShardPk = (shard: number) => `EXPECTED#${shard}`;
+/**
+ * Sort key of the due indexes (GSI3 staleness, GSI11 expectations): the time the thread falls due,
+ * then its id. Times hold no `#`, so the first one ends the time.
+ */
+export const dueSk = (at: string, threadId: string) => `${at}#${threadId}`;
+export const dueSkTime = (sk: string) => sk.slice(0, sk.indexOf('#'));
 export const parentPk = (parentId: string) => `PARENT#${parentId}`;
 /**
  * The scope an archived thread is listed under instead of its own: archived threads live in their

@@ -5,7 +5,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { TrackerEvent } from '../events/event';
+import type { TrackerEvent } from '../domain/event';
 import { OUTBOX_SHARDS, outboxKey, outboxShardPk, shardNumbers } from './keys';
 
 /**

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { TrackerEventType } from '../events/event';
+import type { TrackerEventType } from '../domain/event';
 import { SUBSCRIPTIONS_PK, subscriptionKey } from './keys';
 import type { SecretBox } from './secret-box';
 

@@ -16,7 +16,7 @@ import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
 import type { Revision, Thread, Update } from '../domain/types';
-import type { TrackerEvent } from '../events/event';
+import type { TrackerEvent } from '../domain/event';
 import {
   INDEX,
   REVISION_PREFIX,

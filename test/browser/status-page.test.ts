@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SAMPLE_PRISONER_UPDATE } from '../../local/seed';
 import { runStaleCheck } from '../../shared/app/stale-check';
-import { launchChromium } from '../support/browser';
+import { launchChromium } from '../../local/browser';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { handler } from '../../functions/deliveries';
 import { createSubscription } from '../../shared/app/subscriptions';
-import { statusChanged } from '../../shared/events/event';
+import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
 import { startReceiver } from '../support/receiver';
 

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createContext, type AppContext } from '../../shared/app/context';
 import { KindCache, putKind } from '../../shared/app/kinds';
 import { runStaleCheck } from '../../shared/app/stale-check';
-import { createThread, type WriteResult } from '../../shared/app/threads';
+import { createThread } from '../../shared/app/threads';
 import { KindConflictError } from '../../shared/domain/errors';
 import type { KindDefinition } from '../../shared/domain/kinds';
 import { addHours, nowUtc } from '../../shared/domain/time';
@@ -13,7 +13,6 @@ import { RecordingPublisher } from '../support/recording-publisher';
 
 const admin = { name: 'admin', role: 'admin' as const };
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
-const render = (r: WriteResult) => r;
 /** `statuses('open', 'done!')`: a `!` marks a terminal status. */
 const statuses = (...names: string[]) =>
   names.map((n) => ({ name: n.replace('!', ''), terminal: n.endsWith('!') }));
@@ -156,7 +155,6 @@ describe('the stale check and custom kinds', () => {
         staleAfterHours: 1,
       },
       editor,
-      render,
     );
     await createThread(
       ctx,
@@ -170,7 +168,6 @@ describe('the stale check and custom kinds', () => {
         staleAfterHours: 1,
       },
       editor,
-      render,
     );
     const raw = async (id: string) =>
       (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
@@ -204,7 +201,6 @@ describe('the stale check and custom kinds', () => {
         staleAfterHours: 1,
       },
       editor,
-      render,
     );
     const result = await runStaleCheck(ctx, addHours(nowUtc(), 2), { dryRun: true });
     // Assess

@@ -395,8 +395,7 @@ describe('npm run migrate over a table of the first data model', () => {
             'prisoner-exchange',
             { status: 'completed', summary: 'All exchanged.', occurredAt: '2025-06-01T00:00:00Z' },
             editor,
-            render,
-          )
+          ).then(render)
         ).body,
       ) as WriteResult;
       // Assess

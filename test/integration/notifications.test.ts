@@ -8,7 +8,7 @@ import {
   type WriteResult,
 } from '../../shared/app/threads';
 import { EventBridgePublisher } from '../../shared/events/publisher';
-import { statusChanged } from '../../shared/events/event';
+import { statusChanged } from '../../shared/domain/event';
 import { drainOutbox } from '../../shared/events/delivery';
 import { outboxKey } from '../../shared/store/keys';
 import { OUTBOX_LEASE_MS } from '../../shared/store/outbox-store';
@@ -35,8 +35,7 @@ describe('ThreadStatusChanged', () => {
         occurredAt: '2025-05-16T00:00:00Z',
       },
       editor,
-      render,
-    );
+    ).then(render);
     // Act
     const held = JSON.parse(
       (
@@ -45,20 +44,18 @@ describe('ThreadStatusChanged', () => {
           'summit',
           { status: 'scheduled', summary: 'Date set.', occurredAt: '2025-06-01T00:00:00Z' },
           editor,
-          render,
-        )
+        ).then(render)
       ).body,
     );
-    await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor, render);
+    await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor).then(render);
     await postUpdate(
       ctx,
       'summit',
       { status: 'postponed', summary: 'Late report.', occurredAt: '2025-05-20T00:00:00Z' },
       editor,
-      render,
-    );
-    await patchThread(ctx, 'summit', { title: 'Trump–Putin summit' }, editor, render);
-    await retractUpdate(ctx, 'summit', held.update.id, 'Wrong date.', editor, render);
+    ).then(render);
+    await patchThread(ctx, 'summit', { title: 'Trump–Putin summit' }, editor).then(render);
+    await retractUpdate(ctx, 'summit', held.update.id, 'Wrong date.', editor).then(render);
     // Assess: announced→scheduled, then the retraction brings back the late report's postponed
     expect(bus.of('ThreadStatusChanged').map((e) => [e.previousStatus, e.status])).toEqual([
       ['announced', 'scheduled'],
@@ -86,17 +83,16 @@ describe('ThreadStatusChanged', () => {
             occurredAt: '2025-05-16T00:00:00Z',
           },
           editor,
-          render,
-        )
+        ).then(render)
       ).body,
     );
     const note = JSON.parse(
-      (await postUpdate(ctx, 'talks', { status: null, summary: 'A note.' }, editor, render)).body,
+      (await postUpdate(ctx, 'talks', { status: null, summary: 'A note.' }, editor).then(render)).body,
     );
     const agreed = JSON.parse(
-      (await postUpdate(ctx, 'talks', { status: 'agreed', summary: 'Agreed.' }, editor, render)).body,
+      (await postUpdate(ctx, 'talks', { status: 'agreed', summary: 'Agreed.' }, editor).then(render)).body,
     );
-    await retractUpdate(ctx, 'talks', agreed.update.id, 'Wrong.', editor, render);
+    await retractUpdate(ctx, 'talks', agreed.update.id, 'Wrong.', editor).then(render);
     // Assess
     const base = { scenario: 'n', threadId: 'talks' };
     expect(bus.events.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual([
@@ -150,11 +146,10 @@ describe('the sharded outbox', () => {
         ctx,
         { id, scenario: `s${id.length % 3}`, kind: 'summit', title: id, status: 'announced', summary: 's' },
         editor,
-        render,
-      );
+      ).then(render);
     bus.failNext = ids.length;
     for (const id of ids)
-      await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor, render);
+      await postUpdate(ctx, id, { status: 'scheduled', summary: 'Date set.' }, editor).then(render);
     const waiting = await ctx.outbox.pending();
     // UpdatePosted and ThreadStatusChanged for each
     expect(waiting).toHaveLength(2 * ids.length);

@@ -1,12 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
-import {
-  createThread,
-  patchThread,
-  postUpdate,
-  retractUpdate,
-  type WriteResult,
-} from '../../shared/app/threads';
+import { createThread, patchThread, postUpdate, retractUpdate } from '../../shared/app/threads';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import type { Expected } from '../../shared/domain/types';
 import { threadKey } from '../../shared/store/keys';
@@ -16,7 +10,6 @@ import { RecordingPublisher } from '../support/recording-publisher';
 /** Contract 1.1 "Overdue": the scheduled check flags threads whose expected thing did not happen. */
 
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
-const render = (r: WriteResult) => r;
 const SUMMIT: Expected = { what: 'Summit held', at: '2025-08-15T00:00:00.000Z', precision: 'day' };
 /** The first millisecond after 15 August 2025: when a day-precision expectation of that day is overdue. */
 const AFTER_DAY = '2025-08-16T00:00:00.000Z';
@@ -40,11 +33,10 @@ async function thread(
       ...(opts.expected !== undefined ? { expected: opts.expected } : { expected: SUMMIT }),
     },
     editor,
-    render,
   );
 }
 const update = (ctx: AppContext, id: string, occurredAt: string, status: string | null = null) =>
-  postUpdate(ctx, id, { summary: 'news', status, occurredAt }, editor, render);
+  postUpdate(ctx, id, { summary: 'news', status, occurredAt }, editor);
 const read = async (ctx: AppContext, id: string) => (await ctx.threads.getThread(id))!;
 const rawItem = async (ctx: AppContext, id: string) =>
   (await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: threadKey(id) }))).Item!;
@@ -134,13 +126,12 @@ describe('overdue check', () => {
     await thread(ctx, 'moved-date');
     await runStaleCheck(ctx, AFTER_DAY);
     // Act
-    const same = await patchThread(ctx, 'moved-date', { expected: SUMMIT }, editor, render);
+    const same = await patchThread(ctx, 'moved-date', { expected: SUMMIT }, editor);
     const changed = await patchThread(
       ctx,
       'moved-date',
       { expected: { what: 'Summit held', at: '2025-09-01T00:00:00.000Z', precision: 'month' } },
       editor,
-      render,
     );
     const result = await runStaleCheck(ctx, '2025-10-01T00:00:00.000Z');
     // Assess
@@ -156,10 +147,10 @@ describe('overdue check', () => {
     await thread(ctx, 'archived');
     await thread(ctx, 'terminal', { status: 'cancelled' });
     await thread(ctx, 'archived-later');
-    await patchThread(ctx, 'archived', { archived: true }, editor, render);
+    await patchThread(ctx, 'archived', { archived: true }, editor);
     await runStaleCheck(ctx, AFTER_DAY);
     // Act
-    const archived = await patchThread(ctx, 'archived-later', { archived: true }, editor, render);
+    const archived = await patchThread(ctx, 'archived-later', { archived: true }, editor);
     const result = await runStaleCheck(ctx, '2026-01-01T00:00:00.000Z');
     // Assess
     expect(archived.thread).toMatchObject({ archived: true, overdue: false, overdueSince: null });
@@ -175,7 +166,7 @@ describe('overdue check', () => {
     await thread(ctx, 'retracted');
     const held = await update(ctx, 'retracted', '2025-08-15', 'held');
     // Act
-    await retractUpdate(ctx, 'retracted', held.update!.id, 'Wrong summit.', editor, render);
+    await retractUpdate(ctx, 'retracted', held.update!.id, 'Wrong summit.', editor);
     const result = await runStaleCheck(ctx, AFTER_DAY);
     // Assess
     expect(result.overdue).toEqual(['retracted']);
@@ -225,10 +216,10 @@ describe('overdue check', () => {
     // Prepare
     await thread(ctx, 'quiet', { expected: null });
     await thread(ctx, 'quiet-archived', { expected: null });
-    await patchThread(ctx, 'quiet-archived', { archived: true }, editor, render);
+    await patchThread(ctx, 'quiet-archived', { archived: true }, editor);
     // Act
     const result = await runStaleCheck(ctx, '2099-01-01T00:00:00.000Z');
-    const archived = await patchThread(ctx, 'quiet', { archived: true }, editor, render);
+    const archived = await patchThread(ctx, 'quiet', { archived: true }, editor);
     // Assess
     expect(result.flagged).toEqual(['quiet']);
     expect(archived.thread).toMatchObject({ stale: false, staleSince: null, archived: true });

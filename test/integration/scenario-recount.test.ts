@@ -10,8 +10,8 @@ import { recordCalls } from '../support/read-recorder';
 let ctx: AppContext;
 const principal = { name: 'test', role: 'editor' as const };
 const create = (id: string, scenario: string, status = 'proposed') =>
-  createThread(ctx, { id, scenario, kind: 'summit', title: id, status, summary: 's' }, { principal }, () =>
-    json(201, {}),
+  createThread(ctx, { id, scenario, kind: 'summit', title: id, status, summary: 's' }, { principal }).then(
+    () => json(201, {}),
   );
 const setFlags = (id: string, flags: Record<string, boolean>) =>
   ctx.db.send(
@@ -155,10 +155,9 @@ describe('sweepScenarioCounts and archived threads', () => {
       lossy,
       { id: 'd1', scenario: 'delta', kind: 'summit', title: 'd1', status: 'proposed', summary: 's' },
       { principal },
-      () => json(201, {}),
-    );
+    ).then(() => json(201, {}));
     await recountScenario(lossy, 'delta');
-    await patchThread(lossy, 'd1', { archived: true }, { principal }, () => json(200, {}));
+    await patchThread(lossy, 'd1', { archived: true }, { principal }).then(() => json(200, {}));
     // Act
     const recounted = await sweepScenarioCounts(lossy);
     // Assess

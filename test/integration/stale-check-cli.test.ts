@@ -20,8 +20,7 @@ const quietThread = (ctx: AppContext, id = 'quiet') =>
       staleAfterHours: 2,
     },
     { principal: { name: 't', role: 'editor' } },
-    () => ({ statusCode: 201, headers: {}, body: '' }),
-  );
+  ).then(() => ({ statusCode: 201, headers: {}, body: '' }));
 
 /** Runs the CLI, capturing stdout lines and stderr text. */
 async function run(

@@ -5,7 +5,7 @@ import type { AppContext } from '../../shared/app/context';
 import { createThread, postUpdate, type WriteResult } from '../../shared/app/threads';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { LogWebhookPublisher } from '../../shared/events/publisher';
-import type { TrackerEvent } from '../../shared/events/event';
+import type { TrackerEvent } from '../../shared/domain/event';
 import { threadKey } from '../../shared/store/keys';
 import { addHours, nowUtc } from '../../shared/domain/time';
 import type { Kind } from '../../shared/domain/kinds';
@@ -33,8 +33,7 @@ async function thread(
       staleAfterHours: opts.staleAfterHours ?? 24,
     },
     editor,
-    render,
-  );
+  ).then(render);
 }
 const read = async (ctx: AppContext, id: string) => (await ctx.threads.getThread(id))!;
 const rawItem = async (ctx: AppContext, id: string) =>
@@ -94,17 +93,17 @@ describe('stale check', () => {
   it('is cleared by the next update, which also puts the thread back on the watch', async () => {
     await thread(ctx, 'b');
     await runStaleCheck(ctx, hoursFromNow(30));
-    const { body } = await postUpdate(ctx, 'b', { summary: 'news', status: null }, editor, render);
+    const { body } = await postUpdate(ctx, 'b', { summary: 'news', status: null }, editor).then(render);
     expect(JSON.parse(body).thread).toMatchObject({ stale: false, staleSince: null });
     expect((await rawItem(ctx, 'b')).GSI3PK).toMatch(/^DUE#[0-7]$/);
   });
 
   it('takes a thread out of the due index in a terminal status and puts it back when it leaves one', async () => {
     await thread(ctx, 'c');
-    await postUpdate(ctx, 'c', { summary: 'done', status: 'resolved' }, editor, render);
+    await postUpdate(ctx, 'c', { summary: 'done', status: 'resolved' }, editor).then(render);
     expect((await rawItem(ctx, 'c')).GSI3PK).toBeUndefined();
     expect((await runStaleCheck(ctx, hoursFromNow(1000))).flagged).toEqual([]);
-    await postUpdate(ctx, 'c', { summary: 'reopened', status: 'active' }, editor, render);
+    await postUpdate(ctx, 'c', { summary: 'reopened', status: 'active' }, editor).then(render);
     expect((await rawItem(ctx, 'c')).GSI3PK).toMatch(/^DUE#[0-7]$/);
     expect((await runStaleCheck(ctx, hoursFromNow(1000))).flagged).toEqual(['c']);
   });
@@ -124,7 +123,7 @@ describe('stale check', () => {
     // Act: the check and an update to every thread, all at once
     const [result] = await Promise.all([
       runStaleCheck(ctx, now),
-      ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor, render)),
+      ...ids.map((id) => postUpdate(ctx, id, { summary: 'fresh news', status: null }, editor).then(render)),
     ]);
     // Assess: whichever landed first, the update wins
     for (const id of ids) expect(await read(ctx, id)).toMatchObject({ stale: false, staleSince: null });
@@ -180,7 +179,7 @@ describe('stale check', () => {
     await thread(hooked, 'e');
     // Act
     await runStaleCheck(hooked, hoursFromNow(30));
-    await postUpdate(hooked, 'e', { summary: 'done', status: 'resolved' }, editor, render);
+    await postUpdate(hooked, 'e', { summary: 'done', status: 'resolved' }, editor).then(render);
     hook.close();
     // Assess
     expect(received.map((e) => e.type)).toEqual([

@@ -22,8 +22,7 @@ describe('ThreadStore against DynamoDB Local', () => {
         occurredAt: '2025-05-16T00:00:00Z',
       },
       editor,
-      render,
-    );
+    ).then(render);
   });
 
   it('loads a thread and its whole history in one partition read', async () => {
@@ -33,8 +32,7 @@ describe('ThreadStore against DynamoDB Local', () => {
         'grain',
         { summary: `u${i}`, status: null, occurredAt: `2025-05-${17 + i}T00:00:00.000Z` },
         editor,
-        render,
-      );
+      ).then(render);
     const { thread, updates } = await ctx.threads.loadHistory('grain');
     expect(thread).toMatchObject({ id: 'grain', version: 6, updateCount: 6, summary: 'u4' });
     expect(updates).toHaveLength(6);

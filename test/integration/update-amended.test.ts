@@ -1,9 +1,8 @@
-import { amendUpdate, createThread, postUpdate, type WriteResult } from '../../shared/app/threads';
+import { amendUpdate, createThread, postUpdate } from '../../shared/app/threads';
 import { freshContext } from '../support/context';
 import { RecordingPublisher } from '../support/recording-publisher';
 
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
-const render = (r: WriteResult) => r;
 
 describe('UpdateAmended', () => {
   it('is emitted once per amendment, through the outbox, with the update’s status (null for a note) and no status change', async () => {
@@ -22,12 +21,11 @@ describe('UpdateAmended', () => {
         occurredAt: '2025-05-16T00:00:00Z',
       },
       editor,
-      render,
     );
-    const note = await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor, render);
+    const note = await postUpdate(ctx, 'summit', { status: null, summary: 'A note.' }, editor);
     // Act
-    await amendUpdate(ctx, 'summit', created.update!.id, { summary: 'Announced.' }, editor, render);
-    await amendUpdate(ctx, 'summit', note.update!.id, { summary: 'A better note.' }, editor, render);
+    await amendUpdate(ctx, 'summit', created.update!.id, { summary: 'Announced.' }, editor);
+    await amendUpdate(ctx, 'summit', note.update!.id, { summary: 'A better note.' }, editor);
     // Assess
     expect(bus.of('UpdateAmended').map((e) => [e.threadId, e.updateId, e.status, e.scenario])).toEqual([
       ['summit', created.update!.id, 'announced', 'n'],

@@ -41,16 +41,14 @@ async function threadWithHistory(id: string): Promise<void> {
       occurredAt: at(0),
     },
     editor,
-    render,
-  );
+  ).then(render);
   for (let i = 1; i < PRIOR; i++) {
     await postUpdate(
       ctx,
       id,
       { status: i === 10 ? 'active' : i % 7 === 0 ? 'active' : null, summary: `u${i}`, occurredAt: at(i) },
       editor,
-      render,
-    );
+    ).then(render);
   }
 }
 
@@ -78,8 +76,7 @@ describe('write cost over DynamoDB Local', () => {
       'long',
       { status: null, summary: 'in order', occurredAt: at(PRIOR + 1) },
       editor,
-      render,
-    );
+    ).then(render);
     // Assess
     const calls = recorder.take();
     // The last call is the delete of the outbox item of its UpdatePosted, once published.
@@ -103,8 +100,7 @@ describe('write cost over DynamoDB Local', () => {
             'long',
             { status: null, summary: `late by ${back}`, occurredAt },
             editor,
-            render,
-          )
+          ).then(render)
         ).body,
       ) as WriteResult;
       // Assess: the thread item, then the window of the `back` updates after the report
@@ -124,7 +120,7 @@ describe('write cost over DynamoDB Local', () => {
     const target = sorted[sorted.length - 5]!;
     recorder.take();
     // Act
-    await retractUpdate(ctx, 'long', target.id, 'wrong', editor, render);
+    await retractUpdate(ctx, 'long', target.id, 'wrong', editor).then(render);
     // Assess: thread item, the update, the window from it (5 updates) and nothing before it
     const calls = recorder.take();
     expect(calls.map((c) => c.command)).toEqual([
@@ -172,16 +168,14 @@ describe('write cost over DynamoDB Local', () => {
       'legacy',
       { status: null, summary: 'first after upgrade', occurredAt: at(PRIOR + 1) },
       editor,
-      render,
-    );
+    ).then(render);
     const first = recorder.take();
     await postUpdate(
       ctx,
       'legacy',
       { status: null, summary: 'second', occurredAt: at(PRIOR + 2) },
       editor,
-      render,
-    );
+    ).then(render);
     const second = recorder.take();
     // Assess
     expect(first.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);

@@ -1,6 +1,6 @@
-import { createThread, postUpdate, type WriteResult } from '../../shared/app/threads';
+import { createThread, postUpdate } from '../../shared/app/threads';
 import type { AppContext } from '../../shared/app/context';
-import { threadEtag } from '../../shared/http/etag';
+import { ifMatchOf, threadEtag } from '../../shared/http/etag';
 import { VersionConflict } from '../../shared/store/thread-store';
 import { freshContext } from '../support/context';
 
@@ -11,7 +11,6 @@ import { freshContext } from '../support/context';
  * so nothing depends on how fast the machine is.
  */
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
-const render = (r: WriteResult) => r;
 const HOUR = 3_600_000;
 
 describe('the turn on a contended thread', () => {
@@ -23,7 +22,6 @@ describe('the turn on a contended thread', () => {
       ctx,
       { id, scenario: 'turns', kind: 'other', title: id, status: 'active', summary: 'first' },
       editor,
-      render,
     );
     return id;
   };
@@ -75,7 +73,7 @@ describe('the turn on a contended thread', () => {
     // Prepare
     const id = await newThread();
     const { thread } = (await ctx.threads.getThreadRecord(id))!;
-    await postUpdate(ctx, id, { status: null, summary: 'the winner' }, editor, render);
+    await postUpdate(ctx, id, { status: null, summary: 'the winner' }, editor);
     // Act
     const lost = await ctx.threads
       .commit({ thread: { ...thread, version: thread.version + 1 }, expectedVersion: thread.version })
@@ -92,7 +90,7 @@ describe('the turn on a contended thread', () => {
     const id = await newThread();
     await ctx.threads.claimTurn(id, { id: 'gone', since: Date.now() - 2 * HOUR, until: Date.now() - HOUR });
     // Act
-    const result = await postUpdate(ctx, id, { status: null, summary: 'after the lease' }, editor, render);
+    const result = await postUpdate(ctx, id, { status: null, summary: 'after the lease' }, editor);
     // Assess
     expect(result.thread.version).toBe(2);
   });
@@ -107,8 +105,7 @@ describe('the turn on a contended thread', () => {
       ctx,
       id,
       { status: null, summary: 'conditional' },
-      { ...editor, ifMatch: threadEtag(thread) },
-      render,
+      { ...editor, ifMatch: ifMatchOf(threadEtag(thread)) },
     );
     // Assess
     expect(result.thread).toMatchObject({ version: 2, summary: 'conditional' });
@@ -120,13 +117,9 @@ describe('the turn on a contended thread', () => {
     const id = await newThread();
     await ctx.threads.claimTurn(id, { id: 'younger', since: Date.now() + HOUR, until: Date.now() + HOUR });
     // Act
-    const refused = await postUpdate(
-      ctx,
-      id,
-      { status: 'no-such-status', summary: 'refused' },
-      editor,
-      render,
-    ).catch((e: unknown) => e);
+    const refused = await postUpdate(ctx, id, { status: 'no-such-status', summary: 'refused' }, editor).catch(
+      (e: unknown) => e,
+    );
     // Assess: refused while holding the turn, and the turn released rather than left to run out
     expect(refused).toMatchObject({ status: 422 });
     expect((await ctx.threads.getThreadRecord(id))!.turn).toBeNull();

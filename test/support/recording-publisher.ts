@@ -1,4 +1,4 @@
-import type { TrackerEvent } from '../../shared/events/event';
+import type { TrackerEvent } from '../../shared/domain/event';
 import type { Publisher } from '../../shared/events/publisher';
 
 /** A real Publisher that keeps what it was given, and can be told to fail the next N publishes. */

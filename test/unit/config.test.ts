@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_TIMER_SECONDS, readConfig, readLocalSettings, SettingError } from '../../shared/config';
+import {
+  MAX_TIMER_SECONDS,
+  readConfig,
+  readDatabaseLocation,
+  readLocalSettings,
+  SettingError,
+} from '../../shared/config';
+import { CliUsageError, resolveDynamoTarget } from '../../local/cli-env';
 import { localPageTokenSecret, SECRET_FILE } from '../../local/page-token-secret';
 import { resolveSettings } from '../../infra/settings';
 
@@ -171,6 +178,63 @@ describe('settings of the local server (readLocalSettings)', () => {
         }),
       ).variable,
     ).toBe('TRACKER_ADMIN_TOKEN');
+  });
+});
+
+describe('where the command-line tools find their database (readDatabaseLocation)', () => {
+  it.each([
+    ['DYNAMODB_ENDPOINT', 'localhost:8000'],
+    ['DYNAMODB_LOCAL_PORT', '0'],
+    ['DYNAMODB_LOCAL_PORT', 'eight'],
+  ])(
+    'refuses %s=%j by the same rule as the server, and the tools report it as a usage error',
+    (variable, value) => {
+      // Act
+      const { variable: named, line } = refusal(() => readDatabaseLocation({ [variable]: value }));
+      const usage = (() => {
+        try {
+          resolveDynamoTarget({ [variable]: value });
+        } catch (error) {
+          return error;
+        }
+      })();
+      // Assess
+      expect(named).toBe(variable);
+      expect(line).toContain(JSON.stringify(value));
+      expect(usage).toBeInstanceOf(CliUsageError);
+      expect((usage as Error).message).toBe(line);
+    },
+  );
+
+  it('reads unset as the embedded DynamoDB Local, blanks ignored, and the word aws', () => {
+    // Act and Assess
+    expect(resolveDynamoTarget({})).toEqual({
+      kind: 'embedded',
+      endpoint: 'http://127.0.0.1:8000',
+      port: 8000,
+    });
+    expect(resolveDynamoTarget({ DYNAMODB_LOCAL_PORT: ' 8123 ' })).toMatchObject({ port: 8123 });
+    expect(resolveDynamoTarget({ DYNAMODB_ENDPOINT: ' aws ' })).toEqual({ kind: 'aws' });
+    expect(resolveDynamoTarget({ DYNAMODB_ENDPOINT: 'http://db:8000' })).toEqual({
+      kind: 'url',
+      endpoint: 'http://db:8000',
+    });
+  });
+});
+
+describe('credentials for DynamoDB Local', () => {
+  it("are fixed dummies for a local endpoint without AWS credentials, and the SDK's own lookup otherwise", () => {
+    // Act and Assess
+    expect(readConfig({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).dynamodbCredentials).toEqual({
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+    });
+    expect(
+      readConfig({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', AWS_ACCESS_KEY_ID: 'AKIA' })
+        .dynamodbCredentials,
+    ).toBeUndefined();
+    expect(readConfig({ DYNAMODB_ENDPOINT: 'aws' }).dynamodbCredentials).toBeUndefined();
+    expect(readConfig({}).dynamodbCredentials).toBeUndefined();
   });
 });
 

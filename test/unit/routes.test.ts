@@ -17,10 +17,41 @@ describe('the route table', () => {
     expect(matchRoute('GET', '/threads/%E0%A4%A')).toEqual({ kind: 'not_found' });
   });
 
-  it('gives every route a unique method and path, and every path a catch-all', () => {
-    const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect([...PATHS].sort()).toEqual([...new Set(ROUTES.map((r) => r.path))].sort());
+  it('finds every route by its own method on a path of its shape, and only that route', () => {
+    for (const route of ROUTES) {
+      // Prepare: a request path as a client sends it, each parameter filled in
+      const path = route.path.replace(/\{\w+\}/g, 'p-1');
+      // Act
+      const match = matchRoute(route.method, path);
+      // Assess
+      expect({ route: `${route.method} ${route.path}`, match }).toMatchObject({
+        route: `${route.method} ${route.path}`,
+        match: { kind: 'found', route: { method: route.method, path: route.path } },
+      });
+    }
+  });
+
+  it("answers a method a path does not allow with 405 and that path's methods, on every path (the cloud's catch-all routes)", async () => {
+    for (const route of ROUTES) {
+      // Prepare: the event API Gateway sends to a catch-all route (one per path in PATHS)
+      expect(PATHS).toContain(route.path);
+      const allowed = ROUTES.filter((r) => r.path === route.path).map((r) => r.method);
+      const event = {
+        routeKey: `ANY ${route.path}`,
+        rawPath: route.path.replace(/\{\w+\}/g, 'p-1'),
+        headers: {},
+        requestContext: { http: { method: 'TRACE' } },
+      } as unknown as APIGatewayProxyEventV2;
+      // Act
+      const r = await health(event);
+      // Assess
+      expect({ path: route.path, status: r.statusCode, allow: r.headers.Allow }).toEqual({
+        path: route.path,
+        status: 405,
+        allow: allowed.join(', '),
+      });
+      expect(matchRoute('TRACE', String(event.rawPath))).toEqual({ kind: 'method_not_allowed', allowed });
+    }
   });
 
   it('answers a catch-all route with 405 and the allowed methods, as API Gateway would route it', async () => {

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { EVENT_TYPES, type TrackerEventType } from '../domain/event-types';
+import { EVENT_TYPES, type TrackerEventType } from './event-types';
 
 export { EVENT_TYPES, type TrackerEventType };
 

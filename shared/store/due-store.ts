@@ -1,0 +1,205 @@
+import {
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { TrackerEvent } from '../domain/event';
+import type { Expected } from '../domain/types';
+import { staleIndexKeys } from './items';
+import {
+  INDEX,
+  THREAD_SHARDS,
+  dueShardPk,
+  dueSkTime,
+  expectedShardPk,
+  shardNumbers,
+  threadIdOfPk,
+  threadKey,
+  updatedSk,
+} from './keys';
+import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
+
+/** The two sparse, sharded due indexes: threads watched for staleness, threads awaiting their expected thing. */
+export type DueIndexName = 'stale' | 'overdue';
+
+/** A thread as a due index lists it: enough to flag it and to word its notification. */
+export interface DueThread {
+  threadId: string;
+  scenario: string;
+  status: string;
+  /** When it fell due: its staleSince, or its overdueSince. */
+  since: string;
+  /** What it awaits (the overdue index only). */
+  expected: Expected | null;
+  /** Its index key as read: the flag is conditioned on it being unchanged. */
+  key: string;
+}
+
+/** One page of a due index: the threads due, and the items the read cost. */
+export interface DuePage {
+  threads: DueThread[];
+  itemsRead: number;
+}
+
+/**
+ * The port the stale and overdue checks work through (shared/app/stale-check.ts): read what is due,
+ * flag a thread with its notification, conditioned on its due key.
+ */
+export interface DueThreads {
+  /** Every shard of the index, up to and including `now`, a page at a time. */
+  due(index: DueIndexName, now: string): AsyncIterable<DuePage>;
+  /**
+   * Flag the thread (stale, or overdue) and put its notification in the outbox, in one transaction
+   * conditional on its due key being unchanged — and, when `settledIn` is not empty, on its kind not
+   * being one of them (its status became terminal after its last write): such a thread leaves the
+   * index instead. False when the flag did not land (a write, or another check, got there first).
+   */
+  flag(
+    index: DueIndexName,
+    thread: DueThread,
+    event: TrackerEvent,
+    now: string,
+    settledIn: string[],
+  ): Promise<boolean>;
+}
+
+/** Key attributes and index of each due index. */
+const INDEXES = {
+  stale: { name: INDEX.byDue, attr: 'GSI3', pkOf: dueShardPk },
+  overdue: { name: INDEX.byExpected, attr: 'GSI11', pkOf: expectedShardPk },
+} as const;
+
+export class DueStore implements DueThreads {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Keys are `<time>#<id>`; '$' sorts right after '#', so `< "<now>$"` takes every time ≤ now. */
+  async *due(index: DueIndexName, now: string): AsyncIterable<DuePage> {
+    const { name, attr, pkOf } = INDEXES[index];
+    for (const shard of shardNumbers(THREAD_SHARDS)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: name,
+            KeyConditionExpression: `${attr}PK = :pk AND ${attr}SK < :upper`,
+            ExpressionAttributeValues: { ':pk': pkOf(shard), ':upper': `${now}$` },
+            ExclusiveStartKey: start,
+          }),
+        );
+        yield {
+          itemsRead: page.ScannedCount ?? 0,
+          threads: (page.Items ?? []).map((item) => {
+            const key = String(item[`${attr}SK`]);
+            return {
+              threadId: threadIdOfPk(String(item.PK)),
+              scenario: String(item.scenario),
+              status: String(item.status),
+              since: dueSkTime(key),
+              expected: (item.expected as Expected | undefined) ?? null,
+              key,
+            };
+          }),
+        };
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+
+  async flag(
+    index: DueIndexName,
+    thread: DueThread,
+    event: TrackerEvent,
+    now: string,
+    settledIn: string[],
+  ): Promise<boolean> {
+    const { attr } = INDEXES[index];
+    const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
+    // Stale: leaves the due index, joins the sparse stale indexes. Overdue: leaves the expected-due
+    // index. Both move in the update-time indexes and take a version, like any write.
+    const staleKeys =
+      index === 'stale' ? staleIndexKeys({ id: thread.threadId, scenario: thread.scenario }) : undefined;
+    const set =
+      index === 'stale'
+        ? 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7'
+        : 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk';
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: threadKey(thread.threadId),
+                UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK`,
+                ConditionExpression: settled
+                  ? `${attr}SK = :seen AND NOT ${settled.expression}`
+                  : `${attr}SK = :seen`,
+                ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
+                ExpressionAttributeValues: {
+                  ':true': true,
+                  ':since': thread.since,
+                  ':now': now,
+                  ':one': 1,
+                  ':seen': thread.key,
+                  ':usk': updatedSk(now, thread.threadId),
+                  ...(staleKeys ? { ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK } : {}),
+                  ...settled?.values,
+                },
+              },
+            },
+            { Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Someone got there first (an update, or another check): their write stands.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (settled) await this.unwatch(thread, attr, settled);
+      return false;
+    }
+  }
+
+  /** Take a thread whose status is terminal for its kind out of a due index, so later runs do not read it again. */
+  private async unwatch(
+    thread: DueThread,
+    attr: 'GSI3' | 'GSI11',
+    settled: { expression: string; values: Record<string, string> },
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: threadKey(thread.threadId),
+          UpdateExpression: `REMOVE ${attr}PK, ${attr}SK`,
+          ConditionExpression: `${attr}SK = :seen AND ${settled.expression}`,
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':seen': thread.key, ...settled.values },
+        }),
+      );
+    } catch (error) {
+      // Not terminal after all, or a write moved the key: nothing to take out.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
+/** `#kind IN (…)` over `kinds`, in groups of 100 (the most one IN takes), with their values. */
+function kindIn(kinds: string[]): { expression: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const groups: string[] = [];
+  for (let g = 0; g < kinds.length; g += 100) {
+    const names = kinds.slice(g, g + 100).map((k, i) => {
+      values[`:kind${g + i}`] = k;
+      return `:kind${g + i}`;
+    });
+    groups.push(`#kind IN (${names.join(', ')})`);
+  }
+  return { expression: `(${groups.join(' OR ')})`, values };
+}

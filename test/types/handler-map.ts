@@ -1,0 +1,37 @@
+/**
+ * Type test, checked by `tsc` in `npm run lint` (not run by Jest): a function group's handler map is
+ * typed from the route table (shared/routes.ts GroupRouteKey), so a misspelt route, a missing route,
+ * or a route of another group does not compile. Each `@ts-expect-error` fails the type check if the
+ * error it expects goes away — that is, if the handler maps stop being checked.
+ */
+import { lambdaHandler, type RouteHandler } from '../../shared/http/handler';
+import type { GroupRouteKey, RouteKey } from '../../shared/routes';
+
+const ok: RouteHandler = async () => ({ statusCode: 200, headers: {}, body: '' });
+
+// Every route of the group, nothing else: compiles.
+export const complete = lambdaHandler('health', { 'GET /health': ok, 'GET /openapi.json': ok });
+
+export const misspelt = lambdaHandler('health', {
+  'GET /health': ok,
+  // @ts-expect-error a misspelt route is not a route of the group
+  'GET /openapi.jsn': ok,
+});
+
+// @ts-expect-error a missing route ('GET /openapi.json') does not compile
+export const missing = lambdaHandler('health', { 'GET /health': ok });
+
+export const foreign = lambdaHandler('health', {
+  'GET /health': ok,
+  'GET /openapi.json': ok,
+  // @ts-expect-error a route of another group (threads-read) does not belong in this map
+  'GET /threads': ok,
+});
+
+// HEAD twins run their GET's handler: they are not keys of their own.
+// @ts-expect-error HEAD /health is served by GET /health's handler
+export const head: GroupRouteKey<'health'> = 'HEAD /health';
+
+// The route table's keys are literal: a typo is not a RouteKey.
+// @ts-expect-error no such route
+export const typo: RouteKey = 'POST /thread';
