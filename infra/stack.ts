@@ -37,6 +37,10 @@ export interface ScenarioTrackerStackProps extends StackProps {
   tableIndexes?: number | undefined;
   /** Reserved concurrency per function; none (the unreserved pool) when left out. */
   reservedConcurrency?: Partial<Record<FunctionName, number>> | undefined;
+  /** The account's concurrent-executions quota, for the concurrency alarm; default 1000. */
+  accountConcurrency?: number;
+  /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
+  runbookUrl?: string;
 }
 
 /**
@@ -113,6 +117,10 @@ export class ScenarioTrackerStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', {
       stage,
       topic: this.notifications.alarmTopic,
+      runbookUrl: props.runbookUrl ?? 'docs/runbook.md',
+      table: this.table,
+      accountConcurrency: props.accountConcurrency ?? 1000,
+      reservedConcurrency: props.reservedConcurrency,
       functions: this.functions,
       httpApi: this.api.httpApi,
       deadLetterQueues: {

@@ -232,10 +232,13 @@ function grantAccess(props: Pick<FunctionsProps, 'table' | 'bus'>, fn: NodejsFun
         actions: [...access.table],
         resources: [table.tableArn],
         // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
+        // ForAllValues: every key of the request (a batch, a transaction) must match, not just one.
         ...(access.leadingKeys
           ? {
               conditions: {
-                'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
+                [access.leadingKeys.some((k) => k.includes('*'))
+                  ? 'ForAllValues:StringLike'
+                  : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
               },
             }
           : {}),
