@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -83,7 +83,11 @@ export class Api extends Section {
           }
         : {}),
     });
+    // Under /aws/vendedlogs/: API Gateway delivers access logs as a vended log source, and groups
+    // with this prefix do not need an entry in the account's CloudWatch Logs resource policy, whose
+    // 5,120-character limit otherwise fails deploys once enough APIs log.
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/access`,
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
     });

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, type Archive } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -21,20 +21,35 @@ export const RECOUNT_BATCH_WINDOW = Duration.seconds(3);
 /** How many times a queued event's fan-out is tried before its message goes to the dead-letter queue. */
 export const WEBHOOK_QUEUE_MAX_RECEIVES = 5;
 
+/**
+ * How long the bus's archive keeps every notification for replay. Thirty days covers what replay is
+ * for: a consumer rule that was broken or missing (a subscriber gives up after about 33 hours: 9 of
+ * retries, then 24 of failures before it is disabled), or a new consumer backfilled with the last
+ * weeks; the API itself holds the full history (`GET /threads?updatedSince=`). docs/deploy.md.
+ */
+export const EVENT_ARCHIVE_RETENTION = Duration.days(30);
+
 export interface EventsProps {
   /** Deployment stage: part of the bus name. */
   stage: string;
 }
 
-/** The project's notification bus. */
+/** The project's notification bus, and its archive for replay. */
 export class Events extends Section {
   readonly bus: EventBus;
+  /** Every notification (source EVENT_SOURCE; not the internal recount requests), kept for replay. */
+  readonly archive: Archive;
 
   constructor(scope: Construct, id: string, props: EventsProps) {
     super(scope, id);
     this.bus = new EventBus(this, 'EventBus', {
       eventBusName: `scenario-tracker-${props.stage}`,
       description: `Scenario Tracker notifications (${props.stage}); events have source ${EVENT_SOURCE}`,
+    });
+    this.archive = this.bus.archive('Archive', {
+      description: `Scenario Tracker (${props.stage}): every notification, for replay`,
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: EVENT_ARCHIVE_RETENTION,
     });
   }
 }

@@ -163,6 +163,7 @@ export class Functions extends Section {
         },
       });
       grantAccess(props, fn, name);
+      if (name === 'threads-read') props.pageTokenSecret.grantRead(fn);
       if (FUNCTION_DEFAULTS.tracing === Tracing.ACTIVE)
         acknowledge(
           role,
@@ -198,16 +199,13 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
   };
   return {
     health: { ...common, ...httpEnv },
-    // A dynamic reference ({{resolve:secretsmanager:...}}): the value never appears in the template
-    // or the cloud assembly, and the function needs neither a Secrets Manager call on cold start
-    // nor secretsmanager:GetSecretValue. The price: it is readable in the function's configuration
-    // by whoever may call lambda:GetFunctionConfiguration — acceptable for a cursor-signing key
-    // whose leak lets a caller forge cursors only over data their role can already list.
+    // The secret's ARN, not its value: the function reads the key at cold start (granted below), so
+    // a new value needs no deploy and the key is in neither the template nor the configuration.
     'threads-read': {
       ...common,
       ...tableEnv,
       ...httpEnv,
-      PAGE_TOKEN_SECRET: props.pageTokenSecret.secretValue.unsafeUnwrap(),
+      PAGE_TOKEN_SECRET_ARN: props.pageTokenSecret.secretArn,
     },
     'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
     tokens: { ...common, ...tableEnv, ...httpEnv },

@@ -27,7 +27,7 @@ export class Secrets extends Section {
     acknowledge(
       this.pageToken,
       'AwsSolutions-SMG4',
-      'The secret only signs short-lived pagination cursors and reaches the function as a CloudFormation dynamic reference resolved at deploy time, so a rotation would not reach the function before the next deploy anyway; rotate it by replacing the secret and redeploying (outstanding page tokens then fail with 400, which the contract allows).',
+      'The secret only signs short-lived pagination cursors. It is rotated without a template change by putting a new value (docs/security.md): the read function reads it at cold start, so instances take it up as they are replaced; outstanding page tokens then fail with 400, which the contract allows. A rotation Lambda would add a function and a schedule for a key whose leak exposes nothing a caller could not already list.',
     );
     // Only the two functions that create subscriptions or sign deliveries get it; the read
     // function, which can read every item, cannot open a sealed secret.
