@@ -32,8 +32,9 @@ const ANCHORS = new Set(
     .filter((line) => /^#{1,6} /.test(line))
     .map((line) => anchorOf(line.replace(/^#+ /, ''))),
 );
+/** `Runbook: <runbookUrl>#<anchor>` ends every description (runbookUrl: a path or a URL of docs/runbook.md). */
 const runbookLink = (a: AlarmProps) =>
-  /Runbook: docs\/runbook\.md#([\w-]+)$/.exec(String(a.AlarmDescription));
+  /Runbook: (?:\S*\/)?docs\/runbook\.md#([\w-]+)$/.exec(String(a.AlarmDescription));
 /** Every metric an alarm watches, single or inside a math expression. */
 const metricsOf = (a: AlarmProps): { MetricName?: string; Namespace?: string; Dimensions?: unknown }[] =>
   Array.isArray(a.Metrics)
