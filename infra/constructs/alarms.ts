@@ -21,9 +21,12 @@ import { STALE_CHECK_SCHEDULE } from './schedule';
 import { Section, pascal } from './section';
 
 /**
- * p99 duration (ms) above which a route group is slow, per function. Each sits well under the
- * function's timeout and reflects what it does: the authorizer makes one read; a write may queue
- * behind contended writers (its retry budget is 10 s); subscriptions resolve the subscriber's host.
+ * p99 duration (ms) above which a route group is slow, per function: a route group is a function,
+ * and Lambda's Duration metric is free, whereas API Gateway's per-route metrics need detailed
+ * metrics, billed as custom metrics for every route key (67 keys × 6 metrics ≈ $120 a month).
+ * Each threshold sits well under the function's timeout and reflects what it does: the authorizer
+ * makes one read; a write may queue behind contended writers (its retry budget is 10 s);
+ * subscriptions resolve the subscriber's host.
  */
 export const P99_LATENCY_MS: Partial<Record<FunctionName, number>> = {
   authorizer: 1000,
