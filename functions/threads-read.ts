@@ -16,7 +16,8 @@ import { getScenario } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { appContext } from '../shared/app/context';
+import { appContext, pageTokenKey } from '../shared/app/context';
+import { config } from '../shared/config';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
@@ -47,7 +48,7 @@ const origin = (req: Request): string => {
   return `${proto}://${header(req.event, 'host') ?? req.event.requestContext.domainName}`;
 };
 
-export const handler = lambdaHandler(
+const routes = lambdaHandler(
   'threads-read',
   {
     'GET /threads/{id}/feed.atom': async (req) =>
@@ -229,3 +230,15 @@ export const handler = lambdaHandler(
   },
   appContext,
 );
+
+/**
+ * In the cloud the page-token key is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), read by an
+ * instance's first request and kept; a failed read is retried by the next request, and meanwhile
+ * paging answers 503 (never a guessable key). Settings are read on first use, as the context is.
+ */
+export const handler: typeof routes = async (event, context) => {
+  // Only a process given the ARN parses settings here (tests and the local server set their context).
+  const arn = process.env.PAGE_TOKEN_SECRET_ARN ? config().pageTokenSecretArn : undefined;
+  if (arn) await pageTokenKey(arn).ready();
+  return routes(event, context);
+};

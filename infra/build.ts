@@ -1,4 +1,4 @@
-import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { Annotations, App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveSettings, type StackSettings } from './settings';
 import { ScenarioTrackerStack } from './stack';
@@ -31,10 +31,19 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     webhookUrl: settings.webhookUrl,
     throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
     tableIndexes: settings.tableIndexes,
+    reservedConcurrency: settings.reservedConcurrency,
+    runbookUrl: settings.runbookUrl,
+    accountConcurrency: settings.accountConcurrency,
     tags: { project: 'scenario-tracker', stage: settings.stage },
     // Production cannot be deleted by a stray `cdk destroy`.
     terminationProtection: settings.stage === 'prod',
   });
+  // A setting given only for this synth is dropped by the next deploy that does not repeat it.
+  for (const { key, source } of settings.fromFlags)
+    Annotations.of(stack).addWarningV2(
+      `scenario-tracker:setting-from-flag:${key}`,
+      `${key} comes from ${source}, not from cdk.json stages.${settings.stage}: a later deploy without it falls back to the stage's value. Record it in cdk.json to keep it.`,
+    );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, settings };
 }

@@ -1,4 +1,13 @@
-import { INDEX, KINDS_PK } from '../shared/store/keys';
+import {
+  INDEX,
+  KINDS_PK,
+  SUBSCRIPTIONS_PK,
+  TOKENS_PK,
+  attemptLogPk,
+  deliveryKey,
+  scenarioPk,
+  tokenHashKey,
+} from '../shared/store/keys';
 import type { FunctionName } from './bundling';
 import { GLOBAL_INDEX_NAMES, LOCAL_INDEX_NAMES } from './table';
 
@@ -15,9 +24,29 @@ export interface Access {
   queryIndexes: readonly string[];
   /** Whether it publishes to the project's event bus. */
   putEvents: boolean;
-  /** When set, the table actions apply only to items whose partition key is one of these (dynamodb:LeadingKeys). */
+  /**
+   * When set, the table actions apply only to items whose partition key matches one of these
+   * (dynamodb:LeadingKeys; `*` matches any text, so `TOKEN#*` is every token-hash item). Each is
+   * derived from the key builders of shared/store/keys.ts, and test/integration/item-families.test.ts
+   * runs each function and checks every key it sends against them.
+   */
   leadingKeys?: readonly string[];
 }
+
+/** A key builder's partition key with its variable part as `*`: `TOKEN#<hash>` → `TOKEN#*`. */
+const family = (pk: string, variable: string): string => {
+  if (!pk.endsWith(variable)) throw new Error(`${pk} does not end with its variable part ${variable}`);
+  return `${pk.slice(0, -variable.length)}*`;
+};
+const V = '\u0000';
+/** Token-hash items: what a request's token is checked against. */
+const TOKEN_HASH_ITEMS = family(tokenHashKey(V).PK, V);
+/** Webhook subscriptions, their delivery items and their attempt logs. */
+const WEBHOOK_ITEMS = [
+  SUBSCRIPTIONS_PK,
+  family(deliveryKey(V, 'x').PK, V),
+  family(attemptLogPk(V, 0), `${V}#0`),
+] as const;
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
@@ -58,6 +87,7 @@ export const ACCESS: Record<FunctionName, Access> = {
     ],
     queryIndexes: [],
     putEvents: false,
+    leadingKeys: [TOKEN_HASH_ITEMS, TOKENS_PK],
   },
   // Custom kinds: reads and writes the KINDS partition and nothing else (GET /kinds is a read route).
   kinds: {
@@ -66,8 +96,13 @@ export const ACCESS: Record<FunctionName, Access> = {
     putEvents: false,
     leadingKeys: [KINDS_PK],
   },
-  // Reads a token by hash and records lastUsedAt.
-  authorizer: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queryIndexes: [], putEvents: false },
+  // Reads a token by hash and records lastUsedAt: token-hash items only.
+  authorizer: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    queryIndexes: [],
+    putEvents: false,
+    leadingKeys: [TOKEN_HASH_ITEMS],
+  },
   // Reads the due indexes (stale: GSI3, overdue: GSI11) and the outbox partition, flags threads with the notification in the outbox;
   // its sweep lists scenarios (GSI1), reads each one's latest thread change (GSI8) and recounts.
   'stale-check': {
@@ -88,6 +123,7 @@ export const ACCESS: Record<FunctionName, Access> = {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     queryIndexes: [INDEX.byScenario],
     putEvents: false,
+    leadingKeys: [family(scenarioPk(V), V)],
   },
   // Subscription items (one partition), a ping's delivery item, the delivery log; a ping goes to the bus.
   subscriptions: {
@@ -100,11 +136,13 @@ export const ACCESS: Record<FunctionName, Access> = {
     ],
     queryIndexes: [],
     putEvents: true,
+    leadingKeys: WEBHOOK_ITEMS,
   },
   // Fan-out (delivery items), claims and outcomes on the due index (GSI3), the log, the failure clock.
   deliveries: {
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     queryIndexes: [INDEX.byDue],
     putEvents: false,
+    leadingKeys: WEBHOOK_ITEMS,
   },
 };

@@ -1,108 +1,326 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as z from 'zod/mini';
 import { readConfig } from '../shared/config';
 import { tableDefinition } from '../shared/store/table';
+import { FUNCTION_ENTRIES, type FunctionName } from './bundling';
 
 /**
- * Everything a deployment can vary, read from CDK context (`-c key=value`) first, then from the
- * environment, then a default. Kept apart from the stack so the stack itself only takes plain props.
+ * Everything a deployment can vary, per stage, parsed and checked here and nowhere else.
+ *
+ * Where a value comes from, first match wins:
+ *   1. a CDK context flag (`-c alarmEmail=...`, or a top-level key of cdk.json's `context`),
+ *   2. the environment variable some settings have (TRACKER_ALARM_EMAIL, ...),
+ *   3. the stage's block in cdk.json: `context.stages.<stage>` (`-c stage=prod` picks `prod`),
+ *   4. the default.
+ * The stage's block is what a deploy is made of: it is in the repository, so the next deploy has
+ * it too. A value from a flag or the environment holds for this synth only, so each one is reported
+ * (`fromFlags`, turned into a synth warning by infra/build.ts) rather than silently dropped next time.
+ * Every value is checked by a zod/mini schema; a bad one fails the synth with its name, its source and
+ * the rule, never a quiet default.
  */
 export interface StackSettings {
   /** Deployment stage (`-c stage=prod`, TRACKER_STAGE); default `dev`. */
   stage: string;
-  /** CloudFormation stack name (`-c stackName=...`, TRACKER_STACK_NAME); default `ScenarioTracker-<stage>`. */
+  /** CloudFormation stack name (`stackName`, TRACKER_STACK_NAME); default `ScenarioTracker-<stage>`. */
   stackName: string;
-  /** Origins allowed by CORS (`-c corsOrigins=a,b`, TRACKER_CORS_ORIGINS); default none (no CORS). */
+  /** Origins allowed by CORS (`corsOrigins`: a list, or a, b; TRACKER_CORS_ORIGINS); default none (no CORS). */
   corsOrigins: string[];
-  /** Optional e-mail address subscribed to the alarm topic (`-c alarmEmail=...`, TRACKER_ALARM_EMAIL). */
+  /** E-mail address subscribed to the alarm topic (`alarmEmail`, TRACKER_ALARM_EMAIL). */
   alarmEmail: string | undefined;
-  /** Optional webhook every notification is also POSTed to (`-c webhookUrl=...`, TRACKER_WEBHOOK_URL). */
+  /** Webhook every notification is also POSTed to (`webhookUrl`, TRACKER_WEBHOOK_URL). */
   webhookUrl: string | undefined;
-  /** Days every log group keeps its logs (`-c logRetentionDays=90`); default 30. */
+  /** Days every log group keeps its logs (`logRetentionDays`); default 30. */
   logRetentionDays: RetentionDays;
-  /** POWERTOOLS_LOG_LEVEL of the functions (`-c logLevel=DEBUG`); default INFO. */
+  /** POWERTOOLS_LOG_LEVEL of the functions (`logLevel`); default INFO. */
   logLevel: string;
-  /** Steady-state requests per second the API stage accepts (`-c throttleRate=...`); default 50. */
+  /** Steady-state requests per second the API stage accepts (`throttleRate`); default 50. */
   throttleRateLimit: number;
-  /** Burst the API stage accepts (`-c throttleBurst=...`); default 100. */
+  /** Burst the API stage accepts (`throttleBurst`); default 100. */
   throttleBurstLimit: number;
   /**
    * How many of the table's global indexes (in definition order, GSI1 first) the stack declares
-   * (`-c tableIndexes=4`); default all. CloudFormation adds one global index per update, so a
+   * (`tableIndexes`); default all. CloudFormation adds one global index per update, so a
    * stack that lacks several is brought up by deploying 4, 5, … in turn (docs/deploy.md).
    */
   tableIndexes: number | undefined;
+  /**
+   * Reserved concurrency per function, after scaling; undefined when reservation is off
+   * (`reservedConcurrency`: `off`, `on`, or a map of function → count over RESERVED_CONCURRENCY;
+   * `reservedConcurrencyScale`; checked against `accountConcurrency`). See docs/deploy.md.
+   */
+  reservedConcurrency: Record<FunctionName, number> | undefined;
+  /** The account's concurrent-executions quota the reservations must fit in (`accountConcurrency`); default 1000. */
+  accountConcurrency: number;
+  /**
+   * Where alarm descriptions point for their runbook entry (`runbookUrl`): the repository's
+   * docs/runbook.md as a URL (https://github.com/org/repo/blob/main/docs/runbook.md), or by default
+   * the relative path `docs/runbook.md`. Each alarm appends its `#anchor`.
+   */
+  runbookUrl: string;
+  /** The settings this synth took from a flag or the environment, not from cdk.json's stage block. */
+  fromFlags: { key: string; source: string }[];
 }
+
+/** Thrown for a setting that cannot be used; the message names the setting, where it came from, and the rule. */
+export class StackSettingError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StackSettingError';
+  }
+}
+
+/**
+ * What each function may run at once when reservation is on, before scaling. The authorizer is
+ * on every uncached request's path, so it has its own share that a burst of writes cannot take;
+ * the writers are capped below the readers and the authorizer; the workers need little. Total 292:
+ * with the default quota of 1,000, 708 stay unreserved (Lambda keeps at least 100 unreserved).
+ */
+export const RESERVED_CONCURRENCY: Record<FunctionName, number> = {
+  authorizer: 100,
+  'threads-read': 100,
+  'threads-write': 50,
+  health: 10,
+  tokens: 5,
+  kinds: 5,
+  subscriptions: 5,
+  'stale-check': 2,
+  'scenario-recount': 5,
+  deliveries: 10,
+};
+
+/** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+
+/** Functions an SQS queue invokes: its pollers need at least two executions (infra/constructs/events.ts). */
+const QUEUE_FED: readonly FunctionName[] = ['scenario-recount', 'deliveries'];
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as [FunctionName, ...FunctionName[]];
+
+// ---- Schemas: cdk.json gives JSON values, flags and the environment give strings ----
+
+/** A whole number from min to max, given as a number or as its digits. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.pipe(
+    z.union([z.number(), z.string().check(z.regex(/^\s*-?\d+(\.\d+)?\s*$/, message))]),
+    z.pipe(
+      z.transform((v: number | string) => Number(v)),
+      z.number().check(z.int(message), z.gte(min, message), z.lte(max, message)),
+    ),
+  );
+};
+const text = (pattern: RegExp, message: string) => z.string().check(z.trim(), z.regex(pattern, message));
+/** A list in cdk.json, or comma-separated text from a flag or the environment. */
+const list = z.pipe(
+  z.union([z.array(z.string()), z.string()]),
+  z.transform((v: string[] | string) =>
+    (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
+  ),
+);
+const onOff = z.pipe(
+  z.union([z.boolean(), z.enum(['on', 'off', 'true', 'false'])]),
+  z.transform((v: boolean | 'on' | 'off' | 'true' | 'false') => v === true || v === 'on' || v === 'true'),
+);
+const reservationMap = z.partialRecord(z.enum(FUNCTION_NAMES), wholeNumber(1, 10_000));
+const reservation = z.union([
+  onOff,
+  reservationMap,
+  // A map given as a flag: -c 'reservedConcurrency={"authorizer":50}'.
+  z.pipe(
+    z.pipe(
+      z.string().check(z.regex(/^\s*\{/, 'must be on, off, or a map of function name to a whole number')),
+      z.transform((s: string, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', input: s, message: 'is not valid JSON' });
+          return z.NEVER;
+        }
+      }),
+    ),
+    reservationMap,
+  ),
+]);
+const retentionDays = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+const allIndexes = tableDefinition('x').GlobalSecondaryIndexes?.length ?? 0;
+
+/** Every setting a stage may hold, with the environment variable that may also give it. */
+const SETTINGS = {
+  stackName: {
+    env: 'TRACKER_STACK_NAME',
+    schema: text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name'),
+  },
+  corsOrigins: { env: 'TRACKER_CORS_ORIGINS', schema: list },
+  alarmEmail: {
+    env: 'TRACKER_ALARM_EMAIL',
+    schema: z.string().check(z.trim(), z.email('must be an e-mail address')),
+  },
+  webhookUrl: { env: 'TRACKER_WEBHOOK_URL', schema: z.string().check(z.trim()) },
+  logRetentionDays: {
+    schema: z.pipe(
+      wholeNumber(1, 3653),
+      z
+        .number()
+        .check(
+          z.refine(
+            (d: number) => retentionDays.includes(d),
+            `must be one of CloudWatch's values (${retentionDays.join(', ')})`,
+          ),
+        ),
+    ),
+  },
+  logLevel: {
+    schema: z.pipe(
+      z.string().check(z.trim(), z.toUpperCase()),
+      z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`),
+    ),
+  },
+  throttleRate: { schema: wholeNumber(1, 10_000) },
+  throttleBurst: { schema: wholeNumber(1, 5_000) },
+  tableIndexes: { schema: wholeNumber(3, allIndexes) },
+  reservedConcurrency: { schema: reservation },
+  reservedConcurrencyScale: {
+    schema: z.pipe(
+      z.union([z.number(), z.string()]),
+      z.pipe(
+        z.transform((v: number | string) => Number(v)),
+        z
+          .number()
+          .check(
+            z.refine(
+              (n: number) => Number.isFinite(n) && n > 0 && n <= 100,
+              'must be a number above 0 and at most 100',
+            ),
+          ),
+      ),
+    ),
+  },
+  accountConcurrency: { schema: wholeNumber(1, 1_000_000) },
+  runbookUrl: {
+    schema: text(
+      /^(https:\/\/\S+|[\w./-]+)$/,
+      'must be an https URL or a path in the repository (docs/runbook.md)',
+    ),
+  },
+} satisfies Record<string, { env?: string; schema: z.ZodMiniType }>;
+
+type Key = keyof typeof SETTINGS;
+type Parsed<K extends Key> = z.output<(typeof SETTINGS)[K]['schema']>;
+
+/** Settings that steer one deploy on purpose, so taking them from a flag is no cause for a warning. */
+const TRANSIENT: readonly Key[] = ['tableIndexes'];
 
 type Lookup = (key: string) => unknown;
 
-const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
-
-const text = (value: unknown): string | undefined => {
-  if (value === undefined || value === null) return undefined;
-  const s = String(value).trim();
-  return s === '' ? undefined : s;
-};
-
-/** A comma-separated string, or a JSON array in cdk.json, as a list of trimmed non-empty strings. */
-export const parseList = (value: unknown): string[] =>
-  (Array.isArray(value) ? value.map(String) : (text(value) ?? '').split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-const positiveInt = (name: string, value: unknown, fallback: number): number => {
-  const s = text(value);
-  if (s === undefined) return fallback;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${s}`);
-  return n;
-};
-
-/** At least the three indexes of the first data model (a stack never had fewer), at most all of them. */
-const indexCount = (value: unknown): number | undefined => {
-  const all = tableDefinition('x').GlobalSecondaryIndexes?.length ?? 0;
-  const s = text(value);
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 3 || n > all)
-    throw new Error(`tableIndexes must be a whole number from 3 to ${all}, got ${s}`);
-  return n;
-};
-
-const retention = (value: unknown): RetentionDays => {
-  const days = positiveInt('logRetentionDays', value, 30);
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
-  if (!allowed.includes(days))
-    throw new Error(
-      `logRetentionDays must be one of CloudWatch's values (${allowed.join(', ')}), got ${days}`,
-    );
-  return days as RetentionDays;
-};
+const present = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
 
 /**
- * Resolve the settings. `context` is usually `(key) => app.node.tryGetContext(key)`.
- * Context wins over the environment, so `-c stage=prod` overrides TRACKER_STAGE.
+ * Resolve the settings. `context` is usually `(key) => app.node.tryGetContext(key)`, which sees
+ * both `-c` flags and cdk.json's context (where `stages` lives).
  */
 export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = process.env): StackSettings {
-  const pick = (key: string, envName?: string) =>
-    text(context(key)) ?? (envName ? text(env[envName]) : undefined);
-  const stage = pick('stage', 'TRACKER_STAGE') ?? 'dev';
-  if (!STAGE_PATTERN.test(stage)) throw new Error(`stage must match ${STAGE_PATTERN}, got ${stage}`);
-  const corsContext = context('corsOrigins');
-  const corsOrigins = parseList(corsContext !== undefined ? corsContext : env.TRACKER_CORS_ORIGINS);
-  const webhookUrl = pick('webhookUrl', 'TRACKER_WEBHOOK_URL');
+  const stageFlag = context('stage');
+  const stage = String(
+    present(stageFlag) ? stageFlag : present(env.TRACKER_STAGE) ? env.TRACKER_STAGE : 'dev',
+  ).trim();
+  if (!STAGE_PATTERN.test(stage))
+    throw new StackSettingError('stage', `stage must match ${STAGE_PATTERN}, got ${JSON.stringify(stage)}`);
+  const stages = context('stages');
+  if (stages !== undefined && (typeof stages !== 'object' || stages === null || Array.isArray(stages)))
+    throw new StackSettingError(
+      'stages',
+      'cdk.json context.stages must be an object of stage name → settings',
+    );
+  const block = ((stages as Record<string, unknown> | undefined)?.[stage] ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(block))
+    if (!(key in SETTINGS))
+      throw new StackSettingError(
+        key,
+        `cdk.json stages.${stage}.${key} is not a setting; known: ${Object.keys(SETTINGS).join(', ')}`,
+      );
+
+  const fromFlags: { key: string; source: string }[] = [];
+  const read = <K extends Key>(key: K): Parsed<K> | undefined => {
+    const spec: { env?: string; schema: z.ZodMiniType } = SETTINGS[key];
+    const flag = context(key);
+    const [value, source] = present(flag)
+      ? [flag, `-c ${key}`]
+      : spec.env && present(env[spec.env])
+        ? [env[spec.env], spec.env]
+        : present(block[key])
+          ? [block[key], `cdk.json stages.${stage}.${key}`]
+          : [undefined, ''];
+    if (value === undefined) return undefined;
+    const result = z.safeParse(spec.schema, value);
+    if (!result.success) {
+      const shown = typeof value === 'object' ? JSON.stringify(value) : JSON.stringify(String(value));
+      throw new StackSettingError(key, `${key} (${source}) ${result.error.issues[0]!.message}, got ${shown}`);
+    }
+    if (!source.startsWith('cdk.json') && !TRANSIENT.includes(key)) fromFlags.push({ key, source });
+    return result.data as Parsed<K>;
+  };
+
+  const corsOrigins = read('corsOrigins') ?? [];
+  const webhookUrl = read('webhookUrl');
   // What the functions will read, checked by their own rules now: a bad value fails the synth, not
   // every invocation after the deploy.
   readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
+
+  const accountConcurrency = read('accountConcurrency') ?? 1000;
   return {
     stage,
-    stackName: pick('stackName', 'TRACKER_STACK_NAME') ?? `ScenarioTracker-${stage}`,
+    stackName: read('stackName') ?? `ScenarioTracker-${stage}`,
     corsOrigins,
-    alarmEmail: pick('alarmEmail', 'TRACKER_ALARM_EMAIL'),
+    alarmEmail: read('alarmEmail'),
     webhookUrl,
-    logRetentionDays: retention(context('logRetentionDays')),
-    logLevel: (pick('logLevel') ?? 'INFO').toUpperCase(),
-    throttleRateLimit: positiveInt('throttleRate', context('throttleRate'), 50),
-    throttleBurstLimit: positiveInt('throttleBurst', context('throttleBurst'), 100),
-    tableIndexes: indexCount(context('tableIndexes')),
+    logRetentionDays: (read('logRetentionDays') ?? 30) as RetentionDays,
+    logLevel: read('logLevel') ?? 'INFO',
+    throttleRateLimit: read('throttleRate') ?? 50,
+    throttleBurstLimit: read('throttleBurst') ?? 100,
+    tableIndexes: read('tableIndexes'),
+    reservedConcurrency: reservations(
+      read('reservedConcurrency') ?? false,
+      read('reservedConcurrencyScale') ?? 1,
+      accountConcurrency,
+    ),
+    accountConcurrency,
+    runbookUrl: read('runbookUrl') ?? 'docs/runbook.md',
+    fromFlags,
   };
+}
+
+/**
+ * The reservation per function: off, or the defaults overlaid with the stage's own counts, scaled
+ * (rounded up, at least 1; at least 2 for a queue's function), and refused when the account could
+ * not keep its 100 unreserved executions: a deploy would fail on it half-way, this fails the synth.
+ */
+function reservations(
+  given: boolean | Partial<Record<FunctionName, number>>,
+  scale: number,
+  accountConcurrency: number,
+): Record<FunctionName, number> | undefined {
+  if (given === false) return undefined;
+  const base = { ...RESERVED_CONCURRENCY, ...(given === true ? {} : given) };
+  const scaled = Object.fromEntries(
+    FUNCTION_NAMES.map((name) => [
+      name,
+      Math.max(QUEUE_FED.includes(name) ? 2 : 1, Math.ceil(base[name] * scale)),
+    ]),
+  ) as Record<FunctionName, number>;
+  const total = Object.values(scaled).reduce((a, b) => a + b, 0);
+  const room = accountConcurrency - MIN_UNRESERVED_CONCURRENCY;
+  if (total > room)
+    throw new StackSettingError(
+      'reservedConcurrency',
+      `reservedConcurrency reserves ${total} concurrent executions, but an account with a quota of ${accountConcurrency} ` +
+        `(accountConcurrency) can reserve at most ${Math.max(0, room)}: Lambda keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved. ` +
+        `Set reservedConcurrency to off for this stage, lower reservedConcurrencyScale, or raise the quota ` +
+        `(Service Quotas: Lambda concurrent executions) and accountConcurrency with it. See docs/deploy.md.`,
+    );
+  return scaled;
 }

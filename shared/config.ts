@@ -106,6 +106,16 @@ const CoreSettings = z.object({
         ),
       ),
   ),
+  PAGE_TOKEN_SECRET_ARN: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
+          'must be the ARN of a Secrets Manager secret',
+        ),
+      ),
+  ),
   TRACKER_ALLOW_PRIVATE_WEBHOOKS: z.optional(z.enum(['true', 'false'], 'must be true or false')),
   TRACKER_WEBHOOK_RETRY_SCHEDULE: z.optional(
     z
@@ -251,6 +261,12 @@ export interface Config {
    */
   pageTokenSecret: string | undefined;
   /**
+   * PAGE_TOKEN_SECRET_ARN: in the cloud, the Secrets Manager secret holding that key, read once per
+   * function instance at cold start (shared/store/managed-secret.ts); never set together with
+   * PAGE_TOKEN_SECRET.
+   */
+  pageTokenSecretArn: string | undefined;
+  /**
    * How long a function instance trusts its cached kind registry (KINDS_CACHE_SECONDS, 0–3600,
    * default 30): the longest a changed label or terminal flag takes to reach every function
    * (shared/app/kinds.ts). New kinds and statuses are seen at once (a miss reloads).
@@ -278,6 +294,9 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s = parseGroup(CoreSettings, env);
+  // Two sources of one key: which one signs would depend on code paths, so neither is guessed.
+  if (s.PAGE_TOKEN_SECRET !== undefined && s.PAGE_TOKEN_SECRET_ARN !== undefined)
+    throw new SettingError('PAGE_TOKEN_SECRET_ARN', 'and PAGE_TOKEN_SECRET are both set; set one of them.');
   const endpoint = s.DYNAMODB_ENDPOINT;
   const local = endpoint !== undefined && endpoint !== 'aws';
   return {
@@ -296,6 +315,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbTimeoutMs: s.DYNAMODB_TIMEOUT_MS ?? 1500,
     dynamodbMaxAttempts: s.DYNAMODB_MAX_ATTEMPTS ?? 2,
     pageTokenSecret: s.PAGE_TOKEN_SECRET,
+    pageTokenSecretArn: s.PAGE_TOKEN_SECRET_ARN,
     kindsCacheSeconds: s.KINDS_CACHE_SECONDS ?? 30,
     allowPrivateWebhooks: s.TRACKER_ALLOW_PRIVATE_WEBHOOKS === 'true',
     webhookRetrySchedule: s.TRACKER_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,

@@ -14,6 +14,7 @@ import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
+import { sharedManagedSecret } from '../store/managed-secret';
 import { ScenarioStore } from '../store/scenario-store';
 import { ThreadStore } from '../store/thread-store';
 import { LocalRecounter, recountScenario } from './scenarios';
@@ -72,7 +73,9 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     // Without a bus (npm start) subscriptions are fanned out as part of publishing; in the cloud the
     // delivery function does it from the bus's queue.
     publisher: createPublisher(cfg, cfg.eventBusName ? undefined : new SubscriptionFanOut(() => ctx)),
-    pageTokens: pageTokenCodec(cfg.pageTokenSecret),
+    pageTokens: pageTokenCodec(
+      cfg.pageTokenSecretArn ? pageTokenKey(cfg.pageTokenSecretArn).current : cfg.pageTokenSecret,
+    ),
     subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(cfg.webhookSecretKey)),
     deliveries: new DeliveryStore(db, cfg.tableName),
     due: new DueStore(db, cfg.tableName),
@@ -84,6 +87,9 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   };
   return ctx;
 }
+
+/** The cloud's page-token key (PAGE_TOKEN_SECRET_ARN), one per process: threads-read awaits it before its first request. */
+export const pageTokenKey = (arn: string) => sharedManagedSecret(arn, 'page-token key');
 
 let current: AppContext | undefined;
 

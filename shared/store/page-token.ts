@@ -20,11 +20,16 @@ export interface PageTokenCodec {
   decode<S extends PageKeySchema>(token: string, scope: string, schema: S): z.output<S>;
 }
 
-/** A codec without a secret (PAGE_TOKEN_SECRET unset in a function that never pages) fails on use, loudly. */
-export function pageTokenCodec(secret: string | undefined): PageTokenCodec {
+/**
+ * A codec without a secret (PAGE_TOKEN_SECRET unset in a function that never pages) fails on use,
+ * loudly. The secret is a value (local, tests) or a getter asked at each use (the cloud's key, read
+ * from Secrets Manager at cold start: shared/store/managed-secret.ts), which throws when it has none.
+ */
+export function pageTokenCodec(secret: string | undefined | (() => string)): PageTokenCodec {
   const sign = (payload: string) => {
     if (secret === undefined) throw new Error('PAGE_TOKEN_SECRET is not set: this process cannot page');
-    return createHmac('sha256', secret).update(payload).digest('base64url');
+    const key = typeof secret === 'function' ? secret() : secret;
+    return createHmac('sha256', key).update(payload).digest('base64url');
   };
   const invalid = () => ValidationError.field('nextToken', 'is not a valid page token for this query');
   return {

@@ -304,3 +304,52 @@ describe('no wildcards', () => {
       for (const r of resourcesOf(name, 'dynamodb')) expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+)?$/);
   });
 });
+
+describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
+  /** The condition on every statement that grants table actions on the base table (not its indexes). */
+  const tableConditions = (name: FunctionName) =>
+    statementsOf(name)
+      .filter(
+        (st) =>
+          st.Effect === 'Allow' &&
+          list(st.Action).some((a) => a.startsWith('dynamodb:')) &&
+          list(st.Resource).some((r) => label(r) === 'table'),
+      )
+      .map((st) => st.Condition);
+
+  it.each([
+    ['authorizer', ['TOKEN#*']],
+    ['tokens', ['TOKEN#*', 'TOKENS']],
+    ['scenario-recount', ['SCENARIO#*']],
+    ['subscriptions', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
+    ['deliveries', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
+  ] as [FunctionName, string[]][])(
+    'confines %s to the items whose partition key matches %j, for every key of a request',
+    (name, patterns) => {
+      // Act
+      const conditions = tableConditions(name);
+      // Assess
+      expect(conditions.length).toBeGreaterThan(0);
+      for (const condition of conditions)
+        expect(condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+    },
+  );
+
+  it('leaves the index Queries unconditioned (LeadingKeys names the base table’s partition key) and grants them by name', () => {
+    for (const name of ['scenario-recount', 'deliveries'] as FunctionName[]) {
+      const onIndexes = statementsOf(name).filter((st) =>
+        list(st.Resource).some((r) => label(r).startsWith('table/index/')),
+      );
+      expect(onIndexes.flatMap((st) => list(st.Action))).toEqual(['dynamodb:Query']);
+    }
+  });
+
+  it('gives the functions that touch many item families no condition, and says so by listing them', () => {
+    const unconfined = ALL_FUNCTIONS.filter(
+      (n) => grants(n, 'dynamodb').length > 0 && tableConditions(n).every((c) => c === undefined),
+    );
+    // threads-read lists and reads every family a thread view joins; threads-write and the stale
+    // check write threads, updates, revisions, scenarios, idempotency records and the outbox.
+    expect(unconfined.sort()).toEqual(['stale-check', 'threads-read', 'threads-write']);
+  });
+});

@@ -157,23 +157,76 @@ describe('functions', () => {
     }
   });
 
-  it('gives threads-read the page-token key as a Secrets Manager dynamic reference, never a literal', () => {
+  it("gives threads-read the page-token secret's ARN and read access to that secret, never its value", () => {
     // Prepare
     const [secretId] = named('AWS::SecretsManager::Secret', 'PageTokenSecret');
     const env = (
       resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }
     ).Variables;
+    const readsSecret = (name: FunctionName) =>
+      ofType('AWS::IAM::Policy')
+        .filter(([, p]) =>
+          referencedIds(p.Properties!.Roles).includes(
+            referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!,
+          ),
+        )
+        .flatMap(
+          ([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((st) => referencedIds(st.Resource).includes(secretId));
     // Act
-    const value = JSON.stringify(env.PAGE_TOKEN_SECRET);
-    // Assess
-    expect(value).toContain('{{resolve:secretsmanager:');
-    expect(referencedIds(env.PAGE_TOKEN_SECRET)).toEqual([secretId]);
+    const grants = readsSecret('threads-read');
+    // Assess: the ARN (a Ref), read at cold start; no value, not even a dynamic reference
+    expect(env.PAGE_TOKEN_SECRET_ARN).toEqual({ Ref: secretId });
+    expect(env.PAGE_TOKEN_SECRET).toBeUndefined();
+    expect(grants.flatMap((st) => st.Action as string[]).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
     for (const name of ALL_FUNCTIONS.filter((n) => n !== 'threads-read')) {
       const other = (
         resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
       ).Variables;
-      expect({ name, secret: other.PAGE_TOKEN_SECRET }).toEqual({ name, secret: undefined });
+      expect({
+        name,
+        secret: other.PAGE_TOKEN_SECRET,
+        arn: other.PAGE_TOKEN_SECRET_ARN,
+        grants: readsSecret(name),
+      }).toEqual({
+        name,
+        secret: undefined,
+        arn: undefined,
+        grants: [],
+      });
     }
+  });
+});
+
+describe('logs and replay', () => {
+  it('names the API access log group under /aws/vendedlogs/ (no entry in the Logs resource policy)', () => {
+    // Prepare
+    const [, stage] = only('AWS::ApiGatewayV2::Stage');
+    const destination = (stage.Properties!.AccessLogSettings as { DestinationArn: unknown }).DestinationArn;
+    // Act
+    const group = resources[referencedIds(destination)[0]!]!;
+    // Assess
+    expect(group.Properties).toMatchObject({
+      LogGroupName: '/aws/vendedlogs/apigateway/ScenarioTracker-prod/access',
+      RetentionInDays: 30,
+    });
+  });
+
+  it('archives every notification of the bus for 30 days, for replay (not the internal recount requests)', () => {
+    // Prepare
+    const [busId] = only('AWS::Events::EventBus');
+    // Act
+    const [, archive] = only('AWS::Events::Archive');
+    // Assess
+    expect(referencedIds(archive.Properties!.SourceArn)).toEqual([busId]);
+    expect(archive.Properties).toMatchObject({
+      RetentionDays: 30,
+      EventPattern: { source: ['scenario-tracker'] },
+    });
   });
 });
 

@@ -52,3 +52,100 @@ describe('stack settings', () => {
     expect(() => resolveSettings(contextOf({ logRetentionDays: '31' }), {})).toThrow(/logRetentionDays/);
   });
 });
+
+describe('settings per stage (cdk.json context.stages)', () => {
+  const stages = {
+    dev: { logRetentionDays: 7, reservedConcurrency: 'off' },
+    prod: {
+      corsOrigins: ['https://desk.example.org'],
+      alarmEmail: 'oncall@example.org',
+      throttleRate: 200,
+      throttleBurst: 400,
+      logLevel: 'warn',
+      reservedConcurrency: { authorizer: 120 },
+      reservedConcurrencyScale: 1,
+      runbookUrl: 'https://github.com/example/tracker/blob/main/docs/runbook.md',
+    },
+  };
+
+  it("takes the selected stage's block from cdk.json, so a later deploy without flags keeps it", () => {
+    // Act
+    const s = resolveSettings(contextOf({ stages, stage: 'prod' }), {});
+    // Assess
+    expect(s).toMatchObject({
+      stage: 'prod',
+      corsOrigins: ['https://desk.example.org'],
+      alarmEmail: 'oncall@example.org',
+      throttleRateLimit: 200,
+      throttleBurstLimit: 400,
+      logLevel: 'WARN',
+      runbookUrl: 'https://github.com/example/tracker/blob/main/docs/runbook.md',
+    });
+    expect(s.reservedConcurrency).toMatchObject({ authorizer: 120, 'threads-write': 50 });
+    expect(s.fromFlags).toEqual([]);
+  });
+
+  it('keeps the stages apart: dev does not see prod’s values', () => {
+    // Act
+    const s = resolveSettings(contextOf({ stages }), {});
+    // Assess
+    expect(s).toMatchObject({ stage: 'dev', logRetentionDays: 7, corsOrigins: [], alarmEmail: undefined });
+    expect(s.reservedConcurrency).toBeUndefined();
+  });
+
+  it('lets a flag or the environment override the block, and reports each override for a synth warning', () => {
+    // Act
+    const s = resolveSettings(contextOf({ stages, stage: 'prod', throttleRate: '10' }), {
+      TRACKER_ALARM_EMAIL: 'night@example.org',
+    });
+    // Assess
+    expect(s).toMatchObject({
+      throttleRateLimit: 10,
+      alarmEmail: 'night@example.org',
+      throttleBurstLimit: 400,
+    });
+    expect(s.fromFlags).toEqual(
+      expect.arrayContaining([
+        { key: 'throttleRate', source: '-c throttleRate' },
+        { key: 'alarmEmail', source: 'TRACKER_ALARM_EMAIL' },
+      ]),
+    );
+  });
+
+  it('refuses a bad value with its name, its source and the rule, never a quiet default', () => {
+    const bad = (block: Record<string, unknown>) => () =>
+      resolveSettings(contextOf({ stages: { prod: block }, stage: 'prod' }), {});
+    expect(bad({ alarmEmail: 'oncall' })).toThrow(
+      /^alarmEmail \(cdk\.json stages\.prod\.alarmEmail\) must be an e-mail address/,
+    );
+    expect(bad({ throttleRate: 0 })).toThrow(/^throttleRate .* must be a whole number from 1/);
+    expect(bad({ throttleBurst: '12x' })).toThrow(/^throttleBurst/);
+    expect(bad({ logLevel: 'LOUD' })).toThrow(/^logLevel .* must be one of TRACE, DEBUG, INFO/);
+    expect(bad({ reservedConcurrency: { authorizer: 0 } })).toThrow(/^reservedConcurrency/);
+    expect(bad({ reservedConcurrency: { 'no-such-function': 5 } })).toThrow(/^reservedConcurrency/);
+    expect(bad({ reservedConcurrencyScale: -1 })).toThrow(/^reservedConcurrencyScale .* above 0/);
+    expect(bad({ runbookUrl: 'http://insecure.example/runbook' })).toThrow(/^runbookUrl/);
+    expect(bad({ corsOrigins: ['https://desk.example.org/app'] })).toThrow(/^TRACKER_CORS_ORIGINS must be/);
+  });
+
+  it('refuses a key that is no setting (a typo would otherwise be ignored) and a stages value that is no object', () => {
+    expect(() =>
+      resolveSettings(contextOf({ stages: { prod: { alarmMail: 'x@example.org' } }, stage: 'prod' }), {}),
+    ).toThrow(/stages\.prod\.alarmMail is not a setting/);
+    expect(() => resolveSettings(contextOf({ stages: ['prod'] }), {})).toThrow(
+      /context\.stages must be an object/,
+    );
+  });
+
+  it('accepts a reservation map given as a JSON flag, and off as a flag over an on block', () => {
+    // Act
+    const map = resolveSettings(
+      contextOf({ stages, stage: 'prod', reservedConcurrency: '{"authorizer": 80}' }),
+      {},
+    );
+    const off = resolveSettings(contextOf({ stages, stage: 'prod', reservedConcurrency: 'off' }), {});
+    // Assess
+    expect(map.reservedConcurrency).toMatchObject({ authorizer: 80 });
+    expect(off.reservedConcurrency).toBeUndefined();
+  });
+});

@@ -1,0 +1,174 @@
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  LogGroupLogDestination,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { PATHS, ROUTES, type FunctionGroup } from '../../shared/routes';
+import { Section, acknowledge, pascal } from './section';
+import { CORS } from '../../shared/http/cors';
+
+/** How long API Gateway caches the authorizer's answer per Authorization header. */
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
+
+/** The route groups API Gateway sends requests to (the authorizer is not one). */
+export const API_GROUPS: readonly FunctionGroup[] = [
+  'health',
+  'threads-read',
+  'threads-write',
+  'tokens',
+  'kinds',
+  'subscriptions',
+];
+
+export interface ApiProps {
+  /** Deployment stage: part of the API's name. */
+  stage: string;
+  /** The function of each route group (shared/routes.ts). */
+  functions: Record<FunctionGroup, IFunction>;
+  /** Resolves the bearer token on every route that needs a role. */
+  authorizerFunction: IFunction;
+  /** Origins allowed by CORS; empty → no CORS configuration at all. */
+  corsOrigins: readonly string[];
+  /** Default stage throttling. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Days the access log keeps its lines. */
+  logRetentionDays: RetentionDays;
+  /** What happens to the access log group when the stack is deleted (kept in prod). */
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * The HTTP API: every route of the one route table (shared/routes.ts) to its group's function,
+ * the token authorizer wherever a role is needed, 405/404 catch-alls, one throttled `$default`
+ * stage with JSON access logs.
+ */
+export class Api extends Section {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const cors = props.corsOrigins.length > 0;
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `scenario-tracker-${props.stage}`,
+      description: `Scenario Tracker API (${props.stage})`,
+      createDefaultStage: false,
+      ...(cors
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              // One policy with the local server (shared/http/cors.ts).
+              allowMethods: CORS.allowMethods.map((m) => CorsHttpMethod[m]),
+              allowHeaders: CORS.allowHeaders.map((h) => h.toLowerCase()),
+              exposeHeaders: CORS.exposeHeaders.map((h) => h.toLowerCase()),
+              maxAge: Duration.seconds(CORS.maxAgeSeconds),
+            },
+          }
+        : {}),
+    });
+    // Under /aws/vendedlogs/: API Gateway delivers access logs as a vended log source, and groups
+    // with this prefix do not need an entry in the account's CloudWatch Logs resource policy, whose
+    // 5,120-character limit otherwise fails deploys once enough APIs log.
+    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/access`,
+      retention: props.logRetentionDays,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        // No header is logged, so never a token; the caller is the authorizer's token name.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            caller: '$context.authorizer.name',
+          }),
+        ),
+      },
+    });
+    this.addRoutes(props);
+  }
+
+  private addRoutes(props: ApiProps): void {
+    const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', props.authorizerFunction, {
+      authorizerName: 'bearer-token',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // Required by API Gateway for caching: a request without this header gets API Gateway's own 401.
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+    });
+    const integrations = Object.fromEntries(
+      API_GROUPS.map((g) => [g, new HttpLambdaIntegration(`${pascal(g)}Integration`, props.functions[g])]),
+    ) as Record<FunctionGroup, HttpLambdaIntegration>;
+
+    // The one route table: every route, its group's function, the authorizer whenever a role is needed.
+    for (const route of ROUTES) {
+      const [created] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations[route.group],
+        ...(route.role ? { authorizer } : {}),
+      });
+      if (!route.role && created) {
+        acknowledge(
+          created,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is open by contract (no role in shared/routes.ts).`,
+        );
+      }
+    }
+    // Catch-alls so the cloud answers like the local server: API Gateway prefers the routes above,
+    // so `ANY <path>` only sees methods the path does not allow (405) and `$default` only unknown
+    // paths (404); the health function answers both as problem details and touches no data.
+    for (const path of PATHS) {
+      for (const created of this.httpApi.addRoutes({
+        path,
+        methods: [HttpMethod.ANY],
+        integration: integrations.health,
+      })) {
+        acknowledge(
+          created,
+          'AwsSolutions-APIG4',
+          `ANY ${path} only answers 405 method_not_allowed; it reads and writes nothing.`,
+        );
+      }
+    }
+    const fallback = new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrations.health,
+    });
+    acknowledge(
+      fallback,
+      'AwsSolutions-APIG4',
+      '$default only answers 404 not_found; it reads and writes nothing.',
+    );
+  }
+}

@@ -1,0 +1,260 @@
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from '../bundling';
+import { ACCESS } from '../permissions';
+import { Section, acknowledge, pascal } from './section';
+
+/** The repository root: entries in FUNCTION_ENTRIES are relative to it. */
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** What differs between functions: size, time limit, and what it is for. */
+export interface FunctionSpec {
+  memorySize: number;
+  timeout: Duration;
+  description: string;
+}
+
+/**
+ * Timeouts stay above what a stalled database costs a request (shared/config.ts `dynamoCallBoundMs`,
+ * twice for an idempotent write), so a function answers 503 before it is killed (test/infra asserts it).
+ */
+export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
+  health: { memorySize: 256, timeout: Duration.seconds(5), description: 'GET /health and GET /openapi.json' },
+  'threads-read': { memorySize: 512, timeout: Duration.seconds(10), description: 'Thread and update reads' },
+  // Bounded retry of contended writes (WRITE_MAX_ATTEMPTS × jittered back-off) must fit well inside.
+  'threads-write': {
+    memorySize: 512,
+    timeout: Duration.seconds(20),
+    description: 'Thread writes, updates and retractions',
+  },
+  tokens: { memorySize: 512, timeout: Duration.seconds(10), description: 'Token management (admin)' },
+  kinds: { memorySize: 512, timeout: Duration.seconds(10), description: 'Custom kinds (admin)' },
+  // On every uncached request's path; API Gateway gives a Lambda authorizer at most 10 s.
+  authorizer: {
+    memorySize: 512,
+    timeout: Duration.seconds(5),
+    description: 'Resolves the bearer token to a name and role',
+  },
+  'stale-check': {
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    description: 'Flags stale threads every 15 minutes, sweeps scenario counts',
+  },
+  'scenario-recount': {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    description: 'Recounts scenarios whose threads changed',
+  },
+  subscriptions: {
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+    description: 'Webhook subscriptions (admin)',
+  },
+  // A batch of events whose attempts each wait up to 10 s for their subscriber, plus the table calls.
+  deliveries: {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    description: 'Webhook fan-out, signed deliveries and retries',
+  },
+};
+
+/**
+ * What every function shares, in one place: runtime, architecture, tracing, the environment the
+ * Powertools utilities read. A change of tracing (X-Ray active tracing, or none) is one edit here;
+ * the IAM acknowledgement for X-Ray's `*` resource follows it.
+ */
+export const FUNCTION_DEFAULTS = {
+  runtime: Runtime.NODEJS_22_X,
+  architecture: Architecture.ARM_64,
+  tracing: Tracing.ACTIVE,
+  environment: {
+    NODE_OPTIONS: '--enable-source-maps',
+    POWERTOOLS_SERVICE_NAME: 'scenario-tracker',
+    POWERTOOLS_METRICS_NAMESPACE: 'ScenarioTracker',
+  },
+} as const;
+
+export interface FunctionsProps {
+  /** Deployment stage: part of every description. */
+  stage: string;
+  /** The one table; each function is granted what infra/permissions.ts lists for it, no more. */
+  table: ITable;
+  /** The notification bus the publishing functions put events on. */
+  bus: IEventBus;
+  /** Signs page tokens; only threads-read may read it. */
+  pageTokenSecret: ISecret;
+  /** Seals webhook subscription secrets; only subscriptions and deliveries get it. */
+  webhookSecretKey: ISecret;
+  /** Origins allowed by CORS, told to the HTTP functions (TRACKER_CORS_ORIGINS). */
+  corsOrigins: readonly string[];
+  /** Every notification is also POSTed here when given (TRACKER_WEBHOOK_URL of the publishers). */
+  webhookUrl?: string | undefined;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  logLevel: string;
+  /** Days every function's log group keeps its logs. */
+  logRetentionDays: RetentionDays;
+  /** What happens to the log groups when the stack is deleted (kept in prod). */
+  logRemovalPolicy: RemovalPolicy;
+  /**
+   * Reserved concurrency per function (infra/settings.ts: per stage, scaled, or off). A function
+   * left out runs on the account's unreserved pool.
+   */
+  reservedConcurrency?: Partial<Record<FunctionName, number>>;
+}
+
+/**
+ * One function per route group plus the authorizer, the scheduled and the queued workers: each with
+ * its own role (its log group, its table access, its bus access) and its own log group.
+ */
+export class Functions extends Section {
+  /** Every function, by name (infra/bundling.ts FUNCTION_ENTRIES). */
+  readonly byName: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const environment = environments(props);
+    const make = (name: FunctionName): NodejsFunction => {
+      const spec = FUNCTION_SPECS[name];
+      const id = pascal(name);
+      const logs = new LogGroup(this, `${id}Logs`, {
+        retention: props.logRetentionDays,
+        removalPolicy: props.logRemovalPolicy,
+      });
+      // Own role instead of AWSLambdaBasicExecutionRole: logs may go to this function's group only.
+      const role = new Role(this, `${id}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `Scenario Tracker (${props.stage}) ${name} function`,
+      });
+      logs.grantWrite(role);
+      const reserved = props.reservedConcurrency?.[name];
+      const fn = new NodejsFunction(this, `${id}Function`, {
+        entry: path.join(PROJECT_ROOT, FUNCTION_ENTRIES[name]),
+        handler: 'handler',
+        runtime: FUNCTION_DEFAULTS.runtime,
+        architecture: FUNCTION_DEFAULTS.architecture,
+        tracing: FUNCTION_DEFAULTS.tracing,
+        memorySize: spec.memorySize,
+        timeout: spec.timeout,
+        description: `Scenario Tracker (${props.stage}): ${spec.description}`,
+        role,
+        logGroup: logs,
+        environment: environment[name],
+        ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+        bundling: {
+          minify: BUNDLING.minify,
+          sourceMap: BUNDLING.sourceMap,
+          sourcesContent: BUNDLING.sourcesContent,
+          target: BUNDLING.target,
+          format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
+          externalModules: [...BUNDLING.externalModules],
+          // The local esbuild from node_modules, never a Docker image.
+          forceDockerBundling: false,
+          logLevel: LogLevel.WARNING,
+        },
+      });
+      grantAccess(props, fn, name);
+      if (name === 'threads-read') props.pageTokenSecret.grantRead(fn);
+      if (FUNCTION_DEFAULTS.tracing === Tracing.ACTIVE)
+        acknowledge(
+          role,
+          'AwsSolutions-IAM5[Resource::*]',
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *. It is the only wildcard in the stack.',
+        );
+      acknowledge(
+        fn,
+        'AwsSolutions-L1',
+        'Pinned to Node.js 22 on purpose: the bundle targets node22 (infra/bundling.ts) and the cold-start benchmark measures that runtime; runtime and target are raised together.',
+      );
+      return fn;
+    };
+    this.byName = Object.fromEntries(
+      (Object.keys(FUNCTION_ENTRIES) as FunctionName[]).map((n) => [n, make(n)]),
+    ) as Record<FunctionName, NodejsFunction>;
+  }
+}
+
+/** Each function's environment: only the settings it reads. */
+function environments(props: FunctionsProps): Record<FunctionName, Record<string, string>> {
+  const common = { ...FUNCTION_DEFAULTS.environment, POWERTOOLS_LOG_LEVEL: props.logLevel };
+  const tableEnv = { TABLE_NAME: props.table.tableName };
+  const publisherEnv = {
+    EVENT_BUS_NAME: props.bus.eventBusName,
+    ...(props.webhookUrl ? { TRACKER_WEBHOOK_URL: props.webhookUrl } : {}),
+  };
+  const httpEnv = { TRACKER_CORS_ORIGINS: props.corsOrigins.join(',') };
+  // The cloud never lets a subscription reach a private address, whatever anyone sets locally.
+  const webhookEnv = {
+    TRACKER_WEBHOOK_SECRET_KEY: props.webhookSecretKey.secretValue.unsafeUnwrap(),
+    TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false',
+  };
+  return {
+    health: { ...common, ...httpEnv },
+    // The secret's ARN, not its value: the function reads the key at cold start (granted below), so
+    // a new value needs no deploy and the key is in neither the template nor the configuration.
+    'threads-read': {
+      ...common,
+      ...tableEnv,
+      ...httpEnv,
+      PAGE_TOKEN_SECRET_ARN: props.pageTokenSecret.secretArn,
+    },
+    'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
+    tokens: { ...common, ...tableEnv, ...httpEnv },
+    kinds: { ...common, ...tableEnv, ...httpEnv },
+    authorizer: { ...common, ...tableEnv },
+    'stale-check': { ...common, ...tableEnv, ...publisherEnv },
+    // No bus: it recounts in process and asks nobody for anything.
+    'scenario-recount': { ...common, ...tableEnv },
+    subscriptions: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
+    deliveries: { ...common, ...tableEnv, ...webhookEnv },
+  };
+}
+
+/** Turn a function's ACCESS entry into IAM statements on named ARNs. */
+function grantAccess(props: Pick<FunctionsProps, 'table' | 'bus'>, fn: NodejsFunction, name: FunctionName) {
+  const { table, bus } = props;
+  const access = ACCESS[name];
+  if (access.table.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'Table',
+        actions: [...access.table],
+        resources: [table.tableArn],
+        // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
+        // ForAllValues: every key of the request (a batch, a transaction) must match, not just one.
+        ...(access.leadingKeys
+          ? {
+              conditions: {
+                [access.leadingKeys.some((k) => k.includes('*'))
+                  ? 'ForAllValues:StringLike'
+                  : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
+              },
+            }
+          : {}),
+      }),
+    );
+  }
+  if (access.queryIndexes.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'QueryIndexes',
+        actions: ['dynamodb:Query'],
+        resources: access.queryIndexes.map((i) => `${table.tableArn}/index/${i}`),
+      }),
+    );
+  }
+  if (access.putEvents) {
+    fn.addToRolePolicy(
+      new PolicyStatement({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { synth, type Resources } from './synth';
+
+/**
+ * A deployed stack updates in place only if its resources keep their logical ids: a new id is a new
+ * resource (a new, empty table — the old one retained beside it). The fixture lists every resource
+ * of the prod template from before the stack was split into sections (infra/constructs/), with
+ * its type; the split must keep them all.
+ */
+const BEFORE: Record<string, string> = JSON.parse(
+  readFileSync(path.join(__dirname, '../fixtures/logical-ids-prod.json'), 'utf8'),
+);
+
+/**
+ * The only ids the split changed, each a stateless link whose id CDK derives from the *path* of
+ * another construct (a queue's or a function's unique id): CloudFormation creates the new one and
+ * then deletes the old, so nothing is interrupted.
+ */
+const RENAMED_LINKS = new Set([
+  // Queue → function event source mappings (id names the queue's path).
+  'ScenarioRecountFunctionSqsEventSourceScenarioTrackerprodRecountQueue1B0664F7FAD6C077',
+  'DeliveriesFunctionSqsEventSourceScenarioTrackerprodWebhookQueueF4A67596A799D49E',
+  // Permissions for API Gateway and EventBridge to invoke a function (id names the API's or the function's path).
+  'HttpApiScenarioTrackerprodHttpApiTokenAuthorizer910C7688PermissionC61E6C81',
+  'StaleCheckScheduleAllowEventRuleScenarioTrackerprodStaleCheckFunction6034155E7C2E715E',
+  'DeliverySweepScheduleAllowEventRuleScenarioTrackerprodDeliveriesFunction53EA52E049836240',
+]);
+
+// The fixture was synthesized with this alarm e-mail (the subscription's id names it).
+const { template, cleanup } = synth({ context: { stage: 'prod', alarmEmail: 'a@example.org' } });
+afterAll(cleanup);
+const resources = template.toJSON().Resources as Resources;
+
+describe('logical ids across the split into sections', () => {
+  it('keeps every resource a deployed prod stack already has under its logical id and type', () => {
+    // Act
+    const lost = Object.entries(BEFORE)
+      .filter(([id]) => !RENAMED_LINKS.has(id))
+      .filter(([id, type]) => resources[id]?.Type !== type)
+      .map(([id, type]) => `${id} (${type})`);
+    // Assess
+    expect(lost).toEqual([]);
+  });
+
+  it('renamed only stateless links, each replaced by one of the same type', () => {
+    for (const id of RENAMED_LINKS) {
+      // Prepare
+      const type = BEFORE[id]!;
+      const prefix = id.slice(0, id.indexOf('ScenarioTrackerprod'));
+      // Act
+      const replacements = Object.entries(resources).filter(
+        ([other, r]) => other.startsWith(prefix) && r.Type === type && !(other in BEFORE),
+      );
+      // Assess
+      expect(['AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission']).toContain(type);
+      expect({ id, replacements: replacements.length }).toEqual({ id, replacements: 1 });
+    }
+  });
+});
