@@ -30,6 +30,7 @@ beforeAll(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   try {
     jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module graph, built while metrics are on */
       fns = {
         authorizer: require('../../functions/authorizer'),
         staleCheck: require('../../functions/stale-check'),
@@ -44,6 +45,7 @@ beforeAll(() => {
       const db = createDocumentClient(cfg);
       dynamo = mockClient(db);
       setAppContext(createContext(cfg, { db }));
+      /* eslint-enable @typescript-eslint/no-require-imports */
     });
   } finally {
     if (saved === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
