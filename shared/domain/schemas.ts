@@ -1,4 +1,4 @@
-import { schema } from './zod-setup';
+import './zod-setup';
 import * as z from 'zod/mini';
 import { KIND_LIMITS, NAME, NAME_MESSAGE } from './kinds';
 import { ValidationError, type FieldProblem } from './errors';
@@ -29,6 +29,18 @@ import { LIMITS, SLUG, ULID } from './limits';
 export { LIMITS, SLUG, ULID };
 
 export type Schema = z.ZodMiniType;
+
+/**
+ * Builds a schema at import, declared free of side effects so that a function bundle that never
+ * uses it leaves it out (esbuild drops unused pure calls; the annotation holds within this file):
+ * each function builds only the schemas of the routes it serves at cold start, not every one
+ * (docs/benchmarks.md). Building zod schemas is the largest part of the functions' start-up beyond
+ * the AWS SDK.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function schema<T>(build: () => T): T {
+  return build();
+}
 
 const codePoints = (s: string): number => {
   let n = 0;
