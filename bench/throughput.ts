@@ -195,18 +195,12 @@ type Row = { label: string; s: Measured; d: Measured; pairRatios: number[]; diag
 function gapText(rows: Row[], overhead: (r: Row) => number): string {
   const failing = rows.filter((r) => !r.diagnostic && overhead(r) > TARGET);
   if (failing.length === 0) return `Every case is within ${TARGET}× of the direct calls.`;
-  const diag = rows.find((r) => r.diagnostic);
-  const get = rows.find((r) => r.label === 'GET /threads/{id}');
   return [
     `**Gap.** ${failing.map((r) => `${r.label} at ${ratio(overhead(r))} (server ${fmt(r.s.cpuPerRequest, 2)} vs direct ${fmt(r.d.cpuPerRequest, 2)} CPU ms per request)`).join('; ')}. ` +
       'Reads are cheap in DynamoDB (two GetItems), so a fixed per-request cost of the server path weighs more there than on writes, where the Query and the transaction dominate.',
-    diag && get
-      ? `With the X-Ray SDK's async hooks off (diagnostic row, \`AWS_XRAY_MANUAL_MODE=1\`) the GET overhead is ${ratio(overhead(diag))} instead of ${ratio(overhead(get))} (${fmt(diag.s.cpuPerRequest, 2)} vs ${fmt(get.s.cpuPerRequest, 2)} CPU ms per request): that share of the gap is the tracer's dependency, not the handler.`
-      : '',
     '',
-    '**Plan.** (1) Load the Powertools tracer (and with it `aws-xray-sdk-core` and `cls-hooked`) only where tracing is on — in Lambda with active tracing — so the local server, the tests and the CLIs never install the async hooks; this also helps cold start (see above). ' +
-      '(2) Make the per-request access log cheaper (one `logger.info` with a small object is fine; avoid building objects the log level discards). ' +
-      "(3) Re-measure: what remains is the local gateway (an API Gateway v2 event per request, two `randomUUID`s) which exists only locally — in the cloud API Gateway does that work, so the local ratio overstates the Lambda handler's overhead.",
+    '**Plan.** (1) Make the per-request access log cheaper (one `logger.info` with a small object is fine; avoid building objects the log level discards). ' +
+      "(2) Re-measure: what remains is the local gateway (an API Gateway v2 event per request, two `randomUUID`s) which exists only locally — in the cloud API Gateway does that work, so the local ratio overstates the Lambda handler's overhead.",
   ].join('\n');
 }
 
@@ -216,7 +210,6 @@ export async function run(): Promise<Section> {
   const ctx = await benchContext(dynamo.endpoint);
   let server: ChildProcess | undefined;
   let direct: ChildProcess | undefined;
-  let noHooks: ChildProcess | undefined;
   try {
     await prepareTable(ctx);
     const serverIds = Array.from({ length: THREADS }, (_, i) => `tps-${String(i).padStart(4, '0')}`);
@@ -229,12 +222,6 @@ export async function run(): Promise<Section> {
     server = forkTs('server-child.ts', childEnv(dynamo.endpoint, ctx.config.tableName, 'INFO'));
     const { url } = await once<{ url: string }>(server);
     direct = forkTs('direct-child.ts', childEnv(dynamo.endpoint, ctx.config.tableName, 'ERROR'));
-    // Diagnostic only: the same server with the X-Ray SDK in manual mode, so cls-hooked's async hooks are never installed.
-    noHooks = forkTs('server-child.ts', {
-      ...childEnv(dynamo.endpoint, ctx.config.tableName, 'INFO'),
-      AWS_XRAY_MANUAL_MODE: '1',
-    });
-    const { url: noHooksUrl } = await once<{ url: string }>(noHooks);
 
     // Warm DynamoDB Local's JIT and both processes before anything is measured.
     log(`throughput: warm-up ${2 * WARMUP_SECONDS} s`);
@@ -267,13 +254,6 @@ export async function run(): Promise<Section> {
         kind: 'post' as const,
         calls: 'GetItem token + GetItem thread (consistent) + TransactWriteItems (thread, update)',
       },
-      {
-        id: 'get-no-hooks',
-        label: 'diagnostic: GET /threads/{id}, server with AWS_XRAY_MANUAL_MODE=1',
-        kind: 'get' as const,
-        calls: 'GetItem token (consistent) + GetItem thread',
-        diagnostic: true,
-      },
     ];
     const rows: {
       label: string;
@@ -284,7 +264,7 @@ export async function run(): Promise<Section> {
       diagnostic: boolean;
     }[] = [];
     for (const c of cases) {
-      const [srv, srvUrl] = 'diagnostic' in c ? [noHooks, noHooksUrl] : [server, url];
+      const [srv, srvUrl] = [server, url];
       // Reads spread over the server's set (never written before the POST case); writes each over their own set.
       const sIds = serverIds;
       const dIds = c.kind === 'post' ? directIds : serverIds;
@@ -393,7 +373,7 @@ export async function run(): Promise<Section> {
         ]),
       ),
       '',
-      "Where the server's extra time goes (a `node --cpu-prof` profile of the server child under this load, not part of this run): the SDK's own middleware and serialisation dominate on both sides; the largest cost only the server pays is `async_hooks` bookkeeping on every promise (init/before/after/destroy hooks) that `aws-xray-sdk-core` installs at import through `cls-hooked` — loaded by the Powertools tracer, in every process that imports `shared/observability.ts`, whether or not tracing is on — followed by the gateway's event construction and the access-log line. The baseline builds its document client without the tracer.",
+      "Where the server's extra time goes (a `node --cpu-prof` profile of the server child under this load, not part of this run): the SDK's own middleware and serialisation dominate on both sides; what only the server pays is the gateway's event construction, the per-invocation scope that keeps concurrent requests' log ids apart (an `AsyncLocalStorage` context, as Lambda's multi-concurrency runtime uses; local/invocations.ts) and the access-log line. No tracer is loaded anywhere (docs/deploy.md#tracing).",
       '',
       gapText(rows, overhead),
       '',
@@ -416,7 +396,6 @@ export async function run(): Promise<Section> {
   } finally {
     server?.disconnect();
     direct?.disconnect();
-    noHooks?.disconnect();
     await dynamo.stop();
   }
 }

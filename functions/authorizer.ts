@@ -1,34 +1,38 @@
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
 } from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { authenticate } from '../shared/app/tokens';
 import type { AuthorizerContext } from '../shared/http/auth';
 import { header } from '../shared/http/request';
-import { count, metrics } from '../shared/observability';
+import { count, invocation } from '../shared/observability';
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name
  * and role (and the token's hash, its subject) and always lets the request through: the handler answers 401/403 as problem details
  * using the route table's role, exactly as on the local server, which calls this same function.
+ * Its log lines carry API Gateway's request id (`correlation_id`), like the handler's for the same request.
  */
 export const handler = async (
-  event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>,
-): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
-  metrics.captureColdStartMetric();
-  const principal = await authenticate(
-    appContext(),
-    header({ headers: event.headers ?? {} }, 'authorization'),
-  );
-  count(principal ? 'TokensAccepted' : 'TokensRefused');
-  metrics.publishStoredMetrics();
-  // The scheme goes along: the handler takes Basic only on the routes that allow it (feeds). The
-  // answer is cached per Authorization header, whatever the route, so the authorizer cannot decide it.
-  return {
-    isAuthorized: true,
-    context: principal
-      ? { name: principal.name, role: principal.role, subject: principal.subject, scheme: principal.scheme }
-      : {},
-  };
-};
+  event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'> & {
+    requestContext?: Pick<APIGatewayRequestAuthorizerEventV2['requestContext'], 'requestId'>;
+  },
+  context?: Context,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> =>
+  invocation('authorizer', { context, correlationId: event.requestContext?.requestId }, async () => {
+    const principal = await authenticate(
+      appContext(),
+      header({ headers: event.headers ?? {} }, 'authorization'),
+    );
+    count(principal ? 'TokensAccepted' : 'TokensRefused');
+    // The scheme goes along: the handler takes Basic only on the routes that allow it (feeds). The
+    // answer is cached per Authorization header, whatever the route, so the authorizer cannot decide it.
+    return {
+      isAuthorized: true,
+      context: principal
+        ? { name: principal.name, role: principal.role, subject: principal.subject, scheme: principal.scheme }
+        : {},
+    };
+  });

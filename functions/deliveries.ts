@@ -1,8 +1,8 @@
-import type { SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
 import type { TrackerEvent } from '../shared/domain/event';
-import { count, logger, metrics } from '../shared/observability';
+import { count, invocation, logger } from '../shared/observability';
 
 /**
  * Webhook delivery in the cloud, two triggers:
@@ -16,10 +16,10 @@ import { count, logger, metrics } from '../shared/observability';
  */
 export const handler = async (
   event: SQSEvent | Pick<ScheduledEvent, 'time'>,
-): Promise<SQSBatchResponse | { attempted: number }> => {
-  metrics.captureColdStartMetric();
-  const ctx = appContext();
-  try {
+  context?: Context,
+): Promise<SQSBatchResponse | { attempted: number }> =>
+  invocation('deliveries', { context }, async () => {
+    const ctx = appContext();
     if ('Records' in event) {
       const failures: { itemIdentifier: string }[] = [];
       const attempts: Promise<unknown>[] = [];
@@ -45,7 +45,4 @@ export const handler = async (
     const reports = await runDeliveries(ctx, Date.now());
     count('WebhookAttempts', reports.length);
     return { attempted: reports.length };
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+  });

@@ -1,8 +1,8 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { appContext } from '../shared/app/context';
 import { recountScenario } from '../shared/app/scenarios';
 import { SLUG } from '../shared/domain/limits';
-import { count, logger, metrics } from '../shared/observability';
+import { count, invocation, logger } from '../shared/observability';
 
 /** The scenario a queued recount request names (the EventBridge event, as the rule queued it), or null. */
 export function scenarioOf(body: string): string | null {
@@ -19,30 +19,29 @@ export function scenarioOf(body: string): string | null {
  * scenario saw in the window, it is recounted once. A recount that fails returns its messages to
  * the queue (partial batch response); malformed ones are dropped with a log line.
  */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  metrics.captureColdStartMetric();
-  const messages = new Map<string, string[]>();
-  for (const record of event.Records) {
-    const scenario = scenarioOf(record.body);
-    if (scenario === null) {
-      logger.warn('dropped a malformed recount request', { messageId: record.messageId });
-      continue;
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+  invocation('scenario recount', { context }, async () => {
+    const messages = new Map<string, string[]>();
+    for (const record of event.Records) {
+      const scenario = scenarioOf(record.body);
+      if (scenario === null) {
+        logger.warn('dropped a malformed recount request', { messageId: record.messageId });
+        continue;
+      }
+      messages.set(scenario, [...(messages.get(scenario) ?? []), record.messageId]);
     }
-    messages.set(scenario, [...(messages.get(scenario) ?? []), record.messageId]);
-  }
-  const failures: string[] = [];
-  let recounted = 0;
-  for (const [scenario, ids] of messages) {
-    try {
-      const result = await recountScenario(appContext(), scenario);
-      recounted++;
-      logger.info('scenario recount', { ...result });
-    } catch (error) {
-      logger.error('scenario recount failed', { scenario, error: String(error) });
-      failures.push(...ids);
+    const failures: string[] = [];
+    let recounted = 0;
+    for (const [scenario, ids] of messages) {
+      try {
+        const result = await recountScenario(appContext(), scenario);
+        recounted++;
+        logger.info('scenario recount', { ...result });
+      } catch (error) {
+        logger.error('scenario recount failed', { scenario, error: String(error) });
+        failures.push(...ids);
+      }
     }
-  }
-  count('ScenariosRecounted', recounted);
-  metrics.publishStoredMetrics();
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-};
+    count('ScenariosRecounted', recounted);
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  });

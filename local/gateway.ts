@@ -9,7 +9,6 @@ import {
 } from '../shared/domain/errors';
 import { LIMITS } from '../shared/domain/limits';
 import { asTrackerError, problem } from '../shared/http/problem';
-import { logger } from '../shared/observability';
 import type { HttpResult } from '../shared/http/response';
 import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/routes';
 import { handler as authorizer } from '../functions/authorizer';
@@ -19,6 +18,7 @@ import { handler as threadsWrite } from '../functions/threads-write';
 import { handler as tokens } from '../functions/tokens';
 import { handler as kinds } from '../functions/kinds';
 import { handler as subscriptions } from '../functions/subscriptions';
+import { invokeLocally } from './invocations';
 
 /**
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
@@ -50,13 +50,6 @@ export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_larg
   return Buffer.concat(chunks);
 }
 
-const lambdaContext = (name: string): Context =>
-  ({
-    functionName: name,
-    awsRequestId: randomUUID(),
-    getRemainingTimeInMillis: () => 10_000,
-  }) as unknown as Context;
-
 /**
  * The request target as sent. `new URL()` would resolve dot segments (also written `%2e`) and read
  * `//x/tokens` as host `x` with path `/tokens`; API Gateway matches the path exactly as it arrives,
@@ -84,6 +77,7 @@ export function toEvent(
   route: Route,
   params: Record<string, string>,
   body: Buffer,
+  requestId: string = randomUUID(),
 ): APIGatewayProxyEventV2 {
   // Null-prototype maps: `?__proto__=x` or `?constructor=x` are plain keys here, as in API Gateway.
   const headers: Record<string, string> = Object.create(null);
@@ -115,7 +109,7 @@ export function toEvent(
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId,
       routeKey: routeKey(route),
       stage: '$default',
       time: now.toUTCString(),
@@ -127,8 +121,16 @@ export function toEvent(
   };
 }
 
-/** Route one request to its function; answers what API Gateway itself would (404, 405, 413). */
-export async function dispatch(req: IncomingMessage, target: RequestTarget): Promise<HttpResult> {
+/**
+ * Route one request to its function; answers what API Gateway itself would (404, 405, 413).
+ * `requestId` is API Gateway's request id: the event's `requestContext.requestId`, the functions'
+ * `correlation_id`, and the `apigw-requestid` header the server answers with.
+ */
+export async function dispatch(
+  req: IncomingMessage,
+  target: RequestTarget,
+  requestId: string = randomUUID(),
+): Promise<HttpResult> {
   const match = matchRoute(req.method ?? 'GET', target.path);
   if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${target.path}.`));
   if (match.kind === 'method_not_allowed')
@@ -138,17 +140,17 @@ export async function dispatch(req: IncomingMessage, target: RequestTarget): Pro
   const body = await readBody(req);
   if (body === 'too_large')
     return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
-  const event = toEvent(req, target, match.route, match.params, body);
+  const event = toEvent(req, target, match.route, match.params, body, requestId);
   if (match.route.role) {
     // A failing authorizer is API Gateway's bare 500 in the cloud; here it is the same problem
-    // details the handler would give (a stalled database: 503 with Retry-After).
+    // details the handler would give (a stalled database: 503 with Retry-After). The authorizer
+    // has logged the failure, under this request's id.
     let auth: Awaited<ReturnType<typeof authorizer>>;
     try {
-      auth = await authorizer({ headers: event.headers });
+      auth = await invokeLocally('authorizer', (context) =>
+        authorizer({ headers: event.headers, requestContext: { requestId } }, context),
+      );
     } catch (error) {
-      logger.error('authorizer failed', {
-        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
-      });
       return problem(asTrackerError(error));
     }
     event.requestContext = {
@@ -156,7 +158,8 @@ export async function dispatch(req: IncomingMessage, target: RequestTarget): Pro
       authorizer: { lambda: auth.context },
     } as typeof event.requestContext;
   }
-  return FUNCTIONS[match.route.group](event, lambdaContext(match.route.group));
+  const group = match.route.group;
+  return invokeLocally(group, (context) => FUNCTIONS[group](event, context));
 }
 
 export function send(

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
@@ -18,6 +19,7 @@ import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-lo
 import { seedIfEmpty } from './seed';
 import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
 import { startDeliveryLoop } from './delivery-loop';
+import { installInvokeStore, invokeLocally } from './invocations';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -53,7 +55,12 @@ export interface LocalServerOptions {
 /** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
 export function createLocalServer(options: LocalServerOptions = {}): Server {
   const allowed = new Set(options.corsOrigins ?? []);
+  installInvokeStore();
   const server = createServer(async (req, res) => {
+    // API Gateway's request id: on every answer (as `apigw-requestid`, which HTTP APIs send), in the
+    // event, and on the functions' log lines as `correlation_id`, so one joins the other.
+    const requestId = randomUUID();
+    res.setHeader('apigw-requestid', requestId);
     try {
       const target = requestTarget(req.url ?? '/');
       const origin = req.headers.origin;
@@ -96,7 +103,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           return res.end(file.body);
         }
       }
-      const result = await dispatch(req, target);
+      const result = await dispatch(req, target, requestId);
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
     } catch (error) {
@@ -234,9 +241,10 @@ async function main(): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   if (interval > 0) {
     timer = setInterval(() => {
-      staleCheck({ time: new Date().toISOString() }).catch((error) =>
-        logger.error('stale check failed', { error: String(error) }),
-      );
+      // A failed run has logged itself (under its request id); the next run tries again.
+      invokeLocally('stale-check', (context) =>
+        staleCheck({ time: new Date().toISOString() }, context),
+      ).catch(() => undefined);
     }, interval * 1000);
   }
 

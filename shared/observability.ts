@@ -1,12 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 
 /**
- * Powertools logger, metrics and tracer shared by every function and the local server. Service name,
+ * Powertools logger and metrics shared by every function and the local server. Service name,
  * namespace and log level come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE /
  * POWERTOOLS_LOG_LEVEL, which the stack sets. The local server and tests turn metrics off
  * (POWERTOOLS_METRICS_DISABLED) so they do not print EMF blobs.
+ *
+ * There is no tracer in the code: the functions run with Lambda's own active tracing (the stack sets
+ * `Tracing.ACTIVE`), which records each invocation's segments without loading the X-Ray SDK for
+ * Node.js (in maintenance since 2026-02-25, unsupported from 2027-02-25, and the largest cold-start
+ * cost the functions had). docs/deploy.md#tracing says what that gives up and how to add more.
  *
  * Nothing here ever logs a request's headers: that is how tokens stay out of the logs.
  */
@@ -24,25 +29,50 @@ export const count = (name: string, value = 1): void => {
   metrics.addMetric(name, MetricUnit.Count, value);
 };
 
-let tracerInstance: Tracer | null | undefined;
+/** What one invocation's log lines are joined on. */
+export interface InvocationIds {
+  /** Lambda's invocation context: its `awsRequestId` becomes `function_request_id` on every line. */
+  context?: Context | undefined;
+  /**
+   * API Gateway's request id (`event.requestContext.requestId`, the `requestId` of the access log
+   * and the `apigw-requestid` response header), logged as `correlation_id`. Absent for invocations
+   * that no HTTP request started (schedules, queues).
+   */
+  correlationId?: string | undefined;
+}
 
 /**
- * The tracer, in Lambda only. Loading it pulls in the X-Ray SDK, which switches on Node's async
- * hooks and taxes every promise in the process; outside Lambda it would trace nothing anyway, so
- * the local server, tests and CLIs never load it, nor does a function deployed with
- * POWERTOOLS_TRACE_ENABLED=false (Lambda's own active tracing still records the invocation).
+ * Runs one invocation of a function: every log line written while it runs carries the Lambda
+ * request id and, for API requests, API Gateway's; the cold-start metric is captured, and the
+ * invocation's metrics are published in `finally`, so a run that throws still reports what it
+ * counted. A throw is logged (with both ids), counted (`UnhandledErrors`) and rethrown, for Lambda
+ * to retry or to answer 500 as it would.
+ *
+ * In Lambda one invocation runs at a time, so the keys are set on the logger and cleared after. The
+ * local server runs invocations concurrently in one process; it runs each inside its own invoke
+ * store context (local/invocations.ts), as Lambda's multi-concurrency runtime does, and the
+ * Powertools logger then keeps these keys per invocation.
  */
-function loadTracerModule(): typeof import('@aws-lambda-powertools/tracer') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (see above)
-  return require('@aws-lambda-powertools/tracer');
+export async function invocation<T>(name: string, ids: InvocationIds, run: () => Promise<T>): Promise<T> {
+  logger.resetKeys();
+  if (ids.context) logger.addContext(ids.context);
+  if (ids.correlationId) logger.setCorrelationId(ids.correlationId);
+  metrics.captureColdStartMetric();
+  try {
+    return await run();
+  } catch (error) {
+    logger.error(`${name} failed`, { error: describeError(error) });
+    // Lambda's own Errors metric counts these too; this one lands next to the run's other metrics.
+    count('UnhandledErrors');
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.resetKeys();
+  }
 }
 
-export function tracer(): Tracer | null {
-  if (tracerInstance === undefined) {
-    const wanted =
-      process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') &&
-      process.env.POWERTOOLS_TRACE_ENABLED !== 'false';
-    tracerInstance = wanted ? new (loadTracerModule().Tracer)({ serviceName }) : null;
-  }
-  return tracerInstance;
-}
+/** An error as a log field: name, message and stack (source-mapped in Lambda), never its other fields. */
+export const describeError = (error: unknown): { name: string; message: string; stack?: string } | string =>
+  error instanceof Error
+    ? { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) }
+    : String(error);

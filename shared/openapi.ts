@@ -1,3 +1,4 @@
+import './domain/zod-setup';
 import * as z from 'zod/mini';
 import {
   AmendUpdateSchema,

@@ -1,6 +1,6 @@
 /**
  * The throughput benchmark's baseline: the DynamoDB calls a handler makes, made directly with the
- * document client (configured as `createDocumentClient` does, without the tracer), by `connections` concurrent
+ * document client (configured as `createDocumentClient` does), by `connections` concurrent
  * loops, with no HTTP, no routing, no validation and no handler. Runs in its own process, like the
  * server, and reports over IPC.
  */
@@ -33,8 +33,7 @@ export interface DirectResult {
 }
 
 const cfg = readConfig(process.env);
-// The document client as shared/store/client.ts configures it, minus the Powertools tracer (the
-// handler side pays for it, so it is part of the overhead measured).
+// The document client as shared/store/client.ts configures it.
 const db = DynamoDBDocumentClient.from(
   new DynamoDBClient({
     region: cfg.region,

@@ -1,4 +1,3 @@
-import { Feed } from 'feed';
 import { NotFoundError } from '../domain/errors';
 import type { Thread, Update } from '../domain/types';
 import type { AppContext } from './context';
@@ -51,14 +50,16 @@ export interface FeedSource {
 }
 
 /**
- * Atom 1.0 through the `feed` package. It writes one `link` per entry; the contract's
+ * Atom 1.0 through the `feed` package (loaded on the first feed request: the read function's other
+ * routes never pay for it and its XML dependencies at cold start). It writes one `link` per entry; the contract's
  * `rel="related"` link per source is added after it, in the entry the update's own link identifies
  * (those links are unique: one per update).
  */
-export function renderAtom(
+export async function renderAtom(
   source: FeedSource,
   entries: { update: Update; thread: Pick<Thread, 'id' | 'title'> }[],
-): string {
+): Promise<string> {
+  const { Feed } = await import('feed');
   const updated = entries.length
     ? entries.map((e) => entryUpdated(e.update)).reduce((a, b) => (b > a ? b : a))
     : source.emptyUpdated;

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
 import type { AppContext } from '../app/context';
-import { count, logger, metrics, tracer } from '../observability';
+import { count, describeError, invocation, logger } from '../observability';
 import {
   ROUTES,
   allowedMethods,
@@ -39,7 +39,9 @@ const noContext = (): AppContext => {
 /**
  * A function group's Lambda entry point: find the route by API Gateway's routeKey, enforce its role,
  * run it, and turn any failure into problem details. One structured access line per request —
- * method, route, status, caller's name and latency; never headers, so never a token.
+ * method, route, status, caller's name and latency; never headers, so never a token. Every line
+ * written while it runs carries the Lambda request id and API Gateway's (`correlation_id`, the
+ * access log's `requestId`), and the metrics are published however the request ends.
  */
 export function lambdaHandler<G extends FunctionGroup>(
   group: G,
@@ -47,63 +49,58 @@ export function lambdaHandler<G extends FunctionGroup>(
   context: () => AppContext = noContext,
 ) {
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
-  return async (event: APIGatewayProxyEventV2, _context?: Context): Promise<HttpResult> => {
-    const started = Date.now();
-    metrics.captureColdStartMetric();
-    tracer()?.putAnnotation('route', event.routeKey);
-    const route = routes.get(event.routeKey);
-    // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
-    const run: RouteHandler | undefined = route
-      ? (handlers as Record<string, RouteHandler>)[handlerKey(route)]
-      : undefined;
-    let result: HttpResult;
-    let principal: Caller | null = null;
-    try {
-      if (event.routeKey.startsWith('ANY ')) {
-        const path = event.routeKey.slice(4);
-        throw new MethodNotAllowedError(
-          `${event.requestContext.http.method} is not allowed on ${event.rawPath}.`,
-          allowedMethods(path),
+  return (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
+    invocation(group, { context: lambdaContext, correlationId: event.requestContext.requestId }, async () => {
+      const started = Date.now();
+      const route = routes.get(event.routeKey);
+      // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
+      const run: RouteHandler | undefined = route
+        ? (handlers as Record<string, RouteHandler>)[handlerKey(route)]
+        : undefined;
+      let result: HttpResult;
+      let principal: Caller | null = null;
+      try {
+        if (event.routeKey.startsWith('ANY ')) {
+          const path = event.routeKey.slice(4);
+          throw new MethodNotAllowedError(
+            `${event.requestContext.http.method} is not allowed on ${event.rawPath}.`,
+            allowedMethods(path),
+          );
+        }
+        if (!route || !run)
+          throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
+        principal = principalOf(event, route.basicAuth === true);
+        if (route.role) requireRole(principal, route.role, route.basicAuth === true);
+        const params: Record<string, string> = {};
+        for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+        const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };
+        // The context (and the SDK clients in it) is built on first use, never at import.
+        result = await run(
+          Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,
         );
+      } catch (error) {
+        const tracked = asTrackerError(error);
+        if (tracked.status >= 500)
+          logger.error('request failed', {
+            routeKey: event.routeKey,
+            error: describeError(error),
+          });
+        result = problem(tracked);
       }
-      if (!route || !run)
-        throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
-      principal = principalOf(event, route.basicAuth === true);
-      if (route.role) requireRole(principal, route.role, route.basicAuth === true);
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
-      const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };
-      // The context (and the SDK clients in it) is built on first use, never at import.
-      result = await run(
-        Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,
+      const method = event.requestContext.http.method;
+      if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
+      // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
+      if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
+      logger.info('request', {
+        method,
+        route: event.routeKey,
+        status: result.statusCode,
+        caller: principal?.name,
+        ms: Date.now() - started,
+      });
+      count(
+        result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes',
       );
-    } catch (error) {
-      const tracked = asTrackerError(error);
-      if (tracked.status >= 500)
-        logger.error('request failed', {
-          routeKey: event.routeKey,
-          error:
-            error instanceof Error
-              ? { name: error.name, message: error.message, stack: error.stack }
-              : String(error),
-        });
-      result = problem(tracked);
-    }
-    const method = event.requestContext.http.method;
-    if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
-    // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
-    if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
-    logger.info('request', {
-      method,
-      route: event.routeKey,
-      status: result.statusCode,
-      caller: principal?.name,
-      ms: Date.now() - started,
+      return result;
     });
-    count(
-      result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes',
-    );
-    metrics.publishStoredMetrics();
-    return result;
-  };
 }

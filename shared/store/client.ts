@@ -2,7 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
-import { tracer } from '../observability';
 
 /** The client the stores share; the app holds it (for tools and tests) without importing the SDK. */
 export type DocumentClient = DynamoDBDocumentClient;
@@ -35,7 +34,5 @@ export function createDocumentClient(
       throwOnRequestTimeout: true,
     }),
   });
-  // Traces every DynamoDB call as a subsegment in Lambda; a no-op elsewhere.
-  tracer()?.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

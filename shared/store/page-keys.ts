@@ -1,3 +1,4 @@
+import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
 import { UPDATE_PREFIX, threadPk } from './keys';

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors';
 

@@ -112,3 +112,77 @@ describe('logs', () => {
     );
   });
 });
+
+describe('log lines of a request', () => {
+  /** The JSON lines that carry a given correlation id. */
+  const linesOf = (requestId: string) => records().filter((r) => r.correlation_id === requestId);
+
+  it("carry API Gateway's request id, as the response's apigw-requestid header, and the Lambda request id", async () => {
+    // Prepare: a request that runs the authorizer and a handler.
+
+    // Act
+    const response = await s.call('GET', '/threads', { role: 'reader' });
+
+    // Assess
+    const requestId = response.headers.get('apigw-requestid');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = linesOf(requestId!);
+    const access = lines.find((r) => r.message === 'request');
+    expect(access).toEqual(
+      expect.objectContaining({ route: 'GET /threads', status: 200, function_name: 'threads-read' }),
+    );
+    expect(access!.function_request_id).toMatch(/^[0-9a-f-]{36}$/);
+    // Nothing else of the run logged under another request's id.
+    expect(records().filter((r) => r.message === 'request')).toEqual([access]);
+  });
+
+  it("keep each request's ids apart when requests run at once", async () => {
+    // Prepare
+    const paths = Array.from({ length: 12 }, (_, i) => (i % 2 ? '/threads' : '/threads/none-such'));
+
+    // Act
+    const responses = await Promise.all(paths.map((p) => s.call('GET', p, { role: 'reader' })));
+
+    // Assess: each response's id names exactly its own access line, and each line its own Lambda invocation.
+    const accessLines = records().filter((r) => r.message === 'request');
+    expect(accessLines).toHaveLength(paths.length);
+    for (const [i, response] of responses.entries()) {
+      const own = linesOf(response.headers.get('apigw-requestid')!);
+      expect(own).toHaveLength(1);
+      expect(own[0]).toEqual(expect.objectContaining({ status: response.status, method: 'GET' }));
+      expect(own[0]!.route).toBe(i % 2 ? 'GET /threads' : 'GET /threads/{id}');
+    }
+    expect(new Set(accessLines.map((r) => r.function_request_id)).size).toBe(paths.length);
+  });
+
+  it('of a failing authorizer carry the request id the response does', async () => {
+    // Prepare: the token table cannot be read (its DynamoDB client is stopped).
+    const { createContext, setAppContext } = await import('../../shared/app/context');
+    const broken = createContext({
+      ...s.ctx.config,
+      dynamodbEndpoint: 'http://127.0.0.1:9',
+      dynamodbMaxAttempts: 1,
+    });
+    setAppContext(broken);
+
+    // Act
+    let response: Awaited<ReturnType<TestServer['call']>>;
+    try {
+      response = await s.call('GET', '/threads', { role: 'reader' });
+    } finally {
+      setAppContext(s.ctx);
+    }
+
+    // Assess
+    const requestId = response.headers.get('apigw-requestid')!;
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    expect(linesOf(requestId)).toContainEqual(
+      expect.objectContaining({
+        message: 'authorizer failed',
+        level: 'ERROR',
+        function_name: 'authorizer',
+        function_request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      }),
+    );
+  });
+});

@@ -21,6 +21,8 @@ const sameHeaders = (r: RawResponse) => {
     'keep-alive': _keepAlive,
     'content-length': _length,
     'transfer-encoding': _encoding,
+    // Each request has its own id (API Gateway's, echoed as it does).
+    'apigw-requestid': _requestId,
     ...rest
   } = r.headers;
   return rest;

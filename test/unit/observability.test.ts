@@ -1,61 +1,96 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { invocation, logger } from '../../shared/observability';
+import { localLambdaContext } from '../../local/invocations';
 
-/**
- * In Lambda every DynamoDB call is traced (an X-Ray subsegment each); outside it, and in a function
- * deployed with POWERTOOLS_TRACE_ENABLED=false, the tracer is not loaded at all and nothing is
- * instrumented. Each case loads the modules afresh under its own environment.
- */
-const ENV = ['AWS_EXECUTION_ENV', 'POWERTOOLS_TRACE_ENABLED'] as const;
+/** One Lambda invocation's log lines, as the Powertools logger writes them (JSON on stdout/stderr). */
 
-function underEnv(env: Partial<Record<(typeof ENV)[number], string>>) {
-  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-  for (const k of ENV) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  try {
-    let loaded!: { tracer: () => unknown; db: DynamoDBDocumentClient };
-    jest.isolateModules(() => {
-      const { tracer } = jest.requireActual('../../shared/observability');
-      const { createDocumentClient } = jest.requireActual('../../shared/store/client');
-      const { readConfig } = jest.requireActual('../../shared/config');
-      loaded = { tracer, db: createDocumentClient(readConfig({})) };
-    });
-    return loaded;
-  } finally {
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
+let captured: string[];
+let spies: jest.SpyInstance[] = [];
 
-const instrumented = (db: DynamoDBDocumentClient) =>
-  db.middlewareStack.identify().some((m) => m.startsWith('XRaySDKInstrumentation'));
+beforeEach(() => {
+  logger.setLogLevel('INFO');
+  captured = [];
+  const capture = (chunk: unknown) => {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+});
+afterEach(() => {
+  for (const spy of spies) spy.mockRestore();
+  logger.setLogLevel('SILENT');
+});
 
-describe('tracing', () => {
-  it('instruments every DynamoDB call in Lambda, with one tracer for the process', () => {
+const lines = (): Record<string, unknown>[] =>
+  captured
+    .join('')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('an invocation', () => {
+  it("logs under the Lambda request id and API Gateway's, and nothing after it does", async () => {
+    // Prepare
+    const context = localLambdaContext('threads-read');
+
     // Act
-    const { tracer, db } = underEnv({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
+    await invocation('threads-read', { context, correlationId: 'apigw-7' }, async () => {
+      logger.info('inside');
+    });
+    logger.info('after');
 
     // Assess
-    expect(instrumented(db)).toBe(true);
-    expect(tracer()).not.toBeNull();
-    expect(tracer()).toBe(tracer());
+    const [inside, after] = lines();
+    expect(inside).toEqual(
+      expect.objectContaining({
+        message: 'inside',
+        correlation_id: 'apigw-7',
+        function_request_id: context.awsRequestId,
+        function_name: 'threads-read',
+      }),
+    );
+    expect(after).toEqual(expect.objectContaining({ message: 'after' }));
+    expect(after).not.toHaveProperty('correlation_id');
   });
 
-  it.each([
-    ['outside Lambda', {}],
-    [
-      'in Lambda with POWERTOOLS_TRACE_ENABLED=false',
-      { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', POWERTOOLS_TRACE_ENABLED: 'false' },
-    ],
-  ])('loads no tracer and instruments nothing %s', (_, env) => {
+  it('that no HTTP request started carries no correlation id left by an earlier one', async () => {
+    // Prepare
+    await invocation('threads-read', { correlationId: 'apigw-8' }, async () => undefined);
+
     // Act
-    const { tracer, db } = underEnv(env);
+    await invocation('stale check', { context: localLambdaContext('stale-check') }, async () => {
+      logger.info('scheduled');
+    });
 
     // Assess
-    expect(tracer()).toBeNull();
-    expect(instrumented(db)).toBe(false);
+    expect(lines()).toEqual([
+      expect.objectContaining({ message: 'scheduled', function_name: 'stale-check' }),
+    ]);
+    expect(lines()[0]).not.toHaveProperty('correlation_id');
+  });
+
+  it('that throws logs the error under both ids and rethrows it', async () => {
+    // Prepare
+    const context = localLambdaContext('authorizer');
+    const failure = new Error('the table is gone');
+
+    // Act
+    const run = invocation('authorizer', { context, correlationId: 'apigw-9' }, async () => {
+      throw failure;
+    });
+
+    // Assess
+    await expect(run).rejects.toBe(failure);
+    expect(lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'authorizer failed',
+        correlation_id: 'apigw-9',
+        function_request_id: context.awsRequestId,
+        error: expect.objectContaining({ name: 'Error', message: 'the table is gone' }),
+      }),
+    );
   });
 });
