@@ -49,6 +49,7 @@ import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE } from '../shared/events/recount-tr
 import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from './bundling';
 import { ACCESS } from './permissions';
 import { createTable } from './table';
+import { LiveApi } from './live-api';
 
 /** The repository root: entries in FUNCTION_ENTRIES are relative to it. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -176,6 +177,7 @@ export class ScenarioTrackerStack extends Stack {
   readonly deliverySweepRule: Rule;
   readonly alarmTopic: Topic;
   readonly alarms: Alarm[] = [];
+  readonly live: LiveApi;
 
   constructor(scope: Construct, id: string, props: ScenarioTrackerStackProps) {
     super(scope, id, props);
@@ -654,6 +656,22 @@ export class ScenarioTrackerStack extends Stack {
       'HTTP API 5xx responses',
       5,
     );
+
+    // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
+    this.live = new LiveApi(this, 'Live', {
+      stage,
+      table: this.table,
+      bus: this.bus,
+      logRetention: props.logRetentionDays,
+      logRemovalPolicy: removal,
+      environment: common,
+      ...(props.throttle ? { throttle: props.throttle } : {}),
+      alarmAction: action,
+    });
+    new CfnOutput(this, 'LiveUrl', {
+      value: this.live.url,
+      description: 'WebSocket URL of live updates (connect with ?token=<token>)',
+    });
 
     // ---- Outputs ------------------------------------------------------------------------------
     // The $default stage is served at the API's root: no stage segment, no trailing slash.
