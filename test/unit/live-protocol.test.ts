@@ -1,4 +1,5 @@
 import { MemoryLiveRegistry } from '../../local/live';
+import { buildOpenApi } from '../../shared/openapi';
 import { fanOutLive, handleLiveMessage, type LiveSender } from '../../shared/app/live';
 import { ValidationError } from '../../shared/domain/errors';
 import { ping, statusChanged, updatePosted, type TrackerEvent } from '../../shared/events/event';
@@ -208,5 +209,28 @@ describe('handleLiveMessage and fanOutLive', () => {
 
     // Assess
     expect(reply).toEqual({ frame: expect.objectContaining({ code: 'unauthorized' }), refuse: true });
+  });
+});
+
+describe('the OpenAPI note on the live WebSocket', () => {
+  it('shows client messages the protocol takes and the error frame it really answers', () => {
+    // Prepare
+    const live = buildOpenApi()['x-live-updates'] as {
+      clientMessages: unknown[];
+      serverFrames: { type: string }[];
+    };
+
+    // Act
+    const parsed = live.clientMessages.map((m) => parseLiveMessage(JSON.stringify(m)));
+    let bothTargets: unknown;
+    try {
+      parseLiveMessage(JSON.stringify({ action: 'subscribe', scenario: 'a', threadId: 'b' }));
+    } catch (error) {
+      bothTargets = errorFrame(error as ValidationError);
+    }
+
+    // Assess
+    expect(parsed).toHaveLength(4);
+    expect(live.serverFrames.find((f) => f.type === 'Error')).toEqual(bothTargets);
   });
 });
