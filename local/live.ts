@@ -45,8 +45,10 @@ const MAX_PAYLOAD = 16 * LIVE_LIMITS.messageBytes;
 export interface LiveOptions {
   /** Close a connection after this long without a client message (TRACKER_LIVE_IDLE_SECONDS). */
   idleMs: number;
-  /** Ping period (default LIVE_PING_MS); each tick also checks every connection's token again. */
+  /** Ping period (default LIVE_PING_MS): a socket that has not answered the previous ping is dropped. */
   pingMs?: number;
+  /** How often every connection's token is checked again (default: the ping period). */
+  tokenCheckMs?: number;
 }
 
 /** The local registry: connections and subscriptions in memory (a server restart drops them; clients reconnect). */
@@ -235,9 +237,11 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
     );
   });
 
-  // Keepalive and the periodic token check: a peer that did not answer the last ping is dropped; a
+  // Keepalive: a peer that did not answer the last ping is dropped. The periodic token check: a
   // connection whose token was revoked is refused at this tick if no message or event came first.
   const pingMs = options.pingMs ?? LIVE_PING_MS;
+  const checker = setInterval(() => track(checkTokens()), options.tokenCheckMs ?? pingMs);
+  checker.unref();
   const ticker = setInterval(() => {
     for (const socket of sockets.values()) {
       if (socket.ws.readyState !== socket.ws.OPEN) continue;
@@ -248,7 +252,6 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
       socket.alive = false;
       socket.ws.ping();
     }
-    track(checkTokens());
   }, pingMs);
   ticker.unref();
 
@@ -277,6 +280,7 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
     },
     stop() {
       clearInterval(ticker);
+      clearInterval(checker);
       for (const socket of sockets.values()) {
         clearTimeout(socket.idle);
         socket.ws.terminate();

@@ -115,13 +115,17 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   server.on('clientError', answerClientError);
   // The live WebSocket: the app context's published events reach its subscribed sockets.
   const live = attachLive(server, appContext, options.live ?? { idleMs: 600_000 });
-  // Composed, not replaced: several servers over one context (tests) each get every event.
-  const ctx = appContext();
-  const previous = ctx.liveEvents;
-  ctx.liveEvents = (events) => {
-    previous(events);
-    live.publish(events);
-  };
+  // The context in use when the server starts listening (callers install theirs first) hands its
+  // published events to this hub; composed, not replaced, so several servers over one context
+  // (tests) each get every event.
+  server.once('listening', () => {
+    const ctx = appContext();
+    const previous = ctx.liveEvents;
+    ctx.liveEvents = (events) => {
+      previous(events);
+      live.publish(events);
+    };
+  });
   liveHubs.set(server, live);
   // Upgraded sockets no longer count as the server's connections: closing the server closes them.
   const close = server.close.bind(server);

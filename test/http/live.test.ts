@@ -320,7 +320,7 @@ describe('the connection over time', () => {
 
   it('closes a connection with 4401 at the periodic check when no event comes first', async () => {
     // Prepare
-    const quick = await startTestServer({ seed: false, live: { idleMs: 600_000, pingMs: 50 } });
+    const quick = await startTestServer({ seed: false, live: { idleMs: 600_000, tokenCheckMs: 50 } });
     try {
       const made = await quick.call('POST', '/tokens', {
         role: 'admin',
@@ -338,15 +338,30 @@ describe('the connection over time', () => {
     }
   });
 
-  it('pings the client (keepalive) and closes a connection idle for the configured time with 1001', async () => {
+  it('pings the client (keepalive)', async () => {
     // Prepare
-    const quick = await startTestServer({ seed: false, live: { idleMs: 300, pingMs: 50 } });
+    const quick = await startTestServer({ seed: false, live: { idleMs: 600_000, pingMs: 50 } });
     try {
       const client = await openLive(quick.url, quick.tokens.reader);
-      const pinged = new Promise<void>((done) => client.ws.once('ping', () => done()));
 
       // Act
-      await pinged;
+      const pinged = await new Promise<boolean>((done) => client.ws.once('ping', () => done(true)));
+
+      // Assess
+      expect(pinged).toBe(true);
+      await client.close();
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('closes a connection idle for the configured time with 1001', async () => {
+    // Prepare: pings far apart, so only idleness can end the connection
+    const quick = await startTestServer({ seed: false, live: { idleMs: 300 } });
+    try {
+      const client = await openLive(quick.url, quick.tokens.reader);
+
+      // Act
       const closed = await client.closed;
 
       // Assess
