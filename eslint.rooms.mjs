@@ -16,7 +16,8 @@ const SHARED = ['domain', 'store', 'events', 'app', 'http', 'routes', 'openapi',
 
 export const ROOMS = [
   { room: 'domain', path: 'shared/domain/', mayImport: [] },
-  { room: 'config', path: 'shared/config', mayImport: [] },
+  // Settings are zod schemas too: config takes zod's global settings (domain/zod-setup) first.
+  { room: 'config', path: 'shared/config', mayImport: ['domain'] },
   { room: 'observability', path: 'shared/observability', mayImport: [] },
   { room: 'store', path: 'shared/store/', mayImport: ['domain', ...BASE] },
   { room: 'events', path: 'shared/events/', mayImport: ['domain', ...BASE] },

@@ -6,13 +6,14 @@ import type { FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { EventQueues, Events } from './constructs/events';
-import { FUNCTION_SPECS, Functions } from './constructs/functions';
+import { FUNCTION_DEFAULTS, FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { createTable } from './table';
+import { LiveApi } from './live-api';
 
 export { AUTHORIZER_CACHE_TTL } from './constructs/api';
 export { RECOUNT_BATCH_WINDOW, RECOUNT_DELAY, WEBHOOK_QUEUE_MAX_RECEIVES } from './constructs/events';
@@ -59,6 +60,7 @@ export class ScenarioTrackerStack extends Stack {
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
+  readonly live: LiveApi;
 
   constructor(scope: Construct, id: string, props: ScenarioTrackerStackProps) {
     super(scope, id, props);
@@ -114,6 +116,18 @@ export class ScenarioTrackerStack extends Stack {
 
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
+    // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
+    // Its alarms are the Alarms section's (function errors, throttles, its dead-letter queue).
+    this.live = new LiveApi(this, 'Live', {
+      stage,
+      table: this.table,
+      bus: this.events.bus,
+      logRetention: props.logRetentionDays,
+      logRemovalPolicy: removal,
+      environment: { ...FUNCTION_DEFAULTS.environment, POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO' },
+      ...(props.throttle ? { throttle: props.throttle } : {}),
+    });
+
     this.alarms = new Alarms(this, 'Alarms', {
       stage,
       topic: this.notifications.alarmTopic,
@@ -123,9 +137,11 @@ export class ScenarioTrackerStack extends Stack {
       reservedConcurrency: props.reservedConcurrency,
       functions: this.functions,
       httpApi: this.api.httpApi,
+      moreFunctions: this.live.functions,
       deadLetterQueues: {
         ...this.queues.deadLetterQueues,
         StaleCheckDlq: this.schedule.staleCheckDlq,
+        LiveFanOutDlq: this.live.deadLetterQueue,
       },
       staleCheckRule: this.schedule.staleCheckRule,
     });
@@ -143,6 +159,10 @@ export class ScenarioTrackerStack extends Stack {
     new CfnOutput(this, 'EventBusName', {
       value: this.events.bus.eventBusName,
       description: `Notification bus (source ${EVENT_SOURCE})`,
+    });
+    new CfnOutput(this, 'LiveUrl', {
+      value: this.live.url,
+      description: 'WebSocket URL of live updates (connect with ?token=<token>)',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.notifications.alarmTopic.topicArn,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
-import { createContext, setAppContext, type AppContext } from '../shared/app/context';
+import { appContext, createContext, setAppContext, type AppContext } from '../shared/app/context';
 import { LocalRecounter } from '../shared/app/scenarios';
 import { registerToken, mintToken } from '../shared/app/tokens';
 import { readConfig, readLocalSettings } from '../shared/config';
@@ -20,6 +20,7 @@ import { seedIfEmpty } from './seed';
 import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
 import { startDeliveryLoop } from './delivery-loop';
 import { installInvokeStore, invokeLocally } from './invocations';
+import { attachLive, type LiveHub, type LiveOptions } from './live';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -50,7 +51,12 @@ function staticFile(pathname: string): { type: string; body: Buffer } | null {
 
 export interface LocalServerOptions {
   corsOrigins?: string[];
+  /** The live WebSocket at /live (default: idle after 10 minutes, as TRACKER_LIVE_IDLE_SECONDS). */
+  live?: LiveOptions;
 }
+
+/** The live hub of each local server: tests and the bench wait on its fan-outs. */
+export const liveHubs = new WeakMap<Server, LiveHub>();
 
 /** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
 export function createLocalServer(options: LocalServerOptions = {}): Server {
@@ -114,6 +120,26 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     }
   });
   server.on('clientError', answerClientError);
+  // The live WebSocket: the app context's published events reach its subscribed sockets.
+  const live = attachLive(server, appContext, options.live ?? { idleMs: 600_000 });
+  // The context in use when the server starts listening (callers install theirs first) hands its
+  // published events to this hub; composed, not replaced, so several servers over one context
+  // (tests) each get every event.
+  server.once('listening', () => {
+    const ctx = appContext();
+    const previous = ctx.liveEvents;
+    ctx.liveEvents = (events) => {
+      previous(events);
+      live.publish(events);
+    };
+  });
+  liveHubs.set(server, live);
+  // Upgraded sockets no longer count as the server's connections: closing the server closes them.
+  const close = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    live.stop();
+    return close(callback);
+  };
   return server;
 }
 
@@ -223,7 +249,10 @@ async function main(): Promise<void> {
   const deliveries = startDeliveryLoop(ctx);
   ctx.wakeDeliveries = deliveries.wake;
 
-  const server = createLocalServer({ corsOrigins: cfg.corsOrigins });
+  const server = createLocalServer({
+    corsOrigins: cfg.corsOrigins,
+    live: { idleMs: settings.liveIdleSeconds * 1000 },
+  });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(port, done);

@@ -148,6 +148,16 @@ const CoreSettings = z.object({
         ),
       ),
   ),
+  TRACKER_LIVE_CALLBACK_URL: z.optional(
+    z
+      .string()
+      .check(
+        z.refine(
+          (s: string) => s.startsWith('https://') && isHttpUrl(s),
+          'must be the https URL of a WebSocket API stage (the stack sets it)',
+        ),
+      ),
+  ),
 });
 
 // ---- The local server (npm start) ----
@@ -160,6 +170,7 @@ const LocalSettings = z.object({
   ),
   TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
   STALE_CHECK_INTERVAL_SECONDS: z.optional(integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)')),
+  TRACKER_LIVE_IDLE_SECONDS: z.optional(integer(1, 7200, ' seconds')),
   TRACKER_READER_TOKEN: z.optional(
     z
       .string()
@@ -287,6 +298,12 @@ export interface Config {
    * a random one in its data folder. Unset, a process cannot create or deliver subscriptions.
    */
   webhookSecretKey: string | undefined;
+  /**
+   * TRACKER_LIVE_CALLBACK_URL: the management endpoint of the live WebSocket API's stage
+   * (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`), where the live functions post
+   * frames. The stack sets it for them; elsewhere unset.
+   */
+  liveCallbackUrl: string | undefined;
 }
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
@@ -321,6 +338,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhooks: s.TRACKER_ALLOW_PRIVATE_WEBHOOKS === 'true',
     webhookRetrySchedule: s.TRACKER_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
     webhookSecretKey: s.TRACKER_WEBHOOK_SECRET_KEY,
+    liveCallbackUrl: s.TRACKER_LIVE_CALLBACK_URL,
   };
 }
 
@@ -353,6 +371,11 @@ export interface LocalSettings {
   seed: boolean;
   /** STALE_CHECK_INTERVAL_SECONDS (0–2147483, default 300; 0 = off). */
   staleCheckIntervalSeconds: number;
+  /**
+   * TRACKER_LIVE_IDLE_SECONDS (1–7200, default 600): a live WebSocket with no client message for this
+   * long is closed (1001); API Gateway's own idle timeout in the cloud is the same 10 minutes.
+   */
+  liveIdleSeconds: number;
   /** TRACKER_*_TOKEN: the tokens given, by role; a role not given gets a minted token. */
   tokens: { reader?: string; editor?: string; admin?: string };
 }
@@ -381,6 +404,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     dataDir: s.TRACKER_DATA_DIR ?? '.data',
     seed: s.TRACKER_SEED !== 'false',
     staleCheckIntervalSeconds: s.STALE_CHECK_INTERVAL_SECONDS ?? 300,
+    liveIdleSeconds: s.TRACKER_LIVE_IDLE_SECONDS ?? 600,
     tokens: { reader: s.TRACKER_READER_TOKEN, editor: s.TRACKER_EDITOR_TOKEN, admin: s.TRACKER_ADMIN_TOKEN },
   };
 }

@@ -27,6 +27,7 @@ import {
   ThreadSchema,
   UpdateSchema,
 } from './domain/schemas';
+import { LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES } from './routes';
 
 /**
@@ -614,6 +615,34 @@ export function buildOpenApi(): Record<string, unknown> {
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
     security: [{ bearer: [] }],
     paths,
+    // OpenAPI describes request/response APIs only; the live WebSocket is told here (contract 1.1).
+    'x-live-updates': {
+      path: '/live',
+      protocol: 'WebSocket (RFC 6455); in the cloud the stack output LiveUrl (wss://…/live)',
+      authentication:
+        "Any role's token in the `token` query parameter (never logged). Missing or refused: HTTP 401 problem details at the handshake; revoked while connected: an Error frame with code unauthorized, then close code 4401.",
+      clientMessages: [
+        { action: 'subscribe', scenario: 'russia-ukraine-talks' },
+        { action: 'subscribe', threadId: 'ceasefire' },
+        { action: 'unsubscribe', threadId: 'ceasefire' },
+        { action: 'ping' },
+      ],
+      serverFrames: [
+        { type: 'Subscribed', scenario: 'russia-ukraine-talks' },
+        { type: 'Unsubscribed', threadId: 'ceasefire' },
+        { type: 'Pong' },
+        {
+          type: 'Error',
+          code: 'validation_error',
+          title: 'The request is not valid',
+          detail: 'The message is not valid: (message) give exactly one of scenario and threadId',
+          errors: [{ path: '(message)', message: 'give exactly one of scenario and threadId' }],
+        },
+      ],
+      events:
+        'After Subscribed, every event envelope of the subscribed scenario or thread (the webhook body: id, type, time, scenario, threadId, ...), once per connection, within 2 seconds of its write. Ping events are never sent.',
+      limits: `Text messages of at most ${LIVE_LIMITS.messageBytes} bytes, each one JSON object; at most ${LIVE_LIMITS.subscriptionsPerConnection} subscriptions per connection (too_many_subscriptions); closed after 10 minutes without a client message (send ping), then reconnect and revalidate with ETags.`,
+    },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },

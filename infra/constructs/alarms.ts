@@ -66,6 +66,8 @@ export interface AlarmsProps {
   /** Where the descriptions point: docs/runbook.md in the repository, as a path or a URL; each alarm adds its `#anchor`. */
   runbookUrl: string;
   functions: Record<FunctionName, IFunction>;
+  /** Functions of other sections (the live WebSocket's): errors and throttles alarmed like the rest. */
+  moreFunctions?: Record<string, IFunction>;
   httpApi: HttpApi;
   table: ITable;
   /** Every dead-letter queue of the stack, by name (its alarm is `<name>Depth`). */
@@ -148,7 +150,8 @@ export class Alarms extends Section {
 
   /** Errors and throttles of every function: 2 of 3 periods (the stale check: 2 of its 15-minute runs). */
   private functionAlarms(): void {
-    for (const [name, fn] of Object.entries(this.props.functions) as [FunctionName, IFunction][]) {
+    const all = { ...this.props.functions, ...this.props.moreFunctions };
+    for (const [name, fn] of Object.entries(all)) {
       const scheduled = name === 'stale-check';
       const period = scheduled ? STALE_CHECK_SCHEDULE : FIVE_MINUTES;
       const window = scheduled
@@ -295,6 +298,7 @@ export class Alarms extends Section {
       RecountDlq: 'scenario recount requests in the dead-letter queue (the sweep still recounts them)',
       WebhookDlq: 'events whose webhook fan-out failed, in the dead-letter queue',
       StaleCheckDlq: 'stale-check events in the dead-letter queue',
+      LiveFanOutDlq: 'events the live fan-out could not be invoked for, in the dead-letter queue',
     };
     for (const [name, queue] of Object.entries(this.props.deadLetterQueues)) {
       // A dead letter stays until someone acts, so two 5-minute datapoints are a message that sat 5–10 minutes.

@@ -1,5 +1,6 @@
 import { config as loadConfig, type Config } from '../config';
-import { createPublisher, type Publisher } from '../events/publisher';
+import { createPublisher, FanOutPublisher, type Publisher } from '../events/publisher';
+import type { TrackerEvent } from '../domain/event';
 import { WEBHOOK_TIMEOUT_MS } from '../events/webhook-sender';
 import { systemLookup, type LookupAll } from '../events/webhook-url';
 import { DeliveryStore } from '../store/delivery-store';
@@ -8,6 +9,7 @@ import { FeedStore } from '../store/feed-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { SubscriptionFanOut } from './deliveries';
+import { LiveTap } from './live';
 import { createDocumentClient, type DocumentClient } from '../store/client';
 import { BusRecountTrigger, type RecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
@@ -49,6 +51,8 @@ export interface AppContext {
   webhookTimeoutMs: number;
   /** Called when new deliveries are due now: the local server's loop sets it; elsewhere it does nothing. */
   wakeDeliveries: () => void;
+  /** Published events for the local server's live WebSocket hub (local/live.ts sets it); elsewhere it does nothing. */
+  liveEvents: (events: readonly TrackerEvent[]) => void;
 }
 
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
@@ -70,9 +74,14 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
     idempotency: new IdempotencyStore(db, cfg.tableName),
     outbox: new OutboxStore(db, cfg.tableName),
-    // Without a bus (npm start) subscriptions are fanned out as part of publishing; in the cloud the
-    // delivery function does it from the bus's queue.
-    publisher: createPublisher(cfg, cfg.eventBusName ? undefined : new SubscriptionFanOut(() => ctx)),
+    // Without a bus (npm start) subscriptions and live connections are fanned out as part of
+    // publishing; in the cloud the delivery and live fan-out functions do it from the bus.
+    publisher: createPublisher(
+      cfg,
+      cfg.eventBusName
+        ? undefined
+        : new FanOutPublisher([new SubscriptionFanOut(() => ctx), new LiveTap(() => ctx)]),
+    ),
     pageTokens: pageTokenCodec(
       cfg.pageTokenSecretArn ? pageTokenKey(cfg.pageTokenSecretArn).current : cfg.pageTokenSecret,
     ),
@@ -83,6 +92,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
+    liveEvents: () => undefined,
     ...overrides,
   };
   return ctx;

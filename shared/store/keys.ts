@@ -145,3 +145,22 @@ export const deliveryDuePk = (shard: number) => `WEBHOOKDUE#${shard}`;
 export const deliveryDueShard = (eventId: string, subscriptionId: string) =>
   shardOf(`${eventId}/${subscriptionId}`, DELIVERY_SHARDS);
 export const attemptLogPk = (subscriptionId: string, shard: number) => `SUBLOG#${subscriptionId}#${shard}`;
+
+/**
+ * Live WebSocket connections in the cloud (docs/data-model.md "Live connections"): every key of the
+ * family starts with `LIVE#` (the live functions' IAM is confined to it). A connection's own item,
+ * and one item per subscription under its target, sharded by connection so that no target's
+ * subscribers share one partition key: the fan-out reads a target's LIVE_SHARDS partitions.
+ */
+export const LIVE_PREFIX = 'LIVE#';
+export const LIVE_SHARDS = 4;
+export const liveConnectionKey = (connectionId: string) => ({
+  PK: `${LIVE_PREFIX}CONN#${connectionId}`,
+  SK: '#CONN',
+});
+/** `target` is the protocol's target key (`scenario:<id>` or `thread:<id>`). */
+export const liveTargetPk = (target: string, shard: number) => `${LIVE_PREFIX}${target}#${shard}`;
+export const liveSubscriptionKey = (target: string, connectionId: string) => ({
+  PK: liveTargetPk(target, shardOf(connectionId, LIVE_SHARDS)),
+  SK: connectionId,
+});

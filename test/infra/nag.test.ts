@@ -5,6 +5,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../infra/build';
 import { FUNCTION_ENTRIES } from '../../infra/bundling';
+import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
 import { synth } from './synth';
 
 interface Report {
@@ -61,7 +62,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     }
   });
 
-  it('acknowledges resource "*" only for the X-Ray statement of the function roles', () => {
+  it('acknowledges wildcard resources only for X-Ray on the function roles and the live management API', () => {
     // Prepare
     const wildcardAcks = synthesized.stack.node
       .findAll()
@@ -78,6 +79,9 @@ describe('cdk-nag AWS Solutions checks', () => {
       'DeliveriesRole',
       'HealthRole',
       'KindsRole',
+      'LiveAuthorizerRole',
+      'LiveConnectionsRole',
+      'LiveFanoutRole',
       'ScenarioRecountRole',
       'StaleCheckRole',
       'SubscriptionsRole',
@@ -85,6 +89,15 @@ describe('cdk-nag AWS Solutions checks', () => {
       'ThreadsWriteRole',
       'TokensRole',
     ]);
+    const ids = wildcardAcks.flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object).filter((id) => id.includes('IAM5'))),
+    );
+    for (const id of ids)
+      expect(id).toMatch(
+        /^(Annotation::)?AwsSolutions-IAM5\[Resource::(\*|.*:<Live\w+>\/live\/(POST|DELETE)\/@connections\/\*)\]$/,
+      );
   });
 
   it('bundles every function with the local esbuild into a single index.js with a source map', () => {
@@ -98,7 +111,9 @@ describe('cdk-nag AWS Solutions checks', () => {
       .filter((f) => f.source.packaging === 'zip')
       .map((f) => path.join(dir, f.source.path));
     // Assess
-    expect(bundles).toHaveLength(Object.keys(FUNCTION_ENTRIES).length);
+    expect(bundles).toHaveLength(
+      Object.keys(FUNCTION_ENTRIES).length + Object.keys(LIVE_FUNCTION_ENTRIES).length,
+    );
     for (const dir of bundles) {
       expect(readFileSync(path.join(dir, 'index.js'), 'utf8').length).toBeGreaterThan(1000);
       expect(readFileSync(path.join(dir, 'index.js.map'), 'utf8')).toContain('"sources"');

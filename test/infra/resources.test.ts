@@ -250,7 +250,9 @@ describe('notifications and the stale-check schedule', () => {
 
   it("also sends the stale check's failed asynchronous invocations to that queue after retries", () => {
     const [queueId] = named('AWS::SQS::Queue', 'StaleCheckDlq');
-    const [, config] = only('AWS::Lambda::EventInvokeConfig');
+    const [, config] = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) =>
+      referencedIds(c.Properties!.FunctionName).includes(functionId('stale-check')),
+    )!;
     expect(referencedIds(config.Properties!.FunctionName)).toEqual([functionId('stale-check')]);
     expect(config.Properties!.MaximumRetryAttempts).toBeGreaterThan(0);
     expect(

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AppContext } from '../../shared/app/context';
 import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
+import type { LiveOptions } from '../../local/live';
 import { seedIfEmpty } from '../../local/seed';
 import { freshContext } from './context';
 
@@ -29,7 +30,7 @@ export interface TestServer {
  * settings (another DynamoDB Local, shorter timeouts).
  */
 export async function startTestServer(
-  options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config> } = {},
+  options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config>; live?: LiveOptions } = {},
 ): Promise<TestServer> {
   const ctx = await freshContext(options.config);
   if (options.seed !== false) await seedIfEmpty(ctx);
@@ -39,7 +40,10 @@ export async function startTestServer(
     TRACKER_EDITOR_TOKEN: tokens.editor,
     TRACKER_ADMIN_TOKEN: tokens.admin,
   });
-  const server = createLocalServer({ corsOrigins: options.corsOrigins ?? [] });
+  const server = createLocalServer({
+    corsOrigins: options.corsOrigins ?? [],
+    ...(options.live ? { live: options.live } : {}),
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

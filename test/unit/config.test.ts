@@ -105,6 +105,23 @@ describe('settings of the functions (readConfig)', () => {
   });
 });
 
+describe('the live WebSocket settings', () => {
+  it('closes idle live connections after 600 s unless TRACKER_LIVE_IDLE_SECONDS says otherwise', () => {
+    expect(readLocalSettings({}).liveIdleSeconds).toBe(600);
+    expect(readLocalSettings({ TRACKER_LIVE_IDLE_SECONDS: '30' }).liveIdleSeconds).toBe(30);
+  });
+
+  it('takes only an https management endpoint as TRACKER_LIVE_CALLBACK_URL', () => {
+    const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/live';
+    expect(readConfig({ TRACKER_LIVE_CALLBACK_URL: url }).liveCallbackUrl).toBe(url);
+    expect(readConfig({}).liveCallbackUrl).toBeUndefined();
+    const { variable } = refusal(() =>
+      readConfig({ TRACKER_LIVE_CALLBACK_URL: 'http://localhost:3001/live' }),
+    );
+    expect(variable).toBe('TRACKER_LIVE_CALLBACK_URL');
+  });
+});
+
 describe('settings the stack hands to the functions', () => {
   it("are checked by the functions' rules at synth, not at the first invocation", () => {
     const none = () => undefined;
@@ -131,6 +148,9 @@ describe('settings of the local server (readLocalSettings)', () => {
     ['DYNAMODB_LOCAL_PORT', '0'],
     ['TRACKER_SEED', 'no'],
     ['TRACKER_DATA_DIR', '  '],
+    ['TRACKER_LIVE_IDLE_SECONDS', '0'],
+    ['TRACKER_LIVE_IDLE_SECONDS', '7201'],
+    ['TRACKER_LIVE_IDLE_SECONDS', 'ten'],
   ])('refuses %s=%j in one line naming it', (variable, value) => {
     const { variable: named, line } = refusal(() => readLocalSettings({ [variable]: value }));
     expect(named).toBe(variable);

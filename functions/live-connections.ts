@@ -1,0 +1,78 @@
+import { appContext, type AppContext } from '../shared/app/context';
+import { handleLiveMessage, type LiveDeps } from '../shared/app/live';
+import { ApiGatewayLiveSender } from '../shared/events/live-sender';
+import type { Context } from 'aws-lambda';
+import { invocation } from '../shared/observability';
+import { ConnectionStore } from '../shared/store/connection-store';
+
+/**
+ * The live WebSocket API's routes in the cloud (infra/live-api.ts):
+ *
+ * - `$connect` (after the authorizer accepted the token): the connection's item, with the token's
+ *   subject and name from the authorizer context;
+ * - `$disconnect`: the connection's items go (best effort on API Gateway's side: TTL does the rest);
+ * - `$default`: every client message, answered through the route response (shared/app/live.ts),
+ *   except a revoked token's, which gets its error frame posted and the connection deleted.
+ */
+export interface LiveRouteEvent {
+  requestContext: {
+    routeKey: string;
+    connectionId: string;
+    /** API Gateway's id of this message or connection event: the log lines' correlation id. */
+    requestId?: string;
+    authorizer?: { subject?: string; name?: string } | null;
+  };
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+/** Built once per context (a warm function reuses them). */
+let built: { ctx: AppContext; store: ConnectionStore; sender?: ApiGatewayLiveSender } | undefined;
+
+const deps = (): LiveDeps & { store: ConnectionStore } => {
+  const ctx = appContext();
+  if (built?.ctx !== ctx) built = { ctx, store: new ConnectionStore(ctx.db, ctx.config.tableName) };
+  return { registry: built.store, store: built.store, tokens: ctx.tokens };
+};
+
+const liveSender = (): ApiGatewayLiveSender => {
+  const { liveCallbackUrl, region } = appContext().config;
+  if (!liveCallbackUrl) throw new Error('TRACKER_LIVE_CALLBACK_URL is not set');
+  deps();
+  return (built!.sender ??= new ApiGatewayLiveSender(liveCallbackUrl, region));
+};
+
+export const handler = async (
+  event: LiveRouteEvent,
+  context?: Context,
+): Promise<{ statusCode: number; body?: string }> =>
+  invocation(
+    `live ${event.requestContext.routeKey}`,
+    { context, correlationId: event.requestContext.requestId },
+    async () => {
+      const { routeKey, connectionId, authorizer } = event.requestContext;
+      const d = deps();
+      const now = Date.now();
+      if (routeKey === '$connect') {
+        if (!authorizer?.subject || !authorizer.name) return { statusCode: 401 };
+        await d.store.connect({ connectionId, subject: authorizer.subject, name: authorizer.name }, now);
+        return { statusCode: 200 };
+      }
+      if (routeKey === '$disconnect') {
+        await d.store.remove(connectionId);
+        return { statusCode: 200 };
+      }
+      const subject = authorizer?.subject ?? (await d.store.get(connectionId))?.subject;
+      if (!subject) return { statusCode: 410 };
+      const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
+      const reply = await handleLiveMessage(d, { connectionId, subject }, raw, false, now);
+      if (reply.refuse) {
+        const s = liveSender();
+        await s.send(connectionId, JSON.stringify(reply.frame));
+        await s.refuse(connectionId);
+        await d.store.remove(connectionId);
+        return { statusCode: 200 };
+      }
+      return { statusCode: 200, body: JSON.stringify(reply.frame) };
+    },
+  );

@@ -1,0 +1,328 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../shared/events/publisher';
+import { LIVE_PREFIX } from '../shared/store/keys';
+import { BUNDLING } from './bundling';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** The live functions, bundled like every other (infra/bundling.ts), entries relative to the root. */
+export const LIVE_FUNCTION_ENTRIES = {
+  'live-authorizer': 'functions/live-authorizer.ts',
+  'live-connections': 'functions/live-connections.ts',
+  'live-fanout': 'functions/live-fanout.ts',
+} as const;
+
+export type LiveFunctionName = keyof typeof LIVE_FUNCTION_ENTRIES;
+
+/** The stage's name: part of the URL (`wss://<api>.execute-api.<region>.amazonaws.com/live`). */
+export const LIVE_STAGE_NAME = 'live';
+
+/** An event older than this is of no use to a live screen (it revalidates on reconnect): dropped to the DLQ. */
+export const LIVE_FANOUT_MAX_EVENT_AGE = Duration.minutes(1);
+
+const SPECS: Record<LiveFunctionName, { timeout: Duration; description: string }> = {
+  // On the handshake's path: API Gateway gives a WebSocket authorizer at most 10 s... and a person waits.
+  'live-authorizer': {
+    timeout: Duration.seconds(5),
+    description: 'Live WebSocket: checks the token at $connect',
+  },
+  'live-connections': {
+    timeout: Duration.seconds(10),
+    description: 'Live WebSocket: $connect, $disconnect and client messages',
+  },
+  // A Query per target shard, then one post per subscriber, concurrently.
+  'live-fanout': {
+    timeout: Duration.seconds(30),
+    description: 'Live WebSocket: sends each event to its subscribers',
+  },
+};
+
+export interface LiveApiProps {
+  /** Deployment stage (dev, prod, ...): part of names and descriptions. */
+  readonly stage: string;
+  /** The one table: connections are its `LIVE#` item family; tokens are read from it. */
+  readonly table: ITable;
+  /** The bus the publishers write to: every tracker event on it goes to the fan-out function. */
+  readonly bus: IEventBus;
+  /** Days every log group (functions, stage access log) keeps its logs. */
+  readonly logRetention: RetentionDays;
+  /** What happens to the log groups when the stack goes. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** Environment given to every function (Powertools settings); the table and callback URL are added. */
+  readonly environment?: Record<string, string>;
+  /** Stage throttling (messages per second across all connections). Default 50/100. */
+  readonly throttle?: { rateLimit: number; burstLimit: number };
+  /** When given, an errors alarm per function and a dead-letter depth alarm notify it. */
+  readonly alarmAction?: IAlarmAction;
+}
+
+const acknowledge = (scope: Construct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason });
+
+/**
+ * The live WebSocket of the contract in the cloud: an API Gateway WebSocket API whose `$connect`
+ * is guarded by a Lambda REQUEST authorizer reading the `token` query parameter (refused → 401 at
+ * the handshake), one function for `$connect`/`$disconnect`/`$default` (client messages answered
+ * through the route response), and a fan-out function invoked by an EventBridge rule for every
+ * tracker event on the bus (the stream webhooks are fed from). Connections are `LIVE#` items of the
+ * one table with a TTL (docs/data-model.md); every function's table access is confined to its item
+ * families, and management API access to this API's stage.
+ */
+export class LiveApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly functions: Record<LiveFunctionName, NodejsFunction>;
+  readonly fanOutRule: Rule;
+  /** Events the fan-out could not be invoked for (throttled, too old). */
+  readonly deadLetterQueue: Queue;
+  /** `wss://…/live`: what clients connect to (with `?token=`). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LiveApiProps) {
+    super(scope, id);
+    const { stage } = props;
+
+    this.functions = Object.fromEntries(
+      (Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[]).map((n) => [n, this.makeFunction(n, props)]),
+    ) as Record<LiveFunctionName, NodejsFunction>;
+
+    const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', this.functions['live-authorizer'], {
+      authorizerName: 'live-token',
+      // Missing → API Gateway answers 401 without invoking the function.
+      identitySource: ['route.request.querystring.token'],
+    });
+    const routes = new WebSocketLambdaIntegration('Routes', this.functions['live-connections']);
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `scenario-tracker-live-${stage}`,
+      description: `Scenario Tracker live updates (${stage})`,
+      connectRouteOptions: { integration: routes, authorizer },
+      disconnectRouteOptions: { integration: routes },
+      // Every message goes to $default; its answer (Subscribed, Error, ...) is the route response.
+      defaultRouteOptions: { integration: routes, returnResponse: true },
+    });
+    for (const child of this.api.node.children) {
+      if (child.node.id.endsWith('disconnect-Route') || child.node.id.endsWith('default-Route'))
+        acknowledge(
+          child,
+          'AwsSolutions-APIG4',
+          'API Gateway runs a WebSocket authorizer on $connect only; every later frame of the connection belongs to the connection that $connect authorized, and the function rechecks its token on each message.',
+        );
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: LIVE_STAGE_NAME,
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // Never the request's query string: it holds the token.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            eventType: '$context.eventType',
+            connectionId: '$context.connectionId',
+            status: '$context.status',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            caller: '$context.authorizer.principalId',
+          }),
+        ),
+      },
+    });
+    this.url = this.stage.url;
+
+    this.grantTable(props.table);
+    const manage = (method: 'POST' | 'DELETE') =>
+      Stack.of(this).formatArn({
+        service: 'execute-api',
+        resource: this.api.apiId,
+        resourceName: `${LIVE_STAGE_NAME}/${method}/@connections/*`,
+      });
+    // The route function only closes refused connections; the fan-out posts and closes.
+    this.functions['live-connections'].addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ManageConnections',
+        actions: ['execute-api:ManageConnections'],
+        resources: [manage('POST'), manage('DELETE')],
+      }),
+    );
+    this.functions['live-fanout'].addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ManageConnections',
+        actions: ['execute-api:ManageConnections'],
+        resources: [manage('POST'), manage('DELETE')],
+      }),
+    );
+    // cdk-nag names each wildcard resource; the API's logical id is part of the name.
+    const apiLogicalId = Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId);
+    for (const name of ['live-connections', 'live-fanout'] as const) {
+      const fn = this.functions[name];
+      fn.addEnvironment('TRACKER_LIVE_CALLBACK_URL', this.stage.callbackUrl);
+      for (const method of ['POST', 'DELETE'])
+        acknowledge(
+          fn.role!,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${LIVE_STAGE_NAME}/${method}/@connections/*]`,
+          'Connection ids are chosen by API Gateway at connect time, so the management API grant can only name this API, this stage and one method on @connections/*.',
+        );
+    }
+
+    this.deadLetterQueue = new Queue(this, 'FanOutDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the live fan-out rule target (events it could not deliver to the function).',
+    );
+    this.fanOutRule = new Rule(this, 'FanOutEvents', {
+      description: `Scenario Tracker (${stage}): every notification to the live fan-out`,
+      eventBus: props.bus,
+      eventPattern: { source: [EVENT_SOURCE] },
+      targets: [
+        new LambdaFunction(this.functions['live-fanout'], {
+          retryAttempts: 2,
+          maxEventAge: LIVE_FANOUT_MAX_EVENT_AGE,
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
+    });
+
+    if (props.alarmAction) this.addAlarms(props.alarmAction, stage);
+  }
+
+  private makeFunction(name: LiveFunctionName, props: LiveApiProps): NodejsFunction {
+    const id = name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+    const logs = new LogGroup(this, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Scenario Tracker (${props.stage}) ${name} function`,
+    });
+    logs.grantWrite(role);
+    const spec = SPECS[name];
+    const fn = new NodejsFunction(this, `${id}Function`, {
+      entry: path.join(PROJECT_ROOT, LIVE_FUNCTION_ENTRIES[name]),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: spec.timeout,
+      description: `Scenario Tracker (${props.stage}): ${spec.description}`,
+      role,
+      logGroup: logs,
+      tracing: Tracing.ACTIVE,
+      environment: { ...props.environment, TABLE_NAME: props.table.tableName },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      // A fan-out retried after a minute helps no live screen (clients revalidate on reconnect).
+      ...(name === 'live-fanout' ? { retryAttempts: 1, maxEventAge: LIVE_FANOUT_MAX_EVENT_AGE } : {}),
+      bundling: {
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        target: BUNDLING.target,
+        format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
+        externalModules: [...BUNDLING.externalModules],
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *.',
+    );
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      'Pinned to Node.js 22 on purpose, like every function of the stack: the bundle targets node22 (infra/bundling.ts).',
+    );
+    return fn;
+  }
+
+  /** Each function to the item families it uses, down to the partition key prefix (dynamodb:LeadingKeys). */
+  private grantTable(table: ITable): void {
+    const items = (sid: string, prefix: string, actions: string[]) =>
+      new PolicyStatement({
+        sid,
+        actions,
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+      });
+    // The token by hash, and its lastUsedAt (shared/app/tokens.ts authenticate).
+    this.functions['live-authorizer'].addToRolePolicy(
+      items('TokenItems', 'TOKEN#', ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    );
+    // Connection and subscription items; the token again on each message (revoked?).
+    this.functions['live-connections'].addToRolePolicy(
+      items('ConnectionItems', LIVE_PREFIX, [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ]),
+    );
+    this.functions['live-connections'].addToRolePolicy(items('TokenItems', 'TOKEN#', ['dynamodb:GetItem']));
+    // Subscribers by target (Query per shard), gone connections deleted; tokens checked per batch.
+    this.functions['live-fanout'].addToRolePolicy(
+      items('ConnectionItems', LIVE_PREFIX, ['dynamodb:Query', 'dynamodb:DeleteItem']),
+    );
+    this.functions['live-fanout'].addToRolePolicy(items('TokenItems', 'TOKEN#', ['dynamodb:GetItem']));
+  }
+
+  private addAlarms(action: IAlarmAction, stage: string): void {
+    const alarm = (alarmId: string, metric: Alarm['metric'], description: string) => {
+      const a = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Scenario Tracker (${stage}): ${description}`,
+      });
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+    };
+    for (const [name, fn] of Object.entries(this.functions))
+      alarm(
+        `${fn.node.id.replace(/Function$/, '')}Errors`,
+        fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        `${name} function errors`,
+      );
+    alarm(
+      'FanOutDlqDepth',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'events the live fan-out could not be invoked for',
+    );
+  }
+}

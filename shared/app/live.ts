@@ -1,0 +1,180 @@
+import { NotFoundError, TrackerError, UnauthorizedError } from '../domain/errors';
+import type { TrackerEvent } from '../domain/event';
+import {
+  errorFrame,
+  parseLiveMessage,
+  pongFrame,
+  subscribedFrame,
+  targetsOf,
+  unsubscribedFrame,
+  type LiveFrame,
+  type LiveTarget,
+} from '../domain/live-protocol';
+import type { Publisher } from '../events/publisher';
+import { logger } from '../observability';
+import type { AppContext } from './context';
+
+/**
+ * The live WebSocket (contract 1.1 "Live updates"), the same logic locally and in the cloud, over two
+ * ports: where connections and subscriptions are kept (`LiveRegistry`: in memory in the local
+ * server, connection items in the table in the cloud) and how a frame reaches a connection
+ * (`LiveSender`: the ws socket, or API Gateway's management API).
+ *
+ * A connection carries the subject (hash) of the token it was opened with. That token is checked
+ * again on every client message and before every event sent (once per token per batch of events):
+ * a revoked token gets an `unauthorized` error frame and its connection is closed (code 4401
+ * locally; in the cloud API Gateway closes it). An idle connection stays open no longer than its
+ * transport allows (10 minutes without a client message).
+ */
+
+/** A connection as the registries know it. */
+export interface LiveConnection {
+  connectionId: string;
+  /** SHA-256 hash of the connection's token (shared/app/tokens.ts), never the token itself. */
+  subject: string;
+}
+
+export interface LiveRegistry {
+  /**
+   * Add a subscription (again: no change). False when the connection is not registered (any more);
+   * throws LiveSubscriptionLimitError when it holds the most it may.
+   */
+  subscribe(connectionId: string, target: LiveTarget, nowMs: number): Promise<boolean>;
+  unsubscribe(connectionId: string, target: LiveTarget, nowMs: number): Promise<void>;
+  /** The client said something: the connection is not idle. */
+  touch(connectionId: string, nowMs: number): Promise<void>;
+  /** Every live connection subscribed to `target`. */
+  subscribersOf(target: LiveTarget, nowMs: number): Promise<LiveConnection[]>;
+  /** Forget a connection and its subscriptions (gone, closed or refused). */
+  remove(connectionId: string): Promise<void>;
+}
+
+export interface LiveSender {
+  /** Send one text frame; false when the connection is gone (it is then removed from the registry). */
+  send(connectionId: string, frame: string): Promise<boolean>;
+  /** End a connection whose token is no longer valid (after an `unauthorized` frame). */
+  refuse(connectionId: string): Promise<void>;
+}
+
+export interface LiveDeps {
+  registry: LiveRegistry;
+  tokens: AppContext['tokens'];
+}
+
+/** What a client message comes to: the frame to answer, and whether the connection must be refused. */
+export interface LiveReply {
+  frame: LiveFrame;
+  refuse: boolean;
+}
+
+const revoked = () =>
+  new UnauthorizedError('The token of this connection was revoked; reconnect with a valid token.');
+
+/** Answer one client message (a text or binary frame's payload). Never throws for the client's mistakes. */
+export async function handleLiveMessage(
+  deps: LiveDeps,
+  connection: LiveConnection,
+  raw: string | Buffer,
+  binary: boolean,
+  nowMs: number,
+): Promise<LiveReply> {
+  if (!(await deps.tokens.findByHash(connection.subject)))
+    return { frame: errorFrame(revoked()), refuse: true };
+  try {
+    const message = parseLiveMessage(raw, binary);
+    if (message.action === 'ping') {
+      await deps.registry.touch(connection.connectionId, nowMs);
+      return { frame: pongFrame(), refuse: false };
+    }
+    if (message.action === 'unsubscribe') {
+      await deps.registry.unsubscribe(connection.connectionId, message.target, nowMs);
+      return { frame: unsubscribedFrame(message.target), refuse: false };
+    }
+    if (!(await deps.registry.subscribe(connection.connectionId, message.target, nowMs)))
+      throw new NotFoundError('This connection is no longer registered; reconnect.');
+    return { frame: subscribedFrame(message.target), refuse: false };
+  } catch (error) {
+    if (error instanceof TrackerError) return { frame: errorFrame(error), refuse: false };
+    throw error;
+  }
+}
+
+/** What one fan-out did. */
+export interface LiveFanOutReport {
+  /** Frames sent (one per event per connection). */
+  sent: number;
+  /** Connections found gone, and removed. */
+  gone: number;
+  /** Connections whose token was revoked: refused and removed. */
+  refused: number;
+}
+
+/**
+ * Send each event to every connection subscribed to its scenario or its thread — once, however many
+ * of its subscriptions match — in the order given. Connections found gone are removed; connections
+ * whose token was revoked get an `unauthorized` frame instead of the events and are refused.
+ */
+export async function fanOutLive(
+  deps: LiveDeps & { sender: LiveSender },
+  events: readonly TrackerEvent[],
+  nowMs: number,
+): Promise<LiveFanOutReport> {
+  const report: LiveFanOutReport = { sent: 0, gone: 0, refused: 0 };
+  const perConnection = new Map<string, { connection: LiveConnection; events: TrackerEvent[] }>();
+  for (const event of events) {
+    const found = await Promise.all(targetsOf(event).map((t) => deps.registry.subscribersOf(t, nowMs)));
+    const seen = new Set<string>();
+    for (const connection of found.flat()) {
+      if (seen.has(connection.connectionId)) continue;
+      seen.add(connection.connectionId);
+      const entry = perConnection.get(connection.connectionId) ?? { connection, events: [] };
+      entry.events.push(event);
+      perConnection.set(connection.connectionId, entry);
+    }
+  }
+  if (perConnection.size === 0) return report;
+  const subjects = [...new Set([...perConnection.values()].map((e) => e.connection.subject))];
+  const valid = new Set(
+    (await Promise.all(subjects.map(async (s) => ((await deps.tokens.findByHash(s)) ? s : null)))).filter(
+      (s): s is string => s !== null,
+    ),
+  );
+  await Promise.all(
+    [...perConnection.values()].map(async ({ connection, events: theirs }) => {
+      const id = connection.connectionId;
+      if (!valid.has(connection.subject)) {
+        report.refused++;
+        await deps.sender.send(id, JSON.stringify(errorFrame(revoked()))).catch(() => false);
+        await deps.sender.refuse(id);
+        await deps.registry.remove(id);
+        return;
+      }
+      for (const event of theirs) {
+        if (!(await deps.sender.send(id, JSON.stringify(event)))) {
+          report.gone++;
+          await deps.registry.remove(id);
+          return;
+        }
+        report.sent++;
+      }
+    }),
+  );
+  return report;
+}
+
+/**
+ * The local publisher's part for live connections: hands the events to the local server's live hub
+ * (`ctx.liveEvents`) without waiting. Live frames are best effort (a client that missed one
+ * revalidates with its ETags on reconnect), so nothing here can keep an event in the outbox.
+ */
+export class LiveTap implements Publisher {
+  constructor(private readonly ctx: () => Pick<AppContext, 'liveEvents'>) {}
+
+  async publish(events: readonly TrackerEvent[]): Promise<void> {
+    try {
+      this.ctx().liveEvents(events);
+    } catch (error) {
+      logger.warn('live fan-out failed', { error: String(error) });
+    }
+  }
+}

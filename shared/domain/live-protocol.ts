@@ -1,0 +1,152 @@
+import * as z from 'zod/mini';
+import { TrackerError, ValidationError, type FieldProblem } from './errors';
+import { slug, toFieldProblems } from './schemas';
+import type { TrackerEvent } from './event';
+
+/**
+ * The live protocol (contract 1.1 "Live updates"), apart from any transport: what a client may send,
+ * what it is answered, and which events reach which subscription. The local server (ws) and the cloud
+ * (API Gateway WebSocket API) both speak it through shared/app/live.ts.
+ *
+ * Client → server, one JSON object per text message:
+ * - `{ "action": "subscribe", "scenario": "…" }` or `{ "action": "subscribe", "threadId": "…" }` →
+ *   `{ "type": "Subscribed", "scenario": "…" }` (the target echoed), then every matching event.
+ *   Subscribing again to the same target changes nothing and is answered the same.
+ * - `{ "action": "unsubscribe", … }` with the same target → `{ "type": "Unsubscribed", … }`; no more
+ *   events for that target (answered the same whether or not it was subscribed: idempotent).
+ * - `{ "action": "ping" }` → `{ "type": "Pong" }`: what a browser (which cannot send ping frames)
+ *   sends to keep an otherwise silent connection from being closed as idle.
+ * Anything else is answered `{ "type": "Error", "code", "title", "detail", "errors"? }` — the
+ * problem-details fields — and the connection stays open.
+ */
+
+/** What a connection can follow: one scenario, or one thread. */
+export type LiveTarget = { scenario: string } | { threadId: string };
+
+export const LIVE_LIMITS = {
+  /** Longest client message: the largest valid one is under 150 bytes. */
+  messageBytes: 4096,
+  /** Subscriptions one connection may hold at once (a desk follows one scenario and a few threads). */
+  subscriptionsPerConnection: 20,
+} as const;
+
+/** The close code of a connection whose token was refused after the handshake (contract). */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+/** A connection already holds LIVE_LIMITS.subscriptionsPerConnection subscriptions. */
+export class LiveSubscriptionLimitError extends TrackerError {
+  readonly status = 422;
+  readonly code = 'too_many_subscriptions';
+  readonly title = 'Too many subscriptions on this connection';
+}
+
+const target = {
+  scenario: z.optional(slug),
+  threadId: z.optional(slug),
+};
+const exactlyOneTarget = (m: { scenario?: string | undefined; threadId?: string | undefined }) =>
+  (m.scenario === undefined) !== (m.threadId === undefined);
+
+const LiveMessageSchema = z.discriminatedUnion('action', [
+  z
+    .strictObject({ action: z.literal('subscribe'), ...target })
+    .check(z.refine(exactlyOneTarget, { message: 'give exactly one of scenario and threadId', path: [] })),
+  z
+    .strictObject({ action: z.literal('unsubscribe'), ...target })
+    .check(z.refine(exactlyOneTarget, { message: 'give exactly one of scenario and threadId', path: [] })),
+  z.strictObject({ action: z.literal('ping') }),
+]);
+
+export type LiveMessage = { action: 'subscribe' | 'unsubscribe'; target: LiveTarget } | { action: 'ping' };
+
+const ACTIONS = ['subscribe', 'unsubscribe', 'ping'] as const;
+
+/** Parse one client message (a text frame's payload) or throw a ValidationError naming the problem. */
+export function parseLiveMessage(raw: string | Buffer, binary = false): LiveMessage {
+  if (binary) throw ValidationError.field('(message)', 'must be a text message holding a JSON object');
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  if (Buffer.byteLength(text, 'utf8') > LIVE_LIMITS.messageBytes)
+    throw ValidationError.field('(message)', `must be at most ${LIVE_LIMITS.messageBytes} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw ValidationError.field('(message)', 'must be a JSON object');
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw ValidationError.field('(message)', 'must be a JSON object');
+  const action = (json as Record<string, unknown>).action;
+  if (!ACTIONS.includes(action as (typeof ACTIONS)[number]))
+    throw ValidationError.field('action', `must be one of: ${ACTIONS.join(', ')}`);
+  const result = z.safeParse(LiveMessageSchema, json);
+  if (!result.success) {
+    const errors = toFieldProblems(result.error, json, 'is not a known field').map((p) =>
+      p.path === '(body)' ? { ...p, path: '(message)' } : p,
+    );
+    throw new ValidationError(
+      `The message is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+  const parsed = result.data;
+  if (parsed.action === 'ping') return { action: 'ping' };
+  return {
+    action: parsed.action,
+    target: parsed.scenario !== undefined ? { scenario: parsed.scenario } : { threadId: parsed.threadId! },
+  };
+}
+
+/** A target as one string (`scenario:<id>`, `thread:<id>`): how registries index subscriptions. */
+export const targetKey = (t: LiveTarget): string =>
+  'scenario' in t ? `scenario:${t.scenario}` : `thread:${t.threadId}`;
+
+export const targetOfKey = (key: string): LiveTarget => {
+  const colon = key.indexOf(':');
+  const kind = key.slice(0, colon);
+  const id = key.slice(colon + 1);
+  if (kind === 'scenario') return { scenario: id };
+  if (kind === 'thread') return { threadId: id };
+  throw new Error(`not a live target key: ${key}`);
+};
+
+/**
+ * The targets an event is delivered to: its scenario and its thread. A Ping is for one webhook
+ * subscription only and never goes live.
+ */
+export function targetsOf(event: TrackerEvent): LiveTarget[] {
+  if (event.type === 'Ping') return [];
+  const out: LiveTarget[] = [];
+  if (event.scenario) out.push({ scenario: event.scenario });
+  if (event.threadId) out.push({ threadId: event.threadId });
+  return out;
+}
+
+/** Whether a subscription to `t` receives `event`. */
+export const matchesTarget = (t: LiveTarget, event: TrackerEvent): boolean =>
+  targetsOf(event).some((e) => targetKey(e) === targetKey(t));
+
+// ---- Frames the server sends ----
+
+export type LiveFrame =
+  | ({ type: 'Subscribed' | 'Unsubscribed' } & LiveTarget)
+  | { type: 'Pong' }
+  | {
+      type: 'Error';
+      code: string;
+      title: string;
+      detail: string;
+      errors?: FieldProblem[];
+    };
+
+export const subscribedFrame = (t: LiveTarget): LiveFrame => ({ type: 'Subscribed', ...t });
+export const unsubscribedFrame = (t: LiveTarget): LiveFrame => ({ type: 'Unsubscribed', ...t });
+export const pongFrame = (): LiveFrame => ({ type: 'Pong' });
+
+/** An error as a frame: the problem-details fields of the same error over HTTP (no status: there is none). */
+export const errorFrame = (error: TrackerError): LiveFrame => ({
+  type: 'Error',
+  code: error.code,
+  title: error.title,
+  detail: error.message,
+  ...(error.errors?.length ? { errors: error.errors } : {}),
+});
