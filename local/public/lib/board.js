@@ -247,8 +247,7 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
       <p class="card__summary">${thread.summary}</p>
       ${expected
         ? html`<p class="card__expected">
-            <span class="card__expected-label">Expected:</span> ${expected.what}, by
-            <${When} iso=${expected.at} precision=${expected.precision} ago=${false} />
+            <span class="card__expected-label">Expected:</span> ${expected.what}, by${' '}<${When} iso=${expected.at} precision=${expected.precision} ago=${false} />
           </p>`
         : null}
       <div class="card__sources" hidden=${latestSources.length === 0}>

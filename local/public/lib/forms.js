@@ -52,11 +52,12 @@ const fieldId = (path) => `field-${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
 
 /**
  * One labelled control with its error under it. `control` gets id, aria-invalid, aria-describedby.
- * @param {{ path: string, label: string, errors: Record<string, string>, hint?: string,
- *   control: (attrs: Record<string, string>) => any }} props
+ * @param {{ path: string, id?: string, label: string, errors: Record<string, string>, hint?: string,
+ *   control: (attrs: Record<string, string>) => any }} props `id` when the control's place is not its path
+ *   (a row of sources keeps its id while the rows before it are emptied).
  */
-function Field({ path, label: text, errors, hint, control }) {
-  const id = fieldId(path);
+function Field({ path, id: given, label: text, errors, hint, control }) {
+  const id = given || fieldId(path);
   const error = errors[path];
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return html`<div class=${`field${error ? ' field--invalid' : ''}`} data-path=${path}>
@@ -115,13 +116,13 @@ function SourcesField({ rows, errors, index, onChange }) {
     ${rows.map((row, i) => {
       const n = index[i] ?? i;
       return html`<div class="rows__row" key=${i}>
-        <${Field} path=${`sources[${n}].url`} label=${`Source ${i + 1} URL`} errors=${errors}
+        <${Field} path=${`sources[${n}].url`} id=${`field-sources-${i}-url`} label=${`Source ${i + 1} URL`} errors=${errors}
           control=${(/** @type {Record<string, string>} */ a) =>
             html`<input ...${a} type="url" inputmode="url" value=${row.url} onInput=${(/** @type {Event} */ e) => set(i, 'url', value(e))} />`} />
-        <${Field} path=${`sources[${n}].title`} label="Headline" errors=${errors}
+        <${Field} path=${`sources[${n}].title`} id=${`field-sources-${i}-title`} label="Headline" errors=${errors}
           control=${(/** @type {Record<string, string>} */ a) =>
             html`<input ...${a} value=${row.title} onInput=${(/** @type {Event} */ e) => set(i, 'title', value(e))} />`} />
-        <${Field} path=${`sources[${n}].publisher`} label="Publisher" errors=${errors}
+        <${Field} path=${`sources[${n}].publisher`} id=${`field-sources-${i}-publisher`} label="Publisher" errors=${errors}
           control=${(/** @type {Record<string, string>} */ a) =>
             html`<input ...${a} value=${row.publisher} onInput=${(/** @type {Event} */ e) => set(i, 'publisher', value(e))} />`} />
         <button type="button" class="button button--small button--quiet"
@@ -144,10 +145,10 @@ function QuotesField({ rows, errors, index, onChange }) {
     ${rows.map((row, i) => {
       const n = index[i] ?? i;
       return html`<div class="rows__row" key=${i}>
-        <${Field} path=${`quotes[${n}].speaker`} label=${`Quote ${i + 1} speaker`} errors=${errors}
+        <${Field} path=${`quotes[${n}].speaker`} id=${`field-quotes-${i}-speaker`} label=${`Quote ${i + 1} speaker`} errors=${errors}
           control=${(/** @type {Record<string, string>} */ a) =>
             html`<input ...${a} value=${row.speaker} onInput=${(/** @type {Event} */ e) => set(i, 'speaker', value(e))} />`} />
-        <${Field} path=${`quotes[${n}].text`} label="Words" errors=${errors}
+        <${Field} path=${`quotes[${n}].text`} id=${`field-quotes-${i}-text`} label="Words" errors=${errors}
           control=${(/** @type {Record<string, string>} */ a) =>
             html`<textarea ...${a} rows="2" value=${row.text} onInput=${(/** @type {Event} */ e) => set(i, 'text', value(e))}></textarea>`} />
         <button type="button" class="button button--small button--quiet"
@@ -316,8 +317,7 @@ function FormNotices({ w, rest }) {
 function ThreadNow({ thread }) {
   if (!thread) return null;
   return html`<p class="editor__now">
-    Now: <strong>${label(thread.status)}</strong> since
-    <${When} iso=${thread.statusSince} precision=${thread.statusSincePrecision} ago=${false} /> · version ${thread.version}
+    Now: <strong>${label(thread.status)}</strong> since${' '}<${When} iso=${thread.statusSince} precision=${thread.statusSincePrecision} ago=${false} /> · version ${thread.version}
   </p>`;
 }
 
