@@ -239,7 +239,7 @@ function useWrite(api, thread) {
    * @param {(body: any) => void} done
    */
   async function submit(send, done) {
-    if (busy) return;
+    if (busy || (thread && etag === null)) return;
     setBusy(true);
     setMessage('');
     setErrors([]);
@@ -288,7 +288,9 @@ function useWrite(api, thread) {
     }
   }
 
-  return { etag, fresh, errors, message, conflict, busy, submit, reload };
+  // A form on a thread can submit only once it holds the ETag its If-Match will carry.
+  const ready = !thread || etag !== null;
+  return { etag, fresh, errors, message, conflict, busy, ready, submit, reload };
 }
 
 /**
@@ -322,11 +324,11 @@ function ThreadNow({ thread }) {
 }
 
 /**
- * @param {{ busy: boolean, text: string, onCancel: () => void }} props
+ * @param {{ busy: boolean, ready: boolean, text: string, onCancel: () => void }} props
  */
-function Buttons({ busy, text, onCancel }) {
+function Buttons({ busy, ready, text, onCancel }) {
   return html`<div class="editor__buttons">
-    <button type="submit" class="button button--primary" disabled=${busy}>${busy ? 'Saving…' : text}</button>
+    <button type="submit" class="button button--primary" disabled=${busy || !ready}>${busy ? 'Saving…' : text}</button>
     <button type="button" class="button button--quiet" onClick=${onCancel}>Cancel</button>
   </div>`;
 }
@@ -402,7 +404,7 @@ function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
       </select>`} />
     <${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />
     <${QuotesField} rows=${quotes} errors=${at} index=${q.index} onChange=${setQuotes} />
-    <${Buttons} busy=${w.busy} text="Create thread" onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Create thread" onCancel=${onCancel} />
   </form>`;
 }
 
@@ -453,7 +455,7 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
       onPrecision=${setPrecision} onValue=${setWhen} />
     <${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />
     <${QuotesField} rows=${quotes} errors=${at} index=${q.index} onChange=${setQuotes} />
-    <${Buttons} busy=${w.busy} text="Post update" onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Post update" onCancel=${onCancel} />
   </form>`;
 }
 
@@ -497,7 +499,7 @@ function AmendForm({ api, action, onDone, onCancel }) {
       control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="4" value=${summary} onInput=${(/** @type {Event} */ e) => setSummary(value(e))}></textarea>`} />
     <${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />
     <${QuotesField} rows=${quotes} errors=${at} index=${q.index} onChange=${setQuotes} />
-    <${Buttons} busy=${w.busy} text="Save wording" onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Save wording" onCancel=${onCancel} />
   </form>`;
 }
 
@@ -522,7 +524,7 @@ function RetractForm({ api, action, onDone, onCancel }) {
     <${FormNotices} w=${w} rest=${rest} />
     <${Field} path="reason" label="Reason for the retraction" errors=${at}
       control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="3" value=${reason} onInput=${(/** @type {Event} */ e) => setReason(value(e))}></textarea>`} />
-    <${Buttons} busy=${w.busy} text="Retract update" onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Retract update" onCancel=${onCancel} />
   </form>`;
 }
 
@@ -553,9 +555,9 @@ function ExpectedForm({ api, action, onDone, onCancel }) {
     <${WhenField} path="expected.at" label="By when" precision=${precision} value=${when} errors=${at}
       onPrecision=${setPrecision} onValue=${setWhen} />
     <div class="editor__buttons">
-      <button type="submit" class="button button--primary" disabled=${w.busy}>Set expected</button>
+      <button type="submit" class="button button--primary" disabled=${w.busy || !w.ready}>Set expected</button>
       ${current
-        ? html`<button type="button" class="button" data-action="clear-expected" disabled=${w.busy}
+        ? html`<button type="button" class="button" data-action="clear-expected" disabled=${w.busy || !w.ready}
             onClick=${() => send(null)}>Clear expected</button>`
         : null}
       <button type="button" class="button button--quiet" onClick=${onCancel}>Cancel</button>
@@ -588,7 +590,7 @@ function ArchiveForm({ api, action, onDone, onCancel }) {
     <p>${archive
       ? 'An archived thread leaves the board and is no longer watched for staleness or overdue; it stays readable and can come back.'
       : 'The thread comes back to the board and is watched again.'}</p>
-    <${Buttons} busy=${w.busy} text=${archive ? 'Archive thread' : 'Unarchive thread'} onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text=${archive ? 'Archive thread' : 'Unarchive thread'} onCancel=${onCancel} />
   </form>`;
 }
 
@@ -628,7 +630,7 @@ function MoveForm({ api, action, threads, scenarios, onDone, onCancel }) {
         <option value="">None</option>
         ${parents.map((t) => html`<option value=${t.id}>${t.title}</option>`)}
       </select>`} />
-    <${Buttons} busy=${w.busy} text="Move thread" onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Move thread" onCancel=${onCancel} />
   </form>`;
 }
 
