@@ -6,13 +6,18 @@ import fixture from '../test/fixtures/istanbul-followups-2025.json';
  * then the one correction (a retraction). Gives the desk's screenshots and browser tests a scenario
  * with months of history to draw. `call` is an editor's HTTP call; every answer must be 2xx.
  */
-export type EditorCall = (method: string, path: string, body: unknown) => Promise<{ status: number; body: any }>;
+export type EditorCall = (
+  method: string,
+  path: string,
+  body: unknown,
+) => Promise<{ status: number; body: unknown }>;
 
 export async function replayIstanbulFollowups(call: EditorCall): Promise<void> {
   const must = async (what: string, method: string, path: string, body: unknown) => {
     const r = await call(method, path, body);
-    if (r.status < 200 || r.status > 299) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
+    if (r.status < 200 || r.status > 299)
+      throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body as { update: { id: string } };
   };
   for (const { id, ...body } of fixture.threads)
     await must(`create ${id}`, 'POST', '/threads', { id, scenario: fixture.scenario, ...body });

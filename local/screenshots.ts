@@ -29,8 +29,17 @@ const SCREENS = {
   phone: { width: 390, height: 844 },
 } as const;
 
-async function open(browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC', colorScheme: 'light' });
+async function open(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+  });
   const page = await context.newPage();
   // Poll only: the pictures must not depend on whether this branch has the live socket.
   await page.goto(`${url}${url.includes('?') ? '&' : '?'}live=off`);
@@ -57,7 +66,8 @@ async function main(): Promise<void> {
       readConfig({
         ...process.env,
         PAGE_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-        DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'screenshots',
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        TABLE_NAME: 'screenshots',
       }),
     );
     setAppContext(ctx);
@@ -93,7 +103,10 @@ async function main(): Promise<void> {
       await desk.click('#thread-ceasefire [data-action=post]');
       await desk.waitForSelector('dialog.editor[open] form[data-form=post]', WAIT);
       await desk.selectOption('form[data-form=post] #field-status', 'negotiating');
-      await desk.fill('form[data-form=post] #field-summary', 'Delegations met again in Istanbul; no date for a truce.');
+      await desk.fill(
+        'form[data-form=post] #field-summary',
+        'Delegations met again in Istanbul; no date for a truce.',
+      );
       await desk.selectOption('form[data-form=post] #field-occurredAt-precision', 'day');
       await desk.fill('form[data-form=post] #field-occurredAt', '2025-12-02');
       await desk.fill('form[data-form=post] #field-sources-0-url', 'ftp://example.org/story');
@@ -117,6 +130,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`screenshots failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    `screenshots failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exit(1);
 });

@@ -127,7 +127,9 @@ function App() {
   const [scenarios, setScenarios] = useState(/** @type {Scenario[]} */ ([]));
   const [scenarioTitle, setScenarioTitle] = useState(scenario);
   const [kinds, setKinds] = useState(/** @type {KindDefinition[]} */ ([]));
-  const [vocab, setVocab] = useState(/** @type {Vocabulary} */ ({ tones: {}, terminal: new Set(), kindLabels: {} }));
+  const [vocab, setVocab] = useState(
+    /** @type {Vocabulary} */ ({ tones: {}, terminal: new Set(), kindLabels: {} }),
+  );
   const [threads, setThreads] = useState(/** @type {Thread[] | null} */ (null));
   const [changed, setChanged] = useState(/** @type {Set<string>} */ (new Set()));
   const [includeArchived, setIncludeArchived] = useState(false);
@@ -236,10 +238,20 @@ function App() {
           const before = held;
           const now = new Map(items.map((t) => [t.id, t]));
           if (before) announce(before, items);
-          setChanged(new Set(before ? items.filter((t) => before.get(t.id) && before.get(t.id)?.version !== t.version).map((t) => t.id) : []));
+          setChanged(
+            new Set(
+              before
+                ? items
+                    .filter((t) => before.get(t.id) && before.get(t.id)?.version !== t.version)
+                    .map((t) => t.id)
+                : [],
+            ),
+          );
           held = now;
           setThreads(items);
-          const sc = await /** @type {Api} */ (api).get(`/scenarios/${enc(scenario)}`, scenarioTag).catch(() => null);
+          const sc = await /** @type {Api} */ (api)
+            .get(`/scenarios/${enc(scenario)}`, scenarioTag)
+            .catch(() => null);
           if (sc && sc.status === 200) {
             scenarioTag = sc.etag;
             setScenarioTitle(sc.body.title || scenario);
@@ -295,7 +307,8 @@ function App() {
     for (const t of items) {
       const was = before.get(t.id);
       if (!was) out.push(`New thread: ${t.title}, ${label(t.status)}.`);
-      else if (was.status !== t.status) out.push(`${t.title}: now ${label(t.status)} (was ${label(was.status)}).`);
+      else if (was.status !== t.status)
+        out.push(`${t.title}: now ${label(t.status)} (was ${label(was.status)}).`);
       else if (was.summary !== t.summary) out.push(`${t.title}: new update.`);
       if (was && t.stale && !was.stale) out.push(`${t.title} is stale.`);
       if (was && t.overdue && !was.overdue) out.push(`${t.title} is overdue.`);
@@ -327,13 +340,16 @@ function App() {
         </div>
         <div class="site-header__meta">
           ${checked ? html`<p id="last-checked" class="last-checked">${checked}</p>` : null}
-          ${token
-            ? html`<button id="forget-token" class="button button--quiet" type="button" onClick=${() => signOut('')}>Forget token</button>`
-            : null}
+          ${
+            token
+              ? html`<button id="forget-token" class="button button--quiet" type="button" onClick=${() => signOut('')}>Forget token</button>`
+              : null
+          }
         </div>
       </div>
-      ${token && role
-        ? html`<nav class="desk-nav" aria-label="Desk">
+      ${
+        token && role
+          ? html`<nav class="desk-nav" aria-label="Desk">
             <div class="desk-nav__inner">
               <div class="switcher">
                 <label for="scenario-switcher">Scenario</label>
@@ -344,54 +360,70 @@ function App() {
               </div>
               <ul class="tabs">
                 <li><a href=${`?scenario=${enc(scenario)}`} class="tabs__tab" aria-current=${view === 'board' ? 'page' : undefined}
-                  onClick=${(/** @type {Event} */ e) => { e.preventDefault(); go(scenario, 'board'); }}>Board</a></li>
+                  onClick=${(/** @type {Event} */ e) => {
+                    e.preventDefault();
+                    go(scenario, 'board');
+                  }}>Board</a></li>
                 <li><a href=${`?scenario=${enc(scenario)}&view=picture`} class="tabs__tab" aria-current=${view === 'picture' ? 'page' : undefined}
-                  onClick=${(/** @type {Event} */ e) => { e.preventDefault(); go(scenario, 'picture'); }}>Picture</a></li>
+                  onClick=${(/** @type {Event} */ e) => {
+                    e.preventDefault();
+                    go(scenario, 'picture');
+                  }}>Picture</a></li>
               </ul>
             </div>
           </nav>`
-        : null}
+          : null
+      }
     </header>
     <main id="main" tabindex="-1">
       <p id="live" class="visually-hidden" aria-live="polite" aria-atomic="true">${announcement}</p>
       ${banner ? html`<p id="banner" class="banner" role="status">${banner}</p>` : null}
-      ${!SLUG.test(scenario)
-        ? html`<p class="banner" role="status">“${scenario}” is not a scenario id (lower-case letters, digits and hyphens).</p>`
-        : null}
+      ${
+        !SLUG.test(scenario)
+          ? html`<p class="banner" role="status">“${scenario}” is not a scenario id (lower-case letters, digits and hyphens).</p>`
+          : null
+      }
       ${note ? html`<p id="note" class="note" role="status">${note}</p>` : null}
-      ${!token
-        ? html`<${TokenView} error=${tokenError} onToken=${(/** @type {string} */ t) => {
-            storeToken(t);
-            setTokenError('');
-            setToken(t);
-            const main = document.getElementById('main');
-            if (main) main.focus();
-          }} />`
-        : view === 'picture' && threads && api
-          ? html`<${Picture} api=${api} scenario=${scenario} scenarioTitle=${scenarioTitle} threads=${threads}
+      ${
+        !token
+          ? html`<${TokenView} error=${tokenError} onToken=${(/** @type {string} */ t) => {
+              storeToken(t);
+              setTokenError('');
+              setToken(t);
+              const main = document.getElementById('main');
+              if (main) main.focus();
+            }} />`
+          : view === 'picture' && threads && api
+            ? html`<${Picture} api=${api} scenario=${scenario} scenarioTitle=${scenarioTitle} threads=${threads}
               vocab=${vocab} version=${boardVersion} onAuthError=${onAuthError} />`
-          : html`<section id="threads-view" aria-labelledby="threads-heading">
+            : html`<section id="threads-view" aria-labelledby="threads-heading">
               <div class="board-bar">
                 <h2 id="threads-heading" class="board-bar__heading">Threads</h2>
                 <label class="check"><input type="checkbox" checked=${includeArchived}
                   onChange=${(/** @type {Event} */ e) => setIncludeArchived(/** @type {HTMLInputElement} */ (e.currentTarget).checked)} />
                   Include archived</label>
-                ${editor
-                  ? html`<button type="button" id="new-thread" class="button button--primary"
+                ${
+                  editor
+                    ? html`<button type="button" id="new-thread" class="button button--primary"
                       onClick=${() => setAction({ type: 'create' })}>New thread</button>`
-                  : null}
+                    : null
+                }
               </div>
               ${threads === null ? html`<p id="threads-loading" class="empty">Loading threads…</p>` : null}
               ${threads && threads.length === 0 ? html`<p id="threads-empty" class="empty">This scenario has no threads.</p>` : null}
               <ul id="threads" class="threads" aria-busy=${threads === null ? 'true' : 'false'}>
                 ${(threads || []).map(
-                  (t) => html`<${ThreadCard} key=${t.id} thread=${t} api=${api} vocab=${vocab} editor=${editor}
+                  (
+                    t,
+                  ) => html`<${ThreadCard} key=${t.id} thread=${t} api=${api} vocab=${vocab} editor=${editor}
                     changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError} />`,
                 )}
               </ul>
-            </section>`}
-      ${action && api
-        ? html`<${Editor} key=${`${action.type}:${action.thread ? action.thread.id : ''}:${action.update ? action.update.id : ''}`}
+            </section>`
+      }
+      ${
+        action && api
+          ? html`<${Editor} key=${`${action.type}:${action.thread ? action.thread.id : ''}:${action.update ? action.update.id : ''}`}
             api=${api} kinds=${kinds} scenario=${scenario} threads=${threads || []} scenarios=${scenarios} action=${action}
             onCancel=${() => setAction(null)}
             onDone=${(/** @type {string} */ text) => {
@@ -400,7 +432,8 @@ function App() {
               if (feed.current) feed.current.revalidate();
               if (api) api.all('/scenarios?limit=100').then(setScenarios, () => undefined);
             }} />`
-        : null}
+          : null
+      }
     </main>
     <footer class="site-footer">
       <p>

@@ -73,7 +73,10 @@ async function editorDesk(query = '?live=off'): Promise<Desk> {
 async function openForm(page: Page, id: string, action: string): Promise<void> {
   await page.waitForSelector(`#thread-${id}`, WAIT);
   await page.click(`#thread-${id} [data-action=${action}]`);
-  await page.waitForSelector(`dialog.editor[open] form[data-form=${action}] button[type=submit]:not([disabled])`, WAIT);
+  await page.waitForSelector(
+    `dialog.editor[open] form[data-form=${action}] button[type=submit]:not([disabled])`,
+    WAIT,
+  );
 }
 
 async function openHistory(page: Page, id: string): Promise<void> {
@@ -83,7 +86,8 @@ async function openHistory(page: Page, id: string): Promise<void> {
 
 const submit = (page: Page, form: string) => page.click(`form[data-form=${form}] button[type=submit]`);
 const dialogClosed = (page: Page) => page.waitForSelector('dialog.editor', { state: 'detached', ...WAIT });
-const etagOf = async (id: string) => (await s.call('GET', `/threads/${id}`, { role: 'reader' })).headers.get('etag');
+const etagOf = async (id: string) =>
+  (await s.call('GET', `/threads/${id}`, { role: 'reader' })).headers.get('etag');
 
 describe('the desk for an editor', () => {
   it('creates a thread with a month-precision date, a source and a quote, and shows it on the board', async () => {
@@ -150,7 +154,9 @@ describe('the desk for an editor', () => {
     await openForm(page, 'kinds-check', 'post');
 
     // Assess
-    const offered = await page.$$eval('#field-status option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    const offered = await page.$$eval('#field-status option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    );
     expect(offered).toEqual(['', ...kinds.find((k) => k.kind === 'summit')!.statuses.map((st) => st.name)]);
   });
 
@@ -159,7 +165,12 @@ describe('the desk for an editor', () => {
     await thread('precisions');
     const { page, writes } = await editorDesk();
     const cases = [
-      { precision: 'instant', input: '2025-06-03T10:30', sent: '2025-06-03T10:30:00.000Z', shown: /^3 Jun 2025, 10:30/ },
+      {
+        precision: 'instant',
+        input: '2025-06-03T10:30',
+        sent: '2025-06-03T10:30:00.000Z',
+        shown: /^3 Jun 2025, 10:30/,
+      },
       { precision: 'day', input: '2025-06-04', sent: '2025-06-04', shown: /^4 Jun 2025$/ },
       { precision: 'month', input: '2025-07', sent: '2025-07', shown: /^Jul 2025$/ },
       { precision: 'year', input: '2024', sent: '2024', shown: /^2024$/ },
@@ -188,14 +199,23 @@ describe('the desk for an editor', () => {
     const keys = writes.filter((w) => w.path === '/threads/precisions/updates').map((w) => w.key);
     expect(new Set(keys).size).toBe(4);
     const shown = await page.$$eval('#timeline-precisions li.update', (lis) =>
-      lis.map((li) => [li.querySelector('.update__summary')?.textContent, li.querySelector('.update__occurred')?.textContent]),
+      lis.map((li) => [
+        li.querySelector('.update__summary')?.textContent,
+        li.querySelector('.update__occurred')?.textContent,
+      ]),
     );
     for (const c of cases) {
       const row = shown.find(([summary]) => summary === `Update at ${c.precision} precision.`)!;
       expect(row[1]).toMatch(c.shown);
     }
     const updates = (await s.call('GET', '/threads/precisions/updates', { role: 'reader' })).body.items;
-    expect(updates.map((u: any) => u.occurredPrecision).sort()).toEqual(['day', 'day', 'instant', 'month', 'year']);
+    expect(updates.map((u: any) => u.occurredPrecision).sort()).toEqual([
+      'day',
+      'day',
+      'instant',
+      'month',
+      'year',
+    ]);
   });
 
   it('shows the contract’s field errors at the fields they name, and clears them once the post succeeds', async () => {
@@ -225,7 +245,9 @@ describe('the desk for an editor', () => {
     await dialogClosed(page);
 
     // Assess
-    expect((await s.call('GET', '/threads/field-errors', { role: 'reader' })).body.summary).toBe('Corrected.');
+    expect((await s.call('GET', '/threads/field-errors', { role: 'reader' })).body.summary).toBe(
+      'Corrected.',
+    );
   });
 
   it('says plainly when someone else changed the thread first (412), and saves after a reload with a new key', async () => {
@@ -238,14 +260,19 @@ describe('the desk for an editor', () => {
 
     // Act: another editor posts over HTTP between load and submit
     expect(
-      (await s.call('POST', '/threads/conflict/updates', { body: { summary: 'Their report.', status: 'negotiating' } }))
-        .status,
+      (
+        await s.call('POST', '/threads/conflict/updates', {
+          body: { summary: 'Their report.', status: 'negotiating' },
+        })
+      ).status,
     ).toBe(201);
     await submit(page, 'post');
     await page.waitForSelector('.notice--conflict', WAIT);
 
     // Assess
-    expect(await page.textContent('.notice--conflict')).toMatch(/Someone else changed this thread first\..*Nothing was saved/);
+    expect(await page.textContent('.notice--conflict')).toMatch(
+      /Someone else changed this thread first\..*Nothing was saved/,
+    );
     expect((await s.call('GET', '/threads/conflict/updates', { role: 'reader' })).body.items).toHaveLength(2);
     expect(await page.inputValue('#field-summary')).toBe('My report.');
 
@@ -321,7 +348,9 @@ describe('the desk for an editor', () => {
     expect(await page.textContent('#timeline-retract-me li.update--retracted .update__summary s')).toBe(
       'Mistaken: collapse reported.',
     );
-    expect(await page.textContent('#timeline-retract-me .update__reason')).toBe('The source confused two fronts.');
+    expect(await page.textContent('#timeline-retract-me .update__reason')).toBe(
+      'The source confused two fronts.',
+    );
     expect(await page.$$('#timeline-retract-me li.update--retracted [data-action]')).toHaveLength(0);
   });
 
@@ -398,7 +427,10 @@ describe('the desk for an editor', () => {
     await submit(page, 'move');
     await dialogClosed(page);
     await page.waitForSelector('#thread-move-me', { state: 'detached', ...WAIT });
-    await page.waitForSelector('#scenario-switcher option[value="moved-elsewhere"]', { state: 'attached', ...WAIT });
+    await page.waitForSelector('#scenario-switcher option[value="moved-elsewhere"]', {
+      state: 'attached',
+      ...WAIT,
+    });
     await page.selectOption('#scenario-switcher', 'moved-elsewhere');
     await page.waitForSelector('#thread-move-me', WAIT);
 

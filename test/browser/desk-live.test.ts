@@ -29,22 +29,32 @@ const liveState = (page: Page) => page.evaluate(() => document.body.dataset.live
 
 /** Wait until the body's dataset says `key` is at least `n`. */
 const atLeast = (page: Page, key: string, n: number) =>
-  page.waitForFunction(([k, v]) => Number(document.body.dataset[k as string] || 0) >= (v as number), [key, n], WAIT);
+  page.waitForFunction(
+    ([k, v]) => Number(document.body.dataset[k as string] || 0) >= (v as number),
+    [key, n],
+    WAIT,
+  );
 
 describe('the desk’s live client', () => {
   it('falls back to ETag polling when the socket is refused, picks up a change made over HTTP, and keeps trying to reconnect', async () => {
     // Prepare: every socket is closed by the "server" at once
     let sockets = 0;
-    const { page, context, problems } = await openDesk(browser, s.url, '?poll=1&backoff=0.05', undefined, (p) =>
-      p.routeWebSocket(/\/live\?/, (ws) => {
-        sockets += 1;
-        ws.close({ code: 4401, reason: 'refused' });
-      }),
+    const { page, context, problems } = await openDesk(
+      browser,
+      s.url,
+      '?poll=1&backoff=0.05',
+      undefined,
+      (p) =>
+        p.routeWebSocket(/\/live\?/, (ws) => {
+          sockets += 1;
+          ws.close({ code: 4401, reason: 'refused' });
+        }),
     );
     contexts.push(context);
     const revalidations: (string | undefined)[] = [];
     page.on('request', (r) => {
-      if (new URL(r.url()).pathname === '/threads' && r.method() === 'GET') revalidations.push(r.headers()['if-none-match']);
+      if (new URL(r.url()).pathname === '/threads' && r.method() === 'GET')
+        revalidations.push(r.headers()['if-none-match']);
     });
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status=proposed]', WAIT);
@@ -79,7 +89,8 @@ describe('the desk’s live client', () => {
         ws.onMessage((m) => {
           const data = JSON.parse(String(m));
           sent.push(data);
-          if (data.action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed', scenario: data.scenario }));
+          if (data.action === 'subscribe')
+            ws.send(JSON.stringify({ type: 'Subscribed', scenario: data.scenario }));
         });
       }),
     );

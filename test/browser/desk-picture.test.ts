@@ -60,7 +60,9 @@ describe('the picture of a scenario', () => {
     const { page, problems } = await picture();
 
     // Assess
-    const lanes = await page.$$eval('.picture__svg .lane', (gs) => gs.map((g) => g.getAttribute('data-thread-id')));
+    const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
+      gs.map((g) => g.getAttribute('data-thread-id')),
+    );
     expect(lanes).toEqual(threads.map((t) => t.id));
     const segments = await page.$$eval('.lane[data-thread-id=prisoner-exchange] .segment', (rs) =>
       rs.map((r) => r.getAttribute('data-status')),
@@ -71,7 +73,9 @@ describe('the picture of a scenario', () => {
       updates.filter((u) => !u.retracted).length,
     );
     expect(await page.$$('.lane[data-thread-id=prisoner-exchange] .mark--retraction')).toHaveLength(1);
-    expect(await page.$$('.picture__svg .mark--expected')).toHaveLength(threads.filter((t) => t.expected).length);
+    expect(await page.$$('.picture__svg .mark--expected')).toHaveLength(
+      threads.filter((t) => t.expected).length,
+    );
     expect(await page.$$('.picture__svg .today line')).toHaveLength(1);
     // Segments run left to right along occurred time.
     const xs = await page.$$eval('.lane[data-thread-id=prisoner-exchange] .segment', (rs) =>
@@ -91,7 +95,9 @@ describe('the picture of a scenario', () => {
     await page.waitForSelector('.picture__frame[data-as-of="2025-08-01T23:59:59.999Z"] .picture__svg', WAIT);
 
     // Assess
-    const lanes = await page.$$eval('.picture__svg .lane', (gs) => gs.map((g) => g.getAttribute('data-thread-id')));
+    const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
+      gs.map((g) => g.getAttribute('data-thread-id')),
+    );
     expect(lanes).toEqual(board.map((t) => t.id));
     const rows = await page.$$eval('.picture__board tbody tr', (trs) =>
       trs.map((tr) => [tr.getAttribute('data-thread-id'), tr.getAttribute('data-status')]),

@@ -512,7 +512,10 @@ describe('the desk for a reader', () => {
     const { page } = await open();
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
-    await page.waitForSelector('#scenario-switcher option[value="black-sea"]', { state: 'attached', ...WAIT });
+    await page.waitForSelector('#scenario-switcher option[value="black-sea"]', {
+      state: 'attached',
+      ...WAIT,
+    });
 
     // Act
     await page.selectOption('#scenario-switcher', 'black-sea');
@@ -556,7 +559,9 @@ describe('the desk for a reader', () => {
     expect(await page.getAttribute('#thread-prisoner-exchange .badge--overdue time', 'datetime')).toBe(
       '2025-09-01T00:00:00.000Z',
     );
-    expect(await page.textContent('#thread-prisoner-exchange .badge--overdue')).toMatch(/^Overdue since 1 Sept? 2025/);
+    expect(await page.textContent('#thread-prisoner-exchange .badge--overdue')).toMatch(
+      /^Overdue since 1 Sept? 2025/,
+    );
   });
 
   it('has no serious or critical accessibility violation on the token form and the desk', async () => {

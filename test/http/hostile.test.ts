@@ -568,16 +568,14 @@ describe('hostile request bodies', () => {
     const places = fc.integer({ min: 0, max: 4 }).chain((depth) =>
       fc.oneof(
         // At the top of the body, beside otherwise valid fields.
-        fc
-          .tuple(protoKey, poisoned(depth))
-          .map(([k, v]) => ({
-            ...VALID_UPDATE,
-            name: 'x-y',
-            role: 'reader',
-            reason: 'r',
-            title: 't',
-            ...objectWith(k, v),
-          })),
+        fc.tuple(protoKey, poisoned(depth)).map(([k, v]) => ({
+          ...VALID_UPDATE,
+          name: 'x-y',
+          role: 'reader',
+          reason: 'r',
+          title: 't',
+          ...objectWith(k, v),
+        })),
         // Inside a source or a quote.
         poisoned(depth).map((v) => ({
           ...VALID_UPDATE,

@@ -78,11 +78,15 @@ async function readJson(response) {
 function failure(response, body) {
   if (response.status === 401) return new AuthError(401);
   const detail = body && typeof body === 'object' ? body.detail || body.title : '';
-  return new ApiError(response.status, `The tracker answered ${response.status}${detail ? `: ${detail}` : '.'}`, {
-    code: body && typeof body.code === 'string' ? body.code : '',
-    errors: body && Array.isArray(body.errors) ? body.errors : [],
-    retryAfter: Number(response.headers.get('Retry-After')) || 0,
-  });
+  return new ApiError(
+    response.status,
+    `The tracker answered ${response.status}${detail ? `: ${detail}` : '.'}`,
+    {
+      code: body && typeof body.code === 'string' ? body.code : '',
+      errors: body && Array.isArray(body.errors) ? body.errors : [],
+      retryAfter: Number(response.headers.get('Retry-After')) || 0,
+    },
+  );
 }
 
 export class Api {
@@ -108,7 +112,8 @@ export class Api {
     } catch {
       throw new ApiError(0, 'Cannot reach the tracker.');
     }
-    if (response.status === 304) return { status: 304, etag: response.headers.get('ETag') || etag, body: null };
+    if (response.status === 304)
+      return { status: 304, etag: response.headers.get('ETag') || etag, body: null };
     const body = await readJson(response);
     if (!response.ok) {
       if (response.status === 403) throw new AuthError(403);

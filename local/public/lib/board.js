@@ -44,9 +44,9 @@ export function StatusBadge({ status, vocab }) {
   const tone = vocab.tones[status] || 'neutral';
   const terminal = vocab.terminal.has(status);
   return html`<span class=${`badge badge--${tone}${terminal ? ' badge--terminal' : ''}`} data-status=${status}
-    ><span class="badge__label">${label(status)}</span>${terminal
-      ? html`<span class="badge__final">final</span>`
-      : null}</span
+    ><span class="badge__label">${label(status)}</span>${
+      terminal ? html`<span class="badge__final">final</span>` : null
+    }</span
   >`;
 }
 
@@ -67,15 +67,19 @@ function SourceList({ sources }) {
       const url = safeHttpUrl(source.url);
       const text = source.title || source.publisher || (url ? url.hostname : String(source.url));
       return html`<li class="sources__item">
-        ${url
-          ? html`<a class="sources__link" href=${url.href} rel="noopener noreferrer" target="_blank">${text}</a>`
-          : html`<span class="sources__link">${text}</span>`}
+        ${
+          url
+            ? html`<a class="sources__link" href=${url.href} rel="noopener noreferrer" target="_blank">${text}</a>`
+            : html`<span class="sources__link">${text}</span>`
+        }
         ${source.title && source.publisher ? html`<span class="sources__meta"> — ${source.publisher}</span>` : null}
-        ${source.publishedAt
-          ? html`<span class="sources__meta">${source.title && source.publisher ? ', ' : ' — '}<${When}
+        ${
+          source.publishedAt
+            ? html`<span class="sources__meta">${source.title && source.publisher ? ', ' : ' — '}<${When}
                 iso=${source.publishedAt}
               /></span>`
-          : null}
+            : null
+        }
       </li>`;
     })}
   </ul>`;
@@ -97,19 +101,23 @@ function UpdateItem({ update, vocab, editor, onEdit, thread }) {
   const r = update.retraction;
   return html`<li class=${`update${update.retracted ? ' update--retracted' : ''}`} data-update-id=${update.id}>
     <div class="update__head">
-      ${update.status
-        ? html`<${StatusBadge} status=${update.status} vocab=${vocab} />`
-        : html`<span class="badge badge--note">Note</span>`}
+      ${
+        update.status
+          ? html`<${StatusBadge} status=${update.status} vocab=${vocab} />`
+          : html`<span class="badge badge--note">Note</span>`
+      }
       ${update.retracted ? html`<span class="badge badge--retracted">Retracted</span>` : null}
       <${When} iso=${update.occurredAt} precision=${update.occurredPrecision} className="when update__occurred" />
     </div>
     <p class="update__summary">${update.retracted ? html`<s>${update.summary}</s>` : update.summary}</p>
-    ${update.retracted && r
-      ? html`<p class="update__retraction">
+    ${
+      update.retracted && r
+        ? html`<p class="update__retraction">
           <strong>Retracted</strong> <${When} iso=${r.retractedAt} />${r.retractedBy ? ` by ${r.retractedBy}` : ''}:
           <span class="update__reason">${r.reason}</span>
         </p>`
-      : null}
+        : null
+    }
     <dl class="update__meta">
       <div class="update__meta-row">
         <dt>Occurred</dt>
@@ -123,21 +131,26 @@ function UpdateItem({ update, vocab, editor, onEdit, thread }) {
         <dt>Posted by</dt>
         <dd>${update.postedBy}</dd>
       </div>
-      ${update.revisionCount
-        ? html`<div class="update__meta-row">
+      ${
+        update.revisionCount
+          ? html`<div class="update__meta-row">
             <dt>Amended</dt>
             <dd>${update.revisionCount} ${update.revisionCount === 1 ? 'time' : 'times'}</dd>
           </div>`
-        : null}
+          : null
+      }
     </dl>
-    ${update.sources && update.sources.length
-      ? html`<div class="update__sources">
+    ${
+      update.sources && update.sources.length
+        ? html`<div class="update__sources">
           <h5 class="update__subheading">Sources</h5>
           <${SourceList} sources=${update.sources} />
         </div>`
-      : null}
-    ${update.quotes && update.quotes.length
-      ? html`<div class="update__quotes">
+        : null
+    }
+    ${
+      update.quotes && update.quotes.length
+        ? html`<div class="update__quotes">
           <h5 class="update__subheading">Quotes</h5>
           ${update.quotes.map(
             (q) =>
@@ -147,15 +160,18 @@ function UpdateItem({ update, vocab, editor, onEdit, thread }) {
               </figure>`,
           )}
         </div>`
-      : null}
-    ${editor && !update.retracted
-      ? html`<div class="update__actions">
+        : null
+    }
+    ${
+      editor && !update.retracted
+        ? html`<div class="update__actions">
           <button type="button" class="button button--small" data-action="amend"
             onClick=${() => onEdit({ type: 'amend', thread, update })}>Amend wording</button>
           <button type="button" class="button button--small button--danger" data-action="retract"
             onClick=${() => onEdit({ type: 'retract', thread, update })}>Retract</button>
         </div>`
-      : null}
+        : null
+    }
   </li>`;
 }
 
@@ -222,9 +238,9 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
     data-status=${thread.status} data-tone=${tone} data-version=${thread.version}>
     <article class="card__body" aria-labelledby=${`thread-${thread.id}-title`}>
       <header class="card__head">
-        <p class="card__kind">${vocab.kindLabels[thread.kind] || label(thread.kind)}${thread.parent
-            ? html`<span class="card__parent"> · part of ${thread.parent}</span>`
-            : null}</p>
+        <p class="card__kind">${vocab.kindLabels[thread.kind] || label(thread.kind)}${
+          thread.parent ? html`<span class="card__parent"> · part of ${thread.parent}</span>` : null
+        }</p>
         <h3 class="card__title" id=${`thread-${thread.id}-title`}>${thread.title}</h3>
       </header>
       <div class="card__status">
@@ -232,24 +248,30 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
         <span class="card__since">since <${When} iso=${thread.statusSince} precision=${thread.statusSincePrecision} /></span>
         <span class="badge badge--stale" hidden=${!thread.stale}
           ><span class="badge__label">Stale</span
-          >${thread.stale
-            ? html`<span class="badge__detail"> since <${When} iso=${thread.staleSince} ago=${false} /></span>`
-            : null}</span
+          >${
+            thread.stale
+              ? html`<span class="badge__detail"> since <${When} iso=${thread.staleSince} ago=${false} /></span>`
+              : null
+          }</span
         >
         <span class="badge badge--overdue" hidden=${!thread.overdue}
           ><span class="badge__label">Overdue</span
-          >${thread.overdue
-            ? html`<span class="badge__detail"> since <${When} iso=${thread.overdueSince} ago=${false} /></span>`
-            : null}</span
+          >${
+            thread.overdue
+              ? html`<span class="badge__detail"> since <${When} iso=${thread.overdueSince} ago=${false} /></span>`
+              : null
+          }</span
         >
         ${thread.archived ? html`<span class="badge badge--archived">Archived</span>` : null}
       </div>
       <p class="card__summary">${thread.summary}</p>
-      ${expected
-        ? html`<p class="card__expected">
+      ${
+        expected
+          ? html`<p class="card__expected">
             <span class="card__expected-label">Expected:</span> ${expected.what}, by${' '}<${When} iso=${expected.at} precision=${expected.precision} ago=${false} />
           </p>`
-        : null}
+          : null
+      }
       <div class="card__sources" hidden=${latestSources.length === 0}>
         <h4 class="card__sources-heading">Sources of the latest update</h4>
         <${SourceList} sources=${latestSources} />
@@ -262,8 +284,9 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
           <span class="button__count"> (${n} ${n === 1 ? 'update' : 'updates'})</span>
         </button>
       </div>
-      ${editor
-        ? html`<div class="card__actions" role="group" aria-label=${`Edit ${thread.title}`}>
+      ${
+        editor
+          ? html`<div class="card__actions" role="group" aria-label=${`Edit ${thread.title}`}>
             <button type="button" class="button button--small button--primary" data-action="post"
               onClick=${() => onEdit({ type: 'post', thread })}>Post update</button>
             <button type="button" class="button button--small" data-action="expected"
@@ -273,22 +296,27 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
             <button type="button" class="button button--small" data-action="archive"
               onClick=${() => onEdit({ type: 'archive', thread })}>${thread.archived ? 'Unarchive…' : 'Archive…'}</button>
           </div>`
-        : null}
+          : null
+      }
       <section class="timeline" id=${`timeline-${thread.id}`} aria-labelledby=${`timeline-${thread.id}-heading`}
         hidden=${!open} aria-busy=${open && !updates ? 'true' : 'false'}>
         <h4 class="timeline__heading" id=${`timeline-${thread.id}-heading`}>History: ${thread.title}</h4>
-        ${historyError || (open && !updates)
-          ? html`<p class="timeline__state" role="status">${historyError || 'Loading history…'}</p>`
-          : null}
-        ${open && updates
-          ? html`<ol class="timeline__list">
+        ${
+          historyError || (open && !updates)
+            ? html`<p class="timeline__state" role="status">${historyError || 'Loading history…'}</p>`
+            : null
+        }
+        ${
+          open && updates
+            ? html`<ol class="timeline__list">
               ${updates.map(
                 (u) =>
                   html`<${UpdateItem} key=${u.id} update=${u} vocab=${vocab} editor=${editor} onEdit=${onEdit}
                     thread=${thread} />`,
               )}
             </ol>`
-          : null}
+            : null
+        }
       </section>
     </article>
   </li>`;

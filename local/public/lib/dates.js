@@ -34,7 +34,10 @@ const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'always
 export function exactUtc(iso) {
   const d = new Date(String(iso));
   if (Number.isNaN(d.getTime())) return String(iso);
-  return `${d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '')} UTC`;
+  return `${d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '')} UTC`;
 }
 
 /**

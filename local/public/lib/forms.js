@@ -78,7 +78,13 @@ const value = (e) => /** @type {HTMLInputElement} */ (e.currentTarget).value;
  */
 function WhenField({ path, label: text, precision, value: v, errors, onPrecision, onValue, hint }) {
   const type =
-    precision === 'instant' ? 'datetime-local' : precision === 'day' ? 'date' : precision === 'month' ? 'month' : 'number';
+    precision === 'instant'
+      ? 'datetime-local'
+      : precision === 'day'
+        ? 'date'
+        : precision === 'month'
+          ? 'month'
+          : 'number';
   return html`<fieldset class="when-field">
     <legend>${text}</legend>
     <div class="when-field__row">
@@ -259,7 +265,12 @@ function useWrite(api, thread) {
         const errs = error.errors.length
           ? error.errors
           : CODE_FIELDS[error.code]
-            ? [{ path: CODE_FIELDS[error.code], message: error.message.replace(/^The tracker answered \d+: /, '') }]
+            ? [
+                {
+                  path: CODE_FIELDS[error.code],
+                  message: error.message.replace(/^The tracker answered \d+: /, ''),
+                },
+              ]
             : [];
         setErrors(errs);
         setMessage(errs.length ? 'Some fields need attention.' : error.message);
@@ -299,19 +310,23 @@ function useWrite(api, thread) {
  */
 function FormNotices({ w, rest }) {
   return html`
-    ${w.conflict
-      ? html`<div class="notice notice--conflict" role="alert">
+    ${
+      w.conflict
+        ? html`<div class="notice notice--conflict" role="alert">
           <p><strong>Someone else changed this thread first.</strong> Nothing was saved: your change was made
             against an older version (412 Precondition Failed).</p>
           <button type="button" class="button button--small" data-action="reload" onClick=${w.reload}>Reload the thread</button>
         </div>`
-      : null}
+        : null
+    }
     ${w.message ? html`<p class="notice" role=${w.conflict ? undefined : 'alert'}>${w.message}</p>` : null}
-    ${rest.length
-      ? html`<ul class="notice notice--list">
+    ${
+      rest.length
+        ? html`<ul class="notice notice--list">
           ${rest.map((e) => html`<li><code>${e.path}</code>: ${e.message}</li>`)}
         </ul>`
-      : null}
+        : null
+    }
   `;
 }
 
@@ -384,11 +399,18 @@ function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
       control=${(/** @type {any} */ a) => html`<input ...${a} value=${id} autocapitalize="off" spellcheck="false" onInput=${(/** @type {Event} */ e) => setId(value(e))} />`} />
     <div class="editor__pair">
       <${Field} path="kind" label="Kind" errors=${at}
-        control=${(/** @type {any} */ a) => html`<select ...${a} value=${kind} onChange=${(/** @type {Event} */ e) => { setKind(value(e)); setStatus(''); }}>
+        control=${(/** @type {any} */ a) => html`<select ...${a} value=${kind} onChange=${(
+          /** @type {Event} */ e,
+        ) => {
+          setKind(value(e));
+          setStatus('');
+        }}>
           ${kinds.map((k) => html`<option value=${k.kind}>${k.label}</option>`)}
         </select>`} />
       <${Field} path="status" label="Status" errors=${at}
-        control=${(/** @type {any} */ a) => html`<select ...${a} value=${status} onChange=${(/** @type {Event} */ e) => setStatus(value(e))}>
+        control=${(
+          /** @type {any} */ a,
+        ) => html`<select ...${a} value=${status} onChange=${(/** @type {Event} */ e) => setStatus(value(e))}>
           <option value="">Choose a status</option>
           ${statuses.map((st) => html`<option value=${st.name}>${label(st.name)}${st.terminal ? ' (final)' : ''}</option>`)}
         </select>`} />
@@ -398,7 +420,9 @@ function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
     <${WhenField} path="occurredAt" label="When it happened (empty: now)" precision=${precision} value=${when} errors=${at}
       onPrecision=${setPrecision} onValue=${setWhen} />
     <${Field} path="parent" label="Part of (parent thread)" errors=${at}
-      control=${(/** @type {any} */ a) => html`<select ...${a} value=${parent} onChange=${(/** @type {Event} */ e) => setParent(value(e))}>
+      control=${(
+        /** @type {any} */ a,
+      ) => html`<select ...${a} value=${parent} onChange=${(/** @type {Event} */ e) => setParent(value(e))}>
         <option value="">None</option>
         ${parents.map((t) => html`<option value=${t.id}>${t.title}</option>`)}
       </select>`} />
@@ -416,7 +440,9 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
   const [summary, setSummary] = useState('');
   const [precision, setPrecision] = useState(/** @type {Precision} */ ('day'));
   const [when, setWhen] = useState('');
-  const [sources, setSources] = useState(/** @type {SourceRow[]} */ ([{ url: '', title: '', publisher: '' }]));
+  const [sources, setSources] = useState(
+    /** @type {SourceRow[]} */ ([{ url: '', title: '', publisher: '' }]),
+  );
   const [quotes, setQuotes] = useState(/** @type {QuoteRow[]} */ ([]));
   const kind = kinds.find((k) => k.kind === thread.kind);
   const statuses = kind ? kind.statuses : [];
@@ -445,7 +471,9 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
     <${ThreadNow} thread=${w.fresh} />
     <${FormNotices} w=${w} rest=${rest} />
     <${Field} path="status" label="Status" errors=${at}
-      control=${(/** @type {any} */ a) => html`<select ...${a} value=${status} onChange=${(/** @type {Event} */ e) => setStatus(value(e))}>
+      control=${(
+        /** @type {any} */ a,
+      ) => html`<select ...${a} value=${status} onChange=${(/** @type {Event} */ e) => setStatus(value(e))}>
         <option value="">No change (a note)</option>
         ${statuses.map((st) => html`<option value=${st.name}>${label(st.name)}${st.terminal ? ' (final)' : ''}</option>`)}
       </select>`} />
@@ -470,7 +498,9 @@ function AmendForm({ api, action, onDone, onCancel }) {
       (update.sources || []).map((x) => ({ url: x.url, title: x.title || '', publisher: x.publisher || '' }))
     ),
   );
-  const [quotes, setQuotes] = useState(/** @type {QuoteRow[]} */ ((update.quotes || []).map((x) => ({ ...x }))));
+  const [quotes, setQuotes] = useState(
+    /** @type {QuoteRow[]} */ ((update.quotes || []).map((x) => ({ ...x }))),
+  );
   const s = sourcesBody(sources);
   const q = quotesBody(quotes);
   const known = ['summary'];
@@ -488,7 +518,8 @@ function AmendForm({ api, action, onDone, onCancel }) {
     });
     const body = { summary: summary.trim(), sources: sent, quotes: q.sent };
     w.submit(
-      (key, etag) => api.send('PATCH', `/threads/${enc(thread.id)}/updates/${enc(update.id)}`, body, { key, etag }),
+      (key, etag) =>
+        api.send('PATCH', `/threads/${enc(thread.id)}/updates/${enc(update.id)}`, body, { key, etag }),
       () => onDone(`Amended the wording of an update of “${thread.title}”.`),
     );
   }
@@ -515,7 +546,12 @@ function RetractForm({ api, action, onDone, onCancel }) {
     e.preventDefault();
     w.submit(
       (key, etag) =>
-        api.send('POST', `/threads/${enc(thread.id)}/updates/${enc(update.id)}/retraction`, { reason: reason.trim() }, { key, etag }),
+        api.send(
+          'POST',
+          `/threads/${enc(thread.id)}/updates/${enc(update.id)}/retraction`,
+          { reason: reason.trim() },
+          { key, etag },
+        ),
       () => onDone(`Retracted an update of “${thread.title}”.`),
     );
   }
@@ -535,13 +571,16 @@ function ExpectedForm({ api, action, onDone, onCancel }) {
   const current = thread.expected;
   const [what, setWhat] = useState(current ? current.what : '');
   const [precision, setPrecision] = useState(/** @type {Precision} */ (current ? current.precision : 'day'));
-  const [when, setWhen] = useState(current && current.precision !== 'instant' ? periodValue(current.at, current.precision) : '');
+  const [when, setWhen] = useState(
+    current && current.precision !== 'instant' ? periodValue(current.at, current.precision) : '',
+  );
   const { at, rest } = splitErrors(w.errors, ['expected.what', 'expected.at', 'expected']);
   /** @param {unknown} expected */
   const send = (expected) =>
     w.submit(
       (key, etag) => api.send('PATCH', `/threads/${enc(thread.id)}`, { expected }, { key, etag }),
-      () => onDone(expected ? `Expected set on “${thread.title}”.` : `Expected cleared on “${thread.title}”.`),
+      () =>
+        onDone(expected ? `Expected set on “${thread.title}”.` : `Expected cleared on “${thread.title}”.`),
     );
   /** @param {Event} e */
   function onSubmit(e) {
@@ -556,10 +595,12 @@ function ExpectedForm({ api, action, onDone, onCancel }) {
       onPrecision=${setPrecision} onValue=${setWhen} />
     <div class="editor__buttons">
       <button type="submit" class="button button--primary" disabled=${w.busy || !w.ready}>Set expected</button>
-      ${current
-        ? html`<button type="button" class="button" data-action="clear-expected" disabled=${w.busy || !w.ready}
+      ${
+        current
+          ? html`<button type="button" class="button" data-action="clear-expected" disabled=${w.busy || !w.ready}
             onClick=${() => send(null)}>Clear expected</button>`
-        : null}
+          : null
+      }
       <button type="button" class="button button--quiet" onClick=${onCancel}>Cancel</button>
     </div>
   </form>`;
@@ -587,9 +628,11 @@ function ArchiveForm({ api, action, onDone, onCancel }) {
   const { rest } = splitErrors(w.errors, []);
   return html`<form class="editor__form" data-form="archive" novalidate onSubmit=${onSubmit}>
     <${FormNotices} w=${w} rest=${rest} />
-    <p>${archive
-      ? 'An archived thread leaves the board and is no longer watched for staleness or overdue; it stays readable and can come back.'
-      : 'The thread comes back to the board and is watched again.'}</p>
+    <p>${
+      archive
+        ? 'An archived thread leaves the board and is no longer watched for staleness or overdue; it stays readable and can come back.'
+        : 'The thread comes back to the board and is watched again.'
+    }</p>
     <${Buttons} busy=${w.busy} ready=${w.ready} text=${archive ? 'Archive thread' : 'Unarchive thread'} onCancel=${onCancel} />
   </form>`;
 }
@@ -622,11 +665,15 @@ function MoveForm({ api, action, threads, scenarios, onDone, onCancel }) {
   return html`<form class="editor__form" data-form="move" novalidate onSubmit=${onSubmit}>
     <${FormNotices} w=${w} rest=${rest} />
     <${Field} path="scenario" label="Scenario" hint="An id that does not exist yet creates that scenario." errors=${at}
-      control=${(/** @type {any} */ a) => html`<input ...${a} list="move-scenarios" value=${scenario} autocapitalize="off"
+      control=${(
+        /** @type {any} */ a,
+      ) => html`<input ...${a} list="move-scenarios" value=${scenario} autocapitalize="off"
         spellcheck="false" onInput=${(/** @type {Event} */ e) => setScenario(value(e))} />`} />
     <datalist id="move-scenarios">${scenarios.map((sc) => html`<option value=${sc.id}>${sc.title}</option>`)}</datalist>
     <${Field} path="parent" label="Part of (parent thread in this scenario)" errors=${at}
-      control=${(/** @type {any} */ a) => html`<select ...${a} value=${parent} onChange=${(/** @type {Event} */ e) => setParent(value(e))}>
+      control=${(
+        /** @type {any} */ a,
+      ) => html`<select ...${a} value=${parent} onChange=${(/** @type {Event} */ e) => setParent(value(e))}>
         <option value="">None</option>
         ${parents.map((t) => html`<option value=${t.id}>${t.title}</option>`)}
       </select>`} />

@@ -47,7 +47,11 @@ function ticks(from, to) {
     d.setUTCMonth(0, 1);
     d.setUTCHours(0, 0, 0, 0);
     const step = Math.ceil(span / (8 * 365 * DAY));
-    for (d.setUTCFullYear(d.getUTCFullYear() + 1); d.getTime() < to; d.setUTCFullYear(d.getUTCFullYear() + step))
+    for (
+      d.setUTCFullYear(d.getUTCFullYear() + 1);
+      d.getTime() < to;
+      d.setUTCFullYear(d.getUTCFullYear() + step)
+    )
       out.push({ t: d.getTime(), text: String(d.getUTCFullYear()) });
   } else if (span > 45 * DAY) {
     d.setUTCDate(1);
@@ -74,9 +78,11 @@ const clip = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` 
 function Chart({ lanes, changes, updates, vocab, asOf, now, title }) {
   const end = asOf ? new Date(asOf).getTime() : now;
   const times = changes.map((c) => new Date(c.occurredAt).getTime());
-  for (const list of Object.values(updates)) for (const u of list) times.push(new Date(u.occurredAt).getTime());
+  for (const list of Object.values(updates))
+    for (const u of list) times.push(new Date(u.occurredAt).getTime());
   if (!asOf)
-    for (const t of lanes) if (t.expected) times.push(periodEnd(t.expected.at, t.expected.precision).getTime());
+    for (const t of lanes)
+      if (t.expected) times.push(periodEnd(t.expected.at, t.expected.precision).getTime());
   const first = times.length ? Math.min(...times, end) : end - 30 * DAY;
   const last = Math.max(end, ...(asOf ? [] : times));
   const pad = Math.max(DAY, (last - first) * 0.03);
@@ -125,16 +131,20 @@ function Chart({ lanes, changes, updates, vocab, asOf, now, title }) {
       <text x="8" y=${y + 19} font-size="13" font-weight="600" fill="#111827">${clip(thread.title, 30)}</text>
       <text x="8" y=${y + 35} font-size="11" fill="#4b5563">${clip(`${label(thread.status)}${thread.stale ? ' · stale' : ''}${thread.overdue ? ' · overdue' : ''}`, 34)}</text>
       ${segments}
-      ${expected
-        ? html`<g class="mark mark--expected">
+      ${
+        expected
+          ? html`<g class="mark mark--expected">
             <title>${`Expected: ${expected.what}, by ${atPrecision(expected.at, expected.precision)}`}</title>
-            ${exEnd - ex > 3
-              ? html`<rect x=${ex.toFixed(1)} y=${y + 8} width=${(exEnd - ex).toFixed(1)} height="24" fill="none"
+            ${
+              exEnd - ex > 3
+                ? html`<rect x=${ex.toFixed(1)} y=${y + 8} width=${(exEnd - ex).toFixed(1)} height="24" fill="none"
                   stroke="#7c3aed" stroke-dasharray="3 2" />`
-              : null}
+                : null
+            }
             <path d=${`M${exEnd.toFixed(1)},${y + 6} l7,14 l-7,14 l-7,-14 z`} fill="#ffffff" stroke="#7c3aed" stroke-width="2" />
           </g>`
-        : null}
+          : null
+      }
       ${marks}
     </g>`;
   });
@@ -155,23 +165,30 @@ function Chart({ lanes, changes, updates, vocab, asOf, now, title }) {
       </g>`,
     )}
     ${laneNodes}
-    ${todayX <= WIDTH - RIGHT + 1
-      ? html`<g class="today">
+    ${
+      todayX <= WIDTH - RIGHT + 1
+        ? html`<g class="today">
           <line x1=${todayX.toFixed(1)} x2=${todayX.toFixed(1)} y1=${TOP - 4} y2=${TOP + lanes.length * LANE + 4}
             stroke="#111827" stroke-width="1.5" stroke-dasharray="5 4" />
           <text x=${(todayX - 4).toFixed(1)} y=${TOP + lanes.length * LANE + 18} font-size="11" text-anchor="end" fill="#111827">Today</text>
         </g>`
-      : null}
-    ${asOf
-      ? html`<g class="as-of">
+        : null
+    }
+    ${
+      asOf
+        ? html`<g class="as-of">
           <line x1=${x(end).toFixed(1)} x2=${x(end).toFixed(1)} y1=${TOP - 4} y2=${TOP + lanes.length * LANE + 4}
             stroke="#7c3aed" stroke-width="2" />
           <text x=${(x(end) - 4).toFixed(1)} y=${TOP + lanes.length * LANE + 18} font-size="11" text-anchor="end" fill="#5b21b6">${`As of ${atPrecision(asOf, 'day')}`}</text>
         </g>`
-      : null}
+        : null
+    }
     <g class="legend">
       ${legendItems.map(
-        ([status, fill], i) => html`<g transform=${`translate(${LABEL + (i % 6) * 125}, ${legendY + Math.floor(i / 6) * 18})`}>
+        (
+          [status, fill],
+          i,
+        ) => html`<g transform=${`translate(${LABEL + (i % 6) * 125}, ${legendY + Math.floor(i / 6) * 18})`}>
           <rect width="12" height="12" y="-10" rx="2" fill=${fill} />
           <text x="17" font-size="11" fill="#111827">${label(status)}</text>
         </g>`,
@@ -227,7 +244,9 @@ async function pngOf(svg) {
 export function Picture({ api, scenario, scenarioTitle, threads, vocab, version, onAuthError }) {
   const [asOf, setAsOf] = useState('');
   const [data, setData] = useState(
-    /** @type {{ changes: Change[], updates: Record<string, Update[]>, board: Thread[] | null, asOf: string | null } | null} */ (null),
+    /** @type {{ changes: Change[], updates: Record<string, Update[]>, board: Thread[] | null, asOf: string | null } | null} */ (
+      null
+    ),
   );
   const [error, setError] = useState('');
   const ref = useRef(/** @type {HTMLDivElement | null} */ (null));
@@ -235,7 +254,9 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
   useEffect(() => {
     let live = true;
     (async () => {
-      const changes = /** @type {Change[]} */ (await api.all(`/scenarios/${enc(scenario)}/timeline?limit=100`));
+      const changes = /** @type {Change[]} */ (
+        await api.all(`/scenarios/${enc(scenario)}/timeline?limit=100`)
+      );
       /** @type {Record<string, Update[]>} */
       const updates = {};
       await Promise.all(threads.map(async (t) => (updates[t.id] = await loadUpdates(api, t.id))));
@@ -288,15 +309,18 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
     </div>
     ${error ? html`<p class="notice" role="alert">${error}</p>` : null}
     <div class="picture__frame" ref=${ref} data-as-of=${(data && data.asOf) || ''} aria-busy=${data ? 'false' : 'true'}>
-      ${data
-        ? lanes.length
-          ? html`<${Chart} lanes=${lanes} changes=${data.changes} updates=${data.updates} vocab=${vocab}
+      ${
+        data
+          ? lanes.length
+            ? html`<${Chart} lanes=${lanes} changes=${data.changes} updates=${data.updates} vocab=${vocab}
               asOf=${data.asOf} now=${Date.now()} title=${title} />`
-          : html`<p class="empty">No thread had a status then.</p>`
-        : html`<p class="empty">Drawing…</p>`}
+            : html`<p class="empty">No thread had a status then.</p>`
+          : html`<p class="empty">Drawing…</p>`
+      }
     </div>
-    ${data
-      ? html`<table class="picture__board">
+    ${
+      data
+        ? html`<table class="picture__board">
           <caption>${data.asOf ? `The board as of ${atPrecision(data.asOf, 'day')}` : 'The board today'}</caption>
           <thead><tr><th scope="col">Thread</th><th scope="col">Status</th><th scope="col">Since</th></tr></thead>
           <tbody>
@@ -309,6 +333,7 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
             )}
           </tbody>
         </table>`
-      : null}
+        : null
+    }
   </section>`;
 }
