@@ -699,8 +699,13 @@ export function Editor(props) {
   const ref = useRef(/** @type {HTMLDialogElement | null} */ (null));
   const entry = FORMS[props.action.type];
   useEffect(() => {
+    // Back to the button that opened the form when it closes, as a native modal would.
+    const opener = document.activeElement;
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
   }, []);
   if (!entry) return null;
   const [title, Form] = entry;
