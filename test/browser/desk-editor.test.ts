@@ -125,6 +125,7 @@ describe('the desk for an editor', () => {
     });
     expect(await page.textContent('#thread-energy-truce .card__since time')).toBe('Mar 2025');
     expect(await page.textContent('#note')).toBe('Created “Energy infrastructure truce”.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('new-thread'); // focus back where it was
     const create = writes.find((w) => w.path === '/threads')!;
     expect(create.key).toMatch(/^desk-[0-9a-f-]{36}$/);
     expect(create.body).toEqual({

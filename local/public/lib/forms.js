@@ -704,6 +704,8 @@ export function Editor(props) {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
     return () => {
+      // Close first: while a modal dialog is open, everything outside it is inert and cannot take focus.
+      if (dialog && dialog.open) dialog.close();
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
     };
   }, []);
