@@ -564,6 +564,42 @@ describe('the desk for a reader', () => {
     );
   });
 
+  it('shows the sources of the latest update that stands, even when the newest page of updates is all retracted', async () => {
+    // Prepare: a sourced update, then six later notes, all retracted
+    const made = await s.call('POST', '/threads', {
+      body: {
+        id: 'retracted-page',
+        scenario: 'retractions',
+        kind: 'other',
+        title: 'Many corrections',
+        status: 'active',
+        summary: 'Sourced report.',
+        occurredAt: '2025-06-01',
+        sources: [{ url: 'https://example.org/kept', title: 'The report that stands' }],
+      },
+    });
+    expect(made.status).toBe(201);
+    for (let i = 0; i < 6; i += 1) {
+      const note = await s.call('POST', '/threads/retracted-page/updates', {
+        body: { status: null, summary: `Wrong note ${i}.`, occurredAt: `2025-07-0${i + 1}` },
+      });
+      const retracted = await s.call(
+        'POST',
+        `/threads/retracted-page/updates/${note.body.update.id}/retraction`,
+        { body: { reason: 'Wrong.' } },
+      );
+      expect(retracted.status).toBe(200);
+    }
+
+    // Act
+    const { page } = await open('?scenario=retractions');
+    await enterToken(page, s.tokens.reader);
+
+    // Assess
+    await page.waitForSelector('#thread-retracted-page .card__sources:not([hidden]) a', WAIT);
+    expect(await page.textContent('#thread-retracted-page .card__sources a')).toBe('The report that stands');
+  });
+
   it('has no serious or critical accessibility violation on the token form and the desk', async () => {
     // Prepare
     const { page } = await open('?live=off');

@@ -185,6 +185,25 @@ export async function loadUpdates(api, id) {
 }
 
 /**
+ * The thread's latest update that is not retracted: nearly always on the first small page; the
+ * next pages only when every update on it was retracted.
+ * @param {Api} api
+ * @param {string} id
+ * @returns {Promise<Update | null>}
+ */
+async function latestLive(api, id) {
+  const base = `/threads/${enc(id)}/updates?limit=5`;
+  let next = '';
+  for (let i = 0; i < 20; i += 1) {
+    const r = await api.get(next ? `${base}&nextToken=${enc(next)}` : base);
+    const found = ((r.body && r.body.items) || []).find((/** @type {Update} */ u) => !u.retracted);
+    next = (r.body && r.body.nextToken) || '';
+    if (found || !next) return found || null;
+  }
+  return null;
+}
+
+/**
  * @param {{
  *   thread: Thread, api: Api, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void,
  *   onAuthError: (e: unknown) => void, changed: boolean,
@@ -207,10 +226,8 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
           const latest = items.find((u) => !u.retracted);
           setLatestSources((latest && latest.sources) || []);
         })
-      : api.get(`/threads/${enc(thread.id)}/updates?limit=5`).then((r) => {
-          if (!live) return;
-          const latest = ((r.body && r.body.items) || []).find((/** @type {Update} */ u) => !u.retracted);
-          setLatestSources((latest && latest.sources) || []);
+      : latestLive(api, thread.id).then((latest) => {
+          if (live) setLatestSources((latest && latest.sources) || []);
         });
     work.catch((error) => {
       if (!live) return;
