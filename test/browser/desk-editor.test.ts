@@ -9,6 +9,9 @@ import { startTestServer, type TestServer } from '../support/server';
  * shows. The seeded scenario plus threads each test makes for itself.
  */
 
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
+
 let s: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];

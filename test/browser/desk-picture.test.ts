@@ -11,6 +11,9 @@ import { startTestServer, type TestServer } from '../support/server';
  */
 
 const SCENARIO = 'russia-ukraine-talks';
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
+
 let s: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];

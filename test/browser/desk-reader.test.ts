@@ -17,6 +17,9 @@ import { enterToken, openDesk, seriousViolations, WAIT, type Opened } from '../s
 /** Screenshots go to a temp folder: a test never rewrites tracked files (`npm run screenshots` refreshes docs/). */
 const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
 
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
+
 let s: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];

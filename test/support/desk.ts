@@ -6,7 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
  * per page (own sessionStorage), the page's script errors collected, the token entered as a user would.
  */
 
-export const WAIT = { timeout: 15_000 };
+export const WAIT = { timeout: 30_000 };
 
 export interface Opened {
   page: Page;
