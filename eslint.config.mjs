@@ -3,7 +3,11 @@ import tseslint from 'typescript-eslint';
 import { roomsPlugin } from './eslint.rooms.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', '.bench/', 'coverage/', 'local/public/', '*.js'] },
+  {
+    // Root-level *.js are tool configs (jest.config.js). The page's vendor folder holds only type
+    // declarations of what the local server serves from node_modules.
+    ignores: ['node_modules/', 'cdk.out/', '.data/', '.bench/', 'coverage/', 'local/public/vendor/', '*.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,5 +26,38 @@ export default tseslint.config(
     files: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts', 'infra/**/*.ts'],
     plugins: { rooms: roomsPlugin },
     rules: { 'rooms/direction': 'error' },
+  },
+  {
+    // The desk page: browser ES modules, type-checked by tsc -p local/public (JSDoc, // @ts-check).
+    files: ['local/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Blob: 'readonly',
+        Image: 'readonly',
+        WebSocket: 'readonly',
+        XMLSerializer: 'readonly',
+        Intl: 'readonly',
+        Event: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLSelectElement: 'readonly',
+        HTMLDialogElement: 'readonly',
+        HTMLDivElement: 'readonly',
+        SVGSVGElement: 'readonly',
+        Response: 'readonly',
+        CanvasRenderingContext2D: 'readonly',
+      },
+    },
+    rules: {
+      // Types live in JSDoc here; the TypeScript-only rules do not apply to plain JavaScript.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
   },
 );

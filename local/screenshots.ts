@@ -1,5 +1,5 @@
 import './quiet';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -8,19 +8,26 @@ import { readConfig } from '../shared/config';
 import { ensureTable } from '../shared/store/table';
 import { launchChromium } from './browser';
 import { freePort, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
+import { replayIstanbulFollowups } from './news-replay';
 import { SAMPLE_PRISONER_UPDATE, seedIfEmpty } from './seed';
 import { createLocalServer, registerLocalTokens } from './server';
 
 /**
- * `npm run screenshots`: docs/status-page.png (wall screen) and docs/status-page-phone.png (phone,
- * a timeline open) of the seeded scenario. Starts everything itself — an in-memory DynamoDB Local
+ * `npm run screenshots`: the desk (docs/desk-*.png), the editor's form (docs/editor-*.png) and the
+ * picture (docs/picture-*.png) of the seeded scenario with its real 2025 follow-ups, each on a wide
+ * screen (1440×900) and a phone (390×844). Starts everything itself — an in-memory DynamoDB Local
  * on a free port, the local server, headless Chromium (local/browser.ts) — and leaves
  * nothing running. Kept out of `npm test` so tests never rewrite tracked files.
  */
 
 const DOCS = resolve(__dirname, '..', 'docs');
-const WAIT = { timeout: 15_000 };
-const READER_TOKEN = `screenshots-${randomUUID()}`;
+const WAIT = { timeout: 30_000 };
+const TOKEN = `screenshots-${randomUUID()}`;
+const EDITOR_TOKEN = `${TOKEN}-editor`;
+const SCREENS = {
+  wide: { width: 1440, height: 900 },
+  phone: { width: 390, height: 844 },
+} as const;
 
 async function open(
   browser: Browser,
@@ -34,12 +41,18 @@ async function open(
     colorScheme: 'light',
   });
   const page = await context.newPage();
-  await page.goto(url);
+  // Poll only: the pictures must not depend on whether this branch has the live socket.
+  await page.goto(`${url}${url.includes('?') ? '&' : '?'}live=off`);
   await page.waitForSelector('#token-form', { state: 'visible', ...WAIT });
-  await page.fill('#token-input', READER_TOKEN);
+  await page.fill('#token-input', EDITOR_TOKEN);
   await page.click('#token-form button[type=submit]');
-  await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden]) a', WAIT);
   return page;
+}
+
+async function shoot(page: Page, file: string, fullPage = true): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(DOCS, file), fullPage });
+  process.stdout.write(`wrote docs/${file}\n`);
 }
 
 async function main(): Promise<void> {
@@ -48,41 +61,65 @@ async function main(): Promise<void> {
   const server = createLocalServer();
   try {
     dynamo = await startDynamoLocal({ port: await freePort() });
+    // The page follows nextToken on every list; a throwaway key signs those tokens for this run.
     const ctx = createContext(
-      readConfig({ ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'screenshots' }),
+      readConfig({
+        ...process.env,
+        PAGE_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        TABLE_NAME: 'screenshots',
+      }),
     );
     setAppContext(ctx);
     await ensureTable(ctx.db, ctx.config.tableName);
     await seedIfEmpty(ctx);
     await registerLocalTokens(ctx, {
-      TRACKER_READER_TOKEN: READER_TOKEN,
-      TRACKER_EDITOR_TOKEN: `${READER_TOKEN}-editor`,
-      TRACKER_ADMIN_TOKEN: `${READER_TOKEN}-admin`,
+      TRACKER_READER_TOKEN: TOKEN,
+      TRACKER_EDITOR_TOKEN: EDITOR_TOKEN,
+      TRACKER_ADMIN_TOKEN: `${TOKEN}-admin`,
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    // Same status as seeded, with sources and a quote, so the cards show what a real desk posts.
-    const posted = await fetch(`${url}/threads/prisoner-exchange/updates`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${READER_TOKEN}-editor`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(SAMPLE_PRISONER_UPDATE),
-    });
-    if (posted.status !== 201)
-      throw new Error(`posting the sample update answered ${posted.status}: ${await posted.text()}`);
+    const call = async (method: string, path: string, body: unknown) => {
+      const r = await fetch(`${url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${EDITOR_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    };
+    // Same status as seeded, with sources and a quote; then the real follow-ups of 2025.
+    const posted = await call('POST', '/threads/prisoner-exchange/updates', SAMPLE_PRISONER_UPDATE);
+    if (posted.status !== 201) throw new Error(`posting the sample update answered ${posted.status}`);
+    await replayIstanbulFollowups(call);
 
     browser = await launchChromium();
-    const wide = await open(browser, url, { width: 1280, height: 800 });
-    const phone = await open(browser, url, { width: 390, height: 844 });
-    await phone.click('#thread-prisoner-exchange button.button--timeline');
-    await phone.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
-    await wide.mouse.move(0, 0);
-    for (const [page, file] of [
-      [wide, 'status-page.png'],
-      [phone, 'status-page-phone.png'],
-    ] as const) {
-      await page.screenshot({ path: join(DOCS, file), fullPage: true });
-      process.stdout.write(`wrote docs/${file}\n`);
+    for (const [screen, viewport] of Object.entries(SCREENS)) {
+      const desk = await open(browser, `${url}/`, viewport);
+      await desk.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden]) a', WAIT);
+      await shoot(desk, `desk-${screen}.png`, screen === 'wide');
+
+      // The editor's form: posting an update, a source filled in, one field refused by the API.
+      await desk.click('#thread-ceasefire [data-action=post]');
+      await desk.waitForSelector('dialog.editor[open] form[data-form=post]', WAIT);
+      await desk.selectOption('form[data-form=post] #field-status', 'negotiating');
+      await desk.fill(
+        'form[data-form=post] #field-summary',
+        'Delegations met again in Istanbul; no date for a truce.',
+      );
+      await desk.selectOption('form[data-form=post] #field-occurredAt-precision', 'day');
+      await desk.fill('form[data-form=post] #field-occurredAt', '2025-12-02');
+      await desk.fill('form[data-form=post] #field-sources-0-url', 'ftp://example.org/story');
+      await desk.fill('form[data-form=post] #field-sources-0-publisher', 'Example Wire');
+      await desk.click('form[data-form=post] button[type=submit]');
+      await desk.waitForSelector('form[data-form=post] .field__error', WAIT);
+      await shoot(desk, `editor-${screen}.png`, false);
+      await desk.context().close();
+
+      const picture = await open(browser, `${url}/?view=picture`, viewport);
+      await picture.waitForSelector('.picture__svg .lane .segment', WAIT);
+      await shoot(picture, `picture-${screen}.png`);
+      await picture.context().close();
     }
   } finally {
     await browser?.close();
@@ -93,6 +130,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`screenshots failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `screenshots failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exit(1);
 });

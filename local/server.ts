@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import { appContext, createContext, setAppContext, type AppContext } from '../shared/app/context';
 import { LocalRecounter } from '../shared/app/scenarios';
 import { registerToken, mintToken } from '../shared/app/tokens';
@@ -13,6 +13,7 @@ import { InternalError, ValidationError } from '../shared/domain/errors';
 import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
 import { CORS } from '../shared/http/cors';
+import { STATUS_TONES } from '../shared/domain/tones';
 import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
@@ -32,8 +33,25 @@ const STATIC_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** The status page and its assets, served only by the local server (GET / and /ui/*). */
+/**
+ * Browser libraries the desk page loads, served from node_modules under /ui/vendor/ (no build step).
+ * An allow-list of single ESM files: nothing else in node_modules is reachable over HTTP.
+ */
+const HTM_DIR = dirname(dirname(require.resolve('htm')));
+const VENDOR_FILES: Record<string, string> = {
+  // Preact 10 + hooks + htm in one ES module with no bare imports, so the page needs no import map.
+  'preact-htm.js': join(HTM_DIR, 'preact', 'standalone.module.js'),
+};
+
+/** The desk page and its assets, served only by the local server (GET / and /ui/*). */
 function staticFile(pathname: string): { type: string; body: Buffer } | null {
+  if (pathname.startsWith('/ui/vendor/')) {
+    const vendor = VENDOR_FILES[pathname.slice('/ui/vendor/'.length)];
+    return vendor ? { type: STATIC_TYPES['.js']!, body: readFileSync(vendor) } : null;
+  }
+  // Status tones live in the domain (shared/domain/tones.ts); the page reads them from here.
+  if (pathname === '/ui/tones.json')
+    return { type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(STATUS_TONES)) };
   const rel =
     pathname === '/'
       ? 'index.html'
@@ -104,7 +122,10 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
             'Cache-Control': 'no-cache',
             'Referrer-Policy': 'no-referrer',
             'Content-Security-Policy':
-              "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'",
+              // blob: images: the picture's PNG export draws its SVG through an <img>. 'self' covers ws(s)://
+              // this host too (CSP 3), so the live socket needs nothing more.
+              "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' blob:; " +
+              "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
           });
           return res.end(file.body);
         }

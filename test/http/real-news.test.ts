@@ -1,10 +1,10 @@
-import fixture from '../fixtures/istanbul-followups-2025.json';
+import fixture from '../../local/seeds/istanbul-followups-2025.json';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
  * Issue 13, the real-news fixture: the seeded scenario's real follow-ups from June to December 2025
- * (test/fixtures/istanbul-followups-2025.json), posted over HTTP in a shuffled but fixed order, then
+ * (local/seeds/istanbul-followups-2025.json), posted over HTTP in a shuffled but fixed order, then
  * the board the fixture states as of chosen dates, today's state, and the overdue check at chosen times.
  *
  * The overdue check takes an explicit `now`, and a past one flags: it compares `now` with each

@@ -6,15 +6,19 @@ import { SAMPLE_PRISONER_UPDATE } from '../../local/seed';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { launchChromium } from '../../local/browser';
 import { startTestServer, type TestServer } from '../support/server';
+import { enterToken, openDesk, seriousViolations, WAIT, type Opened } from '../support/desk';
 
 /**
- * The status page (local/public) in a real headless Chromium, against the local server over a
- * fresh table seeded with the four threads of `russia-ukraine-talks`.
+ * The desk (local/public) as a reader sees it, in a real headless Chromium, against the local server
+ * over a fresh table seeded with the four threads of `russia-ukraine-talks`. These are the status
+ * page's behaviours, kept as the page became the desk.
  */
 
 /** Screenshots go to a temp folder: a test never rewrites tracked files (`npm run screenshots` refreshes docs/). */
 const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
-const WAIT = { timeout: 15_000 };
+
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
 
 let s: TestServer;
 let browser: Browser;
@@ -37,34 +41,14 @@ afterAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true });
 });
 
-interface Opened {
-  page: Page;
-  problems: string[];
-}
-
-/** A fresh browser context (own sessionStorage) on the page; console errors and page errors are collected. */
+/**
+ * The desk in a fresh browser context. `live=off` where a test watches polling itself: with the
+ * live socket up (it is, once the server has /live) the page would not poll.
+ */
 async function open(query = '', viewport = { width: 1280, height: 800 }): Promise<Opened> {
-  const context = await browser.newContext({
-    viewport,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    colorScheme: 'light',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.location().url)) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${s.url}/${query}`);
-  return { page, problems };
-}
-
-async function enterToken(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token-form', { state: 'visible', ...WAIT });
-  await page.fill('#token-input', token);
-  await page.click('#token-form button[type=submit]');
+  const opened = await openDesk(browser, s.url, query, viewport);
+  contexts.push(opened.context);
+  return opened;
 }
 
 const shownStatuses = (page: Page) =>
@@ -84,7 +68,7 @@ async function polls(page: Page, n: number): Promise<void> {
   );
 }
 
-describe('status page', () => {
+describe('the desk for a reader', () => {
   it('renders the four seeded threads with their statuses after entering the reader token', async () => {
     // Prepare
     const { page, problems } = await open();
@@ -107,6 +91,7 @@ describe('status page', () => {
       title: li.querySelector('.card__title')?.textContent,
       kind: li.querySelector('.card__kind')?.textContent,
       badge: li.querySelector('.card__status .badge')?.textContent,
+      sinceText: li.querySelector('.card__since time')?.textContent,
       since: li.querySelector('.card__since time')?.getAttribute('title'),
       sinceIso: li.querySelector('.card__since time')?.getAttribute('datetime'),
       summary: li.querySelector('.card__summary')?.textContent,
@@ -116,7 +101,9 @@ describe('status page', () => {
       title: '30-day ceasefire',
       kind: 'Ceasefire',
       badge: 'Rejected',
-      since: '2025-05-16 00:00:00 UTC',
+      // The seed knows the day only: shown at day precision, the title saying so.
+      sinceText: '16 May 2025',
+      since: '16 May 2025 (a day, UTC)',
       sinceIso: '2025-05-16T00:00:00.000Z',
       summary: expect.stringContaining('Russia rejected the temporary 30-day ceasefire'),
       stale: true,
@@ -162,7 +149,7 @@ describe('status page', () => {
       body: { name: 'wall-screen', role: 'reader' },
     });
     expect(minted.status).toBe(201);
-    const { page } = await open('?poll=1');
+    const { page } = await open('?poll=1&live=off');
     await enterToken(page, minted.body.token);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
@@ -197,7 +184,7 @@ describe('status page', () => {
 
   it('shows a status posted over the API without a reload, and announces it', async () => {
     // Prepare
-    const { page, problems } = await open('?poll=1');
+    const { page, problems } = await open('?poll=1&live=off');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status="proposed"]', WAIT);
     await page.evaluate(() => {
@@ -240,10 +227,11 @@ describe('status page', () => {
 
   it('revalidates the list with If-None-Match and gets 304 while nothing changes', async () => {
     // Prepare
-    const { page } = await open('?poll=1');
+    const { page } = await open('?poll=1&live=off');
     const answers: { status: number; ifNoneMatch: string | undefined }[] = [];
     page.on('response', (r) => {
-      if (new URL(r.url()).pathname === '/threads')
+      // GETs only: the role probe is a POST to /threads.
+      if (new URL(r.url()).pathname === '/threads' && r.request().method() === 'GET')
         answers.push({ status: r.status(), ifNoneMatch: r.request().headers()['if-none-match'] });
     });
     await enterToken(page, s.tokens.reader);
@@ -277,7 +265,7 @@ describe('status page', () => {
         })
       ).status,
     ).toBe(200);
-    const { page } = await open('?poll=1');
+    const { page } = await open('?poll=1&live=off');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange', WAIT);
     const button = '#thread-prisoner-exchange button.button--timeline';
@@ -367,7 +355,7 @@ describe('status page', () => {
   it('marks a stale thread with a stale badge and when it went stale', async () => {
     // Prepare: only the ceasefire thread is due an hour after its last record
     expect((await s.call('PATCH', '/threads/ceasefire', { body: { staleAfterHours: 1 } })).status).toBe(200);
-    const { page } = await open('?poll=1');
+    const { page } = await open('?poll=1&live=off');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-ceasefire', WAIT);
 
@@ -387,7 +375,7 @@ describe('status page', () => {
 
   it('marks a terminal status as final', async () => {
     // Prepare
-    const { page } = await open('?poll=1');
+    const { page } = await open('?poll=1&live=off');
     await enterToken(page, s.tokens.reader);
     await page.waitForSelector('#thread-trump-putin-meeting', WAIT);
 
@@ -463,7 +451,7 @@ describe('status page', () => {
 
   it('reads well on a wall screen and on a phone, and both screenshot at full page size', async () => {
     // Prepare
-    const wide = await open('?poll=1', { width: 1280, height: 800 });
+    const wide = await open('?poll=1&live=off', { width: 1280, height: 800 });
     await enterToken(wide.page, s.tokens.reader);
     await wide.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
     const phone = await open('', { width: 390, height: 844 });
@@ -493,5 +481,142 @@ describe('status page', () => {
     // A PNG's width sits in its IHDR chunk at byte 16: each shot is as wide as its viewport.
     expect(readFileSync(join(SHOTS, 'wide.png')).readUInt32BE(16)).toBe(1280);
     expect(readFileSync(join(SHOTS, 'phone.png')).readUInt32BE(16)).toBe(390);
+  });
+
+  it('shows a reader no edit controls at all', async () => {
+    // Prepare
+    const { page, problems } = await open();
+
+    // Act
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
+    await page.click('#thread-prisoner-exchange button.button--timeline');
+    await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
+
+    // Assess
+    expect(await page.textContent('.role-chip')).toBe('reader');
+    expect(await page.$$('#new-thread, [data-action], .card__actions, .update__actions')).toHaveLength(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('switches scenario from the list GET /scenarios gives, keeps the choice in the URL across a reload, and follows Back', async () => {
+    // Prepare
+    const made = await s.call('POST', '/threads', {
+      body: {
+        id: 'grain-deal',
+        scenario: 'black-sea',
+        kind: 'other',
+        title: 'Black Sea grain deal',
+        status: 'active',
+        summary: 'Talks on safe passage.',
+      },
+    });
+    expect(made.status).toBe(201);
+    const { page } = await open();
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
+    await page.waitForSelector('#scenario-switcher option[value="black-sea"]', {
+      state: 'attached',
+      ...WAIT,
+    });
+
+    // Act
+    await page.selectOption('#scenario-switcher', 'black-sea');
+    await page.waitForSelector('#thread-grain-deal', WAIT);
+    const afterSwitch = new URL(page.url()).searchParams.get('scenario');
+    await page.reload();
+    await page.waitForSelector('#thread-grain-deal', WAIT);
+    const afterReload = new URL(page.url()).searchParams.get('scenario');
+    await page.goBack();
+    await page.waitForSelector('#thread-ceasefire', WAIT);
+
+    // Assess
+    expect(afterSwitch).toBe('black-sea');
+    expect(afterReload).toBe('black-sea');
+    expect(await page.$$eval('#threads > li', (lis) => lis.length)).toBeGreaterThanOrEqual(4);
+    expect(await page.$eval('#scenario-switcher', (el) => (el as HTMLSelectElement).value)).toBe(
+      'russia-ukraine-talks',
+    );
+    expect(page.url()).not.toContain(s.tokens.reader);
+  });
+
+  it('shows what is expected at its precision, and an overdue badge once the check flags it', async () => {
+    // Prepare: expected in August 2025 (a month), long past; its updates all occurred before then
+    const set = await s.call('PATCH', '/threads/prisoner-exchange', {
+      body: { expected: { what: 'Second stage of the exchange', at: '2025-08' } },
+    });
+    expect(set.status).toBe(200);
+    const { page } = await open('?poll=1&live=off');
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#thread-prisoner-exchange .card__expected', WAIT);
+
+    // Act
+    const check = await runStaleCheck(s.ctx, new Date().toISOString());
+    expect(check.overdue).toContain('prisoner-exchange');
+
+    // Assess
+    await page.waitForSelector('#thread-prisoner-exchange .badge--overdue:not([hidden])', WAIT);
+    expect(await page.textContent('#thread-prisoner-exchange .card__expected')).toBe(
+      'Expected: Second stage of the exchange, by Aug 2025',
+    );
+    expect(await page.getAttribute('#thread-prisoner-exchange .badge--overdue time', 'datetime')).toBe(
+      '2025-09-01T00:00:00.000Z',
+    );
+    expect(await page.textContent('#thread-prisoner-exchange .badge--overdue')).toMatch(
+      /^Overdue since 1 Sept? 2025/,
+    );
+  });
+
+  it('shows the sources of the latest update that stands, even when the newest page of updates is all retracted', async () => {
+    // Prepare: a sourced update, then six later notes, all retracted
+    const made = await s.call('POST', '/threads', {
+      body: {
+        id: 'retracted-page',
+        scenario: 'retractions',
+        kind: 'other',
+        title: 'Many corrections',
+        status: 'active',
+        summary: 'Sourced report.',
+        occurredAt: '2025-06-01',
+        sources: [{ url: 'https://example.org/kept', title: 'The report that stands' }],
+      },
+    });
+    expect(made.status).toBe(201);
+    for (let i = 0; i < 6; i += 1) {
+      const note = await s.call('POST', '/threads/retracted-page/updates', {
+        body: { status: null, summary: `Wrong note ${i}.`, occurredAt: `2025-07-0${i + 1}` },
+      });
+      const retracted = await s.call(
+        'POST',
+        `/threads/retracted-page/updates/${note.body.update.id}/retraction`,
+        { body: { reason: 'Wrong.' } },
+      );
+      expect(retracted.status).toBe(200);
+    }
+
+    // Act
+    const { page } = await open('?scenario=retractions');
+    await enterToken(page, s.tokens.reader);
+
+    // Assess
+    await page.waitForSelector('#thread-retracted-page .card__sources:not([hidden]) a', WAIT);
+    expect(await page.textContent('#thread-retracted-page .card__sources a')).toBe('The report that stands');
+  });
+
+  it('has no serious or critical accessibility violation on the token form and the desk', async () => {
+    // Prepare
+    const { page } = await open('?live=off');
+    await page.waitForSelector('#token-form', WAIT);
+    const onForm = await seriousViolations(page);
+
+    // Act
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#threads > li:nth-child(4) .card__sources:not([hidden])', WAIT);
+    await page.click('#thread-prisoner-exchange button.button--timeline');
+    await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
+
+    // Assess
+    expect(onForm).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });

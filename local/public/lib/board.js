@@ -1,0 +1,340 @@
+// @ts-check
+/**
+ * The board: one card per thread (status, since when, stale and overdue badges, the latest
+ * update's sources) and, on request, the thread's history. Everything the API returns reaches the
+ * page as text through Preact (never as markup); links only for http(s) URLs.
+ */
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { enc } from './api.js';
+import { atPrecision, relative, titleOf } from './dates.js';
+
+/**
+ * @typedef {import('./api.js').Thread} Thread
+ * @typedef {import('./api.js').Update} Update
+ * @typedef {import('./api.js').Source} Source
+ * @typedef {import('./api.js').Api} Api
+ * @typedef {import('./api.js').Precision} Precision
+ * @typedef {{ tones: Record<string, string>, terminal: Set<string>, kindLabels: Record<string, string> }} Vocabulary
+ * @typedef {{ type: string, thread?: Thread, update?: Update }} EditorAction
+ */
+
+/** @param {string} status */
+export const label = (status) => {
+  const s = String(status).replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
+
+/**
+ * A <time> at its precision; the title holds the exact value.
+ * @param {{ iso: string | null | undefined, precision?: Precision, className?: string, ago?: boolean }} props
+ */
+export function When({ iso, precision = 'instant', className = 'when', ago = true }) {
+  if (!iso) return html`<span class=${className}>—</span>`;
+  const d = new Date(iso);
+  const text = atPrecision(iso, precision);
+  const exact = !precision || precision === 'instant';
+  return html`<time class=${className} datetime=${Number.isNaN(d.getTime()) ? undefined : d.toISOString()}
+    title=${titleOf(iso, precision)}>${exact && ago ? `${text} · ${relative(iso)}` : text}</time>`;
+}
+
+/**
+ * @param {{ status: string, vocab: Vocabulary }} props
+ */
+export function StatusBadge({ status, vocab }) {
+  const tone = vocab.tones[status] || 'neutral';
+  const terminal = vocab.terminal.has(status);
+  return html`<span class=${`badge badge--${tone}${terminal ? ' badge--terminal' : ''}`} data-status=${status}
+    ><span class="badge__label">${label(status)}</span>${
+      terminal ? html`<span class="badge__final">final</span>` : null
+    }</span
+  >`;
+}
+
+/** @param {unknown} raw */
+export function safeHttpUrl(raw) {
+  try {
+    const url = new URL(String(raw));
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {{ sources: Source[] }} props */
+function SourceList({ sources }) {
+  return html`<ul class="sources">
+    ${sources.map((source) => {
+      const url = safeHttpUrl(source.url);
+      const text = source.title || source.publisher || (url ? url.hostname : String(source.url));
+      return html`<li class="sources__item">
+        ${
+          url
+            ? html`<a class="sources__link" href=${url.href} rel="noopener noreferrer" target="_blank">${text}</a>`
+            : html`<span class="sources__link">${text}</span>`
+        }
+        ${source.title && source.publisher ? html`<span class="sources__meta"> — ${source.publisher}</span>` : null}
+        ${
+          source.publishedAt
+            ? html`<span class="sources__meta">${source.title && source.publisher ? ', ' : ' — '}<${When}
+                iso=${source.publishedAt}
+              /></span>`
+            : null
+        }
+      </li>`;
+    })}
+  </ul>`;
+}
+
+/** Newest occurredAt first; ties: the later recordedAt first. @param {Update[]} items */
+export function sortUpdates(items) {
+  return [...items].sort(
+    (a, b) =>
+      (b.occurredAt || '').localeCompare(a.occurredAt || '') ||
+      (b.recordedAt || '').localeCompare(a.recordedAt || ''),
+  );
+}
+
+/**
+ * @param {{ update: Update, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void, thread: Thread }} props
+ */
+function UpdateItem({ update, vocab, editor, onEdit, thread }) {
+  const r = update.retraction;
+  return html`<li class=${`update${update.retracted ? ' update--retracted' : ''}`} data-update-id=${update.id}>
+    <div class="update__head">
+      ${
+        update.status
+          ? html`<${StatusBadge} status=${update.status} vocab=${vocab} />`
+          : html`<span class="badge badge--note">Note</span>`
+      }
+      ${update.retracted ? html`<span class="badge badge--retracted">Retracted</span>` : null}
+      <${When} iso=${update.occurredAt} precision=${update.occurredPrecision} className="when update__occurred" />
+    </div>
+    <p class="update__summary">${update.retracted ? html`<s>${update.summary}</s>` : update.summary}</p>
+    ${
+      update.retracted && r
+        ? html`<p class="update__retraction">
+          <strong>Retracted</strong> <${When} iso=${r.retractedAt} />${r.retractedBy ? ` by ${r.retractedBy}` : ''}:
+          <span class="update__reason">${r.reason}</span>
+        </p>`
+        : null
+    }
+    <dl class="update__meta">
+      <div class="update__meta-row">
+        <dt>Occurred</dt>
+        <dd><${When} iso=${update.occurredAt} precision=${update.occurredPrecision} /></dd>
+      </div>
+      <div class="update__meta-row">
+        <dt>Recorded</dt>
+        <dd><${When} iso=${update.recordedAt} /></dd>
+      </div>
+      <div class="update__meta-row">
+        <dt>Posted by</dt>
+        <dd>${update.postedBy}</dd>
+      </div>
+      ${
+        update.revisionCount
+          ? html`<div class="update__meta-row">
+            <dt>Amended</dt>
+            <dd>${update.revisionCount} ${update.revisionCount === 1 ? 'time' : 'times'}</dd>
+          </div>`
+          : null
+      }
+    </dl>
+    ${
+      update.sources && update.sources.length
+        ? html`<div class="update__sources">
+          <h5 class="update__subheading">Sources</h5>
+          <${SourceList} sources=${update.sources} />
+        </div>`
+        : null
+    }
+    ${
+      update.quotes && update.quotes.length
+        ? html`<div class="update__quotes">
+          <h5 class="update__subheading">Quotes</h5>
+          ${update.quotes.map(
+            (q) =>
+              html`<figure class="quote">
+                <blockquote class="quote__text"><p>${q.text}</p></blockquote>
+                <figcaption class="quote__speaker">— ${q.speaker}</figcaption>
+              </figure>`,
+          )}
+        </div>`
+        : null
+    }
+    ${
+      editor && !update.retracted
+        ? html`<div class="update__actions">
+          <button type="button" class="button button--small" data-action="amend"
+            onClick=${() => onEdit({ type: 'amend', thread, update })}>Amend wording</button>
+          <button type="button" class="button button--small button--danger" data-action="retract"
+            onClick=${() => onEdit({ type: 'retract', thread, update })}>Retract</button>
+        </div>`
+        : null
+    }
+  </li>`;
+}
+
+/**
+ * Every update of a thread (all pages), reloaded whenever the thread's version moves.
+ * @param {Api} api
+ * @param {string} id
+ */
+export async function loadUpdates(api, id) {
+  return sortUpdates(await api.all(`/threads/${enc(id)}/updates?limit=100`));
+}
+
+/**
+ * The thread's latest update that is not retracted: nearly always on the first small page; the
+ * next pages only when every update on it was retracted.
+ * @param {Api} api
+ * @param {string} id
+ * @returns {Promise<Update | null>}
+ */
+async function latestLive(api, id) {
+  const base = `/threads/${enc(id)}/updates?limit=5`;
+  let next = '';
+  for (let i = 0; i < 20; i += 1) {
+    const r = await api.get(next ? `${base}&nextToken=${enc(next)}` : base);
+    const found = ((r.body && r.body.items) || []).find((/** @type {Update} */ u) => !u.retracted);
+    next = (r.body && r.body.nextToken) || '';
+    if (found || !next) return found || null;
+  }
+  return null;
+}
+
+/**
+ * @param {{
+ *   thread: Thread, api: Api, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void,
+ *   onAuthError: (e: unknown) => void, changed: boolean,
+ * }} props
+ */
+export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, changed }) {
+  const [open, setOpen] = useState(false);
+  const [updates, setUpdates] = useState(/** @type {Update[] | null} */ (null));
+  const [latestSources, setLatestSources] = useState(/** @type {Source[]} */ ([]));
+  const [historyError, setHistoryError] = useState('');
+
+  // The latest update's sources, and the open history, follow the thread's version.
+  useEffect(() => {
+    let live = true;
+    const work = open
+      ? loadUpdates(api, thread.id).then((items) => {
+          if (!live) return;
+          setUpdates(items);
+          setHistoryError('');
+          const latest = items.find((u) => !u.retracted);
+          setLatestSources((latest && latest.sources) || []);
+        })
+      : latestLive(api, thread.id).then((latest) => {
+          if (live) setLatestSources((latest && latest.sources) || []);
+        });
+    work.catch((error) => {
+      if (!live) return;
+      onAuthError(error);
+      if (open) setHistoryError(error instanceof Error ? error.message : 'The history could not be loaded.');
+    });
+    return () => {
+      live = false;
+    };
+  }, [thread.version, open, thread.id]);
+
+  const tone = vocab.tones[thread.status] || 'neutral';
+  const terminal = vocab.terminal.has(thread.status);
+  const n = Number(thread.updateCount) || 0;
+  const classes = ['card'];
+  if (terminal) classes.push('card--terminal');
+  if (thread.stale) classes.push('card--stale');
+  if (thread.overdue) classes.push('card--overdue');
+  if (thread.archived) classes.push('card--archived');
+  if (open) classes.push('card--open');
+  if (changed) classes.push('card--changed');
+  const expected = thread.expected;
+
+  return html`<li class=${classes.join(' ')} id=${`thread-${thread.id}`} data-thread-id=${thread.id}
+    data-status=${thread.status} data-tone=${tone} data-version=${thread.version}>
+    <article class="card__body" aria-labelledby=${`thread-${thread.id}-title`}>
+      <header class="card__head">
+        <p class="card__kind">${vocab.kindLabels[thread.kind] || label(thread.kind)}${
+          thread.parent ? html`<span class="card__parent"> · part of ${thread.parent}</span>` : null
+        }</p>
+        <h3 class="card__title" id=${`thread-${thread.id}-title`}>${thread.title}</h3>
+      </header>
+      <div class="card__status">
+        <${StatusBadge} status=${thread.status} vocab=${vocab} />
+        <span class="card__since">since <${When} iso=${thread.statusSince} precision=${thread.statusSincePrecision} /></span>
+        <span class="badge badge--stale" hidden=${!thread.stale}
+          ><span class="badge__label">Stale</span
+          >${
+            thread.stale
+              ? html`<span class="badge__detail"> since <${When} iso=${thread.staleSince} ago=${false} /></span>`
+              : null
+          }</span
+        >
+        <span class="badge badge--overdue" hidden=${!thread.overdue}
+          ><span class="badge__label">Overdue</span
+          >${
+            thread.overdue
+              ? html`<span class="badge__detail"> since <${When} iso=${thread.overdueSince} ago=${false} /></span>`
+              : null
+          }</span
+        >
+        ${thread.archived ? html`<span class="badge badge--archived">Archived</span>` : null}
+      </div>
+      <p class="card__summary">${thread.summary}</p>
+      ${
+        expected
+          ? html`<p class="card__expected">
+            <span class="card__expected-label">Expected:</span> ${expected.what}, by${' '}<${When} iso=${expected.at} precision=${expected.precision} ago=${false} />
+          </p>`
+          : null
+      }
+      <div class="card__sources" hidden=${latestSources.length === 0}>
+        <h4 class="card__sources-heading">Sources of the latest update</h4>
+        <${SourceList} sources=${latestSources} />
+      </div>
+      <div class="card__foot">
+        <p class="card__updated">Last recorded <${When} iso=${thread.lastRecordedAt} /></p>
+        <button type="button" class="button button--timeline" aria-expanded=${open ? 'true' : 'false'}
+          aria-controls=${`timeline-${thread.id}`} onClick=${() => setOpen(!open)}>
+          <span class="button__label">${open ? 'Hide history' : 'Show history'}</span>
+          <span class="button__count"> (${n} ${n === 1 ? 'update' : 'updates'})</span>
+        </button>
+      </div>
+      ${
+        editor
+          ? html`<div class="card__actions" role="group" aria-label=${`Edit ${thread.title}`}>
+            <button type="button" class="button button--small button--primary" data-action="post"
+              onClick=${() => onEdit({ type: 'post', thread })}>Post update</button>
+            <button type="button" class="button button--small" data-action="expected"
+              onClick=${() => onEdit({ type: 'expected', thread })}>Expected…</button>
+            <button type="button" class="button button--small" data-action="move"
+              onClick=${() => onEdit({ type: 'move', thread })}>Move…</button>
+            <button type="button" class="button button--small" data-action="archive"
+              onClick=${() => onEdit({ type: 'archive', thread })}>${thread.archived ? 'Unarchive…' : 'Archive…'}</button>
+          </div>`
+          : null
+      }
+      <section class="timeline" id=${`timeline-${thread.id}`} aria-labelledby=${`timeline-${thread.id}-heading`}
+        hidden=${!open} aria-busy=${open && !updates ? 'true' : 'false'}>
+        <h4 class="timeline__heading" id=${`timeline-${thread.id}-heading`}>History: ${thread.title}</h4>
+        ${
+          historyError || (open && !updates)
+            ? html`<p class="timeline__state" role="status">${historyError || 'Loading history…'}</p>`
+            : null
+        }
+        ${
+          open && updates
+            ? html`<ol class="timeline__list">
+              ${updates.map(
+                (u) =>
+                  html`<${UpdateItem} key=${u.id} update=${u} vocab=${vocab} editor=${editor} onEdit=${onEdit}
+                    thread=${thread} />`,
+              )}
+            </ol>`
+            : null
+        }
+      </section>
+    </article>
+  </li>`;
+}

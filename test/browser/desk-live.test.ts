@@ -1,0 +1,161 @@
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import { launchChromium } from '../../local/browser';
+import { enterToken, openDesk, WAIT } from '../support/desk';
+import { startTestServer, type TestServer } from '../support/server';
+
+/**
+ * The desk's live client (local/public/lib/live.js) against the contract's "Live updates" section.
+ * The socket is played by the test (Playwright's routeWebSocket), so these tests hold whether or not
+ * the server has /live: a socket that is refused or drops, and one that speaks the protocol. The
+ * HTTP side is the real local server. (The two-page test against the real /live is the server's.)
+ */
+
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
+
+let s: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await s?.close();
+});
+
+const liveState = (page: Page) => page.evaluate(() => document.body.dataset.liveState);
+
+/** Wait until the body's dataset says `key` is at least `n`. */
+const atLeast = (page: Page, key: string, n: number) =>
+  page.waitForFunction(
+    ([k, v]) => Number(document.body.dataset[k as string] || 0) >= (v as number),
+    [key, n],
+    WAIT,
+  );
+
+describe('the desk’s live client', () => {
+  it('falls back to ETag polling when the socket is refused, picks up a change made over HTTP, and keeps trying to reconnect', async () => {
+    // Prepare: every socket is closed by the "server" at once
+    let sockets = 0;
+    const { page, context, problems } = await openDesk(
+      browser,
+      s.url,
+      '?poll=1&backoff=0.05',
+      undefined,
+      (p) =>
+        p.routeWebSocket(/\/live\?/, (ws) => {
+          sockets += 1;
+          ws.close({ code: 4401, reason: 'refused' });
+        }),
+    );
+    contexts.push(context);
+    const revalidations: (string | undefined)[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/threads' && r.method() === 'GET')
+        revalidations.push(r.headers()['if-none-match']);
+    });
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#thread-sanctions[data-status=proposed]', WAIT);
+    await atLeast(page, 'liveAttempts', 2);
+
+    // Act
+    const posted = await s.call('POST', '/threads/sanctions/updates', {
+      body: { status: 'adopted', summary: 'The 17th package was adopted.' },
+    });
+    expect(posted.status).toBe(201);
+
+    // Assess
+    await page.waitForSelector('#thread-sanctions[data-status=adopted]', WAIT);
+    expect(await liveState(page)).toBe('polling');
+    expect(sockets).toBeGreaterThanOrEqual(2); // reconnected after the first refusal
+    // Polling revalidates with the ETag it holds: every list read after the first is conditional.
+    expect(revalidations[0]).toBeUndefined();
+    expect(revalidations.length).toBeGreaterThanOrEqual(2);
+    for (const tag of revalidations.slice(1)) expect(tag).toMatch(/^"/);
+    expect(problems).toEqual([]);
+  });
+
+  it('subscribes to the scenario with the token in the URL, and refreshes what an event touches', async () => {
+    // Prepare: a socket that speaks the protocol; polling so slow that only the event can explain a change
+    const urls: string[] = [];
+    const sent: unknown[] = [];
+    let socket: WebSocketRoute | undefined;
+    const { page, context } = await openDesk(browser, s.url, '?poll=3600', undefined, (p) =>
+      p.routeWebSocket(/\/live\?/, (ws) => {
+        urls.push(ws.url());
+        socket = ws;
+        ws.onMessage((m) => {
+          const data = JSON.parse(String(m));
+          sent.push(data);
+          if (data.action === 'subscribe')
+            ws.send(JSON.stringify({ type: 'Subscribed', scenario: data.scenario }));
+        });
+      }),
+    );
+    contexts.push(context);
+    await enterToken(page, s.tokens.reader);
+    await page.waitForSelector('#thread-ceasefire[data-status=rejected]', WAIT);
+    await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+    // The first read, and the revalidation the subscription asks for (what was written before it).
+    await atLeast(page, 'pollCount', 2);
+    const polls = Number(await page.evaluate(() => document.body.dataset.pollCount));
+
+    // Act: a write over HTTP, then its event on the socket
+    const posted = await s.call('POST', '/threads/ceasefire/updates', {
+      body: { status: 'negotiating', summary: 'Talks resumed.' },
+    });
+    expect(posted.status).toBe(201);
+    socket!.send(
+      JSON.stringify({
+        id: 'evt-1',
+        type: 'UpdatePosted',
+        time: new Date().toISOString(),
+        scenario: 'russia-ukraine-talks',
+        threadId: 'ceasefire',
+        updateId: posted.body.update.id,
+        status: 'negotiating',
+      }),
+    );
+
+    // Assess
+    await page.waitForSelector('#thread-ceasefire[data-status=negotiating]', WAIT);
+    expect(new URL(urls[0]!).pathname).toBe('/live');
+    expect(new URL(urls[0]!).searchParams.get('token')).toBe(s.tokens.reader);
+    expect(sent[0]).toEqual({ action: 'subscribe', scenario: 'russia-ukraine-talks' });
+    // One revalidation, the event's: the card can show the change a moment before the count moves.
+    await atLeast(page, 'pollCount', polls + 1);
+    expect(Number(await page.evaluate(() => document.body.dataset.pollCount))).toBe(polls + 1);
+  });
+
+  it('polls while a dropped socket is down and goes live again when it reconnects', async () => {
+    // Prepare: the first socket subscribes and later drops; the next ones subscribe and stay
+    let count = 0;
+    let first: WebSocketRoute | undefined;
+    const { page, context } = await openDesk(browser, s.url, '?poll=1&backoff=0.05', undefined, (p) =>
+      p.routeWebSocket(/\/live\?/, (ws) => {
+        count += 1;
+        if (count === 1) first = ws;
+        ws.onMessage((m) => {
+          if (JSON.parse(String(m)).action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
+        });
+      }),
+    );
+    contexts.push(context);
+    await enterToken(page, s.tokens.reader);
+    await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+
+    // Act
+    await first!.close({ code: 1001, reason: 'going away' });
+    await atLeast(page, 'liveAttempts', 2);
+    await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+
+    // Assess
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(await page.$$('#threads > li')).toHaveLength(4);
+  });
+});

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { replayIstanbulFollowups } from '../../local/news-replay';
+import { launchChromium } from '../../local/browser';
+import { enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
+import { startTestServer, type TestServer } from '../support/server';
+
+/**
+ * The scenario as a picture, in headless Chromium: the seeded scenario with its real 2025
+ * follow-ups (months of statuses, notes, one retraction, expectations) replayed over HTTP.
+ */
+
+const SCENARIO = 'russia-ukraine-talks';
+// A browser test does several page loads; on a loaded shared machine each may take seconds.
+jest.setTimeout(120_000);
+
+let s: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer();
+  browser = await launchChromium();
+  await replayIstanbulFollowups((method, path, body) => s.call(method, path, { body }));
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await s?.close();
+});
+
+async function picture(): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openDesk(browser, s.url, `?view=picture&live=off&scenario=${SCENARIO}`);
+  contexts.push(opened.context);
+  await enterToken(opened.page, s.tokens.reader);
+  await opened.page.waitForSelector('.picture__svg .lane .segment', WAIT);
+  return opened;
+}
+
+const all = async (path: string) => {
+  const items: any[] = [];
+  let next: string | null = null;
+  do {
+    const r = await s.call('GET', `${path}${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, {
+      role: 'reader',
+    });
+    expect(r.status).toBe(200);
+    items.push(...r.body.items);
+    next = r.body.nextToken;
+  } while (next);
+  return items;
+};
+
+describe('the picture of a scenario', () => {
+  it('draws one lane per thread, its status segments in order, a mark per update, retraction and expected date, and today’s line', async () => {
+    // Prepare
+    const threads = await all(`/threads?scenario=${SCENARIO}&limit=100`);
+    const changes = await all(`/scenarios/${SCENARIO}/timeline?limit=100`);
+    const updates = await all('/threads/prisoner-exchange/updates?limit=100');
+
+    // Act
+    const { page, problems } = await picture();
+
+    // Assess
+    const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
+      gs.map((g) => g.getAttribute('data-thread-id')),
+    );
+    expect(lanes).toEqual(threads.map((t) => t.id));
+    const segments = await page.$$eval('.lane[data-thread-id=prisoner-exchange] .segment', (rs) =>
+      rs.map((r) => r.getAttribute('data-status')),
+    );
+    expect(segments).toEqual(changes.filter((c) => c.threadId === 'prisoner-exchange').map((c) => c.status));
+    expect(segments.length).toBeGreaterThan(2);
+    expect(await page.$$('.lane[data-thread-id=prisoner-exchange] .mark--update')).toHaveLength(
+      updates.filter((u) => !u.retracted).length,
+    );
+    expect(await page.$$('.lane[data-thread-id=prisoner-exchange] .mark--retraction')).toHaveLength(1);
+    expect(await page.$$('.picture__svg .mark--expected')).toHaveLength(
+      threads.filter((t) => t.expected).length,
+    );
+    expect(await page.$$('.picture__svg .today line')).toHaveLength(1);
+    // Segments run left to right along occurred time.
+    const xs = await page.$$eval('.lane[data-thread-id=prisoner-exchange] .segment', (rs) =>
+      rs.map((r) => Number(r.getAttribute('x'))),
+    );
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    expect(problems).toEqual([]);
+  });
+
+  it('redraws the board as of a chosen day from the board-as-of API', async () => {
+    // Prepare
+    const { page } = await picture();
+    const board = await all(`/threads?scenario=${SCENARIO}&asOf=2025-08-01&limit=100`);
+
+    // Act
+    await page.fill('#as-of', '2025-08-01');
+    await page.waitForSelector('.picture__frame[data-as-of="2025-08-01T23:59:59.999Z"] .picture__svg', WAIT);
+
+    // Assess
+    const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
+      gs.map((g) => g.getAttribute('data-thread-id')),
+    );
+    expect(lanes).toEqual(board.map((t) => t.id));
+    const rows = await page.$$eval('.picture__board tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-thread-id'), tr.getAttribute('data-status')]),
+    );
+    expect(rows).toEqual(board.map((t) => [t.id, t.status]));
+    expect(await page.textContent('.picture__board caption')).toBe('The board as of 1 Aug 2025');
+    expect(await page.$$('.picture__svg .as-of line')).toHaveLength(1);
+    // Nothing after the cut-off is drawn.
+    expect(await page.$$('.lane[data-thread-id=budapest-summit]')).toHaveLength(0);
+  });
+
+  it('saves the picture as an SVG file and as a PNG image', async () => {
+    // Prepare
+    const { page } = await picture();
+    const lanes = await page.$$eval('.picture__svg .lane', (gs) => gs.length);
+
+    // Act
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('[data-save=svg]')]);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-save=png]')]);
+    const svgText = readFileSync((await svg.path())!, 'utf8');
+    const pngBytes = readFileSync((await png.path())!);
+
+    // Assess
+    expect(svg.suggestedFilename()).toBe(`${SCENARIO}-picture.svg`);
+    expect(svgText.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg')).toBe(true);
+    expect(svgText).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svgText.match(/<g class="lane"/g)).toHaveLength(lanes);
+    expect(svgText).toContain('1,000-for-1,000 prisoner exchange');
+    expect(svgText).not.toMatch(/<style|style="/); // self-contained: presentation attributes only
+    expect(png.suggestedFilename()).toBe(`${SCENARIO}-picture.png`);
+    expect(pngBytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(pngBytes.readUInt32BE(16)).toBe(2000); // twice the picture's 1000-unit width
+    expect(pngBytes.length).toBeGreaterThan(10_000); // drawn, not blank
+  });
+
+  it('has no serious or critical accessibility violation on the picture', async () => {
+    // Prepare
+    const { page } = await picture();
+
+    // Act
+    const violations = await seriousViolations(page);
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+});

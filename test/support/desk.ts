@@ -1,0 +1,66 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+/**
+ * Helpers for the desk page's browser tests (test/browser/desk-*.test.ts): a fresh browser context
+ * per page (own sessionStorage), the page's script errors collected, the token entered as a user would.
+ */
+
+export const WAIT = { timeout: 30_000 };
+
+export interface Opened {
+  page: Page;
+  context: BrowserContext;
+  /** Script errors, CSP violations and console errors, less the browser's own network log lines. */
+  problems: string[];
+}
+
+/**
+ * The browser logs every non-2xx answer and every failed WebSocket handshake as a console error.
+ * The desk meets both by design (its role probe gets 400 or 403, a refused form 4xx, and /live may
+ * be absent, so it polls): those lines are not script errors. Everything else counts.
+ */
+const NETWORK_NOISE = [
+  /^Failed to load resource: the server responded with a status of (400|403|404|409|412|422) /,
+  /^WebSocket connection to '.*\/live\?token=.*' failed/,
+];
+
+export async function openDesk(
+  browser: Browser,
+  url: string,
+  query = '',
+  viewport = { width: 1280, height: 800 },
+  prepare?: (page: Page) => Promise<void>,
+): Promise<Opened> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || /favicon/.test(m.location().url)) return;
+    if (!NETWORK_NOISE.some((re) => re.test(m.text()))) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  if (prepare) await prepare(page);
+  await page.goto(`${url}/${query}`);
+  return { page, context, problems };
+}
+
+export async function enterToken(page: Page, token: string): Promise<void> {
+  await page.waitForSelector('#token-form', { state: 'visible', ...WAIT });
+  await page.fill('#token-input', token);
+  await page.click('#token-form button[type=submit]');
+}
+
+/** Serious and critical axe violations on the page as it stands (rule id and the nodes' targets). */
+export async function seriousViolations(page: Page): Promise<{ id: string; targets: string[] }[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
