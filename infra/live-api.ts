@@ -124,7 +124,9 @@ export class LiveApi extends Construct {
         );
     }
 
+    // Under /aws/vendedlogs/ like the HTTP API's: no entry in the account's Logs resource policy.
     const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/live-access`,
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });

@@ -28,6 +28,17 @@ afterAll(async () => {
   await s?.close();
 });
 
+const pings = (sent: { action?: string }[]) => sent.filter((m) => m.action === 'ping').length;
+
+/** Wait (up to WAIT) for something the route sees: frames reach it a moment after the page sends them. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT.timeout;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the socket');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const liveState = (page: Page) => page.evaluate(() => document.body.dataset.liveState);
 
 /** Wait until the body's dataset says `key` is at least `n`. */
@@ -157,5 +168,39 @@ describe('the desk’s live client', () => {
     // Assess
     expect(count).toBeGreaterThanOrEqual(2);
     expect(await page.$$('#threads > li')).toHaveLength(4);
+  });
+  it('keeps a live socket open with the protocol’s ping every 5 minutes, and takes its Pong as no news', async () => {
+    // Prepare: the page's clock under the test's control; a socket that answers pings
+    const sent: { action?: string }[] = [];
+    const { page, context } = await openDesk(browser, s.url, '?poll=3600', undefined, async (p) => {
+      await p.clock.install();
+      await p.routeWebSocket(/\/live\?/, (ws) => {
+        ws.onMessage((m) => {
+          const data = JSON.parse(String(m));
+          sent.push(data);
+          if (data.action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
+          if (data.action === 'ping') ws.send(JSON.stringify({ type: 'Pong' }));
+        });
+      });
+    });
+    contexts.push(context);
+    await enterToken(page, s.tokens.reader);
+    await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+    await atLeast(page, 'pollCount', 2);
+    const polls = Number(await page.evaluate(() => document.body.dataset.pollCount));
+
+    // Act
+    await page.clock.runFor('04:59');
+    const beforeDue = pings(sent);
+    await page.clock.runFor('00:02');
+    await until(() => pings(sent) >= 1);
+    await page.clock.runFor('05:00');
+    await until(() => pings(sent) >= 2);
+
+    // Assess: one ping per 5 minutes, and the Pongs caused no revalidation
+    expect(beforeDue).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.liveState)).toBe('live');
+    expect(Number(await page.evaluate(() => document.body.dataset.pollCount))).toBe(polls);
+    expect(sent.filter((m) => m.action === 'ping').length).toBe(2);
   });
 });

@@ -203,17 +203,28 @@ describe('functions', () => {
 });
 
 describe('logs and replay', () => {
-  it('names the API access log group under /aws/vendedlogs/ (no entry in the Logs resource policy)', () => {
-    // Prepare
-    const [, stage] = only('AWS::ApiGatewayV2::Stage');
-    const destination = (stage.Properties!.AccessLogSettings as { DestinationArn: unknown }).DestinationArn;
+  it('names the APIs’ access log groups under /aws/vendedlogs/ (no entry in the Logs resource policy)', () => {
+    // Prepare: the HTTP API's stage and the live WebSocket API's
+    const stages = ofType('AWS::ApiGatewayV2::Stage');
     // Act
-    const group = resources[referencedIds(destination)[0]!]!;
-    // Assess
-    expect(group.Properties).toMatchObject({
-      LogGroupName: '/aws/vendedlogs/apigateway/ScenarioTracker-prod/access',
-      RetentionInDays: 30,
+    const groups = stages.map(([, stage]) => {
+      const destination = (stage.Properties!.AccessLogSettings as { DestinationArn: unknown }).DestinationArn;
+      return resources[referencedIds(destination)[0]!]!.Properties;
     });
+    // Assess
+    expect(stages).toHaveLength(2);
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          LogGroupName: '/aws/vendedlogs/apigateway/ScenarioTracker-prod/access',
+          RetentionInDays: 30,
+        }),
+        expect.objectContaining({
+          LogGroupName: '/aws/vendedlogs/apigateway/ScenarioTracker-prod/live-access',
+          RetentionInDays: 30,
+        }),
+      ]),
+    );
   });
 
   it('archives every notification of the bus for 30 days, for replay (not the internal recount requests)', () => {

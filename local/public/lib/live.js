@@ -36,6 +36,8 @@ export class LiveFeed {
     this.pollTimer = undefined;
     /** @type {number | undefined} */
     this.reconnectTimer = undefined;
+    /** @type {number | undefined} */
+    this.keepAliveTimer = undefined;
     this.failures = 0;
     this.stopped = false;
     /** @type {LiveState} */
@@ -56,6 +58,7 @@ export class LiveFeed {
   stop() {
     this.stopped = true;
     window.clearTimeout(this.pollTimer);
+    window.clearInterval(this.keepAliveTimer);
     window.clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     this.socket = null;
@@ -99,16 +102,33 @@ export class LiveFeed {
         this.failures = 0;
         window.clearTimeout(this.pollTimer);
         this.setState('live');
+        this.keepAlive(socket);
         // Anything written between our last poll and the subscription: revalidate once.
         this.revalidate();
         return;
       }
+      // Answers to our own frames (keepalive, a refused message) are not news.
+      if (data.type === 'Pong' || data.type === 'Error' || data.type === 'Unsubscribed') return;
       this.options.onEvent(data);
       this.revalidate();
     });
     socket.addEventListener('close', () => {
+      window.clearInterval(this.keepAliveTimer);
       if (socket === this.socket) this.dropped();
     });
+  }
+
+  /**
+   * API Gateway closes a WebSocket that has sent nothing for 10 minutes, however busy the server side
+   * is: a wall screen sends the protocol's `ping` every 5 minutes while live.
+   * @param {WebSocket} socket
+   */
+  keepAlive(socket) {
+    window.clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = window.setInterval(() => {
+      if (socket === this.socket && socket.readyState === WebSocket.OPEN)
+        socket.send(JSON.stringify({ action: 'ping' }));
+    }, 5 * 60_000);
   }
 
   /** The socket failed, was refused, or dropped: poll, and try again later. */
