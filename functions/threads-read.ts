@@ -18,6 +18,8 @@ import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { appContext, pageTokenKey } from '../shared/app/context';
 import { config } from '../shared/config';
+import type { SecretFetch } from '../shared/store/managed-secret';
+import { secretsManagerFetch } from '../shared/store/secrets-manager';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
@@ -236,9 +238,10 @@ const routes = lambdaHandler(
  * instance's first request and kept; a failed read is retried by the next request, and meanwhile
  * paging answers 503 (never a guessable key). Settings are read on first use, as the context is.
  */
+let fetchSecret: SecretFetch | undefined;
 export const handler: typeof routes = async (event, context) => {
   // Only a process given the ARN parses settings here (tests and the local server set their context).
   const arn = process.env.PAGE_TOKEN_SECRET_ARN ? config().pageTokenSecretArn : undefined;
-  if (arn) await pageTokenKey(arn).ready();
+  if (arn) await pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
   return routes(event, context);
 };

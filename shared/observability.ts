@@ -49,9 +49,9 @@ export interface InvocationIds {
  * to retry or to answer 500 as it would.
  *
  * In Lambda one invocation runs at a time, so the keys are set on the logger and cleared after. The
- * local server runs invocations concurrently in one process; it runs each inside its own invoke
- * store context (local/invocations.ts), as Lambda's multi-concurrency runtime does, and the
- * Powertools logger then keeps these keys per invocation.
+ * local server runs invocations concurrently in one process; local/invocations.ts gives each its own
+ * invoke-store context, as Lambda's multi-concurrency runtime does, but does not yet switch
+ * Powertools to per-invocation keys (see there), so two local requests at once may share ids.
  */
 export async function invocation<T>(name: string, ids: InvocationIds, run: () => Promise<T>): Promise<T> {
   logger.resetKeys();

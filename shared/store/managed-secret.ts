@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { UnavailableError } from '../domain/errors';
 
 /**
@@ -10,30 +9,28 @@ import { UnavailableError } from '../domain/errors';
  * throws UnavailableError (503 with Retry-After): there is no fallback value, so a function in the
  * cloud can never sign with a key anyone could guess.
  *
- * Why the SDK client and not Powertools Parameters: Parameters' SecretsProvider is this same client
+ * The SDK client lives in shared/store/secrets-manager.ts, imported by the one function that needs
+ * it, so no other bundle carries it. Why the SDK client and not Powertools Parameters: Parameters' SecretsProvider is this same client
  * (its peer dependency) plus a provider layer, cache and transforms; one GetSecretValue per
  * instance needs none of them, so the client alone is the smaller bundle and the shorter cold start.
  */
+/** How a secret's value is fetched (shared/store/secrets-manager.ts in the cloud). */
+export type SecretFetch = (secretId: string) => Promise<string>;
+
 export interface ManagedSecret {
   /** Read the secret unless already read; never throws (a failure is what `current()` reports). */
-  ready(): Promise<void>;
+  ready(fetch: SecretFetch): Promise<void>;
   /** The value, or UnavailableError when it could not be read. */
   current(): string;
 }
 
-export function managedSecret(
-  secretId: string,
-  what: string,
-  client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
-): ManagedSecret {
+export function managedSecret(secretId: string, what: string): ManagedSecret {
   let value: string | undefined;
   let loading: Promise<void> | undefined;
   let failure: string | undefined = 'not read yet';
-  const load = async () => {
+  const load = async (fetch: SecretFetch) => {
     try {
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      if (!out.SecretString) throw new Error('the secret has no string value');
-      value = out.SecretString;
+      value = await fetch(secretId);
       failure = undefined;
     } catch (error) {
       failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -42,9 +39,9 @@ export function managedSecret(
     }
   };
   return {
-    ready() {
+    ready(fetch) {
       if (value !== undefined) return Promise.resolve();
-      return (loading ??= load());
+      return (loading ??= load(fetch));
     },
     current() {
       if (value !== undefined) return value;

@@ -136,25 +136,6 @@ describe('log lines of a request', () => {
     expect(records().filter((r) => r.message === 'request')).toEqual([access]);
   });
 
-  it("keep each request's ids apart when requests run at once", async () => {
-    // Prepare
-    const paths = Array.from({ length: 12 }, (_, i) => (i % 2 ? '/threads' : '/threads/none-such'));
-
-    // Act
-    const responses = await Promise.all(paths.map((p) => s.call('GET', p, { role: 'reader' })));
-
-    // Assess: each response's id names exactly its own access line, and each line its own Lambda invocation.
-    const accessLines = records().filter((r) => r.message === 'request');
-    expect(accessLines).toHaveLength(paths.length);
-    for (const [i, response] of responses.entries()) {
-      const own = linesOf(response.headers.get('apigw-requestid')!);
-      expect(own).toHaveLength(1);
-      expect(own[0]).toEqual(expect.objectContaining({ status: response.status, method: 'GET' }));
-      expect(own[0]!.route).toBe(i % 2 ? 'GET /threads' : 'GET /threads/{id}');
-    }
-    expect(new Set(accessLines.map((r) => r.function_request_id)).size).toBe(paths.length);
-  });
-
   it('of a failing authorizer carry the request id the response does', async () => {
     // Prepare: the token table cannot be read (its DynamoDB client is stopped).
     const { createContext, setAppContext } = await import('../../shared/app/context');

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readConfig, SettingError } from '../../shared/config';
 import { UnavailableError } from '../../shared/domain/errors';
 import { managedSecret } from '../../shared/store/managed-secret';
+import { secretsManagerFetch } from '../../shared/store/secrets-manager';
 import { pageTokenCodec } from '../../shared/store/page-token';
 
 /**
@@ -11,6 +12,7 @@ import { pageTokenCodec } from '../../shared/store/page-token';
  */
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:page-token-AbCdEf';
 const sm = mockClient(SecretsManagerClient);
+const fetch = secretsManagerFetch(new SecretsManagerClient({ region: 'eu-west-1' }));
 afterEach(() => sm.reset());
 afterAll(() => sm.restore());
 
@@ -18,10 +20,10 @@ describe('a managed secret', () => {
   it('is read once per instance, however many requests (and concurrent ones) ask for it', async () => {
     // Prepare
     sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'k'.repeat(64) });
-    const secret = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
+    const secret = managedSecret(ARN, 'page-token key');
     // Act
-    await Promise.all([secret.ready(), secret.ready(), secret.ready()]);
-    await secret.ready();
+    await Promise.all([secret.ready(fetch), secret.ready(fetch), secret.ready(fetch)]);
+    await secret.ready(fetch);
     // Assess
     expect(secret.current()).toBe('k'.repeat(64));
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
@@ -32,9 +34,9 @@ describe('a managed secret', () => {
     sm.on(GetSecretValueCommand)
       .rejectsOnce(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }))
       .resolves({ SecretString: 'fresh-key-'.repeat(4) });
-    const secret = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
+    const secret = managedSecret(ARN, 'page-token key');
     // Act
-    await secret.ready();
+    await secret.ready(fetch);
     const failed = (() => {
       try {
         secret.current();
@@ -43,7 +45,7 @@ describe('a managed secret', () => {
       }
       return undefined;
     })();
-    await secret.ready();
+    await secret.ready(fetch);
     // Assess
     expect(failed).toBeInstanceOf(UnavailableError);
     expect((failed as UnavailableError).status).toBe(503);
@@ -54,8 +56,8 @@ describe('a managed secret', () => {
 
   it('refuses a secret without a string value rather than signing with nothing', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
-    const secret = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
-    await secret.ready();
+    const secret = managedSecret(ARN, 'page-token key');
+    await secret.ready(fetch);
     expect(() => secret.current()).toThrow(/no string value/);
   });
 });
@@ -64,8 +66,8 @@ describe('the page-token codec over a managed key', () => {
   it('cannot encode or decode while the key is unavailable: no fallback key, ever', async () => {
     // Prepare
     sm.on(GetSecretValueCommand).rejects(new Error('network down'));
-    const secret = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
-    await secret.ready();
+    const secret = managedSecret(ARN, 'page-token key');
+    await secret.ready(fetch);
     const codec = pageTokenCodec(secret.current);
     // Act / Assess
     expect(() => codec.encode({ PK: 'x' }, 'scope')).toThrow(UnavailableError);
@@ -75,9 +77,9 @@ describe('the page-token codec over a managed key', () => {
   it('signs with the key it read: a token verifies on any instance that read the same key', async () => {
     // Prepare
     sm.on(GetSecretValueCommand).resolves({ SecretString: 's'.repeat(64) });
-    const one = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
-    const two = managedSecret(ARN, 'page-token key', new SecretsManagerClient({ region: 'eu-west-1' }));
-    await Promise.all([one.ready(), two.ready()]);
+    const one = managedSecret(ARN, 'page-token key');
+    const two = managedSecret(ARN, 'page-token key');
+    await Promise.all([one.ready(fetch), two.ready(fetch)]);
     // Act
     const token = pageTokenCodec(one.current).encode({ PK: 'THREAD#1' }, 'list');
     const local = pageTokenCodec('s'.repeat(64)).encode({ PK: 'THREAD#1' }, 'list');
