@@ -20,6 +20,7 @@ import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-lo
 import { seedIfEmpty } from './seed';
 import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
 import { startDeliveryLoop } from './delivery-loop';
+import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
 import type { Role } from '../shared/domain/types';
@@ -257,7 +258,11 @@ async function main(): Promise<void> {
   const cfg = readConfig(env);
   const ctx = createContext(cfg);
   setAppContext(ctx);
-  await ensureTable(ctx.db, cfg.tableName);
+  const created = await ensureTable(ctx.db, cfg.tableName);
+  // A data folder from an earlier version answers 500 on lists until it is migrated: say so at once.
+  // The server keeps running: `npm run migrate` works through this server's DynamoDB Local.
+  const missing = created ? [] : await indexesToMigrate(ctx.db, cfg.tableName);
+  if (missing.length > 0) console.error(migrateFirstMessage(settings.dataDir, missing));
   if (settings.seed) {
     const seeded = await seedIfEmpty(ctx);
     if (seeded.length) logger.info('seeded scenario russia-ukraine-talks', { threads: seeded });
