@@ -11,20 +11,21 @@ const cloud = readConfig({
   AWS_REGION: 'eu-west-1',
 });
 
-const fresh = <T>(load: () => T): T => {
+/** The modules as a fresh process loads them: no bus handed over yet. */
+const fresh = async <T>(load: () => Promise<T>): Promise<T> => {
   let loaded: T | undefined;
-  jest.isolateModules(() => {
-    loaded = load();
+  await jest.isolateModulesAsync(async () => {
+    loaded = await load();
   });
   return loaded!;
 };
+const contextModule = () => import('../../shared/app/context');
+const busModule = () => import('../../shared/events/bus');
 
 describe('the event bus in the context', () => {
-  it('refuses EVENT_BUS_NAME when the function was built without the bus', () => {
+  it('refuses EVENT_BUS_NAME when the function was built without the bus', async () => {
     // Prepare
-    const { createContext } = fresh(
-      () => require('../../shared/app/context') as typeof import('../../shared/app/context'),
-    );
+    const { createContext } = await fresh(contextModule);
 
     // Act + Assess
     expect(() => createContext(cloud)).toThrow(
@@ -32,11 +33,11 @@ describe('the event bus in the context', () => {
     );
   });
 
-  it('publishes and asks for recounts on the bus once a function hands it over', () => {
+  it('publishes and asks for recounts on the bus once a function hands it over', async () => {
     // Prepare
-    const { context, bus } = fresh(() => ({
-      context: require('../../shared/app/context') as typeof import('../../shared/app/context'),
-      bus: require('../../shared/events/bus') as typeof import('../../shared/events/bus'),
+    const { context, bus } = await fresh(async () => ({
+      context: await contextModule(),
+      bus: await busModule(),
     }));
 
     // Act
@@ -48,28 +49,26 @@ describe('the event bus in the context', () => {
     expect(ctx.recounts).toBeInstanceOf(bus.BusRecountTrigger);
   });
 
-  it.each(['threads-write', 'stale-check', 'subscriptions'])('is handed over by the %s function', (name) => {
+  it.each(['threads-write', 'stale-check', 'subscriptions'])(
+    'is handed over by the %s function',
+    async (name) => {
+      // Prepare
+      const { context, bus } = await fresh(async () => {
+        await import(`../../functions/${name}`);
+        return { context: await contextModule(), bus: await busModule() };
+      });
+
+      // Act
+      const ctx = context.createContext(cloud);
+
+      // Assess
+      expect(ctx.publisher).toBeInstanceOf(bus.EventBridgePublisher);
+    },
+  );
+
+  it('is not needed without EVENT_BUS_NAME (the local server and the functions that do not publish)', async () => {
     // Prepare
-    const { context, bus } = fresh(() => {
-      require(`../../functions/${name}`);
-      return {
-        context: require('../../shared/app/context') as typeof import('../../shared/app/context'),
-        bus: require('../../shared/events/bus') as typeof import('../../shared/events/bus'),
-      };
-    });
-
-    // Act
-    const ctx = context.createContext(cloud);
-
-    // Assess
-    expect(ctx.publisher).toBeInstanceOf(bus.EventBridgePublisher);
-  });
-
-  it('is not needed without EVENT_BUS_NAME (the local server and the functions that do not publish)', () => {
-    // Prepare
-    const { createContext } = fresh(
-      () => require('../../shared/app/context') as typeof import('../../shared/app/context'),
-    );
+    const { createContext } = await fresh(contextModule);
 
     // Act
     const ctx = createContext({ ...cloud, eventBusName: undefined });
