@@ -63,7 +63,10 @@ const STUBS: Record<string, string> = {
   zod: `const h = { get: (t, k) => (k === Symbol.iterator ? function* () {} : k === Symbol.toPrimitive ? () => '' : k === 'then' ? undefined : p),
     apply: () => p, construct: () => p };
   const p = new Proxy(function () {}, h);
-  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k))
+  // Parsing passes its input through, so settings read from the environment keep their absent values.
+  export const parse = (_s, d) => d;
+  export const safeParse = (_s, d) => ({ success: true, data: d });
+  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'parse' && k !== 'safeParse')
     .map((k) => `p as ${k}`)
     .join(', ')} };
   export default p;`,

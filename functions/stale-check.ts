@@ -1,9 +1,13 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { appContext } from '../shared/app/context';
+import { appContext, useBus } from '../shared/app/context';
+import { eventBridgeBus } from '../shared/events/bus';
 import { runStaleCheck, type StaleCheckResult } from '../shared/app/stale-check';
 import { sweepScenarioCounts } from '../shared/app/scenarios';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { count, invocation, logger } from '../shared/observability';
+
+// This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
+useBus(eventBridgeBus);
 
 /** EventBridge schedule target. `now` is the schedule's time, so a retried run judges the same instant. */
 export const handler = async (

@@ -7,11 +7,15 @@ import {
   patchSubscription,
   pingSubscription,
 } from '../shared/app/subscriptions';
-import { appContext } from '../shared/app/context';
+import { appContext, useBus } from '../shared/app/context';
+import { eventBridgeBus } from '../shared/events/bus';
 import { subscriptionIdParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
+
+// This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
+useBus(eventBridgeBus);
 
 /**
  * Webhook subscriptions (admin). Like POST /tokens, POST /subscriptions does not honour

@@ -20,7 +20,8 @@ import {
   type WriteResult,
 } from '../shared/app/threads';
 import { ifMatchOf, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { appContext } from '../shared/app/context';
+import { appContext, useBus } from '../shared/app/context';
+import { eventBridgeBus } from '../shared/events/bus';
 import { replayResult } from '../shared/app/replay';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
@@ -28,6 +29,9 @@ import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
 import { json, type HttpResult } from '../shared/http/response';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
+
+// This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
+useBus(eventBridgeBus);
 
 /** Write routes (threads, updates, scenarios): every one validates fully (limits included) before the first database call. */
 

@@ -32,9 +32,13 @@ const integer = (min: number, max: number, unit = '') => {
     z.number().check(z.gte(min, message), z.lte(max, message)),
   );
 };
-const portSetting = z
-  .pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')), z.transform(Number))
-  .check(z.refine((n: number) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535'));
+const portSetting = () =>
+  z
+    .pipe(
+      z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')),
+      z.transform(Number),
+    )
+    .check(z.refine((n: number) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535'));
 
 const isHttpUrl = (s: string): boolean => {
   try {
@@ -162,46 +166,56 @@ const CoreSettings = z.object({
 
 // ---- The local server (npm start) ----
 
-const LocalSettings = z.object({
-  PORT: z.optional(portSetting),
-  DYNAMODB_LOCAL_PORT: z.optional(portSetting),
-  TRACKER_DATA_DIR: z.optional(
-    z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
-  ),
-  TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
-  STALE_CHECK_INTERVAL_SECONDS: z.optional(integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)')),
-  TRACKER_LIVE_IDLE_SECONDS: z.optional(integer(1, 7200, ' seconds')),
-  TRACKER_READER_TOKEN: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          TOKEN_SETTING,
-          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+/**
+ * Built on first use: only the local server reads these, and building zod schemas at import is part
+ * of every function's cold start (docs/benchmarks.md); unused, the builder leaves the bundle.
+ */
+let localSettingsSchema: ReturnType<typeof buildLocalSettings> | undefined;
+const localSettings = () => (localSettingsSchema ??= buildLocalSettings());
+
+const buildLocalSettings = () =>
+  z.object({
+    PORT: z.optional(portSetting()),
+    DYNAMODB_LOCAL_PORT: z.optional(portSetting()),
+    TRACKER_DATA_DIR: z.optional(
+      z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
+    ),
+    TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
+    STALE_CHECK_INTERVAL_SECONDS: z.optional(
+      integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)'),
+    ),
+    TRACKER_LIVE_IDLE_SECONDS: z.optional(integer(1, 7200, ' seconds')),
+    TRACKER_READER_TOKEN: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            TOKEN_SETTING,
+            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+          ),
         ),
-      ),
-  ),
-  TRACKER_EDITOR_TOKEN: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          TOKEN_SETTING,
-          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+    ),
+    TRACKER_EDITOR_TOKEN: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            TOKEN_SETTING,
+            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+          ),
         ),
-      ),
-  ),
-  TRACKER_ADMIN_TOKEN: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          TOKEN_SETTING,
-          'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+    ),
+    TRACKER_ADMIN_TOKEN: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            TOKEN_SETTING,
+            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+          ),
         ),
-      ),
-  ),
-});
+    ),
+  });
 
 /** Values never repeated in a message: they are credentials. */
 const SECRET = new Set([
@@ -382,7 +396,7 @@ export interface LocalSettings {
 
 /** The local server's settings. Tokens must differ: a token identifies one name and one role. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
-  const s = parseGroup(LocalSettings, env);
+  const s = parseGroup(localSettings(), env);
   const given = [
     ['TRACKER_READER_TOKEN', s.TRACKER_READER_TOKEN],
     ['TRACKER_EDITOR_TOKEN', s.TRACKER_EDITOR_TOKEN],
@@ -421,7 +435,7 @@ export function readDatabaseLocation(env: NodeJS.ProcessEnv = process.env): {
   const s = parseGroup(
     z.object({
       DYNAMODB_ENDPOINT: CoreSettings.shape.DYNAMODB_ENDPOINT,
-      DYNAMODB_LOCAL_PORT: LocalSettings.shape.DYNAMODB_LOCAL_PORT,
+      DYNAMODB_LOCAL_PORT: localSettings().shape.DYNAMODB_LOCAL_PORT,
     }),
     {
       DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT?.trim(),

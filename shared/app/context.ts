@@ -1,5 +1,5 @@
 import { config as loadConfig, type Config } from '../config';
-import { createPublisher, FanOutPublisher, type Publisher } from '../events/publisher';
+import { createPublisher, FanOutPublisher, type Bus, type Publisher } from '../events/publisher';
 import type { TrackerEvent } from '../domain/event';
 import { WEBHOOK_TIMEOUT_MS } from '../events/webhook-sender';
 import { systemLookup, type LookupAll } from '../events/webhook-url';
@@ -11,7 +11,7 @@ import { SubscriptionStore } from '../store/subscription-store';
 import { SubscriptionFanOut } from './deliveries';
 import { LiveTap } from './live';
 import { createDocumentClient, type DocumentClient } from '../store/client';
-import { BusRecountTrigger, type RecountTrigger } from '../events/recount-trigger';
+import type { RecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { OutboxStore } from '../store/outbox-store';
@@ -55,12 +55,25 @@ export interface AppContext {
   liveEvents: (events: readonly TrackerEvent[]) => void;
 }
 
+let bus: Bus | undefined;
+
+/**
+ * The functions that publish (threads-write, stale-check, subscriptions) hand the EventBridge bus
+ * over at import (shared/events/bus.ts); the others never load it, and a context built with
+ * EVENT_BUS_NAME set but no bus fails loudly rather than dropping events.
+ */
+export const useBus = (b: Bus): void => {
+  bus = b;
+};
+
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
   const db = overrides.db ?? createDocumentClient(cfg);
   const scenarios = overrides.scenarios ?? new ScenarioStore(db, cfg.tableName);
   // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
+  if (cfg.eventBusName && !bus)
+    throw new Error('EVENT_BUS_NAME is set, but this function was built without the bus (useBus)');
   const recounts = cfg.eventBusName
-    ? new BusRecountTrigger(cfg.eventBusName, cfg.region)
+    ? bus!.recounts(cfg.eventBusName, cfg.region)
     : new LocalRecounter((id) => recountScenario({ scenarios }, id));
   const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
   const ctx: AppContext = {
@@ -81,6 +94,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
       cfg.eventBusName
         ? undefined
         : new FanOutPublisher([new SubscriptionFanOut(() => ctx), new LiveTap(() => ctx)]),
+      bus?.publisher,
     ),
     pageTokens: pageTokenCodec(
       cfg.pageTokenSecretArn ? pageTokenKey(cfg.pageTokenSecretArn).current : cfg.pageTokenSecret,

@@ -1,5 +1,6 @@
 import type { TrackerEvent } from '../domain/event';
 import { logger } from '../observability';
+import type { RecountTrigger } from './recount-trigger';
 
 /** The port every notification leaves through. Implementations throw when delivery failed. */
 export interface Publisher {
@@ -7,6 +8,16 @@ export interface Publisher {
 }
 
 export const EVENT_SOURCE = 'scenario-tracker';
+
+/**
+ * The bus's adapters (shared/events/bus.ts, EventBridge). Only the functions that publish bring
+ * them (their entry calls `useBus`), so the others leave the EventBridge client out of their bundle:
+ * its code alone is about 50 KiB that Node would compile at every cold start.
+ */
+export interface Bus {
+  publisher(busName: string, region?: string): Publisher;
+  recounts(busName: string, region?: string): RecountTrigger;
+}
 
 /** Local delivery: a log line per event, and a JSON POST of the event to the webhook when one is set. */
 export class LogWebhookPublisher implements Publisher {
@@ -30,36 +41,6 @@ export class LogWebhookPublisher implements Publisher {
   }
 }
 
-/** Cloud delivery: PutEvents on the project's bus; the SDK is loaded only by functions that publish. */
-export class EventBridgePublisher implements Publisher {
-  private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
-
-  constructor(
-    private readonly busName: string,
-    private readonly region?: string,
-  ) {}
-
-  async publish(events: readonly TrackerEvent[]): Promise<void> {
-    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-    this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
-    for (let i = 0; i < events.length; i += 10) {
-      const batch = events.slice(i, i + 10);
-      const result = await this.client.send(
-        new PutEventsCommand({
-          Entries: batch.map((e) => ({
-            EventBusName: this.busName,
-            Source: EVENT_SOURCE,
-            DetailType: e.type,
-            Detail: JSON.stringify(e),
-          })),
-        }),
-      );
-      if (result.FailedEntryCount)
-        throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${batch.length} events`);
-    }
-  }
-}
-
 /** Both, when the cloud is also given a webhook. */
 export class FanOutPublisher implements Publisher {
   constructor(private readonly publishers: readonly Publisher[]) {}
@@ -75,11 +56,13 @@ export class FanOutPublisher implements Publisher {
 export function createPublisher(
   cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined },
   subscriptions?: Publisher,
+  busPublisher?: Bus['publisher'],
 ): Publisher {
   if (!cfg.eventBusName) {
     const local = new LogWebhookPublisher(cfg.webhookUrl);
     return subscriptions ? new FanOutPublisher([local, subscriptions]) : local;
   }
-  const bus = new EventBridgePublisher(cfg.eventBusName, cfg.region);
+  if (!busPublisher) throw new Error('EVENT_BUS_NAME is set, but this function was built without the bus');
+  const bus = busPublisher(cfg.eventBusName, cfg.region);
   return cfg.webhookUrl ? new FanOutPublisher([bus, new LogWebhookPublisher(cfg.webhookUrl)]) : bus;
 }

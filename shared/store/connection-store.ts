@@ -5,8 +5,8 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+} from './dynamodb';
+import { ConditionalCheckFailedException } from './dynamodb';
 import { LIVE_LIMITS, LiveSubscriptionLimitError, targetKey, type LiveTarget } from '../domain/live-protocol';
 import { LIVE_SHARDS, liveConnectionKey, liveSubscriptionKey, liveTargetPk, shardNumbers } from './keys';
 import { TTL_ATTRIBUTE } from './table';

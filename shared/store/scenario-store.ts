@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from './dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -6,7 +6,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk } from './keys';

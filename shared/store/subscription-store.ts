@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from './dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb';
 import type { TrackerEventType } from '../domain/event';
 import { SUBSCRIPTIONS_PK, subscriptionKey } from './keys';
 import type { SecretBox } from './secret-box';

@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb';
 import type { Thread } from '../domain/types';
 import {
   INDEX,

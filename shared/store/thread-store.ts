@@ -5,13 +5,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
   type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+} from './dynamodb';
+import { unmarshall } from './dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';

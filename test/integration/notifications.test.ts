@@ -7,7 +7,7 @@ import {
   retractUpdate,
   type WriteResult,
 } from '../../shared/app/threads';
-import { EventBridgePublisher } from '../../shared/events/publisher';
+import { EventBridgePublisher } from '../../shared/events/bus';
 import { statusChanged } from '../../shared/domain/event';
 import { drainOutbox } from '../../shared/events/delivery';
 import { outboxKey } from '../../shared/store/keys';
