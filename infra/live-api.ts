@@ -4,7 +4,6 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -67,8 +66,6 @@ export interface LiveApiProps {
   readonly environment?: Record<string, string>;
   /** Stage throttling (messages per second across all connections). Default 50/100. */
   readonly throttle?: { rateLimit: number; burstLimit: number };
-  /** When given, an errors alarm per function and a dead-letter depth alarm notify it. */
-  readonly alarmAction?: IAlarmAction;
 }
 
 const acknowledge = (scope: Construct, id: string, reason: string) =>
@@ -213,8 +210,6 @@ export class LiveApi extends Construct {
         }),
       ],
     });
-
-    if (props.alarmAction) this.addAlarms(props.alarmAction, stage);
   }
 
   private makeFunction(name: LiveFunctionName, props: LiveApiProps): NodejsFunction {
@@ -297,34 +292,5 @@ export class LiveApi extends Construct {
       items('ConnectionItems', LIVE_PREFIX, ['dynamodb:Query', 'dynamodb:DeleteItem']),
     );
     this.functions['live-fanout'].addToRolePolicy(items('TokenItems', 'TOKEN#', ['dynamodb:GetItem']));
-  }
-
-  private addAlarms(action: IAlarmAction, stage: string): void {
-    const alarm = (alarmId: string, metric: Alarm['metric'], description: string) => {
-      const a = new Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Scenario Tracker (${stage}): ${description}`,
-      });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
-    };
-    for (const [name, fn] of Object.entries(this.functions))
-      alarm(
-        `${fn.node.id.replace(/Function$/, '')}Errors`,
-        fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        `${name} function errors`,
-      );
-    alarm(
-      'FanOutDlqDepth',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      'events the live fan-out could not be invoked for',
-    );
   }
 }
