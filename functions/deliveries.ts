@@ -1,8 +1,12 @@
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
-import { appContext } from '../shared/app/context';
+import { appContext, useWebhooks } from '../shared/app/context';
 import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
 import type { TrackerEvent } from '../shared/domain/event';
+import { systemLookup } from '../shared/events/webhook-url';
 import { count, invocation, logger } from '../shared/observability';
+
+// Each attempt resolves the subscriber's host and refuses private addresses (the DNS-rebinding check).
+useWebhooks(systemLookup);
 
 /**
  * Webhook delivery in the cloud, two triggers:

@@ -7,8 +7,9 @@ import {
   patchSubscription,
   pingSubscription,
 } from '../shared/app/subscriptions';
-import { appContext, useBus } from '../shared/app/context';
+import { appContext, useBus, useWebhooks } from '../shared/app/context';
 import { eventBridgeBus } from '../shared/events/bus';
+import { systemLookup } from '../shared/events/webhook-url';
 import { subscriptionIdParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
@@ -16,6 +17,8 @@ import { empty, json } from '../shared/http/response';
 
 // This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
 useBus(eventBridgeBus);
+// Subscription URLs are resolved and checked against private addresses when created or changed.
+useWebhooks(systemLookup);
 
 /**
  * Webhook subscriptions (admin). Like POST /tokens, POST /subscriptions does not honour

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, normalize } from 'node:path';
 import { appContext, createContext, setAppContext, type AppContext } from '../shared/app/context';
+import { useInProcessParts } from '../shared/app/in-process';
 import { LocalRecounter } from '../shared/app/scenarios';
 import { registerToken, mintToken } from '../shared/app/tokens';
 import { readConfig, readLocalSettings } from '../shared/config';
@@ -24,6 +25,9 @@ import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
 import type { Role } from '../shared/domain/types';
+
+// No bus here: published events reach subscriptions and live sockets in this process.
+useInProcessParts();
 
 const PUBLIC_DIR = join(__dirname, 'public');
 const STATIC_TYPES: Record<string, string> = {

@@ -1,9 +1,13 @@
 import { createContext, setAppContext } from '../shared/app/context';
+import { useInProcessParts } from '../shared/app/in-process';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { handler as staleCheck } from '../functions/stale-check';
 import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
+
+// No bus here: published events reach subscriptions and live sockets in this process.
+useInProcessParts();
 
 const USAGE = 'usage: npm run stale-check -- [--at <RFC 3339 time>] [--allow-future] [--dry-run]';
 

@@ -54,10 +54,16 @@ const isOrigin = (s: string): boolean => isHttpUrl(s) && new URL(s).origin === s
 /** What a Bearer header can carry (shared/app/tokens.ts): 1–512 visible ASCII characters. */
 export const TOKEN_SETTING = /^[\x21-\x7e]{1,512}$/;
 
+/**
+ * A group of settings: each variable's schema, built only when the variable is set (parseGroup).
+ * Every setting is optional; defaults are applied in readConfig / readLocalSettings.
+ */
+type SettingGroup = Record<string, () => z.ZodMiniType<unknown, string>>;
+
 // ---- The core: every function and local tool ----
 
-const CoreSettings = z.object({
-  TABLE_NAME: z.optional(
+const CORE_SETTINGS = {
+  TABLE_NAME: () =>
     z
       .string()
       .check(
@@ -66,17 +72,14 @@ const CoreSettings = z.object({
           'must be a DynamoDB table name: 3–255 letters, digits, "_", "-" or "."',
         ),
       ),
-  ),
-  DYNAMODB_ENDPOINT: z.optional(
+  DYNAMODB_ENDPOINT: () =>
     z
       .string()
       .check(z.refine((s: string) => s === 'aws' || isHttpUrl(s), 'must be an http(s) URL or the word aws')),
-  ),
-  EVENT_BUS_NAME: z.optional(
+  EVENT_BUS_NAME: () =>
     z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN')),
-  ),
-  TRACKER_WEBHOOK_URL: z.optional(z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL'))),
-  TRACKER_CORS_ORIGINS: z.optional(
+  TRACKER_WEBHOOK_URL: () => z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL')),
+  TRACKER_CORS_ORIGINS: () =>
     z
       .pipe(
         z.string(),
@@ -93,15 +96,14 @@ const CoreSettings = z.object({
           'must be comma-separated origins such as https://desk.example.org (scheme, host, port; no path)',
         ),
       ),
-  ),
-  WRITE_MAX_ATTEMPTS: z.optional(integer(1, 1000)),
-  WRITE_RETRY_BUDGET_MS: z.optional(integer(1, 600_000, ' ms')),
-  WRITE_BACKOFF_CAP_MS: z.optional(integer(1, 60_000, ' ms')),
-  IDEMPOTENCY_LOCK_SECONDS: z.optional(integer(1, 86_400, ' seconds')),
-  DYNAMODB_TIMEOUT_MS: z.optional(integer(100, 60_000, ' ms')),
-  DYNAMODB_MAX_ATTEMPTS: z.optional(integer(1, 10)),
-  KINDS_CACHE_SECONDS: z.optional(integer(0, 3600, ' seconds')),
-  PAGE_TOKEN_SECRET: z.optional(
+  WRITE_MAX_ATTEMPTS: () => integer(1, 1000),
+  WRITE_RETRY_BUDGET_MS: () => integer(1, 600_000, ' ms'),
+  WRITE_BACKOFF_CAP_MS: () => integer(1, 60_000, ' ms'),
+  IDEMPOTENCY_LOCK_SECONDS: () => integer(1, 86_400, ' seconds'),
+  DYNAMODB_TIMEOUT_MS: () => integer(100, 60_000, ' ms'),
+  DYNAMODB_MAX_ATTEMPTS: () => integer(1, 10),
+  KINDS_CACHE_SECONDS: () => integer(0, 3600, ' seconds'),
+  PAGE_TOKEN_SECRET: () =>
     z
       .string()
       .check(
@@ -110,8 +112,7 @@ const CoreSettings = z.object({
           'must be at least 32 visible ASCII characters (the stack generates 64)',
         ),
       ),
-  ),
-  PAGE_TOKEN_SECRET_ARN: z.optional(
+  PAGE_TOKEN_SECRET_ARN: () =>
     z
       .string()
       .check(
@@ -120,9 +121,8 @@ const CoreSettings = z.object({
           'must be the ARN of a Secrets Manager secret',
         ),
       ),
-  ),
-  TRACKER_ALLOW_PRIVATE_WEBHOOKS: z.optional(z.enum(['true', 'false'], 'must be true or false')),
-  TRACKER_WEBHOOK_RETRY_SCHEDULE: z.optional(
+  TRACKER_ALLOW_PRIVATE_WEBHOOKS: () => z.enum(['true', 'false'], 'must be true or false'),
+  TRACKER_WEBHOOK_RETRY_SCHEDULE: () =>
     z
       .pipe(
         z
@@ -141,8 +141,7 @@ const CoreSettings = z.object({
           'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)',
         ),
       ),
-  ),
-  TRACKER_WEBHOOK_SECRET_KEY: z.optional(
+  TRACKER_WEBHOOK_SECRET_KEY: () =>
     z
       .string()
       .check(
@@ -151,8 +150,7 @@ const CoreSettings = z.object({
           'must be at least 32 visible ASCII characters (the stack generates 64)',
         ),
       ),
-  ),
-  TRACKER_LIVE_CALLBACK_URL: z.optional(
+  TRACKER_LIVE_CALLBACK_URL: () =>
     z
       .string()
       .check(
@@ -161,61 +159,32 @@ const CoreSettings = z.object({
           'must be the https URL of a WebSocket API stage (the stack sets it)',
         ),
       ),
-  ),
-});
+} satisfies SettingGroup;
 
 // ---- The local server (npm start) ----
 
-/**
- * Built on first use: only the local server reads these, and building zod schemas at import is part
- * of every function's cold start (docs/benchmarks.md); unused, the builder leaves the bundle.
- */
-let localSettingsSchema: ReturnType<typeof buildLocalSettings> | undefined;
-const localSettings = () => (localSettingsSchema ??= buildLocalSettings());
+const TOKEN = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        TOKEN_SETTING,
+        'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
+      ),
+    );
 
-const buildLocalSettings = () =>
-  z.object({
-    PORT: z.optional(portSetting()),
-    DYNAMODB_LOCAL_PORT: z.optional(portSetting()),
-    TRACKER_DATA_DIR: z.optional(
-      z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
-    ),
-    TRACKER_SEED: z.optional(z.enum(['true', 'false'], 'must be true or false')),
-    STALE_CHECK_INTERVAL_SECONDS: z.optional(
-      integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)'),
-    ),
-    TRACKER_LIVE_IDLE_SECONDS: z.optional(integer(1, 7200, ' seconds')),
-    TRACKER_READER_TOKEN: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(
-            TOKEN_SETTING,
-            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
-          ),
-        ),
-    ),
-    TRACKER_EDITOR_TOKEN: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(
-            TOKEN_SETTING,
-            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
-          ),
-        ),
-    ),
-    TRACKER_ADMIN_TOKEN: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(
-            TOKEN_SETTING,
-            'must be 1–512 visible ASCII characters (no spaces): it is sent as Authorization: Bearer <token>',
-          ),
-        ),
-    ),
-  });
+/** Only the local server reads these. */
+const LOCAL_SETTINGS = {
+  PORT: portSetting,
+  DYNAMODB_LOCAL_PORT: portSetting,
+  TRACKER_DATA_DIR: () => z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
+  TRACKER_SEED: () => z.enum(['true', 'false'], 'must be true or false'),
+  STALE_CHECK_INTERVAL_SECONDS: () => integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)'),
+  TRACKER_LIVE_IDLE_SECONDS: () => integer(1, 7200, ' seconds'),
+  TRACKER_READER_TOKEN: TOKEN,
+  TRACKER_EDITOR_TOKEN: TOKEN,
+  TRACKER_ADMIN_TOKEN: TOKEN,
+} satisfies SettingGroup;
 
 /** Values never repeated in a message: they are credentials. */
 const SECRET = new Set([
@@ -226,15 +195,26 @@ const SECRET = new Set([
   'TRACKER_ADMIN_TOKEN',
 ]);
 
-/** Parse the group's variables (empty = unset) or throw the first problem as a SettingError. */
-function parseGroup<S extends z.ZodMiniObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+/** What a group's parse gives: each variable's parsed value, absent when unset. */
+type Parsed<G extends SettingGroup> = { [K in keyof G]?: z.output<ReturnType<G[K]>> };
+
+/**
+ * Parse the group's variables (empty = unset) or throw the first problem as a SettingError. Only the
+ * variables that are set get a schema: a function's environment holds a handful of the settings, and
+ * building the schemas of the others would be work at every cold start for nothing.
+ */
+function parseGroup<G extends SettingGroup>(group: G, env: NodeJS.ProcessEnv): Parsed<G> {
+  const shape: Record<string, z.ZodMiniType> = {};
   const input: Record<string, string> = {};
-  for (const name of Object.keys(schema.def.shape)) {
+  for (const name of Object.keys(group)) {
     const value = env[name];
-    if (value !== undefined && value !== '') input[name] = value;
+    if (value === undefined || value === '') continue;
+    input[name] = value;
+    shape[name] = group[name]!();
   }
-  const result = z.safeParse(schema, input);
-  if (result.success) return result.data;
+  if (Object.keys(shape).length === 0) return {};
+  const result = z.safeParse(z.object(shape), input);
+  if (result.success) return result.data as Parsed<G>;
   const issue = result.error.issues[0]!;
   const variable = String(issue.path[0] ?? '(environment)');
   const shown = SECRET.has(variable) ? '' : `, not ${JSON.stringify(input[variable])}`;
@@ -325,7 +305,7 @@ export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const s = parseGroup(CoreSettings, env);
+  const s = parseGroup(CORE_SETTINGS, env);
   // Two sources of one key: which one signs would depend on code paths, so neither is guessed.
   if (s.PAGE_TOKEN_SECRET !== undefined && s.PAGE_TOKEN_SECRET_ARN !== undefined)
     throw new SettingError('PAGE_TOKEN_SECRET_ARN', 'and PAGE_TOKEN_SECRET are both set; set one of them.');
@@ -396,7 +376,7 @@ export interface LocalSettings {
 
 /** The local server's settings. Tokens must differ: a token identifies one name and one role. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
-  const s = parseGroup(localSettings(), env);
+  const s = parseGroup(LOCAL_SETTINGS, env);
   const given = [
     ['TRACKER_READER_TOKEN', s.TRACKER_READER_TOKEN],
     ['TRACKER_EDITOR_TOKEN', s.TRACKER_EDITOR_TOKEN],
@@ -433,10 +413,10 @@ export function readDatabaseLocation(env: NodeJS.ProcessEnv = process.env): {
   dynamoLocalPort: number;
 } {
   const s = parseGroup(
-    z.object({
-      DYNAMODB_ENDPOINT: CoreSettings.shape.DYNAMODB_ENDPOINT,
-      DYNAMODB_LOCAL_PORT: localSettings().shape.DYNAMODB_LOCAL_PORT,
-    }),
+    {
+      DYNAMODB_ENDPOINT: CORE_SETTINGS.DYNAMODB_ENDPOINT,
+      DYNAMODB_LOCAL_PORT: LOCAL_SETTINGS.DYNAMODB_LOCAL_PORT,
+    },
     {
       DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT?.trim(),
       DYNAMODB_LOCAL_PORT: env.DYNAMODB_LOCAL_PORT?.trim(),

@@ -1,15 +1,13 @@
 import { config as loadConfig, type Config } from '../config';
 import { createPublisher, FanOutPublisher, type Bus, type Publisher } from '../events/publisher';
 import type { TrackerEvent } from '../domain/event';
-import { WEBHOOK_TIMEOUT_MS } from '../events/webhook-sender';
-import { systemLookup, type LookupAll } from '../events/webhook-url';
+import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
+import type { LookupAll } from '../events/webhook-url';
 import { DeliveryStore } from '../store/delivery-store';
 import { DueStore, type DueThreads } from '../store/due-store';
 import { FeedStore } from '../store/feed-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
-import { SubscriptionFanOut } from './deliveries';
-import { LiveTap } from './live';
 import { createDocumentClient, type DocumentClient } from '../store/client';
 import type { RecountTrigger } from '../events/recount-trigger';
 import { IdempotencyStore } from '../store/idempotency-store';
@@ -55,7 +53,16 @@ export interface AppContext {
   liveEvents: (events: readonly TrackerEvent[]) => void;
 }
 
+// ---- Parts only some processes carry ----------------------------------------------------------
+//
+// Each is handed over at import by the code that needs it, so the other functions' bundles leave
+// its code and packages out: a function pays for every byte it bundles at cold start, evaluated or
+// not (about 8 ms per 100 KiB, docs/benchmarks.md). A part that is missing where it is used fails
+// loudly rather than doing nothing.
+
 let bus: Bus | undefined;
+let lookup: LookupAll | undefined;
+let inProcessFanOut: InProcessFanOut | undefined;
 
 /**
  * The functions that publish (threads-write, stale-check, subscriptions) hand the EventBridge bus
@@ -65,6 +72,29 @@ let bus: Bus | undefined;
 export const useBus = (b: Bus): void => {
   bus = b;
 };
+
+/**
+ * How webhook hosts are resolved and checked (shared/events/webhook-url.ts, with ipaddr.js): handed
+ * over by the processes that create or deliver subscriptions (the subscriptions and deliveries
+ * functions, shared/app/in-process.ts for the local server and the tools).
+ */
+export const useWebhooks = (resolve: LookupAll): void => {
+  lookup = resolve;
+};
+
+/**
+ * Where published events go in a process without a bus, besides the log and TRACKER_WEBHOOK_URL:
+ * the local server's subscriptions and live sockets (shared/app/in-process.ts). In the cloud the
+ * deliveries and live fan-out functions take them from the bus instead.
+ */
+export type InProcessFanOut = (ctx: () => AppContext) => Publisher[];
+
+export const useInProcessFanOut = (fanOut: InProcessFanOut): void => {
+  inProcessFanOut = fanOut;
+};
+
+const noLookup: LookupAll = () =>
+  Promise.reject(new Error('this function was built without webhook lookup (useWebhooks)'));
 
 export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
   const db = overrides.db ?? createDocumentClient(cfg);
@@ -91,9 +121,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     // publishing; in the cloud the delivery and live fan-out functions do it from the bus.
     publisher: createPublisher(
       cfg,
-      cfg.eventBusName
-        ? undefined
-        : new FanOutPublisher([new SubscriptionFanOut(() => ctx), new LiveTap(() => ctx)]),
+      cfg.eventBusName || !inProcessFanOut ? undefined : new FanOutPublisher(inProcessFanOut(() => ctx)),
       bus?.publisher,
     ),
     pageTokens: pageTokenCodec(
@@ -103,7 +131,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     deliveries: new DeliveryStore(db, cfg.tableName),
     due: new DueStore(db, cfg.tableName),
     feeds: new FeedStore(db, cfg.tableName),
-    lookup: systemLookup,
+    lookup: lookup ?? noLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
     liveEvents: () => undefined,

@@ -28,3 +28,6 @@ export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Subscription ids: `sub_` and a ULID. */
 export const SUBSCRIPTION_ID = /^sub_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Standard Webhooks: any 2xx within this long is a delivery (the contract's 10 s). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;

@@ -5,8 +5,7 @@ import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { bareHost, isPublicAddress, type LookupAll } from './webhook-url';
 
-/** Standard Webhooks: any 2xx within this long is a delivery. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
 
 export interface AttemptOutcome {
   delivered: boolean;

@@ -1,7 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
+import { useInProcessParts } from '../../shared/app/in-process';
 import { readConfig, type Config } from '../../shared/config';
 import { ensureTable } from '../../shared/store/table';
+
+// No bus here: published events reach subscriptions and live sockets in this process.
+useInProcessParts();
 
 /**
  * A context over a brand-new table in the run's DynamoDB Local, installed as the handlers' context.

@@ -1,0 +1,107 @@
+/**
+ * The parts of the context only some processes carry (shared/app/context.ts): the webhook host
+ * lookup and the in-process fan-out. They are handed over by the code that needs them, so the other
+ * functions' bundles leave them out; one that is missing where it is used fails loudly.
+ */
+const cfg = {
+  ...jest.requireActual<typeof import('../../shared/config')>('../../shared/config').readConfig({
+    TABLE_NAME: 'scenario-tracker-test',
+    AWS_REGION: 'eu-west-1',
+  }),
+};
+
+/** The modules as a fresh process loads them: nothing handed over yet. */
+const fresh = async <T>(load: () => Promise<T>): Promise<T> => {
+  let loaded: T | undefined;
+  await jest.isolateModulesAsync(async () => {
+    loaded = await load();
+  });
+  return loaded!;
+};
+const contextModule = () => import('../../shared/app/context');
+
+describe('webhook host lookup in the context', () => {
+  it('fails loudly in a function built without it', async () => {
+    // Prepare
+    const { createContext } = await fresh(contextModule);
+    const ctx = createContext(cfg);
+
+    // Act + Assess
+    await expect(ctx.lookup('hooks.example.org')).rejects.toThrow(
+      'this function was built without webhook lookup (useWebhooks)',
+    );
+  });
+
+  it.each(['subscriptions', 'deliveries'])('is handed over by the %s function', async (name) => {
+    // Prepare
+    const { context, url } = await fresh(async () => {
+      await import(`../../functions/${name}`);
+      return { context: await contextModule(), url: await import('../../shared/events/webhook-url') };
+    });
+
+    // Act
+    const ctx = context.createContext(cfg);
+
+    // Assess
+    expect(ctx.lookup).toBe(url.systemLookup);
+  });
+});
+
+describe('in-process fan-out in the context', () => {
+  const event = {
+    id: '01JV0000000000000000000000',
+    type: 'ThreadStatusChanged',
+    time: '2025-05-16T12:00:00.000Z',
+    scenario: 'istanbul-talks-2025',
+    threadId: '01JV0000000000000000000001',
+    status: 'agreed',
+  } as const;
+
+  /** A context whose subscriptions, deliveries and live hook record what reaches them. */
+  const recording = (context: typeof import('../../shared/app/context')) => {
+    const seen: string[] = [];
+    const ctx = context.createContext(cfg, {
+      subscriptions: {
+        listCached: async () => [
+          { id: 'sub_1', status: 'active', events: ['ThreadStatusChanged'], scenario: null, threadId: null },
+        ],
+      } as never,
+      deliveries: {
+        create: async (_e: unknown, id: string) => {
+          seen.push(`delivery for ${id}`);
+          return true;
+        },
+      } as never,
+      wakeDeliveries: () => seen.push('delivery loop woken'),
+      liveEvents: (events) => seen.push(`live: ${events.map((e) => e.type).join()}`),
+    });
+    return { ctx, seen };
+  };
+
+  it('is absent in a function without a bus: events are only logged (and sent to TRACKER_WEBHOOK_URL)', async () => {
+    // Prepare
+    const { ctx, seen } = recording(await fresh(contextModule));
+
+    // Act
+    await ctx.publisher.publish([event]);
+
+    // Assess
+    expect(seen).toEqual([]);
+  });
+
+  it('hands events to subscriptions and live sockets in a process that uses the in-process parts', async () => {
+    // Prepare
+    const { context, inProcess } = await fresh(async () => ({
+      context: await contextModule(),
+      inProcess: await import('../../shared/app/in-process'),
+    }));
+    inProcess.useInProcessParts();
+    const { ctx, seen } = recording(context);
+
+    // Act
+    await ctx.publisher.publish([event]);
+
+    // Assess
+    expect(seen.sort()).toEqual(['delivery for sub_1', 'delivery loop woken', 'live: ThreadStatusChanged']);
+  });
+});
