@@ -32,15 +32,42 @@ export { LIMITS, SLUG, ULID };
 export type Schema = z.ZodMiniType;
 
 /**
- * Builds a schema at import, declared free of side effects so that a function bundle that never
- * uses it leaves it out (esbuild drops unused pure calls; the annotation holds within this file):
- * each function builds only the schemas of the routes it serves at cold start, not every one
- * (docs/benchmarks.md). Building zod schemas is the largest part of the functions' start-up beyond
- * the AWS SDK.
+ * A schema built on first use. A function builds only the schemas of the requests it really serves,
+ * when it first serves them, instead of every schema of its routes at cold start: building zod
+ * schemas is, after the AWS SDK, the largest part of a write function's start-up (docs/benchmarks.md).
+ * The proxy stands for the schema everywhere (zod's parse, nesting in other schemas, the OpenAPI
+ * generator): each property access goes to the schema, built once. Declared free of side effects, so
+ * that a bundle that never uses a schema leaves its builder out (esbuild drops unused pure calls).
  */
+let schemasBuilt = 0;
+
+/** How many schemas this process has built so far (a test checks that loading a function builds none). */
+export const builtSchemaCount = (): number => schemasBuilt;
+
 /* @__NO_SIDE_EFFECTS__ */
-function schema<T>(build: () => T): T {
-  return build();
+function schema<T extends object>(build: () => T): T {
+  let built: T | undefined;
+  const real = (): T => {
+    if (built) return built;
+    built = build();
+    schemasBuilt++;
+    // Metadata is kept per schema object (the OpenAPI bounds of `text`): the stand-in carries it too.
+    const meta = z.globalRegistry.get(built as never);
+    if (meta) z.globalRegistry.add(standIn as never, meta);
+    return built;
+  };
+  const standIn: T = new Proxy({} as T, {
+    get: (_, key) => Reflect.get(real(), key),
+    has: (_, key) => Reflect.has(real(), key),
+    ownKeys: () => Reflect.ownKeys(real()),
+    // Reported as configurable: the proxy's own target is an empty object (a proxy invariant).
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(real(), key);
+      return d && { ...d, configurable: true };
+    },
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+  return standIn;
 }
 
 const codePoints = (s: string): number => {

@@ -1,0 +1,42 @@
+import { FUNCTION_ENTRIES } from '../../infra/bundling';
+
+/**
+ * A function builds the zod schemas of a request when it first serves one, not at cold start
+ * (shared/domain/schemas.ts `schema`): loading any function's module builds none.
+ */
+describe('schemas built on first use', () => {
+  it.each(Object.entries(FUNCTION_ENTRIES))(
+    'loading the %s function builds no schema',
+    async (_name, entry) => {
+      // Prepare + Act
+      let built = -1;
+      await jest.isolateModulesAsync(async () => {
+        await import(`../../${entry.replace(/\.ts$/, '')}`);
+        built = (await import('../../shared/domain/schemas')).builtSchemaCount();
+      });
+
+      // Assess
+      expect(built).toBe(0);
+    },
+  );
+
+  it('builds a schema when a request is first validated against it, and only once', async () => {
+    // Prepare
+    let counts: number[] = [];
+    await jest.isolateModulesAsync(async () => {
+      const s = await import('../../shared/domain/schemas');
+      const before = s.builtSchemaCount();
+
+      // Act
+      s.parseWith(s.RetractionSchema, { reason: 'duplicate report' }, 'The body');
+      const once = s.builtSchemaCount();
+      s.parseWith(s.RetractionSchema, { reason: 'another' }, 'The body');
+      counts = [before, once, s.builtSchemaCount()];
+    });
+
+    // Assess
+    expect(counts[0]).toBe(0);
+    expect(counts[1]).toBeGreaterThan(0);
+    expect(counts[2]).toBe(counts[1]);
+  });
+});
