@@ -11,7 +11,7 @@ import type { TrackerEvent } from '../domain/event';
 
 /** Cloud delivery: PutEvents on the project's bus; the SDK is loaded only by functions that publish. */
 export class EventBridgePublisher implements Publisher {
-  private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
+  private client?: import('./eventbridge').EventBridgeClient;
 
   constructor(
     private readonly busName: string,
@@ -19,7 +19,7 @@ export class EventBridgePublisher implements Publisher {
   ) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
-    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+    const { EventBridgeClient, PutEventsCommand } = await import('./eventbridge');
     this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
     for (let i = 0; i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
@@ -40,7 +40,7 @@ export class EventBridgePublisher implements Publisher {
 }
 
 export class BusRecountTrigger implements RecountTrigger {
-  private client?: import('@aws-sdk/client-eventbridge').EventBridgeClient;
+  private client?: import('./eventbridge').EventBridgeClient;
 
   constructor(
     private readonly busName: string,
@@ -51,7 +51,7 @@ export class BusRecountTrigger implements RecountTrigger {
     const unique = [...new Set(scenarios)];
     if (unique.length === 0) return;
     try {
-      const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+      const { EventBridgeClient, PutEventsCommand } = await import('./eventbridge');
       this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
       const time = new Date().toISOString();
       const result = await this.client.send(
