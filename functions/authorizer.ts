@@ -3,11 +3,15 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { appContext } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { authenticate } from '../shared/app/tokens';
 import type { AuthorizerContext } from '../shared/http/auth';
 import { header } from '../shared/http/request';
 import { count, invocation } from '../shared/observability';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name

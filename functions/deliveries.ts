@@ -1,9 +1,13 @@
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
-import { appContext, useWebhooks } from '../shared/app/context';
+import { functionContext, useWebhooks } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
 import type { TrackerEvent } from '../shared/domain/event';
 import { systemLookup } from '../shared/events/webhook-url';
 import { count, invocation, logger } from '../shared/observability';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ subscriptions: parts.subscriptions, deliveries: parts.deliveries });
 
 // Each attempt resolves the subscriber's host and refuses private addresses (the DNS-rebinding check).
 useWebhooks(systemLookup);

@@ -2,10 +2,18 @@ import { ValidationError } from '../shared/domain/errors';
 import { NAME, NAME_MESSAGE } from '../shared/domain/kinds';
 import { PutKindSchema, parseWith } from '../shared/domain/schemas';
 import { putKind } from '../shared/app/kinds';
-import { appContext } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { json } from '../shared/http/response';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({
+  kindStore: parts.kindStore,
+  kinds: parts.kinds,
+  idempotency: parts.idempotency,
+});
 
 /**
  * Custom kinds (admin). `GET /kinds` is a read route (threads-read); this function only writes, and

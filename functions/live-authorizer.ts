@@ -1,7 +1,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { appContext } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { authenticate } from '../shared/app/tokens';
 import { count, invocation } from '../shared/observability';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * The `$connect` authorizer of the live WebSocket API (REQUEST type, identity source the `token`

@@ -1,9 +1,13 @@
-import { appContext, type AppContext } from '../shared/app/context';
+import { functionContext, type AppContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { handleLiveMessage, type LiveDeps } from '../shared/app/live';
 import { ApiGatewayLiveSender } from '../shared/events/live-sender';
 import type { Context } from 'aws-lambda';
 import { invocation } from '../shared/observability';
 import { ConnectionStore } from '../shared/store/connection-store';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * The live WebSocket API's routes in the cloud (infra/live-api.ts):

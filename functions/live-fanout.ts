@@ -1,10 +1,14 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { appContext, type AppContext } from '../shared/app/context';
+import { functionContext, type AppContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { fanOutLive } from '../shared/app/live';
 import type { TrackerEvent } from '../shared/domain/event';
 import { ApiGatewayLiveSender } from '../shared/events/live-sender';
 import { count, invocation } from '../shared/observability';
 import { ConnectionStore } from '../shared/store/connection-store';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * Live fan-out in the cloud: an EventBridge rule on the notification bus (the stream webhooks are

@@ -1,8 +1,12 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { appContext } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { recountScenario } from '../shared/app/scenarios';
 import { SLUG } from '../shared/domain/limits';
 import { count, invocation, logger } from '../shared/observability';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ scenarios: parts.scenarios });
 
 /** The scenario a queued recount request names (the EventBridge event, as the rule queued it), or null. */
 export function scenarioOf(body: string): string | null {

@@ -1,10 +1,22 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { appContext, useBus } from '../shared/app/context';
+import { functionContext, useBus } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { eventBridgeBus } from '../shared/events/bus';
 import { runStaleCheck, type StaleCheckResult } from '../shared/app/stale-check';
 import { sweepScenarioCounts } from '../shared/app/scenarios';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { count, invocation, logger } from '../shared/observability';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({
+  threads: parts.threads,
+  scenarios: parts.scenarios,
+  recounts: parts.recounts,
+  kindStore: parts.kindStore,
+  kinds: parts.kinds,
+  outbox: parts.outbox,
+  due: parts.due,
+});
 
 // This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
 useBus(eventBridgeBus);

@@ -7,13 +7,21 @@ import {
   patchSubscription,
   pingSubscription,
 } from '../shared/app/subscriptions';
-import { appContext, useBus, useWebhooks } from '../shared/app/context';
+import { functionContext, useBus, useWebhooks } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { eventBridgeBus } from '../shared/events/bus';
 import { systemLookup } from '../shared/events/webhook-url';
 import { subscriptionIdParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({
+  subscriptions: parts.subscriptions,
+  deliveries: parts.deliveries,
+  idempotency: parts.idempotency,
+});
 
 // This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
 useBus(eventBridgeBus);

@@ -16,7 +16,9 @@ import { getScenario } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { appContext, pageTokenKey } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
+import { pageTokenKey } from '../shared/app/parts';
 import { config } from '../shared/config';
 import type { SecretFetch } from '../shared/store/managed-secret';
 import { secretsManagerFetch } from '../shared/store/secrets-manager';
@@ -26,6 +28,16 @@ import { header } from '../shared/http/request';
 import { BASE_HEADERS, empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
 import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({
+  threads: parts.threads,
+  scenarios: parts.scenarios,
+  kindStore: parts.kindStore,
+  kinds: parts.kinds,
+  pageTokens: parts.pageTokens,
+  feeds: parts.feeds,
+});
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 

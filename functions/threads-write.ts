@@ -20,7 +20,8 @@ import {
   type WriteResult,
 } from '../shared/app/threads';
 import { ifMatchOf, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { appContext, useBus } from '../shared/app/context';
+import { functionContext, useBus } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { eventBridgeBus } from '../shared/events/bus';
 import { replayResult } from '../shared/app/replay';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
@@ -29,6 +30,17 @@ import { withIdempotency } from '../shared/http/idempotency';
 import { header, readJsonBody } from '../shared/http/request';
 import { json, type HttpResult } from '../shared/http/response';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({
+  threads: parts.threads,
+  scenarios: parts.scenarios,
+  recounts: parts.recounts,
+  kindStore: parts.kindStore,
+  kinds: parts.kinds,
+  idempotency: parts.idempotency,
+  outbox: parts.outbox,
+});
 
 // This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
 useBus(eventBridgeBus);

@@ -1,10 +1,14 @@
 import { CreateTokenSchema, parseWith } from '../shared/domain/schemas';
 import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
-import { appContext } from '../shared/app/context';
+import { functionContext } from '../shared/app/context';
+import * as parts from '../shared/app/parts';
 import { tokenNameParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
+
+/** This function's context: the parts its routes use (and its IAM role's item families allow). */
+const appContext = functionContext({ tokens: parts.tokens, idempotency: parts.idempotency });
 
 /** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
 export const handler = lambdaHandler(

@@ -3,23 +3,21 @@ import { createPublisher, FanOutPublisher, type Bus, type Publisher } from '../e
 import type { TrackerEvent } from '../domain/event';
 import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
 import type { LookupAll } from '../events/webhook-url';
-import { DeliveryStore } from '../store/delivery-store';
-import { DueStore, type DueThreads } from '../store/due-store';
-import { FeedStore } from '../store/feed-store';
-import { secretBox } from '../store/secret-box';
-import { SubscriptionStore } from '../store/subscription-store';
+import type { DeliveryStore } from '../store/delivery-store';
+import type { DueThreads } from '../store/due-store';
+import type { FeedStore } from '../store/feed-store';
+import type { IdempotencyStore } from '../store/idempotency-store';
+import type { KindStore } from '../store/kind-store';
+import type { OutboxStore } from '../store/outbox-store';
+import type { ScenarioStore } from '../store/scenario-store';
+import type { SubscriptionStore } from '../store/subscription-store';
+import type { ThreadStore } from '../store/thread-store';
+import type { TokenStore } from '../store/token-store';
 import { createDocumentClient, type DocumentClient } from '../store/client';
 import type { RecountTrigger } from '../events/recount-trigger';
-import { IdempotencyStore } from '../store/idempotency-store';
-import { KindStore } from '../store/kind-store';
-import { OutboxStore } from '../store/outbox-store';
-import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
-import { sharedManagedSecret } from '../store/managed-secret';
-import { ScenarioStore } from '../store/scenario-store';
-import { ThreadStore } from '../store/thread-store';
-import { LocalRecounter, recountScenario } from './scenarios';
-import { TokenStore } from '../store/token-store';
-import { kindCache, type KindCache } from './kinds';
+import type { PageTokenCodec } from '../store/page-token';
+import { ALL_PARTS } from './parts';
+import type { KindCache } from './kinds';
 
 /** The adapters a handler works with. Built once per process, at first use rather than at import. */
 export interface AppContext {
@@ -96,27 +94,61 @@ export const useInProcessFanOut = (fanOut: InProcessFanOut): void => {
 const noLookup: LookupAll = () =>
   Promise.reject(new Error('this function was built without webhook lookup (useWebhooks)'));
 
-export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
+/** The parts of a context a function may or may not carry: its stores and what is built on them. */
+export type PartName =
+  | 'threads'
+  | 'scenarios'
+  | 'recounts'
+  | 'tokens'
+  | 'kindStore'
+  | 'kinds'
+  | 'idempotency'
+  | 'outbox'
+  | 'pageTokens'
+  | 'subscriptions'
+  | 'deliveries'
+  | 'due'
+  | 'feeds';
+
+/** Built in this order: a part may use the ones before it (`kinds` caches `kindStore`). */
+const PART_NAMES: readonly PartName[] = [
+  'threads',
+  'scenarios',
+  'recounts',
+  'tokens',
+  'kindStore',
+  'kinds',
+  'idempotency',
+  'outbox',
+  'pageTokens',
+  'subscriptions',
+  'deliveries',
+  'due',
+  'feeds',
+];
+
+/** How each part is made, from the document client, the settings and the context being built. */
+export type PartMakers = {
+  readonly [K in PartName]?: (db: DocumentClient, cfg: Config, ctx: () => AppContext) => AppContext[K];
+};
+
+/** A part the function was not built with: any use of it fails, naming it. */
+const missingPart = <K extends PartName>(name: K): AppContext[K] =>
+  new Proxy({} as AppContext[K], {
+    get: (_, key) => {
+      if (key === 'then') return undefined; // not a promise
+      throw new Error(`${name} is not part of this function's context (add it to the function's parts)`);
+    },
+  });
+
+/** A context of the given parts; the others are missing (see `missingPart`). */
+function assembleContext(cfg: Config, parts: PartMakers, overrides: Partial<AppContext>): AppContext {
   const db = overrides.db ?? createDocumentClient(cfg);
-  const scenarios = overrides.scenarios ?? new ScenarioStore(db, cfg.tableName);
-  // With a bus (the cloud) requests go to the recount function; otherwise this process recounts.
   if (cfg.eventBusName && !bus)
     throw new Error('EVENT_BUS_NAME is set, but this function was built without the bus (useBus)');
-  const recounts = cfg.eventBusName
-    ? bus!.recounts(cfg.eventBusName, cfg.region)
-    : new LocalRecounter((id) => recountScenario({ scenarios }, id));
-  const kindStore = overrides.kindStore ?? new KindStore(db, cfg.tableName);
-  const ctx: AppContext = {
+  const ctx = {
     config: cfg,
     db,
-    threads: new ThreadStore(db, cfg.tableName),
-    scenarios,
-    recounts,
-    tokens: new TokenStore(db, cfg.tableName),
-    kindStore,
-    kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
-    idempotency: new IdempotencyStore(db, cfg.tableName),
-    outbox: new OutboxStore(db, cfg.tableName),
     // Without a bus (npm start) subscriptions and live connections are fanned out as part of
     // publishing; in the cloud the delivery and live fan-out functions do it from the bus.
     publisher: createPublisher(
@@ -124,30 +156,61 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
       cfg.eventBusName || !inProcessFanOut ? undefined : new FanOutPublisher(inProcessFanOut(() => ctx)),
       bus?.publisher,
     ),
-    pageTokens: pageTokenCodec(
-      cfg.pageTokenSecretArn ? pageTokenKey(cfg.pageTokenSecretArn).current : cfg.pageTokenSecret,
-    ),
-    subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(cfg.webhookSecretKey)),
-    deliveries: new DeliveryStore(db, cfg.tableName),
-    due: new DueStore(db, cfg.tableName),
-    feeds: new FeedStore(db, cfg.tableName),
     lookup: lookup ?? noLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
     liveEvents: () => undefined,
-    ...overrides,
+  } as Partial<AppContext> as AppContext; // its parts are assigned below
+  const self = () => ctx;
+  const assign = <K extends PartName>(name: K) => {
+    const make = parts[name];
+    ctx[name] =
+      overrides[name] ??
+      (name === 'recounts' && cfg.eventBusName && make
+        ? (bus!.recounts(cfg.eventBusName, cfg.region) as AppContext[K])
+        : make
+          ? make(db, cfg, self)
+          : missingPart(name));
   };
-  return ctx;
+  for (const name of PART_NAMES) assign(name);
+  return Object.assign(ctx, overrides);
 }
 
-/** The cloud's page-token key (PAGE_TOKEN_SECRET_ARN), one per process: threads-read awaits it before its first request. */
-export const pageTokenKey = (arn: string) => sharedManagedSecret(arn, 'page-token key');
+/** A context with every part, from the environment's settings unless given (the local server, tools, tests). */
+export function createContext(cfg: Config = loadConfig(), overrides: Partial<AppContext> = {}): AppContext {
+  return assembleContext(cfg, ALL_PARTS, overrides);
+}
 
 let current: AppContext | undefined;
 
+/** The context with every part, built on first use (the local server's, unless it set one). */
 export const appContext = (): AppContext => (current ??= createContext());
 
 /** For tests and the local server: use this context instead of one built from the environment. */
 export const setAppContext = (ctx: AppContext | undefined): void => {
   current = ctx;
+};
+
+/**
+ * A function's context: only the parts it is built with, each made by its maker on first use of the
+ * context. The parts mirror the item families its IAM role may touch (infra/permissions.ts), and the
+ * stores it leaves out leave its bundle (cold start, docs/benchmarks.md). Where a context has been
+ * set (the local server, tests), the function sees that one through the same restriction: every part
+ * it was not built with fails when used, so a request that needs a missing part fails on the laptop
+ * exactly as it would in the cloud.
+ */
+export function functionContext(parts: PartMakers): () => AppContext {
+  let view: { of: AppContext; ctx: AppContext } | undefined;
+  return () => {
+    const base = (current ??= assembleContext(loadConfig(), parts, {}));
+    if (view?.of !== base) view = { of: base, ctx: restrict(base, parts) };
+    return view.ctx;
+  };
+}
+
+const restrict = (ctx: AppContext, parts: PartMakers): AppContext => {
+  const view = { ...ctx };
+  for (const name of PART_NAMES)
+    if (!parts[name]) (view as Record<PartName, unknown>)[name] = missingPart(name);
+  return view;
 };
