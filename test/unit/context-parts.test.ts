@@ -105,3 +105,55 @@ describe('in-process fan-out in the context', () => {
     expect(seen.sort()).toEqual(['delivery for sub_1', 'delivery loop woken', 'live: ThreadStatusChanged']);
   });
 });
+
+describe("a function's context", () => {
+  it('gives the function the parts it is built with, from the context the local server or a test set', async () => {
+    // Prepare
+    const { context, parts } = await fresh(async () => ({
+      context: await contextModule(),
+      parts: await import('../../shared/app/parts'),
+    }));
+    const full = context.createContext(cfg);
+    context.setAppContext(full);
+    const authorizerContext = context.functionContext({ tokens: parts.tokens });
+
+    // Act
+    const ctx = authorizerContext();
+
+    // Assess
+    expect(ctx.tokens).toBe(full.tokens);
+    expect(ctx.config).toBe(full.config);
+    expect(authorizerContext()).toBe(ctx);
+  });
+
+  it('fails, naming the part, when the function uses one it was not built with', async () => {
+    // Prepare
+    const { context, parts } = await fresh(async () => ({
+      context: await contextModule(),
+      parts: await import('../../shared/app/parts'),
+    }));
+    context.setAppContext(context.createContext(cfg));
+    const ctx = context.functionContext({ tokens: parts.tokens })();
+
+    // Act + Assess
+    expect(() => ctx.threads.get('01JV0000000000000000000001')).toThrow(
+      "threads is not part of this function's context (add it to the function's parts)",
+    );
+  });
+
+  it('builds only its own parts when nothing was set (the cloud)', async () => {
+    // Prepare
+    const { context, parts } = await fresh(async () => ({
+      context: await contextModule(),
+      parts: await import('../../shared/app/parts'),
+    }));
+    const recountContext = context.functionContext({ scenarios: parts.scenarios });
+
+    // Act
+    const ctx = recountContext();
+
+    // Assess
+    expect(ctx.scenarios.constructor.name).toBe('ScenarioStore');
+    expect(() => ctx.tokens.resolve).toThrow("tokens is not part of this function's context");
+  });
+});
