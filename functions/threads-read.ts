@@ -14,7 +14,6 @@ import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
-import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
@@ -25,7 +24,7 @@ import { secretsManagerFetch } from '../shared/store/secrets-manager';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
-import { BASE_HEADERS, empty, json, type HttpResult } from '../shared/http/response';
+import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
 import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
 
@@ -36,7 +35,6 @@ const appContext = functionContext({
   kindStore: parts.kindStore,
   kinds: parts.kinds,
   pageTokens: parts.pageTokens,
-  feeds: parts.feeds,
 });
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
@@ -49,28 +47,9 @@ function conditional(req: Request, body: unknown, etag?: string): HttpResult {
   return { ...json(200, body, { ETag: tag }), body: text };
 }
 
-/** An Atom document, with an ETag of its bytes (and 304 when the reader holds them already). */
-function atom(req: Request, xml: string): HttpResult {
-  const tag = contentEtag(xml);
-  if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
-  return { statusCode: 200, headers: { ...BASE_HEADERS, 'Content-Type': ATOM_TYPE, ETag: tag }, body: xml };
-}
-
-/** The API's origin as this request reached it: feed links are absolute. API Gateway says https in X-Forwarded-Proto. */
-const origin = (req: Request): string => {
-  const proto = header(req.event, 'x-forwarded-proto') === 'https' ? 'https' : 'http';
-  return `${proto}://${header(req.event, 'host') ?? req.event.requestContext.domainName}`;
-};
-
 const routes = lambdaHandler(
   'threads-read',
   {
-    'GET /threads/{id}/feed.atom': async (req) =>
-      atom(req, await threadFeed(req.ctx, threadIdParam(req.params), origin(req))),
-
-    'GET /scenarios/{id}/feed.atom': async (req) =>
-      atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), origin(req))),
-
     'GET /threads': async (req) => {
       const q = parseQuery(ListThreadsQuerySchema, req.query);
       // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.

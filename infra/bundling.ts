@@ -13,6 +13,7 @@ export const FUNCTION_ENTRIES = {
   'scenario-recount': 'functions/scenario-recount.ts',
   subscriptions: 'functions/subscriptions.ts',
   deliveries: 'functions/deliveries.ts',
+  feeds: 'functions/feeds.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

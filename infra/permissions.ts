@@ -6,6 +6,7 @@ import {
   attemptLogPk,
   deliveryKey,
   scenarioPk,
+  threadPk,
   tokenHashKey,
 } from '../shared/store/keys';
 import type { FunctionName } from './bundling';
@@ -144,5 +145,14 @@ export const ACCESS: Record<FunctionName, Access> = {
     queryIndexes: [INDEX.byDue],
     putEvents: false,
     leadingKeys: WEBHOOK_ITEMS,
+  },
+  // The Atom feeds (shared/store/feed-store.ts, shared/app/feeds.ts) only read: a thread item and its
+  // newest updates (one thread partition), a scenario item, and a scenario's threads by update time
+  // (GSI8). Never a token, subscription, idempotency or outbox item; never a write.
+  feeds: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query'],
+    queryIndexes: [INDEX.byScenarioUpdated],
+    putEvents: false,
+    leadingKeys: [family(threadPk(V), V), family(scenarioPk(V), V)],
   },
 };

@@ -75,8 +75,10 @@ export class StackSettingError extends Error {
 /**
  * What each function may run at once when reservation is on, before scaling. The authorizer is
  * on every uncached request's path, so it has its own share that a burst of writes cannot take;
- * the writers are capped below the readers and the authorizer; the workers need little. Total 292:
- * with the default quota of 1,000, 708 stay unreserved (Lambda keeps at least 100 unreserved).
+ * the writers are capped below the readers and the authorizer; the workers need little. Feed readers
+ * poll on their own schedule, so the feeds have their own count: a crowd of them is throttled there
+ * and cannot take the executions the API's readers need. Total 312: with the default quota of 1,000,
+ * 688 stay unreserved (Lambda keeps at least 100 unreserved).
  */
 export const RESERVED_CONCURRENCY: Record<FunctionName, number> = {
   authorizer: 100,
@@ -89,6 +91,7 @@ export const RESERVED_CONCURRENCY: Record<FunctionName, number> = {
   'stale-check': 2,
   'scenario-recount': 5,
   deliveries: 10,
+  feeds: 20,
 };
 
 /** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */

@@ -18,6 +18,7 @@ import { handler as threadsWrite } from '../functions/threads-write';
 import { handler as tokens } from '../functions/tokens';
 import { handler as kinds } from '../functions/kinds';
 import { handler as subscriptions } from '../functions/subscriptions';
+import { handler as feeds } from '../functions/feeds';
 import { invokeLocally } from './invocations';
 
 /**
@@ -34,6 +35,7 @@ const FUNCTIONS: Record<
   tokens,
   kinds,
   subscriptions,
+  feeds,
 };
 
 /** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */

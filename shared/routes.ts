@@ -6,7 +6,7 @@ import type { Role } from './domain/types';
  * requests against the same list. Cloud and laptop cannot drift apart.
  */
 export type FunctionGroup =
-  'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds' | 'subscriptions';
+  'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds' | 'subscriptions' | 'feeds';
 
 export interface Route {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -177,7 +177,7 @@ const DECLARED = [
   {
     method: 'GET',
     path: '/threads/{id}/feed.atom',
-    group: 'threads-read',
+    group: 'feeds',
     role: 'reader',
     operationId: 'getThreadFeed',
     summary: "Atom feed of a thread's latest updates",
@@ -186,7 +186,7 @@ const DECLARED = [
   {
     method: 'GET',
     path: '/scenarios/{id}/feed.atom',
-    group: 'threads-read',
+    group: 'feeds',
     role: 'reader',
     operationId: 'getScenarioFeed',
     summary: "Atom feed of a scenario's latest updates",

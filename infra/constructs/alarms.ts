@@ -26,7 +26,8 @@ import { Section, pascal } from './section';
  * metrics, billed as custom metrics for every route key (67 keys × 6 metrics ≈ $120 a month).
  * Each threshold sits well under the function's timeout and reflects what it does: the authorizer
  * makes one read; a write may queue behind contended writers (its retry budget is 10 s);
- * subscriptions resolve the subscriber's host.
+ * subscriptions resolve the subscriber's host; a scenario feed walks its threads until it holds the
+ * newest 50 updates (a few Queries, like a page of threads-read).
  */
 export const P99_LATENCY_MS: Partial<Record<FunctionName, number>> = {
   authorizer: 1000,
@@ -36,6 +37,7 @@ export const P99_LATENCY_MS: Partial<Record<FunctionName, number>> = {
   tokens: 2000,
   kinds: 2000,
   subscriptions: 5000,
+  feeds: 2000,
 };
 
 /** End to end at API Gateway, authorizer included. */

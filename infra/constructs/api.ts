@@ -29,6 +29,7 @@ export const API_GROUPS: readonly FunctionGroup[] = [
   'tokens',
   'kinds',
   'subscriptions',
+  'feeds',
 ];
 
 export interface ApiProps {

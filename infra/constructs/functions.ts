@@ -64,6 +64,11 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(60),
     description: 'Webhook fan-out, signed deliveries and retries',
   },
+  feeds: {
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+    description: 'Atom feeds of threads and scenarios',
+  },
 };
 
 /**
@@ -216,6 +221,8 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     'scenario-recount': { ...common, ...tableEnv },
     subscriptions: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
     deliveries: { ...common, ...tableEnv, ...webhookEnv },
+    // No page-token key: a feed is one document, never paged.
+    feeds: { ...common, ...tableEnv, ...httpEnv },
   };
 }
 

@@ -50,8 +50,8 @@ export interface FeedSource {
 }
 
 /**
- * Atom 1.0 through the `feed` package (loaded on the first feed request: the read function's other
- * routes never pay for it and its XML dependencies at cold start). It writes one `link` per entry; the contract's
+ * Atom 1.0 through the `feed` package (only the feeds function bundles it and its XML dependencies,
+ * and loads them on its first request, not at cold start). It writes one `link` per entry; the contract's
  * `rel="related"` link per source is added after it, in the entry the update's own link identifies
  * (those links are unique: one per update).
  */

@@ -132,6 +132,7 @@ describe('alarms people can act on', () => {
         'tokens',
         'kinds',
         'subscriptions',
+        'feeds',
       ]),
     );
     expect(watching('Latency', 'AWS/ApiGateway').filter((a) => a.ExtendedStatistic === 'p99')).toHaveLength(

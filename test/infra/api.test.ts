@@ -185,7 +185,7 @@ describe('HTTP API stage and CORS', () => {
 
   it('passes the same CORS origins to the HTTP functions as TRACKER_CORS_ORIGINS', () => {
     // Assess
-    for (const name of ['health', 'threads-read', 'threads-write', 'tokens', 'kinds'] as const) {
+    for (const name of ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'feeds'] as const) {
       const env = (
         resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
       ).Variables;

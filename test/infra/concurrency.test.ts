@@ -59,6 +59,6 @@ describe('reserved concurrency', () => {
     expect(half.reservedConcurrency!['scenario-recount']).toBeGreaterThanOrEqual(2);
     expect(() =>
       resolveSettings((k) => ({ reservedConcurrency: 'on', accountConcurrency: '10' })[k], {}),
-    ).toThrow(/reserves 292 concurrent executions, but an account with a quota of 10 .* at most 0.*off/);
+    ).toThrow(/reserves 312 concurrent executions, but an account with a quota of 10 .* at most 0.*off/);
   });
 });

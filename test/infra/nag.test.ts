@@ -77,6 +77,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     expect(wildcardAcks.map((c) => c.node.id).sort()).toEqual([
       'AuthorizerRole',
       'DeliveriesRole',
+      'FeedsRole',
       'HealthRole',
       'KindsRole',
       'LiveAuthorizerRole',

@@ -76,6 +76,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'scenario-recount',
   'subscriptions',
   'deliveries',
+  'feeds',
 ];
 
 describe('least privilege per function', () => {
@@ -104,6 +105,17 @@ describe('least privilege per function', () => {
       ...readIndexes.map((i) => `table/index/${i}`),
     ]);
     expect(grants('threads-read', 'events')).toEqual([]);
+  });
+
+  it('lets feeds only read (GetItem/Query on the table) and Query the scenario update-time index (GSI8), nothing else', () => {
+    // Act
+    const actions = grants('feeds', 'dynamodb').map((g) => g.action);
+    // Assess
+    expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
+    expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOn('feeds', 'dynamodb', 'table/index/GSI8')).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('feeds', 'dynamodb')).toEqual(['table', 'table/index/GSI8']);
+    expect(grants('feeds', 'events')).toEqual([]);
   });
 
   it('lets threads-write run its transactions on the table and publish to the bus only', () => {
@@ -324,6 +336,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['scenario-recount', ['SCENARIO#*']],
     ['subscriptions', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
     ['deliveries', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
+    ['feeds', ['THREAD#*', 'SCENARIO#*']],
   ] as [FunctionName, string[]][])(
     'confines %s to the items whose partition key matches %j, for every key of a request',
     (name, patterns) => {
@@ -337,7 +350,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
   );
 
   it('leaves the index Queries unconditioned (LeadingKeys names the base table’s partition key) and grants them by name', () => {
-    for (const name of ['scenario-recount', 'deliveries'] as FunctionName[]) {
+    for (const name of ['scenario-recount', 'deliveries', 'feeds'] as FunctionName[]) {
       const onIndexes = statementsOf(name).filter((st) =>
         list(st.Resource).some((r) => label(r).startsWith('table/index/')),
       );

@@ -27,6 +27,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'scenario-recount',
   'subscriptions',
   'deliveries',
+  'feeds',
 ];
 /** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
 const named = (type: string, prefix: string) => {

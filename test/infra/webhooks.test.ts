@@ -94,6 +94,7 @@ describe('webhook delivery in the cloud', () => {
       'tokens',
       'authorizer',
       'stale-check',
+      'feeds',
     ] as const) {
       expect({ name, key: env(name).TRACKER_WEBHOOK_SECRET_KEY }).toEqual({ name, key: undefined });
     }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { handler as authorizer } from '../../functions/authorizer';
 import { handler as deliveries } from '../../functions/deliveries';
+import { handler as feeds } from '../../functions/feeds';
 import { handler as kinds } from '../../functions/kinds';
 import { handler as recount } from '../../functions/scenario-recount';
 import { handler as subscriptions } from '../../functions/subscriptions';
@@ -9,7 +10,7 @@ import { handler as tokens } from '../../functions/tokens';
 import type { FunctionName } from '../../infra/bundling';
 import { ACCESS } from '../../infra/permissions';
 import type { AppContext } from '../../shared/app/context';
-import { createThread } from '../../shared/app/threads';
+import { createThread, postUpdate } from '../../shared/app/threads';
 import { createToken } from '../../shared/app/tokens';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
@@ -230,8 +231,33 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(outside('deliveries', byDeliveries)).toEqual([]);
   });
 
+  it('the feeds function reads thread and scenario items only (threads come from the scenario update-time index)', async () => {
+    // Prepare: two threads of one scenario (which gets its item), one with a second update
+    const editor = { principal: { name: 'test', role: 'editor' } } as const;
+    for (const id of ['feed-t1', 'feed-t2'])
+      await createThread(
+        ctx,
+        { id, scenario: 'feed-families', kind: 'summit', title: id, status: 'proposed', summary: 's' },
+        editor,
+      );
+    await postUpdate(ctx, 'feed-t1', { status: 'announced', summary: 'Announced.' }, editor);
+    sent.take();
+    // Act
+    const threadFeed = await feeds(request('GET /threads/{id}/feed.atom', { params: { id: 'feed-t1' } }));
+    const scenarioFeed = await feeds(
+      request('GET /scenarios/{id}/feed.atom', { params: { id: 'feed-families' } }),
+    );
+    // Assess
+    expect([status(threadFeed), status(scenarioFeed)]).toEqual([200, 200]);
+    expect((scenarioFeed as { body: string }).body.match(/<entry>/g)).toHaveLength(3);
+    const keys = sent.take();
+    expect(keys.map((k) => k.command)).toEqual(expect.arrayContaining(['GetItem', 'Query']));
+    expect(outside('feeds', keys)).toEqual([]);
+  });
+
   it('would catch a key outside the family (the check itself can fail)', () => {
     expect(outside('authorizer', [{ command: 'GetItem', pk: 'TOKENS' }])).toHaveLength(1);
     expect(outside('scenario-recount', [{ command: 'GetItem', pk: 'THREAD#x' }])).toHaveLength(1);
+    expect(outside('feeds', [{ command: 'GetItem', pk: 'TOKEN#x' }])).toHaveLength(1);
   });
 });

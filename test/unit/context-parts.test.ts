@@ -136,7 +136,7 @@ describe("a function's context", () => {
     const ctx = context.functionContext({ tokens: parts.tokens })();
 
     // Act + Assess
-    expect(() => ctx.threads.get('01JV0000000000000000000001')).toThrow(
+    expect(() => ctx.threads.getThread('01JV0000000000000000000001')).toThrow(
       "threads is not part of this function's context (add it to the function's parts)",
     );
   });
@@ -154,6 +154,6 @@ describe("a function's context", () => {
 
     // Assess
     expect(ctx.scenarios.constructor.name).toBe('ScenarioStore');
-    expect(() => ctx.tokens.resolve).toThrow("tokens is not part of this function's context");
+    expect(() => ctx.tokens.findByHash).toThrow("tokens is not part of this function's context");
   });
 });
