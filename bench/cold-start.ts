@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
@@ -127,18 +127,20 @@ async function bundle(
 }
 
 /**
- * The deployed entry plus an export of the context factory, so a probe can build the clients without
- * calling anything. A function that does not bundle the context (it touches no table) gets a no-op,
- * so the probe adds no code to it.
+ * The deployed entry, re-exporting its own context factory (each function exports the
+ * `functionContext` it is built with), so a probe can build the function's clients — only its parts —
+ * without calling anything. A function with no context (it touches no table) gets a no-op, so the
+ * probe adds no code to it.
  */
 const probeEntry = (name: FunctionName, hasContext: boolean) => ({
   contents: hasContext
-    ? `export { handler } from './${ALL_ENTRIES[name]}';\nexport { appContext as __benchAppContext } from './shared/app/context';\n`
+    ? `export { handler, appContext as __benchAppContext } from './${ALL_ENTRIES[name]}';\n`
     : `export { handler } from './${ALL_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
 });
 
-const bundlesContext = (meta: Metafile): boolean =>
-  Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
+/** Whether the function has a context of its own (functions/*.ts export it as `appContext`). */
+const bundlesContext = (name: FunctionName): boolean =>
+  /^export const appContext = functionContext\(/m.test(readFileSync(join(ROOT, ALL_ENTRIES[name]!), 'utf8'));
 
 const BASELINE_ENTRY = {
   contents: [
@@ -245,7 +247,7 @@ export async function run(): Promise<Section> {
     for (const name of FUNCTIONS) {
       const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: ALL_ENTRIES[name]! });
       deployed.set(name, d);
-      hasContext.set(name, bundlesContext(d.metafile));
+      hasContext.set(name, bundlesContext(name));
       probes.set(
         name,
         await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)),

@@ -11,7 +11,7 @@ import { header } from '../shared/http/request';
 import { count, invocation } from '../shared/observability';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ tokens: parts.tokens });
+export const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name

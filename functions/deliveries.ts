@@ -7,7 +7,10 @@ import { systemLookup } from '../shared/events/webhook-url';
 import { count, invocation, logger } from '../shared/observability';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ subscriptions: parts.subscriptions, deliveries: parts.deliveries });
+export const appContext = functionContext({
+  subscriptions: parts.subscriptions,
+  deliveries: parts.deliveries,
+});
 
 // Each attempt resolves the subscriber's host and refuses private addresses (the DNS-rebinding check).
 useWebhooks(systemLookup);

@@ -8,7 +8,7 @@ import { header } from '../shared/http/request';
 import { BASE_HEADERS, empty, type HttpResult } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   threads: parts.threads,
   scenarios: parts.scenarios,
   kindStore: parts.kindStore,

@@ -9,7 +9,7 @@ import { readJsonBody } from '../shared/http/request';
 import { json } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   kindStore: parts.kindStore,
   kinds: parts.kinds,
   idempotency: parts.idempotency,

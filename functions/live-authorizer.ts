@@ -5,7 +5,7 @@ import { authenticate } from '../shared/app/tokens';
 import { count, invocation } from '../shared/observability';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ tokens: parts.tokens });
+export const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * The `$connect` authorizer of the live WebSocket API (REQUEST type, identity source the `token`

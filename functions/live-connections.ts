@@ -7,7 +7,7 @@ import { invocation } from '../shared/observability';
 import { ConnectionStore } from '../shared/store/connection-store';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ tokens: parts.tokens });
+export const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * The live WebSocket API's routes in the cloud (infra/live-api.ts):

@@ -8,7 +8,7 @@ import { count, invocation } from '../shared/observability';
 import { ConnectionStore } from '../shared/store/connection-store';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ tokens: parts.tokens });
+export const appContext = functionContext({ tokens: parts.tokens });
 
 /**
  * Live fan-out in the cloud: an EventBridge rule on the notification bus (the stream webhooks are

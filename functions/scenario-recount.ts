@@ -6,7 +6,7 @@ import { SLUG } from '../shared/domain/limits';
 import { count, invocation, logger } from '../shared/observability';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ scenarios: parts.scenarios });
+export const appContext = functionContext({ scenarios: parts.scenarios });
 
 /** The scenario a queued recount request names (the EventBridge event, as the rule queued it), or null. */
 export function scenarioOf(body: string): string | null {

@@ -8,7 +8,7 @@ import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { count, invocation, logger } from '../shared/observability';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   threads: parts.threads,
   scenarios: parts.scenarios,
   recounts: parts.recounts,

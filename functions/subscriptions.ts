@@ -17,7 +17,7 @@ import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   subscriptions: parts.subscriptions,
   deliveries: parts.deliveries,
   idempotency: parts.idempotency,

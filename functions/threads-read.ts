@@ -29,7 +29,7 @@ import { canonicalJson } from '../shared/http/canonical-json';
 import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   threads: parts.threads,
   scenarios: parts.scenarios,
   kindStore: parts.kindStore,

@@ -32,7 +32,7 @@ import { json, type HttpResult } from '../shared/http/response';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({
+export const appContext = functionContext({
   threads: parts.threads,
   scenarios: parts.scenarios,
   recounts: parts.recounts,

@@ -8,7 +8,7 @@ import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
-const appContext = functionContext({ tokens: parts.tokens, idempotency: parts.idempotency });
+export const appContext = functionContext({ tokens: parts.tokens, idempotency: parts.idempotency });
 
 /** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
 export const handler = lambdaHandler(

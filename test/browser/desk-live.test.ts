@@ -174,6 +174,13 @@ describe('the desk’s live client', () => {
     const sent: { action?: string }[] = [];
     const { page, context } = await openDesk(browser, s.url, '?poll=3600', undefined, async (p) => {
       await p.clock.install();
+      // When the page went live, on its own clock: the keepalive is scheduled in that same task.
+      await p.addInitScript(() => {
+        new MutationObserver(() => {
+          const w = window as unknown as { liveAt?: number };
+          if (document.body?.dataset.liveState === 'live' && w.liveAt === undefined) w.liveAt = Date.now();
+        }).observe(document, { attributes: true, subtree: true });
+      });
       await p.routeWebSocket(/\/live\?/, (ws) => {
         ws.onMessage((m) => {
           const data = JSON.parse(String(m));
@@ -189,8 +196,11 @@ describe('the desk’s live client', () => {
     await atLeast(page, 'pollCount', 2);
     const polls = Number(await page.evaluate(() => document.body.dataset.pollCount));
 
-    // Act
-    await page.clock.runFor('04:59');
+    // Act: stop the page's clock a second before the first ping is due (real time keeps running
+    // while the test waits, so the clock is moved relative to when the page went live, then paused)
+    const liveAt = Number(await page.evaluate(() => (window as unknown as { liveAt?: number }).liveAt));
+    expect(Number.isFinite(liveAt)).toBe(true);
+    await page.clock.pauseAt(liveAt + 4 * 60_000 + 59_000);
     const beforeDue = pings(sent);
     await page.clock.runFor('00:02');
     await until(() => pings(sent) >= 1);
