@@ -1,7 +1,10 @@
 /**
- * How every function is bundled, in one place: the stack's NodejsFunctions use it, and the cold-start
- * benchmark builds the same bundles with esbuild directly, so what is measured is what is deployed.
+ * Every function the stack deploys and how it is bundled, in one place: the stack's NodejsFunctions
+ * use it (infra/constructs/functions.ts `makeTrackerFunction`), and the cold-start benchmark builds
+ * the same bundles with esbuild directly, so what is measured is what is deployed.
  */
+
+/** The HTTP API's functions and the workers (infra/constructs/functions.ts), entries relative to the root. */
 export const FUNCTION_ENTRIES = {
   health: 'functions/health.ts',
   'threads-read': 'functions/threads-read.ts',
@@ -17,6 +20,20 @@ export const FUNCTION_ENTRIES = {
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+/** The live WebSocket's functions (infra/live-api.ts): built by the same builder, with the same bundling. */
+export const LIVE_FUNCTION_ENTRIES = {
+  'live-authorizer': 'functions/live-authorizer.ts',
+  'live-connections': 'functions/live-connections.ts',
+  'live-fanout': 'functions/live-fanout.ts',
+} as const;
+
+export type LiveFunctionName = keyof typeof LIVE_FUNCTION_ENTRIES;
+
+/** Every function the stack deploys, by name: what the cold-start benchmark measures. */
+export const ALL_FUNCTION_ENTRIES = { ...FUNCTION_ENTRIES, ...LIVE_FUNCTION_ENTRIES } as const;
+
+export type AnyFunctionName = keyof typeof ALL_FUNCTION_ENTRIES;
 
 /** Node.js 22 in Lambda ships AWS SDK v3, but bundling it pins the version we test and trims it by tree-shaking. */
 export const BUNDLING = {

@@ -1,5 +1,4 @@
-import * as path from 'node:path';
-import { Duration, Stack, Validations, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -7,26 +6,19 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import { LIVE_PREFIX } from '../shared/store/keys';
-import { BUNDLING } from './bundling';
+import { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
+import { makeTrackerFunction, type FunctionSpec } from './constructs/functions';
+import { acknowledge } from './constructs/section';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
-
-/** The live functions, bundled like every other (infra/bundling.ts), entries relative to the root. */
-export const LIVE_FUNCTION_ENTRIES = {
-  'live-authorizer': 'functions/live-authorizer.ts',
-  'live-connections': 'functions/live-connections.ts',
-  'live-fanout': 'functions/live-fanout.ts',
-} as const;
-
-export type LiveFunctionName = keyof typeof LIVE_FUNCTION_ENTRIES;
+// The entries sit with every other function's in infra/bundling.ts (ALL_FUNCTION_ENTRIES).
+export { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
 
 /** The stage's name: part of the URL (`wss://<api>.execute-api.<region>.amazonaws.com/live`). */
 export const LIVE_STAGE_NAME = 'live';
@@ -34,20 +26,26 @@ export const LIVE_STAGE_NAME = 'live';
 /** An event older than this is of no use to a live screen (it revalidates on reconnect): dropped to the DLQ. */
 export const LIVE_FANOUT_MAX_EVENT_AGE = Duration.minutes(1);
 
-const SPECS: Record<LiveFunctionName, { timeout: Duration; description: string }> = {
+/** What differs between the live functions; everything else is every function's (`makeTrackerFunction`). */
+export const LIVE_FUNCTION_SPECS: Record<LiveFunctionName, FunctionSpec> = {
   // On the handshake's path: API Gateway gives a WebSocket authorizer at most 10 s... and a person waits.
   'live-authorizer': {
+    memorySize: 512,
     timeout: Duration.seconds(5),
     description: 'Live WebSocket: checks the token at $connect',
   },
   'live-connections': {
+    memorySize: 512,
     timeout: Duration.seconds(10),
     description: 'Live WebSocket: $connect, $disconnect and client messages',
   },
   // A Query per target shard, then one post per subscriber, concurrently.
   'live-fanout': {
+    memorySize: 512,
     timeout: Duration.seconds(30),
     description: 'Live WebSocket: sends each event to its subscribers',
+    // A fan-out retried after a minute helps no live screen (clients revalidate on reconnect).
+    asyncInvoke: { retryAttempts: 1, maxEventAge: LIVE_FANOUT_MAX_EVENT_AGE },
   },
 };
 
@@ -59,17 +57,19 @@ export interface LiveApiProps {
   /** The bus the publishers write to: every tracker event on it goes to the fan-out function. */
   readonly bus: IEventBus;
   /** Days every log group (functions, stage access log) keeps its logs. */
-  readonly logRetention: RetentionDays;
+  readonly logRetentionDays: RetentionDays;
   /** What happens to the log groups when the stack goes. */
   readonly logRemovalPolicy: RemovalPolicy;
-  /** Environment given to every function (Powertools settings); the table and callback URL are added. */
-  readonly environment?: Record<string, string>;
+  /** POWERTOOLS_LOG_LEVEL of the functions. */
+  readonly logLevel: string;
+  /**
+   * Reserved concurrency per live function (infra/settings.ts, with every other function's). A
+   * function left out runs on the account's unreserved pool.
+   */
+  readonly reservedConcurrency?: Partial<Record<LiveFunctionName, number>> | undefined;
   /** Stage throttling (messages per second across all connections). Default 50/100. */
   readonly throttle?: { rateLimit: number; burstLimit: number };
 }
-
-const acknowledge = (scope: Construct, id: string, reason: string) =>
-  Validations.of(scope).acknowledge({ id, reason });
 
 /**
  * The live WebSocket of the contract in the cloud: an API Gateway WebSocket API whose `$connect`
@@ -95,7 +95,19 @@ export class LiveApi extends Construct {
     const { stage } = props;
 
     this.functions = Object.fromEntries(
-      (Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[]).map((n) => [n, this.makeFunction(n, props)]),
+      (Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[]).map((n) => [
+        n,
+        // Under this construct, as before the builder was shared: the logical ids stay as they were.
+        makeTrackerFunction(this, n, {
+          stage,
+          spec: LIVE_FUNCTION_SPECS[n],
+          environment: { TABLE_NAME: props.table.tableName },
+          logLevel: props.logLevel,
+          logRetentionDays: props.logRetentionDays,
+          logRemovalPolicy: props.logRemovalPolicy,
+          reservedConcurrency: props.reservedConcurrency?.[n],
+        }),
+      ]),
     ) as Record<LiveFunctionName, NodejsFunction>;
 
     const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', this.functions['live-authorizer'], {
@@ -124,7 +136,7 @@ export class LiveApi extends Construct {
     // Under /aws/vendedlogs/ like the HTTP API's: no entry in the account's Logs resource policy.
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/live-access`,
-      retention: props.logRetention,
+      retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
     });
     this.stage = new WebSocketStage(this, 'Stage', {
@@ -210,58 +222,6 @@ export class LiveApi extends Construct {
         }),
       ],
     });
-  }
-
-  private makeFunction(name: LiveFunctionName, props: LiveApiProps): NodejsFunction {
-    const id = name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
-    const logs = new LogGroup(this, `${id}Logs`, {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy,
-    });
-    const role = new Role(this, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Scenario Tracker (${props.stage}) ${name} function`,
-    });
-    logs.grantWrite(role);
-    const spec = SPECS[name];
-    const fn = new NodejsFunction(this, `${id}Function`, {
-      entry: path.join(PROJECT_ROOT, LIVE_FUNCTION_ENTRIES[name]),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
-      timeout: spec.timeout,
-      description: `Scenario Tracker (${props.stage}): ${spec.description}`,
-      role,
-      logGroup: logs,
-      tracing: Tracing.ACTIVE,
-      environment: { ...props.environment, TABLE_NAME: props.table.tableName },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      // A fan-out retried after a minute helps no live screen (clients revalidate on reconnect).
-      ...(name === 'live-fanout' ? { retryAttempts: 1, maxEventAge: LIVE_FANOUT_MAX_EVENT_AGE } : {}),
-      bundling: {
-        minify: BUNDLING.minify,
-        sourceMap: BUNDLING.sourceMap,
-        sourcesContent: BUNDLING.sourcesContent,
-        target: BUNDLING.target,
-        format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
-        externalModules: [...BUNDLING.externalModules],
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-      },
-    });
-    acknowledge(
-      role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *.',
-    );
-    acknowledge(
-      fn,
-      'AwsSolutions-L1',
-      'Pinned to Node.js 22 on purpose, like every function of the stack: the bundle targets node22 (infra/bundling.ts).',
-    );
-    return fn;
   }
 
   /** Each function to the item families it uses, down to the partition key prefix (dynamodb:LeadingKeys). */

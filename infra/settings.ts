@@ -2,7 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod/mini';
 import { readConfig } from '../shared/config';
 import { tableDefinition } from '../shared/store/table';
-import { FUNCTION_ENTRIES, type FunctionName } from './bundling';
+import { ALL_FUNCTION_ENTRIES, type AnyFunctionName } from './bundling';
 
 /**
  * Everything a deployment can vary, per stage, parsed and checked here and nowhere else.
@@ -48,7 +48,7 @@ export interface StackSettings {
    * (`reservedConcurrency`: `off`, `on`, or a map of function → count over RESERVED_CONCURRENCY;
    * `reservedConcurrencyScale`; checked against `accountConcurrency`). See docs/deploy.md.
    */
-  reservedConcurrency: Record<FunctionName, number> | undefined;
+  reservedConcurrency: Record<AnyFunctionName, number> | undefined;
   /** The account's concurrent-executions quota the reservations must fit in (`accountConcurrency`); default 1000. */
   accountConcurrency: number;
   /**
@@ -77,10 +77,11 @@ export class StackSettingError extends Error {
  * on every uncached request's path, so it has its own share that a burst of writes cannot take;
  * the writers are capped below the readers and the authorizer; the workers need little. Feed readers
  * poll on their own schedule, so the feeds have their own count: a crowd of them is throttled there
- * and cannot take the executions the API's readers need. Total 312: with the default quota of 1,000,
- * 688 stay unreserved (Lambda keeps at least 100 unreserved).
+ * and cannot take the executions the API's readers need. The live WebSocket's functions are reserved
+ * too (below). The total must leave Lambda's 100 unreserved executions of the default quota of 1,000
+ * (docs/deploy.md gives the sum).
  */
-export const RESERVED_CONCURRENCY: Record<FunctionName, number> = {
+export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   authorizer: 100,
   'threads-read': 100,
   'threads-write': 50,
@@ -92,17 +93,27 @@ export const RESERVED_CONCURRENCY: Record<FunctionName, number> = {
   'scenario-recount': 5,
   deliveries: 10,
   feeds: 20,
+  // The live WebSocket. The authorizer runs on every $connect and has its own share, so a reconnect
+  // storm (every screen at once after a deploy or a network blip) cannot take the HTTP functions'
+  // executions, nor they its; the route function answers the same handshakes and the clients'
+  // subscribe messages (the stage throttle, 50/s with bursts of 100, bounds both). The fan-out runs
+  // on every notification, so it is sized like the writers that publish them; a throttled event
+  // waits in Lambda's queue up to LIVE_FANOUT_MAX_EVENT_AGE (a late frame helps no screen, which
+  // revalidates on reconnect) and the LiveFanoutThrottles alarm says so.
+  'live-authorizer': 25,
+  'live-connections': 25,
+  'live-fanout': 50,
 };
 
 /** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 
 /** Functions an SQS queue invokes: its pollers need at least two executions (infra/constructs/events.ts). */
-const QUEUE_FED: readonly FunctionName[] = ['scenario-recount', 'deliveries'];
+const QUEUE_FED: readonly AnyFunctionName[] = ['scenario-recount', 'deliveries'];
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
-const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as [FunctionName, ...FunctionName[]];
+const FUNCTION_NAMES = Object.keys(ALL_FUNCTION_ENTRIES) as [AnyFunctionName, ...AnyFunctionName[]];
 
 // ---- Schemas: cdk.json gives JSON values, flags and the environment give strings ----
 
@@ -303,10 +314,10 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
  * not keep its 100 unreserved executions: a deploy would fail on it half-way, this fails the synth.
  */
 function reservations(
-  given: boolean | Partial<Record<FunctionName, number>>,
+  given: boolean | Partial<Record<AnyFunctionName, number>>,
   scale: number,
   accountConcurrency: number,
-): Record<FunctionName, number> | undefined {
+): Record<AnyFunctionName, number> | undefined {
   if (given === false) return undefined;
   const base = { ...RESERVED_CONCURRENCY, ...(given === true ? {} : given) };
   const scaled = Object.fromEntries(
@@ -314,7 +325,7 @@ function reservations(
       name,
       Math.max(QUEUE_FED.includes(name) ? 2 : 1, Math.ceil(base[name] * scale)),
     ]),
-  ) as Record<FunctionName, number>;
+  ) as Record<AnyFunctionName, number>;
   const total = Object.values(scaled).reduce((a, b) => a + b, 0);
   const room = accountConcurrency - MIN_UNRESERVED_CONCURRENCY;
   if (total > room)

@@ -2,11 +2,11 @@ import { CfnOutput, RemovalPolicy, Stack, type CfnElement, type StackProps } fro
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
-import type { FunctionName } from './bundling';
+import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { EventQueues, Events } from './constructs/events';
-import { FUNCTION_DEFAULTS, FUNCTION_SPECS, Functions } from './constructs/functions';
+import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
 import { Secrets } from './constructs/secrets';
@@ -36,8 +36,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** Declare only the first n global indexes (a staged deploy adding them one by one); default all. */
   tableIndexes?: number | undefined;
-  /** Reserved concurrency per function; none (the unreserved pool) when left out. */
-  reservedConcurrency?: Partial<Record<FunctionName, number>> | undefined;
+  /** Reserved concurrency per function (the live ones too); none (the unreserved pool) when left out. */
+  reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
   /** The account's concurrent-executions quota, for the concurrency alarm; default 1000. */
   accountConcurrency?: number;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
@@ -122,9 +122,10 @@ export class ScenarioTrackerStack extends Stack {
       stage,
       table: this.table,
       bus: this.events.bus,
-      logRetention: props.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: removal,
-      environment: { ...FUNCTION_DEFAULTS.environment, POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO' },
+      logLevel: props.logLevel ?? 'INFO',
+      reservedConcurrency: props.reservedConcurrency,
       ...(props.throttle ? { throttle: props.throttle } : {}),
     });
 

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { buildApp } from '../../infra/build';
-import { FUNCTION_ENTRIES } from '../../infra/bundling';
-import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
+import { ALL_FUNCTION_ENTRIES } from '../../infra/bundling';
 
 /**
  * Every function the stack deploys, with the environment Lambda gives it: the stack's variables as
@@ -15,7 +14,7 @@ import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
 
 const ROOT = resolve(__dirname, '../..');
 
-export const ALL_ENTRIES: Record<string, string> = { ...FUNCTION_ENTRIES, ...LIVE_FUNCTION_ENTRIES };
+export const ALL_ENTRIES: Record<string, string> = ALL_FUNCTION_ENTRIES;
 
 /** Values for what only a deployment knows, each of the shape the settings check (shared/config.ts). */
 const DEPLOY_TIME_VALUES: Record<string, string> = {

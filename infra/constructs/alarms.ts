@@ -15,7 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionName } from '../bundling';
+import type { AnyFunctionName, FunctionName } from '../bundling';
 import { FUNCTION_DEFAULTS } from './functions';
 import { STALE_CHECK_SCHEDULE } from './schedule';
 import { Section, pascal } from './section';
@@ -68,7 +68,7 @@ export interface AlarmsProps {
   /** Where the descriptions point: docs/runbook.md in the repository, as a path or a URL; each alarm adds its `#anchor`. */
   runbookUrl: string;
   functions: Record<FunctionName, IFunction>;
-  /** Functions of other sections (the live WebSocket's): errors and throttles alarmed like the rest. */
+  /** Functions of other sections (the live WebSocket's): errors, throttles and concurrency alarmed like the rest. */
   moreFunctions?: Record<string, IFunction>;
   httpApi: HttpApi;
   table: ITable;
@@ -77,8 +77,8 @@ export interface AlarmsProps {
   staleCheckRule: Rule;
   /** The account's concurrent-executions quota (settings: accountConcurrency). */
   accountConcurrency: number;
-  /** Reserved concurrency per function, when reservation is on. */
-  reservedConcurrency?: Partial<Record<FunctionName, number>> | undefined;
+  /** Reserved concurrency per function (of `functions` or `moreFunctions`), when reservation is on. */
+  reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
 }
 
 /** One alarm: what it watches and when it fires. Every field is chosen per alarm, none defaulted. */
@@ -240,10 +240,14 @@ export class Alarms extends Section {
       datapointsToAlarm: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const [name, reserved] of Object.entries(reservedConcurrency ?? {}) as [FunctionName, number][]) {
+    const all: Record<string, IFunction> = { ...this.props.functions, ...this.props.moreFunctions };
+    for (const [name, reserved] of Object.entries(reservedConcurrency ?? {}) as [AnyFunctionName, number][]) {
+      const fn = all[name];
+      if (!fn)
+        throw new Error(`alarm ${pascal(name)}ConcurrencyHigh: no function ${name} was given to Alarms`);
       this.add({
         id: `${pascal(name)}ConcurrencyHigh`,
-        metric: this.props.functions[name].metric('ConcurrentExecutions', {
+        metric: fn.metric('ConcurrentExecutions', {
           period: Duration.minutes(1),
           statistic: 'Maximum',
         }),

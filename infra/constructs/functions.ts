@@ -8,11 +8,17 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { BUNDLING, FUNCTION_ENTRIES, type FunctionName } from '../bundling';
+import {
+  ALL_FUNCTION_ENTRIES,
+  BUNDLING,
+  FUNCTION_ENTRIES,
+  type AnyFunctionName,
+  type FunctionName,
+} from '../bundling';
 import { ACCESS } from '../permissions';
 import { Section, acknowledge, pascal } from './section';
 
-/** The repository root: entries in FUNCTION_ENTRIES are relative to it. */
+/** The repository root: entries in ALL_FUNCTION_ENTRIES are relative to it. */
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
 /** What differs between functions: size, time limit, and what it is for. */
@@ -20,6 +26,8 @@ export interface FunctionSpec {
   memorySize: number;
   timeout: Duration;
   description: string;
+  /** How Lambda retries a failed asynchronous invocation (only for functions invoked asynchronously). */
+  asyncInvoke?: { retryAttempts: number; maxEventAge: Duration };
 }
 
 /**
@@ -115,9 +123,102 @@ export interface FunctionsProps {
   reservedConcurrency?: Partial<Record<FunctionName, number>>;
 }
 
+/** What one function is made of besides FUNCTION_DEFAULTS and BUNDLING, which every function shares. */
+export interface TrackerFunctionProps {
+  /** Deployment stage: part of the description and of the role's. */
+  stage: string;
+  /** Size, time limit, description. */
+  spec: FunctionSpec;
+  /** The settings this function reads; FUNCTION_DEFAULTS.environment and POWERTOOLS_LOG_LEVEL are laid over them. */
+  environment: Record<string, string>;
+  /** POWERTOOLS_LOG_LEVEL. */
+  logLevel: string;
+  /** Days its log group keeps its logs. */
+  logRetentionDays: RetentionDays;
+  /** What happens to its log group when the stack is deleted (kept in prod). */
+  logRemovalPolicy: RemovalPolicy;
+  /** Its reserved concurrency; the account's unreserved pool when undefined. */
+  reservedConcurrency?: number | undefined;
+}
+
+/** The esbuild options of infra/bundling.ts, as NodejsFunction takes them. */
+const NODEJS_BUNDLING = {
+  minify: BUNDLING.minify,
+  sourceMap: BUNDLING.sourceMap,
+  sourcesContent: BUNDLING.sourcesContent,
+  target: BUNDLING.target,
+  format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
+  externalModules: [...BUNDLING.externalModules],
+  // The local esbuild from node_modules, never a Docker image.
+  forceDockerBundling: false,
+  logLevel: LogLevel.WARNING,
+};
+
 /**
- * One function per route group plus the authorizer, the scheduled and the queued workers: each with
- * its own role (its log group, its table access, its bus access) and its own log group.
+ * One function of the stack, whichever construct holds it (Functions, LiveApi): the one place that
+ * says what a function is — FUNCTION_DEFAULTS, BUNDLING, its own log group, its own role that may
+ * write to that group only, its reservation. Its grants are the caller's. The construct ids are
+ * `<Name>Logs`, `<Name>Role` and `<Name>Function` in `scope`, so logical ids follow the scope's path.
+ */
+export function makeTrackerFunction(
+  scope: Construct,
+  name: AnyFunctionName,
+  props: TrackerFunctionProps,
+): NodejsFunction {
+  const { spec } = props;
+  const id = pascal(name);
+  const logs = new LogGroup(scope, `${id}Logs`, {
+    retention: props.logRetentionDays,
+    removalPolicy: props.logRemovalPolicy,
+  });
+  // Own role instead of AWSLambdaBasicExecutionRole: logs may go to this function's group only.
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `Scenario Tracker (${props.stage}) ${name} function`,
+  });
+  logs.grantWrite(role);
+  const fn = new NodejsFunction(scope, `${id}Function`, {
+    entry: path.join(PROJECT_ROOT, ALL_FUNCTION_ENTRIES[name]),
+    handler: 'handler',
+    runtime: FUNCTION_DEFAULTS.runtime,
+    architecture: FUNCTION_DEFAULTS.architecture,
+    tracing: FUNCTION_DEFAULTS.tracing,
+    memorySize: spec.memorySize,
+    timeout: spec.timeout,
+    description: `Scenario Tracker (${props.stage}): ${spec.description}`,
+    role,
+    logGroup: logs,
+    // The shared settings last: no function's own settings can override them.
+    environment: {
+      ...props.environment,
+      ...FUNCTION_DEFAULTS.environment,
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+    },
+    ...(props.reservedConcurrency !== undefined
+      ? { reservedConcurrentExecutions: props.reservedConcurrency }
+      : {}),
+    ...(spec.asyncInvoke ?? {}),
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    bundling: NODEJS_BUNDLING,
+  });
+  if (FUNCTION_DEFAULTS.tracing === Tracing.ACTIVE)
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *. It is the only wildcard in the stack.',
+    );
+  acknowledge(
+    fn,
+    'AwsSolutions-L1',
+    'Pinned to Node.js 22 on purpose: the bundle targets node22 (infra/bundling.ts) and the cold-start benchmark measures that runtime; runtime and target are raised together.',
+  );
+  return fn;
+}
+
+/**
+ * One function per route group plus the authorizer, the scheduled and the queued workers, each made
+ * by `makeTrackerFunction` (its own role and log group), with its table, bus and secret grants.
  */
 export class Functions extends Section {
   /** Every function, by name (infra/bundling.ts FUNCTION_ENTRIES). */
@@ -127,59 +228,17 @@ export class Functions extends Section {
     super(scope, id);
     const environment = environments(props);
     const make = (name: FunctionName): NodejsFunction => {
-      const spec = FUNCTION_SPECS[name];
-      const id = pascal(name);
-      const logs = new LogGroup(this, `${id}Logs`, {
-        retention: props.logRetentionDays,
-        removalPolicy: props.logRemovalPolicy,
-      });
-      // Own role instead of AWSLambdaBasicExecutionRole: logs may go to this function's group only.
-      const role = new Role(this, `${id}Role`, {
-        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-        description: `Scenario Tracker (${props.stage}) ${name} function`,
-      });
-      logs.grantWrite(role);
-      const reserved = props.reservedConcurrency?.[name];
-      const fn = new NodejsFunction(this, `${id}Function`, {
-        entry: path.join(PROJECT_ROOT, FUNCTION_ENTRIES[name]),
-        handler: 'handler',
-        runtime: FUNCTION_DEFAULTS.runtime,
-        architecture: FUNCTION_DEFAULTS.architecture,
-        tracing: FUNCTION_DEFAULTS.tracing,
-        memorySize: spec.memorySize,
-        timeout: spec.timeout,
-        description: `Scenario Tracker (${props.stage}): ${spec.description}`,
-        role,
-        logGroup: logs,
+      const fn = makeTrackerFunction(this, name, {
+        stage: props.stage,
+        spec: FUNCTION_SPECS[name],
         environment: environment[name],
-        ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-        bundling: {
-          minify: BUNDLING.minify,
-          sourceMap: BUNDLING.sourceMap,
-          sourcesContent: BUNDLING.sourcesContent,
-          target: BUNDLING.target,
-          format: BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
-          externalModules: [...BUNDLING.externalModules],
-          // The local esbuild from node_modules, never a Docker image.
-          forceDockerBundling: false,
-          logLevel: LogLevel.WARNING,
-        },
+        logLevel: props.logLevel,
+        logRetentionDays: props.logRetentionDays,
+        logRemovalPolicy: props.logRemovalPolicy,
+        reservedConcurrency: props.reservedConcurrency?.[name],
       });
       grantAccess(props, fn, name);
       if (name === 'threads-read') props.pageTokenSecret.grantRead(fn);
-      if (FUNCTION_DEFAULTS.tracing === Tracing.ACTIVE)
-        acknowledge(
-          role,
-          'AwsSolutions-IAM5[Resource::*]',
-          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on *. It is the only wildcard in the stack.',
-        );
-      acknowledge(
-        fn,
-        'AwsSolutions-L1',
-        'Pinned to Node.js 22 on purpose: the bundle targets node22 (infra/bundling.ts) and the cold-start benchmark measures that runtime; runtime and target are raised together.',
-      );
       return fn;
     };
     this.byName = Object.fromEntries(

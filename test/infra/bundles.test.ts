@@ -1,6 +1,5 @@
 import { build, type Metafile } from 'esbuild';
-import { BUNDLING, FUNCTION_ENTRIES } from '../../infra/bundling';
-import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
+import { ALL_FUNCTION_ENTRIES, BUNDLING } from '../../infra/bundling';
 
 /**
  * What each function's bundle carries, built as the stack builds it (infra/bundling.ts). Every
@@ -9,7 +8,7 @@ import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
  * stores of its context's parts. A change that drags one back in fails here, before the benchmark.
  */
 
-const ENTRIES: Record<string, string> = { ...FUNCTION_ENTRIES, ...LIVE_FUNCTION_ENTRIES };
+const ENTRIES: Record<string, string> = ALL_FUNCTION_ENTRIES;
 
 /** The only functions that may bundle each of these packages. */
 const PACKAGE_HOMES: Record<string, string[]> = {

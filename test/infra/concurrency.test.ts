@@ -1,5 +1,5 @@
-import type { FunctionName } from '../../infra/bundling';
-import { RESERVED_CONCURRENCY, resolveSettings } from '../../infra/settings';
+import { ALL_FUNCTION_ENTRIES, LIVE_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
+import { MIN_UNRESERVED_CONCURRENCY, RESERVED_CONCURRENCY, resolveSettings } from '../../infra/settings';
 import { referencedIds, synth, type Resources } from './synth';
 
 /** prod reserves concurrency (cdk.json stages.prod), dev does not (stages.dev: off, for new accounts). */
@@ -9,9 +9,11 @@ afterAll(() => {
   prod.cleanup();
   dev.cleanup();
 });
-const reservedOf = (s: typeof prod, name: FunctionName) =>
+const reservedOf = (s: typeof prod, name: AnyFunctionName) =>
   (s.template.toJSON().Resources as Resources)[s.functionId(name)]!.Properties!.ReservedConcurrentExecutions;
-const NAMES = Object.keys(RESERVED_CONCURRENCY) as FunctionName[];
+/** Every function the stack deploys: HTTP, workers and the live WebSocket's. */
+const NAMES = Object.keys(ALL_FUNCTION_ENTRIES) as AnyFunctionName[];
+const TOTAL = Object.values(RESERVED_CONCURRENCY).reduce((a, b) => a + b, 0);
 
 describe('reserved concurrency', () => {
   it('reserves for every function in prod, so a burst of writes cannot take the executions the authorizer needs', () => {
@@ -22,6 +24,23 @@ describe('reserved concurrency', () => {
     expect(reserved.authorizer).toBeGreaterThanOrEqual(reserved['threads-write']!);
     // Lambda keeps 100 executions unreserved; the default quota is 1,000.
     expect(Object.values(reserved).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1000 - 100);
+  });
+
+  it('reserves for the live WebSocket’s functions in prod too, so neither a reconnect storm nor a burst of notifications takes the HTTP functions’ executions', () => {
+    // Act
+    const live = (Object.keys(LIVE_FUNCTION_ENTRIES) as AnyFunctionName[]).map((name) => ({
+      name,
+      reserved: reservedOf(prod, name),
+    }));
+    // Assess: each its own count from the stage settings, none left on the unreserved pool
+    expect(live).toEqual([
+      { name: 'live-authorizer', reserved: RESERVED_CONCURRENCY['live-authorizer'] },
+      { name: 'live-connections', reserved: RESERVED_CONCURRENCY['live-connections'] },
+      { name: 'live-fanout', reserved: RESERVED_CONCURRENCY['live-fanout'] },
+    ]);
+    // The fan-out runs once per notification: at least as many at once as the writers that publish.
+    expect(RESERVED_CONCURRENCY['live-fanout']).toBeGreaterThanOrEqual(RESERVED_CONCURRENCY['threads-write']);
+    expect(RESERVED_CONCURRENCY['live-authorizer']).toBeGreaterThan(0);
   });
 
   it('bounds the queues’ pollers by their function’s reservation, so throttled receives do not dead-letter messages', () => {
@@ -54,11 +73,47 @@ describe('reserved concurrency', () => {
       (k) => ({ reservedConcurrency: 'on', reservedConcurrencyScale: '0.5' })[k],
       {},
     );
-    // Assess: rounded up, at least 1, at least 2 for a queue's function
-    expect(half.reservedConcurrency).toMatchObject({ authorizer: 50, 'threads-write': 25, 'stale-check': 1 });
+    // Assess: rounded up, at least 1, at least 2 for a queue's function; the live ones scaled alike
+    expect(half.reservedConcurrency).toMatchObject({
+      authorizer: 50,
+      'threads-write': 25,
+      'stale-check': 1,
+      'live-fanout': Math.ceil(RESERVED_CONCURRENCY['live-fanout'] / 2),
+    });
     expect(half.reservedConcurrency!['scenario-recount']).toBeGreaterThanOrEqual(2);
     expect(() =>
       resolveSettings((k) => ({ reservedConcurrency: 'on', accountConcurrency: '10' })[k], {}),
-    ).toThrow(/reserves 312 concurrent executions, but an account with a quota of 10 .* at most 0.*off/);
+    ).toThrow(
+      new RegExp(
+        `reserves ${TOTAL} concurrent executions, but an account with a quota of 10 .* at most 0.*off`,
+      ),
+    );
+  });
+
+  it('counts the live functions in what must fit the quota: an account that fits all but them is refused', () => {
+    // Prepare: a quota that holds every reservation but the live ones, and Lambda's unreserved minimum
+    const live = Object.keys(LIVE_FUNCTION_ENTRIES).reduce(
+      (sum, n) => sum + RESERVED_CONCURRENCY[n as AnyFunctionName],
+      0,
+    );
+    const quota = TOTAL - live + MIN_UNRESERVED_CONCURRENCY;
+    const settings = (accountConcurrency: number) => () =>
+      resolveSettings(
+        (k) => ({ reservedConcurrency: 'on', accountConcurrency: String(accountConcurrency) })[k],
+        {},
+      );
+    // Act / Assess
+    expect(settings(quota)).toThrow(new RegExp(`reserves ${TOTAL} concurrent executions`));
+    expect(settings(TOTAL + MIN_UNRESERVED_CONCURRENCY)).not.toThrow();
+  });
+
+  it('takes a stage’s own count for a live function over the default', () => {
+    // Act
+    const s = resolveSettings((k) => ({ reservedConcurrency: '{"live-fanout": 80}' })[k], {});
+    // Assess
+    expect(s.reservedConcurrency).toMatchObject({
+      'live-fanout': 80,
+      'live-authorizer': RESERVED_CONCURRENCY['live-authorizer'],
+    });
   });
 });

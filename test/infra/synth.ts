@@ -5,7 +5,12 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, type BuiltApp } from '../../infra/build';
-import type { FunctionName } from '../../infra/bundling';
+import {
+  FUNCTION_ENTRIES,
+  type AnyFunctionName,
+  type FunctionName,
+  type LiveFunctionName,
+} from '../../infra/bundling';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -16,8 +21,8 @@ const cdkJsonContext = (): Record<string, unknown> =>
 export interface Synthesized extends BuiltApp {
   assembly: CloudAssembly;
   template: Template;
-  /** Logical id of a function's AWS::Lambda::Function resource. */
-  functionId: (name: FunctionName) => string;
+  /** Logical id of a function's AWS::Lambda::Function resource (the live ones too). */
+  functionId: (name: AnyFunctionName) => string;
   /** Remove the cloud assembly directory (call from afterAll). */
   cleanup: () => void;
 }
@@ -42,8 +47,12 @@ export function synth({ context = {}, bundle = false, env = {} }: SynthOptions =
   );
   const assembly = built.app.synth();
   const template = Template.fromStack(built.stack);
-  const functionId = (name: FunctionName) =>
-    built.stack.getLogicalId(built.stack.functions[name].node.defaultChild as CfnElement);
+  const functionId = (name: AnyFunctionName) => {
+    const { functions, live } = built.stack;
+    const fn =
+      name in FUNCTION_ENTRIES ? functions[name as FunctionName] : live.functions[name as LiveFunctionName];
+    return built.stack.getLogicalId(fn.node.defaultChild as CfnElement);
+  };
   const cleanup = () => rmSync(outdir, { recursive: true, force: true });
   return { ...built, assembly, template, functionId, cleanup };
 }

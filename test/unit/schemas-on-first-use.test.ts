@@ -1,11 +1,11 @@
-import { FUNCTION_ENTRIES } from '../../infra/bundling';
+import { ALL_FUNCTION_ENTRIES } from '../../infra/bundling';
 
 /**
  * A function builds the zod schemas of a request when it first serves one, not at cold start
  * (shared/domain/schemas.ts `schema`): loading any function's module builds none.
  */
 describe('schemas built on first use', () => {
-  it.each(Object.entries(FUNCTION_ENTRIES))(
+  it.each(Object.entries(ALL_FUNCTION_ENTRIES))(
     'loading the %s function builds no schema',
     async (_name, entry) => {
       // Prepare + Act
