@@ -23,6 +23,7 @@ import type { SecretFetch } from '../shared/store/managed-secret';
 import { secretsManagerFetch } from '../shared/store/secrets-manager';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
+import type { GroupRouteKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
@@ -224,15 +225,25 @@ const routes = lambdaHandler(
   appContext,
 );
 
+/** The routes whose answers page (`nextToken`): only they need the page-token key. */
+const PAGED_ROUTES: ReadonlySet<string> = new Set<GroupRouteKey<'threads-read'>>([
+  'GET /threads',
+  'GET /threads/{id}/updates',
+  'GET /scenarios',
+  'GET /scenarios/{id}/timeline',
+]);
+
 /**
  * In the cloud the page-token key is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), read by an
- * instance's first request and kept; a failed read is retried by the next request, and meanwhile
- * paging answers 503 (never a guessable key). Settings are read on first use, as the context is.
+ * instance's first request that pages and kept; a failed read is retried by the next such request,
+ * and meanwhile paging answers 503 (never a guessable key). A request for one thread, update or
+ * scenario never waits for it. Settings are read on first use, as the context is.
  */
 let fetchSecret: SecretFetch | undefined;
 export const handler: typeof routes = async (event, context) => {
   // Only a process given the ARN parses settings here (tests and the local server set their context).
   const arn = process.env.PAGE_TOKEN_SECRET_ARN ? config().pageTokenSecretArn : undefined;
-  if (arn) await pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
+  if (arn && PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET ')))
+    await pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
   return routes(event, context);
 };
