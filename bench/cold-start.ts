@@ -434,16 +434,16 @@ export async function run(): Promise<Section> {
         .reduce((sum, [, b]) => sum + b, 0);
     const savedIn = (name: FunctionName, variant: string) => cpu(`${name}:ctx`) - cpu(`${name}:${variant}`);
     const plan = (names: FunctionName[]) => {
-      const withZod = names.filter((n) => pkgBytes(n, (p) => p === 'zod') > 0);
+      const publishers = names.filter((n) => pkgBytes(n, (p) => p === '@aws-sdk/client-eventbridge') > 0);
       return [
         '**Plan** (largest payoff first; each step can be re-measured with `npx tsx bench/cold-start.ts`):',
         '',
-        withZod.length
-          ? `1. **zod** (${withZod.map((n) => `${n} ${kb(pkgBytes(n, (p) => p === 'zod'))}, ~${fmt(savedIn(n, 'no-zod'), 0)} ms`).join('; ')}): the schemas (already on the tree-shakable \`zod/mini\` build) are constructed at import. Building each route's schema on first use would defer the rest; functions that validate nothing already load none.`
-          : '1. zod is not in the failing bundles.',
-        '2. **Tracing** costs nothing here: there is no tracer in the code (Lambda active tracing records the invocation without the X-Ray SDK; docs/deploy.md#tracing).',
-        `3. **\`--enable-source-maps\`** (saved ${names.map((n) => `${n} ~${fmt(savedIn(n, 'no-source-maps-flag'), 0)} ms`).join(', ')}): Node reads and parses the whole map (several MB) at load. Keep the maps in the artefact but switch the flag off (stack traces then need the map offline), or shrink the maps further (they already leave out \`sourcesContent\`).`,
-        '4. Logger and metrics are small next to these; keep them.',
+        publishers.length
+          ? `1. **The EventBridge client** (${publishers.map((n) => `${n} ${kb(pkgBytes(n, (p) => p === '@aws-sdk/client-eventbridge'))}`).join('; ')}): bundled as the SDK's CommonJS build (every command), evaluated only at the first publish but read, compiled and source-mapped at every start. Publishing from the outbox through DynamoDB Streams (a small relay function, or EventBridge Pipes) would take it out of the functions that write.`
+          : '1. No failing function carries the EventBridge client.',
+        '2. **zod** and the **Powertools** logger and metrics are in every function that validates or logs; schemas are built on first use already.',
+        `3. **\`--enable-source-maps\`** (saved ${names.map((n) => `${n} ~${fmt(savedIn(n, 'no-source-maps-flag'), 0)} ms`).join(', ')}): Node reads the whole map at load; the baseline pays it too.`,
+        '4. Tracing costs nothing here: there is no tracer in the code (Lambda active tracing; docs/deploy.md#tracing).',
       ].join('\n');
     };
     const noZodRatios = FUNCTIONS.map((n) => ({ n, r: cpu(`${n}:no-powertools-no-zod`) / baseIn }));
@@ -455,7 +455,7 @@ export async function run(): Promise<Section> {
     const failing = rows.filter((r) => !r.met);
     const markdown = [
       `**Method.** Each function is bundled with esbuild exactly as the stack does (\`infra/bundling.ts\`: bundle, platform node, target \`${BUNDLING.target}\`, minify, source map, ${BUNDLING.format}, no externals). ` +
-        `A sample is one fresh \`node\` process that \`require\`s the bundle and builds the function's clients (\`appContext()\`: the document client, stores, publisher — nothing remote is called; the probe bundle only adds an export of \`appContext\`, ` +
+        `A sample is one fresh \`node\` process that \`require\`s the bundle and builds the function's clients (its own \`appContext()\`: the document client and the stores of its parts, the publisher — nothing remote is called; the probe bundle only re-exports the function's \`appContext\`, ` +
         `${fmt(Math.max(...FUNCTIONS.map((n) => probes.get(n)!.bytes - deployed.get(n)!.bytes)), 0)} bytes at most). The process runs with the environment the stack gives the function (read from the synthesized template, deploy-time references replaced by values of their shape: \`bench/lib/stack-env.ts\`; \`NODE_OPTIONS=--enable-source-maps\` among them) plus what Lambda sets (\`AWS_REGION\`, \`AWS_EXECUTION_ENV\`, the function's name and memory). ` +
         `The target is judged on the **CPU ratio**: the CPU time (user + system, \`process.cpuUsage()\`) the process spends requiring the bundle and building the clients, over the baseline's in the same round (the median of these paired ratios). CPU time is the work a cold start does; on this shared machine (load averages of 10–17 while other helpers run their suites) the wall-clock figures also count the waits for a core, which swing far more between samples than the code under test does (a function with a smaller bundle measured 1.5× slower than a larger one in the same run). The wall-clock ratio (\`require + clients − bare\` over the baseline's) and the in-process wall ratio are shown beside it. The wall time of a bare \`node -e 0\` (median ${fmt(bare)} ms) is subtracted. The baseline bundle only imports \`@aws-sdk/client-dynamodb\` + \`@aws-sdk/lib-dynamodb\` and creates a \`DynamoDBDocumentClient\`. ` +
         `Medians of ${SAMPLES} samples per configuration (${VARIANT_SAMPLES} for the variants), all configurations interleaved round-robin. "In-process" is the time measured inside the process around the require (less noisy; excludes process start-up).`,
