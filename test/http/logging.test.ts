@@ -1,5 +1,5 @@
 import { hashToken } from '../../shared/app/tokens';
-import { logger } from '../../shared/observability';
+import { captureLogs } from '../support/logs';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -8,32 +8,15 @@ import { startTestServer, type TestServer } from '../support/server';
  */
 
 let s: TestServer;
-let captured: string[] = [];
-let previousLevel: string;
-let spies: jest.SpyInstance[] = [];
+const logs = captureLogs();
 
 beforeAll(async () => {
   s = await startTestServer({ seed: false });
 });
 afterAll(async () => s.close());
 
-beforeEach(() => {
-  previousLevel = logger.getLevelName();
-  logger.setLogLevel('INFO');
-  captured = [];
-  const capture = (chunk: unknown) => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-});
-afterEach(() => {
-  for (const spy of spies) spy.mockRestore();
-  logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-});
+beforeEach(() => logs.start());
+afterEach(() => logs.stop());
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const thread = {
@@ -46,12 +29,7 @@ const thread = {
 };
 
 /** Every captured line that is a JSON log record. */
-const records = (): Record<string, unknown>[] =>
-  captured
-    .join('')
-    .split('\n')
-    .filter((l) => l.trim().startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const records = logs.records;
 
 describe('logs', () => {
   it('never hold a token, its hash or the Authorization header, through use, failed auth, creation and revocation', async () => {
@@ -79,7 +57,7 @@ describe('logs', () => {
     await s.call('GET', '/threads/log-check', { role: null, headers: bearer(token) });
 
     // Assess
-    const text = captured.join('');
+    const text = logs.text();
     const requestLines = records().filter((r) => r.message === 'request');
     expect(created.status).toBe(201);
     expect(requestLines.length).toBeGreaterThanOrEqual(11);

@@ -1,34 +1,12 @@
 import { invocation, logger } from '../../shared/observability';
 import { localLambdaContext } from '../../local/invocations';
+import { captureLogs } from '../support/logs';
 
 /** One Lambda invocation's log lines, as the Powertools logger writes them (JSON on stdout/stderr). */
-
-let captured: string[];
-let spies: jest.SpyInstance[] = [];
-
-beforeEach(() => {
-  logger.setLogLevel('INFO');
-  captured = [];
-  const capture = (chunk: unknown) => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-});
-afterEach(() => {
-  for (const spy of spies) spy.mockRestore();
-  logger.setLogLevel('SILENT');
-});
-
-const lines = (): Record<string, unknown>[] =>
-  captured
-    .join('')
-    .split('\n')
-    .filter((l) => l.trim().startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const logs = captureLogs();
+beforeEach(() => logs.start());
+afterEach(() => logs.stop());
+const lines = logs.records;
 
 describe('an invocation', () => {
   it("logs under the Lambda request id and API Gateway's, and nothing after it does", async () => {
