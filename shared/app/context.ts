@@ -94,24 +94,11 @@ export const useInProcessFanOut = (fanOut: InProcessFanOut): void => {
 const noLookup: LookupAll = () =>
   Promise.reject(new Error('this function was built without webhook lookup (useWebhooks)'));
 
-/** The parts of a context a function may or may not carry: its stores and what is built on them. */
-export type PartName =
-  | 'threads'
-  | 'scenarios'
-  | 'recounts'
-  | 'tokens'
-  | 'kindStore'
-  | 'kinds'
-  | 'idempotency'
-  | 'outbox'
-  | 'pageTokens'
-  | 'subscriptions'
-  | 'deliveries'
-  | 'due'
-  | 'feeds';
-
-/** Built in this order: a part may use the ones before it (`kinds` caches `kindStore`). */
-const PART_NAMES: readonly PartName[] = [
+/**
+ * The parts of a context a function may or may not carry (its stores and what is built on them),
+ * built in this order: a part may use the ones before it (`kinds` caches `kindStore`).
+ */
+const PART_NAMES = [
   'threads',
   'scenarios',
   'recounts',
@@ -125,7 +112,9 @@ const PART_NAMES: readonly PartName[] = [
   'deliveries',
   'due',
   'feeds',
-];
+] as const satisfies readonly (keyof AppContext)[];
+
+export type PartName = (typeof PART_NAMES)[number];
 
 /** How each part is made, from the document client, the settings and the context being built. */
 export type PartMakers = {
