@@ -1,7 +1,5 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { launchChromium } from '../../local/browser';
-import { enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
-import { startTestServer, type TestServer } from '../support/server';
+import type { Page, Request } from 'playwright-core';
+import { deskSuite, enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
 
 /**
  * Every write an editor makes from the desk, in headless Chromium against the local server: each
@@ -12,24 +10,11 @@ import { startTestServer, type TestServer } from '../support/server';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  s = await startTestServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
-});
+const suite = deskSuite();
 
 /** A thread of its own for a test, in the seeded scenario unless said otherwise. */
 async function thread(id: string, extra: Record<string, unknown> = {}): Promise<void> {
-  const r = await s.call('POST', '/threads', {
+  const r = await suite.s.call('POST', '/threads', {
     body: {
       id,
       scenario: 'russia-ukraine-talks',
@@ -52,8 +37,8 @@ interface Desk {
 }
 
 async function editorDesk(query = '?live=off'): Promise<Desk> {
-  const { page, context, problems } = await openDesk(browser, s.url, query);
-  contexts.push(context);
+  const { page, context, problems } = await openDesk(suite.browser, suite.s.url, query);
+  suite.contexts.push(context);
   const writes: Desk['writes'] = [];
   page.on('request', (r: Request) => {
     const body = r.postData();
@@ -67,7 +52,7 @@ async function editorDesk(query = '?live=off'): Promise<Desk> {
       body: JSON.parse(body),
     });
   });
-  await enterToken(page, s.tokens.editor);
+  await enterToken(page, suite.s.tokens.editor);
   await page.waitForSelector('#new-thread', WAIT);
   return { page, problems, writes };
 }
@@ -90,7 +75,7 @@ async function openHistory(page: Page, id: string): Promise<void> {
 const submit = (page: Page, form: string) => page.click(`form[data-form=${form}] button[type=submit]`);
 const dialogClosed = (page: Page) => page.waitForSelector('dialog.editor', { state: 'detached', ...WAIT });
 const etagOf = async (id: string) =>
-  (await s.call('GET', `/threads/${id}`, { role: 'reader' })).headers.get('etag');
+  (await suite.s.call('GET', `/threads/${id}`, { role: 'reader' })).headers.get('etag');
 
 describe('the desk for an editor', () => {
   it('creates a thread with a month-precision date, a source and a quote, and shows it on the board', async () => {
@@ -118,7 +103,7 @@ describe('the desk for an editor', () => {
     await page.waitForSelector('#thread-energy-truce[data-status=proposed]', WAIT);
 
     // Assess
-    const stored = (await s.call('GET', '/threads/energy-truce', { role: 'reader' })).body;
+    const stored = (await suite.s.call('GET', '/threads/energy-truce', { role: 'reader' })).body;
     expect(stored).toMatchObject({
       scenario: 'russia-ukraine-talks',
       kind: 'ceasefire',
@@ -148,7 +133,7 @@ describe('the desk for an editor', () => {
   it('offers only the statuses GET /kinds gives for the thread’s kind', async () => {
     // Prepare
     await thread('kinds-check', { kind: 'summit', status: 'announced' });
-    const kinds = (await s.call('GET', '/kinds', { role: 'reader' })).body.items as {
+    const kinds = (await suite.s.call('GET', '/kinds', { role: 'reader' })).body.items as {
       kind: string;
       statuses: { name: string }[];
     }[];
@@ -212,7 +197,7 @@ describe('the desk for an editor', () => {
       const row = shown.find(([summary]) => summary === `Update at ${c.precision} precision.`)!;
       expect(row[1]).toMatch(c.shown);
     }
-    const updates = (await s.call('GET', '/threads/precisions/updates', { role: 'reader' })).body.items;
+    const updates = (await suite.s.call('GET', '/threads/precisions/updates', { role: 'reader' })).body.items;
     expect(updates.map((u: any) => u.occurredPrecision).sort()).toEqual([
       'day',
       'day',
@@ -249,7 +234,7 @@ describe('the desk for an editor', () => {
     await dialogClosed(page);
 
     // Assess
-    expect((await s.call('GET', '/threads/field-errors', { role: 'reader' })).body.summary).toBe(
+    expect((await suite.s.call('GET', '/threads/field-errors', { role: 'reader' })).body.summary).toBe(
       'Corrected.',
     );
   });
@@ -265,7 +250,7 @@ describe('the desk for an editor', () => {
     // Act: another editor posts over HTTP between load and submit
     expect(
       (
-        await s.call('POST', '/threads/conflict/updates', {
+        await suite.s.call('POST', '/threads/conflict/updates', {
           body: { summary: 'Their report.', status: 'negotiating' },
         })
       ).status,
@@ -277,7 +262,9 @@ describe('the desk for an editor', () => {
     expect(await page.textContent('.notice--conflict')).toMatch(
       /Someone else changed this thread first\..*Nothing was saved/,
     );
-    expect((await s.call('GET', '/threads/conflict/updates', { role: 'reader' })).body.items).toHaveLength(2);
+    expect(
+      (await suite.s.call('GET', '/threads/conflict/updates', { role: 'reader' })).body.items,
+    ).toHaveLength(2);
     expect(await page.inputValue('#field-summary')).toBe('My report.');
 
     // Act again: reload, then submit
@@ -293,7 +280,9 @@ describe('the desk for an editor', () => {
     expect(tries[0]!.key).not.toBe(tries[1]!.key);
     expect(tries[0]!.ifMatch).not.toBe(reloaded);
     expect(tries[1]!.ifMatch).toBe(reloaded);
-    expect((await s.call('GET', '/threads/conflict', { role: 'reader' })).body.summary).toBe('My report.');
+    expect((await suite.s.call('GET', '/threads/conflict', { role: 'reader' })).body.summary).toBe(
+      'My report.',
+    );
   });
 
   it('amends an update’s wording and shows the new wording with its amendment count', async () => {
@@ -317,7 +306,7 @@ describe('the desk for an editor', () => {
     );
 
     // Assess
-    const [update] = (await s.call('GET', '/threads/amend-me/updates', { role: 'reader' })).body.items;
+    const [update] = (await suite.s.call('GET', '/threads/amend-me/updates', { role: 'reader' })).body.items;
     expect(update).toMatchObject({ summary: 'First report, with the right wording.', revisionCount: 1 });
     const sent = writes.find((w) => w.method === 'PATCH')!;
     expect(sent.path).toBe(`/threads/amend-me/updates/${update.id}`);
@@ -330,7 +319,7 @@ describe('the desk for an editor', () => {
     await thread('retract-me');
     expect(
       (
-        await s.call('POST', '/threads/retract-me/updates', {
+        await suite.s.call('POST', '/threads/retract-me/updates', {
           body: { status: 'collapsed', summary: 'Mistaken: collapse reported.', occurredAt: '2025-06-05' },
         })
       ).status,
@@ -384,7 +373,7 @@ describe('the desk for an editor', () => {
       { expected: { what: 'Talks resume in Geneva', at: '2030-01-15' } },
       { expected: null },
     ]);
-    expect((await s.call('GET', '/threads/expect-me', { role: 'reader' })).body.expected).toBeNull();
+    expect((await suite.s.call('GET', '/threads/expect-me', { role: 'reader' })).body.expected).toBeNull();
   });
 
   it('archives a thread off the board, shows it with “Include archived”, and brings it back', async () => {
@@ -397,7 +386,7 @@ describe('the desk for an editor', () => {
     await submit(page, 'archive');
     await dialogClosed(page);
     await page.waitForSelector('#thread-archive-me', { state: 'detached', ...WAIT });
-    const archived = (await s.call('GET', '/threads/archive-me', { role: 'reader' })).body.archived;
+    const archived = (await suite.s.call('GET', '/threads/archive-me', { role: 'reader' })).body.archived;
     await page.check('.board-bar input[type=checkbox]');
     await page.waitForSelector('#thread-archive-me .badge--archived', WAIT);
     await openForm(page, 'archive-me', 'archive');
@@ -407,7 +396,7 @@ describe('the desk for an editor', () => {
 
     // Assess
     expect(archived).toBe(true);
-    expect((await s.call('GET', '/threads/archive-me', { role: 'reader' })).body.archived).toBe(false);
+    expect((await suite.s.call('GET', '/threads/archive-me', { role: 'reader' })).body.archived).toBe(false);
   });
 
   it('moves a thread under a parent, and then to another scenario', async () => {
@@ -422,7 +411,7 @@ describe('the desk for an editor', () => {
     await submit(page, 'move');
     await dialogClosed(page);
     await page.waitForSelector('#thread-move-me .card__parent', WAIT);
-    const parented = (await s.call('GET', '/threads/move-me', { role: 'reader' })).body.parent;
+    const parented = (await suite.s.call('GET', '/threads/move-me', { role: 'reader' })).body.parent;
 
     // Act again: detach and move to another scenario (the API wants a thread with no parent to move)
     await openForm(page, 'move-me', 'move');
@@ -440,7 +429,7 @@ describe('the desk for an editor', () => {
 
     // Assess
     expect(parented).toBe('move-parent');
-    expect((await s.call('GET', '/threads/move-me', { role: 'reader' })).body).toMatchObject({
+    expect((await suite.s.call('GET', '/threads/move-me', { role: 'reader' })).body).toMatchObject({
       scenario: 'moved-elsewhere',
       parent: null,
     });
@@ -469,7 +458,7 @@ describe('the desk for an editor', () => {
 
     // Assess
     expect(await page.getAttribute('#field-parent', 'aria-invalid')).toBe('true');
-    expect((await s.call('GET', '/threads/would-be-child', { role: 'reader' })).body.parent).toBeNull();
+    expect((await suite.s.call('GET', '/threads/would-be-child', { role: 'reader' })).body.parent).toBeNull();
   });
 
   it('has no serious or critical accessibility violation on the desk and the editor’s form', async () => {

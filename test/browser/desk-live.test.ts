@@ -1,7 +1,5 @@
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
-import { launchChromium } from '../../local/browser';
-import { enterToken, openDesk, WAIT } from '../support/desk';
-import { startTestServer, type TestServer } from '../support/server';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { deskSuite, enterToken, openDesk, WAIT } from '../support/desk';
 
 /**
  * The desk's live client (local/public/lib/live.js) against the contract's "Live updates" section.
@@ -13,20 +11,7 @@ import { startTestServer, type TestServer } from '../support/server';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  s = await startTestServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
-});
+const suite = deskSuite();
 
 const pings = (sent: { action?: string }[]) => sent.filter((m) => m.action === 'ping').length;
 
@@ -54,8 +39,8 @@ describe('the desk’s live client', () => {
     // Prepare: every socket is closed by the "server" at once
     let sockets = 0;
     const { page, context, problems } = await openDesk(
-      browser,
-      s.url,
+      suite.browser,
+      suite.s.url,
       '?poll=1&backoff=0.05',
       undefined,
       (p) =>
@@ -64,18 +49,18 @@ describe('the desk’s live client', () => {
           ws.close({ code: 4401, reason: 'refused' });
         }),
     );
-    contexts.push(context);
+    suite.contexts.push(context);
     const revalidations: (string | undefined)[] = [];
     page.on('request', (r) => {
       if (new URL(r.url()).pathname === '/threads' && r.method() === 'GET')
         revalidations.push(r.headers()['if-none-match']);
     });
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status=proposed]', WAIT);
     await atLeast(page, 'liveAttempts', 2);
 
     // Act
-    const posted = await s.call('POST', '/threads/sanctions/updates', {
+    const posted = await suite.s.call('POST', '/threads/sanctions/updates', {
       body: { status: 'adopted', summary: 'The 17th package was adopted.' },
     });
     expect(posted.status).toBe(201);
@@ -96,7 +81,7 @@ describe('the desk’s live client', () => {
     const urls: string[] = [];
     const sent: unknown[] = [];
     let socket: WebSocketRoute | undefined;
-    const { page, context } = await openDesk(browser, s.url, '?poll=3600', undefined, (p) =>
+    const { page, context } = await openDesk(suite.browser, suite.s.url, '?poll=3600', undefined, (p) =>
       p.routeWebSocket(/\/live\?/, (ws) => {
         urls.push(ws.url());
         socket = ws;
@@ -108,8 +93,8 @@ describe('the desk’s live client', () => {
         });
       }),
     );
-    contexts.push(context);
-    await enterToken(page, s.tokens.reader);
+    suite.contexts.push(context);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-ceasefire[data-status=rejected]', WAIT);
     await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
     // The first read, and the revalidation the subscription asks for (what was written before it).
@@ -117,7 +102,7 @@ describe('the desk’s live client', () => {
     const polls = Number(await page.evaluate(() => document.body.dataset.pollCount));
 
     // Act: a write over HTTP, then its event on the socket
-    const posted = await s.call('POST', '/threads/ceasefire/updates', {
+    const posted = await suite.s.call('POST', '/threads/ceasefire/updates', {
       body: { status: 'negotiating', summary: 'Talks resumed.' },
     });
     expect(posted.status).toBe(201);
@@ -136,7 +121,7 @@ describe('the desk’s live client', () => {
     // Assess
     await page.waitForSelector('#thread-ceasefire[data-status=negotiating]', WAIT);
     expect(new URL(urls[0]!).pathname).toBe('/live');
-    expect(new URL(urls[0]!).searchParams.get('token')).toBe(s.tokens.reader);
+    expect(new URL(urls[0]!).searchParams.get('token')).toBe(suite.s.tokens.reader);
     expect(sent[0]).toEqual({ action: 'subscribe', scenario: 'russia-ukraine-talks' });
     // One revalidation, the event's: the card can show the change a moment before the count moves.
     await atLeast(page, 'pollCount', polls + 1);
@@ -147,17 +132,22 @@ describe('the desk’s live client', () => {
     // Prepare: the first socket subscribes and later drops; the next ones subscribe and stay
     let count = 0;
     let first: WebSocketRoute | undefined;
-    const { page, context } = await openDesk(browser, s.url, '?poll=1&backoff=0.05', undefined, (p) =>
-      p.routeWebSocket(/\/live\?/, (ws) => {
-        count += 1;
-        if (count === 1) first = ws;
-        ws.onMessage((m) => {
-          if (JSON.parse(String(m)).action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
-        });
-      }),
+    const { page, context } = await openDesk(
+      suite.browser,
+      suite.s.url,
+      '?poll=1&backoff=0.05',
+      undefined,
+      (p) =>
+        p.routeWebSocket(/\/live\?/, (ws) => {
+          count += 1;
+          if (count === 1) first = ws;
+          ws.onMessage((m) => {
+            if (JSON.parse(String(m)).action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
+          });
+        }),
     );
-    contexts.push(context);
-    await enterToken(page, s.tokens.reader);
+    suite.contexts.push(context);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
 
     // Act
@@ -172,26 +162,32 @@ describe('the desk’s live client', () => {
   it('keeps a live socket open with the protocol’s ping every 5 minutes, and takes its Pong as no news', async () => {
     // Prepare: the page's clock under the test's control; a socket that answers pings
     const sent: { action?: string }[] = [];
-    const { page, context } = await openDesk(browser, s.url, '?poll=3600', undefined, async (p) => {
-      await p.clock.install();
-      // When the page went live, on its own clock: the keepalive is scheduled in that same task.
-      await p.addInitScript(() => {
-        new MutationObserver(() => {
-          const w = window as unknown as { liveAt?: number };
-          if (document.body?.dataset.liveState === 'live' && w.liveAt === undefined) w.liveAt = Date.now();
-        }).observe(document, { attributes: true, subtree: true });
-      });
-      await p.routeWebSocket(/\/live\?/, (ws) => {
-        ws.onMessage((m) => {
-          const data = JSON.parse(String(m));
-          sent.push(data);
-          if (data.action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
-          if (data.action === 'ping') ws.send(JSON.stringify({ type: 'Pong' }));
+    const { page, context } = await openDesk(
+      suite.browser,
+      suite.s.url,
+      '?poll=3600',
+      undefined,
+      async (p) => {
+        await p.clock.install();
+        // When the page went live, on its own clock: the keepalive is scheduled in that same task.
+        await p.addInitScript(() => {
+          new MutationObserver(() => {
+            const w = window as unknown as { liveAt?: number };
+            if (document.body?.dataset.liveState === 'live' && w.liveAt === undefined) w.liveAt = Date.now();
+          }).observe(document, { attributes: true, subtree: true });
         });
-      });
-    });
-    contexts.push(context);
-    await enterToken(page, s.tokens.reader);
+        await p.routeWebSocket(/\/live\?/, (ws) => {
+          ws.onMessage((m) => {
+            const data = JSON.parse(String(m));
+            sent.push(data);
+            if (data.action === 'subscribe') ws.send(JSON.stringify({ type: 'Subscribed' }));
+            if (data.action === 'ping') ws.send(JSON.stringify({ type: 'Pong' }));
+          });
+        });
+      },
+    );
+    suite.contexts.push(context);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
     await atLeast(page, 'pollCount', 2);
     const polls = Number(await page.evaluate(() => document.body.dataset.pollCount));

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { replayIstanbulFollowups } from '../../local/news-replay';
-import { launchChromium } from '../../local/browser';
-import { enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
-import { startTestServer, type TestServer } from '../support/server';
+import { deskSuite, enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
 
 /**
  * The scenario as a picture, in headless Chromium: the seeded scenario with its real 2025
@@ -14,26 +12,14 @@ const SCENARIO = 'russia-ukraine-talks';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  s = await startTestServer();
-  browser = await launchChromium();
-  await replayIstanbulFollowups((method, path, body) => s.call(method, path, { body }));
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
+const suite = deskSuite(async (server) => {
+  await replayIstanbulFollowups((method, path, body) => server.call(method, path, { body }));
 });
 
 async function picture(): Promise<{ page: Page; problems: string[] }> {
-  const opened = await openDesk(browser, s.url, `?view=picture&live=off&scenario=${SCENARIO}`);
-  contexts.push(opened.context);
-  await enterToken(opened.page, s.tokens.reader);
+  const opened = await openDesk(suite.browser, suite.s.url, `?view=picture&live=off&scenario=${SCENARIO}`);
+  suite.contexts.push(opened.context);
+  await enterToken(opened.page, suite.s.tokens.reader);
   await opened.page.waitForSelector('.picture__svg .lane .segment', WAIT);
   return opened;
 }
@@ -42,7 +28,7 @@ const all = async (path: string) => {
   const items: any[] = [];
   let next: string | null = null;
   do {
-    const r = await s.call('GET', `${path}${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, {
+    const r = await suite.s.call('GET', `${path}${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, {
       role: 'reader',
     });
     expect(r.status).toBe(200);

@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SAMPLE_PRISONER_UPDATE } from '../../local/seed';
 import { runStaleCheck } from '../../shared/app/stale-check';
-import { launchChromium } from '../../local/browser';
-import { startTestServer, type TestServer } from '../support/server';
-import { enterToken, openDesk, seriousViolations, WAIT, type Opened } from '../support/desk';
+import { deskSuite, enterToken, openDesk, seriousViolations, WAIT, type Opened } from '../support/desk';
 
 /**
  * The desk (local/public) as a reader sees it, in a real headless Chromium, against the local server
@@ -20,24 +18,14 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  s = await startTestServer();
-  browser = await launchChromium();
+const suite = deskSuite(async (server) => {
   // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
-  const r = await s.call('POST', '/threads/prisoner-exchange/updates', {
+  const r = await server.call('POST', '/threads/prisoner-exchange/updates', {
     body: SAMPLE_PRISONER_UPDATE,
   });
   expect(r.status).toBe(201);
 });
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
+afterAll(() => {
   rmSync(SHOTS, { recursive: true, force: true });
 });
 
@@ -46,8 +34,8 @@ afterAll(async () => {
  * live socket up (it is, once the server has /live) the page would not poll.
  */
 async function open(query = '', viewport = { width: 1280, height: 800 }): Promise<Opened> {
-  const opened = await openDesk(browser, s.url, query, viewport);
-  contexts.push(opened.context);
+  const opened = await openDesk(suite.browser, suite.s.url, query, viewport);
+  suite.contexts.push(opened.context);
   return opened;
 }
 
@@ -76,7 +64,7 @@ describe('the desk for a reader', () => {
     expect(await page.isVisible('#threads-view')).toBe(false);
 
     // Act
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
     await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden]) a', WAIT);
 
@@ -120,7 +108,7 @@ describe('the desk for a reader', () => {
       { href: 'http://example.com/live', rel: 'noopener noreferrer', text: 'Example Live' },
     ]);
     expect(await page.evaluate(() => sessionStorage.getItem('scenario-tracker.readerToken'))).toBe(
-      s.tokens.reader,
+      suite.s.tokens.reader,
     );
     expect(problems).toEqual([]); // no CSP violation, no script error
   });
@@ -144,7 +132,7 @@ describe('the desk for a reader', () => {
 
   it('sends the reader back to the token form when the token is revoked while the page is open', async () => {
     // Prepare
-    const minted = await s.call('POST', '/tokens', {
+    const minted = await suite.s.call('POST', '/tokens', {
       role: 'admin',
       body: { name: 'wall-screen', role: 'reader' },
     });
@@ -154,7 +142,7 @@ describe('the desk for a reader', () => {
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
     // Act
-    expect((await s.call('DELETE', '/tokens/wall-screen', { role: 'admin' })).status).toBe(204);
+    expect((await suite.s.call('DELETE', '/tokens/wall-screen', { role: 'admin' })).status).toBe(204);
 
     // Assess
     await page.waitForSelector('#token-error:not([hidden])', WAIT);
@@ -165,7 +153,7 @@ describe('the desk for a reader', () => {
   it('keeps the token for the session across a reload, and forgets it on request', async () => {
     // Prepare
     const { page } = await open();
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li', WAIT);
 
     // Act
@@ -185,7 +173,7 @@ describe('the desk for a reader', () => {
   it('shows a status posted over the API without a reload, and announces it', async () => {
     // Prepare
     const { page, problems } = await open('?poll=1&live=off');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status="proposed"]', WAIT);
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
@@ -193,7 +181,7 @@ describe('the desk for a reader', () => {
     const ceasefireNode = await page.$('#thread-ceasefire');
 
     // Act
-    const posted = await s.call('POST', '/threads/sanctions/updates', {
+    const posted = await suite.s.call('POST', '/threads/sanctions/updates', {
       body: {
         status: 'adopted',
         summary: 'The EU adopted its 17th sanctions package, aimed at Russia’s shadow fleet.',
@@ -234,7 +222,7 @@ describe('the desk for a reader', () => {
       if (new URL(r.url()).pathname === '/threads' && r.request().method() === 'GET')
         answers.push({ status: r.status(), ifNoneMatch: r.request().headers()['if-none-match'] });
     });
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
     // Act
@@ -251,7 +239,7 @@ describe('the desk for a reader', () => {
 
   it('shows a thread’s timeline on click, newest first, and keeps it open and current while polling', async () => {
     // Prepare
-    const late = await s.call('POST', '/threads/prisoner-exchange/updates', {
+    const late = await suite.s.call('POST', '/threads/prisoner-exchange/updates', {
       body: {
         status: 'negotiating',
         summary: 'Mistaken report of renewed haggling.',
@@ -260,13 +248,13 @@ describe('the desk for a reader', () => {
     });
     expect(
       (
-        await s.call('POST', `/threads/prisoner-exchange/updates/${late.body.update.id}/retraction`, {
+        await suite.s.call('POST', `/threads/prisoner-exchange/updates/${late.body.update.id}/retraction`, {
           body: { reason: 'Misattributed quote; the exchange terms were not reopened.' },
         })
       ).status,
     ).toBe(200);
     const { page } = await open('?poll=1&live=off');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange', WAIT);
     const button = '#thread-prisoner-exchange button.button--timeline';
     expect(await page.getAttribute(button, 'aria-expanded')).toBe('false');
@@ -324,7 +312,7 @@ describe('the desk for a reader', () => {
     ]);
 
     // Act again: a new update while the timeline is open
-    await s.call('POST', '/threads/prisoner-exchange/updates', {
+    await suite.s.call('POST', '/threads/prisoner-exchange/updates', {
       body: {
         status: 'in_progress',
         summary: 'First stage: 390 for 390.',
@@ -354,18 +342,20 @@ describe('the desk for a reader', () => {
 
   it('marks a stale thread with a stale badge and when it went stale', async () => {
     // Prepare: only the ceasefire thread is due an hour after its last record
-    expect((await s.call('PATCH', '/threads/ceasefire', { body: { staleAfterHours: 1 } })).status).toBe(200);
+    expect((await suite.s.call('PATCH', '/threads/ceasefire', { body: { staleAfterHours: 1 } })).status).toBe(
+      200,
+    );
     const { page } = await open('?poll=1&live=off');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-ceasefire', WAIT);
 
     // Act
-    const check = await runStaleCheck(s.ctx, new Date(Date.now() + 2 * 3_600_000).toISOString());
+    const check = await runStaleCheck(suite.s.ctx, new Date(Date.now() + 2 * 3_600_000).toISOString());
     expect(check.flagged).toEqual(['ceasefire']);
 
     // Assess
     await page.waitForSelector('#thread-ceasefire .badge--stale:not([hidden])', WAIT);
-    const thread = (await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body;
+    const thread = (await suite.s.call('GET', '/threads/ceasefire', { role: 'reader' })).body;
     expect(await page.getAttribute('#thread-ceasefire .badge--stale time', 'datetime')).toBe(
       thread.staleSince,
     );
@@ -376,18 +366,18 @@ describe('the desk for a reader', () => {
   it('marks a terminal status as final', async () => {
     // Prepare
     const { page } = await open('?poll=1&live=off');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-trump-putin-meeting', WAIT);
 
     // Act
-    await s.call('POST', '/threads/trump-putin-meeting/updates', {
+    await suite.s.call('POST', '/threads/trump-putin-meeting/updates', {
       body: {
         status: 'postponed',
         summary: 'No date was set for the meeting.',
         occurredAt: '2025-05-20T00:00:00Z',
       },
     });
-    await s.call('POST', '/threads/trump-putin-meeting/updates', {
+    await suite.s.call('POST', '/threads/trump-putin-meeting/updates', {
       body: {
         status: 'held',
         summary: 'Trump and Putin met in Alaska; no agreement on a ceasefire.',
@@ -417,7 +407,7 @@ describe('the desk for a reader', () => {
       ['b-plain', 'Plain'],
       ['c-plain', 'Another'],
     ] as const) {
-      const r = await s.call('POST', '/threads', {
+      const r = await suite.s.call('POST', '/threads', {
         body: {
           id,
           scenario: 'markup-check',
@@ -432,7 +422,7 @@ describe('the desk for a reader', () => {
 
     // Act
     const { page, problems } = await open('?scenario=markup-check&limit=1');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(3)', WAIT);
 
     // Assess
@@ -452,10 +442,10 @@ describe('the desk for a reader', () => {
   it('reads well on a wall screen and on a phone, and both screenshot at full page size', async () => {
     // Prepare
     const wide = await open('?poll=1&live=off', { width: 1280, height: 800 });
-    await enterToken(wide.page, s.tokens.reader);
+    await enterToken(wide.page, suite.s.tokens.reader);
     await wide.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
     const phone = await open('', { width: 390, height: 844 });
-    await enterToken(phone.page, s.tokens.reader);
+    await enterToken(phone.page, suite.s.tokens.reader);
     await phone.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
 
     // Act: the wall screen as it usually stands, the phone with a timeline open
@@ -488,7 +478,7 @@ describe('the desk for a reader', () => {
     const { page, problems } = await open();
 
     // Act
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
     await page.click('#thread-prisoner-exchange button.button--timeline');
     await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
@@ -501,7 +491,7 @@ describe('the desk for a reader', () => {
 
   it('switches scenario from the list GET /scenarios gives, keeps the choice in the URL across a reload, and follows Back', async () => {
     // Prepare
-    const made = await s.call('POST', '/threads', {
+    const made = await suite.s.call('POST', '/threads', {
       body: {
         id: 'grain-deal',
         scenario: 'black-sea',
@@ -513,7 +503,7 @@ describe('the desk for a reader', () => {
     });
     expect(made.status).toBe(201);
     const { page } = await open();
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
     await page.waitForSelector('#scenario-switcher option[value="black-sea"]', {
       state: 'attached',
@@ -537,21 +527,21 @@ describe('the desk for a reader', () => {
     expect(await page.$eval('#scenario-switcher', (el) => (el as HTMLSelectElement).value)).toBe(
       'russia-ukraine-talks',
     );
-    expect(page.url()).not.toContain(s.tokens.reader);
+    expect(page.url()).not.toContain(suite.s.tokens.reader);
   });
 
   it('shows what is expected at its precision, and an overdue badge once the check flags it', async () => {
     // Prepare: expected in August 2025 (a month), long past; its updates all occurred before then
-    const set = await s.call('PATCH', '/threads/prisoner-exchange', {
+    const set = await suite.s.call('PATCH', '/threads/prisoner-exchange', {
       body: { expected: { what: 'Second stage of the exchange', at: '2025-08' } },
     });
     expect(set.status).toBe(200);
     const { page } = await open('?poll=1&live=off');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange .card__expected', WAIT);
 
     // Act
-    const check = await runStaleCheck(s.ctx, new Date().toISOString());
+    const check = await runStaleCheck(suite.s.ctx, new Date().toISOString());
     expect(check.overdue).toContain('prisoner-exchange');
 
     // Assess
@@ -569,7 +559,7 @@ describe('the desk for a reader', () => {
 
   it('shows the sources of the latest update that stands, even when the newest page of updates is all retracted', async () => {
     // Prepare: a sourced update, then six later notes, all retracted
-    const made = await s.call('POST', '/threads', {
+    const made = await suite.s.call('POST', '/threads', {
       body: {
         id: 'retracted-page',
         scenario: 'retractions',
@@ -583,10 +573,10 @@ describe('the desk for a reader', () => {
     });
     expect(made.status).toBe(201);
     for (let i = 0; i < 6; i += 1) {
-      const note = await s.call('POST', '/threads/retracted-page/updates', {
+      const note = await suite.s.call('POST', '/threads/retracted-page/updates', {
         body: { status: null, summary: `Wrong note ${i}.`, occurredAt: `2025-07-0${i + 1}` },
       });
-      const retracted = await s.call(
+      const retracted = await suite.s.call(
         'POST',
         `/threads/retracted-page/updates/${note.body.update.id}/retraction`,
         { body: { reason: 'Wrong.' } },
@@ -596,7 +586,7 @@ describe('the desk for a reader', () => {
 
     // Act
     const { page } = await open('?scenario=retractions');
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
 
     // Assess
     await page.waitForSelector('#thread-retracted-page .card__sources:not([hidden]) a', WAIT);
@@ -610,7 +600,7 @@ describe('the desk for a reader', () => {
     const onForm = await seriousViolations(page);
 
     // Act
-    await enterToken(page, s.tokens.reader);
+    await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#threads > li:nth-child(4) .card__sources:not([hidden])', WAIT);
     await page.click('#thread-prisoner-exchange button.button--timeline');
     await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);

@@ -1,7 +1,5 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../../local/browser';
-import { enterToken, openDesk, WAIT } from '../support/desk';
-import { startTestServer, type TestServer } from '../support/server';
+import type { Page } from 'playwright-core';
+import { deskSuite, enterToken, openDesk, WAIT } from '../support/desk';
 
 /**
  * Two screens on the real server: an editor retracts an update on one desk, and a second desk (a
@@ -13,24 +11,11 @@ import { startTestServer, type TestServer } from '../support/server';
 
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  s = await startTestServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
-});
+const suite = deskSuite();
 
 async function desk(token: string, query: string): Promise<{ page: Page; problems: string[] }> {
-  const { page, context, problems } = await openDesk(browser, s.url, query);
-  contexts.push(context);
+  const { page, context, problems } = await openDesk(suite.browser, suite.s.url, query);
+  suite.contexts.push(context);
   await enterToken(page, token);
   return { page, problems };
 }
@@ -38,7 +23,7 @@ async function desk(token: string, query: string): Promise<{ page: Page; problem
 describe('a second screen', () => {
   it('shows an editor’s retraction through the WebSocket, with polling an hour away', async () => {
     // Prepare: a thread whose latest update will be retracted
-    const created = await s.call('POST', '/threads', {
+    const created = await suite.s.call('POST', '/threads', {
       body: {
         id: 'two-screens',
         scenario: 'russia-ukraine-talks',
@@ -50,14 +35,14 @@ describe('a second screen', () => {
       },
     });
     expect(created.status).toBe(201);
-    const posted = await s.call('POST', '/threads/two-screens/updates', {
+    const posted = await suite.s.call('POST', '/threads/two-screens/updates', {
       body: { status: 'collapsed', summary: 'Mistaken: collapse reported.', occurredAt: '2025-06-05' },
     });
     expect(posted.status).toBe(201);
-    const wall = await desk(s.tokens.reader, '?poll=3600');
+    const wall = await desk(suite.s.tokens.reader, '?poll=3600');
     await wall.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
     await wall.page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
-    const editor = await desk(s.tokens.editor, '?live=off');
+    const editor = await desk(suite.s.tokens.editor, '?live=off');
     await editor.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
     await editor.page.click('#thread-two-screens button.button--timeline');
     await editor.page.waitForSelector('#timeline-two-screens li.update', WAIT);

@@ -1,5 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
+import { launchChromium } from '../../local/browser';
+import { startTestServer, type TestServer } from './server';
 
 /**
  * Helpers for the desk page's browser tests (test/browser/desk-*.test.ts): a fresh browser context
@@ -7,6 +9,33 @@ import AxeBuilder from '@axe-core/playwright';
  */
 
 export const WAIT = { timeout: 30_000 };
+
+/** What a desk test file shares: the local server over a fresh table, one Chromium, the contexts opened. */
+export interface DeskSuite {
+  s: TestServer;
+  browser: Browser;
+  /** Every browser context a test opens: closed after the file. */
+  contexts: BrowserContext[];
+}
+
+/**
+ * The setup every desk test file repeats: the local server (seeded) and one Chromium for the file,
+ * `prepare` run once both are up, and everything closed after the file.
+ */
+export function deskSuite(prepare?: (server: TestServer) => Promise<void>): DeskSuite {
+  const suite = { contexts: [] as BrowserContext[] } as DeskSuite;
+  beforeAll(async () => {
+    suite.s = await startTestServer();
+    suite.browser = await launchChromium();
+    await prepare?.(suite.s);
+  });
+  afterAll(async () => {
+    for (const c of suite.contexts) await c.close().catch(() => undefined);
+    await suite.browser?.close();
+    await suite.s?.close();
+  });
+  return suite;
+}
 
 export interface Opened {
   page: Page;
