@@ -1,4 +1,5 @@
 import { readConfig } from '../../shared/config';
+import { fresh } from '../support/fresh-modules';
 
 /**
  * Only the functions that publish bring the EventBridge bus (shared/events/bus.ts), so the others
@@ -11,14 +12,6 @@ const cloud = readConfig({
   AWS_REGION: 'eu-west-1',
 });
 
-/** The modules as a fresh process loads them: no bus handed over yet. */
-const fresh = async <T>(load: () => Promise<T>): Promise<T> => {
-  let loaded: T | undefined;
-  await jest.isolateModulesAsync(async () => {
-    loaded = await load();
-  });
-  return loaded!;
-};
 const contextModule = () => import('../../shared/app/context');
 const busModule = () => import('../../shared/events/bus');
 

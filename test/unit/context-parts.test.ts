@@ -1,23 +1,12 @@
+import { readConfig } from '../../shared/config';
+import { fresh } from '../support/fresh-modules';
+
 /**
  * The parts of the context only some processes carry (shared/app/context.ts): the webhook host
  * lookup and the in-process fan-out. They are handed over by the code that needs them, so the other
  * functions' bundles leave them out; one that is missing where it is used fails loudly.
  */
-const cfg = {
-  ...jest.requireActual<typeof import('../../shared/config')>('../../shared/config').readConfig({
-    TABLE_NAME: 'scenario-tracker-test',
-    AWS_REGION: 'eu-west-1',
-  }),
-};
-
-/** The modules as a fresh process loads them: nothing handed over yet. */
-const fresh = async <T>(load: () => Promise<T>): Promise<T> => {
-  let loaded: T | undefined;
-  await jest.isolateModulesAsync(async () => {
-    loaded = await load();
-  });
-  return loaded!;
-};
+const cfg = readConfig({ TABLE_NAME: 'scenario-tracker-test', AWS_REGION: 'eu-west-1' });
 const contextModule = () => import('../../shared/app/context');
 
 describe('webhook host lookup in the context', () => {

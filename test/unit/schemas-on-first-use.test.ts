@@ -1,4 +1,5 @@
 import { ALL_FUNCTION_ENTRIES } from '../../infra/bundling';
+import { fresh } from '../support/fresh-modules';
 
 /**
  * A function builds the zod schemas of a request when it first serves one, not at cold start
@@ -9,10 +10,9 @@ describe('schemas built on first use', () => {
     'loading the %s function builds no schema',
     async (_name, entry) => {
       // Prepare + Act
-      let built = -1;
-      await jest.isolateModulesAsync(async () => {
+      const built = await fresh(async () => {
         await import(`../../${entry.replace(/\.ts$/, '')}`);
-        built = (await import('../../shared/domain/schemas')).builtSchemaCount();
+        return (await import('../../shared/domain/schemas')).builtSchemaCount();
       });
 
       // Assess
@@ -22,17 +22,14 @@ describe('schemas built on first use', () => {
 
   it('builds a schema when a request is first validated against it, and only once', async () => {
     // Prepare
-    let counts: number[] = [];
-    await jest.isolateModulesAsync(async () => {
-      const s = await import('../../shared/domain/schemas');
-      const before = s.builtSchemaCount();
+    const s = await fresh(() => import('../../shared/domain/schemas'));
+    const before = s.builtSchemaCount();
 
-      // Act
-      s.parseWith(s.RetractionSchema, { reason: 'duplicate report' }, 'The body');
-      const once = s.builtSchemaCount();
-      s.parseWith(s.RetractionSchema, { reason: 'another' }, 'The body');
-      counts = [before, once, s.builtSchemaCount()];
-    });
+    // Act
+    s.parseWith(s.RetractionSchema, { reason: 'duplicate report' }, 'The body');
+    const once = s.builtSchemaCount();
+    s.parseWith(s.RetractionSchema, { reason: 'another' }, 'The body');
+    const counts = [before, once, s.builtSchemaCount()];
 
     // Assess
     expect(counts[0]).toBe(0);
