@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import * as zodMini from 'zod/mini';
-import { BUNDLING } from '../infra/bundling';
-import { ALL_ENTRIES, stackEnvironments } from './lib/stack-env';
+import { ALL_FUNCTION_ENTRIES, BUNDLING, type AnyFunctionName } from '../infra/bundling';
+import { stackEnvironments } from './lib/stack-env';
 import { QUICK, fmt, kb, log, median, ratio, runAlone, table, yes, type Section } from './lib/common';
 
 /**
@@ -17,8 +17,8 @@ import { QUICK, fmt, kb, log, median, ratio, runAlone, table, yes, type Section 
 
 const ROOT = resolve(__dirname, '..');
 /** Every function the stack deploys: the HTTP route groups, the workers and the live WebSocket ones. */
-const FUNCTIONS = Object.keys(ALL_ENTRIES);
-type FunctionName = string;
+const FUNCTIONS = Object.keys(ALL_FUNCTION_ENTRIES) as AnyFunctionName[];
+type FunctionName = AnyFunctionName;
 const SAMPLES = QUICK ? 7 : 31;
 const VARIANT_SAMPLES = QUICK ? 3 : 11;
 const TARGET = 1.2;
@@ -42,7 +42,7 @@ const STACK_OPTIONS: BuildOptions = {
  * synthesized template, plus what the runtime sets). NODE_OPTIONS=--enable-source-maps is part of
  * it: it makes Node load the source map with the bundle.
  */
-let STACK_ENV: Map<string, NodeJS.ProcessEnv> | undefined;
+let STACK_ENV: Map<FunctionName, NodeJS.ProcessEnv> | undefined;
 const lambdaEnv = (name: FunctionName, sourceMaps = true): NodeJS.ProcessEnv => {
   const env = { ...(STACK_ENV ??= stackEnvironments()).get(name)! };
   if (!sourceMaps) delete env.NODE_OPTIONS;
@@ -134,13 +134,13 @@ async function bundle(
  */
 const probeEntry = (name: FunctionName, hasContext: boolean) => ({
   contents: hasContext
-    ? `export { handler, appContext as __benchAppContext } from './${ALL_ENTRIES[name]}';\n`
-    : `export { handler } from './${ALL_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
+    ? `export { handler, appContext as __benchAppContext } from './${ALL_FUNCTION_ENTRIES[name]}';\n`
+    : `export { handler } from './${ALL_FUNCTION_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
 });
 
-/** Whether the function has a context of its own (functions/*.ts export it as `appContext`). */
-const bundlesContext = (name: FunctionName): boolean =>
-  /^export const appContext = functionContext\(/m.test(readFileSync(join(ROOT, ALL_ENTRIES[name]!), 'utf8'));
+/** Whether the function has a context of its own (each that has exports it as `appContext`). */
+const bundlesContext = (meta: Metafile): boolean =>
+  Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
 
 const BASELINE_ENTRY = {
   contents: [
@@ -245,9 +245,9 @@ export async function run(): Promise<Section> {
     const variants = new Map<string, Built>();
     const hasContext = new Map<FunctionName, boolean>();
     for (const name of FUNCTIONS) {
-      const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: ALL_ENTRIES[name]! });
+      const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: ALL_FUNCTION_ENTRIES[name] });
       deployed.set(name, d);
-      hasContext.set(name, bundlesContext(name));
+      hasContext.set(name, bundlesContext(d.metafile));
       probes.set(
         name,
         await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)),

@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Annotations, App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveSettings, type StackSettings } from './settings';
 import { ScenarioTrackerStack } from './stack';
+
+/**
+ * The context of cdk.json (feature flags, stages) that the CLI applies: whoever builds the app
+ * outside the CLI (tests, the cold-start benchmark) passes it, so they synthesize what `cdk synth` does.
+ */
+export const cdkJsonContext = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context ?? {};
 
 export interface BuiltApp {
   app: App;

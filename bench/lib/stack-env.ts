@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { buildApp } from '../../infra/build';
-import { ALL_FUNCTION_ENTRIES } from '../../infra/bundling';
+import { buildApp, cdkJsonContext } from '../../infra/build';
+import { ALL_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
 
 /**
  * Every function the stack deploys, with the environment Lambda gives it: the stack's variables as
@@ -11,10 +11,6 @@ import { ALL_FUNCTION_ENTRIES } from '../../infra/bundling';
  * variables the Lambda runtime sets. The cold-start benchmark runs each bundle with it, so the
  * settings a function parses at start are the ones it parses in the cloud.
  */
-
-const ROOT = resolve(__dirname, '../..');
-
-export const ALL_ENTRIES: Record<string, string> = ALL_FUNCTION_ENTRIES;
 
 /** Values for what only a deployment knows, each of the shape the settings check (shared/config.ts). */
 const DEPLOY_TIME_VALUES: Record<string, string> = {
@@ -27,22 +23,24 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
 };
 
 /** The variables Lambda itself sets for a function (the ones our code or Powertools read). */
-const runtimeVariables = (name: string, memorySize: number): Record<string, string> => ({
+const runtimeVariables = (name: AnyFunctionName, memorySize: number): Record<string, string> => ({
   AWS_REGION: 'eu-west-1',
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
   AWS_LAMBDA_FUNCTION_NAME: `scenario-tracker-bench-${name}`,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
 });
 
-export function stackEnvironments(): Map<string, NodeJS.ProcessEnv> {
+export function stackEnvironments(): Map<AnyFunctionName, NodeJS.ProcessEnv> {
   const outdir = mkdtempSync(join(tmpdir(), 'tracker-bench-synth-'));
   try {
-    const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context ?? {};
-    const { stack } = buildApp({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } }, {});
+    const { stack } = buildApp(
+      { outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } },
+      {},
+    );
     const functions = { ...stack.functions, ...stack.live.functions };
-    const out = new Map<string, NodeJS.ProcessEnv>();
-    for (const name of Object.keys(ALL_ENTRIES)) {
-      const fn = functions[name as keyof typeof functions];
+    const out = new Map<AnyFunctionName, NodeJS.ProcessEnv>();
+    for (const name of Object.keys(ALL_FUNCTION_ENTRIES) as AnyFunctionName[]) {
+      const fn = functions[name];
       if (!fn) throw new Error(`the stack has no function ${name}`);
       const cfn = fn.node.defaultChild as CfnFunction;
       const variables = (

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { buildApp, type BuiltApp } from '../../infra/build';
+import { buildApp, cdkJsonContext, type BuiltApp } from '../../infra/build';
 import {
   FUNCTION_ENTRIES,
   type AnyFunctionName,
@@ -12,11 +12,6 @@ import {
   type LiveFunctionName,
 } from '../../infra/bundling';
 
-const ROOT = path.resolve(__dirname, '../..');
-
-/** The feature flags and defaults the CLI applies from cdk.json, so tests synthesize what `cdk synth` does. */
-const cdkJsonContext = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context ?? {};
 
 export interface Synthesized extends BuiltApp {
   assembly: CloudAssembly;
