@@ -17,7 +17,6 @@ import { listKinds } from '../shared/app/kinds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
-import { pageTokenKey } from '../shared/app/parts';
 import { config } from '../shared/config';
 import type { SecretFetch } from '../shared/store/managed-secret';
 import { secretsManagerFetch } from '../shared/store/secrets-manager';
@@ -244,6 +243,6 @@ export const handler: typeof routes = async (event, context) => {
   // Only a process given the ARN parses settings here (tests and the local server set their context).
   const arn = process.env.PAGE_TOKEN_SECRET_ARN ? config().pageTokenSecretArn : undefined;
   if (arn && PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET ')))
-    await pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
+    await parts.pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
   return routes(event, context);
 };

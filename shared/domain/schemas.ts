@@ -366,19 +366,23 @@ export const AmendUpdateSchema = schema(() =>
 );
 export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
 
+/** A source and a quote as responses show them (updates and their revisions). */
+const SourceOut = schema(() =>
+  z.object({
+    url: z.string(),
+    title: z.optional(z.string()),
+    publisher: z.optional(z.string()),
+    publishedAt: z.optional(z.string()),
+  }),
+);
+const QuoteOut = schema(() => z.object({ speaker: z.string(), text: z.string() }));
+
 export const RevisionSchema = schema(() =>
   z.object({
     revision: z.int(),
     summary: z.string(),
-    sources: z.array(
-      z.object({
-        url: z.string(),
-        title: z.optional(z.string()),
-        publisher: z.optional(z.string()),
-        publishedAt: z.optional(z.string()),
-      }),
-    ),
-    quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
+    sources: z.array(SourceOut),
+    quotes: z.array(QuoteOut),
     recordedAt: z.string(),
     recordedBy: z.string(),
   }),
@@ -608,15 +612,8 @@ export const UpdateSchema = schema(() =>
     occurredPrecision: z.enum(PRECISIONS),
     recordedAt: z.string(),
     postedBy: z.string(),
-    sources: z.array(
-      z.object({
-        url: z.string(),
-        title: z.optional(z.string()),
-        publisher: z.optional(z.string()),
-        publishedAt: z.optional(z.string()),
-      }),
-    ),
-    quotes: z.array(z.object({ speaker: z.string(), text: z.string() })),
+    sources: z.array(SourceOut),
+    quotes: z.array(QuoteOut),
     retracted: z.boolean(),
     retraction: z.nullable(
       z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() }),
