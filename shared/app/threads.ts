@@ -529,6 +529,22 @@ export function postUpdate(
   });
 }
 
+/** An update of the thread as stored now (a consistent read), refused when it was retracted. */
+async function liveUpdate(
+  ctx: AppContext,
+  threadId: string,
+  updateId: string,
+  whyRefused: string,
+): Promise<Update> {
+  const update = await ctx.threads.getUpdate(threadId, updateId, true);
+  if (!update) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
+  if (update.retracted)
+    throw new AlreadyRetractedError(
+      `Update ${updateId} was retracted at ${update.retraction?.retractedAt}${whyRefused}.`,
+    );
+  return update;
+}
+
 export function retractUpdate(
   ctx: AppContext,
   threadId: string,
@@ -539,12 +555,7 @@ export function retractUpdate(
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
     // Read after the thread item: a retraction committed in between has moved its version.
-    const target = await ctx.threads.getUpdate(threadId, updateId, true);
-    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-    if (target.retracted)
-      throw new AlreadyRetractedError(
-        `Update ${updateId} was retracted at ${target.retraction?.retractedAt}.`,
-      );
+    const target = await liveUpdate(ctx, threadId, updateId, '');
     const retracted: Update = {
       ...target,
       retracted: true,
@@ -576,12 +587,7 @@ export function amendUpdate(
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
     // Read after the thread item: an amendment or retraction committed in between has moved its version.
-    const target = await ctx.threads.getUpdate(threadId, updateId, true);
-    if (!target) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-    if (target.retracted)
-      throw new AlreadyRetractedError(
-        `Update ${updateId} was retracted at ${target.retraction?.retractedAt}; a retracted update cannot be amended.`,
-      );
+    const target = await liveUpdate(ctx, threadId, updateId, '; a retracted update cannot be amended');
     const wording: Wording = {
       summary: input.summary ?? target.summary,
       sources: input.sources ?? target.sources,
