@@ -159,26 +159,21 @@ export class Alarms extends Section {
       const window = scheduled
         ? { evaluationPeriods: 2, datapointsToAlarm: 2 }
         : { evaluationPeriods: 3, datapointsToAlarm: 2 };
-      this.add({
-        id: `${pascal(name)}Errors`,
-        metric: fn.metricErrors({ period, statistic: 'Sum' }),
-        description: `${name} function errors`,
-        runbook: 'function-errors',
-        threshold: 1,
-        comparison: AT_LEAST,
-        ...window,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      this.add({
-        id: `${pascal(name)}Throttles`,
-        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
-        description: `${name} function throttles`,
-        runbook: 'function-throttles',
-        threshold: 1,
-        comparison: AT_LEAST,
-        ...window,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+      const kinds = [
+        { what: 'errors', metric: fn.metricErrors({ period, statistic: 'Sum' }) },
+        { what: 'throttles', metric: fn.metricThrottles({ period, statistic: 'Sum' }) },
+      ];
+      for (const { what, metric } of kinds)
+        this.add({
+          id: `${pascal(name)}${pascal(what)}`,
+          metric,
+          description: `${name} function ${what}`,
+          runbook: `function-${what}`,
+          threshold: 1,
+          comparison: AT_LEAST,
+          ...window,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
     }
     this.add({
       id: 'Api5xx',
