@@ -12,7 +12,6 @@ import {
   type LiveFunctionName,
 } from '../../infra/bundling';
 
-
 export interface Synthesized extends BuiltApp {
   assembly: CloudAssembly;
   template: Template;
