@@ -234,6 +234,13 @@ export async function registerLocalTokens(
 
 async function main(): Promise<void> {
   const env = process.env;
+  // `npm start -- --cloud`: the synthesized stack's bundles under their roles (local/cloud/). Loaded
+  // only then: it brings the CDK app and the IAM evaluator, which the usual start never needs.
+  if (process.argv.includes('--cloud')) {
+    env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    return (await import('./cloud/start')).startCloudMode(env);
+  }
   // Locally, metrics would be EMF blobs on the terminal; the SDK's Node 22 notice concerns Lambda, not this laptop.
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

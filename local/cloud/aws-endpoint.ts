@@ -1,4 +1,9 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { authorize, describeDenial, dynamoRequests, type AuthorizationRequest, type Denial, type KeyShape } from './authorize';
@@ -47,7 +52,16 @@ export class AwsEndpoint {
   /** Every allowed call, by function (what a test can read to prove a path was taken). */
   readonly calls: { function: string; action: string; resource: string }[] = [];
   private server?: Server;
+  private tlsServer?: Server;
+  private certDir?: string;
   url = '';
+  /**
+   * The same endpoint over TLS (`https://localhost:<port>`), for clients that insist on https (the
+   * live functions' callback URL): its self-signed certificate is in `caFile`, which the functions
+   * trust through NODE_EXTRA_CA_CERTS.
+   */
+  tlsUrl = '';
+  caFile = '';
 
   constructor(
     private readonly model: CloudModel,
@@ -74,19 +88,32 @@ export class AwsEndpoint {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ __type: 'InternalFailure', message: String(error) }));
       });
-    });
+    };
+    this.server = createServer(listener);
     await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', days: 2 } as never);
+    this.certDir = mkdtempSync(join(tmpdir(), 'scenario-tracker-cloud-ca-'));
+    this.caFile = join(this.certDir, 'ca.pem');
+    writeFileSync(this.caFile, pems.cert);
+    this.tlsServer = createTlsServer({ key: pems.private, cert: pems.cert }, listener);
+    await new Promise<void>((done) => this.tlsServer!.listen(0, '127.0.0.1', done));
+    this.tlsUrl = `https://localhost:${(this.tlsServer.address() as AddressInfo).port}`;
     return this.url;
   }
 
-  close(): Promise<void> {
-    return new Promise((done) => (this.server ? this.server.close(() => done()) : done()));
+  async close(): Promise<void> {
+    for (const server of [this.server, this.tlsServer]) {
+      if (!server) continue;
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+    if (this.certDir) rmSync(this.certDir, { recursive: true, force: true });
   }
 
   /** Decides every request of one call; the first denial ends it. */

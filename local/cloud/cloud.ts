@@ -99,6 +99,8 @@ export interface CloudStack {
   /** A function's name (infra/bundling.ts) → its logical id in the template. */
   functionId: (name: AnyFunctionName) => string;
   invoke: (name: AnyFunctionName, event: unknown) => Promise<any>;
+  /** Ends a function's warm environments: its next invocation is a cold start. */
+  recycle: (name: AnyFunctionName) => void;
   /** Runs the schedule whose target is this function, now. */
   runSchedule: (name: AnyFunctionName) => Promise<void>;
   startSchedules: () => void;
@@ -167,18 +169,21 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   const lambdas = new Lambdas(model.functions, {
     awsEndpoint: awsUrl,
     log,
-    rewriteEnvironment: (_fn, env) =>
-      Object.fromEntries(
+    rewriteEnvironment: (_fn, env) => ({
+      // Trust the endpoint's TLS certificate (as a function trusts AWS's).
+      NODE_EXTRA_CA_CERTS: aws.caFile,
+      ...Object.fromEntries(
         Object.entries(env).map(([k, v]) => {
           // The emulated account's DNS: the WebSocket API's callback URL is this machine's AWS endpoint.
           if (model.live && v.startsWith(`https://${model.live.apiId}.execute-api.`))
-            return [k, `${awsUrl}${new URL(v).pathname}`];
+            return [k, `${aws.tlsUrl}${new URL(v).pathname}`];
           // CloudFormation's dynamic references are resolved at deploy, into the environment.
           const dynamic = /^\{\{resolve:secretsmanager:(.+?):SecretString:::\}\}$/.exec(v);
           if (dynamic) return [k, secretValue(dynamic[1]!)];
           return [k, v];
         }),
       ),
+    }),
   });
   events = new EventRouter(model, lambdas, (line) => log('events', line));
   const http = new HttpApi(model.httpRoutes, lambdas);
@@ -214,6 +219,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     http,
     functionId,
     invoke: (name, event) => lambdas.invoke(functionId(name), event),
+    recycle: (name) => lambdas.recycle(functionId(name)),
     runSchedule: (name) => events!.runSchedule(scheduleOf(name)),
     startSchedules: () => events!.startSchedules(),
     settle: () => events!.settle(),

@@ -186,6 +186,15 @@ export class Lambdas {
     }
   }
 
+  /** Ends a function's idle environments (as Lambda recycles them): its next invocation starts cold. */
+  recycle(logicalId: string): void {
+    for (const e of this.environments.get(logicalId) ?? []) if (!e.busy) e.child.kill('SIGTERM');
+    this.environments.set(
+      logicalId,
+      (this.environments.get(logicalId) ?? []).filter((e) => e.busy),
+    );
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.environments.values()].flat();

@@ -1,0 +1,281 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openLive } from '../support/live-client';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { startCloudTest, synthesizedStack, type CloudTest } from '../support/cloud';
+
+/**
+ * Issue 22: the API as the cloud runs it. Every route and every worker once through its bundle
+ * (as `cdk synth` builds it) under its role from the synthesized template, with IAM deciding each
+ * AWS call (conditions included). The flows share one deployment, in order; the last test proves
+ * that no call anywhere was denied, and the one after removes one permission and sees it named.
+ */
+
+const SCENARIO = 'cloud-talks';
+let t: CloudTest;
+let receiver: Receiver;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  receiver = await startReceiver(204);
+  t = await startCloudTest();
+}, 300_000);
+
+afterAll(async () => {
+  await t?.close();
+  await receiver?.close();
+  if (!process.env.CLOUD_ASSEMBLY) synthesizedStack().cleanup();
+});
+
+describe('cloud mode: every route and worker through its bundle under its role', () => {
+  it('serves health and the OpenAPI document without a token, and API Gateway refuses a missing one', async () => {
+    // Act
+    const health = await t.call('GET', '/health', { role: null });
+    const openapi = await t.call('GET', '/openapi.json', { role: null });
+    const noToken = await t.call('GET', '/threads', { role: null });
+    const badToken = await t.call('GET', '/threads', { token: 'not-a-token-of-this-tracker' });
+    // Assess
+    expect(health.status).toBe(200);
+    expect(openapi.body.openapi).toMatch(/^3\./);
+    expect(noToken.status).toBe(401);
+    expect(badToken.status).toBe(401);
+  });
+
+  it('creates, lists, reads and patches a scenario', async () => {
+    // Act
+    const created = await t.call('POST', '/scenarios', { body: { id: SCENARIO, title: 'Cloud talks' } });
+    const list = await t.call('GET', '/scenarios', { role: 'reader' });
+    const patched = await t.call('PATCH', `/scenarios/${SCENARIO}`, { body: { description: 'Run in cloud mode.' } });
+    const read = await t.call('GET', `/scenarios/${SCENARIO}`, { role: 'reader' });
+    // Assess
+    expect(created.status).toBe(201);
+    expect(list.body.items.map((s: { id: string }) => s.id)).toContain(SCENARIO);
+    expect(patched.status).toBe(200);
+    expect(read.body.description).toBe('Run in cloud mode.');
+  });
+
+  it('creates threads, posts updates, a late report, an amendment and a retraction', async () => {
+    // Prepare
+    const thread = (id: string, extra: Record<string, unknown> = {}) =>
+      t.call('POST', '/threads', {
+        body: { id, scenario: SCENARIO, kind: 'ceasefire', title: `Thread ${id}`, status: 'proposed', summary: 'First.', occurredAt: '2025-05-16T09:00:00Z', ...extra },
+      });
+    // Act
+    const a = await thread('cloud-a');
+    const b = await thread('cloud-b', { parent: 'cloud-a' });
+    const update = await t.call('POST', '/threads/cloud-a/updates', {
+      headers: { 'Idempotency-Key': 'cloud-update-1' },
+      body: { status: 'rejected', summary: 'Rejected.', occurredAt: '2025-05-20T09:00:00Z' },
+    });
+    const late = await t.call('POST', '/threads/cloud-a/updates', {
+      body: { status: 'proposed', summary: 'A late report of an earlier day.', occurredAt: '2025-05-18T09:00:00Z' },
+    });
+    ids.update = update.body?.update?.id;
+    ids.late = late.body?.update?.id;
+    const amended = await t.call('PATCH', `/threads/cloud-a/updates/${ids.update}`, { body: { summary: 'Rejected outright.' } });
+    const retracted = await t.call('POST', `/threads/cloud-a/updates/${ids.late}/retraction`, { body: { reason: 'Wrong day.' } });
+    const patched = await t.call('PATCH', '/threads/cloud-b', { body: { title: 'Thread B, renamed' } });
+    // Assess
+    expect([a.status, b.status, update.status, late.status]).toEqual([201, 201, 201, 201]);
+    expect(late.body.update.late).toBe(true);
+    expect(amended.status).toBe(200);
+    expect(retracted.status).toBe(201);
+    expect(patched.status).toBe(200);
+  });
+
+  it('reads threads, updates, revisions, boards at asOf/knownAt and the timeline', async () => {
+    // Act
+    const one = await t.call('GET', '/threads/cloud-a', { role: 'reader' });
+    const list = await t.call('GET', `/threads?scenario=${SCENARIO}`, { role: 'reader' });
+    const asOf = await t.call('GET', '/threads/cloud-a?asOf=2025-05-19T00:00:00Z', { role: 'reader' });
+    const board = await t.call('GET', `/threads?scenario=${SCENARIO}&asOf=2025-05-17T00:00:00Z`, { role: 'reader' });
+    const knownAt = await t.call('GET', `/threads/cloud-a?knownAt=${encodeURIComponent(new Date().toISOString())}`, { role: 'reader' });
+    const updates = await t.call('GET', '/threads/cloud-a/updates', { role: 'reader' });
+    const single = await t.call('GET', `/threads/cloud-a/updates/${ids.update}`, { role: 'reader' });
+    const revisions = await t.call('GET', `/threads/cloud-a/updates/${ids.update}/revisions`, { role: 'reader' });
+    const timeline = await t.call('GET', `/scenarios/${SCENARIO}/timeline`, { role: 'reader' });
+    const paged = await t.call('GET', `/threads?scenario=${SCENARIO}&limit=1`, { role: 'reader' });
+    const next = await t.call('GET', `/threads?scenario=${SCENARIO}&limit=1&nextToken=${encodeURIComponent(paged.body.nextToken)}`, { role: 'reader' });
+    // Assess
+    expect(one.body.status).toBe('rejected');
+    expect(list.body.items).toHaveLength(2);
+    expect(asOf.body.status).toBe('proposed');
+    expect(board.status).toBe(200);
+    expect(knownAt.status).toBe(200);
+    expect(updates.body.items.length).toBeGreaterThanOrEqual(3);
+    expect(single.body.summary).toBe('Rejected outright.');
+    expect(revisions.body.items.length).toBe(2);
+    expect(timeline.status).toBe(200);
+    expect(next.body.items.map((x: { id: string }) => x.id)).toEqual(['cloud-b']);
+  });
+
+  it('flags an overdue expectation and stale threads in the scheduled check', async () => {
+    // Prepare
+    const expecting = await t.call('PATCH', '/threads/cloud-b', { body: { expected: { what: 'A signed text', at: '2025-06-01' } } });
+    // Act
+    await t.cloud.runSchedule('stale-check');
+    await t.cloud.settle();
+    const read = await t.call('GET', '/threads/cloud-b', { role: 'reader' });
+    // Assess
+    expect(expecting.status).toBe(200);
+    expect(read.body.overdueSince).toBeTruthy();
+  });
+
+  it('recounts a scenario from the recount queue', async () => {
+    // Act
+    await t.cloud.settle();
+    const scenario = await t.call('GET', `/scenarios/${SCENARIO}`, { role: 'reader' });
+    // Assess
+    expect(scenario.body.counts?.threads ?? scenario.body.threadCount ?? scenario.body.counts).toBeTruthy();
+    expect(JSON.stringify(scenario.body)).toMatch(/2/);
+  });
+
+  it('defines and lists a custom kind', async () => {
+    // Act
+    const put = await t.call('PUT', '/kinds/mediation', {
+      role: 'admin',
+      body: { label: 'Mediation', statuses: [{ name: 'offered', terminal: false }, { name: 'concluded', terminal: true }] },
+    });
+    const list = await t.call('GET', '/kinds', { role: 'reader' });
+    // Assess
+    expect(put.status).toBe(201);
+    expect(list.body.items.map((k: { kind?: string; name?: string }) => k.kind ?? k.name)).toContain('mediation');
+  });
+
+  it('issues, lists and revokes a token (refused once the authorizer cache has expired)', async () => {
+    // Act
+    const issued = await t.call('POST', '/tokens', { role: 'admin', body: { name: 'cloud-desk', role: 'reader' } });
+    const used = await t.call('GET', '/threads/cloud-a', { token: issued.body.token });
+    const list = await t.call('GET', '/tokens', { role: 'admin' });
+    const revoked = await t.call('DELETE', '/tokens/cloud-desk', { role: 'admin' });
+    t.cloud.http.clearAuthorizerCache();
+    const refused = await t.call('GET', '/threads/cloud-a', { token: issued.body.token });
+    // Assess
+    expect(issued.status).toBe(201);
+    expect(used.status).toBe(200);
+    expect(list.body.items.map((x: { name: string }) => x.name)).toContain('cloud-desk');
+    expect(revoked.status).toBe(204);
+    expect(refused.status).toBe(401);
+  });
+
+  it('subscribes a webhook, pings it, delivers a thread change through the queue, and removes it', async () => {
+    // Act
+    const created = await t.call('POST', '/subscriptions', { role: 'admin', body: { url: receiver.url, description: 'Cloud desk' } });
+    ids.subscription = created.body.id;
+    const list = await t.call('GET', '/subscriptions', { role: 'admin' });
+    const one = await t.call('GET', `/subscriptions/${ids.subscription}`, { role: 'admin' });
+    const patched = await t.call('PATCH', `/subscriptions/${ids.subscription}`, { role: 'admin', body: { description: 'Cloud desk 2' } });
+    const ping = await t.call('POST', `/subscriptions/${ids.subscription}/ping`, { role: 'admin' });
+    await t.cloud.settle();
+    // A warm deliveries environment reads subscriptions at most every 5 s (SUBSCRIPTION_CACHE_MS); a
+    // cold one at once. Recycled rather than waited for, so the test does not depend on the clock.
+    t.cloud.recycle('deliveries');
+    const changed = await t.call('POST', '/threads/cloud-b/updates', {
+      body: { status: 'negotiating', summary: 'Talks resumed.', occurredAt: '2025-06-02T09:00:00Z' },
+    });
+    await t.cloud.settle();
+    await t.cloud.runSchedule('deliveries');
+    await t.cloud.settle();
+    // Settled: every delivery the functions made has been answered.
+    const received = [...receiver.received];
+    const removed = await t.call('DELETE', `/subscriptions/${ids.subscription}`, { role: 'admin' });
+    // Assess
+    expect(created.status).toBe(201);
+    expect(changed.status).toBe(201);
+    expect(list.body.items.map((s: { id: string }) => s.id)).toContain(ids.subscription);
+    expect(one.status).toBe(200);
+    expect(patched.status).toBe(200);
+    expect([200, 202]).toContain(ping.status);
+    expect(received.map((r) => JSON.parse(r.body).type)).toEqual(expect.arrayContaining(['Ping', 'ThreadStatusChanged']));
+    expect(removed.status).toBe(204);
+  }, 120_000);
+
+  it('serves the Atom feeds of a thread and a scenario', async () => {
+    // Act
+    const thread = await t.call('GET', '/threads/cloud-a/feed.atom', { role: 'reader' });
+    const scenario = await t.call('GET', `/scenarios/${SCENARIO}/feed.atom`, { role: 'reader' });
+    // Assess
+    expect(thread.status).toBe(200);
+    expect(thread.text).toContain('<feed');
+    expect(scenario.status).toBe(200);
+  });
+
+  it('connects to the live WebSocket, subscribes, answers a ping and fans out a change', async () => {
+    // Prepare
+    const live = await openLive(t.cloud.url, t.tokens.reader);
+    live.send({ action: 'subscribe', scenario: SCENARIO });
+    await live.next((f) => f.type === 'Subscribed');
+    await live.roundTrip();
+    // Act
+    const posted = await t.call('POST', '/threads/cloud-b/updates', {
+      body: { status: 'agreed', summary: 'Agreed in principle.', occurredAt: '2025-06-03T09:00:00Z' },
+    });
+    await t.cloud.settle();
+    const frame = await live.next((f) => f.type !== 'Subscribed' && f.type !== 'Pong');
+    await live.close();
+    await t.cloud.settle();
+    // Assess
+    expect(posted.status).toBe(201);
+    expect(JSON.stringify(frame)).toContain('cloud-b');
+  });
+
+  it('made no AWS call that its role does not allow', () => {
+    // Assess
+    expect(t.cloud.denials).toEqual([]);
+    expect(t.cloud.events.failures).toEqual([]);
+  });
+});
+
+describe('cloud mode: a missing permission is named', () => {
+  it('fails a late report when threads-write may not query LSI1, naming the action, index and key', async () => {
+    // Prepare: the same template, minus threads-write's Query on LSI1.
+    const narrowed = await startCloudTest({
+      alterFunction: (name, fn) => {
+        if (name !== 'threads-write') return;
+        for (const p of fn.policies)
+          for (const s of p.policy.Statement) {
+            const resources = [s.Resource].flat();
+            if (resources.some((r) => r.endsWith('/index/LSI1'))) s.Resource = resources.filter((r) => !r.endsWith('/index/LSI1'));
+          }
+        for (const p of fn.policies) p.policy.Statement = p.policy.Statement.filter((s) => [s.Resource].flat().length > 0);
+      },
+    });
+    try {
+      await narrowed.call('POST', '/threads', {
+        body: { id: 'narrow', scenario: SCENARIO, kind: 'ceasefire', title: 'Narrow', status: 'proposed', summary: 'First.', occurredAt: '2025-05-20T09:00:00Z' },
+      });
+      // Act
+      const late = await narrowed.call('POST', '/threads/narrow/updates', {
+        body: { status: 'proposed', summary: 'Earlier.', occurredAt: '2025-05-18T09:00:00Z' },
+      });
+      // Assess
+      expect(late.status).toBeGreaterThanOrEqual(500);
+      expect(narrowed.cloud.denials).toEqual([
+        expect.objectContaining({
+          function: narrowed.cloud.functionId('threads-write'),
+          action: 'dynamodb:Query',
+          resource: expect.stringMatching(/:table\/.+\/index\/LSI1$/),
+          context: { 'dynamodb:LeadingKeys': ['THREAD#narrow'] },
+        }),
+      ]);
+    } finally {
+      await narrowed.close();
+    }
+  }, 120_000);
+});
+
+describe('cloud mode: what the bundles carry', () => {
+  it('carries no part of the IAM evaluator (AGPL-3.0, a devDependency only cloud mode loads)', () => {
+    // Prepare
+    const { assemblyDir } = synthesizedStack();
+    const bundles = readdirSync(assemblyDir)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => readFileSync(join(assemblyDir, d, 'index.js'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    // Assess
+    expect(bundles.length).toBeGreaterThanOrEqual(14);
+    for (const code of bundles) expect(code).not.toMatch(/iam-simulate|cloud-copilot/);
+    expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toBeDefined();
+    expect(pkg.dependencies['@cloud-copilot/iam-simulate']).toBeUndefined();
+  });
+});
