@@ -21,6 +21,17 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Cloud mode reads CloudFormation templates and AWS wire formats: untyped JSON by nature.
+    files: ['local/cloud/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Cloud mode's Lambda runtime: a plain Node.js CommonJS script run as a child process.
+    files: ['local/cloud/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Rooms point one way (domain ← store / events ← app ← http ← functions and local; infra reads
     // shared): the table and the rule are in eslint.rooms.mjs, the why in docs/architecture.md.
     files: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts', 'infra/**/*.ts'],

@@ -26,7 +26,10 @@ export const ROOMS = [
   { room: 'openapi', path: 'shared/openapi', mayImport: ['domain', 'routes'] },
   { room: 'http', path: 'shared/http/', mayImport: ['domain', 'store', 'events', 'app', 'routes', ...BASE] },
   { room: 'functions', path: 'functions/', mayImport: [...SHARED, 'docs'] },
-  { room: 'local', path: 'local/', mayImport: [...SHARED, 'functions', 'docs'] },
+  // Cloud mode runs the synthesized stack: it reads the CDK app (infra) and reuses the local
+  // server's request plumbing; nothing imports it but the local server's `--cloud` start and tests.
+  { room: 'cloud', path: 'local/cloud/', mayImport: [...SHARED, 'local', 'infra'] },
+  { room: 'local', path: 'local/', mayImport: [...SHARED, 'functions', 'docs', 'cloud'] },
   // The stack reads the route table, settings and table layout; it bundles functions by path, never imports them.
   { room: 'infra', path: 'infra/', mayImport: ['domain', 'store', 'events', 'http', 'routes', ...BASE] },
   // Generated (npm run openapi): served by the functions and the local server.

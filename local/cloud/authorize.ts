@@ -75,14 +75,14 @@ function expressionAttributes(expression: string | undefined, names: Record<stri
   if (!expression) return [];
   const out = new Set<string>();
   // Drop the clause keywords and functions; what remains that is not a value placeholder is a path.
-  const tokens = expression.match(/[#A-Za-z_][A-Za-z0-9_#.\[\]]*/g) ?? [];
+  const tokens = expression.match(/[#A-Za-z_][A-Za-z0-9_#.[\]]*/g) ?? [];
   const keywords = new Set([
     'SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'if_not_exists', 'list_append',
     'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size',
   ]);
   for (const token of tokens) {
     if (keywords.has(token) || keywords.has(token.toUpperCase()) && token === token.toUpperCase()) continue;
-    const top = token.split(/[.\[]/)[0]!;
+    const top = token.split(/[.[]/)[0]!;
     out.add(top.startsWith('#') ? (names[top] ?? top) : top);
   }
   return [...out];

@@ -148,12 +148,11 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   };
 
   let websocket: WebSocketApi | undefined;
-  let events: EventRouter | undefined;
   const aws = new AwsEndpoint(
     model,
     options.dynamodbEndpoint,
     {
-      putEvents: (entries) => events!.putEvents(entries),
+      putEvents: (entries) => events.putEvents(entries),
       secretValue,
       manageConnection: (method, id, body) => websocket?.manage(method, id, body) ?? { status: 410 },
     },
@@ -185,7 +184,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
       ),
     }),
   });
-  events = new EventRouter(model, lambdas, (line) => log('events', line));
+  const events = new EventRouter(model, lambdas, (line) => log('events', line));
   const http = new HttpApi(model.httpRoutes, lambdas);
   if (model.live) websocket = new WebSocketApi(model.live, lambdas, (line) => log('live', line));
 
@@ -220,11 +219,11 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     functionId,
     invoke: (name, event) => lambdas.invoke(functionId(name), event),
     recycle: (name) => lambdas.recycle(functionId(name)),
-    runSchedule: (name) => events!.runSchedule(scheduleOf(name)),
-    startSchedules: () => events!.startSchedules(),
-    settle: () => events!.settle(),
+    runSchedule: (name) => events.runSchedule(scheduleOf(name)),
+    startSchedules: () => events.startSchedules(),
+    settle: () => events.settle(),
     close: async () => {
-      events!.close();
+      events.close();
       websocket?.close();
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
