@@ -30,9 +30,9 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // idempotency or outbox item, and not the due indexes (GSI3, GSI11).
   'threads-read': {
     stores: {
-      threads: ['read', 'lists'],
+      threads: ['read', 'history', 'lists'],
       scenarios: ['read', 'list'],
-      kindStore: ['read'],
+      kindStore: ['registry'],
       kinds: [],
       pageTokens: [],
     },
@@ -43,10 +43,10 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // thread has children (GSI10).
   'threads-write': {
     stores: {
-      threads: ['read', 'children', 'write'],
+      threads: ['read', 'history', 'children', 'write'],
       scenarios: ['read', 'write'],
       recounts: [],
-      kindStore: ['read'],
+      kindStore: ['registry'],
       kinds: [],
       idempotency: ['guard'],
       outbox: ['enqueue', 'deliver'],
@@ -57,7 +57,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // idempotency part but never uses it (a token is never replayed).
   tokens: { stores: { tokens: ['manage'], idempotency: [] }, putEvents: false },
   // Custom kinds: the KINDS partition and nothing else (GET /kinds is a read route).
-  kinds: { stores: { kindStore: ['read', 'write'], kinds: [], idempotency: [] }, putEvents: false },
+  kinds: { stores: { kindStore: ['define'], kinds: [], idempotency: [] }, putEvents: false },
   // Reads a token by hash and records lastUsedAt (that attribute only).
   authorizer: { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
   // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox, the
@@ -67,7 +67,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       threads: [],
       scenarios: ['recount', 'sweep'],
       recounts: [],
-      kindStore: ['read'],
+      kindStore: ['registry'],
       kinds: [],
       outbox: ['enqueue', 'drain'],
       due: ['flag'],
@@ -88,7 +88,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
   feeds: {
-    stores: { threads: ['read'], scenarios: [], kindStore: ['read'], kinds: [], feeds: ['read'] },
+    stores: { threads: ['read'], scenarios: [], kindStore: ['registry'], kinds: [], feeds: ['read'] },
     putEvents: false,
   },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
@@ -138,7 +138,9 @@ export function tableStatementsOf(name: AnyFunctionName): TableStatement[] {
   for (const [actions, keys] of keysByActions)
     out.push({ sid: `Items${++n}`, actions: actions.split('\n').map(dynamodb), keys: sorted(keys) });
 
-  for (const [i, g] of grants.filter((g): g is Grant & { attributes: readonly string[] } => !!g.attributes).entries())
+  for (const [i, g] of grants
+    .filter((g): g is Grant & { attributes: readonly string[] } => !!g.attributes)
+    .entries())
     out.push({
       sid: `ItemAttributes${i + 1}`,
       actions: sorted(g.actions).map(dynamodb),

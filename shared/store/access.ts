@@ -30,13 +30,7 @@ import {
 
 /** The DynamoDB item actions the stores use (transactions are authorised by their parts' actions). */
 export type TableAction =
-  | 'GetItem'
-  | 'BatchGetItem'
-  | 'Query'
-  | 'PutItem'
-  | 'UpdateItem'
-  | 'DeleteItem'
-  | 'ConditionCheckItem';
+  'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
@@ -110,11 +104,10 @@ export const TOKEN_TOUCH_ATTRIBUTES = ['PK', 'SK', 'lastUsedAt'] as const;
 export const STORE_ACCESS = {
   // shared/store/thread-store.ts and thread-lists.ts
   threads: {
-    /** A thread's items by key and by partition (thread, updates, revisions), its updates by occurred time (LSI1). */
-    read: [
-      { actions: ['GetItem', 'Query'], keys: [F.thread] },
-      query(INDEX.byOccurred, F.thread),
-    ],
+    /** A thread's items by key and by partition: thread, updates, revisions. */
+    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }],
+    /** A thread's updates by occurred time (LSI1): history pages, `asOf`, the timeline, a late report's window. */
+    history: [query(INDEX.byOccurred, F.thread)],
     /** Thread lists (GET /threads, boards, the timeline): each filter's own index. */
     lists: [
       query(INDEX.byScenario, F.scenario),
@@ -155,14 +148,16 @@ export const STORE_ACCESS = {
     touch: [{ actions: ['UpdateItem'], keys: [F.tokenHash], attributes: TOKEN_TOUCH_ATTRIBUTES }],
     /** Create, list (by name, then lastUsedAt by hash), revoke. */
     manage: [
-      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.tokenHash, F.tokenNames] },
-      { actions: ['BatchGetItem'], keys: [F.tokenHash] },
+      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.tokenNames] },
+      { actions: ['BatchGetItem', 'PutItem', 'DeleteItem'], keys: [F.tokenHash] },
     ],
   },
   // shared/store/kind-store.ts
   kindStore: {
-    read: [{ actions: ['GetItem', 'Query'], keys: [F.kinds] }],
-    write: [{ actions: ['PutItem'], keys: [F.kinds] }],
+    /** Every custom kind, one Query: what the registry cache loads. */
+    registry: [{ actions: ['Query'], keys: [F.kinds] }],
+    /** Define a kind: read it, write it conditional on its version (PUT /kinds/{kind}). */
+    define: [{ actions: ['GetItem', 'PutItem'], keys: [F.kinds] }],
   },
   /** The registry cache over kindStore: no table access of its own. */
   kinds: {},
@@ -203,20 +198,25 @@ export const STORE_ACCESS = {
   },
   // shared/store/delivery-store.ts
   deliveries: {
-    /** An event's deliveries (one per subscription), and each subscription's latest attempts. */
-    create: [{ actions: ['PutItem', 'Query'], keys: [F.delivery] }],
+    /** An event's delivery to a subscription. */
+    create: [{ actions: ['PutItem'], keys: [F.delivery] }],
+    /** A subscription's latest attempts (its log). */
     attempts: [{ actions: ['Query'], keys: [F.attemptLog] }],
-    /** Due deliveries (GSI3), claimed and settled, each attempt logged. */
+    /** An event's pending deliveries, due ones (GSI3), claimed and settled, each attempt logged. */
     run: [
       query(INDEX.byDue, F.deliveryDue),
-      { actions: ['UpdateItem'], keys: [F.delivery] },
+      { actions: ['Query', 'UpdateItem'], keys: [F.delivery] },
       { actions: ['PutItem'], keys: [F.attemptLog] },
     ],
   },
   // shared/store/feed-store.ts
   feeds: {
     /** A thread's newest updates, a scenario's item and its threads by update time (GSI8). */
-    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread, F.scenario] }, query(INDEX.byScenarioUpdated, F.scenario)],
+    read: [
+      { actions: ['Query'], keys: [F.thread] },
+      { actions: ['GetItem'], keys: [F.scenario] },
+      query(INDEX.byScenarioUpdated, F.scenario),
+    ],
   },
   // shared/store/connection-store.ts (the live functions build it themselves)
   connections: {
