@@ -87,8 +87,9 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     putEvents: false,
   },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
+  // Its scenarios and kinds parts are carried but never called.
   feeds: {
-    stores: { threads: ['read'], scenarios: [], kindStore: ['registry'], kinds: [], feeds: ['read'] },
+    stores: { threads: ['read'], scenarios: [], kindStore: [], kinds: [], feeds: ['read'] },
     putEvents: false,
   },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
