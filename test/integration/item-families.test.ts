@@ -28,6 +28,7 @@ import { createThread, postUpdate } from '../../shared/app/threads';
 import { createToken, hashToken } from '../../shared/app/tokens';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
+import { RecordingPublisher } from '../support/recording-publisher';
 import { startReceiver, type Receiver } from '../support/receiver';
 
 /**
@@ -227,10 +228,18 @@ const management = mockClient(ApiGatewayManagementApiClient);
 afterAll(() => management.restore());
 
 let ctx: AppContext;
+const bus = new RecordingPublisher();
 let sent: ReturnType<typeof record>;
 let hook: Receiver;
 beforeAll(async () => {
-  ctx = await freshContext({ allowPrivateWebhooks: true, liveCallbackUrl: CALLBACK });
+  // Published events stop at a bus, as in the cloud: no in-process fan-out runs inside a function's
+  // request and sends requests that are not the function's (the deliveries and live fan-out
+  // functions are run on their own below).
+  // Kinds are read afresh on every use, as a cold function reads them (no cache warmed by another).
+  ctx = await freshContext(
+    { allowPrivateWebhooks: true, liveCallbackUrl: CALLBACK, kindsCacheSeconds: 0 },
+    { publisher: bus },
+  );
   sent = record(ctx.db);
   hook = await startReceiver();
 });
