@@ -307,6 +307,28 @@ describe('no wildcards', () => {
       expect(list(s.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
+  it("keeps every role's inline policies within IAM's 10,240-character limit, ARNs counted generously", () => {
+    // Prepare: an ARN resolves to at most ~150 characters (a long stack and table name, an index)
+    const ARN = 'x'.repeat(150);
+    const resolved = (doc: unknown) =>
+      JSON.stringify(doc, (_k, v: unknown) =>
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        ('Fn::Join' in v || 'Fn::GetAtt' in v || 'Ref' in v)
+          ? ARN
+          : v,
+      );
+    // Act
+    const sizes = new Map<string, number>();
+    for (const [, p] of ofType('AWS::IAM::Policy'))
+      for (const role of referencedIds(p.Properties!.Roles))
+        sizes.set(role, (sizes.get(role) ?? 0) + resolved(p.Properties!.PolicyDocument).length);
+    // Assess
+    expect(sizes.size).toBeGreaterThan(0);
+    for (const [role, size] of sizes) expect({ role, under: size < 10_240 }).toEqual({ role, under: true });
+  });
+
   it('names every index it grants on (no index/* pattern)', () => {
     for (const name of ALL_FUNCTIONS)
       for (const r of resourcesOf(name, 'dynamodb')) expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+)?$/);
