@@ -12,9 +12,9 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
-import { LIVE_PREFIX } from '../shared/store/keys';
 import { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
 import { makeTrackerFunction, type FunctionSpec } from './constructs/functions';
+import { grantTableAccess } from './permissions';
 import { acknowledge } from './constructs/section';
 
 // The entries sit with every other function's in infra/bundling.ts (ALL_FUNCTION_ENTRIES).
@@ -224,33 +224,13 @@ export class LiveApi extends Construct {
     });
   }
 
-  /** Each function to the item families it uses, down to the partition key prefix (dynamodb:LeadingKeys). */
+  /**
+   * Each function to the item families it uses, down to the partition key prefix
+   * (dynamodb:LeadingKeys; infra/permissions.ts FUNCTION_ACCESS): the authorizer the token by hash
+   * and its lastUsedAt only, the others connection items and the token to recheck.
+   */
   private grantTable(table: ITable): void {
-    const items = (sid: string, prefix: string, actions: string[]) =>
-      new PolicyStatement({
-        sid,
-        actions,
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
-      });
-    // The token by hash, and its lastUsedAt (shared/app/tokens.ts authenticate).
-    this.functions['live-authorizer'].addToRolePolicy(
-      items('TokenItems', 'TOKEN#', ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
-    );
-    // Connection and subscription items; the token again on each message (revoked?).
-    this.functions['live-connections'].addToRolePolicy(
-      items('ConnectionItems', LIVE_PREFIX, [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-      ]),
-    );
-    this.functions['live-connections'].addToRolePolicy(items('TokenItems', 'TOKEN#', ['dynamodb:GetItem']));
-    // Subscribers by target (Query per shard), gone connections deleted; tokens checked per batch.
-    this.functions['live-fanout'].addToRolePolicy(
-      items('ConnectionItems', LIVE_PREFIX, ['dynamodb:Query', 'dynamodb:DeleteItem']),
-    );
-    this.functions['live-fanout'].addToRolePolicy(items('TokenItems', 'TOKEN#', ['dynamodb:GetItem']));
+    for (const name of Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[])
+      grantTableAccess(this.functions[name], table, name);
   }
 }

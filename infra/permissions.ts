@@ -1,158 +1,203 @@
-import {
-  INDEX,
-  KINDS_PK,
-  SUBSCRIPTIONS_PK,
-  TOKENS_PK,
-  attemptLogPk,
-  deliveryKey,
-  scenarioPk,
-  threadPk,
-  tokenHashKey,
-} from '../shared/store/keys';
-import type { FunctionName } from './bundling';
-import { GLOBAL_INDEX_NAMES, LOCAL_INDEX_NAMES } from './table';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { grantsOf, type Grant, type IndexName, type StoreUses } from '../shared/store/access';
+import type { AnyFunctionName } from './bundling';
 
 /**
- * What each function may do, in one reviewable table. The stack turns each entry into IAM
- * statements on the table's ARN and on named index ARNs (never `index/*`, never `*`).
- * Transactions need no action of their own: TransactWriteItems is authorised by the
- * Put/Update/Delete/ConditionCheck actions of its parts, TransactGetItems by GetItem.
+ * What each function may do, in one reviewable table: the stores it is built with and what it does
+ * with each (shared/store/access.ts declares what every use of a store touches, down to the
+ * partition-key families and the indexes). For an HTTP or worker function the stores are exactly its
+ * context's parts (`functionContext({...})` in functions/*.ts; test/unit/function-access.test.ts
+ * holds the two equal); the live functions build their connection store themselves.
+ *
+ * Every table statement carries `dynamodb:LeadingKeys` (ForAllValues:StringLike: every key of a
+ * request must match), index Queries included (there the keys are the index's partition key), and
+ * names its resource: the table, or the named indexes it queries (never `index/*`, never `*`).
+ * Transactions need no action of their own: each Put/Update/Delete/ConditionCheck in one is
+ * authorised as PutItem/UpdateItem/DeleteItem/ConditionCheckItem on its own key.
  */
-export interface Access {
-  /** DynamoDB actions on the base table. */
-  table: readonly string[];
-  /** Indexes this function may Query. */
-  queryIndexes: readonly string[];
-  /** Whether it publishes to the project's event bus. */
-  putEvents: boolean;
-  /**
-   * When set, the table actions apply only to items whose partition key matches one of these
-   * (dynamodb:LeadingKeys; `*` matches any text, so `TOKEN#*` is every token-hash item). Each is
-   * derived from the key builders of shared/store/keys.ts, and test/integration/item-families.test.ts
-   * runs each function and checks every key it sends against them.
-   */
-  leadingKeys?: readonly string[];
+export interface FunctionAccess {
+  /** The stores it is built with, and the uses it makes of each (`[]`: carried, never called). */
+  readonly stores: StoreUses;
+  /** Whether it publishes to the project's event bus (notifications, recount requests). */
+  readonly putEvents: boolean;
 }
 
-/** A key builder's partition key with its variable part as `*`: `TOKEN#<hash>` → `TOKEN#*`. */
-const family = (pk: string, variable: string): string => {
-  if (!pk.endsWith(variable)) throw new Error(`${pk} does not end with its variable part ${variable}`);
-  return `${pk.slice(0, -variable.length)}*`;
-};
-const V = '\u0000';
-/** Token-hash items: what a request's token is checked against. */
-const TOKEN_HASH_ITEMS = family(tokenHashKey(V).PK, V);
-/** Webhook subscriptions, their delivery items and their attempt logs. */
-const WEBHOOK_ITEMS = [
-  SUBSCRIPTIONS_PK,
-  family(deliveryKey(V, 'x').PK, V),
-  family(attemptLogPk(V, 0), `${V}#0`),
-] as const;
-
-const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-
-export const ACCESS: Record<FunctionName, Access> = {
+export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // Liveness and the OpenAPI document: no table at all.
-  health: { table: [], queryIndexes: [], putEvents: false },
-  // Reads only: the list indexes (GSI1, GSI2, GSI4–GSI10), updates by occurred time (LSI1); not the due indexes (GSI3, GSI11).
+  health: { stores: {}, putEvents: false },
+  // Reads only: threads, their lists and histories, scenarios, kinds. Never a token, subscription,
+  // idempotency or outbox item, and not the due indexes (GSI3, GSI11).
   'threads-read': {
-    table: READ,
-    queryIndexes: [...GLOBAL_INDEX_NAMES, ...LOCAL_INDEX_NAMES].filter(
-      (i) => i !== INDEX.byDue && i !== INDEX.byExpected,
-    ),
+    stores: {
+      threads: ['read', 'history', 'lists'],
+      scenarios: ['read', 'list'],
+      kindStore: ['registry'],
+      kinds: [],
+      pageTokens: [],
+    },
     putEvents: false,
   },
-  // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they commit.
+  // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they
+  // commit; late reports and retractions read the window after them (LSI1), a move whether the
+  // thread has children (GSI10).
   'threads-write': {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ],
-    // Whether a thread has children (a parent cannot get a parent, nor move scenario).
-    queryIndexes: [INDEX.byParent],
+    stores: {
+      threads: ['read', 'history', 'children', 'write'],
+      scenarios: ['read', 'write'],
+      recounts: [],
+      kindStore: ['registry'],
+      kinds: [],
+      idempotency: ['guard'],
+      outbox: ['enqueue', 'deliver'],
+    },
     putEvents: true,
   },
-  // Token management: both items of a token, listing by name and lastUsedAt by hash.
-  tokens: {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:BatchGetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ],
-    queryIndexes: [],
-    putEvents: false,
-    leadingKeys: [TOKEN_HASH_ITEMS, TOKENS_PK],
-  },
-  // Custom kinds: reads and writes the KINDS partition and nothing else (GET /kinds is a read route).
-  kinds: {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
-    queryIndexes: [],
-    putEvents: false,
-    leadingKeys: [KINDS_PK],
-  },
-  // Reads a token by hash and records lastUsedAt: token-hash items only.
-  authorizer: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    queryIndexes: [],
-    putEvents: false,
-    leadingKeys: [TOKEN_HASH_ITEMS],
-  },
-  // Reads the due indexes (stale: GSI3, overdue: GSI11) and the outbox partition, flags threads with the notification in the outbox;
-  // its sweep lists scenarios (GSI1), reads each one's latest thread change (GSI8) and recounts.
+  // Token management: both items of a token, listing by name and lastUsedAt by hash. It carries the
+  // idempotency part but never uses it (a token is never replayed).
+  tokens: { stores: { tokens: ['manage'], idempotency: [] }, putEvents: false },
+  // Custom kinds: the KINDS partition and nothing else (GET /kinds is a read route).
+  kinds: { stores: { kindStore: ['define'], kinds: [], idempotency: [] }, putEvents: false },
+  // Reads a token by hash and records lastUsedAt (that attribute only).
+  authorizer: { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
+  // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox, the
+  // outbox drain; its sweep lists scenarios (GSI1), reads each one's latest change (GSI8), recounts.
   'stale-check': {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-      'dynamodb:PutItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ],
-    queryIndexes: [INDEX.byDue, INDEX.byExpected, INDEX.byScenario, INDEX.byScenarioUpdated],
+    stores: {
+      threads: [],
+      scenarios: ['recount', 'sweep'],
+      recounts: [],
+      kindStore: ['registry'],
+      kinds: [],
+      outbox: ['enqueue', 'drain'],
+      due: ['flag'],
+    },
     putEvents: true,
   },
-  // Recounts a scenario: its item (GetItem, UpdateItem; PutItem creates it when missing) and its
-  // threads through the scenario index only.
-  'scenario-recount': {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    queryIndexes: [INDEX.byScenario],
-    putEvents: false,
-    leadingKeys: [family(scenarioPk(V), V)],
-  },
-  // Subscription items (one partition), a ping's delivery item, the delivery log; a ping goes to the bus.
+  // Recounts a scenario: its item and its threads through the scenario index.
+  'scenario-recount': { stores: { scenarios: ['recount'] }, putEvents: false },
+  // Subscription items, a ping's delivery item, the delivery log; a ping goes to the bus.
   subscriptions: {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ],
-    queryIndexes: [],
+    stores: { subscriptions: ['read', 'manage'], deliveries: ['create', 'attempts'], idempotency: [] },
     putEvents: true,
-    leadingKeys: WEBHOOK_ITEMS,
   },
   // Fan-out (delivery items), claims and outcomes on the due index (GSI3), the log, the failure clock.
   deliveries: {
-    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    queryIndexes: [INDEX.byDue],
+    stores: { subscriptions: ['read', 'health'], deliveries: ['create', 'run'] },
     putEvents: false,
-    leadingKeys: WEBHOOK_ITEMS,
   },
-  // The Atom feeds (shared/store/feed-store.ts, shared/app/feeds.ts) only read: a thread item and its
-  // newest updates (one thread partition), a scenario item, and a scenario's threads by update time
-  // (GSI8). Never a token, subscription, idempotency or outbox item; never a write.
+  // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
+  // Its scenarios and kinds parts are carried but never called.
   feeds: {
-    table: ['dynamodb:GetItem', 'dynamodb:Query'],
-    queryIndexes: [INDEX.byScenarioUpdated],
+    stores: { threads: ['read'], scenarios: [], kindStore: [], kinds: [], feeds: ['read'] },
     putEvents: false,
-    leadingKeys: [family(threadPk(V), V), family(scenarioPk(V), V)],
   },
+  // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
+  // rechecked on each message and before each event sent.
+  'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
+  'live-connections': { stores: { tokens: ['verify'], connections: ['manage'] }, putEvents: false },
+  'live-fanout': { stores: { tokens: ['verify'], connections: ['fanOut'] }, putEvents: false },
 };
+
+/** ReturnValues an attribute-limited UpdateItem may ask for: none that returns other attributes. */
+export const LIMITED_RETURN_VALUES = ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] as const;
+
+/** One IAM statement on the table, before ARNs: what the stack adds to a function's role. */
+export interface TableStatement {
+  sid: string;
+  actions: string[];
+  /** Undefined: the base table; else the indexes it may Query. */
+  indexes?: IndexName[];
+  /** dynamodb:LeadingKeys patterns. */
+  keys: string[];
+  /** dynamodb:Attributes (UpdateItem of these attributes only). */
+  attributes?: string[];
+}
+
+const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+const keyOf = (values: readonly string[]) => values.join('\n');
+
+/**
+ * A function's table statements, merged without widening anything: base-table grants by key family
+ * (families with the same actions share a statement), attribute-limited updates apart, index Queries
+ * by index (indexes with the same families share a statement).
+ */
+export function tableStatementsOf(name: AnyFunctionName): TableStatement[] {
+  const grants = grantsOf(FUNCTION_ACCESS[name].stores);
+  const out: TableStatement[] = [];
+
+  const actionsByKey = new Map<string, Set<string>>();
+  for (const g of grants.filter((g) => !g.index && !g.attributes))
+    for (const key of g.keys)
+      for (const a of g.actions) actionsByKey.set(key, (actionsByKey.get(key) ?? new Set()).add(a));
+  const keysByActions = new Map<string, string[]>();
+  for (const [key, actions] of actionsByKey) {
+    const id = keyOf(sorted(actions));
+    keysByActions.set(id, [...(keysByActions.get(id) ?? []), key]);
+  }
+  let n = 0;
+  for (const [actions, keys] of keysByActions)
+    out.push({ sid: `Items${++n}`, actions: actions.split('\n').map(dynamodb), keys: sorted(keys) });
+
+  for (const [i, g] of grants
+    .filter((g): g is Grant & { attributes: readonly string[] } => !!g.attributes)
+    .entries())
+    out.push({
+      sid: `ItemAttributes${i + 1}`,
+      actions: sorted(g.actions).map(dynamodb),
+      keys: sorted(g.keys),
+      attributes: sorted(g.attributes),
+    });
+
+  const keysByIndex = new Map<IndexName, Set<string>>();
+  for (const g of grants.filter((g): g is Grant & { index: IndexName } => !!g.index)) {
+    if (g.actions.some((a) => a !== 'Query')) throw new Error(`${name}: an index is only ever queried`);
+    for (const key of g.keys) keysByIndex.set(g.index, (keysByIndex.get(g.index) ?? new Set()).add(key));
+  }
+  const indexesByKeys = new Map<string, IndexName[]>();
+  for (const [index, keys] of keysByIndex) {
+    const id = keyOf(sorted(keys));
+    indexesByKeys.set(id, [...(indexesByKeys.get(id) ?? []), index]);
+  }
+  n = 0;
+  for (const [keys, indexes] of indexesByKeys)
+    out.push({
+      sid: `IndexQuery${++n}`,
+      actions: ['dynamodb:Query'],
+      indexes: sorted(indexes) as IndexName[],
+      keys: keys.split('\n'),
+    });
+  return out;
+}
+
+const dynamodb = (action: string) => `dynamodb:${action}`;
+
+/** The IAM statement of one TableStatement on this table. */
+export function policyStatement(table: ITable, s: TableStatement): PolicyStatement {
+  return new PolicyStatement({
+    sid: s.sid,
+    actions: s.actions,
+    resources: s.indexes ? s.indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn],
+    conditions: {
+      // ForAllValues: every key of the request (a batch) must match, not just one.
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': s.keys },
+      ...(s.attributes
+        ? {
+            // The documented way to confine an update to attributes: every attribute it names is
+            // listed, and it returns nothing beyond what it updated.
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': s.attributes },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': [...LIMITED_RETURN_VALUES] },
+          }
+        : {}),
+    },
+  });
+}
+
+/** Give a function's role its table statements (FUNCTION_ACCESS), no more. */
+export function grantTableAccess(
+  fn: { addToRolePolicy(statement: PolicyStatement): void },
+  table: ITable,
+  name: AnyFunctionName,
+): void {
+  for (const s of tableStatementsOf(name)) fn.addToRolePolicy(policyStatement(table, s));
+}

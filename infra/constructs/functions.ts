@@ -15,7 +15,7 @@ import {
   type AnyFunctionName,
   type FunctionName,
 } from '../bundling';
-import { ACCESS } from '../permissions';
+import { FUNCTION_ACCESS, grantTableAccess } from '../permissions';
 import { Section, acknowledge, pascal } from './section';
 
 /** The repository root: entries in ALL_FUNCTION_ENTRIES are relative to it. */
@@ -98,7 +98,7 @@ export const FUNCTION_DEFAULTS = {
 export interface FunctionsProps {
   /** Deployment stage: part of every description. */
   stage: string;
-  /** The one table; each function is granted what infra/permissions.ts lists for it, no more. */
+  /** The one table; each function is granted what infra/permissions.ts derives for it, no more. */
   table: ITable;
   /** The notification bus the publishing functions put events on. */
   bus: IEventBus;
@@ -285,40 +285,11 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
   };
 }
 
-/** Turn a function's ACCESS entry into IAM statements on named ARNs. */
+/** The function's table statements and bus grant (infra/permissions.ts FUNCTION_ACCESS). */
 function grantAccess(props: Pick<FunctionsProps, 'table' | 'bus'>, fn: NodejsFunction, name: FunctionName) {
   const { table, bus } = props;
-  const access = ACCESS[name];
-  if (access.table.length > 0) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'Table',
-        actions: [...access.table],
-        resources: [table.tableArn],
-        // Confined to the partitions it owns: every key it reads or writes must lead with one of these.
-        // ForAllValues: every key of the request (a batch, a transaction) must match, not just one.
-        ...(access.leadingKeys
-          ? {
-              conditions: {
-                [access.leadingKeys.some((k) => k.includes('*'))
-                  ? 'ForAllValues:StringLike'
-                  : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
-              },
-            }
-          : {}),
-      }),
-    );
-  }
-  if (access.queryIndexes.length > 0) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'QueryIndexes',
-        actions: ['dynamodb:Query'],
-        resources: access.queryIndexes.map((i) => `${table.tableArn}/index/${i}`),
-      }),
-    );
-  }
-  if (access.putEvents) {
+  grantTableAccess(fn, table, name);
+  if (FUNCTION_ACCESS[name].putEvents) {
     fn.addToRolePolicy(
       new PolicyStatement({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
     );

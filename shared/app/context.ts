@@ -182,19 +182,24 @@ export const setAppContext = (ctx: AppContext | undefined): void => {
 
 /**
  * A function's context: only the parts it is built with, each made by its maker on first use of the
- * context. The parts mirror the item families its IAM role may touch (infra/permissions.ts), and the
+ * context. Its IAM role is derived from the same parts (infra/permissions.ts), and the
  * stores it leaves out leave its bundle (cold start, docs/benchmarks.md). Where a context has been
  * set (the local server, tests), the function sees that one through the same restriction: every part
  * it was not built with fails when used, so a request that needs a missing part fails on the laptop
  * exactly as it would in the cloud.
  */
-export function functionContext(parts: PartMakers): () => AppContext {
+export function functionContext(
+  parts: PartMakers,
+): (() => AppContext) & { readonly parts: readonly PartName[] } {
   let view: { of: AppContext; ctx: AppContext } | undefined;
-  return () => {
+  const context = () => {
     const base = (current ??= assembleContext(loadConfig(), parts, {}));
     if (view?.of !== base) view = { of: base, ctx: restrict(base, parts) };
     return view.ctx;
   };
+  // The names the function is built with: its IAM role is derived from the same list
+  // (infra/permissions.ts FUNCTION_ACCESS), and test/unit/function-access.test.ts holds them equal.
+  return Object.assign(context, { parts: PART_NAMES.filter((name) => parts[name] !== undefined) });
 }
 
 const restrict = (ctx: AppContext, parts: PartMakers): AppContext => {

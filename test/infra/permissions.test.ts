@@ -1,4 +1,4 @@
-import type { FunctionName } from '../../infra/bundling';
+import type { AnyFunctionName, FunctionName } from '../../infra/bundling';
 import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
 import { referencedIds, synth, type Resources } from './synth';
 
@@ -19,7 +19,7 @@ interface Statement {
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** Every statement that applies to a function's role: its inline policies and attached Policy resources. */
-function statementsOf(name: FunctionName): Statement[] {
+function statementsOf(name: AnyFunctionName): Statement[] {
   const roleId = referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!;
   const role = resources[roleId]!;
   const inline = (
@@ -32,7 +32,7 @@ function statementsOf(name: FunctionName): Statement[] {
 }
 
 /** Actions of a service granted to a function, with a description of each resource they apply to. */
-function grants(name: FunctionName, service: string) {
+function grants(name: AnyFunctionName, service: string) {
   const out: { action: string; resource: string }[] = [];
   for (const s of statementsOf(name).filter((st) => st.Effect === 'Allow')) {
     for (const action of list(s.Action).filter((a) => a.startsWith(`${service}:`))) {
@@ -52,7 +52,7 @@ function label(resource: unknown): string {
   return JSON.stringify(resource);
 }
 
-const actionsOn = (name: FunctionName, service: string, resource: string) =>
+const actionsOn = (name: AnyFunctionName, service: string, resource: string) =>
   [
     ...new Set(
       grants(name, service)
@@ -60,7 +60,7 @@ const actionsOn = (name: FunctionName, service: string, resource: string) =>
         .map((g) => g.action),
     ),
   ].sort();
-const resourcesOf = (name: FunctionName, service: string) =>
+const resourcesOf = (name: AnyFunctionName, service: string) =>
   [...new Set(grants(name, service).map((g) => g.resource))].sort();
 
 const WRITE_ACTIONS =
@@ -86,16 +86,12 @@ describe('least privilege per function', () => {
     expect(grants('health', 'events')).toEqual([]);
   });
 
-  it('lets threads-read only read: GetItem/BatchGetItem/Query on the table and Query on its read indexes', () => {
+  it('lets threads-read only read: GetItem/Query on the table and Query on its read indexes', () => {
     // Act
     const actions = grants('threads-read', 'dynamodb').map((g) => g.action);
     // Assess
     expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
-    expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-    ]);
+    expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     // Every list index (GSI1, GSI2, GSI4–GSI10) and the history index; never the due indexes (GSI3, GSI11).
     const readIndexes = ['GSI1', 'GSI10', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'LSI1'];
     for (const index of readIndexes)
@@ -118,7 +114,7 @@ describe('least privilege per function', () => {
     expect(grants('feeds', 'events')).toEqual([]);
   });
 
-  it('lets threads-write run its transactions on the table and publish to the bus only', () => {
+  it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions) and GSI10, and publish to the bus only', () => {
     // Assess
     expect(actionsOn('threads-write', 'dynamodb', 'table')).toEqual([
       'dynamodb:ConditionCheckItem',
@@ -128,11 +124,16 @@ describe('least privilege per function', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    expect(resourcesOf('threads-write', 'dynamodb')).toEqual(['table', 'table/index/GSI10']);
+    expect(actionsOn('threads-write', 'dynamodb', 'table/index/LSI1')).toEqual(['dynamodb:Query']);
+    expect(resourcesOf('threads-write', 'dynamodb')).toEqual([
+      'table',
+      'table/index/GSI10',
+      'table/index/LSI1',
+    ]);
     expect(grants('threads-write', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
   });
 
-  it('lets tokens manage token items on the table and nothing else', () => {
+  it('lets tokens manage token items on the table (create, list, revoke: no update) and nothing else', () => {
     // Assess
     expect(actionsOn('tokens', 'dynamodb', 'table')).toEqual([
       'dynamodb:BatchGetItem',
@@ -140,28 +141,23 @@ describe('least privilege per function', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
-      'dynamodb:UpdateItem',
     ]);
     expect(resourcesOf('tokens', 'dynamodb')).toEqual(['table']);
     expect(grants('tokens', 'events')).toEqual([]);
   });
 
-  it('lets kinds read and write the KINDS partition only (GetItem, Query, PutItem), nothing else', () => {
+  it('lets kinds read and write the KINDS partition only (GetItem, PutItem), nothing else', () => {
     // Prepare
     const table = statementsOf('kinds').filter(
       (st) => st.Effect === 'Allow' && list(st.Action).some((a) => a.startsWith('dynamodb:')),
     );
     // Assess
-    expect(actionsOn('kinds', 'dynamodb', 'table')).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-    ]);
+    expect(actionsOn('kinds', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(resourcesOf('kinds', 'dynamodb')).toEqual(['table']);
     // Every table statement is confined to items whose partition key is KINDS: no thread, token or idempotency item.
     expect(table.length).toBeGreaterThan(0);
     for (const st of table)
-      expect(st.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KINDS'] } });
+      expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KINDS'] } });
     expect(grants('kinds', 'events')).toEqual([]);
   });
 
@@ -177,7 +173,6 @@ describe('least privilege per function', () => {
   it('lets the stale check query the table, the due index and the scenario indexes (its sweep), flag threads and publish to the bus', () => {
     // Assess
     expect(actionsOn('stale-check', 'dynamodb', 'table')).toEqual([
-      'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -312,6 +307,28 @@ describe('no wildcards', () => {
       expect(list(s.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
+  it("keeps every role's inline policies within IAM's 10,240-character limit, ARNs counted generously", () => {
+    // Prepare: an ARN resolves to at most ~150 characters (a long stack and table name, an index)
+    const ARN = 'x'.repeat(150);
+    const resolved = (doc: unknown) =>
+      JSON.stringify(doc, (_k, v: unknown) =>
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        ('Fn::Join' in v || 'Fn::GetAtt' in v || 'Ref' in v)
+          ? ARN
+          : v,
+      );
+    // Act
+    const sizes = new Map<string, number>();
+    for (const [, p] of ofType('AWS::IAM::Policy'))
+      for (const role of referencedIds(p.Properties!.Roles))
+        sizes.set(role, (sizes.get(role) ?? 0) + resolved(p.Properties!.PolicyDocument).length);
+    // Assess
+    expect(sizes.size).toBeGreaterThan(0);
+    for (const [role, size] of sizes) expect({ role, under: size < 10_240 }).toEqual({ role, under: true });
+  });
+
   it('names every index it grants on (no index/* pattern)', () => {
     for (const name of ALL_FUNCTIONS)
       for (const r of resourcesOf(name, 'dynamodb')) expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+)?$/);
@@ -319,51 +336,142 @@ describe('no wildcards', () => {
 });
 
 describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
-  /** The condition on every statement that grants table actions on the base table (not its indexes). */
-  const tableConditions = (name: FunctionName) =>
+  const EVERY_FUNCTION: AnyFunctionName[] = [
+    ...ALL_FUNCTIONS,
+    ...(Object.keys(LIVE_FUNCTION_ENTRIES) as AnyFunctionName[]),
+  ];
+  /** Every statement of a function that grants DynamoDB actions, with what it applies to. */
+  const tableStatements = (name: AnyFunctionName) =>
     statementsOf(name)
-      .filter(
-        (st) =>
-          st.Effect === 'Allow' &&
-          list(st.Action).some((a) => a.startsWith('dynamodb:')) &&
-          list(st.Resource).some((r) => label(r) === 'table'),
-      )
-      .map((st) => st.Condition);
+      .filter((st) => st.Effect === 'Allow' && list(st.Action).some((a) => a.startsWith('dynamodb:')))
+      .map((st) => ({
+        actions: list(st.Action),
+        resources: list(st.Resource).map(label),
+        keys: (st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []) as string[],
+        condition: st.Condition,
+      }));
+  /** The LeadingKeys patterns of a function's statements on one resource (`table`, `table/index/GSI1`). */
+  const keysOn = (name: AnyFunctionName, resource: string) =>
+    [...new Set(tableStatements(name).flatMap((s) => (s.resources.includes(resource) ? s.keys : [])))].sort();
+  /** IAM's StringLike. */
+  const like = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(value);
+  /** Whether any statement lets the function do one of `actions` to an item keyed `pk` on the base table. */
+  const may = (name: AnyFunctionName, actions: RegExp, pk: string) =>
+    tableStatements(name).some(
+      (s) =>
+        s.resources.includes('table') &&
+        s.actions.some((a) => actions.test(a)) &&
+        s.keys.some((k) => like(k, pk)),
+    );
 
-  it.each([
-    ['authorizer', ['TOKEN#*']],
-    ['tokens', ['TOKEN#*', 'TOKENS']],
-    ['scenario-recount', ['SCENARIO#*']],
-    ['subscriptions', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
-    ['deliveries', ['SUBSCRIPTIONS', 'DELIVERY#*', 'SUBLOG#*']],
-    ['feeds', ['THREAD#*', 'SCENARIO#*']],
-  ] as [FunctionName, string[]][])(
-    'confines %s to the items whose partition key matches %j, for every key of a request',
-    (name, patterns) => {
+  it.each(EVERY_FUNCTION.filter((n) => n !== 'health'))(
+    'confines every table and index statement of %s with ForAllValues:StringLike on dynamodb:LeadingKeys',
+    (name) => {
       // Act
-      const conditions = tableConditions(name);
+      const statements = tableStatements(name);
       // Assess
-      expect(conditions.length).toBeGreaterThan(0);
-      for (const condition of conditions)
-        expect(condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        expect({ name, resources: s.resources, keys: s.keys.length > 0 }).toEqual({
+          name,
+          resources: s.resources,
+          keys: true,
+        });
+        expect(
+          Object.keys(s.condition!).filter((op) => /LeadingKeys/.test(JSON.stringify(s.condition![op]))),
+        ).toEqual(['ForAllValues:StringLike']);
+      }
     },
   );
 
-  it('leaves the index Queries unconditioned (LeadingKeys names the base table’s partition key) and grants them by name', () => {
-    for (const name of ['scenario-recount', 'deliveries', 'feeds'] as FunctionName[]) {
-      const onIndexes = statementsOf(name).filter((st) =>
-        list(st.Resource).some((r) => label(r).startsWith('table/index/')),
-      );
-      expect(onIndexes.flatMap((st) => list(st.Action))).toEqual(['dynamodb:Query']);
-    }
+  it.each([
+    ['authorizer', ['TOKEN#*']],
+    ['live-authorizer', ['TOKEN#*']],
+    ['tokens', ['TOKEN#*', 'TOKENS']],
+    ['kinds', ['KINDS']],
+    ['scenario-recount', ['SCENARIO#*']],
+    ['subscriptions', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
+    ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
+    ['feeds', ['SCENARIO#*', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'SCENARIO#*', 'THREAD#*']],
+    ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    ['live-connections', ['LIVE#*', 'TOKEN#*']],
+    ['live-fanout', ['LIVE#*', 'TOKEN#*']],
+  ] as [AnyFunctionName, string[]][])(
+    'confines %s on the base table to the items keyed %j',
+    (name, patterns) => {
+      // Act / Assess
+      expect(keysOn(name, 'table')).toEqual(patterns);
+    },
+  );
+
+  it('confines each index Query to the index partitions the function reads (LeadingKeys is the index partition key there)', () => {
+    // Assess
+    const lists = { GSI1: ['SCENARIO#*'], GSI2: ['THREADS#*'], GSI4: ['SCENARIO#*'], GSI5: ['THREADS#*'] };
+    for (const [index, keys] of Object.entries({
+      ...lists,
+      GSI1: ['SCENARIO#*', 'SCENARIOS'],
+      GSI6: ['SCENARIO#*'],
+      GSI7: ['THREADS#*'],
+      GSI8: ['SCENARIO#*'],
+      GSI9: ['THREADS#*'],
+      GSI10: ['PARENT#*'],
+      LSI1: ['THREAD#*'],
+    }))
+      expect({ index, keys: keysOn('threads-read', `table/index/${index}`) }).toEqual({ index, keys });
+    expect(keysOn('threads-write', 'table/index/LSI1')).toEqual(['THREAD#*']);
+    expect(keysOn('threads-write', 'table/index/GSI10')).toEqual(['PARENT#*']);
+    expect(keysOn('stale-check', 'table/index/GSI3')).toEqual(['DUE#*']);
+    expect(keysOn('stale-check', 'table/index/GSI11')).toEqual(['EXPECTED#*']);
+    expect(keysOn('stale-check', 'table/index/GSI1')).toEqual(['SCENARIO#*', 'SCENARIOS']);
+    expect(keysOn('deliveries', 'table/index/GSI3')).toEqual(['WEBHOOKDUE#*']);
+    expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
+    expect(keysOn('feeds', 'table/index/GSI8')).toEqual(['SCENARIO#*']);
   });
 
-  it('gives the functions that touch many item families no condition, and says so by listing them', () => {
-    const unconfined = ALL_FUNCTIONS.filter(
-      (n) => grants(n, 'dynamodb').length > 0 && tableConditions(n).every((c) => c === undefined),
-    );
-    // threads-read lists and reads every family a thread view joins; threads-write and the stale
-    // check write threads, updates, revisions, scenarios, idempotency records and the outbox.
-    expect(unconfined.sort()).toEqual(['stale-check', 'threads-read', 'threads-write']);
+  it('keeps threads-read from token hashes, subscription secrets, idempotency records and the outbox', () => {
+    for (const pk of [
+      'TOKEN#abc',
+      'TOKENS',
+      'SUBSCRIPTIONS',
+      'IDEMPOTENCY#abc',
+      'OUTBOX#3',
+      'DELIVERY#e',
+      'LIVE#CONN#c',
+    ])
+      expect({ pk, readable: may('threads-read', /^dynamodb:/, pk) }).toEqual({ pk, readable: false });
   });
+
+  it('lets only tokens and the authorizers (lastUsedAt) write a TOKEN# item: never threads-write or the stale check', () => {
+    const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+    const writers = EVERY_FUNCTION.filter((n) => may(n, WRITES, 'TOKEN#abc'));
+    expect(writers.sort()).toEqual(['authorizer', 'live-authorizer', 'tokens']);
+    for (const name of ['threads-write', 'stale-check'] as const)
+      expect({ name, writesTokens: may(name, WRITES, 'TOKEN#abc') }).toEqual({ name, writesTokens: false });
+  });
+
+  it.each(['authorizer', 'live-authorizer'] as AnyFunctionName[])(
+    "limits %s's UpdateItem with dynamodb:Attributes to lastUsedAt (and the key), returning nothing else",
+    (name) => {
+      // Act
+      const updates = statementsOf(name).filter(
+        (st) => st.Effect === 'Allow' && list(st.Action).includes('dynamodb:UpdateItem'),
+      );
+      // Assess
+      expect(updates).toHaveLength(1);
+      expect(list(updates[0]!.Action)).toEqual(['dynamodb:UpdateItem']);
+      expect(updates[0]!.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'lastUsedAt'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+      });
+    },
+  );
 });

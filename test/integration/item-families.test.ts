@@ -7,52 +7,133 @@ import { handler as kinds } from '../../functions/kinds';
 import { handler as recount } from '../../functions/scenario-recount';
 import { handler as subscriptions } from '../../functions/subscriptions';
 import { handler as tokens } from '../../functions/tokens';
-import type { FunctionName } from '../../infra/bundling';
-import { ACCESS } from '../../infra/permissions';
+import { handler as threadsRead } from '../../functions/threads-read';
+import { handler as threadsWrite } from '../../functions/threads-write';
+import { handler as staleCheck } from '../../functions/stale-check';
+import { handler as liveAuthorizer } from '../../functions/live-authorizer';
+import { handler as liveRoutes, type LiveRouteEvent } from '../../functions/live-connections';
+import { handler as liveFanOut } from '../../functions/live-fanout';
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { outboxItem } from '../../shared/store/outbox-store';
+import type { AnyFunctionName } from '../../infra/bundling';
+import { LIMITED_RETURN_VALUES, tableStatementsOf, type TableStatement } from '../../infra/permissions';
+import { tableDefinition } from '../../shared/store/table';
 import type { AppContext } from '../../shared/app/context';
 import { createThread, postUpdate } from '../../shared/app/threads';
-import { createToken } from '../../shared/app/tokens';
+import { createToken, hashToken } from '../../shared/app/tokens';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
+import { RecordingPublisher } from '../support/recording-publisher';
 import { startReceiver, type Receiver } from '../support/receiver';
 
 /**
- * The IAM policy confines these functions to their item families with dynamodb:LeadingKeys
- * (infra/permissions.ts): in the cloud, a key outside them is AccessDenied. DynamoDB Local does not
- * enforce IAM, so this runs each function's real handler over DynamoDB Local, records the partition
- * key of every base-table request it sends (index Queries are granted apart, without the condition),
- * and checks each one against the function's leading-key patterns, as IAM's StringLike would.
+ * Every table statement of every function's role carries dynamodb:LeadingKeys (infra/permissions.ts,
+ * derived from shared/store/access.ts): in the cloud, a key outside the function's families, an
+ * index it may not query, or an attribute its update may not name is AccessDenied. DynamoDB Local
+ * does not enforce IAM, so this runs each function's real handler over DynamoDB Local, records every
+ * item request it sends (a transaction's parts one by one, as IAM authorises them; an index Query
+ * by the value of that index's partition key, which is what LeadingKeys means there), and checks
+ * each against the function's statements as IAM would: the action, the resource (the table or that
+ * index), every key by StringLike, and the attributes of an attribute-limited update.
  */
 
 interface Sent {
-  command: string;
-  pk: string;
+  action: string;
+  /** The index a Query reads; undefined for the base table. */
+  index?: string;
+  keys: string[];
+  /** Top-level attribute names an UpdateItem names (its key, its expressions). */
+  attributes?: string[];
+  returnValues?: string;
 }
 
-/** Partition keys of the base-table items a command names (Get/Put/Update/Delete, batches, transactions, Query). */
-function partitionKeys(command: string, input: Record<string, any>): string[] {
+/** Each index's partition key attribute (the local index's is the table's PK), from the table's definition. */
+const DEFINITION = tableDefinition('any');
+const INDEX_PK = new Map(
+  [...(DEFINITION.GlobalSecondaryIndexes ?? []), ...(DEFINITION.LocalSecondaryIndexes ?? [])].map((i) => [
+    i.IndexName!,
+    i.KeySchema!.find((k) => k.KeyType === 'HASH')!.AttributeName!,
+  ]),
+);
+
+const EXPRESSION_WORDS = new Set(
+  'SET REMOVE ADD DELETE AND OR NOT IN BETWEEN attribute_exists attribute_not_exists attribute_type begins_with contains size list_append if_not_exists'.split(
+    ' ',
+  ),
+);
+/** The top-level attribute names an update names: its key's and every name in its expressions. */
+function attributesOf(op: Record<string, any>): string[] {
+  const names = new Set<string>(Object.keys(op.Key ?? {}));
+  for (const expression of [op.UpdateExpression, op.ConditionExpression]) {
+    const text = String(expression ?? '').replace(/:\w+/g, ' ');
+    for (const [token] of text.matchAll(/#?[A-Za-z_][\w]*(\.[#\w.]+)?/g)) {
+      const top = token.split('.')[0]!;
+      if (EXPRESSION_WORDS.has(top)) continue;
+      names.add(top.startsWith('#') ? String(op.ExpressionAttributeNames[top]) : top);
+    }
+  }
+  return [...names].sort();
+}
+
+/** The item requests a command makes, as IAM authorises them. */
+function requestsOf(command: string, input: Record<string, any>): Sent[] {
   const pkOf = (o: Record<string, any> | undefined) => (o?.PK === undefined ? [] : [String(o.PK)]);
   switch (command) {
     case 'GetItem':
-    case 'UpdateItem':
     case 'DeleteItem':
-      return pkOf(input.Key);
+    case 'ConditionCheckItem':
+      return [{ action: command, keys: pkOf(input.Key) }];
+    case 'UpdateItem':
+      return [
+        {
+          action: command,
+          keys: pkOf(input.Key),
+          attributes: attributesOf(input),
+          ...(input.ReturnValues ? { returnValues: String(input.ReturnValues) } : {}),
+        },
+      ];
     case 'PutItem':
-      return pkOf(input.Item);
+      return [{ action: command, keys: pkOf(input.Item) }];
     case 'BatchGetItem':
-      return Object.values(input.RequestItems as Record<string, { Keys: Record<string, any>[] }>).flatMap(
-        (r) => r.Keys.flatMap(pkOf),
-      );
-    case 'TransactWriteItems':
+      return [
+        {
+          action: command,
+          keys: Object.values(input.RequestItems as Record<string, { Keys: Record<string, any>[] }>).flatMap(
+            (r) => r.Keys.flatMap(pkOf),
+          ),
+        },
+      ];
+    case 'TransactWriteItems': {
+      const ACTIONS: Record<string, string> = {
+        Put: 'PutItem',
+        Update: 'UpdateItem',
+        Delete: 'DeleteItem',
+        ConditionCheck: 'ConditionCheckItem',
+      };
       return (input.TransactItems as Record<string, Record<string, any>>[]).flatMap((t) =>
-        Object.values(t).flatMap((op) => [...pkOf(op.Key), ...pkOf(op.Item)]),
+        Object.entries(t).flatMap(([kind, op]) => requestsOf(ACTIONS[kind]!, op)),
       );
+    }
     case 'Query': {
-      if (input.IndexName) return [];
-      // Every store queries the base table as `PK = :pk`.
-      const name = /^PK = (:\w+)/.exec(String(input.KeyConditionExpression))?.[1];
-      if (!name) throw new Error(`unexpected key condition ${input.KeyConditionExpression}`);
-      return [String(input.ExpressionAttributeValues[name])];
+      // The partition key's equality is the key condition's first clause (`PK = :pk`, `#pk = :pk`).
+      const [, name, value] = /^\s*(#?\w+)\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression)) ?? [];
+      if (!name || !value) throw new Error(`unexpected key condition ${input.KeyConditionExpression}`);
+      const attribute = name.startsWith('#') ? input.ExpressionAttributeNames[name] : name;
+      const expected = input.IndexName ? INDEX_PK.get(input.IndexName) : 'PK';
+      if (attribute !== expected)
+        throw new Error(`${input.IndexName ?? 'table'} is keyed by ${expected}, not ${attribute}`);
+      return [
+        {
+          action: command,
+          ...(input.IndexName ? { index: String(input.IndexName) } : {}),
+          keys: [String(input.ExpressionAttributeValues[value])],
+        },
+      ];
     }
     default:
       throw new Error(`no rule for ${command}: add one before granting it`);
@@ -64,7 +145,7 @@ function record(db: DynamoDBDocumentClient) {
   db.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName ?? '').replace(/Command$/, '');
-      for (const pk of partitionKeys(command, args.input as Record<string, any>)) sent.push({ command, pk });
+      sent.push(...requestsOf(command, args.input as Record<string, any>));
       return next(args);
     },
     { step: 'initialize', name: 'item-family-recorder' },
@@ -86,13 +167,37 @@ const like = (pattern: string, value: string) =>
       .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       .join('.*')}$`,
   ).test(value);
-const outside = (name: FunctionName, sent: Sent[]) =>
-  sent.filter(({ pk }) => !ACCESS[name].leadingKeys!.some((pattern) => like(pattern, pk)));
+
+/** Whether one of the statements allows the request, as IAM would decide it. */
+const allows = (statements: TableStatement[], r: Sent) =>
+  statements.some(
+    (s) =>
+      s.actions.includes(`dynamodb:${r.action}`) &&
+      (r.index === undefined ? s.indexes === undefined : (s.indexes ?? []).includes(r.index as never)) &&
+      r.keys.every((k) => s.keys.some((pattern) => like(pattern, k))) &&
+      (s.attributes === undefined ||
+        ((r.attributes ?? []).every((a) => s.attributes!.includes(a)) &&
+          (r.returnValues === undefined ||
+            (LIMITED_RETURN_VALUES as readonly string[]).includes(r.returnValues)))),
+  );
+/** The requests the function's role would refuse. */
+const denied = (name: AnyFunctionName, sent: Sent[]) =>
+  sent.filter((r) => !allows(tableStatementsOf(name), r));
 
 const admin = { name: 'ops-admin', role: 'admin', subject: 'ops-admin-hash', scheme: 'bearer' };
 const request = (
   routeKey: string,
-  { params = {}, body }: { params?: Record<string, string>; body?: unknown } = {},
+  {
+    params = {},
+    body,
+    query = {},
+    headers = {},
+  }: {
+    params?: Record<string, string>;
+    body?: unknown;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+  } = {},
 ): APIGatewayProxyEventV2 => {
   const [method, path] = routeKey.split(' ') as [string, string];
   const rawPath = path.replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? '');
@@ -100,9 +205,10 @@ const request = (
     version: '2.0',
     routeKey,
     rawPath,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers: { 'content-type': 'application/json', ...headers },
     ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     requestContext: {
       http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
       authorizer: { lambda: admin },
@@ -116,11 +222,24 @@ const request = (
 };
 const status = (result: unknown) => (result as { statusCode: number }).statusCode;
 
+const CALLBACK = 'https://abc123.execute-api.eu-west-1.amazonaws.com/live';
+// API Gateway's management API is an external endpoint: faked; every table call is real.
+const management = mockClient(ApiGatewayManagementApiClient);
+afterAll(() => management.restore());
+
 let ctx: AppContext;
+const bus = new RecordingPublisher();
 let sent: ReturnType<typeof record>;
 let hook: Receiver;
 beforeAll(async () => {
-  ctx = await freshContext({ allowPrivateWebhooks: true });
+  // Published events stop at a bus, as in the cloud: no in-process fan-out runs inside a function's
+  // request and sends requests that are not the function's (the deliveries and live fan-out
+  // functions are run on their own below).
+  // Kinds are read afresh on every use, as a cold function reads them (no cache warmed by another).
+  ctx = await freshContext(
+    { allowPrivateWebhooks: true, liveCallbackUrl: CALLBACK, kindsCacheSeconds: 0 },
+    { publisher: bus },
+  );
   sent = record(ctx.db);
   hook = await startReceiver();
 });
@@ -137,8 +256,8 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     // Assess
     expect(answer.context).toMatchObject({ name: 'desk', role: 'reader' });
     const keys = sent.take();
-    expect(keys.map((k) => k.command)).toEqual(expect.arrayContaining(['GetItem', 'UpdateItem']));
-    expect(outside('authorizer', keys)).toEqual([]);
+    expect(keys.map((k) => k.action)).toEqual(expect.arrayContaining(['GetItem', 'UpdateItem']));
+    expect(denied('authorizer', keys)).toEqual([]);
   });
 
   it('the tokens function creates, lists and revokes within token items', async () => {
@@ -150,7 +269,7 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect([status(created), status(listed), status(revoked)]).toEqual([201, 200, 204]);
     const keys = sent.take();
     expect(keys.length).toBeGreaterThan(3);
-    expect(outside('tokens', keys)).toEqual([]);
+    expect(denied('tokens', keys)).toEqual([]);
   });
 
   it('the kinds function writes the KINDS partition only', async () => {
@@ -171,7 +290,7 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(status(put)).toBe(201);
     const keys = sent.take();
     expect(keys.length).toBeGreaterThan(0);
-    expect(outside('kinds', keys)).toEqual([]);
+    expect(denied('kinds', keys)).toEqual([]);
   });
 
   it('the recount function reads and writes scenario items only (threads come from the scenario index)', async () => {
@@ -190,7 +309,7 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(result.batchItemFailures).toEqual([]);
     const keys = sent.take();
     expect(keys.length).toBeGreaterThan(0);
-    expect(outside('scenario-recount', keys)).toEqual([]);
+    expect(denied('scenario-recount', keys)).toEqual([]);
   });
 
   it('the subscriptions and delivery functions stay within subscription, delivery and attempt-log items', async () => {
@@ -227,8 +346,8 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(fanned).toEqual({ batchItemFailures: [] });
     expect(hook.received.length).toBeGreaterThan(0);
     expect(byDeliveries.length).toBeGreaterThan(0);
-    expect(outside('subscriptions', bySubscriptions)).toEqual([]);
-    expect(outside('deliveries', byDeliveries)).toEqual([]);
+    expect(denied('subscriptions', bySubscriptions)).toEqual([]);
+    expect(denied('deliveries', byDeliveries)).toEqual([]);
   });
 
   it('the feeds function reads thread and scenario items only (threads come from the scenario update-time index)', async () => {
@@ -251,13 +370,283 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect([status(threadFeed), status(scenarioFeed)]).toEqual([200, 200]);
     expect((scenarioFeed as { body: string }).body.match(/<entry>/g)).toHaveLength(3);
     const keys = sent.take();
-    expect(keys.map((k) => k.command)).toEqual(expect.arrayContaining(['GetItem', 'Query']));
-    expect(outside('feeds', keys)).toEqual([]);
+    expect(keys.map((k) => k.action)).toEqual(expect.arrayContaining(['GetItem', 'Query']));
+    expect(denied('feeds', keys)).toEqual([]);
   });
 
-  it('would catch a key outside the family (the check itself can fail)', () => {
-    expect(outside('authorizer', [{ command: 'GetItem', pk: 'TOKENS' }])).toHaveLength(1);
-    expect(outside('scenario-recount', [{ command: 'GetItem', pk: 'THREAD#x' }])).toHaveLength(1);
-    expect(outside('feeds', [{ command: 'GetItem', pk: 'TOKEN#x' }])).toHaveLength(1);
+  it('threads-write creates, updates (late too), retracts, amends, moves and archives within its families and indexes', async () => {
+    // Prepare
+    sent.take();
+    const write = (routeKey: string, opts: Parameters<typeof request>[1]) =>
+      threadsWrite(request(routeKey, opts));
+    const key = (n: number) => ({ 'idempotency-key': `families-${n}` });
+    // Act: every write route, with and without Idempotency-Key
+    const results = [
+      await write('POST /scenarios', { body: { id: 'iam-families', title: 'IAM' }, headers: key(1) }),
+      await write('PATCH /scenarios/{id}', {
+        params: { id: 'iam-families' },
+        body: { title: 'IAM families' },
+      }),
+      await write('POST /threads', {
+        body: {
+          id: 'iam-parent',
+          scenario: 'iam-families',
+          kind: 'summit',
+          title: 'p',
+          status: 'proposed',
+          summary: 's',
+        },
+        headers: key(2),
+      }),
+      await write('POST /threads', {
+        body: {
+          id: 'iam-child',
+          scenario: 'iam-families',
+          kind: 'summit',
+          title: 'c',
+          status: 'proposed',
+          summary: 's',
+          parent: 'iam-parent',
+        },
+      }),
+      await write('POST /threads/{id}/updates', {
+        params: { id: 'iam-parent' },
+        body: { status: 'announced', summary: 'Announced.', occurredAt: '2025-05-20T12:00:00Z' },
+        headers: key(3),
+      }),
+      // A late report: occurred before the latest update (the LSI1 window after it).
+      await write('POST /threads/{id}/updates', {
+        params: { id: 'iam-parent' },
+        body: { status: 'proposed', summary: 'Earlier.', occurredAt: '2025-05-18T12:00:00Z' },
+      }),
+    ];
+    const late = JSON.parse((results[5] as { body: string }).body) as { update: { id: string } };
+    results.push(
+      await write('POST /threads/{id}/updates/{updateId}/retraction', {
+        params: { id: 'iam-parent', updateId: late.update.id },
+        body: { reason: 'Wrong date.' },
+        headers: key(4),
+      }),
+    );
+    const announced = JSON.parse((results[4] as { body: string }).body) as { update: { id: string } };
+    results.push(
+      await write('PATCH /threads/{id}/updates/{updateId}', {
+        params: { id: 'iam-parent', updateId: announced.update.id },
+        body: { summary: 'Announced, with a date.' },
+      }),
+      await write('PATCH /threads/{id}', {
+        params: { id: 'iam-child' },
+        body: { parent: null, title: 'c2' },
+      }),
+      await write('PATCH /threads/{id}', { params: { id: 'iam-parent' }, body: { parent: 'iam-child' } }),
+      await write('PATCH /threads/{id}', { params: { id: 'iam-child' }, body: { archived: true } }),
+      // A replay: the idempotency record answers.
+      await write('POST /threads/{id}/updates', {
+        params: { id: 'iam-parent' },
+        body: { status: 'announced', summary: 'Announced.', occurredAt: '2025-05-20T12:00:00Z' },
+        headers: key(3),
+      }),
+    );
+    // Assess
+    expect(results.map(status)).toEqual([201, 200, 201, 201, 201, 201, 200, 200, 200, 200, 200, 201]);
+    const keys = sent.take();
+    expect(new Set(keys.map((k) => k.index ?? k.action))).toEqual(
+      new Set([
+        'GetItem',
+        'Query',
+        'PutItem',
+        'UpdateItem',
+        'DeleteItem',
+        'ConditionCheckItem',
+        'LSI1',
+        'GSI10',
+      ]),
+    );
+    expect(denied('threads-write', keys)).toEqual([]);
+  });
+
+  it('threads-read serves every read route, every list filter and history view within its families and indexes', async () => {
+    // Prepare
+    await ctx.recounts.flush();
+    sent.take();
+    const read = (routeKey: string, opts: Parameters<typeof request>[1] = {}) =>
+      threadsRead(request(routeKey, opts));
+    const scenario = 'iam-families';
+    // Act
+    const results = [
+      await read('GET /threads'),
+      await read('GET /threads', { query: { scenario } }),
+      await read('GET /threads', { query: { scenario, status: 'announced' } }),
+      await read('GET /threads', { query: { status: 'announced' } }),
+      await read('GET /threads', { query: { scenario, stale: 'true' } }),
+      await read('GET /threads', { query: { stale: 'true' } }),
+      await read('GET /threads', { query: { scenario, updatedSince: '2020-01-01T00:00:00Z' } }),
+      await read('GET /threads', { query: { updatedSince: '2020-01-01T00:00:00Z' } }),
+      await read('GET /threads', { query: { parent: 'iam-child' } }),
+      await read('GET /threads', { query: { scenario, archived: 'any', kind: 'summit' } }),
+      await read('GET /threads/{id}', { params: { id: 'iam-parent' } }),
+      await read('GET /threads/{id}', {
+        params: { id: 'iam-parent' },
+        query: { asOf: '2025-05-21T00:00:00Z' },
+      }),
+      await read('GET /threads/{id}', {
+        params: { id: 'iam-parent' },
+        query: { knownAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      }),
+      await read('GET /threads/{id}/updates', { params: { id: 'iam-parent' } }),
+      await read('GET /scenarios'),
+      await read('GET /scenarios/{id}', { params: { id: scenario } }),
+      await read('GET /scenarios/{id}/timeline', { params: { id: scenario } }),
+      await read('GET /kinds'),
+    ];
+    const { items } = JSON.parse((results[13] as { body: string }).body) as { items: { id: string }[] };
+    results.push(
+      await read('GET /threads/{id}/updates/{updateId}', {
+        params: { id: 'iam-parent', updateId: items[0]!.id },
+      }),
+      await read('GET /threads/{id}/updates/{updateId}/revisions', {
+        params: { id: 'iam-parent', updateId: items[0]!.id },
+      }),
+    );
+    // Assess
+    expect(results.map(status)).toEqual(results.map(() => 200));
+    const keys = sent.take();
+    expect(new Set(keys.map((k) => k.index ?? k.action))).toEqual(
+      new Set([
+        'GetItem',
+        'Query',
+        'LSI1',
+        'GSI1',
+        'GSI2',
+        'GSI4',
+        'GSI5',
+        'GSI6',
+        'GSI7',
+        'GSI8',
+        'GSI9',
+        'GSI10',
+      ]),
+    );
+    expect(denied('threads-read', keys)).toEqual([]);
+  });
+
+  it('the stale check flags stale and overdue threads, drains the outbox and sweeps counts within its families and indexes', async () => {
+    // Prepare: a watched thread due in an hour, one awaiting something due yesterday, an event left in the outbox
+    const editor = { principal: { name: 'test', role: 'editor' } } as const;
+    await createThread(
+      ctx,
+      {
+        id: 'iam-stale',
+        scenario: 'iam-check',
+        kind: 'summit',
+        title: 't',
+        status: 'proposed',
+        summary: 's',
+        staleAfterHours: 1,
+      },
+      editor,
+    );
+    const daysAgo = (n: number) =>
+      new Date(Date.now() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const [yesterday, twoDaysAgo] = [daysAgo(1), daysAgo(2)];
+    await createThread(
+      ctx,
+      {
+        id: 'iam-overdue',
+        scenario: 'iam-check',
+        kind: 'summit',
+        title: 't',
+        status: 'proposed',
+        summary: 's',
+        // Its only update occurred before the expected time: nothing has happened since.
+        occurredAt: twoDaysAgo,
+        expected: { what: 'A date', at: yesterday, precision: 'instant' },
+      },
+      editor,
+    );
+    await ctx.db.send(
+      new PutCommand({
+        TableName: ctx.config.tableName,
+        Item: outboxItem(
+          statusChanged(
+            { id: 'iam-stale', scenario: 'iam-check', status: 'proposed' },
+            'proposed',
+            new Date().toISOString(),
+          ),
+          0,
+        ),
+      }),
+    );
+    sent.take();
+    // Act
+    const result = await staleCheck({ time: new Date(Date.now() + 2 * 3_600_000).toISOString() });
+    // Assess
+    expect(result.flagged).toContain('iam-stale');
+    expect(result.overdue).toContain('iam-overdue');
+    expect(result.redelivered.length).toBeGreaterThan(0);
+    const keys = sent.take();
+    expect(new Set(keys.map((k) => k.index ?? k.action))).toEqual(
+      new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'GSI1', 'GSI3', 'GSI8', 'GSI11']),
+    );
+    expect(denied('stale-check', keys)).toEqual([]);
+  });
+
+  it('the live functions stay within token-hash and LIVE# items, the authorizer updating lastUsedAt only', async () => {
+    // Prepare
+    const { token } = await createToken(ctx, 'iam-wall', 'reader');
+    const subject = hashToken(token);
+    management.on(PostToConnectionCommand).resolves({});
+    sent.take();
+    // Act
+    const allowed = await liveAuthorizer({ queryStringParameters: { token }, methodArn: 'arn' } as never);
+    const byAuthorizer = sent.take();
+    const route = (routeKey: string, body?: string) =>
+      liveRoutes({
+        requestContext: { routeKey, connectionId: 'iam-conn', authorizer: { subject, name: 'iam-wall' } },
+        body,
+      } as LiveRouteEvent);
+    const answers = [
+      await route('$connect'),
+      await route('$default', JSON.stringify({ action: 'subscribe', scenario: 'iam-families' })),
+    ];
+    const byRoutes = sent.take();
+    const fanned = await liveFanOut({
+      detail: statusChanged(
+        { id: 'iam-parent', scenario: 'iam-families', status: 'agreed' },
+        'announced',
+        new Date().toISOString(),
+      ),
+    });
+    const byFanOut = sent.take();
+    answers.push(await route('$disconnect'));
+    byRoutes.push(...sent.take());
+    // Assess
+    expect(JSON.stringify(allowed)).toContain('Allow');
+    expect(answers.map(status)).toEqual([200, 200, 200]);
+    expect(fanned.sent).toBe(1);
+    expect(byAuthorizer.map((k) => k.action).sort()).toEqual(['GetItem', 'UpdateItem']);
+    expect(denied('live-authorizer', byAuthorizer)).toEqual([]);
+    expect(denied('live-connections', byRoutes)).toEqual([]);
+    expect(denied('live-fanout', byFanOut)).toEqual([]);
+  });
+
+  it('would catch a key outside the family, an index not granted, an attribute not granted (the check itself can fail)', () => {
+    expect(denied('authorizer', [{ action: 'GetItem', keys: ['TOKENS'] }])).toHaveLength(1);
+    expect(denied('scenario-recount', [{ action: 'GetItem', keys: ['THREAD#x'] }])).toHaveLength(1);
+    expect(denied('feeds', [{ action: 'GetItem', keys: ['TOKEN#x'] }])).toHaveLength(1);
+    expect(denied('threads-read', [{ action: 'GetItem', keys: ['TOKEN#x'] }])).toHaveLength(1);
+    expect(denied('threads-read', [{ action: 'Query', keys: ['IDEMPOTENCY#x'] }])).toHaveLength(1);
+    expect(denied('threads-read', [{ action: 'Query', index: 'GSI3', keys: ['DUE#0'] }])).toHaveLength(1);
+    expect(denied('threads-write', [{ action: 'PutItem', keys: ['TOKEN#x'] }])).toHaveLength(1);
+    expect(
+      denied('stale-check', [{ action: 'UpdateItem', keys: ['TOKEN#x'], attributes: ['lastUsedAt'] }]),
+    ).toHaveLength(1);
+    expect(denied('feeds', [{ action: 'Query', index: 'GSI8', keys: ['THREADS#0'] }])).toHaveLength(1);
+    const touch = { action: 'UpdateItem', keys: ['TOKEN#x'] };
+    expect(denied('authorizer', [{ ...touch, attributes: ['PK', 'lastUsedAt'] }])).toEqual([]);
+    expect(denied('authorizer', [{ ...touch, attributes: ['PK', 'role'] }])).toHaveLength(1);
+    expect(
+      denied('authorizer', [{ ...touch, attributes: ['PK', 'lastUsedAt'], returnValues: 'ALL_NEW' }]),
+    ).toHaveLength(1);
   });
 });

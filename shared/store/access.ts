@@ -1,0 +1,245 @@
+import {
+  INDEX,
+  KINDS_PK,
+  LIVE_PREFIX,
+  SCENARIOS_LIST_PK,
+  SUBSCRIPTIONS_PK,
+  TOKENS_PK,
+  attemptLogPk,
+  deliveryDuePk,
+  deliveryKey,
+  dueShardPk,
+  expectedShardPk,
+  idempotencyKey,
+  outboxShardPk,
+  parentPk,
+  scenarioPk,
+  threadPk,
+  threadsShardPk,
+  tokenHashKey,
+} from './keys';
+
+/**
+ * What each store (each part of a function's context, shared/app/parts.ts, and the live functions'
+ * connection store) does to the table, declared once, next to the key builders it is derived from.
+ * infra/permissions.ts builds every function's IAM statements from the stores it is built with and
+ * the uses it names of each; test/integration/item-families.test.ts runs the functions and checks
+ * every request against them. Keyed by store, not by function, so it outlives how a function is
+ * composed. Imports nothing but the key layout: infra reads it without loading a store.
+ */
+
+/** The DynamoDB item actions the stores use (transactions are authorised by their parts' actions). */
+export type TableAction =
+  'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+export type IndexName = (typeof INDEX)[keyof typeof INDEX];
+
+/** One grant: actions on the items whose partition key matches `keys`. */
+export interface Grant {
+  readonly actions: readonly TableAction[];
+  /**
+   * Partition-key values allowed, as IAM StringLike patterns (`*`: any text). For an index Query
+   * they are values of the index's partition key (GSI1PK, ...), which is what DynamoDB checks
+   * `dynamodb:LeadingKeys` against there; for the local index, the table's PK.
+   */
+  readonly keys: readonly string[];
+  /** Query this index rather than act on the base table. */
+  readonly index?: IndexName;
+  /**
+   * UpdateItem may name these attributes only (`dynamodb:Attributes`, key attributes included), and
+   * return no others (`dynamodb:ReturnValues` NONE, UPDATED_OLD or UPDATED_NEW when given).
+   */
+  readonly attributes?: readonly string[];
+}
+
+/** A partition key's family: its text up to the variable part, then `*` (`TOKEN#<hash>` → `TOKEN#*`). */
+export const family = (pk: string, variable: string | number): string => {
+  const at = pk.indexOf(String(variable));
+  if (at <= 0) throw new Error(`${pk} has no constant prefix before ${variable}`);
+  return `${pk.slice(0, at)}*`;
+};
+const V = '\u0000';
+const N = 987_654_321;
+
+/** The key families, each from its builder in ./keys. */
+export const FAMILY = {
+  /** A thread's partition: its thread item, updates and revisions (and LSI1, which shares PK). */
+  thread: family(threadPk(V), V),
+  /** A scenario's item; in GSI1/GSI4/GSI6/GSI8 its threads' scopes (`SCENARIO#<id>`, `…#ARCHIVED`, `…#STATUS#…`, `…#STALE`). */
+  scenario: family(scenarioPk(V), V),
+  /** GSI1's one partition listing every scenario. */
+  scenarioList: SCENARIOS_LIST_PK,
+  /** All-threads shards in GSI2/GSI5/GSI7/GSI9 (`THREADS#<n>`, with their archived and status scopes). */
+  threadShards: family(threadsShardPk(N), N),
+  /** GSI10: a thread's children. */
+  parent: family(parentPk(V), V),
+  /** GSI3: watched threads by due time. */
+  due: family(dueShardPk(N), N),
+  /** GSI11: threads awaiting their expected thing. */
+  expected: family(expectedShardPk(N), N),
+  idempotency: family(idempotencyKey(V).PK, V),
+  outbox: family(outboxShardPk(N), N),
+  tokenHash: family(tokenHashKey(V).PK, V),
+  tokenNames: TOKENS_PK,
+  kinds: KINDS_PK,
+  subscriptions: SUBSCRIPTIONS_PK,
+  delivery: family(deliveryKey(V, 'x').PK, V),
+  attemptLog: family(attemptLogPk(V, 0), V),
+  /** GSI3: webhook deliveries by due time (beside the stale check's `DUE#<n>`). */
+  deliveryDue: family(deliveryDuePk(N), N),
+  live: `${LIVE_PREFIX}*`,
+} as const;
+
+const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
+const F = FAMILY;
+
+/** The attributes the authorizers' UpdateItem names (shared/store/token-store.ts `touch`): lastUsedAt, and the keys. */
+export const TOKEN_TOUCH_ATTRIBUTES = ['PK', 'SK', 'lastUsedAt'] as const;
+
+/**
+ * Each store's uses: a use is a named set of grants, and a function names the uses it makes of each
+ * store it is built with (infra/permissions.ts). A use of none (`[]`) grants nothing: a part a
+ * function carries but never calls.
+ */
+export const STORE_ACCESS = {
+  // shared/store/thread-store.ts and thread-lists.ts
+  threads: {
+    /** A thread's items by key and by partition: thread, updates, revisions. */
+    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }],
+    /** A thread's updates by occurred time (LSI1): history pages, `asOf`, the timeline, a late report's window. */
+    history: [query(INDEX.byOccurred, F.thread)],
+    /** Thread lists (GET /threads, boards, the timeline): each filter's own index. */
+    lists: [
+      query(INDEX.byScenario, F.scenario),
+      query(INDEX.byScenarioStatus, F.scenario),
+      query(INDEX.staleByScenario, F.scenario),
+      query(INDEX.byScenarioUpdated, F.scenario),
+      query(INDEX.allThreads, F.threadShards),
+      query(INDEX.byStatus, F.threadShards),
+      query(INDEX.stale, F.threadShards),
+      query(INDEX.byUpdated, F.threadShards),
+      query(INDEX.byParent, F.parent),
+    ],
+    /** Whether a thread has children (`hasChildren`). */
+    children: [query(INDEX.byParent, F.parent)],
+    /** A write's turn (UpdateItem) and its transaction: thread, update, revisions, the parent's check. */
+    write: [{ actions: ['PutItem', 'UpdateItem', 'ConditionCheckItem'], keys: [F.thread] }],
+  },
+  // shared/store/scenario-store.ts
+  scenarios: {
+    read: [{ actions: ['GetItem'], keys: [F.scenario] }],
+    /** GET /scenarios: the list partition of GSI1. */
+    list: [query(INDEX.byScenario, F.scenarioList)],
+    /** Create (PutItem, also `createIfAbsent`) and patch (UpdateItem). */
+    write: [{ actions: ['PutItem', 'UpdateItem'], keys: [F.scenario] }],
+    /** A recount: the scenario's threads (GSI1), its counts saved; created when missing. */
+    recount: [
+      { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.scenario] },
+      query(INDEX.byScenario, F.scenario),
+    ],
+    /** The sweep: every scenario (GSI1's list) and each one's latest thread change (GSI8). */
+    sweep: [query(INDEX.byScenario, F.scenarioList), query(INDEX.byScenarioUpdated, F.scenario)],
+  },
+  // shared/store/token-store.ts
+  tokens: {
+    /** A token by hash (`findByHash`). */
+    verify: [{ actions: ['GetItem'], keys: [F.tokenHash] }],
+    /** lastUsedAt, and nothing else of a token (`touch`). */
+    touch: [{ actions: ['UpdateItem'], keys: [F.tokenHash], attributes: TOKEN_TOUCH_ATTRIBUTES }],
+    /** Create, list (by name, then lastUsedAt by hash), revoke. */
+    manage: [
+      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.tokenNames] },
+      { actions: ['BatchGetItem', 'PutItem', 'DeleteItem'], keys: [F.tokenHash] },
+    ],
+  },
+  // shared/store/kind-store.ts
+  kindStore: {
+    /** Every custom kind, one Query: what the registry cache loads. */
+    registry: [{ actions: ['Query'], keys: [F.kinds] }],
+    /** Define a kind: read it, write it conditional on its version (PUT /kinds/{kind}). */
+    define: [{ actions: ['GetItem', 'PutItem'], keys: [F.kinds] }],
+  },
+  /** The registry cache over kindStore: no table access of its own. */
+  kinds: {},
+  /** Recount requests: in process over `scenarios`, or PutEvents on the bus (the function's own grant). */
+  recounts: {},
+  /** Page tokens: a key from Secrets Manager, no table access. */
+  pageTokens: {},
+  // shared/store/idempotency-store.ts
+  idempotency: {
+    /** Claim and release a key; the completion is a PutItem in the guarded write's transaction. */
+    guard: [{ actions: ['PutItem', 'DeleteItem'], keys: [F.idempotency] }],
+  },
+  // shared/store/outbox-store.ts (and the transactions that enqueue: thread-store, due-store)
+  outbox: {
+    /** A notification committed with its change. */
+    enqueue: [{ actions: ['PutItem'], keys: [F.outbox] }],
+    /** Published right after the commit: removed, or its lease released on failure. */
+    deliver: [{ actions: ['UpdateItem', 'DeleteItem'], keys: [F.outbox] }],
+    /** What earlier deliveries left: every shard read, each event leased, published, removed. */
+    drain: [{ actions: ['Query', 'UpdateItem', 'DeleteItem'], keys: [F.outbox] }],
+  },
+  // shared/store/due-store.ts
+  due: {
+    /** Read the due indexes; flag a thread (its notification is `outbox.enqueue`) or take it out. */
+    flag: [
+      query(INDEX.byDue, F.due),
+      query(INDEX.byExpected, F.expected),
+      { actions: ['UpdateItem'], keys: [F.thread] },
+    ],
+  },
+  // shared/store/subscription-store.ts
+  subscriptions: {
+    read: [{ actions: ['GetItem', 'Query'], keys: [F.subscriptions] }],
+    /** Create, update, remove (the admin routes). */
+    manage: [{ actions: ['PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.subscriptions] }],
+    /** A delivery's outcome on its subscription: the failure clock, and disabling. */
+    health: [{ actions: ['UpdateItem'], keys: [F.subscriptions] }],
+  },
+  // shared/store/delivery-store.ts
+  deliveries: {
+    /** An event's delivery to a subscription. */
+    create: [{ actions: ['PutItem'], keys: [F.delivery] }],
+    /** A subscription's latest attempts (its log). */
+    attempts: [{ actions: ['Query'], keys: [F.attemptLog] }],
+    /** An event's pending deliveries, due ones (GSI3), claimed and settled, each attempt logged. */
+    run: [
+      query(INDEX.byDue, F.deliveryDue),
+      { actions: ['Query', 'UpdateItem'], keys: [F.delivery] },
+      { actions: ['PutItem'], keys: [F.attemptLog] },
+    ],
+  },
+  // shared/store/feed-store.ts
+  feeds: {
+    /** A thread's newest updates, a scenario's item and its threads by update time (GSI8). */
+    read: [
+      { actions: ['Query'], keys: [F.thread] },
+      { actions: ['GetItem'], keys: [F.scenario] },
+      query(INDEX.byScenarioUpdated, F.scenario),
+    ],
+  },
+  // shared/store/connection-store.ts (the live functions build it themselves)
+  connections: {
+    /** A connection's item and its subscription items. */
+    manage: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.live] }],
+    /** A target's subscribers (a Query per shard); gone connections removed. */
+    fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
+  },
+} as const satisfies Record<string, Record<string, readonly Grant[]>>;
+
+export type StoreName = keyof typeof STORE_ACCESS;
+/** The uses of a store, by name. */
+export type StoreUse<S extends StoreName> = keyof (typeof STORE_ACCESS)[S];
+/** What a function makes of each store it is built with. */
+export type StoreUses = { readonly [S in StoreName]?: readonly StoreUse<S>[] };
+
+/** The grants of a function's store uses, in declaration order. */
+export function grantsOf(uses: StoreUses): Grant[] {
+  return (Object.entries(uses) as [StoreName, readonly string[]][]).flatMap(([store, names]) =>
+    names.flatMap((use) => {
+      const grants = (STORE_ACCESS[store] as Record<string, readonly Grant[]>)[use];
+      if (!grants) throw new Error(`${store} has no use named ${use}`);
+      return grants;
+    }),
+  );
+}
