@@ -75,7 +75,8 @@ function expressionAttributes(expression: string | undefined, names: Record<stri
   if (!expression) return [];
   const out = new Set<string>();
   // Drop the clause keywords and functions; what remains that is not a value placeholder is a path.
-  const tokens = expression.match(/[#A-Za-z_][A-Za-z0-9_#.[\]]*/g) ?? [];
+  // A value placeholder (`:v`) is matched whole, so its name is never read as an attribute.
+  const tokens = (expression.match(/:?[#A-Za-z_][A-Za-z0-9_#.[\]]*/g) ?? []).filter((t) => !t.startsWith(':'));
   const keywords = new Set([
     'SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'if_not_exists', 'list_append',
     'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size',
