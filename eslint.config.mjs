@@ -28,7 +28,10 @@ export default tseslint.config(
   {
     // Cloud mode's Lambda runtime: a plain Node.js CommonJS script run as a child process.
     files: ['local/cloud/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

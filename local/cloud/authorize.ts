@@ -76,13 +76,30 @@ function expressionAttributes(expression: string | undefined, names: Record<stri
   const out = new Set<string>();
   // Drop the clause keywords and functions; what remains that is not a value placeholder is a path.
   // A value placeholder (`:v`) is matched whole, so its name is never read as an attribute.
-  const tokens = (expression.match(/:?[#A-Za-z_][A-Za-z0-9_#.[\]]*/g) ?? []).filter((t) => !t.startsWith(':'));
+  const tokens = (expression.match(/:?[#A-Za-z_][A-Za-z0-9_#.[\]]*/g) ?? []).filter(
+    (t) => !t.startsWith(':'),
+  );
   const keywords = new Set([
-    'SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'if_not_exists', 'list_append',
-    'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size',
+    'SET',
+    'REMOVE',
+    'ADD',
+    'DELETE',
+    'AND',
+    'OR',
+    'NOT',
+    'BETWEEN',
+    'IN',
+    'if_not_exists',
+    'list_append',
+    'attribute_exists',
+    'attribute_not_exists',
+    'attribute_type',
+    'begins_with',
+    'contains',
+    'size',
   ]);
   for (const token of tokens) {
-    if (keywords.has(token) || keywords.has(token.toUpperCase()) && token === token.toUpperCase()) continue;
+    if (keywords.has(token) || (keywords.has(token.toUpperCase()) && token === token.toUpperCase())) continue;
     const top = token.split(/[.[]/)[0]!;
     out.add(top.startsWith('#') ? (names[top] ?? top) : top);
   }
@@ -139,7 +156,16 @@ export function dynamoRequests(operation: string, body: any, shape: KeyShape): A
   switch (operation) {
     case 'GetItem':
     case 'DeleteItem':
-      return [itemRequest(`dynamodb:${operation}`, on(body.TableName), body.Key, operation === 'DeleteItem' && body.ReturnValues ? { 'dynamodb:ReturnValues': body.ReturnValues } : {})];
+      return [
+        itemRequest(
+          `dynamodb:${operation}`,
+          on(body.TableName),
+          body.Key,
+          operation === 'DeleteItem' && body.ReturnValues
+            ? { 'dynamodb:ReturnValues': body.ReturnValues }
+            : {},
+        ),
+      ];
     case 'PutItem':
       return [
         itemRequest('dynamodb:PutItem', on(body.TableName), body.Item, {
@@ -165,18 +191,26 @@ export function dynamoRequests(operation: string, body: any, shape: KeyShape): A
       ];
     }
     case 'Scan':
-      return [{ action: 'dynamodb:Scan', resource: body.IndexName ? `${on(body.TableName).arn}/index/${body.IndexName}` : on(body.TableName).arn, context: {} }];
-    case 'BatchGetItem':
-      return Object.entries(body.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>).map(
-        ([table, { Keys }]) => {
-          const s = on(table);
-          return {
-            action: 'dynamodb:BatchGetItem',
-            resource: s.arn,
-            context: { 'dynamodb:LeadingKeys': [...new Set(Keys.map((k) => text(k[s.partitionKey]) ?? ''))] },
-          };
+      return [
+        {
+          action: 'dynamodb:Scan',
+          resource: body.IndexName
+            ? `${on(body.TableName).arn}/index/${body.IndexName}`
+            : on(body.TableName).arn,
+          context: {},
         },
-      );
+      ];
+    case 'BatchGetItem':
+      return Object.entries(
+        body.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>,
+      ).map(([table, { Keys }]) => {
+        const s = on(table);
+        return {
+          action: 'dynamodb:BatchGetItem',
+          resource: s.arn,
+          context: { 'dynamodb:LeadingKeys': [...new Set(Keys.map((k) => text(k[s.partitionKey]) ?? ''))] },
+        };
+      });
     case 'BatchWriteItem':
       return Object.entries(body.RequestItems as Record<string, any[]>).map(([table, writes]) => {
         const s = on(table);
@@ -184,27 +218,49 @@ export function dynamoRequests(operation: string, body: any, shape: KeyShape): A
         return {
           action: 'dynamodb:BatchWriteItem',
           resource: s.arn,
-          context: { 'dynamodb:LeadingKeys': [...new Set(keys.map((k: any) => text(k[s.partitionKey]) ?? ''))] },
+          context: {
+            'dynamodb:LeadingKeys': [...new Set(keys.map((k: any) => text(k[s.partitionKey]) ?? ''))],
+          },
         };
       });
     case 'TransactWriteItems':
       return (body.TransactItems as any[]).flatMap((item) => {
         if (item.ConditionCheck)
-          return [itemRequest('dynamodb:ConditionCheckItem', on(item.ConditionCheck.TableName), item.ConditionCheck.Key)];
+          return [
+            itemRequest(
+              'dynamodb:ConditionCheckItem',
+              on(item.ConditionCheck.TableName),
+              item.ConditionCheck.Key,
+            ),
+          ];
         if (item.Put) return dynamoRequests('PutItem', item.Put, shape);
         if (item.Update) return dynamoRequests('UpdateItem', item.Update, shape);
         if (item.Delete) return dynamoRequests('DeleteItem', item.Delete, shape);
         throw new Error(`unknown transaction part ${Object.keys(item).join(',')}`);
       });
     case 'TransactGetItems':
-      return (body.TransactItems as any[]).map((item) => itemRequest('dynamodb:GetItem', on(item.Get.TableName), item.Get.Key));
+      return (body.TransactItems as any[]).map((item) =>
+        itemRequest('dynamodb:GetItem', on(item.Get.TableName), item.Get.Key),
+      );
     case 'DescribeTable':
     case 'DescribeTimeToLive':
     case 'ListTables':
-      return [{ action: `dynamodb:${operation}`, resource: body.TableName ? on(body.TableName).arn : '*', context: {} }];
+      return [
+        {
+          action: `dynamodb:${operation}`,
+          resource: body.TableName ? on(body.TableName).arn : '*',
+          context: {},
+        },
+      ];
     default:
       // Anything else (CreateTable, DeleteTable, …) is asked as itself on the table.
-      return [{ action: `dynamodb:${operation}`, resource: body.TableName ? on(body.TableName).arn : '*', context: {} }];
+      return [
+        {
+          action: `dynamodb:${operation}`,
+          resource: body.TableName ? on(body.TableName).arn : '*',
+          context: {},
+        },
+      ];
   }
 }
 

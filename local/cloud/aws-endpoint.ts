@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +12,14 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { authorize, describeDenial, dynamoRequests, type AuthorizationRequest, type Denial, type KeyShape } from './authorize';
+import {
+  authorize,
+  describeDenial,
+  dynamoRequests,
+  type AuthorizationRequest,
+  type Denial,
+  type KeyShape,
+} from './authorize';
 import { CLOUD_ACCOUNT, CLOUD_REGION } from './intrinsics';
 import type { CloudFunction, CloudModel } from './model';
 
@@ -97,7 +110,10 @@ export class AwsEndpoint {
     this.server = createServer(listener);
     await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', days: 2 } as never);
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      days: 2,
+    } as never);
     this.certDir = mkdtempSync(join(tmpdir(), 'scenario-tracker-cloud-ca-'));
     this.caFile = join(this.certDir, 'ca.pem');
     writeFileSync(this.caFile, pems.cert);
@@ -138,7 +154,11 @@ export class AwsEndpoint {
       res.writeHead(status, { 'content-type': type, 'x-amzn-requestid': randomUUID() });
       res.end(JSON.stringify(value));
     };
-    if (!fn) return json(403, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
+    if (!fn)
+      return json(403, {
+        __type: 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      });
     const target = String(req.headers['x-amz-target'] ?? '');
     const url = req.url ?? '/';
 
@@ -148,7 +168,9 @@ export class AwsEndpoint {
       const id = decodeURIComponent(connection[1]!);
       const live = this.model.live!;
       const resource = `arn:aws:execute-api:${CLOUD_REGION}:${CLOUD_ACCOUNT}:${live.apiId}/${live.stage}/${req.method}/@connections/${id}`;
-      const denial = await this.decide(fn, [{ action: 'execute-api:ManageConnections', resource, context: {} }]);
+      const denial = await this.decide(fn, [
+        { action: 'execute-api:ManageConnections', resource, context: {} },
+      ]);
       if (denial) return json(403, { message: describeDenial(denial) }, 'application/json');
       const answer = this.services.manageConnection(req.method ?? 'POST', id, body);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -160,7 +182,11 @@ export class AwsEndpoint {
       const operation = target.slice('DynamoDB_20120810.'.length);
       const denial = await this.decide(fn, dynamoRequests(operation, input, this.keyShape));
       if (denial)
-        return json(400, { __type: 'com.amazon.coral.service#AccessDeniedException', message: describeDenial(denial) }, 'application/x-amz-json-1.0');
+        return json(
+          400,
+          { __type: 'com.amazon.coral.service#AccessDeniedException', message: describeDenial(denial) },
+          'application/x-amz-json-1.0',
+        );
       return this.forwardToDynamo(req, body, res);
     }
     if (target === 'AWSEvents.PutEvents') {
@@ -170,7 +196,9 @@ export class AwsEndpoint {
         fn,
         buses.map((b) => ({
           action: 'events:PutEvents',
-          resource: b.startsWith('arn:') ? b : `arn:aws:events:${CLOUD_REGION}:${CLOUD_ACCOUNT}:event-bus/${b}`,
+          resource: b.startsWith('arn:')
+            ? b
+            : `arn:aws:events:${CLOUD_REGION}:${CLOUD_ACCOUNT}:event-bus/${b}`,
           context: {},
         })),
       );
@@ -179,9 +207,17 @@ export class AwsEndpoint {
       return json(200, { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) });
     }
     if (target === 'secretsmanager.GetSecretValue') {
-      const arn = this.model.secrets.find((s) => s.arn === input.SecretId || s.logicalId === input.SecretId)?.arn;
-      if (!arn) return json(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret ${input.SecretId}.` });
-      const denial = await this.decide(fn, [{ action: 'secretsmanager:GetSecretValue', resource: arn, context: {} }]);
+      const arn = this.model.secrets.find(
+        (s) => s.arn === input.SecretId || s.logicalId === input.SecretId,
+      )?.arn;
+      if (!arn)
+        return json(400, {
+          __type: 'ResourceNotFoundException',
+          message: `Secrets Manager can't find the specified secret ${input.SecretId}.`,
+        });
+      const denial = await this.decide(fn, [
+        { action: 'secretsmanager:GetSecretValue', resource: arn, context: {} },
+      ]);
       if (denial) return json(400, { __type: 'AccessDeniedException', message: describeDenial(denial) });
       return json(200, {
         ARN: arn,
@@ -203,7 +239,10 @@ export class AwsEndpoint {
     };
     this.denials.push(denial);
     this.onDenial(denial);
-    return json(400, { __type: 'UnknownOperationException', message: `cloud mode does not emulate ${target || url}` });
+    return json(400, {
+      __type: 'UnknownOperationException',
+      message: `cloud mode does not emulate ${target || url}`,
+    });
   }
 
   private forwardToDynamo(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
@@ -219,7 +258,10 @@ export class AwsEndpoint {
             'content-type': req.headers['content-type'] ?? 'application/x-amz-json-1.0',
             'x-amz-target': req.headers['x-amz-target'] as string,
             // DynamoDB Local reads the access key to pick its database: one for the whole account.
-            authorization: String(req.headers.authorization).replace(/Credential=CLOUDMODE[^/]+\//, 'Credential=local/'),
+            authorization: String(req.headers.authorization).replace(
+              /Credential=CLOUDMODE[^/]+\//,
+              'Credential=local/',
+            ),
             'x-amz-date': req.headers['x-amz-date'] as string,
             'content-length': String(body.length),
           },

@@ -7,7 +7,12 @@ import type { AddressInfo } from 'node:net';
 import type { CfnElement } from 'aws-cdk-lib';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { buildApp, cdkJsonContext } from '../../infra/build';
-import { FUNCTION_ENTRIES, type AnyFunctionName, type FunctionName, type LiveFunctionName } from '../../infra/bundling';
+import {
+  FUNCTION_ENTRIES,
+  type AnyFunctionName,
+  type FunctionName,
+  type LiveFunctionName,
+} from '../../infra/bundling';
 import { AwsEndpoint } from './aws-endpoint';
 import { describeDenial, type Denial } from './authorize';
 import { EventRouter } from './events';
@@ -134,8 +139,13 @@ async function createTable(endpoint: string, model: CloudModel): Promise<void> {
 export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   const { synthesized } = options;
   const tableName = options.tableName ?? `cloud-${randomBytes(4).toString('hex')}`;
-  const model = readModel(synthesized.template, synthesized.assemblyDir, { tableName, stackName: synthesized.stackName });
-  const nameOf = Object.fromEntries(Object.entries(synthesized.logicalIds).map(([n, id]) => [id, n])) as Record<string, AnyFunctionName>;
+  const model = readModel(synthesized.template, synthesized.assemblyDir, {
+    tableName,
+    stackName: synthesized.stackName,
+  });
+  const nameOf = Object.fromEntries(
+    Object.entries(synthesized.logicalIds).map(([n, id]) => [id, n]),
+  ) as Record<string, AnyFunctionName>;
   for (const fn of Object.values(model.functions)) options.alterFunction?.(nameOf[fn.logicalId], fn);
   await createTable(options.dynamodbEndpoint, model);
 
@@ -143,7 +153,11 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   const secrets = new Map<string, string>();
   const secretValue = (arn: string) => {
     const s = model.secrets.find((x) => x.arn === arn)!;
-    if (!secrets.has(arn)) secrets.set(arn, options.secretValue?.(s.logicalId) ?? randomBytes(48).toString('base64url').slice(0, 64));
+    if (!secrets.has(arn))
+      secrets.set(
+        arn,
+        options.secretValue?.(s.logicalId) ?? randomBytes(48).toString('base64url').slice(0, 64),
+      );
     return secrets.get(arn)!;
   };
 

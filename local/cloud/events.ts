@@ -31,7 +31,9 @@ function matches(pattern: unknown, value: unknown): boolean {
         if ('prefix' in f) return values.some((v) => typeof v === 'string' && v.startsWith(String(f.prefix)));
         if ('exists' in f) return (value !== undefined) === Boolean(f.exists);
         if ('anything-but' in f) {
-          const but = Array.isArray(f['anything-but']) ? (f['anything-but'] as unknown[]) : [f['anything-but']];
+          const but = Array.isArray(f['anything-but'])
+            ? (f['anything-but'] as unknown[])
+            : [f['anything-but']];
           return values.every((v) => !but.includes(v));
         }
         throw new Error(`event pattern filter ${JSON.stringify(p)} is not emulated`);
@@ -66,7 +68,8 @@ export class EventRouter {
     private readonly lambdas: Lambdas,
     private readonly log: (line: string) => void,
   ) {
-    for (const spec of Object.values(model.queues)) this.queues.set(spec.arn, { spec, messages: [], running: 0 });
+    for (const spec of Object.values(model.queues))
+      this.queues.set(spec.arn, { spec, messages: [], running: 0 });
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -91,14 +94,16 @@ export class EventRouter {
         detail: JSON.parse(entry.Detail),
       };
       for (const rule of this.model.rules)
-        if (rule.pattern && rule.busName === busName && matches(rule.pattern, event)) this.deliver(rule, event);
+        if (rule.pattern && rule.busName === busName && matches(rule.pattern, event))
+          this.deliver(rule, event);
     }
   }
 
   private deliver(rule: EventRule, event: unknown): void {
     for (const target of rule.targets) {
       if (this.queues.has(target.arn)) this.send(target.arn, JSON.stringify(event));
-      else if (this.model.functionByArn[target.arn]) this.invokeAsync(this.model.functionByArn[target.arn]!, event);
+      else if (this.model.functionByArn[target.arn])
+        this.invokeAsync(this.model.functionByArn[target.arn]!, event);
       else throw new Error(`rule ${rule.logicalId}: target ${target.arn} is not emulated`);
     }
   }
@@ -131,7 +136,13 @@ export class EventRouter {
   send(queueArn: string, body: string): void {
     const q = this.queues.get(queueArn)!;
     const now = Date.now();
-    q.messages.push({ messageId: randomUUID(), body, receiveCount: 0, sentAt: now, visibleAt: now + q.spec.delaySeconds * 1000 });
+    q.messages.push({
+      messageId: randomUUID(),
+      body,
+      receiveCount: 0,
+      sentAt: now,
+      visibleAt: now + q.spec.delaySeconds * 1000,
+    });
     this.poll(queueArn);
   }
 
@@ -175,7 +186,9 @@ export class EventRouter {
     const event = {
       Records: batch.map((m) => ({
         messageId: m.messageId,
-        receiptHandle: createHash('sha256').update(m.messageId + m.receiveCount).digest('hex'),
+        receiptHandle: createHash('sha256')
+          .update(m.messageId + m.receiveCount)
+          .digest('hex'),
         body: m.body,
         attributes: {
           ApproximateReceiveCount: String(m.receiveCount),
@@ -192,7 +205,9 @@ export class EventRouter {
     };
     let failed: Set<string>;
     try {
-      const result = (await this.lambdas.invoke(consumer.function, event)) as { batchItemFailures?: { itemIdentifier: string }[] } | null;
+      const result = (await this.lambdas.invoke(consumer.function, event)) as {
+        batchItemFailures?: { itemIdentifier: string }[];
+      } | null;
       failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       this.failures.push({ function: consumer.function, error: String(error) });
@@ -237,7 +252,9 @@ export class EventRouter {
   startSchedules(): void {
     for (const rule of this.model.rules)
       if (rule.scheduleSeconds)
-        this.schedules.push(setInterval(() => void this.runSchedule(rule).catch(() => undefined), rule.scheduleSeconds * 1000));
+        this.schedules.push(
+          setInterval(() => void this.runSchedule(rule).catch(() => undefined), rule.scheduleSeconds * 1000),
+        );
   }
 
   /**
@@ -249,7 +266,8 @@ export class EventRouter {
     try {
       for (let round = 0; round < 1000; round++) {
         for (const [arn, q] of this.queues) {
-          for (const m of q.messages) if (m.receiveCount === 0) m.visibleAt = Math.min(m.visibleAt, Date.now());
+          for (const m of q.messages)
+            if (m.receiveCount === 0) m.visibleAt = Math.min(m.visibleAt, Date.now());
           // A batching window or a delay still running: cut it short.
           if (q.timer && (q.timerAt ?? 0) > Date.now()) {
             clearTimeout(q.timer);
@@ -258,7 +276,12 @@ export class EventRouter {
           this.poll(arn);
         }
         await new Promise((r) => setImmediate(r));
-        if (this.busy.size === 0 && ![...this.queues.values()].some((q) => q.timer || (q.spec.consumer && q.messages.some((m) => m.visibleAt <= Date.now()))))
+        if (
+          this.busy.size === 0 &&
+          ![...this.queues.values()].some(
+            (q) => q.timer || (q.spec.consumer && q.messages.some((m) => m.visibleAt <= Date.now())),
+          )
+        )
           return;
         await Promise.race([...this.busy, new Promise((r) => setTimeout(r, 20))]);
       }

@@ -31,7 +31,10 @@ export class HttpApi {
   private readonly routes: CompiledRoute[];
   /** The `$default` route: whatever no other route matches. */
   private readonly fallback?: CompiledRoute;
-  private readonly cache = new Map<string, { until: number; result: { isAuthorized: boolean; context?: Record<string, unknown> } }>();
+  private readonly cache = new Map<
+    string,
+    { until: number; result: { isAuthorized: boolean; context?: Record<string, unknown> } }
+  >();
 
   constructor(
     routes: HttpRoute[],
@@ -100,14 +103,20 @@ export class HttpApi {
     if (route.authorizer) {
       const decision = await this.authorize(route, event);
       if ('answer' in decision) return send(res, decision.answer);
-      event.requestContext = { ...event.requestContext, authorizer: { lambda: decision.context } } as typeof event.requestContext;
+      event.requestContext = {
+        ...event.requestContext,
+        authorizer: { lambda: decision.context },
+      } as typeof event.requestContext;
     }
     try {
       const result = await this.lambdas.invoke(route.function, event);
       return send(res, normalise(result));
     } catch (error) {
       const timedOut = String(error).includes('Sandbox.Timedout');
-      return send(res, gatewayAnswer(timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error'));
+      return send(
+        res,
+        gatewayAnswer(timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error'),
+      );
     }
   }
 
@@ -124,7 +133,8 @@ export class HttpApi {
       throw new Error(`identity source ${s} is not emulated`);
     });
     // No identity: API Gateway refuses without calling the authorizer.
-    if (identity.some((v) => v === undefined || v === '')) return { answer: gatewayAnswer(401, 'Unauthorized') };
+    if (identity.some((v) => v === undefined || v === ''))
+      return { answer: gatewayAnswer(401, 'Unauthorized') };
     const cacheKey = `${auth.function}\u0000${identity.join('\u0000')}`;
     const cached = this.cache.get(cacheKey);
     let result = cached && cached.until > Date.now() ? cached.result : undefined;
@@ -146,7 +156,8 @@ export class HttpApi {
       } catch {
         return { answer: gatewayAnswer(500, 'Internal Server Error') };
       }
-      if (auth.ttlSeconds > 0) this.cache.set(cacheKey, { until: Date.now() + auth.ttlSeconds * 1000, result: result! });
+      if (auth.ttlSeconds > 0)
+        this.cache.set(cacheKey, { until: Date.now() + auth.ttlSeconds * 1000, result: result! });
     }
     if (!result?.isAuthorized) return { answer: gatewayAnswer(403, 'Forbidden') };
     return { context: result.context ?? {} };
@@ -163,7 +174,12 @@ function normalise(result: any): HttpResult {
   if (result && typeof result === 'object' && typeof result.statusCode === 'number') {
     const headers: Record<string, string> = { ...(result.headers ?? {}) };
     if (result.cookies?.length) headers['set-cookie'] = result.cookies.join(', ');
-    return { statusCode: result.statusCode, headers, body: result.body ?? '', isBase64Encoded: result.isBase64Encoded ?? false };
+    return {
+      statusCode: result.statusCode,
+      headers,
+      body: result.body ?? '',
+      isBase64Encoded: result.isBase64Encoded ?? false,
+    };
   }
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
 }

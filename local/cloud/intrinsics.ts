@@ -133,7 +133,9 @@ export function resolve(value: unknown, ids: PhysicalIds): any {
         return (resolve(parts, ids) as unknown[]).join(sep);
       }
       case 'Fn::Sub': {
-        const [text, vars] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [arg as string, {}];
+        const [text, vars] = Array.isArray(arg)
+          ? (arg as [string, Record<string, unknown>])
+          : [arg as string, {}];
         const given = resolve(vars, ids) as Record<string, string>;
         return text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
           if (name in given) return given[name]!;

@@ -95,23 +95,30 @@ export class Lambdas {
       serialization: 'advanced',
     });
     const lines = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.options.log(fn.logicalId, line);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) this.options.log(fn.logicalId, line);
     };
     child.stdout!.on('data', lines);
     child.stderr!.on('data', lines);
     const ready = new Promise<void>((done, fail) => {
       child.once('message', () => done());
-      child.once('exit', (code) => fail(new FunctionError(fn.logicalId, 'Runtime.ExitError', `exited with ${code} at start`)));
+      child.once('exit', (code) =>
+        fail(new FunctionError(fn.logicalId, 'Runtime.ExitError', `exited with ${code} at start`)),
+      );
     });
     ready.catch(() => undefined);
-    child.on('message', (message: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-      if (!message.id) return;
-      const p = this.pending.get(message.id);
-      if (!p) return;
-      this.pending.delete(message.id);
-      if (message.error) p.reject(new FunctionError(fn.logicalId, message.error.errorType, message.error.errorMessage));
-      else p.resolve(message.result);
-    });
+    child.on(
+      'message',
+      (message: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+        if (!message.id) return;
+        const p = this.pending.get(message.id);
+        if (!p) return;
+        this.pending.delete(message.id);
+        if (message.error)
+          p.reject(new FunctionError(fn.logicalId, message.error.errorType, message.error.errorMessage));
+        else p.resolve(message.result);
+      },
+    );
     const environment: Environment = { child, ready, busy: false };
     child.on('exit', () => {
       const list = this.environments.get(fn.logicalId) ?? [];
@@ -138,7 +145,9 @@ export class Lambdas {
         this.environments.set(fn.logicalId, [...list, e]);
         return e;
       }
-      await new Promise<void>((wake) => this.waiting.set(fn.logicalId, [...(this.waiting.get(fn.logicalId) ?? []), wake]));
+      await new Promise<void>((wake) =>
+        this.waiting.set(fn.logicalId, [...(this.waiting.get(fn.logicalId) ?? []), wake]),
+      );
     }
   }
 
@@ -164,7 +173,13 @@ export class Lambdas {
             this.pending.delete(id);
             // Lambda ends an environment whose invocation times out.
             e.child.kill('SIGKILL');
-            reject(new FunctionError(fn.logicalId, 'Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`));
+            reject(
+              new FunctionError(
+                fn.logicalId,
+                'Sandbox.Timedout',
+                `Task timed out after ${fn.timeoutSeconds} seconds`,
+              ),
+            );
           }, fn.timeoutSeconds * 1000);
           this.pending.set(id, {
             resolve: (v) => {

@@ -97,7 +97,11 @@ export interface CloudModel {
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
 
-export function readModel(template: Template, assemblyDir: string, names: { tableName: string; stackName: string }): CloudModel {
+export function readModel(
+  template: Template,
+  assemblyDir: string,
+  names: { tableName: string; stackName: string },
+): CloudModel {
   const ids = new PhysicalIds(template, names);
   const R = template.Resources;
   const byType = (type: string) => Object.entries(R).filter(([, r]) => r.Type === type);
@@ -125,9 +129,13 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
           }
         : {}),
       ...(t.LocalSecondaryIndexes ? { LocalSecondaryIndexes: t.LocalSecondaryIndexes } : {}),
-      ...(t.StreamSpecification ? { StreamSpecification: { StreamEnabled: true, ...t.StreamSpecification } } : {}),
+      ...(t.StreamSpecification
+        ? { StreamSpecification: { StreamEnabled: true, ...t.StreamSpecification } }
+        : {}),
     },
-    ...(t.TimeToLiveSpecification?.Enabled ? { timeToLiveAttribute: t.TimeToLiveSpecification.AttributeName } : {}),
+    ...(t.TimeToLiveSpecification?.Enabled
+      ? { timeToLiveAttribute: t.TimeToLiveSpecification.AttributeName }
+      : {}),
   };
 
   // Policies by role: AWS::IAM::Policy resources name their roles; roles may carry inline ones.
@@ -160,7 +168,9 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
     const key = String(p.Code?.S3Key ?? '').replace(/\.zip$/, '');
     const codeDir = join(assemblyDir, `asset.${key}`);
     if (!key || !existsSync(join(codeDir, 'index.js')))
-      throw new UnsupportedTemplateError(`function ${id}: no bundle at ${codeDir} (was the stack synthesized with bundling?)`);
+      throw new UnsupportedTemplateError(
+        `function ${id}: no bundle at ${codeDir} (was the stack synthesized with bundling?)`,
+      );
     const roleId = (p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const invoke = invokeConfigs[id];
     functions[id] = {
@@ -181,7 +191,9 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
   }
   /** `arn:…:function:X` or API Gateway's `arn:…:apigateway:…/functions/<arn>/invocations` → X. */
   const functionOf = (uri: string): string => {
-    const arn = uri.includes('/functions/') ? uri.split('/functions/')[1]!.replace(/\/invocations$/, '') : uri;
+    const arn = uri.includes('/functions/')
+      ? uri.split('/functions/')[1]!.replace(/\/invocations$/, '')
+      : uri;
     const fn = functionByArn[arn];
     if (!fn) throw new UnsupportedTemplateError(`no function for ${uri}`);
     return fn;
@@ -219,7 +231,8 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
       const stage = byType('AWS::ApiGatewayV2::Stage').find(([sid]) => props(sid).ApiId === apiId);
       live ??= { apiId, stage: stage ? props(stage[0]).StageName : '$default', routes: {} };
       live.routes[p.RouteKey] = { function: fn, returnResponse: false };
-      if (authorizer) live.authorizer = { function: authorizer.function, identitySource: authorizer.identitySource };
+      if (authorizer)
+        live.authorizer = { function: authorizer.function, identitySource: authorizer.identitySource };
     }
   }
   if (live)
@@ -242,7 +255,10 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
       ...(p.EventBusName ? { busName: p.EventBusName } : {}),
       ...(p.EventPattern ? { pattern: p.EventPattern } : {}),
       ...(scheduleSeconds ? { scheduleSeconds } : {}),
-      targets: (p.Targets ?? []).map((t: any) => ({ arn: t.Arn, ...(t.DeadLetterConfig ? { dlq: t.DeadLetterConfig.Arn } : {}) })),
+      targets: (p.Targets ?? []).map((t: any) => ({
+        arn: t.Arn,
+        ...(t.DeadLetterConfig ? { dlq: t.DeadLetterConfig.Arn } : {}),
+      })),
     };
   });
 
@@ -256,14 +272,18 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
       delaySeconds: p.DelaySeconds ?? 0,
       visibilityTimeoutSeconds: p.VisibilityTimeout ?? 30,
       ...(p.RedrivePolicy
-        ? { maxReceiveCount: p.RedrivePolicy.maxReceiveCount, deadLetterArn: p.RedrivePolicy.deadLetterTargetArn }
+        ? {
+            maxReceiveCount: p.RedrivePolicy.maxReceiveCount,
+            deadLetterArn: p.RedrivePolicy.deadLetterTargetArn,
+          }
         : {}),
     };
   }
   for (const [id] of byType('AWS::Lambda::EventSourceMapping')) {
     const p = props(id);
     const q = queues[p.EventSourceArn];
-    if (!q) throw new UnsupportedTemplateError(`event source ${p.EventSourceArn} is not an SQS queue of the stack`);
+    if (!q)
+      throw new UnsupportedTemplateError(`event source ${p.EventSourceArn} is not an SQS queue of the stack`);
     q.consumer = {
       function: p.FunctionName,
       batchSize: p.BatchSize ?? 10,
@@ -273,5 +293,15 @@ export function readModel(template: Template, assemblyDir: string, names: { tabl
   }
 
   const secrets = byType('AWS::SecretsManager::Secret').map(([id]) => ({ logicalId: id, arn: ids.arn(id) }));
-  return { ids, table, functions, functionByArn, httpRoutes, ...(live ? { live } : {}), rules, queues, secrets };
+  return {
+    ids,
+    table,
+    functions,
+    functionByArn,
+    httpRoutes,
+    ...(live ? { live } : {}),
+    rules,
+    queues,
+    secrets,
+  };
 }

@@ -42,7 +42,11 @@ export async function startCloudMode(env: NodeJS.ProcessEnv = process.env): Prom
   if (settings.seed) await seedIfEmpty(ctx);
   const minted = await registerLocalTokens(ctx, env);
   cloud.startSchedules();
-  logger.info('scenario tracker listening in cloud mode', { url: `http://localhost:${settings.port}`, live: cloud.liveUrl, stage });
+  logger.info('scenario tracker listening in cloud mode', {
+    url: `http://localhost:${settings.port}`,
+    live: cloud.liveUrl,
+    stage,
+  });
   for (const t of minted) process.stdout.write(`${t.role.padEnd(6)} token (${t.name}): ${t.token}\n`);
   const shutdown = async () => {
     await cloud.close();

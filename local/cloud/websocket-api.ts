@@ -15,7 +15,16 @@ import type { LiveApi } from './model';
  */
 export class WebSocketApi {
   private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly sockets = new Map<string, { ws: WebSocket; connectedAt: number; lastActiveAt: number; ip: string; authorizer: Record<string, unknown> }>();
+  private readonly sockets = new Map<
+    string,
+    {
+      ws: WebSocket;
+      connectedAt: number;
+      lastActiveAt: number;
+      ip: string;
+      authorizer: Record<string, unknown>;
+    }
+  >();
 
   constructor(
     private readonly api: LiveApi,
@@ -27,7 +36,12 @@ export class WebSocketApi {
     return this.sockets.size;
   }
 
-  private context(routeKey: string, eventType: string, connectionId: string, extra: Record<string, unknown> = {}) {
+  private context(
+    routeKey: string,
+    eventType: string,
+    connectionId: string,
+    extra: Record<string, unknown> = {},
+  ) {
     return {
       routeKey,
       eventType,
@@ -44,11 +58,15 @@ export class WebSocketApi {
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ message: text })}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ message: text })}`,
+      );
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
     const connectionId = `${randomBytes(9).toString('base64url')}=`;
     const connect = this.api.routes.$connect;
     let authorizer: Record<string, unknown> = {};
@@ -71,7 +89,9 @@ export class WebSocketApi {
           requestContext: this.context('$connect', 'CONNECT', connectionId),
         });
       } catch (error) {
-        return String(error).includes('Unauthorized') ? refuse(401, 'Unauthorized') : refuse(500, 'Internal Server Error');
+        return String(error).includes('Unauthorized')
+          ? refuse(401, 'Unauthorized')
+          : refuse(500, 'Internal Server Error');
       }
       const allowed = (policy?.policyDocument?.Statement ?? []).some((s: any) => s.Effect === 'Allow');
       if (!allowed) return refuse(403, 'Forbidden');
@@ -79,12 +99,21 @@ export class WebSocketApi {
     }
     const ip = req.socket.remoteAddress ?? '127.0.0.1';
     if (connect) {
-      const placeholder = { ws: undefined as unknown as WebSocket, connectedAt: Date.now(), lastActiveAt: Date.now(), ip, authorizer };
+      const placeholder = {
+        ws: undefined as unknown as WebSocket,
+        connectedAt: Date.now(),
+        lastActiveAt: Date.now(),
+        ip,
+        authorizer,
+      };
       this.sockets.set(connectionId, placeholder);
       let answer: any;
       try {
         answer = await this.lambdas.invoke(connect.function, {
-          requestContext: this.context('$connect', 'CONNECT', connectionId, { authorizer, identity: { sourceIp: ip } }),
+          requestContext: this.context('$connect', 'CONNECT', connectionId, {
+            authorizer,
+            identity: { sourceIp: ip },
+          }),
           headers,
           queryStringParameters: query,
           isBase64Encoded: false,
@@ -101,7 +130,13 @@ export class WebSocketApi {
       }
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const entry = this.sockets.get(connectionId) ?? { connectedAt: Date.now(), lastActiveAt: Date.now(), ip, authorizer, ws };
+      const entry = this.sockets.get(connectionId) ?? {
+        connectedAt: Date.now(),
+        lastActiveAt: Date.now(),
+        ip,
+        authorizer,
+        ws,
+      };
       entry.ws = ws;
       this.sockets.set(connectionId, entry);
       ws.on('message', (data, isBinary) => {
@@ -130,15 +165,22 @@ export class WebSocketApi {
     if (!route) return;
     try {
       const answer = await this.lambdas.invoke(route.function, {
-        requestContext: this.context(key, 'MESSAGE', connectionId, { messageId: randomUUID(), authorizer: entry.authorizer, identity: { sourceIp: entry.ip } }),
+        requestContext: this.context(key, 'MESSAGE', connectionId, {
+          messageId: randomUUID(),
+          authorizer: entry.authorizer,
+          identity: { sourceIp: entry.ip },
+        }),
         body: isBinary ? data.toString('base64') : data.toString('utf8'),
         isBase64Encoded: isBinary,
       });
-      if (route.returnResponse && answer?.body && entry.ws.readyState === entry.ws.OPEN) entry.ws.send(answer.body);
+      if (route.returnResponse && answer?.body && entry.ws.readyState === entry.ws.OPEN)
+        entry.ws.send(answer.body);
     } catch (error) {
       this.log(`${key} failed: ${String(error)}`);
       if (entry.ws.readyState === entry.ws.OPEN)
-        entry.ws.send(JSON.stringify({ message: 'Internal server error', connectionId, requestId: randomUUID() }));
+        entry.ws.send(
+          JSON.stringify({ message: 'Internal server error', connectionId, requestId: randomUUID() }),
+        );
     }
   }
 

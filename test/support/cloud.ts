@@ -2,7 +2,14 @@ import { createContext, type AppContext } from '../../shared/app/context';
 import { readConfig } from '../../shared/config';
 import { registerToken } from '../../shared/app/tokens';
 import { seedIfEmpty } from '../../local/seed';
-import { readSynthesized, startCloud, synthesizeForCloud, type CloudOptions, type CloudStack, type Synthesized } from '../../local/cloud/cloud';
+import {
+  readSynthesized,
+  startCloud,
+  synthesizeForCloud,
+  type CloudOptions,
+  type CloudStack,
+  type Synthesized,
+} from '../../local/cloud/cloud';
 import type { AnyFunctionName } from '../../infra/bundling';
 
 /**
@@ -15,7 +22,9 @@ import type { AnyFunctionName } from '../../infra/bundling';
 let synthesized: Synthesized | undefined;
 /** CLOUD_ASSEMBLY=<dir> reuses an assembly synthesized earlier (a developer's inner loop); unset, it is synthesized. */
 export const synthesizedStack = (): Synthesized =>
-  (synthesized ??= process.env.CLOUD_ASSEMBLY ? readSynthesized(process.env.CLOUD_ASSEMBLY) : synthesizeForCloud('dev'));
+  (synthesized ??= process.env.CLOUD_ASSEMBLY
+    ? readSynthesized(process.env.CLOUD_ASSEMBLY)
+    : synthesizeForCloud('dev'));
 
 export interface CloudTest {
   cloud: CloudStack;
@@ -24,7 +33,12 @@ export interface CloudTest {
   call(
     method: string,
     path: string,
-    options?: { role?: 'reader' | 'editor' | 'admin' | null; token?: string; body?: unknown; headers?: Record<string, string> },
+    options?: {
+      role?: 'reader' | 'editor' | 'admin' | null;
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
   close(): Promise<void>;
 }
@@ -54,8 +68,13 @@ export async function startCloudTest(options: Partial<CloudOptions> = {}): Promi
   });
   const ctx = createContext(readConfig({ TABLE_NAME: cloud.tableName, DYNAMODB_ENDPOINT: endpoint }));
   await seedIfEmpty(ctx);
-  const tokens = { reader: 'cloud-reader-token-0123456789', editor: 'cloud-editor-token-0123456789', admin: 'cloud-admin-token-01234567890' };
-  for (const role of ['reader', 'editor', 'admin'] as const) await registerToken(ctx, `cloud-${role}`, role, tokens[role]);
+  const tokens = {
+    reader: 'cloud-reader-token-0123456789',
+    editor: 'cloud-editor-token-0123456789',
+    admin: 'cloud-admin-token-01234567890',
+  };
+  for (const role of ['reader', 'editor', 'admin'] as const)
+    await registerToken(ctx, `cloud-${role}`, role, tokens[role]);
   return {
     cloud,
     ctx,

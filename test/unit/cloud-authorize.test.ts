@@ -21,8 +21,21 @@ describe('cloud mode: the IAM requests of a DynamoDB call', () => {
       {
         TransactItems: [
           { Put: { TableName: 'tracker', Item: { PK: S('THREAD#a'), SK: S('#THREAD'), title: S('x') } } },
-          { Update: { TableName: 'tracker', Key: { PK: S('SCENARIO#s'), SK: S('#SCENARIO') }, UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: { '#n': 'threadCount' } } },
-          { ConditionCheck: { TableName: 'tracker', Key: { PK: S('THREAD#b'), SK: S('#THREAD') }, ConditionExpression: 'attribute_exists(PK)' } },
+          {
+            Update: {
+              TableName: 'tracker',
+              Key: { PK: S('SCENARIO#s'), SK: S('#SCENARIO') },
+              UpdateExpression: 'SET #n = :n',
+              ExpressionAttributeNames: { '#n': 'threadCount' },
+            },
+          },
+          {
+            ConditionCheck: {
+              TableName: 'tracker',
+              Key: { PK: S('THREAD#b'), SK: S('#THREAD') },
+              ConditionExpression: 'attribute_exists(PK)',
+            },
+          },
           { Delete: { TableName: 'tracker', Key: { PK: S('OUTBOX#1'), SK: S('e') } } },
         ],
       },
@@ -63,7 +76,12 @@ describe('cloud mode: the IAM requests of a DynamoDB call', () => {
     // Act
     const [request] = dynamoRequests(
       'UpdateItem',
-      { TableName: 'tracker', Key: { PK: S('TOKEN#h'), SK: S('#TOKEN') }, UpdateExpression: 'SET lastUsedAt = :now', ReturnValues: 'NONE' },
+      {
+        TableName: 'tracker',
+        Key: { PK: S('TOKEN#h'), SK: S('#TOKEN') },
+        UpdateExpression: 'SET lastUsedAt = :now',
+        ReturnValues: 'NONE',
+      },
       shape,
     );
     // Assess
@@ -102,9 +120,21 @@ describe('cloud mode: IAM decisions', () => {
 
   it('allows an update of the permitted attribute on the permitted family and denies anything more', async () => {
     // Act
-    const allowed = await authorize(fn, { action: 'dynamodb:UpdateItem', resource: shape.arn, context: { 'dynamodb:LeadingKeys': ['TOKEN#h'], 'dynamodb:Attributes': ['lastUsedAt'] } });
-    const otherAttribute = await authorize(fn, { action: 'dynamodb:UpdateItem', resource: shape.arn, context: { 'dynamodb:LeadingKeys': ['TOKEN#h'], 'dynamodb:Attributes': ['lastUsedAt', 'role'] } });
-    const otherFamily = await authorize(fn, { action: 'dynamodb:UpdateItem', resource: shape.arn, context: { 'dynamodb:LeadingKeys': ['THREAD#a'], 'dynamodb:Attributes': ['lastUsedAt'] } });
+    const allowed = await authorize(fn, {
+      action: 'dynamodb:UpdateItem',
+      resource: shape.arn,
+      context: { 'dynamodb:LeadingKeys': ['TOKEN#h'], 'dynamodb:Attributes': ['lastUsedAt'] },
+    });
+    const otherAttribute = await authorize(fn, {
+      action: 'dynamodb:UpdateItem',
+      resource: shape.arn,
+      context: { 'dynamodb:LeadingKeys': ['TOKEN#h'], 'dynamodb:Attributes': ['lastUsedAt', 'role'] },
+    });
+    const otherFamily = await authorize(fn, {
+      action: 'dynamodb:UpdateItem',
+      resource: shape.arn,
+      context: { 'dynamodb:LeadingKeys': ['THREAD#a'], 'dynamodb:Attributes': ['lastUsedAt'] },
+    });
     // Assess
     expect(allowed).toBeNull();
     expect(otherAttribute).toMatchObject({ result: 'ImplicitlyDenied', action: 'dynamodb:UpdateItem' });
