@@ -62,7 +62,7 @@ import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
 import { ensureScenario } from './scenarios';
-import { WriteBudget } from './write-budget';
+import { WriteBudget, type RequestClock } from './write-budget';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
 
@@ -78,6 +78,8 @@ export interface WriteOptions {
   /** The client's If-Match, parsed: a lost race is then its 412, not a retry. */
   ifMatch?: VersionPrecondition;
   idempotency?: IdempotencyTicket;
+  /** When the request arrived (and must be answered by): the write budget runs from there. */
+  clock?: RequestClock;
 }
 
 /** A write's outcome: the thread after it, and the update it concerned (if any). */
@@ -242,13 +244,19 @@ async function writeThread(
   decide: Decide,
 ): Promise<WriteResult> {
   // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
-  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes to this thread; retry shortly.');
+  const budget = new WriteBudget(
+    ctx.config,
+    'Too many concurrent writes to this thread; retry shortly.',
+    options.clock,
+  );
   const turn: Turn = { id: randomUUID(), since: budget.started, until: 0 };
   let queued = false;
   let holding = false;
   let roundTripMs = 0;
   try {
     for (;;) {
+      // Every round starts with a DynamoDB call: never one that could end after the budget.
+      budget.giveUpIfLate();
       let record: ThreadRecord | null;
       if (!queued) record = await ctx.threads.getThreadRecord(threadId);
       else {
@@ -306,6 +314,8 @@ async function writeThread(
       };
       // Nothing to write (the same value again): answer with the thread as read, keep its version.
       if (decision.unchanged) return result;
+      // The reads above took their time: a commit is started only if it can end within the budget.
+      budget.giveUpIfLate();
       budget.spend();
       try {
         const { unchanged: _unchanged, movedTo, ...write } = decision;
@@ -394,8 +404,10 @@ export async function createThread(
   // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
   const events = [threadCreated(thread, update, now)];
   // The same retry rule as every other thread write (writeThread): bounded attempts and time.
-  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes; retry shortly.');
+  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes; retry shortly.', options.clock);
   for (;;) {
+    // A commit is started only if it can end within the budget, which runs from the request's arrival.
+    budget.giveUpIfLate();
     budget.spend();
     try {
       // Checked on every attempt: a parent that changed meanwhile (ParentChanged) is judged afresh.
