@@ -10,6 +10,7 @@ import {
   type LiveClose,
   type LiveConnection,
   type LiveRegistry,
+  type LiveReply,
   type LiveSender,
 } from '../shared/app/live';
 import { authenticate } from '../shared/app/tokens';
@@ -25,7 +26,6 @@ import {
   countMessage,
   errorFrame,
   LiveSubscriptionLimitError,
-  type LiveFrame,
   type MessageCount,
   targetKey,
   type LiveTarget,
@@ -228,7 +228,7 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
         if (socket.closing || ws.readyState !== ws.OPEN) return;
         const reply = await handleLiveMessage(deps(), connection, raw, binary, now())
           // The database failed us: say so (503's code), as an HTTP request would be told.
-          .catch((error): { frame: LiveFrame; close?: LiveClose } => ({
+          .catch((error): LiveReply => ({
             frame: errorFrame(asTrackerError(error)),
           }));
         if (ws.readyState !== ws.OPEN || socket.closing) return;
