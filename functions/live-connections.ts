@@ -16,7 +16,9 @@ export const appContext = functionContext({ tokens: parts.tokens });
  *   subject and name from the authorizer context;
  * - `$disconnect`: the connection's items go (best effort on API Gateway's side: TTL does the rest);
  * - `$default`: every client message, answered through the route response (shared/app/live.ts),
- *   except a revoked token's, which gets its error frame posted and the connection deleted.
+ *   except one that ends the connection (a revoked token, a limit passed: too many messages or
+ *   subscriptions), which gets its error frame posted and the connection deleted (API Gateway
+ *   chooses the close code; the frame says why).
  */
 export interface LiveRouteEvent {
   requestContext: {
@@ -70,7 +72,7 @@ export const handler = async (
       if (!subject) return { statusCode: 410 };
       const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
       const reply = await handleLiveMessage(d, { connectionId, subject }, raw, false, now);
-      if (reply.refuse) {
+      if (reply.close) {
         const s = liveSender();
         await s.send(connectionId, JSON.stringify(reply.frame));
         await s.refuse(connectionId);

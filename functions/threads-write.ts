@@ -49,7 +49,7 @@ useBus(eventBridgeBus);
 
 const writeOptions = (req: Request): WriteOptions => {
   const ifMatch = ifMatchOf(header(req.event, 'if-match'));
-  return { principal: req.principal, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+  return { principal: req.principal, clock: req.clock, ...(ifMatch !== undefined ? { ifMatch } : {}) };
 };
 
 /** An idempotent POST: the key, the caller's token and the exact path scope the replay. */

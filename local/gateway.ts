@@ -80,6 +80,7 @@ export function toEvent(
   params: Record<string, string>,
   body: Buffer,
   requestId: string = randomUUID(),
+  arrivedAt: number = Date.now(),
 ): APIGatewayProxyEventV2 {
   // Null-prototype maps: `?__proto__=x` or `?constructor=x` are plain keys here, as in API Gateway.
   const headers: Record<string, string> = Object.create(null);
@@ -90,7 +91,8 @@ export function toEvent(
   const text = body.toString('utf8');
   // API Gateway passes text bodies as they are and anything else base64-encoded.
   const isText = Buffer.from(text, 'utf8').equals(body);
-  const now = new Date();
+  // API Gateway's time is the request's arrival (the write budget runs from it), not the body's end.
+  const now = new Date(arrivedAt);
   return {
     version: '2.0',
     routeKey: routeKey(route),
@@ -133,6 +135,7 @@ export async function dispatch(
   target: RequestTarget,
   requestId: string = randomUUID(),
 ): Promise<HttpResult> {
+  const arrivedAt = Date.now();
   const match = matchRoute(req.method ?? 'GET', target.path);
   if (match.kind === 'not_found') return problem(new NotFoundError(`No route ${req.method} ${target.path}.`));
   if (match.kind === 'method_not_allowed')
@@ -142,7 +145,7 @@ export async function dispatch(
   const body = await readBody(req);
   if (body === 'too_large')
     return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
-  const event = toEvent(req, target, match.route, match.params, body, requestId);
+  const event = toEvent(req, target, match.route, match.params, body, requestId, arrivedAt);
   if (match.route.role) {
     // A failing authorizer is API Gateway's bare 500 in the cloud; here it is the same problem
     // details the handler would give (a stalled database: 503 with Retry-After). The authorizer

@@ -65,8 +65,14 @@ export function installInvokeStore(): InvokeStoreBase {
   return store;
 }
 
+/** Lambda's longest function timeout: what a local invocation may run for. */
+export const LOCAL_TIMEOUT_MS = 15 * 60_000;
+
 /** The context Lambda hands a function, for a local invocation of `functionName`. */
 export function localLambdaContext(functionName: string): Context {
+  // The local server stops no function: it has Lambda's longest timeout, 15 minutes, so the write
+  // budget (WRITE_RETRY_BUDGET_MS from the request's arrival) is what bounds a request here.
+  const end = Date.now() + LOCAL_TIMEOUT_MS;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -76,7 +82,7 @@ export function localLambdaContext(functionName: string): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
+    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -4,10 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../shared/app/context';
 import {
+  CLOSE_REVOKED,
   fanOutLive,
   handleLiveMessage,
+  type LiveClose,
   type LiveConnection,
   type LiveRegistry,
+  type LiveReply,
   type LiveSender,
 } from '../shared/app/live';
 import { authenticate } from '../shared/app/tokens';
@@ -19,10 +22,11 @@ import {
 } from '../shared/domain/errors';
 import type { TrackerEvent } from '../shared/domain/event';
 import {
-  CLOSE_UNAUTHORIZED,
   LIVE_LIMITS,
+  countMessage,
   errorFrame,
   LiveSubscriptionLimitError,
+  type MessageCount,
   targetKey,
   type LiveTarget,
 } from '../shared/domain/live-protocol';
@@ -49,15 +53,34 @@ export interface LiveOptions {
   pingMs?: number;
   /** How often every connection's token is checked again (default: the ping period). */
   tokenCheckMs?: number;
+  /** The clock of the message limit and the token re-check (default Date.now): tests move it by hand. */
+  now?: () => number;
 }
 
 /** The local registry: connections and subscriptions in memory (a server restart drops them; clients reconnect). */
 export class MemoryLiveRegistry implements LiveRegistry {
   private readonly subscribers = new Map<string, Map<string, LiveConnection>>();
-  private readonly connections = new Map<string, { connection: LiveConnection; targets: Set<string> }>();
+  private readonly connections = new Map<
+    string,
+    { connection: LiveConnection; targets: Set<string>; messages?: MessageCount; tokenCheckedAt: number }
+  >();
 
-  add(connection: LiveConnection): void {
-    this.connections.set(connection.connectionId, { connection, targets: new Set() });
+  /** A connection whose token was found valid at `nowMs` (the handshake's check). */
+  add(connection: LiveConnection, nowMs = Date.now()): void {
+    this.connections.set(connection.connectionId, { connection, targets: new Set(), tokenCheckedAt: nowMs });
+  }
+
+  async admit(connectionId: string, nowMs: number) {
+    const held = this.connections.get(connectionId);
+    if (!held) return null;
+    const { next, admitted } = countMessage(held.messages, nowMs);
+    held.messages = next;
+    return { admitted, tokenCheckedAt: held.tokenCheckedAt };
+  }
+
+  async tokenChecked(connectionId: string, nowMs: number): Promise<void> {
+    const held = this.connections.get(connectionId);
+    if (held) held.tokenCheckedAt = nowMs;
   }
 
   get size(): number {
@@ -115,6 +138,10 @@ interface Socket {
   connection: LiveConnection;
   alive: boolean;
   idle: NodeJS.Timeout;
+  /** Being closed by us: messages still arriving (a flood in flight) are dropped unread. */
+  closing: boolean;
+  /** The connection's messages are answered one after another, in order: this is the last one's answer. */
+  answered: Promise<unknown>;
 }
 
 export interface LiveHub {
@@ -147,10 +174,14 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
     pending.add(p);
   };
 
-  const refuse = (socket: Socket | undefined) => {
-    if (!socket) return;
-    socket.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
+  const now = options.now ?? Date.now;
+
+  const end = (socket: Socket | undefined, how: LiveClose) => {
+    if (!socket || socket.closing) return;
+    socket.closing = true;
+    socket.ws.close(how.code, how.reason);
   };
+  const refuse = (socket: Socket | undefined) => end(socket, CLOSE_REVOKED);
 
   const sender: LiveSender = {
     async send(connectionId, frame) {
@@ -172,27 +203,39 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
     socket.idle.unref();
   };
 
-  const accept = (ws: WebSocket, connection: LiveConnection) => {
-    const socket: Socket = { ws, connection, alive: true, idle: setTimeout(() => undefined, 0) };
+  const accept = (ws: WebSocket, connection: LiveConnection, checkedAt: number) => {
+    const socket: Socket = {
+      ws,
+      connection,
+      alive: true,
+      idle: setTimeout(() => undefined, 0),
+      closing: false,
+      answered: Promise.resolve(),
+    };
     sockets.set(connection.connectionId, socket);
-    registry.add(connection);
+    registry.add(connection, checkedAt);
     resetIdle(socket);
     ws.on('pong', () => {
       socket.alive = true;
     });
     ws.on('message', (data, binary) => {
+      if (socket.closing) return;
       resetIdle(socket);
       const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-      track(
-        handleLiveMessage(deps(), connection, raw, binary, Date.now())
+      // One message at a time per connection, answered in the order sent: the limit then counts them
+      // in that order, and whatever arrives after the message that closed the connection is dropped.
+      socket.answered = socket.answered.then(async () => {
+        if (socket.closing || ws.readyState !== ws.OPEN) return;
+        const reply = await handleLiveMessage(deps(), connection, raw, binary, now())
           // The database failed us: say so (503's code), as an HTTP request would be told.
-          .catch((error) => ({ frame: errorFrame(asTrackerError(error)), refuse: false }))
-          .then((reply) => {
-            if (ws.readyState !== ws.OPEN) return;
-            ws.send(JSON.stringify(reply.frame));
-            if (reply.refuse) refuse(socket);
-          }),
-      );
+          .catch((error): LiveReply => ({
+            frame: errorFrame(asTrackerError(error)),
+          }));
+        if (ws.readyState !== ws.OPEN || socket.closing) return;
+        ws.send(JSON.stringify(reply.frame));
+        if (reply.close) end(socket, reply.close);
+      });
+      track(socket.answered);
     });
     ws.on('close', () => {
       clearTimeout(socket.idle);
@@ -232,7 +275,8 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
           return;
         }
         const connection = { connectionId: randomUUID(), subject: principal.subject };
-        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, connection));
+        const checkedAt = now();
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, connection, checkedAt));
       })(),
     );
   });

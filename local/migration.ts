@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
+import { CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
 import { SCENARIO_SK, THREAD_SK, UPDATE_PREFIX, outboxKey, threadPk } from '../shared/store/keys';
 import { tableDefinition } from '../shared/store/table';
 import type { TrackerEvent } from '../shared/domain/event';
@@ -44,6 +45,10 @@ const checkpointKey = { PK: CHECKPOINT_PK, SK: MIGRATION_ID };
 
 /** The thread item's attribute holding the projection's cursor (shared/store/thread-store.ts). */
 const FOLD_ATTRIBUTE = 'fold';
+
+/** A thread's count of children, which the children's own writes keep: carried over as it is. */
+const keptChildren = (item: Item): Item =>
+  item[CHILDREN_ATTRIBUTE] !== undefined ? { [CHILDREN_ATTRIBUTE]: item[CHILDREN_ATTRIBUTE] } : {};
 
 type Item = Record<string, unknown>;
 type Key = { PK: string; SK: string };
@@ -93,7 +98,11 @@ export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Thre
   const existing = item[FOLD_ATTRIBUTE] as FoldCursor | undefined;
   // A cursor the new code stored is kept: it is the same fold (the property test of resume.ts).
   const cursor = existing ?? (agrees ? cursorOf(fold) : undefined);
-  const next = stored({ ...threadItem(thread), ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}) });
+  const next = stored({
+    ...threadItem(thread),
+    ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}),
+    ...keptChildren(item),
+  });
   if (isDeepStrictEqual(next, item)) return null;
   return {
     kind: 'thread',
@@ -110,7 +119,7 @@ export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Thre
 export function threadNeedsHistory(item: Item): boolean {
   if (item[FOLD_ATTRIBUTE] === undefined) return true;
   return !isDeepStrictEqual(
-    stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE] }),
+    stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE], ...keptChildren(item) }),
     item,
   );
 }

@@ -27,7 +27,7 @@ import {
   ThreadSchema,
   UpdateSchema,
 } from './domain/schemas';
-import { LIVE_LIMITS } from './domain/live-protocol';
+import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES } from './routes';
 
 /**
@@ -641,7 +641,7 @@ export function buildOpenApi(): Record<string, unknown> {
       ],
       events:
         'After Subscribed, every event envelope of the subscribed scenario or thread (the webhook body: id, type, time, scenario, threadId, ...), once per connection, within 2 seconds of its write. Ping events are never sent.',
-      limits: `Text messages of at most ${LIVE_LIMITS.messageBytes} bytes, each one JSON object; at most ${LIVE_LIMITS.subscriptionsPerConnection} subscriptions per connection (too_many_subscriptions); closed after 10 minutes without a client message (send ping), then reconnect and revalidate with ETags.`,
+      limits: `Text messages of at most ${LIVE_LIMITS.messageBytes} bytes, each one JSON object; at most ${LIVE_LIMITS.messagesPerWindow} messages per connection in each minute (more: an Error frame with code too_many_messages, then the connection is closed, locally with code ${CLOSE_LIMIT_EXCEEDED}; in the cloud API Gateway chooses the code); at most ${LIVE_LIMITS.subscriptionsPerConnection} subscriptions per connection (one more: an Error frame with code too_many_subscriptions, then closed likewise); a client message checks the token again at most once every ${LIVE_LIMITS.tokenRecheckMs / 1000} seconds, so a revoked token ends its connection within that long; closed after 10 minutes without a client message (send ping), then reconnect and revalidate with ETags.`,
     },
     components: {
       securitySchemes: {

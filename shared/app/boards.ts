@@ -39,7 +39,12 @@ export async function boardPage(
   limit: number,
   from?: ListPosition,
 ): Promise<BoardPage> {
-  const page = await ctx.threads.listThreads({ ...q.current, scenario: q.scenario }, limit, from);
+  // Archived threads live in their own index partitions: the list must be asked for them.
+  const page = await ctx.threads.listThreads(
+    { ...q.current, scenario: q.scenario, archived: q.archived ?? 'false' },
+    limit,
+    from,
+  );
   const candidates = page.items.filter((t) => archivedMatches(t, q.archived));
   const views: ((Thread & Cutoff) | null)[] = [];
   for (let i = 0; i < candidates.length; i += VIEWS_AT_ONCE) {

@@ -1,8 +1,14 @@
 import { NotFoundError, TrackerError, UnauthorizedError } from '../domain/errors';
 import type { TrackerEvent } from '../domain/event';
 import {
+  CLOSE_LIMIT_EXCEEDED,
+  CLOSE_UNAUTHORIZED,
+  LIVE_LIMITS,
+  LiveMessageRateError,
+  LiveSubscriptionLimitError,
   errorFrame,
   parseLiveMessage,
+  tokenCheckDue,
   pongFrame,
   subscribedFrame,
   targetsOf,
@@ -21,10 +27,13 @@ import type { AppContext } from './context';
  * (`LiveSender`: the ws socket, or API Gateway's management API).
  *
  * A connection carries the subject (hash) of the token it was opened with. That token is checked
- * again on every client message and before every event sent (once per token per batch of events):
- * a revoked token gets an `unauthorized` error frame and its connection is closed (code 4401
- * locally; in the cloud API Gateway closes it). An idle connection stays open no longer than its
- * transport allows (10 minutes without a client message).
+ * again before every event sent (once per token per batch of events), and on a client message when
+ * the last check is older than LIVE_LIMITS.tokenRecheckMs (a flood of messages must not be a flood of
+ * database reads): a revoked token gets an `unauthorized` error frame and its connection is closed
+ * (code 4401 locally; in the cloud API Gateway closes it). Each client message is counted against
+ * the connection's limit first (LIVE_LIMITS.messagesPerWindow); past it, or past the subscription
+ * limit, the connection gets an error frame and is closed (4429 locally). An idle connection stays
+ * open no longer than its transport allows (10 minutes without a client message).
  */
 
 /** A connection as the registries know it. */
@@ -35,6 +44,13 @@ export interface LiveConnection {
 }
 
 export interface LiveRegistry {
+  /**
+   * Count a client message against the connection's limit (countMessage) and say when its token was
+   * last found valid; null when the connection is not registered (any more).
+   */
+  admit(connectionId: string, nowMs: number): Promise<{ admitted: boolean; tokenCheckedAt: number } | null>;
+  /** The connection's token was found valid at `nowMs`. */
+  tokenChecked(connectionId: string, nowMs: number): Promise<void>;
   /**
    * Add a subscription (again: no change). False when the connection is not registered (any more);
    * throws LiveSubscriptionLimitError when it holds the most it may.
@@ -61,14 +77,27 @@ export interface LiveDeps {
   tokens: AppContext['tokens'];
 }
 
-/** What a client message comes to: the frame to answer, and whether the connection must be refused. */
+/** How a connection is ended: the close code (where the transport lets us choose it) and reason. */
+export interface LiveClose {
+  code: number;
+  reason: string;
+}
+
+/** What a client message comes to: the frame to answer, and whether the connection must then be closed. */
 export interface LiveReply {
   frame: LiveFrame;
-  refuse: boolean;
+  close?: LiveClose;
 }
 
 const revoked = () =>
   new UnauthorizedError('The token of this connection was revoked; reconnect with a valid token.');
+
+export const CLOSE_REVOKED: LiveClose = { code: CLOSE_UNAUTHORIZED, reason: 'token revoked' };
+export const CLOSE_TOO_MANY_MESSAGES: LiveClose = { code: CLOSE_LIMIT_EXCEEDED, reason: 'too many messages' };
+export const CLOSE_TOO_MANY_SUBSCRIPTIONS: LiveClose = {
+  code: CLOSE_LIMIT_EXCEEDED,
+  reason: 'too many subscriptions',
+};
 
 /** Answer one client message (a text or binary frame's payload). Never throws for the client's mistakes. */
 export async function handleLiveMessage(
@@ -78,26 +107,44 @@ export async function handleLiveMessage(
   binary: boolean,
   nowMs: number,
 ): Promise<LiveReply> {
-  if (!(await deps.tokens.findByHash(connection.subject)))
-    return { frame: errorFrame(revoked()), refuse: true };
+  const id = connection.connectionId;
+  const admission = await deps.registry.admit(id, nowMs);
+  if (!admission) return { frame: errorFrame(gone()) };
+  if (!admission.admitted)
+    return {
+      frame: errorFrame(
+        new LiveMessageRateError(
+          `A connection may send at most ${LIVE_LIMITS.messagesPerWindow} messages a minute; reconnect later.`,
+        ),
+      ),
+      close: CLOSE_TOO_MANY_MESSAGES,
+    };
+  if (tokenCheckDue(admission.tokenCheckedAt, nowMs)) {
+    if (!(await deps.tokens.findByHash(connection.subject)))
+      return { frame: errorFrame(revoked()), close: CLOSE_REVOKED };
+    await deps.registry.tokenChecked(id, nowMs);
+  }
   try {
     const message = parseLiveMessage(raw, binary);
     if (message.action === 'ping') {
-      await deps.registry.touch(connection.connectionId, nowMs);
-      return { frame: pongFrame(), refuse: false };
+      await deps.registry.touch(id, nowMs);
+      return { frame: pongFrame() };
     }
     if (message.action === 'unsubscribe') {
-      await deps.registry.unsubscribe(connection.connectionId, message.target, nowMs);
-      return { frame: unsubscribedFrame(message.target), refuse: false };
+      await deps.registry.unsubscribe(id, message.target, nowMs);
+      return { frame: unsubscribedFrame(message.target) };
     }
-    if (!(await deps.registry.subscribe(connection.connectionId, message.target, nowMs)))
-      throw new NotFoundError('This connection is no longer registered; reconnect.');
-    return { frame: subscribedFrame(message.target), refuse: false };
+    if (!(await deps.registry.subscribe(id, message.target, nowMs))) throw gone();
+    return { frame: subscribedFrame(message.target) };
   } catch (error) {
-    if (error instanceof TrackerError) return { frame: errorFrame(error), refuse: false };
+    if (error instanceof LiveSubscriptionLimitError)
+      return { frame: errorFrame(error), close: CLOSE_TOO_MANY_SUBSCRIPTIONS };
+    if (error instanceof TrackerError) return { frame: errorFrame(error) };
     throw error;
   }
 }
+
+const gone = () => new NotFoundError('This connection is no longer registered; reconnect.');
 
 /** What one fan-out did. */
 export interface LiveFanOutReport {

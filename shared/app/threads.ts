@@ -62,7 +62,7 @@ import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
 import { ensureScenario } from './scenarios';
-import { WriteBudget } from './write-budget';
+import { WriteBudget, type RequestClock } from './write-budget';
 
 export const DEFAULT_STALE_AFTER_HOURS = 168;
 
@@ -78,6 +78,8 @@ export interface WriteOptions {
   /** The client's If-Match, parsed: a lost race is then its 412, not a retry. */
   ifMatch?: VersionPrecondition;
   idempotency?: IdempotencyTicket;
+  /** When the request arrived (and must be answered by): the write budget runs from there. */
+  clock?: RequestClock;
 }
 
 /** A write's outcome: the thread after it, and the update it concerned (if any). */
@@ -242,13 +244,19 @@ async function writeThread(
   decide: Decide,
 ): Promise<WriteResult> {
   // Attempts count commits (and transient conflicts); waiting in the queue is bounded by the time budget.
-  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes to this thread; retry shortly.');
+  const budget = new WriteBudget(
+    ctx.config,
+    'Too many concurrent writes to this thread; retry shortly.',
+    options.clock,
+  );
   const turn: Turn = { id: randomUUID(), since: budget.started, until: 0 };
   let queued = false;
   let holding = false;
   let roundTripMs = 0;
   try {
     for (;;) {
+      // Every round starts with a DynamoDB call: never one that could end after the budget.
+      budget.giveUpIfLate();
       let record: ThreadRecord | null;
       if (!queued) record = await ctx.threads.getThreadRecord(threadId);
       else {
@@ -306,6 +314,8 @@ async function writeThread(
       };
       // Nothing to write (the same value again): answer with the thread as read, keep its version.
       if (decision.unchanged) return result;
+      // The reads above took their time: a commit is started only if it can end within the budget.
+      budget.giveUpIfLate();
       budget.spend();
       try {
         const { unchanged: _unchanged, movedTo, ...write } = decision;
@@ -313,6 +323,8 @@ async function writeThread(
           ...write,
           kinds,
           expectedVersion: thread.version,
+          // Carried over as read: the Put lands only if no child attached or left meanwhile.
+          children: record.children ?? null,
           ...(holding ? { turn: turn.id } : {}),
           ...(options.idempotency
             ? {
@@ -394,12 +406,14 @@ export async function createThread(
   // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
   const events = [threadCreated(thread, update, now)];
   // The same retry rule as every other thread write (writeThread): bounded attempts and time.
-  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes; retry shortly.');
+  const budget = new WriteBudget(ctx.config, 'Too many concurrent writes; retry shortly.', options.clock);
   for (;;) {
+    // A commit is started only if it can end within the budget, which runs from the request's arrival.
+    budget.giveUpIfLate();
     budget.spend();
     try {
       // Checked on every attempt: a parent that changed meanwhile (ParentChanged) is judged afresh.
-      if (parent !== null) await requireParent(ctx, input.id, parent, input.scenario, true);
+      if (parent !== null) await requireParent(ctx, input.id, parent, input.scenario);
       await ctx.threads.commit({
         ...(parent !== null ? { parentCheck: { id: parent, scenario: input.scenario } } : {}),
         thread,
@@ -462,15 +476,17 @@ async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string)
 /**
  * A parent a thread may attach to: an existing thread, not the thread itself, with no parent of its
  * own, in the thread's scenario; and the thread must have no children (one level only). The write
- * re-checks the parent inside its transaction (`parentCheck`), so a parent that changes meanwhile
- * cannot slip through.
+ * re-checks the parent inside its transaction (`parentCheck`), and its own count of children (the
+ * Put's condition), so neither a parent that changes meanwhile nor a child that attaches to this
+ * thread meanwhile can slip through. `own` is the thread's record (absent: a thread being created,
+ * which has no children).
  */
 async function requireParent(
   ctx: AppContext,
   threadId: string,
   parentId: string,
   scenario: string,
-  mayHaveChildren: boolean,
+  own?: ThreadRecord,
 ): Promise<void> {
   if (parentId === threadId) throw new InvalidParentError('A thread cannot be its own parent.');
   const parent = await ctx.threads.getThreadConsistent(parentId);
@@ -481,8 +497,18 @@ async function requireParent(
     );
   if (parent.scenario !== scenario)
     throw new InvalidParentError(`Thread ${parentId} is in scenario ${parent.scenario}, not ${scenario}.`);
-  if (!mayHaveChildren && (await ctx.threads.hasChildren(threadId)))
+  if (own && !(await childless(ctx, own)))
     throw new InvalidParentError(`Thread ${threadId} has children: it cannot get a parent.`);
+}
+
+/**
+ * Whether a thread has no children: its count (kept in the children's transactions) says none, and
+ * so does the parent index, which also sees children attached before they were counted. The write
+ * that relies on it lands only if the count is still the one read (the Put's condition).
+ */
+async function childless(ctx: AppContext, record: ThreadRecord): Promise<boolean> {
+  if ((record.children ?? 0) > 0) return false;
+  return !(await ctx.threads.hasChildren(record.thread.id));
 }
 
 const sameExpected = (a: Expected | null, b: Expected | null): boolean =>
@@ -666,7 +692,8 @@ export function patchThread(
   input: PatchThreadInput,
   options: WriteOptions,
 ): Promise<WriteResult> {
-  return writeThread(ctx, threadId, options, async ({ thread }, now): Promise<Decision> => {
+  return writeThread(ctx, threadId, options, async (record, now): Promise<Decision> => {
+    const { thread } = record;
     let next: Thread = {
       ...thread,
       ...(input.title !== undefined ? { title: input.title } : {}),
@@ -699,12 +726,14 @@ export function patchThread(
     const parent = input.parent !== undefined ? input.parent : thread.parent;
     const moving = scenario !== thread.scenario;
     const attaching = parent !== null && parent !== thread.parent;
-    if (moving && (parent !== null || (await ctx.threads.hasChildren(threadId)))) {
+    // Leaving a parent (detached, or attached elsewhere): the old parent counts one child less.
+    const leaving = thread.parent !== null && parent !== thread.parent ? thread.parent : null;
+    if (moving && (parent !== null || !(await childless(ctx, record)))) {
       throw new InvalidParentError(
         'A thread with a parent or children cannot move to another scenario: detach first.',
       );
     }
-    if (attaching) await requireParent(ctx, threadId, parent, scenario, false);
+    if (attaching) await requireParent(ctx, threadId, parent, scenario, record);
     if (moving || parent !== thread.parent) {
       next = { ...next, scenario, parent };
       changed = true;
@@ -713,6 +742,7 @@ export function patchThread(
     return {
       thread: { ...next, version: thread.version + 1, updatedAt: now },
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
+      ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),
     };
   });

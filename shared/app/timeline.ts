@@ -113,8 +113,9 @@ async function threadsOf(
   const out: Thread[] = [];
   let after: string | undefined;
   do {
+    // Archived threads live in their own index partitions: the list must be asked for them.
     const page = await ctx.threads.listThreads(
-      { scenario },
+      { scenario, archived: archived ?? 'false' },
       100,
       after !== undefined ? { after } : undefined,
     );

@@ -28,10 +28,28 @@ export const LIVE_LIMITS = {
   messageBytes: 4096,
   /** Subscriptions one connection may hold at once (a desk follows one scenario and a few threads). */
   subscriptionsPerConnection: 20,
+  /**
+   * Client messages one connection may send in one window (fixed windows of messageWindowMs): a desk
+   * sends a ping every 5 minutes and two messages when it changes scenario. Every message costs the
+   * cloud a function run and a write, so a flood on one connection must not become everyone's wait.
+   */
+  messagesPerWindow: 60,
+  messageWindowMs: 60_000,
+  /**
+   * A client message checks the connection's token again only when the last check is this old: a
+   * revoked token still ends its connections within this long, without a database read per message.
+   */
+  tokenRecheckMs: 60_000,
 } as const;
 
 /** The close code of a connection whose token was refused after the handshake (contract). */
 export const CLOSE_UNAUTHORIZED = 4401;
+
+/**
+ * The close code of a connection that went past a limit: too many messages in a window, or a
+ * subscription beyond the most it may hold (not in the contract: docs/security.md "WebSocket limits").
+ */
+export const CLOSE_LIMIT_EXCEEDED = 4429;
 
 /** A connection already holds LIVE_LIMITS.subscriptionsPerConnection subscriptions. */
 export class LiveSubscriptionLimitError extends TrackerError {
@@ -39,6 +57,40 @@ export class LiveSubscriptionLimitError extends TrackerError {
   readonly code = 'too_many_subscriptions';
   readonly title = 'Too many subscriptions on this connection';
 }
+
+/** A connection sent more than LIVE_LIMITS.messagesPerWindow messages in one window. */
+export class LiveMessageRateError extends TrackerError {
+  readonly status = 429;
+  readonly code = 'too_many_messages';
+  readonly title = 'Too many messages on this connection';
+}
+
+/** How many messages a connection sent in which window: what a registry keeps per connection. */
+export interface MessageCount {
+  window: number;
+  count: number;
+}
+
+/** The fixed window a message sent at `nowMs` counts in. */
+export const messageWindow = (nowMs: number): number => Math.floor(nowMs / LIVE_LIMITS.messageWindowMs);
+
+/**
+ * Count one message: the rule of the message limit, kept by both registries (in memory locally; in
+ * the cloud the connection item's `msgWindow`/`msgCount`, counted by one conditional UpdateItem that
+ * does the same). Past the limit the message is not admitted and the connection is closed.
+ */
+export function countMessage(
+  previous: MessageCount | undefined,
+  nowMs: number,
+): { next: MessageCount; admitted: boolean } {
+  const window = messageWindow(nowMs);
+  const count = previous && previous.window === window ? previous.count + 1 : 1;
+  return { next: { window, count }, admitted: count <= LIVE_LIMITS.messagesPerWindow };
+}
+
+/** Whether a client message must check the token again (the last check too old, or the clock went back). */
+export const tokenCheckDue = (checkedAt: number, nowMs: number): boolean =>
+  nowMs < checkedAt || nowMs - checkedAt >= LIVE_LIMITS.tokenRecheckMs;
 
 const target = {
   scenario: z.optional(slug),

@@ -15,6 +15,7 @@ import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf } from './request';
 import type { HttpResult } from './response';
+import type { RequestClock } from '../app/write-budget';
 
 export interface Request {
   event: APIGatewayProxyEventV2;
@@ -24,6 +25,27 @@ export interface Request {
   params: Record<string, string>;
   query: Record<string, string>;
   ctx: AppContext;
+  /** When the request arrived and when the function must have answered: what write budgets run by. */
+  clock: RequestClock;
+}
+
+/**
+ * Time kept back from the function's remaining time to send the answer: a write never plans to end
+ * later than this before the function would be stopped.
+ */
+export const ANSWER_MARGIN_MS = 500;
+
+/** A request's clock: API Gateway's arrival time (else now), bounded by the function's remaining time. */
+export function requestClock(
+  event: Pick<APIGatewayProxyEventV2, 'requestContext'>,
+  lambdaContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+  now: number,
+): RequestClock {
+  const arrived = event.requestContext?.timeEpoch;
+  return {
+    arrivedAt: typeof arrived === 'number' && Number.isFinite(arrived) && arrived <= now ? arrived : now,
+    ...(lambdaContext ? { notAfter: now + lambdaContext.getRemainingTimeInMillis() - ANSWER_MARGIN_MS } : {}),
+  };
 }
 
 export type RouteHandler = (request: Request) => Promise<HttpResult>;
@@ -73,7 +95,14 @@ export function lambdaHandler<G extends FunctionGroup>(
         if (route.role) requireRole(principal, route.role, route.basicAuth === true);
         const params: Record<string, string> = {};
         for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
-        const request = { event, route, principal: principal as Caller, params, query: queryOf(event) };
+        const request = {
+          event,
+          route,
+          principal: principal as Caller,
+          params,
+          query: queryOf(event),
+          clock: requestClock(event, lambdaContext, started),
+        };
         // The context (and the SDK clients in it) is built on first use, never at import.
         result = await run(
           Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,

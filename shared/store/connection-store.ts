@@ -6,8 +6,14 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from './dynamodb';
-import { ConditionalCheckFailedException } from './dynamodb';
-import { LIVE_LIMITS, LiveSubscriptionLimitError, targetKey, type LiveTarget } from '../domain/live-protocol';
+import { ConditionalCheckFailedException, unmarshall } from './dynamodb';
+import {
+  LIVE_LIMITS,
+  LiveSubscriptionLimitError,
+  messageWindow,
+  targetKey,
+  type LiveTarget,
+} from '../domain/live-protocol';
 import { LIVE_SHARDS, liveConnectionKey, liveSubscriptionKey, liveTargetPk, shardNumbers } from './keys';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -59,6 +65,8 @@ export class ConnectionStore {
           ...connection,
           connectedAt: nowMs,
           lastSeenAt: nowMs,
+          // The authorizer has just found the token valid.
+          tokenCheckedAt: nowMs,
           [TTL_ATTRIBUTE]: liveExpiry(nowMs, nowMs),
         },
       }),
@@ -70,6 +78,96 @@ export class ConnectionStore {
       new GetCommand({ TableName: this.table, Key: liveConnectionKey(connectionId), ConsistentRead: true }),
     );
     return Item ? record(Item) : null;
+  }
+
+  /**
+   * Count a client message (the rule of countMessage, done by DynamoDB so that concurrent messages
+   * on one connection, handled by different function instances, are all counted): one UpdateItem
+   * that adds one to the count of the current window while it is under the limit; refused, the item
+   * it returns tells a full window (not admitted) from an older one (start the window at 1) or a gone
+   * connection (null).
+   */
+  async admit(
+    connectionId: string,
+    nowMs: number,
+  ): Promise<{ admitted: boolean; tokenCheckedAt: number } | null> {
+    const window = messageWindow(nowMs);
+    let counted = await this.countIn(connectionId, window);
+    if (counted.item === null) return null;
+    // The first message of a window (or of the connection): start the window at 1.
+    if (!counted.done && Number(counted.item.msgWindow ?? -1) < window) {
+      const started = await this.startWindow(connectionId, window);
+      if (started === null) return null;
+      // Another message started this window at the same moment: count in it.
+      counted = started ? { done: true, item: counted.item } : await this.countIn(connectionId, window);
+      if (counted.item === null) return null;
+    }
+    const tokenCheckedAt = Number(counted.item.tokenCheckedAt ?? 0);
+    // Not counted in a later window than ours (another instance's clock is a moment ahead, at a
+    // window's turn): let the message through rather than close a connection over clock skew.
+    const full = !counted.done && Number(counted.item.msgWindow) === window;
+    return { admitted: !full, tokenCheckedAt };
+  }
+
+  private async countIn(
+    connectionId: string,
+    window: number,
+  ): Promise<{ done: boolean; item: Record<string, unknown> | null }> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: liveConnectionKey(connectionId),
+          UpdateExpression: 'ADD msgCount :one',
+          ConditionExpression: 'attribute_exists(PK) AND msgWindow = :w AND msgCount < :max',
+          ExpressionAttributeValues: { ':one': 1, ':w': window, ':max': LIVE_LIMITS.messagesPerWindow },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { done: true, item: Attributes ?? null };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The item as it was, in DynamoDB's own attribute format (the document client leaves it so).
+      return { done: false, item: error.Item ? unmarshall(error.Item) : null };
+    }
+  }
+
+  /** The first message of a window: true when counted, false when another one started it, null when gone. */
+  private async startWindow(connectionId: string, window: number): Promise<boolean | null> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: liveConnectionKey(connectionId),
+          UpdateExpression: 'SET msgWindow = :w, msgCount = :one',
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(msgWindow) OR msgWindow < :w)',
+          ExpressionAttributeValues: { ':one': 1, ':w': window },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item ? false : null;
+    }
+  }
+
+  /** The connection's token was found valid: no client message checks it again for a while. */
+  async tokenChecked(connectionId: string, nowMs: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: liveConnectionKey(connectionId),
+          UpdateExpression: 'SET tokenCheckedAt = :now',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async subscribe(connectionId: string, target: LiveTarget, nowMs: number): Promise<boolean> {

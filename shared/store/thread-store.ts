@@ -74,8 +74,20 @@ export interface ThreadWrite {
   cursor?: FoldCursor | null;
   /** The kinds the writer decided with: which statuses are terminal (the due index). Built-ins only when absent. */
   kinds?: KindRegistry;
-  /** A parent the thread attaches to: it must still exist, have no parent and be in this scenario when the write lands. */
+  /**
+   * A parent the thread attaches to: it must still exist, have no parent and be in this scenario when
+   * the write lands, and its count of children goes up by one in the same transaction.
+   */
   parentCheck?: { id: string; scenario: string };
+  /** The parent the thread leaves (detached, or attached elsewhere): its count of children goes down by one. */
+  detachFrom?: string;
+  /**
+   * The thread's count of children as read (null: the item has none, written before counting began).
+   * The Put carries it and lands only if it is still that, so a child attaching meanwhile (which
+   * changes the count, not the version) is never overwritten; a write that needs the thread to have
+   * no children read 0 (or null) here, and the condition makes that hold when it lands.
+   */
+  children?: number | null;
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
   revisions?: Revision[];
   /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
@@ -101,6 +113,8 @@ export interface ThreadRecord {
   thread: Thread;
   cursor: FoldCursor | null;
   turn?: Turn | null;
+  /** How many threads name this one as their parent (null on items written before they were counted). */
+  children?: number | null;
 }
 
 export interface ThreadHistory {
@@ -126,6 +140,13 @@ export interface TimelineFacts extends UpdateFacts {
 const CURSOR_ATTRIBUTE = 'fold';
 /** The thread item's attribute holding the turn (not part of the Thread object; a commit's Put drops it). */
 const TURN_ATTRIBUTE = 'turn';
+/**
+ * The thread item's count of its children (not part of the Thread object): kept by the children's
+ * own transactions (ADD ±1 when one attaches or leaves), so "has no children" is a condition a
+ * transaction can check. Items written before it existed lack it; hasChildren's index Query covers
+ * their children outside a race (docs/data-model.md).
+ */
+export const CHILDREN_ATTRIBUTE = 'childCount';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
@@ -137,6 +158,7 @@ const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   thread: toThread(item),
   cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
   turn: (item[TURN_ATTRIBUTE] as Turn | undefined) ?? null,
+  children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
 });
 
 /** An item returned with an exception: the document client does not unmarshall those. */
@@ -504,18 +526,29 @@ export class ThreadStore {
         Item: {
           ...threadItem(write.thread, write.kinds),
           ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}),
+          ...(typeof write.children === 'number' ? { [CHILDREN_ATTRIBUTE]: write.children } : {}),
         },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : {
-              // The version we read, and nobody else's turn held on the thread (ours, none, or one run out).
-              ConditionExpression:
-                'version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn)',
-              ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#until': 'until', '#id': 'id' },
+              // The version we read, nobody else's turn held on the thread (ours, none, or one run
+              // out), and the count of children we read (a child attaching changes only that).
+              ConditionExpression: `version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn) AND ${
+                typeof write.children === 'number'
+                  ? '#children = :children'
+                  : 'attribute_not_exists(#children)'
+              }`,
+              ExpressionAttributeNames: {
+                '#turn': TURN_ATTRIBUTE,
+                '#until': 'until',
+                '#id': 'id',
+                '#children': CHILDREN_ATTRIBUTE,
+              },
               ExpressionAttributeValues: {
                 ':v': write.expectedVersion,
                 ':now': Date.now(),
                 ':turn': write.turn ?? '',
+                ...(typeof write.children === 'number' ? { ':children': write.children } : {}),
               },
               // The loser of a race gets the winner's item back in the cancellation: its retry reads nothing.
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
@@ -548,14 +581,31 @@ export class ThreadStore {
     }
     const parentAt = write.parentCheck ? items.length : -1;
     if (write.parentCheck) {
+      // The parent still qualifies when this lands, and counts one more child; a parent whose own
+      // write read its count of children before this lands is then refused (its Put's condition).
       items.push({
-        ConditionCheck: {
+        Update: {
           TableName: this.table,
           Key: threadKey(write.parentCheck.id),
+          UpdateExpression: 'ADD #children :one',
           ConditionExpression:
             'attribute_exists(PK) AND scenario = :scenario AND (attribute_not_exists(#parent) OR #parent = :none)',
-          ExpressionAttributeNames: { '#parent': 'parent' },
-          ExpressionAttributeValues: { ':scenario': write.parentCheck.scenario, ':none': null },
+          ExpressionAttributeNames: { '#parent': 'parent', '#children': CHILDREN_ATTRIBUTE },
+          ExpressionAttributeValues: { ':scenario': write.parentCheck.scenario, ':none': null, ':one': 1 },
+        },
+      });
+    }
+    if (write.detachFrom !== undefined) {
+      // May go below zero on a parent whose children attached before they were counted: "no
+      // children" is then a count of at most zero together with the index Query (hasChildren).
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: threadKey(write.detachFrom),
+          UpdateExpression: 'ADD #children :minusOne',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#children': CHILDREN_ATTRIBUTE },
+          ExpressionAttributeValues: { ':minusOne': -1 },
         },
       });
     }

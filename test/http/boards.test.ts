@@ -112,3 +112,45 @@ describe('GET /threads?scenario=…&asOf=… (a board)', () => {
     ).toEqual([]);
   });
 });
+
+describe('archived threads on boards and timelines (archived through the API)', () => {
+  it('shows an archived thread on the board with archived=any or true, and on the timeline with archived=any', async () => {
+    // Prepare: two threads of their own scenario, one archived by PATCH as an editor would
+    const thread = (id: string) =>
+      s.call('POST', '/threads', {
+        body: {
+          id,
+          scenario: 'archive-desk',
+          kind: 'summit',
+          title: id,
+          status: 'announced',
+          summary: `${id} began.`,
+          occurredAt: '2025-06-01',
+        },
+      });
+    expect((await thread('kept')).status).toBe(201);
+    expect((await thread('shelved')).status).toBe(201);
+    expect((await s.call('PATCH', '/threads/shelved', { body: { archived: true } })).status).toBe(200);
+    const board = (archived: string) =>
+      s.call('GET', `/threads?scenario=archive-desk&asOf=2025-06-15${archived}`, reader);
+
+    // Act
+    const plain = await s.call('GET', '/threads?scenario=archive-desk&archived=any', reader);
+    const dflt = await board('');
+    const any = await board('&archived=any');
+    const only = await board('&archived=true');
+    const timelineAny = await s.call('GET', '/scenarios/archive-desk/timeline?archived=any', reader);
+    const timeline = await s.call('GET', '/scenarios/archive-desk/timeline', reader);
+
+    // Assess
+    expect(ids(plain)).toEqual(['kept', 'shelved']);
+    expect(ids(dflt)).toEqual(['kept']);
+    expect(ids(any)).toEqual(['kept', 'shelved']);
+    expect(ids(only)).toEqual(['shelved']);
+    expect(any.body.items[1]).toMatchObject({ id: 'shelved', archived: true, status: 'announced' });
+    const threadsOf = (r: { body: { items: { threadId: string }[] } }) =>
+      [...new Set(r.body.items.map((i) => i.threadId))].sort();
+    expect(threadsOf(timelineAny)).toEqual(['kept', 'shelved']);
+    expect(threadsOf(timeline)).toEqual(['kept']);
+  });
+});

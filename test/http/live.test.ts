@@ -281,7 +281,7 @@ describe('bad messages', () => {
     await client.close();
   });
 
-  it('refuses a subscription beyond the limit with too_many_subscriptions', async () => {
+  it('refuses a subscription beyond the limit with too_many_subscriptions, then closes the connection with 4429', async () => {
     // Prepare
     const client = await connect();
     for (let i = 0; i < 20; i++) client.send({ action: 'subscribe', threadId: `thread-${i}` });
@@ -292,7 +292,7 @@ describe('bad messages', () => {
 
     // Assess
     expect(await client.next((f) => f.type === 'Error')).toMatchObject({ code: 'too_many_subscriptions' });
-    await client.close();
+    expect(await client.closed).toEqual({ code: 4429, reason: 'too many subscriptions' });
   });
 });
 

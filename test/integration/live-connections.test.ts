@@ -12,6 +12,7 @@ import { handler as fanOut } from '../../functions/live-fanout';
 import type { AppContext } from '../../shared/app/context';
 import { createToken, hashToken } from '../../shared/app/tokens';
 import { ping, updatePosted } from '../../shared/domain/event';
+import { LIVE_LIMITS, messageWindow } from '../../shared/domain/live-protocol';
 import {
   ConnectionStore,
   LIVE_IDLE_MS,
@@ -179,8 +180,11 @@ describe('the route function', () => {
     expect(await itemOf(liveSubscriptionKey('scenario:desk', 'routed'))).toBeUndefined();
   });
 
-  it('posts unauthorized and deletes the connection when a message comes with a revoked token', async () => {
-    // Prepare
+  it('trusts the token check for a minute, then posts unauthorized and deletes the connection of a revoked token', async () => {
+    // Prepare: the function's clock, moved by hand
+    const realNow = Date.now.bind(Date);
+    let offset = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
     const made = await createToken(ctx, 'revoked-wall', 'reader');
     const revokedSubject = hashToken(made.token);
     const auth = { subject: revokedSubject, name: 'revoked-wall' };
@@ -188,9 +192,13 @@ describe('the route function', () => {
     await ctx.tokens.revoke('revoked-wall');
 
     // Act
+    const withinMinute = await route('$default', 'revoked', '{"action":"ping"}', auth);
+    offset += LIVE_LIMITS.tokenRecheckMs;
     const answer = await route('$default', 'revoked', '{"action":"ping"}', auth);
+    jest.restoreAllMocks();
 
     // Assess
+    expect(JSON.parse(withinMinute.body!)).toEqual({ type: 'Pong' });
     expect(answer).toEqual({ statusCode: 200 });
     const posted = management.commandCalls(PostToConnectionCommand)[0]!.args[0].input;
     expect(JSON.parse(Buffer.from(posted.Data as Uint8Array).toString())).toMatchObject({
@@ -201,6 +209,62 @@ describe('the route function', () => {
       ConnectionId: 'revoked',
     });
     expect(await itemOf(liveConnectionKey('revoked'))).toBeUndefined();
+  });
+});
+
+/** Where the message limit's next window starts (its windows are fixed minutes of the epoch). */
+const startOfNextMinute = (ms: number) => (messageWindow(ms) + 1) * LIVE_LIMITS.messageWindowMs;
+
+describe('the message limit of a connection', () => {
+  it('counts concurrent messages exactly: 60 answered in a minute, then too_many_messages posted and the connection deleted', async () => {
+    // Prepare: the function's clock a second into a fresh minute, so all of them fall in that minute
+    const realNow = Date.now.bind(Date);
+    const offset = startOfNextMinute(realNow()) + 1000 - realNow();
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    await route('$connect', 'flood');
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, () => route('$default', 'flood', '{"action":"ping"}')),
+    );
+    jest.restoreAllMocks();
+
+    // Assess
+    const pongs = answers.filter((a) => a.body !== undefined && JSON.parse(a.body).type === 'Pong');
+    expect(pongs).toHaveLength(LIVE_LIMITS.messagesPerWindow);
+    const posted = management
+      .commandCalls(PostToConnectionCommand)
+      .map((c) => JSON.parse(Buffer.from(c.args[0].input.Data as Uint8Array).toString()));
+    expect(posted[0]).toMatchObject({ type: 'Error', code: 'too_many_messages' });
+    expect(management.commandCalls(DeleteConnectionCommand)[0]!.args[0].input).toEqual({
+      ConnectionId: 'flood',
+    });
+    expect(await itemOf(liveConnectionKey('flood'))).toBeUndefined();
+  });
+
+  it('starts every minute with a fresh allowance', async () => {
+    // Prepare: the function's clock a second into a fresh minute, moved a minute on by hand
+    const realNow = Date.now.bind(Date);
+    let offset = startOfNextMinute(realNow()) + 1000 - realNow();
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    await route('$connect', 'steady');
+    const minute = async () => {
+      const out = [];
+      for (let i = 0; i < LIVE_LIMITS.messagesPerWindow; i++)
+        out.push(await route('$default', 'steady', '{"action":"ping"}'));
+      offset += LIVE_LIMITS.messageWindowMs;
+      return out;
+    };
+
+    // Act
+    const answers = [...(await minute()), ...(await minute())];
+    jest.restoreAllMocks();
+
+    // Assess
+    expect(answers.map((a) => JSON.parse(a.body!).type)).toEqual(
+      Array(2 * LIVE_LIMITS.messagesPerWindow).fill('Pong'),
+    );
+    expect(management.commandCalls(DeleteConnectionCommand)).toEqual([]);
   });
 });
 

@@ -26,6 +26,9 @@ export async function freshContext(
     pageTokenSecret: randomBytes(32).toString('base64url'),
     webhookSecretKey: randomBytes(32).toString('base64url'),
     dynamodbTimeoutMs: 10_000,
+    // A write starts only when it could end within the budget even if DynamoDB stopped answering
+    // (shared/app/write-budget.ts); with the patient timeout above that needs a patient budget too.
+    writeRetryBudgetMs: 30_000,
     ...overrides,
   };
   const ctx = createContext(cfg, adapters);

@@ -208,7 +208,10 @@ describe('handleLiveMessage and fanOutLive', () => {
     );
 
     // Assess
-    expect(reply).toEqual({ frame: expect.objectContaining({ code: 'unauthorized' }), refuse: true });
+    expect(reply).toEqual({
+      frame: expect.objectContaining({ code: 'unauthorized' }),
+      close: { code: 4401, reason: 'token revoked' },
+    });
   });
 });
 
