@@ -74,7 +74,12 @@ describe('a keyring in Secrets Manager', () => {
     const source = secretsManagerKeyring(arn, 'test key');
     // Act
     const failures = await Promise.all(
-      [1, 2].map(() => source.load().then(() => undefined, (error: unknown) => error)),
+      [1, 2].map(() =>
+        source.load().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
     );
     const before = (() => {
       try {

@@ -44,8 +44,16 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
       }
       const value = secrets.get(SecretId);
       if (value === undefined)
-        return answer(400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' });
-      return answer(200, { ARN: SecretId, Name: SecretId.split(':').pop(), SecretString: value, VersionId: 'v' });
+        return answer(400, {
+          __type: 'ResourceNotFoundException',
+          message: 'Secrets Manager can’t find the specified secret.',
+        });
+      return answer(200, {
+        ARN: SecretId,
+        Name: SecretId.split(':').pop(),
+        SecretString: value,
+        VersionId: 'v',
+      });
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -56,7 +64,12 @@ export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
     put: (id, value) => void secrets.set(id, value),
     refuse: (type, n = Infinity) => void (refusal = { type, left: n }),
     install() {
-      const names = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+      const names = [
+        'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+        'AWS_REGION',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+      ];
       const before = Object.fromEntries(names.map((n) => [n, process.env[n]]));
       process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = url;
       process.env.AWS_REGION ??= 'eu-west-1';
