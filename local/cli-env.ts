@@ -55,7 +55,10 @@ export function cliConfig(env: NodeJS.ProcessEnv): { target: DynamoTarget; confi
             ...withLocalKeyrings(env, readDataDir(env), false),
             TRACKER_ALLOW_PRIVATE_WEBHOOKS: env.TRACKER_ALLOW_PRIVATE_WEBHOOKS || 'true',
           };
-    const config = readConfig({ ...local, DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint });
+    const config = readConfig({
+      ...local,
+      DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint,
+    });
     return { target, config };
   } catch (error) {
     // A bad setting is a mistake in how the tool was configured: one line naming it, exit 2.

@@ -103,7 +103,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
         return 0;
       }
       default:
-        throw new UsageError(command === undefined ? 'no command' : `unknown command ${JSON.stringify(command)}`);
+        throw new UsageError(
+          command === undefined ? 'no command' : `unknown command ${JSON.stringify(command)}`,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof SettingError) {
@@ -120,7 +122,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
       return 1;
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      io.err(`${(error as NodeJS.ErrnoException).path} does not exist: npm start makes it on its first start.`);
+      io.err(
+        `${(error as NodeJS.ErrnoException).path} does not exist: npm start makes it on its first start.`,
+      );
       return 1;
     }
     throw error;

@@ -76,7 +76,9 @@ export function parseKeyring(text: string): Keyring {
   const keys: [string, unknown][] = [[current.id, current.key], ...Object.entries(previous)];
   for (const [id, key] of keys) {
     if (!KEY_ID.test(id))
-      throw new KeyringFormatError(`holds a key id that is not 1–32 of A-Z a-z 0-9 _ - (${JSON.stringify(id)})`);
+      throw new KeyringFormatError(
+        `holds a key id that is not 1–32 of A-Z a-z 0-9 _ - (${JSON.stringify(id)})`,
+      );
     if (typeof key !== 'string' || !KEY.test(key))
       throw new KeyringFormatError(`holds key ${id}, which is not at least 32 visible ASCII characters`);
   }

@@ -67,7 +67,10 @@ export function secretsManagerKeyring(
     }
   };
   const unavailable = () =>
-    new UnavailableError(`The ${what} could not be read from Secrets Manager (${failure}); try again shortly.`, 5);
+    new UnavailableError(
+      `The ${what} could not be read from Secrets Manager (${failure}); try again shortly.`,
+      5,
+    );
   const loaded = () => {
     if (!last) throw unavailable();
     return last.ring;
@@ -75,7 +78,12 @@ export function secretsManagerKeyring(
   return {
     async load(needs) {
       let force = false;
-      if (last && needs !== undefined && !holdsKey(last.ring, needs) && now() - lastForced >= FORCED_READ_INTERVAL_MS) {
+      if (
+        last &&
+        needs !== undefined &&
+        !holdsKey(last.ring, needs) &&
+        now() - lastForced >= FORCED_READ_INTERVAL_MS
+      ) {
         force = true;
         lastForced = now();
       }

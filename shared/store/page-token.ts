@@ -35,7 +35,8 @@ export interface PageTokenCodec {
  * any (a process that never pages) every use fails, loudly.
  */
 export function pageTokenCodec(keys: KeyringSource): PageTokenCodec {
-  const sign = (payload: string, key: string) => createHmac('sha256', key).update(payload).digest('base64url');
+  const sign = (payload: string, key: string) =>
+    createHmac('sha256', key).update(payload).digest('base64url');
   const invalid = () => ValidationError.field('nextToken', 'is not a valid page token for this query');
   return {
     encode(key, scope) {
