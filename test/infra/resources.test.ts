@@ -467,7 +467,7 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  it('exports ApiUrl, TableName, EventBusName and AlarmTopicArn', () => {
+  it('exports ApiUrl, TableName, EventBusName, AlarmTopicArn and the two secrets by ARN (a Ref, never a value)', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     // Assess
@@ -477,6 +477,12 @@ describe('outputs', () => {
     expect(referencedIds(outputs.TableName!.Value)).toEqual([only('AWS::DynamoDB::Table')[0]]);
     expect(referencedIds(outputs.EventBusName!.Value)).toEqual([only('AWS::Events::EventBus')[0]]);
     expect(referencedIds(outputs.AlarmTopicArn!.Value)).toEqual([only('AWS::SNS::Topic')[0]]);
+    expect(outputs.PageTokenSecretArn!.Value).toEqual({
+      Ref: named('AWS::SecretsManager::Secret', 'PageTokenSecret')[0],
+    });
+    expect(outputs.WebhookSecretKeyArn!.Value).toEqual({
+      Ref: named('AWS::SecretsManager::Secret', 'WebhookSecretKey')[0],
+    });
   });
 });
 

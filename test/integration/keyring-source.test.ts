@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UnavailableError } from '../../shared/domain/errors';
 import { newKeyring, parseKeyring, rotateKeyring } from '../../shared/domain/keyring';
 import {
@@ -162,5 +164,19 @@ describe('a keyring in Secrets Manager', () => {
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error.message).toMatch(/KeyringFormatError: is neither a keyring/);
     expect(error.message).not.toContain('short-not-a-key');
+  });
+
+  it('is cached as long as docs/runbook.md and docs/security.md say', () => {
+    // Prepare
+    const doc = (name: string) =>
+      readFileSync(join(__dirname, '../../docs', name), 'utf8').replace(/\s+/g, ' ');
+    // Assess
+    expect(SECRET_CACHE_SECONDS).toBe(5 * 60);
+    expect(doc('runbook.md')).toContain(`\`maxAge\` ${SECRET_CACHE_SECONDS} s`);
+    expect(doc('runbook.md')).toContain('within 5 minutes');
+    expect(doc('runbook.md')).toContain(`at most once per ${FORCED_READ_INTERVAL_MS / 1000} s`);
+    expect(doc('security.md')).toContain(
+      `cached 5 minutes; at once for a token naming a key it does not hold yet, at most once per ${FORCED_READ_INTERVAL_MS / 1000} s`,
+    );
   });
 });
