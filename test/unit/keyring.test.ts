@@ -41,15 +41,15 @@ describe('a keyring', () => {
     const third = rotateKeyring(second);
     const retired = retireKey(third, parseKeyring(first).current.id);
     // Assess
-    const [r1, r2, r3] = [first, second, third].map(parseKeyring);
-    expect(r3.previous).toEqual({ [r1!.current.id]: r1!.current.key, [r2!.current.id]: r2!.current.key });
+    const [r1, r2, r3] = [parseKeyring(first), parseKeyring(second), parseKeyring(third)];
+    expect(r3.previous).toEqual({ [r1.current.id]: r1.current.key, [r2.current.id]: r2.current.key });
     expect(parseKeyring(retired)).toEqual({
-      current: r3!.current,
-      previous: { [r2!.current.id]: r2!.current.key },
+      current: r3.current,
+      previous: { [r2.current.id]: r2.current.key },
     });
-    expect(keyOf(parseKeyring(retired), r2!.current.id)).toBe(r2!.current.key);
-    expect(() => keyOf(parseKeyring(retired), r1!.current.id)).toThrow(UnknownKeyError);
-    expect(() => retireKey(third, r3!.current.id)).toThrow(/current key/);
+    expect(keyOf(parseKeyring(retired), r2.current.id)).toBe(r2.current.key);
+    expect(() => keyOf(parseKeyring(retired), r1.current.id)).toThrow(UnknownKeyError);
+    expect(() => retireKey(third, r3.current.id)).toThrow(/current key/);
   });
 
   it('reads a plain key (a secret of before keyrings) as the key "initial", which a rotation keeps', () => {
