@@ -17,9 +17,7 @@ import { listKinds } from '../shared/app/kinds';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
-import { config } from '../shared/config';
-import type { SecretFetch } from '../shared/store/managed-secret';
-import { secretsManagerFetch } from '../shared/store/secrets-manager';
+import { pageTokenKeyId } from '../shared/store/page-token';
 import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import type { GroupRouteKey } from '../shared/routes';
@@ -233,16 +231,21 @@ const PAGED_ROUTES: ReadonlySet<string> = new Set<GroupRouteKey<'threads-read'>>
 ]);
 
 /**
- * In the cloud the page-token key is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), read by an
- * instance's first request that pages and kept; a failed read is retried by the next such request,
- * and meanwhile paging answers 503 (never a guessable key). A request for one thread, update or
- * scenario never waits for it. Settings are read on first use, as the context is.
+ * In the cloud the page-token keyring is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), loaded
+ * before a request that pages and re-read when its cache runs out (shared/store/keyring-source.ts),
+ * or at once when the request's `nextToken` names a key it does not hold yet (another instance took
+ * up a rotation first). While it cannot be read, paging answers 503 (never a guessable key). A
+ * request for one thread, update or scenario never waits for it.
  */
-let fetchSecret: SecretFetch | undefined;
 export const handler: typeof routes = async (event, context) => {
-  // Only a process given the ARN parses settings here (tests and the local server set their context).
-  const arn = process.env.PAGE_TOKEN_SECRET_ARN ? config().pageTokenSecretArn : undefined;
-  if (arn && PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET ')))
-    await parts.pageTokenKey(arn).ready((fetchSecret ??= secretsManagerFetch()));
+  // Only a process given the ARN builds its context here (tests and the local server set their own).
+  const cfg = process.env.PAGE_TOKEN_SECRET_ARN ? appContext().config : undefined;
+  if (cfg?.pageTokenSecretArn && PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET '))) {
+    const token = event.queryStringParameters?.nextToken;
+    await parts
+      .pageTokenKeys(cfg)
+      .load(token === undefined ? undefined : pageTokenKeyId(token))
+      .catch(() => undefined); // an unread keyring is the codec's 503, answered as any error of the route
+  }
   return routes(event, context);
 };

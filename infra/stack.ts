@@ -165,6 +165,15 @@ export class ScenarioTrackerStack extends Stack {
       value: this.live.url,
       description: 'WebSocket URL of live updates (connect with ?token=<token>)',
     });
+    // ARNs, never values: what the key rotation of docs/runbook.md reads and puts.
+    new CfnOutput(this, 'PageTokenSecretArn', {
+      value: this.secrets.pageToken.secretArn,
+      description: 'Secrets Manager secret holding the page-token keyring (rotation: docs/runbook.md)',
+    });
+    new CfnOutput(this, 'WebhookSecretKeyArn', {
+      value: this.secrets.webhookKey.secretArn,
+      description: 'Secrets Manager secret holding the webhook sealing keyring (rotation: docs/runbook.md)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.notifications.alarmTopic.topicArn,
       description: 'SNS topic every alarm notifies',

@@ -1,5 +1,6 @@
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { readConfig, readDatabaseLocation, SettingError, type Config } from '../shared/config';
+import { readConfig, readDatabaseLocation, readDataDir, SettingError, type Config } from '../shared/config';
+import { withLocalKeyrings } from './local-secrets';
 
 /**
  * How every command-line tool (`npm run token`, `npm run stale-check`, …) finds its database, per
@@ -38,11 +39,26 @@ export function resolveDynamoTarget(env: NodeJS.ProcessEnv): DynamoTarget {
 /**
  * The configuration a tool runs with. The endpoint is made explicit before readConfig sees it, so
  * an unset DYNAMODB_ENDPOINT means the embedded DynamoDB Local here, never AWS.
+ *
+ * Against a local database a tool runs with what `npm start` runs with: the keyrings it keeps in
+ * TRACKER_DATA_DIR (read, never made: local/local-secrets.ts), so a stale check opens the
+ * subscription secrets the server sealed and delivers, and private webhook addresses allowed, as the
+ * server allows them (receivers on the laptop). Against AWS nothing local is read.
  */
 export function cliConfig(env: NodeJS.ProcessEnv): { target: DynamoTarget; config: Config } {
   const target = resolveDynamoTarget(env);
   try {
-    const config = readConfig({ ...env, DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint });
+    const local =
+      target.kind === 'aws'
+        ? env
+        : {
+            ...withLocalKeyrings(env, readDataDir(env), false),
+            TRACKER_ALLOW_PRIVATE_WEBHOOKS: env.TRACKER_ALLOW_PRIVATE_WEBHOOKS || 'true',
+          };
+    const config = readConfig({
+      ...local,
+      DYNAMODB_ENDPOINT: target.kind === 'aws' ? 'aws' : target.endpoint,
+    });
     return { target, config };
   } catch (error) {
     // A bad setting is a mistake in how the tool was configured: one line naming it, exit 2.

@@ -19,7 +19,7 @@ import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { seedIfEmpty } from './seed';
-import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
+import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
@@ -248,9 +248,8 @@ async function main(): Promise<void> {
   const settings = readLocalSettings(env);
   readConfig(env);
   const port = settings.port;
-  if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
-  if (!env.TRACKER_WEBHOOK_SECRET_KEY)
-    env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
+  // The page-token and webhook sealing keyrings, unless set: kept in the data folder (the tools read them there).
+  Object.assign(env, withLocalKeyrings(env, settings.dataDir, true));
   // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
   if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
   let dynamo: RunningDynamo | undefined;

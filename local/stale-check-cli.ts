@@ -1,5 +1,6 @@
 import { createContext, setAppContext } from '../shared/app/context';
 import { useInProcessParts } from '../shared/app/in-process';
+import { runDeliveries } from '../shared/app/deliveries';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
@@ -76,7 +77,14 @@ export async function main(
       );
       return 0;
     }
+    // Notifications fan out to subscriptions in this process (with the data folder's sealing key,
+    // cliConfig); what that made due is attempted once here, and retried by the server's loop.
+    let fannedOut = false;
+    ctx.wakeDeliveries = () => {
+      fannedOut = true;
+    };
     const result = await staleCheck({ time: at });
+    if (fannedOut) await runDeliveries(ctx, Date.now());
     out(JSON.stringify({ now: result.now, flagged: result.flagged, overdue: result.overdue }));
     return 0;
   } catch (error) {

@@ -1,5 +1,6 @@
 import './domain/zod-setup';
 import * as z from 'zod/mini';
+import { KeyringFormatError, parseKeyring } from './domain/keyring';
 
 /**
  * Every setting the functions and the local tools read, in one place: one zod/mini schema per group
@@ -50,6 +51,32 @@ const isHttpUrl = (s: string): boolean => {
 };
 /** An origin as browsers send it: scheme, host and port, nothing else (`https://desk.example.org`). */
 const isOrigin = (s: string): boolean => isHttpUrl(s) && new URL(s).origin === s;
+
+/**
+ * A keyring (shared/domain/keyring.ts) as text: its JSON, or a plain key of at least 32 visible
+ * characters (`npm run keyring -- new` makes one). The message names the problem, never the value.
+ */
+const keyringSetting = () =>
+  z.string().check(
+    z.refine((s: string) => {
+      try {
+        return parseKeyring(s) !== undefined;
+      } catch (error) {
+        if (error instanceof KeyringFormatError) return false;
+        throw error;
+      }
+    }, 'must be a keyring (the JSON that npm run keyring -- new prints) or a key of at least 32 visible ASCII characters'),
+  );
+/** Where the cloud keeps a keyring: the function reads the secret at run time, never its value from here. */
+const secretArn = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
+        'must be the ARN of a Secrets Manager secret',
+      ),
+    );
 
 /** What a Bearer header can carry (shared/app/tokens.ts): 1–512 visible ASCII characters. */
 export const TOKEN_SETTING = /^[\x21-\x7e]{1,512}$/;
@@ -103,24 +130,8 @@ const CORE_SETTINGS = {
   DYNAMODB_TIMEOUT_MS: () => integer(100, 60_000, ' ms'),
   DYNAMODB_MAX_ATTEMPTS: () => integer(1, 10),
   KINDS_CACHE_SECONDS: () => integer(0, 3600, ' seconds'),
-  PAGE_TOKEN_SECRET: () =>
-    z
-      .string()
-      .check(
-        z.regex(
-          /^[\x21-\x7e]{32,}$/,
-          'must be at least 32 visible ASCII characters (the stack generates 64)',
-        ),
-      ),
-  PAGE_TOKEN_SECRET_ARN: () =>
-    z
-      .string()
-      .check(
-        z.regex(
-          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
-          'must be the ARN of a Secrets Manager secret',
-        ),
-      ),
+  PAGE_TOKEN_SECRET: () => keyringSetting(),
+  PAGE_TOKEN_SECRET_ARN: () => secretArn(),
   TRACKER_ALLOW_PRIVATE_WEBHOOKS: () => z.enum(['true', 'false'], 'must be true or false'),
   TRACKER_WEBHOOK_RETRY_SCHEDULE: () =>
     z
@@ -141,15 +152,8 @@ const CORE_SETTINGS = {
           'must be 1–20 delays in seconds, comma separated, each from 0 to 604800 (7 days)',
         ),
       ),
-  TRACKER_WEBHOOK_SECRET_KEY: () =>
-    z
-      .string()
-      .check(
-        z.regex(
-          /^[\x21-\x7e]{32,}$/,
-          'must be at least 32 visible ASCII characters (the stack generates 64)',
-        ),
-      ),
+  TRACKER_WEBHOOK_SECRET_KEY: () => keyringSetting(),
+  TRACKER_WEBHOOK_SECRET_KEY_ARN: () => secretArn(),
   TRACKER_LIVE_CALLBACK_URL: () =>
     z
       .string()
@@ -261,15 +265,14 @@ export interface Config {
   /** Attempts per DynamoDB call, the first included (DYNAMODB_MAX_ATTEMPTS, default 2). */
   dynamodbMaxAttempts: number;
   /**
-   * Secret that signs pagination tokens (PAGE_TOKEN_SECRET, ≥ 32 characters). The stack sets a
-   * generated one for the read function; `npm start` keeps a random one in its data folder
-   * (local/page-token-secret.ts). Unset, a process cannot page (and needs not: only reads page).
+   * The keyring that signs pagination tokens (PAGE_TOKEN_SECRET: a keyring's JSON or a plain key of
+   * ≥ 32 characters, shared/domain/keyring.ts). `npm start` and the tools keep one in the data folder
+   * (local/local-secrets.ts). Unset, a process cannot page (and needs not: only reads page).
    */
   pageTokenSecret: string | undefined;
   /**
-   * PAGE_TOKEN_SECRET_ARN: in the cloud, the Secrets Manager secret holding that key, read once per
-   * function instance at cold start (shared/store/managed-secret.ts); never set together with
-   * PAGE_TOKEN_SECRET.
+   * PAGE_TOKEN_SECRET_ARN: in the cloud, the Secrets Manager secret holding that keyring, read at run
+   * time and cached (shared/store/keyring-source.ts); never set together with PAGE_TOKEN_SECRET.
    */
   pageTokenSecretArn: string | undefined;
   /**
@@ -287,11 +290,16 @@ export interface Config {
   /** TRACKER_WEBHOOK_RETRY_SCHEDULE: seconds before each retry of a failed delivery (default 10,60,300,1800,7200,21600). */
   webhookRetrySchedule: number[];
   /**
-   * TRACKER_WEBHOOK_SECRET_KEY (≥ 32 characters): the key that encrypts subscription secrets at rest
-   * (docs/security.md). The stack generates one for the two functions that need it; `npm start` keeps
-   * a random one in its data folder. Unset, a process cannot create or deliver subscriptions.
+   * TRACKER_WEBHOOK_SECRET_KEY (a keyring, like PAGE_TOKEN_SECRET): the keys that seal subscription
+   * secrets at rest (docs/security.md). `npm start` and the tools keep one in the data folder. Unset
+   * (and no ARN), a process cannot create or deliver subscriptions.
    */
   webhookSecretKey: string | undefined;
+  /**
+   * TRACKER_WEBHOOK_SECRET_KEY_ARN: in the cloud, the Secrets Manager secret holding that keyring,
+   * read at run time and cached; only the subscriptions and delivery functions get it.
+   */
+  webhookSecretKeyArn: string | undefined;
   /**
    * TRACKER_LIVE_CALLBACK_URL: the management endpoint of the live WebSocket API's stage
    * (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`), where the live functions post
@@ -309,6 +317,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Two sources of one key: which one signs would depend on code paths, so neither is guessed.
   if (s.PAGE_TOKEN_SECRET !== undefined && s.PAGE_TOKEN_SECRET_ARN !== undefined)
     throw new SettingError('PAGE_TOKEN_SECRET_ARN', 'and PAGE_TOKEN_SECRET are both set; set one of them.');
+  if (s.TRACKER_WEBHOOK_SECRET_KEY !== undefined && s.TRACKER_WEBHOOK_SECRET_KEY_ARN !== undefined)
+    throw new SettingError(
+      'TRACKER_WEBHOOK_SECRET_KEY_ARN',
+      'and TRACKER_WEBHOOK_SECRET_KEY are both set; set one of them.',
+    );
   const endpoint = s.DYNAMODB_ENDPOINT;
   const local = endpoint !== undefined && endpoint !== 'aws';
   return {
@@ -332,6 +345,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhooks: s.TRACKER_ALLOW_PRIVATE_WEBHOOKS === 'true',
     webhookRetrySchedule: s.TRACKER_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
     webhookSecretKey: s.TRACKER_WEBHOOK_SECRET_KEY,
+    webhookSecretKeyArn: s.TRACKER_WEBHOOK_SECRET_KEY_ARN,
     liveCallbackUrl: s.TRACKER_LIVE_CALLBACK_URL,
   };
 }
@@ -401,6 +415,12 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     liveIdleSeconds: s.TRACKER_LIVE_IDLE_SECONDS ?? 600,
     tokens: { reader: s.TRACKER_READER_TOKEN, editor: s.TRACKER_EDITOR_TOKEN, admin: s.TRACKER_ADMIN_TOKEN },
   };
+}
+
+/** TRACKER_DATA_DIR alone (default `.data`): where the tools find the local keys `npm start` keeps. */
+export function readDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const s = parseGroup({ TRACKER_DATA_DIR: LOCAL_SETTINGS.TRACKER_DATA_DIR }, env);
+  return s.TRACKER_DATA_DIR ?? '.data';
 }
 
 /**

@@ -102,9 +102,9 @@ export interface FunctionsProps {
   table: ITable;
   /** The notification bus the publishing functions put events on. */
   bus: IEventBus;
-  /** Signs page tokens; only threads-read may read it. */
+  /** The page-token keyring; only threads-read may read it (SECRET_READERS). */
   pageTokenSecret: ISecret;
-  /** Seals webhook subscription secrets; only subscriptions and deliveries get it. */
+  /** The keyring that seals webhook subscription secrets; only subscriptions and deliveries may read it. */
   webhookSecretKey: ISecret;
   /** Origins allowed by CORS, told to the HTTP functions (TRACKER_CORS_ORIGINS). */
   corsOrigins: readonly string[];
@@ -238,7 +238,7 @@ export class Functions extends Section {
         reservedConcurrency: props.reservedConcurrency?.[name],
       });
       grantAccess(props, fn, name);
-      if (name === 'threads-read') props.pageTokenSecret.grantRead(fn);
+      for (const secret of SECRET_READERS[name] ?? []) props[secret].grantRead(fn);
       return fn;
     };
     this.byName = Object.fromEntries(
@@ -246,6 +246,32 @@ export class Functions extends Section {
     ) as Record<FunctionName, NodejsFunction>;
   }
 }
+
+/** The secrets a function reads, as FunctionsProps names them. */
+type SecretProp = 'pageTokenSecret' | 'webhookSecretKey';
+
+/** The setting through which a function finds each secret: its ARN, never its value. */
+const SECRET_ARN_SETTING: Record<SecretProp, string> = {
+  pageTokenSecret: 'PAGE_TOKEN_SECRET_ARN',
+  webhookSecretKey: 'TRACKER_WEBHOOK_SECRET_KEY_ARN',
+};
+
+/**
+ * Which function reads which secret, declared once: each gets the secret's ARN in its environment and
+ * `grantRead` on that secret alone (GetSecretValue and DescribeSecret). The read function, which can
+ * read every item, cannot open a sealed subscription secret; nothing but threads-read signs page tokens.
+ */
+export const SECRET_READERS: Partial<Record<FunctionName, readonly SecretProp[]>> = {
+  'threads-read': ['pageTokenSecret'],
+  subscriptions: ['webhookSecretKey'],
+  deliveries: ['webhookSecretKey'],
+};
+
+/** The ARN settings of the secrets a function reads (SECRET_READERS). */
+const secretEnv = (props: FunctionsProps, name: FunctionName): Record<string, string> =>
+  Object.fromEntries(
+    (SECRET_READERS[name] ?? []).map((secret) => [SECRET_ARN_SETTING[secret], props[secret].secretArn]),
+  );
 
 /** Each function's environment: only the settings it reads. */
 function environments(props: FunctionsProps): Record<FunctionName, Record<string, string>> {
@@ -257,20 +283,10 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
   };
   const httpEnv = { TRACKER_CORS_ORIGINS: props.corsOrigins.join(',') };
   // The cloud never lets a subscription reach a private address, whatever anyone sets locally.
-  const webhookEnv = {
-    TRACKER_WEBHOOK_SECRET_KEY: props.webhookSecretKey.secretValue.unsafeUnwrap(),
-    TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false',
-  };
-  return {
+  const webhookEnv = { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false' };
+  const own: Record<FunctionName, Record<string, string>> = {
     health: { ...common, ...httpEnv },
-    // The secret's ARN, not its value: the function reads the key at cold start (granted below), so
-    // a new value needs no deploy and the key is in neither the template nor the configuration.
-    'threads-read': {
-      ...common,
-      ...tableEnv,
-      ...httpEnv,
-      PAGE_TOKEN_SECRET_ARN: props.pageTokenSecret.secretArn,
-    },
+    'threads-read': { ...common, ...tableEnv, ...httpEnv },
     'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
     tokens: { ...common, ...tableEnv, ...httpEnv },
     kinds: { ...common, ...tableEnv, ...httpEnv },
@@ -283,6 +299,11 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     // No page-token key: a feed is one document, never paged.
     feeds: { ...common, ...tableEnv, ...httpEnv },
   };
+  // Secrets by ARN, not value: the function reads the keyring at run time (granted in Functions),
+  // so a rotation needs no deploy and no key is in the template or the function's configuration.
+  return Object.fromEntries(
+    (Object.keys(own) as FunctionName[]).map((name) => [name, { ...own[name], ...secretEnv(props, name) }]),
+  ) as Record<FunctionName, Record<string, string>>;
 }
 
 /** The function's table statements and bus grant (infra/permissions.ts FUNCTION_ACCESS). */

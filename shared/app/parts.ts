@@ -5,7 +5,7 @@ import { DueStore } from '../store/due-store';
 import { FeedStore } from '../store/feed-store';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
-import { sharedManagedSecret } from '../store/managed-secret';
+import { fixedKeyring, sharedSecretsManagerKeyring, type KeyringSource } from '../store/keyring-source';
 import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
@@ -36,10 +36,9 @@ export const kinds: Maker<'kinds'> = (_db, cfg, ctx) =>
   kindCache(ctx().kindStore, cfg.kindsCacheSeconds * 1000);
 export const idempotency: Maker<'idempotency'> = (db, cfg) => new IdempotencyStore(db, cfg.tableName);
 export const outbox: Maker<'outbox'> = (db, cfg) => new OutboxStore(db, cfg.tableName);
-export const pageTokens: Maker<'pageTokens'> = (_db, cfg) =>
-  pageTokenCodec(cfg.pageTokenSecretArn ? pageTokenKey(cfg.pageTokenSecretArn).current : cfg.pageTokenSecret);
+export const pageTokens: Maker<'pageTokens'> = (_db, cfg) => pageTokenCodec(pageTokenKeys(cfg));
 export const subscriptions: Maker<'subscriptions'> = (db, cfg) =>
-  new SubscriptionStore(db, cfg.tableName, secretBox(cfg.webhookSecretKey));
+  new SubscriptionStore(db, cfg.tableName, secretBox(webhookKeys(cfg)));
 export const deliveries: Maker<'deliveries'> = (db, cfg) => new DeliveryStore(db, cfg.tableName);
 export const due: Maker<'due'> = (db, cfg) => new DueStore(db, cfg.tableName);
 export const feeds: Maker<'feeds'> = (db, cfg) => new FeedStore(db, cfg.tableName);
@@ -61,5 +60,24 @@ export const ALL_PARTS: Required<PartMakers> = {
   feeds,
 };
 
-/** The cloud's page-token key (PAGE_TOKEN_SECRET_ARN), one per process: threads-read awaits it before its first request. */
-export const pageTokenKey = (arn: string) => sharedManagedSecret(arn, 'page-token key');
+/**
+ * The page-token keyring: in the cloud the Secrets Manager secret PAGE_TOKEN_SECRET_ARN names (one
+ * source per process, which threads-read loads before a request that pages), elsewhere the value of
+ * PAGE_TOKEN_SECRET.
+ */
+export const pageTokenKeys = (cfg: Config): KeyringSource =>
+  cfg.pageTokenSecretArn
+    ? sharedSecretsManagerKeyring(cfg.pageTokenSecretArn, 'page-token key')
+    : fixedKeyring(cfg.pageTokenSecret, 'PAGE_TOKEN_SECRET is not set: this process cannot page');
+
+/**
+ * The webhook sealing keyring: in the cloud the secret TRACKER_WEBHOOK_SECRET_KEY_ARN names (read by
+ * the subscription store as it seals and opens), elsewhere the value of TRACKER_WEBHOOK_SECRET_KEY.
+ */
+export const webhookKeys = (cfg: Config): KeyringSource =>
+  cfg.webhookSecretKeyArn
+    ? sharedSecretsManagerKeyring(cfg.webhookSecretKeyArn, 'webhook sealing key')
+    : fixedKeyring(
+        cfg.webhookSecretKey,
+        'TRACKER_WEBHOOK_SECRET_KEY is not set: this process cannot create or deliver subscriptions',
+      );

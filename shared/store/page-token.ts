@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors';
+import { holdsKey, INITIAL_KEY_ID, keyOf } from '../domain/keyring';
+import type { KeyringSource } from './keyring-source';
 
 /** The shape a Query's resume key must have: each Query that pages knows its own (see page-keys.ts). */
 export type PageKeySchema = z.ZodMiniType<Record<string, unknown>>;
@@ -22,26 +24,33 @@ export interface PageTokenCodec {
 }
 
 /**
- * A codec without a secret (PAGE_TOKEN_SECRET unset in a function that never pages) fails on use,
- * loudly. The secret is a value (local, tests) or a getter asked at each use (the cloud's key, read
- * from Secrets Manager at cold start: shared/store/managed-secret.ts), which throws when it has none.
+ * The signature names its key: `<payload>.<signature>.<key id>`, signed with the current key of the
+ * page-token keyring and verified with whichever key it names, so a token handed out before a
+ * rotation still pages after it. A token of two parts was signed before keyrings, with the key the
+ * secret then held, which a keyring keeps as `initial`.
+ *
+ * The keyring comes from a KeyringSource: a setting's value (local, tests), or in the cloud the
+ * Secrets Manager secret, which the read function loads before a request that pages
+ * (functions/threads-read.ts) and whose `loaded()` throws UnavailableError until it could. Without
+ * any (a process that never pages) every use fails, loudly.
  */
-export function pageTokenCodec(secret: string | undefined | (() => string)): PageTokenCodec {
-  const sign = (payload: string) => {
-    if (secret === undefined) throw new Error('PAGE_TOKEN_SECRET is not set: this process cannot page');
-    const key = typeof secret === 'function' ? secret() : secret;
-    return createHmac('sha256', key).update(payload).digest('base64url');
-  };
+export function pageTokenCodec(keys: KeyringSource): PageTokenCodec {
+  const sign = (payload: string, key: string) =>
+    createHmac('sha256', key).update(payload).digest('base64url');
   const invalid = () => ValidationError.field('nextToken', 'is not a valid page token for this query');
   return {
     encode(key, scope) {
+      const { current } = keys.loaded();
       const payload = Buffer.from(JSON.stringify({ k: key, s: scope })).toString('base64url');
-      return `${payload}.${sign(payload)}`;
+      return `${payload}.${sign(payload, current.key)}.${current.id}`;
     },
     decode(token, scope, schema) {
-      const [payload, signature, extra] = token.split('.');
-      if (!payload || !signature || extra !== undefined) throw invalid();
-      const expected = Buffer.from(sign(payload));
+      const [payload, signature, keyId = INITIAL_KEY_ID, extra] = token.split('.');
+      if (!payload || !signature || !keyId || extra !== undefined) throw invalid();
+      const ring = keys.loaded();
+      // A retired (or made-up) key id is a token that does not verify: 400, as the contract allows.
+      if (!holdsKey(ring, keyId)) throw invalid();
+      const expected = Buffer.from(sign(payload, keyOf(ring, keyId)));
       const given = Buffer.from(signature);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
       let parsed: { k?: unknown; s?: unknown };
@@ -56,4 +65,11 @@ export function pageTokenCodec(secret: string | undefined | (() => string)): Pag
       return key.data;
     },
   };
+}
+
+/** The key id a page token names (`initial` for one of before keyrings), or undefined when it has no such form. */
+export function pageTokenKeyId(token: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length === 2) return INITIAL_KEY_ID;
+  return parts.length === 3 && parts[2] ? parts[2] : undefined;
 }

@@ -67,11 +67,11 @@ export class SubscriptionStore {
     private readonly box: SecretBox,
   ) {}
 
-  private fromItem(item: Record<string, unknown>): SubscriptionRecord {
+  private async fromItem(item: Record<string, unknown>): Promise<SubscriptionRecord> {
     const id = String(item.id);
     return {
       ...subscriptionView(item as unknown as Subscription),
-      secret: this.box.open(String(item.sealedSecret), id),
+      secret: await this.box.open(String(item.sealedSecret), id),
       failingSince: (item.failingSince as string | undefined) ?? null,
     };
   }
@@ -83,7 +83,7 @@ export class SubscriptionStore {
         Item: {
           ...subscriptionKey(subscription.id),
           ...subscriptionView(subscription),
-          sealedSecret: this.box.seal(secret, subscription.id),
+          sealedSecret: await this.box.seal(secret, subscription.id),
           updatedAt: subscription.createdAt,
         },
         ConditionExpression: 'attribute_not_exists(PK)',
@@ -96,7 +96,7 @@ export class SubscriptionStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: subscriptionKey(id), ConsistentRead: true }),
     );
-    return Item ? this.fromItem(Item) : null;
+    return Item ? await this.fromItem(Item) : null;
   }
 
   /** Every subscription, oldest first (ids are ULIDs). */
@@ -113,7 +113,7 @@ export class SubscriptionStore {
           ExclusiveStartKey: start,
         }),
       );
-      out.push(...(page.Items ?? []).map((i) => this.fromItem(i)));
+      out.push(...(await Promise.all((page.Items ?? []).map((i) => this.fromItem(i)))));
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
@@ -159,7 +159,7 @@ export class SubscriptionStore {
         }),
       );
       this.cache = undefined;
-      return Attributes ? this.fromItem(Attributes) : null;
+      return Attributes ? await this.fromItem(Attributes) : null;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return null;
       throw error;

@@ -14,8 +14,9 @@ const ENTRIES: Record<string, string> = ALL_FUNCTION_ENTRIES;
 const PACKAGE_HOMES: Record<string, string[]> = {
   // The publishers (shared/events/bus.ts, handed over with useBus).
   '@aws-sdk/client-eventbridge': ['threads-write', 'stale-check', 'subscriptions'],
-  // The page-token key (shared/store/secrets-manager.ts).
-  '@aws-sdk/client-secrets-manager': ['threads-read'],
+  // The keyrings read at run time (shared/store/keyring-source.ts): Powertools Parameters and its client.
+  '@aws-lambda-powertools/parameters': ['threads-read', 'subscriptions', 'deliveries'],
+  '@aws-sdk/client-secrets-manager': ['threads-read', 'subscriptions', 'deliveries'],
   // Posting frames to WebSocket clients (shared/events/live-sender.ts).
   '@aws-sdk/client-apigatewaymanagementapi': ['live-connections', 'live-fanout'],
   // Subscription URLs and the delivery-time address check (useWebhooks).

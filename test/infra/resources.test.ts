@@ -158,48 +158,73 @@ describe('functions', () => {
     }
   });
 
-  it("gives threads-read the page-token secret's ARN and read access to that secret, never its value", () => {
-    // Prepare
-    const [secretId] = named('AWS::SecretsManager::Secret', 'PageTokenSecret');
-    const env = (
-      resources[functionId('threads-read')]!.Properties!.Environment as { Variables: Record<string, unknown> }
-    ).Variables;
-    const readsSecret = (name: FunctionName) =>
-      ofType('AWS::IAM::Policy')
-        .filter(([, p]) =>
-          referencedIds(p.Properties!.Roles).includes(
-            referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!,
-          ),
-        )
-        .flatMap(
-          ([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
-        )
-        .filter((st) => referencedIds(st.Resource).includes(secretId));
+  /** The statements of a function's role policies that name this secret. */
+  const grantsOn = (name: FunctionName, secretId: string) =>
+    ofType('AWS::IAM::Policy')
+      .filter(([, p]) =>
+        referencedIds(p.Properties!.Roles).includes(
+          referencedIds(resources[functionId(name)]!.Properties!.Role)[0]!,
+        ),
+      )
+      .flatMap(
+        ([, p]) => (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter((st) => referencedIds(st.Resource).includes(secretId));
+  const envOf = (name: FunctionName) =>
+    (resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+
+  it.each([
+    ['PageTokenSecret', 'PAGE_TOKEN_SECRET_ARN', ['threads-read']],
+    ['WebhookSecretKey', 'TRACKER_WEBHOOK_SECRET_KEY_ARN', ['subscriptions', 'deliveries']],
+  ] as const)(
+    "gives %s's ARN and read access to that secret alone to the functions that read it, and to no other",
+    (secretName, setting, readers) => {
+      // Prepare
+      const [secretId] = named('AWS::SecretsManager::Secret', secretName);
+      // Act
+      const seen = ALL_FUNCTIONS.map((name) => ({
+        name,
+        arn: envOf(name)[setting],
+        actions: grantsOn(name, secretId)
+          .flatMap((st) => st.Action as string[])
+          .sort(),
+        resources: grantsOn(name, secretId).map((st) => st.Resource),
+      }));
+      // Assess: the ARN (a Ref), read at run time; GetSecretValue (and DescribeSecret) on it, nothing else
+      expect(seen).toEqual(
+        ALL_FUNCTIONS.map((name) =>
+          (readers as readonly string[]).includes(name)
+            ? {
+                name,
+                arn: { Ref: secretId },
+                actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+                resources: [{ Ref: secretId }],
+              }
+            : { name, arn: undefined, actions: [], resources: [] },
+        ),
+      );
+    },
+  );
+
+  it("holds no secret's value in any function's environment, nor anywhere in the template", () => {
+    // Prepare: every function of the stack (the live API's too), and the values the stack could leak
+    const functions = ofType('AWS::Lambda::Function');
+    const settings = ['PAGE_TOKEN_SECRET', 'TRACKER_WEBHOOK_SECRET_KEY'];
     // Act
-    const grants = readsSecret('threads-read');
-    // Assess: the ARN (a Ref), read at cold start; no value, not even a dynamic reference
-    expect(env.PAGE_TOKEN_SECRET_ARN).toEqual({ Ref: secretId });
-    expect(env.PAGE_TOKEN_SECRET).toBeUndefined();
-    expect(grants.flatMap((st) => st.Action as string[]).sort()).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
-    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'threads-read')) {
-      const other = (
-        resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
-      ).Variables;
-      expect({
-        name,
-        secret: other.PAGE_TOKEN_SECRET,
-        arn: other.PAGE_TOKEN_SECRET_ARN,
-        grants: readsSecret(name),
-      }).toEqual({
-        name,
-        secret: undefined,
-        arn: undefined,
-        grants: [],
-      });
-    }
+    const leaks = functions.flatMap(([id, fn]) => {
+      const vars =
+        (fn.Properties!.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      return Object.entries(vars)
+        .filter(
+          ([k, v]) => settings.includes(k) || /resolve:secretsmanager|SecretString/.test(JSON.stringify(v)),
+        )
+        .map(([k]) => `${id}.${k}`);
+    });
+    // Assess
+    expect(functions.length).toBeGreaterThanOrEqual(ALL_FUNCTIONS.length);
+    expect(leaks).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('{{resolve:secretsmanager');
   });
 });
 
@@ -442,7 +467,7 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  it('exports ApiUrl, TableName, EventBusName and AlarmTopicArn', () => {
+  it('exports ApiUrl, TableName, EventBusName, AlarmTopicArn and the two secrets by ARN (a Ref, never a value)', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     // Assess
@@ -452,6 +477,12 @@ describe('outputs', () => {
     expect(referencedIds(outputs.TableName!.Value)).toEqual([only('AWS::DynamoDB::Table')[0]]);
     expect(referencedIds(outputs.EventBusName!.Value)).toEqual([only('AWS::Events::EventBus')[0]]);
     expect(referencedIds(outputs.AlarmTopicArn!.Value)).toEqual([only('AWS::SNS::Topic')[0]]);
+    expect(outputs.PageTokenSecretArn!.Value).toEqual({
+      Ref: named('AWS::SecretsManager::Secret', 'PageTokenSecret')[0],
+    });
+    expect(outputs.WebhookSecretKeyArn!.Value).toEqual({
+      Ref: named('AWS::SecretsManager::Secret', 'WebhookSecretKey')[0],
+    });
   });
 });
 

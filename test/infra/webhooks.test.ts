@@ -80,12 +80,12 @@ describe('webhook delivery in the cloud', () => {
     });
   });
 
-  it('refuses private webhook addresses and gives the secret-sealing key to the subscriptions and delivery functions only', () => {
+  it("refuses private webhook addresses and gives the sealing key's ARN (never its value) to the subscriptions and delivery functions only", () => {
     const [keyId] = named('AWS::SecretsManager::Secret', 'WebhookSecretKey');
     for (const name of ['subscriptions', 'deliveries'] as const) {
       expect(env(name).TRACKER_ALLOW_PRIVATE_WEBHOOKS).toBe('false');
-      expect(JSON.stringify(env(name).TRACKER_WEBHOOK_SECRET_KEY)).toContain('{{resolve:secretsmanager:');
-      expect(referencedIds(env(name).TRACKER_WEBHOOK_SECRET_KEY)).toEqual([keyId]);
+      expect(env(name).TRACKER_WEBHOOK_SECRET_KEY_ARN).toEqual({ Ref: keyId });
+      expect(env(name).TRACKER_WEBHOOK_SECRET_KEY).toBeUndefined();
     }
     for (const name of [
       'health',
@@ -96,7 +96,11 @@ describe('webhook delivery in the cloud', () => {
       'stale-check',
       'feeds',
     ] as const) {
-      expect({ name, key: env(name).TRACKER_WEBHOOK_SECRET_KEY }).toEqual({ name, key: undefined });
+      expect({
+        name,
+        key: env(name).TRACKER_WEBHOOK_SECRET_KEY,
+        arn: env(name).TRACKER_WEBHOOK_SECRET_KEY_ARN,
+      }).toEqual({ name, key: undefined, arn: undefined });
     }
   });
 });

@@ -1,16 +1,21 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/threads-read';
+import { appContext, createContext, setAppContext } from '../../shared/app/context';
 import { createThread } from '../../shared/app/threads';
+import { newKeyring, parseKeyring, rotateKeyring } from '../../shared/domain/keyring';
 import { freshContext } from '../support/context';
+import { startSecretsEndpoint, type SecretsEndpoint } from '../support/secrets-manager';
 
 /**
  * The read function as the stack deploys it: no page-token key in its environment, only the
- * secret's ARN. Over DynamoDB Local; Secrets Manager's answers are injected (there is none to run).
+ * secret's ARN. Over DynamoDB Local, reading the secret through Powertools and the SDK from a local
+ * endpoint that answers GetSecretValue (test/support/secrets-manager.ts).
  */
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:page-token-XyZ123';
-const sm = mockClient(SecretsManagerClient);
+let sm: SecretsEndpoint;
+let uninstall: () => void;
+/** What the secret holds once it can be read. */
+const cloudRing = newKeyring();
 /** A reader's GET of one of the function's routes, as API Gateway hands it over. */
 const get = (routeKey: string, path: string, query: Record<string, string> = {}, params = {}) =>
   ({
@@ -32,10 +37,10 @@ const get = (routeKey: string, path: string, query: Record<string, string> = {},
   }) as unknown as APIGatewayProxyEventV2;
 const listPage = (query: Record<string, string>) => get('GET /threads', '/threads', query);
 
-const region = process.env.AWS_REGION;
 beforeAll(async () => {
+  sm = await startSecretsEndpoint();
+  uninstall = sm.install();
   process.env.PAGE_TOKEN_SECRET_ARN = ARN;
-  process.env.AWS_REGION ??= 'eu-west-1';
   const ctx = await freshContext({ pageTokenSecret: undefined, pageTokenSecretArn: ARN });
   for (const id of ['key-1', 'key-2', 'key-3'])
     await createThread(
@@ -44,20 +49,20 @@ beforeAll(async () => {
       { principal: { name: 'test', role: 'editor' } },
     );
 });
-afterAll(() => {
+afterAll(async () => {
   delete process.env.PAGE_TOKEN_SECRET_ARN;
-  if (region === undefined) delete process.env.AWS_REGION;
-  sm.restore();
+  uninstall();
+  await sm.close();
 });
+const reads = () => sm.reads.length;
 
 describe('the read function with its page-token key in Secrets Manager', () => {
-  afterEach(() => sm.reset());
+  afterEach(() => sm.refuse('none', 0));
 
   // First: nothing has read the key yet in this process.
   it('asks for the key on each route that pages, and only there: a single thread or scenario never waits for it', async () => {
     // Prepare: Secrets Manager refuses every read (a failed read is not kept: each paging request retries)
-    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('down'), { name: 'InternalServiceError' }));
-    const reads = () => sm.commandCalls(GetSecretValueCommand).length;
+    sm.refuse('AccessDeniedException');
     const paged = [
       get('GET /threads', '/threads', { limit: '1' }),
       get('GET /threads/{id}/updates', '/threads/key-1/updates', { limit: '1' }, { id: 'key-1' }),
@@ -88,9 +93,9 @@ describe('the read function with its page-token key in Secrets Manager', () => {
 
   it('answers 503 for a page that needs a token while the key cannot be read, then pages once it can', async () => {
     // Prepare: the first read fails, the next succeeds
-    sm.on(GetSecretValueCommand, { SecretId: ARN })
-      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
-      .resolves({ SecretString: 'cloud-key-'.repeat(7) });
+    sm.put(ARN, cloudRing);
+    sm.refuse('AccessDeniedException', 1);
+    const before = reads();
     // Act
     const during = await handler(listPage({ scenario: 'keys', limit: '1' }));
     const after = await handler(listPage({ scenario: 'keys', limit: '1' }));
@@ -105,7 +110,42 @@ describe('the read function with its page-token key in Secrets Manager', () => {
     expect(typeof JSON.parse(after.body).nextToken).toBe('string');
     expect(next.statusCode).toBe(200);
     expect(JSON.parse(next.body).items.map((t: { id: string }) => t.id)).toEqual(['key-2']);
-    // One failed read, one good one: then the key is kept for the instance's life.
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    // One failed read, one good one: then the keyring is served from the cache.
+    expect(reads() - before).toBe(2);
+  });
+
+  it('pages on with a token issued before a rotation, and reads the keyring again at once for a token of a key it does not hold yet', async () => {
+    // Prepare: a token signed with key 1 (the keyring read above), then the secret rotated
+    // (`npm run keyring -- rotate`); another instance, which took the rotation up first, signs with key 2.
+    const oldToken: string = JSON.parse(
+      (await handler(listPage({ scenario: 'keys', limit: '1' }))).body,
+    ).nextToken;
+    const rotated = rotateKeyring(cloudRing);
+    sm.put(ARN, rotated);
+    const cloud = appContext();
+    setAppContext(
+      createContext(
+        { ...cloud.config, pageTokenSecretArn: undefined, pageTokenSecret: rotated },
+        { db: cloud.db },
+      ),
+    );
+    const newToken: string = JSON.parse(
+      (await handler(listPage({ scenario: 'keys', limit: '1' }))).body,
+    ).nextToken;
+    setAppContext(cloud);
+    const before = reads();
+    // Act
+    const fromOld = await handler(listPage({ scenario: 'keys', limit: '1', nextToken: oldToken }));
+    const fromNew = await handler(listPage({ scenario: 'keys', limit: '1', nextToken: newToken }));
+    const issued = await handler(listPage({ scenario: 'keys', limit: '1' }));
+    // Assess
+    expect(oldToken.split('.')[2]).toBe(parseKeyring(cloudRing).current.id);
+    expect(newToken.split('.')[2]).toBe(parseKeyring(rotated).current.id);
+    expect([fromOld.statusCode, fromNew.statusCode]).toEqual([200, 200]);
+    expect(JSON.parse(fromOld.body).items.map((t: { id: string }) => t.id)).toEqual(['key-2']);
+    expect(JSON.parse(fromNew.body).items.map((t: { id: string }) => t.id)).toEqual(['key-2']);
+    // One read, for the key this instance did not hold; from then on it signs with key 2 too.
+    expect(reads() - before).toBe(1);
+    expect(JSON.parse(issued.body).nextToken.split('.')[2]).toBe(parseKeyring(rotated).current.id);
   });
 });

@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { Webhook } from 'standardwebhooks';
+import { createSubscription } from '../../shared/app/subscriptions';
+import { readConfig } from '../../shared/config';
+import { withLocalKeyrings } from '../../local/local-secrets';
+import { startReceiver } from '../support/receiver';
 import { createThread } from '../../shared/app/threads';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { addHours, nowUtc } from '../../shared/domain/time';
@@ -60,6 +68,40 @@ describe('npm run stale-check', () => {
     expect((await ctx.threads.getThread('quiet'))?.stale).toBe(true);
     const again = await run(['--at', at, '--allow-future'], env);
     expect(JSON.parse(again.lines[again.lines.length - 1]!).flagged).toEqual([]);
+  });
+
+  it('delivers webhooks with the sealing key npm start keeps in the data folder', async () => {
+    // Prepare: the data folder as npm start leaves it, and a subscription the server sealed with its key
+    const dataDir = mkdtempSync(join(tmpdir(), 'tracker-cli-'));
+    const receiver = await startReceiver();
+    try {
+      const { webhookSecretKey } = readConfig(withLocalKeyrings({}, dataDir, true));
+      const ctx = await freshContext({ webhookSecretKey, allowPrivateWebhooks: true });
+      const subscription = await createSubscription(ctx, { url: receiver.url, events: ['ThreadStale'] });
+      await quietThread(ctx);
+      // Nothing but the data folder tells the tool the key (nor that private receivers are fine).
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TABLE_NAME: ctx.config.tableName,
+        TRACKER_DATA_DIR: dataDir,
+      };
+      delete env.TRACKER_WEBHOOK_SECRET_KEY;
+      delete env.TRACKER_ALLOW_PRIVATE_WEBHOOKS;
+      // Act
+      const result = await run(['--at', addHours(nowUtc(), 3), '--allow-future'], env);
+      // Assess: delivered by the tool itself, signed with the subscription's secret
+      expect(result.code).toBe(0);
+      expect(receiver.received).toHaveLength(1);
+      const [delivery] = receiver.received;
+      const event = new Webhook(subscription.secret).verify(
+        delivery!.body,
+        delivery!.headers as Record<string, string>,
+      ) as { type: string; threadId: string };
+      expect(event).toMatchObject({ type: 'ThreadStale', threadId: 'quiet' });
+    } finally {
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 on a bad --at and 1 when the table is missing', async () => {

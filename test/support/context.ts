@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { newKeyring } from '../../shared/domain/keyring';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { useInProcessParts } from '../../shared/app/in-process';
 import { readConfig, type Config } from '../../shared/config';
@@ -17,14 +18,14 @@ export async function freshContext(
 ): Promise<AppContext> {
   if (!process.env.DYNAMODB_ENDPOINT)
     throw new Error('DynamoDB Local is not running: the jest global setup starts it');
-  // Each context signs page tokens with its own random key, as `npm start` does with its data folder's.
+  // Each context has its own random keyrings, as `npm start` keeps in its data folder.
   // A patient DynamoDB timeout: on a busy machine a call can take longer than the shipped 1.5 s, and
   // only the tests of a stalled database (which pass the shipped settings) are about timeouts.
   const cfg: Config = {
     ...readConfig(process.env),
     tableName: `test-${randomUUID().slice(0, 8)}`,
-    pageTokenSecret: randomBytes(32).toString('base64url'),
-    webhookSecretKey: randomBytes(32).toString('base64url'),
+    pageTokenSecret: newKeyring(),
+    webhookSecretKey: newKeyring(),
     dynamodbTimeoutMs: 10_000,
     // A write starts only when it could end within the budget even if DynamoDB stopped answering
     // (shared/app/write-budget.ts); with the patient timeout above that needs a patient budget too.

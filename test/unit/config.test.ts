@@ -9,7 +9,8 @@ import {
   SettingError,
 } from '../../shared/config';
 import { CliUsageError, resolveDynamoTarget } from '../../local/cli-env';
-import { localPageTokenSecret, SECRET_FILE } from '../../local/page-token-secret';
+import { localPageTokenSecret, SECRET_FILE } from '../../local/local-secrets';
+import { newKeyring, parseKeyring } from '../../shared/domain/keyring';
 import { resolveSettings } from '../../infra/settings';
 
 /** The error a read throws, as the one line `npm start` prints. */
@@ -77,11 +78,49 @@ describe('settings of the functions (readConfig)', () => {
     );
   });
 
-  it('refuses a short PAGE_TOKEN_SECRET without repeating it', () => {
-    const { line } = refusal(() => readConfig({ PAGE_TOKEN_SECRET: 'short-secret' }));
-    expect(line).toMatch(/^PAGE_TOKEN_SECRET must be at least 32/);
+  it.each([
+    ['PAGE_TOKEN_SECRET', 'short-secret'],
+    ['TRACKER_WEBHOOK_SECRET_KEY', 'short-secret'],
+    ['PAGE_TOKEN_SECRET', '{"current":{"id":"a1","key":"short-secret"}}'],
+    ['TRACKER_WEBHOOK_SECRET_KEY', '{"current":{"id":"a.b","key":"' + 'k'.repeat(40) + '"}}'],
+    [
+      'PAGE_TOKEN_SECRET',
+      '{"current":{"id":"a1","key":"' + 'k'.repeat(40) + '"},"previous":{"b2":"short-secret"}}',
+    ],
+  ])('refuses %s that is no keyring without repeating it', (variable, value) => {
+    const { variable: named, line } = refusal(() => readConfig({ [variable]: value }));
+    expect(named).toBe(variable);
+    expect(line).toMatch(new RegExp(`^${variable} must be a keyring .* or a key of at least 32`));
     expect(line).not.toContain('short-secret');
   });
+
+  it('takes a keyring or a plain key of 32 characters or more for either key', () => {
+    const ring = newKeyring();
+    expect(readConfig({ PAGE_TOKEN_SECRET: ring, TRACKER_WEBHOOK_SECRET_KEY: 'k'.repeat(32) })).toMatchObject(
+      {
+        pageTokenSecret: ring,
+        webhookSecretKey: 'k'.repeat(32),
+      },
+    );
+  });
+
+  it.each([
+    ['PAGE_TOKEN_SECRET_ARN', 'PAGE_TOKEN_SECRET'],
+    ['TRACKER_WEBHOOK_SECRET_KEY_ARN', 'TRACKER_WEBHOOK_SECRET_KEY'],
+  ])(
+    'reads %s as the ARN of a Secrets Manager secret, refused otherwise, and never together with %s',
+    (arnSetting, valueSetting) => {
+      const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf';
+      const field = arnSetting === 'PAGE_TOKEN_SECRET_ARN' ? 'pageTokenSecretArn' : 'webhookSecretKeyArn';
+      expect(readConfig({ [arnSetting]: arn })[field]).toBe(arn);
+      expect(refusal(() => readConfig({ [arnSetting]: 'key' })).line).toMatch(
+        new RegExp(`^${arnSetting} must be the ARN of a Secrets Manager secret`),
+      );
+      expect(refusal(() => readConfig({ [arnSetting]: arn, [valueSetting]: newKeyring() })).variable).toBe(
+        arnSetting,
+      );
+    },
+  );
 
   it('reads good values and defaults, an empty variable counting as unset', () => {
     const cfg = readConfig({
@@ -258,20 +297,26 @@ describe('credentials for DynamoDB Local', () => {
   });
 });
 
-describe('the local page-token secret', () => {
+describe('the local page-token keyring', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tracker-secret-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is made once in the data folder, readable by its owner only, and the same after a restart', () => {
+  it('is a keyring made once in the data folder, readable by its owner only, and the same after a restart', () => {
     // Act
     const first = localPageTokenSecret(join(dir, 'data'));
     const again = localPageTokenSecret(join(dir, 'data'));
     // Assess
     expect(again).toBe(first);
-    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(parseKeyring(first)).toEqual({
+      current: {
+        id: expect.stringMatching(/^[0-9a-f]{8}$/),
+        key: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      },
+      previous: {},
+    });
     expect(statSync(join(dir, 'data', SECRET_FILE)).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'data', SECRET_FILE), 'utf8').trim()).toBe(first);
   });
@@ -282,7 +327,7 @@ describe('the local page-token secret', () => {
     expect(secrets.has('scenario-tracker:scenario-tracker')).toBe(false);
   });
 
-  it('closes a file left readable by others, and refuses one that holds no usable secret', () => {
+  it('closes a file left readable by others, keeps a plain key of before keyrings, and refuses one that holds no usable secret', () => {
     const file = join(dir, SECRET_FILE);
     writeFileSync(file, 'k'.repeat(40), { mode: 0o644 });
     expect(localPageTokenSecret(dir)).toBe('k'.repeat(40));
