@@ -1,4 +1,4 @@
-import { Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -15,7 +15,7 @@ import { EVENT_SOURCE } from '../shared/events/publisher';
 import { LIVE_PREFIX } from '../shared/store/keys';
 import { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
 import { makeTrackerFunction, type FunctionSpec } from './constructs/functions';
-import { acknowledge } from './constructs/section';
+import { acknowledge, acknowledgeWildcardResource } from './constructs/section';
 
 // The entries sit with every other function's in infra/bundling.ts (ALL_FUNCTION_ENTRIES).
 export { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
@@ -187,15 +187,14 @@ export class LiveApi extends Construct {
         resources: [manage('POST'), manage('DELETE')],
       }),
     );
-    // cdk-nag names each wildcard resource; the API's logical id is part of the name.
-    const apiLogicalId = Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId);
     for (const name of ['live-connections', 'live-fanout'] as const) {
       const fn = this.functions[name];
       fn.addEnvironment('TRACKER_LIVE_CALLBACK_URL', this.stage.callbackUrl);
-      for (const method of ['POST', 'DELETE'])
-        acknowledge(
+      // From the ARN the statement grants, so it matches pinned and environment-agnostic synths alike.
+      for (const method of ['POST', 'DELETE'] as const)
+        acknowledgeWildcardResource(
           fn.role!,
-          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${LIVE_STAGE_NAME}/${method}/@connections/*]`,
+          manage(method),
           'Connection ids are chosen by API Gateway at connect time, so the management API grant can only name this API, this stage and one method on @connections/*.',
         );
     }
