@@ -53,6 +53,11 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
       `scenario-tracker:setting-from-flag:${key}`,
       `${key} comes from ${source}, not from cdk.json stages.${settings.stage}: a later deploy without it falls back to the stage's value. Record it in cdk.json to keep it.`,
     );
+  if (settings.accountConcurrency === undefined)
+    Annotations.of(stack).addWarningV2(
+      'scenario-tracker:account-concurrency-assumed',
+      `stages.${settings.stage} names no accountConcurrency: reserved concurrency stays off, and the AccountConcurrencyHigh alarm assumes Lambda's default quota of 1,000. Set it to the account's quota (aws lambda get-account-settings) — see docs/deploy.md.`,
+    );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, settings };
 }

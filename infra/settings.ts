@@ -46,11 +46,16 @@ export interface StackSettings {
   /**
    * Reserved concurrency per function, after scaling; undefined when reservation is off
    * (`reservedConcurrency`: `off`, `on`, or a map of function → count over RESERVED_CONCURRENCY;
-   * `reservedConcurrencyScale`; checked against `accountConcurrency`). See docs/deploy.md.
+   * `reservedConcurrencyScale`; checked against `accountConcurrency`, which a stage that reserves
+   * must name). See docs/deploy.md.
    */
   reservedConcurrency: Record<AnyFunctionName, number> | undefined;
-  /** The account's concurrent-executions quota the reservations must fit in (`accountConcurrency`); default 1000. */
-  accountConcurrency: number;
+  /**
+   * The account's concurrent-executions quota in the region (`accountConcurrency`), as Service Quotas
+   * shows it; undefined when the stage does not name it. No default: a new account's quota can be
+   * 10, and a guessed 1,000 would let a reservation through that fails the deploy half-way.
+   */
+  accountConcurrency: number | undefined;
   /**
    * Where alarm descriptions point for their runbook entry (`runbookUrl`): the repository's
    * docs/runbook.md as a URL (https://github.com/org/repo/blob/main/docs/runbook.md), or by default
@@ -285,7 +290,7 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
   // every invocation after the deploy.
   readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
 
-  const accountConcurrency = read('accountConcurrency') ?? 1000;
+  const accountConcurrency = read('accountConcurrency');
   return {
     stage,
     stackName: read('stackName') ?? `ScenarioTracker-${stage}`,
@@ -312,13 +317,22 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
  * The reservation per function: off, or the defaults overlaid with the stage's own counts, scaled
  * (rounded up, at least 1; at least 2 for a queue's function), and refused when the account could
  * not keep its 100 unreserved executions: a deploy would fail on it half-way, this fails the synth.
+ * A reservation needs the quota it must fit in named (`accountConcurrency`): it is never assumed.
  */
 function reservations(
   given: boolean | Partial<Record<AnyFunctionName, number>>,
   scale: number,
-  accountConcurrency: number,
+  accountConcurrency: number | undefined,
 ): Record<AnyFunctionName, number> | undefined {
   if (given === false) return undefined;
+  if (accountConcurrency === undefined)
+    throw new StackSettingError(
+      'accountConcurrency',
+      `reservedConcurrency is on, but the stage names no accountConcurrency: reservations must fit the account's ` +
+        `concurrent-executions quota with ${MIN_UNRESERVED_CONCURRENCY} left unreserved, and a new account's quota can be as low as 10. ` +
+        `Look it up (aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions, or Service Quotas) and set ` +
+        `accountConcurrency in cdk.json for this stage, or set reservedConcurrency to off. See docs/deploy.md.`,
+    );
   const base = { ...RESERVED_CONCURRENCY, ...(given === true ? {} : given) };
   const scaled = Object.fromEntries(
     FUNCTION_NAMES.map((name) => [

@@ -38,8 +38,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
   tableIndexes?: number | undefined;
   /** Reserved concurrency per function (the live ones too); none (the unreserved pool) when left out. */
   reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
-  /** The account's concurrent-executions quota, for the concurrency alarm; default 1000. */
-  accountConcurrency?: number;
+  /** The account's concurrent-executions quota, for the concurrency alarm; Lambda's default (1,000) when not named. */
+  accountConcurrency?: number | undefined;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
   runbookUrl?: string;
 }
@@ -134,7 +134,7 @@ export class ScenarioTrackerStack extends Stack {
       topic: this.notifications.alarmTopic,
       runbookUrl: props.runbookUrl ?? 'docs/runbook.md',
       table: this.table,
-      accountConcurrency: props.accountConcurrency ?? 1000,
+      accountConcurrency: props.accountConcurrency,
       reservedConcurrency: props.reservedConcurrency,
       functions: this.functions,
       httpApi: this.api.httpApi,

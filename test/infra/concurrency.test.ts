@@ -1,9 +1,21 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { cdkJsonContext } from '../../infra/build';
 import { ALL_FUNCTION_ENTRIES, LIVE_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
 import { MIN_UNRESERVED_CONCURRENCY, RESERVED_CONCURRENCY, resolveSettings } from '../../infra/settings';
 import { referencedIds, synth, type Resources } from './synth';
 
-/** prod reserves concurrency (cdk.json stages.prod), dev does not (stages.dev: off, for new accounts). */
-const prod = synth({ context: { stage: 'prod', alarmEmail: 'oncall@example.org' } });
+/**
+ * A prod stage that reserves concurrency in an account whose quota it names; dev as cdk.json
+ * defines it (reservation off, no quota named: what a new account deploys).
+ */
+const prod = synth({
+  context: {
+    stage: 'prod',
+    alarmEmail: 'oncall@example.org',
+    reservedConcurrency: 'on',
+    accountConcurrency: 1000,
+  },
+});
 const dev = synth({ context: { stage: 'dev' } });
 afterAll(() => {
   prod.cleanup();
@@ -67,10 +79,63 @@ describe('reserved concurrency', () => {
       expect({ name, reserved: reservedOf(dev, name) }).toEqual({ name, reserved: undefined });
   });
 
+  it('reserves nothing in any stage of cdk.json: none names its account’s quota', () => {
+    // Prepare
+    const context = cdkJsonContext();
+    const stages = Object.keys(context.stages as object);
+    // Act
+    const settings = stages.map((stage) => resolveSettings((k) => (k === 'stage' ? stage : context[k]), {}));
+    // Assess
+    expect(stages).toEqual(expect.arrayContaining(['dev', 'prod']));
+    for (const s of settings)
+      expect({ stage: s.stage, reserved: s.reservedConcurrency, quota: s.accountConcurrency }).toEqual({
+        stage: s.stage,
+        reserved: undefined,
+        quota: undefined,
+      });
+  });
+
+  it('says so when the account alarm assumes Lambda’s default quota because the stage names none', () => {
+    // Act
+    const accountAlarm = (s: typeof prod) =>
+      Object.values(s.template.toJSON().Resources as Resources).find(
+        (r) =>
+          r.Type === 'AWS::CloudWatch::Alarm' &&
+          r.Properties!.MetricName === 'ConcurrentExecutions' &&
+          r.Properties!.Dimensions === undefined,
+      )!.Properties!;
+    const warnings = Annotations.fromStack(dev.stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('accountConcurrency'),
+    );
+    // Assess
+    expect(accountAlarm(dev)).toMatchObject({ Threshold: 800 });
+    expect(String(accountAlarm(dev).AlarmDescription)).toMatch(/1000, Lambda's default, assumed/);
+    expect(String(accountAlarm(prod).AlarmDescription)).not.toMatch(/assumed/);
+    expect(warnings).toHaveLength(1);
+    expect(
+      Annotations.fromStack(prod.stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('names no accountConcurrency'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses at synth a reservation whose stage names no account quota, saying how to find it', () => {
+    // Act / Assess
+    for (const reservedConcurrency of ['on', '{"authorizer": 10}'])
+      expect(() => resolveSettings((k) => ({ reservedConcurrency })[k], {})).toThrow(
+        /reservedConcurrency is on, but the stage names no accountConcurrency: .*get-account-settings/,
+      );
+    expect(
+      resolveSettings((k) => ({ reservedConcurrency: 'off' })[k], {}).reservedConcurrency,
+    ).toBeUndefined();
+  });
+
   it('scales the reservation and refuses at synth one the account quota cannot hold', () => {
     // Act
     const half = resolveSettings(
-      (k) => ({ reservedConcurrency: 'on', reservedConcurrencyScale: '0.5' })[k],
+      (k) => ({ reservedConcurrency: 'on', reservedConcurrencyScale: '0.5', accountConcurrency: '1000' })[k],
       {},
     );
     // Assess: rounded up, at least 1, at least 2 for a queue's function; the live ones scaled alike
@@ -109,7 +174,10 @@ describe('reserved concurrency', () => {
 
   it('takes a stage’s own count for a live function over the default', () => {
     // Act
-    const s = resolveSettings((k) => ({ reservedConcurrency: '{"live-fanout": 80}' })[k], {});
+    const s = resolveSettings(
+      (k) => ({ reservedConcurrency: '{"live-fanout": 80}', accountConcurrency: '1000' })[k],
+      {},
+    );
     // Assess
     expect(s.reservedConcurrency).toMatchObject({
       'live-fanout': 80,
