@@ -43,6 +43,7 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     reservedConcurrency: settings.reservedConcurrency,
     runbookUrl: settings.runbookUrl,
     accountConcurrency: settings.accountConcurrency,
+    apiGatewayCloudWatchRole: settings.apiGatewayCloudWatchRole,
     tags: { project: 'scenario-tracker', stage: settings.stage },
     // Production cannot be deleted by a stray `cdk destroy`.
     terminationProtection: settings.stage === 'prod',

@@ -10,11 +10,12 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import { LIVE_PREFIX } from '../shared/store/keys';
 import { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
 import { makeTrackerFunction, type FunctionSpec } from './constructs/functions';
+import { accessLogGroupName } from './constructs/log-names';
 import { acknowledge, acknowledgeWildcardResource } from './constructs/section';
 
 // The entries sit with every other function's in infra/bundling.ts (ALL_FUNCTION_ENTRIES).
@@ -67,6 +68,11 @@ export interface LiveApiProps {
    * function left out runs on the account's unreserved pool.
    */
   readonly reservedConcurrency?: Partial<Record<LiveFunctionName, number>> | undefined;
+  /**
+   * The stage's access log: off (false), or on — after `after`, the account's CloudWatch role
+   * setting when this stack makes it (infra/constructs/api-gateway-account.ts).
+   */
+  readonly accessLogs: false | { after?: IDependable | undefined };
   /** Stage throttling (messages per second across all connections). Default 50/100. */
   readonly throttle?: { rateLimit: number; burstLimit: number };
 }
@@ -133,36 +139,21 @@ export class LiveApi extends Construct {
         );
     }
 
-    // Under /aws/vendedlogs/ like the HTTP API's: no entry in the account's Logs resource policy.
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
-      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/live-access`,
-      retention: props.logRetentionDays,
-      removalPolicy: props.logRemovalPolicy,
-    });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: LIVE_STAGE_NAME,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // Never the request's query string: it holds the token.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            ip: '$context.identity.sourceIp',
-            routeKey: '$context.routeKey',
-            eventType: '$context.eventType',
-            connectionId: '$context.connectionId',
-            status: '$context.status',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            caller: '$context.authorizer.principalId',
-          }),
-        ),
-      },
+      ...(props.accessLogs ? { accessLogSettings: this.accessLogSettings(props) } : {}),
     });
+    // The account's CloudWatch role must be set before API Gateway accepts a stage that logs.
+    if (props.accessLogs && props.accessLogs.after) this.stage.node.addDependency(props.accessLogs.after);
+    if (!props.accessLogs)
+      acknowledge(
+        this.stage,
+        'AwsSolutions-APIG1',
+        "The stage's access log is off for this stage (apiGatewayCloudWatchRole: off, docs/deploy.md): a WebSocket stage can only log through API Gateway's account-wide CloudWatch role, which this stage neither sets nor finds. Handshakes and messages are still logged by the live functions.",
+      );
     this.url = this.stage.url;
 
     this.grantTable(props.table);
@@ -221,6 +212,32 @@ export class LiveApi extends Construct {
         }),
       ],
     });
+  }
+
+  /** The stage's JSON access log: never the request's query string, which holds the token. */
+  private accessLogSettings(props: LiveApiProps) {
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: accessLogGroupName(this, 'live-access'),
+      retention: props.logRetentionDays,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    return {
+      destination: new LogGroupLogDestination(accessLogs),
+      format: AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          time: '$context.requestTime',
+          ip: '$context.identity.sourceIp',
+          routeKey: '$context.routeKey',
+          eventType: '$context.eventType',
+          connectionId: '$context.connectionId',
+          status: '$context.status',
+          integrationError: '$context.integrationErrorMessage',
+          authorizerError: '$context.authorizer.error',
+          caller: '$context.authorizer.principalId',
+        }),
+      ),
+    };
   }
 
   /** Each function to the item families it uses, down to the partition key prefix (dynamodb:LeadingKeys). */

@@ -3,6 +3,10 @@ import * as z from 'zod/mini';
 import { readConfig } from '../shared/config';
 import { tableDefinition } from '../shared/store/table';
 import { ALL_FUNCTION_ENTRIES, type AnyFunctionName } from './bundling';
+import {
+  API_GATEWAY_CLOUDWATCH_ROLE_MODES,
+  type ApiGatewayCloudWatchRole,
+} from './constructs/api-gateway-account';
 
 /**
  * Everything a deployment can vary, per stage, parsed and checked here and nowhere else.
@@ -62,6 +66,12 @@ export interface StackSettings {
    * the relative path `docs/runbook.md`. Each alarm appends its `#anchor`.
    */
   runbookUrl: string;
+  /**
+   * Who provides API Gateway's account-level CloudWatch Logs role, which the live WebSocket stage's
+   * access log needs (`apiGatewayCloudWatchRole`: `create`, `existing` or `off`); default `create`.
+   * infra/constructs/api-gateway-account.ts says what each means; docs/deploy.md how to choose.
+   */
+  apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
   /** The settings this synth took from a flag or the environment, not from cdk.json's stage block. */
   fromFlags: { key: string; source: string }[];
 }
@@ -220,6 +230,15 @@ const SETTINGS = {
     ),
   },
   accountConcurrency: { schema: wholeNumber(1, 1_000_000) },
+  apiGatewayCloudWatchRole: {
+    schema: z.pipe(
+      z.string().check(z.trim()),
+      z.enum(
+        API_GATEWAY_CLOUDWATCH_ROLE_MODES,
+        `must be one of ${API_GATEWAY_CLOUDWATCH_ROLE_MODES.join(', ')}`,
+      ),
+    ),
+  },
   runbookUrl: {
     schema: text(
       /^(https:\/\/\S+|[\w./-]+)$/,
@@ -309,6 +328,7 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
     ),
     accountConcurrency,
     runbookUrl: read('runbookUrl') ?? 'docs/runbook.md',
+    apiGatewayCloudWatchRole: read('apiGatewayCloudWatchRole') ?? 'create',
     fromFlags,
   };
 }

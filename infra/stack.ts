@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
+import { ApiGatewayAccount, type ApiGatewayCloudWatchRole } from './constructs/api-gateway-account';
 import { Api } from './constructs/api';
 import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
@@ -40,6 +41,12 @@ export interface ScenarioTrackerStackProps extends StackProps {
   reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
   /** The account's concurrent-executions quota, for the concurrency alarm; Lambda's default (1,000) when not named. */
   accountConcurrency?: number | undefined;
+  /**
+   * Who provides API Gateway's account-level CloudWatch role the live stage's access log needs:
+   * this stack (`create`), the account already (`existing`), or nobody, with the access log off
+   * (`off`). Default `create`.
+   */
+  apiGatewayCloudWatchRole?: ApiGatewayCloudWatchRole;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
   runbookUrl?: string;
 }
@@ -61,6 +68,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly notifications: Notifications;
   readonly alarms: Alarms;
   readonly live: LiveApi;
+  /** The account's API Gateway CloudWatch role setting, when this stack makes it. */
+  readonly apiGatewayAccount: ApiGatewayAccount | undefined;
 
   constructor(scope: Construct, id: string, props: ScenarioTrackerStackProps) {
     super(scope, id, props);
@@ -118,7 +127,12 @@ export class ScenarioTrackerStack extends Stack {
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
     // Its alarms are the Alarms section's (function errors, throttles, its dead-letter queue).
+    // Its access log needs API Gateway's account-wide CloudWatch role (api-gateway-account.ts).
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? 'create';
+    this.apiGatewayAccount =
+      cloudWatchRole === 'create' ? new ApiGatewayAccount(this, 'ApiGatewayAccount', { stage }) : undefined;
     this.live = new LiveApi(this, 'Live', {
+      accessLogs: cloudWatchRole === 'off' ? false : { after: this.apiGatewayAccount?.setting },
       stage,
       table: this.table,
       bus: this.events.bus,

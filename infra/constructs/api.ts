@@ -1,4 +1,4 @@
-import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -15,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PATHS, ROUTES, type FunctionGroup } from '../../shared/routes';
+import { accessLogGroupName } from './log-names';
 import { Section, acknowledge, pascal } from './section';
 import { CORS } from '../../shared/http/cors';
 
@@ -79,11 +80,8 @@ export class Api extends Section {
           }
         : {}),
     });
-    // Under /aws/vendedlogs/: API Gateway delivers access logs as a vended log source, and groups
-    // with this prefix do not need an entry in the account's CloudWatch Logs resource policy, whose
-    // 5,120-character limit otherwise fails deploys once enough APIs log.
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/access`,
+      logGroupName: accessLogGroupName(this, 'access'),
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
     });

@@ -20,18 +20,18 @@ export const acknowledge = (scope: IConstruct, id: string, reason: string): void
   Validations.of(scope).acknowledge({ id, reason });
 
 /**
- * Acknowledge AwsSolutions-IAM5 for one wildcard resource, named from the very ARN the policy
- * grants. cdk-nag names a finding by the resource as the template renders it: tokens while the
- * stack is environment-agnostic (`arn:<AWS::Partition>:execute-api:<AWS::Region>:…`), literals
- * once it is pinned to an account and region (`arn:aws:execute-api:eu-west-1:123456789012:…`).
- * Rendering the ARN the same way here matches it whichever way the stack is synthesized.
+ * A resource or policy ARN as cdk-nag names it in a finding id (`AwsSolutions-IAM5[Resource::<this>]`).
+ * cdk-nag renders the value as the template holds it: tokens while the stack is
+ * environment-agnostic (`arn:<AWS::Partition>:execute-api:<AWS::Region>:…`), literals once it is
+ * pinned to an account and region (`arn:aws:execute-api:eu-west-1:123456789012:…`). Rendering the
+ * very ARN the policy uses the same way matches it whichever way the stack is synthesized.
  */
+export const nagName = (scope: IConstruct, arn: string): string =>
+  flattenCfnReference(Stack.of(scope).resolve(arn));
+
+/** Acknowledge AwsSolutions-IAM5 for one wildcard resource, named from the ARN the policy grants. */
 export const acknowledgeWildcardResource = (scope: IConstruct, resourceArn: string, reason: string): void =>
-  acknowledge(
-    scope,
-    `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(resourceArn))}]`,
-    reason,
-  );
+  acknowledge(scope, `AwsSolutions-IAM5[Resource::${nagName(scope, resourceArn)}]`, reason);
 
 /** `threads-read` → `ThreadsRead`: construct ids. */
 export const pascal = (name: string): string =>
