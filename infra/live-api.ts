@@ -6,6 +6,7 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -91,7 +92,7 @@ export class LiveApi extends Construct {
   readonly stage: WebSocketStage;
   readonly functions: Record<LiveFunctionName, NodejsFunction>;
   readonly fanOutRule: Rule;
-  /** Events the fan-out could not be invoked for (throttled, too old). */
+  /** Events the fan-out could not be invoked for, or whose invocation failed after its retry (throttled, too old, an error). */
   readonly deadLetterQueue: Queue;
   /** `wss://…/live`: what clients connect to (with `?token=`). */
   readonly url: string;
@@ -99,6 +100,17 @@ export class LiveApi extends Construct {
   constructor(scope: Construct, id: string, props: LiveApiProps) {
     super(scope, id);
     const { stage } = props;
+
+    this.deadLetterQueue = new Queue(this, 'FanOutDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the live fan-out: of its rule target (events EventBridge could not hand to the function) and its failure destination (invocations that failed after their retry, or grew too old while throttled).',
+    );
 
     this.functions = Object.fromEntries(
       (Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[]).map((n) => [
@@ -112,6 +124,9 @@ export class LiveApi extends Construct {
           logRetentionDays: props.logRetentionDays,
           logRemovalPolicy: props.logRemovalPolicy,
           reservedConcurrency: props.reservedConcurrency?.[n],
+          // A fan-out that failed after its retry, or waited too long while throttled, is not
+          // dropped silently: it lands in the DLQ and the LiveFanOutDlqDepth alarm says so.
+          onFailure: n === 'live-fanout' ? new SqsDestination(this.deadLetterQueue) : undefined,
         }),
       ]),
     ) as Record<LiveFunctionName, NodejsFunction>;
@@ -190,16 +205,6 @@ export class LiveApi extends Construct {
         );
     }
 
-    this.deadLetterQueue = new Queue(this, 'FanOutDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the live fan-out rule target (events it could not deliver to the function).',
-    );
     this.fanOutRule = new Rule(this, 'FanOutEvents', {
       description: `Scenario Tracker (${stage}): every notification to the live fan-out`,
       eventBus: props.bus,

@@ -7,6 +7,7 @@ import {
   API_GATEWAY_CLOUDWATCH_ROLE_MODES,
   type ApiGatewayCloudWatchRole,
 } from './constructs/api-gateway-account';
+import { DELIVERY_SWEEP_CONCURRENCY } from './constructs/schedule';
 
 /**
  * Everything a deployment can vary, per stage, parsed and checked here and nowhere else.
@@ -123,8 +124,14 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
 /** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 
-/** Functions an SQS queue invokes: its pollers need at least two executions (infra/constructs/events.ts). */
-const QUEUE_FED: readonly AnyFunctionName[] = ['scenario-recount', 'deliveries'];
+/**
+ * The least a reservation may be, after scaling (1 otherwise). An SQS queue's pollers need at least
+ * two executions, and the delivery function's must leave the sweep its own (infra/constructs/events.ts).
+ */
+export const MIN_RESERVATION: Partial<Record<AnyFunctionName, number>> = {
+  'scenario-recount': 2,
+  deliveries: 2 + DELIVERY_SWEEP_CONCURRENCY,
+};
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -335,7 +342,7 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
 
 /**
  * The reservation per function: off, or the defaults overlaid with the stage's own counts, scaled
- * (rounded up, at least 1; at least 2 for a queue's function), and refused when the account could
+ * (rounded up, at least 1; at least MIN_RESERVATION for a queue's function), and refused when the account could
  * not keep its 100 unreserved executions: a deploy would fail on it half-way, this fails the synth.
  * A reservation needs the quota it must fit in named (`accountConcurrency`): it is never assumed.
  */
@@ -355,10 +362,7 @@ function reservations(
     );
   const base = { ...RESERVED_CONCURRENCY, ...(given === true ? {} : given) };
   const scaled = Object.fromEntries(
-    FUNCTION_NAMES.map((name) => [
-      name,
-      Math.max(QUEUE_FED.includes(name) ? 2 : 1, Math.ceil(base[name] * scale)),
-    ]),
+    FUNCTION_NAMES.map((name) => [name, Math.max(MIN_RESERVATION[name] ?? 1, Math.ceil(base[name] * scale))]),
   ) as Record<AnyFunctionName, number>;
   const total = Object.values(scaled).reduce((a, b) => a + b, 0);
   const room = accountConcurrency - MIN_UNRESERVED_CONCURRENCY;

@@ -117,10 +117,10 @@ export class ScenarioTrackerStack extends Stack {
       bus: this.events.bus,
       recountFunction: this.functions['scenario-recount'],
       recountTimeout: FUNCTION_SPECS['scenario-recount'].timeout,
-      recountMaxConcurrency: props.reservedConcurrency?.['scenario-recount'],
+      recountReservedConcurrency: props.reservedConcurrency?.['scenario-recount'],
       deliveryFunction: this.functions.deliveries,
       deliveryTimeout: FUNCTION_SPECS.deliveries.timeout,
-      deliveryMaxConcurrency: props.reservedConcurrency?.deliveries,
+      deliveryReservedConcurrency: props.reservedConcurrency?.deliveries,
     });
 
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });

@@ -1,7 +1,14 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { cdkJsonContext } from '../../infra/build';
 import { ALL_FUNCTION_ENTRIES, LIVE_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
-import { MIN_UNRESERVED_CONCURRENCY, RESERVED_CONCURRENCY, resolveSettings } from '../../infra/settings';
+import { pollerBound } from '../../infra/constructs/events';
+import { DELIVERY_SWEEP_CONCURRENCY } from '../../infra/constructs/schedule';
+import {
+  MIN_RESERVATION,
+  MIN_UNRESERVED_CONCURRENCY,
+  RESERVED_CONCURRENCY,
+  resolveSettings,
+} from '../../infra/settings';
 import { referencedIds, synth, type Resources } from './synth';
 
 /**
@@ -55,7 +62,7 @@ describe('reserved concurrency', () => {
     expect(RESERVED_CONCURRENCY['live-authorizer']).toBeGreaterThan(0);
   });
 
-  it('bounds the queues’ pollers by their function’s reservation, so throttled receives do not dead-letter messages', () => {
+  it('bounds the queues’ pollers by what their function’s reservation leaves, so throttled receives do not dead-letter good messages', () => {
     // Prepare
     const resources = prod.template.toJSON().Resources as Resources;
     // Act
@@ -65,13 +72,37 @@ describe('reserved concurrency', () => {
         fn: referencedIds(m.Properties!.FunctionName)[0],
         max: (m.Properties!.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
       }));
-    // Assess
+    const sweep = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        referencedIds(r.Properties!.FunctionName).includes(prod.functionId('deliveries')),
+    );
+    // Assess: the recount queue is its function's only invoker; the delivery sweep keeps its own share
     expect(mappings).toEqual(
       expect.arrayContaining([
         { fn: prod.functionId('scenario-recount'), max: RESERVED_CONCURRENCY['scenario-recount'] },
-        { fn: prod.functionId('deliveries'), max: RESERVED_CONCURRENCY.deliveries },
+        {
+          fn: prod.functionId('deliveries'),
+          max: RESERVED_CONCURRENCY.deliveries - DELIVERY_SWEEP_CONCURRENCY,
+        },
       ]),
     );
+    // One sweep a minute, never retried by Lambda: at most DELIVERY_SWEEP_CONCURRENCY at once
+    expect(sweep?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+  });
+
+  it('never reserves so little for the delivery function that its pollers and the sweep could not both run', () => {
+    // Act
+    const tiny = resolveSettings(
+      (k) => ({ reservedConcurrency: 'on', reservedConcurrencyScale: '0.01', accountConcurrency: '1000' })[k],
+      {},
+    );
+    // Assess
+    expect(tiny.reservedConcurrency!.deliveries).toBe(MIN_RESERVATION.deliveries);
+    expect(pollerBound(tiny.reservedConcurrency!.deliveries, DELIVERY_SWEEP_CONCURRENCY)).toEqual({
+      maxConcurrency: 2,
+    });
+    expect(() => pollerBound(3, DELIVERY_SWEEP_CONCURRENCY)).toThrow(/SQS needs at least 2/);
   });
 
   it('reserves nothing in dev, whose cdk.json block turns reservation off (a new account’s quota is often 10)', () => {
