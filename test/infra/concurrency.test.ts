@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { cdkJsonContext } from '../../infra/build';
 import { ALL_FUNCTION_ENTRIES, LIVE_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
@@ -214,5 +216,46 @@ describe('reserved concurrency', () => {
       'live-fanout': 80,
       'live-authorizer': RESERVED_CONCURRENCY['live-authorizer'],
     });
+  });
+
+  it('is described in docs/deploy.md with the numbers of the synthesized templates', () => {
+    // Prepare
+    const doc = readFileSync(path.join(__dirname, '../../docs/deploy.md'), 'utf8').replace(/\s+/g, ' ');
+    const alarmsOf = (s: typeof prod) => {
+      const alarms = Object.values(s.template.toJSON().Resources as Resources).filter(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm',
+      );
+      const metrics = alarms.reduce(
+        (n, a) =>
+          n +
+          (Array.isArray(a.Properties!.Metrics)
+            ? (a.Properties!.Metrics as { MetricStat?: unknown }[]).filter((m) => m.MetricStat).length
+            : 1),
+        0,
+      );
+      return { alarms: alarms.length, metrics };
+    };
+    const reserved = alarmsOf(prod);
+    const unreserved = alarmsOf(dev);
+    const pollers = RESERVED_CONCURRENCY.deliveries - DELIVERY_SWEEP_CONCURRENCY;
+    // Assess
+    expect(doc).toContain(
+      `| alarms | ${unreserved.alarms} (${reserved.alarms} with reserved concurrency on)`,
+    );
+    expect(doc).toContain(`${reserved.alarms} alarms watching ${reserved.metrics} metrics`);
+    expect(doc).toContain(
+      `without reserved concurrency ${unreserved.alarms} alarms, ${unreserved.metrics} metrics`,
+    );
+    expect(doc).toContain(`the stage has the ${unreserved.alarms} alarms of dev`);
+    expect(doc).toContain(`They reserve ${TOTAL} in all`);
+    expect(doc).toContain(
+      `Below ${TOTAL + MIN_UNRESERVED_CONCURRENCY} (${TOTAL} reserved + ${MIN_UNRESERVED_CONCURRENCY} unreserved)`,
+    );
+    expect(doc).toContain(
+      `its pollers get ${RESERVED_CONCURRENCY.deliveries} − ${DELIVERY_SWEEP_CONCURRENCY} = ${pollers}`,
+    );
+    expect(doc).toContain(
+      `never reserve less than ${MIN_RESERVATION['scenario-recount']} for the recount function and ${MIN_RESERVATION.deliveries} for the delivery function`,
+    );
   });
 });
