@@ -43,6 +43,7 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     reservedConcurrency: settings.reservedConcurrency,
     runbookUrl: settings.runbookUrl,
     accountConcurrency: settings.accountConcurrency,
+    apiGatewayCloudWatchRole: settings.apiGatewayCloudWatchRole,
     tags: { project: 'scenario-tracker', stage: settings.stage },
     // Production cannot be deleted by a stray `cdk destroy`.
     terminationProtection: settings.stage === 'prod',
@@ -52,6 +53,11 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     Annotations.of(stack).addWarningV2(
       `scenario-tracker:setting-from-flag:${key}`,
       `${key} comes from ${source}, not from cdk.json stages.${settings.stage}: a later deploy without it falls back to the stage's value. Record it in cdk.json to keep it.`,
+    );
+  if (settings.accountConcurrency === undefined)
+    Annotations.of(stack).addWarningV2(
+      'scenario-tracker:account-concurrency-assumed',
+      `stages.${settings.stage} names no accountConcurrency: reserved concurrency stays off, and the AccountConcurrencyHigh alarm assumes Lambda's default quota of 1,000. Set it to the account's quota (aws lambda get-account-settings) — see docs/deploy.md.`,
     );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, settings };

@@ -1,4 +1,4 @@
-import { Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -6,16 +6,18 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
 import { makeTrackerFunction, type FunctionSpec } from './constructs/functions';
 import { grantTableAccess } from './permissions';
-import { acknowledge } from './constructs/section';
+import { accessLogGroupName } from './constructs/log-names';
+import { acknowledge, acknowledgeWildcardResource } from './constructs/section';
 
 // The entries sit with every other function's in infra/bundling.ts (ALL_FUNCTION_ENTRIES).
 export { LIVE_FUNCTION_ENTRIES, type LiveFunctionName } from './bundling';
@@ -67,6 +69,11 @@ export interface LiveApiProps {
    * function left out runs on the account's unreserved pool.
    */
   readonly reservedConcurrency?: Partial<Record<LiveFunctionName, number>> | undefined;
+  /**
+   * The stage's access log: off (false), or on — after `after`, the account's CloudWatch role
+   * setting when this stack makes it (infra/constructs/api-gateway-account.ts).
+   */
+  readonly accessLogs: false | { after?: IDependable | undefined };
   /** Stage throttling (messages per second across all connections). Default 50/100. */
   readonly throttle?: { rateLimit: number; burstLimit: number };
 }
@@ -85,7 +92,7 @@ export class LiveApi extends Construct {
   readonly stage: WebSocketStage;
   readonly functions: Record<LiveFunctionName, NodejsFunction>;
   readonly fanOutRule: Rule;
-  /** Events the fan-out could not be invoked for (throttled, too old). */
+  /** Events the fan-out could not be invoked for, or whose invocation failed after its retry (throttled, too old, an error). */
   readonly deadLetterQueue: Queue;
   /** `wss://…/live`: what clients connect to (with `?token=`). */
   readonly url: string;
@@ -93,6 +100,17 @@ export class LiveApi extends Construct {
   constructor(scope: Construct, id: string, props: LiveApiProps) {
     super(scope, id);
     const { stage } = props;
+
+    this.deadLetterQueue = new Queue(this, 'FanOutDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the live fan-out: of its rule target (events EventBridge could not hand to the function) and its failure destination (invocations that failed after their retry, or grew too old while throttled).',
+    );
 
     this.functions = Object.fromEntries(
       (Object.keys(LIVE_FUNCTION_ENTRIES) as LiveFunctionName[]).map((n) => [
@@ -106,6 +124,9 @@ export class LiveApi extends Construct {
           logRetentionDays: props.logRetentionDays,
           logRemovalPolicy: props.logRemovalPolicy,
           reservedConcurrency: props.reservedConcurrency?.[n],
+          // A fan-out that failed after its retry, or waited too long while throttled, is not
+          // dropped silently: it lands in the DLQ and the LiveFanOutDlqDepth alarm says so.
+          onFailure: n === 'live-fanout' ? new SqsDestination(this.deadLetterQueue) : undefined,
         }),
       ]),
     ) as Record<LiveFunctionName, NodejsFunction>;
@@ -133,36 +154,21 @@ export class LiveApi extends Construct {
         );
     }
 
-    // Under /aws/vendedlogs/ like the HTTP API's: no entry in the account's Logs resource policy.
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
-      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/live-access`,
-      retention: props.logRetentionDays,
-      removalPolicy: props.logRemovalPolicy,
-    });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: LIVE_STAGE_NAME,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // Never the request's query string: it holds the token.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            ip: '$context.identity.sourceIp',
-            routeKey: '$context.routeKey',
-            eventType: '$context.eventType',
-            connectionId: '$context.connectionId',
-            status: '$context.status',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            caller: '$context.authorizer.principalId',
-          }),
-        ),
-      },
+      ...(props.accessLogs ? { accessLogSettings: this.accessLogSettings(props) } : {}),
     });
+    // The account's CloudWatch role must be set before API Gateway accepts a stage that logs.
+    if (props.accessLogs && props.accessLogs.after) this.stage.node.addDependency(props.accessLogs.after);
+    if (!props.accessLogs)
+      acknowledge(
+        this.stage,
+        'AwsSolutions-APIG1',
+        "The stage's access log is off for this stage (apiGatewayCloudWatchRole: off, docs/deploy.md): a WebSocket stage can only log through API Gateway's account-wide CloudWatch role, which this stage neither sets nor finds. Handshakes and messages are still logged by the live functions.",
+      );
     this.url = this.stage.url;
 
     this.grantTable(props.table);
@@ -187,29 +193,18 @@ export class LiveApi extends Construct {
         resources: [manage('POST'), manage('DELETE')],
       }),
     );
-    // cdk-nag names each wildcard resource; the API's logical id is part of the name.
-    const apiLogicalId = Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId);
     for (const name of ['live-connections', 'live-fanout'] as const) {
       const fn = this.functions[name];
       fn.addEnvironment('TRACKER_LIVE_CALLBACK_URL', this.stage.callbackUrl);
-      for (const method of ['POST', 'DELETE'])
-        acknowledge(
+      // From the ARN the statement grants, so it matches pinned and environment-agnostic synths alike.
+      for (const method of ['POST', 'DELETE'] as const)
+        acknowledgeWildcardResource(
           fn.role!,
-          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${LIVE_STAGE_NAME}/${method}/@connections/*]`,
+          manage(method),
           'Connection ids are chosen by API Gateway at connect time, so the management API grant can only name this API, this stage and one method on @connections/*.',
         );
     }
 
-    this.deadLetterQueue = new Queue(this, 'FanOutDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the live fan-out rule target (events it could not deliver to the function).',
-    );
     this.fanOutRule = new Rule(this, 'FanOutEvents', {
       description: `Scenario Tracker (${stage}): every notification to the live fan-out`,
       eventBus: props.bus,
@@ -222,6 +217,32 @@ export class LiveApi extends Construct {
         }),
       ],
     });
+  }
+
+  /** The stage's JSON access log: never the request's query string, which holds the token. */
+  private accessLogSettings(props: LiveApiProps) {
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: accessLogGroupName(this, 'live-access'),
+      retention: props.logRetentionDays,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    return {
+      destination: new LogGroupLogDestination(accessLogs),
+      format: AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          time: '$context.requestTime',
+          ip: '$context.identity.sourceIp',
+          routeKey: '$context.routeKey',
+          eventType: '$context.eventType',
+          connectionId: '$context.connectionId',
+          status: '$context.status',
+          integrationError: '$context.integrationErrorMessage',
+          authorizerError: '$context.authorizer.error',
+          caller: '$context.authorizer.principalId',
+        }),
+      ),
+    };
   }
 
   /**

@@ -3,6 +3,11 @@ import * as z from 'zod/mini';
 import { readConfig } from '../shared/config';
 import { tableDefinition } from '../shared/store/table';
 import { ALL_FUNCTION_ENTRIES, type AnyFunctionName } from './bundling';
+import {
+  API_GATEWAY_CLOUDWATCH_ROLE_MODES,
+  type ApiGatewayCloudWatchRole,
+} from './constructs/api-gateway-account';
+import { DELIVERY_SWEEP_CONCURRENCY } from './constructs/schedule';
 
 /**
  * Everything a deployment can vary, per stage, parsed and checked here and nowhere else.
@@ -46,17 +51,28 @@ export interface StackSettings {
   /**
    * Reserved concurrency per function, after scaling; undefined when reservation is off
    * (`reservedConcurrency`: `off`, `on`, or a map of function → count over RESERVED_CONCURRENCY;
-   * `reservedConcurrencyScale`; checked against `accountConcurrency`). See docs/deploy.md.
+   * `reservedConcurrencyScale`; checked against `accountConcurrency`, which a stage that reserves
+   * must name). See docs/deploy.md.
    */
   reservedConcurrency: Record<AnyFunctionName, number> | undefined;
-  /** The account's concurrent-executions quota the reservations must fit in (`accountConcurrency`); default 1000. */
-  accountConcurrency: number;
+  /**
+   * The account's concurrent-executions quota in the region (`accountConcurrency`), as Service Quotas
+   * shows it; undefined when the stage does not name it. No default: a new account's quota can be
+   * 10, and a guessed 1,000 would let a reservation through that fails the deploy half-way.
+   */
+  accountConcurrency: number | undefined;
   /**
    * Where alarm descriptions point for their runbook entry (`runbookUrl`): the repository's
    * docs/runbook.md as a URL (https://github.com/org/repo/blob/main/docs/runbook.md), or by default
    * the relative path `docs/runbook.md`. Each alarm appends its `#anchor`.
    */
   runbookUrl: string;
+  /**
+   * Who provides API Gateway's account-level CloudWatch Logs role, which the live WebSocket stage's
+   * access log needs (`apiGatewayCloudWatchRole`: `create`, `existing` or `off`); default `create`.
+   * infra/constructs/api-gateway-account.ts says what each means; docs/deploy.md how to choose.
+   */
+  apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
   /** The settings this synth took from a flag or the environment, not from cdk.json's stage block. */
   fromFlags: { key: string; source: string }[];
 }
@@ -108,8 +124,14 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
 /** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 
-/** Functions an SQS queue invokes: its pollers need at least two executions (infra/constructs/events.ts). */
-const QUEUE_FED: readonly AnyFunctionName[] = ['scenario-recount', 'deliveries'];
+/**
+ * The least a reservation may be, after scaling (1 otherwise). An SQS queue's pollers need at least
+ * two executions, and the delivery function's must leave the sweep its own (infra/constructs/events.ts).
+ */
+export const MIN_RESERVATION: Partial<Record<AnyFunctionName, number>> = {
+  'scenario-recount': 2,
+  deliveries: 2 + DELIVERY_SWEEP_CONCURRENCY,
+};
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -215,6 +237,15 @@ const SETTINGS = {
     ),
   },
   accountConcurrency: { schema: wholeNumber(1, 1_000_000) },
+  apiGatewayCloudWatchRole: {
+    schema: z.pipe(
+      z.string().check(z.trim()),
+      z.enum(
+        API_GATEWAY_CLOUDWATCH_ROLE_MODES,
+        `must be one of ${API_GATEWAY_CLOUDWATCH_ROLE_MODES.join(', ')}`,
+      ),
+    ),
+  },
   runbookUrl: {
     schema: text(
       /^(https:\/\/\S+|[\w./-]+)$/,
@@ -285,7 +316,7 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
   // every invocation after the deploy.
   readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
 
-  const accountConcurrency = read('accountConcurrency') ?? 1000;
+  const accountConcurrency = read('accountConcurrency');
   return {
     stage,
     stackName: read('stackName') ?? `ScenarioTracker-${stage}`,
@@ -304,27 +335,34 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
     ),
     accountConcurrency,
     runbookUrl: read('runbookUrl') ?? 'docs/runbook.md',
+    apiGatewayCloudWatchRole: read('apiGatewayCloudWatchRole') ?? 'create',
     fromFlags,
   };
 }
 
 /**
  * The reservation per function: off, or the defaults overlaid with the stage's own counts, scaled
- * (rounded up, at least 1; at least 2 for a queue's function), and refused when the account could
+ * (rounded up, at least 1; at least MIN_RESERVATION for a queue's function), and refused when the account could
  * not keep its 100 unreserved executions: a deploy would fail on it half-way, this fails the synth.
+ * A reservation needs the quota it must fit in named (`accountConcurrency`): it is never assumed.
  */
 function reservations(
   given: boolean | Partial<Record<AnyFunctionName, number>>,
   scale: number,
-  accountConcurrency: number,
+  accountConcurrency: number | undefined,
 ): Record<AnyFunctionName, number> | undefined {
   if (given === false) return undefined;
+  if (accountConcurrency === undefined)
+    throw new StackSettingError(
+      'accountConcurrency',
+      `reservedConcurrency is on, but the stage names no accountConcurrency: reservations must fit the account's ` +
+        `concurrent-executions quota with ${MIN_UNRESERVED_CONCURRENCY} left unreserved, and a new account's quota can be as low as 10. ` +
+        `Look it up (aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions, or Service Quotas) and set ` +
+        `accountConcurrency in cdk.json for this stage, or set reservedConcurrency to off. See docs/deploy.md.`,
+    );
   const base = { ...RESERVED_CONCURRENCY, ...(given === true ? {} : given) };
   const scaled = Object.fromEntries(
-    FUNCTION_NAMES.map((name) => [
-      name,
-      Math.max(QUEUE_FED.includes(name) ? 2 : 1, Math.ceil(base[name] * scale)),
-    ]),
+    FUNCTION_NAMES.map((name) => [name, Math.max(MIN_RESERVATION[name] ?? 1, Math.ceil(base[name] * scale))]),
   ) as Record<AnyFunctionName, number>;
   const total = Object.values(scaled).reduce((a, b) => a + b, 0);
   const room = accountConcurrency - MIN_UNRESERVED_CONCURRENCY;

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../shared/events/publisher';
 import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
+import { ApiGatewayAccount, type ApiGatewayCloudWatchRole } from './constructs/api-gateway-account';
 import { Api } from './constructs/api';
 import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
@@ -38,8 +39,14 @@ export interface ScenarioTrackerStackProps extends StackProps {
   tableIndexes?: number | undefined;
   /** Reserved concurrency per function (the live ones too); none (the unreserved pool) when left out. */
   reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
-  /** The account's concurrent-executions quota, for the concurrency alarm; default 1000. */
-  accountConcurrency?: number;
+  /** The account's concurrent-executions quota, for the concurrency alarm; Lambda's default (1,000) when not named. */
+  accountConcurrency?: number | undefined;
+  /**
+   * Who provides API Gateway's account-level CloudWatch role the live stage's access log needs:
+   * this stack (`create`), the account already (`existing`), or nobody, with the access log off
+   * (`off`). Default `create`.
+   */
+  apiGatewayCloudWatchRole?: ApiGatewayCloudWatchRole;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
   runbookUrl?: string;
 }
@@ -61,6 +68,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly notifications: Notifications;
   readonly alarms: Alarms;
   readonly live: LiveApi;
+  /** The account's API Gateway CloudWatch role setting, when this stack makes it. */
+  readonly apiGatewayAccount: ApiGatewayAccount | undefined;
 
   constructor(scope: Construct, id: string, props: ScenarioTrackerStackProps) {
     super(scope, id, props);
@@ -108,17 +117,22 @@ export class ScenarioTrackerStack extends Stack {
       bus: this.events.bus,
       recountFunction: this.functions['scenario-recount'],
       recountTimeout: FUNCTION_SPECS['scenario-recount'].timeout,
-      recountMaxConcurrency: props.reservedConcurrency?.['scenario-recount'],
+      recountReservedConcurrency: props.reservedConcurrency?.['scenario-recount'],
       deliveryFunction: this.functions.deliveries,
       deliveryTimeout: FUNCTION_SPECS.deliveries.timeout,
-      deliveryMaxConcurrency: props.reservedConcurrency?.deliveries,
+      deliveryReservedConcurrency: props.reservedConcurrency?.deliveries,
     });
 
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
     // Its alarms are the Alarms section's (function errors, throttles, its dead-letter queue).
+    // Its access log needs API Gateway's account-wide CloudWatch role (api-gateway-account.ts).
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? 'create';
+    this.apiGatewayAccount =
+      cloudWatchRole === 'create' ? new ApiGatewayAccount(this, 'ApiGatewayAccount', { stage }) : undefined;
     this.live = new LiveApi(this, 'Live', {
+      accessLogs: cloudWatchRole === 'off' ? false : { after: this.apiGatewayAccount?.setting },
       stage,
       table: this.table,
       bus: this.events.bus,
@@ -134,7 +148,7 @@ export class ScenarioTrackerStack extends Stack {
       topic: this.notifications.alarmTopic,
       runbookUrl: props.runbookUrl ?? 'docs/runbook.md',
       table: this.table,
-      accountConcurrency: props.accountConcurrency ?? 1000,
+      accountConcurrency: props.accountConcurrency,
       reservedConcurrency: props.reservedConcurrency,
       functions: this.functions,
       httpApi: this.api.httpApi,

@@ -46,6 +46,12 @@ export const API_P99_LATENCY_MS = 5000;
 /** Sustained transaction conflicts per 5 minutes worth a look (the write path absorbs fewer: docs/capacity.md). */
 export const TRANSACTION_CONFLICTS_PER_5_MIN = 100;
 
+/**
+ * Lambda's documented default concurrent-executions quota: what the account alarm measures against
+ * when the stage does not name its quota (infra/build.ts warns at synth that it is assumed).
+ */
+export const LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+
 /** Share of a concurrency limit at which an alarm warns, before throttling starts. */
 export const CONCURRENCY_WARNING_SHARE = 0.8;
 
@@ -75,8 +81,8 @@ export interface AlarmsProps {
   /** Every dead-letter queue of the stack, by name (its alarm is `<name>Depth`). */
   deadLetterQueues: Record<string, IQueue>;
   staleCheckRule: Rule;
-  /** The account's concurrent-executions quota (settings: accountConcurrency). */
-  accountConcurrency: number;
+  /** The account's concurrent-executions quota (settings: accountConcurrency); Lambda's default when not named. */
+  accountConcurrency?: number | undefined;
   /** Reserved concurrency per function (of `functions` or `moreFunctions`), when reservation is on. */
   reservedConcurrency?: Partial<Record<AnyFunctionName, number>> | undefined;
 }
@@ -218,7 +224,9 @@ export class Alarms extends Section {
 
   /** The account's concurrency, and each function's against its reservation, before throttling starts. */
   private concurrencyAlarms(): void {
-    const { accountConcurrency, reservedConcurrency } = this.props;
+    const { reservedConcurrency } = this.props;
+    const named = this.props.accountConcurrency !== undefined;
+    const accountConcurrency = this.props.accountConcurrency ?? LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY;
     this.add({
       id: 'AccountConcurrencyHigh',
       metric: new Metric({
@@ -227,7 +235,7 @@ export class Alarms extends Section {
         period: Duration.minutes(1),
         statistic: 'Maximum',
       }),
-      description: `Lambda concurrent executions in the account and region at or over ${CONCURRENCY_WARNING_SHARE * 100}% of the quota (${accountConcurrency})`,
+      description: `Lambda concurrent executions in the account and region at or over ${CONCURRENCY_WARNING_SHARE * 100}% of the quota (${accountConcurrency}${named ? '' : ", Lambda's default, assumed: the stage names no accountConcurrency"})`,
       runbook: 'concurrency-near-the-limit',
       threshold: Math.ceil(accountConcurrency * CONCURRENCY_WARNING_SHARE),
       comparison: AT_LEAST,

@@ -1,4 +1,4 @@
-import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -7,6 +7,7 @@ import {
   HttpRoute,
   HttpRouteKey,
   LogGroupLogDestination,
+  type CfnStage,
   type HttpStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -14,12 +15,48 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { PATHS, ROUTES, type FunctionGroup } from '../../shared/routes';
+import { PATHS, ROUTES, type FunctionGroup, type Route } from '../../shared/routes';
+import { accessLogGroupName } from './log-names';
 import { Section, acknowledge, pascal } from './section';
 import { CORS } from '../../shared/http/cors';
 
 /** How long API Gateway caches the authorizer's answer per Authorization header. */
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
+
+/**
+ * Whom a route serves, for its throttle; derived from the route table (shared/routes.ts), so a new
+ * route gets its class without anyone remembering to give it one.
+ * - `edit`: a route that changes something (every method but GET and HEAD): the editors' and admins';
+ * - `read`: a GET or HEAD that needs a role: the readers' (dashboards, the desk);
+ * - `feeds`: the Atom feeds, which feed readers poll on their own schedule;
+ * - `public`: no role at all (health, the OpenAPI document);
+ * - `unrouted`: the catch-alls, which only answer 404 and 405.
+ */
+export type ThrottleClass = 'edit' | 'read' | 'feeds' | 'public' | 'unrouted';
+
+export const throttleClassOf = (route: Pick<Route, 'method' | 'group' | 'role'>): ThrottleClass =>
+  route.role === null
+    ? 'public'
+    : route.group === 'feeds'
+      ? 'feeds'
+      : route.method === 'GET' || route.method === 'HEAD'
+        ? 'read'
+        : 'edit';
+
+/**
+ * Each class's throttle, per route: API Gateway keeps one token bucket per stage and route, for all
+ * callers together. The editors' and readers' routes take the stage's throttle (settings:
+ * throttleRate, throttleBurst); what nobody needs at that rate is held lower, so a scanner or a feed
+ * reader gone wrong costs little and the stage's total stays bounded (docs/deploy.md, "Load").
+ * A fixed limit above the stage's is lowered to it.
+ */
+export const CLASS_THROTTLES: Record<ThrottleClass, { rateLimit: number; burstLimit: number } | 'stage'> = {
+  edit: 'stage',
+  read: 'stage',
+  feeds: { rateLimit: 10, burstLimit: 20 },
+  public: { rateLimit: 10, burstLimit: 20 },
+  unrouted: { rateLimit: 5, burstLimit: 10 },
+};
 
 /** The route groups API Gateway sends requests to (the authorizer is not one). */
 export const API_GROUPS: readonly FunctionGroup[] = [
@@ -79,11 +116,8 @@ export class Api extends Section {
           }
         : {}),
     });
-    // Under /aws/vendedlogs/: API Gateway delivers access logs as a vended log source, and groups
-    // with this prefix do not need an entry in the account's CloudWatch Logs resource policy, whose
-    // 5,120-character limit otherwise fails deploys once enough APIs log.
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}/access`,
+      logGroupName: accessLogGroupName(this, 'access'),
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
     });
@@ -114,10 +148,39 @@ export class Api extends Section {
         ),
       },
     });
-    this.addRoutes(props);
+    this.throttleRoutes(this.addRoutes(props), props.throttle);
   }
 
-  private addRoutes(props: ApiProps): void {
+  /**
+   * Each route's own throttle, by its class. The stage is made to wait for the routes: API Gateway
+   * refuses route settings for a route key that does not exist yet.
+   */
+  private throttleRoutes(
+    routes: { key: string; cls: ThrottleClass; route: HttpRoute }[],
+    stage: ApiProps['throttle'],
+  ): void {
+    const limits = (cls: ThrottleClass) => {
+      const fixed = CLASS_THROTTLES[cls];
+      return fixed === 'stage'
+        ? stage
+        : {
+            rateLimit: Math.min(fixed.rateLimit, stage.rateLimit),
+            burstLimit: Math.min(fixed.burstLimit, stage.burstLimit),
+          };
+    };
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routes.map(({ key, cls }) => [
+        key,
+        // Passed to CloudFormation as it is (the property is JSON): its own spelling.
+        { ThrottlingRateLimit: limits(cls).rateLimit, ThrottlingBurstLimit: limits(cls).burstLimit },
+      ]),
+    );
+    for (const { route } of routes) this.stage.node.addDependency(route);
+  }
+
+  /** Every route, with its key and throttle class. */
+  private addRoutes(props: ApiProps): { key: string; cls: ThrottleClass; route: HttpRoute }[] {
+    const added: { key: string; cls: ThrottleClass; route: HttpRoute }[] = [];
     const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', props.authorizerFunction, {
       authorizerName: 'bearer-token',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -137,6 +200,7 @@ export class Api extends Section {
         integration: integrations[route.group],
         ...(route.role ? { authorizer } : {}),
       });
+      added.push({ key: `${route.method} ${route.path}`, cls: throttleClassOf(route), route: created! });
       if (!route.role && created) {
         acknowledge(
           created,
@@ -154,6 +218,7 @@ export class Api extends Section {
         methods: [HttpMethod.ANY],
         integration: integrations.health,
       })) {
+        added.push({ key: `ANY ${path}`, cls: 'unrouted', route: created });
         acknowledge(
           created,
           'AwsSolutions-APIG4',
@@ -171,5 +236,7 @@ export class Api extends Section {
       'AwsSolutions-APIG4',
       '$default only answers 404 not_found; it reads and writes nothing.',
     );
+    added.push({ key: '$default', cls: 'unrouted', route: fallback });
+    return added;
   }
 }

@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/events/publisher';
 import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE } from '../../shared/events/recount-trigger';
+import { DELIVERY_SWEEP_CONCURRENCY } from './schedule';
 import { Section, acknowledge } from './section';
 
 /**
@@ -78,10 +79,13 @@ export interface EventQueuesProps {
   deliveryFunction: IFunction;
   /** Its timeout sets the webhook queue's visibility timeout. */
   deliveryTimeout: Duration;
-  /** Upper bound of concurrent recount invocations the queue starts (its reserved concurrency). */
-  recountMaxConcurrency?: number | undefined;
-  /** Upper bound of concurrent delivery invocations the queue starts (its reserved concurrency). */
-  deliveryMaxConcurrency?: number | undefined;
+  /** The recount function's reserved concurrency: its queue is its only invoker, so its pollers may use all of it. */
+  recountReservedConcurrency?: number | undefined;
+  /**
+   * The delivery function's reserved concurrency: its pollers get what the sweep leaves
+   * (DELIVERY_SWEEP_CONCURRENCY, infra/constructs/schedule.ts).
+   */
+  deliveryReservedConcurrency?: number | undefined;
 }
 
 /**
@@ -130,7 +134,7 @@ export class EventQueues extends Section {
         batchSize: 100,
         maxBatchingWindow: RECOUNT_BATCH_WINDOW,
         reportBatchItemFailures: true,
-        ...pollerBound(props.recountMaxConcurrency),
+        ...pollerBound(props.recountReservedConcurrency, 0),
       }),
     );
 
@@ -167,7 +171,7 @@ export class EventQueues extends Section {
         batchSize: 10,
         reportBatchItemFailures: true,
         maxBatchingWindow: Duration.seconds(0),
-        ...pollerBound(props.deliveryMaxConcurrency),
+        ...pollerBound(props.deliveryReservedConcurrency, DELIVERY_SWEEP_CONCURRENCY),
       }),
     );
   }
@@ -179,10 +183,23 @@ export class EventQueues extends Section {
 }
 
 /**
- * A queue's pollers are held to the function's reserved concurrency: without the bound they start
- * more invocations than it allows, the extra ones are throttled, and a throttled receive counts
- * toward maxReceiveCount, so messages would reach the dead-letter queue without having failed.
- * SQS's maximum concurrency is 2–1000.
+ * A queue's pollers are held to what the function's reserved concurrency leaves once its other
+ * invokers (`heldElsewhere`) have theirs: without the bound they start more invocations than it
+ * allows, the extra ones are throttled, and a throttled receive counts toward maxReceiveCount, so
+ * messages would reach the dead-letter queue without having failed. SQS's maximum concurrency is
+ * 2–1000; settings (infra/settings.ts MIN_RESERVATION) never reserve less than 2 + heldElsewhere.
+ * Without a reservation the function shares the account's unreserved pool, where no bound can
+ * rule a throttle out (docs/deploy.md says what then protects a message).
  */
-const pollerBound = (reserved: number | undefined) =>
-  reserved === undefined ? {} : { maxConcurrency: Math.min(1000, Math.max(2, reserved)) };
+export const pollerBound = (
+  reserved: number | undefined,
+  heldElsewhere: number,
+): { maxConcurrency?: number } => {
+  if (reserved === undefined) return {};
+  const bound = reserved - heldElsewhere;
+  if (bound < 2)
+    throw new Error(
+      `a reservation of ${reserved} leaves its queue's pollers ${bound} executions once ${heldElsewhere} are held elsewhere; SQS needs at least 2`,
+    );
+  return { maxConcurrency: Math.min(1000, bound) };
+};

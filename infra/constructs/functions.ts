@@ -3,7 +3,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -139,6 +139,8 @@ export interface TrackerFunctionProps {
   logRemovalPolicy: RemovalPolicy;
   /** Its reserved concurrency; the account's unreserved pool when undefined. */
   reservedConcurrency?: number | undefined;
+  /** Where an asynchronous invocation goes that failed after its retries (with `spec.asyncInvoke`); dropped when undefined. */
+  onFailure?: IDestination | undefined;
 }
 
 /** The esbuild options of infra/bundling.ts, as NodejsFunction takes them. */
@@ -198,6 +200,7 @@ export function makeTrackerFunction(
       ? { reservedConcurrentExecutions: props.reservedConcurrency }
       : {}),
     ...(spec.asyncInvoke ?? {}),
+    ...(props.onFailure ? { onFailure: props.onFailure } : {}),
     projectRoot: PROJECT_ROOT,
     depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     bundling: NODEJS_BUNDLING,

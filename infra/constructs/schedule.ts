@@ -13,6 +13,14 @@ export const STALE_CHECK_SCHEDULE = Duration.minutes(15);
 /** How often the delivery function sweeps the due index for webhook retries. */
 export const DELIVERY_SWEEP_SCHEDULE = Duration.minutes(1);
 
+/**
+ * How many executions of the delivery function the sweep may hold at once: one a minute, never
+ * retried (a missed sweep is made good by the next), and one that runs to its 60-second timeout may
+ * still hold its execution when the next starts. The webhook queue's pollers get the rest of the
+ * function's reservation (infra/constructs/events.ts), so a sweep never makes them throttle.
+ */
+export const DELIVERY_SWEEP_CONCURRENCY = 2;
+
 export interface ScheduleProps {
   /** Deployment stage: part of the rules' descriptions. */
   stage: string;
@@ -59,6 +67,8 @@ export class Schedule extends Section {
         }),
       ],
     });
+    // Lambda would otherwise retry a failed sweep twice more, overlapping the next ones.
+    props.deliveryFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: DELIVERY_SWEEP_SCHEDULE });
     this.deliverySweepRule = new Rule(this, 'DeliverySweepSchedule', {
       description: `Scenario Tracker (${props.stage}): webhook retries every minute`,
       schedule: EventSchedule.rate(DELIVERY_SWEEP_SCHEDULE),

@@ -5,9 +5,14 @@ import { P99_LATENCY_MS } from '../../infra/constructs/alarms';
 import { RESERVED_CONCURRENCY } from '../../infra/settings';
 import { referencedIds, synth, type Resources } from './synth';
 
-/** The prod stage as cdk.json defines it (reservation on), with a subscriber. */
+/** The prod stage with a subscriber, reserving concurrency in an account whose quota it names. */
 const { template, functionId, cleanup } = synth({
-  context: { stage: 'prod', alarmEmail: 'oncall@example.org' },
+  context: {
+    stage: 'prod',
+    alarmEmail: 'oncall@example.org',
+    reservedConcurrency: 'on',
+    accountConcurrency: 1000,
+  },
 });
 afterAll(cleanup);
 const resources = template.toJSON().Resources as Resources;

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { CLASS_THROTTLES, throttleClassOf } from '../../infra/constructs/api';
 import { PATHS, ROUTES, routeKey } from '../../shared/routes';
 import { referencedIds, synth, type Resources } from './synth';
 
@@ -136,6 +139,62 @@ describe('HTTP API routes', () => {
     expect(fromApi).toHaveLength(ROUTES.length + PATHS.length + 1 + 1);
     for (const [, permission] of fromApi)
       expect(referencedIds(permission.Properties!.SourceArn)).toContain(apiId);
+  });
+});
+
+describe('HTTP API throttles per route class', () => {
+  const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+  const settings = stage.Properties!.RouteSettings as Record<
+    string,
+    { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+  >;
+  const rate = (key: string) => settings[key]?.ThrottlingRateLimit;
+
+  it('gives every deployed route key a throttle of its own, and makes the stage wait for the routes it names', () => {
+    // Prepare
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    const dependsOn = (resources[stageId] as { DependsOn?: string[] }).DependsOn ?? [];
+    // Assess: API Gateway refuses settings for a route key that does not exist yet
+    expect(Object.keys(settings).sort()).toEqual(
+      routes.map(([, r]) => r.Properties!.RouteKey as string).sort(),
+    );
+    for (const [id] of routes)
+      expect({ route: id, awaited: dependsOn.includes(id) }).toEqual({ route: id, awaited: true });
+  });
+
+  it('gives the editors’ and readers’ routes the stage’s throttle, classed from the route table', () => {
+    for (const route of ROUTES) {
+      // Act
+      const cls = throttleClassOf(route);
+      // Assess
+      if (route.role !== null && route.group !== 'feeds')
+        expect({ key: routeKey(route), cls, rate: rate(routeKey(route)) }).toEqual({
+          key: routeKey(route),
+          cls: ['GET', 'HEAD'].includes(route.method) ? 'read' : 'edit',
+          rate: 50,
+        });
+    }
+    expect(rate('POST /threads/{id}/updates')).toBe(50);
+    expect(throttleClassOf({ method: 'POST', group: 'threads-write', role: 'editor' })).toBe('edit');
+  });
+
+  it('holds what nobody needs at the stage’s rate lower: feeds, the open routes, the catch-alls', () => {
+    // Assess
+    expect(rate('GET /health')).toBe(
+      CLASS_THROTTLES.public !== 'stage' ? CLASS_THROTTLES.public.rateLimit : NaN,
+    );
+    expect(rate('GET /openapi.json')).toBe(10);
+    for (const route of ROUTES.filter((r) => r.group === 'feeds')) expect(rate(routeKey(route))).toBe(10);
+    for (const path of PATHS) expect(rate(`ANY ${path}`)).toBe(5);
+    expect(rate('$default')).toBe(5);
+  });
+
+  it('bounds the whole stage: the sum of every route’s rate is what docs/deploy.md states', () => {
+    // Act
+    const total = Object.values(settings).reduce((sum, s) => sum + s.ThrottlingRateLimit, 0);
+    const doc = readFileSync(path.join(__dirname, '../../docs/deploy.md'), 'utf8');
+    // Assess
+    expect(doc).toContain(`at most **${total.toLocaleString('en-US')} requests a second** in all`);
   });
 });
 

@@ -119,6 +119,33 @@ describe('the fan-out', () => {
     expect(target!.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 });
   });
 
+  it('sends an invocation that failed after its retry, or aged out while throttled, to the same dead-letter queue, which it may write to', () => {
+    // Prepare
+    const dlqId = idOf(stack.live.deadLetterQueue.node.defaultChild);
+    // Act
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
+      referencedIds(c.Properties!.FunctionName).includes(liveFn('live-fanout')),
+    );
+    const sends = statementsOfRole(
+      referencedIds(resources[liveFn('live-fanout')]!.Properties!.Role)[0]!,
+    ).filter(
+      (st) => list(st.Action).includes('sqs:SendMessage') && referencedIds(st.Resource).includes(dlqId),
+    );
+    // Assess: nothing the fan-out gives up on is dropped without a trace (the LiveFanOutDlqDepth alarm watches the queue)
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties).toMatchObject({
+      MaximumRetryAttempts: 1,
+      MaximumEventAgeInSeconds: 60,
+    });
+    expect(
+      referencedIds(
+        (configs[0]![1].Properties!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
+          .Destination,
+      ),
+    ).toEqual([dlqId]);
+    expect(sends).toHaveLength(1);
+  });
+
   it('gives the route and fan-out functions the stage callback URL', () => {
     for (const name of ['live-connections', 'live-fanout'] as const) {
       const env = (resources[liveFn(name)]!.Properties!.Environment as { Variables: Record<string, unknown> })

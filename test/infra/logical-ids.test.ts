@@ -45,8 +45,16 @@ const MOVED_ROUTES: Record<string, { from: string; to: string; group: FunctionNa
   }),
 );
 
-// The fixture was synthesized with this alarm e-mail (the subscription's id names it).
-const { template, cleanup, functionId } = synth({ context: { stage: 'prod', alarmEmail: 'a@example.org' } });
+// The fixture was synthesized with this alarm e-mail (the subscription's id names it), and with the
+// reservations prod then had (the per-function concurrency alarms are in it).
+const { template, cleanup, functionId } = synth({
+  context: {
+    stage: 'prod',
+    alarmEmail: 'a@example.org',
+    reservedConcurrency: 'on',
+    accountConcurrency: 1000,
+  },
+});
 afterAll(cleanup);
 const resources = template.toJSON().Resources as Resources;
 /** The new permissions of the moved routes: not candidates for replacing anything else. */

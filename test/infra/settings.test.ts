@@ -64,6 +64,7 @@ describe('settings per stage (cdk.json context.stages)', () => {
       logLevel: 'warn',
       reservedConcurrency: { authorizer: 120 },
       reservedConcurrencyScale: 1,
+      accountConcurrency: 1000,
       runbookUrl: 'https://github.com/example/tracker/blob/main/docs/runbook.md',
     },
   };

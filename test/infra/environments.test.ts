@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { cdkJsonContext } from '../../infra/build';
+import { synth, type Resources, type Synthesized } from './synth';
+
+/**
+ * `cdk deploy` pins the stack to the account and region of the credentials (CDK_DEFAULT_ACCOUNT,
+ * CDK_DEFAULT_REGION); `cdk synth` without credentials leaves it environment-agnostic. Pinned, ARNs
+ * render literally instead of as `<AWS::Partition>`-style tokens, and every cdk-nag
+ * acknowledgement that names a resource must still match. So every stage of cdk.json is
+ * synthesized both ways, with cdk-nag, as `cdk synth -c stage=<stage>` does (bundling skipped).
+ */
+const PINNED = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
+const STAGES = Object.keys(cdkJsonContext().stages as Record<string, unknown>);
+const PINNINGS = { agnostic: {}, pinned: PINNED } as const;
+
+interface Outcome {
+  stage: string;
+  pinning: keyof typeof PINNINGS;
+  /** The synthesis, or the error it failed with. */
+  result: Synthesized | Error;
+}
+
+interface Report {
+  pluginReports: { violations: { ruleName: string; severity: string }[] }[];
+}
+
+/** cdk-nag's errors, from the report it writes even when it fails the synthesis. */
+const errorsIn = (outdir: string): string[] => {
+  const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as Report;
+  return report.pluginReports.flatMap((p) =>
+    p.violations.filter((v) => v.severity === 'error' || v.severity === 'fatal').map((v) => v.ruleName),
+  );
+};
+
+// Prepare (once per file): one synthesis per stage × pinning, shared by every test below.
+const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+const outcomes: Outcome[] = STAGES.flatMap((stage) =>
+  (Object.keys(PINNINGS) as (keyof typeof PINNINGS)[]).map((pinning) => {
+    try {
+      return { stage, pinning, result: synth({ context: { stage }, env: PINNINGS[pinning] }) };
+    } catch (error) {
+      return { stage, pinning, result: error as Error };
+    }
+  }),
+);
+quiet.mockRestore();
+afterAll(() => {
+  for (const { result } of outcomes) if (!(result instanceof Error)) result.cleanup();
+});
+const synthesized = (stage: string, pinning: keyof typeof PINNINGS): Synthesized => {
+  const { result } = outcomes.find((o) => o.stage === stage && o.pinning === pinning)!;
+  if (result instanceof Error) throw result;
+  return result;
+};
+
+describe('synthesis of every stage, environment-agnostic and pinned to an account and region', () => {
+  it('covers every stage of cdk.json, dev and prod among them', () => {
+    expect(STAGES).toEqual(expect.arrayContaining(['dev', 'prod']));
+  });
+
+  it.each(STAGES.flatMap((stage) => [[stage, 'agnostic'] as const, [stage, 'pinned'] as const]))(
+    'synthesizes %s %s with no cdk-nag error',
+    (stage, pinning) => {
+      // Act
+      const { result } = outcomes.find((o) => o.stage === stage && o.pinning === pinning)!;
+      // Assess: the synthesis did not throw, and its report holds no error
+      expect(result instanceof Error ? result.message : 'synthesized').toBe('synthesized');
+      expect(errorsIn((result as Synthesized).assembly.directory)).toEqual([]);
+    },
+  );
+
+  it.each(STAGES)(
+    'renders the live management grant literally when %s is pinned, and as tokens when not',
+    (stage) => {
+      // Prepare: the ManageConnections statements, as the template holds them
+      const grants = (pinning: keyof typeof PINNINGS) =>
+        Object.values(synthesized(stage, pinning).template.toJSON().Resources as Resources)
+          .filter((r) => r.Type === 'AWS::IAM::Policy')
+          .flatMap(
+            (r) =>
+              (r.Properties!.PolicyDocument as { Statement: { Sid?: string; Resource: unknown }[] })
+                .Statement,
+          )
+          .filter((s) => s.Sid === 'ManageConnections')
+          .map((s) => JSON.stringify(s.Resource));
+      // Act
+      const pinned = grants('pinned');
+      const agnostic = grants('agnostic');
+      // Assess: the acknowledgements above were matched against both renderings
+      expect(pinned.length).toBeGreaterThan(0);
+      for (const resource of pinned) expect(resource).toContain(':execute-api:eu-west-1:123456789012:');
+      for (const resource of agnostic) expect(resource).toContain('"Ref":"AWS::Region"');
+    },
+  );
+});
