@@ -13,6 +13,7 @@ import {
   type FunctionName,
   type LiveFunctionName,
 } from '../../infra/bundling';
+import { newKeyring } from '../../shared/domain/keyring';
 import { AwsEndpoint } from './aws-endpoint';
 import { describeDenial, type Denial } from './authorize';
 import { EventRouter } from './events';
@@ -87,7 +88,7 @@ export interface CloudOptions {
   log?: (fn: string, line: string) => void;
   /** Change what the template grants before anything runs (a test that removes one permission). */
   alterFunction?: (name: AnyFunctionName | undefined, fn: CloudFunction) => void;
-  /** Secret values by the secret's logical id (default: 64 random characters, as GenerateSecretString). */
+  /** Secret values by the secret's logical id (default: a fresh keyring, what `npm run keyring -- new` stores). */
   secretValue?: (logicalId: string) => string;
 }
 
@@ -153,11 +154,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   const secrets = new Map<string, string>();
   const secretValue = (arn: string) => {
     const s = model.secrets.find((x) => x.arn === arn)!;
-    if (!secrets.has(arn))
-      secrets.set(
-        arn,
-        options.secretValue?.(s.logicalId) ?? randomBytes(48).toString('base64url').slice(0, 64),
-      );
+    if (!secrets.has(arn)) secrets.set(arn, options.secretValue?.(s.logicalId) ?? newKeyring());
     return secrets.get(arn)!;
   };
 
