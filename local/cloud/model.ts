@@ -145,8 +145,6 @@ export function readModel(
       name: p.PolicyName,
       policy: resolve(p.PolicyDocument, ids),
     }));
-    if ((r.Properties?.ManagedPolicyArns ?? []).length)
-      throw new UnsupportedTemplateError(`role ${id} has managed policies, which cloud mode cannot read`);
   }
   for (const [id, r] of byType('AWS::IAM::Policy')) {
     for (const role of (r.Properties?.Roles ?? []) as { Ref: string }[]) {
@@ -172,6 +170,11 @@ export function readModel(
         `function ${id}: no bundle at ${codeDir} (was the stack synthesized with bundling?)`,
       );
     const roleId = (p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    // A function's role must say all it grants here (roles no function assumes may use AWS's own policies).
+    if ((R[roleId]?.Properties?.ManagedPolicyArns ?? []).length)
+      throw new UnsupportedTemplateError(
+        `role ${roleId} of ${id} has managed policies, which cloud mode cannot read`,
+      );
     const invoke = invokeConfigs[id];
     functions[id] = {
       logicalId: id,
