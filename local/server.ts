@@ -246,6 +246,8 @@ async function main(): Promise<void> {
     env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
   // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
   if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
+  // Feed links point here unless the operator names another address (a proxy in front, say).
+  if (!env.TRACKER_PUBLIC_URL) env.TRACKER_PUBLIC_URL = `http://localhost:${port}`;
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
     try {

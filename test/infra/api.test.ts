@@ -193,6 +193,16 @@ describe('HTTP API stage and CORS', () => {
     }
   });
 
+  it('tells the feeds function the API URL it builds links on (TRACKER_PUBLIC_URL), as the ApiUrl output gives it', () => {
+    // Prepare
+    const env = (
+      resources[functionId('feeds')]!.Properties!.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    // Assess
+    expect(env.TRACKER_PUBLIC_URL).toEqual(template.toJSON().Outputs.ApiUrl.Value);
+    expect(referencedIds(env.TRACKER_PUBLIC_URL)).toContain(ofType('AWS::ApiGatewayV2::Api')[0]![0]);
+  });
+
   it('outputs the API URL without a trailing slash, so paths append cleanly', () => {
     // Assess
     const url = template.toJSON().Outputs.ApiUrl.Value;
