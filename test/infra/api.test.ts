@@ -83,7 +83,14 @@ describe('HTTP API routes', () => {
       ROUTES.filter((r) => !r.role)
         .map(routeKey)
         .sort(),
-    ).toEqual(['GET /health', 'GET /openapi.json', 'HEAD /health', 'HEAD /openapi.json']);
+    ).toEqual([
+      'GET /health',
+      'GET /openapi.json',
+      'GET /ready',
+      'HEAD /health',
+      'HEAD /openapi.json',
+      'HEAD /ready',
+    ]);
   });
 
   it('deploys a HEAD route beside every GET route, to the same function behind the same authorizer', () => {
