@@ -18,6 +18,7 @@ import { STATUS_TONES } from '../shared/domain/tones';
 import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
+import { lockDataFolder } from './data-lock';
 import { seedIfEmpty } from './seed';
 import { localPageTokenSecret, localWebhookSecretKey } from './page-token-secret';
 import { startDeliveryLoop } from './delivery-loop';
@@ -241,6 +242,19 @@ async function main(): Promise<void> {
   const settings = readLocalSettings(env);
   readConfig(env);
   const port = settings.port;
+  // The embedded DynamoDB Local's files are this process's alone until it ends (a SIGKILL included).
+  let unlock: (() => void) | undefined;
+  if (!env.DYNAMODB_ENDPOINT) {
+    try {
+      unlock = lockDataFolder(settings.dataDir);
+    } catch (error) {
+      if (error instanceof LaunchError) {
+        console.error(error.message);
+        process.exit(1);
+      }
+      throw error;
+    }
+  }
   if (!env.PAGE_TOKEN_SECRET) env.PAGE_TOKEN_SECRET = localPageTokenSecret(settings.dataDir);
   if (!env.TRACKER_WEBHOOK_SECRET_KEY)
     env.TRACKER_WEBHOOK_SECRET_KEY = localWebhookSecretKey(settings.dataDir);
@@ -255,6 +269,7 @@ async function main(): Promise<void> {
     } catch (error) {
       if (error instanceof LaunchError) {
         console.error(error.message);
+        unlock?.();
         process.exit(1);
       }
       throw error;
@@ -314,6 +329,7 @@ async function main(): Promise<void> {
     deliveries.stop();
     server.close();
     await dynamo?.stop();
+    unlock?.();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -45,13 +45,13 @@ function stopped(pid: number): boolean {
  * request sent in that moment may still be served (seen on a busy machine).
  */
 async function freeze(): Promise<void> {
-  const pid = dynamo.process.pid!;
+  const pid = dynamo.pid;
   process.kill(pid, 'SIGSTOP');
   frozen = true;
   while (!stopped(pid)) await new Promise((r) => setTimeout(r, 5));
 }
 const thaw = () => {
-  if (frozen) process.kill(dynamo.process.pid!, 'SIGCONT');
+  if (frozen) process.kill(dynamo.pid, 'SIGCONT');
   frozen = false;
 };
 
