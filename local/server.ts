@@ -140,6 +140,11 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
     } catch (error) {
+      // A client that hangs up before its body has arrived is nothing the server did wrong.
+      if (!req.complete && (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET')) {
+        logger.info('client closed the connection before its body arrived', { requestId });
+        return;
+      }
       logger.error('local server failure', { error: String(error) });
       if (!res.headersSent)
         send(res, problem(new InternalError('The server could not complete the request.')));
