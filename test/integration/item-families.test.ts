@@ -120,7 +120,8 @@ let ctx: AppContext;
 let sent: ReturnType<typeof record>;
 let hook: Receiver;
 beforeAll(async () => {
-  ctx = await freshContext({ allowPrivateWebhooks: true });
+  // Feed links are built on the public URL the stack gives the feeds function.
+  ctx = await freshContext({ allowPrivateWebhooks: true, publicUrl: 'https://api.example.org' });
   sent = record(ctx.db);
   hook = await startReceiver();
 });
