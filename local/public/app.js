@@ -416,7 +416,8 @@ function App() {
                   (
                     t,
                   ) => html`<${ThreadCard} key=${t.id} thread=${t} api=${api} vocab=${vocab} editor=${editor}
-                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError} />`,
+                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError}
+                    parentTitle=${t.parent ? (threads || []).find((p) => p.id === t.parent)?.title : undefined} />`,
                 )}
               </ul>
             </section>`

@@ -593,6 +593,48 @@ describe('the desk for a reader', () => {
     expect(await page.textContent('#thread-retracted-page .card__sources a')).toBe('The report that stands');
   });
 
+  it('shows a parent by its title, and a met expectation as happened rather than expected', async () => {
+    // Prepare: a parent and its child, the child expecting something by August 2025 that then happened
+    const base = { scenario: 'parents', kind: 'other', status: 'active', occurredAt: '2025-06-01' };
+    for (const body of [
+      { ...base, id: 'talks-track', title: 'Talks track', summary: 'Opened.' },
+      {
+        ...base,
+        id: 'working-group',
+        title: 'Working group',
+        summary: 'Formed.',
+        parent: 'talks-track',
+        expected: { what: 'First meeting', at: '2025-08' },
+      },
+      {
+        ...base,
+        id: 'awaiting',
+        title: 'Still awaited',
+        summary: 'Formed.',
+        expected: { what: 'A reply', at: '2025-08' },
+      },
+    ])
+      expect((await suite.s.call('POST', '/threads', { body })).status).toBe(201);
+    const met = await suite.s.call('POST', '/threads/working-group/updates', {
+      body: { status: null, summary: 'First meeting held.', occurredAt: '2025-08-20' },
+    });
+    expect(met.status).toBe(201);
+
+    // Act
+    const { page, problems } = await open('?scenario=parents');
+    await enterToken(page, suite.s.tokens.reader);
+    await page.waitForSelector('#thread-working-group .card__expected', WAIT);
+    await page.waitForSelector('#thread-awaiting .card__expected', WAIT);
+
+    // Assess
+    expect(await page.textContent('#thread-working-group .card__parent')).toBe(' · part of Talks track');
+    expect(await page.textContent('#thread-working-group .card__expected')).toBe(
+      'Happened: First meeting (expected by Aug 2025)',
+    );
+    expect(await page.textContent('#thread-awaiting .card__expected')).toBe('Expected: A reply, by Aug 2025');
+    expect(problems).toEqual([]);
+  });
+
   it('has no serious or critical accessibility violation on the token form and the desk', async () => {
     // Prepare
     const { page } = await open('?live=off');
