@@ -6,7 +6,7 @@
  */
 import { html, render, useEffect, useRef, useState } from './vendor/preact-htm.js';
 import { Api, ApiError, AuthError, enc } from './lib/api.js';
-import { label, ThreadCard } from './lib/board.js';
+import { byLatestActivity, label, ThreadCard } from './lib/board.js';
 import { clockFormat } from './lib/dates.js';
 import { Editor } from './lib/forms.js';
 import { LiveFeed } from './lib/live.js';
@@ -248,7 +248,7 @@ function App() {
             ),
           );
           held = now;
-          setThreads(items);
+          setThreads(byLatestActivity(items));
           const sc = await /** @type {Api} */ (api)
             .get(`/scenarios/${enc(scenario)}`, scenarioTag)
             .catch(() => null);

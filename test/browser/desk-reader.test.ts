@@ -68,8 +68,15 @@ describe('the desk for a reader', () => {
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
     await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden]) a', WAIT);
 
-    // Assess
-    expect(await shownStatuses(page)).toEqual([
+    // Assess: newest recorded news first
+    const listed = (
+      await suite.s.call('GET', '/threads?scenario=russia-ukraine-talks', { role: 'reader' })
+    ).body.items.map((t: { id: string; status: string; lastRecordedAt: string }) => t);
+    const newestFirst = [...listed]
+      .sort((a, b) => b.lastRecordedAt.localeCompare(a.lastRecordedAt) || a.id.localeCompare(b.id))
+      .map((t) => [t.id, t.status]);
+    expect(await shownStatuses(page)).toEqual(newestFirst);
+    expect([...newestFirst].sort()).toEqual([
       ['ceasefire', 'rejected'],
       ['prisoner-exchange', 'agreed'],
       ['sanctions', 'proposed'],
@@ -428,7 +435,7 @@ describe('the desk for a reader', () => {
     // Assess
     expect(
       await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId)),
-    ).toEqual(['a-hostile', 'b-plain', 'c-plain']);
+    ).toEqual(['c-plain', 'b-plain', 'a-hostile']); // newest recorded first
     expect(await page.textContent('#thread-a-hostile .card__title')).toBe(hostile);
     expect(await page.textContent('#thread-a-hostile .card__summary')).toBe(
       '<script>window.pwned=2</script>a-hostile',

@@ -18,6 +18,19 @@ import { atPrecision, relative, titleOf } from './dates.js';
  * @typedef {{ type: string, thread?: Thread, update?: Update }} EditorAction
  */
 
+/**
+ * Cards in order of latest news: the thread whose latest update was recorded last comes first (ties
+ * by id, so the order is stable). A title change or a stale flag does not move a card.
+ * @param {Thread[]} items
+ */
+export function byLatestActivity(items) {
+  return [...items].sort(
+    (a, b) =>
+      (b.lastRecordedAt || '').localeCompare(a.lastRecordedAt || '') ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
 /** @param {string} status */
 export const label = (status) => {
   const s = String(status).replace(/_/g, ' ');
