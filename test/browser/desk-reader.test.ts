@@ -642,6 +642,53 @@ describe('the desk for a reader', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps the board switched to when an answer for the scenario left arrives late', async () => {
+    // Prepare: two scenarios, and the next list request of the first held back on demand
+    for (const [id, scenario] of [
+      ['late-a1', 'late-a'],
+      ['late-b1', 'late-b'],
+    ])
+      expect(
+        (
+          await suite.s.call('POST', '/threads', {
+            body: { id, scenario, kind: 'other', title: id, status: 'active', summary: 'Opened.' },
+          })
+        ).status,
+      ).toBe(201);
+    const { page, problems } = await open('?scenario=late-a&poll=1&live=off');
+    let hold = false;
+    let release = () => undefined as void;
+    const released = new Promise<void>((done) => (release = done));
+    let sawHeld = () => undefined as void;
+    const held = new Promise<void>((done) => (sawHeld = done));
+    await page.route(/\/threads\?scenario=late-a&/, async (route) => {
+      if (hold) {
+        sawHeld();
+        await released;
+      }
+      await route.continue();
+    });
+    await enterToken(page, suite.s.tokens.reader);
+    await page.waitForSelector('#thread-late-a1', WAIT);
+
+    // Act: a poll of late-a is under way when the desk switches to late-b; its answer lands after
+    hold = true;
+    await held;
+    await page.selectOption('#scenario-switcher', 'late-b');
+    await page.waitForSelector('#thread-late-b1', WAIT);
+    // late-a changes meanwhile, so the held poll is answered 200 with its threads, not 304
+    const changed = await suite.s.call('POST', '/threads/late-a1/updates', { body: { summary: 'Later.' } });
+    expect(changed.status).toBe(201);
+    release();
+    await polls(page, 3);
+
+    // Assess
+    expect(
+      await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId)),
+    ).toEqual(['late-b1']);
+    expect(problems).toEqual([]);
+  });
+
   it('has no serious or critical accessibility violation on the token form and the desk', async () => {
     // Prepare
     const { page } = await open('?live=off');
