@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTHORIZER_CACHE_TTL } from '../../infra/constructs/api';
+import { STALE_CHECK_SCHEDULE } from '../../infra/constructs/schedule';
 
 /**
  * Figures the docs state that the code or another generated document decides: each is read from
@@ -54,6 +55,12 @@ describe('figures in the docs', () => {
     expect(refusing).toEqual([]);
     expect(JSON.parse(read('package.json')).engines.node).toBe(`>=${needs}`);
     expect(lock.packages['']!.engines).toEqual({ node: `>=${needs}` });
+  });
+
+  it('give the stale check the schedule the stack gives it, and read as a guide rather than development notes', () => {
+    const notifications = read('docs/notifications.md');
+    expect(notifications).toContain(`runs every ${STALE_CHECK_SCHEDULE.toMinutes()} minutes in the cloud`);
+    expect(notifications).not.toMatch(/once threads have it|emitted by that feature|\w+\(\.\.\.\)/);
   });
 
   it('leave no note about work on "another branch" in the capacity plan', () => {
