@@ -697,7 +697,8 @@ describe('the desk for a reader', () => {
 
     // Act
     await enterToken(page, suite.s.tokens.reader);
-    await page.waitForSelector('#threads > li:nth-child(4) .card__sources:not([hidden])', WAIT);
+    await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
+    await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden])', WAIT);
     await page.click('#thread-prisoner-exchange button.button--timeline');
     await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
 
