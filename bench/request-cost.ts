@@ -296,8 +296,8 @@ export async function run(): Promise<Section> {
       "**Method.** The local server runs the Lambda handlers and the authorizer over DynamoDB Local (in memory). The `db` of the AppContext is wrapped so every data-plane command is sent with `ReturnConsumedCapacity: TOTAL` (TransactWriteItems included) and counted; calls on a `TOKEN#` key are the authorizer's, the rest the handler's. " +
         'Capacity is what DynamoDB Local reports (it applies the DynamoDB rules: an eventually consistent read of ≤ 4 KB is 0.5 RCU, a consistent one 1 RCU; a write of ≤ 1 KB 1 WCU per item and index it touches; transactions count double). Round trips and capacity are deterministic, so one request each is enough.',
       '',
-      `**Authorizer** (every request but \`/health\`): ${auth.roundTrips} round trip, ${auth.ops}, ${fmt(auth.rcu, 1)} RCU${authSame ? ', on every request below' : ' (varies, see the table)'}. ` +
-        `The first request of a token in a minute also records \`lastUsedAt\`: ${firstUseCost.ops}, ${fmt(firstUseCost.rcu, 1)} RCU + ${fmt(firstUseCost.wcu, 1)} WCU. In the cloud API Gateway can cache the authorizer's answer per token (it is not configured to: a revoked token must fail on its next request).`,
+      `**Authorizer** (every request with a token): ${auth.roundTrips} round trip, ${auth.ops}, ${fmt(auth.rcu, 1)} RCU${authSame ? ', on every request below' : ' (varies, see the table)'}. ` +
+        `The first request of a token in a minute also records \`lastUsedAt\`: ${firstUseCost.ops}, ${fmt(firstUseCost.rcu, 1)} RCU + ${fmt(firstUseCost.wcu, 1)} WCU. In the cloud API Gateway caches the authorizer's answer per token for 60 s (\`AUTHORIZER_CACHE_TTL\`), so most requests skip this read there; a revoked token fails within that minute (docs/deploy.md).`,
       '',
       rowsTable,
       '',

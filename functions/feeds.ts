@@ -5,6 +5,7 @@ import { contentEtag, noneMatchHits } from '../shared/http/etag';
 import { scenarioIdParam, threadIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
+import { SettingError } from '../shared/config';
 import { BASE_HEADERS, empty, type HttpResult } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
@@ -30,20 +31,26 @@ function atom(req: Request, xml: string): HttpResult {
   return { statusCode: 200, headers: { ...BASE_HEADERS, 'Content-Type': ATOM_TYPE, ETag: tag }, body: xml };
 }
 
-/** The API's origin as this request reached it: feed links are absolute. API Gateway says https in X-Forwarded-Proto. */
-const origin = (req: Request): string => {
-  const proto = header(req.event, 'x-forwarded-proto') === 'https' ? 'https' : 'http';
-  return `${proto}://${header(req.event, 'host') ?? req.event.requestContext.domainName}`;
+/**
+ * Where clients reach the API (TRACKER_PUBLIC_URL, set by the stack): feed links are absolute. Never
+ * the request's Host or X-Forwarded-* headers: a client picks those, and a cache would serve the
+ * feed it poisoned to every reader.
+ */
+const publicBase = (req: Request): string => {
+  const base = req.ctx.config.publicUrl;
+  if (base === undefined)
+    throw new SettingError('TRACKER_PUBLIC_URL', 'is not set: feed links are built on it.');
+  return base;
 };
 
 export const handler = lambdaHandler(
   'feeds',
   {
     'GET /threads/{id}/feed.atom': async (req) =>
-      atom(req, await threadFeed(req.ctx, threadIdParam(req.params), origin(req))),
+      atom(req, await threadFeed(req.ctx, threadIdParam(req.params), publicBase(req))),
 
     'GET /scenarios/{id}/feed.atom': async (req) =>
-      atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), origin(req))),
+      atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), publicBase(req))),
   },
   appContext,
 );

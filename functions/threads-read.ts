@@ -14,6 +14,7 @@ import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { listKinds } from '../shared/app/kinds';
+import { checkReady } from '../shared/app/readiness';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
@@ -48,6 +49,8 @@ function conditional(req: Request, body: unknown, etag?: string): HttpResult {
 const routes = lambdaHandler(
   'threads-read',
   {
+    'GET /ready': async (req) => json(200, await checkReady(req.ctx)),
+
     'GET /threads': async (req) => {
       const q = parseQuery(ListThreadsQuerySchema, req.query);
       // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.

@@ -52,7 +52,7 @@ const writeOptions = (req: Request): WriteOptions => {
   return { principal: req.principal, clock: req.clock, ...(ifMatch !== undefined ? { ifMatch } : {}) };
 };
 
-/** An idempotent POST: the key, the caller's token and the exact path scope the replay. */
+/** An idempotent POST: the key, the caller's token and the route with its decoded parameters scope the replay. */
 const idempotent = (
   req: Request,
   body: unknown,
@@ -64,8 +64,8 @@ const idempotent = (
     {
       key: header(req.event, 'idempotency-key'),
       principal: req.principal,
-      method: 'POST',
-      path: req.event.rawPath,
+      route: req.route,
+      params: req.params,
       body,
     },
     async (outcome) => render(await replayResult(req.ctx, outcome)),
@@ -170,8 +170,8 @@ export const handler = lambdaHandler(
         {
           key: header(req.event, 'idempotency-key'),
           principal: req.principal,
-          method: 'POST',
-          path: req.event.rawPath,
+          route: req.route,
+          params: req.params,
           body: raw,
         },
         async (outcome) => {

@@ -18,6 +18,7 @@ import { STATUS_TONES } from '../shared/domain/tones';
 import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
+import { lockDataFolder } from './data-lock';
 import { seedIfEmpty } from './seed';
 import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
@@ -139,6 +140,11 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
     } catch (error) {
+      // A client that hangs up before its body has arrived is nothing the server did wrong.
+      if (!req.complete && (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET')) {
+        logger.info('client closed the connection before its body arrived', { requestId });
+        return;
+      }
       logger.error('local server failure', { error: String(error) });
       if (!res.headersSent)
         send(res, problem(new InternalError('The server could not complete the request.')));
@@ -248,10 +254,25 @@ async function main(): Promise<void> {
   const settings = readLocalSettings(env);
   readConfig(env);
   const port = settings.port;
+  // The embedded DynamoDB Local's files are this process's alone until it ends (a SIGKILL included).
+  let unlock: (() => void) | undefined;
+  if (!env.DYNAMODB_ENDPOINT) {
+    try {
+      unlock = lockDataFolder(settings.dataDir);
+    } catch (error) {
+      if (error instanceof LaunchError) {
+        console.error(error.message);
+        process.exit(1);
+      }
+      throw error;
+    }
+  }
   // The page-token and webhook sealing keyrings, unless set: kept in the data folder (the tools read them there).
   Object.assign(env, withLocalKeyrings(env, settings.dataDir, true));
   // Receivers on the laptop (http://localhost:…) are the usual thing here; the cloud stack sets false.
   if (!env.TRACKER_ALLOW_PRIVATE_WEBHOOKS) env.TRACKER_ALLOW_PRIVATE_WEBHOOKS = 'true';
+  // Feed links point here unless the operator names another address (a proxy in front, say).
+  if (!env.TRACKER_PUBLIC_URL) env.TRACKER_PUBLIC_URL = `http://localhost:${port}`;
   let dynamo: RunningDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
     try {
@@ -259,6 +280,7 @@ async function main(): Promise<void> {
     } catch (error) {
       if (error instanceof LaunchError) {
         console.error(error.message);
+        unlock?.();
         process.exit(1);
       }
       throw error;
@@ -318,6 +340,7 @@ async function main(): Promise<void> {
     deliveries.stop();
     server.close();
     await dynamo?.stop();
+    unlock?.();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

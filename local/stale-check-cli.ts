@@ -3,14 +3,15 @@ import { useInProcessParts } from '../shared/app/in-process';
 import { runDeliveries } from '../shared/app/deliveries';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
-import { parseRfc3339, toUtc } from '../shared/domain/time';
+import { parsePreciseTime, periodEnd } from '../shared/domain/time';
 import { handler as staleCheck } from '../functions/stale-check';
 import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
 
 // No bus here: published events reach subscriptions and live sockets in this process.
 useInProcessParts();
 
-const USAGE = 'usage: npm run stale-check -- [--at <RFC 3339 time>] [--allow-future] [--dry-run]';
+const USAGE =
+  'usage: npm run stale-check -- [--at <RFC 3339 time, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY: its last millisecond>] [--allow-future] [--dry-run]';
 
 /**
  * `npm run stale-check -- --at <time>`: run the scheduled stale check once, through the very handler
@@ -32,15 +33,18 @@ export async function main(
     let allowFuture = false;
     let dryRun = false;
     for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i];
-      if (arg === '--at') {
-        const value = argv[++i];
-        const parsed = value === undefined ? null : parseRfc3339(value);
+      const arg = argv[i]!;
+      if (arg === '--at' || arg.startsWith('--at=')) {
+        // Twice would leave one of them silently unused: which did the caller mean?
+        if (at !== undefined) throw new CliUsageError('--at is given more than once; give one time.');
+        const value = arg === '--at' ? argv[++i] : arg.slice('--at='.length);
+        // The forms the API's asOf takes, with the same meaning: a period is its last millisecond.
+        const parsed = value === undefined ? null : parsePreciseTime(value);
         if (!parsed)
           throw new CliUsageError(
-            `--at needs an RFC 3339 time with a zone, e.g. 2025-06-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`,
+            `--at needs an RFC 3339 time with a zone (2025-06-01T00:00:00Z) or a UTC date YYYY-MM-DD, YYYY-MM or YYYY (got ${JSON.stringify(value ?? '')})`,
           );
-        at = toUtc(parsed);
+        at = periodEnd(parsed);
       } else if (arg === '--allow-future') {
         allowFuture = true;
       } else if (arg === '--dry-run') {

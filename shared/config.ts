@@ -49,6 +49,12 @@ const isHttpUrl = (s: string): boolean => {
     return false;
   }
 };
+/** A base URL links can be built on: http(s), no user, query or fragment (a path is a base path). */
+const isBaseUrl = (s: string): boolean => {
+  if (!isHttpUrl(s)) return false;
+  const u = new URL(s);
+  return !u.username && !u.password && !u.search && !u.hash && !s.endsWith('?') && !s.endsWith('#');
+};
 /** An origin as browsers send it: scheme, host and port, nothing else (`https://desk.example.org`). */
 const isOrigin = (s: string): boolean => isHttpUrl(s) && new URL(s).origin === s;
 
@@ -154,6 +160,18 @@ const CORE_SETTINGS = {
       ),
   TRACKER_WEBHOOK_SECRET_KEY: () => keyringSetting(),
   TRACKER_WEBHOOK_SECRET_KEY_ARN: () => secretArn(),
+  TRACKER_PUBLIC_URL: () =>
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.refine(
+            isBaseUrl,
+            'must be the http(s) URL clients reach the API at, such as https://api.example.org (no query or fragment)',
+          ),
+        ),
+      z.transform((s: string) => s.replace(/\/+$/, '')),
+    ),
   TRACKER_LIVE_CALLBACK_URL: () =>
     z
       .string()
@@ -306,6 +324,14 @@ export interface Config {
    * frames. The stack sets it for them; elsewhere unset.
    */
   liveCallbackUrl: string | undefined;
+  /**
+   * TRACKER_PUBLIC_URL: where clients reach the API (scheme, host, port, any base path; no trailing
+   * slash). Absolute links (the Atom feeds') are built on it and never on the request's `Host` or
+   * `X-Forwarded-*` headers, which a client chooses (and a shared cache would then serve its links to
+   * everyone). The stack sets the HTTP API's URL for the feeds function; `npm start` defaults it to
+   * `http://localhost:<PORT>`. Unset, a feed cannot be built (500).
+   */
+  publicUrl: string | undefined;
 }
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
@@ -347,6 +373,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecretKey: s.TRACKER_WEBHOOK_SECRET_KEY,
     webhookSecretKeyArn: s.TRACKER_WEBHOOK_SECRET_KEY_ARN,
     liveCallbackUrl: s.TRACKER_LIVE_CALLBACK_URL,
+    publicUrl: s.TRACKER_PUBLIC_URL,
   };
 }
 

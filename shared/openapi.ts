@@ -121,6 +121,15 @@ const operations: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  getReady: {
+    responses: {
+      '200': {
+        description: 'Ready: the database answered a read within DYNAMODB_TIMEOUT_MS',
+        content: jsonContent({ type: 'object', properties: { status: { const: 'ready' } } }),
+      },
+      '503': problem('unavailable (the database did not answer in time)'),
+    },
+  },
   getOpenApi: {
     responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } },
   },

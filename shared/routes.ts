@@ -40,6 +40,15 @@ const DECLARED = [
   },
   {
     method: 'GET',
+    path: '/ready',
+    // Served by the read function: ready means the function that serves reads reaches its table.
+    group: 'threads-read',
+    role: null,
+    operationId: 'getReady',
+    summary: 'Readiness check: the database answers',
+  },
+  {
+    method: 'GET',
     path: '/threads',
     group: 'threads-read',
     role: 'reader',

@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PATHS, ROUTES, type FunctionGroup, type Route } from '../../shared/routes';
@@ -72,8 +72,8 @@ export const API_GROUPS: readonly FunctionGroup[] = [
 export interface ApiProps {
   /** Deployment stage: part of the API's name. */
   stage: string;
-  /** The function of each route group (shared/routes.ts). */
-  functions: Record<FunctionGroup, IFunction>;
+  /** The function of each route group (shared/routes.ts); the feeds function is told the API's URL. */
+  functions: Record<FunctionGroup, IFunction> & { feeds: LambdaFunction };
   /** Resolves the bearer token on every route that needs a role. */
   authorizerFunction: IFunction;
   /** Origins allowed by CORS; empty → no CORS configuration at all. */
@@ -149,6 +149,8 @@ export class Api extends Section {
       },
     });
     this.throttleRoutes(this.addRoutes(props), props.throttle);
+    // Feed links are absolute: built on the API's own URL, never on a request's Host header.
+    props.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.httpApi.apiEndpoint);
   }
 
   /**

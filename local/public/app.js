@@ -6,7 +6,7 @@
  */
 import { html, render, useEffect, useRef, useState } from './vendor/preact-htm.js';
 import { Api, ApiError, AuthError, enc } from './lib/api.js';
-import { label, ThreadCard } from './lib/board.js';
+import { byLatestActivity, label, ThreadCard } from './lib/board.js';
 import { clockFormat } from './lib/dates.js';
 import { Editor } from './lib/forms.js';
 import { LiveFeed } from './lib/live.js';
@@ -207,6 +207,9 @@ function App() {
     setThreads(null);
     setScenarioTitle(scenario);
     let scenarioTag = /** @type {string | null} */ (null);
+    // Set when this board is left (another scenario, archived or not, sign-out): an answer that
+    // arrives later belongs to the board left and must not replace the one shown now.
+    let left = false;
 
     async function refresh() {
       try {
@@ -225,6 +228,7 @@ function App() {
           );
           const body = r.status === 304 && was ? was.body : r.body;
           if (r.status !== 304) any = true;
+          if (left) return null;
           next.set(pageToken, { etag: r.etag, body });
           items.push(...((body && body.items) || []));
           const nt = body && body.nextToken;
@@ -234,6 +238,7 @@ function App() {
         }
         if (next.size !== pages.size) any = true;
         pages = next;
+        if (left) return null;
         if (any || !held) {
           const before = held;
           const now = new Map(items.map((t) => [t.id, t]));
@@ -248,10 +253,11 @@ function App() {
             ),
           );
           held = now;
-          setThreads(items);
+          setThreads(byLatestActivity(items));
           const sc = await /** @type {Api} */ (api)
             .get(`/scenarios/${enc(scenario)}`, scenarioTag)
             .catch(() => null);
+          if (left) return null;
           if (sc && sc.status === 200) {
             scenarioTag = sc.etag;
             setScenarioTitle(sc.body.title || scenario);
@@ -262,6 +268,7 @@ function App() {
         document.body.dataset.pollCount = String((Number(document.body.dataset.pollCount) || 0) + 1);
         return 0;
       } catch (error) {
+        if (left) return null;
         if (error instanceof AuthError) {
           signOut(authMessage(error));
           return null;
@@ -295,6 +302,7 @@ function App() {
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
+      left = true;
       document.removeEventListener('visibilitychange', onVisible);
       f.stop();
       if (feed.current === f) feed.current = null;
@@ -416,7 +424,8 @@ function App() {
                   (
                     t,
                   ) => html`<${ThreadCard} key=${t.id} thread=${t} api=${api} vocab=${vocab} editor=${editor}
-                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError} />`,
+                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError}
+                    parentTitle=${t.parent ? (threads || []).find((p) => p.id === t.parent)?.title : undefined} />`,
                 )}
               </ul>
             </section>`

@@ -40,7 +40,7 @@ export interface FeedSource {
   /** urn:scenario-tracker:{scenario|thread}:{id} */
   id: string;
   title: string;
-  /** The API's origin, as the request reached it (feed links are absolute). */
+  /** Where clients reach the API (TRACKER_PUBLIC_URL): feed links are absolute. */
   base: string;
   /** This feed's own path, and the JSON resource it stands for. */
   selfPath: string;

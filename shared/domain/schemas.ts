@@ -129,13 +129,23 @@ export const time = schema(() =>
  * A time in any form the contract accepts where news gives it: RFC 3339 with a zone, or a UTC period
  * `YYYY-MM-DD`, `YYYY-MM`, `YYYY`. Parsed to the start of its period with its precision.
  */
+const PRECISE_TIME_MESSAGE =
+  'must be an RFC 3339 date-time with a time zone, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY';
+/**
+ * A time whose `+hh:mm` offset became a space: in a URL query an unencoded `+` means a space
+ * (`?asOf=2025-05-16T12:00:00+03:00` arrives as `…00 03:00`), so the message says how to send it.
+ */
+const PLUS_AS_SPACE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}:\d{2}$/;
+
 export const preciseTime = schema(() =>
   z
     .pipe(
       z.string().check(
         z.refine((v: string) => parsePreciseTimeAnyYear(v) !== null, {
-          message:
-            'must be an RFC 3339 date-time with a time zone, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY',
+          error: (issue) =>
+            PLUS_AS_SPACE.test(String(issue.input))
+              ? `${PRECISE_TIME_MESSAGE}; a + in a URL query arrives as a space: send the offset's + as %2B (2025-05-16T12:00:00%2B03:00)`
+              : PRECISE_TIME_MESSAGE,
           abort: true,
         }),
         z.refine((v: string) => parsePreciseTime(v) !== null, UTC_RANGE_MESSAGE),

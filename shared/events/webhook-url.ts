@@ -15,6 +15,13 @@ import { InvalidSubscriptionUrlError } from '../domain/errors';
  * IPv4 forms (`https://2130706433`, `https://0177.0.0.1`) are normalised by the WHATWG URL parser
  * before they get here.
  *
+ * ipaddr.js calls every IPv6 address outside its named ranges `unicast`, the deprecated
+ * IPv4-compatible `::/96` included — and `[::127.0.0.1]` or `[::a9fe:a9fe]` (169.254.169.254) reach
+ * the inside on hosts that still route them. So an IPv6 address must also be global unicast
+ * (`2000::/3`, the only block IANA hands out for public addresses): that refuses `::/96` and every
+ * other unallocated or special block ipaddr.js has no name for. docs/security.md lists the ranges;
+ * test/http/webhook-ssrf.test.ts checks the list against this rule and ipaddr.js's ranges.
+ *
  * The check runs when subscribing (every address the name resolves to) and again at delivery on the
  * very addresses connected to (webhook-sender.ts pins them), so a DNS answer that changes after the
  * subscription was made cannot reach the inside.
@@ -25,10 +32,19 @@ export type LookupAll = (hostname: string) => Promise<{ address: string; family:
 
 export const systemLookup: LookupAll = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
-/** A routable public address: ipaddr.js's `unicast` range, after unwrapping IPv4-mapped IPv6. */
+/** The one IPv6 block of public addresses (RFC 4291 global unicast); everything outside is refused. */
+export const GLOBAL_UNICAST_IPV6 = '2000::/3';
+const globalUnicast = ipaddr.parseCIDR(GLOBAL_UNICAST_IPV6);
+
+/**
+ * A routable public address: ipaddr.js's `unicast` range, after unwrapping IPv4-mapped IPv6, and
+ * for IPv6 inside 2000::/3 as well.
+ */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  if (parsed.range() !== 'unicast') return false;
+  return parsed.kind() === 'ipv4' || parsed.match(globalUnicast);
 }
 
 /** The host as a socket wants it: IPv6 literals without their brackets. */

@@ -3,6 +3,7 @@ import { IdempotencyInProgressError, IdempotencyKeyMismatchError, ValidationErro
 import type { AppContext } from '../app/context';
 import type { IdempotencyTicket } from '../app/threads';
 import type { WriteOutcome } from '../store/idempotency-store';
+import type { Route } from '../routes';
 import type { Caller } from './auth';
 import { canonicalJson } from './canonical-json';
 import type { HttpResult } from './response';
@@ -12,9 +13,19 @@ const KEY = /^[\x21-\x7e]{1,128}$/;
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /**
+ * The resource a key is scoped to: the route's path with its parameters as decoded (and encoded
+ * once, canonically). Every spelling of one path that reaches the same route and parameters gives
+ * the same string; for a path spelled plainly it is that path, so keys recorded before keep
+ * scoping the same way.
+ */
+export const scopePath = (template: string, params: Record<string, string>): string =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+
+/**
  * Run a POST under the contract's Idempotency-Key rules. Keys are scoped to the caller's token (its
  * subject, not its name: a name can be revoked and issued again to someone else), the method and
- * the path. A completed first response is replayed with `Idempotent-Replayed: true`: the record keeps
+ * the resource (`scopePath`: the route and its decoded parameters, never the raw path, so
+ * `/threads/x/updates` and `/threads/%78/updates` share their keys). A completed first response is replayed with `Idempotent-Replayed: true`: the record keeps
  * the write's outcome by reference and `replay` presents it again, as it presented it the first
  * time. Only 2xx responses are remembered, so a failed request gives its claim back and the key
  * can be reused.
@@ -33,14 +44,21 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
  */
 export async function withIdempotency(
   ctx: Pick<AppContext, 'config' | 'idempotency'>,
-  request: { key: string | undefined; principal: Caller; method: string; path: string; body: unknown },
+  request: {
+    key: string | undefined;
+    principal: Caller;
+    route: Pick<Route, 'method' | 'path'>;
+    params: Record<string, string>;
+    body: unknown;
+  },
   replay: (outcome: WriteOutcome) => Promise<HttpResult>,
   run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,
 ): Promise<HttpResult> {
   if (request.key === undefined) return run(undefined);
   if (!KEY.test(request.key))
     throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
-  const keyHash = sha256([request.principal.subject, request.method, request.path, request.key].join('\n'));
+  const path = scopePath(request.route.path, request.params);
+  const keyHash = sha256([request.principal.subject, request.route.method, path, request.key].join('\n'));
   const bodyHash = sha256(canonicalJson(request.body));
   const claimId = randomUUID();
   const { idempotencyLockSeconds, idempotencyTtlSeconds } = ctx.config;

@@ -86,6 +86,11 @@ export const tokenNameKey = (name: string) => ({ PK: TOKENS_PK, SK: `NAME#${name
  * Custom kinds: one item each, all in one partition, so one Query lists them (no Scan). Kinds are
  * few (tens), written by admins and read through a per-process cache: the partition stays cold.
  */
+/**
+ * The key readiness reads (GET /ready): never written, so the GetItem finds nothing and costs the
+ * least a read can (0.5 RCU). What it checks is that the table answers, not what it holds.
+ */
+export const READINESS_KEY = { PK: 'READINESS', SK: '#READINESS' } as const;
 export const KINDS_PK = 'KINDS';
 export const KIND_PREFIX = 'KIND#';
 export const kindKey = (kind: string) => ({ PK: KINDS_PK, SK: `${KIND_PREFIX}${kind}` });

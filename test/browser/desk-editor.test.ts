@@ -130,6 +130,33 @@ describe('the desk for an editor', () => {
     expect(problems).toEqual([]);
   });
 
+  it('asks before creating a thread in a scenario that does not exist, and creates both on the second submit', async () => {
+    // Prepare: the board of a scenario nobody has made
+    const { page, problems } = await editorDesk('?scenario=not-made-yet&live=off');
+
+    // Act
+    await page.click('#new-thread');
+    await page.waitForSelector('form[data-form=create]', WAIT);
+    await page.fill('#field-title', 'First of its scenario');
+    await page.fill('#field-id', 'first-of-its-scenario');
+    await page.selectOption('#field-kind', 'other');
+    await page.selectOption('#field-status', 'active');
+    await page.fill('#field-summary', 'Opened.');
+    await submit(page, 'create');
+    await page.waitForSelector('form[data-form=create] [data-ask=new-scenario]', WAIT);
+    const asked = await page.textContent('form[data-form=create] [data-ask=new-scenario]');
+    const before = await suite.s.call('GET', '/scenarios/not-made-yet', { role: 'reader' });
+    await submit(page, 'create');
+    await dialogClosed(page);
+    await page.waitForSelector('#thread-first-of-its-scenario', WAIT);
+
+    // Assess
+    expect(asked).toContain('There is no scenario “not-made-yet” yet.');
+    expect(before.status).toBe(404);
+    expect((await suite.s.call('GET', '/scenarios/not-made-yet', { role: 'reader' })).status).toBe(200);
+    expect(problems).toEqual([]);
+  });
+
   it('offers only the statuses GET /kinds gives for the thread’s kind', async () => {
     // Prepare
     await thread('kinds-check', { kind: 'summit', status: 'announced' });
@@ -418,6 +445,11 @@ describe('the desk for an editor', () => {
     await page.selectOption('#field-parent', '');
     await page.fill('#field-scenario', 'moved-elsewhere');
     await submit(page, 'move');
+    // An unknown scenario: asked first, nothing moved yet; the second submit goes ahead
+    await page.waitForSelector('form[data-form=move] [data-ask=new-scenario]', WAIT);
+    const asked = await page.textContent('form[data-form=move] [data-ask=new-scenario]');
+    const beforeConfirm = (await suite.s.call('GET', '/threads/move-me', { role: 'reader' })).body.scenario;
+    await submit(page, 'move');
     await dialogClosed(page);
     await page.waitForSelector('#thread-move-me', { state: 'detached', ...WAIT });
     await page.waitForSelector('#scenario-switcher option[value="moved-elsewhere"]', {
@@ -429,6 +461,8 @@ describe('the desk for an editor', () => {
 
     // Assess
     expect(parented).toBe('move-parent');
+    expect(asked).toContain('There is no scenario “moved-elsewhere” yet.');
+    expect(beforeConfirm).toBe('russia-ukraine-talks');
     expect((await suite.s.call('GET', '/threads/move-me', { role: 'reader' })).body).toMatchObject({
       scenario: 'moved-elsewhere',
       parent: null,

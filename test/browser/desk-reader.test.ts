@@ -68,8 +68,15 @@ describe('the desk for a reader', () => {
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
     await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden]) a', WAIT);
 
-    // Assess
-    expect(await shownStatuses(page)).toEqual([
+    // Assess: newest recorded news first
+    const listed = (
+      await suite.s.call('GET', '/threads?scenario=russia-ukraine-talks', { role: 'reader' })
+    ).body.items.map((t: { id: string; status: string; lastRecordedAt: string }) => t);
+    const newestFirst = [...listed]
+      .sort((a, b) => b.lastRecordedAt.localeCompare(a.lastRecordedAt) || a.id.localeCompare(b.id))
+      .map((t) => [t.id, t.status]);
+    expect(await shownStatuses(page)).toEqual(newestFirst);
+    expect([...newestFirst].sort()).toEqual([
       ['ceasefire', 'rejected'],
       ['prisoner-exchange', 'agreed'],
       ['sanctions', 'proposed'],
@@ -428,7 +435,7 @@ describe('the desk for a reader', () => {
     // Assess
     expect(
       await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId)),
-    ).toEqual(['a-hostile', 'b-plain', 'c-plain']);
+    ).toEqual(['c-plain', 'b-plain', 'a-hostile']); // newest recorded first
     expect(await page.textContent('#thread-a-hostile .card__title')).toBe(hostile);
     expect(await page.textContent('#thread-a-hostile .card__summary')).toBe(
       '<script>window.pwned=2</script>a-hostile',
@@ -593,6 +600,95 @@ describe('the desk for a reader', () => {
     expect(await page.textContent('#thread-retracted-page .card__sources a')).toBe('The report that stands');
   });
 
+  it('shows a parent by its title, and a met expectation as happened rather than expected', async () => {
+    // Prepare: a parent and its child, the child expecting something by August 2025 that then happened
+    const base = { scenario: 'parents', kind: 'other', status: 'active', occurredAt: '2025-06-01' };
+    for (const body of [
+      { ...base, id: 'talks-track', title: 'Talks track', summary: 'Opened.' },
+      {
+        ...base,
+        id: 'working-group',
+        title: 'Working group',
+        summary: 'Formed.',
+        parent: 'talks-track',
+        expected: { what: 'First meeting', at: '2025-08' },
+      },
+      {
+        ...base,
+        id: 'awaiting',
+        title: 'Still awaited',
+        summary: 'Formed.',
+        expected: { what: 'A reply', at: '2025-08' },
+      },
+    ])
+      expect((await suite.s.call('POST', '/threads', { body })).status).toBe(201);
+    const met = await suite.s.call('POST', '/threads/working-group/updates', {
+      body: { status: null, summary: 'First meeting held.', occurredAt: '2025-08-20' },
+    });
+    expect(met.status).toBe(201);
+
+    // Act
+    const { page, problems } = await open('?scenario=parents');
+    await enterToken(page, suite.s.tokens.reader);
+    await page.waitForSelector('#thread-working-group .card__expected', WAIT);
+    await page.waitForSelector('#thread-awaiting .card__expected', WAIT);
+
+    // Assess
+    expect(await page.textContent('#thread-working-group .card__parent')).toBe(' · part of Talks track');
+    expect(await page.textContent('#thread-working-group .card__expected')).toBe(
+      'Happened: First meeting (expected by Aug 2025)',
+    );
+    expect(await page.textContent('#thread-awaiting .card__expected')).toBe('Expected: A reply, by Aug 2025');
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the board switched to when an answer for the scenario left arrives late', async () => {
+    // Prepare: two scenarios, and the next list request of the first held back on demand
+    for (const [id, scenario] of [
+      ['late-a1', 'late-a'],
+      ['late-b1', 'late-b'],
+    ])
+      expect(
+        (
+          await suite.s.call('POST', '/threads', {
+            body: { id, scenario, kind: 'other', title: id, status: 'active', summary: 'Opened.' },
+          })
+        ).status,
+      ).toBe(201);
+    const { page, problems } = await open('?scenario=late-a&poll=1&live=off');
+    let hold = false;
+    let release = () => undefined as void;
+    const released = new Promise<void>((done) => (release = done));
+    let sawHeld = () => undefined as void;
+    const held = new Promise<void>((done) => (sawHeld = done));
+    await page.route(/\/threads\?scenario=late-a&/, async (route) => {
+      if (hold) {
+        sawHeld();
+        await released;
+      }
+      await route.continue();
+    });
+    await enterToken(page, suite.s.tokens.reader);
+    await page.waitForSelector('#thread-late-a1', WAIT);
+
+    // Act: a poll of late-a is under way when the desk switches to late-b; its answer lands after
+    hold = true;
+    await held;
+    await page.selectOption('#scenario-switcher', 'late-b');
+    await page.waitForSelector('#thread-late-b1', WAIT);
+    // late-a changes meanwhile, so the held poll is answered 200 with its threads, not 304
+    const changed = await suite.s.call('POST', '/threads/late-a1/updates', { body: { summary: 'Later.' } });
+    expect(changed.status).toBe(201);
+    release();
+    await polls(page, 3);
+
+    // Assess
+    expect(
+      await page.$$eval('#threads > li', (lis) => lis.map((li) => (li as HTMLElement).dataset.threadId)),
+    ).toEqual(['late-b1']);
+    expect(problems).toEqual([]);
+  });
+
   it('has no serious or critical accessibility violation on the token form and the desk', async () => {
     // Prepare
     const { page } = await open('?live=off');
@@ -601,7 +697,8 @@ describe('the desk for a reader', () => {
 
     // Act
     await enterToken(page, suite.s.tokens.reader);
-    await page.waitForSelector('#threads > li:nth-child(4) .card__sources:not([hidden])', WAIT);
+    await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
+    await page.waitForSelector('#thread-prisoner-exchange .card__sources:not([hidden])', WAIT);
     await page.click('#thread-prisoner-exchange button.button--timeline');
     await page.waitForSelector('#timeline-prisoner-exchange li.update', WAIT);
 

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../local/dynamodb-local';
+import { freePort, portFree } from '../../local/dynamodb-local';
+import { LOCK_FILE } from '../../local/data-lock';
 
 /**
  * `npm start` as a newcomer runs it: a separate process with its own embedded DynamoDB Local,
@@ -255,5 +256,95 @@ describe('npm start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/Java was not found.*apt-get install/);
     rmSync(bin, { recursive: true, force: true });
+  });
+});
+
+describe('npm start killed with SIGKILL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** Wait for an async condition (a port freed), failing after `ms`. */
+  async function eventually(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('refuses a second start on the same data folder, takes DynamoDB Local down with it, and starts again on the same ports and data', async () => {
+    // Prepare: a server that holds the data folder and has written to it
+    const [port, dbPort, otherPort, otherDbPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const env = {
+      PORT: String(port),
+      DYNAMODB_LOCAL_PORT: String(dbPort),
+      TRACKER_DATA_DIR: dataDir,
+      TRACKER_READER_TOKEN: 'e2e-reader',
+      TRACKER_EDITOR_TOKEN: 'e2e-editor',
+      STALE_CHECK_INTERVAL_SECONDS: '0',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+    const started: Started[] = [];
+    const first = start(env);
+    started.push(first);
+    let serverPid = 0;
+    try {
+      await until(() => first.output().includes('scenario tracker listening'), 'the server to listen');
+      const posted = await fetch(`${base}/threads/sanctions/updates`, {
+        method: 'POST',
+        headers: { ...auth('e2e-editor'), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ status: 'adopted', summary: 'Adopted.', occurredAt: '2025-05-20T00:00:00Z' }),
+      });
+      expect(posted.status).toBe(201);
+      // The server itself (tsx runs it as its child): the process that started DynamoDB Local.
+      serverPid = Number(execFileSync('pgrep', ['-P', String(first.child.pid)], { encoding: 'utf8' }).trim());
+
+      // Act 1: another start on the same folder, other ports (what the port message used to advise)
+      const second = start({ ...env, PORT: String(otherPort), DYNAMODB_LOCAL_PORT: String(otherDbPort) });
+      started.push(second);
+      await until(
+        () => second.child.exitCode !== null || second.output().includes('scenario tracker listening'),
+        'the second start to end or listen',
+      );
+      // Assess 1: refused in one line naming the holder, before any DynamoDB Local was started
+      expect(second.child.exitCode).toBe(1);
+      const lines = second.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`is in use by another npm start (pid ${serverPid}`);
+      expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(serverPid);
+
+      // Act 2: the server is killed outright (the process that started DynamoDB Local)
+      process.kill(serverPid, 'SIGKILL');
+      await first.exited;
+      // Assess 2: its DynamoDB Local goes too, freeing its port
+      await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to end`);
+
+      // Act 3: start again, same ports, same folder
+      const third = start(env);
+      started.push(third);
+      await until(
+        () => third.output().includes('scenario tracker listening'),
+        'the restarted server to listen',
+      );
+      const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
+      await stop(third);
+      // Assess 3: the stale lock was taken over, the data is there, and a clean stop gives the folder back
+      expect(after).toMatchObject({ status: 'adopted', version: 2 });
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+      await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to stop`);
+    } finally {
+      for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      try {
+        if (serverPid) process.kill(serverPid, 'SIGKILL');
+      } catch {
+        // ended
+      }
+    }
   });
 });

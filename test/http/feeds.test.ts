@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { rawRequest } from '../support/raw-http';
 import { startTestServer, type TestServer } from '../support/server';
 
 /** Atom feeds, parsed as a feed reader would and checked against what Atom 1.0 (RFC 4287) requires. */
@@ -129,6 +130,31 @@ describe('Atom feeds', () => {
       { '@rel': 'related', '@href': 'https://example.org/b' },
     ]);
     expect(oldest.link[0]!['@href']).toBe(`${server.url}/threads/ceasefire/updates/${first}`);
+  });
+
+  it('builds every link on the configured public URL, whatever Host and X-Forwarded-* the request carries', async () => {
+    for (const path of ['/threads/ceasefire/feed.atom', '/scenarios/talks/feed.atom']) {
+      // Act
+      const res = await rawRequest(server.url, {
+        method: 'GET',
+        path,
+        headers: {
+          Host: 'evil.example',
+          'X-Forwarded-Proto': 'https',
+          'X-Forwarded-Host': 'evil.example',
+          Authorization: `Bearer ${server.tokens.reader}`,
+        },
+      });
+      // Assess
+      expect(res.status).toBe(200);
+      const { feed, entries } = assertAtom(res.text);
+      const links = [...(feed.link as Link[]), ...entries.flatMap((e) => e.link)]
+        .filter((l) => l['@rel'] !== 'related')
+        .map((l) => l['@href']);
+      expect(links.length).toBeGreaterThan(2);
+      expect(links.filter((href) => !href.startsWith(`${server.url}/`))).toEqual([]);
+      expect(res.text).not.toContain('evil.example');
+    }
   });
 
   it('gives a scenario the updates of its threads only, newest recorded first', async () => {

@@ -51,6 +51,23 @@ describe('Idempotency-Key', () => {
     expect(c.headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('scopes keys to the resource, not its spelling: a percent-encoded path replays the first answer', async () => {
+    // Prepare
+    const body = { summary: 'One note, two spellings.' };
+    const before = (await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body.updateCount;
+    const first = await post('key-spelling', body, 'editor', '/threads/ceasefire/updates');
+    // Act: `%63` is `c`, `%65` is `e`: the same thread
+    const again = await post('key-spelling', body, 'editor', '/threads/%63easefire/updates');
+    const third = await post('key-spelling', body, 'editor', '/threads/ceas%65fire/updates');
+    // Assess
+    expect([first.status, again.status, third.status]).toEqual([201, 201, 201]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(third.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    const after = (await s.call('GET', '/threads/ceasefire', { role: 'reader' })).body.updateCount;
+    expect(after).toBe(before + 1);
+  });
+
   it('does not remember failures, so a corrected request may reuse the key', async () => {
     const bad = await post('key-4', { status: 'held', summary: 'Wrong kind.' });
     expect(bad.status).toBe(422);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { hashToken } from '../../shared/app/tokens';
 import { captureLogs } from '../support/logs';
 import { startTestServer, type TestServer } from '../support/server';
@@ -143,5 +144,29 @@ describe('log lines of a request', () => {
         function_request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       }),
     );
+  });
+});
+
+describe('a client that hangs up mid-body', () => {
+  it('is logged at INFO as a closed connection, never as an ERROR', async () => {
+    // Prepare: headers that promise 1,000 bytes of body
+    const { port } = new URL(s.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((done) => socket.once('connect', () => done()));
+    // Act: 10 of them, then gone
+    socket.write(
+      'POST /threads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ' +
+        s.tokens.editor +
+        '\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id":"ab"',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    const deadline = Date.now() + 10_000;
+    const closed = () =>
+      records().some((r) => r.message === 'client closed the connection before its body arrived');
+    while (!closed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Assess
+    expect(closed()).toBe(true);
+    expect(records().filter((r) => r.level === 'ERROR')).toEqual([]);
   });
 });

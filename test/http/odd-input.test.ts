@@ -139,6 +139,28 @@ describe('times outside UTC years 0001–9999', () => {
     }
   });
 
+  it.each([
+    ['asOf', '/threads/ceasefire?asOf='],
+    ['knownAt', '/threads?scenario=russia-ukraine-talks&knownAt='],
+    ['updatedSince', '/threads?updatedSince='],
+  ])(
+    'tells a client whose unencoded + offset arrived as a space in %s to send %%2B',
+    async (param, prefix) => {
+      // Act: `+` left unencoded in the query, as a hand-written URL does
+      const plus = await s.call('GET', `${prefix}2025-05-16T12:00:00+03:00`, reader);
+      const encoded = await s.call('GET', `${prefix}2025-05-16T12:00:00%2B03:00`, reader);
+      const junk = await s.call('GET', `${prefix}yesterday`, reader);
+      // Assess
+      expect([plus.status, plus.body.errors]).toEqual([
+        400,
+        [{ path: param, message: expect.stringContaining("send the offset's + as %2B") }],
+      ]);
+      expect(encoded.status).not.toBe(400); // 200, or 404 no_status_at_time before the first update
+      expect(junk.status).toBe(400);
+      expect(junk.body.errors[0].message).not.toContain('%2B');
+    },
+  );
+
   it('echoes an in-range asOf in four-digit RFC 3339', async () => {
     const r = await s.call('GET', `/threads/ceasefire?asOf=${q('9999-12-31T23:59:59.999+23:59')}`, reader);
     expect(r.body.asOf).toBe('9999-12-31T00:00:59.999Z');

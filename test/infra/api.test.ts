@@ -86,7 +86,14 @@ describe('HTTP API routes', () => {
       ROUTES.filter((r) => !r.role)
         .map(routeKey)
         .sort(),
-    ).toEqual(['GET /health', 'GET /openapi.json', 'HEAD /health', 'HEAD /openapi.json']);
+    ).toEqual([
+      'GET /health',
+      'GET /openapi.json',
+      'GET /ready',
+      'HEAD /health',
+      'HEAD /openapi.json',
+      'HEAD /ready',
+    ]);
   });
 
   it('deploys a HEAD route beside every GET route, to the same function behind the same authorizer', () => {
@@ -250,6 +257,16 @@ describe('HTTP API stage and CORS', () => {
       ).Variables;
       expect({ name, cors: env.TRACKER_CORS_ORIGINS }).toEqual({ name, cors: DASHBOARDS.join(',') });
     }
+  });
+
+  it('tells the feeds function the API URL it builds links on (TRACKER_PUBLIC_URL), as the ApiUrl output gives it', () => {
+    // Prepare
+    const env = (
+      resources[functionId('feeds')]!.Properties!.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    // Assess
+    expect(env.TRACKER_PUBLIC_URL).toEqual(template.toJSON().Outputs.ApiUrl.Value);
+    expect(referencedIds(env.TRACKER_PUBLIC_URL)).toContain(ofType('AWS::ApiGatewayV2::Api')[0]![0]);
   });
 
   it('outputs the API URL without a trailing slash, so paths append cleanly', () => {

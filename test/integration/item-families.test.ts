@@ -237,7 +237,13 @@ beforeAll(async () => {
   // functions are run on their own below).
   // Kinds are read afresh on every use, as a cold function reads them (no cache warmed by another).
   ctx = await freshContext(
-    { allowPrivateWebhooks: true, liveCallbackUrl: CALLBACK, kindsCacheSeconds: 0 },
+    {
+      allowPrivateWebhooks: true,
+      liveCallbackUrl: CALLBACK,
+      kindsCacheSeconds: 0,
+      // Feed links are built on the public URL the stack gives the feeds function.
+      publicUrl: 'https://api.example.org',
+    },
     { publisher: bus },
   );
   sent = record(ctx.db);

@@ -110,6 +110,29 @@ describe('npm run stale-check', () => {
     expect((await run([], { ...process.env, TABLE_NAME: 'no-such-table' })).code).toBe(1);
   });
 
+  it('takes --at=<time>, a date as its last millisecond (as asOf does), and refuses --at given twice', async () => {
+    // Prepare
+    const ctx = await freshContext();
+    await quietThread(ctx);
+    const env = { ...process.env, TABLE_NAME: ctx.config.tableName };
+    const summary = (r: { lines: string[] }) => JSON.parse(r.lines[r.lines.length - 1]!);
+    // Act
+    const equals = await run(['--dry-run', '--at=2025-06-01T12:00:00+02:00'], env);
+    const day = await run(['--dry-run', '--at', '2025-06-01'], env);
+    const month = await run(['--dry-run', '--at=2025-06'], env);
+    const twice = await run(['--dry-run', '--at', '2025-06-01', '--at=2025-07-01'], env);
+    const empty = await run(['--dry-run', '--at='], env);
+    // Assess
+    expect([equals.code, summary(equals).now]).toEqual([0, '2025-06-01T10:00:00.000Z']);
+    expect([day.code, summary(day).now]).toEqual([0, '2025-06-01T23:59:59.999Z']);
+    expect([month.code, summary(month).now]).toEqual([0, '2025-06-30T23:59:59.999Z']);
+    expect([twice.code, twice.err.split('\n')[0]]).toEqual([
+      2,
+      '--at is given more than once; give one time.',
+    ]);
+    expect([empty.code, empty.err.split('\n')[0]]).toEqual([2, expect.stringContaining('(got "")')]);
+  });
+
   it('exits 2 with one line naming a bad setting', async () => {
     const bad = await run([], { ...process.env, WRITE_MAX_ATTEMPTS: 'many' });
     expect(bad.code).toBe(2);

@@ -45,13 +45,13 @@ function stopped(pid: number): boolean {
  * request sent in that moment may still be served (seen on a busy machine).
  */
 async function freeze(): Promise<void> {
-  const pid = dynamo.process.pid!;
+  const pid = dynamo.pid;
   process.kill(pid, 'SIGSTOP');
   frozen = true;
   while (!stopped(pid)) await new Promise((r) => setTimeout(r, 5));
 }
 const thaw = () => {
-  if (frozen) process.kill(dynamo.process.pid!, 'SIGCONT');
+  if (frozen) process.kill(dynamo.pid, 'SIGCONT');
   frozen = false;
 };
 
@@ -165,6 +165,32 @@ describe('a database that stops answering', () => {
     }
     const recovered = await until(200, () => s.call('GET', '/threads/ceasefire', { role: 'reader' }));
     expect(recovered.status).toBe(200);
+  });
+
+  it('answers readiness (GET /ready) 503 within one attempt while frozen, as liveness (GET /health) stays 200', async () => {
+    // Prepare
+    const readyBefore = await until(200, () => s.call('GET', '/ready', { role: null }));
+    // Act
+    await freeze();
+    let ready: Answer & { ms: number };
+    let live: Answer & { ms: number };
+    try {
+      [ready, live] = await Promise.all([
+        timed(() => s.call('GET', '/ready', { role: null })),
+        timed(() => s.call('GET', '/health', { role: null })),
+      ]);
+    } finally {
+      thaw();
+    }
+    const readyAfter = await until(200, () => s.call('GET', '/ready', { role: null }));
+    // Assess
+    expect([readyBefore.status, readyBefore.body]).toEqual([200, { status: 'ready' }]);
+    expect([ready!.status, ready!.body.code]).toEqual([503, 'unavailable']);
+    expect(Number(ready!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // One attempt's timeout, not the attempts × timeout + back-off an ordinary request may take.
+    expect(ready!.ms).toBeLessThan(dynamoCallBoundMs(SETTINGS));
+    expect([live!.status, live!.body]).toEqual([200, { status: 'ok' }]);
+    expect(readyAfter.status).toBe(200);
   });
 
   it('applies a write whose transaction met the frozen database exactly once when retried under its key', async () => {

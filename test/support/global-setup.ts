@@ -8,6 +8,6 @@ export default async function globalSetup(): Promise<void> {
   const port = await freePort();
   const dynamo = await startDynamoLocal({ port });
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.TEST_DYNAMODB_PID = String(dynamo.process.pid);
+  process.env.TEST_DYNAMODB_PID = String(dynamo.pid);
   (globalThis as { __dynamo__?: typeof dynamo }).__dynamo__ = dynamo;
 }

@@ -46,6 +46,8 @@ export async function startTestServer(
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // As `npm start` does: links point at the server itself unless a test names another address.
+  ctx.config.publicUrl ??= url;
   return {
     url,
     ctx,

@@ -40,6 +40,9 @@ describe('settings of the functions (readConfig)', () => {
     ['WRITE_RETRY_BUDGET_MS', '1e4'],
     ['WRITE_BACKOFF_CAP_MS', '2.5'],
     ['IDEMPOTENCY_LOCK_SECONDS', '86401'],
+    ['TRACKER_PUBLIC_URL', 'api.example.org'],
+    ['TRACKER_PUBLIC_URL', 'https://api.example.org/?x=1'],
+    ['TRACKER_PUBLIC_URL', 'https://user:pw@api.example.org'],
   ])('refuses %s=%j in one line naming it and showing the value', (variable, value) => {
     // Act
     const { variable: named, line } = refusal(() => readConfig({ [variable]: value }));
@@ -148,6 +151,13 @@ describe('the live WebSocket settings', () => {
   it('closes idle live connections after 600 s unless TRACKER_LIVE_IDLE_SECONDS says otherwise', () => {
     expect(readLocalSettings({}).liveIdleSeconds).toBe(600);
     expect(readLocalSettings({ TRACKER_LIVE_IDLE_SECONDS: '30' }).liveIdleSeconds).toBe(30);
+  });
+
+  it('takes TRACKER_PUBLIC_URL with a base path, without its trailing slash', () => {
+    expect(readConfig({ TRACKER_PUBLIC_URL: 'https://news.example.org/tracker/' }).publicUrl).toBe(
+      'https://news.example.org/tracker',
+    );
+    expect(readConfig({}).publicUrl).toBeUndefined();
   });
 
   it('takes only an https management endpoint as TRACKER_LIVE_CALLBACK_URL', () => {

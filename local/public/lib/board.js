@@ -18,6 +18,19 @@ import { atPrecision, relative, titleOf } from './dates.js';
  * @typedef {{ type: string, thread?: Thread, update?: Update }} EditorAction
  */
 
+/**
+ * Cards in order of latest news: the thread whose latest update was recorded last comes first (ties
+ * by id, so the order is stable). A title change or a stale flag does not move a card.
+ * @param {Thread[]} items
+ */
+export function byLatestActivity(items) {
+  return [...items].sort(
+    (a, b) =>
+      (b.lastRecordedAt || '').localeCompare(a.lastRecordedAt || '') ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
 /** @param {string} status */
 export const label = (status) => {
   const s = String(status).replace(/_/g, ' ');
@@ -206,10 +219,10 @@ async function latestLive(api, id) {
 /**
  * @param {{
  *   thread: Thread, api: Api, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void,
- *   onAuthError: (e: unknown) => void, changed: boolean,
+ *   onAuthError: (e: unknown) => void, changed: boolean, parentTitle?: string,
  * }} props
  */
-export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, changed }) {
+export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, changed, parentTitle }) {
   const [open, setOpen] = useState(false);
   const [updates, setUpdates] = useState(/** @type {Update[] | null} */ (null));
   const [latestSources, setLatestSources] = useState(/** @type {Source[]} */ ([]));
@@ -250,13 +263,18 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
   if (open) classes.push('card--open');
   if (changed) classes.push('card--changed');
   const expected = thread.expected;
+  // Met: an update that stands occurred at or after the expected time (what takes the thread out of
+  // the overdue check, docs/data-model.md), so the thing is no longer "expected".
+  const met = Boolean(expected && thread.lastOccurredAt && thread.lastOccurredAt >= expected.at);
 
   return html`<li class=${classes.join(' ')} id=${`thread-${thread.id}`} data-thread-id=${thread.id}
     data-status=${thread.status} data-tone=${tone} data-version=${thread.version}>
     <article class="card__body" aria-labelledby=${`thread-${thread.id}-title`}>
       <header class="card__head">
         <p class="card__kind">${vocab.kindLabels[thread.kind] || label(thread.kind)}${
-          thread.parent ? html`<span class="card__parent"> · part of ${thread.parent}</span>` : null
+          thread.parent
+            ? html`<span class="card__parent" data-parent=${thread.parent}> · part of ${parentTitle || thread.parent}</span>`
+            : null
         }</p>
         <h3 class="card__title" id=${`thread-${thread.id}-title`}>${thread.title}</h3>
       </header>
@@ -283,11 +301,15 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
       </div>
       <p class="card__summary">${thread.summary}</p>
       ${
-        expected
-          ? html`<p class="card__expected">
+        expected && met
+          ? html`<p class="card__expected card__expected--met">
+            <span class="card__expected-label">Happened:</span> ${expected.what} (expected by${' '}<${When} iso=${expected.at} precision=${expected.precision} ago=${false} />)
+          </p>`
+          : expected
+            ? html`<p class="card__expected">
             <span class="card__expected-label">Expected:</span> ${expected.what}, by${' '}<${When} iso=${expected.at} precision=${expected.precision} ago=${false} />
           </p>`
-          : null
+            : null
       }
       <div class="card__sources" hidden=${latestSources.length === 0}>
         <h4 class="card__sources-heading">Sources of the latest update</h4>

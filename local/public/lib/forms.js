@@ -349,14 +349,54 @@ function Buttons({ busy, ready, text, onCancel }) {
 }
 
 /**
+ * The API creates a scenario it does not know (titled with its id), so a typo in a scenario id would
+ * silently make a new one. Before such a write the form asks: the first submit finds the scenario
+ * missing (404) and says so; a second submit with the same id goes ahead.
+ * @param {Api} api
+ */
+function useNewScenarioCheck(api) {
+  const [asked, setAsked] = useState('');
+  return {
+    asked,
+    /**
+     * Whether the write may go ahead now (true), or the form has just asked (false).
+     * @param {string} target
+     * @param {import('./api.js').Scenario[]} known
+     */
+    async mayWrite(target, known) {
+      if (asked === target || known.some((sc) => sc.id === target)) return true;
+      try {
+        await api.get(`/scenarios/${enc(target)}`);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 404) return true; // the write will say what is wrong
+        setAsked(target);
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * @param {{ target: string, doing: string }} props
+ */
+function NewScenarioNotice({ target, doing }) {
+  return html`<div class="notice" role="alert" data-ask="new-scenario">
+    <p><strong>There is no scenario “${target}” yet.</strong> ${doing} creates it, titled with its id.
+      Submit again to go ahead, or change the scenario.</p>
+  </div>`;
+}
+
+/**
  * @typedef {{ api: Api, kinds: KindDefinition[], scenario: string, threads: import('./api.js').Thread[],
  *   scenarios: import('./api.js').Scenario[], action: EditorAction, onDone: (note: string) => void,
  *   onCancel: () => void }} FormProps
  */
 
 /** @param {FormProps} props */
-function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
+function CreateForm({ api, kinds, scenario, threads, scenarios, onDone, onCancel }) {
   const w = useWrite(api, undefined);
+  const fresh = useNewScenarioCheck(api);
   const [id, setId] = useState('');
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState(kinds[0] ? kinds[0].kind : '');
@@ -376,8 +416,9 @@ function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
   const { at, rest } = splitErrors(w.errors, known);
 
   /** @param {Event} e */
-  function onSubmit(e) {
+  async function onSubmit(e) {
     e.preventDefault();
+    if (!(await fresh.mayWrite(scenario, scenarios))) return;
     /** @type {Record<string, unknown>} */
     const body = { id: id.trim(), scenario, kind, title: title.trim(), status, summary: summary.trim() };
     const occurredAt = apiTime(precision, when);
@@ -392,6 +433,7 @@ function CreateForm({ api, kinds, scenario, threads, onDone, onCancel }) {
   }
   const parents = threads.filter((t) => !t.parent);
   return html`<form class="editor__form" data-form="create" novalidate onSubmit=${onSubmit}>
+    ${fresh.asked === scenario ? html`<${NewScenarioNotice} target=${scenario} doing="Creating this thread" />` : null}
     <${FormNotices} w=${w} rest=${rest} />
     <${Field} path="title" label="Title" errors=${at}
       control=${(/** @type {any} */ a) => html`<input ...${a} value=${title} maxlength="200" onInput=${(/** @type {Event} */ e) => setTitle(value(e))} />`} />
@@ -643,14 +685,16 @@ function MoveForm({ api, action, threads, scenarios, onDone, onCancel }) {
   const w = useWrite(api, thread);
   const [scenario, setScenario] = useState(thread.scenario);
   const [parent, setParent] = useState(thread.parent || '');
+  const fresh = useNewScenarioCheck(api);
   const { at, rest } = splitErrors(w.errors, ['scenario', 'parent']);
   const parents = threads.filter((t) => !t.parent && t.id !== thread.id);
   /** @param {Event} e */
-  function onSubmit(e) {
+  async function onSubmit(e) {
     e.preventDefault();
     /** @type {Record<string, unknown>} */
     const body = {};
     const target = scenario.trim();
+    if (target !== thread.scenario && target && !(await fresh.mayWrite(target, scenarios))) return;
     if (target !== thread.scenario) body.scenario = target;
     if ((parent || null) !== (thread.parent || null)) body.parent = parent || null;
     if (!Object.keys(body).length) {
@@ -663,8 +707,13 @@ function MoveForm({ api, action, threads, scenarios, onDone, onCancel }) {
     );
   }
   return html`<form class="editor__form" data-form="move" novalidate onSubmit=${onSubmit}>
+    ${
+      fresh.asked && fresh.asked === scenario.trim()
+        ? html`<${NewScenarioNotice} target=${fresh.asked} doing="Moving the thread there" />`
+        : null
+    }
     <${FormNotices} w=${w} rest=${rest} />
-    <${Field} path="scenario" label="Scenario" hint="An id that does not exist yet creates that scenario." errors=${at}
+    <${Field} path="scenario" label="Scenario" hint="An id that does not exist yet creates that scenario (you are asked first)." errors=${at}
       control=${(
         /** @type {any} */ a,
       ) => html`<input ...${a} list="move-scenarios" value=${scenario} autocapitalize="off"
