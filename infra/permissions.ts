@@ -35,6 +35,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       kindStore: ['registry'],
       kinds: [],
       pageTokens: [],
+      readiness: ['probe'],
     },
     putEvents: false,
   },

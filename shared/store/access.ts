@@ -5,6 +5,7 @@ import {
   SCENARIOS_LIST_PK,
   SUBSCRIPTIONS_PK,
   TOKENS_PK,
+  READINESS_KEY,
   attemptLogPk,
   deliveryDuePk,
   deliveryKey,
@@ -88,6 +89,8 @@ export const FAMILY = {
   /** GSI3: webhook deliveries by due time (beside the stale check's `DUE#<n>`). */
   deliveryDue: family(deliveryDuePk(N), N),
   live: `${LIVE_PREFIX}*`,
+  /** The one key readiness reads, never written (GET /ready). */
+  readiness: READINESS_KEY.PK,
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -224,6 +227,11 @@ export const STORE_ACCESS = {
     manage: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.live] }],
     /** A target's subscribers (a Query per shard); gone connections removed. */
     fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
+  },
+  // shared/store/readiness.ts (built on the function's own client: not a part)
+  readiness: {
+    /** One GetItem of a key nobody writes: is the database answering? */
+    probe: [{ actions: ['GetItem'], keys: [F.readiness] }],
   },
 } as const satisfies Record<string, Record<string, readonly Grant[]>>;
 

@@ -28,14 +28,16 @@ afterAll(async () => {
 });
 
 describe('cloud mode: every route and worker through its bundle under its role', () => {
-  it('serves health and the OpenAPI document without a token, and API Gateway refuses a missing one', async () => {
+  it('serves health, readiness and the OpenAPI document without a token, and API Gateway refuses a missing one', async () => {
     // Act
     const health = await t.call('GET', '/health', { role: null });
+    const ready = await t.call('GET', '/ready', { role: null });
     const openapi = await t.call('GET', '/openapi.json', { role: null });
     const noToken = await t.call('GET', '/threads', { role: null });
     const badToken = await t.call('GET', '/threads', { token: 'not-a-token-of-this-tracker' });
     // Assess
     expect(health.status).toBe(200);
+    expect(ready.status).toBe(200);
     expect(openapi.body.openapi).toMatch(/^3\./);
     expect(noToken.status).toBe(401);
     expect(badToken.status).toBe(401);
@@ -99,7 +101,7 @@ describe('cloud mode: every route and worker through its bundle under its role',
     // Reported late: it takes its place in the history, and the newer status stands.
     expect(late.body.thread.status).toBe('rejected');
     expect(amended.status).toBe(200);
-    expect(retracted.status).toBe(201);
+    expect(retracted.status).toBe(200);
     expect(patched.status).toBe(200);
   });
 

@@ -10,7 +10,7 @@ import { STORE_ACCESS } from '../../shared/store/access';
  */
 
 /** Stores a function builds itself rather than take from its context (the live connection store). */
-const BUILT_BY_THE_FUNCTION = ['connections'];
+const BUILT_BY_THE_FUNCTION = ['connections', 'readiness'];
 
 const partsOf = async (name: AnyFunctionName): Promise<readonly string[]> => {
   const mod = (await import(`../../${ALL_FUNCTION_ENTRIES[name].replace(/\.ts$/, '')}`)) as {
