@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
@@ -112,12 +112,13 @@ const dirOf = (dir: string, { context = {}, bundle = false, env = {} }: SynthOpt
 /**
  * Synthesize a stack into its directory under `dir` (once: two names of the same options share
  * it), recording what the template does not hold. A synthesis that fails is recorded too, and
- * `synthesized` throws its error in the test that asks for it.
+ * `synthesized` throws its error in the test that asks for it. The directory appears whole or not
+ * at all (written aside, then renamed), so two workers that both synthesize it read one of them.
  */
-export function writeShared(dir: string, options: SynthOptions): void {
-  const outdir = dirOf(dir, options);
-  if (existsSync(outdir)) return;
-  mkdirSync(outdir);
+export function writeShared(dir: string, options: SynthOptions): string {
+  const target = dirOf(dir, options);
+  if (existsSync(target)) return target;
+  const outdir = mkdtempSync(`${target}-writing-`);
   const printed: string[] = [];
   const consoleError = console.error;
   console.error = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
@@ -140,6 +141,14 @@ export function writeShared(dir: string, options: SynthOptions): void {
     console.error = consoleError;
   }
   writeFileSync(path.join(outdir, SHARED_FILE), JSON.stringify({ ...shared, printed: printed.join('\n') }));
+  try {
+    renameSync(outdir, target);
+  } catch (error) {
+    // Another worker's copy of the same synthesis got there first: keep that one.
+    if (!existsSync(path.join(target, SHARED_FILE))) throw error;
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  return target;
 }
 
 const stacksDir = (): string => {
@@ -152,13 +161,17 @@ const stacksDir = (): string => {
 };
 
 const read = new Map<string, Shared>();
-/** A stack of test/infra/stacks.ts, synthesized once for the run by the infra project's global setup. */
+/**
+ * A stack of test/infra/stacks.ts, synthesized once for the run: by the infra project's global
+ * setup, or, when the run selects a single infra test file (the setup then synthesizes nothing),
+ * here on first use.
+ */
 export function synthesized(name: string): Shared {
   const options = STACKS[name];
   if (!options) throw new Error(`no stack named "${name}" in test/infra/stacks.ts`);
   const known = read.get(name);
   if (known) return known;
-  const outdir = dirOf(stacksDir(), options);
+  const outdir = writeShared(stacksDir(), options);
   const file = JSON.parse(readFileSync(path.join(outdir, SHARED_FILE), 'utf8')) as SharedFile;
   if (file.error !== undefined) throw new Error(file.error);
   const assembly = new CloudAssembly(outdir);
