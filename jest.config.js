@@ -6,13 +6,47 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Jest runs TypeScript through SWC (fast, no type check; `npm run typecheck` does that). */
-module.exports = {
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+};
+
+/** One in-memory DynamoDB Local for the run, started only when a project that reads it has tests selected. */
+const withDynamo = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/**
+ * One project per folder of test/, so a developer runs only what the change touches (`npm run
+ * test:unit`, `npx jest --selectProjects http`); `npm test` runs them all. A project's global setup
+ * runs only when one of its tests is selected (Jest runs each distinct setup module once), so the
+ * unit tests start no DynamoDB Local and synthesize no stack.
+ */
+const project = (name, roots, setup = {}) => ({
+  ...base,
+  ...setup,
+  displayName: name,
+  roots: roots.map((r) => `<rootDir>/test/${r}`),
+  testMatch: ['**/*.test.ts'],
+});
+
+module.exports = {
+  projects: [
+    // Pure code, and the lint rule's own test: no database, no stack, no server.
+    project('unit', ['unit', 'lint']),
+    project('integration', ['integration'], withDynamo),
+    project('http', ['http'], withDynamo),
+    project('browser', ['browser'], withDynamo),
+    // `npm start` in a child process, with the DynamoDB Local it starts itself.
+    project('e2e', ['e2e']),
+    // The CDK stacks, synthesized once per run by the project's global setup (test/infra/stacks.ts).
+    project('infra', ['infra'], {
+      globalSetup: '<rootDir>/test/support/stacks-setup.ts',
+      globalTeardown: '<rootDir>/test/support/stacks-teardown.ts',
+    }),
+    project('cloud', ['cloud'], withDynamo),
+  ],
   testTimeout: 60000,
   maxWorkers: 2,
 };

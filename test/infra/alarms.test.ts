@@ -3,18 +3,10 @@ import * as path from 'node:path';
 import type { FunctionName } from '../../infra/bundling';
 import { P99_LATENCY_MS } from '../../infra/constructs/alarms';
 import { RESERVED_CONCURRENCY } from '../../infra/settings';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 /** The prod stage with a subscriber, reserving concurrency in an account whose quota it names. */
-const { template, functionId, cleanup } = synth({
-  context: {
-    stage: 'prod',
-    alarmEmail: 'oncall@example.org',
-    reservedConcurrency: 'on',
-    accountConcurrency: 1000,
-  },
-});
-afterAll(cleanup);
+const { template, functionId } = synthesized('prod reserved');
 const resources = template.toJSON().Resources as Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 type AlarmProps = Record<string, unknown> & { id: string };

@@ -3,13 +3,11 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CLASS_THROTTLES, throttleClassOf } from '../../infra/constructs/api';
 import { PATHS, ROUTES, routeKey } from '../../shared/routes';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
+import { DASHBOARDS } from './stacks';
 
-// Prepare (once per file: synthesis is the expensive part)
-const DASHBOARDS = ['https://dash.example.org', 'https://ops.example.org'];
-const synthesized = synth({ context: { corsOrigins: DASHBOARDS.join(', ') } });
-const { template, functionId } = synthesized;
-afterAll(() => synthesized.cleanup());
+// Prepare: the run's stack (synthesized once, by the infra project's global setup)
+const { template, functionId } = synthesized('CORS for two dashboards');
 // The HTTP API only: the live WebSocket API (infra/live-api.ts, construct `Live`) has its own tests (live.test.ts).
 const resources = Object.fromEntries(
   Object.entries(template.toJSON().Resources as Resources).filter(([id]) => !id.startsWith('Live')),

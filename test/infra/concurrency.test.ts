@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { cdkJsonContext } from '../../infra/build';
 import { ALL_FUNCTION_ENTRIES, LIVE_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
 import { pollerBound } from '../../infra/constructs/events';
@@ -11,25 +11,14 @@ import {
   RESERVED_CONCURRENCY,
   resolveSettings,
 } from '../../infra/settings';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 /**
  * A prod stage that reserves concurrency in an account whose quota it names; dev as cdk.json
  * defines it (reservation off, no quota named: what a new account deploys).
  */
-const prod = synth({
-  context: {
-    stage: 'prod',
-    alarmEmail: 'oncall@example.org',
-    reservedConcurrency: 'on',
-    accountConcurrency: 1000,
-  },
-});
-const dev = synth({ context: { stage: 'dev' } });
-afterAll(() => {
-  prod.cleanup();
-  dev.cleanup();
-});
+const prod = synthesized('prod reserved');
+const dev = synthesized('dev');
 const reservedOf = (s: typeof prod, name: AnyFunctionName) =>
   (s.template.toJSON().Resources as Resources)[s.functionId(name)]!.Properties!.ReservedConcurrentExecutions;
 /** Every function the stack deploys: HTTP, workers and the live WebSocket's. */
@@ -137,21 +126,15 @@ describe('reserved concurrency', () => {
           r.Properties!.MetricName === 'ConcurrentExecutions' &&
           r.Properties!.Dimensions === undefined,
       )!.Properties!;
-    const warnings = Annotations.fromStack(dev.stack).findWarning(
-      '*',
-      Match.stringLikeRegexp('accountConcurrency'),
-    );
+    const warnings = dev.annotations.findWarning('*', Match.stringLikeRegexp('accountConcurrency'));
     // Assess
     expect(accountAlarm(dev)).toMatchObject({ Threshold: 800 });
     expect(String(accountAlarm(dev).AlarmDescription)).toMatch(/1000, Lambda's default, assumed/);
     expect(String(accountAlarm(prod).AlarmDescription)).not.toMatch(/assumed/);
     expect(warnings).toHaveLength(1);
-    expect(
-      Annotations.fromStack(prod.stack).findWarning(
-        '*',
-        Match.stringLikeRegexp('names no accountConcurrency'),
-      ),
-    ).toEqual([]);
+    expect(prod.annotations.findWarning('*', Match.stringLikeRegexp('names no accountConcurrency'))).toEqual(
+      [],
+    );
   });
 
   it('refuses at synth a reservation whose stage names no account quota, saying how to find it', () => {

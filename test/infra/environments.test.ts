@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cdkJsonContext } from '../../infra/build';
-import { synth, type Resources, type Synthesized } from './synth';
+import { synthesized as synthesizedStack, type Resources, type Shared } from './synth';
+import { PINNINGS, STAGES, stageStack } from './stacks';
 
 /**
  * `cdk deploy` pins the stack to the account and region of the credentials (CDK_DEFAULT_ACCOUNT,
@@ -10,15 +10,12 @@ import { synth, type Resources, type Synthesized } from './synth';
  * acknowledgement that names a resource must still match. So every stage of cdk.json is
  * synthesized both ways, with cdk-nag, as `cdk synth -c stage=<stage>` does (bundling skipped).
  */
-const PINNED = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
-const STAGES = Object.keys(cdkJsonContext().stages as Record<string, unknown>);
-const PINNINGS = { agnostic: {}, pinned: PINNED } as const;
 
 interface Outcome {
   stage: string;
   pinning: keyof typeof PINNINGS;
   /** The synthesis, or the error it failed with. */
-  result: Synthesized | Error;
+  result: Shared | Error;
 }
 
 interface Report {
@@ -33,22 +30,17 @@ const errorsIn = (outdir: string): string[] => {
   );
 };
 
-// Prepare (once per file): one synthesis per stage × pinning, shared by every test below.
-const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+// Prepare: one synthesis per stage × pinning (test/infra/stacks.ts, synthesized once for the run).
 const outcomes: Outcome[] = STAGES.flatMap((stage) =>
   (Object.keys(PINNINGS) as (keyof typeof PINNINGS)[]).map((pinning) => {
     try {
-      return { stage, pinning, result: synth({ context: { stage }, env: PINNINGS[pinning] }) };
+      return { stage, pinning, result: synthesizedStack(stageStack(stage, pinning)) };
     } catch (error) {
       return { stage, pinning, result: error as Error };
     }
   }),
 );
-quiet.mockRestore();
-afterAll(() => {
-  for (const { result } of outcomes) if (!(result instanceof Error)) result.cleanup();
-});
-const synthesized = (stage: string, pinning: keyof typeof PINNINGS): Synthesized => {
+const synthesized = (stage: string, pinning: keyof typeof PINNINGS): Shared => {
   const { result } = outcomes.find((o) => o.stage === stage && o.pinning === pinning)!;
   if (result instanceof Error) throw result;
   return result;
@@ -66,7 +58,7 @@ describe('synthesis of every stage, environment-agnostic and pinned to an accoun
       const { result } = outcomes.find((o) => o.stage === stage && o.pinning === pinning)!;
       // Assess: the synthesis did not throw, and its report holds no error
       expect(result instanceof Error ? result.message : 'synthesized').toBe('synthesized');
-      expect(errorsIn((result as Synthesized).assembly.directory)).toEqual([]);
+      expect(errorsIn((result as Shared).assembly.directory)).toEqual([]);
     },
   );
 

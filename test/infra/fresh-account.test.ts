@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { referencedIds, synth, type Resources, type Synthesized } from './synth';
+import { referencedIds, synth, synthesized, type Resources, type Shared } from './synth';
 
 /**
  * What a new AWS account needs from the stack (docs/deploy.md, "A new account"): the live stage's
@@ -10,18 +10,16 @@ import { referencedIds, synth, type Resources, type Synthesized } from './synth'
 
 // Prepare (once per file): prod as cdk.json defines it (the stack sets the role: the default), and
 // a stage for each other choice of apiGatewayCloudWatchRole.
-const prod = synth({ context: { stage: 'prod', alarmEmail: 'oncall@example.org' } });
-const existing = synth({ context: { stage: 'dev', apiGatewayCloudWatchRole: 'existing' } });
-const off = synth({ context: { stage: 'dev', apiGatewayCloudWatchRole: 'off' } });
-afterAll(() => [prod, existing, off].forEach((s) => s.cleanup()));
+const prod = synthesized('prod');
+const existing = synthesized('API Gateway CloudWatch role existing');
+const off = synthesized('API Gateway CloudWatch role off');
 
 type Resource = Resources[string] & { DependsOn?: string[] };
-const resourcesOf = (s: Synthesized) => s.template.toJSON().Resources as Record<string, Resource>;
-const ofType = (s: Synthesized, type: string) =>
-  Object.entries(resourcesOf(s)).filter(([, r]) => r.Type === type);
-const liveStage = (s: Synthesized) =>
+const resourcesOf = (s: Shared) => s.template.toJSON().Resources as Record<string, Resource>;
+const ofType = (s: Shared, type: string) => Object.entries(resourcesOf(s)).filter(([, r]) => r.Type === type);
+const liveStage = (s: Shared) =>
   ofType(s, 'AWS::ApiGatewayV2::Stage').find(([, r]) => r.Properties!.StageName === 'live')!;
-const errorsIn = (s: Synthesized) =>
+const errorsIn = (s: Shared) =>
   (
     JSON.parse(readFileSync(path.join(s.assembly.directory, 'validation-report.json'), 'utf8')) as {
       pluginReports: { violations: { severity: string; ruleName: string }[] }[];

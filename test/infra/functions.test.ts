@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { ALL_FUNCTION_ENTRIES, type AnyFunctionName } from '../../infra/bundling';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized as synthesizedStack, type Resources } from './synth';
+import { LOG_LEVEL, RETENTION_DAYS } from './stacks';
 
 /**
  * One definition of a function (infra/constructs/functions.ts `makeTrackerFunction`): every function
@@ -9,27 +8,9 @@ import { referencedIds, synth, type Resources } from './synth';
  * template itself, not from a list, so a function built some other way shows up as the odd one out.
  */
 
-// Prepare (once per file): a prod block whose log settings differ from the defaults, so they are
-// seen to come from the stage and not from a constant (a block, not flags: no synth warnings).
-const RETENTION_DAYS = 90;
-const LOG_LEVEL = 'WARN';
-const cdkJson = JSON.parse(readFileSync(path.resolve(__dirname, '../../cdk.json'), 'utf8')) as {
-  context: { stages: Record<string, Record<string, unknown>> };
-};
-const synthesized = synth({
-  context: {
-    stage: 'prod',
-    stages: {
-      prod: {
-        ...cdkJson.context.stages.prod,
-        alarmEmail: 'oncall@example.org',
-        logRetentionDays: RETENTION_DAYS,
-        logLevel: LOG_LEVEL,
-      },
-    },
-  },
-});
-afterAll(() => synthesized.cleanup());
+// Prepare: a prod block whose log settings differ from the defaults, so they are seen to come from
+// the stage and not from a constant (test/infra/stacks.ts).
+const synthesized = synthesizedStack('prod with its own log settings');
 const resources = synthesized.template.toJSON().Resources as Resources;
 const lambdas = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 

@@ -3,14 +3,13 @@ import { LIVE_STAGE_NAME, type LiveFunctionName } from '../../infra/live-api';
 import { EVENT_SOURCE } from '../../shared/events/publisher';
 import { LIVE_PREFIX } from '../../shared/store/keys';
 import { TTL_ATTRIBUTE } from '../../shared/store/table';
-import { referencedIds, synth, type Resources } from './synth';
+import { constructed, referencedIds, synthesized, type Resources } from './synth';
 
 /** The live WebSocket API of the stack (infra/live-api.ts), from the synthesized template. */
 
-// Prepare (once per file)
-const synthesized = synth();
-const { template, stack } = synthesized;
-afterAll(() => synthesized.cleanup());
+// Prepare: the run's stack, and its constructs built again (not synthesized) to name resources by
+const { template } = synthesized('default');
+const { stack } = constructed('default');
 const resources = template.toJSON().Resources as Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const idOf = (element: unknown) => stack.getLogicalId(element as CfnElement);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FunctionName } from '../../infra/bundling';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 /**
  * A deployed stack updates in place only if its resources keep their logical ids: a new id is a new
@@ -47,15 +47,7 @@ const MOVED_ROUTES: Record<string, { from: string; to: string; group: FunctionNa
 
 // The fixture was synthesized with this alarm e-mail (the subscription's id names it), and with the
 // reservations prod then had (the per-function concurrency alarms are in it).
-const { template, cleanup, functionId } = synth({
-  context: {
-    stage: 'prod',
-    alarmEmail: 'a@example.org',
-    reservedConcurrency: 'on',
-    accountConcurrency: 1000,
-  },
-});
-afterAll(cleanup);
+const { template, functionId } = synthesized('prod as the logical-id fixture');
 const resources = template.toJSON().Resources as Resources;
 /** The new permissions of the moved routes: not candidates for replacing anything else. */
 const movedTo = (id: string) => Object.values(MOVED_ROUTES).some((m) => id.startsWith(m.to));

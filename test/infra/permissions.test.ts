@@ -1,10 +1,9 @@
 import type { AnyFunctionName, FunctionName } from '../../infra/bundling';
 import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 // Prepare (once per file)
-const { template, functionId, cleanup } = synth();
-afterAll(cleanup);
+const { template, functionId } = synthesized('default');
 const resources = template.toJSON().Resources as Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const tableId = ofType('AWS::DynamoDB::Table')[0]![0];

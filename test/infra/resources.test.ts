@@ -2,13 +2,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { FunctionName } from '../../infra/bundling';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/store/table';
 import { dynamoCallBoundMs, readConfig } from '../../shared/config';
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 // Prepare (once per file)
-const { template, functionId, cleanup, stack } = synth({
-  context: { stage: 'prod', alarmEmail: 'oncall@example.org' },
-});
-afterAll(cleanup);
+const { template, functionId, artifact } = synthesized('prod');
 const resources = template.toJSON().Resources as Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const only = (type: string) => {
@@ -482,7 +479,7 @@ describe('outputs', () => {
 
 describe('stage', () => {
   it('protects the production stack from deletion', () => {
-    expect(stack.terminationProtection).toBe(true);
-    expect(stack.stackName).toBe('ScenarioTracker-prod');
+    expect(artifact.terminationProtection).toBe(true);
+    expect(artifact.stackName).toBe('ScenarioTracker-prod');
   });
 });

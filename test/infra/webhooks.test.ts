@@ -1,10 +1,7 @@
-import { referencedIds, synth, type Resources } from './synth';
+import { referencedIds, synthesized, type Resources } from './synth';
 
 /** The cloud's webhook delivery path: bus → rule → queue (with DLQ and alarm) → delivery function, plus a sweep. */
-const { template, functionId, cleanup } = synth({
-  context: { stage: 'prod', alarmEmail: 'oncall@example.org' },
-});
-afterAll(cleanup);
+const { template, functionId } = synthesized('prod');
 const resources = template.toJSON().Resources as Resources;
 const named = (type: string, prefix: string) => {
   const found = Object.entries(resources).filter(([id, r]) => r.Type === type && id.startsWith(prefix));
