@@ -62,6 +62,7 @@ export class EventRouter {
   private readonly busy = new Set<Promise<unknown>>();
   private schedules: NodeJS.Timeout[] = [];
   private flushing = false;
+  private closed = false;
 
   constructor(
     private readonly model: CloudModel,
@@ -150,7 +151,7 @@ export class EventRouter {
   private poll(queueArn: string): void {
     const q = this.queues.get(queueArn)!;
     const consumer = q.spec.consumer;
-    if (!consumer || q.timer) return;
+    if (!consumer || q.timer || this.closed) return;
     const now = Date.now();
     const visible = q.messages.filter((m) => m.visibleAt <= now);
     if (visible.length === 0) {
@@ -292,6 +293,9 @@ export class EventRouter {
   }
 
   close(): void {
+    // A batch still finishing must not schedule the next one (a failed message's visibility timer
+    // would keep the process alive for minutes).
+    this.closed = true;
     for (const t of this.schedules) clearInterval(t);
     for (const q of this.queues.values()) if (q.timer) clearTimeout(q.timer);
   }

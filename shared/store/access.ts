@@ -125,8 +125,11 @@ export const STORE_ACCESS = {
     ],
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
-    /** A write's turn (UpdateItem) and its transaction: thread, update, revisions, the parent's check. */
-    write: [{ actions: ['PutItem', 'UpdateItem', 'ConditionCheckItem'], keys: [F.thread] }],
+    /**
+     * A write's turn (UpdateItem) and its transaction: thread, update, revisions, and the parent's
+     * child count (an UpdateItem under the parent rules' condition, no separate ConditionCheck).
+     */
+    write: [{ actions: ['PutItem', 'UpdateItem'], keys: [F.thread] }],
   },
   // shared/store/scenario-store.ts
   scenarios: {

@@ -52,7 +52,11 @@ describe('the picture of a scenario', () => {
     const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
       gs.map((g) => g.getAttribute('data-thread-id')),
     );
-    expect(lanes).toEqual(threads.map((t) => t.id));
+    // Lanes in the board's order: latest news first (latest update recorded), ties by id.
+    const byLatest = [...threads].sort(
+      (a, b) => (b.lastRecordedAt ?? '').localeCompare(a.lastRecordedAt ?? '') || (a.id < b.id ? -1 : 1),
+    );
+    expect(lanes).toEqual(byLatest.map((t) => t.id));
     const segments = await page.$$eval('.lane[data-thread-id=prisoner-exchange] .segment', (rs) =>
       rs.map((r) => r.getAttribute('data-status')),
     );

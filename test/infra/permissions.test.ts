@@ -116,7 +116,6 @@ describe('least privilege per function', () => {
   it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions) and GSI10, and publish to the bus only', () => {
     // Assess
     expect(actionsOn('threads-write', 'dynamodb', 'table')).toEqual([
-      'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -398,7 +397,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['subscriptions', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['feeds', ['SCENARIO#*', 'THREAD#*']],
-    ['threads-read', ['KINDS', 'SCENARIO#*', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
