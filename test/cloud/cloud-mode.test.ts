@@ -274,6 +274,37 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(JSON.stringify(frame)).toContain('cloud-b');
   });
 
+  it('answers every route key of the template through its function without a 5xx', async () => {
+    // Prepare: each route of the synthesized API (catch-alls and HEAD twins included), its path
+    // parameters filled with things that exist, a body only where one is expected (an empty one:
+    // the function refuses it after reading what it needs).
+    const params: Record<string, string> = {
+      id: 'cloud-a',
+      updateId: ids.update!,
+      kind: 'mediation',
+      name: 'nobody',
+    };
+    const routes = t.cloud.model.httpRoutes.filter((r) => r.routeKey !== '$default');
+    // Act
+    const answers: string[] = [];
+    for (const { routeKey } of routes) {
+      const [method, template] = routeKey.split(' ') as [string, string];
+      const path = template
+        .replace('/scenarios/{id}', `/scenarios/${SCENARIO}`)
+        .replace(/\{(\w+)\}/g, (_, p: string) => params[p]!);
+      const verb = method === 'ANY' ? 'OPTIONS' : method;
+      const r = await t.call(verb, path, {
+        role: 'admin',
+        ...(['POST', 'PATCH', 'PUT'].includes(verb) ? { body: {} } : {}),
+      });
+      answers.push(`${routeKey} → ${r.status}`);
+    }
+    await t.cloud.settle();
+    // Assess
+    expect(routes.length).toBeGreaterThan(60);
+    expect(answers.filter((a) => / → 5\d\d$/.test(a))).toEqual([]);
+  });
+
   it('made no AWS call that its role does not allow', () => {
     // Assess
     expect(t.cloud.denials).toEqual([]);
