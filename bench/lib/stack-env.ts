@@ -18,7 +18,9 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
   EVENT_BUS_NAME: 'scenario-tracker-bench',
   PAGE_TOKEN_SECRET_ARN:
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scenario-tracker-page-token-AbCdEf',
-  TRACKER_WEBHOOK_SECRET_KEY: 'b'.repeat(64),
+  TRACKER_WEBHOOK_SECRET_KEY_ARN:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scenario-tracker-webhook-key-AbCdEf',
+  TRACKER_PUBLIC_URL: 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com',
   TRACKER_LIVE_CALLBACK_URL: 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/bench',
 };
 
