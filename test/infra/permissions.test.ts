@@ -1,4 +1,5 @@
 import type { AnyFunctionName, FunctionName } from '../../infra/bundling';
+import { like } from '../support/iam';
 import { LIVE_FUNCTION_ENTRIES } from '../../infra/live-api';
 import { referencedIds, synthesized, type Resources } from './synth';
 
@@ -351,14 +352,6 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
   /** The LeadingKeys patterns of a function's statements on one resource (`table`, `table/index/GSI1`). */
   const keysOn = (name: AnyFunctionName, resource: string) =>
     [...new Set(tableStatements(name).flatMap((s) => (s.resources.includes(resource) ? s.keys : [])))].sort();
-  /** IAM's StringLike. */
-  const like = (pattern: string, value: string) =>
-    new RegExp(
-      `^${pattern
-        .split('*')
-        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    ).test(value);
   /** Whether any statement lets the function do one of `actions` to an item keyed `pk` on the base table. */
   const may = (name: AnyFunctionName, actions: RegExp, pk: string) =>
     tableStatements(name).some(

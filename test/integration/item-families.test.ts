@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { like } from '../support/iam';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { handler as authorizer } from '../../functions/authorizer';
 import { handler as deliveries } from '../../functions/deliveries';
@@ -158,15 +159,6 @@ function record(db: DynamoDBDocumentClient) {
     },
   };
 }
-
-/** IAM's StringLike: `*` matches any run of characters, everything else itself. */
-const like = (pattern: string, value: string) =>
-  new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  ).test(value);
 
 /** Whether one of the statements allows the request, as IAM would decide it. */
 const allows = (statements: TableStatement[], r: Sent) =>
