@@ -8,7 +8,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** Jest runs TypeScript through SWC (fast, no type check; `npm run typecheck` does that). */
 const base = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+    // `feed` 6 ships ES modules only: SWC turns it into CommonJS for Jest (esbuild bundles it as is).
+    '^.+/node_modules/feed/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!feed/)'],
 };
 
 /** One in-memory DynamoDB Local for the run, started only when a project that reads it has tests selected. */
