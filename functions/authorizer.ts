@@ -7,11 +7,30 @@ import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
 import { authenticate } from '../shared/app/tokens';
 import type { AuthorizerContext } from '../shared/http/auth';
+import { ORIGIN_HEADER } from '../shared/http/origin';
 import { header } from '../shared/http/request';
 import { count, invocation } from '../shared/observability';
+import { originSecret, secretsManagerStages, type OriginSecret } from '../shared/store/origin-secret';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
 export const appContext = functionContext({ tokens: parts.tokens });
+
+/**
+ * The origin check, when the stack has an edge (TRACKER_ORIGIN_SECRET_ARN set): only requests that
+ * carry the edge's origin header pass (shared/http/origin.ts). The local server and cloud mode have
+ * no edge and no such setting, so nothing is checked there.
+ */
+let origin: OriginSecret | undefined;
+const originCheck = (): OriginSecret | undefined => {
+  const arn = appContext().config.originSecretArn;
+  return arn ? (origin ??= originSecret(secretsManagerStages(arn))) : undefined;
+};
+
+type AuthorizerEvent = Pick<APIGatewayRequestAuthorizerEventV2, 'headers'> & {
+  requestContext?: Pick<APIGatewayRequestAuthorizerEventV2['requestContext'], 'requestId'>;
+  /** The values of the authorizer's identity sources, in its order (API Gateway sends them). */
+  identitySource?: string[] | null;
+};
 
 /**
  * API Gateway HTTP API Lambda authorizer (simple responses). It resolves the bearer token to a name
@@ -20,12 +39,22 @@ export const appContext = functionContext({ tokens: parts.tokens });
  * Its log lines carry API Gateway's request id (`correlation_id`), like the handler's for the same request.
  */
 export const handler = async (
-  event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'> & {
-    requestContext?: Pick<APIGatewayRequestAuthorizerEventV2['requestContext'], 'requestId'>;
-  },
+  event: AuthorizerEvent,
   context?: Context,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> =>
   invocation('authorizer', { context, correlationId: event.requestContext?.requestId }, async () => {
+    const edge = originCheck();
+    if (edge) {
+      // Not through the edge: refused here (API Gateway answers 403), before any route's function.
+      // A request without the header never gets here: API Gateway answers 401 on its identity source.
+      if (!(await edge.accepts(header({ headers: event.headers ?? {} }, ORIGIN_HEADER)))) {
+        count('OriginRefused');
+        return { isAuthorized: false, context: {} };
+      }
+      // The public routes' authorizer has the origin header as its only identity source, so its
+      // answer is cached for every caller alike: it must not carry anyone's token (infra/constructs/api.ts).
+      if (event.identitySource?.length === 1) return { isAuthorized: true, context: {} };
+    }
     const principal = await authenticate(
       appContext(),
       header({ headers: event.headers ?? {} }, 'authorization'),

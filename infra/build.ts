@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { EDGE_ACL_REGION, EdgeAclStack } from './edge-acl-stack';
 import { resolveSettings, type StackSettings } from './settings';
 import { ScenarioTrackerStack } from './stack';
 
@@ -15,6 +16,8 @@ export const cdkJsonContext = (): Record<string, unknown> =>
 export interface BuiltApp {
   app: App;
   stack: ScenarioTrackerStack;
+  /** The edge's web ACL stack (us-east-1), when the stack has an edge. */
+  edgeAcl: EdgeAclStack | undefined;
   settings: StackSettings;
 }
 
@@ -28,9 +31,37 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
   const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
   const account = env.CDK_DEFAULT_ACCOUNT;
   const region = env.CDK_DEFAULT_REGION;
+  const pinned = Boolean(account && region);
+  // The edge's web ACL lives in us-east-1 (AWS takes a CloudFront web ACL nowhere else), in a stack
+  // of its own that the main stack references across regions. CDK can only do that between stacks
+  // pinned to their regions, so an environment-agnostic synth has no edge (warned below).
+  const edgeAcl =
+    settings.edge && pinned
+      ? new EdgeAclStack(app, `${settings.stackName}-edge-acl`, {
+          env: { account: account!, region: EDGE_ACL_REGION },
+          description: `Scenario Tracker (${settings.stage}): the web ACL of the HTTP API's edge (CloudFront needs it in ${EDGE_ACL_REGION})`,
+          stage: settings.stage,
+          requestsPerMinute: settings.edgeRequestsPerMinute,
+          writesPerMinute: settings.edgeWritesPerMinute,
+          crossRegionReferences: true,
+          tags: { project: 'scenario-tracker', stage: settings.stage },
+          terminationProtection: settings.stage === 'prod',
+        })
+      : undefined;
   const stack = new ScenarioTrackerStack(app, settings.stackName, {
     // Environment-agnostic unless the CLI knows the account: synth never needs AWS.
-    ...(account && region ? { env: { account, region } } : {}),
+    ...(pinned ? { env: { account: account!, region: region! } } : {}),
+    ...(edgeAcl ? { crossRegionReferences: true } : {}),
+    edge: edgeAcl
+      ? {
+          webAclArn: edgeAcl.webAcl.attrArn,
+          domain:
+            settings.edgeDomain && settings.edgeCertificateArn
+              ? { name: settings.edgeDomain, certificateArn: settings.edgeCertificateArn }
+              : undefined,
+          secretRevision: settings.edgeSecretRevision,
+        }
+      : undefined,
     description: `Scenario Tracker (${settings.stage}): thread tracking API, table, schedule and alarms`,
     stage: settings.stage,
     corsOrigins: settings.corsOrigins,
@@ -59,6 +90,11 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
       'scenario-tracker:account-concurrency-assumed',
       `stages.${settings.stage} names no accountConcurrency: reserved concurrency stays off, and the AccountConcurrencyHigh alarm assumes Lambda's default quota of 1,000. Set it to the account's quota (aws lambda get-account-settings) — see docs/deploy.md.`,
     );
+  if (settings.edge && !pinned)
+    Annotations.of(stack).addWarningV2(
+      'scenario-tracker:edge-needs-environment',
+      `stages.${settings.stage} has an edge (edge: on), but this synth is environment-agnostic (no CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION), and the edge's web ACL in ${EDGE_ACL_REGION} can only be referenced from a stack pinned to its region: this template has NO edge — no CloudFront, no per-address limits, no origin check. \`cdk deploy\` with credentials pins the stack and has it. To synthesize without the edge on purpose, set edge to off (-c edge=off) — see docs/deploy.md, "The edge".`,
+    );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, settings };
+  return { app, stack, edgeAcl, settings };
 }

@@ -73,6 +73,40 @@ export interface StackSettings {
    * infra/constructs/api-gateway-account.ts says what each means; docs/deploy.md how to choose.
    */
   apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
+  /**
+   * The edge in front of the HTTP API (`edge`: `on` or `off`; default `on`): a CloudFront
+   * distribution with a WAF web ACL whose rate-based rules limit each source address, and an origin
+   * header without which the API refuses a request (infra/constructs/edge.ts, docs/security.md).
+   * The web ACL must live in us-east-1 and the stack references it across regions, which CDK can
+   * only do for a stack pinned to a region: an environment-agnostic synth (no CDK_DEFAULT_ACCOUNT /
+   * CDK_DEFAULT_REGION) has no edge even when this is on, and says so with a synth warning
+   * (infra/build.ts). `off` leaves the API open to every address, as before the edge.
+   */
+  edge: boolean;
+  /**
+   * The most requests one source address may send through the edge per minute, all methods
+   * (`edgeRequestsPerMinute`; WAF's floor is 10); default EDGE_DEFAULTS.requestsPerMinute. An
+   * address over it is answered 429 by WAF until its rate falls back under it.
+   */
+  edgeRequestsPerMinute: number;
+  /**
+   * The most writes (POST, PUT, PATCH, DELETE) one source address may send per minute
+   * (`edgeWritesPerMinute`); default EDGE_DEFAULTS.writesPerMinute. At most edgeRequestsPerMinute.
+   */
+  edgeWritesPerMinute: number;
+  /**
+   * A custom domain for the edge (`edgeDomain`, e.g. api.desk.example.org), with `edgeCertificateArn`:
+   * an ACM certificate in us-east-1 that covers it. Both or neither; without them the edge answers
+   * at its *.cloudfront.net name. DNS (a CNAME or alias to the distribution) is the operator's.
+   */
+  edgeDomain: string | undefined;
+  edgeCertificateArn: string | undefined;
+  /**
+   * Bumped to make CloudFront take up a rotated origin secret (`edgeSecretRevision`, default 1):
+   * CloudFormation resolves the secret into the distribution only when the distribution changes,
+   * and this revision is sent as a header, so a new value changes it (docs/runbook.md).
+   */
+  edgeSecretRevision: number;
   /** The settings this synth took from a flag or the environment, not from cdk.json's stage block. */
   fromFlags: { key: string; source: string }[];
 }
@@ -120,6 +154,15 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   'live-connections': 25,
   'live-fanout': 50,
 };
+
+/**
+ * The edge's default limits per source address (docs/deploy.md, "The edge"). An office's editors
+ * often share one public address, so the limits are sized for a newsroom behind one NAT, not for
+ * one person: 600 requests a minute (10 a second, the desk's polling for some 30 screens) and 120
+ * writes a minute (2 a second). One address can then take at most 1/5 of an editors' route's
+ * throttle (the stage's 50 a second, infra/constructs/api.ts) with writes.
+ */
+export const EDGE_DEFAULTS = { requestsPerMinute: 600, writesPerMinute: 120 } as const;
 
 /** Lambda refuses a reservation that leaves fewer unreserved executions than this in the account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
@@ -246,6 +289,23 @@ const SETTINGS = {
       ),
     ),
   },
+  edge: { schema: onOff },
+  // WAF's rate-based rules take 10 to 2,000,000,000 per evaluation window.
+  edgeRequestsPerMinute: { schema: wholeNumber(10, 2_000_000_000) },
+  edgeWritesPerMinute: { schema: wholeNumber(10, 2_000_000_000) },
+  edgeDomain: {
+    schema: text(
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a lower-case domain name such as api.desk.example.org',
+    ),
+  },
+  edgeCertificateArn: {
+    schema: text(
+      /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/,
+      'must be the ARN of an ACM certificate in us-east-1 (CloudFront takes no other region)',
+    ),
+  },
+  edgeSecretRevision: { schema: wholeNumber(1, 1_000_000) },
   runbookUrl: {
     schema: text(
       /^(https:\/\/\S+|[\w./-]+)$/,
@@ -317,6 +377,22 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
   readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
 
   const accountConcurrency = read('accountConcurrency');
+  const edgeRequestsPerMinute = read('edgeRequestsPerMinute') ?? EDGE_DEFAULTS.requestsPerMinute;
+  const edgeWritesPerMinute = read('edgeWritesPerMinute') ?? EDGE_DEFAULTS.writesPerMinute;
+  if (edgeWritesPerMinute > edgeRequestsPerMinute)
+    throw new StackSettingError(
+      'edgeWritesPerMinute',
+      `edgeWritesPerMinute (${edgeWritesPerMinute}) is above edgeRequestsPerMinute (${edgeRequestsPerMinute}): ` +
+        `writes are requests too, so the request limit would stop them first. Lower it or raise edgeRequestsPerMinute.`,
+    );
+  const edgeDomain = read('edgeDomain');
+  const edgeCertificateArn = read('edgeCertificateArn');
+  if ((edgeDomain === undefined) !== (edgeCertificateArn === undefined))
+    throw new StackSettingError(
+      edgeDomain === undefined ? 'edgeDomain' : 'edgeCertificateArn',
+      `edgeDomain and edgeCertificateArn go together: CloudFront serves a custom domain only with a certificate ` +
+        `for it in us-east-1. Set both, or neither (the edge then answers at its *.cloudfront.net name).`,
+    );
   return {
     stage,
     stackName: read('stackName') ?? `ScenarioTracker-${stage}`,
@@ -336,6 +412,12 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
     accountConcurrency,
     runbookUrl: read('runbookUrl') ?? 'docs/runbook.md',
     apiGatewayCloudWatchRole: read('apiGatewayCloudWatchRole') ?? 'create',
+    edge: read('edge') ?? true,
+    edgeRequestsPerMinute,
+    edgeWritesPerMinute,
+    edgeDomain,
+    edgeCertificateArn,
+    edgeSecretRevision: read('edgeSecretRevision') ?? 1,
     fromFlags,
   };
 }

@@ -6,6 +6,8 @@ import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
 import { ApiGatewayAccount, type ApiGatewayCloudWatchRole } from './constructs/api-gateway-account';
 import { Api } from './constructs/api';
+import { Edge } from './constructs/edge';
+import { ORIGIN_HEADER } from '../shared/http/origin';
 import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
@@ -47,6 +49,18 @@ export interface ScenarioTrackerStackProps extends StackProps {
    * (`off`). Default `create`.
    */
   apiGatewayCloudWatchRole?: ApiGatewayCloudWatchRole;
+  /**
+   * The edge in front of the HTTP API (infra/constructs/edge.ts), when the stage has one: the web
+   * ACL's ARN (infra/edge-acl-stack.ts, us-east-1), an optional custom domain, the origin secret's
+   * revision. Left out, the API is reached at its execute-api URL and checks no origin header.
+   */
+  edge?:
+    | {
+        webAclArn: string;
+        domain?: { name: string; certificateArn: string } | undefined;
+        secretRevision: number;
+      }
+    | undefined;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
   runbookUrl?: string;
 }
@@ -68,6 +82,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly notifications: Notifications;
   readonly alarms: Alarms;
   readonly live: LiveApi;
+  /** The CloudFront distribution and web ACL in front of the API, when the stage has them. */
+  readonly edge: Edge | undefined;
   /** The account's API Gateway CloudWatch role setting, when this stack makes it. */
   readonly apiGatewayAccount: ApiGatewayAccount | undefined;
 
@@ -102,9 +118,29 @@ export class ScenarioTrackerStack extends Stack {
       authorizerFunction: this.functions.authorizer,
       corsOrigins: props.corsOrigins,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      originHeader: props.edge ? ORIGIN_HEADER : undefined,
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: removal,
     });
+
+    // ---- The edge: CloudFront and WAF in front of the API (infra/constructs/edge.ts) ------------
+    // The authorizer reads the origin secret at run time (its ARN only, like the keyrings) and every
+    // route refuses a request without the header; the feeds' absolute links name the edge.
+    this.edge = props.edge
+      ? new Edge(this, 'Edge', {
+          stage,
+          httpApi: this.api.httpApi,
+          webAclArn: props.edge.webAclArn,
+          domain: props.edge.domain,
+          secretRevision: props.edge.secretRevision,
+          removalPolicy: removal,
+        })
+      : undefined;
+    if (this.edge) {
+      this.edge.originSecret.grantRead(this.functions.authorizer);
+      this.functions.authorizer.addEnvironment('TRACKER_ORIGIN_SECRET_ARN', this.edge.originSecret.secretArn);
+      this.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
+    }
 
     this.schedule = new Schedule(this, 'Schedule', {
       stage,
@@ -164,9 +200,16 @@ export class ScenarioTrackerStack extends Stack {
     // ---- Outputs ------------------------------------------------------------------------------
     // The $default stage is served at the API's root: no stage segment, no trailing slash.
     new CfnOutput(this, 'ApiUrl', {
-      value: this.api.httpApi.apiEndpoint,
-      description: 'Base URL of the HTTP API (append /threads, /health, ...)',
+      value: this.edge?.url ?? this.api.httpApi.apiEndpoint,
+      description: this.edge
+        ? 'Base URL of the HTTP API, through its edge (append /threads, /health, ...)'
+        : 'Base URL of the HTTP API (append /threads, /health, ...)',
     });
+    if (this.edge)
+      new CfnOutput(this, 'OriginUrl', {
+        value: this.api.httpApi.apiEndpoint,
+        description: 'The API behind the edge: it refuses every request that did not come through the edge',
+      });
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: 'TABLE_NAME for the token CLI (with DYNAMODB_ENDPOINT=aws)',

@@ -160,6 +160,7 @@ const CORE_SETTINGS = {
       ),
   TRACKER_WEBHOOK_SECRET_KEY: () => keyringSetting(),
   TRACKER_WEBHOOK_SECRET_KEY_ARN: () => secretArn(),
+  TRACKER_ORIGIN_SECRET_ARN: () => secretArn(),
   TRACKER_PUBLIC_URL: () =>
     z.pipe(
       z
@@ -319,6 +320,12 @@ export interface Config {
    */
   webhookSecretKeyArn: string | undefined;
   /**
+   * TRACKER_ORIGIN_SECRET_ARN: the Secrets Manager secret whose value the edge (CloudFront) sends as
+   * the origin header (shared/http/origin.ts). Only the HTTP authorizer gets it, and only when the
+   * stack has an edge; unset (the local server, cloud mode, a stack without edge), nothing checks it.
+   */
+  originSecretArn: string | undefined;
+  /**
    * TRACKER_LIVE_CALLBACK_URL: the management endpoint of the live WebSocket API's stage
    * (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`), where the live functions post
    * frames. The stack sets it for them; elsewhere unset.
@@ -372,6 +379,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetrySchedule: s.TRACKER_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
     webhookSecretKey: s.TRACKER_WEBHOOK_SECRET_KEY,
     webhookSecretKeyArn: s.TRACKER_WEBHOOK_SECRET_KEY_ARN,
+    originSecretArn: s.TRACKER_ORIGIN_SECRET_ARN,
     liveCallbackUrl: s.TRACKER_LIVE_CALLBACK_URL,
     publicUrl: s.TRACKER_PUBLIC_URL,
   };

@@ -24,6 +24,12 @@ import { CORS } from '../../shared/http/cors';
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
 
 /**
+ * How long API Gateway caches the origin check of the public routes (per origin header value, so
+ * one answer for everyone who comes through the edge): the authorizer runs about once per this.
+ */
+export const ORIGIN_CHECK_CACHE_TTL = Duration.seconds(300);
+
+/**
  * Whom a route serves, for its throttle; derived from the route table (shared/routes.ts), so a new
  * route gets its class without anyone remembering to give it one.
  * - `edit`: a route that changes something (every method but GET and HEAD): the editors' and admins';
@@ -80,6 +86,12 @@ export interface ApiProps {
   corsOrigins: readonly string[];
   /** Default stage throttling. */
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * The edge's origin header (shared/http/origin.ts), when the stack has an edge: every route then
+   * needs it — API Gateway refuses a request without it (401) before any authorizer or function
+   * runs, and the authorizer refuses a wrong value (403).
+   */
+  originHeader?: string | undefined;
   /** Days the access log keeps its lines. */
   logRetentionDays: RetentionDays;
   /** What happens to the access log group when the stack is deleted (kept in prod). */
@@ -183,13 +195,26 @@ export class Api extends Section {
   /** Every route, with its key and throttle class. */
   private addRoutes(props: ApiProps): { key: string; cls: ThrottleClass; route: HttpRoute }[] {
     const added: { key: string; cls: ThrottleClass; route: HttpRoute }[] = [];
+    const origin = props.originHeader ? [`$request.header.${props.originHeader}`] : [];
     const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', props.authorizerFunction, {
       authorizerName: 'bearer-token',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      // Required by API Gateway for caching: a request without this header gets API Gateway's own 401.
-      identitySource: ['$request.header.Authorization'],
+      // Required by API Gateway for caching: a request without this header gets API Gateway's own
+      // 401. With an edge, the origin header too: a request that did not come through it is refused
+      // by API Gateway itself, without invoking anything; the cache key holds both values.
+      identitySource: ['$request.header.Authorization', ...origin],
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
+    // The routes that need no role still need the edge: the same function checks only the origin
+    // header there (its one identity source), one cached answer for everyone who comes through it.
+    const originOnly = props.originHeader
+      ? new HttpLambdaAuthorizer('OriginAuthorizer', props.authorizerFunction, {
+          authorizerName: 'edge-origin',
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          identitySource: origin,
+          resultsCacheTtl: ORIGIN_CHECK_CACHE_TTL,
+        })
+      : undefined;
     const integrations = Object.fromEntries(
       API_GROUPS.map((g) => [g, new HttpLambdaIntegration(`${pascal(g)}Integration`, props.functions[g])]),
     ) as Record<FunctionGroup, HttpLambdaIntegration>;
@@ -200,10 +225,10 @@ export class Api extends Section {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations[route.group],
-        ...(route.role ? { authorizer } : {}),
+        ...(route.role ? { authorizer } : originOnly ? { authorizer: originOnly } : {}),
       });
       added.push({ key: `${route.method} ${route.path}`, cls: throttleClassOf(route), route: created! });
-      if (!route.role && created) {
+      if (!route.role && !originOnly && created) {
         acknowledge(
           created,
           'AwsSolutions-APIG4',
@@ -219,25 +244,29 @@ export class Api extends Section {
         path,
         methods: [HttpMethod.ANY],
         integration: integrations.health,
+        ...(originOnly ? { authorizer: originOnly } : {}),
       })) {
         added.push({ key: `ANY ${path}`, cls: 'unrouted', route: created });
-        acknowledge(
-          created,
-          'AwsSolutions-APIG4',
-          `ANY ${path} only answers 405 method_not_allowed; it reads and writes nothing.`,
-        );
+        if (!originOnly)
+          acknowledge(
+            created,
+            'AwsSolutions-APIG4',
+            `ANY ${path} only answers 405 method_not_allowed; it reads and writes nothing.`,
+          );
       }
     }
     const fallback = new HttpRoute(this, 'DefaultRoute', {
       httpApi: this.httpApi,
       routeKey: HttpRouteKey.DEFAULT,
       integration: integrations.health,
+      ...(originOnly ? { authorizer: originOnly } : {}),
     });
-    acknowledge(
-      fallback,
-      'AwsSolutions-APIG4',
-      '$default only answers 404 not_found; it reads and writes nothing.',
-    );
+    if (!originOnly)
+      acknowledge(
+        fallback,
+        'AwsSolutions-APIG4',
+        '$default only answers 404 not_found; it reads and writes nothing.',
+      );
     added.push({ key: '$default', cls: 'unrouted', route: fallback });
     return added;
   }
