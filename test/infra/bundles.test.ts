@@ -16,7 +16,9 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   '@aws-sdk/client-eventbridge': ['threads-write', 'stale-check', 'subscriptions'],
   // The keyrings read at run time (shared/store/keyring-source.ts): Powertools Parameters and its client.
   '@aws-lambda-powertools/parameters': ['threads-read', 'subscriptions', 'deliveries'],
-  '@aws-sdk/client-secrets-manager': ['threads-read', 'subscriptions', 'deliveries'],
+  // ... and the authorizer's origin check, which reads the origin secret's two version stages itself
+  // (shared/store/origin-secret.ts): the client only, loaded with the first read.
+  '@aws-sdk/client-secrets-manager': ['threads-read', 'subscriptions', 'deliveries', 'authorizer'],
   // Posting frames to WebSocket clients (shared/events/live-sender.ts).
   '@aws-sdk/client-apigatewaymanagementapi': ['live-connections', 'live-fanout'],
   // Subscription URLs and the delivery-time address check (useWebhooks).

@@ -9,6 +9,8 @@ import { PINNINGS, STAGES, stageStack } from './stacks';
  * render literally instead of as `<AWS::Partition>`-style tokens, and every cdk-nag
  * acknowledgement that names a resource must still match. So every stage of cdk.json is
  * synthesized both ways, with cdk-nag, as `cdk synth -c stage=<stage>` does (bundling skipped).
+ * Pinned, the app has a second stack, the edge's web ACL in us-east-1 (infra/edge-acl-stack.ts),
+ * and cdk-nag checks it too (one report for the app).
  */
 
 interface Outcome {
@@ -59,6 +61,24 @@ describe('synthesis of every stage, environment-agnostic and pinned to an accoun
       // Assess: the synthesis did not throw, and its report holds no error
       expect(result instanceof Error ? result.message : 'synthesized').toBe('synthesized');
       expect(errorsIn((result as Shared).assembly.directory)).toEqual([]);
+    },
+  );
+
+  it.each(STAGES)(
+    'gives %s its edge when pinned (the web ACL in us-east-1, the distribution using it) and none when not',
+    (stage) => {
+      // Act
+      const pinned = synthesized(stage, 'pinned');
+      const agnostic = synthesized(stage, 'agnostic');
+      // Assess: the ACL stack deploys first (the main stack depends on it), in the one region it can
+      const acl = pinned.assembly.getStackByName(`${pinned.artifact.stackName}-edge-acl`);
+      expect(acl.environment).toEqual(
+        expect.objectContaining({ account: '123456789012', region: 'us-east-1' }),
+      );
+      expect(pinned.artifact.dependencies.map((d) => d.id)).toContain(acl.id);
+      pinned.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+      expect(agnostic.assembly.stacks.map((s) => s.stackName)).toEqual([agnostic.artifact.stackName]);
+      agnostic.template.resourceCountIs('AWS::CloudFront::Distribution', 0);
     },
   );
 

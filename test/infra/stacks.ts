@@ -33,6 +33,11 @@ export const stageStack = (stage: string, pinning: Pinning) => `stage ${stage} $
 /** The directory of the run's stacks, which the infra project's global setup names for every worker. */
 export const STACKS_DIR_VARIABLE = 'TEST_STACKS_DIR';
 
+/** The custom domain of test/infra/edge.test.ts, and its certificate (ACM, us-east-1). */
+export const EDGE_DOMAIN = 'api.desk.example.org';
+export const EDGE_CERTIFICATE =
+  'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
 export const STACKS: Record<string, SynthOptions> = {
   /** cdk.json's defaults. */
   default: {},
@@ -79,6 +84,12 @@ export const STACKS: Record<string, SynthOptions> = {
   'CORS for two dashboards': { context: { corsOrigins: DASHBOARDS.join(', ') } },
   'API Gateway CloudWatch role existing': { context: { stage: 'dev', apiGatewayCloudWatchRole: 'existing' } },
   'API Gateway CloudWatch role off': { context: { stage: 'dev', apiGatewayCloudWatchRole: 'off' } },
+  /** The edge (test/infra/edge.test.ts): pinned, with a custom domain; pinned with the edge off. */
+  'prod pinned with an edge domain': {
+    context: { stage: 'prod', edgeDomain: EDGE_DOMAIN, edgeCertificateArn: EDGE_CERTIFICATE },
+    env: PINNED,
+  },
+  'dev pinned without edge': { context: { stage: 'dev', edge: 'off' }, env: PINNED },
   ...Object.fromEntries(
     STAGES.flatMap((stage) =>
       (Object.keys(PINNINGS) as Pinning[]).map((pinning) => [
