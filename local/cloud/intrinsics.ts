@@ -108,6 +108,9 @@ export class PhysicalIds {
     if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') return `${this.arn(id)}/stream/local`;
     if (r.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint')
       return `https://${this.ref(id)}.execute-api.${CLOUD_REGION}.amazonaws.com`;
+    // The edge of a pinned synth (the feeds' links name it); cloud mode serves no CloudFront.
+    if (r.Type === 'AWS::CloudFront::Distribution' && attribute === 'DomainName')
+      return `${id.toLowerCase()}.cloudfront.net`;
     throw new UnsupportedTemplateError(`no attribute ${attribute} of ${r.Type} (${id})`);
   }
 }

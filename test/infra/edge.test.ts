@@ -268,7 +268,7 @@ describe('the origin check of the HTTP API behind the edge', () => {
     });
     expect(template.toJSON().Outputs.ApiUrl.Value).toEqual(envOf('feeds').TRACKER_PUBLIC_URL);
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^AuthorizerFunctionServiceRole') }]),
+      Roles: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^AuthorizerRole') }]),
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({

@@ -57,7 +57,8 @@ export async function startCloudTest(options: Partial<CloudOptions> = {}): Promi
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   const cloud = await startCloud({
-    synthesized: synthesizedStack(),
+    // A test that synthesized its own (another stage, pinned) does not pay for the default one.
+    synthesized: options.synthesized ?? synthesizedStack(),
     dynamodbEndpoint: endpoint,
     ...(process.env.CLOUD_LOGS ? { log: (fn: string, line: string) => console.log(`[${fn}] ${line}`) } : {}),
     ...options,
