@@ -159,8 +159,8 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
  * The edge's default limits per source address (docs/deploy.md, "The edge"). An office's editors
  * often share one public address, so the limits are sized for a newsroom behind one NAT, not for
  * one person: 600 requests a minute (10 a second, the desk's polling for some 30 screens) and 120
- * writes a minute (2 a second). One address can then take at most 1/5 of an editors' route's
- * throttle (the stage's 50 a second, infra/constructs/api.ts) with writes.
+ * writes a minute (2 a second). One address can then take at most 2 of the 50 writes a second an
+ * editors' route's throttle lets through (the stage's, infra/constructs/api.ts).
  */
 export const EDGE_DEFAULTS = { requestsPerMinute: 600, writesPerMinute: 120 } as const;
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { cdkJsonContext } from '../../infra/build';
@@ -346,5 +348,44 @@ describe('the edge settings', () => {
     expect(thrown).toBeInstanceOf(StackSettingError);
     expect((thrown as StackSettingError).setting).toBe(setting);
     expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+describe('what the edge changes in a deployed stack', () => {
+  it.each(STAGES)('%s: adds resources and changes no logical id or type of the stack without it', (stage) => {
+    // Prepare: the same stage without the edge (environment-agnostic) and with it (pinned)
+    const without = synthesized(stageStack(stage, 'agnostic')).template.toJSON().Resources as Resources;
+    const withEdge = synthesized(stageStack(stage, 'pinned')).template.toJSON().Resources as Resources;
+    // Act
+    const changed = Object.entries(without)
+      .filter(([id, r]) => withEdge[id]?.Type !== r.Type)
+      .map(([id]) => id);
+    // Assess: a stack deployed before the edge updates in place
+    expect(changed).toEqual([]);
+  });
+});
+
+describe('the figures docs/deploy.md gives for the edge', () => {
+  const deploy = readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+
+  it("are the stages' limits of cdk.json", () => {
+    // Prepare
+    const prod = stageSettings('prod');
+    const dev = stageSettings('dev');
+    // Assess
+    expect(deploy).toContain(
+      `\`edgeWritesPerMinute\`, ${prod.edgeWritesPerMinute} in prod, ${dev.edgeWritesPerMinute} in dev`,
+    );
+    expect(deploy).toContain(
+      `\`edgeRequestsPerMinute\`, ${prod.edgeRequestsPerMinute} in prod, ${dev.edgeRequestsPerMinute} in dev`,
+    );
+  });
+
+  it('price the web ACL with the rules it has: $5, $1 a rule, $0.40 for the secret', () => {
+    // Act
+    const fixed = 5 + EDGE_RULES.length * 1 + 0.4;
+    // Assess
+    expect(deploy).toContain(`$1 per rule (${EDGE_RULES.length})`);
+    expect(deploy).toContain(`**$${fixed.toFixed(2)} a month**`);
   });
 });
