@@ -142,7 +142,11 @@ export class Edge extends Section {
     });
   }
 
-  /** A behaviour of its own for a path pattern (issue #28: cached public routes). */
+  /**
+   * A behaviour of its own for a path pattern (issue #28: cached public routes). CloudFront forwards
+   * `Authorization` only with caching disabled (the default behaviour) or when the cache policy keys
+   * on it: a cached public route needs neither, and must not key on it.
+   */
   addBehavior(pathPattern: string, options: AddBehaviorOptions & { origin?: HttpOrigin } = {}): void {
     const { origin, ...rest } = options;
     this.distribution.addBehavior(pathPattern, origin ?? this.apiOrigin(), {
