@@ -166,11 +166,7 @@ function operation(route: Route): Record<string, unknown> {
       ...(route.etag ? ETAG : {}),
       ...(location ? { Location: header(location) } : {}),
     };
-    const content = route.atom
-      ? atomContent
-      : shape === undefined
-        ? undefined
-        : jsonContent(shape);
+    const content = route.atom ? atomContent : shape === undefined ? undefined : jsonContent(shape);
     return [
       status,
       {
@@ -196,8 +192,8 @@ function operation(route: Route): Record<string, unknown> {
     ...(route.body ? { requestBody: { required: true, content: jsonContent(ref(route.body.schema)) } } : {}),
     responses: head
       ? Object.fromEntries(
-          Object.entries(responses).map(
-            ([status, { content: _content, ...rest }]: [string, { content?: unknown }]) => [status, rest],
+          Object.entries(responses as Record<string, { content?: unknown }>).map(
+            ([status, { content: _content, ...rest }]) => [status, rest],
           ),
         )
       : responses,
