@@ -128,11 +128,15 @@ const withUpdate: ResponseBody = (ref) => ({
 });
 const NEXT_TOKEN = 'Opaque; from the previous page';
 
+/** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */
+export interface DeclaredRoute extends Omit<Route, 'method' | 'path'> {
+  route: `${Route['method']} /${string}`;
+}
+
 /** The routes as the contract lists them; ROUTES adds their HEAD twins. */
 export const DECLARED_ROUTES = [
   {
-    method: 'GET',
-    path: '/health',
+    route: 'GET /health',
     group: 'health',
     role: null,
     operationId: 'getHealth',
@@ -145,8 +149,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'GET',
-    path: '/openapi.json',
+    route: 'GET /openapi.json',
     group: 'health',
     role: null,
     operationId: 'getOpenApi',
@@ -154,8 +157,7 @@ export const DECLARED_ROUTES = [
     responses: { 200: { description: 'This document', body: jsonSchema({ type: 'object' }) } },
   },
   {
-    method: 'GET',
-    path: '/threads',
+    route: 'GET /threads',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listThreads',
@@ -182,8 +184,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'POST',
-    path: '/threads',
+    route: 'POST /threads',
     group: 'threads-write',
     role: 'editor',
     operationId: 'createThread',
@@ -198,8 +199,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}',
+    route: 'GET /threads/{id}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getThread',
@@ -217,8 +217,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found, no_status_at_time' },
   },
   {
-    method: 'PATCH',
-    path: '/threads/{id}',
+    route: 'PATCH /threads/{id}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'patchThread',
@@ -231,8 +230,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found', 412: 'precondition_failed', 422: 'invalid_status, invalid_parent' },
   },
   {
-    method: 'POST',
-    path: '/threads/{id}/updates',
+    route: 'POST /threads/{id}/updates',
     group: 'threads-write',
     role: 'editor',
     operationId: 'postUpdate',
@@ -253,8 +251,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates',
+    route: 'GET /threads/{id}/updates',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listUpdates',
@@ -267,8 +264,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates/{updateId}',
+    route: 'GET /threads/{id}/updates/{updateId}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getUpdate',
@@ -278,8 +274,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/threads/{id}/updates/{updateId}',
+    route: 'PATCH /threads/{id}/updates/{updateId}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'amendUpdate',
@@ -298,8 +293,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found', 409: 'already_retracted', 412: 'precondition_failed' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates/{updateId}/revisions',
+    route: 'GET /threads/{id}/updates/{updateId}/revisions',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listRevisions',
@@ -315,8 +309,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/threads/{id}/updates/{updateId}/retraction',
+    route: 'POST /threads/{id}/updates/{updateId}/retraction',
     group: 'threads-write',
     role: 'editor',
     operationId: 'retractUpdate',
@@ -334,8 +327,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'GET',
-    path: '/scenarios',
+    route: 'GET /scenarios',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listScenarios',
@@ -353,8 +345,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'POST',
-    path: '/scenarios',
+    route: 'POST /scenarios',
     group: 'threads-write',
     role: 'editor',
     operationId: 'createScenario',
@@ -372,8 +363,7 @@ export const DECLARED_ROUTES = [
     problems: { 409: 'scenario_exists, idempotency_in_progress', 422: 'idempotency_key_mismatch' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}',
+    route: 'GET /scenarios/{id}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getScenario',
@@ -390,8 +380,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}/timeline',
+    route: 'GET /scenarios/{id}/timeline',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getTimeline',
@@ -417,8 +406,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/scenarios/{id}',
+    route: 'PATCH /scenarios/{id}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'patchScenario',
@@ -437,8 +425,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found', 412: 'precondition_failed' },
   },
   {
-    method: 'GET',
-    path: '/kinds',
+    route: 'GET /kinds',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listKinds',
@@ -449,8 +436,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'PUT',
-    path: '/kinds/{kind}',
+    route: 'PUT /kinds/{kind}',
     group: 'kinds',
     role: 'admin',
     operationId: 'putKind',
@@ -466,8 +452,7 @@ export const DECLARED_ROUTES = [
     problems: { 409: 'kind_conflict' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/feed.atom',
+    route: 'GET /threads/{id}/feed.atom',
     group: 'feeds',
     role: 'reader',
     operationId: 'getThreadFeed',
@@ -480,8 +465,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}/feed.atom',
+    route: 'GET /scenarios/{id}/feed.atom',
     group: 'feeds',
     role: 'reader',
     operationId: 'getScenarioFeed',
@@ -496,8 +480,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found (no such scenario, and no thread in it)' },
   },
   {
-    method: 'POST',
-    path: '/tokens',
+    route: 'POST /tokens',
     group: 'tokens',
     role: 'admin',
     operationId: 'createToken',
@@ -521,8 +504,7 @@ export const DECLARED_ROUTES = [
     problems: { 409: 'token_exists' },
   },
   {
-    method: 'GET',
-    path: '/tokens',
+    route: 'GET /tokens',
     group: 'tokens',
     role: 'admin',
     operationId: 'listTokens',
@@ -551,8 +533,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'DELETE',
-    path: '/tokens/{name}',
+    route: 'DELETE /tokens/{name}',
     group: 'tokens',
     role: 'admin',
     operationId: 'revokeToken',
@@ -562,8 +543,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/subscriptions',
+    route: 'POST /subscriptions',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'createSubscription',
@@ -589,8 +569,7 @@ export const DECLARED_ROUTES = [
     problems: { 422: 'invalid_subscription_url' },
   },
   {
-    method: 'GET',
-    path: '/subscriptions',
+    route: 'GET /subscriptions',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'listSubscriptions',
@@ -603,8 +582,7 @@ export const DECLARED_ROUTES = [
     },
   },
   {
-    method: 'GET',
-    path: '/subscriptions/{id}',
+    route: 'GET /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'getSubscription',
@@ -628,8 +606,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/subscriptions/{id}',
+    route: 'PATCH /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'patchSubscription',
@@ -645,8 +622,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'DELETE',
-    path: '/subscriptions/{id}',
+    route: 'DELETE /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'deleteSubscription',
@@ -656,8 +632,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/subscriptions/{id}/ping',
+    route: 'POST /subscriptions/{id}/ping',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'pingSubscription',
@@ -672,8 +647,7 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/ready',
+    route: 'GET /ready',
     // Served by the read function: ready means the function that serves reads reaches its table.
     // Declared last: CDK names a function's integration after its first route, so a new route goes
     // at the end and no deployed integration is replaced (test/infra/logical-ids.test.ts).
@@ -689,15 +663,13 @@ export const DECLARED_ROUTES = [
     },
     problems: { 503: 'unavailable (the database did not answer in time)' },
   },
-] as const satisfies readonly Route[];
+] as const satisfies readonly DeclaredRoute[];
 
 /** One declared route (of this table, or of a test's table built the same way). */
 export type Declared = (typeof DECLARED_ROUTES)[number];
 
-/** `METHOD /path` of each route in a union of routes. */
-export type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
-  ? `${M} ${P}`
-  : never;
+/** `METHOD /path` of each route in a union of declared routes. */
+export type KeyOf<R> = R extends { route: infer K extends string } ? K : never;
 
 /** Every declared route's key, `METHOD /path` (a HEAD twin runs its GET's handler, so has no key of its own here). */
 export type RouteKey = KeyOf<Declared>;
@@ -713,7 +685,7 @@ type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest
   : never;
 
 /** A route's path parameters, by the names in its path (checked by the dispatcher). */
-export type ParamsOf<R> = R extends { path: infer P extends string }
+export type ParamsOf<R> = R extends { route: infer P extends string }
   ? Readonly<Record<ParamNames<P>, string>>
   : never;
 /** A route's query as its schema parses it; the raw parameters when it declares none. */
@@ -731,20 +703,22 @@ const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * to an explicit `HEAD /path` route. Derived here, once, so the stack, the local server, the Lambda
  * dispatcher and the OpenAPI document all see the same HEAD routes.
  */
-export const withHeadTwins = (declared: readonly Route[]): readonly Route[] =>
-  declared.flatMap((r): Route[] =>
-    r.method === 'GET'
+export const withHeadTwins = (declared: readonly DeclaredRoute[]): readonly Route[] =>
+  declared.flatMap(({ route: key, ...rest }): Route[] => {
+    const [method, path] = key.split(' ') as [Route['method'], string];
+    const route: Route = { method, path, ...rest };
+    return method === 'GET'
       ? [
-          r,
+          route,
           {
-            ...r,
+            ...route,
             method: 'HEAD',
-            operationId: `head${capitalised(r.operationId)}`,
-            summary: `${r.summary} (headers only)`,
+            operationId: `head${capitalised(route.operationId)}`,
+            summary: `${route.summary} (headers only)`,
           },
         ]
-      : [r],
-  );
+      : [route];
+  });
 
 export const ROUTES: readonly Route[] = withHeadTwins(DECLARED_ROUTES);
 

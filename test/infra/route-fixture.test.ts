@@ -7,7 +7,7 @@ import { RetractionSchema } from '../../shared/domain/schemas';
 import { lambdaHandlerFor } from '../../shared/http/handler';
 import { json } from '../../shared/http/response';
 import { buildOpenApi } from '../../shared/openapi';
-import { DECLARED_ROUTES, withHeadTwins, type Route } from '../../shared/routes';
+import { DECLARED_ROUTES, withHeadTwins, type DeclaredRoute } from '../../shared/routes';
 import { referencedIds, type Resources } from './synth';
 
 /**
@@ -16,8 +16,7 @@ import { referencedIds, type Resources } from './synth';
  * the route appears in all three without anything else being named.
  */
 const ECHO = {
-  method: 'POST',
-  path: '/echoes/{id}',
+  route: 'POST /echoes/{id}',
   group: 'health',
   role: 'editor',
   operationId: 'postEcho',
@@ -25,7 +24,7 @@ const ECHO = {
   params: { id: { pattern: /^[a-z]+$/, notFound: (id: string) => `No echo ${id}.` } },
   body: { schema: RetractionSchema, label: 'The echo' },
   responses: { 200: { description: 'The reason, echoed', body: RetractionSchema } },
-} as const satisfies Route;
+} as const satisfies DeclaredRoute;
 const FIXTURE = [...DECLARED_ROUTES, ECHO] as const;
 const ROUTES = withHeadTwins(FIXTURE);
 
