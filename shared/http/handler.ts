@@ -68,11 +68,10 @@ export type RouteHandler = (request: Request) => Promise<HttpResult>;
 
 /** A function group's handlers: one for each of its routes in the route table, and nothing else. */
 export type HandlerMap<G extends FunctionGroup, D = Declared> = {
-  readonly [K in KeyOf<Extract<D, { group: G }>>]: (request: RequestOf<RouteAt<D, K>>) => Promise<HttpResult>;
+  readonly [K in KeyOf<Extract<D, { group: G }>>]: (
+    request: RequestOf<Extract<D, { route: K }>>,
+  ) => Promise<HttpResult>;
 };
-
-/** The declared route of a key. */
-type RouteAt<D, K> = D extends unknown ? (KeyOf<D> extends K ? D : never) : never;
 
 /** A path's parameters, checked in path order against their declared shapes (shared/routes.ts). */
 function checkedParams(route: Route, event: APIGatewayProxyEventV2): Record<string, string> {
