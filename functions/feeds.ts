@@ -2,7 +2,6 @@ import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
 import { contentEtag, noneMatchHits } from '../shared/http/etag';
-import { scenarioIdParam, threadIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { SettingError } from '../shared/config';
@@ -47,10 +46,10 @@ export const handler = lambdaHandler(
   'feeds',
   {
     'GET /threads/{id}/feed.atom': async (req) =>
-      atom(req, await threadFeed(req.ctx, threadIdParam(req.params), publicBase(req))),
+      atom(req, await threadFeed(req.ctx, req.params.id, publicBase(req))),
 
     'GET /scenarios/{id}/feed.atom': async (req) =>
-      atom(req, await scenarioFeed(req.ctx, scenarioIdParam(req.params), publicBase(req))),
+      atom(req, await scenarioFeed(req.ctx, req.params.id, publicBase(req))),
   },
   appContext,
 );

@@ -1,4 +1,3 @@
-import { CreateSubscriptionSchema, PatchSubscriptionSchema, parseWith } from '../shared/domain/schemas';
 import {
   createSubscription,
   deleteSubscription,
@@ -11,9 +10,7 @@ import { functionContext, useBus, useWebhooks } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
 import { eventBridgeBus } from '../shared/events/bus';
 import { systemLookup } from '../shared/events/webhook-url';
-import { subscriptionIdParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
-import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
@@ -36,24 +33,18 @@ export const handler = lambdaHandler(
   'subscriptions',
   {
     'POST /subscriptions': async (req) => {
-      const input = parseWith(CreateSubscriptionSchema, readJsonBody(req.event), 'The subscription');
-      const created = await createSubscription(req.ctx, input);
+      const created = await createSubscription(req.ctx, req.body);
       return json(201, created, { Location: `/subscriptions/${created.id}`, 'Cache-Control': 'no-store' });
     },
     'GET /subscriptions': async (req) => json(200, { items: await listSubscriptions(req.ctx) }),
-    'GET /subscriptions/{id}': async (req) =>
-      json(200, await getSubscription(req.ctx, subscriptionIdParam(req.params))),
-    'PATCH /subscriptions/{id}': async (req) => {
-      const id = subscriptionIdParam(req.params);
-      const input = parseWith(PatchSubscriptionSchema, readJsonBody(req.event), 'The change');
-      return json(200, await patchSubscription(req.ctx, id, input));
-    },
+    'GET /subscriptions/{id}': async (req) => json(200, await getSubscription(req.ctx, req.params.id)),
+    'PATCH /subscriptions/{id}': async (req) =>
+      json(200, await patchSubscription(req.ctx, req.params.id, req.body)),
     'DELETE /subscriptions/{id}': async (req) => {
-      await deleteSubscription(req.ctx, subscriptionIdParam(req.params));
+      await deleteSubscription(req.ctx, req.params.id);
       return empty(204);
     },
-    'POST /subscriptions/{id}/ping': async (req) =>
-      json(202, await pingSubscription(req.ctx, subscriptionIdParam(req.params))),
+    'POST /subscriptions/{id}/ping': async (req) => json(202, await pingSubscription(req.ctx, req.params.id)),
   },
   appContext,
 );

@@ -1,15 +1,7 @@
 import { NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
-import {
-  HistoryQuerySchema,
-  ListScenariosQuerySchema,
-  ListThreadsQuerySchema,
-  LIMITS,
-  PageQuerySchema,
-  TimelineQuerySchema,
-  parseQuery,
-} from '../shared/domain/schemas';
+import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
@@ -19,9 +11,8 @@ import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
 import { pageTokenKeyId } from '../shared/store/page-token';
-import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
-import type { GroupRouteKey } from '../shared/routes';
+import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
@@ -52,7 +43,7 @@ const routes = lambdaHandler(
     'GET /ready': async (req) => json(200, await checkReady(req.ctx)),
 
     'GET /threads': async (req) => {
-      const q = parseQuery(ListThreadsQuerySchema, req.query);
+      const q = req.query;
       // Kinds and statuses are the registry's (custom ones included): an unknown one is 400, not an empty list.
       if (q.kind !== undefined || q.status !== undefined) {
         const kinds = await req.ctx.kinds.knowing(
@@ -131,8 +122,8 @@ const routes = lambdaHandler(
     },
 
     'GET /threads/{id}': async (req) => {
-      const id = threadIdParam(req.params);
-      const cut = parseQuery(HistoryQuerySchema, req.query);
+      const { id } = req.params;
+      const cut = req.query;
       if (cut.asOf !== undefined || cut.knownAt !== undefined) {
         // Historical views carry no ETag: they are computed, not a stored representation.
         return json(200, await threadAsOf(req.ctx, id, cut));
@@ -143,8 +134,8 @@ const routes = lambdaHandler(
     },
 
     'GET /threads/{id}/updates': async (req) => {
-      const id = threadIdParam(req.params);
-      const q = parseQuery(PageQuerySchema, req.query);
+      const { id } = req.params;
+      const q = req.query;
       const scope = `updates:${id}`;
       const start =
         q.nextToken !== undefined
@@ -169,21 +160,19 @@ const routes = lambdaHandler(
     },
 
     'GET /threads/{id}/updates/{updateId}': async (req) => {
-      const id = threadIdParam(req.params);
-      const updateId = updateIdParam(req.params, id);
+      const { id, updateId } = req.params;
       const update = await req.ctx.threads.getUpdate(id, updateId);
       if (!update) throw new NotFoundError(`Thread ${id} has no update ${updateId}.`);
       return conditional(req, update);
     },
 
     'GET /threads/{id}/updates/{updateId}/revisions': async (req) => {
-      const id = threadIdParam(req.params);
-      const updateId = updateIdParam(req.params, id);
+      const { id, updateId } = req.params;
       return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
     },
 
     'GET /scenarios': async (req) => {
-      const q = parseQuery(ListScenariosQuerySchema, req.query);
+      const q = req.query;
       const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
       const from =
         q.nextToken !== undefined
@@ -197,13 +186,13 @@ const routes = lambdaHandler(
     },
 
     'GET /scenarios/{id}': async (req) => {
-      const scenario = await getScenario(req.ctx, scenarioIdParam(req.params));
+      const scenario = await getScenario(req.ctx, req.params.id);
       return conditional(req, scenario, scenarioEtag(scenario));
     },
 
     'GET /scenarios/{id}/timeline': async (req) => {
-      const id = scenarioIdParam(req.params);
-      const q = parseQuery(TimelineQuerySchema, req.query);
+      const { id } = req.params;
+      const q = req.query;
       const query = {
         ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}),
         archived: q.archived ?? 'false',
@@ -225,13 +214,8 @@ const routes = lambdaHandler(
   appContext,
 );
 
-/** The routes whose answers page (`nextToken`): only they need the page-token key. */
-const PAGED_ROUTES: ReadonlySet<string> = new Set<GroupRouteKey<'threads-read'>>([
-  'GET /threads',
-  'GET /threads/{id}/updates',
-  'GET /scenarios',
-  'GET /scenarios/{id}/timeline',
-]);
+/** The routes whose answers page (`nextToken`, shared/routes.ts): only they need the page-token key. */
+const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).map(handlerKey));
 
 /**
  * In the cloud the page-token keyring is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), loaded

@@ -1,13 +1,3 @@
-import {
-  AmendUpdateSchema,
-  CreateScenarioSchema,
-  CreateThreadSchema,
-  CreateUpdateSchema,
-  PatchScenarioSchema,
-  PatchThreadSchema,
-  RetractionSchema,
-  parseWith,
-} from '../shared/domain/schemas';
 import { createScenario, patchScenario } from '../shared/app/scenarios';
 import type { Scenario } from '../shared/domain/types';
 import {
@@ -24,10 +14,9 @@ import { functionContext, useBus } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
 import { eventBridgeBus } from '../shared/events/bus';
 import { replayResult } from '../shared/app/replay';
-import { scenarioIdParam, threadIdParam, updateIdParam } from '../shared/http/params';
 import { lambdaHandler, type Request } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
-import { header, readJsonBody } from '../shared/http/request';
+import { header } from '../shared/http/request';
 import { json, type HttpResult } from '../shared/http/response';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 
@@ -55,7 +44,6 @@ const writeOptions = (req: Request): WriteOptions => {
 /** An idempotent POST: the key, the caller's token and the route with its decoded parameters scope the replay. */
 const idempotent = (
   req: Request,
-  body: unknown,
   render: (r: WriteResult) => HttpResult,
   run: Parameters<typeof withIdempotency>[3],
 ) =>
@@ -66,7 +54,7 @@ const idempotent = (
       principal: req.principal,
       route: req.route,
       params: req.params,
-      body,
+      body: req.rawBody,
     },
     async (outcome) => render(await replayResult(req.ctx, outcome)),
     run,
@@ -95,98 +83,79 @@ const scenarioCreated = (scenario: Scenario) =>
 export const handler = lambdaHandler(
   'threads-write',
   {
-    'POST /threads': async (req) => {
-      const raw = readJsonBody(req.event);
-      const input = parseWith(CreateThreadSchema, raw, 'The thread');
-      return idempotent(req, raw, created, async (ticket) =>
+    'POST /threads': async (req) =>
+      idempotent(req, created, async (ticket) =>
         created(
-          await createThread(req.ctx, input, {
+          await createThread(req.ctx, req.body, {
             ...writeOptions(req),
             ...(ticket ? { idempotency: ticket } : {}),
           }),
         ),
-      );
-    },
+      ),
 
     'PATCH /threads/{id}': async (req) => {
-      const id = threadIdParam(req.params);
-      const input = parseWith(PatchThreadSchema, readJsonBody(req.event), 'The change');
-      const { thread } = await patchThread(req.ctx, id, input, writeOptions(req));
+      const { thread } = await patchThread(req.ctx, req.params.id, req.body, writeOptions(req));
       return json(200, thread, { ETag: threadEtag(thread) });
     },
 
-    'POST /threads/{id}/updates': async (req) => {
-      const id = threadIdParam(req.params);
-      const raw = readJsonBody(req.event);
-      const input = parseWith(CreateUpdateSchema, raw, 'The update');
-      return idempotent(req, raw, posted, async (ticket) =>
+    'POST /threads/{id}/updates': async (req) =>
+      idempotent(req, posted, async (ticket) =>
         posted(
-          await postUpdate(req.ctx, id, input, {
+          await postUpdate(req.ctx, req.params.id, req.body, {
             ...writeOptions(req),
             ...(ticket ? { idempotency: ticket } : {}),
           }),
         ),
-      );
-    },
+      ),
 
     // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
     // same wording changes nothing anyway.
     'PATCH /threads/{id}/updates/{updateId}': async (req) => {
-      const id = threadIdParam(req.params);
-      const updateId = updateIdParam(req.params, id);
-      const { summary, sources, quotes } = parseWith(
-        AmendUpdateSchema,
-        readJsonBody(req.event),
-        'The amendment',
-      );
+      const { summary, sources, quotes } = req.body;
       const input = {
         ...(summary !== undefined ? { summary } : {}),
         ...(sources !== undefined ? { sources } : {}),
         ...(quotes !== undefined ? { quotes } : {}),
       };
+      const { id, updateId } = req.params;
       return retracted(await amendUpdate(req.ctx, id, updateId, input, writeOptions(req)));
     },
 
-    'POST /threads/{id}/updates/{updateId}/retraction': async (req) => {
-      const id = threadIdParam(req.params);
-      const updateId = updateIdParam(req.params, id);
-      const raw = readJsonBody(req.event);
-      const { reason } = parseWith(RetractionSchema, raw, 'The retraction');
-      return idempotent(req, raw, retracted, async (ticket) =>
+    'POST /threads/{id}/updates/{updateId}/retraction': async (req) =>
+      idempotent(req, retracted, async (ticket) =>
         retracted(
-          await retractUpdate(req.ctx, id, updateId, reason, {
+          await retractUpdate(req.ctx, req.params.id, req.params.updateId, req.body.reason, {
             ...writeOptions(req),
             ...(ticket ? { idempotency: ticket } : {}),
           }),
         ),
-      );
-    },
+      ),
 
-    'POST /scenarios': async (req) => {
-      const raw = readJsonBody(req.event);
-      const input = parseWith(CreateScenarioSchema, raw, 'The scenario');
-      return withIdempotency(
+    'POST /scenarios': async (req) =>
+      withIdempotency(
         req.ctx,
         {
           key: header(req.event, 'idempotency-key'),
           principal: req.principal,
           route: req.route,
           params: req.params,
-          body: raw,
+          body: req.rawBody,
         },
         async (outcome) => {
           if (!('scenario' in outcome))
             throw new Error('idempotency record of POST /scenarios holds no scenario');
           return scenarioCreated(outcome.scenario);
         },
-        async (ticket) => scenarioCreated(await createScenario(req.ctx, input, ticket)),
-      );
-    },
+        async (ticket) => scenarioCreated(await createScenario(req.ctx, req.body, ticket)),
+      ),
 
     'PATCH /scenarios/{id}': async (req) => {
-      const id = scenarioIdParam(req.params);
-      const input = parseWith(PatchScenarioSchema, readJsonBody(req.event), 'The change');
-      const scenario = await patchScenario(req.ctx, id, input, ifMatchOf(header(req.event, 'if-match')));
+      const scenario = await patchScenario(
+        req.ctx,
+        req.params.id,
+        req.body,
+        ifMatchOf(header(req.event, 'if-match')),
+      );
       return json(200, scenario, { ETag: scenarioEtag(scenario) });
     },
   },

@@ -1,10 +1,7 @@
-import { CreateTokenSchema, parseWith } from '../shared/domain/schemas';
 import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
 import { functionContext } from '../shared/app/context';
 import * as parts from '../shared/app/parts';
-import { tokenNameParam } from '../shared/http/params';
 import { lambdaHandler } from '../shared/http/handler';
-import { readJsonBody } from '../shared/http/request';
 import { empty, json } from '../shared/http/response';
 
 /** This function's context: the parts its routes use (and its IAM role's item families allow). */
@@ -15,7 +12,7 @@ export const handler = lambdaHandler(
   'tokens',
   {
     'POST /tokens': async (req) => {
-      const { name, role } = parseWith(CreateTokenSchema, readJsonBody(req.event), 'The token');
+      const { name, role } = req.body;
       return json(201, await createToken(req.ctx, name, role), {
         Location: `/tokens/${name}`,
         'Cache-Control': 'no-store',
@@ -23,7 +20,7 @@ export const handler = lambdaHandler(
     },
     'GET /tokens': async (req) => json(200, { items: await listTokens(req.ctx) }),
     'DELETE /tokens/{name}': async (req) => {
-      await revokeToken(req.ctx, tokenNameParam(req.params));
+      await revokeToken(req.ctx, req.params.name);
       return empty(204);
     },
   },

@@ -15,6 +15,7 @@ import { Schedule } from './constructs/schedule';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Route } from '../shared/routes';
 import { createTable } from './table';
 import { LiveApi } from './live-api';
 
@@ -63,6 +64,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
     | undefined;
   /** docs/runbook.md as a repository path or URL: every alarm description links its entry; default `docs/runbook.md`. */
   runbookUrl?: string;
+  /** The HTTP API's routes: shared/routes.ts ROUTES unless a test deploys its own table. */
+  routes?: readonly Route[];
 }
 
 /**
@@ -115,6 +118,7 @@ export class ScenarioTrackerStack extends Stack {
     this.api = new Api(this, 'Api', {
       stage,
       functions: this.functions,
+      routes: props.routes,
       authorizerFunction: this.functions.authorizer,
       corsOrigins: props.corsOrigins,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },

@@ -8,11 +8,7 @@ import {
   CreateTokenSchema,
   CreateUpdateSchema,
   DeliveryAttemptSchema,
-  HistoryQuerySchema,
   KindSchema,
-  ListScenariosQuerySchema,
-  ListThreadsQuerySchema,
-  PageQuerySchema,
   PatchScenarioSchema,
   PatchSubscriptionSchema,
   PatchThreadSchema,
@@ -23,17 +19,17 @@ import {
   ScenarioSchema,
   SubscriptionSchema,
   TimelineItemSchema,
-  TimelineQuerySchema,
   ThreadSchema,
   UpdateSchema,
+  type Schema,
 } from './domain/schemas';
 import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
-import { ROUTES } from './routes';
+import { ROUTES, type ResponseBody, type Route } from './routes';
 
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas the handlers validate with and the
- * route table the stack deploys. `npm run openapi` writes it to docs/openapi.json; a test fails
- * when the checked-in copy is out of date.
+ * The OpenAPI 3.1 document, generated from the route table the stack deploys and the zod schemas
+ * the dispatcher validates with (both named in shared/routes.ts). `npm run openapi` writes it to
+ * docs/openapi.json; a test fails when the checked-in copy is out of date.
  */
 const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<
@@ -43,14 +39,42 @@ const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
   return rest;
 };
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** The named schemas (components), requests as they are accepted, answers as they are given. */
+const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
+  ['Thread', ThreadSchema, 'output'],
+  ['Update', UpdateSchema, 'output'],
+  ['Scenario', ScenarioSchema, 'output'],
+  ['Problem', ProblemSchema, 'output'],
+  ['CreateThread', CreateThreadSchema, 'input'],
+  ['PatchThread', PatchThreadSchema, 'input'],
+  ['CreateUpdate', CreateUpdateSchema, 'input'],
+  ['Retraction', RetractionSchema, 'input'],
+  ['AmendUpdate', AmendUpdateSchema, 'input'],
+  ['Revision', RevisionSchema, 'output'],
+  ['TimelineItem', TimelineItemSchema, 'output'],
+  ['CreateToken', CreateTokenSchema, 'input'],
+  ['CreateScenario', CreateScenarioSchema, 'input'],
+  ['PatchScenario', PatchScenarioSchema, 'input'],
+  ['Kind', KindSchema, 'output'],
+  ['PutKind', PutKindSchema, 'input'],
+  ['Subscription', SubscriptionSchema, 'output'],
+  ['DeliveryAttempt', DeliveryAttemptSchema, 'output'],
+  ['CreateSubscription', CreateSubscriptionSchema, 'input'],
+  ['PatchSubscription', PatchSubscriptionSchema, 'input'],
+];
+
+const ref = (s: Schema) => {
+  const named = COMPONENTS.find(([, c]) => c === s);
+  if (!named) throw new Error('a schema of the route table is not among the OpenAPI components');
+  return { $ref: `#/components/schemas/${named[0]}` };
+};
 const jsonContent = (s: unknown) => ({ 'application/json': { schema: s } });
 const problem = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-const queryParams = (s: z.ZodMiniObject, descriptions: Record<string, string> = {}) =>
+const queryParams = (s: z.ZodMiniType, descriptions: Readonly<Record<string, string>> = {}) =>
   Object.entries(schema(s).properties as Record<string, unknown>).map(([name, sch]) => ({
     name,
     in: 'query',
@@ -59,7 +83,13 @@ const queryParams = (s: z.ZodMiniObject, descriptions: Record<string, string> = 
     ...(descriptions[name] ? { description: descriptions[name] } : {}),
   }));
 
-const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+/** A path parameter; its pattern is stated only when a value off it is the request's mistake (400), not a 404. */
+const pathParams = (route: Route) =>
+  [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const param = route.params?.[name!];
+    const pattern = param && 'message' in param ? { pattern: param.pattern.source } : {};
+    return { name, in: 'path', required: true, schema: { type: 'string', ...pattern } };
+  });
 
 const header = (description: string) => ({ description, schema: { type: 'string' } });
 const ETAG = { ETag: header('Strong entity tag of the representation') };
@@ -70,13 +100,16 @@ const idempotencyKey = {
   schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
   description: 'Replays the first 2xx response of the same caller, method, path and body for 24 hours.',
 };
-const ifMatch = {
+const ifMatch = (description: true | string) => ({
   name: 'If-Match',
   in: 'header',
   required: false,
   schema: { type: 'string' },
-  description: "Make the write conditional on the thread's current ETag (412 otherwise).",
-};
+  description:
+    description === true
+      ? "Make the write conditional on the thread's current ETag (412 otherwise)."
+      : description,
+});
 const ifNoneMatch = {
   name: 'If-None-Match',
   in: 'header',
@@ -87,16 +120,13 @@ const ifNoneMatch = {
 
 const atomContent = { 'application/atom+xml': { schema: { type: 'string' } } };
 
-const page = (item: string) => ({
+const page = (item: Schema) => ({
   type: 'object',
   required: ['items', 'nextToken'],
   properties: { items: { type: 'array', items: ref(item) }, nextToken: { type: ['string', 'null'] } },
 });
-const threadAndUpdate = {
-  type: 'object',
-  required: ['update', 'thread'],
-  properties: { update: ref('Update'), thread: ref('Thread') },
-};
+
+const answer = (body: ResponseBody) => (typeof body === 'function' ? body(ref) : ref(body));
 
 const common = {
   '400': problem('validation_error'),
@@ -112,507 +142,68 @@ const writeCommon = {
   '415': problem('unsupported_media_type'),
 };
 
-const operations: Record<string, Record<string, unknown>> = {
-  getHealth: {
-    responses: {
-      '200': {
-        description: 'Up',
-        content: jsonContent({ type: 'object', properties: { status: { const: 'ok' } } }),
-      },
-    },
-  },
-  getReady: {
-    responses: {
-      '200': {
-        description: 'Ready: the database answered a read within DYNAMODB_TIMEOUT_MS',
-        content: jsonContent({ type: 'object', properties: { status: { const: 'ready' } } }),
-      },
-      '503': problem('unavailable (the database did not answer in time)'),
-    },
-  },
-  getOpenApi: {
-    responses: { '200': { description: 'This document', content: jsonContent({ type: 'object' }) } },
-  },
-  listThreads: {
-    parameters: [
-      ...queryParams(ListThreadsQuerySchema, {
-        updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)',
-        archived: 'false (default): archived threads left out; true: only archived threads; any: both',
-        parent: "A thread's children",
-        overdue: 'Threads flagged overdue (true) or not (false)',
-        nextToken: 'Opaque; from the previous page',
-        asOf: "A board: the scenario's threads as they stood then (each as GET /threads/{id}?asOf=), threads with no status then left out; scenario required; a period means its last millisecond",
-        knownAt: 'A board as known then; scenario required; a period means its last millisecond',
-      }),
-      ifNoneMatch,
-    ],
-    responses: {
-      '200': {
-        description:
-          'A page of threads ordered by id (a board: no ETag, status matched against the status then; a page may be short)',
-        headers: ETAG,
-        content: jsonContent(page('Thread')),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-    },
-  },
-  createThread: {
-    parameters: [idempotencyKey],
-    requestBody: { required: true, content: jsonContent(ref('CreateThread')) },
-    responses: {
-      '201': {
-        description: 'Created',
-        headers: { ...ETAG, Location: header('/threads/{id}') },
-        content: jsonContent(ref('Thread')),
-      },
-      ...writeCommon,
-      '409': problem('thread_exists, idempotency_in_progress'),
-      '422': problem('invalid_status, invalid_parent, idempotency_key_mismatch'),
-    },
-  },
-  getThread: {
-    parameters: [
-      pathParam('id'),
-      ...queryParams(HistoryQuerySchema, {
-        asOf: 'Occurred-time cut-off; a period means its last millisecond (2025-08-15 → 2025-08-15T23:59:59.999Z), which the view echoes',
-        knownAt: 'Recorded-time cut-off; a period means its last millisecond, which the view echoes',
-      }),
-      ifNoneMatch,
-    ],
-    responses: {
-      '200': {
-        description: 'The thread (no ETag on asOf/knownAt views)',
-        headers: ETAG,
-        content: jsonContent(ref('Thread')),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found, no_status_at_time'),
-    },
-  },
-  patchThread: {
-    parameters: [pathParam('id'), ifMatch],
-    requestBody: { required: true, content: jsonContent(ref('PatchThread')) },
-    responses: {
-      '200': { description: 'Changed', headers: ETAG, content: jsonContent(ref('Thread')) },
-      ...writeCommon,
-      '404': problem('not_found'),
-      '412': problem('precondition_failed'),
-      '422': problem('invalid_status, invalid_parent'),
-    },
-  },
-  postUpdate: {
-    parameters: [pathParam('id'), ifMatch, idempotencyKey],
-    requestBody: { required: true, content: jsonContent(ref('CreateUpdate')) },
-    responses: {
-      '201': {
-        description: 'Accepted',
-        headers: { ...ETAG, Location: header('/threads/{id}/updates/{updateId}') },
-        content: jsonContent(threadAndUpdate),
-      },
-      ...writeCommon,
-      '404': problem('not_found'),
-      '409': problem('idempotency_in_progress'),
-      '412': problem('precondition_failed'),
-      '422': problem('invalid_status, idempotency_key_mismatch'),
-    },
-  },
-  listUpdates: {
-    parameters: [pathParam('id'), ...queryParams(PageQuerySchema), ifNoneMatch],
-    responses: {
-      '200': {
-        description: 'Newest occurredAt first; retracted updates included and marked',
-        headers: ETAG,
-        content: jsonContent(page('Update')),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  getUpdate: {
-    parameters: [pathParam('id'), pathParam('updateId')],
-    responses: {
-      '200': { description: 'The update', content: jsonContent(ref('Update')) },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  amendUpdate: {
-    parameters: [pathParam('id'), pathParam('updateId'), ifMatch],
-    requestBody: { required: true, content: jsonContent(ref('AmendUpdate')) },
-    responses: {
-      '200': {
-        description:
-          'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. Idempotency-Key is not honoured (a PATCH).',
-        headers: ETAG,
-        content: jsonContent(threadAndUpdate),
-      },
-      ...writeCommon,
-      '404': problem('not_found'),
-      '409': problem('already_retracted'),
-      '412': problem('precondition_failed'),
-    },
-  },
-  listRevisions: {
-    parameters: [pathParam('id'), pathParam('updateId'), ifNoneMatch],
-    responses: {
-      '200': {
-        description: 'Every wording, oldest first; revision 0 the original',
-        headers: ETAG,
-        content: jsonContent({
-          type: 'object',
-          required: ['items'],
-          properties: { items: { type: 'array', items: ref('Revision') } },
-        }),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  retractUpdate: {
-    parameters: [pathParam('id'), pathParam('updateId'), ifMatch, idempotencyKey],
-    requestBody: { required: true, content: jsonContent(ref('Retraction')) },
-    responses: {
-      '200': {
-        description: 'Retracted; the thread recomputed without it',
-        headers: ETAG,
-        content: jsonContent(threadAndUpdate),
-      },
-      ...writeCommon,
-      '404': problem('not_found'),
-      '409': problem('already_retracted, cannot_retract_last_status, idempotency_in_progress'),
-      '412': problem('precondition_failed'),
-    },
-  },
-  getTimeline: {
-    parameters: [
-      pathParam('id'),
-      ...queryParams(TimelineQuerySchema, {
-        knownAt:
-          'As known then (updates, retractions and wording recorded by then); a period means its last millisecond; no ETag',
-        archived: 'false (default): leave archived threads out; true: only them; any: all',
-        nextToken: 'Opaque; from the previous page',
-      }),
-      ifNoneMatch,
-    ],
-    responses: {
-      '200': {
-        description:
-          "Status changes across the scenario's threads, oldest occurredAt first (then thread id, update id): a non-retracted update whose status differs from its thread's previous status-carrying one; a thread's first status has previousStatus null",
-        headers: ETAG,
-        content: jsonContent({
-          type: 'object',
-          required: ['items', 'nextToken'],
-          properties: {
-            items: { type: 'array', items: ref('TimelineItem') },
-            nextToken: { type: ['string', 'null'] },
-          },
-        }),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  listScenarios: {
-    parameters: [
-      ...queryParams(ListScenariosQuerySchema, {
-        tag: 'Only scenarios carrying this tag',
-        nextToken: 'Opaque; from the previous page',
-      }),
-      ifNoneMatch,
-    ],
-    responses: {
-      '200': {
-        description: 'A page of scenarios ordered by id; counts may lag thread writes by up to 10 seconds',
-        headers: ETAG,
-        content: jsonContent(page('Scenario')),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-    },
-  },
-  createScenario: {
-    parameters: [idempotencyKey],
-    requestBody: { required: true, content: jsonContent(ref('CreateScenario')) },
-    responses: {
-      '201': {
-        description: 'Created (repeated tags are kept once)',
-        headers: { ...ETAG, Location: header('/scenarios/{id}') },
-        content: jsonContent(ref('Scenario')),
-      },
-      ...writeCommon,
-      '409': problem('scenario_exists, idempotency_in_progress'),
-      '422': problem('idempotency_key_mismatch'),
-    },
-  },
-  getScenario: {
-    parameters: [pathParam('id'), ifNoneMatch],
-    responses: {
-      '200': {
-        description:
-          'The scenario; its counts are part of its ETag and may lag thread writes by up to 10 seconds',
-        headers: ETAG,
-        content: jsonContent(ref('Scenario')),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  patchScenario: {
-    parameters: [
-      pathParam('id'),
+/** One operation, all of it from the route's entry; a HEAD twin keeps its GET's headers and drops every body. */
+function operation(route: Route): Record<string, unknown> {
+  const head = route.method === 'HEAD';
+  const description = [
+    route.role ? `Needs the ${route.role} role.` : '',
+    route.basicAuth ? 'Also accepts HTTP Basic with the token as the password.' : '',
+    head ? 'Answers like GET, without a body.' : '',
+    route.description ?? '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const parameters = [
+    ...pathParams(route),
+    ...(route.query ? queryParams(route.query.schema, route.query.describe) : []),
+    ...(route.etag === 'read' ? [ifNoneMatch] : []),
+    ...(route.ifMatch ? [ifMatch(route.ifMatch)] : []),
+    ...(route.idempotencyKey ? [idempotencyKey] : []),
+  ];
+  const successes = Object.entries(route.responses).map(([status, { description, body, location }]) => {
+    const shape = body === undefined ? (route.page ? page(route.page) : undefined) : answer(body);
+    const headers = {
+      ...(route.etag ? ETAG : {}),
+      ...(location ? { Location: header(location) } : {}),
+    };
+    const content = route.atom ? atomContent : shape === undefined ? undefined : jsonContent(shape);
+    return [
+      status,
       {
-        ...ifMatch,
-        description:
-          "Make the write conditional on the scenario's current ETag (412 otherwise); a recount changes it too.",
+        description,
+        ...(Object.keys(headers).length ? { headers } : {}),
+        ...(content ? { content } : {}),
       },
-    ],
-    requestBody: { required: true, content: jsonContent(ref('PatchScenario')) },
-    responses: {
-      '200': {
-        description: 'The whole scenario; a change to the values it already has keeps its version',
-        headers: ETAG,
-        content: jsonContent(ref('Scenario')),
-      },
-      ...writeCommon,
-      '404': problem('not_found'),
-      '412': problem('precondition_failed'),
-    },
-  },
-  createToken: {
-    requestBody: { required: true, content: jsonContent(ref('CreateToken')) },
-    responses: {
-      '201': {
-        description: 'The token, shown this once',
-        content: jsonContent({
-          type: 'object',
-          required: ['name', 'role', 'token', 'createdAt'],
-          properties: {
-            name: { type: 'string' },
-            role: { type: 'string' },
-            token: { type: 'string' },
-            createdAt: { type: 'string' },
-          },
-        }),
-      },
-      ...writeCommon,
-      '409': problem('token_exists'),
-    },
-  },
-  listTokens: {
-    responses: {
-      '200': {
-        description: 'Names, roles and times; never a token or hash',
-        content: jsonContent({
-          type: 'object',
-          properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  name: { type: 'string' },
-                  role: { type: 'string' },
-                  createdAt: { type: 'string' },
-                  lastUsedAt: { type: ['string', 'null'] },
-                },
-              },
-            },
-          },
-        }),
-      },
-      ...common,
-    },
-  },
-  listKinds: {
-    parameters: [ifNoneMatch],
-    responses: {
-      '200': {
-        description: 'Every kind, built-in and custom, ordered by kind',
-        headers: ETAG,
-        content: jsonContent({
-          type: 'object',
-          required: ['items'],
-          properties: { items: { type: 'array', items: ref('Kind') } },
-        }),
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-    },
-  },
-  putKind: {
-    description:
-      'Labels and terminal flags may change and statuses may be added; a status is never removed, and built-in kinds never change (409 kind_conflict). Same definition again: 200, nothing changes. Every function instance sees a new kind or status at once and a changed label or terminal flag within KINDS_CACHE_SECONDS (30 s).',
-    parameters: [{ ...pathParam('kind'), schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,39}$' } }],
-    requestBody: { required: true, content: jsonContent(ref('PutKind')) },
-    responses: {
-      '200': { description: 'Changed (or unchanged)', content: jsonContent(ref('Kind')) },
-      '201': {
-        description: 'Defined',
-        headers: { Location: header('/kinds/{kind}') },
-        content: jsonContent(ref('Kind')),
-      },
-      ...writeCommon,
-      '409': problem('kind_conflict'),
-    },
-  },
-  revokeToken: {
-    parameters: [pathParam('name')],
-    responses: { '204': { description: 'Revoked' }, ...common, '404': problem('not_found') },
-  },
-  getThreadFeed: {
-    parameters: [pathParam('id'), ifNoneMatch],
-    responses: {
-      '200': {
-        description: "Atom 1.0: the thread's 50 most recently recorded updates",
-        headers: ETAG,
-        content: atomContent,
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  getScenarioFeed: {
-    parameters: [pathParam('id'), ifNoneMatch],
-    responses: {
-      '200': {
-        description: "Atom 1.0: the 50 most recently recorded updates across the scenario's threads",
-        headers: ETAG,
-        content: atomContent,
-      },
-      '304': { description: 'Not modified' },
-      ...common,
-      '404': problem('not_found (no such scenario, and no thread in it)'),
-    },
-  },
-  createSubscription: {
-    description: 'Needs the admin role. Idempotency-Key is not honoured: the secret is never replayed.',
-    requestBody: { required: true, content: jsonContent(ref('CreateSubscription')) },
-    responses: {
-      '201': {
-        description: 'The subscription with its secret, shown this once',
-        headers: { Location: header('/subscriptions/{id}') },
-        content: jsonContent({
-          allOf: [
-            ref('Subscription'),
-            {
-              type: 'object',
-              required: ['secret'],
-              properties: { secret: { type: 'string', pattern: '^whsec_' } },
-            },
-          ],
-        }),
-      },
-      ...writeCommon,
-      '422': problem('invalid_subscription_url'),
-    },
-  },
-  listSubscriptions: {
-    responses: {
-      '200': {
-        description: 'Every subscription, oldest first; never a secret',
-        content: jsonContent({
-          type: 'object',
-          required: ['items'],
-          properties: { items: { type: 'array', items: ref('Subscription') } },
-        }),
-      },
-      ...common,
-    },
-  },
-  getSubscription: {
-    parameters: [pathParam('id')],
-    responses: {
-      '200': {
-        description: 'The subscription and its latest 50 delivery attempts, newest first',
-        content: jsonContent({
-          allOf: [
-            ref('Subscription'),
-            {
-              type: 'object',
-              required: ['deliveries'],
-              properties: { deliveries: { type: 'array', maxItems: 50, items: ref('DeliveryAttempt') } },
-            },
-          ],
-        }),
-      },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  patchSubscription: {
-    parameters: [pathParam('id')],
-    requestBody: { required: true, content: jsonContent(ref('PatchSubscription')) },
-    responses: {
-      '200': {
-        description: 'The whole subscription after the change (status active also restarts a disabled one)',
-        content: jsonContent(ref('Subscription')),
-      },
-      ...writeCommon,
-      '404': problem('not_found'),
-    },
-  },
-  deleteSubscription: {
-    parameters: [pathParam('id')],
-    responses: {
-      '204': { description: 'Deleted; pending deliveries are dropped' },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-  pingSubscription: {
-    parameters: [pathParam('id')],
-    responses: {
-      '202': {
-        description: 'The Ping event, queued for this subscription only (even when paused)',
-        content: jsonContent({ type: 'object' }),
-      },
-      ...common,
-      '404': problem('not_found'),
-    },
-  },
-};
-
-/** A HEAD operation: its GET's parameters and responses, headers kept, every body dropped. */
-function headOperation(path: string): Record<string, unknown> {
-  const get = ROUTES.find((r) => r.method === 'GET' && r.path === path);
-  const { responses = {}, ...rest } = (get && operations[get.operationId]) ?? {};
-  const bodiless = Object.fromEntries(
-    Object.entries(responses as Record<string, Record<string, unknown>>).map(
-      ([status, { content: _content, ...response }]) => [status, response],
-    ),
-  );
-  return { ...rest, responses: bodiless };
+    ];
+  });
+  const problems = Object.entries(route.problems ?? {}).map(([status, codes]) => [status, problem(codes)]);
+  const responses = {
+    ...Object.fromEntries(successes),
+    ...(route.etag === 'read' ? { '304': { description: 'Not modified' } } : {}),
+    ...(route.role ? (route.body ? writeCommon : common) : {}),
+    ...Object.fromEntries(problems),
+  };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    security: route.role ? [{ bearer: [] }, ...(route.basicAuth ? [{ basic: [] }] : [])] : [],
+    ...(description ? { description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body ? { requestBody: { required: true, content: jsonContent(ref(route.body.schema)) } } : {}),
+    responses: head
+      ? Object.fromEntries(
+          Object.entries(responses as Record<string, { content?: unknown }>).map(
+            ([status, { content: _content, ...rest }]) => [status, rest],
+          ),
+        )
+      : responses,
+  };
 }
 
-export function buildOpenApi(): Record<string, unknown> {
+/** The document for a route table (the deployed one unless a test gives its own). */
+export function buildOpenApi(routes: readonly Route[] = ROUTES): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of ROUTES) {
-    const head = route.method === 'HEAD';
-    const op = head ? headOperation(route.path) : (operations[route.operationId] ?? {});
-    const { description: opDescription, ...rest } = op as { description?: string };
-    const description = [
-      route.role ? `Needs the ${route.role} role.` : '',
-      route.basicAuth ? 'Also accepts HTTP Basic with the token as the password.' : '',
-      head ? 'Answers like GET, without a body.' : '',
-      opDescription ?? '',
-    ]
-      .filter(Boolean)
-      .join(' ');
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
-      operationId: route.operationId,
-      summary: route.summary,
-      security: route.role ? [{ bearer: [] }, ...(route.basicAuth ? [{ basic: [] }] : [])] : [],
-      ...(description ? { description } : {}),
-      ...rest,
-    };
-  }
+  for (const route of routes) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
   return {
     openapi: '3.1.0',
     info: {
@@ -661,28 +252,7 @@ export function buildOpenApi(): Record<string, unknown> {
           description: 'Feeds only: any user name, the token as the password.',
         },
       },
-      schemas: {
-        Thread: schema(ThreadSchema, 'output'),
-        Update: schema(UpdateSchema, 'output'),
-        Scenario: schema(ScenarioSchema, 'output'),
-        Problem: schema(ProblemSchema, 'output'),
-        CreateThread: schema(CreateThreadSchema),
-        PatchThread: schema(PatchThreadSchema),
-        CreateUpdate: schema(CreateUpdateSchema),
-        Retraction: schema(RetractionSchema),
-        AmendUpdate: schema(AmendUpdateSchema),
-        Revision: schema(RevisionSchema, 'output'),
-        TimelineItem: schema(TimelineItemSchema, 'output'),
-        CreateToken: schema(CreateTokenSchema),
-        CreateScenario: schema(CreateScenarioSchema),
-        PatchScenario: schema(PatchScenarioSchema),
-        Kind: schema(KindSchema, 'output'),
-        PutKind: schema(PutKindSchema),
-        Subscription: schema(SubscriptionSchema, 'output'),
-        DeliveryAttempt: schema(DeliveryAttemptSchema, 'output'),
-        CreateSubscription: schema(CreateSubscriptionSchema),
-        PatchSubscription: schema(PatchSubscriptionSchema),
-      },
+      schemas: Object.fromEntries(COMPONENTS.map(([name, s, io]) => [name, schema(s, io)])),
     },
   };
 }

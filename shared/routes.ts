@@ -1,12 +1,70 @@
+import type * as z from 'zod/mini';
+import { NAME, NAME_MESSAGE } from './domain/kinds';
+import { SLUG, SUBSCRIPTION_ID, ULID } from './domain/limits';
+import {
+  AmendUpdateSchema,
+  CreateScenarioSchema,
+  CreateSubscriptionSchema,
+  CreateThreadSchema,
+  CreateTokenSchema,
+  CreateUpdateSchema,
+  DeliveryAttemptSchema,
+  HistoryQuerySchema,
+  KindSchema,
+  ListScenariosQuerySchema,
+  ListThreadsQuerySchema,
+  PageQuerySchema,
+  PatchScenarioSchema,
+  PatchSubscriptionSchema,
+  PatchThreadSchema,
+  PutKindSchema,
+  RetractionSchema,
+  RevisionSchema,
+  ScenarioSchema,
+  SubscriptionSchema,
+  ThreadSchema,
+  TimelineItemSchema,
+  TimelineQuerySchema,
+  UpdateSchema,
+  type Schema,
+} from './domain/schemas';
 import type { Role } from './domain/types';
 
 /**
- * The route table, defined once. The CDK stack creates exactly these API Gateway routes (each to
- * its group's function, behind the authorizer when a role is needed); the local server matches
- * requests against the same list. Cloud and laptop cannot drift apart.
+ * The route table, defined once: one entry per route, and everything else is derived from it. The
+ * CDK stack creates exactly these API Gateway routes (each to its group's function, behind the
+ * authorizer when a role is needed, with its throttle class); the local server matches requests
+ * against the same list; the Lambda dispatcher checks each route's path parameters and parses its
+ * query and body with the schemas named here before the handler runs (shared/http/handler.ts);
+ * the handler maps are typed from it; the OpenAPI document is built from it (shared/openapi.ts).
+ * Adding a route is one entry here plus its handler.
  */
 export type FunctionGroup =
   'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds' | 'subscriptions' | 'feeds';
+
+/**
+ * A path parameter's shape. An id that cannot exist is simply not found (`notFound`: the 404's
+ * detail): answering before any database call keeps junk paths cheap and gives nothing away. A
+ * name the request defines (a kind) is the request's mistake: 400 with `message`, and its pattern
+ * is part of the contract (the OpenAPI document states it).
+ */
+export type PathParam = { readonly pattern: RegExp } & (
+  | { readonly notFound: (value: string, params: Readonly<Record<string, string>>) => string }
+  | { readonly message: string }
+);
+
+/**
+ * A response body: a schema of shared/domain/schemas.ts (a named component of the OpenAPI
+ * document), or JSON Schema built around such schemas (`ref` turns one into its reference).
+ */
+export type ResponseBody = Schema | ((ref: (s: Schema) => object) => object);
+
+export interface Success {
+  description: string;
+  body?: ResponseBody;
+  /** The Location header's template, when the answer carries one. */
+  location?: string;
+}
 
 export interface Route {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -16,257 +74,580 @@ export interface Route {
   role: Role | null;
   operationId: string;
   summary: string;
+  /** Said in the OpenAPI document after what is derived (role, Basic, HEAD). */
+  description?: string;
   /** Feed readers rarely send bearer tokens: these routes also take HTTP Basic with the token as the password. */
   basicAuth?: boolean;
+  /** Every `{name}` of the path, checked in path order before the query and the body. */
+  params?: Readonly<Record<string, PathParam>>;
+  /** The query string's (strict) schema, and what the document says of each parameter; none: the query is ignored. */
+  query?: { readonly schema: Schema; readonly describe?: Readonly<Record<string, string>> };
+  /** The JSON body's schema and what problem details call it (`The thread is not valid: …`). */
+  body?: { readonly schema: Schema; readonly label: string };
+  /** Each success status and what it answers. */
+  responses: Readonly<Record<number, Success>>;
+  /** Problem codes this route adds to the common ones, by status. */
+  problems?: Readonly<Record<number, string>>;
+  /** `read`: an ETag on success, If-None-Match and 304; `write`: an ETag on success. */
+  etag?: 'read' | 'write';
+  /** Takes If-Match (412 otherwise); a string is its own description of it. */
+  ifMatch?: true | string;
+  /** Honours Idempotency-Key. */
+  idempotencyKey?: boolean;
+  /** Answers Atom XML, not JSON. */
+  atom?: boolean;
+  /** Answers pages of these items with `nextToken` (the page-token key is needed). */
+  page?: Schema;
+}
+
+const THREAD_ID: PathParam = { pattern: SLUG, notFound: (id) => `No thread ${id}.` };
+const UPDATE_ID: PathParam = {
+  pattern: ULID,
+  notFound: (updateId, params) => `Thread ${params.id} has no update ${updateId}.`,
+};
+const SCENARIO_ID: PathParam = { pattern: SLUG, notFound: (id) => `No scenario ${id}.` };
+const TOKEN_NAME: PathParam = { pattern: SLUG, notFound: (name) => `No token named ${name}.` };
+const SUBSCRIPTION: PathParam = { pattern: SUBSCRIPTION_ID, notFound: (id) => `No subscription ${id}.` };
+const KIND_NAME: PathParam = { pattern: NAME, message: NAME_MESSAGE };
+
+const items =
+  (item: Schema): ResponseBody =>
+  (ref) => ({
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref(item) } },
+  });
+const jsonSchema =
+  (s: object): ResponseBody =>
+  () =>
+    s;
+const withUpdate: ResponseBody = (ref) => ({
+  type: 'object',
+  required: ['update', 'thread'],
+  properties: { update: ref(UpdateSchema), thread: ref(ThreadSchema) },
+});
+const NEXT_TOKEN = 'Opaque; from the previous page';
+
+/** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */
+export interface DeclaredRoute extends Omit<Route, 'method' | 'path'> {
+  route: `${Route['method']} /${string}`;
 }
 
 /** The routes as the contract lists them; ROUTES adds their HEAD twins. */
-const DECLARED = [
+export const DECLARED_ROUTES = [
   {
-    method: 'GET',
-    path: '/health',
+    route: 'GET /health',
     group: 'health',
     role: null,
     operationId: 'getHealth',
     summary: 'Liveness check',
+    responses: {
+      200: {
+        description: 'Up',
+        body: jsonSchema({ type: 'object', properties: { status: { const: 'ok' } } }),
+      },
+    },
   },
   {
-    method: 'GET',
-    path: '/openapi.json',
+    route: 'GET /openapi.json',
     group: 'health',
     role: null,
     operationId: 'getOpenApi',
     summary: 'This API as an OpenAPI 3.1 document',
+    responses: { 200: { description: 'This document', body: jsonSchema({ type: 'object' }) } },
   },
   {
-    method: 'GET',
-    path: '/threads',
+    route: 'GET /threads',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listThreads',
     summary: 'List threads',
+    query: {
+      schema: ListThreadsQuerySchema,
+      describe: {
+        updatedSince: 'Threads whose updatedAt is later than this time (a period: later than its start)',
+        archived: 'false (default): archived threads left out; true: only archived threads; any: both',
+        parent: "A thread's children",
+        overdue: 'Threads flagged overdue (true) or not (false)',
+        nextToken: NEXT_TOKEN,
+        asOf: "A board: the scenario's threads as they stood then (each as GET /threads/{id}?asOf=), threads with no status then left out; scenario required; a period means its last millisecond",
+        knownAt: 'A board as known then; scenario required; a period means its last millisecond',
+      },
+    },
+    etag: 'read',
+    page: ThreadSchema,
+    responses: {
+      200: {
+        description:
+          'A page of threads ordered by id (a board: no ETag, status matched against the status then; a page may be short)',
+      },
+    },
   },
   {
-    method: 'POST',
-    path: '/threads',
+    route: 'POST /threads',
     group: 'threads-write',
     role: 'editor',
     operationId: 'createThread',
     summary: 'Create a thread with its first update',
+    body: { schema: CreateThreadSchema, label: 'The thread' },
+    idempotencyKey: true,
+    etag: 'write',
+    responses: { 201: { description: 'Created', location: '/threads/{id}', body: ThreadSchema } },
+    problems: {
+      409: 'thread_exists, idempotency_in_progress',
+      422: 'invalid_status, invalid_parent, idempotency_key_mismatch',
+    },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}',
+    route: 'GET /threads/{id}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getThread',
     summary: 'Get a thread, now or as of a time',
+    params: { id: THREAD_ID },
+    query: {
+      schema: HistoryQuerySchema,
+      describe: {
+        asOf: 'Occurred-time cut-off; a period means its last millisecond (2025-08-15 → 2025-08-15T23:59:59.999Z), which the view echoes',
+        knownAt: 'Recorded-time cut-off; a period means its last millisecond, which the view echoes',
+      },
+    },
+    etag: 'read',
+    responses: { 200: { description: 'The thread (no ETag on asOf/knownAt views)', body: ThreadSchema } },
+    problems: { 404: 'not_found, no_status_at_time' },
   },
   {
-    method: 'PATCH',
-    path: '/threads/{id}',
+    route: 'PATCH /threads/{id}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'patchThread',
     summary: 'Change title, staleAfterHours, expected, archived, scenario, kind or parent',
+    params: { id: THREAD_ID },
+    body: { schema: PatchThreadSchema, label: 'The change' },
+    ifMatch: true,
+    etag: 'write',
+    responses: { 200: { description: 'Changed', body: ThreadSchema } },
+    problems: { 404: 'not_found', 412: 'precondition_failed', 422: 'invalid_status, invalid_parent' },
   },
   {
-    method: 'POST',
-    path: '/threads/{id}/updates',
+    route: 'POST /threads/{id}/updates',
     group: 'threads-write',
     role: 'editor',
     operationId: 'postUpdate',
     summary: 'Post an update to a thread',
+    params: { id: THREAD_ID },
+    body: { schema: CreateUpdateSchema, label: 'The update' },
+    ifMatch: true,
+    idempotencyKey: true,
+    etag: 'write',
+    responses: {
+      201: { description: 'Accepted', location: '/threads/{id}/updates/{updateId}', body: withUpdate },
+    },
+    problems: {
+      404: 'not_found',
+      409: 'idempotency_in_progress',
+      412: 'precondition_failed',
+      422: 'invalid_status, idempotency_key_mismatch',
+    },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates',
+    route: 'GET /threads/{id}/updates',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listUpdates',
     summary: "List a thread's updates, newest first",
+    params: { id: THREAD_ID },
+    query: { schema: PageQuerySchema },
+    etag: 'read',
+    page: UpdateSchema,
+    responses: { 200: { description: 'Newest occurredAt first; retracted updates included and marked' } },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates/{updateId}',
+    route: 'GET /threads/{id}/updates/{updateId}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getUpdate',
     summary: 'Get one update',
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    responses: { 200: { description: 'The update', body: UpdateSchema } },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/threads/{id}/updates/{updateId}',
+    route: 'PATCH /threads/{id}/updates/{updateId}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'amendUpdate',
     summary: "Amend an update's wording (summary, sources, quotes)",
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    body: { schema: AmendUpdateSchema, label: 'The amendment' },
+    ifMatch: true,
+    etag: 'write',
+    responses: {
+      200: {
+        description:
+          'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. Idempotency-Key is not honoured (a PATCH).',
+        body: withUpdate,
+      },
+    },
+    problems: { 404: 'not_found', 409: 'already_retracted', 412: 'precondition_failed' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/updates/{updateId}/revisions',
+    route: 'GET /threads/{id}/updates/{updateId}/revisions',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listRevisions',
     summary: "An update's wordings, oldest first (revision 0 the original)",
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    etag: 'read',
+    responses: {
+      200: {
+        description: 'Every wording, oldest first; revision 0 the original',
+        body: items(RevisionSchema),
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/threads/{id}/updates/{updateId}/retraction',
+    route: 'POST /threads/{id}/updates/{updateId}/retraction',
     group: 'threads-write',
     role: 'editor',
     operationId: 'retractUpdate',
     summary: 'Retract an update',
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    body: { schema: RetractionSchema, label: 'The retraction' },
+    ifMatch: true,
+    idempotencyKey: true,
+    etag: 'write',
+    responses: { 200: { description: 'Retracted; the thread recomputed without it', body: withUpdate } },
+    problems: {
+      404: 'not_found',
+      409: 'already_retracted, cannot_retract_last_status, idempotency_in_progress',
+      412: 'precondition_failed',
+    },
   },
   {
-    method: 'GET',
-    path: '/scenarios',
+    route: 'GET /scenarios',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listScenarios',
     summary: 'List scenarios, by id, with their counts',
+    query: {
+      schema: ListScenariosQuerySchema,
+      describe: { tag: 'Only scenarios carrying this tag', nextToken: NEXT_TOKEN },
+    },
+    etag: 'read',
+    page: ScenarioSchema,
+    responses: {
+      200: {
+        description: 'A page of scenarios ordered by id; counts may lag thread writes by up to 10 seconds',
+      },
+    },
   },
   {
-    method: 'POST',
-    path: '/scenarios',
+    route: 'POST /scenarios',
     group: 'threads-write',
     role: 'editor',
     operationId: 'createScenario',
     summary: 'Create a scenario',
+    body: { schema: CreateScenarioSchema, label: 'The scenario' },
+    idempotencyKey: true,
+    etag: 'write',
+    responses: {
+      201: {
+        description: 'Created (repeated tags are kept once)',
+        location: '/scenarios/{id}',
+        body: ScenarioSchema,
+      },
+    },
+    problems: { 409: 'scenario_exists, idempotency_in_progress', 422: 'idempotency_key_mismatch' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}',
+    route: 'GET /scenarios/{id}',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getScenario',
     summary: 'Get a scenario with its counts',
+    params: { id: SCENARIO_ID },
+    etag: 'read',
+    responses: {
+      200: {
+        description:
+          'The scenario; its counts are part of its ETag and may lag thread writes by up to 10 seconds',
+        body: ScenarioSchema,
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}/timeline',
+    route: 'GET /scenarios/{id}/timeline',
     group: 'threads-read',
     role: 'reader',
     operationId: 'getTimeline',
     summary: "The status changes across a scenario's threads, oldest first",
+    params: { id: SCENARIO_ID },
+    query: {
+      schema: TimelineQuerySchema,
+      describe: {
+        knownAt:
+          'As known then (updates, retractions and wording recorded by then); a period means its last millisecond; no ETag',
+        archived: 'false (default): leave archived threads out; true: only them; any: all',
+        nextToken: NEXT_TOKEN,
+      },
+    },
+    etag: 'read',
+    page: TimelineItemSchema,
+    responses: {
+      200: {
+        description:
+          "Status changes across the scenario's threads, oldest occurredAt first (then thread id, update id): a non-retracted update whose status differs from its thread's previous status-carrying one; a thread's first status has previousStatus null",
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/scenarios/{id}',
+    route: 'PATCH /scenarios/{id}',
     group: 'threads-write',
     role: 'editor',
     operationId: 'patchScenario',
     summary: 'Change title, description or tags',
+    params: { id: SCENARIO_ID },
+    body: { schema: PatchScenarioSchema, label: 'The change' },
+    ifMatch:
+      "Make the write conditional on the scenario's current ETag (412 otherwise); a recount changes it too.",
+    etag: 'write',
+    responses: {
+      200: {
+        description: 'The whole scenario; a change to the values it already has keeps its version',
+        body: ScenarioSchema,
+      },
+    },
+    problems: { 404: 'not_found', 412: 'precondition_failed' },
   },
   {
-    method: 'GET',
-    path: '/kinds',
+    route: 'GET /kinds',
     group: 'threads-read',
     role: 'reader',
     operationId: 'listKinds',
     summary: 'List the kinds, built-in and custom, with their statuses',
+    etag: 'read',
+    responses: {
+      200: { description: 'Every kind, built-in and custom, ordered by kind', body: items(KindSchema) },
+    },
   },
   {
-    method: 'PUT',
-    path: '/kinds/{kind}',
+    route: 'PUT /kinds/{kind}',
     group: 'kinds',
     role: 'admin',
     operationId: 'putKind',
     summary: 'Define a custom kind, or change one (statuses are never removed)',
+    description:
+      'Labels and terminal flags may change and statuses may be added; a status is never removed, and built-in kinds never change (409 kind_conflict). Same definition again: 200, nothing changes. Every function instance sees a new kind or status at once and a changed label or terminal flag within KINDS_CACHE_SECONDS (30 s).',
+    params: { kind: KIND_NAME },
+    body: { schema: PutKindSchema, label: 'The kind' },
+    responses: {
+      200: { description: 'Changed (or unchanged)', body: KindSchema },
+      201: { description: 'Defined', location: '/kinds/{kind}', body: KindSchema },
+    },
+    problems: { 409: 'kind_conflict' },
   },
   {
-    method: 'GET',
-    path: '/threads/{id}/feed.atom',
+    route: 'GET /threads/{id}/feed.atom',
     group: 'feeds',
     role: 'reader',
     operationId: 'getThreadFeed',
     summary: "Atom feed of a thread's latest updates",
     basicAuth: true,
+    params: { id: THREAD_ID },
+    etag: 'read',
+    atom: true,
+    responses: { 200: { description: "Atom 1.0: the thread's 50 most recently recorded updates" } },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/scenarios/{id}/feed.atom',
+    route: 'GET /scenarios/{id}/feed.atom',
     group: 'feeds',
     role: 'reader',
     operationId: 'getScenarioFeed',
     summary: "Atom feed of a scenario's latest updates",
     basicAuth: true,
+    params: { id: SCENARIO_ID },
+    etag: 'read',
+    atom: true,
+    responses: {
+      200: { description: "Atom 1.0: the 50 most recently recorded updates across the scenario's threads" },
+    },
+    problems: { 404: 'not_found (no such scenario, and no thread in it)' },
   },
   {
-    method: 'POST',
-    path: '/tokens',
+    route: 'POST /tokens',
     group: 'tokens',
     role: 'admin',
     operationId: 'createToken',
     summary: 'Create a token (shown once)',
+    body: { schema: CreateTokenSchema, label: 'The token' },
+    responses: {
+      201: {
+        description: 'The token, shown this once',
+        body: jsonSchema({
+          type: 'object',
+          required: ['name', 'role', 'token', 'createdAt'],
+          properties: {
+            name: { type: 'string' },
+            role: { type: 'string' },
+            token: { type: 'string' },
+            createdAt: { type: 'string' },
+          },
+        }),
+      },
+    },
+    problems: { 409: 'token_exists' },
   },
   {
-    method: 'GET',
-    path: '/tokens',
+    route: 'GET /tokens',
     group: 'tokens',
     role: 'admin',
     operationId: 'listTokens',
     summary: 'List tokens',
+    responses: {
+      200: {
+        description: 'Names, roles and times; never a token or hash',
+        body: jsonSchema({
+          type: 'object',
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  role: { type: 'string' },
+                  createdAt: { type: 'string' },
+                  lastUsedAt: { type: ['string', 'null'] },
+                },
+              },
+            },
+          },
+        }),
+      },
+    },
   },
   {
-    method: 'DELETE',
-    path: '/tokens/{name}',
+    route: 'DELETE /tokens/{name}',
     group: 'tokens',
     role: 'admin',
     operationId: 'revokeToken',
     summary: 'Revoke a token',
+    params: { name: TOKEN_NAME },
+    responses: { 204: { description: 'Revoked' } },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/subscriptions',
+    route: 'POST /subscriptions',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'createSubscription',
     summary: 'Subscribe a webhook (the secret is shown once)',
+    description: 'Needs the admin role. Idempotency-Key is not honoured: the secret is never replayed.',
+    body: { schema: CreateSubscriptionSchema, label: 'The subscription' },
+    responses: {
+      201: {
+        description: 'The subscription with its secret, shown this once',
+        location: '/subscriptions/{id}',
+        body: (ref) => ({
+          allOf: [
+            ref(SubscriptionSchema),
+            {
+              type: 'object',
+              required: ['secret'],
+              properties: { secret: { type: 'string', pattern: '^whsec_' } },
+            },
+          ],
+        }),
+      },
+    },
+    problems: { 422: 'invalid_subscription_url' },
   },
   {
-    method: 'GET',
-    path: '/subscriptions',
+    route: 'GET /subscriptions',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'listSubscriptions',
     summary: 'List webhook subscriptions',
+    responses: {
+      200: {
+        description: 'Every subscription, oldest first; never a secret',
+        body: items(SubscriptionSchema),
+      },
+    },
   },
   {
-    method: 'GET',
-    path: '/subscriptions/{id}',
+    route: 'GET /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'getSubscription',
     summary: 'Get a subscription with its latest 50 delivery attempts',
+    params: { id: SUBSCRIPTION },
+    responses: {
+      200: {
+        description: 'The subscription and its latest 50 delivery attempts, newest first',
+        body: (ref) => ({
+          allOf: [
+            ref(SubscriptionSchema),
+            {
+              type: 'object',
+              required: ['deliveries'],
+              properties: { deliveries: { type: 'array', maxItems: 50, items: ref(DeliveryAttemptSchema) } },
+            },
+          ],
+        }),
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'PATCH',
-    path: '/subscriptions/{id}',
+    route: 'PATCH /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'patchSubscription',
     summary: 'Pause, resume or change a subscription',
+    params: { id: SUBSCRIPTION },
+    body: { schema: PatchSubscriptionSchema, label: 'The change' },
+    responses: {
+      200: {
+        description: 'The whole subscription after the change (status active also restarts a disabled one)',
+        body: SubscriptionSchema,
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'DELETE',
-    path: '/subscriptions/{id}',
+    route: 'DELETE /subscriptions/{id}',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'deleteSubscription',
     summary: 'Delete a subscription',
+    params: { id: SUBSCRIPTION },
+    responses: { 204: { description: 'Deleted; pending deliveries are dropped' } },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'POST',
-    path: '/subscriptions/{id}/ping',
+    route: 'POST /subscriptions/{id}/ping',
     group: 'subscriptions',
     role: 'admin',
     operationId: 'pingSubscription',
     summary: 'Send a Ping to this subscription only',
+    params: { id: SUBSCRIPTION },
+    responses: {
+      202: {
+        description: 'The Ping event, queued for this subscription only (even when paused)',
+        body: jsonSchema({ type: 'object' }),
+      },
+    },
+    problems: { 404: 'not_found' },
   },
   {
-    method: 'GET',
-    path: '/ready',
+    route: 'GET /ready',
     // Served by the read function: ready means the function that serves reads reaches its table.
     // Declared last: CDK names a function's integration after its first route, so a new route goes
     // at the end and no deployed integration is replaced (test/infra/logical-ids.test.ts).
@@ -274,15 +655,21 @@ const DECLARED = [
     role: null,
     operationId: 'getReady',
     summary: 'Readiness check: the database answers',
+    responses: {
+      200: {
+        description: 'Ready: the database answered a read within DYNAMODB_TIMEOUT_MS',
+        body: jsonSchema({ type: 'object', properties: { status: { const: 'ready' } } }),
+      },
+    },
+    problems: { 503: 'unavailable (the database did not answer in time)' },
   },
-] as const satisfies readonly Route[];
+] as const satisfies readonly DeclaredRoute[];
 
-type Declared = (typeof DECLARED)[number];
+/** One declared route (of this table, or of a test's table built the same way). */
+export type Declared = (typeof DECLARED_ROUTES)[number];
 
-/** `METHOD /path` of each route in a union of routes. */
-type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
-  ? `${M} ${P}`
-  : never;
+/** `METHOD /path` of each route in a union of declared routes. */
+export type KeyOf<R> = R extends { route: infer K extends string } ? K : never;
 
 /** Every declared route's key, `METHOD /path` (a HEAD twin runs its GET's handler, so has no key of its own here). */
 export type RouteKey = KeyOf<Declared>;
@@ -293,6 +680,21 @@ export type RouteKey = KeyOf<Declared>;
  */
 export type GroupRouteKey<G extends FunctionGroup> = KeyOf<Extract<Declared, { group: G }>>;
 
+type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
+  ? N | ParamNames<Rest>
+  : never;
+
+/** A route's path parameters, by the names in its path (checked by the dispatcher). */
+export type ParamsOf<R> = R extends { route: infer P extends string }
+  ? Readonly<Record<ParamNames<P>, string>>
+  : never;
+/** A route's query as its schema parses it; the raw parameters when it declares none. */
+export type QueryOf<R> = R extends { query: { schema: infer S extends Schema } }
+  ? z.output<S>
+  : Readonly<Record<string, string>>;
+/** A route's body as its schema parses it; none when it declares none. */
+export type BodyOf<R> = R extends { body: { schema: infer S extends Schema } } ? z.output<S> : undefined;
+
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
@@ -301,19 +703,24 @@ const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * to an explicit `HEAD /path` route. Derived here, once, so the stack, the local server, the Lambda
  * dispatcher and the OpenAPI document all see the same HEAD routes.
  */
-export const ROUTES: readonly Route[] = DECLARED.flatMap((r): Route[] =>
-  r.method === 'GET'
-    ? [
-        r,
-        {
-          ...r,
-          method: 'HEAD',
-          operationId: `head${capitalised(r.operationId)}`,
-          summary: `${r.summary} (headers only)`,
-        },
-      ]
-    : [r],
-);
+export const withHeadTwins = (declared: readonly DeclaredRoute[]): readonly Route[] =>
+  declared.flatMap(({ route: key, ...rest }): Route[] => {
+    const [method, path] = key.split(' ') as [Route['method'], string];
+    const route: Route = { method, path, ...rest };
+    return method === 'GET'
+      ? [
+          route,
+          {
+            ...route,
+            method: 'HEAD',
+            operationId: `head${capitalised(route.operationId)}`,
+            summary: `${route.summary} (headers only)`,
+          },
+        ]
+      : [route];
+  });
+
+export const ROUTES: readonly Route[] = withHeadTwins(DECLARED_ROUTES);
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
@@ -326,10 +733,13 @@ export const handlerKey = (r: Pick<Route, 'method' | 'path'>): string =>
  * method-specific routes, so these only see methods a path does not allow and answer 405 (as the
  * local server does), where API Gateway alone would answer 404.
  */
-export const PATHS: readonly string[] = [...new Set(ROUTES.map((r) => r.path))];
+export const pathsOf = (routes: readonly Route[]): readonly string[] => [
+  ...new Set(routes.map((r) => r.path)),
+];
+export const PATHS: readonly string[] = pathsOf(ROUTES);
 
-export const allowedMethods = (path: string): string[] =>
-  ROUTES.filter((r) => r.path === path).map((r) => r.method);
+export const allowedMethods = (path: string, routes: readonly Route[] = ROUTES): string[] =>
+  routes.filter((r) => r.path === path).map((r) => r.method);
 
 const compiled = ROUTES.map((route) => {
   const names: string[] = [];

@@ -15,7 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { PATHS, ROUTES, type FunctionGroup, type Route } from '../../shared/routes';
+import { ROUTES, pathsOf, type FunctionGroup, type Route } from '../../shared/routes';
 import { accessLogGroupName } from './log-names';
 import { Section, acknowledge, pascal } from './section';
 import { CORS } from '../../shared/http/cors';
@@ -80,6 +80,8 @@ export interface ApiProps {
   stage: string;
   /** The function of each route group (shared/routes.ts); the feeds function is told the API's URL. */
   functions: Record<FunctionGroup, IFunction> & { feeds: LambdaFunction };
+  /** The routes to deploy (shared/routes.ts ROUTES unless a test gives its own table). */
+  routes?: readonly Route[];
   /** Resolves the bearer token on every route that needs a role. */
   authorizerFunction: IFunction;
   /** Origins allowed by CORS; empty → no CORS configuration at all. */
@@ -220,7 +222,8 @@ export class Api extends Section {
     ) as Record<FunctionGroup, HttpLambdaIntegration>;
 
     // The one route table: every route, its group's function, the authorizer whenever a role is needed.
-    for (const route of ROUTES) {
+    const routes = props.routes ?? ROUTES;
+    for (const route of routes) {
       const [created] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -239,7 +242,7 @@ export class Api extends Section {
     // Catch-alls so the cloud answers like the local server: API Gateway prefers the routes above,
     // so `ANY <path>` only sees methods the path does not allow (405) and `$default` only unknown
     // paths (404); the health function answers both as problem details and touches no data.
-    for (const path of PATHS) {
+    for (const path of pathsOf(routes)) {
       for (const created of this.httpApi.addRoutes({
         path,
         methods: [HttpMethod.ANY],

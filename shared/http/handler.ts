@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
+import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
+import { parseQuery, parseWith } from '../domain/schemas';
 import type { AppContext } from '../app/context';
 import { count, describeError, invocation, logger } from '../observability';
 import {
@@ -7,23 +8,34 @@ import {
   allowedMethods,
   handlerKey,
   routeKey,
+  type BodyOf,
+  type Declared,
   type FunctionGroup,
-  type GroupRouteKey,
+  type KeyOf,
+  type ParamsOf,
+  type QueryOf,
   type Route,
 } from '../routes';
 import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
-import { queryOf } from './request';
+import { queryOf, readJsonBody } from './request';
 import type { HttpResult } from './response';
 import type { RequestClock } from '../app/write-budget';
 
-export interface Request {
+/**
+ * What a handler is given. Its route's path parameters have been checked, its query and body parsed
+ * with the route's schemas (shared/routes.ts); `Request` alone is any route's.
+ */
+export interface Request<Params = Readonly<Record<string, string>>, Query = unknown, Body = unknown> {
   event: APIGatewayProxyEventV2;
   route: Route;
   /** Set on every route that needs a role (the dispatcher has checked it). */
   principal: Caller;
-  params: Record<string, string>;
-  query: Record<string, string>;
+  params: Params;
+  query: Query;
+  body: Body;
+  /** The body as JSON, before its schema: what an idempotency record is keyed on. */
+  rawBody: unknown;
   ctx: AppContext;
   /** When the request arrived and when the function must have answered: what write budgets run by. */
   clock: RequestClock;
@@ -48,10 +60,32 @@ export function requestClock(
   };
 }
 
+/** The request of one declared route, typed from its entry. */
+export type RequestOf<R> = Request<ParamsOf<R>, QueryOf<R>, BodyOf<R>>;
+
+/** A handler of any route. */
 export type RouteHandler = (request: Request) => Promise<HttpResult>;
 
 /** A function group's handlers: one for each of its routes in the route table, and nothing else. */
-export type HandlerMap<G extends FunctionGroup> = { readonly [K in GroupRouteKey<G>]: RouteHandler };
+export type HandlerMap<G extends FunctionGroup, D = Declared> = {
+  readonly [K in KeyOf<Extract<D, { group: G }>>]: (
+    request: RequestOf<Extract<D, { route: K }>>,
+  ) => Promise<HttpResult>;
+};
+
+/** A path's parameters, checked in path order against their declared shapes (shared/routes.ts). */
+function checkedParams(route: Route, event: APIGatewayProxyEventV2): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+  for (const [name, shape] of Object.entries(route.params ?? {})) {
+    const value = params[name] ?? '';
+    if (shape.pattern.test(value)) continue;
+    throw 'notFound' in shape
+      ? new NotFoundError(shape.notFound(value, params))
+      : ValidationError.field(name, shape.message);
+  }
+  return params;
+}
 
 /** For functions that touch no table: wiring one in would only slow their cold start. */
 const noContext = (): AppContext => {
@@ -65,20 +99,30 @@ const noContext = (): AppContext => {
  * written while it runs carries the Lambda request id and API Gateway's (`correlation_id`, the
  * access log's `requestId`), and the metrics are published however the request ends.
  */
-export function lambdaHandler<G extends FunctionGroup>(
-  group: G,
-  handlers: HandlerMap<G>,
-  context: () => AppContext = noContext,
+export const lambdaHandler = lambdaHandlerFor(ROUTES);
+
+/** The entry point builder for a route table: the deployed one (above), or a test's. */
+export function lambdaHandlerFor<D = Declared>(table: readonly Route[]) {
+  return <G extends FunctionGroup>(
+    group: G,
+    handlers: HandlerMap<NoInfer<G>, D>,
+    context: () => AppContext = noContext,
+  ) => dispatcher(table, group, handlers as unknown as Record<string, unknown>, context);
+}
+
+function dispatcher(
+  table: readonly Route[],
+  group: FunctionGroup,
+  handlers: Record<string, unknown>,
+  context: () => AppContext,
 ) {
-  const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
+  const routes = new Map(table.filter((r) => r.group === group).map((r) => [routeKey(r), r]));
   return (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
     invocation(group, { context: lambdaContext, correlationId: event.requestContext.requestId }, async () => {
       const started = Date.now();
       const route = routes.get(event.routeKey);
       // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
-      const run: RouteHandler | undefined = route
-        ? (handlers as Record<string, RouteHandler>)[handlerKey(route)]
-        : undefined;
+      const run = route ? (handlers[handlerKey(route)] as RouteHandler | undefined) : undefined;
       let result: HttpResult;
       let principal: Caller | null = null;
       try {
@@ -86,21 +130,25 @@ export function lambdaHandler<G extends FunctionGroup>(
           const path = event.routeKey.slice(4);
           throw new MethodNotAllowedError(
             `${event.requestContext.http.method} is not allowed on ${event.rawPath}.`,
-            allowedMethods(path),
+            allowedMethods(path, table),
           );
         }
         if (!route || !run)
           throw new NotFoundError(`No route ${event.requestContext.http.method} ${event.rawPath}.`);
         principal = principalOf(event, route.basicAuth === true);
         if (route.role) requireRole(principal, route.role, route.basicAuth === true);
-        const params: Record<string, string> = {};
-        for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+        // The route's declarations, in the order a client's mistake is reported: path, query, body.
+        const params = checkedParams(route, event);
+        const query = route.query ? parseQuery(route.query.schema, queryOf(event)) : queryOf(event);
+        const rawBody = route.body ? readJsonBody(event) : undefined;
         const request = {
           event,
           route,
           principal: principal as Caller,
           params,
-          query: queryOf(event),
+          query,
+          body: route.body ? parseWith(route.body.schema, rawBody, route.body.label) : undefined,
+          rawBody,
           clock: requestClock(event, lambdaContext, started),
         };
         // The context (and the SDK clients in it) is built on first use, never at import.

@@ -35,3 +35,21 @@ export const head: GroupRouteKey<'health'> = 'HEAD /health';
 // The route table's keys are literal: a typo is not a RouteKey.
 // @ts-expect-error no such route
 export const typo: RouteKey = 'POST /thread';
+
+// A handler's request is typed from its route's entry: parameters from the path, the body from its schema.
+export const typed = lambdaHandler('tokens', {
+  'POST /tokens': async (req) => {
+    const name: string = req.body.name;
+    // @ts-expect-error CreateTokenSchema has no such field
+    void req.body.secret;
+    // @ts-expect-error POST /tokens has no path parameter
+    void req.params.name;
+    return ok({ ...req, body: name });
+  },
+  'GET /tokens': ok,
+  'DELETE /tokens/{name}': async (req) => {
+    // @ts-expect-error DELETE /tokens/{name} takes no body
+    void req.body.name;
+    return ok({ ...req, body: req.params.name });
+  },
+});

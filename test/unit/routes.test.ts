@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler as health } from '../../functions/health';
-import { PATHS, ROUTES, matchRoute } from '../../shared/routes';
+import { DECLARED_ROUTES, PATHS, ROUTES, matchRoute, routeKey } from '../../shared/routes';
 
 describe('the route table', () => {
   it('matches exact paths only and decodes parameters', () => {
@@ -84,5 +86,38 @@ describe('the route table', () => {
     // Assess
     expect(get.body).toBe('{"status":"ok"}');
     expect(head).toEqual({ ...get, body: '', isBase64Encoded: false });
+  });
+
+  it('declares the shape of every path parameter, and only of those in its path', () => {
+    for (const route of ROUTES) {
+      // Prepare
+      const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name);
+      // Assess: the dispatcher checks exactly these before the handler runs
+      expect({ route: routeKey(route), params: Object.keys(route.params ?? {}) }).toEqual({
+        route: routeKey(route),
+        params: inPath,
+      });
+    }
+  });
+});
+
+describe("README's API in brief", () => {
+  // Prepare: its table's rows, each `METHOD /path` of the first cell with the role of the second
+  const section = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8')
+    .split('## The API in brief')[1]!
+    .split(/\n## /)[0]!;
+  const listed = section
+    .split('\n')
+    .filter((line) => line.startsWith('| `') && !line.includes('(WebSocket)'))
+    .flatMap((line) => {
+      const [routes, role] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+      return [...routes!.matchAll(/`([A-Z]+ \/[^`]*)`/g)].map(([, key]) => [key, role!.split(' ')[0]]);
+    });
+
+  it('lists every route of the route table once, with its role, and no other', () => {
+    // Act
+    const declared = DECLARED_ROUTES.map((r) => [r.route, r.role ?? '—']);
+    // Assess
+    expect([...listed].sort()).toEqual([...declared].sort());
   });
 });
