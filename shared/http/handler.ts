@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../domain/errors';
-import type { AppContext } from '../app/context';
 import { count, describeError, invocation, logger } from '../observability';
 import {
   ROUTES,
@@ -17,14 +16,15 @@ import { queryOf } from './request';
 import type { HttpResult } from './response';
 import type { RequestClock } from '../app/write-budget';
 
-export interface Request {
+/** A request as a route's handler sees it; `ctx` is what the function built (its dependencies). */
+export interface Request<D = unknown> {
   event: APIGatewayProxyEventV2;
   route: Route;
   /** Set on every route that needs a role (the dispatcher has checked it). */
   principal: Caller;
   params: Record<string, string>;
   query: Record<string, string>;
-  ctx: AppContext;
+  ctx: D;
   /** When the request arrived and when the function must have answered: what write budgets run by. */
   clock: RequestClock;
 }
@@ -48,15 +48,15 @@ export function requestClock(
   };
 }
 
-export type RouteHandler = (request: Request) => Promise<HttpResult>;
+export type RouteHandler<D = unknown> = (request: Request<D>) => Promise<HttpResult>;
 
 /** A function group's handlers: one for each of its routes in the route table, and nothing else. */
-export type HandlerMap<G extends FunctionGroup> = { readonly [K in GroupRouteKey<G>]: RouteHandler };
-
-/** For functions that touch no table: wiring one in would only slow their cold start. */
-const noContext = (): AppContext => {
-  throw new Error('this function has no application context');
+export type HandlerMap<G extends FunctionGroup, D = unknown> = {
+  readonly [K in GroupRouteKey<G>]: RouteHandler<D>;
 };
+
+/** For functions that touch no table (health): they build no dependencies. */
+const noContext = (): never => undefined as never;
 
 /**
  * A function group's Lambda entry point: find the route by API Gateway's routeKey, enforce its role,
@@ -64,20 +64,25 @@ const noContext = (): AppContext => {
  * method, route, status, caller's name and latency; never headers, so never a token. Every line
  * written while it runs carries the Lambda request id and API Gateway's (`correlation_id`, the
  * access log's `requestId`), and the metrics are published however the request ends.
+ *
+ * `context` gives the function's dependencies (`req.ctx`), as its module built them; `.with(other)`
+ * is the same entry point over other dependencies (the local server's and the tests' composition).
+ * `prepare` runs before the route, with the same dependencies (threads-read loads its page-token key).
  */
-export function lambdaHandler<G extends FunctionGroup>(
+export function lambdaHandler<G extends FunctionGroup, D = never>(
   group: G,
-  handlers: HandlerMap<G>,
-  context: () => AppContext = noContext,
-) {
+  handlers: HandlerMap<G, D>,
+  context: () => D = noContext,
+  prepare?: (event: APIGatewayProxyEventV2, ctx: D) => Promise<void>,
+): LambdaHandler<D> {
   const routes = new Map(ROUTES.filter((r) => r.group === group).map((r) => [routeKey(r), r as Route]));
-  return (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
+  const handle = (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
     invocation(group, { context: lambdaContext, correlationId: event.requestContext.requestId }, async () => {
       const started = Date.now();
       const route = routes.get(event.routeKey);
       // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
-      const run: RouteHandler | undefined = route
-        ? (handlers as Record<string, RouteHandler>)[handlerKey(route)]
+      const run: RouteHandler<D> | undefined = route
+        ? (handlers as Record<string, RouteHandler<D>>)[handlerKey(route)]
         : undefined;
       let result: HttpResult;
       let principal: Caller | null = null;
@@ -103,10 +108,9 @@ export function lambdaHandler<G extends FunctionGroup>(
           query: queryOf(event),
           clock: requestClock(event, lambdaContext, started),
         };
-        // The context (and the SDK clients in it) is built on first use, never at import.
-        result = await run(
-          Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,
-        );
+        const ctx = context();
+        await prepare?.(event, ctx);
+        result = await run({ ...request, ctx });
       } catch (error) {
         const tracked = asTrackerError(error);
         if (tracked.status >= 500)
@@ -132,4 +136,15 @@ export function lambdaHandler<G extends FunctionGroup>(
       );
       return result;
     });
+  return Object.assign(handle, {
+    with: (other: () => D) => lambdaHandler(group, handlers, other, prepare),
+  });
 }
+
+/** A function group's entry point, and the same over other dependencies. */
+export type LambdaHandler<D> = ((
+  event: APIGatewayProxyEventV2,
+  lambdaContext?: Context,
+) => Promise<HttpResult>) & {
+  with(context: () => D): LambdaHandler<D>;
+};
