@@ -1,19 +1,31 @@
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
-import { functionContext, useWebhooks } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { attemptEvent, fanOut, runDeliveries } from '../shared/app/deliveries';
+import { attemptEvent, fanOut, runDeliveries, type DeliveryDeps } from '../shared/app/deliveries';
+import { config } from '../shared/config';
+import { WEBHOOK_TIMEOUT_MS } from '../shared/domain/limits';
 import type { TrackerEvent } from '../shared/domain/event';
 import { systemLookup } from '../shared/events/webhook-url';
 import { count, invocation, logger } from '../shared/observability';
+import { createDocumentClient } from '../shared/store/client';
+import { DeliveryStore } from '../shared/store/delivery-store';
+import { webhookKeys } from '../shared/store/keyring-source';
+import { secretBox } from '../shared/store/secret-box';
+import { SubscriptionStore } from '../shared/store/subscription-store';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  subscriptions: parts.subscriptions,
-  deliveries: parts.deliveries,
-});
-
-// Each attempt resolves the subscriber's host and refuses private addresses (the DNS-rebinding check).
-useWebhooks(systemLookup);
+const cfg = config();
+const db = createDocumentClient(cfg);
+/**
+ * What this function uses, built once per instance (its IAM role: infra/permissions.ts). Each attempt
+ * resolves the subscriber's host and refuses private addresses (the DNS-rebinding check).
+ */
+const deps: DeliveryDeps = {
+  config: cfg,
+  subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(webhookKeys(cfg))),
+  deliveries: new DeliveryStore(db, cfg.tableName),
+  lookup: systemLookup,
+  webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
+  // This function attempts what it fans out itself (below).
+  wakeDeliveries: () => undefined,
+};
 
 /**
  * Webhook delivery in the cloud, two triggers:
@@ -25,35 +37,39 @@ useWebhooks(systemLookup);
  *   recorded and retried from the due index.
  * - a schedule every minute: attempt whatever is due (retries, and anything a crash left leased).
  */
-export const handler = async (
-  event: SQSEvent | Pick<ScheduledEvent, 'time'>,
-  context?: Context,
-): Promise<SQSBatchResponse | { attempted: number }> =>
-  invocation('deliveries', { context }, async () => {
-    const ctx = appContext();
-    if ('Records' in event) {
-      const failures: { itemIdentifier: string }[] = [];
-      const attempts: Promise<unknown>[] = [];
-      for (const record of event.Records) {
-        try {
-          const envelope = JSON.parse(record.body) as { detail?: TrackerEvent };
-          if (!envelope.detail?.id) throw new Error('message is not an EventBridge event of the tracker');
-          await fanOut(ctx, [envelope.detail]);
-          attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now()));
-        } catch (error) {
-          logger.warn('fan-out failed; the message returns to the queue', {
-            messageId: record.messageId,
-            error: String(error),
-          });
-          failures.push({ itemIdentifier: record.messageId });
+export const handlerFor =
+  (appContext: () => DeliveryDeps) =>
+  async (
+    event: SQSEvent | Pick<ScheduledEvent, 'time'>,
+    context?: Context,
+  ): Promise<SQSBatchResponse | { attempted: number }> =>
+    invocation('deliveries', { context }, async () => {
+      const ctx = appContext();
+      if ('Records' in event) {
+        const failures: { itemIdentifier: string }[] = [];
+        const attempts: Promise<unknown>[] = [];
+        for (const record of event.Records) {
+          try {
+            const envelope = JSON.parse(record.body) as { detail?: TrackerEvent };
+            if (!envelope.detail?.id) throw new Error('message is not an EventBridge event of the tracker');
+            await fanOut(ctx, [envelope.detail]);
+            attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now()));
+          } catch (error) {
+            logger.warn('fan-out failed; the message returns to the queue', {
+              messageId: record.messageId,
+              error: String(error),
+            });
+            failures.push({ itemIdentifier: record.messageId });
+          }
         }
+        // Failed attempts are recorded and retried from the due index; they never fail the message.
+        await Promise.allSettled(attempts);
+        count('WebhookFanOutFailures', failures.length);
+        return { batchItemFailures: failures };
       }
-      // Failed attempts are recorded and retried from the due index; they never fail the message.
-      await Promise.allSettled(attempts);
-      count('WebhookFanOutFailures', failures.length);
-      return { batchItemFailures: failures };
-    }
-    const reports = await runDeliveries(ctx, Date.now());
-    count('WebhookAttempts', reports.length);
-    return { attempted: reports.length };
-  });
+      const reports = await runDeliveries(ctx, Date.now());
+      count('WebhookAttempts', reports.length);
+      return { attempted: reports.length };
+    });
+
+export const handler = handlerFor(() => deps);

@@ -1,20 +1,22 @@
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
-import { functionContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
+import { createDocumentClient } from '../shared/store/client';
+import { FeedStore } from '../shared/store/feed-store';
+import { ThreadStore } from '../shared/store/thread-store';
 import { contentEtag, noneMatchHits } from '../shared/http/etag';
-import { lambdaHandler, type Request } from '../shared/http/handler';
+import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { header } from '../shared/http/request';
-import { SettingError } from '../shared/config';
+import { config, SettingError } from '../shared/config';
 import { BASE_HEADERS, empty, type HttpResult } from '../shared/http/response';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  threads: parts.threads,
-  scenarios: parts.scenarios,
-  kindStore: parts.kindStore,
-  kinds: parts.kinds,
-  feeds: parts.feeds,
-});
+const cfg = config();
+const db = createDocumentClient(cfg);
+/** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = {
+  config: cfg,
+  threads: new ThreadStore(db, cfg.tableName),
+  feeds: new FeedStore(db, cfg.tableName),
+};
+const appContext = () => deps;
 
 /**
  * The Atom feeds (readers; HTTP Basic allowed, shared/routes.ts). A function of their own: the
@@ -24,7 +26,7 @@ export const appContext = functionContext({
  */
 
 /** An Atom document, with an ETag of its bytes (and 304 when the reader holds them already). */
-function atom(req: Request, xml: string): HttpResult {
+function atom(req: AnyRequest, xml: string): HttpResult {
   const tag = contentEtag(xml);
   if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
   return { statusCode: 200, headers: { ...BASE_HEADERS, 'Content-Type': ATOM_TYPE, ETag: tag }, body: xml };
@@ -35,7 +37,7 @@ function atom(req: Request, xml: string): HttpResult {
  * the request's Host or X-Forwarded-* headers: a client picks those, and a cache would serve the
  * feed it poisoned to every reader.
  */
-const publicBase = (req: Request): string => {
+const publicBase = (req: AnyRequest<Pick<typeof deps, 'config'>>): string => {
   const base = req.ctx.config.publicUrl;
   if (base === undefined)
     throw new SettingError('TRACKER_PUBLIC_URL', 'is not set: feed links are built on it.');

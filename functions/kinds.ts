@@ -1,15 +1,15 @@
-import { putKind } from '../shared/app/kinds';
-import { functionContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
+import { kindCache, putKind } from '../shared/app/kinds';
+import { config } from '../shared/config';
+import { createDocumentClient } from '../shared/store/client';
+import { KindStore } from '../shared/store/kind-store';
 import { lambdaHandler } from '../shared/http/handler';
 import { json } from '../shared/http/response';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  kindStore: parts.kindStore,
-  kinds: parts.kinds,
-  idempotency: parts.idempotency,
-});
+const cfg = config();
+const kindStore = new KindStore(createDocumentClient(cfg), cfg.tableName);
+/** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = { kindStore, kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000) };
+const appContext = () => deps;
 
 /**
  * Custom kinds (admin). `GET /kinds` is a read route (threads-read); this function only writes, and

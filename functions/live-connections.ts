@@ -1,13 +1,14 @@
-import { functionContext, type AppContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { handleLiveMessage, type LiveDeps } from '../shared/app/live';
-import { ApiGatewayLiveSender } from '../shared/events/live-sender';
+import { cloudLive, handleLiveMessage, liveSender, type CloudLive } from '../shared/app/live';
 import type { Context } from 'aws-lambda';
+import { config } from '../shared/config';
 import { invocation } from '../shared/observability';
-import { ConnectionStore } from '../shared/store/connection-store';
+import { createDocumentClient } from '../shared/store/client';
+import { TokenStore } from '../shared/store/token-store';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({ tokens: parts.tokens });
+const cfg = config();
+const db = createDocumentClient(cfg);
+/** What this function uses, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = cloudLive({ config: cfg, db, tokens: new TokenStore(db, cfg.tableName) });
 
 /**
  * The live WebSocket API's routes in the cloud (infra/live-api.ts):
@@ -32,53 +33,38 @@ export interface LiveRouteEvent {
   isBase64Encoded?: boolean;
 }
 
-/** Built once per context (a warm function reuses them). */
-let built: { ctx: AppContext; store: ConnectionStore; sender?: ApiGatewayLiveSender } | undefined;
+export const handlerFor =
+  (live: () => CloudLive) =>
+  async (event: LiveRouteEvent, context?: Context): Promise<{ statusCode: number; body?: string }> =>
+    invocation(
+      `live ${event.requestContext.routeKey}`,
+      { context, correlationId: event.requestContext.requestId },
+      async () => {
+        const { routeKey, connectionId, authorizer } = event.requestContext;
+        const d = live();
+        const now = Date.now();
+        if (routeKey === '$connect') {
+          if (!authorizer?.subject || !authorizer.name) return { statusCode: 401 };
+          await d.store.connect({ connectionId, subject: authorizer.subject, name: authorizer.name }, now);
+          return { statusCode: 200 };
+        }
+        if (routeKey === '$disconnect') {
+          await d.store.remove(connectionId);
+          return { statusCode: 200 };
+        }
+        const subject = authorizer?.subject ?? (await d.store.get(connectionId))?.subject;
+        if (!subject) return { statusCode: 410 };
+        const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
+        const reply = await handleLiveMessage(d, { connectionId, subject }, raw, false, now);
+        if (reply.close) {
+          const s = liveSender(d);
+          await s.send(connectionId, JSON.stringify(reply.frame));
+          await s.refuse(connectionId);
+          await d.store.remove(connectionId);
+          return { statusCode: 200 };
+        }
+        return { statusCode: 200, body: JSON.stringify(reply.frame) };
+      },
+    );
 
-const deps = (): LiveDeps & { store: ConnectionStore } => {
-  const ctx = appContext();
-  if (built?.ctx !== ctx) built = { ctx, store: new ConnectionStore(ctx.db, ctx.config.tableName) };
-  return { registry: built.store, store: built.store, tokens: ctx.tokens };
-};
-
-const liveSender = (): ApiGatewayLiveSender => {
-  const { liveCallbackUrl, region } = appContext().config;
-  if (!liveCallbackUrl) throw new Error('TRACKER_LIVE_CALLBACK_URL is not set');
-  deps();
-  return (built!.sender ??= new ApiGatewayLiveSender(liveCallbackUrl, region));
-};
-
-export const handler = async (
-  event: LiveRouteEvent,
-  context?: Context,
-): Promise<{ statusCode: number; body?: string }> =>
-  invocation(
-    `live ${event.requestContext.routeKey}`,
-    { context, correlationId: event.requestContext.requestId },
-    async () => {
-      const { routeKey, connectionId, authorizer } = event.requestContext;
-      const d = deps();
-      const now = Date.now();
-      if (routeKey === '$connect') {
-        if (!authorizer?.subject || !authorizer.name) return { statusCode: 401 };
-        await d.store.connect({ connectionId, subject: authorizer.subject, name: authorizer.name }, now);
-        return { statusCode: 200 };
-      }
-      if (routeKey === '$disconnect') {
-        await d.store.remove(connectionId);
-        return { statusCode: 200 };
-      }
-      const subject = authorizer?.subject ?? (await d.store.get(connectionId))?.subject;
-      if (!subject) return { statusCode: 410 };
-      const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
-      const reply = await handleLiveMessage(d, { connectionId, subject }, raw, false, now);
-      if (reply.close) {
-        const s = liveSender();
-        await s.send(connectionId, JSON.stringify(reply.frame));
-        await s.refuse(connectionId);
-        await d.store.remove(connectionId);
-        return { statusCode: 200 };
-      }
-      return { statusCode: 200, body: JSON.stringify(reply.frame) };
-    },
-  );
+export const handler = handlerFor(() => deps);

@@ -1,14 +1,15 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { functionContext, type AppContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { fanOutLive } from '../shared/app/live';
+import { cloudLive, fanOutLive, liveSender, type CloudLive } from '../shared/app/live';
+import { config } from '../shared/config';
 import type { TrackerEvent } from '../shared/domain/event';
-import { ApiGatewayLiveSender } from '../shared/events/live-sender';
 import { count, invocation } from '../shared/observability';
-import { ConnectionStore } from '../shared/store/connection-store';
+import { createDocumentClient } from '../shared/store/client';
+import { TokenStore } from '../shared/store/token-store';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({ tokens: parts.tokens });
+const cfg = config();
+const db = createDocumentClient(cfg);
+/** What this function uses, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = cloudLive({ config: cfg, db, tokens: new TokenStore(db, cfg.tableName) });
 
 /**
  * Live fan-out in the cloud: an EventBridge rule on the notification bus (the stream webhooks are
@@ -16,30 +17,20 @@ export const appContext = functionContext({ tokens: parts.tokens });
  * subscribed to the event's scenario or thread (a Query per target shard), forgets connections API
  * Gateway reports gone (410) and refuses those whose token was revoked (shared/app/live.ts).
  */
-/** Built once per context (a warm function reuses the SDK client). */
-let adapters: { ctx: AppContext; store: ConnectionStore; sender: ApiGatewayLiveSender } | undefined;
+export const handlerFor =
+  (live: () => CloudLive) =>
+  async (
+    event: Pick<EventBridgeEvent<string, TrackerEvent>, 'detail'>,
+    context?: Context,
+  ): Promise<{ sent: number; gone: number; refused: number }> =>
+    invocation('live-fanout', { context }, async () => {
+      const d = live();
+      const sender = liveSender(d);
+      if (!event.detail?.id) return { sent: 0, gone: 0, refused: 0 };
+      const report = await fanOutLive({ ...d, sender }, [event.detail], Date.now());
+      count('LiveFramesSent', report.sent);
+      count('LiveConnectionsGone', report.gone);
+      return report;
+    });
 
-export const handler = async (
-  event: Pick<EventBridgeEvent<string, TrackerEvent>, 'detail'>,
-  context?: Context,
-): Promise<{ sent: number; gone: number; refused: number }> =>
-  invocation('live-fanout', { context }, async () => {
-    const ctx = appContext();
-    if (!ctx.config.liveCallbackUrl) throw new Error('TRACKER_LIVE_CALLBACK_URL is not set');
-    if (adapters?.ctx !== ctx)
-      adapters = {
-        ctx,
-        store: new ConnectionStore(ctx.db, ctx.config.tableName),
-        sender: new ApiGatewayLiveSender(ctx.config.liveCallbackUrl, ctx.config.region),
-      };
-    const { store, sender } = adapters;
-    if (!event.detail?.id) return { sent: 0, gone: 0, refused: 0 };
-    const report = await fanOutLive(
-      { registry: store, tokens: ctx.tokens, sender },
-      [event.detail],
-      Date.now(),
-    );
-    count('LiveFramesSent', report.sent);
-    count('LiveConnectionsGone', report.gone);
-    return report;
-  });
+export const handler = handlerFor(() => deps);

@@ -5,25 +5,36 @@ import {
   listSubscriptions,
   patchSubscription,
   pingSubscription,
+  type SubscriptionDeps,
 } from '../shared/app/subscriptions';
-import { functionContext, useBus, useWebhooks } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { eventBridgeBus } from '../shared/events/bus';
+import { config } from '../shared/config';
+import { createPublisher } from '../shared/events/bus';
 import { systemLookup } from '../shared/events/webhook-url';
+import { createDocumentClient } from '../shared/store/client';
+import { DeliveryStore } from '../shared/store/delivery-store';
+import { webhookKeys } from '../shared/store/keyring-source';
+import { secretBox } from '../shared/store/secret-box';
+import { SubscriptionStore } from '../shared/store/subscription-store';
 import { lambdaHandler } from '../shared/http/handler';
 import { empty, json } from '../shared/http/response';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  subscriptions: parts.subscriptions,
-  deliveries: parts.deliveries,
-  idempotency: parts.idempotency,
-});
-
-// This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
-useBus(eventBridgeBus);
-// Subscription URLs are resolved and checked against private addresses when created or changed.
-useWebhooks(systemLookup);
+const cfg = config();
+const db = createDocumentClient(cfg);
+/**
+ * What this function's routes use, built once per instance (its IAM role: infra/permissions.ts).
+ * Subscription URLs are resolved and checked against private addresses when created or changed, and
+ * a ping is published on the bus (EVENT_BUS_NAME).
+ */
+const deps: SubscriptionDeps = {
+  config: cfg,
+  subscriptions: new SubscriptionStore(db, cfg.tableName, secretBox(webhookKeys(cfg))),
+  deliveries: new DeliveryStore(db, cfg.tableName),
+  lookup: systemLookup,
+  publisher: createPublisher(cfg),
+  // Deliveries are attempted by the deliveries function, from the queue and its schedule.
+  wakeDeliveries: () => undefined,
+};
+const appContext = () => deps;
 
 /**
  * Webhook subscriptions (admin). Like POST /tokens, POST /subscriptions does not honour

@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
@@ -5,39 +6,47 @@ import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
-import { listKinds } from '../shared/app/kinds';
+import { kindCache, listKinds } from '../shared/app/kinds';
 import { checkReady } from '../shared/app/readiness';
 import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { functionContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { pageTokenKeyId } from '../shared/store/page-token';
-import { lambdaHandler, type Request } from '../shared/http/handler';
+import { config } from '../shared/config';
+import { createDocumentClient } from '../shared/store/client';
+import { KindStore } from '../shared/store/kind-store';
+import { pageTokenKeys } from '../shared/store/keyring-source';
+import { pageTokenCodec, pageTokenKeyId } from '../shared/store/page-token';
+import { ScenarioStore } from '../shared/store/scenario-store';
+import { ThreadStore } from '../shared/store/thread-store';
+import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
 import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  threads: parts.threads,
-  scenarios: parts.scenarios,
-  kindStore: parts.kindStore,
-  kinds: parts.kinds,
-  pageTokens: parts.pageTokens,
-});
+const cfg = config();
+const db = createDocumentClient(cfg);
+/** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = {
+  config: cfg,
+  db,
+  threads: new ThreadStore(db, cfg.tableName),
+  scenarios: new ScenarioStore(db, cfg.tableName),
+  kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
+  pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
+};
+const appContext = () => deps;
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 
 /** 200 with a strong ETag, or 304 when the client already holds this representation. */
-function conditional(req: Request, body: unknown, etag?: string): HttpResult {
+function conditional(req: AnyRequest, body: unknown, etag?: string): HttpResult {
   const text = JSON.stringify(body);
   const tag = etag ?? contentEtag(text);
   if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
   return { ...json(200, body, { ETag: tag }), body: text };
 }
 
-const routes = lambdaHandler(
+export const handler = lambdaHandler(
   'threads-read',
   {
     'GET /ready': async (req) => json(200, await checkReady(req.ctx)),
@@ -212,6 +221,7 @@ const routes = lambdaHandler(
     },
   },
   appContext,
+  loadPageKeys,
 );
 
 /** The routes whose answers page (`nextToken`, shared/routes.ts): only they need the page-token key. */
@@ -224,15 +234,10 @@ const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).m
  * up a rotation first). While it cannot be read, paging answers 503 (never a guessable key). A
  * request for one thread, update or scenario never waits for it.
  */
-export const handler: typeof routes = async (event, context) => {
-  // Only a process given the ARN builds its context here (tests and the local server set their own).
-  const cfg = process.env.PAGE_TOKEN_SECRET_ARN ? appContext().config : undefined;
-  if (cfg?.pageTokenSecretArn && PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET '))) {
-    const token = event.queryStringParameters?.nextToken;
-    await parts
-      .pageTokenKeys(cfg)
-      .load(token === undefined ? undefined : pageTokenKeyId(token))
-      .catch(() => undefined); // an unread keyring is the codec's 503, answered as any error of the route
-  }
-  return routes(event, context);
-};
+async function loadPageKeys(event: APIGatewayProxyEventV2, ctx: Pick<typeof deps, 'config'>): Promise<void> {
+  if (!ctx.config.pageTokenSecretArn || !PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET '))) return;
+  const token = event.queryStringParameters?.nextToken;
+  await pageTokenKeys(ctx.config)
+    .load(token === undefined ? undefined : pageTokenKeyId(token))
+    .catch(() => undefined); // an unread keyring is the codec's 503, answered as any error of the route
+}

@@ -1,3 +1,4 @@
+import { createRecounter } from '../shared/app/recounts';
 import { createScenario, patchScenario } from '../shared/app/scenarios';
 import type { Scenario } from '../shared/domain/types';
 import {
@@ -10,40 +11,51 @@ import {
   type WriteResult,
 } from '../shared/app/threads';
 import { ifMatchOf, scenarioEtag, threadEtag } from '../shared/http/etag';
-import { functionContext, useBus } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
-import { eventBridgeBus } from '../shared/events/bus';
+import { kindCache } from '../shared/app/kinds';
+import { config } from '../shared/config';
+import { createPublisher } from '../shared/events/bus';
 import { replayResult } from '../shared/app/replay';
-import { lambdaHandler, type Request } from '../shared/http/handler';
+import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header } from '../shared/http/request';
 import { json, type HttpResult } from '../shared/http/response';
+import { createDocumentClient } from '../shared/store/client';
+import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
+import { KindStore } from '../shared/store/kind-store';
+import { OutboxStore } from '../shared/store/outbox-store';
+import { ScenarioStore } from '../shared/store/scenario-store';
+import { ThreadStore } from '../shared/store/thread-store';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({
-  threads: parts.threads,
-  scenarios: parts.scenarios,
-  recounts: parts.recounts,
-  kindStore: parts.kindStore,
-  kinds: parts.kinds,
-  idempotency: parts.idempotency,
-  outbox: parts.outbox,
-});
-
-// This function publishes (EVENT_BUS_NAME): it brings the EventBridge bus, which the others leave out.
-useBus(eventBridgeBus);
+const cfg = config();
+const db = createDocumentClient(cfg);
+const scenarios = new ScenarioStore(db, cfg.tableName);
+/**
+ * What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). It
+ * publishes what it commits, and asks for recounts, on the bus (EVENT_BUS_NAME).
+ */
+const deps = {
+  config: cfg,
+  threads: new ThreadStore(db, cfg.tableName),
+  scenarios,
+  recounts: createRecounter(cfg, () => ({ scenarios })),
+  kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
+  idempotency: new IdempotencyStore(db, cfg.tableName),
+  outbox: new OutboxStore(db, cfg.tableName),
+  publisher: createPublisher(cfg),
+};
+const appContext = () => deps;
 
 /** Write routes (threads, updates, scenarios): every one validates fully (limits included) before the first database call. */
 
-const writeOptions = (req: Request): WriteOptions => {
+const writeOptions = (req: AnyRequest<typeof deps>): WriteOptions => {
   const ifMatch = ifMatchOf(header(req.event, 'if-match'));
   return { principal: req.principal, clock: req.clock, ...(ifMatch !== undefined ? { ifMatch } : {}) };
 };
 
 /** An idempotent POST: the key, the caller's token and the route with its decoded parameters scope the replay. */
 const idempotent = (
-  req: Request,
+  req: AnyRequest<typeof deps>,
   render: (r: WriteResult) => HttpResult,
   run: Parameters<typeof withIdempotency>[3],
 ) =>

@@ -1,11 +1,14 @@
 import { createToken, listTokens, revokeToken } from '../shared/app/tokens';
-import { functionContext } from '../shared/app/context';
-import * as parts from '../shared/app/parts';
+import { config } from '../shared/config';
+import { createDocumentClient } from '../shared/store/client';
+import { TokenStore } from '../shared/store/token-store';
 import { lambdaHandler } from '../shared/http/handler';
 import { empty, json } from '../shared/http/response';
 
-/** This function's context: the parts its routes use (and its IAM role's item families allow). */
-export const appContext = functionContext({ tokens: parts.tokens, idempotency: parts.idempotency });
+const cfg = config();
+/** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = { tokens: new TokenStore(createDocumentClient(cfg), cfg.tableName) };
+const appContext = () => deps;
 
 /** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
 export const handler = lambdaHandler(

@@ -6,9 +6,10 @@ import type { AnyFunctionName } from './bundling';
 /**
  * What each function may do, in one reviewable table: the stores it is built with and what it does
  * with each (shared/store/access.ts declares what every use of a store touches, down to the
- * partition-key families and the indexes). For an HTTP or worker function the stores are exactly its
- * context's parts (`functionContext({...})` in functions/*.ts; test/unit/function-access.test.ts
- * holds the two equal); the live functions build their connection store themselves.
+ * partition-key families and the indexes): the stores its module builds (functions/*.ts). Nothing
+ * here is checked against the code by type: test/cloud/cloud-mode.test.ts runs every route and worker
+ * through its real bundle under the role derived from this table, and fails on any call it denies;
+ * test/integration/item-families.test.ts checks every item request of every function against it.
  *
  * Every table statement carries `dynamodb:LeadingKeys` (ForAllValues:StringLike: every key of a
  * request must match), index Queries included (there the keys are the index's partition key), and
@@ -17,7 +18,7 @@ import type { AnyFunctionName } from './bundling';
  * authorised as PutItem/UpdateItem/DeleteItem/ConditionCheckItem on its own key.
  */
 export interface FunctionAccess {
-  /** The stores it is built with, and the uses it makes of each (`[]`: carried, never called). */
+  /** The stores it is built with, and the uses it makes of each. */
   readonly stores: StoreUses;
   /** Whether it publishes to the project's event bus (notifications, recount requests). */
   readonly putEvents: boolean;
@@ -33,8 +34,6 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       threads: ['read', 'history', 'lists'],
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
-      kinds: [],
-      pageTokens: [],
       readiness: ['probe'],
     },
     putEvents: false,
@@ -46,30 +45,24 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     stores: {
       threads: ['read', 'history', 'children', 'write'],
       scenarios: ['read', 'write'],
-      recounts: [],
       kindStore: ['registry'],
-      kinds: [],
       idempotency: ['guard'],
       outbox: ['enqueue', 'deliver'],
     },
     putEvents: true,
   },
-  // Token management: both items of a token, listing by name and lastUsedAt by hash. It carries the
-  // idempotency part but never uses it (a token is never replayed).
-  tokens: { stores: { tokens: ['manage'], idempotency: [] }, putEvents: false },
+  // Token management: both items of a token, listing by name and lastUsedAt by hash.
+  tokens: { stores: { tokens: ['manage'] }, putEvents: false },
   // Custom kinds: the KINDS partition and nothing else (GET /kinds is a read route).
-  kinds: { stores: { kindStore: ['define'], kinds: [], idempotency: [] }, putEvents: false },
+  kinds: { stores: { kindStore: ['define'] }, putEvents: false },
   // Reads a token by hash and records lastUsedAt (that attribute only).
   authorizer: { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
   // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox, the
   // outbox drain; its sweep lists scenarios (GSI1), reads each one's latest change (GSI8), recounts.
   'stale-check': {
     stores: {
-      threads: [],
       scenarios: ['recount', 'sweep'],
-      recounts: [],
       kindStore: ['registry'],
-      kinds: [],
       outbox: ['enqueue', 'drain'],
       due: ['flag'],
     },
@@ -79,7 +72,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'scenario-recount': { stores: { scenarios: ['recount'] }, putEvents: false },
   // Subscription items, a ping's delivery item, the delivery log; a ping goes to the bus.
   subscriptions: {
-    stores: { subscriptions: ['read', 'manage'], deliveries: ['create', 'attempts'], idempotency: [] },
+    stores: { subscriptions: ['read', 'manage'], deliveries: ['create', 'attempts'] },
     putEvents: true,
   },
   // Fan-out (delivery items), claims and outcomes on the due index (GSI3), the log, the failure clock.
@@ -88,11 +81,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     putEvents: false,
   },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
-  // Its scenarios and kinds parts are carried but never called.
-  feeds: {
-    stores: { threads: ['read'], scenarios: [], kindStore: [], kinds: [], feeds: ['read'] },
-    putEvents: false,
-  },
+  feeds: { stores: { threads: ['read'], feeds: ['read'] }, putEvents: false },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
   // rechecked on each message and before each event sent.
   'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },

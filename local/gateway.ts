@@ -11,32 +11,53 @@ import { LIMITS } from '../shared/domain/limits';
 import { asTrackerError, problem } from '../shared/http/problem';
 import type { HttpResult } from '../shared/http/response';
 import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/routes';
-import { handler as authorizer } from '../functions/authorizer';
-import { handler as health } from '../functions/health';
-import { handler as threadsRead } from '../functions/threads-read';
-import { handler as threadsWrite } from '../functions/threads-write';
-import { handler as tokens } from '../functions/tokens';
-import { handler as kinds } from '../functions/kinds';
-import { handler as subscriptions } from '../functions/subscriptions';
-import { handler as feeds } from '../functions/feeds';
+import { appContext } from '../shared/app/context';
+import type { handler as Authorizer } from '../functions/authorizer';
 import { invokeLocally } from './invocations';
 
 /**
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
- * routes that need a role, and hand the function the same v2 event a Lambda receives.
+ * routes that need a role, and hand the function the same v2 event a Lambda receives. Every function
+ * runs over the local server's composition (`appContext`, every store) instead of its own.
  */
-const FUNCTIONS: Record<
-  FunctionGroup,
-  (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
-> = {
-  health,
-  'threads-read': threadsRead,
-  'threads-write': threadsWrite,
-  tokens,
-  kinds,
-  subscriptions,
-  feeds,
-};
+interface Functions {
+  http: Record<FunctionGroup, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>>;
+  authorizer: typeof Authorizer;
+}
+
+let loaded: Promise<Functions> | undefined;
+
+/**
+ * The functions, loaded with the first request rather than with this module: each builds its own
+ * clients from the settings as it loads (as Lambda loads it), and `npm start` checks the settings
+ * first, refusing a bad one in one line rather than with a stack trace at import.
+ */
+const functions = (): Promise<Functions> =>
+  (loaded ??= (async () => {
+    const [authorizer, health, threadsRead, threadsWrite, tokens, kinds, subscriptions, feeds] =
+      await Promise.all([
+        import('../functions/authorizer'),
+        import('../functions/health'),
+        import('../functions/threads-read'),
+        import('../functions/threads-write'),
+        import('../functions/tokens'),
+        import('../functions/kinds'),
+        import('../functions/subscriptions'),
+        import('../functions/feeds'),
+      ]);
+    return {
+      http: {
+        health: health.handler,
+        'threads-read': threadsRead.handler.with(appContext),
+        'threads-write': threadsWrite.handler.with(appContext),
+        tokens: tokens.handler.with(appContext),
+        kinds: kinds.handler.with(appContext),
+        subscriptions: subscriptions.handler.with(appContext),
+        feeds: feeds.handler.with(appContext),
+      },
+      authorizer: authorizer.handlerFor(appContext),
+    };
+  })());
 
 /** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */
 const READ_CAP = LIMITS.bodyBytes + 1024;
@@ -146,6 +167,7 @@ export async function dispatch(
   if (body === 'too_large')
     return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
   const event = toEvent(req, target, match.route, match.params, body, requestId, arrivedAt);
+  const { http, authorizer } = await functions();
   if (match.route.role) {
     // A failing authorizer is API Gateway's bare 500 in the cloud; here it is the same problem
     // details the handler would give (a stalled database: 503 with Retry-After). The authorizer
@@ -164,7 +186,7 @@ export async function dispatch(
     } as typeof event.requestContext;
   }
   const group = match.route.group;
-  return invokeLocally(group, (context) => FUNCTIONS[group](event, context));
+  return invokeLocally(group, (context) => http[group](event, context));
 }
 
 export function send(

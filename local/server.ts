@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, normalize } from 'node:path';
 import { appContext, createContext, setAppContext, type AppContext } from '../shared/app/context';
-import { useInProcessParts } from '../shared/app/in-process';
 import { LocalRecounter } from '../shared/app/scenarios';
 import { registerToken, mintToken } from '../shared/app/tokens';
 import { readConfig, readLocalSettings } from '../shared/config';
@@ -15,7 +14,6 @@ import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
 import { CORS } from '../shared/http/cors';
 import { STATUS_TONES } from '../shared/domain/tones';
-import { handler as staleCheck } from '../functions/stale-check';
 import { dispatch, requestTarget, send } from './gateway';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { lockDataFolder } from './data-lock';
@@ -26,9 +24,6 @@ import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
 import type { Role } from '../shared/domain/types';
-
-// No bus here: published events reach subscriptions and live sockets in this process.
-useInProcessParts();
 
 const PUBLIC_DIR = join(__dirname, 'public');
 const STATIC_TYPES: Record<string, string> = {
@@ -327,6 +322,9 @@ async function main(): Promise<void> {
   const interval = settings.staleCheckIntervalSeconds;
   let timer: NodeJS.Timeout | undefined;
   if (interval > 0) {
+    // The function as EventBridge runs it, over this server's context; loaded now that the settings
+    // it reads as it loads have been checked (local/gateway.ts loads the others the same way).
+    const staleCheck = (await import('../functions/stale-check')).handlerFor(appContext);
     timer = setInterval(() => {
       // A failed run has logged itself (under its request id); the next run tries again.
       invokeLocally('stale-check', (context) =>

@@ -1,14 +1,9 @@
-import { createContext, setAppContext } from '../shared/app/context';
-import { useInProcessParts } from '../shared/app/in-process';
+import { createContext } from '../shared/app/context';
 import { runDeliveries } from '../shared/app/deliveries';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
 import { parsePreciseTime, periodEnd } from '../shared/domain/time';
-import { handler as staleCheck } from '../functions/stale-check';
 import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
-
-// No bus here: published events reach subscriptions and live sockets in this process.
-useInProcessParts();
 
 const USAGE =
   'usage: npm run stale-check -- [--at <RFC 3339 time, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY: its last millisecond>] [--allow-future] [--dry-run]';
@@ -65,8 +60,8 @@ export async function main(
     at ??= new Date(now).toISOString();
     const { target, config } = cliConfig(env);
     await checkDatabase(target, config);
+    // No bus here: published events reach subscriptions and live sockets in this process.
     const ctx = createContext(config);
-    setAppContext(ctx);
     if (dryRun) {
       const result = await runStaleCheck(ctx, at, { dryRun: true });
       for (const id of result.flagged) out(`would flag ${id}`);
@@ -87,7 +82,10 @@ export async function main(
     ctx.wakeDeliveries = () => {
       fannedOut = true;
     };
-    const result = await staleCheck({ time: at });
+    // The very handler EventBridge invokes, over this context; loaded once the settings it reads as
+    // it loads have been checked (cliConfig), so a bad one is refused in one line.
+    const { handlerFor } = await import('../functions/stale-check');
+    const result = await handlerFor(() => ctx)({ time: at });
     if (fannedOut) await runDeliveries(ctx, Date.now());
     out(JSON.stringify({ now: result.now, flagged: result.flagged, overdue: result.overdue }));
     return 0;

@@ -34,7 +34,7 @@ const VIEWS_AT_ONCE = 10;
  * ends the board.
  */
 export async function boardPage(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'threads'>,
   q: BoardQuery,
   limit: number,
   from?: ListPosition,
@@ -59,7 +59,11 @@ export async function boardPage(
 }
 
 /** A thread's view, or none when it had no status then (or was removed between the list and the read). */
-async function viewOrNone(ctx: AppContext, id: string, cut: Cutoff): Promise<(Thread & Cutoff) | null> {
+async function viewOrNone(
+  ctx: Pick<AppContext, 'threads'>,
+  id: string,
+  cut: Cutoff,
+): Promise<(Thread & Cutoff) | null> {
   try {
     return await threadAsOf(ctx, id, cut);
   } catch (error) {

@@ -6,6 +6,12 @@ import type { Delivery, DueDelivery } from '../store/delivery-store';
 import type { SubscriptionRecord } from '../store/subscription-store';
 import type { AppContext } from './context';
 
+/** What attempting deliveries takes: the stores, the address checks and the subscriber's time limit. */
+export type DeliveryDeps = Pick<
+  AppContext,
+  'config' | 'subscriptions' | 'deliveries' | 'lookup' | 'webhookTimeoutMs' | 'wakeDeliveries'
+>;
+
 /**
  * Webhook deliveries, the same code locally and in the cloud:
  *
@@ -101,7 +107,7 @@ export async function claimDue(
 
 /** One attempt of a claimed delivery, recorded; never throws for the subscriber's failures. */
 export async function attemptDelivery(
-  ctx: AppContext,
+  ctx: DeliveryDeps,
   held: Delivery & { leaseKey: string },
   nowMs: number,
 ): Promise<AttemptReport | null> {
@@ -153,7 +159,7 @@ export async function attemptDelivery(
 
 /** Keep the subscription's failure clock: started by a failure, stopped by a success; 24 h → disabled. */
 async function trackFailures(
-  ctx: AppContext,
+  ctx: DeliveryDeps,
   subscription: SubscriptionRecord,
   delivered: boolean,
   attemptedAt: string,
@@ -183,7 +189,7 @@ async function trackFailures(
  * Attempt every delivery due at `nowMs` (the scheduled sweep, and what tests drive with explicit
  * times). Attempts run concurrently: one subscriber that never answers holds only its own.
  */
-export async function runDeliveries(ctx: AppContext, nowMs: number): Promise<AttemptReport[]> {
+export async function runDeliveries(ctx: DeliveryDeps, nowMs: number): Promise<AttemptReport[]> {
   const claimed = await claimDue(ctx, nowMs);
   const reports = await Promise.all(
     claimed.map((held) => attemptDelivery(ctx, held, nowMs).catch((error) => failedRun(held, error))),
@@ -193,7 +199,7 @@ export async function runDeliveries(ctx: AppContext, nowMs: number): Promise<Att
 
 /** Attempt the deliveries of one event that are due now (the cloud, right after fanning it out). */
 export async function attemptEvent(
-  ctx: AppContext,
+  ctx: DeliveryDeps,
   eventId: string,
   nowMs: number,
 ): Promise<AttemptReport[]> {

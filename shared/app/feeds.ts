@@ -99,7 +99,11 @@ export async function renderAtom(
 }
 
 /** A thread's feed: its newest FEED_SIZE updates by recorded time. 404 for an unknown thread. */
-export async function threadFeed(ctx: AppContext, threadId: string, base: string): Promise<string> {
+export async function threadFeed(
+  ctx: Pick<AppContext, 'threads' | 'feeds'>,
+  threadId: string,
+  base: string,
+): Promise<string> {
   const store = ctx.feeds;
   const thread = await ctx.threads.getThread(threadId);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
@@ -125,7 +129,11 @@ export async function threadFeed(ctx: AppContext, threadId: string, base: string
  * Query), and only while its `lastRecordedAt` could still place an update in the feed.
  * 404 when the scenario has no thread and no scenario item.
  */
-export async function scenarioFeed(ctx: AppContext, scenario: string, base: string): Promise<string> {
+export async function scenarioFeed(
+  ctx: Pick<AppContext, 'threads' | 'feeds'>,
+  scenario: string,
+  base: string,
+): Promise<string> {
   const store = ctx.feeds;
   const [info, firstPage] = await Promise.all([
     store.scenario(scenario),

@@ -16,8 +16,10 @@ import {
   type LiveFrame,
   type LiveTarget,
 } from '../domain/live-protocol';
+import { ApiGatewayLiveSender } from '../events/live-sender';
 import type { Publisher } from '../events/publisher';
 import { logger } from '../observability';
+import { ConnectionStore } from '../store/connection-store';
 import type { AppContext } from './context';
 
 /**
@@ -224,4 +226,29 @@ export class LiveTap implements Publisher {
       logger.warn('live fan-out failed', { error: String(error) });
     }
   }
+}
+
+/** What the cloud's live functions work with: connection items in the table, and API Gateway's management API. */
+export interface CloudLive extends LiveDeps {
+  store: ConnectionStore;
+  /** Undefined where the stack gave no TRACKER_LIVE_CALLBACK_URL: sending then fails, naming it. */
+  sender: ApiGatewayLiveSender | undefined;
+}
+
+/** The live functions' adapters, over the document client and token store of their composition. */
+export function cloudLive(ctx: Pick<AppContext, 'config' | 'db' | 'tokens'>): CloudLive {
+  const store = new ConnectionStore(ctx.db, ctx.config.tableName);
+  const { liveCallbackUrl, region } = ctx.config;
+  return {
+    registry: store,
+    store,
+    tokens: ctx.tokens,
+    sender: liveCallbackUrl ? new ApiGatewayLiveSender(liveCallbackUrl, region) : undefined,
+  };
+}
+
+/** The sender, or the setting it lacks named. */
+export function liveSender(live: CloudLive): ApiGatewayLiveSender {
+  if (!live.sender) throw new Error('TRACKER_LIVE_CALLBACK_URL is not set');
+  return live.sender;
 }

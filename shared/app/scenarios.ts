@@ -49,7 +49,7 @@ export async function ensureScenario(
 }
 
 export async function createScenario(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'config' | 'scenarios' | 'recounts'>,
   input: CreateScenarioInput,
   idempotency?: IdempotencyTicket,
 ): Promise<Scenario> {
@@ -73,7 +73,7 @@ export async function createScenario(
   return scenario;
 }
 
-export async function getScenario(ctx: AppContext, id: string): Promise<Scenario> {
+export async function getScenario(ctx: Pick<AppContext, 'scenarios'>, id: string): Promise<Scenario> {
   const record = await ctx.scenarios.get(id);
   if (!record) throw new NotFoundError(`No scenario ${id}.`);
   return record.scenario;
@@ -85,7 +85,7 @@ export async function getScenario(ctx: AppContext, id: string): Promise<Scenario
  * change to the values the scenario already has writes nothing and keeps its version.
  */
 export async function patchScenario(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'scenarios'>,
   id: string,
   input: PatchScenarioInput,
   ifMatch?: VersionPrecondition,

@@ -6,6 +6,9 @@ import { deliver, drainOutbox } from '../events/delivery';
 import type { DueIndexName, DueThread } from '../store/due-store';
 import type { AppContext } from './context';
 
+/** What the stale and overdue checks take: the due indexes, the kinds, and where their events go. */
+export type StaleCheckDeps = Pick<AppContext, 'due' | 'kinds' | 'recounts' | 'publisher' | 'outbox'>;
+
 export interface StaleCheckResult {
   now: string;
   /** The threads flagged; in a dry run, the threads that would have been (nothing was written). */
@@ -37,7 +40,7 @@ export interface StaleCheckOptions {
  * a publish that fails is retried by the next run, which first drains what earlier runs left.
  */
 export async function runStaleCheck(
-  ctx: AppContext,
+  ctx: StaleCheckDeps,
   now: string,
   options: StaleCheckOptions = {},
 ): Promise<StaleCheckResult> {
@@ -71,7 +74,12 @@ export async function runStaleCheck(
  * unchanged (any write that changes whether or when the thread awaits moves or removes it) and
  * commits with its ThreadOverdue notification through the outbox.
  */
-function runOverdueCheck(ctx: AppContext, now: string, dryRun: boolean, kinds: KindRegistry): Promise<Sweep> {
+function runOverdueCheck(
+  ctx: StaleCheckDeps,
+  now: string,
+  dryRun: boolean,
+  kinds: KindRegistry,
+): Promise<Sweep> {
   return sweepDue(ctx, 'overdue', now, dryRun, kinds);
 }
 
@@ -88,7 +96,7 @@ interface Sweep {
  * A dry run reads the same way and writes nothing.
  */
 async function sweepDue(
-  ctx: AppContext,
+  ctx: StaleCheckDeps,
   index: DueIndexName,
   now: string,
   dryRun: boolean,

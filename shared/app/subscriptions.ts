@@ -11,16 +11,25 @@ import type { AttemptRecord } from '../store/delivery-store';
 import { subscriptionView, type Subscription } from '../store/subscription-store';
 import type { AppContext } from './context';
 
+/** What managing subscriptions takes: the stores, the address checks, and where a ping goes. */
+export type SubscriptionDeps = Pick<
+  AppContext,
+  'config' | 'subscriptions' | 'deliveries' | 'lookup' | 'publisher' | 'wakeDeliveries'
+>;
+
 /** Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
 export const mintWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 /** The latest attempts GET /subscriptions/{id} shows. */
 export const DELIVERY_LOG_SIZE = 50;
 
-const policy = (ctx: AppContext) => ({ allowPrivate: ctx.config.allowPrivateWebhooks, lookup: ctx.lookup });
+const policy = (ctx: SubscriptionDeps) => ({
+  allowPrivate: ctx.config.allowPrivateWebhooks,
+  lookup: ctx.lookup,
+});
 
 export async function createSubscription(
-  ctx: AppContext,
+  ctx: SubscriptionDeps,
   input: CreateSubscriptionInput,
 ): Promise<Subscription & { secret: string }> {
   await checkSubscriptionUrl(input.url, policy(ctx));
@@ -39,12 +48,12 @@ export async function createSubscription(
   return { ...subscription, secret };
 }
 
-export async function listSubscriptions(ctx: AppContext): Promise<Subscription[]> {
+export async function listSubscriptions(ctx: SubscriptionDeps): Promise<Subscription[]> {
   return (await ctx.subscriptions.list()).map(subscriptionView);
 }
 
 export async function getSubscription(
-  ctx: AppContext,
+  ctx: SubscriptionDeps,
   id: string,
 ): Promise<Subscription & { deliveries: AttemptRecord[] }> {
   const [record, deliveries] = await Promise.all([
@@ -56,7 +65,7 @@ export async function getSubscription(
 }
 
 export async function patchSubscription(
-  ctx: AppContext,
+  ctx: SubscriptionDeps,
   id: string,
   input: PatchSubscriptionInput,
 ): Promise<Subscription> {
@@ -65,7 +74,7 @@ export async function patchSubscription(
   return subscriptionView(record);
 }
 
-export async function deleteSubscription(ctx: AppContext, id: string): Promise<void> {
+export async function deleteSubscription(ctx: SubscriptionDeps, id: string): Promise<void> {
   // Its pending deliveries are dropped when they come due; its log expires.
   if (!(await ctx.subscriptions.remove(id))) throw new NotFoundError(`No subscription ${id}.`);
 }
@@ -75,7 +84,7 @@ export async function deleteSubscription(ctx: AppContext, id: string): Promise<v
  * written first (so it goes out even if publishing fails); the event then reaches the bus (the
  * cloud's delivery function attempts it from there) or the log and TRACKER_WEBHOOK_URL locally.
  */
-export async function pingSubscription(ctx: AppContext, id: string): Promise<TrackerEvent> {
+export async function pingSubscription(ctx: SubscriptionDeps, id: string): Promise<TrackerEvent> {
   const record = await ctx.subscriptions.get(id);
   if (!record) throw new NotFoundError(`No subscription ${id}.`);
   const event = ping(record, nowUtc());

@@ -61,6 +61,14 @@ import {
 import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
+
+/** What reading a thread's history takes. */
+export type ThreadReads = Pick<AppContext, 'threads'>;
+/** What a thread write takes: the stores it reads and commits to, and where its events and recounts go. */
+export type ThreadWrites = Pick<
+  AppContext,
+  'config' | 'threads' | 'scenarios' | 'kinds' | 'recounts' | 'publisher' | 'outbox'
+>;
 import { ensureScenario } from './scenarios';
 import { WriteBudget, type RequestClock } from './write-budget';
 
@@ -160,7 +168,7 @@ function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
 }
 
 /** The windows of a thread's history, read from the store (consistently for writes). */
-const windowsOf = (ctx: AppContext, threadId: string, consistent: boolean): HistoryWindows => ({
+const windowsOf = (ctx: ThreadReads, threadId: string, consistent: boolean): HistoryWindows => ({
   from: (occurredAt, inclusive) => ctx.threads.updatesFrom(threadId, occurredAt, inclusive, consistent),
   before: (occurredAt, inclusive) => ctx.threads.updatesBefore(threadId, occurredAt, inclusive, consistent),
   byRecordedDesc: (expected) => ctx.threads.updatesByRecordedDesc(threadId, expected, consistent),
@@ -172,7 +180,7 @@ const windowsOf = (ctx: AppContext, threadId: string, consistent: boolean): Hist
  * cursors existed, or by an older version of the code — the fold of the whole history, read once
  * (the write then stores the cursor, and the next write resumes from it).
  */
-async function foldFor(ctx: AppContext, record: ThreadRecord): Promise<Fold> {
+async function foldFor(ctx: ThreadReads, record: ThreadRecord): Promise<Fold> {
   return (
     resumeFold(record.thread, record.cursor) ?? foldAll(await windowsOf(ctx, record.thread.id, true).all())
   );
@@ -238,7 +246,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * commit is conditioned on.
  */
 async function writeThread(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   options: WriteOptions,
   decide: Decide,
@@ -371,7 +379,7 @@ const settled = (r: KindRegistry, kind: string, status: string) =>
   r.isStatusOf(kind, status) || r.get(kind)?.builtIn === true;
 
 export async function createThread(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   input: CreateThreadInput,
   options: WriteOptions,
 ): Promise<WriteResult> {
@@ -455,13 +463,13 @@ export async function createThread(
  * the thread stands (it committed) and the recount, which creates a missing scenario that has
  * threads, heals it.
  */
-async function scenarioAfterCreate(ctx: AppContext, scenario: string, now: string): Promise<void> {
+async function scenarioAfterCreate(ctx: ThreadWrites, scenario: string, now: string): Promise<void> {
   await ensureAfterCommit(ctx, scenario, now);
   await ctx.recounts.request([scenario]);
 }
 
 /** A thread's (new) scenario created if missing, after its commit; a failure is healed by its recount. */
-async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string): Promise<void> {
+async function ensureAfterCommit(ctx: ThreadWrites, scenario: string, now: string): Promise<void> {
   try {
     await ensureScenario(ctx, scenario, now);
   } catch (error) {
@@ -482,7 +490,7 @@ async function ensureAfterCommit(ctx: AppContext, scenario: string, now: string)
  * which has no children).
  */
 async function requireParent(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   parentId: string,
   scenario: string,
@@ -506,7 +514,7 @@ async function requireParent(
  * so does the parent index, which also sees children attached before they were counted. The write
  * that relies on it lands only if the count is still the one read (the Put's condition).
  */
-async function childless(ctx: AppContext, record: ThreadRecord): Promise<boolean> {
+async function childless(ctx: ThreadWrites, record: ThreadRecord): Promise<boolean> {
   if ((record.children ?? 0) > 0) return false;
   return !(await ctx.threads.hasChildren(record.thread.id));
 }
@@ -518,7 +526,7 @@ const sameExpected = (a: Expected | null, b: Expected | null): boolean =>
  * Changing kind is allowed only if every status the thread ever had — retracted updates included —
  * is a status of the new kind. Reads the whole history: a rare, admin-like write.
  */
-async function requireKindFits(ctx: AppContext, threadId: string, kind: string): Promise<void> {
+async function requireKindFits(ctx: ThreadWrites, threadId: string, kind: string): Promise<void> {
   const kinds = await ctx.kinds.knowing((r) => r.has(kind));
   kinds.requireKind(kind);
   const { updates } = await ctx.threads.loadHistory(threadId, true);
@@ -534,7 +542,7 @@ async function requireKindFits(ctx: AppContext, threadId: string, kind: string):
 }
 
 export function postUpdate(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   input: CreateUpdateInput,
   options: WriteOptions,
@@ -557,7 +565,7 @@ export function postUpdate(
 
 /** An update of the thread as stored now (a consistent read), refused when it was retracted. */
 async function liveUpdate(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   updateId: string,
   whyRefused: string,
@@ -572,7 +580,7 @@ async function liveUpdate(
 }
 
 export function retractUpdate(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   updateId: string,
   reason: string,
@@ -604,7 +612,7 @@ export function retractUpdate(
  * corrected wording is not news, so `lastRecordedAt` and the stale clock do not move.
  */
 export function amendUpdate(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   updateId: string,
   input: AmendUpdateInput,
@@ -660,7 +668,7 @@ export function amendUpdate(
 
 /** An update's wordings, oldest first, revision 0 the original. */
 export async function listRevisions(
-  ctx: AppContext,
+  ctx: ThreadReads,
   threadId: string,
   updateId: string,
 ): Promise<Revision[]> {
@@ -687,7 +695,7 @@ export async function listRevisions(
  * `archived` to the state it is in, changes nothing.
  */
 export function patchThread(
-  ctx: AppContext,
+  ctx: ThreadWrites,
   threadId: string,
   input: PatchThreadInput,
   options: WriteOptions,
@@ -758,7 +766,7 @@ export function patchThread(
  * `knownAt` cuts on recorded time, which no index orders the fold by: it projects the whole history
  * (one Query of the partition), as does a thread whose item carries no fold cursor yet.
  */
-export async function threadAsOf(ctx: AppContext, threadId: string, cut: Cutoff): Promise<Thread & Cutoff> {
+export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff): Promise<Thread & Cutoff> {
   const { asOf, knownAt } = cut;
   if (asOf !== undefined && knownAt === undefined) {
     for (let attempt = 0; attempt < 3; attempt++) {

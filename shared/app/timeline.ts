@@ -47,7 +47,7 @@ const live = (u: TimelineFacts, knownAt?: string) => visible(u, knownAt) && !isR
  * small Query page), then the window is read forward page by page only as far as the merge asks.
  */
 async function* changesOf(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'threads' | 'scenarios'>,
   thread: Thread,
   from: TimelinePosition | undefined,
   knownAt: string | undefined,
@@ -92,7 +92,7 @@ async function* changesOf(
 
 /** The update's summary, as worded at `knownAt` (its revisions are read only if it was amended after then). */
 async function summaryOf(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'threads' | 'scenarios'>,
   threadId: string,
   u: TimelineFacts,
   knownAt: string | undefined,
@@ -106,7 +106,7 @@ async function summaryOf(
 
 /** Every thread of the scenario (GSI1, by id), the archived filter applied. */
 async function threadsOf(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'threads' | 'scenarios'>,
   scenario: string,
   archived: ArchivedFilter | undefined,
 ): Promise<Thread[]> {
@@ -132,7 +132,7 @@ async function threadsOf(
  * grows with the number of threads in the scenario, not with the length of their histories.
  */
 export async function timelinePage(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'threads' | 'scenarios'>,
   scenario: string,
   q: TimelineQuery,
   limit: number,

@@ -31,45 +31,6 @@ export { LIMITS, SLUG, ULID };
 
 export type Schema = z.ZodMiniType;
 
-/**
- * A schema built on first use. A function builds only the schemas of the requests it really serves,
- * when it first serves them, instead of every schema of its routes at cold start: building zod
- * schemas is, after the AWS SDK, the largest part of a write function's start-up (docs/benchmarks.md).
- * The proxy stands for the schema everywhere (zod's parse, nesting in other schemas, the OpenAPI
- * generator): each property access goes to the schema, built once. Declared free of side effects, so
- * that a bundle that never uses a schema leaves its builder out (esbuild drops unused pure calls).
- */
-let schemasBuilt = 0;
-
-/** How many schemas this process has built so far (a test checks that loading a function builds none). */
-export const builtSchemaCount = (): number => schemasBuilt;
-
-/* @__NO_SIDE_EFFECTS__ */
-function schema<T extends object>(build: () => T): T {
-  let built: T | undefined;
-  const real = (): T => {
-    if (built) return built;
-    built = build();
-    schemasBuilt++;
-    // Metadata is kept per schema object (the OpenAPI bounds of `text`): the stand-in carries it too.
-    const meta = z.globalRegistry.get(built as never);
-    if (meta) z.globalRegistry.add(standIn as never, meta);
-    return built;
-  };
-  const standIn: T = new Proxy({} as T, {
-    get: (_, key) => Reflect.get(real(), key),
-    has: (_, key) => Reflect.has(real(), key),
-    ownKeys: () => Reflect.ownKeys(real()),
-    // Reported as configurable: the proxy's own target is an empty object (a proxy invariant).
-    getOwnPropertyDescriptor: (_, key) => {
-      const d = Reflect.getOwnPropertyDescriptor(real(), key);
-      return d && { ...d, configurable: true };
-    },
-    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
-  });
-  return standIn;
-}
-
 const codePoints = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;
@@ -103,27 +64,23 @@ export const text = (min: number, max: number) =>
     )
     .register(z.globalRegistry, { minLength: min, maxLength: max });
 
-export const slug = schema(() =>
-  z
-    .string()
-    .check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters')),
-);
+export const slug = z
+  .string()
+  .check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters'));
 
 /** An RFC 3339 time with a zone whose UTC value lies in years 0001–9999, normalised to UTC with milliseconds. */
-export const time = schema(() =>
-  z
-    .pipe(
-      z.string().check(
-        z.refine((v: string) => parseRfc3339AnyYear(v) !== null, {
-          message: 'must be an RFC 3339 date-time with a time zone',
-          abort: true,
-        }),
-        z.refine((v: string) => parseRfc3339(v) !== null, UTC_RANGE_MESSAGE),
-      ),
-      z.transform((v: string) => toUtc(parseRfc3339(v)!)),
-    )
-    .register(z.globalRegistry, { type: 'string', format: 'date-time' }),
-);
+export const time = z
+  .pipe(
+    z.string().check(
+      z.refine((v: string) => parseRfc3339AnyYear(v) !== null, {
+        message: 'must be an RFC 3339 date-time with a time zone',
+        abort: true,
+      }),
+      z.refine((v: string) => parseRfc3339(v) !== null, UTC_RANGE_MESSAGE),
+    ),
+    z.transform((v: string) => toUtc(parseRfc3339(v)!)),
+  )
+  .register(z.globalRegistry, { type: 'string', format: 'date-time' });
 
 /**
  * A time in any form the contract accepts where news gives it: RFC 3339 with a zone, or a UTC period
@@ -137,39 +94,35 @@ const PRECISE_TIME_MESSAGE =
  */
 const PLUS_AS_SPACE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}:\d{2}$/;
 
-export const preciseTime = schema(() =>
-  z
-    .pipe(
-      z.string().check(
-        z.refine((v: string) => parsePreciseTimeAnyYear(v) !== null, {
-          error: (issue) =>
-            PLUS_AS_SPACE.test(String(issue.input))
-              ? `${PRECISE_TIME_MESSAGE}; a + in a URL query arrives as a space: send the offset's + as %2B (2025-05-16T12:00:00%2B03:00)`
-              : PRECISE_TIME_MESSAGE,
-          abort: true,
-        }),
-        z.refine((v: string) => parsePreciseTime(v) !== null, UTC_RANGE_MESSAGE),
-      ),
-      z.transform((v: string): PreciseTime => parsePreciseTime(v)!),
-    )
-    .register(z.globalRegistry, {
-      type: 'string',
-      description:
-        'An RFC 3339 date-time with a time zone, or a UTC calendar period: YYYY-MM-DD, YYYY-MM or YYYY',
-      examples: ['2025-08-15T10:00:00Z', '2025-08-15', '2025-08', '2025'],
-    }),
-);
+export const preciseTime = z
+  .pipe(
+    z.string().check(
+      z.refine((v: string) => parsePreciseTimeAnyYear(v) !== null, {
+        error: (issue) =>
+          PLUS_AS_SPACE.test(String(issue.input))
+            ? `${PRECISE_TIME_MESSAGE}; a + in a URL query arrives as a space: send the offset's + as %2B (2025-05-16T12:00:00%2B03:00)`
+            : PRECISE_TIME_MESSAGE,
+        abort: true,
+      }),
+      z.refine((v: string) => parsePreciseTime(v) !== null, UTC_RANGE_MESSAGE),
+    ),
+    z.transform((v: string): PreciseTime => parsePreciseTime(v)!),
+  )
+  .register(z.globalRegistry, {
+    type: 'string',
+    description:
+      'An RFC 3339 date-time with a time zone, or a UTC calendar period: YYYY-MM-DD, YYYY-MM or YYYY',
+    examples: ['2025-08-15T10:00:00Z', '2025-08-15', '2025-08', '2025'],
+  });
 
 /** The start of the period is what the limits apply to: a day that began less than 5 minutes from now is accepted. */
-const occurredAt = schema(() =>
-  z.pipe(
-    preciseTime,
-    z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
-      z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-      z.refine(
-        (t) => Date.parse(t.at) <= Date.now() + LIMITS.futureSkewMs,
-        'must not be more than 5 minutes in the future (a period: its start)',
-      ),
+const occurredAt = z.pipe(
+  preciseTime,
+  z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+    z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+    z.refine(
+      (t) => Date.parse(t.at) <= Date.now() + LIMITS.futureSkewMs,
+      'must not be more than 5 minutes in the future (a period: its start)',
     ),
   ),
 );
@@ -184,113 +137,97 @@ const yearsAhead = (years: number): string => {
 };
 
 /** What a thread waits for: `at` in any time form, between 1900-01-01 and 10 years from now (its start). */
-export const ExpectedSchema = schema(() =>
-  z.pipe(
-    z
-      .strictObject({
-        what: text(1, LIMITS.expectedWhat),
-        at: z.pipe(
-          preciseTime,
-          z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
-            z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
-            z.refine(
-              (t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD),
-              `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`,
-            ),
+export const ExpectedSchema = z.pipe(
+  z
+    .strictObject({
+      what: text(1, LIMITS.expectedWhat),
+      at: z.pipe(
+        preciseTime,
+        z.object({ at: z.string(), precision: z.enum(PRECISIONS) }).check(
+          z.refine((t) => t.at >= LIMITS.earliestOccurredAt, 'must not be before 1900-01-01'),
+          z.refine(
+            (t) => t.at <= yearsAhead(EXPECTED_MAX_YEARS_AHEAD),
+            `must not be more than ${EXPECTED_MAX_YEARS_AHEAD} years ahead (a period: its start)`,
           ),
         ),
-        // Optional, so that `expected` as a GET shows it (`at` normalised, with its precision) can be
-        // sent back unchanged; it must agree with `at`.
-        precision: z.optional(z.enum(PRECISIONS)),
-      })
-      .check(
-        z.refine((e) => e.precision === undefined || !e.at?.at || atPrecision(e.at, e.precision) !== null, {
-          message:
-            'must agree with at (a period written as YYYY-MM-DD, YYYY-MM or YYYY, or its first millisecond)',
-          path: ['precision'],
-        }),
       ),
-    z.transform((e): Expected => {
-      const at = e.precision === undefined ? e.at : atPrecision(e.at, e.precision)!;
-      return { what: e.what, at: at.at, precision: at.precision };
-    }),
-  ),
+      // Optional, so that `expected` as a GET shows it (`at` normalised, with its precision) can be
+      // sent back unchanged; it must agree with `at`.
+      precision: z.optional(z.enum(PRECISIONS)),
+    })
+    .check(
+      z.refine((e) => e.precision === undefined || !e.at?.at || atPrecision(e.at, e.precision) !== null, {
+        message:
+          'must agree with at (a period written as YYYY-MM-DD, YYYY-MM or YYYY, or its first millisecond)',
+        path: ['precision'],
+      }),
+    ),
+  z.transform((e): Expected => {
+    const at = e.precision === undefined ? e.at : atPrecision(e.at, e.precision)!;
+    return { what: e.what, at: at.at, precision: at.precision };
+  }),
 );
 export type ExpectedInput = z.output<typeof ExpectedSchema>;
 
 /** `asOf`/`knownAt`: a period means its last millisecond (`2025-08-15` → `2025-08-15T23:59:59.999Z`). */
-const cutTime = schema(() => z.pipe(preciseTime, z.transform(periodEnd)));
+const cutTime = z.pipe(preciseTime, z.transform(periodEnd));
 /** `updatedSince`: a period means its start. */
-const sinceTime = schema(() =>
-  z.pipe(
-    preciseTime,
-    z.transform((t: PreciseTime) => t.at),
-  ),
+const sinceTime = z.pipe(
+  preciseTime,
+  z.transform((t: PreciseTime) => t.at),
 );
 
-const httpUrl = schema(() =>
-  text(1, LIMITS.urlLength).check(
-    z.refine((s: string) => {
-      try {
-        const u = new URL(s);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && /^https?:\/\//i.test(s);
-      } catch {
-        return false;
-      }
-    }, 'must be an http or https URL'),
-  ),
+const httpUrl = text(1, LIMITS.urlLength).check(
+  z.refine((s: string) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && /^https?:\/\//i.test(s);
+    } catch {
+      return false;
+    }
+  }, 'must be an http or https URL'),
 );
 
-export const SourceSchema = schema(() =>
-  z.strictObject({
-    url: httpUrl,
-    title: z.optional(text(0, LIMITS.sourceText)),
-    publisher: z.optional(text(0, LIMITS.sourceText)),
-    publishedAt: z.optional(time),
-  }),
-);
+export const SourceSchema = z.strictObject({
+  url: httpUrl,
+  title: z.optional(text(0, LIMITS.sourceText)),
+  publisher: z.optional(text(0, LIMITS.sourceText)),
+  publishedAt: z.optional(time),
+});
 
-export const QuoteSchema = schema(() =>
-  z.strictObject({
-    speaker: text(1, LIMITS.speaker),
-    text: text(1, LIMITS.quoteText),
-  }),
-);
+export const QuoteSchema = z.strictObject({
+  speaker: text(1, LIMITS.speaker),
+  text: text(1, LIMITS.quoteText),
+});
 
-const staleAfterHours = schema(() =>
-  z.int().check(z.gte(LIMITS.staleAfterHours.min), z.lte(LIMITS.staleAfterHours.max)),
-);
+const staleAfterHours = z.int().check(z.gte(LIMITS.staleAfterHours.min), z.lte(LIMITS.staleAfterHours.max));
 /** A status is checked against the thread's kind later (422), so here it only has to be a short string. */
-const statusName = schema(() => text(1, 64));
+const statusName = text(1, 64);
 /**
  * A kind's name: the shape only. Whether it is a kind is a question for the kind registry (built-in
  * plus custom kinds, read from the table), asked by the application: an unknown one is 400 on `kind`.
  */
-export const kindName = schema(() =>
-  z
-    .string()
-    .check(z.regex(NAME, NAME_MESSAGE))
-    .register(z.globalRegistry, { description: 'A kind (built-in or custom): see GET /kinds' }),
-);
-const sources = schema(() => z.optional(z.array(SourceSchema).check(z.maxLength(LIMITS.sources))));
-const quotes = schema(() => z.optional(z.array(QuoteSchema).check(z.maxLength(LIMITS.quotes))));
+export const kindName = z
+  .string()
+  .check(z.regex(NAME, NAME_MESSAGE))
+  .register(z.globalRegistry, { description: 'A kind (built-in or custom): see GET /kinds' });
+const sources = z.optional(z.array(SourceSchema).check(z.maxLength(LIMITS.sources)));
+const quotes = z.optional(z.array(QuoteSchema).check(z.maxLength(LIMITS.quotes)));
 
-export const CreateThreadSchema = schema(() =>
-  z.strictObject({
-    id: slug,
-    scenario: slug,
-    kind: kindName,
-    title: text(1, LIMITS.title),
-    status: statusName,
-    summary: text(1, LIMITS.summary),
-    occurredAt: z.optional(occurredAt),
-    sources,
-    quotes,
-    staleAfterHours: z.optional(staleAfterHours),
-    parent: z.optional(z.nullable(slug)),
-    expected: z.optional(z.nullable(ExpectedSchema)),
-  }),
-);
+export const CreateThreadSchema = z.strictObject({
+  id: slug,
+  scenario: slug,
+  kind: kindName,
+  title: text(1, LIMITS.title),
+  status: statusName,
+  summary: text(1, LIMITS.summary),
+  occurredAt: z.optional(occurredAt),
+  sources,
+  quotes,
+  staleAfterHours: z.optional(staleAfterHours),
+  parent: z.optional(z.nullable(slug)),
+  expected: z.optional(z.nullable(ExpectedSchema)),
+});
 /**
  * What the application takes: the parsed body, or from internal callers (seed, CLIs, tests) an
  * occurred time as a normalised UTC instant, which is a full time (`instant`).
@@ -310,35 +247,31 @@ const PATCH_FIELDS = [
   'parent',
 ] as const;
 
-export const PatchThreadSchema = schema(() =>
-  z
-    .strictObject({
-      title: z.optional(text(1, LIMITS.title)),
-      staleAfterHours: z.optional(staleAfterHours),
-      expected: z.optional(z.nullable(ExpectedSchema)),
-      archived: z.optional(z.boolean()),
-      scenario: z.optional(slug),
-      kind: z.optional(kindName),
-      parent: z.optional(z.nullable(slug)),
-    })
-    .check(
-      z.refine(
-        (b) => PATCH_FIELDS.some((f) => b[f] !== undefined),
-        `give at least one of ${PATCH_FIELDS.join(', ')}`,
-      ),
+export const PatchThreadSchema = z
+  .strictObject({
+    title: z.optional(text(1, LIMITS.title)),
+    staleAfterHours: z.optional(staleAfterHours),
+    expected: z.optional(z.nullable(ExpectedSchema)),
+    archived: z.optional(z.boolean()),
+    scenario: z.optional(slug),
+    kind: z.optional(kindName),
+    parent: z.optional(z.nullable(slug)),
+  })
+  .check(
+    z.refine(
+      (b) => PATCH_FIELDS.some((f) => b[f] !== undefined),
+      `give at least one of ${PATCH_FIELDS.join(', ')}`,
     ),
-);
+  );
 export type PatchThreadInput = z.output<typeof PatchThreadSchema>;
 
-export const CreateUpdateSchema = schema(() =>
-  z.strictObject({
-    status: z.optional(z.nullable(statusName)),
-    summary: text(1, LIMITS.summary),
-    occurredAt: z.optional(occurredAt),
-    sources,
-    quotes,
-  }),
-);
+export const CreateUpdateSchema = z.strictObject({
+  status: z.optional(z.nullable(statusName)),
+  summary: text(1, LIMITS.summary),
+  occurredAt: z.optional(occurredAt),
+  sources,
+  quotes,
+});
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & {
   occurredAt?: OccurredInput;
 };
@@ -347,353 +280,297 @@ export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occur
  * `PATCH /threads/{id}/updates/{updateId}`: new wording. `status` and `occurredAt` are named as not
  * amendable (400) rather than as unknown fields: the fix is to retract and post again.
  */
-const notAmendable = schema(() =>
-  z.optional(
-    z
-      .unknown()
-      .check(z.refine(() => false, 'cannot be amended: retract the update and post a new one'))
-      .register(z.globalRegistry, {
-        not: {},
-        description: 'Cannot be amended (400): retract the update and post a new one',
-      }),
-  ),
-);
-export const AmendUpdateSchema = schema(() =>
+const notAmendable = z.optional(
   z
-    .strictObject({
-      summary: z.optional(text(1, LIMITS.summary)),
-      sources,
-      quotes,
-      status: notAmendable,
-      occurredAt: notAmendable,
-    })
-    .check(
-      z.refine(
-        (b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined,
-        'give at least one of summary, sources, quotes',
-      ),
-    ),
+    .unknown()
+    .check(z.refine(() => false, 'cannot be amended: retract the update and post a new one'))
+    .register(z.globalRegistry, {
+      not: {},
+      description: 'Cannot be amended (400): retract the update and post a new one',
+    }),
 );
+export const AmendUpdateSchema = z
+  .strictObject({
+    summary: z.optional(text(1, LIMITS.summary)),
+    sources,
+    quotes,
+    status: notAmendable,
+    occurredAt: notAmendable,
+  })
+  .check(
+    z.refine(
+      (b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined,
+      'give at least one of summary, sources, quotes',
+    ),
+  );
 export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
 
 /** A source and a quote as responses show them (updates and their revisions). */
-const SourceOut = schema(() =>
-  z.object({
-    url: z.string(),
-    title: z.optional(z.string()),
-    publisher: z.optional(z.string()),
-    publishedAt: z.optional(z.string()),
-  }),
-);
-const QuoteOut = schema(() => z.object({ speaker: z.string(), text: z.string() }));
+const SourceOut = z.object({
+  url: z.string(),
+  title: z.optional(z.string()),
+  publisher: z.optional(z.string()),
+  publishedAt: z.optional(z.string()),
+});
+const QuoteOut = z.object({ speaker: z.string(), text: z.string() });
 
-export const RevisionSchema = schema(() =>
-  z.object({
-    revision: z.int(),
-    summary: z.string(),
-    sources: z.array(SourceOut),
-    quotes: z.array(QuoteOut),
-    recordedAt: z.string(),
-    recordedBy: z.string(),
-  }),
-);
+export const RevisionSchema = z.object({
+  revision: z.int(),
+  summary: z.string(),
+  sources: z.array(SourceOut),
+  quotes: z.array(QuoteOut),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+});
 
-const statusDefinition = schema(() =>
-  z.strictObject({
-    name: z.string().check(z.regex(NAME, NAME_MESSAGE)),
-    terminal: z.boolean(),
-  }),
-);
+const statusDefinition = z.strictObject({
+  name: z.string().check(z.regex(NAME, NAME_MESSAGE)),
+  terminal: z.boolean(),
+});
 
 /** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
-export const PutKindSchema = schema(() =>
-  z.strictObject({
-    label: text(1, KIND_LIMITS.label),
-    statuses: z.array(statusDefinition).check(
-      z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
-      z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
-      z.refine(
-        (list) => new Set(list.map((st) => st.name)).size === list.length,
-        'must not name a status twice',
-      ),
+export const PutKindSchema = z.strictObject({
+  label: text(1, KIND_LIMITS.label),
+  statuses: z.array(statusDefinition).check(
+    z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
+    z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
+    z.refine(
+      (list) => new Set(list.map((st) => st.name)).size === list.length,
+      'must not name a status twice',
     ),
-  }),
-);
+  ),
+});
 export type PutKindInput = z.output<typeof PutKindSchema>;
 
 /** Tags are slugs; a repeated tag is the same tag, kept once (first occurrence order). */
-const tags = schema(() =>
-  z.pipe(
-    z.array(slug).check(z.maxLength(LIMITS.tags)),
-    z.transform((t: string[]) => [...new Set(t)]),
-  ),
+const tags = z.pipe(
+  z.array(slug).check(z.maxLength(LIMITS.tags)),
+  z.transform((t: string[]) => [...new Set(t)]),
 );
-const scenarioTitle = schema(() => text(1, LIMITS.title));
-const scenarioDescription = schema(() => text(0, LIMITS.scenarioDescription));
+const scenarioTitle = text(1, LIMITS.title);
+const scenarioDescription = text(0, LIMITS.scenarioDescription);
 
-export const CreateScenarioSchema = schema(() =>
-  z.strictObject({
-    id: slug,
-    title: scenarioTitle,
-    description: z.optional(scenarioDescription),
-    tags: z.optional(tags),
-  }),
-);
+export const CreateScenarioSchema = z.strictObject({
+  id: slug,
+  title: scenarioTitle,
+  description: z.optional(scenarioDescription),
+  tags: z.optional(tags),
+});
 export type CreateScenarioInput = z.output<typeof CreateScenarioSchema>;
 
-export const PatchScenarioSchema = schema(() =>
-  z
-    .strictObject({
-      title: z.optional(scenarioTitle),
-      description: z.optional(scenarioDescription),
-      tags: z.optional(tags),
-    })
-    .check(
-      z.refine(
-        (b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined,
-        'give at least one of title, description, tags',
-      ),
+export const PatchScenarioSchema = z
+  .strictObject({
+    title: z.optional(scenarioTitle),
+    description: z.optional(scenarioDescription),
+    tags: z.optional(tags),
+  })
+  .check(
+    z.refine(
+      (b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined,
+      'give at least one of title, description, tags',
     ),
-);
+  );
 export type PatchScenarioInput = z.output<typeof PatchScenarioSchema>;
 
-export const RetractionSchema = schema(() => z.strictObject({ reason: text(1, LIMITS.reason) }));
+export const RetractionSchema = z.strictObject({ reason: text(1, LIMITS.reason) });
 
-export const CreateTokenSchema = schema(() =>
-  z.strictObject({
-    name: slug,
-    role: z.enum(ROLES as ['reader', 'editor', 'admin']),
-  }),
-);
+export const CreateTokenSchema = z.strictObject({
+  name: slug,
+  role: z.enum(ROLES as ['reader', 'editor', 'admin']),
+});
 
 /** Event types a subscription may ask for; repeats are dropped, the contract's order kept. */
-const eventTypes = schema(() =>
-  z.pipe(
-    z
-      .array(z.enum(EVENT_TYPES))
-      .check(z.minLength(1, 'must name at least one event type'), z.maxLength(EVENT_TYPES.length * 2)),
-    z.transform((list: TrackerEventType[]) => EVENT_TYPES.filter((t) => list.includes(t))),
-  ),
+const eventTypes = z.pipe(
+  z
+    .array(z.enum(EVENT_TYPES))
+    .check(z.minLength(1, 'must name at least one event type'), z.maxLength(EVENT_TYPES.length * 2)),
+  z.transform((list: TrackerEventType[]) => EVENT_TYPES.filter((t) => list.includes(t))),
 );
-const subscriptionDescription = schema(() => z.nullable(text(0, LIMITS.subscriptionDescription)));
+const subscriptionDescription = z.nullable(text(0, LIMITS.subscriptionDescription));
 
 /** The URL is checked after parsing (http/https, and the private-address rules): 422 invalid_subscription_url. */
-export const CreateSubscriptionSchema = schema(() =>
-  z.strictObject({
-    url: text(1, LIMITS.urlLength),
-    events: z.optional(eventTypes),
-    scenario: z.optional(z.nullable(slug)),
-    threadId: z.optional(z.nullable(slug)),
-    description: z.optional(subscriptionDescription),
-  }),
-);
+export const CreateSubscriptionSchema = z.strictObject({
+  url: text(1, LIMITS.urlLength),
+  events: z.optional(eventTypes),
+  scenario: z.optional(z.nullable(slug)),
+  threadId: z.optional(z.nullable(slug)),
+  description: z.optional(subscriptionDescription),
+});
 export type CreateSubscriptionInput = z.output<typeof CreateSubscriptionSchema>;
 
-export const PatchSubscriptionSchema = schema(() =>
-  z
-    .strictObject({
-      status: z.optional(z.enum(['active', 'paused'])),
-      events: z.optional(eventTypes),
-      description: z.optional(subscriptionDescription),
-    })
-    .check(
-      z.refine(
-        (b) => b.status !== undefined || b.events !== undefined || b.description !== undefined,
-        'give at least one of status, events, description',
-      ),
+export const PatchSubscriptionSchema = z
+  .strictObject({
+    status: z.optional(z.enum(['active', 'paused'])),
+    events: z.optional(eventTypes),
+    description: z.optional(subscriptionDescription),
+  })
+  .check(
+    z.refine(
+      (b) => b.status !== undefined || b.events !== undefined || b.description !== undefined,
+      'give at least one of status, events, description',
     ),
-);
+  );
 export type PatchSubscriptionInput = z.output<typeof PatchSubscriptionSchema>;
 
 const LIMIT_MESSAGE = 'must be an integer from 1 to 100';
-const limit = schema(() =>
-  z.pipe(
-    z.pipe(z.string().check(z.regex(/^\d{1,3}$/, LIMIT_MESSAGE)), z.transform(Number)),
-    z.number().check(z.gte(LIMITS.pageSize.min, LIMIT_MESSAGE), z.lte(LIMITS.pageSize.max, LIMIT_MESSAGE)),
-  ),
+const limit = z.pipe(
+  z.pipe(z.string().check(z.regex(/^\d{1,3}$/, LIMIT_MESSAGE)), z.transform(Number)),
+  z.number().check(z.gte(LIMITS.pageSize.min, LIMIT_MESSAGE), z.lte(LIMITS.pageSize.max, LIMIT_MESSAGE)),
 );
-const nextToken = schema(() => z.string().check(z.maxLength(2048)));
+const nextToken = z.string().check(z.maxLength(2048));
 
 // Query schemas are strict: a misspelt parameter (`?staus=held`) is 400 naming it, not a filter
 // silently dropped that returns everything.
-export const ListThreadsQuerySchema = schema(() =>
-  z.strictObject({
-    scenario: z.optional(slug),
-    kind: z.optional(kindName),
-    // Checked against every status of every kind (the registry) by the handler.
-    status: z.optional(
-      z
-        .string()
-        .check(z.regex(NAME, NAME_MESSAGE))
-        .register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' }),
-    ),
-    stale: z.optional(z.enum(['true', 'false'])),
-    overdue: z.optional(z.enum(['true', 'false'])),
-    parent: z.optional(slug),
-    archived: z.optional(z.enum(['false', 'true', 'any'])),
-    updatedSince: z.optional(sinceTime),
-    // A board (contract 1.1): the scenario's threads as they stood then; `scenario` is required with these.
-    asOf: z.optional(cutTime),
-    knownAt: z.optional(cutTime),
-    limit: z.optional(limit),
-    nextToken: z.optional(nextToken),
-  }),
-);
+export const ListThreadsQuerySchema = z.strictObject({
+  scenario: z.optional(slug),
+  kind: z.optional(kindName),
+  // Checked against every status of every kind (the registry) by the handler.
+  status: z.optional(
+    z
+      .string()
+      .check(z.regex(NAME, NAME_MESSAGE))
+      .register(z.globalRegistry, { description: 'A status of some kind: see GET /kinds' }),
+  ),
+  stale: z.optional(z.enum(['true', 'false'])),
+  overdue: z.optional(z.enum(['true', 'false'])),
+  parent: z.optional(slug),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
+  updatedSince: z.optional(sinceTime),
+  // A board (contract 1.1): the scenario's threads as they stood then; `scenario` is required with these.
+  asOf: z.optional(cutTime),
+  knownAt: z.optional(cutTime),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
 
 /** `GET /scenarios/{id}/timeline`. */
-export const TimelineQuerySchema = schema(() =>
-  z.strictObject({
-    knownAt: z.optional(cutTime),
-    archived: z.optional(z.enum(['false', 'true', 'any'])),
-    limit: z.optional(limit),
-    nextToken: z.optional(nextToken),
-  }),
-);
+export const TimelineQuerySchema = z.strictObject({
+  knownAt: z.optional(cutTime),
+  archived: z.optional(z.enum(['false', 'true', 'any'])),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
 
-export const TimelineItemSchema = schema(() =>
-  z.object({
-    threadId: z.string(),
-    updateId: z.string(),
-    status: z.string(),
-    previousStatus: z.nullable(z.string()),
-    occurredAt: z.string(),
-    occurredPrecision: z.enum(PRECISIONS),
-    summary: z.string(),
-  }),
-);
+export const TimelineItemSchema = z.object({
+  threadId: z.string(),
+  updateId: z.string(),
+  status: z.string(),
+  previousStatus: z.nullable(z.string()),
+  occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
+  summary: z.string(),
+});
 
-export const ListScenariosQuerySchema = schema(() =>
-  z.strictObject({
-    tag: z.optional(slug),
-    limit: z.optional(limit),
-    nextToken: z.optional(nextToken),
-  }),
-);
+export const ListScenariosQuerySchema = z.strictObject({
+  tag: z.optional(slug),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
 
-export const PageQuerySchema = schema(() =>
-  z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) }),
-);
+export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
-export const HistoryQuerySchema = schema(() =>
-  z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) }),
-);
+export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----
 
-const nullableString = schema(() => z.nullable(z.string()));
+const nullableString = z.nullable(z.string());
 
-export const ThreadSchema = schema(() =>
-  z.object({
-    id: z.string(),
-    scenario: z.string(),
-    kind: z.string(),
-    title: z.string(),
-    status: z.string(),
-    statusSince: z.string(),
-    statusSincePrecision: z.enum(PRECISIONS),
-    summary: z.string(),
-    lastOccurredAt: z.string(),
-    lastOccurredPrecision: z.enum(PRECISIONS),
-    lastRecordedAt: z.string(),
-    updateCount: z.int(),
-    version: z.int(),
-    staleAfterHours: z.int(),
-    stale: z.boolean(),
-    staleSince: nullableString,
-    overdue: z.boolean(),
-    overdueSince: nullableString,
-    expected: z.nullable(z.object({ what: z.string(), at: z.string(), precision: z.enum(PRECISIONS) })),
-    parent: nullableString,
-    archived: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    asOf: z.optional(z.string()),
-    knownAt: z.optional(z.string()),
-  }),
-);
+export const ThreadSchema = z.object({
+  id: z.string(),
+  scenario: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  status: z.string(),
+  statusSince: z.string(),
+  statusSincePrecision: z.enum(PRECISIONS),
+  summary: z.string(),
+  lastOccurredAt: z.string(),
+  lastOccurredPrecision: z.enum(PRECISIONS),
+  lastRecordedAt: z.string(),
+  updateCount: z.int(),
+  version: z.int(),
+  staleAfterHours: z.int(),
+  stale: z.boolean(),
+  staleSince: nullableString,
+  overdue: z.boolean(),
+  overdueSince: nullableString,
+  expected: z.nullable(z.object({ what: z.string(), at: z.string(), precision: z.enum(PRECISIONS) })),
+  parent: nullableString,
+  archived: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  asOf: z.optional(z.string()),
+  knownAt: z.optional(z.string()),
+});
 
-export const UpdateSchema = schema(() =>
-  z.object({
-    id: z.string(),
-    threadId: z.string(),
-    status: nullableString,
-    summary: z.string(),
-    occurredAt: z.string(),
-    occurredPrecision: z.enum(PRECISIONS),
-    recordedAt: z.string(),
-    postedBy: z.string(),
-    sources: z.array(SourceOut),
-    quotes: z.array(QuoteOut),
-    retracted: z.boolean(),
-    retraction: z.nullable(
-      z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() }),
-    ),
-    revisedAt: nullableString,
-    revisedBy: nullableString,
-    revisionCount: z.int(),
-  }),
-);
+export const UpdateSchema = z.object({
+  id: z.string(),
+  threadId: z.string(),
+  status: nullableString,
+  summary: z.string(),
+  occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
+  recordedAt: z.string(),
+  postedBy: z.string(),
+  sources: z.array(SourceOut),
+  quotes: z.array(QuoteOut),
+  retracted: z.boolean(),
+  retraction: z.nullable(z.object({ reason: z.string(), retractedAt: z.string(), retractedBy: z.string() })),
+  revisedAt: nullableString,
+  revisedBy: nullableString,
+  revisionCount: z.int(),
+});
 
-export const ScenarioSchema = schema(() =>
-  z.object({
-    id: z.string(),
-    title: z.string(),
-    description: z.string(),
-    tags: z.array(z.string()),
-    threadCount: z.int(),
-    statusCounts: z.record(z.string(), z.int()),
-    staleCount: z.int(),
-    overdueCount: z.int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    version: z.int(),
-  }),
-);
+export const ScenarioSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  threadCount: z.int(),
+  statusCounts: z.record(z.string(), z.int()),
+  staleCount: z.int(),
+  overdueCount: z.int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.int(),
+});
 
-export const KindSchema = schema(() =>
-  z.object({
-    kind: z.string(),
-    label: z.string(),
-    builtIn: z.boolean(),
-    statuses: z.array(z.object({ name: z.string(), terminal: z.boolean() })),
-  }),
-);
+export const KindSchema = z.object({
+  kind: z.string(),
+  label: z.string(),
+  builtIn: z.boolean(),
+  statuses: z.array(z.object({ name: z.string(), terminal: z.boolean() })),
+});
 
-export const SubscriptionSchema = schema(() =>
-  z.object({
-    id: z.string(),
-    url: z.string(),
-    events: z.array(z.enum(EVENT_TYPES)),
-    scenario: nullableString,
-    threadId: nullableString,
-    description: nullableString,
-    status: z.enum(['active', 'paused', 'disabled']),
-    createdAt: z.string(),
-  }),
-);
+export const SubscriptionSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(EVENT_TYPES)),
+  scenario: nullableString,
+  threadId: nullableString,
+  description: nullableString,
+  status: z.enum(['active', 'paused', 'disabled']),
+  createdAt: z.string(),
+});
 
-export const DeliveryAttemptSchema = schema(() =>
-  z.object({
-    eventId: z.string(),
-    type: z.enum(EVENT_TYPES),
-    attempt: z.int(),
-    attemptedAt: z.string(),
-    responseStatus: z.nullable(z.int()),
-    error: nullableString,
-    delivered: z.boolean(),
-  }),
-);
+export const DeliveryAttemptSchema = z.object({
+  eventId: z.string(),
+  type: z.enum(EVENT_TYPES),
+  attempt: z.int(),
+  attemptedAt: z.string(),
+  responseStatus: z.nullable(z.int()),
+  error: nullableString,
+  delivered: z.boolean(),
+});
 
-export const ProblemSchema = schema(() =>
-  z.object({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string(),
-    code: z.string(),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-  }),
-);
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+});
 
 // ---- Turning zod issues into the contract's field problems ----
 

@@ -1,26 +1,22 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { count, logger } from '../observability';
-import { EVENT_SOURCE, type Bus, type Publisher } from './publisher';
+import { EVENT_SOURCE, FanOutPublisher, LogWebhookPublisher, type Publisher } from './publisher';
 import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE, type RecountTrigger } from './recount-trigger';
 import type { TrackerEvent } from '../domain/event';
 
-/**
- * The cloud's event bus (EventBridge): the notifications and the recount requests. Kept apart from
- * the ports so that only the functions that publish (threads-write, stale-check, subscriptions) carry
- * it: their entry hands `eventBridgeBus` to `useBus` (shared/app/context.ts).
- */
+/** The cloud's event bus (EventBridge): the notifications and the recount requests. */
 
-/** Cloud delivery: PutEvents on the project's bus; the SDK is loaded only by functions that publish. */
+const eventBridge = (region?: string) => new EventBridgeClient(region ? { region } : {});
+
+/** Cloud delivery: PutEvents on the project's bus. */
 export class EventBridgePublisher implements Publisher {
-  private client?: import('./eventbridge').EventBridgeClient;
-
   constructor(
     private readonly busName: string,
-    private readonly region?: string,
+    region?: string,
+    private readonly client = eventBridge(region),
   ) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
-    const { EventBridgeClient, PutEventsCommand } = await import('./eventbridge');
-    this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
     for (let i = 0; i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
       const result = await this.client.send(
@@ -40,19 +36,16 @@ export class EventBridgePublisher implements Publisher {
 }
 
 export class BusRecountTrigger implements RecountTrigger {
-  private client?: import('./eventbridge').EventBridgeClient;
-
   constructor(
     private readonly busName: string,
-    private readonly region?: string,
+    region?: string,
+    private readonly client = eventBridge(region),
   ) {}
 
   async request(scenarios: readonly string[]): Promise<void> {
     const unique = [...new Set(scenarios)];
     if (unique.length === 0) return;
     try {
-      const { EventBridgeClient, PutEventsCommand } = await import('./eventbridge');
-      this.client ??= new EventBridgeClient(this.region ? { region: this.region } : {});
       const time = new Date().toISOString();
       const result = await this.client.send(
         new PutEventsCommand({
@@ -79,7 +72,19 @@ export class BusRecountTrigger implements RecountTrigger {
   async flush(): Promise<void> {}
 }
 
-export const eventBridgeBus: Bus = {
-  publisher: (busName, region) => new EventBridgePublisher(busName, region),
-  recounts: (busName, region) => new BusRecountTrigger(busName, region),
-};
+/**
+ * Where a process publishes: with EVENT_BUS_NAME (the cloud) to the bus, plus the webhook when one is
+ * set; without (npm start, the tools, tests) a log line and a POST to TRACKER_WEBHOOK_URL, and
+ * `inProcess` (the local composition's fan-out to subscriptions and live sockets, shared/app/context.ts).
+ */
+export function createPublisher(
+  cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined },
+  inProcess?: Publisher,
+): Publisher {
+  if (!cfg.eventBusName) {
+    const local = new LogWebhookPublisher(cfg.webhookUrl);
+    return inProcess ? new FanOutPublisher([local, inProcess]) : local;
+  }
+  const bus = new EventBridgePublisher(cfg.eventBusName, cfg.region);
+  return cfg.webhookUrl ? new FanOutPublisher([bus, new LogWebhookPublisher(cfg.webhookUrl)]) : bus;
+}

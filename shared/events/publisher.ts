@@ -1,6 +1,5 @@
 import type { TrackerEvent } from '../domain/event';
 import { logger } from '../observability';
-import type { RecountTrigger } from './recount-trigger';
 
 /** The port every notification leaves through. Implementations throw when delivery failed. */
 export interface Publisher {
@@ -8,16 +7,6 @@ export interface Publisher {
 }
 
 export const EVENT_SOURCE = 'scenario-tracker';
-
-/**
- * The bus's adapters (shared/events/bus.ts, EventBridge). Only the functions that publish bring
- * them (their entry calls `useBus`), so the others leave the EventBridge client out of their bundle:
- * its code alone is about 50 KiB that Node would compile at every cold start.
- */
-export interface Bus {
-  publisher(busName: string, region?: string): Publisher;
-  recounts(busName: string, region?: string): RecountTrigger;
-}
 
 /** Local delivery: a log line per event, and a JSON POST of the event to the webhook when one is set. */
 export class LogWebhookPublisher implements Publisher {
@@ -47,22 +36,4 @@ export class FanOutPublisher implements Publisher {
   async publish(events: readonly TrackerEvent[]): Promise<void> {
     await Promise.all(this.publishers.map((p) => p.publish(events)));
   }
-}
-
-/**
- * The cloud publishes to the bus (plus the webhook when one is set); locally events are logged,
- * POSTed to TRACKER_WEBHOOK_URL and handed to `subscriptions` (the fan-out to webhook subscriptions).
- */
-export function createPublisher(
-  cfg: { eventBusName?: string | undefined; webhookUrl?: string | undefined; region?: string | undefined },
-  subscriptions?: Publisher,
-  busPublisher?: Bus['publisher'],
-): Publisher {
-  if (!cfg.eventBusName) {
-    const local = new LogWebhookPublisher(cfg.webhookUrl);
-    return subscriptions ? new FanOutPublisher([local, subscriptions]) : local;
-  }
-  if (!busPublisher) throw new Error('EVENT_BUS_NAME is set, but this function was built without the bus');
-  const bus = busPublisher(cfg.eventBusName, cfg.region);
-  return cfg.webhookUrl ? new FanOutPublisher([bus, new LogWebhookPublisher(cfg.webhookUrl)]) : bus;
 }

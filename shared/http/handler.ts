@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
 import { parseQuery, parseWith } from '../domain/schemas';
-import type { AppContext } from '../app/context';
 import { count, describeError, invocation, logger } from '../observability';
 import {
   ROUTES,
@@ -26,7 +25,12 @@ import type { RequestClock } from '../app/write-budget';
  * What a handler is given. Its route's path parameters have been checked, its query and body parsed
  * with the route's schemas (shared/routes.ts); `Request` alone is any route's.
  */
-export interface Request<Params = Readonly<Record<string, string>>, Query = unknown, Body = unknown> {
+export interface Request<
+  Params = Readonly<Record<string, string>>,
+  Query = unknown,
+  Body = unknown,
+  D = unknown,
+> {
   event: APIGatewayProxyEventV2;
   route: Route;
   /** Set on every route that needs a role (the dispatcher has checked it). */
@@ -36,7 +40,8 @@ export interface Request<Params = Readonly<Record<string, string>>, Query = unkn
   body: Body;
   /** The body as JSON, before its schema: what an idempotency record is keyed on. */
   rawBody: unknown;
-  ctx: AppContext;
+  /** What the function built (its dependencies). */
+  ctx: D;
   /** When the request arrived and when the function must have answered: what write budgets run by. */
   clock: RequestClock;
 }
@@ -60,16 +65,22 @@ export function requestClock(
   };
 }
 
-/** The request of one declared route, typed from its entry. */
-export type RequestOf<R> = Request<ParamsOf<R>, QueryOf<R>, BodyOf<R>>;
+/** Any route's request over the function's dependencies `D` (helpers shared by several routes). */
+export type AnyRequest<D = unknown> = Request<Readonly<Record<string, string>>, unknown, unknown, D>;
+
+/** The request of one declared route, typed from its entry, over the function's dependencies `D`. */
+export type RequestOf<R, D = unknown> = Request<ParamsOf<R>, QueryOf<R>, BodyOf<R>, D>;
 
 /** A handler of any route. */
-export type RouteHandler = (request: Request) => Promise<HttpResult>;
+export type RouteHandler<D = unknown> = (request: AnyRequest<D>) => Promise<HttpResult>;
 
-/** A function group's handlers: one for each of its routes in the route table, and nothing else. */
-export type HandlerMap<G extends FunctionGroup, D = Declared> = {
-  readonly [K in KeyOf<Extract<D, { group: G }>>]: (
-    request: RequestOf<Extract<D, { route: K }>>,
+/**
+ * A function group's handlers: one for each of its routes in the route table `T`, and nothing else,
+ * each given its route's request over the function's dependencies `D`.
+ */
+export type HandlerMap<G extends FunctionGroup, D = unknown, T = Declared> = {
+  readonly [K in KeyOf<Extract<T, { group: G }>>]: (
+    request: RequestOf<Extract<T, { route: K }>, D>,
   ) => Promise<HttpResult>;
 };
 
@@ -87,10 +98,8 @@ function checkedParams(route: Route, event: APIGatewayProxyEventV2): Record<stri
   return params;
 }
 
-/** For functions that touch no table: wiring one in would only slow their cold start. */
-const noContext = (): AppContext => {
-  throw new Error('this function has no application context');
-};
+/** For functions that touch no table (health): they build no dependencies. */
+const noContext = (): never => undefined as never;
 
 /**
  * A function group's Lambda entry point: find the route by API Gateway's routeKey, enforce its role,
@@ -98,31 +107,38 @@ const noContext = (): AppContext => {
  * method, route, status, caller's name and latency; never headers, so never a token. Every line
  * written while it runs carries the Lambda request id and API Gateway's (`correlation_id`, the
  * access log's `requestId`), and the metrics are published however the request ends.
+ *
+ * `context` gives the function's dependencies (`req.ctx`), as its module built them; `.with(other)`
+ * is the same entry point over other dependencies (the local server's and the tests' composition).
+ * `prepare` runs before the route, with the same dependencies (threads-read loads its page-token key).
  */
 export const lambdaHandler = lambdaHandlerFor(ROUTES);
 
 /** The entry point builder for a route table: the deployed one (above), or a test's. */
-export function lambdaHandlerFor<D = Declared>(table: readonly Route[]) {
-  return <G extends FunctionGroup>(
+export function lambdaHandlerFor<T = Declared>(table: readonly Route[]) {
+  return <G extends FunctionGroup, D = never>(
     group: G,
-    handlers: HandlerMap<NoInfer<G>, D>,
-    context: () => AppContext = noContext,
-  ) => dispatcher(table, group, handlers as unknown as Record<string, unknown>, context);
+    handlers: HandlerMap<NoInfer<G>, D, T>,
+    context: () => D = noContext,
+    prepare?: (event: APIGatewayProxyEventV2, ctx: D) => Promise<void>,
+  ): LambdaHandler<D> =>
+    dispatcher(table, group, handlers as unknown as Record<string, RouteHandler<D>>, context, prepare);
 }
 
-function dispatcher(
+function dispatcher<D>(
   table: readonly Route[],
   group: FunctionGroup,
-  handlers: Record<string, unknown>,
-  context: () => AppContext,
-) {
+  handlers: Record<string, RouteHandler<D>>,
+  context: () => D,
+  prepare: ((event: APIGatewayProxyEventV2, ctx: D) => Promise<void>) | undefined,
+): LambdaHandler<D> {
   const routes = new Map(table.filter((r) => r.group === group).map((r) => [routeKey(r), r]));
-  return (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
+  const handle = (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
     invocation(group, { context: lambdaContext, correlationId: event.requestContext.requestId }, async () => {
       const started = Date.now();
       const route = routes.get(event.routeKey);
       // The route table's key: HandlerMap holds one for every route of the group (HEAD runs its GET's).
-      const run = route ? (handlers[handlerKey(route)] as RouteHandler | undefined) : undefined;
+      const run: RouteHandler<D> | undefined = route ? handlers[handlerKey(route)] : undefined;
       let result: HttpResult;
       let principal: Caller | null = null;
       try {
@@ -151,10 +167,9 @@ function dispatcher(
           rawBody,
           clock: requestClock(event, lambdaContext, started),
         };
-        // The context (and the SDK clients in it) is built on first use, never at import.
-        result = await run(
-          Object.defineProperty(request, 'ctx', { get: context, enumerable: true }) as Request,
-        );
+        const ctx = context();
+        await prepare?.(event, ctx);
+        result = await run({ ...request, ctx });
       } catch (error) {
         const tracked = asTrackerError(error);
         if (tracked.status >= 500)
@@ -180,4 +195,15 @@ function dispatcher(
       );
       return result;
     });
+  return Object.assign(handle, {
+    with: (other: () => D) => dispatcher(table, group, handlers, other, prepare),
+  });
 }
+
+/** A function group's entry point, and the same over other dependencies. */
+export type LambdaHandler<D> = ((
+  event: APIGatewayProxyEventV2,
+  lambdaContext?: Context,
+) => Promise<HttpResult>) & {
+  with(context: () => D): LambdaHandler<D>;
+};

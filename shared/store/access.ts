@@ -21,8 +21,7 @@ import {
 } from './keys';
 
 /**
- * What each store (each part of a function's context, shared/app/parts.ts, and the live functions'
- * connection store) does to the table, declared once, next to the key builders it is derived from.
+ * What each store does to the table, declared once, next to the key builders it is derived from.
  * infra/permissions.ts builds every function's IAM statements from the stores it is built with and
  * the uses it names of each; test/integration/item-families.test.ts runs the functions and checks
  * every request against them. Keyed by store, not by function, so it outlives how a function is
@@ -101,8 +100,7 @@ export const TOKEN_TOUCH_ATTRIBUTES = ['PK', 'SK', 'lastUsedAt'] as const;
 
 /**
  * Each store's uses: a use is a named set of grants, and a function names the uses it makes of each
- * store it is built with (infra/permissions.ts). A use of none (`[]`) grants nothing: a part a
- * function carries but never calls.
+ * store it is built with (infra/permissions.ts).
  */
 export const STORE_ACCESS = {
   // shared/store/thread-store.ts and thread-lists.ts
@@ -165,12 +163,6 @@ export const STORE_ACCESS = {
     /** Define a kind: read it, write it conditional on its version (PUT /kinds/{kind}). */
     define: [{ actions: ['GetItem', 'PutItem'], keys: [F.kinds] }],
   },
-  /** The registry cache over kindStore: no table access of its own. */
-  kinds: {},
-  /** Recount requests: in process over `scenarios`, or PutEvents on the bus (the function's own grant). */
-  recounts: {},
-  /** Page tokens: a key from Secrets Manager, no table access. */
-  pageTokens: {},
   // shared/store/idempotency-store.ts
   idempotency: {
     /** Claim and release a key; the completion is a PutItem in the guarded write's transaction. */
@@ -224,14 +216,14 @@ export const STORE_ACCESS = {
       query(INDEX.byScenarioUpdated, F.scenario),
     ],
   },
-  // shared/store/connection-store.ts (the live functions build it themselves)
+  // shared/store/connection-store.ts
   connections: {
     /** A connection's item and its subscription items. */
     manage: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.live] }],
     /** A target's subscribers (a Query per shard); gone connections removed. */
     fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
   },
-  // shared/store/readiness.ts (built on the function's own client: not a part)
+  // shared/store/readiness.ts
   readiness: {
     /** One GetItem of a key nobody writes: is the database answering? */
     probe: [{ actions: ['GetItem'], keys: [F.readiness] }],

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from './dynamodb';
-import { DynamoDBDocumentClient } from './dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 

@@ -5,8 +5,9 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from './dynamodb';
-import { ConditionalCheckFailedException, unmarshall } from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   LIVE_LIMITS,
   LiveSubscriptionLimitError,

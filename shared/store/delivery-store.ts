@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from './dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from './dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent, TrackerEventType } from '../domain/event';
 import {
   DELIVERY_SHARDS,

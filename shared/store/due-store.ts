@@ -1,5 +1,10 @@
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from './dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from './dynamodb';
+import {
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent } from '../domain/event';
 import type { Expected } from '../domain/types';
 import { staleIndexKeys } from './items';

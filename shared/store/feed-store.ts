@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from './dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Thread, Update } from '../domain/types';
 import { INDEX, UPDATE_PREFIX, scenarioPk, threadPk } from './keys';
 import { toThread, toUpdate } from './items';

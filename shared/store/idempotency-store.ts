@@ -1,6 +1,6 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from './dynamodb';
-import { ConditionalCheckFailedException } from './dynamodb';
-import { unmarshall } from './dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Scenario, Thread } from '../domain/types';
 import { toScenario, toThread } from './items';
 import { idempotencyKey } from './keys';

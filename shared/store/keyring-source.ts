@@ -1,3 +1,5 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { Config } from '../config';
 import { UnavailableError } from '../domain/errors';
 import { holdsKey, parseKeyring, type Keyring } from '../domain/keyring';
 import { logger } from '../observability';
@@ -37,8 +39,7 @@ export const FORCED_READ_INTERVAL_MS = 30_000;
 
 /**
  * A keyring kept in Secrets Manager (the secret's ARN is all the function's environment holds), read
- * with Powertools Parameters' `getSecret` and its cache (`maxAge`). Powertools and its SDK client
- * are loaded with the first read, so a function instance that never needs the key never loads them.
+ * with Powertools Parameters' `getSecret` and its cache (`maxAge`).
  *
  * Failures: until a first read succeeds, `load` and `loaded` throw UnavailableError (503 with
  * Retry-After) naming the cause; there is no fallback key, so nothing ever signs with a guessable
@@ -56,7 +57,6 @@ export function secretsManagerKeyring(
   let reading: Promise<void> | undefined;
   const read = async (forceFetch: boolean) => {
     try {
-      const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
       const text = await getSecret(secretId, { maxAge: SECRET_CACHE_SECONDS, forceFetch });
       if (typeof text !== 'string') throw new Error('the secret has no string value');
       if (last?.text !== text) last = { text, ring: parseKeyring(text) };
@@ -97,9 +97,31 @@ export function secretsManagerKeyring(
 
 const bySecret = new Map<string, KeyringSource>();
 
-/** One source per secret and process: the handler loads the very one the context's parts use. */
+/** One source per secret and process: threads-read's handler loads the very one its codec uses. */
 export function sharedSecretsManagerKeyring(secretId: string, what: string): KeyringSource {
   let source = bySecret.get(secretId);
   if (!source) bySecret.set(secretId, (source = secretsManagerKeyring(secretId, what)));
   return source;
 }
+
+/**
+ * The page-token keyring: in the cloud the Secrets Manager secret PAGE_TOKEN_SECRET_ARN names (one
+ * source per process, which threads-read loads before a request that pages), elsewhere the value of
+ * PAGE_TOKEN_SECRET.
+ */
+export const pageTokenKeys = (cfg: Pick<Config, 'pageTokenSecretArn' | 'pageTokenSecret'>): KeyringSource =>
+  cfg.pageTokenSecretArn
+    ? sharedSecretsManagerKeyring(cfg.pageTokenSecretArn, 'page-token key')
+    : fixedKeyring(cfg.pageTokenSecret, 'PAGE_TOKEN_SECRET is not set: this process cannot page');
+
+/**
+ * The webhook sealing keyring: in the cloud the secret TRACKER_WEBHOOK_SECRET_KEY_ARN names (read by
+ * the subscription store as it seals and opens), elsewhere the value of TRACKER_WEBHOOK_SECRET_KEY.
+ */
+export const webhookKeys = (cfg: Pick<Config, 'webhookSecretKeyArn' | 'webhookSecretKey'>): KeyringSource =>
+  cfg.webhookSecretKeyArn
+    ? sharedSecretsManagerKeyring(cfg.webhookSecretKeyArn, 'webhook sealing key')
+    : fixedKeyring(
+        cfg.webhookSecretKey,
+        'TRACKER_WEBHOOK_SECRET_KEY is not set: this process cannot create or deliver subscriptions',
+      );

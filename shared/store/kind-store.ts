@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from './dynamodb';
-import { ConditionalCheckFailedException } from './dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { KindDefinition, StatusDefinition } from '../domain/kinds';
 import { KINDS_PK, KIND_PREFIX, kindKey } from './keys';
 

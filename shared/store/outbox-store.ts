@@ -1,5 +1,10 @@
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from './dynamodb';
-import { ConditionalCheckFailedException } from './dynamodb';
+import {
+  DeleteCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent } from '../domain/event';
 import { OUTBOX_SHARDS, outboxKey, outboxShardPk, shardNumbers } from './keys';
 

@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient } from './dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { READINESS_KEY } from './keys';
 
 /**

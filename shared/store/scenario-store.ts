@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from './dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -6,7 +5,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk } from './keys';

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from './dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -6,7 +5,8 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEventType } from '../domain/event';
 import { SUBSCRIPTIONS_PK, subscriptionKey } from './keys';
 import type { SecretBox } from './secret-box';

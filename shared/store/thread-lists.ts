@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type QueryCommandOutput,
-} from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
 import type { Thread } from '../domain/types';
 import {
   INDEX,

@@ -5,13 +5,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
-} from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
   type AttributeValue,
-} from './dynamodb';
-import { unmarshall } from './dynamodb';
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';

@@ -5,8 +5,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-} from './dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from './dynamodb';
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Role } from '../domain/types';
 import { TOKENS_PK, tokenHashKey, tokenNameKey } from './keys';
 

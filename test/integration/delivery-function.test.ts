@@ -1,5 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
-import { handler } from '../../functions/deliveries';
+import { handlerFor } from '../../functions/deliveries';
+import { appContext } from '../../shared/app/context';
 import { createSubscription } from '../../shared/app/subscriptions';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
@@ -9,6 +10,9 @@ import { startReceiver } from '../support/receiver';
 const message = (id: string, body: string) => ({ messageId: id, body }) as SQSEvent['Records'][number];
 const fromBus = (detail: unknown) =>
   JSON.stringify({ version: '0', source: 'scenario-tracker', 'detail-type': 'ThreadStatusChanged', detail });
+
+// The function over this file's table (freshContext) instead of the environment's.
+const handler = handlerFor(appContext);
 
 describe('the delivery function', () => {
   it('fans out and delivers each queued event once, reports only the messages it could not fan out, and sweeps nothing more', async () => {

@@ -1,19 +1,20 @@
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { like } from '../support/iam';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { handler as authorizer } from '../../functions/authorizer';
-import { handler as deliveries } from '../../functions/deliveries';
-import { handler as feeds } from '../../functions/feeds';
-import { handler as kinds } from '../../functions/kinds';
-import { handler as recount } from '../../functions/scenario-recount';
-import { handler as subscriptions } from '../../functions/subscriptions';
-import { handler as tokens } from '../../functions/tokens';
-import { handler as threadsRead } from '../../functions/threads-read';
-import { handler as threadsWrite } from '../../functions/threads-write';
-import { handler as staleCheck } from '../../functions/stale-check';
-import { handler as liveAuthorizer } from '../../functions/live-authorizer';
-import { handler as liveRoutes, type LiveRouteEvent } from '../../functions/live-connections';
-import { handler as liveFanOut } from '../../functions/live-fanout';
+import * as authorizerFunction from '../../functions/authorizer';
+import * as deliveriesFunction from '../../functions/deliveries';
+import * as feedsFunction from '../../functions/feeds';
+import * as kindsFunction from '../../functions/kinds';
+import * as recountFunction from '../../functions/scenario-recount';
+import * as subscriptionsFunction from '../../functions/subscriptions';
+import * as tokensFunction from '../../functions/tokens';
+import * as threadsReadFunction from '../../functions/threads-read';
+import * as threadsWriteFunction from '../../functions/threads-write';
+import * as staleCheckFunction from '../../functions/stale-check';
+import * as liveAuthorizerFunction from '../../functions/live-authorizer';
+import * as liveRoutesFunction from '../../functions/live-connections';
+import type { LiveRouteEvent } from '../../functions/live-connections';
+import * as liveFanOutFunction from '../../functions/live-fanout';
 import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
@@ -24,7 +25,8 @@ import { outboxItem } from '../../shared/store/outbox-store';
 import type { AnyFunctionName } from '../../infra/bundling';
 import { LIMITED_RETURN_VALUES, tableStatementsOf, type TableStatement } from '../../infra/permissions';
 import { tableDefinition } from '../../shared/store/table';
-import type { AppContext } from '../../shared/app/context';
+import { appContext, type AppContext } from '../../shared/app/context';
+import { cloudLive } from '../../shared/app/live';
 import { createThread, postUpdate } from '../../shared/app/threads';
 import { createToken, hashToken } from '../../shared/app/tokens';
 import { statusChanged } from '../../shared/domain/event';
@@ -218,6 +220,22 @@ const CALLBACK = 'https://abc123.execute-api.eu-west-1.amazonaws.com/live';
 // API Gateway's management API is an external endpoint: faked; every table call is real.
 const management = mockClient(ApiGatewayManagementApiClient);
 afterAll(() => management.restore());
+
+// Each function's own handler, over this file's context (every store, on the recorded client)
+// instead of the clients its module builds from the environment.
+const authorizer = authorizerFunction.handlerFor(appContext);
+const deliveries = deliveriesFunction.handlerFor(appContext);
+const feeds = feedsFunction.handler.with(appContext);
+const kinds = kindsFunction.handler.with(appContext);
+const recount = recountFunction.handlerFor(appContext);
+const subscriptions = subscriptionsFunction.handler.with(appContext);
+const tokens = tokensFunction.handler.with(appContext);
+const threadsRead = threadsReadFunction.handler.with(appContext);
+const threadsWrite = threadsWriteFunction.handler.with(appContext);
+const staleCheck = staleCheckFunction.handlerFor(appContext);
+const liveAuthorizer = liveAuthorizerFunction.handlerFor(appContext);
+const liveRoutes = liveRoutesFunction.handlerFor(() => cloudLive(appContext()));
+const liveFanOut = liveFanOutFunction.handlerFor(() => cloudLive(appContext()));
 
 let ctx: AppContext;
 const bus = new RecordingPublisher();

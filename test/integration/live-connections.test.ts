@@ -6,10 +6,11 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as authorizer } from '../../functions/live-authorizer';
-import { handler as routes, type LiveRouteEvent } from '../../functions/live-connections';
-import { handler as fanOut } from '../../functions/live-fanout';
-import type { AppContext } from '../../shared/app/context';
+import { handlerFor as authorizerFor } from '../../functions/live-authorizer';
+import { handlerFor as routesFor, type LiveRouteEvent } from '../../functions/live-connections';
+import { handlerFor as fanOutFor } from '../../functions/live-fanout';
+import { appContext, type AppContext } from '../../shared/app/context';
+import { cloudLive } from '../../shared/app/live';
 import { createToken, hashToken } from '../../shared/app/tokens';
 import { ping, updatePosted } from '../../shared/domain/event';
 import { LIVE_LIMITS, messageWindow } from '../../shared/domain/live-protocol';
@@ -30,6 +31,10 @@ import { freshContext } from '../support/context';
  */
 
 const CALLBACK = 'https://abc123.execute-api.eu-west-1.amazonaws.com/live';
+// The three functions over this file's table (freshContext below) instead of the environment's.
+const authorizer = authorizerFor(appContext);
+const routes = routesFor(() => cloudLive(appContext()));
+const fanOut = fanOutFor(() => cloudLive(appContext()));
 let ctx: AppContext;
 let store: ConnectionStore;
 let subject: string;

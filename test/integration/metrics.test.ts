@@ -18,6 +18,8 @@ type Handlers = {
   scenarioRecount: typeof import('../../functions/scenario-recount');
   threadsRead: typeof import('../../functions/threads-read');
   observability: typeof import('../../shared/observability');
+  /** The context the functions run over here (on the mocked client), not the environment's. */
+  appContext: typeof import('../../shared/app/context').appContext;
 };
 
 let fns: Handlers;
@@ -38,6 +40,7 @@ beforeAll(() => {
         scenarioRecount: require('../../functions/scenario-recount'),
         threadsRead: require('../../functions/threads-read'),
         observability: require('../../shared/observability'),
+        appContext: require('../../shared/app/context').appContext,
       };
       const { createContext, setAppContext } = require('../../shared/app/context');
       const { createDocumentClient } = require('../../shared/store/client');
@@ -98,7 +101,7 @@ describe('metrics of a function that throws', () => {
     const context: Context = localLambdaContext('authorizer');
 
     // Act
-    const run = fns.authorizer.handler(
+    const run = fns.authorizer.handlerFor(fns.appContext)(
       { headers: { authorization: 'Bearer some-token-value' }, requestContext: { requestId: 'apigw-1' } },
       context,
     );
@@ -116,7 +119,7 @@ describe('metrics of a function that throws', () => {
     const context = localLambdaContext('stale-check');
 
     // Act
-    const run = fns.staleCheck.handler({ time: '2025-06-01T00:00:00Z' }, context);
+    const run = fns.staleCheck.handlerFor(fns.appContext)({ time: '2025-06-01T00:00:00Z' }, context);
 
     // Assess
     await expect(run).rejects.toThrow('DynamoDB is unavailable');
@@ -131,7 +134,7 @@ describe('metrics of a function that throws', () => {
     const context = localLambdaContext('deliveries');
 
     // Act
-    const run = fns.deliveries.handler({ time: '2025-06-01T00:00:00Z' }, context);
+    const run = fns.deliveries.handlerFor(fns.appContext)({ time: '2025-06-01T00:00:00Z' }, context);
 
     // Assess
     await expect(run).rejects.toThrow('DynamoDB is unavailable');
@@ -146,7 +149,7 @@ describe('metrics of a function that fails part of its work', () => {
     const body = JSON.stringify({ detail: { scenario: 'russia-ukraine-talks' } });
 
     // Act
-    const result = await fns.scenarioRecount.handler(
+    const result = await fns.scenarioRecount.handlerFor(fns.appContext)(
       { Records: [{ messageId: 'm-1', body } as never] },
       context,
     );
@@ -178,7 +181,7 @@ describe('metrics of a function that fails part of its work', () => {
     } as unknown as APIGatewayProxyEventV2;
 
     // Act
-    const response = await fns.threadsRead.handler(event, context);
+    const response = await fns.threadsRead.handler.with(fns.appContext)(event, context);
 
     // Assess
     expect(response.statusCode).toBe(503);

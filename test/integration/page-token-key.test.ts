@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handler } from '../../functions/threads-read';
+import { handler as threadsRead } from '../../functions/threads-read';
 import { appContext, createContext, setAppContext } from '../../shared/app/context';
 import { createThread } from '../../shared/app/threads';
 import { newKeyring, parseKeyring, rotateKeyring } from '../../shared/domain/keyring';
 import { freshContext } from '../support/context';
+
+// The function over the context each test installs (setAppContext) instead of the environment's.
+const handler = threadsRead.with(appContext);
 import { startSecretsEndpoint, type SecretsEndpoint } from '../support/secrets-manager';
 
 /**

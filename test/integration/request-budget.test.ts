@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { handler } from '../../functions/threads-write';
+import { handler as threadsWrite } from '../../functions/threads-write';
+import { appContext, type AppContext } from '../../shared/app/context';
 import { dynamoCallBoundMs } from '../../shared/config';
-import type { AppContext } from '../../shared/app/context';
 import { localLambdaContext } from '../../local/invocations';
 import { freshContext } from '../support/context';
 
@@ -13,6 +13,9 @@ import { freshContext } from '../support/context';
  * a minute's budget, and a DynamoDB call bound of about 21 s (the tests' patient timeout).
  */
 const BUDGET_MS = 60_000;
+// The function over this file's table (freshContext) instead of the environment's.
+const handler = threadsWrite.with(appContext);
+
 let ctx: AppContext;
 
 beforeAll(async () => {

@@ -172,7 +172,8 @@ describe('sweepScenarioCounts and archived threads', () => {
 describe('the recount function (cloud)', () => {
   it('recounts each scenario of a queued batch once and drops malformed requests', async () => {
     // Prepare
-    const { handler } = await import('../../functions/scenario-recount');
+    const { handlerFor } = await import('../../functions/scenario-recount');
+    const handler = handlerFor(() => ctx);
     await create('g1', 'gamma', 'announced');
     const message = (id: string, body: string) => ({ messageId: id, body }) as never;
     const request = (scenario: string) =>

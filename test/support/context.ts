@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { newKeyring } from '../../shared/domain/keyring';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
-import { useInProcessParts } from '../../shared/app/in-process';
 import { readConfig, type Config } from '../../shared/config';
 import { ensureTable } from '../../shared/store/table';
 
-// No bus here: published events reach subscriptions and live sockets in this process.
-useInProcessParts();
-
 /**
- * A context over a brand-new table in the run's DynamoDB Local, installed as the handlers' context.
+ * A context over a brand-new table in the run's DynamoDB Local, installed as the local server's
+ * context (`appContext`, what the functions run over there). No bus: published events reach
+ * subscriptions and live sockets in this process.
  * Each test file (or each test that wants a clean slate) gets its own table.
  */
 export async function freshContext(

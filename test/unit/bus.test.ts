@@ -1,10 +1,12 @@
 import { readConfig } from '../../shared/config';
-import { fresh } from '../support/fresh-modules';
+import { createContext } from '../../shared/app/context';
+import { BusRecountTrigger, EventBridgePublisher, createPublisher } from '../../shared/events/bus';
+import { FanOutPublisher, LogWebhookPublisher } from '../../shared/events/publisher';
+import { LocalRecounter } from '../../shared/app/scenarios';
 
 /**
- * Only the functions that publish bring the EventBridge bus (shared/events/bus.ts), so the others
- * leave it out of their bundle (cold start). A context asked for a bus it was not given must fail
- * loudly rather than drop events.
+ * Where a process publishes and asks for recounts: with EVENT_BUS_NAME (the cloud) on the bus, else
+ * in the process (npm start, the tools, the tests), from the same settings.
  */
 const cloud = readConfig({
   TABLE_NAME: 'scenario-tracker-test',
@@ -12,61 +14,31 @@ const cloud = readConfig({
   AWS_REGION: 'eu-west-1',
 });
 
-const contextModule = () => import('../../shared/app/context');
-const busModule = () => import('../../shared/events/bus');
-
-describe('the event bus in the context', () => {
-  it('refuses EVENT_BUS_NAME when the function was built without the bus', async () => {
-    // Prepare
-    const { createContext } = await fresh(contextModule);
-
-    // Act + Assess
-    expect(() => createContext(cloud)).toThrow(
-      'EVENT_BUS_NAME is set, but this function was built without the bus',
-    );
-  });
-
-  it('publishes and asks for recounts on the bus once a function hands it over', async () => {
-    // Prepare
-    const { context, bus } = await fresh(async () => ({
-      context: await contextModule(),
-      bus: await busModule(),
-    }));
-
+describe('the event bus', () => {
+  it('takes the events and the recount requests when EVENT_BUS_NAME is set', () => {
     // Act
-    context.useBus(bus.eventBridgeBus);
-    const ctx = context.createContext(cloud);
+    const ctx = createContext(cloud);
 
     // Assess
-    expect(ctx.publisher).toBeInstanceOf(bus.EventBridgePublisher);
-    expect(ctx.recounts).toBeInstanceOf(bus.BusRecountTrigger);
+    expect(ctx.publisher).toBeInstanceOf(EventBridgePublisher);
+    expect(ctx.recounts).toBeInstanceOf(BusRecountTrigger);
   });
 
-  it.each(['threads-write', 'stale-check', 'subscriptions'])(
-    'is handed over by the %s function',
-    async (name) => {
-      // Prepare
-      const { context, bus } = await fresh(async () => {
-        await import(`../../functions/${name}`);
-        return { context: await contextModule(), bus: await busModule() };
-      });
+  it('is joined by the webhook when TRACKER_WEBHOOK_URL is set too', () => {
+    // Act
+    const publisher = createPublisher({ ...cloud, webhookUrl: 'https://hooks.example.org/tracker' });
 
-      // Act
-      const ctx = context.createContext(cloud);
+    // Assess
+    expect(publisher).toBeInstanceOf(FanOutPublisher);
+  });
 
-      // Assess
-      expect(ctx.publisher).toBeInstanceOf(bus.EventBridgePublisher);
-    },
-  );
-
-  it('is not needed without EVENT_BUS_NAME (the local server and the functions that do not publish)', async () => {
-    // Prepare
-    const { createContext } = await fresh(contextModule);
-
+  it('is not used without EVENT_BUS_NAME: events are logged and fanned out in the process, recounts run here', () => {
     // Act
     const ctx = createContext({ ...cloud, eventBusName: undefined });
 
     // Assess
-    expect(ctx.publisher.constructor.name).not.toBe('EventBridgePublisher');
+    expect(ctx.publisher).toBeInstanceOf(FanOutPublisher);
+    expect(ctx.recounts).toBeInstanceOf(LocalRecounter);
+    expect(createPublisher({ ...cloud, eventBusName: undefined })).toBeInstanceOf(LogWebhookPublisher);
   });
 });
