@@ -36,7 +36,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Cloud mode's Lambda runtime: a plain Node.js CommonJS script run as a child process.
+    // Cloud mode's Lambda runtime and the cold-start benchmark's runner: plain CommonJS child processes.
     files: ['local/cloud/*.cjs', 'bench/lib/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -54,6 +54,7 @@ async function inputsOf(entry: string): Promise<Metafile['outputs'][string]['inp
     platform: 'node',
     target: BUNDLING.target,
     format: BUNDLING.format,
+    mainFields: [...BUNDLING.mainFields],
     minify: BUNDLING.minify,
     external: [...BUNDLING.externalModules],
     write: false,
