@@ -1,6 +1,6 @@
 // Quiet by default: request logs would drown the report (a test that checks logs turns them on).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-// Lambda runs Node.js 22; this machine runs 20, which the SDK warns about on every worker.
+// Lambda runs Node.js 24; this machine runs 20, which the SDK warns about on every worker.
 // Metrics are EMF lines on stdout; outside Lambda they are noise.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

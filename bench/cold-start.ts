@@ -1,486 +1,758 @@
-import { spawnSync } from 'node:child_process';
+import './lib/quiet';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import * as zodMini from 'zod/mini';
+import { dirname, join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { build, type BuildOptions } from 'esbuild';
 import { ALL_FUNCTION_ENTRIES, BUNDLING, type AnyFunctionName } from '../infra/bundling';
-import { stackEnvironments } from './lib/stack-env';
+import { FUNCTION_DEFAULTS } from '../infra/constructs/functions';
+import { SEED_SCENARIO, seedIfEmpty } from '../local/seed';
+import { threadKey } from '../shared/store/keys';
+import { startAwsStandIn, type AwsStandIn } from './lib/aws-stand-in';
 import { QUICK, fmt, kb, log, median, ratio, runAlone, table, yes, type Section } from './lib/common';
+import { benchContext, useDynamo } from './lib/dynamo';
+import { BENCH_TOKENS, prepareTable } from './lib/server';
+import { stackEnvironments } from './lib/stack-env';
 
 /**
- * Cold start of every function bundle, built exactly as the stack builds it (infra/bundling.ts), as a
- * ratio to a bundle that only loads the DynamoDB document client. Each sample is a fresh `node`
- * process; a bare `node -e 0` is subtracted. Variants with one dependency stubbed out attribute the
- * cost to it.
+ * Cold start as a user feels it: for every function the stack deploys, a fresh plain `node` process
+ * (bench/lib/first-request.cjs) loads the bundle, built exactly as the stack builds it
+ * (infra/bundling.ts), with the environment the stack gives the function, and serves ONE real first
+ * request of its main route against DynamoDB Local with seeded data; the answer must be a success.
+ * Reported: the child's CPU (user + system, Node's own start-up included) and the wall time of the
+ * whole process, side by side in one run with
+ *
+ * - the floor: a handler doing one `GetItem` with the document client, bundled the same way;
+ * - the peer: aws-samples/serverless-typescript-demo's get-product handler (middy + Powertools
+ *   logger, metrics and tracer; bench/peer/), bundled the same way;
+ * - main's bundles before issue 23 (CommonJS, no `mainFields`, `--enable-source-maps`): the ratio;
+ * - the decisions' alternatives: the other module format, and the other source-map setting.
+ *
+ * All configurations are interleaved round-robin; verdicts are medians of per-round ratios.
+ *
+ *   npx tsx bench/cold-start.ts                      # alone (starts its own DynamoDB Local), 11 rounds
+ *   BENCH_COLD_ROUNDS=3 npx tsx bench/cold-start.ts  # a smoke run
+ *   BENCH_COLD_FUNCTIONS=threads-write npx tsx bench/cold-start.ts   # one function (plus floor and peer)
  */
 
 const ROOT = resolve(__dirname, '..');
-/** Every function the stack deploys: the HTTP route groups, the workers and the live WebSocket ones. */
+const RUNNER = join(__dirname, 'lib', 'first-request.cjs');
 const FUNCTIONS = Object.keys(ALL_FUNCTION_ENTRIES) as AnyFunctionName[];
-type FunctionName = AnyFunctionName;
-const SAMPLES = QUICK ? 7 : 31;
-const VARIANT_SAMPLES = QUICK ? 3 : 11;
-const TARGET = 1.2;
+/**
+ * BENCH_COLD_FUNCTIONS=threads-write,authorizer: measure only these, for a quicker look at a change
+ * (the report then judges only them). Unset: all of them, as `npm run bench` does.
+ */
+const MEASURED: AnyFunctionName[] = (() => {
+  const wanted = process.env.BENCH_COLD_FUNCTIONS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!wanted?.length) return FUNCTIONS;
+  const unknown = wanted.filter((w) => !FUNCTIONS.includes(w as AnyFunctionName));
+  if (unknown.length)
+    throw new Error(
+      `BENCH_COLD_FUNCTIONS names no function ${unknown.join(', ')}; known: ${FUNCTIONS.join(', ')}`,
+    );
+  return wanted as AnyFunctionName[];
+})();
+const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? (QUICK ? 3 : 11));
+const FLOOR_TARGET = 1.3;
+const MAIN_TARGET = 0.65;
+const SOURCE_MAPS_FLAG = '--enable-source-maps';
 
-/** The options the stack's NodejsFunction passes to esbuild (plus a metafile, which changes nothing in the output). */
-const STACK_OPTIONS: BuildOptions = {
+// ---- builds ----------------------------------------------------------------------------------
+
+type Format = 'cjs' | 'esm';
+
+/** esbuild options as the stack's NodejsFunction passes them (infra/bundling.ts), with the format given. */
+const stackOptions = (format: Format): BuildOptions => ({
   bundle: true,
   platform: 'node',
   target: BUNDLING.target,
   minify: BUNDLING.minify,
   sourcemap: BUNDLING.sourceMap,
   sourcesContent: BUNDLING.sourcesContent,
-  format: BUNDLING.format,
+  mainFields: [...BUNDLING.mainFields],
+  format,
+  ...(format === 'esm' ? { banner: { js: BUNDLING.esmBanner } } : {}),
   external: [...BUNDLING.externalModules],
-  metafile: true,
+  logLevel: 'error',
+});
+
+/** How main bundled every function before issue 23 (commit f1f6640): CommonJS, esbuild's default main fields. */
+const MAIN_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  format: 'cjs',
+  external: [],
   logLevel: 'error',
 };
-
-/**
- * The environment the stack gives each function in Lambda (bench/lib/stack-env.ts: read from the
- * synthesized template, plus what the runtime sets). NODE_OPTIONS=--enable-source-maps is part of
- * it: it makes Node load the source map with the bundle.
- */
-let STACK_ENV: Map<FunctionName, NodeJS.ProcessEnv> | undefined;
-const lambdaEnv = (name: FunctionName, sourceMaps = true): NodeJS.ProcessEnv => {
-  const env = { ...(STACK_ENV ??= stackEnvironments()).get(name)! };
-  if (!sourceMaps) delete env.NODE_OPTIONS;
-  return env;
-};
-
-// ---- stubs used to attribute cost ------------------------------------------------------------
-
-const ZOD_EXPORTS = Object.keys(zodMini);
-
-const STUBS: Record<string, string> = {
-  logger:
-    'export class Logger { info() {} warn() {} error() {} debug() {} resetKeys() {} addContext() {} setCorrelationId() {} }',
-  metrics:
-    "export class Metrics { captureColdStartMetric() {} publishStoredMetrics() {} addMetric() {} }\nexport const MetricUnit = { Count: 'Count' };",
-  // Enough of zod/mini for module-level schema construction: every export, property and call gives the stub back.
-  zod: `const h = { get: (t, k) => (k === Symbol.iterator ? function* () {} : k === Symbol.toPrimitive ? () => '' : k === 'then' ? undefined : p),
-    apply: () => p, construct: () => p };
-  const p = new Proxy(function () {}, h);
-  // Parsing passes its input through, so settings read from the environment keep their absent values.
-  export const parse = (_s, d) => d;
-  export const safeParse = (_s, d) => ({ success: true, data: d });
-  export { ${ZOD_EXPORTS.filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'parse' && k !== 'safeParse')
-    .map((k) => `p as ${k}`)
-    .join(', ')} };
-  export default p;`,
-};
-
-function stubPlugin(kinds: readonly string[]): Plugin {
-  const modules: Record<string, string> = {};
-  for (const k of kinds) {
-    if (k === 'zod') modules['zod/mini'] = STUBS.zod!;
-    else modules[`@aws-lambda-powertools/${k}`] = STUBS[k]!;
-  }
-  const filter = new RegExp(
-    `^(${Object.keys(modules)
-      .map((m) => m.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&'))
-      .join('|')})$`,
-  );
-  return {
-    name: 'bench-stubs',
-    setup(b) {
-      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
-      b.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({
-        contents: modules[args.path]!,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-// ---- builds ----------------------------------------------------------------------------------
 
 interface Built {
   file: string;
   bytes: number;
-  mapBytes: number;
-  metafile: Metafile;
 }
 
 async function bundle(
-  outfile: string,
-  entry: { file: string } | { contents: string },
-  plugins: Plugin[] = [],
+  outdir: string,
+  options: BuildOptions,
+  entry: string | { contents: string },
 ): Promise<Built> {
-  const result = await build({
-    ...STACK_OPTIONS,
-    outfile,
-    plugins,
-    ...('file' in entry
-      ? { entryPoints: [join(ROOT, entry.file)] }
-      : {
-          stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts' },
-        }),
+  const file = join(outdir, options.format === 'esm' ? 'index.mjs' : 'index.js');
+  await build({
+    ...options,
+    outfile: file,
+    ...(typeof entry === 'string'
+      ? { entryPoints: [join(ROOT, entry)] }
+      : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'floor.ts' } }),
   });
-  return {
-    file: outfile,
-    bytes: statSync(outfile).size,
-    mapBytes: statSync(`${outfile}.map`).size,
-    metafile: result.metafile!,
-  };
+  return { file, bytes: statSync(file).size };
+}
+
+/** The floor: the least a function reading DynamoDB can be. */
+const FLOOR_ENTRY = {
+  contents: [
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+    "import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';",
+    'const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+    'export const handler = async (event: { key: Record<string, string> }) => {',
+    '  const { Item } = await db.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: event.key }));',
+    '  return { statusCode: Item ? 200 : 404, body: JSON.stringify(Item ?? null) };',
+    '};',
+  ].join('\n'),
+};
+const PEER_ENTRY = 'bench/peer/src/api/get-product.ts';
+
+// ---- one sample ------------------------------------------------------------------------------
+
+interface Answer {
+  result: any;
+  cpuMs: number;
+  loadMs: number;
+  requestMs: number;
+}
+
+interface Sample extends Answer {
+  wallMs: number;
 }
 
 /**
- * The deployed entry, re-exporting its own context factory (each function exports the
- * `functionContext` it is built with), so a probe can build the function's clients — only its parts —
- * without calling anything. A function with no context (it touches no table) gets a no-op, so the
- * probe adds no code to it.
+ * One fresh process, one request. Asynchronous: the stand-in that answers its EventBridge, Secrets
+ * Manager and management-API calls lives in this process's event loop.
  */
-const probeEntry = (name: FunctionName, hasContext: boolean) => ({
-  contents: hasContext
-    ? `export { handler, appContext as __benchAppContext } from './${ALL_FUNCTION_ENTRIES[name]}';\n`
-    : `export { handler } from './${ALL_FUNCTION_ENTRIES[name]}';\nexport const __benchAppContext = () => undefined;\n`,
+function invoke(file: string, env: NodeJS.ProcessEnv, event: unknown, what: string): Promise<Sample> {
+  return new Promise((done, fail) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, [RUNNER, file, JSON.stringify(event), '10000'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', fail);
+    child.once('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const stdout = Buffer.concat(out).toString('utf8');
+      const line = /^@@bench (.*)$/m.exec(stdout)?.[1];
+      if (code !== 0 || !line)
+        return fail(
+          new Error(
+            `${what}: node exited ${code}: ${(Buffer.concat(err).toString('utf8') || stdout).slice(-1500)}`,
+          ),
+        );
+      done({ ...(JSON.parse(line) as Answer), wallMs });
+    });
+  });
+}
+
+// ---- the functions' first requests -----------------------------------------------------------
+
+interface Seeded {
+  threadId: string;
+  connectionId: string;
+  /** The authorizer's answer per role (what API Gateway hands the HTTP functions). */
+  principals: Record<'reader' | 'editor' | 'admin', Record<string, unknown>>;
+  /** An event threads-write published (EventBridge's envelope around it): the workers' input. */
+  published: { 'detail-type': string; source: string; detail: any };
+}
+
+/** An API Gateway HTTP API (payload 2.0) request after the authorizer, as cloud mode builds it. */
+function httpEvent(
+  routeKey: string,
+  path: string,
+  params: Record<string, string>,
+  principal: Record<string, unknown> | undefined,
+  body?: unknown,
+) {
+  const now = Date.now();
+  const [method] = routeKey.split(' ');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      host: 'abcdef1234.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'bench',
+      authorization: 'Bearer (checked by the authorizer)',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abcdef1234',
+      domainName: 'abcdef1234.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abcdef1234',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'bench' },
+      requestId: `bench-${now}`,
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      ...(principal ? { authorizer: { lambda: principal } } : {}),
+    },
+    ...(body !== undefined
+      ? { body: JSON.stringify(body), isBase64Encoded: false }
+      : { isBase64Encoded: false }),
+  };
+}
+
+const sqsEvent = (body: unknown) => ({
+  Records: [
+    {
+      messageId: `bench-${Date.now()}`,
+      receiptHandle: 'bench',
+      body: JSON.stringify(body),
+      attributes: {},
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:bench',
+      awsRegion: 'eu-west-1',
+    },
+  ],
 });
 
-/** Whether the function has a context of its own (each that has exports it as `appContext`). */
-const bundlesContext = (meta: Metafile): boolean =>
-  Object.keys(meta.inputs).some((p) => p.endsWith('shared/app/context.ts'));
+let serial = 0;
+const unique = () => `${Date.now().toString(36)}${(serial++).toString(36)}`;
 
-const BASELINE_ENTRY = {
-  contents: [
-    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-    "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-    'export const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: process.env.AWS_REGION }), { marshallOptions: { removeUndefinedValues: true } });',
-    'export const __benchAppContext = () => db;',
-  ].join('\n'),
+interface Scenario {
+  /** What the first request is, for the report. */
+  request: string;
+  event: (s: Seeded) => unknown;
+  /** Whether the answer is a success; a sample that is not fails the run. */
+  ok: (result: any, s: Seeded) => boolean;
+}
+
+const http2xx = (r: any) => typeof r?.statusCode === 'number' && r.statusCode >= 200 && r.statusCode < 300;
+
+/** Each function's main route, with a realistic event and what a success looks like. */
+const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
+  health: {
+    request: 'GET /health',
+    event: () => httpEvent('GET /health', '/health', {}, undefined),
+    ok: http2xx,
+  },
+  'threads-read': {
+    request: 'GET /threads/{id} (reader)',
+    event: (s) =>
+      httpEvent('GET /threads/{id}', `/threads/${s.threadId}`, { id: s.threadId }, s.principals.reader),
+    ok: http2xx,
+  },
+  'threads-write': {
+    request: 'POST /threads/{id}/updates (editor; published to EventBridge)',
+    event: (s) =>
+      httpEvent(
+        'POST /threads/{id}/updates',
+        `/threads/${s.threadId}/updates`,
+        { id: s.threadId },
+        s.principals.editor,
+        {
+          summary: `Bench note ${unique()}: delegations met again.`,
+        },
+      ),
+    ok: http2xx,
+  },
+  tokens: {
+    request: 'POST /tokens (admin)',
+    event: (s) =>
+      httpEvent('POST /tokens', '/tokens', {}, s.principals.admin, {
+        name: `bench-${unique()}`,
+        role: 'reader',
+      }),
+    ok: http2xx,
+  },
+  kinds: {
+    request: 'PUT /kinds/{kind} (admin)',
+    event: (s) => {
+      const kind = `bench${unique()}`.replace(/[^a-z0-9]/g, '');
+      return httpEvent('PUT /kinds/{kind}', `/kinds/${kind}`, { kind }, s.principals.admin, {
+        label: 'Bench talks',
+        statuses: [
+          { name: 'open', terminal: false },
+          { name: 'closed', terminal: true },
+        ],
+      });
+    },
+    ok: http2xx,
+  },
+  authorizer: {
+    request: 'a valid bearer token',
+    event: () => ({
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/$default/GET/threads/{id}',
+      identitySource: [`Bearer ${BENCH_TOKENS.reader}`],
+      routeKey: 'GET /threads/{id}',
+      headers: { authorization: `Bearer ${BENCH_TOKENS.reader}` },
+      requestContext: { requestId: `bench-${unique()}` },
+    }),
+    ok: (r) => r?.isAuthorized === true && typeof r.context?.name === 'string',
+  },
+  'stale-check': {
+    request: 'the 15-minute schedule (every thread judged, counts swept)',
+    event: () => ({ time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
+    ok: (r) => Array.isArray(r?.flagged),
+  },
+  'scenario-recount': {
+    request: 'one queued recount request (SQS)',
+    event: (s) =>
+      sqsEvent({ 'detail-type': s.published['detail-type'], detail: { scenario: SEED_SCENARIO } }),
+    ok: (r) => Array.isArray(r?.batchItemFailures) && r.batchItemFailures.length === 0,
+  },
+  subscriptions: {
+    request: 'POST /subscriptions (admin; secret sealed with the key from Secrets Manager)',
+    event: (s) =>
+      // A scenario no event of the run is about: the deliveries' fan-out never posts to it.
+      httpEvent('POST /subscriptions', '/subscriptions', {}, s.principals.admin, {
+        url: 'https://93.184.215.14/hooks/bench',
+        scenario: 'bench-elsewhere',
+        description: 'cold-start bench',
+      }),
+    ok: http2xx,
+  },
+  deliveries: {
+    // A matching subscription would be attempted over the internet: the URL check refuses private
+    // addresses, so no local receiver can stand in. The fan-out reads them all and matches none.
+    request: "threads-write's event from the webhook queue (SQS): subscriptions read, none matches",
+    event: (s) => sqsEvent({ version: '0', id: `bench-${unique()}`, ...s.published }),
+    ok: (r) => Array.isArray(r?.batchItemFailures) && r.batchItemFailures.length === 0,
+  },
+  feeds: {
+    request: 'GET /threads/{id}/feed.atom (reader)',
+    event: (s) =>
+      httpEvent(
+        'GET /threads/{id}/feed.atom',
+        `/threads/${s.threadId}/feed.atom`,
+        { id: s.threadId },
+        s.principals.reader,
+      ),
+    ok: http2xx,
+  },
+  'live-authorizer': {
+    request: '$connect with a valid token',
+    event: () => ({
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/bench/$connect',
+      queryStringParameters: { token: BENCH_TOKENS.reader },
+    }),
+    ok: (r) => r?.policyDocument?.Statement?.[0]?.Effect === 'Allow',
+  },
+  'live-connections': {
+    request: '$default: subscribe to a thread',
+    event: (s) => ({
+      requestContext: {
+        routeKey: '$default',
+        connectionId: s.connectionId,
+        requestId: `bench-${unique()}`,
+        authorizer: { subject: s.principals.reader.subject, name: s.principals.reader.name },
+      },
+      body: JSON.stringify({ action: 'subscribe', threadId: s.threadId }),
+      isBase64Encoded: false,
+    }),
+    ok: (r) => r?.statusCode === 200 && String(r.body).includes('Subscribed'),
+  },
+  'live-fanout': {
+    request: "threads-write's event from the bus, posted to one subscribed connection",
+    event: (s) => ({ version: '0', id: `bench-${unique()}`, ...s.published }),
+    ok: (r) => r?.sent >= 1,
+  },
 };
-
-/** Bytes of the output by package (node_modules/<pkg>) or project folder. */
-function byPackage(meta: Metafile): Map<string, number> {
-  const out = Object.values(meta.outputs).find(
-    (o) => o.entryPoint !== undefined || Object.keys(o.inputs).length > 0,
-  )!;
-  const groups = new Map<string, number>();
-  for (const [path, v] of Object.entries(out.inputs)) {
-    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-    const key = m ? m[1]! : path.startsWith('bench-stub:') ? 'stub' : `${path.split('/')[0]}/ (project)`;
-    groups.set(key, (groups.get(key) ?? 0) + v.bytesInOutput);
-  }
-  return groups;
-}
-
-// ---- measurement -----------------------------------------------------------------------------
-
-/** Loads the bundle; with `ctx`, also builds the AppContext (the clients), calling nothing remote. Prints ms spent in-process: wall, then CPU (user + system). */
-const PROBE = `const c0=process.cpuUsage();const t0=process.hrtime.bigint();const m=require(process.argv[1]);if(process.argv[2]==='ctx')m.__benchAppContext();const w=Number(process.hrtime.bigint()-t0)/1e6;const c=process.cpuUsage(c0);process.stdout.write(w+' '+(c.user+c.system)/1000);`;
-
-interface Config {
-  id: string;
-  file?: string;
-  mode: 'bare' | 'require' | 'ctx';
-  env: NodeJS.ProcessEnv;
-  samples: number;
-}
-
-interface Timing {
-  wall: number[];
-  inside: number[];
-  cpu: number[];
-}
-
-function sample(cfg: Config): { wall: number; inside: number; cpu: number } {
-  const args = cfg.mode === 'bare' ? ['-e', '0'] : ['-e', PROBE, cfg.file!, cfg.mode];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env: cfg.env, encoding: 'utf8' });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cfg.id}: node exited ${r.status}: ${r.stderr.slice(0, 800)}`);
-  const [inside, cpu] = cfg.mode === 'bare' ? [0, 0] : r.stdout.trim().split(' ').map(Number);
-  return { wall, inside: inside!, cpu: cpu! };
-}
-
-/** Round-robin over the configurations so drift on the shared machine hits all of them alike. */
-function measure(configs: Config[]): Map<string, Timing> {
-  const timings = new Map(configs.map((c) => [c.id, { wall: [], inside: [], cpu: [] } as Timing]));
-  for (const c of configs) sample(c); // warm the page cache
-  const rounds = Math.max(...configs.map((c) => c.samples));
-  for (let round = 0; round < rounds; round++) {
-    for (const c of configs) {
-      if (round >= c.samples) continue;
-      const s = sample(c);
-      timings.get(c.id)!.wall.push(s.wall);
-      timings.get(c.id)!.inside.push(s.inside);
-      timings.get(c.id)!.cpu.push(s.cpu);
-    }
-  }
-  return timings;
-}
 
 // ---- the benchmark ---------------------------------------------------------------------------
 
-const VARIANTS = [
-  {
-    id: 'no-source-maps-flag',
-    label: 'without NODE_OPTIONS=--enable-source-maps',
-    stubs: [] as string[],
-    sourceMaps: false,
-  },
-  {
-    id: 'no-powertools',
-    label: 'Powertools logger + metrics stubbed',
-    stubs: ['logger', 'metrics'],
-    sourceMaps: true,
-  },
-  { id: 'no-zod', label: 'zod stubbed', stubs: ['zod'], sourceMaps: true },
-  {
-    id: 'no-powertools-no-zod',
-    label: 'Powertools and zod stubbed',
-    stubs: ['logger', 'metrics', 'zod'],
-    sourceMaps: true,
-  },
-] as const;
+interface Config {
+  id: string;
+  file: string;
+  env: NodeJS.ProcessEnv;
+  event: () => unknown;
+  ok: (result: any) => boolean;
+}
+
+const withSourceMapsFlag = (env: NodeJS.ProcessEnv, on: boolean): NodeJS.ProcessEnv => {
+  const flags = (env.NODE_OPTIONS ?? '').split(/\s+/).filter((f) => f && f !== SOURCE_MAPS_FLAG);
+  if (on) flags.push(SOURCE_MAPS_FLAG);
+  const out = { ...env };
+  if (flags.length) out.NODE_OPTIONS = flags.join(' ');
+  else delete out.NODE_OPTIONS;
+  return out;
+};
 
 export async function run(): Promise<Section> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'tracker-cold-start-'));
+  const dynamo = await useDynamo();
+  let standIn: AwsStandIn | undefined;
   try {
-    log(`cold start: building ${FUNCTIONS.length} bundles + probes + variants into ${dir}`);
-    const deployed = new Map<FunctionName, Built>();
-    const probes = new Map<FunctionName, Built>();
-    const variants = new Map<string, Built>();
-    const hasContext = new Map<FunctionName, boolean>();
-    for (const name of FUNCTIONS) {
-      const d = await bundle(join(dir, 'deployed', name, 'index.js'), { file: ALL_FUNCTION_ENTRIES[name] });
-      deployed.set(name, d);
-      hasContext.set(name, bundlesContext(d.metafile));
-      probes.set(
-        name,
-        await bundle(join(dir, 'probe', name, 'index.js'), probeEntry(name, hasContext.get(name)!)),
-      );
-      for (const v of VARIANTS) {
-        if (v.stubs.length === 0) continue;
-        variants.set(
-          `${name}:${v.id}`,
-          await bundle(join(dir, v.id, name, 'index.js'), probeEntry(name, hasContext.get(name)!), [
-            stubPlugin(v.stubs),
-          ]),
-        );
-      }
-    }
-    const baseline = await bundle(join(dir, 'baseline', 'index.js'), BASELINE_ENTRY);
-
-    const baseEnv = lambdaEnv('threads-read');
-    const configs: Config[] = [
-      { id: 'bare', mode: 'bare', env: baseEnv, samples: SAMPLES },
-      { id: 'baseline', file: baseline.file, mode: 'ctx', env: baseEnv, samples: SAMPLES },
-      {
-        id: 'bare:no-source-maps-flag',
-        mode: 'bare',
-        env: lambdaEnv('threads-read', false),
-        samples: VARIANT_SAMPLES,
-      },
-      {
-        id: 'baseline:no-source-maps-flag',
-        file: baseline.file,
-        mode: 'ctx',
-        env: lambdaEnv('threads-read', false),
-        samples: VARIANT_SAMPLES,
-      },
-    ];
-    for (const name of FUNCTIONS) {
-      configs.push({
-        id: `${name}:require`,
-        file: deployed.get(name)!.file,
-        mode: 'require',
-        env: lambdaEnv(name),
-        samples: SAMPLES,
-      });
-      configs.push({
-        id: `${name}:ctx`,
-        file: probes.get(name)!.file,
-        mode: 'ctx',
-        env: lambdaEnv(name),
-        samples: SAMPLES,
-      });
-      for (const v of VARIANTS) {
-        const file = v.stubs.length === 0 ? probes.get(name)!.file : variants.get(`${name}:${v.id}`)!.file;
-        configs.push({
-          id: `${name}:${v.id}`,
-          file,
-          mode: 'ctx',
-          env: lambdaEnv(name, v.sourceMaps),
-          samples: VARIANT_SAMPLES,
-        });
-      }
-    }
-    log(
-      `cold start: ${configs.length} configurations, ${SAMPLES} samples (${VARIANT_SAMPLES} for variants), round-robin`,
+    const format: Format = BUNDLING.format;
+    const otherFormat: Format = format === 'esm' ? 'cjs' : 'esm';
+    const deployedFlag = (FUNCTION_DEFAULTS.environment as Record<string, string>).NODE_OPTIONS?.includes(
+      SOURCE_MAPS_FLAG,
     );
-    const t = measure(configs);
-    const wall = (id: string) => median(t.get(id)!.wall);
-    const inside = (id: string) => median(t.get(id)!.inside);
-    const cpu = (id: string) => median(t.get(id)!.cpu);
-    // The judged ratio pairs each sample with the baseline's of the same round (taken moments apart),
-    // so a slow phase of the shared machine slows both sides of a ratio rather than one of them.
-    const pairedCpuRatio = (id: string) => {
-      const base = t.get('baseline')!.cpu;
-      return median(t.get(id)!.cpu.map((c, i) => c / base[i]!));
-    };
-    const bare = wall('bare');
-    const delta = (id: string, bareId = 'bare') => wall(id) - wall(bareId);
-    const base = delta('baseline');
 
-    // ---- tables
-    const rows = FUNCTIONS.map((name) => {
-      const d = deployed.get(name)!;
-      const ctxDelta = delta(`${name}:ctx`);
-      const r = ctxDelta / base;
-      return {
-        name,
-        bytes: d.bytes,
-        map: d.mapBytes,
-        req: delta(`${name}:require`),
-        ctx: ctxDelta,
-        inside: inside(`${name}:ctx`),
-        r,
-        rIn: inside(`${name}:ctx`) / inside('baseline'),
-        cpu: cpu(`${name}:ctx`),
-        rCpu: pairedCpuRatio(`${name}:ctx`),
-        met: pairedCpuRatio(`${name}:ctx`) <= TARGET,
-      };
+    log(`cold start: building ${FUNCTIONS.length} functions × 3 builds, the floor and the peer into ${dir}`);
+    const builds = new Map<string, Built>();
+    for (const name of FUNCTIONS) {
+      const entry = ALL_FUNCTION_ENTRIES[name];
+      builds.set(`${name}:deployed`, await bundle(join(dir, 'deployed', name), stackOptions(format), entry));
+      builds.set(`${name}:main`, await bundle(join(dir, 'main', name), MAIN_OPTIONS, entry));
+      builds.set(
+        `${name}:format`,
+        await bundle(join(dir, otherFormat, name), stackOptions(otherFormat), entry),
+      );
+    }
+    const floor = await bundle(join(dir, 'floor'), stackOptions(format), FLOOR_ENTRY);
+    const peer = await bundle(join(dir, 'peer'), stackOptions(format), PEER_ENTRY);
+
+    // ---- the table, the stand-ins and the seeded data
+    const ctx = await benchContext(dynamo.endpoint);
+    const tableName = ctx.config.tableName;
+    await seedIfEmpty(ctx);
+    await prepareTable(ctx, false);
+    const peerTable = `${tableName}-products`;
+    const raw = new DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: dynamo.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
+    await raw.send(
+      new CreateTableCommand({
+        TableName: peerTable,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await DynamoDBDocumentClient.from(raw).send(
+      new PutCommand({
+        TableName: peerTable,
+        Item: { id: 'bench-product', name: 'Bench product', price: 42 },
+      }),
+    );
+    raw.destroy();
+    standIn = await startAwsStandIn();
+
+    // What Lambda sets besides the stack's variables, and where this run's AWS calls go.
+    const stackEnv = stackEnvironments();
+    const lambdaExtras = (file: string): NodeJS.ProcessEnv => ({
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'bench',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      LAMBDA_TASK_ROOT: dirname(file),
+      TZ: ':UTC',
+      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: standIn!.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn!.url,
+      NODE_EXTRA_CA_CERTS: standIn!.caFile,
+      // The SDK's notice that this machine's Node is older than Lambda's.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    const envOf = (name: AnyFunctionName, file: string): NodeJS.ProcessEnv => {
+      const env: NodeJS.ProcessEnv = { ...stackEnv.get(name)!, ...lambdaExtras(file), TABLE_NAME: tableName };
+      if (env.TRACKER_LIVE_CALLBACK_URL !== undefined) env.TRACKER_LIVE_CALLBACK_URL = standIn!.callbackUrl;
+      return env;
+    };
+
+    // ---- what the first requests need, made by the deployed bundles themselves
+    const threadId = 'ceasefire';
+    const authorize = async (token: string) => {
+      const file = builds.get('authorizer:deployed')!.file;
+      const r = (
+        await invoke(
+          file,
+          envOf('authorizer', file),
+          { headers: { authorization: `Bearer ${token}` }, requestContext: { requestId: 'bench-setup' } },
+          'authorizer (setup)',
+        )
+      ).result;
+      if (!r?.context?.subject)
+        throw new Error(`the authorizer refused the bench token: ${JSON.stringify(r)}`);
+      return r.context as Record<string, unknown>;
+    };
+    const seeded: Seeded = {
+      threadId,
+      connectionId: 'benchConnection1=',
+      principals: {
+        reader: await authorize(BENCH_TOKENS.reader),
+        editor: await authorize(BENCH_TOKENS.editor),
+        admin: await authorize(BENCH_TOKENS.admin),
+      },
+      published: undefined as never,
+    };
+    const setup = async (name: AnyFunctionName, event: unknown) => {
+      const file = builds.get(`${name}:deployed`)!.file;
+      return (await invoke(file, envOf(name, file), event, `${name} (setup)`)).result;
+    };
+    await setup('threads-write', FIRST_REQUESTS['threads-write'].event(seeded));
+    const entry = standIn.events.find((e) => e.Source && e.Detail);
+    if (!entry) throw new Error('threads-write published nothing to EventBridge');
+    seeded.published = {
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      detail: JSON.parse(entry.Detail),
+    };
+    const connect = await setup('live-connections', {
+      requestContext: {
+        routeKey: '$connect',
+        connectionId: seeded.connectionId,
+        authorizer: { subject: seeded.principals.reader.subject, name: seeded.principals.reader.name },
+      },
+    });
+    if (connect?.statusCode !== 200) throw new Error(`live $connect failed: ${JSON.stringify(connect)}`);
+    await setup('live-connections', FIRST_REQUESTS['live-connections'].event(seeded));
+
+    // ---- the configurations, interleaved
+    const configs: Config[] = [];
+    const floorEnv = { ...envOf('threads-read', floor.file) };
+    configs.push({
+      id: 'floor',
+      file: floor.file,
+      env: floorEnv,
+      event: () => ({ key: threadKey(threadId) }),
+      ok: (r) => r?.statusCode === 200,
+    });
+    // The peer as its stack configures it (its Powertools settings), run like ours.
+    const peerEnv: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      ...lambdaExtras(peer.file),
+      AWS_REGION: 'eu-west-1',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${FUNCTION_DEFAULTS.runtime.name}`,
+      AWS_LAMBDA_FUNCTION_NAME: 'serverless-typescript-demo-GetProductFunction',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      AWS_ACCOUNT_ID: '123456789012',
+      TABLE_NAME: peerTable,
+      POWERTOOLS_SERVICE_NAME: 'serverless-typescript-demo',
+      POWERTOOLS_LOGGER_LOG_LEVEL: 'WARN',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: '0.01',
+      POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+      POWERTOOLS_METRICS_NAMESPACE: 'AwsSamples',
+      ...(deployedFlag ? { NODE_OPTIONS: SOURCE_MAPS_FLAG } : {}),
+    };
+    configs.push({
+      id: 'peer',
+      file: peer.file,
+      env: peerEnv,
+      event: () => ({
+        resource: '/products/{id}',
+        path: '/products/bench-product',
+        httpMethod: 'GET',
+        headers: { host: 'abcdef1234.execute-api.eu-west-1.amazonaws.com' },
+        pathParameters: { id: 'bench-product' },
+        requestContext: { resourcePath: '/products/{id}', requestId: `bench-${unique()}`, stage: 'prod' },
+        body: null,
+        isBase64Encoded: false,
+      }),
+      ok: (r) => r?.statusCode === 200,
+    });
+    for (const name of MEASURED) {
+      const fr = FIRST_REQUESTS[name];
+      const mk = (variant: string, build: Built, env: NodeJS.ProcessEnv) =>
+        configs.push({
+          id: `${name}:${variant}`,
+          file: build.file,
+          env,
+          event: () => fr.event(seeded),
+          ok: (r) => fr.ok(r, seeded),
+        });
+      const deployed = builds.get(`${name}:deployed`)!;
+      const env = envOf(name, deployed.file);
+      mk('deployed', deployed, env);
+      mk('main', builds.get(`${name}:main`)!, withSourceMapsFlag(envOf(name, deployed.file), true));
+      mk('format', builds.get(`${name}:format`)!, env);
+      mk('maps', deployed, withSourceMapsFlag(env, !deployedFlag));
+    }
+
+    log(`cold start: ${configs.length} configurations × ${ROUNDS} rounds, interleaved`);
+    const samples = new Map<string, Sample[]>(configs.map((c) => [c.id, []]));
+    const one = async (c: Config) => {
+      const s = await invoke(c.file, c.env, c.event(), c.id);
+      if (!c.ok(s.result))
+        throw new Error(
+          `${c.id}: the first request did not succeed: ${JSON.stringify(s.result).slice(0, 600)}`,
+        );
+      return s;
+    };
+    for (const c of configs) await one(c); // warm the page cache; proves every request succeeds
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of configs) samples.get(c.id)!.push(await one(c));
+      if (round === 0 || (round + 1) % 5 === 0) log(`cold start: round ${round + 1} of ${ROUNDS}`);
+    }
+
+    // ---- statistics
+    const cpu = (id: string) => median(samples.get(id)!.map((s) => s.cpuMs));
+    const wall = (id: string) => median(samples.get(id)!.map((s) => s.wallMs));
+    const req = (id: string) => median(samples.get(id)!.map((s) => s.requestMs));
+    const loadT = (id: string) => median(samples.get(id)!.map((s) => s.loadMs));
+    /** Median over rounds of this round's CPU ratio (both sides measured moments apart). */
+    const paired = (id: string, base: string) => {
+      const b = samples.get(base)!;
+      return median(samples.get(id)!.map((s, i) => s.cpuMs / b[i]!.cpuMs));
+    };
+    const pairedWall = (id: string, base: string) => {
+      const b = samples.get(base)!;
+      return median(samples.get(id)!.map((s, i) => s.wallMs / b[i]!.wallMs));
+    };
+
+    const rows = MEASURED.map((name) => ({
+      name,
+      bytes: builds.get(`${name}:deployed`)!.bytes,
+      mainBytes: builds.get(`${name}:main`)!.bytes,
+      cpu: cpu(`${name}:deployed`),
+      wall: wall(`${name}:deployed`),
+      load: loadT(`${name}:deployed`),
+      request: req(`${name}:deployed`),
+      mainCpu: cpu(`${name}:main`),
+      vsFloor: paired(`${name}:deployed`, 'floor'),
+      vsFloorWall: pairedWall(`${name}:deployed`, 'floor'),
+      vsMain: paired(`${name}:deployed`, `${name}:main`),
+      vsPeer: paired(`${name}:deployed`, 'peer'),
+      format: paired(`${name}:format`, `${name}:deployed`),
+      maps: paired(`${name}:maps`, `${name}:deployed`),
+    }));
+    const tw = rows.find((r) => r.name === 'threads-write');
+    const targets = [
+      ...(tw
+        ? [
+            {
+              name: `first-request cold start threads-write ≤ ${MAIN_TARGET}× main's CommonJS bundle`,
+              met: tw.vsMain <= MAIN_TARGET,
+              detail: `${ratio(tw.vsMain)} CPU (${fmt(tw.cpu)} vs ${fmt(tw.mainCpu)} ms)`,
+            },
+            {
+              name: 'first-request cold start threads-write below the peer (middy + Powertools)',
+              met: tw.vsPeer < 1,
+              detail: `${ratio(tw.vsPeer)} CPU (${fmt(tw.cpu)} vs ${fmt(cpu('peer'))} ms)`,
+            },
+          ]
+        : []),
+      ...rows.map((r) => ({
+        name: `first-request cold start ${r.name} ≤ ${FLOOR_TARGET}× the floor`,
+        met: r.vsFloor <= FLOOR_TARGET,
+        detail: `${ratio(r.vsFloor)} CPU (wall ${ratio(r.vsFloorWall)})`,
+      })),
+    ];
+
+    const flagLabel = deployedFlag ? `without ${SOURCE_MAPS_FLAG}` : `with ${SOURCE_MAPS_FLAG}`;
     const mainTable = table(
       [
         'function',
+        'first request',
         'bundle',
-        'source map',
-        'require − bare (ms)',
-        'require + clients − bare (ms)',
-        'wall ratio',
-        'in-process (ms)',
-        'in-process ratio',
-        'in-process CPU (ms)',
-        'CPU ratio',
-        `CPU ratio ≤ ${TARGET}×`,
+        'CPU (ms)',
+        'wall (ms)',
+        'loading (ms)',
+        'request alone (ms)',
+        `CPU ÷ floor (≤ ${FLOOR_TARGET}×)`,
+        'CPU ÷ main (CJS)',
+        'CPU ÷ peer',
+        'met',
       ],
       [
         [
-          'baseline (document client only)',
-          kb(baseline.bytes),
-          kb(baseline.mapBytes),
+          'floor (one GetItem)',
+          'GetItem of a thread',
+          kb(floor.bytes),
+          fmt(cpu('floor')),
+          fmt(wall('floor')),
+          fmt(loadT('floor')),
+          fmt(req('floor')),
+          '1.00×',
           '—',
-          fmt(base),
-          '1.00×',
-          fmt(inside('baseline')),
-          '1.00×',
-          fmt(cpu('baseline')),
+          ratio(paired('floor', 'peer')),
+          '—',
+        ],
+        [
+          'peer get-product (middy + Powertools)',
+          'GET /products/{id}',
+          kb(peer.bytes),
+          fmt(cpu('peer')),
+          fmt(wall('peer')),
+          fmt(loadT('peer')),
+          fmt(req('peer')),
+          ratio(paired('peer', 'floor')),
+          '—',
           '1.00×',
           '—',
         ],
         ...rows.map((r) => [
-          hasContext.get(r.name) ? r.name : `${r.name} (builds no clients)`,
+          r.name,
+          FIRST_REQUESTS[r.name].request,
           kb(r.bytes),
-          kb(r.map),
-          fmt(r.req),
-          fmt(r.ctx),
-          ratio(r.r),
-          fmt(r.inside),
-          ratio(r.rIn),
           fmt(r.cpu),
-          ratio(r.rCpu),
-          yes(r.met),
+          fmt(r.wall),
+          fmt(r.load),
+          fmt(r.request),
+          ratio(r.vsFloor),
+          ratio(r.vsMain),
+          ratio(r.vsPeer),
+          yes(
+            r.vsFloor <= FLOOR_TARGET &&
+              (r.name !== 'threads-write' || (r.vsMain <= MAIN_TARGET && r.vsPeer < 1)),
+          ),
         ]),
       ],
     );
-
-    // The breakdown compares in-process CPU times (the same process start-up is in both sides, and
-    // CPU time does not count the waits for a core that a shared machine adds to wall time).
-    const bd = FUNCTIONS.map((name) => {
-      const full = cpu(`${name}:ctx`);
-      const cells: (string | number)[] = [hasContext.get(name) ? name : `${name} (no context)`, fmt(full)];
-      for (const v of VARIANTS) {
-        const saved = full - cpu(`${name}:${v.id}`);
-        const bytes = v.stubs.length === 0 ? probes.get(name)!.bytes : variants.get(`${name}:${v.id}`)!.bytes;
-        cells.push(
-          `${fmt(saved)} ms (${fmt((saved / full) * 100, 0)}%), −${kb(probes.get(name)!.bytes - bytes)}`,
-        );
-      }
-      return cells;
-    });
-    const baseIn = cpu('baseline');
-    const baseSaved = baseIn - cpu('baseline:no-source-maps-flag');
-    const breakdownTable = table(
-      ['function', 'in-process CPU, require + clients (ms)', ...VARIANTS.map((v) => `saved: ${v.label}`)],
+    const decisionTable = table(
       [
-        ...bd,
-        [
-          'baseline',
-          fmt(baseIn),
-          `${fmt(baseSaved)} ms (${fmt((baseSaved / baseIn) * 100, 0)}%)`,
-          '—',
-          '—',
-          '—',
-          '—',
-        ],
+        'function',
+        `main: CJS, no mainFields, ${SOURCE_MAPS_FLAG} — bundle, CPU (ms)`,
+        `deployed: ${format.toUpperCase()}, mainFields module→main${deployedFlag ? `, ${SOURCE_MAPS_FLAG}` : ', maps shipped, no flag'} — bundle, CPU (ms)`,
+        `${otherFormat.toUpperCase()} instead: CPU ÷ deployed`,
+        `${flagLabel}: CPU ÷ deployed`,
       ],
+      rows.map((r) => [
+        r.name,
+        `${kb(r.mainBytes)}, ${fmt(r.mainCpu)}`,
+        `${kb(r.bytes)}, ${fmt(r.cpu)}`,
+        ratio(r.format),
+        ratio(r.maps),
+      ]),
     );
-
-    // Bytes by package for the biggest bundle.
-    const biggest = [...deployed.entries()].sort((a, b) => b[1].bytes - a[1].bytes)[0]!;
-    const pkgs = [...byPackage(biggest[1].metafile).entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
-    const pkgTable = table(
-      ['package', 'bytes in bundle', 'share'],
-      pkgs.map(([p, b]) => [p, kb(b), `${fmt((b / biggest[1].bytes) * 100, 0)}%`]),
-    );
-
-    const pkgBytes = (name: FunctionName, test: (pkg: string) => boolean) =>
-      [...byPackage(deployed.get(name)!.metafile).entries()]
-        .filter(([p]) => test(p))
-        .reduce((sum, [, b]) => sum + b, 0);
-    const savedIn = (name: FunctionName, variant: string) => cpu(`${name}:ctx`) - cpu(`${name}:${variant}`);
-    const plan = (names: FunctionName[]) => {
-      const publishers = names.filter((n) => pkgBytes(n, (p) => p === '@aws-sdk/client-eventbridge') > 0);
-      return [
-        '**Plan** (largest payoff first; each step can be re-measured with `npx tsx bench/cold-start.ts`):',
-        '',
-        publishers.length
-          ? `1. **The EventBridge client** (${publishers.map((n) => `${n} ${kb(pkgBytes(n, (p) => p === '@aws-sdk/client-eventbridge'))}`).join('; ')}): bundled as the SDK's CommonJS build (every command), evaluated only at the first publish but read, compiled and source-mapped at every start. Publishing from the outbox through DynamoDB Streams (a small relay function, or EventBridge Pipes) would take it out of the functions that write.`
-          : '1. No failing function carries the EventBridge client.',
-        '2. **zod** and the **Powertools** logger and metrics are in every function that validates or logs; schemas are built on first use already.',
-        `3. **\`--enable-source-maps\`** (saved ${names.map((n) => `${n} ~${fmt(savedIn(n, 'no-source-maps-flag'), 0)} ms`).join(', ')}): Node reads the whole map at load; the baseline pays it too.`,
-        '4. Tracing costs nothing here: there is no tracer in the code (Lambda active tracing; docs/deploy.md#tracing).',
-      ].join('\n');
-    };
-    const noZodRatios = FUNCTIONS.map((n) => ({ n, r: cpu(`${n}:no-powertools-no-zod`) / baseIn }));
-    const targets = rows.map((r) => ({
-      name: `cold start ${r.name} ≤ ${TARGET}× baseline`,
-      met: r.met,
-      detail: `${ratio(r.rCpu)} CPU (wall ${ratio(r.r)})`,
-    }));
-    const failing = rows.filter((r) => !r.met);
+    const med = (xs: number[]) => ratio(median(xs));
     const markdown = [
-      `**Method.** Each function is bundled with esbuild exactly as the stack does (\`infra/bundling.ts\`: bundle, platform node, target \`${BUNDLING.target}\`, minify, source map, ${BUNDLING.format}, no externals). ` +
-        `A sample is one fresh \`node\` process that \`require\`s the bundle and builds the function's clients (its own \`appContext()\`: the document client and the stores of its parts, the publisher — nothing remote is called; the probe bundle only re-exports the function's \`appContext\`, ` +
-        `${fmt(Math.max(...FUNCTIONS.map((n) => probes.get(n)!.bytes - deployed.get(n)!.bytes)), 0)} bytes at most). The process runs with the environment the stack gives the function (read from the synthesized template, deploy-time references replaced by values of their shape: \`bench/lib/stack-env.ts\`; \`NODE_OPTIONS=--enable-source-maps\` among them) plus what Lambda sets (\`AWS_REGION\`, \`AWS_EXECUTION_ENV\`, the function's name and memory). ` +
-        `The target is judged on the **CPU ratio**: the CPU time (user + system, \`process.cpuUsage()\`) the process spends requiring the bundle and building the clients, over the baseline's in the same round (the median of these paired ratios). CPU time is the work a cold start does; on this shared machine (load averages of 10–17 while other helpers run their suites) the wall-clock figures also count the waits for a core, which swing far more between samples than the code under test does (a function with a smaller bundle measured 1.5× slower than a larger one in the same run). The wall-clock ratio (\`require + clients − bare\` over the baseline's) and the in-process wall ratio are shown beside it. The wall time of a bare \`node -e 0\` (median ${fmt(bare)} ms) is subtracted. The baseline bundle only imports \`@aws-sdk/client-dynamodb\` + \`@aws-sdk/lib-dynamodb\` and creates a \`DynamoDBDocumentClient\`. ` +
-        `Medians of ${SAMPLES} samples per configuration (${VARIANT_SAMPLES} for the variants), all configurations interleaved round-robin. "In-process" is the time measured inside the process around the require (less noisy; excludes process start-up).`,
+      `**Method.** For each of the ${MEASURED.length} functions${MEASURED.length < FUNCTIONS.length ? ` measured (BENCH_COLD_FUNCTIONS: ${MEASURED.join(', ')})` : ''}, a sample is one fresh plain \`node\` process (\`bench/lib/first-request.cjs\`) that loads the bundle as Lambda's runtime does (\`require\` for \`.js\`, \`import()\` for \`.mjs\`) and serves ONE real first request of the function's main route (column "first request") against DynamoDB Local with the seeded scenario; a sample whose answer is not a success fails the run. The bundle is built as the stack builds it (\`infra/bundling.ts\`: ${format.toUpperCase()}, \`mainFields\` ${BUNDLING.mainFields.join('→')}, target \`${BUNDLING.target}\`, minified, source map without sources). The process has the environment the stack gives the function (read from the synthesized template: \`bench/lib/stack-env.ts\`) plus what Lambda sets (region, credentials, function name and memory, \`LAMBDA_TASK_ROOT\`, \`_X_AMZN_TRACE_ID\`); the run points DynamoDB at DynamoDB Local and EventBridge, Secrets Manager and the live API's management endpoint at an in-process stand-in that answers at once (\`bench/lib/aws-stand-in.ts\`; its TLS certificate through \`NODE_EXTRA_CA_CERTS\`, given to every configuration alike). DynamoDB Local speaks plain HTTP, so the TLS handshake every function (the floor and the peer too) makes with DynamoDB in Lambda is not in these figures. The events are what API Gateway, SQS and EventBridge send: the HTTP functions get the authorizer's context the authorizer bundle returned for the bench tokens, and the workers and live fan-out get the event the threads-write bundle published. ` +
+        `**CPU** is the child's user + system time when it has answered (\`process.cpuUsage()\`: Node's own start-up, loading, the request), **wall** the parent's clock around the whole process; "loading" is the in-process wall time from the process's first line to the handler's module loaded, "request alone" that of the invocation after it. The verdicts are CPU ratios: the median over rounds of each round's ratio (both sides measured moments apart, so a slow phase of a shared machine slows both). ` +
+        `Compared in the same run: **the floor**, a handler doing one \`GetItem\` of a thread with the document client (threads-read's environment); **the peer**, the get-product handler of [aws-samples/serverless-typescript-demo](https://github.com/aws-samples/serverless-typescript-demo) (middy, Powertools logger, metrics and tracer with the X-Ray SDK; \`bench/peer/\`, MIT-0), with its stack's Powertools settings, over a table of its own; and **main's bundles** as they were before issue 23 (CommonJS, no \`mainFields\`, \`${SOURCE_MAPS_FLAG}\`). ${configs.length} configurations interleaved round-robin, ${ROUNDS} rounds (after one warm-up pass).`,
       '',
       mainTable,
       '',
-      failing.length === 0
-        ? `Every function is within ${TARGET}× the baseline.`
-        : `**Gap.** ${failing.map((r) => `${r.name} is at ${ratio(r.rCpu)}`).join(', ')} (target ${TARGET}×). The breakdown below shows where the time goes; with Powertools and zod both stubbed the functions would be at (CPU ratios) ${noZodRatios.map((x) => `${x.n} ${ratio(x.r)}`).join(', ')}.`,
+      '### The bundle decisions',
       '',
-      '### Where the time goes',
+      `The alternatives, measured in the same run: each function built as ${otherFormat.toUpperCase()} (otherwise the same options), and the deployed bundle run ${flagLabel}. A ratio above 1 means the alternative costs more. Medians across the functions: ${otherFormat.toUpperCase()} ${med(rows.map((r) => r.format))}, ${flagLabel} ${med(rows.map((r) => r.maps))}; deployed ÷ main ${med(rows.map((r) => r.vsMain))}.`,
       '',
-      `Each column rebuilds the probe with one dependency replaced by a no-op stub (or runs it without \`--enable-source-maps\`) and shows the in-process CPU time saved versus the full probe (medians of ${VARIANT_SAMPLES}), and the bytes saved. Differences of a few ms, or negative ones, are noise.`,
-      '',
-      breakdownTable,
-      '',
-      `Bytes by package in the largest bundle (\`${biggest[0]}\`, ${kb(biggest[1].bytes)}):`,
-      '',
-      pkgTable,
-      '',
-      failing.length === 0 ? '' : plan(failing.map((r) => r.name)),
+      decisionTable,
     ].join('\n');
-
     const headline = [
-      `Cold start (CPU of require + clients, ratio to a document-client-only bundle, ${fmt(cpu('baseline'))} ms): ${rows.map((r) => `${r.name} ${ratio(r.rCpu)}`).join(', ')}; tracing adds nothing (Lambda active tracing, no X-Ray SDK).`,
+      `First-request cold start (CPU of a fresh process serving one request, ratio to a one-GetItem floor of ${fmt(cpu('floor'))} ms): ${rows.map((r) => `${r.name} ${ratio(r.vsFloor)}`).join(', ')}${tw ? `; threads-write ${ratio(tw.vsMain)} of main's CommonJS bundle and ${ratio(tw.vsPeer)} of the peer (middy + Powertools, ${fmt(cpu('peer'))} ms)` : ''}.`,
     ];
     return {
       id: 'cold-start',
@@ -491,6 +763,8 @@ export async function run(): Promise<Section> {
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    await standIn?.close();
+    await dynamo.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

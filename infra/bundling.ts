@@ -35,14 +35,24 @@ export const ALL_FUNCTION_ENTRIES = { ...FUNCTION_ENTRIES, ...LIVE_FUNCTION_ENTR
 
 export type AnyFunctionName = keyof typeof ALL_FUNCTION_ENTRIES;
 
-/** Node.js 22 in Lambda ships AWS SDK v3, but bundling it pins the version we test and trims it by tree-shaking. */
+/**
+ * How every function is bundled (docs/architecture.md "Bundles" has the measurements behind each
+ * choice; `npm run bench` re-measures them: bench/cold-start.ts). The AWS SDK is bundled, not taken
+ * from the runtime: it pins the version we test and is tree-shaken.
+ */
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
-  // Maps without the sources themselves: stack traces still resolve, and Node parses far less at
-  // cold start (NODE_OPTIONS=--enable-source-maps loads the map with the bundle).
+  // Maps without the sources themselves: a stack trace resolves against the shipped map offline.
   sourcesContent: false,
-  target: 'node22',
-  format: 'cjs',
+  // Node.js 24 in Lambda (infra/constructs/functions.ts FUNCTION_DEFAULTS.runtime): raised together.
+  target: 'node24',
+  format: 'cjs' as 'cjs' | 'esm',
+  // The ES-module builds first: the AWS SDK's (and others') are tree-shakable, their CommonJS builds
+  // are not (threads-write 726 → 521 KiB, about a third less to load).
+  mainFields: ['module', 'main'],
+  // Only for format 'esm': CommonJS dependencies inside an ES-module bundle still call `require`.
+  esmBanner:
+    "import { createRequire as __trackerCreateRequire } from 'node:module'; const require = __trackerCreateRequire(import.meta.url);",
   externalModules: [] as string[],
 } as const;

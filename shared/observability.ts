@@ -71,7 +71,7 @@ export async function invocation<T>(name: string, ids: InvocationIds, run: () =>
   }
 }
 
-/** An error as a log field: name, message and stack (source-mapped in Lambda), never its other fields. */
+/** An error as a log field: name, message and stack (bundle positions: docs/deploy.md#stack-traces), never its other fields. */
 export const describeError = (error: unknown): { name: string; message: string; stack?: string } | string =>
   error instanceof Error
     ? { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) }

@@ -25,9 +25,13 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
 };
 
 /** The variables Lambda itself sets for a function (the ones our code or Powertools read). */
-const runtimeVariables = (name: AnyFunctionName, memorySize: number): Record<string, string> => ({
+const runtimeVariables = (
+  name: AnyFunctionName,
+  memorySize: number,
+  runtime: string,
+): Record<string, string> => ({
   AWS_REGION: 'eu-west-1',
-  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
   AWS_LAMBDA_FUNCTION_NAME: `scenario-tracker-bench-${name}`,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
 });
@@ -50,7 +54,7 @@ export function stackEnvironments(): Map<AnyFunctionName, NodeJS.ProcessEnv> {
       )?.variables;
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
-        ...runtimeVariables(name, cfn.memorySize ?? 128),
+        ...runtimeVariables(name, cfn.memorySize ?? 128, String(cfn.runtime)),
       };
       for (const [key, value] of Object.entries(variables ?? {})) {
         if (typeof value === 'string') env[key] = value;

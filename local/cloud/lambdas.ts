@@ -69,7 +69,7 @@ export class Lambdas {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
       AWS_LAMBDA_LOG_STREAM_NAME: 'cloud-mode',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
       LAMBDA_TASK_ROOT: fn.codeDir,
       TZ: ':UTC',
       CLOUD_FUNCTION_ARN: `arn:aws:lambda:${CLOUD_REGION}:123456789012:function:${fn.logicalId}`,
@@ -80,7 +80,7 @@ export class Lambdas {
       AWS_SESSION_TOKEN: 'cloud-mode',
       // Every AWS service the SDK calls goes to the emulated account.
       AWS_ENDPOINT_URL: this.options.awsEndpoint,
-      // The SDK's notice about Node 20 (the machine's Node; Lambda runs 22).
+      // The SDK's notice about Node 20 (the machine's Node; Lambda runs the template's runtime).
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...this.options.rewriteEnvironment(fn, fn.environment),
     };

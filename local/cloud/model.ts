@@ -25,9 +25,11 @@ export interface PolicyDocument {
 export interface CloudFunction {
   /** The template's logical id (also its function name here). */
   logicalId: string;
-  /** The directory of its bundle (`index.js`), as `cdk synth` built it. */
+  /** The directory of its bundle (`index.js` or `index.mjs`), as `cdk synth` built it. */
   codeDir: string;
   handler: string;
+  /** The Lambda runtime the template names (`nodejs24.x`): AWS_EXECUTION_ENV tells it to the code. */
+  runtime: string;
   environment: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
@@ -165,7 +167,8 @@ export function readModel(
     const p = r.Properties!;
     const key = String(p.Code?.S3Key ?? '').replace(/\.zip$/, '');
     const codeDir = join(assemblyDir, `asset.${key}`);
-    if (!key || !existsSync(join(codeDir, 'index.js')))
+    // The bundle's format decides the file: index.js (CommonJS) or index.mjs (an ES module).
+    if (!key || !['index.js', 'index.mjs'].some((f) => existsSync(join(codeDir, f))))
       throw new UnsupportedTemplateError(
         `function ${id}: no bundle at ${codeDir} (was the stack synthesized with bundling?)`,
       );
@@ -180,6 +183,7 @@ export function readModel(
       logicalId: id,
       codeDir,
       handler: p.Handler,
+      runtime: p.Runtime,
       environment: resolve(p.Environment?.Variables ?? {}, ids),
       timeoutSeconds: p.Timeout ?? 3,
       memoryMb: p.MemorySize ?? 128,

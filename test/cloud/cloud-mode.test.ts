@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUNDLING } from '../../infra/bundling';
 import { openLive } from '../support/live-client';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startCloudTest, synthesizedStack, type CloudTest } from '../support/cloud';
@@ -361,12 +362,40 @@ describe('cloud mode: a missing permission is named', () => {
 });
 
 describe('cloud mode: what the bundles carry', () => {
+  it('are built in the format infra/bundling.ts chose, from the ES-module builds of the AWS SDK', () => {
+    // Prepare
+    const { assemblyDir } = synthesizedStack();
+    const expected = BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js';
+    const other = BUNDLING.format === 'esm' ? 'index.js' : 'index.mjs';
+    const functionAssets = readdirSync(assemblyDir).filter(
+      (d) => d.startsWith('asset.') && existsSync(join(assemblyDir, d, `${expected}.map`)),
+    );
+    // Act
+    const sdkSources = functionAssets.map((d) =>
+      (
+        JSON.parse(readFileSync(join(assemblyDir, d, `${expected}.map`), 'utf8')) as { sources: string[] }
+      ).sources.filter((s) => s.includes('node_modules/@aws-sdk/client-dynamodb/')),
+    );
+    // Assess
+    expect(functionAssets.length).toBeGreaterThanOrEqual(13);
+    for (const d of functionAssets) expect(existsSync(join(assemblyDir, d, other))).toBe(false);
+    // mainFields ['module', 'main']: the tree-shakable dist-es build, never the CommonJS one.
+    const all = sdkSources.flat();
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((s) => s.includes('/dist-cjs/'))).toEqual([]);
+    expect(all.some((s) => s.includes('/dist-es/'))).toBe(true);
+  });
+
   it('carries no part of the IAM evaluator (AGPL-3.0, a devDependency only cloud mode loads)', () => {
     // Prepare
     const { assemblyDir } = synthesizedStack();
     const bundles = readdirSync(assemblyDir)
       .filter((d) => d.startsWith('asset.'))
-      .map((d) => readFileSync(join(assemblyDir, d, 'index.js'), 'utf8'));
+      .map((d) => {
+        const file = ['index.js', 'index.mjs'].find((f) => existsSync(join(assemblyDir, d, f)));
+        return file ? readFileSync(join(assemblyDir, d, file), 'utf8') : '';
+      })
+      .filter((code) => code !== '');
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
     // Assess
     expect(bundles.length).toBeGreaterThanOrEqual(14);

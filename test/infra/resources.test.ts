@@ -83,7 +83,7 @@ describe('DynamoDB table', () => {
 });
 
 describe('functions', () => {
-  it('run Node.js 22 on arm64 with X-Ray active, source maps and an explicit log group with retention', () => {
+  it('run Node.js 24 on arm64 with X-Ray active, no source-map parsing at start and an explicit log group with retention', () => {
     for (const name of ALL_FUNCTIONS) {
       // Prepare
       const p = resources[functionId(name)]!.Properties!;
@@ -98,13 +98,13 @@ describe('functions', () => {
         tracing: p.TracingConfig,
       }).toEqual({
         name,
-        runtime: 'nodejs22.x',
+        runtime: 'nodejs24.x',
         arch: ['arm64'],
         handler: 'index.handler',
         tracing: { Mode: 'Active' },
       });
+      expect(env.NODE_OPTIONS).toBeUndefined();
       expect(env).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'scenario-tracker',
         POWERTOOLS_METRICS_NAMESPACE: 'ScenarioTracker',
         POWERTOOLS_LOG_LEVEL: 'INFO',
