@@ -6,7 +6,12 @@ import type { TrackerEvent } from '../domain/event';
 
 /** The cloud's event bus (EventBridge): the notifications and the recount requests. */
 
-const eventBridge = (region?: string) => new EventBridgeClient(region ? { region } : {});
+/**
+ * One client per process: the publisher and the recount trigger share its connection and resolved
+ * endpoint (a second client pays its first-request setup again, in the write's first request).
+ */
+let client: EventBridgeClient | undefined;
+const eventBridge = (region?: string) => (client ??= new EventBridgeClient(region ? { region } : {}));
 
 /** Cloud delivery: PutEvents on the project's bus. */
 export class EventBridgePublisher implements Publisher {
