@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLING } from '../../infra/bundling';
+import { ALL_FUNCTION_ENTRIES, BUNDLING } from '../../infra/bundling';
 import { openLive } from '../support/live-client';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startCloudTest, synthesizedStack, type CloudTest } from '../support/cloud';
@@ -384,6 +384,26 @@ describe('cloud mode: what the bundles carry', () => {
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((s) => s.includes('/dist-cjs/'))).toEqual([]);
     expect(all.some((s) => s.includes('/dist-es/'))).toBe(true);
+  });
+
+  it('bundles every function (the live ones too) with the same options: minified, a map without sources', () => {
+    // Prepare
+    const { assemblyDir } = synthesizedStack();
+    const file = BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js';
+    const assets = readdirSync(assemblyDir).filter((d) => existsSync(join(assemblyDir, d, file)));
+    // Assess
+    expect(assets).toHaveLength(Object.keys(ALL_FUNCTION_ENTRIES).length);
+    for (const d of assets) {
+      const code = readFileSync(join(assemblyDir, d, file), 'utf8');
+      const map = readFileSync(join(assemblyDir, d, `${file}.map`), 'utf8');
+      // infra/bundling.ts BUNDLING: minify (long lines), sourceMap, sourcesContent: false.
+      expect({
+        d,
+        minified: code.length / code.split('\n').length > 1000,
+        sources: map.includes('"sources"'),
+        sourcesContent: map.includes('"sourcesContent"'),
+      }).toEqual({ d, minified: true, sources: true, sourcesContent: false });
+    }
   });
 
   it('carries no part of the IAM evaluator (AGPL-3.0, a devDependency only cloud mode loads)', () => {
