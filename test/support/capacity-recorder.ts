@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactionTableUnits } from '../../shared/store/item-size';
 
 /** Write capacity one round trip consumed, split by where DynamoDB charged it. */
 export interface WriteCapacity {
@@ -92,30 +93,6 @@ export function sumCapacity(calls: readonly WriteCapacity[]): Omit<WriteCapacity
 }
 
 /**
- * The size DynamoDB bills an item by (its documented rules: attribute names and values in UTF-8,
- * numbers about one byte per two digits plus one, booleans and nulls one byte, three bytes of overhead
- * per list or map and one per element).
- */
-export function itemSize(item: Record<string, unknown>): number {
-  const value = (v: unknown): number => {
-    if (typeof v === 'string') return Buffer.byteLength(v);
-    if (typeof v === 'number') return Math.ceil(String(Math.abs(v)).replace(/[.-]/g, '').length / 2) + 1;
-    if (typeof v === 'boolean' || v === null || v === undefined) return 1;
-    if (v instanceof Set) return [...v].reduce((n: number, x) => n + value(x), 0);
-    if (Array.isArray(v)) return 3 + v.reduce((n: number, x) => n + value(x) + 1, 0);
-    if (typeof v === 'object')
-      return (
-        3 + Object.entries(v as object).reduce((n, [k, x]) => n + Buffer.byteLength(k) + value(x) + 1, 0)
-      );
-    return 0;
-  };
-  return Object.entries(item).reduce(
-    (n, [k, v]) => (v === undefined ? n : n + Buffer.byteLength(k) + value(v)),
-    0,
-  );
-}
-
-/**
  * DynamoDB Local reports a transaction's table units wrongly when two of its items cost the same
  * (three 100-byte Puts: 2 units, not 6): the table part of a transaction is computed here instead,
  * 2 units per KB of each Put's item (a transaction doubles), and Local's figure kept for anything else
@@ -123,15 +100,6 @@ export function itemSize(item: Record<string, unknown>): number {
  * Index figures are Local's: a thread write's transaction touches each index with one item.
  */
 function withTransactionTable(measured: WriteCapacity, input: unknown): WriteCapacity {
-  const items = ((input as { TransactItems?: Record<string, { Item?: Record<string, unknown> }>[] })
-    .TransactItems ?? []) as Record<string, { Item?: Record<string, unknown> }>[];
-  let table = 0;
-  let others = false;
-  for (const entry of items) {
-    const put = entry.Put?.Item;
-    if (put) table += 2 * Math.max(1, Math.ceil(itemSize(put) / 1024));
-    else others = true;
-  }
-  const computed = others ? Math.max(table + 2, measured.table) : table;
-  return { ...measured, table: computed, total: measured.total - measured.table + computed };
+  const table = transactionTableUnits(input, measured.table);
+  return { ...measured, table, total: measured.total - measured.table + table };
 }
