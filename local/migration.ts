@@ -22,7 +22,15 @@ import {
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
 import { CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
-import { SCENARIO_SK, THREAD_SK, UPDATE_PREFIX, outboxKey, threadPk } from '../shared/store/keys';
+import {
+  INDEX,
+  SCENARIO_SK,
+  THREAD_SK,
+  UPDATE_PREFIX,
+  outboxKey,
+  parentPk,
+  threadPk,
+} from '../shared/store/keys';
 import { tableDefinition } from '../shared/store/table';
 import type { TrackerEvent } from '../shared/domain/event';
 
@@ -50,11 +58,37 @@ const FOLD_ATTRIBUTE = 'fold';
 const keptChildren = (item: Item): Item =>
   item[CHILDREN_ATTRIBUTE] !== undefined ? { [CHILDREN_ATTRIBUTE]: item[CHILDREN_ATTRIBUTE] } : {};
 
+/**
+ * Whether a thread's count of children cannot be trusted: absent (written before the parent rule
+ * counted children; fine only if it has none) or below zero (a child that attached uncounted and then
+ * left). The pass then counts its children in the parent index.
+ */
+export const childCountInDoubt = (item: Item): boolean =>
+  typeof item[CHILDREN_ATTRIBUTE] !== 'number' || (item[CHILDREN_ATTRIBUTE] as number) < 0;
+
+/**
+ * The count a thread should carry, given its children counted in the parent index (undefined: not
+ * counted, the stored one stands): an absent count stays absent while it has no children.
+ */
+const childrenOf = (item: Item, counted: number | undefined): Item =>
+  counted === undefined || (counted === 0 && item[CHILDREN_ATTRIBUTE] === undefined)
+    ? keptChildren(item)
+    : { [CHILDREN_ATTRIBUTE]: counted };
+
 type Item = Record<string, unknown>;
 type Key = { PK: string; SK: string };
 
 /** A thread item replaced by its new shape, at the version it was read at. */
-export type ThreadChange = { kind: 'thread'; item: Item; expectedVersion: number; withFold: boolean };
+export type ThreadChange = {
+  kind: 'thread';
+  item: Item;
+  expectedVersion: number;
+  /** The count of children as read (undefined: none stored): a child attaching meanwhile changes it, not the version. */
+  expectedChildren: number | undefined;
+  withFold: boolean;
+  /** The count of children was set from the parent index. */
+  childrenCounted: boolean;
+};
 
 /** What one item needs. */
 export type Change =
@@ -89,7 +123,11 @@ const factsOf = (item: Item): UpdateFacts => ({
  * history). A cursor that disagreed would be refused by `resumeFold` anyway, or worse, carried on;
  * without one the next write folds the whole history and stores the right one.
  */
-export function migrateThread(item: Item, updates: readonly UpdateFacts[]): ThreadChange | null {
+export function migrateThread(
+  item: Item,
+  updates: readonly UpdateFacts[],
+  countedChildren?: number,
+): ThreadChange | null {
   const thread = toThread(item);
   const fold = foldAll(updates);
   const state = stateOf(fold);
@@ -101,14 +139,16 @@ export function migrateThread(item: Item, updates: readonly UpdateFacts[]): Thre
   const next = stored({
     ...threadItem(thread),
     ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}),
-    ...keptChildren(item),
+    ...childrenOf(item, countedChildren),
   });
   if (isDeepStrictEqual(next, item)) return null;
   return {
     kind: 'thread',
     item: next,
     expectedVersion: Number(thread.version),
+    expectedChildren: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : undefined,
     withFold: cursor !== undefined && existing === undefined,
+    childrenCounted: next[CHILDREN_ATTRIBUTE] !== item[CHILDREN_ATTRIBUTE],
   };
 }
 
@@ -293,6 +333,8 @@ export interface MigrationSummary {
   foldsStored: number;
   /** Threads whose stored state disagrees with their history: rewritten without a cursor. */
   threadsWithoutFold: number;
+  /** Parents whose count of children was absent or below zero and is now what the parent index holds. */
+  childCountsSet: number;
   outboxMoved: number;
   countersDeleted: number;
   idempotencyDeleted: number;
@@ -341,6 +383,7 @@ export async function migrateItems(
     threadsRewritten: 0,
     foldsStored: 0,
     threadsWithoutFold: 0,
+    childCountsSet: 0,
     outboxMoved: 0,
     countersDeleted: 0,
     idempotencyDeleted: 0,
@@ -348,7 +391,12 @@ export async function migrateItems(
     unchanged: 0,
   };
   const budget = { left: options.maxItems ?? Number.POSITIVE_INFINITY };
-  const run = new Pass(db, tableName, dryRun, counts, options.maxAttempts ?? 10);
+  // Children are counted in the parent index; a table of the first model has none yet (and no
+  // thread of it has children): its threads' counts are left for a later pass.
+  const parentIndex = (await describe(db, tableName)).GlobalSecondaryIndexes?.some(
+    (i) => i.IndexName === INDEX.byParent && i.IndexStatus === 'ACTIVE',
+  );
+  const run = new Pass(db, tableName, dryRun, counts, options.maxAttempts ?? 10, parentIndex === true);
   // Segments save the checkpoint one after another, each a snapshot taken when its page was done,
   // so a slower save can never put an older position back.
   let saving = Promise.resolve();
@@ -437,6 +485,7 @@ class Pass {
     private readonly dryRun: boolean,
     private readonly counts: Counts,
     private readonly maxAttempts: number,
+    private readonly countsChildren: boolean,
   ) {}
 
   async handle(scanned: Item): Promise<void> {
@@ -469,9 +518,15 @@ class Pass {
     if (typeof scanned.scenario === 'string') this.scenarios.add(scanned.scenario);
     let item: Item | undefined = scanned;
     for (let attempt = 1; item; attempt++) {
-      const change = threadNeedsHistory(item)
-        ? migrateThread(item, await this.history(String(item.id)))
-        : null;
+      const counted =
+        this.countsChildren && childCountInDoubt(item)
+          ? await this.countChildren(String(item.id))
+          : undefined;
+      const needsHistory = threadNeedsHistory(item);
+      const change =
+        needsHistory || (counted !== undefined && counted !== (item[CHILDREN_ATTRIBUTE] ?? 0))
+          ? migrateThread(item, needsHistory ? await this.history(String(item.id)) : [], counted)
+          : null;
       if (!change) {
         this.counts.unchanged++;
         return;
@@ -482,8 +537,17 @@ class Pass {
           new PutCommand({
             TableName: this.table,
             Item: change.item,
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': change.expectedVersion },
+            // The version and the count of children read: a child attaching or leaving meanwhile
+            // changes only the count, which this Put would otherwise overwrite.
+            ConditionExpression:
+              change.expectedChildren === undefined
+                ? 'version = :v AND attribute_not_exists(#children)'
+                : 'version = :v AND #children = :children',
+            ExpressionAttributeNames: { '#children': CHILDREN_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':v': change.expectedVersion,
+              ...(change.expectedChildren === undefined ? {} : { ':children': change.expectedChildren }),
+            },
           }),
         );
         return this.countThread(change);
@@ -499,8 +563,33 @@ class Pass {
     this.counts.unchanged++;
   }
 
+  /**
+   * How many threads name this one as their parent: a count of its partition of the parent index.
+   * Eventually consistent (a global index), like the index Query the write path falls back on.
+   */
+  private async countChildren(threadId: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byParent,
+          KeyConditionExpression: 'GSI10PK = :pk',
+          ExpressionAttributeValues: { ':pk': parentPk(threadId) },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   private countThread(change: ThreadChange): void {
     this.counts.threadsRewritten++;
+    if (change.childrenCounted) this.counts.childCountsSet++;
     if (change.withFold) this.counts.foldsStored++;
     if (change.item[FOLD_ATTRIBUTE] === undefined) this.counts.threadsWithoutFold++;
   }

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactionTableUnits } from '../../shared/store/item-size';
 
 /**
  * A meter on the document client: every data-plane command is sent with
- * ReturnConsumedCapacity: 'TOTAL' (TransactWriteItems included) and recorded — one entry per round
+ * ReturnConsumedCapacity: 'INDEXES' (TransactWriteItems included) and recorded — one entry per round
  * trip, with the capacity DynamoDB (Local) reports for it. Installed on the AppContext's `db`
  * instance, so every store (and the authorizer) goes through it unchanged.
  */
@@ -61,7 +62,8 @@ export class DbMeter {
     (db as any).send = async (command: any, ...rest: any[]) => {
       const op = String(command?.constructor?.name ?? '').replace(/Command$/, '');
       const metered = DATA_OPS.has(op) && command.input;
-      if (metered) command.input.ReturnConsumedCapacity = 'TOTAL';
+      // INDEXES: the table's part apart, so a transaction's can be corrected (see record).
+      if (metered) command.input.ReturnConsumedCapacity = 'INDEXES';
       try {
         const out = await (original as any)(command, ...rest);
         if (metered) record(op, command.input, out);
@@ -82,8 +84,14 @@ export class DbMeter {
           : [out.ConsumedCapacity];
     let rcu = 0;
     let wcu = 0;
-    for (const c of list) {
-      const total = c.CapacityUnits ?? 0;
+    for (const c of list as (Capacity & { Table?: Capacity })[]) {
+      // DynamoDB Local miscounts a transaction's table units (shared/store/item-size.ts): computed instead.
+      const total =
+        op === 'TransactWrite'
+          ? (c.CapacityUnits ?? 0) -
+            (c.Table?.CapacityUnits ?? 0) +
+            transactionTableUnits(input, c.Table?.CapacityUnits ?? 0)
+          : (c.CapacityUnits ?? 0);
       if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
         rcu += c.ReadCapacityUnits ?? 0;
         wcu += c.WriteCapacityUnits ?? 0;

@@ -179,11 +179,14 @@ export const STORE_ACCESS = {
   },
   // shared/store/due-store.ts
   due: {
-    /** Read the due indexes; flag a thread (its notification is `outbox.enqueue`) or take it out. */
+    /**
+     * Read the due indexes and, for the stale one (keyed by the due hour), the listed threads' exact
+     * due time (BatchGetItem); flag a thread (its notification is `outbox.enqueue`) or take it out.
+     */
     flag: [
       query(INDEX.byDue, F.due),
       query(INDEX.byExpected, F.expected),
-      { actions: ['UpdateItem'], keys: [F.thread] },
+      { actions: ['BatchGetItem', 'UpdateItem'], keys: [F.thread] },
     ],
   },
   // shared/store/subscription-store.ts

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -7,6 +8,7 @@ import {
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent } from '../domain/event';
 import type { Expected } from '../domain/types';
+import { addHours } from '../domain/time';
 import { staleIndexKeys } from './items';
 import {
   INDEX,
@@ -35,6 +37,11 @@ export interface DueThread {
   expected: Expected | null;
   /** Its index key as read: the flag is conditioned on it being unchanged. */
   key: string;
+  /**
+   * The thread's version as read (the stale index only): its due key holds the hour, not the time,
+   * so a note within that hour leaves the key as it was; the flag is conditioned on the version too.
+   */
+  version?: number;
 }
 
 /** One page of a due index: the threads due, and the items the read cost. */
@@ -92,23 +99,64 @@ export class DueStore implements DueThreads {
             ExclusiveStartKey: start,
           }),
         );
-        yield {
-          itemsRead: page.ScannedCount ?? 0,
-          threads: (page.Items ?? []).map((item) => {
-            const key = String(item[`${attr}SK`]);
-            return {
-              threadId: threadIdOfPk(String(item.PK)),
-              scenario: String(item.scenario),
-              status: String(item.status),
-              since: dueSkTime(key),
-              expected: (item.expected as Expected | undefined) ?? null,
-              key,
-            };
-          }),
-        };
+        const listed: DueThread[] = (page.Items ?? []).map((item) => {
+          const key = String(item[`${attr}SK`]);
+          return {
+            threadId: threadIdOfPk(String(item.PK)),
+            scenario: String(item.scenario),
+            status: String(item.status),
+            since: dueSkTime(key),
+            expected: (item.expected as Expected | undefined) ?? null,
+            key,
+          };
+        });
+        if (index === 'overdue') yield { itemsRead: page.ScannedCount ?? 0, threads: listed };
+        else {
+          const exact = await this.exactlyDue(listed, now);
+          yield { itemsRead: (page.ScannedCount ?? 0) + exact.itemsRead, threads: exact.threads };
+        }
         start = page.LastEvaluatedKey;
       } while (start);
     }
+  }
+
+  /**
+   * The stale index lists a thread from the start of its due time's hour (items.ts): read the
+   * listed threads' exact due time (`lastRecordedAt + staleAfterHours`) and keep those due by `now`.
+   * A thread listed early is read again by the next run; at most an hour per thread per episode.
+   */
+  private async exactlyDue(listed: DueThread[], now: string): Promise<DuePage> {
+    const due: DueThread[] = [];
+    let itemsRead = 0;
+    for (let i = 0; i < listed.length; i += 100) {
+      let keys: Record<string, unknown>[] = listed.slice(i, i + 100).map((t) => threadKey(t.threadId));
+      while (keys.length > 0) {
+        const { Responses, UnprocessedKeys } = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                // Consistent: the flag is conditioned on this version, so it should be the latest.
+                ConsistentRead: true,
+                ProjectionExpression: 'PK, version, lastRecordedAt, staleAfterHours, GSI3SK',
+              },
+            },
+          }),
+        );
+        for (const item of Responses?.[this.table] ?? []) {
+          itemsRead++;
+          const thread = listed.find((t) => threadIdOfPk(String(item.PK)) === t.threadId);
+          if (!thread || item.GSI3SK !== thread.key) continue;
+          const at = addHours(String(item.lastRecordedAt), Number(item.staleAfterHours));
+          if (at <= now) due.push({ ...thread, since: at, version: Number(item.version) });
+        }
+        keys = (UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    // In the index's order (by due hour, then id), as the threads were listed.
+    const order = new Map(listed.map((t, n) => [t.threadId, n]));
+    due.sort((a, b) => order.get(a.threadId)! - order.get(b.threadId)!);
+    return { threads: due, itemsRead };
   }
 
   async flag(
@@ -137,9 +185,11 @@ export class DueStore implements DueThreads {
                 TableName: this.table,
                 Key: threadKey(thread.threadId),
                 UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK`,
-                ConditionExpression: settled
-                  ? `${attr}SK = :seen AND NOT ${settled.expression}`
-                  : `${attr}SK = :seen`,
+                ConditionExpression: [
+                  `${attr}SK = :seen`,
+                  ...(thread.version !== undefined ? ['version = :seenVersion'] : []),
+                  ...(settled ? [`NOT ${settled.expression}`] : []),
+                ].join(' AND '),
                 ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
                 ExpressionAttributeValues: {
                   ':true': true,
@@ -147,6 +197,7 @@ export class DueStore implements DueThreads {
                   ':now': now,
                   ':one': 1,
                   ':seen': thread.key,
+                  ...(thread.version !== undefined ? { ':seenVersion': thread.version } : {}),
                   ':usk': updatedSk(now, thread.threadId),
                   ...(staleKeys ? { ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK } : {}),
                   ...settled?.values,

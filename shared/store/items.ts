@@ -17,6 +17,7 @@ import {
   dueShardPk,
   dueSk,
   expectedShardPk,
+  hourStart,
   parentPk,
   revisionKey,
   scenarioKey,
@@ -220,10 +221,14 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
     GSI2SK: thread.id,
     GSI4PK: statusPk(scope.scenario, thread.status),
     GSI5PK: statusPk(scope.all, thread.status),
-    // By update time, in both scopes (GSI8, GSI9).
+    // By the hour of the update time, in both scopes (GSI8, GSI9).
     USK: updatedSk(thread.updatedAt, thread.id),
     // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
-    ...(due ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: dueSk(due, thread.id) } : {}),
+    // The due key holds the start of the due time's hour, not the time: a note moves the due time
+    // but within the hour not the key (the stale check reads the exact due time from the thread).
+    ...(due
+      ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: dueSk(hourStart(due), thread.id) }
+      : {}),
     ...(thread.stale ? staleIndexKeys(thread) : {}),
     // Sparse: a child is listed under its parent (GSI10); a thread awaiting `expected`, by when it would be overdue (GSI11).
     ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),

@@ -117,8 +117,25 @@ export const parentPk = (parentId: string) => `PARENT#${parentId}`;
  * only them (`any` merges both). Slugs hold no `#`, so no scenario's scope can collide with it.
  */
 export const archivedScope = (scope: string) => `${scope}#ARCHIVED`;
-/** Sort key of the update-time indexes: update time, then id (ties are broken, keys stay unique). */
-export const updatedSk = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
+/**
+ * The hour a time falls in (`YYYY-MM-DDTHH`), the grain of the keys that would otherwise move on
+ * every write: a thread written many times within an hour keeps one key there, and its index entry
+ * is not rewritten (DynamoDB writes an index only when the entry's key or projected attributes change).
+ */
+export const hourOf = (time: string) => time.slice(0, 13);
+/** The first instant of a time's hour (a full ISO time). */
+export const hourStart = (time: string) => `${hourOf(time)}:00:00.000Z`;
+
+/**
+ * Sort key of the update-time indexes (GSI8, GSI9): the hour of the update time, then the id. Within
+ * an hour the order is by id; a reader that needs the exact time reads `updatedAt` (projected) and
+ * reads whole hours (docs/data-model.md, "Index budget").
+ */
+export const updatedSk = (updatedAt: string, id: string) => `${hourOf(updatedAt)}#${id}`;
+/** The hour part of an update-time key. */
+export const updatedSkHour = (sk: string) => sk.slice(0, sk.indexOf('#'));
+/** The least key of an hour: every key of that hour and later is `>=` it, every earlier one `<`. */
+export const updatedHourLowerBound = (time: string) => `${hourOf(time)}#`;
 
 /**
  * The outbox, sharded by thread: notifications of different threads never share a partition key.

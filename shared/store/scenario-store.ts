@@ -9,7 +9,7 @@ import {
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
-import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk } from './keys';
+import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk, updatedSkHour } from './keys';
 import { COUNTED_AT, scenarioItem, toScenario } from './items';
 import { IdempotencyClaimLost, VersionConflict } from './thread-store';
 
@@ -221,12 +221,34 @@ export class ScenarioStore {
             IndexName: INDEX.byScenarioUpdated,
             KeyConditionExpression: 'GSI1PK = :pk',
             ExpressionAttributeValues: { ':pk': pk },
-            ProjectionExpression: 'updatedAt',
+            ProjectionExpression: 'USK',
             ScanIndexForward: false,
             Limit: 1,
           }),
         );
-        return Items[0]?.updatedAt as string | undefined;
+        const top = Items[0]?.USK as string | undefined;
+        if (top === undefined) return undefined;
+        // Keys hold the hour (keys.ts#updatedSk): the latest change is the latest of that whole hour.
+        let latest: string | undefined;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: INDEX.byScenarioUpdated,
+              KeyConditionExpression: 'GSI1PK = :pk AND USK >= :hour',
+              ExpressionAttributeValues: { ':pk': pk, ':hour': `${updatedSkHour(top)}#` },
+              ProjectionExpression: 'updatedAt',
+              ExclusiveStartKey: start,
+            }),
+          );
+          for (const i of page.Items ?? []) {
+            const at = i.updatedAt as string;
+            if (latest === undefined || at > latest) latest = at;
+          }
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return latest;
       }),
     );
     return latest

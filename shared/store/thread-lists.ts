@@ -15,6 +15,7 @@ import {
   stalePk,
   statusPk,
   threadsShardPk,
+  updatedHourLowerBound,
 } from './keys';
 import { toThread } from './items';
 
@@ -25,8 +26,9 @@ import { toThread } from './items';
  * - the scope is one scenario (one partition), or all threads: THREAD_SHARDS partitions merged lazily
  *   in id order, so a page reads about `limit + shards` items, never `shards × limit`;
  * - `stale=true` reads the sparse stale index, `status=` the `<scope>#STATUS#<status>` index;
- * - `updatedSince` reads the update-time index (`<updatedAt>#<id>` > since), which holds only what
- *   changed, and sorts that small set by id; past UPDATED_SINCE_MAX_READ changed threads it falls
+ * - `updatedSince` reads the update-time index from the hour of `since` on (`<hour>#<id>`), which
+ *   holds only what changed (and what changed earlier in that hour, which a filter drops), and sorts
+ *   that small set by id; past UPDATED_SINCE_MAX_READ changed threads it falls
  *   back to the id-ordered path with a filter (the set is no longer small, so id order is cheaper);
  * - anything else (`kind`, `stale=false`, combinations) is a filter expression on the most selective
  *   of those, with a bounded number of Query rounds per shard.
@@ -300,7 +302,9 @@ export class ThreadLists {
     from?: ListPosition,
   ): Promise<ThreadPage | { overflowRead: number }> {
     const byScenario = filter.scenario !== undefined;
-    const extra = filterOf(filter, { updatedSince: true });
+    // The index is keyed by the hour of the update time (keys.ts#updatedSk): the Query reads from
+    // the start of `since`'s hour, and the filter keeps what changed after `since` itself.
+    const extra = filterOf(filter, {});
     const found: Item[] = [];
     let itemsRead = 0;
     for (const pk of scopesOf(filter)) {
@@ -309,14 +313,13 @@ export class ThreadLists {
         const page = await this.query({
           TableName: this.table,
           IndexName: byScenario ? INDEX.byScenarioUpdated : INDEX.byUpdated,
-          KeyConditionExpression: '#pk = :pk AND #sk > :since',
+          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
           ExpressionAttributeNames: {
             '#pk': byScenario ? 'GSI1PK' : 'GSI2PK',
             '#sk': 'USK',
             ...extra?.names,
           },
-          // Keys are `<updatedAt>#<id>`; '$' sorts right after '#', so this is exactly updatedAt > since.
-          ExpressionAttributeValues: { ':pk': pk, ':since': `${since}$`, ...extra?.values },
+          ExpressionAttributeValues: { ':pk': pk, ':since': updatedHourLowerBound(since), ...extra?.values },
           ...(extra ? { FilterExpression: extra.expression } : {}),
           Limit: this.updatedSinceMaxRead + 1 - itemsRead,
           ...(start ? { ExclusiveStartKey: start } : {}),

@@ -172,6 +172,8 @@ describe('least privilege per function', () => {
   it('lets the stale check query the table, the due index and the scenario indexes (its sweep), flag threads and publish to the bus', () => {
     // Assess
     expect(actionsOn('stale-check', 'dynamodb', 'table')).toEqual([
+      // The due index holds the due hour: the listed threads' exact due time (shared/store/due-store.ts).
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -594,7 +594,18 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(result.redelivered.length).toBeGreaterThan(0);
     const keys = sent.take();
     expect(new Set(keys.map((k) => k.index ?? k.action))).toEqual(
-      new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'GSI1', 'GSI3', 'GSI8', 'GSI11']),
+      new Set([
+        'GetItem',
+        'BatchGetItem',
+        'Query',
+        'PutItem',
+        'UpdateItem',
+        'DeleteItem',
+        'GSI1',
+        'GSI3',
+        'GSI8',
+        'GSI11',
+      ]),
     );
     expect(denied('stale-check', keys)).toEqual([]);
   });

@@ -561,3 +561,107 @@ describe('npm run migrate, interrupted and in parallel', () => {
     }
   });
 });
+
+/**
+ * `npm run migrate` over a table the main before the hour keys wrote with its own code
+ * (test/fixtures/v2-table.json, a Scan of it: a thread with 400-character notes, a status change and
+ * a PATCH; a parent whose count of children was removed, as threads written before the parent rule
+ * have none, with two children; a counted parent with one; a stale-flagged thread), in a table of
+ * that main's definition (the same indexes as now). Its due and update-time keys held the exact time.
+ */
+const V2: Item[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v2-table.json'), 'utf8'));
+
+async function v2Table(): Promise<AppContext> {
+  const tableName = `v2-${randomUUID().slice(0, 8)}`;
+  const ctx = createContext(
+    readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }),
+    { publisher: new RecordingPublisher() },
+  );
+  await ctx.db.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
+  for (let i = 0; i < V2.length; i += 25) {
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName]: V2.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+  return ctx;
+}
+
+const threadItems = async (ctx: AppContext) =>
+  (await readAllItems(ctx.db, ctx.config.tableName)).filter((i) => i.SK === '#THREAD');
+
+describe('npm run migrate over a table of the exact-time keys', () => {
+  it('moves the due and update-time keys to their hour, counts the uncounted parent’s children, and then changes nothing', async () => {
+    // Prepare
+    const ctx = await v2Table();
+    try {
+      const before = V2.filter((i) => i.SK === '#THREAD');
+      expect(before.every((i) => /T\d\d:\d\d:\d\d\.\d{3}Z#/.test(i.USK))).toBe(true);
+      // Act
+      const first = await cli(ctx);
+      const second = await cli(ctx);
+      // Assess
+      expect(first).toMatchObject({ code: 0, err: [] });
+      expect(first.summary).toMatchObject({
+        complete: true,
+        threadsRewritten: before.length,
+        childCountsSet: 1,
+        threadsWithoutFold: 0,
+        indexesAdded: [],
+      });
+      expect(second.summary).toMatchObject({ complete: true, threadsRewritten: 0, childCountsSet: 0 });
+      const after = new Map((await threadItems(ctx)).map((i) => [i.id as string, i]));
+      for (const old of before) {
+        const now = after.get(old.id)!;
+        expect(now.USK).toBe(`${old.updatedAt.slice(0, 13)}#${old.id}`);
+        if (old.GSI3SK !== undefined)
+          expect(now.GSI3SK).toBe(`${old.GSI3SK.slice(0, 13)}:00:00.000Z#${old.id}`);
+        else expect(now.GSI3SK).toBeUndefined();
+        // Everything else as it was: the fold, the version, the fields.
+        const { USK: _u, GSI3SK: _d, childCount: _c, ...rest } = now;
+        const { USK: _ou, GSI3SK: _od, childCount: _oc, ...oldRest } = old;
+        expect(rest).toEqual(oldRest);
+      }
+      expect(after.get('parent-uncounted')!.childCount).toBe(2);
+      expect(after.get('parent-counted')!.childCount).toBe(1);
+      expect(after.get('child-a')!.childCount).toBeUndefined();
+    } finally {
+      ctx.db.destroy();
+    }
+  });
+
+  it('goes on from its checkpoint after a stop, and a write after it keeps the hour keys', async () => {
+    // Prepare
+    const whole = await v2Table();
+    const stopped = await v2Table();
+    try {
+      await migrateItems(whole.db, whole.config.tableName);
+      // Act
+      const runs: Item[] = [];
+      for (let i = 0; i < 20; i++) {
+        const run = await migrateItems(stopped.db, stopped.config.tableName, { maxItems: 3 });
+        runs.push(run);
+        if (run.complete) break;
+      }
+      await postUpdate(stopped, 'talks', { status: null, summary: 'After the migration.' }, editor).then(
+        render,
+      );
+      // Assess
+      expect(runs.length).toBeGreaterThan(2);
+      expect(runs.slice(1).every((r) => r.resumed)).toBe(true);
+      const expected = (await contents(whole)).filter((i) => i.PK !== 'THREAD#talks');
+      expect((await contents(stopped)).filter((i) => i.PK !== 'THREAD#talks')).toEqual(expected);
+      const { Item } = await stopped.db.send(
+        new GetCommand({
+          TableName: stopped.config.tableName,
+          Key: threadKey('talks'),
+          ConsistentRead: true,
+        }),
+      );
+      expect(Item!.USK).toBe(`${String(Item!.updatedAt).slice(0, 13)}#talks`);
+    } finally {
+      for (const c of [whole, stopped]) c.db.destroy();
+    }
+  });
+});

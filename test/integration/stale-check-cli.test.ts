@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { createSubscription } from '../../shared/app/subscriptions';
 import { readConfig } from '../../shared/config';
@@ -10,7 +10,7 @@ import { startReceiver } from '../support/receiver';
 import { createThread } from '../../shared/app/threads';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { addHours, nowUtc } from '../../shared/domain/time';
-import { INDEX } from '../../shared/store/keys';
+import { INDEX, threadKey } from '../../shared/store/keys';
 import { main } from '../../local/stale-check-cli';
 import type { AppContext } from '../../shared/app/context';
 import { freshContext } from '../support/context';
@@ -188,7 +188,7 @@ describe('npm run stale-check', () => {
     expect(JSON.parse(real.lines[real.lines.length - 1]!).flagged.sort()).toEqual(['also-quiet', 'quiet']);
   });
 
-  it('reads in a dry run only through the due-index Queries a real run uses (stale and overdue)', async () => {
+  it('reads in a dry run only through the due-index Queries a real run uses (stale and overdue), and the listed threads’ due times', async () => {
     // Prepare
     const ctx = await freshContext();
     await quietThread(ctx);
@@ -203,8 +203,14 @@ describe('npm run stale-check', () => {
     expect(result).toMatchObject({ flagged: ['quiet'], dryRun: true, redelivered: [] });
     expect(sent.length).toBeGreaterThan(0);
     for (const command of sent) {
+      // The stale index holds the due hour: the threads it lists are read for their exact due time.
+      if (command instanceof BatchGetCommand) {
+        expect(Object.values(command.input.RequestItems!)[0]!.Keys).toEqual([threadKey('quiet')]);
+        continue;
+      }
       expect(command).toBeInstanceOf(QueryCommand);
       expect([INDEX.byDue, INDEX.byExpected]).toContain((command as QueryCommand).input.IndexName);
     }
+    expect(sent.filter((c) => c instanceof BatchGetCommand)).toHaveLength(1);
   });
 });

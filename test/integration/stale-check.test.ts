@@ -10,6 +10,7 @@ import { threadKey } from '../../shared/store/keys';
 import { addHours, nowUtc } from '../../shared/domain/time';
 import type { Kind } from '../../shared/domain/kinds';
 import { freshContext } from '../support/context';
+import type { DueThread } from '../../shared/store/due-store';
 import { RecordingPublisher } from '../support/recording-publisher';
 
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
@@ -57,7 +58,8 @@ describe('stale check', () => {
     const result = await runStaleCheck(ctx, now);
     // Assess
     expect(result.flagged).toEqual(['due-24']);
-    expect(result.itemsRead).toBe(1);
+    // The due index's entry, then the thread's exact due time (the index holds the hour).
+    expect(result.itemsRead).toBe(2);
     const flagged = await read(ctx, 'due-24');
     expect(flagged).toMatchObject({
       stale: true,
@@ -77,6 +79,52 @@ describe('stale check', () => {
         staleSince: flagged.staleSince,
       }),
     ]);
+  });
+
+  it('lists a thread from the start of its due hour but flags it only at its exact due time', async () => {
+    // Prepare
+    await thread(ctx, 'early', { staleAfterHours: 24 });
+    const { lastRecordedAt } = await read(ctx, 'early');
+    const exact = addHours(lastRecordedAt, 24);
+    expect((await rawItem(ctx, 'early')).GSI3SK).toBe(`${exact.slice(0, 13)}:00:00.000Z#early`);
+    // Act: a run in the due hour but before the due time, then one at it
+    const before = await runStaleCheck(ctx, new Date(Date.parse(exact) - 1).toISOString());
+    const at = await runStaleCheck(ctx, exact);
+    // Assess
+    expect(before.flagged).toEqual([]);
+    expect(at.flagged).toEqual(['early']);
+    expect(bus.of('ThreadStale')).toEqual([
+      expect.objectContaining({ threadId: 'early', staleSince: exact }),
+    ]);
+  });
+
+  it('keeps the due key of a thread written again within the same hour (no index write)', async () => {
+    // Prepare
+    await thread(ctx, 'busy', { staleAfterHours: 24 });
+    const first = await rawItem(ctx, 'busy');
+    // Act: a note right away (the same hour unless the clock just crossed one)
+    await postUpdate(ctx, 'busy', { summary: 'news', status: null }, editor).then(render);
+    const second = await rawItem(ctx, 'busy');
+    // Assess
+    const sameHour = String(first.lastRecordedAt).slice(0, 13) === String(second.lastRecordedAt).slice(0, 13);
+    expect(second.lastRecordedAt).not.toBe(first.lastRecordedAt);
+    if (sameHour) expect(second.GSI3SK).toBe(first.GSI3SK);
+    else expect(second.GSI3SK).not.toBe(first.GSI3SK);
+  });
+
+  it('does not flag a thread written between the run reading it and flagging it', async () => {
+    // Prepare: the run reads the thread as due; a note lands before its flag (same due hour or not)
+    await thread(ctx, 'raced', { staleAfterHours: 1 });
+    const seen = await runStaleCheck(ctx, hoursFromNow(2), { dryRun: true });
+    expect(seen.flagged).toEqual(['raced']);
+    const listed: DueThread[] = [];
+    for await (const page of ctx.due.due('stale', hoursFromNow(2))) listed.push(...page.threads);
+    await postUpdate(ctx, 'raced', { summary: 'news', status: null }, editor).then(render);
+    // Act
+    const flagged = await ctx.due.flag('stale', listed[0]!, { id: 'e1' } as TrackerEvent, nowUtc(), []);
+    // Assess
+    expect(flagged).toBe(false);
+    expect(await read(ctx, 'raced')).toMatchObject({ stale: false, version: 2 });
   });
 
   it('flags and notifies nothing new when run again', async () => {
