@@ -1,8 +1,8 @@
 import './lib/quiet';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build, type BuildOptions } from 'esbuild';
@@ -27,7 +27,8 @@ import { stackEnvironments } from './lib/stack-env';
  * - the floor: a handler doing one `GetItem` with the document client, bundled the same way;
  * - the peer: aws-samples/serverless-typescript-demo's get-product handler (middy + Powertools
  *   logger, metrics and tracer; bench/peer/), bundled the same way;
- * - main's bundles before issue 23 (CommonJS, no `mainFields`, `--enable-source-maps`): the ratio;
+ * - main before issue 23: its code at MAIN_COMMIT, bundled as it was (CommonJS, no `mainFields`,
+ *   `--enable-source-maps`): the ratio;
  * - the decisions' alternatives: the other module format, and the other source-map setting.
  *
  * All configurations are interleaved round-robin; verdicts are medians of per-round ratios.
@@ -80,7 +81,38 @@ const stackOptions = (format: Format): BuildOptions => ({
   logLevel: 'error',
 });
 
-/** How main bundled every function before issue 23 (commit f1f6640): CommonJS, esbuild's default main fields. */
+/**
+ * Main before issue 23: its code as of this commit, bundled as it bundled it (CommonJS, esbuild's
+ * default main fields, `--enable-source-maps`). Its source is taken from git (`git archive`), so the
+ * ratio is today's deployed function against the one it replaces, code and bundling together.
+ */
+const MAIN_COMMIT = 'f1f6640';
+
+/** Main's source at MAIN_COMMIT in `dir`, over this checkout's node_modules. */
+function mainSource(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `git archive --format=tar ${MAIN_COMMIT} functions shared infra docs/openapi.json package.json tsconfig.json | tar -x -C "${dir}"`,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+  } catch (error) {
+    throw new Error(`cold start: main's code at ${MAIN_COMMIT} is not in this clone's history`, {
+      cause: error,
+    });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+/** How main bundled every function before issue 23: CommonJS, esbuild's default main fields. */
 const MAIN_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -108,7 +140,7 @@ async function bundle(
     ...options,
     outfile: file,
     ...(typeof entry === 'string'
-      ? { entryPoints: [join(ROOT, entry)] }
+      ? { entryPoints: [isAbsolute(entry) ? entry : join(ROOT, entry)] }
       : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'floor.ts' } }),
   });
   return { file, bytes: statSync(file).size };
@@ -419,10 +451,11 @@ export async function run(): Promise<Section> {
 
     log(`cold start: building ${FUNCTIONS.length} functions × 3 builds, the floor and the peer into ${dir}`);
     const builds = new Map<string, Built>();
+    const mainRoot = mainSource(join(dir, 'main-source'));
     for (const name of FUNCTIONS) {
       const entry = ALL_FUNCTION_ENTRIES[name];
       builds.set(`${name}:deployed`, await bundle(join(dir, 'deployed', name), stackOptions(format), entry));
-      builds.set(`${name}:main`, await bundle(join(dir, 'main', name), MAIN_OPTIONS, entry));
+      builds.set(`${name}:main`, await bundle(join(dir, 'main', name), MAIN_OPTIONS, join(mainRoot, entry)));
       builds.set(
         `${name}:format`,
         await bundle(join(dir, otherFormat, name), stackOptions(otherFormat), entry),
@@ -741,7 +774,7 @@ export async function run(): Promise<Section> {
     const markdown = [
       `**Method.** For each of the ${MEASURED.length} functions${MEASURED.length < FUNCTIONS.length ? ` measured (BENCH_COLD_FUNCTIONS: ${MEASURED.join(', ')})` : ''}, a sample is one fresh plain \`node\` process (\`bench/lib/first-request.cjs\`) that loads the bundle as Lambda's runtime does (\`require\` for \`.js\`, \`import()\` for \`.mjs\`) and serves ONE real first request of the function's main route (column "first request") against DynamoDB Local with the seeded scenario; a sample whose answer is not a success fails the run. The bundle is built as the stack builds it (\`infra/bundling.ts\`: ${format.toUpperCase()}, \`mainFields\` ${BUNDLING.mainFields.join('→')}, target \`${BUNDLING.target}\`, minified, source map without sources). The process has the environment the stack gives the function (read from the synthesized template: \`bench/lib/stack-env.ts\`) plus what Lambda sets (region, credentials, function name and memory, \`LAMBDA_TASK_ROOT\`, \`_X_AMZN_TRACE_ID\`); the run points DynamoDB at DynamoDB Local and EventBridge, Secrets Manager and the live API's management endpoint at an in-process stand-in that answers at once (\`bench/lib/aws-stand-in.ts\`; its TLS certificate through \`NODE_EXTRA_CA_CERTS\`, given to every configuration alike). DynamoDB Local speaks plain HTTP, so the TLS handshake every function (the floor and the peer too) makes with DynamoDB in Lambda is not in these figures. The events are what API Gateway, SQS and EventBridge send: the HTTP functions get the authorizer's context the authorizer bundle returned for the bench tokens, and the workers and live fan-out get the event the threads-write bundle published. ` +
         `**CPU** is the child's user + system time when it has answered (\`process.cpuUsage()\`: Node's own start-up, loading, the request), **wall** the parent's clock around the whole process; "loading" is the in-process wall time from the process's first line to the handler's module loaded, "request alone" that of the invocation after it. The verdicts are CPU ratios: the median over rounds of each round's ratio (both sides measured moments apart, so a slow phase of a shared machine slows both). ` +
-        `Compared in the same run: **the floor**, a handler doing one \`GetItem\` of a thread with the document client (threads-read's environment); **the peer**, the get-product handler of [aws-samples/serverless-typescript-demo](https://github.com/aws-samples/serverless-typescript-demo) (middy, Powertools logger, metrics and tracer with the X-Ray SDK; \`bench/peer/\`, MIT-0), with its stack's Powertools settings, over a table of its own; and **main's bundles** as they were before issue 23 (CommonJS, no \`mainFields\`, \`${SOURCE_MAPS_FLAG}\`). ${configs.length} configurations interleaved round-robin, ${ROUNDS} rounds (after one warm-up pass).`,
+        `Compared in the same run: **the floor**, a handler doing one \`GetItem\` of a thread with the document client (threads-read's environment); **the peer**, the get-product handler of [aws-samples/serverless-typescript-demo](https://github.com/aws-samples/serverless-typescript-demo) (middy, Powertools logger, metrics and tracer with the X-Ray SDK; \`bench/peer/\`, MIT-0), with its stack's Powertools settings, over a table of its own; and **main before issue 23**: its code at commit ${MAIN_COMMIT}, bundled as main bundled it then (CommonJS, no \`mainFields\`, \`${SOURCE_MAPS_FLAG}\`). ${configs.length} configurations interleaved round-robin, ${ROUNDS} rounds (after one warm-up pass).`,
       '',
       mainTable,
       '',
