@@ -12,6 +12,9 @@ export const EDGE_RATE_WINDOW_SECONDS = 60;
 /** The methods that change something: the editors' routes (infra/constructs/api.ts, class `edit`). */
 export const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** The contract's problem code for 429 (api.md, "Problem codes"). */
+export const RATE_LIMITED_CODE = 'too_many_requests';
+
 /** The rules of the web ACL, by name: docs/deploy.md ("The edge") prices them one by one. */
 export const EDGE_RULES = ['WritesPerAddress', 'RequestsPerAddress'] as const;
 
@@ -24,12 +27,16 @@ export interface EdgeAclStackProps extends StackProps {
   writesPerMinute: number;
 }
 
-/** The body WAF answers a limited address with: problem details, like every refusal of the API. */
+/**
+ * The body WAF answers a limited address with: problem details, like every refusal of the API, with
+ * the contract's code for 429 (api.md, "Problem codes"). WAF's content types hold no
+ * `application/problem+json`, so it goes out as `application/json`.
+ */
 const RATE_LIMITED_BODY = JSON.stringify({
-  type: problemType('rate_limited'),
+  type: problemType(RATE_LIMITED_CODE),
   title: 'Too many requests',
   status: 429,
-  code: 'rate_limited',
+  code: RATE_LIMITED_CODE,
   detail: 'This address sent more requests than the edge takes in a minute; wait a minute and try again.',
 });
 

@@ -69,7 +69,7 @@ export function originSecret(read: StageReader, now: () => number = Date.now): O
   };
 }
 
-/** The secret's version stages, read with the SDK (loaded with the first read, as Powertools is elsewhere). */
+/** The secret's version stages, read with the SDK (loaded with the first read: without an edge it never is). */
 export function secretsManagerStages(secretId: string): StageReader {
   let client: Promise<{ send: (command: unknown) => Promise<{ SecretString?: string }> }> | undefined;
   return async (stage) => {

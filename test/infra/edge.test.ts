@@ -127,7 +127,13 @@ describe('the web ACL of every pinned stage', () => {
     // Assess
     expect(body.ContentType).toBe('APPLICATION_JSON');
     expect(JSON.parse(body.Content)).toEqual(
-      expect.objectContaining({ status: 429, code: 'rate_limited', title: expect.any(String) }),
+      expect.objectContaining({
+        type: 'https://scenario-tracker.dev/problems/too-many-requests',
+        status: 429,
+        // The contract's code for 429 (api.md, "Problem codes"), as the API's own OpenAPI lists it.
+        code: 'too_many_requests',
+        title: expect.any(String),
+      }),
     );
   });
 });
