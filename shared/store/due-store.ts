@@ -136,9 +136,13 @@ export class DueStore implements DueThreads {
             RequestItems: {
               [this.table]: {
                 Keys: keys,
-                // Consistent: the flag is conditioned on this version, so it should be the latest.
+                // Consistent: the flag is conditioned on this version, so it should be the latest,
+                // and the event tells the status and scenario of that version, not the index's
+                // (eventually consistent) copy of them.
                 ConsistentRead: true,
-                ProjectionExpression: 'PK, version, lastRecordedAt, staleAfterHours, GSI3SK',
+                ProjectionExpression:
+                  'PK, version, lastRecordedAt, staleAfterHours, GSI3SK, #scenario, #status',
+                ExpressionAttributeNames: { '#scenario': 'scenario', '#status': 'status' },
               },
             },
           }),
@@ -148,7 +152,14 @@ export class DueStore implements DueThreads {
           const thread = listed.find((t) => threadIdOfPk(String(item.PK)) === t.threadId);
           if (!thread || item.GSI3SK !== thread.key) continue;
           const at = addHours(String(item.lastRecordedAt), Number(item.staleAfterHours));
-          if (at <= now) due.push({ ...thread, since: at, version: Number(item.version) });
+          if (at <= now)
+            due.push({
+              ...thread,
+              scenario: String(item.scenario),
+              status: String(item.status),
+              since: at,
+              version: Number(item.version),
+            });
         }
         keys = (UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
