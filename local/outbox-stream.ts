@@ -1,6 +1,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { outboxEvents, relayOutbox, type OutboxStreamRecord } from '../shared/app/outbox-relay';
+import {
+  outboxEvents,
+  relayOutbox,
+  type OutboxStreamRecord,
+  type RelayResult,
+} from '../shared/app/outbox-relay';
 import type { Publisher } from '../shared/events/publisher';
 import { logger } from '../shared/observability';
 
@@ -53,7 +58,13 @@ export interface OutboxStreamOptions {
   /** DynamoDB Local's endpoint. */
   endpoint: string;
   tableName: string;
+  /** Where the relay publishes (shared/app/outbox-relay.ts reads the records). */
   publisher: Publisher;
+  /**
+   * Instead of the relay: what consumes each page of records, answering which failed (cloud mode's
+   * event-source mapping, which invokes the relay function's bundle: local/cloud/streams.ts).
+   */
+  consume?: (records: OutboxStreamRecord[]) => Promise<RelayResult>;
   positions?: RelayPositions;
   /** How often the stream is read when started (ms). */
   intervalMs?: number;
@@ -90,7 +101,8 @@ export class OutboxStream {
 
   /**
    * Relay everything committed before this call: waits for a pass under way, then reads every shard
-   * to its end. Returns how many events it published. What tests await instead of sleeping.
+   * to its end. Returns how many outbox events it took (published, or handed to `consume`). What
+   * tests await instead of sleeping.
    */
   async catchUp(): Promise<number> {
     await this.running?.catch(() => undefined);
@@ -143,7 +155,9 @@ export class OutboxStream {
         throw error;
       }
       const records = page.Records ?? [];
-      const { batchItemFailures } = await relayOutbox(this.options, records);
+      const { batchItemFailures } = await (this.options.consume ?? ((r) => relayOutbox(this.options, r)))(
+        records,
+      );
       const failedAt = batchItemFailures.length
         ? records.findIndex((r) => r.dynamodb?.SequenceNumber === batchItemFailures[0]!.itemIdentifier)
         : records.length;
