@@ -67,14 +67,4 @@ describe('the outbox relay in the cloud', () => {
     expect(variables).toHaveProperty('EVENT_BUS_NAME');
     expect(variables).not.toHaveProperty('TABLE_NAME');
   });
-
-  it('leaves threads-write without the outbox’s delete and the stale check without a drain', () => {
-    const variables = (
-      resources[functionId('threads-write')]!.Properties!.Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    // threads-write keeps the bus for recount requests only.
-    expect(variables).toHaveProperty('EVENT_BUS_NAME');
-  });
 });

@@ -471,6 +471,14 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       expect({ name, writesTokens: may(name, WRITES, 'TOKEN#abc') }).toEqual({ name, writesTokens: false });
   });
 
+  it('lets the writers only put an outbox item (in their transactions), and no function update, delete or read one', () => {
+    // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it
+    const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
+    expect(putters.sort()).toEqual(['stale-check', 'threads-write']);
+    const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem|Query)$/;
+    expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
+  });
+
   it.each(['authorizer', 'live-authorizer'] as AnyFunctionName[])(
     "limits %s's UpdateItem with dynamodb:Attributes to lastUsedAt (and the key), returning nothing else",
     (name) => {
