@@ -26,7 +26,7 @@ export async function run(): Promise<Section> {
   try {
     const ctx = await benchContext(dynamo.endpoint);
     await prepareTable(ctx, false);
-    server = await listen();
+    server = await listen({ relay: true });
     const { url } = server;
     const post = (path: string, body: unknown) =>
       fetch(`${url}${path}`, {

@@ -123,7 +123,7 @@ export async function run(): Promise<Section> {
       role: 'editor',
       expect: 201,
       body: { status: 'negotiating', summary: 'Talks began.' },
-      note: 'the status change writes a notification to the outbox in the transaction, then deletes it after publishing (in the cloud, plus an EventBridge PutEvents)',
+      note: 'the status change writes its notifications to the outbox in the transaction; the table’s stream carries them to the outbox relay, so the request neither publishes nor deletes anything',
     });
     const keyed = { status: null, summary: 'A keyed note.' };
     await measure('POST /threads/{id}/updates with Idempotency-Key', 'POST', '/threads/cost-a/updates', {
@@ -296,6 +296,8 @@ export async function run(): Promise<Section> {
       'POST /threads/{id}/updates (a note, no key)',
       'POST /threads/{id}/updates (same status',
       'POST /threads/{id}/updates with If-Match',
+      // Its notification commits in the transaction; the outbox relay publishes it from the stream.
+      'POST /threads/{id}/updates (status changes)',
     ]) {
       const r = get(prefix);
       add(
@@ -360,9 +362,8 @@ export async function run(): Promise<Section> {
       ...notes,
       '',
       scExtra > 0
-        ? `**Beyond the common case.** An update that changes the status costs ${c(sc).roundTrips} round trips: ${c(sc).ops}. The notification is written to the outbox inside the transaction (so it can never be lost) and deleted after it is published — the Delete is the price of the outbox, paid only on status changes (plus the EventBridge PutEvents in the cloud). ` +
-          'It is not counted against the target, whose common case (notes and same-status updates) is met; status changes are rare by nature, so keeping the Delete (1 WCU, one round trip after the commit) is the recommendation.'
-        : '',
+        ? `**Beyond the common case.** An update that changes the status costs ${c(sc).roundTrips} round trips: ${c(sc).ops}.`
+        : '**Notifications.** Every write, a status change included, is one read and one transaction: its notifications are written to the outbox inside the transaction (so they can never be lost) and the table’s stream carries them to the outbox relay, which publishes them off the request’s path.',
       '',
       `**History length.** An in-order write reads only the thread item (the projection resumes from the fold stored on it): with ${LONG_HISTORY} updates of ~250 bytes the note above cost ${fmt(c(get('POST /threads/{id}/updates (a note, thread with')).rcu, 1)} RCU, as against ${fmt(c(get('POST /threads/{id}/updates (a note, no key)')).rcu, 1)} on a new thread. Late reports, retractions and \`asOf\`: see the write-path section.`,
       '',

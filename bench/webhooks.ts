@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createSubscription } from '../shared/app/subscriptions';
 import { createThread, postUpdate } from '../shared/app/threads';
 import { startDeliveryLoop } from '../local/delivery-loop';
+import { OutboxStream } from '../local/outbox-stream';
 import { QUICK, fmt, log, median, percentile, runAlone, table, type Section } from './lib/common';
 import { benchContext, useDynamo } from './lib/dynamo';
 
@@ -54,6 +55,13 @@ export async function run(): Promise<Section> {
     }
     const loop = startDeliveryLoop(ctx);
     ctx.wakeDeliveries = loop.wake;
+    // As `npm start`: the events leave the outbox through the relay over the table's stream.
+    const relay = new OutboxStream({
+      endpoint: dynamo.endpoint,
+      tableName: ctx.config.tableName,
+      publisher: ctx.publisher,
+    });
+    relay.start();
     const editor = { principal: { name: 'bench', role: 'editor' as const } };
     const render = () => undefined;
     await createThread(
@@ -90,6 +98,7 @@ export async function run(): Promise<Section> {
     )
       await new Promise((r) => setTimeout(r, 100));
     loop.stop();
+    relay.stop();
     const delays = [...arrivals.values()].flat();
     const p50 = median(delays);
     const p99 = percentile(delays, 99);
@@ -104,7 +113,10 @@ export async function run(): Promise<Section> {
           ['write → delivery, median', `${fmt(p50, 0)} ms`],
           ['write → delivery, 99th percentile', `${fmt(p99, 0)} ms`],
           ['write → delivery, max', `${fmt(Math.max(...delays), 0)} ms`],
-          ['write latency (commit, fan-out, outbox delete), median', `${fmt(median(writeMs), 0)} ms`],
+          [
+            'write latency (the commit; the relay fans out from the stream), median',
+            `${fmt(median(writeMs), 0)} ms`,
+          ],
         ],
       ),
       '',

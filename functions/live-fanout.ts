@@ -1,5 +1,5 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { cloudLive, fanOutLive, liveSender, type CloudLive } from '../shared/app/live';
+import { SeenEvents, cloudLive, fanOutLive, liveSender, type CloudLive } from '../shared/app/live';
 import { config } from '../shared/config';
 import type { TrackerEvent } from '../shared/domain/event';
 import { count, invocation } from '../shared/observability';
@@ -10,6 +10,8 @@ const cfg = config();
 const db = createDocumentClient(cfg);
 /** What this function uses, built once per instance (its IAM role: infra/permissions.ts). */
 const deps = cloudLive({ config: cfg, db, tokens: new TokenStore(db, cfg.tableName) });
+/** Events this instance has sent: a repeat (the relay's, or EventBridge's) is not sent again. */
+const seen = new SeenEvents();
 
 /**
  * Live fan-out in the cloud: an EventBridge rule on the notification bus (the stream webhooks are
@@ -26,8 +28,10 @@ export const handlerFor =
     invocation('live-fanout', { context }, async () => {
       const d = live();
       const sender = liveSender(d);
-      if (!event.detail?.id) return { sent: 0, gone: 0, refused: 0 };
+      if (!event.detail?.id || seen.fresh([event.detail]).length === 0)
+        return { sent: 0, gone: 0, refused: 0 };
       const report = await fanOutLive({ ...d, sender }, [event.detail], Date.now());
+      seen.sent([event.detail]);
       count('LiveFramesSent', report.sent);
       count('LiveConnectionsGone', report.gone);
       return report;

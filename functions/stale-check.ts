@@ -4,13 +4,11 @@ import { runStaleCheck, type StaleCheckDeps, type StaleCheckResult } from '../sh
 import { createRecounter } from '../shared/app/recounts';
 import { sweepScenarioCounts } from '../shared/app/scenarios';
 import { config } from '../shared/config';
-import { createPublisher } from '../shared/events/bus';
 import { parseRfc3339, toUtc } from '../shared/domain/time';
 import { count, invocation, logger } from '../shared/observability';
 import { createDocumentClient } from '../shared/store/client';
 import { DueStore } from '../shared/store/due-store';
 import { KindStore } from '../shared/store/kind-store';
-import { OutboxStore } from '../shared/store/outbox-store';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import type { AppContext } from '../shared/app/context';
 
@@ -20,16 +18,15 @@ const cfg = config();
 const db = createDocumentClient(cfg);
 const scenarios = new ScenarioStore(db, cfg.tableName);
 /**
- * What this function uses, built once per instance (its IAM role: infra/permissions.ts). It publishes
- * its flags, and asks for recounts, on the bus (EVENT_BUS_NAME).
+ * What this function uses, built once per instance (its IAM role: infra/permissions.ts). Its flags'
+ * notifications commit with them (the outbox, relayed from the table's stream); it asks for
+ * recounts on the bus (EVENT_BUS_NAME).
  */
 const deps: Deps = {
   scenarios,
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
-  outbox: new OutboxStore(db, cfg.tableName),
   due: new DueStore(db, cfg.tableName),
-  publisher: createPublisher(cfg),
 };
 
 /** EventBridge schedule target. `now` is the schedule's time, so a retried run judges the same instant. */
@@ -49,13 +46,11 @@ export const handlerFor =
       count('ScenariosRecountedBySweep', recounted.length);
       count('ThreadsFlaggedStale', result.flagged.length);
       count('ThreadsFlaggedOverdue', result.overdue.length);
-      count('NotificationsRedelivered', result.redelivered.length);
       logger.info('stale check', {
         now: result.now,
         flagged: result.flagged,
         overdue: result.overdue,
         itemsRead: result.itemsRead,
-        redelivered: result.redelivered.length,
         scenariosRecounted: recounted,
       });
       return result;

@@ -13,7 +13,6 @@ import {
 import { ifMatchOf, scenarioEtag, threadEtag } from '../shared/http/etag';
 import { kindCache } from '../shared/app/kinds';
 import { config } from '../shared/config';
-import { createPublisher } from '../shared/events/bus';
 import { replayResult } from '../shared/app/replay';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
@@ -23,7 +22,6 @@ import { createDocumentClient } from '../shared/store/client';
 import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 import { KindStore } from '../shared/store/kind-store';
-import { OutboxStore } from '../shared/store/outbox-store';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
 
@@ -31,8 +29,9 @@ const cfg = config();
 const db = createDocumentClient(cfg);
 const scenarios = new ScenarioStore(db, cfg.tableName);
 /**
- * What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). It
- * publishes what it commits, and asks for recounts, on the bus (EVENT_BUS_NAME).
+ * What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). Its
+ * notifications commit in its transactions (the outbox) and the outbox relay publishes them from the
+ * table's stream; it asks for recounts on the bus (EVENT_BUS_NAME).
  */
 const deps = {
   config: cfg,
@@ -41,8 +40,6 @@ const deps = {
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),
-  outbox: new OutboxStore(db, cfg.tableName),
-  publisher: createPublisher(cfg),
 };
 const appContext = () => deps;
 

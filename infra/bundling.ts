@@ -16,6 +16,7 @@ export const FUNCTION_ENTRIES = {
   'scenario-recount': 'functions/scenario-recount.ts',
   subscriptions: 'functions/subscriptions.ts',
   deliveries: 'functions/deliveries.ts',
+  'outbox-relay': 'functions/outbox-relay.ts',
   feeds: 'functions/feeds.ts',
 } as const;
 

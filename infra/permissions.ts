@@ -22,7 +22,17 @@ export interface FunctionAccess {
   readonly stores: StoreUses;
   /** Whether it publishes to the project's event bus (notifications, recount requests). */
   readonly putEvents: boolean;
+  /** Whether an event-source mapping reads the table's stream for it (STREAM_READ_ACTIONS on the stream). */
+  readonly readsStream?: true;
 }
+
+/** What Lambda needs of a stream to read it for a function (granted on the table's stream ARN only). */
+export const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+] as const;
 
 export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // Liveness and the OpenAPI document: no table at all.
@@ -38,8 +48,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     },
     putEvents: false,
   },
-  // Writes run as transactions (thread, update, idempotency record, outbox) and publish what they
-  // commit; late reports and retractions read the window after them (LSI1), a move whether the
+  // Writes run as transactions (thread, update, idempotency record, outbox: the relay publishes
+  // from the stream) and ask for recounts on the bus; late reports and retractions read the window after them (LSI1), a move whether the
   // thread has children (GSI10).
   'threads-write': {
     stores: {
@@ -47,7 +57,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],
-      outbox: ['enqueue', 'deliver'],
+      outbox: ['enqueue'],
     },
     putEvents: true,
   },
@@ -57,13 +67,12 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   kinds: { stores: { kindStore: ['define'] }, putEvents: false },
   // Reads a token by hash and records lastUsedAt (that attribute only).
   authorizer: { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
-  // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox, the
-  // outbox drain; its sweep lists scenarios (GSI1), reads each one's latest change (GSI8), recounts.
+  // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox; its sweep lists scenarios (GSI1), reads each one's latest change (GSI8), recounts.
   'stale-check': {
     stores: {
       scenarios: ['recount', 'sweep'],
       kindStore: ['registry'],
-      outbox: ['enqueue', 'drain'],
+      outbox: ['enqueue'],
       due: ['flag'],
     },
     putEvents: true,
@@ -80,6 +89,9 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     stores: { subscriptions: ['read', 'health'], deliveries: ['create', 'run'] },
     putEvents: false,
   },
+  // The outbox relay: the table's stream (new outbox items, read by its event-source mapping) to the
+  // bus; never an item of the table itself.
+  'outbox-relay': { stores: {}, putEvents: true, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
   feeds: { stores: { threads: ['read'], feeds: ['read'] }, putEvents: false },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token

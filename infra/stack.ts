@@ -12,6 +12,7 @@ import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
+import { OutboxRelay } from './constructs/outbox-relay';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -81,6 +82,7 @@ export class ScenarioTrackerStack extends Stack {
   readonly functions: Record<FunctionName, Functions['byName'][FunctionName]>;
   readonly api: Api;
   readonly schedule: Schedule;
+  readonly outboxRelay: OutboxRelay;
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
@@ -163,6 +165,11 @@ export class ScenarioTrackerStack extends Stack {
       deliveryReservedConcurrency: props.reservedConcurrency?.deliveries,
     });
 
+    this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
+      table: this.table,
+      relayFunction: this.functions['outbox-relay'],
+    });
+
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
@@ -196,6 +203,7 @@ export class ScenarioTrackerStack extends Stack {
       deadLetterQueues: {
         ...this.queues.deadLetterQueues,
         StaleCheckDlq: this.schedule.staleCheckDlq,
+        OutboxRelayDlq: this.outboxRelay.deadLetterQueue,
         LiveFanOutDlq: this.live.deadLetterQueue,
       },
       staleCheckRule: this.schedule.staleCheckRule,

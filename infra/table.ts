@@ -4,6 +4,7 @@ import {
   BillingMode,
   ProjectionType,
   Table,
+  StreamViewType,
   TableEncryption,
   type Attribute,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -70,6 +71,9 @@ export function createTable(scope: Construct, id: string, indexCount?: number): 
     removalPolicy: RemovalPolicy.RETAIN,
     encryption: TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: TTL_ATTRIBUTE,
+    // As the shared definition says (new images): the outbox relay reads new outbox items from it
+    // (infra/constructs/outbox-relay.ts).
+    stream: DEFINITION.StreamSpecification!.StreamViewType as StreamViewType,
   });
   for (const index of (DEFINITION.GlobalSecondaryIndexes ?? []).slice(0, indexCount)) {
     const sk = key(index.KeySchema, 'RANGE');

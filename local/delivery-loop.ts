@@ -1,6 +1,5 @@
 import type { AppContext } from '../shared/app/context';
 import { PER_SUBSCRIPTION_IN_FLIGHT, attemptDelivery, claimDue } from '../shared/app/deliveries';
-import { drainOutbox } from '../shared/events/delivery';
 import { logger } from '../shared/observability';
 
 export interface DeliveryLoop {
@@ -15,8 +14,6 @@ export interface DeliveryLoop {
 export interface DeliveryLoopOptions {
   /** How often due deliveries are looked for, in ms (retries come due on this beat). */
   intervalMs?: number;
-  /** How often the outbox is drained: events a crash left between their write and their fan-out. */
-  drainEveryMs?: number;
 }
 
 /**
@@ -24,18 +21,16 @@ export interface DeliveryLoopOptions {
  * due and starts each attempt on its own. Claiming never waits for attempts, so a subscriber that
  * never answers holds only its own deliveries (at most PER_SUBSCRIPTION_IN_FLIGHT at once), never
  * another subscriber's nor the next beat. Everything it works from is in the table: after a crash,
- * the next server finds every pending delivery (due again once its lease ran out) and every event
- * still in the outbox.
+ * the next server finds every pending delivery (due again once its lease ran out), and its outbox
+ * relay (local/outbox-stream.ts) the events a crash kept from their fan-out.
  */
 export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions = {}): DeliveryLoop {
   const intervalMs = options.intervalMs ?? 1000;
-  const drainEveryMs = options.drainEveryMs ?? 5000;
   const inFlight = new Map<string, number>();
   const running = new Set<Promise<unknown>>();
   let claiming = false;
   let again = false;
   let stopped = false;
-  let lastDrain = 0;
 
   const track = (subscriptionId: string, delta: number) => {
     const n = (inFlight.get(subscriptionId) ?? 0) + delta;
@@ -52,10 +47,6 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
     claiming = true;
     try {
       const now = Date.now();
-      if (now - lastDrain >= drainEveryMs) {
-        lastDrain = now;
-        await drainOutbox(ctx, now);
-      }
       for (const held of await claimDue(
         ctx,
         now,

@@ -236,6 +236,13 @@ export async function addMissingIndexes(
     (definition.AttributeDefinitions ?? []).map((a: AttributeDefinition) => [a.AttributeName!, a]),
   );
   const added: string[] = [];
+  // The outbox relay reads the table's stream (local/outbox-stream.ts): turned on before any item
+  // moves, so an outbox event the migration moves to its shard reaches the relay as a new item.
+  if (!(await describe(db, tableName)).StreamSpecification?.StreamEnabled)
+    await db.send(
+      new UpdateTableCommand({ TableName: tableName, StreamSpecification: definition.StreamSpecification! }),
+      ADMIN,
+    );
   for (;;) {
     const table = await describe(db, tableName);
     // An index an interrupted run asked for is still being built: wait for it before asking for another.

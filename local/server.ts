@@ -20,6 +20,7 @@ import { lockDataFolder } from './data-lock';
 import { seedIfEmpty } from './seed';
 import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
+import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
@@ -301,6 +302,18 @@ async function main(): Promise<void> {
   // Webhook deliveries and their retries: pending ones left by a previous run go out first.
   const deliveries = startDeliveryLoop(ctx);
   ctx.wakeDeliveries = deliveries.wake;
+  // Notifications leave the outbox as in the cloud: the table's stream, read by the relay, into this
+  // process's fan-out (webhook subscriptions, live sockets). Its position is kept in the data folder,
+  // so a restart relays what a crash left unrelayed, and nothing twice.
+  if (!cfg.dynamodbEndpoint)
+    throw new Error('The local server needs DYNAMODB_ENDPOINT: its outbox relay reads that stream.');
+  const relay = new OutboxStream({
+    endpoint: cfg.dynamodbEndpoint,
+    tableName: cfg.tableName,
+    publisher: ctx.publisher,
+    positions: filePositions(relayPositionsFile(settings.dataDir)),
+  });
+  relay.start();
 
   const server = createLocalServer({
     corsOrigins: cfg.corsOrigins,
@@ -336,6 +349,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     if (timer) clearInterval(timer);
     deliveries.stop();
+    relay.stop();
     server.close();
     await dynamo?.stop();
     unlock?.();

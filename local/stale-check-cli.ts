@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { createContext } from '../shared/app/context';
 import { runDeliveries } from '../shared/app/deliveries';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
 import { parsePreciseTime, periodEnd } from '../shared/domain/time';
 import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
+import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
+import { readDataDir } from '../shared/config';
 
 const USAGE =
   'usage: npm run stale-check -- [--at <RFC 3339 time, or a UTC date YYYY-MM-DD, YYYY-MM or YYYY: its last millisecond>] [--allow-future] [--dry-run]';
@@ -86,6 +89,21 @@ export async function main(
     // it loads have been checked (cliConfig), so a bad one is refused in one line.
     const { handlerFor } = await import('../functions/stale-check');
     const result = await handlerFor(() => ctx)({ time: at });
+    // The check commits its notifications to the outbox; against DynamoDB Local they are relayed here
+    // from the table's stream (as the server's relay does, from the same position in the data
+    // folder), so the tool delivers what it flagged even with no server running. A server relaying at
+    // the same time makes no double: a delivery is created once per event and subscription.
+    if (target.kind !== 'aws' && config.dynamodbEndpoint)
+      await new OutboxStream({
+        endpoint: config.dynamodbEndpoint,
+        tableName: config.tableName,
+        publisher: ctx.publisher,
+        // No data folder (a DynamoDB Local of one's own): from the stream's start, which the
+        // consumers absorb as they absorb any record offered twice.
+        ...(existsSync(readDataDir(env))
+          ? { positions: filePositions(relayPositionsFile(readDataDir(env))) }
+          : {}),
+      }).catchUp();
     if (fannedOut) await runDeliveries(ctx, Date.now());
     out(JSON.stringify({ now: result.now, flagged: result.flagged, overdue: result.overdue }));
     return 0;

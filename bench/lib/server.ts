@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { AppContext } from '../../shared/app/context';
+import { appContext, type AppContext } from '../../shared/app/context';
+import { OutboxStream } from '../../local/outbox-stream';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import { seedIfEmpty } from '../../local/seed';
 
@@ -20,9 +21,24 @@ export async function prepareTable(ctx: AppContext, seed = true): Promise<void> 
   });
 }
 
-/** The local server (the context installed with setAppContext) on a free port. */
-export async function listen(): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/**
+ * The local server (the context installed with setAppContext) on a free port. With `relay`, its
+ * outbox relay over the table's stream runs too (as `npm start` runs it), so notifications reach
+ * subscriptions and live sockets; without, no request is made but the measured ones (request cost).
+ */
+export async function listen(
+  options: { relay?: boolean } = {},
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createLocalServer({});
+  const ctx = appContext();
+  const relay = options.relay
+    ? new OutboxStream({
+        endpoint: ctx.config.dynamodbEndpoint!,
+        tableName: ctx.config.tableName,
+        publisher: ctx.publisher,
+      })
+    : undefined;
+  relay?.start();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -30,6 +46,7 @@ export async function listen(): Promise<{ url: string; server: Server; close(): 
     server,
     close: () =>
       new Promise<void>((done) => {
+        relay?.stop();
         server.closeAllConnections();
         server.close(() => done());
       }),

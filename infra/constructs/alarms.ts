@@ -307,6 +307,8 @@ export class Alarms extends Section {
       RecountDlq: 'scenario recount requests in the dead-letter queue (the sweep still recounts them)',
       WebhookDlq: 'events whose webhook fan-out failed, in the dead-letter queue',
       StaleCheckDlq: 'stale-check events in the dead-letter queue',
+      OutboxRelayDlq:
+        'stream batches the outbox relay could not publish, in the dead-letter queue (their outbox items stay two days)',
       LiveFanOutDlq: 'events the live fan-out could not be invoked for, in the dead-letter queue',
     };
     for (const [name, queue] of Object.entries(this.props.deadLetterQueues)) {

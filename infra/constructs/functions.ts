@@ -15,7 +15,7 @@ import {
   type AnyFunctionName,
   type FunctionName,
 } from '../bundling';
-import { FUNCTION_ACCESS, grantTableAccess } from '../permissions';
+import { FUNCTION_ACCESS, STREAM_READ_ACTIONS, grantTableAccess } from '../permissions';
 import { Section, acknowledge, pascal } from './section';
 
 /** The repository root: entries in ALL_FUNCTION_ENTRIES are relative to it. */
@@ -76,6 +76,12 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     memorySize: 512,
     timeout: Duration.seconds(10),
     description: 'Atom feeds of threads and scenarios',
+  },
+  // A batch of up to 100 stream records: ten PutEvents at most.
+  'outbox-relay': {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    description: 'Publishes committed notifications from the table stream to the bus',
   },
 };
 
@@ -308,6 +314,8 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     deliveries: { ...common, ...tableEnv, ...webhookEnv },
     // No page-token key: a feed is one document, never paged.
     feeds: { ...common, ...tableEnv, ...httpEnv },
+    // The bus only: it reads the table's stream, which Lambda polls for it, never the table.
+    'outbox-relay': { ...common, ...publisherEnv },
   };
   // Secrets by ARN, not value: the function reads the keyring at run time (granted in Functions),
   // so a rotation needs no deploy and no key is in the template or the function's configuration.
@@ -320,6 +328,16 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
 function grantAccess(props: Pick<FunctionsProps, 'table' | 'bus'>, fn: NodejsFunction, name: FunctionName) {
   const { table, bus } = props;
   grantTableAccess(fn, table, name);
+  if (FUNCTION_ACCESS[name].readsStream) {
+    // What the event-source mapping reads with the function's role: this table's stream, nothing else.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadStream',
+        actions: [...STREAM_READ_ACTIONS],
+        resources: [table.tableStreamArn!],
+      }),
+    );
+  }
   if (FUNCTION_ACCESS[name].putEvents) {
     fn.addToRolePolicy(
       new PolicyStatement({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),

@@ -24,7 +24,7 @@ export const DELIVERY_SWEEP_CONCURRENCY = 2;
 export interface ScheduleProps {
   /** Deployment stage: part of the rules' descriptions. */
   stage: string;
-  /** Flags stale and overdue threads, drains the outbox, sweeps scenario counts. */
+  /** Flags stale and overdue threads (their notifications through the outbox), sweeps scenario counts. */
   staleCheckFunction: IFunction;
   /** Retries due webhook deliveries. */
   deliveryFunction: IFunction;

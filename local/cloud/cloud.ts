@@ -17,6 +17,7 @@ import { newKeyring } from '../../shared/domain/keyring';
 import { AwsEndpoint } from './aws-endpoint';
 import { describeDenial, type Denial } from './authorize';
 import { EventRouter } from './events';
+import { StreamMappings } from './streams';
 import { HttpApi } from './http-api';
 import type { Template } from './intrinsics';
 import { Lambdas } from './lambdas';
@@ -196,6 +197,13 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     }),
   });
   const events = new EventRouter(model, lambdas, (line) => log('events', line));
+  // The table's stream into the outbox relay, as its event-source mapping does (polled on a beat,
+  // and read to its end by `settle`).
+  const streams = new StreamMappings(model, lambdas, events, options.dynamodbEndpoint, (line) =>
+    log('streams', line),
+  );
+  await streams.check();
+  streams.start();
   const http = new HttpApi(model.httpRoutes, lambdas);
   if (model.live) websocket = new WebSocketApi(model.live, lambdas, (line) => log('live', line));
 
@@ -232,8 +240,17 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     recycle: (name) => lambdas.recycle(functionId(name)),
     runSchedule: (name) => events.runSchedule(scheduleOf(name)),
     startSchedules: () => events.startSchedules(),
-    settle: () => events.settle(),
+    settle: async () => {
+      // What the stream offers may make more work (a published event), and that work more records.
+      for (let round = 0; round < 100; round++) {
+        const taken = await streams.catchUp();
+        await events.settle();
+        if (taken === 0) return;
+      }
+      throw new Error('cloud mode did not settle');
+    },
     close: async () => {
+      streams.stop();
       events.close();
       websocket?.close();
       const closed = new Promise<void>((done) => server.close(() => done()));

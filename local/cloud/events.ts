@@ -22,7 +22,7 @@ export interface SqsMessage {
 }
 
 /** A pattern field matches when the value is one of its allowed values (EventBridge's content filters, the subset used). */
-function matches(pattern: unknown, value: unknown): boolean {
+export function matches(pattern: unknown, value: unknown): boolean {
   if (Array.isArray(pattern)) {
     const values = Array.isArray(value) ? value : [value];
     return pattern.some((p) => {
@@ -129,7 +129,8 @@ export class EventRouter {
     return this.track(run());
   }
 
-  private deadLetter(arn: string, value: unknown): void {
+  /** Keep what a queue redrove or a failure destination received (by its ARN). */
+  deadLetter(arn: string, value: unknown): void {
     this.deadLetters.set(arn, [...(this.deadLetters.get(arn) ?? []), value]);
   }
 

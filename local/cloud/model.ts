@@ -75,6 +75,23 @@ export interface QueueSpec {
   consumer?: { function: string; batchSize: number; windowSeconds: number; maxConcurrency?: number };
 }
 
+/** An event-source mapping on the table's stream (the outbox relay's). */
+export interface StreamMapping {
+  logicalId: string;
+  /** The function it invokes. */
+  function: string;
+  /** The stream's ARN as the template names it (what IAM is asked about). */
+  streamArn: string;
+  batchSize: number;
+  /** Event patterns (FilterCriteria); a record is passed when it matches one, or when there are none. */
+  filters: Record<string, unknown>[];
+  /** Attempts after the first before a batch goes to `onFailure`. */
+  retries: number;
+  reportBatchItemFailures: boolean;
+  /** The on-failure destination (a queue's ARN). */
+  onFailure?: string;
+}
+
 export interface TableSpec {
   name: string;
   arn: string;
@@ -93,6 +110,8 @@ export interface CloudModel {
   live?: LiveApi;
   rules: EventRule[];
   queues: Record<string, QueueSpec>;
+  /** Event-source mappings on the table's stream. */
+  streams: StreamMapping[];
   secrets: { logicalId: string; arn: string }[];
 }
 
@@ -286,8 +305,26 @@ export function readModel(
         : {}),
     };
   }
+  const streams: StreamMapping[] = [];
   for (const [id] of byType('AWS::Lambda::EventSourceMapping')) {
     const p = props(id);
+    if (typeof p.EventSourceArn === 'string' && p.EventSourceArn.startsWith(`${table.arn}/stream/`)) {
+      streams.push({
+        logicalId: id,
+        function: p.FunctionName,
+        streamArn: p.EventSourceArn,
+        batchSize: p.BatchSize ?? 100,
+        filters: ((p.FilterCriteria?.Filters ?? []) as { Pattern: string }[]).map(
+          (f) => JSON.parse(f.Pattern) as Record<string, unknown>,
+        ),
+        retries: p.MaximumRetryAttempts ?? 10_000,
+        reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+        ...(p.DestinationConfig?.OnFailure?.Destination
+          ? { onFailure: p.DestinationConfig.OnFailure.Destination }
+          : {}),
+      });
+      continue;
+    }
     const q = queues[p.EventSourceArn];
     if (!q)
       throw new UnsupportedTemplateError(`event source ${p.EventSourceArn} is not an SQS queue of the stack`);
@@ -309,6 +346,7 @@ export function readModel(
     ...(live ? { live } : {}),
     rules,
     queues,
+    streams,
     secrets,
   };
 }

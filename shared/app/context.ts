@@ -12,7 +12,6 @@ import { FeedStore } from '../store/feed-store';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
-import { OutboxStore } from '../store/outbox-store';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
 import { secretBox } from '../store/secret-box';
@@ -42,7 +41,6 @@ export interface AppContext {
   kindStore: KindStore;
   kinds: KindCache;
   idempotency: IdempotencyStore;
-  outbox: OutboxStore;
   publisher: Publisher;
   pageTokens: PageTokenCodec;
   subscriptions: SubscriptionStore;
@@ -82,7 +80,6 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     kindStore,
     kinds: kindCache(kindStore, cfg.kindsCacheSeconds * 1000),
     idempotency: new IdempotencyStore(db, table),
-    outbox: new OutboxStore(db, table),
     publisher: createPublisher(cfg, new FanOutPublisher([new SubscriptionFanOut(self), new LiveTap(self)])),
     pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
     subscriptions: new SubscriptionStore(db, table, secretBox(webhookKeys(cfg))),

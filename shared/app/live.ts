@@ -211,17 +211,50 @@ export async function fanOutLive(
   return report;
 }
 
+/** How many event ids a live fan-out remembers to drop a repeat (an hour of a busy newsroom's events). */
+export const LIVE_SEEN_IDS = 10_000;
+
+/**
+ * The event ids a live fan-out has sent, the newest LIVE_SEEN_IDS: the outbox relay offers a record
+ * again after a failed publish (and EventBridge delivers at least once), and a repeat must not reach
+ * a screen twice. Per process (per function instance in the cloud): webhooks are exactly once per
+ * event and subscription through their delivery items; a repeat that reaches another instance costs a
+ * screen one revalidation answered 304 (docs/architecture.md).
+ */
+export class SeenEvents {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity = LIVE_SEEN_IDS) {}
+
+  /** The events not sent before, in order. */
+  fresh(events: readonly TrackerEvent[]): TrackerEvent[] {
+    return events.filter((e) => !this.ids.has(e.id));
+  }
+
+  /** Count these as sent (after the fan-out: one that failed may be tried again). */
+  sent(events: readonly TrackerEvent[]): void {
+    for (const { id } of events) {
+      this.ids.add(id);
+      // A Set iterates in insertion order: the first id is the oldest.
+      if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    }
+  }
+}
+
 /**
  * The local publisher's part for live connections: hands the events to the local server's live hub
- * (`ctx.liveEvents`) without waiting. Live frames are best effort (a client that missed one
- * revalidates with its ETags on reconnect), so nothing here can keep an event in the outbox.
+ * (`ctx.liveEvents`) without waiting, each event once. Live frames are best effort (a client that
+ * missed one revalidates with its ETags on reconnect), so nothing here can keep an event in the outbox.
  */
 export class LiveTap implements Publisher {
+  private readonly seen = new SeenEvents();
   constructor(private readonly ctx: () => Pick<AppContext, 'liveEvents'>) {}
 
   async publish(events: readonly TrackerEvent[]): Promise<void> {
+    const fresh = this.seen.fresh(events);
+    if (fresh.length === 0) return;
     try {
-      this.ctx().liveEvents(events);
+      this.ctx().liveEvents(fresh);
+      this.seen.sent(fresh);
     } catch (error) {
       logger.warn('live fan-out failed', { error: String(error) });
     }

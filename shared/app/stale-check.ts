@@ -2,12 +2,11 @@ import { nowUtc } from '../domain/time';
 import { threadOverdue, threadStale, type TrackerEvent } from '../domain/event';
 import type { KindRegistry } from '../domain/kinds';
 import type { Expected } from '../domain/types';
-import { deliver, drainOutbox } from '../events/delivery';
 import type { DueIndexName, DueThread } from '../store/due-store';
 import type { AppContext } from './context';
 
-/** What the stale and overdue checks take: the due indexes, the kinds, and where their events go. */
-export type StaleCheckDeps = Pick<AppContext, 'due' | 'kinds' | 'recounts' | 'publisher' | 'outbox'>;
+/** What the stale and overdue checks take: the due indexes, the kinds, and where recounts go. */
+export type StaleCheckDeps = Pick<AppContext, 'due' | 'kinds' | 'recounts'>;
 
 export interface StaleCheckResult {
   now: string;
@@ -18,13 +17,11 @@ export interface StaleCheckResult {
   overdue: string[];
   /** Items the due-index queries read (stale and overdue): grows with due threads, not with all threads. */
   itemsRead: number;
-  redelivered: string[];
 }
 
 export interface StaleCheckOptions {
   /**
-   * Read the due index exactly as a real run does, but write nothing: no flag, no notification, no
-   * outbox drain. What `npm run stale-check -- --dry-run` prints.
+   * Read the due index exactly as a real run does, but write nothing: no flag, no notification. What `npm run stale-check -- --dry-run` prints.
    */
   dryRun?: boolean;
 }
@@ -36,8 +33,8 @@ export interface StaleCheckOptions {
  * time and sharded by thread (`DUE#<n>`), so one Query per shard reads exactly the due ones. Each
  * flag is a transaction conditional on the thread's due key being unchanged: an update that lands
  * meanwhile moves the key and wins, and of two checks running at once only one can flag (and so
- * notify) a thread. The flag and its ThreadStale notification commit together through the outbox;
- * a publish that fails is retried by the next run, which first drains what earlier runs left.
+ * notify) a thread. The flag and its ThreadStale notification commit together through the outbox,
+ * which the table's stream carries to the relay (shared/app/outbox-relay.ts).
  */
 export async function runStaleCheck(
   ctx: StaleCheckDeps,
@@ -48,20 +45,18 @@ export async function runStaleCheck(
   // A status an admin made terminal after the thread's last write leaves the thread in the due
   // index: the flag is conditioned on the thread's kind not being one where its status is terminal.
   const kinds = await ctx.kinds.registry();
-  const redelivered = dryRun ? [] : await drainOutbox(ctx);
   const stale = await sweepDue(ctx, 'stale', now, dryRun, kinds);
   const overdue = await runOverdueCheck(ctx, now, dryRun, kinds);
   const flagged = stale.flagged;
   const itemsRead = stale.itemsRead + overdue.itemsRead;
   const events = [...stale.events, ...overdue.events];
   if (!dryRun) {
-    await deliver(ctx, events);
     // Flagged threads change their scenarios' stale and overdue counts.
     await ctx.recounts.request([
       ...new Set(events.flatMap((e) => (e.scenario === null ? [] : [e.scenario]))),
     ]);
   }
-  return { now, flagged, dryRun, overdue: overdue.flagged, itemsRead, redelivered };
+  return { now, flagged, dryRun, overdue: overdue.flagged, itemsRead };
 }
 
 /**

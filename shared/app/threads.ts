@@ -48,7 +48,6 @@ import {
   updateRetracted,
   type TrackerEvent,
 } from '../domain/event';
-import { deliver } from '../events/delivery';
 import {
   IdempotencyClaimLost,
   ThreadAlreadyExists,
@@ -64,11 +63,11 @@ import type { AppContext } from './context';
 
 /** What reading a thread's history takes. */
 export type ThreadReads = Pick<AppContext, 'threads'>;
-/** What a thread write takes: the stores it reads and commits to, and where its events and recounts go. */
-export type ThreadWrites = Pick<
-  AppContext,
-  'config' | 'threads' | 'scenarios' | 'kinds' | 'recounts' | 'publisher' | 'outbox'
->;
+/**
+ * What a thread write takes: the stores it reads and commits to, and where its recounts go. Its events
+ * commit in its transaction (the outbox); the table's stream carries them on (shared/app/outbox-relay.ts).
+ */
+export type ThreadWrites = Pick<AppContext, 'config' | 'threads' | 'scenarios' | 'kinds' | 'recounts'>;
 import { ensureScenario } from './scenarios';
 import { WriteBudget, type RequestClock } from './write-budget';
 
@@ -345,7 +344,6 @@ async function writeThread(
             : {}),
         });
         holding = false; // the commit's Put of the thread item released it
-        await deliver(ctx, decision.events ?? []);
         if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
         // After the commit, never inside it: the scenario's counts catch up within seconds.
         await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
@@ -442,7 +440,6 @@ export async function createThread(
           : {}),
       });
       await scenarioAfterCreate(ctx, thread.scenario, now);
-      await deliver(ctx, events);
       return { thread, update };
     } catch (error) {
       if (error instanceof ThreadAlreadyExists)

@@ -170,12 +170,11 @@ export const STORE_ACCESS = {
   },
   // shared/store/outbox-store.ts (and the transactions that enqueue: thread-store, due-store)
   outbox: {
-    /** A notification committed with its change. */
+    /**
+     * A notification committed with its change; nothing else touches it (the table's stream carries
+     * it to the relay, DynamoDB's TTL removes it).
+     */
     enqueue: [{ actions: ['PutItem'], keys: [F.outbox] }],
-    /** Published right after the commit: removed, or its lease released on failure. */
-    deliver: [{ actions: ['UpdateItem', 'DeleteItem'], keys: [F.outbox] }],
-    /** What earlier deliveries left: every shard read, each event leased, published, removed. */
-    drain: [{ actions: ['Query', 'UpdateItem', 'DeleteItem'], keys: [F.outbox] }],
   },
   // shared/store/due-store.ts
   due: {

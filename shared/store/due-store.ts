@@ -21,7 +21,7 @@ import {
   threadKey,
   updatedSk,
 } from './keys';
-import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
+import { outboxItem } from './outbox-store';
 
 /** The two sparse, sharded due indexes: threads watched for staleness, threads awaiting their expected thing. */
 export type DueIndexName = 'stale' | 'overdue';
@@ -215,7 +215,7 @@ export class DueStore implements DueThreads {
                 },
               },
             },
-            { Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } },
+            { Put: { TableName: this.table, Item: outboxItem(event, Date.now()) } },
           ],
         }),
       );

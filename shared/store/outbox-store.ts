@@ -1,98 +1,43 @@
-import {
-  DeleteCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TrackerEvent } from '../domain/event';
-import { OUTBOX_SHARDS, outboxKey, outboxShardPk, shardNumbers } from './keys';
+import { outboxKey } from './keys';
+import { TTL_ATTRIBUTE } from './table';
 
 /**
  * Notifications are written to the outbox in the same transaction as the change that causes them,
- * then published and removed. A lease keeps two deliverers from publishing one event at once; an
- * event whose publish failed stays until a later drain (the stale check runs one) delivers it.
+ * and never touched again by the writer: the table's stream carries each new outbox item to the
+ * relay (shared/app/outbox-relay.ts), which publishes its event. The item stays until DynamoDB's TTL
+ * removes it, a day after the stream (24-hour retention) last could have offered it.
  *
  * The outbox is sharded by thread (`OUTBOX#<n>`, docs/data-model.md): writes to different threads
- * never queue on one partition key, and a drain reads every shard.
+ * never queue on one partition key, and a thread's events share one partition key, so its stream
+ * records arrive in the order they were committed.
  */
-export const OUTBOX_LEASE_MS = 30_000;
+export const OUTBOX_PREFIX = 'OUTBOX#';
 
-export const outboxItem = (event: TrackerEvent, leaseUntil: number) => ({
+/** How long an outbox item outlives its stream record: the stream keeps records 24 hours. */
+export const OUTBOX_TTL_SECONDS = 2 * 86_400;
+
+export const outboxItem = (event: TrackerEvent, nowMs: number) => ({
   ...outboxKey(event),
   event,
-  leaseUntil,
+  [TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + OUTBOX_TTL_SECONDS,
 });
 
-/** What identifies an outbox item: the event's id, and its thread (which picks the shard). */
-type EventRef = Pick<TrackerEvent, 'id' | 'threadId'>;
+/** A stream record as both sources give it (Lambda's event, GetRecords), down to what the relay reads. */
+export interface OutboxStreamRecord {
+  eventName?: string | undefined;
+  dynamodb?:
+    | { SequenceNumber?: string | undefined; NewImage?: Record<string, AttributeValue> | undefined }
+    | undefined;
+}
 
-export class OutboxStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  /** Events waiting in the outbox: up to `limitPerShard` from each shard, oldest first within a shard. */
-  async pending(limitPerShard = 100): Promise<{ event: TrackerEvent; leaseUntil: number }[]> {
-    const shards = await Promise.all(
-      shardNumbers(OUTBOX_SHARDS).map((n) =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'PK = :pk',
-            ExpressionAttributeValues: { ':pk': outboxShardPk(n) },
-            ConsistentRead: true,
-            Limit: limitPerShard,
-          }),
-        ),
-      ),
-    );
-    // Event ids are ULIDs: sorting by id delivers the oldest first across shards.
-    return shards
-      .flatMap(({ Items = [] }) =>
-        Items.map((i) => ({ event: i.event as TrackerEvent, leaseUntil: Number(i.leaseUntil ?? 0) })),
-      )
-      .sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
-  }
-
-  /** Take the lease on an event; false when someone else holds a live lease or it is gone. */
-  async claim(event: EventRef, now: number, leaseMs = OUTBOX_LEASE_MS): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: outboxKey(event),
-          UpdateExpression: 'SET leaseUntil = :until',
-          ConditionExpression: 'attribute_exists(PK) AND leaseUntil < :now',
-          ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** Give up the lease after a failed publish, so the very next drain may retry. */
-  async release(event: EventRef): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: outboxKey(event),
-          UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  async remove(event: EventRef): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: outboxKey(event) }));
-  }
+/** The event a new outbox item holds, from its stream image (DynamoDB JSON); null for any other item. */
+export function outboxEventOf(image: Record<string, AttributeValue> | undefined): TrackerEvent | null {
+  const pk = image?.PK?.S;
+  if (!image || pk === undefined || !pk.startsWith(OUTBOX_PREFIX) || !image.event) return null;
+  // Only the event is read: numbers in it are ordinary JS numbers (ids and times are strings).
+  const { event } = unmarshall({ event: image.event }) as { event: TrackerEvent };
+  return typeof event?.id === 'string' ? event : null;
 }

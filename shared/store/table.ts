@@ -84,6 +84,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       },
     ],
     LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],
+    // New items' images: the outbox relay publishes the events of new outbox items (shared/app/outbox-relay.ts).
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   };
 }
 

@@ -30,7 +30,7 @@ import {
 } from './keys';
 import { revisionItem, threadItem, toRevision, toThread, toUpdate, updateItem } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
-import { OUTBOX_LEASE_MS, outboxItem } from './outbox-store';
+import { outboxItem } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
 
 export type { ListPosition, ThreadFilter, ThreadPage };
@@ -577,7 +577,7 @@ export class ThreadStore {
     }
     for (const event of write.events ?? []) {
       // Leased to this writer, which publishes right after the commit; others wait out the lease.
-      items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now() + OUTBOX_LEASE_MS) } });
+      items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now()) } });
     }
     const parentAt = write.parentCheck ? items.length : -1;
     if (write.parentCheck) {

@@ -256,12 +256,13 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(scenario.status).toBe(200);
   });
 
-  it('connects to the live WebSocket, subscribes, answers a ping and fans out a change', async () => {
+  it('connects to the live WebSocket, subscribes, answers a ping and fans out a change the outbox relay published from the stream', async () => {
     // Prepare
     const live = await openLive(t.cloud.url, t.tokens.reader);
     live.send({ action: 'subscribe', scenario: SCENARIO });
     await live.next((f) => f.type === 'Subscribed');
     await live.roundTrip();
+    const callsBefore = t.cloud.aws.calls.length;
     // Act
     const posted = await t.call('POST', '/threads/cloud-b/updates', {
       body: { status: 'agreed', summary: 'Agreed in principle.', occurredAt: '2025-06-03T09:00:00Z' },
@@ -273,6 +274,10 @@ describe('cloud mode: every route and worker through its bundle under its role',
     // Assess
     expect(posted.status).toBe(201);
     expect(JSON.stringify(frame)).toContain('cloud-b');
+    // The write committed its events to the outbox; the relay's bundle, fed by the table's stream
+    // under its role, put them on the bus (threads-write puts only its recount requests there).
+    const putEvents = t.cloud.aws.calls.slice(callsBefore).filter((c) => c.action === 'events:PutEvents');
+    expect(putEvents.map((c) => c.function)).toContain(t.cloud.functionId('outbox-relay'));
   });
 
   it('answers every route key of the template through its function without a 5xx', async () => {

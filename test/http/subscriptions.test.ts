@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
-import { runDeliveries } from '../../shared/app/deliveries';
 import { startReceiver, type Receiver } from '../support/receiver';
+import { runDeliveries } from '../../shared/app/deliveries';
+import { relayed } from '../support/context';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -32,12 +33,20 @@ const subscribe = async (body: Record<string, unknown>) => {
   expect(res.status).toBe(201);
   return res.body as { id: string; secret: string };
 };
+/** A write, then its events relayed from the table's stream (so its deliveries exist when it returns). */
+const relayedAfter = async <T>(write: Promise<T>): Promise<T> => {
+  const answer = await write;
+  await relayed(server.ctx);
+  return answer;
+};
 const thread = (id: string, scenario = 'talks', status = 'proposed') =>
-  server.call('POST', '/threads', {
-    body: { id, scenario, kind: 'ceasefire', title: `Thread ${id}`, status, summary: 'First.' },
-  });
+  relayedAfter(
+    server.call('POST', '/threads', {
+      body: { id, scenario, kind: 'ceasefire', title: `Thread ${id}`, status, summary: 'First.' },
+    }),
+  );
 const post = (id: string, status: string | null) =>
-  server.call('POST', `/threads/${id}/updates`, { body: { status, summary: 'Next.' } });
+  relayedAfter(server.call('POST', `/threads/${id}/updates`, { body: { status, summary: 'Next.' } }));
 const types = (r: Receiver) => r.received.map((x) => JSON.parse(x.body).type as string);
 
 describe('subscriptions', () => {

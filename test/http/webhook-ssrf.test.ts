@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { runDeliveries } from '../../shared/app/deliveries';
 import { GLOBAL_UNICAST_IPV6, isPublicAddress } from '../../shared/events/webhook-url';
 import type { LookupAll } from '../../shared/events/webhook-url';
 import { startReceiver, type Receiver } from '../support/receiver';
+import { runDeliveries } from '../../shared/app/deliveries';
+import { relayed } from '../support/context';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -140,6 +141,7 @@ describe('delivery when private webhooks are not allowed', () => {
         summary: 'First.',
       },
     });
+    await relayed(server.ctx);
     // Act
     const reports = await runDeliveries(server.ctx, Date.now());
     // Assess

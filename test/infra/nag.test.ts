@@ -82,6 +82,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       'LiveAuthorizerRole',
       'LiveConnectionsRole',
       'LiveFanoutRole',
+      'OutboxRelayRole',
       'ScenarioRecountRole',
       'StaleCheckRole',
       'SubscriptionsRole',

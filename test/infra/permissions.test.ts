@@ -42,10 +42,12 @@ function grants(name: AnyFunctionName, service: string) {
   return out;
 }
 
-/** `table`, `table/index/GSI3`, `bus`, or the raw JSON of anything else. */
+/** `table`, `table/index/GSI3`, `table/stream`, `bus`, or the raw JSON of anything else. */
 function label(resource: unknown): string {
   if (resource === '*') return '*';
   const ids = referencedIds(resource);
+  if (JSON.stringify(resource) === JSON.stringify({ 'Fn::GetAtt': [tableId, 'StreamArn'] }))
+    return 'table/stream';
   const suffix = JSON.stringify(resource).match(/"(\/index\/[^"]*)"/)?.[1] ?? '';
   if (ids.length === 1 && ids[0] === tableId) return `table${suffix}`;
   if (ids.length === 1 && ids[0] === busId && !suffix) return 'bus';
@@ -77,9 +79,29 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'subscriptions',
   'deliveries',
   'feeds',
+  'outbox-relay',
 ];
 
 describe('least privilege per function', () => {
+  it('lets the outbox relay read the table’s stream and publish to the bus, and touch no item of the table', () => {
+    // Act
+    const dynamodb = grants('outbox-relay', 'dynamodb');
+    // Assess: every grant on the table's stream (its StreamArn), none on the table or an index
+    expect(dynamodb.map((g) => g.action).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    expect(resourcesOf('outbox-relay', 'dynamodb')).toEqual(['table/stream']);
+    expect(grants('outbox-relay', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it('lets no other function read the table’s stream', () => {
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'outbox-relay'))
+      expect(grants(name, 'dynamodb').filter((g) => g.resource === 'table/stream')).toEqual([]);
+  });
+
   it('gives health no access to the table and no events permission', () => {
     // Act / Assess
     expect(grants('health', 'dynamodb')).toEqual([]);
@@ -174,7 +196,6 @@ describe('least privilege per function', () => {
     expect(actionsOn('stale-check', 'dynamodb', 'table')).toEqual([
       // The due index holds the due hour: the listed threads' exact due time (shared/store/due-store.ts).
       'dynamodb:BatchGetItem',
-      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -332,7 +353,8 @@ describe('no wildcards', () => {
 
   it('names every index it grants on (no index/* pattern)', () => {
     for (const name of ALL_FUNCTIONS)
-      for (const r of resourcesOf(name, 'dynamodb')) expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+)?$/);
+      for (const r of resourcesOf(name, 'dynamodb'))
+        expect(r).toMatch(/^table(\/index\/[A-Za-z0-9]+|\/stream)?$/);
   });
 });
 
@@ -363,7 +385,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
         s.keys.some((k) => like(k, pk)),
     );
 
-  it.each(EVERY_FUNCTION.filter((n) => n !== 'health'))(
+  // The relay has no table or index statement: its only DynamoDB grant is the stream, which has no items to key.
+  it.each(EVERY_FUNCTION.filter((n) => n !== 'health' && n !== 'outbox-relay'))(
     'confines every table and index statement of %s with ForAllValues:StringLike on dynamodb:LeadingKeys',
     (name) => {
       // Act
@@ -448,6 +471,14 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(writers.sort()).toEqual(['authorizer', 'live-authorizer', 'tokens']);
     for (const name of ['threads-write', 'stale-check'] as const)
       expect({ name, writesTokens: may(name, WRITES, 'TOKEN#abc') }).toEqual({ name, writesTokens: false });
+  });
+
+  it('lets the writers only put an outbox item (in their transactions), and no function update, delete or read one', () => {
+    // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it
+    const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
+    expect(putters.sort()).toEqual(['stale-check', 'threads-write']);
+    const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem|Query)$/;
+    expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
   });
 
   it.each(['authorizer', 'live-authorizer'] as AnyFunctionName[])(

@@ -8,7 +8,7 @@ import type { KindDefinition } from '../../shared/domain/kinds';
 import { addHours, nowUtc } from '../../shared/domain/time';
 import { KindStore, KindVersionConflict } from '../../shared/store/kind-store';
 import { threadKey } from '../../shared/store/keys';
-import { freshContext } from '../support/context';
+import { freshContext, relayed } from '../support/context';
 import { RecordingPublisher } from '../support/recording-publisher';
 
 const admin = { name: 'admin', role: 'admin' as const };
@@ -177,6 +177,7 @@ describe('the stale check and custom kinds', () => {
     const checker = createContext(ctx.config, { db: ctx.db, publisher: bus });
     // Act
     const result = await runStaleCheck(checker, addHours(nowUtc(), 2));
+    await relayed(ctx);
     // Assess
     expect(result.flagged).toEqual(['draft-accord']);
     expect(await ctx.threads.getThread('signed-accord')).toMatchObject({ stale: false, version: 1 });

@@ -1,11 +1,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
 import { createThread, patchThread, postUpdate, retractUpdate } from '../../shared/app/threads';
-import { runStaleCheck } from '../../shared/app/stale-check';
+import { runStaleCheck as runCheck } from '../../shared/app/stale-check';
 import type { Expected } from '../../shared/domain/types';
 import { threadKey } from '../../shared/store/keys';
-import { freshContext } from '../support/context';
+import { freshContext, relayed } from '../support/context';
 import { RecordingPublisher } from '../support/recording-publisher';
+
+/** The check commits its notifications with its flags; the relay over the table's stream publishes them. */
+const runStaleCheck = async (...args: Parameters<typeof runCheck>) => {
+  const result = await runCheck(...args);
+  await relayed(args[0] as AppContext);
+  return result;
+};
 
 /** Contract 1.1 "Overdue": the scheduled check flags threads whose expected thing did not happen. */
 

@@ -85,8 +85,9 @@ describe('write cost over DynamoDB Local', () => {
     ).then(render);
     // Assess
     const calls = recorder.take();
-    // The last call is the delete of the outbox item of its UpdatePosted, once published.
-    expect(calls.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems', 'DeleteItem']);
+    // Two round trips: the outbox item of its UpdatePosted commits in the transaction and is never
+    // touched again on the request's path (the table's stream carries it to the relay).
+    expect(calls.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems']);
     expect(calls[0]).toMatchObject({ itemsRead: 1, consistent: true });
     await expectProjected('long');
   });
@@ -111,7 +112,7 @@ describe('write cost over DynamoDB Local', () => {
       ) as WriteResult;
       // Assess: the thread item, then the window of the `back` updates after the report
       const calls = recorder.take();
-      expect(calls.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);
+      expect(calls.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems']);
       expect(calls[1]).toMatchObject({ index: 'LSI1', consistent: true });
       expect(calls[1]!.itemsRead).toBe(later);
       expect(thread.summary).not.toMatch(/^late/);
@@ -129,13 +130,7 @@ describe('write cost over DynamoDB Local', () => {
     await retractUpdate(ctx, 'long', target.id, 'wrong', editor).then(render);
     // Assess: thread item, the update, the window from it (5 updates) and nothing before it
     const calls = recorder.take();
-    expect(calls.map((c) => c.command)).toEqual([
-      'GetItem',
-      'GetItem',
-      'Query',
-      'TransactWriteItems',
-      'DeleteItem',
-    ]);
+    expect(calls.map((c) => c.command)).toEqual(['GetItem', 'GetItem', 'Query', 'TransactWriteItems']);
     expect(calls[2]!.itemsRead).toBe(5);
     await expectProjected('long');
   });
@@ -184,9 +179,9 @@ describe('write cost over DynamoDB Local', () => {
     ).then(render);
     const second = recorder.take();
     // Assess
-    expect(first.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems', 'DeleteItem']);
+    expect(first.map((c) => c.command)).toEqual(['GetItem', 'Query', 'TransactWriteItems']);
     expect(first[1]!.itemsRead).toBe(PRIOR + 1);
-    expect(second.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems', 'DeleteItem']);
+    expect(second.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems']);
     await expectProjected('legacy');
   });
 });
@@ -203,7 +198,7 @@ describe('write cost over DynamoDB Local', () => {
  *
  * Issue 25's targets (a note ≤ 10 WCU, a status change ≤ 12, an Idempotency-Key +≤ 2) are not met
  * by these figures: GSI1, GSI2, GSI4, GSI5, GSI8 and GSI9 project ALL, so every write rewrites their
- * entries (4 WCU each), and the outbox adds its Put (2) and its Delete (1). See the budget.
+ * entries (4 WCU each), and the outbox adds its Put (2; the stream relays it, nothing deletes it). See the budget.
  */
 describe('index budget (WCU per write, 400-character summaries)', () => {
   const SUMMARY = 'The talks resumed in Geneva. '.repeat(14).slice(0, 400);
@@ -254,10 +249,10 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       LSI1: 2,
       ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
     });
-    // The thread item (1.3 KB: 4), the update (2), the outbox event (2); then the outbox Delete (1).
-    expect(cost.table).toBe(9);
+    // The thread item (1.3 KB: 4), the update (2), the outbox event (2): the stream relays it, no Delete.
+    expect(cost.table).toBe(8);
     // A new hour: GSI8, GSI9 and GSI3 (the due time moved with it) each a delete and a put.
-    expect(cost.total).toBe(hourMoved ? 35 + 12 : 35);
+    expect(cost.total).toBe(hourMoved ? 34 + 12 : 34);
   });
 
   it('a status change: also the status indexes (their key moves) and the due index (it projects the status)', async () => {
@@ -280,9 +275,9 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI9: moved(ALL_ENTRY, hourMoved),
       LSI1: 2,
     });
-    // A StatusChanged beside the UpdatePosted: two outbox events, two Deletes.
-    expect(cost.table).toBe(12);
-    expect(cost.total).toBe(hourMoved ? 48 + 10 : 48);
+    // A StatusChanged beside the UpdatePosted: two outbox events (the stream relays them).
+    expect(cost.table).toBe(10);
+    expect(cost.total).toBe(hourMoved ? 46 + 10 : 46);
   });
 
   it('an Idempotency-Key adds its claim (1) and its completed record in the transaction (4: it holds the thread)', async () => {
@@ -336,6 +331,6 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     const cost = await measure(() => runStaleCheck(budget, addHours(new Date().toISOString(), 24 * 8)));
     const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.indexes).toMatchObject({ GSI3: 2, GSI6: ALL_ENTRY, GSI7: ALL_ENTRY });
-    expect(cost.total).toBe(41 + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.total).toBe(40 + (hourMoved ? 2 * ALL_ENTRY : 0));
   });
 });

@@ -3,6 +3,7 @@ import { newKeyring } from '../../shared/domain/keyring';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { readConfig, type Config } from '../../shared/config';
 import { ensureTable } from '../../shared/store/table';
+import { OutboxStream } from '../../local/outbox-stream';
 
 /**
  * A context over a brand-new table in the run's DynamoDB Local, installed as the local server's
@@ -35,3 +36,25 @@ export async function freshContext(
   setAppContext(ctx);
   return ctx;
 }
+
+const relays = new WeakMap<AppContext, OutboxStream>();
+
+/**
+ * The context's outbox relay (local/outbox-stream.ts, as `npm start` runs it) over its table's
+ * stream, into whatever `ctx.publisher` is when it publishes (tests swap it).
+ */
+export function outboxRelay(ctx: AppContext): OutboxStream {
+  let relay = relays.get(ctx);
+  if (!relay) {
+    relay = new OutboxStream({
+      endpoint: ctx.config.dynamodbEndpoint ?? process.env.DYNAMODB_ENDPOINT!,
+      tableName: ctx.config.tableName,
+      publisher: { publish: (events) => ctx.publisher.publish(events) },
+    });
+    relays.set(ctx, relay);
+  }
+  return relay;
+}
+
+/** Publish everything committed so far (what a test awaits after a write, instead of sleeping). */
+export const relayed = (ctx: AppContext): Promise<number> => outboxRelay(ctx).catchUp();

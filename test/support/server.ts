@@ -5,7 +5,7 @@ import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import type { LiveOptions } from '../../local/live';
 import { seedIfEmpty } from '../../local/seed';
-import { freshContext } from './context';
+import { freshContext, outboxRelay } from './context';
 
 export interface TestServer {
   url: string;
@@ -45,6 +45,9 @@ export async function startTestServer(
     ...(options.live ? { live: options.live } : {}),
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  // As `npm start` does: notifications leave through the relay over the table's stream.
+  const relay = outboxRelay(ctx);
+  relay.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // As `npm start` does: links point at the server itself unless a test names another address.
   ctx.config.publicUrl ??= url;
@@ -55,6 +58,7 @@ export async function startTestServer(
     server,
     close: () =>
       new Promise<void>((done) => {
+        relay.stop();
         server.closeAllConnections();
         server.close(() => done());
       }),
