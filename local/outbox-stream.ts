@@ -84,18 +84,32 @@ export class OutboxStream {
   private streamArn: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  /** A nudge came while a pass was under way: one more pass after it. */
+  private again = false;
 
   constructor(private readonly options: OutboxStreamOptions) {
     this.positions = options.positions ?? memoryPositions();
   }
 
   /**
-   * Read the stream every `intervalMs` (200 by default: a write's notification leaves within about a
-   * fifth of a second, for a GetRecords per shard five times a second on an idle server) until stopped.
+   * Read the stream every `intervalMs` (1 s by default) until stopped. The local server also nudges
+   * the relay after every write request it answers (`nudge`), so a write's notification leaves at
+   * once; the interval catches what other processes (a CLI) or in-process jobs (the stale check)
+   * commit, without a DescribeStream and a GetRecords per shard five times a second on an idle server.
    */
   start(): void {
-    this.timer = setInterval(() => void this.pass().catch(() => undefined), this.options.intervalMs ?? 200);
+    this.timer = setInterval(() => void this.pass().catch(() => undefined), this.options.intervalMs ?? 1000);
     this.timer.unref();
+  }
+
+  /**
+   * Read the stream now: what was committed before this call is relayed by the pass it starts, or,
+   * when a pass is already under way (it may have read the stream before the commit), by one more
+   * pass right after it.
+   */
+  nudge(): void {
+    if (this.running) this.again = true;
+    else void this.pass().catch(() => undefined);
   }
 
   stop(): void {
@@ -116,6 +130,10 @@ export class OutboxStream {
     if (this.running) return this.running;
     this.running = this.readAll().finally(() => {
       this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.pass().catch(() => undefined);
+      }
     });
     return this.running;
   }

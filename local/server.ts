@@ -73,6 +73,12 @@ export interface LocalServerOptions {
   corsOrigins?: string[];
   /** The live WebSocket at /live (default: idle after 10 minutes, as TRACKER_LIVE_IDLE_SECONDS). */
   live?: LiveOptions;
+  /**
+   * Called after every write request's answer (POST, PUT, PATCH, DELETE): the outbox relay reads the
+   * stream at once, so a write's notification leaves in milliseconds without polling it five times a
+   * second (local/outbox-stream.ts).
+   */
+  afterWrite?: () => void;
 }
 
 /** The live hub of each local server: tests and the bench wait on its fan-outs. */
@@ -135,6 +141,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       const result = await dispatch(req, target, requestId);
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
+      if (req.method !== 'GET' && req.method !== 'HEAD') options.afterWrite?.();
     } catch (error) {
       // A client that hangs up before its body has arrived is nothing the server did wrong.
       if (!req.complete && (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET')) {
@@ -318,6 +325,7 @@ async function main(): Promise<void> {
   const server = createLocalServer({
     corsOrigins: cfg.corsOrigins,
     live: { idleMs: settings.liveIdleSeconds * 1000 },
+    afterWrite: () => relay.nudge(),
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);

@@ -35,6 +35,8 @@ export class StreamMappings {
         tableName: model.table.name,
         publisher: { publish: async () => undefined },
         consume: (records) => this.consume(mapping, records),
+        // Lambda polls each shard of a stream about four times a second.
+        intervalMs: 250,
       }),
     }));
   }

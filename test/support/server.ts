@@ -40,13 +40,15 @@ export async function startTestServer(
     TRACKER_EDITOR_TOKEN: tokens.editor,
     TRACKER_ADMIN_TOKEN: tokens.admin,
   });
+  // As `npm start` does: notifications leave through the relay over the table's stream, read after
+  // every write request and once a second.
+  const relay = outboxRelay(ctx);
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
+    afterWrite: () => relay.nudge(),
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  // As `npm start` does: notifications leave through the relay over the table's stream.
-  const relay = outboxRelay(ctx);
   relay.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // As `npm start` does: links point at the server itself unless a test names another address.
