@@ -1,6 +1,6 @@
 import './lib/quiet';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -464,7 +464,12 @@ export async function run(): Promise<Section> {
     for (const name of FUNCTIONS) {
       const entry = ALL_FUNCTION_ENTRIES[name];
       builds.set(`${name}:deployed`, await bundle(join(dir, 'deployed', name), stackOptions(format), entry));
-      builds.set(`${name}:main`, await bundle(join(dir, 'main', name), MAIN_OPTIONS, join(mainRoot, entry)));
+      // A function main did not have (outbox-relay) has no main to compare with.
+      if (existsSync(join(mainRoot, entry)))
+        builds.set(
+          `${name}:main`,
+          await bundle(join(dir, 'main', name), MAIN_OPTIONS, join(mainRoot, entry)),
+        );
       builds.set(
         `${name}:format`,
         await bundle(join(dir, otherFormat, name), stackOptions(otherFormat), entry),
@@ -645,7 +650,8 @@ export async function run(): Promise<Section> {
       const deployed = builds.get(`${name}:deployed`)!;
       const env = envOf(name, deployed.file);
       mk('deployed', deployed, env);
-      mk('main', builds.get(`${name}:main`)!, withSourceMapsFlag(envOf(name, deployed.file), true));
+      const main = builds.get(`${name}:main`);
+      if (main) mk('main', main, withSourceMapsFlag(envOf(name, deployed.file), true));
       mk('format', builds.get(`${name}:format`)!, env);
       mk('maps', deployed, withSourceMapsFlag(env, !deployedFlag));
     }
@@ -681,18 +687,19 @@ export async function run(): Promise<Section> {
       return median(samples.get(id)!.map((s, i) => s.wallMs / b[i]!.wallMs));
     };
 
+    const hasMain = (name: string) => builds.has(`${name}:main`);
     const rows = MEASURED.map((name) => ({
       name,
       bytes: builds.get(`${name}:deployed`)!.bytes,
-      mainBytes: builds.get(`${name}:main`)!.bytes,
+      mainBytes: builds.get(`${name}:main`)?.bytes ?? NaN,
       cpu: cpu(`${name}:deployed`),
       wall: wall(`${name}:deployed`),
       load: loadT(`${name}:deployed`),
       request: req(`${name}:deployed`),
-      mainCpu: cpu(`${name}:main`),
+      mainCpu: hasMain(name) ? cpu(`${name}:main`) : NaN,
       vsFloor: paired(`${name}:deployed`, 'floor'),
       vsFloorWall: pairedWall(`${name}:deployed`, 'floor'),
-      vsMain: paired(`${name}:deployed`, `${name}:main`),
+      vsMain: hasMain(name) ? paired(`${name}:deployed`, `${name}:main`) : NaN,
       vsPeer: paired(`${name}:deployed`, 'peer'),
       format: paired(`${name}:format`, `${name}:deployed`),
       maps: paired(`${name}:maps`, `${name}:deployed`),
@@ -771,7 +778,7 @@ export async function run(): Promise<Section> {
           fmt(r.load),
           fmt(r.request),
           ratio(r.vsFloor),
-          ratio(r.vsMain),
+          Number.isNaN(r.vsMain) ? '— (new)' : ratio(r.vsMain),
           ratio(r.vsPeer),
           yes(
             r.vsFloor <= FLOOR_TARGET &&
@@ -790,7 +797,7 @@ export async function run(): Promise<Section> {
       ],
       rows.map((r) => [
         r.name,
-        `${kb(r.mainBytes)}, ${fmt(r.mainCpu)}`,
+        Number.isNaN(r.mainBytes) ? '— (new)' : `${kb(r.mainBytes)}, ${fmt(r.mainCpu)}`,
         `${kb(r.bytes)}, ${fmt(r.cpu)}`,
         ratio(r.format),
         ratio(r.maps),
@@ -806,7 +813,7 @@ export async function run(): Promise<Section> {
       '',
       '### The bundle decisions',
       '',
-      `The alternatives, measured in the same run: each function built as ${otherFormat.toUpperCase()} (otherwise the same options), and the deployed bundle run ${flagLabel}. A ratio above 1 means the alternative costs more. Medians across the functions: ${otherFormat.toUpperCase()} ${med(rows.map((r) => r.format))}, ${flagLabel} ${med(rows.map((r) => r.maps))}; deployed ÷ main ${med(rows.map((r) => r.vsMain))}.`,
+      `The alternatives, measured in the same run: each function built as ${otherFormat.toUpperCase()} (otherwise the same options), and the deployed bundle run ${flagLabel}. A ratio above 1 means the alternative costs more. Medians across the functions: ${otherFormat.toUpperCase()} ${med(rows.map((r) => r.format))}, ${flagLabel} ${med(rows.map((r) => r.maps))}; deployed ÷ main ${med(rows.map((r) => r.vsMain).filter((x) => !Number.isNaN(x)))}.`,
       '',
       decisionTable,
     ].join('\n');
