@@ -82,6 +82,11 @@ export class OutboxStream {
   private readonly positions: RelayPositions;
   private readonly iterators = new Map<string, string | null>();
   private streamArn: string | undefined;
+  /**
+   * The stream's shards as last described. A new shard only appears when one closes (its child), so
+   * the stream is described again only after a pass saw a shard close, not on every pass.
+   */
+  private shards: Shard[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   /** A nudge came while a pass was under way: one more pass after it. */
@@ -140,12 +145,23 @@ export class OutboxStream {
 
   private async readAll(): Promise<number> {
     const arn = await this.stream();
-    const { StreamDescription } = (await this.call('DynamoDBStreams_20120810', 'DescribeStream', {
-      StreamArn: arn,
-    })) as { StreamDescription: { Shards: Shard[] } };
+    let shards = this.shards;
+    if (!shards) {
+      const { StreamDescription } = (await this.call('DynamoDBStreams_20120810', 'DescribeStream', {
+        StreamArn: arn,
+      })) as { StreamDescription: { Shards: Shard[] } };
+      shards = StreamDescription.Shards;
+      // A stream with no shard yet (just enabled) is described again on the next pass.
+      this.shards = shards.length ? shards : undefined;
+    }
     let relayed = 0;
     // Shards in the order DynamoDB Local lists them: a parent before its children.
-    for (const { ShardId } of StreamDescription.Shards) relayed += await this.readShard(arn, ShardId);
+    for (const { ShardId } of shards) {
+      const open = this.iterators.get(ShardId) !== null;
+      relayed += await this.readShard(arn, ShardId);
+      // Closed by this read: its child shard (if any) is found by describing the stream again.
+      if (open && this.iterators.get(ShardId) === null) this.shards = undefined;
+    }
     return relayed;
   }
 

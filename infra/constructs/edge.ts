@@ -135,7 +135,11 @@ export class Edge extends Section {
       readTimeout: extra.readTimeout ?? Duration.seconds(30),
       customHeaders: {
         // A dynamic reference ({{resolve:secretsmanager:...}}): CloudFormation puts the value into
-        // the distribution at deploy time; the template holds only the secret's ARN.
+        // the distribution at deploy time; the template holds only the secret's ARN. Reading it at
+        // run time is not an option here: CloudFront sends origin headers as configured and cannot
+        // read Secrets Manager. The value is in the distribution's configuration (readable with
+        // cloudfront:GetDistributionConfig), never in a function's environment; the authorizer reads
+        // it at run time (shared/store/origin-secret.ts) and rotation is in docs/runbook.md.
         [ORIGIN_HEADER]: this.originSecret.secretValue.unsafeUnwrap(),
         [ORIGIN_REVISION_HEADER]: String(this.secretRevision),
       },
