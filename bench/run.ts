@@ -51,7 +51,11 @@ async function main(): Promise<void> {
   let dynamo: Awaited<ReturnType<typeof useDynamo>> | undefined;
   try {
     for (const b of chosen) {
-      if (b.needsDynamo && !dynamo) {
+      // A fresh DynamoDB Local for each benchmark: the table's stream keeps every write's record
+      // (24 hours, as in the cloud, deleted tables included), and an in-memory DynamoDB Local that
+      // holds an earlier benchmark's hundreds of thousands of records answers every later write
+      // several times slower; one benchmark's load must not be measured in the next.
+      if (b.needsDynamo) {
         dynamo = await useDynamo();
         process.env.BENCH_DYNAMODB_ENDPOINT = dynamo.endpoint;
       }
@@ -60,6 +64,9 @@ async function main(): Promise<void> {
       const section = await (await b.load()).run();
       log(`── ${b.id} done in ${section.seconds.toFixed(0)} s`);
       sections.push({ ...section, load: [before, loadavg()[0]!] });
+      delete process.env.BENCH_DYNAMODB_ENDPOINT;
+      await dynamo?.stop();
+      dynamo = undefined;
     }
   } finally {
     delete process.env.BENCH_DYNAMODB_ENDPOINT;
