@@ -19,10 +19,11 @@ const base = {
   transformIgnorePatterns: ['/node_modules/(?!feed/)'],
 };
 
-/** One in-memory DynamoDB Local for the run, started only when a project that reads it has tests selected. */
+/** In-memory DynamoDB Locals for the run (one per worker), started only when a project that reads it has tests selected. */
 const withDynamo = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/worker-dynamo.ts'],
 };
 
 /**

@@ -1,4 +1,4 @@
 export default async function globalTeardown(): Promise<void> {
-  const dynamo = (globalThis as { __dynamo__?: { stop(): Promise<void> } }).__dynamo__;
-  await dynamo?.stop();
+  const started = (globalThis as { __dynamo__?: { stop(): Promise<void> }[] }).__dynamo__ ?? [];
+  await Promise.all(started.map((d) => d.stop()));
 }
