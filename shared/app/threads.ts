@@ -145,6 +145,7 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     revisedAt: null,
     revisedBy: null,
     revisionCount: 0,
+    key: false,
   };
 }
 
@@ -408,6 +409,8 @@ export async function createThread(
     archived: false,
     createdAt: now,
     updatedAt: now,
+    keywords: input.keywords ?? [],
+    criteria: input.criteria ?? null,
   };
   // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
   const events = [threadCreated(thread, update, now)];
@@ -720,6 +723,11 @@ export function patchThread(
         overdue: false,
         overdueSince: null,
       };
+      changed = true;
+    }
+    // Contract 1.2: keywords write only when they differ (order and spelling count: they are shown as given).
+    if (input.keywords !== undefined && input.keywords.join('\n') !== thread.keywords.join('\n')) {
+      next = { ...next, keywords: input.keywords };
       changed = true;
     }
     if (input.kind !== undefined && input.kind !== thread.kind) {

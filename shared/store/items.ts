@@ -56,6 +56,8 @@ const THREAD_FIELDS = [
   'archived',
   'createdAt',
   'updatedAt',
+  'keywords',
+  'criteria',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [
@@ -74,6 +76,7 @@ const UPDATE_FIELDS = [
   'revisedAt',
   'revisedBy',
   'revisionCount',
+  'key',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = [
@@ -123,6 +126,9 @@ export const toThread = (item: Record<string, unknown>): Thread =>
       expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
       parent: item.parent ?? null,
       archived: item.archived ?? false,
+      // Contract 1.2: items written before it have neither.
+      keywords: item.keywords ?? [],
+      criteria: item.criteria ?? null,
     },
     THREAD_FIELDS,
   );
@@ -140,6 +146,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
       revisedAt: item.revisedAt ?? null,
       revisedBy: item.revisedBy ?? null,
       revisionCount: Number(item.revisionCount ?? 0),
+      // Contract 1.2: items written before key events existed are not key events.
+      key: item.key ?? false,
     },
     UPDATE_FIELDS,
   );
@@ -295,6 +303,7 @@ const SCENARIO_FIELDS = [
   'title',
   'description',
   'tags',
+  'keywords',
   'threadCount',
   'statusCounts',
   'staleCount',
@@ -315,6 +324,7 @@ export function toScenario(item: Record<string, unknown>): Scenario {
     ...scenario,
     description: scenario.description ?? '',
     tags: scenario.tags ?? [],
+    keywords: scenario.keywords ?? [],
     statusCounts: Object.fromEntries(
       Object.keys(counts)
         .sort()

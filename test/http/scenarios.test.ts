@@ -46,6 +46,7 @@ describe('the seeded scenario', () => {
       'title',
       'description',
       'tags',
+      'keywords',
       'threadCount',
       'statusCounts',
       'staleCount',
