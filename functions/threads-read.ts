@@ -4,7 +4,7 @@ import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
-import { listRevisions, threadAsOf } from '../shared/app/threads';
+import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
 import { checkReady } from '../shared/app/readiness';
@@ -179,6 +179,9 @@ export const handler = lambdaHandler(
       const { id, updateId } = req.params;
       return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
     },
+
+    'GET /threads/{id}/criteria': async (req) =>
+      conditional(req, { items: await listCriteria(req.ctx, req.params.id) }),
 
     'GET /scenarios': async (req) => {
       const q = req.query;

@@ -8,6 +8,7 @@ import {
   CreateThreadSchema,
   CreateTokenSchema,
   CreateUpdateSchema,
+  CriteriaRevisionSchema,
   DeliveryAttemptSchema,
   HistoryQuerySchema,
   KindSchema,
@@ -663,6 +664,26 @@ export const DECLARED_ROUTES = [
     },
     problems: { 503: 'unavailable (the database did not answer in time)' },
   },
+  // ---- Contract 1.2: criteria and clarifications (threadmeta) ----
+  {
+    route: 'GET /threads/{id}/criteria',
+    group: 'threads-read',
+    role: 'reader',
+    operationId: 'listCriteria',
+    summary:
+      "A thread's criteria over time, oldest first: every change after the first is a dated clarification",
+    params: { id: THREAD_ID },
+    etag: 'read',
+    responses: {
+      200: {
+        description:
+          'Every text the criteria had, oldest first, revision 1 the first (text null: cleared), with when and by whom (the token name) it was recorded',
+        body: items(CriteriaRevisionSchema),
+      },
+    },
+    problems: { 404: 'not_found' },
+  },
+  // ---- end of contract 1.2 (threadmeta) ----
 ] as const satisfies readonly DeclaredRoute[];
 
 /** One declared route (of this table, or of a test's table built the same way). */

@@ -39,7 +39,15 @@ import type {
 } from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
-import type { Expected, Principal, Revision, Thread, ThreadState, Update } from '../domain/types';
+import type {
+  CriteriaRevision,
+  Expected,
+  Principal,
+  Revision,
+  Thread,
+  ThreadState,
+  Update,
+} from '../domain/types';
 import {
   statusChanged,
   threadCreated,
@@ -432,6 +440,10 @@ export async function createThread(
         update,
         updateIsNew: true,
         events,
+        // Criteria given at creation are their first revision.
+        ...(thread.criteria !== null
+          ? { criteria: { text: thread.criteria, recordedAt: now, recordedBy: options.principal.name } }
+          : {}),
         ...(options.idempotency
           ? {
               idempotency: {
@@ -730,6 +742,12 @@ export function patchThread(
       next = { ...next, keywords: input.keywords };
       changed = true;
     }
+    // Contract 1.2: every change of the criteria is kept, as a revision item written with this write only.
+    const criteriaChanged = input.criteria !== undefined && input.criteria !== thread.criteria;
+    if (criteriaChanged) {
+      next = { ...next, criteria: input.criteria ?? null };
+      changed = true;
+    }
     if (input.kind !== undefined && input.kind !== thread.kind) {
       await requireKindFits(ctx, threadId, input.kind);
       next = { ...next, kind: input.kind };
@@ -754,6 +772,9 @@ export function patchThread(
     if (!changed) return { thread, unchanged: true };
     return {
       thread: { ...next, version: thread.version + 1, updatedAt: now },
+      ...(criteriaChanged
+        ? { criteria: { text: next.criteria, recordedAt: now, recordedBy: options.principal.name } }
+        : {}),
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
       ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),
@@ -785,7 +806,7 @@ export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff
       return { ...record.thread, ...state, ...cut };
     }
   }
-  const { thread, updates, revisions } = await ctx.threads.loadHistory(threadId, false);
+  const { thread, updates, revisions, criteria } = await ctx.threads.loadHistory(threadId, false);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   // Known at a time, an update reads as it was worded then (the summary follows the latest live one).
   const worded =
@@ -794,7 +815,27 @@ export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff
       : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
   const state = project(worded, cut);
   if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
-  return { ...thread, ...state, ...cut };
+  return {
+    ...thread,
+    ...state,
+    ...(knownAt !== undefined ? { criteria: criteriaKnownAt(criteria, knownAt) } : {}),
+    ...cut,
+  };
+}
+
+/** The criteria as known at a time: the last text recorded by then (none before the first). */
+const criteriaKnownAt = (revisions: readonly CriteriaRevision[], knownAt: string): string | null =>
+  revisions.filter((r) => r.recordedAt <= knownAt).at(-1)?.text ?? null;
+
+/** Contract 1.2: a thread's criteria over time, oldest first (revision 1 the first text). */
+export async function listCriteria(ctx: ThreadReads, threadId: string): Promise<CriteriaRevision[]> {
+  const [thread, revisions] = await Promise.all([
+    ctx.threads.getThread(threadId),
+    // Written with the thread item; an eventually consistent read may trail it, so read them consistently.
+    ctx.threads.getCriteria(threadId, true),
+  ]);
+  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+  return revisions;
 }
 
 const describeCut = (cut: Cutoff) =>

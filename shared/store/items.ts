@@ -1,6 +1,7 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
 import type {
+  CriteriaRevision,
   Expected,
   Quote,
   Retraction,
@@ -14,6 +15,7 @@ import {
   SCENARIOS_LIST_PK,
   THREAD_SHARDS,
   archivedScope,
+  criteriaKey,
   dueShardPk,
   dueSk,
   expectedShardPk,
@@ -344,3 +346,27 @@ export const scenarioItem = (scenario: Scenario, countedAt?: string): Record<str
   GSI1SK: scenario.id,
   ...(countedAt ? { [COUNTED_AT]: countedAt } : {}),
 });
+
+/**
+ * A criteria revision item (contract 1.2), keyed by the thread version its write made. Its revision
+ * number is not stored: it is its place in the thread's list (revisions are never removed).
+ */
+export const criteriaItem = (
+  threadId: string,
+  version: number,
+  revision: Omit<CriteriaRevision, 'revision'>,
+): Record<string, unknown> => ({
+  ...criteriaKey(threadId, version),
+  text: revision.text,
+  recordedAt: revision.recordedAt,
+  recordedBy: revision.recordedBy,
+});
+
+/** A thread's criteria revision items, oldest first, numbered from 1. */
+export const toCriteriaRevisions = (items: readonly Record<string, unknown>[]): CriteriaRevision[] =>
+  items.map((item, i) => ({
+    revision: i + 1,
+    text: (item.text as string | null | undefined) ?? null,
+    recordedAt: String(item.recordedAt),
+    recordedBy: String(item.recordedBy),
+  }));

@@ -138,3 +138,106 @@ describe('keywords on scenarios', () => {
     expect(paths(r)).toEqual(['keywords[1]']);
   });
 });
+
+describe('criteria and clarifications', () => {
+  it('are null by default, set at creation and with PATCH, shown in the thread view', async () => {
+    // Prepare
+    const plain = await newThread();
+    const { id, body } = await newThread({ criteria: 'agreed: both governments confirm.' });
+    // Act
+    const patched = await s.call('PATCH', `/threads/${id}`, {
+      body: { criteria: 'agreed: both governments confirm; a wire report alone does not count.' },
+    });
+    const read = await s.call('GET', `/threads/${id}`, reader);
+    // Assess
+    expect(plain.body.criteria).toBeNull();
+    expect(body.criteria).toBe('agreed: both governments confirm.');
+    expect(patched.status).toBe(200);
+    expect(patched.body.version).toBe(body.version + 1);
+    expect(read.body.criteria).toBe('agreed: both governments confirm; a wire report alone does not count.');
+  });
+
+  it('GET /threads/{id}/criteria lists every text, oldest first, dated and signed by the token name; a cleared text is null', async () => {
+    // Prepare
+    const { id } = await newThread({ criteria: 'First.' });
+    await s.call('PATCH', `/threads/${id}`, { body: { criteria: 'Second.' } });
+    await s.call('PATCH', `/threads/${id}`, { body: { criteria: null } });
+    // Act
+    const r = await s.call('GET', `/threads/${id}/criteria`, reader);
+    // Assess
+    expect(r.status).toBe(200);
+    expect(r.headers.get('etag')).toBeTruthy();
+    expect(r.body.items.map((i: { revision: number; text: string | null }) => [i.revision, i.text])).toEqual([
+      [1, 'First.'],
+      [2, 'Second.'],
+      [3, null],
+    ]);
+    for (const item of r.body.items) {
+      expect(item.recordedBy).toBe('local-editor');
+      expect(item.recordedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+    const times = r.body.items.map((i: { recordedAt: string }) => i.recordedAt);
+    expect([...times].sort()).toEqual(times);
+  });
+
+  it('the same criteria again is no clarification: no revision, the version stays', async () => {
+    // Prepare
+    const { id, body } = await newThread({ criteria: 'Same.' });
+    // Act
+    const r = await s.call('PATCH', `/threads/${id}`, { body: { criteria: 'Same.' } });
+    const list = await s.call('GET', `/threads/${id}/criteria`, reader);
+    // Assess
+    expect(r.body.version).toBe(body.version);
+    expect(list.body.items).toHaveLength(1);
+  });
+
+  it('a thread that never had criteria lists none; an unknown thread is 404', async () => {
+    // Prepare
+    const { id } = await newThread();
+    // Act
+    const none = await s.call('GET', `/threads/${id}/criteria`, reader);
+    const missing = await s.call('GET', '/threads/no-such-thread/criteria', reader);
+    // Assess
+    expect(none.body).toEqual({ items: [] });
+    expect(missing.status).toBe(404);
+  });
+
+  it('a knownAt view shows the criteria as known then', async () => {
+    // Prepare
+    const { id } = await newThread();
+    await s.call('PATCH', `/threads/${id}`, { body: { criteria: 'Before the clarification.' } });
+    await s.call('PATCH', `/threads/${id}`, { body: { criteria: 'After the clarification.' } });
+    const [first, second] = (await s.call('GET', `/threads/${id}/criteria`, reader)).body.items;
+    const created = (await s.call('GET', `/threads/${id}`, reader)).body.createdAt;
+    const view = async (knownAt: string) =>
+      (await s.call('GET', `/threads/${id}?knownAt=${encodeURIComponent(knownAt)}`, reader)).body.criteria;
+    // Act and assess
+    expect(await view(created)).toBeNull();
+    expect(await view(first.recordedAt)).toBe('Before the clarification.');
+    expect(await view(second.recordedAt)).toBe('After the clarification.');
+  });
+
+  it.each([
+    ['over 2000 characters', 'x'.repeat(2001)],
+    ['empty', ''],
+    ['not a string', 42],
+  ])('400 for criteria %s, naming the field', async (_what, criteria) => {
+    // Prepare
+    const { id } = await newThread();
+    // Act
+    const r = await s.call('PATCH', `/threads/${id}`, { body: { criteria } });
+    // Assess
+    expect(r.status).toBe(400);
+    expect(paths(r)).toEqual(['criteria']);
+  });
+
+  it('2000 characters of criteria are accepted', async () => {
+    // Prepare
+    const { id } = await newThread();
+    // Act
+    const r = await s.call('PATCH', `/threads/${id}`, { body: { criteria: 'é'.repeat(2000) } });
+    // Assess
+    expect(r.status).toBe(200);
+    expect(r.body.criteria).toHaveLength(2000);
+  });
+});
