@@ -208,6 +208,8 @@ export const handler = lambdaHandler(
       const query = {
         ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}),
         archived: q.archived ?? 'false',
+        // Contract 1.2: part of the page token's scope, so a token of one view never pages the other.
+        ...(q.key === 'true' ? { key: true } : {}),
       } as const;
       const scope = `timeline:${id}:${canonicalJson(query)}`;
       const from =

@@ -639,12 +639,27 @@ export function amendUpdate(
       sources: input.sources ?? target.sources,
       quotes: input.quotes ?? target.quotes,
     };
+    const key = input.key ?? target.key;
+    const reworded = changesWording(target, wording);
     // The same wording again is no amendment: nothing is written and the thread keeps its version.
-    if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
+    if (!reworded && key === target.key) return { thread, update: target, unchanged: true };
+    // Only the key flag (contract 1.2 "Key events"): the update item is rewritten with the thread item
+    // (one version on), as an amendment is, but it is no new wording: no revision, no refold.
+    if (!reworded) {
+      const flagged: Update = { ...target, key };
+      const next: Thread = { ...thread, version: thread.version + 1, updatedAt: now };
+      return {
+        thread: next,
+        update: flagged,
+        updateIsNew: false,
+        events: [updateAmended(next, flagged, now)],
+      };
+    }
     const revision = target.revisionCount + 1;
     const amended: Update = {
       ...target,
       ...wording,
+      key,
       revisedAt: now,
       revisedBy: options.principal.name,
       revisionCount: revision,

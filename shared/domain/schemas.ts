@@ -340,14 +340,20 @@ export const AmendUpdateSchema = z
     quotes,
     status: notAmendable,
     occurredAt: notAmendable,
+    // Contract 1.2 "Key events": a flag, not wording (no revision).
+    key: z.optional(z.boolean()),
   })
   .check(
     z.refine(
-      (b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined,
-      'give at least one of summary, sources, quotes',
+      (b) =>
+        b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined || b.key !== undefined,
+      'give at least one of summary, sources, quotes, key',
     ),
   );
-export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
+export type AmendUpdateInput = Pick<
+  z.output<typeof AmendUpdateSchema>,
+  'summary' | 'sources' | 'quotes' | 'key'
+>;
 
 /** A source and a quote as responses show them (updates and their revisions). */
 const SourceOut = z.object({
@@ -496,6 +502,8 @@ export const ListThreadsQuerySchema = z.strictObject({
 /** `GET /scenarios/{id}/timeline`. */
 export const TimelineQuerySchema = z.strictObject({
   knownAt: z.optional(cutTime),
+  // Contract 1.2 "Key events": only key events (status changes or not).
+  key: z.optional(z.enum(['true', 'false'])),
   archived: z.optional(z.enum(['false', 'true', 'any'])),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
@@ -504,11 +512,13 @@ export const TimelineQuerySchema = z.strictObject({
 export const TimelineItemSchema = z.object({
   threadId: z.string(),
   updateId: z.string(),
-  status: z.string(),
+  /** null only for a key event that is a note (`key=true`). */
+  status: z.nullable(z.string()),
   previousStatus: z.nullable(z.string()),
   occurredAt: z.string(),
   occurredPrecision: z.enum(PRECISIONS),
   summary: z.string(),
+  key: z.boolean(),
 });
 
 export const ListScenariosQuerySchema = z.strictObject({

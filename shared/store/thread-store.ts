@@ -148,6 +148,8 @@ export interface Page<T> {
 export interface TimelineFacts extends UpdateFacts {
   revisionCount: number;
   revisedAt: string | null;
+  /** Contract 1.2: a key event (false on items written before key events existed). */
+  key: boolean;
 }
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
@@ -348,8 +350,9 @@ export class ThreadStore {
           IndexName: INDEX.byOccurred,
           KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
           ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
-          ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
-          ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
+          ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt, #key`,
+          // `key` is a reserved word of DynamoDB's expressions.
+          ExpressionAttributeNames: { ...FACTS_PROJECTION.ExpressionAttributeNames, '#key': 'key' },
           ScanIndexForward: forward,
           ConsistentRead: consistent,
           Limit: limit,
@@ -360,6 +363,7 @@ export class ThreadStore {
         ...toFacts(item),
         revisionCount: Number(item.revisionCount ?? 0),
         revisedAt: (item.revisedAt as string | null | undefined) ?? null,
+        key: item.key === true,
       }));
       start = page.LastEvaluatedKey;
       limit = Math.min(limit * 4, 1000);

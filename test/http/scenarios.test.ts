@@ -79,6 +79,7 @@ describe('POST /scenarios', () => {
       title: 'Gaza ceasefire',
       description: 'Phased truce talks.',
       tags: ['gaza', 'israel'],
+      keywords: [],
       threadCount: 0,
       statusCounts: {},
       staleCount: 0,

@@ -241,3 +241,151 @@ describe('criteria and clarifications', () => {
     expect(r.body.criteria).toHaveLength(2000);
   });
 });
+
+describe('key events', () => {
+  /** A thread of its own scenario with a status change, a note and another change, in occurred order. */
+  const story = async (scenario: string) => {
+    const id = `${scenario}-t`;
+    await s.call('POST', '/threads', {
+      body: {
+        id,
+        scenario,
+        kind: 'summit',
+        title: 'Budapest',
+        status: 'announced',
+        summary: 'Announced.',
+        occurredAt: '2025-10-16',
+      },
+    });
+    const post = async (body: Record<string, unknown>) =>
+      (await s.call('POST', `/threads/${id}/updates`, { body })).body.update.id as string;
+    const note = await post({
+      status: null,
+      summary: 'Kremlin: a postponement.',
+      occurredAt: '2025-10-22T10:00:00Z',
+    });
+    const change = await post({
+      status: 'cancelled',
+      summary: 'US: cancelled.',
+      occurredAt: '2025-10-22T12:00:00Z',
+    });
+    const later = await post({ status: 'scheduled', summary: 'Back on.', occurredAt: '2025-11-01' });
+    return { id, note, change, later };
+  };
+
+  it('updates show key false by default; PATCH { key: true } marks one: one version on, no new revision, the same flag again changes nothing', async () => {
+    // Prepare
+    const { id, change } = await story('key-flag');
+    const before = (await s.call('GET', `/threads/${id}`, reader)).body;
+    // Act
+    const unmarked = await s.call('GET', `/threads/${id}/updates/${change}`, reader);
+    const marked = await s.call('PATCH', `/threads/${id}/updates/${change}`, { body: { key: true } });
+    const again = await s.call('PATCH', `/threads/${id}/updates/${change}`, { body: { key: true } });
+    const read = await s.call('GET', `/threads/${id}/updates/${change}`, reader);
+    // Assess
+    expect(unmarked.body.key).toBe(false);
+    expect(marked.status).toBe(200);
+    expect(marked.body.update).toMatchObject({ key: true, revisionCount: 0, summary: 'US: cancelled.' });
+    expect(marked.body.thread.version).toBe(before.version + 1);
+    expect(marked.body.thread.summary).toBe(before.summary);
+    expect(again.body.thread.version).toBe(before.version + 1);
+    expect(read.body.key).toBe(true);
+  });
+
+  it('a key flag and a new wording together: the flag is kept and the wording is a revision', async () => {
+    // Prepare
+    const { id, note } = await story('key-reword');
+    // Act
+    const r = await s.call('PATCH', `/threads/${id}/updates/${note}`, {
+      body: { key: true, summary: 'Kremlin: a postponement, not a cancellation.' },
+    });
+    const unflagged = await s.call('PATCH', `/threads/${id}/updates/${note}`, { body: { key: false } });
+    // Assess
+    expect(r.body.update).toMatchObject({ key: true, revisionCount: 1 });
+    expect(unflagged.body.update).toMatchObject({ key: false, revisionCount: 1 });
+  });
+
+  it('400 when key is not a boolean', async () => {
+    // Prepare
+    const { id, note } = await story('key-bad');
+    // Act
+    const r = await s.call('PATCH', `/threads/${id}/updates/${note}`, { body: { key: 'yes' } });
+    // Assess
+    expect(r.status).toBe(400);
+    expect(paths(r)).toEqual(['key']);
+  });
+
+  it('GET /scenarios/{id}/timeline?key=true lists only key events, status changes or not; the default timeline is unchanged and shows the flag', async () => {
+    // Prepare
+    const { id, note, change } = await story('key-timeline');
+    await s.call('PATCH', `/threads/${id}/updates/${note}`, { body: { key: true } });
+    await s.call('PATCH', `/threads/${id}/updates/${change}`, { body: { key: true } });
+    // Act
+    const keyOnly = await s.call('GET', '/scenarios/key-timeline/timeline?key=true', reader);
+    const all = await s.call('GET', '/scenarios/key-timeline/timeline', reader);
+    // Assess
+    expect(keyOnly.status).toBe(200);
+    expect(
+      keyOnly.body.items.map(
+        (i: { updateId: string; status: string | null; previousStatus: string | null; key: boolean }) => [
+          i.updateId,
+          i.previousStatus,
+          i.status,
+          i.key,
+        ],
+      ),
+    ).toEqual([
+      [note, 'announced', null, true],
+      [change, 'announced', 'cancelled', true],
+    ]);
+    expect(all.body.items.map((i: { status: string; key: boolean }) => [i.status, i.key])).toEqual([
+      ['announced', false],
+      ['cancelled', true],
+      ['scheduled', false],
+    ]);
+  });
+
+  it('the key timeline pages with nextToken, and a token of one view is refused by the other', async () => {
+    // Prepare
+    const { id, note, change, later } = await story('key-pages');
+    for (const u of [note, change, later])
+      await s.call('PATCH', `/threads/${id}/updates/${u}`, { body: { key: true } });
+    // Act
+    const first = await s.call('GET', '/scenarios/key-pages/timeline?key=true&limit=2', reader);
+    const second = await s.call(
+      'GET',
+      `/scenarios/key-pages/timeline?key=true&limit=2&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+      reader,
+    );
+    const crossed = await s.call(
+      'GET',
+      `/scenarios/key-pages/timeline?limit=2&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+      reader,
+    );
+    // Assess
+    expect([...first.body.items, ...second.body.items].map((i: { updateId: string }) => i.updateId)).toEqual([
+      note,
+      change,
+      later,
+    ]);
+    expect(second.body.nextToken).toBeNull();
+    expect(crossed.status).toBe(400);
+  });
+
+  it('Atom entries of key events carry <category term="key"/>, others none', async () => {
+    // Prepare
+    const { id, change } = await story('key-feed');
+    await s.call('PATCH', `/threads/${id}/updates/${change}`, { body: { key: true } });
+    // Act
+    const thread = await s.call('GET', `/threads/${id}/feed.atom`, reader);
+    const scenario = await s.call('GET', '/scenarios/key-feed/feed.atom', reader);
+    // Assess
+    for (const feed of [thread.text, scenario.text]) {
+      const entries = feed.split('<entry>').slice(1);
+      const keyed = entries.filter((e) => e.includes('<category term="key"/>'));
+      expect(entries).toHaveLength(4);
+      expect(keyed).toHaveLength(1);
+      expect(keyed[0]).toContain(`urn:scenario-tracker:update:${change}`);
+    }
+  });
+});
