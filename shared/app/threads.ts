@@ -50,6 +50,7 @@ import type {
 } from '../domain/types';
 import {
   statusChanged,
+  threadChanged,
   threadCreated,
   updateAmended,
   updatePosted,
@@ -785,8 +786,15 @@ export function patchThread(
       changed = true;
     }
     if (!changed) return { thread, unchanged: true };
+    const after: Thread = { ...next, version: thread.version + 1, updatedAt: now };
+    // Contract 1.2: what changed goes out as ThreadChanged; a title or staleAfterHours given again
+    // moves the version (contract 1) but changes nothing, and so tells nobody.
+    const changes = changedFields(thread, after);
     return {
-      thread: { ...next, version: thread.version + 1, updatedAt: now },
+      thread: after,
+      ...(changes.length > 0
+        ? { events: [threadChanged(after, changes, now, moving ? thread.scenario : undefined)] }
+        : {}),
       ...(criteriaChanged
         ? { criteria: { text: next.criteria, recordedAt: now, recordedBy: options.principal.name } }
         : {}),
@@ -796,6 +804,15 @@ export function patchThread(
     };
   });
 }
+
+/**
+ * The names of the thread's fields a PATCH changed, in the thread's order: those it set and those that
+ * follow from them (archiving clears `stale` and `overdue`); the version and update time always move.
+ */
+const changedFields = (before: Thread, after: Thread): string[] =>
+  (Object.keys(after) as (keyof Thread)[]).filter(
+    (f) => f !== 'version' && f !== 'updatedAt' && JSON.stringify(before[f]) !== JSON.stringify(after[f]),
+  );
 
 /**
  * The thread as it stood at `asOf` and/or as it was known at `knownAt`.

@@ -305,7 +305,17 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     expect(keyed.table - plain.table).toBe(5);
   });
 
-  it('a PATCH of the title: the thread and every ALL-projected index, no update, no outbox', async () => {
+  it('a PATCH of the title: the thread and every ALL-projected index, no update; its ThreadChanged through the outbox (2, contract 1.2)', async () => {
+    const before = await hourOf('b');
+    const cost = await measure(() =>
+      patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
+    );
+    const hourMoved = before.updated !== (await hourOf('b')).updated;
+    expect(cost.table).toBe(6);
+    expect(cost.total).toBe(6 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+  });
+
+  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no outbox', async () => {
     const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
@@ -313,6 +323,16 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(4);
     expect(cost.total).toBe(4 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+  });
+
+  it('a PATCH of the criteria (contract 1.2): also their revision item (2) besides the outbox; the thread item carries the text', async () => {
+    const before = await hourOf('b');
+    const cost = await measure(() =>
+      patchThread(budget, 'b', { criteria: 'agreed: both sides confirm.' }, editor).then(render),
+    );
+    const hourMoved = before.updated !== (await hourOf('b')).updated;
+    expect(cost.table).toBe(8);
+    expect(cost.total).toBe(8 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
   });
 
   it('a turn claim (a contended writer queuing) rewrites the thread item and its six ALL-projected entries', async () => {
