@@ -221,9 +221,17 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
   const due = dueAt(thread, kinds);
   const overdueFrom = overdueAt(thread, kinds);
   const scope = threadScopes(thread);
+  const { keywords, criteria, ...fields } = pick<Thread>(
+    thread as unknown as Record<string, unknown>,
+    THREAD_FIELDS,
+  );
   return {
     ...threadKey(thread.id),
-    ...pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS),
+    ...fields,
+    // Contract 1.2: stored only when set (toThread reads their absence as the defaults), so a thread
+    // without them is the item it was, byte for byte, and every write of it costs what it did.
+    ...(keywords !== undefined && keywords.length > 0 ? { keywords } : {}),
+    ...(criteria !== undefined && criteria !== null ? { criteria } : {}),
     // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
