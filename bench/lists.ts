@@ -158,6 +158,8 @@ function bigThread(i: number, stale: boolean, status: string): Thread {
     expected: null,
     parent: null,
     archived: false,
+    keywords: [],
+    criteria: null,
     createdAt: at,
     updatedAt: at,
   };

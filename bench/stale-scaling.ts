@@ -42,6 +42,8 @@ function thread(id: string, lastRecordedAt: string, status: string): Thread {
     expected: null,
     parent: null,
     archived: false,
+    keywords: [],
+    criteria: null,
     createdAt: lastRecordedAt,
     updatedAt: lastRecordedAt,
   };

@@ -74,6 +74,7 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
       revisedAt: null,
       revisedBy: null,
       revisionCount: 0,
+      key: false,
     };
     const thread: Thread = {
       id,
@@ -97,6 +98,8 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
       expected: null,
       parent: null,
       archived: false,
+      keywords: [],
+      criteria: null,
       createdAt: now,
       updatedAt: now,
     };

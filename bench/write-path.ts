@@ -80,6 +80,7 @@ async function seedThread(ctx: AppContext, id: string, n: number): Promise<Updat
       revisedAt: null,
       revisedBy: null,
       revisionCount: 0,
+      key: false,
     });
   }
   await batchPut(ctx.db, ctx.config.tableName, updates.map(updateItem), 8);

@@ -4,7 +4,7 @@ import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
-import { listRevisions, threadAsOf } from '../shared/app/threads';
+import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
 import { checkReady } from '../shared/app/readiness';
@@ -180,6 +180,9 @@ export const handler = lambdaHandler(
       return conditional(req, { items: await listRevisions(req.ctx, id, updateId) });
     },
 
+    'GET /threads/{id}/criteria': async (req) =>
+      conditional(req, { items: await listCriteria(req.ctx, req.params.id) }),
+
     'GET /scenarios': async (req) => {
       const q = req.query;
       const scope = `scenarios:${canonicalJson({ tag: q.tag ?? null })}`;
@@ -205,6 +208,8 @@ export const handler = lambdaHandler(
       const query = {
         ...(q.knownAt !== undefined ? { knownAt: q.knownAt } : {}),
         archived: q.archived ?? 'false',
+        // Contract 1.2: part of the page token's scope, so a token of one view never pages the other.
+        ...(q.key === 'true' ? { key: true } : {}),
       } as const;
       const scope = `timeline:${id}:${canonicalJson(query)}`;
       const from =

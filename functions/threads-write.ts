@@ -120,11 +120,12 @@ export const handler = lambdaHandler(
     // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
     // same wording changes nothing anyway.
     'PATCH /threads/{id}/updates/{updateId}': async (req) => {
-      const { summary, sources, quotes } = req.body;
+      const { summary, sources, quotes, key } = req.body;
       const input = {
         ...(summary !== undefined ? { summary } : {}),
         ...(sources !== undefined ? { sources } : {}),
         ...(quotes !== undefined ? { quotes } : {}),
+        ...(key !== undefined ? { key } : {}),
       };
       const { id, updateId } = req.params;
       return retracted(await amendUpdate(req.ctx, id, updateId, input, writeOptions(req)));

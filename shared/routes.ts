@@ -8,6 +8,7 @@ import {
   CreateThreadSchema,
   CreateTokenSchema,
   CreateUpdateSchema,
+  CriteriaRevisionSchema,
   DeliveryAttemptSchema,
   HistoryQuerySchema,
   KindSchema,
@@ -278,7 +279,7 @@ export const DECLARED_ROUTES = [
     group: 'threads-write',
     role: 'editor',
     operationId: 'amendUpdate',
-    summary: "Amend an update's wording (summary, sources, quotes)",
+    summary: "Amend an update's wording (summary, sources, quotes) or mark it a key event (key)",
     params: { id: THREAD_ID, updateId: UPDATE_ID },
     body: { schema: AmendUpdateSchema, label: 'The amendment' },
     ifMatch: true,
@@ -286,7 +287,7 @@ export const DECLARED_ROUTES = [
     responses: {
       200: {
         description:
-          'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. Idempotency-Key is not honoured (a PATCH).',
+          'Amended (the same wording again changes nothing); the thread one version on, its summary following when this is its latest live update. status and occurredAt cannot be amended (400): retract and post again. `key` alone (contract 1.2) rewrites the update and moves the thread one version on, with no new revision; the same flag again changes nothing. Idempotency-Key is not honoured (a PATCH).',
         body: withUpdate,
       },
     },
@@ -392,6 +393,7 @@ export const DECLARED_ROUTES = [
         knownAt:
           'As known then (updates, retractions and wording recorded by then); a period means its last millisecond; no ETag',
         archived: 'false (default): leave archived threads out; true: only them; any: all',
+        key: 'true: only key events, status changes or not (a key note has status null); false (default): the status changes',
         nextToken: NEXT_TOKEN,
       },
     },
@@ -663,6 +665,26 @@ export const DECLARED_ROUTES = [
     },
     problems: { 503: 'unavailable (the database did not answer in time)' },
   },
+  // ---- Contract 1.2: criteria and clarifications (threadmeta) ----
+  {
+    route: 'GET /threads/{id}/criteria',
+    group: 'threads-read',
+    role: 'reader',
+    operationId: 'listCriteria',
+    summary:
+      "A thread's criteria over time, oldest first: every change after the first is a dated clarification",
+    params: { id: THREAD_ID },
+    etag: 'read',
+    responses: {
+      200: {
+        description:
+          'Every text the criteria had, oldest first, revision 1 the first (text null: cleared), with when and by whom (the token name) it was recorded',
+        body: items(CriteriaRevisionSchema),
+      },
+    },
+    problems: { 404: 'not_found' },
+  },
+  // ---- end of contract 1.2 (threadmeta) ----
 ] as const satisfies readonly DeclaredRoute[];
 
 /** One declared route (of this table, or of a test's table built the same way). */

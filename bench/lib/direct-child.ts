@@ -81,6 +81,7 @@ async function postUpdate(id: string, n: number): Promise<number> {
       revisedAt: null,
       revisedBy: null,
       revisionCount: 0,
+      key: false,
     };
     const next: Thread = {
       ...thread,

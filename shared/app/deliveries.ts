@@ -39,7 +39,10 @@ export const matches = (subscription: SubscriptionRecord, event: TrackerEvent): 
   subscription.status === 'active' &&
   event.type !== 'Ping' &&
   subscription.events.includes(event.type) &&
-  (subscription.scenario === null || subscription.scenario === event.scenario) &&
+  (subscription.scenario === null ||
+    subscription.scenario === event.scenario ||
+    // A thread moved out of the subscription's scenario (ThreadChanged, contract 1.2): it is told.
+    subscription.scenario === event.previousScenario) &&
   (subscription.threadId === null || subscription.threadId === event.threadId);
 
 /** Create the deliveries of these events, due at `nowMs`; returns how many were new. */

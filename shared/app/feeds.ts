@@ -84,6 +84,8 @@ export async function renderAtom(
       published: new Date(update.recordedAt),
       description: html(update.summary),
       author: [{ name: plain(update.postedBy) }],
+      // Contract 1.2 "Key events": a key event's entry says so, for readers that filter by category.
+      ...(update.key ? { category: [{ term: 'key' }] } : {}),
     });
     related.set(
       `<link href="${link}"/>`,

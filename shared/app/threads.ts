@@ -39,9 +39,18 @@ import type {
 } from '../domain/schemas';
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
-import type { Expected, Principal, Revision, Thread, ThreadState, Update } from '../domain/types';
+import type {
+  CriteriaRevision,
+  Expected,
+  Principal,
+  Revision,
+  Thread,
+  ThreadState,
+  Update,
+} from '../domain/types';
 import {
   statusChanged,
+  threadChanged,
   threadCreated,
   updateAmended,
   updatePosted,
@@ -145,6 +154,7 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     revisedAt: null,
     revisedBy: null,
     revisionCount: 0,
+    key: false,
   };
 }
 
@@ -408,6 +418,8 @@ export async function createThread(
     archived: false,
     createdAt: now,
     updatedAt: now,
+    keywords: input.keywords ?? [],
+    criteria: input.criteria ?? null,
   };
   // ThreadCreated only: it carries the first status (contract 1.1, "Precise points").
   const events = [threadCreated(thread, update, now)];
@@ -429,6 +441,10 @@ export async function createThread(
         update,
         updateIsNew: true,
         events,
+        // Criteria given at creation are their first revision.
+        ...(thread.criteria !== null
+          ? { criteria: { text: thread.criteria, recordedAt: now, recordedBy: options.principal.name } }
+          : {}),
         ...(options.idempotency
           ? {
               idempotency: {
@@ -624,12 +640,27 @@ export function amendUpdate(
       sources: input.sources ?? target.sources,
       quotes: input.quotes ?? target.quotes,
     };
+    const key = input.key ?? target.key;
+    const reworded = changesWording(target, wording);
     // The same wording again is no amendment: nothing is written and the thread keeps its version.
-    if (!changesWording(target, wording)) return { thread, update: target, unchanged: true };
+    if (!reworded && key === target.key) return { thread, update: target, unchanged: true };
+    // Only the key flag (contract 1.2 "Key events"): the update item is rewritten with the thread item
+    // (one version on), as an amendment is, but it is no new wording: no revision, no refold.
+    if (!reworded) {
+      const flagged: Update = { ...target, key };
+      const next: Thread = { ...thread, version: thread.version + 1, updatedAt: now };
+      return {
+        thread: next,
+        update: flagged,
+        updateIsNew: false,
+        events: [updateAmended(next, flagged, now)],
+      };
+    }
     const revision = target.revisionCount + 1;
     const amended: Update = {
       ...target,
       ...wording,
+      key,
       revisedAt: now,
       revisedBy: options.principal.name,
       revisionCount: revision,
@@ -722,6 +753,17 @@ export function patchThread(
       };
       changed = true;
     }
+    // Contract 1.2: keywords write only when they differ (order and spelling count: they are shown as given).
+    if (input.keywords !== undefined && input.keywords.join('\n') !== thread.keywords.join('\n')) {
+      next = { ...next, keywords: input.keywords };
+      changed = true;
+    }
+    // Contract 1.2: every change of the criteria is kept, as a revision item written with this write only.
+    const criteriaChanged = input.criteria !== undefined && input.criteria !== thread.criteria;
+    if (criteriaChanged) {
+      next = { ...next, criteria: input.criteria ?? null };
+      changed = true;
+    }
     if (input.kind !== undefined && input.kind !== thread.kind) {
       await requireKindFits(ctx, threadId, input.kind);
       next = { ...next, kind: input.kind };
@@ -744,14 +786,33 @@ export function patchThread(
       changed = true;
     }
     if (!changed) return { thread, unchanged: true };
+    const after: Thread = { ...next, version: thread.version + 1, updatedAt: now };
+    // Contract 1.2: what changed goes out as ThreadChanged; a title or staleAfterHours given again
+    // moves the version (contract 1) but changes nothing, and so tells nobody.
+    const changes = changedFields(thread, after);
     return {
-      thread: { ...next, version: thread.version + 1, updatedAt: now },
+      thread: after,
+      ...(changes.length > 0
+        ? { events: [threadChanged(after, changes, now, moving ? thread.scenario : undefined)] }
+        : {}),
+      ...(criteriaChanged
+        ? { criteria: { text: next.criteria, recordedAt: now, recordedBy: options.principal.name } }
+        : {}),
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
       ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),
     };
   });
 }
+
+/**
+ * The names of the thread's fields a PATCH changed, in the thread's order: those it set and those that
+ * follow from them (archiving clears `stale` and `overdue`); the version and update time always move.
+ */
+const changedFields = (before: Thread, after: Thread): string[] =>
+  (Object.keys(after) as (keyof Thread)[]).filter(
+    (f) => f !== 'version' && f !== 'updatedAt' && JSON.stringify(before[f]) !== JSON.stringify(after[f]),
+  );
 
 /**
  * The thread as it stood at `asOf` and/or as it was known at `knownAt`.
@@ -777,7 +838,7 @@ export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff
       return { ...record.thread, ...state, ...cut };
     }
   }
-  const { thread, updates, revisions } = await ctx.threads.loadHistory(threadId, false);
+  const { thread, updates, revisions, criteria } = await ctx.threads.loadHistory(threadId, false);
   if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
   // Known at a time, an update reads as it was worded then (the summary follows the latest live one).
   const worded =
@@ -786,7 +847,27 @@ export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff
       : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
   const state = project(worded, cut);
   if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
-  return { ...thread, ...state, ...cut };
+  return {
+    ...thread,
+    ...state,
+    ...(knownAt !== undefined ? { criteria: criteriaKnownAt(criteria, knownAt) } : {}),
+    ...cut,
+  };
+}
+
+/** The criteria as known at a time: the last text recorded by then (none before the first). */
+const criteriaKnownAt = (revisions: readonly CriteriaRevision[], knownAt: string): string | null =>
+  revisions.filter((r) => r.recordedAt <= knownAt).at(-1)?.text ?? null;
+
+/** Contract 1.2: a thread's criteria over time, oldest first (revision 1 the first text). */
+export async function listCriteria(ctx: ThreadReads, threadId: string): Promise<CriteriaRevision[]> {
+  const [thread, revisions] = await Promise.all([
+    ctx.threads.getThread(threadId),
+    // Written with the thread item; an eventually consistent read may trail it, so read them consistently.
+    ctx.threads.getCriteria(threadId, true),
+  ]);
+  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+  return revisions;
 }
 
 const describeCut = (cut: Cutoff) =>

@@ -8,20 +8,25 @@ import { archivedMatches, type ArchivedFilter } from './archived';
 import type { AppContext } from './context';
 import { getScenario } from './scenarios';
 
-/** One status change of a scenario's timeline (contract 1.1 "Boards and timelines"). */
+/** One status change of a scenario's timeline (contract 1.1 "Boards and timelines"), or a key event (1.2). */
 export interface TimelineItem {
   threadId: string;
   updateId: string;
-  status: string;
+  /** The update's status: null only for a key event that is a note (`key`). */
+  status: string | null;
   previousStatus: string | null;
   occurredAt: string;
   occurredPrecision: Precision;
   summary: string;
+  /** Contract 1.2: whether the update is a key event of the story (its flag now, also at `knownAt`). */
+  key: boolean;
 }
 
 export interface TimelineQuery {
   knownAt?: string;
   archived?: ArchivedFilter;
+  /** Contract 1.2: key events only, status changes or not (a key note's status is null). */
+  key?: boolean;
 }
 
 export interface TimelinePage {
@@ -51,6 +56,7 @@ async function* changesOf(
   thread: Thread,
   from: TimelinePosition | undefined,
   knownAt: string | undefined,
+  keyOnly = false,
 ): AsyncGenerator<TimelineItem> {
   // LSI1SK is `<occurredAt>#<ulid>`; '$' sorts after '#' and after every ULID, '!' before every time.
   // The window after `from` and the updates before it (the page's own last change included).
@@ -75,17 +81,22 @@ async function* changesOf(
   }
   for await (const page of ctx.threads.updatesAroundKey(thread.id, after, true)) {
     for (const u of page) {
-      if (!live(u, knownAt) || u.status === null || u.status === previous) continue;
-      yield {
-        threadId: thread.id,
-        updateId: u.id,
-        status: u.status,
-        previousStatus: previous,
-        occurredAt: u.occurredAt,
-        occurredPrecision: precisionOf(u),
-        summary: await summaryOf(ctx, thread.id, u, knownAt),
-      };
-      previous = u.status;
+      if (!live(u, knownAt)) continue;
+      // Key events only: every live key update, status change or not (previousStatus: the thread's
+      // status before it); the status changes between them are still followed for that.
+      const shown = keyOnly ? u.key : u.status !== null && u.status !== previous;
+      if (shown)
+        yield {
+          threadId: thread.id,
+          updateId: u.id,
+          status: u.status,
+          previousStatus: previous,
+          occurredAt: u.occurredAt,
+          occurredPrecision: precisionOf(u),
+          summary: await summaryOf(ctx, thread.id, u, knownAt),
+          key: u.key,
+        };
+      if (u.status !== null) previous = u.status;
     }
   }
 }
@@ -140,7 +151,7 @@ export async function timelinePage(
 ): Promise<TimelinePage> {
   await getScenario(ctx, scenario);
   const threads = await threadsOf(ctx, scenario, q.archived);
-  const streams = threads.map((t) => changesOf(ctx, t, from, q.knownAt));
+  const streams = threads.map((t) => changesOf(ctx, t, from, q.knownAt, q.key === true));
   const heads = await Promise.all(
     streams.map(async (st) => (await st.next()).value as TimelineItem | undefined),
   );

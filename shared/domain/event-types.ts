@@ -1,4 +1,4 @@
-/** Every notification type of contract 1.1, in the contract's order (shared/events/event.ts builds them). */
+/** Every notification type of contracts 1.1 and 1.2, in the contracts' order (shared/events/event.ts builds them). */
 export const EVENT_TYPES = [
   'ThreadCreated',
   'ThreadStatusChanged',
@@ -7,6 +7,8 @@ export const EVENT_TYPES = [
   'UpdateRetracted',
   'ThreadStale',
   'ThreadOverdue',
+  // Contract 1.2 "Thread changes are events".
+  'ThreadChanged',
   'Ping',
 ] as const;
 

@@ -29,6 +29,11 @@ export interface TrackerEvent {
   staleSince?: string;
   overdueSince?: string;
   expected?: ExpectedEvent | null;
+  /** ThreadChanged (contract 1.2): the names of the thread's fields the PATCH changed, and its new version. */
+  changes?: string[];
+  version?: number;
+  /** ThreadChanged of a thread moved to another scenario: the one it left (its followers see it leave). */
+  previousScenario?: string;
 }
 
 // Monotonic: the events one write emits (UpdatePosted, then ThreadStatusChanged) sort in that order.
@@ -94,6 +99,22 @@ export const threadOverdue = (
   status: thread.status,
   overdueSince,
   expected,
+});
+
+/**
+ * Contract 1.2: a PATCH of the thread changed these fields (names as the thread shows them); `version`
+ * is the thread's after it. A move names the scenario left, so those following it see the thread go.
+ */
+export const threadChanged = (
+  thread: Pick<ThreadRef, 'id' | 'scenario'> & { version: number },
+  changes: string[],
+  time: string,
+  previousScenario?: string,
+): TrackerEvent => ({
+  ...base('ThreadChanged', thread, time),
+  changes,
+  version: thread.version,
+  ...(previousScenario !== undefined && previousScenario !== thread.scenario ? { previousScenario } : {}),
 });
 
 /** A Ping goes to one subscription only; its scenario is the subscription's (or null). */

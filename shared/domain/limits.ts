@@ -22,6 +22,10 @@ export const LIMITS = {
   pageSize: { min: 1, max: 100, default: 50 },
   idempotencyKey: 128,
   subscriptionDescription: 500,
+  // Contract 1.2 (threadmeta): keywords on threads and scenarios, criteria on threads.
+  keywords: 30,
+  keyword: 60,
+  criteria: 2000,
 } as const;
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;

@@ -162,13 +162,16 @@ export const targetOfKey = (key: string): LiveTarget => {
 };
 
 /**
- * The targets an event is delivered to: its scenario and its thread. A Ping is for one webhook
+ * The targets an event is delivered to: its scenario (and, for a ThreadChanged that moved the thread,
+ * the scenario it left) and its thread; ThreadChanged (1.2) goes live like every other type. A Ping is for one webhook
  * subscription only and never goes live.
  */
 export function targetsOf(event: TrackerEvent): LiveTarget[] {
   if (event.type === 'Ping') return [];
   const out: LiveTarget[] = [];
   if (event.scenario) out.push({ scenario: event.scenario });
+  // A ThreadChanged that moved the thread also reaches the scenario it left (contract 1.2).
+  if (event.previousScenario) out.push({ scenario: event.previousScenario });
   if (event.threadId) out.push({ threadId: event.threadId });
   return out;
 }

@@ -214,6 +214,44 @@ export const kindName = z
 const sources = z.optional(z.array(SourceSchema).check(z.maxLength(LIMITS.sources)));
 const quotes = z.optional(z.array(QuoteSchema).check(z.maxLength(LIMITS.quotes)));
 
+// ---- Contract 1.2: keywords, criteria, key events (threadmeta) ----
+
+/** A stable form of a keyword to compare by: the same letters in any case or Unicode composition are one keyword. */
+export const keywordIdentity = (k: string): string => k.normalize('NFC').toLowerCase();
+
+/**
+ * `keywords` on threads and scenarios: up to 30 strings of 1–60 characters, any language. Each is
+ * trimmed; a keyword repeated in another case (or composition) is kept once, the first spelling
+ * given, in the order given. The count is checked before repeats are dropped, as for `tags`.
+ */
+export const keywords = z.pipe(
+  z
+    .array(
+      z.pipe(
+        text(1, LIMITS.keyword),
+        z.transform((k: string) => k.trim()),
+      ),
+    )
+    .check(z.maxLength(LIMITS.keywords, `must hold at most ${LIMITS.keywords} keywords`)),
+  z.transform((list: string[]) => {
+    const seen = new Set<string>();
+    return list.filter((k) => !seen.has(keywordIdentity(k)) && seen.add(keywordIdentity(k)));
+  }),
+);
+
+/** `criteria` on threads: what each status means and which sources count; null clears them. */
+export const criteria = z.nullable(text(1, LIMITS.criteria));
+
+/** One text the criteria had, as `GET /threads/{id}/criteria` lists it. */
+export const CriteriaRevisionSchema = z.object({
+  revision: z.int(),
+  text: z.nullable(z.string()),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+});
+
+// ---- end of contract 1.2 (threadmeta) ----
+
 export const CreateThreadSchema = z.strictObject({
   id: slug,
   scenario: slug,
@@ -227,6 +265,8 @@ export const CreateThreadSchema = z.strictObject({
   staleAfterHours: z.optional(staleAfterHours),
   parent: z.optional(z.nullable(slug)),
   expected: z.optional(z.nullable(ExpectedSchema)),
+  keywords: z.optional(keywords),
+  criteria: z.optional(criteria),
 });
 /**
  * What the application takes: the parsed body, or from internal callers (seed, CLIs, tests) an
@@ -245,6 +285,8 @@ const PATCH_FIELDS = [
   'scenario',
   'kind',
   'parent',
+  'keywords',
+  'criteria',
 ] as const;
 
 export const PatchThreadSchema = z
@@ -256,6 +298,8 @@ export const PatchThreadSchema = z
     scenario: z.optional(slug),
     kind: z.optional(kindName),
     parent: z.optional(z.nullable(slug)),
+    keywords: z.optional(keywords),
+    criteria: z.optional(criteria),
   })
   .check(
     z.refine(
@@ -296,14 +340,20 @@ export const AmendUpdateSchema = z
     quotes,
     status: notAmendable,
     occurredAt: notAmendable,
+    // Contract 1.2 "Key events": a flag, not wording (no revision).
+    key: z.optional(z.boolean()),
   })
   .check(
     z.refine(
-      (b) => b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined,
-      'give at least one of summary, sources, quotes',
+      (b) =>
+        b.summary !== undefined || b.sources !== undefined || b.quotes !== undefined || b.key !== undefined,
+      'give at least one of summary, sources, quotes, key',
     ),
   );
-export type AmendUpdateInput = Pick<z.output<typeof AmendUpdateSchema>, 'summary' | 'sources' | 'quotes'>;
+export type AmendUpdateInput = Pick<
+  z.output<typeof AmendUpdateSchema>,
+  'summary' | 'sources' | 'quotes' | 'key'
+>;
 
 /** A source and a quote as responses show them (updates and their revisions). */
 const SourceOut = z.object({
@@ -355,6 +405,7 @@ export const CreateScenarioSchema = z.strictObject({
   title: scenarioTitle,
   description: z.optional(scenarioDescription),
   tags: z.optional(tags),
+  keywords: z.optional(keywords),
 });
 export type CreateScenarioInput = z.output<typeof CreateScenarioSchema>;
 
@@ -363,11 +414,16 @@ export const PatchScenarioSchema = z
     title: z.optional(scenarioTitle),
     description: z.optional(scenarioDescription),
     tags: z.optional(tags),
+    keywords: z.optional(keywords),
   })
   .check(
     z.refine(
-      (b) => b.title !== undefined || b.description !== undefined || b.tags !== undefined,
-      'give at least one of title, description, tags',
+      (b) =>
+        b.title !== undefined ||
+        b.description !== undefined ||
+        b.tags !== undefined ||
+        b.keywords !== undefined,
+      'give at least one of title, description, tags, keywords',
     ),
   );
 export type PatchScenarioInput = z.output<typeof PatchScenarioSchema>;
@@ -446,6 +502,8 @@ export const ListThreadsQuerySchema = z.strictObject({
 /** `GET /scenarios/{id}/timeline`. */
 export const TimelineQuerySchema = z.strictObject({
   knownAt: z.optional(cutTime),
+  // Contract 1.2 "Key events": only key events (status changes or not).
+  key: z.optional(z.enum(['true', 'false'])),
   archived: z.optional(z.enum(['false', 'true', 'any'])),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
@@ -454,11 +512,13 @@ export const TimelineQuerySchema = z.strictObject({
 export const TimelineItemSchema = z.object({
   threadId: z.string(),
   updateId: z.string(),
-  status: z.string(),
+  /** null only for a key event that is a note (`key=true`). */
+  status: z.nullable(z.string()),
   previousStatus: z.nullable(z.string()),
   occurredAt: z.string(),
   occurredPrecision: z.enum(PRECISIONS),
   summary: z.string(),
+  key: z.boolean(),
 });
 
 export const ListScenariosQuerySchema = z.strictObject({
@@ -499,6 +559,8 @@ export const ThreadSchema = z.object({
   archived: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  keywords: z.array(z.string()),
+  criteria: nullableString,
   asOf: z.optional(z.string()),
   knownAt: z.optional(z.string()),
 });
@@ -519,6 +581,7 @@ export const UpdateSchema = z.object({
   revisedAt: nullableString,
   revisedBy: nullableString,
   revisionCount: z.int(),
+  key: z.boolean(),
 });
 
 export const ScenarioSchema = z.object({
@@ -526,6 +589,7 @@ export const ScenarioSchema = z.object({
   title: z.string(),
   description: z.string(),
   tags: z.array(z.string()),
+  keywords: z.array(z.string()),
   threadCount: z.int(),
   statusCounts: z.record(z.string(), z.int()),
   staleCount: z.int(),

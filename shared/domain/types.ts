@@ -37,6 +37,8 @@ export interface Update {
   revisedBy: string | null;
   /** How many amendments the wording has had: 0 until amended (revision 0 is the original). */
   revisionCount: number;
+  /** A key event of the story (contract 1.2 "Key events"): set and cleared with an amendment; false by default. */
+  key: boolean;
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */
@@ -88,6 +90,19 @@ export interface Thread extends ThreadState {
   archived: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Contract 1.2: words a news item about this thread would use (matching, search); `[]` by default. */
+  keywords: string[];
+  /** Contract 1.2: what each status means for this thread and which sources count; null until set. */
+  criteria: string | null;
+}
+
+/** One text the criteria of a thread had (contract 1.2 "Criteria and clarifications"): revision 1 is the first. */
+export interface CriteriaRevision {
+  revision: number;
+  /** null: the criteria were cleared. */
+  text: string | null;
+  recordedAt: string;
+  recordedBy: string;
 }
 
 /** What a scenario's counts are computed from: a thread's status and flags (absent flags are false). */
@@ -111,6 +126,8 @@ export interface Scenario extends ScenarioCounts {
   title: string;
   description: string;
   tags: string[];
+  /** Contract 1.2: words a news item about this scenario would use; `[]` by default. */
+  keywords: string[];
   createdAt: string;
   updatedAt: string;
   version: number;

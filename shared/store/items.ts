@@ -1,6 +1,7 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
 import type {
+  CriteriaRevision,
   Expected,
   Quote,
   Retraction,
@@ -14,6 +15,7 @@ import {
   SCENARIOS_LIST_PK,
   THREAD_SHARDS,
   archivedScope,
+  criteriaKey,
   dueShardPk,
   dueSk,
   expectedShardPk,
@@ -56,6 +58,8 @@ const THREAD_FIELDS = [
   'archived',
   'createdAt',
   'updatedAt',
+  'keywords',
+  'criteria',
 ] as const satisfies readonly (keyof Thread)[];
 
 const UPDATE_FIELDS = [
@@ -74,6 +78,7 @@ const UPDATE_FIELDS = [
   'revisedAt',
   'revisedBy',
   'revisionCount',
+  'key',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = [
@@ -123,6 +128,9 @@ export const toThread = (item: Record<string, unknown>): Thread =>
       expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
       parent: item.parent ?? null,
       archived: item.archived ?? false,
+      // Contract 1.2: items written before it have neither.
+      keywords: item.keywords ?? [],
+      criteria: item.criteria ?? null,
     },
     THREAD_FIELDS,
   );
@@ -140,6 +148,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
       revisedAt: item.revisedAt ?? null,
       revisedBy: item.revisedBy ?? null,
       revisionCount: Number(item.revisionCount ?? 0),
+      // Contract 1.2: items written before key events existed are not key events.
+      key: item.key ?? false,
     },
     UPDATE_FIELDS,
   );
@@ -211,9 +221,17 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
   const due = dueAt(thread, kinds);
   const overdueFrom = overdueAt(thread, kinds);
   const scope = threadScopes(thread);
+  const { keywords, criteria, ...fields } = pick<Thread>(
+    thread as unknown as Record<string, unknown>,
+    THREAD_FIELDS,
+  );
   return {
     ...threadKey(thread.id),
-    ...pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS),
+    ...fields,
+    // Contract 1.2: stored only when set (toThread reads their absence as the defaults), so a thread
+    // without them is the item it was, byte for byte, and every write of it costs what it did.
+    ...(keywords !== undefined && keywords.length > 0 ? { keywords } : {}),
+    ...(criteria !== undefined && criteria !== null ? { criteria } : {}),
     // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
@@ -295,6 +313,7 @@ const SCENARIO_FIELDS = [
   'title',
   'description',
   'tags',
+  'keywords',
   'threadCount',
   'statusCounts',
   'staleCount',
@@ -315,6 +334,7 @@ export function toScenario(item: Record<string, unknown>): Scenario {
     ...scenario,
     description: scenario.description ?? '',
     tags: scenario.tags ?? [],
+    keywords: scenario.keywords ?? [],
     statusCounts: Object.fromEntries(
       Object.keys(counts)
         .sort()
@@ -334,3 +354,27 @@ export const scenarioItem = (scenario: Scenario, countedAt?: string): Record<str
   GSI1SK: scenario.id,
   ...(countedAt ? { [COUNTED_AT]: countedAt } : {}),
 });
+
+/**
+ * A criteria revision item (contract 1.2), keyed by the thread version its write made. Its revision
+ * number is not stored: it is its place in the thread's list (revisions are never removed).
+ */
+export const criteriaItem = (
+  threadId: string,
+  version: number,
+  revision: Omit<CriteriaRevision, 'revision'>,
+): Record<string, unknown> => ({
+  ...criteriaKey(threadId, version),
+  text: revision.text,
+  recordedAt: revision.recordedAt,
+  recordedBy: revision.recordedBy,
+});
+
+/** A thread's criteria revision items, oldest first, numbered from 1. */
+export const toCriteriaRevisions = (items: readonly Record<string, unknown>[]): CriteriaRevision[] =>
+  items.map((item, i) => ({
+    revision: i + 1,
+    text: (item.text as string | null | undefined) ?? null,
+    recordedAt: String(item.recordedAt),
+    recordedBy: String(item.recordedBy),
+  }));

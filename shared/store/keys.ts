@@ -64,6 +64,17 @@ export const UPDATE_PREFIX = 'UPDATE#';
  */
 export const REVISION_PREFIX = 'REVISION#';
 export const TOKENS_PK = 'TOKENS';
+/**
+ * Contract 1.2: a thread's criteria over time, `CRITERIA#<version>` in the thread's partition (the
+ * thread's version the change made: unique, and in the order they were recorded). Written only by
+ * the write that sets them, read only by `GET /threads/{id}/criteria` and a `knownAt` view (which
+ * reads the whole partition anyway). No index attributes: nothing else sees them.
+ */
+export const CRITERIA_PREFIX = 'CRITERIA#';
+export const criteriaKey = (threadId: string, version: number) => ({
+  PK: threadPk(threadId),
+  SK: `${CRITERIA_PREFIX}${String(version).padStart(10, '0')}`,
+});
 
 const THREAD_PREFIX = 'THREAD#';
 export const threadPk = (threadId: string) => `${THREAD_PREFIX}${threadId}`;

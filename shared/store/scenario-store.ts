@@ -97,7 +97,7 @@ export class ScenarioStore {
     }
   }
 
-  /** Title, description and tags, conditional on the version read (VersionConflict otherwise). */
+  /** Title, description, tags and keywords, conditional on the version read (VersionConflict otherwise). */
   async patch(next: Scenario, expectedVersion: number): Promise<void> {
     try {
       await this.db.send(
@@ -105,12 +105,13 @@ export class ScenarioStore {
           TableName: this.table,
           Key: scenarioKey(next.id),
           UpdateExpression:
-            'SET title = :title, description = :description, tags = :tags, version = :next, updatedAt = :now',
+            'SET title = :title, description = :description, tags = :tags, keywords = :keywords, version = :next, updatedAt = :now',
           ConditionExpression: 'version = :v',
           ExpressionAttributeValues: {
             ':title': next.title,
             ':description': next.description,
             ':tags': next.tags,
+            ':keywords': next.keywords,
             ':next': next.version,
             ':now': next.updatedAt,
             ':v': expectedVersion,

@@ -15,9 +15,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
-import type { Revision, Thread, Update } from '../domain/types';
+import type { CriteriaRevision, Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../domain/event';
 import {
+  CRITERIA_PREFIX,
   INDEX,
   REVISION_PREFIX,
   THREAD_SK,
@@ -28,7 +29,16 @@ import {
   threadPk,
   updateKey,
 } from './keys';
-import { revisionItem, threadItem, toRevision, toThread, toUpdate, updateItem } from './items';
+import {
+  criteriaItem,
+  revisionItem,
+  threadItem,
+  toCriteriaRevisions,
+  toRevision,
+  toThread,
+  toUpdate,
+  updateItem,
+} from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { outboxItem } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
@@ -92,6 +102,8 @@ export interface ThreadWrite {
   revisions?: Revision[];
   /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
   turn?: string;
+  /** Contract 1.2: the thread's criteria changed (or were set at creation): their new text, kept as a revision. */
+  criteria?: Omit<CriteriaRevision, 'revision'>;
 }
 
 /**
@@ -122,6 +134,8 @@ export interface ThreadHistory {
   updates: Update[];
   /** The stored wordings of amended updates, by update id, oldest first. */
   revisions: Map<string, Revision[]>;
+  /** Contract 1.2: the thread's criteria over time, oldest first. */
+  criteria: CriteriaRevision[];
 }
 
 export interface Page<T> {
@@ -134,6 +148,8 @@ export interface Page<T> {
 export interface TimelineFacts extends UpdateFacts {
   revisionCount: number;
   revisedAt: string | null;
+  /** Contract 1.2: a key event (false on items written before key events existed). */
+  key: boolean;
 }
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
@@ -203,6 +219,7 @@ export class ThreadStore {
     let thread: Thread | null = null;
     const updates: Update[] = [];
     const revisions = new Map<string, Revision[]>();
+    const criteria: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -222,11 +239,31 @@ export class ThreadStore {
           // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
           const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
           revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
-        }
+        } else if (typeof item.SK === 'string' && item.SK.startsWith(CRITERIA_PREFIX)) criteria.push(item);
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return { thread, updates, revisions };
+    return { thread, updates, revisions, criteria: toCriteriaRevisions(criteria) };
+  }
+
+  /** Contract 1.2: the thread's criteria over time, oldest first (one Query of their key range). */
+  async getCriteria(threadId: string, consistent = false): Promise<CriteriaRevision[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': CRITERIA_PREFIX },
+          ConsistentRead: consistent,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return toCriteriaRevisions(items);
   }
 
   /** The thread item with its fold cursor: what a write (consistent) or a historical view reads first. */
@@ -313,8 +350,9 @@ export class ThreadStore {
           IndexName: INDEX.byOccurred,
           KeyConditionExpression: `PK = :pk AND LSI1SK ${forward ? '>' : '<'} :b`,
           ExpressionAttributeValues: { ':pk': threadPk(threadId), ':b': bound },
-          ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt`,
-          ExpressionAttributeNames: FACTS_PROJECTION.ExpressionAttributeNames,
+          ProjectionExpression: `${FACTS_PROJECTION.ProjectionExpression}, revisionCount, revisedAt, #key`,
+          // `key` is a reserved word of DynamoDB's expressions.
+          ExpressionAttributeNames: { ...FACTS_PROJECTION.ExpressionAttributeNames, '#key': 'key' },
           ScanIndexForward: forward,
           ConsistentRead: consistent,
           Limit: limit,
@@ -325,6 +363,7 @@ export class ThreadStore {
         ...toFacts(item),
         revisionCount: Number(item.revisionCount ?? 0),
         revisedAt: (item.revisedAt as string | null | undefined) ?? null,
+        key: item.key === true,
       }));
       start = page.LastEvaluatedKey;
       limit = Math.min(limit * 4, 1000);
@@ -571,6 +610,15 @@ export class ThreadStore {
         Put: {
           TableName: this.table,
           Item: revisionItem(write.update!.threadId, write.update!.id, revision),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    if (write.criteria) {
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: criteriaItem(write.thread.id, write.thread.version, write.criteria),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });

@@ -44,6 +44,7 @@ describe('history paging past DynamoDB’s 1 MB page', () => {
         revisedAt: null,
         revisedBy: null,
         revisionCount: 0,
+        key: false,
       };
       await s.ctx.db.send(new PutCommand({ TableName: s.ctx.config.tableName, Item: updateItem(update) }));
     }

@@ -79,6 +79,7 @@ describe('subscriptions', () => {
         'UpdateRetracted',
         'ThreadStale',
         'ThreadOverdue',
+        'ThreadChanged',
         'Ping',
       ],
       scenario: null,

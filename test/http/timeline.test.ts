@@ -66,6 +66,7 @@ describe('GET /scenarios/{id}/timeline', () => {
       occurredAt: '2025-06-10T00:00:00.000Z',
       occurredPrecision: 'day',
       summary: 'summit scheduled.',
+      key: false,
     });
     expect(r.body.nextToken).toBeNull();
   });

@@ -33,6 +33,8 @@ const thread = (id: string, updatedAt: string): Thread => ({
   expected: null,
   parent: null,
   archived: false,
+  keywords: [],
+  criteria: null,
   createdAt: updatedAt,
   updatedAt,
 });

@@ -304,6 +304,9 @@ describe('npm run migrate over a table of the first data model', () => {
         expected: null,
         overdue: false,
         overdueSince: null,
+        // Nor keywords or criteria (contract 1.2).
+        keywords: [],
+        criteria: null,
       });
       expect(thread.headers.get('etag')).toBe(`"v${threadItem.version}"`);
       expect(history.body.items.map((u: Item) => u.id).sort()).toEqual(

@@ -67,6 +67,8 @@ function makeThreads(): Thread[] {
       archived: false,
       createdAt: updatedAt,
       updatedAt,
+      keywords: [],
+      criteria: null,
     };
   });
 }

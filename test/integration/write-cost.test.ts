@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
 import {
+  amendUpdate,
   createThread,
   patchThread,
   postUpdate,
@@ -305,7 +306,17 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     expect(keyed.table - plain.table).toBe(5);
   });
 
-  it('a PATCH of the title: the thread and every ALL-projected index, no update, no outbox', async () => {
+  it('a PATCH of the title: the thread and every ALL-projected index, no update; its ThreadChanged through the outbox (2, contract 1.2)', async () => {
+    const before = await hourOf('b');
+    const cost = await measure(() =>
+      patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
+    );
+    const hourMoved = before.updated !== (await hourOf('b')).updated;
+    expect(cost.table).toBe(6);
+    expect(cost.total).toBe(6 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+  });
+
+  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no outbox', async () => {
     const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
@@ -313,6 +324,58 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(4);
     expect(cost.total).toBe(4 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+  });
+
+  it('a PATCH of the criteria (contract 1.2): also their revision item (2) besides the outbox; the thread item carries the text', async () => {
+    const before = await hourOf('b');
+    const cost = await measure(() =>
+      patchThread(budget, 'b', { criteria: 'agreed: both sides confirm.' }, editor).then(render),
+    );
+    const hourMoved = before.updated !== (await hourOf('b')).updated;
+    expect(cost.table).toBe(8);
+    expect(cost.total).toBe(8 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+  });
+
+  it('a note on a thread whose criteria fill their 2000 characters (contract 1.2): the thread item and each ALL-projected entry carry the text, 4 KB-units instead of 2', async () => {
+    // Prepare: a thread of its own, its criteria set (the thread item: 1.3 KB + 2 KB); archived after,
+    // so that the stale check measured below finds only thread b
+    await createThread(
+      budget,
+      { id: 'c', scenario: 'budget', kind: 'other', title: 'Criteria', status: 'proposed', summary: SUMMARY },
+      editor,
+    ).then(render);
+    await patchThread(budget, 'c', { criteria: 'x'.repeat(2000) }, editor).then(render);
+    const before = await hourOf('c');
+    // Act
+    const cost = await measure(() =>
+      postUpdate(budget, 'c', { status: null, summary: SUMMARY }, editor).then(render),
+    );
+    // Assess
+    const hourMoved = before.updated !== (await hourOf('c')).updated;
+    const BIG_ENTRY = 2 * ALL_ENTRY;
+    expect(cost.indexes).toMatchObject({
+      GSI1: BIG_ENTRY,
+      GSI2: BIG_ENTRY,
+      GSI4: BIG_ENTRY,
+      GSI5: BIG_ENTRY,
+    });
+    // The thread item (3.3 KB: 8), the update (2), the outbox event (2).
+    expect(cost.table).toBe(12);
+    expect(cost.total - (hourMoved ? 12 + 2 * BIG_ENTRY : 0)).toBe(62);
+    await patchThread(budget, 'c', { archived: true }, editor);
+  });
+
+  it('a key flag (contract 1.2) costs what a note costs: the thread, the update rewritten (LSI1 too), the outbox; no revision', async () => {
+    // Prepare
+    const note = (await postUpdate(budget, 'b', { status: null, summary: SUMMARY }, editor)).update!;
+    const before = await hourOf('b');
+    // Act
+    const cost = await measure(() => amendUpdate(budget, 'b', note.id, { key: true }, editor).then(render));
+    // Assess
+    const hourMoved = before.updated !== (await hourOf('b')).updated;
+    expect(cost.table).toBe(8);
+    expect(cost.indexes).toMatchObject({ GSI1: ALL_ENTRY, GSI4: ALL_ENTRY, LSI1: 2 });
+    expect(cost.total).toBe(hourMoved ? 34 + 2 * ALL_ENTRY : 34);
   });
 
   it('a turn claim (a contended writer queuing) rewrites the thread item and its six ALL-projected entries', async () => {
