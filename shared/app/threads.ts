@@ -145,6 +145,7 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     revisedAt: null,
     revisedBy: null,
     revisionCount: 0,
+    claimedBy: input.claimedBy ?? null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { isRetracted, precisionOf } from '../domain/projection';
+import { isRetracted, ownStatus, precisionOf } from '../domain/projection';
 import { wordingKnownAt } from '../domain/revisions';
 import type { Precision } from '../domain/time';
 import type { Thread } from '../domain/types';
@@ -66,8 +66,10 @@ async function* changesOf(
   if (upTo !== null) {
     walk: for await (const page of ctx.threads.updatesAroundKey(thread.id, upTo, false)) {
       for (const u of page) {
-        if (live(u, knownAt) && u.status !== null) {
-          previous = u.status;
+        // A party's claim is not a change of the thread's status (contract 1.2): it is no step here.
+        const own = ownStatus(u);
+        if (live(u, knownAt) && own !== null) {
+          previous = own;
           break walk;
         }
       }
@@ -75,17 +77,18 @@ async function* changesOf(
   }
   for await (const page of ctx.threads.updatesAroundKey(thread.id, after, true)) {
     for (const u of page) {
-      if (!live(u, knownAt) || u.status === null || u.status === previous) continue;
+      const status = ownStatus(u);
+      if (!live(u, knownAt) || status === null || status === previous) continue;
       yield {
         threadId: thread.id,
         updateId: u.id,
-        status: u.status,
+        status,
         previousStatus: previous,
         occurredAt: u.occurredAt,
         occurredPrecision: precisionOf(u),
         summary: await summaryOf(ctx, thread.id, u, knownAt),
       };
-      previous = u.status;
+      previous = status;
     }
   }
 }

@@ -1,6 +1,8 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
 import type {
+  Claim,
+  Corroboration,
   Expected,
   Quote,
   Retraction,
@@ -45,6 +47,9 @@ const THREAD_FIELDS = [
   'lastOccurredPrecision',
   'lastRecordedAt',
   'updateCount',
+  'claims',
+  'disputed',
+  'corroboration',
   'version',
   'staleAfterHours',
   'stale',
@@ -74,6 +79,7 @@ const UPDATE_FIELDS = [
   'revisedAt',
   'revisedBy',
   'revisionCount',
+  'claimedBy',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = [
@@ -123,9 +129,29 @@ export const toThread = (item: Record<string, unknown>): Thread =>
       expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
       parent: item.parent ?? null,
       archived: item.archived ?? false,
+      // Contract 1.2: written only when there is something to say (an unclaimed thread stays as small).
+      claims: ((item.claims as Claim[] | undefined) ?? []).map((c) => present<Claim>(c, CLAIM_FIELDS)),
+      disputed: item.disputed ?? false,
+      corroboration: item.corroboration
+        ? present<Corroboration>(item.corroboration, CORROBORATION_FIELDS)
+        : corroborationOf((item[OUTLETS_ATTRIBUTE] as string[] | undefined) ?? []),
     },
     THREAD_FIELDS,
   );
+
+const CLAIM_FIELDS = [
+  'party',
+  'status',
+  'since',
+  'sincePrecision',
+  'updateId',
+] as const satisfies readonly (keyof Claim)[];
+const CORROBORATION_FIELDS = ['outlets', 'count'] as const satisfies readonly (keyof Corroboration)[];
+
+/** The thread item's attribute holding the current status's outlets (the view's `corroboration.outlets`). */
+export const OUTLETS_ATTRIBUTE = 'outlets';
+
+const corroborationOf = (outlets: string[]): Corroboration => ({ outlets, count: outlets.length });
 
 /**
  * An update in the contract's order, nested objects included: what is read back presents exactly
@@ -140,6 +166,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
       revisedAt: item.revisedAt ?? null,
       revisedBy: item.revisedBy ?? null,
       revisionCount: Number(item.revisionCount ?? 0),
+      // Stored only on claims: absent is the newsroom's own update.
+      claimedBy: item.claimedBy ?? null,
     },
     UPDATE_FIELDS,
   );
@@ -204,6 +232,21 @@ export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
 };
 
 /**
+ * The 1.2 thread fields at their defaults are left off the item (toThread reads them back as such):
+ * an unclaimed thread's item is no larger than before, which keeps a note's WCU where it was.
+ */
+const withoutDefaults = (thread: Thread): Record<string, unknown> => {
+  const { claims, disputed, corroboration, ...rest } = thread;
+  return {
+    ...rest,
+    ...(claims?.length ? { claims } : {}),
+    ...(disputed ? { disputed } : {}),
+    // The count is the list's length: only the list is stored (thread-lists.ts filters on its size).
+    ...(corroboration?.outlets.length ? { [OUTLETS_ATTRIBUTE]: corroboration.outlets } : {}),
+  };
+};
+
+/**
  * The thread item: the Thread's fields plus the key attributes of every index it is listed in (see
  * docs/data-model.md). Every write rewrites the whole item, so the indexes follow automatically.
  */
@@ -213,7 +256,7 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
   const scope = threadScopes(thread);
   return {
     ...threadKey(thread.id),
-    ...pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS),
+    ...withoutDefaults(pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS)),
     // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
@@ -245,6 +288,8 @@ export function updateItem(update: Update): Record<string, unknown> {
   return {
     ...updateKey(update.threadId, update.id),
     ...pick<Update>(update as unknown as Record<string, unknown>, UPDATE_FIELDS),
+    // A plain update stores no claimedBy: an update item (and a note's WCU) stays as it was.
+    ...(!update.claimedBy ? { claimedBy: undefined } : {}),
     // Occurred time, then the ULID (which encodes the recorded time): newest-first listing order.
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };
