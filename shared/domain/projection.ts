@@ -242,7 +242,7 @@ const claimsOf = (fold: Fold): Claim[] =>
 const disputedOf = (fold: Fold): boolean => fold.claims.some((c) => c.status !== fold.status);
 
 /** The thread fields of a fold, or null while no update carrying a status is in it. */
-export function stateOf(fold: Fold): ThreadState | null {
+export function stateOf(fold: Fold): Required<ThreadState> | null {
   if (fold.status === null || fold.runStart === null || fold.head === null || fold.lastRecordedAt === null)
     return null;
   return {
@@ -273,7 +273,7 @@ export function foldAll(updates: readonly UpdateFacts[], knownAt?: string): Fold
  *
  * Returns `null` when no update carrying a status falls inside the cut-off.
  */
-export function project(updates: readonly UpdateFacts[], cut: Cutoff = {}): ThreadState | null {
+export function project(updates: readonly UpdateFacts[], cut: Cutoff = {}): Required<ThreadState> | null {
   const { asOf, knownAt } = cut;
   const inCut = updates.filter(
     (u) => (asOf === undefined || u.occurredAt <= asOf) && (knownAt === undefined || u.recordedAt <= knownAt),

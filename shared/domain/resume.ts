@@ -249,7 +249,7 @@ export async function viewAsOf(
   fold: Fold,
   asOf: string,
   history: HistoryWindows,
-): Promise<ThreadState | null> {
+): Promise<Required<ThreadState> | null> {
   const after = await history.from(asOf, false);
   const headBefore = fold.head !== null && fold.head.occurredAt <= asOf;
   const runBefore = fold.runStart !== null && fold.runStart.occurredAt <= asOf;
