@@ -126,11 +126,16 @@ export interface Fold {
   outlets: string[];
 }
 
-/** A party's claim as the fold keeps it: the claim and where its update sorts. */
+/**
+ * A party's claim as the fold keeps it: the claim, where its update sorts, and when the party's
+ * earliest live claim occurred (`first`): a view before that knows the party has no claim then
+ * without walking back through the history to look for one.
+ */
 export interface FoldClaim {
   party: string;
   status: string;
   at: Marker;
+  first: string;
 }
 
 /**
@@ -145,14 +150,19 @@ export const withOutlets = (outlets: readonly string[], add: readonly string[]):
   return [...new Set([...outlets, ...add])].sort().slice(0, MAX_OUTLETS);
 };
 
-/** A claim set with `claim` as its party's: sorted by party. */
-export const withClaim = (claims: readonly FoldClaim[], claim: FoldClaim): FoldClaim[] =>
-  [...claims.filter((c) => c.party !== claim.party), claim].sort((a, b) => cmp(a.party, b.party));
+/** A claim set with `claim` as its party's (its `first` the earlier of both): sorted by party. */
+export const withClaim = (claims: readonly FoldClaim[], claim: FoldClaim): FoldClaim[] => {
+  const had = claims.find((c) => c.party === claim.party);
+  const first = had && had.first < claim.first ? had.first : claim.first;
+  return [...claims.filter((c) => c.party !== claim.party), { ...claim, first }].sort((a, b) =>
+    cmp(a.party, b.party),
+  );
+};
 
 /** The claim an update makes, when it is a live claim. */
 export const foldClaimOf = (u: UpdateFacts): FoldClaim | null => {
   const party = claimOf(u);
-  return party === null ? null : { party, status: u.status!, at: markerOf(u) };
+  return party === null ? null : { party, status: u.status!, at: markerOf(u), first: u.occurredAt };
 };
 
 export const EMPTY_FOLD: Fold = {
@@ -292,10 +302,11 @@ export interface FoldCursor {
   retractions: RetractionMark[];
   retractionsOverflow: boolean;
   /**
-   * Each claiming party's claim's recorded time (the rest of its key is on the thread's `claims`).
-   * Absent on cursors written before claims existed: those threads fold their history once more.
+   * Per claiming party: its claim's recorded time (the rest of its key is on the thread's `claims`)
+   * and its earliest live claim's occurred time. Absent on cursors written before claims existed:
+   * those threads fold their history once more.
    */
-  claimed?: Record<string, string>;
+  claimed?: Record<string, { recordedAt: string; first: string }>;
 }
 
 /**
@@ -310,7 +321,9 @@ export function cursorOf(fold: Fold): FoldCursor {
     runStart: keyOf(fold.runStart),
     retractions: fold.retractions,
     retractionsOverflow: fold.retractionsOverflow,
-    claimed: Object.fromEntries(fold.claims.map((c) => [c.party, c.at.recordedAt])),
+    claimed: Object.fromEntries(
+      fold.claims.map((c) => [c.party, { recordedAt: c.at.recordedAt, first: c.first }]),
+    ),
   };
 }
 
@@ -339,7 +352,13 @@ export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold 
     claims: state.claims.map((c) => ({
       party: c.party,
       status: c.status,
-      at: { occurredAt: c.since, recordedAt: claimed[c.party]!, id: c.updateId, precision: c.sincePrecision },
+      at: {
+        occurredAt: c.since,
+        recordedAt: claimed[c.party]!.recordedAt,
+        id: c.updateId,
+        precision: c.sincePrecision,
+      },
+      first: claimed[c.party]!.first,
     })),
     outlets: state.corroboration.outlets,
   };

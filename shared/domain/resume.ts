@@ -201,10 +201,14 @@ async function resumeAt(
   // The stored run stays the final one: its outlets, a union, only grow unless the change drops some.
   const runKept =
     runBeforePoint && !windowSettlesRun && (finalStatus === undefined || finalStatus === fold.status);
-  // Claims before the point stand; a party whose claim was at or after it and has none left there
-  // takes its latest claim before the point (walking back for it: a retracted claim recomputes).
+  // Claims before the point stand. A party whose claim is at or after the point keeps its place
+  // (for its `first`) when it has a live claim there, which re-folding sets; else, if it claimed
+  // before the point, it takes its latest claim from there (walking back for it: a retracted claim
+  // recomputes); a party whose claims all occurred after the point is re-folded from the window alone.
   const before = (c: FoldClaim) => compareUpdates(c.at, point) < 0;
   const claimedAfter = new Set(live.map((u) => foldClaimOf(u)?.party).filter((p) => p !== undefined));
+  const claimedBefore = (c: FoldClaim) => c.first <= point.occurredAt;
+  const moved = fold.claims.filter((c) => !before(c));
   const prefix = await scanBack(
     {
       ...NOTHING,
@@ -216,8 +220,11 @@ async function resumeAt(
       // walking back the run when it is not the stored one, or when the change may have dropped some.
       needOutlets: !windowSettlesRun && (!runBeforePoint || (runKept && dropsOutlets)),
       runFloor: runBeforePoint ? fold.runStart : null,
-      claims: fold.claims.filter(before),
-      needParties: fold.claims.filter((c) => !before(c) && !claimedAfter.has(c.party)).map((c) => c.party),
+      claims: [
+        ...fold.claims.filter(before),
+        ...moved.filter((c) => claimedBefore(c) && claimedAfter.has(c.party)),
+      ],
+      needParties: moved.filter((c) => claimedBefore(c) && !claimedAfter.has(c.party)).map((c) => c.party),
     },
     nearest,
     history.before(point.occurredAt, false),
@@ -230,7 +237,7 @@ async function resumeAt(
     summary: prefix.head?.summary ?? null,
     head: prefix.head?.key ?? null,
     updateCount: fold.updateCount - suffix.filter((u) => !isRetracted(u)).length,
-    claims: prefix.claims,
+    claims: withFirsts(prefix.claims, fold.claims),
     // Kept, the stored outlets already hold what re-folding the window adds again (a union).
     outlets: runKept && !dropsOutlets ? fold.outlets : prefix.outlets,
   };
@@ -268,9 +275,9 @@ export async function viewAsOf(
       needOutlets: !runBefore || outletsAfter,
       runFloor: runBefore ? fold.runStart : null,
       // A party's latest claim occurred by `asOf` is its claim then; a party that claimed later is
-      // looked for further back (and has none then if it made no earlier claim).
+      // looked for further back when its first claim occurred by `asOf` (else it had none then).
       claims: fold.claims.filter(claimBefore),
-      needParties: fold.claims.filter((c) => !claimBefore(c)).map((c) => c.party),
+      needParties: fold.claims.filter((c) => !claimBefore(c) && c.first <= asOf).map((c) => c.party),
     },
     [],
     history.before(asOf, true),
@@ -296,10 +303,17 @@ export async function viewAsOf(
     head: prefix.head.key,
     lastRecordedAt,
     updateCount: fold.updateCount - after.filter((u) => !isRetracted(u)).length,
-    claims: prefix.claims,
+    claims: withFirsts(prefix.claims, fold.claims),
     outlets: prefix.outlets,
   });
 }
+
+/** Claims found walking back keep their party's `first` from the fold: the walk stops before it. */
+const withFirsts = (found: FoldClaim[], stored: FoldClaim[]): FoldClaim[] =>
+  found.map((c) => {
+    const first = stored.find((s) => s.party === c.party)?.first;
+    return first !== undefined && first < c.first ? { ...c, first } : c;
+  });
 
 const touched = (u: UpdateFacts) =>
   u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt;

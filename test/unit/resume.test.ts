@@ -214,6 +214,11 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
     }
     expect(reads.full).toBe(0);
     expect(stateOf(fold)).toEqual(project(history));
+    // A party's `first` may be early (a walk back then finds nothing), never late (a view would miss a claim).
+    for (const c of fold.claims) {
+      const claims = history.filter((u) => u.retraction === null && u.claimedBy === c.party && u.status);
+      expect(c.first <= claims.map((u) => u.occurredAt).sort()[0]!).toBe(true);
+    }
     fold = stored(fold);
   }
   return { history, fold, paths };
