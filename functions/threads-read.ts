@@ -68,6 +68,11 @@ export const handler = lambdaHandler(
         ...(q.stale !== undefined ? { stale: q.stale === 'true' } : {}),
         ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
       };
+      // Contract 1.2: on a board they are matched against each view then, like `status`.
+      const claimFilters = {
+        ...(q.disputed !== undefined ? { disputed: q.disputed === 'true' } : {}),
+        ...(q.corroborated !== undefined ? { corroborated: q.corroborated === 'true' } : {}),
+      };
       const limit = q.limit ?? LIMITS.pageSize.default;
       if (q.asOf !== undefined || q.knownAt !== undefined) {
         // A board: one scenario as it stood then. Computed per thread, so never over every thread, and no ETag.
@@ -85,6 +90,7 @@ export const handler = lambdaHandler(
           scenario: q.scenario,
           cut,
           ...(q.status !== undefined ? { status: q.status } : {}),
+          ...claimFilters,
           archived: q.archived ?? 'false',
           current,
         } as const;
@@ -108,6 +114,7 @@ export const handler = lambdaHandler(
         ...(q.parent !== undefined ? { parent: q.parent } : {}),
         ...(q.archived !== undefined && q.archived !== 'false' ? { archived: q.archived } : {}),
         ...(q.updatedSince !== undefined ? { updatedSince: q.updatedSince } : {}),
+        ...claimFilters,
       };
       // A token is valid only for the filters it was issued with.
       // `archived=false` (the default) adds nothing to the scope: a version 1 client's tokens stay valid.

@@ -1,3 +1,4 @@
+import { CORROBORATING_OUTLETS } from '../domain/outlets';
 import { NoStatusAtTimeError, NotFoundError } from '../domain/errors';
 import type { Cutoff } from '../domain/projection';
 import type { Thread } from '../domain/types';
@@ -13,6 +14,9 @@ export interface BoardQuery {
   /** Matched against the status each thread had then. */
   status?: string;
   archived?: ArchivedFilter;
+  /** Contract 1.2: matched against each thread's claims and outlets then. */
+  disputed?: boolean;
+  corroborated?: boolean;
   /** Filters on what a thread is now (its kind, stale flag, update time), served by the list's index. */
   current: Omit<ThreadFilter, 'scenario' | 'status'>;
 }
@@ -53,7 +57,12 @@ export async function boardPage(
     );
   }
   const items = views.filter(
-    (v): v is Thread & Cutoff => v !== null && (q.status === undefined || v.status === q.status),
+    (v): v is Thread & Cutoff =>
+      v !== null &&
+      (q.status === undefined || v.status === q.status) &&
+      (q.disputed === undefined || (v.disputed ?? false) === q.disputed) &&
+      (q.corroborated === undefined ||
+        (v.corroboration?.count ?? 0) >= CORROBORATING_OUTLETS === q.corroborated),
   );
   return { items, ...(page.next ? { next: page.next } : {}) };
 }

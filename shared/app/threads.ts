@@ -155,6 +155,7 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     revisedBy: null,
     revisionCount: 0,
     key: false,
+    claimedBy: input.claimedBy ?? null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { isRetracted, precisionOf } from '../domain/projection';
+import { isRetracted, ownStatus, precisionOf } from '../domain/projection';
 import { wordingKnownAt } from '../domain/revisions';
 import type { Precision } from '../domain/time';
 import type { Thread } from '../domain/types';
@@ -72,8 +72,10 @@ async function* changesOf(
   if (upTo !== null) {
     walk: for await (const page of ctx.threads.updatesAroundKey(thread.id, upTo, false)) {
       for (const u of page) {
-        if (live(u, knownAt) && u.status !== null) {
-          previous = u.status;
+        // A party's claim is not a change of the thread's status (contract 1.2): it is no step here.
+        const own = ownStatus(u);
+        if (live(u, knownAt) && own !== null) {
+          previous = own;
           break walk;
         }
       }
@@ -82,21 +84,23 @@ async function* changesOf(
   for await (const page of ctx.threads.updatesAroundKey(thread.id, after, true)) {
     for (const u of page) {
       if (!live(u, knownAt)) continue;
+      // A claim is a party's word, not the thread's status (ownStatus: null for claims and notes).
+      const status = ownStatus(u);
       // Key events only: every live key update, status change or not (previousStatus: the thread's
       // status before it); the status changes between them are still followed for that.
-      const shown = keyOnly ? u.key : u.status !== null && u.status !== previous;
+      const shown = keyOnly ? u.key : status !== null && status !== previous;
       if (shown)
         yield {
           threadId: thread.id,
           updateId: u.id,
-          status: u.status,
+          status,
           previousStatus: previous,
           occurredAt: u.occurredAt,
           occurredPrecision: precisionOf(u),
           summary: await summaryOf(ctx, thread.id, u, knownAt),
           key: u.key,
         };
-      if (u.status !== null) previous = u.status;
+      if (status !== null) previous = status;
     }
   }
 }

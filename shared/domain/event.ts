@@ -34,13 +34,15 @@ export interface TrackerEvent {
   version?: number;
   /** ThreadChanged of a thread moved to another scenario: the one it left (its followers see it leave). */
   previousScenario?: string;
+  /** On the update events of a claim (contract 1.2): `status` is then that party's claim, not the thread's. */
+  claimedBy?: string;
 }
 
 // Monotonic: the events one write emits (UpdatePosted, then ThreadStatusChanged) sort in that order.
 const nextId = monotonicFactory();
 
 type ThreadRef = { id: string; scenario: string; status: string };
-type UpdateRef = { id: string; status: string | null };
+type UpdateRef = { id: string; status: string | null; claimedBy?: string | null };
 
 const base = (type: TrackerEventType, thread: Pick<ThreadRef, 'id' | 'scenario'>, time: string) => ({
   id: nextId(Date.parse(time) || Date.now()),
@@ -75,6 +77,7 @@ const updateEvent =
     ...base(type, thread, time),
     updateId: update.id,
     status: update.status,
+    ...(update.claimedBy ? { claimedBy: update.claimedBy } : {}),
   });
 
 export const updatePosted = updateEvent('UpdatePosted');

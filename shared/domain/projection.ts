@@ -1,5 +1,6 @@
+import { outletsOf } from './outlets';
 import type { Precision } from './time';
-import type { ThreadState } from './types';
+import type { Claim, ThreadState } from './types';
 
 /**
  * What the projection needs to know of an update. Stored updates satisfy it; so do the lean
@@ -14,7 +15,21 @@ export interface UpdateFacts {
   occurredPrecision?: Precision;
   recordedAt: string;
   retraction: { retractedAt: string } | null;
+  /** The party whose claim the update reports (contract 1.2 "Claims by party"): it sets that claim, never the status. */
+  claimedBy?: string | null;
+  /** Where the update's outlets come from (contract 1.2 "Corroboration"); absent reads as none. */
+  sources?: readonly { url: string }[];
+  /** Set on updates accepted from the news inbox: their sources are one article and its copies. */
+  inboxItem?: string | null;
 }
+
+/** The status an update gives the thread's own run: a claim's status is the party's, not the thread's. */
+export const ownStatus = (u: Pick<UpdateFacts, 'status' | 'claimedBy'>): string | null =>
+  u.claimedBy ? null : u.status;
+
+/** The party an update claims for, when it is a claim (a claim always carries a status). */
+const claimOf = (u: Pick<UpdateFacts, 'status' | 'claimedBy'>): string | null =>
+  u.claimedBy && u.status !== null ? u.claimedBy : null;
 
 /** An update's precision, `instant` for those stored before precision existed. */
 export const precisionOf = (u: Pick<UpdateFacts, 'occurredPrecision'>): Precision =>
@@ -105,7 +120,50 @@ export interface Fold {
   retractions: RetractionMark[];
   /** True once more than MAX_RETRACTION_MARKS were needed: `retractions` can no longer be trusted. */
   retractionsOverflow: boolean;
+  /** Each party's latest live claim, by party: few (one per party), so kept whole. */
+  claims: FoldClaim[];
+  /** The distinct outlets of the current run's status updates (claims aside), sorted, at most MAX_OUTLETS. */
+  outlets: string[];
 }
+
+/**
+ * A party's claim as the fold keeps it: the claim, where its update sorts, and when the party's
+ * earliest live claim occurred (`first`): a view before that knows the party has no claim then
+ * without walking back through the history to look for one.
+ */
+export interface FoldClaim {
+  party: string;
+  status: string;
+  at: Marker;
+  first: string;
+}
+
+/**
+ * Outlets the fold keeps for one status run. Past this many the list stops growing: the filter
+ * (`corroborated=false`, fewer than 2) and any reader are long answered, and the thread item stays bounded.
+ */
+export const MAX_OUTLETS = 50;
+
+/** The outlets `add` brings to a run's sorted list, still sorted and distinct, capped. */
+export const withOutlets = (outlets: readonly string[], add: readonly string[]): string[] => {
+  if (add.every((o) => outlets.includes(o))) return outlets as string[];
+  return [...new Set([...outlets, ...add])].sort().slice(0, MAX_OUTLETS);
+};
+
+/** A claim set with `claim` as its party's (its `first` the earlier of both): sorted by party. */
+export const withClaim = (claims: readonly FoldClaim[], claim: FoldClaim): FoldClaim[] => {
+  const had = claims.find((c) => c.party === claim.party);
+  const first = had && had.first < claim.first ? had.first : claim.first;
+  return [...claims.filter((c) => c.party !== claim.party), { ...claim, first }].sort((a, b) =>
+    cmp(a.party, b.party),
+  );
+};
+
+/** The claim an update makes, when it is a live claim. */
+export const foldClaimOf = (u: UpdateFacts): FoldClaim | null => {
+  const party = claimOf(u);
+  return party === null ? null : { party, status: u.status!, at: markerOf(u), first: u.occurredAt };
+};
 
 export const EMPTY_FOLD: Fold = {
   status: null,
@@ -116,6 +174,8 @@ export const EMPTY_FOLD: Fold = {
   updateCount: 0,
   retractions: [],
   retractionsOverflow: false,
+  claims: [],
+  outlets: [],
 };
 
 /** Marks an update (or retraction) at `occurredAt` told of by `time` makes redundant. */
@@ -155,21 +215,44 @@ export function step(fold: Fold, u: UpdateFacts, knownAt?: string): Fold {
   if (fold.head !== null && compareUpdates(u, fold.head) <= 0) {
     throw new Error(`fold out of order: ${u.id} does not sort after ${fold.head.id}`);
   }
-  // A note (status null) refreshes summary and times but never starts or breaks a status run.
-  const starts = u.status !== null && u.status !== fold.status;
+  // A note (status null) refreshes summary and times but never starts or breaks a status run; nor
+  // does a claim, which sets its party's claim instead.
+  const status = ownStatus(u);
+  const starts = status !== null && status !== fold.status;
+  const claim = foldClaimOf(u);
   return {
-    status: u.status ?? fold.status,
+    status: status ?? fold.status,
     runStart: starts ? markerOf(u) : fold.runStart,
     summary: u.summary,
     head: markerOf(u),
     lastRecordedAt,
     updateCount: fold.updateCount + 1,
     ...marks,
+    claims: claim ? withClaim(fold.claims, claim) : fold.claims,
+    // The run's outlets: those of the update that starts it, then of each update repeating its status.
+    outlets: starts
+      ? withOutlets([], outletsOf(u))
+      : status !== null
+        ? withOutlets(fold.outlets, outletsOf(u))
+        : fold.outlets,
   };
 }
 
+/** The claims as the thread shows them, by party. */
+const claimsOf = (fold: Fold): Claim[] =>
+  fold.claims.map((c) => ({
+    party: c.party,
+    status: c.status,
+    since: c.at.occurredAt,
+    sincePrecision: c.at.precision,
+    updateId: c.at.id,
+  }));
+
+/** Disputed: two parties claim different statuses, or a claim differs from the thread's own status. */
+const disputedOf = (fold: Fold): boolean => fold.claims.some((c) => c.status !== fold.status);
+
 /** The thread fields of a fold, or null while no update carrying a status is in it. */
-export function stateOf(fold: Fold): ThreadState | null {
+export function stateOf(fold: Fold): Required<ThreadState> | null {
   if (fold.status === null || fold.runStart === null || fold.head === null || fold.lastRecordedAt === null)
     return null;
   return {
@@ -181,6 +264,9 @@ export function stateOf(fold: Fold): ThreadState | null {
     lastOccurredPrecision: fold.head.precision,
     lastRecordedAt: fold.lastRecordedAt,
     updateCount: fold.updateCount,
+    claims: claimsOf(fold),
+    disputed: disputedOf(fold),
+    corroboration: { outlets: fold.outlets, count: fold.outlets.length },
   };
 }
 
@@ -197,7 +283,7 @@ export function foldAll(updates: readonly UpdateFacts[], knownAt?: string): Fold
  *
  * Returns `null` when no update carrying a status falls inside the cut-off.
  */
-export function project(updates: readonly UpdateFacts[], cut: Cutoff = {}): ThreadState | null {
+export function project(updates: readonly UpdateFacts[], cut: Cutoff = {}): Required<ThreadState> | null {
   const { asOf, knownAt } = cut;
   const inCut = updates.filter(
     (u) => (asOf === undefined || u.occurredAt <= asOf) && (knownAt === undefined || u.recordedAt <= knownAt),
@@ -215,6 +301,12 @@ export interface FoldCursor {
   runStart: UpdateKey;
   retractions: RetractionMark[];
   retractionsOverflow: boolean;
+  /**
+   * Per claiming party: its claim's recorded time (the rest of its key is on the thread's `claims`)
+   * and its earliest live claim's occurred time. Absent on cursors written before claims existed:
+   * those threads fold their history once more.
+   */
+  claimed?: Record<string, { recordedAt: string; first: string }>;
 }
 
 /**
@@ -229,13 +321,21 @@ export function cursorOf(fold: Fold): FoldCursor {
     runStart: keyOf(fold.runStart),
     retractions: fold.retractions,
     retractionsOverflow: fold.retractionsOverflow,
+    claimed: Object.fromEntries(
+      fold.claims.map((c) => [c.party, { recordedAt: c.at.recordedAt, first: c.first }]),
+    ),
   };
 }
 
 /** The fold a thread's stored state and cursor stand for, or null if they do not belong together. */
 export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold | null {
+  const claimed = cursor?.claimed;
   if (
     cursor === null ||
+    claimed === undefined ||
+    state.claims === undefined ||
+    state.corroboration === undefined ||
+    state.claims.some((c) => claimed[c.party] === undefined) ||
     cursor.head.occurredAt !== state.lastOccurredAt ||
     cursor.runStart.occurredAt !== state.statusSince
   )
@@ -249,5 +349,17 @@ export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold 
     updateCount: state.updateCount,
     retractions: cursor.retractions,
     retractionsOverflow: cursor.retractionsOverflow,
+    claims: state.claims.map((c) => ({
+      party: c.party,
+      status: c.status,
+      at: {
+        occurredAt: c.since,
+        recordedAt: claimed[c.party]!.recordedAt,
+        id: c.updateId,
+        precision: c.sincePrecision,
+      },
+      first: claimed[c.party]!.first,
+    })),
+    outlets: state.corroboration.outlets,
   };
 }

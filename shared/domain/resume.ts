@@ -1,11 +1,17 @@
+import { outletsOf } from './outlets';
 import {
   compareUpdates,
+  foldClaimOf,
   isRetracted,
   markerOf,
+  ownStatus,
   project,
   stateOf,
   step,
+  withClaim,
+  withOutlets,
   type Fold,
+  type FoldClaim,
   type Marker,
   type UpdateFacts,
   type UpdateKey,
@@ -44,13 +50,13 @@ export async function addUpdate(
   history: HistoryWindows,
 ): Promise<{ fold: Fold; path: FoldPath }> {
   if (appends(fold, u)) return { fold: step(fold, u), path: 'append' };
-  const next = await resumeAt(fold, u, history, (suffix) => [...suffix, u].sort(compareUpdates));
+  const next = await resumeAt(fold, u, history, false, (suffix) => [...suffix, u].sort(compareUpdates));
   return { fold: next, path: 'late' };
 }
 
 /** An existing update, now carrying its retraction: folded in again from its point on. */
 export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: HistoryWindows): Promise<Fold> {
-  return resumeAt(fold, retracted, history, (suffix) => {
+  return resumeAt(fold, retracted, history, ownStatus(retracted) !== null, (suffix) => {
     if (!suffix.some((u) => u.id === retracted.id))
       throw new Error(`update ${retracted.id} is missing from its own window`);
     return suffix.map((u) => (u.id === retracted.id ? retracted : u));
@@ -62,7 +68,8 @@ export function retractUpdate(fold: Fold, retracted: UpdateFacts, history: Histo
  * from its point on, like a retraction, so the thread's summary follows when it is the latest live update.
  */
 export function amendUpdate(fold: Fold, amended: UpdateFacts, history: HistoryWindows): Promise<Fold> {
-  return resumeAt(fold, amended, history, (suffix) => {
+  // New sources on a status update may drop an outlet its run rested on.
+  return resumeAt(fold, amended, history, ownStatus(amended) !== null, (suffix) => {
     if (!suffix.some((u) => u.id === amended.id))
       throw new Error(`update ${amended.id} is missing from its own window`);
     return suffix.map((u) => (u.id === amended.id ? amended : u));
@@ -71,8 +78,11 @@ export function amendUpdate(fold: Fold, amended: UpdateFacts, history: HistoryWi
 
 /**
  * What the fold needs of the updates before a point, gathered walking back from it: the latest live
- * update (only when nothing live is left after the point) and the last status run (only when the
- * updates after the point do not settle where the final run starts).
+ * update (only when nothing live is left after the point), the last status run (only when the
+ * updates after the point do not settle where the final run starts), the outlets of that run's
+ * updates before the point (only when the final run reaches back past it: to `runFloor`, its first
+ * update, when known), and the claims of the parties named in `needParties` (whose claim after the
+ * point is gone).
  */
 interface PrefixScan {
   head: { key: Marker; summary: string } | null;
@@ -80,9 +90,15 @@ interface PrefixScan {
   runStart: Marker | null;
   needHead: boolean;
   needRun: boolean;
+  outlets: string[];
+  needOutlets: boolean;
+  /** The first update of the run, when already known: the outlets' walk ends there. */
+  runFloor: Marker | null;
+  claims: FoldClaim[];
+  needParties: string[];
 }
 
-const scanned = (s: PrefixScan) => !s.needHead && !s.needRun;
+const scanned = (s: PrefixScan) => !s.needHead && !s.needRun && !s.needOutlets && s.needParties.length === 0;
 
 function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
   if (isRetracted(u)) return s;
@@ -91,11 +107,27 @@ function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
     next.head = { key: markerOf(u), summary: u.summary };
     next.needHead = false;
   }
-  if (s.needRun && u.status !== null) {
-    if (s.status === null || u.status === s.status) {
-      next.status = u.status;
+  const claim = foldClaimOf(u);
+  if (claim !== null && s.needParties.includes(claim.party)) {
+    next.claims = withClaim(s.claims, claim);
+    next.needParties = s.needParties.filter((p) => p !== claim.party);
+  }
+  const status = ownStatus(u);
+  if (status === null) return next;
+  if (s.needRun) {
+    if (s.status === null || status === s.status) {
+      next.status = status;
       next.runStart = markerOf(u);
-    } else next.needRun = false; // a different status: the run began just after it
+      if (s.needOutlets) next.outlets = withOutlets(s.outlets, outletsOf(u));
+    } else {
+      // A different status: the run began just after it.
+      next.needRun = false;
+      next.needOutlets = false;
+    }
+  } else if (s.needOutlets) {
+    if (status === s.status) next.outlets = withOutlets(s.outlets, outletsOf(u));
+    if (status !== s.status || (s.runFloor !== null && compareUpdates(u, s.runFloor) <= 0))
+      next.needOutlets = false;
   }
   return next;
 }
@@ -117,8 +149,22 @@ async function scanBack(
     }
   }
   // The beginning of the history: whatever was found is all there is.
-  return { ...s, needHead: false, needRun: false };
+  return { ...s, needHead: false, needRun: false, needOutlets: false, needParties: [] };
 }
+
+/** A scan that needs nothing yet: the caller sets what it needs. */
+const NOTHING: PrefixScan = {
+  head: null,
+  status: null,
+  runStart: null,
+  needHead: false,
+  needRun: false,
+  outlets: [],
+  needOutlets: false,
+  runFloor: null,
+  claims: [],
+  needParties: [],
+};
 
 /**
  * Resume the fold at `point` (a late update's key, or a retracted update's): read the updates from
@@ -126,12 +172,17 @@ async function scanBack(
  * the state just before the point. That state's counters come from the thread's totals (the count
  * less the live updates after the point; `lastRecordedAt` is a maximum, which re-folding cannot
  * lower), its status run from the stored cursor when the run began before the point, and otherwise
- * from walking back only as far as the run (or the latest live update) reaches.
+ * from walking back only as far as the run (or the latest live update) reaches. The run's outlets
+ * are the stored ones when the run stays and nothing was taken from it (a late report only adds);
+ * when a retraction or new wording of one of its status updates may have dropped an outlet, they are
+ * gathered again walking back to the run's first update. A party whose claim at or after the point
+ * is gone (retracted) gets its latest claim before the point, walking back until found.
  */
 async function resumeAt(
   fold: Fold,
   point: UpdateKey,
   history: HistoryWindows,
+  dropsOutlets: boolean,
   change: (suffix: UpdateFacts[]) => UpdateFacts[],
 ): Promise<Fold> {
   const window = (await history.from(point.occurredAt, true)).sort(compareUpdates);
@@ -141,19 +192,39 @@ async function resumeAt(
   const changed = change(suffix);
 
   const live = changed.filter((u) => !isRetracted(u));
-  const statuses = live.filter((u) => u.status !== null);
-  const finalStatus = statuses[statuses.length - 1]?.status;
+  const statuses = live.map(ownStatus).filter((st): st is string => st !== null);
+  const finalStatus = statuses[statuses.length - 1];
   // The run that ends up current starts inside the window when some status there differs from it.
-  const windowSettlesRun = statuses.some((u) => u.status !== finalStatus);
+  const windowSettlesRun = statuses.some((st) => st !== finalStatus);
   // The stored run began before the point: the updates before the point end in that same run.
   const runBeforePoint = fold.runStart !== null && compareUpdates(fold.runStart, point) < 0;
+  // The stored run stays the final one: its outlets, a union, only grow unless the change drops some.
+  const runKept =
+    runBeforePoint && !windowSettlesRun && (finalStatus === undefined || finalStatus === fold.status);
+  // Claims before the point stand. A party whose claim is at or after the point keeps its place
+  // (for its `first`) when it has a live claim there, which re-folding sets; else, if it claimed
+  // before the point, it takes its latest claim from there (walking back for it: a retracted claim
+  // recomputes); a party whose claims all occurred after the point is re-folded from the window alone.
+  const before = (c: FoldClaim) => compareUpdates(c.at, point) < 0;
+  const claimedAfter = new Set(live.map((u) => foldClaimOf(u)?.party).filter((p) => p !== undefined));
+  const claimedBefore = (c: FoldClaim) => c.first <= point.occurredAt;
+  const moved = fold.claims.filter((c) => !before(c));
   const prefix = await scanBack(
     {
-      head: null,
+      ...NOTHING,
       status: runBeforePoint ? fold.status : null,
       runStart: runBeforePoint ? fold.runStart : null,
       needHead: live.length === 0,
       needRun: !windowSettlesRun && !runBeforePoint,
+      // The run's outlets before the point are needed when the final run reaches back past it: found
+      // walking back the run when it is not the stored one, or when the change may have dropped some.
+      needOutlets: !windowSettlesRun && (!runBeforePoint || (runKept && dropsOutlets)),
+      runFloor: runBeforePoint ? fold.runStart : null,
+      claims: [
+        ...fold.claims.filter(before),
+        ...moved.filter((c) => claimedBefore(c) && claimedAfter.has(c.party)),
+      ],
+      needParties: moved.filter((c) => claimedBefore(c) && !claimedAfter.has(c.party)).map((c) => c.party),
     },
     nearest,
     history.before(point.occurredAt, false),
@@ -166,6 +237,9 @@ async function resumeAt(
     summary: prefix.head?.summary ?? null,
     head: prefix.head?.key ?? null,
     updateCount: fold.updateCount - suffix.filter((u) => !isRetracted(u)).length,
+    claims: withFirsts(prefix.claims, fold.claims),
+    // Kept, the stored outlets already hold what re-folding the window adds again (a union).
+    outlets: runKept && !dropsOutlets ? fold.outlets : prefix.outlets,
   };
   return changed.reduce((f, u) => step(f, u), start);
 }
@@ -182,17 +256,28 @@ export async function viewAsOf(
   fold: Fold,
   asOf: string,
   history: HistoryWindows,
-): Promise<ThreadState | null> {
+): Promise<Required<ThreadState> | null> {
   const after = await history.from(asOf, false);
   const headBefore = fold.head !== null && fold.head.occurredAt <= asOf;
   const runBefore = fold.runStart !== null && fold.runStart.occurredAt <= asOf;
+  // The stored outlets hold as of `asOf` unless an update after it repeated the status (and added some).
+  const outletsAfter = after.some((u) => !isRetracted(u) && ownStatus(u) !== null && outletsOf(u).length);
+  const claimBefore = (c: FoldClaim) => c.at.occurredAt <= asOf;
   const prefix = await scanBack(
     {
+      ...NOTHING,
       head: headBefore ? { key: fold.head!, summary: fold.summary! } : null,
       status: runBefore ? fold.status : null,
       runStart: runBefore ? fold.runStart : null,
       needHead: !headBefore,
       needRun: !runBefore,
+      outlets: runBefore && !outletsAfter ? fold.outlets : [],
+      needOutlets: !runBefore || outletsAfter,
+      runFloor: runBefore ? fold.runStart : null,
+      // A party's latest claim occurred by `asOf` is its claim then; a party that claimed later is
+      // looked for further back when its first claim occurred by `asOf` (else it had none then).
+      claims: fold.claims.filter(claimBefore),
+      needParties: fold.claims.filter((c) => !claimBefore(c) && c.first <= asOf).map((c) => c.party),
     },
     [],
     history.before(asOf, true),
@@ -218,8 +303,17 @@ export async function viewAsOf(
     head: prefix.head.key,
     lastRecordedAt,
     updateCount: fold.updateCount - after.filter((u) => !isRetracted(u)).length,
+    claims: withFirsts(prefix.claims, fold.claims),
+    outlets: prefix.outlets,
   });
 }
+
+/** Claims found walking back keep their party's `first` from the fold: the walk stops before it. */
+const withFirsts = (found: FoldClaim[], stored: FoldClaim[]): FoldClaim[] =>
+  found.map((c) => {
+    const first = stored.find((s) => s.party === c.party)?.first;
+    return first !== undefined && first < c.first ? { ...c, first } : c;
+  });
 
 const touched = (u: UpdateFacts) =>
   u.retraction !== null && u.retraction.retractedAt > u.recordedAt ? u.retraction.retractedAt : u.recordedAt;

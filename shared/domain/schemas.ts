@@ -309,13 +309,36 @@ export const PatchThreadSchema = z
   );
 export type PatchThreadInput = z.output<typeof PatchThreadSchema>;
 
-export const CreateUpdateSchema = z.strictObject({
-  status: z.optional(z.nullable(statusName)),
-  summary: text(1, LIMITS.summary),
-  occurredAt: z.optional(occurredAt),
-  sources,
-  quotes,
-});
+// ---- Contract 1.2: claims by party ----
+
+/** A party whose claim an update reports (`us`, `russia`, `eu`): lower case, like the other names. */
+export const PARTY = /^[a-z][a-z0-9_-]{0,39}$/;
+const party = z
+  .string()
+  .check(
+    z.regex(PARTY, 'must be 1–40 characters: a lower-case letter, then lower-case letters, digits, _ or -'),
+  );
+
+export const CreateUpdateSchema = z
+  .strictObject({
+    status: z.optional(z.nullable(statusName)),
+    summary: text(1, LIMITS.summary),
+    occurredAt: z.optional(occurredAt),
+    sources,
+    quotes,
+    claimedBy: z.optional(
+      z.nullable(party).register(z.globalRegistry, {
+        description:
+          "The party whose claim this update reports: it sets that party's claim, not the thread's status; requires status",
+      }),
+    ),
+  })
+  .check(
+    z.refine((b) => !b.claimedBy || (b.status !== undefined && b.status !== null), {
+      message: 'a claim (claimedBy) must carry the status the party claims',
+      path: ['status'],
+    }),
+  );
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & {
   occurredAt?: OccurredInput;
 };
@@ -497,6 +520,9 @@ export const ListThreadsQuerySchema = z.strictObject({
   knownAt: z.optional(cutTime),
   limit: z.optional(limit),
   nextToken: z.optional(nextToken),
+  // Contract 1.2: claims by party and corroboration.
+  disputed: z.optional(z.enum(['true', 'false'])),
+  corroborated: z.optional(z.enum(['true', 'false'])),
 });
 
 /** `GET /scenarios/{id}/timeline`. */
@@ -563,6 +589,18 @@ export const ThreadSchema = z.object({
   criteria: nullableString,
   asOf: z.optional(z.string()),
   knownAt: z.optional(z.string()),
+  // Contract 1.2: claims by party and corroboration.
+  claims: z.array(
+    z.object({
+      party: z.string(),
+      status: z.string(),
+      since: z.string(),
+      sincePrecision: z.enum(PRECISIONS),
+      updateId: z.string(),
+    }),
+  ),
+  disputed: z.boolean(),
+  corroboration: z.object({ outlets: z.array(z.string()), count: z.int() }),
 });
 
 export const UpdateSchema = z.object({
@@ -582,6 +620,7 @@ export const UpdateSchema = z.object({
   revisedBy: nullableString,
   revisionCount: z.int(),
   key: z.boolean(),
+  claimedBy: nullableString,
 });
 
 export const ScenarioSchema = z.object({

@@ -39,6 +39,11 @@ export interface Update {
   revisionCount: number;
   /** A key event of the story (contract 1.2 "Key events"): set and cleared with an amendment; false by default. */
   key: boolean;
+  /**
+   * The party whose claim this update reports (contract 1.2), or null: the newsroom's own update.
+   * Always present on what the store returns (items.ts#toUpdate); optional for writers of older shapes.
+   */
+  claimedBy?: string | null;
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */
@@ -61,6 +66,30 @@ export interface ThreadState {
   lastOccurredPrecision: Precision;
   lastRecordedAt: string;
   updateCount: number;
+  /*
+   * Contract 1.2. The projection always sets them and the store always returns them (items.ts#toThread
+   * reads absent ones as none); optional so that older shapes of a thread still type.
+   */
+  /** Each party's latest live claim, by party (contract 1.2 "Claims by party"). */
+  claims?: Claim[];
+  /** Two parties' claims differ, or a claim differs from `status`. */
+  disputed?: boolean;
+  /** The distinct outlets the current status rests on (contract 1.2 "Corroboration"). */
+  corroboration?: Corroboration;
+}
+
+/** One party's claim: the status it says the thread has, since when, and the update that reported it. */
+export interface Claim {
+  party: string;
+  status: string;
+  since: string;
+  sincePrecision: Precision;
+  updateId: string;
+}
+
+export interface Corroboration {
+  outlets: string[];
+  count: number;
 }
 
 /** What a thread waits for: something expected to happen by `at` (the start of its period). */

@@ -2,6 +2,8 @@ import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
 import type {
   CriteriaRevision,
+  Claim,
+  Corroboration,
   Expected,
   Quote,
   Retraction,
@@ -47,6 +49,9 @@ const THREAD_FIELDS = [
   'lastOccurredPrecision',
   'lastRecordedAt',
   'updateCount',
+  'claims',
+  'disputed',
+  'corroboration',
   'version',
   'staleAfterHours',
   'stale',
@@ -79,6 +84,7 @@ const UPDATE_FIELDS = [
   'revisedBy',
   'revisionCount',
   'key',
+  'claimedBy',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = [
@@ -131,9 +137,29 @@ export const toThread = (item: Record<string, unknown>): Thread =>
       // Contract 1.2: items written before it have neither.
       keywords: item.keywords ?? [],
       criteria: item.criteria ?? null,
+      // Contract 1.2: written only when there is something to say (an unclaimed thread stays as small).
+      claims: ((item.claims as Claim[] | undefined) ?? []).map((c) => present<Claim>(c, CLAIM_FIELDS)),
+      disputed: item.disputed ?? false,
+      corroboration: item.corroboration
+        ? present<Corroboration>(item.corroboration, CORROBORATION_FIELDS)
+        : corroborationOf((item[OUTLETS_ATTRIBUTE] as string[] | undefined) ?? []),
     },
     THREAD_FIELDS,
   );
+
+const CLAIM_FIELDS = [
+  'party',
+  'status',
+  'since',
+  'sincePrecision',
+  'updateId',
+] as const satisfies readonly (keyof Claim)[];
+const CORROBORATION_FIELDS = ['outlets', 'count'] as const satisfies readonly (keyof Corroboration)[];
+
+/** The thread item's attribute holding the current status's outlets (the view's `corroboration.outlets`). */
+export const OUTLETS_ATTRIBUTE = 'outlets';
+
+const corroborationOf = (outlets: string[]): Corroboration => ({ outlets, count: outlets.length });
 
 /**
  * An update in the contract's order, nested objects included: what is read back presents exactly
@@ -150,6 +176,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
       revisionCount: Number(item.revisionCount ?? 0),
       // Contract 1.2: items written before key events existed are not key events.
       key: item.key ?? false,
+      // Stored only on claims: absent is the newsroom's own update.
+      claimedBy: item.claimedBy ?? null,
     },
     UPDATE_FIELDS,
   );
@@ -214,6 +242,25 @@ export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
 };
 
 /**
+ * The 1.2 thread fields at their defaults are left off the item (toThread reads them back as such):
+ * an unclaimed thread's item is no larger than before, which keeps a note's WCU where it was.
+ */
+const withoutDefaults = (thread: Thread): Record<string, unknown> => {
+  const { claims, disputed, corroboration, keywords, criteria, ...rest } = thread;
+  return {
+    ...rest,
+    // Contract 1.2: stored only when set (toThread reads their absence as the defaults), so a thread
+    // without them is the item it was, byte for byte, and every write of it costs what it did.
+    ...(keywords !== undefined && keywords.length > 0 ? { keywords } : {}),
+    ...(criteria !== undefined && criteria !== null ? { criteria } : {}),
+    ...(claims?.length ? { claims } : {}),
+    ...(disputed ? { disputed } : {}),
+    // The count is the list's length: only the list is stored (thread-lists.ts filters on its size).
+    ...(corroboration?.outlets.length ? { [OUTLETS_ATTRIBUTE]: corroboration.outlets } : {}),
+  };
+};
+
+/**
  * The thread item: the Thread's fields plus the key attributes of every index it is listed in (see
  * docs/data-model.md). Every write rewrites the whole item, so the indexes follow automatically.
  */
@@ -221,17 +268,9 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
   const due = dueAt(thread, kinds);
   const overdueFrom = overdueAt(thread, kinds);
   const scope = threadScopes(thread);
-  const { keywords, criteria, ...fields } = pick<Thread>(
-    thread as unknown as Record<string, unknown>,
-    THREAD_FIELDS,
-  );
   return {
     ...threadKey(thread.id),
-    ...fields,
-    // Contract 1.2: stored only when set (toThread reads their absence as the defaults), so a thread
-    // without them is the item it was, byte for byte, and every write of it costs what it did.
-    ...(keywords !== undefined && keywords.length > 0 ? { keywords } : {}),
-    ...(criteria !== undefined && criteria !== null ? { criteria } : {}),
+    ...withoutDefaults(pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS)),
     // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
@@ -263,6 +302,8 @@ export function updateItem(update: Update): Record<string, unknown> {
   return {
     ...updateKey(update.threadId, update.id),
     ...pick<Update>(update as unknown as Record<string, unknown>, UPDATE_FIELDS),
+    // A plain update stores no claimedBy: an update item (and a note's WCU) stays as it was.
+    ...(!update.claimedBy ? { claimedBy: undefined } : {}),
     // Occurred time, then the ULID (which encodes the recorded time): newest-first listing order.
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };

@@ -17,7 +17,8 @@ import {
   threadsShardPk,
   updatedHourLowerBound,
 } from './keys';
-import { toThread } from './items';
+import { CORROBORATING_OUTLETS } from '../domain/outlets';
+import { OUTLETS_ATTRIBUTE, toThread } from './items';
 
 /**
  * Thread lists (`GET /threads`), ordered by id as the contract requires, each read from the index
@@ -49,6 +50,10 @@ export interface ThreadFilter {
   parent?: string;
   /** Absent means `false`: archived threads are listed only when asked for. */
   archived?: 'true' | 'false' | 'any';
+  /** Contract 1.2: a bounded filter like `overdue` (no index of its own; see docs/data-model.md). */
+  disputed?: boolean;
+  /** Contract 1.2: `false` is a current status resting on fewer than 2 outlets; a bounded filter too. */
+  corroborated?: boolean;
 }
 
 /** Where a list resumes: strictly after this thread id. */
@@ -104,6 +109,24 @@ function filterOf(
     names['#overdue'] = 'overdue';
     values[':overdue'] = true;
     conditions.push('(attribute_not_exists(#overdue) OR #overdue <> :overdue)');
+  }
+  // Contract 1.2. Both attributes are written only when they say something (items.ts): an absent
+  // `disputed` is false and an absent outlet list is none. Filters on whichever page query serves the
+  // rest, as `overdue` is: no index entry is added to any write for them.
+  if (filter.disputed === true) add('disputed', '=', true);
+  if (filter.disputed === false) {
+    names['#disputed'] = 'disputed';
+    values[':disputed'] = true;
+    conditions.push('(attribute_not_exists(#disputed) OR #disputed <> :disputed)');
+  }
+  if (filter.corroborated !== undefined) {
+    names['#outlets'] = OUTLETS_ATTRIBUTE;
+    values[':corroborating'] = CORROBORATING_OUTLETS;
+    conditions.push(
+      filter.corroborated
+        ? 'size(#outlets) >= :corroborating'
+        : '(attribute_not_exists(#outlets) OR size(#outlets) < :corroborating)',
+    );
   }
   // The parent index is not split by scope: the scenario and archived state are filters there
   // (a thread's children are few). Everywhere else the partition already answers both.

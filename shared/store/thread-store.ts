@@ -166,8 +166,10 @@ export const CHILDREN_ATTRIBUTE = 'childCount';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
-  ProjectionExpression: 'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction',
-  ExpressionAttributeNames: { '#status': 'status' },
+  // Claims and sources too (contract 1.2): who claims what, and the outlets a status rests on.
+  ProjectionExpression:
+    'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction, claimedBy, #sources, inboxItem',
+  ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources' },
 };
 
 const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
@@ -189,6 +191,10 @@ const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
   occurredPrecision: (item.occurredPrecision as Precision | undefined) ?? 'instant',
   recordedAt: String(item.recordedAt),
   retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
+  claimedBy: (item.claimedBy as string | undefined) ?? null,
+  sources: (item.sources as { url: string }[] | undefined) ?? [],
+  // Written by the news inbox's accept (contract 1.2): its copies are the same outlet's story.
+  inboxItem: (item.inboxItem as string | undefined) ?? null,
 });
 
 export class ThreadStore {

@@ -93,6 +93,27 @@ describe('write cost over DynamoDB Local', () => {
     await expectProjected('long');
   });
 
+  it('reads only the thread item for a party claim posted in order (contract 1.2)', async () => {
+    // Act
+    await postUpdate(
+      ctx,
+      'long',
+      {
+        status: 'proposed',
+        claimedBy: 'us',
+        summary: 'claim in order',
+        occurredAt: at(PRIOR + 2),
+        sources: [{ url: 'https://www.state.gov/briefing' }],
+      },
+      editor,
+    ).then(render);
+    // Assess
+    const calls = recorder.take();
+    expect(calls.map((c) => c.command)).toEqual(['GetItem', 'TransactWriteItems']);
+    expect(calls[0]).toMatchObject({ itemsRead: 1, consistent: true });
+    await expectProjected('long');
+  });
+
   it('reads the updates after a late report, in proportion to how late it is', async () => {
     for (const back of [3, 12, 30]) {
       // Prepare: a note occurred between two existing updates, about `back` updates from the end
@@ -253,6 +274,41 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     // The thread item (1.3 KB: 4), the update (2), the outbox event (2): the stream relays it, no Delete.
     expect(cost.table).toBe(8);
     // A new hour: GSI8, GSI9 and GSI3 (the due time moved with it) each a delete and a put.
+    expect(cost.total).toBe(hourMoved ? 34 + 12 : 34);
+  });
+
+  it("a party's claim (contract 1.2): what a note costs; the thread's status and its index keys stay", async () => {
+    // Prepare
+    const before = await hourOf('b');
+    // Act
+    const cost = await measure(() =>
+      postUpdate(
+        budget,
+        'b',
+        {
+          status: 'abandoned',
+          claimedBy: 'us',
+          summary: SUMMARY,
+          sources: [{ url: 'https://www.state.gov/briefing' }],
+        },
+        editor,
+      ).then(render),
+    );
+    // Assess
+    const after = await hourOf('b');
+    const hourMoved = before.updated !== after.updated;
+    expect(cost.indexes).toEqual({
+      GSI1: ALL_ENTRY,
+      GSI2: ALL_ENTRY,
+      GSI4: ALL_ENTRY,
+      GSI5: ALL_ENTRY,
+      GSI8: moved(ALL_ENTRY, hourMoved),
+      GSI9: moved(ALL_ENTRY, hourMoved),
+      LSI1: 2,
+      ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
+    });
+    // The thread item, now with its claim, stays within 2 KB (4); the update (2); one UpdatePosted (2).
+    expect(cost.table).toBe(8);
     expect(cost.total).toBe(hourMoved ? 34 + 12 : 34);
   });
 

@@ -147,6 +147,135 @@ describe('project: the occurred-versus-recorded rule', () => {
   });
 });
 
+describe('project: claims by party', () => {
+  it('keeps the newsroom status while two parties claim different ones (22 October 2025, Budapest)', () => {
+    // Prepare
+    const own = u({ occurredAt: at(21), status: 'postponed' });
+    const us = u({ occurredAt: at(22, 9), status: 'cancelled', claimedBy: 'us' });
+    const kremlin = u({ occurredAt: at(22, 12), status: 'postponed', claimedBy: 'russia' });
+    // Act
+    const state = project([own, us, kremlin]);
+    // Assess
+    expect(state).toMatchObject({
+      status: 'postponed',
+      statusSince: at(21),
+      updateCount: 3,
+      lastOccurredAt: at(22, 12),
+      disputed: true,
+      claims: [
+        {
+          party: 'russia',
+          status: 'postponed',
+          since: at(22, 12),
+          sincePrecision: 'instant',
+          updateId: kremlin.id,
+        },
+        { party: 'us', status: 'cancelled', since: at(22, 9), sincePrecision: 'instant', updateId: us.id },
+      ],
+    });
+  });
+
+  it('is not disputed while every claim matches the thread status', () => {
+    // Prepare
+    const updates = [
+      u({ occurredAt: at(1), status: 'agreed' }),
+      u({ occurredAt: at(2), status: 'agreed', claimedBy: 'ukraine' }),
+      u({ occurredAt: at(3), status: 'agreed', claimedBy: 'russia' }),
+    ];
+    // Act
+    const state = project(updates);
+    // Assess
+    expect(state).toMatchObject({ disputed: false });
+    expect(state!.claims.map((c) => c.party)).toEqual(['russia', 'ukraine']);
+  });
+
+  it("takes each party's latest claim by occurredAt, and its earlier one back when the latest is retracted", () => {
+    // Prepare
+    const own = u({ occurredAt: at(1), status: 'scheduled' });
+    const first = u({ occurredAt: at(2), status: 'scheduled', claimedBy: 'us' });
+    const latest = u({ occurredAt: at(5), status: 'cancelled', claimedBy: 'us' });
+    const lateButOlder = u({ occurredAt: at(3), status: 'postponed', claimedBy: 'us' });
+    // Act
+    const withAll = project([own, first, latest, lateButOlder]);
+    const retracted = project([own, first, { ...latest, retraction: { retractedAt: at(29) } }, lateButOlder]);
+    // Assess
+    expect(withAll!.claims).toEqual([expect.objectContaining({ status: 'cancelled', updateId: latest.id })]);
+    expect(retracted!.claims).toEqual([
+      expect.objectContaining({ status: 'postponed', updateId: lateButOlder.id }),
+    ]);
+    expect(retracted).toMatchObject({ status: 'scheduled', disputed: true });
+  });
+
+  it('never starts or breaks a status run: a claim is not a status change', () => {
+    // Prepare
+    const updates = [
+      u({ occurredAt: at(1), status: 'negotiating' }),
+      u({ occurredAt: at(2), status: 'agreed', claimedBy: 'us' }),
+      u({ occurredAt: at(3), status: 'negotiating' }),
+    ];
+    // Act
+    const state = project(updates);
+    // Assess
+    expect(state).toMatchObject({ status: 'negotiating', statusSince: at(1), updateCount: 3 });
+  });
+});
+
+describe('project: corroboration', () => {
+  const src = (...urls: string[]) => urls.map((url) => ({ url }));
+
+  it('counts distinct registrable domains of the current status since it began, repeats included', () => {
+    // Prepare
+    const updates = [
+      u({ occurredAt: at(1), status: 'proposed', sources: src('https://www.reuters.com/old') }),
+      u({
+        occurredAt: at(2),
+        status: 'agreed',
+        sources: src('https://news.bbc.co.uk/a', 'https://www.bbc.co.uk/b'),
+      }),
+      u({ occurredAt: at(3), status: null, sources: src('https://apnews.com/note') }),
+      u({ occurredAt: at(4), status: 'agreed', claimedBy: 'us', sources: src('https://state.gov/claim') }),
+      u({ occurredAt: at(5), status: 'agreed', sources: src('https://kyivindependent.com/x') }),
+    ];
+    // Act
+    const state = project(updates);
+    // Assess: the earlier status's source, the note's and the claim's do not count
+    expect(state!.corroboration).toEqual({ outlets: ['bbc.co.uk', 'kyivindependent.com'], count: 2 });
+  });
+
+  it("counts an accepted inbox item's sources as one outlet: the article, not its syndicated copies", () => {
+    // Prepare
+    const accepted = u({
+      occurredAt: at(1),
+      status: 'held',
+      inboxItem: '01JINBOX',
+      sources: src(
+        'https://apnews.com/story',
+        'https://www.washingtonpost.com/copy',
+        'https://abcnews.go.com/copy',
+      ),
+    });
+    // Act
+    const state = project([accepted]);
+    // Assess
+    expect(state!.corroboration).toEqual({ outlets: ['apnews.com'], count: 1 });
+  });
+
+  it('drops the outlets of a retracted update and starts afresh with a new status', () => {
+    // Prepare
+    const a = u({ occurredAt: at(1), status: 'agreed', sources: src('https://reuters.com/a') });
+    const b = u({ occurredAt: at(2), status: 'agreed', sources: src('https://apnews.com/b') });
+    const c = u({ occurredAt: at(3), status: 'stalled', sources: src('https://bbc.com/c') });
+    // Act
+    const both = project([a, b]);
+    const retracted = project([a, { ...b, retraction: { retractedAt: at(29) } }]);
+    const moved = project([a, b, c]);
+    // Assess
+    expect(both!.corroboration.count).toBe(2);
+    expect(retracted!.corroboration).toEqual({ outlets: ['reuters.com'], count: 1 });
+    expect(moved!.corroboration).toEqual({ outlets: ['bbc.com'], count: 1 });
+  });
+});
+
 // ---- Properties ----
 
 const STATUSES = ['proposed', 'agreed', 'stalled', null] as const;
@@ -160,6 +289,9 @@ const updateArb = fc.record({
   retractedAfter: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
   // Absent: an update stored before precision existed (read as instant).
   precision: fc.option(fc.constantFrom(...PRECISIONS), { nil: undefined }),
+  // Contract 1.2: a party's claim (when the update carries a status) and the sources' outlets.
+  party: fc.constantFrom(null, null, 'us', 'russia'),
+  sources: fc.subarray(['https://news.bbc.co.uk/a', 'https://www.bbc.co.uk/b', 'https://apnews.com/c']),
 });
 
 /** A period is stored as its start: a day report at hour h sorts at that day's midnight (months and years here: 1 Jan). */
@@ -178,6 +310,8 @@ const historyArb = fc.array(updateArb, { minLength: 1, maxLength: 25 }).map((raw
     occurredAt: iso(day0 + startOf(r.occurred, r.precision) * 3_600_000),
     ...(r.precision ? { occurredPrecision: r.precision } : {}),
     recordedAt: iso(day0 + r.recorded * 3_600_000),
+    claimedBy: r.status !== null ? r.party : null,
+    sources: r.sources.map((url) => ({ url })),
     retraction:
       r.retractedAfter === undefined
         ? null

@@ -11,7 +11,13 @@ import {
   type Fold,
   type UpdateFacts,
 } from '../../shared/domain/projection';
-import { addUpdate, retractUpdate, viewAsOf, type HistoryWindows } from '../../shared/domain/resume';
+import {
+  addUpdate,
+  amendUpdate,
+  retractUpdate,
+  viewAsOf,
+  type HistoryWindows,
+} from '../../shared/domain/resume';
 import { PRECISIONS, type Precision } from '../../shared/domain/time';
 
 /**
@@ -70,10 +76,25 @@ type Op =
       skew: number;
       nonce: number;
       precision: Precision;
+      /** A party's claim (when it carries a status), its sources, and whether it came from the inbox. */
+      party: string | null;
+      sources: string[];
+      inbox: boolean;
     }
-  | { kind: 'retract'; pick: number; tick: number };
+  | { kind: 'retract'; pick: number; tick: number }
+  | { kind: 'amend'; pick: number; sources: string[]; tick: number };
 
 const STATUSES = ['proposed', 'agreed', 'stalled', null] as const;
+/** Sources whose outlets overlap: two BBC hosts are one outlet (contract 1.2 "Corroboration"). */
+const SOURCE_POOL = [
+  'https://news.bbc.co.uk/a',
+  'https://www.bbc.co.uk/b',
+  'https://www.reuters.com/c',
+  'https://kyivindependent.com/d',
+  'https://apnews.com/e',
+];
+const sourcesArb = fc.subarray(SOURCE_POOL);
+const withSources = (urls: string[]) => urls.map((url) => ({ url }));
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
@@ -86,11 +107,23 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       skew: fc.oneof(fc.constant(0), fc.nat(5)),
       nonce: fc.nat(99),
       precision: fc.constantFrom(...PRECISIONS),
+      party: fc.constantFrom(null, null, 'us', 'russia'),
+      sources: sourcesArb,
+      inbox: fc.boolean(),
     }),
   },
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), tick: fc.nat(2) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('amend' as const),
+      pick: fc.nat(),
+      sources: sourcesArb,
+      tick: fc.nat(2),
+    }),
   },
 );
 
@@ -118,6 +151,7 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
       occurredAt: iso(0),
       recordedAt: iso(0),
       retraction: null,
+      sources: withSources(['https://www.reuters.com/first']),
     },
   ];
   let fold = stored(foldAll(history));
@@ -145,12 +179,24 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
         occurredPrecision: op.precision,
         recordedAt,
         retraction: null,
+        // A claim always carries a status (the schema's rule): a party on a note is no claim.
+        claimedBy: op.status !== null ? op.party : null,
+        sources: withSources(op.sources),
+        inboxItem: op.inbox ? `inbox-${i}` : null,
       };
       const result = await addUpdate(fold, u, windows);
       history.push(u);
       fold = result.fold;
       paths.push(result.path);
       if (result.path === 'append') expect(reads.items).toBe(0);
+    } else if (op.kind === 'amend') {
+      // New wording: the sources change (status and occurred time never do).
+      const live = history.filter((u) => u.retraction === null);
+      const target = live[op.pick % live.length]!;
+      const amended = { ...target, sources: withSources(op.sources) };
+      fold = await amendUpdate(fold, amended, windows);
+      history.splice(0, history.length, ...history.map((u) => (u.id === target.id ? amended : u)));
+      paths.push('amend');
     } else {
       const live = history.filter((u) => u.retraction === null);
       const target = live[op.pick % live.length]!;
@@ -168,13 +214,18 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
     }
     expect(reads.full).toBe(0);
     expect(stateOf(fold)).toEqual(project(history));
+    // A party's `first` may be early (a walk back then finds nothing), never late (a view would miss a claim).
+    for (const c of fold.claims) {
+      const claims = history.filter((u) => u.retraction === null && u.claimedBy === c.party && u.status);
+      expect(c.first <= claims.map((u) => u.occurredAt).sort()[0]!).toBe(true);
+    }
     fold = stored(fold);
   }
   return { history, fold, paths };
 }
 
 describe('resumed projection: properties', () => {
-  it('equals the full recomputation after every write, for any mix of in-order and late reports, notes, ties, clock skew and retractions', async () => {
+  it('equals the full recomputation after every write, for any mix of in-order and late reports, notes, party claims, sources, ties, clock skew, amendments and retractions', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('proposed', 'agreed'),
