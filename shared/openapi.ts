@@ -8,6 +8,7 @@ import {
   CreateTokenSchema,
   CreateUpdateSchema,
   DeliveryAttemptSchema,
+  DraftSchema,
   KindSchema,
   PatchScenarioSchema,
   PatchSubscriptionSchema,
@@ -43,6 +44,7 @@ const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
 const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['Thread', ThreadSchema, 'output'],
   ['Update', UpdateSchema, 'output'],
+  ['Draft', DraftSchema, 'output'],
   ['Scenario', ScenarioSchema, 'output'],
   ['Problem', ProblemSchema, 'output'],
   ['CreateThread', CreateThreadSchema, 'input'],
