@@ -42,7 +42,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'threads-read': {
     stores: {
       threads: ['read', 'history', 'lists'],
-      drafts: ['read'],
+      drafts: ['read', 'queue'],
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
       readiness: ['probe'],

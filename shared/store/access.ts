@@ -131,8 +131,10 @@ export const STORE_ACCESS = {
   },
   // shared/store/draft-store.ts (contract 1.2 "Drafts"; a publish's marker is part of `threads.write`)
   drafts: {
-    /** A draft by key, a thread's drafts (its partition's `DRAFT#` range), a scenario's queue (GSI1's drafts scope). */
-    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }, query(INDEX.byScenario, F.scenario)],
+    /** A draft by key, a thread's drafts (its partition's `DRAFT#` range). */
+    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }],
+    /** A scenario's queue: GSI1's drafts scope (`SCENARIO#<id>#DRAFTS`). */
+    queue: [query(INDEX.byScenario, F.scenario)],
     /** Store a draft (PutItem, in a transaction with its idempotency completion) and discard one. */
     write: [{ actions: ['PutItem', 'DeleteItem'], keys: [F.thread] }],
   },
