@@ -67,7 +67,8 @@ const idempotent = (
       principal: req.principal,
       route: req.route,
       params: req.params,
-      body: req.rawBody,
+      // A route without a body (a publish) hashes as the empty body, null.
+      body: req.rawBody ?? null,
     },
     async (outcome) => render(await replayResult(req.ctx, outcome)),
     run,

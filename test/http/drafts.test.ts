@@ -237,6 +237,24 @@ describe('POST /threads/{id}/updates/{updateId}/publish', () => {
     expect(queue.body.items).toEqual([]);
   });
 
+  it('honours Idempotency-Key: the same publish again replays the first answer', async () => {
+    // Prepare
+    const thread = await newThread();
+    const drafted = (await draft(thread.id, 'desk-a')).body.update;
+    const keyed = {
+      ...as('desk-b'),
+      headers: { ...as('desk-b').headers, 'Idempotency-Key': `pub-${thread.id}` },
+    };
+    // Act
+    const first = await s.call('POST', `/threads/${thread.id}/updates/${drafted.id}/publish`, keyed);
+    const again = await s.call('POST', `/threads/${thread.id}/updates/${drafted.id}/publish`, keyed);
+    // Assess
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+  });
+
   it('honours If-Match on the thread (412 when it moved on)', async () => {
     // Prepare
     const thread = await newThread();
