@@ -77,6 +77,8 @@ export const handlerFor =
               role: principal.role,
               subject: principal.subject,
               scheme: principal.scheme,
+              // Contract 1.2: whether it may publish its own drafts (a cached answer from before: it may not).
+              ...(principal.selfPublish ? { selfPublish: true } : {}),
             }
           : {},
       };

@@ -16,12 +16,22 @@ import { pageTokenKeys } from '../shared/store/keyring-source';
 import { pageTokenCodec, pageTokenKeyId } from '../shared/store/page-token';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
+import { DraftStore } from '../shared/store/draft-store';
+import { listThreadDrafts } from '../shared/app/drafts';
+import { requireRole } from '../shared/http/auth';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
-import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
+import {
+  scenarioDraftsPageKey,
+  scenariosPageKey,
+  threadDraftsPageKey,
+  threadsPageKey,
+  timelinePageKey,
+  updatesPageKey,
+} from '../shared/store/page-keys';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -30,6 +40,7 @@ const deps = {
   config: cfg,
   db,
   threads: new ThreadStore(db, cfg.tableName),
+  drafts: new DraftStore(db, cfg.tableName),
   scenarios: new ScenarioStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
@@ -152,6 +163,20 @@ export const handler = lambdaHandler(
     'GET /threads/{id}/updates': async (req) => {
       const { id } = req.params;
       const q = req.query;
+      // Drafts are for editors only (contract 1.2): a separate list, never mixed into the updates.
+      if (q.drafts === 'true') {
+        requireRole(req.principal, 'editor');
+        const scope = `drafts:${id}`;
+        const from =
+          q.nextToken !== undefined
+            ? req.ctx.pageTokens.decode(q.nextToken, scope, threadDraftsPageKey(id))
+            : undefined;
+        const page = await listThreadDrafts(req.ctx, id, q.limit ?? LIMITS.pageSize.default, from);
+        return conditional(req, {
+          items: page.items,
+          nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
+        });
+      }
       const scope = `updates:${id}`;
       const start =
         q.nextToken !== undefined
@@ -173,6 +198,20 @@ export const handler = lambdaHandler(
         },
         etag,
       );
+    },
+
+    'GET /drafts': async (req) => {
+      const q = req.query;
+      const scope = `drafts-of:${q.scenario}`;
+      const from =
+        q.nextToken !== undefined
+          ? req.ctx.pageTokens.decode(q.nextToken, scope, scenarioDraftsPageKey(q.scenario))
+          : undefined;
+      const page = await req.ctx.drafts.listOfScenario(q.scenario, q.limit ?? LIMITS.pageSize.default, from);
+      return conditional(req, {
+        items: page.items,
+        nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
+      });
     },
 
     'GET /threads/{id}/updates/{updateId}': async (req) => {

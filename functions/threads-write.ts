@@ -6,6 +6,7 @@ import {
   createThread,
   patchThread,
   postUpdate,
+  publishDraft,
   retractUpdate,
   type WriteOptions,
   type WriteResult,
@@ -17,13 +18,15 @@ import { replayResult } from '../shared/app/replay';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header } from '../shared/http/request';
-import { json, type HttpResult } from '../shared/http/response';
+import { empty, json, type HttpResult } from '../shared/http/response';
 import { createDocumentClient } from '../shared/store/client';
 import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 import { KindStore } from '../shared/store/kind-store';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
+import { DraftStore } from '../shared/store/draft-store';
+import { createDraft, discardDraft } from '../shared/app/drafts';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -36,6 +39,7 @@ const scenarios = new ScenarioStore(db, cfg.tableName);
 const deps = {
   config: cfg,
   threads: new ThreadStore(db, cfg.tableName),
+  drafts: new DraftStore(db, cfg.tableName),
   scenarios,
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
@@ -63,7 +67,8 @@ const idempotent = (
       principal: req.principal,
       route: req.route,
       params: req.params,
-      body: req.rawBody,
+      // A route without a body (a publish) hashes as the empty body, null.
+      body: req.rawBody ?? null,
     },
     async (outcome) => render(await replayResult(req.ctx, outcome)),
     run,
@@ -73,15 +78,18 @@ const idempotent = (
  * How each write is presented: the first time, and again from its idempotency record on a replay.
  * Fields go in the order a read gives (nested ones included), so the two are the same bytes.
  */
-const withUpdate = ({ update, thread }: WriteResult) => ({
-  update: updateInOrder(update!),
+const withUpdate = ({ update, draft, thread }: WriteResult) => ({
+  update: draft ?? updateInOrder(update!),
   thread: threadInOrder(thread),
 });
 const created = ({ thread }: WriteResult) =>
   json(201, threadInOrder(thread), { Location: `/threads/${thread.id}`, ETag: threadEtag(thread) });
 const posted = (result: WriteResult) =>
   json(201, withUpdate(result), {
-    Location: `/threads/${result.thread.id}/updates/${result.update!.id}`,
+    // A draft is no update yet: it is found among the thread's drafts.
+    Location: result.draft
+      ? `/threads/${result.thread.id}/updates?drafts=true`
+      : `/threads/${result.thread.id}/updates/${result.update!.id}`,
     ETag: threadEtag(result.thread),
   });
 /** A retraction or an amendment: 200 with the update and the thread after it. */
@@ -108,14 +116,31 @@ export const handler = lambdaHandler(
     },
 
     'POST /threads/{id}/updates': async (req) =>
+      idempotent(req, posted, async (ticket) => {
+        const { draft, ...input } = req.body;
+        const options = { ...writeOptions(req), ...(ticket ? { idempotency: ticket } : {}) };
+        return posted(
+          draft === true
+            ? await createDraft(req.ctx, req.params.id, input, options)
+            : await postUpdate(req.ctx, req.params.id, input, options),
+        );
+      }),
+
+    // ---- Drafts (contract 1.2) ----
+    'POST /threads/{id}/updates/{updateId}/publish': async (req) =>
       idempotent(req, posted, async (ticket) =>
         posted(
-          await postUpdate(req.ctx, req.params.id, req.body, {
+          await publishDraft(req.ctx, req.params.id, req.params.updateId, {
             ...writeOptions(req),
             ...(ticket ? { idempotency: ticket } : {}),
           }),
         ),
       ),
+
+    'DELETE /threads/{id}/updates/{updateId}': async (req) => {
+      await discardDraft(req.ctx, req.params.id, req.params.updateId);
+      return empty(204);
+    },
 
     // A PATCH: Idempotency-Key is the contract's for POST only, and a repeated amendment with the
     // same wording changes nothing anyway.

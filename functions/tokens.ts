@@ -15,8 +15,8 @@ export const handler = lambdaHandler(
   'tokens',
   {
     'POST /tokens': async (req) => {
-      const { name, role } = req.body;
-      return json(201, await createToken(req.ctx, name, role), {
+      const { name, role, selfPublish } = req.body;
+      return json(201, await createToken(req.ctx, name, role, undefined, selfPublish === true), {
         Location: `/tokens/${name}`,
         'Cache-Control': 'no-store',
       });

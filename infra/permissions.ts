@@ -42,6 +42,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'threads-read': {
     stores: {
       threads: ['read', 'history', 'lists'],
+      drafts: ['read', 'queue'],
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
       readiness: ['probe'],
@@ -54,6 +55,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'threads-write': {
     stores: {
       threads: ['read', 'history', 'children', 'write'],
+      drafts: ['read', 'write'],
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],

@@ -230,11 +230,13 @@ export async function registerLocalTokens(
   const minted: { name: string; role: Role; token: string }[] = [];
   for (const [role, name] of LOCAL_TOKENS) {
     const given = tokens[role];
+    // Contract 1.2 "Drafts": the local editor may publish its own drafts (one person on a laptop).
+    const selfPublish = role === 'editor';
     if (given) {
-      await registerToken(ctx, name, role, given);
+      await registerToken(ctx, name, role, given, selfPublish);
     } else {
       const token = mintToken();
-      await registerToken(ctx, name, role, token);
+      await registerToken(ctx, name, role, token, selfPublish);
       minted.push({ name, role, token });
     }
   }

@@ -9,6 +9,7 @@ import {
   CreateUpdateSchema,
   CriteriaRevisionSchema,
   DeliveryAttemptSchema,
+  DraftSchema,
   KindSchema,
   PatchScenarioSchema,
   PatchSubscriptionSchema,
@@ -44,6 +45,7 @@ const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
 const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['Thread', ThreadSchema, 'output'],
   ['Update', UpdateSchema, 'output'],
+  ['Draft', DraftSchema, 'output'],
   ['Scenario', ScenarioSchema, 'output'],
   ['Problem', ProblemSchema, 'output'],
   ['CreateThread', CreateThreadSchema, 'input'],

@@ -10,11 +10,13 @@ import {
   CreateUpdateSchema,
   CriteriaRevisionSchema,
   DeliveryAttemptSchema,
+  DraftSchema,
+  DraftsQuerySchema,
   HistoryQuerySchema,
   KindSchema,
   ListScenariosQuerySchema,
   ListThreadsQuerySchema,
-  PageQuerySchema,
+  ListUpdatesQuerySchema,
   PatchScenarioSchema,
   PatchSubscriptionSchema,
   PatchThreadSchema,
@@ -128,6 +130,22 @@ const withUpdate: ResponseBody = (ref) => ({
   properties: { update: ref(UpdateSchema), thread: ref(ThreadSchema) },
 });
 const NEXT_TOKEN = 'Opaque; from the previous page';
+/** Drafts (contract 1.2): a post's answer whose `update` may be a Draft, and a page of either. */
+const withUpdateOrDraft: ResponseBody = (ref) => ({
+  type: 'object',
+  required: ['update', 'thread'],
+  properties: { update: { oneOf: [ref(UpdateSchema), ref(DraftSchema)] }, thread: ref(ThreadSchema) },
+});
+const pageOf =
+  (...item: Schema[]): ResponseBody =>
+  (ref) => ({
+    type: 'object',
+    required: ['items', 'nextToken'],
+    properties: {
+      items: { type: 'array', items: { oneOf: item.map(ref) } },
+      nextToken: { type: ['string', 'null'] },
+    },
+  });
 
 /** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */
 export interface DeclaredRoute extends Omit<Route, 'method' | 'path'> {
@@ -235,14 +253,20 @@ export const DECLARED_ROUTES = [
     group: 'threads-write',
     role: 'editor',
     operationId: 'postUpdate',
-    summary: 'Post an update to a thread',
+    summary: 'Post an update to a thread (or, with draft: true, store it as a draft)',
+    description:
+      'With `draft: true` the update is validated as any other, then held back as a draft (contract 1.2 "Drafts"): the answer\'s `update` is the Draft (`draft: true`, `recordedBy`) and `thread` the thread as it was (its version and ETag unchanged); it changes no view, list, feed, board or timeline and notifies nobody until it is published (POST …/updates/{updateId}/publish). Idempotency-Key and If-Match as for any update.',
     params: { id: THREAD_ID },
     body: { schema: CreateUpdateSchema, label: 'The update' },
     ifMatch: true,
     idempotencyKey: true,
     etag: 'write',
     responses: {
-      201: { description: 'Accepted', location: '/threads/{id}/updates/{updateId}', body: withUpdate },
+      201: {
+        description: 'Accepted (a draft: stored, the thread unchanged)',
+        location: '/threads/{id}/updates/{updateId}',
+        body: withUpdateOrDraft,
+      },
     },
     problems: {
       404: 'not_found',
@@ -256,12 +280,25 @@ export const DECLARED_ROUTES = [
     group: 'threads-read',
     role: 'reader',
     operationId: 'listUpdates',
-    summary: "List a thread's updates, newest first",
+    summary: "List a thread's updates, newest first (or, with drafts=true, its drafts)",
     params: { id: THREAD_ID },
-    query: { schema: PageQuerySchema },
+    query: {
+      schema: ListUpdatesQuerySchema,
+      describe: {
+        drafts:
+          "true: the thread's waiting drafts instead of its updates, a separate list (Draft items, newest recorded first; editor only: 403 for a reader); false (default): its updates, never a draft",
+        nextToken: NEXT_TOKEN,
+      },
+    },
     etag: 'read',
     page: UpdateSchema,
-    responses: { 200: { description: 'Newest occurredAt first; retracted updates included and marked' } },
+    responses: {
+      200: {
+        description:
+          'Newest occurredAt first; retracted updates included and marked. With drafts=true: Draft items, newest recorded first',
+        body: pageOf(UpdateSchema, DraftSchema),
+      },
+    },
     problems: { 404: 'not_found' },
   },
   {
@@ -326,6 +363,59 @@ export const DECLARED_ROUTES = [
       409: 'already_retracted, cannot_retract_last_status, idempotency_in_progress',
       412: 'precondition_failed',
     },
+  },
+  // ---- Drafts (contract 1.2 "Drafts: a second pair of eyes before a status flips") ----
+  {
+    route: 'POST /threads/{id}/updates/{updateId}/publish',
+    group: 'threads-write',
+    role: 'editor',
+    operationId: 'publishDraft',
+    summary: 'Publish a draft: post it as if posted now',
+    description:
+      "Folds the draft in as a post made now would be: its occurredAt kept, recordedAt the publish time, postedBy its drafter, publishedBy the publisher, draftId the draft's id; the update gets a new id (every update's id encodes when it was recorded). Emits what a post would (UpdatePosted, ThreadStatusChanged). Publishing your own draft (the same token name) is 403 same_editor unless the token is marked selfPublish. Publishing twice, or an update that is no draft, is 409 not_a_draft.",
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    ifMatch: true,
+    idempotencyKey: true,
+    etag: 'write',
+    responses: {
+      201: {
+        description: 'Published; the update and the thread after it',
+        location: '/threads/{id}/updates/{updateId}',
+        body: withUpdate,
+      },
+    },
+    problems: {
+      403: 'same_editor',
+      404: 'not_found',
+      409: 'not_a_draft, idempotency_in_progress',
+      412: 'precondition_failed',
+      422: 'invalid_status, idempotency_key_mismatch',
+    },
+  },
+  {
+    route: 'DELETE /threads/{id}/updates/{updateId}',
+    group: 'threads-write',
+    role: 'editor',
+    operationId: 'discardDraft',
+    summary: 'Discard a draft',
+    description:
+      'Only a draft: an update (or a published draft) is 409 not_a_draft; retract updates instead.',
+    params: { id: THREAD_ID, updateId: UPDATE_ID },
+    responses: { 204: { description: 'Discarded' } },
+    problems: { 404: 'not_found', 409: 'not_a_draft' },
+  },
+  {
+    route: 'GET /drafts',
+    group: 'threads-read',
+    role: 'editor',
+    operationId: 'listDrafts',
+    summary: "A scenario's drafts queue, newest first",
+    description:
+      'Waiting drafts only (published and discarded ones leave the queue); a draft is listed under the scenario its thread had when it was drafted.',
+    query: { schema: DraftsQuerySchema, describe: { nextToken: NEXT_TOKEN } },
+    etag: 'read',
+    page: DraftSchema,
+    responses: { 200: { description: 'A page of drafts, newest recorded first' } },
   },
   {
     route: 'GET /scenarios',
@@ -493,12 +583,14 @@ export const DECLARED_ROUTES = [
         description: 'The token, shown this once',
         body: jsonSchema({
           type: 'object',
-          required: ['name', 'role', 'token', 'createdAt'],
+          required: ['name', 'role', 'token', 'createdAt', 'selfPublish'],
           properties: {
             name: { type: 'string' },
             role: { type: 'string' },
             token: { type: 'string' },
             createdAt: { type: 'string' },
+            // Contract 1.2 "Drafts": may publish its own drafts.
+            selfPublish: { type: 'boolean' },
           },
         }),
       },
@@ -526,6 +618,7 @@ export const DECLARED_ROUTES = [
                   role: { type: 'string' },
                   createdAt: { type: 'string' },
                   lastUsedAt: { type: ['string', 'null'] },
+                  selfPublish: { type: 'boolean' },
                 },
               },
             },

@@ -9,6 +9,7 @@ import { Api, ApiError, AuthError, enc } from './lib/api.js';
 import { byLatestActivity, label, ThreadCard } from './lib/board.js';
 import { clockFormat } from './lib/dates.js';
 import { Editor } from './lib/forms.js';
+import { DraftsQueue } from './lib/drafts.js';
 import { LiveFeed } from './lib/live.js';
 import { Picture } from './lib/picture.js';
 
@@ -138,6 +139,8 @@ function App() {
   const [note, setNote] = useState('');
   const [announcement, setAnnouncement] = useState('');
   const [action, setAction] = useState(/** @type {EditorAction | null} */ (null));
+  // Bumped by every write from the desk: the drafts queue reads again (a draft moves no thread's version).
+  const [writes, setWrites] = useState(0);
   const feed = useRef(/** @type {LiveFeed | null} */ (null));
   const api = token ? new Api(token) : null;
 
@@ -417,6 +420,16 @@ function App() {
                     : null
                 }
               </div>
+              ${
+                editor && api
+                  ? html`<${DraftsQueue} api=${api} scenario=${scenario} threads=${threads || []}
+                    version=${`${writes}|${boardVersion}`}
+                    onDone=${(/** @type {string} */ text) => {
+                      setNote(text);
+                      if (feed.current) feed.current.revalidate();
+                    }} />`
+                  : null
+              }
               ${threads === null ? html`<p id="threads-loading" class="empty">Loading threads…</p>` : null}
               ${threads && threads.length === 0 ? html`<p id="threads-empty" class="empty">This scenario has no threads.</p>` : null}
               <ul id="threads" class="threads" aria-busy=${threads === null ? 'true' : 'false'}>
@@ -438,6 +451,7 @@ function App() {
             onDone=${(/** @type {string} */ text) => {
               setAction(null);
               setNote(text);
+              setWrites((n) => n + 1);
               if (feed.current) feed.current.revalidate();
               if (api) api.all('/scenarios?limit=100').then(setScenarios, () => undefined);
             }} />`

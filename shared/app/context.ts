@@ -7,6 +7,7 @@ import type { RecountTrigger } from '../events/recount-trigger';
 import { systemLookup, type LookupAll } from '../events/webhook-url';
 import { createDocumentClient, type DocumentClient } from '../store/client';
 import { DeliveryStore } from '../store/delivery-store';
+import { DraftStore } from '../store/draft-store';
 import { DueStore, type DueThreads } from '../store/due-store';
 import { FeedStore } from '../store/feed-store';
 import { IdempotencyStore } from '../store/idempotency-store';
@@ -33,6 +34,8 @@ export interface AppContext {
   config: Config;
   db: DocumentClient;
   threads: ThreadStore;
+  /** Drafts awaiting a second editor (contract 1.2). */
+  drafts: DraftStore;
   scenarios: ScenarioStore;
   /** Where thread writes ask for their scenario's counts to be recomputed (after commit). */
   recounts: RecountTrigger;
@@ -74,6 +77,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     config: cfg,
     db,
     threads: new ThreadStore(db, table),
+    drafts: new DraftStore(db, table),
     scenarios: new ScenarioStore(db, table),
     recounts: createRecounter(cfg, self),
     tokens: new TokenStore(db, table),

@@ -15,6 +15,8 @@ export async function replayResult(
   outcome: WriteOutcome,
 ): Promise<WriteResult> {
   if (!('thread' in outcome)) throw new Error('idempotency record of a thread write holds no thread');
+  // A draft is kept whole in the record: it may have been published or discarded since.
+  if (outcome.draft) return { thread: outcome.thread, draft: outcome.draft };
   if (!outcome.update) return { thread: outcome.thread };
   const stored = await ctx.threads.getUpdate(outcome.thread.id, outcome.update.id, true);
   if (!stored)

@@ -7,8 +7,10 @@ import {
   InvalidParentError,
   InvalidStatusError,
   NoStatusAtTimeError,
+  NotADraftError,
   NotFoundError,
   PreconditionFailedError,
+  SameEditorError,
   ThreadExistsError,
 } from '../domain/errors';
 import type { VersionPrecondition } from '../domain/precondition';
@@ -41,6 +43,7 @@ import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
 import type {
   CriteriaRevision,
+  Draft,
   Expected,
   Principal,
   Revision,
@@ -102,11 +105,14 @@ export interface WriteOptions {
 export interface WriteResult {
   thread: Thread;
   update?: Update;
+  /** A draft the request stored instead of an update (contract 1.2): the thread is as it was. */
+  draft?: Draft;
 }
 
 /** What the idempotency record keeps of a result: the thread, and the update by reference. */
 export const outcomeOf = (result: WriteResult): WriteOutcome => ({
   thread: result.thread,
+  ...(result.draft ? { draft: result.draft } : {}),
   ...(result.update
     ? {
         update: {
@@ -563,18 +569,25 @@ export function postUpdate(
 ): Promise<WriteResult> {
   return writeThread(ctx, threadId, options, async (record, now) => {
     const { thread } = record;
-    if (input.status != null) {
-      const status = input.status;
-      const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
-      if (!kinds.isStatusOf(thread.kind, status))
-        throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
-    }
+    await requireStatusOf(ctx, thread, input.status);
     const update = newUpdate(threadId, input, options.principal, now);
     // In order (the common case): the stored fold steps on, nothing else is read. A late report
     // reads the updates from its occurred time on, and back only as far as the status run needs.
     const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
     return historyChange(thread, fold, update, true, now);
   });
+}
+
+/** A status an update of this thread may carry (a note carries none): 422 invalid_status otherwise. */
+export async function requireStatusOf(
+  ctx: Pick<ThreadWrites, 'kinds'>,
+  thread: Pick<Thread, 'kind'>,
+  status: string | null | undefined,
+): Promise<void> {
+  if (status == null) return;
+  const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
+  if (!kinds.isStatusOf(thread.kind, status))
+    throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
 }
 
 /** An update of the thread as stored now (a consistent read), refused when it was retracted. */
@@ -693,6 +706,77 @@ export function amendUpdate(
       events: [updateAmended(next, amended, now)],
     };
   });
+}
+
+/**
+ * Publish a draft (contract 1.2 "Drafts"): posted as if now, through the same write as a post (the
+ * same fold, the same events, If-Match and Idempotency-Key alike), with the draft's `occurredAt`
+ * kept, `recordedAt` the publish time and `publishedBy` the publisher; `postedBy` stays whoever
+ * drafted it. The update gets a new id (a ULID of the publish time), as every update's id encodes
+ * when it was recorded (the orders of the thread's updates rely on it); `draftId` names the draft.
+ * In the same transaction the draft item becomes a marker of what it became, so it is published
+ * once: a second publish, or a discard, is 409 not_a_draft.
+ */
+export function publishDraft(
+  ctx: ThreadWrites & Pick<AppContext, 'drafts'>,
+  threadId: string,
+  draftId: string,
+  options: WriteOptions,
+): Promise<WriteResult> {
+  return writeThread(ctx, threadId, options, async (record, now): Promise<Decision> => {
+    const { thread } = record;
+    // Read after the thread item: a publish committed in between has moved its version.
+    const draft = await waitingDraft(ctx, threadId, draftId);
+    const { principal } = options;
+    if (draft.recordedBy === principal.name && principal.selfPublish !== true)
+      throw new SameEditorError(
+        `${principal.name} drafted ${draftId}: another editor publishes it (or a token marked selfPublish).`,
+      );
+    // The kind may have changed since it was drafted.
+    await requireStatusOf(ctx, thread, draft.status);
+    const update: Update = {
+      id: ulid(Date.parse(now)),
+      threadId,
+      status: draft.status,
+      summary: draft.summary,
+      occurredAt: draft.occurredAt,
+      occurredPrecision: draft.occurredPrecision,
+      recordedAt: now,
+      postedBy: draft.recordedBy,
+      sources: draft.sources,
+      quotes: draft.quotes,
+      retracted: false,
+      retraction: null,
+      revisedAt: null,
+      revisedBy: null,
+      revisionCount: 0,
+      publishedBy: principal.name,
+      draftId,
+    };
+    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    return {
+      ...historyChange(thread, fold, update, true, now),
+      publishes: { draftId, publishedAt: now, publishedBy: principal.name },
+    };
+  });
+}
+
+/**
+ * A draft still waiting (a consistent read): 404 when there is no such draft and no such update,
+ * 409 not_a_draft when it was published or is an update.
+ */
+export async function waitingDraft(
+  ctx: Pick<AppContext, 'drafts' | 'threads'>,
+  threadId: string,
+  draftId: string,
+): Promise<Draft> {
+  const stored = await ctx.drafts.get(threadId, draftId, true);
+  if (stored?.publishedAs)
+    throw new NotADraftError(`${draftId} was published as update ${stored.publishedAs}: it is no draft now.`);
+  if (stored) return stored.draft;
+  if (await ctx.threads.getUpdate(threadId, draftId, true))
+    throw new NotADraftError(`${draftId} is an update of thread ${threadId}, not a draft.`);
+  throw new NotFoundError(`Thread ${threadId} has no draft ${draftId}.`);
 }
 
 /** An update's wordings, oldest first, revision 0 the original. */

@@ -44,7 +44,13 @@ export async function authenticate(
   // lastUsedAt at minute resolution: a write only when the stored one is a minute old.
   if (!record.lastUsedAt || Date.parse(now) - Date.parse(record.lastUsedAt) >= 60_000)
     await ctx.tokens.touch(hash, now);
-  return { name: record.name, role: record.role, subject: hash, scheme: given.scheme };
+  return {
+    name: record.name,
+    role: record.role,
+    subject: hash,
+    scheme: given.scheme,
+    ...(record.selfPublish ? { selfPublish: true } : {}),
+  };
 }
 
 export async function createToken(
@@ -52,15 +58,16 @@ export async function createToken(
   name: string,
   role: Role,
   token = mintToken(),
-): Promise<{ name: string; role: Role; token: string; createdAt: string }> {
+  selfPublish = false,
+): Promise<{ name: string; role: Role; token: string; createdAt: string; selfPublish: boolean }> {
   const createdAt = nowUtc();
   try {
-    await ctx.tokens.create(name, role, hashToken(token), createdAt);
+    await ctx.tokens.create(name, role, hashToken(token), createdAt, false, selfPublish);
   } catch (error) {
     if (error instanceof TokenNameTaken) throw new TokenExistsError(`A token named ${name} exists already.`);
     throw error;
   }
-  return { name, role, token, createdAt };
+  return { name, role, token, createdAt, selfPublish };
 }
 
 /** Register a known token under a fixed name, replacing whatever that name held (local server start-up). */
@@ -69,9 +76,10 @@ export async function registerToken(
   name: string,
   role: Role,
   token: string,
+  selfPublish = false,
 ): Promise<void> {
   await ctx.tokens.revoke(name);
-  await ctx.tokens.create(name, role, hashToken(token), nowUtc());
+  await ctx.tokens.create(name, role, hashToken(token), nowUtc(), false, selfPublish);
 }
 
 export const listTokens = (ctx: Pick<AppContext, 'tokens'>): Promise<TokenRecord[]> => ctx.tokens.list();

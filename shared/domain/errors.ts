@@ -46,6 +46,13 @@ export class ForbiddenError extends TrackerError {
   readonly title = 'Not allowed for this token';
 }
 
+/** Publishing a draft takes a second editor (contract 1.2 "Drafts"), unless the token may self-publish. */
+export class SameEditorError extends TrackerError {
+  readonly status = 403;
+  readonly code = 'same_editor';
+  readonly title = 'A draft is published by another editor';
+}
+
 export class NotFoundError extends TrackerError {
   readonly status = 404;
   readonly code = 'not_found';
@@ -96,6 +103,13 @@ export class AlreadyRetractedError extends TrackerError {
   readonly status = 409;
   readonly code = 'already_retracted';
   readonly title = 'Update already retracted';
+}
+
+/** Publish or discard of something that is not (or no longer) a draft. */
+export class NotADraftError extends TrackerError {
+  readonly status = 409;
+  readonly code = 'not_a_draft';
+  readonly title = 'Not a draft';
 }
 
 export class CannotRetractLastStatusError extends TrackerError {

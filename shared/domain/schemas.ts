@@ -326,6 +326,8 @@ export const CreateUpdateSchema = z
     occurredAt: z.optional(occurredAt),
     sources,
     quotes,
+    // Contract 1.2 "Drafts": held back for a second editor (shared/app/drafts.ts).
+    draft: z.optional(z.boolean()),
     claimedBy: z.optional(
       z.nullable(party).register(z.globalRegistry, {
         description:
@@ -456,6 +458,8 @@ export const RetractionSchema = z.strictObject({ reason: text(1, LIMITS.reason) 
 export const CreateTokenSchema = z.strictObject({
   name: slug,
   role: z.enum(ROLES as ['reader', 'editor', 'admin']),
+  // Contract 1.2 "Drafts": the token may publish its own drafts.
+  selfPublish: z.optional(z.boolean()),
 });
 
 /** Event types a subscription may ask for; repeats are dropped, the contract's order kept. */
@@ -555,6 +559,22 @@ export const ListScenariosQuerySchema = z.strictObject({
 
 export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
+// ---- Drafts (contract 1.2 "Drafts"): queries ----
+
+/** `GET /threads/{id}/updates`: `drafts=true` lists the thread's drafts instead (editor). */
+export const ListUpdatesQuerySchema = z.strictObject({
+  drafts: z.optional(z.enum(['true', 'false'])),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+/** `GET /drafts?scenario=`: a scenario's drafts queue. */
+export const DraftsQuerySchema = z.strictObject({
+  scenario: slug,
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
 export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----
@@ -621,6 +641,27 @@ export const UpdateSchema = z.object({
   revisionCount: z.int(),
   key: z.boolean(),
   claimedBy: nullableString,
+  // A published draft only (contract 1.2 "Drafts"): who published it, and the draft it came from.
+  publishedBy: z.optional(z.string()),
+  draftId: z.optional(z.string()),
+});
+
+// ---- Drafts (contract 1.2 "Drafts"): responses ----
+
+/** A draft: what a post would be, held back; `recordedBy` drafted it. */
+export const DraftSchema = z.object({
+  id: z.string(),
+  threadId: z.string(),
+  scenario: z.string(),
+  draft: z.literal(true),
+  status: nullableString,
+  summary: z.string(),
+  occurredAt: z.string(),
+  occurredPrecision: z.enum(PRECISIONS),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+  sources: z.array(SourceOut),
+  quotes: z.array(QuoteOut),
 });
 
 export const ScenarioSchema = z.object({

@@ -44,6 +44,29 @@ export interface Update {
    * Always present on what the store returns (items.ts#toUpdate); optional for writers of older shapes.
    */
   claimedBy?: string | null;
+  /** A published draft only: who published it (postedBy is who drafted it), and the draft's id. */
+  publishedBy?: string;
+  draftId?: string;
+}
+
+/**
+ * An update held back for a second editor (contract 1.2 "Drafts"): stored apart from the thread's
+ * updates, so no fold, list, feed or event ever sees it until it is published (which posts it anew).
+ */
+export interface Draft {
+  id: string;
+  threadId: string;
+  /** The thread's scenario when it was drafted: the scenario's drafts queue lists it there. */
+  scenario: string;
+  draft: true;
+  status: string | null;
+  summary: string;
+  occurredAt: string;
+  occurredPrecision: Precision;
+  recordedAt: string;
+  recordedBy: string;
+  sources: Source[];
+  quotes: Quote[];
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */
@@ -179,4 +202,6 @@ export interface Principal {
    * every principal that came from a bearer token; internal callers (seed, CLIs) have none.
    */
   subject?: string;
+  /** The token may publish its own drafts (contract 1.2 "Drafts"); absent: it may not. */
+  selfPublish?: boolean;
 }

@@ -15,6 +15,8 @@ export interface AuthorizerContext {
   subject?: string;
   /** `basic` when the token came as an HTTP Basic password (feed routes only); absent means bearer. */
   scheme?: string;
+  /** The token may publish its own drafts (contract 1.2 "Drafts"). */
+  selfPublish?: boolean | string;
 }
 
 /** A principal as a request carries it: always with the subject its token stands for. */
@@ -27,7 +29,13 @@ export function principalOf(event: APIGatewayProxyEventV2, basicAllowed = false)
   if (lambda.scheme === 'basic' && !basicAllowed) return null;
   // API Gateway may hold an answer cached before subjects existed (AUTHORIZER_CACHE_TTL, 60 s after
   // a deploy); such a caller is scoped by name, as everyone was before, rather than refused.
-  return { name: lambda.name, role: lambda.role as Role, subject: lambda.subject || `name:${lambda.name}` };
+  return {
+    name: lambda.name,
+    role: lambda.role as Role,
+    subject: lambda.subject || `name:${lambda.name}`,
+    // A boolean as the authorizer gave it; as text too, should a gateway hand context values on as strings.
+    ...(lambda.selfPublish === true || lambda.selfPublish === 'true' ? { selfPublish: true } : {}),
+  };
 }
 
 export function requireRole(principal: Caller | null, needed: Role, basicAllowed = false): Caller {

@@ -129,6 +129,15 @@ export const STORE_ACCESS = {
      */
     write: [{ actions: ['PutItem', 'UpdateItem'], keys: [F.thread] }],
   },
+  // shared/store/draft-store.ts (contract 1.2 "Drafts"; a publish's marker is part of `threads.write`)
+  drafts: {
+    /** A draft by key, a thread's drafts (its partition's `DRAFT#` range). */
+    read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }],
+    /** A scenario's queue: GSI1's drafts scope (`SCENARIO#<id>#DRAFTS`). */
+    queue: [query(INDEX.byScenario, F.scenario)],
+    /** Store a draft (PutItem, in a transaction with its idempotency completion) and discard one. */
+    write: [{ actions: ['PutItem', 'DeleteItem'], keys: [F.thread] }],
+  },
   // shared/store/scenario-store.ts
   scenarios: {
     read: [{ actions: ['GetItem'], keys: [F.scenario] }],

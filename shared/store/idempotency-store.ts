@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Scenario, Thread } from '../domain/types';
-import { toScenario, toThread } from './items';
+import type { Draft, Scenario, Thread } from '../domain/types';
+import { toDraft, toScenario, toThread } from './items';
 import { idempotencyKey } from './keys';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -16,6 +16,11 @@ export interface ThreadOutcome {
   thread: Thread;
   /** `revision`: the update's revisionCount then (absent on records from before amendments: 0). */
   update?: { id: string; retracted: boolean; revision?: number };
+  /**
+   * A draft the write stored (contract 1.2): kept whole, since its item may be published or
+   * discarded before a replay, and it never changes while it waits.
+   */
+  draft?: Draft;
 }
 
 /** A created scenario, as the write left it (its item moves on with every recount). */
@@ -61,6 +66,7 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
                   updateRevision: c.outcome.update.revision ?? 0,
                 }
               : {}),
+            ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
           }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
@@ -149,6 +155,8 @@ function outcomeOf(record: Record<string, unknown>): WriteOutcome {
   if (typeof record.thread !== 'object' || record.thread === null)
     throw new Error('idempotency record without its thread');
   const thread = toThread(record.thread as Record<string, unknown>);
+  if (typeof record.draft === 'object' && record.draft !== null)
+    return { thread, draft: toDraft(record.draft as Record<string, unknown>) };
   return typeof record.updateId === 'string'
     ? {
         thread,

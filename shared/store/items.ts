@@ -1,9 +1,11 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
+import type { Precision } from '../domain/time';
 import type {
   CriteriaRevision,
   Claim,
   Corroboration,
+  Draft,
   Expected,
   Quote,
   Retraction,
@@ -18,6 +20,8 @@ import {
   THREAD_SHARDS,
   archivedScope,
   criteriaKey,
+  draftKey,
+  draftsScope,
   dueShardPk,
   dueSk,
   expectedShardPk,
@@ -85,6 +89,9 @@ const UPDATE_FIELDS = [
   'revisionCount',
   'key',
   'claimedBy',
+  // Present only on a published draft (contract 1.2 "Drafts"); dropped below when absent.
+  'publishedBy',
+  'draftId',
 ] as const satisfies readonly (keyof Update)[];
 
 const SOURCE_FIELDS = [
@@ -181,11 +188,13 @@ export function toUpdate(item: Record<string, unknown>): Update {
     },
     UPDATE_FIELDS,
   );
+  const { publishedBy, draftId, ...rest } = update;
   return {
-    ...update,
+    ...rest,
     sources: (update.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
     quotes: (update.quotes ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
     retraction: update.retraction ? present<Retraction>(update.retraction, RETRACTION_FIELDS) : null,
+    ...(publishedBy !== undefined ? { publishedBy, draftId } : {}),
   };
 }
 
@@ -308,6 +317,47 @@ export function updateItem(update: Update): Record<string, unknown> {
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };
 }
+
+// ---- Drafts (contract 1.2 "Drafts"; shared/store/draft-store.ts) ----
+
+const DRAFT_FIELDS = [
+  'id',
+  'threadId',
+  'scenario',
+  'draft',
+  'status',
+  'summary',
+  'occurredAt',
+  'occurredPrecision',
+  'recordedAt',
+  'recordedBy',
+  'sources',
+  'quotes',
+] as const satisfies readonly (keyof Draft)[];
+
+/** A draft in the contract's order (nested maps come back from DynamoDB in no particular order). */
+export const toDraft = (item: Record<string, unknown>): Draft => ({
+  id: String(item.id),
+  threadId: String(item.threadId),
+  scenario: String(item.scenario),
+  draft: true,
+  status: (item.status as string | null | undefined) ?? null,
+  summary: String(item.summary),
+  occurredAt: String(item.occurredAt),
+  occurredPrecision: (item.occurredPrecision as Precision | undefined) ?? 'instant',
+  recordedAt: String(item.recordedAt),
+  recordedBy: String(item.recordedBy),
+  sources: ((item.sources as unknown[] | undefined) ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
+  quotes: ((item.quotes as unknown[] | undefined) ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
+});
+
+/** The draft item while it waits: its fields and its place in the scenario's queue (GSI1). */
+export const draftItem = (draft: Draft): Record<string, unknown> => ({
+  ...draftKey(draft.threadId, draft.id),
+  ...Object.fromEntries(DRAFT_FIELDS.map((f) => [f, draft[f]])),
+  GSI1PK: draftsScope(draft.scenario),
+  GSI1SK: draft.id,
+});
 
 const REVISION_FIELDS = [
   'revision',

@@ -76,6 +76,16 @@ export const criteriaKey = (threadId: string, version: number) => ({
   SK: `${CRITERIA_PREFIX}${String(version).padStart(10, '0')}`,
 });
 
+/**
+ * Drafts (contract 1.2): `DRAFT#<ulid>` in the thread's partition. Not `UPDATE#…` and no LSI1SK, so
+ * no update window, history page or fold ever reads one (as revisions). While a draft waits, GSI1
+ * lists it under its scenario's drafts scope (`draftsScope`), newest first by its ULID; published or
+ * discarded, it leaves that scope.
+ */
+export const DRAFT_PREFIX = 'DRAFT#';
+/** A published draft's item keeps this attribute (the update it became): no longer a draft. */
+export const PUBLISHED_AS = 'publishedAs';
+
 const THREAD_PREFIX = 'THREAD#';
 export const threadPk = (threadId: string) => `${THREAD_PREFIX}${threadId}`;
 /** The thread id of a thread item's partition key (an index query returns the item's keys). */
@@ -84,6 +94,10 @@ export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: TH
 export const updateKey = (threadId: string, updateId: string) => ({
   PK: threadPk(threadId),
   SK: `${UPDATE_PREFIX}${updateId}`,
+});
+export const draftKey = (threadId: string, draftId: string) => ({
+  PK: threadPk(threadId),
+  SK: `${DRAFT_PREFIX}${draftId}`,
 });
 export const revisionsPrefix = (updateId: string) => `${REVISION_PREFIX}${updateId}#`;
 export const revisionKey = (threadId: string, updateId: string, revision: number) => ({
@@ -128,6 +142,12 @@ export const parentPk = (parentId: string) => `PARENT#${parentId}`;
  * only them (`any` merges both). Slugs hold no `#`, so no scenario's scope can collide with it.
  */
 export const archivedScope = (scope: string) => `${scope}#ARCHIVED`;
+/**
+ * A scenario's waiting drafts in GSI1 (`SCENARIO#<id>#DRAFTS`, GSI1SK the draft's ULID): a sparse
+ * scope of the scenario index, like the archived one, so the queue is one Query of what it returns
+ * and no thread list ever reads a draft (each lists its own scope).
+ */
+export const draftsScope = (scenario: string) => `${scenarioPk(scenario)}#DRAFTS`;
 /**
  * The hour a time falls in (`YYYY-MM-DDTHH`), the grain of the keys that would otherwise move on
  * every write: a thread written many times within an hour keeps one key there, and its index entry

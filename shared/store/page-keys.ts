@@ -1,7 +1,7 @@
 import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
-import { UPDATE_PREFIX, threadPk } from './keys';
+import { DRAFT_PREFIX, UPDATE_PREFIX, draftsScope, threadPk } from './keys';
 
 /**
  * The resume keys each paging Query hands out, as schemas a page token must match before its key
@@ -47,3 +47,21 @@ export const timelinePageKey = z.strictObject({
   updateId: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
 });
 export type TimelinePosition = z.output<typeof timelinePageKey>;
+
+// ---- Drafts (contract 1.2 "Drafts") ----
+
+/** `GET /threads/{id}/updates?drafts=true`: the key of one of this thread's drafts. */
+export const threadDraftsPageKey = (threadId: string) =>
+  z.strictObject({
+    PK: z.literal(threadPk(threadId)),
+    SK: z.string().check(z.regex(new RegExp(`^${DRAFT_PREFIX}${ulid}$`))),
+  });
+
+/** `GET /drafts?scenario=`: a draft's keys in this scenario's drafts scope of GSI1. */
+export const scenarioDraftsPageKey = (scenario: string) =>
+  z.strictObject({
+    PK: z.string().check(z.regex(new RegExp(`^THREAD#${slug}$`))),
+    SK: z.string().check(z.regex(new RegExp(`^${DRAFT_PREFIX}${ulid}$`))),
+    GSI1PK: z.literal(draftsScope(scenario)),
+    GSI1SK: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
+  });

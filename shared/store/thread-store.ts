@@ -20,9 +20,11 @@ import type { TrackerEvent } from '../domain/event';
 import {
   CRITERIA_PREFIX,
   INDEX,
+  PUBLISHED_AS,
   REVISION_PREFIX,
   THREAD_SK,
   UPDATE_PREFIX,
+  draftKey,
   parentPk,
   revisionsPrefix,
   threadKey,
@@ -62,6 +64,9 @@ export class TransientConflict extends Error {}
 
 /** The parent a write attached to changed meanwhile (gone, got a parent, moved): decide again. */
 export class ParentChanged extends TransientConflict {}
+
+/** The draft a publish concerned was discarded or published meanwhile: decide again (and be told). */
+export class DraftNoLongerWaiting extends TransientConflict {}
 
 /** The thread we meant to create exists already. */
 export class ThreadAlreadyExists extends Error {}
@@ -104,6 +109,11 @@ export interface ThreadWrite {
   turn?: string;
   /** Contract 1.2: the thread's criteria changed (or were set at creation): their new text, kept as a revision. */
   criteria?: Omit<CriteriaRevision, 'revision'>;
+  /**
+   * A draft this write publishes as `update` (contract 1.2 "Drafts"): its item becomes a marker of
+   * the update it became, and leaves the scenario's queue, only while it is still a waiting draft.
+   */
+  publishes?: { draftId: string; publishedAt: string; publishedBy: string };
 }
 
 /**
@@ -663,6 +673,20 @@ export class ThreadStore {
         },
       });
     }
+    const draftAt = write.publishes && write.update ? items.length : -1;
+    if (write.publishes && write.update) {
+      const { draftId, publishedAt, publishedBy } = write.publishes;
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: draftKey(write.update.threadId, draftId),
+          UpdateExpression: 'SET #as = :as, publishedAt = :at, publishedBy = :by REMOVE GSI1PK, GSI1SK',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#as)',
+          ExpressionAttributeNames: { '#as': PUBLISHED_AS },
+          ExpressionAttributeValues: { ':as': write.update.id, ':at': publishedAt, ':by': publishedBy },
+        },
+      });
+    }
     const idem = write.idempotency;
     if (idem) items.push({ Put: completionPut(this.table, idem) });
     try {
@@ -678,6 +702,8 @@ export class ThreadStore {
         if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed')
           throw new IdempotencyClaimLost();
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
+        if (draftAt >= 0 && reasons[draftAt]?.Code === 'ConditionalCheckFailed')
+          throw new DraftNoLongerWaiting();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }
       throw error;

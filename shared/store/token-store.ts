@@ -15,6 +15,8 @@ export interface TokenRecord {
   role: Role;
   createdAt: string;
   lastUsedAt: string | null;
+  /** May publish its own drafts (contract 1.2 "Drafts"); false on tokens stored before it existed. The store always sets it. */
+  selfPublish?: boolean;
 }
 
 export class TokenNameTaken extends Error {}
@@ -30,7 +32,14 @@ export class TokenStore {
     private readonly table: string,
   ) {}
 
-  async create(name: string, role: Role, hash: string, createdAt: string, replace = false): Promise<void> {
+  async create(
+    name: string,
+    role: Role,
+    hash: string,
+    createdAt: string,
+    replace = false,
+    selfPublish = false,
+  ): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -38,14 +47,14 @@ export class TokenStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...tokenNameKey(name), name, role, hash, createdAt },
+                Item: { ...tokenNameKey(name), name, role, hash, createdAt, selfPublish },
                 ...(replace ? {} : { ConditionExpression: 'attribute_not_exists(PK)' }),
               },
             },
             {
               Put: {
                 TableName: this.table,
-                Item: { ...tokenHashKey(hash), name, role, createdAt, lastUsedAt: null },
+                Item: { ...tokenHashKey(hash), name, role, createdAt, lastUsedAt: null, selfPublish },
               },
             },
           ],
@@ -67,7 +76,13 @@ export class TokenStore {
       new GetCommand({ TableName: this.table, Key: tokenHashKey(hash), ConsistentRead: true }),
     );
     return Item
-      ? { name: Item.name, role: Item.role, createdAt: Item.createdAt, lastUsedAt: Item.lastUsedAt ?? null }
+      ? {
+          name: Item.name,
+          role: Item.role,
+          createdAt: Item.createdAt,
+          lastUsedAt: Item.lastUsedAt ?? null,
+          selfPublish: Item.selfPublish === true,
+        }
       : null;
   }
 
@@ -105,6 +120,7 @@ export class TokenStore {
       role: n.role as Role,
       createdAt: String(n.createdAt),
       lastUsedAt: lastUsed.get(String(n.name)) ?? null,
+      selfPublish: n.selfPublish === true,
     }));
   }
 

@@ -61,6 +61,7 @@ describe('POST /tokens', () => {
       role: 'editor',
       token: expect.stringMatching(TOKEN),
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      selfPublish: false,
     });
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(Buffer.from(r.body.token.slice(3), 'base64url')).toHaveLength(32);
@@ -171,12 +172,13 @@ describe('GET /tokens', () => {
     for (const secret of secrets) expect(r.text).not.toContain(secret);
     expect(r.text).not.toMatch(/st_|"hash"|[0-9a-f]{64}/);
     for (const item of r.body.items)
-      expect(Object.keys(item).sort()).toEqual(['createdAt', 'lastUsedAt', 'name', 'role']);
+      expect(Object.keys(item).sort()).toEqual(['createdAt', 'lastUsedAt', 'name', 'role', 'selfPublish']);
     expect(r.body.items).toContainEqual({
       name: 'lister-check',
       role: 'editor',
       createdAt: expect.any(String),
       lastUsedAt: null,
+      selfPublish: false,
     });
   });
 

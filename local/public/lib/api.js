@@ -144,7 +144,7 @@ export class Api {
 
   /**
    * A write: JSON body, `If-Match` when an ETag is given, and the submission's Idempotency-Key.
-   * @param {'POST' | 'PATCH'} method
+   * @param {'POST' | 'PATCH' | 'DELETE'} method
    * @param {string} path
    * @param {unknown} body
    * @param {{ etag?: string | null, key?: string }} [options]
@@ -154,9 +154,10 @@ export class Api {
     /** @type {Record<string, string>} */
     const headers = {
       Accept: 'application/json',
-      'Content-Type': 'application/json',
       Authorization: `Bearer ${this.token}`,
     };
+    // No body (a publish, a discard): none is sent.
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (options.etag) headers['If-Match'] = options.etag;
     if (options.key) headers['Idempotency-Key'] = options.key;
     let response;
@@ -164,7 +165,7 @@ export class Api {
       response = await fetch(path, {
         method,
         headers,
-        body: JSON.stringify(body),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         cache: 'no-store',
         credentials: 'omit',
       });
@@ -173,7 +174,9 @@ export class Api {
     }
     const parsed = await readJson(response);
     if (!response.ok) {
-      if (response.status === 403) throw new AuthError(403);
+      // A 403 with its own code (same_editor: a draft wants a second editor) is about the request, not the token.
+      if (response.status === 403 && !(parsed && parsed.code && parsed.code !== 'forbidden'))
+        throw new AuthError(403);
       throw failure(response, parsed);
     }
     return { status: response.status, etag: response.headers.get('ETag'), body: parsed };

@@ -486,6 +486,9 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
     /** @type {SourceRow[]} */ ([{ url: '', title: '', publisher: '' }]),
   );
   const [quotes, setQuotes] = useState(/** @type {QuoteRow[]} */ ([]));
+  // Contract 1.2 "Drafts": a status change may wait for a second editor's eyes.
+  const [asDraft, setAsDraft] = useState(false);
+  const drafting = asDraft && status !== '';
   const kind = kinds.find((k) => k.kind === thread.kind);
   const statuses = kind ? kind.statuses : [];
   const s = sourcesBody(sources);
@@ -504,9 +507,15 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
     if (occurredAt) body.occurredAt = occurredAt;
     if (s.sent.length) body.sources = s.sent;
     if (q.sent.length) body.quotes = q.sent;
+    if (drafting) body.draft = true;
     w.submit(
       (key, etag) => api.send('POST', `/threads/${enc(thread.id)}/updates`, body, { key, etag }),
-      (r) => onDone(`Posted to “${thread.title}”: ${r.update.status ? label(r.update.status) : 'a note'}.`),
+      (r) =>
+        onDone(
+          r.update.draft
+            ? `Drafted for “${thread.title}”: ${label(r.update.status)}, waiting for a second editor.`
+            : `Posted to “${thread.title}”: ${r.update.status ? label(r.update.status) : 'a note'}.`,
+        ),
     );
   }
   return html`<form class="editor__form" data-form="post" novalidate onSubmit=${onSubmit}>
@@ -525,7 +534,14 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
       onPrecision=${setPrecision} onValue=${setWhen} />
     <${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />
     <${QuotesField} rows=${quotes} errors=${at} index=${q.index} onChange=${setQuotes} />
-    <${Buttons} busy=${w.busy} ready=${w.ready} text="Post update" onCancel=${onCancel} />
+    ${
+      status !== ''
+        ? html`<label class="check"><input type="checkbox" id="field-draft" checked=${asDraft}
+            onChange=${(/** @type {Event} */ e) => setAsDraft(/** @type {HTMLInputElement} */ (e.currentTarget).checked)} />
+            Post as draft: another editor publishes it</label>`
+        : null
+    }
+    <${Buttons} busy=${w.busy} ready=${w.ready} text=${drafting ? 'Save draft' : 'Post update'} onCancel=${onCancel} />
   </form>`;
 }
 

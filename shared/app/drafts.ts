@@ -1,0 +1,110 @@
+import { monotonicFactory } from 'ulid';
+import {
+  IdempotencyInProgressError,
+  NotADraftError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../domain/errors';
+import type { CreateUpdateInput } from '../domain/schemas';
+import { nowUtc, type PreciseTime } from '../domain/time';
+import type { Draft } from '../domain/types';
+import type { Page } from '../store/thread-store';
+import { IdempotencyClaimLost } from '../store/thread-store';
+import type { AppContext } from './context';
+import { outcomeOf, requireStatusOf, waitingDraft, type WriteOptions, type WriteResult } from './threads';
+
+/**
+ * Drafts (contract 1.2 "Drafts: a second pair of eyes before a status flips"). A draft is stored
+ * as its own item beside the thread's updates (shared/store/draft-store.ts): storing one writes
+ * nothing else, so the thread's version, view, lists, feeds, boards and timeline stay as they were,
+ * and it enqueues no event, so no subscriber or live socket hears of it. Publishing is a thread
+ * write (shared/app/threads.ts `publishDraft`).
+ */
+/** Drafts drafted within one millisecond still list in the order they were drafted (newest first). */
+const draftId = monotonicFactory();
+
+export type DraftWrites = Pick<AppContext, 'config' | 'threads' | 'drafts' | 'kinds'>;
+
+const occurredOf = (given: CreateUpdateInput['occurredAt'], now: string): PreciseTime =>
+  given === undefined
+    ? { at: now, precision: 'instant' }
+    : typeof given === 'string'
+      ? { at: given, precision: 'instant' }
+      : given;
+
+/**
+ * Store a draft, validated as a post would be (the body's schema, then the status against the
+ * thread's kind, and If-Match against the thread's version, which the draft does not move). An
+ * Idempotency-Key completes in the same transaction, its record keeping the draft whole.
+ */
+export async function createDraft(
+  ctx: DraftWrites,
+  threadId: string,
+  input: CreateUpdateInput,
+  options: WriteOptions,
+): Promise<WriteResult> {
+  const thread = await ctx.threads.getThreadConsistent(threadId);
+  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
+  const { ifMatch } = options;
+  if (ifMatch !== undefined && !ifMatch.accepts(thread.version))
+    throw new PreconditionFailedError(
+      `The thread is at ${ifMatch.nameOf(thread.version)}; If-Match asked for ${ifMatch.asked}.`,
+    );
+  await requireStatusOf(ctx, thread, input.status);
+  const now = nowUtc();
+  const occurred = occurredOf(input.occurredAt, now);
+  const draft: Draft = {
+    id: draftId(Date.parse(now)),
+    threadId,
+    scenario: thread.scenario,
+    draft: true,
+    status: input.status ?? null,
+    summary: input.summary,
+    occurredAt: occurred.at,
+    occurredPrecision: occurred.precision,
+    recordedAt: now,
+    recordedBy: options.principal.name,
+    sources: input.sources ?? [],
+    quotes: input.quotes ?? [],
+  };
+  const result: WriteResult = { thread, draft };
+  try {
+    await ctx.drafts.put(
+      draft,
+      options.idempotency
+        ? {
+            ...options.idempotency,
+            outcome: outcomeOf(result),
+            ttlSeconds: ctx.config.idempotencyTtlSeconds,
+          }
+        : undefined,
+    );
+  } catch (error) {
+    if (error instanceof IdempotencyClaimLost)
+      throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+    throw error;
+  }
+  return result;
+}
+
+/** A thread's waiting drafts, newest first (404 for a thread that does not exist). */
+export async function listThreadDrafts(
+  ctx: Pick<AppContext, 'threads' | 'drafts'>,
+  threadId: string,
+  limit: number,
+  start?: Record<string, unknown>,
+): Promise<Page<Draft>> {
+  if (!(await ctx.threads.getThread(threadId))) throw new NotFoundError(`No thread ${threadId}.`);
+  return ctx.drafts.listOfThread(threadId, limit, start);
+}
+
+/** Discard a waiting draft: 404 when there is none, 409 not_a_draft for an update or a published draft. */
+export async function discardDraft(
+  ctx: Pick<AppContext, 'threads' | 'drafts'>,
+  threadId: string,
+  draftId: string,
+): Promise<void> {
+  await waitingDraft(ctx, threadId, draftId);
+  if (!(await ctx.drafts.discard(threadId, draftId)))
+    throw new NotADraftError(`${draftId} was published or discarded meanwhile: it is no draft now.`);
+}
