@@ -49,6 +49,13 @@ import {
   type TrackerEvent,
 } from '../domain/event';
 import {
+  amendedChanges,
+  createdChanges,
+  patchedChanges,
+  postedChanges,
+  retractedChanges,
+} from '../domain/changes';
+import {
   IdempotencyClaimLost,
   ThreadAlreadyExists,
   TransientConflict,
@@ -192,16 +199,19 @@ function historyChange(
   update: Update,
   updateIsNew: boolean,
   now: string,
+  principal: Principal,
 ): Decision {
   const state = stateOf(fold)!;
   const next = refreshed(thread, state, now);
   const about = (updateIsNew ? updatePosted : updateRetracted)(next, update, now);
+  const actor = { by: principal.name, at: now };
   return {
     thread: next,
     cursor: cursorOf(fold),
     update,
     updateIsNew,
     events: [about, ...changeEvents(thread, next, now)],
+    changes: (updateIsNew ? postedChanges : retractedChanges)(thread, next, update, actor),
   };
 }
 
@@ -429,6 +439,7 @@ export async function createThread(
         update,
         updateIsNew: true,
         events,
+        changes: createdChanges(thread, update, { by: options.principal.name, at: now }),
         ...(options.idempotency
           ? {
               idempotency: {
@@ -556,7 +567,7 @@ export function postUpdate(
     // In order (the common case): the stored fold steps on, nothing else is read. A late report
     // reads the updates from its occurred time on, and back only as far as the status run needs.
     const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
-    return historyChange(thread, fold, update, true, now);
+    return historyChange(thread, fold, update, true, now, options.principal);
   });
 }
 
@@ -597,7 +608,7 @@ export function retractUpdate(
       throw new CannotRetractLastStatusError(
         `Retracting ${updateId} would leave thread ${threadId} without any status.`,
       );
-    return historyChange(thread, fold, retracted, false, now);
+    return historyChange(thread, fold, retracted, false, now, options.principal);
   });
 }
 
@@ -659,6 +670,7 @@ export function amendUpdate(
       updateIsNew: false,
       revisions,
       events: [updateAmended(next, amended, now)],
+      changes: amendedChanges(next, amended, { by: options.principal.name, at: now }),
     };
   });
 }
@@ -744,8 +756,14 @@ export function patchThread(
       changed = true;
     }
     if (!changed) return { thread, unchanged: true };
+    const written: Thread = { ...next, version: thread.version + 1, updatedAt: now };
+    // The changes feed's entries (moved, archived, expected_set, changed, …). They ride on this write's
+    // first event; a PATCH emits none yet, so they get a carrier of their own (outbox-store.ts) until
+    // ThreadChanged (contract 1.2, "Thread changes are events") is among this decision's events.
+    const changes = patchedChanges(thread, written, { by: options.principal.name, at: now });
     return {
-      thread: { ...next, version: thread.version + 1, updatedAt: now },
+      thread: written,
+      ...(changes.length ? { changes } : {}),
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
       ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),

@@ -1,6 +1,7 @@
 import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
+import { CURSOR } from '../domain/changes';
 import { UPDATE_PREFIX, threadPk } from './keys';
 
 /**
@@ -47,3 +48,6 @@ export const timelinePageKey = z.strictObject({
   updateId: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
 });
 export type TimelinePosition = z.output<typeof timelinePageKey>;
+
+/** The changes feed: the cursor of the last change handed out (the feed is ordered by cursor). */
+export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(CURSOR)) });
