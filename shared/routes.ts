@@ -137,7 +137,7 @@ const CHANGES_QUERY = {
   nextToken: NEXT_TOKEN,
 };
 const CHANGES_ANSWER =
-  'Changes in the order the tracker recorded them, each with an increasing cursor; only those recorded at least the write budget plus 2 s ago (WRITE_RETRY_BUDGET_MS + 2000, 12 s as shipped), so that no change can still appear before a cursor handed out: store the last cursor and ask again with since=<cursor> to miss nothing. `by` is the token\'s name, null for the scheduled check; `moved` also names the scenario left (`previousScenario`, and it is in that scenario\'s feed too); `changed` names the fields (`fields`)';
+  "Changes in the order the tracker recorded them, each with an increasing cursor; only those recorded at least the write budget plus 2 s ago (WRITE_RETRY_BUDGET_MS + 2000, 12 s as shipped), so that no change can still appear before a cursor handed out: store the last cursor and ask again with since=<cursor> to miss nothing. `by` is the token's name, null for the scheduled check; `moved` also names the scenario left (`previousScenario`, and it is in that scenario's feed too); `changed` names the fields (`fields`)";
 
 /** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */
 export interface DeclaredRoute extends Omit<Route, 'method' | 'path'> {

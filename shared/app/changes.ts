@@ -60,7 +60,12 @@ export async function changesPage(
   const page =
     scenario === null
       ? await ctx.changes.globalPage(range, request.limit)
-      : (await Promise.all([ctx.changes.scenarioPage(scenario, range, request.limit), getScenario(ctx, scenario)]))[0];
+      : (
+          await Promise.all([
+            ctx.changes.scenarioPage(scenario, range, request.limit),
+            getScenario(ctx, scenario),
+          ])
+        )[0];
   const last = page.items[page.items.length - 1];
   return { items: page.items, next: page.more && last ? last.cursor : null };
 }

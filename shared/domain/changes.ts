@@ -119,7 +119,12 @@ export function postedChanges(before: Thread, after: Thread, update: Update, act
 }
 
 /** A retraction: a tombstone of the update, then the status change it caused, if any. */
-export function retractedChanges(before: Thread, after: Thread, update: Update, actor: Actor): ChangeRecord[] {
+export function retractedChanges(
+  before: Thread,
+  after: Thread,
+  update: Update,
+  actor: Actor,
+): ChangeRecord[] {
   return [
     {
       type: 'retracted',
@@ -162,7 +167,8 @@ export function patchedChanges(before: Thread, after: Thread, actor: Actor): Cha
   const out: ChangeRecord[] = [];
   if (before.scenario !== after.scenario)
     out.push({ type: 'moved', ...on(after, actor), previousScenario: before.scenario });
-  if (before.archived !== after.archived) out.push({ type: after.archived ? 'archived' : 'unarchived', ...on(after, actor) });
+  if (before.archived !== after.archived)
+    out.push({ type: after.archived ? 'archived' : 'unarchived', ...on(after, actor) });
   if (!sameExpected(before.expected, after.expected))
     out.push({ type: after.expected === null ? 'expected_cleared' : 'expected_set', ...on(after, actor) });
   const b = before as unknown as Record<string, unknown>;
@@ -178,5 +184,7 @@ export function flaggedChanges(
   thread: { threadId: string; scenario: string; status: string },
   at: string,
 ): ChangeRecord[] {
-  return [{ type, at, by: null, scenario: thread.scenario, threadId: thread.threadId, status: thread.status }];
+  return [
+    { type, at, by: null, scenario: thread.scenario, threadId: thread.threadId, status: thread.status },
+  ];
 }

@@ -466,10 +466,9 @@ export const TimelineItemSchema = z.object({
 
 /** `since`: a cursor the feed handed out, or a time (a period means its start). */
 const changesSince = z.union([
-  z.string().check(
-    z.regex(CURSOR),
-    z.describe('A cursor from the feed: the changes recorded after that one'),
-  ),
+  z
+    .string()
+    .check(z.regex(CURSOR), z.describe('A cursor from the feed: the changes recorded after that one')),
   sinceTime,
 ]);
 

@@ -217,11 +217,9 @@ export class DueStore implements DueThreads {
               },
             },
             // The notification, carrying the flag's entry in the changes feed (`by` null: the scheduled check).
-            ...outboxItems(
-              [event],
-              flaggedChanges(index, thread, event.time),
-              Date.now(),
-            ).map((Item) => ({ Put: { TableName: this.table, Item } })),
+            ...outboxItems([event], flaggedChanges(index, thread, event.time), Date.now()).map((Item) => ({
+              Put: { TableName: this.table, Item },
+            })),
           ],
         }),
       );
