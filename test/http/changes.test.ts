@@ -1,5 +1,6 @@
 import { settleMs } from '../../shared/app/changes';
 import { runStaleCheck } from '../../shared/app/stale-check';
+import { itemsRead, recordCalls } from '../support/read-recorder';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -244,5 +245,35 @@ describe('GET /changes', () => {
       ['status_changed', 'ch-global-1', 'changes-g1'],
       ['moved', 'ch-global-1', 'changes-g2'],
     ]);
+  });
+});
+
+describe('the cost of a page', () => {
+  it('reads O(page): one index Query for a scenario, one Query per outbox shard for all, however long the feed', async () => {
+    // Prepare: 30 changes in one scenario, and a recorder on the server's own client.
+    const since = new Date(Date.now() - 1).toISOString();
+    await thread('ch-long', 'changes-long');
+    for (let i = 0; i < 29; i++) await post('ch-long', {});
+    tick(settle + 1);
+    const recorder = recordCalls(s.ctx.db);
+    try {
+      // Act
+      recorder.take();
+      const one = await s.call('GET', `/scenarios/changes-long/changes?since=${since}&limit=5`, reader);
+      // (The kind registry's consistent Query may run meanwhile: only the feed's reads are counted.)
+      const scenarioCalls = recorder.take().filter((c) => c.command === 'Query' && !c.consistent);
+      const all = await s.call('GET', `/changes?since=${since}&limit=5`, reader);
+      const globalCalls = recorder.take().filter((c) => c.command === 'Query' && !c.consistent);
+      // Assess
+      expect(one.body.items).toHaveLength(5);
+      expect(scenarioCalls).toEqual([expect.objectContaining({ index: 'GSI12' })]);
+      expect(itemsRead(scenarioCalls)).toBe(6);
+      expect(all.body.items).toHaveLength(5);
+      expect(globalCalls.length).toBeLessThanOrEqual(8 + 2);
+      // At most 2 carriers per shard on the first round (⌈6 / 8⌉ + 1), more only from the shard that holds them.
+      expect(itemsRead(globalCalls)).toBeLessThanOrEqual(16 + 8);
+    } finally {
+      recorder.detach();
+    }
   });
 });

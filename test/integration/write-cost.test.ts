@@ -315,7 +315,7 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     expect(keyed.table - plain.table).toBe(5);
   });
 
-  it('a PATCH of the title: the thread and every ALL-projected index, no update, and the changes feed\'s carrier (no event yet)', async () => {
+  it("a PATCH of the title: the thread and every ALL-projected index, no update, and the changes feed's carrier (no event yet)", async () => {
     const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
