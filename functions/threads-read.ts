@@ -4,6 +4,8 @@ import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
+import { changesPage } from '../shared/app/changes';
+import { ChangeStore } from '../shared/store/change-store';
 import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
@@ -25,6 +27,7 @@ import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
 import {
+  changesPageKey,
   scenarioDraftsPageKey,
   scenariosPageKey,
   threadDraftsPageKey,
@@ -42,6 +45,7 @@ const deps = {
   threads: new ThreadStore(db, cfg.tableName),
   drafts: new DraftStore(db, cfg.tableName),
   scenarios: new ScenarioStore(db, cfg.tableName),
+  changes: new ChangeStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
 };
@@ -270,10 +274,37 @@ export const handler = lambdaHandler(
       // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
       return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
     },
+
+    // ---- The changes feed (contract 1.2, "What changed since") ----
+    'GET /scenarios/{id}/changes': async (req) => changes(req, req.params.id),
+    'GET /changes': async (req) => changes(req, null),
   },
   appContext,
   loadPageKeys,
 );
+
+/**
+ * A page of the changes feed: the token (bound to the scope and `since`) resumes after its cursor.
+ * The ETag is a digest of the page, like the lists': a poll that finds nothing new is a 304.
+ */
+async function changes(
+  req: AnyRequest<typeof deps> & { query: { since: string; limit?: number; nextToken?: string } },
+  scenario: string | null,
+): Promise<HttpResult> {
+  const q = req.query;
+  const scope = `changes:${scenario ?? '*'}:${q.since}`;
+  const from =
+    q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, changesPageKey) : undefined;
+  const page = await changesPage(req.ctx, scenario, {
+    since: q.since,
+    limit: q.limit ?? LIMITS.pageSize.default,
+    ...(from ? { after: from.after } : {}),
+  });
+  return conditional(req, {
+    items: page.items,
+    nextToken: page.next !== null ? req.ctx.pageTokens.encode({ after: page.next }, scope) : null,
+  });
+}
 
 /** The routes whose answers page (`nextToken`, shared/routes.ts): only they need the page-token key. */
 const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).map(handlerKey));

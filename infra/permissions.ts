@@ -46,6 +46,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
       readiness: ['probe'],
+      changes: ['read'],
     },
     putEvents: false,
   },

@@ -21,6 +21,7 @@ import {
   ScenarioSchema,
   SubscriptionSchema,
   TimelineItemSchema,
+  ChangeItemSchema,
   ThreadSchema,
   UpdateSchema,
   type Schema,
@@ -65,6 +66,8 @@ const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['DeliveryAttempt', DeliveryAttemptSchema, 'output'],
   ['CreateSubscription', CreateSubscriptionSchema, 'input'],
   ['PatchSubscription', PatchSubscriptionSchema, 'input'],
+  // ---- The changes feed (contract 1.2) ----
+  ['ChangeItem', ChangeItemSchema, 'output'],
 ];
 
 const ref = (s: Schema) => {
@@ -78,14 +81,17 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-const queryParams = (s: z.ZodMiniType, descriptions: Readonly<Record<string, string>> = {}) =>
-  Object.entries(schema(s).properties as Record<string, unknown>).map(([name, sch]) => ({
+const queryParams = (s: z.ZodMiniType, descriptions: Readonly<Record<string, string>> = {}) => {
+  const json = schema(s) as { properties: Record<string, unknown>; required?: string[] };
+  // A required parameter (the changes feed's `since`) is said so; every other one is optional.
+  return Object.entries(json.properties).map(([name, sch]) => ({
     name,
     in: 'query',
-    required: false,
+    required: json.required?.includes(name) ?? false,
     schema: sch,
     ...(descriptions[name] ? { description: descriptions[name] } : {}),
   }));
+};
 
 /** A path parameter; its pattern is stated only when a value off it is the request's mistake (400), not a 404. */
 const pathParams = (route: Route) =>

@@ -3,6 +3,8 @@ import { NAME, NAME_MESSAGE } from './domain/kinds';
 import { SLUG, SUBSCRIPTION_ID, ULID } from './domain/limits';
 import {
   AmendUpdateSchema,
+  ChangeItemSchema,
+  ChangesQuerySchema,
   CreateScenarioSchema,
   CreateSubscriptionSchema,
   CreateThreadSchema,
@@ -146,6 +148,15 @@ const pageOf =
       nextToken: { type: ['string', 'null'] },
     },
   });
+
+/** The changes feed's query and answer, the same for one scenario and for all. */
+const CHANGES_QUERY = {
+  since:
+    'Required: a time (the changes recorded strictly after it; a period means its start) or the cursor of the last change you read; at most 400 days back',
+  nextToken: NEXT_TOKEN,
+};
+const CHANGES_ANSWER =
+  "Changes in the order the tracker recorded them, each with an increasing cursor; only those recorded at least the write budget plus 2 s ago (WRITE_RETRY_BUDGET_MS + 2000, 12 s as shipped), so that no change can still appear before a cursor handed out: store the last cursor and ask again with since=<cursor> to miss nothing. `by` is the token's name, null for the scheduled check; `moved` also names the scenario left (`previousScenario`, and it is in that scenario's feed too); `changed` names the fields (`fields`)";
 
 /** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */
 export interface DeclaredRoute extends Omit<Route, 'method' | 'path'> {
@@ -496,6 +507,31 @@ export const DECLARED_ROUTES = [
       },
     },
     problems: { 404: 'not_found' },
+  },
+  // ---- The changes feed (contract 1.2, "What changed since") ----
+  {
+    route: 'GET /scenarios/{id}/changes',
+    group: 'threads-read',
+    role: 'reader',
+    operationId: 'getScenarioChanges',
+    summary: 'What the tracker learned about a scenario after a time or a cursor, oldest first',
+    params: { id: SCENARIO_ID },
+    query: { schema: ChangesQuerySchema, describe: CHANGES_QUERY },
+    etag: 'read',
+    page: ChangeItemSchema,
+    responses: { 200: { description: CHANGES_ANSWER } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'GET /changes',
+    group: 'threads-read',
+    role: 'reader',
+    operationId: 'getChanges',
+    summary: 'What the tracker learned about any scenario after a time or a cursor, oldest first',
+    query: { schema: ChangesQuerySchema, describe: CHANGES_QUERY },
+    etag: 'read',
+    page: ChangeItemSchema,
+    responses: { 200: { description: CHANGES_ANSWER } },
   },
   {
     route: 'PATCH /scenarios/{id}',

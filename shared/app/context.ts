@@ -6,6 +6,7 @@ import { FanOutPublisher, type Publisher } from '../events/publisher';
 import type { RecountTrigger } from '../events/recount-trigger';
 import { systemLookup, type LookupAll } from '../events/webhook-url';
 import { createDocumentClient, type DocumentClient } from '../store/client';
+import { ChangeStore } from '../store/change-store';
 import { DeliveryStore } from '../store/delivery-store';
 import { DraftStore } from '../store/draft-store';
 import { DueStore, type DueThreads } from '../store/due-store';
@@ -52,6 +53,8 @@ export interface AppContext {
   due: DueThreads;
   /** The reads the Atom feeds make. */
   feeds: FeedStore;
+  /** The changes feed's reads (contract 1.2, "What changed since"). */
+  changes: ChangeStore;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -90,6 +93,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     deliveries: new DeliveryStore(db, table),
     due: new DueStore(db, table),
     feeds: new FeedStore(db, table),
+    changes: new ChangeStore(db, table),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

@@ -61,6 +61,13 @@ import {
   type TrackerEvent,
 } from '../domain/event';
 import {
+  amendedChanges,
+  createdChanges,
+  patchedChanges,
+  postedChanges,
+  retractedChanges,
+} from '../domain/changes';
+import {
   IdempotencyClaimLost,
   ThreadAlreadyExists,
   TransientConflict,
@@ -209,16 +216,19 @@ function historyChange(
   update: Update,
   updateIsNew: boolean,
   now: string,
+  principal: Principal,
 ): Decision {
   const state = stateOf(fold)!;
   const next = refreshed(thread, state, now);
   const about = (updateIsNew ? updatePosted : updateRetracted)(next, update, now);
+  const actor = { by: principal.name, at: now };
   return {
     thread: next,
     cursor: cursorOf(fold),
     update,
     updateIsNew,
     events: [about, ...changeEvents(thread, next, now)],
+    changes: (updateIsNew ? postedChanges : retractedChanges)(thread, next, update, actor),
   };
 }
 
@@ -452,6 +462,7 @@ export async function createThread(
         ...(thread.criteria !== null
           ? { criteria: { text: thread.criteria, recordedAt: now, recordedBy: options.principal.name } }
           : {}),
+        changes: createdChanges(thread, update, { by: options.principal.name, at: now }),
         ...(options.idempotency
           ? {
               idempotency: {
@@ -574,7 +585,7 @@ export function postUpdate(
     // In order (the common case): the stored fold steps on, nothing else is read. A late report
     // reads the updates from its occurred time on, and back only as far as the status run needs.
     const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
-    return historyChange(thread, fold, update, true, now);
+    return historyChange(thread, fold, update, true, now, options.principal);
   });
 }
 
@@ -627,7 +638,7 @@ export function retractUpdate(
       throw new CannotRetractLastStatusError(
         `Retracting ${updateId} would leave thread ${threadId} without any status.`,
       );
-    return historyChange(thread, fold, retracted, false, now);
+    return historyChange(thread, fold, retracted, false, now, options.principal);
   });
 }
 
@@ -704,6 +715,7 @@ export function amendUpdate(
       updateIsNew: false,
       revisions,
       events: [updateAmended(next, amended, now)],
+      changes: amendedChanges(next, amended, { by: options.principal.name, at: now }),
     };
   });
 }
@@ -875,6 +887,8 @@ export function patchThread(
     // Contract 1.2: what changed goes out as ThreadChanged; a title or staleAfterHours given again
     // moves the version (contract 1) but changes nothing, and so tells nobody.
     const changes = changedFields(thread, after);
+    // The changes feed's entries (moved, archived, expected_set, changed, …) ride on its ThreadChanged.
+    const feed = patchedChanges(thread, after, { by: options.principal.name, at: now });
     return {
       thread: after,
       ...(changes.length > 0
@@ -883,6 +897,7 @@ export function patchThread(
       ...(criteriaChanged
         ? { criteria: { text: next.criteria, recordedAt: now, recordedBy: options.principal.name } }
         : {}),
+      ...(feed.length ? { changes: feed } : {}),
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
       ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),

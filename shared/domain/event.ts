@@ -41,6 +41,12 @@ export interface TrackerEvent {
 // Monotonic: the events one write emits (UpdatePosted, then ThreadStatusChanged) sort in that order.
 const nextId = monotonicFactory();
 
+/**
+ * An id from the events' own factory, for a write that records changes but emits no event (the
+ * changes feed's carrier item): it sorts with the event ids of the same process.
+ */
+export const newEventId = (time: string): string => nextId(Date.parse(time) || Date.now());
+
 type ThreadRef = { id: string; scenario: string; status: string };
 type UpdateRef = { id: string; status: string | null; claimedBy?: string | null };
 

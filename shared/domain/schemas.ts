@@ -17,6 +17,7 @@ import {
 import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
 import { LIMITS, SLUG, ULID } from './limits';
+import { CHANGE_TYPES, CURSOR } from './changes';
 
 /**
  * Request and response schemas. Handlers validate with them and `docs/openapi.json` is generated
@@ -549,6 +550,38 @@ export const TimelineItemSchema = z.object({
   occurredPrecision: z.enum(PRECISIONS),
   summary: z.string(),
   key: z.boolean(),
+});
+
+// ---- The changes feed (contract 1.2, "What changed since") ----
+
+/** `since`: a cursor the feed handed out, or a time (a period means its start). */
+const changesSince = z.union([
+  z
+    .string()
+    .check(z.regex(CURSOR), z.describe('A cursor from the feed: the changes recorded after that one')),
+  sinceTime,
+]);
+
+/** `GET /scenarios/{id}/changes`, `GET /changes`. */
+export const ChangesQuerySchema = z.strictObject({
+  since: changesSince,
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+export const ChangeItemSchema = z.object({
+  type: z.enum(CHANGE_TYPES),
+  at: z.string(),
+  by: z.nullable(z.string()),
+  scenario: z.string(),
+  threadId: z.string(),
+  updateId: z.optional(z.string()),
+  status: z.optional(z.nullable(z.string())),
+  previousStatus: z.optional(z.nullable(z.string())),
+  occurredAt: z.optional(z.string()),
+  previousScenario: z.optional(z.string()),
+  fields: z.optional(z.array(z.string())),
+  cursor: z.string(),
 });
 
 export const ListScenariosQuerySchema = z.strictObject({

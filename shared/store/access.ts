@@ -7,6 +7,7 @@ import {
   TOKENS_PK,
   READINESS_KEY,
   attemptLogPk,
+  changesScenarioPk,
   deliveryDuePk,
   deliveryKey,
   dueShardPk,
@@ -79,6 +80,8 @@ export const FAMILY = {
   expected: family(expectedShardPk(N), N),
   idempotency: family(idempotencyKey(V).PK, V),
   outbox: family(outboxShardPk(N), N),
+  /** GSI12: a scenario's changes feed. */
+  changes: family(changesScenarioPk(V), V),
   tokenHash: family(tokenHashKey(V).PK, V),
   tokenNames: TOKENS_PK,
   kinds: KINDS_PK,
@@ -184,6 +187,11 @@ export const STORE_ACCESS = {
      * it to the relay, DynamoDB's TTL removes it).
      */
     enqueue: [{ actions: ['PutItem'], keys: [F.outbox] }],
+  },
+  // shared/store/change-store.ts
+  changes: {
+    /** The changes feed: a scenario's (GSI12), every scenario's (the outbox partitions, read only). */
+    read: [query(INDEX.changesByScenario, F.changes), { actions: ['Query'], keys: [F.outbox] }],
   },
   // shared/store/due-store.ts
   due: {

@@ -21,7 +21,8 @@ import {
   threadKey,
   updatedSk,
 } from './keys';
-import { outboxItem } from './outbox-store';
+import { outboxItems } from './outbox-store';
+import { flaggedChanges } from '../domain/changes';
 
 /** The two sparse, sharded due indexes: threads watched for staleness, threads awaiting their expected thing. */
 export type DueIndexName = 'stale' | 'overdue';
@@ -215,7 +216,10 @@ export class DueStore implements DueThreads {
                 },
               },
             },
-            { Put: { TableName: this.table, Item: outboxItem(event, Date.now()) } },
+            // The notification, carrying the flag's entry in the changes feed (`by` null: the scheduled check).
+            ...outboxItems([event], flaggedChanges(index, thread, event.time), Date.now()).map((Item) => ({
+              Put: { TableName: this.table, Item },
+            })),
           ],
         }),
       );

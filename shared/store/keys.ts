@@ -30,6 +30,11 @@ export const INDEX = {
    * (`EXPECTED#<n>`). What the overdue check reads.
    */
   byExpected: 'GSI11',
+  /**
+   * Sparse: the changes feed of one scenario (`CHANGES#<scenario>`), by the table's SK (the write's
+   * event id, a ULID: recorded order). Only outbox items that carry a write's changes are in it.
+   */
+  changesByScenario: 'GSI12',
   /** Local index: a thread's updates by occurred time, then recorded time. */
   byOccurred: 'LSI1',
 } as const;
@@ -173,6 +178,8 @@ export const updatedHourLowerBound = (time: string) => `${hourOf(time)}#`;
  * An event about no thread (none goes through the outbox today) is sharded by its own id.
  */
 export const outboxShardPk = (shard: number) => `OUTBOX#${shard}`;
+/** GSI12's partition of one scenario's changes (the changes feed, docs/data-model.md). */
+export const changesScenarioPk = (scenario: string) => `CHANGES#${scenario}`;
 export const outboxKey = (event: { id: string; threadId?: string | undefined }) => ({
   PK: outboxShardPk(shardOf(event.threadId ?? event.id, OUTBOX_SHARDS)),
   SK: event.id,

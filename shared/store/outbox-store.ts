@@ -1,7 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { TrackerEvent } from '../domain/event';
-import { outboxKey } from './keys';
+import { newEventId, type TrackerEvent } from '../domain/event';
+import { CHANGES_MAX_AGE_DAYS, type ChangeRecord } from '../domain/changes';
+import { OUTBOX_SHARDS, changesScenarioPk, outboxKey, outboxShardPk, shardOf } from './keys';
 import { TTL_ATTRIBUTE } from './table';
 
 /**
@@ -24,6 +25,67 @@ export const outboxItem = (event: TrackerEvent, nowMs: number) => ({
   event,
   [TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + OUTBOX_TTL_SECONDS,
 });
+
+/**
+ * The changes feed rides on the outbox (docs/data-model.md, *Changes feed*): a write's changes are
+ * stored on its first outbox item, which then carries the scenario's changes-index key (`GSI12PK`)
+ * and is kept as long as the feed reaches back, a day more than `since` may ask for. The rest of a
+ * write's outbox items keep the outbox's 2 days. A write that emits no event (a PATCH, until its
+ * ThreadChanged event exists) stores them on an outbox item of its own with no `event`, which the
+ * relay passes over. The global feed reads the outbox partitions themselves (`OUTBOX#<n>`, sorted by
+ * event id), so it needs no index; the filter `attribute_exists(changes)` keeps to the carriers.
+ */
+export const CHANGES_TTL_SECONDS = (CHANGES_MAX_AGE_DAYS + 1) * 86_400;
+
+/** The attribute holding a write's changes on its carrier item. */
+export const CHANGES_ATTRIBUTE = 'changes';
+/**
+ * A move's second carrier, in the scenario the thread left (its feed must say the thread went):
+ * beside the first in the outbox partition, its SK the first's plus this suffix, and marked so the
+ * global feed, which reads the first, skips it.
+ */
+export const ECHO_SUFFIX = '#from';
+export const ECHO_ATTRIBUTE = 'echo';
+
+const carrier = (changes: ChangeRecord[], scenario: string, nowMs: number) => ({
+  [CHANGES_ATTRIBUTE]: changes,
+  GSI12PK: changesScenarioPk(scenario),
+  [TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + CHANGES_TTL_SECONDS,
+});
+
+/**
+ * The outbox items of one write: one per event, in order, the first carrying `changes` (all about
+ * one thread); a carrier of their own when there is no event; and, for a move, the echo in the
+ * scenario the thread left.
+ */
+export function outboxItems(
+  events: readonly TrackerEvent[],
+  changes: readonly ChangeRecord[],
+  nowMs: number,
+): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = events.map((event) => outboxItem(event, nowMs));
+  const first = changes[0];
+  if (!first) return items;
+  const list = [...changes];
+  if (items[0]) Object.assign(items[0], carrier(list, first.scenario, nowMs));
+  else
+    items.push({
+      PK: outboxShardPk(shardOf(first.threadId, OUTBOX_SHARDS)),
+      SK: newEventId(first.at),
+      ...carrier(list, first.scenario, nowMs),
+    });
+  const moved = changes.find((c) => c.type === 'moved' && c.previousScenario !== undefined);
+  if (moved?.previousScenario !== undefined) {
+    const main = items[0]!;
+    items.push({
+      PK: main.PK,
+      SK: `${String(main.SK)}${ECHO_SUFFIX}`,
+      ...carrier(list, moved.previousScenario, nowMs),
+      [ECHO_ATTRIBUTE]: true,
+    });
+  }
+  return items;
+}
 
 /** A stream record as both sources give it (Lambda's event, GetRecords), down to what the relay reads. */
 export interface OutboxStreamRecord {

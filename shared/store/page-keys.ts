@@ -1,6 +1,7 @@
 import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
+import { CURSOR } from '../domain/changes';
 import { DRAFT_PREFIX, UPDATE_PREFIX, draftsScope, threadPk } from './keys';
 
 /**
@@ -65,3 +66,6 @@ export const scenarioDraftsPageKey = (scenario: string) =>
     GSI1PK: z.literal(draftsScope(scenario)),
     GSI1SK: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
   });
+
+/** The changes feed: the cursor of the last change handed out (the feed is ordered by cursor). */
+export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(CURSOR)) });

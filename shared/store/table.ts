@@ -15,6 +15,9 @@ export const DUE_INDEX_ATTRIBUTES = ['scenario', 'status'] as const;
 /** Non-key attributes the expected-due index carries: what a ThreadOverdue notification tells. */
 export const EXPECTED_INDEX_ATTRIBUTES = ['scenario', 'status', 'expected'] as const;
 
+/** Non-key attributes the changes index carries: a page of the feed is answered from it alone. */
+export const CHANGES_INDEX_ATTRIBUTES = ['changes'] as const;
+
 /** Attribute that DynamoDB's TTL deletes items by (epoch seconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -53,6 +56,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       s('GSI10PK'),
       s('GSI11PK'),
       s('GSI11SK'),
+      s('GSI12PK'),
     ],
     KeySchema: [
       { AttributeName: 'PK', KeyType: 'HASH' },
@@ -81,6 +85,11 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       {
         ...gsi(INDEX.byExpected, 'GSI11PK', 'GSI11SK'),
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...EXPECTED_INDEX_ATTRIBUTES] },
+      },
+      // Sparse: a scenario's changes feed, in recorded order (the table's SK, the write's event id).
+      {
+        ...gsi(INDEX.changesByScenario, 'GSI12PK', 'SK'),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...CHANGES_INDEX_ATTRIBUTES] },
       },
     ],
     LocalSecondaryIndexes: [gsi(INDEX.byOccurred, 'PK', 'LSI1SK')],

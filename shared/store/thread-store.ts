@@ -17,6 +17,7 @@ import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
 import type { CriteriaRevision, Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../domain/event';
+import type { ChangeRecord } from '../domain/changes';
 import {
   CRITERIA_PREFIX,
   INDEX,
@@ -42,7 +43,7 @@ import {
   updateItem,
 } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
-import { outboxItem } from './outbox-store';
+import { outboxItems } from './outbox-store';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
 
 export type { ListPosition, ThreadFilter, ThreadPage };
@@ -83,6 +84,8 @@ export interface ThreadWrite {
   update?: Update;
   updateIsNew?: boolean;
   events?: TrackerEvent[];
+  /** What the changes feed records of this write: stored on its first outbox item (outbox-store.ts). */
+  changes?: ChangeRecord[];
   /** The idempotency record this write completes: it lands only together with the write. */
   idempotency?: IdempotencyCompletion;
   /** Where the projection resumes from, stored on the thread item (absent: the next write folds the whole history). */
@@ -639,10 +642,9 @@ export class ThreadStore {
         },
       });
     }
-    for (const event of write.events ?? []) {
-      // Leased to this writer, which publishes right after the commit; others wait out the lease.
-      items.push({ Put: { TableName: this.table, Item: outboxItem(event, Date.now()) } });
-    }
+    // The notifications (the stream relays them), the first carrying the write's changes.
+    for (const item of outboxItems(write.events ?? [], write.changes ?? [], Date.now()))
+      items.push({ Put: { TableName: this.table, Item: item } });
     const parentAt = write.parentCheck ? items.length : -1;
     if (write.parentCheck) {
       // The parent still qualifies when this lands, and counts one more child; a parent whose own

@@ -114,8 +114,21 @@ describe('least privilege per function', () => {
     // Assess
     expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
     expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-    // Every list index (GSI1, GSI2, GSI4–GSI10) and the history index; never the due indexes (GSI3, GSI11).
-    const readIndexes = ['GSI1', 'GSI10', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'LSI1'];
+    // Every list index (GSI1, GSI2, GSI4–GSI10), the history index and the changes feed's (GSI12);
+    // never the due indexes (GSI3, GSI11).
+    const readIndexes = [
+      'GSI1',
+      'GSI10',
+      'GSI12',
+      'GSI2',
+      'GSI4',
+      'GSI5',
+      'GSI6',
+      'GSI7',
+      'GSI8',
+      'GSI9',
+      'LSI1',
+    ];
     for (const index of readIndexes)
       expect(actionsOn('threads-read', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
     expect(resourcesOf('threads-read', 'dynamodb')).toEqual([
@@ -415,7 +428,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['subscriptions', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['feeds', ['SCENARIO#*', 'THREAD#*']],
-    ['threads-read', ['KINDS', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
+    // The outbox partitions: the global changes feed reads them (Query only, below).
+    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
@@ -440,6 +454,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       GSI9: ['THREADS#*'],
       GSI10: ['PARENT#*'],
       LSI1: ['THREAD#*'],
+      GSI12: ['CHANGES#*'],
     }))
       expect({ index, keys: keysOn('threads-read', `table/index/${index}`) }).toEqual({ index, keys });
     expect(keysOn('threads-write', 'table/index/LSI1')).toEqual(['THREAD#*']);
@@ -452,17 +467,11 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('feeds', 'table/index/GSI8')).toEqual(['SCENARIO#*']);
   });
 
-  it('keeps threads-read from token hashes, subscription secrets, idempotency records and the outbox', () => {
-    for (const pk of [
-      'TOKEN#abc',
-      'TOKENS',
-      'SUBSCRIPTIONS',
-      'IDEMPOTENCY#abc',
-      'OUTBOX#3',
-      'DELIVERY#e',
-      'LIVE#CONN#c',
-    ])
+  it('keeps threads-read from token hashes, subscription secrets, idempotency records, and the outbox but for Query (the changes feed)', () => {
+    for (const pk of ['TOKEN#abc', 'TOKENS', 'SUBSCRIPTIONS', 'IDEMPOTENCY#abc', 'DELIVERY#e', 'LIVE#CONN#c'])
       expect({ pk, readable: may('threads-read', /^dynamodb:/, pk) }).toEqual({ pk, readable: false });
+    expect(may('threads-read', /^dynamodb:(?!Query$)/, 'OUTBOX#3')).toBe(false);
+    expect(may('threads-read', /^dynamodb:Query$/, 'OUTBOX#3')).toBe(true);
   });
 
   it('lets only tokens and the authorizers (lastUsedAt) write a TOKEN# item: never threads-write or the stale check', () => {
@@ -473,12 +482,13 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       expect({ name, writesTokens: may(name, WRITES, 'TOKEN#abc') }).toEqual({ name, writesTokens: false });
   });
 
-  it('lets the writers only put an outbox item (in their transactions), and no function update, delete or read one', () => {
+  it('lets the writers only put an outbox item (in their transactions), no function update or delete one, and only threads-read query them (the changes feed)', () => {
     // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it
     const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
     expect(putters.sort()).toEqual(['stale-check', 'threads-write']);
-    const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem|Query)$/;
+    const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem)$/;
     expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
+    expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:Query$/, 'OUTBOX#3'))).toEqual(['threads-read']);
   });
 
   it.each(['authorizer', 'live-authorizer'] as AnyFunctionName[])(

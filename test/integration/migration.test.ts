@@ -197,7 +197,7 @@ describe('npm run migrate over a table of the first data model', () => {
       complete: true,
       dryRun: false,
       resumed: false,
-      indexesAdded: ['GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'GSI10', 'GSI11'],
+      indexesAdded: ['GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9', 'GSI10', 'GSI11', 'GSI12'],
       threadsRewritten: 5,
       foldsStored: 5,
       threadsWithoutFold: 0,
@@ -470,6 +470,7 @@ describe('npm run migrate, interrupted and in parallel', () => {
         'GSI9',
         'GSI10',
         'GSI11',
+        'GSI12',
       ]);
       expect(await contents(ctx)).toEqual(before);
     } finally {

@@ -221,6 +221,7 @@ describe('write cost over DynamoDB Local', () => {
  * Issue 25's targets (a note ≤ 10 WCU, a status change ≤ 12, an Idempotency-Key +≤ 2) are not met
  * by these figures: GSI1, GSI2, GSI4, GSI5, GSI8 and GSI9 project ALL, so every write rewrites their
  * entries (4 WCU each), and the outbox adds its Put (2; the stream relays it, nothing deletes it). See the budget.
+ * The changes feed (contract 1.2) adds its index entry (GSI12, 2) to every write that records a change.
  */
 describe('index budget (WCU per write, 400-character summaries)', () => {
   const SUMMARY = 'The talks resumed in Geneva. '.repeat(14).slice(0, 400);
@@ -237,6 +238,11 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
   };
   /** Index entries rewritten in place by a transaction (ALL-projected: 2 KB-units, doubled). */
   const ALL_ENTRY = 4;
+  /**
+   * The changes feed's entry (GSI12, INCLUDE `changes`): one per write, on its first outbox item,
+   * however many changes the write records (under 1 KB, doubled in the transaction).
+   */
+  const CHANGES_ENTRY = 2;
   /** A key that moves: the old entry deleted and the new one put. */
   const moved = (entry: number, move: boolean) => (move ? 2 * entry : entry);
 
@@ -268,13 +274,15 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI5: ALL_ENTRY,
       GSI8: moved(ALL_ENTRY, hourMoved),
       GSI9: moved(ALL_ENTRY, hourMoved),
+      GSI12: CHANGES_ENTRY,
       LSI1: 2,
       ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
     });
-    // The thread item (1.3 KB: 4), the update (2), the outbox event (2): the stream relays it, no Delete.
+    // The thread item (1.3 KB: 4), the update (2), the outbox event (2; it carries the write's
+    // changes and stays under 1 KB): the stream relays it, no Delete.
     expect(cost.table).toBe(8);
     // A new hour: GSI8, GSI9 and GSI3 (the due time moved with it) each a delete and a put.
-    expect(cost.total).toBe(hourMoved ? 34 + 12 : 34);
+    expect(cost.total).toBe(hourMoved ? 36 + 12 : 36);
   });
 
   it("a party's claim (contract 1.2): what a note costs; the thread's status and its index keys stay", async () => {
@@ -330,11 +338,13 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI5: 2 * ALL_ENTRY,
       GSI8: moved(ALL_ENTRY, hourMoved),
       GSI9: moved(ALL_ENTRY, hourMoved),
+      // One entry for both changes (update, status_changed): they ride on the first event.
+      GSI12: CHANGES_ENTRY,
       LSI1: 2,
     });
     // A StatusChanged beside the UpdatePosted: two outbox events (the stream relays them).
     expect(cost.table).toBe(10);
-    expect(cost.total).toBe(hourMoved ? 46 + 10 : 46);
+    expect(cost.total).toBe(hourMoved ? 48 + 10 : 48);
   });
 
   it('an Idempotency-Key adds its claim (1) and its completed record in the transaction (4: it holds the thread)', async () => {
@@ -362,17 +372,18 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     expect(keyed.table - plain.table).toBe(5);
   });
 
-  it('a PATCH of the title: the thread and every ALL-projected index, no update; its ThreadChanged through the outbox (2, contract 1.2)', async () => {
+  it("a PATCH of the title: the thread and every ALL-projected index, no update; its ThreadChanged through the outbox (2, contract 1.2), carrying the changes feed's `changed` entry (GSI12)", async () => {
     const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
     );
     const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(6);
-    expect(cost.total).toBe(6 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.indexes.GSI12).toBe(CHANGES_ENTRY);
+    expect(cost.total).toBe(6 + CHANGES_ENTRY + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
   });
 
-  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no outbox', async () => {
+  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no outbox, no change', async () => {
     const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
@@ -389,7 +400,7 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     );
     const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(8);
-    expect(cost.total).toBe(8 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.total).toBe(8 + CHANGES_ENTRY + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
   });
 
   it('a note on a thread whose criteria fill their 2000 characters (contract 1.2): the thread item and each ALL-projected entry carry the text, 4 KB-units instead of 2', async () => {
@@ -449,7 +460,7 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     const before = await hourOf('b');
     const cost = await measure(() => runStaleCheck(budget, addHours(new Date().toISOString(), 24 * 8)));
     const hourMoved = before.updated !== (await hourOf('b')).updated;
-    expect(cost.indexes).toMatchObject({ GSI3: 2, GSI6: ALL_ENTRY, GSI7: ALL_ENTRY });
-    expect(cost.total).toBe(40 + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.indexes).toMatchObject({ GSI3: 2, GSI6: ALL_ENTRY, GSI7: ALL_ENTRY, GSI12: CHANGES_ENTRY });
+    expect(cost.total).toBe(42 + (hourMoved ? 2 * ALL_ENTRY : 0));
   });
 });

@@ -1,0 +1,155 @@
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { encodeTime } from 'ulid';
+import { cursorOf, type ChangeItem, type ChangeRecord } from '../domain/changes';
+import { INDEX, OUTBOX_SHARDS, changesScenarioPk, outboxShardPk, shardNumbers } from './keys';
+import { CHANGES_ATTRIBUTE, ECHO_ATTRIBUTE } from './outbox-store';
+
+/**
+ * Reads the changes feed (docs/data-model.md, *Changes feed*): a scenario's from its changes index
+ * (GSI12, one Query per page), every scenario's from the outbox partitions themselves (8 shards,
+ * merged in event-id order). Both read only changes recorded before `horizonMs`, from a position
+ * on, so a page reads about as many items as it returns.
+ */
+
+/** Where a page starts (strictly after this cursor) and where it must stop (recorded before this ms). */
+export interface ChangeRange {
+  after: string;
+  horizonMs: number;
+}
+
+export interface ChangePage {
+  items: ChangeItem[];
+  /** Whether changes after the last item exist before the horizon. */
+  more: boolean;
+}
+
+interface CarrierItem {
+  SK: string;
+  changes: ChangeRecord[];
+}
+
+/** The position just after every change recorded up to and including `ms`. */
+export const afterTime = (ms: number): string => `${encodeTime(ms, 10)}${'Z'.repeat(18)}`;
+
+/** The key range of carriers that can hold changes after `after` and before the horizon; null when empty. */
+function keyRange({ after, horizonMs }: ChangeRange): { lo: string; hi: string } | null {
+  if (horizonMs <= 0) return null;
+  const lo = after.slice(0, 26);
+  // Every carrier of a millisecond before the horizon sorts below this (its SK, or SK + `#from`).
+  const hi = `${encodeTime(horizonMs - 1, 10)}${'Z'.repeat(16)}~`;
+  return lo <= hi ? { lo, hi } : null;
+}
+
+/** The changes of one carrier after `after`, each with its cursor. */
+const expand = (item: CarrierItem, after: string): ChangeItem[] => {
+  const id = item.SK.slice(0, 26);
+  return (item.changes ?? [])
+    .map((change, seq) => ({ ...change, cursor: cursorOf(id, seq) }))
+    .filter((c) => c.cursor > after);
+};
+
+export class ChangeStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** One scenario's changes: Query GSI12 `GSI12PK = CHANGES#<s> AND SK BETWEEN …`, ascending. */
+  async scenarioPage(scenario: string, range: ChangeRange, limit: number): Promise<ChangePage> {
+    const keys = keyRange(range);
+    if (!keys) return { items: [], more: false };
+    const items: ChangeItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.changesByScenario,
+          KeyConditionExpression: 'GSI12PK = :pk AND SK BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario), ':lo': keys.lo, ':hi': keys.hi },
+          // Each carrier holds one change or more: limit + 1 of them tell whether a next page exists.
+          Limit: limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of (page.Items ?? []) as CarrierItem[]) items.push(...expand(item, range.after));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length <= limit);
+    return { items: items.slice(0, limit), more: items.length > limit || start !== undefined };
+  }
+
+  /**
+   * Every scenario's changes: the 8 outbox partitions, each read in SK (event id) order in pages that
+   * start at about an eighth of the page and grow, merged by taking the smallest head while every
+   * shard's head is known; so the order is exact and a page reads about `limit + 8` carriers.
+   */
+  async globalPage(range: ChangeRange, limit: number): Promise<ChangePage> {
+    const keys = keyRange(range);
+    if (!keys) return { items: [], more: false };
+    const shards = shardNumbers(OUTBOX_SHARDS).map(
+      (n) => new ShardReader(this.db, this.table, n, keys, Math.ceil((limit + 1) / OUTBOX_SHARDS) + 1),
+    );
+    await Promise.all(shards.map((s) => s.fill()));
+    const items: ChangeItem[] = [];
+    while (items.length <= limit) {
+      let best: ShardReader | undefined;
+      for (const s of shards) if (s.head && (!best || s.head.SK < best.head!.SK)) best = s;
+      if (!best) break;
+      items.push(...expand(best.take(), range.after));
+      await best.fill();
+    }
+    return {
+      items: items.slice(0, limit),
+      more: items.length > limit || shards.some((s) => s.head !== undefined),
+    };
+  }
+}
+
+/** One outbox shard, read lazily in SK order: carriers only (the filter), echoes of moves left out. */
+class ShardReader {
+  private buffer: CarrierItem[] = [];
+  private start: Record<string, unknown> | undefined;
+  private done = false;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly shard: number,
+    private readonly keys: { lo: string; hi: string },
+    private limit: number,
+  ) {}
+
+  get head(): CarrierItem | undefined {
+    return this.buffer[0];
+  }
+
+  take(): CarrierItem {
+    return this.buffer.shift()!;
+  }
+
+  /** Read on until an item is buffered or the shard is done. */
+  async fill(): Promise<void> {
+    while (this.buffer.length === 0 && !this.done) {
+      const input: QueryCommandInput = {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+        // The notifications of the last 2 days that carry no changes are read and dropped here.
+        FilterExpression: 'attribute_exists(#changes) AND attribute_not_exists(#echo)',
+        ProjectionExpression: 'SK, #changes',
+        ExpressionAttributeNames: { '#changes': CHANGES_ATTRIBUTE, '#echo': ECHO_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':pk': outboxShardPk(this.shard),
+          ':lo': this.keys.lo,
+          ':hi': this.keys.hi,
+        },
+        Limit: this.limit,
+        ExclusiveStartKey: this.start,
+      };
+      const page = await this.db.send(new QueryCommand(input));
+      this.buffer.push(...((page.Items ?? []) as CarrierItem[]));
+      this.start = page.LastEvaluatedKey;
+      this.done = this.start === undefined;
+      this.limit = Math.min(this.limit * 4, 1000);
+    }
+  }
+}
