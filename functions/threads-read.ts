@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { NotFoundError, ValidationError } from '../shared/domain/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
+import { searchPage } from '../shared/app/search';
+import { roleIncludes } from '../shared/domain/types';
+import { SearchIndex } from '../shared/store/search-index';
 import { listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
@@ -21,7 +24,13 @@ import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
-import { scenariosPageKey, threadsPageKey, timelinePageKey, updatesPageKey } from '../shared/store/page-keys';
+import {
+  scenariosPageKey,
+  searchPageKey,
+  threadsPageKey,
+  timelinePageKey,
+  updatesPageKey,
+} from '../shared/store/page-keys';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -33,6 +42,7 @@ const deps = {
   scenarios: new ScenarioStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
+  search: new SearchIndex(db, cfg.tableName),
 };
 const appContext = () => deps;
 
@@ -218,6 +228,22 @@ export const handler = lambdaHandler(
       };
       // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
       return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
+    },
+
+    'GET /search': async (req) => {
+      const q = req.query;
+      const drafts = q.drafts === 'true';
+      // Drafts are for editors only (contract 1.2, "Drafts"): a reader who asks is refused, not served less.
+      if (drafts && !roleIncludes(req.principal.role, 'editor'))
+        throw new ForbiddenError(`drafts=true needs the editor role; ${req.principal.name} is ${req.principal.role}.`);
+      const query = { q: q.q, scenario: q.scenario, drafts };
+      const scope = `search:${canonicalJson(query)}`;
+      const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
+      const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from?.offset ?? 0);
+      return json(200, {
+        items: page.items,
+        nextToken: page.next !== null ? req.ctx.pageTokens.encode({ offset: page.next }, scope) : null,
+      });
     },
   },
   appContext,

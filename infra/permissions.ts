@@ -45,6 +45,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
       readiness: ['probe'],
+      search: ['query'],
     },
     putEvents: false,
   },

@@ -47,3 +47,9 @@ export const timelinePageKey = z.strictObject({
   updateId: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
 });
 export type TimelinePosition = z.output<typeof timelinePageKey>;
+
+/**
+ * `GET /search`: how many ranked matches earlier pages handed out (the ranking is recomputed per page,
+ * and bounded: shared/app/search.ts).
+ */
+export const searchPageKey = z.strictObject({ offset: z.number().check(z.int(), z.gte(1), z.lte(100_000)) });
