@@ -235,10 +235,13 @@ export const handler = lambdaHandler(
       const drafts = q.drafts === 'true';
       // Drafts are for editors only (contract 1.2, "Drafts"): a reader who asks is refused, not served less.
       if (drafts && !roleIncludes(req.principal.role, 'editor'))
-        throw new ForbiddenError(`drafts=true needs the editor role; ${req.principal.name} is ${req.principal.role}.`);
+        throw new ForbiddenError(
+          `drafts=true needs the editor role; ${req.principal.name} is ${req.principal.role}.`,
+        );
       const query = { q: q.q, scenario: q.scenario, drafts };
       const scope = `search:${canonicalJson(query)}`;
-      const from = q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
+      const from =
+        q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
       const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from?.offset ?? 0);
       return json(200, {
         items: page.items,

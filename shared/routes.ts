@@ -673,7 +673,7 @@ export const DECLARED_ROUTES = [
     operationId: 'search',
     summary: 'Threads and updates holding the words of q, best first',
     description:
-      'Words are compared case-, diacritic- and script-insensitively (NFKD, marks dropped, lower case; split on anything not a letter or digit), whole: `Zelensky` does not find `Zelenskyy`. Every word must occur in the title, summary or keywords of a thread, or in the summary, quotes or source titles of an update. A write is findable within 5 seconds (the index is kept from the table\'s stream). Retracted updates are found and marked.',
+      "Words are compared case-, diacritic- and script-insensitively (NFKD, marks dropped, lower case; split on anything not a letter or digit), whole: `Zelensky` does not find `Zelenskyy`. Every word must occur in the title, summary or keywords of a thread, or in the summary, quotes or source titles of an update. A write is findable within 5 seconds (the index is kept from the table's stream). Retracted updates are found and marked.",
     query: {
       schema: SearchQuerySchema,
       describe: {

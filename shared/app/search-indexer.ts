@@ -45,7 +45,8 @@ export function searchDocOf(
   const sk = keys?.SK?.S;
   if (!pk?.startsWith('THREAD#') || sk === undefined) return null;
   if (sk === THREAD_SK) return { threadId: threadIdOfPk(pk) };
-  if (sk.startsWith(UPDATE_PREFIX)) return { threadId: threadIdOfPk(pk), updateId: sk.slice(UPDATE_PREFIX.length) };
+  if (sk.startsWith(UPDATE_PREFIX))
+    return { threadId: threadIdOfPk(pk), updateId: sk.slice(UPDATE_PREFIX.length) };
   return null;
 }
 
@@ -60,7 +61,8 @@ const list = (v: unknown): Record<string, unknown>[] =>
  * text) and its sources' titles.
  */
 export function searchFieldsOf(item: Record<string, unknown>, isUpdate: boolean): SearchFields {
-  if (!isUpdate) return { title: strings(item.title), summary: strings(item.summary), keywords: strings(item.keywords) };
+  if (!isUpdate)
+    return { title: strings(item.title), summary: strings(item.summary), keywords: strings(item.keywords) };
   return {
     summary: strings(item.summary),
     quotes: list(item.quotes).flatMap((q) => [...strings(q.speaker), ...strings(q.text)]),

@@ -45,10 +45,12 @@ export async function rankedMatches(ctx: Ctx, query: SearchQuery) {
   const visible = (p: Posting) => query.drafts || !p.draft;
   const lists = read.map((r) => ({ ...r, postings: r.postings.filter(visible) }));
   // The word with fewest postings, complete ones first: its documents are the only candidates.
-  const order = lists.map((_, i) => i).sort((a, b) => {
-    const [x, y] = [lists[a]!, lists[b]!];
-    return Number(y.complete) - Number(x.complete) || x.postings.length - y.postings.length;
-  });
+  const order = lists
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const [x, y] = [lists[a]!, lists[b]!];
+      return Number(y.complete) - Number(x.complete) || x.postings.length - y.postings.length;
+    });
   const rarest = lists[order[0]!]!;
   const candidates = rarest.postings;
   const perWord = await Promise.all(
@@ -80,7 +82,12 @@ export async function searchPage(
   const page = ranked.slice(offset, offset + limit);
   const items = await ctx.search.items(page.map((r) => r.doc));
   const byKey = new Map(
-    items.map((i) => [String(i.PK).slice('THREAD#'.length) + '#' + (String(i.SK).startsWith('UPDATE#') ? String(i.SK).slice(7) : ''), i]),
+    items.map((i) => [
+      String(i.PK).slice('THREAD#'.length) +
+        '#' +
+        (String(i.SK).startsWith('UPDATE#') ? String(i.SK).slice(7) : ''),
+      i,
+    ]),
   );
   const words = queryTerms(query.q);
   const hits: SearchHit[] = [];
@@ -108,7 +115,11 @@ export async function searchPage(
         ...(query.drafts ? { draft } : {}),
       });
     } else {
-      const texts = [String(item.title ?? ''), String(item.summary ?? ''), ...((item.keywords as string[] | undefined) ?? [])];
+      const texts = [
+        String(item.title ?? ''),
+        String(item.summary ?? ''),
+        ...((item.keywords as string[] | undefined) ?? []),
+      ];
       hits.push({
         type: 'thread',
         scenario: p.scenario,

@@ -14,8 +14,7 @@ const MARKS = /\p{M}+/gu;
 const NOT_WORD = /[^\p{L}\p{N}]+/u;
 
 /** The normalised form of a text: decomposed, without marks, lower case. */
-export const normalize = (text: string): string =>
-  text.normalize('NFKD').replace(MARKS, '').toLowerCase();
+export const normalize = (text: string): string => text.normalize('NFKD').replace(MARKS, '').toLowerCase();
 
 /** The terms of a text, in order, repeats kept (term frequency counts them). */
 export const terms = (text: string): string[] =>

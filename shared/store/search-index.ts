@@ -30,7 +30,8 @@ import { UPDATE_PREFIX, postingPk, postingSk, searchDocKey, threadKey, updateKey
  * Lengths are kept as buckets of about 10 % (`round(ln(length) / ln(1.1))`): an edit that changes a
  * document's length a little changes no posting, and length normalisation does not need more.
  */
-export const lengthBucket = (length: number): number => Math.round(Math.log(Math.max(1, length)) / Math.log(1.1));
+export const lengthBucket = (length: number): number =>
+  Math.round(Math.log(Math.max(1, length)) / Math.log(1.1));
 export const bucketLength = (bucket: number): number => 1.1 ** bucket;
 
 /** One document as indexed. */
@@ -150,7 +151,13 @@ export class SearchIndex {
       if (!same(term))
         writes.push({
           PutRequest: {
-            Item: { PK: postingPk(term), SK: sk(after!), w, n: after!.n, ...(after!.draft ? { d: true } : {}) },
+            Item: {
+              PK: postingPk(term),
+              SK: sk(after!),
+              w,
+              n: after!.n,
+              ...(after!.draft ? { d: true } : {}),
+            },
           },
         });
     const put = writes.length - deleted;
@@ -204,7 +211,10 @@ export class SearchIndex {
 
   /** Which of these documents hold the term (for a word with more postings than one query reads). */
   async holding(term: string, docs: readonly Posting[]): Promise<Posting[]> {
-    const keys = docs.map((d) => ({ PK: postingPk(term), SK: postingSk(d.scenario, d.threadId, d.updateId) }));
+    const keys = docs.map((d) => ({
+      PK: postingPk(term),
+      SK: postingSk(d.scenario, d.threadId, d.updateId),
+    }));
     return (await this.batchGet(keys)).map(toPosting);
   }
 
@@ -221,7 +231,9 @@ export class SearchIndex {
       for (let attempt = 0; pending?.length; attempt++) {
         if (attempt === 5) throw new Error('the search index could not read (throttled)');
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        const page = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        const page = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }),
+        );
         out.push(...((page.Responses?.[this.table] ?? []) as Record<string, unknown>[]));
         pending = page.UnprocessedKeys?.[this.table]?.Keys as Record<string, string>[] | undefined;
       }

@@ -5,16 +5,37 @@ let s: TestServer;
 const ids: Record<string, string> = {};
 const thread = (id: string, scenario: string, title: string, summary: string, extra: object = {}) =>
   s.call('POST', '/threads', {
-    body: { id, scenario, kind: 'summit', title, status: 'announced', summary, occurredAt: '2025-10-20', ...extra },
+    body: {
+      id,
+      scenario,
+      kind: 'summit',
+      title,
+      status: 'announced',
+      summary,
+      occurredAt: '2025-10-20',
+      ...extra,
+    },
   });
 const update = async (name: string, id: string, body: object) =>
-  (ids[name] = (await s.call('POST', `/threads/${id}/updates`, { body: { status: null, ...body } })).body.update.id);
+  (ids[name] = (
+    await s.call('POST', `/threads/${id}/updates`, { body: { status: null, ...body } })
+  ).body.update.id);
 
 beforeAll(async () => {
   s = await startTestServer({ seed: false, search: true });
   // Prepare: threads in two scenarios, in Cyrillic and Latin, with diacritics, quotes and sources.
-  await thread('umerov-delegation', 'search-desk', 'Умеров leads the delegation', 'Rustem Umerov heads the team.');
-  await thread('zelenskyy-visit', 'search-desk', 'Zelenskyy visits Washington', 'A visit to the White House.');
+  await thread(
+    'umerov-delegation',
+    'search-desk',
+    'Умеров leads the delegation',
+    'Rustem Umerov heads the team.',
+  );
+  await thread(
+    'zelenskyy-visit',
+    'search-desk',
+    'Zelenskyy visits Washington',
+    'A visit to the White House.',
+  );
   await thread('zelensky-spelling', 'search-desk', 'Zelensky in Kyiv', 'Another spelling of the name.');
   await thread('budapest-meeting', 'search-desk', 'Trump–Putin meeting in Budapest', 'A summit is planned.');
   await thread('elsewhere', 'search-other', 'Budapest elsewhere', 'The same city, another scenario.');
@@ -23,7 +44,9 @@ beforeAll(async () => {
     quotes: [{ speaker: 'Recep Tayyip Erdoğan', text: 'Türkiye stands ready to host.' }],
     sources: [{ url: 'https://example.org/a', title: 'Ceasefire hopes in İstanbul' }],
   });
-  await update('cancelled', 'budapest-meeting', { summary: 'The White House says the Budapest meeting is cancelled.' });
+  await update('cancelled', 'budapest-meeting', {
+    summary: 'The White House says the Budapest meeting is cancelled.',
+  });
   await s.call('POST', `/threads/budapest-meeting/updates/${ids.cancelled}/retraction`, {
     body: { reason: 'Misattributed.' },
   });
@@ -58,7 +81,12 @@ describe('GET /search', () => {
       // Assess
       expect(r.status).toBe(200);
       expect(r.body.items).toEqual([
-        expect.objectContaining({ type: 'update', threadId: 'budapest-meeting', updateId: ids.erdogan, retracted: false }),
+        expect.objectContaining({
+          type: 'update',
+          threadId: 'budapest-meeting',
+          updateId: ids.erdogan,
+          retracted: false,
+        }),
       ]);
     }
   });
@@ -89,7 +117,9 @@ describe('GET /search', () => {
     // Assess
     expect(found(desk.body)).not.toContain('elsewhere');
     expect(found(all.body)).toContain('elsewhere');
-    expect(all.body.items.find((i: { threadId: string }) => i.threadId === 'elsewhere').scenario).toBe('search-other');
+    expect(all.body.items.find((i: { threadId: string }) => i.threadId === 'elsewhere').scenario).toBe(
+      'search-other',
+    );
   });
 
   it('pages best first with nextToken, every match once', async () => {
@@ -98,9 +128,10 @@ describe('GET /search', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const r: { status: number; body: { items: { threadId: string }[]; nextToken: string | null } } = await search(
-        `q=ceasefire%20draft&scenario=search-pages&limit=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
-      );
+      const r: { status: number; body: { items: { threadId: string }[]; nextToken: string | null } } =
+        await search(
+          `q=ceasefire%20draft&scenario=search-pages&limit=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
+        );
       expect(r.status).toBe(200);
       seen.push(...found(r.body));
       token = r.body.nextToken;
@@ -125,7 +156,9 @@ describe('GET /search', () => {
   it('follows an amendment: the old word is no longer found, the new one is', async () => {
     // Prepare
     await update('amended', 'zelenskyy-visit', { summary: 'Talks in Geneva.' });
-    await s.call('PATCH', `/threads/zelenskyy-visit/updates/${ids.amended}`, { body: { summary: 'Talks in Riyadh.' } });
+    await s.call('PATCH', `/threads/zelenskyy-visit/updates/${ids.amended}`, {
+      body: { summary: 'Talks in Riyadh.' },
+    });
     await indexed(s.ctx);
     // Act
     const old = await search('q=geneva');
