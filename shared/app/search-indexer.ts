@@ -1,9 +1,13 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { termWeights, type SearchFields } from '../domain/search-text';
 import { count, logger } from '../observability';
-import { THREAD_SK, UPDATE_PREFIX, threadIdOfPk } from '../store/keys';
-import { lengthBucket, type IndexedDoc, type IndexWrites, type SearchIndex } from '../store/search-index';
+import {
+  lengthBucket,
+  searchChangeOf,
+  type IndexedDoc,
+  type IndexWrites,
+  type SearchIndex,
+  type SearchStreamRecord,
+} from '../store/search-index';
 
 /**
  * The search indexer: keeps the search index (shared/store/search-index.ts) in step with the thread
@@ -17,17 +21,7 @@ import { lengthBucket, type IndexedDoc, type IndexWrites, type SearchIndex } fro
  * record that fails is reported and offered again without losing those before it.
  */
 
-/** A stream record, down to what the indexer reads (Lambda's event and GetRecords alike). */
-export interface SearchStreamRecord {
-  eventName?: string | undefined;
-  dynamodb?:
-    | {
-        SequenceNumber?: string | undefined;
-        Keys?: Record<string, AttributeValue> | undefined;
-        NewImage?: Record<string, AttributeValue> | undefined;
-      }
-    | undefined;
-}
+export type { SearchStreamRecord };
 
 export interface IndexResult {
   batchItemFailures: { itemIdentifier: string }[];
@@ -36,19 +30,6 @@ export interface IndexResult {
 }
 
 type Ctx = { search: SearchIndex };
-
-/** A thread's or an update's key in a stream record; null for every other item. */
-export function searchDocOf(
-  keys: Record<string, AttributeValue> | undefined,
-): { threadId: string; updateId?: string } | null {
-  const pk = keys?.PK?.S;
-  const sk = keys?.SK?.S;
-  if (!pk?.startsWith('THREAD#') || sk === undefined) return null;
-  if (sk === THREAD_SK) return { threadId: threadIdOfPk(pk) };
-  if (sk.startsWith(UPDATE_PREFIX))
-    return { threadId: threadIdOfPk(pk), updateId: sk.slice(UPDATE_PREFIX.length) };
-  return null;
-}
 
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : typeof v === 'string' ? [v] : [];
@@ -96,16 +77,16 @@ export async function indexRecords(ctx: Ctx, records: readonly SearchStreamRecor
   // Threads' scenarios as this batch saw them: an update's postings are filed under its thread's.
   const scenarios = new Map<string, string | null>();
   for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const at = searchDocOf(r.dynamodb?.Keys ?? r.dynamodb?.NewImage);
-    if (!at) continue;
+    const change = searchChangeOf(records[i]!);
+    if (!change) continue;
+    const { at, item } = change;
     try {
       const before = await ctx.search.doc(at.threadId, at.updateId);
-      if (r.eventName === 'REMOVE' || !r.dynamodb?.NewImage) {
+      // Removed (a discarded draft, a deleted thread): its postings go.
+      if (!item) {
         add(await ctx.search.replace(before, null));
         continue;
       }
-      const item = unmarshall(r.dynamodb.NewImage);
       let scenario: string | null;
       if (at.updateId === undefined) {
         scenario = typeof item.scenario === 'string' ? item.scenario : null;

@@ -101,7 +101,9 @@ export async function searchPage(
     if (p.updateId) {
       const texts = [
         String(item.summary ?? ''),
-        ...((item.quotes as { text?: string }[] | undefined) ?? []).map((q) => String(q.text ?? '')),
+        ...((item.quotes as { speaker?: string; text?: string }[] | undefined) ?? []).map((q) =>
+          [q.speaker, q.text].filter(Boolean).join(': '),
+        ),
         ...((item.sources as { title?: string }[] | undefined) ?? []).map((s) => String(s.title ?? '')),
       ];
       hits.push({

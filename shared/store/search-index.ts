@@ -5,8 +5,20 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DocumentClient } from './client';
-import { UPDATE_PREFIX, postingPk, postingSk, searchDocKey, threadKey, updateKey } from './keys';
+import {
+  THREAD_SK,
+  UPDATE_PREFIX,
+  postingPk,
+  postingSk,
+  searchDocKey,
+  threadIdOfPk,
+  threadKey,
+  threadPk,
+  updateKey,
+} from './keys';
 
 /**
  * The search index: an inverted index in the one table, written only by the search indexer from the
@@ -26,6 +38,44 @@ import { UPDATE_PREFIX, postingPk, postingSk, searchDocKey, threadKey, updateKey
  *
  * Neither carries any index attribute: they are in no GSI and not in LSI1.
  */
+/** A stream record, down to what the indexer reads (Lambda's event and GetRecords alike). */
+export interface SearchStreamRecord {
+  eventName?: string | undefined;
+  dynamodb?:
+    | {
+        SequenceNumber?: string | undefined;
+        Keys?: Record<string, AttributeValue> | undefined;
+        NewImage?: Record<string, AttributeValue> | undefined;
+      }
+    | undefined;
+}
+
+/** A thread's or an update's key in a stream record's keys; null for every other item. */
+export function searchDocOf(
+  keys: Record<string, AttributeValue> | undefined,
+): { threadId: string; updateId?: string } | null {
+  const pk = keys?.PK?.S;
+  const sk = keys?.SK?.S;
+  if (!pk?.startsWith(threadPk('')) || sk === undefined) return null;
+  if (sk === THREAD_SK) return { threadId: threadIdOfPk(pk) };
+  if (sk.startsWith(UPDATE_PREFIX))
+    return { threadId: threadIdOfPk(pk), updateId: sk.slice(UPDATE_PREFIX.length) };
+  return null;
+}
+
+/**
+ * What a stream record says of a thread or update: which one, and its item as now (null: removed).
+ * Null for records of any other item.
+ */
+export function searchChangeOf(
+  record: SearchStreamRecord,
+): { at: { threadId: string; updateId?: string }; item: Record<string, unknown> | null } | null {
+  const at = searchDocOf(record.dynamodb?.Keys ?? record.dynamodb?.NewImage);
+  if (!at) return null;
+  const image = record.eventName === 'REMOVE' ? undefined : record.dynamodb?.NewImage;
+  return { at, item: image ? unmarshall(image) : null };
+}
+
 /**
  * Lengths are kept as buckets of about 10 % (`round(ln(length) / ln(1.1))`): an edit that changes a
  * document's length a little changes no posting, and length normalisation does not need more.
@@ -131,7 +181,8 @@ export class SearchIndex {
    * differ are written, and the document record only when something changed.
    */
   async replace(before: IndexedDoc | null, after: IndexedDoc | null): Promise<IndexWrites> {
-    const doc = (after ?? before)!;
+    const doc = after ?? before;
+    if (!doc) return { put: 0, deleted: 0 };
     const sk = (d: IndexedDoc) => postingSk(d.scenario, d.threadId, d.updateId);
     const same = (term: string) =>
       before &&

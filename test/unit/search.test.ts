@@ -1,7 +1,7 @@
 import { rank } from '../../shared/domain/search-rank';
 import { normalize, queryTerms, snippet, termWeights, terms } from '../../shared/domain/search-text';
-import { searchDocOf, searchFieldsOf } from '../../shared/app/search-indexer';
-import { bucketLength, lengthBucket } from '../../shared/store/search-index';
+import { searchFieldsOf } from '../../shared/app/search-indexer';
+import { bucketLength, lengthBucket, searchDocOf } from '../../shared/store/search-index';
 
 describe('search text', () => {
   it('lower-cases any script without a locale and drops diacritics, keeping letters', () => {
