@@ -68,57 +68,82 @@ export function indexedDocOf(
   };
 }
 
+/** Threads indexed at once within a batch: a thread's own records stay in order, one at a time. */
+export const INDEX_CONCURRENCY = 8;
+
+/**
+ * Index a batch of stream records. Only each document's last record counts (the indexer writes the
+ * difference between what the document was last indexed as and its newest image, so the images
+ * between add nothing); a thread's documents are indexed one after the other (its move and its
+ * updates' scenario depend on each other), different threads at once. A record that fails is
+ * reported with every later record of the batch (ReportBatchItemFailures offers the batch again from
+ * the first reported one; records indexed twice write nothing the second time).
+ */
 export async function indexRecords(ctx: Ctx, records: readonly SearchStreamRecord[]): Promise<IndexResult> {
   const writes: IndexWrites = { put: 0, deleted: 0 };
   const add = (w: IndexWrites) => {
     writes.put += w.put;
     writes.deleted += w.deleted;
   };
-  // Threads' scenarios as this batch saw them: an update's postings are filed under its thread's.
-  const scenarios = new Map<string, string | null>();
-  for (let i = 0; i < records.length; i++) {
-    const change = searchChangeOf(records[i]!);
-    if (!change) continue;
-    const { at, item } = change;
-    try {
-      const before = await ctx.search.doc(at.threadId, at.updateId);
-      // Removed (a discarded draft, a deleted thread): its postings go.
-      if (!item) {
-        add(await ctx.search.replace(before, null));
-        continue;
+  // Per thread, per document: the last record and the position of the first.
+  const threads = new Map<string, Map<string, { first: number; last: number }>>();
+  records.forEach((r, i) => {
+    const change = searchChangeOf(r);
+    if (!change) return;
+    const docs = threads.get(change.at.threadId) ?? new Map<string, { first: number; last: number }>();
+    threads.set(change.at.threadId, docs);
+    const key = change.at.updateId ?? '';
+    docs.set(key, { first: docs.get(key)?.first ?? i, last: i });
+  });
+  let failedAt = records.length;
+  const indexThread = async (threadId: string, docs: Map<string, { first: number; last: number }>) => {
+    // In stream order of each document's last record; an update before its thread's record reads the
+    // thread's scenario from the table (the newest, as the thread's own record will say).
+    const order = [...docs.values()].sort((a, b) => a.last - b.last);
+    let scenario: string | null | undefined;
+    for (const { first, last } of order) {
+      const { at, item } = searchChangeOf(records[last]!)!;
+      try {
+        const before = await ctx.search.doc(at.threadId, at.updateId);
+        // Removed (a discarded draft, a deleted thread): its postings go.
+        if (!item) {
+          add(await ctx.search.replace(before, null));
+          continue;
+        }
+        if (at.updateId === undefined) scenario = typeof item.scenario === 'string' ? item.scenario : null;
+        else if (scenario === undefined) scenario = await ctx.search.scenarioOf(threadId);
+        // An update whose thread is gone has nothing to be found under.
+        if (scenario === null) {
+          add(await ctx.search.replace(before, null));
+          continue;
+        }
+        add(await ctx.search.replace(before, indexedDocOf(item, at, scenario)));
+        // A thread moved to another scenario: its updates' postings follow it.
+        if (at.updateId === undefined && before && before.scenario !== scenario)
+          for (const u of await ctx.search.updateDocs(threadId))
+            if (u.scenario !== scenario) add(await ctx.search.replace(u, { ...u, scenario }));
+      } catch (error) {
+        count('SearchIndexFailures');
+        logger.warn('search indexer could not index; the stream offers these records again', {
+          error: String(error),
+          threadId,
+        });
+        failedAt = Math.min(failedAt, first);
+        return;
       }
-      let scenario: string | null;
-      if (at.updateId === undefined) {
-        scenario = typeof item.scenario === 'string' ? item.scenario : null;
-        scenarios.set(at.threadId, scenario);
-      } else {
-        if (!scenarios.has(at.threadId)) scenarios.set(at.threadId, await ctx.search.scenarioOf(at.threadId));
-        scenario = scenarios.get(at.threadId) ?? null;
-      }
-      // An update whose thread is gone has nothing to be found under.
-      if (scenario === null) {
-        add(await ctx.search.replace(before, null));
-        continue;
-      }
-      add(await ctx.search.replace(before, indexedDocOf(item, at, scenario)));
-      // A thread moved to another scenario: its updates' postings follow it.
-      if (at.updateId === undefined && before && before.scenario !== scenario)
-        for (const u of await ctx.search.updateDocs(at.threadId))
-          if (u.scenario !== scenario) add(await ctx.search.replace(u, { ...u, scenario }));
-    } catch (error) {
-      count('SearchIndexFailures');
-      logger.warn('search indexer could not index; the stream offers these records again', {
-        error: String(error),
-        threadId: at.threadId,
-      });
-      // This record and every later one: the next attempt starts here (ReportBatchItemFailures).
-      return {
-        batchItemFailures: records
-          .slice(i)
-          .map((x) => ({ itemIdentifier: x.dynamodb?.SequenceNumber ?? '' })),
-        writes,
-      };
     }
-  }
-  return { batchItemFailures: [], writes };
+  };
+  const queue = [...threads];
+  await Promise.all(
+    Array.from({ length: Math.min(INDEX_CONCURRENCY, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await indexThread(...next);
+    }),
+  );
+  return {
+    // This record and every later one: the next attempt starts here.
+    batchItemFailures: records
+      .slice(failedAt)
+      .map((x) => ({ itemIdentifier: x.dynamodb?.SequenceNumber ?? '' })),
+    writes,
+  };
 }
