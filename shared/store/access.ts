@@ -246,7 +246,7 @@ export const STORE_ACCESS = {
     ],
     /** The indexer: documents as indexed, postings written and deleted, a thread's scenario. */
     index: [
-      { actions: ['GetItem', 'Query', 'BatchWriteItem'], keys: [F.searchDocs] },
+      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.searchDocs] },
       { actions: ['BatchWriteItem'], keys: [F.searchTerms] },
       { actions: ['GetItem'], keys: [F.thread] },
     ],

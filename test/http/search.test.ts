@@ -168,6 +168,22 @@ describe('GET /search', () => {
     expect(found(now.body).sort()).toEqual([`zelenskyy-visit/${ids.amended}`, 'zelenskyy-visit'].sort());
   });
 
+  it('follows a thread moved to another scenario, its updates too', async () => {
+    // Prepare
+    await thread('moving', 'search-desk', 'Moldova talks', 'Talks begin.');
+    await update('chisinau', 'moving', { summary: 'A round in Chisinau.' });
+    await indexed(s.ctx);
+    // Act
+    const moved = await s.call('PATCH', '/threads/moving', { body: { scenario: 'search-other' } });
+    await indexed(s.ctx);
+    const before = await search('q=chisinau&scenario=search-desk');
+    const after = await search('q=chisinau&scenario=search-other');
+    // Assess
+    expect(moved.status).toBe(200);
+    expect(found(before.body)).toEqual([]);
+    expect(found(after.body).sort()).toEqual([`moving/${ids.chisinau}`, 'moving'].sort());
+  });
+
   it('answers 400 to an empty, too long or wordless q, and 403 to drafts=true from a reader', async () => {
     expect((await search('q=')).status).toBe(400);
     expect((await search(`q=${'a'.repeat(201)}`)).status).toBe(400);

@@ -111,7 +111,9 @@ describe('least privilege per function', () => {
     expect(resourcesOf('search-indexer', 'dynamodb')).toEqual(['table', 'table/stream']);
     expect(actionsOn('search-indexer', 'dynamodb', 'table')).toEqual([
       'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
     ]);
     expect(grants('search-indexer', 'events')).toEqual([]);
