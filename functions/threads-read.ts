@@ -1,11 +1,14 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { NotFoundError, ValidationError } from '../shared/domain/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/schemas';
 import { timelinePage } from '../shared/app/timeline';
 import { changesPage } from '../shared/app/changes';
 import { ChangeStore } from '../shared/store/change-store';
+import { searchPage } from '../shared/app/search';
+import { roleIncludes } from '../shared/domain/types';
+import { SearchIndex } from '../shared/store/search-index';
 import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
@@ -31,6 +34,7 @@ import {
   scenarioDraftsPageKey,
   scenariosPageKey,
   threadDraftsPageKey,
+  searchPageKey,
   threadsPageKey,
   timelinePageKey,
   updatesPageKey,
@@ -48,6 +52,7 @@ const deps = {
   changes: new ChangeStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
+  search: new SearchIndex(db, cfg.tableName),
 };
 const appContext = () => deps;
 
@@ -278,6 +283,24 @@ export const handler = lambdaHandler(
     // ---- The changes feed (contract 1.2, "What changed since") ----
     'GET /scenarios/{id}/changes': async (req) => changes(req, req.params.id),
     'GET /changes': async (req) => changes(req, null),
+    'GET /search': async (req) => {
+      const q = req.query;
+      const drafts = q.drafts === 'true';
+      // Drafts are for editors only (contract 1.2, "Drafts"): a reader who asks is refused, not served less.
+      if (drafts && !roleIncludes(req.principal.role, 'editor'))
+        throw new ForbiddenError(
+          `drafts=true needs the editor role; ${req.principal.name} is ${req.principal.role}.`,
+        );
+      const query = { q: q.q, scenario: q.scenario, drafts };
+      const scope = `search:${canonicalJson(query)}`;
+      const from =
+        q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
+      const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from?.offset ?? 0);
+      return json(200, {
+        items: page.items,
+        nextToken: page.next !== null ? req.ctx.pageTokens.encode({ offset: page.next }, scope) : null,
+      });
+    },
   },
   appContext,
   loadPageKeys,

@@ -18,6 +18,7 @@ export const FUNCTION_ENTRIES = {
   deliveries: 'functions/deliveries.ts',
   'outbox-relay': 'functions/outbox-relay.ts',
   feeds: 'functions/feeds.ts',
+  'search-indexer': 'functions/search-indexer.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

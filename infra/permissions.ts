@@ -47,6 +47,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       kindStore: ['registry'],
       readiness: ['probe'],
       changes: ['read'],
+      search: ['query'],
     },
     putEvents: false,
   },
@@ -95,6 +96,9 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // The outbox relay: the table's stream (new outbox items, read by its event-source mapping) to the
   // bus; never an item of the table itself.
   'outbox-relay': { stores: {}, putEvents: true, readsStream: true },
+  // The search indexer: the table's stream (thread and update items, read by its event-source
+  // mapping), the search index's own items (SEARCH#, SEARCHDOC#) and a thread item's scenario (GetItem).
+  'search-indexer': { stores: { search: ['index'] }, putEvents: false, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
   feeds: { stores: { threads: ['read'], feeds: ['read'] }, putEvents: false },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token

@@ -144,6 +144,8 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   deliveries: 10,
   // One batch per stream shard at a time (infra/constructs/outbox-relay.ts): a few shards at most.
   'outbox-relay': 5,
+  // The same for the search indexer's mapping (infra/constructs/search-indexer.ts).
+  'search-indexer': 5,
   feeds: 20,
   // The live WebSocket. The authorizer runs on every $connect and has its own share, so a reconnect
   // storm (every screen at once after a deploy or a network blip) cannot take the HTTP functions'

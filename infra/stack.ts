@@ -13,6 +13,7 @@ import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
 import { OutboxRelay } from './constructs/outbox-relay';
+import { SearchIndexer } from './constructs/search-indexer';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -83,6 +84,7 @@ export class ScenarioTrackerStack extends Stack {
   readonly api: Api;
   readonly schedule: Schedule;
   readonly outboxRelay: OutboxRelay;
+  readonly searchIndexer: SearchIndexer;
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
@@ -170,6 +172,11 @@ export class ScenarioTrackerStack extends Stack {
       relayFunction: this.functions['outbox-relay'],
     });
 
+    this.searchIndexer = new SearchIndexer(this, 'SearchIndexer', {
+      table: this.table,
+      indexerFunction: this.functions['search-indexer'],
+    });
+
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
@@ -204,6 +211,7 @@ export class ScenarioTrackerStack extends Stack {
         ...this.queues.deadLetterQueues,
         StaleCheckDlq: this.schedule.staleCheckDlq,
         OutboxRelayDlq: this.outboxRelay.deadLetterQueue,
+        SearchIndexerDlq: this.searchIndexer.deadLetterQueue,
         LiveFanOutDlq: this.live.deadLetterQueue,
       },
       staleCheckRule: this.schedule.staleCheckRule,

@@ -21,6 +21,7 @@ import { seedIfEmpty } from './seed';
 import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
 import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
+import { searchIndexPositionsFile, searchIndexer } from './search-stream';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
@@ -323,11 +324,17 @@ async function main(): Promise<void> {
     positions: filePositions(relayPositionsFile(settings.dataDir)),
   });
   relay.start();
+  // The search index follows the same stream, as a reader of its own (the cloud's indexer function).
+  const indexer = searchIndexer(ctx, filePositions(searchIndexPositionsFile(settings.dataDir)));
+  indexer.start();
 
   const server = createLocalServer({
     corsOrigins: cfg.corsOrigins,
     live: { idleMs: settings.liveIdleSeconds * 1000 },
-    afterWrite: () => relay.nudge(),
+    afterWrite: () => {
+      relay.nudge();
+      indexer.nudge();
+    },
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -360,6 +367,7 @@ async function main(): Promise<void> {
     if (timer) clearInterval(timer);
     deliveries.stop();
     relay.stop();
+    indexer.stop();
     server.close();
     await dynamo?.stop();
     unlock?.();

@@ -26,6 +26,8 @@ import {
   RetractionSchema,
   RevisionSchema,
   ScenarioSchema,
+  SearchItemSchema,
+  SearchQuerySchema,
   SubscriptionSchema,
   ThreadSchema,
   TimelineItemSchema,
@@ -814,6 +816,33 @@ export const DECLARED_ROUTES = [
     problems: { 404: 'not_found' },
   },
   // ---- end of contract 1.2 (threadmeta) ----
+  // ---- Search (contract 1.2) ----
+  {
+    route: 'GET /search',
+    group: 'threads-read',
+    role: 'reader',
+    operationId: 'search',
+    summary: 'Threads and updates holding the words of q, best first',
+    description:
+      "Words are compared case-, diacritic- and script-insensitively (NFKD, marks dropped, lower case; split on anything not a letter or digit), whole: `Zelensky` does not find `Zelenskyy`. Every word must occur in the title, summary or keywords of a thread, or in the summary, quotes or source titles of an update. A write is findable within 5 seconds (the index is kept from the table's stream). Retracted updates are found and marked.",
+    query: {
+      schema: SearchQuerySchema,
+      describe: {
+        q: '1–200 characters, at least one word; at most 8 words are searched',
+        scenario: 'Only this scenario',
+        drafts: 'true: drafts are found too, marked (editor role; 403 otherwise)',
+        nextToken: NEXT_TOKEN,
+      },
+    },
+    page: SearchItemSchema,
+    responses: {
+      200: {
+        description:
+          'Matches best first (BM25 score, then thread and update id); an update carries `retracted`, and with drafts=true `draft`',
+      },
+    },
+    problems: { 403: 'forbidden (drafts=true without the editor role)' },
+  },
 ] as const satisfies readonly DeclaredRoute[];
 
 /** One declared route (of this table, or of a test's table built the same way). */

@@ -310,6 +310,8 @@ export class Alarms extends Section {
       OutboxRelayDlq:
         'stream batches the outbox relay could not publish, in the dead-letter queue (their outbox items stay two days)',
       LiveFanOutDlq: 'events the live fan-out could not be invoked for, in the dead-letter queue',
+      SearchIndexerDlq:
+        'stream batches the search indexer could not index, in the dead-letter queue (those writes are not findable until reindexed)',
     };
     for (const [name, queue] of Object.entries(this.props.deadLetterQueues)) {
       // A dead letter stays until someone acts, so two 5-minute datapoints are a message that sat 5–10 minutes.

@@ -16,6 +16,7 @@ import { KindStore } from '../store/kind-store';
 import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { ScenarioStore } from '../store/scenario-store';
+import { SearchIndex } from '../store/search-index';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
@@ -55,6 +56,8 @@ export interface AppContext {
   feeds: FeedStore;
   /** The changes feed's reads (contract 1.2, "What changed since"). */
   changes: ChangeStore;
+  /** The search index: read by GET /search, written only by the indexer from the stream. */
+  search: SearchIndex;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -94,6 +97,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     due: new DueStore(db, table),
     feeds: new FeedStore(db, table),
     changes: new ChangeStore(db, table),
+    search: new SearchIndex(db, table),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

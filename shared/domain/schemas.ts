@@ -610,6 +610,30 @@ export const DraftsQuerySchema = z.strictObject({
 
 export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
+// ---- Search (contract 1.2, "Search") ----
+
+/** `GET /search`'s query: 1–200 characters holding at least one word (a letter or digit of any script). */
+export const SearchQuerySchema = z.strictObject({
+  q: text(1, 200).check(
+    z.refine((s: string) => /[\p{L}\p{N}]/u.test(s), { message: 'must hold at least one word' }),
+  ),
+  scenario: z.optional(slug),
+  drafts: z.optional(z.enum(['false', 'true'])),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+export const SearchItemSchema = z.object({
+  type: z.enum(['thread', 'update']),
+  scenario: z.string(),
+  threadId: z.string(),
+  updateId: z.optional(z.string()),
+  snippet: z.string(),
+  score: z.number(),
+  retracted: z.optional(z.boolean()),
+  draft: z.optional(z.boolean()),
+});
+
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----
 
 const nullableString = z.nullable(z.string());

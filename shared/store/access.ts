@@ -19,6 +19,8 @@ import {
   threadPk,
   threadsShardPk,
   tokenHashKey,
+  SEARCH_DOC_PREFIX,
+  SEARCH_TERM_PREFIX,
 } from './keys';
 
 /**
@@ -31,7 +33,14 @@ import {
 
 /** The DynamoDB item actions the stores use (transactions are authorised by their parts' actions). */
 export type TableAction =
-  'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'BatchWriteItem';
 
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
@@ -91,6 +100,9 @@ export const FAMILY = {
   /** GSI3: webhook deliveries by due time (beside the stale check's `DUE#<n>`). */
   deliveryDue: family(deliveryDuePk(N), N),
   live: `${LIVE_PREFIX}*`,
+  /** The search index's postings (`SEARCH#<term>`) and document records (`SEARCHDOC#<thread>`). */
+  searchTerms: `${SEARCH_TERM_PREFIX}*`,
+  searchDocs: `${SEARCH_DOC_PREFIX}*`,
   /** The one key readiness reads, never written (GET /ready). */
   readiness: READINESS_KEY.PK,
 } as const;
@@ -241,6 +253,20 @@ export const STORE_ACCESS = {
     manage: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.live] }],
     /** A target's subscribers (a Query per shard); gone connections removed. */
     fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
+  },
+  // shared/store/search-index.ts
+  search: {
+    /** GET /search: a word's postings (Query), a capped word's postings for candidates and the page's items (BatchGetItem). */
+    query: [
+      { actions: ['Query', 'BatchGetItem'], keys: [F.searchTerms] },
+      { actions: ['BatchGetItem'], keys: [F.thread] },
+    ],
+    /** The indexer: documents as indexed, postings written and deleted, a thread's scenario. */
+    index: [
+      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.searchDocs] },
+      { actions: ['BatchWriteItem'], keys: [F.searchTerms] },
+      { actions: ['GetItem'], keys: [F.thread] },
+    ],
   },
   // shared/store/readiness.ts
   readiness: {

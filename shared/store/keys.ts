@@ -224,3 +224,16 @@ export const liveSubscriptionKey = (target: string, connectionId: string) => ({
   PK: liveTargetPk(target, shardOf(connectionId, LIVE_SHARDS)),
   SK: connectionId,
 });
+
+// ---- Search index (shared/store/search-index.ts; docs/data-model.md) ----
+
+export const SEARCH_TERM_PREFIX = 'SEARCH#';
+export const SEARCH_DOC_PREFIX = 'SEARCHDOC#';
+
+export const postingPk = (term: string) => `${SEARCH_TERM_PREFIX}${term}`;
+export const postingSk = (scenario: string, threadId: string, updateId: string | undefined) =>
+  `${scenario}#${threadId}#${updateId ?? ''}`;
+export const searchDocKey = (threadId: string, updateId: string | undefined) => ({
+  PK: `${SEARCH_DOC_PREFIX}${threadId}`,
+  SK: updateId ? `${UPDATE_PREFIX}${updateId}` : THREAD_SK,
+});

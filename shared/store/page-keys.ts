@@ -69,3 +69,9 @@ export const scenarioDraftsPageKey = (scenario: string) =>
 
 /** The changes feed: the cursor of the last change handed out (the feed is ordered by cursor). */
 export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(CURSOR)) });
+
+/**
+ * `GET /search`: how many ranked matches earlier pages handed out (the ranking is recomputed per page,
+ * and bounded: shared/app/search.ts).
+ */
+export const searchPageKey = z.strictObject({ offset: z.number().check(z.int(), z.gte(1), z.lte(100_000)) });

@@ -84,6 +84,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       'LiveFanoutRole',
       'OutboxRelayRole',
       'ScenarioRecountRole',
+      'SearchIndexerRole',
       'StaleCheckRole',
       'SubscriptionsRole',
       'ThreadsReadRole',

@@ -80,6 +80,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'deliveries',
   'feeds',
   'outbox-relay',
+  'search-indexer',
 ];
 
 describe('least privilege per function', () => {
@@ -97,8 +98,29 @@ describe('least privilege per function', () => {
     expect(grants('outbox-relay', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
   });
 
+  it('lets the search indexer read the table’s stream and write only the search index’s items', () => {
+    // Act
+    const onStream = grants('search-indexer', 'dynamodb').filter((g) => g.resource === 'table/stream');
+    // Assess: the stream, the table (no index), no bus
+    expect(onStream.map((g) => g.action).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    expect(resourcesOf('search-indexer', 'dynamodb')).toEqual(['table', 'table/stream']);
+    expect(actionsOn('search-indexer', 'dynamodb', 'table')).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(grants('search-indexer', 'events')).toEqual([]);
+  });
+
   it('lets no other function read the table’s stream', () => {
-    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'outbox-relay'))
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'outbox-relay' && n !== 'search-indexer'))
       expect(grants(name, 'dynamodb').filter((g) => g.resource === 'table/stream')).toEqual([]);
   });
 
@@ -108,12 +130,17 @@ describe('least privilege per function', () => {
     expect(grants('health', 'events')).toEqual([]);
   });
 
-  it('lets threads-read only read: GetItem/Query on the table and Query on its read indexes', () => {
+  it('lets threads-read only read: GetItem/BatchGetItem/Query on the table and Query on its read indexes', () => {
     // Act
     const actions = grants('threads-read', 'dynamodb').map((g) => g.action);
     // Assess
     expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
-    expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    // BatchGetItem: search's postings of a word for its candidates, and a page of results (GET /search).
+    expect(actionsOn('threads-read', 'dynamodb', 'table')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
     // Every list index (GSI1, GSI2, GSI4–GSI10), the history index and the changes feed's (GSI12);
     // never the due indexes (GSI3, GSI11).
     const readIndexes = [
@@ -406,7 +433,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       const statements = tableStatements(name);
       // Assess
       expect(statements.length).toBeGreaterThan(0);
-      for (const s of statements) {
+      // A statement on the stream alone (the search indexer's) has no items to key.
+      for (const s of statements.filter((s) => !s.resources.every((r) => r === 'table/stream'))) {
         expect({ name, resources: s.resources, keys: s.keys.length > 0 }).toEqual({
           name,
           resources: s.resources,
@@ -429,7 +457,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['feeds', ['SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
-    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'THREAD#*']],
+    ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],

@@ -15,6 +15,8 @@ import * as liveAuthorizerFunction from '../../functions/live-authorizer';
 import * as liveRoutesFunction from '../../functions/live-connections';
 import type { LiveRouteEvent } from '../../functions/live-connections';
 import * as liveFanOutFunction from '../../functions/live-fanout';
+import * as searchIndexerFunction from '../../functions/search-indexer';
+import { OutboxStream } from '../../local/outbox-stream';
 import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
@@ -136,6 +138,18 @@ function requestsOf(command: string, input: Record<string, any>): Sent[] {
         },
       ];
     }
+    case 'BatchWriteItem':
+      return [
+        {
+          action: command,
+          keys: Object.values(
+            input.RequestItems as Record<
+              string,
+              { PutRequest?: { Item: Record<string, any> }; DeleteRequest?: { Key: Record<string, any> } }[]
+            >,
+          ).flatMap((requests) => requests.flatMap((r) => pkOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key))),
+        },
+      ];
     default:
       throw new Error(`no rule for ${command}: add one before granting it`);
   }
@@ -234,6 +248,7 @@ const staleCheck = staleCheckFunction.handlerFor(appContext);
 const liveAuthorizer = liveAuthorizerFunction.handlerFor(appContext);
 const liveRoutes = liveRoutesFunction.handlerFor(() => cloudLive(appContext()));
 const liveFanOut = liveFanOutFunction.handlerFor(() => cloudLive(appContext()));
+const searchIndexer = searchIndexerFunction.handlerFor(appContext);
 
 let ctx: AppContext;
 const bus = new RecordingPublisher();
@@ -534,6 +549,30 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       ]),
     );
     expect(denied('threads-read', keys)).toEqual([]);
+  });
+
+  it('the search indexer writes only the search index, reading thread items; GET /search reads the index and thread items', async () => {
+    // Prepare: the table's stream so far (every thread and update written above), as Lambda hands it over.
+    sent.take();
+    const stream = new OutboxStream({
+      endpoint: ctx.config.dynamodbEndpoint ?? process.env.DYNAMODB_ENDPOINT!,
+      tableName: ctx.config.tableName,
+      publisher: bus,
+      consume: (records) => searchIndexer({ Records: records as never }),
+    });
+    // Act
+    await stream.catchUp();
+    const indexing = sent.take();
+    const found = await threadsRead(request('GET /search', { query: { q: 't' } }));
+    const searching = sent.take();
+    // Assess
+    // (Query too after a move: a thread's update documents, which this stream has none of.)
+    expect(new Set(indexing.map((k) => k.action))).toEqual(new Set(['GetItem', 'BatchWriteItem', 'PutItem']));
+    expect(denied('search-indexer', indexing)).toEqual([]);
+    expect(status(found)).toBe(200);
+    expect(JSON.parse((found as { body: string }).body).items.length).toBeGreaterThan(0);
+    expect(new Set(searching.map((k) => k.action))).toEqual(new Set(['Query', 'BatchGetItem']));
+    expect(denied('threads-read', searching)).toEqual([]);
   });
 
   it('the stale check flags stale and overdue threads (their notifications into the outbox) and sweeps counts within its families and indexes', async () => {

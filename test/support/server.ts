@@ -5,7 +5,7 @@ import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import type { LiveOptions } from '../../local/live';
 import { seedIfEmpty } from '../../local/seed';
-import { freshContext, outboxRelay } from './context';
+import { freshContext, outboxRelay, searchIndexerOf } from './context';
 
 export interface TestServer {
   url: string;
@@ -30,7 +30,14 @@ export interface TestServer {
  * settings (another DynamoDB Local, shorter timeouts).
  */
 export async function startTestServer(
-  options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config>; live?: LiveOptions } = {},
+  options: {
+    seed?: boolean;
+    corsOrigins?: string[];
+    config?: Partial<Config>;
+    live?: LiveOptions;
+    /** Run the search indexer too (`npm start` always does; off by default to keep other tests lean). */
+    search?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const ctx = await freshContext(options.config);
   if (options.seed !== false) await seedIfEmpty(ctx);
@@ -43,13 +50,19 @@ export async function startTestServer(
   // As `npm start` does: notifications leave through the relay over the table's stream, read after
   // every write request and once a second.
   const relay = outboxRelay(ctx);
+  // And the search index follows the stream as a reader of its own (local/search-stream.ts).
+  const indexer = options.search ? searchIndexerOf(ctx) : undefined;
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
-    afterWrite: () => relay.nudge(),
+    afterWrite: () => {
+      relay.nudge();
+      indexer?.nudge();
+    },
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   relay.start();
+  indexer?.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // As `npm start` does: links point at the server itself unless a test names another address.
   ctx.config.publicUrl ??= url;
@@ -61,6 +74,7 @@ export async function startTestServer(
     close: () =>
       new Promise<void>((done) => {
         relay.stop();
+        indexer?.stop();
         server.closeAllConnections();
         server.close(() => done());
       }),
