@@ -9,6 +9,7 @@ import {
   CreateTokenSchema,
   CreateUpdateSchema,
   DeliveryAttemptSchema,
+  ExportQuerySchema,
   HistoryQuerySchema,
   KindSchema,
   ListScenariosQuerySchema,
@@ -96,6 +97,8 @@ export interface Route {
   idempotencyKey?: boolean;
   /** Answers Atom XML, not JSON. */
   atom?: boolean;
+  /** Answers text of these media types, not JSON (exports, iCalendar). */
+  produces?: readonly string[];
   /** Answers pages of these items with `nextToken` (the page-token key is needed). */
   page?: Schema;
 }
@@ -662,6 +665,43 @@ export const DECLARED_ROUTES = [
       },
     },
     problems: { 503: 'unavailable (the database did not answer in time)' },
+  },
+  // ---- Contract 1.2: the data desk (export, data package, calendar) ----
+  {
+    route: 'GET /scenarios/{id}/export',
+    group: 'feeds',
+    role: 'reader',
+    operationId: 'exportScenario',
+    summary: "A scenario's updates as CSV or NDJSON, one record per update",
+    description:
+      'Retracted updates included; ordered by thread id, then occurredAt. CSV per RFC 4180 (UTF-8, header row, CRLF); NDJSON one object a line. Streamed by the local server; in the cloud an export over 4 MiB is 413 export_too_large (docs/architecture.md, "Exports"). Columns: docs/data-desk.md and GET /scenarios/{id}/datapackage.json.',
+    params: { id: SCENARIO_ID },
+    query: {
+      schema: ExportQuerySchema,
+      describe: { format: 'csv (default) or ndjson' },
+    },
+    produces: ['text/csv', 'application/x-ndjson'],
+    responses: {
+      200: { description: 'The export, as an attachment (Content-Disposition) named after the scenario' },
+    },
+    problems: { 404: 'not_found (no such scenario, and no thread in it)', 413: 'export_too_large' },
+  },
+  {
+    route: 'GET /scenarios/{id}/datapackage.json',
+    group: 'feeds',
+    role: 'reader',
+    operationId: 'getScenarioDataPackage',
+    summary: 'A Frictionless Data Package describing the CSV export',
+    params: { id: SCENARIO_ID },
+    etag: 'read',
+    responses: {
+      200: {
+        description:
+          'Data Package 2.0: one tabular resource, the CSV export, with a Table Schema (each field typed; occurred_precision an enum)',
+        body: jsonSchema({ type: 'object', required: ['resources'] }),
+      },
+    },
+    problems: { 404: 'not_found (no such scenario, and no thread in it)' },
   },
 ] as const satisfies readonly DeclaredRoute[];
 

@@ -469,6 +469,9 @@ export const ListScenariosQuerySchema = z.strictObject({
 
 export const PageQuerySchema = z.strictObject({ limit: z.optional(limit), nextToken: z.optional(nextToken) });
 
+// ---- Contract 1.2: the data desk ----
+export const ExportQuerySchema = z.strictObject({ format: z.optional(z.enum(['csv', 'ndjson'])) });
+
 export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
 // ---- Responses (documentation and tests; handlers build them from the domain types) ----

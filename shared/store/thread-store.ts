@@ -366,6 +366,38 @@ export class ThreadStore {
     } while (start);
   }
 
+  /**
+   * Every update of a thread, oldest occurred first (LSI1: `<occurredAt>#<ulid>`), one bounded page
+   * at a time: what the export streams, so no more than a page of a thread is ever held. Each comes
+   * with the fields of contract 1.2 the Update object does not carry yet (`claimedBy`, `key`), read
+   * from the item when present.
+   */
+  async *updatesInOccurredOrder(
+    threadId: string,
+    pageSize: number,
+  ): AsyncGenerator<{ update: Update; claimedBy: string | null; key: boolean }[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byOccurred,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+          ScanIndexForward: true,
+          Limit: pageSize,
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield (page.Items ?? []).map((item) => ({
+        update: toUpdate(item),
+        claimedBy: typeof item.claimedBy === 'string' ? item.claimedBy : null,
+        key: item.key === true,
+      }));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
   /** The stored wordings of one update, oldest first (none until its first amendment). */
   async getRevisions(threadId: string, updateId: string, consistent = false): Promise<Revision[]> {
     const out: Revision[] = [];
