@@ -1,4 +1,5 @@
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
+import { CALENDAR_TYPE, scenarioCalendar } from '../shared/app/calendar';
 import { dataPackage } from '../shared/app/datapackage';
 import { EXPORT_TYPES, exportDisposition, openExport } from '../shared/app/export';
 import { buffered } from '../shared/http/stream-body';
@@ -83,6 +84,9 @@ export const streaming = lambdaHandler(
 
     'GET /scenarios/{id}/datapackage.json': async (req) =>
       tagged(req, JSON_TYPE, JSON.stringify(await dataPackage(req.ctx, req.params.id, publicBase(req)))),
+
+    'GET /scenarios/{id}/calendar.ics': async (req) =>
+      tagged(req, CALENDAR_TYPE, await scenarioCalendar(req.ctx, req.params.id, Date.now())),
   },
   appContext,
 );

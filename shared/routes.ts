@@ -703,6 +703,21 @@ export const DECLARED_ROUTES = [
     },
     problems: { 404: 'not_found (no such scenario, and no thread in it)' },
   },
+  {
+    route: 'GET /scenarios/{id}/calendar.ics',
+    group: 'feeds',
+    role: 'reader',
+    operationId: 'getScenarioCalendar',
+    summary: "iCalendar of a scenario's expected events",
+    description:
+      'One VEVENT per thread whose expected is or was set (UID {threadId}@scenario-tracker); SEQUENCE rises each time expected changes; a cleared one stays 30 days with STATUS:CANCELLED. Archived threads are left out.',
+    basicAuth: true,
+    params: { id: SCENARIO_ID },
+    etag: 'read',
+    produces: ['text/calendar'],
+    responses: { 200: { description: 'iCalendar (RFC 5545)' } },
+    problems: { 404: 'not_found (no such scenario, and no thread in it)' },
+  },
 ] as const satisfies readonly DeclaredRoute[];
 
 /** One declared route (of this table, or of a test's table built the same way). */
