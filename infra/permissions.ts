@@ -94,7 +94,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'outbox-relay': { stores: {}, putEvents: true, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time;
   // exports and the calendar also list a scenario's threads (GSI1) and read updates by occurred time (LSI1).
-  feeds: { stores: { threads: ['read', 'history', 'lists'], feeds: ['read'] }, putEvents: false },
+  feeds: { stores: { threads: ['read', 'history', 'scenarioThreads'], feeds: ['read'] }, putEvents: false },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
   // rechecked on each message and before each event sent.
   'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
