@@ -1,5 +1,6 @@
 import { ExportTooLargeError } from '../domain/errors';
-import { problem } from './problem';
+import { describeError, logger } from '../observability';
+import { asTrackerError, problem } from './problem';
 import type { HttpResult } from './response';
 
 /**
@@ -20,16 +21,24 @@ export async function buffered(result: HttpResult, cap = BUFFERED_BODY_CAP): Pro
   const { stream, ...rest } = result;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    size += bytes.length;
-    if (size > cap)
-      return problem(
-        new ExportTooLargeError(
-          `The export is over ${cap} bytes, more than one response through API Gateway can carry.`,
-        ),
-      );
-    chunks.push(bytes);
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      size += bytes.length;
+      if (size > cap)
+        return problem(
+          new ExportTooLargeError(
+            `The export is over ${cap} bytes, more than one response through API Gateway can carry.`,
+          ),
+        );
+      chunks.push(bytes);
+    }
+  } catch (error) {
+    // Read here, after the dispatcher answered: a failure (a database that stopped answering) is
+    // still this request's problem details, not a bare 500 from a failed invocation.
+    const tracked = asTrackerError(error);
+    if (tracked.status >= 500) logger.error('streamed answer failed', { error: describeError(error) });
+    return problem(tracked);
   }
   return { ...rest, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };
 }

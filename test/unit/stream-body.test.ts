@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../shared/domain/errors';
 import { buffered } from '../../shared/http/stream-body';
 import type { HttpResult } from '../../shared/http/response';
 
@@ -41,6 +42,19 @@ describe('buffered', () => {
     expect(result.statusCode).toBe(413);
     expect(JSON.parse(result.body).code).toBe('export_too_large');
     expect(read).toHaveLength(2);
+  });
+
+  it('answers the problem of a stream that fails while it is read, not a failed invocation', async () => {
+    // Prepare
+    async function* failing(): AsyncGenerator<string> {
+      yield 'a,b\r\n';
+      throw new UnavailableError('The database did not answer in time.');
+    }
+    // Act
+    const result = await buffered(streamed(failing()), 64);
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body).code).toBe('unavailable');
   });
 
   it('leaves an answer without a stream as it is', async () => {
