@@ -31,6 +31,7 @@ const BENCHMARKS: {
   { id: 'lists', needsDynamo: true, load: () => import('./lists') },
   { id: 'webhooks', needsDynamo: true, load: () => import('./webhooks') },
   { id: 'live', needsDynamo: true, load: () => import('./live') },
+  { id: 'export-memory', needsDynamo: true, load: () => import('./export-memory') },
 ];
 
 const ROOT = resolve(__dirname, '..');

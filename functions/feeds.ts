@@ -1,12 +1,16 @@
 import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
+import { CALENDAR_TYPE, scenarioCalendar } from '../shared/app/calendar';
+import { dataPackage } from '../shared/app/datapackage';
+import { EXPORT_TYPES, exportDisposition, openExport } from '../shared/app/export';
+import { buffered } from '../shared/http/stream-body';
 import { createDocumentClient } from '../shared/store/client';
 import { FeedStore } from '../shared/store/feed-store';
 import { ThreadStore } from '../shared/store/thread-store';
 import { contentEtag, noneMatchHits } from '../shared/http/etag';
-import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
+import { lambdaHandler, type AnyRequest, type LambdaHandler } from '../shared/http/handler';
 import { header } from '../shared/http/request';
 import { config, SettingError } from '../shared/config';
-import { BASE_HEADERS, empty, type HttpResult } from '../shared/http/response';
+import { BASE_HEADERS, JSON_TYPE, empty, type HttpResult } from '../shared/http/response';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -44,7 +48,18 @@ const publicBase = (req: AnyRequest<Pick<typeof deps, 'config'>>): string => {
   return base;
 };
 
-export const handler = lambdaHandler(
+/** A document with an ETag of its bytes (and 304 when the reader holds them already). */
+function tagged(req: AnyRequest, type: string, text: string): HttpResult {
+  const tag = contentEtag(text);
+  if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
+  return { statusCode: 200, headers: { ...BASE_HEADERS, 'Content-Type': type, ETag: tag }, body: text };
+}
+
+/**
+ * The routes, answering exports as streams: what the local server runs (it writes a stream out
+ * chunk by chunk). The Lambda entry point below buffers them, as API Gateway requires.
+ */
+export const streaming = lambdaHandler(
   'feeds',
   {
     'GET /threads/{id}/feed.atom': async (req) =>
@@ -52,6 +67,34 @@ export const handler = lambdaHandler(
 
     'GET /scenarios/{id}/feed.atom': async (req) =>
       atom(req, await scenarioFeed(req.ctx, req.params.id, publicBase(req))),
+
+    'GET /scenarios/{id}/export': async (req) => {
+      const format = req.query.format ?? 'csv';
+      return {
+        statusCode: 200,
+        headers: {
+          ...BASE_HEADERS,
+          'Content-Type': EXPORT_TYPES[format],
+          'Content-Disposition': exportDisposition(req.params.id, format),
+        },
+        body: '',
+        stream: await openExport(req.ctx, req.params.id, format),
+      };
+    },
+
+    'GET /scenarios/{id}/datapackage.json': async (req) =>
+      tagged(req, JSON_TYPE, JSON.stringify(await dataPackage(req.ctx, req.params.id, publicBase(req)))),
+
+    'GET /scenarios/{id}/calendar.ics': async (req) =>
+      tagged(req, CALENDAR_TYPE, await scenarioCalendar(req.ctx, req.params.id, Date.now())),
   },
   appContext,
 );
+
+/** The Lambda entry point: API Gateway takes a whole response, so a streamed one is buffered (up to its cap). */
+const bufferedOver = (inner: LambdaHandler<typeof deps>): LambdaHandler<typeof deps> =>
+  Object.assign(async (...args: Parameters<LambdaHandler<typeof deps>>) => buffered(await inner(...args)), {
+    with: (other: () => typeof deps) => bufferedOver(inner.with(other)),
+  });
+
+export const handler = bufferedOver(streaming);

@@ -99,8 +99,9 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // The search indexer: the table's stream (thread and update items, read by its event-source
   // mapping), the search index's own items (SEARCH#, SEARCHDOC#) and a thread item's scenario (GetItem).
   'search-indexer': { stores: { search: ['index'] }, putEvents: false, readsStream: true },
-  // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time.
-  feeds: { stores: { threads: ['read'], feeds: ['read'] }, putEvents: false },
+  // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time;
+  // exports and the calendar also list a scenario's threads (GSI1) and read updates by occurred time (LSI1).
+  feeds: { stores: { threads: ['read', 'history', 'scenarioThreads'], feeds: ['read'] }, putEvents: false },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
   // rechecked on each message and before each event sent.
   'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },

@@ -14,6 +14,7 @@ import { matchRoute, routeKey, type FunctionGroup, type Route } from '../shared/
 import { appContext } from '../shared/app/context';
 import type { handler as Authorizer } from '../functions/authorizer';
 import { invokeLocally } from './invocations';
+import { logger } from '../shared/observability';
 
 /**
  * What API Gateway does in the cloud, done locally: match the route table, run the authorizer on
@@ -53,7 +54,8 @@ const functions = (): Promise<Functions> =>
         tokens: tokens.handler.with(appContext),
         kinds: kinds.handler.with(appContext),
         subscriptions: subscriptions.handler.with(appContext),
-        feeds: feeds.handler.with(appContext),
+        // Exports stream locally; the Lambda entry point (feeds.handler) buffers them as API Gateway needs.
+        feeds: feeds.streaming.with(appContext),
       },
       authorizer: authorizer.handlerFor(appContext),
     };
@@ -189,16 +191,23 @@ export async function dispatch(
   return invokeLocally(group, (context) => http[group](event, context));
 }
 
-export function send(
+/**
+ * Write a result. A streamed body (an export) goes out chunk by chunk as it is produced, with
+ * chunked transfer encoding and back-pressure (the next chunk is pulled only once the socket took
+ * the last), so memory stays flat whatever its size. A stream that fails after the headers went out
+ * destroys the connection: the client sees a cut transfer, never a short file that looks complete.
+ */
+export async function send(
   res: ServerResponse,
   result: HttpResult,
   extraHeaders: Record<string, string> = {},
-): void {
+): Promise<void> {
+  // A HEAD answer has no body, and no Content-Length rather than a wrong one (RFC 9110 §8.6).
+  const bodyless = result.statusCode === 304 || result.statusCode === 204 || res.req.method === 'HEAD';
+  if (result.stream && !bodyless) return sendStream(res, result, result.stream, extraHeaders);
   const body = result.isBase64Encoded
     ? Buffer.from(result.body, 'base64')
     : Buffer.from(result.body ?? '', 'utf8');
-  // A HEAD answer has no body, and no Content-Length rather than a wrong one (RFC 9110 §8.6).
-  const bodyless = result.statusCode === 304 || result.statusCode === 204 || res.req.method === 'HEAD';
   res.writeHead(result.statusCode, {
     ...result.headers,
     ...extraHeaders,
@@ -206,3 +215,34 @@ export function send(
   });
   res.end(bodyless ? undefined : body);
 }
+
+async function sendStream(
+  res: ServerResponse,
+  result: HttpResult,
+  stream: AsyncIterable<string | Buffer>,
+  extraHeaders: Record<string, string>,
+): Promise<void> {
+  res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders });
+  try {
+    for await (const chunk of stream) {
+      if (res.destroyed) return; // the client left: stop reading (the loop's exit closes the stream)
+      if (!res.write(chunk)) await drained(res);
+    }
+    res.end();
+  } catch (error) {
+    logger.error('streamed answer failed', { error: String(error) });
+    res.destroy();
+  }
+}
+
+/** The socket took what was written, or the response closed (a client gone never drains). */
+const drained = (res: ServerResponse) =>
+  new Promise<void>((done) => {
+    const finish = () => {
+      res.off('drain', finish);
+      res.off('close', finish);
+      done();
+    };
+    res.on('drain', finish);
+    res.on('close', finish);
+  });

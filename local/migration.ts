@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
-import { CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
+import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
 import {
   INDEX,
   SCENARIO_SK,
@@ -140,6 +140,7 @@ export function migrateThread(
     ...threadItem(thread),
     ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}),
     ...childrenOf(item, countedChildren),
+    ...keptCalendar(item),
   });
   if (isDeepStrictEqual(next, item)) return null;
   return {
@@ -156,10 +157,19 @@ export function migrateThread(
  * Whether a thread item needs its history read to decide: not when it already carries a cursor and
  * every index key `threadItem` would give it (what a write by the new code leaves).
  */
+/** The calendar's state (shared/store/thread-store.ts): the thread's own record, kept as it is. */
+const keptCalendar = (item: Item): Item =>
+  item[CALENDAR_ATTRIBUTE] !== undefined ? { [CALENDAR_ATTRIBUTE]: item[CALENDAR_ATTRIBUTE] } : {};
+
 export function threadNeedsHistory(item: Item): boolean {
   if (item[FOLD_ATTRIBUTE] === undefined) return true;
   return !isDeepStrictEqual(
-    stored({ ...threadItem(toThread(item)), [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE], ...keptChildren(item) }),
+    stored({
+      ...threadItem(toThread(item)),
+      [FOLD_ATTRIBUTE]: item[FOLD_ATTRIBUTE],
+      ...keptChildren(item),
+      ...keptCalendar(item),
+    }),
     item,
   );
 }

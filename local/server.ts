@@ -141,7 +141,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       }
       const result = await dispatch(req, target, requestId);
       // A body we stopped reading leaves the socket unusable: close it after this answer.
-      send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
+      await send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
       if (req.method !== 'GET' && req.method !== 'HEAD') options.afterWrite?.();
     } catch (error) {
       // A client that hangs up before its body has arrived is nothing the server did wrong.
@@ -151,7 +151,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       }
       logger.error('local server failure', { error: String(error) });
       if (!res.headersSent)
-        send(res, problem(new InternalError('The server could not complete the request.')));
+        await send(res, problem(new InternalError('The server could not complete the request.')));
       else res.end();
     }
   });

@@ -178,7 +178,13 @@ function operation(route: Route): Record<string, unknown> {
       ...(route.etag ? ETAG : {}),
       ...(location ? { Location: header(location) } : {}),
     };
-    const content = route.atom ? atomContent : shape === undefined ? undefined : jsonContent(shape);
+    const content = route.atom
+      ? atomContent
+      : route.produces
+        ? Object.fromEntries(route.produces.map((type) => [type, { schema: { type: 'string' } }]))
+        : shape === undefined
+          ? undefined
+          : jsonContent(shape);
     return [
       status,
       {

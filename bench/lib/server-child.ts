@@ -19,5 +19,23 @@ server.listen(0, '127.0.0.1', () => {
 // CPU time spent so far (µs), so the parent can charge the server per request.
 process.on('message', (m) => {
   if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  // Memory now, the highest RSS sampled since `sample` (every 10 ms) and the process's lifetime
+  // peak (bytes): what the export-memory benchmark reads around one export.
+  if (m === 'sample') {
+    sampledMax = process.memoryUsage().rss;
+    clearInterval(sampler);
+    sampler = setInterval(() => (sampledMax = Math.max(sampledMax, process.memoryUsage().rss)), 10);
+  }
+  if (m === 'memory') {
+    clearInterval(sampler);
+    const rss = process.memoryUsage().rss;
+    process.send?.({
+      rss,
+      sampledMax: Math.max(sampledMax, rss),
+      maxRss: process.resourceUsage().maxRSS * 1024,
+    });
+  }
 });
+let sampledMax = 0;
+let sampler: NodeJS.Timeout | undefined;
 process.on('disconnect', () => process.exit(0));

@@ -13,6 +13,7 @@ import {
   SameEditorError,
   ThreadExistsError,
 } from '../domain/errors';
+import { calendarAfterChange } from '../domain/calendar';
 import type { VersionPrecondition } from '../domain/precondition';
 import type { KindRegistry } from '../domain/kinds';
 import {
@@ -329,7 +330,11 @@ async function writeThread(
       const kinds = await ctx.kinds.registry();
       let decision: Decision;
       try {
-        decision = { cursor: record.cursor, ...(await decide(record, now)) };
+        decision = {
+          cursor: record.cursor,
+          calendar: record.calendar ?? null,
+          ...(await decide(record, now)),
+        };
       } catch (error) {
         // A refusal read from a window is only the thread's answer if the thread did not move meanwhile.
         if (
@@ -834,8 +839,11 @@ export function patchThread(
     };
     let changed = input.title !== undefined || input.staleAfterHours !== undefined;
     // Any change to what is expected starts the wait afresh.
+    let calendar = record.calendar ?? null;
     if (input.expected !== undefined && !sameExpected(thread.expected, input.expected)) {
       next = { ...next, expected: input.expected, overdue: false, overdueSince: null };
+      // The calendar's event: its SEQUENCE rises, a cleared one is kept as cancelled.
+      calendar = calendarAfterChange(calendar, thread.expected, input.expected, now);
       changed = true;
     }
     if (input.archived !== undefined && input.archived !== thread.archived) {
@@ -898,6 +906,7 @@ export function patchThread(
         ? { criteria: { text: next.criteria, recordedAt: now, recordedBy: options.principal.name } }
         : {}),
       ...(feed.length ? { changes: feed } : {}),
+      calendar,
       ...(attaching ? { parentCheck: { id: parent, scenario } } : {}),
       ...(leaving !== null ? { detachFrom: leaving } : {}),
       ...(moving ? { movedTo: scenario } : {}),

@@ -185,3 +185,10 @@ export class InternalError extends TrackerError {
   readonly code = 'internal';
   readonly title = 'Internal error';
 }
+
+/** An export larger than one Lambda response can carry through API Gateway (docs/architecture.md, "Exports"). */
+export class ExportTooLargeError extends TrackerError {
+  readonly status = 413;
+  readonly code = 'export_too_large';
+  readonly title = 'Export too large';
+}

@@ -608,6 +608,9 @@ export const DraftsQuerySchema = z.strictObject({
   nextToken: z.optional(nextToken),
 });
 
+// ---- Contract 1.2: the data desk ----
+export const ExportQuerySchema = z.strictObject({ format: z.optional(z.enum(['csv', 'ndjson'])) });
+
 export const HistoryQuerySchema = z.strictObject({ asOf: z.optional(cutTime), knownAt: z.optional(cutTime) });
 
 // ---- Search (contract 1.2, "Search") ----

@@ -182,7 +182,10 @@ function dispatcher<D>(
       const method = event.requestContext.http.method;
       if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
       // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
-      if (method === 'HEAD') result = { ...result, body: '', isBase64Encoded: false };
+      if (method === 'HEAD') {
+        const { stream: _unread, ...headers } = result;
+        result = { ...headers, body: '', isBase64Encoded: false };
+      }
       logger.info('request', {
         method,
         route: event.routeKey,

@@ -4,6 +4,12 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * A body produced while it is sent (an export): the local server streams it (chunked, never
+   * whole in memory); a Lambda behind API Gateway cannot, and buffers it up to a cap first
+   * (shared/http/stream-body.ts). `body` is empty when this is set.
+   */
+  stream?: AsyncIterable<string | Buffer>;
 };
 
 /** Headers on every response: never let a browser guess a type, never reveal the server. */

@@ -138,6 +138,8 @@ export const STORE_ACCESS = {
     ],
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
+    /** A scenario's threads by id (GSI1) and no other list: the export and the calendar (contract 1.2). */
+    scenarioThreads: [query(INDEX.byScenario, F.scenario)],
     /**
      * A write's turn (UpdateItem) and its transaction: thread, update, revisions, and the parent's
      * child count (an UpdateItem under the parent rules' condition, no separate ConditionCheck).

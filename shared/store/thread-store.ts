@@ -12,6 +12,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CalendarState } from '../domain/calendar';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts } from '../domain/projection';
 import type { Precision } from '../domain/time';
@@ -28,6 +29,7 @@ import {
   draftKey,
   parentPk,
   revisionsPrefix,
+  scenarioPk,
   threadKey,
   threadPk,
   updateKey,
@@ -106,6 +108,8 @@ export interface ThreadWrite {
    * no children read 0 (or null) here, and the condition makes that hold when it lands.
    */
   children?: number | null;
+  /** The calendar's state of the thread's expected event (domain/calendar.ts), kept on the thread item. */
+  calendar?: CalendarState | null;
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
   revisions?: Revision[];
   /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
@@ -140,6 +144,8 @@ export interface ThreadRecord {
   turn?: Turn | null;
   /** How many threads name this one as their parent (null on items written before they were counted). */
   children?: number | null;
+  /** The calendar's state (null until `expected` first changes after creation). */
+  calendar?: CalendarState | null;
 }
 
 export interface ThreadHistory {
@@ -176,6 +182,11 @@ const TURN_ATTRIBUTE = 'turn';
  * their children outside a race (docs/data-model.md).
  */
 export const CHILDREN_ATTRIBUTE = 'childCount';
+/**
+ * The thread item's calendar state (domain/calendar.ts; not part of the Thread object): present only
+ * once `expected` has changed after creation. Every write carries it over as read.
+ */
+export const CALENDAR_ATTRIBUTE = 'calendar';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
@@ -190,6 +201,7 @@ const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
   turn: (item[TURN_ATTRIBUTE] as Turn | undefined) ?? null,
   children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
+  calendar: (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null,
 });
 
 /** An item returned with an exception: the document client does not unmarshall those. */
@@ -424,6 +436,66 @@ export class ThreadStore {
     } while (start);
   }
 
+  /**
+   * Every update of a thread, oldest occurred first (LSI1: `<occurredAt>#<ulid>`), one bounded page
+   * at a time: what the export streams, so no more than a page of a thread is ever held. Each comes
+   * with the fields of contract 1.2 the Update object does not carry yet (`claimedBy`, `key`), read
+   * from the item when present.
+   */
+  async *updatesInOccurredOrder(
+    threadId: string,
+    pageSize: number,
+  ): AsyncGenerator<{ update: Update; claimedBy: string | null; key: boolean }[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byOccurred,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+          ScanIndexForward: true,
+          Limit: pageSize,
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield (page.Items ?? []).map((item) => ({
+        update: toUpdate(item),
+        claimedBy: typeof item.claimedBy === 'string' ? item.claimedBy : null,
+        key: item.key === true,
+      }));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * The scenario's threads (not archived) that have or had an expected event, with their calendar
+   * state: every thread item of the scenario's list partition (GSI1, all pages), the others dropped
+   * here. Costs what a board costs: the scenario's thread items.
+   */
+  async calendarThreads(scenario: string): Promise<{ thread: Thread; calendar: CalendarState | null }[]> {
+    const out: { thread: Thread; calendar: CalendarState | null }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.byScenario,
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const calendar = (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null;
+        const thread = toThread(item);
+        if (thread.expected !== null || calendar !== null) out.push({ thread, calendar });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   /** The stored wordings of one update, oldest first (none until its first amendment). */
   async getRevisions(threadId: string, updateId: string, consistent = false): Promise<Revision[]> {
     const out: Revision[] = [];
@@ -585,6 +657,7 @@ export class ThreadStore {
           ...threadItem(write.thread, write.kinds),
           ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}),
           ...(typeof write.children === 'number' ? { [CHILDREN_ATTRIBUTE]: write.children } : {}),
+          ...(write.calendar ? { [CALENDAR_ATTRIBUTE]: write.calendar } : {}),
         },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }

@@ -165,14 +165,20 @@ describe('least privilege per function', () => {
     expect(grants('threads-read', 'events')).toEqual([]);
   });
 
-  it('lets feeds only read (GetItem/Query on the table) and Query the scenario update-time index (GSI8), nothing else', () => {
+  it('lets feeds only read (GetItem/Query on the table) and Query the scenario indexes by id (GSI1) and update time (GSI8) and the occurred-time index (LSI1), nothing else', () => {
     // Act
     const actions = grants('feeds', 'dynamodb').map((g) => g.action);
     // Assess
     expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
     expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-    expect(actionsOn('feeds', 'dynamodb', 'table/index/GSI8')).toEqual(['dynamodb:Query']);
-    expect(resourcesOf('feeds', 'dynamodb')).toEqual(['table', 'table/index/GSI8']);
+    for (const index of ['GSI1', 'GSI8', 'LSI1'])
+      expect(actionsOn('feeds', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
+    expect([...resourcesOf('feeds', 'dynamodb')].sort()).toEqual([
+      'table',
+      'table/index/GSI1',
+      'table/index/GSI8',
+      'table/index/LSI1',
+    ]);
     expect(grants('feeds', 'events')).toEqual([]);
   });
 

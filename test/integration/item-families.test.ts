@@ -27,7 +27,7 @@ import { LIMITED_RETURN_VALUES, tableStatementsOf, type TableStatement } from '.
 import { tableDefinition } from '../../shared/store/table';
 import { appContext, type AppContext } from '../../shared/app/context';
 import { cloudLive } from '../../shared/app/live';
-import { createThread, postUpdate } from '../../shared/app/threads';
+import { createThread, patchThread, postUpdate } from '../../shared/app/threads';
 import { createToken, hashToken } from '../../shared/app/tokens';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
@@ -401,6 +401,34 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     const keys = sent.take();
     expect(keys.map((k) => k.action)).toEqual(expect.arrayContaining(['GetItem', 'Query']));
     expect(denied('feeds', keys)).toEqual([]);
+  });
+
+  it('the feeds function exports, describes and calendars a scenario within its grants (the Lambda entry point buffers the export)', async () => {
+    // Prepare: the scenario of the test above, and an expected event set by PATCH (the calendar's state)
+    const editor = { principal: { name: 'test', role: 'editor' } } as const;
+    await patchThread(
+      ctx,
+      'feed-t2',
+      { expected: { what: 'Summit', at: '2026-03-01T00:00:00.000Z', precision: 'day' } },
+      editor,
+    );
+    sent.take();
+    // Act
+    const csv = await feeds(request('GET /scenarios/{id}/export', { params: { id: 'feed-families' } }));
+    const pkg = await feeds(
+      request('GET /scenarios/{id}/datapackage.json', { params: { id: 'feed-families' } }),
+    );
+    const ics = await feeds(request('GET /scenarios/{id}/calendar.ics', { params: { id: 'feed-families' } }));
+    // Assess
+    expect([status(csv), status(pkg), status(ics)]).toEqual([200, 200, 200]);
+    const exported = csv as { body: string; isBase64Encoded?: boolean; stream?: unknown };
+    expect(exported.stream).toBeUndefined();
+    expect(exported.isBase64Encoded).toBe(true);
+    expect(Buffer.from(exported.body, 'base64').toString('utf8').split('\r\n').filter(Boolean)).toHaveLength(
+      4,
+    );
+    expect((ics as { body: string }).body).toContain('UID:feed-t2@scenario-tracker');
+    expect(denied('feeds', sent.take())).toEqual([]);
   });
 
   it('threads-write creates, updates (late too), retracts, amends, moves and archives within its families and indexes', async () => {
