@@ -75,6 +75,8 @@ function scenarioItems(scenario: string, updates: number): Record<string, unknow
       archived: false,
       createdAt: at,
       updatedAt: at,
+      keywords: [],
+      criteria: null,
     };
     items.push(threadItem(thread));
     for (let u = 0; u < PER_THREAD; u++) {
@@ -95,6 +97,7 @@ function scenarioItems(scenario: string, updates: number): Record<string, unknow
         revisedAt: null,
         revisedBy: null,
         revisionCount: 0,
+        key: false,
       };
       items.push(updateItem(update));
     }

@@ -104,6 +104,8 @@ export interface Route {
   idempotencyKey?: boolean;
   /** Answers Atom XML, not JSON. */
   atom?: boolean;
+  /** Answers text of these media types, not JSON (exports, iCalendar). */
+  produces?: readonly string[];
   /** Answers pages of these items with `nextToken` (the page-token key is needed). */
   page?: Schema;
 }
@@ -844,78 +846,6 @@ export const DECLARED_ROUTES = [
     },
     problems: { 403: 'forbidden (drafts=true without the editor role)' },
   },
-] as const satisfies readonly DeclaredRoute[];
-
-/** One declared route (of this table, or of a test's table built the same way). */
-export type Declared = (typeof DECLARED_ROUTES)[number];
-
-/** `METHOD /path` of each route in a union of declared routes. */
-export type KeyOf<R> = R extends { route: infer K extends string } ? K : never;
-
-/** Every declared route's key, `METHOD /path` (a HEAD twin runs its GET's handler, so has no key of its own here). */
-export type RouteKey = KeyOf<Declared>;
-
-/**
- * The keys of one function group's routes: what its handler map must hold, exactly
- * (shared/http/handler.ts), so a missing or misspelt route does not compile.
- */
-export type GroupRouteKey<G extends FunctionGroup> = KeyOf<Extract<Declared, { group: G }>>;
-
-type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
-  ? N | ParamNames<Rest>
-  : never;
-
-/** A route's path parameters, by the names in its path (checked by the dispatcher). */
-export type ParamsOf<R> = R extends { route: infer P extends string }
-  ? Readonly<Record<ParamNames<P>, string>>
-  : never;
-/** A route's query as its schema parses it; the raw parameters when it declares none. */
-export type QueryOf<R> = R extends { query: { schema: infer S extends Schema } }
-  ? z.output<S>
-  : Readonly<Record<string, string>>;
-/** A route's body as its schema parses it; none when it declares none. */
-export type BodyOf<R> = R extends { body: { schema: infer S extends Schema } } ? z.output<S> : undefined;
-
-const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/**
- * Every route served: the declared ones, each GET followed by its HEAD twin. HEAD is GET without
- * the body (RFC 9110 §9.3.2; uptime monitors send `HEAD /health`), and API Gateway routes HEAD only
- * to an explicit `HEAD /path` route. Derived here, once, so the stack, the local server, the Lambda
- * dispatcher and the OpenAPI document all see the same HEAD routes.
- */
-export const withHeadTwins = (declared: readonly DeclaredRoute[]): readonly Route[] =>
-  declared.flatMap(({ route: key, ...rest }): Route[] => {
-    const [method, path] = key.split(' ') as [Route['method'], string];
-    const route: Route = { method, path, ...rest };
-    return method === 'GET'
-      ? [
-          route,
-          {
-            ...route,
-            method: 'HEAD',
-            operationId: `head${capitalised(route.operationId)}`,
-            summary: `${route.summary} (headers only)`,
-          },
-        ]
-      : [route];
-  });
-
-export const ROUTES: readonly Route[] = withHeadTwins(DECLARED_ROUTES);
-
-export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
-
-/** The route a request runs: a HEAD route runs its GET twin's handler (the dispatcher drops the body). */
-export const handlerKey = (r: Pick<Route, 'method' | 'path'>): string =>
-  routeKey({ method: r.method === 'HEAD' ? 'GET' : r.method, path: r.path });
-
-/**
- * Every distinct path, for the cloud's `ANY <path>` catch-all routes: API Gateway prefers the
- * method-specific routes, so these only see methods a path does not allow and answer 405 (as the
- * local server does), where API Gateway alone would answer 404.
- */
-export const pathsOf = (routes: readonly Route[]): readonly string[] => [
-  ...new Set(routes.map((r) => r.path)),
   // ---- Contract 1.2: the data desk (export, data package, calendar) ----
   {
     route: 'GET /scenarios/{id}/export',

@@ -66,6 +66,7 @@ export async function createDraft(
     recordedBy: options.principal.name,
     sources: input.sources ?? [],
     quotes: input.quotes ?? [],
+    claimedBy: input.claimedBy ?? null,
   };
   const result: WriteResult = { thread, draft };
   try {

@@ -769,10 +769,19 @@ export function publishDraft(
       revisionCount: 0,
       publishedBy: principal.name,
       draftId,
+      key: false,
+      ...(draft.claimedBy ? { claimedBy: draft.claimedBy } : {}),
     };
     const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    const change = historyChange(thread, fold, update, true, now, principal);
     return {
-      ...historyChange(thread, fold, update, true, now),
+      ...change,
+      // The changes feed says a draft was published (by its publisher), not that an update was posted.
+      changes: (change.changes ?? []).map((c) =>
+        c.updateId === update.id && (c.type === 'update' || c.type === 'late_update')
+          ? { ...c, type: 'published' as const }
+          : c,
+      ),
       publishes: { draftId, publishedAt: now, publishedBy: principal.name },
     };
   });

@@ -722,6 +722,7 @@ export const DraftSchema = z.object({
   recordedBy: z.string(),
   sources: z.array(SourceOut),
   quotes: z.array(QuoteOut),
+  claimedBy: z.optional(nullableString),
 });
 
 export const ScenarioSchema = z.object({

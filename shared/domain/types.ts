@@ -67,6 +67,8 @@ export interface Draft {
   recordedBy: string;
   sources: Source[];
   quotes: Quote[];
+  /** A drafted claim (contract 1.2 "Claims by party"): the party, or null for the newsroom's own. */
+  claimedBy?: string | null;
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */

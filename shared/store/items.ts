@@ -349,12 +349,15 @@ export const toDraft = (item: Record<string, unknown>): Draft => ({
   recordedBy: String(item.recordedBy),
   sources: ((item.sources as unknown[] | undefined) ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
   quotes: ((item.quotes as unknown[] | undefined) ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
+  // A drafted claim (contract 1.2 "Claims by party"): stored only when set.
+  claimedBy: (item.claimedBy as string | undefined) ?? null,
 });
 
 /** The draft item while it waits: its fields and its place in the scenario's queue (GSI1). */
 export const draftItem = (draft: Draft): Record<string, unknown> => ({
   ...draftKey(draft.threadId, draft.id),
   ...Object.fromEntries(DRAFT_FIELDS.map((f) => [f, draft[f]])),
+  ...(draft.claimedBy ? { claimedBy: draft.claimedBy } : {}),
   GSI1PK: draftsScope(draft.scenario),
   GSI1SK: draft.id,
 });

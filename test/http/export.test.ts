@@ -193,6 +193,7 @@ describe('GET /scenarios/{id}/export', () => {
         revisedAt: null,
         revisedBy: null,
         revisionCount: 0,
+        key: false,
       }),
     );
     for (let i = 0; i < items.length; i += 25)

@@ -27,6 +27,8 @@ const thread: Thread = {
   archived: false,
   createdAt: '2025-10-16T09:00:00.000Z',
   updatedAt: '2025-10-22T09:00:00.000Z',
+  keywords: [],
+  criteria: null,
 };
 const meeting = { what: 'Trump–Putin meeting', at: '2025-10-30T00:00:00.000Z', precision: 'day' as const };
 const clearedAt = '2025-10-22T09:00:00.000Z';
