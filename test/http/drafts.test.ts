@@ -1,5 +1,6 @@
 import { runDeliveries } from '../../shared/app/deliveries';
 import { relayed } from '../support/context';
+import { recordCalls } from '../support/read-recorder';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -156,6 +157,38 @@ describe('POST /threads/{id}/updates with draft: true', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.text).toBe(first.text);
     expect(listed.body.items.map((d: { id: string }) => d.id)).toEqual([first.body.update.id]);
+  });
+});
+
+describe('what a draft costs', () => {
+  it('writes one item (the draft) in one transaction, and no thread item, outbox item or index of the thread', async () => {
+    // Prepare
+    const thread = await newThread();
+    // The token's lastUsedAt (written at most once a minute) is brought up to date first.
+    await s.call('GET', `/threads/${thread.id}`, as('desk-a'));
+    const recorder = recordCalls(s.ctx.db);
+    // Act
+    const r = await draft(thread.id, 'desk-a');
+    const calls = recorder.take();
+    recorder.detach();
+    // Assess
+    expect(r.status).toBe(201);
+    const writes = calls.filter((c) => !['GetItem', 'Query', 'BatchGetItem'].includes(c.command));
+    expect(writes).toEqual([expect.objectContaining({ command: 'TransactWriteItems', itemsWritten: 1 })]);
+  });
+
+  it("reads a scenario's queue in one Query of the page it returns (limit + 1 items), however long the queue", async () => {
+    // Prepare
+    const thread = await newThread('long-queue');
+    for (let i = 0; i < 6; i++) await draft(thread.id, 'desk-a', { summary: `Draft ${i}.` });
+    const recorder = recordCalls(s.ctx.db);
+    // Act
+    const r = await s.call('GET', '/drafts?scenario=long-queue&limit=2');
+    const queries = recorder.take().filter((c) => c.command === 'Query');
+    recorder.detach();
+    // Assess
+    expect(r.body.items).toHaveLength(2);
+    expect(queries).toEqual([expect.objectContaining({ index: 'GSI1', itemsRead: 3 })]);
   });
 });
 

@@ -513,6 +513,71 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(denied('threads-write', keys)).toEqual([]);
   });
 
+  it('drafts (contract 1.2): threads-write drafts, publishes and discards, threads-read lists them, within their families', async () => {
+    // Prepare: a thread of its own; the publish comes from a second editor
+    await createThread(
+      ctx,
+      {
+        id: 'iam-drafts',
+        scenario: 'iam-drafts',
+        kind: 'summit',
+        title: 'D',
+        status: 'proposed',
+        summary: 'P.',
+      },
+      { principal: { name: 'seed', role: 'admin' } },
+    );
+    sent.take();
+    const second = (event: APIGatewayProxyEventV2) => {
+      (event.requestContext as unknown as { authorizer: { lambda: object } }).authorizer.lambda = {
+        ...admin,
+        name: 'second-desk',
+        subject: 'second-desk-hash',
+      };
+      return event;
+    };
+    const drafted = async (n: number) =>
+      JSON.parse(
+        (
+          (await threadsWrite(
+            request('POST /threads/{id}/updates', {
+              params: { id: 'iam-drafts' },
+              body: { status: 'announced', summary: `Draft ${n}.`, draft: true },
+              headers: { 'idempotency-key': `families-draft-${n}` },
+            }),
+          )) as { body: string }
+        ).body,
+      ).update.id as string;
+    // Act
+    const [one, two] = [await drafted(1), await drafted(2)];
+    const writes = [
+      await threadsWrite(
+        second(
+          request('POST /threads/{id}/updates/{updateId}/publish', {
+            params: { id: 'iam-drafts', updateId: one },
+          }),
+        ),
+      ),
+      await threadsWrite(
+        request('DELETE /threads/{id}/updates/{updateId}', { params: { id: 'iam-drafts', updateId: two } }),
+      ),
+    ];
+    const writeKeys = sent.take();
+    const reads = [
+      await threadsRead(
+        request('GET /threads/{id}/updates', { params: { id: 'iam-drafts' }, query: { drafts: 'true' } }),
+      ),
+      await threadsRead(request('GET /drafts', { query: { scenario: 'iam-drafts' } })),
+    ];
+    const readKeys = sent.take();
+    // Assess
+    expect(writes.map(status)).toEqual([201, 204]);
+    expect(reads.map(status)).toEqual([200, 200]);
+    expect(denied('threads-write', writeKeys)).toEqual([]);
+    expect(denied('threads-read', readKeys)).toEqual([]);
+    expect(readKeys.some((k) => k.index === 'GSI1')).toBe(true);
+  });
+
   it('threads-read serves every read route, every list filter and history view within its families and indexes', async () => {
     // Prepare
     await ctx.recounts.flush();
