@@ -221,11 +221,8 @@ export class SearchIndex {
     // Should this fail, the next record of the document diffs against the older record: the postings
     // already written are written again, harmlessly.
     const key = searchDocKey(doc.threadId, doc.updateId);
-    await this.db.send(
-      after
-        ? new PutCommand({ TableName: this.table, Item: { ...key, doc: after } })
-        : new DeleteCommand({ TableName: this.table, Key: key }),
-    );
+    if (after) await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, doc: after } }));
+    else await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
     return { put, deleted };
   }
 
