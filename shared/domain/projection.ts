@@ -307,6 +307,11 @@ export interface FoldCursor {
    * those threads fold their history once more.
    */
   claimed?: Record<string, { recordedAt: string; first: string }>;
+  /**
+   * Set instead of an empty `claimed`: the thread has no claims. An empty map is not stored because
+   * DynamoDB Local's stream renders it without its type (`{}`), which no reader can unmarshal.
+   */
+  unclaimed?: true;
 }
 
 /**
@@ -321,15 +326,19 @@ export function cursorOf(fold: Fold): FoldCursor {
     runStart: keyOf(fold.runStart),
     retractions: fold.retractions,
     retractionsOverflow: fold.retractionsOverflow,
-    claimed: Object.fromEntries(
-      fold.claims.map((c) => [c.party, { recordedAt: c.at.recordedAt, first: c.first }]),
-    ),
+    ...(fold.claims.length > 0
+      ? {
+          claimed: Object.fromEntries(
+            fold.claims.map((c) => [c.party, { recordedAt: c.at.recordedAt, first: c.first }]),
+          ),
+        }
+      : { unclaimed: true as const }),
   };
 }
 
 /** The fold a thread's stored state and cursor stand for, or null if they do not belong together. */
 export function resumeFold(state: ThreadState, cursor: FoldCursor | null): Fold | null {
-  const claimed = cursor?.claimed;
+  const claimed = cursor?.claimed ?? (cursor?.unclaimed ? {} : undefined);
   if (
     cursor === null ||
     claimed === undefined ||
