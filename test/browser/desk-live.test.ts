@@ -128,6 +128,49 @@ describe('the desk’s live client', () => {
     expect(Number(await page.evaluate(() => document.body.dataset.pollCount))).toBe(polls + 1);
   });
 
+  it('refreshes a card on ThreadChanged (contract 1.2): a title changed elsewhere shows at once', async () => {
+    // Prepare: a socket that speaks the protocol; polling so slow that only the event can explain a change
+    let socket: WebSocketRoute | undefined;
+    const { page, context } = await openDesk(suite.browser, suite.s.url, '?poll=3600', undefined, (p) =>
+      p.routeWebSocket(/\/live\?/, (ws) => {
+        socket = ws;
+        ws.onMessage((m) => {
+          const data = JSON.parse(String(m));
+          if (data.action === 'subscribe')
+            ws.send(JSON.stringify({ type: 'Subscribed', scenario: data.scenario }));
+        });
+      }),
+    );
+    suite.contexts.push(context);
+    await enterToken(page, suite.s.tokens.reader);
+    await page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+    // The first read and the subscription's revalidation are done: only the event can bring the title.
+    await atLeast(page, 'pollCount', 2);
+    // Act: a PATCH over HTTP, then its event on the socket
+    const patched = await suite.s.call('PATCH', '/threads/sanctions', {
+      body: { title: 'EU sanctions: the 18th package' },
+    });
+    expect(patched.status).toBe(200);
+    socket!.send(
+      JSON.stringify({
+        id: 'evt-changed',
+        type: 'ThreadChanged',
+        time: new Date().toISOString(),
+        scenario: 'russia-ukraine-talks',
+        threadId: 'sanctions',
+        changes: ['title'],
+        version: patched.body.version,
+      }),
+    );
+    // Assess
+    await page.waitForFunction(
+      () =>
+        document.getElementById('thread-sanctions-title')?.textContent === 'EU sanctions: the 18th package',
+      undefined,
+      WAIT,
+    );
+  });
+
   it('polls while a dropped socket is down and goes live again when it reconnects', async () => {
     // Prepare: the first socket subscribes and later drops; the next ones subscribe and stay
     let count = 0;

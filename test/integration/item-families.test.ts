@@ -497,6 +497,15 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       }),
       await write('PATCH /threads/{id}', { params: { id: 'iam-parent' }, body: { parent: 'iam-child' } }),
       await write('PATCH /threads/{id}', { params: { id: 'iam-child' }, body: { archived: true } }),
+      // Contract 1.2: criteria (a revision item), keywords, and a key flag.
+      await write('PATCH /threads/{id}', {
+        params: { id: 'iam-parent' },
+        body: { criteria: 'agreed: both sides confirm.', keywords: ['IAM'] },
+      }),
+      await write('PATCH /threads/{id}/updates/{updateId}', {
+        params: { id: 'iam-parent', updateId: announced.update.id },
+        body: { key: true },
+      }),
       // A replay: the idempotency record answers.
       await write('POST /threads/{id}/updates', {
         params: { id: 'iam-parent' },
@@ -505,7 +514,9 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       }),
     );
     // Assess
-    expect(results.map(status)).toEqual([201, 200, 201, 201, 201, 201, 200, 200, 200, 200, 200, 201]);
+    expect(results.map(status)).toEqual([
+      201, 200, 201, 201, 201, 201, 200, 200, 200, 200, 200, 200, 200, 201,
+    ]);
     const keys = sent.take();
     expect(new Set(keys.map((k) => k.index ?? k.action))).toEqual(
       new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'LSI1', 'GSI10']),
@@ -621,6 +632,9 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       await read('GET /threads/{id}/updates/{updateId}/revisions', {
         params: { id: 'iam-parent', updateId: items[0]!.id },
       }),
+      // Contract 1.2: the criteria revisions, in the thread's partition.
+      await read('GET /threads/{id}/criteria', { params: { id: 'iam-parent' } }),
+      await read('GET /scenarios/{id}/timeline', { params: { id: scenario }, query: { key: 'true' } }),
     );
     // Assess
     expect(results.map(status)).toEqual(results.map(() => 200));
