@@ -513,6 +513,12 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       await read('GET /threads/{id}/updates/{updateId}/revisions', {
         params: { id: 'iam-parent', updateId: items[0]!.id },
       }),
+      // The changes feed: a scenario's (GSI12) and every scenario's (the outbox partitions, Query only).
+      await read('GET /scenarios/{id}/changes', {
+        params: { id: scenario },
+        query: { since: new Date(Date.now() - 86_400_000).toISOString() },
+      }),
+      await read('GET /changes', { query: { since: new Date(Date.now() - 86_400_000).toISOString() } }),
     );
     // Assess
     expect(results.map(status)).toEqual(results.map(() => 200));
@@ -531,6 +537,7 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
         'GSI8',
         'GSI9',
         'GSI10',
+        'GSI12',
       ]),
     );
     expect(denied('threads-read', keys)).toEqual([]);
