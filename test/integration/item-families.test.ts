@@ -635,6 +635,12 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       // Contract 1.2: the criteria revisions, in the thread's partition.
       await read('GET /threads/{id}/criteria', { params: { id: 'iam-parent' } }),
       await read('GET /scenarios/{id}/timeline', { params: { id: scenario }, query: { key: 'true' } }),
+      // The changes feed: a scenario's (GSI12) and every scenario's (the outbox partitions, Query only).
+      await read('GET /scenarios/{id}/changes', {
+        params: { id: scenario },
+        query: { since: new Date(Date.now() - 86_400_000).toISOString() },
+      }),
+      await read('GET /changes', { query: { since: new Date(Date.now() - 86_400_000).toISOString() } }),
     );
     // Assess
     expect(results.map(status)).toEqual(results.map(() => 200));
@@ -653,6 +659,7 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
         'GSI8',
         'GSI9',
         'GSI10',
+        'GSI12',
       ]),
     );
     expect(denied('threads-read', keys)).toEqual([]);
