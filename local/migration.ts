@@ -114,7 +114,14 @@ const factsOf = (item: Item): UpdateFacts => ({
   occurredAt: String(item.occurredAt),
   recordedAt: String(item.recordedAt),
   retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
+  // Contract 1.2: claims and the sources' outlets are part of the fold.
+  claimedBy: (item.claimedBy as string | undefined) ?? null,
+  sources: (item.sources as { url: string }[] | undefined) ?? [],
+  inboxItem: (item.inboxItem as string | undefined) ?? null,
 });
+
+/** The fold's fields that older items never held (contract 1.2): taken from the fold, not compared. */
+const ADDED_IN_1_2 = new Set<string>(['claims', 'disputed', 'corroboration']);
 
 /**
  * A thread item in the new shape: exactly what `threadItem` (the write path's own builder) makes of
@@ -128,14 +135,20 @@ export function migrateThread(
   updates: readonly UpdateFacts[],
   countedChildren?: number,
 ): ThreadChange | null {
-  const thread = toThread(item);
+  const read = toThread(item);
   const fold = foldAll(updates);
   const state = stateOf(fold);
   const agrees =
-    state !== null && (Object.keys(state) as (keyof typeof state)[]).every((k) => state[k] === thread[k]);
+    state !== null &&
+    (Object.keys(state) as (keyof typeof state)[]).every((k) => ADDED_IN_1_2.has(k) || state[k] === read[k]);
   const existing = item[FOLD_ATTRIBUTE] as FoldCursor | undefined;
   // A cursor the new code stored is kept: it is the same fold (the property test of resume.ts).
   const cursor = existing ?? (agrees ? cursorOf(fold) : undefined);
+  // A new cursor comes with the claims and outlets of the same fold (they belong together: resumeFold).
+  const thread =
+    existing === undefined && cursor !== undefined
+      ? { ...read, claims: state!.claims, disputed: state!.disputed, corroboration: state!.corroboration }
+      : read;
   const next = stored({
     ...threadItem(thread),
     ...(cursor ? { [FOLD_ATTRIBUTE]: cursor } : {}),

@@ -207,6 +207,11 @@ export const DECLARED_ROUTES = [
         nextToken: NEXT_TOKEN,
         asOf: "A board: the scenario's threads as they stood then (each as GET /threads/{id}?asOf=), threads with no status then left out; scenario required; a period means its last millisecond",
         knownAt: 'A board as known then; scenario required; a period means its last millisecond',
+        // Contract 1.2: claims by party and corroboration.
+        disputed:
+          "Threads whose parties' claims differ from each other or from the thread's status (true) or not (false); on a board, as they stood then",
+        corroborated:
+          'false: threads whose current status rests on fewer than 2 outlets (registrable domains of its sources); true: on 2 or more; on a board, as they stood then',
       },
     },
     etag: 'read',

@@ -142,7 +142,7 @@ export interface FoldClaim {
  * Outlets the fold keeps for one status run. Past this many the list stops growing: the filter
  * (`corroborated=false`, fewer than 2) and any reader are long answered, and the thread item stays bounded.
  */
-export const MAX_OUTLETS = 50;
+export const MAX_OUTLETS = 20;
 
 /** The outlets `add` brings to a run's sorted list, still sorted and distinct, capped. */
 export const withOutlets = (outlets: readonly string[], add: readonly string[]): string[] => {

@@ -148,6 +148,21 @@ describe('claims by party: 22 October 2025, the Budapest meeting', () => {
   });
 });
 
+describe('claims by party: boards', () => {
+  it('matches disputed against each thread as it stood then', async () => {
+    // Act
+    const board = (asOf: string) =>
+      s.call('GET', `/threads?scenario=${SCENARIO}&asOf=${asOf}&disputed=true`, reader);
+    const before = await board('2025-10-21');
+    const after = await board('2025-10-23');
+    // Assess
+    expect(before.status).toBe(200);
+    expect(before.body.items.map((t: { id: string }) => t.id)).not.toContain('budapest-meeting');
+    expect(after.body.items.map((t: { id: string }) => t.id)).toContain('budapest-meeting');
+    expect(after.body.items.every((t: { disputed: boolean }) => t.disputed)).toBe(true);
+  });
+});
+
 describe('claims by party: rules', () => {
   beforeAll(async () => {
     await thread('alaska-summit', 'scheduled', '2025-08-08');

@@ -307,6 +307,10 @@ describe('npm run migrate over a table of the first data model', () => {
         // Nor keywords or criteria (contract 1.2).
         keywords: [],
         criteria: null,
+        // Nor claims (contract 1.2); the outlets come from the fold the migration stored.
+        claims: [],
+        disputed: false,
+        corroboration: project(fixtureUpdates(threadItem.id))!.corroboration,
       });
       expect(thread.headers.get('etag')).toBe(`"v${threadItem.version}"`);
       expect(history.body.items.map((u: Item) => u.id).sort()).toEqual(
