@@ -45,6 +45,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       scenarios: ['read', 'list'],
       kindStore: ['registry'],
       readiness: ['probe'],
+      inbox: ['list'],
     },
     putEvents: false,
   },
@@ -53,11 +54,13 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // thread has children (GSI10).
   'threads-write': {
     stores: {
-      threads: ['read', 'history', 'children', 'write'],
+      threads: ['read', 'history', 'children', 'write', 'lists'],
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],
       outbox: ['enqueue'],
+      // The news inbox: arrivals (matching reads the scenario's threads: `threads.lists`) and decisions.
+      inbox: ['receive'],
     },
     putEvents: true,
   },

@@ -171,3 +171,10 @@ export class InternalError extends TrackerError {
   readonly code = 'internal';
   readonly title = 'Internal error';
 }
+
+/** Contract 1.2: an inbox item is accepted or dismissed once. */
+export class AlreadyDecidedError extends TrackerError {
+  readonly status = 409;
+  readonly code = 'already_decided';
+  readonly title = 'Inbox item already decided';
+}

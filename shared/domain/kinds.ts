@@ -69,6 +69,11 @@ export interface KindDefinition {
   label: string;
   builtIn: boolean;
   statuses: StatusDefinition[];
+  /**
+   * Per status, the words that say a text reports it (the inbox's suggested status). Absent: the
+   * built-in defaults (shared/domain/cues.ts) for a built-in kind, none for a custom one.
+   */
+  cues?: Record<string, string[]>;
 }
 
 export const BUILT_IN_KINDS: readonly KindDefinition[] = Object.entries(KINDS).map(([kind, k]) => ({

@@ -17,6 +17,7 @@ import {
 import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
 import { LIMITS, SLUG, ULID } from './limits';
+import { INBOX_STATES } from './inbox';
 
 /**
  * Request and response schemas. Handlers validate with them and `docs/openapi.json` is generated
@@ -274,6 +275,8 @@ export const CreateUpdateSchema = z.strictObject({
 });
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & {
   occurredAt?: OccurredInput;
+  /** Set by the server only, when an inbox item is accepted (contract 1.2); no client field. */
+  inboxItem?: string;
 };
 
 /**
@@ -519,6 +522,8 @@ export const UpdateSchema = z.object({
   revisedAt: nullableString,
   revisedBy: nullableString,
   revisionCount: z.int(),
+  /** Contract 1.2: the inbox item an update was accepted from; absent otherwise. */
+  inboxItem: z.optional(z.string()),
 });
 
 export const ScenarioSchema = z.object({
@@ -660,3 +665,68 @@ export function parseWith<S extends Schema>(
 /** A query string against its (strict) schema: an unknown parameter is named as such. */
 export const parseQuery = <S extends Schema>(schema: S, query: Record<string, string>): z.output<S> =>
   parseWith(schema, query, 'The query', 'is not a known query parameter');
+
+// ---- The news inbox (contract 1.2, "Sources and the news inbox") ----
+
+const languageCode = z
+  .string()
+  .check(z.regex(/^[a-z]{2}$/, 'must be an ISO 639-1 language code: two lower-case letters'));
+
+/** `POST /inbox`: an entry pushed by a wire service or a mail bridge. */
+export const CreateInboxItemSchema = z.strictObject({
+  scenario: slug,
+  url: httpUrl,
+  title: text(1, LIMITS.title),
+  summary: z.optional(text(0, LIMITS.summary)),
+  publishedAt: z.optional(time),
+  language: z.optional(languageCode),
+});
+export type CreateInboxItemInput = z.output<typeof CreateInboxItemSchema>;
+
+export const InboxQuerySchema = z.strictObject({
+  scenario: slug,
+  state: z.optional(z.enum(INBOX_STATES)),
+  threadId: z.optional(slug),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+/** `POST /inbox/{id}/accept`: what the update differs in from the item's suggestion. */
+export const AcceptInboxItemSchema = z.strictObject({
+  threadId: slug,
+  status: z.optional(z.nullable(statusName)),
+  occurredAt: z.optional(occurredAt),
+  summary: z.optional(text(1, LIMITS.summary)),
+  quotes,
+  draft: z.optional(z.boolean()),
+});
+export type AcceptInboxItemInput = z.output<typeof AcceptInboxItemSchema>;
+
+export const DismissInboxItemSchema = z.strictObject({ reason: z.optional(text(1, LIMITS.reason)) });
+
+export const InboxMatchSchema = z.object({
+  threadId: z.string(),
+  score: z.number(),
+  suggestedStatus: nullableString,
+  suggestedOccurredAt: nullableString,
+  suggestedPrecision: z.nullable(z.enum(PRECISIONS)),
+});
+
+export const InboxItemSchema = z.object({
+  id: z.string(),
+  scenario: z.string(),
+  source: nullableString,
+  url: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  language: nullableString,
+  publishedAt: nullableString,
+  firstSeenAt: z.string(),
+  outlet: nullableString,
+  duplicates: z.array(z.string()),
+  matches: z.array(InboxMatchSchema),
+  state: z.enum(INBOX_STATES),
+  decidedAt: nullableString,
+  decidedBy: nullableString,
+  updateId: nullableString,
+});

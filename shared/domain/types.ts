@@ -37,6 +37,8 @@ export interface Update {
   revisedBy: string | null;
   /** How many amendments the wording has had: 0 until amended (revision 0 is the original). */
   revisionCount: number;
+  /** The news inbox item it was accepted from (contract 1.2); absent on updates posted otherwise. */
+  inboxItem?: string;
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */

@@ -12,6 +12,8 @@ import {
   dueShardPk,
   expectedShardPk,
   idempotencyKey,
+  inboxItemKey,
+  inboxUrlKey,
   outboxShardPk,
   parentPk,
   scenarioPk,
@@ -90,6 +92,13 @@ export const FAMILY = {
   live: `${LIVE_PREFIX}*`,
   /** The one key readiness reads, never written (GET /ready). */
   readiness: READINESS_KEY.PK,
+  /**
+   * The news inbox: an item's partition (`INBOX#<id>`) and, in GSI1 and GSI2, a scenario's items
+   * (`INBOX#<scenario>#<state>`, `INBOX#<scenario>`): one family, since all start `INBOX#`.
+   */
+  inbox: family(inboxItemKey(V).PK, V),
+  /** The claim of a canonical URL in a scenario's inbox (`INBOXURL#<scenario>#<hash>`). */
+  inboxUrl: family(inboxUrlKey(V, 'x').PK, V),
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -224,6 +233,20 @@ export const STORE_ACCESS = {
     manage: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.live] }],
     /** A target's subscribers (a Query per shard); gone connections removed. */
     fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
+  },
+  // shared/store/inbox-store.ts
+  inbox: {
+    /** `GET /inbox`: a scenario's items in one state (GSI1). */
+    list: [query(INDEX.byScenario, F.inbox)],
+    /**
+     * An arrival (POST /inbox, a polled feed): the URL's claim and its item, the scenario's newest
+     * items for near copies (GSI2), the new item with its claim or a duplicate added (transactions);
+     * a decision (UpdateItem, in the accepted update's transaction when accepting).
+     */
+    receive: [
+      { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.inbox, F.inboxUrl] },
+      query(INDEX.allThreads, F.inbox),
+    ],
   },
   // shared/store/readiness.ts
   readiness: {

@@ -148,6 +148,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
     sources: (update.sources ?? []).map((s) => present<Source>(s, SOURCE_FIELDS)),
     quotes: (update.quotes ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
     retraction: update.retraction ? present<Retraction>(update.retraction, RETRACTION_FIELDS) : null,
+    // Only on an update accepted from the news inbox (contract 1.2): the item it came from.
+    ...(typeof item.inboxItem === 'string' ? { inboxItem: item.inboxItem } : {}),
   };
 }
 
@@ -245,6 +247,7 @@ export function updateItem(update: Update): Record<string, unknown> {
   return {
     ...updateKey(update.threadId, update.id),
     ...pick<Update>(update as unknown as Record<string, unknown>, UPDATE_FIELDS),
+    ...(update.inboxItem !== undefined ? { inboxItem: update.inboxItem } : {}),
     // Occurred time, then the ULID (which encodes the recorded time): newest-first listing order.
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };

@@ -1,7 +1,7 @@
 import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
-import { UPDATE_PREFIX, threadPk } from './keys';
+import { INBOX_PREFIX, INBOX_SK, UPDATE_PREFIX, inboxStatePk, threadPk } from './keys';
 
 /**
  * The resume keys each paging Query hands out, as schemas a page token must match before its key
@@ -47,3 +47,16 @@ export const timelinePageKey = z.strictObject({
   updateId: z.string().check(z.regex(new RegExp(`^${ulid}$`))),
 });
 export type TimelinePosition = z.output<typeof timelinePageKey>;
+
+/** `GET /inbox`: the GSI1 key of one of this scenario's items in this state (InboxStore.list). */
+export const inboxPageKey = (scenario: string, state: string) => {
+  const id = `inb_${ulid}`;
+  return z
+    .strictObject({
+      PK: z.string().check(z.regex(new RegExp(`^${INBOX_PREFIX}${id}$`))),
+      SK: z.literal(INBOX_SK),
+      GSI1PK: z.literal(inboxStatePk(scenario, state)),
+      GSI1SK: z.string().check(z.regex(new RegExp(`^${id}$`))),
+    })
+    .check(z.refine((k) => k.PK === `${INBOX_PREFIX}${k.GSI1SK}`, 'GSI1SK names another item'));
+};

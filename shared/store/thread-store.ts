@@ -92,7 +92,17 @@ export interface ThreadWrite {
   revisions?: Revision[];
   /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
   turn?: string;
+  /**
+   * One more write that lands with this one or not at all (an inbox item's decision, when an editor
+   * accepts it as this update). When its condition fails, `refused()` is thrown.
+   */
+  also?: { write: TransactPart; refused: () => Error };
 }
+
+/** One part of a transaction, as the document client takes it. */
+export type TransactPart = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 
 /**
  * A writer's place at the head of a contended thread's queue, kept on the thread item. A writer that
@@ -609,6 +619,8 @@ export class ThreadStore {
         },
       });
     }
+    const alsoAt = write.also ? items.length : -1;
+    if (write.also) items.push(write.also.write);
     const idem = write.idempotency;
     if (idem) items.push({ Put: completionPut(this.table, idem) });
     try {
@@ -624,6 +636,7 @@ export class ThreadStore {
         if (idem && reasons[reasons.length - 1]?.Code === 'ConditionalCheckFailed')
           throw new IdempotencyClaimLost();
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
+        if (alsoAt >= 0 && reasons[alsoAt]?.Code === 'ConditionalCheckFailed') throw write.also!.refused();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }
       throw error;
