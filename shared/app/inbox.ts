@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import { BUILT_IN_CUES } from '../domain/cues';
 import { NotFoundError } from '../domain/errors';
+import { inboxItemArrived } from '../domain/event';
 import {
   NEAR_COPY_THRESHOLD,
   canonicalUrl,
@@ -161,7 +162,12 @@ export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowU
     updateId: null,
   };
   try {
-    await ctx.inbox.create({ item, signature: sig, canonicalUrl: canonical });
+    await ctx.inbox.create({
+      item,
+      signature: sig,
+      canonicalUrl: canonical,
+      events: [inboxItemArrived(item, now)],
+    });
     return { item, created: true };
   } catch (error) {
     if (!(error instanceof InboxUrlTaken)) throw error;

@@ -8,7 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_DUPLICATES, type InboxItem, type InboxState } from '../domain/inbox';
 import type { Page } from './thread-store';
+import type { TrackerEvent } from '../domain/event';
 import { INDEX, inboxItemKey, inboxScenarioPk, inboxStatePk, inboxUrlKey } from './keys';
+import { outboxItem } from './outbox-store';
 
 /** The item's fields in the contract's order: also the order of a response body. */
 const FIELDS = [
@@ -61,6 +63,8 @@ export interface NewInboxItem {
   item: InboxItem;
   signature: string | null;
   canonicalUrl: string;
+  /** Its notification (InboxItemArrived), committed with it in the outbox. */
+  events?: readonly TrackerEvent[];
 }
 
 /** Another item already holds this canonical URL (an arrival that raced ours). */
@@ -130,7 +134,7 @@ export class InboxStore {
   }
 
   /** Writes a new item and claims its URL, together; InboxUrlTaken when another item holds the URL. */
-  async create({ item, signature, canonicalUrl }: NewInboxItem): Promise<void> {
+  async create({ item, signature, canonicalUrl, events = [] }: NewInboxItem): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -158,6 +162,10 @@ export class InboxStore {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            // Leased to this writer like a thread write's events; the relay publishes them from the stream.
+            ...events.map((event) => ({
+              Put: { TableName: this.table, Item: outboxItem(event, Date.now()) },
+            })),
           ],
         }),
       );
