@@ -56,7 +56,7 @@ export type Kind = keyof typeof KINDS;
 /** Kind and status names, as the contract fixes them. */
 export const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 export const NAME_MESSAGE = 'must be 1–40 lower-case letters, digits or "_", starting with a letter';
-export const KIND_LIMITS = { statuses: { min: 1, max: 30 }, label: 100 } as const;
+export const KIND_LIMITS = { statuses: { min: 1, max: 30 }, label: 100, cue: 60, cuesPerStatus: 30 } as const;
 
 export interface StatusDefinition {
   name: string;

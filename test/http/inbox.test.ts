@@ -336,3 +336,53 @@ describe('POST /inbox/{id}/accept and /dismiss', () => {
     );
   });
 });
+
+describe('status cues of a kind', () => {
+  it('are set with PUT /kinds and suggest that kind’s statuses', async () => {
+    // Prepare
+    const kind = await s.call('PUT', '/kinds/grain_deal', {
+      role: 'admin',
+      body: {
+        label: 'Grain deal',
+        statuses: [
+          { name: 'active', terminal: false },
+          { name: 'suspended', terminal: false },
+        ],
+        cues: { suspended: ['suspends', 'pulls out of', 'зупини'] },
+      },
+    });
+    await s.call('POST', '/threads', {
+      body: {
+        id: 'inbox-grain',
+        scenario: 'inbox-cues',
+        kind: 'grain_deal',
+        title: 'Black Sea grain deal',
+        status: 'active',
+        summary: 'In force.',
+      },
+    });
+    // Act
+    const r = await push({
+      scenario: 'inbox-cues',
+      url: 'https://example.com/grain',
+      title: 'Russia pulls out of the Black Sea grain deal',
+    });
+    // Assess
+    expect(kind.status).toBe(201);
+    expect(kind.body.cues).toEqual({ suspended: ['suspends', 'pulls out of', 'зупини'] });
+    expect(r.body.matches[0]).toMatchObject({ threadId: 'inbox-grain', suggestedStatus: 'suspended' });
+  });
+
+  it('must name statuses of the kind', async () => {
+    const r = await s.call('PUT', '/kinds/grain_deal_two', {
+      role: 'admin',
+      body: {
+        label: 'Grain deal',
+        statuses: [{ name: 'active', terminal: false }],
+        cues: { lifted: ['lifts'] },
+      },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].path).toBe('cues');
+  });
+});
