@@ -54,12 +54,12 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // thread has children (GSI10).
   'threads-write': {
     stores: {
-      threads: ['read', 'history', 'children', 'write', 'lists'],
+      threads: ['read', 'history', 'children', 'write', 'scenarioThreads'],
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],
       outbox: ['enqueue'],
-      // The news inbox: arrivals (matching reads the scenario's threads: `threads.lists`) and decisions.
+      // The news inbox: arrivals (matching reads the scenario's threads: `threads.scenarioThreads`) and decisions.
       inbox: ['receive'],
     },
     putEvents: true,

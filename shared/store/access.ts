@@ -130,6 +130,8 @@ export const STORE_ACCESS = {
       query(INDEX.byUpdated, F.threadShards),
       query(INDEX.byParent, F.parent),
     ],
+    /** A scenario's non-archived threads (GSI1): what the inbox matches an arrival against. */
+    scenarioThreads: [query(INDEX.byScenario, F.scenario)],
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
     /**
