@@ -15,8 +15,13 @@ const base = {
       '@swc/jest',
       { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
     ],
+    // So do franc-min (the inbox's language detection) and its three small dependencies.
+    '^.+/node_modules/(franc-min|trigram-utils|n-gram|collapse-white-space)/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!feed/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(feed|franc-min|trigram-utils|n-gram|collapse-white-space)/)'],
 };
 
 /** In-memory DynamoDB Locals for the run (one per worker), started only when a project that reads it has tests selected. */

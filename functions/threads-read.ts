@@ -35,10 +35,12 @@ import {
   scenariosPageKey,
   threadDraftsPageKey,
   searchPageKey,
+  inboxPageKey,
   threadsPageKey,
   timelinePageKey,
   updatesPageKey,
 } from '../shared/store/page-keys';
+import { InboxStore } from '../shared/store/inbox-store';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -53,6 +55,7 @@ const deps = {
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
   search: new SearchIndex(db, cfg.tableName),
+  inbox: new InboxStore(db, cfg.tableName),
 };
 const appContext = () => deps;
 
@@ -70,6 +73,29 @@ export const handler = lambdaHandler(
   'threads-read',
   {
     'GET /ready': async (req) => json(200, await checkReady(req.ctx)),
+
+    // The news inbox (contract 1.2): one Query of the scenario's state partition per page; the ETag
+    // is the page's content (items change state and gain duplicates without a version to name).
+    'GET /inbox': async (req) => {
+      const { scenario, threadId, nextToken } = req.query;
+      const state = req.query.state ?? 'new';
+      const scope = `inbox:${scenario}:${state}:${threadId ?? ''}`;
+      const start =
+        nextToken !== undefined
+          ? req.ctx.pageTokens.decode(nextToken, scope, inboxPageKey(scenario, state))
+          : undefined;
+      const page = await req.ctx.inbox.list(
+        scenario,
+        state,
+        req.query.limit ?? LIMITS.pageSize.default,
+        start,
+        threadId,
+      );
+      return conditional(req, {
+        items: page.items,
+        nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
+      });
+    },
 
     'GET /threads': async (req) => {
       const q = req.query;

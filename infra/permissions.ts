@@ -48,6 +48,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       readiness: ['probe'],
       changes: ['read'],
       search: ['query'],
+      inbox: ['list'],
     },
     putEvents: false,
   },
@@ -56,12 +57,14 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // thread has children (GSI10).
   'threads-write': {
     stores: {
-      threads: ['read', 'history', 'children', 'write'],
+      threads: ['read', 'history', 'children', 'write', 'scenarioThreads'],
       drafts: ['read', 'write'],
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],
       outbox: ['enqueue'],
+      // The news inbox: arrivals (matching reads the scenario's threads: `threads.scenarioThreads`) and decisions.
+      inbox: ['receive'],
     },
     putEvents: true,
   },

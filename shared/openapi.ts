@@ -27,6 +27,12 @@ import {
   UpdateSchema,
   type Schema,
 } from './domain/schemas';
+import {
+  AcceptInboxItemSchema,
+  CreateInboxItemSchema,
+  DismissInboxItemSchema,
+  InboxItemSchema,
+} from './domain/schemas';
 import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES, type ResponseBody, type Route } from './routes';
 
@@ -70,6 +76,11 @@ const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['PatchSubscription', PatchSubscriptionSchema, 'input'],
   // ---- The changes feed (contract 1.2) ----
   ['ChangeItem', ChangeItemSchema, 'output'],
+  // The news inbox (contract 1.2).
+  ['InboxItem', InboxItemSchema, 'output'],
+  ['CreateInboxItem', CreateInboxItemSchema, 'input'],
+  ['AcceptInboxItem', AcceptInboxItemSchema, 'input'],
+  ['DismissInboxItem', DismissInboxItemSchema, 'input'],
 ];
 
 const ref = (s: Schema) => {

@@ -11,6 +11,7 @@ import { DeliveryStore } from '../store/delivery-store';
 import { DraftStore } from '../store/draft-store';
 import { DueStore, type DueThreads } from '../store/due-store';
 import { FeedStore } from '../store/feed-store';
+import { InboxStore } from '../store/inbox-store';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
@@ -22,6 +23,7 @@ import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
 import { TokenStore } from '../store/token-store';
 import { SubscriptionFanOut } from './deliveries';
+import { ThreadIndexCache } from './inbox';
 import { kindCache, type KindCache } from './kinds';
 import { LiveTap } from './live';
 import { createRecounter } from './recounts';
@@ -66,6 +68,10 @@ export interface AppContext {
   wakeDeliveries: () => void;
   /** Published events for the local server's live WebSocket hub (local/live.ts sets it); elsewhere it does nothing. */
   liveEvents: (events: readonly TrackerEvent[]) => void;
+  /** The news inbox's items (contract 1.2). */
+  inbox: InboxStore;
+  /** Each scenario's thread index for matching inbox items, cached briefly (app/inbox.ts). */
+  matchers: ThreadIndexCache;
 }
 
 /**
@@ -78,11 +84,12 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   const db = overrides.db ?? createDocumentClient(cfg);
   const table = cfg.tableName;
   const kindStore = overrides.kindStore ?? new KindStore(db, table);
+  const threads = overrides.threads ?? new ThreadStore(db, table);
   const self = () => ctx;
   const ctx: AppContext = {
     config: cfg,
     db,
-    threads: new ThreadStore(db, table),
+    threads,
     drafts: new DraftStore(db, table),
     scenarios: new ScenarioStore(db, table),
     recounts: createRecounter(cfg, self),
@@ -102,6 +109,8 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
     liveEvents: () => undefined,
+    inbox: new InboxStore(db, table),
+    matchers: new ThreadIndexCache(threads),
     ...overrides,
   };
   return ctx;

@@ -74,7 +74,8 @@ export const kindCache = (store: KindStore, ttlMs: number): KindCache =>
   new KindCache(async () => (await store.list(true)).map((k) => k.definition), ttlMs);
 
 const sameDefinition = (a: KindDefinition, b: KindDefinition) =>
-  JSON.stringify([a.label, a.statuses]) === JSON.stringify([b.label, b.statuses]);
+  JSON.stringify([a.label, a.statuses, a.cues ?? null]) ===
+  JSON.stringify([b.label, b.statuses, b.cues ?? null]);
 
 /** How many times a PUT re-reads after losing a race to another admin's change of the same kind. */
 const PUT_ATTEMPTS = 5;
@@ -97,6 +98,7 @@ export async function putKind(
     label: input.label,
     builtIn: false,
     statuses: input.statuses.map((s) => ({ name: s.name, terminal: s.terminal })),
+    ...(input.cues !== undefined ? { cues: input.cues } : {}),
   };
   for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
     const stored = await ctx.kindStore.get(kind);

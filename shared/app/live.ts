@@ -1,4 +1,4 @@
-import { NotFoundError, TrackerError, UnauthorizedError } from '../domain/errors';
+import { ForbiddenError, NotFoundError, TrackerError, UnauthorizedError } from '../domain/errors';
 import type { TrackerEvent } from '../domain/event';
 import {
   CLOSE_LIMIT_EXCEEDED,
@@ -7,6 +7,7 @@ import {
   LiveMessageRateError,
   LiveSubscriptionLimitError,
   errorFrame,
+  isOptInTarget,
   parseLiveMessage,
   tokenCheckDue,
   pongFrame,
@@ -19,6 +20,7 @@ import {
 import { ApiGatewayLiveSender } from '../events/live-sender';
 import type { Publisher } from '../events/publisher';
 import { logger } from '../observability';
+import { roleIncludes, type Role } from '../domain/types';
 import { ConnectionStore } from '../store/connection-store';
 import type { AppContext } from './context';
 
@@ -135,6 +137,13 @@ export async function handleLiveMessage(
     if (message.action === 'unsubscribe') {
       await deps.registry.unsubscribe(id, message.target, nowMs);
       return { frame: unsubscribedFrame(message.target) };
+    }
+    // Inbox items are editors' business (contract 1.2): one token read, on such a subscribe only.
+    if (isOptInTarget(message.target)) {
+      const token = await deps.tokens.findByHash(connection.subject);
+      if (!token) return { frame: errorFrame(revoked()), close: CLOSE_REVOKED };
+      if (!roleIncludes(token.role as Role, 'editor'))
+        throw new ForbiddenError('Only editors may follow InboxItemArrived.');
     }
     if (!(await deps.registry.subscribe(id, message.target, nowMs))) throw gone();
     return { frame: subscribedFrame(message.target) };

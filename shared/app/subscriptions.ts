@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { NotFoundError } from '../domain/errors';
-import { EVENT_TYPES } from '../domain/event-types';
+import { DEFAULT_EVENT_TYPES } from '../domain/event-types';
 import type { CreateSubscriptionInput, PatchSubscriptionInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import { ping, type TrackerEvent } from '../domain/event';
@@ -36,7 +36,8 @@ export async function createSubscription(
   const subscription: Subscription = {
     id: `sub_${ulid()}`,
     url: input.url,
-    events: input.events ?? [...EVENT_TYPES],
+    // Opt-in events (InboxItemArrived) only when named.
+    events: input.events ?? [...DEFAULT_EVENT_TYPES],
     scenario: input.scenario ?? null,
     threadId: input.threadId ?? null,
     description: input.description ?? null,

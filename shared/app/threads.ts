@@ -107,6 +107,8 @@ export interface WriteOptions {
   idempotency?: IdempotencyTicket;
   /** When the request arrived (and must be answered by): the write budget runs from there. */
   clock?: RequestClock;
+  /** One more write that commits with this one, made from its result (accepting an inbox item). */
+  also?: (result: WriteResult) => NonNullable<ThreadWrite['also']>;
 }
 
 /** A write's outcome: the thread after it, and the update it concerned (if any). */
@@ -170,6 +172,7 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     revisionCount: 0,
     key: false,
     claimedBy: input.claimedBy ?? null,
+    ...(input.inboxItem !== undefined ? { inboxItem: input.inboxItem } : {}),
   };
 }
 
@@ -365,6 +368,7 @@ async function writeThread(
           // Carried over as read: the Put lands only if no child attached or left meanwhile.
           children: record.children ?? null,
           ...(holding ? { turn: turn.id } : {}),
+          ...(options.also ? { also: options.also(result) } : {}),
           ...(options.idempotency
             ? {
                 idempotency: {

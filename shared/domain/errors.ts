@@ -192,3 +192,10 @@ export class ExportTooLargeError extends TrackerError {
   readonly code = 'export_too_large';
   readonly title = 'Export too large';
 }
+
+/** Contract 1.2: an inbox item is accepted or dismissed once. */
+export class AlreadyDecidedError extends TrackerError {
+  readonly status = 409;
+  readonly code = 'already_decided';
+  readonly title = 'Inbox item already decided';
+}

@@ -36,6 +36,8 @@ export interface TrackerEvent {
   previousScenario?: string;
   /** On the update events of a claim (contract 1.2): `status` is then that party's claim, not the thread's. */
   claimedBy?: string;
+  /** InboxItemArrived (contract 1.2): the new item; its `threadId` is the item's top match, if any. */
+  inboxItemId?: string;
 }
 
 // Monotonic: the events one write emits (UpdatePosted, then ThreadStatusChanged) sort in that order.
@@ -132,4 +134,17 @@ export const ping = (subscription: { scenario: string | null }, time: string): T
   type: 'Ping',
   time,
   scenario: subscription.scenario,
+});
+
+/** A new inbox item (contract 1.2): its scenario, its id, and its best-matched thread when it has one. */
+export const inboxItemArrived = (
+  item: { id: string; scenario: string; matches: readonly { threadId: string }[] },
+  time: string,
+): TrackerEvent => ({
+  id: nextId(Date.parse(time) || Date.now()),
+  type: 'InboxItemArrived',
+  time,
+  scenario: item.scenario,
+  ...(item.matches[0] ? { threadId: item.matches[0].threadId } : {}),
+  inboxItemId: item.id,
 });

@@ -56,7 +56,7 @@ export type Kind = keyof typeof KINDS;
 /** Kind and status names, as the contract fixes them. */
 export const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 export const NAME_MESSAGE = 'must be 1–40 lower-case letters, digits or "_", starting with a letter';
-export const KIND_LIMITS = { statuses: { min: 1, max: 30 }, label: 100 } as const;
+export const KIND_LIMITS = { statuses: { min: 1, max: 30 }, label: 100, cue: 60, cuesPerStatus: 30 } as const;
 
 export interface StatusDefinition {
   name: string;
@@ -69,6 +69,11 @@ export interface KindDefinition {
   label: string;
   builtIn: boolean;
   statuses: StatusDefinition[];
+  /**
+   * Per status, the words that say a text reports it (the inbox's suggested status). Absent: the
+   * built-in defaults (shared/domain/cues.ts) for a built-in kind, none for a custom one.
+   */
+  cues?: Record<string, string[]>;
 }
 
 export const BUILT_IN_KINDS: readonly KindDefinition[] = Object.entries(KINDS).map(([kind, k]) => ({

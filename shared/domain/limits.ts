@@ -32,6 +32,8 @@ export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Subscription ids: `sub_` and a ULID. */
 export const SUBSCRIPTION_ID = /^sub_[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Inbox items: `inb_` and a ULID (contract 1.2). */
+export const INBOX_ITEM_ID = /^inb_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Standard Webhooks: any 2xx within this long is a delivery (the contract's 10 s). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { TrackerError, ValidationError, type FieldProblem } from './errors';
 import { slug, toFieldProblems } from './schemas';
 import type { TrackerEvent } from './event';
+import { OPT_IN_EVENT_TYPES, type OptInEventType } from './event-types';
 
 /**
  * The live protocol (contract 1.1 "Live updates"), apart from any transport: what a client may send,
@@ -20,8 +21,13 @@ import type { TrackerEvent } from './event';
  * problem-details fields — and the connection stays open.
  */
 
-/** What a connection can follow: one scenario, or one thread. */
-export type LiveTarget = { scenario: string } | { threadId: string };
+/**
+ * What a connection can follow: one scenario, or one thread; or (contract 1.2) a scenario's opt-in
+ * events, named in `events` — today InboxItemArrived, for editors — which a plain subscription to
+ * the scenario does not carry and which carries nothing else.
+ */
+export type LiveTarget =
+  { scenario: string } | { threadId: string } | { scenario: string; events: readonly OptInEventType[] };
 
 export const LIVE_LIMITS = {
   /** Longest client message: the largest valid one is under 150 bytes. */
@@ -95,17 +101,28 @@ export const tokenCheckDue = (checkedAt: number, nowMs: number): boolean =>
 const target = {
   scenario: z.optional(slug),
   threadId: z.optional(slug),
+  events: z.optional(
+    z
+      .array(z.enum(OPT_IN_EVENT_TYPES))
+      .check(z.minLength(1, 'must name at least one event type'), z.maxLength(OPT_IN_EVENT_TYPES.length)),
+  ),
 };
 const exactlyOneTarget = (m: { scenario?: string | undefined; threadId?: string | undefined }) =>
   (m.scenario === undefined) !== (m.threadId === undefined);
+const eventsOfScenario = (m: { threadId?: string | undefined; events?: unknown }) =>
+  m.events === undefined || m.threadId === undefined;
 
+const targetMessage = <A extends 'subscribe' | 'unsubscribe'>(action: A) =>
+  z.strictObject({ action: z.literal(action), ...target }).check(
+    z.refine(exactlyOneTarget, { message: 'give exactly one of scenario and threadId', path: [] }),
+    z.refine(eventsOfScenario, {
+      message: 'events are followed by scenario, not by thread',
+      path: ['events'],
+    }),
+  );
 const LiveMessageSchema = z.discriminatedUnion('action', [
-  z
-    .strictObject({ action: z.literal('subscribe'), ...target })
-    .check(z.refine(exactlyOneTarget, { message: 'give exactly one of scenario and threadId', path: [] })),
-  z
-    .strictObject({ action: z.literal('unsubscribe'), ...target })
-    .check(z.refine(exactlyOneTarget, { message: 'give exactly one of scenario and threadId', path: [] })),
+  targetMessage('subscribe'),
+  targetMessage('unsubscribe'),
   z.strictObject({ action: z.literal('ping') }),
 ]);
 
@@ -144,13 +161,26 @@ export function parseLiveMessage(raw: string | Buffer, binary = false): LiveMess
   if (parsed.action === 'ping') return { action: 'ping' };
   return {
     action: parsed.action,
-    target: parsed.scenario !== undefined ? { scenario: parsed.scenario } : { threadId: parsed.threadId! },
+    target:
+      parsed.scenario === undefined
+        ? { threadId: parsed.threadId! }
+        : parsed.events !== undefined
+          ? { scenario: parsed.scenario, events: [...new Set(parsed.events)] }
+          : { scenario: parsed.scenario },
   };
 }
 
+/** Whether a target follows opt-in events (only editors may: contract 1.2). */
+export const isOptInTarget = (t: LiveTarget): t is { scenario: string; events: readonly OptInEventType[] } =>
+  'events' in t;
+
 /** A target as one string (`scenario:<id>`, `thread:<id>`): how registries index subscriptions. */
 export const targetKey = (t: LiveTarget): string =>
-  'scenario' in t ? `scenario:${t.scenario}` : `thread:${t.threadId}`;
+  isOptInTarget(t)
+    ? `inbox:${t.scenario}`
+    : 'scenario' in t
+      ? `scenario:${t.scenario}`
+      : `thread:${t.threadId}`;
 
 export const targetOfKey = (key: string): LiveTarget => {
   const colon = key.indexOf(':');
@@ -158,16 +188,20 @@ export const targetOfKey = (key: string): LiveTarget => {
   const id = key.slice(colon + 1);
   if (kind === 'scenario') return { scenario: id };
   if (kind === 'thread') return { threadId: id };
+  if (kind === 'inbox') return { scenario: id, events: ['InboxItemArrived'] };
   throw new Error(`not a live target key: ${key}`);
 };
 
 /**
  * The targets an event is delivered to: its scenario (and, for a ThreadChanged that moved the thread,
  * the scenario it left) and its thread; ThreadChanged (1.2) goes live like every other type. A Ping is for one webhook
- * subscription only and never goes live.
+ * subscription only and never goes live; an InboxItemArrived goes only to its scenario's opt-in target.
  */
 export function targetsOf(event: TrackerEvent): LiveTarget[] {
   if (event.type === 'Ping') return [];
+  // Opt-in: only to the sockets that named it for the item's scenario.
+  if (event.type === 'InboxItemArrived')
+    return event.scenario ? [{ scenario: event.scenario, events: ['InboxItemArrived'] }] : [];
   const out: LiveTarget[] = [];
   if (event.scenario) out.push({ scenario: event.scenario });
   // A ThreadChanged that moved the thread also reaches the scenario it left (contract 1.2).

@@ -18,6 +18,7 @@ import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
 import { LIMITS, SLUG, ULID } from './limits';
 import { CHANGE_TYPES, CURSOR } from './changes';
+import { INBOX_STATES } from './inbox';
 
 /**
  * Request and response schemas. Handlers validate with them and `docs/openapi.json` is generated
@@ -344,6 +345,8 @@ export const CreateUpdateSchema = z
   );
 export type CreateUpdateInput = Omit<z.output<typeof CreateUpdateSchema>, 'occurredAt'> & {
   occurredAt?: OccurredInput;
+  /** Set by the server only, when an inbox item is accepted (contract 1.2); no client field. */
+  inboxItem?: string;
 };
 
 /**
@@ -405,17 +408,34 @@ const statusDefinition = z.strictObject({
 });
 
 /** `PUT /kinds/{kind}`: the whole definition. Whether it may replace the stored one is checked against it (409). */
-export const PutKindSchema = z.strictObject({
-  label: text(1, KIND_LIMITS.label),
-  statuses: z.array(statusDefinition).check(
-    z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
-    z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
-    z.refine(
-      (list) => new Set(list.map((st) => st.name)).size === list.length,
-      'must not name a status twice',
+/**
+ * Contract 1.2 (the news inbox): per status, words and phrases that say a text reports it, matched
+ * as word prefixes (`adopt` finds `adopted`). Each status named must be one of the kind's.
+ */
+const statusCues = z.record(
+  z.string().check(z.regex(NAME, NAME_MESSAGE)),
+  z.array(text(1, KIND_LIMITS.cue)).check(z.maxLength(KIND_LIMITS.cuesPerStatus)),
+);
+
+export const PutKindSchema = z
+  .strictObject({
+    label: text(1, KIND_LIMITS.label),
+    cues: z.optional(statusCues),
+    statuses: z.array(statusDefinition).check(
+      z.minLength(KIND_LIMITS.statuses.min, `must have at least ${KIND_LIMITS.statuses.min} item`),
+      z.maxLength(KIND_LIMITS.statuses.max, `must have at most ${KIND_LIMITS.statuses.max} items`),
+      z.refine(
+        (list) => new Set(list.map((st) => st.name)).size === list.length,
+        'must not name a status twice',
+      ),
     ),
-  ),
-});
+  })
+  .check(
+    z.refine(
+      (k) => Object.keys(k.cues ?? {}).every((status) => k.statuses.some((st) => st.name === status)),
+      { message: 'must name only statuses of the kind', path: ['cues'] },
+    ),
+  );
 export type PutKindInput = z.output<typeof PutKindSchema>;
 
 /** Tags are slugs; a repeated tag is the same tag, kept once (first occurrence order). */
@@ -704,6 +724,8 @@ export const UpdateSchema = z.object({
   // A published draft only (contract 1.2 "Drafts"): who published it, and the draft it came from.
   publishedBy: z.optional(z.string()),
   draftId: z.optional(z.string()),
+  /** Contract 1.2: the inbox item an update was accepted from; absent otherwise. */
+  inboxItem: z.optional(z.string()),
 });
 
 // ---- Drafts (contract 1.2 "Drafts"): responses ----
@@ -745,6 +767,8 @@ export const KindSchema = z.object({
   label: z.string(),
   builtIn: z.boolean(),
   statuses: z.array(z.object({ name: z.string(), terminal: z.boolean() })),
+  /** Contract 1.2: a custom kind's status cues, when it was given some (built-in kinds' defaults are not listed). */
+  cues: z.optional(z.record(z.string(), z.array(z.string()))),
 });
 
 export const SubscriptionSchema = z.object({
@@ -865,3 +889,68 @@ export function parseWith<S extends Schema>(
 /** A query string against its (strict) schema: an unknown parameter is named as such. */
 export const parseQuery = <S extends Schema>(schema: S, query: Record<string, string>): z.output<S> =>
   parseWith(schema, query, 'The query', 'is not a known query parameter');
+
+// ---- The news inbox (contract 1.2, "Sources and the news inbox") ----
+
+const languageCode = z
+  .string()
+  .check(z.regex(/^[a-z]{2}$/, 'must be an ISO 639-1 language code: two lower-case letters'));
+
+/** `POST /inbox`: an entry pushed by a wire service or a mail bridge. */
+export const CreateInboxItemSchema = z.strictObject({
+  scenario: slug,
+  url: httpUrl,
+  title: text(1, LIMITS.title),
+  summary: z.optional(text(0, LIMITS.summary)),
+  publishedAt: z.optional(time),
+  language: z.optional(languageCode),
+});
+export type CreateInboxItemInput = z.output<typeof CreateInboxItemSchema>;
+
+export const InboxQuerySchema = z.strictObject({
+  scenario: slug,
+  state: z.optional(z.enum(INBOX_STATES)),
+  threadId: z.optional(slug),
+  limit: z.optional(limit),
+  nextToken: z.optional(nextToken),
+});
+
+/** `POST /inbox/{id}/accept`: what the update differs in from the item's suggestion. */
+export const AcceptInboxItemSchema = z.strictObject({
+  threadId: slug,
+  status: z.optional(z.nullable(statusName)),
+  occurredAt: z.optional(occurredAt),
+  summary: z.optional(text(1, LIMITS.summary)),
+  quotes,
+  draft: z.optional(z.boolean()),
+});
+export type AcceptInboxItemInput = z.output<typeof AcceptInboxItemSchema>;
+
+export const DismissInboxItemSchema = z.strictObject({ reason: z.optional(text(1, LIMITS.reason)) });
+
+export const InboxMatchSchema = z.object({
+  threadId: z.string(),
+  score: z.number(),
+  suggestedStatus: nullableString,
+  suggestedOccurredAt: nullableString,
+  suggestedPrecision: z.nullable(z.enum(PRECISIONS)),
+});
+
+export const InboxItemSchema = z.object({
+  id: z.string(),
+  scenario: z.string(),
+  source: nullableString,
+  url: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  language: nullableString,
+  publishedAt: nullableString,
+  firstSeenAt: z.string(),
+  outlet: nullableString,
+  duplicates: z.array(z.string()),
+  matches: z.array(InboxMatchSchema),
+  state: z.enum(INBOX_STATES),
+  decidedAt: nullableString,
+  decidedBy: nullableString,
+  updateId: nullableString,
+});

@@ -47,6 +47,8 @@ export interface Update {
   /** A published draft only: who published it (postedBy is who drafted it), and the draft's id. */
   publishedBy?: string;
   draftId?: string;
+  /** The news inbox item it was accepted from (contract 1.2); absent on updates posted otherwise. */
+  inboxItem?: string;
 }
 
 /**

@@ -13,6 +13,8 @@ import {
   dueShardPk,
   expectedShardPk,
   idempotencyKey,
+  inboxItemKey,
+  inboxUrlKey,
   outboxShardPk,
   parentPk,
   scenarioPk,
@@ -105,6 +107,13 @@ export const FAMILY = {
   searchDocs: `${SEARCH_DOC_PREFIX}*`,
   /** The one key readiness reads, never written (GET /ready). */
   readiness: READINESS_KEY.PK,
+  /**
+   * The news inbox: an item's partition (`INBOX#<id>`) and, in GSI1 and GSI2, a scenario's items
+   * (`INBOX#<scenario>#<state>`, `INBOX#<scenario>`): one family, since all start `INBOX#`.
+   */
+  inbox: family(inboxItemKey(V).PK, V),
+  /** The claim of a canonical URL in a scenario's inbox (`INBOXURL#<scenario>#<hash>`). */
+  inboxUrl: family(inboxUrlKey(V, 'x').PK, V),
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -138,7 +147,10 @@ export const STORE_ACCESS = {
     ],
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
-    /** A scenario's threads by id (GSI1) and no other list: the export and the calendar (contract 1.2). */
+    /**
+     * A scenario's threads by id (GSI1) and no other list: the export and the calendar, and what the
+     * inbox matches an arrival against (contract 1.2).
+     */
     scenarioThreads: [query(INDEX.byScenario, F.scenario)],
     /**
      * A write's turn (UpdateItem) and its transaction: thread, update, revisions, and the parent's
@@ -268,6 +280,20 @@ export const STORE_ACCESS = {
       { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.searchDocs] },
       { actions: ['BatchWriteItem'], keys: [F.searchTerms] },
       { actions: ['GetItem'], keys: [F.thread] },
+    ],
+  },
+  // shared/store/inbox-store.ts
+  inbox: {
+    /** `GET /inbox`: a scenario's items in one state (GSI1). */
+    list: [query(INDEX.byScenario, F.inbox)],
+    /**
+     * An arrival (POST /inbox, a polled feed): the URL's claim and its item, the scenario's newest
+     * items for near copies (GSI2), the new item with its claim or a duplicate added (transactions);
+     * a decision (UpdateItem, in the accepted update's transaction when accepting).
+     */
+    receive: [
+      { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.inbox, F.inboxUrl] },
+      query(INDEX.allThreads, F.inbox),
     ],
   },
   // shared/store/readiness.ts

@@ -195,6 +195,8 @@ export function toUpdate(item: Record<string, unknown>): Update {
     quotes: (update.quotes ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
     retraction: update.retraction ? present<Retraction>(update.retraction, RETRACTION_FIELDS) : null,
     ...(publishedBy !== undefined ? { publishedBy, draftId } : {}),
+    // Only on an update accepted from the news inbox (contract 1.2): the item it came from.
+    ...(typeof item.inboxItem === 'string' ? { inboxItem: item.inboxItem } : {}),
   };
 }
 
@@ -313,6 +315,7 @@ export function updateItem(update: Update): Record<string, unknown> {
     ...pick<Update>(update as unknown as Record<string, unknown>, UPDATE_FIELDS),
     // A plain update stores no claimedBy: an update item (and a note's WCU) stays as it was.
     ...(!update.claimedBy ? { claimedBy: undefined } : {}),
+    ...(update.inboxItem !== undefined ? { inboxItem: update.inboxItem } : {}),
     // Occurred time, then the ULID (which encodes the recorded time): newest-first listing order.
     LSI1SK: `${update.occurredAt}#${update.id}`,
   };

@@ -237,3 +237,23 @@ export const searchDocKey = (threadId: string, updateId: string | undefined) => 
   PK: `${SEARCH_DOC_PREFIX}${threadId}`,
   SK: updateId ? `${UPDATE_PREFIX}${updateId}` : THREAD_SK,
 });
+
+/**
+ * The news inbox (docs/data-model.md "Inbox"). An item lives in its own partition (`INBOX#<id>`,
+ * read by id when decided) and is listed through two overloaded indexes, so no list scans: GSI1 by
+ * scenario and state (`INBOX#<scenario>#<state>`: `GET /inbox`, O(page)) and GSI2 by scenario
+ * (`INBOX#<scenario>`: the newest items, whatever their state, that a new entry is compared with
+ * for near copies). Both sort by the item id, a ULID: newest first is a descending Query. Each
+ * canonical URL an item holds (its own and its duplicates') has a claim item, so the same link
+ * arriving twice finds its item with one GetItem and two racing arrivals make one item.
+ */
+export const INBOX_PREFIX = 'INBOX#';
+export const INBOX_SK = '#INBOX';
+export const inboxItemKey = (id: string) => ({ PK: `${INBOX_PREFIX}${id}`, SK: INBOX_SK });
+export const inboxStatePk = (scenario: string, state: string) => `${INBOX_PREFIX}${scenario}#${state}`;
+export const inboxScenarioPk = (scenario: string) => `${INBOX_PREFIX}${scenario}`;
+export const INBOX_URL_PREFIX = 'INBOXURL#';
+export const inboxUrlKey = (scenario: string, canonicalUrl: string) => ({
+  PK: `${INBOX_URL_PREFIX}${scenario}#${createHash('sha256').update(canonicalUrl).digest('base64url')}`,
+  SK: '#URL',
+});

@@ -28,6 +28,7 @@ const toStored = (item: Record<string, unknown>): StoredKind => ({
     label: String(item.label),
     builtIn: false,
     statuses: ((item.statuses as Record<string, unknown>[] | undefined) ?? []).map(STATUS_FIELDS),
+    ...(item.cues !== undefined ? { cues: item.cues as Record<string, string[]> } : {}),
   },
   version: Number(item.version),
 });
@@ -87,6 +88,7 @@ export class KindStore {
             kind: definition.kind,
             label: definition.label,
             statuses: definition.statuses,
+            ...(definition.cues !== undefined ? { cues: definition.cues } : {}),
             version,
             updatedAt: now,
             updatedBy: by,

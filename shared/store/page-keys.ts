@@ -2,7 +2,15 @@ import '../domain/zod-setup';
 import * as z from 'zod/mini';
 import { SLUG, ULID } from '../domain/limits';
 import { CURSOR } from '../domain/changes';
-import { DRAFT_PREFIX, UPDATE_PREFIX, draftsScope, threadPk } from './keys';
+import {
+  DRAFT_PREFIX,
+  INBOX_PREFIX,
+  INBOX_SK,
+  UPDATE_PREFIX,
+  draftsScope,
+  inboxStatePk,
+  threadPk,
+} from './keys';
 
 /**
  * The resume keys each paging Query hands out, as schemas a page token must match before its key
@@ -75,3 +83,16 @@ export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(C
  * and bounded: shared/app/search.ts).
  */
 export const searchPageKey = z.strictObject({ offset: z.number().check(z.int(), z.gte(1), z.lte(100_000)) });
+
+/** `GET /inbox`: the GSI1 key of one of this scenario's items in this state (InboxStore.list). */
+export const inboxPageKey = (scenario: string, state: string) => {
+  const id = `inb_${ulid}`;
+  return z
+    .strictObject({
+      PK: z.string().check(z.regex(new RegExp(`^${INBOX_PREFIX}${id}$`))),
+      SK: z.literal(INBOX_SK),
+      GSI1PK: z.literal(inboxStatePk(scenario, state)),
+      GSI1SK: z.string().check(z.regex(new RegExp(`^${id}$`))),
+    })
+    .check(z.refine((k) => k.PK === `${INBOX_PREFIX}${k.GSI1SK}`, 'GSI1SK names another item'));
+};

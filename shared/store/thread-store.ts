@@ -121,7 +121,17 @@ export interface ThreadWrite {
    * the update it became, and leaves the scenario's queue, only while it is still a waiting draft.
    */
   publishes?: { draftId: string; publishedAt: string; publishedBy: string };
+  /**
+   * One more write that lands with this one or not at all (an inbox item's decision, when an editor
+   * accepts it as this update). When its condition fails, `refused()` is thrown.
+   */
+  also?: { write: TransactPart; refused: () => Error };
 }
+
+/** One part of a transaction, as the document client takes it. */
+export type TransactPart = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 
 /**
  * A writer's place at the head of a contended thread's queue, kept on the thread item. A writer that
@@ -762,6 +772,8 @@ export class ThreadStore {
         },
       });
     }
+    const alsoAt = write.also ? items.length : -1;
+    if (write.also) items.push(write.also.write);
     const idem = write.idempotency;
     if (idem) items.push({ Put: completionPut(this.table, idem) });
     try {
@@ -779,6 +791,7 @@ export class ThreadStore {
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
         if (draftAt >= 0 && reasons[draftAt]?.Code === 'ConditionalCheckFailed')
           throw new DraftNoLongerWaiting();
+        if (alsoAt >= 0 && reasons[alsoAt]?.Code === 'ConditionalCheckFailed') throw write.also!.refused();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }
       throw error;

@@ -182,7 +182,7 @@ describe('least privilege per function', () => {
     expect(grants('feeds', 'events')).toEqual([]);
   });
 
-  it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions) and GSI10, and publish to the bus only', () => {
+  it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions), GSI10, and GSI1/GSI2 for the inbox, and publish to the bus only', () => {
     // Assess
     expect(actionsOn('threads-write', 'dynamodb', 'table')).toEqual([
       'dynamodb:DeleteItem',
@@ -194,7 +194,10 @@ describe('least privilege per function', () => {
     expect(actionsOn('threads-write', 'dynamodb', 'table/index/LSI1')).toEqual(['dynamodb:Query']);
     expect(resourcesOf('threads-write', 'dynamodb')).toEqual([
       'table',
+      // The news inbox: a scenario's threads to match against (GSI1), its newest items (GSI2).
+      'table/index/GSI1',
       'table/index/GSI10',
+      'table/index/GSI2',
       'table/index/LSI1',
     ]);
     expect(grants('threads-write', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
@@ -465,7 +468,10 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     // The outbox partitions: the global changes feed reads them (Query only, below).
     ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
-    ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    [
+      'threads-write',
+      ['IDEMPOTENCY#*', 'INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*'],
+    ],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
     ['live-fanout', ['LIVE#*', 'TOKEN#*']],
@@ -482,7 +488,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     const lists = { GSI1: ['SCENARIO#*'], GSI2: ['THREADS#*'], GSI4: ['SCENARIO#*'], GSI5: ['THREADS#*'] };
     for (const [index, keys] of Object.entries({
       ...lists,
-      GSI1: ['SCENARIO#*', 'SCENARIOS'],
+      // GET /inbox: a scenario's items in one state (INBOX#<scenario>#<state>).
+      GSI1: ['INBOX#*', 'SCENARIO#*', 'SCENARIOS'],
       GSI6: ['SCENARIO#*'],
       GSI7: ['THREADS#*'],
       GSI8: ['SCENARIO#*'],
@@ -494,6 +501,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       expect({ index, keys: keysOn('threads-read', `table/index/${index}`) }).toEqual({ index, keys });
     expect(keysOn('threads-write', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('threads-write', 'table/index/GSI10')).toEqual(['PARENT#*']);
+    expect(keysOn('threads-write', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
+    expect(keysOn('threads-write', 'table/index/GSI2')).toEqual(['INBOX#*']);
     expect(keysOn('stale-check', 'table/index/GSI3')).toEqual(['DUE#*']);
     expect(keysOn('stale-check', 'table/index/GSI11')).toEqual(['EXPECTED#*']);
     expect(keysOn('stale-check', 'table/index/GSI1')).toEqual(['SCENARIO#*', 'SCENARIOS']);

@@ -589,6 +589,60 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(readKeys.some((k) => k.index === 'GSI1')).toBe(true);
   });
 
+  it('threads-write receives, deduplicates, matches, accepts and dismisses inbox items within its families and indexes; threads-read lists them', async () => {
+    // Prepare
+    const write = (routeKey: string, opts: Parameters<typeof request>[1]) =>
+      threadsWrite(request(routeKey, opts));
+    await write('POST /threads', {
+      body: {
+        id: 'iam-inbox',
+        scenario: 'iam-inbox',
+        kind: 'summit',
+        title: 'Trump–Putin meeting',
+        status: 'announced',
+        summary: 's',
+      },
+    });
+    const item = (url: string, title: string, summary = '') =>
+      write('POST /inbox', { body: { scenario: 'iam-inbox', url, title, summary } });
+    const wire =
+      'President Donald Trump said Friday he will meet with Russian President Vladimir Putin next Friday in Alaska.';
+    sent.take();
+    // Act: a new item, the same link again, a near copy elsewhere, an acceptance, a dismissal, the list
+    const first = await item('https://example.com/a', 'Trump sets meeting date with Putin in Alaska', wire);
+    const again = await item(
+      'https://EXAMPLE.com/a#top',
+      'Trump sets meeting date with Putin in Alaska',
+      wire,
+    );
+    const copy = await item(
+      'https://example.org/b',
+      'Trump sets meeting date with Putin in Alaska',
+      `(AP) ${wire}`,
+    );
+    const other = await item('https://example.net/c', 'Liverpool win the Premier League title');
+    const id = (r: unknown) => (JSON.parse((r as { body: string }).body) as { id: string }).id;
+    const accepted = await write('POST /inbox/{id}/accept', {
+      params: { id: id(first) },
+      body: { threadId: 'iam-inbox' },
+      headers: { 'idempotency-key': 'families-inbox' },
+    });
+    const dismissed = await write('POST /inbox/{id}/dismiss', { params: { id: id(other) }, body: {} });
+    const writeKeys = sent.take();
+    const listed = await threadsRead(
+      request('GET /inbox', { query: { scenario: 'iam-inbox', state: 'accepted' } }),
+    );
+    // Assess
+    expect([first, again, copy, other, accepted, dismissed, listed].map(status)).toEqual([
+      201, 200, 200, 201, 201, 200, 200,
+    ]);
+    expect(new Set(writeKeys.map((k) => k.index ?? k.action))).toEqual(
+      new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'GSI1', 'GSI2', 'LSI1']),
+    );
+    expect(denied('threads-write', writeKeys)).toEqual([]);
+    expect(denied('threads-read', sent.take())).toEqual([]);
+  });
+
   it('threads-read serves every read route, every list filter and history view within its families and indexes', async () => {
     // Prepare
     await ctx.recounts.flush();

@@ -1,0 +1,142 @@
+import { AlreadyDecidedError, NotFoundError } from '../domain/errors';
+import type { InboxItem } from '../domain/inbox';
+import { outletOf } from '../domain/inbox-text';
+import { LIMITS } from '../domain/limits';
+import type { AcceptInboxItemInput, CreateUpdateInput } from '../domain/schemas';
+import { nowUtc, parsePreciseTime, type PreciseTime } from '../domain/time';
+import type { Principal, Source } from '../domain/types';
+import { InboxItemDecided, type InboxStore } from '../store/inbox-store';
+import { postUpdate, type ThreadWrites, type WriteOptions, type WriteResult } from './threads';
+
+/**
+ * Deciding an inbox item (contract 1.2): accepting posts an update through the one write path of
+ * `POST /threads/{id}/updates` (validation, If-Match, Idempotency-Key, the outbox), and the item's
+ * decision is one more part of that write's transaction, so the update and the decision land
+ * together or not at all; dismissing is one conditional write. Either only from `new`: 409 after.
+ */
+
+export type InboxDecisionDeps = ThreadWrites & { inbox: InboxStore };
+
+export interface Accepted extends WriteResult {
+  item: InboxItem;
+}
+
+async function newItem(ctx: Pick<InboxDecisionDeps, 'inbox'>, id: string): Promise<InboxItem> {
+  const item = await ctx.inbox.get(id, true);
+  if (!item) throw new NotFoundError(`No inbox item ${id}.`);
+  if (item.state !== 'new') throw decided(item);
+  return item;
+}
+
+const decided = (item: Pick<InboxItem, 'id' | 'state' | 'decidedAt'>) =>
+  new AlreadyDecidedError(
+    `Inbox item ${item.id} was ${item.state}${item.decidedAt ? ` at ${item.decidedAt}` : ''}.`,
+  );
+
+/** The item's URL and its duplicates, as an update's sources (at most the contract's 20). */
+export const sourcesOf = (item: InboxItem): Source[] =>
+  [
+    {
+      url: item.url,
+      title: item.title.slice(0, LIMITS.sourceText),
+      ...(item.outlet ? { publisher: item.outlet } : {}),
+      ...(item.publishedAt ? { publishedAt: item.publishedAt } : {}),
+    },
+    ...item.duplicates.map((url) => {
+      const outlet = outletOf(url);
+      return { url, ...(outlet ? { publisher: outlet } : {}) };
+    }),
+  ].slice(0, LIMITS.sources);
+
+/**
+ * When the update happened, by default: the match's suggested date unless it is in the future (a
+ * date the text gives for something yet to come is no default), else when the item was published,
+ * else now (undefined: the write path's own default).
+ */
+export function defaultOccurredAt(item: InboxItem, threadId: string, now: string): PreciseTime | undefined {
+  const match = item.matches.find((m) => m.threadId === threadId);
+  if (match?.suggestedOccurredAt) {
+    const suggested = parsePreciseTime(match.suggestedOccurredAt);
+    if (suggested && suggested.at <= now) return suggested;
+  }
+  return item.publishedAt !== null && item.publishedAt <= now
+    ? { at: item.publishedAt, precision: 'instant' }
+    : undefined;
+}
+
+/** The update an acceptance posts: the editor's fields, else the item's suggestions (contract 1.2). */
+export function updateFor(item: InboxItem, input: AcceptInboxItemInput, now: string): CreateUpdateInput {
+  const match = item.matches.find((m) => m.threadId === input.threadId);
+  const occurredAt = input.occurredAt ?? defaultOccurredAt(item, input.threadId, now);
+  return {
+    status: input.status !== undefined ? input.status : (match?.suggestedStatus ?? null),
+    summary: input.summary ?? item.title,
+    ...(occurredAt !== undefined ? { occurredAt } : {}),
+    sources: sourcesOf(item),
+    ...(input.quotes !== undefined ? { quotes: input.quotes } : {}),
+    inboxItem: item.id,
+  };
+}
+
+export async function acceptInboxItem(
+  ctx: InboxDecisionDeps,
+  id: string,
+  input: AcceptInboxItemInput,
+  options: WriteOptions,
+): Promise<Accepted> {
+  const item = await newItem(ctx, id);
+  const now = nowUtc();
+  let decidedAt = now;
+  const result = await postUpdate(ctx, input.threadId, updateFor(item, input, now), {
+    ...options,
+    also: ({ update }) => {
+      decidedAt = update!.recordedAt;
+      return {
+        write: ctx.inbox.decisionUpdate({
+          id: item.id,
+          scenario: item.scenario,
+          state: 'accepted',
+          decidedAt,
+          decidedBy: options.principal.name,
+          updateId: update!.id,
+        }),
+        // Someone decided it between our read and our commit: nothing of this write landed.
+        refused: () => new AlreadyDecidedError(`Inbox item ${item.id} was decided meanwhile.`),
+      };
+    },
+  });
+  return {
+    ...result,
+    item: {
+      ...item,
+      state: 'accepted',
+      decidedAt,
+      decidedBy: options.principal.name,
+      updateId: result.update!.id,
+    },
+  };
+}
+
+export async function dismissInboxItem(
+  ctx: Pick<InboxDecisionDeps, 'inbox'>,
+  id: string,
+  reason: string | undefined,
+  principal: Principal,
+): Promise<InboxItem> {
+  const item = await newItem(ctx, id);
+  try {
+    return await ctx.inbox.dismiss({
+      id,
+      scenario: item.scenario,
+      state: 'dismissed',
+      decidedAt: nowUtc(),
+      decidedBy: principal.name,
+      updateId: null,
+      reason: reason ?? null,
+    });
+  } catch (error) {
+    if (!(error instanceof InboxItemDecided)) throw error;
+    const now = await ctx.inbox.get(id, true);
+    throw decided(now ?? item);
+  }
+}

@@ -1,0 +1,201 @@
+import { ulid } from 'ulid';
+import { BUILT_IN_CUES } from '../domain/cues';
+import { NotFoundError } from '../domain/errors';
+import { inboxItemArrived } from '../domain/event';
+import {
+  NEAR_COPY_THRESHOLD,
+  canonicalUrl,
+  copyText,
+  signature,
+  similarity,
+  type InboxItem,
+} from '../domain/inbox';
+import { dateInText, languageOf, outletOf, startOf } from '../domain/inbox-text';
+import type { KindRegistry } from '../domain/kinds';
+import { ThreadIndex, type MatchableThread, type StatusCues } from '../domain/matching';
+import { nowUtc } from '../domain/time';
+import type { Thread } from '../domain/types';
+import { InboxUrlTaken, type InboxStore } from '../store/inbox-store';
+import type { ThreadStore } from '../store/thread-store';
+import type { KindCache } from './kinds';
+
+/**
+ * The news inbox's use cases (contract 1.2, "Sources and the news inbox"): an entry arrives (pushed
+ * with `POST /inbox`, or from a polled feed), is deduplicated, matched to the scenario's threads and
+ * stored; editors list, accept and dismiss items (accept: shared/app/inbox-decisions.ts).
+ */
+
+export interface InboxDeps {
+  inbox: InboxStore;
+  threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>;
+  kinds: KindCache;
+  matchers: ThreadIndexCache;
+}
+
+/** An entry as it arrives. */
+export interface InboxEntry {
+  scenario: string;
+  url: string;
+  title: string;
+  summary?: string | undefined;
+  publishedAt?: string | undefined;
+  language?: string | undefined;
+  /** The feed it came from; absent when pushed. */
+  source?: string | null;
+}
+
+/** How many of the newest items of a scenario a new entry is compared with for near copies. */
+export const NEAR_COPY_WINDOW = 200;
+/** How many recent update summaries of a thread go into its index entry. */
+export const RECENT_UPDATES = 3;
+/** How long a scenario's thread index is reused: thread titles and keywords change rarely, news arrives in bursts. */
+export const INDEX_TTL_MS = 60_000;
+/** The most threads a scenario's index holds (a page of the list). */
+const MAX_THREADS = 100;
+
+/**
+ * Each scenario's thread index, built from its non-archived threads and their recent updates, and
+ * kept INDEX_TTL_MS: a burst of a thousand entries reads the threads once, not a thousand times. A
+ * thread created or retitled within that time is matched once the index is rebuilt.
+ */
+export class ThreadIndexCache {
+  private readonly built = new Map<string, { index: Promise<ThreadIndex>; at: number }>();
+
+  constructor(
+    private readonly threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>,
+    private readonly ttlMs = INDEX_TTL_MS,
+  ) {}
+
+  index(scenario: string): Promise<ThreadIndex> {
+    const hit = this.built.get(scenario);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.index;
+    const index = this.build(scenario);
+    this.built.set(scenario, { index, at: Date.now() });
+    // A failed build is not kept: the next entry tries again.
+    index.catch(() => this.built.delete(scenario));
+    return index;
+  }
+
+  /** Forget a scenario's index (a thread was created or changed here and must be matched at once). */
+  forget(scenario: string): void {
+    this.built.delete(scenario);
+  }
+
+  private async build(scenario: string): Promise<ThreadIndex> {
+    const page = await this.threads.listThreads({ scenario }, MAX_THREADS);
+    const threads = await Promise.all(
+      page.items.map(async (t): Promise<MatchableThread> => {
+        const { items } = await this.threads.listUpdates(t.id, RECENT_UPDATES);
+        return {
+          id: t.id,
+          kind: t.kind,
+          title: t.title,
+          keywords: keywordsOf(t),
+          recent: items.filter((u) => !u.retracted).map((u) => u.summary),
+        };
+      }),
+    );
+    return new ThreadIndex(threads);
+  }
+}
+
+/** A thread's `keywords` (contract 1.2, set by PATCH; another part of the code adds the field): empty when absent. */
+const keywordsOf = (thread: Thread): string[] => {
+  const k = (thread as Thread & { keywords?: unknown }).keywords;
+  return Array.isArray(k) ? k.filter((w): w is string => typeof w === 'string') : [];
+};
+
+/** Each kind's status cues: a custom kind's own (`PUT /kinds`), a built-in kind's defaults unless an admin set others. */
+export const cuesOf = (registry: KindRegistry): StatusCues =>
+  Object.fromEntries(registry.list().map((k) => [k.kind, k.cues ?? BUILT_IN_CUES[k.kind] ?? {}]));
+
+/** What an arrival did: made a new item, or added to an existing one (a duplicate). */
+export interface Arrival {
+  item: InboxItem;
+  created: boolean;
+}
+
+/**
+ * An entry arrives. Its canonical URL already known in the scenario: that item, unchanged. A near
+ * copy of one of the scenario's newest items: its URL joins that item's duplicates. Otherwise a new
+ * item, with its outlet, language, publication date (from the text when not given) and matches.
+ */
+export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowUtc()): Promise<Arrival> {
+  const canonical = canonicalUrl(entry.url);
+  const known = await ctx.inbox.findByUrl(entry.scenario, canonical);
+  if (known) return { item: known, created: false };
+
+  const summary = entry.summary ?? '';
+  const text = copyText({ title: entry.title, summary });
+  const sig = signature(text);
+  if (sig) {
+    const recent = await ctx.inbox.recentSignatures(entry.scenario, NEAR_COPY_WINDOW);
+    const copyOf = recent
+      .map((r) => ({ id: r.id, s: similarity(sig, r.signature) }))
+      .filter((r) => r.s >= NEAR_COPY_THRESHOLD)
+      .sort((a, b) => b.s - a.s)[0];
+    if (copyOf) return addAsDuplicate(ctx, copyOf.id, entry, canonical);
+  }
+
+  const language = entry.language ?? languageOf(text);
+  const reference = new Date(entry.publishedAt ?? now);
+  const textDate = entry.publishedAt === undefined ? dateInText(text, new Date(now), language) : null;
+  // A date the text gives is when the article was published only if it is not after its arrival.
+  const publishedAt = entry.publishedAt ?? (textDate && startOf(textDate) <= now ? startOf(textDate) : null);
+  const [index, registry] = await Promise.all([ctx.matchers.index(entry.scenario), ctx.kinds.registry()]);
+  const item: InboxItem = {
+    id: `inb_${ulid(Date.parse(now))}`,
+    scenario: entry.scenario,
+    source: entry.source ?? null,
+    url: entry.url,
+    title: entry.title,
+    summary,
+    language,
+    publishedAt,
+    firstSeenAt: now,
+    outlet: outletOf(entry.url),
+    duplicates: [],
+    matches: index.match(text, cuesOf(registry), publishedAt ? new Date(publishedAt) : reference, language),
+    state: 'new',
+    decidedAt: null,
+    decidedBy: null,
+    updateId: null,
+  };
+  try {
+    await ctx.inbox.create({
+      item,
+      signature: sig,
+      canonicalUrl: canonical,
+      events: [inboxItemArrived(item, now)],
+    });
+    return { item, created: true };
+  } catch (error) {
+    if (!(error instanceof InboxUrlTaken)) throw error;
+    // The same link arrived at the same moment: the other arrival made the item.
+    const other = await ctx.inbox.findByUrl(entry.scenario, canonical);
+    if (!other) throw error;
+    return { item: other, created: false };
+  }
+}
+
+async function addAsDuplicate(
+  ctx: InboxDeps,
+  id: string,
+  entry: InboxEntry,
+  canonical: string,
+): Promise<Arrival> {
+  try {
+    return { item: await ctx.inbox.addDuplicate(id, entry.scenario, entry.url, canonical), created: false };
+  } catch (error) {
+    if (!(error instanceof InboxUrlTaken)) throw error;
+    const other = await ctx.inbox.findByUrl(entry.scenario, canonical);
+    if (!other) throw error;
+    return { item: other, created: false };
+  }
+}
+
+export async function getInboxItem(ctx: Pick<InboxDeps, 'inbox'>, id: string): Promise<InboxItem> {
+  const item = await ctx.inbox.get(id);
+  if (!item) throw new NotFoundError(`No inbox item ${id}.`);
+  return item;
+}
