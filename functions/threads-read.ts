@@ -16,6 +16,8 @@ import { pageTokenKeys } from '../shared/store/keyring-source';
 import { pageTokenCodec, pageTokenKeyId } from '../shared/store/page-token';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
+import { PublicStore } from '../shared/store/public-store';
+import { publicRoutes } from '../shared/http/public-routes';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
@@ -31,6 +33,7 @@ const deps = {
   db,
   threads: new ThreadStore(db, cfg.tableName),
   scenarios: new ScenarioStore(db, cfg.tableName),
+  publicViews: new PublicStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
 };
@@ -219,6 +222,9 @@ export const handler = lambdaHandler(
       // As known at a time it is computed, like any historical view: no ETag. Now, a digest of the page.
       return q.knownAt !== undefined ? json(200, body) : conditional(req, body);
     },
+
+    // Public scenarios and embeds (contract 1.2): no token; Cache-Control and CORS from the dispatcher.
+    ...publicRoutes,
   },
   appContext,
   loadPageKeys,

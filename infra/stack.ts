@@ -146,6 +146,7 @@ export class ScenarioTrackerStack extends Stack {
       this.edge.originSecret.grantRead(this.functions.authorizer);
       this.functions.authorizer.addEnvironment('TRACKER_ORIGIN_SECRET_ARN', this.edge.originSecret.secretArn);
       this.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
+      this.functions['threads-read'].addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
     }
 
     this.schedule = new Schedule(this, 'Schedule', {

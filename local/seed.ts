@@ -87,6 +87,7 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
     id: SEED_SCENARIO,
     ...SEED_SCENARIO_FIELDS,
     tags: [...SEED_SCENARIO_FIELDS.tags],
+    public: false,
     ...ZERO_COUNTS,
     createdAt: now,
     updatedAt: now,

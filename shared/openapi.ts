@@ -20,11 +20,15 @@ import {
   SubscriptionSchema,
   TimelineItemSchema,
   ThreadSchema,
+  PublicScenarioSchema,
+  PublicThreadDetailSchema,
+  OEmbedSchema,
   UpdateSchema,
   type Schema,
 } from './domain/schemas';
 import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES, type ResponseBody, type Route } from './routes';
+import { PUBLIC_CACHE_CONTROL } from './domain/public-cache';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table the stack deploys and the zod schemas
@@ -61,6 +65,9 @@ const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['DeliveryAttempt', DeliveryAttemptSchema, 'output'],
   ['CreateSubscription', CreateSubscriptionSchema, 'input'],
   ['PatchSubscription', PatchSubscriptionSchema, 'input'],
+  ['PublicScenario', PublicScenarioSchema, 'output'],
+  ['PublicThreadDetail', PublicThreadDetailSchema, 'output'],
+  ['OEmbed', OEmbedSchema, 'output'],
 ];
 
 const ref = (s: Schema) => {
@@ -149,6 +156,9 @@ function operation(route: Route): Record<string, unknown> {
     route.role ? `Needs the ${route.role} role.` : '',
     route.basicAuth ? 'Also accepts HTTP Basic with the token as the password.' : '',
     head ? 'Answers like GET, without a body.' : '',
+    route.publicCache
+      ? `No token. Cache-Control: ${PUBLIC_CACHE_CONTROL} (200, 304 and 404 alike); Access-Control-Allow-Origin: *.`
+      : '',
     route.description ?? '',
   ]
     .filter(Boolean)
@@ -166,7 +176,13 @@ function operation(route: Route): Record<string, unknown> {
       ...(route.etag ? ETAG : {}),
       ...(location ? { Location: header(location) } : {}),
     };
-    const content = route.atom ? atomContent : shape === undefined ? undefined : jsonContent(shape);
+    const content = route.atom
+      ? atomContent
+      : route.mediaType
+        ? { [route.mediaType]: { schema: { type: 'string' } } }
+        : shape === undefined
+          ? undefined
+          : jsonContent(shape);
     return [
       status,
       {

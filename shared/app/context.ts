@@ -13,6 +13,7 @@ import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
+import { PublicStore } from '../store/public-store';
 import { ScenarioStore } from '../store/scenario-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
@@ -49,6 +50,8 @@ export interface AppContext {
   due: DueThreads;
   /** The reads the Atom feeds make. */
   feeds: FeedStore;
+  /** The reads the public scenario routes make beyond the scenario item (contract 1.2). */
+  publicViews: PublicStore;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -86,6 +89,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     deliveries: new DeliveryStore(db, table),
     due: new DueStore(db, table),
     feeds: new FeedStore(db, table),
+    publicViews: new PublicStore(db, table),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

@@ -27,6 +27,7 @@ function newScenario(
     title: input.title,
     description: input.description ?? '',
     tags: input.tags ?? [],
+    public: false,
     ...ZERO_COUNTS,
     createdAt: now,
     updatedAt: now,
@@ -80,7 +81,7 @@ export async function getScenario(ctx: Pick<AppContext, 'scenarios'>, id: string
 }
 
 /**
- * Change title, description or tags. With If-Match, a lost race (a recount counts as a change: the
+ * Change title, description, tags or `public` (contract 1.2). With If-Match, a lost race (a recount counts as a change: the
  * counts are part of the representation) is the client's 412; without it, re-read and retry. A
  * change to the values the scenario already has writes nothing and keeps its version.
  */
@@ -102,10 +103,12 @@ export async function patchScenario(
     const title = input.title ?? current.title;
     const description = input.description ?? current.description;
     const tags = input.tags ?? current.tags;
+    const isPublic = input.public ?? current.public;
     if (
       title === current.title &&
       description === current.description &&
-      tags.join('\n') === current.tags.join('\n')
+      tags.join('\n') === current.tags.join('\n') &&
+      isPublic === current.public
     )
       return current;
     const next: Scenario = {
@@ -113,6 +116,7 @@ export async function patchScenario(
       title,
       description,
       tags,
+      public: isPublic,
       version: current.version + 1,
       updatedAt: nowUtc(),
     };

@@ -171,3 +171,10 @@ export class InternalError extends TrackerError {
   readonly code = 'internal';
   readonly title = 'Internal error';
 }
+
+/** oEmbed's XML format (contract 1.2): JSON is the one format served. */
+export class NotImplementedError extends TrackerError {
+  readonly status = 501;
+  readonly code = 'not_implemented';
+  readonly title = 'Not implemented';
+}

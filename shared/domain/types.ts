@@ -111,6 +111,8 @@ export interface Scenario extends ScenarioCounts {
   title: string;
   description: string;
   tags: string[];
+  /** Published without a token (contract 1.2, "Public scenarios and embeds"); false until an editor says so. */
+  public: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;

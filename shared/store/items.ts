@@ -295,6 +295,7 @@ const SCENARIO_FIELDS = [
   'title',
   'description',
   'tags',
+  'public',
   'threadCount',
   'statusCounts',
   'staleCount',
@@ -315,6 +316,8 @@ export function toScenario(item: Record<string, unknown>): Scenario {
     ...scenario,
     description: scenario.description ?? '',
     tags: scenario.tags ?? [],
+    // Scenarios written before contract 1.2 have no attribute: not public.
+    public: scenario.public === true,
     statusCounts: Object.fromEntries(
       Object.keys(counts)
         .sort()

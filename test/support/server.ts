@@ -4,6 +4,7 @@ import type { AppContext } from '../../shared/app/context';
 import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import type { LiveOptions } from '../../local/live';
+import type { PublicCache } from '../../local/public-cache';
 import { seedIfEmpty } from '../../local/seed';
 import { freshContext, outboxRelay } from './context';
 
@@ -30,7 +31,14 @@ export interface TestServer {
  * settings (another DynamoDB Local, shorter timeouts).
  */
 export async function startTestServer(
-  options: { seed?: boolean; corsOrigins?: string[]; config?: Partial<Config>; live?: LiveOptions } = {},
+  options: {
+    seed?: boolean;
+    corsOrigins?: string[];
+    config?: Partial<Config>;
+    live?: LiveOptions;
+    /** The public routes' in-process cache (local/public-cache.ts): on by default, as `npm start` runs it. */
+    publicCache?: PublicCache | false;
+  } = {},
 ): Promise<TestServer> {
   const ctx = await freshContext(options.config);
   if (options.seed !== false) await seedIfEmpty(ctx);
@@ -46,6 +54,7 @@ export async function startTestServer(
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
+    ...(options.publicCache !== undefined ? { publicCache: options.publicCache } : {}),
     afterWrite: () => relay.nudge(),
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
