@@ -6,7 +6,7 @@ import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
 import { ApiGatewayAccount, type ApiGatewayCloudWatchRole } from './constructs/api-gateway-account';
 import { Api } from './constructs/api';
-import { Edge } from './constructs/edge';
+import { Edge, publicPaths } from './constructs/edge';
 import { ORIGIN_HEADER } from '../shared/http/origin';
 import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
@@ -16,7 +16,7 @@ import { OutboxRelay } from './constructs/outbox-relay';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Route } from '../shared/routes';
+import { ROUTES, type Route } from '../shared/routes';
 import { createTable } from './table';
 import { LiveApi } from './live-api';
 
@@ -147,6 +147,8 @@ export class ScenarioTrackerStack extends Stack {
       this.functions.authorizer.addEnvironment('TRACKER_ORIGIN_SECRET_ARN', this.edge.originSecret.secretArn);
       this.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
       this.functions['threads-read'].addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
+      // Contract 1.2's public routes from CloudFront's cache, shielded in the API's own region.
+      this.edge.cachePublicRoutes(publicPaths(props.routes ?? ROUTES), Stack.of(this).region);
     }
 
     this.schedule = new Schedule(this, 'Schedule', {
