@@ -96,7 +96,9 @@ export function embedScript(): string {
       const page = BASE + '/p/' + encodeURIComponent(scenario);
       let view;
       try {
-        const r = await fetch(BASE + path);
+        // Revalidated every time: the CDN answers from its copy (304 when unchanged), and the
+        // browser's own copy never adds a second max-age to the CDN's.
+        const r = await fetch(BASE + path, { cache: 'no-cache' });
         if (r.status === 404) {
           this.view.innerHTML = '<div class="st"><p>This tracker is not public.</p></div>';
           return;
