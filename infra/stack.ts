@@ -29,6 +29,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
   stage: string;
   /** Origins allowed by CORS; empty → no CORS configuration at all. */
   corsOrigins: readonly string[];
+  /** Pages that may frame the public embeds (TRACKER_EMBED_ORIGINS of threads-read); unset: `*`. */
+  embedOrigins?: readonly string[] | undefined;
   /** Days every log group keeps its logs. */
   logRetentionDays: RetentionDays;
   /** POWERTOOLS_LOG_LEVEL of every function. */
@@ -109,6 +111,7 @@ export class ScenarioTrackerStack extends Stack {
       pageTokenSecret: this.secrets.pageToken,
       webhookSecretKey: this.secrets.webhookKey,
       corsOrigins: props.corsOrigins,
+      embedOrigins: props.embedOrigins,
       webhookUrl: props.webhookUrl,
       logLevel: props.logLevel ?? 'INFO',
       logRetentionDays: props.logRetentionDays,
