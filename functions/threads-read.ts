@@ -24,6 +24,8 @@ import { ThreadStore } from '../shared/store/thread-store';
 import { DraftStore } from '../shared/store/draft-store';
 import { listThreadDrafts } from '../shared/app/drafts';
 import { requireRole } from '../shared/http/auth';
+import { PublicStore } from '../shared/store/public-store';
+import { publicRoutes } from '../shared/http/public-routes';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
@@ -52,6 +54,7 @@ const deps = {
   drafts: new DraftStore(db, cfg.tableName),
   scenarios: new ScenarioStore(db, cfg.tableName),
   changes: new ChangeStore(db, cfg.tableName),
+  publicViews: new PublicStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
   search: new SearchIndex(db, cfg.tableName),
@@ -327,6 +330,8 @@ export const handler = lambdaHandler(
         nextToken: page.next !== null ? req.ctx.pageTokens.encode({ offset: page.next }, scope) : null,
       });
     },
+    // Public scenarios and embeds (contract 1.2): no token; Cache-Control and CORS from the dispatcher.
+    ...publicRoutes,
   },
   appContext,
   loadPageKeys,

@@ -65,6 +65,7 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     description: `Scenario Tracker (${settings.stage}): thread tracking API, table, schedule and alarms`,
     stage: settings.stage,
     corsOrigins: settings.corsOrigins,
+    embedOrigins: settings.embedOrigins,
     logRetentionDays: settings.logRetentionDays,
     logLevel: settings.logLevel,
     alarmEmail: settings.alarmEmail,

@@ -30,6 +30,11 @@ export interface StackSettings {
   stackName: string;
   /** Origins allowed by CORS (`corsOrigins`: a list, or a, b; TRACKER_CORS_ORIGINS); default none (no CORS). */
   corsOrigins: string[];
+  /**
+   * Pages that may frame the public embeds (`embedOrigins`: a list, or a, b; TRACKER_EMBED_ORIGINS);
+   * unset: the functions' default, `*` (contract 1.2).
+   */
+  embedOrigins: string[] | undefined;
   /** E-mail address subscribed to the alarm topic (`alarmEmail`, TRACKER_ALARM_EMAIL). */
   alarmEmail: string | undefined;
   /** Webhook every notification is also POSTed to (`webhookUrl`, TRACKER_WEBHOOK_URL). */
@@ -239,6 +244,7 @@ const SETTINGS = {
     schema: text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name'),
   },
   corsOrigins: { env: 'TRACKER_CORS_ORIGINS', schema: list },
+  embedOrigins: { env: 'TRACKER_EMBED_ORIGINS', schema: list },
   alarmEmail: {
     env: 'TRACKER_ALARM_EMAIL',
     schema: z.string().check(z.trim(), z.email('must be an e-mail address')),
@@ -378,7 +384,12 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
   const webhookUrl = read('webhookUrl');
   // What the functions will read, checked by their own rules now: a bad value fails the synth, not
   // every invocation after the deploy.
-  readConfig({ TRACKER_CORS_ORIGINS: corsOrigins.join(','), TRACKER_WEBHOOK_URL: webhookUrl });
+  const embedOrigins = read('embedOrigins');
+  readConfig({
+    TRACKER_CORS_ORIGINS: corsOrigins.join(','),
+    TRACKER_WEBHOOK_URL: webhookUrl,
+    TRACKER_EMBED_ORIGINS: embedOrigins?.join(','),
+  });
 
   const accountConcurrency = read('accountConcurrency');
   const edgeRequestsPerMinute = read('edgeRequestsPerMinute') ?? EDGE_DEFAULTS.requestsPerMinute;
@@ -401,6 +412,7 @@ export function resolveSettings(context: Lookup, env: NodeJS.ProcessEnv = proces
     stage,
     stackName: read('stackName') ?? `ScenarioTracker-${stage}`,
     corsOrigins,
+    embedOrigins,
     alarmEmail: read('alarmEmail'),
     webhookUrl,
     logRetentionDays: (read('logRetentionDays') ?? 30) as RetentionDays,

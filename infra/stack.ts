@@ -6,7 +6,7 @@ import type { AnyFunctionName, FunctionName } from './bundling';
 import { Alarms } from './constructs/alarms';
 import { ApiGatewayAccount, type ApiGatewayCloudWatchRole } from './constructs/api-gateway-account';
 import { Api } from './constructs/api';
-import { Edge } from './constructs/edge';
+import { Edge, publicPaths } from './constructs/edge';
 import { ORIGIN_HEADER } from '../shared/http/origin';
 import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
@@ -17,7 +17,7 @@ import { SearchIndexer } from './constructs/search-indexer';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Route } from '../shared/routes';
+import { ROUTES, type Route } from '../shared/routes';
 import { createTable } from './table';
 import { LiveApi } from './live-api';
 
@@ -30,6 +30,8 @@ export interface ScenarioTrackerStackProps extends StackProps {
   stage: string;
   /** Origins allowed by CORS; empty → no CORS configuration at all. */
   corsOrigins: readonly string[];
+  /** Pages that may frame the public embeds (TRACKER_EMBED_ORIGINS of threads-read); unset: `*`. */
+  embedOrigins?: readonly string[] | undefined;
   /** Days every log group keeps its logs. */
   logRetentionDays: RetentionDays;
   /** POWERTOOLS_LOG_LEVEL of every function. */
@@ -111,6 +113,7 @@ export class ScenarioTrackerStack extends Stack {
       pageTokenSecret: this.secrets.pageToken,
       webhookSecretKey: this.secrets.webhookKey,
       corsOrigins: props.corsOrigins,
+      embedOrigins: props.embedOrigins,
       webhookUrl: props.webhookUrl,
       logLevel: props.logLevel ?? 'INFO',
       logRetentionDays: props.logRetentionDays,
@@ -148,6 +151,9 @@ export class ScenarioTrackerStack extends Stack {
       this.edge.originSecret.grantRead(this.functions.authorizer);
       this.functions.authorizer.addEnvironment('TRACKER_ORIGIN_SECRET_ARN', this.edge.originSecret.secretArn);
       this.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
+      this.functions['threads-read'].addEnvironment('TRACKER_PUBLIC_URL', this.edge.url);
+      // Contract 1.2's public routes from CloudFront's cache, shielded in the API's own region.
+      this.edge.cachePublicRoutes(publicPaths(props.routes ?? ROUTES), Stack.of(this).region);
     }
 
     this.schedule = new Schedule(this, 'Schedule', {

@@ -88,6 +88,7 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
     ...SEED_SCENARIO_FIELDS,
     tags: [...SEED_SCENARIO_FIELDS.tags],
     keywords: [],
+    public: false,
     ...ZERO_COUNTS,
     createdAt: now,
     updatedAt: now,

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
 import { CORS } from '../shared/http/cors';
 import { STATUS_TONES } from '../shared/domain/tones';
-import { dispatch, requestTarget, send } from './gateway';
+import { dispatch, requestTarget, send, type RequestTarget } from './gateway';
+import { PublicCache } from './public-cache';
+import { matchRoute } from '../shared/routes';
+import type { HttpResult } from '../shared/http/response';
 import { LaunchError, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { lockDataFolder } from './data-lock';
 import { seedIfEmpty } from './seed';
@@ -80,6 +84,11 @@ export interface LocalServerOptions {
    * second (local/outbox-stream.ts).
    */
   afterWrite?: () => void;
+  /**
+   * The CDN's cache in front of the public routes (local/public-cache.ts): on unless false; tests
+   * pass one with their own clock.
+   */
+  publicCache?: PublicCache | false;
 }
 
 /** The live hub of each local server: tests and the bench wait on its fan-outs. */
@@ -88,6 +97,7 @@ export const liveHubs = new WeakMap<Server, LiveHub>();
 /** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
 export function createLocalServer(options: LocalServerOptions = {}): Server {
   const allowed = new Set(options.corsOrigins ?? []);
+  const cache = options.publicCache === false ? undefined : (options.publicCache ?? new PublicCache());
   installInvokeStore();
   const server = createServer(async (req, res) => {
     // API Gateway's request id: on every answer (as `apigw-requestid`, which HTTP APIs send), in the
@@ -139,7 +149,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
           return res.end(file.body);
         }
       }
-      const result = await dispatch(req, target, requestId);
+      const result = await throughCache(req, target, requestId, cache);
       // A body we stopped reading leaves the socket unusable: close it after this answer.
       await send(res, result, { ...cors, ...(result.statusCode === 413 ? { Connection: 'close' } : {}) });
       if (req.method !== 'GET' && req.method !== 'HEAD') options.afterWrite?.();
@@ -177,6 +187,39 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     return close(callback);
   };
   return server;
+}
+
+/**
+ * A public route's GET or HEAD goes through the cache as it would through the CDN: keyed on the
+ * method, path and query only, asked of the origin without the reader's If-None-Match (the cache
+ * answers that) or Authorization (a public route reads none, and the CDN forwards none). Other
+ * requests go straight to the route table. `X-Cache` says which it was, as CloudFront's header does.
+ */
+async function throughCache(
+  req: IncomingMessage,
+  target: RequestTarget,
+  requestId: string,
+  cache: PublicCache | undefined,
+): Promise<HttpResult> {
+  const method = req.method ?? 'GET';
+  const match =
+    cache && (method === 'GET' || method === 'HEAD') ? matchRoute(method, target.path) : undefined;
+  if (!cache || match?.kind !== 'found' || !match.route.publicCache) return dispatch(req, target, requestId);
+  const { 'if-none-match': ifNoneMatch, authorization: _token, ...headers } = req.headers;
+  // What the CDN sends the origin: a bodiless GET or HEAD with the reader's other headers.
+  const originRequest = Object.assign(Readable.from([]), {
+    method,
+    headers,
+    httpVersion: req.httpVersion,
+    socket: req.socket,
+  }) as unknown as IncomingMessage;
+  const served = await cache.serve(`${method} ${target.path}?${target.rawQuery}`, ifNoneMatch, () =>
+    dispatch(originRequest, target),
+  );
+  return {
+    ...served.result,
+    headers: { ...served.result.headers, 'X-Cache': `${served.outcome} from local cache` },
+  };
 }
 
 /**

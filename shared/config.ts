@@ -129,6 +129,24 @@ const CORE_SETTINGS = {
           'must be comma-separated origins such as https://desk.example.org (scheme, host, port; no path)',
         ),
       ),
+  // Public scenarios and embeds (contract 1.2): who may frame the embed page; `*` (the default) is anyone.
+  TRACKER_EMBED_ORIGINS: () =>
+    z
+      .pipe(
+        z.string(),
+        z.transform((s: string) =>
+          s
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        ),
+      )
+      .check(
+        z.refine(
+          (list: string[]) => list.length > 0 && (list.join() === '*' || list.every(isOrigin)),
+          'must be * or comma-separated origins such as https://news.example.org (scheme, host, port; no path)',
+        ),
+      ),
   WRITE_MAX_ATTEMPTS: () => integer(1, 1000),
   WRITE_RETRY_BUDGET_MS: () => integer(1, 600_000, ' ms'),
   WRITE_BACKOFF_CAP_MS: () => integer(1, 60_000, ' ms'),
@@ -265,6 +283,8 @@ export interface Config {
   webhookUrl: string | undefined;
   /** TRACKER_CORS_ORIGINS: comma-separated origins allowed by CORS (default: none). */
   corsOrigins: string[];
+  /** TRACKER_EMBED_ORIGINS: the pages allowed to frame /embed/* (CSP frame-ancestors); default ['*'], anyone. */
+  embedOrigins: string[];
   /** Bounded commit attempts of an unconditional write that meets contention (WRITE_MAX_ATTEMPTS, 1–1000, default 100; waiting in a thread's queue for its turn is bounded by the budget below)... */
   writeMaxAttempts: number;
   /** ...and at most this long in all (WRITE_RETRY_BUDGET_MS, 1–600000, default 10000; the write function times out at 20 s). */
@@ -365,6 +385,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBusName: s.EVENT_BUS_NAME,
     webhookUrl: s.TRACKER_WEBHOOK_URL,
     corsOrigins: s.TRACKER_CORS_ORIGINS ?? [],
+    embedOrigins: s.TRACKER_EMBED_ORIGINS ?? ['*'],
     writeMaxAttempts: s.WRITE_MAX_ATTEMPTS ?? 100,
     writeRetryBudgetMs: s.WRITE_RETRY_BUDGET_MS ?? 10_000,
     writeBackoffCapMs: s.WRITE_BACKOFF_CAP_MS ?? 200,

@@ -24,6 +24,9 @@ import {
   ChangeItemSchema,
   SearchItemSchema,
   ThreadSchema,
+  PublicScenarioSchema,
+  PublicThreadDetailSchema,
+  OEmbedSchema,
   UpdateSchema,
   type Schema,
 } from './domain/schemas';
@@ -35,6 +38,7 @@ import {
 } from './domain/schemas';
 import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES, type ResponseBody, type Route } from './routes';
+import { PUBLIC_CACHE_CONTROL } from './domain/public-cache';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table the stack deploys and the zod schemas
@@ -81,6 +85,9 @@ const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['CreateInboxItem', CreateInboxItemSchema, 'input'],
   ['AcceptInboxItem', AcceptInboxItemSchema, 'input'],
   ['DismissInboxItem', DismissInboxItemSchema, 'input'],
+  ['PublicScenario', PublicScenarioSchema, 'output'],
+  ['PublicThreadDetail', PublicThreadDetailSchema, 'output'],
+  ['OEmbed', OEmbedSchema, 'output'],
 ];
 
 const ref = (s: Schema) => {
@@ -172,6 +179,9 @@ function operation(route: Route): Record<string, unknown> {
     route.role ? `Needs the ${route.role} role.` : '',
     route.basicAuth ? 'Also accepts HTTP Basic with the token as the password.' : '',
     head ? 'Answers like GET, without a body.' : '',
+    route.publicCache
+      ? `No token. Cache-Control: ${PUBLIC_CACHE_CONTROL} (200, 304 and 404 alike); Access-Control-Allow-Origin: *.`
+      : '',
     route.description ?? '',
   ]
     .filter(Boolean)
@@ -193,9 +203,11 @@ function operation(route: Route): Record<string, unknown> {
       ? atomContent
       : route.produces
         ? Object.fromEntries(route.produces.map((type) => [type, { schema: { type: 'string' } }]))
-        : shape === undefined
-          ? undefined
-          : jsonContent(shape);
+        : route.mediaType
+          ? { [route.mediaType]: { schema: { type: 'string' } } }
+          : shape === undefined
+            ? undefined
+            : jsonContent(shape);
     return [
       status,
       {

@@ -21,6 +21,10 @@ import {
   DeliveryAttemptSchema,
   DraftSchema,
   DraftsQuerySchema,
+  OEmbedQuerySchema,
+  OEmbedSchema,
+  PublicScenarioSchema,
+  PublicThreadDetailSchema,
   ExportQuerySchema,
   HistoryQuerySchema,
   KindSchema,
@@ -113,11 +117,28 @@ export interface Route {
   atom?: boolean;
   /** Answers text of these media types, not JSON (exports, iCalendar). */
   produces?: readonly string[];
+  /** Answers this media type (a text document), not JSON. */
+  mediaType?: string;
+  /**
+   * A public route (contract 1.2): `Cache-Control: public` on its 200, 304 and 404 (shared/domain/
+   * public-cache.ts), CORS `*`, and served through the CDN's cache (infra/constructs/edge.ts).
+   */
+  publicCache?: true;
   /** Answers pages of these items with `nextToken` (the page-token key is needed). */
   page?: Schema;
 }
 
 const THREAD_ID: PathParam = { pattern: SLUG, notFound: (id) => `No thread ${id}.` };
+/** Public routes say the same for a scenario that does not exist and one that is not public. */
+const PUBLIC_SCENARIO: PathParam = { pattern: SLUG, notFound: (id) => `No public scenario ${id}.` };
+/**
+ * `{threadId}.svg` as one path segment: API Gateway's path parameters are whole segments, so the
+ * badge's route takes the file name and the handler strips `.svg`.
+ */
+const BADGE_FILE: PathParam = {
+  pattern: new RegExp(`${SLUG.source.slice(0, -1)}\\.svg$`),
+  notFound: (file) => `No badge ${file}.`,
+};
 const INBOX_ID: PathParam = { pattern: INBOX_ITEM_ID, notFound: (id) => `No inbox item ${id}.` };
 const UPDATE_ID: PathParam = {
   pattern: ULID,
@@ -556,7 +577,7 @@ export const DECLARED_ROUTES = [
     group: 'threads-write',
     role: 'editor',
     operationId: 'patchScenario',
-    summary: 'Change title, description or tags',
+    summary: 'Change title, description, tags, keywords or public',
     params: { id: SCENARIO_ID },
     body: { schema: PatchScenarioSchema, label: 'The change' },
     ifMatch:
@@ -990,6 +1011,133 @@ export const DECLARED_ROUTES = [
     body: { schema: DismissInboxItemSchema, label: 'The dismissal' },
     responses: { 200: { description: 'The item, dismissed', body: InboxItemSchema } },
     problems: { 404: 'not_found', 409: 'already_decided' },
+  },
+  // ---- Public scenarios and embeds (contract 1.2): no token, cached by the CDN ----------------
+  // In threads-read: they read what it reads (scenario and thread items), and rendering HTML or SVG
+  // needs no library. Not public and missing are the same 404, never 401/403.
+  {
+    route: 'GET /public/scenarios/{id}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getPublicScenario',
+    summary: "A public scenario's current state",
+    params: { id: PUBLIC_SCENARIO },
+    etag: 'read',
+    publicCache: true,
+    responses: {
+      200: {
+        description: 'The scenario and its non-archived threads; no authors, no history',
+        body: PublicScenarioSchema,
+      },
+    },
+    problems: { 404: 'not_found (no such scenario, or not public)' },
+  },
+  {
+    route: 'GET /public/scenarios/{id}/threads/{threadId}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getPublicThread',
+    summary: 'A thread of a public scenario with its key events',
+    params: { id: PUBLIC_SCENARIO, threadId: THREAD_ID },
+    etag: 'read',
+    publicCache: true,
+    responses: {
+      200: {
+        description: "The thread's public view and its key events, oldest first",
+        body: PublicThreadDetailSchema,
+      },
+    },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'GET /embed/{scenario}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getScenarioEmbed',
+    summary: 'A public scenario as a small HTML page for an iframe',
+    params: { scenario: PUBLIC_SCENARIO },
+    etag: 'read',
+    publicCache: true,
+    mediaType: 'text/html',
+    responses: { 200: { description: 'HTML; frame-ancestors from TRACKER_EMBED_ORIGINS' } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'GET /embed/{scenario}/{threadId}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getThreadEmbed',
+    summary: 'One thread of a public scenario as a small HTML page for an iframe',
+    params: { scenario: PUBLIC_SCENARIO, threadId: THREAD_ID },
+    etag: 'read',
+    publicCache: true,
+    mediaType: 'text/html',
+    responses: { 200: { description: 'HTML; frame-ancestors from TRACKER_EMBED_ORIGINS' } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'GET /embed.js',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getEmbedScript',
+    summary: 'The <scenario-tracker scenario thread> custom element',
+    etag: 'read',
+    publicCache: true,
+    mediaType: 'text/javascript',
+    responses: { 200: { description: 'A classic script defining the element; no dependencies' } },
+  },
+  {
+    route: 'GET /oembed',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getOEmbed',
+    summary: 'oEmbed 1.0 for an embed or public page URL',
+    query: {
+      schema: OEmbedQuerySchema,
+      describe: {
+        url: 'An embed URL (/embed/{scenario}[/{threadId}]) or public page URL (/p/{scenario}) of this tracker',
+        format: 'json (default); xml answers 501',
+        maxwidth: 'The widest the iframe may be, in pixels',
+        maxheight: 'The tallest the iframe may be, in pixels',
+      },
+    },
+    etag: 'read',
+    publicCache: true,
+    responses: { 200: { description: 'A rich oEmbed response with the iframe HTML', body: OEmbedSchema } },
+    problems: {
+      404: 'not_found (not a public scenario of this tracker)',
+      501: 'not_implemented (format=xml)',
+    },
+  },
+  {
+    route: 'GET /badge/{scenario}/{badge}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getBadge',
+    summary: "A thread's status badge: /badge/{scenario}/{threadId}.svg",
+    params: { scenario: PUBLIC_SCENARIO, badge: BADGE_FILE },
+    etag: 'read',
+    publicCache: true,
+    mediaType: 'image/svg+xml',
+    responses: { 200: { description: 'SVG with the thread title and status' } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'GET /p/{scenario}',
+    group: 'threads-read',
+    role: null,
+    operationId: 'getPublicPage',
+    summary: 'A public page of the scenario with schema.org JSON-LD',
+    params: { scenario: PUBLIC_SCENARIO },
+    etag: 'read',
+    publicCache: true,
+    mediaType: 'text/html',
+    responses: {
+      200: {
+        description: 'HTML with a LiveBlogPosting and an Event per summit thread in application/ld+json',
+      },
+    },
+    problems: { 404: 'not_found' },
   },
 ] as const satisfies readonly DeclaredRoute[];
 

@@ -79,7 +79,7 @@ export interface ApiProps {
   /** Deployment stage: part of the API's name. */
   stage: string;
   /** The function of each route group (shared/routes.ts); the feeds function is told the API's URL. */
-  functions: Record<FunctionGroup, IFunction> & { feeds: LambdaFunction };
+  functions: Record<FunctionGroup, IFunction> & { feeds: LambdaFunction; 'threads-read': LambdaFunction };
   /** The routes to deploy (shared/routes.ts ROUTES unless a test gives its own table). */
   routes?: readonly Route[];
   /** Resolves the bearer token on every route that needs a role. */
@@ -165,6 +165,8 @@ export class Api extends Section {
     this.throttleRoutes(this.addRoutes(props), props.throttle);
     // Feed links are absolute: built on the API's own URL, never on a request's Host header.
     props.functions.feeds.addEnvironment('TRACKER_PUBLIC_URL', this.httpApi.apiEndpoint);
+    // So are the public routes' embed, oEmbed and page links (contract 1.2), served by threads-read.
+    props.functions['threads-read'].addEnvironment('TRACKER_PUBLIC_URL', this.httpApi.apiEndpoint);
   }
 
   /**

@@ -3,7 +3,12 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
   CachePolicy,
+  CacheQueryStringBehavior,
+  CachedMethods,
+  ResponseHeadersPolicy,
   Distribution,
   HttpVersion,
   OriginProtocolPolicy,
@@ -18,7 +23,31 @@ import { HttpOrigin, type HttpOriginProps } from 'aws-cdk-lib/aws-cloudfront-ori
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ORIGIN_HEADER } from '../../shared/http/origin';
+import type { Route } from '../../shared/routes';
 import { Section, acknowledge } from './section';
+
+/** A path pattern of the public routes and the query strings they read (the cache key's). */
+export interface PublicPath {
+  pattern: string;
+  queryStrings: readonly string[];
+}
+
+/**
+ * The CloudFront path patterns of the routes marked `publicCache`: `/<first segment>/*` for a route
+ * under a folder, the exact path for one of a single segment (`/embed.js`, `/oembed`). The routes'
+ * paths start with a literal segment, so a pattern never takes an API route of another folder.
+ */
+export function publicPaths(routes: readonly Route[]): PublicPath[] {
+  const byPattern = new Map<string, Set<string>>();
+  for (const route of routes.filter((r) => r.publicCache)) {
+    const segments = route.path.split('/').slice(1);
+    const pattern = segments.length > 1 ? `/${segments[0]}/*` : route.path;
+    const keys = byPattern.get(pattern) ?? new Set<string>();
+    for (const q of Object.keys(route.query?.describe ?? {})) keys.add(q);
+    byPattern.set(pattern, keys);
+  }
+  return [...byPattern].map(([pattern, keys]) => ({ pattern, queryStrings: [...keys].sort() }));
+}
 
 /** The header that carries edgeSecretRevision: not secret, it only makes a new revision a change. */
 export const ORIGIN_REVISION_HEADER = 'X-Origin-Revision';
@@ -144,6 +173,63 @@ export class Edge extends Section {
         [ORIGIN_REVISION_HEADER]: String(this.secretRevision),
       },
     });
+  }
+
+  /**
+   * The public routes (contract 1.2, shared/routes.ts `publicCache`) served from CloudFront's cache:
+   * one behaviour per path pattern, GET/HEAD/OPTIONS only, on an origin with Origin Shield in the
+   * API's region (every edge location asks the shield, the shield asks the API: a scenario costs its
+   * reads once per max-age for the whole distribution, not once per edge location). The cache policy
+   * follows the origin's Cache-Control (min TTL 0, no default TTL: an answer without one is not
+   * kept), keys on the path and the query strings the routes take (oEmbed's), never on a header or
+   * cookie, so no Authorization is forwarded or cached. CORS `*` is set here too: API Gateway's own
+   * CORS configuration, when the stage has one, would replace the function's header.
+   */
+  cachePublicRoutes(routes: readonly PublicPath[], shieldRegion: string): void {
+    const origin = this.apiOrigin({ originShieldRegion: shieldRegion, originShieldEnabled: true });
+    const cors = new ResponseHeadersPolicy(this, 'PublicCors', {
+      comment: 'Public routes: readable from any page (contract 1.2)',
+      corsBehavior: {
+        accessControlAllowOrigins: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+        accessControlAllowHeaders: ['If-None-Match'],
+        accessControlExposeHeaders: ['ETag'],
+        accessControlAllowCredentials: false,
+        accessControlMaxAge: Duration.hours(1),
+        originOverride: true,
+      },
+    });
+    const policies = new Map<string, CachePolicy>();
+    const policyFor = (queryStrings: readonly string[]) => {
+      const key = [...queryStrings].sort().join(',');
+      let policy = policies.get(key);
+      if (!policy) {
+        policy = new CachePolicy(this, key ? `PublicCacheQuery${policies.size}` : 'PublicCache', {
+          comment: `Public routes: as long as their Cache-Control says${key ? `; keyed on ${key}` : ''}`,
+          minTtl: Duration.seconds(0),
+          defaultTtl: Duration.seconds(0),
+          maxTtl: Duration.days(1),
+          headerBehavior: CacheHeaderBehavior.none(),
+          cookieBehavior: CacheCookieBehavior.none(),
+          queryStringBehavior: key
+            ? CacheQueryStringBehavior.allowList(...queryStrings)
+            : CacheQueryStringBehavior.none(),
+          enableAcceptEncodingGzip: true,
+          enableAcceptEncodingBrotli: true,
+        });
+        policies.set(key, policy);
+      }
+      return policy;
+    };
+    for (const { pattern, queryStrings } of routes)
+      this.addBehavior(pattern, {
+        origin,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+        cachedMethods: CachedMethods.CACHE_GET_HEAD_OPTIONS,
+        cachePolicy: policyFor(queryStrings),
+        responseHeadersPolicy: cors,
+        compress: true,
+      });
   }
 
   /**

@@ -125,6 +125,8 @@ export interface FunctionsProps {
   webhookSecretKey: ISecret;
   /** Origins allowed by CORS, told to the HTTP functions (TRACKER_CORS_ORIGINS). */
   corsOrigins: readonly string[];
+  /** Pages that may frame the public embeds, told to threads-read (TRACKER_EMBED_ORIGINS); unset: its default, `*`. */
+  embedOrigins?: readonly string[] | undefined;
   /** Every notification is also POSTed here when given (TRACKER_WEBHOOK_URL of the publishers). */
   webhookUrl?: string | undefined;
   /** POWERTOOLS_LOG_LEVEL of every function. */
@@ -308,7 +310,12 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
   const webhookEnv = { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'false' };
   const own: Record<FunctionName, Record<string, string>> = {
     health: { ...common, ...httpEnv },
-    'threads-read': { ...common, ...tableEnv, ...httpEnv },
+    'threads-read': {
+      ...common,
+      ...tableEnv,
+      ...httpEnv,
+      ...(props.embedOrigins ? { TRACKER_EMBED_ORIGINS: props.embedOrigins.join(',') } : {}),
+    },
     'threads-write': { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
     tokens: { ...common, ...tableEnv, ...httpEnv },
     kinds: { ...common, ...tableEnv, ...httpEnv },

@@ -16,6 +16,7 @@ import { IdempotencyStore } from '../store/idempotency-store';
 import { KindStore } from '../store/kind-store';
 import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
+import { PublicStore } from '../store/public-store';
 import { ScenarioStore } from '../store/scenario-store';
 import { SearchIndex } from '../store/search-index';
 import { secretBox } from '../store/secret-box';
@@ -60,6 +61,8 @@ export interface AppContext {
   changes: ChangeStore;
   /** The search index: read by GET /search, written only by the indexer from the stream. */
   search: SearchIndex;
+  /** The reads the public scenario routes make beyond the scenario item (contract 1.2). */
+  publicViews: PublicStore;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -105,6 +108,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     feeds: new FeedStore(db, table),
     changes: new ChangeStore(db, table),
     search: new SearchIndex(db, table),
+    publicViews: new PublicStore(db, table),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

@@ -28,6 +28,7 @@ function newScenario(
     description: input.description ?? '',
     tags: input.tags ?? [],
     keywords: input.keywords ?? [],
+    public: false,
     ...ZERO_COUNTS,
     createdAt: now,
     updatedAt: now,
@@ -81,7 +82,7 @@ export async function getScenario(ctx: Pick<AppContext, 'scenarios'>, id: string
 }
 
 /**
- * Change title, description, tags or keywords. With If-Match, a lost race (a recount counts as a change: the
+ * Change title, description, tags, keywords or `public` (contract 1.2). With If-Match, a lost race (a recount counts as a change: the
  * counts are part of the representation) is the client's 412; without it, re-read and retry. A
  * change to the values the scenario already has writes nothing and keeps its version.
  */
@@ -104,11 +105,13 @@ export async function patchScenario(
     const description = input.description ?? current.description;
     const tags = input.tags ?? current.tags;
     const keywords = input.keywords ?? current.keywords;
+    const isPublic = input.public ?? current.public;
     if (
       title === current.title &&
       description === current.description &&
       tags.join('\n') === current.tags.join('\n') &&
-      keywords.join('\n') === current.keywords.join('\n')
+      keywords.join('\n') === current.keywords.join('\n') &&
+      isPublic === current.public
     )
       return current;
     const next: Scenario = {
@@ -117,6 +120,7 @@ export async function patchScenario(
       description,
       tags,
       keywords,
+      public: isPublic,
       version: current.version + 1,
       updatedAt: nowUtc(),
     };

@@ -199,3 +199,10 @@ export class AlreadyDecidedError extends TrackerError {
   readonly code = 'already_decided';
   readonly title = 'Inbox item already decided';
 }
+
+/** oEmbed's XML format (contract 1.2): JSON is the one format served. */
+export class NotImplementedError extends TrackerError {
+  readonly status = 501;
+  readonly code = 'not_implemented';
+  readonly title = 'Not implemented';
+}

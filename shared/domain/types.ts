@@ -184,6 +184,8 @@ export interface Scenario extends ScenarioCounts {
   tags: string[];
   /** Contract 1.2: words a news item about this scenario would use; `[]` by default. */
   keywords: string[];
+  /** Published without a token (contract 1.2, "Public scenarios and embeds"); false until an editor says so. */
+  public: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;

@@ -18,6 +18,7 @@ import {
 import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf, readJsonBody } from './request';
+import { PUBLIC_CACHE_CONTROL, PUBLIC_CACHEABLE_STATUSES } from '../domain/public-cache';
 import type { HttpResult } from './response';
 import type { RequestClock } from '../app/write-budget';
 
@@ -180,7 +181,12 @@ function dispatcher<D>(
         result = problem(tracked);
       }
       const method = event.requestContext.http.method;
-      if (method === 'GET' || method === 'HEAD') result.headers['Cache-Control'] = 'no-cache';
+      if (method === 'GET' || method === 'HEAD') {
+        // Public routes (contract 1.2) are cacheable by anyone, the CDN first, and readable from any page.
+        const shared = route?.publicCache === true && PUBLIC_CACHEABLE_STATUSES.has(result.statusCode);
+        result.headers['Cache-Control'] = shared ? PUBLIC_CACHE_CONTROL : 'no-cache';
+        if (route?.publicCache) result.headers['Access-Control-Allow-Origin'] = '*';
+      }
       // HEAD ran the GET handler: same status and headers (ETag, 304), never a body — errors included.
       if (method === 'HEAD') {
         const { stream: _unread, ...headers } = result;

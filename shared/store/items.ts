@@ -411,6 +411,7 @@ const SCENARIO_FIELDS = [
   'description',
   'tags',
   'keywords',
+  'public',
   'threadCount',
   'statusCounts',
   'staleCount',
@@ -432,6 +433,8 @@ export function toScenario(item: Record<string, unknown>): Scenario {
     description: scenario.description ?? '',
     tags: scenario.tags ?? [],
     keywords: scenario.keywords ?? [],
+    // Scenarios written before contract 1.2 have no attribute: not public.
+    public: scenario.public === true,
     statusCounts: Object.fromEntries(
       Object.keys(counts)
         .sort()

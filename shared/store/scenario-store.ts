@@ -97,7 +97,7 @@ export class ScenarioStore {
     }
   }
 
-  /** Title, description, tags and keywords, conditional on the version read (VersionConflict otherwise). */
+  /** Title, description, tags, keywords and `public`, conditional on the version read (VersionConflict otherwise). */
   async patch(next: Scenario, expectedVersion: number): Promise<void> {
     try {
       await this.db.send(
@@ -105,9 +105,12 @@ export class ScenarioStore {
           TableName: this.table,
           Key: scenarioKey(next.id),
           UpdateExpression:
-            'SET title = :title, description = :description, tags = :tags, keywords = :keywords, version = :next, updatedAt = :now',
+            'SET title = :title, description = :description, tags = :tags, keywords = :keywords, #public = :public, version = :next, updatedAt = :now',
           ConditionExpression: 'version = :v',
+          // `public` is a DynamoDB reserved word.
+          ExpressionAttributeNames: { '#public': 'public' },
           ExpressionAttributeValues: {
+            ':public': next.public,
             ':title': next.title,
             ':description': next.description,
             ':tags': next.tags,

@@ -84,14 +84,24 @@ describe('HTTP API routes', () => {
       ROUTES.filter((r) => !r.role)
         .map(routeKey)
         .sort(),
-    ).toEqual([
-      'GET /health',
-      'GET /openapi.json',
-      'GET /ready',
-      'HEAD /health',
-      'HEAD /openapi.json',
-      'HEAD /ready',
-    ]);
+    ).toEqual(
+      [
+        'GET /health',
+        'GET /openapi.json',
+        'GET /ready',
+        // Contract 1.2's public routes: no token, 404 unless the scenario is public.
+        'GET /public/scenarios/{id}',
+        'GET /public/scenarios/{id}/threads/{threadId}',
+        'GET /embed/{scenario}',
+        'GET /embed/{scenario}/{threadId}',
+        'GET /embed.js',
+        'GET /oembed',
+        'GET /badge/{scenario}/{badge}',
+        'GET /p/{scenario}',
+      ]
+        .flatMap((key) => [key, key.replace(/^GET/, 'HEAD')])
+        .sort(),
+    );
   });
 
   it('deploys a HEAD route beside every GET route, to the same function behind the same authorizer', () => {

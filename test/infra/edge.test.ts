@@ -13,6 +13,8 @@ import {
 import { resolveSettings, StackSettingError } from '../../infra/settings';
 import { ORIGIN_HEADER } from '../../shared/http/origin';
 import { ROUTES } from '../../shared/routes';
+import { publicPaths } from '../../infra/constructs/edge';
+import { PUBLIC_MAX_AGE_SECONDS } from '../../shared/domain/public-cache';
 import { refId, synthesized, type Resources, type Shared } from './synth';
 import { EDGE_CERTIFICATE, EDGE_DOMAIN, STAGES, stageStack } from './stacks';
 
@@ -162,6 +164,7 @@ describe('the distribution of every pinned stage', () => {
             Region: EDGE_ACL_REGION,
           }),
         },
+        // The API's origin, then the same API through Origin Shield for the public routes (below).
         Origins: [
           Match.objectLike({
             DomainName: {
@@ -172,6 +175,7 @@ describe('the distribution of every pinned stage', () => {
               OriginSSLProtocols: ['TLSv1.2'],
             }),
           }),
+          Match.objectLike({ OriginShield: { Enabled: true, OriginShieldRegion: 'eu-west-1' } }),
         ],
       }),
     });
@@ -393,5 +397,112 @@ describe('the figures docs/deploy.md gives for the edge', () => {
     // Assess
     expect(deploy).toContain(`$1 per rule (${EDGE_RULES.length})`);
     expect(deploy).toContain(`**$${fixed.toFixed(2)} a month**`);
+  });
+});
+
+describe('the public routes at the edge (contract 1.2)', () => {
+  /** CloudFront's path pattern as a regular expression: `*` any characters, `?` one. */
+  const matches = (pattern: string, path: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test(path);
+  const config = (stage: string) => {
+    const { template } = synthesized(stageStack(stage, 'pinned'));
+    const [, distribution] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0]!;
+    return {
+      template,
+      dist: (distribution.Properties as { DistributionConfig: Record<string, any> }).DistributionConfig,
+    };
+  };
+
+  it('take one path pattern per folder of the public routes, with the query strings oEmbed reads', () => {
+    expect(publicPaths(ROUTES)).toEqual([
+      { pattern: '/public/*', queryStrings: [] },
+      { pattern: '/embed/*', queryStrings: [] },
+      { pattern: '/embed.js', queryStrings: [] },
+      { pattern: '/oembed', queryStrings: ['format', 'maxheight', 'maxwidth', 'url'] },
+      { pattern: '/badge/*', queryStrings: [] },
+      { pattern: '/p/*', queryStrings: [] },
+    ]);
+  });
+
+  it('never take a route that needs a token: those stay on the uncached default behaviour', () => {
+    // Prepare: a request path of every route, each parameter filled in
+    const patterns = publicPaths(ROUTES).map((p) => p.pattern);
+    for (const route of ROUTES) {
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'badge' ? 'x.svg' : 'x'));
+      // Act
+      const cached = patterns.some((pattern) => matches(pattern, path));
+      // Assess
+      expect({ route: `${route.method} ${route.path}`, cached }).toEqual({
+        route: `${route.method} ${route.path}`,
+        cached: route.publicCache === true,
+      });
+    }
+  });
+
+  it.each(STAGES)(
+    '%s: caches them for as long as their Cache-Control says, keyed on no header or cookie, through Origin Shield',
+    (stage) => {
+      // Act
+      const { template, dist } = config(stage);
+      // Assess
+      const behaviors = dist.CacheBehaviors as Record<string, any>[];
+      expect(behaviors.map((b) => b.PathPattern)).toEqual(publicPaths(ROUTES).map((p) => p.pattern));
+      const shieldOrigin = (dist.Origins as { Id: string; OriginShield?: object }[]).find(
+        (o) => o.OriginShield,
+      )!;
+      for (const b of behaviors) {
+        expect(b).toMatchObject({
+          AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+          CachedMethods: ['GET', 'HEAD', 'OPTIONS'],
+          TargetOriginId: shieldOrigin.Id,
+          ViewerProtocolPolicy: 'https-only',
+          Compress: true,
+        });
+        expect(b.OriginRequestPolicyId).toBeUndefined();
+      }
+      const policies = resourcesOf(template, 'AWS::CloudFront::CachePolicy').map(
+        ([, r]) => (r.Properties as { CachePolicyConfig: Record<string, any> }).CachePolicyConfig,
+      );
+      expect(policies).toHaveLength(2);
+      for (const p of policies) {
+        // No default TTL: an answer without Cache-Control is not kept; max-age 30 fits under MaxTTL.
+        expect(p).toMatchObject({ MinTTL: 0, DefaultTTL: 0, MaxTTL: 86_400 });
+        expect(p.MaxTTL).toBeGreaterThanOrEqual(PUBLIC_MAX_AGE_SECONDS);
+        expect(p.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+          HeadersConfig: { HeaderBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+          EnableAcceptEncodingGzip: true,
+          EnableAcceptEncodingBrotli: true,
+        });
+      }
+      expect(
+        policies
+          .map((p) => p.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig)
+          .sort((a, b) => (a.QueryStringBehavior < b.QueryStringBehavior ? -1 : 1)),
+      ).toEqual([
+        { QueryStringBehavior: 'none' },
+        { QueryStringBehavior: 'whitelist', QueryStrings: ['format', 'maxheight', 'maxwidth', 'url'] },
+      ]);
+      // The API's own routes: still the default behaviour, uncached.
+      expect(dist.DefaultCacheBehavior.CachePolicyId).toBe(CachePolicy.CACHING_DISABLED.cachePolicyId);
+    },
+  );
+
+  it.each(STAGES)("%s: answers CORS * for them at the edge, whatever the API's own CORS says", (stage) => {
+    const { template } = config(stage);
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        CorsConfig: Match.objectLike({
+          AccessControlAllowOrigins: { Items: ['*'] },
+          AccessControlAllowCredentials: false,
+          OriginOverride: true,
+        }),
+      }),
+    });
   });
 });

@@ -127,6 +127,17 @@ describe('settings per stage (cdk.json context.stages)', () => {
     expect(bad({ reservedConcurrencyScale: -1 })).toThrow(/^reservedConcurrencyScale .* above 0/);
     expect(bad({ runbookUrl: 'http://insecure.example/runbook' })).toThrow(/^runbookUrl/);
     expect(bad({ corsOrigins: ['https://desk.example.org/app'] })).toThrow(/^TRACKER_CORS_ORIGINS must be/);
+    expect(bad({ embedOrigins: ['https://news.example.org/live'] })).toThrow(
+      /^TRACKER_EMBED_ORIGINS must be/,
+    );
+  });
+
+  it('leaves the embeds framable by any page unless embedOrigins names the pages (contract 1.2)', () => {
+    expect(resolveSettings(contextOf({}), {}).embedOrigins).toBeUndefined();
+    expect(
+      resolveSettings(contextOf({ embedOrigins: 'https://news.example.org, https://live.example.org' }), {})
+        .embedOrigins,
+    ).toEqual(['https://news.example.org', 'https://live.example.org']);
   });
 
   it('refuses a key that is no setting (a typo would otherwise be ignored) and a stages value that is no object', () => {

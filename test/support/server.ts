@@ -4,6 +4,7 @@ import type { AppContext } from '../../shared/app/context';
 import type { Config } from '../../shared/config';
 import { createLocalServer, registerLocalTokens } from '../../local/server';
 import type { LiveOptions } from '../../local/live';
+import type { PublicCache } from '../../local/public-cache';
 import { seedIfEmpty } from '../../local/seed';
 import { freshContext, outboxRelay, searchIndexerOf } from './context';
 
@@ -37,6 +38,8 @@ export async function startTestServer(
     live?: LiveOptions;
     /** Run the search indexer too (`npm start` always does; off by default to keep other tests lean). */
     search?: boolean;
+    /** The public routes' in-process cache (local/public-cache.ts): on by default, as `npm start` runs it. */
+    publicCache?: PublicCache | false;
   } = {},
 ): Promise<TestServer> {
   const ctx = await freshContext(options.config);
@@ -55,6 +58,7 @@ export async function startTestServer(
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
+    ...(options.publicCache !== undefined ? { publicCache: options.publicCache } : {}),
     afterWrite: () => {
       relay.nudge();
       indexer?.nudge();

@@ -346,3 +346,20 @@ describe('the local page-token keyring', () => {
     expect(refusal(() => localPageTokenSecret(dir)).variable).toBe('TRACKER_DATA_DIR');
   });
 });
+
+describe('the embed settings', () => {
+  it('lets any page frame the embeds unless TRACKER_EMBED_ORIGINS names origins', () => {
+    expect(readConfig({}).embedOrigins).toEqual(['*']);
+    expect(
+      readConfig({ TRACKER_EMBED_ORIGINS: ' https://news.example.org, http://localhost:8080 ,' })
+        .embedOrigins,
+    ).toEqual(['https://news.example.org', 'http://localhost:8080']);
+  });
+
+  it('refuses an embed origin with a path, and an empty list', () => {
+    expect(() => readConfig({ TRACKER_EMBED_ORIGINS: 'https://news.example.org/live' })).toThrow(
+      /TRACKER_EMBED_ORIGINS/,
+    );
+    expect(() => readConfig({ TRACKER_EMBED_ORIGINS: ' , ' })).toThrow(/TRACKER_EMBED_ORIGINS/);
+  });
+});
