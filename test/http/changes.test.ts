@@ -135,6 +135,28 @@ describe('GET /scenarios/{id}/changes', () => {
     expect(new Set(cursors).size).toBe(cursors.length);
   });
 
+  it('says a draft was published, by its publisher, and never shows the draft itself', async () => {
+    // Prepare: the local editor token may publish its own drafts (contract 1.2 "Drafts")
+    await thread('ch-draft', 'changes-drafts');
+    const since = new Date(Date.now()).toISOString();
+    tick(1);
+    const drafted = (await post('ch-draft', { status: 'scheduled', draft: true })).body.update;
+    tick(settle + 1);
+    const beforePublish = await readAll('/scenarios/changes-drafts/changes', since);
+    await s.call('POST', `/threads/ch-draft/updates/${drafted.id}/publish`);
+    tick(settle + 1);
+    // Act
+    const after = await readAll('/scenarios/changes-drafts/changes', since);
+    // Assess
+    expect(beforePublish).toEqual([]);
+    expect(after.map(row)).toEqual([
+      ['published', 'ch-draft', 'local-editor'],
+      ['status_changed', 'ch-draft', 'local-editor'],
+    ]);
+    expect(after[0]).toMatchObject({ status: 'scheduled', updateId: expect.any(String) });
+    expect(after[0].updateId).not.toBe(drafted.id);
+  });
+
   it('answers only what was recorded strictly after a cursor, and pages with nextToken', async () => {
     // Prepare
     const since = new Date(Date.now() - 1).toISOString();

@@ -79,6 +79,8 @@ describe('POST /threads/{id}/updates with draft: true', () => {
       recordedBy: 'desk-a',
       sources: [],
       quotes: [],
+      // A drafted claim names its party (contract 1.2 "Claims by party"); the newsroom's own: null.
+      claimedBy: null,
     });
     expect(r.body.thread).toMatchObject({ id: thread.id, status: 'proposed', version: thread.version });
   });
@@ -268,6 +270,24 @@ describe('POST /threads/{id}/updates/{updateId}/publish', () => {
     expect(stored.body).toEqual(r.body.update);
     const queue = await s.call('GET', `/drafts?scenario=${thread.scenario}`);
     expect(queue.body.items).toEqual([]);
+  });
+
+  it("keeps a drafted claim a claim: published, it sets the party's claim and leaves the thread's status", async () => {
+    // Prepare: 22 October 2025, the US says cancelled; a second editor checks before it goes out
+    const thread = await newThread();
+    const drafted = (await draft(thread.id, 'desk-a', { status: 'collapsed', claimedBy: 'us' })).body.update;
+    // Act
+    const r = await s.call('POST', `/threads/${thread.id}/updates/${drafted.id}/publish`, as('desk-b'));
+    // Assess
+    expect(drafted.claimedBy).toBe('us');
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({ claimedBy: 'us', status: 'collapsed', publishedBy: 'desk-b' });
+    const view = await s.call('GET', `/threads/${thread.id}`, reader);
+    expect(view.body.status).toBe('proposed');
+    expect(view.body.claims).toEqual([
+      expect.objectContaining({ party: 'us', status: 'collapsed', updateId: r.body.update.id }),
+    ]);
+    expect(view.body.disputed).toBe(true);
   });
 
   it('honours Idempotency-Key: the same publish again replays the first answer', async () => {

@@ -144,6 +144,8 @@ describe('GET /public/scenarios/{id}', () => {
       summary: 'Kremlin: preparations continue.',
       expected: { what: 'Summit held', at: '2025-11-01T00:00:00.000Z', precision: 'month' },
       overdue: false,
+      disputed: false,
+      corroboration: { outlets: ['reuters.com'], count: 1 },
     });
     expect(r.text).not.toMatch(/postedBy|recordedBy|local-editor|test-editor/);
   });

@@ -73,6 +73,7 @@ describe('ThreadStore against DynamoDB Local', () => {
       thread: null,
       updates: [],
       revisions: new Map(),
+      criteria: [],
     });
   });
 });

@@ -313,11 +313,13 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI8: moved(ALL_ENTRY, hourMoved),
       GSI9: moved(ALL_ENTRY, hourMoved),
       LSI1: 2,
+      GSI12: CHANGES_ENTRY,
       ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
     });
-    // The thread item, now with its claim, stays within 2 KB (4); the update (2); one UpdatePosted (2).
+    // The thread item, now with its claim, stays within 2 KB (4); the update (2); one UpdatePosted (2);
+    // and, as every note, its changes feed entry.
     expect(cost.table).toBe(8);
-    expect(cost.total).toBe(hourMoved ? 34 + 12 : 34);
+    expect(cost.total).toBe(hourMoved ? 36 + 12 : 36);
   });
 
   it('a status change: also the status indexes (their key moves) and the due index (it projects the status)', async () => {
@@ -426,9 +428,9 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI4: BIG_ENTRY,
       GSI5: BIG_ENTRY,
     });
-    // The thread item (3.3 KB: 8), the update (2), the outbox event (2).
+    // The thread item (3.3 KB: 8), the update (2), the outbox event (2), and its changes feed entry.
     expect(cost.table).toBe(12);
-    expect(cost.total - (hourMoved ? 12 + 2 * BIG_ENTRY : 0)).toBe(62);
+    expect(cost.total - (hourMoved ? 12 + 2 * BIG_ENTRY : 0)).toBe(62 + CHANGES_ENTRY);
     await patchThread(budget, 'c', { archived: true }, editor);
   });
 
