@@ -925,7 +925,9 @@ export const AcceptInboxItemSchema = z.strictObject({
   occurredAt: z.optional(occurredAt),
   summary: z.optional(text(1, LIMITS.summary)),
   quotes,
-  draft: z.optional(z.boolean()),
+  // Not yet `draft` (contract 1.2, "Drafts": accepting may create a draft): the draft and the item's
+  // decision must commit together, and the drafts' store has no such transaction yet. Asked for, it
+  // is a 400 (an unknown key), never a silently posted update.
 });
 export type AcceptInboxItemInput = z.output<typeof AcceptInboxItemSchema>;
 

@@ -285,6 +285,18 @@ describe('POST /inbox/{id}/accept and /dismiss', () => {
     ]);
   });
 
+  it('refuses to accept as a draft (not built yet) with a 400, posting nothing: the item stays new', async () => {
+    // Prepare
+    const threadId = await thread();
+    const it0 = await item(`EU adopts sanctions package ${n} (draft)`);
+    // Act
+    const r = await s.call('POST', `/inbox/${it0.id}/accept`, { body: { threadId, draft: true } });
+    // Assess
+    expect(r.status).toBe(400);
+    const listed = await s.call('GET', `/inbox?scenario=${it0.scenario}&state=new`);
+    expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(it0.id);
+  });
+
   it('writes nothing when the update is refused (If-Match, a status of another kind): the item stays new', async () => {
     // Prepare
     const threadId = await thread();
