@@ -392,6 +392,19 @@ const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
       ),
     ok: http2xx,
   },
+  inbox: {
+    // A new URL each time: a new item, checked against the scenario's newest items for near copies
+    // and matched against its threads (language, outlet and date found in the text), as every arrival is.
+    request: 'POST /inbox (editor; a new item, deduplicated and matched to the seeded threads)',
+    event: (s) =>
+      httpEvent('POST /inbox', '/inbox', {}, s.principals.editor, {
+        scenario: SEED_SCENARIO,
+        url: `https://news.example.com/bench/${unique()}`,
+        title: `Bench ${unique()}: delegations to meet again in Istanbul next week`,
+        summary: 'Negotiators said on Monday that the delegations would meet again to discuss a ceasefire.',
+      }),
+    ok: http2xx,
+  },
   'live-authorizer': {
     request: '$connect with a valid token',
     event: () => ({

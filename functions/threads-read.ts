@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
@@ -18,7 +17,8 @@ import { config } from '../shared/config';
 import { createDocumentClient } from '../shared/store/client';
 import { KindStore } from '../shared/store/kind-store';
 import { pageTokenKeys } from '../shared/store/keyring-source';
-import { pageTokenCodec, pageTokenKeyId } from '../shared/store/page-token';
+import { pageTokenCodec } from '../shared/store/page-token';
+import { loadPageKeys } from '../shared/http/page-key-loading';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
 import { DraftStore } from '../shared/store/draft-store';
@@ -27,7 +27,6 @@ import { requireRole } from '../shared/http/auth';
 import { PublicStore } from '../shared/store/public-store';
 import { publicRoutes } from '../shared/http/public-routes';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
-import { ROUTES, handlerKey } from '../shared/routes';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
@@ -37,12 +36,10 @@ import {
   scenariosPageKey,
   threadDraftsPageKey,
   searchPageKey,
-  inboxPageKey,
   threadsPageKey,
   timelinePageKey,
   updatesPageKey,
 } from '../shared/store/page-keys';
-import { InboxStore } from '../shared/store/inbox-store';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -58,7 +55,6 @@ const deps = {
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
   search: new SearchIndex(db, cfg.tableName),
-  inbox: new InboxStore(db, cfg.tableName),
 };
 const appContext = () => deps;
 
@@ -76,29 +72,6 @@ export const handler = lambdaHandler(
   'threads-read',
   {
     'GET /ready': async (req) => json(200, await checkReady(req.ctx)),
-
-    // The news inbox (contract 1.2): one Query of the scenario's state partition per page; the ETag
-    // is the page's content (items change state and gain duplicates without a version to name).
-    'GET /inbox': async (req) => {
-      const { scenario, threadId, nextToken } = req.query;
-      const state = req.query.state ?? 'new';
-      const scope = `inbox:${scenario}:${state}:${threadId ?? ''}`;
-      const start =
-        nextToken !== undefined
-          ? req.ctx.pageTokens.decode(nextToken, scope, inboxPageKey(scenario, state))
-          : undefined;
-      const page = await req.ctx.inbox.list(
-        scenario,
-        state,
-        req.query.limit ?? LIMITS.pageSize.default,
-        start,
-        threadId,
-      );
-      return conditional(req, {
-        items: page.items,
-        nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
-      });
-    },
 
     'GET /threads': async (req) => {
       const q = req.query;
@@ -358,22 +331,4 @@ async function changes(
     items: page.items,
     nextToken: page.next !== null ? req.ctx.pageTokens.encode({ after: page.next }, scope) : null,
   });
-}
-
-/** The routes whose answers page (`nextToken`, shared/routes.ts): only they need the page-token key. */
-const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).map(handlerKey));
-
-/**
- * In the cloud the page-token keyring is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), loaded
- * before a request that pages and re-read when its cache runs out (shared/store/keyring-source.ts),
- * or at once when the request's `nextToken` names a key it does not hold yet (another instance took
- * up a rotation first). While it cannot be read, paging answers 503 (never a guessable key). A
- * request for one thread, update or scenario never waits for it.
- */
-async function loadPageKeys(event: APIGatewayProxyEventV2, ctx: Pick<typeof deps, 'config'>): Promise<void> {
-  if (!ctx.config.pageTokenSecretArn || !PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET '))) return;
-  const token = event.queryStringParameters?.nextToken;
-  await pageTokenKeys(ctx.config)
-    .load(token === undefined ? undefined : pageTokenKeyId(token))
-    .catch(() => undefined); // an unread keyring is the codec's 503, answered as any error of the route
 }

@@ -27,11 +27,6 @@ import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
 import { DraftStore } from '../shared/store/draft-store';
 import { createDraft, discardDraft } from '../shared/app/drafts';
-import { InboxStore } from '../shared/store/inbox-store';
-import { ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
-import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/inbox-decisions';
-import { NotFoundError } from '../shared/domain/errors';
-import { inboxItemInOrder } from '../shared/store/inbox-store';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -41,14 +36,11 @@ const scenarios = new ScenarioStore(db, cfg.tableName);
  * notifications commit in its transactions (the outbox) and the outbox relay publishes them from the
  * table's stream; it asks for recounts on the bus (EVENT_BUS_NAME).
  */
-const threads = new ThreadStore(db, cfg.tableName);
 const deps = {
   config: cfg,
-  threads,
+  threads: new ThreadStore(db, cfg.tableName),
   drafts: new DraftStore(db, cfg.tableName),
   scenarios,
-  inbox: new InboxStore(db, cfg.tableName),
-  matchers: new ThreadIndexCache(threads),
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),
@@ -102,16 +94,6 @@ const posted = (result: WriteResult) =>
   });
 /** A retraction or an amendment: 200 with the update and the thread after it. */
 const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag: threadEtag(result.thread) });
-/** An accepted inbox item: 201 with the item, the update and the thread, like a posted update. */
-const accepted = (result: Accepted) =>
-  json(
-    201,
-    { item: inboxItemInOrder(result.item), ...withUpdate(result) },
-    {
-      Location: `/threads/${result.thread.id}/updates/${result.update!.id}`,
-      ETag: threadEtag(result.thread),
-    },
-  );
 const scenarioCreated = (scenario: Scenario) =>
   json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
 
@@ -200,48 +182,6 @@ export const handler = lambdaHandler(
           return scenarioCreated(outcome.scenario);
         },
         async (ticket) => scenarioCreated(await createScenario(req.ctx, req.body, ticket)),
-      ),
-
-    'POST /inbox': async (req) => {
-      const { scenario } = req.body;
-      if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
-      const { item, created } = await receiveEntry(req.ctx, req.body);
-      return created
-        ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
-        : json(200, inboxItemInOrder(item));
-    },
-
-    // Idempotent like the update it posts: a replay answers from the record (the thread and the
-    // update) and the item as it is now (accepted, by this very write).
-    'POST /inbox/{id}/accept': async (req) =>
-      withIdempotency(
-        req.ctx,
-        {
-          key: header(req.event, 'idempotency-key'),
-          principal: req.principal,
-          route: req.route,
-          params: req.params,
-          body: req.rawBody,
-        },
-        async (outcome) => {
-          const result = await replayResult(req.ctx, outcome);
-          const item = await req.ctx.inbox.get(req.params.id, true);
-          if (!item) throw new NotFoundError(`No inbox item ${req.params.id}.`);
-          return accepted({ ...result, item });
-        },
-        async (ticket) =>
-          accepted(
-            await acceptInboxItem(req.ctx, req.params.id, req.body, {
-              ...writeOptions(req),
-              ...(ticket ? { idempotency: ticket } : {}),
-            }),
-          ),
-      ),
-
-    'POST /inbox/{id}/dismiss': async (req) =>
-      json(
-        200,
-        inboxItemInOrder(await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal)),
       ),
 
     'PATCH /scenarios/{id}': async (req) => {

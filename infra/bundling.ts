@@ -19,6 +19,7 @@ export const FUNCTION_ENTRIES = {
   'outbox-relay': 'functions/outbox-relay.ts',
   feeds: 'functions/feeds.ts',
   'search-indexer': 'functions/search-indexer.ts',
+  inbox: 'functions/inbox.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -48,7 +48,6 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       readiness: ['probe'],
       changes: ['read'],
       search: ['query'],
-      inbox: ['list'],
     },
     putEvents: false,
   },
@@ -57,14 +56,28 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // thread has children (GSI10).
   'threads-write': {
     stores: {
-      threads: ['read', 'history', 'children', 'write', 'scenarioThreads'],
+      threads: ['read', 'history', 'children', 'write'],
       drafts: ['read', 'write'],
       scenarios: ['read', 'write'],
       kindStore: ['registry'],
       idempotency: ['guard'],
       outbox: ['enqueue'],
-      // The news inbox: arrivals (matching reads the scenario's threads: `threads.scenarioThreads`) and decisions.
-      inbox: ['receive'],
+    },
+    putEvents: true,
+  },
+  // The news inbox: arrivals (the scenario's item; matching reads its threads and their updates), the
+  // list (GSI1), decisions. Accepting posts an update through threads-write's path (postUpdate): the
+  // thread and update items, the window after a late report (LSI1), the kinds, the idempotency record
+  // and the outbox in its transaction, and a recount request on the bus. No drafts, no moves, no
+  // scenario writes.
+  inbox: {
+    stores: {
+      threads: ['read', 'history', 'write', 'scenarioThreads'],
+      scenarios: ['read'],
+      kindStore: ['registry'],
+      idempotency: ['guard'],
+      outbox: ['enqueue'],
+      inbox: ['receive', 'list'],
     },
     putEvents: true,
   },

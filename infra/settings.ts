@@ -152,6 +152,9 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   // The same for the search indexer's mapping (infra/constructs/search-indexer.ts).
   'search-indexer': 5,
   feeds: 20,
+  // The news inbox: wire services and mail bridges push on their own schedule, and editors decide;
+  // a flood of arrivals is throttled here and cannot take the writers' executions.
+  inbox: 10,
   // The live WebSocket. The authorizer runs on every $connect and has its own share, so a reconnect
   // storm (every screen at once after a deploy or a network blip) cannot take the HTTP functions'
   // executions, nor they its; the route function answers the same handshakes and the clients'

@@ -35,7 +35,7 @@ let loaded: Promise<Functions> | undefined;
  */
 const functions = (): Promise<Functions> =>
   (loaded ??= (async () => {
-    const [authorizer, health, threadsRead, threadsWrite, tokens, kinds, subscriptions, feeds] =
+    const [authorizer, health, threadsRead, threadsWrite, tokens, kinds, subscriptions, feeds, inbox] =
       await Promise.all([
         import('../functions/authorizer'),
         import('../functions/health'),
@@ -45,6 +45,7 @@ const functions = (): Promise<Functions> =>
         import('../functions/kinds'),
         import('../functions/subscriptions'),
         import('../functions/feeds'),
+        import('../functions/inbox'),
       ]);
     return {
       http: {
@@ -56,6 +57,7 @@ const functions = (): Promise<Functions> =>
         subscriptions: subscriptions.handler.with(appContext),
         // Exports stream locally; the Lambda entry point (feeds.handler) buffers them as API Gateway needs.
         feeds: feeds.streaming.with(appContext),
+        inbox: inbox.handler.with(appContext),
       },
       authorizer: authorizer.handlerFor(appContext),
     };

@@ -38,6 +38,8 @@ export const P99_LATENCY_MS: Partial<Record<FunctionName, number>> = {
   kinds: 2000,
   subscriptions: 5000,
   feeds: 2000,
+  // An arrival matches against the scenario's threads; an acceptance is a write (as threads-write).
+  inbox: 5000,
 };
 
 /** End to end at API Gateway, authorizer included. */

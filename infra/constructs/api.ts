@@ -73,6 +73,7 @@ export const API_GROUPS: readonly FunctionGroup[] = [
   'kinds',
   'subscriptions',
   'feeds',
+  'inbox',
 ];
 
 export interface ApiProps {

@@ -77,6 +77,12 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(10),
     description: 'Atom feeds of threads and scenarios',
   },
+  // Matching reads the scenario's threads; accepting is a thread write with its bounded retry, as above.
+  inbox: {
+    memorySize: 512,
+    timeout: Duration.seconds(20),
+    description: 'The news inbox: arrivals, the list, accepting and dismissing',
+  },
   // A batch of up to 100 stream records: ten PutEvents at most.
   'outbox-relay': {
     memorySize: 256,
@@ -119,7 +125,7 @@ export interface FunctionsProps {
   table: ITable;
   /** The notification bus the publishing functions put events on. */
   bus: IEventBus;
-  /** The page-token keyring; only threads-read may read it (SECRET_READERS). */
+  /** The page-token keyring; only the functions whose routes page may read it (SECRET_READERS). */
   pageTokenSecret: ISecret;
   /** The keyring that seals webhook subscription secrets; only subscriptions and deliveries may read it. */
   webhookSecretKey: ISecret;
@@ -283,10 +289,12 @@ const SECRET_ARN_SETTING: Record<SecretProp, string> = {
 /**
  * Which function reads which secret, declared once: each gets the secret's ARN in its environment and
  * `grantRead` on that secret alone (GetSecretValue and DescribeSecret). The read function, which can
- * read every item, cannot open a sealed subscription secret; nothing but threads-read signs page tokens.
+ * read every item, cannot open a sealed subscription secret; nothing but the functions whose routes page
+ * (threads-read, and inbox for GET /inbox) signs page tokens.
  */
 export const SECRET_READERS: Partial<Record<FunctionName, readonly SecretProp[]>> = {
   'threads-read': ['pageTokenSecret'],
+  inbox: ['pageTokenSecret'],
   subscriptions: ['webhookSecretKey'],
   deliveries: ['webhookSecretKey'],
 };
@@ -327,6 +335,8 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     deliveries: { ...common, ...tableEnv, ...webhookEnv },
     // No page-token key: a feed is one document, never paged.
     feeds: { ...common, ...tableEnv, ...httpEnv },
+    // Accepting asks for recounts on the bus, as threads-write does; its page-token key is a secret (SECRET_READERS).
+    inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
     // The bus only: it reads the table's stream, which Lambda polls for it, never the table.
     'outbox-relay': { ...common, ...publisherEnv },
     // The table only (its stream is read for it by Lambda); no bus, no secret.

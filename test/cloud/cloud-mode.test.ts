@@ -280,6 +280,46 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(putEvents.map((c) => c.function)).toContain(t.cloud.functionId('outbox-relay'));
   });
 
+  it('receives, pages, accepts and dismisses news inbox items through the inbox function, under its own role', async () => {
+    // Prepare
+    const push = (url: string, title: string) =>
+      t.call('POST', '/inbox', {
+        body: { scenario: SCENARIO, url, title, summary: `${title}, officials said on Tuesday.` },
+      });
+    const callsBefore = t.cloud.aws.calls.length;
+    // Act
+    const first = await push('https://news.example.com/cloud/1', 'Ceasefire thread cloud-a talks resume');
+    const second = await push('https://news.example.net/cloud/2', 'Football league season opens');
+    const page = await t.call('GET', `/inbox?scenario=${SCENARIO}&limit=1`);
+    const next = await t.call(
+      'GET',
+      `/inbox?scenario=${SCENARIO}&limit=1&nextToken=${encodeURIComponent(page.body.nextToken)}`,
+    );
+    const accepted = await t.call('POST', `/inbox/${first.body.id}/accept`, {
+      body: { threadId: 'cloud-a' },
+      headers: { 'Idempotency-Key': 'cloud-inbox-accept' },
+    });
+    const dismissed = await t.call('POST', `/inbox/${second.body.id}/dismiss`, { body: {} });
+    await t.cloud.settle();
+    // Assess: every call by the inbox function (none by threads-write or threads-read)
+    expect([first, second, page, next, accepted, dismissed].map((r) => r.status)).toEqual([
+      201, 201, 200, 200, 201, 200,
+    ]);
+    expect([...page.body.items, ...next.body.items].map((i: { id: string }) => i.id).sort()).toEqual(
+      [first.body.id, second.body.id].sort(),
+    );
+    expect([accepted.body.item.state, accepted.body.thread.id]).toEqual(['accepted', 'cloud-a']);
+    const calls = t.cloud.aws.calls.slice(callsBefore);
+    const by = (name: 'inbox' | 'threads-write' | 'threads-read') =>
+      calls.filter((c) => c.function === t.cloud.functionId(name)).map((c) => c.action);
+    // The page-token key (GET /inbox pages); the accepted update's transaction (the thread's turn, the
+    // update, the item's decision, the outbox item).
+    expect(by('inbox')).toEqual(
+      expect.arrayContaining(['secretsmanager:GetSecretValue', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    );
+    expect([...by('threads-write'), ...by('threads-read')]).toEqual([]);
+  });
+
   it('answers every route key of the template through its function without a 5xx', async () => {
     // Prepare: each route of the synthesized API (catch-alls and HEAD twins included), its path
     // parameters filled with things that exist, a body only where one is expected (an empty one:

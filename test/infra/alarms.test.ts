@@ -130,6 +130,7 @@ describe('alarms people can act on', () => {
         'kinds',
         'subscriptions',
         'feeds',
+        'inbox',
       ]),
     );
     expect(watching('Latency', 'AWS/ApiGateway').filter((a) => a.ExtendedStatistic === 'p99')).toHaveLength(

@@ -259,7 +259,15 @@ describe('HTTP API stage and CORS', () => {
 
   it('passes the same CORS origins to the HTTP functions as TRACKER_CORS_ORIGINS', () => {
     // Assess
-    for (const name of ['health', 'threads-read', 'threads-write', 'tokens', 'kinds', 'feeds'] as const) {
+    for (const name of [
+      'health',
+      'threads-read',
+      'threads-write',
+      'tokens',
+      'kinds',
+      'feeds',
+      'inbox',
+    ] as const) {
       const env = (
         resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
       ).Variables;

@@ -78,6 +78,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       'DeliveriesRole',
       'FeedsRole',
       'HealthRole',
+      'InboxRole',
       'KindsRole',
       'LiveAuthorizerRole',
       'LiveConnectionsRole',

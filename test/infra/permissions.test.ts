@@ -81,6 +81,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'feeds',
   'outbox-relay',
   'search-indexer',
+  'inbox',
 ];
 
 describe('least privilege per function', () => {
@@ -182,7 +183,7 @@ describe('least privilege per function', () => {
     expect(grants('feeds', 'events')).toEqual([]);
   });
 
-  it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions), GSI10, and GSI1/GSI2 for the inbox, and publish to the bus only', () => {
+  it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions) and GSI10, and publish to the bus only', () => {
     // Assess
     expect(actionsOn('threads-write', 'dynamodb', 'table')).toEqual([
       'dynamodb:DeleteItem',
@@ -192,15 +193,33 @@ describe('least privilege per function', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(actionsOn('threads-write', 'dynamodb', 'table/index/LSI1')).toEqual(['dynamodb:Query']);
+    // The news inbox's indexes (GSI1 to match, GSI2 for near copies) are the inbox function's, not its.
     expect(resourcesOf('threads-write', 'dynamodb')).toEqual([
       'table',
-      // The news inbox: a scenario's threads to match against (GSI1), its newest items (GSI2).
-      'table/index/GSI1',
       'table/index/GSI10',
-      'table/index/GSI2',
       'table/index/LSI1',
     ]);
     expect(grants('threads-write', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
+  });
+
+  it('lets the inbox function write what accepting posts (thread, idempotency record, outbox) and its items, query GSI1, GSI2 and LSI1, and publish to the bus', () => {
+    // Assess
+    expect(actionsOn('inbox', 'dynamodb', 'table')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    // A scenario's threads to match against and its items in one state (GSI1), its newest items for
+    // near copies (GSI2), a late report's window (LSI1, accepting).
+    expect(resourcesOf('inbox', 'dynamodb')).toEqual([
+      'table',
+      'table/index/GSI1',
+      'table/index/GSI2',
+      'table/index/LSI1',
+    ]);
+    expect(grants('inbox', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
   });
 
   it('lets tokens manage token items on the table (create, list, revoke: no update) and nothing else', () => {
@@ -468,10 +487,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     // The outbox partitions: the global changes feed reads them (Query only, below).
     ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
-    [
-      'threads-write',
-      ['IDEMPOTENCY#*', 'INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*'],
-    ],
+    ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    ['inbox', ['IDEMPOTENCY#*', 'INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
     ['live-fanout', ['LIVE#*', 'TOKEN#*']],
@@ -488,8 +505,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     const lists = { GSI1: ['SCENARIO#*'], GSI2: ['THREADS#*'], GSI4: ['SCENARIO#*'], GSI5: ['THREADS#*'] };
     for (const [index, keys] of Object.entries({
       ...lists,
-      // GET /inbox: a scenario's items in one state (INBOX#<scenario>#<state>).
-      GSI1: ['INBOX#*', 'SCENARIO#*', 'SCENARIOS'],
+      GSI1: ['SCENARIO#*', 'SCENARIOS'],
       GSI6: ['SCENARIO#*'],
       GSI7: ['THREADS#*'],
       GSI8: ['SCENARIO#*'],
@@ -501,8 +517,10 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       expect({ index, keys: keysOn('threads-read', `table/index/${index}`) }).toEqual({ index, keys });
     expect(keysOn('threads-write', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('threads-write', 'table/index/GSI10')).toEqual(['PARENT#*']);
-    expect(keysOn('threads-write', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
-    expect(keysOn('threads-write', 'table/index/GSI2')).toEqual(['INBOX#*']);
+    // GET /inbox: a scenario's items in one state (INBOX#<scenario>#<state>); matching: its threads.
+    expect(keysOn('inbox', 'table/index/GSI1')).toEqual(['INBOX#*', 'SCENARIO#*']);
+    expect(keysOn('inbox', 'table/index/GSI2')).toEqual(['INBOX#*']);
+    expect(keysOn('inbox', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('stale-check', 'table/index/GSI3')).toEqual(['DUE#*']);
     expect(keysOn('stale-check', 'table/index/GSI11')).toEqual(['EXPECTED#*']);
     expect(keysOn('stale-check', 'table/index/GSI1')).toEqual(['SCENARIO#*', 'SCENARIOS']);
@@ -518,6 +536,13 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(may('threads-read', /^dynamodb:Query$/, 'OUTBOX#3')).toBe(true);
   });
 
+  it('keeps the inbox function from what only threads-write does: no scenario write, no deletion of a thread’s items (drafts), no parent index', () => {
+    // Assess
+    expect(may('inbox', /^dynamodb:(PutItem|UpdateItem|DeleteItem)$/, 'SCENARIO#s')).toBe(false);
+    expect(may('inbox', /^dynamodb:DeleteItem$/, 'THREAD#t')).toBe(false);
+    expect(resourcesOf('inbox', 'dynamodb')).not.toContain('table/index/GSI10');
+  });
+
   it('lets only tokens and the authorizers (lastUsedAt) write a TOKEN# item: never threads-write or the stale check', () => {
     const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
     const writers = EVERY_FUNCTION.filter((n) => may(n, WRITES, 'TOKEN#abc'));
@@ -529,7 +554,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
   it('lets the writers only put an outbox item (in their transactions), no function update or delete one, and only threads-read query them (the changes feed)', () => {
     // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it
     const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
-    expect(putters.sort()).toEqual(['stale-check', 'threads-write']);
+    expect(putters.sort()).toEqual(['inbox', 'stale-check', 'threads-write']);
     const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem)$/;
     expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
     expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:Query$/, 'OUTBOX#3'))).toEqual(['threads-read']);

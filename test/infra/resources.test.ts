@@ -25,6 +25,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'subscriptions',
   'deliveries',
   'feeds',
+  'inbox',
 ];
 /** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
 const named = (type: string, prefix: string) => {
@@ -147,7 +148,8 @@ describe('functions', () => {
       const env = (
         resources[functionId(name)]!.Properties!.Environment as { Variables: Record<string, unknown> }
       ).Variables;
-      const publishes = name === 'threads-write' || name === 'stale-check' || name === 'subscriptions';
+      // The inbox function accepts through the thread write path, which asks for recounts on the bus.
+      const publishes = ['threads-write', 'stale-check', 'subscriptions', 'inbox'].includes(name);
       expect({
         name,
         bus: env.EVENT_BUS_NAME === undefined ? undefined : referencedIds(env.EVENT_BUS_NAME),
@@ -172,7 +174,8 @@ describe('functions', () => {
       .Variables;
 
   it.each([
-    ['PageTokenSecret', 'PAGE_TOKEN_SECRET_ARN', ['threads-read']],
+    // The routes that page: threads-read's, and GET /inbox.
+    ['PageTokenSecret', 'PAGE_TOKEN_SECRET_ARN', ['threads-read', 'inbox']],
     ['WebhookSecretKey', 'TRACKER_WEBHOOK_SECRET_KEY_ARN', ['subscriptions', 'deliveries']],
   ] as const)(
     "gives %s's ARN and read access to that secret alone to the functions that read it, and to no other",

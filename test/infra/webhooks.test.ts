@@ -92,6 +92,7 @@ describe('webhook delivery in the cloud', () => {
       'authorizer',
       'stale-check',
       'feeds',
+      'inbox',
     ] as const) {
       expect({
         name,

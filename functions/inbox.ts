@@ -1,0 +1,155 @@
+import { ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
+import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/inbox-decisions';
+import { kindCache } from '../shared/app/kinds';
+import { createRecounter } from '../shared/app/recounts';
+import { replayResult } from '../shared/app/replay';
+import type { WriteOptions } from '../shared/app/threads';
+import { config } from '../shared/config';
+import { LIMITS } from '../shared/domain/schemas';
+import { NotFoundError } from '../shared/domain/errors';
+import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
+import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
+import { withIdempotency } from '../shared/http/idempotency';
+import { loadPageKeys } from '../shared/http/page-key-loading';
+import { header } from '../shared/http/request';
+import { empty, json, type HttpResult } from '../shared/http/response';
+import { createDocumentClient } from '../shared/store/client';
+import { IdempotencyStore } from '../shared/store/idempotency-store';
+import { InboxStore, inboxItemInOrder } from '../shared/store/inbox-store';
+import { threadInOrder, updateInOrder } from '../shared/store/items';
+import { KindStore } from '../shared/store/kind-store';
+import { pageTokenKeys } from '../shared/store/keyring-source';
+import { inboxPageKey } from '../shared/store/page-keys';
+import { pageTokenCodec } from '../shared/store/page-token';
+import { ScenarioStore } from '../shared/store/scenario-store';
+import { ThreadStore } from '../shared/store/thread-store';
+
+/**
+ * The news inbox (contract 1.2, "Sources and the news inbox"). A function of its own: language
+ * detection (franc-min), the Public Suffix List (tldts), dates in text (chrono-node) and matching
+ * (MiniSearch) stay out of threads-write's bundle and cold start, which every write pays for.
+ * Accepting an item posts an update through the one write path (postUpdate: the thread, the
+ * idempotency record and the outbox in one transaction, recounts on the bus), so its role writes
+ * what that path writes and no more (infra/permissions.ts); the list pages with the page-token key.
+ */
+
+const cfg = config();
+const db = createDocumentClient(cfg);
+const scenarios = new ScenarioStore(db, cfg.tableName);
+const threads = new ThreadStore(db, cfg.tableName);
+/** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
+const deps = {
+  config: cfg,
+  threads,
+  scenarios,
+  inbox: new InboxStore(db, cfg.tableName),
+  matchers: new ThreadIndexCache(threads),
+  recounts: createRecounter(cfg, () => ({ scenarios })),
+  kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
+  idempotency: new IdempotencyStore(db, cfg.tableName),
+  pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
+};
+const appContext = () => deps;
+
+const writeOptions = (req: AnyRequest<typeof deps>): WriteOptions => {
+  const ifMatch = ifMatchOf(header(req.event, 'if-match'));
+  return { principal: req.principal, clock: req.clock, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+};
+
+/**
+ * An accepted inbox item: 201 with the item, the update and the thread, like a posted update (and in
+ * the order a read gives, so a replay from the idempotency record is the same bytes).
+ */
+const accepted = (result: Accepted) =>
+  json(
+    201,
+    {
+      item: inboxItemInOrder(result.item),
+      update: updateInOrder(result.update!),
+      thread: threadInOrder(result.thread),
+    },
+    {
+      Location: `/threads/${result.thread.id}/updates/${result.update!.id}`,
+      ETag: threadEtag(result.thread),
+    },
+  );
+
+/** 200 with an ETag of the page's content, or 304 when the client already holds it. */
+function conditional(req: AnyRequest, body: unknown): HttpResult {
+  const text = JSON.stringify(body);
+  const tag = contentEtag(text);
+  if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
+  return { ...json(200, body, { ETag: tag }), body: text };
+}
+
+export const handler = lambdaHandler(
+  'inbox',
+  {
+    'POST /inbox': async (req) => {
+      const { scenario } = req.body;
+      if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
+      const { item, created } = await receiveEntry(req.ctx, req.body);
+      return created
+        ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
+        : json(200, inboxItemInOrder(item));
+    },
+
+    // One Query of the scenario's state partition per page; the ETag is the page's content (items
+    // change state and gain duplicates without a version to name).
+    'GET /inbox': async (req) => {
+      const { scenario, threadId, nextToken } = req.query;
+      const state = req.query.state ?? 'new';
+      const scope = `inbox:${scenario}:${state}:${threadId ?? ''}`;
+      const start =
+        nextToken !== undefined
+          ? req.ctx.pageTokens.decode(nextToken, scope, inboxPageKey(scenario, state))
+          : undefined;
+      const page = await req.ctx.inbox.list(
+        scenario,
+        state,
+        req.query.limit ?? LIMITS.pageSize.default,
+        start,
+        threadId,
+      );
+      return conditional(req, {
+        items: page.items,
+        nextToken: page.lastKey ? req.ctx.pageTokens.encode(page.lastKey, scope) : null,
+      });
+    },
+
+    // Idempotent like the update it posts: a replay answers from the record (the thread and the
+    // update) and the item as it is now (accepted, by this very write).
+    'POST /inbox/{id}/accept': async (req) =>
+      withIdempotency(
+        req.ctx,
+        {
+          key: header(req.event, 'idempotency-key'),
+          principal: req.principal,
+          route: req.route,
+          params: req.params,
+          body: req.rawBody,
+        },
+        async (outcome) => {
+          const result = await replayResult(req.ctx, outcome);
+          const item = await req.ctx.inbox.get(req.params.id, true);
+          if (!item) throw new NotFoundError(`No inbox item ${req.params.id}.`);
+          return accepted({ ...result, item });
+        },
+        async (ticket) =>
+          accepted(
+            await acceptInboxItem(req.ctx, req.params.id, req.body, {
+              ...writeOptions(req),
+              ...(ticket ? { idempotency: ticket } : {}),
+            }),
+          ),
+      ),
+
+    'POST /inbox/{id}/dismiss': async (req) =>
+      json(
+        200,
+        inboxItemInOrder(await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal)),
+      ),
+  },
+  appContext,
+  loadPageKeys,
+);
