@@ -1,6 +1,8 @@
 import { NotFoundError } from '../domain/errors';
 import type { Expected, Scenario, Source, Thread } from '../domain/types';
 import type { Precision } from '../domain/time';
+import { LIMITS } from '../domain/limits';
+import type { ListPosition } from '../store/thread-lists';
 import type { AppContext } from './context';
 
 /**
@@ -88,10 +90,25 @@ async function publicScenarioItem(ctx: Ctx, id: string): Promise<Scenario> {
   return record.scenario;
 }
 
+/**
+ * The scenario's non-archived threads: the thread list's own pages (`GET /threads?scenario=`, GSI1
+ * by id), all of them — one Query for a scenario of up to a page of threads.
+ */
+async function scenarioThreads(ctx: Ctx, id: string): Promise<Thread[]> {
+  const threads: Thread[] = [];
+  let from: ListPosition | undefined;
+  do {
+    const page = await ctx.threads.listThreads({ scenario: id }, LIMITS.pageSize.max, from);
+    threads.push(...page.items);
+    from = page.next;
+  } while (from);
+  return threads;
+}
+
 /** One GetItem (the scenario) and one Query (its non-archived threads). */
 export async function getPublicScenario(ctx: Ctx, id: string): Promise<PublicScenario> {
   const scenario = await publicScenarioItem(ctx, id);
-  const threads = await ctx.publicViews.threadsOf(id);
+  const threads = await scenarioThreads(ctx, id);
   const updatedAt = threads.reduce(
     (latest, t) => (t.updatedAt > latest ? t.updatedAt : latest),
     scenario.updatedAt,

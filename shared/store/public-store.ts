@@ -1,44 +1,21 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Thread, Update } from '../domain/types';
-import { INDEX, scenarioPk, threadPk } from './keys';
-import { toThread, toUpdate } from './items';
+import type { Update } from '../domain/types';
+import { INDEX, threadPk } from './keys';
+import { toUpdate } from './items';
 
 /** An update marked as a key event of the story, with the mark as the item holds it. */
 export type KeyUpdate = Update & { key: true };
 
 /**
  * What the public routes read (contract 1.2, "Public scenarios and embeds"). Reads only: the scenario
- * item comes from ScenarioStore, and this adds the two reads a public view needs beyond it.
+ * item comes from ScenarioStore and the threads from the thread list (ThreadStore.listThreads); this adds
+ * the key events a public thread view needs beyond them.
  */
 export class PublicStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
-
-  /**
-   * The scenario's non-archived threads, by id: one Query of the by-scenario index (projected ALL),
-   * so O(threads of the scenario) items and no further read. Archived threads are listed under
-   * their own scope (keys.ts `archivedScope`), so they are never read here. Paged only past 1 MB.
-   */
-  async threadsOf(scenario: string): Promise<Thread[]> {
-    const threads: Thread[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenario,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      threads.push(...(page.Items ?? []).map(toThread));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return threads;
-  }
 
   /**
    * A thread's key events, oldest occurred time first: its non-retracted updates whose item carries
