@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { settleMs } from '../../shared/app/changes';
+import { tick, useFakeDate } from '../support/fake-date';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -9,30 +10,13 @@ import { startTestServer, type TestServer } from '../support/server';
  * polls, over HTTP; the test clock is Jest's fake Date (timers real), moved on by 0 or 1 ms between
  * writes and by random steps (some within the feed's settle time, some past it) before polls.
  */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 let s: TestServer;
 let settle: number;
-const tick = (ms: number) => jest.setSystemTime(Date.now() + ms);
 const reader = { role: 'reader' as const };
 
 beforeAll(async () => {
-  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], now: Date.now() });
+  useFakeDate();
   s = await startTestServer({ seed: false });
   settle = settleMs(s.ctx.config);
 });

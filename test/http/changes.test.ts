@@ -1,6 +1,7 @@
 import { settleMs } from '../../shared/app/changes';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { itemsRead, recordCalls } from '../support/read-recorder';
+import { tick, useFakeDate } from '../support/fake-date';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -8,30 +9,13 @@ import { startTestServer, type TestServer } from '../support/server';
  * write of this file is recorded in the same millisecond unless a test moves the clock on, and the
  * feed's settle time (WRITE_RETRY_BUDGET_MS + 2 s) passes only when a test says so.
  */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 let s: TestServer;
 let settle: number;
-const tick = (ms: number) => jest.setSystemTime(Date.now() + ms);
 const reader = { role: 'reader' as const };
 
 beforeAll(async () => {
-  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], now: Date.now() });
+  useFakeDate();
   s = await startTestServer({ seed: false });
   settle = settleMs(s.ctx.config);
 });
