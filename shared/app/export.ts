@@ -81,7 +81,7 @@ async function* recordsOf(
 ): AsyncGenerator<ExportRecord> {
   for await (const thread of threadsOf(ctx, scenario, first)) {
     for await (const page of ctx.threads.updatesInOccurredOrder(thread.id, UPDATE_PAGE)) {
-      for (const { update, claimedBy, key } of page)
+      for (const update of page)
         yield {
           scenario,
           thread_id: thread.id,
@@ -89,7 +89,7 @@ async function* recordsOf(
           kind: thread.kind,
           update_id: update.id,
           status: update.status,
-          claimed_by: claimedBy,
+          claimed_by: update.claimedBy ?? null,
           occurred_at: update.occurredAt,
           occurred_precision: update.occurredPrecision,
           recorded_at: update.recordedAt,
@@ -98,7 +98,7 @@ async function* recordsOf(
           sources: update.sources.map((s) => s.url).join(' '),
           retracted: update.retracted,
           retracted_at: update.retraction?.retractedAt ?? null,
-          key,
+          key: update.key,
         };
     }
   }

@@ -448,14 +448,9 @@ export class ThreadStore {
 
   /**
    * Every update of a thread, oldest occurred first (LSI1: `<occurredAt>#<ulid>`), one bounded page
-   * at a time: what the export streams, so no more than a page of a thread is ever held. Each comes
-   * with the fields of contract 1.2 the Update object does not carry yet (`claimedBy`, `key`), read
-   * from the item when present.
+   * at a time: what the export streams, so no more than a page of a thread is ever held.
    */
-  async *updatesInOccurredOrder(
-    threadId: string,
-    pageSize: number,
-  ): AsyncGenerator<{ update: Update; claimedBy: string | null; key: boolean }[]> {
+  async *updatesInOccurredOrder(threadId: string, pageSize: number): AsyncGenerator<Update[]> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -469,11 +464,7 @@ export class ThreadStore {
           ExclusiveStartKey: start,
         }),
       );
-      yield (page.Items ?? []).map((item) => ({
-        update: toUpdate(item),
-        claimedBy: typeof item.claimedBy === 'string' ? item.claimedBy : null,
-        key: item.key === true,
-      }));
+      yield (page.Items ?? []).map(toUpdate);
       start = page.LastEvaluatedKey;
     } while (start);
   }
