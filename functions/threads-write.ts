@@ -67,8 +67,7 @@ const idempotent = (
       principal: req.principal,
       route: req.route,
       params: req.params,
-      // A route without a body (a publish) hashes as the empty body, null.
-      body: req.rawBody ?? null,
+      body: req.rawBody,
     },
     async (outcome) => render(await replayResult(req.ctx, outcome)),
     run,

@@ -59,7 +59,8 @@ export async function withIdempotency(
     throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
   const path = scopePath(request.route.path, request.params);
   const keyHash = sha256([request.principal.subject, request.route.method, path, request.key].join('\n'));
-  const bodyHash = sha256(canonicalJson(request.body));
+  // A route without a body (a publish, a fetch) hashes as the empty body, null.
+  const bodyHash = sha256(canonicalJson(request.body ?? null));
   const claimId = randomUUID();
   const { idempotencyLockSeconds, idempotencyTtlSeconds } = ctx.config;
   const claim = await ctx.idempotency.claim(
