@@ -9,13 +9,14 @@ import { ensureTable } from '../shared/store/table';
 import { launchChromium } from './browser';
 import { freePort, startDynamoLocal, type RunningDynamo } from './dynamodb-local';
 import { replayIstanbulFollowups } from './news-replay';
-import { SAMPLE_PRISONER_UPDATE, seedIfEmpty } from './seed';
+import { SAMPLE_PRISONER_UPDATE, SEED_SCENARIO, seedIfEmpty } from './seed';
 import { createLocalServer, registerLocalTokens } from './server';
 
 /**
  * `npm run screenshots`: the desk (docs/desk-*.png), the editor's form (docs/editor-*.png) and the
  * picture (docs/picture-*.png) of the seeded scenario with its real 2025 follow-ups, each on a wide
- * screen (1440×900) and a phone (390×844). Starts everything itself — an in-memory DynamoDB Local
+ * screen (1440×900) and a phone (390×844); and the public embed (docs/embed-{desktop,phone}-{light,dark}.png,
+ * docs/embedding.md), in the reader's light and dark setting, as an article's iframe shows it. Starts everything itself — an in-memory DynamoDB Local
  * on a free port, the local server, headless Chromium (local/browser.ts) — and leaves
  * nothing running. Kept out of `npm test` so tests never rewrite tracked files.
  */
@@ -27,6 +28,11 @@ const EDITOR_TOKEN = `${TOKEN}-editor`;
 const SCREENS = {
   wide: { width: 1440, height: 900 },
   phone: { width: 390, height: 844 },
+} as const;
+/** The embed in an article: a desktop article column and a phone. */
+const EMBED_SCREENS = {
+  desktop: { width: 640, height: 400 },
+  phone: { width: 360, height: 560 },
 } as const;
 
 async function open(
@@ -55,12 +61,35 @@ async function shoot(page: Page, file: string, fullPage = true): Promise<void> {
   process.stdout.write(`wrote docs/${file}\n`);
 }
 
+/** The embed as a reader sees it: no token, the reader's colour scheme, the element rendered. */
+async function shootEmbed(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+  colorScheme: 'light' | 'dark',
+  file: string,
+): Promise<void> {
+  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC', colorScheme });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(
+    () => document.querySelector('scenario-tracker')?.shadowRoot?.querySelector('.st'),
+    null,
+    WAIT,
+  );
+  await shoot(page, file);
+  await context.close();
+}
+
 async function main(): Promise<void> {
   let dynamo: RunningDynamo | undefined;
   let browser: Browser | undefined;
   const server = createLocalServer();
   try {
     dynamo = await startDynamoLocal({ port: await freePort() });
+    // Listening first: the embed's links are built on the server's own address (TRACKER_PUBLIC_URL).
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // The page follows nextToken on every list; a throwaway key signs those tokens for this run.
     const ctx = createContext(
       readConfig({
@@ -68,6 +97,7 @@ async function main(): Promise<void> {
         PAGE_TOKEN_SECRET: randomBytes(32).toString('base64url'),
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         TABLE_NAME: 'screenshots',
+        TRACKER_PUBLIC_URL: url,
       }),
     );
     setAppContext(ctx);
@@ -78,8 +108,6 @@ async function main(): Promise<void> {
       TRACKER_EDITOR_TOKEN: EDITOR_TOKEN,
       TRACKER_ADMIN_TOKEN: `${TOKEN}-admin`,
     });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const call = async (method: string, path: string, body: unknown) => {
       const r = await fetch(`${url}${path}`, {
         method,
@@ -92,6 +120,9 @@ async function main(): Promise<void> {
     const posted = await call('POST', '/threads/prisoner-exchange/updates', SAMPLE_PRISONER_UPDATE);
     if (posted.status !== 201) throw new Error(`posting the sample update answered ${posted.status}`);
     await replayIstanbulFollowups(call);
+
+    const published = await call('PATCH', `/scenarios/${SEED_SCENARIO}`, { public: true });
+    if (published.status !== 200) throw new Error(`publishing the scenario answered ${published.status}`);
 
     browser = await launchChromium();
     for (const [screen, viewport] of Object.entries(SCREENS)) {
@@ -120,6 +151,12 @@ async function main(): Promise<void> {
       await picture.waitForSelector('.picture__svg .lane .segment', WAIT);
       await shoot(picture, `picture-${screen}.png`);
       await picture.context().close();
+    }
+    for (const [screen, viewport] of Object.entries(EMBED_SCREENS)) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const file = `embed-${screen}-${colorScheme}.png`;
+        await shootEmbed(browser, `${url}/embed/${SEED_SCENARIO}`, viewport, colorScheme, file);
+      }
     }
   } finally {
     await browser?.close();
