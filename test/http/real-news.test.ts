@@ -1,3 +1,4 @@
+import { createKey } from '../../local/news-replay';
 import fixture from '../../local/seeds/istanbul-followups-2025.json';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { startTestServer, type TestServer } from '../support/server';
@@ -73,31 +74,32 @@ const threadIds = [
 let s: TestServer;
 /** Each step's key with the HTTP status it got, in replay order. */
 const answers: { key: string; status: number }[] = [];
-/** The id the server gave each development. */
-const updateIds = new Map<string, string>();
+/** The thread and id the server gave each development (and each new thread's first update). */
+const updateIds = new Map<string, { thread: string; update: string }>();
 
 beforeAll(async () => {
   s = await startTestServer();
   // The new threads come first: their first development is their POST /threads body.
   for (const { id, ...body } of fixture.threads) {
     const r = await s.call('POST', '/threads', { body: { id, scenario: fixture.scenario, ...body } });
-    answers.push({ key: `create:${id}`, status: r.status });
+    answers.push({ key: createKey(id), status: r.status });
+    // A correction may retract a new thread's first update (`create:<id>`): its only update yet.
+    const first = await s.call('GET', `/threads/${id}/updates`, { role: 'reader' });
+    updateIds.set(createKey(id), { thread: id, update: first.body.items[0].id });
   }
   for (const step of replayOrder) {
     if (step.type === 'update') {
       const r = await s.call('POST', `/threads/${step.thread}/updates`, { body: step.body });
-      if (r.status === 201) updateIds.set(step.key, r.body.update.id);
+      if (r.status === 201) updateIds.set(step.key, { thread: step.thread, update: r.body.update.id });
       answers.push({ key: step.key, status: r.status });
     } else if (step.type === 'expect') {
       const r = await s.call('PATCH', `/threads/${step.thread}`, { body: { expected: step.expected } });
       answers.push({ key: step.key, status: r.status });
     } else {
-      const target = fixture.developments.find((d) => d.key === step.retracts)!;
-      const r = await s.call(
-        'POST',
-        `/threads/${target.thread}/updates/${updateIds.get(step.retracts)}/retraction`,
-        { body: { reason: step.reason } },
-      );
+      const target = updateIds.get(step.retracts)!;
+      const r = await s.call('POST', `/threads/${target.thread}/updates/${target.update}/retraction`, {
+        body: { reason: step.reason },
+      });
       answers.push({ key: step.key, status: r.status });
     }
   }
@@ -209,10 +211,57 @@ describe('replaying the follow-ups of the Istanbul talks over HTTP', () => {
     expect((await view('budapest-summit')).body.parent).toBe('trump-putin-meeting');
   });
 
+  it("keeps both parties' October claims on the Budapest meeting beside the desk's own status, disputed", async () => {
+    // Act
+    const r = await view('budapest-summit');
+    // Assess: the US says cancelled, the Kremlin postponed; the desk's status stays postponed (21 October).
+    expect(r.body).toMatchObject({
+      status: 'postponed',
+      statusSince: '2025-10-21T00:00:00.000Z',
+      disputed: true,
+    });
+    expect(
+      (r.body.claims as { party: string; status: string; since: string }[]).map(
+        ({ party, status, since }) => ({
+          party,
+          status,
+          since,
+        }),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        { party: 'us', status: 'cancelled', since: '2025-10-22T00:00:00.000Z' },
+        { party: 'russia', status: 'postponed', since: '2025-10-23T00:00:00.000Z' },
+      ]),
+    );
+    expect(r.body.claims).toHaveLength(2);
+  });
+
+  it("refines the peace plan's month to its day: the month's report retracted, the day's standing", async () => {
+    // Act
+    const plan = await view('peace-plan');
+    const first = await view(`peace-plan/updates/${updateIds.get(createKey('peace-plan'))!.update}`);
+    // Assess
+    expect(first.body).toMatchObject({ occurredPrecision: 'month', retracted: true });
+    expect(plan.body).toMatchObject({
+      parent: 'ceasefire',
+      status: 'negotiating',
+      expected: { at: '2025-11-27T00:00:00.000Z', precision: 'day' },
+    });
+    const proposed = await view('peace-plan', '?asOf=2025-11-20');
+    expect(proposed.body).toMatchObject({
+      status: 'proposed',
+      statusSince: '2025-11-18T00:00:00.000Z',
+      statusSincePrecision: 'day',
+    });
+  });
+
   it('keeps the retracted mistaken report in the history, marked, and out of the status', async () => {
     // Act
     const thread = await view('prisoner-exchange');
-    const mistaken = await view(`prisoner-exchange/updates/${updateIds.get('px-stage-aug-24-mistaken')}`);
+    const mistaken = await view(
+      `prisoner-exchange/updates/${updateIds.get('px-stage-aug-24-mistaken')!.update}`,
+    );
     // Assess
     expect(thread.body).toMatchObject({
       status: 'in_progress',
