@@ -11,6 +11,7 @@ import { clockFormat } from './lib/dates.js';
 import { Editor } from './lib/forms.js';
 import { DraftsQueue } from './lib/drafts.js';
 import { InboxPanel } from './lib/inbox.js';
+import { SinceLastVisit } from './lib/changes.js';
 import { LiveFeed } from './lib/live.js';
 import { Picture } from './lib/picture.js';
 
@@ -450,6 +451,7 @@ function App() {
                     : null
                 }
               </div>
+              ${api ? html`<${SinceLastVisit} api=${api} scenario=${scenario} threads=${threads || []} onAuthError=${onAuthError} />` : null}
               ${
                 editor && api
                   ? html`<${DraftsQueue} api=${api} scenario=${scenario} threads=${threads || []}

@@ -206,6 +206,43 @@ describe('the inbox on the desk', () => {
     expect(problems).toEqual([]);
   });
 
+  it('reads on a phone: the inbox has no sideways scroll, tap targets of 44 px and no serious accessibility violation', async () => {
+    // Prepare: an item, and its copy at a long unbroken URL (a duplicate)
+    const story = {
+      scenario: SCENARIO,
+      url: 'https://www.kyivindependent.com/largest-prisoner-swap/',
+      title: 'Ukraine and Russia complete the largest prisoner swap of the war',
+      publishedAt: '2025-05-25T18:00:00Z',
+    };
+    const item = await push(story);
+    await push({
+      ...story,
+      url: 'https://www.example-wire-syndication.com/ukraine-and-russia-exchange-prisoners-in-the-largest-swap-since-the-start-of-the-full-scale-war-2025-05-25/',
+    });
+    const { page, context, problems } = await openDesk(
+      suite.browser,
+      suite.s.url,
+      `?view=inbox&live=off&scenario=${SCENARIO}`,
+      { width: 390, height: 844 },
+    );
+    suite.contexts.push(context);
+    await enterToken(page, suite.s.tokens.editor);
+
+    // Act: the duplicates shown
+    await page.click(`#inbox-${item.id} .inbox__duplicates summary`);
+    await page.waitForSelector(`#inbox-${item.id} .inbox__duplicates a`, WAIT);
+
+    // Assess
+    const heights = await page.$$eval('#inbox button', (bs) =>
+      bs.filter((b) => (b as HTMLElement).offsetParent).map((b) => b.getBoundingClientRect().height),
+    );
+    expect(heights.length).toBeGreaterThan(0);
+    for (const h of heights) expect(h).toBeGreaterThanOrEqual(44);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
   it('shows the outlets behind a thread’s status, and a single-outlet mark until a second outlet backs it', async () => {
     // Prepare
     const created = await suite.s.call('POST', '/threads', {
