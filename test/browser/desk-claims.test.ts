@@ -116,11 +116,11 @@ describe('claims, criteria, key events and what changed, on the desk', () => {
       .items as { revision: number; text: string; recordedBy: string }[];
     expect(revisions).toHaveLength(2);
     expect(items).toEqual([
-      [String(revisions[1].revision), 'Held: both leaders meet in person, in Budapest or elsewhere.'],
+      [String(revisions[1]!.revision), 'Held: both leaders meet in person, in Budapest or elsewhere.'],
     ]);
     const when = await page.textContent('#criteria-desk-criteria .criteria__when');
     expect(when?.startsWith('Clarified ')).toBe(true);
-    expect(when?.endsWith(` by ${revisions[1].recordedBy}`)).toBe(true);
+    expect(when?.endsWith(` by ${revisions[1]!.recordedBy}`)).toBe(true);
     expect(problems).toEqual([]);
   });
 
@@ -179,7 +179,7 @@ describe('claims, criteria, key events and what changed, on the desk', () => {
     const since = new Date(Date.now() - 86_400_000).toISOString();
     const before = (await suite.s.call('GET', `/scenarios/${scenario}/changes?since=${since}&limit=100`)).body
       .items as { cursor: string }[];
-    const cursor = before[before.length - 1].cursor;
+    const cursor = before[before.length - 1]!.cursor;
     await thread('desk-since-b', {}, scenario);
     expect(
       (
@@ -201,13 +201,17 @@ describe('claims, criteria, key events and what changed, on the desk', () => {
     expect(changes.length).toBeGreaterThanOrEqual(4);
 
     // Act
-    const { page, problems } = await desk(suite.s.tokens.reader, `?live=off&scenario=${scenario}`, (p) =>
-      p.addInitScript(
-        ([key, value]) => {
-          if (!window.localStorage.getItem(key)) window.localStorage.setItem(key, value);
-        },
-        [`scenario-tracker.changesSince.${scenario}`, cursor],
-      ),
+    const { page, problems } = await desk(
+      suite.s.tokens.reader,
+      `?live=off&scenario=${scenario}`,
+      async (p) => {
+        await p.addInitScript(
+          ([key, value]) => {
+            if (!window.localStorage.getItem(key)) window.localStorage.setItem(key, value);
+          },
+          [`scenario-tracker.changesSince.${scenario}`, cursor] as [string, string],
+        );
+      },
     );
     await page.waitForSelector('#since .since__item', WAIT);
 
@@ -223,7 +227,7 @@ describe('claims, criteria, key events and what changed, on the desk', () => {
         (key) => window.localStorage.getItem(key),
         `scenario-tracker.changesSince.${scenario}`,
       ),
-    ).toBe(changes[changes.length - 1].cursor);
+    ).toBe(changes[changes.length - 1]!.cursor);
 
     // Act: the next visit
     await page.reload();

@@ -126,7 +126,7 @@ describe('the inbox on the desk', () => {
       publishedAt: '2025-05-23T15:00:00Z',
     });
     expect(item.matches.length).toBeGreaterThan(0);
-    const threadId = item.matches[0].threadId;
+    const threadId = item.matches[0]!.threadId;
     const { page, problems } = await desk(`?view=inbox&live=off&scenario=${SCENARIO}`);
     await page.click(`#inbox-${item.id} [data-thread=${threadId}] [data-action=edit]`);
     await page.waitForSelector('form[data-form=accept] button[type=submit]:not([disabled])', WAIT);
@@ -198,7 +198,7 @@ describe('the inbox on the desk', () => {
 
     // Assess: the 409 in words, the item gone from the list, and nothing posted
     await page.waitForSelector(`#inbox-${raced.id}`, { state: 'detached', ...WAIT });
-    expect((await updatesOf(raced.matches[0].threadId)).some((u) => u.inboxItem === raced.id)).toBe(false);
+    expect((await updatesOf(raced.matches[0]!.threadId)).some((u) => u.inboxItem === raced.id)).toBe(false);
     expect(await page.textContent('#inbox-message')).toBe(
       'Someone already decided this item (409 already_decided): it was accepted or dismissed elsewhere, and nothing was posted.',
     );
