@@ -91,30 +91,35 @@ describe('claims, criteria, key events and what changed, on the desk', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows a thread’s criteria with its history, and each dated clarification', async () => {
-    // Prepare: criteria set at creation, then clarified
+  it('lets an editor clarify a thread’s criteria, and shows them with the history and each dated clarification', async () => {
+    // Prepare: criteria set at creation
     await thread('desk-criteria', { criteria: 'Held: both leaders meet in person.' });
-    const clarified = await suite.s.call('PATCH', '/threads/desk-criteria', {
-      body: { criteria: 'Held: both leaders meet in person, in Budapest or elsewhere.' },
-    });
-    expect(clarified.status).toBe(200);
-    const { page, problems } = await desk(suite.s.tokens.reader, `?live=off&scenario=${SCENARIO}`);
-    await page.waitForSelector('#thread-desk-criteria', WAIT);
+    const { page, problems } = await desk(suite.s.tokens.editor, `?live=off&scenario=${SCENARIO}`);
+    await page.click('#thread-desk-criteria [data-action=criteria]');
+    await page.waitForSelector('form[data-form=criteria] button[type=submit]:not([disabled])', WAIT);
+    expect(await page.inputValue('#field-criteria')).toBe('Held: both leaders meet in person.');
 
-    // Act
+    // Act: clarify them, then open the history
+    await page.fill('#field-criteria', 'Held: both leaders meet in person, in Budapest or elsewhere.');
+    await page.click('form[data-form=criteria] button[type=submit]');
+    await page.waitForSelector('dialog.editor', { state: 'detached', ...WAIT });
     await page.click('#thread-desk-criteria button.button--timeline');
     await page.waitForSelector('#criteria-desk-criteria .criteria__item', WAIT);
 
-    // Assess
+    // Assess: the criteria now, and the clarification dated with who made it
+    expect(await page.textContent('#note')).toBe('Criteria of “Thread desk-criteria” clarified.');
     expect(await page.textContent('#criteria-desk-criteria .criteria__text')).toBe(
       'Held: both leaders meet in person, in Budapest or elsewhere.',
     );
+    const revisions = (await suite.s.call('GET', '/threads/desk-criteria/criteria', { role: 'reader' })).body
+      .items as { revision: number; text: string; recordedBy: string }[];
+    expect(revisions.map((r) => r.text)).toEqual([
+      'Held: both leaders meet in person.',
+      'Held: both leaders meet in person, in Budapest or elsewhere.',
+    ]);
     const items = await page.$$eval('#criteria-desk-criteria .criteria__item', (lis) =>
       lis.map((li) => [li.getAttribute('data-revision'), li.querySelector('.criteria__was')?.textContent]),
     );
-    const revisions = (await suite.s.call('GET', '/threads/desk-criteria/criteria', { role: 'reader' })).body
-      .items as { revision: number; text: string; recordedBy: string }[];
-    expect(revisions).toHaveLength(2);
     expect(items).toEqual([
       [String(revisions[1]!.revision), 'Held: both leaders meet in person, in Budapest or elsewhere.'],
     ]);

@@ -476,6 +476,8 @@ export function ThreadCard({
               onClick=${() => onEdit({ type: 'post', thread })}>Post update</button>
             <button type="button" class="button button--small" data-action="expected"
               onClick=${() => onEdit({ type: 'expected', thread })}>Expected…</button>
+            <button type="button" class="button button--small" data-action="criteria"
+              onClick=${() => onEdit({ type: 'criteria', thread })}>Criteria…</button>
             <button type="button" class="button button--small" data-action="move"
               onClick=${() => onEdit({ type: 'move', thread })}>Move…</button>
             <button type="button" class="button button--small" data-action="archive"

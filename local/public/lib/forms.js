@@ -239,6 +239,8 @@ function useWrite(api, thread) {
     setFresh(r.body);
   }
   useEffect(() => {
+    // Another thread (the inbox's accept form lets the editor choose): no submit on the old ETag.
+    setEtag(null);
     read().catch((e) => setMessage(e instanceof Error ? e.message : String(e)));
   }, [thread && thread.id]);
 
@@ -807,6 +809,52 @@ function ExpectedForm({ api, action, onDone, onCancel }) {
   </form>`;
 }
 
+/**
+ * What each status means for this thread (contract 1.2 "Criteria and clarifications"): every change
+ * after the first is a dated clarification, listed with the thread's history.
+ * @param {FormProps} props
+ */
+function CriteriaForm({ api, action, onDone, onCancel }) {
+  const thread = /** @type {Thread} */ (action.thread);
+  const w = useWrite(api, thread);
+  const [text, setText] = useState(thread.criteria || '');
+  const { at, rest } = splitErrors(w.errors, ['criteria']);
+  /** @param {string | null} criteria */
+  const send = (criteria) =>
+    w.submit(
+      (key, etag) => api.send('PATCH', `/threads/${enc(thread.id)}`, { criteria }, { key, etag }),
+      () =>
+        onDone(
+          criteria === null
+            ? `Criteria removed from “${thread.title}”.`
+            : thread.criteria
+              ? `Criteria of “${thread.title}” clarified.`
+              : `Criteria set on “${thread.title}”.`,
+        ),
+    );
+  /** @param {Event} e */
+  function onSubmit(e) {
+    e.preventDefault();
+    send(text.trim());
+  }
+  return html`<form class="editor__form" data-form="criteria" novalidate onSubmit=${onSubmit}>
+    <${FormNotices} w=${w} rest=${rest} />
+    <${Field} path="criteria" label="What each status means, and which sources count" errors=${at}
+      hint=${thread.criteria ? 'A change is kept as a dated clarification, shown with the history.' : undefined}
+      control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="6" maxlength="2000" value=${text} onInput=${(/** @type {Event} */ e) => setText(value(e))}></textarea>`} />
+    <div class="editor__buttons">
+      <button type="submit" class="button button--primary" disabled=${w.busy || !w.ready}>${thread.criteria ? 'Clarify criteria' : 'Set criteria'}</button>
+      ${
+        thread.criteria
+          ? html`<button type="button" class="button" data-action="clear-criteria" disabled=${w.busy || !w.ready}
+            onClick=${() => send(null)}>Remove criteria</button>`
+          : null
+      }
+      <button type="button" class="button button--quiet" onClick=${onCancel}>Cancel</button>
+    </div>
+  </form>`;
+}
+
 /** @param {string} iso @param {Precision} precision */
 function periodValue(iso, precision) {
   const s = new Date(iso).toISOString();
@@ -897,6 +945,7 @@ const FORMS = /** @type {Record<string, [string, (p: FormProps) => any]>} */ ({
   amend: ['Amend wording', AmendForm],
   retract: ['Retract an update', RetractForm],
   expected: ['What is expected', ExpectedForm],
+  criteria: ['Criteria', CriteriaForm],
   archive: ['Archive', ArchiveForm],
   move: ['Move thread', MoveForm],
 });
