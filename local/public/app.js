@@ -10,6 +10,8 @@ import { byLatestActivity, label, ThreadCard } from './lib/board.js';
 import { clockFormat } from './lib/dates.js';
 import { Editor } from './lib/forms.js';
 import { DraftsQueue } from './lib/drafts.js';
+import { InboxPanel } from './lib/inbox.js';
+import { SinceLastVisit } from './lib/changes.js';
 import { LiveFeed } from './lib/live.js';
 import { Picture } from './lib/picture.js';
 
@@ -63,7 +65,10 @@ function urlState() {
   const p = new URLSearchParams(window.location.search);
   return {
     scenario: p.get('scenario') || DEFAULT_SCENARIO,
-    view: p.get('view') === 'picture' ? 'picture' : 'board',
+    view:
+      p.get('view') === 'picture' || p.get('view') === 'inbox'
+        ? /** @type {string} */ (p.get('view'))
+        : 'board',
   };
 }
 
@@ -71,7 +76,7 @@ function urlState() {
 function pushUrl(next) {
   const p = new URLSearchParams(window.location.search);
   p.set('scenario', next.scenario);
-  if (next.view === 'picture') p.set('view', 'picture');
+  if (next.view !== 'board') p.set('view', next.view);
   else p.delete('view');
   window.history.pushState(null, '', `?${p.toString()}`);
 }
@@ -141,6 +146,8 @@ function App() {
   const [action, setAction] = useState(/** @type {EditorAction | null} */ (null));
   // Bumped by every write from the desk: the drafts queue reads again (a draft moves no thread's version).
   const [writes, setWrites] = useState(0);
+  // Bumped by every InboxItemArrived and every revalidation: the inbox panel reads again (ETag).
+  const [inboxTick, setInboxTick] = useState(0);
   const feed = useRef(/** @type {LiveFeed | null} */ (null));
   const api = token ? new Api(token) : null;
 
@@ -267,6 +274,7 @@ function App() {
           }
         }
         setBanner('');
+        setInboxTick((n) => n + 1);
         setChecked(`Checked ${clockFormat.format(new Date())}`);
         document.body.dataset.pollCount = String((Number(document.body.dataset.pollCount) || 0) + 1);
         return 0;
@@ -295,8 +303,11 @@ function App() {
       socket: USE_SOCKET,
       pollSeconds: POLL_SECONDS,
       backoffSeconds: BACKOFF_SECONDS,
+      inbox: role === 'editor',
       refresh,
-      onEvent: () => undefined,
+      onEvent: (event) => {
+        if (event.type === 'InboxItemArrived' || event.type === 'InboxSubscribed') setInboxTick((n) => n + 1);
+      },
     });
     feed.current = f;
     f.start();
@@ -328,6 +339,14 @@ function App() {
       setAnnouncement('');
       window.setTimeout(() => setAnnouncement(out.join(' ')), 50);
     }
+  }
+
+  /** After a write from the desk: say what was done, and read again what it changed. @param {string} text */
+  function wrote(text) {
+    setNote(text);
+    setWrites((n) => n + 1);
+    setInboxTick((n) => n + 1);
+    if (feed.current) feed.current.revalidate();
   }
 
   /** @param {string} next @param {string} [nextView] */
@@ -380,6 +399,15 @@ function App() {
                     e.preventDefault();
                     go(scenario, 'picture');
                   }}>Picture</a></li>
+                ${
+                  role === 'editor'
+                    ? html`<li><a href=${`?scenario=${enc(scenario)}&view=inbox`} class="tabs__tab" id="inbox-tab" aria-current=${view === 'inbox' ? 'page' : undefined}
+                      onClick=${(/** @type {Event} */ e) => {
+                        e.preventDefault();
+                        go(scenario, 'inbox');
+                      }}>Inbox</a></li>`
+                    : null
+                }
               </ul>
             </div>
           </nav>`
@@ -404,10 +432,13 @@ function App() {
               const main = document.getElementById('main');
               if (main) main.focus();
             }} />`
-          : view === 'picture' && threads && api
-            ? html`<${Picture} api=${api} scenario=${scenario} scenarioTitle=${scenarioTitle} threads=${threads}
+          : view === 'inbox' && editor && api
+            ? html`<${InboxPanel} api=${api} scenario=${scenario} threads=${threads || []} vocab=${vocab} tick=${inboxTick}
+              onEdit=${setAction} onAuthError=${onAuthError} onDone=${wrote} />`
+            : view === 'picture' && threads && api
+              ? html`<${Picture} api=${api} scenario=${scenario} scenarioTitle=${scenarioTitle} threads=${threads}
               vocab=${vocab} version=${boardVersion} onAuthError=${onAuthError} />`
-            : html`<section id="threads-view" aria-labelledby="threads-heading">
+              : html`<section id="threads-view" aria-labelledby="threads-heading">
               <div class="board-bar">
                 <h2 id="threads-heading" class="board-bar__heading">Threads</h2>
                 <label class="check"><input type="checkbox" checked=${includeArchived}
@@ -420,6 +451,7 @@ function App() {
                     : null
                 }
               </div>
+              ${api ? html`<${SinceLastVisit} api=${api} scenario=${scenario} threads=${threads || []} onAuthError=${onAuthError} />` : null}
               ${
                 editor && api
                   ? html`<${DraftsQueue} api=${api} scenario=${scenario} threads=${threads || []}
@@ -437,7 +469,7 @@ function App() {
                   (
                     t,
                   ) => html`<${ThreadCard} key=${t.id} thread=${t} api=${api} vocab=${vocab} editor=${editor}
-                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError}
+                    changed=${changed.has(t.id)} onEdit=${setAction} onAuthError=${onAuthError} onWrote=${wrote}
                     parentTitle=${t.parent ? (threads || []).find((p) => p.id === t.parent)?.title : undefined} />`,
                 )}
               </ul>
@@ -450,9 +482,7 @@ function App() {
             onCancel=${() => setAction(null)}
             onDone=${(/** @type {string} */ text) => {
               setAction(null);
-              setNote(text);
-              setWrites((n) => n + 1);
-              if (feed.current) feed.current.revalidate();
+              wrote(text);
               if (api) api.all('/scenarios?limit=100').then(setScenarios, () => undefined);
             }} />`
           : null

@@ -15,14 +15,26 @@
  *   statusSincePrecision?: Precision, summary: string, lastOccurredAt: string, lastRecordedAt: string,
  *   updateCount: number, version: number, staleAfterHours: number, stale: boolean, staleSince: string | null,
  *   parent?: string | null, archived?: boolean, expected?: Expected | null, overdue?: boolean,
- *   overdueSince?: string | null, createdAt: string, updatedAt: string, asOf?: string
+ *   overdueSince?: string | null, createdAt: string, updatedAt: string, asOf?: string,
+ *   criteria?: string | null, claims?: Claim[], disputed?: boolean, corroboration?: Corroboration
  * }} Thread
+ * @typedef {{ party: string, status: string, since: string, sincePrecision?: Precision, updateId: string }} Claim
+ * @typedef {{ outlets: string[], count: number }} Corroboration
  * @typedef {{ reason: string, retractedAt: string, retractedBy: string }} Retraction
  * @typedef {{
  *   id: string, threadId: string, status: string | null, summary: string, occurredAt: string,
  *   occurredPrecision?: Precision, recordedAt: string, postedBy: string, sources: Source[], quotes: Quote[],
- *   retracted: boolean, retraction: Retraction | null, revisionCount?: number, revisedAt?: string | null
+ *   retracted: boolean, retraction: Retraction | null, revisionCount?: number, revisedAt?: string | null,
+ *   key?: boolean, claimedBy?: string | null, inboxItem?: string
  * }} Update
+ * @typedef {{ threadId: string, score: number, suggestedStatus: string | null,
+ *   suggestedOccurredAt: string | null, suggestedPrecision: Precision | null }} InboxMatch
+ * @typedef {{
+ *   id: string, scenario: string, source: string | null, url: string, title: string, summary: string,
+ *   language: string | null, publishedAt: string | null, firstSeenAt: string, outlet: string | null,
+ *   duplicates: string[], matches: InboxMatch[], state: 'new' | 'accepted' | 'dismissed',
+ *   decidedAt: string | null, decidedBy: string | null, updateId: string | null
+ * }} InboxItem
  * @typedef {{ id: string, title: string, description?: string, threadCount?: number }} Scenario
  * @typedef {{ name: string, terminal: boolean }} StatusDefinition
  * @typedef {{ kind: string, label: string, builtIn: boolean, statuses: StatusDefinition[] }} KindDefinition

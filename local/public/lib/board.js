@@ -5,7 +5,7 @@
  * page as text through Preact (never as markup); links only for http(s) URLs.
  */
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
-import { enc } from './api.js';
+import { ApiError, enc } from './api.js';
 import { atPrecision, relative, titleOf } from './dates.js';
 
 /**
@@ -15,7 +15,9 @@ import { atPrecision, relative, titleOf } from './dates.js';
  * @typedef {import('./api.js').Api} Api
  * @typedef {import('./api.js').Precision} Precision
  * @typedef {{ tones: Record<string, string>, terminal: Set<string>, kindLabels: Record<string, string> }} Vocabulary
- * @typedef {{ type: string, thread?: Thread, update?: Update }} EditorAction
+ * @typedef {import('./api.js').Claim} Claim
+ * @typedef {import('./api.js').InboxItem} InboxItem
+ * @typedef {{ type: string, thread?: Thread, update?: Update, item?: InboxItem }} EditorAction
  */
 
 /**
@@ -36,6 +38,14 @@ export const label = (status) => {
   const s = String(status).replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 };
+
+/**
+ * A party as people write it: a short code in capitals (`us` → US, `eu` → EU), a name capitalised
+ * (`russia` → Russia).
+ * @param {string} party
+ */
+export const partyName = (party) =>
+  party.length <= 3 ? party.toUpperCase() : label(party.replace(/-/g, ' '));
 
 /**
  * A <time> at its precision; the title holds the exact value.
@@ -108,12 +118,24 @@ export function sortUpdates(items) {
 }
 
 /**
- * @param {{ update: Update, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void, thread: Thread }} props
+ * @param {{ update: Update, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void, thread: Thread,
+ *   onKey: (u: Update) => void, busy: boolean }} props
  */
-function UpdateItem({ update, vocab, editor, onEdit, thread }) {
+function UpdateItem({ update, vocab, editor, onEdit, thread, onKey, busy }) {
   const r = update.retraction;
-  return html`<li class=${`update${update.retracted ? ' update--retracted' : ''}`} data-update-id=${update.id}>
+  const key = Boolean(update.key);
+  return html`<li class=${`update${update.retracted ? ' update--retracted' : ''}${key ? ' update--key' : ''}`}
+    data-update-id=${update.id} data-key=${key ? 'true' : 'false'}>
     <div class="update__head">
+      ${
+        editor && !update.retracted
+          ? html`<button type="button" class="button button--small button--star" data-action="key" aria-pressed=${key ? 'true' : 'false'}
+              disabled=${busy} onClick=${() => onKey(update)}><span aria-hidden="true">${key ? '★' : '☆'}</span> Key event</button>`
+          : key
+            ? html`<span class="key-mark" data-key-mark><span aria-hidden="true">★</span> Key event</span>`
+            : null
+      }
+      ${update.claimedBy ? html`<span class="badge badge--claim" data-party=${update.claimedBy}>${partyName(update.claimedBy)} claims</span>` : null}
       ${
         update.status
           ? html`<${StatusBadge} status=${update.status} vocab=${vocab} />`
@@ -217,16 +239,137 @@ async function latestLive(api, id) {
 }
 
 /**
+ * The parties' claims beside the thread's own status (contract 1.2 "Claims by party").
+ * @param {{ claims: Claim[], vocab: Vocabulary }} props
+ */
+function Claims({ claims, vocab }) {
+  return html`<ul class="claims" aria-label="Claims by party">
+    ${claims.map(
+      (c) => html`<li class="claims__item" data-party=${c.party} data-status=${c.status}>
+        <span class="claims__party">${partyName(c.party)} says</span>
+        <${StatusBadge} status=${c.status} vocab=${vocab} />
+        <span class="claims__since">since <${When} iso=${c.since} precision=${c.sincePrecision} ago=${false} /></span>
+      </li>`,
+    )}
+  </ul>`;
+}
+
+/**
+ * Which outlets back the current status (contract 1.2 "Corroboration"), and a mark when only one does.
+ * @param {{ thread: Thread }} props
+ */
+function Corroboration({ thread }) {
+  const c = thread.corroboration;
+  if (!c) return null;
+  const n = c.count;
+  return html`<p class="card__corroboration" data-outlets=${n}>
+    ${n === 1 ? html`<span class="badge badge--single" data-single-outlet>Single outlet</span> ` : null}
+    ${
+      n === 0
+        ? 'No outlet cited for this status.'
+        : `Status backed by ${n} ${n === 1 ? 'outlet' : 'outlets'}: ${c.outlets.join(', ')}.`
+    }
+  </p>`;
+}
+
+/**
+ * What each status means for this thread, and every dated clarification (contract 1.2 "Criteria and
+ * clarifications"): shown with the history.
+ * @param {{ api: Api, thread: Thread }} props
+ */
+function Criteria({ api, thread }) {
+  const [items, setItems] = useState(
+    /** @type {{ revision: number, text: string | null, recordedAt: string, recordedBy: string }[] | null} */ (
+      null
+    ),
+  );
+  useEffect(() => {
+    let live = true;
+    api
+      .get(`/threads/${enc(thread.id)}/criteria`)
+      .then((r) => live && setItems((r.body && r.body.items) || []))
+      .catch(() => live && setItems([]));
+    return () => {
+      live = false;
+    };
+  }, [thread.id, thread.version]);
+  if (!items || (items.length === 0 && !thread.criteria)) return null;
+  return html`<section class="criteria" id=${`criteria-${thread.id}`} aria-labelledby=${`criteria-${thread.id}-heading`}>
+    <h5 class="update__subheading" id=${`criteria-${thread.id}-heading`}>Criteria</h5>
+    <p class="criteria__text">${thread.criteria || 'None at present.'}</p>
+    ${
+      items.length > 1
+        ? html`<ol class="criteria__list" aria-label="Clarifications">
+          ${items.slice(1).map(
+            (c) => html`<li class="criteria__item" data-revision=${c.revision}>
+              <p class="criteria__when">Clarified <${When} iso=${c.recordedAt} /> by ${c.recordedBy}</p>
+              <p class="criteria__was">${c.text === null ? '(criteria removed)' : c.text}</p>
+            </li>`,
+          )}
+        </ol>`
+        : items.length === 1
+          ? html`<p class="criteria__when">Set <${When} iso=${items[0].recordedAt} /> by ${items[0].recordedBy}</p>`
+          : null
+    }
+  </section>`;
+}
+
+/**
  * @param {{
  *   thread: Thread, api: Api, vocab: Vocabulary, editor: boolean, onEdit: (a: EditorAction) => void,
- *   onAuthError: (e: unknown) => void, changed: boolean, parentTitle?: string,
+ *   onAuthError: (e: unknown) => void, changed: boolean, parentTitle?: string, onWrote?: (text: string) => void,
  * }} props
  */
-export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, changed, parentTitle }) {
+export function ThreadCard({
+  thread,
+  api,
+  vocab,
+  editor,
+  onEdit,
+  onAuthError,
+  changed,
+  parentTitle,
+  onWrote,
+}) {
   const [open, setOpen] = useState(false);
   const [updates, setUpdates] = useState(/** @type {Update[] | null} */ (null));
   const [latestSources, setLatestSources] = useState(/** @type {Source[]} */ ([]));
   const [historyError, setHistoryError] = useState('');
+  const [keyBusy, setKeyBusy] = useState(false);
+
+  /**
+   * Star or unstar a key event (contract 1.2 "Key events"): a PATCH of the flag alone, on the
+   * thread's current ETag; the thread moves one version on, so the board and this history follow.
+   * @param {Update} u
+   */
+  async function toggleKey(u) {
+    if (keyBusy) return;
+    setKeyBusy(true);
+    setHistoryError('');
+    try {
+      const t = await api.get(`/threads/${enc(thread.id)}`);
+      const r = await api.send(
+        'PATCH',
+        `/threads/${enc(thread.id)}/updates/${enc(u.id)}`,
+        { key: !u.key },
+        { etag: t.etag },
+      );
+      const now = r.body && r.body.update;
+      if (updates && now) setUpdates(updates.map((x) => (x.id === now.id ? now : x)));
+      if (onWrote) onWrote(`${u.key ? 'Unmarked' : 'Marked'} a key event of “${thread.title}”.`);
+    } catch (error) {
+      onAuthError(error);
+      setHistoryError(
+        error instanceof ApiError && error.status === 412
+          ? 'Someone changed this thread meanwhile; nothing was saved. Try again.'
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
+    } finally {
+      setKeyBusy(false);
+    }
+  }
 
   // The latest update's sources, and the open history, follow the thread's version.
   useEffect(() => {
@@ -298,7 +441,10 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
           }</span
         >
         ${thread.archived ? html`<span class="badge badge--archived">Archived</span>` : null}
+        ${thread.disputed ? html`<span class="badge badge--disputed" data-disputed>Disputed</span>` : null}
       </div>
+      ${thread.claims && thread.claims.length ? html`<${Claims} claims=${thread.claims} vocab=${vocab} />` : null}
+      <${Corroboration} thread=${thread} />
       <p class="card__summary">${thread.summary}</p>
       ${
         expected && met
@@ -330,6 +476,8 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
               onClick=${() => onEdit({ type: 'post', thread })}>Post update</button>
             <button type="button" class="button button--small" data-action="expected"
               onClick=${() => onEdit({ type: 'expected', thread })}>Expected…</button>
+            <button type="button" class="button button--small" data-action="criteria"
+              onClick=${() => onEdit({ type: 'criteria', thread })}>Criteria…</button>
             <button type="button" class="button button--small" data-action="move"
               onClick=${() => onEdit({ type: 'move', thread })}>Move…</button>
             <button type="button" class="button button--small" data-action="archive"
@@ -340,6 +488,7 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
       <section class="timeline" id=${`timeline-${thread.id}`} aria-labelledby=${`timeline-${thread.id}-heading`}
         hidden=${!open} aria-busy=${open && !updates ? 'true' : 'false'}>
         <h4 class="timeline__heading" id=${`timeline-${thread.id}-heading`}>History: ${thread.title}</h4>
+        ${open ? html`<${Criteria} api=${api} thread=${thread} />` : null}
         ${
           historyError || (open && !updates)
             ? html`<p class="timeline__state" role="status">${historyError || 'Loading history…'}</p>`
@@ -351,7 +500,7 @@ export function ThreadCard({ thread, api, vocab, editor, onEdit, onAuthError, ch
               ${updates.map(
                 (u) =>
                   html`<${UpdateItem} key=${u.id} update=${u} vocab=${vocab} editor=${editor} onEdit=${onEdit}
-                    thread=${thread} />`,
+                    thread=${thread} onKey=${toggleKey} busy=${keyBusy} />`,
               )}
             </ol>`
             : null

@@ -9,7 +9,8 @@
  */
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { ApiError, AuthError, enc, idempotencyKey } from './api.js';
-import { label, When } from './board.js';
+import { label, partyName, When } from './board.js';
+import { DECIDED } from './inbox.js';
 
 /**
  * @typedef {import('./api.js').Api} Api
@@ -19,6 +20,7 @@ import { label, When } from './board.js';
  * @typedef {import('./api.js').Precision} Precision
  * @typedef {import('./api.js').FieldError} FieldError
  * @typedef {import('./board.js').EditorAction} EditorAction
+ * @typedef {import('./api.js').InboxItem} InboxItem
  * @typedef {{ url: string, title: string, publisher: string }} SourceRow
  * @typedef {{ speaker: string, text: string }} QuoteRow
  */
@@ -237,6 +239,8 @@ function useWrite(api, thread) {
     setFresh(r.body);
   }
   useEffect(() => {
+    // Another thread (the inbox's accept form lets the editor choose): no submit on the old ETag.
+    setEtag(null);
     read().catch((e) => setMessage(e instanceof Error ? e.message : String(e)));
   }, [thread && thread.id]);
 
@@ -261,6 +265,8 @@ function useWrite(api, thread) {
       if (!(error instanceof ApiError) || (error.status !== 0 && error.status < 500)) key.current = null;
       if (error instanceof ApiError && error.status === 412) {
         setConflict(true);
+      } else if (error instanceof ApiError && error.code === 'already_decided') {
+        setMessage(DECIDED);
       } else if (error instanceof ApiError) {
         const errs = error.errors.length
           ? error.errors
@@ -474,29 +480,98 @@ function CreateForm({ api, kinds, scenario, threads, scenarios, onDone, onCancel
   </form>`;
 }
 
-/** @param {FormProps} props */
-function PostForm({ api, kinds, action, onDone, onCancel }) {
-  const thread = /** @type {Thread} */ (action.thread);
+/**
+ * What a date field holds for a time at a precision (the API's form back into the input's).
+ * @param {string} iso
+ * @param {Precision} precision
+ */
+function inputValue(iso, precision) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  if (precision !== 'instant') return periodValue(iso, precision);
+  // datetime-local takes the reader's local time, to the minute.
+  const local = new Date(d.getTime() - d.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
+/**
+ * The form's first values for an inbox item accepted into a thread: what `POST /inbox/{id}/accept`
+ * would default to (the match's suggested status and date, else the publication date; never a date
+ * in the future; the item's title as the summary).
+ * @param {InboxItem} item
+ * @param {string} threadId
+ * @returns {{ status: string, summary: string, precision: Precision, when: string }}
+ */
+function acceptDefaults(item, threadId) {
+  const match = item.matches.find((m) => m.threadId === threadId);
+  const now = Date.now();
+  const suggested =
+    match && match.suggestedOccurredAt && new Date(match.suggestedOccurredAt).getTime() <= now
+      ? { iso: match.suggestedOccurredAt, precision: match.suggestedPrecision || 'day' }
+      : null;
+  const published =
+    item.publishedAt && new Date(item.publishedAt).getTime() <= now
+      ? { iso: item.publishedAt, precision: /** @type {Precision} */ ('instant') }
+      : null;
+  const at = suggested || published;
+  return {
+    status: (match && match.suggestedStatus) || '',
+    summary: item.title,
+    precision: at ? at.precision : 'day',
+    when: at ? inputValue(at.iso, at.precision) : '',
+  };
+}
+
+/**
+ * Post an update to a thread; or, for an inbox item (`action.item`), the same form prefilled from the
+ * item, which accepts it through `POST /inbox/{id}/accept` into the thread chosen (its URL and
+ * duplicates become the update's sources there, so they are shown, not edited).
+ * @param {FormProps} props
+ */
+function PostForm({ api, kinds, threads, action, onDone, onCancel }) {
+  const item = action.item || null;
+  const [thread, setThread] = useState(/** @type {Thread} */ (action.thread));
   const w = useWrite(api, thread);
-  const [status, setStatus] = useState('');
-  const [summary, setSummary] = useState('');
-  const [precision, setPrecision] = useState(/** @type {Precision} */ ('day'));
-  const [when, setWhen] = useState('');
+  const first = item ? acceptDefaults(item, thread.id) : null;
+  const [status, setStatus] = useState(first ? first.status : '');
+  const [summary, setSummary] = useState(first ? first.summary : '');
+  const [precision, setPrecision] = useState(/** @type {Precision} */ (first ? first.precision : 'day'));
+  const [when, setWhen] = useState(first ? first.when : '');
   const [sources, setSources] = useState(
     /** @type {SourceRow[]} */ ([{ url: '', title: '', publisher: '' }]),
   );
   const [quotes, setQuotes] = useState(/** @type {QuoteRow[]} */ ([]));
-  // Contract 1.2 "Drafts": a status change may wait for a second editor's eyes.
+  // Contract 1.2 "Drafts": a status change may wait for a second editor's eyes. (Not for an inbox
+  // item: the API does not take a draft on accept yet.)
   const [asDraft, setAsDraft] = useState(false);
-  const drafting = asDraft && status !== '';
+  const [claimedBy, setClaimedBy] = useState('');
+  const drafting = !item && asDraft && status !== '';
   const kind = kinds.find((k) => k.kind === thread.kind);
   const statuses = kind ? kind.statuses : [];
-  const s = sourcesBody(sources);
+  const s = sourcesBody(item ? [] : sources);
   const q = quotesBody(quotes);
-  const known = ['status', 'summary', 'occurredAt'];
+  const known = ['status', 'summary', 'occurredAt', 'claimedBy', 'threadId'];
   s.sent.forEach((_, i) => known.push(`sources[${i}].url`, `sources[${i}].title`, `sources[${i}].publisher`));
   q.sent.forEach((_, i) => known.push(`quotes[${i}].speaker`, `quotes[${i}].text`));
   const { at, rest } = splitErrors(w.errors, known);
+  // An inbox item may go to any thread of the scenario: its matches first, best first.
+  const choices = item
+    ? [
+        ...item.matches.map((m) => threads.find((t) => t.id === m.threadId)).filter((t) => t !== undefined),
+        ...threads.filter((t) => !item.matches.some((m) => m.threadId === t.id)),
+      ]
+    : [];
+
+  /** @param {string} id */
+  function chooseThread(id) {
+    const next = threads.find((t) => t.id === id);
+    if (!next || !item) return;
+    setThread(next);
+    const d = acceptDefaults(item, next.id);
+    // A status of the other thread's kind, if the editor's choice is not one.
+    const nextKind = kinds.find((k) => k.kind === next.kind);
+    if (!nextKind || !nextKind.statuses.some((st) => st.name === status)) setStatus(d.status);
+  }
 
   /** @param {Event} e */
   function onSubmit(e) {
@@ -508,17 +583,41 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
     if (s.sent.length) body.sources = s.sent;
     if (q.sent.length) body.quotes = q.sent;
     if (drafting) body.draft = true;
+    if (claimedBy.trim() && !item) body.claimedBy = claimedBy.trim();
+    if (item) {
+      w.submit(
+        (key, etag) =>
+          api.send('POST', `/inbox/${enc(item.id)}/accept`, { threadId: thread.id, ...body }, { key, etag }),
+        (r) =>
+          onDone(
+            `Accepted into “${thread.title}”: ${r.update.status ? label(r.update.status) : 'a note'}, with the article as its source.`,
+          ),
+      );
+      return;
+    }
     w.submit(
       (key, etag) => api.send('POST', `/threads/${enc(thread.id)}/updates`, body, { key, etag }),
       (r) =>
         onDone(
           r.update.draft
             ? `Drafted for “${thread.title}”: ${label(r.update.status)}, waiting for a second editor.`
-            : `Posted to “${thread.title}”: ${r.update.status ? label(r.update.status) : 'a note'}.`,
+            : r.update.claimedBy
+              ? `Posted to “${thread.title}”: ${partyName(r.update.claimedBy)} claims ${label(r.update.status)}.`
+              : `Posted to “${thread.title}”: ${r.update.status ? label(r.update.status) : 'a note'}.`,
         ),
     );
   }
-  return html`<form class="editor__form" data-form="post" novalidate onSubmit=${onSubmit}>
+  return html`<form class="editor__form" data-form=${item ? 'accept' : 'post'} novalidate onSubmit=${onSubmit}>
+    ${
+      item
+        ? html`<${Field} path="threadId" label="Thread" errors=${at}
+          control=${(
+            /** @type {any} */ a,
+          ) => html`<select ...${a} value=${thread.id} onChange=${(/** @type {Event} */ e) => chooseThread(value(e))}>
+            ${choices.map((t) => html`<option value=${t.id}>${t.title}${item.matches.some((m) => m.threadId === t.id) ? ' (matched)' : ''}</option>`)}
+          </select>`} />`
+        : null
+    }
     <${ThreadNow} thread=${w.fresh} />
     <${FormNotices} w=${w} rest=${rest} />
     <${Field} path="status" label="Status" errors=${at}
@@ -528,20 +627,66 @@ function PostForm({ api, kinds, action, onDone, onCancel }) {
         <option value="">No change (a note)</option>
         ${statuses.map((st) => html`<option value=${st.name}>${label(st.name)}${st.terminal ? ' (final)' : ''}</option>`)}
       </select>`} />
+    ${
+      item
+        ? null
+        : html`<${Field} path="claimedBy" label="Claimed by (a party, e.g. us, russia; empty: the newsroom's own status)" errors=${at}
+          hint="A party's claim is shown beside the status and does not change it."
+          control=${(
+            /** @type {any} */ a,
+          ) => html`<input ...${a} value=${claimedBy} autocapitalize="off" spellcheck="false"
+            onInput=${(/** @type {Event} */ e) => setClaimedBy(value(e))} />`} />`
+    }
     <${Field} path="summary" label="Summary" errors=${at}
       control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="3" value=${summary} onInput=${(/** @type {Event} */ e) => setSummary(value(e))}></textarea>`} />
     <${WhenField} path="occurredAt" label="When it happened (empty: now)" precision=${precision} value=${when} errors=${at}
       onPrecision=${setPrecision} onValue=${setWhen} />
-    <${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />
+    ${
+      item
+        ? html`<div class="editor__sources" data-sources="inbox">
+          <p class="field__hint">Sources (the article and its copies, added by the tracker):</p>
+          <ul class="sources">
+            ${[item.url, ...item.duplicates].map((u) => html`<li class="sources__item"><span class="sources__link">${u}</span></li>`)}
+          </ul>
+        </div>`
+        : html`<${SourcesField} rows=${sources} errors=${at} index=${s.index} onChange=${setSources} />`
+    }
     <${QuotesField} rows=${quotes} errors=${at} index=${q.index} onChange=${setQuotes} />
     ${
-      status !== ''
+      status !== '' && !item
         ? html`<label class="check"><input type="checkbox" id="field-draft" checked=${asDraft}
             onChange=${(/** @type {Event} */ e) => setAsDraft(/** @type {HTMLInputElement} */ (e.currentTarget).checked)} />
             Post as draft: another editor publishes it</label>`
         : null
     }
-    <${Buttons} busy=${w.busy} ready=${w.ready} text=${drafting ? 'Save draft' : 'Post update'} onCancel=${onCancel} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text=${item ? 'Accept into this thread' : drafting ? 'Save draft' : 'Post update'} onCancel=${onCancel} />
+  </form>`;
+}
+
+/**
+ * Dismiss an inbox item, with a reason if the editor gives one.
+ * @param {FormProps} props
+ */
+function DismissForm({ api, action, onDone, onCancel }) {
+  const item = /** @type {InboxItem} */ (action.item);
+  const w = useWrite(api, undefined);
+  const [reason, setReason] = useState('');
+  const { at, rest } = splitErrors(w.errors, ['reason']);
+  /** @param {Event} e */
+  function onSubmit(e) {
+    e.preventDefault();
+    const body = reason.trim() ? { reason: reason.trim() } : {};
+    w.submit(
+      () => api.send('POST', `/inbox/${enc(item.id)}/dismiss`, body),
+      () => onDone(`Dismissed “${item.title}”.`),
+    );
+  }
+  return html`<form class="editor__form" data-form="dismiss" novalidate onSubmit=${onSubmit}>
+    <blockquote class="editor__quote">${item.title}</blockquote>
+    <${FormNotices} w=${w} rest=${rest} />
+    <${Field} path="reason" label="Reason (optional)" errors=${at}
+      control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="2" value=${reason} onInput=${(/** @type {Event} */ e) => setReason(value(e))}></textarea>`} />
+    <${Buttons} busy=${w.busy} ready=${w.ready} text="Dismiss item" onCancel=${onCancel} />
   </form>`;
 }
 
@@ -664,6 +809,52 @@ function ExpectedForm({ api, action, onDone, onCancel }) {
   </form>`;
 }
 
+/**
+ * What each status means for this thread (contract 1.2 "Criteria and clarifications"): every change
+ * after the first is a dated clarification, listed with the thread's history.
+ * @param {FormProps} props
+ */
+function CriteriaForm({ api, action, onDone, onCancel }) {
+  const thread = /** @type {Thread} */ (action.thread);
+  const w = useWrite(api, thread);
+  const [text, setText] = useState(thread.criteria || '');
+  const { at, rest } = splitErrors(w.errors, ['criteria']);
+  /** @param {string | null} criteria */
+  const send = (criteria) =>
+    w.submit(
+      (key, etag) => api.send('PATCH', `/threads/${enc(thread.id)}`, { criteria }, { key, etag }),
+      () =>
+        onDone(
+          criteria === null
+            ? `Criteria removed from “${thread.title}”.`
+            : thread.criteria
+              ? `Criteria of “${thread.title}” clarified.`
+              : `Criteria set on “${thread.title}”.`,
+        ),
+    );
+  /** @param {Event} e */
+  function onSubmit(e) {
+    e.preventDefault();
+    send(text.trim());
+  }
+  return html`<form class="editor__form" data-form="criteria" novalidate onSubmit=${onSubmit}>
+    <${FormNotices} w=${w} rest=${rest} />
+    <${Field} path="criteria" label="What each status means, and which sources count" errors=${at}
+      hint=${thread.criteria ? 'A change is kept as a dated clarification, shown with the history.' : undefined}
+      control=${(/** @type {any} */ a) => html`<textarea ...${a} rows="6" maxlength="2000" value=${text} onInput=${(/** @type {Event} */ e) => setText(value(e))}></textarea>`} />
+    <div class="editor__buttons">
+      <button type="submit" class="button button--primary" disabled=${w.busy || !w.ready}>${thread.criteria ? 'Clarify criteria' : 'Set criteria'}</button>
+      ${
+        thread.criteria
+          ? html`<button type="button" class="button" data-action="clear-criteria" disabled=${w.busy || !w.ready}
+            onClick=${() => send(null)}>Remove criteria</button>`
+          : null
+      }
+      <button type="button" class="button button--quiet" onClick=${onCancel}>Cancel</button>
+    </div>
+  </form>`;
+}
+
 /** @param {string} iso @param {Precision} precision */
 function periodValue(iso, precision) {
   const s = new Date(iso).toISOString();
@@ -749,9 +940,12 @@ function MoveForm({ api, action, threads, scenarios, onDone, onCancel }) {
 const FORMS = /** @type {Record<string, [string, (p: FormProps) => any]>} */ ({
   create: ['New thread', CreateForm],
   post: ['Post an update', PostForm],
+  accept: ['Accept an inbox item', PostForm],
+  dismiss: ['Dismiss an inbox item', DismissForm],
   amend: ['Amend wording', AmendForm],
   retract: ['Retract an update', RetractForm],
   expected: ['What is expected', ExpectedForm],
+  criteria: ['Criteria', CriteriaForm],
   archive: ['Archive', ArchiveForm],
   move: ['Move thread', MoveForm],
 });
@@ -783,7 +977,7 @@ export function Editor(props) {
       props.onCancel();
     }}>
     <header class="editor__head">
-      <h2 id="editor-title">${title}${thread ? html`<span class="editor__thread">: ${thread.title}</span>` : null}</h2>
+      <h2 id="editor-title">${title}${thread && !props.action.item ? html`<span class="editor__thread">: ${thread.title}</span>` : null}</h2>
     </header>
     <${Form} ...${props} />
   </dialog>`;

@@ -6,8 +6,13 @@
  * down the page polls, and it reconnects with exponential backoff (with jitter, so a room full of
  * wall screens does not reconnect in step after a restart).
  *
+ * An editor's page also follows the scenario's inbox (contract 1.2): a second subscription naming
+ * `InboxItemArrived`, whose events go to `onEvent` only (they change no thread, so nothing is
+ * revalidated for them).
+ *
  * For tests and for the curious, `document.body.dataset` shows `liveState` (connecting, live,
- * polling, off) and `liveAttempts` (sockets opened so far).
+ * polling, off), `liveAttempts` (sockets opened so far) and `liveInbox` (`on` once the inbox
+ * subscription is confirmed on the current socket).
  */
 
 /**
@@ -23,10 +28,12 @@ export class LiveFeed {
    *   socket: boolean,
    *   pollSeconds: number,
    *   backoffSeconds: number,
+   *   inbox?: boolean,
    *   refresh: () => Promise<number | null>,
    *   onEvent: (event: LiveEvent) => void,
    * }} options `refresh` revalidates the page; it answers null when everything must stop (the token
-   *   was refused) or else the least number of seconds to wait before the next poll.
+   *   was refused) or else the least number of seconds to wait before the next poll. `inbox` (editors):
+   *   follow the scenario's InboxItemArrived too.
    */
   constructor(options) {
     this.options = options;
@@ -70,6 +77,7 @@ export class LiveFeed {
   setState(state) {
     this.state = state;
     document.body.dataset.liveState = state;
+    if (state !== 'live') delete document.body.dataset.liveInbox;
   }
 
   connect() {
@@ -88,6 +96,14 @@ export class LiveFeed {
     document.body.dataset.liveAttempts = String((Number(document.body.dataset.liveAttempts) || 0) + 1);
     socket.addEventListener('open', () => {
       socket.send(JSON.stringify({ action: 'subscribe', scenario: this.options.scenario }));
+      if (this.options.inbox)
+        socket.send(
+          JSON.stringify({
+            action: 'subscribe',
+            scenario: this.options.scenario,
+            events: ['InboxItemArrived'],
+          }),
+        );
     });
     socket.addEventListener('message', (message) => {
       if (socket !== this.socket) return;
@@ -98,6 +114,12 @@ export class LiveFeed {
         return;
       }
       if (!data || typeof data.type !== 'string') return;
+      if (data.type === 'Subscribed' && Array.isArray(data.events)) {
+        document.body.dataset.liveInbox = 'on';
+        // Items that arrived before this subscription: the page reads the inbox again.
+        this.options.onEvent({ type: 'InboxSubscribed' });
+        return;
+      }
       if (data.type === 'Subscribed') {
         this.failures = 0;
         window.clearTimeout(this.pollTimer);
@@ -110,7 +132,7 @@ export class LiveFeed {
       // Answers to our own frames (keepalive, a refused message) are not news.
       if (data.type === 'Pong' || data.type === 'Error' || data.type === 'Unsubscribed') return;
       this.options.onEvent(data);
-      this.revalidate();
+      if (data.type !== 'InboxItemArrived') this.revalidate();
     });
     socket.addEventListener('close', () => {
       window.clearInterval(this.keepAliveTimer);

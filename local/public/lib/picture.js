@@ -18,7 +18,29 @@ import { atPrecision, periodEnd } from './dates.js';
  * @typedef {import('./board.js').Vocabulary} Vocabulary
  * @typedef {{ threadId: string, updateId: string, status: string, previousStatus: string | null,
  *   occurredAt: string, occurredPrecision?: import('./api.js').Precision, summary: string }} Change
+ * @typedef {Change & { status: string | null, key: boolean }} KeyEvent
  */
+
+/**
+ * A key event of the timeline as the chart marks an update.
+ * @param {KeyEvent} k
+ * @returns {Update}
+ */
+const keyMark = (k) => ({
+  id: k.updateId,
+  threadId: k.threadId,
+  status: k.status,
+  summary: k.summary,
+  occurredAt: k.occurredAt,
+  occurredPrecision: k.occurredPrecision,
+  recordedAt: k.occurredAt,
+  postedBy: '',
+  sources: [],
+  quotes: [],
+  retracted: false,
+  retraction: null,
+  key: true,
+});
 
 /** Solid tone colours (the same families as the badges), chosen for contrast on white. */
 const TONE_FILL = /** @type {Record<string, string>} */ ({
@@ -66,6 +88,17 @@ function ticks(from, to) {
       out.push({ t: d.getTime(), text: atPrecision(d.toISOString(), 'day') });
   }
   return out;
+}
+
+/** A five-pointed star centred on (cx, cy): how a key event is marked. @param {number} cx @param {number} cy */
+function star(cx, cy) {
+  const points = [];
+  for (let i = 0; i < 10; i += 1) {
+    const r = i % 2 ? 3 : 7;
+    const a = (Math.PI / 5) * i - Math.PI / 2;
+    points.push(`${(cx + r * Math.cos(a)).toFixed(1)},${(cy + r * Math.sin(a)).toFixed(1)}`);
+  }
+  return `M${points.join(' L')} Z`;
 }
 
 /** @param {string} text @param {number} max */
@@ -120,7 +153,10 @@ function Chart({ lanes, changes, updates, vocab, asOf, now, title }) {
               <title>${`Retracted: ${what}`}</title>
               <path d=${`M${Number(cx) - 5},${y + 35} l10,10 m0,-10 l-10,10`} stroke="#b91c1c" stroke-width="2.5" fill="none" />
             </g>`
-          : html`<circle class="mark mark--update" data-update-id=${u.id} cx=${cx} cy=${y + 40} r="4" fill="#111827"
+          : u.key
+            ? html`<path class="mark mark--key" data-update-id=${u.id} d=${star(Number(cx), y + 40)} fill="#f59e0b"
+                stroke="#111827" stroke-width="1"><title>${`Key event: ${what}`}</title></path>`
+            : html`<circle class="mark mark--update" data-update-id=${u.id} cx=${cx} cy=${y + 40} r="4" fill="#111827"
               stroke="#ffffff" stroke-width="1"><title>${what}</title></circle>`;
       });
     const expected = !asOf && thread.expected ? thread.expected : null;
@@ -156,7 +192,7 @@ function Chart({ lanes, changes, updates, vocab, asOf, now, title }) {
     width=${WIDTH} height=${height} role="img" aria-labelledby="picture-title picture-desc" font-family="system-ui, sans-serif">
     <title id="picture-title">${title}</title>
     <desc id="picture-desc">One lane per thread; coloured bars are statuses along the time they held, dots are updates,
-      crosses retractions, diamonds expected dates, the dashed line today.</desc>
+      stars key events, crosses retractions, diamonds expected dates, the dashed line today.</desc>
     <rect x="0" y="0" width=${WIDTH} height=${height} fill="#ffffff" />
     ${ticks(from, to).map(
       (t) => html`<g class="tick">
@@ -243,8 +279,10 @@ async function pngOf(svg) {
  */
 export function Picture({ api, scenario, scenarioTitle, threads, vocab, version, onAuthError }) {
   const [asOf, setAsOf] = useState('');
+  // Contract 1.2 "Key events": only the key events marked (GET …/timeline?key=true), and listed.
+  const [keyOnly, setKeyOnly] = useState(false);
   const [data, setData] = useState(
-    /** @type {{ changes: Change[], updates: Record<string, Update[]>, board: Thread[] | null, asOf: string | null } | null} */ (
+    /** @type {{ changes: Change[], updates: Record<string, Update[]>, board: Thread[] | null, asOf: string | null, keys: KeyEvent[] | null } | null} */ (
       null
     ),
   );
@@ -259,7 +297,16 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
       );
       /** @type {Record<string, Update[]>} */
       const updates = {};
-      await Promise.all(threads.map(async (t) => (updates[t.id] = await loadUpdates(api, t.id))));
+      /** @type {KeyEvent[] | null} */
+      let keys = null;
+      if (keyOnly) {
+        keys = /** @type {KeyEvent[]} */ (
+          await api.all(`/scenarios/${enc(scenario)}/timeline?key=true&limit=100`)
+        );
+        for (const k of keys) (updates[k.threadId] ||= []).push(keyMark(k));
+      } else {
+        await Promise.all(threads.map(async (t) => (updates[t.id] = await loadUpdates(api, t.id))));
+      }
       /** @type {Thread[] | null} */
       let board = null;
       let resolved = null;
@@ -268,7 +315,7 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
         resolved = (board[0] && board[0].asOf) || `${asOf}T23:59:59.999Z`;
       }
       if (live) {
-        setData({ changes, updates, board, asOf: resolved });
+        setData({ changes, updates, board, asOf: resolved, keys });
         setError('');
       }
     })().catch((e) => {
@@ -279,7 +326,7 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
     return () => {
       live = false;
     };
-  }, [scenario, version, asOf]);
+  }, [scenario, version, asOf, keyOnly]);
 
   const lanes = data && data.board ? data.board : threads;
   const title = `${scenarioTitle}: threads over time${data && data.asOf ? `, as of ${atPrecision(data.asOf, 'day')}` : ''}`;
@@ -294,6 +341,9 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
           onChange=${(/** @type {Event} */ e) => setAsOf(/** @type {HTMLInputElement} */ (e.currentTarget).value)} />
         ${asOf ? html`<button type="button" class="button button--small button--quiet" onClick=${() => setAsOf('')}>Today</button>` : null}
       </form>
+      <label class="check"><input type="checkbox" id="key-only" checked=${keyOnly}
+        onChange=${(/** @type {Event} */ e) => setKeyOnly(/** @type {HTMLInputElement} */ (e.currentTarget).checked)} />
+        Key events only</label>
       <div class="picture__save">
         <button type="button" class="button button--small" data-save="svg" disabled=${!data}
           onClick=${() => {
@@ -318,6 +368,26 @@ export function Picture({ api, scenario, scenarioTitle, threads, vocab, version,
           : html`<p class="empty">Drawing…</p>`
       }
     </div>
+    ${
+      data && data.keys
+        ? html`<section class="picture__keys" id="key-events" aria-labelledby="key-events-heading">
+          <h3 id="key-events-heading" class="picture__heading">Key events</h3>
+          ${
+            data.keys.length
+              ? html`<ol class="picture__key-list">
+                ${data.keys.map(
+                  (k) => html`<li data-update-id=${k.updateId} data-thread-id=${k.threadId}>
+                    <span class="picture__key-when">${atPrecision(k.occurredAt, k.occurredPrecision)}</span>${' '}
+                    <strong>${(threads.find((t) => t.id === k.threadId) || { title: k.threadId }).title}</strong>:${' '}
+                    ${k.status ? html`<${StatusBadge} status=${k.status} vocab=${vocab} />` : null} ${k.summary}
+                  </li>`,
+                )}
+              </ol>`
+              : html`<p class="empty">No update of this scenario is marked a key event yet.</p>`
+          }
+        </section>`
+        : null
+    }
     ${
       data
         ? html`<table class="picture__board">
