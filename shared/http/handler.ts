@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
-import { parseQuery, parseWith } from '../domain/schemas';
+import { parseQuery, parseWith } from '../domain/schema-basics';
 import { count, describeError, invocation, logger } from '../observability';
 import {
   allowedMethods,
