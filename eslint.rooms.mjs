@@ -59,10 +59,16 @@ const FORBIDDEN_PACKAGES = {
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
-/** The room of a path relative to the repository root (forward slashes), or undefined. */
+/**
+ * The room of a path relative to the repository root (forward slashes), or undefined. A path without
+ * a trailing slash is a module and the folder of the same name (shared/routes.ts composes the
+ * modules of shared/routes/).
+ */
 export const roomOf = (relative) => {
   const bare = relative.replace(/\.(ts|mjs|js)$/, '');
-  return ROOMS.find((r) => (r.path.endsWith('/') ? relative.startsWith(r.path) : bare === r.path))?.room;
+  return ROOMS.find((r) =>
+    r.path.endsWith('/') ? relative.startsWith(r.path) : bare === r.path || relative.startsWith(`${r.path}/`),
+  )?.room;
 };
 
 const rel = (absolute) => path.relative(ROOT, absolute).split(path.sep).join('/');

@@ -8,6 +8,7 @@ import { FeedStore } from '../shared/store/feed-store';
 import { ThreadStore } from '../shared/store/thread-store';
 import { contentEtag, noneMatchHits } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest, type LambdaHandler } from '../shared/http/handler';
+import { FEEDS_ROUTES } from '../shared/routes/feeds';
 import { header } from '../shared/http/request';
 import { config, SettingError } from '../shared/config';
 import { BASE_HEADERS, JSON_TYPE, empty, type HttpResult } from '../shared/http/response';
@@ -59,7 +60,7 @@ function tagged(req: AnyRequest, type: string, text: string): HttpResult {
  * The routes, answering exports as streams: what the local server runs (it writes a stream out
  * chunk by chunk). The Lambda entry point below buffers them, as API Gateway requires.
  */
-export const streaming = lambdaHandler(
+export const streaming = lambdaHandler(FEEDS_ROUTES)(
   'feeds',
   {
     'GET /threads/{id}/feed.atom': async (req) =>

@@ -9,6 +9,7 @@ import { LIMITS } from '../shared/domain/schemas';
 import { NotFoundError } from '../shared/domain/errors';
 import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
+import { INBOX_ROUTES } from '../shared/routes/inbox';
 import { withIdempotency } from '../shared/http/idempotency';
 import { loadPageKeys } from '../shared/http/page-key-loading';
 import { header } from '../shared/http/request';
@@ -82,7 +83,7 @@ function conditional(req: AnyRequest, body: unknown): HttpResult {
   return { ...json(200, body, { ETag: tag }), body: text };
 }
 
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(INBOX_ROUTES)(
   'inbox',
   {
     'POST /inbox': async (req) => {

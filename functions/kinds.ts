@@ -3,6 +3,7 @@ import { config } from '../shared/config';
 import { createDocumentClient } from '../shared/store/client';
 import { KindStore } from '../shared/store/kind-store';
 import { lambdaHandler } from '../shared/http/handler';
+import { KINDS_ROUTES } from '../shared/routes/kinds';
 import { json } from '../shared/http/response';
 
 const cfg = config();
@@ -16,7 +17,7 @@ const appContext = () => deps;
  * only the KINDS partition (infra/permissions.ts). Like tokens, it does not honour Idempotency-Key:
  * a PUT of the same definition is idempotent by itself.
  */
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(KINDS_ROUTES)(
   'kinds',
   {
     'PUT /kinds/{kind}': async (req) => {

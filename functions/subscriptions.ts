@@ -16,6 +16,7 @@ import { webhookKeys } from '../shared/store/keyring-source';
 import { secretBox } from '../shared/store/secret-box';
 import { SubscriptionStore } from '../shared/store/subscription-store';
 import { lambdaHandler } from '../shared/http/handler';
+import { SUBSCRIPTIONS_ROUTES } from '../shared/routes/subscriptions';
 import { empty, json } from '../shared/http/response';
 
 const cfg = config();
@@ -40,7 +41,7 @@ const appContext = () => deps;
  * Webhook subscriptions (admin). Like POST /tokens, POST /subscriptions does not honour
  * Idempotency-Key: its answer holds the secret, which is never stored to be replayed.
  */
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(SUBSCRIPTIONS_ROUTES)(
   'subscriptions',
   {
     'POST /subscriptions': async (req) => {

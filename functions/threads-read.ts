@@ -27,6 +27,7 @@ import { requireRole } from '../shared/http/auth';
 import { PublicStore } from '../shared/store/public-store';
 import { publicRoutes } from '../shared/http/public-routes';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
+import { THREADS_READ_ROUTES } from '../shared/routes/threads-read';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
@@ -68,7 +69,7 @@ function conditional(req: AnyRequest, body: unknown, etag?: string): HttpResult 
   return { ...json(200, body, { ETag: tag }), body: text };
 }
 
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(THREADS_READ_ROUTES)(
   'threads-read',
   {
     'GET /ready': async (req) => json(200, await checkReady(req.ctx)),

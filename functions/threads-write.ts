@@ -16,6 +16,7 @@ import { kindCache } from '../shared/app/kinds';
 import { config } from '../shared/config';
 import { replayResult } from '../shared/app/replay';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
+import { THREADS_WRITE_ROUTES } from '../shared/routes/threads-write';
 import { withIdempotency } from '../shared/http/idempotency';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
@@ -96,7 +97,7 @@ const retracted = (result: WriteResult) => json(200, withUpdate(result), { ETag:
 const scenarioCreated = (scenario: Scenario) =>
   json(201, scenario, { Location: `/scenarios/${scenario.id}`, ETag: scenarioEtag(scenario) });
 
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(THREADS_WRITE_ROUTES)(
   'threads-write',
   {
     'POST /threads': async (req) =>

@@ -3,6 +3,7 @@ import { config } from '../shared/config';
 import { createDocumentClient } from '../shared/store/client';
 import { TokenStore } from '../shared/store/token-store';
 import { lambdaHandler } from '../shared/http/handler';
+import { TOKENS_ROUTES } from '../shared/routes/tokens';
 import { empty, json } from '../shared/http/response';
 
 const cfg = config();
@@ -11,7 +12,7 @@ const deps = { tokens: new TokenStore(createDocumentClient(cfg), cfg.tableName) 
 const appContext = () => deps;
 
 /** Token management (admin). Idempotency-Key is deliberately not honoured: a token is never replayed. */
-export const handler = lambdaHandler(
+export const handler = lambdaHandler(TOKENS_ROUTES)(
   'tokens',
   {
     'POST /tokens': async (req) => {

@@ -1,4 +1,4 @@
-import { CORROBORATING_OUTLETS } from '../domain/outlets';
+import { CORROBORATING_OUTLETS } from '../domain/corroboration';
 import { NoStatusAtTimeError, NotFoundError } from '../domain/errors';
 import type { Cutoff } from '../domain/projection';
 import type { Thread } from '../domain/types';

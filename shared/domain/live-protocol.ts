@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { TrackerError, ValidationError, type FieldProblem } from './errors';
-import { slug, toFieldProblems } from './schemas';
+import { slug, toFieldProblems } from './schema-basics';
 import type { TrackerEvent } from './event';
 import { OPT_IN_EVENT_TYPES, type OptInEventType } from './event-types';
 

@@ -1,8 +1,5 @@
 import { getDomain, getHostname } from 'tldts';
 
-/** How many distinct outlets make a status corroborated (contract 1.2 "Corroboration"). */
-export const CORROBORATING_OUTLETS = 2;
-
 /**
  * The outlet of a source URL: its registrable domain by the Public Suffix List (`news.bbc.co.uk` →
  * `bbc.co.uk`, `www.theguardian.com` → `theguardian.com`), so a desk's subdomains and mirrors count

@@ -1,20 +1,20 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
-import { parseQuery, parseWith } from '../domain/schemas';
+import { parseQuery, parseWith } from '../domain/schema-basics';
 import { count, describeError, invocation, logger } from '../observability';
 import {
-  ROUTES,
   allowedMethods,
   handlerKey,
   routeKey,
+  withHeadTwins,
   type BodyOf,
-  type Declared,
+  type DeclaredRoute,
   type FunctionGroup,
   type KeyOf,
   type ParamsOf,
   type QueryOf,
   type Route,
-} from '../routes';
+} from '../routes/route';
 import { principalOf, requireRole, type Caller } from './auth';
 import { asTrackerError, problem } from './problem';
 import { queryOf, readJsonBody } from './request';
@@ -79,7 +79,7 @@ export type RouteHandler<D = unknown> = (request: AnyRequest<D>) => Promise<Http
  * A function group's handlers: one for each of its routes in the route table `T`, and nothing else,
  * each given its route's request over the function's dependencies `D`.
  */
-export type HandlerMap<G extends FunctionGroup, D = unknown, T = Declared> = {
+export type HandlerMap<G extends FunctionGroup, D, T> = {
   readonly [K in KeyOf<Extract<T, { group: G }>>]: (
     request: RequestOf<Extract<T, { route: K }>, D>,
   ) => Promise<HttpResult>;
@@ -111,17 +111,22 @@ const noContext = (): never => undefined as never;
  *
  * `context` gives the function's dependencies (`req.ctx`), as its module built them; `.with(other)`
  * is the same entry point over other dependencies (the local server's and the tests' composition).
- * `prepare` runs before the route, with the same dependencies (threads-read loads its page-token key).
+ * `prepare` runs before the route, with the same dependencies and the route (threads-read loads its
+ * page-token key for the routes that page).
+ *
+ * Given its group's routes (shared/routes/<group>.ts), not the whole table: a function bundles, and
+ * builds at start, only the routes it serves and the schemas they name.
  */
-export const lambdaHandler = lambdaHandlerFor(ROUTES);
+export const lambdaHandler = <T extends readonly DeclaredRoute[]>(declared: T) =>
+  lambdaHandlerFor<T[number]>(withHeadTwins(declared));
 
-/** The entry point builder for a route table: the deployed one (above), or a test's. */
-export function lambdaHandlerFor<T = Declared>(table: readonly Route[]) {
+/** The entry point builder for a route table with its HEAD twins: a group's (above), the whole one, or a test's. */
+export function lambdaHandlerFor<T>(table: readonly Route[]) {
   return <G extends FunctionGroup, D = never>(
     group: G,
     handlers: HandlerMap<NoInfer<G>, D, T>,
     context: () => D = noContext,
-    prepare?: (event: APIGatewayProxyEventV2, ctx: D) => Promise<void>,
+    prepare?: (event: APIGatewayProxyEventV2, ctx: D, route: Route) => Promise<void>,
   ): LambdaHandler<D> =>
     dispatcher(table, group, handlers as unknown as Record<string, RouteHandler<D>>, context, prepare);
 }
@@ -131,7 +136,7 @@ function dispatcher<D>(
   group: FunctionGroup,
   handlers: Record<string, RouteHandler<D>>,
   context: () => D,
-  prepare: ((event: APIGatewayProxyEventV2, ctx: D) => Promise<void>) | undefined,
+  prepare: ((event: APIGatewayProxyEventV2, ctx: D, route: Route) => Promise<void>) | undefined,
 ): LambdaHandler<D> {
   const routes = new Map(table.filter((r) => r.group === group).map((r) => [routeKey(r), r]));
   const handle = (event: APIGatewayProxyEventV2, lambdaContext?: Context): Promise<HttpResult> =>
@@ -169,7 +174,7 @@ function dispatcher<D>(
           clock: requestClock(event, lambdaContext, started),
         };
         const ctx = context();
-        await prepare?.(event, ctx);
+        await prepare?.(event, ctx, route);
         result = await run({ ...request, ctx });
       } catch (error) {
         const tracked = asTrackerError(error);

@@ -2,10 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Config } from '../config';
 import { pageTokenKeys } from '../store/keyring-source';
 import { pageTokenKeyId } from '../store/page-token';
-import { ROUTES, handlerKey } from '../routes';
-
-/** The routes whose answers page (`nextToken`, shared/routes.ts): only they need the page-token key. */
-const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).map(handlerKey));
+import type { Route } from '../routes/route';
 
 /**
  * In the cloud the page-token keyring is a Secrets Manager secret (PAGE_TOKEN_SECRET_ARN), loaded
@@ -18,8 +15,10 @@ const PAGED_ROUTES: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.page).m
 export async function loadPageKeys(
   event: APIGatewayProxyEventV2,
   ctx: { readonly config: Config },
+  route: Pick<Route, 'page'>,
 ): Promise<void> {
-  if (!ctx.config.pageTokenSecretArn || !PAGED_ROUTES.has(event.routeKey.replace(/^HEAD /, 'GET '))) return;
+  // Only the routes whose answers page (`page`, shared/routes/<group>.ts) need the page-token key.
+  if (!ctx.config.pageTokenSecretArn || !route.page) return;
   const token = event.queryStringParameters?.nextToken;
   await pageTokenKeys(ctx.config)
     .load(token === undefined ? undefined : pageTokenKeyId(token))

@@ -5,6 +5,7 @@ import { SettingError } from '../config';
 import { embedScript } from './embed-script';
 import { contentEtag, noneMatchHits } from './etag';
 import type { AnyRequest, HandlerMap } from './handler';
+import type { THREADS_READ_ROUTES } from '../routes/threads-read';
 import { PUBLIC_MAX_AGE_SECONDS } from '../domain/public-cache';
 import {
   badgeSvg,
@@ -76,7 +77,10 @@ function embedTarget(base: string, url: string): { scenario: string; thread?: st
   return m[2] !== undefined ? { scenario, thread: m[2] } : { scenario };
 }
 
-export const publicRoutes: Pick<HandlerMap<'threads-read', PublicDeps>, PublicKey> = {
+export const publicRoutes: Pick<
+  HandlerMap<'threads-read', PublicDeps, (typeof THREADS_READ_ROUTES)[number]>,
+  PublicKey
+> = {
   'GET /public/scenarios/{id}': async (req) => {
     const view = await getPublicScenario(req.ctx, req.params.id);
     return document(req, JSON_TYPE, JSON.stringify(view));

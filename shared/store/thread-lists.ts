@@ -17,7 +17,7 @@ import {
   threadsShardPk,
   updatedHourLowerBound,
 } from './keys';
-import { CORROBORATING_OUTLETS } from '../domain/outlets';
+import { CORROBORATING_OUTLETS } from '../domain/corroboration';
 import { OUTLETS_ATTRIBUTE, toThread } from './items';
 
 /**

@@ -8,6 +8,7 @@ import type { AppContext } from '../../shared/app/context';
 import { createToken } from '../../shared/app/tokens';
 import { putKind } from '../../shared/app/kinds';
 import { lambdaHandler } from '../../shared/http/handler';
+import { TOKENS_ROUTES } from '../../shared/routes/tokens';
 import { empty } from '../../shared/http/response';
 
 declare const tokensOnly: Pick<AppContext, 'tokens'>;
@@ -20,7 +21,7 @@ export const given = () => createToken(tokensOnly, 'night-desk', 'editor');
 export const lacking = () => createToken(kindsOnly, 'night-desk', 'editor');
 
 // The dispatcher's `req.ctx` is what the function built: the token store, and nothing else.
-export const tokensFunction = lambdaHandler(
+export const tokensFunction = lambdaHandler(TOKENS_ROUTES)(
   'tokens',
   {
     'POST /tokens': async (req) => {

@@ -1,27 +1,32 @@
 /**
  * Type test, checked by `tsc` in `npm run lint` (not run by Jest): a function group's handler map is
- * typed from the route table (shared/routes.ts GroupRouteKey), so a misspelt route, a missing route,
+ * typed from its group's route table (shared/routes/<group>.ts; GroupRouteKey of shared/routes.ts), so a misspelt route, a missing route,
  * or a route of another group does not compile. Each `@ts-expect-error` fails the type check if the
  * error it expects goes away — that is, if the handler maps stop being checked.
  */
 import { lambdaHandler, type RouteHandler } from '../../shared/http/handler';
 import type { GroupRouteKey, RouteKey } from '../../shared/routes';
+import { HEALTH_ROUTES } from '../../shared/routes/health';
+import { TOKENS_ROUTES } from '../../shared/routes/tokens';
 
 const ok: RouteHandler = async () => ({ statusCode: 200, headers: {}, body: '' });
 
 // Every route of the group, nothing else: compiles.
-export const complete = lambdaHandler('health', { 'GET /health': ok, 'GET /openapi.json': ok });
+export const complete = lambdaHandler(HEALTH_ROUTES)('health', {
+  'GET /health': ok,
+  'GET /openapi.json': ok,
+});
 
-export const misspelt = lambdaHandler('health', {
+export const misspelt = lambdaHandler(HEALTH_ROUTES)('health', {
   'GET /health': ok,
   // @ts-expect-error a misspelt route is not a route of the group
   'GET /openapi.jsn': ok,
 });
 
 // @ts-expect-error a missing route ('GET /openapi.json') does not compile
-export const missing = lambdaHandler('health', { 'GET /health': ok });
+export const missing = lambdaHandler(HEALTH_ROUTES)('health', { 'GET /health': ok });
 
-export const foreign = lambdaHandler('health', {
+export const foreign = lambdaHandler(HEALTH_ROUTES)('health', {
   'GET /health': ok,
   'GET /openapi.json': ok,
   // @ts-expect-error a route of another group (threads-read) does not belong in this map
@@ -37,7 +42,7 @@ export const head: GroupRouteKey<'health'> = 'HEAD /health';
 export const typo: RouteKey = 'POST /thread';
 
 // A handler's request is typed from its route's entry: parameters from the path, the body from its schema.
-export const typed = lambdaHandler('tokens', {
+export const typed = lambdaHandler(TOKENS_ROUTES)('tokens', {
   'POST /tokens': async (req) => {
     const name: string = req.body.name;
     // @ts-expect-error CreateTokenSchema has no such field
