@@ -43,7 +43,7 @@ const deps = {
   threads,
   scenarios,
   inbox: new InboxStore(db, cfg.tableName),
-  matchers: new ThreadIndexCache(threads),
+  matchers: new ThreadIndexCache(threads, scenarios),
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),

@@ -88,13 +88,14 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   const table = cfg.tableName;
   const kindStore = overrides.kindStore ?? new KindStore(db, table);
   const threads = overrides.threads ?? new ThreadStore(db, table);
+  const scenarios = overrides.scenarios ?? new ScenarioStore(db, table);
   const self = () => ctx;
   const ctx: AppContext = {
     config: cfg,
     db,
     threads,
     drafts: new DraftStore(db, table),
-    scenarios: new ScenarioStore(db, table),
+    scenarios,
     recounts: createRecounter(cfg, self),
     tokens: new TokenStore(db, table),
     kindStore,
@@ -114,7 +115,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     wakeDeliveries: () => undefined,
     liveEvents: () => undefined,
     inbox: new InboxStore(db, table),
-    matchers: new ThreadIndexCache(threads),
+    matchers: new ThreadIndexCache(threads, scenarios),
     ...overrides,
   };
   return ctx;

@@ -16,6 +16,7 @@ import { ThreadIndex, type MatchableThread, type StatusCues } from '../domain/ma
 import { nowUtc } from '../domain/time';
 import type { Thread } from '../domain/types';
 import { InboxUrlTaken, type InboxStore } from '../store/inbox-store';
+import type { ScenarioStore } from '../store/scenario-store';
 import type { ThreadStore } from '../store/thread-store';
 import type { KindCache } from './kinds';
 
@@ -54,15 +55,17 @@ export const INDEX_TTL_MS = 60_000;
 const MAX_THREADS = 100;
 
 /**
- * Each scenario's thread index, built from its non-archived threads and their recent updates, and
- * kept INDEX_TTL_MS: a burst of a thousand entries reads the threads once, not a thousand times. A
- * thread created or retitled within that time is matched once the index is rebuilt.
+ * Each scenario's thread index, built from its non-archived threads and their recent updates and
+ * from the scenario's own keywords, and kept INDEX_TTL_MS: a burst of a thousand entries reads the
+ * threads once, not a thousand times. A thread created or retitled within that time is matched once
+ * the index is rebuilt.
  */
 export class ThreadIndexCache {
   private readonly built = new Map<string, { index: Promise<ThreadIndex>; at: number }>();
 
   constructor(
     private readonly threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>,
+    private readonly scenarios: Pick<ScenarioStore, 'get'>,
     private readonly ttlMs = INDEX_TTL_MS,
   ) {}
 
@@ -82,7 +85,10 @@ export class ThreadIndexCache {
   }
 
   private async build(scenario: string): Promise<ThreadIndex> {
-    const page = await this.threads.listThreads({ scenario }, MAX_THREADS);
+    const [page, record] = await Promise.all([
+      this.threads.listThreads({ scenario }, MAX_THREADS),
+      this.scenarios.get(scenario),
+    ]);
     const threads = await Promise.all(
       page.items.map(async (t): Promise<MatchableThread> => {
         const { items } = await this.threads.listUpdates(t.id, RECENT_UPDATES);
@@ -95,7 +101,7 @@ export class ThreadIndexCache {
         };
       }),
     );
-    return new ThreadIndex(threads);
+    return new ThreadIndex(threads, record?.scenario.keywords ?? []);
   }
 }
 
