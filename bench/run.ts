@@ -33,6 +33,7 @@ const BENCHMARKS: {
   { id: 'live', needsDynamo: true, load: () => import('./live') },
   { id: 'export-memory', needsDynamo: true, load: () => import('./export-memory') },
   { id: 'search', needsDynamo: true, load: () => import('./search') },
+  { id: 'matching', needsDynamo: true, load: () => import('./matching') },
 ];
 
 const ROOT = resolve(__dirname, '..');
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     '',
     `- **Machine:** ${m.cpu}, ${m.cores} cores (shared with other work), ${m.memoryGb} GB; Node.js ${m.node}; ${m.os}. Lambda runs ${FUNCTION_DEFAULTS.runtime.name} on arm64: absolute times there differ, which is why every figure is a median and every verdict a ratio against a baseline measured in the same run.`,
     `- **Run:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${QUICK ? 'quick mode (BENCH_QUICK=1)' : 'full mode'}, ${Math.round(totalS)} s in all (${sections.map((s) => `${s.id} ${Math.round(s.seconds)} s`).join(', ')}). 1-minute load average (2 cores, shared with other work) at the start → end of each: ${sections.map((s) => `${s.id} ${s.load ? s.load.map((l) => l.toFixed(1)).join(' → ') : 'n/a'}`).join(', ')}.`,
-    '- **Reproduce:** `npm run bench` (full, ~10 min), `BENCH_QUICK=1 npm run bench` (smoke), or one benchmark alone: `npx tsx bench/cold-start.ts`, `bench/request-cost.ts`, `bench/throughput.ts`, `bench/contention.ts`, `bench/write-path.ts`, `bench/stale-scaling.ts`, `bench/lists.ts`, `bench/webhooks.ts`, `bench/live.ts`, `bench/search.ts`. Everything (DynamoDB Local in memory on a free port, tables, the local server) is started by the benchmark itself.',
+    '- **Reproduce:** `npm run bench` (full, ~10 min), `BENCH_QUICK=1 npm run bench` (smoke), or one benchmark alone: `npx tsx bench/cold-start.ts`, `bench/request-cost.ts`, `bench/throughput.ts`, `bench/contention.ts`, `bench/write-path.ts`, `bench/stale-scaling.ts`, `bench/lists.ts`, `bench/webhooks.ts`, `bench/live.ts`, `bench/search.ts`, `bench/matching.ts`. Everything (DynamoDB Local in memory on a free port, tables, the local server) is started by the benchmark itself.',
     '',
     '## Summary',
     '',

@@ -1,4 +1,4 @@
-import { ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
+import { NearCopyWindows, ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
 import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/inbox-decisions';
 import { kindCache } from '../shared/app/kinds';
 import { createRecounter } from '../shared/app/recounts';
@@ -38,13 +38,15 @@ const cfg = config();
 const db = createDocumentClient(cfg);
 const scenarios = new ScenarioStore(db, cfg.tableName);
 const threads = new ThreadStore(db, cfg.tableName);
+const inbox = new InboxStore(db, cfg.tableName);
 /** What this function's routes use, built once per instance (its IAM role: infra/permissions.ts). */
 const deps = {
   config: cfg,
   threads,
   scenarios,
-  inbox: new InboxStore(db, cfg.tableName),
-  matchers: new ThreadIndexCache(threads),
+  inbox,
+  matchers: new ThreadIndexCache(threads, scenarios),
+  nearCopies: new NearCopyWindows(inbox),
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),

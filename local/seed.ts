@@ -20,6 +20,34 @@ export const SEED_SCENARIO_FIELDS = {
     'announced plans to meet Putin, and European leaders meeting in Albania agreed a unified response, including possible new sanctions on ' +
     'Russia’s energy sector, financial system and important individuals. Both sides agreed to keep talking.',
   tags: ['russia', 'ukraine', 'ceasefire', 'diplomacy'],
+  /**
+   * What names this scenario in any of its languages: the inbox matches an item to a thread only when
+   * its text names one of these (shared/domain/matching.ts), so a Gaza ceasefire or a Trump–Xi summit
+   * is not mistaken for one of ours however many words it shares with a thread.
+   */
+  keywords: [
+    'Russia',
+    'Ukraine',
+    'Kremlin',
+    'Moscow',
+    'Kyiv',
+    'Putin',
+    'Zelensky',
+    'Istanbul',
+    'Росія',
+    'Україна',
+    'Кремль',
+    'Москва',
+    'Київ',
+    'Путін',
+    'Зеленський',
+    'Стамбул',
+    'Россия',
+    'Украина',
+    'Киев',
+    'Путин',
+    'Зеленский',
+  ],
 } as const;
 /** The article dates the talks to the day, not the hour: recorded as a day (docs/time.md). */
 const ISTANBUL_DAY = { at: '2025-05-16T00:00:00.000Z', precision: 'day' } as const;
@@ -34,6 +62,24 @@ export const SEED_THREADS: CreateThreadInput[] = [
     status: 'rejected',
     summary:
       'Russia rejected the temporary 30-day ceasefire that Zelenskyy proposed, with U.S. support, as a stepping stone to peace; the talks produced no ceasefire agreement.',
+    keywords: [
+      'ceasefire',
+      'cease-fire',
+      'truce',
+      'peace plan',
+      'peace deal',
+      'peace agreement',
+      'memorandum',
+      'перемир’я',
+      'припинення вогню',
+      'мирний план',
+      'мирна угода',
+      'меморандум',
+      'перемирие',
+      'прекращение огня',
+      'мирный план',
+      'мирное соглашение',
+    ],
     occurredAt: ISTANBUL_DAY,
     quotes: [
       {
@@ -50,6 +96,17 @@ export const SEED_THREADS: CreateThreadInput[] = [
     status: 'agreed',
     summary:
       'Both delegations agreed to exchange 1,000 prisoners of war each, the biggest swap of the war so far; welcomed as a modest breakthrough.',
+    keywords: [
+      'prisoner exchange',
+      'prisoner swap',
+      'prisoners of war',
+      'POWs',
+      'обмін полоненими',
+      'військовополонені',
+      'з полону',
+      'обмен пленными',
+      'военнопленные',
+    ],
     occurredAt: ISTANBUL_DAY,
     quotes: [{ speaker: 'Vladimir Medinsky', text: 'satisfied with the outcome' }],
   },
@@ -61,6 +118,27 @@ export const SEED_THREADS: CreateThreadInput[] = [
     status: 'proposed',
     summary:
       'European leaders at the summit in Albania, after consulting Trump, agreed on a unified response to Putin’s reluctance to sign a ceasefire, including potential new sanctions on Russia’s energy sector, financial system and important individuals.',
+    keywords: [
+      'EU',
+      'sanctions package',
+      '17th package',
+      '18th package',
+      'price cap',
+      'shadow fleet',
+      'ЄС',
+      'європейські санкції',
+      'пакет санкцій',
+      '17-й пакет',
+      '18-й пакет',
+      'стеля ціни',
+      'тіньовий флот',
+      'ЕС',
+      'Евросоюз',
+      'европейские санкции',
+      'пакет санкций',
+      'потолок цен',
+      'теневой флот',
+    ],
     occurredAt: ISTANBUL_DAY,
   },
   {
@@ -71,6 +149,7 @@ export const SEED_THREADS: CreateThreadInput[] = [
     status: 'announced',
     summary:
       'After the stalemate in Istanbul, President Trump announced plans to meet Putin personally in the near future.',
+    keywords: ['Alaska', 'Anchorage', 'Трамп', 'Путін', 'Аляска', 'Анкоридж', 'Путин'],
     occurredAt: ISTANBUL_DAY,
   },
 ];
@@ -87,7 +166,7 @@ export async function seedIfEmpty(ctx: AppContext): Promise<string[]> {
     id: SEED_SCENARIO,
     ...SEED_SCENARIO_FIELDS,
     tags: [...SEED_SCENARIO_FIELDS.tags],
-    keywords: [],
+    keywords: [...SEED_SCENARIO_FIELDS.keywords],
     public: false,
     ...ZERO_COUNTS,
     createdAt: now,

@@ -24,7 +24,7 @@ import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
 import { TokenStore } from '../store/token-store';
 import { SubscriptionFanOut } from './deliveries';
-import { ThreadIndexCache } from './inbox';
+import { NearCopyWindows, ThreadIndexCache } from './inbox';
 import { kindCache, type KindCache } from './kinds';
 import { LiveTap } from './live';
 import { createRecounter } from './recounts';
@@ -75,6 +75,7 @@ export interface AppContext {
   inbox: InboxStore;
   /** Each scenario's thread index for matching inbox items, cached briefly (app/inbox.ts). */
   matchers: ThreadIndexCache;
+  nearCopies: NearCopyWindows;
 }
 
 /**
@@ -88,13 +89,15 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
   const table = cfg.tableName;
   const kindStore = overrides.kindStore ?? new KindStore(db, table);
   const threads = overrides.threads ?? new ThreadStore(db, table);
+  const scenarios = overrides.scenarios ?? new ScenarioStore(db, table);
+  const inbox = overrides.inbox ?? new InboxStore(db, table);
   const self = () => ctx;
   const ctx: AppContext = {
     config: cfg,
     db,
     threads,
     drafts: new DraftStore(db, table),
-    scenarios: new ScenarioStore(db, table),
+    scenarios,
     recounts: createRecounter(cfg, self),
     tokens: new TokenStore(db, table),
     kindStore,
@@ -113,8 +116,9 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
     liveEvents: () => undefined,
-    inbox: new InboxStore(db, table),
-    matchers: new ThreadIndexCache(threads),
+    inbox,
+    matchers: new ThreadIndexCache(threads, scenarios),
+    nearCopies: new NearCopyWindows(inbox),
     ...overrides,
   };
   return ctx;

@@ -16,6 +16,7 @@ import { ThreadIndex, type MatchableThread, type StatusCues } from '../domain/ma
 import { nowUtc } from '../domain/time';
 import type { Thread } from '../domain/types';
 import { InboxUrlTaken, type InboxStore } from '../store/inbox-store';
+import type { ScenarioStore } from '../store/scenario-store';
 import type { ThreadStore } from '../store/thread-store';
 import type { KindCache } from './kinds';
 
@@ -30,6 +31,7 @@ export interface InboxDeps {
   threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>;
   kinds: KindCache;
   matchers: ThreadIndexCache;
+  nearCopies: NearCopyWindows;
 }
 
 /** An entry as it arrives. */
@@ -46,6 +48,15 @@ export interface InboxEntry {
 
 /** How many of the newest items of a scenario a new entry is compared with for near copies. */
 export const NEAR_COPY_WINDOW = 200;
+/**
+ * How long an instance compares arrivals with the near-copy window it read before reading it again.
+ * The window is one Query of up to NEAR_COPY_WINDOW items (≈ 37 read units when full, the largest
+ * part of an arrival's cost), and a burst brings many arrivals a second: read per arrival, it was
+ * 28 of the 30 read units an arrival cost in bench/matching.ts's 1,000-item burst. Items this instance makes join its window at once; an item another instance
+ * made within the last second can be missed as a near copy (its link is still deduplicated), which
+ * is the same order of staleness as the index's own propagation delay that the window already has.
+ */
+export const NEAR_COPY_WINDOW_TTL_MS = 1_000;
 /** How many recent update summaries of a thread go into its index entry. */
 export const RECENT_UPDATES = 3;
 /** How long a scenario's thread index is reused: thread titles and keywords change rarely, news arrives in bursts. */
@@ -54,15 +65,17 @@ export const INDEX_TTL_MS = 60_000;
 const MAX_THREADS = 100;
 
 /**
- * Each scenario's thread index, built from its non-archived threads and their recent updates, and
- * kept INDEX_TTL_MS: a burst of a thousand entries reads the threads once, not a thousand times. A
- * thread created or retitled within that time is matched once the index is rebuilt.
+ * Each scenario's thread index, built from its non-archived threads and their recent updates and
+ * from the scenario's own keywords, and kept INDEX_TTL_MS: a burst of a thousand entries reads the
+ * threads once, not a thousand times. A thread created or retitled within that time is matched once
+ * the index is rebuilt.
  */
 export class ThreadIndexCache {
   private readonly built = new Map<string, { index: Promise<ThreadIndex>; at: number }>();
 
   constructor(
     private readonly threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>,
+    private readonly scenarios: Pick<ScenarioStore, 'get'>,
     private readonly ttlMs = INDEX_TTL_MS,
   ) {}
 
@@ -82,7 +95,10 @@ export class ThreadIndexCache {
   }
 
   private async build(scenario: string): Promise<ThreadIndex> {
-    const page = await this.threads.listThreads({ scenario }, MAX_THREADS);
+    const [page, record] = await Promise.all([
+      this.threads.listThreads({ scenario }, MAX_THREADS),
+      this.scenarios.get(scenario),
+    ]);
     const threads = await Promise.all(
       page.items.map(async (t): Promise<MatchableThread> => {
         const { items } = await this.threads.listUpdates(t.id, RECENT_UPDATES);
@@ -95,7 +111,37 @@ export class ThreadIndexCache {
         };
       }),
     );
-    return new ThreadIndex(threads);
+    return new ThreadIndex(threads, record?.scenario.keywords ?? []);
+  }
+}
+
+type Signed = { id: string; signature: string };
+
+/** Each scenario's near-copy window (its newest items' signatures), read at most once per NEAR_COPY_WINDOW_TTL_MS. */
+export class NearCopyWindows {
+  private readonly windows = new Map<string, { at: number; items: Promise<Signed[]> }>();
+
+  constructor(
+    private readonly inbox: Pick<InboxStore, 'recentSignatures'>,
+    private readonly ttlMs = NEAR_COPY_WINDOW_TTL_MS,
+    private readonly size = NEAR_COPY_WINDOW,
+  ) {}
+
+  recent(scenario: string): Promise<Signed[]> {
+    const hit = this.windows.get(scenario);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.items;
+    const items = this.inbox.recentSignatures(scenario, this.size);
+    this.windows.set(scenario, { at: Date.now(), items });
+    // A failed read is not kept: the next arrival reads again.
+    items.catch(() => this.windows.delete(scenario));
+    return items;
+  }
+
+  /** An item made here: the next arrival compares with it without waiting for the next read. */
+  add(scenario: string, item: Signed): void {
+    const hit = this.windows.get(scenario);
+    if (!hit) return;
+    hit.items = hit.items.then((list) => [item, ...list.filter((x) => x.id !== item.id)].slice(0, this.size));
   }
 }
 
@@ -129,7 +175,7 @@ export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowU
   const text = copyText({ title: entry.title, summary });
   const sig = signature(text);
   if (sig) {
-    const recent = await ctx.inbox.recentSignatures(entry.scenario, NEAR_COPY_WINDOW);
+    const recent = await ctx.nearCopies.recent(entry.scenario);
     const copyOf = recent
       .map((r) => ({ id: r.id, s: similarity(sig, r.signature) }))
       .filter((r) => r.s >= NEAR_COPY_THRESHOLD)
@@ -168,6 +214,7 @@ export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowU
       canonicalUrl: canonical,
       events: [inboxItemArrived(item, now)],
     });
+    if (sig) ctx.nearCopies.add(entry.scenario, { id: item.id, signature: sig });
     return { item, created: true };
   } catch (error) {
     if (!(error instanceof InboxUrlTaken)) throw error;

@@ -57,10 +57,12 @@ const processTerm = (term: string): string | null => termOf(term);
 /**
  * A raw BM25 score becomes a score in 0–1 by `s / (s + SCORE_HALF)`: SCORE_HALF is the raw score
  * that maps to 0.5. A thread is a match only from MIN_SCORE (normalised) and when at least
- * MIN_NAMING_TERMS distinct words of the text hit its title or keywords: one shared word is a
- * coincidence (a "ceasefire" in Gaza is not this scenario's 30-day ceasefire), two name the topic;
- * words found only in recent updates' summaries raise the score but never alone make a match. Set
- * on the seeded scenario's threads and the real 2025 headlines of test/unit/inbox-matching.test.ts.
+ * MIN_NAMING_TERMS distinct words of the text, as they are (not one letter off), hit its title or
+ * keywords: one shared word is a coincidence, two name the topic; words found only in recent
+ * updates' summaries raise the score but never alone make a match. And when the scenario has
+ * keywords, the text must name one of them: a "ceasefire" with an "exchange of prisoners" in Gaza
+ * shares two words with this scenario's threads and is still not about them. Measured on the seeded
+ * scenario and the real-news fixture (test/unit/matching-quality.test.ts, bench/matching.ts).
  */
 export const MIN_NAMING_TERMS = 2;
 export const SCORE_HALF = 6;
@@ -77,8 +79,19 @@ interface Doc {
 export class ThreadIndex {
   private readonly search: MiniSearch<Doc>;
   private readonly threads = new Map<string, MatchableThread>();
+  /** The scenario's keywords, as terms; empty: no scenario gate. */
+  private readonly scenarioTerms: ReadonlySet<string>;
 
-  constructor(threads: readonly MatchableThread[]) {
+  /**
+   * `scenarioKeywords` are the scenario's `keywords` (contract 1.2): when it has some, a text is
+   * about one of its threads only if it names one of them. A thread's words alone cannot tell a
+   * ceasefire in Gaza or a Trump–Xi summit from this scenario's ceasefire or summit; the scenario's
+   * names (its countries, capitals, leaders, in each language) can.
+   */
+  constructor(threads: readonly MatchableThread[], scenarioKeywords: readonly string[] = []) {
+    this.scenarioTerms = new Set(
+      scenarioKeywords.flatMap((k) => tokenize(k).map(termOf)).filter((t): t is string => t !== null),
+    );
     this.search = new MiniSearch<Doc>({
       fields: ['title', 'keywords', 'recent'],
       storeFields: [],
@@ -114,11 +127,17 @@ export class ThreadIndex {
    */
   match(text: string, cues: StatusCues, reference: Date, language: string | null): InboxMatch[] {
     if (this.threads.size === 0) return [];
-    const date = dateInText(text, reference, language);
     const textWords = tokenize(text);
+    const textTerms = new Set(textWords.map(termOf).filter((t): t is string => t !== null));
+    if (this.scenarioTerms.size > 0 && !namesAny(textTerms, this.scenarioTerms)) return [];
+    const date = dateInText(text, reference, language);
     return this.search
       .search(text)
-      .map((r) => ({ thread: this.threads.get(r.id)!, raw: r.score, named: namingTerms(r.match) }))
+      .map((r) => ({
+        thread: this.threads.get(r.id)!,
+        raw: r.score,
+        named: namingTerms(r.match, textTerms),
+      }))
       .filter((r) => r.named >= MIN_NAMING_TERMS)
       .map((r) => ({ ...r, score: round(r.raw / (r.raw + SCORE_HALF)) }))
       .filter((r) => r.score >= MIN_SCORE)
@@ -134,9 +153,32 @@ export class ThreadIndex {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** How many distinct terms of the thread's title or keywords the text hit, from MiniSearch's `match` (term → fields). */
-const namingTerms = (match: Readonly<Record<string, readonly string[]>>): number =>
-  Object.values(match).filter((fields) => fields.includes('title') || fields.includes('keywords')).length;
+/**
+ * How many distinct terms of the thread's title or keywords the text names, from MiniSearch's `match`
+ * (term → fields): only terms the text has as they are. A fuzzy hit (one letter off) still adds to the
+ * score, which is what lets `Алясці` find `Аляска`, but does not name the topic on its own: `meet`
+ * is one letter from `meeti(ng)`, `peace` from `place`, and two such near-misses make no match.
+ */
+const namingTerms = (
+  match: Readonly<Record<string, readonly string[]>>,
+  textTerms: ReadonlySet<string>,
+): number =>
+  Object.entries(match).filter(
+    ([term, fields]) => textTerms.has(term) && (fields.includes('title') || fields.includes('keywords')),
+  ).length;
+
+/**
+ * Whether a text names any of a set of terms: as it is, or one letter off at the end (a case ending:
+ * `Росії` for `Росія`, `Києва` for `Київ` is not, which is why a scenario lists such forms).
+ */
+const namesAny = (textTerms: ReadonlySet<string>, wanted: ReadonlySet<string>): boolean => {
+  for (const t of textTerms) {
+    if (wanted.has(t)) return true;
+    for (const w of wanted)
+      if (w.length >= 4 && t.length === w.length && t.slice(0, -1) === w.slice(0, -1)) return true;
+  }
+  return false;
+};
 
 const suggestedDate = (
   date: TextDate | null,
@@ -160,22 +202,27 @@ const cueAt = (textWords: readonly string[], cue: string): number => {
 };
 
 /**
- * The status a text reports, from the kind's cues: the status with the most cues found; between
- * statuses found as often, the one found first (the headline comes first and states the news: "Trump
- * sets meeting date with Putin" is `scheduled` though its paragraph says he "will meet"); null when no
- * cue is found.
+ * The status a text reports, from the kind's cues: the status of the cue found first, because the
+ * headline comes first and states the news ("Trump sets meeting date with Putin" is `scheduled`
+ * though its paragraph says he "will meet"; "Final stage of prisoner swap completed" is `completed`
+ * though its paragraph tells of the stage's exchanges); between cues found at the same word, the
+ * longer (the more specific). Null when no cue is found.
+ *
+ * Counting cues per status instead (the status with the most) was measured on the real-news fixture
+ * (test/unit/matching-quality.test.ts) and lost: a paragraph retelling how a stage went outvotes the
+ * headline that says what changed.
  */
 export function suggestStatus(
   textWords: readonly string[],
   cues: Readonly<Record<string, readonly string[]>>,
 ): string | null {
-  let best: { status: string; hits: number; first: number } | null = null;
-  for (const [status, list] of Object.entries(cues)) {
-    const at = list.map((cue) => cueAt(textWords, cue)).filter((i) => i >= 0);
-    if (at.length === 0) continue;
-    const found = { status, hits: at.length, first: Math.min(...at) };
-    if (!best || found.hits > best.hits || (found.hits === best.hits && found.first < best.first))
-      best = found;
-  }
+  let best: { status: string; at: number; length: number } | null = null;
+  for (const [status, list] of Object.entries(cues))
+    for (const cue of list) {
+      const at = cueAt(textWords, cue);
+      if (at < 0) continue;
+      const length = words(cue).length;
+      if (!best || at < best.at || (at === best.at && length > best.length)) best = { status, at, length };
+    }
   return best?.status ?? null;
 }

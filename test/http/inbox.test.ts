@@ -1,3 +1,4 @@
+import { HEADLINES, type Headline } from '../support/matching-quality';
 import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -18,6 +19,14 @@ const AP = {
   publishedAt: '2025-08-08T20:00:00Z',
 };
 const push = (body: Record<string, unknown>) => s.call('POST', '/inbox', { body });
+/** A fixture headline (test/fixtures/news/) as an entry is pushed. */
+const pick = ({ url, title, summary, publishedAt, language }: Headline) => ({
+  url,
+  title,
+  summary,
+  publishedAt,
+  language,
+});
 
 describe('POST /inbox', () => {
   it('makes an item with its outlet, language, date from the text and its matched thread', async () => {
@@ -91,6 +100,22 @@ describe('POST /inbox', () => {
       suggestedStatus: 'adopted',
       suggestedOccurredAt: '2025-10-23',
       suggestedPrecision: 'day',
+    });
+  });
+
+  it('matches an item to none of the threads when it names nothing of the scenario’s keywords', async () => {
+    // Prepare: Gaza's exchange of hostages for prisoners under its ceasefire shares the seeded
+    // exchange and ceasefire threads' words, and names none of the scenario's (Russia, Kyiv, Putin…).
+    const gaza = HEADLINES.find((h) => h.id === 'x-en-03')!;
+    const ours = HEADLINES.find((h) => h.id === 'en-18')!;
+    // Act
+    const unrelated = await push({ scenario: SCENARIO, ...pick(gaza) });
+    const related = await push({ scenario: SCENARIO, ...pick(ours) });
+    // Assess
+    expect(unrelated.body.matches).toEqual([]);
+    expect(related.body.matches[0]).toMatchObject({
+      threadId: 'prisoner-exchange',
+      suggestedStatus: 'in_progress',
     });
   });
 

@@ -99,6 +99,8 @@ export const HEADLINES: Headline[] = [
     publishedAt: '2025-06-09T15:00:00Z',
     language: 'en',
     thread: 'prisoner-exchange',
+    // A swap carried out is a stage of the exchange: the seed records 9 June as in progress.
+    status: 'in_progress',
   },
   {
     text: 'Russia and Ukraine exchange 146 prisoners each following UAE mediation',
