@@ -67,6 +67,7 @@ import {
   patchedChanges,
   postedChanges,
   retractedChanges,
+  touchedChange,
 } from '../domain/changes';
 import {
   IdempotencyClaimLost,
@@ -363,6 +364,11 @@ async function writeThread(
         const { unchanged: _unchanged, movedTo, ...write } = decision;
         await ctx.threads.commit({
           ...write,
+          // Every thread write leaves a carrier in the changes feed, its mark if it records no change:
+          // `updatedSince` and the scenario's Atom feed find what was written there (thread-lists.ts).
+          changes: write.changes?.length
+            ? write.changes
+            : [touchedChange(decision.thread, { by: options.principal.name, at: now })],
           kinds,
           expectedVersion: thread.version,
           // Carried over as read: the Put lands only if no child attached or left meanwhile.
