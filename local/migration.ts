@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
-import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
+import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE, QUEUE_ATTRIBUTE } from '../shared/store/thread-store';
 import {
   INDEX,
   SCENARIO_SK,
@@ -205,8 +205,11 @@ export function migrateThread(
  * every index key `threadItem` would give it (what a write by the new code leaves).
  */
 /** The calendar's state (shared/store/thread-store.ts): the thread's own record, kept as it is. */
-const keptCalendar = (item: Item): Item =>
-  item[CALENDAR_ATTRIBUTE] !== undefined ? { [CALENDAR_ATTRIBUTE]: item[CALENDAR_ATTRIBUTE] } : {};
+const keptCalendar = (item: Item): Item => ({
+  ...(item[CALENDAR_ATTRIBUTE] !== undefined ? { [CALENDAR_ATTRIBUTE]: item[CALENDAR_ATTRIBUTE] } : {}),
+  // The queue mark of contended writers (thread-store.ts Turn): theirs, kept as it is.
+  ...(item[QUEUE_ATTRIBUTE] !== undefined ? { [QUEUE_ATTRIBUTE]: item[QUEUE_ATTRIBUTE] } : {}),
+});
 
 export function threadNeedsHistory(item: Item): boolean {
   if (item[FOLD_ATTRIBUTE] === undefined) return true;

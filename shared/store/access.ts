@@ -157,8 +157,9 @@ export const STORE_ACCESS = {
      */
     scenarioThreads: [query(INDEX.byScenario, F.scenario)],
     /**
-     * A write's turn (UpdateItem) and its transaction: thread, update, revisions, and the parent's
-     * child count (an UpdateItem under the parent rules' condition, no separate ConditionCheck).
+     * A write's turn (its own item: UpdateItem to claim and to give back, also in the holder's
+     * commit), the queue mark (UpdateItem) and its transaction: thread, update, revisions, and the
+     * parent's child count (an UpdateItem under the parent rules' condition).
      */
     write: [{ actions: ['PutItem', 'UpdateItem'], keys: [F.thread] }],
   },

@@ -99,6 +99,13 @@ export const threadPk = (threadId: string) => `${THREAD_PREFIX}${threadId}`;
 /** The thread id of a thread item's partition key (an index query returns the item's keys). */
 export const threadIdOfPk = (pk: string) => pk.slice(THREAD_PREFIX.length);
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
+/**
+ * A contended thread's turn (shared/store/thread-store.ts Turn): an item of its own in the thread's
+ * partition, in no index (no index key attribute, no `LSI1SK`), so a claim writes ~100 bytes and no
+ * index entry. Sorts after the thread item (`#TH` < `#TU`) and before its updates.
+ */
+export const TURN_SK = '#TURN';
+export const turnKey = (threadId: string) => ({ PK: threadPk(threadId), SK: TURN_SK });
 export const updateKey = (threadId: string, updateId: string) => ({
   PK: threadPk(threadId),
   SK: `${UPDATE_PREFIX}${updateId}`,

@@ -47,6 +47,15 @@ describe('migrateThread', () => {
       expect(item[field]).toEqual(old[field]);
   });
 
+  it('leaves a thread item alone for its queue mark (contended writers: thread-store.ts Turn)', () => {
+    // Prepare
+    const migrated = migrateThread(threadOf('prisoner-exchange'), updatesOf('prisoner-exchange'))!.item;
+    const marked = { ...migrated, queueUntil: 1_765_000_000_000 };
+    // Act and assess
+    expect(threadNeedsHistory(marked)).toBe(false);
+    expect(migrateThread(marked, updatesOf('prisoner-exchange'))).toBeNull();
+  });
+
   it('returns null for the item it produced: a second pass changes nothing', () => {
     // Prepare
     const migrated = migrateThread(threadOf('prisoner-exchange'), updatesOf('prisoner-exchange'))!.item;
