@@ -1,5 +1,6 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
+import { patchThread } from '../../shared/app/threads';
 import { KINDS, type Kind } from '../../shared/domain/kinds';
 import type { Thread } from '../../shared/domain/types';
 import { threadItem } from '../../shared/store/items';
@@ -145,6 +146,8 @@ const FILTERS: ThreadFilter[] = [
   { updatedSince: since },
   { scenario: 'east', updatedSince: since },
   { updatedSince: since, stale: true, kind: 'ceasefire' },
+  // Older than the changes feed keeps (400 days): the id-ordered path with the filter answers.
+  { updatedSince: new Date(BASE - 500 * 86_400_000).toISOString() },
 ];
 
 describe('thread lists over DynamoDB Local', () => {
@@ -238,5 +241,32 @@ describe('thread lists over DynamoDB Local', () => {
     );
     expect(ids).toEqual(expected({ kind: 'sanctions' }));
     expect(pages.every((p) => p.itemsRead > 0)).toBe(true);
+  });
+});
+
+describe('updatedSince over the changes feed', () => {
+  it('finds a thread whose last write recorded no change (a PATCH giving the title it has): its carrier holds the touched mark', async () => {
+    // Prepare: a thread as an older write left it (no carrier), in a scenario of its own
+    const seeded = { ...makeThreads()[0]!, id: 'touched-only', scenario: 'elsewhere', updatedAt: at(0) };
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [ctx.config.tableName]: [{ PutRequest: { Item: threadItem(seeded) } }] },
+      }),
+    );
+    const lists = new ThreadLists(ctx.db, ctx.config.tableName);
+    const before = await lists.list({ scenario: 'elsewhere', updatedSince: at(1) }, 10);
+    // Act
+    await patchThread(
+      ctx,
+      'touched-only',
+      { title: seeded.title },
+      { principal: { name: 'desk', role: 'editor' } },
+    );
+    // Assess
+    const after = await lists.list({ scenario: 'elsewhere', updatedSince: at(1) }, 10);
+    const all = await lists.list({ updatedSince: at(1) }, 200);
+    expect(before.items).toEqual([]);
+    expect(after.items.map((t) => t.id)).toEqual(['touched-only']);
+    expect(all.items.map((t) => t.id)).toContain('touched-only');
   });
 });
