@@ -87,7 +87,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   kinds: { stores: { kindStore: ['define'] }, putEvents: false },
   // Reads a token by hash and records lastUsedAt (that attribute only).
   authorizer: { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
-  // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox; its sweep lists scenarios (GSI1), reads each one's latest change (GSI8), recounts.
+  // The due indexes (stale: GSI3, overdue: GSI11), flags with the notification in the outbox; its sweep lists scenarios (GSI1), reads each one's latest thread write (its changes feed, GSI12), recounts.
   'stale-check': {
     stores: {
       scenarios: ['recount', 'sweep'],

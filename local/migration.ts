@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { encodeTime } from 'ulid';
 import { ensureScenario, recountScenario } from '../shared/app/scenarios';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import {
@@ -21,16 +23,22 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
 import { threadItem, toThread } from '../shared/store/items';
-import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE } from '../shared/store/thread-store';
+import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE, QUEUE_ATTRIBUTE } from '../shared/store/thread-store';
 import {
   INDEX,
   SCENARIO_SK,
   THREAD_SK,
   UPDATE_PREFIX,
+  OUTBOX_SHARDS,
   outboxKey,
+  outboxShardPk,
   parentPk,
+  shardOf,
   threadPk,
 } from '../shared/store/keys';
+import { CHANGES_ATTRIBUTE, carrierItem } from '../shared/store/outbox-store';
+import { touchedChange } from '../shared/domain/changes';
+import type { Thread } from '../shared/domain/types';
 import { tableDefinition } from '../shared/store/table';
 import type { TrackerEvent } from '../shared/domain/event';
 
@@ -88,7 +96,30 @@ export type ThreadChange = {
   withFold: boolean;
   /** The count of children was set from the parent index. */
   childrenCounted: boolean;
+  /** The changes feed's carrier of the thread's last write, written with it (backfillCarrier). */
+  carrier?: Item;
 };
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The carrier a thread's last write leaves today (shared/app/threads.ts: its TOUCHED mark), for a
+ * thread last written before the changes feed existed, so that `updatedSince` and the scenario's
+ * Atom feed, which read the feed, find it. Its key is the thread's update time (a ULID of it) and a
+ * hash of its id and version in place of the random part: a second pass writes the same item. The
+ * TTL runs from the update time, so a thread not written for over 400 days gets one that DynamoDB
+ * removes soon (no `since` that old reads the feed).
+ */
+export function backfillCarrier(thread: Thread): Item {
+  const ms = Date.parse(thread.updatedAt);
+  const hash = createHash('sha256').update(`${thread.id}#${thread.version}`).digest();
+  const random = Array.from(hash.subarray(0, 16), (b) => CROCKFORD[b % 32]).join('');
+  return carrierItem(
+    { PK: outboxShardPk(shardOf(thread.id, OUTBOX_SHARDS)), SK: `${encodeTime(ms, 10)}${random}` },
+    [touchedChange(thread, { by: null, at: thread.updatedAt })],
+    ms,
+  );
+}
 
 /** What one item needs. */
 export type Change =
@@ -159,6 +190,9 @@ export function migrateThread(
   return {
     kind: 'thread',
     item: next,
+    // Written by older code (the new code's items need no rewrite): its last write may predate the
+    // changes feed, which `updatedSince` reads, so the carrier it would leave now is written with it.
+    carrier: backfillCarrier(read),
     expectedVersion: Number(thread.version),
     expectedChildren: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : undefined,
     withFold: cursor !== undefined && existing === undefined,
@@ -171,8 +205,11 @@ export function migrateThread(
  * every index key `threadItem` would give it (what a write by the new code leaves).
  */
 /** The calendar's state (shared/store/thread-store.ts): the thread's own record, kept as it is. */
-const keptCalendar = (item: Item): Item =>
-  item[CALENDAR_ATTRIBUTE] !== undefined ? { [CALENDAR_ATTRIBUTE]: item[CALENDAR_ATTRIBUTE] } : {};
+const keptCalendar = (item: Item): Item => ({
+  ...(item[CALENDAR_ATTRIBUTE] !== undefined ? { [CALENDAR_ATTRIBUTE]: item[CALENDAR_ATTRIBUTE] } : {}),
+  // The queue mark of contended writers (thread-store.ts Turn): theirs, kept as it is.
+  ...(item[QUEUE_ATTRIBUTE] !== undefined ? { [QUEUE_ATTRIBUTE]: item[QUEUE_ATTRIBUTE] } : {}),
+});
 
 export function threadNeedsHistory(item: Item): boolean {
   if (item[FOLD_ATTRIBUTE] === undefined) return true;
@@ -519,10 +556,12 @@ class Pass {
   ) {}
 
   async handle(scanned: Item): Promise<void> {
-    // The checkpoint, and scenario items (which only this model has, and this pass may have made).
+    // The checkpoint, scenario items and the changes feed's carriers (which only this model has, and
+    // this pass may have made).
     if (
       scanned.PK === CHECKPOINT_PK ||
-      (scanned.SK === SCENARIO_SK && String(scanned.PK).startsWith('SCENARIO#'))
+      (scanned.SK === SCENARIO_SK && String(scanned.PK).startsWith('SCENARIO#')) ||
+      (String(scanned.PK).startsWith('OUTBOX#') && scanned[CHANGES_ATTRIBUTE] !== undefined)
     )
       return;
     this.counts.examined++;
@@ -562,27 +601,38 @@ class Pass {
         return;
       }
       if (this.dryRun) return this.countThread(change);
+      const put = {
+        TableName: this.table,
+        Item: change.item,
+        // The version and the count of children read: a child attaching or leaving meanwhile
+        // changes only the count, which this Put would otherwise overwrite.
+        ConditionExpression:
+          change.expectedChildren === undefined
+            ? 'version = :v AND attribute_not_exists(#children)'
+            : 'version = :v AND #children = :children',
+        ExpressionAttributeNames: { '#children': CHILDREN_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':v': change.expectedVersion,
+          ...(change.expectedChildren === undefined ? {} : { ':children': change.expectedChildren }),
+        },
+      };
       try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: change.item,
-            // The version and the count of children read: a child attaching or leaving meanwhile
-            // changes only the count, which this Put would otherwise overwrite.
-            ConditionExpression:
-              change.expectedChildren === undefined
-                ? 'version = :v AND attribute_not_exists(#children)'
-                : 'version = :v AND #children = :children',
-            ExpressionAttributeNames: { '#children': CHILDREN_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':v': change.expectedVersion,
-              ...(change.expectedChildren === undefined ? {} : { ':children': change.expectedChildren }),
-            },
-          }),
-        );
+        // With its carrier, in one transaction: a stop between the two cannot leave the thread in
+        // the new shape (which the next pass leaves alone) without it.
+        if (change.carrier)
+          await this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [{ Put: put }, { Put: { TableName: this.table, Item: change.carrier } }],
+            }),
+          );
+        else await this.db.send(new PutCommand(put));
         return this.countThread(change);
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= this.maxAttempts) throw error;
+        const refused =
+          error instanceof ConditionalCheckFailedException ||
+          (error instanceof TransactionCanceledException &&
+            error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+        if (!refused || attempt >= this.maxAttempts) throw error;
         this.counts.retries++;
         ({ Item: item } = await this.db.send(
           new GetCommand({ TableName: this.table, Key: keyOf(scanned), ConsistentRead: true }),

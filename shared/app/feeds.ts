@@ -125,7 +125,8 @@ export async function threadFeed(
 
 /**
  * A scenario's feed: the newest FEED_SIZE updates across its threads, without reading every
- * thread's history. Threads come most recently updated first (GSI8); a thread's updates were all
+ * thread's history. Threads come most recently updated first (the scenario's changes feed, each
+ * thread once: a later page may name a thread again for an older write); a thread's updates were all
  * recorded at or before its `updatedAt`, so once FEED_SIZE updates are held that are newer than
  * every thread not yet seen, the walk stops. Each thread read has its newest updates read (one
  * Query), and only while its `lastRecordedAt` could still place an update in the feed.
@@ -144,13 +145,16 @@ export async function scenarioFeed(
   if (!info && firstPage.threads.length === 0) throw new NotFoundError(`No scenario ${scenario}.`);
   let top: { update: Update; thread: Thread }[] = [];
   let pending: Thread[] = [];
-  let page: { threads: Thread[]; next?: Record<string, unknown> } = firstPage;
+  let page: { threads: Thread[]; next?: Record<string, unknown>; olderThan?: string } = firstPage;
   let newestUpdatedAt = '';
+  const seen = new Set<string>();
   for (;;) {
+    page = { ...page, threads: page.threads.filter((t) => !seen.has(t.id)) };
+    for (const t of page.threads) seen.add(t.id);
     pending.push(...page.threads);
     for (const t of page.threads) if (t.updatedAt > newestUpdatedAt) newestUpdatedAt = t.updatedAt;
-    // Threads not read yet were updated at or before the last one read, so recorded no later.
-    const bound = page.next ? (page.threads[page.threads.length - 1]?.updatedAt ?? '') : '';
+    // Threads not read yet were updated at or before the page's oldest write, so recorded no later.
+    const bound = page.next ? (page.olderThan ?? '') : '';
     pending.sort((a, b) =>
       a.lastRecordedAt < b.lastRecordedAt ? 1 : a.lastRecordedAt > b.lastRecordedAt ? -1 : 0,
     );

@@ -197,7 +197,7 @@ export const SWEEP_MARGIN_MS = 10_000;
 /**
  * The safety net for a lost recount request (a crash between a thread's commit and its request):
  * recount every scenario whose latest thread change is not clearly older than its counts. One
- * small Query per scenario (the newest item of its update-time index) plus a recount of those
+ * small Query per scenario (the newest carrier of its changes feed, GSI12) plus a recount of those
  * behind; run by the scheduled check. Returns the scenarios recounted.
  */
 export async function sweepScenarioCounts(ctx: Pick<AppContext, 'scenarios'>): Promise<string[]> {

@@ -67,6 +67,7 @@ import {
   patchedChanges,
   postedChanges,
   retractedChanges,
+  touchedChange,
 } from '../domain/changes';
 import {
   IdempotencyClaimLost,
@@ -264,14 +265,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Read, decide, commit. The first attempt reads the thread item consistently and commits a
- * transaction conditioned on its version (and on no other writer's turn being held). With If-Match a
+ * transaction conditioned on its version (and on no writer queuing on the thread). With If-Match a
  * lost race is the client's conflict (412). Without it, the writer has met contention and queues:
  * it claims the thread's turn (shared/store/thread-store.ts Turn), which goes to the writer that has
- * waited longest; granted, it gets the thread item back from the claim, decides again and commits;
+ * waited longest; granted, it gets the thread item with the claim, decides again and commits;
  * refused, it waits behind the holder and asks again. So contended writes are served roughly in
  * arrival order and none is starved, until the bounded attempts or the time budget run out (503
  * with Retry-After). Every decision starts from the thread item as it stands (a consistent read, or
- * what the claim returned), and whatever window of the history it needs is read after that, so
+ * what the claim read), and whatever window of the history it needs is read after that, so
  * nothing is applied twice and nothing is lost: anything written in between moves the version the
  * commit is conditioned on.
  */
@@ -321,8 +322,8 @@ async function writeThread(
           `The thread is at ${ifMatch.nameOf(thread.version)}; If-Match asked for ${ifMatch.asked}.`,
         );
       }
-      // Another writer's turn is held: a commit now would be refused, so queue at once.
-      if (!queued && record.turn && record.turn.until > Date.now()) queued = true;
+      // Writers are queuing on the thread (its queue mark): a commit now would be refused, so queue at once.
+      if (!queued && (record.queueUntil ?? 0) > Date.now()) queued = true;
       if (queued && !holding) {
         budget.giveUpIfSpent();
         await waitBehind(record.turn, turn, roundTripMs);
@@ -363,10 +364,16 @@ async function writeThread(
         const { unchanged: _unchanged, movedTo, ...write } = decision;
         await ctx.threads.commit({
           ...write,
+          // Every thread write leaves a carrier in the changes feed, its mark if it records no change:
+          // `updatedSince` and the scenario's Atom feed find what was written there (thread-lists.ts).
+          changes: write.changes?.length
+            ? write.changes
+            : [touchedChange(decision.thread, { by: options.principal.name, at: now })],
           kinds,
           expectedVersion: thread.version,
           // Carried over as read: the Put lands only if no child attached or left meanwhile.
           children: record.children ?? null,
+          queueUntil: record.queueUntil ?? null,
           ...(holding ? { turn: turn.id } : {}),
           ...(options.also ? { also: options.also(result) } : {}),
           ...(options.idempotency
@@ -379,7 +386,7 @@ async function writeThread(
               }
             : {}),
         });
-        holding = false; // the commit's Put of the thread item released it
+        holding = false; // the commit gave the turn back
         if (movedTo !== undefined) await ensureAfterCommit(ctx, movedTo, now);
         // After the commit, never inside it: the scenario's counts catch up within seconds.
         await ctx.recounts.request(scenariosToRecount(thread, decision.thread));
@@ -389,7 +396,8 @@ async function writeThread(
           throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
         if (error instanceof VersionConflict) {
           // Refused by another writer's turn, the version unchanged: not a change the client's If-Match is about.
-          const moved = error.current === null || error.current.thread.version !== thread.version;
+          const moved =
+            !error.turnLost && (error.current === null || error.current.thread.version !== thread.version);
           if (moved && options.ifMatch !== undefined)
             throw new PreconditionFailedError('The thread changed while this write was being applied.');
           budget.giveUpIfSpent();

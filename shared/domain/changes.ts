@@ -26,9 +26,17 @@ export const CHANGE_TYPES = [
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
+/**
+ * Not a change the feed shows: the mark of a write that moved a thread's `updatedAt` but records no
+ * change (a PATCH giving a field the value it has, a key flag). It rides with the write like any
+ * change, so the feed's carriers name every thread write, which is what `updatedSince` and the
+ * scenario's Atom feed read (docs/data-model.md, *Index budget*); the feed's readers leave it out.
+ */
+export const TOUCHED = 'touched';
+
 /** One change as stored with its write (the cursor is derived from where it is stored). */
 export interface ChangeRecord {
-  type: ChangeType;
+  type: ChangeType | typeof TOUCHED;
   at: string;
   /** The token's name; null for the scheduled check. */
   by: string | null;
@@ -46,8 +54,13 @@ export interface ChangeRecord {
 
 /** A change as the feed answers it. */
 export interface ChangeItem extends ChangeRecord {
+  type: ChangeType;
   cursor: string;
 }
+
+/** Whether the feed shows a stored change (every one but the TOUCHED mark). */
+export const shown = (change: ChangeRecord): change is ChangeRecord & { type: ChangeType } =>
+  change.type !== TOUCHED;
 
 /** How far back `since` may reach: the records are kept this long (their TTL adds a day). */
 export const CHANGES_MAX_AGE_DAYS = 400;
@@ -188,3 +201,9 @@ export function flaggedChanges(
     { type, at, by: null, scenario: thread.scenario, threadId: thread.threadId, status: thread.status },
   ];
 }
+
+/** The TOUCHED mark of a write that records no change (see TOUCHED). */
+export const touchedChange = (thread: Pick<Thread, 'id' | 'scenario'>, actor: Actor): ChangeRecord => ({
+  type: TOUCHED,
+  ...on(thread, actor),
+});

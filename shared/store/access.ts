@@ -77,11 +77,11 @@ const N = 987_654_321;
 export const FAMILY = {
   /** A thread's partition: its thread item, updates and revisions (and LSI1, which shares PK). */
   thread: family(threadPk(V), V),
-  /** A scenario's item; in GSI1/GSI4/GSI6/GSI8 its threads' scopes (`SCENARIO#<id>`, `…#ARCHIVED`, `…#STATUS#…`, `…#STALE`). */
+  /** A scenario's item; in GSI1/GSI4/GSI6 its threads' scopes (`SCENARIO#<id>`, `…#ARCHIVED`, `…#STATUS#…`, `…#STALE`). */
   scenario: family(scenarioPk(V), V),
   /** GSI1's one partition listing every scenario. */
   scenarioList: SCENARIOS_LIST_PK,
-  /** All-threads shards in GSI2/GSI5/GSI7/GSI9 (`THREADS#<n>`, with their archived and status scopes). */
+  /** All-threads shards in GSI2/GSI5/GSI7 (`THREADS#<n>`, with their archived and status scopes). */
   threadShards: family(threadsShardPk(N), N),
   /** GSI10: a thread's children. */
   parent: family(parentPk(V), V),
@@ -133,17 +133,21 @@ export const STORE_ACCESS = {
     read: [{ actions: ['GetItem', 'Query'], keys: [F.thread] }],
     /** A thread's updates by occurred time (LSI1): history pages, `asOf`, the timeline, a late report's window. */
     history: [query(INDEX.byOccurred, F.thread)],
-    /** Thread lists (GET /threads, boards, the timeline): each filter's own index. */
+    /**
+     * Thread lists (GET /threads, boards, the timeline): each filter's own index; `updatedSince`
+     * from the changes feed's carriers (GSI12, the outbox partitions) and the threads by key.
+     */
     lists: [
       query(INDEX.byScenario, F.scenario),
       query(INDEX.byScenarioStatus, F.scenario),
       query(INDEX.staleByScenario, F.scenario),
-      query(INDEX.byScenarioUpdated, F.scenario),
       query(INDEX.allThreads, F.threadShards),
       query(INDEX.byStatus, F.threadShards),
       query(INDEX.stale, F.threadShards),
-      query(INDEX.byUpdated, F.threadShards),
       query(INDEX.byParent, F.parent),
+      query(INDEX.changesByScenario, F.changes),
+      { actions: ['Query'], keys: [F.outbox] },
+      { actions: ['BatchGetItem'], keys: [F.thread] },
     ],
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
@@ -153,8 +157,9 @@ export const STORE_ACCESS = {
      */
     scenarioThreads: [query(INDEX.byScenario, F.scenario)],
     /**
-     * A write's turn (UpdateItem) and its transaction: thread, update, revisions, and the parent's
-     * child count (an UpdateItem under the parent rules' condition, no separate ConditionCheck).
+     * A write's turn (its own item: UpdateItem to claim and to give back, also in the holder's
+     * commit), the queue mark (UpdateItem) and its transaction: thread, update, revisions, and the
+     * parent's child count (an UpdateItem under the parent rules' condition).
      */
     write: [{ actions: ['PutItem', 'UpdateItem'], keys: [F.thread] }],
   },
@@ -179,8 +184,8 @@ export const STORE_ACCESS = {
       { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.scenario] },
       query(INDEX.byScenario, F.scenario),
     ],
-    /** The sweep: every scenario (GSI1's list) and each one's latest thread change (GSI8). */
-    sweep: [query(INDEX.byScenario, F.scenarioList), query(INDEX.byScenarioUpdated, F.scenario)],
+    /** The sweep: every scenario (GSI1's list) and each one's latest thread write (its changes feed, GSI12). */
+    sweep: [query(INDEX.byScenario, F.scenarioList), query(INDEX.changesByScenario, F.changes)],
   },
   // shared/store/token-store.ts
   tokens: {
@@ -254,11 +259,14 @@ export const STORE_ACCESS = {
   },
   // shared/store/feed-store.ts
   feeds: {
-    /** A thread's newest updates, a scenario's item and its threads by update time (GSI8). */
+    /**
+     * A thread's newest updates, a scenario's item and its threads by their newest write (the
+     * scenario's changes feed, GSI12, then the threads by key).
+     */
     read: [
-      { actions: ['Query'], keys: [F.thread] },
+      { actions: ['Query', 'BatchGetItem'], keys: [F.thread] },
       { actions: ['GetItem'], keys: [F.scenario] },
-      query(INDEX.byScenarioUpdated, F.scenario),
+      query(INDEX.changesByScenario, F.changes),
     ],
   },
   // shared/store/connection-store.ts

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { encodeTime } from 'ulid';
-import { cursorOf, type ChangeItem, type ChangeRecord } from '../domain/changes';
+import { decodeTime, encodeTime } from 'ulid';
+import { cursorOf, shown, type ChangeItem, type ChangeRecord } from '../domain/changes';
 import { INDEX, OUTBOX_SHARDS, changesScenarioPk, outboxShardPk, shardNumbers } from './keys';
 import { CHANGES_ATTRIBUTE, ECHO_ATTRIBUTE } from './outbox-store';
 
@@ -44,8 +44,9 @@ function keyRange({ after, horizonMs }: ChangeRange): { lo: string; hi: string }
 const expand = (item: CarrierItem, after: string): ChangeItem[] => {
   const id = item.SK.slice(0, 26);
   return (item.changes ?? [])
-    .map((change, seq) => ({ ...change, cursor: cursorOf(id, seq) }))
-    .filter((c) => c.cursor > after);
+    .map((change, seq) => ({ change, cursor: cursorOf(id, seq) }))
+    .filter(({ change, cursor }) => shown(change) && cursor > after)
+    .map(({ change, cursor }) => ({ ...change, cursor }) as ChangeItem);
 };
 
 export class ChangeStore {
@@ -76,6 +77,114 @@ export class ChangeStore {
       start = page.LastEvaluatedKey;
     } while (start && items.length <= limit);
     return { items: items.slice(0, limit), more: items.length > limit || start !== undefined };
+  }
+
+  /**
+   * The threads written after `sinceMs` (ms; strictly after), one scenario's (GSI12) or every
+   * scenario's (the 8 outbox partitions), as the carriers of their writes name them: every thread
+   * write records its changes, or its TOUCHED mark, on one (docs/data-model.md, *Index budget*).
+   * A carrier is read per write, so this reads about as many items as writes happened since; it
+   * stops once more than `max` carriers are read (`overflow`: the caller reads another way).
+   * A thread moved out of the scenario is named too (its echo): the caller checks where it is now.
+   */
+  async threadsWrittenSince(
+    scenario: string | undefined,
+    sinceMs: number,
+    max: number,
+  ): Promise<{ threadIds: Set<string>; read: number; overflow: boolean }> {
+    const threadIds = new Set<string>();
+    let read = 0;
+    // Strictly after sinceMs: every carrier of that millisecond sorts at or below this.
+    const lo = `${encodeTime(sinceMs, 10)}${'Z'.repeat(16)}~`;
+    const partitions: { input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'> }[] =
+      scenario !== undefined
+        ? [
+            {
+              input: {
+                IndexName: INDEX.changesByScenario,
+                KeyConditionExpression: 'GSI12PK = :pk AND SK > :lo',
+                ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario), ':lo': lo },
+              },
+            },
+          ]
+        : shardNumbers(OUTBOX_SHARDS).map((n) => ({
+            input: {
+              KeyConditionExpression: 'PK = :pk AND SK > :lo',
+              FilterExpression: 'attribute_exists(#changes) AND attribute_not_exists(#echo)',
+              ProjectionExpression: 'PK, SK, #changes',
+              ExpressionAttributeNames: { '#changes': CHANGES_ATTRIBUTE, '#echo': ECHO_ATTRIBUTE },
+              ExpressionAttributeValues: { ':pk': outboxShardPk(n), ':lo': lo },
+            },
+          }));
+    for (const { input } of partitions) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            ...input,
+            Limit: max + 1 - read,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        read += page.ScannedCount ?? 0;
+        for (const item of (page.Items ?? []) as CarrierItem[])
+          for (const change of item.changes ?? []) threadIds.add(change.threadId);
+        start = page.LastEvaluatedKey;
+        if (read > max) return { threadIds, read, overflow: true };
+      } while (start);
+    }
+    return { threadIds, read, overflow: false };
+  }
+
+  /**
+   * One page of the threads a scenario's carriers name, newest write first (GSI12 descending), each
+   * thread at the place of its newest write; `before` resumes below a carrier's SK. At most `limit`
+   * carriers are read, so a page names at most `limit` threads (fewer when a thread wrote twice).
+   */
+  async threadsByNewestWrite(
+    scenario: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ threadIds: string[]; next?: string; oldestMs?: number }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.changesByScenario,
+        KeyConditionExpression: `GSI12PK = :pk${before !== undefined ? ' AND SK < :before' : ''}`,
+        ExpressionAttributeValues: {
+          ':pk': changesScenarioPk(scenario),
+          ...(before !== undefined ? { ':before': before } : {}),
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const items = (page.Items ?? []) as CarrierItem[];
+    const threadIds = [...new Set(items.flatMap((i) => (i.changes ?? []).map((c) => c.threadId)))];
+    const last = items[items.length - 1];
+    return {
+      threadIds,
+      ...(page.LastEvaluatedKey && last ? { next: last.SK } : {}),
+      ...(last ? { oldestMs: decodeTime(last.SK.slice(0, 26)) } : {}),
+    };
+  }
+
+  /** When a scenario's newest write was recorded (its newest carrier's time, ms), or undefined. */
+  async latestWriteMs(scenario: string): Promise<number | undefined> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.changesByScenario,
+        KeyConditionExpression: 'GSI12PK = :pk',
+        ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario) },
+        ProjectionExpression: 'SK',
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const sk = Items[0]?.SK as string | undefined;
+    return sk === undefined ? undefined : decodeTime(sk.slice(0, 26));
   }
 
   /**

@@ -19,7 +19,6 @@ import {
   shardNumbers,
   threadIdOfPk,
   threadKey,
-  updatedSk,
 } from './keys';
 import { outboxItems } from './outbox-store';
 import { flaggedChanges } from '../domain/changes';
@@ -181,13 +180,13 @@ export class DueStore implements DueThreads {
     const { attr } = INDEXES[index];
     const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
     // Stale: leaves the due index, joins the sparse stale indexes. Overdue: leaves the expected-due
-    // index. Both move in the update-time indexes and take a version, like any write.
+    // index. Both take a version and record their change (the changes feed), like any write.
     const staleKeys =
       index === 'stale' ? staleIndexKeys({ id: thread.threadId, scenario: thread.scenario }) : undefined;
     const set =
       index === 'stale'
-        ? 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, USK = :usk, GSI6PK = :stale6, GSI7PK = :stale7'
-        : 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one, USK = :usk';
+        ? 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, GSI6PK = :stale6, GSI7PK = :stale7'
+        : 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one';
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -196,7 +195,8 @@ export class DueStore implements DueThreads {
               Update: {
                 TableName: this.table,
                 Key: threadKey(thread.threadId),
-                UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK`,
+                // USK: the update-time key older items still carry (GSI8/GSI9, no longer written).
+                UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK, USK`,
                 ConditionExpression: [
                   `${attr}SK = :seen`,
                   ...(thread.version !== undefined ? ['version = :seenVersion'] : []),
@@ -210,7 +210,6 @@ export class DueStore implements DueThreads {
                   ':one': 1,
                   ':seen': thread.key,
                   ...(thread.version !== undefined ? { ':seenVersion': thread.version } : {}),
-                  ':usk': updatedSk(now, thread.threadId),
                   ...(staleKeys ? { ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK } : {}),
                   ...settled?.values,
                 },

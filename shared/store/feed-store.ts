@@ -1,7 +1,9 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Thread, Update } from '../domain/types';
-import { INDEX, UPDATE_PREFIX, scenarioPk, threadPk, updatedSkHour } from './keys';
+import { UPDATE_PREFIX, scenarioPk, threadPk } from './keys';
 import { toThread, toUpdate } from './items';
+import { ChangeStore } from './change-store';
+import { getThreadItems } from './thread-batch';
 
 /** The scenario item the scenarios feature writes (`SCENARIO#<id>` / `#SCENARIO`), as far as feeds need it. */
 export interface ScenarioInfo {
@@ -12,8 +14,8 @@ export interface ScenarioInfo {
 /**
  * What the Atom feeds read. A thread's newest updates by recorded time are its partition's last
  * `UPDATE#<ulid>` items (a ULID starts with its recorded time). A scenario's threads come from the
- * scenario's update-time index (GSI8, newest first), page by page, so the feed can stop as soon as no
- * thread not yet seen can hold a newer update (docs/data-model.md, access pattern "feeds").
+ * scenario's changes feed (GSI12, newest write first), page by page, so the feed can stop as soon as
+ * no thread not yet seen can hold a newer update (docs/data-model.md, access pattern "feeds").
  */
 export class FeedStore {
   constructor(
@@ -35,62 +37,33 @@ export class FeedStore {
   }
 
   /**
-   * One page of a scenario's threads, most recently updated first. The index orders by the hour of
-   * the update time, then id (keys.ts#updatedSk): a page ends on a whole hour (it reads the rest of
-   * its last hour) and is sorted by `updatedAt`, so every thread a later page holds was updated
-   * before every thread of this one — what the feed's stop rule relies on.
+   * One page of a scenario's live threads, most recently updated first: the threads its changes
+   * feed's carriers name, newest write first (ChangeStore.threadsByNewestWrite: every thread write
+   * leaves one), read by key and sorted by `updatedAt`. A thread's `updatedAt` is its newest write's
+   * time, so a thread first named on a later page was updated before every thread of this one — what
+   * the feed's stop rule relies on; a thread named again there (an older write) is one the caller has
+   * seen already.
    */
   async threadsByUpdate(
     scenario: string,
     limit: number,
     start?: Record<string, unknown>,
-  ): Promise<{ threads: Thread[]; next?: Record<string, unknown> }> {
+  ): Promise<{ threads: Thread[]; next?: Record<string, unknown>; olderThan?: string }> {
     const before = typeof start?.before === 'string' ? start.before : undefined;
-    const query = (condition: string, values: Record<string, unknown>, max?: number) =>
-      this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenarioUpdated,
-          KeyConditionExpression: `GSI1PK = :pk${condition}`,
-          ExpressionAttributeValues: { ':pk': scenarioPk(scenario), ...values },
-          ScanIndexForward: false,
-          ...(max ? { Limit: max } : {}),
-        }),
-      );
-    const first = await query(before ? ' AND USK < :before' : '', before ? { ':before': before } : {}, limit);
-    const items = [...(first.Items ?? [])];
-    let next: Record<string, unknown> | undefined;
-    const last = items[items.length - 1];
-    if (first.LastEvaluatedKey && last) {
-      // The rest of the last item's hour (a thread's keys of one hour are few: those written in it).
-      const hourFloor = `${updatedSkHour(String(last.USK))}#`;
-      let rest: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEX.byScenarioUpdated,
-            KeyConditionExpression: 'GSI1PK = :pk AND USK BETWEEN :floor AND :last',
-            ExpressionAttributeValues: {
-              ':pk': scenarioPk(scenario),
-              ':floor': hourFloor,
-              ':last': last.USK,
-            },
-            ScanIndexForward: false,
-            ExclusiveStartKey: rest ?? { PK: last.PK, SK: last.SK, GSI1PK: last.GSI1PK, USK: last.USK },
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        rest = page.LastEvaluatedKey;
-      } while (rest);
-      next = { before: hourFloor };
-    }
-    const threads = items
+    const page = await new ChangeStore(this.db, this.table).threadsByNewestWrite(scenario, limit, before);
+    const threads = (await getThreadItems(this.db, this.table, page.threadIds))
       .map(toThread)
+      .filter((t) => t.scenario === scenario && !t.archived)
       .sort((a, b) =>
         a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? -1 : 1,
       );
-    return { threads, ...(next ? { next } : {}) };
+    return {
+      threads,
+      // Threads first named on later pages were updated at or before this page's oldest write.
+      ...(page.next !== undefined
+        ? { next: { before: page.next }, olderThan: new Date(page.oldestMs!).toISOString() }
+        : {}),
+    };
   }
 
   async scenario(id: string): Promise<ScenarioInfo | null> {

@@ -36,7 +36,6 @@ import {
   threadKey,
   threadsShardPk,
   updateKey,
-  updatedSk,
 } from './keys';
 
 /** Fields of the Thread object, in the contract's order: also the order of a response body. */
@@ -289,8 +288,8 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
     GSI2SK: thread.id,
     GSI4PK: statusPk(scope.scenario, thread.status),
     GSI5PK: statusPk(scope.all, thread.status),
-    // By the hour of the update time, in both scopes (GSI8, GSI9).
-    USK: updatedSk(thread.updatedAt, thread.id),
+    // No key of the update time (GSI8/GSI9 are no longer written: such a key moves on every write);
+    // `updatedSince` and the scenario's feed read the changes feed's carriers (thread-lists.ts).
     // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
     // The due key holds the start of the due time's hour, not the time: a note moves the due time
     // but within the hour not the key (the stale check reads the exact due time from the thread).

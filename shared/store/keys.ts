@@ -19,9 +19,12 @@ export const INDEX = {
   staleByScenario: 'GSI6',
   /** Sparse: only stale threads, by id; sharded. */
   stale: 'GSI7',
-  /** Threads of one scenario by update time (`<updatedAt>#<id>`): what changed since a time. */
+  /**
+   * No longer written (issue 25): a key of the update time moved on every write. `updatedSince` and
+   * the scenario's feed read the changes feed (GSI12) instead; the indexes go in a later deploy.
+   */
   byScenarioUpdated: 'GSI8',
-  /** Every thread by update time; sharded. */
+  /** No longer written, as GSI8. */
   byUpdated: 'GSI9',
   /** Sparse: a thread's children (`PARENT#<id>`), by id: only threads with a parent are in it. */
   byParent: 'GSI10',
@@ -96,6 +99,13 @@ export const threadPk = (threadId: string) => `${THREAD_PREFIX}${threadId}`;
 /** The thread id of a thread item's partition key (an index query returns the item's keys). */
 export const threadIdOfPk = (pk: string) => pk.slice(THREAD_PREFIX.length);
 export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: THREAD_SK });
+/**
+ * A contended thread's turn (shared/store/thread-store.ts Turn): an item of its own in the thread's
+ * partition, in no index (no index key attribute, no `LSI1SK`), so a claim writes ~100 bytes and no
+ * index entry. Sorts after the thread item (`#TH` < `#TU`) and before its updates.
+ */
+export const TURN_SK = '#TURN';
+export const turnKey = (threadId: string) => ({ PK: threadPk(threadId), SK: TURN_SK });
 export const updateKey = (threadId: string, updateId: string) => ({
   PK: threadPk(threadId),
   SK: `${UPDATE_PREFIX}${updateId}`,
@@ -161,17 +171,6 @@ export const draftsScope = (scenario: string) => `${scenarioPk(scenario)}#DRAFTS
 export const hourOf = (time: string) => time.slice(0, 13);
 /** The first instant of a time's hour (a full ISO time). */
 export const hourStart = (time: string) => `${hourOf(time)}:00:00.000Z`;
-
-/**
- * Sort key of the update-time indexes (GSI8, GSI9): the hour of the update time, then the id. Within
- * an hour the order is by id; a reader that needs the exact time reads `updatedAt` (projected) and
- * reads whole hours (docs/data-model.md, "Index budget").
- */
-export const updatedSk = (updatedAt: string, id: string) => `${hourOf(updatedAt)}#${id}`;
-/** The hour part of an update-time key. */
-export const updatedSkHour = (sk: string) => sk.slice(0, sk.indexOf('#'));
-/** The least key of an hour: every key of that hour and later is `>=` it, every earlier one `<`. */
-export const updatedHourLowerBound = (time: string) => `${hourOf(time)}#`;
 
 /**
  * The outbox, sharded by thread: notifications of different threads never share a partition key.

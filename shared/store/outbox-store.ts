@@ -54,6 +54,16 @@ const carrier = (changes: ChangeRecord[], scenario: string, nowMs: number) => ({
 });
 
 /**
+ * A carrier of changes under a key of the caller's (the migration's backfill: one a thread's last
+ * write would have left, keyed so that writing it twice writes one item), kept from `atMs` on.
+ */
+export const carrierItem = (
+  key: { PK: string; SK: string },
+  changes: ChangeRecord[],
+  atMs: number,
+): Record<string, unknown> => ({ ...key, ...carrier(changes, changes[0]!.scenario, atMs) });
+
+/**
  * The outbox items of one write: one per event, in order, the first carrying `changes` (all about
  * one thread); a carrier of their own when there is no event; and, for a move, the echo in the
  * scenario the thread left.

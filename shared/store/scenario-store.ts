@@ -9,7 +9,8 @@ import {
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { CountedThread, Scenario, ScenarioCounts } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
-import { INDEX, SCENARIOS_LIST_PK, archivedScope, scenarioKey, scenarioPk, updatedSkHour } from './keys';
+import { INDEX, SCENARIOS_LIST_PK, scenarioKey, scenarioPk } from './keys';
+import { ChangeStore } from './change-store';
 import { COUNTED_AT, scenarioItem, toScenario } from './items';
 import { IdempotencyClaimLost, VersionConflict } from './thread-store';
 
@@ -214,51 +215,13 @@ export class ScenarioStore {
     return out;
   }
 
-  /** The latest `updatedAt` among the scenario's threads, archived ones included (one item of each update-time partition), or undefined. */
+  /**
+   * When the scenario's threads were last written (archived ones included, and a thread that left
+   * it): the time of its changes feed's newest carrier (every thread write leaves one), or undefined.
+   */
   async latestThreadChange(id: string): Promise<string | undefined> {
-    // Archived threads are listed under their own scope: archiving moves a thread's latest change there.
-    const latest = await Promise.all(
-      [scenarioPk(id), archivedScope(scenarioPk(id))].map(async (pk) => {
-        const { Items = [] } = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEX.byScenarioUpdated,
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ProjectionExpression: 'USK',
-            ScanIndexForward: false,
-            Limit: 1,
-          }),
-        );
-        const top = Items[0]?.USK as string | undefined;
-        if (top === undefined) return undefined;
-        // Keys hold the hour (keys.ts#updatedSk): the latest change is the latest of that whole hour.
-        let latest: string | undefined;
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: INDEX.byScenarioUpdated,
-              KeyConditionExpression: 'GSI1PK = :pk AND USK >= :hour',
-              ExpressionAttributeValues: { ':pk': pk, ':hour': `${updatedSkHour(top)}#` },
-              ProjectionExpression: 'updatedAt',
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const i of page.Items ?? []) {
-            const at = i.updatedAt as string;
-            if (latest === undefined || at > latest) latest = at;
-          }
-          start = page.LastEvaluatedKey;
-        } while (start);
-        return latest;
-      }),
-    );
-    return latest
-      .filter((t): t is string => t !== undefined)
-      .sort()
-      .pop();
+    const ms = await new ChangeStore(this.db, this.table).latestWriteMs(id);
+    return ms === undefined ? undefined : new Date(ms).toISOString();
   }
 
   /**

@@ -15,9 +15,11 @@ import {
   stalePk,
   statusPk,
   threadsShardPk,
-  updatedHourLowerBound,
 } from './keys';
 import { CORROBORATING_OUTLETS } from '../domain/corroboration';
+import { CHANGES_MAX_AGE_DAYS } from '../domain/changes';
+import { ChangeStore } from './change-store';
+import { getThreadItems } from './thread-batch';
 import { OUTLETS_ATTRIBUTE, toThread } from './items';
 
 /**
@@ -27,10 +29,10 @@ import { OUTLETS_ATTRIBUTE, toThread } from './items';
  * - the scope is one scenario (one partition), or all threads: THREAD_SHARDS partitions merged lazily
  *   in id order, so a page reads about `limit + shards` items, never `shards × limit`;
  * - `stale=true` reads the sparse stale index, `status=` the `<scope>#STATUS#<status>` index;
- * - `updatedSince` reads the update-time index from the hour of `since` on (`<hour>#<id>`), which
- *   holds only what changed (and what changed earlier in that hour, which a filter drops), and sorts
- *   that small set by id; past UPDATED_SINCE_MAX_READ changed threads it falls
- *   back to the id-ordered path with a filter (the set is no longer small, so id order is cheaper);
+ * - `updatedSince` reads the changes feed's carriers written since (one per thread write), reads
+ *   the threads they name by key and sorts that small set by id; past UPDATED_SINCE_MAX_READ writes
+ *   it falls back to the id-ordered path with a filter (the set is no longer small, so id order is
+ *   cheaper). No index is keyed by the update time: such a key moves on every write;
  * - anything else (`kind`, `stale=false`, combinations) is a filter expression on the most selective
  *   of those, with a bounded number of Query rounds per shard.
  *
@@ -73,7 +75,7 @@ export interface ThreadPage {
 export const FILTERED_ROUNDS = 5;
 /** The most items one round reads from one shard when a filter expression drops most of them. */
 const FILTERED_MAX_BATCH = 200;
-/** How many changed threads the update-time path reads before it gives way to the id-ordered path. */
+/** How many thread writes (carriers) the `updatedSince` path reads before it gives way to the id-ordered path. */
 export const UPDATED_SINCE_MAX_READ = 1_000;
 
 type Item = Record<string, unknown>;
@@ -135,6 +137,28 @@ function filterOf(
     if ((filter.archived ?? 'false') !== 'any') add('archived', '=', filter.archived === 'true');
   }
   return conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+}
+
+/**
+ * filterOf's conditions, and the scope's (scenario, archived state), checked on a thread item read by
+ * key: what the `updatedSince` path keeps of the threads the changes feed names.
+ */
+function matches(filter: ThreadFilter, item: Item): boolean {
+  const archived = item.archived === true;
+  const wanted = filter.archived ?? 'false';
+  const outlets = Array.isArray(item[OUTLETS_ATTRIBUTE]) ? (item[OUTLETS_ATTRIBUTE] as unknown[]).length : 0;
+  return (
+    (filter.updatedSince === undefined || String(item.updatedAt) > filter.updatedSince) &&
+    (filter.scenario === undefined || item.scenario === filter.scenario) &&
+    (wanted === 'any' || archived === (wanted === 'true')) &&
+    (filter.kind === undefined || item.kind === filter.kind) &&
+    (filter.status === undefined || item.status === filter.status) &&
+    (filter.stale === undefined || (item.stale === true) === filter.stale) &&
+    (filter.overdue === undefined || (item.overdue === true) === filter.overdue) &&
+    (filter.disputed === undefined || (item.disputed === true) === filter.disputed) &&
+    (filter.corroborated === undefined || outlets >= CORROBORATING_OUTLETS === filter.corroborated) &&
+    (filter.parent === undefined || item.parent === filter.parent)
+  );
 }
 
 /**
@@ -313,10 +337,12 @@ export class ThreadLists {
   }
 
   /**
-   * Threads updated after `since`, from the update-time index (only what changed is read), sorted by
-   * id. Every page re-reads the changed set (small by assumption) and returns the ids after `from`.
-   * Returns what it read, and no page, when the set is larger than UPDATED_SINCE_MAX_READ: then the id-ordered path
-   * with an `updatedAt` filter is cheaper, and both resume from the same `{ after }`.
+   * Threads updated after `since`, from the changes feed's carriers (ChangeStore.threadsWrittenSince:
+   * every thread write since `since` left one, so only what changed is read), the threads read by
+   * key (BatchGetItem), filtered and sorted by id. Every page re-reads the changed set (small by
+   * assumption) and returns the ids after `from`. Returns what it read, and no page, when more than
+   * UPDATED_SINCE_MAX_READ writes happened since, or `since` is older than the carriers are kept:
+   * then the id-ordered path with an `updatedAt` filter answers, and both resume from `{ after }`.
    */
   private async changedSince(
     filter: ThreadFilter,
@@ -324,35 +350,18 @@ export class ThreadLists {
     limit: number,
     from?: ListPosition,
   ): Promise<ThreadPage | { overflowRead: number }> {
-    const byScenario = filter.scenario !== undefined;
-    // The index is keyed by the hour of the update time (keys.ts#updatedSk): the Query reads from
-    // the start of `since`'s hour, and the filter keeps what changed after `since` itself.
-    const extra = filterOf(filter, {});
-    const found: Item[] = [];
-    let itemsRead = 0;
-    for (const pk of scopesOf(filter)) {
-      let start: Item | undefined;
-      do {
-        const page = await this.query({
-          TableName: this.table,
-          IndexName: byScenario ? INDEX.byScenarioUpdated : INDEX.byUpdated,
-          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-          ExpressionAttributeNames: {
-            '#pk': byScenario ? 'GSI1PK' : 'GSI2PK',
-            '#sk': 'USK',
-            ...extra?.names,
-          },
-          ExpressionAttributeValues: { ':pk': pk, ':since': updatedHourLowerBound(since), ...extra?.values },
-          ...(extra ? { FilterExpression: extra.expression } : {}),
-          Limit: this.updatedSinceMaxRead + 1 - itemsRead,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        });
-        itemsRead += page.ScannedCount ?? 0;
-        found.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-        if (itemsRead > this.updatedSinceMaxRead) return { overflowRead: itemsRead };
-      } while (start);
-    }
+    const sinceMs = Date.parse(since);
+    if (Date.now() - sinceMs > CHANGES_MAX_AGE_DAYS * 86_400_000) return { overflowRead: 0 };
+    const written = await new ChangeStore(this.db, this.table).threadsWrittenSince(
+      filter.scenario,
+      sinceMs,
+      this.updatedSinceMaxRead,
+    );
+    if (written.overflow) return { overflowRead: written.read };
+    const found = (await getThreadItems(this.db, this.table, written.threadIds)).filter((i) =>
+      matches(filter, i),
+    );
+    const itemsRead = written.read + found.length;
     const ids = (i: Item) => String(i.id);
     const rest = found
       .filter((i) => from === undefined || ids(i) > from.after)

@@ -32,8 +32,10 @@ import {
   scenarioPk,
   threadKey,
   threadPk,
+  turnKey,
   updateKey,
 } from './keys';
+import { TTL_ATTRIBUTE } from './table';
 import {
   criteriaItem,
   revisionItem,
@@ -56,7 +58,11 @@ export type { ListPosition, ThreadFilter, ThreadPage };
  * can decide again without reading it first; null if DynamoDB did not return it.
  */
 export class VersionConflict extends Error {
-  constructor(readonly current: ThreadRecord | null = null) {
+  constructor(
+    readonly current: ThreadRecord | null = null,
+    /** Refused because the turn the write held ran out and is another's now: the thread itself did not change. */
+    readonly turnLost = false,
+  ) {
     super('thread version changed');
     this.name = 'VersionConflict';
   }
@@ -112,8 +118,14 @@ export interface ThreadWrite {
   calendar?: CalendarState | null;
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
   revisions?: Revision[];
-  /** The id of the turn this write holds (see Turn); without it the write waits while another holds one. */
+  /** The id of the turn this write holds (see Turn): its commit gives the turn item back (deletes it). */
   turn?: string;
+  /**
+   * The thread item's queue mark as read (see Turn; null: none): carried over while it lasts. A write
+   * that holds no turn lands only while no mark is live, so one that read before a writer began
+   * queuing is refused and queues too.
+   */
+  queueUntil?: number | null;
   /** Contract 1.2: the thread's criteria changed (or were set at creation): their new text, kept as a revision. */
   criteria?: Omit<CriteriaRevision, 'revision'>;
   /**
@@ -134,11 +146,19 @@ export type TransactPart = NonNullable<
 >[number];
 
 /**
- * A writer's place at the head of a contended thread's queue, kept on the thread item. A writer that
- * lost a race claims it; the claim goes to the writer that has waited longest (the earliest `since`),
- * and while it is held (until `until`, ms since the epoch) only its holder can commit. The holder's
- * commit replaces the thread item and so releases it. This makes a contended thread first come,
- * first served instead of a lottery in which an unlucky writer can lose every round.
+ * A writer's place at the head of a contended thread's queue. A writer that lost a race claims it;
+ * the claim goes to the writer that has waited longest (the earliest `since`), and while it is held
+ * (until `until`, ms since the epoch) only its holder commits. This makes a contended thread first
+ * come, first served instead of a lottery in which an unlucky writer can lose every round.
+ *
+ * The turn lives on an item of its own (`#TURN`, keys.ts#turnKey), in no index: a claim writes
+ * ~100 bytes (1 WCU), not the thread item and its index entries (issue 25). The thread item holds
+ * only a *queue mark* (`queueUntil`), set by a claim when it is missing or about to run out (at most
+ * about once a QUEUE_MARK_MS per contended thread): while it is live a new writer queues at once, and
+ * a commit that holds no turn is refused (it read before the mark and queues then). The holder's
+ * commit removes the turn from its item in its transaction, under the condition that the turn is still
+ * its own (an UpdateItem, not a DeleteItem: the item stays until its TTL, and no writer of threads
+ * needs to delete a thread's items).
  */
 export interface Turn {
   id: string;
@@ -147,11 +167,14 @@ export interface Turn {
   until: number;
 }
 
-/** A thread item: the Thread, the cursor its projection resumes from (null on items written without one), and the turn held on it. */
+/** A thread item: the Thread, the cursor its projection resumes from (null on items written without one), and its queue mark. */
 export interface ThreadRecord {
   thread: Thread;
   cursor: FoldCursor | null;
+  /** The turn held on the thread, as a claim saw it (its item; a plain read of the thread does not read it). */
   turn?: Turn | null;
+  /** Until when writers queue on the thread (ms since the epoch; null: no mark). See Turn. */
+  queueUntil?: number | null;
   /** How many threads name this one as their parent (null on items written before they were counted). */
   children?: number | null;
   /** The calendar's state (null until `expected` first changes after creation). */
@@ -183,8 +206,17 @@ export interface TimelineFacts extends UpdateFacts {
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
 const CURSOR_ATTRIBUTE = 'fold';
-/** The thread item's attribute holding the turn (not part of the Thread object; a commit's Put drops it). */
+/** The turn item's attribute holding the turn. */
 const TURN_ATTRIBUTE = 'turn';
+/** The thread item's queue mark (see Turn; not part of the Thread object). */
+export const QUEUE_ATTRIBUTE = 'queueUntil';
+/**
+ * How long a queue mark lasts: a claim sets it this far ahead when less than half of it is left, so
+ * a contended thread's item (and its index entries) is written for it about once a second, not once
+ * a claim; a writer arriving within this after the contention ended queues needlessly once (a claim
+ * granted at once: 1 WCU, and its commit gives the turn back: 2 more).
+ */
+export const QUEUE_MARK_MS = 2_000;
 /**
  * The thread item's count of its children (not part of the Thread object): kept by the children's
  * own transactions (ADD ±1 when one attaches or leaves), so "has no children" is a condition a
@@ -209,7 +241,7 @@ const FACTS_PROJECTION = {
 const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   thread: toThread(item),
   cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
-  turn: (item[TURN_ATTRIBUTE] as Turn | undefined) ?? null,
+  queueUntil: typeof item[QUEUE_ATTRIBUTE] === 'number' ? item[QUEUE_ATTRIBUTE] : null,
   children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
   calendar: (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null,
 });
@@ -589,43 +621,92 @@ export class ThreadStore {
 
   /**
    * Claim the turn on a thread (see Turn): granted when none is held, the held one ran out, is ours,
-   * or is younger than ours. Returns the thread item as it is now either way (ALL_NEW when granted,
-   * the item that refused otherwise), or null when the thread does not exist.
+   * or is younger than ours. Writes the turn item (the claim), reads the thread item (consistent, at
+   * the same time), and sets the thread's queue mark when it is missing or half run out. Returns the
+   * thread item as it is now, with the turn as the claim left or found it, or null when the thread
+   * does not exist.
    */
   async claimTurn(threadId: string, turn: Turn): Promise<{ record: ThreadRecord | null; granted: boolean }> {
-    try {
-      const { Attributes } = await this.db.send(
+    const now = Date.now();
+    const claim = this.db
+      .send(
         new UpdateCommand({
           TableName: this.table,
-          Key: threadKey(threadId),
-          UpdateExpression: 'SET #turn = :turn',
+          Key: turnKey(threadId),
+          // The item goes when its turn is long over (DynamoDB's TTL), if no commit deleted it.
+          UpdateExpression: 'SET #turn = :turn, #ttl = :ttl',
           ConditionExpression:
-            'attribute_exists(PK) AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :id OR #turn.#since > :since)',
+            'attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :id OR #turn.#since > :since',
           ExpressionAttributeNames: {
             '#turn': TURN_ATTRIBUTE,
+            '#ttl': TTL_ATTRIBUTE,
             '#until': 'until',
             '#id': 'id',
             '#since': 'since',
           },
           ExpressionAttributeValues: {
             ':turn': turn,
-            ':now': Date.now(),
+            ':ttl': Math.floor(turn.until / 1000) + 3_600,
+            ':now': now,
             ':id': turn.id,
             ':since': turn.since,
           },
-          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+      )
+      .then(
+        () => ({ granted: true, held: turn }),
+        (error: unknown) => {
+          if (error instanceof ConditionalCheckFailedException) {
+            const old = error.Item ? unmarshall(error.Item) : undefined;
+            return { granted: false, held: (old?.[TURN_ATTRIBUTE] as Turn | undefined) ?? null };
+          }
+          // A transaction on the item was in flight (DynamoDB, not Local): nothing was written, ask again.
+          if (error instanceof Error && error.name === 'TransactionConflictException')
+            throw new TransientConflict();
+          throw error;
+        },
       );
-      return { record: Attributes ? toRecord(Attributes) : null, granted: true };
+    const [{ granted, held }, record] = await Promise.all([claim, this.getThreadRecord(threadId)]);
+    if (!record) return { record: null, granted };
+    const queueUntil = await this.markQueue(threadId, record.queueUntil ?? null, now);
+    return { record: { ...record, turn: held, queueUntil }, granted };
+  }
+
+  /** Set the thread's queue mark QUEUE_MARK_MS ahead when it is missing or half run out (see Turn); returns it. */
+  private async markQueue(threadId: string, current: number | null, now: number): Promise<number | null> {
+    if (current !== null && current - now > QUEUE_MARK_MS / 2) return current;
+    const until = now + QUEUE_MARK_MS;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: threadKey(threadId),
+          UpdateExpression: 'SET #queue = :until',
+          // Never moves it back (another claim may have set it further meanwhile).
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#queue) OR #queue < :until)',
+          ExpressionAttributeNames: { '#queue': QUEUE_ATTRIBUTE },
+          ExpressionAttributeValues: { ':until': until },
+        }),
+      );
+      return until;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        return { record: recordOf(error.Item), granted: false };
-      // A transaction on the item was in flight (DynamoDB, not Local): nothing was written, ask again.
-      if (error instanceof Error && error.name === 'TransactionConflictException')
-        throw new TransientConflict();
+      // Set further by another claim, or a transaction on the item in flight: the mark is there or comes.
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof Error && error.name === 'TransactionConflictException')
+      )
+        return current;
       throw error;
     }
+  }
+
+  /** The turn held on a thread (its item), or null: for tests and diagnostics; writers learn it by claiming. */
+  async getTurn(threadId: string): Promise<Turn | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: turnKey(threadId), ConsistentRead: true }),
+    );
+    return (Item?.[TURN_ATTRIBUTE] as Turn | undefined) ?? null;
   }
 
   /** Give a turn back early (a write that holds it and then refuses): best effort, it runs out anyway. */
@@ -634,7 +715,7 @@ export class ThreadStore {
       .send(
         new UpdateCommand({
           TableName: this.table,
-          Key: threadKey(threadId),
+          Key: turnKey(threadId),
           UpdateExpression: 'REMOVE #turn',
           ConditionExpression: '#turn.#id = :id',
           ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#id': 'id' },
@@ -650,6 +731,7 @@ export class ThreadStore {
    * Either all of it lands or none of it does.
    */
   async commit(write: ThreadWrite): Promise<void> {
+    const now = Date.now();
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
     items.push({
       Put: {
@@ -659,27 +741,26 @@ export class ThreadStore {
           ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}),
           ...(typeof write.children === 'number' ? { [CHILDREN_ATTRIBUTE]: write.children } : {}),
           ...(write.calendar ? { [CALENDAR_ATTRIBUTE]: write.calendar } : {}),
+          // The queue mark lasts while it lasts: writers still queue behind this commit.
+          ...(typeof write.queueUntil === 'number' && write.queueUntil > now
+            ? { [QUEUE_ATTRIBUTE]: write.queueUntil }
+            : {}),
         },
         ...(write.expectedVersion === null
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : {
-              // The version we read, nobody else's turn held on the thread (ours, none, or one run
-              // out), and the count of children we read (a child attaching changes only that).
-              ConditionExpression: `version = :v AND (attribute_not_exists(#turn) OR #turn.#until < :now OR #turn.#id = :turn) AND ${
-                typeof write.children === 'number'
-                  ? '#children = :children'
-                  : 'attribute_not_exists(#children)'
-              }`,
+              // The version we read; no live queue mark unless we hold the turn (its item's Update
+              // below checks that); and the count of children we read (a child attaching changes only that).
+              ConditionExpression: `version = :v AND ${
+                write.turn !== undefined ? '' : '(attribute_not_exists(#queue) OR #queue < :now) AND '
+              }${typeof write.children === 'number' ? '#children = :children' : 'attribute_not_exists(#children)'}`,
               ExpressionAttributeNames: {
-                '#turn': TURN_ATTRIBUTE,
-                '#until': 'until',
-                '#id': 'id',
+                ...(write.turn !== undefined ? {} : { '#queue': QUEUE_ATTRIBUTE }),
                 '#children': CHILDREN_ATTRIBUTE,
               },
               ExpressionAttributeValues: {
                 ':v': write.expectedVersion,
-                ':now': Date.now(),
-                ':turn': write.turn ?? '',
+                ...(write.turn !== undefined ? {} : { ':now': now }),
                 ...(typeof write.children === 'number' ? { ':children': write.children } : {}),
               },
               // The loser of a race gets the winner's item back in the cancellation: its retry reads nothing.
@@ -763,6 +844,20 @@ export class ThreadStore {
         },
       });
     }
+    // The holder gives its turn back with the commit, which lands only while the turn is its own.
+    const turnAt = write.turn !== undefined && write.expectedVersion !== null ? items.length : -1;
+    if (turnAt >= 0) {
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: turnKey(write.thread.id),
+          UpdateExpression: 'REMOVE #turn',
+          ConditionExpression: '#turn.#id = :turn',
+          ExpressionAttributeNames: { '#turn': TURN_ATTRIBUTE, '#id': 'id' },
+          ExpressionAttributeValues: { ':turn': write.turn },
+        },
+      });
+    }
     const alsoAt = write.also ? items.length : -1;
     if (write.also) items.push(write.also.write);
     const idem = write.idempotency;
@@ -782,6 +877,9 @@ export class ThreadStore {
         if (parentAt >= 0 && reasons[parentAt]?.Code === 'ConditionalCheckFailed') throw new ParentChanged();
         if (draftAt >= 0 && reasons[draftAt]?.Code === 'ConditionalCheckFailed')
           throw new DraftNoLongerWaiting();
+        // Our turn ran out and another writer holds it now: the thread did not change, queue again.
+        if (turnAt >= 0 && reasons[turnAt]?.Code === 'ConditionalCheckFailed')
+          throw new VersionConflict(null, true);
         if (alsoAt >= 0 && reasons[alsoAt]?.Code === 'ConditionalCheckFailed') throw write.also!.refused();
         if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransientConflict();
       }

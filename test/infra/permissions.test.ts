@@ -142,21 +142,10 @@ describe('least privilege per function', () => {
       'dynamodb:GetItem',
       'dynamodb:Query',
     ]);
-    // Every list index (GSI1, GSI2, GSI4–GSI10), the history index and the changes feed's (GSI12);
-    // never the due indexes (GSI3, GSI11).
-    const readIndexes = [
-      'GSI1',
-      'GSI10',
-      'GSI12',
-      'GSI2',
-      'GSI4',
-      'GSI5',
-      'GSI6',
-      'GSI7',
-      'GSI8',
-      'GSI9',
-      'LSI1',
-    ];
+    // Every list index (GSI1, GSI2, GSI4–GSI7, GSI10), the history index and the changes feed's
+    // (GSI12, which `updatedSince` reads too); never the due indexes (GSI3, GSI11), nor GSI8/GSI9,
+    // which nothing writes any more (issue 25).
+    const readIndexes = ['GSI1', 'GSI10', 'GSI12', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'LSI1'];
     for (const index of readIndexes)
       expect(actionsOn('threads-read', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
     expect(resourcesOf('threads-read', 'dynamodb')).toEqual([
@@ -166,18 +155,22 @@ describe('least privilege per function', () => {
     expect(grants('threads-read', 'events')).toEqual([]);
   });
 
-  it('lets feeds only read (GetItem/Query on the table) and Query the scenario indexes by id (GSI1) and update time (GSI8) and the occurred-time index (LSI1), nothing else', () => {
+  it('lets feeds only read (BatchGetItem/GetItem/Query on the table) and Query the scenario index by id (GSI1), its changes feed (GSI12) and the occurred-time index (LSI1), nothing else', () => {
     // Act
     const actions = grants('feeds', 'dynamodb').map((g) => g.action);
     // Assess
     expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
-    expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-    for (const index of ['GSI1', 'GSI8', 'LSI1'])
+    expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+    for (const index of ['GSI1', 'GSI12', 'LSI1'])
       expect(actionsOn('feeds', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
     expect([...resourcesOf('feeds', 'dynamodb')].sort()).toEqual([
       'table',
       'table/index/GSI1',
-      'table/index/GSI8',
+      'table/index/GSI12',
       'table/index/LSI1',
     ]);
     expect(grants('feeds', 'events')).toEqual([]);
@@ -269,14 +262,14 @@ describe('least privilege per function', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    for (const index of ['GSI1', 'GSI3', 'GSI8', 'GSI11'])
+    for (const index of ['GSI1', 'GSI3', 'GSI11', 'GSI12'])
       expect(actionsOn('stale-check', 'dynamodb', `table/index/${index}`)).toEqual(['dynamodb:Query']);
     expect(resourcesOf('stale-check', 'dynamodb')).toEqual([
       'table',
       'table/index/GSI1',
       'table/index/GSI11',
+      'table/index/GSI12',
       'table/index/GSI3',
-      'table/index/GSI8',
     ]);
     expect(grants('stale-check', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
   });
@@ -508,8 +501,6 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       GSI1: ['SCENARIO#*', 'SCENARIOS'],
       GSI6: ['SCENARIO#*'],
       GSI7: ['THREADS#*'],
-      GSI8: ['SCENARIO#*'],
-      GSI9: ['THREADS#*'],
       GSI10: ['PARENT#*'],
       LSI1: ['THREAD#*'],
       GSI12: ['CHANGES#*'],
@@ -526,7 +517,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('stale-check', 'table/index/GSI1')).toEqual(['SCENARIO#*', 'SCENARIOS']);
     expect(keysOn('deliveries', 'table/index/GSI3')).toEqual(['WEBHOOKDUE#*']);
     expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
-    expect(keysOn('feeds', 'table/index/GSI8')).toEqual(['SCENARIO#*']);
+    expect(keysOn('feeds', 'table/index/GSI12')).toEqual(['CHANGES#*']);
+    expect(keysOn('stale-check', 'table/index/GSI12')).toEqual(['CHANGES#*']);
   });
 
   it('keeps threads-read from token hashes, subscription secrets, idempotency records, and the outbox but for Query (the changes feed)', () => {

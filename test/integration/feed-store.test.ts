@@ -3,12 +3,14 @@ import type { AppContext } from '../../shared/app/context';
 import type { Thread } from '../../shared/domain/types';
 import { threadItem } from '../../shared/store/items';
 import { ScenarioStore } from '../../shared/store/scenario-store';
+import { carrierAt } from '../support/carriers';
 import { freshContext } from '../support/context';
 
 /**
- * The scenario's update-time index (GSI8) is keyed by the hour of the update time, then the id: the
- * feed's pages must still come most recently updated first, with every later page holding only
- * threads updated before every thread of the pages before it (what the feed's stop rule needs).
+ * The scenario feed's threads come from the scenario's changes feed (GSI12), newest write first, one
+ * carrier per thread write: the pages must still come most recently updated first, every thread first
+ * named on a later page updated before every thread of the pages before it (what the feed's stop
+ * rule needs), and a thread that wrote more than once named again only for its older writes.
  */
 
 const thread = (id: string, updatedAt: string): Thread => ({
@@ -53,17 +55,25 @@ beforeAll(async () => {
       `2026-03-01T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00.000Z`,
     );
   });
-  await ctx.db.send(
-    new BatchWriteCommand({
-      RequestItems: {
-        [ctx.config.tableName]: threads.map((t) => ({ PutRequest: { Item: threadItem(t) } })),
-      },
-    }),
-  );
+  // Each thread's item and the carriers of its writes: the last at its updatedAt, and for every
+  // third thread an earlier one too (an hour before).
+  const items = threads.flatMap((t, i) => [
+    threadItem(t),
+    carrierAt(t, t.updatedAt),
+    ...(i % 3 === 0 ? [carrierAt(t, new Date(Date.parse(t.updatedAt) - 3600_000).toISOString())] : []),
+  ]);
+  for (let i = 0; i < items.length; i += 25)
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [ctx.config.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+        },
+      }),
+    );
 });
 
-describe('the feed’s threads by update time over hour keys', () => {
-  it('pages whole hours, newest first, each page updated after every later one, every thread once', async () => {
+describe('the feed’s threads by their newest write', () => {
+  it('pages newest first, each thread first named on a page updated before every thread of the pages before it', async () => {
     // Act
     const pages: Thread[][] = [];
     let next: Record<string, unknown> | undefined;
@@ -71,20 +81,23 @@ describe('the feed’s threads by update time over hour keys', () => {
       const page = await ctx.feeds.threadsByUpdate('hours', 2, next);
       pages.push(page.threads);
       next = page.next;
-    } while (next && pages.length < 20);
-    // Assess
-    const all = pages.flat();
+    } while (next && pages.length < 40);
+    // Assess: as the scenario feed reads them, each thread where it is first named
+    const seen = new Set<string>();
+    const firsts = pages.map((p) => p.filter((t) => !seen.has(t.id) && seen.add(t.id)));
+    const all = firsts.flat();
     expect(all.map((t) => t.id).sort()).toEqual(threads.map((t) => t.id).sort());
     const times = all.map((t) => t.updatedAt);
     expect(times).toEqual([...times].sort().reverse());
-    for (let i = 1; i < pages.length; i++)
-      for (const later of pages[i]!)
-        for (const earlier of pages[i - 1]!) expect(later.updatedAt < earlier.updatedAt).toBe(true);
-    // Whole hours: a page of 2 completes its last hour, so three hours take three pages (and an empty end).
-    expect(pages.filter((p) => p.length > 0)).toHaveLength(3);
+    for (let i = 1; i < firsts.length; i++)
+      for (const later of firsts[i]!)
+        for (const earlier of firsts.slice(0, i).flat())
+          expect(later.updatedAt < earlier.updatedAt).toBe(true);
+    // A page reads at most its limit of carriers: 17 + 6 writes, 2 a page.
+    expect(pages.length).toBeLessThanOrEqual(13);
   });
 
-  it('finds the latest change among the threads of the newest hour, not the highest id', async () => {
+  it('finds the latest write among the scenario’s threads, not the highest id', async () => {
     // Act
     const latest = await new ScenarioStore(ctx.db, ctx.config.tableName).latestThreadChange('hours');
     // Assess

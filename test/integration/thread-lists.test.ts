@@ -1,5 +1,6 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
+import { patchThread } from '../../shared/app/threads';
 import { KINDS, type Kind } from '../../shared/domain/kinds';
 import type { Thread } from '../../shared/domain/types';
 import { threadItem } from '../../shared/store/items';
@@ -11,6 +12,7 @@ import {
   type ThreadFilter,
   type ThreadPage,
 } from '../../shared/store/thread-lists';
+import { carrierAt } from '../support/carriers';
 import { freshContext } from '../support/context';
 
 /**
@@ -20,6 +22,12 @@ import { freshContext } from '../support/context';
  */
 
 const THREADS = 120;
+/**
+ * The threads' update times fall in the 100 hours from here: the start of the day ten days ago, so
+ * that `updatedSince` is within the changes feed's reach (400 days) and reads the feed's carriers.
+ */
+const BASE = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 10 * 86_400_000;
+const at = (hours: number) => new Date(BASE + hours * 3600_000).toISOString();
 const SCENARIOS = ['north', 'south', 'east'];
 const KIND_NAMES = Object.keys(KINDS) as Kind[];
 
@@ -41,7 +49,7 @@ function makeThreads(): Thread[] {
     // Rare kinds: sanctions only every 40th thread, so a kind filter over all threads matches little.
     const kind: Kind = i % 40 === 7 ? 'sanctions' : pick(KIND_NAMES.filter((k) => k !== 'sanctions'));
     const status = pick(KINDS[kind].statuses);
-    const updatedAt = new Date(Date.UTC(2025, 0, 1) + Math.floor(rnd() * 100) * 3600_000).toISOString();
+    const updatedAt = new Date(BASE + Math.floor(rnd() * 100) * 3600_000).toISOString();
     const stale = rnd() < 0.3;
     return {
       id: `t-${Math.floor(rnd() * 1e6).toString(36)}-${i}`,
@@ -108,7 +116,8 @@ const expected = (f: ThreadFilter) =>
 beforeAll(async () => {
   ctx = await freshContext();
   threads = makeThreads();
-  const items = threads.map((t) => threadItem(t));
+  // Each thread as its last write left it: the thread item and the write's carrier in the changes feed.
+  const items = threads.flatMap((t) => [threadItem(t), carrierAt(t, t.updatedAt)]);
   for (let i = 0; i < items.length; i += 25) {
     await ctx.db.send(
       new BatchWriteCommand({
@@ -120,7 +129,7 @@ beforeAll(async () => {
   }
 });
 
-const since = '2025-01-03T12:00:00.000Z';
+const since = at(60);
 const FILTERS: ThreadFilter[] = [
   {},
   { scenario: 'north' },
@@ -137,6 +146,8 @@ const FILTERS: ThreadFilter[] = [
   { updatedSince: since },
   { scenario: 'east', updatedSince: since },
   { updatedSince: since, stale: true, kind: 'ceasefire' },
+  // Older than the changes feed keeps (400 days): the id-ordered path with the filter answers.
+  { updatedSince: new Date(BASE - 500 * 86_400_000).toISOString() },
 ];
 
 describe('thread lists over DynamoDB Local', () => {
@@ -165,7 +176,7 @@ describe('thread lists over DynamoDB Local', () => {
 
   it('reads only the changed threads for updatedSince, and falls back to the id-ordered path when too many changed', async () => {
     // Prepare
-    const recent = '2025-01-05T00:00:00.000Z';
+    const recent = at(96);
     const changed = expected({ updatedSince: recent });
     const small = new ThreadLists(ctx.db, ctx.config.tableName);
     const tiny = new ThreadLists(ctx.db, ctx.config.tableName, 3);
@@ -174,12 +185,9 @@ describe('thread lists over DynamoDB Local', () => {
     const fallback = await walk(tiny, { updatedSince: recent }, 4);
     // Assess
     expect(page.items.map((t) => t.id)).toEqual(changed);
-    // The index is keyed by the hour of the update time: the changed threads, plus those updated
-    // earlier in `since`'s own hour (here the ones updated at `since` exactly), and nothing older.
-    const sameHour = threads.filter(
-      (t) => t.updatedAt.slice(0, 13) === recent.slice(0, 13) && t.updatedAt <= recent,
-    );
-    expect(page.itemsRead).toBe(changed.length + sameHour.length);
+    // The changes feed's carriers written after `since` (one per write; one write per thread here),
+    // then those threads by key: nothing older is read.
+    expect(page.itemsRead).toBe(2 * changed.length);
     expect(fallback.ids).toEqual(changed);
   });
 
@@ -233,5 +241,32 @@ describe('thread lists over DynamoDB Local', () => {
     );
     expect(ids).toEqual(expected({ kind: 'sanctions' }));
     expect(pages.every((p) => p.itemsRead > 0)).toBe(true);
+  });
+});
+
+describe('updatedSince over the changes feed', () => {
+  it('finds a thread whose last write recorded no change (a PATCH giving the title it has): its carrier holds the touched mark', async () => {
+    // Prepare: a thread as an older write left it (no carrier), in a scenario of its own
+    const seeded = { ...makeThreads()[0]!, id: 'touched-only', scenario: 'elsewhere', updatedAt: at(0) };
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [ctx.config.tableName]: [{ PutRequest: { Item: threadItem(seeded) } }] },
+      }),
+    );
+    const lists = new ThreadLists(ctx.db, ctx.config.tableName);
+    const before = await lists.list({ scenario: 'elsewhere', updatedSince: at(1) }, 10);
+    // Act
+    await patchThread(
+      ctx,
+      'touched-only',
+      { title: seeded.title },
+      { principal: { name: 'desk', role: 'editor' } },
+    );
+    // Assess
+    const after = await lists.list({ scenario: 'elsewhere', updatedSince: at(1) }, 10);
+    const all = await lists.list({ updatedSince: at(1) }, 200);
+    expect(before.items).toEqual([]);
+    expect(after.items.map((t) => t.id)).toEqual(['touched-only']);
+    expect(all.items.map((t) => t.id)).toContain('touched-only');
   });
 });

@@ -215,13 +215,15 @@ describe('write cost over DynamoDB Local', () => {
  * entry keeps its key and projected attributes is not written at all; a key that moves is a delete
  * and a put). A transaction's table part is computed from its items' sizes (test/support/capacity-
  * recorder.ts: Local miscounts it). Every summary is 400 characters, which takes the thread item past
- * 1 KB. The due and update-time keys hold the hour, so the figures depend on whether a write left the
- * hour of the one before (`moved`): both cases are asserted, whichever the clock gives.
+ * 1 KB. The due key holds the hour, so the figures depend on whether a write left the hour of the due
+ * time before (`moved`): both cases are asserted, whichever the clock gives. No key of the update
+ * time is written (GSI8/GSI9: `updatedSince` reads the changes feed's carriers).
  *
  * Issue 25's targets (a note ≤ 10 WCU, a status change ≤ 12, an Idempotency-Key +≤ 2) are not met
- * by these figures: GSI1, GSI2, GSI4, GSI5, GSI8 and GSI9 project ALL, so every write rewrites their
- * entries (4 WCU each), and the outbox adds its Put (2; the stream relays it, nothing deletes it). See the budget.
- * The changes feed (contract 1.2) adds its index entry (GSI12, 2) to every write that records a change.
+ * by these figures: GSI1, GSI2, GSI4 and GSI5 project ALL, so every write rewrites their entries
+ * (4 WCU each), and the outbox adds its Put (2; the stream relays it, nothing deletes it). See the budget.
+ * Every thread write leaves a carrier in the changes feed (contract 1.2) with its index entry (GSI12, 2):
+ * its changes, or its TOUCHED mark when it records none.
  */
 describe('index budget (WCU per write, 400-character summaries)', () => {
   const SUMMARY = 'The talks resumed in Geneva. '.repeat(14).slice(0, 400);
@@ -257,7 +259,7 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
   });
   afterAll(() => capacity.detach());
 
-  it('a note: the thread, the update, the outbox, and the ALL-projected indexes; no due or update-time key moves within the hour', async () => {
+  it('a note: the thread, the update, the outbox, and the ALL-projected indexes; no due key moves within the hour, no update-time key is written', async () => {
     // Prepare
     const before = await hourOf('b');
     // Act
@@ -266,23 +268,21 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     );
     // Assess
     const after = await hourOf('b');
-    const hourMoved = before.updated !== after.updated;
+    const dueMoved = before.recorded !== after.recorded;
     expect(cost.indexes).toEqual({
       GSI1: ALL_ENTRY,
       GSI2: ALL_ENTRY,
       GSI4: ALL_ENTRY,
       GSI5: ALL_ENTRY,
-      GSI8: moved(ALL_ENTRY, hourMoved),
-      GSI9: moved(ALL_ENTRY, hourMoved),
       GSI12: CHANGES_ENTRY,
       LSI1: 2,
-      ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
+      ...(dueMoved ? { GSI3: 4 } : {}),
     });
     // The thread item (1.3 KB: 4), the update (2), the outbox event (2; it carries the write's
     // changes and stays under 1 KB): the stream relays it, no Delete.
     expect(cost.table).toBe(8);
-    // A new hour: GSI8, GSI9 and GSI3 (the due time moved with it) each a delete and a put.
-    expect(cost.total).toBe(hourMoved ? 36 + 12 : 36);
+    // No key of the update time (GSI8, GSI9: 36 before); a new hour of the due time: GSI3's delete and put.
+    expect(cost.total).toBe(dueMoved ? 28 + 4 : 28);
   });
 
   it("a party's claim (contract 1.2): what a note costs; the thread's status and its index keys stay", async () => {
@@ -304,22 +304,20 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     );
     // Assess
     const after = await hourOf('b');
-    const hourMoved = before.updated !== after.updated;
+    const dueMoved = before.recorded !== after.recorded;
     expect(cost.indexes).toEqual({
       GSI1: ALL_ENTRY,
       GSI2: ALL_ENTRY,
       GSI4: ALL_ENTRY,
       GSI5: ALL_ENTRY,
-      GSI8: moved(ALL_ENTRY, hourMoved),
-      GSI9: moved(ALL_ENTRY, hourMoved),
       LSI1: 2,
       GSI12: CHANGES_ENTRY,
-      ...(before.recorded !== after.recorded ? { GSI3: 4 } : {}),
+      ...(dueMoved ? { GSI3: 4 } : {}),
     });
     // The thread item, now with its claim, stays within 2 KB (4); the update (2); one UpdatePosted (2);
     // and, as every note, its changes feed entry.
     expect(cost.table).toBe(8);
-    expect(cost.total).toBe(hourMoved ? 36 + 12 : 36);
+    expect(cost.total).toBe(dueMoved ? 28 + 4 : 28);
   });
 
   it('a status change: also the status indexes (their key moves) and the due index (it projects the status)', async () => {
@@ -331,22 +329,20 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     );
     // Assess
     const after = await hourOf('b');
-    const hourMoved = before.updated !== after.updated;
+    const dueMoved = before.recorded !== after.recorded;
     expect(cost.indexes).toEqual({
       GSI1: ALL_ENTRY,
       GSI2: ALL_ENTRY,
-      GSI3: moved(2, before.recorded !== after.recorded),
+      GSI3: moved(2, dueMoved),
       GSI4: 2 * ALL_ENTRY,
       GSI5: 2 * ALL_ENTRY,
-      GSI8: moved(ALL_ENTRY, hourMoved),
-      GSI9: moved(ALL_ENTRY, hourMoved),
       // One entry for both changes (update, status_changed): they ride on the first event.
       GSI12: CHANGES_ENTRY,
       LSI1: 2,
     });
     // A StatusChanged beside the UpdatePosted: two outbox events (the stream relays them).
     expect(cost.table).toBe(10);
-    expect(cost.total).toBe(hourMoved ? 48 + 10 : 48);
+    expect(cost.total).toBe(dueMoved ? 40 + 2 : 40);
   });
 
   it('an Idempotency-Key adds its claim (1) and its completed record in the transaction (4: it holds the thread)', async () => {
@@ -375,34 +371,31 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
   });
 
   it("a PATCH of the title: the thread and every ALL-projected index, no update; its ThreadChanged through the outbox (2, contract 1.2), carrying the changes feed's `changed` entry (GSI12)", async () => {
-    const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
     );
-    const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(6);
     expect(cost.indexes.GSI12).toBe(CHANGES_ENTRY);
-    expect(cost.total).toBe(6 + CHANGES_ENTRY + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.total).toBe(6 + CHANGES_ENTRY + 4 * ALL_ENTRY);
   });
 
-  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no outbox, no change', async () => {
-    const before = await hourOf('b');
+  it('a PATCH of the title it has (contract 1, a new version) changes nothing: no ThreadChanged, no change; a carrier with its mark (the update time moved)', async () => {
     const cost = await measure(() =>
       patchThread(budget, 'b', { title: 'Budget (renamed)' }, editor).then(render),
     );
-    const hourMoved = before.updated !== (await hourOf('b')).updated;
-    expect(cost.table).toBe(4);
-    expect(cost.total).toBe(4 + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+    // The thread (4) and the carrier of its TOUCHED mark (2, and its GSI12 entry): what
+    // `updatedSince` finds it by.
+    expect(cost.table).toBe(6);
+    expect(cost.indexes.GSI12).toBe(CHANGES_ENTRY);
+    expect(cost.total).toBe(6 + CHANGES_ENTRY + 4 * ALL_ENTRY);
   });
 
   it('a PATCH of the criteria (contract 1.2): also their revision item (2) besides the outbox; the thread item carries the text', async () => {
-    const before = await hourOf('b');
     const cost = await measure(() =>
       patchThread(budget, 'b', { criteria: 'agreed: both sides confirm.' }, editor).then(render),
     );
-    const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(8);
-    expect(cost.total).toBe(8 + CHANGES_ENTRY + 6 * ALL_ENTRY + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.total).toBe(8 + CHANGES_ENTRY + 4 * ALL_ENTRY);
   });
 
   it('a note on a thread whose criteria fill their 2000 characters (contract 1.2): the thread item and each ALL-projected entry carry the text, 4 KB-units instead of 2', async () => {
@@ -420,7 +413,7 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       postUpdate(budget, 'c', { status: null, summary: SUMMARY }, editor).then(render),
     );
     // Assess
-    const hourMoved = before.updated !== (await hourOf('c')).updated;
+    const dueMoved = before.recorded !== (await hourOf('c')).recorded;
     const BIG_ENTRY = 2 * ALL_ENTRY;
     expect(cost.indexes).toMatchObject({
       GSI1: BIG_ENTRY,
@@ -430,39 +423,40 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     });
     // The thread item (3.3 KB: 8), the update (2), the outbox event (2), and its changes feed entry.
     expect(cost.table).toBe(12);
-    expect(cost.total - (hourMoved ? 12 + 2 * BIG_ENTRY : 0)).toBe(62 + CHANGES_ENTRY);
+    expect(cost.total - (dueMoved ? 4 : 0)).toBe(46 + CHANGES_ENTRY);
     await patchThread(budget, 'c', { archived: true }, editor);
   });
 
   it('a key flag (contract 1.2) costs what a note costs: the thread, the update rewritten (LSI1 too), the outbox; no revision', async () => {
     // Prepare
     const note = (await postUpdate(budget, 'b', { status: null, summary: SUMMARY }, editor)).update!;
-    const before = await hourOf('b');
     // Act
     const cost = await measure(() => amendUpdate(budget, 'b', note.id, { key: true }, editor).then(render));
     // Assess
-    const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.table).toBe(8);
-    expect(cost.indexes).toMatchObject({ GSI1: ALL_ENTRY, GSI4: ALL_ENTRY, LSI1: 2 });
-    expect(cost.total).toBe(hourMoved ? 34 + 2 * ALL_ENTRY : 34);
+    // Its UpdateAmended carries the write's TOUCHED mark (no change the feed shows): GSI12's entry.
+    expect(cost.indexes).toMatchObject({ GSI1: ALL_ENTRY, GSI4: ALL_ENTRY, LSI1: 2, GSI12: CHANGES_ENTRY });
+    expect(cost.total).toBe(28);
   });
 
-  it('a turn claim (a contended writer queuing) rewrites the thread item and its six ALL-projected entries', async () => {
-    const cost = await measure(() =>
+  it('a turn claim (a contended writer queuing) writes its own item, 1 WCU; the first of a queue also the thread’s queue mark', async () => {
+    // Act: a first claim, then a second one while the queue mark lasts
+    const first = await measure(() =>
       budget.threads.claimTurn('b', { id: 'w1', since: Date.now(), until: Date.now() + 1_000 }),
     );
-    expect(cost).toEqual({
-      table: 2,
-      indexes: { GSI1: 2, GSI2: 2, GSI4: 2, GSI5: 2, GSI8: 2, GSI9: 2 },
-      total: 14,
-    });
+    const next = await measure(() =>
+      // An older writer's: granted (the claim goes to the writer waiting longest).
+      budget.threads.claimTurn('b', { id: 'w2', since: Date.now() - 60_000, until: Date.now() + 1_000 }),
+    );
+    // Assess: the turn item (in no index) 1; the mark rewrites the thread item (2) and its four
+    // ALL-projected entries (2 each), at most about once a QUEUE_MARK_MS per contended thread.
+    expect(next).toEqual({ table: 1, indexes: {}, total: 1 });
+    expect(first).toEqual({ table: 1 + 2, indexes: { GSI1: 2, GSI2: 2, GSI4: 2, GSI5: 2 }, total: 11 });
   });
 
   it('the stale flag: leaves the due index, joins both stale indexes, the event through the outbox', async () => {
-    const before = await hourOf('b');
     const cost = await measure(() => runStaleCheck(budget, addHours(new Date().toISOString(), 24 * 8)));
-    const hourMoved = before.updated !== (await hourOf('b')).updated;
     expect(cost.indexes).toMatchObject({ GSI3: 2, GSI6: ALL_ENTRY, GSI7: ALL_ENTRY, GSI12: CHANGES_ENTRY });
-    expect(cost.total).toBe(42 + (hourMoved ? 2 * ALL_ENTRY : 0));
+    expect(cost.total).toBe(34);
   });
 });

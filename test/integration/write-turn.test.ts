@@ -7,7 +7,7 @@ import { freshContext } from '../support/context';
 /**
  * The turn on a contended thread (shared/store/thread-store.ts Turn): a writer that lost a race
  * claims it, the claim goes to the writer waiting longest, and while it is held only its holder
- * commits. Times here are far from now on purpose (a turn held for an hour, or run out an hour ago),
+ * commits. The turn is an item of its own (in no index); the thread item holds only the queue mark. Times here are far from now on purpose (a turn held for an hour, or run out an hour ago),
  * so nothing depends on how fast the machine is.
  */
 const editor = { principal: { name: 'desk', role: 'editor' as const } };
@@ -50,23 +50,54 @@ describe('the turn on a contended thread', () => {
     const id = await newThread();
     const held = { id: 'holder', since: Date.now() - 1_000, until: Date.now() + HOUR };
     const { record } = await ctx.threads.claimTurn(id, held);
-    const { thread, cursor } = record!;
+    const { thread, cursor, queueUntil } = record!;
     const next = { ...thread, version: thread.version + 1, title: 'changed' };
     // Act
     const other = await ctx.threads
       .commit({ thread: next, cursor, expectedVersion: thread.version })
       .catch((e: unknown) => e);
-    await ctx.threads.commit({ thread: next, cursor, expectedVersion: thread.version, turn: held.id });
-    // Assess
+    const during = await ctx.threads.getTurn(id);
+    await ctx.threads.commit({
+      thread: next,
+      cursor,
+      expectedVersion: thread.version,
+      turn: held.id,
+      queueUntil: queueUntil ?? null,
+    });
+    // Assess: the claim set the queue mark on the thread item; the loser gets the item, unchanged
+    expect(queueUntil).toBeGreaterThan(Date.now() - HOUR);
     expect(other).toBeInstanceOf(VersionConflict);
     expect((other as VersionConflict).current).toMatchObject({
       thread: { version: thread.version },
-      turn: held,
+      queueUntil,
     });
+    expect(during).toEqual(held);
     expect(await ctx.threads.getThreadRecord(id)).toMatchObject({
       thread: { version: thread.version + 1, title: 'changed' },
-      turn: null,
     });
+    expect(await ctx.threads.getTurn(id)).toBeNull();
+  });
+
+  it('refuses its holder’s commit once another writer has taken it over, as no change of the thread', async () => {
+    // Prepare: our turn ran out an hour ago, and an older writer claimed the thread since
+    const id = await newThread();
+    const ours = { id: 'ours', since: Date.now() - 2 * HOUR, until: Date.now() - HOUR };
+    const { record } = await ctx.threads.claimTurn(id, ours);
+    await ctx.threads.claimTurn(id, { id: 'next', since: Date.now() - 3 * HOUR, until: Date.now() + HOUR });
+    const { thread, cursor } = record!;
+    // Act
+    const lost = await ctx.threads
+      .commit({
+        thread: { ...thread, version: thread.version + 1 },
+        cursor,
+        expectedVersion: thread.version,
+        turn: ours.id,
+      })
+      .catch((e: unknown) => e);
+    // Assess
+    expect(lost).toBeInstanceOf(VersionConflict);
+    expect((lost as VersionConflict).turnLost).toBe(true);
+    expect((await ctx.threads.getThreadRecord(id))!.thread.version).toBe(thread.version);
   });
 
   it('hands the winner’s thread item to the loser of a version race', async () => {
@@ -109,7 +140,7 @@ describe('the turn on a contended thread', () => {
     );
     // Assess
     expect(result.thread).toMatchObject({ version: 2, summary: 'conditional' });
-    expect((await ctx.threads.getThreadRecord(id))!.turn).toBeNull();
+    expect(await ctx.threads.getTurn(id)).toBeNull();
   });
 
   it('is given back when its holder refuses the write after all', async () => {
@@ -122,6 +153,6 @@ describe('the turn on a contended thread', () => {
     );
     // Assess: refused while holding the turn, and the turn released rather than left to run out
     expect(refused).toMatchObject({ status: 422 });
-    expect((await ctx.threads.getThreadRecord(id))!.turn).toBeNull();
+    expect(await ctx.threads.getTurn(id)).toBeNull();
   });
 });

@@ -24,8 +24,14 @@ describe('migrateThread', () => {
       GSI2PK: expect.stringMatching(/^THREADS#[0-7]$/),
       GSI4PK: 'SCENARIO#black-sea-talks#STATUS#proposed',
       GSI6PK: 'SCENARIO#black-sea-talks#STALE',
-      USK: `${old.updatedAt.slice(0, 13)}#black-sea`,
     });
+    // No key of the update time (issue 25); the changes feed's carrier of its last write instead.
+    expect(item.USK).toBeUndefined();
+    expect(change!.carrier).toMatchObject({
+      GSI12PK: 'CHANGES#black-sea-talks',
+      changes: [{ type: 'touched', threadId: 'black-sea', at: old.updatedAt, by: null }],
+    });
+    expect(migrateThread(old, updatesOf('black-sea'))!.carrier).toEqual(change!.carrier);
     expect(item.GSI7PK).toBe(`${item.GSI2PK}#STALE`);
     expect(item.GSI3PK).toBeUndefined();
     for (const field of [
@@ -39,6 +45,15 @@ describe('migrateThread', () => {
       'staleSince',
     ])
       expect(item[field]).toEqual(old[field]);
+  });
+
+  it('leaves a thread item alone for its queue mark (contended writers: thread-store.ts Turn)', () => {
+    // Prepare
+    const migrated = migrateThread(threadOf('prisoner-exchange'), updatesOf('prisoner-exchange'))!.item;
+    const marked = { ...migrated, queueUntil: 1_765_000_000_000 };
+    // Act and assess
+    expect(threadNeedsHistory(marked)).toBe(false);
+    expect(migrateThread(marked, updatesOf('prisoner-exchange'))).toBeNull();
   });
 
   it('returns null for the item it produced: a second pass changes nothing', () => {
