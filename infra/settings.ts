@@ -147,9 +147,9 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   'stale-check': 2,
   'scenario-recount': 5,
   deliveries: 10,
-  // One batch per stream shard at a time (infra/constructs/outbox-relay.ts): a few shards at most.
+  // One batch per stream shard at a time (infra/constructs/stream-consumer.ts): a few shards at most.
   'outbox-relay': 5,
-  // The same for the search indexer's mapping (infra/constructs/search-indexer.ts).
+  // The same for the search indexer's mapping (the other consumer of the stream).
   'search-indexer': 5,
   feeds: 20,
   // The news inbox: wire services and mail bridges push on their own schedule, and editors decide;

@@ -12,8 +12,9 @@ import { EventQueues, Events } from './constructs/events';
 import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
-import { OutboxRelay } from './constructs/outbox-relay';
-import { SearchIndexer } from './constructs/search-indexer';
+import { OUTBOX_RELAY } from './constructs/outbox-relay';
+import { SEARCH_INDEXER } from './constructs/search-indexer';
+import { StreamConsumer } from './constructs/stream-consumer';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -85,8 +86,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly functions: Record<FunctionName, Functions['byName'][FunctionName]>;
   readonly api: Api;
   readonly schedule: Schedule;
-  readonly outboxRelay: OutboxRelay;
-  readonly searchIndexer: SearchIndexer;
+  readonly outboxRelay: StreamConsumer;
+  readonly searchIndexer: StreamConsumer;
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
@@ -173,14 +174,17 @@ export class ScenarioTrackerStack extends Stack {
       deliveryReservedConcurrency: props.reservedConcurrency?.deliveries,
     });
 
-    this.outboxRelay = new OutboxRelay(this, 'OutboxRelay', {
+    // The table stream's two consumers, of one shape (infra/constructs/stream-consumer.ts).
+    this.outboxRelay = new StreamConsumer(this, 'OutboxRelay', {
+      ...OUTBOX_RELAY,
       table: this.table,
-      relayFunction: this.functions['outbox-relay'],
+      target: this.functions['outbox-relay'],
     });
 
-    this.searchIndexer = new SearchIndexer(this, 'SearchIndexer', {
+    this.searchIndexer = new StreamConsumer(this, 'SearchIndexer', {
+      ...SEARCH_INDEXER,
       table: this.table,
-      indexerFunction: this.functions['search-indexer'],
+      target: this.functions['search-indexer'],
     });
 
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });

@@ -197,8 +197,8 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     }),
   });
   const events = new EventRouter(model, lambdas, (line) => log('events', line));
-  // The table's stream into the outbox relay, as its event-source mapping does (polled on a beat,
-  // and read to its end by `settle`).
+  // The table's stream into every function an event-source mapping of the template feeds from it
+  // (the outbox relay, the search indexer), as Lambda does: polled on a beat, read to its end by `settle`.
   const streams = new StreamMappings(model, lambdas, events, options.dynamodbEndpoint, (line) =>
     log('streams', line),
   );
@@ -241,11 +241,14 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     runSchedule: (name) => events.runSchedule(scheduleOf(name)),
     startSchedules: () => events.startSchedules(),
     settle: async () => {
-      // What the stream offers may make more work (a published event), and that work more records.
+      // What the stream offers may make more work (a published event), and that work more records:
+      // settled when a round (the events settled, then the stream read to its end) offered the
+      // stream's functions nothing, on the beat or by the read.
       for (let round = 0; round < 100; round++) {
-        const taken = await streams.catchUp();
+        const offered = streams.offered;
         await events.settle();
-        if (taken === 0) return;
+        await streams.catchUp();
+        if (streams.offered === offered) return;
       }
       throw new Error('cloud mode did not settle');
     },

@@ -20,6 +20,7 @@ const STREAM_READ = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb
 export class StreamMappings {
   private readonly readers: { mapping: StreamMapping; reader: OutboxStream }[];
   private readonly attempts = new Map<string, number>();
+  private offeredCount = 0;
 
   constructor(
     private readonly model: CloudModel,
@@ -54,11 +55,17 @@ export class StreamMappings {
       }
   }
 
-  /** Read every stream to its end now; how many outbox records were taken. What `settle` awaits. */
-  async catchUp(): Promise<number> {
-    let n = 0;
-    for (const { reader } of this.readers) n += await reader.catchUp();
-    return n;
+  /**
+   * How many records, all mappings together, have passed a mapping's filters and been offered to its
+   * function (on the beat or by `catchUp`): unchanged over a stretch means no function ran from the stream.
+   */
+  get offered(): number {
+    return this.offeredCount;
+  }
+
+  /** Read every mapping's stream to its end now. What `settle` awaits. */
+  async catchUp(): Promise<void> {
+    for (const { reader } of this.readers) await reader.catchUp();
   }
 
   start(): void {
@@ -73,6 +80,7 @@ export class StreamMappings {
     const passed = records.filter(
       (r) => mapping.filters.length === 0 || mapping.filters.some((f) => matches(f, r)),
     );
+    this.offeredCount += passed.length;
     for (let i = 0; i < passed.length; i += mapping.batchSize) {
       const batch = passed.slice(i, i + mapping.batchSize);
       const failed = await this.invoke(mapping, batch);

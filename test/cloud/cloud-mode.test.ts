@@ -16,6 +16,9 @@ const SCENARIO = 'cloud-talks';
 let t: CloudTest;
 let receiver: Receiver;
 const ids: Record<string, string> = {};
+/** When the file's writes began, and when its first threads were written (the changes feed's test). */
+const fileStart = new Date().toISOString();
+let threadsWrittenAt = Infinity;
 
 beforeAll(async () => {
   receiver = await startReceiver(204);
@@ -77,6 +80,7 @@ describe('cloud mode: every route and worker through its bundle under its role',
     // Act
     const a = await thread('cloud-a');
     const b = await thread('cloud-b', { parent: 'cloud-a' });
+    threadsWrittenAt = Date.now();
     const update = await t.call('POST', '/threads/cloud-a/updates', {
       headers: { 'Idempotency-Key': 'cloud-update-1' },
       body: { status: 'rejected', summary: 'Rejected.', occurredAt: '2025-05-20T09:00:00Z' },
@@ -320,6 +324,80 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect([...by('threads-write'), ...by('threads-read')]).toEqual([]);
   });
 
+  it('finds a thread by a word of its update once the search-indexer bundle has read the stream under its role', async () => {
+    // Prepare: a word no other item of this deployment holds.
+    const callsBefore = t.cloud.aws.calls.length;
+    const posted = await t.call('POST', '/threads/cloud-a/updates', {
+      body: { status: null, summary: 'Envoys met in Kvarnholmen.', occurredAt: '2025-06-04T09:00:00Z' },
+    });
+    // Act: the stream read to its end (the indexer's mapping included), not a sleep.
+    await t.cloud.settle();
+    const found = await t.call('GET', `/search?q=kvarnholmen&scenario=${SCENARIO}`, { role: 'reader' });
+    // Assess
+    expect(posted.status).toBe(201);
+    expect(found.status).toBe(200);
+    expect(found.body.items).toEqual([
+      expect.objectContaining({ threadId: 'cloud-a', updateId: posted.body.update.id }),
+    ]);
+    // The index was written by the indexer's bundle, fed by its mapping, under its own role.
+    const indexer = t.cloud.aws.calls
+      .slice(callsBefore)
+      .filter((c) => c.function === t.cloud.functionId('search-indexer'))
+      .map((c) => c.action);
+    expect(indexer).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
+  });
+
+  it("publishes a draft by a second editor: hidden until then, then the thread's latest update", async () => {
+    // Prepare: a second editor, issued through the API.
+    const second = await t.call('POST', '/tokens', {
+      role: 'admin',
+      body: { name: 'cloud-desk-b', role: 'editor' },
+    });
+    const drafted = await t.call('POST', '/threads/cloud-a/updates', {
+      body: {
+        draft: true,
+        status: 'agreed',
+        summary: 'Agreed, says one side.',
+        occurredAt: '2025-06-05T09:00:00Z',
+      },
+    });
+    const queue = await t.call('GET', `/drafts?scenario=${SCENARIO}`);
+    const before = await t.call('GET', '/threads/cloud-a', { role: 'reader' });
+    // Act
+    const published = await t.call('POST', `/threads/cloud-a/updates/${drafted.body.update.id}/publish`, {
+      token: second.body.token,
+    });
+    const after = await t.call('GET', '/threads/cloud-a', { role: 'reader' });
+    await t.cloud.settle();
+    // Assess
+    expect([second.status, drafted.status, published.status]).toEqual([201, 201, 201]);
+    expect(drafted.body.update).toMatchObject({ draft: true, recordedBy: 'cloud-editor' });
+    expect(queue.body.items.map((d: { id: string }) => d.id)).toContain(drafted.body.update.id);
+    expect(before.body.status).not.toBe('agreed');
+    expect(published.body.update).toMatchObject({ postedBy: 'cloud-editor', publishedBy: 'cloud-desk-b' });
+    expect(after.body.status).toBe('agreed');
+  });
+
+  it('serves a scenario made public, its embed and a badge without a token', async () => {
+    // Prepare
+    const made = await t.call('PATCH', `/scenarios/${SCENARIO}`, { body: { public: true } });
+    // Act
+    const page = await t.call('GET', `/public/scenarios/${SCENARIO}`, { role: null });
+    const embed = await t.call('GET', `/embed/${SCENARIO}`, { role: null });
+    const badge = await t.call('GET', `/badge/${SCENARIO}/cloud-a.svg`, { role: null });
+    // Assess
+    expect(made.status).toBe(200);
+    expect(page.status).toBe(200);
+    expect(page.body.threads.map((x: { id: string }) => x.id).sort()).toEqual(['cloud-a', 'cloud-b']);
+    expect(page.text).not.toContain('cloud-editor');
+    expect(embed.status).toBe(200);
+    expect(embed.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(embed.text).toContain(`<scenario-tracker scenario="${SCENARIO}">`);
+    expect(badge.status).toBe(200);
+    expect(badge.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
+    expect(badge.text).toContain('<title>Thread cloud-a: agreed</title>');
+  });
+
   it('answers every route key of the template through its function without a 5xx', async () => {
     // Prepare: each route of the synthesized API (catch-alls and HEAD twins included), its path
     // parameters filled with things that exist, a body only where one is expected (an empty one:
@@ -349,6 +427,31 @@ describe('cloud mode: every route and worker through its bundle under its role',
     // Assess
     expect(routes.length).toBeGreaterThan(60);
     expect(answers.filter((a) => / → 5\d\d$/.test(a))).toEqual([]);
+  });
+
+  it("lists a scenario's changes since the file began through threads-read, oldest first, with who made them", async () => {
+    // Prepare: the feed holds back what is younger than its horizon (WRITE_RETRY_BUDGET_MS + 2 s,
+    // here 1 ms + 2 s: test/support/cloud.ts); the writes of the first tests are older than that by
+    // now, which this asserts rather than assumes.
+    expect(Date.now() - threadsWrittenAt).toBeGreaterThan(2_001);
+    // Act
+    const r = await t.call('GET', `/scenarios/${SCENARIO}/changes?since=${encodeURIComponent(fileStart)}`, {
+      role: 'reader',
+    });
+    // Assess
+    expect(r.status).toBe(200);
+    const rows = r.body.items.map((c: { type: string; threadId: string; by: string }) => [
+      c.type,
+      c.threadId,
+      c.by,
+    ]);
+    expect(rows[0]).toEqual(['thread_created', 'cloud-a', 'cloud-editor']);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['thread_created', 'cloud-b', 'cloud-editor'],
+        ['status_changed', 'cloud-a', 'cloud-editor'],
+      ]),
+    );
   });
 
   it('made no AWS call that its role does not allow', () => {
