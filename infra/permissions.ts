@@ -69,7 +69,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // list (GSI1), decisions. Accepting posts an update through threads-write's path (postUpdate): the
   // thread and update items, the window after a late report (LSI1), the kinds, the idempotency record
   // and the outbox in its transaction, and a recount request on the bus. No drafts, no moves, no
-  // scenario writes.
+  // scenario writes. News sources (contract 1.2): their items and lists, and a fetch on demand (the
+  // minute guard, the outcome and its due key); never the due index itself (the schedule reads it).
   inbox: {
     stores: {
       threads: ['read', 'history', 'write', 'scenarioThreads'],
@@ -78,6 +79,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       idempotency: ['guard'],
       outbox: ['enqueue'],
       inbox: ['receive', 'list'],
+      sources: ['manage', 'poll'],
     },
     putEvents: true,
   },

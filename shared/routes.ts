@@ -1,12 +1,19 @@
 import type * as z from 'zod/mini';
 import { NAME, NAME_MESSAGE } from './domain/kinds';
-import { INBOX_ITEM_ID, SLUG, SUBSCRIPTION_ID, ULID } from './domain/limits';
+import { INBOX_ITEM_ID, SLUG, SOURCE_ID, SUBSCRIPTION_ID, ULID } from './domain/limits';
 import {
   AcceptInboxItemSchema,
   CreateInboxItemSchema,
   DismissInboxItemSchema,
   InboxItemSchema,
   InboxQuerySchema,
+} from './domain/schemas';
+import {
+  CreateNewsSourceSchema,
+  FetchReportSchema,
+  NewsSourceSchema,
+  PatchNewsSourceSchema,
+  SourcesQuerySchema,
 } from './domain/schemas';
 import {
   AmendUpdateSchema,
@@ -140,6 +147,7 @@ const BADGE_FILE: PathParam = {
   notFound: (file) => `No badge ${file}.`,
 };
 const INBOX_ID: PathParam = { pattern: INBOX_ITEM_ID, notFound: (id) => `No inbox item ${id}.` };
+const SOURCE: PathParam = { pattern: SOURCE_ID, notFound: (id) => `No source ${id}.` };
 const UPDATE_ID: PathParam = {
   pattern: ULID,
   notFound: (updateId, params) => `Thread ${params.id} has no update ${updateId}.`,
@@ -1139,6 +1147,83 @@ export const DECLARED_ROUTES = [
       },
     },
     problems: { 404: 'not_found' },
+  },
+  // ---- News sources (contract 1.2, "Sources and the news inbox"). At the end: a new route goes last
+  // (see GET /ready). In the inbox function: a fetch receives its entries into the inbox by the same
+  // path as POST /inbox (receiveEntry: matching, language, the Public Suffix List), which that
+  // function already bundles; the sources' routes add feedsmith and the fetcher, nothing else.
+  {
+    route: 'POST /sources',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'createSource',
+    summary: 'Add a news feed the tracker polls for a scenario',
+    description:
+      'RSS 2.0, Atom 1.0 or JSON Feed 1.1, told apart by content. `url` obeys the outbound-address rules of subscription URLs (http/https only; no loopback, private, link-local or metadata address unless TRACKER_ALLOW_PRIVATE_WEBHOOKS=true), checked now and on every connection, redirects included (at most 3). Due at once; then every `intervalMinutes` (5–1440, default 15).',
+    body: { schema: CreateNewsSourceSchema, label: 'The source' },
+    responses: {
+      201: { description: 'The source, active', location: '/sources/{id}', body: NewsSourceSchema },
+    },
+    problems: { 404: 'not_found (the scenario)', 422: 'invalid_source_url' },
+  },
+  {
+    route: 'GET /sources',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'listSources',
+    summary: "A scenario's news sources, oldest first",
+    query: { schema: SourcesQuerySchema, describe: { scenario: 'The scenario (required)' } },
+    responses: {
+      200: { description: 'Every source of the scenario, oldest first', body: items(NewsSourceSchema) },
+    },
+  },
+  {
+    route: 'GET /sources/{id}',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'getSource',
+    summary: 'A news source, with its last fetch and when it is next due',
+    params: { id: SOURCE },
+    responses: { 200: { description: 'The source', body: NewsSourceSchema } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'PATCH /sources/{id}',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'patchSource',
+    summary: 'Retitle a news source, change its interval, pause or resume it',
+    params: { id: SOURCE },
+    body: { schema: PatchNewsSourceSchema, label: 'The change' },
+    responses: { 200: { description: 'The whole source after the change', body: NewsSourceSchema } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'DELETE /sources/{id}',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'deleteSource',
+    summary: 'Delete a news source',
+    params: { id: SOURCE },
+    responses: { 204: { description: 'Deleted; its inbox items stay' } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'POST /sources/{id}/fetch',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'fetchSource',
+    summary: 'Poll a news source now',
+    description:
+      '`result` is the HTTP status (304 when unchanged) or an error word: timeout, too_large, not_a_feed, refused_address, unreachable, too_many_redirects. At most once a minute per source, scheduled polls included.',
+    params: { id: SOURCE },
+    responses: {
+      200: {
+        description: 'What the fetch came to, and how many new inbox items it made',
+        body: FetchReportSchema,
+      },
+    },
+    problems: { 404: 'not_found', 429: 'too_many_requests (with Retry-After)' },
   },
 ] as const satisfies readonly DeclaredRoute[];
 
