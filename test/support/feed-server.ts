@@ -51,6 +51,8 @@ export interface FeedServer {
   entries: FeedServerEntry[];
   /** The validators of every feed path; tests may set odd-looking ones. */
   validators: { etag: string; lastModified: string };
+  /** While set, the feed paths answer this status instead (a feed that fails, then recovers). */
+  failWith: number | null;
   requests: RecordedRequest[];
   /** The requests to a path (query left out). */
   requestsTo(path: string): RecordedRequest[];
@@ -136,6 +138,7 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
   const requests: RecordedRequest[] = [];
   const state = {
     entries,
+    failWith: null as number | null,
     validators: { etag: '"v1"', lastModified: 'Mon, 01 Dec 2025 00:00:00 GMT' },
   };
   const held: (() => void)[] = [];
@@ -151,6 +154,10 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
       return;
     }
     const format = FORMATS[path];
+    if (format && state.failWith !== null) {
+      res.writeHead(state.failWith).end();
+      return;
+    }
     if (format) {
       const { etag, lastModified } = state.validators;
       if (req.headers['if-none-match'] === etag || req.headers['if-modified-since'] === lastModified) {
@@ -228,6 +235,12 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
     },
     set entries(e: FeedServerEntry[]) {
       state.entries = e;
+    },
+    get failWith() {
+      return state.failWith;
+    },
+    set failWith(f: number | null) {
+      state.failWith = f;
     },
     get validators() {
       return state.validators;
