@@ -83,6 +83,22 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     },
     putEvents: true,
   },
+  // News sources' clock (contract 1.2): the due sources (GSI3, every SOURCEDUE#<n> shard), each put
+  // on the bus for the poll queue. No source item, no inbox.
+  'source-schedule': { stores: { sources: ['due'] }, putEvents: true },
+  // One source per message: the source (the minute guard, the outcome), and its entries into the
+  // inbox as POST /inbox receives them (the scenario's threads and recent updates to match, the
+  // kinds' cues, the item with its URL claim and its InboxItemArrived in the outbox). No thread write.
+  'source-poller': {
+    stores: {
+      sources: ['poll'],
+      inbox: ['receive'],
+      threads: ['read', 'scenarioThreads'],
+      kindStore: ['registry'],
+      outbox: ['enqueue'],
+    },
+    putEvents: false,
+  },
   // Token management: both items of a token, listing by name and lastUsedAt by hash.
   tokens: { stores: { tokens: ['manage'] }, putEvents: false },
   // Custom kinds: the KINDS partition and nothing else (GET /kinds is a read route).

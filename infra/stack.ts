@@ -14,6 +14,7 @@ import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
 import { OutboxRelay } from './constructs/outbox-relay';
 import { SearchIndexer } from './constructs/search-indexer';
+import { SourcePolling } from './constructs/source-polling';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -87,6 +88,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly schedule: Schedule;
   readonly outboxRelay: OutboxRelay;
   readonly searchIndexer: SearchIndexer;
+  /** News sources (contract 1.2): the schedule, the poll queue, the poller. */
+  readonly sourcePolling: SourcePolling;
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
@@ -183,6 +186,15 @@ export class ScenarioTrackerStack extends Stack {
       indexerFunction: this.functions['search-indexer'],
     });
 
+    this.sourcePolling = new SourcePolling(this, 'SourcePolling', {
+      stage,
+      bus: this.events.bus,
+      scheduleFunction: this.functions['source-schedule'],
+      pollerFunction: this.functions['source-poller'],
+      pollerTimeout: FUNCTION_SPECS['source-poller'].timeout,
+      pollerReservedConcurrency: props.reservedConcurrency?.['source-poller'],
+    });
+
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
@@ -219,6 +231,7 @@ export class ScenarioTrackerStack extends Stack {
         OutboxRelayDlq: this.outboxRelay.deadLetterQueue,
         SearchIndexerDlq: this.searchIndexer.deadLetterQueue,
         LiveFanOutDlq: this.live.deadLetterQueue,
+        SourcePollDlq: this.sourcePolling.deadLetterQueue,
       },
       staleCheckRule: this.schedule.staleCheckRule,
     });

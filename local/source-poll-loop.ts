@@ -1,4 +1,4 @@
-import { pollIfDue, type SourceDeps } from '../shared/app/sources';
+import { pollIfDue, type PollDeps } from '../shared/app/sources';
 import { logger } from '../shared/observability';
 
 export interface SourcePollLoop {
@@ -23,7 +23,7 @@ export interface SourcePollLoopOptions {
  * source still being polled is not started twice; the minute guard on the source item keeps a
  * second server (or an editor's fetch) from polling it again too.
  */
-export function startSourcePollLoop(ctx: SourceDeps, options: SourcePollLoopOptions): SourcePollLoop {
+export function startSourcePollLoop(ctx: PollDeps, options: SourcePollLoopOptions): SourcePollLoop {
   const running = new Map<string, Promise<unknown>>();
   let looking: Promise<void> | undefined;
   let stopped = false;

@@ -19,7 +19,10 @@ import { receiveEntry, type InboxDeps } from './inbox';
  * (shared/domain/sources.ts `nextFetch`: interval, back-off, Retry-After).
  */
 
-export type SourceDeps = Pick<AppContext, 'config' | 'sources' | 'scenarios' | 'lookup'> & InboxDeps;
+/** What polling a source takes: the source's store, the address checks, and the inbox it feeds. */
+export type PollDeps = Pick<AppContext, 'config' | 'sources' | 'lookup'> & InboxDeps;
+/** What managing sources takes besides: the scenarios (a source names one that exists). */
+export type SourceDeps = PollDeps & Pick<AppContext, 'scenarios'>;
 
 /**
  * The most entries of one fetch received into the inbox: the first ones of the feed (its newest,
@@ -114,7 +117,7 @@ export interface FetchReport {
  * fetch (on demand or scheduled) started less than a minute ago. A paused source may be fetched on
  * demand; it stays paused.
  */
-export async function fetchSourceNow(ctx: SourceDeps, id: string, nowMs = Date.now()): Promise<FetchReport> {
+export async function fetchSourceNow(ctx: PollDeps, id: string, nowMs = Date.now()): Promise<FetchReport> {
   let source: PolledSource | null;
   try {
     source = await ctx.sources.claim(id, nowMs, SOURCE_MIN_FETCH_GAP_MS);
@@ -131,11 +134,7 @@ export async function fetchSourceNow(ctx: SourceDeps, id: string, nowMs = Date.n
  * A scheduled poll of one source (the local loop, the cloud's poller): only an active source that
  * is due, and only if no fetch started within the minute. Null when it was not polled.
  */
-export async function pollIfDue(
-  ctx: SourceDeps,
-  id: string,
-  nowMs = Date.now(),
-): Promise<FetchReport | null> {
+export async function pollIfDue(ctx: PollDeps, id: string, nowMs = Date.now()): Promise<FetchReport | null> {
   const seen = await ctx.sources.get(id, true);
   if (!seen || seen.status !== 'active' || Date.parse(seen.nextFetchAt) > nowMs) return null;
   let source: PolledSource | null;
@@ -153,7 +152,7 @@ export async function pollIfDue(
  * another's (the cloud gives each its own queue message and invocation). The reports by source id.
  */
 export async function pollDueSources(
-  ctx: SourceDeps,
+  ctx: PollDeps,
   nowMs = Date.now(),
 ): Promise<Map<string, FetchReport | null>> {
   const ids = await ctx.sources.due(nowMs);
@@ -174,7 +173,7 @@ export async function pollDueSources(
 }
 
 /** The fetch, its entries into the inbox, and the outcome recorded on the source. */
-async function poll(ctx: SourceDeps, source: PolledSource, nowMs: number): Promise<FetchReport> {
+async function poll(ctx: PollDeps, source: PolledSource, nowMs: number): Promise<FetchReport> {
   const outcome = await fetchFeed(
     source.url,
     { etag: source.etag, lastModified: source.lastModified },
@@ -208,7 +207,7 @@ async function poll(ctx: SourceDeps, source: PolledSource, nowMs: number): Promi
 
 /** What an outcome means: the result, the items it made, the validators to keep (none: keep those held). */
 async function settle(
-  ctx: SourceDeps,
+  ctx: PollDeps,
   source: PolledSource,
   outcome: FetchOutcome,
 ): Promise<{ result: FetchResult; newItems: number; validators?: StoredValidators; retryAfter?: string }> {
