@@ -348,7 +348,8 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     // No page-token key: a feed is one document, never paged.
     feeds: { ...common, ...tableEnv, ...httpEnv },
     // Accepting asks for recounts on the bus, as threads-write does; its page-token key is a secret (SECRET_READERS).
-    inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
+    // POST /sources/{id}/fetch fetches feeds: only public https addresses, as subscriptions.
+    inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
     // Due sources go onto the bus, one event each (no webhook copy: they are not notifications).
     'source-schedule': { ...common, ...tableEnv, EVENT_BUS_NAME: props.bus.eventBusName },
     // Fetches feeds: only public https addresses, as subscriptions; its items' events leave by the outbox.

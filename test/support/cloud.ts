@@ -46,11 +46,14 @@ export interface CloudTest {
 /**
  * Environment a test changes, and why: the database's timeout is patient (a loaded 2-core machine
  * runs 14 functions' processes here; the shipped 1.5 s is tested with a stalled database
- * elsewhere), and webhooks may go to the test's receiver on 127.0.0.1.
+ * elsewhere), and webhooks may go to the test's receiver on 127.0.0.1, news sources to its feed
+ * server there.
  */
 const TEST_ENVIRONMENT = (name: AnyFunctionName | undefined): Record<string, string> => ({
   DYNAMODB_TIMEOUT_MS: '10000',
-  ...(name === 'subscriptions' || name === 'deliveries' ? { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true' } : {}),
+  ...(name === 'subscriptions' || name === 'deliveries' || name === 'inbox' || name === 'source-poller'
+    ? { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true' }
+    : {}),
 });
 
 export async function startCloudTest(options: Partial<CloudOptions> = {}): Promise<CloudTest> {
