@@ -93,7 +93,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
     stores: {
       sources: ['poll'],
       inbox: ['receive'],
-      threads: ['read', 'scenarioThreads'],
+      // Matching's index: the scenario's threads (GSI1) and each one's recent updates (LSI1).
+      threads: ['read', 'history', 'scenarioThreads'],
       kindStore: ['registry'],
       outbox: ['enqueue'],
     },

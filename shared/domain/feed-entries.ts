@@ -64,7 +64,11 @@ const urlOf = (href: unknown, base: string): string | undefined => {
   }
 };
 
-type Loose = Record<string, any>;
+/** A parsed feed's object, read by path: what is absent or of another shape is undefined. */
+type Loose = { readonly [key: string]: unknown };
+const get = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Loose)[k] : undefined), o);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const entry = (
   url: string | undefined,
@@ -100,48 +104,48 @@ export function feedEntries(
   } catch {
     return null;
   }
-  const feed = (parsed.feed ?? {}) as Loose;
+  const feed = parsed.feed;
   switch (parsed.format) {
     case 'rss': {
-      const channelLanguage = languageOf(feed.language ?? feed.dc?.language);
-      const items = (feed.items ?? []) as Loose[];
-      const entries = items.map((i) =>
+      const channelLanguage = languageOf(get(feed, 'language') ?? get(feed, 'dc', 'languages', 0));
+      const entries = list(get(feed, 'items')).map((i) =>
         entry(
-          urlOf(i.link ?? (i.guid?.isPermaLink !== false ? i.guid?.value : undefined), feedUrl),
-          textOf(i.title),
-          textOf(i.description ?? i.content?.encoded),
-          isoOf(i.pubDate ?? i.dc?.date ?? i.dc?.dates?.[0]),
-          languageOf(i.dc?.language ?? i.dc?.languages?.[0]) ?? channelLanguage,
+          urlOf(
+            get(i, 'link') ?? (get(i, 'guid', 'isPermaLink') !== false ? get(i, 'guid', 'value') : undefined),
+            feedUrl,
+          ),
+          textOf(get(i, 'title')),
+          textOf(get(i, 'description') ?? get(i, 'content', 'encoded')),
+          isoOf(get(i, 'pubDate') ?? get(i, 'dc', 'dates', 0)),
+          languageOf(get(i, 'dc', 'languages', 0)) ?? channelLanguage,
         ),
       );
       return { format: 'rss', entries: entries.filter((e): e is FeedEntry => e !== null) };
     }
     case 'atom': {
-      const feedLanguage = languageOf(feed.lang ?? feed.dc?.language);
-      const items = (feed.entries ?? []) as Loose[];
-      const entries = items.map((e) => {
-        const links = (e.links ?? []) as Loose[];
-        const link = links.find((l) => !l.rel || l.rel === 'alternate') ?? links[0];
+      const feedLanguage = languageOf(get(feed, 'lang') ?? get(feed, 'dc', 'languages', 0));
+      const entries = list(get(feed, 'entries')).map((e) => {
+        const links = list(get(e, 'links'));
+        const link = links.find((l) => !get(l, 'rel') || get(l, 'rel') === 'alternate') ?? links[0];
         return entry(
-          urlOf(link?.href, feedUrl),
-          textOf(e.title),
-          textOf(e.summary ?? e.content),
-          isoOf(e.published ?? e.updated),
-          languageOf(e.lang ?? e.dc?.language ?? e.dc?.languages?.[0]) ?? feedLanguage,
+          urlOf(get(link, 'href'), feedUrl),
+          textOf(get(e, 'title')),
+          textOf(get(e, 'summary') ?? get(e, 'content')),
+          isoOf(get(e, 'published') ?? get(e, 'updated')),
+          languageOf(get(e, 'lang') ?? get(e, 'dc', 'languages', 0)) ?? feedLanguage,
         );
       });
       return { format: 'atom', entries: entries.filter((e): e is FeedEntry => e !== null) };
     }
     case 'json': {
-      const feedLanguage = languageOf(feed.language);
-      const items = (feed.items ?? []) as Loose[];
-      const entries = items.map((i) =>
+      const feedLanguage = languageOf(get(feed, 'language'));
+      const entries = list(get(feed, 'items')).map((i) =>
         entry(
-          urlOf(i.url ?? i.external_url, feedUrl),
-          textOf(i.title),
-          textOf(i.summary ?? i.content_text ?? i.content_html),
-          isoOf(i.date_published ?? i.date_modified),
-          languageOf(i.language) ?? feedLanguage,
+          urlOf(get(i, 'url') ?? get(i, 'external_url'), feedUrl),
+          textOf(get(i, 'title')),
+          textOf(get(i, 'summary') ?? get(i, 'content_text') ?? get(i, 'content_html')),
+          isoOf(get(i, 'date_published') ?? get(i, 'date_modified')),
+          languageOf(get(i, 'language')) ?? feedLanguage,
         ),
       );
       return { format: 'json', entries: entries.filter((e): e is FeedEntry => e !== null) };

@@ -539,6 +539,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('source-poller', 'table/index/GSI3')).toEqual([]);
     expect(keysOn('inbox', 'table/index/GSI3')).toEqual([]);
     expect(keysOn('source-poller', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
+    expect(keysOn('source-poller', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('feeds', 'table/index/GSI8')).toEqual(['SCENARIO#*']);
   });
