@@ -171,13 +171,14 @@ describe('polling a news source politely', () => {
       // Act
       const all = pollDueSources(ctx, T1);
       await quickDone;
-      // Assess: the quick feed is read and recorded while the other is still waiting for its answer
-      expect(feeds.held).toBe(1);
+      // Assess: the quick feed is read and recorded while the other cannot have been (its feed
+      // answers only when released, below), and the other's request is indeed waiting meanwhile
       expect(await stored(quick.id)).toMatchObject({
         lastResult: 200,
         lastFetchedAt: new Date(T1).toISOString(),
       });
       expect((await stored(stuck.id)).lastFetchedAt).toBeNull();
+      await feeds.whenHeld(1);
       feeds.release();
       const reports = await all;
       expect(reports.get(stuck.id)?.result).toBe(200);

@@ -58,6 +58,8 @@ export interface FeedServer {
   requestsTo(path: string): RecordedRequest[];
   /** How many `/hold` requests are waiting. */
   readonly held: number;
+  /** Resolves once `n` `/hold` requests are waiting. */
+  whenHeld(n: number): Promise<void>;
   /** Answer every waiting `/hold` request. */
   release(): void;
   close(): Promise<void>;
@@ -142,6 +144,7 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
     validators: { etag: '"v1"', lastModified: 'Mon, 01 Dec 2025 00:00:00 GMT' },
   };
   const held: (() => void)[] = [];
+  const heldWaiters: { n: number; done: () => void }[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push({ path: url.pathname, headers: req.headers, rawHeaders: req.rawHeaders });
@@ -151,6 +154,11 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
         if (!res.destroyed)
           res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(rss(state.entries));
       });
+      for (const w of [...heldWaiters])
+        if (held.length >= w.n) {
+          heldWaiters.splice(heldWaiters.indexOf(w), 1);
+          w.done();
+        }
       return;
     }
     const format = FORMATS[path];
@@ -253,6 +261,8 @@ export async function startFeedServer(entries: FeedServerEntry[] = []): Promise<
     get held() {
       return held.length;
     },
+    whenHeld: (n) =>
+      held.length >= n ? Promise.resolve() : new Promise<void>((done) => heldWaiters.push({ n, done })),
     release: () => {
       for (const answer of held.splice(0)) answer();
     },
