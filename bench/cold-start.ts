@@ -405,6 +405,19 @@ const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
       }),
     ok: http2xx,
   },
+  'source-schedule': {
+    request: 'the 1-minute schedule (due news sources found, none due in the seeded table)',
+    event: () => ({ time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
+    ok: (r) => typeof r?.due === 'number',
+  },
+  'source-poller': {
+    // A fetch goes over the internet: the address rules refuse the local feed server. The message
+    // names a source that does not exist, so the bundle loads and the table is read, nothing fetched.
+    request: 'one queued due source (SQS) that no longer exists: loaded, read, skipped',
+    event: () =>
+      sqsEvent({ 'detail-type': 'SourceDue', detail: { sourceId: 'src_01J0000000000000000000000A' } }),
+    ok: (r) => Array.isArray(r?.batchItemFailures) && r.batchItemFailures.length === 0,
+  },
   'live-authorizer': {
     request: '$connect with a valid token',
     event: () => ({

@@ -3,7 +3,7 @@ import { attemptEvent, fanOut, runDeliveries, type DeliveryDeps } from '../share
 import { config } from '../shared/config';
 import { WEBHOOK_TIMEOUT_MS } from '../shared/domain/limits';
 import type { TrackerEvent } from '../shared/domain/event';
-import { systemLookup } from '../shared/events/webhook-url';
+import { systemLookup } from '../shared/events/outbound-url';
 import { count, invocation, logger } from '../shared/observability';
 import { createDocumentClient } from '../shared/store/client';
 import { DeliveryStore } from '../shared/store/delivery-store';

@@ -3,6 +3,16 @@ import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/
 import { kindCache } from '../shared/app/kinds';
 import { createRecounter } from '../shared/app/recounts';
 import { replayResult } from '../shared/app/replay';
+import {
+  createSource,
+  deleteSource,
+  fetchSourceNow,
+  getSource,
+  listSources,
+  patchSource,
+} from '../shared/app/sources';
+import { systemLookup } from '../shared/events/outbound-url';
+import { SourceStore } from '../shared/store/source-store';
 import type { WriteOptions } from '../shared/app/threads';
 import { config } from '../shared/config';
 import { LIMITS } from '../shared/domain/schemas';
@@ -51,6 +61,9 @@ const deps = {
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
+  // News sources (contract 1.2): their items, and how their hosts are resolved (checked per connection).
+  sources: new SourceStore(db, cfg.tableName),
+  lookup: systemLookup,
 };
 const appContext = () => deps;
 
@@ -152,6 +165,20 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
         200,
         inboxItemInOrder(await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal)),
       ),
+
+    // ---- News sources (contract 1.2): polled into this inbox by the same path as POST /inbox.
+    'POST /sources': async (req) => {
+      const source = await createSource(req.ctx, req.body);
+      return json(201, source, { Location: `/sources/${source.id}` });
+    },
+    'GET /sources': async (req) => json(200, { items: await listSources(req.ctx, req.query.scenario) }),
+    'GET /sources/{id}': async (req) => json(200, await getSource(req.ctx, req.params.id)),
+    'PATCH /sources/{id}': async (req) => json(200, await patchSource(req.ctx, req.params.id, req.body)),
+    'DELETE /sources/{id}': async (req) => {
+      await deleteSource(req.ctx, req.params.id);
+      return empty(204);
+    },
+    'POST /sources/{id}/fetch': async (req) => json(200, await fetchSourceNow(req.ctx, req.params.id)),
   },
   appContext,
   loadPageKeys,

@@ -9,7 +9,7 @@ import {
 } from '../shared/app/subscriptions';
 import { config } from '../shared/config';
 import { createPublisher } from '../shared/events/bus';
-import { systemLookup } from '../shared/events/webhook-url';
+import { systemLookup } from '../shared/events/outbound-url';
 import { createDocumentClient } from '../shared/store/client';
 import { DeliveryStore } from '../shared/store/delivery-store';
 import { webhookKeys } from '../shared/store/keyring-source';

@@ -20,6 +20,8 @@ export const FUNCTION_ENTRIES = {
   feeds: 'functions/feeds.ts',
   'search-indexer': 'functions/search-indexer.ts',
   inbox: 'functions/inbox.ts',
+  'source-schedule': 'functions/source-schedule.ts',
+  'source-poller': 'functions/source-poller.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -69,7 +69,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // list (GSI1), decisions. Accepting posts an update through threads-write's path (postUpdate): the
   // thread and update items, the window after a late report (LSI1), the kinds, the idempotency record
   // and the outbox in its transaction, and a recount request on the bus. No drafts, no moves, no
-  // scenario writes.
+  // scenario writes. News sources (contract 1.2): their items and lists, and a fetch on demand (the
+  // minute guard, the outcome and its due key); never the due index itself (the schedule reads it).
   inbox: {
     stores: {
       threads: ['read', 'history', 'write', 'scenarioThreads'],
@@ -78,8 +79,28 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       idempotency: ['guard'],
       outbox: ['enqueue'],
       inbox: ['receive', 'list'],
+      sources: ['manage', 'poll'],
     },
     putEvents: true,
+  },
+  // News sources' clock (contract 1.2): the due sources (GSI3, every SOURCEDUE#<n> shard), each put
+  // on the bus for the poll queue. No source item, no inbox.
+  'source-schedule': { stores: { sources: ['due'] }, putEvents: true },
+  // One source per message: the source (the minute guard, the outcome), and its entries into the
+  // inbox as POST /inbox receives them (the scenario's threads and recent updates to match, the
+  // kinds' cues, the item with its URL claim and its InboxItemArrived in the outbox). No thread write.
+  'source-poller': {
+    stores: {
+      sources: ['poll'],
+      inbox: ['receive'],
+      // Matching's index: the scenario's threads (GSI1) and each one's recent updates (LSI1), and the
+      // scenario's keywords (its item), which decide whether a text is about the scenario at all.
+      threads: ['read', 'history', 'scenarioThreads'],
+      scenarios: ['read'],
+      kindStore: ['registry'],
+      outbox: ['enqueue'],
+    },
+    putEvents: false,
   },
   // Token management: both items of a token, listing by name and lastUsedAt by hash.
   tokens: { stores: { tokens: ['manage'] }, putEvents: false },

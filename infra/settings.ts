@@ -155,6 +155,10 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   // The news inbox: wire services and mail bridges push on their own schedule, and editors decide;
   // a flood of arrivals is throttled here and cannot take the writers' executions.
   inbox: 10,
+  // News sources (contract 1.2): the schedule runs once a minute; the poller takes one source per
+  // invocation from its queue, so ten feeds are fetched at once at most (each up to 10 s).
+  'source-schedule': 2,
+  'source-poller': 10,
   // The live WebSocket. The authorizer runs on every $connect and has its own share, so a reconnect
   // storm (every screen at once after a deploy or a network blip) cannot take the HTTP functions'
   // executions, nor they its; the route function answers the same handshakes and the clients'
@@ -186,6 +190,7 @@ export const MIN_UNRESERVED_CONCURRENCY = 100;
 export const MIN_RESERVATION: Partial<Record<AnyFunctionName, number>> = {
   'scenario-recount': 2,
   deliveries: 2 + DELIVERY_SWEEP_CONCURRENCY,
+  'source-poller': 2,
 };
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;

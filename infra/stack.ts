@@ -15,6 +15,7 @@ import { Schedule } from './constructs/schedule';
 import { OUTBOX_RELAY } from './constructs/outbox-relay';
 import { SEARCH_INDEXER } from './constructs/search-indexer';
 import { StreamConsumer } from './constructs/stream-consumer';
+import { SourcePolling } from './constructs/source-polling';
 import { Secrets } from './constructs/secrets';
 import { Section } from './constructs/section';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -88,6 +89,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly schedule: Schedule;
   readonly outboxRelay: StreamConsumer;
   readonly searchIndexer: StreamConsumer;
+  /** News sources (contract 1.2): the schedule, the poll queue, the poller. */
+  readonly sourcePolling: SourcePolling;
   readonly queues: EventQueues;
   readonly notifications: Notifications;
   readonly alarms: Alarms;
@@ -187,6 +190,15 @@ export class ScenarioTrackerStack extends Stack {
       target: this.functions['search-indexer'],
     });
 
+    this.sourcePolling = new SourcePolling(this, 'SourcePolling', {
+      stage,
+      bus: this.events.bus,
+      scheduleFunction: this.functions['source-schedule'],
+      pollerFunction: this.functions['source-poller'],
+      pollerTimeout: FUNCTION_SPECS['source-poller'].timeout,
+      pollerReservedConcurrency: props.reservedConcurrency?.['source-poller'],
+    });
+
     this.notifications = new Notifications(this, 'Notifications', { stage, alarmEmail: props.alarmEmail });
 
     // ---- Live updates: the WebSocket API, its functions and fan-out (infra/live-api.ts) --------
@@ -223,6 +235,7 @@ export class ScenarioTrackerStack extends Stack {
         OutboxRelayDlq: this.outboxRelay.deadLetterQueue,
         SearchIndexerDlq: this.searchIndexer.deadLetterQueue,
         LiveFanOutDlq: this.live.deadLetterQueue,
+        SourcePollDlq: this.sourcePolling.deadLetterQueue,
       },
       staleCheckRule: this.schedule.staleCheckRule,
     });

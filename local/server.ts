@@ -24,6 +24,7 @@ import { lockDataFolder } from './data-lock';
 import { seedIfEmpty } from './seed';
 import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
+import { startSourcePollLoop } from './source-poll-loop';
 import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
 import { searchIndexPositionsFile, searchIndexer } from './search-stream';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
@@ -355,6 +356,11 @@ async function main(): Promise<void> {
   // Webhook deliveries and their retries: pending ones left by a previous run go out first.
   const deliveries = startDeliveryLoop(ctx);
   ctx.wakeDeliveries = deliveries.wake;
+  // News sources (contract 1.2): due ones polled every SOURCE_POLL_INTERVAL_SECONDS (0: never).
+  const sources =
+    settings.sourcePollIntervalSeconds > 0
+      ? startSourcePollLoop(ctx, { intervalMs: settings.sourcePollIntervalSeconds * 1000 })
+      : undefined;
   // Notifications leave the outbox as in the cloud: the table's stream, read by the relay, into this
   // process's fan-out (webhook subscriptions, live sockets). Its position is kept in the data folder,
   // so a restart relays what a crash left unrelayed, and nothing twice.
@@ -409,6 +415,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     if (timer) clearInterval(timer);
     deliveries.stop();
+    sources?.stop();
     relay.stop();
     indexer.stop();
     server.close();

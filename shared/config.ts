@@ -1,6 +1,7 @@
 import './domain/zod-setup';
 import * as z from 'zod/mini';
 import { KeyringFormatError, parseKeyring } from './domain/keyring';
+import { SOURCE_MAX_BYTES, SOURCE_TIMEOUT_MS } from './domain/limits';
 
 /**
  * Every setting the functions and the local tools read, in one place: one zod/mini schema per group
@@ -221,6 +222,7 @@ const LOCAL_SETTINGS = {
   TRACKER_DATA_DIR: () => z.string().check(z.refine((s: string) => s.trim() !== '', 'must name a folder')),
   TRACKER_SEED: () => z.enum(['true', 'false'], 'must be true or false'),
   STALE_CHECK_INTERVAL_SECONDS: () => integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns the check off)'),
+  SOURCE_POLL_INTERVAL_SECONDS: () => integer(0, MAX_TIMER_SECONDS, ' seconds (0 turns polling off)'),
   TRACKER_LIVE_IDLE_SECONDS: () => integer(1, 7200, ' seconds'),
   TRACKER_READER_TOKEN: TOKEN,
   TRACKER_EDITOR_TOKEN: TOKEN,
@@ -359,6 +361,14 @@ export interface Config {
    * `http://localhost:<PORT>`. Unset, a feed cannot be built (500).
    */
   publicUrl: string | undefined;
+  /**
+   * How long one fetch of a news source may take, redirects included (contract 1.2: 10 s). Fixed by
+   * the contract, so no variable sets it; tests put a shorter one in the Config they build, so no
+   * test waits 10 s of wall clock.
+   */
+  sourceTimeoutMs: number;
+  /** The most bytes of a feed read, after decompression (contract 1.2: 5 MB); fixed like the timeout. */
+  sourceMaxBytes: number;
 }
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
@@ -403,6 +413,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     originSecretArn: s.TRACKER_ORIGIN_SECRET_ARN,
     liveCallbackUrl: s.TRACKER_LIVE_CALLBACK_URL,
     publicUrl: s.TRACKER_PUBLIC_URL,
+    sourceTimeoutMs: SOURCE_TIMEOUT_MS,
+    sourceMaxBytes: SOURCE_MAX_BYTES,
   };
 }
 
@@ -435,6 +447,8 @@ export interface LocalSettings {
   seed: boolean;
   /** STALE_CHECK_INTERVAL_SECONDS (0–2147483, default 300; 0 = off). */
   staleCheckIntervalSeconds: number;
+  /** SOURCE_POLL_INTERVAL_SECONDS (0–2147483, default 60; 0 = off): how often `npm start` polls due news sources. */
+  sourcePollIntervalSeconds: number;
   /**
    * TRACKER_LIVE_IDLE_SECONDS (1–7200, default 600): a live WebSocket with no client message for this
    * long is closed (1001); API Gateway's own idle timeout in the cloud is the same 10 minutes.
@@ -468,6 +482,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     dataDir: s.TRACKER_DATA_DIR ?? '.data',
     seed: s.TRACKER_SEED !== 'false',
     staleCheckIntervalSeconds: s.STALE_CHECK_INTERVAL_SECONDS ?? 300,
+    sourcePollIntervalSeconds: s.SOURCE_POLL_INTERVAL_SECONDS ?? 60,
     liveIdleSeconds: s.TRACKER_LIVE_IDLE_SECONDS ?? 600,
     tokens: { reader: s.TRACKER_READER_TOKEN, editor: s.TRACKER_EDITOR_TOKEN, admin: s.TRACKER_ADMIN_TOKEN },
   };

@@ -36,6 +36,12 @@ import {
   DismissInboxItemSchema,
   InboxItemSchema,
 } from './domain/schemas';
+import {
+  CreateNewsSourceSchema,
+  FetchReportSchema,
+  NewsSourceSchema,
+  PatchNewsSourceSchema,
+} from './domain/schemas';
 import { CLOSE_LIMIT_EXCEEDED, LIVE_LIMITS } from './domain/live-protocol';
 import { ROUTES, type ResponseBody, type Route } from './routes';
 import { PUBLIC_CACHE_CONTROL } from './domain/public-cache';
@@ -85,6 +91,11 @@ const COMPONENTS: readonly (readonly [string, Schema, 'input' | 'output'])[] = [
   ['CreateInboxItem', CreateInboxItemSchema, 'input'],
   ['AcceptInboxItem', AcceptInboxItemSchema, 'input'],
   ['DismissInboxItem', DismissInboxItemSchema, 'input'],
+  // News sources (contract 1.2).
+  ['NewsSource', NewsSourceSchema, 'output'],
+  ['CreateNewsSource', CreateNewsSourceSchema, 'input'],
+  ['PatchNewsSource', PatchNewsSourceSchema, 'input'],
+  ['FetchReport', FetchReportSchema, 'output'],
   ['PublicScenario', PublicScenarioSchema, 'output'],
   ['PublicThreadDetail', PublicThreadDetailSchema, 'output'],
   ['OEmbed', OEmbedSchema, 'output'],

@@ -314,6 +314,8 @@ export class Alarms extends Section {
       LiveFanOutDlq: 'events the live fan-out could not be invoked for, in the dead-letter queue',
       SearchIndexerDlq:
         'stream batches the search indexer could not index, in the dead-letter queue (those writes are not findable until reindexed)',
+      SourcePollDlq:
+        'due news sources the poller could not poll, in the dead-letter queue (the schedule sends them again)',
     };
     for (const [name, queue] of Object.entries(this.props.deadLetterQueues)) {
       // A dead letter stays until someone acts, so two 5-minute datapoints are a message that sat 5–10 minutes.

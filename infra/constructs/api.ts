@@ -220,8 +220,18 @@ export class Api extends Section {
           resultsCacheTtl: ORIGIN_CHECK_CACHE_TTL,
         })
       : undefined;
+    // One invoke permission per function, scoped to this API (`<api>/*/*/*`), not one per route: a
+    // permission is a resource, and one per route (140 and more) took the prod stack past
+    // CloudFormation's 500 resources once contract 1.2's routes came; it also keeps each function's
+    // resource policy far from Lambda's 20 KB. API Gateway still invokes a function only for the
+    // routes integrated with it.
     const integrations = Object.fromEntries(
-      API_GROUPS.map((g) => [g, new HttpLambdaIntegration(`${pascal(g)}Integration`, props.functions[g])]),
+      API_GROUPS.map((g) => [
+        g,
+        new HttpLambdaIntegration(`${pascal(g)}Integration`, props.functions[g], {
+          scopePermissionToRoute: false,
+        }),
+      ]),
     ) as Record<FunctionGroup, HttpLambdaIntegration>;
 
     // The one route table: every route, its group's function, the authorizer whenever a role is needed.

@@ -83,6 +83,18 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(20),
     description: 'The news inbox: arrivals, the list, accepting and dismissing',
   },
+  // News sources (contract 1.2): a few Queries and PutEvents a minute.
+  'source-schedule': {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    description: 'Finds due news sources every minute and queues each',
+  },
+  // One source per message: a 10 s fetch, up to 12 s of entries into the inbox, the table calls around them.
+  'source-poller': {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    description: 'Polls one news source into the inbox',
+  },
   // A batch of up to 100 stream records: ten PutEvents at most.
   'outbox-relay': {
     memorySize: 256,
@@ -336,7 +348,12 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     // No page-token key: a feed is one document, never paged.
     feeds: { ...common, ...tableEnv, ...httpEnv },
     // Accepting asks for recounts on the bus, as threads-write does; its page-token key is a secret (SECRET_READERS).
-    inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv },
+    // POST /sources/{id}/fetch fetches feeds: only public https addresses, as subscriptions.
+    inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
+    // Due sources go onto the bus, one event each (no webhook copy: they are not notifications).
+    'source-schedule': { ...common, ...tableEnv, EVENT_BUS_NAME: props.bus.eventBusName },
+    // Fetches feeds: only public https addresses, as subscriptions; its items' events leave by the outbox.
+    'source-poller': { ...common, ...tableEnv, ...webhookEnv },
     // The bus only: it reads the table's stream, which Lambda polls for it, never the table.
     'outbox-relay': { ...common, ...publisherEnv },
     // The table only (its stream is read for it by Lambda); no bus, no secret.

@@ -4,7 +4,7 @@ import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
 import { createPublisher } from '../events/bus';
 import { FanOutPublisher, type Publisher } from '../events/publisher';
 import type { RecountTrigger } from '../events/recount-trigger';
-import { systemLookup, type LookupAll } from '../events/webhook-url';
+import { systemLookup, type LookupAll } from '../events/outbound-url';
 import { createDocumentClient, type DocumentClient } from '../store/client';
 import { ChangeStore } from '../store/change-store';
 import { DeliveryStore } from '../store/delivery-store';
@@ -19,6 +19,7 @@ import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { PublicStore } from '../store/public-store';
 import { ScenarioStore } from '../store/scenario-store';
 import { SearchIndex } from '../store/search-index';
+import { SourceStore } from '../store/source-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
@@ -76,6 +77,8 @@ export interface AppContext {
   /** Each scenario's thread index for matching inbox items, cached briefly (app/inbox.ts). */
   matchers: ThreadIndexCache;
   nearCopies: NearCopyWindows;
+  /** The news sources polled into the inbox (contract 1.2). */
+  sources: SourceStore;
 }
 
 /**
@@ -119,6 +122,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     inbox,
     matchers: new ThreadIndexCache(threads, scenarios),
     nearCopies: new NearCopyWindows(inbox),
+    sources: new SourceStore(db, table),
     ...overrides,
   };
   return ctx;

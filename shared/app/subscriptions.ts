@@ -5,7 +5,7 @@ import { DEFAULT_EVENT_TYPES } from '../domain/event-types';
 import type { CreateSubscriptionInput, PatchSubscriptionInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import { ping, type TrackerEvent } from '../domain/event';
-import { checkSubscriptionUrl } from '../events/webhook-url';
+import { checkSubscriptionUrl } from '../events/outbound-url';
 import { logger } from '../observability';
 import type { AttemptRecord } from '../store/delivery-store';
 import { subscriptionView, type Subscription } from '../store/subscription-store';

@@ -157,6 +157,27 @@ export class InvalidSubscriptionUrlError extends TrackerError {
   }
 }
 
+/** Contract 1.2: a source URL outside the outbound-address rules (the same as subscription URLs'). */
+export class InvalidSourceUrlError extends TrackerError {
+  readonly status = 422;
+  readonly code = 'invalid_source_url';
+  readonly title = 'Source URL not allowed';
+  constructor(detail: string) {
+    super(detail, [{ path: 'url', message: detail }]);
+  }
+}
+
+/** Contract 1.2: a source fetched again within a minute; Retry-After says when it may be. */
+export class TooManyRequestsError extends TrackerError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  readonly title = 'Too many requests';
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(detail);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
 /** A parent that is not allowed (missing, itself a child, another scenario, the thread itself), or a move that parentage forbids. */
 export class InvalidParentError extends TrackerError {
   readonly status = 422;

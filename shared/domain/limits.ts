@@ -37,3 +37,19 @@ export const INBOX_ITEM_ID = /^inb_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Standard Webhooks: any 2xx within this long is a delivery (the contract's 10 s). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+// ---- News sources (contract 1.2, "Sources and the news inbox") ----
+/** Sources: `src_` and a ULID. */
+export const SOURCE_ID = /^src_[0-9A-HJKMNP-TV-Z]{26}$/;
+/** A source's polling interval in minutes: 5–1440, 15 unless given. */
+export const SOURCE_INTERVAL = { min: 5, max: 1440, default: 15 } as const;
+/** A feed fetch ends after this long, redirects included (the contract's 10 s). */
+export const SOURCE_TIMEOUT_MS = 10_000;
+/** A feed larger than this (after decompression) is not read: `too_large` (the contract's 5 MB). */
+export const SOURCE_MAX_BYTES = 5 * 1024 * 1024;
+/** Redirects followed per fetch, each re-checked against the outbound-address rules. */
+export const SOURCE_MAX_REDIRECTS = 3;
+/** At most one fetch a minute per source, on demand or scheduled. */
+export const SOURCE_MIN_FETCH_GAP_MS = 60_000;
+/** Failures back off exponentially up to this (the contract's 24 h); a Retry-After is honoured up to it too. */
+export const SOURCE_MAX_BACKOFF_MS = 24 * 3600 * 1000;

@@ -25,7 +25,8 @@ import {
 } from './time';
 import { ROLES, type Expected } from './types';
 import { EVENT_TYPES, type TrackerEventType } from './event-types';
-import { LIMITS, SLUG, ULID } from './limits';
+import { LIMITS, SLUG, SOURCE_INTERVAL, ULID } from './limits';
+import { FETCH_ERRORS, SOURCE_STATUSES } from './sources';
 import { CHANGE_TYPES, CURSOR } from './changes';
 import { INBOX_STATES } from './inbox';
 
@@ -842,6 +843,65 @@ export const InboxItemSchema = z.object({
   decidedAt: nullableString,
   decidedBy: nullableString,
   updateId: nullableString,
+});
+
+// ---- News sources (contract 1.2, "Sources and the news inbox") -------------------------------
+
+const intervalMessage = `must be an integer from ${SOURCE_INTERVAL.min} to ${SOURCE_INTERVAL.max} (minutes)`;
+const intervalMinutes = z
+  .int(intervalMessage)
+  .check(z.gte(SOURCE_INTERVAL.min, intervalMessage), z.lte(SOURCE_INTERVAL.max, intervalMessage));
+const sourceTitle = z.nullable(text(1, LIMITS.title));
+
+/** `POST /sources`. The URL is checked after parsing (the outbound-address rules): 422 invalid_source_url. */
+export const CreateNewsSourceSchema = z.strictObject({
+  scenario: slug,
+  // Any text here: the scheme is one of the outbound-address rules, refused with their 422.
+  url: text(1, LIMITS.urlLength),
+  title: z.optional(sourceTitle),
+  language: z.optional(z.nullable(languageCode)),
+  intervalMinutes: z.optional(intervalMinutes),
+});
+export type CreateSourceInput = z.output<typeof CreateNewsSourceSchema>;
+
+/** `PATCH /sources/{id}`: any of title, interval, status. */
+export const PatchNewsSourceSchema = z
+  .strictObject({
+    title: z.optional(sourceTitle),
+    intervalMinutes: z.optional(intervalMinutes),
+    status: z.optional(z.enum(SOURCE_STATUSES)),
+  })
+  .check(
+    z.refine(
+      (b) => b.title !== undefined || b.intervalMinutes !== undefined || b.status !== undefined,
+      'give at least one of title, intervalMinutes, status',
+    ),
+  );
+export type PatchSourceInput = z.output<typeof PatchNewsSourceSchema>;
+
+export const SourcesQuerySchema = z.strictObject({ scenario: slug });
+
+const fetchResult = z.union([z.int(), z.enum(FETCH_ERRORS)]);
+
+export const NewsSourceSchema = z.object({
+  id: z.string(),
+  scenario: z.string(),
+  url: z.string(),
+  title: nullableString,
+  language: nullableString,
+  intervalMinutes: z.int(),
+  status: z.enum(SOURCE_STATUSES),
+  createdAt: z.string(),
+  lastFetchedAt: nullableString,
+  lastResult: z.nullable(fetchResult),
+  nextFetchAt: z.string(),
+  failures: z.int(),
+});
+
+export const FetchReportSchema = z.object({
+  fetchedAt: z.string(),
+  result: fetchResult,
+  newItems: z.int(),
 });
 
 // ---- Public scenarios and embeds (contract 1.2) ----------------------------------------------

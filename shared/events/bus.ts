@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { count, logger } from '../observability';
 import { EVENT_SOURCE, FanOutPublisher, LogWebhookPublisher, type Publisher } from './publisher';
 import { RECOUNT_DETAIL_TYPE, RECOUNT_SOURCE, type RecountTrigger } from './recount-trigger';
+import { SOURCE_DUE_DETAIL_TYPE, SOURCE_DUE_SOURCE, type SourceDispatch } from './source-due';
 import type { TrackerEvent } from '../domain/event';
 
 /** The cloud's event bus (EventBridge): the notifications and the recount requests. */
@@ -75,6 +76,34 @@ export class BusRecountTrigger implements RecountTrigger {
   }
 
   async flush(): Promise<void> {}
+}
+
+/** Due sources onto the bus, one event each (ten per PutEvents, its most); a rejected entry fails the run. */
+export class BusSourceDispatch implements SourceDispatch {
+  constructor(
+    private readonly busName: string,
+    region?: string,
+    private readonly client = eventBridge(region),
+  ) {}
+
+  async dispatch(sourceIds: readonly string[]): Promise<void> {
+    const time = new Date().toISOString();
+    for (let i = 0; i < sourceIds.length; i += 10) {
+      const batch = sourceIds.slice(i, i + 10);
+      const result = await this.client.send(
+        new PutEventsCommand({
+          Entries: batch.map((sourceId) => ({
+            EventBusName: this.busName,
+            Source: SOURCE_DUE_SOURCE,
+            DetailType: SOURCE_DUE_DETAIL_TYPE,
+            Detail: JSON.stringify({ sourceId, time }),
+          })),
+        }),
+      );
+      if (result.FailedEntryCount)
+        throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${batch.length} due sources`);
+    }
+  }
 }
 
 /**

@@ -1,9 +1,7 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { bareHost, isPublicAddress, type LookupAll } from './webhook-url';
+import { BlockedAddress, bareHost, connectionRefusal, guardedLookup, type LookupAll } from './outbound-url';
 
 import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
 
@@ -47,41 +45,6 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-class BlockedAddress extends Error {}
-
-/**
- * A `lookup` for the socket that resolves with ours and refuses the whole answer if any address is
- * not public: the address connected to is one that was checked, in the same call (no second lookup
- * that a rebinding DNS server could answer differently).
- */
-function guardedLookup(lookup: LookupAll, allowPrivate: boolean): LookupFunction {
-  return (hostname, options, callback) => {
-    lookup(hostname).then(
-      (all) => {
-        const family = typeof options === 'object' && options.family ? Number(options.family) : 0;
-        const usable = family ? all.filter((a) => a.family === family) : all;
-        if (usable.length === 0)
-          return callback(
-            Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }),
-            '',
-            4,
-          );
-        const inside = allowPrivate ? undefined : usable.find((a) => !isPublicAddress(a.address));
-        if (inside)
-          return callback(
-            new BlockedAddress(`${hostname} resolved to ${inside.address}, which is not a public address`),
-            '',
-            4,
-          );
-        if (typeof options === 'object' && options.all)
-          return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
-        return callback(null, usable[0]!.address, usable[0]!.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, '', 4),
-    );
-  };
-}
-
 /**
  * One signed POST of an event. Never throws: every failure is an outcome to record. No redirect is
  * followed (a 3xx is a failure), no connection is reused, and the answer's body is not read.
@@ -95,21 +58,9 @@ export function sendWebhook(post: SignedPost, options: SendOptions): Promise<Att
     return Promise.resolve({ delivered: false, responseStatus: null, error: 'the URL is not valid' });
   }
   const host = bareHost(url);
-  if (url.protocol !== 'https:' && (url.protocol !== 'http:' || !options.allowPrivate)) {
-    return Promise.resolve({
-      delivered: false,
-      responseStatus: null,
-      error: `refused: ${url.protocol} URLs are not allowed`,
-    });
-  }
-  // A literal address never goes through lookup: check it here.
-  if (isIP(host) && !options.allowPrivate && !isPublicAddress(host)) {
-    return Promise.resolve({
-      delivered: false,
-      responseStatus: null,
-      error: `refused: ${host} is not a public address`,
-    });
-  }
+  const refusal = connectionRefusal(url, options.allowPrivate);
+  if (refusal)
+    return Promise.resolve({ delivered: false, responseStatus: null, error: `refused: ${refusal}` });
   const body = Buffer.from(post.body, 'utf8');
   const requestOptions: RequestOptions = {
     method: 'POST',

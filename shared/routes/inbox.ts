@@ -7,8 +7,18 @@ import {
   ThreadSchema,
   UpdateSchema,
 } from '../domain/schemas';
-import type { DeclaredRoute } from './route';
-import { INBOX_ID, NEXT_TOKEN } from './shapes';
+import {
+  CreateNewsSourceSchema,
+  FetchReportSchema,
+  NewsSourceSchema,
+  PatchNewsSourceSchema,
+  SourcesQuerySchema,
+} from '../domain/schemas';
+import { SOURCE_ID } from '../domain/limits';
+import type { DeclaredRoute, PathParam } from './route';
+import { INBOX_ID, NEXT_TOKEN, items } from './shapes';
+
+const SOURCE: PathParam = { pattern: SOURCE_ID, notFound: (id) => `No source ${id}.` };
 
 /** The inbox function's routes: all it bundles of the route table (shared/routes.ts composes them). */
 export const INBOX_ROUTES = [
@@ -92,5 +102,82 @@ export const INBOX_ROUTES = [
     body: { schema: DismissInboxItemSchema, label: 'The dismissal' },
     responses: { 200: { description: 'The item, dismissed', body: InboxItemSchema } },
     problems: { 404: 'not_found', 409: 'already_decided' },
+  },
+  // ---- News sources (contract 1.2, "Sources and the news inbox"). At the end: a new route goes last
+  // (see GET /ready). In the inbox function: a fetch receives its entries into the inbox by the same
+  // path as POST /inbox (receiveEntry: matching, language, the Public Suffix List), which that
+  // function already bundles; the sources' routes add feedsmith and the fetcher, nothing else.
+  {
+    route: 'POST /sources',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'createSource',
+    summary: 'Add a news feed the tracker polls for a scenario',
+    description:
+      'RSS 2.0, Atom 1.0 or JSON Feed 1.1, told apart by content. `url` obeys the outbound-address rules of subscription URLs (http/https only; no loopback, private, link-local or metadata address unless TRACKER_ALLOW_PRIVATE_WEBHOOKS=true), checked now and on every connection, redirects included (at most 3). Due at once; then every `intervalMinutes` (5–1440, default 15).',
+    body: { schema: CreateNewsSourceSchema, label: 'The source' },
+    responses: {
+      201: { description: 'The source, active', location: '/sources/{id}', body: NewsSourceSchema },
+    },
+    problems: { 404: 'not_found (the scenario)', 422: 'invalid_source_url' },
+  },
+  {
+    route: 'GET /sources',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'listSources',
+    summary: "A scenario's news sources, oldest first",
+    query: { schema: SourcesQuerySchema, describe: { scenario: 'The scenario (required)' } },
+    responses: {
+      200: { description: 'Every source of the scenario, oldest first', body: items(NewsSourceSchema) },
+    },
+  },
+  {
+    route: 'GET /sources/{id}',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'getSource',
+    summary: 'A news source, with its last fetch and when it is next due',
+    params: { id: SOURCE },
+    responses: { 200: { description: 'The source', body: NewsSourceSchema } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'PATCH /sources/{id}',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'patchSource',
+    summary: 'Retitle a news source, change its interval, pause or resume it',
+    params: { id: SOURCE },
+    body: { schema: PatchNewsSourceSchema, label: 'The change' },
+    responses: { 200: { description: 'The whole source after the change', body: NewsSourceSchema } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'DELETE /sources/{id}',
+    group: 'inbox',
+    role: 'admin',
+    operationId: 'deleteSource',
+    summary: 'Delete a news source',
+    params: { id: SOURCE },
+    responses: { 204: { description: 'Deleted; its inbox items stay' } },
+    problems: { 404: 'not_found' },
+  },
+  {
+    route: 'POST /sources/{id}/fetch',
+    group: 'inbox',
+    role: 'editor',
+    operationId: 'fetchSource',
+    summary: 'Poll a news source now',
+    description:
+      '`result` is the HTTP status (304 when unchanged) or an error word: timeout, too_large, not_a_feed, refused_address, unreachable, too_many_redirects. At most once a minute per source, scheduled polls included.',
+    params: { id: SOURCE },
+    responses: {
+      200: {
+        description: 'What the fetch came to, and how many new inbox items it made',
+        body: FetchReportSchema,
+      },
+    },
+    problems: { 404: 'not_found', 429: 'too_many_requests (with Retry-After)' },
   },
 ] as const satisfies readonly DeclaredRoute[];

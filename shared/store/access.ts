@@ -23,6 +23,9 @@ import {
   tokenHashKey,
   SEARCH_DOC_PREFIX,
   SEARCH_TERM_PREFIX,
+  sourceDuePk,
+  sourceKey,
+  sourcesScenarioPk,
 } from './keys';
 
 /**
@@ -114,6 +117,12 @@ export const FAMILY = {
   inbox: family(inboxItemKey(V).PK, V),
   /** The claim of a canonical URL in a scenario's inbox (`INBOXURL#<scenario>#<hash>`). */
   inboxUrl: family(inboxUrlKey(V, 'x').PK, V),
+  /** A news source's item (`SOURCE#<id>`, contract 1.2). */
+  source: family(sourceKey(V).PK, V),
+  /** GSI1: a scenario's sources (`SOURCES#<scenario>`). */
+  sourcesScenario: family(sourcesScenarioPk(V), V),
+  /** GSI3: active sources by next fetch time (`SOURCEDUE#<n>`, beside `DUE#<n>` and `WEBHOOKDUE#<n>`). */
+  sourceDue: family(sourceDuePk(N), N),
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -303,6 +312,18 @@ export const STORE_ACCESS = {
       { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.inbox, F.inboxUrl] },
       query(INDEX.allThreads, F.inbox),
     ],
+  },
+  // shared/store/source-store.ts (contract 1.2, news sources)
+  sources: {
+    /** The admin routes: a source by key (create, read, patch, delete) and a scenario's list (GSI1). */
+    manage: [
+      { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], keys: [F.source] },
+      query(INDEX.byScenario, F.sourcesScenario),
+    ],
+    /** A fetch: read the source, take it (the minute guard), record the outcome and its due key. */
+    poll: [{ actions: ['GetItem', 'UpdateItem'], keys: [F.source] }],
+    /** The due sources: one Query of GSI3 per shard. */
+    due: [query(INDEX.byDue, F.sourceDue)],
   },
   // shared/store/readiness.ts
   readiness: {

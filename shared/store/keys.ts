@@ -256,3 +256,17 @@ export const inboxUrlKey = (scenario: string, canonicalUrl: string) => ({
   PK: `${INBOX_URL_PREFIX}${scenario}#${createHash('sha256').update(canonicalUrl).digest('base64url')}`,
   SK: '#URL',
 });
+
+/**
+ * News sources (contract 1.2; docs/data-model.md "Source"). A source lives in its own partition
+ * (`SOURCE#<id>`), is listed by scenario through the overloaded GSI1 (`SOURCES#<scenario>`, by id),
+ * and while active is in the sparse due index — the overloaded GSI3, beside the stale check's
+ * `DUE#<n>` and the deliveries' `WEBHOOKDUE#<n>` — under `SOURCEDUE#<n>` (n a hash of its id), by
+ * next fetch time: the poll finds due sources with one Query per shard, never a Scan.
+ */
+export const SOURCE_SHARDS = 4;
+export const SOURCE_PREFIX = 'SOURCE#';
+export const sourceKey = (id: string) => ({ PK: `${SOURCE_PREFIX}${id}`, SK: '#SOURCE' });
+export const sourcesScenarioPk = (scenario: string) => `SOURCES#${scenario}`;
+export const sourceDuePk = (shard: number) => `SOURCEDUE#${shard}`;
+export const sourceDueShard = (id: string) => shardOf(id, SOURCE_SHARDS);

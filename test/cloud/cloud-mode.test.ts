@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ALL_FUNCTION_ENTRIES, BUNDLING } from '../../infra/bundling';
 import { openLive } from '../support/live-client';
 import { startReceiver, type Receiver } from '../support/receiver';
+import { startFeedServer, type FeedServer } from '../support/feed-server';
 import { startCloudTest, synthesizedStack, type CloudTest } from '../support/cloud';
 
 /**
@@ -15,6 +16,7 @@ import { startCloudTest, synthesizedStack, type CloudTest } from '../support/clo
 const SCENARIO = 'cloud-talks';
 let t: CloudTest;
 let receiver: Receiver;
+let feeds: FeedServer;
 const ids: Record<string, string> = {};
 /** When the file's writes began, and when its first threads were written (the changes feed's test). */
 const fileStart = new Date().toISOString();
@@ -22,12 +24,22 @@ let threadsWrittenAt = Infinity;
 
 beforeAll(async () => {
   receiver = await startReceiver(204);
+  feeds = await startFeedServer([
+    {
+      title: 'Ceasefire thread cloud-a: delegations agree to meet again',
+      summary: 'The delegations agreed to meet again next week.',
+      url: 'https://wire.example.org/cloud/ceasefire',
+      publishedAt: '2025-05-16T15:00:00.000Z',
+      language: 'en',
+    },
+  ]);
   t = await startCloudTest();
 }, 300_000);
 
 afterAll(async () => {
   await t?.close();
   await receiver?.close();
+  await feeds?.close();
   if (!process.env.CLOUD_ASSEMBLY) synthesizedStack().cleanup();
 });
 
@@ -396,6 +408,36 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(badge.status).toBe(200);
     expect(badge.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
     expect(badge.text).toContain('<title>Thread cloud-a: agreed</title>');
+  });
+
+  it('polls a news source: the schedule queues it, the poller fetches it into the inbox, each under its own role', async () => {
+    // Prepare
+    const made = await t.call('POST', '/sources', {
+      role: 'admin',
+      body: { scenario: SCENARIO, url: feeds.url('/atom'), title: 'Cloud wire' },
+    });
+    const callsBefore = t.cloud.aws.calls.length;
+    // Act: the minute's schedule, then the event → queue → poller chain to its end
+    await t.cloud.runSchedule('source-schedule');
+    await t.cloud.settle();
+    const source = await t.call('GET', `/sources/${made.body.id}`);
+    const inbox = await t.call('GET', `/inbox?scenario=${SCENARIO}&limit=100`);
+    const again = await t.call('POST', `/sources/${made.body.id}/fetch`);
+    // Assess
+    expect(made.status).toBe(201);
+    expect(source.body).toMatchObject({ lastResult: 200, failures: 0 });
+    expect(inbox.body.items.find((i: { source: string }) => i.source === made.body.id)?.url).toBe(
+      'https://wire.example.org/cloud/ceasefire',
+    );
+    expect(again.status).toBe(429);
+    const calls = t.cloud.aws.calls.slice(callsBefore);
+    const by = (name: 'source-schedule' | 'source-poller') =>
+      calls.filter((c) => c.function === t.cloud.functionId(name)).map((c) => c.action);
+    expect(by('source-schedule')).toEqual(expect.arrayContaining(['dynamodb:Query', 'events:PutEvents']));
+    expect(by('source-poller')).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']),
+    );
+    expect(by('source-poller')).not.toContain('events:PutEvents');
   });
 
   it('answers every route key of the template through its function without a 5xx', async () => {

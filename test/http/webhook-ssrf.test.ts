@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { GLOBAL_UNICAST_IPV6, isPublicAddress } from '../../shared/events/webhook-url';
-import type { LookupAll } from '../../shared/events/webhook-url';
+import { GLOBAL_UNICAST_IPV6, isPublicAddress } from '../../shared/events/outbound-url';
+import type { LookupAll } from '../../shared/events/outbound-url';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { runDeliveries } from '../../shared/app/deliveries';
 import { relayed } from '../support/context';

@@ -174,7 +174,7 @@ describe('alarms people can act on', () => {
     for (const [, c] of ofType('AWS::Lambda::EventInvokeConfig'))
       referencedIds(c.Properties!.DestinationConfig).forEach((id) => dlqs.add(id));
     // Act / Assess
-    expect(dlqs.size).toBe(4); // recount, webhook, stale check, live fan-out
+    expect(dlqs.size).toBe(5); // recount, webhook, stale check, live fan-out, source poll
     for (const id of dlqs) {
       const depth = watching('ApproximateNumberOfMessagesVisible', 'AWS/SQS', id);
       expect({ queue: id, alarms: depth.length }).toEqual({ queue: id, alarms: 1 });

@@ -145,15 +145,18 @@ describe('HTTP API routes', () => {
     expect(referencedIds(authorizer.Properties!.AuthorizerUri)).toContain(functionId('authorizer'));
   });
 
-  it('lets API Gateway invoke each API function only from this API', () => {
-    // Assess: one permission per route plus the authorizer's, all scoped to this API's ARN.
+  it('lets API Gateway invoke each API function only from this API: one permission per function, not per route', () => {
+    // Assess: one permission per function a route is integrated with, plus the authorizer's, all
+    // scoped to this API's ARN (a permission per route took the prod stack past 500 resources).
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
     const fromApi = ofType('AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com',
     );
-    expect(fromApi).toHaveLength(ROUTES.length + PATHS.length + 1 + 1);
+    const groups = new Set(ROUTES.map((r) => r.group));
+    expect(fromApi).toHaveLength(groups.size + 1);
     for (const [, permission] of fromApi)
       expect(referencedIds(permission.Properties!.SourceArn)).toContain(apiId);
+    expect(PATHS.length).toBeGreaterThan(0);
   });
 });
 

@@ -86,6 +86,8 @@ describe('cdk-nag AWS Solutions checks', () => {
       'OutboxRelayRole',
       'ScenarioRecountRole',
       'SearchIndexerRole',
+      'SourcePollerRole',
+      'SourceScheduleRole',
       'StaleCheckRole',
       'SubscriptionsRole',
       'ThreadsReadRole',

@@ -82,6 +82,8 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'outbox-relay',
   'search-indexer',
   'inbox',
+  'source-schedule',
+  'source-poller',
 ];
 
 describe('least privilege per function', () => {
@@ -481,7 +483,14 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
-    ['inbox', ['IDEMPOTENCY#*', 'INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    [
+      'inbox',
+      ['IDEMPOTENCY#*', 'INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'SOURCE#*', 'THREAD#*'],
+    ],
+    // News sources (contract 1.2): the schedule reads only the due index (below); the poller its
+    // source, the inbox's items and claims, what matching reads, and the outbox of InboxItemArrived.
+    ['source-poller', ['INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SOURCE#*', 'THREAD#*']],
+    ['source-schedule', []],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
     ['live-fanout', ['LIVE#*', 'TOKEN#*']],
@@ -509,13 +518,19 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('threads-write', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('threads-write', 'table/index/GSI10')).toEqual(['PARENT#*']);
     // GET /inbox: a scenario's items in one state (INBOX#<scenario>#<state>); matching: its threads.
-    expect(keysOn('inbox', 'table/index/GSI1')).toEqual(['INBOX#*', 'SCENARIO#*']);
+    expect(keysOn('inbox', 'table/index/GSI1')).toEqual(['INBOX#*', 'SCENARIO#*', 'SOURCES#*']);
     expect(keysOn('inbox', 'table/index/GSI2')).toEqual(['INBOX#*']);
     expect(keysOn('inbox', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('stale-check', 'table/index/GSI3')).toEqual(['DUE#*']);
     expect(keysOn('stale-check', 'table/index/GSI11')).toEqual(['EXPECTED#*']);
     expect(keysOn('stale-check', 'table/index/GSI1')).toEqual(['SCENARIO#*', 'SCENARIOS']);
     expect(keysOn('deliveries', 'table/index/GSI3')).toEqual(['WEBHOOKDUE#*']);
+    // News sources: only the schedule reads their due key; the poller and the inbox never query GSI3.
+    expect(keysOn('source-schedule', 'table/index/GSI3')).toEqual(['SOURCEDUE#*']);
+    expect(keysOn('source-poller', 'table/index/GSI3')).toEqual([]);
+    expect(keysOn('inbox', 'table/index/GSI3')).toEqual([]);
+    expect(keysOn('source-poller', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
+    expect(keysOn('source-poller', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('feeds', 'table/index/GSI12')).toEqual(['CHANGES#*']);
     expect(keysOn('stale-check', 'table/index/GSI12')).toEqual(['CHANGES#*']);
@@ -544,9 +559,9 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
   });
 
   it('lets the writers only put an outbox item (in their transactions), no function update or delete one, and only threads-read query them (the changes feed)', () => {
-    // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it
+    // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it (the source poller's: InboxItemArrived)
     const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
-    expect(putters.sort()).toEqual(['inbox', 'stale-check', 'threads-write']);
+    expect(putters.sort()).toEqual(['inbox', 'source-poller', 'stale-check', 'threads-write']);
     const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem)$/;
     expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
     expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:Query$/, 'OUTBOX#3'))).toEqual(['threads-read']);

@@ -116,13 +116,14 @@ describe('a route added by one route-table entry', () => {
       authorizer: referencedIds(route.Properties!.AuthorizerId),
       fn: referencedIds(integration.Properties!.IntegrationUri),
     }).toEqual({ type: 'CUSTOM', authorizer: [authorizerId], fn: [health] });
-    const invoke = ofType('AWS::Lambda::Permission').filter((p) =>
-      JSON.stringify(p.Properties!.SourceArn).includes('/*/*/echoes/{id}"'),
+    // API Gateway may invoke the function from any route of this API (one permission per function,
+    // not per route: infra/constructs/api.ts), so the new route needs no permission of its own.
+    const invoke = ofType('AWS::Lambda::Permission').filter(
+      (p) =>
+        p.Properties!.Principal === 'apigateway.amazonaws.com' &&
+        referencedIds(p.Properties!.FunctionName).includes(health),
     );
-    expect(invoke.map((p) => [p.Properties!.Principal, referencedIds(p.Properties!.FunctionName)])).toEqual([
-      ['apigateway.amazonaws.com', [health]],
-      // The catch-all of the new path (405 for other methods), to the same function.
-      ['apigateway.amazonaws.com', [health]],
-    ]);
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]!.Properties!.SourceArn)).toContain('/*/*/*"');
   });
 });

@@ -17,6 +17,9 @@ import * as liveRoutesFunction from '../../functions/live-connections';
 import type { LiveRouteEvent } from '../../functions/live-connections';
 import * as liveFanOutFunction from '../../functions/live-fanout';
 import * as searchIndexerFunction from '../../functions/search-indexer';
+import * as sourceScheduleFunction from '../../functions/source-schedule';
+import * as sourcePollerFunction from '../../functions/source-poller';
+import { startFeedServer } from '../support/feed-server';
 import { OutboxStream } from '../../local/outbox-stream';
 import {
   ApiGatewayManagementApiClient,
@@ -251,6 +254,7 @@ const liveAuthorizer = liveAuthorizerFunction.handlerFor(appContext);
 const liveRoutes = liveRoutesFunction.handlerFor(() => cloudLive(appContext()));
 const liveFanOut = liveFanOutFunction.handlerFor(() => cloudLive(appContext()));
 const searchIndexer = searchIndexerFunction.handlerFor(appContext);
+const sourcePoller = sourcePollerFunction.handlerFor(appContext);
 
 let ctx: AppContext;
 const bus = new RecordingPublisher();
@@ -648,6 +652,78 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(denied('inbox', [...writeKeys, ...listKeys])).toEqual([]);
     // What threads-write no longer needs: the inbox's items and indexes are refused to it now.
     expect(denied('threads-write', writeKeys).length).toBeGreaterThan(0);
+  });
+
+  it('news sources (contract 1.2): the inbox function manages and fetches them, the schedule finds the due ones, the poller polls one, each within its families and indexes', async () => {
+    // Prepare: a feed on 127.0.0.1 (private addresses allowed in this context) and a thread to match
+    const feeds = await startFeedServer([
+      { title: 'Trump and Putin to meet in Alaska', url: 'https://wire.example.org/iam/alaska' },
+    ]);
+    const other = await startFeedServer([
+      { title: 'Putin arrives in Anchorage for the summit', url: 'https://wire.example.org/iam/anchorage' },
+    ]);
+    try {
+      await threadsWrite(
+        request('POST /threads', {
+          body: {
+            id: 'iam-sources',
+            scenario: 'iam-sources',
+            kind: 'summit',
+            title: 'Trump–Putin meeting',
+            status: 'announced',
+            summary: 's',
+          },
+        }),
+      );
+      const write = (routeKey: string, opts: Parameters<typeof request>[1]) => inbox(request(routeKey, opts));
+      const id = (r: unknown) => (JSON.parse((r as { body: string }).body) as { id: string }).id;
+      sent.take();
+      // Act: the inbox function's routes
+      const made = await write('POST /sources', {
+        body: { scenario: 'iam-sources', url: feeds.url('/rss') },
+      });
+      const polled = await write('POST /sources', {
+        body: { scenario: 'iam-sources', url: other.url('/json') },
+      });
+      const read = await write('GET /sources/{id}', { params: { id: id(made) } });
+      const listed = await write('GET /sources', { query: { scenario: 'iam-sources' } });
+      const patched = await write('PATCH /sources/{id}', {
+        params: { id: id(made) },
+        body: { intervalMinutes: 30 },
+      });
+      const fetched = await write('POST /sources/{id}/fetch', { params: { id: id(made) } });
+      const deleted = await write('DELETE /sources/{id}', { params: { id: id(made) } });
+      const inboxKeys = sent.take();
+      // The schedule: the due sources (its PutEvents is no table call; recorded here instead)
+      const dispatched: string[] = [];
+      await sourceScheduleFunction.handlerFor(() => ({
+        sources: ctx.sources,
+        dispatch: { dispatch: async (ids) => void dispatched.push(...ids) },
+      }))({});
+      const scheduleKeys = sent.take();
+      // The poller: one queued due source
+      const batch = await sourcePoller({
+        Records: [{ messageId: 'm1', body: JSON.stringify({ detail: { sourceId: id(polled) } }) }],
+      } as unknown as SQSEvent);
+      const pollerKeys = sent.take();
+      // Assess
+      expect([made, polled, read, listed, patched, fetched, deleted].map(status)).toEqual([
+        201, 201, 200, 200, 200, 200, 204,
+      ]);
+      expect(dispatched).toContain(id(polled));
+      expect(batch).toEqual({ batchItemFailures: [] });
+      expect((await ctx.sources.get(id(polled), true))?.lastResult).toBe(200);
+      expect(new Set(scheduleKeys.map((k) => k.index ?? k.action))).toEqual(new Set(['GSI3']));
+      expect(denied('inbox', inboxKeys)).toEqual([]);
+      expect(denied('source-schedule', scheduleKeys)).toEqual([]);
+      expect(denied('source-poller', pollerKeys)).toEqual([]);
+      // Neither reaches the other's part: the poller never lists or deletes, the schedule reads no item.
+      expect(denied('source-poller', inboxKeys).length).toBeGreaterThan(0);
+      expect(denied('source-schedule', pollerKeys).length).toBeGreaterThan(0);
+    } finally {
+      await feeds.close();
+      await other.close();
+    }
   });
 
   it('threads-read serves every read route, every list filter and history view within its families and indexes', async () => {

@@ -46,14 +46,16 @@ export interface CloudTest {
 /**
  * Environment a test changes, and why: the database's timeout is patient (a loaded 2-core machine
  * runs 14 functions' processes here; the shipped 1.5 s is tested with a stalled database
- * elsewhere), webhooks may go to the test's receiver on 127.0.0.1, and the changes feed's horizon
- * (WRITE_RETRY_BUDGET_MS + 2 s, read by threads-read only to hold back young changes) is 2 s rather
- * than 12 s, so a test can read changes the file made earlier; the shipped horizon is tested with a
- * fake clock (test/http/changes.test.ts).
+ * elsewhere), webhooks may go to the test's receiver on 127.0.0.1, news sources to its feed server
+ * there, and the changes feed's horizon (WRITE_RETRY_BUDGET_MS + 2 s, read by threads-read only to
+ * hold back young changes) is 2 s rather than 12 s, so a test can read changes the file made
+ * earlier; the shipped horizon is tested with a fake clock (test/http/changes.test.ts).
  */
 const TEST_ENVIRONMENT = (name: AnyFunctionName | undefined): Record<string, string> => ({
   DYNAMODB_TIMEOUT_MS: '10000',
-  ...(name === 'subscriptions' || name === 'deliveries' ? { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true' } : {}),
+  ...(name === 'subscriptions' || name === 'deliveries' || name === 'inbox' || name === 'source-poller'
+    ? { TRACKER_ALLOW_PRIVATE_WEBHOOKS: 'true' }
+    : {}),
   ...(name === 'threads-read' ? { WRITE_RETRY_BUDGET_MS: '1' } : {}),
 });
 

@@ -200,6 +200,9 @@ describe('settings of the local server (readLocalSettings)', () => {
     ['TRACKER_LIVE_IDLE_SECONDS', '0'],
     ['TRACKER_LIVE_IDLE_SECONDS', '7201'],
     ['TRACKER_LIVE_IDLE_SECONDS', 'ten'],
+    ['SOURCE_POLL_INTERVAL_SECONDS', 'often'],
+    ['SOURCE_POLL_INTERVAL_SECONDS', '-1'],
+    ['SOURCE_POLL_INTERVAL_SECONDS', '2147484'],
   ])('refuses %s=%j in one line naming it', (variable, value) => {
     const { variable: named, line } = refusal(() => readLocalSettings({ [variable]: value }));
     expect(named).toBe(variable);
@@ -216,6 +219,12 @@ describe('settings of the local server (readLocalSettings)', () => {
     );
     expect(readLocalSettings({ STALE_CHECK_INTERVAL_SECONDS: '0' }).staleCheckIntervalSeconds).toBe(0);
     expect(readLocalSettings({}).staleCheckIntervalSeconds).toBe(300);
+  });
+
+  it('reads SOURCE_POLL_INTERVAL_SECONDS: 60 by default, 0 turning polling off', () => {
+    expect(readLocalSettings({}).sourcePollIntervalSeconds).toBe(60);
+    expect(readLocalSettings({ SOURCE_POLL_INTERVAL_SECONDS: '0' }).sourcePollIntervalSeconds).toBe(0);
+    expect(readLocalSettings({ SOURCE_POLL_INTERVAL_SECONDS: '300' }).sourcePollIntervalSeconds).toBe(300);
   });
 
   it.each([
