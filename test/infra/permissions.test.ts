@@ -489,7 +489,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ],
     // News sources (contract 1.2): the schedule reads only the due index (below); the poller its
     // source, the inbox's items and claims, what matching reads, and the outbox of InboxItemArrived.
-    ['source-poller', ['INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SOURCE#*', 'THREAD#*']],
+    ['source-poller', ['INBOX#*', 'INBOXURL#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'SOURCE#*', 'THREAD#*']],
     ['source-schedule', []],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
