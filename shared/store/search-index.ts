@@ -13,6 +13,7 @@ import type { DocumentClient } from './client';
 import {
   THREAD_SK,
   UPDATE_PREFIX,
+  SEARCH_DOC_PREFIX,
   firstFormatPostingSk,
   postingPk,
   postingSk,
@@ -171,6 +172,19 @@ function toPosting(item: Record<string, unknown>, scenario: string | undefined):
   };
 }
 
+/**
+ * The backfill's checkpoint, one item beside the document records (`SEARCHDOC#`, no thread id: no
+ * document's): the index format it fills and the last thread it finished; `done` once every thread is.
+ */
+export const BACKFILL_KEY = { PK: `${SEARCH_DOC_PREFIX}`, SK: '#BACKFILL' } as const;
+export interface BackfillCheckpoint {
+  format: number;
+  after?: string | undefined;
+  done: boolean;
+  threads: number;
+  documents: number;
+}
+
 export class SearchIndex {
   constructor(
     private readonly db: DocumentClient,
@@ -302,6 +316,41 @@ export class SearchIndex {
         return { postings, done };
       },
     };
+  }
+
+  /** A thread's searchable items as stored: its thread item and its updates (what the backfill indexes). */
+  async sourceItems(threadId: string): Promise<Record<string, unknown>[]> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: threadKey(threadId), ConsistentRead: true }),
+    );
+    const out: Record<string, unknown>[] = Item ? [Item] : [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :u)',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':u': UPDATE_PREFIX },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Where the backfill stopped (the last thread id done), in which index format; null: never run. */
+  async backfillCheckpoint(): Promise<BackfillCheckpoint | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: BACKFILL_KEY, ConsistentRead: true }),
+    );
+    return Item ? (Item.checkpoint as BackfillCheckpoint) : null;
+  }
+
+  async saveBackfillCheckpoint(checkpoint: BackfillCheckpoint): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...BACKFILL_KEY, checkpoint } }));
   }
 
   /** Documents as indexed, by key (absent ones are left out): the random access of a ranking. */
