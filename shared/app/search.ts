@@ -57,7 +57,7 @@ export async function rankedMatches(ctx: Ctx, query: SearchQuery, need: number, 
   const { ranked } = await topAfter(
     sources,
     async (keys) => {
-      const docs = await ctx.search.docs(keys);
+      const docs = await ctx.search.docs(keys, words);
       return new Map(
         keys.map((k) => {
           const d = docs.get(k);

@@ -25,6 +25,8 @@ export const AVERAGE_LENGTH = 60;
 export const ASSUMED_DOCUMENTS = 100_000;
 /** Document frequencies are counted up to this: the first read of a word's postings. */
 export const DF_CAP = 100;
+/** Open documents, per result asked for, above which a round reads on rather than looking them up. */
+export const LOOKUP_FACTOR = 2;
 /** Impacts range 0..2200 (k1 + 1 = 2.2, × 1000). */
 export const MAX_IMPACT = 9999;
 
@@ -158,7 +160,10 @@ export async function topAfter(
     let ranked = results();
     const cut = ranked.length >= need ? ranked[need - 1]!.score : -1;
     const look = pending.filter((p) => p.bound >= cut).map((p) => p.key);
-    if (look.length > 0) {
+    // A lookup reads a whole document record; a posting is a few dozen bytes. While many documents
+    // are open and the lists go on, reading on settles most of them for less.
+    const readOn = look.length > need * LOOKUP_FACTOR && !ended.some(Boolean);
+    if (look.length > 0 && !readOn) {
       const found = await lookup(look);
       for (const key of look) {
         const impacts = found.get(key);

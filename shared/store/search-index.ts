@@ -354,23 +354,42 @@ export class SearchIndex {
   }
 
   /** Documents as indexed, by key (absent ones are left out): the random access of a ranking. */
-  async docs(keys: readonly string[]): Promise<Map<string, IndexedDoc>> {
+  async docs(keys: readonly string[], terms: readonly string[]): Promise<Map<string, IndexedDoc>> {
+    // Only the words asked about travel back (a record holds every word of its document).
+    const names: Record<string, string> = { '#d': 'doc', '#t': 'terms' };
+    terms.forEach((t, i) => (names[`#w${i}`] = t));
     const items = await this.batchGet(
       keys.map((k) => {
         const d = docOfKey(k);
         return searchDocKey(d.threadId, d.updateId);
       }),
+      {
+        ProjectionExpression: [
+          ...['scenario', 'threadId', 'updateId', 'n', 'draft', 'v'].map((a) => `#d.${a}`),
+          ...terms.map((_, i) => `#d.#t.#w${i}`),
+        ].join(', '),
+        ExpressionAttributeNames: names,
+      },
     );
+    for (const i of items) (i.doc as IndexedDoc).terms ??= {};
     return new Map(items.map((i) => [docKeyOf(i.doc as IndexedDoc), i.doc as IndexedDoc]));
   }
 
   /** The thread and update items of a page of results, by key (absent ones are left out). */
   async items(docs: readonly { threadId: string; updateId?: string | undefined }[]) {
     const keys = docs.map((d) => (d.updateId ? updateKey(d.threadId, d.updateId) : threadKey(d.threadId)));
-    return this.batchGet(keys);
+    // What a snippet and a hit need, not the whole item (an update's revisions, a thread's fold).
+    const fields = ['PK', 'SK', 'title', 'summary', 'keywords', 'quotes', 'sources', 'retracted', 'draft'];
+    return this.batchGet(keys, {
+      ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
+    });
   }
 
-  private async batchGet(keys: Record<string, string>[]): Promise<Record<string, unknown>[]> {
+  private async batchGet(
+    keys: Record<string, string>[],
+    projection: { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> },
+  ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET) {
       let pending: Record<string, string>[] | undefined = keys.slice(i, i + BATCH_GET);
@@ -378,7 +397,7 @@ export class SearchIndex {
         if (attempt === 5) throw new Error('the search index could not read (throttled)');
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         const page = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }),
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ...projection } } }),
         );
         out.push(...((page.Responses?.[this.table] ?? []) as Record<string, unknown>[]));
         pending = page.UnprocessedKeys?.[this.table]?.Keys as Record<string, string>[] | undefined;
