@@ -1,7 +1,6 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ThreadStore } from '../store/thread-store';
 import { INDEX_FORMAT, type BackfillCheckpoint, type SearchIndex } from '../store/search-index';
-import { indexRecords, type SearchStreamRecord } from './search-indexer';
+import { indexRecords } from './search-indexer';
 
 /**
  * The search backfill (`npm run search:backfill`): index what the stream never offered the indexer —
@@ -39,15 +38,6 @@ export interface BackfillSummary extends BackfillCheckpoint {
 
 type Ctx = { search: SearchIndex; threads: Pick<ThreadStore, 'listThreads'> };
 
-const recordOf = (item: Record<string, unknown>, i: number): SearchStreamRecord => ({
-  eventName: 'INSERT',
-  dynamodb: {
-    SequenceNumber: String(i),
-    Keys: marshall({ PK: item.PK, SK: item.SK }),
-    NewImage: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
-  },
-});
-
 export async function backfillSearch(ctx: Ctx, options: BackfillOptions = {}): Promise<BackfillSummary> {
   const saved = await ctx.search.backfillCheckpoint();
   const fresh = options.restart || !saved || saved.format !== INDEX_FORMAT;
@@ -65,8 +55,8 @@ export async function backfillSearch(ctx: Ctx, options: BackfillOptions = {}): P
     );
     // The page's threads at once (the indexer takes INDEX_CONCURRENCY threads at a time, each
     // thread's documents in order); the checkpoint moves only once the whole page is indexed.
-    const items = (await Promise.all(page.items.map((t) => ctx.search.sourceItems(t.id)))).flat();
-    const result = await indexRecords(ctx, items.map(recordOf));
+    const items = (await Promise.all(page.items.map((t) => ctx.search.sourceRecords(t.id)))).flat();
+    const result = await indexRecords(ctx, items);
     if (result.batchItemFailures.length > 0)
       throw new SearchBackfillFailed(
         `could not index every thread after ${checkpoint.after ?? 'the start'}; run again to go on from there`,

@@ -7,7 +7,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { impact, type ImpactPosting } from '../domain/search-rank';
 import type { DocumentClient } from './client';
 import {
@@ -318,8 +318,22 @@ export class SearchIndex {
     };
   }
 
-  /** A thread's searchable items as stored: its thread item and its updates (what the backfill indexes). */
-  async sourceItems(threadId: string): Promise<Record<string, unknown>[]> {
+  /**
+   * A thread's searchable items as stored (its thread item, then its updates) as the stream would
+   * offer them, INSERT records with their new images: what the backfill hands the indexer.
+   */
+  async sourceRecords(threadId: string): Promise<SearchStreamRecord[]> {
+    return (await this.sourceItems(threadId)).map((item, i) => ({
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: `${threadId}#${i}`,
+        Keys: marshall({ PK: item.PK, SK: item.SK }),
+        NewImage: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+      },
+    }));
+  }
+
+  private async sourceItems(threadId: string): Promise<Record<string, unknown>[]> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: threadKey(threadId), ConsistentRead: true }),
     );
