@@ -25,8 +25,8 @@ export const AVERAGE_LENGTH = 60;
 export const ASSUMED_DOCUMENTS = 100_000;
 /** Document frequencies are counted up to this: the first read of a word's postings. */
 export const DF_CAP = 100;
-/** Open documents, per result asked for, above which a round reads on rather than looking them up. */
-export const LOOKUP_FACTOR = 2;
+/** Documents looked up a round at most (one BatchGetItem). */
+export const LOOKUPS_PER_ROUND = 100;
 /** Impacts range 0..2200 (k1 + 1 = 2.2, × 1000). */
 export const MAX_IMPACT = 9999;
 
@@ -86,6 +86,8 @@ export interface TopOptions {
   drafts: boolean;
   /** Postings read per word in each round after the first. */
   chunk?: number;
+  /** Documents looked up a round at most: LOOKUPS_PER_ROUND; smaller in tests. */
+  lookupsPerRound?: number;
   /** Document frequencies counted up to (the first read of each word): DF_CAP; smaller in tests. */
   dfCap?: number;
 }
@@ -159,11 +161,14 @@ export async function topAfter(
     // Look up the documents that could still make the page.
     let ranked = results();
     const cut = ranked.length >= need ? ranked[need - 1]!.score : -1;
-    const look = pending.filter((p) => p.bound >= cut).map((p) => p.key);
-    // A lookup reads a whole document record; a posting is a few dozen bytes. While many documents
-    // are open and the lists go on, reading on settles most of them for less.
-    const readOn = look.length > need * LOOKUP_FACTOR && !ended.some(Boolean);
-    if (look.length > 0 && !readOn) {
+    // The most promising first, one BatchGetItem's worth a round: each raises the page's cut, which
+    // settles more of the rest without reading them.
+    const look = pending
+      .filter((p) => p.bound >= cut)
+      .sort((x, y) => y.bound - x.bound)
+      .slice(0, options.lookupsPerRound ?? LOOKUPS_PER_ROUND)
+      .map((p) => p.key);
+    if (look.length > 0) {
       const found = await lookup(look);
       for (const key of look) {
         const impacts = found.get(key);

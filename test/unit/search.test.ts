@@ -191,12 +191,13 @@ describe('search ranking (BM25 with impacts)', () => {
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
-        async (c, q, limit, dfCap, chunk, drafts) => {
+        fc.integer({ min: 1, max: 4 }),
+        async (c, q, limit, dfCap, chunk, drafts, lookupsPerRound) => {
           // Act: every page, each from the cursor of the one before.
           const pages: Ranked[] = [];
           let after: RankCursor | undefined;
           for (let i = 0; i < 50; i++) {
-            const ranked = await top(c, q, { need: limit + 1, after, dfCap, chunk, drafts });
+            const ranked = await top(c, q, { need: limit + 1, after, dfCap, chunk, drafts, lookupsPerRound });
             pages.push(...ranked.slice(0, limit));
             if (ranked.length <= limit) break;
             after = ranked[limit - 1];
