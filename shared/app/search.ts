@@ -1,4 +1,4 @@
-import { shownScore, topAfter, type RankCursor } from '../domain/search-rank';
+import { shownScore, topAfter, type RankCursor, type Ranked } from '../domain/search-rank';
 import { queryTerms, snippet } from '../domain/search-text';
 import { docOfKey, impactIn, type SearchIndex } from '../store/search-index';
 
@@ -40,8 +40,19 @@ export interface SearchHit {
 
 type Ctx = { search: SearchIndex };
 
+/** Where the next page starts: after this result, ranked with the first page's word weights. */
+export type SearchCursor = RankCursor & { weights: number[] };
+
 /** The `need` best matches after `after`, with each one's scenario. */
-export async function rankedMatches(ctx: Ctx, query: SearchQuery, need: number, after?: RankCursor) {
+export async function rankedMatches(
+  ctx: Ctx,
+  query: SearchQuery,
+  need: number,
+  after?: SearchCursor,
+): Promise<{
+  ranked: (Ranked & { doc: { threadId: string; updateId?: string; scenario: string } })[];
+  weights: number[];
+}> {
   const words = queryTerms(query.q).slice(0, MAX_QUERY_WORDS);
   const scenarios = new Map<string, string>();
   const sources = words.map((w) => {
@@ -54,7 +65,7 @@ export async function rankedMatches(ctx: Ctx, query: SearchQuery, need: number, 
       },
     };
   });
-  const { ranked } = await topAfter(
+  const { ranked, weights } = await topAfter(
     sources,
     async (keys) => {
       const docs = await ctx.search.docs(keys, words);
@@ -73,9 +84,12 @@ export async function rankedMatches(ctx: Ctx, query: SearchQuery, need: number, 
         }),
       );
     },
-    { need, after, drafts: query.drafts, chunk: SEARCH_CHUNK },
+    { need, after, weights: after?.weights, drafts: query.drafts, chunk: SEARCH_CHUNK },
   );
-  return ranked.map((r) => ({ ...r, doc: { ...docOfKey(r.key), scenario: scenarios.get(r.key)! } }));
+  return {
+    ranked: ranked.map((r) => ({ ...r, doc: { ...docOfKey(r.key), scenario: scenarios.get(r.key)! } })),
+    weights,
+  };
 }
 
 /** One page of results after `after`, and the cursor of the next page (null: the last). */
@@ -83,9 +97,9 @@ export async function searchPage(
   ctx: Ctx,
   query: SearchQuery,
   limit: number,
-  after?: RankCursor,
-): Promise<{ items: SearchHit[]; next: RankCursor | null }> {
-  const ranked = await rankedMatches(ctx, query, limit + 1, after);
+  after?: SearchCursor,
+): Promise<{ items: SearchHit[]; next: SearchCursor | null }> {
+  const { ranked, weights } = await rankedMatches(ctx, query, limit + 1, after);
   const page = ranked.slice(0, limit);
   const items = await ctx.search.items(page.map((r) => r.doc));
   const byKey = new Map(
@@ -139,5 +153,8 @@ export async function searchPage(
     }
   }
   const last = page[page.length - 1];
-  return { items: hits, next: ranked.length > limit && last ? { score: last.score, key: last.key } : null };
+  return {
+    items: hits,
+    next: ranked.length > limit && last ? { score: last.score, key: last.key, weights } : null,
+  };
 }

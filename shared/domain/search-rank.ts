@@ -84,6 +84,11 @@ export interface TopOptions {
   need: number;
   after?: RankCursor | undefined;
   drafts: boolean;
+  /**
+   * The words' weights of the search's first page: later pages rank with them, so a word's
+   * frequency growing between pages (a weight is counted up to DF_CAP) does not move the cursor.
+   */
+  weights?: readonly number[] | undefined;
   /** Postings read per word in each round after the first. */
   chunk?: number;
   /** Documents looked up a round at most: LOOKUPS_PER_ROUND; smaller in tests. */
@@ -127,7 +132,10 @@ export async function topAfter(
   };
   await Promise.all(sources.map((_, w) => readChunk(w, cap)));
   // Document frequency counted up to DF_CAP (drafts count: the weight is the same for everyone).
-  const weights = read.map((r, w) => wordWeight(ended[w] ? r.size : cap, cap));
+  const weights =
+    options.weights?.length === words
+      ? [...options.weights]
+      : read.map((r, w) => wordWeight(ended[w] ? r.size : cap, cap));
   const scored = new Map<string, number | null>();
   const scoreOf = (impacts: readonly (number | undefined)[]) =>
     impacts.every((i) => i !== undefined)

@@ -42,17 +42,22 @@ const top = async (
   words: string[],
   options: Partial<TopOptions> & { need: number },
   reads?: number[],
-): Promise<Ranked[]> =>
-  (
-    await topAfter(
-      words.map((w) => listOf(c, w, reads)),
-      async (keys) =>
-        new Map(
-          keys.map((k) => [k, c.drafts.has(k) && !options.drafts ? null : words.map((w) => c.docs[k]?.[w])]),
-        ),
-      { drafts: false, ...options },
-    )
-  ).ranked;
+): Promise<Ranked[]> => (await topWith(c, words, options, reads)).ranked;
+
+const topWith = async (
+  c: Corpus,
+  words: string[],
+  options: Partial<TopOptions> & { need: number },
+  reads?: number[],
+) =>
+  await topAfter(
+    words.map((w) => listOf(c, w, reads)),
+    async (keys) =>
+      new Map(
+        keys.map((k) => [k, c.drafts.has(k) && !options.drafts ? null : words.map((w) => c.docs[k]?.[w])]),
+      ),
+    { drafts: false, ...options },
+  );
 
 /** The reference: every posting read, every document scored, sorted. */
 const exhaustive = (c: Corpus, words: string[], need: number, dfCap = DF_CAP, drafts = false): Ranked[] => {
@@ -196,8 +201,18 @@ describe('search ranking (BM25 with impacts)', () => {
           // Act: every page, each from the cursor of the one before.
           const pages: Ranked[] = [];
           let after: RankCursor | undefined;
+          let weights: number[] | undefined;
           for (let i = 0; i < 50; i++) {
-            const ranked = await top(c, q, { need: limit + 1, after, dfCap, chunk, drafts, lookupsPerRound });
+            const { ranked, weights: w } = await topWith(c, q, {
+              need: limit + 1,
+              after,
+              weights,
+              dfCap,
+              chunk,
+              drafts,
+              lookupsPerRound,
+            });
+            weights = w;
             pages.push(...ranked.slice(0, limit));
             if (ranked.length <= limit) break;
             after = ranked[limit - 1];
