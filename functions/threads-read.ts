@@ -298,10 +298,10 @@ export const handler = lambdaHandler(THREADS_READ_ROUTES)(
       const scope = `search:${canonicalJson(query)}`;
       const from =
         q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
-      const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from?.offset ?? 0);
+      const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from);
       return json(200, {
         items: page.items,
-        nextToken: page.next !== null ? req.ctx.pageTokens.encode({ offset: page.next }, scope) : null,
+        nextToken: page.next !== null ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
       });
     },
     // Public scenarios and embeds (contract 1.2): no token; Cache-Control and CORS from the dispatcher.

@@ -1,17 +1,22 @@
-import { rank } from '../domain/search-rank';
+import { shownScore, topAfter, type RankCursor, type Ranked } from '../domain/search-rank';
 import { queryTerms, snippet } from '../domain/search-text';
-import type { Posting, SearchIndex } from '../store/search-index';
+import { docOfKey, impactIn, type SearchIndex } from '../store/search-index';
 
 /**
  * `GET /search`: threads and updates holding every word of `q`, best first (shared/domain/search-rank.ts).
  *
- * What it reads grows with the results, not with the tracker: one Query per word of the query over
- * that word's postings (in the scenario, when one is named), at most MAX_POSTINGS_PER_TERM each; a
- * word that has more than that is checked only for the documents the rarest word found (a BatchGet of
- * those postings); then one BatchGet of the page's own items, for their snippets and their
- * retraction. A query of at most MAX_QUERY_WORDS words keeps the number of Queries bounded.
+ * What it reads grows with the results, not with the tracker: per word of the query, its postings
+ * best first (in the scenario's slice, when one is named), the first DF_CAP (what the word's weight
+ * needs) and then a chunk a round only while the page could still change (the threshold algorithm:
+ * `topAfter`); a document seen in some words' lists only is looked up in its document record
+ * (BatchGetItem) when it could still make the page; then one BatchGetItem of the page's own items,
+ * for their snippets and their retraction. A query of at most MAX_QUERY_WORDS words keeps the
+ * number of lists bounded. A page's cursor is the last result's (score, key): the next page is what
+ * ranks after it, so a page never repeats a result of an earlier one.
  */
 export const MAX_QUERY_WORDS = 8;
+/** Postings read per word and round after the first read. */
+export const SEARCH_CHUNK = 100;
 
 export interface SearchQuery {
   q: string;
@@ -35,51 +40,67 @@ export interface SearchHit {
 
 type Ctx = { search: SearchIndex };
 
-const docKey = (p: Pick<Posting, 'threadId' | 'updateId'>) => `${p.threadId}#${p.updateId ?? ''}`;
+/** Where the next page starts: after this result, ranked with the first page's word weights. */
+export type SearchCursor = RankCursor & { weights: number[] };
 
-/** Every match, ranked: what a page is cut from (the ranking is recomputed per page: no state kept). */
-export async function rankedMatches(ctx: Ctx, query: SearchQuery) {
+/** The `need` best matches after `after`, with each one's scenario. */
+export async function rankedMatches(
+  ctx: Ctx,
+  query: SearchQuery,
+  need: number,
+  after?: SearchCursor,
+): Promise<{
+  ranked: (Ranked & { doc: { threadId: string; updateId?: string; scenario: string } })[];
+  weights: number[];
+}> {
   const words = queryTerms(query.q).slice(0, MAX_QUERY_WORDS);
-  if (words.length === 0) return [];
-  const read = await Promise.all(words.map((w) => ctx.search.postings(w, query.scenario)));
-  const visible = (p: Posting) => query.drafts || !p.draft;
-  const lists = read.map((r) => ({ ...r, postings: r.postings.filter(visible) }));
-  // The word with fewest postings, complete ones first: its documents are the only candidates.
-  const order = lists
-    .map((_, i) => i)
-    .sort((a, b) => {
-      const [x, y] = [lists[a]!, lists[b]!];
-      return Number(y.complete) - Number(x.complete) || x.postings.length - y.postings.length;
-    });
-  const rarest = lists[order[0]!]!;
-  const candidates = rarest.postings;
-  const perWord = await Promise.all(
-    lists.map(async (l, i) => {
-      if (l === rarest || l.complete) return { postings: l.postings, df: read[i]!.postings.length };
-      // A word with more postings than a query reads: ask only about the candidates.
-      const have = new Set(l.postings.map(docKey));
-      const missing = candidates.filter((c) => !have.has(docKey(c)));
-      const found = (await ctx.search.holding(words[i]!, missing)).filter(visible);
-      return { postings: [...l.postings, ...found], df: read[i]!.postings.length + found.length };
-    }),
-  );
-  return rank({
-    words: perWord.map((w) => ({
-      df: w.df,
-      postings: w.postings.map((p) => ({ doc: p, key: docKey(p), tf: p.w, length: 1.1 ** p.n })),
-    })),
+  const scenarios = new Map<string, string>();
+  const sources = words.map((w) => {
+    const source = ctx.search.postingSource(w, query.scenario);
+    return {
+      read: async (limit: number) => {
+        const page = await source.read(limit);
+        for (const p of page.postings) scenarios.set(p.key, p.scenario);
+        return page;
+      },
+    };
   });
+  const { ranked, weights } = await topAfter(
+    sources,
+    async (keys) => {
+      const docs = await ctx.search.docs(keys, words);
+      return new Map(
+        keys.map((k) => {
+          const d = docs.get(k);
+          // Gone, moved out of the scenario, or a draft not asked for: not a result.
+          if (
+            !d ||
+            (query.scenario !== undefined && d.scenario !== query.scenario) ||
+            (d.draft && !query.drafts)
+          )
+            return [k, null];
+          scenarios.set(k, d.scenario);
+          return [k, words.map((w) => impactIn(d, w))];
+        }),
+      );
+    },
+    { need, after, weights: after?.weights, drafts: query.drafts, chunk: SEARCH_CHUNK },
+  );
+  return {
+    ranked: ranked.map((r) => ({ ...r, doc: { ...docOfKey(r.key), scenario: scenarios.get(r.key)! } })),
+    weights,
+  };
 }
 
-/** One page of results from `offset`, and the offset of the next page (null: the last). */
+/** One page of results after `after`, and the cursor of the next page (null: the last). */
 export async function searchPage(
   ctx: Ctx,
   query: SearchQuery,
   limit: number,
-  offset: number,
-): Promise<{ items: SearchHit[]; next: number | null }> {
-  const ranked = await rankedMatches(ctx, query);
-  const page = ranked.slice(offset, offset + limit);
+  after?: SearchCursor,
+): Promise<{ items: SearchHit[]; next: SearchCursor | null }> {
+  const { ranked, weights } = await rankedMatches(ctx, query, limit + 1, after);
+  const page = ranked.slice(0, limit);
   const items = await ctx.search.items(page.map((r) => r.doc));
   const byKey = new Map(
     items.map((i) => [
@@ -112,7 +133,7 @@ export async function searchPage(
         threadId: p.threadId,
         updateId: p.updateId,
         snippet: snippet(texts, words),
-        score: r.score,
+        score: shownScore(r.score),
         retracted: item.retracted === true,
         ...(query.drafts ? { draft } : {}),
       });
@@ -127,9 +148,13 @@ export async function searchPage(
         scenario: p.scenario,
         threadId: p.threadId,
         snippet: snippet(texts, words),
-        score: r.score,
+        score: shownScore(r.score),
       });
     }
   }
-  return { items: hits, next: offset + limit < ranked.length ? offset + limit : null };
+  const last = page[page.length - 1];
+  return {
+    items: hits,
+    next: ranked.length > limit && last ? { score: last.score, key: last.key, weights } : null,
+  };
 }

@@ -1,49 +1,197 @@
 /**
- * Ranking: Okapi BM25 over the postings a query read. Every word of the query must be in a document
- * (the contract: documents that contain the words of `q`); a document's score is the sum over the
- * words of idf × saturated term frequency, normalised by the document's length.
+ * Ranking: Okapi BM25 with fixed collection statistics, in whole numbers, so that a query can read
+ * each word's postings best first and stop as soon as the page cannot change (the threshold
+ * algorithm, `topAfter` below) and still answer exactly what reading everything would.
  *
- * The collection statistics are those of what was read, not of the whole index (keeping exact counts
- * would mean one item every indexing writes, a hot key): N is the number of distinct documents that
- * hold any of the words, a word's document frequency the number of its postings read. That keeps
- * BM25's order where it matters: a rare word weighs more than a common one, a word in the title more
- * than one in a quote (fields are weighted when indexed: search-text.ts), a short document that holds
- * a word more than a long one.
+ * - A posting's **impact** is BM25's saturated term frequency, computed when it is indexed from the
+ *   word's weighted frequency in the document and the document's length (fields are weighted when
+ *   indexed: search-text.ts), against a fixed average length: `impact` below, × 1000, rounded. It
+ *   depends on the document only, so postings can be stored in descending impact (the sort key) and
+ *   a word's best documents are the first a Query reads.
+ * - A word's **weight** is BM25's idf of its document frequency counted up to DF_CAP: the first read
+ *   of a word (DF_CAP postings at most) tells it exactly, whatever the word's length of list, so a
+ *   word in 100 documents and one in 100,000 weigh the same (both common), and a rare word more.
+ *   Exact counts of every word would need a counter that every indexing writes (hot keys), and the
+ *   real number of documents N would too: N is a constant.
+ * - A document's **score** is the sum over the query's words of weight × impact, a whole number:
+ *   ties are exact, broken by the document's key (so pages are stable), and a page's cursor is a
+ *   (score, key) pair. Every word must be in a document (the contract: the words of `q`).
  */
 
 export const BM25 = { k1: 1.2, b: 0.75 } as const;
+/** The weighted length taken as average (a short news update with a quote and a source title). */
+export const AVERAGE_LENGTH = 60;
+/** The number of documents idf assumes. */
+export const ASSUMED_DOCUMENTS = 100_000;
+/** Document frequencies are counted up to this: the first read of a word's postings. */
+export const DF_CAP = 100;
+/** Documents looked up a round at most (one BatchGetItem). */
+export const LOOKUPS_PER_ROUND = 100;
+/** Impacts range 0..2200 (k1 + 1 = 2.2, × 1000). */
+export const MAX_IMPACT = 9999;
 
-export interface RankInput<D> {
-  /** Per word, its postings: the document, the word's weighted frequency in it, the document's length. */
-  words: readonly { postings: readonly { doc: D; key: string; tf: number; length: number }[]; df: number }[];
+/** A posting's impact: BM25's term-frequency part × 1000, rounded. `length` is the weighted length. */
+export function impact(tf: number, length: number): number {
+  const norm = 1 - BM25.b + (BM25.b * length) / AVERAGE_LENGTH;
+  return Math.round((1000 * (tf * (BM25.k1 + 1))) / (tf + BM25.k1 * norm));
 }
 
-export interface Ranked<D> {
-  doc: D;
+/** A word's weight from its document frequency (counted up to DF_CAP): idf × 1000, rounded. */
+export function wordWeight(df: number, cap: number = DF_CAP): number {
+  const n = Math.min(df, cap);
+  return Math.round(1000 * Math.log(1 + (ASSUMED_DOCUMENTS - n + 0.5) / (n + 0.5)));
+}
+
+/** The score as the API shows it: weight × impact / 10^6, four decimals. */
+export const shownScore = (score: number): number => Math.round(score / 100) / 1e4;
+
+/** Where a page ends: the last result's score and key. */
+export interface RankCursor {
+  score: number;
+  key: string;
+}
+
+export interface Ranked {
   key: string;
   score: number;
 }
 
-/** Documents holding every word, best first (ties by key, so pages are stable). */
-export function rank<D>({ words }: RankInput<D>): Ranked<D>[] {
-  if (words.length === 0) return [];
-  const all = new Map<string, { doc: D; length: number }>();
-  for (const w of words) for (const p of w.postings) all.set(p.key, { doc: p.doc, length: p.length });
-  const n = Math.max(all.size, ...words.map((w) => w.df));
-  const avg = [...all.values()].reduce((s, d) => s + d.length, 0) / Math.max(1, all.size);
-  const scores = new Map<string, number>();
-  const hits = new Map<string, number>();
-  for (const w of words) {
-    const idf = Math.log(1 + (n - w.df + 0.5) / (w.df + 0.5));
-    for (const p of w.postings) {
-      const norm = 1 - BM25.b + (BM25.b * p.length) / (avg || 1);
-      const s = (idf * (p.tf * (BM25.k1 + 1))) / (p.tf + BM25.k1 * norm);
-      scores.set(p.key, (scores.get(p.key) ?? 0) + s);
-      hits.set(p.key, (hits.get(p.key) ?? 0) + 1);
+/** Best first: higher score, then lower key. */
+export const before = (a: RankCursor, b: RankCursor): boolean =>
+  a.score > b.score || (a.score === b.score && a.key < b.key);
+
+/** One posting as read: the document's key, its impact for the word, whether it is a draft. */
+export interface ImpactPosting {
+  key: string;
+  impact: number;
+  draft: boolean;
+}
+
+/** A word's postings, best (highest impact) first, read a chunk at a time. */
+export interface PostingSource {
+  read(limit: number): Promise<{ postings: ImpactPosting[]; done: boolean }>;
+}
+
+/**
+ * Random access: for documents seen in some words' lists, their impact for every word of the query
+ * (undefined: the document does not hold it), or null when the document is not to be found (gone,
+ * out of the scenario, a draft nobody asked for).
+ */
+export type ImpactLookup = (keys: string[]) => Promise<Map<string, (number | undefined)[] | null>>;
+
+export interface TopOptions {
+  /** How many results after the cursor (the page, and one more to tell whether a next page exists). */
+  need: number;
+  after?: RankCursor | undefined;
+  drafts: boolean;
+  /**
+   * The words' weights of the search's first page: later pages rank with them, so a word's
+   * frequency growing between pages (a weight is counted up to DF_CAP) does not move the cursor.
+   */
+  weights?: readonly number[] | undefined;
+  /** Postings read per word in each round after the first. */
+  chunk?: number;
+  /** Documents looked up a round at most: LOOKUPS_PER_ROUND; smaller in tests. */
+  lookupsPerRound?: number;
+  /** Document frequencies counted up to (the first read of each word): DF_CAP; smaller in tests. */
+  dfCap?: number;
+}
+
+/**
+ * The `need` best documents after `after` holding every word, best first: the threshold algorithm
+ * (Fagin et al.) over lists in descending impact. Each round reads a chunk of every word's list;
+ * a document seen in every list is scored from its postings, one seen in some is looked up
+ * (`lookup`) when it could still make the page; it stops when the page's last result beats what any
+ * document not yet seen could score (the sum of the weights × the last impact read of each list), or
+ * when a list ends (a document not in it cannot hold every word). What it reads grows with the
+ * results and the cursor's depth, never with the length of a list beyond that.
+ */
+export async function topAfter(
+  sources: readonly PostingSource[],
+  lookup: ImpactLookup,
+  options: TopOptions,
+): Promise<{ ranked: Ranked[]; weights: number[] }> {
+  const { need, after, drafts } = options;
+  const cap = options.dfCap ?? DF_CAP;
+  const chunk = options.chunk ?? 100;
+  const words = sources.length;
+  if (words === 0 || need <= 0) return { ranked: [], weights: [] };
+  // Per word: the impacts read so far by document, the last impact read, whether the list ended.
+  const read = sources.map(() => new Map<string, number>());
+  const lastImpact = sources.map(() => MAX_IMPACT);
+  const ended = sources.map(() => false);
+  const invisible = new Set<string>();
+  const readChunk = async (w: number, limit: number) => {
+    const page = await sources[w]!.read(limit);
+    for (const p of page.postings) {
+      read[w]!.set(p.key, p.impact);
+      if (p.draft && !drafts) invisible.add(p.key);
+      lastImpact[w] = p.impact;
     }
+    if (page.done) ended[w] = true;
+  };
+  await Promise.all(sources.map((_, w) => readChunk(w, cap)));
+  // Document frequency counted up to DF_CAP (drafts count: the weight is the same for everyone).
+  const weights =
+    options.weights?.length === words
+      ? [...options.weights]
+      : read.map((r, w) => wordWeight(ended[w] ? r.size : cap, cap));
+  const scored = new Map<string, number | null>();
+  const scoreOf = (impacts: readonly (number | undefined)[]) =>
+    impacts.every((i) => i !== undefined)
+      ? impacts.reduce<number>((s, i, w) => s + weights[w]! * i!, 0)
+      : null;
+  for (;;) {
+    // Documents seen: scored from their postings when every list holds them, else bounded.
+    const pending: { key: string; bound: number }[] = [];
+    for (const key of new Set(read.flatMap((r) => [...r.keys()]))) {
+      if (scored.has(key)) continue;
+      if (invisible.has(key)) {
+        scored.set(key, null);
+        continue;
+      }
+      const impacts = read.map((r) => r.get(key));
+      if (impacts.every((i) => i !== undefined)) scored.set(key, scoreOf(impacts));
+      // A list that ended without it: it does not hold that word.
+      else if (impacts.some((i, w) => i === undefined && ended[w])) scored.set(key, null);
+      else
+        pending.push({
+          key,
+          bound: impacts.reduce<number>((s, i, w) => s + weights[w]! * (i ?? lastImpact[w]!), 0),
+        });
+    }
+    const results = () =>
+      [...scored]
+        .filter((e): e is [string, number] => e[1] !== null)
+        .map(([key, score]) => ({ key, score }))
+        .filter((r) => !after || before(after, r))
+        .sort((a, b) => (before(a, b) ? -1 : 1));
+    // Look up the documents that could still make the page.
+    let ranked = results();
+    const cut = ranked.length >= need ? ranked[need - 1]!.score : -1;
+    // The most promising first, one BatchGetItem's worth a round: each raises the page's cut, which
+    // settles more of the rest without reading them.
+    const look = pending
+      .filter((p) => p.bound >= cut)
+      .sort((x, y) => y.bound - x.bound)
+      .slice(0, options.lookupsPerRound ?? LOOKUPS_PER_ROUND)
+      .map((p) => p.key);
+    if (look.length > 0) {
+      const found = await lookup(look);
+      for (const key of look) {
+        const impacts = found.get(key);
+        scored.set(key, impacts ? scoreOf(impacts) : null);
+      }
+      ranked = results();
+    }
+    // What a document not seen yet could score at most (none can hold every word once a list ended).
+    const unseen = ended.some(Boolean) ? -1 : lastImpact.reduce((s, i, w) => s + weights[w]! * i, 0);
+    const last = ranked.length >= need ? ranked[need - 1]! : null;
+    const pendingBound = Math.max(-1, ...pending.filter((p) => !scored.has(p.key)).map((p) => p.bound));
+    if ((last && unseen < last.score && pendingBound < last.score) || (unseen < 0 && pendingBound < 0)) {
+      return { ranked: ranked.slice(0, need), weights };
+    }
+    if (ended.every(Boolean)) return { ranked: ranked.slice(0, need), weights };
+    await Promise.all(sources.map((_, w) => (ended[w] ? undefined : readChunk(w, chunk))));
   }
-  return [...scores]
-    .filter(([key]) => hits.get(key) === words.length)
-    .map(([key, score]) => ({ doc: all.get(key)!.doc, key, score: Math.round(score * 1e4) / 1e4 }))
-    .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -287,9 +287,10 @@ export const STORE_ACCESS = {
   },
   // shared/store/search-index.ts
   search: {
-    /** GET /search: a word's postings (Query), a capped word's postings for candidates and the page's items (BatchGetItem). */
+    /** GET /search: a word's postings (Query), documents as indexed (BatchGetItem) and the page's items (BatchGetItem). */
     query: [
-      { actions: ['Query', 'BatchGetItem'], keys: [F.searchTerms] },
+      { actions: ['Query'], keys: [F.searchTerms] },
+      { actions: ['BatchGetItem'], keys: [F.searchDocs] },
       { actions: ['BatchGetItem'], keys: [F.thread] },
     ],
     /** The indexer: documents as indexed, postings written and deleted, a thread's scenario. */

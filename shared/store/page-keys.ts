@@ -79,10 +79,16 @@ export const scenarioDraftsPageKey = (scenario: string) =>
 export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(CURSOR)) });
 
 /**
- * `GET /search`: how many ranked matches earlier pages handed out (the ranking is recomputed per page,
- * and bounded: shared/app/search.ts).
+ * `GET /search`: the last result handed out, its score (a whole number: shared/domain/search-rank.ts)
+ * and its document key (`<thread>#<update or empty>`), and the words' weights the first page ranked
+ * with; the next page is what ranks after it, with those weights.
  */
-export const searchPageKey = z.strictObject({ offset: z.number().check(z.int(), z.gte(1), z.lte(100_000)) });
+export const searchPageKey = z.strictObject({
+  score: z.number().check(z.int(), z.gte(0), z.lte(1e9)),
+  key: z.string().check(z.minLength(2), z.maxLength(300), z.regex(/^[^#]+#[^#]*$/)),
+  /** The first page's word weights, one per word searched (at most 8). */
+  weights: z.array(z.number().check(z.int(), z.gte(0), z.lte(100_000))).check(z.minLength(1), z.maxLength(8)),
+});
 
 /** `GET /inbox`: the GSI1 key of one of this scenario's items in this state (InboxStore.list). */
 export const inboxPageKey = (scenario: string, state: string) => {

@@ -142,6 +142,25 @@ describe('GET /search', () => {
     expect([...seen].sort()).toEqual(['paging-1', 'paging-2', 'paging-3', 'paging-4', 'paging-5']);
   });
 
+  it('resumes a page after its last result: a better match written between pages repeats nothing', async () => {
+    // Prepare
+    for (let i = 1; i <= 4; i++) await thread(`resume-${i}`, 'search-resume', `Truce draft ${i}`, 'Paging.');
+    await indexed(s.ctx);
+    const first = await search('q=truce&scenario=search-resume&limit=2');
+    // A new match that ranks first (the word twice in a short title) arrives before the next page.
+    await thread('resume-0', 'search-resume', 'Truce truce', 'Paging.');
+    await indexed(s.ctx);
+    // Act
+    const second = await search(
+      `q=truce&scenario=search-resume&limit=2&nextToken=${encodeURIComponent(first.body.nextToken)}`,
+    );
+    // Assess: the second page goes on after the first page's last result, none of it again.
+    expect(found(first.body)).toHaveLength(2);
+    expect(found(second.body)).toHaveLength(2);
+    expect(found(second.body).filter((id) => found(first.body).includes(id))).toEqual([]);
+    expect(found((await search('q=truce&scenario=search-resume&limit=1')).body)).toEqual(['resume-0']);
+  });
+
   it('finds a write right after it is made (the indexer is nudged by the write request)', async () => {
     // Act
     await update('fresh', 'zelensky-spelling', { summary: 'Freshly reported: Kharkiv talks.' });

@@ -480,7 +480,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['feeds', ['SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
-    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     [
