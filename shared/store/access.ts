@@ -13,6 +13,7 @@ import {
   dueShardPk,
   expectedShardPk,
   idempotencyKey,
+  importKey,
   inboxItemKey,
   inboxUrlKey,
   outboxShardPk,
@@ -114,6 +115,8 @@ export const FAMILY = {
   inbox: family(inboxItemKey(V).PK, V),
   /** The claim of a canonical URL in a scenario's inbox (`INBOXURL#<scenario>#<hash>`). */
   inboxUrl: family(inboxUrlKey(V, 'x').PK, V),
+  /** The mark of a scenario import under way (`IMPORT#<scenario>`). */
+  importMark: family(importKey(V).PK, V),
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -294,6 +297,23 @@ export const STORE_ACCESS = {
     receive: [
       { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.inbox, F.inboxUrl] },
       query(INDEX.allThreads, F.inbox),
+    ],
+  },
+  // shared/store/archive-store.ts (contract 1.2: the scenario archive and its import)
+  archives: {
+    /** The archive: each thread's whole partition, the scenario's changes-feed carriers (GSI12). */
+    read: [{ actions: ['Query'], keys: [F.thread] }, query(INDEX.changesByScenario, F.changes)],
+    /**
+     * The import: its mark (read, put; deleted in the last transaction), which thread ids exist
+     * (BatchGetItem), thread items (PutItem) and their partitions and the feed's carriers
+     * (BatchWriteItem), the scenario item (PutItem in the last transaction). No event is ever put:
+     * the carriers hold no `event`.
+     */
+    restore: [
+      { actions: ['GetItem', 'PutItem', 'DeleteItem'], keys: [F.importMark] },
+      { actions: ['BatchGetItem', 'PutItem', 'BatchWriteItem'], keys: [F.thread] },
+      { actions: ['BatchWriteItem'], keys: [F.outbox] },
+      { actions: ['PutItem'], keys: [F.scenario] },
     ],
   },
   // shared/store/readiness.ts

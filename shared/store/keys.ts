@@ -257,3 +257,12 @@ export const inboxUrlKey = (scenario: string, canonicalUrl: string) => ({
   PK: `${INBOX_URL_PREFIX}${scenario}#${createHash('sha256').update(canonicalUrl).digest('base64url')}`,
   SK: '#URL',
 });
+
+// ---- Scenario import (contract 1.2 "Export, import and the data package"; shared/app/archive.ts) ----
+
+/**
+ * The mark of an import under way: `IMPORT#<scenario>`, written before anything else of the scenario
+ * and deleted in the transaction that writes the scenario item. While it stands, the scenario's
+ * threads are an interrupted import's, which a retry may overwrite; without it they are the tracker's own.
+ */
+export const importKey = (scenario: string) => ({ PK: `IMPORT#${scenario}`, SK: '#IMPORT' });
