@@ -132,7 +132,12 @@ const CHANGE_FIELDS = [
 const changeInOrder = (raw: unknown): ChangeRecord => {
   const c = raw as Record<string, unknown>;
   const known: readonly string[] = CHANGE_FIELDS;
-  const keys = [...CHANGE_FIELDS.filter((f) => c[f] !== undefined), ...Object.keys(c).filter((k) => !known.includes(k)).sort()];
+  const keys = [
+    ...CHANGE_FIELDS.filter((f) => c[f] !== undefined),
+    ...Object.keys(c)
+      .filter((k) => !known.includes(k))
+      .sort(),
+  ];
   return Object.fromEntries(keys.map((k) => [k, c[k]])) as unknown as ChangeRecord;
 };
 
@@ -179,15 +184,14 @@ function threadRecords(items: readonly Record<string, unknown>[]): object[] {
     }
   }
   if (!thread) return [];
-  return [
-    thread,
-    ...updates.flatMap((u) => [u, ...(revisions.get(u.id) ?? [])]),
-    ...criteria,
-    ...drafts,
-  ];
+  return [thread, ...updates.flatMap((u) => [u, ...(revisions.get(u.id) ?? [])]), ...criteria, ...drafts];
 }
 
-async function* archiveLines(ctx: ArchiveReads, scenario: Scenario, first: ThreadPage): AsyncGenerator<string> {
+async function* archiveLines(
+  ctx: ArchiveReads,
+  scenario: Scenario,
+  first: ThreadPage,
+): AsyncGenerator<string> {
   const header: ArchiveHeader = {
     record: 'archive',
     format: ARCHIVE_FORMAT,
@@ -205,7 +209,11 @@ async function* archiveLines(ctx: ArchiveReads, scenario: Scenario, first: Threa
   }
   for await (const carriers of ctx.archives.carriers(scenario.id))
     for (const c of carriers) {
-      const record: ChangeCarrierRecord = { record: 'changes', id: c.id, changes: c.changes.map(changeInOrder) };
+      const record: ChangeCarrierRecord = {
+        record: 'changes',
+        id: c.id,
+        changes: c.changes.map(changeInOrder),
+      };
       yield line(record);
     }
 }
@@ -243,7 +251,14 @@ interface ThreadBundle {
 /** What an import wrote. */
 export interface ImportResult {
   scenario: Scenario;
-  imported: { threads: number; updates: number; revisions: number; criteria: number; drafts: number; changes: number };
+  imported: {
+    threads: number;
+    updates: number;
+    revisions: number;
+    criteria: number;
+    drafts: number;
+    changes: number;
+  };
 }
 
 /** The records grouped by thread, with the references between them checked (400 naming the line). */
@@ -279,7 +294,10 @@ function bundle(header: ArchiveHeader, records: { line: number; record: BodyReco
       case 'revision': {
         const t = of(record.threadId, line);
         if (!t.updates.some((u) => u.record.id === record.updateId))
-          throw lineError(line, `revision of update ${record.updateId}, which has no update record before this line.`);
+          throw lineError(
+            line,
+            `revision of update ${record.updateId}, which has no update record before this line.`,
+          );
         t.revisions.push(record);
         break;
       }
@@ -346,23 +364,30 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
   const kinds = await ctx.kinds.registry();
   const prepared = [...threads.values()].map((t) => {
     if (!kinds.has(t.record.kind))
-      throw lineError(t.line, `kind ${t.record.kind} is not defined in this tracker (PUT /kinds/${t.record.kind} first).`);
+      throw lineError(
+        t.line,
+        `kind ${t.record.kind} is not defined in this tracker (PUT /kinds/${t.record.kind} first).`,
+      );
     const updates = t.updates.map((u) => withoutRecord(u.record) as Update);
     const fold = foldAll(updates.map(facts));
     const state = stateOf(fold);
-    if (!state) throw lineError(t.line, `thread ${t.record.id} has no live update with a status: no status to import.`);
+    if (!state)
+      throw lineError(t.line, `thread ${t.record.id} has no live update with a status: no status to import.`);
     const { record: _r, calendar, ...settings } = t.record;
     const thread: Thread = { ...settings, scenario: scenario.id, ...state };
     return { bundle: t, thread, cursor: cursorOf(fold), calendar, updates };
   });
 
   const id = scenario.id;
-  if (await ctx.scenarios.get(id, true)) throw new ScenarioExistsError(`Scenario ${id} exists in this tracker.`);
+  if (await ctx.scenarios.get(id, true))
+    throw new ScenarioExistsError(`Scenario ${id} exists in this tracker.`);
   const resuming = await ctx.archives.importUnderWay(id);
   if (!resuming) {
     const listed = await ctx.threads.listThreads({ scenario: id, archived: 'any' }, 1);
     if (listed.items.length > 0)
-      throw new ScenarioExistsError(`Scenario ${id} has threads in this tracker (${listed.items[0]!.id}, …).`);
+      throw new ScenarioExistsError(
+        `Scenario ${id} has threads in this tracker (${listed.items[0]!.id}, …).`,
+      );
   }
   const taken = [...(await ctx.archives.threadScenarios([...threads.keys()])).entries()].filter(
     ([, s]) => s !== id || !resuming,
@@ -380,7 +405,12 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
   const counted = { updates: 0, revisions: 0, criteria: 0, drafts: 0 };
   for (const p of prepared) {
     const item = storedThreadItem(
-      { thread: p.thread, cursor: p.cursor, children: children.get(p.thread.id) ?? null, calendar: p.calendar },
+      {
+        thread: p.thread,
+        cursor: p.cursor,
+        children: children.get(p.thread.id) ?? null,
+        calendar: p.calendar,
+      },
       kinds,
     );
     try {
@@ -412,7 +442,8 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
   try {
     await ctx.archives.finish(scenarioItem(restored, now), id);
   } catch (error) {
-    if (error instanceof ScenarioTaken) throw new ScenarioExistsError(`Scenario ${id} was created meanwhile.`);
+    if (error instanceof ScenarioTaken)
+      throw new ScenarioExistsError(`Scenario ${id} was created meanwhile.`);
     throw error;
   }
   return { scenario: restored, imported: { threads: prepared.length, ...counted, changes: changes.length } };

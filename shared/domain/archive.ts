@@ -96,7 +96,9 @@ export type ArchiveRecord =
  * holds nothing else and an import writes back the very strings: `2026-12-07T10:00:00.000Z`.
  */
 const STORED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const storedTime = z.string().check(z.regex(STORED_TIME, 'must be a stored UTC time (YYYY-MM-DDTHH:mm:ss.sssZ)'));
+const storedTime = z
+  .string()
+  .check(z.regex(STORED_TIME, 'must be a stored UTC time (YYYY-MM-DDTHH:mm:ss.sssZ)'));
 const slug = z.string().check(z.regex(SLUG, 'must be a slug'));
 const ulid = z.string().check(z.regex(ULID, 'must be a ULID'));
 const str = z.string();
@@ -239,7 +241,10 @@ const lineError = (line: number, detail: string): ValidationError =>
  * line with `\n`). The first must be the header of a version this code reads. 400 naming the line
  * for a line that is not JSON, not a known record, or not of its record's shape.
  */
-export function parseArchive(text: string): { header: ArchiveHeader; records: { line: number; record: BodyRecord }[] } {
+export function parseArchive(text: string): {
+  header: ArchiveHeader;
+  records: { line: number; record: BodyRecord }[];
+} {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   if (lines.length === 0) throw lineError(1, 'the archive is empty; its first line is the header.');
@@ -253,7 +258,8 @@ export function parseArchive(text: string): { header: ArchiveHeader; records: { 
     } catch (error) {
       throw lineError(line, `not valid JSON (${(error as Error).message}).`);
     }
-    const kind = typeof value === 'object' && value !== null ? (value as { record?: unknown }).record : undefined;
+    const kind =
+      typeof value === 'object' && value !== null ? (value as { record?: unknown }).record : undefined;
     if (line === 1) {
       if (kind !== 'archive')
         throw lineError(line, `the first line must be the archive's header ({"record":"archive",…}).`);

@@ -66,7 +66,10 @@ export function readTextBody(
   if (bytes.length > maxBytes)
     throw new PayloadTooLargeError(`The body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
   const type = header(event, 'content-type');
-  const wanted = new RegExp(`^${media.replace(/[/+.]/g, '\\$&')}\\s*(;\\s*charset\\s*=\\s*"?utf-8"?\\s*)?$`, 'i');
+  const wanted = new RegExp(
+    `^${media.replace(/[/+.]/g, '\\$&')}\\s*(;\\s*charset\\s*=\\s*"?utf-8"?\\s*)?$`,
+    'i',
+  );
   if (type === undefined || !wanted.test(type.trim()))
     throw new UnsupportedMediaTypeError(`Send the body as ${media}${type ? `, not ${type}` : ''}.`);
   try {
