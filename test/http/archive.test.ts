@@ -315,7 +315,8 @@ describe('POST /scenarios/import', () => {
     source.use();
     const views = await viewsOf();
     target.use();
-    const before = await relayed(target.ctx);
+    // The relay has taken everything before the import.
+    await relayed(target.ctx);
     // Act
     const answer = await importing(archive);
     // Assess
@@ -332,7 +333,7 @@ describe('POST /scenarios/import', () => {
     expect((await archiveOf()).text).toBe(archive);
     expect(await viewsOf()).toEqual(views);
     // No event went out: the relay found nothing to publish.
-    expect((await relayed(target.ctx)) - before).toBe(0);
+    expect(await relayed(target.ctx)).toBe(0);
   });
 });
 
