@@ -1,5 +1,5 @@
 import { ARCHIVE_BODY_BYTES } from '../../shared/domain/limits';
-import { relayed } from '../support/context';
+import { indexed, relayed } from '../support/context';
 import { startTestServer, type TestServer } from '../support/server';
 import { emptyTracker, firstTracker, recounted, type Tracker } from '../support/trackers';
 
@@ -313,6 +313,7 @@ describe('POST /scenarios/import', () => {
   it('recreates the scenario in an empty tracker with the same ids, times and authors, notifying nobody: its archive is the same document', async () => {
     // Prepare
     source.use();
+    await indexed(source.ctx);
     const views = await viewsOf();
     target.use();
     // The relay has taken everything before the import.
@@ -331,7 +332,10 @@ describe('POST /scenarios/import', () => {
       changes: expect.any(Number),
     });
     expect((await archiveOf()).text).toBe(archive);
+    // The search index follows the table's stream, as for any write.
+    await indexed(target.ctx);
     expect(await viewsOf()).toEqual(views);
+    expect(views[`/search?q=briefly&scenario=${SCENARIO}`]!.body.items.length).toBeGreaterThan(0);
     // No event went out: the relay found nothing to publish.
     expect(await relayed(target.ctx)).toBe(0);
   });
@@ -377,6 +381,9 @@ async function viewsOf() {
     `/threads/summit-a/updates/${ids.held}/revisions`,
     `/threads/summit-a-venue`,
     `/threads/summit-a/updates?drafts=true`,
+    // An update's wording (the amended one) and a retracted update's, found as before.
+    `/search?q=briefly&scenario=${SCENARIO}`,
+    `/search?q=wrong&scenario=${SCENARIO}`,
   ];
   return Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await get(p)])));
 }
