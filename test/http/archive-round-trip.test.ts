@@ -67,7 +67,8 @@ async function roundTrip(
   await recounted(from.ctx);
   const archive = await archiveOf(scenario);
   const views = await viewsOf(scenario, threads, cuts);
-  const to = await emptyTracker(s);
+  // An empty tracker, installed: the server answers from it from here on.
+  await emptyTracker(s);
   const imported = await s.call('POST', '/scenarios/import', { ...admin, body: archive, headers: NDJSON });
   expect(imported.status).toBe(201);
   expect(await archiveOf(scenario)).toBe(archive);
