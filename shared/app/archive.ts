@@ -55,6 +55,8 @@ export type ArchiveReads = Pick<AppContext, 'scenarios' | 'threads' | 'archives'
 export type ArchiveWrites = ArchiveReads & Pick<AppContext, 'kinds'>;
 
 const THREAD_PAGE = 100;
+/** Thread items an import puts at once (each a conditional PutItem). */
+const THREAD_WRITERS = 4;
 
 // ---- Out: the archive ----
 
@@ -402,9 +404,10 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
   const children = new Map<string, number>();
   for (const p of prepared)
     if (p.thread.parent !== null) children.set(p.thread.parent, (children.get(p.thread.parent) ?? 0) + 1);
-  const counted = { updates: 0, revisions: 0, criteria: 0, drafts: 0 };
-  for (const p of prepared) {
-    const item = storedThreadItem(
+  // Every thread item before any update of it: the search indexer files an update under its
+  // thread's scenario, read from the thread item, and skips one whose thread is not there yet.
+  const items = prepared.map((p) =>
+    storedThreadItem(
       {
         thread: p.thread,
         cursor: p.cursor,
@@ -412,26 +415,31 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
         calendar: p.calendar,
       },
       kinds,
-    );
+    ),
+  );
+  for (let i = 0; i < items.length; i += THREAD_WRITERS) {
     try {
-      await ctx.archives.putThread(item, id);
+      await Promise.all(items.slice(i, i + THREAD_WRITERS).map((item) => ctx.archives.putThread(item, id)));
     } catch (error) {
       if (error instanceof ThreadTaken)
         throw new ThreadExistsError(`Thread ${error.threadId} was created in another scenario meanwhile.`);
       throw error;
     }
-    const t = p.bundle;
-    await ctx.archives.putAll([
-      ...p.updates.map((u) => updateItem(u)),
+  }
+  await ctx.archives.putAll(
+    prepared.flatMap(({ updates, bundle: t }) => [
+      ...updates.map((u) => updateItem(u)),
       ...t.revisions.map((r) => revisionItem(r.threadId, r.updateId, withoutRecord(r))),
       ...t.criteria.map((c) => criteriaItem(c.threadId, c.version, c)),
       ...t.drafts.map(draftItemOf),
-    ]);
-    counted.updates += p.updates.length;
-    counted.revisions += t.revisions.length;
-    counted.criteria += t.criteria.length;
-    counted.drafts += t.drafts.length;
-  }
+    ]),
+  );
+  const counted = {
+    updates: prepared.reduce((n, p) => n + p.updates.length, 0),
+    revisions: prepared.reduce((n, p) => n + p.bundle.revisions.length, 0),
+    criteria: prepared.reduce((n, p) => n + p.bundle.criteria.length, 0),
+    drafts: prepared.reduce((n, p) => n + p.bundle.drafts.length, 0),
+  };
   await ctx.archives.putAll(changes.map((c) => restoredCarrier(c.id, c.changes, id)));
 
   const now = nowUtc();

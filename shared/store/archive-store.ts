@@ -24,6 +24,8 @@ export class ScenarioTaken extends Error {}
 /** BatchWriteItem takes at most 25 items a call; BatchGetItem 100 keys. */
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
+/** BatchWriteItem calls in flight at once. */
+const WRITERS = 4;
 /** Unprocessed items (throttling) are sent again after a short, growing pause, this many times at most. */
 const BATCH_RETRIES = 8;
 
@@ -146,18 +148,25 @@ export class ArchiveStore {
    * feed's carriers): plain Puts, 25 a call, so writing them twice (a retry) leaves the same items.
    */
   async putAll(items: readonly Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < items.length; i += WRITE_BATCH) {
-      let requests: Record<string, unknown>[] | undefined = items
-        .slice(i, i + WRITE_BATCH)
-        .map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests?.length; attempt++) {
-        if (attempt > BATCH_RETRIES) throw new Error('BatchWriteItem left items unprocessed');
-        if (attempt > 0) await pause(2 ** attempt * 10);
-        const { UnprocessedItems } = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }),
-        );
-        requests = UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
-      }
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += WRITE_BATCH) batches.push(items.slice(i, i + WRITE_BATCH));
+    // A few batches at once: an archive of thousands of items lands within the function's timeout.
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await this.putBatch(batches[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITERS, batches.length) }, worker));
+  }
+
+  private async putBatch(items: readonly Record<string, unknown>[]): Promise<void> {
+    let requests: Record<string, unknown>[] | undefined = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests?.length; attempt++) {
+      if (attempt > BATCH_RETRIES) throw new Error('BatchWriteItem left items unprocessed');
+      if (attempt > 0) await pause(2 ** attempt * 10);
+      const { UnprocessedItems } = await this.db.send(
+        new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }),
+      );
+      requests = UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
     }
   }
 
