@@ -275,6 +275,18 @@ describe('POST /scenarios/import', () => {
       3,
       'no thread record',
     ],
+    [
+      'a format version it does not know',
+      (lines: string[]) => lines.splice(0, 1, lines[0]!.replace('"version":1', '"version":2')),
+      1,
+      'version',
+    ],
+    [
+      'a thread of a kind this tracker lacks',
+      (lines: string[]) => lines.splice(2, 1, lines[2]!.replace('"kind":"summit"', '"kind":"mediation"')),
+      3,
+      'PUT /kinds/mediation first',
+    ],
   ])('refuses %s with 400 naming the line', async (_what, spoil, line, words) => {
     // Prepare
     target.use();
