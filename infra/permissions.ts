@@ -138,7 +138,19 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'search-indexer': { stores: { search: ['index'] }, putEvents: false, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time;
   // exports and the calendar also list a scenario's threads (GSI1) and read updates by occurred time (LSI1).
-  feeds: { stores: { threads: ['read', 'history', 'scenarioThreads'], feeds: ['read'] }, putEvents: false },
+  // The scenario archive (admin) reads each thread's partition and the scenario's changes feed; its
+  // import (admin) writes a scenario that is not there: threads, their partitions, the feed's carriers
+  // (never an event), the scenario item, and its own mark (shared/store/archive-store.ts).
+  feeds: {
+    stores: {
+      threads: ['read', 'history', 'scenarioThreads'],
+      feeds: ['read'],
+      scenarios: ['read'],
+      kindStore: ['registry'],
+      archives: ['read', 'restore'],
+    },
+    putEvents: false,
+  },
   // The live WebSocket: the token at $connect (lastUsedAt too), then connection items; the token
   // rechecked on each message and before each event sent.
   'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },

@@ -63,15 +63,19 @@ const functions = (): Promise<Functions> =>
     };
   })());
 
-/** API Gateway stops reading at 10 MB; we stop a little after our own limit, which the handler reports. */
-const READ_CAP = LIMITS.bodyBytes + 1024;
+/**
+ * API Gateway stops reading at 10 MB; we stop a little after the route's own limit (the JSON limit,
+ * or a text body's: an archive's), which the handler reports.
+ */
+const readCap = (route?: Route): number => (route?.textBody?.maxBytes ?? LIMITS.bodyBytes) + 1024;
 
-export async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+export async function readBody(req: IncomingMessage, route?: Route): Promise<Buffer | 'too_large'> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const cap = readCap(route);
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > READ_CAP) return 'too_large';
+    if (size > cap) return 'too_large';
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -167,9 +171,13 @@ export async function dispatch(
     return problem(
       new MethodNotAllowedError(`${req.method} is not allowed on ${target.path}.`, match.allowed),
     );
-  const body = await readBody(req);
+  const body = await readBody(req, match.route);
   if (body === 'too_large')
-    return problem(new PayloadTooLargeError(`The body is over ${LIMITS.bodyBytes} bytes.`) as TrackerError);
+    return problem(
+      new PayloadTooLargeError(
+        `The body is over ${match.route.textBody?.maxBytes ?? LIMITS.bodyBytes} bytes.`,
+      ) as TrackerError,
+    );
   const event = toEvent(req, target, match.route, match.params, body, requestId, arrivedAt);
   const { http, authorizer } = await functions();
   if (match.route.role) {

@@ -232,7 +232,7 @@ function operation(route: Route): Record<string, unknown> {
   const responses = {
     ...Object.fromEntries(successes),
     ...(route.etag === 'read' ? { '304': { description: 'Not modified' } } : {}),
-    ...(route.role ? (route.body ? writeCommon : common) : {}),
+    ...(route.role ? (route.body || route.textBody ? writeCommon : common) : {}),
     ...Object.fromEntries(problems),
   };
   return {
@@ -242,6 +242,15 @@ function operation(route: Route): Record<string, unknown> {
     ...(description ? { description } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true, content: jsonContent(ref(route.body.schema)) } } : {}),
+    ...(route.textBody
+      ? {
+          requestBody: {
+            required: true,
+            description: route.textBody.description,
+            content: { [route.textBody.mediaType]: { schema: { type: 'string' } } },
+          },
+        }
+      : {}),
     responses: head
       ? Object.fromEntries(
           Object.entries(responses as Record<string, { content?: unknown }>).map(

@@ -74,10 +74,16 @@ export type RouteMatch =
   | { kind: 'method_not_allowed'; allowed: string[] }
   | { kind: 'not_found' };
 
-/** Match a raw path (percent-encoded) and method the way API Gateway does: exact paths, no trailing slash. */
+/**
+ * Match a raw path (percent-encoded) and method the way API Gateway does: exact paths, no trailing
+ * slash, and the most specific path first: a literal segment wins over a path variable, so
+ * `/scenarios/import` is that path's (POST, 405 otherwise), never `/scenarios/{id}`'s.
+ */
 export function matchRoute(method: string, rawPath: string): RouteMatch {
   const allowed: string[] = [];
-  for (const { route, regex, names } of compiled) {
+  const matching = compiled.filter((c) => c.regex.test(rawPath));
+  const fewest = Math.min(...matching.map((c) => c.names.length));
+  for (const { route, regex, names } of matching.filter((c) => c.names.length === fewest)) {
     const m = regex.exec(rawPath);
     if (!m) continue;
     if (route.method !== method) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readBody, requestTarget, send, toEvent } from '../gateway';
-import type { Route } from '../../shared/routes';
+import { ROUTES, routeKey as routeKeyOf, type Route } from '../../shared/routes';
 import type { HttpResult } from '../../shared/http/response';
 import { CLOUD_ACCOUNT, CLOUD_REGION } from './intrinsics';
 import type { Lambdas } from './lambdas';
@@ -87,7 +87,11 @@ export class HttpApi {
     }
     if (!found) return send(res, gatewayAnswer(404, 'Not Found'));
     const { route, params } = found;
-    const body = await readBody(req);
+    // Read as far as the route's own limit (an import's archive is larger than a JSON body).
+    const body = await readBody(
+      req,
+      ROUTES.find((r) => routeKeyOf(r) === route.routeKey),
+    );
     if (body === 'too_large') return send(res, gatewayAnswer(413, 'Request Entity Too Large'));
     const pseudo = { method: route.method, path: route.routeKey.split(' ')[1] ?? '' } as unknown as Route;
     const event = toEvent(req, target, pseudo, params, body, requestId);

@@ -6,6 +6,7 @@ import { FanOutPublisher, type Publisher } from '../events/publisher';
 import type { RecountTrigger } from '../events/recount-trigger';
 import { systemLookup, type LookupAll } from '../events/outbound-url';
 import { createDocumentClient, type DocumentClient } from '../store/client';
+import { ArchiveStore } from '../store/archive-store';
 import { ChangeStore } from '../store/change-store';
 import { DeliveryStore } from '../store/delivery-store';
 import { DraftStore } from '../store/draft-store';
@@ -74,6 +75,8 @@ export interface AppContext {
   liveEvents: (events: readonly TrackerEvent[]) => void;
   /** The news inbox's items (contract 1.2). */
   inbox: InboxStore;
+  /** A scenario's partitions as stored, and an import's writes (contract 1.2, shared/app/archive.ts). */
+  archives: ArchiveStore;
   /** Each scenario's thread index for matching inbox items, cached briefly (app/inbox.ts). */
   matchers: ThreadIndexCache;
   nearCopies: NearCopyWindows;
@@ -123,6 +126,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     matchers: new ThreadIndexCache(threads, scenarios),
     nearCopies: new NearCopyWindows(inbox),
     sources: new SourceStore(db, table),
+    archives: new ArchiveStore(db, table),
     ...overrides,
   };
   return ctx;

@@ -28,6 +28,14 @@ export const LIMITS = {
   criteria: 2000,
 } as const;
 
+/**
+ * The largest scenario archive `POST /scenarios/import` takes (contract 1.2): the size an archive can
+ * have when it comes out of the cloud (shared/http/stream-body.ts caps a streamed answer at 4 MiB), and
+ * what a Lambda can be handed: API Gateway passes a body it does not take for text base64-encoded (4 MiB
+ * becomes 5.33 MiB), under Lambda's 6 MB payload and API Gateway's 10 MB.
+ */
+export const ARCHIVE_BODY_BYTES = 4 * 1024 * 1024;
+
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Subscription ids: `sub_` and a ULID. */

@@ -51,6 +51,36 @@ export function readJsonBody(
   }
 }
 
+/**
+ * A text body of a route that takes something other than JSON (an archive's NDJSON): media type
+ * (415), size (413) and encoding (400), checked before any work, as for JSON. `media` is the type
+ * without parameters; a charset, when given, must be UTF-8.
+ */
+export function readTextBody(
+  event: Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>,
+  media: string,
+  maxBytes: number,
+): string {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > maxBytes)
+    throw new PayloadTooLargeError(`The body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
+  const type = header(event, 'content-type');
+  const wanted = new RegExp(
+    `^${media.replace(/[/+.]/g, '\\$&')}\\s*(;\\s*charset\\s*=\\s*"?utf-8"?\\s*)?$`,
+    'i',
+  );
+  if (type === undefined || !wanted.test(type.trim()))
+    throw new UnsupportedMediaTypeError(`Send the body as ${media}${type ? `, not ${type}` : ''}.`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError('The body is not valid UTF-8.', [
+      { path: '(body)', message: 'is not valid UTF-8' },
+    ]);
+  }
+}
+
 /** Query parameters as API Gateway gives them (decoded; repeated names joined by commas). */
 export const queryOf = (
   event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>,

@@ -1,4 +1,5 @@
 import { ExportQuerySchema } from '../domain/schemas';
+import { ARCHIVE_BODY_BYTES } from '../domain/limits';
 import type { DeclaredRoute } from './route';
 import { THREAD_ID, SCENARIO_ID, jsonSchema } from './shapes';
 
@@ -83,5 +84,51 @@ export const FEEDS_ROUTES = [
     produces: ['text/calendar'],
     responses: { 200: { description: 'iCalendar (RFC 5545)' } },
     problems: { 404: 'not_found (no such scenario, and no thread in it)' },
+  },
+  // ---- Contract 1.2: the scenario archive and its import (shared/app/archive.ts). In the feeds
+  // group, beside the export they resemble: streamed locally, buffered (4 MiB) in the cloud.
+  {
+    route: 'GET /scenarios/{id}/archive',
+    group: 'feeds',
+    role: 'admin',
+    operationId: 'archiveScenario',
+    summary: 'Everything needed to rebuild a scenario, as NDJSON',
+    description:
+      'One record a line, the first the header (format scenario-tracker/archive, version 1): the scenario, each thread with its settings, each update as stored (retraction included) followed by its wordings, the criteria texts, the drafts, and the scenario\'s changes feed. Derived state (status, counts) is left out: an import recomputes it. The same data gives the same bytes. Streamed by the local server; in the cloud an archive over 4 MiB is 413 export_too_large. Format: docs/data-desk.md, "The archive".',
+    params: { id: SCENARIO_ID },
+    produces: ['application/x-ndjson'],
+    responses: {
+      200: { description: 'The archive, as an attachment (Content-Disposition) named after the scenario' },
+    },
+    problems: { 404: 'not_found (no such scenario)', 413: 'export_too_large' },
+  },
+  {
+    route: 'POST /scenarios/import',
+    group: 'feeds',
+    role: 'admin',
+    operationId: 'importScenario',
+    summary: 'Recreate an archived scenario with the same ids, times and authors',
+    description:
+      'The body is an archive of GET /scenarios/{id}/archive. Status, counts, the search index and the calendar come out as the write path leaves them; nothing is notified (no event, webhook or live message). Atomic as a scenario: until its last write the scenario is 404 and unlisted, and an interrupted import is finished by sending the archive again. docs/data-desk.md, "Importing".',
+    textBody: {
+      mediaType: 'application/x-ndjson',
+      maxBytes: ARCHIVE_BODY_BYTES,
+      description: `An archive, at most ${ARCHIVE_BODY_BYTES} bytes (4 MiB)`,
+    },
+    responses: {
+      201: {
+        description: 'Imported: the scenario and how many records of each kind were written',
+        location: '/scenarios/{id}',
+        body: jsonSchema({
+          type: 'object',
+          required: ['scenario', 'imported'],
+          properties: { scenario: { type: 'object' }, imported: { type: 'object' } },
+        }),
+      },
+    },
+    problems: {
+      400: 'validation_error (a malformed line or record: the detail names the line)',
+      409: 'scenario_exists, thread_exists',
+    },
   },
 ] as const satisfies readonly DeclaredRoute[];

@@ -77,6 +77,11 @@ export interface Route {
   publicCache?: true;
   /** Answers pages of these items with `nextToken` (the page-token key is needed). */
   page?: Schema;
+  /**
+   * Takes a body that is not JSON (an archive's NDJSON), up to `maxBytes`: the handler reads and
+   * checks it (shared/http/request.ts#readTextBody); the local gateway reads that much of it.
+   */
+  textBody?: { readonly mediaType: string; readonly maxBytes: number; readonly description: string };
 }
 
 /** A route as declared: `route` is its key, `METHOD /path`, as the handler maps and API Gateway spell it. */

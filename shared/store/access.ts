@@ -13,6 +13,7 @@ import {
   dueShardPk,
   expectedShardPk,
   idempotencyKey,
+  importKey,
   inboxItemKey,
   inboxUrlKey,
   outboxShardPk,
@@ -123,6 +124,8 @@ export const FAMILY = {
   sourcesScenario: family(sourcesScenarioPk(V), V),
   /** GSI3: active sources by next fetch time (`SOURCEDUE#<n>`, beside `DUE#<n>` and `WEBHOOKDUE#<n>`). */
   sourceDue: family(sourceDuePk(N), N),
+  /** The mark of a scenario import under way (`IMPORT#<scenario>`). */
+  importMark: family(importKey(V).PK, V),
 } as const;
 
 const query = (index: IndexName, ...keys: string[]): Grant => ({ actions: ['Query'], index, keys });
@@ -325,6 +328,23 @@ export const STORE_ACCESS = {
     poll: [{ actions: ['GetItem', 'UpdateItem'], keys: [F.source] }],
     /** The due sources: one Query of GSI3 per shard. */
     due: [query(INDEX.byDue, F.sourceDue)],
+  },
+  // shared/store/archive-store.ts (contract 1.2: the scenario archive and its import)
+  archives: {
+    /** The archive: each thread's whole partition, the scenario's changes-feed carriers (GSI12). */
+    read: [{ actions: ['Query'], keys: [F.thread] }, query(INDEX.changesByScenario, F.changes)],
+    /**
+     * The import: its mark (read, put; deleted in the last transaction), which thread ids exist
+     * (BatchGetItem), thread items (PutItem) and their partitions and the feed's carriers
+     * (BatchWriteItem), the scenario item (PutItem in the last transaction). No event is ever put:
+     * the carriers hold no `event`.
+     */
+    restore: [
+      { actions: ['GetItem', 'PutItem', 'DeleteItem'], keys: [F.importMark] },
+      { actions: ['BatchGetItem', 'PutItem', 'BatchWriteItem'], keys: [F.thread] },
+      { actions: ['BatchWriteItem'], keys: [F.outbox] },
+      { actions: ['PutItem'], keys: [F.scenario] },
+    ],
   },
   // shared/store/readiness.ts
   readiness: {

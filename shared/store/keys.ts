@@ -284,3 +284,12 @@ export const sourceKey = (id: string) => ({ PK: `${SOURCE_PREFIX}${id}`, SK: '#S
 export const sourcesScenarioPk = (scenario: string) => `SOURCES#${scenario}`;
 export const sourceDuePk = (shard: number) => `SOURCEDUE#${shard}`;
 export const sourceDueShard = (id: string) => shardOf(id, SOURCE_SHARDS);
+
+// ---- Scenario import (contract 1.2 "Export, import and the data package"; shared/app/archive.ts) ----
+
+/**
+ * The mark of an import under way: `IMPORT#<scenario>`, written before anything else of the scenario
+ * and deleted in the transaction that writes the scenario item. While it stands, the scenario's
+ * threads are an interrupted import's, which a retry may overwrite; without it they are the tracker's own.
+ */
+export const importKey = (scenario: string) => ({ PK: `IMPORT#${scenario}`, SK: '#IMPORT' });

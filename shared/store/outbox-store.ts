@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { decodeTime } from 'ulid';
 import { newEventId, type TrackerEvent } from '../domain/event';
 import { CHANGES_MAX_AGE_DAYS, type ChangeRecord } from '../domain/changes';
 import { OUTBOX_SHARDS, changesScenarioPk, outboxKey, outboxShardPk, shardOf } from './keys';
@@ -95,6 +96,27 @@ export function outboxItems(
     });
   }
   return items;
+}
+
+/**
+ * A carrier of the changes feed as an import restores it (shared/app/archive.ts): the same key (the
+ * outbox shard of the changes' thread, the carrier's id), the same changes, listed in the scenario's
+ * feed, and never an `event` (the relay passes over it: an import notifies nobody). Its expiry counts
+ * from the time in its id, the write's time, as the original's did from its commit (which came at
+ * most the write budget later).
+ */
+export function restoredCarrier(
+  id: string,
+  changes: readonly ChangeRecord[],
+  scenario: string,
+): Record<string, unknown> {
+  const echo = id.endsWith(ECHO_SUFFIX);
+  return {
+    PK: outboxShardPk(shardOf(changes[0]!.threadId, OUTBOX_SHARDS)),
+    SK: id,
+    ...carrier([...changes], scenario, decodeTime(id.slice(0, 26))),
+    ...(echo ? { [ECHO_ATTRIBUTE]: true } : {}),
+  };
 }
 
 /** A stream record as both sources give it (Lambda's event, GetRecords), down to what the relay reads. */

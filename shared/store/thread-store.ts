@@ -238,6 +238,26 @@ const FACTS_PROJECTION = {
   ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources' },
 };
 
+/**
+ * The thread item as a write stores it: the thread with its index keys (items.ts#threadItem), the
+ * fold cursor, the count of children and the calendar state. One function for the write path and
+ * for an import (shared/app/archive.ts), so an imported thread item is the item a write leaves.
+ */
+export const storedThreadItem = (
+  record: {
+    thread: Thread;
+    cursor?: FoldCursor | null;
+    children?: number | null;
+    calendar?: CalendarState | null;
+  },
+  kinds?: KindRegistry,
+): Record<string, unknown> => ({
+  ...threadItem(record.thread, kinds),
+  ...(record.cursor ? { [CURSOR_ATTRIBUTE]: record.cursor } : {}),
+  ...(typeof record.children === 'number' ? { [CHILDREN_ATTRIBUTE]: record.children } : {}),
+  ...(record.calendar ? { [CALENDAR_ATTRIBUTE]: record.calendar } : {}),
+});
+
 const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   thread: toThread(item),
   cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
@@ -737,10 +757,7 @@ export class ThreadStore {
       Put: {
         TableName: this.table,
         Item: {
-          ...threadItem(write.thread, write.kinds),
-          ...(write.cursor ? { [CURSOR_ATTRIBUTE]: write.cursor } : {}),
-          ...(typeof write.children === 'number' ? { [CHILDREN_ATTRIBUTE]: write.children } : {}),
-          ...(write.calendar ? { [CALENDAR_ATTRIBUTE]: write.calendar } : {}),
+          ...storedThreadItem(write, write.kinds),
           // The queue mark lasts while it lasts: writers still queue behind this commit.
           ...(typeof write.queueUntil === 'number' && write.queueUntil > now
             ? { [QUEUE_ATTRIBUTE]: write.queueUntil }

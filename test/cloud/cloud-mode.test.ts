@@ -272,6 +272,26 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(scenario.status).toBe(200);
   });
 
+  it('archives a scenario and imports it under another id through the feeds bundle, under its role', async () => {
+    // Prepare: the archive of this deployment's scenario, renamed (scenario and thread ids), so the
+    // same tracker lacks it.
+    const archive = await t.call('GET', `/scenarios/${SCENARIO}/archive`, { role: 'admin' });
+    const copy = archive.text
+      .replaceAll(`"${SCENARIO}"`, '"cloud-copy"')
+      .replace(/"cloud-([a-z])"/g, '"copy-$1"');
+    // Act
+    const imported = await t.call('POST', '/scenarios/import', {
+      role: 'admin',
+      body: copy,
+      headers: { 'Content-Type': 'application/x-ndjson' },
+    });
+    const again = await t.call('GET', '/scenarios/cloud-copy/archive', { role: 'admin' });
+    // Assess
+    expect(archive.status).toBe(200);
+    expect(imported.status).toBe(201);
+    expect(again.text).toBe(copy);
+  });
+
   it('connects to the live WebSocket, subscribes, answers a ping and fans out a change the outbox relay published from the stream', async () => {
     // Prepare
     const live = await openLive(t.cloud.url, t.tokens.reader);

@@ -157,14 +157,17 @@ describe('least privilege per function', () => {
     expect(grants('threads-read', 'events')).toEqual([]);
   });
 
-  it('lets feeds only read (BatchGetItem/GetItem/Query on the table) and Query the scenario index by id (GSI1), its changes feed (GSI12) and the occurred-time index (LSI1), nothing else', () => {
+  it('lets feeds read, and write only what a scenario import writes: the import mark, thread partitions and scenario items by Put or BatchWrite, the feed carriers by BatchWrite; never an UpdateItem, never the bus', () => {
     // Act
     const actions = grants('feeds', 'dynamodb').map((g) => g.action);
     // Assess
-    expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:UpdateItem');
     expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual([
       'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
     ]);
     for (const index of ['GSI1', 'GSI12', 'LSI1'])
@@ -478,7 +481,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['scenario-recount', ['SCENARIO#*']],
     ['subscriptions', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
-    ['feeds', ['SCENARIO#*', 'THREAD#*']],
+    // The import's mark and the feed's carriers (shared/store/archive-store.ts).
+    ['feeds', ['IMPORT#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
     ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
@@ -536,6 +540,15 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('stale-check', 'table/index/GSI12')).toEqual(['CHANGES#*']);
   });
 
+  it("lets feeds delete only its import mark, and touch the outbox only by BatchWriteItem (an import's feed carriers)", () => {
+    // Assess
+    expect(may('feeds', /^dynamodb:DeleteItem$/, 'THREAD#t')).toBe(false);
+    expect(may('feeds', /^dynamodb:DeleteItem$/, 'SCENARIO#s')).toBe(false);
+    expect(may('feeds', /^dynamodb:DeleteItem$/, 'IMPORT#s')).toBe(true);
+    expect(may('feeds', /^dynamodb:(PutItem|DeleteItem|GetItem|Query)$/, 'OUTBOX#3')).toBe(false);
+    expect(may('feeds', /^dynamodb:BatchWriteItem$/, 'OUTBOX#3')).toBe(true);
+  });
+
   it('keeps threads-read from token hashes, subscription secrets, idempotency records, and the outbox but for Query (the changes feed)', () => {
     for (const pk of ['TOKEN#abc', 'TOKENS', 'SUBSCRIPTIONS', 'IDEMPOTENCY#abc', 'DELIVERY#e', 'LIVE#CONN#c'])
       expect({ pk, readable: may('threads-read', /^dynamodb:/, pk) }).toEqual({ pk, readable: false });
@@ -562,8 +575,10 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     // Assess: the stream carries the item to the relay and DynamoDB's TTL removes it (the source poller's: InboxItemArrived)
     const putters = EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:PutItem$/, 'OUTBOX#3'));
     expect(putters.sort()).toEqual(['inbox', 'source-poller', 'stale-check', 'threads-write']);
-    const others = /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|GetItem)$/;
+    const others = /^dynamodb:(UpdateItem|DeleteItem|GetItem)$/;
     expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
+    // A scenario import restores the feed's carriers (no event in them: the relay passes over them).
+    expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:BatchWriteItem$/, 'OUTBOX#3'))).toEqual(['feeds']);
     expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:Query$/, 'OUTBOX#3'))).toEqual(['threads-read']);
   });
 

@@ -440,6 +440,26 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(denied('feeds', sent.take())).toEqual([]);
   });
 
+  it('the feeds function archives a scenario and imports it elsewhere within its grants', async () => {
+    // Prepare: the scenario of the tests above, archived; its copy under new scenario and thread ids
+    sent.take();
+    // Act
+    const archived = await feeds(request('GET /scenarios/{id}/archive', { params: { id: 'feed-families' } }));
+    const text = Buffer.from((archived as { body: string }).body, 'base64').toString('utf8');
+    const copy = text.replaceAll('feed-families', 'feed-copies').replaceAll('"feed-t', '"copy-t');
+    const imported = await feeds({
+      ...request('POST /scenarios/import', { headers: { 'content-type': 'application/x-ndjson' } }),
+      body: copy,
+    });
+    // Assess
+    expect([status(archived), status(imported)]).toEqual([200, 201]);
+    const keys = sent.take();
+    expect(keys.map((k) => k.action)).toEqual(
+      expect.arrayContaining(['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem']),
+    );
+    expect(denied('feeds', keys)).toEqual([]);
+  });
+
   it('threads-write creates, updates (late too), retracts, amends, moves and archives within its families and indexes', async () => {
     // Prepare
     sent.take();
