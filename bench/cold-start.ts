@@ -10,6 +10,7 @@ import { build, type BuildOptions } from 'esbuild';
 import { ALL_FUNCTION_ENTRIES, BUNDLING, type AnyFunctionName } from '../infra/bundling';
 import { FUNCTION_DEFAULTS } from '../infra/constructs/functions';
 import { SEED_SCENARIO, seedIfEmpty } from '../local/seed';
+import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from '../shared/domain/archive';
 import { RECOUNT_SOURCE } from '../shared/events/recount-trigger';
 import { outboxKey, threadKey } from '../shared/store/keys';
 import { startAwsStandIn, type AwsStandIn } from './lib/aws-stand-in';
@@ -403,6 +404,37 @@ const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
         title: `Bench ${unique()}: delegations to meet again in Istanbul next week`,
         summary: 'Negotiators said on Monday that the delegations would meet again to discuss a ceasefire.',
       }),
+    ok: http2xx,
+  },
+  'scenario-import': {
+    // A new scenario id each time (an import never overwrites): the smallest archive, a header and
+    // its scenario, checked, looked up (no scenario, no threads, no mark) and written.
+    request: 'POST /scenarios/import (admin; a scenario without threads, under a new id)',
+    event: (s) => {
+      const id = `bench-import-${unique()}`;
+      const at = new Date().toISOString();
+      const archive = [
+        { record: 'archive', format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, scenario: id },
+        {
+          record: 'scenario',
+          id,
+          title: 'Bench import',
+          description: '',
+          tags: [],
+          keywords: [],
+          public: false,
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+        },
+      ];
+      const event = httpEvent('POST /scenarios/import', '/scenarios/import', {}, s.principals.admin);
+      return {
+        ...event,
+        headers: { ...event.headers, 'content-type': 'application/x-ndjson' },
+        body: archive.map((r) => `${JSON.stringify(r)}\n`).join(''),
+      };
+    },
     ok: http2xx,
   },
   'source-schedule': {

@@ -2,13 +2,9 @@ import { ATOM_TYPE, scenarioFeed, threadFeed } from '../shared/app/feeds';
 import { CALENDAR_TYPE, scenarioCalendar } from '../shared/app/calendar';
 import { dataPackage } from '../shared/app/datapackage';
 import { EXPORT_TYPES, exportDisposition, openExport } from '../shared/app/export';
-import { archiveDisposition, importArchive, openArchive } from '../shared/app/archive';
-import { kindCache } from '../shared/app/kinds';
+import { archiveDisposition, openArchive } from '../shared/app/archive';
 import { ARCHIVE_TYPE } from '../shared/domain/archive';
-import { ARCHIVE_BODY_BYTES } from '../shared/domain/limits';
-import { readTextBody } from '../shared/http/request';
 import { ArchiveStore } from '../shared/store/archive-store';
-import { KindStore } from '../shared/store/kind-store';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { buffered } from '../shared/http/stream-body';
 import { createDocumentClient } from '../shared/store/client';
@@ -19,7 +15,7 @@ import { lambdaHandler, type AnyRequest, type LambdaHandler } from '../shared/ht
 import { FEEDS_ROUTES } from '../shared/routes/feeds';
 import { header } from '../shared/http/request';
 import { config, SettingError } from '../shared/config';
-import { BASE_HEADERS, JSON_TYPE, empty, json, type HttpResult } from '../shared/http/response';
+import { BASE_HEADERS, JSON_TYPE, empty, type HttpResult } from '../shared/http/response';
 
 const cfg = config();
 const db = createDocumentClient(cfg);
@@ -28,10 +24,10 @@ const deps = {
   config: cfg,
   threads: new ThreadStore(db, cfg.tableName),
   feeds: new FeedStore(db, cfg.tableName),
-  // The archive and its import (contract 1.2): a scenario's item, its partitions as stored, the import's writes.
+  // The archive (contract 1.2): a scenario's item, its partitions as stored, its changes feed. Its
+  // import, which writes, is a function of its own (functions/scenario-import.ts).
   scenarios: new ScenarioStore(db, cfg.tableName),
   archives: new ArchiveStore(db, cfg.tableName),
-  kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
 };
 const appContext = () => deps;
 
@@ -105,12 +101,6 @@ export const streaming = lambdaHandler(FEEDS_ROUTES)(
       body: '',
       stream: await openArchive(req.ctx, req.params.id),
     }),
-
-    'POST /scenarios/import': async (req) => {
-      const body = readTextBody(req.event, 'application/x-ndjson', ARCHIVE_BODY_BYTES);
-      const result = await importArchive(req.ctx, body);
-      return json(201, result, { Location: `/scenarios/${result.scenario.id}` });
-    },
 
     'GET /scenarios/{id}/datapackage.json': async (req) =>
       tagged(req, JSON_TYPE, JSON.stringify(await dataPackage(req.ctx, req.params.id, publicBase(req)))),

@@ -22,6 +22,7 @@ export const FUNCTION_ENTRIES = {
   inbox: 'functions/inbox.ts',
   'source-schedule': 'functions/source-schedule.ts',
   'source-poller': 'functions/source-poller.ts',
+  'scenario-import': 'functions/scenario-import.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

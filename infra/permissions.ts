@@ -138,16 +138,25 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   'search-indexer': { stores: { search: ['index'] }, putEvents: false, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time;
   // exports and the calendar also list a scenario's threads (GSI1) and read updates by occurred time (LSI1).
-  // The scenario archive (admin) reads each thread's partition and the scenario's changes feed; its
-  // import (admin) writes a scenario that is not there: threads, their partitions, the feed's carriers
-  // (never an event), the scenario item, and its own mark (shared/store/archive-store.ts).
+  // The scenario archive (admin) reads each thread's partition and the scenario's changes feed.
   feeds: {
     stores: {
       threads: ['read', 'history', 'scenarioThreads'],
       feeds: ['read'],
       scenarios: ['read'],
+      archives: ['read'],
+    },
+    putEvents: false,
+  },
+  // The scenario import (admin) writes a scenario that is not there: whether its item exists, whether
+  // it has threads (GSI1, both scopes), the kinds its threads name; then its own mark, threads, their
+  // partitions, the feed's carriers (never an event), the scenario item (shared/store/archive-store.ts).
+  'scenario-import': {
+    stores: {
+      threads: ['scenarioThreads'],
+      scenarios: ['read'],
       kindStore: ['registry'],
-      archives: ['read', 'restore'],
+      archives: ['restore'],
     },
     putEvents: false,
   },

@@ -159,6 +159,9 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   // invocation from its queue, so ten feeds are fetched at once at most (each up to 10 s).
   'source-schedule': 2,
   'source-poller': 10,
+  // Scenario imports (admin, rare): two at once is plenty, and a runaway script cannot take the
+  // table's write capacity from the writers with more.
+  'scenario-import': 2,
   // The live WebSocket. The authorizer runs on every $connect and has its own share, so a reconnect
   // storm (every screen at once after a deploy or a network blip) cannot take the HTTP functions'
   // executions, nor they its; the route function answers the same handshakes and the clients'

@@ -35,18 +35,29 @@ let loaded: Promise<Functions> | undefined;
  */
 const functions = (): Promise<Functions> =>
   (loaded ??= (async () => {
-    const [authorizer, health, threadsRead, threadsWrite, tokens, kinds, subscriptions, feeds, inbox] =
-      await Promise.all([
-        import('../functions/authorizer'),
-        import('../functions/health'),
-        import('../functions/threads-read'),
-        import('../functions/threads-write'),
-        import('../functions/tokens'),
-        import('../functions/kinds'),
-        import('../functions/subscriptions'),
-        import('../functions/feeds'),
-        import('../functions/inbox'),
-      ]);
+    const [
+      authorizer,
+      health,
+      threadsRead,
+      threadsWrite,
+      tokens,
+      kinds,
+      subscriptions,
+      feeds,
+      inbox,
+      scenarioImport,
+    ] = await Promise.all([
+      import('../functions/authorizer'),
+      import('../functions/health'),
+      import('../functions/threads-read'),
+      import('../functions/threads-write'),
+      import('../functions/tokens'),
+      import('../functions/kinds'),
+      import('../functions/subscriptions'),
+      import('../functions/feeds'),
+      import('../functions/inbox'),
+      import('../functions/scenario-import'),
+    ]);
     return {
       http: {
         health: health.handler,
@@ -58,6 +69,7 @@ const functions = (): Promise<Functions> =>
         // Exports stream locally; the Lambda entry point (feeds.handler) buffers them as API Gateway needs.
         feeds: feeds.streaming.with(appContext),
         inbox: inbox.handler.with(appContext),
+        'scenario-import': scenarioImport.handler.with(appContext),
       },
       authorizer: authorizer.handlerFor(appContext),
     };

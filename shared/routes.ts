@@ -6,6 +6,7 @@ import { KINDS_ROUTES } from './routes/kinds';
 import { SUBSCRIPTIONS_ROUTES } from './routes/subscriptions';
 import { FEEDS_ROUTES } from './routes/feeds';
 import { INBOX_ROUTES } from './routes/inbox';
+import { SCENARIO_IMPORT_ROUTES } from './routes/scenario-import';
 import { pathsOf, withHeadTwins, type FunctionGroup, type KeyOf, type Route } from './routes/route';
 
 export * from './routes/route';
@@ -18,6 +19,7 @@ export {
   SUBSCRIPTIONS_ROUTES,
   FEEDS_ROUTES,
   INBOX_ROUTES,
+  SCENARIO_IMPORT_ROUTES,
 };
 
 /**
@@ -41,6 +43,8 @@ export const DECLARED_ROUTES = [
   ...KINDS_ROUTES,
   ...SUBSCRIPTIONS_ROUTES,
   ...FEEDS_ROUTES,
+  // Beside the archive it reads back (its function is its own: least privilege).
+  ...SCENARIO_IMPORT_ROUTES,
   ...INBOX_ROUTES,
 ] as const;
 

@@ -34,7 +34,8 @@ export const ORIGIN_CHECK_CACHE_TTL = Duration.seconds(300);
  * route gets its class without anyone remembering to give it one.
  * - `edit`: a route that changes something (every method but GET and HEAD): the editors' and admins';
  * - `read`: a GET or HEAD that needs a role: the readers' (dashboards, the desk);
- * - `feeds`: the Atom feeds, which feed readers poll on their own schedule;
+ * - `feeds`: the Atom feeds, which feed readers poll on their own schedule, and the scenario import
+ *   (admin, rare, two at once at most: RESERVED_CONCURRENCY), held as low as it was beside them;
  * - `public`: no role at all (health, the OpenAPI document);
  * - `unrouted`: the catch-alls, which only answer 404 and 405.
  */
@@ -43,7 +44,7 @@ export type ThrottleClass = 'edit' | 'read' | 'feeds' | 'public' | 'unrouted';
 export const throttleClassOf = (route: Pick<Route, 'method' | 'group' | 'role'>): ThrottleClass =>
   route.role === null
     ? 'public'
-    : route.group === 'feeds'
+    : route.group === 'feeds' || route.group === 'scenario-import'
       ? 'feeds'
       : route.method === 'GET' || route.method === 'HEAD'
         ? 'read'
@@ -74,6 +75,7 @@ export const API_GROUPS: readonly FunctionGroup[] = [
   'subscriptions',
   'feeds',
   'inbox',
+  'scenario-import',
 ];
 
 export interface ApiProps {

@@ -83,6 +83,17 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(20),
     description: 'The news inbox: arrivals, the list, accepting and dismissing',
   },
+  // A scenario import (contract 1.2) writes up to 4 MiB of records: thread items 4 at once, then
+  // BatchWriteItem of 25 items, 4 calls at once (shared/store/archive-store.ts), some 3,000 calls for
+  // a full archive, each retried on throttling; the parse and the folds are CPU, hence the memory.
+  // 29 s: the most an HTTP API waits for its integration is 30 s, so more would only run on after the
+  // client was answered 503; well over the 10 s the import took in feeds. A cut-off import is
+  // finished by sending the archive again (docs/data-desk.md, "Importing").
+  'scenario-import': {
+    memorySize: 1024,
+    timeout: Duration.seconds(29),
+    description: 'Imports an archived scenario (admin)',
+  },
   // News sources (contract 1.2): a few Queries and PutEvents a minute.
   'source-schedule': {
     memorySize: 256,
@@ -350,6 +361,8 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     // Accepting asks for recounts on the bus, as threads-write does; its page-token key is a secret (SECRET_READERS).
     // POST /sources/{id}/fetch fetches feeds: only public https addresses, as subscriptions.
     inbox: { ...common, ...tableEnv, ...httpEnv, ...publisherEnv, ...webhookEnv },
+    // The table only: an import notifies nobody (no bus), and answers once (no page-token key).
+    'scenario-import': { ...common, ...tableEnv, ...httpEnv },
     // Due sources go onto the bus, one event each (no webhook copy: they are not notifications).
     'source-schedule': { ...common, ...tableEnv, EVENT_BUS_NAME: props.bus.eventBusName },
     // Fetches feeds: only public https addresses, as subscriptions; its items' events leave by the outbox.

@@ -2,6 +2,7 @@ import './zod-setup';
 import * as z from 'zod/mini';
 import { ValidationError } from './errors';
 import { SLUG, ULID } from './limits';
+import { newScenarioId } from './schema-basics';
 import { parseWith } from './schemas';
 import { PRECISIONS } from './time';
 import type { CalendarState } from './calendar';
@@ -117,7 +118,8 @@ const HeaderSchema = z.strictObject({
   record: z.literal('archive'),
   format: z.literal(ARCHIVE_FORMAT),
   version: z.literal(ARCHIVE_VERSION),
-  scenario: slug,
+  // Imported under this id: never a reserved one (GET could not read it back).
+  scenario: newScenarioId,
 });
 
 const SCHEMAS = {

@@ -37,6 +37,12 @@ export const LIMITS = {
 export const ARCHIVE_BODY_BYTES = 4 * 1024 * 1024;
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/**
+ * Slugs no scenario may be given: `/scenarios/import` is the path of `POST /scenarios/import`, and a
+ * literal path wins over `/scenarios/{id}` (shared/routes.ts matchRoute, as API Gateway matches), so
+ * `GET /scenarios/import` could never read a scenario of that id.
+ */
+export const RESERVED_SCENARIO_IDS: readonly string[] = ['import'];
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Subscription ids: `sub_` and a ULID. */
 export const SUBSCRIPTION_ID = /^sub_[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -1,7 +1,7 @@
 import './zod-setup';
 import * as z from 'zod/mini';
 import { ValidationError, type FieldProblem } from './errors';
-import { SLUG } from './limits';
+import { RESERVED_SCENARIO_IDS, SLUG } from './limits';
 
 /**
  * What every schema builds on, and how a failed parse becomes the contract's field problems: apart
@@ -48,6 +48,16 @@ export const text = (min: number, max: number) =>
 export const slug = z
   .string()
   .check(z.regex(SLUG, 'must be a slug: lower-case letters, digits and inner hyphens, 1–64 characters'));
+
+/**
+ * The id of a scenario that a write may create (POST /scenarios; a thread created in or moved into
+ * an unknown scenario creates it): a slug, and none of RESERVED_SCENARIO_IDS (400 naming the field).
+ */
+export const newScenarioId = slug.check(
+  z.refine((id: string) => !RESERVED_SCENARIO_IDS.includes(id), {
+    message: `is reserved (${RESERVED_SCENARIO_IDS.join(', ')}): /scenarios/import is the path of POST /scenarios/import, so GET could never read a scenario of that id`,
+  }),
+);
 
 // ---- Turning zod issues into the contract's field problems ----
 

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { KIND_LIMITS, NAME, NAME_MESSAGE } from './kinds';
 import {
   isBlank,
+  newScenarioId,
   parseQuery,
   parseWith,
   slug,
@@ -230,7 +231,8 @@ export const CriteriaRevisionSchema = z.object({
 
 export const CreateThreadSchema = z.strictObject({
   id: slug,
-  scenario: slug,
+  // A thread in an unknown scenario creates it (ensureScenario): never one of a reserved id.
+  scenario: newScenarioId,
   kind: kindName,
   title: text(1, LIMITS.title),
   status: statusName,
@@ -271,7 +273,8 @@ export const PatchThreadSchema = z
     staleAfterHours: z.optional(staleAfterHours),
     expected: z.optional(z.nullable(ExpectedSchema)),
     archived: z.optional(z.boolean()),
-    scenario: z.optional(slug),
+    // A move into an unknown scenario creates it: never one of a reserved id.
+    scenario: z.optional(newScenarioId),
     kind: z.optional(kindName),
     parent: z.optional(z.nullable(slug)),
     keywords: z.optional(keywords),
@@ -421,7 +424,7 @@ const scenarioTitle = text(1, LIMITS.title);
 const scenarioDescription = text(0, LIMITS.scenarioDescription);
 
 export const CreateScenarioSchema = z.strictObject({
-  id: slug,
+  id: newScenarioId,
   title: scenarioTitle,
   description: z.optional(scenarioDescription),
   tags: z.optional(tags),

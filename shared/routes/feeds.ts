@@ -1,5 +1,4 @@
 import { ExportQuerySchema } from '../domain/schemas';
-import { ARCHIVE_BODY_BYTES } from '../domain/limits';
 import type { DeclaredRoute } from './route';
 import { THREAD_ID, SCENARIO_ID, jsonSchema } from './shapes';
 
@@ -85,8 +84,9 @@ export const FEEDS_ROUTES = [
     responses: { 200: { description: 'iCalendar (RFC 5545)' } },
     problems: { 404: 'not_found (no such scenario, and no thread in it)' },
   },
-  // ---- Contract 1.2: the scenario archive and its import (shared/app/archive.ts). In the feeds
-  // group, beside the export they resemble: streamed locally, buffered (4 MiB) in the cloud.
+  // ---- Contract 1.2: the scenario archive (shared/app/archive.ts). In the feeds group, beside the
+  // export it resembles: a read, streamed locally, buffered (4 MiB) in the cloud. Its import writes,
+  // so it has a function of its own (shared/routes/scenario-import.ts).
   {
     route: 'GET /scenarios/{id}/archive',
     group: 'feeds',
@@ -101,34 +101,5 @@ export const FEEDS_ROUTES = [
       200: { description: 'The archive, as an attachment (Content-Disposition) named after the scenario' },
     },
     problems: { 404: 'not_found (no such scenario)', 413: 'export_too_large' },
-  },
-  {
-    route: 'POST /scenarios/import',
-    group: 'feeds',
-    role: 'admin',
-    operationId: 'importScenario',
-    summary: 'Recreate an archived scenario with the same ids, times and authors',
-    description:
-      'The body is an archive of GET /scenarios/{id}/archive. Status, counts, the search index and the calendar come out as the write path leaves them; nothing is notified (no event, webhook or live message). Atomic as a scenario: until its last write the scenario is 404 and unlisted, and an interrupted import is finished by sending the archive again. docs/data-desk.md, "Importing".',
-    textBody: {
-      mediaType: 'application/x-ndjson',
-      maxBytes: ARCHIVE_BODY_BYTES,
-      description: `An archive, at most ${ARCHIVE_BODY_BYTES} bytes (4 MiB)`,
-    },
-    responses: {
-      201: {
-        description: 'Imported: the scenario and how many records of each kind were written',
-        location: '/scenarios/{id}',
-        body: jsonSchema({
-          type: 'object',
-          required: ['scenario', 'imported'],
-          properties: { scenario: { type: 'object' }, imported: { type: 'object' } },
-        }),
-      },
-    },
-    problems: {
-      400: 'validation_error (a malformed line or record: the detail names the line)',
-      409: 'scenario_exists, thread_exists',
-    },
   },
 ] as const satisfies readonly DeclaredRoute[];

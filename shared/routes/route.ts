@@ -10,7 +10,15 @@ import type { Role } from '../domain/types';
 
 /** The function groups: each is one Lambda function (its routes: shared/routes/<group>.ts). */
 export type FunctionGroup =
-  'health' | 'threads-read' | 'threads-write' | 'tokens' | 'kinds' | 'subscriptions' | 'feeds' | 'inbox';
+  | 'health'
+  | 'threads-read'
+  | 'threads-write'
+  | 'tokens'
+  | 'kinds'
+  | 'subscriptions'
+  | 'feeds'
+  | 'inbox'
+  | 'scenario-import';
 
 /**
  * A path parameter's shape. An id that cannot exist is simply not found (`notFound`: the 404's

@@ -152,6 +152,8 @@ export const THREADS_WRITE_ROUTES = [
     role: 'editor',
     operationId: 'createScenario',
     summary: 'Create a scenario',
+    description:
+      'The id is a slug, and not `import`: `/scenarios/import` is the path of POST /scenarios/import, so GET /scenarios/import could never read such a scenario (400 validation_error naming `id`). A thread created in, or moved into, an unknown scenario creates it, under the same rule.',
     body: { schema: CreateScenarioSchema, label: 'The scenario' },
     idempotencyKey: true,
     etag: 'write',

@@ -272,24 +272,33 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(scenario.status).toBe(200);
   });
 
-  it('archives a scenario and imports it under another id through the feeds bundle, under its role', async () => {
+  it('archives a scenario through the feeds bundle and imports it under another id through the scenario-import bundle, each under its role', async () => {
     // Prepare: the archive of this deployment's scenario, renamed (scenario and thread ids), so the
     // same tracker lacks it.
     const archive = await t.call('GET', `/scenarios/${SCENARIO}/archive`, { role: 'admin' });
     const copy = archive.text
       .replaceAll(`"${SCENARIO}"`, '"cloud-copy"')
       .replace(/"cloud-([a-z])"/g, '"copy-$1"');
+    const callsBefore = t.cloud.aws.calls.length;
     // Act
     const imported = await t.call('POST', '/scenarios/import', {
       role: 'admin',
       body: copy,
       headers: { 'Content-Type': 'application/x-ndjson' },
     });
+    const calls = t.cloud.aws.calls.slice(callsBefore);
     const again = await t.call('GET', '/scenarios/cloud-copy/archive', { role: 'admin' });
     // Assess
     expect(archive.status).toBe(200);
     expect(imported.status).toBe(201);
     expect(again.text).toBe(copy);
+    // The import's writes are the scenario-import function's; the feeds function (a reader) wrote nothing.
+    const by = (name: 'scenario-import' | 'feeds') =>
+      calls.filter((c) => c.function === t.cloud.functionId(name)).map((c) => c.action);
+    expect(by('scenario-import')).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']),
+    );
+    expect(by('feeds')).toEqual([]);
   });
 
   it('connects to the live WebSocket, subscribes, answers a ping and fans out a change the outbox relay published from the stream', async () => {

@@ -282,6 +282,13 @@ describe('POST /scenarios/import', () => {
       'version',
     ],
     [
+      'a scenario id that is reserved (import: GET /scenarios/import is the import route)',
+      (lines: string[]) =>
+        lines.splice(0, 1, lines[0]!.replace(`"scenario":"${SCENARIO}"`, '"scenario":"import"')),
+      1,
+      'is reserved',
+    ],
+    [
       'a thread of a kind this tracker lacks',
       (lines: string[]) => lines.splice(2, 1, lines[2]!.replace('"kind":"summit"', '"kind":"mediation"')),
       3,

@@ -159,6 +159,24 @@ describe('POST /scenarios', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('refuses the reserved id import with 400 naming id and why: GET /scenarios/import is the import route, never a scenario', async () => {
+    // Act
+    const r = await s.call('POST', '/scenarios', { body: { id: 'import', title: 'Import' } });
+    const read = await s.call('GET', '/scenarios/import', reader);
+    // Assess
+    expect([r.status, r.body.code]).toEqual([400, 'validation_error']);
+    expect(r.body.errors).toEqual([
+      expect.objectContaining({ path: 'id', message: expect.stringContaining('is reserved') }),
+    ]);
+    expect(r.body.errors[0].message).toContain('POST /scenarios/import');
+    // The path is the import's: GET is 405 there, never a scenario's 200 or 404.
+    expect(read.status).toBe(405);
+    // A slug that merely starts with it is an ordinary id.
+    expect((await s.call('POST', '/scenarios', { body: { id: 'imports', title: 'Imports' } })).status).toBe(
+      201,
+    );
+  });
+
   it('needs the editor role: 403 for a reader, 401 without a token', async () => {
     expect(
       (await s.call('POST', '/scenarios', { role: 'reader', body: { id: 'nope', title: 'No' } })).status,
@@ -397,6 +415,23 @@ describe('scenarios of POST /threads', () => {
       threadCount: 5,
       statusCounts: { agreed: 1, announced: 1, proposed: 2, rejected: 1 },
     });
+  });
+
+  it('refuses a thread created in, or moved into, the reserved scenario id import with 400 naming scenario', async () => {
+    // Prepare
+    await s.call('POST', '/threads', { body: thread('reserved-mover', 'mover-home') });
+    // Act
+    const created = await s.call('POST', '/threads', { body: thread('reserved-new', 'import') });
+    const moved = await s.call('PATCH', '/threads/reserved-mover', { body: { scenario: 'import' } });
+    // Assess
+    for (const r of [created, moved]) {
+      expect([r.status, r.body.code]).toEqual([400, 'validation_error']);
+      expect(r.body.errors).toEqual([
+        expect.objectContaining({ path: 'scenario', message: expect.stringContaining('is reserved') }),
+      ]);
+    }
+    expect((await s.call('GET', '/threads/reserved-new', reader)).status).toBe(404);
+    expect((await s.call('GET', '/threads/reserved-mover', reader)).body.scenario).toBe('mover-home');
   });
 
   it('creates no scenario when the thread is refused', async () => {

@@ -131,6 +131,7 @@ describe('alarms people can act on', () => {
         'subscriptions',
         'feeds',
         'inbox',
+        'scenario-import',
       ]),
     );
     expect(watching('Latency', 'AWS/ApiGateway').filter((a) => a.ExtendedStatistic === 'p99')).toHaveLength(

@@ -84,6 +84,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       'LiveConnectionsRole',
       'LiveFanoutRole',
       'OutboxRelayRole',
+      'ScenarioImportRole',
       'ScenarioRecountRole',
       'SearchIndexerRole',
       'SourcePollerRole',

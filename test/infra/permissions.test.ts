@@ -84,6 +84,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'inbox',
   'source-schedule',
   'source-poller',
+  'scenario-import',
 ];
 
 describe('least privilege per function', () => {
@@ -157,17 +158,15 @@ describe('least privilege per function', () => {
     expect(grants('threads-read', 'events')).toEqual([]);
   });
 
-  it('lets feeds read, and write only what a scenario import writes: the import mark, thread partitions and scenario items by Put or BatchWrite, the feed carriers by BatchWrite; never an UpdateItem, never the bus', () => {
+  it('lets feeds only read (GetItem/BatchGetItem/Query on the table) and Query the scenario index by id (GSI1), its changes feed (GSI12) and the occurred-time index (LSI1), nothing else', () => {
     // Act
     const actions = grants('feeds', 'dynamodb').map((g) => g.action);
-    // Assess
-    expect(actions).not.toContain('dynamodb:UpdateItem');
+    // Assess: the archive is a read; its import is the scenario-import function's
+    expect(actions.filter((a) => WRITE_ACTIONS.test(a))).toEqual([]);
+    // BatchGetItem: the scenario feed's threads by key, after its changes feed (GSI12).
     expect(actionsOn('feeds', 'dynamodb', 'table')).toEqual([
       'dynamodb:BatchGetItem',
-      'dynamodb:BatchWriteItem',
-      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
-      'dynamodb:PutItem',
       'dynamodb:Query',
     ]);
     for (const index of ['GSI1', 'GSI12', 'LSI1'])
@@ -179,6 +178,26 @@ describe('least privilege per function', () => {
       'table/index/LSI1',
     ]);
     expect(grants('feeds', 'events')).toEqual([]);
+  });
+
+  it('lets scenario-import write only what an import writes: the import mark, thread partitions and scenario items by Put or BatchWrite, the feed carriers by BatchWrite; query only GSI1; never an UpdateItem, never the bus', () => {
+    // Act
+    const actions = grants('scenario-import', 'dynamodb').map((g) => g.action);
+    // Assess
+    expect(actions).not.toContain('dynamodb:UpdateItem');
+    expect(actionsOn('scenario-import', 'dynamodb', 'table')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      // The kinds its threads name (the registry: one Query of KINDS), nothing else by Query.
+      'dynamodb:Query',
+    ]);
+    // Whether the scenario has threads already (both scopes of GSI1); no partition or feed is read.
+    expect(resourcesOf('scenario-import', 'dynamodb')).toEqual(['table', 'table/index/GSI1']);
+    expect(actionsOn('scenario-import', 'dynamodb', 'table/index/GSI1')).toEqual(['dynamodb:Query']);
+    expect(grants('scenario-import', 'events')).toEqual([]);
   });
 
   it('lets threads-write run its transactions on the table, query LSI1 (late reports, retractions) and GSI10, and publish to the bus only', () => {
@@ -481,8 +500,9 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['scenario-recount', ['SCENARIO#*']],
     ['subscriptions', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
     ['deliveries', ['DELIVERY#*', 'SUBLOG#*', 'SUBSCRIPTIONS']],
-    // The import's mark and the feed's carriers (shared/store/archive-store.ts).
-    ['feeds', ['IMPORT#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
+    ['feeds', ['SCENARIO#*', 'THREAD#*']],
+    // The import's mark, the kinds its threads name and the feed's carriers (shared/store/archive-store.ts).
+    ['scenario-import', ['IMPORT#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
     ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
     ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
@@ -537,16 +557,27 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('source-poller', 'table/index/LSI1')).toEqual(['THREAD#*']);
     expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('feeds', 'table/index/GSI12')).toEqual(['CHANGES#*']);
+    expect(keysOn('scenario-import', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('stale-check', 'table/index/GSI12')).toEqual(['CHANGES#*']);
   });
 
-  it("lets feeds delete only its import mark, and touch the outbox only by BatchWriteItem (an import's feed carriers)", () => {
+  it("lets scenario-import delete only its import mark, and touch the outbox only by BatchWriteItem (an import's feed carriers)", () => {
     // Assess
-    expect(may('feeds', /^dynamodb:DeleteItem$/, 'THREAD#t')).toBe(false);
-    expect(may('feeds', /^dynamodb:DeleteItem$/, 'SCENARIO#s')).toBe(false);
-    expect(may('feeds', /^dynamodb:DeleteItem$/, 'IMPORT#s')).toBe(true);
-    expect(may('feeds', /^dynamodb:(PutItem|DeleteItem|GetItem|Query)$/, 'OUTBOX#3')).toBe(false);
-    expect(may('feeds', /^dynamodb:BatchWriteItem$/, 'OUTBOX#3')).toBe(true);
+    expect(may('scenario-import', /^dynamodb:DeleteItem$/, 'THREAD#t')).toBe(false);
+    expect(may('scenario-import', /^dynamodb:DeleteItem$/, 'SCENARIO#s')).toBe(false);
+    expect(may('scenario-import', /^dynamodb:DeleteItem$/, 'IMPORT#s')).toBe(true);
+    expect(may('scenario-import', /^dynamodb:(PutItem|DeleteItem|GetItem|Query)$/, 'OUTBOX#3')).toBe(false);
+    expect(may('scenario-import', /^dynamodb:BatchWriteItem$/, 'OUTBOX#3')).toBe(true);
+    // It reads no partition back (the archive's reads are feeds'): Query only of KINDS on the table.
+    expect(may('scenario-import', /^dynamodb:Query$/, 'THREAD#t')).toBe(false);
+  });
+
+  it('lets only scenario-import write an IMPORT# mark, and no HTTP Basic function (feeds) write anything', () => {
+    // Assess
+    const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+    expect(EVERY_FUNCTION.filter((n) => may(n, WRITES, 'IMPORT#s'))).toEqual(['scenario-import']);
+    for (const pk of ['THREAD#t', 'SCENARIO#s', 'OUTBOX#3', 'IMPORT#s', 'KINDS'])
+      expect({ pk, writes: may('feeds', WRITES, pk) }).toEqual({ pk, writes: false });
   });
 
   it('keeps threads-read from token hashes, subscription secrets, idempotency records, and the outbox but for Query (the changes feed)', () => {
@@ -578,7 +609,9 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     const others = /^dynamodb:(UpdateItem|DeleteItem|GetItem)$/;
     expect(EVERY_FUNCTION.filter((n) => may(n, others, 'OUTBOX#3'))).toEqual([]);
     // A scenario import restores the feed's carriers (no event in them: the relay passes over them).
-    expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:BatchWriteItem$/, 'OUTBOX#3'))).toEqual(['feeds']);
+    expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:BatchWriteItem$/, 'OUTBOX#3'))).toEqual([
+      'scenario-import',
+    ]);
     expect(EVERY_FUNCTION.filter((n) => may(n, /^dynamodb:Query$/, 'OUTBOX#3'))).toEqual(['threads-read']);
   });
 

@@ -26,6 +26,7 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'deliveries',
   'feeds',
   'inbox',
+  'scenario-import',
 ];
 /** The one resource of a type whose logical id starts with `prefix` (the stack has several queues, rules, secrets). */
 const named = (type: string, prefix: string) => {

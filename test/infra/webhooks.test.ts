@@ -93,6 +93,7 @@ describe('webhook delivery in the cloud', () => {
       'stale-check',
       'feeds',
       'inbox',
+      'scenario-import',
     ] as const) {
       expect({
         name,

@@ -11,6 +11,7 @@ import * as tokensFunction from '../../functions/tokens';
 import * as threadsReadFunction from '../../functions/threads-read';
 import * as threadsWriteFunction from '../../functions/threads-write';
 import * as inboxFunction from '../../functions/inbox';
+import * as scenarioImportFunction from '../../functions/scenario-import';
 import * as staleCheckFunction from '../../functions/stale-check';
 import * as liveAuthorizerFunction from '../../functions/live-authorizer';
 import * as liveRoutesFunction from '../../functions/live-connections';
@@ -249,6 +250,7 @@ const tokens = tokensFunction.handler.with(appContext);
 const threadsRead = threadsReadFunction.handler.with(appContext);
 const threadsWrite = threadsWriteFunction.handler.with(appContext);
 const inbox = inboxFunction.handler.with(appContext);
+const scenarioImport = scenarioImportFunction.handler.with(appContext);
 const staleCheck = staleCheckFunction.handlerFor(appContext);
 const liveAuthorizer = liveAuthorizerFunction.handlerFor(appContext);
 const liveRoutes = liveRoutesFunction.handlerFor(() => cloudLive(appContext()));
@@ -440,24 +442,27 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(denied('feeds', sent.take())).toEqual([]);
   });
 
-  it('the feeds function archives a scenario and imports it elsewhere within its grants', async () => {
-    // Prepare: the scenario of the tests above, archived; its copy under new scenario and thread ids
+  it('the feeds function archives a scenario, and scenario-import imports it elsewhere, each within its grants', async () => {
+    // Prepare: the scenario of the tests above, archived by feeds
     sent.take();
-    // Act
     const archived = await feeds(request('GET /scenarios/{id}/archive', { params: { id: 'feed-families' } }));
+    const reads = sent.take();
+    // its copy under new scenario and thread ids
     const text = Buffer.from((archived as { body: string }).body, 'base64').toString('utf8');
     const copy = text.replaceAll('feed-families', 'feed-copies').replaceAll('"feed-t', '"copy-t');
-    const imported = await feeds({
+    // Act
+    const imported = await scenarioImport({
       ...request('POST /scenarios/import', { headers: { 'content-type': 'application/x-ndjson' } }),
       body: copy,
     });
     // Assess
     expect([status(archived), status(imported)]).toEqual([200, 201]);
-    const keys = sent.take();
-    expect(keys.map((k) => k.action)).toEqual(
+    expect(denied('feeds', reads)).toEqual([]);
+    const writes = sent.take();
+    expect(writes.map((k) => k.action)).toEqual(
       expect.arrayContaining(['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem']),
     );
-    expect(denied('feeds', keys)).toEqual([]);
+    expect(denied('scenario-import', writes)).toEqual([]);
   });
 
   it('threads-write creates, updates (late too), retracts, amends, moves and archives within its families and indexes', async () => {
