@@ -138,13 +138,7 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
     'POST /inbox/{id}/accept': async (req) =>
       withIdempotency(
         req.ctx,
-        {
-          key: header(req.event, 'idempotency-key'),
-          principal: req.principal,
-          route: req.route,
-          params: req.params,
-          body: req.rawBody,
-        },
+        req,
         async (outcome) => {
           const result = await replayResult(req.ctx, outcome);
           const item = await req.ctx.inbox.get(req.params.id, true);

@@ -60,19 +60,7 @@ const idempotent = (
   req: AnyRequest<typeof deps>,
   render: (r: WriteResult) => HttpResult,
   run: Parameters<typeof withIdempotency>[3],
-) =>
-  withIdempotency(
-    req.ctx,
-    {
-      key: header(req.event, 'idempotency-key'),
-      principal: req.principal,
-      route: req.route,
-      params: req.params,
-      body: req.rawBody,
-    },
-    async (outcome) => render(await replayResult(req.ctx, outcome)),
-    run,
-  );
+) => withIdempotency(req.ctx, req, async (outcome) => render(await replayResult(req.ctx, outcome)), run);
 
 /**
  * How each write is presented: the first time, and again from its idempotency record on a replay.
@@ -169,13 +157,7 @@ export const handler = lambdaHandler(THREADS_WRITE_ROUTES)(
     'POST /scenarios': async (req) =>
       withIdempotency(
         req.ctx,
-        {
-          key: header(req.event, 'idempotency-key'),
-          principal: req.principal,
-          route: req.route,
-          params: req.params,
-          body: req.rawBody,
-        },
+        req,
         async (outcome) => {
           if (!('scenario' in outcome))
             throw new Error('idempotency record of POST /scenarios holds no scenario');

@@ -6,6 +6,7 @@ import type { WriteOutcome } from '../store/idempotency-store';
 import type { Route } from '../routes';
 import type { Caller } from './auth';
 import { canonicalJson } from './canonical-json';
+import { header } from './request';
 import type { HttpResult } from './response';
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
@@ -44,23 +45,25 @@ export const scopePath = (template: string, params: Record<string, string>): str
  */
 export async function withIdempotency(
   ctx: Pick<AppContext, 'config' | 'idempotency'>,
+  // The request as the dispatcher hands it over: the key is its Idempotency-Key header, the body as sent.
   request: {
-    key: string | undefined;
+    event: Parameters<typeof header>[0];
     principal: Caller;
     route: Pick<Route, 'method' | 'path'>;
     params: Record<string, string>;
-    body: unknown;
+    rawBody: unknown;
   },
   replay: (outcome: WriteOutcome) => Promise<HttpResult>,
   run: (ticket: IdempotencyTicket | undefined) => Promise<HttpResult>,
 ): Promise<HttpResult> {
-  if (request.key === undefined) return run(undefined);
-  if (!KEY.test(request.key))
+  const key = header(request.event, 'idempotency-key');
+  if (key === undefined) return run(undefined);
+  if (!KEY.test(key))
     throw ValidationError.field('Idempotency-Key', 'must be 1–128 visible ASCII characters');
   const path = scopePath(request.route.path, request.params);
-  const keyHash = sha256([request.principal.subject, request.route.method, path, request.key].join('\n'));
+  const keyHash = sha256([request.principal.subject, request.route.method, path, key].join('\n'));
   // A route without a body (a publish, a fetch) hashes as the empty body, null.
-  const bodyHash = sha256(canonicalJson(request.body ?? null));
+  const bodyHash = sha256(canonicalJson(request.rawBody ?? null));
   const claimId = randomUUID();
   const { idempotencyLockSeconds, idempotencyTtlSeconds } = ctx.config;
   const claim = await ctx.idempotency.claim(
