@@ -4,8 +4,8 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
+  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -46,39 +46,32 @@ export class ArchiveStore {
   /** Every item of a thread's partition, in key order (thread, criteria, drafts, revisions, updates). */
   async partition(threadId: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []));
     return out;
   }
 
   /** The scenario's changes-feed carriers (GSI12), oldest first, a page at a time. */
   async *carriers(scenario: string): AsyncGenerator<{ id: string; changes: unknown[] }[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.changesByScenario,
-          KeyConditionExpression: 'GSI12PK = :pk',
-          ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario) },
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: INDEX.changesByScenario,
+        KeyConditionExpression: 'GSI12PK = :pk',
+        ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario) },
+      },
+    );
+    for await (const page of pages)
       yield (page.Items ?? []).map((i) => ({ id: String(i.SK), changes: (i.changes as unknown[]) ?? [] }));
-      start = page.LastEvaluatedKey;
-    } while (start);
   }
 
   /** Whether an import of this scenario was started and not finished. */

@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SOURCE_FIELDS, type FetchResult, type Source, type SourceStatus } from '../domain/sources';
@@ -101,20 +102,16 @@ export class SourceStore {
   /** A scenario's sources, oldest first (ids are ULIDs): one Query of GSI1 per page of DynamoDB's. */
   async list(scenario: string): Promise<Source[]> {
     const out: Source[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenario,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': sourcesScenarioPk(scenario) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...Items.map(sourceView));
-      start = LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: INDEX.byScenario,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': sourcesScenarioPk(scenario) },
+      },
+    );
+    for await (const { Items = [] } of pages) out.push(...Items.map(sourceView));
     return out;
   }
 
