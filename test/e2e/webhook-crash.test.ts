@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startDynamoLocal } from '../../local/dynamodb-local';
+import { freePort, portFree, startDynamoLocal } from '../../local/dynamodb-local';
 import { relayPositionsFile } from '../../local/outbox-stream';
 import { createContext } from '../../shared/app/context';
 import { createThread } from '../../shared/app/threads';
@@ -37,12 +37,23 @@ function start(env: Record<string, string>): {
   return { child, output: () => out, exited };
 }
 
-async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * SIGKILL the whole group (tsx, the server, DynamoDB Local), like a machine crash, and wait until
+ * the crashed DynamoDB Local's port is free again: the group's leader can exit before the JVM has
+ * let go of its socket, and a restart on the same port would then refuse to start.
+ */
+async function crash(s: ReturnType<typeof start>, dbPort: number): Promise<void> {
+  process.kill(-s.child.pid!, 'SIGKILL');
+  await s.exited;
+  await until(() => portFree(dbPort), `port ${dbPort} to be free after the crash`);
 }
 
 describe('npm start and webhook deliveries', () => {
@@ -98,8 +109,7 @@ describe('npm start and webhook deliveries', () => {
       for (const r of hook.received) ids.push(String(r.headers['webhook-id']));
       const eventIds = [...new Set(ids)];
       // Act: crash, then the subscriber recovers, then restart
-      process.kill(-server.child.pid!, 'SIGKILL');
-      await server.exited;
+      await crash(server, dbPort);
       hook.answer = 204;
       const before = hook.received.length;
       server = start(env);
@@ -164,10 +174,7 @@ describe('npm start and the outbox relay', () => {
     const idsDelivered = () =>
       hook.received.filter((r) => r.answered === 204).map((r) => JSON.parse(r.body).threadId);
     const positions = relayPositionsFile(dataDir);
-    const kill = async (s: ReturnType<typeof start>) => {
-      process.kill(-s.child.pid!, 'SIGKILL');
-      await s.exited;
-    };
+    const kill = (s: ReturnType<typeof start>) => crash(s, dbPort);
     let server = start(env);
     try {
       await until(() => server.output().includes('scenario tracker listening'), 'the server to listen');
