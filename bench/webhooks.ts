@@ -87,6 +87,8 @@ export async function run(): Promise<Section> {
         editor,
       ).then(render);
       writeMs.push(Date.now() - w0);
+      // As the local server does after every write request it answers: the relay reads the stream now.
+      relay.nudge();
       await new Promise((r) => setTimeout(r, 50));
     }
     // Every write emits UpdatePosted and ThreadStatusChanged; ThreadCreated came first.
