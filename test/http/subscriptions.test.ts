@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { runDeliveries } from '../../shared/app/deliveries';
+import { claimDue, runDeliveries } from '../../shared/app/deliveries';
+import { DELIVERY_LEASE_MS } from '../../shared/store/delivery-store';
 import { relayed } from '../support/context';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -234,6 +235,23 @@ describe('subscriptions', () => {
       [2, 500, false, 'answered 500'],
       [1, 500, false, 'answered 500'],
     ]);
+  });
+
+  it('attempt a delivery again when the attempt that claimed it never settled (a crash), once its lease has run out and not before', async () => {
+    // Prepare: a delivery claimed as an attempt starts, then nothing more (the process died)
+    const hook = await receiver(204);
+    await subscribe({ url: hook.url, events: ['ThreadCreated'] });
+    await thread('t1');
+    const t0 = Date.now();
+    const [held] = await claimDue(server.ctx, t0);
+    // Act
+    const underLease = await runDeliveries(server.ctx, t0 + DELIVERY_LEASE_MS - 1);
+    const afterLease = await runDeliveries(server.ctx, t0 + DELIVERY_LEASE_MS);
+    // Assess: the same event, its first recorded attempt, delivered once
+    expect(held?.eventId).toBeDefined();
+    expect(underLease).toEqual([]);
+    expect(afterLease.map((r) => [r.eventId, r.attempt, r.next])).toEqual([[held!.eventId, 1, 'delivered']]);
+    expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([held!.eventId]);
   });
 
   it('retry a refused connection and a subscriber that does not answer in time, and deliver once it answers', async () => {
