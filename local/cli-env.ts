@@ -1,4 +1,7 @@
+import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../shared/store/client';
 import { readConfig, readDatabaseLocation, readDataDir, SettingError, type Config } from '../shared/config';
 import { withLocalKeyrings } from './local-secrets';
 
@@ -119,3 +122,69 @@ export const oneLine = (error: unknown): string =>
   )
     .replace(/\s+/g, ' ')
     .trim();
+
+/** Where a tool writes: its result lines (the last one its JSON summary) and everything else. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const STDIO: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+type CliOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+/**
+ * A tool's flags, parsed strictly by Node's own `parseArgs` (`--flag value` and `--flag=value`; an
+ * unknown flag, a missing value or a positional argument is a CliUsageError). `--help`/`-h` is
+ * everyone's: `help` is true when it was given.
+ */
+export function parseCliArgs<O extends CliOptions>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & {
+        help: { type: 'boolean'; short: 'h' };
+      },
+    }).values;
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+}
+
+/** A flag's value as a positive whole number (below a billion), or undefined when it was not given. */
+export const positiveWholeNumber = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(value))
+    throw new CliUsageError(`${flag} needs a positive whole number (got ${JSON.stringify(value)})`);
+  return Number(value);
+};
+
+/**
+ * Run a tool's body with the exits every tool shares: 0 for what the body returns, 2 for a usage
+ * error (printed with the usage), 1 for anything else (the database failed: one line).
+ */
+export async function runCli(usage: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      io.err(`${error.message}\n${usage}`);
+      return 2;
+    }
+    io.err(error instanceof CliEnvironmentError ? error.message : oneLine(error));
+    return 1;
+  }
+}
+
+/** A client for a pass over a whole table: throttling and slow pages meet more patience than a request's. */
+export const patientClient = (config: Config): DynamoDBDocumentClient =>
+  createDocumentClient({
+    ...config,
+    dynamodbTimeoutMs: Math.max(config.dynamodbTimeoutMs, 10_000),
+    dynamodbMaxAttempts: Math.max(config.dynamodbMaxAttempts, 8),
+  });

@@ -4,7 +4,7 @@ import { runDeliveries } from '../shared/app/deliveries';
 import { runStaleCheck } from '../shared/app/stale-check';
 import { LIMITS } from '../shared/domain/limits';
 import { parsePreciseTime, periodEnd } from '../shared/domain/time';
-import { CliEnvironmentError, CliUsageError, checkDatabase, cliConfig, oneLine } from './cli-env';
+import { CliUsageError, checkDatabase, cliConfig, parseCliArgs, runCli } from './cli-env';
 import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
 import { readDataDir } from '../shared/config';
 
@@ -26,33 +26,31 @@ export async function main(
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
   clock: () => number = Date.now,
 ): Promise<number> {
-  try {
+  const io = { out, err: (line: string) => process.stderr.write(`${line}\n`) };
+  return runCli(USAGE, io, async () => {
+    const args = parseCliArgs(argv, {
+      at: { type: 'string', multiple: true },
+      'allow-future': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    });
+    if (args.help) {
+      out(USAGE);
+      return 0;
+    }
+    // Twice would leave one of them silently unused: which did the caller mean?
+    if ((args.at?.length ?? 0) > 1) throw new CliUsageError('--at is given more than once; give one time.');
+    const allowFuture = args['allow-future'] === true;
+    const dryRun = args['dry-run'] === true;
     let at: string | undefined;
-    let allowFuture = false;
-    let dryRun = false;
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i]!;
-      if (arg === '--at' || arg.startsWith('--at=')) {
-        // Twice would leave one of them silently unused: which did the caller mean?
-        if (at !== undefined) throw new CliUsageError('--at is given more than once; give one time.');
-        const value = arg === '--at' ? argv[++i] : arg.slice('--at='.length);
-        // The forms the API's asOf takes, with the same meaning: a period is its last millisecond.
-        const parsed = value === undefined ? null : parsePreciseTime(value);
-        if (!parsed)
-          throw new CliUsageError(
-            `--at needs an RFC 3339 time with a zone (2025-06-01T00:00:00Z) or a UTC date YYYY-MM-DD, YYYY-MM or YYYY (got ${JSON.stringify(value ?? '')})`,
-          );
-        at = periodEnd(parsed);
-      } else if (arg === '--allow-future') {
-        allowFuture = true;
-      } else if (arg === '--dry-run') {
-        dryRun = true;
-      } else if (arg === '--help' || arg === '-h') {
-        out(USAGE);
-        return 0;
-      } else {
-        throw new CliUsageError(`unknown argument ${JSON.stringify(arg)}`);
-      }
+    if (args.at) {
+      const value = args.at[0]!;
+      // The forms the API's asOf takes, with the same meaning: a period is its last millisecond.
+      const parsed = parsePreciseTime(value);
+      if (!parsed)
+        throw new CliUsageError(
+          `--at needs an RFC 3339 time with a zone (2025-06-01T00:00:00Z) or a UTC date YYYY-MM-DD, YYYY-MM or YYYY (got ${JSON.stringify(value)})`,
+        );
+      at = periodEnd(parsed);
     }
     const now = clock();
     if (at !== undefined && Date.parse(at) > now + LIMITS.futureSkewMs && !allowFuture && !dryRun) {
@@ -107,14 +105,7 @@ export async function main(
     if (fannedOut) await runDeliveries(ctx, Date.now());
     out(JSON.stringify({ now: result.now, flagged: result.flagged, overdue: result.overdue }));
     return 0;
-  } catch (error) {
-    if (error instanceof CliUsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`${error instanceof CliEnvironmentError ? error.message : oneLine(error)}\n`);
-    return 1;
-  }
+  });
 }
 
 if (require.main === module) {
