@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { publicEventHubs } from '../../local/server';
-import { authSubprotocol, PUBLISH_PATH, REALTIME_PATH } from '../../local/public-events';
+import { authSubprotocol, PUBLISH_PATH } from '../../local/public-events';
 import { SEED_SCENARIO } from '../../local/seed';
 import { publishPublicChanges, type PublicMessage } from '../../shared/app/public-live';
 import type { TrackerEvent } from '../../shared/domain/event';
