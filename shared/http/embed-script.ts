@@ -227,6 +227,8 @@ export function embedScript(live?: LiveEmbedConfig): string {
       root.append(this.view);
       this.onVisible = () => { if (document.visibilityState === 'visible' && !this.isLive()) this.refresh(); };
       this.shown = null;
+      /** The newest change applied per thread (a message's updatedAt). */
+      this.seenAt = {};
       this.watcher = {
         message: (m) => this.apply(m),
         // The socket came back after a loss: read once what it may have missed.
@@ -273,6 +275,10 @@ export function embedScript(live?: LiveEmbedConfig): string {
         return;
       }
       if (m.type !== 'thread' || !m.thread) return;
+      // Messages of two quick changes may cross on the way: an older state never replaces a newer one.
+      const seen = this.seenAt[m.thread.id];
+      if (seen && m.updatedAt && m.updatedAt < seen) return;
+      if (m.updatedAt) this.seenAt[m.thread.id] = m.updatedAt;
       if (thread) {
         if (m.thread.id !== thread) return;
         this.render(Object.assign({}, view, m.thread));
