@@ -27,6 +27,7 @@ import { KindStore } from '../shared/store/kind-store';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
 import { DraftStore } from '../shared/store/draft-store';
+import { createPublicEvents } from '../shared/events/public-events';
 import { createDraft, discardDraft } from '../shared/app/drafts';
 
 const cfg = config();
@@ -45,6 +46,8 @@ const deps = {
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),
+  // A public scenario's PATCH tells its live embeds to read it again (shared/app/public-live.ts).
+  publicEvents: createPublicEvents(cfg),
 };
 const appContext = () => deps;
 

@@ -24,6 +24,11 @@ export interface FunctionAccess {
   readonly putEvents: boolean;
   /** Whether an event-source mapping reads the table's stream for it (STREAM_READ_ACTIONS on the stream). */
   readonly readsStream?: true;
+  /**
+   * Whether it publishes to the public channels of live embeds (AppSync Events: `appsync:EventPublish`
+   * on the `public` namespace only, and the endpoint in its environment; infra/constructs/public-events.ts).
+   */
+  readonly publishesPublicEvents?: true;
 }
 
 /** What Lambda needs of a stream to read it for a function (granted on the table's stream ARN only). */
@@ -64,6 +69,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       outbox: ['enqueue'],
     },
     putEvents: true,
+    // PATCH /scenarios of a public scenario: its embeds are told to read it again.
+    publishesPublicEvents: true,
   },
   // The news inbox: arrivals (the scenario's item; matching reads its threads and their updates), the
   // list (GSI1), decisions. Accepting posts an update through threads-write's path (postUpdate): the
@@ -164,7 +171,13 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // rechecked on each message and before each event sent.
   'live-authorizer': { stores: { tokens: ['verify', 'touch'] }, putEvents: false },
   'live-connections': { stores: { tokens: ['verify'], connections: ['manage'] }, putEvents: false },
-  'live-fanout': { stores: { tokens: ['verify'], connections: ['fanOut'] }, putEvents: false },
+  // It also publishes each change of a public view on the scenario's public channel: one
+  // BatchGetItem of the scenario(s) and the thread per change (publicViews.fanOut).
+  'live-fanout': {
+    stores: { tokens: ['verify'], connections: ['fanOut'], publicViews: ['fanOut'] },
+    putEvents: false,
+    publishesPublicEvents: true,
+  },
 };
 
 /** ReturnValues an attribute-limited UpdateItem may ask for: none that returns other attributes. */
@@ -260,6 +273,11 @@ export function policyStatement(table: ITable, s: TableStatement): PolicyStateme
     },
   });
 }
+
+/** The functions that publish to the public channels (FUNCTION_ACCESS `publishesPublicEvents`). */
+export const PUBLIC_EVENT_PUBLISHERS = (Object.keys(FUNCTION_ACCESS) as AnyFunctionName[]).filter(
+  (name) => FUNCTION_ACCESS[name].publishesPublicEvents === true,
+);
 
 /** Give a function's role its table statements (FUNCTION_ACCESS), no more. */
 export function grantTableAccess(

@@ -22,6 +22,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ROUTES, type Route } from '../shared/routes';
 import { createTable } from './table';
 import { LiveApi } from './live-api';
+import { PublicEvents } from './constructs/public-events';
+import { PUBLIC_EVENT_PUBLISHERS } from './permissions';
 
 export { AUTHORIZER_CACHE_TTL } from './constructs/api';
 export { RECOUNT_BATCH_WINDOW, RECOUNT_DELAY, WEBHOOK_QUEUE_MAX_RECEIVES } from './constructs/events';
@@ -95,6 +97,8 @@ export class ScenarioTrackerStack extends Stack {
   readonly notifications: Notifications;
   readonly alarms: Alarms;
   readonly live: LiveApi;
+  /** The public channels of live embeds: an AppSync Events API (infra/constructs/public-events.ts). */
+  readonly publicEvents: PublicEvents;
   /** The CloudFront distribution and web ACL in front of the API, when the stage has them. */
   readonly edge: Edge | undefined;
   /** The account's API Gateway CloudWatch role setting, when this stack makes it. */
@@ -219,6 +223,24 @@ export class ScenarioTrackerStack extends Stack {
       ...(props.throttle ? { throttle: props.throttle } : {}),
     });
 
+    // ---- Live embeds: the public channels (infra/constructs/public-events.ts) ------------------
+    // The publishers (FUNCTION_ACCESS publishesPublicEvents) get the endpoint and the right to publish
+    // on the `public` namespace; threads-read puts the real-time URL and the readers' key in embeds.
+    this.publicEvents = new PublicEvents(this, 'PublicEvents', { stage });
+    const allFunctions: Partial<Record<AnyFunctionName, Functions['byName'][FunctionName]>> = {
+      ...this.functions,
+      ...this.live.functions,
+    };
+    for (const name of PUBLIC_EVENT_PUBLISHERS) {
+      const fn = allFunctions[name]!;
+      this.publicEvents.grantPublish(fn);
+      fn.addEnvironment('TRACKER_PUBLIC_EVENTS_URL', this.publicEvents.httpUrl);
+    }
+    const reader = this.functions['threads-read'];
+    reader.addEnvironment('TRACKER_PUBLIC_EVENTS_URL', this.publicEvents.httpUrl);
+    reader.addEnvironment('TRACKER_PUBLIC_EVENTS_REALTIME_URL', this.publicEvents.realtimeUrl);
+    reader.addEnvironment('TRACKER_PUBLIC_EVENTS_KEY', this.publicEvents.apiKey.attrApiKey);
+
     this.alarms = new Alarms(this, 'Alarms', {
       stage,
       topic: this.notifications.alarmTopic,
@@ -264,6 +286,10 @@ export class ScenarioTrackerStack extends Stack {
     new CfnOutput(this, 'LiveUrl', {
       value: this.live.url,
       description: 'WebSocket URL of live updates (connect with ?token=<token>)',
+    });
+    new CfnOutput(this, 'PublicEventsRealtimeUrl', {
+      value: this.publicEvents.realtimeUrl,
+      description: 'What live embeds connect to (AppSync Events; the public namespace, with the readers key)',
     });
     // ARNs, never values: what the key rotation of docs/runbook.md reads and puts.
     new CfnOutput(this, 'PageTokenSecretArn', {

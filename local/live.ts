@@ -33,6 +33,7 @@ import {
 import { asTrackerError, problem } from '../shared/http/problem';
 import { logger } from '../shared/observability';
 import { requestTarget } from './gateway';
+import { REALTIME_PATH } from './public-events';
 
 /** Where the local server takes WebSocket upgrades (contract 1.1 "Live updates"). */
 export const LIVE_PATH = '/live';
@@ -246,10 +247,15 @@ export function attachLive(server: Server, ctx: () => AppContext, options: LiveO
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
     const target = requestTarget(req.url ?? '/');
+    // The public channels' socket has its own handler (local/public-events.ts).
+    if (target.path === REALTIME_PATH) return;
+    socket.on('error', () => socket.destroy());
     if (target.path !== LIVE_PATH) {
-      refuseUpgrade(socket, new NotFoundError('WebSocket connections are taken at /live only.'));
+      refuseUpgrade(
+        socket,
+        new NotFoundError(`WebSocket connections are taken at /live and ${REALTIME_PATH} only.`),
+      );
       return;
     }
     const token = target.query.get('token');

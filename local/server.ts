@@ -30,6 +30,15 @@ import { searchIndexPositionsFile, searchIndexer } from './search-stream';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
+import {
+  attachPublicEvents,
+  localApiKey,
+  PUBLISH_PATH,
+  REALTIME_PATH,
+  type PublicEventsHub,
+} from './public-events';
+import { publishPublicChanges } from '../shared/app/public-live';
+import type { AddressInfo } from 'node:net';
 import type { Role } from '../shared/domain/types';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -90,10 +99,26 @@ export interface LocalServerOptions {
    * pass one with their own clock.
    */
   publicCache?: PublicCache | false;
+  /** The key embeds subscribe to the public channels with (TRACKER_PUBLIC_EVENTS_KEY); default: one made at start. */
+  publicEventsKey?: string;
 }
 
 /** The live hub of each local server: tests and the bench wait on its fan-outs. */
 export const liveHubs = new WeakMap<Server, LiveHub>();
+/** The public channels of each local server (local/public-events.ts): tests read what they delivered. */
+export const publicEventHubs = new WeakMap<Server, PublicEventsHub>();
+
+/** `http://<host>:<port>` of a listening server, as a browser on this machine reaches it. */
+const listeningBase = (server: Server): string => {
+  const { address, port } = server.address() as AddressInfo;
+  const host =
+    address === '::' || address === '0.0.0.0'
+      ? 'localhost'
+      : address.includes(':')
+        ? `[${address}]`
+        : address;
+  return `http://${host}:${port}`;
+};
 
 /** The HTTP front door of the laptop setup: CORS, the status page, then the route table. */
 export function createLocalServer(options: LocalServerOptions = {}): Server {
@@ -105,6 +130,8 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     // event, and on the functions' log lines as `correlation_id`, so one joins the other.
     const requestId = randomUUID();
     res.setHeader('apigw-requestid', requestId);
+    // The public channels' publish endpoint: this process's own publisher only (local/public-events.ts).
+    if (publicEvents.handlePublish(req, res)) return;
     try {
       const target = requestTarget(req.url ?? '/');
       const origin = req.headers.origin;
@@ -169,15 +196,38 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   server.on('clientError', answerClientError);
   // The live WebSocket: the app context's published events reach its subscribed sockets.
   const live = attachLive(server, appContext, options.live ?? { idleMs: 600_000 });
+  // The public channels of live embeds, as AppSync Events speaks them (local/public-events.ts).
+  const publicKey = options.publicEventsKey ?? localApiKey();
+  const publicEvents = attachPublicEvents(server, { apiKey: publicKey });
+  publicEventHubs.set(server, publicEvents);
   // The context in use when the server starts listening (callers install theirs first) hands its
   // published events to this hub; composed, not replaced, so several servers over one context
   // (tests) each get every event.
   server.once('listening', () => {
     const ctx = appContext();
+    // Unless the settings name an Event API of their own, embeds follow this server's channels,
+    // published to by this process (its own signed HTTP publish, as a function publishes in the cloud).
+    if (!ctx.config.publicEvents) {
+      const base = listeningBase(server);
+      ctx.config.publicEvents = {
+        httpUrl: `${base}${PUBLISH_PATH}`,
+        realtime: {
+          url: `${base.replace(/^http/, 'ws')}${REALTIME_PATH}`,
+          apiKey: publicKey,
+        },
+      };
+      ctx.publicEvents = publicEvents.transport(base);
+    }
     const previous = ctx.liveEvents;
     ctx.liveEvents = (events) => {
       previous(events);
       live.publish(events);
+      const transport = ctx.publicEvents;
+      // Best effort, never awaited by the write (shared/app/public-live.ts logs a failed publish).
+      if (transport)
+        void publishPublicChanges({ publicViews: ctx.publicViews, transport }, events).catch((error) =>
+          logger.warn('public channel fan-out failed', { error: String(error) }),
+        );
     };
   });
   liveHubs.set(server, live);
@@ -185,6 +235,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   const close = server.close.bind(server);
   server.close = (callback?: (error?: Error) => void) => {
     live.stop();
+    publicEvents.stop();
     return close(callback);
   };
   return server;

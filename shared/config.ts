@@ -201,6 +201,33 @@ const CORE_SETTINGS = {
           'must be the https URL of a WebSocket API stage (the stack sets it)',
         ),
       ),
+  // The public channels (AppSync Events in the cloud; shared/domain/public-channel.ts).
+  TRACKER_PUBLIC_EVENTS_URL: () =>
+    z
+      .string()
+      .check(
+        z.refine(
+          (s: string) => isBaseUrl(s) && new URL(s).pathname === '/event',
+          'must be the http(s) publish endpoint of an AppSync Event API, such as https://<id>.appsync-api.<region>.amazonaws.com/event',
+        ),
+      ),
+  TRACKER_PUBLIC_EVENTS_REALTIME_URL: () =>
+    z.string().check(
+      z.refine((s: string) => {
+        try {
+          const u = new URL(s);
+          return (
+            (u.protocol === 'wss:' || u.protocol === 'ws:') && u.pathname === '/event/realtime' && !u.search
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be the ws(s) real-time endpoint of an AppSync Event API, such as wss://<id>.appsync-realtime-api.<region>.amazonaws.com/event/realtime'),
+    ),
+  TRACKER_PUBLIC_EVENTS_KEY: () =>
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9-]{1,256}$/, 'must be an AppSync API key (letters, digits, dashes)')),
 } satisfies SettingGroup;
 
 // ---- The local server (npm start) ----
@@ -369,6 +396,15 @@ export interface Config {
   sourceTimeoutMs: number;
   /** The most bytes of a feed read, after decompression (contract 1.2: 5 MB); fixed like the timeout. */
   sourceMaxBytes: number;
+  /**
+   * The public channels embeds follow live (shared/domain/public-channel.ts): AWS AppSync Events in
+   * the cloud, the local server's own `/event` locally. `httpUrl` (TRACKER_PUBLIC_EVENTS_URL) is where
+   * the publishers publish (signed with their role) and names the host readers authorize against;
+   * `realtime` (TRACKER_PUBLIC_EVENTS_REALTIME_URL and TRACKER_PUBLIC_EVENTS_KEY, set together) is
+   * what the embed connects to, with the public key that may subscribe and nothing more
+   * (docs/security.md). Unset: nothing is published and embeds poll.
+   */
+  publicEvents: { httpUrl: string; realtime?: { url: string; apiKey: string } } | undefined;
 }
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600];
@@ -384,6 +420,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new SettingError(
       'TRACKER_WEBHOOK_SECRET_KEY_ARN',
       'and TRACKER_WEBHOOK_SECRET_KEY are both set; set one of them.',
+    );
+  if ((s.TRACKER_PUBLIC_EVENTS_REALTIME_URL === undefined) !== (s.TRACKER_PUBLIC_EVENTS_KEY === undefined))
+    throw new SettingError(
+      s.TRACKER_PUBLIC_EVENTS_KEY === undefined
+        ? 'TRACKER_PUBLIC_EVENTS_KEY'
+        : 'TRACKER_PUBLIC_EVENTS_REALTIME_URL',
+      'is not set: the real-time URL and the key an embed subscribes with go together.',
+    );
+  if (s.TRACKER_PUBLIC_EVENTS_REALTIME_URL !== undefined && s.TRACKER_PUBLIC_EVENTS_URL === undefined)
+    throw new SettingError(
+      'TRACKER_PUBLIC_EVENTS_URL',
+      'is not set: an embed authorizes against the Event API host it names.',
     );
   const endpoint = s.DYNAMODB_ENDPOINT;
   const local = endpoint !== undefined && endpoint !== 'aws';
@@ -415,6 +463,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: s.TRACKER_PUBLIC_URL,
     sourceTimeoutMs: SOURCE_TIMEOUT_MS,
     sourceMaxBytes: SOURCE_MAX_BYTES,
+    publicEvents: s.TRACKER_PUBLIC_EVENTS_URL
+      ? {
+          httpUrl: s.TRACKER_PUBLIC_EVENTS_URL,
+          ...(s.TRACKER_PUBLIC_EVENTS_REALTIME_URL && s.TRACKER_PUBLIC_EVENTS_KEY
+            ? { realtime: { url: s.TRACKER_PUBLIC_EVENTS_REALTIME_URL, apiKey: s.TRACKER_PUBLIC_EVENTS_KEY } }
+            : {}),
+        }
+      : undefined,
   };
 }
 

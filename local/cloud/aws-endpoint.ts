@@ -29,7 +29,8 @@ import type { CloudFunction, CloudModel } from './model';
  * by IAM against that function's role from the template (authorize.ts); a denied call is answered
  * as AWS would (AccessDeniedException) and recorded, with the action, resource and keys it would
  * have needed. Allowed calls go to DynamoDB Local (DynamoDB), to cloud mode's event router
- * (EventBridge), its secret store (Secrets Manager) or its WebSocket API (API Gateway's management API).
+ * (EventBridge), its secret store (Secrets Manager), its WebSocket API (API Gateway's management API)
+ * or its record of what was published to the public channels (AppSync Events' HTTP publish).
  */
 
 export interface AwsServices {
@@ -37,6 +38,8 @@ export interface AwsServices {
   secretValue(arn: string): string;
   /** The management API of the WebSocket API: `POST|GET|DELETE /@connections/{id}`. */
   manageConnection(method: string, connectionId: string, body: Buffer): { status: number; body?: unknown };
+  /** An Event API publish that IAM allowed: its channel and events (JSON texts). */
+  publishEvents(channel: string, events: string[]): void;
 }
 
 export interface EventEntry {
@@ -178,6 +181,27 @@ export class AwsEndpoint {
     }
 
     const input = body.length ? JSON.parse(body.toString('utf8')) : {};
+    // AppSync Events' HTTP publish (the publishers' TRACKER_PUBLIC_EVENTS_URL points here):
+    // appsync:EventPublish on the channel's namespace of the stack's Event API.
+    if (!target && url.split('?')[0] === '/event' && this.model.publicEventsApi) {
+      const channel = String(input.channel ?? '');
+      const events = (Array.isArray(input.events) ? input.events : []) as string[];
+      const namespace = channel.split('/')[1] ?? '';
+      const resource = `arn:aws:appsync:${CLOUD_REGION}:${CLOUD_ACCOUNT}:apis/${this.model.publicEventsApi}/channelNamespace/${namespace}`;
+      const denial = await this.decide(fn, [{ action: 'appsync:EventPublish', resource, context: {} }]);
+      if (denial)
+        return json(
+          403,
+          { errors: [{ errorType: 'UnauthorizedException', message: describeDenial(denial) }] },
+          'application/json',
+        );
+      this.services.publishEvents(channel, events);
+      return json(
+        200,
+        { successful: events.map((_, index) => ({ identifier: randomUUID(), index })), failed: [] },
+        'application/json',
+      );
+    }
     if (target.startsWith('DynamoDB_20120810.')) {
       const operation = target.slice('DynamoDB_20120810.'.length);
       const denial = await this.decide(fn, dynamoRequests(operation, input, this.keyShape));

@@ -100,6 +100,8 @@ export interface CloudStack {
   model: CloudModel;
   /** Every call IAM refused, in order. */
   denials: Denial[];
+  /** What the functions published to the public channels (AppSync Events), in order. */
+  published: { channel: string; event: string }[];
   aws: AwsEndpoint;
   events: EventRouter;
   http: HttpApi;
@@ -160,6 +162,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   };
 
   let websocket: WebSocketApi | undefined;
+  const published: { channel: string; event: string }[] = [];
   const aws = new AwsEndpoint(
     model,
     options.dynamodbEndpoint,
@@ -167,6 +170,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
       putEvents: (entries) => events.putEvents(entries),
       secretValue,
       manageConnection: (method, id, body) => websocket?.manage(method, id, body) ?? { status: 410 },
+      publishEvents: (channel, events) => published.push(...events.map((event) => ({ channel, event }))),
     },
     (d) => log(d.function, `IAM DENIED: ${describeDenial(d)}`),
   );
@@ -187,6 +191,9 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
         Object.entries(env).map(([k, v]) => {
           // The emulated account's DNS: the WebSocket API's callback URL is this machine's AWS endpoint.
           if (model.live && v.startsWith(`https://${model.live.apiId}.execute-api.`))
+            return [k, `${aws.tlsUrl}${new URL(v).pathname}`];
+          // ...and the public channels' publish endpoint too (what is published: `published`).
+          if (model.publicEventsApi && /^https:\/\/[^/]+\.appsync-api\./.test(v))
             return [k, `${aws.tlsUrl}${new URL(v).pathname}`];
           // CloudFormation's dynamic references are resolved at deploy, into the environment.
           const dynamic = /^\{\{resolve:secretsmanager:(.+?):SecretString:::\}\}$/.exec(v);
@@ -232,6 +239,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
     tableName,
     model,
     denials: aws.denials,
+    published,
     aws,
     events,
     http,

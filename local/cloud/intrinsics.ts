@@ -96,6 +96,8 @@ export class PhysicalIds {
         return `arn:aws:iam::${CLOUD_ACCOUNT}:role/${id}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${at}:log-group:${(r.Properties?.LogGroupName as string | undefined) ?? id}:*`;
+      case 'AWS::AppSync::Api':
+        return `arn:aws:appsync:${at}:apis/${id}`;
       default:
         throw new UnsupportedTemplateError(`no ARN for ${r.Type} (${id})`);
     }
@@ -108,6 +110,17 @@ export class PhysicalIds {
     if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') return `${this.arn(id)}/stream/local`;
     if (r.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint')
       return `https://${this.ref(id)}.execute-api.${CLOUD_REGION}.amazonaws.com`;
+    // The public channels' Event API (infra/constructs/public-events.ts): its id, and its two hosts
+    // (cloud mode points the publishers' one at its own AWS endpoint, local/cloud/cloud.ts).
+    if (r.Type === 'AWS::AppSync::Api') {
+      if (attribute === 'ApiId') return id;
+      if (attribute === 'ApiArn') return this.arn(id);
+      if (attribute === 'Dns.Http') return `${id.toLowerCase()}.appsync-api.${CLOUD_REGION}.amazonaws.com`;
+      if (attribute === 'Dns.Realtime')
+        return `${id.toLowerCase()}.appsync-realtime-api.${CLOUD_REGION}.amazonaws.com`;
+    }
+    if (r.Type === 'AWS::AppSync::ApiKey' && attribute === 'ApiKey')
+      return `da2-cloudmode-${id.toLowerCase()}`;
     // The edge of a pinned synth (the feeds' links name it); cloud mode serves no CloudFront.
     if (r.Type === 'AWS::CloudFront::Distribution' && attribute === 'DomainName')
       return `${id.toLowerCase()}.cloudfront.net`;

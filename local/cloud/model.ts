@@ -108,6 +108,8 @@ export interface CloudModel {
   functionByArn: Record<string, string>;
   httpRoutes: HttpRoute[];
   live?: LiveApi;
+  /** The public channels' Event API (AppSync Events), by logical id, when the stack has one. */
+  publicEventsApi?: string;
   rules: EventRule[];
   queues: Record<string, QueueSpec>;
   /** Event-source mappings on the table's stream. */
@@ -344,6 +346,7 @@ export function readModel(
     functionByArn,
     httpRoutes,
     ...(live ? { live } : {}),
+    ...(byType('AWS::AppSync::Api')[0] ? { publicEventsApi: byType('AWS::AppSync::Api')[0]![0] } : {}),
     rules,
     queues,
     streams,

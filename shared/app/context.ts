@@ -2,6 +2,7 @@ import { config as loadConfig, type Config } from '../config';
 import type { TrackerEvent } from '../domain/event';
 import { WEBHOOK_TIMEOUT_MS } from '../domain/limits';
 import { createPublisher } from '../events/bus';
+import { createPublicEvents, type PublicEventsTransport } from '../events/public-events';
 import { FanOutPublisher, type Publisher } from '../events/publisher';
 import type { RecountTrigger } from '../events/recount-trigger';
 import { systemLookup, type LookupAll } from '../events/outbound-url';
@@ -65,6 +66,12 @@ export interface AppContext {
   search: SearchIndex;
   /** The reads the public scenario routes make beyond the scenario item (contract 1.2). */
   publicViews: PublicStore;
+  /**
+   * Where changes to public views are published for live embeds (shared/app/public-live.ts): the
+   * Event API of TRACKER_PUBLIC_EVENTS_URL, or the local server's own endpoint (set when it starts
+   * listening). Undefined: nothing is published, and embeds poll.
+   */
+  publicEvents: PublicEventsTransport | undefined;
   /** How webhook hosts are resolved, at subscription and at delivery (tests stub it). */
   lookup: LookupAll;
   /** How long a subscriber has to answer (10 s by the contract; tests shorten it). */
@@ -118,6 +125,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     changes: new ChangeStore(db, table),
     search: new SearchIndex(db, table),
     publicViews: new PublicStore(db, table),
+    publicEvents: createPublicEvents(cfg),
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,

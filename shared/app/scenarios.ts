@@ -15,6 +15,7 @@ import { count, logger } from '../observability';
 import { ScenarioAlreadyExists } from '../store/scenario-store';
 import { IdempotencyClaimLost, VersionConflict } from '../store/thread-store';
 import type { AppContext } from './context';
+import { publishScenarioChange } from './public-live';
 import type { IdempotencyTicket } from './threads';
 
 /** A scenario's ETag: its version, which rises with every change of its representation, counts included. */
@@ -87,7 +88,7 @@ export async function getScenario(ctx: Pick<AppContext, 'scenarios'>, id: string
  * change to the values the scenario already has writes nothing and keeps its version.
  */
 export async function patchScenario(
-  ctx: Pick<AppContext, 'scenarios'>,
+  ctx: Pick<AppContext, 'scenarios'> & Partial<Pick<AppContext, 'publicEvents'>>,
   id: string,
   input: PatchScenarioInput,
   ifMatch?: VersionPrecondition,
@@ -126,6 +127,8 @@ export async function patchScenario(
     };
     try {
       await ctx.scenarios.patch(next, current.version);
+      // Live embeds of a public scenario read it again (its text, or that it is no longer public).
+      await publishScenarioChange(ctx.publicEvents, current, next);
       return next;
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;

@@ -123,6 +123,8 @@ export function embedPage(options: {
   thread?: string;
   markup: string;
   frameAncestors: readonly string[];
+  /** The public channels the element follows live, when there are any: their socket's origin is allowed. */
+  live?: { url: string } | undefined;
 }): { html: string; csp: string } {
   const { scenario, thread } = options;
   // Relative: right under any base path the tracker is served at.
@@ -137,7 +139,8 @@ export function embedPage(options: {
   const csp = [
     "default-src 'none'",
     "script-src 'self'",
-    "connect-src 'self'",
+    // The public JSON, and the live channels' socket: exactly its origin, nothing else.
+    `connect-src 'self'${options.live ? ` ${new URL(options.live.url).origin}` : ''}`,
     `style-src ${cspHash(EMBED_CSS)}`,
     "img-src 'self'",
     "base-uri 'none'",

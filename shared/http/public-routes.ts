@@ -2,7 +2,7 @@ import type { AppContext } from '../app/context';
 import { getPublicScenario, getPublicThread, getPublicThreadView, keyEventsOf } from '../app/public';
 import { NotFoundError, NotImplementedError } from '../domain/errors';
 import { SettingError } from '../config';
-import { embedScript } from './embed-script';
+import { embedScript, liveEmbedConfig } from './embed-script';
 import { contentEtag, noneMatchHits } from './etag';
 import type { AnyRequest, HandlerMap } from './handler';
 import type { THREADS_READ_ROUTES } from '../routes/threads-read';
@@ -99,6 +99,7 @@ export const publicRoutes: Pick<
       scenario: view.id,
       markup: scenarioMarkup(view, pageUrl(base, view.id)),
       frameAncestors: req.ctx.config.embedOrigins,
+      live: liveEmbedConfig(req.ctx.config),
     });
     return document(req, HTML, page.html, {
       'Content-Security-Policy': page.csp,
@@ -115,6 +116,7 @@ export const publicRoutes: Pick<
       thread: view.id,
       markup: threadMarkup(view, pageUrl(base, view.scenario)),
       frameAncestors: req.ctx.config.embedOrigins,
+      live: liveEmbedConfig(req.ctx.config),
     });
     return document(req, HTML, page.html, {
       'Content-Security-Policy': page.csp,
@@ -122,7 +124,8 @@ export const publicRoutes: Pick<
     });
   },
 
-  'GET /embed.js': async (req) => document(req, 'text/javascript; charset=utf-8', embedScript()),
+  'GET /embed.js': async (req) =>
+    document(req, 'text/javascript; charset=utf-8', embedScript(liveEmbedConfig(req.ctx.config))),
 
   'GET /oembed': async (req) => {
     const q = req.query;

@@ -281,6 +281,14 @@ export const STORE_ACCESS = {
       query(INDEX.changesByScenario, F.changes),
     ],
   },
+  // shared/store/public-store.ts
+  publicViews: {
+    /**
+     * The public channel's publisher (shared/app/public-live.ts): per change, the scenario items it
+     * names and the thread item, in one BatchGetItem.
+     */
+    fanOut: [{ actions: ['BatchGetItem'], keys: [F.scenario, F.thread] }],
+  },
   // shared/store/connection-store.ts
   connections: {
     /** A connection's item and its subscription items. */

@@ -1,7 +1,13 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Update } from '../domain/types';
-import { INDEX, threadPk } from './keys';
-import { toUpdate } from './items';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Scenario, Thread, Update } from '../domain/types';
+import { INDEX, SCENARIO_SK, THREAD_SK, scenarioKey, threadKey, threadPk } from './keys';
+import { toScenario, toThread, toUpdate } from './items';
+
+/** What the public channel's publisher reads of one change: the scenarios it names and the thread. */
+export interface PublicSnapshot {
+  scenarios: Map<string, Scenario>;
+  thread: Thread | null;
+}
 
 /** An update marked as a key event of the story, with the mark as the item holds it. */
 export type KeyUpdate = Update & { key: true };
@@ -43,5 +49,34 @@ export class PublicStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return found;
+  }
+
+  /**
+   * The items one change of a thread is published from (shared/app/public-live.ts): the scenario it
+   * is in, the one it left when it moved, and the thread itself, in one BatchGetItem (one request
+   * per change, whatever the number of readers). Strongly consistent: the change was committed
+   * before its event left the outbox, and the message must show it, not the state before it.
+   */
+  async snapshot(scenarioIds: readonly string[], threadId: string): Promise<PublicSnapshot> {
+    const keys = [...new Set(scenarioIds)].map(scenarioKey);
+    keys.push(threadKey(threadId));
+    const found: Record<string, unknown>[] = [];
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [this.table]: { Keys: keys, ConsistentRead: true },
+    };
+    // Three keys at most: UnprocessedKeys is rare (throttling), and asked again until empty.
+    while (request && Object.keys(request).length > 0) {
+      const page = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+      found.push(...(page.Responses?.[this.table] ?? []));
+      request = page.UnprocessedKeys as typeof request;
+    }
+    const snapshot: PublicSnapshot = { scenarios: new Map(), thread: null };
+    for (const item of found) {
+      if (item.SK === SCENARIO_SK) {
+        const scenario = toScenario(item);
+        snapshot.scenarios.set(scenario.id, scenario);
+      } else if (item.SK === THREAD_SK) snapshot.thread = toThread(item);
+    }
+    return snapshot;
   }
 }

@@ -9,7 +9,8 @@ import { seriousViolations, WAIT } from '../support/desk';
 /**
  * The embed (contract 1.2, "Public scenarios and embeds") in headless Chromium: the iframe page and
  * the `<scenario-tracker>` element of /embed.js, over the seeded scenario made public. The local
- * cache is off here: what is tested is the page, and its polls must see a write at once.
+ * cache is off here: what is tested is the page, and its polls must see a write at once. The live
+ * channel is the local server's (local/public-events.ts, AppSync Events' protocol).
  */
 jest.setTimeout(120_000);
 
@@ -42,6 +43,7 @@ async function open(
   url: string,
   colorScheme: 'light' | 'dark',
   viewport = { width: 360, height: 640 },
+  { fakeClock = true, before }: { fakeClock?: boolean; before?: (page: Page) => Promise<unknown> } = {},
 ): Promise<Embedded> {
   const context = await suite.browser.newContext({
     viewport,
@@ -61,7 +63,8 @@ async function open(
     if (!r.url().startsWith('data:') && !r.url().startsWith('about:')) hosts.add(new URL(r.url()).host);
   });
   // Fake timers: the element's poll runs when the test moves the clock, never on the wall clock.
-  await page.clock.install();
+  if (fakeClock) await page.clock.install();
+  await before?.(page);
   await page.goto(url);
   return { page, context, problems, hosts };
 }
@@ -120,10 +123,22 @@ describe('the embed page', () => {
     },
   );
 
-  it('updates itself: the next poll shows a new status', async () => {
-    // Prepare
-    const { page } = await open(`${suite.s.url}/embed/${SEED_SCENARIO}/ceasefire`, 'light');
+  it('falls back to polling when its live socket is refused: the next poll shows a new status', async () => {
+    // Prepare: every socket to the public channels is closed at once
+    let sockets = 0;
+    const { page } = await open(`${suite.s.url}/embed/${SEED_SCENARIO}/ceasefire`, 'light', undefined, {
+      before: (p) =>
+        p.routeWebSocket(/\/event\/realtime$/, (ws) => {
+          sockets += 1;
+          ws.close({ code: 1011, reason: 'refused' });
+        }),
+    });
     await rendered(page);
+    await page.waitForFunction(
+      () => document.querySelector('scenario-tracker')!.getAttribute('data-live') === 'polling',
+      null,
+      WAIT,
+    );
     const before = await page.evaluate(
       () => document.querySelector('scenario-tracker')!.shadowRoot!.querySelector('.status')!.textContent,
     );
@@ -146,13 +161,66 @@ describe('the embed page', () => {
     );
     // Assess
     expect(before).not.toBe('in effect');
+    expect(sockets).toBeGreaterThanOrEqual(1);
     expect(
       await page.evaluate(
         () => document.querySelector('scenario-tracker')!.shadowRoot!.querySelector('time')!.textContent,
       ),
     ).toBe('1 June 2025, 12:00 UTC');
   });
+
+  it('updates live: a status change over HTTP shows within 2 s, from the socket, without reading the public JSON again', async () => {
+    // Prepare: the real clock (the poll stays 30 s away), the element subscribed
+    const { page, problems, hosts } = await open(
+      `${suite.s.url}/embed/${SEED_SCENARIO}`,
+      'light',
+      undefined,
+      {
+        fakeClock: false,
+      },
+    );
+    await rendered(page);
+    await page.waitForFunction(
+      () => document.querySelector('scenario-tracker')!.getAttribute('data-live') === 'live',
+      null,
+      WAIT,
+    );
+    const publicReads = countPublicReads(page);
+    // Act
+    const posted = await suite.s.call('POST', '/threads/sanctions/updates', {
+      body: { status: 'adopted', summary: 'The package is adopted.' },
+    });
+    const wrote = Date.now();
+    expect(posted.status).toBe(201);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelector('scenario-tracker')!.shadowRoot!.querySelectorAll('li')].some(
+          (li) =>
+            li.querySelector('.name')!.textContent!.length > 0 &&
+            li.querySelector('.status')!.textContent === 'adopted',
+        ),
+      null,
+      WAIT,
+    );
+    // Assess
+    expect(Date.now() - wrote).toBeLessThan(LIVE_WITHIN_MS);
+    expect(publicReads()).toEqual([]);
+    expect(problems).toEqual([]);
+    expect([...hosts]).toEqual([new URL(suite.s.url).host]);
+  });
 });
+
+/** Within 2 s of the write (issue 28). */
+const LIVE_WITHIN_MS = 2_000;
+
+/** The public JSON reads the page makes from now on. */
+function countPublicReads(page: Page): () => string[] {
+  const reads: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/public/')) reads.push(r.url());
+  });
+  return () => reads;
+}
 
 describe('the <scenario-tracker> element of /embed.js', () => {
   it("renders on another site's page without an iframe, reading the public JSON across origins", async () => {
@@ -177,6 +245,49 @@ describe('the <scenario-tracker> element of /embed.js', () => {
       () => document.querySelector('scenario-tracker')!.shadowRoot!.querySelector('.st')!.textContent,
     );
     expect(text).toContain('1,000-for-1,000 prisoner exchange');
+    expect(problems).toEqual([]);
+  });
+
+  it('updates live on another site: a status change shows within 2 s, with no poll between', async () => {
+    // Prepare
+    const context = await suite.browser.newContext({ colorScheme: 'light' });
+    suite.contexts.push(context);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><title>News</title></head><body><main>` +
+        `<scenario-tracker scenario="${SEED_SCENARIO}" thread="prisoner-exchange"></scenario-tracker>` +
+        `<script src="${suite.s.url}/embed.js"></script></main></body></html>`,
+    );
+    await rendered(page);
+    await page.waitForFunction(
+      () => document.querySelector('scenario-tracker')!.getAttribute('data-live') === 'live',
+      null,
+      WAIT,
+    );
+    const publicReads = countPublicReads(page);
+    // Act
+    const posted = await suite.s.call('POST', '/threads/prisoner-exchange/updates', {
+      body: { status: 'in_progress', summary: 'The first 390 prisoners are exchanged.' },
+    });
+    const wrote = Date.now();
+    expect(posted.status).toBe(201);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('scenario-tracker')!.shadowRoot!.querySelector('.status')!.textContent ===
+        'in progress',
+      null,
+      WAIT,
+    );
+    // Assess
+    expect(Date.now() - wrote).toBeLessThan(LIVE_WITHIN_MS);
+    expect(publicReads()).toEqual([]);
+    expect(
+      await page.evaluate(
+        () => document.querySelector('scenario-tracker')!.shadowRoot!.querySelector('.st')!.textContent,
+      ),
+    ).toContain('The first 390 prisoners are exchanged.');
     expect(problems).toEqual([]);
   });
 });

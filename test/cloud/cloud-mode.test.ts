@@ -439,6 +439,46 @@ describe('cloud mode: every route and worker through its bundle under its role',
     expect(badge.text).toContain('<title>Thread cloud-a: agreed</title>');
   });
 
+  it('publishes a change of the public scenario on its public channel from live-fanout, and a retitle from threads-write, each under its role', async () => {
+    // Prepare: the scenario was made public by the test before
+    const callsBefore = t.cloud.aws.calls.length;
+    const publishedBefore = t.cloud.published.length;
+    // Act
+    const posted = await t.call('POST', '/threads/cloud-b/updates', {
+      body: { status: 'in_effect', summary: 'The ceasefire holds.', occurredAt: '2025-06-04T09:00:00Z' },
+    });
+    await t.cloud.settle();
+    const retitled = await t.call('PATCH', `/scenarios/${SCENARIO}`, {
+      body: { title: 'Cloud talks, renamed' },
+    });
+    await t.cloud.settle();
+    // Assess
+    expect([posted.status, retitled.status]).toEqual([201, 200]);
+    const messages = t.cloud.published
+      .slice(publishedBefore)
+      .map((p) => ({ channel: p.channel, message: JSON.parse(p.event) }));
+    expect(messages).toContainEqual({
+      channel: `/public/${SCENARIO}`,
+      message: expect.objectContaining({
+        type: 'thread',
+        scenario: SCENARIO,
+        thread: expect.objectContaining({ id: 'cloud-b', status: 'in_effect' }),
+      }),
+    });
+    expect(messages).toContainEqual({
+      channel: `/public/${SCENARIO}`,
+      message: { type: 'refetch', scenario: SCENARIO },
+    });
+    expect(JSON.stringify(messages)).not.toContain('cloud-editor');
+    const publishers = t.cloud.aws.calls
+      .slice(callsBefore)
+      .filter((c) => c.action === 'appsync:EventPublish')
+      .map((c) => c.function);
+    expect(new Set(publishers)).toEqual(
+      new Set([t.cloud.functionId('live-fanout'), t.cloud.functionId('threads-write')]),
+    );
+  });
+
   it('polls a news source: the schedule queues it, the poller fetches it into the inbox, each under its own role', async () => {
     // Prepare
     const made = await t.call('POST', '/sources', {

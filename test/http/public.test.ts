@@ -208,6 +208,9 @@ describe('the embed', () => {
     expect(csp).toMatch(/frame-ancestors \*(;|$)/);
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("default-src 'none'");
+    // Connections: the tracker, and exactly the live channels' socket (its origin), nothing else.
+    const live = new URL(s.ctx.config.publicEvents!.realtime!.url).origin;
+    expect(csp.split('; ').find((d) => d.startsWith('connect-src'))).toBe(`connect-src 'self' ${live}`);
     // Nothing from another host: every URL in the page is this tracker's or a link out.
     expect(r.text.match(/(?:src|href)="([^"]+)"/g)).toEqual([
       `href="${s.url}/p/budapest"`,

@@ -517,7 +517,8 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     ['source-schedule', []],
     ['stale-check', ['KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     ['live-connections', ['LIVE#*', 'TOKEN#*']],
-    ['live-fanout', ['LIVE#*', 'TOKEN#*']],
+    // And the public channels' publisher: a change's scenario(s) and thread, in one BatchGetItem.
+    ['live-fanout', ['LIVE#*', 'SCENARIO#*', 'THREAD#*', 'TOKEN#*']],
   ] as [AnyFunctionName, string[]][])(
     'confines %s on the base table to the items keyed %j',
     (name, patterns) => {

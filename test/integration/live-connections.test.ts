@@ -321,7 +321,7 @@ describe('the fan-out function', () => {
     const posts = management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input);
     expect(posts.map((p) => p.ConnectionId).sort()).toEqual(['alive', 'both', 'gone']);
     for (const p of posts) expect(JSON.parse(Buffer.from(p.Data as Uint8Array).toString())).toEqual(event);
-    expect(report).toEqual({ sent: 2, gone: 1, refused: 0 });
+    expect(report).toEqual({ sent: 2, gone: 1, refused: 0, published: 0 });
     expect(await itemOf(liveConnectionKey('gone'))).toBeUndefined();
     expect(await itemOf(liveSubscriptionKey('thread:fan-thread', 'gone'))).toBeUndefined();
     expect(await itemOf(liveConnectionKey('alive'))).toBeDefined();
@@ -336,7 +336,7 @@ describe('the fan-out function', () => {
     const report = await fanOut({ detail: ping({ scenario: 'pings' }, new Date().toISOString()) });
 
     // Assess
-    expect(report).toEqual({ sent: 0, gone: 0, refused: 0 });
+    expect(report).toEqual({ sent: 0, gone: 0, refused: 0, published: 0 });
     expect(management.commandCalls(PostToConnectionCommand)).toEqual([]);
   });
 });

@@ -169,6 +169,68 @@ describe('the live WebSocket settings', () => {
     );
     expect(variable).toBe('TRACKER_LIVE_CALLBACK_URL');
   });
+
+  it('reads the public channels: the publish endpoint alone, or with the real-time URL and the readers’ key together', () => {
+    // Prepare
+    const httpUrl = 'https://abc.appsync-api.eu-west-1.amazonaws.com/event';
+    const realtime = 'wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime';
+    // Act / Assess
+    expect(readConfig({}).publicEvents).toBeUndefined();
+    expect(readConfig({ TRACKER_PUBLIC_EVENTS_URL: httpUrl }).publicEvents).toEqual({ httpUrl });
+    expect(
+      readConfig({
+        TRACKER_PUBLIC_EVENTS_URL: httpUrl,
+        TRACKER_PUBLIC_EVENTS_REALTIME_URL: realtime,
+        TRACKER_PUBLIC_EVENTS_KEY: 'da2-abcdef123',
+      }).publicEvents,
+    ).toEqual({ httpUrl, realtime: { url: realtime, apiKey: 'da2-abcdef123' } });
+  });
+
+  it.each([
+    [
+      { TRACKER_PUBLIC_EVENTS_URL: 'https://abc.appsync-api.eu-west-1.amazonaws.com/graphql' },
+      'TRACKER_PUBLIC_EVENTS_URL',
+    ],
+    [
+      {
+        TRACKER_PUBLIC_EVENTS_URL: 'https://abc.appsync-api.eu-west-1.amazonaws.com/event',
+        TRACKER_PUBLIC_EVENTS_REALTIME_URL:
+          'https://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime',
+        TRACKER_PUBLIC_EVENTS_KEY: 'da2-x',
+      },
+      'TRACKER_PUBLIC_EVENTS_REALTIME_URL',
+    ],
+    [
+      {
+        TRACKER_PUBLIC_EVENTS_URL: 'https://abc.appsync-api.eu-west-1.amazonaws.com/event',
+        TRACKER_PUBLIC_EVENTS_REALTIME_URL:
+          'wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime',
+      },
+      'TRACKER_PUBLIC_EVENTS_KEY',
+    ],
+    [
+      {
+        TRACKER_PUBLIC_EVENTS_REALTIME_URL:
+          'wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime',
+        TRACKER_PUBLIC_EVENTS_KEY: 'da2-x',
+      },
+      'TRACKER_PUBLIC_EVENTS_URL',
+    ],
+    [
+      {
+        TRACKER_PUBLIC_EVENTS_URL: 'https://abc.appsync-api.eu-west-1.amazonaws.com/event',
+        TRACKER_PUBLIC_EVENTS_REALTIME_URL:
+          'wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime',
+        TRACKER_PUBLIC_EVENTS_KEY: 'da2 with spaces',
+      },
+      'TRACKER_PUBLIC_EVENTS_KEY',
+    ],
+  ])('refuses a public channels setting that cannot be used, naming it (%j)', (env, named) => {
+    // Act
+    const { variable } = refusal(() => readConfig(env));
+    // Assess
+    expect(variable).toBe(named);
+  });
 });
 
 describe('settings the stack hands to the functions', () => {
