@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query-all';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { KindDefinition, StatusDefinition } from '../domain/kinds';
 import { KINDS_PK, KIND_PREFIX, kindKey } from './keys';
@@ -43,20 +44,13 @@ export class KindStore {
   /** Every custom kind, by name: one Query of the KINDS partition (a page or two at most). */
   async list(consistent = false): Promise<StoredKind[]> {
     const out: StoredKind[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': KINDS_PK, ':prefix': KIND_PREFIX },
-          ConsistentRead: consistent,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(toStored));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': KINDS_PK, ':prefix': KIND_PREFIX },
+      ConsistentRead: consistent,
+    });
+    out.push(...items.map(toStored));
     return out;
   }
 

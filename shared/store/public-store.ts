@@ -1,4 +1,5 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query-all';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Scenario, Thread, Update } from '../domain/types';
 import { INDEX, SCENARIO_SK, THREAD_SK, scenarioKey, threadKey, threadPk } from './keys';
 import { toScenario, toThread, toUpdate } from './items';
@@ -32,22 +33,15 @@ export class PublicStore {
    */
   async keyEvents(threadId: string): Promise<KeyUpdate[]> {
     const found: KeyUpdate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byOccurred,
-          KeyConditionExpression: 'PK = :pk',
-          FilterExpression: '#key = :yes AND retracted = :no',
-          ExpressionAttributeNames: { '#key': 'key' },
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':yes': true, ':no': false },
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(page.Items ?? []).map((item) => ({ ...toUpdate(item), key: true as const })));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byOccurred,
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: '#key = :yes AND retracted = :no',
+      ExpressionAttributeNames: { '#key': 'key' },
+      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':yes': true, ':no': false },
+    });
+    found.push(...items.map((item) => ({ ...toUpdate(item), key: true as const })));
     return found;
   }
 

@@ -1,3 +1,4 @@
+import { queryAll, queryPages } from './query-all';
 import {
   GetCommand,
   PutCommand,
@@ -162,25 +163,16 @@ export class ScenarioStore {
 
   /** Every scenario's id and countedAt: what the safety-net sweep walks (scenarios are few). */
   async *allCountedAt(): AsyncGenerator<{ id: string; countedAt: string | undefined }[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenario,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': SCENARIOS_LIST_PK },
-          ProjectionExpression: 'id, #counted',
-          ExpressionAttributeNames: { '#counted': COUNTED_AT },
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield (page.Items ?? []).map((i) => ({
-        id: String(i.id),
-        countedAt: i[COUNTED_AT] as string | undefined,
-      }));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byScenario,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': SCENARIOS_LIST_PK },
+      ProjectionExpression: 'id, #counted',
+      ExpressionAttributeNames: { '#counted': COUNTED_AT },
+    });
+    for await (const items of pages)
+      yield items.map((i) => ({ id: String(i.id), countedAt: i[COUNTED_AT] as string | undefined }));
   }
 
   /**
@@ -188,31 +180,20 @@ export class ScenarioStore {
    * by id), O(its threads). Eventually consistent, like every global index: see the recount's timing.
    */
   async countedThreads(id: string): Promise<CountedThread[]> {
-    const out: CountedThread[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenario,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': scenarioPk(id) },
-          ProjectionExpression: '#status, stale, overdue, archived',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of page.Items ?? []) {
-        out.push({
-          status: String(i.status),
-          stale: i.stale === true,
-          overdue: i.overdue === true,
-          archived: i.archived === true,
-        });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byScenario,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': scenarioPk(id) },
+      ProjectionExpression: '#status, stale, overdue, archived',
+      ExpressionAttributeNames: { '#status': 'status' },
+    });
+    return items.map((i) => ({
+      status: String(i.status),
+      stale: i.stale === true,
+      overdue: i.overdue === true,
+      archived: i.archived === true,
+    }));
   }
 
   /**

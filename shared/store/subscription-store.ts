@@ -1,8 +1,8 @@
+import { queryAll } from './query-all';
 import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -102,20 +102,13 @@ export class SubscriptionStore {
   /** Every subscription, oldest first (ids are ULIDs). */
   async list(): Promise<SubscriptionRecord[]> {
     const out: SubscriptionRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_PK },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(await Promise.all((page.Items ?? []).map((i) => this.fromItem(i)))));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_PK },
+      ConsistentRead: true,
+    });
+    out.push(...(await Promise.all(items.map((i) => this.fromItem(i)))));
     return out;
   }
 

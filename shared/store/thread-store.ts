@@ -1,3 +1,4 @@
+import { queryAll, queryPages } from './query-all';
 import {
   GetCommand,
   QueryCommand,
@@ -313,49 +314,32 @@ export class ThreadStore {
     const updates: Update[] = [];
     const revisions = new Map<string, Revision[]>();
     const criteria: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': threadPk(id) },
-          ConsistentRead: consistent,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.SK === THREAD_SK) thread = toThread(item);
-        else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX))
-          updates.push(toUpdate(item));
-        else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
-          // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
-          const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
-          revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
-        } else if (typeof item.SK === 'string' && item.SK.startsWith(CRITERIA_PREFIX)) criteria.push(item);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': threadPk(id) },
+      ConsistentRead: consistent,
+    });
+    for (const item of items) {
+      if (item.SK === THREAD_SK) thread = toThread(item);
+      else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX)) updates.push(toUpdate(item));
+      else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
+        // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
+        const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
+        revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
+      } else if (typeof item.SK === 'string' && item.SK.startsWith(CRITERIA_PREFIX)) criteria.push(item);
+    }
     return { thread, updates, revisions, criteria: toCriteriaRevisions(criteria) };
   }
 
   /** Contract 1.2: the thread's criteria over time, oldest first (one Query of their key range). */
   async getCriteria(threadId: string, consistent = false): Promise<CriteriaRevision[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': CRITERIA_PREFIX },
-          ConsistentRead: consistent,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': CRITERIA_PREFIX },
+      ConsistentRead: consistent,
+    });
     return toCriteriaRevisions(items);
   }
 
@@ -503,22 +487,15 @@ export class ThreadStore {
    * at a time: what the export streams, so no more than a page of a thread is ever held.
    */
   async *updatesInOccurredOrder(threadId: string, pageSize: number): AsyncGenerator<Update[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byOccurred,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId) },
-          ScanIndexForward: true,
-          Limit: pageSize,
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield (page.Items ?? []).map(toUpdate);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byOccurred,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+      ScanIndexForward: true,
+      Limit: pageSize,
+    });
+    for await (const items of pages) yield items.map(toUpdate);
   }
 
   /**
@@ -528,44 +505,30 @@ export class ThreadStore {
    */
   async calendarThreads(scenario: string): Promise<{ thread: Thread; calendar: CalendarState | null }[]> {
     const out: { thread: Thread; calendar: CalendarState | null }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byScenario,
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const calendar = (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null;
-        const thread = toThread(item);
-        if (thread.expected !== null || calendar !== null) out.push({ thread, calendar });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byScenario,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
+    });
+    for (const item of items) {
+      const calendar = (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null;
+      const thread = toThread(item);
+      if (thread.expected !== null || calendar !== null) out.push({ thread, calendar });
+    }
     return out;
   }
 
   /** The stored wordings of one update, oldest first (none until its first amendment). */
   async getRevisions(threadId: string, updateId: string, consistent = false): Promise<Revision[]> {
     const out: Revision[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
-          ConsistentRead: consistent,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(toRevision));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId), ':p': revisionsPrefix(updateId) },
+      ConsistentRead: consistent,
+    });
+    out.push(...items.map(toRevision));
     return out;
   }
 

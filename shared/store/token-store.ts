@@ -1,7 +1,7 @@
+import { queryAll } from './query-all';
 import {
   BatchGetCommand,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -88,19 +88,13 @@ export class TokenStore {
 
   async list(): Promise<TokenRecord[]> {
     const named: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': TOKENS_PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      named.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    named.push(
+      ...(await queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': TOKENS_PK },
+      })),
+    );
     // lastUsedAt is kept on the hash item, which the request path already reads.
     const lastUsed = new Map<string, string | null>();
     for (let i = 0; i < named.length; i += 100) {
