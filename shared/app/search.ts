@@ -129,7 +129,7 @@ export async function searchPage(
   const words = queryTerms(query.q);
   const hits: SearchHit[] = [];
   for (const r of page) {
-    const item = byKey.get(r.key);
+    const item = byKey.get(docKeyOf(r.doc));
     // Gone since it was indexed (a discarded draft the indexer has not caught up with): not a result.
     if (!item) continue;
     const p = r.doc;
