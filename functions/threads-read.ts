@@ -297,7 +297,9 @@ export const handler = lambdaHandler(THREADS_READ_ROUTES)(
       const query = { q: q.q, scenario: q.scenario, drafts };
       const scope = `search:${canonicalJson(query)}`;
       const from =
-        q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey) : undefined;
+        q.nextToken !== undefined
+          ? req.ctx.pageTokens.decode(q.nextToken, scope, searchPageKey(q.scenario))
+          : undefined;
       const page = await searchPage(req.ctx, query, q.limit ?? LIMITS.pageSize.default, from);
       return json(200, {
         items: page.items,

@@ -1,6 +1,6 @@
 import { shownScore, topAfter, type RankCursor, type Ranked } from '../domain/search-rank';
 import { queryTerms, snippet } from '../domain/search-text';
-import { docOfKey, impactIn, type SearchIndex } from '../store/search-index';
+import { docKeyOf, docOfKey, impactIn, type Posting, type SearchIndex } from '../store/search-index';
 
 /**
  * `GET /search`: threads and updates holding every word of `q`, best first (shared/domain/search-rank.ts).
@@ -13,6 +13,11 @@ import { docOfKey, impactIn, type SearchIndex } from '../store/search-index';
  * for their snippets and their retraction. A query of at most MAX_QUERY_WORDS words keeps the
  * number of lists bounded. A page's cursor is the last result's (score, key): the next page is what
  * ranks after it, so a page never repeats a result of an earlier one.
+ *
+ * A result's rank key, which breaks ties of score, is its posting's sort key after the impact: the
+ * list's own order among postings of one impact, which `topAfter` needs to stop among ties. In a
+ * scenario's slice that is `<thread>#<update>`; across scenarios, in a word's list,
+ * `<scenario>#<thread>#<update>` (ties go by scenario first).
  */
 export const MAX_QUERY_WORDS = 8;
 /** Postings read per word and round after the first read. */
@@ -54,32 +59,29 @@ export async function rankedMatches(
   weights: number[];
 }> {
   const words = queryTerms(query.q).slice(0, MAX_QUERY_WORDS);
-  const scenarios = new Map<string, string>();
   const sources = words.map((w) => {
     const source = ctx.search.postingSource(w, query.scenario);
     return {
       read: async (limit: number) => {
         const page = await source.read(limit);
-        for (const p of page.postings) scenarios.set(p.key, p.scenario);
-        return page;
+        return { ...page, postings: page.postings.map((p) => ({ ...p, key: rankKeyOf(p, query.scenario) })) };
       },
     };
   });
   const { ranked, weights } = await topAfter(
     sources,
     async (keys) => {
-      const docs = await ctx.search.docs(keys, words);
+      const docs = await ctx.search.docs(
+        keys.map((k) => docKeyOf(docOfRankKey(k, query.scenario))),
+        words,
+      );
       return new Map(
         keys.map((k) => {
-          const d = docs.get(k);
-          // Gone, moved out of the scenario, or a draft not asked for: not a result.
-          if (
-            !d ||
-            (query.scenario !== undefined && d.scenario !== query.scenario) ||
-            (d.draft && !query.drafts)
-          )
-            return [k, null];
-          scenarios.set(k, d.scenario);
+          const at = docOfRankKey(k, query.scenario);
+          const d = docs.get(docKeyOf(at));
+          // Gone, moved out of the scenario its posting is filed under, or a draft not asked for:
+          // not a result (a moved document ranks under its new scenario's postings).
+          if (!d || d.scenario !== at.scenario || (d.draft && !query.drafts)) return [k, null];
           return [k, words.map((w) => impactIn(d, w))];
         }),
       );
@@ -87,9 +89,23 @@ export async function rankedMatches(
     { need, after, weights: after?.weights, drafts: query.drafts, chunk: SEARCH_CHUNK },
   );
   return {
-    ranked: ranked.map((r) => ({ ...r, doc: { ...docOfKey(r.key), scenario: scenarios.get(r.key)! } })),
+    ranked: ranked.map((r) => ({ ...r, doc: docOfRankKey(r.key, query.scenario) })),
     weights,
   };
+}
+
+/** A posting's rank key: `<thread>#<update>` in a scenario's slice, `<scenario>#<thread>#<update>` else. */
+const rankKeyOf = (p: Posting, scenario: string | undefined): string =>
+  scenario === undefined ? `${p.scenario}#${p.key}` : p.key;
+
+/** The document a rank key names (rankKeyOf's inverse). */
+function docOfRankKey(
+  key: string,
+  scenario: string | undefined,
+): { scenario: string; threadId: string; updateId?: string } {
+  if (scenario !== undefined) return { scenario, ...docOfKey(key) };
+  const at = key.indexOf('#');
+  return { scenario: key.slice(0, at), ...docOfKey(key.slice(at + 1)) };
 }
 
 /** One page of results after `after`, and the cursor of the next page (null: the last). */
@@ -113,7 +129,7 @@ export async function searchPage(
   const words = queryTerms(query.q);
   const hits: SearchHit[] = [];
   for (const r of page) {
-    const item = byKey.get(r.key);
+    const item = byKey.get(docKeyOf(r.doc));
     // Gone since it was indexed (a discarded draft the indexer has not caught up with): not a result.
     if (!item) continue;
     const p = r.doc;

@@ -67,7 +67,10 @@ export interface ImpactPosting {
   draft: boolean;
 }
 
-/** A word's postings, best (highest impact) first, read a chunk at a time. */
+/**
+ * A word's postings, best (highest impact) first, read a chunk at a time; postings of the same impact
+ * in ascending key order, the order ties rank in (`before`): what lets a query stop among ties.
+ */
 export interface PostingSource {
   read(limit: number): Promise<{ postings: ImpactPosting[]; done: boolean }>;
 }
@@ -101,10 +104,20 @@ export interface TopOptions {
  * The `need` best documents after `after` holding every word, best first: the threshold algorithm
  * (Fagin et al.) over lists in descending impact. Each round reads a chunk of every word's list;
  * a document seen in every list is scored from its postings, one seen in some is looked up
- * (`lookup`) when it could still make the page; it stops when the page's last result beats what any
- * document not yet seen could score (the sum of the weights × the last impact read of each list), or
- * when a list ends (a document not in it cannot hold every word). What it reads grows with the
- * results and the cursor's depth, never with the length of a list beyond that.
+ * (`lookup`) when it could still make the page; it stops when the page's last result ranks before
+ * every document it has not scored, or when a list ends (a document not in it cannot hold every
+ * word). What it reads grows with the results and the cursor's depth, never with the length of a
+ * list beyond that.
+ *
+ * Ranking before is judged with ties, exactly (impacts are coarse and scores whole numbers: many
+ * documents tie, and a stop that needed a strictly higher score would read a tied list to its end):
+ * - a document seen in some lists scores at most its bound (its impacts read, the last impact read
+ *   of the other lists); at that bound it ranks after the last result when its key is greater;
+ * - a document not seen in any list scores at most the sum of weight × the last impact read of each
+ *   list, and only when it has that last impact in every list (of positive weight); it then sits
+ *   after the last posting read of each (a list's ties are in key order), so its key is greater
+ *   than every list's last key read: the last result ranks before it when its key is not greater
+ *   than the greatest of those.
  */
 export async function topAfter(
   sources: readonly PostingSource[],
@@ -119,6 +132,7 @@ export async function topAfter(
   // Per word: the impacts read so far by document, the last impact read, whether the list ended.
   const read = sources.map(() => new Map<string, number>());
   const lastImpact = sources.map(() => MAX_IMPACT);
+  const lastKey = sources.map((): string | undefined => undefined);
   const ended = sources.map(() => false);
   const invisible = new Set<string>();
   const readChunk = async (w: number, limit: number) => {
@@ -127,6 +141,7 @@ export async function topAfter(
       read[w]!.set(p.key, p.impact);
       if (p.draft && !drafts) invisible.add(p.key);
       lastImpact[w] = p.impact;
+      lastKey[w] = p.key;
     }
     if (page.done) ended[w] = true;
   };
@@ -168,11 +183,11 @@ export async function topAfter(
         .sort((a, b) => (before(a, b) ? -1 : 1));
     // Look up the documents that could still make the page.
     let ranked = results();
-    const cut = ranked.length >= need ? ranked[need - 1]!.score : -1;
+    const cut = ranked.length >= need ? ranked[need - 1]! : null;
     // The most promising first, one BatchGetItem's worth a round: each raises the page's cut, which
     // settles more of the rest without reading them.
     const look = pending
-      .filter((p) => p.bound >= cut)
+      .filter((p) => !cut || !before(cut, { score: p.bound, key: p.key }))
       .sort((x, y) => y.bound - x.bound)
       .slice(0, options.lookupsPerRound ?? LOOKUPS_PER_ROUND)
       .map((p) => p.key);
@@ -184,13 +199,20 @@ export async function topAfter(
       }
       ranked = results();
     }
-    // What a document not seen yet could score at most (none can hold every word once a list ended).
+    const open = pending.filter((p) => !scored.has(p.key));
+    // What a document not seen yet could score at most (none can hold every word once a list ended),
+    // and the key it would have to exceed to score that (see above).
     const unseen = ended.some(Boolean) ? -1 : lastImpact.reduce((s, i, w) => s + weights[w]! * i, 0);
+    const unseenAfter = lastKey
+      .filter((k, w) => k !== undefined && weights[w]! > 0)
+      .reduce<string | undefined>((m, k) => (m === undefined || k! > m ? k : m), undefined);
     const last = ranked.length >= need ? ranked[need - 1]! : null;
-    const pendingBound = Math.max(-1, ...pending.filter((p) => !scored.has(p.key)).map((p) => p.bound));
-    if ((last && unseen < last.score && pendingBound < last.score) || (unseen < 0 && pendingBound < 0)) {
-      return { ranked: ranked.slice(0, need), weights };
-    }
+    const settled =
+      last !== null &&
+      (unseen < last.score ||
+        (unseen === last.score && unseenAfter !== undefined && last.key <= unseenAfter)) &&
+      open.every((p) => before(last, { score: p.bound, key: p.key }));
+    if (settled || (unseen < 0 && open.length === 0)) return { ranked: ranked.slice(0, need), weights };
     if (ended.every(Boolean)) return { ranked: ranked.slice(0, need), weights };
     await Promise.all(sources.map((_, w) => (ended[w] ? undefined : readChunk(w, chunk))));
   }

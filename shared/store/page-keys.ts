@@ -80,15 +80,26 @@ export const changesPageKey = z.strictObject({ after: z.string().check(z.regex(C
 
 /**
  * `GET /search`: the last result handed out, its score (a whole number: shared/domain/search-rank.ts)
- * and its document key (`<thread>#<update or empty>`), and the words' weights the first page ranked
- * with; the next page is what ranks after it, with those weights.
+ * and its rank key (shared/app/search.ts: `<thread>#<update or empty>` in a scenario,
+ * `<scenario>#<thread>#<update or empty>` across scenarios), and the words' weights the first page
+ * ranked with; the next page is what ranks after it, with those weights. A token of a search across
+ * scenarios from before its rank key named the scenario does not fit: a 400, not a misplaced page.
  */
-export const searchPageKey = z.strictObject({
-  score: z.number().check(z.int(), z.gte(0), z.lte(1e9)),
-  key: z.string().check(z.minLength(2), z.maxLength(300), z.regex(/^[^#]+#[^#]*$/)),
-  /** The first page's word weights, one per word searched (at most 8). */
-  weights: z.array(z.number().check(z.int(), z.gte(0), z.lte(100_000))).check(z.minLength(1), z.maxLength(8)),
-});
+export const searchPageKey = (scenario: string | undefined) =>
+  z.strictObject({
+    score: z.number().check(z.int(), z.gte(0), z.lte(1e9)),
+    key: z
+      .string()
+      .check(
+        z.minLength(2),
+        z.maxLength(300),
+        z.regex(scenario === undefined ? /^[^#]+#[^#]+#[^#]*$/ : /^[^#]+#[^#]*$/),
+      ),
+    /** The first page's word weights, one per word searched (at most 8). */
+    weights: z
+      .array(z.number().check(z.int(), z.gte(0), z.lte(100_000)))
+      .check(z.minLength(1), z.maxLength(8)),
+  });
 
 /** `GET /inbox`: the GSI1 key of one of this scenario's items in this state (InboxStore.list). */
 export const inboxPageKey = (scenario: string, state: string) => {

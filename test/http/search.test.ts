@@ -142,6 +142,34 @@ describe('GET /search', () => {
     expect([...seen].sort()).toEqual(['paging-1', 'paging-2', 'paging-3', 'paging-4', 'paging-5']);
   });
 
+  it('pages tied matches across scenarios by scenario, then thread, each once', async () => {
+    // Prepare: four threads with the same text (the same score) in two scenarios, their ids in
+    // another order than their scenarios'.
+    const scenarioOf = {
+      'tie-1': 'search-tie-b',
+      'tie-2': 'search-tie-a',
+      'tie-3': 'search-tie-b',
+      'tie-4': 'search-tie-a',
+    };
+    for (const [id, scenario] of Object.entries(scenarioOf))
+      await thread(id, scenario, 'Armistice draft', 'Paging.');
+    await indexed(s.ctx);
+    // Act: pages of one, across scenarios, each from the token of the one before.
+    const seen: string[] = [];
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const r: { status: number; body: { items: { threadId: string }[]; nextToken: string | null } } =
+        await search(`q=armistice&limit=1${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`);
+      expect(r.status).toBe(200);
+      seen.push(...found(r.body));
+      token = r.body.nextToken;
+      pages++;
+    } while (token && pages < 10);
+    // Assess: ties go by scenario, then thread (the order of a word's list), every match once.
+    expect(seen).toEqual(['tie-2', 'tie-4', 'tie-1', 'tie-3']);
+  });
+
   it('resumes a page after its last result: a better match written between pages repeats nothing', async () => {
     // Prepare
     for (let i = 1; i <= 4; i++) await thread(`resume-${i}`, 'search-resume', `Truce draft ${i}`, 'Paging.');

@@ -12,7 +12,18 @@ import {
 } from '../../shared/domain/search-rank';
 import { normalize, queryTerms, snippet, termWeights, terms } from '../../shared/domain/search-text';
 import { searchFieldsOf } from '../../shared/app/search-indexer';
-import { bucketLength, lengthBucket, searchDocOf } from '../../shared/store/search-index';
+import { rankedMatches } from '../../shared/app/search';
+import { postingSk } from '../../shared/store/keys';
+import {
+  bucketLength,
+  docKeyOf,
+  impactIn,
+  lengthBucket,
+  searchDocOf,
+  type IndexedDoc,
+  type Posting,
+  type SearchIndex,
+} from '../../shared/store/search-index';
 
 /** A corpus in memory: per document, its words' impacts; which documents are drafts. */
 interface Corpus {
@@ -161,6 +172,26 @@ describe('search ranking (BM25 with impacts)', () => {
     expect(reads.reduce((s, n) => s + n, 0)).toBe(50);
   });
 
+  it('stops among documents tied at the top of two lists after reading about a page', async () => {
+    // Prepare: 1,000 documents holding both words with the same impact, so every score ties.
+    const docs = Object.fromEntries(
+      Array.from({ length: 1_000 }, (_, i) => [`d${String(i).padStart(4, '0')}`, { x: 700, y: 700 }]),
+    );
+    const corpus: Corpus = { docs, drafts: new Set() };
+    // Act: a first page and the next, from its cursor.
+    const reads: number[] = [];
+    const first = await top(corpus, ['x', 'y'], { need: 11, dfCap: 50, chunk: 20 }, reads);
+    const firstRead = reads.reduce((s, n) => s + n, 0);
+    const second = await top(corpus, ['x', 'y'], { need: 11, dfCap: 50, chunk: 20, after: first[9] }, reads);
+    // Assess: the first read of each list only (the weights need it), not the 2,000 postings; and
+    // exactly the exhaustive ranking, ties by key.
+    const all = exhaustive(corpus, ['x', 'y'], Infinity, 50);
+    expect(first).toEqual(all.slice(0, 11));
+    expect(second).toEqual(all.slice(10, 21));
+    expect(firstRead).toBe(2 * 50);
+    expect(reads.reduce((s, n) => s + n, 0) - firstRead).toBe(2 * 50);
+  });
+
   it('reads on while a document not seen yet could still beat the page', async () => {
     // Prepare: p and q lead one list each but are weak in the other; r is second in both and best.
     const fillers = Object.fromEntries(['f1', 'f2', 'f3'].map((k) => [k, { x: 5, y: 5 }]));
@@ -181,10 +212,11 @@ describe('search ranking (BM25 with impacts)', () => {
         fc.stringMatching(/^[a-z]{1,3}$/),
         fc.dictionary(
           fc.constantFrom(...words),
-          fc.integer({ min: 1, max: 6 }).map((i) => i * 100),
+          // Few impacts, so that many documents tie (as BM25's coarse impacts do): the stop among ties.
+          fc.integer({ min: 1, max: 3 }).map((i) => i * 100),
           { maxKeys: 4 },
         ),
-        { minKeys: 5, maxKeys: 40, size: 'max' },
+        { minKeys: 5, maxKeys: 60, size: 'max' },
       ),
       drafts: fc.array(fc.stringMatching(/^[a-z]{1,3}$/), { maxLength: 5 }).map((d) => new Set(d)),
     });
@@ -223,6 +255,158 @@ describe('search ranking (BM25 with impacts)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * The search index in memory, as the table keeps it: each list sorted by its posting's real sort key
+ * (postingSk: impact, then `<scenario>#` in a word's list, then thread and update), so a query meets
+ * ties in the order DynamoDB returns them; `reads` counts the postings each read hands out.
+ */
+const memoryIndex = (docs: IndexedDoc[], reads: number[]) =>
+  ({
+    postingSource(term: string, scenario: string | undefined) {
+      const list = docs
+        .filter((d) => d.terms[term] !== undefined && (scenario === undefined || d.scenario === scenario))
+        .map((d) => ({
+          d,
+          sk: postingSk(
+            impactIn(d, term)!,
+            scenario === undefined ? d.scenario : undefined,
+            d.threadId,
+            d.updateId,
+          ),
+        }))
+        .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+      let at = 0;
+      return {
+        read: async (limit: number) => {
+          const page = list.slice(at, at + limit);
+          at += page.length;
+          reads.push(page.length);
+          const postings: Posting[] = page.map(({ d }) => ({
+            key: docKeyOf(d),
+            impact: impactIn(d, term)!,
+            draft: d.draft,
+            scenario: d.scenario,
+            threadId: d.threadId,
+            updateId: d.updateId,
+          }));
+          return { postings, done: at >= list.length };
+        },
+      };
+    },
+    async docs(keys: readonly string[]) {
+      return new Map(docs.filter((d) => keys.includes(docKeyOf(d))).map((d) => [docKeyOf(d), d]));
+    },
+  }) as unknown as SearchIndex;
+
+/**
+ * The reference for rankedMatches: every document holding every word (in the scenario, when one is
+ * named) scored, best first; ties by scenario, thread, update across scenarios, by thread and update
+ * in one.
+ */
+const exhaustiveMatches = (
+  docs: IndexedDoc[],
+  words: string[],
+  scenario: string | undefined,
+  drafts: boolean,
+) => {
+  const inScope = docs.filter((d) => scenario === undefined || d.scenario === scenario);
+  const weights = words.map((w) => wordWeight(inScope.filter((d) => d.terms[w] !== undefined).length));
+  const tie = (d: IndexedDoc) => [
+    ...(scenario === undefined ? [d.scenario] : []),
+    d.threadId,
+    d.updateId ?? '',
+  ];
+  return inScope
+    .filter((d) => words.every((w) => d.terms[w] !== undefined) && (drafts || !d.draft))
+    .map((d) => ({ d, score: words.reduce((s, w, i) => s + weights[i]! * impactIn(d, w)!, 0) }))
+    .sort((a, b) => {
+      if (a.score !== b.score) return b.score - a.score;
+      const [x, y] = [tie(a.d), tie(b.d)];
+      const i = x.findIndex((v, j) => v !== y[j]);
+      return x[i]! < y[i]! ? -1 : 1;
+    })
+    .map(({ d, score }) => ({ scenario: d.scenario, threadId: d.threadId, updateId: d.updateId, score }));
+};
+
+describe('search matches over the index (rank keys and list order)', () => {
+  const words = ['x', 'y', 'z'];
+  /** Documents over three scenarios whose slugs sort unlike their `#`-joined keys would if `#` did not end them. */
+  const scenarios = ['s', 's-1', 's1'];
+  const corpus = fc
+    .array(
+      fc.record({
+        scenario: fc.constantFrom(...scenarios),
+        threadId: fc.constantFrom('t', 't-2', 't2', 'u'),
+        updateId: fc.option(fc.stringMatching(/^[0-9A-Z]{1,2}$/), { nil: undefined }),
+        // Frequencies 1–2 and two lengths: a handful of impacts, so that most scores tie.
+        terms: fc.dictionary(fc.constantFrom(...words), fc.integer({ min: 1, max: 2 }), { minKeys: 1 }),
+        n: fc.constantFrom(lengthBucket(40), lengthBucket(80)),
+        draft: fc.integer({ min: 0, max: 9 }).map((i) => i === 0),
+      }),
+      { minLength: 110, maxLength: 260 },
+    )
+    .map((ds) => [...new Map(ds.map((d) => [docKeyOf(d), { ...d, v: 2 } as IndexedDoc])).values()]);
+
+  it('pages exactly as the exhaustive ranking, across scenarios and in one, with many ties', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        corpus,
+        fc.uniqueArray(fc.constantFrom(...words), { minLength: 1, maxLength: 2 }),
+        fc.option(fc.constantFrom(...scenarios), { nil: undefined }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.boolean(),
+        async (docs, q, scenario, limit, drafts) => {
+          // Act: every page, each from the cursor of the one before, as searchPage hands it out.
+          const ctx = { search: memoryIndex(docs, []) };
+          const query = { q: q.join(' '), scenario, drafts };
+          const pages: { scenario: string; threadId: string; updateId?: string; score: number }[] = [];
+          let after: { score: number; key: string; weights: number[] } | undefined;
+          for (let i = 0; i < 300; i++) {
+            const { ranked, weights } = await rankedMatches(ctx, query, limit + 1, after);
+            pages.push(...ranked.slice(0, limit).map((r) => ({ ...r.doc, score: r.score })));
+            if (ranked.length <= limit) break;
+            after = { ...ranked[limit - 1]!, weights };
+          }
+          // Assess
+          expect(pages).toEqual(exhaustiveMatches(docs, q, scenario, drafts));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('answers two words common everywhere, tied, from about a page of each list', async () => {
+    // Prepare: 900 documents over three scenarios, each holding both words once at the same length.
+    const docs: IndexedDoc[] = Array.from({ length: 900 }, (_, i) => ({
+      scenario: scenarios[i % 3]!,
+      threadId: `t${String(i % 30).padStart(2, '0')}`,
+      updateId: `U${String(i).padStart(4, '0')}`,
+      terms: { x: 1, y: 1 },
+      n: lengthBucket(60),
+      draft: false,
+      v: 2,
+    }));
+    const reads: number[] = [];
+    // Act: a first page of 20, across scenarios, and one in a scenario.
+    const across = await rankedMatches({ search: memoryIndex(docs, reads) }, { q: 'x y', drafts: false }, 21);
+    const acrossRead = reads.reduce((s, n) => s + n, 0);
+    const inOne = await rankedMatches(
+      { search: memoryIndex(docs, reads) },
+      { q: 'x y', scenario: 's1', drafts: false },
+      21,
+    );
+    // Assess: the first read of each list (100 postings, what the weights need), not 1,800; and the
+    // exhaustive answer.
+    const doc = (r: { doc: object; score: number }) => ({ ...r.doc, score: r.score });
+    expect(across.ranked.map(doc)).toEqual(
+      exhaustiveMatches(docs, ['x', 'y'], undefined, false).slice(0, 21),
+    );
+    expect(inOne.ranked.map(doc)).toEqual(exhaustiveMatches(docs, ['x', 'y'], 's1', false).slice(0, 21));
+    expect(acrossRead).toBe(2 * 100);
+    expect(reads.reduce((s, n) => s + n, 0) - acrossRead).toBe(2 * 100);
   });
 });
 
