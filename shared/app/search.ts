@@ -128,10 +128,16 @@ export async function searchPage(
   );
   const words = queryTerms(query.q);
   const hits: SearchHit[] = [];
+  const shown = new Set<string>();
   for (const r of page) {
-    const item = byKey.get(docKeyOf(r.doc));
+    const docKey = docKeyOf(r.doc);
+    const item = byKey.get(docKey);
     // Gone since it was indexed (a discarded draft the indexer has not caught up with): not a result.
     if (!item) continue;
+    // A thread moving between scenarios has postings under both until the indexer has moved them
+    // (about a second): across scenarios its documents rank under two keys then. Shown once.
+    if (shown.has(docKey)) continue;
+    shown.add(docKey);
     const p = r.doc;
     const draft = item.draft === true;
     if (draft && !query.drafts) continue;

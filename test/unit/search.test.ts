@@ -12,7 +12,7 @@ import {
 } from '../../shared/domain/search-rank';
 import { normalize, queryTerms, snippet, termWeights, terms } from '../../shared/domain/search-text';
 import { searchFieldsOf } from '../../shared/app/search-indexer';
-import { rankedMatches } from '../../shared/app/search';
+import { rankedMatches, searchPage } from '../../shared/app/search';
 import { postingSk } from '../../shared/store/keys';
 import {
   bucketLength,
@@ -407,6 +407,34 @@ describe('search matches over the index (rank keys and list order)', () => {
     expect(inOne.ranked.map(doc)).toEqual(exhaustiveMatches(docs, ['x', 'y'], 's1', false).slice(0, 21));
     expect(acrossRead).toBe(2 * 100);
     expect(reads.reduce((s, n) => s + n, 0) - acrossRead).toBe(2 * 100);
+  });
+});
+
+describe('a search page', () => {
+  it('shows a document once while it still has postings under the scenario its thread moved from', async () => {
+    // Prepare: update U1 of t1 indexed under s (before its thread moved) and under s1 (after), as the
+    // index holds it until the indexer has removed the old postings.
+    const moved = {
+      threadId: 't1',
+      updateId: 'U1',
+      terms: { x: 1 },
+      n: lengthBucket(60),
+      draft: false,
+      v: 2,
+    };
+    const docs: IndexedDoc[] = [
+      { ...moved, scenario: 's' },
+      { ...moved, scenario: 's1' },
+      { ...moved, updateId: 'U2', scenario: 's1' },
+    ];
+    const index = memoryIndex(docs, []);
+    (index as unknown as { items: unknown }).items = async (
+      wanted: { threadId: string; updateId?: string }[],
+    ) => wanted.map((d) => ({ PK: `THREAD#${d.threadId}`, SK: `UPDATE#${d.updateId}`, summary: 'x' }));
+    // Act
+    const page = await searchPage({ search: index }, { q: 'x', drafts: false }, 20);
+    // Assess
+    expect(page.items.map((h) => h.updateId).sort()).toEqual(['U1', 'U2']);
   });
 });
 
