@@ -49,7 +49,7 @@ import { stackEnvironments } from './lib/stack-env';
  *   BENCH_COLD_ROUNDS=3 npx tsx bench/cold-start.ts  # a smoke run
  *   BENCH_COLD_FUNCTIONS=threads-write npx tsx bench/cold-start.ts   # one function (plus floor and peer)
  *   BENCH_COLD_BASELINE=HEAD~1 BENCH_COLD_FUNCTIONS=inbox npx tsx bench/cold-start.ts  # a change, before ÷ after
- *   BENCH_COLD_PROFILE=/tmp/prof npx tsx bench/cold-start.ts  # also .cpuprofile files of the deployed bundles
+ *   BENCH_COLD_PROFILE=/tmp/prof npx tsx bench/cold-start.ts  # and CPU profiles: bench/profile-summary.ts
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -76,7 +76,11 @@ const MEASURED: AnyFunctionName[] = (() => {
  * that commit bundled them, and report today's CPU ÷ theirs (same run, interleaved): a change's effect.
  */
 const BASELINE = process.env.BENCH_COLD_BASELINE?.trim() || undefined;
-/** BENCH_COLD_PROFILE=<dir>: the deployed bundles' timed samples also write a V8 CPU profile there. */
+/**
+ * BENCH_COLD_PROFILE=<dir>: also run an unminified build of each measured function under
+ * `--cpu-prof`, writing its profiles (and the bundle, its map, each sample's answer) to <dir>/<name>
+ * for bench/profile-summary.ts. Those runs are extra configurations: the verdicts do not use them.
+ */
 const PROFILE_DIR = process.env.BENCH_COLD_PROFILE?.trim() || undefined;
 const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? (QUICK ? 3 : 11));
 const FLOOR_TARGET = 1.3;
@@ -814,7 +818,7 @@ export async function run(): Promise<Section> {
     const one = async (c: Config) => {
       const s = await invoke(c.file, c.env, c.event(), c.id, c.nodeFlags);
       if (PROFILE_DIR && c.nodeFlags)
-        // Where the profile of this process splits into loading and the request (bench/.prof.ts reads it).
+        // Where this process's profile splits into loading and the request (bench/profile-summary.ts).
         writeFileSync(join(PROFILE_DIR, c.id.split(':')[0]!, `${s.pid}.json`), JSON.stringify(s));
       if (!c.ok(s.result))
         throw new Error(
