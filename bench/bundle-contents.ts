@@ -39,6 +39,7 @@ export async function bundleContents(name: AnyFunctionName): Promise<Contents> {
     format: BUNDLING.format,
     mainFields: [...BUNDLING.mainFields],
     external: [...BUNDLING.externalModules],
+    alias: { ...BUNDLING.alias },
     write: false,
     metafile: true,
     outfile: join(ROOT, 'out', `${name}.js`),

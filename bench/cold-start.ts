@@ -1,8 +1,17 @@
 import './lib/quiet';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  writeFileSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -39,6 +48,8 @@ import { stackEnvironments } from './lib/stack-env';
  *   npx tsx bench/cold-start.ts                      # alone (starts its own DynamoDB Local), 11 rounds
  *   BENCH_COLD_ROUNDS=3 npx tsx bench/cold-start.ts  # a smoke run
  *   BENCH_COLD_FUNCTIONS=threads-write npx tsx bench/cold-start.ts   # one function (plus floor and peer)
+ *   BENCH_COLD_BASELINE=HEAD~1 BENCH_COLD_FUNCTIONS=inbox npx tsx bench/cold-start.ts  # a change, before ÷ after
+ *   BENCH_COLD_PROFILE=/tmp/prof npx tsx bench/cold-start.ts  # and CPU profiles: bench/profile-summary.ts
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -60,6 +71,17 @@ const MEASURED: AnyFunctionName[] = (() => {
     );
   return wanted as AnyFunctionName[];
 })();
+/**
+ * BENCH_COLD_BASELINE=<commit>: also measure the functions as they were at that commit, bundled as
+ * that commit bundled them, and report today's CPU ÷ theirs (same run, interleaved): a change's effect.
+ */
+const BASELINE = process.env.BENCH_COLD_BASELINE?.trim() || undefined;
+/**
+ * BENCH_COLD_PROFILE=<dir>: also run an unminified build of each measured function under
+ * `--cpu-prof`, writing its profiles (and the bundle, its map, each sample's answer) to <dir>/<name>
+ * for bench/profile-summary.ts. Those runs are extra configurations: the verdicts do not use them.
+ */
+const PROFILE_DIR = process.env.BENCH_COLD_PROFILE?.trim() || undefined;
 const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? (QUICK ? 3 : 11));
 const FLOOR_TARGET = 1.3;
 const MAIN_TARGET = 0.65;
@@ -81,6 +103,7 @@ const stackOptions = (format: Format): BuildOptions => ({
   format,
   ...(format === 'esm' ? { banner: { js: BUNDLING.esmBanner } } : {}),
   external: [...BUNDLING.externalModules],
+  alias: { ...BUNDLING.alias },
   logLevel: 'error',
 });
 
@@ -91,15 +114,15 @@ const stackOptions = (format: Format): BuildOptions => ({
  */
 const MAIN_COMMIT = 'f1f6640';
 
-/** Main's source at MAIN_COMMIT in `dir`, over this checkout's node_modules. */
-function mainSource(dir: string): string {
+/** The source at `commit` (main's at MAIN_COMMIT) in `dir`, over this checkout's node_modules. */
+function mainSource(dir: string, commit = MAIN_COMMIT): string {
   mkdirSync(dir, { recursive: true });
   try {
     execFileSync(
       'sh',
       [
         '-c',
-        `git archive --format=tar ${MAIN_COMMIT} functions shared infra docs/openapi.json package.json tsconfig.json | tar -x -C "${dir}"`,
+        `git archive --format=tar ${commit} functions shared infra docs/openapi.json package.json tsconfig.json | tar -x -C "${dir}"`,
       ],
       {
         cwd: ROOT,
@@ -107,7 +130,7 @@ function mainSource(dir: string): string {
       },
     );
   } catch (error) {
-    throw new Error(`cold start: main's code at ${MAIN_COMMIT} is not in this clone's history`, {
+    throw new Error(`cold start: the code at ${commit} is not in this clone's history`, {
       cause: error,
     });
   }
@@ -170,20 +193,29 @@ interface Answer {
   cpuMs: number;
   loadMs: number;
   requestMs: number;
+  loadCpuMs: number;
+  loadedAtUs: number;
 }
 
 interface Sample extends Answer {
   wallMs: number;
+  pid: number;
 }
 
 /**
  * One fresh process, one request. Asynchronous: the stand-in that answers its EventBridge, Secrets
  * Manager and management-API calls lives in this process's event loop.
  */
-function invoke(file: string, env: NodeJS.ProcessEnv, event: unknown, what: string): Promise<Sample> {
+function invoke(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  event: unknown,
+  what: string,
+  nodeFlags: readonly string[] = [],
+): Promise<Sample> {
   return new Promise((done, fail) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [RUNNER, file, JSON.stringify(event), '10000'], {
+    const child = spawn(process.execPath, [...nodeFlags, RUNNER, file, JSON.stringify(event), '10000'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -202,7 +234,7 @@ function invoke(file: string, env: NodeJS.ProcessEnv, event: unknown, what: stri
             `${what}: node exited ${code}: ${(Buffer.concat(err).toString('utf8') || stdout).slice(-1500)}`,
           ),
         );
-      done({ ...(JSON.parse(line) as Answer), wallMs });
+      done({ ...(JSON.parse(line) as Answer), wallMs, pid: child.pid ?? 0 });
     });
   });
 }
@@ -507,6 +539,8 @@ const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
 
 interface Config {
   id: string;
+  /** Node flags of the child (the CPU profile of BENCH_COLD_PROFILE). */
+  nodeFlags?: string[];
   file: string;
   env: NodeJS.ProcessEnv;
   event: () => unknown;
@@ -551,6 +585,38 @@ export async function run(): Promise<Section> {
         await bundle(join(dir, otherFormat, name), stackOptions(otherFormat), entry),
       );
     }
+    if (BASELINE) {
+      // The baseline's own bundling options (its infra/bundling.ts), so a bundling change is measured too.
+      const baseRoot = mainSource(join(dir, 'baseline-source'), BASELINE);
+      const { BUNDLING: baseBundling } = (await import(join(baseRoot, 'infra', 'bundling.ts'))) as {
+        BUNDLING: typeof BUNDLING;
+      };
+      const baseOptions: BuildOptions = {
+        ...stackOptions(baseBundling.format),
+        target: baseBundling.target,
+        minify: baseBundling.minify,
+        mainFields: [...baseBundling.mainFields],
+        ...(baseBundling.format === 'esm' ? { banner: { js: baseBundling.esmBanner } } : {}),
+        external: [...baseBundling.externalModules],
+        alias: { ...(baseBundling as { alias?: Record<string, string> }).alias },
+      };
+      for (const name of MEASURED) {
+        const entry = join(baseRoot, ALL_FUNCTION_ENTRIES[name]);
+        if (existsSync(entry))
+          builds.set(`${name}:baseline`, await bundle(join(dir, 'baseline', name), baseOptions, entry));
+      }
+    }
+    if (PROFILE_DIR)
+      // Not minified, so a profile's line ticks resolve to the statement (module) that spent them.
+      for (const name of MEASURED)
+        builds.set(
+          `${name}:profile`,
+          await bundle(
+            join(dir, 'profile', name),
+            { ...stackOptions(format), minify: false },
+            ALL_FUNCTION_ENTRIES[name],
+          ),
+        );
     const floor = await bundle(join(dir, 'floor'), stackOptions(format), FLOOR_ENTRY);
     const peer = await bundle(join(dir, 'peer'), stackOptions(format), PEER_ENTRY);
 
@@ -715,17 +781,32 @@ export async function run(): Promise<Section> {
     });
     for (const name of MEASURED) {
       const fr = FIRST_REQUESTS[name];
-      const mk = (variant: string, build: Built, env: NodeJS.ProcessEnv) =>
+      const mk = (variant: string, build: Built, env: NodeJS.ProcessEnv, nodeFlags?: string[]) =>
         configs.push({
           id: `${name}:${variant}`,
           file: build.file,
           env,
           event: () => fr.event(seeded),
           ok: (r) => fr.ok(r, seeded),
+          ...(nodeFlags ? { nodeFlags } : {}),
         });
       const deployed = builds.get(`${name}:deployed`)!;
       const env = envOf(name, deployed.file);
       mk('deployed', deployed, env);
+      const profiled = builds.get(`${name}:profile`);
+      if (profiled && PROFILE_DIR) {
+        // The profiles name the bundle by path: keep it (and its map) beside them for reading later.
+        mkdirSync(join(PROFILE_DIR, name), { recursive: true });
+        for (const f of [profiled.file, `${profiled.file}.map`])
+          copyFileSync(f, join(PROFILE_DIR, name, basename(f)));
+        mk('profile', profiled, envOf(name, profiled.file), [
+          '--cpu-prof',
+          '--cpu-prof-interval=100',
+          `--cpu-prof-dir=${join(PROFILE_DIR, name)}`,
+        ]);
+      }
+      const baseline = builds.get(`${name}:baseline`);
+      if (baseline) mk('baseline', baseline, envOf(name, baseline.file));
       const main = builds.get(`${name}:main`);
       if (main) mk('main', main, withSourceMapsFlag(envOf(name, deployed.file), true));
       mk('format', builds.get(`${name}:format`)!, env);
@@ -735,7 +816,10 @@ export async function run(): Promise<Section> {
     log(`cold start: ${configs.length} configurations × ${ROUNDS} rounds, interleaved`);
     const samples = new Map<string, Sample[]>(configs.map((c) => [c.id, []]));
     const one = async (c: Config) => {
-      const s = await invoke(c.file, c.env, c.event(), c.id);
+      const s = await invoke(c.file, c.env, c.event(), c.id, c.nodeFlags);
+      if (PROFILE_DIR && c.nodeFlags)
+        // Where this process's profile splits into loading and the request (bench/profile-summary.ts).
+        writeFileSync(join(PROFILE_DIR, c.id.split(':')[0]!, `${s.pid}.json`), JSON.stringify(s));
       if (!c.ok(s.result))
         throw new Error(
           `${c.id}: the first request did not succeed: ${JSON.stringify(s.result).slice(0, 600)}`,
@@ -779,6 +863,9 @@ export async function run(): Promise<Section> {
       vsPeer: paired(`${name}:deployed`, 'peer'),
       format: paired(`${name}:format`, `${name}:deployed`),
       maps: paired(`${name}:maps`, `${name}:deployed`),
+      vsBaseline: builds.has(`${name}:baseline`) ? paired(`${name}:deployed`, `${name}:baseline`) : NaN,
+      baselineCpu: builds.has(`${name}:baseline`) ? cpu(`${name}:baseline`) : NaN,
+      baselineBytes: builds.get(`${name}:baseline`)?.bytes ?? NaN,
     }));
     const tw = rows.find((r) => r.name === 'threads-write');
     const targets = [
@@ -879,6 +966,24 @@ export async function run(): Promise<Section> {
         ratio(r.maps),
       ]),
     );
+    const baselineTable = BASELINE
+      ? [
+          '',
+          `### Against ${BASELINE}`,
+          '',
+          `The same functions as of ${BASELINE}, bundled as that commit bundled them, measured in this run (BENCH_COLD_BASELINE).`,
+          '',
+          table(
+            ['function', `${BASELINE}: bundle, CPU (ms)`, 'now: bundle, CPU (ms)', 'CPU now ÷ then'],
+            rows.map((r) => [
+              r.name,
+              Number.isNaN(r.baselineBytes) ? '—' : `${kb(r.baselineBytes)}, ${fmt(r.baselineCpu)}`,
+              `${kb(r.bytes)}, ${fmt(r.cpu)}`,
+              ratio(r.vsBaseline),
+            ]),
+          ),
+        ].join('\n')
+      : '';
     const med = (xs: number[]) => ratio(median(xs));
     const markdown = [
       `**Method.** For each of the ${MEASURED.length} functions${MEASURED.length < FUNCTIONS.length ? ` measured (BENCH_COLD_FUNCTIONS: ${MEASURED.join(', ')})` : ''}, a sample is one fresh plain \`node\` process (\`bench/lib/first-request.cjs\`) that loads the bundle as Lambda's runtime does (\`require\` for \`.js\`, \`import()\` for \`.mjs\`) and serves ONE real first request of the function's main route (column "first request") against DynamoDB Local with the seeded scenario; a sample whose answer is not a success fails the run. The bundle is built as the stack builds it (\`infra/bundling.ts\`: ${format.toUpperCase()}, \`mainFields\` ${BUNDLING.mainFields.join('→')}, target \`${BUNDLING.target}\`, minified, source map without sources). The process has the environment the stack gives the function (read from the synthesized template: \`bench/lib/stack-env.ts\`) plus what Lambda sets (region, credentials, function name and memory, \`LAMBDA_TASK_ROOT\`, \`_X_AMZN_TRACE_ID\`); the run points DynamoDB at DynamoDB Local and EventBridge, Secrets Manager and the live API's management endpoint at an in-process stand-in that answers at once (\`bench/lib/aws-stand-in.ts\`; its TLS certificate through \`NODE_EXTRA_CA_CERTS\`, given to every configuration alike). DynamoDB Local speaks plain HTTP, so the TLS handshake every function (the floor and the peer too) makes with DynamoDB in Lambda is not in these figures. The events are what API Gateway, SQS and EventBridge send: the HTTP functions get the authorizer's context the authorizer bundle returned for the bench tokens, and the workers and live fan-out get the event the threads-write bundle published. ` +
@@ -892,6 +997,7 @@ export async function run(): Promise<Section> {
       `The alternatives, measured in the same run: each function built as ${otherFormat.toUpperCase()} (otherwise the same options), and the deployed bundle run ${flagLabel}. A ratio above 1 means the alternative costs more. Medians across the functions: ${otherFormat.toUpperCase()} ${med(rows.map((r) => r.format))}, ${flagLabel} ${med(rows.map((r) => r.maps))}; deployed ÷ main ${med(rows.map((r) => r.vsMain).filter((x) => !Number.isNaN(x)))}.`,
       '',
       decisionTable,
+      baselineTable,
     ].join('\n');
     const headline = [
       `First-request cold start (CPU of a fresh process serving one request, ratio to a one-GetItem floor of ${fmt(cpu('floor'))} ms): ${rows.map((r) => `${r.name} ${ratio(r.vsFloor)}`).join(', ')}${tw ? `; threads-write ${ratio(tw.vsMain)} of main's CommonJS bundle and ${ratio(tw.vsPeer)} of the peer (middy + Powertools, ${fmt(cpu('peer'))} ms)` : ''}.`,

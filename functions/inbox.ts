@@ -15,7 +15,7 @@ import { systemLookup } from '../shared/events/outbound-url';
 import { SourceStore } from '../shared/store/source-store';
 import type { WriteOptions } from '../shared/app/threads';
 import { config } from '../shared/config';
-import { LIMITS } from '../shared/domain/schemas';
+import { LIMITS } from '../shared/domain/limits';
 import { NotFoundError } from '../shared/domain/errors';
 import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';

@@ -1,7 +1,7 @@
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/domain/errors';
 import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
-import { LIMITS } from '../shared/domain/schemas';
+import { LIMITS } from '../shared/domain/limits';
 import { timelinePage } from '../shared/app/timeline';
 import { changesPage } from '../shared/app/changes';
 import { ChangeStore } from '../shared/store/change-store';

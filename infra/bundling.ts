@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /**
  * Every function the stack deploys and how it is bundled, in one place: the stack's NodejsFunctions
  * use it (infra/constructs/functions.ts `makeTrackerFunction`), and the cold-start benchmark builds
@@ -61,4 +63,9 @@ export const BUNDLING = {
   esmBanner:
     "import { createRequire as __trackerCreateRequire } from 'node:module'; const require = __trackerCreateRequire(import.meta.url);",
   externalModules: [] as string[],
+  // Module → file swaps: the SDK's default credentials chain → the environment's credentials, all a
+  // Lambda function has (infra/lambda-credentials.ts says why).
+  alias: {
+    '@aws-sdk/credential-provider-node': join(__dirname, 'lambda-credentials.ts'),
+  } as Readonly<Record<string, string>>,
 } as const;

@@ -201,6 +201,9 @@ const NODEJS_BUNDLING = {
   mainFields: [...BUNDLING.mainFields],
   ...(BUNDLING.format === 'esm' ? { banner: BUNDLING.esmBanner } : {}),
   externalModules: [...BUNDLING.externalModules],
+  esbuildArgs: Object.fromEntries(
+    Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
+  ),
   // The local esbuild from node_modules, never a Docker image.
   forceDockerBundling: false,
   logLevel: LogLevel.WARNING,

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { ValidationError } from './errors';
 import { SLUG, ULID } from './limits';
 import { newScenarioId } from './schema-basics';
-import { parseWith } from './schemas';
+import { parseWith } from './schema-basics';
 import { PRECISIONS } from './time';
 import type { CalendarState } from './calendar';
 import type { ChangeRecord } from './changes';

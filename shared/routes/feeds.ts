@@ -1,4 +1,4 @@
-import { ExportQuerySchema } from '../domain/schemas';
+import { ExportQuerySchema } from '../domain/schemas/exports';
 import type { DeclaredRoute } from './route';
 import { THREAD_ID, SCENARIO_ID, jsonSchema } from './shapes';
 

@@ -4,16 +4,13 @@ import {
   DismissInboxItemSchema,
   InboxItemSchema,
   InboxQuerySchema,
-  ThreadSchema,
-  UpdateSchema,
-} from '../domain/schemas';
-import {
   CreateNewsSourceSchema,
   FetchReportSchema,
   NewsSourceSchema,
   PatchNewsSourceSchema,
   SourcesQuerySchema,
-} from '../domain/schemas';
+} from '../domain/schemas/inbox';
+import { ThreadSchema, UpdateSchema } from '../domain/schemas/responses';
 import { SOURCE_ID } from '../domain/limits';
 import type { DeclaredRoute, PathParam } from './route';
 import { INBOX_ID, NEXT_TOKEN, items } from './shapes';

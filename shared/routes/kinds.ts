@@ -1,4 +1,4 @@
-import { KindSchema, PutKindSchema } from '../domain/schemas';
+import { KindSchema, PutKindSchema } from '../domain/schemas/kinds';
 import type { DeclaredRoute } from './route';
 import { KIND_NAME } from './shapes';
 

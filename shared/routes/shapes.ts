@@ -1,6 +1,6 @@
 import { NAME, NAME_MESSAGE } from '../domain/kinds';
 import { INBOX_ITEM_ID, SLUG, SUBSCRIPTION_ID, ULID } from '../domain/limits';
-import { DraftSchema, ThreadSchema, UpdateSchema, type Schema } from '../domain/schemas';
+import type { Schema } from '../domain/schema-basics';
 import type { PathParam, ResponseBody } from './route';
 
 /** Path parameters, answers and query descriptions that routes of several groups share. */
@@ -40,18 +40,8 @@ export const jsonSchema =
   (s: object): ResponseBody =>
   () =>
     s;
-export const withUpdate: ResponseBody = (ref) => ({
-  type: 'object',
-  required: ['update', 'thread'],
-  properties: { update: ref(UpdateSchema), thread: ref(ThreadSchema) },
-});
 export const NEXT_TOKEN = 'Opaque; from the previous page';
-/** Drafts (contract 1.2): a post's answer whose `update` may be a Draft, and a page of either. */
-export const withUpdateOrDraft: ResponseBody = (ref) => ({
-  type: 'object',
-  required: ['update', 'thread'],
-  properties: { update: { oneOf: [ref(UpdateSchema), ref(DraftSchema)] }, thread: ref(ThreadSchema) },
-});
+/** A page of items of any of these schemas (drafts, contract 1.2: updates or drafts). */
 export const pageOf =
   (...item: Schema[]): ResponseBody =>
   (ref) => ({

@@ -3,7 +3,7 @@ import {
   DeliveryAttemptSchema,
   PatchSubscriptionSchema,
   SubscriptionSchema,
-} from '../domain/schemas';
+} from '../domain/schemas/subscriptions';
 import type { DeclaredRoute } from './route';
 import { SUBSCRIPTION, items, jsonSchema } from './shapes';
 

@@ -1,27 +1,31 @@
 import {
-  ChangeItemSchema,
   ChangesQuerySchema,
-  CriteriaRevisionSchema,
-  DraftSchema,
   DraftsQuerySchema,
   HistoryQuerySchema,
-  KindSchema,
   ListScenariosQuerySchema,
   ListThreadsQuerySchema,
   ListUpdatesQuerySchema,
+  SearchQuerySchema,
+  TimelineQuerySchema,
+} from '../domain/schemas/queries';
+import {
+  ChangeItemSchema,
+  CriteriaRevisionSchema,
+  DraftSchema,
+  RevisionSchema,
+  ScenarioSchema,
+  SearchItemSchema,
+  ThreadSchema,
+  TimelineItemSchema,
+  UpdateSchema,
+} from '../domain/schemas/responses';
+import { KindSchema } from '../domain/schemas/kinds';
+import {
   OEmbedQuerySchema,
   OEmbedSchema,
   PublicScenarioSchema,
   PublicThreadDetailSchema,
-  RevisionSchema,
-  ScenarioSchema,
-  SearchItemSchema,
-  SearchQuerySchema,
-  ThreadSchema,
-  TimelineItemSchema,
-  TimelineQuerySchema,
-  UpdateSchema,
-} from '../domain/schemas';
+} from '../domain/schemas/public';
 import type { DeclaredRoute } from './route';
 import {
   THREAD_ID,

@@ -6,11 +6,22 @@ import {
   PatchScenarioSchema,
   PatchThreadSchema,
   RetractionSchema,
-  ScenarioSchema,
-  ThreadSchema,
-} from '../domain/schemas';
-import type { DeclaredRoute } from './route';
-import { THREAD_ID, UPDATE_ID, SCENARIO_ID, withUpdate, withUpdateOrDraft } from './shapes';
+} from '../domain/schemas/writes';
+import { DraftSchema, ScenarioSchema, ThreadSchema, UpdateSchema } from '../domain/schemas/responses';
+import type { DeclaredRoute, ResponseBody } from './route';
+import { THREAD_ID, UPDATE_ID, SCENARIO_ID } from './shapes';
+
+const withUpdate: ResponseBody = (ref) => ({
+  type: 'object',
+  required: ['update', 'thread'],
+  properties: { update: ref(UpdateSchema), thread: ref(ThreadSchema) },
+});
+/** Drafts (contract 1.2): a post's answer whose `update` may be a Draft. */
+const withUpdateOrDraft: ResponseBody = (ref) => ({
+  type: 'object',
+  required: ['update', 'thread'],
+  properties: { update: { oneOf: [ref(UpdateSchema), ref(DraftSchema)] }, thread: ref(ThreadSchema) },
+});
 
 /** The threads-write function's routes: all it bundles of the route table (shared/routes.ts composes them). */
 export const THREADS_WRITE_ROUTES = [

@@ -1,4 +1,4 @@
-import { CreateTokenSchema } from '../domain/schemas';
+import { CreateTokenSchema } from '../domain/schemas/tokens';
 import type { DeclaredRoute } from './route';
 import { TOKEN_NAME, jsonSchema } from './shapes';
 
