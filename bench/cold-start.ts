@@ -668,6 +668,10 @@ export async function run(): Promise<Section> {
     const envOf = (name: AnyFunctionName, file: string): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = { ...stackEnv.get(name)!, ...lambdaExtras(file), TABLE_NAME: tableName };
       if (env.TRACKER_LIVE_CALLBACK_URL !== undefined) env.TRACKER_LIVE_CALLBACK_URL = standIn!.callbackUrl;
+      // The public channels' publish endpoint answers from the stand-in too (a publish happens only
+      // for a public scenario's change; the seeded scenario is not public).
+      if (env.TRACKER_PUBLIC_EVENTS_URL !== undefined)
+        env.TRACKER_PUBLIC_EVENTS_URL = `${standIn!.url}/event`;
       return env;
     };
 

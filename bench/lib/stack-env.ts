@@ -22,6 +22,10 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scenario-tracker-webhook-key-AbCdEf',
   TRACKER_PUBLIC_URL: 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com',
   TRACKER_LIVE_CALLBACK_URL: 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/bench',
+  TRACKER_PUBLIC_EVENTS_URL: 'https://abcdefghijklmnopqrstuvwxyz.appsync-api.eu-west-1.amazonaws.com/event',
+  TRACKER_PUBLIC_EVENTS_REALTIME_URL:
+    'wss://abcdefghijklmnopqrstuvwxyz.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime',
+  TRACKER_PUBLIC_EVENTS_KEY: 'da2-abcdefghijklmnopqrstuvwxyz',
 };
 
 /** The variables Lambda itself sets for a function (the ones our code or Powertools read). */
