@@ -208,13 +208,15 @@ describe('what a write publishes', () => {
       body: { status: 'blocked', summary: 'Hungary vetoes the package.' },
     });
     expect(posted.status).toBe(201);
-    // (The seed's own events may still be on their way: this one is the sanctions thread's.)
-    const frame = await c.next(
-      (m) =>
-        m.type === 'data' &&
-        (JSON.parse(m.event as string) as PublicMessage & { thread?: { id: string } }).thread?.id ===
-          'sanctions',
-    );
+    // The seed's own events may still be on their way (each read the thread when it was published,
+    // before or after this write): the message of this write is the one that shows its status.
+    const frame = await c.next((m) => {
+      if (m.type !== 'data') return false;
+      const { thread } = JSON.parse(m.event as string) as PublicMessage & {
+        thread?: { id: string; status: string };
+      };
+      return thread?.id === 'sanctions' && thread.status === 'blocked';
+    });
     // Assess
     expect(frame.id).toBe('sub-1');
     const message = JSON.parse(frame.event as string) as PublicMessage;
