@@ -1,3 +1,4 @@
+import { queryAll, queryPages } from './query-all';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -5,7 +6,6 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
-  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -45,33 +45,24 @@ export class ArchiveStore {
 
   /** Every item of a thread's partition, in key order (thread, criteria, drafts, revisions, updates). */
   async partition(threadId: string): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) out.push(...(page.Items ?? []));
-    return out;
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+      ConsistentRead: true,
+    });
   }
 
   /** The scenario's changes-feed carriers (GSI12), oldest first, a page at a time. */
   async *carriers(scenario: string): AsyncGenerator<{ id: string; changes: unknown[] }[]> {
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        IndexName: INDEX.changesByScenario,
-        KeyConditionExpression: 'GSI12PK = :pk',
-        ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario) },
-      },
-    );
-    for await (const page of pages)
-      yield (page.Items ?? []).map((i) => ({ id: String(i.SK), changes: (i.changes as unknown[]) ?? [] }));
+    const pages = queryPages(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.changesByScenario,
+      KeyConditionExpression: 'GSI12PK = :pk',
+      ExpressionAttributeValues: { ':pk': changesScenarioPk(scenario) },
+    });
+    for await (const items of pages)
+      yield items.map((i) => ({ id: String(i.SK), changes: (i.changes as unknown[]) ?? [] }));
   }
 
   /** Whether an import of this scenario was started and not finished. */

@@ -1,3 +1,4 @@
+import { queryAll } from './query-all';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -5,7 +6,6 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
-  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SOURCE_FIELDS, type FetchResult, type Source, type SourceStatus } from '../domain/sources';
@@ -101,18 +101,13 @@ export class SourceStore {
 
   /** A scenario's sources, oldest first (ids are ULIDs): one Query of GSI1 per page of DynamoDB's. */
   async list(scenario: string): Promise<Source[]> {
-    const out: Source[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        IndexName: INDEX.byScenario,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': sourcesScenarioPk(scenario) },
-      },
-    );
-    for await (const { Items = [] } of pages) out.push(...Items.map(sourceView));
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byScenario,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': sourcesScenarioPk(scenario) },
+    });
+    return items.map(sourceView);
   }
 
   /**
