@@ -101,17 +101,22 @@ export class MemoryIndex {
   }
 
   private eachEntry(doc: SearchDoc, act: (list: Entry[], entry: Entry) => void, create = false): void {
+    // Each rank key made once per document, shared by its entries in every word's list.
+    const scopes = [
+      { suffix: '', key: rankKeyOf(doc, undefined) },
+      { suffix: doc.scenario, key: docKeyOf(doc) },
+    ];
     for (const term of Object.keys(doc.terms)) {
       const impact = impactIn(doc, term)!;
-      for (const scenario of [undefined, doc.scenario]) {
-        const id = `${term}\n${scenario ?? ''}`;
+      for (const { suffix, key } of scopes) {
+        const id = `${term}\n${suffix}`;
         let list = this.lists.get(id);
         if (!list) {
           if (!create) continue;
           list = [];
           this.lists.set(id, list);
         }
-        act(list, { impact, key: rankKeyOf(doc, scenario), doc });
+        act(list, { impact, key, doc });
         if (list.length === 0) this.lists.delete(id);
       }
     }

@@ -482,7 +482,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     // The import's mark, the kinds its threads name and the feed's carriers (shared/store/archive-store.ts).
     ['scenario-import', ['IMPORT#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
-    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SCENARIOS', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     [
       'inbox',
