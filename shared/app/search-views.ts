@@ -62,6 +62,8 @@ export class SearchViews {
     /** How long after its stamp a write may still commit (shared/app/changes.ts, settleMs). */
     private readonly settleMs: number,
     private readonly clock: () => number = Date.now,
+    /** CATCH_UP_MAX; smaller in tests. */
+    private readonly catchUpMax: number = CATCH_UP_MAX,
   ) {}
 
   /**
@@ -123,7 +125,7 @@ export class SearchViews {
     const { writes, overflow } = await this.source.changes.writesSince(
       name === ALL ? undefined : name,
       since,
-      CATCH_UP_MAX,
+      this.catchUpMax,
     );
     if (overflow) return this.readWhole(name, scope);
     const fresh = writes.filter((w) => !this.applied.has(w.id));
