@@ -510,24 +510,6 @@ const FIRST_REQUESTS: Record<AnyFunctionName, Scenario> = {
     event: (s) => ({ Records: [s.outboxRecord] }),
     ok: (r) => Array.isArray(r?.batchItemFailures) && r.batchItemFailures.length === 0,
   },
-  'search-indexer': {
-    request: "a thread item's record from the table's stream, its words written to the search index",
-    event: (s) => {
-      const key = { PK: { S: `THREAD#${s.threadId}` }, SK: { S: '#THREAD' } };
-      const image = {
-        ...key,
-        scenario: { S: 'bench' },
-        title: { S: `Bench ${unique()}` },
-        summary: { S: 'Bench.' },
-      };
-      return {
-        Records: [
-          { eventName: 'MODIFY', dynamodb: { SequenceNumber: unique(), Keys: key, NewImage: image } },
-        ],
-      };
-    },
-    ok: (r) => Array.isArray(r?.batchItemFailures) && r.batchItemFailures.length === 0,
-  },
   'live-fanout': {
     request: "threads-write's event from the bus, posted to one subscribed connection",
     event: (s) => ({ version: '0', id: `bench-${unique()}`, ...s.published }),

@@ -32,6 +32,10 @@ const WRITE_400 = {
   status: 'POST …/updates, a status change (400-character summary)',
   plain: 'POST …/updates, a note again (400-character summary)',
   keyed: 'POST …/updates, the same note with Idempotency-Key (400-character summary)',
+  sameStatus: 'POST …/updates, the status the thread has (400-character summary)',
+  claim: 'POST …/updates, a claim: the same with claimedBy (400-character summary)',
+  amend: 'PATCH …/updates/{updateId}, an amendment of its summary (400-character summary)',
+  keyFlag: 'PATCH …/updates/{updateId}, a key flag (key: true; 400-character summary)',
 } as const;
 
 export async function run(): Promise<Section> {
@@ -193,6 +197,32 @@ export async function run(): Promise<Section> {
       headers: { 'Idempotency-Key': 'bench-key-400' },
     });
 
+    // Contract 1.2's claims and key flags (issue 26: each costs what an update or an amendment costs).
+    await measure(WRITE_400.sameStatus, 'POST', '/threads/cost-400/updates', {
+      role: 'editor',
+      expect: 201,
+      body: { status: 'negotiating', summary: SUMMARY_400 },
+    });
+    await measure(WRITE_400.claim, 'POST', '/threads/cost-400/updates', {
+      role: 'editor',
+      expect: 201,
+      body: { status: 'negotiating', summary: SUMMARY_400, claimedBy: 'kremlin' },
+    });
+    const amended = await call('POST', '/threads/cost-400/updates', {
+      role: 'editor',
+      body: { status: null, summary: SUMMARY_400 },
+    });
+    await measure(WRITE_400.amend, 'PATCH', `/threads/cost-400/updates/${amended.body.update.id}`, {
+      role: 'editor',
+      expect: 200,
+      body: { summary: `${SUMMARY_400.slice(0, 399)}!` },
+    });
+    await measure(WRITE_400.keyFlag, 'PATCH', `/threads/cost-400/updates/${amended.body.update.id}`, {
+      role: 'editor',
+      expect: 200,
+      body: { key: true },
+    });
+
     // A thread with a long history: every write reads all of it.
     await call('POST', '/threads', {
       role: 'editor',
@@ -324,6 +354,20 @@ export async function run(): Promise<Section> {
       name: 'an Idempotency-Key adds ≤ 2 WCU (400-character summary)',
       met: keyCost <= 2,
       detail: `+${fmt(keyCost, 1)} WCU: ${fmt(c(k400).wcu, 1)} with the key, ${fmt(c(get(WRITE_400.plain)).wcu, 1)} without`,
+    });
+    // Issue 26: a claim costs what the same note costs; a key flag what an amendment costs.
+    const claim = get(WRITE_400.claim);
+    t.push({
+      name: 'a claim (claimedBy) costs what the same update without it costs (400-character summary)',
+      met: c(claim).wcu <= c(get(WRITE_400.sameStatus)).wcu && c(claim).roundTrips === 2,
+      detail: `${fmt(c(claim).wcu, 1)} WCU, ${c(claim).roundTrips} round trips; without claimedBy ${fmt(c(get(WRITE_400.sameStatus)).wcu, 1)} WCU`,
+    });
+    const keyFlag = get(WRITE_400.keyFlag);
+    const amend = get(WRITE_400.amend);
+    t.push({
+      name: 'a key flag costs at most what an amendment of the same update costs',
+      met: c(keyFlag).wcu <= c(amend).wcu && c(keyFlag).roundTrips <= c(amend).roundTrips,
+      detail: `${fmt(c(keyFlag).wcu, 1)} WCU, ${c(keyFlag).roundTrips} round trips; the amendment ${fmt(c(amend).wcu, 1)} WCU, ${c(amend).roundTrips} round trips`,
     });
     const sc = get('POST /threads/{id}/updates (status changes)');
     const scExtra = c(sc).roundTrips - 2;

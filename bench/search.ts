@@ -1,11 +1,9 @@
 import './lib/quiet';
 import { ulid } from 'ulid';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { backfillSearch } from '../shared/app/search-backfill';
-import { indexedDocOf } from '../shared/app/search-indexer';
 import { createThread } from '../shared/app/threads';
+import { REFRESH_MS } from '../shared/app/search-views';
+import { searchDocOf } from '../shared/domain/search-docs';
 import { queryTerms } from '../shared/domain/search-text';
-import { postingPk } from '../shared/store/keys';
 import { updateItem } from '../shared/store/items';
 import type { Update } from '../shared/domain/types';
 import { QUICK, fmt, log, percentile, ratio, runAlone, table, yes, type Section } from './lib/common';
@@ -20,11 +18,14 @@ import { replayIstanbulFollowups } from '../local/news-replay';
  *
  * 1. The real-news seed plus generated updates (words drawn from a Zipf-like vocabulary, so a few
  *    words are in many documents and most in few, as in news text), written in batches with the
- *    store's item builder, then indexed by the search backfill (npm run search:backfill: the
- *    indexer's own code, a page of threads at a time): what keeping the index costs per document.
+ *    store's item builder. A write pays nothing for search (no index is written); the first search
+ *    of the server reads every scenario whole into its views (shared/app/search-views.ts): what
+ *    that costs, once per process, and the memory the views take.
  * 2. Over HTTP through the local server, GET /threads/{id} and GET /search for words from rare to
  *    common, interleaved in the same loop (the machine's load falls on both alike): p50/p95, and
- *    per query the DynamoDB round trips, read units and items read beside the postings of its words.
+ *    per query the DynamoDB round trips (the views' catch-ups, at most one a second), read units,
+ *    and the postings its ranking took from memory beside the postings of its words.
+ * 3. A catch-up: updates posted over HTTP, then one search: what it reads against the writes since.
  */
 
 const UPDATES = QUICK ? 1_000 : 10_000;
@@ -118,28 +119,42 @@ export async function run(): Promise<Section> {
     const writeMs = Date.now() - writeStarted;
     const termsPerUpdate =
       generated.reduce(
-        (n, u) => n + Object.keys(indexedDocOf(u, { threadId: 't', updateId: 'u' }, 's').terms).length,
+        (n, u) => n + Object.keys(searchDocOf(u, { threadId: 't', updateId: 'u' }, 's').terms).length,
         0,
       ) / generated.length;
-    log(`wrote ${UPDATES} updates in ${fmt(writeMs / 1000, 1)} s; indexing them with the backfill`);
+    log(`wrote ${UPDATES} updates in ${fmt(writeMs / 1000, 1)} s; the first search reads them`);
     const meter = new DbMeter(ctx.db);
-    const indexStarted = Date.now();
-    const filled = await backfillSearch(ctx);
-    const indexMs = Date.now() - indexStarted;
-    const indexing = costOf(meter.take());
-    const docs = filled.run.documents;
-    log(`indexed ${docs} documents in ${fmt(indexMs / 1000, 1)} s`);
+    const views = ctx.search;
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const readStarted = Date.now();
+    const first = await fetch(`${server.url}/search?q=istanbul`, {
+      headers: { authorization: `Bearer ${BENCH_TOKENS.reader}` },
+    });
+    if (first.status !== 200) throw new Error(`first search: ${first.status}`);
+    const readMs = Date.now() - readStarted;
+    const readingCalls = meter.take();
+    const reading = costOf(readingCalls);
+    global.gc?.();
+    const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    const docs = views.index.size;
+    log(`read ${docs} documents into the views in ${fmt(readMs / 1000, 1)} s`);
+    /** A word's postings in the views (every document holding it, in the scenario or everywhere). */
     const postingsOf = async (w: string, scenario?: string) =>
-      (
-        await ctx.db.send(
-          new QueryCommand({
-            TableName: ctx.config.tableName,
-            KeyConditionExpression: 'PK = :pk',
-            ExpressionAttributeValues: { ':pk': postingPk(w, scenario) },
-            Select: 'COUNT',
-          }),
-        )
-      ).Count ?? 0;
+      (await views.index.postingSource(w, scenario).read(Number.MAX_SAFE_INTEGER)).postings.length;
+    /** How many postings a ranking takes from memory, counted on the views' lists. */
+    let taken = 0;
+    const source = views.index.postingSource.bind(views.index);
+    views.index.postingSource = (term, scenario) => {
+      const list = source(term, scenario);
+      return {
+        read: async (limit: number) => {
+          const page = await list.read(limit);
+          taken += page.postings.length;
+          return page;
+        },
+      };
+    };
 
     // Queries from the rarest to the most common word, one and two words, everywhere and in a scenario.
     const queries: { q: string; scenario?: string; label: string }[] = [
@@ -168,8 +183,10 @@ export async function run(): Promise<Section> {
     const threadMs: number[] = [];
     const perQuery = queries.map(() => ({
       ms: [] as number[],
-      cost: costOf([]),
+      roundTrips: 0,
+      rcu: 0,
       items: 0,
+      taken: 0,
       results: 0,
       more: false,
     }));
@@ -181,16 +198,34 @@ export async function run(): Promise<Section> {
       threadMs.push((await get(`/threads/${threadIds[i % THREADS]}`)).ms);
       meter.take();
       for (const [j, q] of queries.entries()) {
+        taken = 0;
         const r = await get(searchPath(q));
         const calls = meter.take();
         const m = perQuery[j]!;
         m.ms.push(r.ms);
-        m.cost = costOf(calls);
-        m.items = calls.reduce((s, c) => s + c.items, 0);
+        m.roundTrips += calls.length;
+        m.rcu += costOf(calls).rcu;
+        m.items += calls.reduce((s, c) => s + c.items, 0);
+        m.taken = taken;
         m.results = r.body.items?.length ?? 0;
         m.more = !!r.body.nextToken;
       }
     }
+    // A catch-up: updates posted over HTTP, then one search once the refresh interval has passed.
+    const CATCH_UP_WRITES = 20;
+    for (let i = 0; i < CATCH_UP_WRITES; i++) {
+      const r = await fetch(`${server.url}/threads/${threadIds[i % THREADS]}/updates`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BENCH_TOKENS.editor}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: null, summary: `Catch-up ${i}: ${sentence(20)}` }),
+      });
+      if (r.status !== 201) throw new Error(`catch-up write: ${r.status}`);
+    }
+    await new Promise((r) => setTimeout(r, REFRESH_MS));
+    meter.take();
+    const caught = await get(searchPath({ q: 'catch' }));
+    const catchUp = meter.take();
+    const catchUpCost = costOf(catchUp);
     await server.close();
     meter.detach();
     const threadP95 = percentile(threadMs, 95);
@@ -208,10 +243,11 @@ export async function run(): Promise<Section> {
       rows.push([
         `${q.label}: \`${q.q}\`${q.scenario ? ` in ${q.scenario}` : ''}`,
         postings.join(' + '),
+        m.taken,
         `${m.results}${m.more ? ' (first page)' : ''}`,
-        m.cost.roundTrips,
-        m.items,
-        fmt(m.cost.rcu, 1),
+        fmt(m.roundTrips / RUNS, 2),
+        fmt(m.items / RUNS, 1),
+        fmt(m.rcu / RUNS, 2),
         fmt(percentile(m.ms, 50), 1),
         fmt(p95, 1),
         ratio(p95 / threadP95),
@@ -220,41 +256,37 @@ export async function run(): Promise<Section> {
     const markdown = [
       `${UPDATES} generated updates (a 22-word summary, a 6-word quote, a 5-word source title: ${fmt(termsPerUpdate, 1)} distinct words each on average, as the real-news seed's updates have 23.5) over ${THREADS} generated threads in 5 scenarios, plus the real-news seed (the seeded scenario and its follow-ups, local/seeds/); words drawn Zipf-like from ${VOCABULARY}. DynamoDB Local, in memory, on this machine.`,
       '',
-      `**Keeping the index**: the backfill (npm run search:backfill, the indexer's code) over every thread, ${fmt(indexMs / 1000, 1)} s (the updates' own batch writes: ${fmt(writeMs / 1000, 1)} s):`,
+      `**What a write pays for search**: nothing — no index is written; the views read the thread and update items themselves (docs/architecture.md, *Search*).`,
+      '',
+      `**Reading the views whole** (the server's first search, across scenarios: every scenario's threads and each thread's updates, once per process), ${fmt(readMs / 1000, 1)} s:`,
       '',
       table(
-        [
-          'documents indexed',
-          'round trips',
-          'WCU',
-          'RCU',
-          'per document: WCU',
-          'per document: round trips',
-          'ms per document',
-        ],
+        ['documents', 'round trips', 'items read', 'RCU', 'heap after − before (MiB)', 'KiB per document'],
         [
           [
             docs,
-            indexing.roundTrips,
-            fmt(indexing.wcu, 0),
-            fmt(indexing.rcu, 0),
-            fmt(indexing.wcu / docs, 1),
-            fmt(indexing.roundTrips / docs, 1),
-            fmt(indexMs / docs, 2),
+            reading.roundTrips,
+            readingCalls.reduce((n, c) => n + c.items, 0),
+            fmt(reading.rcu, 0),
+            fmt(heapMb, 1),
+            fmt((heapMb * 1024) / docs, 2),
           ],
         ],
       ),
       '',
-      `**A query over HTTP** (first page of 20; ${RUNS} runs each, interleaved with GET /threads/{id}, whose p50 is ${fmt(percentile(threadMs, 50), 1)} ms and p95 ${fmt(threadP95, 1)} ms; reads of the last run):`,
+      `**A catch-up**: ${CATCH_UP_WRITES} updates posted over HTTP, then one search (\`catch\`, across scenarios) ${REFRESH_MS} ms later: ${catchUpCost.roundTrips} round trips, ${catchUp.reduce((n, c) => n + c.items, 0)} items read, ${fmt(catchUpCost.rcu, 1)} RCU, ${fmt(caught.ms, 1)} ms, ${caught.body.items?.length ?? 0} results (the writes since, not the table).`,
+      '',
+      `**A query over HTTP** (first page of 20; ${RUNS} runs each, interleaved with GET /threads/{id}, whose p50 is ${fmt(percentile(threadMs, 50), 1)} ms and p95 ${fmt(threadP95, 1)} ms; DynamoDB reads are the views' catch-ups, at most one every ${REFRESH_MS} ms, averaged over the runs):`,
       '',
       table(
         [
           'q',
           'postings of its words',
+          'postings the ranking took',
           'results',
-          'round trips',
-          'items read',
-          'RCU',
+          'round trips per search',
+          'items read per search',
+          'RCU per search',
           'p50 ms',
           'p95 ms',
           'p95 / GET thread p95',
@@ -264,7 +296,7 @@ export async function run(): Promise<Section> {
     ].join('\n');
     return {
       id: 'search',
-      title: 'Search: index upkeep and query cost',
+      title: 'Search: views in memory and query cost',
       markdown,
       targets: [
         {
@@ -274,7 +306,7 @@ export async function run(): Promise<Section> {
         },
       ],
       headline: [
-        `search: p95 at most ${ratio(worst)} a GET /threads/{id}'s (${worstQuery}); ${fmt(indexing.wcu / docs, 1)} WCU per indexed document, off the write path`,
+        `search: p95 at most ${ratio(worst)} a GET /threads/{id}'s (${worstQuery}); nothing written per document (views read ${docs} documents whole in ${fmt(readMs / 1000, 1)} s, once per process)`,
       ],
       seconds: (Date.now() - started) / 1000,
     };

@@ -3,11 +3,12 @@ import { boardPage } from '../shared/app/boards';
 import { archivedMatches } from '../shared/app/archived';
 import { LIMITS } from '../shared/domain/limits';
 import { timelinePage } from '../shared/app/timeline';
-import { changesPage } from '../shared/app/changes';
+import { changesPage, settleMs } from '../shared/app/changes';
 import { ChangeStore } from '../shared/store/change-store';
 import { searchPage } from '../shared/app/search';
 import { roleIncludes } from '../shared/domain/types';
-import { SearchIndex } from '../shared/store/search-index';
+import { SearchSource } from '../shared/store/search-source';
+import { SearchViews } from '../shared/app/search-views';
 import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
@@ -55,7 +56,8 @@ const deps = {
   publicViews: new PublicStore(db, cfg.tableName),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
-  search: new SearchIndex(db, cfg.tableName),
+  // The search views live as long as the instance: read on first use, kept current since.
+  search: new SearchViews(new SearchSource(db, cfg.tableName), settleMs(cfg)),
 };
 const appContext = () => deps;
 

@@ -20,7 +20,6 @@ export const FUNCTION_ENTRIES = {
   deliveries: 'functions/deliveries.ts',
   'outbox-relay': 'functions/outbox-relay.ts',
   feeds: 'functions/feeds.ts',
-  'search-indexer': 'functions/search-indexer.ts',
   inbox: 'functions/inbox.ts',
   'source-schedule': 'functions/source-schedule.ts',
   'source-poller': 'functions/source-poller.ts',

@@ -140,9 +140,6 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // The outbox relay: the table's stream (new outbox items, read by its event-source mapping) to the
   // bus; never an item of the table itself.
   'outbox-relay': { stores: {}, putEvents: true, readsStream: true },
-  // The search indexer: the table's stream (thread and update items, read by its event-source
-  // mapping), the search index's own items (SEARCH#, SEARCHDOC#) and a thread item's scenario (GetItem).
-  'search-indexer': { stores: { search: ['index'] }, putEvents: false, readsStream: true },
   // The Atom feeds only read: a thread, its newest updates, a scenario and its threads by update time;
   // exports and the calendar also list a scenario's threads (GSI1) and read updates by occurred time (LSI1).
   // The scenario archive (admin) reads each thread's partition and the scenario's changes feed.

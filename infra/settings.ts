@@ -149,8 +149,6 @@ export const RESERVED_CONCURRENCY: Record<AnyFunctionName, number> = {
   deliveries: 10,
   // One batch per stream shard at a time (infra/constructs/stream-consumer.ts): a few shards at most.
   'outbox-relay': 5,
-  // The same for the search indexer's mapping (the other consumer of the stream).
-  'search-indexer': 5,
   feeds: 20,
   // The news inbox: wire services and mail bridges push on their own schedule, and editors decide;
   // a flood of arrivals is throttled here and cannot take the writers' executions.

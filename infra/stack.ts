@@ -13,7 +13,6 @@ import { FUNCTION_SPECS, Functions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { Schedule } from './constructs/schedule';
 import { OUTBOX_RELAY } from './constructs/outbox-relay';
-import { SEARCH_INDEXER } from './constructs/search-indexer';
 import { StreamConsumer } from './constructs/stream-consumer';
 import { SourcePolling } from './constructs/source-polling';
 import { Secrets } from './constructs/secrets';
@@ -90,7 +89,6 @@ export class ScenarioTrackerStack extends Stack {
   readonly api: Api;
   readonly schedule: Schedule;
   readonly outboxRelay: StreamConsumer;
-  readonly searchIndexer: StreamConsumer;
   /** News sources (contract 1.2): the schedule, the poll queue, the poller. */
   readonly sourcePolling: SourcePolling;
   readonly queues: EventQueues;
@@ -181,17 +179,11 @@ export class ScenarioTrackerStack extends Stack {
       deliveryReservedConcurrency: props.reservedConcurrency?.deliveries,
     });
 
-    // The table stream's two consumers, of one shape (infra/constructs/stream-consumer.ts).
+    // The table stream's consumer (infra/constructs/stream-consumer.ts).
     this.outboxRelay = new StreamConsumer(this, 'OutboxRelay', {
       ...OUTBOX_RELAY,
       table: this.table,
       target: this.functions['outbox-relay'],
-    });
-
-    this.searchIndexer = new StreamConsumer(this, 'SearchIndexer', {
-      ...SEARCH_INDEXER,
-      table: this.table,
-      target: this.functions['search-indexer'],
     });
 
     this.sourcePolling = new SourcePolling(this, 'SourcePolling', {
@@ -255,7 +247,6 @@ export class ScenarioTrackerStack extends Stack {
         ...this.queues.deadLetterQueues,
         StaleCheckDlq: this.schedule.staleCheckDlq,
         OutboxRelayDlq: this.outboxRelay.deadLetterQueue,
-        SearchIndexerDlq: this.searchIndexer.deadLetterQueue,
         LiveFanOutDlq: this.live.deadLetterQueue,
         SourcePollDlq: this.sourcePolling.deadLetterQueue,
       },

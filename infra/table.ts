@@ -71,8 +71,8 @@ export function createTable(scope: Construct, id: string, indexCount?: number): 
     removalPolicy: RemovalPolicy.RETAIN,
     encryption: TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: TTL_ATTRIBUTE,
-    // As the shared definition says (new images): the outbox relay reads new outbox items from it,
-    // the search indexer thread and update items (infra/constructs/stream-consumer.ts).
+    // As the shared definition says (new images): the outbox relay reads new outbox items from it
+    // (infra/constructs/stream-consumer.ts).
     stream: DEFINITION.StreamSpecification!.StreamViewType as StreamViewType,
   });
   for (const index of (DEFINITION.GlobalSecondaryIndexes ?? []).slice(0, indexCount)) {

@@ -35,6 +35,7 @@ import {
   parentPk,
   shardOf,
   threadPk,
+  RETIRED_SEARCH_PREFIXES,
 } from '../shared/store/keys';
 import { CHANGES_ATTRIBUTE, carrierItem } from '../shared/store/outbox-store';
 import { touchedChange } from '../shared/domain/changes';
@@ -126,6 +127,7 @@ export type Change =
   | ThreadChange
   | { kind: 'move-outbox'; item: Item; from: Key }
   | { kind: 'delete-counter'; key: Key }
+  | { kind: 'delete-search'; key: Key }
   | { kind: 'delete-idempotency'; key: Key };
 
 const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });
@@ -235,6 +237,8 @@ export function threadNeedsHistory(item: Item): boolean {
 export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | null {
   const key = keyOf(item);
   if (key.PK === 'CHANGES') return { kind: 'delete-counter', key };
+  // The search index of postings (SEARCH#, SEARCHDOC#) is gone: search reads the items themselves.
+  if (RETIRED_SEARCH_PREFIXES.some((p) => key.PK.startsWith(p))) return { kind: 'delete-search', key };
   if (key.PK === 'OUTBOX') {
     const event = item.event as TrackerEvent;
     return { kind: 'move-outbox', item: { ...item, ...outboxKey(event) }, from: key };
@@ -405,6 +409,8 @@ export interface MigrationSummary {
   outboxMoved: number;
   countersDeleted: number;
   idempotencyDeleted: number;
+  /** Postings and document records of the retired search index. */
+  searchItemsDeleted: number;
   /** Thread writes that lost to a live write and were planned again. */
   retries: number;
   unchanged: number;
@@ -454,6 +460,7 @@ export async function migrateItems(
     outboxMoved: 0,
     countersDeleted: 0,
     idempotencyDeleted: 0,
+    searchItemsDeleted: 0,
     retries: 0,
     unchanged: 0,
   };
@@ -576,6 +583,7 @@ class Pass {
       if (!this.dryRun) await this.moveOutbox(change.item, change.from);
     } else {
       if (change.kind === 'delete-counter') this.counts.countersDeleted++;
+      else if (change.kind === 'delete-search') this.counts.searchItemsDeleted++;
       else this.counts.idempotencyDeleted++;
       // Unconditional: deleting what is already gone is fine, and these items are never written again.
       if (!this.dryRun) await this.db.send(new DeleteCommand({ TableName: this.table, Key: change.key }));

@@ -26,7 +26,6 @@ import { withLocalKeyrings } from './local-secrets';
 import { startDeliveryLoop } from './delivery-loop';
 import { startSourcePollLoop } from './source-poll-loop';
 import { OutboxStream, filePositions, relayPositionsFile } from './outbox-stream';
-import { searchIndexPositionsFile, searchIndexer } from './search-stream';
 import { indexesToMigrate, migrateFirstMessage } from './table-check';
 import { installInvokeStore, invokeLocally } from './invocations';
 import { attachLive, type LiveHub, type LiveOptions } from './live';
@@ -424,17 +423,11 @@ async function main(): Promise<void> {
     positions: filePositions(relayPositionsFile(settings.dataDir)),
   });
   relay.start();
-  // The search index follows the same stream, as a reader of its own (the cloud's indexer function).
-  const indexer = searchIndexer(ctx, filePositions(searchIndexPositionsFile(settings.dataDir)));
-  indexer.start();
 
   const server = createLocalServer({
     corsOrigins: cfg.corsOrigins,
     live: { idleMs: settings.liveIdleSeconds * 1000 },
-    afterWrite: () => {
-      relay.nudge();
-      indexer.nudge();
-    },
+    afterWrite: () => relay.nudge(),
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -468,7 +461,6 @@ async function main(): Promise<void> {
     deliveries.stop();
     sources?.stop();
     relay.stop();
-    indexer.stop();
     server.close();
     await dynamo?.stop();
     unlock?.();

@@ -314,8 +314,6 @@ export class Alarms extends Section {
       OutboxRelayDlq:
         'stream batches the outbox relay could not publish, in the dead-letter queue (their outbox items stay two days)',
       LiveFanOutDlq: 'events the live fan-out could not be invoked for, in the dead-letter queue',
-      SearchIndexerDlq:
-        'stream batches the search indexer could not index, in the dead-letter queue (those writes are not findable until reindexed)',
       SourcePollDlq:
         'due news sources the poller could not poll, in the dead-letter queue (the schedule sends them again)',
     };

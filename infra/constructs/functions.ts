@@ -112,12 +112,6 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(30),
     description: 'Publishes committed notifications from the table stream to the bus',
   },
-  // A batch of up to 100 stream records: per record a GetItem and a few BatchWrites of postings.
-  'search-indexer': {
-    memorySize: 256,
-    timeout: Duration.seconds(60),
-    description: 'Keeps the search index from the table stream (thread and update items)',
-  },
 };
 
 /**
@@ -372,8 +366,6 @@ function environments(props: FunctionsProps): Record<FunctionName, Record<string
     'source-poller': { ...common, ...tableEnv, ...webhookEnv },
     // The bus only: it reads the table's stream, which Lambda polls for it, never the table.
     'outbox-relay': { ...common, ...publisherEnv },
-    // The table only (its stream is read for it by Lambda); no bus, no secret.
-    'search-indexer': { ...common, ...tableEnv },
   };
   // Secrets by ARN, not value: the function reads the keyring at run time (granted in Functions),
   // so a rotation needs no deploy and no key is in the template or the function's configuration.

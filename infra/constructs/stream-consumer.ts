@@ -6,7 +6,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { Section, acknowledge } from './section';
 
-/** What differs between the consumers of the table's stream (infra/constructs/outbox-relay.ts, search-indexer.ts). */
+/** What a consumer of the table's stream is (infra/constructs/outbox-relay.ts). */
 export interface StreamConsumerSpec {
   /** Who consumes, for messages: "the outbox relay". */
   what: string;

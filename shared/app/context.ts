@@ -20,13 +20,15 @@ import { pageTokenKeys, webhookKeys } from '../store/keyring-source';
 import { pageTokenCodec, type PageTokenCodec } from '../store/page-token';
 import { PublicStore } from '../store/public-store';
 import { ScenarioStore } from '../store/scenario-store';
-import { SearchIndex } from '../store/search-index';
+import { SearchSource } from '../store/search-source';
 import { SourceStore } from '../store/source-store';
 import { secretBox } from '../store/secret-box';
 import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
 import { TokenStore } from '../store/token-store';
+import { settleMs } from './changes';
 import { SubscriptionFanOut } from './deliveries';
+import { SearchViews } from './search-views';
 import { NearCopyWindows, ThreadIndexCache } from './inbox';
 import { kindCache, type KindCache } from './kinds';
 import { LiveTap } from './live';
@@ -62,8 +64,8 @@ export interface AppContext {
   feeds: FeedStore;
   /** The changes feed's reads (contract 1.2, "What changed since"). */
   changes: ChangeStore;
-  /** The search index: read by GET /search, written only by the indexer from the stream. */
-  search: SearchIndex;
+  /** GET /search's documents in memory, kept current from the changes feed (app/search-views.ts). */
+  search: SearchViews;
   /** The reads the public scenario routes make beyond the scenario item (contract 1.2). */
   publicViews: PublicStore;
   /**
@@ -123,7 +125,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     due: new DueStore(db, table),
     feeds: new FeedStore(db, table),
     changes: new ChangeStore(db, table),
-    search: new SearchIndex(db, table),
+    search: new SearchViews(new SearchSource(db, table), settleMs(cfg)),
     publicViews: new PublicStore(db, table),
     publicEvents: createPublicEvents(cfg),
     lookup: systemLookup,

@@ -24,12 +24,17 @@ export async function replayResult(
       `idempotency record of thread ${outcome.thread.id} refers to update ${outcome.update.id}, which does not exist`,
     );
   const unretracted = outcome.update.retracted ? stored : { ...stored, retracted: false, retraction: null };
+  // The thread's summary, when the record keeps it by reference, is the update's as presented.
+  const withSummary = (update: typeof stored): WriteResult => ({
+    thread: outcome.update?.threadSummary ? { ...outcome.thread, summary: update.summary } : outcome.thread,
+    update,
+  });
   // Amended since: show the wording (and revision fields) it had then, from its stored revision.
   const revision = outcome.update.revision ?? 0;
-  if (stored.revisionCount === revision) return { thread: outcome.thread, update: unretracted };
+  if (stored.revisionCount === revision) return withSummary(unretracted);
   const then = (await ctx.threads.getRevisions(stored.threadId, stored.id, true)).find(
     (r) => r.revision === revision,
   );
   if (!then) throw new Error(`update ${stored.id} has no revision ${revision}, which a replay needs`);
-  return { thread: outcome.thread, update: atRevision(unretracted, then) };
+  return withSummary(atRevision(unretracted, then));
 }

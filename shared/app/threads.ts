@@ -130,6 +130,8 @@ export const outcomeOf = (result: WriteResult): WriteOutcome => ({
           id: result.update.id,
           retracted: result.update.retracted,
           revision: result.update.revisionCount,
+          // The thread's summary is this update's (an in-order update): kept by reference.
+          ...(result.thread.summary === result.update.summary ? { threadSummary: true } : {}),
         },
       }
     : {}),

@@ -22,8 +22,6 @@ import {
   threadPk,
   threadsShardPk,
   tokenHashKey,
-  SEARCH_DOC_PREFIX,
-  SEARCH_TERM_PREFIX,
   sourceDuePk,
   sourceKey,
   sourcesScenarioPk,
@@ -106,9 +104,6 @@ export const FAMILY = {
   /** GSI3: webhook deliveries by due time (beside the stale check's `DUE#<n>`). */
   deliveryDue: family(deliveryDuePk(N), N),
   live: `${LIVE_PREFIX}*`,
-  /** The search index's postings (`SEARCH#<term>`) and document records (`SEARCHDOC#<thread>`). */
-  searchTerms: `${SEARCH_TERM_PREFIX}*`,
-  searchDocs: `${SEARCH_DOC_PREFIX}*`,
   /** The one key readiness reads, never written (GET /ready). */
   readiness: READINESS_KEY.PK,
   /**
@@ -296,19 +291,18 @@ export const STORE_ACCESS = {
     /** A target's subscribers (a Query per shard); gone connections removed. */
     fanOut: [{ actions: ['Query', 'DeleteItem'], keys: [F.live] }],
   },
-  // shared/store/search-index.ts
+  // shared/store/search-source.ts
   search: {
-    /** GET /search: a word's postings (Query), documents as indexed (BatchGetItem) and the page's items (BatchGetItem). */
+    /**
+     * GET /search's views (shared/app/search-views.ts): every scenario's id, a scenario's threads
+     * (GSI1), a thread's updates (its partition), the writes since (the changes feed's carriers:
+     * GSI12, or the outbox partitions) and the items they name (BatchGetItem).
+     */
     query: [
-      { actions: ['Query'], keys: [F.searchTerms] },
-      { actions: ['BatchGetItem'], keys: [F.searchDocs] },
-      { actions: ['BatchGetItem'], keys: [F.thread] },
-    ],
-    /** The indexer: documents as indexed, postings written and deleted, a thread's scenario. */
-    index: [
-      { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], keys: [F.searchDocs] },
-      { actions: ['BatchWriteItem'], keys: [F.searchTerms] },
-      { actions: ['GetItem'], keys: [F.thread] },
+      query(INDEX.byScenario, SCENARIOS_LIST_PK, F.scenario),
+      { actions: ['Query', 'BatchGetItem'], keys: [F.thread] },
+      query(INDEX.changesByScenario, F.changes),
+      { actions: ['Query'], keys: [F.outbox] },
     ],
   },
   // shared/store/inbox-store.ts

@@ -92,10 +92,24 @@ export class ChangeStore {
     sinceMs: number,
     max: number,
   ): Promise<{ threadIds: Set<string>; read: number; overflow: boolean }> {
-    const threadIds = new Set<string>();
+    const { writes, read, overflow } = await this.writesSince(scenario, sinceMs, max);
+    const threadIds = new Set(writes.flatMap((w) => w.changes.map((c) => c.threadId)));
+    return { threadIds, read, overflow };
+  }
+
+  /**
+   * The writes recorded after `sinceMs` (ms; strictly after), as threadsWrittenSince reads them,
+   * each carrier with its key (`id`: distinct per carrier, an echo's included) and its changes.
+   */
+  async writesSince(
+    scenario: string | undefined,
+    sinceMs: number,
+    max: number,
+  ): Promise<{ writes: { id: string; changes: ChangeRecord[] }[]; read: number; overflow: boolean }> {
+    const writes: { id: string; changes: ChangeRecord[] }[] = [];
     let read = 0;
     // Strictly after sinceMs: every carrier of that millisecond sorts at or below this.
-    const lo = `${encodeTime(sinceMs, 10)}${'Z'.repeat(16)}~`;
+    const lo = `${encodeTime(Math.max(0, sinceMs), 10)}${'Z'.repeat(16)}~`;
     const partitions: { input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'> }[] =
       scenario !== undefined
         ? [
@@ -116,25 +130,28 @@ export class ChangeStore {
               ExpressionAttributeValues: { ':pk': outboxShardPk(n), ':lo': lo },
             },
           }));
-    for (const { input } of partitions) {
+    const readPartition = async ({ input }: (typeof partitions)[number]) => {
       let start: Record<string, unknown> | undefined;
       do {
         const page = await this.db.send(
           new QueryCommand({
             TableName: this.table,
             ...input,
-            Limit: max + 1 - read,
+            Limit: Math.max(1, max + 1 - read),
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
         read += page.ScannedCount ?? 0;
         for (const item of (page.Items ?? []) as CarrierItem[])
-          for (const change of item.changes ?? []) threadIds.add(change.threadId);
+          writes.push({ id: item.SK, changes: item.changes ?? [] });
         start = page.LastEvaluatedKey;
-        if (read > max) return { threadIds, read, overflow: true };
+        if (read > max) return true;
       } while (start);
-    }
-    return { threadIds, read, overflow: false };
+      return false;
+    };
+    // The partitions at once: one round trip's wait, not eight.
+    const overflow = (await Promise.all(partitions.map(readPartition))).some(Boolean) || read > max;
+    return { writes, read, overflow };
   }
 
   /**

@@ -224,32 +224,10 @@ export const liveSubscriptionKey = (target: string, connectionId: string) => ({
   SK: connectionId,
 });
 
-// ---- Search index (shared/store/search-index.ts; docs/data-model.md) ----
+// ---- Retired: the search index of postings (search reads the items now: shared/app/search-views.ts) ----
 
-export const SEARCH_TERM_PREFIX = 'SEARCH#';
-export const SEARCH_DOC_PREFIX = 'SEARCHDOC#';
-
-/**
- * A word's postings everywhere (`SEARCH#<word>`) and in one scenario (`SEARCH#<word>#<scenario>`: a
- * word holds only letters and digits, so the `#` ends it), each sorted best first: the sort key
- * starts with 9999 − the posting's impact, four digits (shared/domain/search-rank.ts).
- */
-export const postingPk = (term: string, scenario?: string) =>
-  `${SEARCH_TERM_PREFIX}${term}${scenario !== undefined ? `#${scenario}` : ''}`;
-export const impactSk = (impact: number) => String(9999 - impact).padStart(4, '0');
-export const postingSk = (
-  impact: number,
-  scenario: string | undefined,
-  threadId: string,
-  updateId: string | undefined,
-) => `${impactSk(impact)}#${scenario !== undefined ? `${scenario}#` : ''}${threadId}#${updateId ?? ''}`;
-/** The first index format's posting sort key (`<scenario>#<thread>#<update>`): what a backfill deletes. */
-export const firstFormatPostingSk = (scenario: string, threadId: string, updateId: string | undefined) =>
-  `${scenario}#${threadId}#${updateId ?? ''}`;
-export const searchDocKey = (threadId: string, updateId: string | undefined) => ({
-  PK: `${SEARCH_DOC_PREFIX}${threadId}`,
-  SK: updateId ? `${UPDATE_PREFIX}${updateId}` : THREAD_SK,
-});
+/** Partitions of the retired search index (postings, document records): `npm run migrate` deletes them. */
+export const RETIRED_SEARCH_PREFIXES = ['SEARCH#', 'SEARCHDOC#'] as const;
 
 /**
  * The news inbox (docs/data-model.md "Inbox"). An item lives in its own partition (`INBOX#<id>`,

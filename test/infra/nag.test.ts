@@ -86,7 +86,6 @@ describe('cdk-nag AWS Solutions checks', () => {
       'OutboxRelayRole',
       'ScenarioImportRole',
       'ScenarioRecountRole',
-      'SearchIndexerRole',
       'SourcePollerRole',
       'SourceScheduleRole',
       'StaleCheckRole',

@@ -80,7 +80,6 @@ const ALL_FUNCTIONS: FunctionName[] = [
   'deliveries',
   'feeds',
   'outbox-relay',
-  'search-indexer',
   'inbox',
   'source-schedule',
   'source-poller',
@@ -102,29 +101,8 @@ describe('least privilege per function', () => {
     expect(grants('outbox-relay', 'events')).toEqual([{ action: 'events:PutEvents', resource: 'bus' }]);
   });
 
-  it('lets the search indexer read the table’s stream and write only the search index’s items', () => {
-    // Act
-    const onStream = grants('search-indexer', 'dynamodb').filter((g) => g.resource === 'table/stream');
-    // Assess: the stream, the table (no index), no bus
-    expect(onStream.map((g) => g.action).sort()).toEqual([
-      'dynamodb:DescribeStream',
-      'dynamodb:GetRecords',
-      'dynamodb:GetShardIterator',
-      'dynamodb:ListStreams',
-    ]);
-    expect(resourcesOf('search-indexer', 'dynamodb')).toEqual(['table', 'table/stream']);
-    expect(actionsOn('search-indexer', 'dynamodb', 'table')).toEqual([
-      'dynamodb:BatchWriteItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-    ]);
-    expect(grants('search-indexer', 'events')).toEqual([]);
-  });
-
   it('lets no other function read the table’s stream', () => {
-    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'outbox-relay' && n !== 'search-indexer'))
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'outbox-relay'))
       expect(grants(name, 'dynamodb').filter((g) => g.resource === 'table/stream')).toEqual([]);
   });
 
@@ -504,8 +482,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     // The import's mark, the kinds its threads name and the feed's carriers (shared/store/archive-store.ts).
     ['scenario-import', ['IMPORT#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     // The outbox partitions: the global changes feed reads them (Query only, below).
-    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
-    ['search-indexer', ['SEARCH#*', 'SEARCHDOC#*', 'THREAD#*']],
+    ['threads-read', ['KINDS', 'OUTBOX#*', 'READINESS', 'SCENARIO#*', 'THREAD#*']],
     ['threads-write', ['IDEMPOTENCY#*', 'KINDS', 'OUTBOX#*', 'SCENARIO#*', 'THREAD#*']],
     [
       'inbox',

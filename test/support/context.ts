@@ -4,7 +4,6 @@ import { createContext, setAppContext, type AppContext } from '../../shared/app/
 import { readConfig, type Config } from '../../shared/config';
 import { ensureTable } from '../../shared/store/table';
 import { OutboxStream } from '../../local/outbox-stream';
-import { searchIndexer } from '../../local/search-stream';
 
 /**
  * A context over a brand-new table in the run's DynamoDB Local, installed as the local server's
@@ -60,14 +59,8 @@ export function outboxRelay(ctx: AppContext): OutboxStream {
 /** Publish everything committed so far (what a test awaits after a write, instead of sleeping). */
 export const relayed = (ctx: AppContext): Promise<number> => outboxRelay(ctx).catchUp();
 
-const indexers = new WeakMap<AppContext, OutboxStream>();
-
-/** The context's search indexer (local/search-stream.ts, as `npm start` runs it) over its table's stream. */
-export function searchIndexerOf(ctx: AppContext): OutboxStream {
-  let indexer = indexers.get(ctx);
-  if (!indexer) indexers.set(ctx, (indexer = searchIndexer(ctx)));
-  return indexer;
-}
-
-/** Index everything committed so far (what a test may await after a write, instead of sleeping). */
-export const indexed = (ctx: AppContext): Promise<number> => searchIndexerOf(ctx).catchUp();
+/**
+ * Have the next search see everything committed so far (what a test may call after a write instead
+ * of waiting out the search views' refresh interval, shared/app/search-views.ts).
+ */
+export const indexed = (ctx: AppContext): void => ctx.search.refreshOnNextSearch();

@@ -6,7 +6,7 @@ import { createLocalServer, registerLocalTokens } from '../../local/server';
 import type { LiveOptions } from '../../local/live';
 import type { PublicCache } from '../../local/public-cache';
 import { seedIfEmpty } from '../../local/seed';
-import { freshContext, outboxRelay, searchIndexerOf } from './context';
+import { freshContext, outboxRelay } from './context';
 
 export interface TestServer {
   url: string;
@@ -36,8 +36,6 @@ export async function startTestServer(
     corsOrigins?: string[];
     config?: Partial<Config>;
     live?: LiveOptions;
-    /** Run the search indexer too (`npm start` always does; off by default to keep other tests lean). */
-    search?: boolean;
     /** The public routes' in-process cache (local/public-cache.ts): on by default, as `npm start` runs it. */
     publicCache?: PublicCache | false;
   } = {},
@@ -53,20 +51,14 @@ export async function startTestServer(
   // As `npm start` does: notifications leave through the relay over the table's stream, read after
   // every write request and once a second.
   const relay = outboxRelay(ctx);
-  // And the search index follows the stream as a reader of its own (local/search-stream.ts).
-  const indexer = options.search ? searchIndexerOf(ctx) : undefined;
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
     ...(options.publicCache !== undefined ? { publicCache: options.publicCache } : {}),
-    afterWrite: () => {
-      relay.nudge();
-      indexer?.nudge();
-    },
+    afterWrite: () => relay.nudge(),
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   relay.start();
-  indexer?.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // As `npm start` does: links point at the server itself unless a test names another address.
   ctx.config.publicUrl ??= url;
@@ -78,7 +70,6 @@ export async function startTestServer(
     close: () =>
       new Promise<void>((done) => {
         relay.stop();
-        indexer?.stop();
         server.closeAllConnections();
         server.close(() => done());
       }),

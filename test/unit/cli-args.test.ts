@@ -1,5 +1,4 @@
 import { main as migrate } from '../../local/migrate-cli';
-import { main as backfill } from '../../local/search-backfill-cli';
 import { main as staleCheck } from '../../local/stale-check-cli';
 
 /**
@@ -34,25 +33,25 @@ describe('the command-line tools’ flags', () => {
 
   it('print the usage for --help and -h and exit 0, looking for no database', async () => {
     // Act
-    const results = [await run(migrate, ['--help']), await run(backfill, ['-h'])];
+    const results = [await run(migrate, ['--help']), await run(migrate, ['-h'])];
     // Assess
     expect(results.map((r) => [r.code, r.out])).toEqual([
       [0, ['usage: npm run migrate -- [--dry-run] [--max-items <n>] [--segments <n>]']],
-      [0, ['usage: npm run search:backfill -- [--max-threads <n>] [--restart]']],
+      [0, ['usage: npm run migrate -- [--dry-run] [--max-items <n>] [--segments <n>]']],
     ]);
   });
 
   it('take --flag=value as --flag value, and a flag the tool knows only with its own type', async () => {
     // Act
-    const equals = await run(backfill, ['--max-threads=0']);
-    const booleanWithValue = await run(backfill, ['--restart=yes']);
+    const equals = await run(migrate, ['--max-items=0']);
+    const booleanWithValue = await run(migrate, ['--dry-run=yes']);
     // Assess
     expect([equals.code, equals.err]).toEqual([
       2,
-      expect.stringContaining('--max-threads needs a positive whole number (got "0")'),
+      expect.stringContaining('--max-items needs a positive whole number (got "0")'),
     ]);
     expect(booleanWithValue.code).toBe(2);
-    expect(booleanWithValue.err).toMatch(/--restart' does not take an argument/);
+    expect(booleanWithValue.err).toMatch(/--dry-run' does not take an argument/);
   });
 
   it('refuse the stale check’s --at given twice, in either spelling', async () => {

@@ -98,6 +98,20 @@ describe('migrateOther', () => {
       expect(migrateOther(item)).toMatchObject({ kind: 'delete-idempotency' });
   });
 
+  it('deletes the retired search index: postings, document records and the backfill checkpoint', () => {
+    // Prepare: items as the search indexer and its backfill wrote them.
+    const retired = [
+      { PK: 'SEARCH#budapest', SK: '0420#black-sea-talks#t1#', d: true },
+      { PK: 'SEARCH#budapest#black-sea-talks', SK: '0420#t1#' },
+      { PK: 'SEARCHDOC#t1', SK: '#THREAD', doc: { scenario: 'black-sea-talks', terms: {} } },
+      { PK: 'SEARCHDOC#', SK: '#BACKFILL', checkpoint: { format: 2, done: true } },
+    ];
+    // Act / Assess
+    for (const item of retired)
+      expect(migrateOther(item)).toEqual({ kind: 'delete-search', key: { PK: item.PK, SK: item.SK } });
+    expect(migrateOther({ PK: 'SCENARIO#search', SK: '#SCENARIO' })).toBeNull();
+  });
+
   it('leaves updates, tokens, lean idempotency records, claims in progress and moved outbox items alone', () => {
     // Prepare
     const kept = [

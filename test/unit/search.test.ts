@@ -11,19 +11,18 @@ import {
   type TopOptions,
 } from '../../shared/domain/search-rank';
 import { normalize, queryTerms, snippet, termWeights, terms } from '../../shared/domain/search-text';
-import { searchFieldsOf } from '../../shared/app/search-indexer';
-import { rankedMatches, searchPage } from '../../shared/app/search';
-import { postingSk } from '../../shared/store/keys';
+import { rankedMatches } from '../../shared/app/search';
 import {
   bucketLength,
   docKeyOf,
   impactIn,
   lengthBucket,
   searchDocOf,
+  searchFieldsOf,
   type IndexedDoc,
-  type Posting,
-  type SearchIndex,
-} from '../../shared/store/search-index';
+  type SearchDoc,
+} from '../../shared/domain/search-docs';
+import { MemoryIndex } from '../../shared/domain/search-memory';
 
 /** A corpus in memory: per document, its words' impacts; which documents are drafts. */
 interface Corpus {
@@ -259,47 +258,25 @@ describe('search ranking (BM25 with impacts)', () => {
 });
 
 /**
- * The search index in memory, as the table keeps it: each list sorted by its posting's real sort key
- * (postingSk: impact, then `<scenario>#` in a word's list, then thread and update), so a query meets
- * ties in the order DynamoDB returns them; `reads` counts the postings each read hands out.
+ * The search index in memory (shared/domain/search-memory.ts) holding `docs`, as a search's context
+ * (views already current); `reads` counts the postings each read of a list hands out.
  */
-const memoryIndex = (docs: IndexedDoc[], reads: number[]) =>
-  ({
-    postingSource(term: string, scenario: string | undefined) {
-      const list = docs
-        .filter((d) => d.terms[term] !== undefined && (scenario === undefined || d.scenario === scenario))
-        .map((d) => ({
-          d,
-          sk: postingSk(
-            impactIn(d, term)!,
-            scenario === undefined ? d.scenario : undefined,
-            d.threadId,
-            d.updateId,
-          ),
-        }))
-        .sort((a, b) => (a.sk < b.sk ? -1 : 1));
-      let at = 0;
-      return {
-        read: async (limit: number) => {
-          const page = list.slice(at, at + limit);
-          at += page.length;
-          reads.push(page.length);
-          const postings: Posting[] = page.map(({ d }) => ({
-            key: docKeyOf(d),
-            impact: impactIn(d, term)!,
-            draft: d.draft,
-            scenario: d.scenario,
-            threadId: d.threadId,
-            updateId: d.updateId,
-          }));
-          return { postings, done: at >= list.length };
-        },
-      };
-    },
-    async docs(keys: readonly string[]) {
-      return new Map(docs.filter((d) => keys.includes(docKeyOf(d))).map((d) => [docKeyOf(d), d]));
-    },
-  }) as unknown as SearchIndex;
+const memoryIndex = (docs: IndexedDoc[], reads: number[]) => {
+  const index = new MemoryIndex();
+  for (const d of docs) index.put({ ...d, texts: ['x'], retracted: false });
+  const source = index.postingSource.bind(index);
+  index.postingSource = (term, scenario) => {
+    const list = source(term, scenario);
+    return {
+      read: async (limit) => {
+        const page = await list.read(limit);
+        reads.push(page.postings.length);
+        return page;
+      },
+    };
+  };
+  return { ready: async () => undefined, index };
+};
 
 /**
  * The reference for rankedMatches: every document holding every word (in the scenario, when one is
@@ -348,7 +325,7 @@ describe('search matches over the index (rank keys and list order)', () => {
       }),
       { minLength: 110, maxLength: 260 },
     )
-    .map((ds) => [...new Map(ds.map((d) => [docKeyOf(d), { ...d, v: 2 } as IndexedDoc])).values()]);
+    .map((ds) => [...new Map(ds.map((d) => [docKeyOf(d), d as IndexedDoc])).values()]);
 
   it('pages exactly as the exhaustive ranking, across scenarios and in one, with many ties', async () => {
     await fc.assert(
@@ -366,7 +343,14 @@ describe('search matches over the index (rank keys and list order)', () => {
           let after: { score: number; key: string; weights: number[] } | undefined;
           for (let i = 0; i < 300; i++) {
             const { ranked, weights } = await rankedMatches(ctx, query, limit + 1, after);
-            pages.push(...ranked.slice(0, limit).map((r) => ({ ...r.doc, score: r.score })));
+            pages.push(
+              ...ranked.slice(0, limit).map((r) => ({
+                scenario: r.doc.scenario,
+                threadId: r.doc.threadId,
+                updateId: r.doc.updateId,
+                score: r.score,
+              })),
+            );
             if (ranked.length <= limit) break;
             after = { ...ranked[limit - 1]!, weights };
           }
@@ -387,7 +371,6 @@ describe('search matches over the index (rank keys and list order)', () => {
       terms: { x: 1, y: 1 },
       n: lengthBucket(60),
       draft: false,
-      v: 2,
     }));
     const reads: number[] = [];
     // Act: a first page of 20, across scenarios, and one in a scenario.
@@ -400,7 +383,12 @@ describe('search matches over the index (rank keys and list order)', () => {
     );
     // Assess: the first read of each list (100 postings, what the weights need), not 1,800; and the
     // exhaustive answer.
-    const doc = (r: { doc: object; score: number }) => ({ ...r.doc, score: r.score });
+    const doc = (r: { doc: IndexedDoc; score: number }) => ({
+      scenario: r.doc.scenario,
+      threadId: r.doc.threadId,
+      updateId: r.doc.updateId,
+      score: r.score,
+    });
     expect(across.ranked.map(doc)).toEqual(
       exhaustiveMatches(docs, ['x', 'y'], undefined, false).slice(0, 21),
     );
@@ -410,42 +398,103 @@ describe('search matches over the index (rank keys and list order)', () => {
   });
 });
 
-describe('a search page', () => {
-  it('shows a document once while it still has postings under the scenario its thread moved from', async () => {
-    // Prepare: update U1 of t1 indexed under s (before its thread moved) and under s1 (after), as the
-    // index holds it until the indexer has removed the old postings.
-    const moved = {
-      threadId: 't1',
-      updateId: 'U1',
-      terms: { x: 1 },
+describe('the search index in memory', () => {
+  const doc = (
+    threadId: string,
+    updateId: string | undefined,
+    scenario: string,
+    terms: Record<string, number>,
+  ) =>
+    ({
+      scenario,
+      threadId,
+      ...(updateId ? { updateId } : {}),
+      terms,
       n: lengthBucket(60),
       draft: false,
-      v: 2,
+      texts: [],
+      retracted: false,
+    }) as SearchDoc;
+  const list = async (index: MemoryIndex, term: string, scenario?: string) =>
+    (await index.postingSource(term, scenario).read(1_000)).postings.map((p) => p.key);
+
+  it('moves a document between scenarios when it is put again, and forgets a removed thread', async () => {
+    // Prepare
+    const index = new MemoryIndex();
+    index.put(doc('t1', 'U1', 's', { x: 1 }));
+    index.put(doc('t1', undefined, 's', { x: 2 }));
+    index.put(doc('t2', 'U2', 's1', { x: 1 }));
+    // Act: t1's update moves to s1 with its thread; then t2 goes.
+    index.put(doc('t1', 'U1', 's1', { x: 1 }));
+    const afterMove = {
+      s: await list(index, 'x', 's'),
+      s1: await list(index, 'x', 's1'),
+      all: await list(index, 'x'),
     };
-    const docs: IndexedDoc[] = [
-      { ...moved, scenario: 's' },
-      { ...moved, scenario: 's1' },
-      { ...moved, updateId: 'U2', scenario: 's1' },
-    ];
-    const index = memoryIndex(docs, []);
-    (index as unknown as { items: unknown }).items = async (
-      wanted: { threadId: string; updateId?: string }[],
-    ) => wanted.map((d) => ({ PK: `THREAD#${d.threadId}`, SK: `UPDATE#${d.updateId}`, summary: 'x' }));
-    // Act
-    const page = await searchPage({ search: index }, { q: 'x', drafts: false }, 20);
-    // Assess
-    expect(page.items.map((h) => h.updateId).sort()).toEqual(['U1', 'U2']);
+    index.removeThread('t2');
+    // Assess: one entry per document in each list, in impact then key order.
+    expect(afterMove).toEqual({ s: ['t1#'], s1: ['t1#U1', 't2#U2'], all: ['s#t1#', 's1#t1#U1', 's1#t2#U2'] });
+    expect(await list(index, 'x')).toEqual(['s#t1#', 's1#t1#U1']);
+    expect(index.threadDocs('t2')).toEqual([]);
+    expect(index.size).toBe(2);
+  });
+
+  it('keeps each list in descending impact, ties by key, whatever the order documents come in', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('a', 'b', 'c'),
+            fc.constantFrom('U1', 'U2', undefined),
+            fc.integer({ min: 1, max: 3 }),
+            fc.boolean(),
+          ),
+          { maxLength: 40 },
+        ),
+        async (ops) => {
+          // Prepare/Act: puts and removes in any order.
+          const index = new MemoryIndex();
+          const now = new Map<string, SearchDoc>();
+          for (const [t, u, f, keep] of ops) {
+            const d = doc(t, u, 's', { x: f });
+            if (keep) {
+              index.put(d);
+              now.set(docKeyOf(d), d);
+            } else {
+              index.remove(docKeyOf(d));
+              now.delete(docKeyOf(d));
+            }
+          }
+          // Assess: the list is exactly the documents now held, sorted as topAfter reads.
+          const want = [...now.values()]
+            .map((d) => ({ key: docKeyOf(d), impact: impactIn(d, 'x')! }))
+            .sort((a, b) => b.impact - a.impact || (a.key < b.key ? -1 : 1))
+            .map((e) => e.key);
+          expect(await list(index, 'x', 's')).toEqual(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
-describe('what the indexer reads of a stream record', () => {
-  it('indexes thread and update items only', () => {
-    const keys = (pk: string, sk: string) => ({ PK: { S: pk }, SK: { S: sk } });
-    expect(searchDocOf(keys('THREAD#t1', '#THREAD'))).toEqual({ threadId: 't1' });
-    expect(searchDocOf(keys('THREAD#t1', 'UPDATE#01ABC'))).toEqual({ threadId: 't1', updateId: '01ABC' });
-    expect(searchDocOf(keys('THREAD#t1', 'REVISION#01ABC#0001'))).toBeNull();
-    expect(searchDocOf(keys('OUTBOX#3', '01ABC'))).toBeNull();
-    expect(searchDocOf(keys('SEARCH#budapest', 's#t1#'))).toBeNull();
+describe('what is searchable of an item', () => {
+  it('makes a document of a thread or update item, with its snippet texts and retraction', () => {
+    const update = searchDocOf(
+      { summary: 'Talks in Riyadh.', quotes: [{ speaker: 'P', text: 'Q' }], retracted: true },
+      { threadId: 't1', updateId: 'U1' },
+      's',
+    );
+    expect(update).toMatchObject({
+      scenario: 's',
+      threadId: 't1',
+      updateId: 'U1',
+      retracted: true,
+      draft: false,
+    });
+    expect(update.texts).toEqual(['Talks in Riyadh.', 'P: Q']);
+    expect(Object.keys(update.terms).sort()).toEqual(['in', 'p', 'q', 'riyadh', 'talks']);
+    expect(searchDocOf({ title: 'T', summary: 'S' }, { threadId: 't1' }, 's').texts).toEqual(['T', 'S']);
   });
 
   it('reads keywords when a thread has them, and quotes and source titles of an update', () => {

@@ -1,0 +1,159 @@
+import { docKeyOf, impactIn, type SearchDoc } from './search-docs';
+import type { ImpactLookup, ImpactPosting, PostingSource } from './search-rank';
+
+/**
+ * The search index in memory: for every word, its postings in descending impact, twice — once for
+ * every scenario (rank key `<scenario>#<thread>#<update>`) and once in the document's scenario (rank
+ * key `<thread>#<update>`) — each list in the order `topAfter` reads (impact descending, then rank
+ * key), kept sorted as documents come and go (binary search and splice: a change costs the word's
+ * list length in moves, a read nothing but the postings it takes).
+ *
+ * `topAfter` reads a list a chunk at a time and stops once the page cannot change, so a query takes
+ * about as many postings as its results need, not the length of a common word's list; in memory that
+ * is CPU, not round trips (docs/architecture.md, "Search").
+ */
+
+interface Entry {
+  impact: number;
+  key: string;
+  doc: SearchDoc;
+}
+
+/** Best first: higher impact, then lower key (search-rank.ts's `before` on one word). */
+const ahead = (a: Entry, impact: number, key: string) =>
+  a.impact > impact || (a.impact === impact && a.key < key);
+
+/** Where an entry of (impact, key) sits, or would: the first entry not ahead of it. */
+function place(list: Entry[], impact: number, key: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ahead(list[mid]!, impact, key)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The rank key of a document: with its scenario across scenarios, without it in one. */
+export const rankKeyOf = (doc: SearchDoc, scenario: string | undefined): string =>
+  scenario === undefined ? `${doc.scenario}#${docKeyOf(doc)}` : docKeyOf(doc);
+
+export class MemoryIndex {
+  /** Documents by document key. */
+  private readonly docs = new Map<string, SearchDoc>();
+  /** Each thread's document keys (a thread's move or removal takes them all). */
+  private readonly byThread = new Map<string, Set<string>>();
+  /** Lists by `<word>\n<scenario or empty>`. */
+  private readonly lists = new Map<string, Entry[]>();
+  /** Bumped by every change: a query that sees it move under it starts again (SearchViews). */
+  version = 0;
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** The document stored under a key, if any. */
+  doc(key: string): SearchDoc | undefined {
+    return this.docs.get(key);
+  }
+
+  /** The document keys of a thread (none when it has none in the index). */
+  threadDocs(threadId: string): string[] {
+    return [...(this.byThread.get(threadId) ?? [])];
+  }
+
+  /** Put a document, replacing the one under its key. */
+  put(doc: SearchDoc): void {
+    const key = docKeyOf(doc);
+    this.remove(key);
+    this.docs.set(key, doc);
+    const keys = this.byThread.get(doc.threadId) ?? new Set<string>();
+    keys.add(key);
+    this.byThread.set(doc.threadId, keys);
+    this.eachEntry(doc, (list, entry) => list.splice(place(list, entry.impact, entry.key), 0, entry), true);
+    this.version++;
+  }
+
+  /** Remove a document (nothing when it is not there). */
+  remove(key: string): void {
+    const doc = this.docs.get(key);
+    if (!doc) return;
+    this.eachEntry(doc, (list, entry) => {
+      const at = place(list, entry.impact, entry.key);
+      if (list[at]?.doc === doc) list.splice(at, 1);
+    });
+    this.docs.delete(key);
+    const keys = this.byThread.get(doc.threadId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byThread.delete(doc.threadId);
+    this.version++;
+  }
+
+  /** Remove every document of a thread. */
+  removeThread(threadId: string): void {
+    for (const key of this.threadDocs(threadId)) this.remove(key);
+  }
+
+  /** Remove every document of these scenarios (before they are read again whole). */
+  removeScenarios(scenarios: ReadonlySet<string>): void {
+    for (const [key, doc] of this.docs) if (scenarios.has(doc.scenario)) this.remove(key);
+  }
+
+  private eachEntry(doc: SearchDoc, act: (list: Entry[], entry: Entry) => void, create = false): void {
+    // Each rank key made once per document, shared by its entries in every word's list.
+    const scopes = [
+      { suffix: '', key: rankKeyOf(doc, undefined) },
+      { suffix: doc.scenario, key: docKeyOf(doc) },
+    ];
+    for (const term of Object.keys(doc.terms)) {
+      const impact = impactIn(doc, term)!;
+      for (const { suffix, key } of scopes) {
+        const id = `${term}\n${suffix}`;
+        let list = this.lists.get(id);
+        if (!list) {
+          if (!create) continue;
+          list = [];
+          this.lists.set(id, list);
+        }
+        act(list, { impact, key, doc });
+        if (list.length === 0) this.lists.delete(id);
+      }
+    }
+  }
+
+  /** A word's postings (in the scenario, or everywhere), best first, read on from where the last read stopped. */
+  postingSource(term: string, scenario: string | undefined): PostingSource {
+    const list = this.lists.get(`${term}\n${scenario ?? ''}`) ?? [];
+    let at = 0;
+    return {
+      read: async (limit: number) => {
+        const postings: ImpactPosting[] = list
+          .slice(at, at + limit)
+          .map((e) => ({ key: e.key, impact: e.impact, draft: e.doc.draft }));
+        at += postings.length;
+        return { postings, done: at >= list.length };
+      },
+    };
+  }
+
+  /** The document a rank key names, if it is in the index and in the scenario asked. */
+  ranked(key: string, scenario: string | undefined): SearchDoc | undefined {
+    const docKey = scenario === undefined ? key.slice(key.indexOf('#') + 1) : key;
+    const doc = this.docs.get(docKey);
+    return doc && (scenario === undefined ? rankKeyOf(doc, undefined) === key : doc.scenario === scenario)
+      ? doc
+      : undefined;
+  }
+
+  /** Random access for `topAfter`: each document's impact for every word, or null (gone, a draft not asked for). */
+  lookup(terms: readonly string[], scenario: string | undefined, drafts: boolean): ImpactLookup {
+    return async (keys) =>
+      new Map(
+        keys.map((key) => {
+          const doc = this.ranked(key, scenario);
+          return [key, doc && (drafts || !doc.draft) ? terms.map((t) => impactIn(doc, t)) : null];
+        }),
+      );
+  }
+}
