@@ -55,6 +55,7 @@ export async function run(): Promise<Section> {
     }
     const loop = startDeliveryLoop(ctx);
     ctx.wakeDeliveries = loop.wake;
+    ctx.deliveryLoop = loop;
     // As `npm start`: the events leave the outbox through the relay over the table's stream.
     const relay = new OutboxStream({
       endpoint: dynamo.endpoint,
