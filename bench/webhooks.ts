@@ -123,7 +123,7 @@ export async function run(): Promise<Section> {
         ],
       ),
       '',
-      'The dead subscriber holds at most 4 attempts at a time (the loop claims no more of its deliveries while they run), so the others are claimed on the next wake or beat and never wait for its timeouts.',
+      'The dead subscriber holds at most 4 attempts at a time (the loop takes no more of its deliveries while they run), so the others, handed to the loop as they are fanned out, never wait for its timeouts.',
     ].join('\n');
     return {
       id: 'webhooks',
