@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { handlerFor } from '../../functions/deliveries';
 import { startDeliveryLoop, type DeliveryLoop } from '../../local/delivery-loop';
@@ -19,6 +21,9 @@ import { startReceiver, type Receiver } from '../support/receiver';
  * down, a delivery attempted at once cost five calls (create, claim, a read of its subscription,
  * log, settle) and 8 WCU.
  */
+
+/** docs/data-model.md, whose *What a delivery costs* states these figures as measured here. */
+const dataModel = () => readFileSync(join(__dirname, '..', '..', 'docs', 'data-model.md'), 'utf8');
 
 const SUBSCRIBERS = 3;
 const EVENTS = 3;
@@ -73,6 +78,9 @@ describe('a webhook delivery costs', () => {
       expect(written.table / DELIVERIES).toBe(3);
       expect(written.indexes).toEqual({ GSI3: 2 * DELIVERIES });
       expect(hook.received).toHaveLength(DELIVERIES);
+      expect(dataModel()).toContain(
+        `**${written.total / DELIVERIES} WCU in ${sent.length / DELIVERIES} calls**`,
+      );
     } finally {
       loop.stop();
       calls.detach();
@@ -102,6 +110,8 @@ describe('a webhook delivery costs', () => {
       // The claim moves the due key (3: the item, the GSI3 entry's delete and put); log 1; outcome 2.
       expect(written.total / DELIVERIES).toBe(6);
       expect(written.indexes).toEqual({ GSI3: 3 * DELIVERIES });
+      const perDelivery = sent.filter((c) => c.command !== 'Query').length / DELIVERIES;
+      expect(dataModel()).toContain(`**${written.total / DELIVERIES} WCU in ${perDelivery} calls**`);
     } finally {
       calls.detach();
       units.detach();
