@@ -55,6 +55,7 @@ export async function run(): Promise<Section> {
     }
     const loop = startDeliveryLoop(ctx);
     ctx.wakeDeliveries = loop.wake;
+    ctx.deliveryLoop = loop;
     // As `npm start`: the events leave the outbox through the relay over the table's stream.
     const relay = new OutboxStream({
       endpoint: dynamo.endpoint,
@@ -122,7 +123,7 @@ export async function run(): Promise<Section> {
         ],
       ),
       '',
-      'The dead subscriber holds at most 4 attempts at a time (the loop claims no more of its deliveries while they run), so the others are claimed on the next wake or beat and never wait for its timeouts.',
+      'The dead subscriber holds at most 4 attempts at a time (the loop takes no more of its deliveries while they run), so the others, handed to the loop as they are fanned out, never wait for its timeouts.',
     ].join('\n');
     return {
       id: 'webhooks',

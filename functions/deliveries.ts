@@ -1,5 +1,12 @@
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
-import { attemptEvent, fanOut, runDeliveries, type DeliveryDeps } from '../shared/app/deliveries';
+import {
+  EVERY_ATTEMPT,
+  attemptEvent,
+  attemptHeld,
+  fanOut,
+  runDeliveries,
+  type DeliveryDeps,
+} from '../shared/app/deliveries';
 import { config } from '../shared/config';
 import { WEBHOOK_TIMEOUT_MS } from '../shared/domain/limits';
 import type { TrackerEvent } from '../shared/domain/event';
@@ -31,11 +38,16 @@ const deps: DeliveryDeps = {
  * Webhook delivery in the cloud, two triggers:
  *
  * - the webhook queue (an EventBridge rule sends it every event of the project's bus): each event is
- *   fanned out into delivery items — before its message is deleted, so none is lost — and attempted
- *   at once. A message whose fan-out failed is reported back (partial batch response) and retried
- *   by SQS, then dead-lettered (with an alarm). A subscriber's failure is not the message's: it is
- *   recorded and retried from the due index.
+ *   fanned out into delivery items — before its message is deleted, so none is lost — created
+ *   claimed and attempted at once (a Ping's one delivery, written by the subscriptions function,
+ *   is claimed from its event's partition). A message whose fan-out failed is reported back
+ *   (partial batch response) and retried by SQS, then dead-lettered (with an alarm). A subscriber's
+ *   failure is not the message's: it is recorded and retried from the due index.
  * - a schedule every minute: attempt whatever is due (retries, and anything a crash left leased).
+ *
+ * Subscriptions are changed by another function, so a cached list could still hold one paused or
+ * deleted seconds ago: each invocation reads the list afresh, once (one consistent Query), and
+ * matches and attempts with it.
  */
 export const handlerFor =
   (appContext: () => DeliveryDeps) =>
@@ -45,6 +57,7 @@ export const handlerFor =
   ): Promise<SQSBatchResponse | { attempted: number }> =>
     invocation('deliveries', { context }, async () => {
       const ctx = appContext();
+      const subscriptions = await ctx.subscriptions.list();
       if ('Records' in event) {
         const failures: { itemIdentifier: string }[] = [];
         const attempts: Promise<unknown>[] = [];
@@ -52,8 +65,13 @@ export const handlerFor =
           try {
             const envelope = JSON.parse(record.body) as { detail?: TrackerEvent };
             if (!envelope.detail?.id) throw new Error('message is not an EventBridge event of the tracker');
-            await fanOut(ctx, [envelope.detail]);
-            attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now()));
+            const { held } = await fanOut(ctx, [envelope.detail], Date.now(), {
+              subscriptions,
+              room: EVERY_ATTEMPT,
+            });
+            attempts.push(attemptHeld(ctx, held, Date.now()));
+            if (envelope.detail.type === 'Ping')
+              attempts.push(attemptEvent(ctx, envelope.detail.id, Date.now(), subscriptions));
           } catch (error) {
             logger.warn('fan-out failed; the message returns to the queue', {
               messageId: record.messageId,
@@ -67,7 +85,7 @@ export const handlerFor =
         count('WebhookFanOutFailures', failures.length);
         return { batchItemFailures: failures };
       }
-      const reports = await runDeliveries(ctx, Date.now());
+      const reports = await runDeliveries(ctx, Date.now(), subscriptions);
       count('WebhookAttempts', reports.length);
       return { attempted: reports.length };
     });

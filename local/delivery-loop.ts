@@ -1,8 +1,16 @@
 import type { AppContext } from '../shared/app/context';
-import { PER_SUBSCRIPTION_IN_FLIGHT, attemptDelivery, claimDue } from '../shared/app/deliveries';
+import {
+  PER_SUBSCRIPTION_IN_FLIGHT,
+  attemptDelivery,
+  claimDue,
+  type AttemptsAtOnce,
+} from '../shared/app/deliveries';
 import { logger } from '../shared/observability';
+import type { HeldDelivery } from '../shared/store/delivery-store';
+import type { SubscriptionRecord } from '../shared/store/subscription-store';
 
-export interface DeliveryLoop {
+/** Set as the context's `deliveryLoop` (with `wakeDeliveries = wake`), fan-out hands it what it has room for. */
+export interface DeliveryLoop extends AttemptsAtOnce {
   /** Look for due deliveries now (a fan-out made some). */
   wake(): void;
   /** Stop claiming; attempts already running finish. */
@@ -17,12 +25,15 @@ export interface DeliveryLoopOptions {
 }
 
 /**
- * The local server's webhook worker: every beat (and whenever a fan-out wakes it) it claims what is
- * due and starts each attempt on its own. Claiming never waits for attempts, so a subscriber that
- * never answers holds only its own deliveries (at most PER_SUBSCRIPTION_IN_FLIGHT at once), never
- * another subscriber's nor the next beat. Everything it works from is in the table: after a crash,
- * the next server finds every pending delivery (due again once its lease ran out), and its outbox
- * relay (local/outbox-stream.ts) the events a crash kept from their fan-out.
+ * The local server's webhook worker. Fan-out hands it the deliveries it has room for, created
+ * already claimed (HeldAttempt), and it attempts them at once; every beat (and whenever it is woken)
+ * it claims what else is due — retries, and what it had no room for — reads the subscription list
+ * once for them (the process's cached list), and starts each attempt on its own. Neither waits for
+ * attempts, so a subscriber that never answers holds only its own deliveries (at most
+ * PER_SUBSCRIPTION_IN_FLIGHT at once, held or claimed), never another subscriber's nor the next
+ * beat. Everything it works from is in the table: after a crash, the next server finds every
+ * pending delivery (due again once its lease ran out), and its outbox relay
+ * (local/outbox-stream.ts) the events a crash kept from their fan-out.
  */
 export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions = {}): DeliveryLoop {
   const intervalMs = options.intervalMs ?? 1000;
@@ -38,6 +49,29 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
     else inFlight.set(subscriptionId, n);
   };
 
+  /** Start one attempt whose room is taken already; when it ends, give the room back. */
+  const start = (held: HeldDelivery, subscription: SubscriptionRecord | undefined) => {
+    const attempt = attemptDelivery(ctx, held, Date.now(), subscription)
+      .catch((error) =>
+        logger.warn('delivery attempt failed; retried when its lease ends', {
+          eventId: held.eventId,
+          subscriptionId: held.subscriptionId,
+          error: String(error),
+        }),
+      )
+      .finally(() => {
+        // A subscription at its cap may have more due than the last claim could take (or the
+        // fan-out could hand over): claim again now rather than at the next beat, so a busy
+        // subscriber is fed as fast as it answers (bench/webhooks.ts, same machine, one after the
+        // other: p99 20.2 s → 6.3 s, median 7.6 → 5.4 s).
+        const wasFull = (inFlight.get(held.subscriptionId) ?? 0) >= PER_SUBSCRIPTION_IN_FLIGHT;
+        track(held.subscriptionId, -1);
+        running.delete(attempt);
+        if (wasFull) void beat();
+      });
+    running.add(attempt);
+  };
+
   const beat = async (): Promise<void> => {
     if (stopped) return;
     if (claiming) {
@@ -47,31 +81,19 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
     claiming = true;
     try {
       const now = Date.now();
-      for (const held of await claimDue(
-        ctx,
-        now,
-        PER_SUBSCRIPTION_IN_FLIGHT,
-        (id) => inFlight.get(id) ?? 0,
-      )) {
-        track(held.subscriptionId, 1);
-        const attempt = attemptDelivery(ctx, held, Date.now())
-          .catch((error) =>
-            logger.warn('delivery attempt failed; retried when its lease ends', {
-              eventId: held.eventId,
-              subscriptionId: held.subscriptionId,
-              error: String(error),
-            }),
-          )
-          .finally(() => {
-            // A subscription at its cap may have more due than the last claim could take: claim
-            // again now rather than at the next beat, so a busy subscriber is fed as fast as it answers
-            // (bench/webhooks.ts, same machine, one after the other: p99 20.2 s → 6.3 s, median 7.6 → 5.4 s).
-            const wasFull = (inFlight.get(held.subscriptionId) ?? 0) >= PER_SUBSCRIPTION_IN_FLIGHT;
-            track(held.subscriptionId, -1);
-            running.delete(attempt);
-            if (wasFull) void beat();
-          });
-        running.add(attempt);
+      const claimed = await claimDue(ctx, now, PER_SUBSCRIPTION_IN_FLIGHT, (id) => inFlight.get(id) ?? 0);
+      for (const held of claimed) track(held.subscriptionId, 1);
+      if (claimed.length > 0) {
+        // One read of the list for the whole beat (none while the process's cached list is fresh).
+        let subscriptions: SubscriptionRecord[];
+        try {
+          subscriptions = await ctx.subscriptions.listCached(now);
+        } catch (error) {
+          for (const held of claimed) track(held.subscriptionId, -1);
+          throw error;
+        }
+        const known = new Map(subscriptions.map((s) => [s.id, s]));
+        for (const held of claimed) start(held, known.get(held.subscriptionId));
       }
     } catch (error) {
       logger.warn('delivery run failed; the next beat tries again', { error: String(error) });
@@ -89,6 +111,15 @@ export function startDeliveryLoop(ctx: AppContext, options: DeliveryLoopOptions 
   void beat();
   return {
     wake: () => void beat(),
+    reserve: (subscriptionId) => {
+      if (stopped || (inFlight.get(subscriptionId) ?? 0) >= PER_SUBSCRIPTION_IN_FLIGHT) return false;
+      track(subscriptionId, 1);
+      return true;
+    },
+    release: (subscriptionId) => track(subscriptionId, -1),
+    attempt: (held) => {
+      for (const { delivery, subscription } of held) start(delivery, subscription);
+    },
     stop: () => {
       stopped = true;
       clearInterval(timer);

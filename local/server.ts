@@ -406,6 +406,7 @@ async function main(): Promise<void> {
   // Webhook deliveries and their retries: pending ones left by a previous run go out first.
   const deliveries = startDeliveryLoop(ctx);
   ctx.wakeDeliveries = deliveries.wake;
+  ctx.deliveryLoop = deliveries;
   // News sources (contract 1.2): due ones polled every SOURCE_POLL_INTERVAL_SECONDS (0: never).
   const sources =
     settings.sourcePollIntervalSeconds > 0

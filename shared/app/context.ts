@@ -27,7 +27,7 @@ import { SubscriptionStore } from '../store/subscription-store';
 import { ThreadStore } from '../store/thread-store';
 import { TokenStore } from '../store/token-store';
 import { settleMs } from './changes';
-import { SubscriptionFanOut } from './deliveries';
+import { SubscriptionFanOut, type AttemptsAtOnce } from './deliveries';
 import { SearchViews } from './search-views';
 import { NearCopyWindows, ThreadIndexCache } from './inbox';
 import { kindCache, type KindCache } from './kinds';
@@ -80,6 +80,12 @@ export interface AppContext {
   webhookTimeoutMs: number;
   /** Called when new deliveries are due now: the local server's loop sets it; elsewhere it does nothing. */
   wakeDeliveries: () => void;
+  /**
+   * The local server's delivery loop while it runs: fan-out creates the deliveries it has room for
+   * already claimed and hands them to it, with their subscriptions (no claim, no read of its own).
+   * Undefined elsewhere: what fan-out makes waits in the due index for a run.
+   */
+  deliveryLoop: AttemptsAtOnce | undefined;
   /** Published events for the local server's live WebSocket hub (local/live.ts sets it); elsewhere it does nothing. */
   liveEvents: (events: readonly TrackerEvent[]) => void;
   /** The news inbox's items (contract 1.2). */
@@ -131,6 +137,7 @@ export function createContext(cfg: Config = loadConfig(), overrides: Partial<App
     lookup: systemLookup,
     webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     wakeDeliveries: () => undefined,
+    deliveryLoop: undefined,
     liveEvents: () => undefined,
     inbox,
     matchers: new ThreadIndexCache(threads, scenarios),

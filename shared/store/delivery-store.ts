@@ -19,7 +19,8 @@ import { TTL_ATTRIBUTE } from './table';
  * index — GSI3, the stale check's index, with keys of its own (`WEBHOOKDUE#<n>`, n a hash of event
  * and subscription) so no partition key takes every pending delivery. Claiming a delivery moves its
  * due key a lease ahead: a worker that dies mid-attempt leaves it due again when the lease ends, so
- * a crash only delays a delivery.
+ * a crash only delays a delivery. A worker that attempts a delivery as soon as it fans it out
+ * creates it already under that lease (`createHeld`): the same guarantee without a claim.
  *
  * Each attempt is also logged under the subscription (`SUBLOG#<id>#<n>`, sharded the same way) and
  * expires after ATTEMPT_LOG_DAYS; GET /subscriptions/{id} merges the shards' newest 50.
@@ -48,6 +49,12 @@ export interface Delivery extends DeliveryRef {
   state: DeliveryState;
   nextAttemptAt: string | null;
 }
+
+/** A delivery under a lease of ours: the due key our outcome is conditioned on. */
+export type HeldDelivery = Delivery & { leaseKey: string };
+
+/** What became of an attempt: due again at `retryAtMs`, or settled. */
+export type DeliveryOutcome = { retryAtMs: number } | { state: Exclude<DeliveryState, 'pending'> };
 
 /** One line of a subscription's delivery log, as GET /subscriptions/{id} shows it. */
 export interface AttemptRecord {
@@ -88,7 +95,27 @@ export class DeliveryStore {
    * (an event fanned out twice — after a crash, or a redelivered queue message — is delivered once).
    */
   async create(event: TrackerEvent, subscriptionId: string, dueMs: number): Promise<boolean> {
+    return (await this.put(event, subscriptionId, dueMs, dueMs)) !== null;
+  }
+
+  /**
+   * A pending delivery created already claimed by its creator, for an attempt it makes at once: due
+   * at `nowMs`, its due key a lease ahead (what a claim would have written). A creator that dies
+   * before recording the attempt leaves it due again when the lease ends, as a claim does. Null when
+   * it exists already (nothing to attempt: its first fan-out's worker has it).
+   */
+  async createHeld(event: TrackerEvent, subscriptionId: string, nowMs: number): Promise<HeldDelivery | null> {
+    return await this.put(event, subscriptionId, nowMs, nowMs + DELIVERY_LEASE_MS);
+  }
+
+  private async put(
+    event: TrackerEvent,
+    subscriptionId: string,
+    dueMs: number,
+    keyMs: number,
+  ): Promise<HeldDelivery | null> {
     const ref = { eventId: event.id, subscriptionId };
+    const keys = dueIndexKeys(keyMs, ref);
     try {
       await this.db.send(
         new PutCommand({
@@ -100,14 +127,21 @@ export class DeliveryStore {
             attempt: 0,
             state: 'pending',
             nextAttemptAt: iso(dueMs),
-            ...dueIndexKeys(dueMs, ref),
+            ...keys,
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
-      return true;
+      return {
+        ...ref,
+        event,
+        attempt: 0,
+        state: 'pending',
+        nextAttemptAt: iso(dueMs),
+        leaseKey: keys.GSI3SK,
+      };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
     }
   }
@@ -158,7 +192,7 @@ export class DeliveryStore {
    * Take a due delivery for one attempt: its due key moves a lease ahead, conditional on the key
    * seen, so of two workers only one attempts it. The delivery, or null when someone else took it.
    */
-  async claim(due: DueDelivery, nowMs: number): Promise<(Delivery & { leaseKey: string }) | null> {
+  async claim(due: DueDelivery, nowMs: number): Promise<HeldDelivery | null> {
     const lease = dueIndexKeys(nowMs + DELIVERY_LEASE_MS, due);
     try {
       const { Attributes } = await this.db.send(
@@ -186,7 +220,7 @@ export class DeliveryStore {
   async settle(
     held: DeliveryRef & { leaseKey: string },
     attempt: number,
-    outcome: { retryAtMs: number } | { state: Exclude<DeliveryState, 'pending'> },
+    outcome: DeliveryOutcome,
     nowMs: number,
   ): Promise<void> {
     const retry = 'retryAtMs' in outcome;
@@ -215,6 +249,26 @@ export class DeliveryStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  /**
+   * Record an attempt of a delivery we hold the lease of: its log line, then its outcome — due
+   * again at `retryAtMs`, or settled (`delivered`, `failed` after the last retry). Two plain writes,
+   * not one transaction: a transaction would save a round trip but doubles the units of all three
+   * writes (the log line, the delivery, its GSI3 entry), so a delivery attempted at once would cost
+   * 8 WCU instead of 5 (measured on DynamoDB Local when this was chosen; the 5 is checked by
+   * test/integration/delivery-cost.test.ts). Logged first, so an attempt made is always in the log;
+   * a crash between the two leaves the delivery due again when the lease ends (at least once). A
+   * lease that ran out and was taken over loses its outcome quietly: the other worker records its own.
+   */
+  async record(
+    held: HeldDelivery,
+    line: AttemptRecord,
+    outcome: DeliveryOutcome,
+    nowMs: number,
+  ): Promise<void> {
+    await this.logAttempt(held.subscriptionId, line);
+    await this.settle(held, line.attempt, outcome, nowMs);
   }
 
   async logAttempt(subscriptionId: string, record: AttemptRecord): Promise<void> {

@@ -45,7 +45,12 @@ const FIELDS = [
 export const subscriptionView = (record: Subscription): Subscription =>
   Object.fromEntries(FIELDS.map((f) => [f, record[f]])) as unknown as Subscription;
 
-/** How long fan-out trusts its list of subscriptions (a change made elsewhere shows within this). */
+/**
+ * How long fan-out and the local delivery loop trust their list of subscriptions. A change made
+ * through the same store shows at once (it clears or patches the list); one made by another process
+ * within this — which is why the cloud's delivery function reads the list afresh instead
+ * (functions/deliveries.ts).
+ */
 export const SUBSCRIPTION_CACHE_MS = 5_000;
 
 export interface SubscriptionChange {
@@ -56,10 +61,13 @@ export interface SubscriptionChange {
 
 /**
  * Subscriptions live in one partition (`SUBSCRIPTIONS`): they are few (an admin makes each), fan-out
- * reads them all in one Query and keeps the list for a few seconds in the process.
+ * reads them all in one Query and keeps the list for a few seconds in the process; deliveries are
+ * attempted with the subscription as that list has it (shared/app/deliveries.ts).
  */
 export class SubscriptionStore {
   private cache?: { at: number; list: SubscriptionRecord[] };
+  /** Moves on every change made here: a read that started before one does not become the cache. */
+  private generation = 0;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -89,7 +97,7 @@ export class SubscriptionStore {
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
-    this.cache = undefined;
+    this.forget();
   }
 
   async get(id: string): Promise<SubscriptionRecord | null> {
@@ -112,13 +120,33 @@ export class SubscriptionStore {
     return out;
   }
 
-  /** The list as fan-out uses it: read at most every SUBSCRIPTION_CACHE_MS; changes made here clear it. */
+  /**
+   * The list as fan-out and the local delivery loop use it: read at most every
+   * SUBSCRIPTION_CACHE_MS; a change made through this store clears it (or, for the failure clock,
+   * patches it), and a read that was under way during a change is used by its caller but not kept.
+   */
   async listCached(now = Date.now()): Promise<SubscriptionRecord[]> {
     if (this.cache && now - this.cache.at < SUBSCRIPTION_CACHE_MS && now >= this.cache.at)
       return this.cache.list;
+    const generation = this.generation;
     const list = await this.list();
-    this.cache = { at: now, list };
+    if (generation === this.generation) this.cache = { at: now, list };
     return list;
+  }
+
+  private forget(): void {
+    this.cache = undefined;
+    this.generation++;
+  }
+
+  /** The failure clock moved by our own hand: the cached list follows (no read for it). */
+  private patchCached(id: string, failingSince: string | null): void {
+    this.generation++;
+    if (this.cache)
+      this.cache = {
+        ...this.cache,
+        list: this.cache.list.map((r) => (r.id === id ? { ...r, failingSince } : r)),
+      };
   }
 
   /** Apply a PATCH; null when there is no such subscription. Back to active starts the failure clock afresh. */
@@ -151,7 +179,7 @@ export class SubscriptionStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      this.cache = undefined;
+      this.forget();
       return Attributes ? await this.fromItem(Attributes) : null;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return null;
@@ -163,27 +191,32 @@ export class SubscriptionStore {
     const { Attributes } = await this.db.send(
       new DeleteCommand({ TableName: this.table, Key: subscriptionKey(id), ReturnValues: 'ALL_OLD' }),
     );
-    this.cache = undefined;
+    this.forget();
     return Attributes !== undefined;
   }
 
   /** A delivery failed: start the failure clock unless it runs already. */
   async markFailing(id: string, at: string): Promise<void> {
-    await this.conditional({
+    const started = await this.conditional({
       Key: subscriptionKey(id),
       UpdateExpression: 'SET failingSince = :at',
       ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(failingSince)',
       ExpressionAttributeValues: { ':at': at },
     });
+    // Refused: it runs already since a time we do not know (or the subscription is gone): read again.
+    if (started) this.patchCached(id, at);
+    else this.forget();
   }
 
   /** A delivery went through: the subscription is no longer failing. */
   async clearFailing(id: string): Promise<void> {
+    // Refused: it was not running. Either way it is not now.
     await this.conditional({
       Key: subscriptionKey(id),
       UpdateExpression: 'REMOVE failingSince',
       ConditionExpression: 'attribute_exists(failingSince)',
     });
+    this.patchCached(id, null);
   }
 
   /** Every delivery has failed for 24 hours: disable, unless it was paused or changed meanwhile. */
@@ -200,7 +233,7 @@ export class SubscriptionStore {
         ':at': at,
       },
     });
-    if (done) this.cache = undefined;
+    this.forget();
     return done;
   }
 

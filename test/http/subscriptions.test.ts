@@ -380,6 +380,25 @@ describe('subscriptions', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('send nothing fanned out to a subscription before it was paused or deleted, once the PATCH or DELETE has answered', async () => {
+    // Prepare: each change comes between a fan-out to that subscription (the process's list read)
+    // and the run that attempts it
+    const [paused, deleted] = [await receiver(), await receiver()];
+    const a = await subscribe({ url: paused.url, events: ['ThreadCreated'] });
+    const b = await subscribe({ url: deleted.url, events: ['ThreadStatusChanged'] });
+    // Act
+    await thread('t1');
+    await server.call('PATCH', `/subscriptions/${a.id}`, { ...admin, body: { status: 'paused' } });
+    const afterPause = await runDeliveries(server.ctx, Date.now());
+    await post('t1', 'agreed');
+    await server.call('DELETE', `/subscriptions/${b.id}`, admin);
+    const afterDelete = await runDeliveries(server.ctx, Date.now());
+    const later = await runDeliveries(server.ctx, Date.now() + 3_600_000);
+    // Assess: nothing sent, and nothing left due (both dropped)
+    expect([afterPause, afterDelete, later]).toEqual([[], [], []]);
+    expect([paused.received, deleted.received]).toEqual([[], []]);
+  });
+
   it('send nothing to a paused subscription but a ping', async () => {
     // Prepare
     const hook = await receiver();

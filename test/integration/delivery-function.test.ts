@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { handlerFor } from '../../functions/deliveries';
-import { appContext } from '../../shared/app/context';
-import { createSubscription } from '../../shared/app/subscriptions';
+import { appContext, createContext } from '../../shared/app/context';
+import { createSubscription, patchSubscription } from '../../shared/app/subscriptions';
 import { statusChanged } from '../../shared/domain/event';
 import { freshContext } from '../support/context';
 import { startReceiver } from '../support/receiver';
@@ -36,6 +36,27 @@ describe('the delivery function', () => {
       expect(again).toEqual({ batchItemFailures: [] });
       expect(sweep).toEqual({ attempted: 0 });
       expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([event.id]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('reads the subscriptions afresh each invocation: nothing goes to one the subscriptions function paused a moment before', async () => {
+    // Prepare: the subscriptions function is another process, with a store (and list) of its own
+    const ctx = await freshContext({ allowPrivateWebhooks: true });
+    const subscriptionsFunction = createContext(ctx.config);
+    const hook = await startReceiver();
+    try {
+      const sub = await createSubscription(ctx, { url: hook.url, events: ['ThreadStatusChanged'] });
+      const event = (status: string) =>
+        statusChanged({ id: 't1', scenario: 's', status }, 'proposed', new Date().toISOString());
+      const [before, after] = [event('agreed'), event('collapsed')];
+      // Act: one event delivered, the subscription paused elsewhere, the next event
+      await handler({ Records: [message('m1', fromBus(before))] } as SQSEvent);
+      await patchSubscription(subscriptionsFunction, sub.id, { status: 'paused' });
+      await handler({ Records: [message('m2', fromBus(after))] } as SQSEvent);
+      // Assess
+      expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([before.id]);
     } finally {
       await hook.close();
     }
