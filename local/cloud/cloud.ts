@@ -205,7 +205,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudStack> {
   });
   const events = new EventRouter(model, lambdas, (line) => log('events', line));
   // The table's stream into every function an event-source mapping of the template feeds from it
-  // (the outbox relay, the search indexer), as Lambda does: polled on a beat, read to its end by `settle`.
+  // (the outbox relay), as Lambda does: polled on a beat, read to its end by `settle`.
   const streams = new StreamMappings(model, lambdas, events, options.dynamodbEndpoint, (line) =>
     log('streams', line),
   );

@@ -75,7 +75,7 @@ export interface QueueSpec {
   consumer?: { function: string; batchSize: number; windowSeconds: number; maxConcurrency?: number };
 }
 
-/** An event-source mapping on the table's stream (the outbox relay's, the search indexer's). */
+/** An event-source mapping on the table's stream (the outbox relay's). */
 export interface StreamMapping {
   logicalId: string;
   /** The function it invokes. */

@@ -404,8 +404,7 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
   const children = new Map<string, number>();
   for (const p of prepared)
     if (p.thread.parent !== null) children.set(p.thread.parent, (children.get(p.thread.parent) ?? 0) + 1);
-  // Every thread item before any update of it: the search indexer files an update under its
-  // thread's scenario, read from the thread item, and skips one whose thread is not there yet.
+  // Every thread item before any update of it: a thread's view is complete from its first write.
   const items = prepared.map((p) =>
     storedThreadItem(
       {

@@ -15,7 +15,7 @@ const named = (type: string, prefix: string) => {
 
 describe('the outbox relay in the cloud', () => {
   const [dlqId, dlq] = named('AWS::SQS::Queue', 'OutboxRelayDlq');
-  // The stream's mapping into the relay (the search indexer has one of its own).
+  // The stream's mapping into the relay.
   const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(
     ([, r]) =>
       JSON.stringify(r.Properties!.EventSourceArn).includes('StreamArn') &&

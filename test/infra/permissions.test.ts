@@ -456,7 +456,7 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
       const statements = tableStatements(name);
       // Assess
       expect(statements.length).toBeGreaterThan(0);
-      // A statement on the stream alone (the search indexer's) has no items to key.
+      // A statement on the stream alone (the outbox relay's) has no items to key.
       for (const s of statements.filter((s) => !s.resources.every((r) => r === 'table/stream'))) {
         expect({ name, resources: s.resources, keys: s.keys.length > 0 }).toEqual({
           name,
