@@ -20,6 +20,9 @@ import type { SearchSource } from '../store/search-source';
  *   once), and the thread and update items they name, consistently (one BatchGetItem): what it reads
  *   grows with the writes since, not with the scenario. A write is findable within REFRESH_MS plus
  *   the changes index's lag: the contract's 5 seconds.
+ * - **Drafts** (contract 1.2: found only by editors who ask, `drafts=true`) leave no carrier: a
+ *   search that asks for them reads the waiting drafts of its scenarios again (each scenario's drafts
+ *   queue, one Query), at most every REFRESH_MS; other searches never pay for them.
  * - A write may commit up to the write budget after the time its carrier is stamped with (the
  *   changes feed's `settleMs`): each catch-up reads from that far before the last one began, and
  *   skips the carriers it has applied already.
@@ -56,6 +59,8 @@ export class SearchViews {
   private readonly scopes = new Map<string, Scope>();
   /** Carriers applied, by id, with their time: skipped when read again within the settle window. */
   private readonly applied = new Map<string, number>();
+  /** When each scope's drafts were last read (a scenario, or ALL). */
+  private readonly draftsRead = new Map<string, number>();
 
   constructor(
     private readonly source: SearchSource,
@@ -73,6 +78,7 @@ export class SearchViews {
    */
   refreshOnNextSearch(): void {
     for (const scope of this.scopes.values()) scope.at = Math.min(scope.at, this.clock() - REFRESH_MS);
+    this.draftsRead.clear();
   }
 
   /** Whether a scenario's documents are in memory (read whole, and kept current since). */
@@ -80,8 +86,32 @@ export class SearchViews {
     return this.scopes.has(ALL) || this.scopes.has(scenario);
   }
 
-  /** Make the view a search of `scenario` (undefined: every scenario) reads current. */
-  async ready(scenario: string | undefined): Promise<void> {
+  /** Make the view a search of `scenario` (undefined: every scenario) reads current, its drafts too when asked. */
+  async ready(scenario: string | undefined, drafts = false): Promise<void> {
+    await this.current(scenario);
+    if (drafts) await this.readDrafts(scenario === undefined || this.scopes.has(ALL) ? ALL : scenario);
+  }
+
+  /** Read the waiting drafts of a scope's scenarios again, unless that was done within REFRESH_MS. */
+  private async readDrafts(name: string): Promise<void> {
+    const last = this.draftsRead.get(name);
+    if (last !== undefined && this.clock() - last < REFRESH_MS) return;
+    this.draftsRead.set(name, this.clock());
+    try {
+      const scenarios = name === ALL ? await this.source.scenarioIds() : [name];
+      const docs: SearchDoc[] = [];
+      await eachAtOnce(scenarios, READ_CONCURRENCY, async (scenario) => {
+        for (const d of await this.source.waitingDrafts(scenario))
+          docs.push(searchDocOf(d, { threadId: String(d.threadId), updateId: String(d.id) }, scenario));
+      });
+      this.index.replaceDrafts(new Set(scenarios), docs);
+    } catch (error) {
+      this.draftsRead.delete(name);
+      throw error;
+    }
+  }
+
+  private async current(scenario: string | undefined): Promise<void> {
     // Once every scenario is read, the one catch-up across scenarios keeps each current.
     const name = scenario === undefined || this.scopes.has(ALL) ? ALL : scenario;
     const known = this.scopes.get(name);

@@ -57,7 +57,7 @@ export async function rankedMatches(
   need: number,
   after?: SearchCursor,
 ): Promise<{ ranked: (Ranked & { doc: SearchDoc })[]; weights: number[] }> {
-  await ctx.search.ready(query.scenario);
+  await ctx.search.ready(query.scenario, query.drafts);
   const index = ctx.search.index;
   const words = queryTerms(query.q).slice(0, MAX_QUERY_WORDS);
   for (let attempt = 1; ; attempt++) {

@@ -90,14 +90,20 @@ export class MemoryIndex {
     this.version++;
   }
 
-  /** Remove every document of a thread. */
+  /** Remove every document of a thread but its drafts (which `replaceDrafts` keeps). */
   removeThread(threadId: string): void {
-    for (const key of this.threadDocs(threadId)) this.remove(key);
+    for (const key of this.threadDocs(threadId)) if (!this.docs.get(key)?.draft) this.remove(key);
   }
 
-  /** Remove every document of these scenarios (before they are read again whole). */
+  /** Remove every document of these scenarios but their drafts (before they are read again whole). */
   removeScenarios(scenarios: ReadonlySet<string>): void {
-    for (const [key, doc] of this.docs) if (scenarios.has(doc.scenario)) this.remove(key);
+    for (const [key, doc] of this.docs) if (!doc.draft && scenarios.has(doc.scenario)) this.remove(key);
+  }
+
+  /** The drafts of these scenarios become `drafts` (a queue read again whole). */
+  replaceDrafts(scenarios: ReadonlySet<string>, drafts: readonly SearchDoc[]): void {
+    for (const [key, doc] of this.docs) if (doc.draft && scenarios.has(doc.scenario)) this.remove(key);
+    for (const doc of drafts) this.put(doc);
   }
 
   private eachEntry(doc: SearchDoc, act: (list: Entry[], entry: Entry) => void, create = false): void {

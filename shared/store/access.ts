@@ -295,8 +295,8 @@ export const STORE_ACCESS = {
   search: {
     /**
      * GET /search's views (shared/app/search-views.ts): every scenario's id, a scenario's threads
-     * (GSI1), a thread's updates (its partition), the writes since (the changes feed's carriers:
-     * GSI12, or the outbox partitions) and the items they name (BatchGetItem).
+     * and waiting drafts (GSI1), a thread's updates (its partition), the writes since (the changes
+     * feed's carriers: GSI12, or the outbox partitions) and the items they name (BatchGetItem).
      */
     query: [
       query(INDEX.byScenario, SCENARIOS_LIST_PK, F.scenario),

@@ -1,6 +1,15 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChangeStore } from './change-store';
-import { INDEX, SCENARIOS_LIST_PK, UPDATE_PREFIX, scenarioPk, threadPk, threadKey, updateKey } from './keys';
+import {
+  INDEX,
+  SCENARIOS_LIST_PK,
+  UPDATE_PREFIX,
+  draftsScope,
+  scenarioPk,
+  threadPk,
+  threadKey,
+  updateKey,
+} from './keys';
 import { queryAll } from './query-all';
 
 /**
@@ -12,6 +21,7 @@ import { queryAll } from './query-all';
 
 const THREAD_FIELDS = ['id', 'scenario', 'title', 'summary', 'keywords'];
 const UPDATE_FIELDS = ['SK', 'summary', 'quotes', 'sources', 'retracted', 'draft'];
+const DRAFT_FIELDS = ['id', 'threadId', 'summary', 'quotes', 'sources', 'draft'];
 const BATCH_GET = 100;
 
 const projection = (fields: readonly string[]) => ({
@@ -49,6 +59,17 @@ export class SearchSource {
       KeyConditionExpression: 'GSI1PK = :pk',
       ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
       ...projection(THREAD_FIELDS),
+    });
+  }
+
+  /** A scenario's waiting drafts, their searchable fields: its drafts queue (GSI1's sparse drafts scope). */
+  async waitingDrafts(scenario: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byScenario,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': draftsScope(scenario) },
+      ...projection(DRAFT_FIELDS),
     });
   }
 

@@ -235,6 +235,42 @@ describe('GET /search', () => {
     expect(found(after.body).sort()).toEqual([`moving/${ids.chisinau}`, 'moving'].sort());
   });
 
+  it('finds a draft only for an editor who asks (drafts=true), marked; published, for everyone; discarded, for nobody', async () => {
+    // Prepare: two drafts with a word no other document holds.
+    const drafted = async (summary: string) =>
+      (
+        await s.call('POST', '/threads/budapest-meeting/updates', {
+          body: { status: null, summary, occurredAt: '2025-10-23', draft: true },
+        })
+      ).body.update.id as string;
+    const kept = await drafted('Wire: Sochi summit agreed.');
+    const dropped = await drafted('Wire: Sochi venue changed.');
+    // Act
+    const asked = await search('q=sochi&drafts=true', 'editor');
+    const notAsked = await search('q=sochi', 'editor');
+    const reader = await search('q=sochi');
+    const published = await s.call('POST', `/threads/budapest-meeting/updates/${kept}/publish`, { body: {} });
+    const discarded = await s.call('DELETE', `/threads/budapest-meeting/updates/${dropped}`);
+    indexed(s.ctx);
+    const afterwards = await search('q=sochi&drafts=true', 'editor');
+    const afterwardsReader = await search('q=sochi');
+    // Assess
+    expect(
+      asked.body.items.map((i: { updateId: string; draft: boolean }) => [i.updateId, i.draft]).sort(),
+    ).toEqual(
+      [
+        [kept, true],
+        [dropped, true],
+      ].sort(),
+    );
+    expect(notAsked.body.items).toEqual([]);
+    expect(reader.body.items).toEqual([]);
+    expect([published.status, discarded.status]).toEqual([201, 204]);
+    const publishedId = published.body.update.id as string;
+    expect(afterwards.body.items).toEqual([expect.objectContaining({ updateId: publishedId, draft: false })]);
+    expect(found(afterwardsReader.body)).toContain(`budapest-meeting/${publishedId}`);
+  });
+
   it('answers 400 to an empty, too long or wordless q, and 403 to drafts=true from a reader', async () => {
     expect((await search('q=')).status).toBe(400);
     expect((await search(`q=${'a'.repeat(201)}`)).status).toBe(400);
