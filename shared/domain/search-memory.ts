@@ -2,19 +2,23 @@ import { docKeyOf, impactIn, type SearchDoc } from './search-docs';
 import type { ImpactLookup, ImpactPosting, PostingSource } from './search-rank';
 
 /**
- * The search index in memory: for every word, its postings in descending impact, twice — once for
- * every scenario (rank key `<scenario>#<thread>#<update>`) and once in the document's scenario (rank
- * key `<thread>#<update>`) — each list in the order `topAfter` reads (impact descending, then rank
- * key), kept sorted as documents come and go (binary search and splice: a change costs the word's
- * list length in moves, a read nothing but the postings it takes).
+ * The search index in memory: for every word and scenario, the word's postings in that scenario in
+ * descending impact, then by document key (`<thread>#<update>`) — the order `topAfter` reads — kept
+ * sorted as documents come and go (binary search and splice: a change costs the list's length in
+ * moves, a read nothing but the postings it takes). A search across scenarios reads the word's lists
+ * of every scenario merged (a heap of their heads) in the same order with the scenario before the
+ * key (rank key `<scenario>#<thread>#<update>`): the ranking's tie order, one list per word and
+ * scenario rather than a second copy of every posting (docs/architecture.md, "Search": what that
+ * saved, measured).
  *
  * `topAfter` reads a list a chunk at a time and stops once the page cannot change, so a query takes
  * about as many postings as its results need, not the length of a common word's list; in memory that
- * is CPU, not round trips (docs/architecture.md, "Search").
+ * is CPU, not round trips.
  */
 
 interface Entry {
   impact: number;
+  /** The document key, `<thread>#<update>`. */
   key: string;
   doc: SearchDoc;
 }
@@ -39,13 +43,68 @@ function place(list: Entry[], impact: number, key: string): number {
 export const rankKeyOf = (doc: SearchDoc, scenario: string | undefined): string =>
   scenario === undefined ? `${doc.scenario}#${docKeyOf(doc)}` : docKeyOf(doc);
 
+/** A cursor on one scenario's list, and its head's rank key across scenarios. */
+interface Head {
+  list: Entry[];
+  at: number;
+  rank: string;
+}
+
+/** Across scenarios: higher impact first, then the lower rank key (scenario, then document key). */
+const headFirst = (a: Head, b: Head): boolean => {
+  const x = a.list[a.at]!;
+  const y = b.list[b.at]!;
+  return x.impact > y.impact || (x.impact === y.impact && a.rank < b.rank);
+};
+
+/** A binary heap of list heads, the best on top. */
+class Heads {
+  private readonly heap: Head[] = [];
+
+  push(head: Head): void {
+    const h = this.heap;
+    h.push(head);
+    for (let i = h.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!headFirst(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): Head | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const [l, r] = [2 * i + 1, 2 * i + 2];
+        let best = i;
+        if (l < h.length && headFirst(h[l]!, h[best]!)) best = l;
+        if (r < h.length && headFirst(h[r]!, h[best]!)) best = r;
+        if (best === i) break;
+        [h[i], h[best]] = [h[best]!, h[i]!];
+        i = best;
+      }
+    }
+    return top;
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+}
+
 export class MemoryIndex {
   /** Documents by document key. */
   private readonly docs = new Map<string, SearchDoc>();
   /** Each thread's document keys (a thread's move or removal takes them all). */
   private readonly byThread = new Map<string, Set<string>>();
-  /** Lists by `<word>\n<scenario or empty>`. */
+  /** Lists by `<word>\n<scenario>`. */
   private readonly lists = new Map<string, Entry[]>();
+  /** The scenarios that have a list of each word (what a search across scenarios merges). */
+  private readonly scenariosOf = new Map<string, Set<string>>();
   /** Bumped by every change: a query that sees it move under it starts again (SearchViews). */
   version = 0;
 
@@ -107,38 +166,64 @@ export class MemoryIndex {
   }
 
   private eachEntry(doc: SearchDoc, act: (list: Entry[], entry: Entry) => void, create = false): void {
-    // Each rank key made once per document, shared by its entries in every word's list.
-    const scopes = [
-      { suffix: '', key: rankKeyOf(doc, undefined) },
-      { suffix: doc.scenario, key: docKeyOf(doc) },
-    ];
+    // The document key made once per document, shared by its entries in every word's list.
+    const key = docKeyOf(doc);
     for (const term of Object.keys(doc.terms)) {
-      const impact = impactIn(doc, term)!;
-      for (const { suffix, key } of scopes) {
-        const id = `${term}\n${suffix}`;
-        let list = this.lists.get(id);
-        if (!list) {
-          if (!create) continue;
-          list = [];
-          this.lists.set(id, list);
-        }
-        act(list, { impact, key, doc });
-        if (list.length === 0) this.lists.delete(id);
+      const id = `${term}\n${doc.scenario}`;
+      let list = this.lists.get(id);
+      if (!list) {
+        if (!create) continue;
+        list = [];
+        this.lists.set(id, list);
+        const scenarios = this.scenariosOf.get(term) ?? new Set<string>();
+        scenarios.add(doc.scenario);
+        this.scenariosOf.set(term, scenarios);
+      }
+      act(list, { impact: impactIn(doc, term)!, key, doc });
+      if (list.length === 0) {
+        this.lists.delete(id);
+        const scenarios = this.scenariosOf.get(term);
+        scenarios?.delete(doc.scenario);
+        if (scenarios?.size === 0) this.scenariosOf.delete(term);
       }
     }
   }
 
   /** A word's postings (in the scenario, or everywhere), best first, read on from where the last read stopped. */
   postingSource(term: string, scenario: string | undefined): PostingSource {
-    const list = this.lists.get(`${term}\n${scenario ?? ''}`) ?? [];
-    let at = 0;
+    if (scenario !== undefined) {
+      const list = this.lists.get(`${term}\n${scenario}`) ?? [];
+      let at = 0;
+      return {
+        read: async (limit: number) => {
+          const postings: ImpactPosting[] = list
+            .slice(at, at + limit)
+            .map((e) => ({ key: e.key, impact: e.impact, draft: e.doc.draft }));
+          at += postings.length;
+          return { postings, done: at >= list.length };
+        },
+      };
+    }
+    // Across scenarios: every scenario's list of the word, merged.
+    const heads = new Heads();
+    for (const s of this.scenariosOf.get(term) ?? []) {
+      const list = this.lists.get(`${term}\n${s}`);
+      if (list?.length) heads.push({ list, at: 0, rank: `${s}#${list[0]!.key}` });
+    }
     return {
       read: async (limit: number) => {
-        const postings: ImpactPosting[] = list
-          .slice(at, at + limit)
-          .map((e) => ({ key: e.key, impact: e.impact, draft: e.doc.draft }));
-        at += postings.length;
-        return { postings, done: at >= list.length };
+        const postings: ImpactPosting[] = [];
+        while (postings.length < limit && heads.size > 0) {
+          const head = heads.pop()!;
+          const e = head.list[head.at]!;
+          postings.push({ key: head.rank, impact: e.impact, draft: e.doc.draft });
+          head.at++;
+          if (head.at < head.list.length) {
+            head.rank = `${e.doc.scenario}#${head.list[head.at]!.key}`;
+            heads.push(head);
+          }
+        }
+        return { postings, done: heads.size === 0 };
       },
     };
   }
