@@ -161,17 +161,20 @@ export class SearchViews {
     const fresh = writes.filter((w) => !this.applied.has(w.id));
     const threads = new Set<string>();
     const whole = new Set<string>();
-    const updates = new Map<string, { threadId: string; updateId: string }>();
+    /** The updates the changes name, by thread. */
+    const updates = new Map<string, Set<string>>();
     for (const w of fresh)
       for (const c of w.changes) {
         threads.add(c.threadId);
         if (movesDocs(c)) whole.add(c.threadId);
         else if (c.updateId !== undefined)
-          updates.set(`${c.threadId}#${c.updateId}`, { threadId: c.threadId, updateId: c.updateId });
+          updates.set(c.threadId, (updates.get(c.threadId) ?? new Set()).add(c.updateId));
       }
     const items = await this.source.items(
       [...threads],
-      [...updates.values()].filter((u) => !whole.has(u.threadId)),
+      [...updates]
+        .filter(([threadId]) => !whole.has(threadId))
+        .flatMap(([threadId, ids]) => [...ids].map((updateId) => ({ threadId, updateId }))),
     );
     const threadItems = new Map<string, Record<string, unknown>>();
     const updateItems = new Map<string, Record<string, unknown>>();
@@ -207,11 +210,10 @@ export class SearchViews {
         continue;
       }
       this.index.put(searchDocOf(thread, { threadId }, scenario!));
-      for (const u of updates.values()) {
-        if (u.threadId !== threadId) continue;
-        const item = updateItems.get(`${threadId}#${u.updateId}`);
-        if (item) this.index.put(searchDocOf(item, u, scenario!));
-        else this.index.remove(`${threadId}#${u.updateId}`);
+      for (const updateId of updates.get(threadId) ?? []) {
+        const item = updateItems.get(`${threadId}#${updateId}`);
+        if (item) this.index.put(searchDocOf(item, { threadId, updateId }, scenario!));
+        else this.index.remove(`${threadId}#${updateId}`);
       }
     }
     for (const w of fresh) this.applied.set(w.id, decodeTime(w.id.slice(0, 26)));

@@ -52,24 +52,23 @@ export class SearchSource {
   }
 
   /** A scenario's thread items (archived ones too), their searchable fields: its GSI1 partition. */
-  async scenarioThreads(scenario: string): Promise<Record<string, unknown>[]> {
-    return queryAll(this.db, {
-      TableName: this.table,
-      IndexName: INDEX.byScenario,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
-      ...projection(THREAD_FIELDS),
-    });
+  scenarioThreads(scenario: string): Promise<Record<string, unknown>[]> {
+    return this.listPartition(scenarioPk(scenario), THREAD_FIELDS);
   }
 
   /** A scenario's waiting drafts, their searchable fields: its drafts queue (GSI1's sparse drafts scope). */
-  async waitingDrafts(scenario: string): Promise<Record<string, unknown>[]> {
+  waitingDrafts(scenario: string): Promise<Record<string, unknown>[]> {
+    return this.listPartition(draftsScope(scenario), DRAFT_FIELDS);
+  }
+
+  /** Every item of one GSI1 partition, these fields of each. */
+  private listPartition(pk: string, fields: readonly string[]): Promise<Record<string, unknown>[]> {
     return queryAll(this.db, {
       TableName: this.table,
       IndexName: INDEX.byScenario,
       KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': draftsScope(scenario) },
-      ...projection(DRAFT_FIELDS),
+      ExpressionAttributeValues: { ':pk': pk },
+      ...projection(fields),
     });
   }
 
