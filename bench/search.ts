@@ -31,7 +31,7 @@ import { replayIstanbulFollowups } from '../local/news-replay';
 const UPDATES = QUICK ? 1_000 : 10_000;
 const THREADS = 50;
 const VOCABULARY = 4_000;
-const RUNS = QUICK ? 15 : 40;
+const RUNS = QUICK ? 15 : 100;
 const TARGET = 2;
 
 // A deterministic generator: the same text on every run.

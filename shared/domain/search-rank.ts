@@ -135,6 +135,10 @@ export async function topAfter(
   const lastKey = sources.map((): string | undefined => undefined);
   const ended = sources.map(() => false);
   const invisible = new Set<string>();
+  // Documents read since the last round, and those seen before but neither scored nor ruled out:
+  // a round looks at these only, not at everything read so far.
+  let fresh = new Set<string>();
+  let pending = new Set<string>();
   const readChunk = async (w: number, limit: number) => {
     const page = await sources[w]!.read(limit);
     for (const p of page.postings) {
@@ -142,6 +146,7 @@ export async function topAfter(
       if (p.draft && !drafts) invisible.add(p.key);
       lastImpact[w] = p.impact;
       lastKey[w] = p.key;
+      fresh.add(p.key);
     }
     if (page.done) ended[w] = true;
   };
@@ -152,41 +157,53 @@ export async function topAfter(
       ? [...options.weights]
       : read.map((r, w) => wordWeight(ended[w] ? r.size : cap, cap));
   const scored = new Map<string, number | null>();
+  // The documents scored that rank after the cursor, kept best first (sorted when one is added).
+  const hits: Ranked[] = [];
+  let unsorted = false;
+  const score = (key: string, value: number | null) => {
+    scored.set(key, value);
+    if (value === null) return;
+    const hit = { key, score: value };
+    if (after && !before(after, hit)) return;
+    hits.push(hit);
+    unsorted = true;
+  };
+  const results = () => {
+    if (unsorted) hits.sort((a, b) => (before(a, b) ? -1 : 1));
+    unsorted = false;
+    return hits;
+  };
   const scoreOf = (impacts: readonly (number | undefined)[]) =>
     impacts.every((i) => i !== undefined)
       ? impacts.reduce<number>((s, i, w) => s + weights[w]! * i!, 0)
       : null;
   for (;;) {
     // Documents seen: scored from their postings when every list holds them, else bounded.
-    const pending: { key: string; bound: number }[] = [];
-    for (const key of new Set(read.flatMap((r) => [...r.keys()]))) {
+    const open: { key: string; bound: number }[] = [];
+    for (const key of fresh) pending.add(key);
+    fresh = new Set();
+    for (const key of pending) {
       if (scored.has(key)) continue;
       if (invisible.has(key)) {
         scored.set(key, null);
         continue;
       }
       const impacts = read.map((r) => r.get(key));
-      if (impacts.every((i) => i !== undefined)) scored.set(key, scoreOf(impacts));
+      if (impacts.every((i) => i !== undefined)) score(key, scoreOf(impacts));
       // A list that ended without it: it does not hold that word.
       else if (impacts.some((i, w) => i === undefined && ended[w])) scored.set(key, null);
       else
-        pending.push({
+        open.push({
           key,
           bound: impacts.reduce<number>((s, i, w) => s + weights[w]! * (i ?? lastImpact[w]!), 0),
         });
     }
-    const results = () =>
-      [...scored]
-        .filter((e): e is [string, number] => e[1] !== null)
-        .map(([key, score]) => ({ key, score }))
-        .filter((r) => !after || before(after, r))
-        .sort((a, b) => (before(a, b) ? -1 : 1));
     // Look up the documents that could still make the page.
     let ranked = results();
     const cut = ranked.length >= need ? ranked[need - 1]! : null;
     // The most promising first, one BatchGetItem's worth a round: each raises the page's cut, which
     // settles more of the rest without reading them.
-    const look = pending
+    const look = open
       .filter((p) => !cut || !before(cut, { score: p.bound, key: p.key }))
       .sort((x, y) => y.bound - x.bound)
       .slice(0, options.lookupsPerRound ?? LOOKUPS_PER_ROUND)
@@ -195,11 +212,12 @@ export async function topAfter(
       const found = await lookup(look);
       for (const key of look) {
         const impacts = found.get(key);
-        scored.set(key, impacts ? scoreOf(impacts) : null);
+        score(key, impacts ? scoreOf(impacts) : null);
       }
       ranked = results();
     }
-    const open = pending.filter((p) => !scored.has(p.key));
+    const still = open.filter((p) => !scored.has(p.key));
+    pending = new Set(still.map((p) => p.key));
     // What a document not seen yet could score at most (none can hold every word once a list ended),
     // and the key it would have to exceed to score that (see above).
     const unseen = ended.some(Boolean) ? -1 : lastImpact.reduce((s, i, w) => s + weights[w]! * i, 0);
@@ -211,8 +229,8 @@ export async function topAfter(
       last !== null &&
       (unseen < last.score ||
         (unseen === last.score && unseenAfter !== undefined && last.key <= unseenAfter)) &&
-      open.every((p) => before(last, { score: p.bound, key: p.key }));
-    if (settled || (unseen < 0 && open.length === 0)) return { ranked: ranked.slice(0, need), weights };
+      still.every((p) => before(last, { score: p.bound, key: p.key }));
+    if (settled || (unseen < 0 && still.length === 0)) return { ranked: ranked.slice(0, need), weights };
     if (ended.every(Boolean)) return { ranked: ranked.slice(0, need), weights };
     await Promise.all(sources.map((_, w) => (ended[w] ? undefined : readChunk(w, chunk))));
   }
