@@ -343,4 +343,70 @@ describe('GET /p/{scenario}', () => {
     expect(events).toEqual([summit]);
     expect(r.text).toContain('<h3>Key events</h3>');
   });
+
+  it('gives each summit its eventStatus from the status and the history of expected: EventScheduled, EventRescheduled with previousStartDate, EventCancelled', async () => {
+    // Prepare: a public scenario of four summits: one expected once, one whose expected date moved,
+    // one whose expected changed only its wording, one cancelled.
+    await s.call('POST', '/scenarios', { body: { id: 'summits', title: 'Summits' } });
+    const summit = (id: string, status: string, at: string) =>
+      s.call('POST', '/threads', {
+        body: {
+          id,
+          scenario: 'summits',
+          kind: 'summit',
+          title: id,
+          status,
+          summary: `${id}.`,
+          occurredAt: '2025-10-01',
+          expected: { what: 'Meeting', at },
+        },
+      });
+    await summit('summit-set', 'announced', '2025-12-01');
+    await summit('summit-moved', 'scheduled', '2025-11-15');
+    await s.call('PATCH', '/threads/summit-moved', { body: { expected: { what: 'Meeting', at: '2025-12-05' } } });
+    await summit('summit-reworded', 'scheduled', '2025-11-20');
+    await s.call('PATCH', '/threads/summit-reworded', {
+      body: { expected: { what: 'Meeting in Geneva', at: '2025-11-20' } },
+    });
+    await summit('summit-off', 'cancelled', '2025-11-25');
+    await s.call('PATCH', '/scenarios/summits', { body: { public: true } });
+    // Act
+    const r = await s.call('GET', '/p/summits', anyone);
+    // Assess
+    expect(r.status).toBe(200);
+    const block = /<script type="application\/ld\+json">(.*?)<\/script>/s.exec(r.text);
+    const [, ...events] = (JSON.parse(block![1]!) as Graph)['@graph'] as Record<string, unknown>[];
+    const statusOf = (e: Record<string, unknown>) => ({
+      name: e.name,
+      eventStatus: e.eventStatus,
+      startDate: e.startDate,
+      previousStartDate: e.previousStartDate,
+    });
+    expect(events.map(statusOf)).toEqual([
+      {
+        name: 'summit-moved',
+        eventStatus: 'https://schema.org/EventRescheduled',
+        startDate: '2025-12-05T00:00:00.000Z',
+        previousStartDate: '2025-11-15T00:00:00.000Z',
+      },
+      {
+        name: 'summit-off',
+        eventStatus: 'https://schema.org/EventCancelled',
+        startDate: '2025-11-25T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+      {
+        name: 'summit-reworded',
+        eventStatus: 'https://schema.org/EventScheduled',
+        startDate: '2025-11-20T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+      {
+        name: 'summit-set',
+        eventStatus: 'https://schema.org/EventScheduled',
+        startDate: '2025-12-01T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+    ]);
+  });
 });
