@@ -227,6 +227,8 @@ describe('GET /scenarios/{id}/export', () => {
     // Assess
     expect(missing.status).toBe(404);
     expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_error');
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['format']);
     expect(head.status).toBe(200);
     expect(head.headers['content-disposition']).toBe('attachment; filename="export-desk.csv"');
     expect(head.text).toBe('');
