@@ -443,7 +443,7 @@ describe('GET /p/{scenario}', () => {
     // Assess
     expect(r.status).toBe(200);
     const block = /<script type="application\/ld\+json">(.*?)<\/script>/s.exec(r.text);
-    const [, ...events] = (JSON.parse(block![1]!) as Graph)['@graph'] as Record<string, unknown>[];
+    const [, ...events] = JSON.parse(block![1]!)['@graph'] as Record<string, unknown>[];
     const statusOf = (e: Record<string, unknown>) => ({
       name: e.name,
       eventStatus: e.eventStatus,
