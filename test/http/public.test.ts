@@ -173,6 +173,7 @@ describe('every public route of a public scenario', () => {
     ['/embed/budapest/budapest-summit', 'text/html; charset=utf-8'],
     ['/badge/budapest/budapest-summit.svg', 'image/svg+xml; charset=utf-8'],
     ['/p/budapest', 'text/html; charset=utf-8'],
+    ['/embed.js', 'text/javascript; charset=utf-8'],
     [
       '/oembed?url=' + encodeURIComponent('http://HOST/embed/budapest') + '&format=json',
       'application/json; charset=utf-8',
