@@ -134,8 +134,9 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     try {
       const target = requestTarget(req.url ?? '/');
       const origin = req.headers.origin;
-      // A public route (contract 1.2) is readable from any page, as the CDN answers it in the cloud.
-      const publicRoute = isPublicPath(target.path);
+      // A public route (contract 1.2) is readable from any page, as the CDN answers it in the cloud
+      // (looked up only for a browser's cross-origin request: a request without Origin needs no CORS).
+      const publicRoute = (origin !== undefined || req.method === 'OPTIONS') && isPublicPath(target.path);
       // Vary on every answer once origins are configured, so no cache serves one origin's answer to another.
       const cors: Record<string, string> = publicRoute
         ? {
