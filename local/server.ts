@@ -13,7 +13,7 @@ import { logger } from '../shared/observability';
 import { InternalError, ValidationError } from '../shared/domain/errors';
 import { problem } from '../shared/http/problem';
 import { BASE_HEADERS } from '../shared/http/response';
-import { CORS } from '../shared/http/cors';
+import { CORS, PUBLIC_CORS } from '../shared/http/cors';
 import { STATUS_TONES } from '../shared/domain/tones';
 import { dispatch, requestTarget, send, type RequestTarget } from './gateway';
 import { PublicCache } from './public-cache';
@@ -134,9 +134,16 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     try {
       const target = requestTarget(req.url ?? '/');
       const origin = req.headers.origin;
+      // A public route (contract 1.2) is readable from any page, as the CDN answers it in the cloud
+      // (looked up only for a browser's cross-origin request: a request without Origin needs no CORS).
+      const publicRoute = (origin !== undefined || req.method === 'OPTIONS') && isPublicPath(target.path);
       // Vary on every answer once origins are configured, so no cache serves one origin's answer to another.
-      const cors: Record<string, string> =
-        origin && allowed.has(origin)
+      const cors: Record<string, string> = publicRoute
+        ? {
+            'Access-Control-Allow-Origin': '*',
+            'Access-Control-Expose-Headers': PUBLIC_CORS.exposeHeaders.join(', '),
+          }
+        : origin && allowed.has(origin)
           ? {
               'Access-Control-Allow-Origin': origin,
               Vary: 'Origin',
@@ -149,13 +156,19 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
         res.writeHead(204, {
           ...BASE_HEADERS,
           ...cors,
-          ...(cors['Access-Control-Allow-Origin']
+          ...(publicRoute
             ? {
-                'Access-Control-Allow-Methods': CORS.allowMethods.join(', '),
-                'Access-Control-Allow-Headers': CORS.allowHeaders.join(', '),
-                'Access-Control-Max-Age': String(CORS.maxAgeSeconds),
+                'Access-Control-Allow-Methods': PUBLIC_CORS.allowMethods.join(', '),
+                'Access-Control-Allow-Headers': PUBLIC_CORS.allowHeaders.join(', '),
+                'Access-Control-Max-Age': String(PUBLIC_CORS.maxAgeSeconds),
               }
-            : {}),
+            : cors['Access-Control-Allow-Origin']
+              ? {
+                  'Access-Control-Allow-Methods': CORS.allowMethods.join(', '),
+                  'Access-Control-Allow-Headers': CORS.allowHeaders.join(', '),
+                  'Access-Control-Max-Age': String(CORS.maxAgeSeconds),
+                }
+              : {}),
         });
         return res.end();
       }
@@ -238,6 +251,12 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     return close(callback);
   };
   return server;
+}
+
+/** Whether a path is one of the public routes (a GET route marked `publicCache`). */
+function isPublicPath(path: string): boolean {
+  const match = matchRoute('GET', path);
+  return match.kind === 'found' && match.route.publicCache === true;
 }
 
 /**

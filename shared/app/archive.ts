@@ -92,6 +92,7 @@ const calendarOf = (raw: unknown): CalendarState | null => {
           clearedAt: c.cancelled.clearedAt,
         }
       : null,
+    ...(c.previousAt !== undefined ? { previousAt: c.previousAt } : {}),
   };
 };
 

@@ -150,3 +150,24 @@ export async function getPublicThread(ctx: Ctx, id: string, threadId: string): P
   const view = await getPublicThreadView(ctx, id, threadId);
   return { ...view, scenario: id, keyEvents: await keyEventsOf(ctx, threadId) };
 }
+
+/**
+ * For the public page's schema.org Events (contract 1.2: `EventRescheduled` with
+ * `previousStartDate` "from the status and the history of `expected`"): each expecting thread's
+ * earlier start, when its expected date has moved (the calendar state keeps it). One Query of the
+ * scenario's thread items, made only when the page has a summit to describe.
+ */
+export async function previousStartsOf(
+  ctx: Ctx,
+  scenario: string,
+  threads: readonly PublicThread[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!threads.some((t) => t.kind === 'summit')) return out;
+  for (const { thread, calendar } of await ctx.threads.calendarThreads(scenario)) {
+    const previousAt = calendar?.previousAt;
+    if (thread.expected !== null && previousAt !== undefined && previousAt !== thread.expected.at)
+      out.set(thread.id, previousAt);
+  }
+  return out;
+}

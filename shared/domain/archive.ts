@@ -157,6 +157,7 @@ const SCHEMAS = {
         cancelled: z.nullable(
           z.strictObject({ what: str, at: storedTime, precision, clearedAt: storedTime }),
         ),
+        previousAt: z.optional(storedTime),
       }),
     ),
     createdAt: storedTime,

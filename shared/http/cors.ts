@@ -14,3 +14,16 @@ export const CORS = {
   /** How long a browser may reuse a preflight's answer. */
   maxAgeSeconds: 3600,
 } as const;
+
+/**
+ * The public routes' policy (contract 1.2, "Public scenarios and embeds": CORS `*`), whatever
+ * TRACKER_CORS_ORIGINS lists: what the CDN's response headers policy answers in the cloud
+ * (infra/constructs/edge.ts, `PublicCors`) and the local server answers on a laptop. No credentials:
+ * a public route reads no token.
+ */
+export const PUBLIC_CORS = {
+  allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+  allowHeaders: ['If-None-Match'],
+  exposeHeaders: ['ETag'],
+  maxAgeSeconds: 3600,
+} as const;

@@ -194,9 +194,8 @@ export interface PageThread {
   thread: PublicThread;
   keyEvents: PublicKeyEvent[];
   /**
-   * The summit's earlier expected date, when one is known. No part of the tracker keeps the history
-   * of `expected` today (a PATCH overwrites it), so this stays unset until one does: an Event is then
-   * never `EventRescheduled`, rather than rescheduled on a guess.
+   * The summit's earlier expected start, when its expected date has moved (the calendar state keeps
+   * it: shared/domain/calendar.ts); its Event is then `EventRescheduled` unless postponed or cancelled.
    */
   previousStartDate?: string;
 }

@@ -1,5 +1,11 @@
 import type { AppContext } from '../app/context';
-import { getPublicScenario, getPublicThread, getPublicThreadView, keyEventsOf } from '../app/public';
+import {
+  getPublicScenario,
+  getPublicThread,
+  getPublicThreadView,
+  keyEventsOf,
+  previousStartsOf,
+} from '../app/public';
 import { NotFoundError, NotImplementedError } from '../domain/errors';
 import { SettingError } from '../config';
 import { embedScript, liveEmbedConfig } from './embed-script';
@@ -168,10 +174,17 @@ export const publicRoutes: Pick<
     const view = await getPublicScenario(req.ctx, req.params.scenario);
     // One Query per thread for its key events: the page is cached by the CDN (max-age), so a
     // scenario's page costs these reads once per max-age, not once per reader.
-    const threads: PageThread[] = await Promise.all(
-      view.threads.map(async (thread) => ({ thread, keyEvents: await keyEventsOf(req.ctx, thread.id) })),
-    );
-    const page = publicPage(view, threads, pageUrl(base, view.id));
+    const [threads, previousStarts] = await Promise.all([
+      Promise.all(
+        view.threads.map(async (thread) => ({ thread, keyEvents: await keyEventsOf(req.ctx, thread.id) })),
+      ),
+      previousStartsOf(req.ctx, view.id, view.threads),
+    ]);
+    const withStarts: PageThread[] = threads.map((t) => {
+      const previousStartDate = previousStarts.get(t.thread.id);
+      return previousStartDate !== undefined ? { ...t, previousStartDate } : t;
+    });
+    const page = publicPage(view, withStarts, pageUrl(base, view.id));
     return document(req, HTML, page.html, { 'Content-Security-Policy': page.csp });
   },
 };

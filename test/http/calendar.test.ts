@@ -1,4 +1,6 @@
 import ICAL from 'ical.js';
+import { CANCELLED_KEPT_DAYS } from '../../shared/domain/calendar';
+import { tick, useFakeDate } from '../support/fake-date';
 import { startTestServer, type TestServer } from '../support/server';
 
 /** The calendar of expected events (contract 1.2), built with `ics` and read back with ical.js. */
@@ -175,6 +177,34 @@ describe('GET /scenarios/{id}/calendar.ics', () => {
     });
   });
 
+  it('keeps a cleared expected for 30 days with STATUS:CANCELLED, then drops the event', async () => {
+    // Prepare: the clock under the test's hand from the clearing on.
+    useFakeDate();
+    try {
+      await thread('dropped', { what: 'Talks in Riyadh', at: '2025-12-01' });
+      await expect_('dropped', null);
+      const day = 86_400_000;
+      const read = async () =>
+        parse((await s.call('GET', '/scenarios/calendar-desk/calendar.ics', { role: 'reader' })).text);
+      // Act
+      tick(CANCELLED_KEPT_DAYS * day - 60_000);
+      const lastMinute = await read();
+      tick(60_000);
+      const after = await read();
+      // Assess
+      expect(CANCELLED_KEPT_DAYS).toBe(30);
+      expect(lastMinute.get('dropped@scenario-tracker')).toMatchObject({
+        summary: 'Talks in Riyadh',
+        status: 'CANCELLED',
+        sequence: 1,
+      });
+      expect(after.has('dropped@scenario-tracker')).toBe(false);
+      expect(after.has('by-day@scenario-tracker')).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('answers 304 to its ETag, 401 without a token, 404 for no scenario', async () => {
     // Prepare
     const first = await s.call('GET', '/scenarios/calendar-desk/calendar.ics', { role: 'reader' });
@@ -184,10 +214,20 @@ describe('GET /scenarios/{id}/calendar.ics', () => {
       headers: { 'If-None-Match': first.headers.get('etag')! },
     });
     const anonymous = await s.call('GET', '/scenarios/calendar-desk/calendar.ics', { role: null });
+    const wrongPassword = await s.call('GET', '/scenarios/calendar-desk/calendar.ics', {
+      role: null,
+      headers: basic('not-a-token'),
+    });
     const missing = await s.call('GET', '/scenarios/no-such-desk/calendar.ics', { role: 'reader' });
     // Assess
     expect(again.status).toBe(304);
+    expect(again.text).toBe('');
     expect(anonymous.status).toBe(401);
+    expect(anonymous.body.code).toBe('unauthorized');
+    // HTTP Basic as for feeds: a calendar client is told it may answer with a user name and password.
+    expect(anonymous.headers.get('www-authenticate')).toContain('Basic realm="Scenario Tracker"');
+    expect(wrongPassword.status).toBe(401);
     expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('not_found');
   });
 });

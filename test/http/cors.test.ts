@@ -180,3 +180,31 @@ describe('an actual response', () => {
     expect(corsHeaders(r)).toEqual([]);
   });
 });
+
+describe('a public route (contract 1.2, "Public scenarios and embeds": CORS *)', () => {
+  it('answers every origin with *, listed or not, and so does its preflight, as the CDN does in the cloud', async () => {
+    // Prepare: a public scenario on the server that lists DESK and DASHBOARD only.
+    await s.call('POST', '/scenarios', { body: { id: 'open-desk', title: 'Open desk' } });
+    await s.call('PATCH', '/scenarios/open-desk', { body: { public: true } });
+    const read = (origin: string) =>
+      rawRequest(s.url, { method: 'GET', path: '/public/scenarios/open-desk', headers: { Origin: origin } });
+    // Act
+    const listed = await read(DESK);
+    const unlisted = await read('https://news.example.com');
+    const unlistedPreflight = await preflight(s, 'https://news.example.com', 'GET', '/embed/open-desk');
+    const closedPreflight = await preflight(closed, DESK, 'GET', '/public/scenarios/open-desk');
+    // Assess
+    for (const r of [listed, unlisted]) {
+      expect(r.status).toBe(200);
+      expect(r.headers['access-control-allow-origin']).toBe('*');
+      expect(r.headers['access-control-expose-headers']).toBe('ETag');
+      expect(r.headers['access-control-allow-credentials']).toBeUndefined();
+    }
+    for (const r of [unlistedPreflight, closedPreflight]) {
+      expect(r.status).toBe(204);
+      expect(r.headers['access-control-allow-origin']).toBe('*');
+      expect(String(r.headers['access-control-allow-methods']).split(/,\s*/)).toContain('GET');
+      expect(String(r.headers['access-control-allow-headers']).split(/,\s*/)).toEqual(['If-None-Match']);
+    }
+  });
+});

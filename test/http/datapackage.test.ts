@@ -90,7 +90,7 @@ describe('GET /scenarios/{id}/datapackage.json', () => {
     expect(misfits).toEqual([]);
   });
 
-  it('answers 304 to its own ETag and 404 for a scenario with no item and no thread', async () => {
+  it('answers 304 to its own ETag, 404 for a scenario with no item and no thread, and 401 without a reader token', async () => {
     // Prepare
     const first = await s.call('GET', '/scenarios/package-desk/datapackage.json', reader);
     // Act
@@ -99,9 +99,13 @@ describe('GET /scenarios/{id}/datapackage.json', () => {
       headers: { 'If-None-Match': first.headers.get('etag')! },
     });
     const missing = await s.call('GET', '/scenarios/no-such-desk/datapackage.json', reader);
+    const anonymous = await s.call('GET', '/scenarios/package-desk/datapackage.json', { role: null });
     // Assess
     expect(first.headers.get('etag')).toMatch(/^"[^"]+"$/);
     expect(again.status).toBe(304);
     expect(missing.status).toBe(404);
+    // A reader's route: no token, no package.
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.code).toBe('unauthorized');
   });
 });

@@ -214,6 +214,35 @@ describe('GET /scenarios/{id}/export', () => {
     expect(summaries).toEqual(['First.', ...Array.from({ length: 150 }, (_, m) => `minute ${m}`)]);
   });
 
+  it('gives one record per update and none per draft: a draft is for editors only until published', async () => {
+    // Prepare: a thread with one draft waiting and one published.
+    await s.call('POST', '/threads', {
+      body: {
+        id: 'drafted',
+        scenario: 'draft-desk',
+        kind: 'summit',
+        title: 'Drafted',
+        status: 'announced',
+        summary: 'Announced.',
+        occurredAt: '2025-01-01',
+      },
+    });
+    const draft = (summary: string) =>
+      s.call('POST', '/threads/drafted/updates', { body: { status: 'held', summary, draft: true } });
+    await draft('Still a draft.');
+    const published = (await draft('Published draft.')).body.update.id;
+    const publishing = await s.call('POST', `/threads/drafted/updates/${published}/publish`);
+    // Act
+    const res = await s.call('GET', '/scenarios/draft-desk/export?format=ndjson', reader);
+    // Assess
+    expect(publishing.status).toBe(201);
+    const lines = res.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.summary)).toEqual(['Announced.', 'Published draft.']);
+  });
+
   it('answers 404 for a scenario with no item and no thread, 400 for an unknown format, and no body to HEAD', async () => {
     // Act
     const missing = await s.call('GET', '/scenarios/no-such-desk/export', reader);
@@ -227,6 +256,8 @@ describe('GET /scenarios/{id}/export', () => {
     // Assess
     expect(missing.status).toBe(404);
     expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_error');
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['format']);
     expect(head.status).toBe(200);
     expect(head.headers['content-disposition']).toBe('attachment; filename="export-desk.csv"');
     expect(head.text).toBe('');

@@ -166,6 +166,73 @@ describe('GET /public/scenarios/{id}', () => {
   });
 });
 
+describe('every public route of a public scenario', () => {
+  it.each([
+    ['/public/scenarios/budapest/threads/budapest-summit', 'application/json; charset=utf-8'],
+    ['/embed/budapest', 'text/html; charset=utf-8'],
+    ['/embed/budapest/budapest-summit', 'text/html; charset=utf-8'],
+    ['/badge/budapest/budapest-summit.svg', 'image/svg+xml; charset=utf-8'],
+    ['/p/budapest', 'text/html; charset=utf-8'],
+    ['/embed.js', 'text/javascript; charset=utf-8'],
+    [
+      '/oembed?url=' + encodeURIComponent('http://HOST/embed/budapest') + '&format=json',
+      'application/json; charset=utf-8',
+    ],
+  ])(
+    '%s answers without a token with Cache-Control: public, max-age=30, stale-while-revalidate=300, an ETag, 304 and CORS *',
+    async (path, type) => {
+      // Prepare
+      const url = path.replace(encodeURIComponent('http://HOST'), encodeURIComponent(s.url));
+      // Act
+      const r = await s.call('GET', url, anyone);
+      const again = await s.call('GET', url, {
+        ...anyone,
+        headers: { 'If-None-Match': r.headers.get('etag')! },
+      });
+      // Assess
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe(type);
+      expect(r.headers.get('cache-control')).toBe('public, max-age=30, stale-while-revalidate=300');
+      expect(r.headers.get('access-control-allow-origin')).toBe('*');
+      expect(r.headers.get('etag')).toMatch(/^"[\w-]+"$/);
+      expect(again.status).toBe(304);
+      expect(again.text).toBe('');
+      expect(again.headers.get('etag')).toBe(r.headers.get('etag'));
+    },
+  );
+
+  it('publishes only while public: PATCH { public: false } makes every route 404 again', async () => {
+    // Prepare
+    await s.call('POST', '/scenarios', { body: { id: 'briefly-public', title: 'Briefly public' } });
+    await s.call('POST', '/threads', {
+      body: {
+        id: 'briefly-summit',
+        scenario: 'briefly-public',
+        kind: 'summit',
+        title: 'Briefly',
+        status: 'announced',
+        summary: 'Announced.',
+      },
+    });
+    await s.call('PATCH', '/scenarios/briefly-public', { body: { public: true } });
+    const whilePublic = await s.call('GET', '/public/scenarios/briefly-public', anyone);
+    // Act
+    const hidden = await s.call('PATCH', '/scenarios/briefly-public', { body: { public: false } });
+    expireCache();
+    // Assess
+    expect(whilePublic.status).toBe(200);
+    expect(hidden.body.public).toBe(false);
+    for (const path of [
+      '/public/scenarios/briefly-public',
+      '/public/scenarios/briefly-public/threads/briefly-summit',
+      '/embed/briefly-public',
+      '/badge/briefly-public/briefly-summit.svg',
+      '/p/briefly-public',
+    ])
+      expect({ path, status: (await s.call('GET', path, anyone)).status }).toEqual({ path, status: 404 });
+  });
+});
+
 describe('GET /public/scenarios/{id}/threads/{threadId}', () => {
   it('adds the key events only: not every status change, never an unmarked update', async () => {
     // Act
@@ -342,5 +409,73 @@ describe('GET /p/{scenario}', () => {
     expect(typeof dateModified).toBe('string');
     expect(events).toEqual([summit]);
     expect(r.text).toContain('<h3>Key events</h3>');
+  });
+
+  it('gives each summit its eventStatus from the status and the history of expected: EventScheduled, EventRescheduled with previousStartDate, EventCancelled', async () => {
+    // Prepare: a public scenario of four summits: one expected once, one whose expected date moved,
+    // one whose expected changed only its wording, one cancelled.
+    await s.call('POST', '/scenarios', { body: { id: 'summits', title: 'Summits' } });
+    const summit = (id: string, status: string, at: string) =>
+      s.call('POST', '/threads', {
+        body: {
+          id,
+          scenario: 'summits',
+          kind: 'summit',
+          title: id,
+          status,
+          summary: `${id}.`,
+          occurredAt: '2025-10-01',
+          expected: { what: 'Meeting', at },
+        },
+      });
+    await summit('summit-set', 'announced', '2025-12-01');
+    await summit('summit-moved', 'scheduled', '2025-11-15');
+    await s.call('PATCH', '/threads/summit-moved', {
+      body: { expected: { what: 'Meeting', at: '2025-12-05' } },
+    });
+    await summit('summit-reworded', 'scheduled', '2025-11-20');
+    await s.call('PATCH', '/threads/summit-reworded', {
+      body: { expected: { what: 'Meeting in Geneva', at: '2025-11-20' } },
+    });
+    await summit('summit-off', 'cancelled', '2025-11-25');
+    await s.call('PATCH', '/scenarios/summits', { body: { public: true } });
+    // Act
+    const r = await s.call('GET', '/p/summits', anyone);
+    // Assess
+    expect(r.status).toBe(200);
+    const block = /<script type="application\/ld\+json">(.*?)<\/script>/s.exec(r.text);
+    const [, ...events] = JSON.parse(block![1]!)['@graph'] as Record<string, unknown>[];
+    const statusOf = (e: Record<string, unknown>) => ({
+      name: e.name,
+      eventStatus: e.eventStatus,
+      startDate: e.startDate,
+      previousStartDate: e.previousStartDate,
+    });
+    expect(events.map(statusOf)).toEqual([
+      {
+        name: 'summit-moved',
+        eventStatus: 'https://schema.org/EventRescheduled',
+        startDate: '2025-12-05T00:00:00.000Z',
+        previousStartDate: '2025-11-15T00:00:00.000Z',
+      },
+      {
+        name: 'summit-off',
+        eventStatus: 'https://schema.org/EventCancelled',
+        startDate: '2025-11-25T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+      {
+        name: 'summit-reworded',
+        eventStatus: 'https://schema.org/EventScheduled',
+        startDate: '2025-11-20T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+      {
+        name: 'summit-set',
+        eventStatus: 'https://schema.org/EventScheduled',
+        startDate: '2025-12-01T00:00:00.000Z',
+        previousStartDate: undefined,
+      },
+    ]);
   });
 });

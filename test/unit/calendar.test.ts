@@ -71,3 +71,21 @@ describe('the cancelled event', () => {
     expect(eventOf(thread, null, Date.parse(clearedAt))).toBeNull();
   });
 });
+
+describe('the earlier start (previousAt)', () => {
+  it('is the start before the expected date last moved; a new wording alone moves nothing', () => {
+    // Prepare
+    const later = { ...meeting, at: '2025-11-15T00:00:00.000Z' };
+    const set = calendarAfterChange(null, null, meeting, '2025-10-16T09:00:00.000Z');
+    // Act
+    const moved = calendarAfterChange(set, meeting, later, '2025-10-20T09:00:00.000Z');
+    const reworded = calendarAfterChange(moved, later, { ...later, what: 'Meeting in Budapest' }, clearedAt);
+    const cleared = calendarAfterChange(null, meeting, null, clearedAt);
+    const setAgain = calendarAfterChange(cleared, null, later, '2025-10-23T09:00:00.000Z');
+    // Assess
+    expect(set).not.toHaveProperty('previousAt');
+    expect(moved.previousAt).toBe(meeting.at);
+    expect(reworded.previousAt).toBe(meeting.at);
+    expect(setAgain.previousAt).toBe(meeting.at);
+  });
+});
