@@ -166,6 +166,69 @@ describe('POST /inbox', () => {
   });
 });
 
+describe('matches follow the threads as they are now', () => {
+  const scenario = 'inbox-fresh';
+  const thread = (id: string, title: string) =>
+    s.call('POST', '/threads', {
+      body: { id, scenario, kind: 'other', title, status: 'active', summary: `${title}.` },
+    });
+
+  it("Matches: the scenario's non-archived threads — a thread made or archived just now counts at the next arrival", async () => {
+    // Prepare: an arrival that builds the scenario's index before the grain thread exists
+    await thread('inbox-fresh-alaska', 'Alaska summit between Trump and Putin');
+    const before = await push({
+      scenario,
+      url: 'https://example.com/alaska',
+      title: 'Trump and Putin meet in Alaska',
+    });
+    await thread('inbox-fresh-grain', 'Black Sea grain corridor');
+    // Act
+    const made = await push({
+      scenario,
+      url: 'https://example.com/grain-1',
+      title: 'Black Sea grain corridor reopens',
+    });
+    const archived = await s.call('PATCH', '/threads/inbox-fresh-grain', { body: { archived: true } });
+    const after = await push({
+      scenario,
+      url: 'https://example.com/grain-2',
+      title: 'Ships use the Black Sea grain corridor',
+    });
+    // Assess
+    expect(before.body.matches.map((m: { threadId: string }) => m.threadId)).toEqual(['inbox-fresh-alaska']);
+    expect(made.body.matches[0]).toMatchObject({ threadId: 'inbox-fresh-grain' });
+    expect(archived.status).toBe(200);
+    expect(after.body.matches.map((m: { threadId: string }) => m.threadId)).not.toContain(
+      'inbox-fresh-grain',
+    );
+  });
+
+  it('Matching uses the thread’s keywords: keywords set with PATCH count at the next arrival', async () => {
+    // Prepare
+    await thread('inbox-fresh-talks', 'Direct talks in Istanbul');
+    const unmatched = await push({
+      scenario,
+      url: 'https://example.com/memorandum-1',
+      title: 'Memorandum drafts exchanged',
+    });
+    // Act
+    const patched = await s.call('PATCH', '/threads/inbox-fresh-talks', {
+      body: { keywords: ['memorandum', 'drafts'] },
+    });
+    const matched = await push({
+      scenario,
+      url: 'https://example.com/memorandum-2',
+      title: 'Memorandum drafts compared',
+    });
+    // Assess
+    expect(patched.status).toBe(200);
+    expect(unmatched.body.matches.map((m: { threadId: string }) => m.threadId)).not.toContain(
+      'inbox-fresh-talks',
+    );
+    expect(matched.body.matches[0]).toMatchObject({ threadId: 'inbox-fresh-talks' });
+  });
+});
+
 describe('GET /inbox', () => {
   const scenario = 'inbox-list';
   const ids: string[] = [];
