@@ -195,6 +195,45 @@ describe('news sources over HTTP', () => {
     ).toBe(404);
   });
 
+  it('POST /sources refuses null for its optional fields (title, language) with 400: null for an optional body field is 400', async () => {
+    // Act
+    const res = await create({ url: feeds.url('/rss'), title: null, language: null });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['language', 'title']);
+  });
+
+  it.each([
+    ['title null', { title: null }, 'title'],
+    ['intervalMinutes 4', { intervalMinutes: 4 }, 'intervalMinutes'],
+    ['intervalMinutes 1441', { intervalMinutes: 1441 }, 'intervalMinutes'],
+    ['a status other than active or paused', { status: 'disabled' }, 'status'],
+    ['a field PATCH does not take (url)', { url: 'https://example.org/other.xml' }, ''],
+  ])('PATCH /sources/{id} refuses %s with 400 validation_error', async (_what, body, path) => {
+    // Prepare
+    const source = await made('/rss', { title: 'Kept' });
+    // Act
+    const res = await server.call('PATCH', `/sources/${source.id}`, { role: 'admin', body });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    if (path) expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+    expect((await server.call('GET', `/sources/${source.id}`)).body).toEqual(source);
+  });
+
+  it('GET /sources/{id} is for editors (403 for a reader); DELETE /sources/{id} is for admins (403 for an editor)', async () => {
+    // Prepare
+    const source = await made('/rss');
+    // Act
+    const read = await server.call('GET', `/sources/${source.id}`, { role: 'reader' });
+    const deleted = await server.call('DELETE', `/sources/${source.id}`, { role: 'editor' });
+    const fetched = await server.call('POST', `/sources/${source.id}/fetch`, { role: 'reader' });
+    // Assess
+    expect([read.status, deleted.status, fetched.status]).toEqual([403, 403, 403]);
+    expect((await server.call('GET', `/sources/${source.id}`)).status).toBe(200);
+  });
+
   it('a paused source is not polled by the schedule; resumed, it is', async () => {
     // Prepare
     const source = await made('/rss', { title: 'Paused' });
