@@ -185,14 +185,21 @@ export interface Arrival {
 }
 
 /**
- * An entry arrives. Its canonical URL already known in the scenario: that item, unchanged. A near
+ * An entry arrives. Its canonical URL already known in the scenario: that item, with this spelling
+ * of the URL among its duplicates unless it is the item's own or listed already. A near
  * copy of one of the scenario's newest items: its URL joins that item's duplicates. Otherwise a new
  * item, with its outlet, language, publication date (from the text when not given) and matches.
  */
 export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowUtc()): Promise<Arrival> {
   const canonical = canonicalUrl(entry.url);
   const known = await ctx.inbox.findByUrl(entry.scenario, canonical);
-  if (known) return { item: known, created: false };
+  if (known) {
+    // The same link again: nothing new. Another spelling of it (host case, fragment, utm_*) is a
+    // duplicate like any other: its URL joins the item's duplicates (contract 1.2, "Duplicates").
+    if (entry.url === known.url || known.duplicates.includes(entry.url))
+      return { item: known, created: false };
+    return { item: await ctx.inbox.addSpelling(known.id, entry.url), created: false };
+  }
 
   const summary = entry.summary ?? '';
   const text = copyText({ title: entry.title, summary });

@@ -236,6 +236,32 @@ export class InboxStore {
   }
 
   /**
+   * Lists another spelling of an item's own link (the same canonical URL, already claimed by the
+   * item) among its duplicates, once; the item as it is after. Past MAX_DUPLICATES it is not listed.
+   */
+  async addSpelling(id: string, url: string): Promise<InboxItem> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: inboxItemKey(id),
+          UpdateExpression: 'SET duplicates = list_append(duplicates, :url)',
+          ConditionExpression:
+            'attribute_exists(PK) AND size(duplicates) < :max AND NOT contains(duplicates, :one)',
+          ExpressionAttributeValues: { ':url': [url], ':one': url, ':max': MAX_DUPLICATES },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return inboxItemView(Attributes!);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      const now = await this.get(id, true);
+      if (!now) throw new Error(`inbox item ${id} vanished`, { cause: error });
+      return now;
+    }
+  }
+
+  /**
    * A scenario's items in one state, newest first: one Query of GSI1 (O(page)). With `threadId`, only
    * items that matched that thread: a filter on the page read, so such a page may come back short
    * (with a `lastKey` to go on from) when few items match.

@@ -119,25 +119,27 @@ describe('POST /inbox', () => {
     });
   });
 
-  it('answers the existing item for the same link written otherwise (host case, fragment, utm_*)', async () => {
+  it('Duplicates: an entry whose canonical URL (scheme and host lower-cased, fragment and utm_* dropped) is an item’s is not a new item: 200 with that item, its URL added to duplicates once', async () => {
     // Prepare
     const title = 'EU proposes 18th sanctions package against Russia';
-    const first = await push({
-      scenario: SCENARIO,
-      url: 'https://www.pravda.com.ua/eng/news/2025/06/15/7517206/',
-      title,
-    });
+    const url = 'https://www.pravda.com.ua/eng/news/2025/06/15/7517206/';
+    const spelling =
+      'HTTPS://WWW.Pravda.com.ua/eng/news/2025/06/15/7517206/?utm_source=feed&utm_medium=rss#top';
+    const first = await push({ scenario: SCENARIO, url, title });
     // Act
-    const again = await push({
-      scenario: SCENARIO,
-      url: 'HTTPS://WWW.Pravda.com.ua/eng/news/2025/06/15/7517206/?utm_source=feed&utm_medium=rss#top',
-      title,
-    });
+    const again = await push({ scenario: SCENARIO, url: spelling, title });
+    const thrice = await push({ scenario: SCENARIO, url: spelling, title });
+    const same = await push({ scenario: SCENARIO, url, title });
     // Assess
     expect(first.status).toBe(201);
-    expect(again.status).toBe(200);
-    expect(again.body.id).toBe(first.body.id);
-    expect(again.body.duplicates).toEqual([]);
+    expect([again.status, thrice.status, same.status]).toEqual([200, 200, 200]);
+    expect([again.body.id, thrice.body.id, same.body.id]).toEqual([
+      first.body.id,
+      first.body.id,
+      first.body.id,
+    ]);
+    expect(again.body.duplicates).toEqual([spelling]);
+    expect(same.body).toEqual(again.body);
   });
 
   it('adds a near copy from another outlet to the first item’s duplicates', async () => {
