@@ -439,6 +439,261 @@ describe('POST /inbox/{id}/accept and /dismiss', () => {
   });
 });
 
+describe('contract 1.2 rules of the inbox, one by one', () => {
+  const summit = async (id: string, scenario: string, title: string) => {
+    const r = await s.call('POST', '/threads', {
+      body: {
+        id,
+        scenario,
+        kind: 'summit',
+        title,
+        status: 'announced',
+        summary: 'Announced.',
+        occurredAt: '2025-08-01',
+      },
+    });
+    expect(r.status).toBe(201);
+    return id;
+  };
+  const wire =
+    'President Donald Trump said Friday he will meet with Russian President Vladimir Putin in Alaska, as the U.S. leader pushes to end the war in Ukraine.';
+
+  it("POST /inbox/{id}/accept: the item's URL and its duplicates are the update's sources, and a duplicate is never a second outlet", async () => {
+    // Prepare: an item and its syndicated copy at another outlet
+    const scenario = 'inbox-rule-sources';
+    const threadId = await summit('inbox-rule-sources-alaska', scenario, 'Trump–Putin summit in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://apnews.com/article/alaska-1',
+      title: 'Trump to meet Putin in Alaska',
+      summary: wire,
+    });
+    const copy = await push({
+      scenario,
+      url: 'https://www.wtop.com/national/2025/08/alaska-1/',
+      title: 'Trump to meet Putin in Alaska',
+      summary: `(AP) — ${wire}`,
+    });
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, {
+      body: { threadId, status: 'scheduled' },
+    });
+    // Assess
+    expect([item.status, copy.status, copy.body.id]).toEqual([201, 200, item.body.id]);
+    expect(r.status).toBe(201);
+    expect(r.body.update.sources.map((x: { url: string }) => x.url)).toEqual([
+      'https://apnews.com/article/alaska-1',
+      'https://www.wtop.com/national/2025/08/alaska-1/',
+    ]);
+    expect(r.body.thread.corroboration).toEqual({ outlets: ['apnews.com'], count: 1 });
+    const listed = await s.call('GET', `/threads?scenario=${scenario}&corroborated=false`, {
+      role: 'reader',
+    });
+    expect(listed.body.items.map((t: { id: string }) => t.id)).toEqual([threadId]);
+  });
+
+  it('POST /inbox/{id}/accept defaults: occurredAt the match’s suggested date at its precision, status the suggestion, summary the title', async () => {
+    // Prepare: the AP's 8 August report names 15 August
+    const scenario = 'inbox-rule-suggested';
+    const threadId = await summit('inbox-rule-suggested-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({ ...AP, scenario, url: 'https://www.ktoo.org/2025/08/08/alaska-suggested/' });
+    const match = item.body.matches.find((m: { threadId: string }) => m.threadId === threadId);
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect(match).toMatchObject({
+      suggestedStatus: 'scheduled',
+      suggestedOccurredAt: '2025-08-15',
+      suggestedPrecision: 'day',
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({
+      status: 'scheduled',
+      occurredAt: '2025-08-15T00:00:00.000Z',
+      occurredPrecision: 'day',
+      summary: AP.title,
+      inboxItem: item.body.id,
+    });
+  });
+
+  it('A suggested date in the future is never used as a default occurredAt: publishedAt instead', async () => {
+    // Prepare: a report published in 2025 of a meeting set for 2030
+    const scenario = 'inbox-rule-future';
+    const threadId = await summit('inbox-rule-future-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/alaska-2030',
+      title: 'Trump and Putin will meet in Alaska on 15 August 2030',
+      publishedAt: '2025-08-08T20:00:00Z',
+    });
+    const match = item.body.matches.find((m: { threadId: string }) => m.threadId === threadId);
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect(match).toMatchObject({ suggestedOccurredAt: '2030-08-15', suggestedPrecision: 'day' });
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({
+      occurredAt: '2025-08-08T20:00:00.000Z',
+      occurredPrecision: 'instant',
+    });
+  });
+
+  it('POST /inbox/{id}/accept defaults: a note when the item suggests no status for the thread, occurredAt now when there is no date at all', async () => {
+    // Prepare: an item about something else, with no date given or in its text
+    const scenario = 'inbox-rule-note';
+    const threadId = await summit('inbox-rule-note-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/football',
+      title: 'Liverpool win the Premier League title',
+    });
+    const before = Date.now();
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect([item.body.matches, item.body.publishedAt]).toEqual([[], null]);
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({ status: null, summary: 'Liverpool win the Premier League title' });
+    const at = Date.parse(r.body.update.occurredAt);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    expect(r.body.thread.status).toBe('announced');
+  });
+
+  it('POST /inbox/{id}/accept posts exactly as POST /threads/{id}/updates would: an unknown thread is 404 and the item stays new', async () => {
+    // Prepare
+    const item = await push({
+      scenario: SCENARIO,
+      url: 'https://example.org/unknown',
+      title: 'Talks resume',
+    });
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId: 'no-such-thread' } });
+    // Assess
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe('not_found');
+    const listed = await s.call('GET', `/inbox?scenario=${SCENARIO}&state=new`);
+    expect(listed.body.items.find((i: { id: string }) => i.id === item.body.id)).toMatchObject({
+      state: 'new',
+      updateId: null,
+    });
+  });
+
+  it('deciding an item twice is 409 already_decided: a dismissed item can be neither accepted nor dismissed again', async () => {
+    // Prepare
+    const scenario = 'inbox-rule-twice';
+    const threadId = await summit('inbox-rule-twice-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/twice',
+      title: 'Trump and Putin to meet in Alaska',
+    });
+    const dismissed = await s.call('POST', `/inbox/${item.body.id}/dismiss`, { body: {} });
+    // Act
+    const accept = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    const again = await s.call('POST', `/inbox/${item.body.id}/dismiss`, { body: { reason: 'twice' } });
+    // Assess
+    expect(dismissed.status).toBe(200);
+    expect([accept.status, accept.body.code, again.status, again.body.code]).toEqual([
+      409,
+      'already_decided',
+      409,
+      'already_decided',
+    ]);
+    expect((await s.call('GET', `/threads/${threadId}/updates`)).body.items).toHaveLength(1);
+  });
+
+  it('GET /inbox: state defaults to new — accepted and dismissed items are listed only when asked for', async () => {
+    // Prepare
+    const scenario = 'inbox-rule-state';
+    const threadId = await summit('inbox-rule-state-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const kept = await push({
+      scenario,
+      url: 'https://example.org/state-1',
+      title: 'Trump and Putin to meet in Alaska',
+    });
+    const accepted = await push({
+      scenario,
+      url: 'https://example.org/state-2',
+      title: 'Putin confirms Alaska meeting with Trump',
+    });
+    const dismissed = await push({
+      scenario,
+      url: 'https://example.org/state-3',
+      title: 'Liverpool win the Premier League title',
+    });
+    await s.call('POST', `/inbox/${accepted.body.id}/accept`, { body: { threadId } });
+    await s.call('POST', `/inbox/${dismissed.body.id}/dismiss`, { body: {} });
+    // Act
+    const ids = async (query: string) =>
+      (await s.call('GET', `/inbox?scenario=${scenario}${query}`)).body.items.map(
+        (i: { id: string }) => i.id,
+      );
+    // Assess
+    expect(await ids('')).toEqual([kept.body.id]);
+    expect(await ids('&state=new')).toEqual([kept.body.id]);
+    expect(await ids('&state=accepted')).toEqual([accepted.body.id]);
+    expect(await ids('&state=dismissed')).toEqual([dismissed.body.id]);
+  });
+
+  it.each([
+    ['state=old', 'state'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['nextToken=garbage', 'nextToken'],
+  ])('GET /inbox refuses %s with 400 validation_error naming the parameter', async (query, path) => {
+    // Act
+    const r = await s.call('GET', `/inbox?scenario=${SCENARIO}&${query}`);
+    // Assess
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('validation_error');
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+
+  it('Outlet is the registrable domain of the URL by the Public Suffix List: news.bbc.co.uk is bbc.co.uk', async () => {
+    // Act
+    const bbc = await push({
+      scenario: SCENARIO,
+      url: 'https://news.bbc.co.uk/2/hi/europe/1.stm',
+      title: 'Talks in Istanbul',
+    });
+    const gov = await push({
+      scenario: SCENARIO,
+      url: 'https://www.president.gov.ua/en/news/1',
+      title: 'Zelensky in Istanbul',
+    });
+    // Assess
+    expect([bbc.body.outlet, gov.body.outlet]).toEqual(['bbc.co.uk', 'president.gov.ua']);
+  });
+
+  it('Matches: at most 3, best first, each score in 0–1', async () => {
+    // Prepare: four threads the text names
+    const scenario = 'inbox-rule-three';
+    for (const [n, what] of ['deal', 'corridor', 'exports', 'shipments'].entries())
+      await s.call('POST', '/threads', {
+        body: {
+          id: `inbox-rule-three-${n}`,
+          scenario,
+          kind: 'other',
+          title: `Black Sea grain ${what}`,
+          status: 'active',
+          summary: 'Active.',
+        },
+      });
+    // Act
+    const r = await push({
+      scenario,
+      url: 'https://example.org/grain',
+      title: 'Black Sea grain deal, corridor, exports and shipments',
+    });
+    // Assess
+    const scores = r.body.matches.map((m: { score: number }) => m.score);
+    expect(scores).toHaveLength(3);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const score of scores) expect(score >= 0 && score <= 1).toBe(true);
+  });
+});
+
 describe('status cues of a kind', () => {
   it('are set with PUT /kinds and suggest that kind’s statuses', async () => {
     // Prepare
