@@ -17,6 +17,7 @@ import type { WriteOptions } from '../shared/app/threads';
 import { config } from '../shared/config';
 import { LIMITS } from '../shared/domain/limits';
 import { NotFoundError } from '../shared/domain/errors';
+import type { Source } from '../shared/domain/sources';
 import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { INBOX_ROUTES } from '../shared/routes/inbox';
@@ -90,6 +91,8 @@ const accepted = (result: Accepted) =>
     },
   );
 
+const sourceCreated = (source: Source) => json(201, source, { Location: `/sources/${source.id}` });
+
 /** 200 with an ETag of the page's content, or 304 when the client already holds it. */
 function conditional(req: AnyRequest, body: unknown): HttpResult {
   const text = JSON.stringify(body);
@@ -161,10 +164,17 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
       ),
 
     // ---- News sources (contract 1.2): polled into this inbox by the same path as POST /inbox.
-    'POST /sources': async (req) => {
-      const source = await createSource(req.ctx, req.body);
-      return json(201, source, { Location: `/sources/${source.id}` });
-    },
+    // Idempotent like any POST (contract 1.0): a retried creation answers the source it made, never a second one.
+    'POST /sources': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('source' in outcome)) throw new Error('idempotency record of POST /sources holds no source');
+          return sourceCreated(outcome.source);
+        },
+        async (ticket) => sourceCreated(await createSource(req.ctx, req.body, Date.now(), ticket)),
+      ),
     'GET /sources': async (req) => json(200, { items: await listSources(req.ctx, req.query.scenario) }),
     'GET /sources/{id}': async (req) => json(200, await getSource(req.ctx, req.params.id)),
     'PATCH /sources/{id}': async (req) => json(200, await patchSource(req.ctx, req.params.id, req.body)),

@@ -113,10 +113,15 @@ export const INBOX_ROUTES = [
     description:
       'RSS 2.0, Atom 1.0 or JSON Feed 1.1, told apart by content. `url` obeys the outbound-address rules of subscription URLs (http/https only; no loopback, private, link-local or metadata address unless TRACKER_ALLOW_PRIVATE_WEBHOOKS=true), checked now and on every connection, redirects included (at most 3). Due at once; then every `intervalMinutes` (5–1440, default 15).',
     body: { schema: CreateNewsSourceSchema, label: 'The source' },
+    idempotencyKey: true,
     responses: {
       201: { description: 'The source, active', location: '/sources/{id}', body: NewsSourceSchema },
     },
-    problems: { 404: 'not_found (the scenario)', 422: 'invalid_source_url' },
+    problems: {
+      404: 'not_found (the scenario)',
+      409: 'idempotency_in_progress',
+      422: 'invalid_source_url, idempotency_key_mismatch',
+    },
   },
   {
     route: 'GET /sources',

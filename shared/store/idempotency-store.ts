@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { SOURCE_FIELDS, type Source } from '../domain/sources';
 import type { Draft, Scenario, Thread } from '../domain/types';
 import { toDraft, toScenario, toThread } from './items';
 import { idempotencyKey } from './keys';
@@ -34,7 +35,12 @@ export interface ScenarioOutcome {
   scenario: Scenario;
 }
 
-export type WriteOutcome = ThreadOutcome | ScenarioOutcome;
+/** A created news source (contract 1.2), as the write left it (its item moves on with every fetch). */
+export interface SourceOutcome {
+  source: Source;
+}
+
+export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome;
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -61,22 +67,24 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      ...('scenario' in c.outcome
-        ? { scenario: c.outcome.scenario }
-        : {
-            thread: c.outcome.update?.threadSummary
-              ? { ...c.outcome.thread, summary: undefined }
-              : c.outcome.thread,
-            ...(c.outcome.update
-              ? {
-                  updateId: c.outcome.update.id,
-                  updateRetracted: c.outcome.update.retracted,
-                  updateRevision: c.outcome.update.revision ?? 0,
-                  ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
-                }
-              : {}),
-            ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
-          }),
+      ...('source' in c.outcome
+        ? { source: c.outcome.source }
+        : 'scenario' in c.outcome
+          ? { scenario: c.outcome.scenario }
+          : {
+              thread: c.outcome.update?.threadSummary
+                ? { ...c.outcome.thread, summary: undefined }
+                : c.outcome.thread,
+              ...(c.outcome.update
+                ? {
+                    updateId: c.outcome.update.id,
+                    updateRetracted: c.outcome.update.retracted,
+                    updateRevision: c.outcome.update.revision ?? 0,
+                    ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
+                  }
+                : {}),
+              ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
+            }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
@@ -159,6 +167,13 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
+  if (typeof record.source === 'object' && record.source !== null)
+    return {
+      // In the contract's field order, as the first response gave it.
+      source: Object.fromEntries(
+        SOURCE_FIELDS.map((f) => [f, (record.source as Record<string, unknown>)[f] ?? null]),
+      ) as unknown as Source,
+    };
   if (typeof record.scenario === 'object' && record.scenario !== null)
     return { scenario: toScenario(record.scenario as Record<string, unknown>) };
   if (typeof record.thread !== 'object' || record.thread === null)

@@ -131,6 +131,34 @@ describe('news sources over HTTP', () => {
     expect(res.body.code).toBe('invalid_source_url');
   });
 
+  it('POST /sources honours Idempotency-Key like any POST: a repeat replays the first 201 (Idempotent-Replayed: true) and makes no second source; another body is 422 idempotency_key_mismatch', async () => {
+    // Prepare: a scenario of its own, so its list holds only what this test made
+    await server.call('POST', '/scenarios', {
+      role: 'admin',
+      body: { id: 'idempotent-sources', title: 'Idempotent sources' },
+    });
+    const body = { scenario: 'idempotent-sources', url: feeds.url('/rss'), title: 'Wire' };
+    const headers = { 'Idempotency-Key': 'source-once' };
+    // Act
+    const first = await server.call('POST', '/sources', { role: 'admin', body, headers });
+    const again = await server.call('POST', '/sources', { role: 'admin', body, headers });
+    const other = await server.call('POST', '/sources', {
+      role: 'admin',
+      body: { ...body, title: 'Another' },
+      headers,
+    });
+    // Assess
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.text).toBe(first.text);
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_mismatch']);
+    const listed = await server.call('GET', '/sources?scenario=idempotent-sources', { role: 'editor' });
+    expect(listed.body.items.map((x: { id: string }) => x.id)).toEqual([first.body.id]);
+  });
+
   it("GET /sources?scenario= (editor) lists the scenario's sources, oldest first", async () => {
     // Prepare
     const a = await made('/rss', { title: 'First' });

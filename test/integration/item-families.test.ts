@@ -702,8 +702,10 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       const id = (r: unknown) => (JSON.parse((r as { body: string }).body) as { id: string }).id;
       sent.take();
       // Act: the inbox function's routes
+      // With an Idempotency-Key: the source and the key's completion in one transaction.
       const made = await write('POST /sources', {
         body: { scenario: 'iam-sources', url: feeds.url('/rss') },
+        headers: { 'idempotency-key': 'families-source' },
       });
       const polled = await write('POST /sources', {
         body: { scenario: 'iam-sources', url: other.url('/json') },
