@@ -1,4 +1,4 @@
-import { NearCopyWindows, ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
+import { NearCopyWindows, ThreadIndexCache, getInboxItem, receiveEntry } from '../shared/app/inbox';
 import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/inbox-decisions';
 import { kindCache } from '../shared/app/kinds';
 import { createRecounter } from '../shared/app/recounts';
@@ -157,10 +157,22 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
           ),
       ),
 
+    // Idempotent like any POST (contract 1.0): a retried dismissal replays its 200, not a 409.
     'POST /inbox/{id}/dismiss': async (req) =>
-      json(
-        200,
-        inboxItemInOrder(await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal)),
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('inboxItemId' in outcome)) throw new Error('idempotency record of a dismissal holds no item');
+          return json(200, inboxItemInOrder(await getInboxItem(req.ctx, outcome.inboxItemId)));
+        },
+        async (ticket) =>
+          json(
+            200,
+            inboxItemInOrder(
+              await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal, ticket),
+            ),
+          ),
       ),
 
     // ---- News sources (contract 1.2): polled into this inbox by the same path as POST /inbox.

@@ -97,8 +97,13 @@ export const INBOX_ROUTES = [
     summary: 'Dismiss an inbox item',
     params: { id: INBOX_ID },
     body: { schema: DismissInboxItemSchema, label: 'The dismissal' },
+    idempotencyKey: true,
     responses: { 200: { description: 'The item, dismissed', body: InboxItemSchema } },
-    problems: { 404: 'not_found', 409: 'already_decided' },
+    problems: {
+      404: 'not_found',
+      409: 'already_decided, idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+    },
   },
   // ---- News sources (contract 1.2, "Sources and the news inbox"). At the end: a new route goes last
   // (see GET /ready). In the inbox function: a fetch receives its entries into the inbox by the same

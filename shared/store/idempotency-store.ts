@@ -40,7 +40,12 @@ export interface SourceOutcome {
   source: Source;
 }
 
-export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome;
+/** A decided inbox item (contract 1.2), by id: a replay presents the item as it is now (decided by this write). */
+export interface InboxOutcome {
+  inboxItemId: string;
+}
+
+export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome | InboxOutcome;
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -67,24 +72,26 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      ...('source' in c.outcome
-        ? { source: c.outcome.source }
-        : 'scenario' in c.outcome
-          ? { scenario: c.outcome.scenario }
-          : {
-              thread: c.outcome.update?.threadSummary
-                ? { ...c.outcome.thread, summary: undefined }
-                : c.outcome.thread,
-              ...(c.outcome.update
-                ? {
-                    updateId: c.outcome.update.id,
-                    updateRetracted: c.outcome.update.retracted,
-                    updateRevision: c.outcome.update.revision ?? 0,
-                    ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
-                  }
-                : {}),
-              ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
-            }),
+      ...('inboxItemId' in c.outcome
+        ? { inboxItemId: c.outcome.inboxItemId }
+        : 'source' in c.outcome
+          ? { source: c.outcome.source }
+          : 'scenario' in c.outcome
+            ? { scenario: c.outcome.scenario }
+            : {
+                thread: c.outcome.update?.threadSummary
+                  ? { ...c.outcome.thread, summary: undefined }
+                  : c.outcome.thread,
+                ...(c.outcome.update
+                  ? {
+                      updateId: c.outcome.update.id,
+                      updateRetracted: c.outcome.update.retracted,
+                      updateRevision: c.outcome.update.revision ?? 0,
+                      ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
+                    }
+                  : {}),
+                ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
+              }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
@@ -167,6 +174,7 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
+  if (typeof record.inboxItemId === 'string') return { inboxItemId: record.inboxItemId };
   if (typeof record.source === 'object' && record.source !== null)
     return {
       // In the contract's field order, as the first response gave it.

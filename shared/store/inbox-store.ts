@@ -11,6 +11,8 @@ import type { Page } from './thread-store';
 import type { TrackerEvent } from '../domain/event';
 import { INDEX, inboxItemKey, inboxScenarioPk, inboxStatePk, inboxUrlKey } from './keys';
 import { outboxItem } from './outbox-store';
+import { completionPut, type IdempotencyCompletion } from './idempotency-store';
+import { IdempotencyClaimLost } from './thread-store';
 
 /** The item's fields in the contract's order: also the order of a response body. */
 const FIELDS = [
@@ -328,8 +330,29 @@ export class InboxStore {
     };
   }
 
-  /** Dismisses an item: InboxItemDecided when it is no longer new. */
-  async dismiss(d: InboxDecision): Promise<InboxItem> {
+  /**
+   * Dismisses an item: InboxItemDecided when it is no longer new. With an idempotency completion,
+   * the decision and the key's record commit together (IdempotencyClaimLost when the claim is gone).
+   */
+  async dismiss(d: InboxDecision, idempotency?: IdempotencyCompletion): Promise<InboxItem> {
+    if (idempotency) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [this.decisionUpdate(d), { Put: completionPut(this.table, idempotency) }],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [decision, claim] = error.CancellationReasons ?? [];
+        if (decision?.Code === 'ConditionalCheckFailed') throw new InboxItemDecided();
+        if (claim?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
+        throw error;
+      }
+      const after = await this.get(d.id, true);
+      if (!after) throw new InboxItemDecided();
+      return after;
+    }
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({ ...this.decisionUpdate(d).Update, ReturnValues: 'ALL_NEW' }),

@@ -603,6 +603,36 @@ describe('contract 1.2 rules of the inbox, one by one', () => {
     expect((await s.call('GET', `/threads/${threadId}/updates`)).body.items).toHaveLength(1);
   });
 
+  it('POST /inbox/{id}/dismiss honours Idempotency-Key like any POST: a repeat replays the first 200 (Idempotent-Replayed: true), not a 409; another body is 422', async () => {
+    // Prepare
+    const item = await push({
+      scenario: SCENARIO,
+      url: 'https://example.org/dismiss-once',
+      title: 'Cup final tonight',
+    });
+    const headers = { 'Idempotency-Key': `dismiss-${item.body.id}` };
+    // Act
+    const first = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'sport' },
+      headers,
+    });
+    const again = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'sport' },
+      headers,
+    });
+    const other = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'other' },
+      headers,
+    });
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ id: item.body.id, state: 'dismissed' });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_mismatch']);
+  });
+
   it('GET /inbox: state defaults to new — accepted and dismissed items are listed only when asked for', async () => {
     // Prepare
     const scenario = 'inbox-rule-state';

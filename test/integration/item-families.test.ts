@@ -659,7 +659,11 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
       body: { threadId: 'iam-inbox' },
       headers: { 'idempotency-key': 'families-inbox' },
     });
-    const dismissed = await write('POST /inbox/{id}/dismiss', { params: { id: id(other) }, body: {} });
+    const dismissed = await write('POST /inbox/{id}/dismiss', {
+      params: { id: id(other) },
+      body: {},
+      headers: { 'idempotency-key': 'families-dismiss' },
+    });
     const writeKeys = sent.take();
     const listed = await write('GET /inbox', { query: { scenario: 'iam-inbox', state: 'accepted' } });
     const listKeys = sent.take();
