@@ -18,6 +18,8 @@ import { config } from '../shared/config';
 import { LIMITS } from '../shared/domain/limits';
 import { NotFoundError } from '../shared/domain/errors';
 import type { Source } from '../shared/domain/sources';
+import type { InboxItem } from '../shared/domain/inbox';
+import { completeAfter } from '../shared/app/idempotent-outcome';
 import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { INBOX_ROUTES } from '../shared/routes/inbox';
@@ -91,6 +93,12 @@ const accepted = (result: Accepted) =>
     },
   );
 
+/** A pushed entry: 201 with the new item, or 200 with the item it duplicates. */
+const pushed = (item: InboxItem, created: boolean) =>
+  created
+    ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
+    : json(200, inboxItemInOrder(item));
+
 const sourceCreated = (source: Source) => json(201, source, { Location: `/sources/${source.id}` });
 
 /** 200 with an ETag of the page's content, or 304 when the client already holds it. */
@@ -104,14 +112,23 @@ function conditional(req: AnyRequest, body: unknown): HttpResult {
 export const handler = lambdaHandler(INBOX_ROUTES)(
   'inbox',
   {
-    'POST /inbox': async (req) => {
-      const { scenario } = req.body;
-      if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
-      const { item, created } = await receiveEntry(req.ctx, req.body);
-      return created
-        ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
-        : json(200, inboxItemInOrder(item));
-    },
+    // Idempotent like any POST (contract 1.0): a repeat replays the first answer, 201 included.
+    'POST /inbox': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('inboxItemId' in outcome)) throw new Error('idempotency record of POST /inbox holds no item');
+          return pushed(await getInboxItem(req.ctx, outcome.inboxItemId), outcome.created === true);
+        },
+        async (ticket) => {
+          const { scenario } = req.body;
+          if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
+          const { item, created } = await receiveEntry(req.ctx, req.body);
+          await completeAfter(req.ctx, ticket, { inboxItemId: item.id, created });
+          return pushed(item, created);
+        },
+      ),
 
     // One Query of the scenario's state partition per page; the ETag is the page's content (items
     // change state and gain duplicates without a version to name).
@@ -194,7 +211,22 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
       await deleteSource(req.ctx, req.params.id);
       return empty(204);
     },
-    'POST /sources/{id}/fetch': async (req) => json(200, await fetchSourceNow(req.ctx, req.params.id)),
+    // Idempotent like any POST (contract 1.0): a repeat within the key's day replays the report
+    // (not a 429 for fetching again within the minute).
+    'POST /sources/{id}/fetch': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('fetchReport' in outcome)) throw new Error('idempotency record of a fetch holds no report');
+          return json(200, outcome.fetchReport);
+        },
+        async (ticket) => {
+          const report = await fetchSourceNow(req.ctx, req.params.id);
+          await completeAfter(req.ctx, ticket, { fetchReport: report });
+          return json(200, report);
+        },
+      ),
   },
   appContext,
   loadPageKeys,

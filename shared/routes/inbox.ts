@@ -32,11 +32,16 @@ export const INBOX_ROUTES = [
     description:
       "Deduplicated by canonical URL (scheme and host lower-cased, fragment and utm_* parameters dropped) and by near-copy text (MinHash of word 3-shingles of title and summary, estimated Jaccard ≥ 0.6, against the scenario's 200 newest items): a duplicate is 200 with the existing item, its URL added to `duplicates`. `outlet` is the registrable domain (Public Suffix List); `language` (ISO 639-1) is detected when absent; `publishedAt`, when absent, is the date the text gives (null when none or in the future). `matches`: the scenario's non-archived threads the text is about, best first, at most 3.",
     body: { schema: CreateInboxItemSchema, label: 'The item' },
+    idempotencyKey: true,
     responses: {
       200: { description: 'A duplicate: the existing item', body: InboxItemSchema },
       201: { description: 'A new item', location: '/inbox/{id}', body: InboxItemSchema },
     },
-    problems: { 404: 'not_found (the scenario)' },
+    problems: {
+      404: 'not_found (the scenario)',
+      409: 'idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+    },
   },
   {
     route: 'GET /inbox',
@@ -179,12 +184,18 @@ export const INBOX_ROUTES = [
     description:
       '`result` is the HTTP status (304 when unchanged) or an error word: timeout, too_large, not_a_feed, refused_address, unreachable, too_many_redirects. At most once a minute per source, scheduled polls included.',
     params: { id: SOURCE },
+    idempotencyKey: true,
     responses: {
       200: {
         description: 'What the fetch came to, and how many new inbox items it made',
         body: FetchReportSchema,
       },
     },
-    problems: { 404: 'not_found', 429: 'too_many_requests (with Retry-After)' },
+    problems: {
+      404: 'not_found',
+      409: 'idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+      429: 'too_many_requests (with Retry-After)',
+    },
   },
 ] as const satisfies readonly DeclaredRoute[];

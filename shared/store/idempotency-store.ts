@@ -40,12 +40,21 @@ export interface SourceOutcome {
   source: Source;
 }
 
-/** A decided inbox item (contract 1.2), by id: a replay presents the item as it is now (decided by this write). */
+/**
+ * An inbox item a write decided or received (contract 1.2), by id: a replay presents the item as it
+ * is now. `created`: a push that made it (201), or found it (200, a duplicate); absent on a decision.
+ */
 export interface InboxOutcome {
   inboxItemId: string;
+  created?: boolean;
 }
 
-export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome | InboxOutcome;
+/** What a fetch of a news source came to (`POST /sources/{id}/fetch`), kept whole: it is small. */
+export interface FetchedOutcome {
+  fetchReport: { fetchedAt: string; result: number | string; newItems: number };
+}
+
+export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome | InboxOutcome | FetchedOutcome;
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -72,26 +81,31 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      ...('inboxItemId' in c.outcome
-        ? { inboxItemId: c.outcome.inboxItemId }
-        : 'source' in c.outcome
-          ? { source: c.outcome.source }
-          : 'scenario' in c.outcome
-            ? { scenario: c.outcome.scenario }
-            : {
-                thread: c.outcome.update?.threadSummary
-                  ? { ...c.outcome.thread, summary: undefined }
-                  : c.outcome.thread,
-                ...(c.outcome.update
-                  ? {
-                      updateId: c.outcome.update.id,
-                      updateRetracted: c.outcome.update.retracted,
-                      updateRevision: c.outcome.update.revision ?? 0,
-                      ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
-                    }
-                  : {}),
-                ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
-              }),
+      ...('fetchReport' in c.outcome
+        ? { fetchReport: c.outcome.fetchReport }
+        : 'inboxItemId' in c.outcome
+          ? {
+              inboxItemId: c.outcome.inboxItemId,
+              ...(c.outcome.created !== undefined ? { inboxCreated: c.outcome.created } : {}),
+            }
+          : 'source' in c.outcome
+            ? { source: c.outcome.source }
+            : 'scenario' in c.outcome
+              ? { scenario: c.outcome.scenario }
+              : {
+                  thread: c.outcome.update?.threadSummary
+                    ? { ...c.outcome.thread, summary: undefined }
+                    : c.outcome.thread,
+                  ...(c.outcome.update
+                    ? {
+                        updateId: c.outcome.update.id,
+                        updateRetracted: c.outcome.update.retracted,
+                        updateRevision: c.outcome.update.revision ?? 0,
+                        ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
+                      }
+                    : {}),
+                  ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
+                }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
@@ -152,6 +166,21 @@ export class IdempotencyStore {
   }
 
   /**
+   * Complete a claim after its write, for a write that is safe to repeat by itself (an inbox push
+   * finds the item it made; a fetch only fetches again): the record is not in the write's
+   * transaction. False when the claim is no longer this request's.
+   */
+  async complete(completion: IdempotencyCompletion): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand(completionPut(this.table, completion)));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Give the key back after a failed request, so it may be corrected and retried: only while it is
    * still this request's unfinished claim (see shared/http/idempotency.ts for why that is safe even
    * when the write's outcome is unknown).
@@ -174,7 +203,21 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
-  if (typeof record.inboxItemId === 'string') return { inboxItemId: record.inboxItemId };
+  if (typeof record.fetchReport === 'object' && record.fetchReport !== null) {
+    const r = record.fetchReport as Record<string, unknown>;
+    return {
+      fetchReport: {
+        fetchedAt: String(r.fetchedAt),
+        result: typeof r.result === 'number' ? r.result : String(r.result),
+        newItems: Number(r.newItems),
+      },
+    };
+  }
+  if (typeof record.inboxItemId === 'string')
+    return {
+      inboxItemId: record.inboxItemId,
+      ...(typeof record.inboxCreated === 'boolean' ? { created: record.inboxCreated } : {}),
+    };
   if (typeof record.source === 'object' && record.source !== null)
     return {
       // In the contract's field order, as the first response gave it.

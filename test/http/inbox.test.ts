@@ -159,6 +159,27 @@ describe('POST /inbox', () => {
     );
   });
 
+  it('honours Idempotency-Key like any POST: a repeat replays the first 201 with Idempotent-Replayed: true, not a 200 duplicate', async () => {
+    // Prepare
+    const body = {
+      scenario: SCENARIO,
+      url: 'https://example.org/pushed-once',
+      title: 'Talks to resume in Geneva',
+    };
+    const headers = { 'Idempotency-Key': 'push-once' };
+    // Act
+    const first = await s.call('POST', '/inbox', { body, headers });
+    const again = await s.call('POST', '/inbox', { body, headers });
+    const plain = await s.call('POST', '/inbox', { body });
+    // Assess
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.text).toBe(first.text);
+    expect([plain.status, plain.body.id]).toEqual([200, first.body.id]);
+  });
+
   it('refuses an unknown scenario (404), a reader (403) and a malformed body (400)', async () => {
     expect((await push({ ...AP, scenario: 'no-such-scenario' })).status).toBe(404);
     expect((await s.call('POST', '/inbox', { role: 'reader', body: AP })).status).toBe(403);

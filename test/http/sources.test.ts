@@ -340,6 +340,22 @@ describe('news sources over HTTP', () => {
     expect(wait).toBeLessThanOrEqual(60);
   });
 
+  it('POST /sources/{id}/fetch honours Idempotency-Key like any POST: a repeat replays the first report instead of a 429, and fetches nothing', async () => {
+    // Prepare
+    const source = await made('/json');
+    const headers = { 'Idempotency-Key': `fetch-${source.id}` };
+    // Act
+    const first = await server.call('POST', `/sources/${source.id}/fetch`, { headers });
+    const fetches = feeds.requestsTo('/json').length;
+    const again = await server.call('POST', `/sources/${source.id}/fetch`, { headers });
+    const plain = await server.call('POST', `/sources/${source.id}/fetch`);
+    // Assess
+    expect([first.status, again.status, plain.status]).toEqual([200, 200, 429]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect(feeds.requestsTo('/json')).toHaveLength(fetches);
+  });
+
   it('a scheduled poll counts toward the once a minute: POST /sources/{id}/fetch right after it is 429', async () => {
     // Prepare
     const source = await made('/atom');
