@@ -204,8 +204,10 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
         },
         async (ticket) => sourceCreated(await createSource(req.ctx, req.body, Date.now(), ticket)),
       ),
-    'GET /sources': async (req) => json(200, { items: await listSources(req.ctx, req.query.scenario) }),
-    'GET /sources/{id}': async (req) => json(200, await getSource(req.ctx, req.params.id)),
+    // ETags of their content, like every list and resource read (contract 1.0, "Polling").
+    'GET /sources': async (req) =>
+      conditional(req, { items: await listSources(req.ctx, req.query.scenario) }),
+    'GET /sources/{id}': async (req) => conditional(req, await getSource(req.ctx, req.params.id)),
     'PATCH /sources/{id}': async (req) => json(200, await patchSource(req.ctx, req.params.id, req.body)),
     'DELETE /sources/{id}': async (req) => {
       await deleteSource(req.ctx, req.params.id);

@@ -140,6 +140,7 @@ export const INBOX_ROUTES = [
     operationId: 'listSources',
     summary: "A scenario's news sources, oldest first",
     query: { schema: SourcesQuerySchema, describe: { scenario: 'The scenario (required)' } },
+    etag: 'read',
     responses: {
       200: { description: 'Every source of the scenario, oldest first', body: items(NewsSourceSchema) },
     },
@@ -151,6 +152,7 @@ export const INBOX_ROUTES = [
     operationId: 'getSource',
     summary: 'A news source, with its last fetch and when it is next due',
     params: { id: SOURCE },
+    etag: 'read',
     responses: { 200: { description: 'The source', body: NewsSourceSchema } },
     problems: { 404: 'not_found' },
   },

@@ -173,6 +173,30 @@ describe('news sources over HTTP', () => {
     expect(res.body.items.find((s: { id: string }) => s.id === b.id)).toEqual(b);
   });
 
+  it('GET /sources and GET /sources/{id} carry a strong ETag that answers 304, and changes when the source does', async () => {
+    // Prepare
+    const source = await made('/rss', { title: 'Tagged' });
+    const list = await server.call('GET', `/sources?scenario=${SCENARIO}`);
+    const one = await server.call('GET', `/sources/${source.id}`);
+    // Act
+    const listAgain = await server.call('GET', `/sources?scenario=${SCENARIO}`, {
+      headers: { 'If-None-Match': list.headers.get('etag')! },
+    });
+    const oneAgain = await server.call('GET', `/sources/${source.id}`, {
+      headers: { 'If-None-Match': one.headers.get('etag')! },
+    });
+    await server.call('PATCH', `/sources/${source.id}`, { role: 'admin', body: { title: 'Retagged' } });
+    const changed = await server.call('GET', `/sources/${source.id}`, {
+      headers: { 'If-None-Match': one.headers.get('etag')! },
+    });
+    // Assess
+    expect(list.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    expect(one.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    expect([listAgain.status, oneAgain.status, changed.status]).toEqual([304, 304, 200]);
+    expect(changed.body.title).toBe('Retagged');
+    expect(one.headers.get('cache-control')).toBe('no-cache');
+  });
+
   it('GET /sources needs the editor role and a scenario', async () => {
     expect((await server.call('GET', `/sources?scenario=${SCENARIO}`, { role: 'reader' })).status).toBe(403);
     expect((await server.call('GET', '/sources', { role: 'editor' })).status).toBe(400);
