@@ -396,4 +396,20 @@ describe('corroboration: non-retracted updates of the current status since it be
     expect(again.thread).toMatchObject({ status: 'scheduled', statusSince: '2025-06-13T00:00:00.000Z' });
     expect(again.thread.corroboration).toEqual({ outlets: ['reuters.com'], count: 1 });
   });
+
+  it('the board as known then (GET /threads?scenario=&knownAt=) filters corroborated= on the outlets then', async () => {
+    // Act
+    const then = await s.call(
+      'GET',
+      `/threads?scenario=${SCENARIO}&knownAt=${third.recordedAt}&corroborated=true`,
+      reader,
+    );
+    const now = await s.call('GET', `/threads?scenario=${SCENARIO}&corroborated=true`, reader);
+    // Assess
+    expect(then.status).toBe(200);
+    expect(then.body.items.find((t: { id: string }) => t.id === id)).toMatchObject({
+      corroboration: { outlets: ['apnews.com', 'bbc.co.uk'], count: 2 },
+    });
+    expect(now.body.items.map((t: { id: string }) => t.id)).not.toContain(id);
+  });
 });
