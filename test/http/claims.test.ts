@@ -397,6 +397,14 @@ describe('corroboration: non-retracted updates of the current status since it be
     expect(again.thread.corroboration).toEqual({ outlets: ['reuters.com'], count: 1 });
   });
 
+  it('an unknown value of the list filter corroborated is 400 validation_error naming it', async () => {
+    // Act
+    const r = await s.call('GET', `/threads?scenario=${SCENARIO}&corroborated=maybe`, reader);
+    // Assess
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: 'validation_error', errors: [{ path: 'corroborated' }] });
+  });
+
   it('the board as known then (GET /threads?scenario=&knownAt=) filters corroborated= on the outlets then', async () => {
     // Act
     const then = await s.call(
