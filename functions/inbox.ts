@@ -1,4 +1,4 @@
-import { NearCopyWindows, ThreadIndexCache, getInboxItem, receiveEntry } from '../shared/app/inbox';
+import { NearCopyWindows, ThreadIndexCache, receiveEntry } from '../shared/app/inbox';
 import { acceptInboxItem, dismissInboxItem, type Accepted } from '../shared/app/inbox-decisions';
 import { kindCache } from '../shared/app/kinds';
 import { createRecounter } from '../shared/app/recounts';
@@ -118,14 +118,14 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
         req.ctx,
         req,
         async (outcome) => {
-          if (!('inboxItemId' in outcome)) throw new Error('idempotency record of POST /inbox holds no item');
-          return pushed(await getInboxItem(req.ctx, outcome.inboxItemId), outcome.created === true);
+          if (!('inboxItem' in outcome)) throw new Error('idempotency record of POST /inbox holds no item');
+          return pushed(outcome.inboxItem, outcome.created === true);
         },
         async (ticket) => {
           const { scenario } = req.body;
           if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
           const { item, created } = await receiveEntry(req.ctx, req.body);
-          await completeAfter(req.ctx, ticket, { inboxItemId: item.id, created });
+          await completeAfter(req.ctx, ticket, { inboxItem: item, created });
           return pushed(item, created);
         },
       ),
@@ -180,8 +180,8 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
         req.ctx,
         req,
         async (outcome) => {
-          if (!('inboxItemId' in outcome)) throw new Error('idempotency record of a dismissal holds no item');
-          return json(200, inboxItemInOrder(await getInboxItem(req.ctx, outcome.inboxItemId)));
+          if (!('inboxItem' in outcome)) throw new Error('idempotency record of a dismissal holds no item');
+          return json(200, inboxItemInOrder(outcome.inboxItem));
         },
         async (ticket) =>
           json(

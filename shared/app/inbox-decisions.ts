@@ -132,19 +132,28 @@ export async function dismissInboxItem(
   idempotency?: IdempotencyTicket,
 ): Promise<InboxItem> {
   const item = await newItem(ctx, id);
+  const decision = {
+    id,
+    scenario: item.scenario,
+    state: 'dismissed' as const,
+    decidedAt: nowUtc(),
+    decidedBy: principal.name,
+    updateId: null,
+    reason: reason ?? null,
+  };
+  // The record keeps the item as this dismissal leaves it: what the first answer shows.
+  const after: InboxItem = {
+    ...item,
+    state: decision.state,
+    decidedAt: decision.decidedAt,
+    decidedBy: decision.decidedBy,
+    updateId: null,
+  };
   try {
     return await ctx.inbox.dismiss(
-      {
-        id,
-        scenario: item.scenario,
-        state: 'dismissed',
-        decidedAt: nowUtc(),
-        decidedBy: principal.name,
-        updateId: null,
-        reason: reason ?? null,
-      },
+      decision,
       idempotency
-        ? { ...idempotency, outcome: { inboxItemId: id }, ttlSeconds: ctx.config.idempotencyTtlSeconds }
+        ? { ...idempotency, outcome: { inboxItem: after }, ttlSeconds: ctx.config.idempotencyTtlSeconds }
         : undefined,
     );
   } catch (error) {

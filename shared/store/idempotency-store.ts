@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { InboxItem } from '../domain/inbox';
 import { SOURCE_FIELDS, type Source } from '../domain/sources';
 import type { Draft, Scenario, Thread } from '../domain/types';
 import { toDraft, toScenario, toThread } from './items';
@@ -41,11 +42,12 @@ export interface SourceOutcome {
 }
 
 /**
- * An inbox item a write decided or received (contract 1.2), by id: a replay presents the item as it
- * is now. `created`: a push that made it (201), or found it (200, a duplicate); absent on a decision.
+ * An inbox item as a write answered it (contract 1.2), kept whole so a replay is the first answer
+ * even after the item gained duplicates. `created`: a push that made it (201) or found it (200);
+ * absent on a decision.
  */
 export interface InboxOutcome {
-  inboxItemId: string;
+  inboxItem: InboxItem;
   created?: boolean;
 }
 
@@ -83,9 +85,9 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       bodyHash: c.bodyHash,
       ...('fetchReport' in c.outcome
         ? { fetchReport: c.outcome.fetchReport }
-        : 'inboxItemId' in c.outcome
+        : 'inboxItem' in c.outcome
           ? {
-              inboxItemId: c.outcome.inboxItemId,
+              inboxItem: c.outcome.inboxItem,
               ...(c.outcome.created !== undefined ? { inboxCreated: c.outcome.created } : {}),
             }
           : 'source' in c.outcome
@@ -213,9 +215,10 @@ function outcomeOf(record: Record<string, unknown>): WriteOutcome {
       },
     };
   }
-  if (typeof record.inboxItemId === 'string')
+  // A map comes back in no particular key order: the route puts the item's fields in order.
+  if (typeof record.inboxItem === 'object' && record.inboxItem !== null)
     return {
-      inboxItemId: record.inboxItemId,
+      inboxItem: record.inboxItem as InboxItem,
       ...(typeof record.inboxCreated === 'boolean' ? { created: record.inboxCreated } : {}),
     };
   if (typeof record.source === 'object' && record.source !== null)

@@ -159,7 +159,7 @@ describe('POST /inbox', () => {
     );
   });
 
-  it('honours Idempotency-Key like any POST: a repeat replays the first 201 with Idempotent-Replayed: true, not a 200 duplicate', async () => {
+  it('honours Idempotency-Key like any POST: a repeat replays the first 201 (same body) with Idempotent-Replayed: true, not a 200 duplicate', async () => {
     // Prepare
     const body = {
       scenario: SCENARIO,
@@ -167,8 +167,9 @@ describe('POST /inbox', () => {
       title: 'Talks to resume in Geneva',
     };
     const headers = { 'Idempotency-Key': 'push-once' };
-    // Act
+    // Act: the item gains a duplicate between the first request and its repeat
     const first = await s.call('POST', '/inbox', { body, headers });
+    const spelled = await s.call('POST', '/inbox', { body: { ...body, url: `${body.url}#again` } });
     const again = await s.call('POST', '/inbox', { body, headers });
     const plain = await s.call('POST', '/inbox', { body });
     // Assess
@@ -178,6 +179,7 @@ describe('POST /inbox', () => {
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     expect(again.text).toBe(first.text);
     expect([plain.status, plain.body.id]).toEqual([200, first.body.id]);
+    expect(spelled.body.duplicates).toEqual([`${body.url}#again`]);
   });
 
   it('refuses an unknown scenario (404), a reader (403) and a malformed body (400)', async () => {
