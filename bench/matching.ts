@@ -284,7 +284,7 @@ export async function run(): Promise<Section> {
         })
         .join(
           '; ',
-        )}. The thread index is read once a minute per instance (not per arrival): its reads are the warm-up’s.`,
+        )}. The thread index is read again only after a thread write or a minute (not per arrival): its reads are the warm-up’s; each arrival asks only whether it is current (one GSI12 Query of one key).`,
       '',
       `One arrival of each sort alone, after the burst (handler only), and the near-copy window's read, which an instance makes at most once a second per scenario (\`NEAR_COPY_WINDOW_TTL_MS\`) whatever the rate of arrivals:`,
       '',

@@ -17,6 +17,9 @@ import type { WriteOptions } from '../shared/app/threads';
 import { config } from '../shared/config';
 import { LIMITS } from '../shared/domain/limits';
 import { NotFoundError } from '../shared/domain/errors';
+import type { Source } from '../shared/domain/sources';
+import type { InboxItem } from '../shared/domain/inbox';
+import { completeAfter } from '../shared/app/idempotent-outcome';
 import { contentEtag, ifMatchOf, noneMatchHits, threadEtag } from '../shared/http/etag';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { INBOX_ROUTES } from '../shared/routes/inbox';
@@ -90,6 +93,14 @@ const accepted = (result: Accepted) =>
     },
   );
 
+/** A pushed entry: 201 with the new item, or 200 with the item it duplicates. */
+const pushed = (item: InboxItem, created: boolean) =>
+  created
+    ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
+    : json(200, inboxItemInOrder(item));
+
+const sourceCreated = (source: Source) => json(201, source, { Location: `/sources/${source.id}` });
+
 /** 200 with an ETag of the page's content, or 304 when the client already holds it. */
 function conditional(req: AnyRequest, body: unknown): HttpResult {
   const text = JSON.stringify(body);
@@ -101,14 +112,23 @@ function conditional(req: AnyRequest, body: unknown): HttpResult {
 export const handler = lambdaHandler(INBOX_ROUTES)(
   'inbox',
   {
-    'POST /inbox': async (req) => {
-      const { scenario } = req.body;
-      if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
-      const { item, created } = await receiveEntry(req.ctx, req.body);
-      return created
-        ? json(201, inboxItemInOrder(item), { Location: `/inbox/${item.id}` })
-        : json(200, inboxItemInOrder(item));
-    },
+    // Idempotent like any POST (contract 1.0): a repeat replays the first answer, 201 included.
+    'POST /inbox': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('inboxItem' in outcome)) throw new Error('idempotency record of POST /inbox holds no item');
+          return pushed(outcome.inboxItem, outcome.created === true);
+        },
+        async (ticket) => {
+          const { scenario } = req.body;
+          if (!(await req.ctx.scenarios.get(scenario))) throw new NotFoundError(`No scenario ${scenario}.`);
+          const { item, created } = await receiveEntry(req.ctx, req.body);
+          await completeAfter(req.ctx, ticket, { inboxItem: item, created });
+          return pushed(item, created);
+        },
+      ),
 
     // One Query of the scenario's state partition per page; the ETag is the page's content (items
     // change state and gain duplicates without a version to name).
@@ -154,25 +174,61 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
           ),
       ),
 
+    // Idempotent like any POST (contract 1.0): a retried dismissal replays its 200, not a 409.
     'POST /inbox/{id}/dismiss': async (req) =>
-      json(
-        200,
-        inboxItemInOrder(await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal)),
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('inboxItem' in outcome)) throw new Error('idempotency record of a dismissal holds no item');
+          return json(200, inboxItemInOrder(outcome.inboxItem));
+        },
+        async (ticket) =>
+          json(
+            200,
+            inboxItemInOrder(
+              await dismissInboxItem(req.ctx, req.params.id, req.body.reason, req.principal, ticket),
+            ),
+          ),
       ),
 
     // ---- News sources (contract 1.2): polled into this inbox by the same path as POST /inbox.
-    'POST /sources': async (req) => {
-      const source = await createSource(req.ctx, req.body);
-      return json(201, source, { Location: `/sources/${source.id}` });
-    },
-    'GET /sources': async (req) => json(200, { items: await listSources(req.ctx, req.query.scenario) }),
-    'GET /sources/{id}': async (req) => json(200, await getSource(req.ctx, req.params.id)),
+    // Idempotent like any POST (contract 1.0): a retried creation answers the source it made, never a second one.
+    'POST /sources': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('source' in outcome)) throw new Error('idempotency record of POST /sources holds no source');
+          return sourceCreated(outcome.source);
+        },
+        async (ticket) => sourceCreated(await createSource(req.ctx, req.body, Date.now(), ticket)),
+      ),
+    // ETags of their content, like every list and resource read (contract 1.0, "Polling").
+    'GET /sources': async (req) =>
+      conditional(req, { items: await listSources(req.ctx, req.query.scenario) }),
+    'GET /sources/{id}': async (req) => conditional(req, await getSource(req.ctx, req.params.id)),
     'PATCH /sources/{id}': async (req) => json(200, await patchSource(req.ctx, req.params.id, req.body)),
     'DELETE /sources/{id}': async (req) => {
       await deleteSource(req.ctx, req.params.id);
       return empty(204);
     },
-    'POST /sources/{id}/fetch': async (req) => json(200, await fetchSourceNow(req.ctx, req.params.id)),
+    // Idempotent like any POST (contract 1.0): a repeat within the key's day replays the report
+    // (not a 429 for fetching again within the minute).
+    'POST /sources/{id}/fetch': async (req) =>
+      withIdempotency(
+        req.ctx,
+        req,
+        async (outcome) => {
+          if (!('fetchReport' in outcome)) throw new Error('idempotency record of a fetch holds no report');
+          return json(200, outcome.fetchReport);
+        },
+        async (ticket) => {
+          const report = await fetchSourceNow(req.ctx, req.params.id);
+          await completeAfter(req.ctx, ticket, { fetchReport: report });
+          return json(200, report);
+        },
+      ),
   },
   appContext,
   loadPageKeys,

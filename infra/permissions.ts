@@ -81,7 +81,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   inbox: {
     stores: {
       threads: ['read', 'history', 'write', 'scenarioThreads'],
-      scenarios: ['read'],
+      // The scenario's keywords (its item) and its latest thread write (is the thread index current?).
+      scenarios: ['read', 'latestChange'],
       kindStore: ['registry'],
       idempotency: ['guard'],
       outbox: ['enqueue'],
@@ -101,9 +102,10 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       sources: ['poll'],
       inbox: ['receive'],
       // Matching's index: the scenario's threads (GSI1) and each one's recent updates (LSI1), and the
-      // scenario's keywords (its item), which decide whether a text is about the scenario at all.
+      // scenario's keywords (its item), which decide whether a text is about the scenario at all, and
+      // its latest thread write (GSI12), which says whether the index built from them is current.
       threads: ['read', 'history', 'scenarioThreads'],
-      scenarios: ['read'],
+      scenarios: ['read', 'latestChange'],
       kindStore: ['registry'],
       outbox: ['enqueue'],
     },

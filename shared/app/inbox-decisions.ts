@@ -1,4 +1,4 @@
-import { AlreadyDecidedError, NotFoundError } from '../domain/errors';
+import { AlreadyDecidedError, IdempotencyInProgressError, NotFoundError } from '../domain/errors';
 import type { InboxItem } from '../domain/inbox';
 import { outletOf } from '../domain/inbox-text';
 import { LIMITS } from '../domain/limits';
@@ -6,7 +6,14 @@ import type { AcceptInboxItemInput, CreateUpdateInput } from '../domain/schemas'
 import { nowUtc, parsePreciseTime, type PreciseTime } from '../domain/time';
 import type { Principal, Source } from '../domain/types';
 import { InboxItemDecided, type InboxStore } from '../store/inbox-store';
-import { postUpdate, type ThreadWrites, type WriteOptions, type WriteResult } from './threads';
+import { IdempotencyClaimLost } from '../store/thread-store';
+import {
+  postUpdate,
+  type IdempotencyTicket,
+  type ThreadWrites,
+  type WriteOptions,
+  type WriteResult,
+} from './threads';
 
 /**
  * Deciding an inbox item (contract 1.2): accepting posts an update through the one write path of
@@ -118,23 +125,40 @@ export async function acceptInboxItem(
 }
 
 export async function dismissInboxItem(
-  ctx: Pick<InboxDecisionDeps, 'inbox'>,
+  ctx: Pick<InboxDecisionDeps, 'inbox' | 'config'>,
   id: string,
   reason: string | undefined,
   principal: Principal,
+  idempotency?: IdempotencyTicket,
 ): Promise<InboxItem> {
   const item = await newItem(ctx, id);
+  const decision = {
+    id,
+    scenario: item.scenario,
+    state: 'dismissed' as const,
+    decidedAt: nowUtc(),
+    decidedBy: principal.name,
+    updateId: null,
+    reason: reason ?? null,
+  };
+  // The record keeps the item as this dismissal leaves it: what the first answer shows.
+  const after: InboxItem = {
+    ...item,
+    state: decision.state,
+    decidedAt: decision.decidedAt,
+    decidedBy: decision.decidedBy,
+    updateId: null,
+  };
   try {
-    return await ctx.inbox.dismiss({
-      id,
-      scenario: item.scenario,
-      state: 'dismissed',
-      decidedAt: nowUtc(),
-      decidedBy: principal.name,
-      updateId: null,
-      reason: reason ?? null,
-    });
+    return await ctx.inbox.dismiss(
+      decision,
+      idempotency
+        ? { ...idempotency, outcome: { inboxItem: after }, ttlSeconds: ctx.config.idempotencyTtlSeconds }
+        : undefined,
+    );
   } catch (error) {
+    if (error instanceof IdempotencyClaimLost)
+      throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
     if (!(error instanceof InboxItemDecided)) throw error;
     const now = await ctx.inbox.get(id, true);
     throw decided(now ?? item);

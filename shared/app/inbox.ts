@@ -59,39 +59,62 @@ export const NEAR_COPY_WINDOW = 200;
 export const NEAR_COPY_WINDOW_TTL_MS = 1_000;
 /** How many recent update summaries of a thread go into its index entry. */
 export const RECENT_UPDATES = 3;
-/** How long a scenario's thread index is reused: thread titles and keywords change rarely, news arrives in bursts. */
+/**
+ * How long a scenario's thread index is reused at most. Within it, each arrival still asks whether a
+ * thread of the scenario was written since the index was built (the newest carrier of its changes
+ * feed: one Query of one key, GSI12), so a thread created, retitled, given keywords, archived or
+ * moved, or a new update, is matched (or no longer matched) from the next arrival on (contract 1.2:
+ * "the scenario's non-archived threads"). The scenario's own keywords leave no carrier: a change to
+ * them reaches matching within this time.
+ */
 export const INDEX_TTL_MS = 60_000;
 /** The most threads a scenario's index holds (a page of the list). */
 const MAX_THREADS = 100;
 
 /**
  * Each scenario's thread index, built from its non-archived threads and their recent updates and
- * from the scenario's own keywords, and kept INDEX_TTL_MS: a burst of a thousand entries reads the
- * threads once, not a thousand times. A thread created or retitled within that time is matched once
- * the index is rebuilt.
+ * from the scenario's own keywords, and kept while no thread of the scenario is written (at most
+ * INDEX_TTL_MS): a burst of a thousand entries reads the threads once, not a thousand times.
  */
 export class ThreadIndexCache {
-  private readonly built = new Map<string, { index: Promise<ThreadIndex>; at: number }>();
+  private readonly built = new Map<
+    string,
+    { index: Promise<ThreadIndex>; at: number; seen: Promise<string | undefined> }
+  >();
 
   constructor(
     private readonly threads: Pick<ThreadStore, 'listThreads' | 'listUpdates'>,
-    private readonly scenarios: Pick<ScenarioStore, 'get'>,
+    private readonly scenarios: Pick<ScenarioStore, 'get' | 'latestThreadChange'>,
     private readonly ttlMs = INDEX_TTL_MS,
   ) {}
 
-  index(scenario: string): Promise<ThreadIndex> {
+  async index(scenario: string): Promise<ThreadIndex> {
     const hit = this.built.get(scenario);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.index;
-    const index = this.build(scenario);
-    this.built.set(scenario, { index, at: Date.now() });
-    // A failed build is not kept: the next entry tries again.
-    index.catch(() => this.built.delete(scenario));
-    return index;
+    if (hit && Date.now() - hit.at < this.ttlMs) {
+      const [latest, seen] = await Promise.all([this.scenarios.latestThreadChange(scenario), hit.seen]);
+      if (latest === seen) return hit.index;
+      // Another arrival may have rebuilt it meanwhile, from the same newest write.
+      const current = this.built.get(scenario);
+      if (current && current !== hit && (await current.seen) === latest) return current.index;
+      return this.rebuild(scenario, Promise.resolve(latest));
+    }
+    return this.rebuild(scenario, this.scenarios.latestThreadChange(scenario));
   }
 
   /** Forget a scenario's index (a thread was created or changed here and must be matched at once). */
   forget(scenario: string): void {
     this.built.delete(scenario);
+  }
+
+  /** Build the index; `seen`, the newest thread write it reflects, is read before the threads are. */
+  private rebuild(scenario: string, seen: Promise<string | undefined>): Promise<ThreadIndex> {
+    const entry = { index: seen.then(() => this.build(scenario)), at: Date.now(), seen };
+    this.built.set(scenario, entry);
+    // A failed build is not kept: the next entry tries again.
+    entry.index.catch(() => {
+      if (this.built.get(scenario) === entry) this.built.delete(scenario);
+    });
+    return entry.index;
   }
 
   private async build(scenario: string): Promise<ThreadIndex> {
@@ -162,14 +185,21 @@ export interface Arrival {
 }
 
 /**
- * An entry arrives. Its canonical URL already known in the scenario: that item, unchanged. A near
+ * An entry arrives. Its canonical URL already known in the scenario: that item, with this spelling
+ * of the URL among its duplicates unless it is the item's own or listed already. A near
  * copy of one of the scenario's newest items: its URL joins that item's duplicates. Otherwise a new
  * item, with its outlet, language, publication date (from the text when not given) and matches.
  */
 export async function receiveEntry(ctx: InboxDeps, entry: InboxEntry, now = nowUtc()): Promise<Arrival> {
   const canonical = canonicalUrl(entry.url);
   const known = await ctx.inbox.findByUrl(entry.scenario, canonical);
-  if (known) return { item: known, created: false };
+  if (known) {
+    // The same link again: nothing new. Another spelling of it (host case, fragment, utm_*) is a
+    // duplicate like any other: its URL joins the item's duplicates (contract 1.2, "Duplicates").
+    if (entry.url === known.url || known.duplicates.includes(entry.url))
+      return { item: known, created: false };
+    return { item: await ctx.inbox.addSpelling(known.id, entry.url), created: false };
+  }
 
   const summary = entry.summary ?? '';
   const text = copyText({ title: entry.title, summary });

@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import { NotFoundError, TooManyRequestsError } from '../domain/errors';
+import { IdempotencyInProgressError, NotFoundError, TooManyRequestsError } from '../domain/errors';
 import { feedEntries } from '../domain/feed-entries';
 import { SOURCE_INTERVAL, SOURCE_MAX_REDIRECTS, SOURCE_MIN_FETCH_GAP_MS } from '../domain/limits';
 import type { CreateSourceInput, PatchSourceInput } from '../domain/schemas';
@@ -8,8 +8,10 @@ import { fetchFeed, type FetchOutcome } from '../events/feed-fetcher';
 import { checkSourceUrl } from '../events/outbound-url';
 import { logger } from '../observability';
 import { SourceBusy, type PolledSource, type StoredValidators } from '../store/source-store';
+import { IdempotencyClaimLost } from '../store/thread-store';
 import type { AppContext } from './context';
 import { receiveEntry, type InboxDeps } from './inbox';
+import type { IdempotencyTicket } from './threads';
 
 /**
  * News sources (contract 1.2, "Sources and the news inbox"): managing them, and polling one — a
@@ -50,6 +52,7 @@ export async function createSource(
   ctx: SourceDeps,
   input: CreateSourceInput,
   nowMs = Date.now(),
+  idempotency?: IdempotencyTicket,
 ): Promise<Source> {
   await checkSourceUrl(input.url, policy(ctx));
   if (!(await ctx.scenarios.get(input.scenario))) throw new NotFoundError(`No scenario ${input.scenario}.`);
@@ -68,7 +71,18 @@ export async function createSource(
     nextFetchAt: iso(nowMs),
     failures: 0,
   };
-  await ctx.sources.create(source);
+  try {
+    await ctx.sources.create(
+      source,
+      idempotency
+        ? { ...idempotency, outcome: { source }, ttlSeconds: ctx.config.idempotencyTtlSeconds }
+        : undefined,
+    );
+  } catch (error) {
+    if (error instanceof IdempotencyClaimLost)
+      throw new IdempotencyInProgressError('Another request with this Idempotency-Key took over.');
+    throw error;
+  }
   return source;
 }
 

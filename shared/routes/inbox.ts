@@ -32,11 +32,16 @@ export const INBOX_ROUTES = [
     description:
       "Deduplicated by canonical URL (scheme and host lower-cased, fragment and utm_* parameters dropped) and by near-copy text (MinHash of word 3-shingles of title and summary, estimated Jaccard ≥ 0.6, against the scenario's 200 newest items): a duplicate is 200 with the existing item, its URL added to `duplicates`. `outlet` is the registrable domain (Public Suffix List); `language` (ISO 639-1) is detected when absent; `publishedAt`, when absent, is the date the text gives (null when none or in the future). `matches`: the scenario's non-archived threads the text is about, best first, at most 3.",
     body: { schema: CreateInboxItemSchema, label: 'The item' },
+    idempotencyKey: true,
     responses: {
       200: { description: 'A duplicate: the existing item', body: InboxItemSchema },
       201: { description: 'A new item', location: '/inbox/{id}', body: InboxItemSchema },
     },
-    problems: { 404: 'not_found (the scenario)' },
+    problems: {
+      404: 'not_found (the scenario)',
+      409: 'idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+    },
   },
   {
     route: 'GET /inbox',
@@ -97,8 +102,13 @@ export const INBOX_ROUTES = [
     summary: 'Dismiss an inbox item',
     params: { id: INBOX_ID },
     body: { schema: DismissInboxItemSchema, label: 'The dismissal' },
+    idempotencyKey: true,
     responses: { 200: { description: 'The item, dismissed', body: InboxItemSchema } },
-    problems: { 404: 'not_found', 409: 'already_decided' },
+    problems: {
+      404: 'not_found',
+      409: 'already_decided, idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+    },
   },
   // ---- News sources (contract 1.2, "Sources and the news inbox"). At the end: a new route goes last
   // (see GET /ready). In the inbox function: a fetch receives its entries into the inbox by the same
@@ -113,10 +123,15 @@ export const INBOX_ROUTES = [
     description:
       'RSS 2.0, Atom 1.0 or JSON Feed 1.1, told apart by content. `url` obeys the outbound-address rules of subscription URLs (http/https only; no loopback, private, link-local or metadata address unless TRACKER_ALLOW_PRIVATE_WEBHOOKS=true), checked now and on every connection, redirects included (at most 3). Due at once; then every `intervalMinutes` (5–1440, default 15).',
     body: { schema: CreateNewsSourceSchema, label: 'The source' },
+    idempotencyKey: true,
     responses: {
       201: { description: 'The source, active', location: '/sources/{id}', body: NewsSourceSchema },
     },
-    problems: { 404: 'not_found (the scenario)', 422: 'invalid_source_url' },
+    problems: {
+      404: 'not_found (the scenario)',
+      409: 'idempotency_in_progress',
+      422: 'invalid_source_url, idempotency_key_mismatch',
+    },
   },
   {
     route: 'GET /sources',
@@ -125,6 +140,7 @@ export const INBOX_ROUTES = [
     operationId: 'listSources',
     summary: "A scenario's news sources, oldest first",
     query: { schema: SourcesQuerySchema, describe: { scenario: 'The scenario (required)' } },
+    etag: 'read',
     responses: {
       200: { description: 'Every source of the scenario, oldest first', body: items(NewsSourceSchema) },
     },
@@ -136,6 +152,7 @@ export const INBOX_ROUTES = [
     operationId: 'getSource',
     summary: 'A news source, with its last fetch and when it is next due',
     params: { id: SOURCE },
+    etag: 'read',
     responses: { 200: { description: 'The source', body: NewsSourceSchema } },
     problems: { 404: 'not_found' },
   },
@@ -169,12 +186,18 @@ export const INBOX_ROUTES = [
     description:
       '`result` is the HTTP status (304 when unchanged) or an error word: timeout, too_large, not_a_feed, refused_address, unreachable, too_many_redirects. At most once a minute per source, scheduled polls included.',
     params: { id: SOURCE },
+    idempotencyKey: true,
     responses: {
       200: {
         description: 'What the fetch came to, and how many new inbox items it made',
         body: FetchReportSchema,
       },
     },
-    problems: { 404: 'not_found', 429: 'too_many_requests (with Retry-After)' },
+    problems: {
+      404: 'not_found',
+      409: 'idempotency_in_progress',
+      422: 'idempotency_key_mismatch',
+      429: 'too_many_requests (with Retry-After)',
+    },
   },
 ] as const satisfies readonly DeclaredRoute[];

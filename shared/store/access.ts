@@ -191,6 +191,11 @@ export const STORE_ACCESS = {
       { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [F.scenario] },
       query(INDEX.byScenario, F.scenario),
     ],
+    /**
+     * A scenario's latest thread write alone (`latestThreadChange`: the newest carrier of its changes
+     * feed, GSI12): whether the inbox's thread index is still current (shared/app/inbox.ts).
+     */
+    latestChange: [query(INDEX.changesByScenario, F.changes)],
     /** The sweep: every scenario (GSI1's list) and each one's latest thread write (its changes feed, GSI12). */
     sweep: [query(INDEX.byScenario, F.scenarioList), query(INDEX.changesByScenario, F.changes)],
   },

@@ -1,6 +1,8 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { InboxItem } from '../domain/inbox';
+import { SOURCE_FIELDS, type Source } from '../domain/sources';
 import type { Draft, Scenario, Thread } from '../domain/types';
 import { toDraft, toScenario, toThread } from './items';
 import { idempotencyKey } from './keys';
@@ -34,7 +36,27 @@ export interface ScenarioOutcome {
   scenario: Scenario;
 }
 
-export type WriteOutcome = ThreadOutcome | ScenarioOutcome;
+/** A created news source (contract 1.2), as the write left it (its item moves on with every fetch). */
+export interface SourceOutcome {
+  source: Source;
+}
+
+/**
+ * An inbox item as a write answered it (contract 1.2), kept whole so a replay is the first answer
+ * even after the item gained duplicates. `created`: a push that made it (201) or found it (200);
+ * absent on a decision.
+ */
+export interface InboxOutcome {
+  inboxItem: InboxItem;
+  created?: boolean;
+}
+
+/** What a fetch of a news source came to (`POST /sources/{id}/fetch`), kept whole: it is small. */
+export interface FetchedOutcome {
+  fetchReport: { fetchedAt: string; result: number | string; newItems: number };
+}
+
+export type WriteOutcome = ThreadOutcome | ScenarioOutcome | SourceOutcome | InboxOutcome | FetchedOutcome;
 
 export type ClaimResult =
   | { kind: 'claimed' }
@@ -61,22 +83,31 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      ...('scenario' in c.outcome
-        ? { scenario: c.outcome.scenario }
-        : {
-            thread: c.outcome.update?.threadSummary
-              ? { ...c.outcome.thread, summary: undefined }
-              : c.outcome.thread,
-            ...(c.outcome.update
-              ? {
-                  updateId: c.outcome.update.id,
-                  updateRetracted: c.outcome.update.retracted,
-                  updateRevision: c.outcome.update.revision ?? 0,
-                  ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
-                }
-              : {}),
-            ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
-          }),
+      ...('fetchReport' in c.outcome
+        ? { fetchReport: c.outcome.fetchReport }
+        : 'inboxItem' in c.outcome
+          ? {
+              inboxItem: c.outcome.inboxItem,
+              ...(c.outcome.created !== undefined ? { inboxCreated: c.outcome.created } : {}),
+            }
+          : 'source' in c.outcome
+            ? { source: c.outcome.source }
+            : 'scenario' in c.outcome
+              ? { scenario: c.outcome.scenario }
+              : {
+                  thread: c.outcome.update?.threadSummary
+                    ? { ...c.outcome.thread, summary: undefined }
+                    : c.outcome.thread,
+                  ...(c.outcome.update
+                    ? {
+                        updateId: c.outcome.update.id,
+                        updateRetracted: c.outcome.update.retracted,
+                        updateRevision: c.outcome.update.revision ?? 0,
+                        ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
+                      }
+                    : {}),
+                  ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
+                }),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
@@ -137,6 +168,21 @@ export class IdempotencyStore {
   }
 
   /**
+   * Complete a claim after its write, for a write that is safe to repeat by itself (an inbox push
+   * finds the item it made; a fetch only fetches again): the record is not in the write's
+   * transaction. False when the claim is no longer this request's.
+   */
+  async complete(completion: IdempotencyCompletion): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand(completionPut(this.table, completion)));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Give the key back after a failed request, so it may be corrected and retried: only while it is
    * still this request's unfinished claim (see shared/http/idempotency.ts for why that is safe even
    * when the write's outcome is unknown).
@@ -159,6 +205,29 @@ export class IdempotencyStore {
 }
 
 function outcomeOf(record: Record<string, unknown>): WriteOutcome {
+  if (typeof record.fetchReport === 'object' && record.fetchReport !== null) {
+    const r = record.fetchReport as Record<string, unknown>;
+    return {
+      fetchReport: {
+        fetchedAt: String(r.fetchedAt),
+        result: typeof r.result === 'number' ? r.result : String(r.result),
+        newItems: Number(r.newItems),
+      },
+    };
+  }
+  // A map comes back in no particular key order: the route puts the item's fields in order.
+  if (typeof record.inboxItem === 'object' && record.inboxItem !== null)
+    return {
+      inboxItem: record.inboxItem as InboxItem,
+      ...(typeof record.inboxCreated === 'boolean' ? { created: record.inboxCreated } : {}),
+    };
+  if (typeof record.source === 'object' && record.source !== null)
+    return {
+      // In the contract's field order, as the first response gave it.
+      source: Object.fromEntries(
+        SOURCE_FIELDS.map((f) => [f, (record.source as Record<string, unknown>)[f] ?? null]),
+      ) as unknown as Source,
+    };
   if (typeof record.scenario === 'object' && record.scenario !== null)
     return { scenario: toScenario(record.scenario as Record<string, unknown>) };
   if (typeof record.thread !== 'object' || record.thread === null)

@@ -11,6 +11,8 @@ import type { Page } from './thread-store';
 import type { TrackerEvent } from '../domain/event';
 import { INDEX, inboxItemKey, inboxScenarioPk, inboxStatePk, inboxUrlKey } from './keys';
 import { outboxItem } from './outbox-store';
+import { completionPut, type IdempotencyCompletion } from './idempotency-store';
+import { IdempotencyClaimLost } from './thread-store';
 
 /** The item's fields in the contract's order: also the order of a response body. */
 const FIELDS = [
@@ -236,6 +238,32 @@ export class InboxStore {
   }
 
   /**
+   * Lists another spelling of an item's own link (the same canonical URL, already claimed by the
+   * item) among its duplicates, once; the item as it is after. Past MAX_DUPLICATES it is not listed.
+   */
+  async addSpelling(id: string, url: string): Promise<InboxItem> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: inboxItemKey(id),
+          UpdateExpression: 'SET duplicates = list_append(duplicates, :url)',
+          ConditionExpression:
+            'attribute_exists(PK) AND size(duplicates) < :max AND NOT contains(duplicates, :one)',
+          ExpressionAttributeValues: { ':url': [url], ':one': url, ':max': MAX_DUPLICATES },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return inboxItemView(Attributes!);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      const now = await this.get(id, true);
+      if (!now) throw new Error(`inbox item ${id} vanished`, { cause: error });
+      return now;
+    }
+  }
+
+  /**
    * A scenario's items in one state, newest first: one Query of GSI1 (O(page)). With `threadId`, only
    * items that matched that thread: a filter on the page read, so such a page may come back short
    * (with a `lastKey` to go on from) when few items match.
@@ -302,8 +330,29 @@ export class InboxStore {
     };
   }
 
-  /** Dismisses an item: InboxItemDecided when it is no longer new. */
-  async dismiss(d: InboxDecision): Promise<InboxItem> {
+  /**
+   * Dismisses an item: InboxItemDecided when it is no longer new. With an idempotency completion,
+   * the decision and the key's record commit together (IdempotencyClaimLost when the claim is gone).
+   */
+  async dismiss(d: InboxDecision, idempotency?: IdempotencyCompletion): Promise<InboxItem> {
+    if (idempotency) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [this.decisionUpdate(d), { Put: completionPut(this.table, idempotency) }],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [decision, claim] = error.CancellationReasons ?? [];
+        if (decision?.Code === 'ConditionalCheckFailed') throw new InboxItemDecided();
+        if (claim?.Code === 'ConditionalCheckFailed') throw new IdempotencyClaimLost();
+        throw error;
+      }
+      const after = await this.get(d.id, true);
+      if (!after) throw new InboxItemDecided();
+      return after;
+    }
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({ ...this.decisionUpdate(d).Update, ReturnValues: 'ALL_NEW' }),

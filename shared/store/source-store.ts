@@ -1,13 +1,15 @@
 import { queryAll } from './query-all';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { SOURCE_FIELDS, type FetchResult, type Source, type SourceStatus } from '../domain/sources';
 import {
   INDEX,
@@ -18,6 +20,7 @@ import {
   sourceKey,
   sourcesScenarioPk,
 } from './keys';
+import { IdempotencyClaimLost } from './thread-store';
 
 /**
  * News sources (contract 1.2; keys: ./keys.ts `sourceKey`, docs/data-model.md "Source"). Besides the
@@ -76,20 +79,37 @@ export class SourceStore {
   ) {}
 
   /** A new source, active and due at its `nextFetchAt`. */
-  async create(source: Source): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...sourceKey(source.id),
-          GSI1PK: sourcesScenarioPk(source.scenario),
-          GSI1SK: source.id,
-          ...(source.status === 'active' ? dueKeys(source.id, source.nextFetchAt) : {}),
-          ...source,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+  async create(source: Source, idempotency?: IdempotencyCompletion): Promise<void> {
+    const put = {
+      TableName: this.table,
+      Item: {
+        ...sourceKey(source.id),
+        GSI1PK: sourcesScenarioPk(source.scenario),
+        GSI1SK: source.id,
+        ...(source.status === 'active' ? dueKeys(source.id, source.nextFetchAt) : {}),
+        ...source,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    };
+    if (!idempotency) {
+      await this.db.send(new PutCommand(put));
+      return;
+    }
+    // With the idempotency record's completion, so a replay finds the source this write made.
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: put }, { Put: completionPut(this.table, idempotency) }],
+        }),
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+      )
+        throw new IdempotencyClaimLost();
+      throw error;
+    }
   }
 
   async get(id: string, consistent = false): Promise<PolledSource | null> {

@@ -333,3 +333,91 @@ describe('corroboration', () => {
     expect(view.body.corroboration).toEqual({ outlets: ['bbc.co.uk', 'bbc.com'], count: 2 });
   });
 });
+
+describe('corroboration: non-retracted updates of the current status since it began, as known then', () => {
+  const id = 'venue-talks';
+  let second: { id: string; recordedAt: string };
+  let third: { id: string; recordedAt: string };
+  beforeAll(async () => {
+    // Prepare: proposed (reuters), then scheduled (bbc), repeated (apnews)
+    await thread(id, 'proposed', '2025-06-01', ['https://www.reuters.com/venue-proposed']);
+    second = (
+      await post(id, {
+        status: 'scheduled',
+        occurredAt: '2025-06-10',
+        sources: urls('https://www.bbc.co.uk/venue'),
+      })
+    ).update;
+    third = (
+      await post(id, {
+        status: 'scheduled',
+        occurredAt: '2025-06-11',
+        sources: urls('https://apnews.com/venue'),
+      })
+    ).update;
+  });
+
+  it('knownAt views compute it as of then', async () => {
+    // Act
+    const atSecond = await s.call('GET', `/threads/${id}?knownAt=${second.recordedAt}`, reader);
+    const atThird = await s.call('GET', `/threads/${id}?knownAt=${third.recordedAt}`, reader);
+    // Assess
+    expect(atSecond.body.corroboration).toEqual({ outlets: ['bbc.co.uk'], count: 1 });
+    expect(atThird.body.corroboration).toEqual({ outlets: ['apnews.com', 'bbc.co.uk'], count: 2 });
+  });
+
+  it('a retracted update’s outlets do not count, and the thread is listed by corroborated=false again', async () => {
+    // Act
+    const r = await s.call('POST', `/threads/${id}/updates/${third.id}/retraction`, {
+      body: { reason: 'Wrong story.' },
+    });
+    // Assess
+    expect(r.status).toBe(200);
+    expect(r.body.thread.corroboration).toEqual({ outlets: ['bbc.co.uk'], count: 1 });
+    const listed = await s.call('GET', `/threads?scenario=${SCENARIO}&corroborated=false`, reader);
+    expect(listed.body.items.map((t: { id: string }) => t.id)).toContain(id);
+    const before = await s.call('GET', `/threads/${id}?knownAt=${third.recordedAt}`, reader);
+    expect(before.body.corroboration).toEqual({ outlets: ['apnews.com', 'bbc.co.uk'], count: 2 });
+  });
+
+  it('a status that begins again counts only the outlets since it began again', async () => {
+    // Act: postponed (kyivindependent), then scheduled once more (reuters)
+    await post(id, {
+      status: 'postponed',
+      occurredAt: '2025-06-12',
+      sources: urls('https://kyivindependent.com/v'),
+    });
+    const again = await post(id, {
+      status: 'scheduled',
+      occurredAt: '2025-06-13',
+      sources: urls('https://www.reuters.com/venue-again'),
+    });
+    // Assess
+    expect(again.thread).toMatchObject({ status: 'scheduled', statusSince: '2025-06-13T00:00:00.000Z' });
+    expect(again.thread.corroboration).toEqual({ outlets: ['reuters.com'], count: 1 });
+  });
+
+  it('an unknown value of the list filter corroborated is 400 validation_error naming it', async () => {
+    // Act
+    const r = await s.call('GET', `/threads?scenario=${SCENARIO}&corroborated=maybe`, reader);
+    // Assess
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: 'validation_error', errors: [{ path: 'corroborated' }] });
+  });
+
+  it('the board as known then (GET /threads?scenario=&knownAt=) filters corroborated= on the outlets then', async () => {
+    // Act
+    const then = await s.call(
+      'GET',
+      `/threads?scenario=${SCENARIO}&knownAt=${third.recordedAt}&corroborated=true`,
+      reader,
+    );
+    const now = await s.call('GET', `/threads?scenario=${SCENARIO}&corroborated=true`, reader);
+    // Assess
+    expect(then.status).toBe(200);
+    expect(then.body.items.find((t: { id: string }) => t.id === id)).toMatchObject({
+      corroboration: { outlets: ['apnews.com', 'bbc.co.uk'], count: 2 },
+    });
+    expect(now.body.items.map((t: { id: string }) => t.id)).not.toContain(id);
+  });
+});

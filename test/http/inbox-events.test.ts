@@ -89,6 +89,61 @@ describe('InboxItemArrived', () => {
     expect(plain.frames.map((f) => f.type)).not.toContain('InboxItemArrived');
   });
 
+  it('Every new entry becomes an inbox item and arrives: a duplicate (the same link, another spelling, a near copy) emits no InboxItemArrived', async () => {
+    // Prepare: a subscription that names the event, and one new item it has received
+    const { receiver } = await hook(['InboxItemArrived']);
+    const summary =
+      'President Donald Trump said Friday he will meet with Russian President Vladimir Putin in Alaska, as the U.S. leader pushes to end the war.';
+    const first = await s.call('POST', '/inbox', {
+      body: {
+        scenario: SCENARIO,
+        url: 'https://apnews.com/article/arrives-once',
+        title: 'Trump to meet Putin',
+        summary,
+      },
+    });
+    await relayed(s.ctx);
+    await runDeliveries(s.ctx, Date.now());
+    const before = receiver.received.length;
+    // Act
+    const repeats = [
+      await s.call('POST', '/inbox', {
+        body: {
+          scenario: SCENARIO,
+          url: 'https://apnews.com/article/arrives-once',
+          title: 'Trump to meet Putin',
+        },
+      }),
+      await s.call('POST', '/inbox', {
+        body: {
+          scenario: SCENARIO,
+          url: 'https://APNEWS.com/article/arrives-once?utm_source=x',
+          title: 'Trump to meet Putin',
+        },
+      }),
+      await s.call('POST', '/inbox', {
+        body: {
+          scenario: SCENARIO,
+          url: 'https://www.wtop.com/arrives-once',
+          title: 'Trump to meet Putin',
+          summary: `(AP) — ${summary}`,
+        },
+      }),
+    ];
+    await relayed(s.ctx);
+    await runDeliveries(s.ctx, Date.now());
+    // Assess
+    expect(first.status).toBe(201);
+    expect(before).toBe(1);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ inboxItemId: first.body.id });
+    expect(repeats.map((r) => [r.status, r.body.id])).toEqual([
+      [200, first.body.id],
+      [200, first.body.id],
+      [200, first.body.id],
+    ]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('is refused to a reader’s socket, and to a thread subscription', async () => {
     // Prepare
     const reader = await socket(s.tokens.reader);

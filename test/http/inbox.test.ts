@@ -119,25 +119,27 @@ describe('POST /inbox', () => {
     });
   });
 
-  it('answers the existing item for the same link written otherwise (host case, fragment, utm_*)', async () => {
+  it('Duplicates: an entry whose canonical URL (scheme and host lower-cased, fragment and utm_* dropped) is an item’s is not a new item: 200 with that item, its URL added to duplicates once', async () => {
     // Prepare
     const title = 'EU proposes 18th sanctions package against Russia';
-    const first = await push({
-      scenario: SCENARIO,
-      url: 'https://www.pravda.com.ua/eng/news/2025/06/15/7517206/',
-      title,
-    });
+    const url = 'https://www.pravda.com.ua/eng/news/2025/06/15/7517206/';
+    const spelling =
+      'HTTPS://WWW.Pravda.com.ua/eng/news/2025/06/15/7517206/?utm_source=feed&utm_medium=rss#top';
+    const first = await push({ scenario: SCENARIO, url, title });
     // Act
-    const again = await push({
-      scenario: SCENARIO,
-      url: 'HTTPS://WWW.Pravda.com.ua/eng/news/2025/06/15/7517206/?utm_source=feed&utm_medium=rss#top',
-      title,
-    });
+    const again = await push({ scenario: SCENARIO, url: spelling, title });
+    const thrice = await push({ scenario: SCENARIO, url: spelling, title });
+    const same = await push({ scenario: SCENARIO, url, title });
     // Assess
     expect(first.status).toBe(201);
-    expect(again.status).toBe(200);
-    expect(again.body.id).toBe(first.body.id);
-    expect(again.body.duplicates).toEqual([]);
+    expect([again.status, thrice.status, same.status]).toEqual([200, 200, 200]);
+    expect([again.body.id, thrice.body.id, same.body.id]).toEqual([
+      first.body.id,
+      first.body.id,
+      first.body.id,
+    ]);
+    expect(again.body.duplicates).toEqual([spelling]);
+    expect(same.body).toEqual(again.body);
   });
 
   it('adds a near copy from another outlet to the first item’s duplicates', async () => {
@@ -157,12 +159,98 @@ describe('POST /inbox', () => {
     );
   });
 
+  it('honours Idempotency-Key like any POST: a repeat replays the first 201 (same body) with Idempotent-Replayed: true, not a 200 duplicate', async () => {
+    // Prepare
+    const body = {
+      scenario: SCENARIO,
+      url: 'https://example.org/pushed-once',
+      title: 'Talks to resume in Geneva',
+    };
+    const headers = { 'Idempotency-Key': 'push-once' };
+    // Act: the item gains a duplicate between the first request and its repeat
+    const first = await s.call('POST', '/inbox', { body, headers });
+    const spelled = await s.call('POST', '/inbox', { body: { ...body, url: `${body.url}#again` } });
+    const again = await s.call('POST', '/inbox', { body, headers });
+    const plain = await s.call('POST', '/inbox', { body });
+    // Assess
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.text).toBe(first.text);
+    expect([plain.status, plain.body.id]).toEqual([200, first.body.id]);
+    expect(spelled.body.duplicates).toEqual([`${body.url}#again`]);
+  });
+
   it('refuses an unknown scenario (404), a reader (403) and a malformed body (400)', async () => {
     expect((await push({ ...AP, scenario: 'no-such-scenario' })).status).toBe(404);
     expect((await s.call('POST', '/inbox', { role: 'reader', body: AP })).status).toBe(403);
     const bad = await push({ ...AP, url: 'ftp://example.com/x', language: 'English' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['language', 'url']);
+  });
+});
+
+describe('matches follow the threads as they are now', () => {
+  const scenario = 'inbox-fresh';
+  const thread = (id: string, title: string) =>
+    s.call('POST', '/threads', {
+      body: { id, scenario, kind: 'other', title, status: 'active', summary: `${title}.` },
+    });
+
+  it("Matches: the scenario's non-archived threads — a thread made or archived just now counts at the next arrival", async () => {
+    // Prepare: an arrival that builds the scenario's index before the grain thread exists
+    await thread('inbox-fresh-alaska', 'Alaska summit between Trump and Putin');
+    const before = await push({
+      scenario,
+      url: 'https://example.com/alaska',
+      title: 'Trump and Putin meet in Alaska',
+    });
+    await thread('inbox-fresh-grain', 'Black Sea grain corridor');
+    // Act
+    const made = await push({
+      scenario,
+      url: 'https://example.com/grain-1',
+      title: 'Black Sea grain corridor reopens',
+    });
+    const archived = await s.call('PATCH', '/threads/inbox-fresh-grain', { body: { archived: true } });
+    const after = await push({
+      scenario,
+      url: 'https://example.com/grain-2',
+      title: 'Ships use the Black Sea grain corridor',
+    });
+    // Assess
+    expect(before.body.matches.map((m: { threadId: string }) => m.threadId)).toEqual(['inbox-fresh-alaska']);
+    expect(made.body.matches[0]).toMatchObject({ threadId: 'inbox-fresh-grain' });
+    expect(archived.status).toBe(200);
+    expect(after.body.matches.map((m: { threadId: string }) => m.threadId)).not.toContain(
+      'inbox-fresh-grain',
+    );
+  });
+
+  it('Matching uses the thread’s keywords: keywords set with PATCH count at the next arrival', async () => {
+    // Prepare
+    await thread('inbox-fresh-talks', 'Direct talks in Istanbul');
+    const unmatched = await push({
+      scenario,
+      url: 'https://example.com/memorandum-1',
+      title: 'Memorandum drafts exchanged',
+    });
+    // Act
+    const patched = await s.call('PATCH', '/threads/inbox-fresh-talks', {
+      body: { keywords: ['memorandum', 'drafts'] },
+    });
+    const matched = await push({
+      scenario,
+      url: 'https://example.com/memorandum-2',
+      title: 'Memorandum drafts compared',
+    });
+    // Assess
+    expect(patched.status).toBe(200);
+    expect(unmatched.body.matches.map((m: { threadId: string }) => m.threadId)).not.toContain(
+      'inbox-fresh-talks',
+    );
+    expect(matched.body.matches[0]).toMatchObject({ threadId: 'inbox-fresh-talks' });
   });
 });
 
@@ -371,6 +459,291 @@ describe('POST /inbox/{id}/accept and /dismiss', () => {
     expect((await s.call('POST', '/inbox/inb_01K00000000000000000000000/dismiss', { body: {} })).status).toBe(
       404,
     );
+  });
+});
+
+describe('contract 1.2 rules of the inbox, one by one', () => {
+  const summit = async (id: string, scenario: string, title: string) => {
+    const r = await s.call('POST', '/threads', {
+      body: {
+        id,
+        scenario,
+        kind: 'summit',
+        title,
+        status: 'announced',
+        summary: 'Announced.',
+        occurredAt: '2025-08-01',
+      },
+    });
+    expect(r.status).toBe(201);
+    return id;
+  };
+  const wire =
+    'President Donald Trump said Friday he will meet with Russian President Vladimir Putin in Alaska, as the U.S. leader pushes to end the war in Ukraine.';
+
+  it("POST /inbox/{id}/accept: the item's URL and its duplicates are the update's sources, and a duplicate is never a second outlet", async () => {
+    // Prepare: an item and its syndicated copy at another outlet
+    const scenario = 'inbox-rule-sources';
+    const threadId = await summit('inbox-rule-sources-alaska', scenario, 'Trump–Putin summit in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://apnews.com/article/alaska-1',
+      title: 'Trump to meet Putin in Alaska',
+      summary: wire,
+    });
+    const copy = await push({
+      scenario,
+      url: 'https://www.wtop.com/national/2025/08/alaska-1/',
+      title: 'Trump to meet Putin in Alaska',
+      summary: `(AP) — ${wire}`,
+    });
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, {
+      body: { threadId, status: 'scheduled' },
+    });
+    // Assess
+    expect([item.status, copy.status, copy.body.id]).toEqual([201, 200, item.body.id]);
+    expect(r.status).toBe(201);
+    expect(r.body.update.sources.map((x: { url: string }) => x.url)).toEqual([
+      'https://apnews.com/article/alaska-1',
+      'https://www.wtop.com/national/2025/08/alaska-1/',
+    ]);
+    expect(r.body.thread.corroboration).toEqual({ outlets: ['apnews.com'], count: 1 });
+    const listed = await s.call('GET', `/threads?scenario=${scenario}&corroborated=false`, {
+      role: 'reader',
+    });
+    expect(listed.body.items.map((t: { id: string }) => t.id)).toEqual([threadId]);
+  });
+
+  it('POST /inbox/{id}/accept defaults: occurredAt the match’s suggested date at its precision, status the suggestion, summary the title', async () => {
+    // Prepare: the AP's 8 August report names 15 August
+    const scenario = 'inbox-rule-suggested';
+    const threadId = await summit('inbox-rule-suggested-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({ ...AP, scenario, url: 'https://www.ktoo.org/2025/08/08/alaska-suggested/' });
+    const match = item.body.matches.find((m: { threadId: string }) => m.threadId === threadId);
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect(match).toMatchObject({
+      suggestedStatus: 'scheduled',
+      suggestedOccurredAt: '2025-08-15',
+      suggestedPrecision: 'day',
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({
+      status: 'scheduled',
+      occurredAt: '2025-08-15T00:00:00.000Z',
+      occurredPrecision: 'day',
+      summary: AP.title,
+      inboxItem: item.body.id,
+    });
+  });
+
+  it('A suggested date in the future is never used as a default occurredAt: publishedAt instead', async () => {
+    // Prepare: a report published in 2025 of a meeting set for 2030
+    const scenario = 'inbox-rule-future';
+    const threadId = await summit('inbox-rule-future-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/alaska-2030',
+      title: 'Trump and Putin will meet in Alaska on 15 August 2030',
+      publishedAt: '2025-08-08T20:00:00Z',
+    });
+    const match = item.body.matches.find((m: { threadId: string }) => m.threadId === threadId);
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect(match).toMatchObject({ suggestedOccurredAt: '2030-08-15', suggestedPrecision: 'day' });
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({
+      occurredAt: '2025-08-08T20:00:00.000Z',
+      occurredPrecision: 'instant',
+    });
+  });
+
+  it('POST /inbox/{id}/accept defaults: a note when the item suggests no status for the thread, occurredAt now when there is no date at all', async () => {
+    // Prepare: an item about something else, with no date given or in its text
+    const scenario = 'inbox-rule-note';
+    const threadId = await summit('inbox-rule-note-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/football',
+      title: 'Liverpool win the Premier League title',
+    });
+    const before = Date.now();
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    // Assess
+    expect([item.body.matches, item.body.publishedAt]).toEqual([[], null]);
+    expect(r.status).toBe(201);
+    expect(r.body.update).toMatchObject({ status: null, summary: 'Liverpool win the Premier League title' });
+    const at = Date.parse(r.body.update.occurredAt);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    expect(r.body.thread.status).toBe('announced');
+  });
+
+  it('POST /inbox/{id}/accept posts exactly as POST /threads/{id}/updates would: an unknown thread is 404 and the item stays new', async () => {
+    // Prepare
+    const item = await push({
+      scenario: SCENARIO,
+      url: 'https://example.org/unknown',
+      title: 'Talks resume',
+    });
+    // Act
+    const r = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId: 'no-such-thread' } });
+    // Assess
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe('not_found');
+    const listed = await s.call('GET', `/inbox?scenario=${SCENARIO}&state=new`);
+    expect(listed.body.items.find((i: { id: string }) => i.id === item.body.id)).toMatchObject({
+      state: 'new',
+      updateId: null,
+    });
+  });
+
+  it('deciding an item twice is 409 already_decided: a dismissed item can be neither accepted nor dismissed again', async () => {
+    // Prepare
+    const scenario = 'inbox-rule-twice';
+    const threadId = await summit('inbox-rule-twice-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const item = await push({
+      scenario,
+      url: 'https://example.org/twice',
+      title: 'Trump and Putin to meet in Alaska',
+    });
+    const dismissed = await s.call('POST', `/inbox/${item.body.id}/dismiss`, { body: {} });
+    // Act
+    const accept = await s.call('POST', `/inbox/${item.body.id}/accept`, { body: { threadId } });
+    const again = await s.call('POST', `/inbox/${item.body.id}/dismiss`, { body: { reason: 'twice' } });
+    // Assess
+    expect(dismissed.status).toBe(200);
+    expect([accept.status, accept.body.code, again.status, again.body.code]).toEqual([
+      409,
+      'already_decided',
+      409,
+      'already_decided',
+    ]);
+    expect((await s.call('GET', `/threads/${threadId}/updates`)).body.items).toHaveLength(1);
+  });
+
+  it('POST /inbox/{id}/dismiss honours Idempotency-Key like any POST: a repeat replays the first 200 (Idempotent-Replayed: true), not a 409; another body is 422', async () => {
+    // Prepare
+    const item = await push({
+      scenario: SCENARIO,
+      url: 'https://example.org/dismiss-once',
+      title: 'Cup final tonight',
+    });
+    const headers = { 'Idempotency-Key': `dismiss-${item.body.id}` };
+    // Act
+    const first = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'sport' },
+      headers,
+    });
+    const again = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'sport' },
+      headers,
+    });
+    const other = await s.call('POST', `/inbox/${item.body.id}/dismiss`, {
+      body: { reason: 'other' },
+      headers,
+    });
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ id: item.body.id, state: 'dismissed' });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_mismatch']);
+  });
+
+  it('GET /inbox: state defaults to new — accepted and dismissed items are listed only when asked for', async () => {
+    // Prepare
+    const scenario = 'inbox-rule-state';
+    const threadId = await summit('inbox-rule-state-alaska', scenario, 'Trump–Putin meeting in Alaska');
+    const kept = await push({
+      scenario,
+      url: 'https://example.org/state-1',
+      title: 'Trump and Putin to meet in Alaska',
+    });
+    const accepted = await push({
+      scenario,
+      url: 'https://example.org/state-2',
+      title: 'Putin confirms Alaska meeting with Trump',
+    });
+    const dismissed = await push({
+      scenario,
+      url: 'https://example.org/state-3',
+      title: 'Liverpool win the Premier League title',
+    });
+    await s.call('POST', `/inbox/${accepted.body.id}/accept`, { body: { threadId } });
+    await s.call('POST', `/inbox/${dismissed.body.id}/dismiss`, { body: {} });
+    // Act
+    const ids = async (query: string) =>
+      (await s.call('GET', `/inbox?scenario=${scenario}${query}`)).body.items.map(
+        (i: { id: string }) => i.id,
+      );
+    // Assess
+    expect(await ids('')).toEqual([kept.body.id]);
+    expect(await ids('&state=new')).toEqual([kept.body.id]);
+    expect(await ids('&state=accepted')).toEqual([accepted.body.id]);
+    expect(await ids('&state=dismissed')).toEqual([dismissed.body.id]);
+  });
+
+  it.each([
+    ['state=old', 'state'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['nextToken=garbage', 'nextToken'],
+  ])('GET /inbox refuses %s with 400 validation_error naming the parameter', async (query, path) => {
+    // Act
+    const r = await s.call('GET', `/inbox?scenario=${SCENARIO}&${query}`);
+    // Assess
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('validation_error');
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+
+  it('Outlet is the registrable domain of the URL by the Public Suffix List: news.bbc.co.uk is bbc.co.uk', async () => {
+    // Act
+    const bbc = await push({
+      scenario: SCENARIO,
+      url: 'https://news.bbc.co.uk/2/hi/europe/1.stm',
+      title: 'Talks in Istanbul',
+    });
+    const gov = await push({
+      scenario: SCENARIO,
+      url: 'https://www.president.gov.ua/en/news/1',
+      title: 'Zelensky in Istanbul',
+    });
+    // Assess
+    expect([bbc.body.outlet, gov.body.outlet]).toEqual(['bbc.co.uk', 'president.gov.ua']);
+  });
+
+  it('Matches: at most 3, best first, each score in 0–1', async () => {
+    // Prepare: four threads the text names
+    const scenario = 'inbox-rule-three';
+    for (const [n, what] of ['deal', 'corridor', 'exports', 'shipments'].entries())
+      await s.call('POST', '/threads', {
+        body: {
+          id: `inbox-rule-three-${n}`,
+          scenario,
+          kind: 'other',
+          title: `Black Sea grain ${what}`,
+          status: 'active',
+          summary: 'Active.',
+        },
+      });
+    // Act
+    const r = await push({
+      scenario,
+      url: 'https://example.org/grain',
+      title: 'Black Sea grain deal, corridor, exports and shipments',
+    });
+    // Assess
+    const scores = r.body.matches.map((m: { score: number }) => m.score);
+    expect(scores).toHaveLength(3);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const score of scores) expect(score >= 0 && score <= 1).toBe(true);
   });
 });
 

@@ -131,6 +131,34 @@ describe('news sources over HTTP', () => {
     expect(res.body.code).toBe('invalid_source_url');
   });
 
+  it('POST /sources honours Idempotency-Key like any POST: a repeat replays the first 201 (Idempotent-Replayed: true) and makes no second source; another body is 422 idempotency_key_mismatch', async () => {
+    // Prepare: a scenario of its own, so its list holds only what this test made
+    await server.call('POST', '/scenarios', {
+      role: 'admin',
+      body: { id: 'idempotent-sources', title: 'Idempotent sources' },
+    });
+    const body = { scenario: 'idempotent-sources', url: feeds.url('/rss'), title: 'Wire' };
+    const headers = { 'Idempotency-Key': 'source-once' };
+    // Act
+    const first = await server.call('POST', '/sources', { role: 'admin', body, headers });
+    const again = await server.call('POST', '/sources', { role: 'admin', body, headers });
+    const other = await server.call('POST', '/sources', {
+      role: 'admin',
+      body: { ...body, title: 'Another' },
+      headers,
+    });
+    // Assess
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.text).toBe(first.text);
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_mismatch']);
+    const listed = await server.call('GET', '/sources?scenario=idempotent-sources', { role: 'editor' });
+    expect(listed.body.items.map((x: { id: string }) => x.id)).toEqual([first.body.id]);
+  });
+
   it("GET /sources?scenario= (editor) lists the scenario's sources, oldest first", async () => {
     // Prepare
     const a = await made('/rss', { title: 'First' });
@@ -143,6 +171,30 @@ describe('news sources over HTTP', () => {
     expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.id));
     expect(res.body.items.every((s: { scenario: string }) => s.scenario === SCENARIO)).toBe(true);
     expect(res.body.items.find((s: { id: string }) => s.id === b.id)).toEqual(b);
+  });
+
+  it('GET /sources and GET /sources/{id} carry a strong ETag that answers 304, and changes when the source does', async () => {
+    // Prepare
+    const source = await made('/rss', { title: 'Tagged' });
+    const list = await server.call('GET', `/sources?scenario=${SCENARIO}`);
+    const one = await server.call('GET', `/sources/${source.id}`);
+    // Act
+    const listAgain = await server.call('GET', `/sources?scenario=${SCENARIO}`, {
+      headers: { 'If-None-Match': list.headers.get('etag')! },
+    });
+    const oneAgain = await server.call('GET', `/sources/${source.id}`, {
+      headers: { 'If-None-Match': one.headers.get('etag')! },
+    });
+    await server.call('PATCH', `/sources/${source.id}`, { role: 'admin', body: { title: 'Retagged' } });
+    const changed = await server.call('GET', `/sources/${source.id}`, {
+      headers: { 'If-None-Match': one.headers.get('etag')! },
+    });
+    // Assess
+    expect(list.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    expect(one.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    expect([listAgain.status, oneAgain.status, changed.status]).toEqual([304, 304, 200]);
+    expect(changed.body.title).toBe('Retagged');
+    expect(one.headers.get('cache-control')).toBe('no-cache');
   });
 
   it('GET /sources needs the editor role and a scenario', async () => {
@@ -193,6 +245,45 @@ describe('news sources over HTTP', () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it('POST /sources refuses null for its optional fields (title, language) with 400: null for an optional body field is 400', async () => {
+    // Act
+    const res = await create({ url: feeds.url('/rss'), title: null, language: null });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['language', 'title']);
+  });
+
+  it.each([
+    ['title null', { title: null }, 'title'],
+    ['intervalMinutes 4', { intervalMinutes: 4 }, 'intervalMinutes'],
+    ['intervalMinutes 1441', { intervalMinutes: 1441 }, 'intervalMinutes'],
+    ['a status other than active or paused', { status: 'disabled' }, 'status'],
+    ['a field PATCH does not take (url)', { url: 'https://example.org/other.xml' }, ''],
+  ])('PATCH /sources/{id} refuses %s with 400 validation_error', async (_what, body, path) => {
+    // Prepare
+    const source = await made('/rss', { title: 'Kept' });
+    // Act
+    const res = await server.call('PATCH', `/sources/${source.id}`, { role: 'admin', body });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    if (path) expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+    expect((await server.call('GET', `/sources/${source.id}`)).body).toEqual(source);
+  });
+
+  it('GET /sources/{id} is for editors (403 for a reader); DELETE /sources/{id} is for admins (403 for an editor)', async () => {
+    // Prepare
+    const source = await made('/rss');
+    // Act
+    const read = await server.call('GET', `/sources/${source.id}`, { role: 'reader' });
+    const deleted = await server.call('DELETE', `/sources/${source.id}`, { role: 'editor' });
+    const fetched = await server.call('POST', `/sources/${source.id}/fetch`, { role: 'reader' });
+    // Assess
+    expect([read.status, deleted.status, fetched.status]).toEqual([403, 403, 403]);
+    expect((await server.call('GET', `/sources/${source.id}`)).status).toBe(200);
   });
 
   it('a paused source is not polled by the schedule; resumed, it is', async () => {
@@ -271,6 +362,22 @@ describe('news sources over HTTP', () => {
     const wait = Number(again.headers.get('retry-after'));
     expect(wait).toBeGreaterThanOrEqual(1);
     expect(wait).toBeLessThanOrEqual(60);
+  });
+
+  it('POST /sources/{id}/fetch honours Idempotency-Key like any POST: a repeat replays the first report instead of a 429, and fetches nothing', async () => {
+    // Prepare
+    const source = await made('/json');
+    const headers = { 'Idempotency-Key': `fetch-${source.id}` };
+    // Act
+    const first = await server.call('POST', `/sources/${source.id}/fetch`, { headers });
+    const fetches = feeds.requestsTo('/json').length;
+    const again = await server.call('POST', `/sources/${source.id}/fetch`, { headers });
+    const plain = await server.call('POST', `/sources/${source.id}/fetch`);
+    // Assess
+    expect([first.status, again.status, plain.status]).toEqual([200, 200, 429]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect(feeds.requestsTo('/json')).toHaveLength(fetches);
   });
 
   it('a scheduled poll counts toward the once a minute: POST /sources/{id}/fetch right after it is 429', async () => {

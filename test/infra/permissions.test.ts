@@ -207,10 +207,12 @@ describe('least privilege per function', () => {
       'dynamodb:UpdateItem',
     ]);
     // A scenario's threads to match against and its items in one state (GSI1), its newest items for
-    // near copies (GSI2), a late report's window (LSI1, accepting).
+    // near copies (GSI2), its latest thread write (GSI12: is the thread index current?), a late
+    // report's window (LSI1, accepting).
     expect(resourcesOf('inbox', 'dynamodb')).toEqual([
       'table',
       'table/index/GSI1',
+      'table/index/GSI12',
       'table/index/GSI2',
       'table/index/LSI1',
     ]);
@@ -533,6 +535,9 @@ describe('least privilege to the item (dynamodb:LeadingKeys)', () => {
     expect(keysOn('inbox', 'table/index/GSI3')).toEqual([]);
     expect(keysOn('source-poller', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('source-poller', 'table/index/LSI1')).toEqual(['THREAD#*']);
+    // Matching's index is current while the scenario's changes feed names no newer thread write.
+    expect(keysOn('inbox', 'table/index/GSI12')).toEqual(['CHANGES#*']);
+    expect(keysOn('source-poller', 'table/index/GSI12')).toEqual(['CHANGES#*']);
     expect(keysOn('scenario-recount', 'table/index/GSI1')).toEqual(['SCENARIO#*']);
     expect(keysOn('feeds', 'table/index/GSI12')).toEqual(['CHANGES#*']);
     expect(keysOn('scenario-import', 'table/index/GSI1')).toEqual(['SCENARIO#*']);

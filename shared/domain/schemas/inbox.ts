@@ -87,7 +87,9 @@ export const intervalMessage = `must be an integer from ${SOURCE_INTERVAL.min} t
 export const intervalMinutes = z
   .int(intervalMessage)
   .check(z.gte(SOURCE_INTERVAL.min, intervalMessage), z.lte(SOURCE_INTERVAL.max, intervalMessage));
-export const sourceTitle = z.nullable(text(1, LIMITS.title));
+// Not nullable: `null` for an optional body field is 400 (contract 1.0, Conventions); a source
+// without a title is one made without it.
+export const sourceTitle = text(1, LIMITS.title);
 
 /** `POST /sources`. The URL is checked after parsing (the outbound-address rules): 422 invalid_source_url. */
 export const CreateNewsSourceSchema = z.strictObject({
@@ -95,7 +97,7 @@ export const CreateNewsSourceSchema = z.strictObject({
   // Any text here: the scheme is one of the outbound-address rules, refused with their 422.
   url: text(1, LIMITS.urlLength),
   title: z.optional(sourceTitle),
-  language: z.optional(z.nullable(languageCode)),
+  language: z.optional(languageCode),
   intervalMinutes: z.optional(intervalMinutes),
 });
 export type CreateSourceInput = z.output<typeof CreateNewsSourceSchema>;
