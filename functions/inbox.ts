@@ -37,13 +37,15 @@ import { inboxPageKey } from '../shared/store/page-keys';
 import { pageTokenCodec } from '../shared/store/page-token';
 import { ScenarioStore } from '../shared/store/scenario-store';
 import { ThreadStore } from '../shared/store/thread-store';
+import { DraftStore } from '../shared/store/draft-store';
 
 /**
  * The news inbox (contract 1.2, "Sources and the news inbox"). A function of its own: language
  * detection (franc-min), the Public Suffix List (tldts), dates in text (chrono-node) and matching
  * (MiniSearch) stay out of threads-write's bundle and cold start, which every write pays for.
  * Accepting an item posts an update through the one write path (postUpdate: the thread, the
- * idempotency record and the outbox in one transaction, recounts on the bus), so its role writes
+ * idempotency record and the outbox in one transaction, recounts on the bus), or stores it as a
+ * draft as `POST /threads/{id}/updates` with `draft: true` does, so its role writes
  * what that path writes and no more (infra/permissions.ts); the list pages with the page-token key.
  */
 
@@ -63,6 +65,8 @@ const deps = {
   recounts: createRecounter(cfg, () => ({ scenarios })),
   kinds: kindCache(new KindStore(db, cfg.tableName), cfg.kindsCacheSeconds * 1000),
   idempotency: new IdempotencyStore(db, cfg.tableName),
+  // An item accepted as a draft (contract 1.2 "Drafts") is stored as threads-write stores one.
+  drafts: new DraftStore(db, cfg.tableName),
   pageTokens: pageTokenCodec(pageTokenKeys(cfg)),
   // News sources (contract 1.2): their items, and how their hosts are resolved (checked per connection).
   sources: new SourceStore(db, cfg.tableName),
@@ -76,19 +80,23 @@ const writeOptions = (req: AnyRequest<typeof deps>): WriteOptions => {
 };
 
 /**
- * An accepted inbox item: 201 with the item, the update and the thread, like a posted update (and in
- * the order a read gives, so a replay from the idempotency record is the same bytes).
+ * An accepted inbox item: 201 with the item, the update (or the draft, accepted as one) and the
+ * thread, like a posted update (and in the order a read gives, so a replay from the idempotency
+ * record is the same bytes).
  */
 const accepted = (result: Accepted) =>
   json(
     201,
     {
       item: inboxItemInOrder(result.item),
-      update: updateInOrder(result.update!),
+      update: result.draft ?? updateInOrder(result.update!),
       thread: threadInOrder(result.thread),
     },
     {
-      Location: `/threads/${result.thread.id}/updates/${result.update!.id}`,
+      // A draft is no update yet: it is found among the thread's drafts (as POST …/updates says).
+      Location: result.draft
+        ? `/threads/${result.thread.id}/updates?drafts=true`
+        : `/threads/${result.thread.id}/updates/${result.update!.id}`,
       ETag: threadEtag(result.thread),
     },
   );

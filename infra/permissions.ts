@@ -75,7 +75,8 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
   // The news inbox: arrivals (the scenario's item; matching reads its threads and their updates), the
   // list (GSI1), decisions. Accepting posts an update through threads-write's path (postUpdate): the
   // thread and update items, the window after a late report (LSI1), the kinds, the idempotency record
-  // and the outbox in its transaction, and a recount request on the bus. No drafts, no moves, no
+  // and the outbox in its transaction, and a recount request on the bus; accepted as a draft, the draft
+  // item (PutItem only: discarding is threads-write's). No moves, no
   // scenario writes. News sources (contract 1.2): their items and lists, and a fetch on demand (the
   // minute guard, the outcome and its due key); never the due index itself (the schedule reads it).
   inbox: {
@@ -87,6 +88,7 @@ export const FUNCTION_ACCESS: Record<AnyFunctionName, FunctionAccess> = {
       idempotency: ['guard'],
       outbox: ['enqueue'],
       inbox: ['receive', 'list'],
+      drafts: ['store'],
       sources: ['manage', 'poll'],
     },
     putEvents: true,

@@ -35,7 +35,8 @@ const occurredOf = (given: CreateUpdateInput['occurredAt'], now: string): Precis
 /**
  * Store a draft, validated as a post would be (the body's schema, then the status against the
  * thread's kind, and If-Match against the thread's version, which the draft does not move). An
- * Idempotency-Key completes in the same transaction, its record keeping the draft whole.
+ * Idempotency-Key completes in the same transaction, its record keeping the draft whole, and so does
+ * `options.also` (an inbox item's decision, when an editor accepts the item as this draft).
  */
 export async function createDraft(
   ctx: DraftWrites,
@@ -67,6 +68,7 @@ export async function createDraft(
     sources: input.sources ?? [],
     quotes: input.quotes ?? [],
     claimedBy: input.claimedBy ?? null,
+    ...(input.inboxItem !== undefined ? { inboxItem: input.inboxItem } : {}),
   };
   const result: WriteResult = { thread, draft };
   try {
@@ -79,6 +81,7 @@ export async function createDraft(
             ttlSeconds: ctx.config.idempotencyTtlSeconds,
           }
         : undefined,
+      options.also?.(result),
     );
   } catch (error) {
     if (error instanceof IdempotencyClaimLost)

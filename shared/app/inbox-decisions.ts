@@ -7,6 +7,7 @@ import { nowUtc, parsePreciseTime, type PreciseTime } from '../domain/time';
 import type { Principal, Source } from '../domain/types';
 import { InboxItemDecided, type InboxStore } from '../store/inbox-store';
 import { IdempotencyClaimLost } from '../store/thread-store';
+import { createDraft, type DraftWrites } from './drafts';
 import {
   postUpdate,
   type IdempotencyTicket,
@@ -16,13 +17,14 @@ import {
 } from './threads';
 
 /**
- * Deciding an inbox item (contract 1.2): accepting posts an update through the one write path of
- * `POST /threads/{id}/updates` (validation, If-Match, Idempotency-Key, the outbox), and the item's
- * decision is one more part of that write's transaction, so the update and the decision land
- * together or not at all; dismissing is one conditional write. Either only from `new`: 409 after.
+ * Deciding an inbox item (contract 1.2): accepting posts an update (or stores a draft) through the
+ * one write path of `POST /threads/{id}/updates` (validation, If-Match, Idempotency-Key, the outbox),
+ * and the item's decision is one more part of that write's transaction, so the update and the
+ * decision land together or not at all; dismissing is one conditional write. Either only from
+ * `new`: 409 after.
  */
 
-export type InboxDecisionDeps = ThreadWrites & { inbox: InboxStore };
+export type InboxDecisionDeps = ThreadWrites & DraftWrites & { inbox: InboxStore };
 
 export interface Accepted extends WriteResult {
   item: InboxItem;
@@ -85,6 +87,12 @@ export function updateFor(item: InboxItem, input: AcceptInboxItemInput, now: str
   };
 }
 
+/**
+ * Accept an item as an update, or with `draft: true` as a draft (contract 1.2, "Drafts": accepting
+ * may create a draft) stored exactly as `POST /threads/{id}/updates` with `draft: true` stores one.
+ * Either way the item's decision commits in the same transaction. An item accepted as a draft names
+ * the draft in `updateId`; the update it is published as carries `draftId` (that id) and `inboxItem`.
+ */
 export async function acceptInboxItem(
   ctx: InboxDecisionDeps,
   id: string,
@@ -94,33 +102,32 @@ export async function acceptInboxItem(
   const item = await newItem(ctx, id);
   const now = nowUtc();
   let decidedAt = now;
-  const result = await postUpdate(ctx, input.threadId, updateFor(item, input, now), {
-    ...options,
-    also: ({ update }) => {
-      decidedAt = update!.recordedAt;
-      return {
-        write: ctx.inbox.decisionUpdate({
-          id: item.id,
-          scenario: item.scenario,
-          state: 'accepted',
-          decidedAt,
-          decidedBy: options.principal.name,
-          updateId: update!.id,
-        }),
-        // Someone decided it between our read and our commit: nothing of this write landed.
-        refused: () => new AlreadyDecidedError(`Inbox item ${item.id} was decided meanwhile.`),
-      };
-    },
-  });
+  let updateId = '';
+  const decision: WriteOptions['also'] = ({ update, draft }) => {
+    const written = draft ?? update!;
+    decidedAt = written.recordedAt;
+    updateId = written.id;
+    return {
+      write: ctx.inbox.decisionUpdate({
+        id: item.id,
+        scenario: item.scenario,
+        state: 'accepted',
+        decidedAt,
+        decidedBy: options.principal.name,
+        updateId,
+      }),
+      // Someone decided it between our read and our commit: nothing of this write landed.
+      refused: () => new AlreadyDecidedError(`Inbox item ${item.id} was decided meanwhile.`),
+    };
+  };
+  const update = updateFor(item, input, now);
+  const result =
+    input.draft === true
+      ? await createDraft(ctx, input.threadId, update, { ...options, also: decision })
+      : await postUpdate(ctx, input.threadId, update, { ...options, also: decision });
   return {
     ...result,
-    item: {
-      ...item,
-      state: 'accepted',
-      decidedAt,
-      decidedBy: options.principal.name,
-      updateId: result.update!.id,
-    },
+    item: { ...item, state: 'accepted', decidedAt, decidedBy: options.principal.name, updateId },
   };
 }
 

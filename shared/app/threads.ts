@@ -785,6 +785,8 @@ export function publishDraft(
       draftId,
       key: false,
       ...(draft.claimedBy ? { claimedBy: draft.claimedBy } : {}),
+      // A draft accepted from the news inbox: its update is that item's, as an accepted update is.
+      ...(draft.inboxItem !== undefined ? { inboxItem: draft.inboxItem } : {}),
     };
     const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
     const change = historyChange(thread, fold, update, true, now, principal);

@@ -71,6 +71,11 @@ export interface Draft {
   quotes: Quote[];
   /** A drafted claim (contract 1.2 "Claims by party"): the party, or null for the newsroom's own. */
   claimedBy?: string | null;
+  /**
+   * The news inbox item accepted as this draft (contract 1.2: "accepting an inbox item may create a
+   * draft"); the update it is published as carries it. Absent on drafts posted otherwise.
+   */
+  inboxItem?: string;
 }
 
 /** One wording of an update: revision 0 is the original, each amendment adds the next. */

@@ -10,7 +10,7 @@ import {
   PatchNewsSourceSchema,
   SourcesQuerySchema,
 } from '../domain/schemas/inbox';
-import { ThreadSchema, UpdateSchema } from '../domain/schemas/responses';
+import { DraftSchema, ThreadSchema, UpdateSchema } from '../domain/schemas/responses';
 import { SOURCE_ID } from '../domain/limits';
 import type { DeclaredRoute, PathParam } from './route';
 import { INBOX_ID, NEXT_TOKEN, items } from './shapes';
@@ -68,9 +68,9 @@ export const INBOX_ROUTES = [
     group: 'inbox',
     role: 'editor',
     operationId: 'acceptInboxItem',
-    summary: 'Accept an inbox item: post it as an update of a thread',
+    summary: 'Accept an inbox item: post it as an update of a thread (or store it as a draft)',
     description:
-      "Posts an update exactly as POST /threads/{threadId}/updates would (same validation; If-Match is on the thread), with the item's URL and duplicates as `sources` and `inboxItem` set. Defaults: `status` the match's suggestion (else a note), `occurredAt` the suggestion unless in the future (else `publishedAt`, else now), `summary` the item's title. The item's decision and the update commit in one transaction.",
+      "Posts an update exactly as POST /threads/{threadId}/updates would (same validation; If-Match is on the thread), with the item's URL and duplicates as `sources` and `inboxItem` set. Defaults: `status` the match's suggestion (else a note), `occurredAt` the suggestion unless in the future (else `publishedAt`, else now), `summary` the item's title. With `draft: true` it is stored as a draft instead, exactly as `POST /threads/{threadId}/updates` with `draft: true` stores one (the thread unchanged; `updateId` names the draft, and the update it is published as carries `inboxItem` and `draftId`). The item's decision and the update (or draft) commit in one transaction.",
     params: { id: INBOX_ID },
     body: { schema: AcceptInboxItemSchema, label: 'The acceptance' },
     ifMatch: "Make the update conditional on the thread's current ETag (412 otherwise).",
@@ -78,12 +78,16 @@ export const INBOX_ROUTES = [
     etag: 'write',
     responses: {
       201: {
-        description: 'The item (accepted), the update and the thread after it',
+        description: 'The item (accepted), the update (or the draft) and the thread after it',
         location: '/threads/{threadId}/updates/{updateId}',
         body: (ref) => ({
           type: 'object',
           required: ['item', 'update', 'thread'],
-          properties: { item: ref(InboxItemSchema), update: ref(UpdateSchema), thread: ref(ThreadSchema) },
+          properties: {
+            item: ref(InboxItemSchema),
+            update: { oneOf: [ref(UpdateSchema), ref(DraftSchema)] },
+            thread: ref(ThreadSchema),
+          },
         }),
       },
     },

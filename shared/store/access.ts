@@ -178,6 +178,8 @@ export const STORE_ACCESS = {
     queue: [query(INDEX.byScenario, F.scenario)],
     /** Store a draft (PutItem, in a transaction with its idempotency completion) and discard one. */
     write: [{ actions: ['PutItem', 'DeleteItem'], keys: [F.thread] }],
+    /** Store a draft only (an inbox item accepted as a draft, with its decision): never discard one. */
+    store: [{ actions: ['PutItem'], keys: [F.thread] }],
   },
   // shared/store/scenario-store.ts
   scenarios: {

@@ -10,7 +10,7 @@ import type { Draft } from '../domain/types';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { draftItem, toDraft } from './items';
 import { DRAFT_PREFIX, INDEX, PUBLISHED_AS, draftKey, draftsScope, threadPk } from './keys';
-import { IdempotencyClaimLost, type Page } from './thread-store';
+import { IdempotencyClaimLost, type Page, type TransactPart } from './thread-store';
 
 /**
  * Drafts (contract 1.2 "Drafts"): one item each, `DRAFT#<ulid>` in its thread's partition
@@ -30,31 +30,36 @@ export class DraftStore {
   ) {}
 
   /**
-   * Store a new draft, with the idempotency record it completes (if any) in the same transaction.
-   * One item (and its GSI1 entry): the thread item is not written, so its version stays.
+   * Store a new draft, with the idempotency record it completes (if any) and one more write (`also`:
+   * an inbox item's decision) in the same transaction. One item (and its GSI1 entry): the thread
+   * item is not written, so its version stays.
    */
-  async put(draft: Draft, idempotency?: IdempotencyCompletion): Promise<void> {
-    const put = {
-      TableName: this.table,
-      Item: draftItem(draft),
-      ConditionExpression: 'attribute_not_exists(PK)',
-    };
-    if (!idempotency) {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }] }));
-      return;
-    }
+  async put(
+    draft: Draft,
+    idempotency?: IdempotencyCompletion,
+    also?: { write: TransactPart; refused: () => Error },
+  ): Promise<void> {
+    const parts: TransactPart[] = [
+      {
+        Put: {
+          TableName: this.table,
+          Item: draftItem(draft),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ];
+    const completionAt = idempotency ? parts.push({ Put: completionPut(this.table, idempotency) }) - 1 : -1;
+    // One more write that lands with the draft or not at all (an inbox item's decision).
+    const alsoAt = also ? parts.push(also.write) - 1 : -1;
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [{ Put: put }, { Put: completionPut(this.table, idempotency) }],
-        }),
-      );
+      await this.db.send(new TransactWriteCommand({ TransactItems: parts }));
     } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
-      )
-        throw new IdempotencyClaimLost();
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (completionAt >= 0 && reasons[completionAt]?.Code === 'ConditionalCheckFailed')
+          throw new IdempotencyClaimLost();
+        if (alsoAt >= 0 && reasons[alsoAt]?.Code === 'ConditionalCheckFailed') throw also!.refused();
+      }
       throw error;
     }
   }

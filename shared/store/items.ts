@@ -353,6 +353,8 @@ export const toDraft = (item: Record<string, unknown>): Draft => ({
   quotes: ((item.quotes as unknown[] | undefined) ?? []).map((q) => present<Quote>(q, QUOTE_FIELDS)),
   // A drafted claim (contract 1.2 "Claims by party"): stored only when set.
   claimedBy: (item.claimedBy as string | undefined) ?? null,
+  // Only on a draft accepted from the news inbox (contract 1.2).
+  ...(typeof item.inboxItem === 'string' ? { inboxItem: item.inboxItem } : {}),
 });
 
 /** The draft item while it waits: its fields and its place in the scenario's queue (GSI1). */
@@ -360,6 +362,7 @@ export const draftItem = (draft: Draft): Record<string, unknown> => ({
   ...draftKey(draft.threadId, draft.id),
   ...Object.fromEntries(DRAFT_FIELDS.map((f) => [f, draft[f]])),
   ...(draft.claimedBy ? { claimedBy: draft.claimedBy } : {}),
+  ...(draft.inboxItem !== undefined ? { inboxItem: draft.inboxItem } : {}),
   GSI1PK: draftsScope(draft.scenario),
   GSI1SK: draft.id,
 });

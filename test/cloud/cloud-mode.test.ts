@@ -341,20 +341,26 @@ describe('cloud mode: every route and worker through its bundle under its role',
       'GET',
       `/inbox?scenario=${SCENARIO}&limit=1&nextToken=${encodeURIComponent(page.body.nextToken)}`,
     );
+    const third = await push('https://news.example.org/cloud/3', 'Ceasefire thread cloud-a envoys to meet');
     const accepted = await t.call('POST', `/inbox/${first.body.id}/accept`, {
       body: { threadId: 'cloud-a' },
       headers: { 'Idempotency-Key': 'cloud-inbox-accept' },
     });
     const dismissed = await t.call('POST', `/inbox/${second.body.id}/dismiss`, { body: {} });
+    // Contract 1.2 "Drafts": accepting may create a draft (the draft item and the decision together).
+    const drafted = await t.call('POST', `/inbox/${third.body.id}/accept`, {
+      body: { threadId: 'cloud-a', draft: true },
+    });
     await t.cloud.settle();
     // Assess: every call by the inbox function (none by threads-write or threads-read)
-    expect([first, second, page, next, accepted, dismissed].map((r) => r.status)).toEqual([
-      201, 201, 200, 200, 201, 200,
+    expect([first, second, page, next, third, accepted, dismissed, drafted].map((r) => r.status)).toEqual([
+      201, 201, 200, 200, 201, 201, 200, 201,
     ]);
     expect([...page.body.items, ...next.body.items].map((i: { id: string }) => i.id).sort()).toEqual(
       [first.body.id, second.body.id].sort(),
     );
     expect([accepted.body.item.state, accepted.body.thread.id]).toEqual(['accepted', 'cloud-a']);
+    expect([drafted.body.item.state, drafted.body.update.draft]).toEqual(['accepted', true]);
     const calls = t.cloud.aws.calls.slice(callsBefore);
     const by = (name: 'inbox' | 'threads-write' | 'threads-read') =>
       calls.filter((c) => c.function === t.cloud.functionId(name)).map((c) => c.action);

@@ -398,16 +398,57 @@ describe('POST /inbox/{id}/accept and /dismiss', () => {
     ]);
   });
 
-  it('refuses to accept as a draft (not built yet) with a 400, posting nothing: the item stays new', async () => {
+  it('accepting may create a draft ({ draft: true }): held for a second editor, the item accepted with it, its update the item’s once published', async () => {
     // Prepare
     const threadId = await thread();
-    const it0 = await item(`EU adopts sanctions package ${n} (draft)`);
+    const it0 = await item(`EU adopts sanctions package ${n} against Russia, held for review`);
+    const before = await s.call('GET', `/threads/${threadId}`);
     // Act
-    const r = await s.call('POST', `/inbox/${it0.id}/accept`, { body: { threadId, draft: true } });
-    // Assess
-    expect(r.status).toBe(400);
-    const listed = await s.call('GET', `/inbox?scenario=${it0.scenario}&state=new`);
-    expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(it0.id);
+    const r = await s.call('POST', `/inbox/${it0.id}/accept`, {
+      body: { threadId, status: 'adopted', draft: true },
+    });
+    // Assess: a draft with the item's defaults (its title, date and link), the thread as it was, the item accepted naming the draft
+    expect(r.status).toBe(201);
+    expect(Object.keys(r.body)).toEqual(['item', 'update', 'thread']);
+    expect(r.body.update).toMatchObject({
+      draft: true,
+      threadId,
+      status: 'adopted',
+      summary: it0.title,
+      occurredAt: '2025-07-18T09:00:00.000Z',
+      inboxItem: it0.id,
+      sources: [{ url: it0.url, publisher: 'example.org' }],
+    });
+    expect(r.headers.get('location')).toBe(`/threads/${threadId}/updates?drafts=true`);
+    expect(r.body.thread).toEqual(before.body);
+    expect(r.body.item).toMatchObject({ id: it0.id, state: 'accepted', updateId: r.body.update.id });
+    const drafts = await s.call('GET', `/threads/${threadId}/updates?drafts=true`);
+    expect(drafts.body.items.map((d: { id: string }) => d.id)).toEqual([r.body.update.id]);
+    const accepted = await s.call('GET', `/inbox?scenario=${scenario}&state=accepted`);
+    expect(accepted.body.items.find((i: { id: string }) => i.id === it0.id)?.updateId).toBe(r.body.update.id);
+    // Act: published (the local server's editor token may publish its own drafts)
+    const published = await s.call('POST', `/threads/${threadId}/updates/${r.body.update.id}/publish`);
+    // Assess: the update is the item's, as one accepted directly is
+    expect(published.status).toBe(201);
+    expect(published.body.update).toMatchObject({
+      status: 'adopted',
+      inboxItem: it0.id,
+      draftId: r.body.update.id,
+    });
+    expect(published.body.thread.status).toBe('adopted');
+  });
+
+  it('stores no draft when the item was decided meanwhile: the draft and the decision commit together', async () => {
+    // Prepare: an item accepted already, then asked again as a draft
+    const threadId = await thread();
+    const it0 = await item(`EU adopts sanctions package ${n} against Russia, asked twice`);
+    await s.call('POST', `/inbox/${it0.id}/accept`, { body: { threadId, draft: true } });
+    // Act
+    const again = await s.call('POST', `/inbox/${it0.id}/accept`, { body: { threadId, draft: true } });
+    // Assess: 409, and one draft only
+    expect([again.status, again.body.code]).toEqual([409, 'already_decided']);
+    const drafts = await s.call('GET', `/threads/${threadId}/updates?drafts=true`);
+    expect(drafts.body.items).toHaveLength(1);
   });
 
   it('writes nothing when the update is refused (If-Match, a status of another kind): the item stays new', async () => {

@@ -46,9 +46,8 @@ export const AcceptInboxItemSchema = z.strictObject({
   occurredAt: z.optional(occurredAt),
   summary: z.optional(text(1, LIMITS.summary)),
   quotes,
-  // Not yet `draft` (contract 1.2, "Drafts": accepting may create a draft): the draft and the item's
-  // decision must commit together, and the drafts' store has no such transaction yet. Asked for, it
-  // is a 400 (an unknown key), never a silently posted update.
+  // Contract 1.2, "Drafts": accepting may create a draft (held back for a second editor).
+  draft: z.optional(z.boolean()),
 });
 export type AcceptInboxItemInput = z.output<typeof AcceptInboxItemSchema>;
 

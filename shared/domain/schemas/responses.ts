@@ -151,6 +151,7 @@ export const DraftSchema = z.object({
   sources: z.array(SourceOut),
   quotes: z.array(QuoteOut),
   claimedBy: z.optional(nullableString),
+  inboxItem: z.optional(z.string()),
 });
 
 export const ScenarioSchema = z.object({
