@@ -22,6 +22,7 @@ import {
 import { HttpOrigin, type HttpOriginProps } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { PUBLIC_CORS } from '../../shared/http/cors';
 import { ORIGIN_HEADER } from '../../shared/http/origin';
 import type { Route } from '../../shared/routes';
 import { Section, acknowledge } from './section';
@@ -190,12 +191,13 @@ export class Edge extends Section {
     const cors = new ResponseHeadersPolicy(this, 'PublicCors', {
       comment: 'Public routes: readable from any page (contract 1.2)',
       corsBehavior: {
+        // The same policy the local server answers (shared/http/cors.ts): declared once.
         accessControlAllowOrigins: ['*'],
-        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
-        accessControlAllowHeaders: ['If-None-Match'],
-        accessControlExposeHeaders: ['ETag'],
+        accessControlAllowMethods: [...PUBLIC_CORS.allowMethods],
+        accessControlAllowHeaders: [...PUBLIC_CORS.allowHeaders],
+        accessControlExposeHeaders: [...PUBLIC_CORS.exposeHeaders],
         accessControlAllowCredentials: false,
-        accessControlMaxAge: Duration.hours(1),
+        accessControlMaxAge: Duration.seconds(PUBLIC_CORS.maxAgeSeconds),
         originOverride: true,
       },
     });

@@ -17,6 +17,7 @@ import { publicPaths } from '../../infra/constructs/edge';
 import { PUBLIC_MAX_AGE_SECONDS } from '../../shared/domain/public-cache';
 import { refId, synthesized, type Resources, type Shared } from './synth';
 import { EDGE_CERTIFICATE, EDGE_DOMAIN, STAGES, stageStack } from './stacks';
+import { PUBLIC_CORS } from '../../shared/http/cors';
 
 /**
  * The edge in front of the HTTP API (infra/constructs/edge.ts, infra/edge-acl-stack.ts): a
@@ -501,6 +502,11 @@ describe('the public routes at the edge (contract 1.2)', () => {
           AccessControlAllowOrigins: { Items: ['*'] },
           AccessControlAllowCredentials: false,
           OriginOverride: true,
+          // What the local server answers for the public routes (cloud and laptop cannot drift).
+          AccessControlAllowMethods: { Items: [...PUBLIC_CORS.allowMethods] },
+          AccessControlAllowHeaders: { Items: [...PUBLIC_CORS.allowHeaders] },
+          AccessControlExposeHeaders: { Items: [...PUBLIC_CORS.exposeHeaders] },
+          AccessControlMaxAgeSec: PUBLIC_CORS.maxAgeSeconds,
         }),
       }),
     });
