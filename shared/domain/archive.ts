@@ -220,6 +220,8 @@ const SCHEMAS = {
     sources: z.array(source),
     quotes: z.array(quote),
     claimedBy: z.nullable(str),
+    // A draft accepted from the news inbox names its item (contract 1.2).
+    inboxItem: z.optional(str),
     published: z.nullable(z.strictObject({ as: ulid, at: storedTime, by: str })),
   }),
   changes: z.strictObject({

@@ -80,6 +80,16 @@ beforeAll(async () => {
       body: { status: null, summary: 'Drafted.', draft: true },
     })
   ).body.update.id;
+  // A news inbox item accepted as a draft: the draft names its item (contract 1.2).
+  const pushed = await s.call('POST', '/inbox', {
+    body: { scenario: SCENARIO, url: 'https://example.org/summit-talks', title: 'Summit talks go on' },
+  });
+  ids.inboxDraft = (
+    await s.call('POST', `/inbox/${pushed.body.id}/accept`, {
+      body: { threadId: 'summit-a', status: null, draft: true },
+    })
+  ).body.update.id;
+  ids.inboxItem = pushed.body.id;
   // Another scenario's thread, whose id an import must not take.
   await s.call('POST', '/threads', {
     body: {
@@ -183,6 +193,7 @@ describe('GET /scenarios/{id}/archive', () => {
     ]);
     expect(of('draft')).toEqual([
       expect.objectContaining({ id: ids.draft, summary: 'Drafted.', published: null }),
+      expect.objectContaining({ id: ids.inboxDraft, inboxItem: ids.inboxItem, published: null }),
     ]);
     expect(of('changes').length).toBeGreaterThan(0);
     expect(of('changes').flatMap((c) => c.changes.map((x: { type: string }) => x.type))).toContain(
@@ -347,7 +358,7 @@ describe('POST /scenarios/import', () => {
       updates: 6,
       revisions: 2,
       criteria: 2,
-      drafts: 1,
+      drafts: 2,
       changes: expect.any(Number),
     });
     expect((await archiveOf()).text).toBe(archive);
