@@ -28,7 +28,7 @@ import { loadPageKeys } from '../shared/http/page-key-loading';
 import { header } from '../shared/http/request';
 import { empty, json, type HttpResult } from '../shared/http/response';
 import { createDocumentClient } from '../shared/store/client';
-import { IdempotencyStore } from '../shared/store/idempotency-store';
+import { IdempotencyStore, type WriteOutcome } from '../shared/store/idempotency-store';
 import { InboxStore, inboxItemInOrder } from '../shared/store/inbox-store';
 import { threadInOrder, updateInOrder } from '../shared/store/items';
 import { KindStore } from '../shared/store/kind-store';
@@ -109,6 +109,15 @@ const pushed = (item: InboxItem, created: boolean) =>
 
 const sourceCreated = (source: Source) => json(201, source, { Location: `/sources/${source.id}` });
 
+/** The record a replay of this route needs: a record of another kind of write under the key is a bug. */
+function recorded<K extends 'inboxItem' | 'source' | 'fetchReport'>(
+  outcome: WriteOutcome,
+  field: K,
+): Extract<WriteOutcome, Record<K, unknown>> {
+  if (!(field in outcome)) throw new Error(`idempotency record holds no ${field}`);
+  return outcome as Extract<WriteOutcome, Record<K, unknown>>;
+}
+
 /** 200 with an ETag of the page's content, or 304 when the client already holds it. */
 function conditional(req: AnyRequest, body: unknown): HttpResult {
   const text = JSON.stringify(body);
@@ -126,8 +135,8 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
         req.ctx,
         req,
         async (outcome) => {
-          if (!('inboxItem' in outcome)) throw new Error('idempotency record of POST /inbox holds no item');
-          return pushed(outcome.inboxItem, outcome.created === true);
+          const { inboxItem, created } = recorded(outcome, 'inboxItem');
+          return pushed(inboxItem, created === true);
         },
         async (ticket) => {
           const { scenario } = req.body;
@@ -187,10 +196,7 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
       withIdempotency(
         req.ctx,
         req,
-        async (outcome) => {
-          if (!('inboxItem' in outcome)) throw new Error('idempotency record of a dismissal holds no item');
-          return json(200, inboxItemInOrder(outcome.inboxItem));
-        },
+        async (outcome) => json(200, inboxItemInOrder(recorded(outcome, 'inboxItem').inboxItem)),
         async (ticket) =>
           json(
             200,
@@ -206,10 +212,7 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
       withIdempotency(
         req.ctx,
         req,
-        async (outcome) => {
-          if (!('source' in outcome)) throw new Error('idempotency record of POST /sources holds no source');
-          return sourceCreated(outcome.source);
-        },
+        async (outcome) => sourceCreated(recorded(outcome, 'source').source),
         async (ticket) => sourceCreated(await createSource(req.ctx, req.body, Date.now(), ticket)),
       ),
     // ETags of their content, like every list and resource read (contract 1.0, "Polling").
@@ -227,10 +230,7 @@ export const handler = lambdaHandler(INBOX_ROUTES)(
       withIdempotency(
         req.ctx,
         req,
-        async (outcome) => {
-          if (!('fetchReport' in outcome)) throw new Error('idempotency record of a fetch holds no report');
-          return json(200, outcome.fetchReport);
-        },
+        async (outcome) => json(200, recorded(outcome, 'fetchReport').fetchReport),
         async (ticket) => {
           const report = await fetchSourceNow(req.ctx, req.params.id);
           await completeAfter(req.ctx, ticket, { fetchReport: report });

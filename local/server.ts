@@ -153,22 +153,18 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
             ? { Vary: 'Origin' }
             : {};
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        // A public route's policy, else the API's for an allowed origin, else none.
+        const preflight = publicRoute ? PUBLIC_CORS : cors['Access-Control-Allow-Origin'] ? CORS : null;
         res.writeHead(204, {
           ...BASE_HEADERS,
           ...cors,
-          ...(publicRoute
+          ...(preflight
             ? {
-                'Access-Control-Allow-Methods': PUBLIC_CORS.allowMethods.join(', '),
-                'Access-Control-Allow-Headers': PUBLIC_CORS.allowHeaders.join(', '),
-                'Access-Control-Max-Age': String(PUBLIC_CORS.maxAgeSeconds),
+                'Access-Control-Allow-Methods': preflight.allowMethods.join(', '),
+                'Access-Control-Allow-Headers': preflight.allowHeaders.join(', '),
+                'Access-Control-Max-Age': String(preflight.maxAgeSeconds),
               }
-            : cors['Access-Control-Allow-Origin']
-              ? {
-                  'Access-Control-Allow-Methods': CORS.allowMethods.join(', '),
-                  'Access-Control-Allow-Headers': CORS.allowHeaders.join(', '),
-                  'Access-Control-Max-Age': String(CORS.maxAgeSeconds),
-                }
-              : {}),
+            : {}),
         });
         return res.end();
       }

@@ -73,6 +73,29 @@ export interface IdempotencyCompletion {
 }
 
 /**
+ * What a completed record keeps of an outcome: a thread write's update by reference (a replay reads
+ * it again), and its thread without the summary when that is the update's own; any other outcome
+ * whole, under its own name (an inbox push's `created` as `inboxCreated`).
+ */
+function recordOf(o: WriteOutcome): Record<string, unknown> {
+  if ('inboxItem' in o)
+    return { inboxItem: o.inboxItem, ...(o.created !== undefined ? { inboxCreated: o.created } : {}) };
+  if (!('thread' in o)) return { ...o };
+  return {
+    thread: o.update?.threadSummary ? { ...o.thread, summary: undefined } : o.thread,
+    ...(o.update
+      ? {
+          updateId: o.update.id,
+          updateRetracted: o.update.retracted,
+          updateRevision: o.update.revision ?? 0,
+          ...(o.update.threadSummary ? { summaryFromUpdate: true } : {}),
+        }
+      : {}),
+    ...(o.draft ? { draft: o.draft } : {}),
+  };
+}
+
+/**
  * The completed record, and the condition that makes it (and so the whole write it travels with)
  * land only while the claim it completes still stands.
  */
@@ -83,31 +106,7 @@ export function completionPut(table: string, c: IdempotencyCompletion) {
       ...idempotencyKey(c.keyHash),
       state: 'completed',
       bodyHash: c.bodyHash,
-      ...('fetchReport' in c.outcome
-        ? { fetchReport: c.outcome.fetchReport }
-        : 'inboxItem' in c.outcome
-          ? {
-              inboxItem: c.outcome.inboxItem,
-              ...(c.outcome.created !== undefined ? { inboxCreated: c.outcome.created } : {}),
-            }
-          : 'source' in c.outcome
-            ? { source: c.outcome.source }
-            : 'scenario' in c.outcome
-              ? { scenario: c.outcome.scenario }
-              : {
-                  thread: c.outcome.update?.threadSummary
-                    ? { ...c.outcome.thread, summary: undefined }
-                    : c.outcome.thread,
-                  ...(c.outcome.update
-                    ? {
-                        updateId: c.outcome.update.id,
-                        updateRetracted: c.outcome.update.retracted,
-                        updateRevision: c.outcome.update.revision ?? 0,
-                        ...(c.outcome.update.threadSummary ? { summaryFromUpdate: true } : {}),
-                      }
-                    : {}),
-                  ...(c.outcome.draft ? { draft: c.outcome.draft } : {}),
-                }),
+      ...recordOf(c.outcome),
       [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + c.ttlSeconds,
     },
     ConditionExpression: 'claimId = :claim',
