@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import type { Thread, Update } from '../shared/domain/types';
-import { threadItem, updateItem } from '../shared/store/items';
+import { listingItem, threadItem, updateItem } from '../shared/store/items';
 import { QUICK, fmt, log, runAlone, table, yes, type Section } from './lib/common';
 import { batchPut, benchContext, useDynamo } from './lib/dynamo';
 import { BENCH_TOKENS, prepareTable } from './lib/server';
@@ -78,7 +78,7 @@ function scenarioItems(scenario: string, updates: number): Record<string, unknow
       keywords: [],
       criteria: null,
     };
-    items.push(threadItem(thread));
+    items.push(threadItem(thread), listingItem(thread));
     for (let u = 0; u < PER_THREAD; u++) {
       const occurred = new Date(base + u * 3_600_000).toISOString();
       const update: Update = {

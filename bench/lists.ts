@@ -3,7 +3,7 @@ import type { AppContext } from '../shared/app/context';
 import { createThread, postUpdate } from '../shared/app/threads';
 import type { Thread } from '../shared/domain/types';
 import { json } from '../shared/http/response';
-import { threadItem } from '../shared/store/items';
+import { listingItem, threadItem, toThread } from '../shared/store/items';
 import { THREAD_SHARDS } from '../shared/store/keys';
 import { ThreadLists, type ThreadFilter } from '../shared/store/thread-lists';
 import { QUICK, fmt, log, runAlone, table, yes, type Section, type Target } from './lib/common';
@@ -219,6 +219,7 @@ export async function run(): Promise<Section> {
       const t = bigThread(i, i % Math.floor(THREADS / 10) === 3, i % 20 === 5 ? 'stalled' : 'active');
       return threadItem(i % 50 === 1 ? { ...t, updatedAt: '2025-06-01T00:00:00.000Z' } : t);
     });
+    items.push(...items.map((item) => listingItem(toThread(item))));
     await batchPut(ctx.db, ctx.config.tableName, items, 6);
     const lists = new ThreadLists(ctx.db, ctx.config.tableName);
     const rows: ListRow[] = [];

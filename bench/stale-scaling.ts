@@ -2,7 +2,7 @@ import './lib/quiet';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runStaleCheck } from '../shared/app/stale-check';
 import type { Thread } from '../shared/domain/types';
-import { threadItem } from '../shared/store/items';
+import { listingItem, threadItem } from '../shared/store/items';
 import { QUICK, fmt, log, runAlone, table, yes, type Section } from './lib/common';
 import { batchPut, benchContext, useDynamo } from './lib/dynamo';
 
@@ -87,9 +87,13 @@ export async function run(): Promise<Section> {
       for (let i = 0; i < n; i++) {
         const id = `s${String(written + i).padStart(6, '0')}`;
         // Mostly watched but not due; every 4th in a terminal status (not in the due index at all).
-        items.push(threadItem(thread(id, recent, i % 4 === 3 ? 'resolved' : 'active')));
+        const t = thread(id, recent, i % 4 === 3 ? 'resolved' : 'active');
+        items.push(threadItem(t), listingItem(t));
       }
-      for (let i = 0; i < DUE; i++) items.push(threadItem(thread(`due-${li}-${i}`, old, 'active')));
+      for (let i = 0; i < DUE; i++) {
+        const t = thread(`due-${li}-${i}`, old, 'active');
+        items.push(threadItem(t), listingItem(t));
+      }
       const w0 = Date.now();
       await batchPut(ctx.db, table_, items, 6);
       rate = items.length / ((Date.now() - w0) / 1000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ulid } from 'ulid';
 import type { Thread, Update } from '../shared/domain/types';
-import { threadItem, updateItem } from '../shared/store/items';
+import { listingItem, threadItem, updateItem } from '../shared/store/items';
 import { QUICK, fmt, log, median, percentile, ratio, runAlone, table, yes, type Section } from './lib/common';
 import { batchPut, benchContext, useDynamo } from './lib/dynamo';
 import { BENCH_TOKENS, prepareTable } from './lib/server';
@@ -103,7 +103,7 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
       createdAt: now,
       updatedAt: now,
     };
-    items.push(threadItem(thread), updateItem(update));
+    items.push(threadItem(thread), listingItem(thread), updateItem(update));
   }
   return items;
 }

@@ -22,7 +22,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
-import { threadItem, toThread } from '../shared/store/items';
+import { isLegacyThreadItem, listingItem, threadItem, toThread } from '../shared/store/items';
 import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE, QUEUE_ATTRIBUTE } from '../shared/store/thread-store';
 import {
   INDEX,
@@ -99,6 +99,11 @@ export type ThreadChange = {
   childrenCounted: boolean;
   /** The changes feed's carrier of the thread's last write, written with it (backfillCarrier). */
   carrier?: Item;
+  /**
+   * The thread's listing item (items.ts#listingItem), written with it, for an item that still carries
+   * its list keys itself (written before listing items existed, issue 25): they leave the thread item.
+   */
+  listing?: Item;
 };
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -195,6 +200,7 @@ export function migrateThread(
     // Written by older code (the new code's items need no rewrite): its last write may predate the
     // changes feed, which `updatedSince` reads, so the carrier it would leave now is written with it.
     carrier: backfillCarrier(read),
+    ...(isLegacyThreadItem(item) ? { listing: listingItem(thread) } : {}),
     expectedVersion: Number(thread.version),
     expectedChildren: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : undefined,
     withFold: cursor !== undefined && existing === undefined,
@@ -627,10 +633,16 @@ class Pass {
       try {
         // With its carrier, in one transaction: a stop between the two cannot leave the thread in
         // the new shape (which the next pass leaves alone) without it.
-        if (change.carrier)
+        // And with its listing item: the thread leaves the lists' indexes only as its listing enters them.
+        if (change.carrier || change.listing)
           await this.db.send(
             new TransactWriteCommand({
-              TransactItems: [{ Put: put }, { Put: { TableName: this.table, Item: change.carrier } }],
+              TransactItems: [
+                { Put: put },
+                ...[change.carrier, change.listing].flatMap((Item) =>
+                  Item ? [{ Put: { TableName: this.table, Item } }] : [],
+                ),
+              ],
             }),
           );
         else await this.db.send(new PutCommand(put));

@@ -24,6 +24,7 @@ import { ScenarioTaken, ThreadTaken } from '../store/archive-store';
 import {
   criteriaItem,
   draftItem,
+  listingItem,
   revisionItem,
   scenarioItem,
   toDraft,
@@ -427,7 +428,9 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
     }
   }
   await ctx.archives.putAll(
-    prepared.flatMap(({ updates, bundle: t }) => [
+    prepared.flatMap(({ thread, updates, bundle: t }) => [
+      // Its listing item lists the thread (GET /threads, boards): what a write would put with it.
+      listingItem(thread),
       ...updates.map((u) => updateItem(u)),
       ...t.revisions.map((r) => revisionItem(r.threadId, r.updateId, withoutRecord(r))),
       ...t.criteria.map((c) => criteriaItem(c.threadId, c.version, c)),

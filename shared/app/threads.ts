@@ -376,6 +376,7 @@ async function writeThread(
           // Carried over as read: the Put lands only if no child attached or left meanwhile.
           children: record.children ?? null,
           queueUntil: record.queueUntil ?? null,
+          listed: record.listed ?? null,
           ...(holding ? { turn: turn.id } : {}),
           ...(options.also ? { also: options.also(result) } : {}),
           ...(options.idempotency

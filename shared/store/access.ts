@@ -141,8 +141,9 @@ export const STORE_ACCESS = {
     /** A thread's updates by occurred time (LSI1): history pages, `asOf`, the timeline, a late report's window. */
     history: [query(INDEX.byOccurred, F.thread)],
     /**
-     * Thread lists (GET /threads, boards, the timeline): each filter's own index; `updatedSince`
-     * from the changes feed's carriers (GSI12, the outbox partitions) and the threads by key.
+     * Thread lists (GET /threads, boards, the timeline): each filter's own index (listing items), the
+     * page's threads by key; `updatedSince` from the changes feed's carriers (GSI12, the outbox
+     * partitions) and the threads by key.
      */
     lists: [
       query(INDEX.byScenario, F.scenario),
@@ -159,10 +160,10 @@ export const STORE_ACCESS = {
     /** Whether a thread has children (`hasChildren`). */
     children: [query(INDEX.byParent, F.parent)],
     /**
-     * A scenario's threads by id (GSI1) and no other list: the export and the calendar, and what the
-     * inbox matches an arrival against (contract 1.2).
+     * A scenario's threads by id (GSI1's listing items, then the threads by key) and no other list:
+     * the export and the calendar, and what the inbox matches an arrival against (contract 1.2).
      */
-    scenarioThreads: [query(INDEX.byScenario, F.scenario)],
+    scenarioThreads: [query(INDEX.byScenario, F.scenario), { actions: ['BatchGetItem'], keys: [F.thread] }],
     /**
      * A write's turn (its own item: UpdateItem to claim and to give back, also in the holder's
      * commit), the queue mark (UpdateItem) and its transaction: thread, update, revisions, and the
@@ -241,13 +242,14 @@ export const STORE_ACCESS = {
   // shared/store/due-store.ts
   due: {
     /**
-     * Read the due indexes and, for the stale one (keyed by the due hour), the listed threads' exact
-     * due time (BatchGetItem); flag a thread (its notification is `outbox.enqueue`) or take it out.
+     * Read the due indexes and the listed threads (BatchGetItem, consistent: the version the flag
+     * is conditioned on); flag a thread (UpdateItem) with its listing item (PutItem; its notification
+     * is `outbox.enqueue`) or take it out.
      */
     flag: [
       query(INDEX.byDue, F.due),
       query(INDEX.byExpected, F.expected),
-      { actions: ['BatchGetItem', 'UpdateItem'], keys: [F.thread] },
+      { actions: ['BatchGetItem', 'UpdateItem', 'PutItem'], keys: [F.thread] },
     ],
   },
   // shared/store/subscription-store.ts

@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { TrackerEvent } from '../domain/event';
-import type { Expected } from '../domain/types';
+import type { Expected, Thread } from '../domain/types';
 import { addHours } from '../domain/time';
-import { staleIndexKeys } from './items';
+import { LEGACY_LIST_KEYS, listingItem, toThread } from './items';
 import {
   INDEX,
   THREAD_SHARDS,
@@ -38,10 +38,13 @@ export interface DueThread {
   /** Its index key as read: the flag is conditioned on it being unchanged. */
   key: string;
   /**
-   * The thread's version as read (the stale index only): its due key holds the hour, not the time,
-   * so a note within that hour leaves the key as it was; the flag is conditioned on the version too.
+   * The thread's version as read (consistently, after the index listed it): the stale index's key
+   * holds the hour, not the time, so a note within that hour leaves the key as it was; the flag is
+   * conditioned on the version too.
    */
-  version?: number;
+  version: number;
+  /** The thread as read at that version: what its listing item becomes once flagged (items.ts#listingItem). */
+  current: Thread;
 }
 
 /** One page of a due index: the threads due, and the items the read cost. */
@@ -99,75 +102,67 @@ export class DueStore implements DueThreads {
             ExclusiveStartKey: start,
           }),
         );
-        const listed: DueThread[] = (page.Items ?? []).map((item) => {
-          const key = String(item[`${attr}SK`]);
-          return {
-            threadId: threadIdOfPk(String(item.PK)),
-            scenario: String(item.scenario),
-            status: String(item.status),
-            since: dueSkTime(key),
-            expected: (item.expected as Expected | undefined) ?? null,
-            key,
-          };
-        });
-        if (index === 'overdue') yield { itemsRead: page.ScannedCount ?? 0, threads: listed };
-        else {
-          const exact = await this.exactlyDue(listed, now);
-          yield { itemsRead: (page.ScannedCount ?? 0) + exact.itemsRead, threads: exact.threads };
+        const listed = (page.Items ?? []).map((item) => ({
+          threadId: threadIdOfPk(String(item.PK)),
+          key: String(item[`${attr}SK`]),
+          expected: (item.expected as Expected | undefined) ?? null,
+        }));
+        const current = await this.current(listed, attr);
+        const threads: DueThread[] = [];
+        for (const t of listed) {
+          const item = current.items.get(t.threadId);
+          // Gone, or written since the index listed it (its key moved): not due under this key.
+          if (!item || item[`${attr}SK`] !== t.key) continue;
+          const thread = toThread(item);
+          // The stale index lists a thread from the start of its due time's hour (items.ts): its exact
+          // due time is `lastRecordedAt + staleAfterHours`; one listed early is read again next run
+          // (at most an hour per thread per episode).
+          const since =
+            index === 'stale' ? addHours(thread.lastRecordedAt, thread.staleAfterHours) : dueSkTime(t.key);
+          if (index === 'stale' && since > now) continue;
+          threads.push({
+            threadId: t.threadId,
+            // The event tells the status and scenario of the version read, not the index's
+            // (eventually consistent) copy of them.
+            scenario: thread.scenario,
+            status: thread.status,
+            since,
+            expected: index === 'overdue' ? (thread.expected ?? t.expected) : null,
+            key: t.key,
+            version: thread.version,
+            current: thread,
+          });
         }
+        yield { itemsRead: (page.ScannedCount ?? 0) + current.itemsRead, threads };
         start = page.LastEvaluatedKey;
       } while (start);
     }
   }
 
   /**
-   * The stale index lists a thread from the start of its due time's hour (items.ts): read the
-   * listed threads' exact due time (`lastRecordedAt + staleAfterHours`) and keep those due by `now`.
-   * A thread listed early is read again by the next run; at most an hour per thread per episode.
+   * The listed threads' items, read consistently: the flag is conditioned on this version, so it
+   * should be the latest, and it puts the listing item this version implies.
    */
-  private async exactlyDue(listed: DueThread[], now: string): Promise<DuePage> {
-    const due: DueThread[] = [];
+  private async current(
+    listed: readonly { threadId: string }[],
+    attr: 'GSI3' | 'GSI11',
+  ): Promise<{ items: Map<string, Record<string, unknown>>; itemsRead: number }> {
+    const items = new Map<string, Record<string, unknown>>();
     let itemsRead = 0;
     for (let i = 0; i < listed.length; i += 100) {
       let keys: Record<string, unknown>[] = listed.slice(i, i + 100).map((t) => threadKey(t.threadId));
       while (keys.length > 0) {
         const { Responses, UnprocessedKeys } = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: keys,
-                // Consistent: the flag is conditioned on this version, so it should be the latest,
-                // and the event tells the status and scenario of that version, not the index's
-                // (eventually consistent) copy of them.
-                ConsistentRead: true,
-                ProjectionExpression:
-                  'PK, version, lastRecordedAt, staleAfterHours, GSI3SK, #scenario, #status',
-                ExpressionAttributeNames: { '#scenario': 'scenario', '#status': 'status' },
-              },
-            },
-          }),
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const item of Responses?.[this.table] ?? []) {
           itemsRead++;
-          const thread = listed.find((t) => threadIdOfPk(String(item.PK)) === t.threadId);
-          if (!thread || item.GSI3SK !== thread.key) continue;
-          const at = addHours(String(item.lastRecordedAt), Number(item.staleAfterHours));
-          if (at <= now)
-            due.push({
-              ...thread,
-              scenario: String(item.scenario),
-              status: String(item.status),
-              since: at,
-              version: Number(item.version),
-            });
+          if (item[`${attr}SK`] !== undefined) items.set(threadIdOfPk(String(item.PK)), item);
         }
         keys = (UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
     }
-    // In the index's order (by due hour, then id), as the threads were listed.
-    const order = new Map(listed.map((t, n) => [t.threadId, n]));
-    due.sort((a, b) => order.get(a.threadId)! - order.get(b.threadId)!);
-    return { threads: due, itemsRead };
+    return { items, itemsRead };
   }
 
   async flag(
@@ -179,14 +174,16 @@ export class DueStore implements DueThreads {
   ): Promise<boolean> {
     const { attr } = INDEXES[index];
     const settled = settledIn.length > 0 ? kindIn(settledIn) : undefined;
-    // Stale: leaves the due index, joins the sparse stale indexes. Overdue: leaves the expected-due
-    // index. Both take a version and record their change (the changes feed), like any write.
-    const staleKeys =
-      index === 'stale' ? staleIndexKeys({ id: thread.threadId, scenario: thread.scenario }) : undefined;
+    // Stale: leaves the due index, joins the sparse stale indexes (its listing item). Overdue: leaves
+    // the expected-due index. Both take a version and record their change (the changes feed), like any write.
     const set =
       index === 'stale'
-        ? 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one, GSI6PK = :stale6, GSI7PK = :stale7'
+        ? 'SET stale = :true, staleSince = :since, updatedAt = :now, version = version + :one'
         : 'SET overdue = :true, overdueSince = :since, updatedAt = :now, version = version + :one';
+    const flagged: Thread =
+      index === 'stale'
+        ? { ...thread.current, stale: true, staleSince: thread.since }
+        : { ...thread.current, overdue: true, overdueSince: thread.since };
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -195,11 +192,11 @@ export class DueStore implements DueThreads {
               Update: {
                 TableName: this.table,
                 Key: threadKey(thread.threadId),
-                // USK: the update-time key older items still carry (GSI8/GSI9, no longer written).
-                UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK, USK`,
+                // An older item's own list keys go: its listing item below lists it from now on.
+                UpdateExpression: `${set} REMOVE ${attr}PK, ${attr}SK, ${LEGACY_LIST_KEYS.join(', ')}`,
                 ConditionExpression: [
                   `${attr}SK = :seen`,
-                  ...(thread.version !== undefined ? ['version = :seenVersion'] : []),
+                  'version = :seenVersion',
                   ...(settled ? [`NOT ${settled.expression}`] : []),
                 ].join(' AND '),
                 ...(settled ? { ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
@@ -209,12 +206,13 @@ export class DueStore implements DueThreads {
                   ':now': now,
                   ':one': 1,
                   ':seen': thread.key,
-                  ...(thread.version !== undefined ? { ':seenVersion': thread.version } : {}),
-                  ...(staleKeys ? { ':stale6': staleKeys.GSI6PK, ':stale7': staleKeys.GSI7PK } : {}),
+                  ':seenVersion': thread.version,
                   ...settled?.values,
                 },
               },
             },
+            // The lists follow: the thread as flagged (its version read is the condition above).
+            { Put: { TableName: this.table, Item: listingItem(flagged) } },
             // The notification, carrying the flag's entry in the changes feed (`by` null: the scheduled check).
             ...outboxItems([event], flaggedChanges(index, thread, event.time), Date.now()).map((Item) => ({
               Put: { TableName: this.table, Item },

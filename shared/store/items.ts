@@ -1,5 +1,6 @@
 import { BUILT_IN_REGISTRY, type KindRegistry } from '../domain/kinds';
 import { addHours, periodAfter } from '../domain/time';
+import { CORROBORATING_OUTLETS } from '../domain/corroboration';
 import type { Precision } from '../domain/time';
 import type {
   CriteriaRevision,
@@ -33,6 +34,7 @@ import {
   shardOf,
   stalePk,
   statusPk,
+  listingKey,
   threadKey,
   threadsShardPk,
   updateKey,
@@ -271,34 +273,23 @@ const withoutDefaults = (thread: Thread): Record<string, unknown> => {
 };
 
 /**
- * The thread item: the Thread's fields plus the key attributes of every index it is listed in (see
- * docs/data-model.md). Every write rewrites the whole item, so the indexes follow automatically.
+ * The thread item: the Thread's fields plus the key attributes of the two due indexes (GSI3: stale
+ * check; GSI11: overdue check), both INCLUDE-projected and sparse. The list indexes' keys are not on
+ * it: they are on its listing item (listingItem, below), so a write that changes nothing a list
+ * shows or filters on — a note, most writes — writes no list index entry at all (issue 25).
  */
 export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGISTRY): Record<string, unknown> {
   const due = dueAt(thread, kinds);
   const overdueFrom = overdueAt(thread, kinds);
-  const scope = threadScopes(thread);
   return {
     ...threadKey(thread.id),
     ...withoutDefaults(pick<Thread>(thread as unknown as Record<string, unknown>, THREAD_FIELDS)),
-    // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
-    GSI1PK: scope.scenario,
-    GSI1SK: thread.id,
-    GSI2PK: scope.all,
-    GSI2SK: thread.id,
-    GSI4PK: statusPk(scope.scenario, thread.status),
-    GSI5PK: statusPk(scope.all, thread.status),
-    // No key of the update time (GSI8/GSI9 are no longer written: such a key moves on every write);
-    // `updatedSince` and the scenario's feed read the changes feed's carriers (thread-lists.ts).
-    // Sparse indexes: the attributes exist only while the thread is watched (GSI3) or stale (GSI6, GSI7).
+    // Sparse: the attributes exist only while the thread is watched (GSI3) or awaits `expected` (GSI11).
     // The due key holds the start of the due time's hour, not the time: a note moves the due time
     // but within the hour not the key (the stale check reads the exact due time from the thread).
     ...(due
       ? { GSI3PK: dueShardPk(shardOf(thread.id, THREAD_SHARDS)), GSI3SK: dueSk(hourStart(due), thread.id) }
       : {}),
-    ...(thread.stale ? staleIndexKeys(thread) : {}),
-    // Sparse: a child is listed under its parent (GSI10); a thread awaiting `expected`, by when it would be overdue (GSI11).
-    ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),
     ...(overdueFrom
       ? {
           GSI11PK: expectedShardPk(shardOf(thread.id, THREAD_SHARDS)),
@@ -306,6 +297,71 @@ export function threadItem(thread: Thread, kinds: KindRegistry = BUILT_IN_REGIST
         }
       : {}),
   };
+}
+
+/**
+ * The list index keys a thread item carried before listing items existed: `npm run migrate` and the
+ * stale check's flag remove them from an older item as they put its listing item (docs/data-model.md).
+ */
+export const LEGACY_LIST_KEYS = [
+  'GSI1PK',
+  'GSI1SK',
+  'GSI2PK',
+  'GSI2SK',
+  'GSI4PK',
+  'GSI5PK',
+  'GSI6PK',
+  'GSI7PK',
+  'GSI10PK',
+  'USK',
+] as const;
+
+/** Whether a thread item predates listing items: it still carries its list keys itself (and has no listing item). */
+export const isLegacyThreadItem = (item: Record<string, unknown>): boolean => item.GSI1PK !== undefined;
+
+/** The listing item's attribute saying the current status rests on enough outlets (contract 1.2 `corroborated`). */
+export const CORROBORATED_ATTRIBUTE = 'corroborated';
+
+/**
+ * A thread's listing item (`THREAD#<id>` / `#THREAD#LIST`, issue 25): the key attributes of every
+ * list index (by scenario, all threads, status, stale, parent) and exactly the attributes the list
+ * Queries filter on (`kind`, `status`, `stale`, `overdue`, `archived`, `disputed`, `corroborated`,
+ * `scenario`, `parent`) and the recount reads — about 400 bytes. A thread write puts it only when
+ * one of these changes (`sameListing`): a note changes none, so it writes no list index entry. A
+ * list page reads these from the index and the threads themselves by key (thread-batch.ts).
+ */
+export function listingItem(thread: Thread): Record<string, unknown> {
+  const scope = threadScopes(thread);
+  const outlets = thread.corroboration?.outlets.length ?? 0;
+  return {
+    ...listingKey(thread.id),
+    id: thread.id,
+    scenario: thread.scenario,
+    kind: thread.kind,
+    status: thread.status,
+    stale: thread.stale,
+    overdue: thread.overdue,
+    archived: thread.archived,
+    ...(thread.parent !== null ? { parent: thread.parent } : {}),
+    ...(thread.disputed ? { disputed: true } : {}),
+    ...(outlets >= CORROBORATING_OUTLETS ? { [CORROBORATED_ATTRIBUTE]: true } : {}),
+    // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
+    GSI1PK: scope.scenario,
+    GSI1SK: thread.id,
+    GSI2PK: scope.all,
+    GSI2SK: thread.id,
+    GSI4PK: statusPk(scope.scenario, thread.status),
+    GSI5PK: statusPk(scope.all, thread.status),
+    // Sparse: stale threads (GSI6, GSI7), children under their parent (GSI10).
+    ...(thread.stale ? staleIndexKeys(thread) : {}),
+    ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),
+  };
+}
+
+/** Whether two listing items are the same (every attribute is a string or a boolean). */
+export function sameListing(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 export function updateItem(update: Update): Record<string, unknown> {

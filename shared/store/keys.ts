@@ -105,6 +105,12 @@ export const threadKey = (threadId: string) => ({ PK: threadPk(threadId), SK: TH
  * index entry. Sorts after the thread item (`#TH` < `#TU`) and before its updates.
  */
 export const TURN_SK = '#TURN';
+/**
+ * The listing item's sort key: the small item in a thread's partition that carries the thread's list
+ * index keys (items.ts#listingItem). Sorts right after the thread item, before the turn and the updates.
+ */
+export const LISTING_SK = '#THREAD#LIST';
+export const listingKey = (threadId: string) => ({ PK: threadPk(threadId), SK: LISTING_SK });
 export const turnKey = (threadId: string) => ({ PK: threadPk(threadId), SK: TURN_SK });
 export const updateKey = (threadId: string, updateId: string) => ({
   PK: threadPk(threadId),

@@ -11,6 +11,7 @@ import {
   updateKey,
 } from './keys';
 import { queryAll } from './query-all';
+import { threadsOfListings } from './thread-batch';
 
 /**
  * What the search views (shared/app/search-views.ts) read of the table: no index of their own — the
@@ -51,9 +52,13 @@ export class SearchSource {
     return items.map((i) => String(i.id));
   }
 
-  /** A scenario's thread items (archived ones too), their searchable fields: its GSI1 partition. */
-  scenarioThreads(scenario: string): Promise<Record<string, unknown>[]> {
-    return this.listPartition(scenarioPk(scenario), THREAD_FIELDS);
+  /**
+   * A scenario's thread items, their searchable fields: its GSI1 partition (listing items), then the
+   * threads by key (thread-batch.ts).
+   */
+  async scenarioThreads(scenario: string): Promise<Record<string, unknown>[]> {
+    const listed = await this.listPartition(scenarioPk(scenario), ['SK', ...THREAD_FIELDS]);
+    return threadsOfListings(this.db, this.table, listed, projection(THREAD_FIELDS));
   }
 
   /** A scenario's waiting drafts, their searchable fields: its drafts queue (GSI1's sparse drafts scope). */

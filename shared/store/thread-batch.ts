@@ -1,8 +1,16 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { threadKey } from './keys';
+import { LISTING_SK, threadKey } from './keys';
 
 /** BatchGetItem takes at most this many keys a request. */
 const BATCH_MAX = 100;
+
+type Item = Record<string, unknown>;
+
+/** Which attributes of each thread item to read (all when absent; `threadsOfListings` needs `id` among them). */
+export interface Projection {
+  ProjectionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+}
 
 /**
  * Thread items by id, in batches of 100 (BatchGetItem; keys DynamoDB leaves unprocessed are asked
@@ -13,18 +21,41 @@ export async function getThreadItems(
   db: DynamoDBDocumentClient,
   table: string,
   ids: Iterable<string>,
-): Promise<Record<string, unknown>[]> {
+  projection?: Projection,
+): Promise<Item[]> {
   const all = [...ids];
-  const out: Record<string, unknown>[] = [];
+  const out: Item[] = [];
   for (let i = 0; i < all.length; i += BATCH_MAX) {
-    let keys: Record<string, unknown>[] = all.slice(i, i + BATCH_MAX).map(threadKey);
+    let keys: Item[] = all.slice(i, i + BATCH_MAX).map(threadKey);
     while (keys.length > 0) {
       const { Responses, UnprocessedKeys } = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }),
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ...projection } } }),
       );
       out.push(...(Responses?.[table] ?? []));
-      keys = (UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      keys = (UnprocessedKeys?.[table]?.Keys as Item[] | undefined) ?? [];
     }
   }
   return out;
+}
+
+/**
+ * The thread items a page of a list index names, in the page's order. The list indexes hold listing
+ * items (items.ts#listingItem): their threads are read by key, one BatchGetItem per 100. A thread item
+ * an older version wrote is listed itself until `npm run migrate` gives it a listing item: it is
+ * taken as it is. A thread deleted meanwhile is left out.
+ */
+export async function threadsOfListings(
+  db: DynamoDBDocumentClient,
+  table: string,
+  listed: readonly Item[],
+  projection?: Projection,
+): Promise<Item[]> {
+  const wanted = listed.filter((i) => i.SK === LISTING_SK).map((i) => String(i.id));
+  const read = new Map(
+    (await getThreadItems(db, table, wanted, projection)).map((i) => [String(i.id), i] as const),
+  );
+  return listed.flatMap((i) => {
+    const thread = i.SK === LISTING_SK ? read.get(String(i.id)) : i;
+    return thread ? [thread] : [];
+  });
 }

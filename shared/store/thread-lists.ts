@@ -19,8 +19,8 @@ import {
 import { CORROBORATING_OUTLETS } from '../domain/corroboration';
 import { CHANGES_MAX_AGE_DAYS } from '../domain/changes';
 import { ChangeStore } from './change-store';
-import { getThreadItems } from './thread-batch';
-import { OUTLETS_ATTRIBUTE, toThread } from './items';
+import { getThreadItems, threadsOfListings } from './thread-batch';
+import { CORROBORATED_ATTRIBUTE, OUTLETS_ATTRIBUTE, toThread } from './items';
 
 /**
  * Thread lists (`GET /threads`), ordered by id as the contract requires, each read from the index
@@ -91,7 +91,7 @@ interface Plan {
 /** The filter expression for whatever the chosen index's key does not already select. */
 function filterOf(
   filter: ThreadFilter,
-  served: { status?: boolean; stale?: boolean; updatedSince?: boolean; parent?: boolean },
+  served: { status?: boolean; stale?: boolean; parent?: boolean },
 ): Plan['filter'] {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -104,7 +104,8 @@ function filterOf(
   if (filter.kind !== undefined) add('kind', '=', filter.kind);
   if (filter.status !== undefined && !served.status) add('status', '=', filter.status);
   if (filter.stale !== undefined && !served.stale) add('stale', '=', filter.stale);
-  if (filter.updatedSince !== undefined && !served.updatedSince) add('updatedAt', '>', filter.updatedSince);
+  // `updatedSince` on the id-ordered path is checked on the threads read (`matches`): a listing item
+  // has no update time (it would move on every write).
   // Thread items written before contract 1.1 carry no `overdue`: absent means false.
   if (filter.overdue === true) add('overdue', '=', true);
   if (filter.overdue === false) {
@@ -122,12 +123,16 @@ function filterOf(
     conditions.push('(attribute_not_exists(#disputed) OR #disputed <> :disputed)');
   }
   if (filter.corroborated !== undefined) {
+    // A listing item says `corroborated`; a thread item written before listing items (listed itself
+    // until `npm run migrate`) holds its outlets: either form answers.
+    names['#corroborated'] = CORROBORATED_ATTRIBUTE;
     names['#outlets'] = OUTLETS_ATTRIBUTE;
     values[':corroborating'] = CORROBORATING_OUTLETS;
+    if (filter.corroborated) values[':yes'] = true;
     conditions.push(
       filter.corroborated
-        ? 'size(#outlets) >= :corroborating'
-        : '(attribute_not_exists(#outlets) OR size(#outlets) < :corroborating)',
+        ? '(#corroborated = :yes OR size(#outlets) >= :corroborating)'
+        : '(attribute_not_exists(#corroborated) AND (attribute_not_exists(#outlets) OR size(#outlets) < :corroborating))',
     );
   }
   // The parent index is not split by scope: the scenario and archived state are filters there
@@ -243,10 +248,10 @@ export class ThreadLists {
     if (filter.updatedSince !== undefined && filter.parent === undefined) {
       const changed = await this.changedSince(filter, filter.updatedSince, limit, from);
       if ('items' in changed) return changed;
-      const page = await this.merged(idOrderedPlan(filter), limit, from);
+      const page = await this.merged(filter, idOrderedPlan(filter), limit, from);
       return { ...page, itemsRead: page.itemsRead + changed.overflowRead };
     }
-    return this.merged(idOrderedPlan(filter), limit, from);
+    return this.merged(filter, idOrderedPlan(filter), limit, from);
   }
 
   private async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
@@ -259,7 +264,12 @@ export class ThreadLists {
    * it. Short pages (a filter that drops most items, the per-shard round budget, DynamoDB's 1 MB page
    * limit) resume from the last position examined in every partition, so nothing is skipped.
    */
-  private async merged(plan: Plan, limit: number, from?: ListPosition): Promise<ThreadPage> {
+  private async merged(
+    filter: ThreadFilter,
+    plan: Plan,
+    limit: number,
+    from?: ListPosition,
+  ): Promise<ThreadPage> {
     const cursors: Cursor[] = plan.partitions.map((pk) => ({ pk, buffer: [], done: false, rounds: 0 }));
     const shards = cursors.length;
     const filtered = plan.filter !== undefined;
@@ -329,8 +339,11 @@ export class ThreadLists {
     const last = out[out.length - 1];
     const more = stoppedAt !== undefined || cursors.some((c) => c.buffer.length > 0 || !c.done);
     const after = stoppedAt ?? (last ? String(last[plan.skAttr]) : from?.after);
+    // The index holds listing items: the threads by key, checked again against the whole filter (the
+    // index is eventually consistent, the thread may have moved on; `updatedSince` is checked only here).
+    const threads = (await threadsOfListings(this.db, this.table, out)).filter((i) => matches(filter, i));
     return {
-      items: out.map(toThread),
+      items: threads.map(toThread),
       ...(more && after !== undefined ? { next: { after } } : {}),
       itemsRead,
     };

@@ -39,7 +39,10 @@ import {
 import { TTL_ATTRIBUTE } from './table';
 import {
   criteriaItem,
+  isLegacyThreadItem,
+  listingItem,
   revisionItem,
+  sameListing,
   threadItem,
   toCriteriaRevisions,
   toRevision,
@@ -49,6 +52,7 @@ import {
 } from './items';
 import { completionPut, type IdempotencyCompletion } from './idempotency-store';
 import { outboxItems } from './outbox-store';
+import { threadsOfListings } from './thread-batch';
 import { ThreadLists, type ListPosition, type ThreadFilter, type ThreadPage } from './thread-lists';
 
 export type { ListPosition, ThreadFilter, ThreadPage };
@@ -117,6 +121,12 @@ export interface ThreadWrite {
   children?: number | null;
   /** The calendar's state of the thread's expected event (domain/calendar.ts), kept on the thread item. */
   calendar?: CalendarState | null;
+  /**
+   * The listing item as read (ThreadRecord.listed; null or absent: none yet). The commit puts the
+   * thread's listing item only when it differs from this: a write that changes nothing a list shows
+   * writes no list index entry.
+   */
+  listed?: Record<string, unknown> | null;
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
   revisions?: Revision[];
   /** The id of the turn this write holds (see Turn): its commit gives the turn item back (deletes it). */
@@ -180,6 +190,11 @@ export interface ThreadRecord {
   children?: number | null;
   /** The calendar's state (null until `expected` first changes after creation). */
   calendar?: CalendarState | null;
+  /**
+   * The thread's listing item as stored (items.ts#listingItem: a pure function of the thread, which
+   * every write keeps in step), or null for an item written before listing items existed.
+   */
+  listed?: Record<string, unknown> | null;
 }
 
 export interface ThreadHistory {
@@ -261,6 +276,7 @@ export const storedThreadItem = (
 
 const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   thread: toThread(item),
+  listed: isLegacyThreadItem(item) ? null : listingItem(toThread(item)),
   cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
   queueUntil: typeof item[QUEUE_ATTRIBUTE] === 'number' ? item[QUEUE_ATTRIBUTE] : null,
   children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
@@ -500,18 +516,18 @@ export class ThreadStore {
 
   /**
    * The scenario's threads (not archived) that have or had an expected event, with their calendar
-   * state: every thread item of the scenario's list partition (GSI1, all pages), the others dropped
-   * here. Costs what a board costs: the scenario's thread items.
+   * state: every thread of the scenario's list partition (GSI1, all pages: listing items, then the
+   * threads by key), the others dropped here. Costs what a board costs: the scenario's thread items.
    */
   async calendarThreads(scenario: string): Promise<{ thread: Thread; calendar: CalendarState | null }[]> {
     const out: { thread: Thread; calendar: CalendarState | null }[] = [];
-    const items = await queryAll(this.db, {
+    const listed = await queryAll(this.db, {
       TableName: this.table,
       IndexName: INDEX.byScenario,
       KeyConditionExpression: 'GSI1PK = :pk',
       ExpressionAttributeValues: { ':pk': scenarioPk(scenario) },
     });
-    for (const item of items) {
+    for (const item of await threadsOfListings(this.db, this.table, listed)) {
       const calendar = (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null;
       const thread = toThread(item);
       if (thread.expected !== null || calendar !== null) out.push({ thread, calendar });
@@ -748,6 +764,10 @@ export class ThreadStore {
             }),
       },
     });
+    // The list indexes follow the thread through its listing item, in the same transaction.
+    const listing = listingItem(write.thread);
+    if (!write.listed || !sameListing(write.listed, listing))
+      items.push({ Put: { TableName: this.table, Item: listing } });
     if (write.update) {
       items.push({
         Put: {

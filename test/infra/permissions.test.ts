@@ -199,7 +199,9 @@ describe('least privilege per function', () => {
 
   it('lets the inbox function write what accepting posts (thread, idempotency record, outbox) and its items, query GSI1, GSI2 and LSI1, and publish to the bus', () => {
     // Assess
+    // BatchGetItem: the threads a scenario's list (GSI1's listing items) names.
     expect(actionsOn('inbox', 'dynamodb', 'table')).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -1,7 +1,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../../shared/app/context';
 import type { Thread } from '../../shared/domain/types';
-import { threadItem } from '../../shared/store/items';
+import { listingItem, threadItem } from '../../shared/store/items';
 import { ScenarioStore } from '../../shared/store/scenario-store';
 import { carrierAt } from '../support/carriers';
 import { freshContext } from '../support/context';
@@ -59,6 +59,7 @@ beforeAll(async () => {
   // third thread an earlier one too (an hour before).
   const items = threads.flatMap((t, i) => [
     threadItem(t),
+    listingItem(t),
     carrierAt(t, t.updatedAt),
     ...(i % 3 === 0 ? [carrierAt(t, new Date(Date.parse(t.updatedAt) - 3600_000).toISOString())] : []),
   ]);

@@ -673,7 +673,8 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     ]);
     expect(new Set(writeKeys.map((k) => k.index ?? k.action))).toEqual(
       // GSI12: the scenario's latest thread write, whether matching's thread index is current.
-      new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'GSI1', 'GSI12', 'GSI2', 'LSI1']),
+      // BatchGetItem: the threads a scenario's list (GSI1's listing items) names.
+      new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'GSI1', 'GSI12', 'GSI2', 'LSI1']),
     );
     expect(listKeys.map((k) => k.index ?? k.action)).toEqual(['GSI1']);
     expect(denied('inbox', [...writeKeys, ...listKeys])).toEqual([]);
@@ -848,7 +849,8 @@ describe('functions confined to item families by dynamodb:LeadingKeys', () => {
     expect(status(first)).toBe(200);
     expect(JSON.parse((first as { body: string }).body).items.length).toBeGreaterThan(0);
     expect(status(again)).toBe(200);
-    expect(new Set(reading.map((k) => k.action))).toEqual(new Set(['Query']));
+    // Queries, and the threads its list partitions name (BatchGetItem: GSI1 holds their listing items).
+    expect(new Set(reading.map((k) => k.action))).toEqual(new Set(['Query', 'BatchGetItem']));
     // (BatchGetItem too when writes of the last seconds name items to read again.)
     expect(catchingUp.map((k) => k.action)).toContain('Query');
     expect(catchingUp.filter((k) => k.action !== 'Query' && k.action !== 'BatchGetItem')).toEqual([]);

@@ -66,7 +66,8 @@ describe('overdue check', () => {
     // Assess
     expect(early.overdue).toEqual([]);
     expect(due.overdue).toEqual(['summit']);
-    expect(due.itemsRead).toBe(1);
+    // Its index entry and its thread item (read consistently: the flag is conditioned on that version).
+    expect(due.itemsRead).toBe(2);
     expect(again.overdue).toEqual([]);
     expect(again.itemsRead).toBe(0);
     expect(await read(ctx, 'summit')).toMatchObject({
@@ -111,7 +112,7 @@ describe('overdue check', () => {
     const result = await runStaleCheck(ctx, AFTER_DAY);
     // Assess
     expect(result.overdue).toEqual(['only-earlier']);
-    expect(result.itemsRead).toBe(1);
+    expect(result.itemsRead).toBe(2);
     expect(await read(ctx, 'held')).toMatchObject({ overdue: false, overdueSince: null });
   });
 
@@ -192,7 +193,8 @@ describe('overdue check', () => {
     const result = await runStaleCheck(ctx, AFTER_DAY);
     // Assess
     expect(result.overdue.sort()).toEqual(['due-a', 'due-b']);
-    expect(result.itemsRead).toBe(2);
+    // Two index entries and their two thread items.
+    expect(result.itemsRead).toBe(4);
   });
 
   it('a dry run reports what would be flagged and writes nothing', async () => {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../shared/app/context';
 import { recountScenario, sweepScenarioCounts } from '../../shared/app/scenarios';
 import { createThread, patchThread } from '../../shared/app/threads';
 import { json } from '../../shared/http/response';
-import { scenarioKey, threadKey } from '../../shared/store/keys';
+import { listingKey, scenarioKey } from '../../shared/store/keys';
 import { freshContext } from '../support/context';
 import { recordCalls } from '../support/read-recorder';
 
@@ -13,11 +13,12 @@ const create = (id: string, scenario: string, status = 'proposed') =>
   createThread(ctx, { id, scenario, kind: 'summit', title: id, status, summary: 's' }, { principal }).then(
     () => json(201, {}),
   );
+/** Flags as the recount reads them: on the thread's listing item (what its list indexes hold). */
 const setFlags = (id: string, flags: Record<string, boolean>) =>
   ctx.db.send(
     new UpdateCommand({
       TableName: ctx.config.tableName,
-      Key: threadKey(id),
+      Key: listingKey(id),
       UpdateExpression: `SET ${Object.keys(flags)
         .map((k) => `#${k} = :${k}`)
         .join(', ')}`,

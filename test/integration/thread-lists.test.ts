@@ -3,7 +3,7 @@ import type { AppContext } from '../../shared/app/context';
 import { patchThread } from '../../shared/app/threads';
 import { KINDS, type Kind } from '../../shared/domain/kinds';
 import type { Thread } from '../../shared/domain/types';
-import { threadItem } from '../../shared/store/items';
+import { listingItem, threadItem } from '../../shared/store/items';
 import { THREAD_SHARDS } from '../../shared/store/keys';
 import { tableDefinition } from '../../shared/store/table';
 import {
@@ -117,7 +117,7 @@ beforeAll(async () => {
   ctx = await freshContext();
   threads = makeThreads();
   // Each thread as its last write left it: the thread item and the write's carrier in the changes feed.
-  const items = threads.flatMap((t) => [threadItem(t), carrierAt(t, t.updatedAt)]);
+  const items = threads.flatMap((t) => [threadItem(t), listingItem(t), carrierAt(t, t.updatedAt)]);
   for (let i = 0; i < items.length; i += 25) {
     await ctx.db.send(
       new BatchWriteCommand({
@@ -250,7 +250,12 @@ describe('updatedSince over the changes feed', () => {
     const seeded = { ...makeThreads()[0]!, id: 'touched-only', scenario: 'elsewhere', updatedAt: at(0) };
     await ctx.db.send(
       new BatchWriteCommand({
-        RequestItems: { [ctx.config.tableName]: [{ PutRequest: { Item: threadItem(seeded) } }] },
+        RequestItems: {
+          [ctx.config.tableName]: [
+            { PutRequest: { Item: threadItem(seeded) } },
+            { PutRequest: { Item: listingItem(seeded) } },
+          ],
+        },
       }),
     );
     const lists = new ThreadLists(ctx.db, ctx.config.tableName);
@@ -268,5 +273,48 @@ describe('updatedSince over the changes feed', () => {
     expect(before.items).toEqual([]);
     expect(after.items.map((t) => t.id)).toEqual(['touched-only']);
     expect(all.items.map((t) => t.id)).toContain('touched-only');
+  });
+});
+
+describe('thread items written before listing items (issue 25)', () => {
+  it('lists an older thread item that carries its list keys itself; its next write puts its listing item and takes the keys off it', async () => {
+    // Prepare: a thread as the previous version wrote it — one item, the list keys on it, no listing item
+    const old = {
+      ...makeThreads()[1]!,
+      id: 'older-shape',
+      scenario: 'legacy',
+      status: 'proposed',
+      stale: false,
+    };
+    const { PK: _pk, SK: _sk, ...keys } = listingItem(old);
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [ctx.config.tableName]: [{ PutRequest: { Item: { ...threadItem(old), ...keys } } }] },
+      }),
+    );
+    const lists = new ThreadLists(ctx.db, ctx.config.tableName);
+    const before = await lists.list({ scenario: 'legacy', status: 'proposed' }, 10);
+    // Act: a PATCH that changes nothing a list shows (its title)
+    await patchThread(
+      ctx,
+      'older-shape',
+      { title: 'Renamed' },
+      { principal: { name: 'desk', role: 'editor' } },
+    );
+    // Assess
+    const after = await lists.list({ scenario: 'legacy', status: 'proposed' }, 10);
+    expect(before.items.map((t) => [t.id, t.title])).toEqual([['older-shape', old.title]]);
+    expect(after.items.map((t) => [t.id, t.title])).toEqual([['older-shape', 'Renamed']]);
+    const partition = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'THREAD#older-shape' },
+        ConsistentRead: true,
+      }),
+    );
+    const bySk = new Map((partition.Items ?? []).map((i) => [i.SK, i]));
+    expect(bySk.get('#THREAD')!.GSI1PK).toBeUndefined();
+    expect(bySk.get('#THREAD#LIST')).toEqual(listingItem({ ...old, title: 'Renamed' }));
   });
 });

@@ -12,7 +12,7 @@ const updatesOf = (id: string): UpdateFacts[] =>
   FIXTURE.filter((i) => i.PK === `THREAD#${id}` && String(i.SK).startsWith('UPDATE#')) as UpdateFacts[];
 
 describe('migrateThread', () => {
-  it('gives an old thread item the sharded keys, the filter keys and its fold, and keeps every Thread field', () => {
+  it('gives an old thread item its fold and a listing item with the sharded keys and the filter keys, and keeps every Thread field', () => {
     // Prepare
     const old = threadOf('black-sea');
     // Act
@@ -20,11 +20,19 @@ describe('migrateThread', () => {
     // Assess: stale, so in both stale indexes and not in the due index
     expect(change).toMatchObject({ kind: 'thread', expectedVersion: 2, withFold: true });
     const item = change!.item;
-    expect(item).toMatchObject({
+    // The list keys on its listing item (issue 25), none left on the thread item.
+    const listing = change!.listing!;
+    expect(listing).toMatchObject({
+      PK: 'THREAD#black-sea',
+      SK: '#THREAD#LIST',
+      status: 'proposed',
+      stale: true,
       GSI2PK: expect.stringMatching(/^THREADS#[0-7]$/),
       GSI4PK: 'SCENARIO#black-sea-talks#STATUS#proposed',
       GSI6PK: 'SCENARIO#black-sea-talks#STALE',
     });
+    for (const key of ['GSI1PK', 'GSI2PK', 'GSI4PK', 'GSI5PK', 'GSI6PK', 'GSI7PK'])
+      expect(item[key]).toBeUndefined();
     // No key of the update time (issue 25); the changes feed's carrier of its last write instead.
     expect(item.USK).toBeUndefined();
     expect(change!.carrier).toMatchObject({
@@ -32,7 +40,7 @@ describe('migrateThread', () => {
       changes: [{ type: 'touched', threadId: 'black-sea', at: old.updatedAt, by: null }],
     });
     expect(migrateThread(old, updatesOf('black-sea'))!.carrier).toEqual(change!.carrier);
-    expect(item.GSI7PK).toBe(`${item.GSI2PK}#STALE`);
+    expect(listing.GSI7PK).toBe(`${listing.GSI2PK}#STALE`);
     expect(item.GSI3PK).toBeUndefined();
     for (const field of [
       'title',
@@ -72,7 +80,7 @@ describe('migrateThread', () => {
     // Assess
     expect(change).toMatchObject({ kind: 'thread', withFold: false });
     expect(change!.item.fold).toBeUndefined();
-    expect(change!.item.GSI4PK).toBe('SCENARIO#russia-ukraine-talks#STATUS#proposed');
+    expect(change!.listing!.GSI4PK).toBe('SCENARIO#russia-ukraine-talks#STATUS#proposed');
   });
 });
 
