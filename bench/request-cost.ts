@@ -300,6 +300,7 @@ export async function run(): Promise<Section> {
     const reads = (r: Row) => r.handler.filter((x) => ['Get', 'Query', 'BatchGet'].includes(x.op)).length;
     const tx = (r: Row) => r.handler.filter((x) => x.op === 'TransactWrite').length;
     const queries = (r: Row) => r.handler.filter((x) => x.op === 'Query').length;
+    const batchGets = (r: Row) => r.handler.filter((x) => x.op === 'BatchGet').length;
     const t: Target[] = [];
     const add = (name: string, met: boolean, r: Row) =>
       t.push({
@@ -316,12 +317,18 @@ export async function run(): Promise<Section> {
     );
     const lpoll = get('GET /threads?scenario=…, 304 poll');
     add(
-      '304 poll of a list: one Query of the page (no counter, no table-wide item)',
-      c(lpoll).roundTrips === 1 && queries(lpoll) === 1,
+      // The list indexes hold listing items (issue 25): the page's threads are read by key, which the
+      // ETag (a digest of the page) needs.
+      '304 poll of a list: one Query of the page and one BatchGetItem of its threads (no counter, no table-wide item)',
+      c(lpoll).roundTrips === 2 && queries(lpoll) === 1 && batchGets(lpoll) === 1,
       lpoll,
     );
     const page = get('GET /threads?scenario=… (a list page)');
-    add('a list page: one Query', queries(page) === 1, page);
+    add(
+      'a list page: one Query and one BatchGetItem of its threads',
+      queries(page) === 1 && batchGets(page) === 1,
+      page,
+    );
     for (const prefix of [
       'POST /threads/{id}/updates (a note, no key)',
       'POST /threads/{id}/updates (same status',
