@@ -21,9 +21,14 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { cursorOf, foldAll, stateOf, type FoldCursor, type UpdateFacts } from '../shared/domain/projection';
+import { cursorOf, foldAll, stateOf, type UpdateFacts } from '../shared/domain/projection';
 import { isLegacyThreadItem, listingItem, threadItem, toThread } from '../shared/store/items';
-import { CALENDAR_ATTRIBUTE, CHILDREN_ATTRIBUTE, QUEUE_ATTRIBUTE } from '../shared/store/thread-store';
+import {
+  CALENDAR_ATTRIBUTE,
+  CHILDREN_ATTRIBUTE,
+  QUEUE_ATTRIBUTE,
+  storedCursor,
+} from '../shared/store/thread-store';
 import {
   INDEX,
   SCENARIO_SK,
@@ -179,9 +184,10 @@ export function migrateThread(
   const agrees =
     state !== null &&
     (Object.keys(state) as (keyof typeof state)[]).every((k) => ADDED_IN_1_2.has(k) || state[k] === read[k]);
-  const existing = item[FOLD_ATTRIBUTE] as FoldCursor | undefined;
-  // A cursor the new code stored is kept: it is the same fold (the property test of resume.ts).
-  const cursor = existing ?? (agrees ? cursorOf(fold) : undefined);
+  const existing = item[FOLD_ATTRIBUTE] as Item | undefined;
+  // A cursor the new code stored is kept as stored (either form: thread-store.ts reads both): it is
+  // the same fold (the property test of resume.ts). A new one is stored as the write path stores it.
+  const cursor = existing ?? (agrees ? storedCursor(cursorOf(fold)) : undefined);
   // A new cursor comes with the claims and outlets of the same fold (they belong together: resumeFold).
   const thread =
     existing === undefined && cursor !== undefined

@@ -137,6 +137,9 @@ export const toThread = (item: Record<string, unknown>): Thread =>
       ...item,
       statusSincePrecision: item.statusSincePrecision ?? INSTANT,
       lastOccurredPrecision: item.lastOccurredPrecision ?? INSTANT,
+      // Left off the item at their defaults (issue 25: `withoutDefaults`).
+      stale: item.stale ?? false,
+      staleSince: item.staleSince ?? null,
       overdue: item.overdue ?? false,
       overdueSince: item.overdueSince ?? null,
       expected: item.expected ? present<Expected>(item.expected, EXPECTED_FIELDS) : null,
@@ -254,15 +257,17 @@ export const staleIndexKeys = (thread: Pick<Thread, 'id' | 'scenario'>) => {
 };
 
 /**
- * The 1.2 thread fields at their defaults are left off the item (toThread reads them back as such):
- * an unclaimed thread's item is no larger than before, which keeps a note's WCU where it was.
+ * A thread's fields at their defaults are left off its item (toThread reads their absence as the
+ * defaults): every byte of the thread item is paid on every write, twice (the transaction), and the
+ * item with a realistic summary sits just around the 1 KB write unit (issue 25; docs/data-model.md,
+ * *Index budget*). Items written with them still read the same.
  */
 const withoutDefaults = (thread: Thread): Record<string, unknown> => {
   const { claims, disputed, corroboration, keywords, criteria, ...rest } = thread;
+  const item: Record<string, unknown> = { ...rest };
+  for (const [field, value] of Object.entries(DEFAULTS)) if (item[field] === value) delete item[field];
   return {
-    ...rest,
-    // Contract 1.2: stored only when set (toThread reads their absence as the defaults), so a thread
-    // without them is the item it was, byte for byte, and every write of it costs what it did.
+    ...item,
     ...(keywords !== undefined && keywords.length > 0 ? { keywords } : {}),
     ...(criteria !== undefined && criteria !== null ? { criteria } : {}),
     ...(claims?.length ? { claims } : {}),
@@ -270,6 +275,19 @@ const withoutDefaults = (thread: Thread): Record<string, unknown> => {
     // The count is the list's length: only the list is stored (thread-lists.ts filters on its size).
     ...(corroboration?.outlets.length ? { [OUTLETS_ATTRIBUTE]: corroboration.outlets } : {}),
   };
+};
+
+/** The thread fields a thread item leaves off at these values (toThread's defaults). */
+const DEFAULTS: Partial<Record<keyof Thread, unknown>> = {
+  statusSincePrecision: INSTANT,
+  lastOccurredPrecision: INSTANT,
+  stale: false,
+  staleSince: null,
+  overdue: false,
+  overdueSince: null,
+  expected: null,
+  parent: null,
+  archived: false,
 };
 
 /**

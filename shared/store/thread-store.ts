@@ -15,7 +15,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CalendarState } from '../domain/calendar';
 import type { KindRegistry } from '../domain/kinds';
-import type { FoldCursor, UpdateFacts } from '../domain/projection';
+import type { FoldCursor, UpdateFacts, UpdateKey } from '../domain/projection';
 import type { Precision } from '../domain/time';
 import type { CriteriaRevision, Revision, Thread, Update } from '../domain/types';
 import type { TrackerEvent } from '../domain/event';
@@ -222,6 +222,50 @@ export interface TimelineFacts extends UpdateFacts {
 
 /** The thread item's attribute holding the projection's cursor (not part of the Thread object). */
 const CURSOR_ATTRIBUTE = 'fold';
+
+/** An update key as the stored cursor holds it: one string, `<occurredAt> <recordedAt> <id>`. */
+const keyText = (k: UpdateKey): string => `${k.occurredAt} ${k.recordedAt} ${k.id}`;
+const keyOfText = (text: unknown): UpdateKey => {
+  if (typeof text !== 'string') return text as UpdateKey; // the object form of older items
+  // The times are ISO instants (no space); the id is the rest, whatever it holds.
+  const first = text.indexOf(' ');
+  const second = text.indexOf(' ', first + 1);
+  return {
+    occurredAt: text.slice(0, first),
+    recordedAt: text.slice(first + 1, second),
+    id: text.slice(second + 1),
+  };
+};
+
+/**
+ * The fold cursor as the thread item stores it: each update key as one string, no empty list of
+ * retraction marks, no false overflow. Every byte of the thread item is paid on every write (twice:
+ * the transaction), and with a realistic summary the item sits at the 1 KB write unit: this form is
+ * about 90 bytes smaller than the object (issue 25; docs/data-model.md, *Index budget*). Items
+ * written before hold the object form; `cursorFromItem` reads both.
+ */
+export const storedCursor = (c: FoldCursor): Record<string, unknown> => ({
+  head: keyText(c.head),
+  runStart: keyText(c.runStart),
+  ...(c.retractions.length > 0 ? { retractions: c.retractions } : {}),
+  ...(c.retractionsOverflow ? { retractionsOverflow: true } : {}),
+  ...(c.claimed !== undefined ? { claimed: c.claimed } : {}),
+  ...(c.unclaimed ? { unclaimed: true } : {}),
+});
+
+/** The fold cursor of a stored thread item (either form), or null when it has none. */
+export const cursorFromItem = (item: Record<string, unknown>): FoldCursor | null => {
+  const raw = item[CURSOR_ATTRIBUTE] as Record<string, unknown> | undefined;
+  if (!raw) return null;
+  return {
+    head: keyOfText(raw.head),
+    runStart: keyOfText(raw.runStart),
+    retractions: (raw.retractions as FoldCursor['retractions'] | undefined) ?? [],
+    retractionsOverflow: raw.retractionsOverflow === true,
+    ...(raw.claimed !== undefined ? { claimed: raw.claimed as FoldCursor['claimed'] } : {}),
+    ...(raw.unclaimed === true ? { unclaimed: true as const } : {}),
+  };
+};
 /** The turn item's attribute holding the turn. */
 const TURN_ATTRIBUTE = 'turn';
 /** The thread item's queue mark (see Turn; not part of the Thread object). */
@@ -269,7 +313,7 @@ export const storedThreadItem = (
   kinds?: KindRegistry,
 ): Record<string, unknown> => ({
   ...threadItem(record.thread, kinds),
-  ...(record.cursor ? { [CURSOR_ATTRIBUTE]: record.cursor } : {}),
+  ...(record.cursor ? { [CURSOR_ATTRIBUTE]: storedCursor(record.cursor) } : {}),
   ...(typeof record.children === 'number' ? { [CHILDREN_ATTRIBUTE]: record.children } : {}),
   ...(record.calendar ? { [CALENDAR_ATTRIBUTE]: record.calendar } : {}),
 });
@@ -277,7 +321,7 @@ export const storedThreadItem = (
 const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
   thread: toThread(item),
   listed: isLegacyThreadItem(item) ? null : listingItem(toThread(item)),
-  cursor: (item[CURSOR_ATTRIBUTE] as FoldCursor | undefined) ?? null,
+  cursor: cursorFromItem(item),
   queueUntil: typeof item[QUEUE_ATTRIBUTE] === 'number' ? item[QUEUE_ATTRIBUTE] : null,
   children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
   calendar: (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null,

@@ -277,11 +277,12 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       LSI1: 2,
       ...(dueMoved ? { GSI3: 4 } : {}),
     });
-    // The thread item (1.1 KB: 4), the update (2), the outbox event (2; it carries the write's
-    // changes and stays under 1 KB): the stream relays it, no Delete. No listing item: nothing a list shows changed.
-    expect(cost.table).toBe(8);
+    // The thread item (just under 1 KB, its fields at their defaults left off: 2), the update (2), the
+    // outbox event (2; it carries the write's changes and stays under 1 KB): the stream relays it, no
+    // Delete. No listing item: nothing a list shows changed.
+    expect(cost.table).toBe(6);
     // 28 when the list indexes held the thread item; a new hour of the due time: GSI3's delete and put.
-    expect(cost.total).toBe(dueMoved ? 12 + 4 : 12);
+    expect(cost.total).toBe(dueMoved ? 10 + 4 : 10);
   });
 
   it("a party's claim (contract 1.2) that disputes the status: a note's cost plus the listing item (`disputed` is a list filter) and its entries; the status keys stay", async () => {
@@ -345,9 +346,9 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
       GSI12: CHANGES_ENTRY,
       LSI1: 2,
     });
-    // The thread (1.1 KB: 4), the listing item (2), the update (2), ThreadCreated (2).
-    expect(cost.table).toBe(10);
-    expect(cost.total).toBe(24);
+    // The thread (under 1 KB: 2), the listing item (2), the update (2), ThreadCreated (2).
+    expect(cost.table).toBe(8);
+    expect(cost.total).toBe(22);
     await patchThread(budget, 'd', { archived: true }, editor);
   });
 
@@ -446,10 +447,10 @@ describe('index budget (WCU per write, 400-character summaries)', () => {
     // Assess
     const dueMoved = before.recorded !== (await hourOf('c')).recorded;
     expect(cost.indexes).toEqual({ GSI12: CHANGES_ENTRY, LSI1: 2, ...(dueMoved ? { GSI3: 4 } : {}) });
-    // The thread item (3.1 KB: 8), the update (2), the outbox event (2), and its changes feed entry
+    // The thread item (3 KB: 6), the update (2), the outbox event (2), and its changes feed entry
     // (48 when each list index carried the text too).
-    expect(cost.table).toBe(12);
-    expect(cost.total - (dueMoved ? 4 : 0)).toBe(14 + CHANGES_ENTRY);
+    expect(cost.table).toBe(10);
+    expect(cost.total - (dueMoved ? 4 : 0)).toBe(12 + CHANGES_ENTRY);
     await patchThread(budget, 'c', { archived: true }, editor);
   });
 

@@ -19,6 +19,7 @@ import {
   type HistoryWindows,
 } from '../../shared/domain/resume';
 import { PRECISIONS, type Precision } from '../../shared/domain/time';
+import { cursorFromItem, storedCursor } from '../../shared/store/thread-store';
 
 /**
  * The incremental projection (resume.ts, what the write path and `asOf` run) against the full
@@ -63,8 +64,12 @@ function memoryWindows(history: UpdateFacts[], pageSize = 3) {
   return { windows, reads };
 }
 
-/** What a thread item stores: the state and the cursor; the next write resumes from them. */
-const stored = (fold: Fold): Fold => resumeFold(stateOf(fold)!, cursorOf(fold))!;
+/**
+ * What a thread item stores: the state and the cursor, in the form the item holds it (thread-store.ts
+ * `storedCursor`, read back by `cursorFromItem`); the next write resumes from them.
+ */
+const stored = (fold: Fold): Fold =>
+  resumeFold(stateOf(fold)!, cursorFromItem({ fold: storedCursor(cursorOf(fold)) }))!;
 
 type Op =
   | {
@@ -366,5 +371,27 @@ describe('resumed projection: cases', () => {
     expect(fold.retractionsOverflow).toBe(true);
     expect(reads.full).toBe(1);
     expect(view).toEqual(project(history, { asOf: iso(55) }));
+  });
+});
+
+describe('the stored cursor', () => {
+  it('reads back every cursor a fold gives, in the compact form and in the object form older items hold', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('proposed', 'agreed'),
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        async (first, ops) => {
+          // Prepare
+          const cursor = cursorOf((await replay(first, ops)).fold);
+          // Act
+          const compact = cursorFromItem({ fold: storedCursor(cursor) });
+          const older = cursorFromItem({ fold: cursor });
+          // Assess
+          expect(compact).toEqual(cursor);
+          expect(older).toEqual(cursor);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
