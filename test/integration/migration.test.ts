@@ -20,7 +20,8 @@ import { postUpdate, type WriteResult } from '../../shared/app/threads';
 import { readConfig } from '../../shared/config';
 import { project, type UpdateFacts } from '../../shared/domain/projection';
 import { listingKey, threadKey, SCENARIO_SK } from '../../shared/store/keys';
-import { LEGACY_LIST_KEYS } from '../../shared/store/items';
+import { LEGACY_LIST_KEYS, listingItem, toThread } from '../../shared/store/items';
+import type { ThreadFilter } from '../../shared/store/thread-lists';
 import { relayed } from '../support/context';
 import { tableDefinition } from '../../shared/store/table';
 import { main as migrateCli } from '../../local/migrate-cli';
@@ -726,6 +727,89 @@ describe('npm run migrate over a table of the exact-time keys', () => {
       expect(Item!.USK).toBeUndefined();
     } finally {
       for (const c of [whole, stopped]) c.db.destroy();
+    }
+  });
+});
+
+/**
+ * A table the main before listing items wrote (test/fixtures/v3-table.json: a Scan of what a91d812's
+ * own code wrote — a stale thread, an overdue one, a parent and its child, an archived thread, one
+ * moved to another scenario, a disputed one and a corroborated one; every list key on the thread item).
+ */
+const V3: Item[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v3-table.json'), 'utf8'));
+
+async function v3Table(): Promise<AppContext> {
+  const tableName = `v3-${randomUUID().slice(0, 8)}`;
+  const ctx = createContext(
+    readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }),
+    { publisher: new RecordingPublisher() },
+  );
+  await ctx.db.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
+  for (let i = 0; i < V3.length; i += 25) {
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName]: V3.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+  return ctx;
+}
+
+describe('npm run migrate over a table the main before listing items wrote', () => {
+  const S = 'istanbul-talks';
+  const FILTERS: ThreadFilter[] = [
+    {},
+    { scenario: S },
+    { status: 'proposed' },
+    { scenario: S, status: 'agreed' },
+    { stale: true },
+    { scenario: S, stale: true },
+    { stale: false },
+    { parent: 'summit' },
+    { archived: 'true' },
+    { scenario: S, archived: 'any' },
+    { overdue: true },
+    { disputed: true },
+    { corroborated: true },
+    { scenario: S, corroborated: false },
+    { kind: 'summit' },
+  ];
+  const lists = async (ctx: AppContext) => {
+    const out: string[][] = [];
+    for (const f of FILTERS) out.push((await ctx.threads.listThreads(f, 50)).items.map((t) => t.id));
+    return out;
+  };
+
+  it('puts each thread’s listing item and takes the list keys off the thread item; every list answers as before; a second run changes nothing', async () => {
+    // Prepare
+    const ctx = await v3Table();
+    try {
+      const threads = V3.filter((i) => i.SK === '#THREAD');
+      expect(threads.every((i) => i.GSI1PK !== undefined)).toBe(true);
+      const before = await lists(ctx);
+      const countsBefore = await ctx.scenarios.countedThreads(S);
+      // Act
+      const first = await cli(ctx);
+      const second = await cli(ctx);
+      // Assess
+      expect(first).toMatchObject({ code: 0, err: [] });
+      expect(first.summary).toMatchObject({ complete: true, threadsRewritten: threads.length });
+      expect(second.summary).toMatchObject({ complete: true, threadsRewritten: 0 });
+      const all = await readAllItems(ctx.db, ctx.config.tableName);
+      for (const old of threads) {
+        const now = all.find((i) => i.PK === old.PK && i.SK === '#THREAD')!;
+        for (const key of LEGACY_LIST_KEYS) expect(now[key]).toBeUndefined();
+        const listing = all.find((i) => i.PK === old.PK && i.SK === '#THREAD#LIST');
+        expect(listing).toEqual(listingItem(toThread(now)));
+        // The keys the thread item had, now on its listing item.
+        for (const key of LEGACY_LIST_KEYS.filter((k) => k !== 'USK' && old[k] !== undefined))
+          expect(listing![key]).toBe(old[key]);
+      }
+      expect(before.every((ids) => ids.length > 0)).toBe(true);
+      expect(await lists(ctx)).toEqual(before);
+      expect(await ctx.scenarios.countedThreads(S)).toEqual(countsBefore);
+    } finally {
+      ctx.db.destroy();
     }
   });
 });
