@@ -42,7 +42,7 @@ export async function getThreadItems(
  * The thread items a page of a list index names, in the page's order. The list indexes hold listing
  * items (items.ts#listingItem): their threads are read by key, one BatchGetItem per 100. A thread item
  * an older version wrote is listed itself until `npm run migrate` gives it a listing item: it is
- * taken as it is. A thread deleted meanwhile is left out.
+ * taken as it is. A thread deleted meanwhile is left out, and a thread is given once.
  */
 export async function threadsOfListings(
   db: DynamoDBDocumentClient,
@@ -54,8 +54,14 @@ export async function threadsOfListings(
   const read = new Map(
     (await getThreadItems(db, table, wanted, projection)).map((i) => [String(i.id), i] as const),
   );
+  // A thread listed twice (an older version's write put its list keys back on a thread that has a
+  // listing item, until its next write or `npm run migrate`) is given once.
+  const seen = new Set<string>();
   return listed.flatMap((i) => {
-    const thread = i.SK === LISTING_SK ? read.get(String(i.id)) : i;
-    return thread ? [thread] : [];
+    const id = String(i.id);
+    const thread = i.SK === LISTING_SK ? read.get(id) : i;
+    if (!thread || seen.has(id)) return [];
+    seen.add(id);
+    return [thread];
   });
 }

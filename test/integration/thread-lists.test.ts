@@ -317,4 +317,36 @@ describe('thread items written before listing items (issue 25)', () => {
     expect(bySk.get('#THREAD')!.GSI1PK).toBeUndefined();
     expect(bySk.get('#THREAD#LIST')).toEqual(listingItem({ ...old, title: 'Renamed' }));
   });
+
+  it('gives a thread once when an older version wrote its list keys back on the thread item beside its listing item', async () => {
+    // Prepare: a listing item, and the thread item with the older version's keys as well (its status moved since)
+    const t = {
+      ...makeThreads()[2]!,
+      id: 'listed-twice',
+      scenario: 'twice',
+      status: 'proposed',
+      stale: false,
+    };
+    const moved = { ...t, status: 'active' };
+    const { PK: _pk, SK: _sk, ...keys } = listingItem(moved);
+    await ctx.db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [ctx.config.tableName]: [
+            { PutRequest: { Item: listingItem(t) } },
+            { PutRequest: { Item: { ...threadItem(moved), ...keys } } },
+          ],
+        },
+      }),
+    );
+    const lists = new ThreadLists(ctx.db, ctx.config.tableName);
+    // Act
+    const all = await lists.list({ scenario: 'twice' }, 10);
+    const proposed = await lists.list({ scenario: 'twice', status: 'proposed' }, 10);
+    const active = await lists.list({ scenario: 'twice', status: 'active' }, 10);
+    // Assess: once, as it is now (the stale listing's status is checked against the thread)
+    expect(all.items.map((x) => [x.id, x.status])).toEqual([['listed-twice', 'active']]);
+    expect(proposed.items).toEqual([]);
+    expect(active.items.map((x) => x.id)).toEqual(['listed-twice']);
+  });
 });
