@@ -1,7 +1,7 @@
-import { synthesizeForCloud, type Synthesized } from '../../local/cloud/cloud';
+import type { Synthesized } from '../../local/cloud/cloud';
 import { newKeyring } from '../../shared/domain/keyring';
 import { ORIGIN_HEADER } from '../../shared/http/origin';
-import { startCloudTest, type CloudTest } from '../support/cloud';
+import { startCloudTest, synthesizeBundled, type CloudTest } from '../support/cloud';
 
 /**
  * The origin check as the cloud runs it: the stack synthesized pinned to an account and region (as
@@ -17,7 +17,7 @@ let synthesized: Synthesized;
 let t: CloudTest;
 
 beforeAll(async () => {
-  synthesized = synthesizeForCloud('dev', {
+  synthesized = synthesizeBundled('dev', {
     CDK_DEFAULT_ACCOUNT: '123456789012',
     CDK_DEFAULT_REGION: 'eu-west-1',
   });

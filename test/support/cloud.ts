@@ -11,6 +11,7 @@ import {
   type Synthesized,
 } from '../../local/cloud/cloud';
 import type { AnyFunctionName } from '../../infra/bundling';
+import { delimiter, join } from 'node:path';
 
 /**
  * Cloud mode for tests: the stack synthesized with bundling once per test file (what `cdk deploy`
@@ -19,12 +20,30 @@ import type { AnyFunctionName } from '../../infra/bundling';
  * everything else goes through the API and the functions' bundles under their roles.
  */
 
+/** test/support/bin: its `npx` runs `npx --no-install esbuild` as esbuild itself (the script says why). */
+const DIRECT_ESBUILD = join(__dirname, 'bin');
+
+/**
+ * `synthesizeForCloud` (bundles and all, as `cdk synth` builds them) with test/support/bin first on
+ * PATH while it runs: the same esbuild with the same arguments, without npm's start-up for each of
+ * the 19 functions (measured: a bundled synthesis of the dev stack 34 s through npx, 17 s without).
+ */
+export function synthesizeBundled(stage = 'dev', env: NodeJS.ProcessEnv = {}): Synthesized {
+  const path = process.env.PATH;
+  process.env.PATH = [DIRECT_ESBUILD, path].filter(Boolean).join(delimiter);
+  try {
+    return synthesizeForCloud(stage, env);
+  } finally {
+    process.env.PATH = path;
+  }
+}
+
 let synthesized: Synthesized | undefined;
 /** CLOUD_ASSEMBLY=<dir> reuses an assembly synthesized earlier (a developer's inner loop); unset, it is synthesized. */
 export const synthesizedStack = (): Synthesized =>
   (synthesized ??= process.env.CLOUD_ASSEMBLY
     ? readSynthesized(process.env.CLOUD_ASSEMBLY)
-    : synthesizeForCloud('dev'));
+    : synthesizeBundled('dev'));
 
 export interface CloudTest {
   cloud: CloudStack;
