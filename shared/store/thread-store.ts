@@ -318,14 +318,17 @@ export const storedThreadItem = (
   ...(record.calendar ? { [CALENDAR_ATTRIBUTE]: record.calendar } : {}),
 });
 
-const toRecord = (item: Record<string, unknown>): ThreadRecord => ({
-  thread: toThread(item),
-  listed: isLegacyThreadItem(item) ? null : listingItem(toThread(item)),
-  cursor: cursorFromItem(item),
-  queueUntil: typeof item[QUEUE_ATTRIBUTE] === 'number' ? item[QUEUE_ATTRIBUTE] : null,
-  children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
-  calendar: (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null,
-});
+const toRecord = (item: Record<string, unknown>): ThreadRecord => {
+  const thread = toThread(item);
+  return {
+    thread,
+    listed: isLegacyThreadItem(item) ? null : listingItem(thread),
+    cursor: cursorFromItem(item),
+    queueUntil: typeof item[QUEUE_ATTRIBUTE] === 'number' ? item[QUEUE_ATTRIBUTE] : null,
+    children: typeof item[CHILDREN_ATTRIBUTE] === 'number' ? item[CHILDREN_ATTRIBUTE] : null,
+    calendar: (item[CALENDAR_ATTRIBUTE] as CalendarState | undefined) ?? null,
+  };
+};
 
 /** An item returned with an exception: the document client does not unmarshall those. */
 const recordOf = (item: Record<string, AttributeValue> | undefined): ThreadRecord | null =>
