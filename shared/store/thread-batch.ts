@@ -3,6 +3,15 @@ import { LISTING_SK, threadKey } from './keys';
 
 /** BatchGetItem takes at most this many keys a request. */
 const BATCH_MAX = 100;
+/**
+ * Keys DynamoDB leaves unprocessed (throttling, the 16 MB answer limit) are asked again after
+ * 10, 20, 40, … ms, as AWS advises for BatchGetItem: every list page reads its threads this way.
+ */
+const UNPROCESSED_BACKOFF_MS = 10;
+/** Rounds of asking again before giving up with an error (about 5 s of backoff in all). */
+const UNPROCESSED_ROUNDS = 9;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Item = Record<string, unknown>;
 
@@ -27,7 +36,9 @@ export async function getThreadItems(
   const out: Item[] = [];
   for (let i = 0; i < all.length; i += BATCH_MAX) {
     let keys: Item[] = all.slice(i, i + BATCH_MAX).map(threadKey);
-    while (keys.length > 0) {
+    for (let round = 0; keys.length > 0; round++) {
+      if (round > UNPROCESSED_ROUNDS) throw new Error('BatchGetItem left thread keys unprocessed');
+      if (round > 0) await pause(UNPROCESSED_BACKOFF_MS * 2 ** (round - 1));
       const { Responses, UnprocessedKeys } = await db.send(
         new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ...projection } } }),
       );
