@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -21,6 +20,7 @@ import {
   threadKey,
 } from './keys';
 import { outboxItems } from './outbox-store';
+import { getThreadItems } from './thread-batch';
 import { flaggedChanges } from '../domain/changes';
 
 /** The two sparse, sharded due indexes: threads watched for staleness, threads awaiting their expected thing. */
@@ -147,22 +147,16 @@ export class DueStore implements DueThreads {
     listed: readonly { threadId: string }[],
     attr: 'GSI3' | 'GSI11',
   ): Promise<{ items: Map<string, Record<string, unknown>>; itemsRead: number }> {
-    const items = new Map<string, Record<string, unknown>>();
-    let itemsRead = 0;
-    for (let i = 0; i < listed.length; i += 100) {
-      let keys: Record<string, unknown>[] = listed.slice(i, i + 100).map((t) => threadKey(t.threadId));
-      while (keys.length > 0) {
-        const { Responses, UnprocessedKeys } = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of Responses?.[this.table] ?? []) {
-          itemsRead++;
-          if (item[`${attr}SK`] !== undefined) items.set(threadIdOfPk(String(item.PK)), item);
-        }
-        keys = (UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
-    }
-    return { items, itemsRead };
+    const read = await getThreadItems(
+      this.db,
+      this.table,
+      listed.map((t) => t.threadId),
+      { ConsistentRead: true },
+    );
+    const items = new Map(
+      read.filter((item) => item[`${attr}SK`] !== undefined).map((item) => [String(item.id), item] as const),
+    );
+    return { items, itemsRead: read.length };
   }
 
   async flag(

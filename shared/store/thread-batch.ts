@@ -15,22 +15,26 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Item = Record<string, unknown>;
 
-/** Which attributes of each thread item to read (all when absent; `threadsOfListings` needs `id` among them). */
-export interface Projection {
-  ProjectionExpression: string;
+/**
+ * How to read: which attributes of each thread item (all when absent; `threadsOfListings` needs `id`
+ * among them), and whether consistently (a write conditioned on the version read needs it).
+ */
+export interface ReadOptions {
+  ProjectionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
+  ConsistentRead?: boolean;
 }
 
 /**
  * Thread items by id, in batches of 100 (BatchGetItem; keys DynamoDB leaves unprocessed are asked
- * again). Eventually consistent, as an index page is. Missing threads are left out; the order is
+ * again, backing off). Eventually consistent, as an index page is, unless asked otherwise. Missing threads are left out; the order is
  * DynamoDB's, not the ids'.
  */
 export async function getThreadItems(
   db: DynamoDBDocumentClient,
   table: string,
   ids: Iterable<string>,
-  projection?: Projection,
+  options?: ReadOptions,
 ): Promise<Item[]> {
   const all = [...ids];
   const out: Item[] = [];
@@ -40,7 +44,7 @@ export async function getThreadItems(
       if (round > UNPROCESSED_ROUNDS) throw new Error('BatchGetItem left thread keys unprocessed');
       if (round > 0) await pause(UNPROCESSED_BACKOFF_MS * 2 ** (round - 1));
       const { Responses, UnprocessedKeys } = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ...projection } } }),
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ...options } } }),
       );
       out.push(...(Responses?.[table] ?? []));
       keys = (UnprocessedKeys?.[table]?.Keys as Item[] | undefined) ?? [];
@@ -59,7 +63,7 @@ export async function threadsOfListings(
   db: DynamoDBDocumentClient,
   table: string,
   listed: readonly Item[],
-  projection?: Projection,
+  projection?: ReadOptions,
 ): Promise<Item[]> {
   const wanted = listed.filter((i) => i.SK === LISTING_SK).map((i) => String(i.id));
   const read = new Map(

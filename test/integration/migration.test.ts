@@ -588,22 +588,25 @@ describe('npm run migrate, interrupted and in parallel', () => {
  */
 const V2: Item[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v2-table.json'), 'utf8'));
 
-async function v2Table(): Promise<AppContext> {
-  const tableName = `v2-${randomUUID().slice(0, 8)}`;
+/** A new table of today's definition holding `items` as they are (a Scan of an older main's table). */
+async function fixtureTable(prefix: string, items: readonly Item[]): Promise<AppContext> {
+  const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
   const ctx = createContext(
     readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }),
     { publisher: new RecordingPublisher() },
   );
   await ctx.db.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
-  for (let i = 0; i < V2.length; i += 25) {
+  for (let i = 0; i < items.length; i += 25) {
     await ctx.db.send(
       new BatchWriteCommand({
-        RequestItems: { [tableName]: V2.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+        RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
       }),
     );
   }
   return ctx;
 }
+
+const v2Table = () => fixtureTable('v2', V2);
 
 const threadItems = async (ctx: AppContext) =>
   (await readAllItems(ctx.db, ctx.config.tableName)).filter((i) => i.SK === '#THREAD');
@@ -736,22 +739,7 @@ describe('npm run migrate over a table of the exact-time keys', () => {
  */
 const V3: Item[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v3-table.json'), 'utf8'));
 
-async function v3Table(): Promise<AppContext> {
-  const tableName = `v3-${randomUUID().slice(0, 8)}`;
-  const ctx = createContext(
-    readConfig({ DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: tableName, DYNAMODB_TIMEOUT_MS: '20000' }),
-    { publisher: new RecordingPublisher() },
-  );
-  await ctx.db.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
-  for (let i = 0; i < V3.length; i += 25) {
-    await ctx.db.send(
-      new BatchWriteCommand({
-        RequestItems: { [tableName]: V3.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
-      }),
-    );
-  }
-  return ctx;
-}
+const v3Table = () => fixtureTable('v3', V3);
 
 describe('npm run migrate over a table the main before listing items wrote', () => {
   const S = 'istanbul-talks';
