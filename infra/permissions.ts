@@ -280,6 +280,15 @@ export const PUBLIC_EVENT_PUBLISHERS = (Object.keys(FUNCTION_ACCESS) as AnyFunct
   (name) => FUNCTION_ACCESS[name].publishesPublicEvents === true,
 );
 
+/**
+ * The functions that write outbox items (FUNCTION_ACCESS `outbox: ['enqueue']`): the stack deploys
+ * them after the outbox relay, so the relay reads an outbox item's shape before any writer writes it
+ * (a write's events on one item, issue 25).
+ */
+export const OUTBOX_WRITERS = (Object.keys(FUNCTION_ACCESS) as AnyFunctionName[]).filter((name) =>
+  (FUNCTION_ACCESS[name].stores.outbox as readonly string[] | undefined)?.includes('enqueue'),
+);
+
 /** Give a function's role its table statements (FUNCTION_ACCESS), no more. */
 export function grantTableAccess(
   fn: { addToRolePolicy(statement: PolicyStatement): void },

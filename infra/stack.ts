@@ -22,7 +22,7 @@ import { ROUTES, type Route } from '../shared/routes';
 import { createTable } from './table';
 import { LiveApi } from './live-api';
 import { PublicEvents } from './constructs/public-events';
-import { PUBLIC_EVENT_PUBLISHERS } from './permissions';
+import { OUTBOX_WRITERS, PUBLIC_EVENT_PUBLISHERS } from './permissions';
 
 export { AUTHORIZER_CACHE_TTL } from './constructs/api';
 export { RECOUNT_BATCH_WINDOW, RECOUNT_DELAY, WEBHOOK_QUEUE_MAX_RECEIVES } from './constructs/events';
@@ -223,6 +223,9 @@ export class ScenarioTrackerStack extends Stack {
       ...this.functions,
       ...this.live.functions,
     };
+    // The relay is updated before the functions that write outbox items (CloudFormation follows
+    // DependsOn): a new outbox shape is never written while the relay of the older code reads it.
+    for (const name of OUTBOX_WRITERS) allFunctions[name]!.node.addDependency(this.functions['outbox-relay']);
     for (const name of PUBLIC_EVENT_PUBLISHERS) {
       const fn = allFunctions[name]!;
       this.publicEvents.grantPublish(fn);

@@ -19,10 +19,17 @@ import {
   ScanCommand,
   TransactWriteCommand,
   DeleteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { cursorOf, foldAll, stateOf, type UpdateFacts } from '../shared/domain/projection';
-import { isLegacyThreadItem, listingItem, threadItem, toThread } from '../shared/store/items';
+import {
+  RETIRED_LISTING_KEYS,
+  isLegacyThreadItem,
+  listingItem,
+  threadItem,
+  toThread,
+} from '../shared/store/items';
 import {
   CALENDAR_ATTRIBUTE,
   CHILDREN_ATTRIBUTE,
@@ -31,6 +38,7 @@ import {
 } from '../shared/store/thread-store';
 import {
   INDEX,
+  LISTING_SK,
   SCENARIO_SK,
   THREAD_SK,
   UPDATE_PREFIX,
@@ -138,7 +146,8 @@ export type Change =
   | { kind: 'move-outbox'; item: Item; from: Key }
   | { kind: 'delete-counter'; key: Key }
   | { kind: 'delete-search'; key: Key }
-  | { kind: 'delete-idempotency'; key: Key };
+  | { kind: 'delete-idempotency'; key: Key }
+  | { kind: 'trim-listing'; key: Key };
 
 const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });
 
@@ -249,6 +258,9 @@ export function threadNeedsHistory(item: Item): boolean {
 export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | null {
   const key = keyOf(item);
   if (key.PK === 'CHANGES') return { kind: 'delete-counter', key };
+  // A listing item with the status keys it no longer needs (`status=` is a filter now).
+  if (key.SK === LISTING_SK && RETIRED_LISTING_KEYS.some((k) => item[k] !== undefined))
+    return { kind: 'trim-listing', key };
   // The search index of postings (SEARCH#, SEARCHDOC#) is gone: search reads the items themselves.
   if (RETIRED_SEARCH_PREFIXES.some((p) => key.PK.startsWith(p))) return { kind: 'delete-search', key };
   if (key.PK === 'OUTBOX') {
@@ -421,6 +433,8 @@ export interface MigrationSummary {
   outboxMoved: number;
   countersDeleted: number;
   idempotencyDeleted: number;
+  /** Listing items whose retired status keys (GSI4, GSI5) were removed. */
+  listingsTrimmed: number;
   /** Postings and document records of the retired search index. */
   searchItemsDeleted: number;
   /** Thread writes that lost to a live write and were planned again. */
@@ -472,6 +486,7 @@ export async function migrateItems(
     outboxMoved: 0,
     countersDeleted: 0,
     idempotencyDeleted: 0,
+    listingsTrimmed: 0,
     searchItemsDeleted: 0,
     retries: 0,
     unchanged: 0,
@@ -593,6 +608,9 @@ class Pass {
     if (change.kind === 'move-outbox') {
       this.counts.outboxMoved++;
       if (!this.dryRun) await this.moveOutbox(change.item, change.from);
+    } else if (change.kind === 'trim-listing') {
+      this.counts.listingsTrimmed++;
+      if (!this.dryRun) await this.trimListing(change.key);
     } else {
       if (change.kind === 'delete-counter') this.counts.countersDeleted++;
       else if (change.kind === 'delete-search') this.counts.searchItemsDeleted++;
@@ -718,6 +736,25 @@ class Pass {
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  /**
+   * Remove the retired status keys from a listing item. Whatever else a live write put meanwhile is
+   * kept (an UpdateItem, not a Put); a listing deleted meanwhile is not made again.
+   */
+  private async trimListing(key: Key): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `REMOVE ${RETIRED_LISTING_KEYS.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { TrackerEvent } from '../domain/event';
 import type { Publisher } from '../events/publisher';
 import { count, logger } from '../observability';
-import { outboxEventOf, type OutboxStreamRecord } from '../store/outbox-store';
+import { outboxEventsOf, type OutboxStreamRecord } from '../store/outbox-store';
 
 export type { OutboxStreamRecord };
 
@@ -27,10 +27,12 @@ export const RELAY_CHUNK = 10;
 export function outboxEvents(
   records: readonly OutboxStreamRecord[],
 ): { event: TrackerEvent; sequence: string }[] {
-  return records.flatMap((r) => {
-    const event = r.eventName === 'INSERT' ? outboxEventOf(r.dynamodb?.NewImage) : null;
-    return event ? [{ event, sequence: r.dynamodb?.SequenceNumber ?? '' }] : [];
-  });
+  return records.flatMap((r) =>
+    (r.eventName === 'INSERT' ? outboxEventsOf(r.dynamodb?.NewImage) : []).map((event) => ({
+      event,
+      sequence: r.dynamodb?.SequenceNumber ?? '',
+    })),
+  );
 }
 
 /**
@@ -54,7 +56,9 @@ export async function relayOutbox(
         error: String(error),
         eventIds: found.slice(i).map((c) => c.event.id),
       });
-      return { batchItemFailures: found.slice(i).map((c) => ({ itemIdentifier: c.sequence })) };
+      // A record holding several events (one write's) is named once, and retried whole.
+      const failed = [...new Set(found.slice(i).map((c) => c.sequence))];
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     }
   }
   return { batchItemFailures: [] };

@@ -147,10 +147,8 @@ export const STORE_ACCESS = {
      */
     lists: [
       query(INDEX.byScenario, F.scenario),
-      query(INDEX.byScenarioStatus, F.scenario),
       query(INDEX.staleByScenario, F.scenario),
       query(INDEX.allThreads, F.threadShards),
-      query(INDEX.byStatus, F.threadShards),
       query(INDEX.stale, F.threadShards),
       query(INDEX.byParent, F.parent),
       query(INDEX.changesByScenario, F.changes),

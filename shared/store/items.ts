@@ -33,7 +33,6 @@ import {
   scenarioPk,
   shardOf,
   stalePk,
-  statusPk,
   listingKey,
   threadKey,
   threadsShardPk,
@@ -334,6 +333,13 @@ export const LEGACY_LIST_KEYS = [
   'USK',
 ] as const;
 
+/**
+ * The status keys (GSI4, GSI5) a listing item carried until `status=` became a filter on the scenario
+ * and all-threads indexes: no list reads them; the next listing put drops them, `npm run migrate`
+ * removes them from the rest (docs/data-model.md, *Migrating off the status indexes*).
+ */
+export const RETIRED_LISTING_KEYS = ['GSI4PK', 'GSI5PK'] as const;
+
 /** Whether a thread item predates listing items: it still carries its list keys itself (and has no listing item). */
 export const isLegacyThreadItem = (item: Record<string, unknown>): boolean => item.GSI1PK !== undefined;
 
@@ -342,7 +348,7 @@ export const CORROBORATED_ATTRIBUTE = 'corroborated';
 
 /**
  * A thread's listing item (`THREAD#<id>` / `#THREAD#LIST`, issue 25): the key attributes of every
- * list index (by scenario, all threads, status, stale, parent) and exactly the attributes the list
+ * list index (by scenario, all threads, stale, parent) and exactly the attributes the list
  * Queries filter on (`kind`, `status`, `stale`, `overdue`, `archived`, `disputed`, `corroborated`,
  * `scenario`, `parent`) and the recount reads — about 400 bytes. A thread write puts it only when
  * one of these changes (`sameListing`): a note changes none, so it writes no list index entry. A
@@ -363,13 +369,12 @@ export function listingItem(thread: Thread): Record<string, unknown> {
     ...(thread.parent !== null ? { parent: thread.parent } : {}),
     ...(thread.disputed ? { disputed: true } : {}),
     ...(outlets >= CORROBORATING_OUTLETS ? { [CORROBORATED_ATTRIBUTE]: true } : {}),
-    // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI4/GSI5 (status) sort by the same ids.
+    // By id: GSI1 (scenario), GSI2 (shard of all threads). No status keys (GSI4/GSI5): `status=` is a
+    // filter on these two, so a status change moves no key (docs/data-model.md, *Index budget*).
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
     GSI2PK: scope.all,
     GSI2SK: thread.id,
-    GSI4PK: statusPk(scope.scenario, thread.status),
-    GSI5PK: statusPk(scope.all, thread.status),
     // Sparse: stale threads (GSI6, GSI7), children under their parent (GSI10).
     ...(thread.stale ? staleIndexKeys(thread) : {}),
     ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),

@@ -65,16 +65,26 @@ export const carrierItem = (
 ): Record<string, unknown> => ({ ...key, ...carrier(changes, changes[0]!.scenario, atMs) });
 
 /**
- * The outbox items of one write: one per event, in order, the first carrying `changes` (all about
- * one thread); a carrier of their own when there is no event; and, for a move, the echo in the
- * scenario the thread left.
+ * The attribute of an outbox item holding the events of the same write after its first (`event`): a
+ * status change's ThreadStatusChanged rides on its UpdatePosted's item (issue 25: 2 WCU less, one item
+ * and one stream record instead of two). Items of one event do not have it.
+ */
+export const FOLLOWING_EVENTS_ATTRIBUTE = 'followedBy';
+
+/**
+ * The outbox items of one write: one item for its events, in order (the first as `event`, the rest in
+ * `followedBy`), carrying `changes` (all about one thread); a carrier of their own when there is no
+ * event; and, for a move, the echo in the scenario the thread left.
  */
 export function outboxItems(
   events: readonly TrackerEvent[],
   changes: readonly ChangeRecord[],
   nowMs: number,
 ): Record<string, unknown>[] {
-  const items: Record<string, unknown>[] = events.map((event) => outboxItem(event, nowMs));
+  const [head, ...rest] = events;
+  const items: Record<string, unknown>[] = head
+    ? [{ ...outboxItem(head, nowMs), ...(rest.length ? { [FOLLOWING_EVENTS_ATTRIBUTE]: rest } : {}) }]
+    : [];
   const first = changes[0];
   if (!first) return items;
   const list = [...changes];
@@ -127,11 +137,15 @@ export interface OutboxStreamRecord {
     | undefined;
 }
 
-/** The event a new outbox item holds, from its stream image (DynamoDB JSON); null for any other item. */
-export function outboxEventOf(image: Record<string, AttributeValue> | undefined): TrackerEvent | null {
+/** The events a new outbox item holds, in order, from its stream image (DynamoDB JSON); none for any other item. */
+export function outboxEventsOf(image: Record<string, AttributeValue> | undefined): TrackerEvent[] {
   const pk = image?.PK?.S;
-  if (!image || pk === undefined || !pk.startsWith(OUTBOX_PREFIX) || !image.event) return null;
-  // Only the event is read: numbers in it are ordinary JS numbers (ids and times are strings).
-  const { event } = unmarshall({ event: image.event }) as { event: TrackerEvent };
-  return typeof event?.id === 'string' ? event : null;
+  if (!image || pk === undefined || !pk.startsWith(OUTBOX_PREFIX) || !image.event) return [];
+  // Only the events are read: numbers in them are ordinary JS numbers (ids and times are strings).
+  const following = image[FOLLOWING_EVENTS_ATTRIBUTE];
+  const { event, followedBy } = unmarshall({
+    event: image.event,
+    ...(following ? { followedBy: following } : {}),
+  }) as { event: TrackerEvent; followedBy?: TrackerEvent[] };
+  return [event, ...(followedBy ?? [])].filter((e) => typeof e?.id === 'string');
 }

@@ -13,7 +13,6 @@ import {
   scenarioPk,
   shardNumbers,
   stalePk,
-  statusPk,
   threadsShardPk,
 } from './keys';
 import { CORROBORATING_OUTLETS } from '../domain/corroboration';
@@ -89,10 +88,7 @@ interface Plan {
 }
 
 /** The filter expression for whatever the chosen index's key does not already select. */
-function filterOf(
-  filter: ThreadFilter,
-  served: { status?: boolean; stale?: boolean; parent?: boolean },
-): Plan['filter'] {
+function filterOf(filter: ThreadFilter, served: { stale?: boolean; parent?: boolean }): Plan['filter'] {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -102,7 +98,7 @@ function filterOf(
     conditions.push(`#${attr} ${op} :${attr}`);
   };
   if (filter.kind !== undefined) add('kind', '=', filter.kind);
-  if (filter.status !== undefined && !served.status) add('status', '=', filter.status);
+  if (filter.status !== undefined) add('status', '=', filter.status);
   if (filter.stale !== undefined && !served.stale) add('stale', '=', filter.stale);
   // `updatedSince` on the id-ordered path is checked on the threads read (`matches`): a listing item
   // has no update time (it would move on every write).
@@ -202,16 +198,6 @@ function idOrderedPlan(filter: ThreadFilter): Plan {
       skAttr,
       partitions: scopes.map(stalePk),
       filter: filterOf(filter, { stale: true }),
-    };
-  }
-  if (filter.status !== undefined) {
-    const status = filter.status;
-    return {
-      index: byScenario ? INDEX.byScenarioStatus : INDEX.byStatus,
-      pkAttr: byScenario ? 'GSI4PK' : 'GSI5PK',
-      skAttr,
-      partitions: scopes.map((s) => statusPk(s, status)),
-      filter: filterOf(filter, { status: true }),
     };
   }
   return {

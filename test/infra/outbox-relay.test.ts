@@ -1,4 +1,5 @@
 import { OUTBOX_RELAY_RETRIES } from '../../infra/constructs/outbox-relay';
+import { OUTBOX_WRITERS } from '../../infra/permissions';
 import { referencedIds, synthesized, type Resources } from './synth';
 
 /** The cloud's outbox relay: the table's stream → a filtered event-source mapping → the relay function → the bus. */
@@ -21,6 +22,20 @@ describe('the outbox relay in the cloud', () => {
       JSON.stringify(r.Properties!.EventSourceArn).includes('StreamArn') &&
       referencedIds(r.Properties!.FunctionName).includes(functionId('outbox-relay')),
   )!;
+
+  it('deploys the relay before every function that writes outbox items, so none writes a shape the relay cannot read', () => {
+    // Assess: the four writers of the outbox, each depending on the relay function
+    expect([...OUTBOX_WRITERS].sort()).toEqual(
+      ['inbox', 'source-poller', 'stale-check', 'threads-write'].sort(),
+    );
+    for (const name of OUTBOX_WRITERS) {
+      const dependsOn = (resources[functionId(name)] as { DependsOn?: string[] }).DependsOn ?? [];
+      expect({ name, relayFirst: dependsOn.includes(functionId('outbox-relay')) }).toEqual({
+        name,
+        relayFirst: true,
+      });
+    }
+  });
 
   it('gives the table a stream of new images', () => {
     expect(resources[tableId]!.Properties!.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });

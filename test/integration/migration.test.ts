@@ -20,7 +20,7 @@ import { postUpdate, type WriteResult } from '../../shared/app/threads';
 import { readConfig } from '../../shared/config';
 import { project, type UpdateFacts } from '../../shared/domain/projection';
 import { listingKey, threadKey, SCENARIO_SK } from '../../shared/store/keys';
-import { LEGACY_LIST_KEYS, listingItem, toThread } from '../../shared/store/items';
+import { LEGACY_LIST_KEYS, RETIRED_LISTING_KEYS, listingItem, toThread } from '../../shared/store/items';
 import type { ThreadFilter } from '../../shared/store/thread-lists';
 import { relayed } from '../support/context';
 import { tableDefinition } from '../../shared/store/table';
@@ -541,10 +541,8 @@ describe('npm run migrate, interrupted and in parallel', () => {
           ConsistentRead: true,
         }),
       );
-      expect(listing).toMatchObject({
-        id: 'sanctions',
-        GSI4PK: 'SCENARIO#russia-ukraine-talks#STATUS#proposed',
-      });
+      expect(listing).toMatchObject({ id: 'sanctions', GSI1PK: 'SCENARIO#russia-ukraine-talks' });
+      expect(listing!.GSI4PK).toBeUndefined();
     } finally {
       ctx.db.destroy();
     }
@@ -643,11 +641,16 @@ describe('npm run migrate over a table of the exact-time keys', () => {
         // item now), the fold as stored; the list keys on its listing item.
         expect(toThread(now)).toEqual(toThread(old));
         expect(now.fold).toEqual(old.fold);
-        const listKeys = LEGACY_LIST_KEYS.filter((k) => k !== 'USK' && old[k] !== undefined);
+        // (But the status keys: `status=` is a filter now.)
+        const listKeys = LEGACY_LIST_KEYS.filter(
+          (k) =>
+            k !== 'USK' && old[k] !== undefined && !(RETIRED_LISTING_KEYS as readonly string[]).includes(k),
+        );
         const { Item: listing } = await ctx.db.send(
           new GetCommand({ TableName: ctx.config.tableName, Key: listingKey(old.id), ConsistentRead: true }),
         );
         expect(listing).toMatchObject(Object.fromEntries(listKeys.map((k) => [k, old[k]])));
+        for (const key of RETIRED_LISTING_KEYS) expect(listing![key]).toBeUndefined();
       }
       expect(after.get('parent-uncounted')!.childCount).toBe(2);
       expect(after.get('parent-counted')!.childCount).toBe(1);
@@ -788,12 +791,67 @@ describe('npm run migrate over a table the main before listing items wrote', () 
         const listing = all.find((i) => i.PK === old.PK && i.SK === '#THREAD#LIST');
         expect(listing).toEqual(listingItem(toThread(now)));
         // The keys the thread item had, now on its listing item.
-        for (const key of LEGACY_LIST_KEYS.filter((k) => k !== 'USK' && old[k] !== undefined))
-          expect(listing![key]).toBe(old[key]);
+        // (But the status keys: `status=` is a filter now, *Migrating off the status indexes*.)
+        const moved = LEGACY_LIST_KEYS.filter(
+          (k) =>
+            k !== 'USK' && old[k] !== undefined && !(RETIRED_LISTING_KEYS as readonly string[]).includes(k),
+        );
+        for (const key of moved) expect(listing![key]).toBe(old[key]);
+        for (const key of RETIRED_LISTING_KEYS) expect(listing![key]).toBeUndefined();
       }
       expect(before.every((ids) => ids.length > 0)).toBe(true);
       expect(await lists(ctx)).toEqual(before);
       expect(await ctx.scenarios.countedThreads(S)).toEqual(countsBefore);
+    } finally {
+      ctx.db.destroy();
+    }
+  });
+
+  it('takes the status keys off the listing items the previous main wrote; no list changes; a second run trims nothing', async () => {
+    // Prepare: the migrated table, its listing items given the status keys 902e4e6's listingItem wrote
+    const ctx = await v3Table();
+    try {
+      await cli(ctx);
+      const listings = (await readAllItems(ctx.db, ctx.config.tableName)).filter(
+        (i) => i.SK === '#THREAD#LIST',
+      );
+      for (const l of listings)
+        await ctx.db.send(
+          new UpdateCommand({
+            TableName: ctx.config.tableName,
+            Key: { PK: l.PK, SK: l.SK },
+            UpdateExpression: 'SET GSI4PK = :s4, GSI5PK = :s5',
+            ExpressionAttributeValues: {
+              ':s4': `${String(l.GSI1PK)}#STATUS#${String(l.status)}`,
+              ':s5': `${String(l.GSI2PK)}#STATUS#${String(l.status)}`,
+            },
+          }),
+        );
+      const before = await lists(ctx);
+      // Act
+      const first = await cli(ctx);
+      const second = await cli(ctx);
+      // Assess
+      expect(first.summary).toMatchObject({
+        complete: true,
+        listingsTrimmed: listings.length,
+        threadsRewritten: 0,
+      });
+      expect(second.summary).toMatchObject({ complete: true, listingsTrimmed: 0 });
+      const after = (await readAllItems(ctx.db, ctx.config.tableName)).filter((i) => i.SK === '#THREAD#LIST');
+      for (const l of after)
+        expect(l).toEqual(
+          listingItem(
+            toThread(
+              (
+                await ctx.db.send(
+                  new GetCommand({ TableName: ctx.config.tableName, Key: { PK: l.PK, SK: '#THREAD' } }),
+                )
+              ).Item!,
+            ),
+          ),
+        );
+      expect(await lists(ctx)).toEqual(before);
     } finally {
       ctx.db.destroy();
     }

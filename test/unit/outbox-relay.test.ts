@@ -1,7 +1,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { handlerFor } from '../../functions/outbox-relay';
-import { statusChanged, type TrackerEvent } from '../../shared/domain/event';
-import { outboxItem } from '../../shared/store/outbox-store';
+import { statusChanged, updatePosted, type TrackerEvent } from '../../shared/domain/event';
+import { FOLLOWING_EVENTS_ATTRIBUTE, outboxItem, outboxItems } from '../../shared/store/outbox-store';
+import { touchedChange } from '../../shared/domain/changes';
 import { RecordingPublisher } from '../support/recording-publisher';
 
 const event = (n: number): TrackerEvent =>
@@ -50,5 +51,35 @@ describe('the outbox relay function', () => {
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
       records.slice(10).map((r) => r.dynamodb.SequenceNumber),
     );
+  });
+
+  it("publishes a status change's two events from its one outbox item, in order, and retries the item whole", async () => {
+    // Prepare: one write's UpdatePosted and ThreadStatusChanged, as the write path stores them
+    const at = '2025-05-16T00:00:00.000Z';
+    const thread = { id: 't1', scenario: 's', status: 'agreed' };
+    const posted = updatePosted(thread, { id: 'u1', status: 'agreed' }, at);
+    const changed = statusChanged(thread, 'proposed', at);
+    const items = outboxItems([posted, changed], [touchedChange(thread, { by: 'x', at })], 0);
+    const before = event(9);
+    const records = [record(1, outboxItem(before, 0)), ...items.map((item, i) => record(i + 2, item))];
+    let calls = 0;
+    const bus = new RecordingPublisher();
+    // Act
+    const published = await handlerFor(() => ({ publisher: bus }))({ Records: records as never });
+    const refusing = {
+      publish: async (batch: readonly TrackerEvent[]) => {
+        calls++;
+        throw new Error(`bus unavailable (${batch.length})`);
+      },
+    };
+    const refused = await handlerFor(() => ({ publisher: refusing }))({ Records: records.slice(1) as never });
+    // Assess: one item holds both (the second in its followedBy); the bus got them in order
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ event: posted, [FOLLOWING_EVENTS_ATTRIBUTE]: [changed] });
+    expect(published).toEqual({ batchItemFailures: [] });
+    expect(bus.events).toEqual([before, posted, changed]);
+    // Its record named once when the publish fails: the stream offers it again, both events with it.
+    expect(calls).toBe(1);
+    expect(refused.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.dynamodb.SequenceNumber }]);
   });
 });
