@@ -13,7 +13,16 @@ import { listCriteria, listRevisions, threadAsOf } from '../shared/app/threads';
 import { getScenario } from '../shared/app/scenarios';
 import { kindCache, listKinds } from '../shared/app/kinds';
 import { checkReady } from '../shared/app/readiness';
-import { contentEtag, noneMatchHits, scenarioEtag, threadEtag } from '../shared/http/etag';
+import {
+  contentEtag,
+  digestHits,
+  markHit,
+  markedEtag,
+  noneMatchHits,
+  scenarioEtag,
+  threadEtag,
+} from '../shared/http/etag';
+import { listMark } from '../shared/app/list-marks';
 import { config } from '../shared/config';
 import { createDocumentClient } from '../shared/store/client';
 import { KindStore } from '../shared/store/kind-store';
@@ -146,14 +155,29 @@ export const handler = lambdaHandler(THREADS_READ_ROUTES)(
       const scope = `threads:${canonicalJson(q.archived === undefined || q.archived === 'false' ? filter : { ...filter, archived: q.archived })}`;
       const from =
         q.nextToken !== undefined ? req.ctx.pageTokens.decode(q.nextToken, scope, threadsPageKey) : undefined;
-      // One ETag form: a digest of the page itself (items and nextToken). Revalidating costs reading the
-      // page, O(page) items from its index, and never depends on when the last change happened.
-      const page = await req.ctx.threads.listThreads(filter, limit, from);
+      // The ETag is a digest of the page itself (items and nextToken). A scenario's list also carries
+      // its mark (shared/app/list-marks.ts; read beside the page: a write that the page misses has a
+      // newer carrier, and a settled mark is older than any write still under way): a client holding
+      // the current mark is answered 304 from it alone (1 RCU, not the page's).
+      const asked = header(req.event, 'if-none-match');
+      const marking =
+        filter.scenario !== undefined
+          ? listMark(req.ctx, filter.scenario, Date.now())
+          : Promise.resolve(undefined);
+      if (asked?.includes('"m.')) {
+        const held = markHit(asked, await marking);
+        if (held !== undefined) return empty(304, { ETag: held });
+      }
+      const [mark, page] = await Promise.all([marking, req.ctx.threads.listThreads(filter, limit, from)]);
       const items = page.items.filter((t) => archivedMatches(t, q.archived));
-      return conditional(req, {
+      const text = JSON.stringify({
         items,
         nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
       });
+      const digest = contentEtag(text);
+      const tag = markedEtag(digest, mark);
+      if (digestHits(asked, digest)) return empty(304, { ETag: tag });
+      return { ...json(200, {}, { ETag: tag }), body: text };
     },
 
     // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.

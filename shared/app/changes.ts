@@ -13,7 +13,7 @@ import { getScenario } from './scenarios';
  * misses nothing. The price: the feed is this far behind the table.
  */
 export const INDEX_LAG_MARGIN_MS = 2_000;
-export const settleMs = (config: AppContext['config']): number =>
+export const settleMs = (config: Pick<AppContext['config'], 'writeRetryBudgetMs'>): number =>
   config.writeRetryBudgetMs + INDEX_LAG_MARGIN_MS;
 
 const MAX_AGE_MS = CHANGES_MAX_AGE_DAYS * 86_400_000;

@@ -187,8 +187,8 @@ export class ChangeStore {
     };
   }
 
-  /** When a scenario's newest write was recorded (its newest carrier's time, ms), or undefined. */
-  async latestWriteMs(scenario: string): Promise<number | undefined> {
+  /** The SK of a scenario's newest carrier (its latest thread write), or undefined: one Limit-1 Query. */
+  async newestCarrier(scenario: string): Promise<string | undefined> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -200,7 +200,12 @@ export class ChangeStore {
         Limit: 1,
       }),
     );
-    const sk = Items[0]?.SK as string | undefined;
+    return Items[0]?.SK as string | undefined;
+  }
+
+  /** When a scenario's newest write was recorded (its newest carrier's time, ms), or undefined. */
+  async latestWriteMs(scenario: string): Promise<number | undefined> {
+    const sk = await this.newestCarrier(scenario);
     return sk === undefined ? undefined : decodeTime(sk.slice(0, 26));
   }
 
