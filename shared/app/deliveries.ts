@@ -182,17 +182,22 @@ export async function claimDue(
 
 /**
  * One attempt of a delivery we hold, recorded; never throws for the subscriber's failures.
- * `subscription` is as the run read it (undefined: it no longer exists).
+ * `subscription` is as the run read it (undefined: it no longer exists). `answered` is called once
+ * the subscriber is done with it (it answered, failed or timed out; or nothing was sent), before the
+ * outcome is recorded: the local loop's room for attempts to that subscriber is the subscriber's,
+ * not our table's.
  */
 export async function attemptDelivery(
   ctx: DeliveryDeps,
   held: HeldDelivery,
   nowMs: number,
   subscription: SubscriptionRecord | undefined,
+  answered: () => void = () => undefined,
 ): Promise<AttemptReport | null> {
   const base = { subscriptionId: held.subscriptionId, eventId: held.eventId, type: held.event.type };
   // Deleted, or no longer active (a Ping goes even to a paused one): nothing is sent.
   if (!subscription || (held.event.type !== 'Ping' && subscription.status !== 'active')) {
+    answered();
     await ctx.deliveries.settle(held, held.attempt, { state: 'dropped' }, nowMs);
     return null;
   }
@@ -208,6 +213,7 @@ export async function attemptDelivery(
     },
     { allowPrivate: ctx.config.allowPrivateWebhooks, lookup: ctx.lookup, timeoutMs: ctx.webhookTimeoutMs },
   );
+  answered();
   // Times in the log and the schedule are the attempt's start: what `now` the run was given.
   const attemptedAt = at.toISOString();
   const line = { eventId: held.eventId, type: held.event.type, attempt, attemptedAt, ...outcome };

@@ -71,4 +71,44 @@ describe('the local delivery loop', () => {
       await hook.close();
     }
   });
+
+  it('gives a subscriber its room back once it has answered, before the outcome is written (a fast subscriber does not wait for our table)', async () => {
+    // Prepare: a subscriber that answers at once; recording an outcome waits at a gate
+    const ctx = await freshContext({ allowPrivateWebhooks: true });
+    const hook = await heldSubscriber();
+    hook.answer();
+    const { id: subscriptionId } = await createSubscription(ctx, { url: hook.url });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const recording: string[] = [];
+    const record = ctx.deliveries.record.bind(ctx.deliveries);
+    ctx.deliveries.record = async (...args: Parameters<typeof record>) => {
+      recording.push(args[0].eventId);
+      await gate;
+      return record(...args);
+    };
+    const loop = startDeliveryLoop(ctx, { intervalMs: 3_600_000 });
+    ctx.wakeDeliveries = loop.wake;
+    ctx.deliveryLoop = loop;
+    await loop.idle();
+    const events = Array.from({ length: PER_SUBSCRIPTION_IN_FLIGHT }, (_, i) =>
+      statusChanged({ id: `t${i}`, scenario: 's', status: 'agreed' }, 'proposed', new Date().toISOString()),
+    );
+    try {
+      // Act: the cap's worth fanned out; every attempt answered and now recording
+      await new SubscriptionFanOut(() => ctx).publish(events);
+      await hook.until(() => hook.ids.length === events.length);
+      while (recording.length < events.length) await new Promise((r) => setTimeout(r, 10));
+      const room = events.map(() => loop.reserve(subscriptionId));
+      // Assess: the whole room is free again while no outcome is written yet
+      expect(room).toEqual(events.map(() => true));
+      expect(loop.reserve(subscriptionId)).toBe(false);
+    } finally {
+      for (let i = 0; i < events.length; i++) loop.release(subscriptionId);
+      open();
+      loop.stop();
+      await loop.idle();
+      await hook.close();
+    }
+  });
 });
