@@ -239,11 +239,12 @@ export async function run(): Promise<Section> {
     const shards = THREAD_SHARDS;
     await measure('`?stale=true` (10 stale among all)', { stale: true }, LIMIT + 1);
     await measure('`?scenario=big-odd&stale=true`', { scenario: 'big-odd', stale: true }, LIMIT + 1);
-    await measure(
-      '`?scenario=big-odd&status=stalled`',
-      { scenario: 'big-odd', status: 'stalled' },
-      LIMIT + 1,
-    );
+    // A filter on the scenario's partition (issue 25: the scenario-status index moved its key on
+    // every status change): it reads the scenario's listings, here 5,000 of them, 1 in 20 matching.
+    await measure('`?scenario=big-odd&status=stalled` (a filter on the scenario)', {
+      scenario: 'big-odd',
+      status: 'stalled',
+    });
     await measure('`?status=stalled` (all threads, sharded)', { status: 'stalled' }, LIMIT + 3 * shards);
     // Changed since: 1 in 50 of the big threads, plus the writers' threads of part 1.
     await measure(
@@ -268,7 +269,7 @@ export async function run(): Promise<Section> {
     // ---- 3. list 304 through the local server
     log('lists: list 304 cost');
     const server = await listen();
-    const polls: { path: string; status: number; ops: string; rcu: number }[] = [];
+    const polls: { path: string; status: number; ops: string; rcu: number; gets: string[] }[] = [];
     try {
       for (const path of [
         '/threads?scenario=big-odd&stale=true',
@@ -290,7 +291,8 @@ export async function run(): Promise<Section> {
             (k) => `${handler.filter((c) => `${c.op}${c.index ? ` ${c.index}` : ''}` === k).length} × ${k}`,
           )
           .join(' + ');
-        polls.push({ path, status: again.status, ops, rcu: costOf(handler).rcu });
+        const gets = handler.filter((c) => c.op === 'Get').map((c) => c.pk);
+        polls.push({ path, status: again.status, ops, rcu: costOf(handler).rcu, gets });
       }
     } finally {
       await server.close();
@@ -340,8 +342,10 @@ export async function run(): Promise<Section> {
           .join(', '),
       },
       {
-        name: 'a list 304 costs only the page read (no counter, no table-wide item)',
-        met: polls.every((p) => p.status === 304 && !/\bGet\b/.test(p.ops)),
+        // A scenario's list also reads its mark (shared/app/list-marks.ts): the scenario's item and
+        // its newest changes-feed carrier. These threads were written without carriers: no mark.
+        name: "a list 304 costs only the page read, and a scenario's list its mark (no counter, no table-wide item)",
+        met: polls.every((p) => p.status === 304 && p.gets.every((pk) => pk.startsWith('SCENARIO#'))),
         detail: polls.map((p) => `${p.status}: ${p.ops}`).join('; '),
       },
     ];

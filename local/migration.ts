@@ -258,7 +258,7 @@ export function threadNeedsHistory(item: Item): boolean {
 export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | null {
   const key = keyOf(item);
   if (key.PK === 'CHANGES') return { kind: 'delete-counter', key };
-  // A listing item with the status keys it no longer needs (`status=` is a filter now).
+  // A listing item with the scenario-status key it no longer needs (a scenario's `status=` is a filter now).
   if (key.SK === LISTING_SK && RETIRED_LISTING_KEYS.some((k) => item[k] !== undefined))
     return { kind: 'trim-listing', key };
   // The search index of postings (SEARCH#, SEARCHDOC#) is gone: search reads the items themselves.
@@ -433,7 +433,7 @@ export interface MigrationSummary {
   outboxMoved: number;
   countersDeleted: number;
   idempotencyDeleted: number;
-  /** Listing items whose retired status keys (GSI4, GSI5) were removed. */
+  /** Listing items whose retired scenario-status key (GSI4) was removed. */
   listingsTrimmed: number;
   /** Postings and document records of the retired search index. */
   searchItemsDeleted: number;
@@ -739,7 +739,7 @@ class Pass {
   }
 
   /**
-   * Remove the retired status keys from a listing item. Whatever else a live write put meanwhile is
+   * Remove the retired scenario-status key from a listing item. Whatever else a live write put meanwhile is
    * kept (an UpdateItem, not a Put); a listing deleted meanwhile is not made again.
    */
   private async trimListing(key: Key): Promise<void> {

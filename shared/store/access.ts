@@ -149,6 +149,7 @@ export const STORE_ACCESS = {
       query(INDEX.byScenario, F.scenario),
       query(INDEX.staleByScenario, F.scenario),
       query(INDEX.allThreads, F.threadShards),
+      query(INDEX.byStatus, F.threadShards),
       query(INDEX.stale, F.threadShards),
       query(INDEX.byParent, F.parent),
       query(INDEX.changesByScenario, F.changes),

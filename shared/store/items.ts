@@ -28,6 +28,7 @@ import {
   expectedShardPk,
   hourStart,
   parentPk,
+  statusPk,
   revisionKey,
   scenarioKey,
   scenarioPk,
@@ -334,11 +335,11 @@ export const LEGACY_LIST_KEYS = [
 ] as const;
 
 /**
- * The status keys (GSI4, GSI5) a listing item carried until `status=` became a filter on the scenario
- * and all-threads indexes: no list reads them; the next listing put drops them, `npm run migrate`
- * removes them from the rest (docs/data-model.md, *Migrating off the status indexes*).
+ * The scenario-status key (GSI4) a listing item carried until a scenario's `status=` became a filter
+ * on its GSI1 partition: no list reads it; the next listing put drops it, `npm run migrate` removes
+ * it from the rest (docs/data-model.md, *Migrating off the scenario-status index*).
  */
-export const RETIRED_LISTING_KEYS = ['GSI4PK', 'GSI5PK'] as const;
+export const RETIRED_LISTING_KEYS = ['GSI4PK'] as const;
 
 /** Whether a thread item predates listing items: it still carries its list keys itself (and has no listing item). */
 export const isLegacyThreadItem = (item: Record<string, unknown>): boolean => item.GSI1PK !== undefined;
@@ -348,7 +349,7 @@ export const CORROBORATED_ATTRIBUTE = 'corroborated';
 
 /**
  * A thread's listing item (`THREAD#<id>` / `#THREAD#LIST`, issue 25): the key attributes of every
- * list index (by scenario, all threads, stale, parent) and exactly the attributes the list
+ * list index (by scenario, all threads, status over all threads, stale, parent) and exactly the attributes the list
  * Queries filter on (`kind`, `status`, `stale`, `overdue`, `archived`, `disputed`, `corroborated`,
  * `scenario`, `parent`) and the recount reads — about 400 bytes. A thread write puts it only when
  * one of these changes (`sameListing`): a note changes none, so it writes no list index entry. A
@@ -369,12 +370,14 @@ export function listingItem(thread: Thread): Record<string, unknown> {
     ...(thread.parent !== null ? { parent: thread.parent } : {}),
     ...(thread.disputed ? { disputed: true } : {}),
     ...(outlets >= CORROBORATING_OUTLETS ? { [CORROBORATED_ATTRIBUTE]: true } : {}),
-    // By id: GSI1 (scenario), GSI2 (shard of all threads). No status keys (GSI4/GSI5): `status=` is a
-    // filter on these two, so a status change moves no key (docs/data-model.md, *Index budget*).
+    // By id: GSI1 (scenario), GSI2 (shard of all threads); GSI5 (status over all threads) sorts by
+    // the same ids. No scenario-status key (GSI4): within one scenario `status=` is a filter on GSI1,
+    // so a status change moves one key, not two (docs/data-model.md, *Index budget*).
     GSI1PK: scope.scenario,
     GSI1SK: thread.id,
     GSI2PK: scope.all,
     GSI2SK: thread.id,
+    GSI5PK: statusPk(scope.all, thread.status),
     // Sparse: stale threads (GSI6, GSI7), children under their parent (GSI10).
     ...(thread.stale ? staleIndexKeys(thread) : {}),
     ...(thread.parent !== null ? { GSI10PK: parentPk(thread.parent) } : {}),

@@ -11,7 +11,10 @@ export const INDEX = {
   allThreads: 'GSI2',
   /** Sparse: only watched (non-terminal, not yet stale) threads, by due time; sharded (`DUE#<n>`). */
   byDue: 'GSI3',
-  /** Threads of one scenario in one status, by id. */
+  /**
+   * No longer written nor read (issue 25): a scenario's `status=` is a filter on its GSI1 partition
+   * (this key moved on every status change); the index goes in a later deploy.
+   */
   byScenarioStatus: 'GSI4',
   /** Threads in one status, by id; sharded like the all-threads index. */
   byStatus: 'GSI5',

@@ -13,6 +13,7 @@ import {
   scenarioPk,
   shardNumbers,
   stalePk,
+  statusPk,
   threadsShardPk,
 } from './keys';
 import { CORROBORATING_OUTLETS } from '../domain/corroboration';
@@ -27,7 +28,8 @@ import { CORROBORATED_ATTRIBUTE, OUTLETS_ATTRIBUTE, toThread } from './items';
  *
  * - the scope is one scenario (one partition), or all threads: THREAD_SHARDS partitions merged lazily
  *   in id order, so a page reads about `limit + shards` items, never `shards × limit`;
- * - `stale=true` reads the sparse stale index, `status=` the `<scope>#STATUS#<status>` index;
+ * - `stale=true` reads the sparse stale index; `status=` over all threads the `THREADS#<n>#STATUS#<status>`
+ *   index, within one scenario a filter on the scenario's partition (its threads are few);
  * - `updatedSince` reads the changes feed's carriers written since (one per thread write), reads
  *   the threads they name by key and sorts that small set by id; past UPDATED_SINCE_MAX_READ writes
  *   it falls back to the id-ordered path with a filter (the set is no longer small, so id order is
@@ -88,7 +90,10 @@ interface Plan {
 }
 
 /** The filter expression for whatever the chosen index's key does not already select. */
-function filterOf(filter: ThreadFilter, served: { stale?: boolean; parent?: boolean }): Plan['filter'] {
+function filterOf(
+  filter: ThreadFilter,
+  served: { status?: boolean; stale?: boolean; parent?: boolean },
+): Plan['filter'] {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -98,7 +103,7 @@ function filterOf(filter: ThreadFilter, served: { stale?: boolean; parent?: bool
     conditions.push(`#${attr} ${op} :${attr}`);
   };
   if (filter.kind !== undefined) add('kind', '=', filter.kind);
-  if (filter.status !== undefined) add('status', '=', filter.status);
+  if (filter.status !== undefined && !served.status) add('status', '=', filter.status);
   if (filter.stale !== undefined && !served.stale) add('stale', '=', filter.stale);
   // `updatedSince` on the id-ordered path is checked on the threads read (`matches`): a listing item
   // has no update time (it would move on every write).
@@ -198,6 +203,19 @@ function idOrderedPlan(filter: ThreadFilter): Plan {
       skAttr,
       partitions: scopes.map(stalePk),
       filter: filterOf(filter, { stale: true }),
+    };
+  }
+  // Over all threads a status has its own index (8 shards, O(page)); within one scenario it is a
+  // filter on the scenario's partition (issue 25: the scenario-status index moved its key on every
+  // status change, for a partition of tens of threads).
+  if (filter.status !== undefined && !byScenario) {
+    const status = filter.status;
+    return {
+      index: INDEX.byStatus,
+      pkAttr: 'GSI5PK',
+      skAttr,
+      partitions: scopes.map((s) => statusPk(s, status)),
+      filter: filterOf(filter, { status: true }),
     };
   }
   return {
