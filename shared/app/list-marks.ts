@@ -2,6 +2,7 @@ import { decodeTime } from 'ulid';
 import type { ChangeStore } from '../store/change-store';
 import type { ScenarioStore } from '../store/scenario-store';
 import type { Config } from '../config';
+import type { PageTokenCodec } from '../store/page-token';
 import { settleMs } from './changes';
 
 /**
@@ -11,9 +12,11 @@ import { settleMs } from './changes';
  *
  * Every thread write leaves a carrier in its scenario's changes feed (GSI12; a move also one in the
  * scenario it left), so the scenario's newest carrier names its latest write. The mark is that
- * carrier's id and the scenario item's version (an import puts the scenario item in its last
- * transaction: while one runs there is no item, so no mark). Two reads, in parallel: a Limit-1
- * Query and a GetItem, 1 RCU in all.
+ * carrier's id, the scenario item's version (an import puts the scenario item in its last
+ * transaction: while one runs there is no item, so no mark) and the id of the key page tokens are
+ * signed with (a client answered 304 keeps its `nextToken`, which must stay valid: after a rotation
+ * the mark changes, and the page is read again with a token of the new key). Two reads, in
+ * parallel: a Limit-1 Query and a GetItem, 1 RCU in all.
  *
  * Only a *settled* carrier is a mark: one older than the changes feed's horizon (the write budget
  * plus the index lag, `settleMs`). A write commits within the budget of its id's time and a global
@@ -25,6 +28,7 @@ export interface ListMarkContext {
   config: Pick<Config, 'writeRetryBudgetMs'>;
   changes: Pick<ChangeStore, 'newestCarrier'>;
   scenarios: Pick<ScenarioStore, 'get'>;
+  pageTokens: Pick<PageTokenCodec, 'signingKeyId'>;
 }
 
 export async function listMark(
@@ -32,11 +36,18 @@ export async function listMark(
   scenario: string,
   nowMs: number,
 ): Promise<string | undefined> {
+  // No keyring (Secrets Manager unreachable): no mark, and the page answers as it would without.
+  let keyId: string;
+  try {
+    keyId = ctx.pageTokens.signingKeyId();
+  } catch {
+    return undefined;
+  }
   const [newest, record] = await Promise.all([
     ctx.changes.newestCarrier(scenario),
     ctx.scenarios.get(scenario),
   ]);
   if (newest === undefined || record === null) return undefined;
   if (decodeTime(newest.slice(0, 26)) >= nowMs - settleMs(ctx.config)) return undefined;
-  return `${newest}~${record.scenario.version}`;
+  return `${newest}~${record.scenario.version}~${keyId}`;
 }

@@ -20,6 +20,8 @@ export type PageKeySchema = z.ZodMiniType<Record<string, unknown>>;
  */
 export interface PageTokenCodec {
   encode(key: Record<string, unknown>, scope: string): string;
+  /** The id of the key `encode` signs with now: a list's mark names it (shared/app/list-marks.ts). */
+  signingKeyId(): string;
   decode<S extends PageKeySchema>(token: string, scope: string, schema: S): z.output<S>;
 }
 
@@ -44,6 +46,7 @@ export function pageTokenCodec(keys: KeyringSource): PageTokenCodec {
       const payload = Buffer.from(JSON.stringify({ k: key, s: scope })).toString('base64url');
       return `${payload}.${sign(payload, current.key)}.${current.id}`;
     },
+    signingKeyId: () => keys.loaded().current.id,
     decode(token, scope, schema) {
       const [payload, signature, keyId = INITIAL_KEY_ID, extra] = token.split('.');
       if (!payload || !signature || !keyId || extra !== undefined) throw invalid();

@@ -75,7 +75,7 @@ describe("a scenario list's mark", () => {
     calls.detach();
     // Assess
     expect(first.status).toBe(200);
-    expect(etag).toMatch(/^"m\.[0-9A-Z]{26}~\d+\.[\w-]+"$/);
+    expect(etag).toMatch(/^"m\.[0-9A-Z]{26}~\d+~[\w-]+\.[\w-]+"$/);
     // Its digest part is the page's, as before.
     expect(etag.endsWith(`.${contentEtag(first.text).slice(1)}`)).toBe(true);
     expect(again.status).toBe(304);
