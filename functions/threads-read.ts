@@ -39,7 +39,7 @@ import { publicRoutes } from '../shared/http/public-routes';
 import { lambdaHandler, type AnyRequest } from '../shared/http/handler';
 import { THREADS_READ_ROUTES } from '../shared/routes/threads-read';
 import { header } from '../shared/http/request';
-import { empty, json, type HttpResult } from '../shared/http/response';
+import { empty, json, jsonText, type HttpResult } from '../shared/http/response';
 import { canonicalJson } from '../shared/http/canonical-json';
 import {
   changesPageKey,
@@ -72,12 +72,17 @@ const appContext = () => deps;
 
 /** Read routes (threads, updates, scenarios): this function's role may only read the table. */
 
-/** 200 with a strong ETag, or 304 when the client already holds this representation. */
-function conditional(req: AnyRequest, body: unknown, etag?: string): HttpResult {
+/**
+ * 200 with a strong ETag, or 304 when the client already holds this representation: the body
+ * serialized once, its ETag the given one or a digest of that text, with a scenario list's mark
+ * before it when there is one (shared/app/list-marks.ts; a held tag matches by its digest).
+ */
+function conditional(req: AnyRequest, body: unknown, etag?: string, mark?: string): HttpResult {
   const text = JSON.stringify(body);
-  const tag = etag ?? contentEtag(text);
-  if (noneMatchHits(header(req.event, 'if-none-match'), tag)) return empty(304, { ETag: tag });
-  return { ...json(200, body, { ETag: tag }), body: text };
+  const digest = etag ?? contentEtag(text);
+  const tag = markedEtag(digest, mark);
+  if (digestHits(header(req.event, 'if-none-match'), digest)) return empty(304, { ETag: tag });
+  return jsonText(200, text, { ETag: tag });
 }
 
 export const handler = lambdaHandler(THREADS_READ_ROUTES)(
@@ -170,14 +175,12 @@ export const handler = lambdaHandler(THREADS_READ_ROUTES)(
       }
       const [mark, page] = await Promise.all([marking, req.ctx.threads.listThreads(filter, limit, from)]);
       const items = page.items.filter((t) => archivedMatches(t, q.archived));
-      const text = JSON.stringify({
-        items,
-        nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null,
-      });
-      const digest = contentEtag(text);
-      const tag = markedEtag(digest, mark);
-      if (digestHits(asked, digest)) return empty(304, { ETag: tag });
-      return { ...json(200, {}, { ETag: tag }), body: text };
+      return conditional(
+        req,
+        { items, nextToken: page.next ? req.ctx.pageTokens.encode({ ...page.next }, scope) : null },
+        undefined,
+        mark,
+      );
     },
 
     // Read afresh (one Query of the KINDS partition), refreshing this instance's cache: a reader sees a change at once.

@@ -19,10 +19,15 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return jsonText(statusCode, JSON.stringify(body), headers);
+}
+
+/** A JSON answer whose body is already serialized (a caller that digested the text for its ETag). */
+export function jsonText(statusCode: number, text: string, headers: Record<string, string> = {}): HttpResult {
   return {
     statusCode,
     headers: { ...BASE_HEADERS, 'Content-Type': JSON_TYPE, ...headers },
-    body: JSON.stringify(body),
+    body: text,
   };
 }
 
