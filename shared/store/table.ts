@@ -112,8 +112,16 @@ export interface TableAdmin {
  */
 const ADMIN = { requestTimeout: 30_000 };
 
-/** Create the table unless it exists; returns true when it was created. */
-export async function ensureTable(client: TableAdmin | DynamoDBClient, tableName: string): Promise<boolean> {
+/**
+ * Create the table unless it exists; returns true when it was created. `definition` is the table's
+ * own (`tableDefinition`) unless a caller varies it (the tests leave the stream off where nothing
+ * reads it: test/support/context.ts says why).
+ */
+export async function ensureTable(
+  client: TableAdmin | DynamoDBClient,
+  tableName: string,
+  definition: CreateTableCommandInput = tableDefinition(tableName),
+): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }), ADMIN);
     return false;
@@ -121,7 +129,7 @@ export async function ensureTable(client: TableAdmin | DynamoDBClient, tableName
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   try {
-    await client.send(new CreateTableCommand(tableDefinition(tableName)), ADMIN);
+    await client.send(new CreateTableCommand(definition), ADMIN);
   } catch (error) {
     // Someone created it meanwhile (or an attempt of ours that timed out did): it exists, as wanted.
     if (error instanceof ResourceInUseException) return false;

@@ -16,7 +16,7 @@ const admin = { role: 'admin' as const };
 const NDJSON = { 'Content-Type': 'application/x-ndjson' };
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: true });
+  s = await startTestServer({ notifications: false, seed: true });
   seeded = firstTracker(s);
 });
 

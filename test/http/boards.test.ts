@@ -2,7 +2,7 @@ import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   // Prepare: a scenario of four threads; `late` has no status before July.
   const thread = (id: string, status: string, occurredAt: string, kind = 'summit') =>
     s.call('POST', '/threads', {

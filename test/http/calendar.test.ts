@@ -27,7 +27,7 @@ const expect_ = (id: string, expected: { what: string; at: string } | null) =>
   s.call('PATCH', `/threads/${id}`, { body: { expected } });
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   // Prepare: one thread per precision, one moved twice, one cleared, one never expecting anything.
   await thread('by-day', { what: 'Summit in Istanbul', at: '2025-09-15' });
   await thread('by-instant', { what: 'Call at 14:30', at: '2025-09-15T14:30:00Z' });

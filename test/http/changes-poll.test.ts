@@ -17,7 +17,7 @@ const reader = { role: 'reader' as const };
 
 beforeAll(async () => {
   useFakeDate();
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   settle = settleMs(s.ctx.config);
 });
 afterAll(async () => {

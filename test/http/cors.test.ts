@@ -11,10 +11,11 @@ let s: TestServer;
 let closed: TestServer;
 beforeAll(async () => {
   s = await startTestServer({
+    notifications: false,
     seed: false,
     corsOrigins: readConfig({ TRACKER_CORS_ORIGINS: ` ${DESK}, ${DASHBOARD} ,` }).corsOrigins,
   });
-  closed = await startTestServer({ seed: false });
+  closed = await startTestServer({ notifications: false, seed: false });
 });
 afterAll(async () => {
   await s.close();

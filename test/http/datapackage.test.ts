@@ -9,7 +9,7 @@ let s: TestServer;
 const reader = { role: 'reader' as const };
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   // Prepare: a scenario with a titled item, a thread, a note, a month-precision update, a retraction.
   await s.call('POST', '/scenarios', { body: { id: 'package-desk', title: 'Package desk' } });
   await s.call('POST', '/threads', {

@@ -13,7 +13,7 @@ const ids: Record<string, string> = {};
 const reader = { role: 'reader' as const };
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   // Prepare: two threads of one scenario (one archived), updates posted out of occurred order, one
   // retracted, one with text CSV must quote; a thread of another scenario that must stay out.
   await s.call('POST', '/threads', {

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/server';
 /** Atom feeds, parsed as a feed reader would and checked against what Atom 1.0 (RFC 4287) requires. */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ seed: false });
+  server = await startTestServer({ notifications: false, seed: false });
 });
 afterAll(() => server.close());
 

@@ -75,7 +75,7 @@ async function snapshot(): Promise<string> {
 }
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   seedUpdateId = (await s.ctx.threads.listUpdates(TARGET, 10)).items[0]!.id;
   const notes = await s.call('POST', '/threads', {
     body: {

@@ -2,7 +2,7 @@ import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
 });
 afterAll(async () => s.close());
 

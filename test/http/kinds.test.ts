@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
 });
 afterAll(async () => s.close());
 

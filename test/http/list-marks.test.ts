@@ -20,7 +20,7 @@ const poll = (etag: string) => s.call('GET', LIST, { ...reader, headers: { 'If-N
 
 beforeAll(async () => {
   useFakeDate();
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   settle = settleMs(s.ctx.config);
   for (const [id, kind, status] of [
     ['gaza-truce', 'ceasefire', 'negotiating'],

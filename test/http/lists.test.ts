@@ -9,7 +9,7 @@ const reader = { role: 'reader' as const };
 const ids = (r: { body: { items: { id: string }[] } }) => r.body.items.map((t) => t.id);
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   // A second scenario, so scenario filters have something to leave out.
   for (const [id, kind, status] of [
     ['gaza-truce', 'ceasefire', 'negotiating'],

@@ -12,7 +12,7 @@ let s: TestServer;
 const logs = captureLogs();
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
 });
 afterAll(async () => s.close());
 

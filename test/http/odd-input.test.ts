@@ -11,7 +11,7 @@ const reader = { role: 'reader' as const };
 const q = encodeURIComponent;
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   await s.call('POST', '/threads/sanctions/updates', {
     body: { summary: 'A second update, so the history has two pages.' },
   });

@@ -13,7 +13,7 @@ jest.setTimeout(120_000);
 const ROUNDS = 15;
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
 });
 afterAll(async () => s.close());
 

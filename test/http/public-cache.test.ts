@@ -13,7 +13,7 @@ let clock = Date.parse('2026-01-01T00:00:00Z');
 
 beforeAll(async () => {
   cache = new PublicCache(() => clock);
-  s = await startTestServer({ seed: false, publicCache: cache });
+  s = await startTestServer({ notifications: false, seed: false, publicCache: cache });
   for (const id of ['front-page', 'second-story']) {
     await s.call('POST', '/scenarios', { body: { id, title: id } });
     await s.call('POST', '/threads', {

@@ -78,7 +78,7 @@ const answers: { key: string; status: number }[] = [];
 const updateIds = new Map<string, { thread: string; update: string }>();
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   // The new threads come first: their first development is their POST /threads body.
   for (const { id, ...body } of fixture.threads) {
     const r = await s.call('POST', '/threads', { body: { id, scenario: fixture.scenario, ...body } });

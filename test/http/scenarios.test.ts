@@ -10,7 +10,7 @@ const ids = (r: { body: { items: { id: string }[] } }) => r.body.items.map((x) =
 const recount = () => s.ctx.recounts.flush();
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
 });
 afterAll(async () => s.close());
 

@@ -23,7 +23,7 @@ const update = async (name: string, id: string, body: object) =>
   ).body.update.id);
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   // Prepare: threads in two scenarios, in Cyrillic and Latin, with diacritics, quotes and sources.
   await thread(
     'umerov-delegation',

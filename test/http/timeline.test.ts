@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/server';
 let s: TestServer;
 const posted: Record<string, { id: string; recordedAt: string }> = {};
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   // Prepare: two threads of one scenario, updates interleaved in occurred time and posted out of order.
   const thread = async (id: string, status: string, occurredAt: string) =>
     (posted[`${id}:${status}`] = (

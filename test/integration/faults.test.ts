@@ -43,7 +43,7 @@ function passThrough() {
 }
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ notifications: false });
   real = s.ctx;
   const db: DynamoDBDocumentClient = createDocumentClient(real.config);
   faulty = createContext({ ...real.config, writeMaxAttempts: 3, writeBackoffCapMs: 5 }, { db });

@@ -45,7 +45,7 @@ let ctx: AppContext;
 let threads: Thread[];
 
 beforeAll(async () => {
-  ctx = await freshContext();
+  ctx = await freshContext({}, {}, { stream: false });
   // Three hours, several threads each, the ids in an order unrelated to their update times.
   threads = Array.from({ length: 17 }, (_, i) => {
     const hour = [9, 10, 11][i % 3]!;

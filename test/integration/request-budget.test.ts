@@ -19,7 +19,7 @@ const handler = threadsWrite.with(appContext);
 let ctx: AppContext;
 
 beforeAll(async () => {
-  ctx = await freshContext({ writeRetryBudgetMs: BUDGET_MS });
+  ctx = await freshContext({ writeRetryBudgetMs: BUDGET_MS }, {}, { stream: false });
   expect(dynamoCallBoundMs(ctx.config)).toBeGreaterThan(10_000);
   expect(dynamoCallBoundMs(ctx.config)).toBeLessThan(BUDGET_MS / 2);
 });

@@ -28,7 +28,7 @@ const setFlags = (id: string, flags: Record<string, boolean>) =>
   );
 
 beforeAll(async () => {
-  ctx = await freshContext();
+  ctx = await freshContext({}, {}, { stream: false });
   for (const [id, status] of [
     ['a1', 'proposed'],
     ['a2', 'announced'],

@@ -15,7 +15,7 @@ const editor = { principal: { name: 'desk', role: 'editor' as const } };
 
 let ctx: AppContext;
 beforeAll(async () => {
-  ctx = await freshContext();
+  ctx = await freshContext({}, {}, { stream: false });
   await createThread(
     ctx,
     {

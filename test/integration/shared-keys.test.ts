@@ -22,7 +22,7 @@ let s: TestServer;
 const captured: string[][] = [];
 
 beforeAll(async () => {
-  s = await startTestServer({ seed: false });
+  s = await startTestServer({ notifications: false, seed: false });
   s.ctx.db.middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as Partial<TransactWriteCommandInput>;

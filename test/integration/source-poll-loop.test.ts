@@ -14,7 +14,7 @@ describe('the local source poll loop', () => {
   let ctx: AppContext;
   let feeds: FeedServer;
   beforeAll(async () => {
-    ctx = await freshContext({ allowPrivateWebhooks: true, sourceTimeoutMs: 30_000 });
+    ctx = await freshContext({ allowPrivateWebhooks: true, sourceTimeoutMs: 30_000 }, {}, { stream: false });
     await seedIfEmpty(ctx);
     feeds = await startFeedServer([
       { title: 'Trump and Putin to meet in Alaska on 15 August', url: 'https://wire.example.org/alaska' },

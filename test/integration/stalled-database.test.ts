@@ -74,10 +74,12 @@ beforeAll(async () => {
   // Create and seed the table with patient timeouts (a fresh DynamoDB Local's first requests can take
   // seconds on a busy machine), then serve it with the shipped ones.
   const setup = await startTestServer({
+    notifications: false,
     config: { dynamodbEndpoint: dynamo.endpoint, dynamodbTimeoutMs: 30_000 },
   });
   await setup.close();
   s = await startTestServer({
+    notifications: false,
     config: {
       ...SETTINGS,
       dynamodbEndpoint: dynamo.endpoint,

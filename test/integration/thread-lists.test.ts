@@ -114,7 +114,7 @@ const expected = (f: ThreadFilter) =>
     .sort();
 
 beforeAll(async () => {
-  ctx = await freshContext();
+  ctx = await freshContext({}, {}, { stream: false });
   threads = makeThreads();
   // Each thread as its last write left it: the thread item and the write's carrier in the changes feed.
   const items = threads.flatMap((t) => [threadItem(t), listingItem(t), carrierAt(t, t.updatedAt)]);

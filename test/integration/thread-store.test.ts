@@ -9,7 +9,7 @@ const render = (r: WriteResult) => ({ statusCode: 200, headers: {}, body: JSON.s
 describe('ThreadStore against DynamoDB Local', () => {
   let ctx: AppContext;
   beforeAll(async () => {
-    ctx = await freshContext();
+    ctx = await freshContext({}, {}, { stream: false });
     await createThread(
       ctx,
       {

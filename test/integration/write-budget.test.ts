@@ -31,7 +31,7 @@ let mock: ReturnType<typeof mockClient>;
 let attempts: number;
 
 beforeAll(async () => {
-  real = await freshContext();
+  real = await freshContext({}, {}, { stream: false });
   const db = createDocumentClient(real.config);
   faulty = createContext(
     { ...real.config, writeMaxAttempts: 5, writeRetryBudgetMs: 10_000, writeBackoffCapMs: 1 },

@@ -26,7 +26,7 @@ describe('the turn on a contended thread', () => {
     return id;
   };
   beforeAll(async () => {
-    ctx = await freshContext();
+    ctx = await freshContext({}, {}, { stream: false });
   });
 
   it('goes to the writer that has waited longest, and returns the thread item with it', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newKeyring } from '../../shared/domain/keyring';
 import { createContext, setAppContext, type AppContext } from '../../shared/app/context';
 import { readConfig, type Config } from '../../shared/config';
-import { ensureTable } from '../../shared/store/table';
+import { ensureTable, tableDefinition } from '../../shared/store/table';
 import { OutboxStream } from '../../local/outbox-stream';
 
 /**
@@ -10,10 +10,18 @@ import { OutboxStream } from '../../local/outbox-stream';
  * context (`appContext`, what the functions run over there). No bus: published events reach
  * subscriptions and live sockets in this process.
  * Each test file (or each test that wants a clean slate) gets its own table.
+ *
+ * `stream: false` creates the table without its stream, for tests that never read what a write
+ * publishes. Why it matters: DynamoDB Local keeps every stream record for the life of the process,
+ * deleted tables' too, and every write it takes gets slower as they pile up — measured here, 3.6 ms
+ * a write on a fresh instance, 15.6 ms after 20,000 writes to tables with a stream, 1.7 ms after
+ * 20,000 to tables without. (A relay started over such a table turns the stream on, as it does for
+ * an older data folder: nothing silently goes unpublished.)
  */
 export async function freshContext(
   overrides: Partial<Config> = {},
   adapters: Partial<AppContext> = {},
+  { stream = true }: { stream?: boolean } = {},
 ): Promise<AppContext> {
   if (!process.env.DYNAMODB_ENDPOINT)
     throw new Error('DynamoDB Local is not running: the jest global setup starts it');
@@ -32,7 +40,8 @@ export async function freshContext(
     ...overrides,
   };
   const ctx = createContext(cfg, adapters);
-  await ensureTable(ctx.db, cfg.tableName);
+  const { StreamSpecification: _stream, ...withoutStream } = tableDefinition(cfg.tableName);
+  await ensureTable(ctx.db, cfg.tableName, stream ? undefined : withoutStream);
   setAppContext(ctx);
   return ctx;
 }

@@ -38,9 +38,16 @@ export async function startTestServer(
     live?: LiveOptions;
     /** The public routes' in-process cache (local/public-cache.ts): on by default, as `npm start` runs it. */
     publicCache?: PublicCache | false;
+    /**
+     * `false` for a file that checks nothing a write publishes (no subscription, live socket or
+     * event): no outbox relay, and a table without a stream, which keeps DynamoDB Local fast for the
+     * rest of the run (test/support/context.ts). Committed events stay in their outbox items.
+     */
+    notifications?: false;
   } = {},
 ): Promise<TestServer> {
-  const ctx = await freshContext(options.config);
+  const notifications = options.notifications !== false;
+  const ctx = await freshContext(options.config, {}, { stream: notifications });
   if (options.seed !== false) await seedIfEmpty(ctx);
   const tokens = { reader: 'test-reader-token', editor: 'test-editor-token', admin: 'test-admin-token' };
   await registerLocalTokens(ctx, {
@@ -50,15 +57,15 @@ export async function startTestServer(
   });
   // As `npm start` does: notifications leave through the relay over the table's stream, read after
   // every write request and once a second.
-  const relay = outboxRelay(ctx);
+  const relay = notifications ? outboxRelay(ctx) : null;
   const server = createLocalServer({
     corsOrigins: options.corsOrigins ?? [],
     ...(options.live ? { live: options.live } : {}),
     ...(options.publicCache !== undefined ? { publicCache: options.publicCache } : {}),
-    afterWrite: () => relay.nudge(),
+    afterWrite: () => relay?.nudge(),
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  relay.start();
+  relay?.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // As `npm start` does: links point at the server itself unless a test names another address.
   ctx.config.publicUrl ??= url;
@@ -69,7 +76,7 @@ export async function startTestServer(
     server,
     close: () =>
       new Promise<void>((done) => {
-        relay.stop();
+        relay?.stop();
         server.closeAllConnections();
         server.close(() => done());
       }),
