@@ -160,17 +160,45 @@ const stacksDir = (): string => {
   return dir;
 };
 
+/** The file naming the process that synthesizes the run's stacks (test/support/stacks-setup.ts). */
+export const WRITER_FILE = 'writer.pid';
+
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The directory of these options once the run's stack writer has written it, or has ended without
+ * it (then the caller synthesizes it). Waiting here blocks the worker, which would otherwise spend
+ * the same time synthesizing the stack itself; `synthesized` stays synchronous for the files that
+ * read a stack at module scope.
+ */
+function awaitWriter(dir: string, options: SynthOptions): void {
+  const pidFile = path.join(dir, WRITER_FILE);
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const target = dirOf(dir, options);
+  while (!existsSync(target) && running(pid)) Atomics.wait(pause, 0, 0, 50);
+}
+
 const read = new Map<string, Shared>();
 /**
- * A stack of test/infra/stacks.ts, synthesized once for the run: by the infra project's global
- * setup, or, when the run selects a single infra test file (the setup then synthesizes nothing),
- * here on first use.
+ * A stack of test/infra/stacks.ts, synthesized once for the run: by the process the infra
+ * project's global setup starts (waited for here), or, when the run selects a single infra test file
+ * (the setup then starts none) or that process ended without it, here on first use.
  */
 export function synthesized(name: string): Shared {
   const options = STACKS[name];
   if (!options) throw new Error(`no stack named "${name}" in test/infra/stacks.ts`);
   const known = read.get(name);
   if (known) return known;
+  awaitWriter(stacksDir(), options);
   const outdir = writeShared(stacksDir(), options);
   const file = JSON.parse(readFileSync(path.join(outdir, SHARED_FILE), 'utf8')) as SharedFile;
   if (file.error !== undefined) throw new Error(file.error);
