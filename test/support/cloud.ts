@@ -106,7 +106,14 @@ export async function startCloudTest(options: Partial<CloudOptions> = {}): Promi
       options.alterFunction?.(name, fn);
     },
   });
-  const ctx = createContext(readConfig({ TABLE_NAME: cloud.tableName, DYNAMODB_ENDPOINT: endpoint }));
+  // The operator's context, as patient as test/support/context.ts's (and the functions' here): on
+  // a busy machine the first calls to a fresh DynamoDB Local can take longer than the shipped 1.5 s
+  // (seen: edge.test.ts's seeding timed out while the other worker was synthesizing).
+  const ctx = createContext({
+    ...readConfig({ TABLE_NAME: cloud.tableName, DYNAMODB_ENDPOINT: endpoint }),
+    dynamodbTimeoutMs: 10_000,
+    writeRetryBudgetMs: 30_000,
+  });
   await seedIfEmpty(ctx);
   const tokens = {
     reader: 'cloud-reader-token-0123456789',
