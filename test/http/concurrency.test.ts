@@ -5,7 +5,10 @@ beforeAll(async () => {
   // These tests are about correctness under contention, not about the write budget (which
   // test/integration/write-budget.test.ts covers): a budget far above what 20 queued writes take,
   // even on a loaded machine, so the outcome cannot depend on how busy the machine is.
-  s = await startTestServer({ notifications: false, config: { writeRetryBudgetMs: 120_000, writeMaxAttempts: 1000 } });
+  s = await startTestServer({
+    notifications: false,
+    config: { writeRetryBudgetMs: 120_000, writeMaxAttempts: 1000 },
+  });
 });
 afterAll(async () => s.close());
 
@@ -75,7 +78,11 @@ describe('concurrent writes to one thread', () => {
 describe('tens of concurrent writers on one thread', () => {
   let crowd: TestServer;
   beforeAll(async () => {
-    crowd = await startTestServer({ notifications: false, seed: false, config: { writeRetryBudgetMs: 120_000 } });
+    crowd = await startTestServer({
+      notifications: false,
+      seed: false,
+      config: { writeRetryBudgetMs: 120_000 },
+    });
   });
   afterAll(async () => crowd.close());
 

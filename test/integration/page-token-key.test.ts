@@ -44,7 +44,11 @@ beforeAll(async () => {
   sm = await startSecretsEndpoint();
   uninstall = sm.install();
   process.env.PAGE_TOKEN_SECRET_ARN = ARN;
-  const ctx = await freshContext({ pageTokenSecret: undefined, pageTokenSecretArn: ARN }, {}, { stream: false });
+  const ctx = await freshContext(
+    { pageTokenSecret: undefined, pageTokenSecretArn: ARN },
+    {},
+    { stream: false },
+  );
   for (const id of ['key-1', 'key-2', 'key-3'])
     await createThread(
       ctx,

@@ -25,7 +25,11 @@ describe('polling a news source politely', () => {
   beforeAll(async () => {
     // The shipped timeout (10 s): a feed that answers is never cut short by a busy machine; the
     // test of a feed that never ends sets a short one for itself.
-    ctx = await freshContext({ allowPrivateWebhooks: true, sourceTimeoutMs: SOURCE_TIMEOUT_MS }, {}, { stream: false });
+    ctx = await freshContext(
+      { allowPrivateWebhooks: true, sourceTimeoutMs: SOURCE_TIMEOUT_MS },
+      {},
+      { stream: false },
+    );
     await seedIfEmpty(ctx);
     feeds = await startFeedServer([
       {
