@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, startDynamoLocal } from '../../local/dynamodb-local';
 
 /**
@@ -19,4 +22,7 @@ export default async function globalSetup(): Promise<void> {
   // What a worker uses unless test/support/worker-dynamo.ts picks its own.
   process.env.DYNAMODB_ENDPOINT = started[0]!.endpoint;
   (globalThis as { __dynamo__?: typeof started }).__dynamo__ = started;
+  // The run's function bundles, built once for all its bundled syntheses (test/support/bin/npx);
+  // removed by the teardown, so a run never reads a bundle an earlier one built from other sources.
+  process.env.TEST_BUNDLE_CACHE = mkdtempSync(join(tmpdir(), 'scenario-tracker-bundles-'));
 }
