@@ -14,13 +14,18 @@ export const WAIT = { timeout: 30_000 };
 export interface DeskSuite {
   s: TestServer;
   browser: Browser;
-  /** Every browser context a test opens: closed after the file. */
+  /** Every browser context a test opens: closed after the test. */
   contexts: BrowserContext[];
+}
+
+/** Close the contexts a test opened (their pages would otherwise go on polling the server). */
+export async function closeContexts(contexts: BrowserContext[]): Promise<void> {
+  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
 }
 
 /**
  * The setup every desk test file repeats: the local server (seeded) and one Chromium for the file,
- * `prepare` run once both are up, and everything closed after the file.
+ * `prepare` run once both are up; each test's contexts closed after it, everything else after the file.
  */
 export function deskSuite(prepare?: (server: TestServer) => Promise<void>): DeskSuite {
   const suite = { contexts: [] as BrowserContext[] } as DeskSuite;
@@ -29,8 +34,9 @@ export function deskSuite(prepare?: (server: TestServer) => Promise<void>): Desk
     suite.browser = await launchChromium();
     await prepare?.(suite.s);
   });
+  afterEach(() => closeContexts(suite.contexts));
   afterAll(async () => {
-    for (const c of suite.contexts) await c.close().catch(() => undefined);
+    await closeContexts(suite.contexts);
     await suite.browser?.close();
     await suite.s?.close();
   });
