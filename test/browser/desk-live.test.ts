@@ -41,7 +41,7 @@ describe('the desk’s live client', () => {
     const { page, context, problems } = await openDesk(
       suite.browser,
       suite.s.url,
-      '?poll=1&backoff=0.05',
+      '?poll=0.2&backoff=0.05',
       undefined,
       (p) =>
         p.routeWebSocket(/\/live\?/, (ws) => {
@@ -178,7 +178,7 @@ describe('the desk’s live client', () => {
     const { page, context } = await openDesk(
       suite.browser,
       suite.s.url,
-      '?poll=1&backoff=0.05',
+      '?poll=0.2&backoff=0.05',
       undefined,
       (p) =>
         p.routeWebSocket(/\/live\?/, (ws) => {

@@ -144,7 +144,7 @@ describe('the desk for a reader', () => {
       body: { name: 'wall-screen', role: 'reader' },
     });
     expect(minted.status).toBe(201);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, minted.body.token);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
@@ -179,7 +179,7 @@ describe('the desk for a reader', () => {
 
   it('shows a status posted over the API without a reload, and announces it', async () => {
     // Prepare
-    const { page, problems } = await open('?poll=1&live=off');
+    const { page, problems } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status="proposed"]', WAIT);
     await page.evaluate(() => {
@@ -222,7 +222,7 @@ describe('the desk for a reader', () => {
 
   it('revalidates the list with If-None-Match and gets 304 while nothing changes', async () => {
     // Prepare
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     const answers: { status: number; ifNoneMatch: string | undefined }[] = [];
     page.on('response', (r) => {
       // GETs only: the role probe is a POST to /threads.
@@ -260,7 +260,7 @@ describe('the desk for a reader', () => {
         })
       ).status,
     ).toBe(200);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange', WAIT);
     const button = '#thread-prisoner-exchange button.button--timeline';
@@ -352,7 +352,7 @@ describe('the desk for a reader', () => {
     expect((await suite.s.call('PATCH', '/threads/ceasefire', { body: { staleAfterHours: 1 } })).status).toBe(
       200,
     );
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-ceasefire', WAIT);
 
@@ -372,7 +372,7 @@ describe('the desk for a reader', () => {
 
   it('marks a terminal status as final', async () => {
     // Prepare
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-trump-putin-meeting', WAIT);
 
@@ -543,7 +543,7 @@ describe('the desk for a reader', () => {
       body: { expected: { what: 'Second stage of the exchange', at: '2025-08' } },
     });
     expect(set.status).toBe(200);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange .card__expected', WAIT);
 
@@ -655,7 +655,7 @@ describe('the desk for a reader', () => {
           })
         ).status,
       ).toBe(201);
-    const { page, problems } = await open('?scenario=late-a&poll=1&live=off');
+    const { page, problems } = await open('?scenario=late-a&poll=0.2&live=off');
     let hold = false;
     let release = () => undefined as void;
     const released = new Promise<void>((done) => (release = done));
