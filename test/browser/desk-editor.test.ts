@@ -10,7 +10,7 @@ import { deskSuite, enterToken, openDesk, seriousViolations, WAIT } from '../sup
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite();
+const suite = deskSuite(undefined, { notifications: false });
 
 /** A thread of its own for a test, in the seeded scenario unless said otherwise. */
 async function thread(id: string, extra: Record<string, unknown> = {}): Promise<void> {

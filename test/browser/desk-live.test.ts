@@ -11,7 +11,7 @@ import { deskSuite, enterToken, openDesk, WAIT } from '../support/desk';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite();
+const suite = deskSuite(undefined, { notifications: false });
 
 const pings = (sent: { action?: string }[]) => sent.filter((m) => m.action === 'ping').length;
 

@@ -12,9 +12,12 @@ const SCENARIO = 'russia-ukraine-talks';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite(async (server) => {
-  await replayIstanbulFollowups((method, path, body) => server.call(method, path, { body }));
-});
+const suite = deskSuite(
+  async (server) => {
+    await replayIstanbulFollowups((method, path, body) => server.call(method, path, { body }));
+  },
+  { notifications: false },
+);
 
 async function picture(): Promise<{ page: Page; problems: string[] }> {
   const opened = await openDesk(suite.browser, suite.s.url, `?view=picture&live=off&scenario=${SCENARIO}`);

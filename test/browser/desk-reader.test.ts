@@ -18,13 +18,16 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite(async (server) => {
-  // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
-  const r = await server.call('POST', '/threads/prisoner-exchange/updates', {
-    body: SAMPLE_PRISONER_UPDATE,
-  });
-  expect(r.status).toBe(201);
-});
+const suite = deskSuite(
+  async (server) => {
+    // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
+    const r = await server.call('POST', '/threads/prisoner-exchange/updates', {
+      body: SAMPLE_PRISONER_UPDATE,
+    });
+    expect(r.status).toBe(201);
+  },
+  { notifications: false },
+);
 afterAll(() => {
   rmSync(SHOTS, { recursive: true, force: true });
 });

@@ -26,12 +26,20 @@ export async function closeContexts(contexts: BrowserContext[]): Promise<void> {
 /**
  * The setup every desk test file repeats: the local server (seeded) and one Chromium for the file,
  * `prepare` run once both are up; each test's contexts closed after it, everything else after the file.
+ * `notifications: false` for a file whose pages never wait on the real /live (they poll, or play the
+ * socket themselves): the server then runs no outbox relay over a table without a stream
+ * (startTestServer), which keeps every write of the file, and of the rest of the run, cheaper.
  */
-export function deskSuite(prepare?: (server: TestServer) => Promise<void>): DeskSuite {
+export function deskSuite(
+  prepare?: (server: TestServer) => Promise<void>,
+  { notifications }: { notifications?: false } = {},
+): DeskSuite {
   const suite = { contexts: [] as BrowserContext[] } as DeskSuite;
   beforeAll(async () => {
-    suite.s = await startTestServer();
-    suite.browser = await launchChromium();
+    [suite.s, suite.browser] = await Promise.all([
+      startTestServer(notifications === false ? { notifications } : {}),
+      launchChromium(),
+    ]);
     await prepare?.(suite.s);
   });
   afterEach(() => closeContexts(suite.contexts));
