@@ -450,13 +450,17 @@ describe('the desk for a reader', () => {
   });
 
   it('reads well on a wall screen and on a phone, and both screenshot at full page size', async () => {
-    // Prepare
-    const wide = await open('?poll=1&live=off', { width: 1280, height: 800 });
-    await enterToken(wide.page, suite.s.tokens.reader);
-    await wide.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
-    const phone = await open('', { width: 390, height: 844 });
-    await enterToken(phone.page, suite.s.tokens.reader);
-    await phone.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
+    // Prepare: both screens load side by side
+    const shown = async (query: string, viewport: { width: number; height: number }) => {
+      const opened = await open(query, viewport);
+      await enterToken(opened.page, suite.s.tokens.reader);
+      await opened.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
+      return opened;
+    };
+    const [wide, phone] = await Promise.all([
+      shown('?poll=1&live=off', { width: 1280, height: 800 }),
+      shown('', { width: 390, height: 844 }),
+    ]);
 
     // Act: the wall screen as it usually stands, the phone with a timeline open
     await phone.page.click('#thread-prisoner-exchange button.button--timeline');
