@@ -34,8 +34,8 @@ function clamp(v, min, max, fallback) {
   if (!Number.isFinite(n) || n <= 0) return fallback;
   return Math.min(max, Math.max(min, n));
 }
-/** ?poll=<seconds> overrides the 15 s polling interval (tests use ?poll=1). */
-const POLL_SECONDS = clamp(params.get('poll'), 1, 3600, 15);
+/** ?poll=<seconds> overrides the 15 s polling interval (0.2–3600; tests use ?poll=0.2, so a poll they wait for comes soon). */
+const POLL_SECONDS = clamp(params.get('poll'), 0.2, 3600, 15);
 /** ?limit=<n> sets the page size asked of the API (1–100); the page always follows every page. */
 const PAGE_LIMIT = Math.round(clamp(params.get('limit'), 1, 100, 100));
 /** ?live=off: never open the socket (a network that blocks WebSockets); poll only. */

@@ -16,7 +16,7 @@ import { tick, useFakeDate } from '../support/fake-date';
 jest.setTimeout(120_000);
 
 const SCENARIO = 'russia-ukraine-talks';
-const suite = deskSuite();
+const suite = deskSuite(undefined, { notifications: false });
 
 async function thread(id: string, extra: Record<string, unknown> = {}, scenario = SCENARIO): Promise<void> {
   const r = await suite.s.call('POST', '/threads', {

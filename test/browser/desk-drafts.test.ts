@@ -11,10 +11,13 @@ import { deskSuite, enterToken, openDesk, WAIT } from '../support/desk';
 jest.setTimeout(120_000);
 
 let deskB = '';
-const suite = deskSuite(async (s) => {
-  deskB = (await s.call('POST', '/tokens', { role: 'admin', body: { name: 'desk-b', role: 'editor' } })).body
-    .token;
-});
+const suite = deskSuite(
+  async (s) => {
+    deskB = (await s.call('POST', '/tokens', { role: 'admin', body: { name: 'desk-b', role: 'editor' } }))
+      .body.token;
+  },
+  { notifications: false },
+);
 
 async function thread(id: string): Promise<void> {
   const r = await suite.s.call('POST', '/threads', {

@@ -258,7 +258,7 @@ describe('the inbox on the desk', () => {
       },
     });
     expect(created.status).toBe(201);
-    const { page, problems } = await desk(`?poll=1&live=off&scenario=${SCENARIO}`);
+    const { page, problems } = await desk(`?poll=0.2&live=off&scenario=${SCENARIO}`);
     const card = '#thread-desk-corroboration';
     await page.waitForSelector(`${card} [data-single-outlet]`, WAIT);
     expect(await page.textContent(`${card} .card__corroboration`)).toBe(

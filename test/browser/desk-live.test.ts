@@ -11,7 +11,7 @@ import { deskSuite, enterToken, openDesk, WAIT } from '../support/desk';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite();
+const suite = deskSuite(undefined, { notifications: false });
 
 const pings = (sent: { action?: string }[]) => sent.filter((m) => m.action === 'ping').length;
 
@@ -41,7 +41,7 @@ describe('the desk’s live client', () => {
     const { page, context, problems } = await openDesk(
       suite.browser,
       suite.s.url,
-      '?poll=1&backoff=0.05',
+      '?poll=0.2&backoff=0.05',
       undefined,
       (p) =>
         p.routeWebSocket(/\/live\?/, (ws) => {
@@ -178,7 +178,7 @@ describe('the desk’s live client', () => {
     const { page, context } = await openDesk(
       suite.browser,
       suite.s.url,
-      '?poll=1&backoff=0.05',
+      '?poll=0.2&backoff=0.05',
       undefined,
       (p) =>
         p.routeWebSocket(/\/live\?/, (ws) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { replayIstanbulFollowups } from '../../local/news-replay';
-import { deskSuite, enterToken, openDesk, seriousViolations, WAIT } from '../support/desk';
+import { deskSuite, enterToken, openDesk, seriousViolations, WAIT, type Opened } from '../support/desk';
 
 /**
  * The scenario as a picture, in headless Chromium: the seeded scenario with its real 2025
@@ -12,17 +12,36 @@ const SCENARIO = 'russia-ukraine-talks';
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite(async (server) => {
-  await replayIstanbulFollowups((method, path, body) => server.call(method, path, { body }));
-});
+const suite = deskSuite(
+  async (server) => {
+    await replayIstanbulFollowups((method, path, body) => server.call(method, path, { body }));
+  },
+  { notifications: false },
+);
 
-async function picture(): Promise<{ page: Page; problems: string[] }> {
+/** The picture in a context of its own, once it has drawn its lanes. */
+async function openPicture(keep: (context: BrowserContext) => void): Promise<Opened> {
   const opened = await openDesk(suite.browser, suite.s.url, `?view=picture&live=off&scenario=${SCENARIO}`);
-  suite.contexts.push(opened.context);
+  keep(opened.context);
   await enterToken(opened.page, suite.s.tokens.reader);
   await opened.page.waitForSelector('.picture__svg .lane .segment', WAIT);
   return opened;
 }
+
+/** A picture of the test's own, for a test that changes what it shows: closed after the test. */
+const picture = () => openPicture((context) => suite.contexts.push(context));
+
+/**
+ * The picture as it first loads, for the tests that only look at it (and save it): one page, opened
+ * by the first of them to run and closed after the file, as nothing in this file writes after its
+ * setup. (Each load reads the history of every thread.)
+ */
+let asLoaded: Promise<Opened> | undefined;
+let asLoadedContext: BrowserContext | undefined;
+const loadedPicture = () => (asLoaded ??= openPicture((context) => (asLoadedContext = context)));
+afterAll(async () => {
+  await asLoadedContext?.close().catch(() => undefined);
+});
 
 const all = async (path: string) => {
   const items: any[] = [];
@@ -46,7 +65,7 @@ describe('the picture of a scenario', () => {
     const updates = await all('/threads/prisoner-exchange/updates?limit=100');
 
     // Act
-    const { page, problems } = await picture();
+    const { page, problems } = await loadedPicture();
 
     // Assess
     const lanes = await page.$$eval('.picture__svg .lane', (gs) =>
@@ -104,7 +123,7 @@ describe('the picture of a scenario', () => {
 
   it('saves the picture as an SVG file and as a PNG image', async () => {
     // Prepare
-    const { page } = await picture();
+    const { page } = await loadedPicture();
     const lanes = await page.$$eval('.picture__svg .lane', (gs) => gs.length);
 
     // Act
@@ -128,7 +147,7 @@ describe('the picture of a scenario', () => {
 
   it('has no serious or critical accessibility violation on the picture', async () => {
     // Prepare
-    const { page } = await picture();
+    const { page } = await loadedPicture();
 
     // Act
     const violations = await seriousViolations(page);

@@ -18,13 +18,16 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'scenario-tracker-shots-'));
 // A browser test does several page loads; on a loaded shared machine each may take seconds.
 jest.setTimeout(120_000);
 
-const suite = deskSuite(async (server) => {
-  // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
-  const r = await server.call('POST', '/threads/prisoner-exchange/updates', {
-    body: SAMPLE_PRISONER_UPDATE,
-  });
-  expect(r.status).toBe(201);
-});
+const suite = deskSuite(
+  async (server) => {
+    // Same status as seeded (so the seeded statuses still hold), with sources for the card to link.
+    const r = await server.call('POST', '/threads/prisoner-exchange/updates', {
+      body: SAMPLE_PRISONER_UPDATE,
+    });
+    expect(r.status).toBe(201);
+  },
+  { notifications: false },
+);
 afterAll(() => {
   rmSync(SHOTS, { recursive: true, force: true });
 });
@@ -144,7 +147,7 @@ describe('the desk for a reader', () => {
       body: { name: 'wall-screen', role: 'reader' },
     });
     expect(minted.status).toBe(201);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, minted.body.token);
     await page.waitForSelector('#threads > li:nth-child(4)', WAIT);
 
@@ -179,7 +182,7 @@ describe('the desk for a reader', () => {
 
   it('shows a status posted over the API without a reload, and announces it', async () => {
     // Prepare
-    const { page, problems } = await open('?poll=1&live=off');
+    const { page, problems } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-sanctions[data-status="proposed"]', WAIT);
     await page.evaluate(() => {
@@ -222,7 +225,7 @@ describe('the desk for a reader', () => {
 
   it('revalidates the list with If-None-Match and gets 304 while nothing changes', async () => {
     // Prepare
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     const answers: { status: number; ifNoneMatch: string | undefined }[] = [];
     page.on('response', (r) => {
       // GETs only: the role probe is a POST to /threads.
@@ -260,7 +263,7 @@ describe('the desk for a reader', () => {
         })
       ).status,
     ).toBe(200);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange', WAIT);
     const button = '#thread-prisoner-exchange button.button--timeline';
@@ -352,7 +355,7 @@ describe('the desk for a reader', () => {
     expect((await suite.s.call('PATCH', '/threads/ceasefire', { body: { staleAfterHours: 1 } })).status).toBe(
       200,
     );
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-ceasefire', WAIT);
 
@@ -372,7 +375,7 @@ describe('the desk for a reader', () => {
 
   it('marks a terminal status as final', async () => {
     // Prepare
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-trump-putin-meeting', WAIT);
 
@@ -447,13 +450,17 @@ describe('the desk for a reader', () => {
   });
 
   it('reads well on a wall screen and on a phone, and both screenshot at full page size', async () => {
-    // Prepare
-    const wide = await open('?poll=1&live=off', { width: 1280, height: 800 });
-    await enterToken(wide.page, suite.s.tokens.reader);
-    await wide.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
-    const phone = await open('', { width: 390, height: 844 });
-    await enterToken(phone.page, suite.s.tokens.reader);
-    await phone.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
+    // Prepare: both screens load side by side
+    const shown = async (query: string, viewport: { width: number; height: number }) => {
+      const opened = await open(query, viewport);
+      await enterToken(opened.page, suite.s.tokens.reader);
+      await opened.page.waitForSelector('#thread-trump-putin-meeting .card__sources:not([hidden])', WAIT);
+      return opened;
+    };
+    const [wide, phone] = await Promise.all([
+      shown('?poll=1&live=off', { width: 1280, height: 800 }),
+      shown('', { width: 390, height: 844 }),
+    ]);
 
     // Act: the wall screen as it usually stands, the phone with a timeline open
     await phone.page.click('#thread-prisoner-exchange button.button--timeline');
@@ -543,7 +550,7 @@ describe('the desk for a reader', () => {
       body: { expected: { what: 'Second stage of the exchange', at: '2025-08' } },
     });
     expect(set.status).toBe(200);
-    const { page } = await open('?poll=1&live=off');
+    const { page } = await open('?poll=0.2&live=off');
     await enterToken(page, suite.s.tokens.reader);
     await page.waitForSelector('#thread-prisoner-exchange .card__expected', WAIT);
 
@@ -655,7 +662,7 @@ describe('the desk for a reader', () => {
           })
         ).status,
       ).toBe(201);
-    const { page, problems } = await open('?scenario=late-a&poll=1&live=off');
+    const { page, problems } = await open('?scenario=late-a&poll=0.2&live=off');
     let hold = false;
     let release = () => undefined as void;
     const released = new Promise<void>((done) => (release = done));

@@ -39,13 +39,22 @@ describe('a second screen', () => {
       body: { status: 'collapsed', summary: 'Mistaken: collapse reported.', occurredAt: '2025-06-05' },
     });
     expect(posted.status).toBe(201);
-    const wall = await desk(suite.s.tokens.reader, '?poll=3600');
-    await wall.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
-    await wall.page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
-    const editor = await desk(suite.s.tokens.editor, '?live=off');
-    await editor.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
-    await editor.page.click('#thread-two-screens button.button--timeline');
-    await editor.page.waitForSelector('#timeline-two-screens li.update', WAIT);
+    // The two screens load side by side: the wall live, the editor's history of the thread open
+    const [wall, editor] = await Promise.all([
+      (async () => {
+        const wall = await desk(suite.s.tokens.reader, '?poll=3600');
+        await wall.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
+        await wall.page.waitForFunction(() => document.body.dataset.liveState === 'live', undefined, WAIT);
+        return wall;
+      })(),
+      (async () => {
+        const editor = await desk(suite.s.tokens.editor, '?live=off');
+        await editor.page.waitForSelector('#thread-two-screens[data-status=collapsed]', WAIT);
+        await editor.page.click('#thread-two-screens button.button--timeline');
+        await editor.page.waitForSelector('#timeline-two-screens li.update', WAIT);
+        return editor;
+      })(),
+    ]);
     const wallReads: string[] = [];
     wall.page.on('request', (r) => wallReads.push(new URL(r.url()).pathname));
 

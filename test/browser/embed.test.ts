@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from '../support/server';
 import { SEED_SCENARIO } from '../../local/seed';
 import { dateAtPrecision } from '../../shared/http/public-pages';
 import { PUBLIC_MAX_AGE_SECONDS } from '../../shared/domain/public-cache';
-import { seriousViolations, WAIT } from '../support/desk';
+import { closeContexts, seriousViolations, WAIT } from '../support/desk';
 
 /**
  * The embed (contract 1.2, "Public scenarios and embeds") in headless Chromium: the iframe page and
@@ -25,8 +25,9 @@ beforeAll(async () => {
   const r = await suite.s.call('PATCH', `/scenarios/${SEED_SCENARIO}`, { body: { public: true } });
   expect(r.status).toBe(200);
 });
+afterEach(() => closeContexts(suite.contexts));
 afterAll(async () => {
-  for (const c of suite.contexts) await c.close().catch(() => undefined);
+  await closeContexts(suite.contexts);
   await suite.browser?.close();
   await suite.s?.close();
 });
