@@ -1,5 +1,6 @@
 import { createContext, type AppContext } from '../../shared/app/context';
 import { readConfig } from '../../shared/config';
+import { PATIENT } from './context';
 import { registerToken } from '../../shared/app/tokens';
 import { seedIfEmpty } from '../../local/seed';
 import {
@@ -106,13 +107,11 @@ export async function startCloudTest(options: Partial<CloudOptions> = {}): Promi
       options.alterFunction?.(name, fn);
     },
   });
-  // The operator's context, as patient as test/support/context.ts's (and the functions' here): on
-  // a busy machine the first calls to a fresh DynamoDB Local can take longer than the shipped 1.5 s
-  // (seen: edge.test.ts's seeding timed out while the other worker was synthesizing).
+  // The operator's context, as patient as every test context (seen: edge.test.ts's seeding timed
+  // out on the shipped 1.5 s while the other worker was synthesizing).
   const ctx = createContext({
     ...readConfig({ TABLE_NAME: cloud.tableName, DYNAMODB_ENDPOINT: endpoint }),
-    dynamodbTimeoutMs: 10_000,
-    writeRetryBudgetMs: 30_000,
+    ...PATIENT,
   });
   await seedIfEmpty(ctx);
   const tokens = {

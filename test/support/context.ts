@@ -6,6 +6,17 @@ import { ensureTable, tableDefinition } from '../../shared/store/table';
 import { OutboxStream } from '../../local/outbox-stream';
 
 /**
+ * Patient DynamoDB settings for every test context: on a busy machine a call can take longer than
+ * the shipped 1.5 s, and only the tests of a stalled database (which pass the shipped settings) are
+ * about timeouts. A write starts only when it could end within the budget even if DynamoDB stopped
+ * answering (shared/app/write-budget.ts): with a patient timeout that needs a patient budget too.
+ */
+export const PATIENT: Pick<Config, 'dynamodbTimeoutMs' | 'writeRetryBudgetMs'> = {
+  dynamodbTimeoutMs: 10_000,
+  writeRetryBudgetMs: 30_000,
+};
+
+/**
  * A context over a brand-new table in the run's DynamoDB Local, installed as the local server's
  * context (`appContext`, what the functions run over there). No bus: published events reach
  * subscriptions and live sockets in this process.
@@ -26,17 +37,12 @@ export async function freshContext(
   if (!process.env.DYNAMODB_ENDPOINT)
     throw new Error('DynamoDB Local is not running: the jest global setup starts it');
   // Each context has its own random keyrings, as `npm start` keeps in its data folder.
-  // A patient DynamoDB timeout: on a busy machine a call can take longer than the shipped 1.5 s, and
-  // only the tests of a stalled database (which pass the shipped settings) are about timeouts.
   const cfg: Config = {
     ...readConfig(process.env),
     tableName: `test-${randomUUID().slice(0, 8)}`,
     pageTokenSecret: newKeyring(),
     webhookSecretKey: newKeyring(),
-    dynamodbTimeoutMs: 10_000,
-    // A write starts only when it could end within the budget even if DynamoDB stopped answering
-    // (shared/app/write-budget.ts); with the patient timeout above that needs a patient budget too.
-    writeRetryBudgetMs: 30_000,
+    ...PATIENT,
     ...overrides,
   };
   const ctx = createContext(cfg, adapters);
