@@ -1,5 +1,5 @@
 import { KindConflictError, UnavailableError } from '../domain/errors';
-import { KINDS, KindRegistry, checkKindChange, type KindDefinition } from '../domain/kinds';
+import { BUILT_IN_REGISTRY, KINDS, KindRegistry, checkKindChange, type KindDefinition } from '../domain/kinds';
 import type { PutKindInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import type { Principal } from '../domain/types';
@@ -45,6 +45,21 @@ export class KindCache {
     if (known(registry) || this.clock() - this.lastMissReload < this.missReloadMs) return registry;
     this.lastMissReload = this.clock();
     return this.reload();
+  }
+
+  /**
+   * A registry that answers for `kind`. A built-in kind never changes (`PUT /kinds` refuses their
+   * names), so a question about one needs no read of the custom kinds: a write to a thread of a
+   * built-in kind — nearly every write — reads no KINDS partition, which on a cold start is one Query
+   * (and the SDK's first Query) fewer in the first request (docs/benchmarks.md, cold start).
+   */
+  async registryFor(kind: string): Promise<KindRegistry> {
+    return BUILT_IN_REGISTRY.has(kind) ? BUILT_IN_REGISTRY : this.registry();
+  }
+
+  /** `knowing` for a question about one kind: a built-in kind's answer is fixed (see `registryFor`). */
+  async knowingFor(kind: string, known: (registry: KindRegistry) => boolean): Promise<KindRegistry> {
+    return BUILT_IN_REGISTRY.has(kind) ? BUILT_IN_REGISTRY : this.knowing(known);
   }
 
   /** Read the custom kinds now; concurrent callers share one read. */

@@ -332,8 +332,6 @@ async function writeThread(
         continue;
       }
       const now = nowUtc();
-      // Which statuses are terminal decides whether the thread stays watched for staleness.
-      const kinds = await ctx.kinds.registry();
       let decision: Decision;
       try {
         decision = {
@@ -359,6 +357,9 @@ async function writeThread(
       };
       // Nothing to write (the same value again): answer with the thread as read, keep its version.
       if (decision.unchanged) return result;
+      // Which statuses are terminal decides whether the thread stays watched for staleness: the
+      // registry of the kind the thread has after the write (a PATCH may change it).
+      const kinds = await ctx.kinds.registryFor(decision.thread.kind);
       // The reads above took their time: a commit is started only if it can end within the budget.
       budget.giveUpIfLate();
       budget.spend();
@@ -429,7 +430,7 @@ export async function createThread(
   options: WriteOptions,
 ): Promise<WriteResult> {
   // An unknown kind is the request's mistake (400 on `kind`); a status the kind lacks is 422.
-  const kinds = await ctx.kinds.knowing((r) => settled(r, input.kind, input.status));
+  const kinds = await ctx.kinds.knowingFor(input.kind, (r) => settled(r, input.kind, input.status));
   kinds.requireKind(input.kind);
   if (!kinds.isStatusOf(input.kind, input.status))
     throw new InvalidStatusError(`${input.status} is not a status of kind ${input.kind}.`);
@@ -616,7 +617,7 @@ export async function requireStatusOf(
   status: string | null | undefined,
 ): Promise<void> {
   if (status == null) return;
-  const kinds = await ctx.kinds.knowing((r) => settled(r, thread.kind, status));
+  const kinds = await ctx.kinds.knowingFor(thread.kind, (r) => settled(r, thread.kind, status));
   if (!kinds.isStatusOf(thread.kind, status))
     throw new InvalidStatusError(`${status} is not a status of kind ${thread.kind}.`);
 }

@@ -84,6 +84,23 @@ describe('the kind cache', () => {
     const registry = await ctx.kinds.registry();
     expect(registry.isTerminal('fresh', 'done')).toBe(true);
   });
+
+  it('answers about a built-in kind without reading the custom kinds, and reads them for a custom one', async () => {
+    // Prepare
+    await putKind(ctx, 'talks', { label: 'Talks', statuses: statuses('open', 'closed!') }, admin);
+    const other = otherInstance();
+    // Act
+    const builtIn = await other.cache.registryFor('ceasefire');
+    const builtInKnowing = await other.cache.knowingFor('ceasefire', (r) => r.isStatusOf('ceasefire', 'nope'));
+    const loadsForBuiltIn = other.loads.length;
+    const custom = await other.cache.registryFor('talks');
+    // Assess
+    expect(loadsForBuiltIn).toBe(0);
+    expect(builtIn.isTerminal('ceasefire', 'collapsed')).toBe(true);
+    expect(builtInKnowing.isStatusOf('ceasefire', 'nope')).toBe(false);
+    expect(custom.isTerminal('talks', 'closed')).toBe(true);
+    expect(other.loads).toHaveLength(1);
+  });
 });
 
 describe('PUT under concurrent changes', () => {
