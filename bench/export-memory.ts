@@ -1,3 +1,4 @@
+import { outletsOf } from '../shared/domain/outlets';
 import './lib/quiet';
 import { fork, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
@@ -99,7 +100,7 @@ function scenarioItems(scenario: string, updates: number): Record<string, unknow
         revisionCount: 0,
         key: false,
       };
-      items.push(updateItem(update));
+      items.push(updateItem({ ...update, outlets: outletsOf(update) }));
     }
   }
   return items;

@@ -1,3 +1,4 @@
+import { outletsOf } from '../shared/domain/outlets';
 import './lib/quiet';
 import { ulid } from 'ulid';
 import { createThread } from '../shared/app/threads';
@@ -113,7 +114,7 @@ export async function run(): Promise<Section> {
         revisionCount: 0,
         key: false,
       } as Update;
-      return updateItem(update);
+      return updateItem({ ...update, outlets: outletsOf(update) });
     });
     await batchPut(ctx.db, ctx.config.tableName, generated, 8);
     const writeMs = Date.now() - writeStarted;

@@ -1,3 +1,4 @@
+import { outletsOf } from '../shared/domain/outlets';
 import './lib/quiet';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -103,7 +104,11 @@ function threadItems(prefix: string, n: number): Record<string, unknown>[] {
       createdAt: now,
       updatedAt: now,
     };
-    items.push(threadItem(thread), listingItem(thread), updateItem(update));
+    items.push(
+      threadItem(thread),
+      listingItem(thread),
+      updateItem({ ...update, outlets: outletsOf(update) }),
+    );
   }
   return items;
 }

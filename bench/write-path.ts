@@ -1,9 +1,11 @@
+import { outletsOf } from '../shared/domain/outlets';
 import './lib/quiet';
 import { loadavg } from 'node:os';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { AppContext } from '../shared/app/context';
-import { createThread, postUpdate, retractUpdate, threadAsOf } from '../shared/app/threads';
+import { createThread, postUpdate, retractUpdate } from '../shared/app/threads';
+import { threadAsOf } from '../shared/app/thread-views';
 import { cursorOf, foldAll, stateOf } from '../shared/domain/projection';
 import type { Update } from '../shared/domain/types';
 import { json } from '../shared/http/response';
@@ -83,9 +85,14 @@ async function seedThread(ctx: AppContext, id: string, n: number): Promise<Updat
       key: false,
     });
   }
-  await batchPut(ctx.db, ctx.config.tableName, updates.map(updateItem), 8);
+  await batchPut(
+    ctx.db,
+    ctx.config.tableName,
+    updates.map((u) => updateItem({ ...u, outlets: outletsOf(u) })),
+    8,
+  );
   const record = (await ctx.threads.getThreadRecord(id))!;
-  const fold = foldAll(updates);
+  const fold = foldAll(updates.map((u) => ({ ...u, outlets: outletsOf(u) })));
   await ctx.threads.commit({
     thread: { ...record.thread, ...stateOf(fold)!, version: record.thread.version + 1 },
     cursor: cursorOf(fold),

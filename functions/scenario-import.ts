@@ -1,4 +1,4 @@
-import { importArchive } from '../shared/app/archive';
+import { importArchive } from '../shared/app/archive-import';
 import { kindCache } from '../shared/app/kinds';
 import { config } from '../shared/config';
 import { ARCHIVE_BODY_BYTES } from '../shared/domain/limits';

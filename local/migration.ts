@@ -22,9 +22,12 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { outletsOf } from '../shared/domain/outlets';
 import { cursorOf, foldAll, stateOf, type UpdateFacts } from '../shared/domain/projection';
 import {
+  RECORDED_OUTLETS_ATTRIBUTE,
   RETIRED_LISTING_KEYS,
+  recordedOutletsOf,
   isLegacyThreadItem,
   listingItem,
   threadItem,
@@ -42,6 +45,7 @@ import {
   SCENARIO_SK,
   THREAD_SK,
   UPDATE_PREFIX,
+  REVISION_PREFIX,
   OUTBOX_SHARDS,
   outboxKey,
   outboxShardPk,
@@ -147,7 +151,8 @@ export type Change =
   | { kind: 'delete-counter'; key: Key }
   | { kind: 'delete-search'; key: Key }
   | { kind: 'delete-idempotency'; key: Key }
-  | { kind: 'trim-listing'; key: Key };
+  | { kind: 'trim-listing'; key: Key }
+  | { kind: 'record-outlets'; key: Key; item: Item };
 
 const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });
 
@@ -168,8 +173,8 @@ const factsOf = (item: Item): UpdateFacts => ({
   retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
   // Contract 1.2: claims and the sources' outlets are part of the fold.
   claimedBy: (item.claimedBy as string | undefined) ?? null,
-  sources: (item.sources as { url: string }[] | undefined) ?? [],
-  inboxItem: (item.inboxItem as string | undefined) ?? null,
+  // Recorded, or derived from the sources as the write path records them (the pass fills the item too).
+  outlets: recordedOutletsOf(item) ?? outletsOf(item as { sources: { url: string }[]; inboxItem?: string }),
 });
 
 /** The fold's fields that older items never held (contract 1.2): taken from the fold, not compared. */
@@ -258,6 +263,13 @@ export function threadNeedsHistory(item: Item): boolean {
 export function migrateOther(item: Item): Exclude<Change, { kind: 'thread' }> | null {
   const key = keyOf(item);
   if (key.PK === 'CHANGES') return { kind: 'delete-counter', key };
+  // An update or revision with sources and no recorded outlets (written before they were recorded).
+  if (
+    key.PK.startsWith('THREAD#') &&
+    (key.SK.startsWith(UPDATE_PREFIX) || key.SK.startsWith(REVISION_PREFIX)) &&
+    recordedOutletsOf(item) === null
+  )
+    return { kind: 'record-outlets', key, item };
   // A listing item with the scenario-status key it no longer needs (a scenario's `status=` is a filter now).
   if (key.SK === LISTING_SK && RETIRED_LISTING_KEYS.some((k) => item[k] !== undefined))
     return { kind: 'trim-listing', key };
@@ -435,6 +447,8 @@ export interface MigrationSummary {
   idempotencyDeleted: number;
   /** Listing items whose retired scenario-status key (GSI4) was removed. */
   listingsTrimmed: number;
+  /** Updates and revisions that got their recorded outlets (RecordedOutlets in shared/domain/types.ts). */
+  outletsRecorded: number;
   /** Postings and document records of the retired search index. */
   searchItemsDeleted: number;
   /** Thread writes that lost to a live write and were planned again. */
@@ -487,6 +501,7 @@ export async function migrateItems(
     countersDeleted: 0,
     idempotencyDeleted: 0,
     listingsTrimmed: 0,
+    outletsRecorded: 0,
     searchItemsDeleted: 0,
     retries: 0,
     unchanged: 0,
@@ -611,6 +626,9 @@ class Pass {
     } else if (change.kind === 'trim-listing') {
       this.counts.listingsTrimmed++;
       if (!this.dryRun) await this.trimListing(change.key);
+    } else if (change.kind === 'record-outlets') {
+      this.counts.outletsRecorded++;
+      if (!this.dryRun) await this.recordOutlets(change.key, change.item);
     } else {
       if (change.kind === 'delete-counter') this.counts.countersDeleted++;
       else if (change.kind === 'delete-search') this.counts.searchItemsDeleted++;
@@ -736,6 +754,40 @@ class Pass {
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  /**
+   * Record an update's or a revision's outlets, derived from its sources as the write path derives
+   * them (a revision of an update accepted from the news inbox counts its first source only, as the
+   * update does: the update item says whether it was). Conditional on the item still having no
+   * outlets and the same sources: an amendment landing meanwhile recorded its own.
+   */
+  private async recordOutlets(key: Key, item: Item): Promise<void> {
+    let inboxItem = item.inboxItem as string | undefined;
+    if (key.SK.startsWith(REVISION_PREFIX)) {
+      const updateId = key.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
+      const { Item: update } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: { PK: key.PK, SK: `${UPDATE_PREFIX}${updateId}` } }),
+      );
+      inboxItem = update?.inboxItem as string | undefined;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET #outlets = :outlets',
+          ConditionExpression: 'attribute_not_exists(#outlets) AND #sources = :sources',
+          ExpressionAttributeNames: { '#outlets': RECORDED_OUTLETS_ATTRIBUTE, '#sources': 'sources' },
+          ExpressionAttributeValues: {
+            ':outlets': outletsOf({ sources: item.sources as { url: string }[], inboxItem }),
+            ':sources': item.sources,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  * server, and reports over IPC.
  */
 
+import { outletsOf } from '../../shared/domain/outlets';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
@@ -107,7 +108,7 @@ async function postUpdate(id: string, n: number): Promise<number> {
             {
               Put: {
                 TableName: table,
-                Item: updateItem(update),
+                Item: updateItem({ ...update, outlets: outletsOf(update) }),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },

@@ -5,7 +5,7 @@ import type { Thread } from '../domain/types';
 import type { ListPosition, ThreadFilter } from '../store/thread-store';
 import { archivedMatches, type ArchivedFilter } from './archived';
 import type { AppContext } from './context';
-import { threadAsOf } from './threads';
+import { threadAsOf } from './thread-views';
 
 /** A scenario's threads as they stood at `asOf` and/or as known at `knownAt` (contract 1.1 "Boards"). */
 export interface BoardQuery {

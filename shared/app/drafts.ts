@@ -8,7 +8,6 @@ import {
 import type { CreateUpdateInput } from '../domain/schemas';
 import { nowUtc, type PreciseTime } from '../domain/time';
 import type { Draft } from '../domain/types';
-import type { Page } from '../store/thread-store';
 import { IdempotencyClaimLost } from '../store/thread-store';
 import type { AppContext } from './context';
 import { outcomeOf, requireStatusOf, waitingDraft, type WriteOptions, type WriteResult } from './threads';
@@ -89,17 +88,6 @@ export async function createDraft(
     throw error;
   }
   return result;
-}
-
-/** A thread's waiting drafts, newest first (404 for a thread that does not exist). */
-export async function listThreadDrafts(
-  ctx: Pick<AppContext, 'threads' | 'drafts'>,
-  threadId: string,
-  limit: number,
-  start?: Record<string, unknown>,
-): Promise<Page<Draft>> {
-  if (!(await ctx.threads.getThread(threadId))) throw new NotFoundError(`No thread ${threadId}.`);
-  return ctx.drafts.listOfThread(threadId, limit, start);
 }
 
 /** Discard a waiting draft: 404 when there is none, 409 not_a_draft for an update or a published draft. */

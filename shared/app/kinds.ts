@@ -1,5 +1,11 @@
 import { KindConflictError, UnavailableError } from '../domain/errors';
-import { BUILT_IN_REGISTRY, KINDS, KindRegistry, checkKindChange, type KindDefinition } from '../domain/kinds';
+import {
+  BUILT_IN_REGISTRY,
+  KINDS,
+  KindRegistry,
+  checkKindChange,
+  type KindDefinition,
+} from '../domain/kinds';
 import type { PutKindInput } from '../domain/schemas';
 import { nowUtc } from '../domain/time';
 import type { Principal } from '../domain/types';

@@ -6,7 +6,6 @@ import {
   IdempotencyInProgressError,
   InvalidParentError,
   InvalidStatusError,
-  NoStatusAtTimeError,
   NotADraftError,
   NotFoundError,
   PreconditionFailedError,
@@ -16,23 +15,15 @@ import {
 import { calendarAfterChange } from '../domain/calendar';
 import type { VersionPrecondition } from '../domain/precondition';
 import type { KindRegistry } from '../domain/kinds';
-import {
-  cursorOf,
-  foldAll,
-  project,
-  resumeFold,
-  stateOf,
-  type Cutoff,
-  type Fold,
-} from '../domain/projection';
+import { cursorOf, foldAll, resumeFold, stateOf, type Fold } from '../domain/projection';
 import {
   addUpdate,
   amendUpdate as refoldAmended,
   retractUpdate as refold,
-  viewAsOf,
   type HistoryWindows,
 } from '../domain/resume';
-import { changesWording, wordingKnownAt, type Wording } from '../domain/revisions';
+import { outletsOf } from '../domain/outlets';
+import { changesWording, type Wording } from '../domain/revisions';
 import type {
   AmendUpdateInput,
   CreateThreadInput,
@@ -43,11 +34,11 @@ import type {
 import { scenariosToRecount } from '../domain/scenario-counts';
 import { nowUtc, type PreciseTime } from '../domain/time';
 import type {
-  CriteriaRevision,
   Draft,
   Expected,
   Principal,
-  Revision,
+  StoredRevision,
+  StoredUpdate,
   Thread,
   ThreadState,
   Update,
@@ -77,13 +68,13 @@ import {
   type ThreadRecord,
   type ThreadWrite,
   type Turn,
+  type WindowFacts,
 } from '../store/thread-store';
 import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
 
-/** What reading a thread's history takes. */
-export type ThreadReads = Pick<AppContext, 'threads'>;
+import type { ThreadReads } from './thread-views';
 /**
  * What a thread write takes: the stores it reads and commits to, and where its recounts go. Its events
  * commit in its transaction (the outbox); the table's stream carries them on (shared/app/outbox-relay.ts).
@@ -155,7 +146,12 @@ const occurredOf = (given: OccurredInput | undefined, now: string): PreciseTime 
       ? { at: given, precision: 'instant' }
       : given;
 
-function newUpdate(threadId: string, input: CreateUpdateInput, principal: Principal, now: string): Update {
+function newUpdate(
+  threadId: string,
+  input: CreateUpdateInput,
+  principal: Principal,
+  now: string,
+): StoredUpdate {
   const occurred = occurredOf(input.occurredAt, now);
   return {
     id: ulid(Date.parse(now)),
@@ -176,8 +172,25 @@ function newUpdate(threadId: string, input: CreateUpdateInput, principal: Princi
     key: false,
     claimedBy: input.claimedBy ?? null,
     ...(input.inboxItem !== undefined ? { inboxItem: input.inboxItem } : {}),
+    outlets: outletsOf(input),
   };
 }
+
+/**
+ * An update as a write folds and stores it: with its recorded outlets, derived from its sources when
+ * its item is from before outlets were recorded (the writer loads the Public Suffix List anyway; a
+ * reader never does), so no write stores a fold or an item that counts such an update's outlets as none.
+ */
+const withOutletsRecorded = <
+  U extends {
+    outlets: readonly string[] | null;
+    sources: readonly { url: string }[];
+    inboxItem?: string | null;
+  },
+>(
+  u: U,
+): U & { outlets: string[] } =>
+  u.outlets !== null ? (u as U & { outlets: string[] }) : { ...u, outlets: outletsOf(u) };
 
 /**
  * The thread after a change to its history: recomputed by the one projection, refreshed, one version
@@ -197,13 +210,20 @@ function refreshed(thread: Thread, state: ThreadState, now: string): Thread {
   };
 }
 
-/** The windows of a thread's history, read from the store (consistently for writes). */
-const windowsOf = (ctx: ThreadReads, threadId: string, consistent: boolean): HistoryWindows => ({
-  from: (occurredAt, inclusive) => ctx.threads.updatesFrom(threadId, occurredAt, inclusive, consistent),
-  before: (occurredAt, inclusive) => ctx.threads.updatesBefore(threadId, occurredAt, inclusive, consistent),
-  byRecordedDesc: (expected) => ctx.threads.updatesByRecordedDesc(threadId, expected, consistent),
-  all: async () => (await ctx.threads.loadHistory(threadId, consistent)).updates,
-});
+/** The windows a write folds: consistent, and every update with its outlets (withOutletsRecorded). */
+const writeWindowsOf = (ctx: ThreadReads, threadId: string): HistoryWindows => {
+  const recorded = async function* (pages: AsyncIterable<WindowFacts[]>) {
+    for await (const page of pages) yield page.map(withOutletsRecorded);
+  };
+  return {
+    from: async (occurredAt, inclusive) =>
+      (await ctx.threads.updatesFrom(threadId, occurredAt, inclusive, true)).map(withOutletsRecorded),
+    before: (occurredAt, inclusive) =>
+      recorded(ctx.threads.updatesBefore(threadId, occurredAt, inclusive, true)),
+    byRecordedDesc: (expected) => recorded(ctx.threads.updatesByRecordedDesc(threadId, expected, true)),
+    all: async () => (await ctx.threads.loadHistory(threadId, true)).updates.map(withOutletsRecorded),
+  };
+};
 
 /**
  * The fold a write resumes from: the one stored on the thread item, or — for an item written before
@@ -212,7 +232,7 @@ const windowsOf = (ctx: ThreadReads, threadId: string, consistent: boolean): His
  */
 async function foldFor(ctx: ThreadReads, record: ThreadRecord): Promise<Fold> {
   return (
-    resumeFold(record.thread, record.cursor) ?? foldAll(await windowsOf(ctx, record.thread.id, true).all())
+    resumeFold(record.thread, record.cursor) ?? foldAll(await writeWindowsOf(ctx, record.thread.id).all())
   );
 }
 
@@ -220,7 +240,7 @@ async function foldFor(ctx: ThreadReads, record: ThreadRecord): Promise<Fold> {
 function historyChange(
   thread: Thread,
   fold: Fold,
-  update: Update,
+  update: StoredUpdate,
   updateIsNew: boolean,
   now: string,
   principal: Principal,
@@ -605,7 +625,7 @@ export function postUpdate(
     const update = newUpdate(threadId, input, options.principal, now);
     // In order (the common case): the stored fold steps on, nothing else is read. A late report
     // reads the updates from its occurred time on, and back only as far as the status run needs.
-    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    const { fold } = await addUpdate(await foldFor(ctx, record), update, writeWindowsOf(ctx, threadId));
     return historyChange(thread, fold, update, true, now, options.principal);
   });
 }
@@ -628,14 +648,14 @@ async function liveUpdate(
   threadId: string,
   updateId: string,
   whyRefused: string,
-): Promise<Update> {
-  const update = await ctx.threads.getUpdate(threadId, updateId, true);
+): Promise<StoredUpdate & { outlets: string[] }> {
+  const update = await ctx.threads.getStoredUpdate(threadId, updateId, true);
   if (!update) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
   if (update.retracted)
     throw new AlreadyRetractedError(
       `Update ${updateId} was retracted at ${update.retraction?.retractedAt}${whyRefused}.`,
     );
-  return update;
+  return withOutletsRecorded(update);
 }
 
 export function retractUpdate(
@@ -649,12 +669,12 @@ export function retractUpdate(
     const { thread } = record;
     // Read after the thread item: a retraction committed in between has moved its version.
     const target = await liveUpdate(ctx, threadId, updateId, '');
-    const retracted: Update = {
+    const retracted: StoredUpdate = {
       ...target,
       retracted: true,
       retraction: { reason, retractedAt: now, retractedBy: options.principal.name },
     };
-    const fold = await refold(await foldFor(ctx, record), retracted, windowsOf(ctx, threadId, true));
+    const fold = await refold(await foldFor(ctx, record), retracted, writeWindowsOf(ctx, threadId));
     if (!stateOf(fold))
       throw new CannotRetractLastStatusError(
         `Retracting ${updateId} would leave thread ${threadId} without any status.`,
@@ -693,7 +713,7 @@ export function amendUpdate(
     // Only the key flag (contract 1.2 "Key events"): the update item is rewritten with the thread item
     // (one version on), as an amendment is, but it is no new wording: no revision, no refold.
     if (!reworded) {
-      const flagged: Update = { ...target, key };
+      const flagged: StoredUpdate = { ...target, key };
       const next: Thread = { ...thread, version: thread.version + 1, updatedAt: now };
       return {
         thread: next,
@@ -703,15 +723,18 @@ export function amendUpdate(
       };
     }
     const revision = target.revisionCount + 1;
-    const amended: Update = {
+    // New sources name their own outlets (an accepted item's copies still count as its one outlet).
+    const outlets = outletsOf({ sources: wording.sources, inboxItem: target.inboxItem ?? null });
+    const amended: StoredUpdate = {
       ...target,
       ...wording,
       key,
       revisedAt: now,
       revisedBy: options.principal.name,
       revisionCount: revision,
+      outlets,
     };
-    const revisions: Revision[] = [
+    const revisions: StoredRevision[] = [
       ...(target.revisionCount === 0
         ? [
             {
@@ -721,12 +744,13 @@ export function amendUpdate(
               quotes: target.quotes,
               recordedAt: target.recordedAt,
               recordedBy: target.postedBy,
+              outlets: target.outlets,
             },
           ]
         : []),
-      { revision, ...wording, recordedAt: now, recordedBy: options.principal.name },
+      { revision, ...wording, recordedAt: now, recordedBy: options.principal.name, outlets },
     ];
-    const fold = await refoldAmended(await foldFor(ctx, record), amended, windowsOf(ctx, threadId, true));
+    const fold = await refoldAmended(await foldFor(ctx, record), amended, writeWindowsOf(ctx, threadId));
     const state = stateOf(fold)!;
     const next: Thread = { ...thread, ...state, version: thread.version + 1, updatedAt: now };
     return {
@@ -767,7 +791,7 @@ export function publishDraft(
       );
     // The kind may have changed since it was drafted.
     await requireStatusOf(ctx, thread, draft.status);
-    const update: Update = {
+    const update: StoredUpdate = {
       id: ulid(Date.parse(now)),
       threadId,
       status: draft.status,
@@ -789,8 +813,9 @@ export function publishDraft(
       ...(draft.claimedBy ? { claimedBy: draft.claimedBy } : {}),
       // A draft accepted from the news inbox: its update is that item's, as an accepted update is.
       ...(draft.inboxItem !== undefined ? { inboxItem: draft.inboxItem } : {}),
+      outlets: outletsOf(draft),
     };
-    const { fold } = await addUpdate(await foldFor(ctx, record), update, windowsOf(ctx, threadId, true));
+    const { fold } = await addUpdate(await foldFor(ctx, record), update, writeWindowsOf(ctx, threadId));
     const change = historyChange(thread, fold, update, true, now, principal);
     return {
       ...change,
@@ -821,29 +846,6 @@ export async function waitingDraft(
   if (await ctx.threads.getUpdate(threadId, draftId, true))
     throw new NotADraftError(`${draftId} is an update of thread ${threadId}, not a draft.`);
   throw new NotFoundError(`Thread ${threadId} has no draft ${draftId}.`);
-}
-
-/** An update's wordings, oldest first, revision 0 the original. */
-export async function listRevisions(
-  ctx: ThreadReads,
-  threadId: string,
-  updateId: string,
-): Promise<Revision[]> {
-  const update = await ctx.threads.getUpdate(threadId, updateId);
-  if (!update) throw new NotFoundError(`Thread ${threadId} has no update ${updateId}.`);
-  if (update.revisionCount === 0)
-    return [
-      {
-        revision: 0,
-        summary: update.summary,
-        sources: update.sources,
-        quotes: update.quotes,
-        recordedAt: update.recordedAt,
-        recordedBy: update.postedBy,
-      },
-    ];
-  // Revisions are written with the update item; an eventually consistent read may trail it, so read them consistently.
-  return ctx.threads.getRevisions(threadId, updateId, true);
 }
 
 /**
@@ -949,62 +951,3 @@ const changedFields = (before: Thread, after: Thread): string[] =>
   (Object.keys(after) as (keyof Thread)[]).filter(
     (f) => f !== 'version' && f !== 'updatedAt' && JSON.stringify(before[f]) !== JSON.stringify(after[f]),
   );
-
-/**
- * The thread as it stood at `asOf` and/or as it was known at `knownAt`.
- *
- * `asOf` alone resumes from the thread's fold: it reads the updates occurred after `asOf` and walks
- * back only as far as the status run at `asOf` reaches (see domain/resume.ts#viewAsOf). Those reads
- * are consistent and bracketed by two reads of the thread item: if the version moved in between,
- * they may not belong together, so it reads again (then, after a few tries, the whole history).
- * `knownAt` cuts on recorded time, which no index orders the fold by: it projects the whole history
- * (one Query of the partition), as does a thread whose item carries no fold cursor yet.
- */
-export async function threadAsOf(ctx: ThreadReads, threadId: string, cut: Cutoff): Promise<Thread & Cutoff> {
-  const { asOf, knownAt } = cut;
-  if (asOf !== undefined && knownAt === undefined) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const record = await ctx.threads.getThreadRecord(threadId);
-      if (!record) throw new NotFoundError(`No thread ${threadId}.`);
-      const fold = resumeFold(record.thread, record.cursor);
-      if (!fold) break;
-      const state = await viewAsOf(fold, asOf, windowsOf(ctx, threadId, true));
-      if ((await ctx.threads.getThreadConsistent(threadId))?.version !== record.thread.version) continue;
-      if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
-      return { ...record.thread, ...state, ...cut };
-    }
-  }
-  const { thread, updates, revisions, criteria } = await ctx.threads.loadHistory(threadId, false);
-  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
-  // Known at a time, an update reads as it was worded then (the summary follows the latest live one).
-  const worded =
-    knownAt === undefined
-      ? updates
-      : updates.map((u) => wordingKnownAt(u, revisions.get(u.id) ?? [], knownAt));
-  const state = project(worded, cut);
-  if (!state) throw new NoStatusAtTimeError(`Thread ${threadId} had no status ${describeCut(cut)}.`);
-  return {
-    ...thread,
-    ...state,
-    ...(knownAt !== undefined ? { criteria: criteriaKnownAt(criteria, knownAt) } : {}),
-    ...cut,
-  };
-}
-
-/** The criteria as known at a time: the last text recorded by then (none before the first). */
-const criteriaKnownAt = (revisions: readonly CriteriaRevision[], knownAt: string): string | null =>
-  revisions.filter((r) => r.recordedAt <= knownAt).at(-1)?.text ?? null;
-
-/** Contract 1.2: a thread's criteria over time, oldest first (revision 1 the first text). */
-export async function listCriteria(ctx: ThreadReads, threadId: string): Promise<CriteriaRevision[]> {
-  const [thread, revisions] = await Promise.all([
-    ctx.threads.getThread(threadId),
-    // Written with the thread item; an eventually consistent read may trail it, so read them consistently.
-    ctx.threads.getCriteria(threadId, true),
-  ]);
-  if (!thread) throw new NotFoundError(`No thread ${threadId}.`);
-  return revisions;
-}
-
-const describeCut = (cut: Cutoff) =>
-  [cut.asOf && `as of ${cut.asOf}`, cut.knownAt && `known at ${cut.knownAt}`].filter(Boolean).join(' and ');

@@ -1,4 +1,3 @@
-import { outletsOf } from './outlets';
 import type { Precision } from './time';
 import type { Claim, ThreadState } from './types';
 
@@ -17,11 +16,17 @@ export interface UpdateFacts {
   retraction: { retractedAt: string } | null;
   /** The party whose claim the update reports (contract 1.2 "Claims by party"): it sets that claim, never the status. */
   claimedBy?: string | null;
-  /** Where the update's outlets come from (contract 1.2 "Corroboration"); absent reads as none. */
-  sources?: readonly { url: string }[];
-  /** Set on updates accepted from the news inbox: their sources are one article and its copies. */
-  inboxItem?: string | null;
+  /**
+   * The distinct outlets the update's sources name (contract 1.2 "Corroboration"), as recorded with
+   * the update (domain/outlets.ts#outletsOf at write time): the fold never reads the Public Suffix
+   * List, so readers do not load it. null: an item written before outlets were stored, which
+   * `npm run migrate` fills; until then it counts as none.
+   */
+  outlets: readonly string[] | null;
 }
+
+/** An update's recorded outlets (none while an item from before awaits the migration). */
+export const outletsOfFacts = (u: Pick<UpdateFacts, 'outlets'>): readonly string[] => u.outlets ?? [];
 
 /** The status an update gives the thread's own run: a claim's status is the party's, not the thread's. */
 export const ownStatus = (u: Pick<UpdateFacts, 'status' | 'claimedBy'>): string | null =>
@@ -231,9 +236,9 @@ export function step(fold: Fold, u: UpdateFacts, knownAt?: string): Fold {
     claims: claim ? withClaim(fold.claims, claim) : fold.claims,
     // The run's outlets: those of the update that starts it, then of each update repeating its status.
     outlets: starts
-      ? withOutlets([], outletsOf(u))
+      ? withOutlets([], outletsOfFacts(u))
       : status !== null
-        ? withOutlets(fold.outlets, outletsOf(u))
+        ? withOutlets(fold.outlets, outletsOfFacts(u))
         : fold.outlets,
   };
 }

@@ -1,10 +1,10 @@
-import { outletsOf } from './outlets';
 import {
   compareUpdates,
   foldClaimOf,
   isRetracted,
   markerOf,
   ownStatus,
+  outletsOfFacts,
   project,
   stateOf,
   step,
@@ -118,14 +118,14 @@ function scanStep(s: PrefixScan, u: UpdateFacts): PrefixScan {
     if (s.status === null || status === s.status) {
       next.status = status;
       next.runStart = markerOf(u);
-      if (s.needOutlets) next.outlets = withOutlets(s.outlets, outletsOf(u));
+      if (s.needOutlets) next.outlets = withOutlets(s.outlets, outletsOfFacts(u));
     } else {
       // A different status: the run began just after it.
       next.needRun = false;
       next.needOutlets = false;
     }
   } else if (s.needOutlets) {
-    if (status === s.status) next.outlets = withOutlets(s.outlets, outletsOf(u));
+    if (status === s.status) next.outlets = withOutlets(s.outlets, outletsOfFacts(u));
     if (status !== s.status || (s.runFloor !== null && compareUpdates(u, s.runFloor) <= 0))
       next.needOutlets = false;
   }
@@ -261,7 +261,9 @@ export async function viewAsOf(
   const headBefore = fold.head !== null && fold.head.occurredAt <= asOf;
   const runBefore = fold.runStart !== null && fold.runStart.occurredAt <= asOf;
   // The stored outlets hold as of `asOf` unless an update after it repeated the status (and added some).
-  const outletsAfter = after.some((u) => !isRetracted(u) && ownStatus(u) !== null && outletsOf(u).length);
+  const outletsAfter = after.some(
+    (u) => !isRetracted(u) && ownStatus(u) !== null && outletsOfFacts(u).length,
+  );
   const claimBefore = (c: FoldClaim) => c.at.occurredAt <= asOf;
   const prefix = await scanBack(
     {

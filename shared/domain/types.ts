@@ -88,6 +88,24 @@ export interface Revision {
   recordedBy: string;
 }
 
+/**
+ * What an update item stores beside the contract's Update (and a revision item beside its Revision):
+ * the distinct outlets its sources name, derived once when the wording is recorded
+ * (domain/outlets.ts#outletsOf), so the projection — and every reader folding history — needs no
+ * Public Suffix List (docs/benchmarks.md, cold start). null: an item written before outlets were
+ * stored, until `npm run migrate` fills it. Never part of a response, event or archive: the Update
+ * and Revision objects those carry are built from the contract's fields only.
+ */
+export interface RecordedOutlets {
+  outlets: string[] | null;
+}
+
+/** An update as its item stores it: the contract's Update and its recorded outlets. */
+export type StoredUpdate = Update & RecordedOutlets;
+
+/** A revision as its item stores it: one wording and its recorded outlets. */
+export type StoredRevision = Revision & RecordedOutlets;
+
 /** The fields of a thread that the projection derives from its updates. */
 export interface ThreadState {
   status: string;

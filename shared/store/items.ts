@@ -13,6 +13,8 @@ import type {
   Revision,
   Scenario,
   Source,
+  StoredRevision,
+  StoredUpdate,
   Thread,
   Update,
 } from '../domain/types';
@@ -204,6 +206,30 @@ export function toUpdate(item: Record<string, unknown>): Update {
   };
 }
 
+/**
+ * An update or revision item's recorded outlets (StoredUpdate, StoredRevision). Written with every
+ * wording that has sources (an empty list when none of them has an outlet) and left out when it has
+ * none, so a note without sources stays the item it was. Absent with sources: an item from before
+ * outlets were stored (null, until `npm run migrate` fills it).
+ */
+export const RECORDED_OUTLETS_ATTRIBUTE = 'outlets';
+
+export const recordedOutletsOf = (item: Record<string, unknown>): string[] | null => {
+  const stored = item[RECORDED_OUTLETS_ATTRIBUTE];
+  if (Array.isArray(stored)) return stored as string[];
+  return Array.isArray(item.sources) && item.sources.length > 0 ? null : [];
+};
+
+/** The attribute a wording stores for its outlets (see RECORDED_OUTLETS_ATTRIBUTE). */
+const outletsAttribute = (w: { sources: readonly unknown[]; outlets: string[] | null }) =>
+  w.outlets !== null && w.sources.length > 0 ? { [RECORDED_OUTLETS_ATTRIBUTE]: w.outlets } : {};
+
+/** An update as its item stores it: the contract's Update and its recorded outlets. */
+export const toStoredUpdate = (item: Record<string, unknown>): StoredUpdate => ({
+  ...toUpdate(item),
+  outlets: recordedOutletsOf(item),
+});
+
 /** A thread or update as a response body presents it: the order a read gives. */
 export const threadInOrder = (thread: Thread): Thread =>
   toThread(thread as unknown as Record<string, unknown>);
@@ -390,10 +416,11 @@ export function sameListing(a: Record<string, unknown>, b: Record<string, unknow
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-export function updateItem(update: Update): Record<string, unknown> {
+export function updateItem(update: StoredUpdate): Record<string, unknown> {
   return {
     ...updateKey(update.threadId, update.id),
     ...pick<Update>(update as unknown as Record<string, unknown>, UPDATE_FIELDS),
+    ...outletsAttribute(update),
     // A plain update stores no claimedBy: an update item (and a note's WCU) stays as it was.
     ...(!update.claimedBy ? { claimedBy: undefined } : {}),
     ...(update.inboxItem !== undefined ? { inboxItem: update.inboxItem } : {}),
@@ -462,10 +489,11 @@ const REVISION_FIELDS = [
 export const revisionItem = (
   threadId: string,
   updateId: string,
-  revision: Revision,
+  revision: StoredRevision,
 ): Record<string, unknown> => ({
   ...revisionKey(threadId, updateId, revision.revision),
   ...pick<Revision>(revision as unknown as Record<string, unknown>, REVISION_FIELDS),
+  ...outletsAttribute(revision),
 });
 
 export function toRevision(item: Record<string, unknown>): Revision {
@@ -478,14 +506,21 @@ export function toRevision(item: Record<string, unknown>): Revision {
   };
 }
 
+/** A revision as its item stores it: the wording and its recorded outlets. */
+export const toStoredRevision = (item: Record<string, unknown>): StoredRevision => ({
+  ...toRevision(item),
+  outlets: recordedOutletsOf(item),
+});
+
 /** An update's original wording (revision 0), for an update whose revisions were never stored. */
-export const originalOf = (u: Update): Revision => ({
+export const originalOf = (u: StoredUpdate): StoredRevision => ({
   revision: 0,
   summary: u.summary,
   sources: u.sources,
   quotes: u.quotes,
   recordedAt: u.recordedAt,
   recordedBy: u.postedBy,
+  outlets: u.outlets,
 });
 
 /** Fields of the Scenario object, in the contract's order. */

@@ -17,7 +17,14 @@ import type { CalendarState } from '../domain/calendar';
 import type { KindRegistry } from '../domain/kinds';
 import type { FoldCursor, UpdateFacts, UpdateKey } from '../domain/projection';
 import type { Precision } from '../domain/time';
-import type { CriteriaRevision, Revision, Thread, Update } from '../domain/types';
+import type {
+  CriteriaRevision,
+  Revision,
+  StoredRevision,
+  StoredUpdate,
+  Thread,
+  Update,
+} from '../domain/types';
 import type { TrackerEvent } from '../domain/event';
 import type { ChangeRecord } from '../domain/changes';
 import {
@@ -45,7 +52,10 @@ import {
   sameListing,
   threadItem,
   toCriteriaRevisions,
+  recordedOutletsOf,
   toRevision,
+  toStoredRevision,
+  toStoredUpdate,
   toThread,
   toUpdate,
   updateItem,
@@ -93,8 +103,8 @@ export interface ThreadWrite {
   thread: Thread;
   /** The version we read, or null when creating the thread. */
   expectedVersion: number | null;
-  /** A new update, or an existing one now marked retracted. */
-  update?: Update;
+  /** A new update, or an existing one now marked retracted, with its recorded outlets. */
+  update?: StoredUpdate;
   updateIsNew?: boolean;
   events?: TrackerEvent[];
   /** What the changes feed records of this write: stored on its first outbox item (outbox-store.ts). */
@@ -128,7 +138,7 @@ export interface ThreadWrite {
    */
   listed?: Record<string, unknown> | null;
   /** Wordings of `update` to store (an amendment): each lands only if no revision of that number exists. */
-  revisions?: Revision[];
+  revisions?: StoredRevision[];
   /** The id of the turn this write holds (see Turn): its commit gives the turn item back (deletes it). */
   turn?: string;
   /**
@@ -199,9 +209,10 @@ export interface ThreadRecord {
 
 export interface ThreadHistory {
   thread: Thread | null;
-  updates: Update[];
-  /** The stored wordings of amended updates, by update id, oldest first. */
-  revisions: Map<string, Revision[]>;
+  /** As stored: each with its recorded outlets (a fold's input). */
+  updates: StoredUpdate[];
+  /** The stored wordings of amended updates, by update id, oldest first, each with its recorded outlets. */
+  revisions: Map<string, StoredRevision[]>;
   /** Contract 1.2: the thread's criteria over time, oldest first. */
   criteria: CriteriaRevision[];
 }
@@ -212,8 +223,19 @@ export interface Page<T> {
   lastKey?: Record<string, unknown>;
 }
 
+/**
+ * An update's facts as a window reads them, with its sources: a writer derives the outlets of an item
+ * written before outlets were recorded (`outlets` null) from them, so no write folds such an item as
+ * having none (shared/app/threads.ts). Readers fold with the recorded outlets alone.
+ */
+export interface WindowFacts extends UpdateFacts {
+  sources: readonly { url: string }[];
+  /** Written by the news inbox's accept (contract 1.2): its copies are the same outlet's story. */
+  inboxItem: string | null;
+}
+
 /** An update's facts plus whether (and when last) its wording was amended: what the timeline reads. */
-export interface TimelineFacts extends UpdateFacts {
+export interface TimelineFacts extends WindowFacts {
   revisionCount: number;
   revisedAt: string | null;
   /** Contract 1.2: a key event (false on items written before key events existed). */
@@ -292,9 +314,10 @@ export const CALENDAR_ATTRIBUTE = 'calendar';
 
 /** The fields the projection reads of an update; DynamoDB still charges the whole item, but less travels. */
 const FACTS_PROJECTION = {
-  // Claims and sources too (contract 1.2): who claims what, and the outlets a status rests on.
+  // Claims and outlets too (contract 1.2): who claims what, and the outlets a status rests on. The
+  // sources come along for items from before outlets were recorded (WindowFacts).
   ProjectionExpression:
-    'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction, claimedBy, #sources, inboxItem',
+    'id, #status, summary, occurredAt, occurredPrecision, recordedAt, retraction, claimedBy, outlets, #sources, inboxItem',
   ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources' },
 };
 
@@ -334,7 +357,7 @@ const toRecord = (item: Record<string, unknown>): ThreadRecord => {
 const recordOf = (item: Record<string, AttributeValue> | undefined): ThreadRecord | null =>
   item && item.version ? toRecord(unmarshall(item)) : null;
 
-const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
+const toFacts = (item: Record<string, unknown>): WindowFacts => ({
   id: String(item.id),
   status: (item.status as string | null | undefined) ?? null,
   summary: String(item.summary),
@@ -343,8 +366,8 @@ const toFacts = (item: Record<string, unknown>): UpdateFacts => ({
   recordedAt: String(item.recordedAt),
   retraction: (item.retraction as { retractedAt: string } | null | undefined) ?? null,
   claimedBy: (item.claimedBy as string | undefined) ?? null,
+  outlets: recordedOutletsOf(item),
   sources: (item.sources as { url: string }[] | undefined) ?? [],
-  // Written by the news inbox's accept (contract 1.2): its copies are the same outlet's story.
   inboxItem: (item.inboxItem as string | undefined) ?? null,
 });
 
@@ -374,8 +397,8 @@ export class ThreadStore {
    */
   async loadHistory(id: string, consistent = true): Promise<ThreadHistory> {
     let thread: Thread | null = null;
-    const updates: Update[] = [];
-    const revisions = new Map<string, Revision[]>();
+    const updates: StoredUpdate[] = [];
+    const revisions = new Map<string, StoredRevision[]>();
     const criteria: Record<string, unknown>[] = [];
     const items = await queryAll(this.db, {
       TableName: this.table,
@@ -385,11 +408,12 @@ export class ThreadStore {
     });
     for (const item of items) {
       if (item.SK === THREAD_SK) thread = toThread(item);
-      else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX)) updates.push(toUpdate(item));
+      else if (typeof item.SK === 'string' && item.SK.startsWith(UPDATE_PREFIX))
+        updates.push(toStoredUpdate(item));
       else if (typeof item.SK === 'string' && item.SK.startsWith(REVISION_PREFIX)) {
         // SK order is revision order (zero-padded numbers), so each list comes out oldest first.
         const updateId = item.SK.slice(REVISION_PREFIX.length).split('#')[0]!;
-        revisions.set(updateId, [...(revisions.get(updateId) ?? []), toRevision(item)]);
+        revisions.set(updateId, [...(revisions.get(updateId) ?? []), toStoredRevision(item)]);
       } else if (typeof item.SK === 'string' && item.SK.startsWith(CRITERIA_PREFIX)) criteria.push(item);
     }
     return { thread, updates, revisions, criteria: toCriteriaRevisions(criteria) };
@@ -424,8 +448,8 @@ export class ThreadStore {
     occurredAt: string,
     inclusive: boolean,
     consistent = true,
-  ): Promise<UpdateFacts[]> {
-    const out: UpdateFacts[] = [];
+  ): Promise<WindowFacts[]> {
+    const out: WindowFacts[] = [];
     for await (const page of this.pages(
       this.window(threadId, 'LSI1SK > :b', inclusive ? occurredAt : `${occurredAt}$`, true, consistent),
       null,
@@ -445,7 +469,7 @@ export class ThreadStore {
     occurredAt: string,
     inclusive: boolean,
     consistent = true,
-  ): AsyncGenerator<UpdateFacts[]> {
+  ): AsyncGenerator<WindowFacts[]> {
     return this.pages(
       this.window(threadId, 'LSI1SK < :b', inclusive ? `${occurredAt}$` : occurredAt, false, consistent),
     );
@@ -456,7 +480,7 @@ export class ThreadStore {
     threadId: string,
     expected: number,
     consistent = true,
-  ): AsyncGenerator<UpdateFacts[]> {
+  ): AsyncGenerator<WindowFacts[]> {
     return this.pages(
       {
         TableName: this.table,
@@ -532,7 +556,7 @@ export class ThreadStore {
    * Query pages. A walk back usually stops after an update or two, so its first pages are small and
    * grow fourfold; `first` null reads whole (1 MB) pages, for windows read to their end.
    */
-  private async *pages(input: QueryCommandInput, first: number | null = 2): AsyncGenerator<UpdateFacts[]> {
+  private async *pages(input: QueryCommandInput, first: number | null = 2): AsyncGenerator<WindowFacts[]> {
     let start: Record<string, unknown> | undefined;
     let limit = first === null ? undefined : Math.max(1, first);
     do {
@@ -593,6 +617,18 @@ export class ThreadStore {
     });
     out.push(...items.map(toRevision));
     return out;
+  }
+
+  /** An update as its item stores it, recorded outlets included: what a write of the update starts from. */
+  async getStoredUpdate(threadId: string, updateId: string, consistent = true): Promise<StoredUpdate | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: updateKey(threadId, updateId),
+        ConsistentRead: consistent,
+      }),
+    );
+    return Item ? toStoredUpdate(Item) : null;
   }
 
   async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {

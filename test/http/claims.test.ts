@@ -334,6 +334,31 @@ describe('corroboration', () => {
   });
 });
 
+describe('corroboration: an amendment of the sources', () => {
+  it('counts the new sources’ outlets from the amendment on, the old ones as known before it, and shows no outlets field on the update', async () => {
+    // Prepare: proposed (reuters), repeated (bbc)
+    const id = 'amended-sources';
+    await thread(id, 'proposed', '2025-07-01', ['https://www.reuters.com/first']);
+    const repeat = await post(id, {
+      status: 'proposed',
+      occurredAt: '2025-07-02',
+      sources: urls('https://news.bbc.co.uk/repeat'),
+    });
+    // Act: the repeat's source was the wrong link: it was AP's story
+    const amended = await s.call('PATCH', `/threads/${id}/updates/${repeat.update.id}`, {
+      body: { sources: urls('https://apnews.com/repeat', 'https://www.apnews.com/copy') },
+    });
+    const before = await s.call('GET', `/threads/${id}?knownAt=${repeat.update.recordedAt}`, reader);
+    const listed = await s.call('GET', `/threads/${id}/updates`, reader);
+    // Assess
+    expect(amended.status).toBe(200);
+    expect(amended.body.thread.corroboration).toEqual({ outlets: ['apnews.com', 'reuters.com'], count: 2 });
+    expect(before.body.corroboration).toEqual({ outlets: ['bbc.co.uk', 'reuters.com'], count: 2 });
+    expect(amended.body.update).not.toHaveProperty('outlets');
+    for (const u of listed.body.items) expect(u).not.toHaveProperty('outlets');
+  });
+});
+
 describe('corroboration: non-retracted updates of the current status since it began, as known then', () => {
   const id = 'venue-talks';
   let second: { id: string; recordedAt: string };

@@ -194,6 +194,7 @@ describe('GET /scenarios/{id}/export', () => {
         revisedBy: null,
         revisionCount: 0,
         key: false,
+        outlets: [],
       }),
     );
     for (let i = 0; i < items.length; i += 25)

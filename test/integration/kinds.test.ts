@@ -91,7 +91,9 @@ describe('the kind cache', () => {
     const other = otherInstance();
     // Act
     const builtIn = await other.cache.registryFor('ceasefire');
-    const builtInKnowing = await other.cache.knowingFor('ceasefire', (r) => r.isStatusOf('ceasefire', 'nope'));
+    const builtInKnowing = await other.cache.knowingFor('ceasefire', (r) =>
+      r.isStatusOf('ceasefire', 'nope'),
+    );
     const loadsForBuiltIn = other.loads.length;
     const custom = await other.cache.registryFor('talks');
     // Assess

@@ -16,7 +16,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createContext, type AppContext } from '../../shared/app/context';
-import { postUpdate, type WriteResult } from '../../shared/app/threads';
+import {
+  amendUpdate,
+  createThread,
+  postUpdate,
+  retractUpdate,
+  type WriteResult,
+} from '../../shared/app/threads';
 import { readConfig } from '../../shared/config';
 import { project, type UpdateFacts } from '../../shared/domain/projection';
 import { listingKey, threadKey, SCENARIO_SK } from '../../shared/store/keys';
@@ -167,6 +173,8 @@ const fixtureUpdates = (threadId: string): UpdateFacts[] =>
     occurredAt: i.occurredAt,
     recordedAt: i.recordedAt,
     retraction: i.retraction,
+    // The first model's updates had no sources.
+    outlets: [],
   }));
 
 describe('npm run migrate over a table of the first data model', () => {
@@ -802,6 +810,94 @@ describe('npm run migrate over a table the main before listing items wrote', () 
       expect(before.every((ids) => ids.length > 0)).toBe(true);
       expect(await lists(ctx)).toEqual(before);
       expect(await ctx.scenarios.countedThreads(S)).toEqual(countsBefore);
+    } finally {
+      ctx.db.destroy();
+    }
+  });
+
+  it('records the outlets of the updates and revisions written before outlets were recorded; a write before it folds them from their sources; a second run records none', async () => {
+    // Prepare: a migrated table; a thread whose status run rests on three updates with sources (one
+    // amended, one accepted from the inbox with a copy); then every recorded `outlets` removed: the
+    // update and revision items as the previous main wrote them
+    const ctx = await v3Table();
+    try {
+      await cli(ctx);
+      const id = 'outlets-before';
+      const src = (...urls: string[]) => urls.map((url) => ({ url }));
+      await createThread(
+        ctx,
+        {
+          id,
+          scenario: S,
+          kind: 'summit',
+          title: 'Venue',
+          status: 'proposed',
+          summary: 'Proposed.',
+          occurredAt: '2025-06-01T00:00:00.000Z',
+          sources: src('https://www.reuters.com/a'),
+          quotes: [],
+        },
+        editor,
+      );
+      const second = await postUpdate(
+        ctx,
+        id,
+        {
+          status: 'proposed',
+          summary: 'Again.',
+          occurredAt: '2025-06-02T00:00:00.000Z',
+          sources: src('https://news.bbc.co.uk/b'),
+        },
+        editor,
+      );
+      await amendUpdate(ctx, id, second.update!.id, { sources: src('https://apnews.com/b') }, editor);
+      const third = await postUpdate(
+        ctx,
+        id,
+        {
+          status: 'proposed',
+          summary: 'Wire.',
+          occurredAt: '2025-06-03T00:00:00.000Z',
+          sources: src('https://kyivindependent.com/c', 'https://www.theguardian.com/copy'),
+          inboxItem: 'inb_01JOUTLETS',
+        },
+        editor,
+      );
+      const withSources = async () =>
+        (await readAllItems(ctx.db, ctx.config.tableName)).filter(
+          (i) => /^(UPDATE|REVISION)#/.test(String(i.SK)) && Array.isArray(i.sources) && i.sources.length > 0,
+        );
+      const recorded = await withSources();
+      expect(recorded.every((i) => Array.isArray(i.outlets))).toBe(true);
+      for (const i of recorded)
+        await ctx.db.send(
+          new UpdateCommand({
+            TableName: ctx.config.tableName,
+            Key: { PK: i.PK, SK: i.SK },
+            UpdateExpression: 'REMOVE outlets',
+          }),
+        );
+      // Act: a write that folds the run's updates again (the retraction of one), then the migration, twice
+      const retracted = await retractUpdate(ctx, id, third.update!.id, 'Wrong story.', editor);
+      const first = await cli(ctx);
+      const again = await cli(ctx);
+      // Assess
+      expect(third.thread.corroboration).toEqual({
+        outlets: ['apnews.com', 'kyivindependent.com', 'reuters.com'],
+        count: 3,
+      });
+      expect(retracted.thread.corroboration).toEqual({ outlets: ['apnews.com', 'reuters.com'], count: 2 });
+      // The retracted update's item was written again by the retraction, with its outlets.
+      expect(first.summary).toMatchObject({ complete: true, outletsRecorded: recorded.length - 1 });
+      expect(again.summary).toMatchObject({ complete: true, outletsRecorded: 0 });
+      const outletsByKey = (items: Item[]) =>
+        Object.fromEntries(items.map((i) => [`${i.PK}|${i.SK}`, i.outlets]));
+      expect(outletsByKey(await withSources())).toEqual(outletsByKey(recorded));
+      const asKnown = await ctx.threads.loadHistory(id);
+      expect(asKnown.revisions.get(second.update!.id)!.map((r) => r.outlets)).toEqual([
+        ['bbc.co.uk'],
+        ['apnews.com'],
+      ]);
     } finally {
       ctx.db.destroy();
     }

@@ -7,10 +7,10 @@ import {
   patchThread,
   postUpdate,
   retractUpdate,
-  threadAsOf,
   type IdempotencyTicket,
   type WriteResult,
 } from '../../shared/app/threads';
+import { threadAsOf } from '../../shared/app/thread-views';
 import { runStaleCheck } from '../../shared/app/stale-check';
 import { addHours } from '../../shared/domain/time';
 import { project } from '../../shared/domain/projection';

@@ -1,15 +1,24 @@
 import fc from 'fast-check';
 import { project, type UpdateFacts } from '../../shared/domain/projection';
+import { outletsOf } from '../../shared/domain/outlets';
 import { PRECISIONS, type Precision } from '../../shared/domain/time';
 
 const at = (day: number, hour = 0) => new Date(Date.UTC(2025, 4, day, hour)).toISOString();
 let seq = 0;
-const u = (over: Partial<UpdateFacts> & Pick<UpdateFacts, 'occurredAt'>): UpdateFacts => ({
+/**
+ * An update as the write path records it: `sources` (and `inboxItem`) give the outlets it stores
+ * (domain/outlets.ts#outletsOf), which are what the projection folds.
+ */
+const u = (
+  over: Partial<UpdateFacts> &
+    Pick<UpdateFacts, 'occurredAt'> & { sources?: { url: string }[]; inboxItem?: string | null },
+): UpdateFacts => ({
   id: `U${String(++seq).padStart(5, '0')}`,
   status: null,
   summary: `s${seq}`,
   recordedAt: at(28, seq % 24),
   retraction: null,
+  outlets: outletsOf(over),
   ...over,
 });
 
@@ -311,7 +320,7 @@ const historyArb = fc.array(updateArb, { minLength: 1, maxLength: 25 }).map((raw
     ...(r.precision ? { occurredPrecision: r.precision } : {}),
     recordedAt: iso(day0 + r.recorded * 3_600_000),
     claimedBy: r.status !== null ? r.party : null,
-    sources: r.sources.map((url) => ({ url })),
+    outlets: outletsOf({ sources: r.sources.map((url) => ({ url })) }),
     retraction:
       r.retractedAfter === undefined
         ? null
@@ -343,6 +352,7 @@ describe('project: properties', () => {
           occurredAt: iso(Date.parse(asOf) + 1 + extra.occurred * 3_600_000),
           recordedAt: iso(day0 + extra.recorded * 3_600_000),
           retraction: null,
+          outlets: outletsOf({ sources: extra.sources.map((url) => ({ url })) }),
         };
         expect(project([...updates, later], { asOf })).toEqual(project(updates, { asOf }));
       }),
@@ -360,6 +370,7 @@ describe('project: properties', () => {
           occurredAt: iso(day0 + extra.occurred * 3_600_000),
           recordedAt: iso(Date.parse(knownAt) + 1000),
           retraction: null,
+          outlets: outletsOf({ sources: extra.sources.map((url) => ({ url })) }),
         };
         expect(project([...updates, later], { knownAt })).toEqual(project(updates, { knownAt }));
       }),

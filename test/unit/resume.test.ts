@@ -18,6 +18,7 @@ import {
   viewAsOf,
   type HistoryWindows,
 } from '../../shared/domain/resume';
+import { outletsOf } from '../../shared/domain/outlets';
 import { PRECISIONS, type Precision } from '../../shared/domain/time';
 import { cursorFromItem, storedCursor } from '../../shared/store/thread-store';
 
@@ -139,8 +140,12 @@ const PERIOD_START: Partial<Record<Precision, string>> = {
   year: '2025-01-01T00:00:00.000Z',
 };
 
+/** An update as the write path records it: its sources, and the outlets it stores with them. */
+type Recorded = UpdateFacts & { sources: { url: string }[]; inboxItem?: string | null };
+const recorded = (u: Omit<Recorded, 'outlets'>): Recorded => ({ ...u, outlets: outletsOf(u) });
+
 interface Run {
-  history: UpdateFacts[];
+  history: Recorded[];
   fold: Fold;
   paths: string[];
 }
@@ -148,8 +153,8 @@ interface Run {
 /** Apply the operations as the write path does, checking each step against the full recomputation. */
 async function replay(first: string, ops: Op[]): Promise<Run> {
   let clock = 0;
-  const history: UpdateFacts[] = [
-    {
+  const history: Recorded[] = [
+    recorded({
       id: `${iso(0)}-00`,
       status: first,
       summary: 'first',
@@ -157,7 +162,7 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
       recordedAt: iso(0),
       retraction: null,
       sources: withSources(['https://www.reuters.com/first']),
-    },
+    }),
   ];
   let fold = stored(foldAll(history));
   const paths: string[] = [];
@@ -176,7 +181,7 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
             : iso(Math.max(0, clock - op.back));
       // A date-only report is stored as the start of its period: many share it, and most sort as late.
       const occurredAt = PERIOD_START[op.precision] ?? instant;
-      const u: UpdateFacts = {
+      const u = recorded({
         id: `${recordedAt}-${String(op.nonce).padStart(2, '0')}${i}`,
         status: op.status,
         summary: `s${i}`,
@@ -188,7 +193,7 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
         claimedBy: op.status !== null ? op.party : null,
         sources: withSources(op.sources),
         inboxItem: op.inbox ? `inbox-${i}` : null,
-      };
+      });
       const result = await addUpdate(fold, u, windows);
       history.push(u);
       fold = result.fold;
@@ -198,7 +203,7 @@ async function replay(first: string, ops: Op[]): Promise<Run> {
       // New wording: the sources change (status and occurred time never do).
       const live = history.filter((u) => u.retraction === null);
       const target = live[op.pick % live.length]!;
-      const amended = { ...target, sources: withSources(op.sources) };
+      const amended = recorded({ ...target, sources: withSources(op.sources) });
       fold = await amendUpdate(fold, amended, windows);
       history.splice(0, history.length, ...history.map((u) => (u.id === target.id ? amended : u)));
       paths.push('amend');
@@ -272,6 +277,7 @@ describe('resumed projection: cases', () => {
     occurredAt: iso(occurred),
     recordedAt: iso(recorded),
     retraction: null,
+    outlets: [],
   });
 
   it('appends an update recorded before the thread’s lastRecordedAt (clock skew) without reading anything', async () => {
