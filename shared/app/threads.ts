@@ -73,8 +73,8 @@ import {
 import type { WriteOutcome } from '../store/idempotency-store';
 import { count, logger } from '../observability';
 import type { AppContext } from './context';
-
 import type { ThreadReads } from './thread-views';
+
 /**
  * What a thread write takes: the stores it reads and commits to, and where its recounts go. Its events
  * commit in its transaction (the outbox); the table's stream carries them on (shared/app/outbox-relay.ts).
