@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portFree } from '../../local/dynamodb-local';
 import { LOCK_FILE } from '../../local/data-lock';
+import { QUICK_JVM } from '../support/jvm';
 
 /**
  * `npm start` as a newcomer runs it: a separate process with its own embedded DynamoDB Local,
@@ -25,7 +26,14 @@ interface Started {
 function start(env: Record<string, string>, path = process.env.PATH ?? ''): Started {
   const child = spawn(process.execPath, [TSX, 'local/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: path, ...env },
+    env: {
+      ...process.env,
+      DYNAMODB_ENDPOINT: '',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      PATH: path,
+      ...QUICK_JVM,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
