@@ -226,7 +226,7 @@ describe('npm start and the outbox relay', () => {
       await kill(server);
       // Act 1: five writes commit while no relay runs — the state a SIGKILL right after each commit
       // leaves (their events in the outbox, on the stream, published to nobody)
-      const dynamo = await startDynamoLocal({ port: dbPort, dataDir });
+      const dynamo = await startDynamoLocal({ port: dbPort, dataDir, env: { ...process.env, ...QUICK_JVM } });
       try {
         const ctx = createContext(
           readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, TRACKER_DATA_DIR: dataDir }),

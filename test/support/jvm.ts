@@ -1,6 +1,7 @@
 /**
- * Environment for the DynamoDB Locals an e2e test's `npm start` launches: `JAVA_TOOL_OPTIONS`, the
- * JVM's own documented variable (every `java` reads it; the product passes the environment on).
+ * Environment for the DynamoDB Locals a test starts for itself (an e2e test's `npm start`, or
+ * startDynamoLocal's `env`): `JAVA_TOOL_OPTIONS`, the JVM's own documented variable (every `java`
+ * reads it; the product passes the environment on).
  *
  * `-XX:TieredStopAtLevel=1` keeps the JIT at its quick first tier. A test's DynamoDB Local lives for
  * seconds and answers a few dozen requests, so the optimizing tier's compile threads are pure start-up
