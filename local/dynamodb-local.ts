@@ -103,6 +103,8 @@ export async function startDynamoLocal(options: {
   port: number;
   dataDir?: string;
   timeoutMs?: number;
+  /** The environment Java runs with (default: this process's). Tests pass JAVA_TOOL_OPTIONS here. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<RunningDynamo> {
   if (!javaAvailable()) {
     throw new LaunchError(
@@ -131,6 +133,7 @@ export async function startDynamoLocal(options: {
   ];
   const child = spawn(process.execPath, ['-e', WATCHDOG, '--', jar, ...java], {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
   });
   // Nothing reads its banner; drained, so a full pipe can never block it.
   child.stdout?.resume();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portFree } from '../../local/dynamodb-local';
 import { LOCK_FILE } from '../../local/data-lock';
+import { QUICK_JVM } from '../support/jvm';
 
 /**
  * `npm start` as a newcomer runs it: a separate process with its own embedded DynamoDB Local,
@@ -25,7 +26,14 @@ interface Started {
 function start(env: Record<string, string>, path = process.env.PATH ?? ''): Started {
   const child = spawn(process.execPath, [TSX, 'local/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: path, ...env },
+    env: {
+      ...process.env,
+      DYNAMODB_ENDPOINT: '',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      PATH: path,
+      ...QUICK_JVM,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -48,9 +56,54 @@ async function stop(s: Started): Promise<void> {
   await s.exited;
 }
 
+/** Wait for an async condition (a port freed), failing after `ms`. */
+async function eventually(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A server that runs on `dataDir` (its folder, locked) and has written to it: sanctions adopted. */
+interface Holder {
+  env: Record<string, string>;
+  server: Started;
+}
+
+async function holdFolder(dataDir: string): Promise<Holder> {
+  const env = {
+    PORT: String(await freePort()),
+    DYNAMODB_LOCAL_PORT: String(await freePort()),
+    TRACKER_DATA_DIR: dataDir,
+    TRACKER_READER_TOKEN: 'e2e-reader',
+    TRACKER_EDITOR_TOKEN: 'e2e-editor',
+    STALE_CHECK_INTERVAL_SECONDS: '0',
+  };
+  const server = start(env);
+  await until(() => server.output().includes('scenario tracker listening'), 'the server to listen');
+  const posted = await fetch(`http://127.0.0.1:${env.PORT}/threads/sanctions/updates`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer e2e-editor', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ status: 'adopted', summary: 'Adopted.', occurredAt: '2025-05-20T00:00:00Z' }),
+  });
+  expect(posted.status).toBe(201);
+  return { env, server };
+}
+
 describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  /**
+   * The first case ends with a restarted server on `dataDir` that has written to it (sanctions
+   * adopted): just what the SIGKILL case starts from, so it takes that server over instead of
+   * starting and seeding one of its own (one `npm start` fewer in this file). Run alone (`-t`), the
+   * SIGKILL case starts its own (holdFolder).
+   */
+  let handedOver: Holder | undefined;
+  afterAll(async () => {
+    if (handedOver) await stop(handedOver.server);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('serves the seeded threads, keeps data in TRACKER_DATA_DIR across restarts, answers history questions, and is flagged by the stale-check CLI', async () => {
     // Prepare
@@ -172,10 +225,90 @@ describe('npm start', () => {
         'sanctions:true',
         'trump-putin-meeting:true',
       ]);
+      // Still running, holding the folder it has written to: the SIGKILL case below takes it over.
+      handedOver = { env, server };
     } finally {
-      await stop(server);
+      if (handedOver?.server !== server) await stop(server);
     }
   });
+
+  describe('killed with SIGKILL', () => {
+    it('refuses a second start on the same data folder, takes DynamoDB Local down with it, and starts again on the same ports and data', async () => {
+      // Prepare: a server that holds the data folder and has written to it (sanctions adopted, version
+      // 2): the one the case above left running, or, when this case runs alone, one of its own.
+      const { env, server: first } = handedOver ?? (await holdFolder(dataDir));
+      handedOver = undefined;
+      const [port, dbPort] = [Number(env.PORT), Number(env.DYNAMODB_LOCAL_PORT)];
+      const [otherPort, otherDbPort] = [await freePort(), await freePort()];
+      const base = `http://127.0.0.1:${port}`;
+      const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+      const started: Started[] = [first];
+      let serverPid = 0;
+      try {
+        // The server itself (tsx runs it as its child): the process that started DynamoDB Local.
+        serverPid = Number(
+          execFileSync('pgrep', ['-P', String(first.child.pid)], { encoding: 'utf8' }).trim(),
+        );
+
+        // Act 1: another start on the same folder, other ports (what the port message used to advise)
+        const second = start({ ...env, PORT: String(otherPort), DYNAMODB_LOCAL_PORT: String(otherDbPort) });
+        started.push(second);
+        await until(
+          () => second.child.exitCode !== null || second.output().includes('scenario tracker listening'),
+          'the second start to end or listen',
+        );
+        // Assess 1: refused in one line naming the holder, before any DynamoDB Local was started
+        expect(second.child.exitCode).toBe(1);
+        const lines = second.output().trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(`is in use by another npm start (pid ${serverPid}`);
+        expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(serverPid);
+
+        // What the server has acknowledged (version 2 from holdFolder; later from the first case, whose
+        // stale check flagged it once more): what must outlive the SIGKILL.
+        const before = await (
+          await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })
+        ).json();
+        expect(before).toMatchObject({ status: 'adopted' });
+        expect(before.version).toBeGreaterThanOrEqual(2);
+
+        // Act 2: the server is killed outright (the process that started DynamoDB Local)
+        process.kill(serverPid, 'SIGKILL');
+        await first.exited;
+        // Assess 2: its DynamoDB Local goes too, freeing its port
+        await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to end`);
+
+        // Act 3: start again, same ports, same folder
+        const third = start(env);
+        started.push(third);
+        await until(
+          () => third.output().includes('scenario tracker listening'),
+          'the restarted server to listen',
+        );
+        const after = await (
+          await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })
+        ).json();
+        await stop(third);
+        // Assess 3: the stale lock was taken over, the data is there, and a clean stop gives the folder back
+        expect(after).toMatchObject({ status: 'adopted', version: before.version });
+        expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+        await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to stop`);
+      } finally {
+        for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+        try {
+          if (serverPid) process.kill(serverPid, 'SIGKILL');
+        } catch {
+          // ended
+        }
+      }
+    });
+  });
+});
+
+describe('npm start', () => {
+  // Its own folder: the server handed over above may still hold the other one.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it.each([
     [
@@ -256,95 +389,5 @@ describe('npm start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/Java was not found.*apt-get install/);
     rmSync(bin, { recursive: true, force: true });
-  });
-});
-
-describe('npm start killed with SIGKILL', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-data-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-  /** Wait for an async condition (a port freed), failing after `ms`. */
-  async function eventually(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  it('refuses a second start on the same data folder, takes DynamoDB Local down with it, and starts again on the same ports and data', async () => {
-    // Prepare: a server that holds the data folder and has written to it
-    const [port, dbPort, otherPort, otherDbPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const env = {
-      PORT: String(port),
-      DYNAMODB_LOCAL_PORT: String(dbPort),
-      TRACKER_DATA_DIR: dataDir,
-      TRACKER_READER_TOKEN: 'e2e-reader',
-      TRACKER_EDITOR_TOKEN: 'e2e-editor',
-      STALE_CHECK_INTERVAL_SECONDS: '0',
-    };
-    const base = `http://127.0.0.1:${port}`;
-    const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
-    const started: Started[] = [];
-    const first = start(env);
-    started.push(first);
-    let serverPid = 0;
-    try {
-      await until(() => first.output().includes('scenario tracker listening'), 'the server to listen');
-      const posted = await fetch(`${base}/threads/sanctions/updates`, {
-        method: 'POST',
-        headers: { ...auth('e2e-editor'), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ status: 'adopted', summary: 'Adopted.', occurredAt: '2025-05-20T00:00:00Z' }),
-      });
-      expect(posted.status).toBe(201);
-      // The server itself (tsx runs it as its child): the process that started DynamoDB Local.
-      serverPid = Number(execFileSync('pgrep', ['-P', String(first.child.pid)], { encoding: 'utf8' }).trim());
-
-      // Act 1: another start on the same folder, other ports (what the port message used to advise)
-      const second = start({ ...env, PORT: String(otherPort), DYNAMODB_LOCAL_PORT: String(otherDbPort) });
-      started.push(second);
-      await until(
-        () => second.child.exitCode !== null || second.output().includes('scenario tracker listening'),
-        'the second start to end or listen',
-      );
-      // Assess 1: refused in one line naming the holder, before any DynamoDB Local was started
-      expect(second.child.exitCode).toBe(1);
-      const lines = second.output().trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`is in use by another npm start (pid ${serverPid}`);
-      expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(serverPid);
-
-      // Act 2: the server is killed outright (the process that started DynamoDB Local)
-      process.kill(serverPid, 'SIGKILL');
-      await first.exited;
-      // Assess 2: its DynamoDB Local goes too, freeing its port
-      await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to end`);
-
-      // Act 3: start again, same ports, same folder
-      const third = start(env);
-      started.push(third);
-      await until(
-        () => third.output().includes('scenario tracker listening'),
-        'the restarted server to listen',
-      );
-      const after = await (await fetch(`${base}/threads/sanctions`, { headers: auth('e2e-reader') })).json();
-      await stop(third);
-      // Assess 3: the stale lock was taken over, the data is there, and a clean stop gives the folder back
-      expect(after).toMatchObject({ status: 'adopted', version: 2 });
-      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
-      await eventually(() => portFree(dbPort), `DynamoDB Local on port ${dbPort} to stop`);
-    } finally {
-      for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-      try {
-        if (serverPid) process.kill(serverPid, 'SIGKILL');
-      } catch {
-        // ended
-      }
-    }
   });
 });

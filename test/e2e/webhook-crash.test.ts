@@ -8,6 +8,7 @@ import { createContext } from '../../shared/app/context';
 import { createThread } from '../../shared/app/threads';
 import { readConfig } from '../../shared/config';
 import { startReceiver } from '../support/receiver';
+import { QUICK_JVM } from '../support/jvm';
 
 /**
  * `npm start` killed with SIGKILL while webhook deliveries are pending, then started again on the
@@ -26,7 +27,7 @@ function start(env: Record<string, string>): {
   // detached: SIGKILL goes to the whole group (tsx, the server, DynamoDB Local), like a machine crash.
   const child = spawn(process.execPath, [TSX, 'local/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', ...env },
+    env: { ...process.env, DYNAMODB_ENDPOINT: '', POWERTOOLS_LOG_LEVEL: 'INFO', ...QUICK_JVM, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -225,7 +226,7 @@ describe('npm start and the outbox relay', () => {
       await kill(server);
       // Act 1: five writes commit while no relay runs — the state a SIGKILL right after each commit
       // leaves (their events in the outbox, on the stream, published to nobody)
-      const dynamo = await startDynamoLocal({ port: dbPort, dataDir });
+      const dynamo = await startDynamoLocal({ port: dbPort, dataDir, env: { ...process.env, ...QUICK_JVM } });
       try {
         const ctx = createContext(
           readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, TRACKER_DATA_DIR: dataDir }),

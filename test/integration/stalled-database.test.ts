@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dynamoCallBoundMs, readConfig } from '../../shared/config';
 import { freePort, startDynamoLocal, type RunningDynamo } from '../../local/dynamodb-local';
+import { QUICK_JVM } from '../support/jvm';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -70,7 +71,7 @@ async function patiently<T>(call: () => Promise<T>, tries = 5): Promise<T> {
 }
 
 beforeAll(async () => {
-  dynamo = await startDynamoLocal({ port: await freePort() });
+  dynamo = await startDynamoLocal({ port: await freePort(), env: { ...process.env, ...QUICK_JVM } });
   // Create and seed the table with patient timeouts (a fresh DynamoDB Local's first requests can take
   // seconds on a busy machine), then serve it with the shipped ones.
   const setup = await startTestServer({
