@@ -13,7 +13,7 @@ import {
 } from '../domain/archive';
 import { ScenarioExistsError, ThreadExistsError } from '../domain/errors';
 import { outletsOf } from '../domain/outlets';
-import { cursorOf, foldAll, stateOf, type UpdateFacts } from '../domain/projection';
+import { cursorOf, foldAll, stateOf } from '../domain/projection';
 import { countThreads } from '../domain/scenario-counts';
 import { nowUtc } from '../domain/time';
 import type { Scenario, StoredUpdate, Thread, Update } from '../domain/types';
@@ -123,18 +123,6 @@ function bundle(header: ArchiveHeader, records: { line: number; record: BodyReco
   return { scenario, threads, changes };
 }
 
-const facts = (u: StoredUpdate): UpdateFacts => ({
-  id: u.id,
-  status: u.status,
-  summary: u.summary,
-  occurredAt: u.occurredAt,
-  occurredPrecision: u.occurredPrecision,
-  recordedAt: u.recordedAt,
-  retraction: u.retraction,
-  claimedBy: u.claimedBy ?? null,
-  outlets: u.outlets,
-});
-
 /** An archived update as its item stores it: its outlets recorded on import, as a write records them. */
 const stored = (u: Update): StoredUpdate => ({ ...u, outlets: outletsOf(u) });
 
@@ -171,7 +159,8 @@ export async function importArchive(ctx: ArchiveWrites, body: string): Promise<I
         `kind ${t.record.kind} is not defined in this tracker (PUT /kinds/${t.record.kind} first).`,
       );
     const updates = t.updates.map((u) => stored(withoutRecord(u.record) as Update));
-    const fold = foldAll(updates.map(facts));
+    // A stored update is the projection's input as it is (UpdateFacts: its recorded outlets included).
+    const fold = foldAll(updates);
     const state = stateOf(fold);
     if (!state)
       throw lineError(t.line, `thread ${t.record.id} has no live update with a status: no status to import.`);

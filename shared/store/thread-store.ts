@@ -621,17 +621,20 @@ export class ThreadStore {
 
   /** An update as its item stores it, recorded outlets included: what a write of the update starts from. */
   async getStoredUpdate(threadId: string, updateId: string, consistent = true): Promise<StoredUpdate | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: updateKey(threadId, updateId),
-        ConsistentRead: consistent,
-      }),
-    );
-    return Item ? toStoredUpdate(Item) : null;
+    const item = await this.updateItemOf(threadId, updateId, consistent);
+    return item ? toStoredUpdate(item) : null;
   }
 
   async getUpdate(threadId: string, updateId: string, consistent = false): Promise<Update | null> {
+    const item = await this.updateItemOf(threadId, updateId, consistent);
+    return item ? toUpdate(item) : null;
+  }
+
+  private async updateItemOf(
+    threadId: string,
+    updateId: string,
+    consistent: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.table,
@@ -639,7 +642,7 @@ export class ThreadStore {
         ConsistentRead: consistent,
       }),
     );
-    return Item ? toUpdate(Item) : null;
+    return Item;
   }
 
   /**
